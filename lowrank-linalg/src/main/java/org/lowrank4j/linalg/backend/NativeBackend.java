@@ -1,0 +1,378 @@
+package org.lowrank4j.linalg.backend;
+
+import static org.bytedeco.openblas.global.openblas_full.*;
+
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.PointerScope;
+import org.lowrank4j.linalg.DenseMatrix;
+import org.lowrank4j.linalg.DoubleMatrix;
+import org.lowrank4j.linalg.EigenResult;
+import org.lowrank4j.linalg.FloatMatrix;
+import org.lowrank4j.linalg.LinalgBackend;
+import org.lowrank4j.linalg.PivotedQrResult;
+import org.lowrank4j.linalg.QrResult;
+import org.lowrank4j.linalg.SvdResult;
+
+/**
+ * OpenBLAS (BLAS + LAPACKE) through JavaCPP's {@code openblas_full} bindings.
+ *
+ * <p>Matrices live on the Java heap; each call copies its operands into native buffers freed when the call
+ * returns (an O(n²) copy beside O(n³) work). Row-major views and transposed views are passed with the matching
+ * BLAS transpose flag, so neither is materialised.
+ */
+public final class NativeBackend implements LinalgBackend {
+
+    private NativeBackend() {
+    }
+
+    /**
+     * Loads the native library and sets its thread count.
+     *
+     * @throws Throwable whatever the loader threw (missing platform jar, unsupported OS, ...)
+     */
+    public static NativeBackend load(int threads) throws Throwable {
+        openblas_set_num_threads(Math.max(1, threads));
+        return new NativeBackend();
+    }
+
+    /** Sets the number of threads OpenBLAS uses for every later call. */
+    public void setThreads(int threads) {
+        openblas_set_num_threads(Math.max(1, threads));
+    }
+
+    public int threads() {
+        return openblas_get_num_threads();
+    }
+
+    /** The OpenBLAS core type and build configuration, e.g. "Cooperlake OpenBLAS 0.3.31 DYNAMIC_ARCH". */
+    public String describe() {
+        return openblas_get_corename().getString() + " / " + openblas_get_config().getString();
+    }
+
+    @Override
+    public String name() {
+        return "openblas";
+    }
+
+    // ---- BLAS ---------------------------------------------------------------------------------------------
+
+    @Override
+    public void gemm(double alpha, DenseMatrix a, DenseMatrix b, double beta, DenseMatrix c) {
+        int m = c.rows(), n = c.cols(), k = a.cols();
+        assert a.rows() == m && b.rows() == k && b.cols() == n;
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (k == 0 || !c.isRowMajorStrided()) {
+            // Degenerate inner size or a C we cannot hand to BLAS directly: go through a compact temporary.
+            DenseMatrix tmp = c.copy();
+            if (k == 0) {
+                scaleInPlace(tmp, beta);
+            } else {
+                gemm(alpha, a, b, beta, tmp);
+            }
+            copyInto(tmp, c);
+            return;
+        }
+        try (PointerScope scope = new PointerScope()) {
+            Operand pa = Operand.of(a), pb = Operand.of(b);
+            Operand pc = Operand.of(c);
+            if (c instanceof FloatMatrix fc) {
+                cblas_sgemm(CblasRowMajor, pa.trans, pb.trans, m, n, k, (float) alpha, (FloatPointer) pa.pointer, pa.ld,
+                        (FloatPointer) pb.pointer, pb.ld, (float) beta, (FloatPointer) pc.pointer, pc.ld);
+                ((FloatPointer) pc.pointer).get(fc.data(), fc.offset(), pc.span);
+            } else {
+                DoubleMatrix dc = (DoubleMatrix) c;
+                cblas_dgemm(CblasRowMajor, pa.trans, pb.trans, m, n, k, alpha, (DoublePointer) pa.pointer, pa.ld,
+                        (DoublePointer) pb.pointer, pb.ld, beta, (DoublePointer) pc.pointer, pc.ld);
+                ((DoublePointer) pc.pointer).get(dc.data(), dc.offset(), pc.span);
+            }
+        }
+    }
+
+    @Override
+    public void gemv(float alpha, FloatMatrix a, float[] x, float beta, float[] y) {
+        if (a.rows() == 0) {
+            return;
+        }
+        if (a.cols() == 0) {
+            for (int i = 0; i < y.length; i++) {
+                y[i] *= beta;
+            }
+            return;
+        }
+        try (PointerScope scope = new PointerScope()) {
+            Operand pa = Operand.of(a);
+            FloatPointer px = new FloatPointer(x), py = new FloatPointer(y);
+            cblas_sgemv(CblasRowMajor, pa.trans, pa.storedRows, pa.storedCols, alpha, (FloatPointer) pa.pointer, pa.ld,
+                    px, 1, beta, py, 1);
+            py.get(y);
+        }
+    }
+
+    @Override
+    public void gemv(double alpha, DoubleMatrix a, double[] x, double beta, double[] y) {
+        if (a.rows() == 0) {
+            return;
+        }
+        if (a.cols() == 0) {
+            for (int i = 0; i < y.length; i++) {
+                y[i] *= beta;
+            }
+            return;
+        }
+        try (PointerScope scope = new PointerScope()) {
+            Operand pa = Operand.of(a);
+            DoublePointer px = new DoublePointer(x), py = new DoublePointer(y);
+            cblas_dgemv(CblasRowMajor, pa.trans, pa.storedRows, pa.storedCols, alpha, (DoublePointer) pa.pointer, pa.ld,
+                    px, 1, beta, py, 1);
+            py.get(y);
+        }
+    }
+
+    // ---- LAPACK -------------------------------------------------------------------------------------------
+
+    /**
+     * Thin SVD by gesdd, falling back to gesvd when gesdd reports failure. The row-major input is handed to
+     * LAPACK as the column-major transpose, so LAPACK's U of Aᵀ arrives as our Vᵀ and its Vᵀ as our U, with
+     * no transposition in either direction.
+     */
+    @Override
+    public SvdResult svd(DenseMatrix a) {
+        int m = a.rows(), n = a.cols(), k = Math.min(m, n);
+        if (k == 0) {
+            return new SvdResult(a.newLike(m, 0), new double[0], a.newLike(0, n));
+        }
+        DenseMatrix u = a.newLike(m, k), vt = a.newLike(k, n);
+        double[] s = new double[k];
+        try (PointerScope scope = new PointerScope()) {
+            if (a instanceof FloatMatrix fa) {
+                FloatMatrix input = fa.compact();
+                FloatPointer work = new FloatPointer(input.data()), ps = new FloatPointer(k);
+                FloatPointer pVt = new FloatPointer((long) k * n), pU = new FloatPointer((long) m * k);
+                int info = LAPACKE_sgesdd(LAPACK_COL_MAJOR, (byte) 'S', n, m, work, n, ps, pVt, n, pU, k);
+                if (info != 0) {
+                    work.put(input.data());
+                    info = LAPACKE_sgesvd(LAPACK_COL_MAJOR, (byte) 'S', (byte) 'S', n, m, work, n, ps, pVt, n, pU, k,
+                            new FloatPointer(Math.max(1, k - 1)));
+                }
+                checkInfo(info, "sgesvd", a);
+                pU.get(((FloatMatrix) u).data());
+                pVt.get(((FloatMatrix) vt).data());
+                for (int i = 0; i < k; i++) {
+                    s[i] = ps.get(i);
+                }
+            } else {
+                DoubleMatrix input = ((DoubleMatrix) a).compact();
+                DoublePointer work = new DoublePointer(input.data()), ps = new DoublePointer(k);
+                DoublePointer pVt = new DoublePointer((long) k * n), pU = new DoublePointer((long) m * k);
+                int info = LAPACKE_dgesdd(LAPACK_COL_MAJOR, (byte) 'S', n, m, work, n, ps, pVt, n, pU, k);
+                if (info != 0) {
+                    work.put(input.data());
+                    info = LAPACKE_dgesvd(LAPACK_COL_MAJOR, (byte) 'S', (byte) 'S', n, m, work, n, ps, pVt, n, pU, k,
+                            new DoublePointer(Math.max(1, k - 1)));
+                }
+                checkInfo(info, "dgesvd", a);
+                pU.get(((DoubleMatrix) u).data());
+                pVt.get(((DoubleMatrix) vt).data());
+                ps.get(s);
+            }
+        }
+        return new SvdResult(u, s, vt);
+    }
+
+    @Override
+    public EigenResult symmetricEigen(DoubleMatrix a) {
+        int n = a.rows();
+        if (n == 0) {
+            return new EigenResult(new double[0], DoubleMatrix.zeros(0, 0));
+        }
+        // Our row-major lower triangle is LAPACK's column-major upper triangle of the same symmetric matrix.
+        double[] buf = a.copy().data();
+        double[] w = new double[n];
+        try (PointerScope scope = new PointerScope()) {
+            DoublePointer pa = new DoublePointer(buf), pw = new DoublePointer(n);
+            int info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, (byte) 'V', (byte) 'U', n, pa, n, pw);
+            checkInfo(info, "dsyevd", a);
+            pa.get(buf);
+            pw.get(w);
+        }
+        // Column-major eigenvectors read row-major are Vᵀ; hand back V compact.
+        return new EigenResult(w, DoubleMatrix.wrap(buf, n, n).transpose().copy());
+    }
+
+    @Override
+    public DoubleMatrix choleskyLower(DoubleMatrix a) {
+        int n = a.rows();
+        double[] buf = a.copy().data();
+        if (n == 0) {
+            return DoubleMatrix.zeros(0, 0);
+        }
+        try (PointerScope scope = new PointerScope()) {
+            DoublePointer pa = new DoublePointer(buf);
+            int info = LAPACKE_dpotrf(LAPACK_COL_MAJOR, (byte) 'U', n, pa, n);
+            if (info > 0) {
+                return null;
+            }
+            checkInfo(info, "dpotrf", a);
+            pa.get(buf);
+        }
+        for (int i = 0; i < n; i++) {
+            for (int j = i + 1; j < n; j++) {
+                buf[i * n + j] = 0;
+            }
+        }
+        return DoubleMatrix.wrap(buf, n, n);
+    }
+
+    @Override
+    public DoubleMatrix solveTriangular(DoubleMatrix t, boolean lower, boolean transpose, DoubleMatrix b) {
+        int m = b.rows(), n = b.cols();
+        DoubleMatrix x = b.copy();
+        if (m == 0 || n == 0) {
+            return x;
+        }
+        try (PointerScope scope = new PointerScope()) {
+            DoublePointer pt = new DoublePointer(t.compact().data()), px = new DoublePointer(x.data());
+            cblas_dtrsm(CblasRowMajor, CblasLeft, lower ? CblasLower : CblasUpper, transpose ? CblasTrans : CblasNoTrans,
+                    CblasNonUnit, m, n, 1.0, pt, m, px, n);
+            px.get(x.data());
+        }
+        return x;
+    }
+
+    @Override
+    public QrResult qr(DenseMatrix a) {
+        int m = a.rows(), n = a.cols(), k = Math.min(m, n);
+        if (k == 0) {
+            return new QrResult(a.newLike(m, 0), a.newLike(0, n));
+        }
+        DenseMatrix work = a.copy();
+        try (PointerScope scope = new PointerScope()) {
+            if (work instanceof FloatMatrix fw) {
+                FloatPointer pa = new FloatPointer(fw.data()), tau = new FloatPointer(k);
+                checkInfo(LAPACKE_sgeqrf(LAPACK_ROW_MAJOR, m, n, pa, n, tau), "sgeqrf", a);
+                pa.get(fw.data());
+                DenseMatrix r = upperRows(work, k);
+                FloatMatrix q = FloatMatrix.zeros(m, k);
+                q.assign(work.colRange(0, k));
+                FloatPointer pq = new FloatPointer(q.data());
+                checkInfo(LAPACKE_sorgqr(LAPACK_ROW_MAJOR, m, k, k, pq, k, tau), "sorgqr", a);
+                pq.get(q.data());
+                return new QrResult(q, r);
+            }
+            DoubleMatrix dw = (DoubleMatrix) work;
+            DoublePointer pa = new DoublePointer(dw.data()), tau = new DoublePointer(k);
+            checkInfo(LAPACKE_dgeqrf(LAPACK_ROW_MAJOR, m, n, pa, n, tau), "dgeqrf", a);
+            pa.get(dw.data());
+            DenseMatrix r = upperRows(work, k);
+            DoubleMatrix q = DoubleMatrix.zeros(m, k);
+            q.assign(work.colRange(0, k));
+            DoublePointer pq = new DoublePointer(q.data());
+            checkInfo(LAPACKE_dorgqr(LAPACK_ROW_MAJOR, m, k, k, pq, k, tau), "dorgqr", a);
+            pq.get(q.data());
+            return new QrResult(q, r);
+        }
+    }
+
+    @Override
+    public PivotedQrResult pivotedQr(DoubleMatrix a) {
+        int m = a.rows(), n = a.cols(), k = Math.min(m, n);
+        int[] perm = new int[n];
+        for (int j = 0; j < n; j++) {
+            perm[j] = j;
+        }
+        if (k == 0) {
+            return new PivotedQrResult(DoubleMatrix.zeros(m, 0), DoubleMatrix.zeros(0, n), perm);
+        }
+        DoubleMatrix work = a.copy();
+        try (PointerScope scope = new PointerScope()) {
+            DoublePointer pa = new DoublePointer(work.data()), tau = new DoublePointer(k);
+            IntPointer jpvt = new IntPointer(n);
+            jpvt.fill(0);
+            checkInfo(LAPACKE_dgeqp3(LAPACK_ROW_MAJOR, m, n, pa, n, jpvt, tau), "dgeqp3", a);
+            pa.get(work.data());
+            for (int j = 0; j < n; j++) {
+                perm[j] = jpvt.get(j) - 1;
+            }
+            DoubleMatrix r = (DoubleMatrix) upperRows(work, k);
+            DoubleMatrix q = DoubleMatrix.zeros(m, k);
+            q.assign(work.colRange(0, k));
+            DoublePointer pq = new DoublePointer(q.data());
+            checkInfo(LAPACKE_dorgqr(LAPACK_ROW_MAJOR, m, k, k, pq, k, tau), "dorgqr", a);
+            pq.get(q.data());
+            return new PivotedQrResult(q, r, perm);
+        }
+    }
+
+    // ---- helpers ------------------------------------------------------------------------------------------
+
+    /** The first k rows of a factored matrix with everything below the diagonal cleared. */
+    private static DenseMatrix upperRows(DenseMatrix factored, int k) {
+        DenseMatrix r = factored.rowRange(0, k).copy();
+        for (int i = 0; i < k; i++) {
+            for (int j = 0; j < Math.min(i, r.cols()); j++) {
+                r.set(i, j, 0);
+            }
+        }
+        return r;
+    }
+
+    private static void checkInfo(int info, String routine, DenseMatrix input) {
+        if (info < 0) {
+            throw new IllegalStateException(routine + " rejected argument " + (-info) + " for a " + input.shape() + " matrix");
+        }
+        if (info > 0) {
+            throw new ArithmeticException(routine + " did not converge on a " + input.shape() + " matrix (info " + info + ")");
+        }
+    }
+
+    private static void scaleInPlace(DenseMatrix m, double factor) {
+        for (int i = 0; i < m.rows(); i++) {
+            for (int j = 0; j < m.cols(); j++) {
+                m.set(i, j, factor == 0 ? 0 : m.get(i, j) * factor);
+            }
+        }
+    }
+
+    private static void copyInto(DenseMatrix source, DenseMatrix target) {
+        for (int i = 0; i < source.rows(); i++) {
+            for (int j = 0; j < source.cols(); j++) {
+                target.set(i, j, source.get(i, j));
+            }
+        }
+    }
+
+    /**
+     * A matrix as BLAS sees it: a native copy of the memory span it covers, the transpose flag and the
+     * leading dimension. Row-major views go as they are, transposed views of row-major blocks go with
+     * the transpose flag, anything else is compacted first.
+     */
+    private record Operand(Pointer pointer, int trans, int ld, int span, int storedRows, int storedCols) {
+
+        static Operand of(DenseMatrix x) {
+            if (x.isRowMajorStrided()) {
+                int ld = x.rows() <= 1 ? Math.max(1, x.cols()) : x.rowStride();
+                int span = (x.rows() - 1) * x.rowStride() + x.cols();
+                return new Operand(copySpan(x, span), CblasNoTrans, ld, span, x.rows(), x.cols());
+            }
+            if (x.isColumnMajorStrided()) {
+                int ld = x.cols() <= 1 ? Math.max(1, x.rows()) : x.colStride();
+                int span = (x.cols() - 1) * x.colStride() + x.rows();
+                return new Operand(copySpan(x, span), CblasTrans, ld, span, x.cols(), x.rows());
+            }
+            return of(x.copy());
+        }
+
+        private static Pointer copySpan(DenseMatrix x, int span) {
+            if (x instanceof FloatMatrix f) {
+                return new FloatPointer((long) span).put(f.data(), f.offset(), span);
+            }
+            DoubleMatrix d = (DoubleMatrix) x;
+            return new DoublePointer((long) span).put(d.data(), d.offset(), span);
+        }
+    }
+}
