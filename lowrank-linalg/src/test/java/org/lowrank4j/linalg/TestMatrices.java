@@ -86,7 +86,12 @@ public final class TestMatrices {
         return worst;
     }
 
-    /** The backends every contract test runs against. Fails loudly when OpenBLAS does not load. */
+    /** Both backends, for parameterised contract tests. */
+    public static java.util.stream.Stream<LinalgBackend> backends() {
+        return java.util.stream.Stream.of(nativeBackend(), Linalg.javaBackend());
+    }
+
+    /** The native backend; fails loudly when OpenBLAS does not load. */
     public static LinalgBackend nativeBackend() {
         LinalgBackend b = Linalg.nativeBackend();
         if (b == null) {

@@ -1,0 +1,122 @@
+package org.lowrank4j.linalg;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.lowrank4j.linalg.TestMatrices.distance;
+
+import java.util.Random;
+import java.util.stream.IntStream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The native (OpenBLAS) kernels against the plain-Java oracle at odd sizes, in the style of Lucene's
+ * scalar-versus-SIMD tests: any layout or leading-dimension mistake shows up at 1, 7, 13, 207 or 1023.
+ */
+class BackendAgreementTest {
+    private final LinalgBackend nativeBackend = TestMatrices.nativeBackend();
+    private final LinalgBackend javaBackend = Linalg.javaBackend();
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 7, 13, 207, 1023})
+    void gemmAgreesForEveryLayout(int n) {
+        int k = n == 1023 ? 13 : n + 2, m = n == 1023 ? 7 : n + 1;
+        DoubleMatrix a = TestMatrices.gaussian(n, k, n), b = TestMatrices.gaussian(k, m, n + 1);
+        DoubleMatrix aT = TestMatrices.gaussian(k, n, n + 2).transpose(); // transposed view
+        DoubleMatrix wide = TestMatrices.gaussian(n + 3, k + 5, n + 3);
+        DoubleMatrix strided = wide.view(1, n + 1, 2, k + 2); // row-major with a leading dimension > cols
+        for (DoubleMatrix left : new DoubleMatrix[] {a, aT, strided}) {
+            for (DoubleMatrix right : new DoubleMatrix[] {b, TestMatrices.gaussian(m, k, n + 4).transpose()}) {
+                DoubleMatrix c1 = TestMatrices.gaussian(n, m, 5), c2 = c1.copy();
+                nativeBackend.gemm(0.7, left, right, -0.3, c1);
+                javaBackend.gemm(0.7, left, right, -0.3, c2);
+                assertThat(distance(c1, c2)).isLessThan(1e-12 * Math.max(1, c2.frobeniusNorm()));
+                FloatMatrix f1 = c2.toFloat(), f2 = c2.toFloat();
+                nativeBackend.gemm(1, left.toFloat(), right.toFloat(), 1, f1);
+                javaBackend.gemm(1, left.toFloat(), right.toFloat(), 1, f2);
+                assertThat(distance(f1, f2)).isLessThan(1e-5 * Math.max(1, f2.frobeniusNorm()));
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 7, 13, 207, 1023})
+    void gemmWritesIntoViewsWithoutTouchingTheRest(int n) {
+        DoubleMatrix big1 = TestMatrices.gaussian(n + 2, 9, 1), big2 = big1.copy();
+        DoubleMatrix a = TestMatrices.gaussian(n, 4, 2), b = TestMatrices.gaussian(4, 5, 3);
+        nativeBackend.gemm(1, a, b, 1, big1.view(1, n + 1, 2, 7));
+        javaBackend.gemm(1, a, b, 1, big2.view(1, n + 1, 2, 7));
+        assertThat(distance(big1, big2)).isLessThan(1e-12 * big2.frobeniusNorm());
+        DoubleMatrix t1 = TestMatrices.gaussian(5, n, 4), t2 = t1.copy(); // C as a transposed view
+        nativeBackend.gemm(1, a, b, 0, t1.transpose());
+        javaBackend.gemm(1, a, b, 0, t2.transpose());
+        assertThat(distance(t1, t2)).isLessThan(1e-12 * t2.frobeniusNorm());
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 7, 13, 207, 1023})
+    void gemvAgrees(int n) {
+        Random random = new Random(n);
+        DoubleMatrix a = TestMatrices.gaussian(n, n + 3, n);
+        double[] x = random.doubles(n + 3).toArray(), y1 = random.doubles(n).toArray(), y2 = y1.clone();
+        nativeBackend.gemv(1.5, a, x, 0.5, y1);
+        javaBackend.gemv(1.5, a, x, 0.5, y2);
+        assertThat(y1).containsExactly(y2, org.assertj.core.data.Offset.offset(1e-10));
+        double[] xt = random.doubles(n).toArray(), z1 = new double[n + 3], z2 = new double[n + 3];
+        nativeBackend.gemv(1, a.transpose(), xt, 0, z1);
+        javaBackend.gemv(1, a.transpose(), xt, 0, z2);
+        assertThat(z1).containsExactly(z2, org.assertj.core.data.Offset.offset(1e-10));
+        float[] fx = new float[n + 3], f1 = new float[n], f2 = new float[n];
+        for (int i = 0; i < fx.length; i++) {
+            fx[i] = (float) x[i];
+        }
+        nativeBackend.gemv(1f, a.toFloat(), fx, 0f, f1);
+        javaBackend.gemv(1f, a.toFloat(), fx, 0f, f2);
+        assertThat(f1).containsExactly(f2, org.assertj.core.data.Offset.offset(1e-3f));
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 7, 13, 207, 1023})
+    void singularValuesAgree(int n) {
+        int cols = n > 207 ? 13 : n; // the Jacobi oracle is O(mn²) per sweep
+        DoubleMatrix a = TestMatrices.gaussian(n, cols, n);
+        SvdResult s1 = nativeBackend.svd(a), s2 = javaBackend.svd(a);
+        assertThat(s1.s()).containsExactly(s2.s(), org.assertj.core.data.Offset.offset(1e-10 * s2.s()[0]));
+        assertThat(distance(s1.reconstruct(), s2.reconstruct())).isLessThan(1e-10 * a.frobeniusNorm());
+        SvdResult wide = nativeBackend.svd(a.transpose());
+        assertThat(wide.s()).containsExactly(s2.s(), org.assertj.core.data.Offset.offset(1e-10 * s2.s()[0]));
+        SvdResult f = nativeBackend.svd(a.toFloat());
+        assertThat(f.s()).containsExactly(s2.s(), org.assertj.core.data.Offset.offset(1e-4 * s2.s()[0]));
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 7, 13, 207})
+    void eigenvaluesAgree(int n) {
+        DoubleMatrix g = TestMatrices.spd(n, 0.1, n);
+        EigenResult e1 = nativeBackend.symmetricEigen(g), e2 = javaBackend.symmetricEigen(g);
+        assertThat(e1.values()).containsExactly(e2.values(), org.assertj.core.data.Offset.offset(1e-11 * e2.values()[n - 1]));
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 7, 13, 207, 1023})
+    void choleskyQrAndSolvesAgree(int n) {
+        DoubleMatrix g = TestMatrices.spd(n, 0.5, n);
+        DoubleMatrix l1 = nativeBackend.choleskyLower(g), l2 = javaBackend.choleskyLower(g);
+        assertThat(distance(l1, l2)).isLessThan(1e-10 * l2.frobeniusNorm());
+        DoubleMatrix b = TestMatrices.gaussian(n, 7, n + 1);
+        for (boolean transpose : new boolean[] {false, true}) {
+            DoubleMatrix x1 = nativeBackend.solveTriangular(l1, true, transpose, b), x2 = javaBackend.solveTriangular(l1, true, transpose, b);
+            assertThat(distance(x1, x2)).isLessThan(1e-9 * Math.max(1, x2.frobeniusNorm()));
+        }
+        int cols = Math.min(n, 207);
+        DoubleMatrix a = TestMatrices.gaussian(n, cols, n + 2);
+        QrResult q1 = nativeBackend.qr(a), q2 = javaBackend.qr(a);
+        // Householder signs may differ per column; |R| agrees and so does the product.
+        for (int i = 0; i < cols; i++) {
+            assertThat(Math.abs(q1.r().get(i, i))).isCloseTo(Math.abs(q2.r().get(i, i)), org.assertj.core.data.Offset.offset(1e-9 * Math.sqrt(n)));
+        }
+        assertThat(distance(Linalg.multiply(q1.q(), q1.r()), a)).isLessThan(1e-11 * a.frobeniusNorm());
+        PivotedQrResult p1 = nativeBackend.pivotedQr(a), p2 = javaBackend.pivotedQr(a);
+        assertThat(p1.permutation()).containsExactlyInAnyOrder(IntStream.range(0, cols).toArray());
+        assertThat(Math.abs(p1.r().get(0, 0))).isCloseTo(Math.abs(p2.r().get(0, 0)), org.assertj.core.data.Offset.offset(1e-9 * Math.sqrt(n)));
+    }
+}
