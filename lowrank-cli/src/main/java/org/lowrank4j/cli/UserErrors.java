@@ -1,0 +1,27 @@
+package org.lowrank4j.cli;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import picocli.CommandLine;
+import picocli.CommandLine.IExecutionExceptionHandler;
+import picocli.CommandLine.ParseResult;
+
+/**
+ * Turns the exceptions a user can cause (bad paths, bad options, unreadable files) into one line on stderr and
+ * exit code 2; anything else is a bug and keeps its stack trace (exit code 1).
+ */
+final class UserErrors implements IExecutionExceptionHandler {
+
+    @Override
+    public int handleExecutionException(Exception e, CommandLine cli, ParseResult parsed) {
+        if (e instanceof IllegalArgumentException || e instanceof IOException || e instanceof UncheckedIOException
+                || e instanceof ArithmeticException) {
+            String message = e instanceof UncheckedIOException u && u.getCause() != null ? u.getCause().getMessage() : e.getMessage();
+            cli.getErr().println("lowrank " + cli.getCommandName() + ": " + message);
+            return 2;
+        }
+        cli.getErr().println("lowrank " + cli.getCommandName() + ": internal error, please report it with the command you ran");
+        e.printStackTrace(cli.getErr());
+        return 1;
+    }
+}

@@ -1,0 +1,26 @@
+package org.lowrank4j.compress.methods.whitened;
+
+/**
+ * Options of whitened SVD (spec c04, SVD-LLM V1 and V2).
+ *
+ * @param route         how G is square-rooted: CHOLESKY (V1: G = L Lᵀ), EIGEN (V2: G = U S Uᵀ, pseudo-inverse on
+ *                      the null space) or AUTO (Cholesky when G is numerically positive definite, else eigen)
+ * @param relativeFloor eigenvalues at or below floor · λ_max count as zero on the eigen route (default 1e-10)
+ */
+public record WhitenedOptions(Route route, double relativeFloor) {
+
+    public WhitenedOptions {
+        if (route == null) {
+            throw new IllegalArgumentException("whitening route must be given (auto, cholesky or eigen)");
+        }
+        if (!(relativeFloor >= 0 && relativeFloor < 1e-2)) {
+            throw new IllegalArgumentException("relative eigenvalue floor must be in [0, 0.01), got " + relativeFloor);
+        }
+    }
+
+    public static WhitenedOptions defaults() {
+        return new WhitenedOptions(Route.AUTO, 1e-10);
+    }
+
+    public enum Route { AUTO, CHOLESKY, EIGEN }
+}
