@@ -65,11 +65,15 @@ public final class Linalg {
     }
 
     private static LinalgBackend nativeOrJava() {
-        NativeBackend nb = nativeBackend();
-        if (nb != null) {
-            return nb;
+        return nativeOrJava(nativeBackend(), nativeFailure);
+    }
+
+    /** The native backend when it loaded, else the Java one with a single warning saying why. */
+    static LinalgBackend nativeOrJava(LinalgBackend loaded, String failure) {
+        if (loaded != null) {
+            return loaded;
         }
-        LOG.log(Level.WARNING, "OpenBLAS could not be loaded (" + nativeFailure + "); using the plain-Java kernels, which are much slower");
+        LOG.log(Level.WARNING, "OpenBLAS could not be loaded (" + failure + "); using the plain-Java kernels, which are much slower");
         return JAVA;
     }
 

@@ -1,0 +1,73 @@
+package org.lowrank4j.compress;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.lowrank4j.compress.allocation.RankAllocator;
+import org.lowrank4j.compress.allocation.SiteSpectrum;
+import org.lowrank4j.compress.methods.CompressionMethod;
+import org.lowrank4j.compress.methods.PreparedSite;
+
+/**
+ * The format-independent middle of {@code compress}: prepare every site with the method (one decomposition
+ * each), let the allocator pick ranks against the budget, then build each site's factorization. A site is
+ * factorised only when r(m + n) < m·n; otherwise it stays {@link Dense}.
+ */
+public final class Compressor {
+    private final CompressionMethod method;
+    private final RankAllocator allocator;
+
+    public Compressor(CompressionMethod method, RankAllocator allocator) {
+        this.method = method;
+        this.allocator = allocator;
+    }
+
+    /** One site's outcome. {@code spectrum} is the method's weighted spectrum (for reports). */
+    public record SiteResult(LinearWeight weight, int rank, Factorization factorization, double[] spectrum, double relativeLoss) {
+    }
+
+    /** All sites plus the parameter accounting over the targeted layers. */
+    public record Result(String method, String allocation, double requestedRatio, List<SiteResult> sites,
+                         long targetedParametersBefore, long targetedParametersAfter) {
+
+        /** Fraction of the targeted layers' parameters actually removed. */
+        public double achievedRatio() {
+            return targetedParametersBefore == 0 ? 0 : 1 - (double) targetedParametersAfter / targetedParametersBefore;
+        }
+    }
+
+    /**
+     * @param stats calibration statistics per site name (may be empty for methods that need none)
+     */
+    public Result compress(List<LinearWeight> weights, Map<String, LayerStats> stats, double ratio, Progress progress) {
+        RankRules.requireRatio(ratio);
+        if (weights.isEmpty()) {
+            throw new IllegalArgumentException("there are no linear sites to compress");
+        }
+        List<PreparedSite> prepared = new ArrayList<>();
+        List<SiteSpectrum> spectra = new ArrayList<>();
+        for (int i = 0; i < weights.size(); i++) {
+            LinearWeight w = weights.get(i);
+            progress.update("decompose (" + method.name() + ")", i, weights.size(), w.name());
+            PreparedSite site = method.prepare(w, stats.get(w.name()));
+            prepared.add(site);
+            spectra.add(new SiteSpectrum(w.name(), w.role(), w.outFeatures(), w.inFeatures(), site.spectrum()));
+        }
+        progress.update("decompose (" + method.name() + ")", weights.size(), weights.size(), "");
+        int[] ranks = allocator.allocate(spectra, ratio);
+        List<SiteResult> results = new ArrayList<>();
+        long before = 0, after = 0;
+        for (int i = 0; i < weights.size(); i++) {
+            LinearWeight w = weights.get(i);
+            int m = w.outFeatures(), n = w.inFeatures(), r = ranks[i];
+            boolean factorise = RankRules.saves(m, n, r);
+            Factorization f = factorise ? prepared.get(i).factorAt(r) : new Dense(w.weight());
+            SiteSpectrum s = spectra.get(i);
+            double loss = factorise && s.totalEnergy() > 0 ? s.tailEnergy(r) / s.totalEnergy() : 0;
+            results.add(new SiteResult(w, factorise ? r : Math.min(m, n), f, s.spectrum(), loss));
+            before += w.denseParameters();
+            after += f.parameterCount();
+        }
+        return new Result(method.name(), allocator.name(), ratio, results, before, after);
+    }
+}

@@ -1,0 +1,14 @@
+package org.lowrank4j.compress;
+
+/**
+ * Where long work reports how far it is; the CLI draws a bar, library callers may ignore it. Library code
+ * never prints.
+ */
+@FunctionalInterface
+public interface Progress {
+
+    /** {@code done} of {@code total} units of {@code phase} are finished; {@code detail} may be empty. */
+    void update(String phase, long done, long total, String detail);
+
+    Progress NONE = (phase, done, total, detail) -> { };
+}
