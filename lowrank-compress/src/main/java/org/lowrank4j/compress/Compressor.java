@@ -40,20 +40,32 @@ public final class Compressor {
      * @param stats calibration statistics per site name (may be empty for methods that need none)
      */
     public Result compress(List<LinearWeight> weights, Map<String, LayerStats> stats, double ratio, Progress progress) {
-        RankRules.requireRatio(ratio);
+        return build(weights, prepare(method, weights, stats, progress), ratio);
+    }
+
+    /** The expensive part, once per method: one decomposition per site. Reusable across ratios and allocators. */
+    public static List<PreparedSite> prepare(CompressionMethod method, List<LinearWeight> weights, Map<String, LayerStats> stats, Progress progress) {
         if (weights.isEmpty()) {
             throw new IllegalArgumentException("there are no linear sites to compress");
         }
         List<PreparedSite> prepared = new ArrayList<>();
-        List<SiteSpectrum> spectra = new ArrayList<>();
         for (int i = 0; i < weights.size(); i++) {
             LinearWeight w = weights.get(i);
             progress.update("decompose (" + method.name() + ")", i, weights.size(), w.name());
-            PreparedSite site = method.prepare(w, stats.get(w.name()));
-            prepared.add(site);
-            spectra.add(new SiteSpectrum(w.name(), w.role(), w.outFeatures(), w.inFeatures(), site.spectrum()));
+            prepared.add(method.prepare(w, stats.get(w.name())));
         }
         progress.update("decompose (" + method.name() + ")", weights.size(), weights.size(), "");
+        return prepared;
+    }
+
+    /** Allocates ranks over prepared sites and builds each site's factorization. */
+    public Result build(List<LinearWeight> weights, List<PreparedSite> prepared, double ratio) {
+        RankRules.requireRatio(ratio);
+        List<SiteSpectrum> spectra = new ArrayList<>();
+        for (int i = 0; i < weights.size(); i++) {
+            LinearWeight w = weights.get(i);
+            spectra.add(new SiteSpectrum(w.name(), w.role(), w.outFeatures(), w.inFeatures(), prepared.get(i).spectrum()));
+        }
         int[] ranks = allocator.allocate(spectra, ratio);
         List<SiteResult> results = new ArrayList<>();
         long before = 0, after = 0;

@@ -37,7 +37,7 @@ public final class LayerStats {
 
     /**
      * Adds {@code count} token rows (row-major, {@code count × features}) read from {@code rows} starting at
-     * {@code offset}. Rows are converted to float64 before the product.
+     * {@code offset}. Rows are widened to float64 and added with a symmetric rank-k update (BLAS dsyrk).
      */
     public void accumulate(float[] rows, int offset, int count) {
         if (count == 0) {
@@ -46,18 +46,17 @@ public final class LayerStats {
         if (offset < 0 || (long) offset + (long) count * features > rows.length) {
             throw new IllegalArgumentException(count + " rows of " + features + " features do not fit an array of " + rows.length + " from " + offset);
         }
-        DoubleMatrix x = DoubleMatrix.zeros(count, features);
-        double[] data = x.data();
-        for (int i = 0; i < count * features; i++) {
+        double[] batch = new double[count * features];
+        for (int i = 0; i < batch.length; i++) {
             float v = rows[offset + i];
             if (!Float.isFinite(v)) {
                 throw new IllegalArgumentException("calibration activation " + v + " at token " + (i / features) + ", channel " + (i % features)
                         + " is not finite; the model produces NaN/Inf on this text");
             }
-            data[i] = v;
+            batch[i] = v;
             absSum[i % features] += Math.abs(v);
         }
-        Linalg.backend().gemm(1, x.transpose(), x, 1, gram);
+        Linalg.backend().addGram(DoubleMatrix.wrap(batch, count, features), gram);
         tokens += count;
     }
 

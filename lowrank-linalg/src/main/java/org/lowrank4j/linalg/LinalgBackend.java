@@ -20,6 +20,12 @@ public interface LinalgBackend {
      */
     void gemm(double alpha, DenseMatrix a, DenseMatrix b, double beta, DenseMatrix c);
 
+    /**
+     * Symmetric rank-k update {@code g += xᵀ x} (BLAS syrk), for accumulating Gram matrices: x is k×n
+     * (any strides), g is n×n and compact; both triangles of g are updated.
+     */
+    void addGram(DoubleMatrix x, DoubleMatrix g);
+
     /** {@code y = alpha * a * x + beta * y} in float32. */
     void gemv(float alpha, FloatMatrix a, float[] x, float beta, float[] y);
 

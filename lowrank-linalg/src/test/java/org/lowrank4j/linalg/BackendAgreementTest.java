@@ -54,6 +54,23 @@ class BackendAgreementTest {
 
     @ParameterizedTest
     @ValueSource(ints = {1, 7, 13, 207, 1023})
+    void gramUpdatesAgreeWithTheProduct(int n) {
+        int features = Math.min(n, 207);
+        DoubleMatrix x = TestMatrices.gaussian(n, features, n);
+        DoubleMatrix g1 = TestMatrices.symmetrize(TestMatrices.gaussian(features, features, 1)), g2 = g1.copy();
+        DoubleMatrix expected = g1.copy();
+        javaBackend.gemm(1, x.transpose(), x, 1, expected);
+        nativeBackend.addGram(x, g1);
+        javaBackend.addGram(x, g2);
+        assertThat(distance(g1, expected)).isLessThan(1e-11 * expected.frobeniusNorm());
+        assertThat(distance(g2, expected)).isLessThan(1e-11 * expected.frobeniusNorm());
+        DoubleMatrix viaView = DoubleMatrix.zeros(features, features);
+        nativeBackend.addGram(x.transpose().copy().transpose(), viaView); // x as a transposed view
+        assertThat(distance(viaView, Linalg.gram(x))).isLessThan(1e-11 * expected.frobeniusNorm());
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 7, 13, 207, 1023})
     void gemvAgrees(int n) {
         Random random = new Random(n);
         DoubleMatrix a = TestMatrices.gaussian(n, n + 3, n);

@@ -80,6 +80,25 @@ public final class JavaBackend implements LinalgBackend {
     }
 
     @Override
+    public void addGram(DoubleMatrix x, DoubleMatrix g) {
+        int k = x.rows(), n = x.cols();
+        double[] rows = x.compact().data(), out = g.data();
+        for (int t = 0; t < k; t++) {
+            int base = t * n;
+            for (int i = 0; i < n; i++) {
+                double xi = rows[base + i];
+                if (xi == 0) {
+                    continue;
+                }
+                for (int j = 0; j <= i; j++) {
+                    out[i * n + j] += xi * rows[base + j];
+                }
+            }
+        }
+        NativeBackend.mirrorLower(g);
+    }
+
+    @Override
     public void gemv(float alpha, FloatMatrix a, float[] x, float beta, float[] y) {
         for (int i = 0; i < a.rows(); i++) {
             float sum = 0;

@@ -94,6 +94,34 @@ public final class NativeBackend implements LinalgBackend {
     }
 
     @Override
+    public void addGram(DoubleMatrix x, DoubleMatrix g) {
+        int k = x.rows(), n = x.cols();
+        assert g.isCompact() && g.rows() == n && g.cols() == n;
+        if (k == 0 || n == 0) {
+            return;
+        }
+        try (PointerScope scope = new PointerScope()) {
+            Operand px = Operand.of(x);
+            DoublePointer pg = new DoublePointer(g.data());
+            // rows of x are the k samples: g += xᵀ x is syrk with "transposed" x in row-major terms.
+            int trans = px.trans == CblasNoTrans ? CblasTrans : CblasNoTrans;
+            cblas_dsyrk(CblasRowMajor, CblasLower, trans, n, k, 1.0, (DoublePointer) px.pointer, px.ld, 1.0, pg, n);
+            pg.get(g.data());
+        }
+        mirrorLower(g);
+    }
+
+    static void mirrorLower(DoubleMatrix g) {
+        double[] d = g.data();
+        int n = g.rows();
+        for (int i = 0; i < n; i++) {
+            for (int j = i + 1; j < n; j++) {
+                d[i * n + j] = d[j * n + i];
+            }
+        }
+    }
+
+    @Override
     public void gemv(float alpha, FloatMatrix a, float[] x, float beta, float[] y) {
         if (a.rows() == 0) {
             return;

@@ -1,0 +1,60 @@
+package org.lowrank4j.compress.report;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Locale;
+import org.lowrank4j.compress.Compressor;
+import org.lowrank4j.compress.Spectra;
+import org.lowrank4j.compress.onnx.OnnxCompression;
+import org.lowrank4j.formats.io.AtomicFiles;
+
+/** The JSON record and HTML page of one {@code compress} run. */
+public final class CompressionRecord {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private CompressionRecord() {
+    }
+
+    public static ObjectNode toJson(OnnxCompression.Outcome o, double wallSeconds) {
+        ObjectNode root = JSON.createObjectNode();
+        Compressor.Result r = o.result();
+        root.put("input", o.input().toString()).put("output", o.output().toString());
+        root.put("method", r.method()).put("allocation", r.allocation());
+        root.put("ratio_requested", r.requestedRatio()).put("ratio_targeted_layers", r.achievedRatio()).put("ratio_whole_model", o.modelRatio());
+        root.put("parameters_targeted_before", r.targetedParametersBefore()).put("parameters_targeted_after", r.targetedParametersAfter());
+        root.put("parameters_model_before", o.modelParametersBefore()).put("parameters_model_after", o.modelParametersAfter());
+        root.put("bytes_before", o.bytesIn()).put("bytes_after", o.bytesOut());
+        root.put("calibration_tokens", o.calibrationTokens()).put("calibration_seconds", o.calibrationSeconds());
+        root.put("compression_wall_seconds", wallSeconds);
+        ArrayNode sites = root.putArray("sites");
+        for (Compressor.SiteResult s : r.sites()) {
+            ObjectNode site = sites.addObject();
+            site.put("name", s.weight().name()).put("role", s.weight().role()).put("block", s.weight().block());
+            site.put("out_features", s.weight().outFeatures()).put("in_features", s.weight().inFeatures());
+            site.put("rank", s.rank()).put("kept_as", s.factorization().describe());
+            site.put("parameters", s.factorization().parameterCount());
+            site.put("effective_rank", Spectra.effectiveRank(s.spectrum())).put("relative_loss", s.relativeLoss());
+        }
+        return root;
+    }
+
+    /** Writes {@code <out>.json} and {@code <out>.html} beside the compressed model, atomically. */
+    public static void write(OnnxCompression.Outcome o, double wallSeconds, Path json, Path html) throws IOException {
+        AtomicFiles.writeString(json, JSON.writeValueAsString(toJson(o, wallSeconds)) + "\n");
+        Compressor.Result r = o.result();
+        HtmlReport page = new HtmlReport("lowrank4j compression of " + o.input().getFileName())
+                .summary("method / allocation", r.method() + " / " + r.allocation())
+                .summary("ratio (targeted layers)", String.format(Locale.ROOT, "requested %.3f, achieved %.4f", r.requestedRatio(), r.achievedRatio()))
+                .summary("ratio (whole model)", String.format(Locale.ROOT, "%.4f", o.modelRatio()))
+                .summary("parameters (whole model)", o.modelParametersBefore() + " → " + o.modelParametersAfter())
+                .summary("bytes", o.bytesIn() + " → " + o.bytesOut())
+                .summary("calibration", o.calibrationTokens() + " tokens, " + String.format(Locale.ROOT, "%.1f s", o.calibrationSeconds()))
+                .summary("wall time", String.format(Locale.ROOT, "%.1f s", wallSeconds))
+                .compression(r);
+        AtomicFiles.writeString(html, page.render());
+    }
+}
