@@ -3,6 +3,12 @@ package org.lowrank4j.compress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.lowrank4j.linalg.Linalg;
 import org.lowrank4j.compress.allocation.RankAllocator;
 import org.lowrank4j.compress.allocation.SiteSpectrum;
 import org.lowrank4j.compress.methods.CompressionMethod;
@@ -43,19 +49,58 @@ public final class Compressor {
         return build(weights, prepare(method, weights, stats, progress), ratio);
     }
 
-    /** The expensive part, once per method: one decomposition per site. Reusable across ratios and allocators. */
+    /**
+     * The expensive part, once per method: one decomposition per site, reusable across ratios and allocators.
+     * Sites are independent, so they run in parallel on Java threads (one per core) with single-threaded BLAS
+     * inside each; that scales better than multi-threaded LAPACK on mid-sized matrices and does not collapse
+     * when other processes share the cores. Results do not depend on the thread count.
+     */
     public static List<PreparedSite> prepare(CompressionMethod method, List<LinearWeight> weights, Map<String, LayerStats> stats, Progress progress) {
         if (weights.isEmpty()) {
             throw new IllegalArgumentException("there are no linear sites to compress");
         }
-        List<PreparedSite> prepared = new ArrayList<>();
-        for (int i = 0; i < weights.size(); i++) {
-            LinearWeight w = weights.get(i);
-            progress.update("decompose (" + method.name() + ")", i, weights.size(), w.name());
-            prepared.add(method.prepare(w, stats.get(w.name())));
+        String phase = "decompose (" + method.name() + ")";
+        progress.update(phase, 0, weights.size(), "");
+        AtomicInteger done = new AtomicInteger();
+        int workers = Math.min(weights.size(), Runtime.getRuntime().availableProcessors());
+        ExecutorService pool = Executors.newFixedThreadPool(workers, r -> {
+            Thread t = new Thread(r, "lowrank-decompose");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            return Linalg.withSingleThreadedBlas(() -> {
+                List<Future<PreparedSite>> futures = new ArrayList<>();
+                for (LinearWeight w : weights) {
+                    futures.add(pool.submit(() -> {
+                        PreparedSite site = method.prepare(w, stats.get(w.name()));
+                        progress.update(phase, done.incrementAndGet(), weights.size(), w.name());
+                        return site;
+                    }));
+                }
+                List<PreparedSite> prepared = new ArrayList<>();
+                for (Future<PreparedSite> f : futures) {
+                    prepared.add(await(f));
+                }
+                return prepared;
+            });
+        } finally {
+            pool.shutdownNow();
         }
-        progress.update("decompose (" + method.name() + ")", weights.size(), weights.size(), "");
-        return prepared;
+    }
+
+    private static PreparedSite await(Future<PreparedSite> future) {
+        try {
+            return future.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while decomposing", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
     }
 
     /** Allocates ranks over prepared sites and builds each site's factorization. */

@@ -19,6 +19,7 @@ public final class Linalg {
     private static volatile LinalgBackend selected;
     private static volatile NativeBackend nativeBackend;
     private static volatile String nativeFailure;
+    private static final Object BLAS_THREADS = new Object();
 
     private Linalg() {
     }
@@ -85,6 +86,26 @@ public final class Linalg {
         NativeBackend nb = nativeBackend();
         if (nb != null) {
             nb.setThreads(threads);
+        }
+    }
+
+    /**
+     * Runs {@code work} with OpenBLAS limited to one thread, then restores the previous count. For callers that
+     * parallelise over independent problems themselves (one Java thread per core).
+     */
+    public static <T> T withSingleThreadedBlas(java.util.function.Supplier<T> work) {
+        NativeBackend nb = nativeBackend();
+        if (nb == null) {
+            return work.get();
+        }
+        synchronized (BLAS_THREADS) {
+            int before = nb.threads();
+            nb.setThreads(1);
+            try {
+                return work.get();
+            } finally {
+                nb.setThreads(before);
+            }
         }
     }
 

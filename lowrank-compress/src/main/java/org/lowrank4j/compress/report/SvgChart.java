@@ -118,7 +118,7 @@ public final class SvgChart {
         return s.length() > 22 ? s.substring(0, 21) + "…" : s;
     }
 
-    static String escape(String s) {
+    public static String escape(String s) {
         return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 }

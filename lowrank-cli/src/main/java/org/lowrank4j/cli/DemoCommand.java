@@ -1,0 +1,70 @@
+package org.lowrank4j.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.lowrank4j.compress.eval.EvalOptions;
+import org.lowrank4j.compress.eval.Pooling;
+import org.lowrank4j.compress.harness.ComparisonReport;
+import org.lowrank4j.compress.harness.EncoderComparison;
+import org.lowrank4j.compress.text.TextCorpus;
+import org.lowrank4j.compress.tokenize.HfTokenizer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code lowrank demo}: the bundled all-MiniLM-L6-v2 and the vendored text, compressed with the three methods at
+ * one ratio and evaluated on one protocol; prints a short table and writes the full results.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "Compress the bundled all-MiniLM-L6-v2 with svd, asvd and whitened SVD, evaluate, and print a table.")
+final class DemoCommand implements Callable<Integer> {
+
+    @Option(names = "--ratio", defaultValue = "0.2", description = "Fraction of the linear layers' parameters to remove (default ${DEFAULT-VALUE}).")
+    double ratio;
+
+    @Option(names = "--allocation", defaultValue = "global", description = "uniform | global (default ${DEFAULT-VALUE}).")
+    String allocation;
+
+    @Option(names = "--out", defaultValue = "lowrank-demo", description = "Folder for the results and the compressed models (default ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+        Inputs.requireRatio(ratio);
+        Files.createDirectories(out);
+        Path model = BundledModel.model(), tokenizerPath = BundledModel.tokenizer();
+        System.out.printf(Locale.ROOT, "lowrank4j %s demo: %s (bundled), remove %.0f%% of the linear layers' parameters, %s allocation%n",
+                Version.number(), BundledModel.NAME, 100 * ratio, allocation);
+        try (HfTokenizer tok = HfTokenizer.load(tokenizerPath)) {
+            EncoderComparison.Setup setup = new EncoderComparison.Setup(model, tok, Pooling.MEAN, TextCorpus.calibration().first(256),
+                    TextCorpus.heldOut().texts(), TextCorpus.partyProbe(), EvalOptions.defaults().withThreads(Runtime.getRuntime().availableProcessors()),
+                    out, true);
+            EncoderComparison comparison = new EncoderComparison(setup, ProgressBar.stderr());
+            var rows = comparison.run(List.of("svd", "asvd", "whitened"), List.of(allocation), List.of(ratio), ProgressBar.stderr(), row -> { });
+            Map<String, Object> context = new LinkedHashMap<>();
+            context.put("model", BundledModel.NAME + " (bundled)");
+            context.put("calibration", "vendored SOTU 1790-1899, " + setup.calibration().size() + " sentences");
+            context.put("held_out", "vendored SOTU 1900-1945, " + setup.heldOut().size() + " sentences");
+            context.put("probe", setup.probe().source());
+            context.put("command", "lowrank demo --ratio " + ratio + " --allocation " + allocation);
+            ComparisonReport.write(out, rows, context);
+            System.out.println();
+            System.out.printf("%-10s %9s %9s %9s %10s %10s %9s %8s%n", "method", "mean cos", "p5 cos", "recall@10", "probe ref", "probe cand", "latency", "MB");
+            for (var r : rows) {
+                var e = r.eval();
+                System.out.printf(Locale.ROOT, "%-10s %9.4f %9.4f %9.4f %10.4f %10.4f %8.3fx %8.1f%n", r.method(), e.fidelity().meanCosine(), e.fidelity().p5Cosine(),
+                        e.fidelity().recallAtK(), e.probe().accuracyReference(), e.probe().accuracyCandidate(),
+                        e.latency() == null ? Double.NaN : e.latency().ratio(), r.outcome().bytesOut() / 1e6);
+            }
+            System.out.printf(Locale.ROOT, "original: %.1f MB; latency is candidate/original time per sentence in ONNX Runtime (lower is faster)%n",
+                    rows.get(0).outcome().bytesIn() / 1e6);
+            System.out.println("results: " + out.resolve("results.md") + ", " + out.resolve("report.html") + "; compressed models in " + out);
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,92 @@
+package org.lowrank4j.cli;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.lowrank4j.compress.eval.EvalOptions;
+import org.lowrank4j.compress.eval.EvalReport;
+import org.lowrank4j.compress.eval.Evaluation;
+import org.lowrank4j.compress.eval.Pooling;
+import org.lowrank4j.compress.text.LabelledTexts;
+import org.lowrank4j.compress.text.TextCorpus;
+import org.lowrank4j.compress.tokenize.HfTokenizer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code lowrank eval}: the one evaluation protocol, reference against candidate, one JSON per run. */
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        description = "Compare a candidate encoder with its reference: cosine, recall@10, linear probe, latency, sizes.")
+final class EvalCommand implements Callable<Integer> {
+
+    @Option(names = "--reference", required = true, description = "The original ONNX model.")
+    Path reference;
+
+    @Option(names = "--candidate", required = true, description = "The compressed ONNX model.")
+    Path candidate;
+
+    @Option(names = "--tokenizer", required = true, description = "The models' tokenizer.json.")
+    Path tokenizer;
+
+    @Option(names = "--pooling", defaultValue = "mean", description = "mean (MiniLM) | cls (bge) (default ${DEFAULT-VALUE}).")
+    String pooling;
+
+    @Option(names = "--text", description = "Held-out sentences: a .txt file or a folder (default: the vendored held-out set).")
+    Path text;
+
+    @Option(names = "--sentences", defaultValue = "500", description = "At most this many held-out sentences (default ${DEFAULT-VALUE}).")
+    int sentences;
+
+    @Option(names = "--probe", description = "Probe set: a label<TAB>text file or a SpamAssassin folder (default: vendored SOTU party probe).")
+    Path probe;
+
+    @Option(names = "--out", description = "Write the JSON here (default: print only).")
+    Path out;
+
+    @Option(names = "--threads", description = "ONNX Runtime threads (default: all cores).")
+    Integer threads;
+
+    @Override
+    public Integer call() throws Exception {
+        Inputs.requireFile(reference, "--reference");
+        Inputs.requireFile(candidate, "--candidate");
+        if (out != null) {
+            Inputs.requireWritableTarget(out, null);
+        }
+        List<String> heldOut = (text == null ? TextCorpus.heldOut() : TextCorpus.sentences(text)).first(sentences);
+        LabelledTexts probeSet = probe == null ? TextCorpus.partyProbe() : LabelledTexts.load(probe);
+        EvalOptions options = EvalOptions.defaults().withThreads(threads == null ? Runtime.getRuntime().availableProcessors() : threads);
+        EvalReport report;
+        try (HfTokenizer tok = HfTokenizer.load(Inputs.requireFile(tokenizer, "--tokenizer"))) {
+            report = Evaluation.compare(reference, candidate, tok, parsePooling(pooling), heldOut, probeSet, options);
+        }
+        print(report);
+        if (out != null) {
+            report.writeJson(out);
+            System.out.println("wrote " + out);
+        }
+        return 0;
+    }
+
+    static Pooling parsePooling(String name) {
+        return switch (name.toLowerCase(Locale.ROOT)) {
+            case "mean" -> Pooling.MEAN;
+            case "cls" -> Pooling.CLS;
+            default -> throw new IllegalArgumentException("--pooling must be mean or cls, got " + name);
+        };
+    }
+
+    static void print(EvalReport r) {
+        var f = r.fidelity();
+        System.out.printf(Locale.ROOT, "fidelity on %d sentences: mean cosine %.4f, p5 cosine %.4f, recall@%d %.4f%n", f.sentences(), f.meanCosine(),
+                f.p5Cosine(), f.neighbours(), f.recallAtK());
+        var p = r.probe();
+        System.out.printf(Locale.ROOT, "probe %s: accuracy reference %.4f, candidate %.4f%n", p.task(), p.accuracyReference(), p.accuracyCandidate());
+        if (r.latency() != null) {
+            var l = r.latency();
+            System.out.printf(Locale.ROOT, "latency per sentence (%d threads): reference %.2f ms, candidate %.2f ms, ratio %.3f%n", l.intraOpThreads(),
+                    l.msReference(), l.msCandidate(), l.ratio());
+        }
+        System.out.printf(Locale.ROOT, "size: %.1f MB → %.1f MB%n", r.sizes().bytesReference() / 1e6, r.sizes().bytesCandidate() / 1e6);
+    }
+}

@@ -1,0 +1,319 @@
+package org.lowrank4j.compress.text;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Texts with class labels, for linear probes. Labels are integers {@code 0..classes-1}, indexing
+ * {@link #classNames()}, numbered in order of first appearance.
+ *
+ * @param texts      the texts, in file order
+ * @param labels     one label per text
+ * @param classNames the name of each label
+ * @param source     where the texts came from
+ */
+public record LabelledTexts(List<String> texts, int[] labels, List<String> classNames, String source) {
+
+    /** Default cap on the texts per class that {@link #spamAssassin(Path)} keeps. */
+    public static final int DEFAULT_PER_CLASS = 500;
+
+    /** SpamAssassin sub-folders holding spam, in reading order. */
+    public static final List<String> SPAM_FOLDERS = List.of("spam-1", "spam-2");
+
+    /** SpamAssassin sub-folders holding ham (legitimate mail), in reading order. */
+    public static final List<String> HAM_FOLDERS = List.of("easy-ham-1", "easy-ham-2", "hard-ham-1");
+
+    /** Mail bodies are cut to about this many characters (at a word boundary when one is near). */
+    static final int MAX_CHARS = 400;
+
+    public LabelledTexts {
+        texts = List.copyOf(texts);
+        labels = labels.clone();
+        classNames = List.copyOf(classNames);
+        if (texts.size() != labels.length) {
+            throw new IllegalArgumentException(texts.size() + " texts but " + labels.length + " labels");
+        }
+        for (int label : labels) {
+            if (label < 0 || label >= classNames.size()) {
+                throw new IllegalArgumentException("label " + label + " outside 0.." + (classNames.size() - 1));
+            }
+        }
+    }
+
+    /** A copy of the labels. */
+    @Override
+    public int[] labels() {
+        return labels.clone();
+    }
+
+    public int size() {
+        return texts.size();
+    }
+
+    /** Count of texts per label. */
+    public int[] classCounts() {
+        int[] counts = new int[classNames.size()];
+        for (int label : labels) {
+            counts[label]++;
+        }
+        return counts;
+    }
+
+    /**
+     * Reads a UTF-8 TSV file {@code label<TAB>text}, one text a line; a first line {@code label<TAB>text} is a
+     * header and skipped; blank lines are skipped.
+     *
+     * @throws IllegalArgumentException if the file does not exist, a line has no tab, or there are no rows
+     */
+    public static LabelledTexts readTsv(Path file) {
+        if (file == null || !Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("labelled text file " + file
+                    + " does not exist (expected label<TAB>text lines)");
+        }
+        try {
+            return parseTsv(new String(Files.readAllBytes(file), StandardCharsets.UTF_8), file.toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+    }
+
+    /**
+     * Reads labelled texts from a TSV file ({@link #readTsv}) or a SpamAssassin-style folder
+     * ({@link #spamAssassin(Path)}).
+     *
+     * @throws IllegalArgumentException if the path does not exist, or is a folder without the SpamAssassin
+     *                                  sub-folders
+     */
+    public static LabelledTexts load(Path fileOrDir) {
+        if (fileOrDir != null && Files.isDirectory(fileOrDir)) {
+            return spamAssassin(fileOrDir);
+        }
+        return readTsv(fileOrDir);
+    }
+
+    /** {@link #spamAssassin(Path, int)} with at most {@value #DEFAULT_PER_CLASS} texts per class. */
+    public static LabelledTexts spamAssassin(Path dir) {
+        return spamAssassin(dir, DEFAULT_PER_CLASS);
+    }
+
+    /**
+     * Reads a SpamAssassin-style corpus: sub-folders {@code spam-1}, {@code spam-2} (class {@code spam}) and
+     * {@code easy-ham-1}, {@code easy-ham-2}, {@code hard-ham-1} (class {@code ham}), one e-mail per file, at
+     * least one folder of each class present. Each mail is reduced to its body: headers (everything up to the
+     * first blank line) dropped, MIME part headers, boundaries and base64 lines dropped, quoted-printable soft
+     * breaks undone, HTML tags removed crudely, whitespace collapsed, cut to about {@value #MAX_CHARS}
+     * characters. Empty bodies and duplicates (of any earlier text, either class) are dropped. Both classes are
+     * then cut to the same size, {@code min(perClass, spam count, ham count)}, by taking texts evenly spread over
+     * each class's file order (files in natural name order, folders in the order above): deterministic.
+     * Labels: {@code spam} = 0, {@code ham} = 1.
+     *
+     * @param perClass the most texts kept per class, at least 1
+     * @throws IllegalArgumentException if {@code dir} is not a folder, lacks a spam or a ham sub-folder, or
+     *                                  yields no text for a class
+     */
+    public static LabelledTexts spamAssassin(Path dir, int perClass) {
+        if (perClass < 1) {
+            throw new IllegalArgumentException("perClass must be at least 1, got " + perClass);
+        }
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw new IllegalArgumentException("SpamAssassin folder " + dir + " does not exist or is not a folder");
+        }
+        List<Path> spamDirs = present(dir, SPAM_FOLDERS);
+        List<Path> hamDirs = present(dir, HAM_FOLDERS);
+        if (spamDirs.isEmpty() || hamDirs.isEmpty()) {
+            throw new IllegalArgumentException("folder " + dir + " is not a SpamAssassin corpus: it needs at least one of "
+                    + SPAM_FOLDERS + " (spam) and one of " + HAM_FOLDERS + " (ham) as sub-folders");
+        }
+        Set<String> seen = new HashSet<>();
+        List<String> spam = mailBodies(spamDirs, seen);
+        List<String> ham = mailBodies(hamDirs, seen);
+        if (spam.isEmpty() || ham.isEmpty()) {
+            throw new IllegalArgumentException("folder " + dir + " yields " + spam.size() + " spam and " + ham.size()
+                    + " ham texts; both classes need at least one non-empty mail");
+        }
+        int n = Math.min(perClass, Math.min(spam.size(), ham.size()));
+        List<String> texts = new ArrayList<>(pickEvenly(spam, n));
+        texts.addAll(pickEvenly(ham, n));
+        int[] labels = new int[2 * n];
+        java.util.Arrays.fill(labels, n, 2 * n, 1);
+        return new LabelledTexts(texts, labels, List.of("spam", "ham"),
+                dir + " (SpamAssassin, " + n + " per class)");
+    }
+
+    /**
+     * The body text of one raw e-mail, as {@link #spamAssassin(Path, int)} keeps it: headers dropped, MIME
+     * scaffolding and HTML removed, whitespace collapsed, cut to about {@value #MAX_CHARS} characters; may be
+     * empty.
+     */
+    public static String mailBody(String rawMail) {
+        String mail = rawMail.replace("\r\n", "\n").replace('\r', '\n');
+        int blank = mail.indexOf("\n\n");
+        String body = blank < 0 ? "" : mail.substring(blank + 2);
+        body = MIME_LINE.matcher(body).replaceAll(" ");
+        if (QUOTED_PRINTABLE.matcher(mail).find()) {
+            body = decodeQuotedPrintable(body);
+        }
+        body = STYLE_OR_SCRIPT.matcher(body).replaceAll(" ");
+        body = HTML_COMMENT.matcher(body).replaceAll(" ");
+        body = HTML_TAG.matcher(body).replaceAll(" ");
+        body = unescapeEntities(body);
+        body = body.replaceAll("\\s+", " ").strip();
+        if (body.length() > MAX_CHARS) {
+            int cut = body.lastIndexOf(' ', MAX_CHARS);
+            body = body.substring(0, cut > MAX_CHARS * 3 / 4 ? cut : MAX_CHARS).strip();
+        }
+        return body;
+    }
+
+    private static final Pattern QUOTED_PRINTABLE =
+            Pattern.compile("(?im)^content-transfer-encoding:\\s*quoted-printable");
+    /** MIME part headers, boundary lines and base64 lines. */
+    private static final Pattern MIME_LINE = Pattern.compile(
+            "(?im)^(?:content-[a-z-]+:.*(?:\\n[ \\t].*)*|--\\S+|[A-Za-z0-9+/]{40,}={0,2})[ \\t]*$");
+    private static final Pattern STYLE_OR_SCRIPT = Pattern.compile("(?is)<(style|script)\\b[^>]*>.*?</\\1\\s*>");
+    private static final Pattern HTML_COMMENT = Pattern.compile("(?s)<!--.*?-->");
+    private static final Pattern HTML_TAG = Pattern.compile("(?s)<[!/a-zA-Z][^>]*>");
+    private static final Pattern ENTITY = Pattern.compile("&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});");
+    private static final Map<String, String> NAMED_ENTITIES = Map.of(
+            "nbsp", " ", "amp", "&", "lt", "<", "gt", ">", "quot", "\"", "apos", "'", "copy", "\u00a9",
+            "reg", "\u00ae", "middot", "\u00b7");
+
+    private static String decodeQuotedPrintable(String text) {
+        String joined = text.replaceAll("=[ \\t]*\n", "");
+        Matcher m = Pattern.compile("=([0-9A-F]{2})").matcher(joined);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            int code = Integer.parseInt(m.group(1), 16);
+            m.appendReplacement(out, Matcher.quoteReplacement(code < 0x80 ? String.valueOf((char) code) : " "));
+        }
+        m.appendTail(out);
+        return out.toString();
+    }
+
+    private static String unescapeEntities(String text) {
+        Matcher m = ENTITY.matcher(text);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            String name = m.group(1);
+            String replacement;
+            if (name.startsWith("#")) {
+                try {
+                    int code = name.length() > 1 && (name.charAt(1) == 'x' || name.charAt(1) == 'X')
+                            ? Integer.parseInt(name.substring(2), 16) : Integer.parseInt(name.substring(1));
+                    replacement = Character.isValidCodePoint(code) && code != 0 ? Character.toString(code) : " ";
+                } catch (NumberFormatException e) {
+                    replacement = " ";
+                }
+            } else {
+                replacement = NAMED_ENTITIES.getOrDefault(name.toLowerCase(Locale.ROOT), m.group());
+            }
+            m.appendReplacement(out, Matcher.quoteReplacement(replacement));
+        }
+        m.appendTail(out);
+        return out.toString();
+    }
+
+    private static List<Path> present(Path dir, List<String> names) {
+        List<Path> found = new ArrayList<>();
+        for (String name : names) {
+            Path sub = dir.resolve(name);
+            if (Files.isDirectory(sub)) {
+                found.add(sub);
+            }
+        }
+        return found;
+    }
+
+    /** Distinct non-empty bodies of the files of the folders, in order; {@code seen} collects texts taken. */
+    private static List<String> mailBodies(List<Path> folders, Set<String> seen) {
+        List<String> bodies = new ArrayList<>();
+        for (Path folder : folders) {
+            List<Path> files;
+            try (Stream<Path> list = Files.list(folder)) {
+                files = list.filter(Files::isRegularFile)
+                        .filter(p -> !p.getFileName().toString().startsWith("."))
+                        .filter(p -> !p.getFileName().toString().equals("cmds"))
+                        .sorted((a, b) -> NaturalOrder.compare(a.getFileName().toString(), b.getFileName().toString()))
+                        .toList();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot list " + folder, e);
+            }
+            for (Path file : files) {
+                String body = mailBody(decode(file));
+                if (!body.isEmpty() && seen.add(body)) {
+                    bodies.add(body);
+                }
+            }
+        }
+        return bodies;
+    }
+
+    /** UTF-8 when the bytes are valid UTF-8, ISO-8859-1 otherwise (older mail). */
+    private static String decode(Path file) {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            return new String(bytes, StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    /** {@code n} items spread evenly over the list: items {@code (2i+1)·size / 2n}, i = 0..n-1. */
+    static <T> List<T> pickEvenly(List<T> items, int n) {
+        if (items.size() <= n) {
+            return List.copyOf(items);
+        }
+        List<T> picked = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            picked.add(items.get((int) ((2L * i + 1) * items.size() / (2L * n))));
+        }
+        return picked;
+    }
+
+    static LabelledTexts parseTsv(String content, String source) {
+        List<String> texts = new ArrayList<>();
+        List<Integer> labels = new ArrayList<>();
+        Map<String, Integer> classes = new LinkedHashMap<>();
+        List<String> lines = content.lines().toList();
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            if (line.isBlank() || (i == 0 && line.equals("label\ttext"))) {
+                continue;
+            }
+            int tab = line.indexOf('\t');
+            if (tab <= 0) {
+                throw new IllegalArgumentException(source + " line " + (i + 1) + ": expected label<TAB>text");
+            }
+            String label = line.substring(0, tab).strip();
+            labels.add(classes.computeIfAbsent(label, k -> classes.size()));
+            texts.add(line.substring(tab + 1).strip());
+        }
+        if (texts.isEmpty()) {
+            throw new IllegalArgumentException(source + " holds no labelled texts");
+        }
+        int[] labelArray = labels.stream().mapToInt(Integer::intValue).toArray();
+        return new LabelledTexts(texts, labelArray, new ArrayList<>(classes.keySet()), source);
+    }
+}

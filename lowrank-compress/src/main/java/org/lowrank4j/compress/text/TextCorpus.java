@@ -1,0 +1,193 @@
+package org.lowrank4j.compress.text;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * An ordered, immutable list of text pieces (sentences, lines or fixed-size chunks) read from a file, a folder
+ * of {@code .txt} files, or the small corpora vendored with this module.
+ *
+ * <p>Loading is deterministic: the files of a folder are found recursively and read in natural name order
+ * ({@code chapter_2.txt} before {@code chapter_10.txt}); text is decoded as UTF-8, invalid bytes replaced.
+ */
+public final class TextCorpus {
+
+    /** How the text of a file is cut into pieces. */
+    public enum Unit {
+        /** one piece per non-blank line */
+        LINES,
+        /** one piece per sentence (see {@link SentenceSplitter}) */
+        SENTENCES,
+        /** consecutive runs of a fixed number of words */
+        CHUNKS
+    }
+
+    private static final String RESOURCE_DIR = "/org/lowrank4j/compress/text/";
+
+    private final String source;
+    private final List<String> texts;
+
+    private TextCorpus(String source, List<String> texts) {
+        this.source = source;
+        this.texts = Collections.unmodifiableList(texts);
+    }
+
+    /** Sentences of a file or of every {@code .txt} file under a folder. */
+    public static TextCorpus sentences(Path fileOrDir) {
+        return load(fileOrDir, Unit.SENTENCES, 0);
+    }
+
+    /** Non-blank lines (trimmed) of a file or of every {@code .txt} file under a folder. */
+    public static TextCorpus lines(Path fileOrDir) {
+        return load(fileOrDir, Unit.LINES, 0);
+    }
+
+    /** Chunks of {@code wordsPerChunk} words (the last chunk of each file may be shorter). */
+    public static TextCorpus chunks(Path fileOrDir, int wordsPerChunk) {
+        if (wordsPerChunk < 1) {
+            throw new IllegalArgumentException("wordsPerChunk must be at least 1, got " + wordsPerChunk);
+        }
+        return load(fileOrDir, Unit.CHUNKS, wordsPerChunk);
+    }
+
+    /**
+     * Reads a file, or all {@code .txt} files under a folder, and cuts it into pieces.
+     *
+     * @param wordsPerChunk used only with {@link Unit#CHUNKS}
+     * @throws IllegalArgumentException if the path does not exist, is a folder without {@code .txt} files,
+     *                                  or holds no text
+     */
+    public static TextCorpus load(Path fileOrDir, Unit unit, int wordsPerChunk) {
+        if (fileOrDir == null || !Files.exists(fileOrDir)) {
+            throw new IllegalArgumentException("text path " + fileOrDir
+                    + " does not exist; give a .txt file or a folder of .txt files");
+        }
+        if (unit == Unit.CHUNKS && wordsPerChunk < 1) {
+            throw new IllegalArgumentException("wordsPerChunk must be at least 1, got " + wordsPerChunk);
+        }
+        List<Path> files = textFiles(fileOrDir);
+        if (files.isEmpty()) {
+            throw new IllegalArgumentException("folder " + fileOrDir + " holds no .txt files");
+        }
+        List<String> pieces = new ArrayList<>();
+        for (Path file : files) {
+            pieces.addAll(split(read(file), unit, wordsPerChunk));
+        }
+        if (pieces.isEmpty()) {
+            throw new IllegalArgumentException(fileOrDir + " holds no text (" + files.size() + " file(s), all blank)");
+        }
+        return new TextCorpus(fileOrDir.toString(), pieces);
+    }
+
+    /** The vendored calibration sentences: 330 sentences of State of the Union addresses 1790–1899. */
+    public static TextCorpus calibration() {
+        return new TextCorpus("vendored:calibration.txt", split(resource("calibration.txt"), Unit.LINES, 0));
+    }
+
+    /** The vendored held-out sentences: 315 sentences of addresses 1900–1945, disjoint from calibration. */
+    public static TextCorpus heldOut() {
+        return new TextCorpus("vendored:heldout.txt", split(resource("heldout.txt"), Unit.LINES, 0));
+    }
+
+    /**
+     * The vendored party probe set: 200 {@code democrat} and 200 {@code republican} passages (consecutive whole
+     * sentences, 40–80 words) of State of the Union addresses 1981–2021, disjoint from {@link #calibration()} and
+     * {@link #heldOut()}.
+     * Public domain. The SpamAssassin spam-vs-ham probe is not vendored: read a fetched copy with
+     * {@link LabelledTexts#spamAssassin(Path)}.
+     */
+    public static LabelledTexts partyProbe() {
+        return LabelledTexts.parseTsv(resource("sotu-party.tsv"), "vendored:sotu-party.tsv");
+    }
+
+    /** Where the text came from (a path, or {@code vendored:NAME}). */
+    public String source() {
+        return source;
+    }
+
+    /** The pieces, in order (unmodifiable). */
+    public List<String> texts() {
+        return texts;
+    }
+
+    public int size() {
+        return texts.size();
+    }
+
+    /** The first {@code n} pieces (all of them if there are fewer). */
+    public List<String> first(int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("n must be non-negative, got " + n);
+        }
+        return texts.subList(0, Math.min(n, texts.size()));
+    }
+
+    static List<String> split(String text, Unit unit, int wordsPerChunk) {
+        switch (unit) {
+            case LINES:
+                return text.lines().map(String::strip).filter(s -> !s.isEmpty()).toList();
+            case SENTENCES:
+                return SentenceSplitter.split(text);
+            case CHUNKS:
+                return chunk(text, wordsPerChunk);
+            default:
+                throw new AssertionError(unit);
+        }
+    }
+
+    private static List<String> chunk(String text, int wordsPerChunk) {
+        String stripped = text.strip();
+        if (stripped.isEmpty()) {
+            return List.of();
+        }
+        String[] words = stripped.split("\\s+");
+        List<String> chunks = new ArrayList<>();
+        for (int start = 0; start < words.length; start += wordsPerChunk) {
+            int end = Math.min(words.length, start + wordsPerChunk);
+            chunks.add(String.join(" ", java.util.Arrays.asList(words).subList(start, end)));
+        }
+        return chunks;
+    }
+
+    private static List<Path> textFiles(Path fileOrDir) {
+        if (!Files.isDirectory(fileOrDir)) {
+            return List.of(fileOrDir);
+        }
+        try (Stream<Path> walk = Files.walk(fileOrDir)) {
+            return walk.filter(Files::isRegularFile)
+                    .filter(p -> p.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".txt"))
+                    .sorted((a, b) -> NaturalOrder.compare(fileOrDir.relativize(a).toString(),
+                            fileOrDir.relativize(b).toString()))
+                    .toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + fileOrDir, e);
+        }
+    }
+
+    private static String read(Path file) {
+        try {
+            return new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+    }
+
+    static String resource(String name) {
+        try (InputStream in = TextCorpus.class.getResourceAsStream(RESOURCE_DIR + name)) {
+            if (in == null) {
+                throw new IllegalStateException("vendored text " + name + " is missing from the classpath");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read vendored text " + name, e);
+        }
+    }
+}

@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""Rebuilds the small text sets vendored in lowrank-compress from the full corpora.
+
+usage: make-vendored-text.py DATA_DIR OUT_DIR
+DATA_DIR is what scripts/fetch-data.sh produced. Deterministic: same input, same output bytes.
+  calibration.txt  one sentence a line, SOTU addresses 1790-1899 (3 per address)
+  heldout.txt      one sentence a line, SOTU addresses 1900-1945 (7 per address, disjoint from calibration)
+  sotu-party.tsv   label<TAB>text, 200 democrat + 200 republican passages of SOTU addresses 1981-2021 (disjoint
+                   from both sets above): runs of consecutive whole sentences of 40-80 words, spread evenly over
+                   the addresses of each party
+Everything written is public domain (U.S. government works). No SpamAssassin text is vendored: the e-mails'
+copyright stays with their senders; LabelledTexts.spamAssassin(dir) reads that corpus from a fetched copy.
+"""
+import os, re, sys
+
+ABBREVIATIONS = {"mr", "mrs", "dr", "st", "gen", "messrs", "no", "vs", "jr", "sr", "hon", "col", "capt", "lt"}
+
+
+def sentences(text):
+    text = re.sub(r"\s+", " ", text).strip()
+    out, start = [], 0
+    for m in re.finditer(r"[.!?][\"')\]]*\s+(?=[\"'(\[]?[A-Z])", text):
+        last_word = re.findall(r"(\w+)[.!?][\"')\]]*\s+$", text[start:m.end()])
+        if last_word and (last_word[0].lower() in ABBREVIATIONS or len(last_word[0]) == 1):
+            continue
+        out.append(text[start:m.end()].strip())
+        start = m.end()
+    if text[start:].strip():
+        out.append(text[start:].strip())
+    return out
+
+
+def pick_evenly(items, n):
+    if len(items) <= n:
+        return items
+    return [items[(2 * i + 1) * len(items) // (2 * n)] for i in range(n)]
+
+
+def sotu_sentences(sotu_dir, first_year, last_year, per_address):
+    result = []
+    for name in sorted(os.listdir(sotu_dir)):
+        year = int(name.split("_")[0])
+        if first_year <= year <= last_year:
+            with open(os.path.join(sotu_dir, name), encoding="utf-8", errors="replace") as f:
+                candidates = [s for s in sentences(f.read()) if 8 <= len(s.split()) <= 45]
+            result.extend(pick_evenly(candidates, per_address))
+    return result
+
+
+PARTIES = (("d", "democrat"), ("r", "republican"))
+
+
+def is_prose(sentence):
+    """False for rows of the budget tables in some addresses: dot leaders, or many words without letters."""
+    words = sentence.split()
+    return ".." not in sentence and "\t" not in sentence and \
+        sum(1 for w in words if re.search(r"[A-Za-z]", w)) >= 0.8 * len(words)
+
+
+def passages(text, min_words, max_words):
+    """Runs of consecutive prose sentences, closed once they reach min_words and kept if at most max_words."""
+    out, run = [], []
+    for s in sentences(text):
+        if not is_prose(s):
+            run = []
+            continue
+        run.append(s)
+        words = sum(len(x.split()) for x in run)
+        if words >= min_words:
+            if words <= max_words:
+                out.append(" ".join(run))
+            run = []
+    return out
+
+
+def party_passages(sotu_dir, first_year, last_year, per_party, min_words=40, max_words=80):
+    """per_party passages per party, spread evenly over the addresses, then over the passages."""
+    by_party = {letter: [] for letter, _ in PARTIES}
+    for name in sorted(os.listdir(sotu_dir)):
+        stem = name[:-len(".txt")]
+        year, party = int(stem.split("_")[0]), stem.split("_")[-1]
+        if first_year <= year <= last_year and party in by_party:
+            with open(os.path.join(sotu_dir, name), encoding="utf-8", errors="replace") as f:
+                text = re.sub(r"\[[^\]]*\]", " ", f.read())  # [Laughter], [Applause] and the like
+            by_party[party].append(list(dict.fromkeys(passages(text, min_words, max_words))))
+    counts = {}  # in how many addresses a passage occurs; boilerplate found in several is dropped
+    for addresses in by_party.values():
+        for address in addresses:
+            for s in set(address):
+                counts[s] = counts.get(s, 0) + 1
+    rows = []
+    for letter, label in PARTIES:
+        addresses = by_party[letter]
+        per_address = -(-2 * per_party // len(addresses))
+        pool = [s for address in addresses for s in pick_evenly([s for s in address if counts[s] == 1], per_address)]
+        picked = pick_evenly(pool, per_party)
+        assert len(picked) == per_party, (label, len(picked))
+        rows += [(label, s) for s in picked]
+    return rows
+
+
+def main(data, out):
+    os.makedirs(out, exist_ok=True)
+    calibration = sotu_sentences(os.path.join(data, "sotu"), 1790, 1899, 3)
+    heldout = sotu_sentences(os.path.join(data, "sotu"), 1900, 1945, 7)
+    assert not set(calibration) & set(heldout)
+    for name, lines in (("calibration.txt", calibration), ("heldout.txt", heldout)):
+        with open(os.path.join(out, name), "w", encoding="utf-8", newline="\n") as f:
+            f.writelines(line + "\n" for line in lines)
+    party = party_passages(os.path.join(data, "sotu"), 1981, 2021, 200)
+    assert not {t for _, t in party} & (set(calibration) | set(heldout))
+    with open(os.path.join(out, "sotu-party.tsv"), "w", encoding="utf-8", newline="\n") as f:
+        f.write("label\ttext\n")
+        f.writelines(f"{label}\t{text}\n" for label, text in party)
+    print(f"calibration {len(calibration)}, heldout {len(heldout)}, sotu-party {len(party)}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])
