@@ -14,6 +14,8 @@ final class ProgressBar implements Progress {
     private String phase = "";
     private long phaseStart;
     private long lastDraw;
+    /** True while a bar line is drawn without its newline (so an error message can start on a fresh line). */
+    private static volatile boolean lineOpen;
 
     ProgressBar(PrintStream out) {
         this.out = out;
@@ -41,10 +43,19 @@ final class ProgressBar implements Progress {
         String text = String.format(Locale.ROOT, "\r%-24s [%s] %d/%d %5.1fs %s", shorten(phase, 24), bar, done, total,
                 (now - phaseStart) / 1e9, shorten(detail, 32));
         out.print(text + " ".repeat(Math.max(0, 100 - text.length())));
+        lineOpen = !finished;
         if (finished) {
             out.println();
         }
         out.flush();
+    }
+
+    /** Ends a half-drawn bar line, so that what is printed next starts at the left margin. */
+    static void endLine(java.io.PrintWriter err) {
+        if (lineOpen) {
+            err.println();
+            lineOpen = false;
+        }
     }
 
     private static String shorten(String s, int max) {

@@ -14,6 +14,7 @@ final class UserErrors implements IExecutionExceptionHandler {
 
     @Override
     public int handleExecutionException(Exception e, CommandLine cli, ParseResult parsed) {
+        ProgressBar.endLine(cli.getErr());
         if (e instanceof IllegalArgumentException || e instanceof IOException || e instanceof UncheckedIOException
                 || e instanceof ArithmeticException) {
             String message = e instanceof UncheckedIOException u && u.getCause() != null ? u.getCause().getMessage() : e.getMessage();

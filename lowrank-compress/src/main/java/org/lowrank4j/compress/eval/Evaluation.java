@@ -35,6 +35,19 @@ public final class Evaluation {
      */
     public static EvalReport compare(Path reference, Path candidate, HfTokenizer tokenizer, Pooling pooling,
                                      List<String> heldOutSentences, LabelledTexts probeSet, EvalOptions options) {
+        return compare(embedReference(reference, tokenizer, pooling, heldOutSentences, probeSet, options), candidate, options);
+    }
+
+    /**
+     * The reference side of the protocol, computed once and reused for every candidate of a sweep.
+     */
+    public record Reference(Path model, HfTokenizer tokenizer, Pooling pooling, List<String> heldOut, LabelledTexts probeSet,
+                            float[][] heldOutEmbeddings, float[][] probeEmbeddings) {
+    }
+
+    /** Embeds the held-out and probe texts with the reference model. */
+    public static Reference embedReference(Path reference, HfTokenizer tokenizer, Pooling pooling, List<String> heldOutSentences,
+                                           LabelledTexts probeSet, EvalOptions options) {
         if (heldOutSentences.size() <= options.neighbours()) {
             throw new IllegalArgumentException("recall@" + options.neighbours() + " needs more than "
                     + options.neighbours() + " held-out sentences, got " + heldOutSentences.size());
@@ -43,35 +56,46 @@ public final class Evaluation {
             throw new IllegalArgumentException("the probe needs exactly two classes, " + probeSet.source()
                     + " has " + probeSet.classNames());
         }
-        long start = System.nanoTime();
-        EmbeddingRunner.Options runnerOptions = new EmbeddingRunner.Options(options.intraOpThreads(), options.batchSize());
-        try (EmbeddingRunner ref = EmbeddingRunner.open(reference, runnerOptions);
-             EmbeddingRunner cand = EmbeddingRunner.open(candidate, runnerOptions)) {
+        try (EmbeddingRunner ref = EmbeddingRunner.open(reference, runnerOptions(options))) {
             ref.requireMatches(tokenizer);
+            return new Reference(reference, tokenizer, pooling, List.copyOf(heldOutSentences), probeSet,
+                    ref.embed(tokenizer, heldOutSentences, pooling, options.normalize()),
+                    ref.embed(tokenizer, probeSet.texts(), pooling, options.normalize()));
+        }
+    }
+
+    /** Compares a candidate with a reference embedded earlier by {@link #embedReference}. */
+    public static EvalReport compare(Reference reference, Path candidate, EvalOptions options) {
+        long start = System.nanoTime();
+        HfTokenizer tokenizer = reference.tokenizer();
+        try (EmbeddingRunner cand = EmbeddingRunner.open(candidate, runnerOptions(options))) {
             cand.requireMatches(tokenizer);
-
-            float[][] heldOutRef = ref.embed(tokenizer, heldOutSentences, pooling, options.normalize());
-            float[][] heldOutCand = cand.embed(tokenizer, heldOutSentences, pooling, options.normalize());
-            EvalReport.Fidelity fidelity = fidelity(heldOutRef, heldOutCand, options.neighbours());
-
-            float[][] probeRef = ref.embed(tokenizer, probeSet.texts(), pooling, options.normalize());
-            float[][] probeCand = cand.embed(tokenizer, probeSet.texts(), pooling, options.normalize());
-            EvalReport.Probe probe = probe(probeRef, probeCand, probeSet, options);
+            float[][] heldOutCand = cand.embed(tokenizer, reference.heldOut(), reference.pooling(), options.normalize());
+            EvalReport.Fidelity fidelity = fidelity(reference.heldOutEmbeddings(), heldOutCand, options.neighbours());
+            float[][] probeCand = cand.embed(tokenizer, reference.probeSet().texts(), reference.pooling(), options.normalize());
+            EvalReport.Probe probe = probe(reference.probeEmbeddings(), probeCand, reference.probeSet(), options);
 
             EvalReport.Latency latency = null;
-            if (options.latencyRounds() > 0 && options.latencySentences() > 0) {
-                List<EncodedBatch> singles = new ArrayList<>();
-                for (String sentence : heldOutSentences.subList(0,
-                        Math.min(options.latencySentences(), heldOutSentences.size()))) {
-                    singles.add(tokenizer.encode(List.of(sentence)));
+            long referenceBytes;
+            try (EmbeddingRunner ref = EmbeddingRunner.open(reference.model(), runnerOptions(options))) {
+                if (options.latencyRounds() > 0 && options.latencySentences() > 0) {
+                    List<EncodedBatch> singles = new ArrayList<>();
+                    for (String sentence : reference.heldOut().subList(0, Math.min(options.latencySentences(), reference.heldOut().size()))) {
+                        singles.add(tokenizer.encode(List.of(sentence)));
+                    }
+                    latency = AlternatingLatency.measure(ref, cand, singles, options.warmupRounds(), options.latencyRounds());
                 }
-                latency = AlternatingLatency.measure(ref, cand, singles, options.warmupRounds(), options.latencyRounds());
+                referenceBytes = ref.fileBytes();
             }
-            EvalReport.Sizes sizes = new EvalReport.Sizes(ref.fileBytes(), cand.fileBytes());
+            EvalReport.Sizes sizes = new EvalReport.Sizes(referenceBytes, cand.fileBytes());
             double seconds = (System.nanoTime() - start) / 1e9;
-            return new EvalReport(reference.toString(), candidate.toString(), tokenizer.path().toString(), pooling,
+            return new EvalReport(reference.model().toString(), candidate.toString(), tokenizer.path().toString(), reference.pooling(),
                     fidelity, probe, latency, sizes, seconds, Map.of());
         }
+    }
+
+    private static EmbeddingRunner.Options runnerOptions(EvalOptions options) {
+        return new EmbeddingRunner.Options(options.intraOpThreads(), options.batchSize());
     }
 
     /** Cosine statistics and recall@k between two embeddings of the same sentences. */

@@ -36,12 +36,16 @@ public final class EncoderComparison {
 
     private final Setup setup;
     private final OnnxCompression job;
+    private final Evaluation.Reference reference;
 
     public EncoderComparison(Setup setup, Progress progress) throws IOException {
         this.setup = setup;
         this.job = OnnxCompression.open(setup.model());
         Files.createDirectories(setup.workFolder());
         job.calibrate(setup.tokenizer(), setup.calibration(), 32, setup.evalOptions().intraOpThreads(), progress);
+        progress.update("embed reference", 0, 1, setup.model().getFileName().toString());
+        reference = Evaluation.embedReference(setup.model(), setup.tokenizer(), setup.pooling(), setup.heldOut(), setup.probe(), setup.evalOptions());
+        progress.update("embed reference", 1, 1, setup.model().getFileName().toString());
     }
 
     public OnnxCompression job() {
@@ -58,8 +62,7 @@ public final class EncoderComparison {
                     Path candidate = setup.workFolder().resolve(String.format(Locale.ROOT, "%s-%s-r%.2f.onnx", method, allocation, ratio));
                     OnnxCompression.Outcome outcome = job.compress(method, allocation, ratio, candidate, progress);
                     progress.update("evaluate", 0, 1, candidate.getFileName().toString());
-                    EvalReport eval = Evaluation.compare(setup.model(), candidate, setup.tokenizer(), setup.pooling(), setup.heldOut(), setup.probe(),
-                            setup.evalOptions());
+                    EvalReport eval = Evaluation.compare(reference, candidate, setup.evalOptions());
                     progress.update("evaluate", 1, 1, candidate.getFileName().toString());
                     if (!setup.keepModels()) {
                         Files.deleteIfExists(candidate);
