@@ -321,7 +321,8 @@ public final class LinearSites {
         : Set.of(SiteRole.FFN_UP, SiteRole.FFN_GATE);
     TreeSet<Integer> anchors = new TreeSet<>();
     for (List<Candidate> group : byInput.values()) {
-      group.stream().filter(c -> starters.contains(roles.getOrDefault(c.node(), SiteRole.OTHER))).mapToInt(Candidate::node).min()
+      group.stream().filter(c -> starters.contains(roles.getOrDefault(c.node(), SiteRole.OTHER)))
+          .mapToInt(Candidate::node).min()
           .ifPresent(anchors::add);
     }
     return anchors;
