@@ -23,27 +23,27 @@ import org.lowrank4j.formats.onnx.proto.Onnx.TensorProto.DataType;
  * @param dataType    element type of the weight (FLOAT or FLOAT16)
  */
 public record LinearSite(
-    String name,
-    int block,
-    SiteRole role,
-    String nodeName,
-    String nodeOutput,
-    String opType,
-    String input,
-    String initializer,
-    int inFeatures,
-    int outFeatures,
-    boolean transposed,
-    boolean hasBias,
-    DataType dataType) {
+        String name,
+        int block,
+        SiteRole role,
+        String nodeName,
+        String nodeOutput,
+        String opType,
+        String input,
+        String initializer,
+        int inFeatures,
+        int outFeatures,
+        boolean transposed,
+        boolean hasBias,
+        DataType dataType) {
 
-  /** Number of weights, in·out. */
-  public long parameterCount() {
-    return (long) inFeatures * outFeatures;
-  }
+    /** Number of weights, in·out. */
+    public long parameterCount() {
+        return (long) inFeatures * outFeatures;
+    }
 
-  /** Cost of a rank-r factor pair, r·(in + out). */
-  public long lowRankParameterCount(int rank) {
-    return (long) rank * (inFeatures + outFeatures);
-  }
+    /** Cost of a rank-r factor pair, r·(in + out). */
+    public long lowRankParameterCount(int rank) {
+        return (long) rank * (inFeatures + outFeatures);
+    }
 }

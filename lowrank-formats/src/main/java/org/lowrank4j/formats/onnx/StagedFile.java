@@ -14,70 +14,70 @@ import java.nio.file.StandardCopyOption;
  */
 final class StagedFile implements AutoCloseable {
 
-  private final Path target;
-  private final Path temporary;
-  private OutputStream stream;
-  private boolean committed;
+    private final Path target;
+    private final Path temporary;
+    private OutputStream stream;
+    private boolean committed;
 
-  private StagedFile(Path target, Path temporary) {
-    this.target = target;
-    this.temporary = temporary;
-  }
+    private StagedFile(Path target, Path temporary) {
+        this.target = target;
+        this.temporary = temporary;
+    }
 
-  /**
-   * Creates the temporary file next to {@code target}.
-   *
-   * @throws IllegalArgumentException if the folder is missing, not a folder or not writable
-   */
-  static StagedFile create(Path target) {
-    Path folder = target.toAbsolutePath().getParent();
-    if (!Files.isDirectory(folder)) {
-      throw new IllegalArgumentException("cannot write " + target + ": folder " + folder
-          + (Files.exists(folder) ? " is not a folder" : " does not exist") + "; create it or choose another path");
+    /**
+     * Creates the temporary file next to {@code target}.
+     *
+     * @throws IllegalArgumentException if the folder is missing, not a folder or not writable
+     */
+    static StagedFile create(Path target) {
+        Path folder = target.toAbsolutePath().getParent();
+        if (!Files.isDirectory(folder)) {
+            throw new IllegalArgumentException("cannot write " + target + ": folder " + folder
+                    + (Files.exists(folder) ? " is not a folder" : " does not exist") + "; create it or choose another path");
+        }
+        try {
+            Path temporary = Files.createTempFile(folder, "." + target.getFileName() + ".", ".tmp");
+            return new StagedFile(target, temporary);
+        } catch (IOException | SecurityException e) {
+            throw new IllegalArgumentException("cannot write " + target + ": folder " + folder
+                    + " is not writable (" + e.getClass().getSimpleName() + "); choose a writable output folder", e);
+        }
     }
-    try {
-      Path temporary = Files.createTempFile(folder, "." + target.getFileName() + ".", ".tmp");
-      return new StagedFile(target, temporary);
-    } catch (IOException | SecurityException e) {
-      throw new IllegalArgumentException("cannot write " + target + ": folder " + folder
-          + " is not writable (" + e.getClass().getSimpleName() + "); choose a writable output folder", e);
-    }
-  }
 
-  /** The stream to write the content to; buffered. */
-  OutputStream output() throws IOException {
-    if (stream == null) {
-      stream = new BufferedOutputStream(Files.newOutputStream(temporary), 1 << 20);
+    /** The stream to write the content to; buffered. */
+    OutputStream output() throws IOException {
+        if (stream == null) {
+            stream = new BufferedOutputStream(Files.newOutputStream(temporary), 1 << 20);
+        }
+        return stream;
     }
-    return stream;
-  }
 
-  /** Flushes the content to disk and renames the temporary file onto the target. */
-  void commit() throws IOException {
-    if (stream != null) {
-      stream.close();
-      stream = null;
+    /** Flushes the content to disk and renames the temporary file onto the target. */
+    void commit() throws IOException {
+        if (stream != null) {
+            stream.close();
+            stream = null;
+        }
+        try {
+            Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+        committed = true;
     }
-    try {
-      Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (AtomicMoveNotSupportedException e) {
-      Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING);
-    }
-    committed = true;
-  }
 
-  /** Deletes the temporary file unless it was committed. */
-  @Override
-  public void close() throws IOException {
-    if (committed) {
-      return;
+    /** Deletes the temporary file unless it was committed. */
+    @Override
+    public void close() throws IOException {
+        if (committed) {
+            return;
+        }
+        try {
+            if (stream != null) {
+                stream.close();
+            }
+        } finally {
+            Files.deleteIfExists(temporary);
+        }
     }
-    try {
-      if (stream != null) {
-        stream.close();
-      }
-    } finally {
-      Files.deleteIfExists(temporary);
-    }
-  }
 }
