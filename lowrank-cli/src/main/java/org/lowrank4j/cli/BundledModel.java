@@ -41,7 +41,7 @@ final class BundledModel {
                 return target;
             }
             Files.createDirectories(target.getParent());
-            Path temp = Files.createTempFile(target.getParent(), fileName, ".tmp");
+            Path temp = org.lowrank4j.formats.io.AtomicFiles.createSibling(target);
             try {
                 Files.copy(in, temp, StandardCopyOption.REPLACE_EXISTING);
                 Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);

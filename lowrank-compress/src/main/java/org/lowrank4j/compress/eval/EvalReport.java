@@ -4,12 +4,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Map;
 import java.util.TreeMap;
+import org.lowrank4j.formats.io.AtomicFiles;
 
 /**
  * The result of one evaluation run of a candidate model against its reference; written as one JSON file.
@@ -105,25 +104,10 @@ public record EvalReport(String referenceModel, String candidateModel, String to
             throw new IllegalArgumentException("cannot write report " + file + ": folder " + folder
                     + " does not exist or is not writable");
         }
-        Path temp = null;
         try {
-            temp = Files.createTempFile(folder, "." + file.getFileName(), ".tmp");
-            Files.writeString(temp, toJson() + "\n");
-            try {
-                Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
+            AtomicFiles.writeString(file, toJson() + "\n");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write report " + file, e);
-        } finally {
-            if (temp != null) {
-                try {
-                    Files.deleteIfExists(temp);
-                } catch (IOException ignored) {
-                    // best effort: the temporary file is hidden and can be deleted later
-                }
-            }
         }
     }
 

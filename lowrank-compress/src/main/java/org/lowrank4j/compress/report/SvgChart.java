@@ -56,8 +56,11 @@ public final class SvgChart {
             yMin = 0;
             yMax = 1;
         }
-        if (xMax == xMin) {
-            xMax = xMin + 1;
+        double minSpan = Math.max(1e-9, 0.02 * Math.max(Math.abs(xMin), Math.abs(xMax)));
+        if (xMax - xMin < minSpan) {
+            double mid = 0.5 * (xMin + xMax);
+            xMin = mid - minSpan;
+            xMax = mid + minSpan;
         }
         if (yMax == yMin) {
             yMax = yMin + 1;

@@ -33,7 +33,7 @@ public final class AtomicFiles {
         if (!Files.isWritable(folder)) {
             throw new IllegalArgumentException("cannot write " + target + ": folder " + folder + " is not writable");
         }
-        Path temp = Files.createTempFile(folder, "." + target.getFileName(), ".tmp");
+        Path temp = createSibling(target);
         try {
             try (OutputStream out = Files.newOutputStream(temp)) {
                 writer.write(out);
@@ -47,6 +47,27 @@ public final class AtomicFiles {
             Files.deleteIfExists(temp);
         }
     }
+
+    /**
+     * Creates a new empty file beside {@code target} with a unique hidden name, for writing before a rename.
+     * Unlike {@link Files#createTempFile}, which makes files readable by their owner only, it gets the default
+     * permissions (the umask applies), so the renamed result is as readable as any file the user writes.
+     */
+    public static Path createSibling(Path target) throws IOException {
+        Path folder = target.toAbsolutePath().getParent();
+        for (int attempt = 0; ; attempt++) {
+            Path candidate = folder.resolve("." + target.getFileName() + "." + Long.toHexString(RANDOM.nextLong() & Long.MAX_VALUE) + ".tmp");
+            try {
+                return Files.createFile(candidate);
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                if (attempt > 100) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
     public static void writeString(Path target, String text) throws IOException {
         write(target, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));

@@ -36,7 +36,7 @@ final class StagedFile implements AutoCloseable {
                     + (Files.exists(folder) ? " is not a folder" : " does not exist") + "; create it or choose another path");
         }
         try {
-            Path temporary = Files.createTempFile(folder, "." + target.getFileName() + ".", ".tmp");
+            Path temporary = org.lowrank4j.formats.io.AtomicFiles.createSibling(target);
             return new StagedFile(target, temporary);
         } catch (IOException | SecurityException e) {
             throw new IllegalArgumentException("cannot write " + target + ": folder " + folder

@@ -1,0 +1,45 @@
+package org.lowrank4j.formats.io;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AtomicFilesTest {
+
+    @Test
+    void writesWithTheUsersDefaultPermissionsAndLeavesNoTemporaryFile(@TempDir Path dir) throws IOException {
+        Path plain = Files.createFile(dir.resolve("plain.txt"));
+        Path written = dir.resolve("out.json");
+        AtomicFiles.writeString(written, "{}\n");
+        assertThat(Files.readString(written)).isEqualTo("{}\n");
+        assertThat(Files.getPosixFilePermissions(written)).isEqualTo(Files.getPosixFilePermissions(plain));
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("plain.txt", "out.json");
+        }
+    }
+
+    @Test
+    void aFailedWriteLeavesNothingAndKeepsTheOldFile(@TempDir Path dir) throws IOException {
+        Path target = Files.writeString(dir.resolve("keep.txt"), "old");
+        assertThatThrownBy(() -> AtomicFiles.write(target, out -> {
+            out.write(1);
+            throw new IOException("disk full");
+        })).isInstanceOf(IOException.class).hasMessage("disk full");
+        assertThat(Files.readString(target)).isEqualTo("old");
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files).hasSize(1);
+        }
+    }
+
+    @Test
+    void missingFolderIsNamed(@TempDir Path dir) {
+        assertThatThrownBy(() -> AtomicFiles.writeString(dir.resolve("no").resolve("x.txt"), "x"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("does not exist");
+    }
+}
