@@ -1,0 +1,54 @@
+package org.lowrank4j.nn;
+
+import org.lowrank4j.nn.tensor.Tensor;
+
+/**
+ * A trainable tensor: its name (the path a checkpoint stores it under, e.g. {@code "layers.0.attn.q.weight"}),
+ * its value and its gradient, a tensor of the same shape and precision into which backward passes accumulate.
+ * An optimizer iterates the {@link Module#parameters()} of a model and updates {@link #value()} in place.
+ *
+ * <p>Tied weights (GPT-2's token embedding and output projection) are one Parameter object held by two layers:
+ * both add into the same gradient.
+ */
+public final class Parameter {
+    private final String name;
+    private final Tensor value;
+    private final Tensor gradient;
+
+    /** A parameter over {@code value} (not copied) with a zero gradient. */
+    public Parameter(String name, Tensor value) {
+        if (name == null || name.isEmpty()) {
+            throw new IllegalArgumentException("a parameter needs a name");
+        }
+        this.name = name;
+        this.value = value;
+        this.gradient = value.zerosLike();
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** The values, updated in place by optimizers and loaders. */
+    public Tensor value() {
+        return value;
+    }
+
+    /** The accumulated gradient, same shape as the value. */
+    public Tensor gradient() {
+        return gradient;
+    }
+
+    public int size() {
+        return value.size();
+    }
+
+    public void zeroGradient() {
+        gradient.fill(0);
+    }
+
+    @Override
+    public String toString() {
+        return name + " " + value.precision().name().toLowerCase() + " " + value.shapeString();
+    }
+}

@@ -1,0 +1,139 @@
+package org.lowrank4j.nn.layers;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.lowrank4j.nn.Module;
+import org.lowrank4j.nn.Parameter;
+import org.lowrank4j.nn.tensor.Kernels;
+import org.lowrank4j.nn.tensor.Precision;
+import org.lowrank4j.nn.tensor.Tensor;
+
+/**
+ * Token embedding plus optional learned position embedding (BERT, GPT-2) and optional token-type embedding
+ * (BERT's segment ids): {@code out[b,t] = token[ids[b,t]] + position[start + t] + type[types[b,t]]}.
+ * Models with rotary positions (LLaMA) use neither extra table.
+ */
+public final class Embedding implements Module {
+    private final String name;
+    private final Parameter token;    // (V, C)
+    private final Parameter position; // (maxPositions, C), or null
+    private final Parameter type;     // (typeVocab, C), or null
+    private int[] tokenIds;           // (B·T) of the latest forward
+    private int[] positionIds;        // (B·T)
+    private int[] typeIds;            // (B·T), or null
+
+    /**
+     * @param maxPositions 0 for no position table
+     * @param typeVocab    0 for no token-type table
+     */
+    public Embedding(String name, int vocab, int channels, int maxPositions, int typeVocab, Precision precision) {
+        if (vocab < 1 || channels < 1 || maxPositions < 0 || typeVocab < 0) {
+            throw new IllegalArgumentException(name + ": bad embedding sizes vocab=" + vocab + " channels=" + channels
+                    + " maxPositions=" + maxPositions + " typeVocab=" + typeVocab);
+        }
+        this.name = name;
+        this.token = new Parameter(name + ".token.weight", Tensor.zeros(precision, vocab, channels));
+        this.position = maxPositions > 0 ? new Parameter(name + ".position.weight", Tensor.zeros(precision, maxPositions, channels)) : null;
+        this.type = typeVocab > 0 ? new Parameter(name + ".type.weight", Tensor.zeros(precision, typeVocab, channels)) : null;
+    }
+
+    /** The token table (V, C); share it with an output projection to tie weights. */
+    public Parameter token() {
+        return token;
+    }
+
+    /** The position table, or null. */
+    public Parameter position() {
+        return position;
+    }
+
+    /** The token-type table, or null. */
+    public Parameter type() {
+        return type;
+    }
+
+    public int channels() {
+        return token.value().dim(1);
+    }
+
+    /**
+     * ids (B·T), types (B·T) or null (all type 0), positions start + t -> out (B, T, C).
+     *
+     * @param startPosition position of the first time step (non-zero when decoding after a prefix)
+     */
+    public Tensor forward(int[] ids, int[] types, int batch, int time, int startPosition) {
+        if (batch < 1 || time < 1 || ids.length != batch * time) {
+            throw new IllegalArgumentException(name + ": " + ids.length + " token ids do not form a (" + batch + ", " + time + ") batch");
+        }
+        checkIds("token id", ids, token.value().dim(0));
+        int[] positions = new int[ids.length];
+        for (int n = 0; n < ids.length; n++) {
+            positions[n] = startPosition + n % time;
+        }
+        if (position != null) {
+            checkIds("position", positions, position.value().dim(0));
+        }
+        int[] typeRows = null;
+        if (type != null) {
+            typeRows = types == null ? new int[ids.length] : types;
+            if (typeRows.length != ids.length) {
+                throw new IllegalArgumentException(name + ": " + typeRows.length + " token-type ids for " + ids.length + " tokens");
+            }
+            checkIds("token-type id", typeRows, type.value().dim(0));
+        } else if (types != null) {
+            throw new IllegalArgumentException(name + ": token-type ids given but the embedding has no token-type table");
+        }
+        tokenIds = ids.clone();
+        positionIds = positions;
+        typeIds = typeRows == null ? null : typeRows.clone();
+        Tensor out = Tensor.zeros(token.value().precision(), batch, time, channels());
+        Kernels k = Kernels.of(out);
+        k.gatherRows(out, token.value(), tokenIds, false);
+        if (position != null) {
+            k.gatherRows(out, position.value(), positionIds, true);
+        }
+        if (type != null) {
+            k.gatherRows(out, type.value(), typeIds, true);
+        }
+        return out;
+    }
+
+    /** dout (B, T, C): adds into the gradients of the tables rows that the latest forward read. */
+    public void backward(Tensor dout) {
+        if (tokenIds == null) {
+            throw new IllegalStateException(name + ": backward called before forward");
+        }
+        if (dout.size() != tokenIds.length * channels() || dout.dim(-1) != channels()) {
+            throw new IllegalArgumentException(name + ": output gradient " + dout.shapeString() + " does not match "
+                    + tokenIds.length + " tokens of " + channels() + " channels");
+        }
+        Kernels k = Kernels.of(dout);
+        k.scatterAddRows(token.gradient(), dout, tokenIds);
+        if (position != null) {
+            k.scatterAddRows(position.gradient(), dout, positionIds);
+        }
+        if (type != null) {
+            k.scatterAddRows(type.gradient(), dout, typeIds);
+        }
+    }
+
+    private void checkIds(String what, int[] ids, int limit) {
+        for (int n = 0; n < ids.length; n++) {
+            if (ids[n] < 0 || ids[n] >= limit) {
+                throw new IllegalArgumentException(name + ": " + what + " " + ids[n] + " at index " + n + " is outside [0, " + limit + ")");
+            }
+        }
+    }
+
+    @Override
+    public List<Parameter> parameters() {
+        List<Parameter> out = new ArrayList<>(List.of(token));
+        if (position != null) {
+            out.add(position);
+        }
+        if (type != null) {
+            out.add(type);
+        }
+        return out;
+    }
+}

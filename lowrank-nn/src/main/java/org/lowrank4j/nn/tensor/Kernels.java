@@ -1,0 +1,117 @@
+package org.lowrank4j.nn.tensor;
+
+/**
+ * The element-wise and row-wise kernels the layers are written against, once per precision: {@link #of(Precision)}
+ * gives the float32 implementation (the runtime) or the float64 one (the finite-difference oracle). Each call works
+ * on whole tensors, so the precision is dispatched once per call and never per element. Matrix products are not
+ * here: they go to BLAS through {@link MatMul}.
+ *
+ * <p>Conventions: every tensor argument has the kernel's precision; dimensions are read from the shapes named in
+ * each method ({@code N} rows of width {@code C} means a tensor whose last axis is {@code C}); "into" means the
+ * output is overwritten, "adds" means it is accumulated (parameter gradients always accumulate). Kernels check
+ * shapes only with {@code assert}: the layers validate their public inputs.
+ */
+public interface Kernels {
+
+    /** The kernels for a precision. */
+    static Kernels of(Precision precision) {
+        return precision == Precision.FLOAT32 ? FloatKernels.INSTANCE : DoubleKernels.INSTANCE;
+    }
+
+    /** The kernels for a tensor's precision. */
+    static Kernels of(Tensor tensor) {
+        return of(tensor.precision());
+    }
+
+    Precision precision();
+
+    // ---- element-wise -------------------------------------------------------------------------------------
+
+    /** {@code out = a + b} (same size; out may alias either). */
+    void add(Tensor out, Tensor a, Tensor b);
+
+    /** {@code accumulator += x} (same size). */
+    void addInPlace(Tensor accumulator, Tensor x);
+
+    /** {@code out(N,C) += bias(C)} on every row. */
+    void addBias(Tensor out, Tensor bias);
+
+    /** {@code dbias(C) += Σ_n dout(N,C)[n]}: the bias gradient. */
+    void addColumnSums(Tensor dbias, Tensor dout);
+
+    // ---- embedding ----------------------------------------------------------------------------------------
+
+    /** {@code out(N,C)[n] (=|+=) table(V,C)[ids[n]]}; adds when {@code accumulate}. */
+    void gatherRows(Tensor out, Tensor table, int[] ids, boolean accumulate);
+
+    /** {@code dtable(V,C)[ids[n]] += dout(N,C)[n]}: the embedding gradient. */
+    void scatterAddRows(Tensor dtable, Tensor dout, int[] ids);
+
+    // ---- normalisation ------------------------------------------------------------------------------------
+
+    /**
+     * LayerNorm of each row of {@code x(N,C)} into {@code out(N,C)}, saving {@code mean(N)} and {@code rstd(N)}
+     * (1/√(var+eps)); {@code bias} may be null.
+     */
+    void layerNormForward(Tensor out, Tensor mean, Tensor rstd, Tensor x, Tensor weight, Tensor bias, double eps);
+
+    /** Into {@code dx(N,C)}; adds into {@code dweight(C)} and {@code dbias(C)} (null when there is no bias). */
+    void layerNormBackward(Tensor dx, Tensor dweight, Tensor dbias, Tensor dout, Tensor x, Tensor mean, Tensor rstd, Tensor weight);
+
+    /** RMSNorm {@code out = x / √(mean(x²)+eps) · weight} per row of {@code x(N,C)}, saving {@code rstd(N)}. */
+    void rmsNormForward(Tensor out, Tensor rstd, Tensor x, Tensor weight, double eps);
+
+    /** Into {@code dx(N,C)}; adds into {@code dweight(C)}. */
+    void rmsNormBackward(Tensor dx, Tensor dweight, Tensor dout, Tensor x, Tensor rstd, Tensor weight);
+
+    // ---- activations --------------------------------------------------------------------------------------
+
+    /** {@code out = gelu(x)} element-wise. */
+    void geluForward(Tensor out, Tensor x, GeluVariant variant);
+
+    /** {@code dx = dout · gelu'(x)} (into). */
+    void geluBackward(Tensor dx, Tensor dout, Tensor x, GeluVariant variant);
+
+    /** SwiGLU gate: {@code out = silu(gate) · up} element-wise, silu(g) = g·σ(g). */
+    void swigluForward(Tensor out, Tensor gate, Tensor up);
+
+    /** Into {@code dgate} and {@code dup}. */
+    void swigluBackward(Tensor dgate, Tensor dup, Tensor dout, Tensor gate, Tensor up);
+
+    // ---- attention ----------------------------------------------------------------------------------------
+
+    /**
+     * In-place softmax over the last axis of the attention scores {@code att(B,H,T,S)}, where query t sits at
+     * absolute position {@code past + t} and key s at position s. A key is excluded when {@code keyMask(B·S)} is
+     * 0 there (null: none excluded) and, if {@code causal}, when s > past + t. Excluded entries become exactly 0;
+     * a row with no admissible key becomes all zeros.
+     */
+    void attentionSoftmax(Tensor att, int[] keyMask, boolean causal, int past);
+
+    /** Softmax backward per row of the last axis: {@code dscores = p ⊙ (dprobs − Σ p·dprobs)}; dscores may alias dprobs. */
+    void softmaxBackward(Tensor dscores, Tensor probs, Tensor dprobs);
+
+    /**
+     * Rotary position embedding in place on token-major {@code x(B,T,H,D)} with the rotate-half pairing
+     * (i, i + D/2) of LLaMA / Hugging Face: angle = positions[t]·invFreq[i], read from {@code cos(P, D/2)} and
+     * {@code sin(P, D/2)} tables (row = position). {@code inverse} rotates by −angle (the backward pass).
+     */
+    void rotate(Tensor x, int[] positions, double[] cos, double[] sin, boolean inverse);
+
+    /** {@code (B,T,H·D)} to head-major {@code (B,H,T',D)}, writing time steps [t0, t0+T) of the T' slots. */
+    void splitHeads(Tensor headMajor, Tensor tokenMajor, int t0);
+
+    /** Head-major {@code (B,H,T',D)} time steps [t0, t0+T) to token-major {@code (B,T,H·D)} (into). */
+    void mergeHeads(Tensor tokenMajor, Tensor headMajor, int t0);
+
+    // ---- loss ---------------------------------------------------------------------------------------------
+
+    /**
+     * Softmax of {@code logits(N,V)} into {@code probs(N,V)} and the summed negative log-likelihood of
+     * {@code targets(N)}, skipping rows whose target is {@code ignoreIndex}. Accumulated in float64.
+     */
+    double crossEntropyForward(Tensor probs, Tensor logits, int[] targets, int ignoreIndex);
+
+    /** {@code dlogits(N,V) = scale·(probs − onehot(target))} (into); ignored rows get 0. */
+    void crossEntropyBackward(Tensor dlogits, Tensor probs, int[] targets, int ignoreIndex, double scale);
+}

@@ -1,0 +1,44 @@
+package org.lowrank4j.nn.tensor;
+
+import org.lowrank4j.linalg.DenseMatrix;
+import org.lowrank4j.linalg.Linalg;
+
+/**
+ * The three products a linear map needs, on tensors seen as matrices (rows = all leading axes, columns = the last
+ * axis), all through {@link Linalg#backend()} (OpenBLAS). Transposes are views passed to BLAS with its transpose
+ * flag, never copies. Weights follow the Hugging Face / PyTorch layout {@code w(out,in)}.
+ */
+public final class MatMul {
+    private MatMul() {
+    }
+
+    /** {@code y(N,out) = x(N,in)·w(out,in)ᵀ + beta·y}. */
+    public static void timesTransposed(Tensor y, Tensor x, Tensor w, double beta) {
+        DenseMatrix wm = w.matrix();
+        gemm(1, rowsOf(x, wm.cols()), wm.transpose(), beta, rowsOf(y, wm.rows()));
+    }
+
+    /** {@code dx(N,in) = dy(N,out)·w(out,in) + beta·dx}. */
+    public static void times(Tensor dx, Tensor dy, Tensor w, double beta) {
+        DenseMatrix wm = w.matrix();
+        gemm(1, rowsOf(dy, wm.rows()), wm, beta, rowsOf(dx, wm.cols()));
+    }
+
+    /** {@code dw(out,in) += dy(N,out)ᵀ·x(N,in)}: the weight gradient, accumulated. */
+    public static void addTransposedTimes(Tensor dw, Tensor dy, Tensor x) {
+        DenseMatrix dwm = dw.matrix();
+        gemm(1, rowsOf(dy, dwm.rows()).transpose(), rowsOf(x, dwm.cols()), 1, dwm);
+    }
+
+    /** {@code c = alpha·a·b + beta·c} on matrices (views allowed) through the selected backend. */
+    public static void gemm(double alpha, DenseMatrix a, DenseMatrix b, double beta, DenseMatrix c) {
+        assert a.rows() == c.rows() && a.cols() == b.rows() && b.cols() == c.cols()
+                : a.shape() + " · " + b.shape() + " -> " + c.shape();
+        Linalg.backend().gemm(alpha, a, b, beta, c);
+    }
+
+    private static DenseMatrix rowsOf(Tensor t, int cols) {
+        assert cols > 0 && t.size() % cols == 0 : t.shapeString() + " has no rows of width " + cols;
+        return t.matrix(t.size() / cols, cols);
+    }
+}

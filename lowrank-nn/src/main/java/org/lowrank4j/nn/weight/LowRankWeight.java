@@ -1,0 +1,105 @@
+package org.lowrank4j.nn.weight;
+
+import java.util.List;
+import org.lowrank4j.nn.Parameter;
+import org.lowrank4j.nn.tensor.MatMul;
+import org.lowrank4j.nn.tensor.Precision;
+import org.lowrank4j.nn.tensor.Tensor;
+
+/**
+ * A weight stored as the product of two factors, {@code W(out,in) = A(out,r)·B(r,in)}, applied without forming
+ * W: {@code y = (x·Bᵀ)·Aᵀ}, which costs {@code r·(in+out)} per row instead of {@code in·out}. From a truncated
+ * SVD {@code W ≈ U_r S_r V_rᵀ} the usual split is {@code A = U_r √S_r}, {@code B = √S_r V_rᵀ}. (In ONNX's
+ * {@code x·W'} orientation, with {@code W' = Wᵀ}, this is {@code (x·Bᵀ)·Aᵀ} = x·A'·B' with A' = Bᵀ, B' = Aᵀ.)
+ *
+ * <p>The backward pass recomputes {@code h = x·Bᵀ} rather than keeping it, which keeps the factorization
+ * stateless at the price of one extra (N,in)·(in,r) product.
+ */
+public final class LowRankWeight implements WeightFactorization {
+    private final Parameter left;  // A (out, r)
+    private final Parameter right; // B (r, in)
+
+    public LowRankWeight(Parameter left, Parameter right) {
+        Tensor a = left.value(), b = right.value();
+        if (a.rank() != 2 || b.rank() != 2 || a.dim(1) != b.dim(0) || a.precision() != b.precision()) {
+            throw new IllegalArgumentException("low-rank factors must be A (out, r) and B (r, in) of one precision, got "
+                    + left.name() + " " + a.shapeString() + " and " + right.name() + " " + b.shapeString());
+        }
+        this.left = left;
+        this.right = right;
+    }
+
+    /** Zero factors named {@code name + ".A"} (out, rank) and {@code name + ".B"} (rank, in). */
+    public static LowRankWeight zeros(String name, int out, int in, int rank, Precision precision) {
+        return new LowRankWeight(new Parameter(name + ".A", Tensor.zeros(precision, out, rank)),
+                new Parameter(name + ".B", Tensor.zeros(precision, rank, in)));
+    }
+
+    /** A (out, r). */
+    public Parameter left() {
+        return left;
+    }
+
+    /** B (r, in). */
+    public Parameter right() {
+        return right;
+    }
+
+    public int rank() {
+        return left.value().dim(1);
+    }
+
+    @Override
+    public int inFeatures() {
+        return right.value().dim(1);
+    }
+
+    @Override
+    public int outFeatures() {
+        return left.value().dim(0);
+    }
+
+    @Override
+    public Precision precision() {
+        return left.value().precision();
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        checkInput(left.name(), x);
+        Tensor h = project(x);                                // (N, r)
+        Tensor y = Tensor.zeros(precision(), outputShape(x)); // (N, out)
+        MatMul.timesTransposed(y, h, left.value(), 0);        // y = h Aᵀ
+        return y;
+    }
+
+    @Override
+    public Tensor backward(Tensor dy, Tensor x) {
+        Tensor h = project(x);                                      // (N, r), recomputed
+        MatMul.addTransposedTimes(left.gradient(), dy, h);          // dA(out,r) += dyᵀ h
+        Tensor dh = Tensor.zeros(precision(), x.size() / inFeatures(), rank());
+        MatMul.times(dh, dy, left.value(), 0);                      // dh(N,r) = dy A
+        MatMul.addTransposedTimes(right.gradient(), dh, x);         // dB(r,in) += dhᵀ x
+        Tensor dx = x.zerosLike();
+        MatMul.times(dx, dh, right.value(), 0);                     // dx(N,in) = dh B
+        return dx;
+    }
+
+    private Tensor project(Tensor x) {
+        Tensor h = Tensor.zeros(precision(), x.size() / inFeatures(), rank());
+        MatMul.timesTransposed(h, x, right.value(), 0); // h = x Bᵀ
+        return h;
+    }
+
+    @Override
+    public Tensor toDense() {
+        Tensor w = Tensor.zeros(precision(), outFeatures(), inFeatures());
+        MatMul.gemm(1, left.value().matrix(), right.value().matrix(), 0, w.matrix()); // W = A B
+        return w;
+    }
+
+    @Override
+    public List<Parameter> parameters() {
+        return List.of(left, right);
+    }
+}

@@ -1,0 +1,54 @@
+package org.lowrank4j.nn.weight;
+
+import org.lowrank4j.nn.Module;
+import org.lowrank4j.nn.tensor.Precision;
+import org.lowrank4j.nn.tensor.Tensor;
+
+/**
+ * How the weight {@code W(out,in)} of a linear map is stored and applied: densely ({@link DenseWeight}), as a
+ * product of factors ({@link LowRankWeight}), and later low-rank plus sparse, low-rank plus quantized, dictionary
+ * forms. The layer never sees W itself, only these operations, so a new form needs no change elsewhere.
+ *
+ * <p>Shapes follow Hugging Face / PyTorch: {@code y = x·Wᵀ} for {@code x(N,in)}, {@code y(N,out)}, where N is the
+ * product of all leading axes ({@code (B,T)} in a transformer). Implementations are stateless between calls:
+ * {@link #backward} receives the forward input again, so the same weight may serve several forward passes (for
+ * example q, k, v of shared input) before their backward passes. Frozen parts (quantized codes, a fixed sparse
+ * pattern) are simply absent from {@link #parameters()}.
+ */
+public interface WeightFactorization extends Module {
+
+    /** in: the width of the input rows. */
+    int inFeatures();
+
+    /** out: the width of the output rows. */
+    int outFeatures();
+
+    Precision precision();
+
+    /** {@code y(..., out) = x(..., in)·Wᵀ} as a new tensor. */
+    Tensor forward(Tensor x);
+
+    /**
+     * Given {@code dy(..., out)} and the forward input {@code x(..., in)}, adds the gradients of the trainable
+     * factors into their {@link org.lowrank4j.nn.Parameter#gradient()} and returns {@code dx(..., in) = dy·W}.
+     */
+    Tensor backward(Tensor dy, Tensor x);
+
+    /** W as a dense {@code (out,in)} tensor in this weight's precision (for merging, export, and tests). */
+    Tensor toDense();
+
+    /** Checks that {@code x} has rows of width {@link #inFeatures()}, naming the shapes when it does not. */
+    default void checkInput(String what, Tensor x) {
+        if (x.rank() < 1 || x.dim(-1) != inFeatures()) {
+            throw new IllegalArgumentException(what + ": input of shape " + x.shapeString() + " does not end in the "
+                    + inFeatures() + " input features of a " + outFeatures() + "x" + inFeatures() + " weight");
+        }
+    }
+
+    /** The shape of the output for an input {@code x}: x's shape with its last axis replaced by {@code out}. */
+    default int[] outputShape(Tensor x) {
+        int[] shape = x.shape();
+        shape[shape.length - 1] = outFeatures();
+        return shape;
+    }
+}
