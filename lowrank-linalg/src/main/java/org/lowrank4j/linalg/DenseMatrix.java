@@ -131,6 +131,33 @@ public abstract sealed class DenseMatrix permits FloatMatrix, DoubleMatrix {
         return scale * Math.sqrt(sum);
     }
 
+    /** Copies {@code source} (any element type, same shape) into this matrix. */
+    public final void assign(DenseMatrix source) {
+        if (source.rows() != rows || source.cols() != cols) {
+            throw new IllegalArgumentException("cannot assign a " + source.shape() + " matrix to a " + shape() + " matrix");
+        }
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                set(i, j, source.get(i, j));
+            }
+        }
+    }
+
+    /** Entry-wise comparison with an absolute tolerance (shapes must match). */
+    public final boolean approximatelyEquals(DenseMatrix other, double tolerance) {
+        if (other.rows() != rows || other.cols() != cols) {
+            return false;
+        }
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                if (!(Math.abs(get(i, j) - other.get(i, j)) <= tolerance)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
     /** Position of the first NaN or infinite element as {row, col}, or null when all are finite. */
     public final int[] firstNonFinite() {
         for (int i = 0; i < rows; i++) {

@@ -151,36 +151,9 @@ public final class FloatMatrix extends DenseMatrix {
         return ElementType.FLOAT32;
     }
 
-    /** Copies {@code source} (any element type, same shape) into this matrix. */
-    public void assign(DenseMatrix source) {
-        if (source.rows() != rows || source.cols() != cols) {
-            throw new IllegalArgumentException("cannot assign a " + source.shape() + " matrix to a " + shape() + " matrix");
-        }
-        for (int i = 0; i < rows; i++) {
-            for (int j = 0; j < cols; j++) {
-                set(i, j, source.get(i, j));
-            }
-        }
-    }
-
     /** Row-major values as a new array. */
     public float[] toArray() {
         return copy().data;
-    }
-
-    /** Entry-wise comparison with a tolerance, used mostly by tests. */
-    public boolean approximatelyEquals(DenseMatrix other, double tolerance) {
-        if (other.rows() != rows || other.cols() != cols) {
-            return false;
-        }
-        for (int i = 0; i < rows; i++) {
-            for (int j = 0; j < cols; j++) {
-                if (!(Math.abs(get(i, j) - other.get(i, j)) <= tolerance)) {
-                    return false;
-                }
-            }
-        }
-        return true;
     }
 
     @Override

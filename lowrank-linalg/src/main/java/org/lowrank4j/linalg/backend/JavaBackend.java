@@ -21,57 +21,25 @@ public final class JavaBackend implements LinalgBackend {
         return "java";
     }
 
+    /** Products are accumulated in float64 for both element types (a better oracle than float32 sums). */
     @Override
     public void gemm(double alpha, DenseMatrix a, DenseMatrix b, double beta, DenseMatrix c) {
         int m = c.rows(), n = c.cols(), k = a.cols();
-        if (c instanceof FloatMatrix) {
-            float[] x = a.toFloat().compact().data().clone(), y = b.toFloat().compact().data();
-            float[] acc = new float[m * n];
-            for (int i = 0; i < m; i++) {
-                for (int p = 0; p < k; p++) {
-                    float aip = x[i * k + p];
-                    if (aip == 0) {
-                        continue;
-                    }
-                    int row = p * n, out = i * n;
-                    for (int j = 0; j < n; j++) {
-                        acc[out + j] += aip * y[row + j];
-                    }
+        double[] x = a.toDouble().compact().data(), y = b.toDouble().compact().data();
+        double[] product = new double[m * n];
+        for (int i = 0; i < m; i++) {
+            for (int p = 0; p < k; p++) {
+                double aip = x[i * k + p];
+                if (aip == 0) {
+                    continue;
+                }
+                int row = p * n, out = i * n;
+                for (int j = 0; j < n; j++) {
+                    product[out + j] += aip * y[row + j];
                 }
             }
-            combine(alpha, acc, beta, c);
-        } else {
-            double[] x = a.toDouble().compact().data(), y = b.toDouble().compact().data();
-            double[] acc = new double[m * n];
-            for (int i = 0; i < m; i++) {
-                for (int p = 0; p < k; p++) {
-                    double aip = x[i * k + p];
-                    if (aip == 0) {
-                        continue;
-                    }
-                    int row = p * n, out = i * n;
-                    for (int j = 0; j < n; j++) {
-                        acc[out + j] += aip * y[row + j];
-                    }
-                }
-            }
-            combine(alpha, acc, beta, c);
         }
-    }
-
-    private static void combine(double alpha, float[] product, double beta, DenseMatrix c) {
-        int n = c.cols();
-        for (int i = 0; i < c.rows(); i++) {
-            for (int j = 0; j < n; j++) {
-                double old = beta == 0 ? 0 : beta * c.get(i, j);
-                c.set(i, j, alpha * product[i * n + j] + old);
-            }
-        }
-    }
-
-    private static void combine(double alpha, double[] product, double beta, DenseMatrix c) {
-        int n = c.cols();
-        for (int i = 0; i < c.rows(); i++) {
+        for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
                 double old = beta == 0 ? 0 : beta * c.get(i, j);
                 c.set(i, j, alpha * product[i * n + j] + old);

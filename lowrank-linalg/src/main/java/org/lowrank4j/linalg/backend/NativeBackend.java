@@ -77,20 +77,41 @@ public final class NativeBackend implements LinalgBackend {
             copyInto(tmp, c);
             return;
         }
-        try (PointerScope scope = new PointerScope()) {
-            Operand pa = Operand.of(a), pb = Operand.of(b);
-            Operand pc = Operand.of(c);
-            if (c instanceof FloatMatrix fc) {
-                cblas_sgemm(CblasRowMajor, pa.trans, pb.trans, m, n, k, (float) alpha, (FloatPointer) pa.pointer, pa.ld,
-                        (FloatPointer) pb.pointer, pb.ld, (float) beta, (FloatPointer) pc.pointer, pc.ld);
-                ((FloatPointer) pc.pointer).get(fc.data(), fc.offset(), pc.span);
-            } else {
-                DoubleMatrix dc = (DoubleMatrix) c;
-                cblas_dgemm(CblasRowMajor, pa.trans, pb.trans, m, n, k, alpha, (DoublePointer) pa.pointer, pa.ld,
-                        (DoublePointer) pb.pointer, pb.ld, beta, (DoublePointer) pc.pointer, pc.ld);
-                ((DoublePointer) pc.pointer).get(dc.data(), dc.offset(), pc.span);
-            }
+        Operand pa = Operand.of(a, 0), pb = Operand.of(b, 1);
+        Operand pc = Operand.of(c, 2, beta != 0); // C's old values only matter when beta != 0
+        if (c instanceof FloatMatrix fc) {
+            cblas_sgemm(CblasRowMajor, pa.trans, pb.trans, m, n, k, (float) alpha, (FloatPointer) pa.pointer, pa.ld,
+                    (FloatPointer) pb.pointer, pb.ld, (float) beta, (FloatPointer) pc.pointer, pc.ld);
+            copyBack((FloatPointer) pc.pointer, fc, m, n, pc.ld);
+        } else {
+            DoubleMatrix dc = (DoubleMatrix) c;
+            cblas_dgemm(CblasRowMajor, pa.trans, pb.trans, m, n, k, alpha, (DoublePointer) pa.pointer, pa.ld,
+                    (DoublePointer) pb.pointer, pb.ld, beta, (DoublePointer) pc.pointer, pc.ld);
+            copyBack((DoublePointer) pc.pointer, dc, m, n, pc.ld);
         }
+    }
+
+    /** Copies the m×n result rows back, leaving whatever lies between rows of a strided C untouched. */
+    private static void copyBack(FloatPointer from, FloatMatrix to, int m, int n, int ld) {
+        if (ld == n || m == 1) {
+            from.position(0).get(to.data(), to.offset(), (m - 1) * ld + n);
+            return;
+        }
+        for (int i = 0; i < m; i++) {
+            from.position((long) i * ld).get(to.data(), to.offset() + i * to.rowStride(), n);
+        }
+        from.position(0);
+    }
+
+    private static void copyBack(DoublePointer from, DoubleMatrix to, int m, int n, int ld) {
+        if (ld == n || m == 1) {
+            from.position(0).get(to.data(), to.offset(), (m - 1) * ld + n);
+            return;
+        }
+        for (int i = 0; i < m; i++) {
+            from.position((long) i * ld).get(to.data(), to.offset() + i * to.rowStride(), n);
+        }
+        from.position(0);
     }
 
     @Override
@@ -100,14 +121,12 @@ public final class NativeBackend implements LinalgBackend {
         if (k == 0 || n == 0) {
             return;
         }
-        try (PointerScope scope = new PointerScope()) {
-            Operand px = Operand.of(x);
-            DoublePointer pg = new DoublePointer(g.data());
-            // rows of x are the k samples: g += xᵀ x is syrk with "transposed" x in row-major terms.
-            int trans = px.trans == CblasNoTrans ? CblasTrans : CblasNoTrans;
-            cblas_dsyrk(CblasRowMajor, CblasLower, trans, n, k, 1.0, (DoublePointer) px.pointer, px.ld, 1.0, pg, n);
-            pg.get(g.data());
-        }
+        Operand px = Operand.of(x, 0);
+        Operand pg = Operand.of(g, 2, true);
+        // rows of x are the k samples: g += xᵀ x is syrk with "transposed" x in row-major terms.
+        int trans = px.trans == CblasNoTrans ? CblasTrans : CblasNoTrans;
+        cblas_dsyrk(CblasRowMajor, CblasLower, trans, n, k, 1.0, (DoublePointer) px.pointer, px.ld, 1.0, (DoublePointer) pg.pointer, n);
+        ((DoublePointer) pg.pointer).position(0).get(g.data(), 0, n * n);
         mirrorLower(g);
     }
 
@@ -132,13 +151,11 @@ public final class NativeBackend implements LinalgBackend {
             }
             return;
         }
-        try (PointerScope scope = new PointerScope()) {
-            Operand pa = Operand.of(a);
-            FloatPointer px = new FloatPointer(x), py = new FloatPointer(y);
-            cblas_sgemv(CblasRowMajor, pa.trans, pa.storedRows, pa.storedCols, alpha, (FloatPointer) pa.pointer, pa.ld,
-                    px, 1, beta, py, 1);
-            py.get(y);
-        }
+        Operand pa = Operand.of(a, 0);
+        Scratch scratch = SCRATCH.get();
+        FloatPointer px = scratch.floats(1, x.length).put(x, 0, x.length), py = scratch.floats(2, y.length).put(y, 0, y.length);
+        cblas_sgemv(CblasRowMajor, pa.trans, pa.storedRows, pa.storedCols, alpha, (FloatPointer) pa.pointer, pa.ld, px, 1, beta, py, 1);
+        py.get(y, 0, y.length);
     }
 
     @Override
@@ -152,13 +169,11 @@ public final class NativeBackend implements LinalgBackend {
             }
             return;
         }
-        try (PointerScope scope = new PointerScope()) {
-            Operand pa = Operand.of(a);
-            DoublePointer px = new DoublePointer(x), py = new DoublePointer(y);
-            cblas_dgemv(CblasRowMajor, pa.trans, pa.storedRows, pa.storedCols, alpha, (DoublePointer) pa.pointer, pa.ld,
-                    px, 1, beta, py, 1);
-            py.get(y);
-        }
+        Operand pa = Operand.of(a, 0);
+        Scratch scratch = SCRATCH.get();
+        DoublePointer px = scratch.doubles(1, x.length).put(x, 0, x.length), py = scratch.doubles(2, y.length).put(y, 0, y.length);
+        cblas_dgemv(CblasRowMajor, pa.trans, pa.storedRows, pa.storedCols, alpha, (DoublePointer) pa.pointer, pa.ld, px, 1, beta, py, 1);
+        py.get(y, 0, y.length);
     }
 
     // ---- LAPACK -------------------------------------------------------------------------------------------
@@ -375,32 +390,77 @@ public final class NativeBackend implements LinalgBackend {
     }
 
     /**
-     * A matrix as BLAS sees it: a native copy of the memory span it covers, the transpose flag and the
-     * leading dimension. Row-major views go as they are, transposed views of row-major blocks go with
-     * the transpose flag, anything else is compacted first.
+     * A matrix as BLAS sees it: a native copy of the memory span it covers (in a per-thread scratch buffer that
+     * is reused across calls, so large products do not pay for fresh pages each time), the transpose flag and the
+     * leading dimension. Row-major views go as they are, transposed views of row-major blocks go with the
+     * transpose flag, anything else is compacted first.
      */
-    private record Operand(Pointer pointer, int trans, int ld, int span, int storedRows, int storedCols) {
+    private record Operand(Pointer pointer, int trans, int ld, int storedRows, int storedCols) {
 
-        static Operand of(DenseMatrix x) {
+        static Operand of(DenseMatrix x, int slot) {
+            return of(x, slot, true);
+        }
+
+        static Operand of(DenseMatrix x, int slot, boolean copyValues) {
             if (x.isRowMajorStrided()) {
                 int ld = x.rows() <= 1 ? Math.max(1, x.cols()) : x.rowStride();
                 int span = (x.rows() - 1) * x.rowStride() + x.cols();
-                return new Operand(copySpan(x, span), CblasNoTrans, ld, span, x.rows(), x.cols());
+                return new Operand(stage(x, slot, span, copyValues), CblasNoTrans, ld, x.rows(), x.cols());
             }
             if (x.isColumnMajorStrided()) {
                 int ld = x.cols() <= 1 ? Math.max(1, x.rows()) : x.colStride();
                 int span = (x.cols() - 1) * x.colStride() + x.rows();
-                return new Operand(copySpan(x, span), CblasTrans, ld, span, x.cols(), x.rows());
+                return new Operand(stage(x, slot, span, copyValues), CblasTrans, ld, x.cols(), x.rows());
             }
-            return of(x.copy());
+            return of(x.copy(), slot, copyValues);
         }
 
-        private static Pointer copySpan(DenseMatrix x, int span) {
+        private static Pointer stage(DenseMatrix x, int slot, int span, boolean copyValues) {
+            Scratch scratch = SCRATCH.get();
             if (x instanceof FloatMatrix f) {
-                return new FloatPointer((long) span).put(f.data(), f.offset(), span);
+                FloatPointer p = scratch.floats(slot, span);
+                return copyValues ? p.put(f.data(), f.offset(), span) : p;
             }
             DoubleMatrix d = (DoubleMatrix) x;
-            return new DoublePointer((long) span).put(d.data(), d.offset(), span);
+            DoublePointer p = scratch.doubles(slot, span);
+            return copyValues ? p.put(d.data(), d.offset(), span) : p;
+        }
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /** Grow-only native buffers of one thread, three per element type (the operands of one BLAS call). */
+    private static final class Scratch {
+        /** Scratch outlives any PointerScope that happens to be open when it grows. */
+        private static <P extends Pointer> P keep(P pointer) {
+            PointerScope scope = PointerScope.getInnerScope();
+            if (scope != null) {
+                scope.detach(pointer);
+            }
+            return pointer;
+        }
+
+        private final FloatPointer[] floats = new FloatPointer[3];
+        private final DoublePointer[] doubles = new DoublePointer[3];
+
+        FloatPointer floats(int slot, long size) {
+            if (floats[slot] == null || floats[slot].capacity() < size) {
+                if (floats[slot] != null) {
+                    floats[slot].close();
+                }
+                floats[slot] = keep(new FloatPointer(Math.max(size, 1024)));
+            }
+            return floats[slot].position(0);
+        }
+
+        DoublePointer doubles(int slot, long size) {
+            if (doubles[slot] == null || doubles[slot].capacity() < size) {
+                if (doubles[slot] != null) {
+                    doubles[slot].close();
+                }
+                doubles[slot] = keep(new DoublePointer(Math.max(size, 1024)));
+            }
+            return doubles[slot].position(0);
         }
     }
 }
