@@ -77,7 +77,7 @@ final class CompareCommand implements Callable<Integer> {
             context.put("calibration", (calib == null ? "vendored SOTU 1790-1899" : calib.toString()) + ", " + calibration.size() + " sequences");
             context.put("held_out", (text == null ? "vendored SOTU 1900-1945" : text.toString()) + ", " + heldOut.size() + " sentences");
             context.put("probe", probeSet.source());
-            context.put("command", "lowrank compare " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+            context.put("command", "lowrank " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
             EncoderComparison comparison = new EncoderComparison(setup, ProgressBar.stderr());
             var rows = comparison.run(methods, allocations, ratios, ProgressBar.stderr(), row -> { });
             ComparisonReport.write(out, rows, context);

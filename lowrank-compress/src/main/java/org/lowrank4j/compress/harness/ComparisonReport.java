@@ -24,7 +24,7 @@ public final class ComparisonReport {
     }
 
     public static String markdown(List<EncoderComparison.Row> rows) {
-        StringBuilder md = new StringBuilder("| method | allocation | ratio (targeted) | ratio (model) | MB | mean cos | p5 cos | recall@10 | probe ref | probe cand | latency ratio | compress s |\n")
+        StringBuilder md = new StringBuilder("| method | allocation | ratio (targeted) | ratio (model) | MB | mean cos | p5 cos | recall@10 | probe ref | probe cand | latency ratio | compress s* |\n")
                 .append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (EncoderComparison.Row r : rows) {
             EvalReport e = r.eval();
@@ -33,6 +33,7 @@ public final class ComparisonReport {
                     e.fidelity().p5Cosine(), e.fidelity().recallAtK(), e.probe().accuracyReference(), e.probe().accuracyCandidate(),
                     e.latency() == null ? "-" : String.format(Locale.ROOT, "%.3f", e.latency().ratio()), r.outcome().compressSeconds()));
         }
+        md.append("\n*compress s: seconds of `compress` for that row; a method decomposes its sites once, in its first row, and later rows reuse the decomposition.\n");
         return md.toString();
     }
 
