@@ -89,8 +89,27 @@ public final class OnnxCompression {
 
     /** Runs the calibration text through the model and keeps per-site statistics for later compressions. */
     public OnnxCompression calibrate(HfTokenizer tokenizer, List<String> texts, int batchSize, int threads, Progress progress) throws IOException {
+        return calibrate(tokenizer, texts, batchSize, threads, null, progress);
+    }
+
+    /**
+     * As {@link #calibrate(HfTokenizer, List, int, int, Progress)}, reusing statistics saved in {@code cache} by an
+     * earlier run on the same model, tokenizer, text and batch size, and saving them there otherwise.
+     */
+    public OnnxCompression calibrate(HfTokenizer tokenizer, List<String> texts, int batchSize, int threads, StatsCache cache, Progress progress)
+            throws IOException {
         long t = System.nanoTime();
-        stats = new OnnxCalibrator(batchSize, threads).calibrate(modelPath, OnnxModel.read(modelPath), sites, tokenizer, texts, progress);
+        String key = cache == null ? null : StatsCache.key(modelPath, tokenizer.path(), texts, batchSize, sites);
+        Map<String, LayerStats> cached = cache == null ? null : cache.load(key, sites);
+        if (cached != null) {
+            stats = cached;
+            progress.update("calibrate (cached)", 1, 1, cache.fileFor(key).getFileName().toString());
+        } else {
+            stats = new OnnxCalibrator(batchSize, threads).calibrate(modelPath, OnnxModel.read(modelPath), sites, tokenizer, texts, progress);
+            if (cache != null) {
+                cache.save(key, sites, stats);
+            }
+        }
         calibrationSeconds = (System.nanoTime() - t) / 1e9;
         preparedByMethod.clear();
         return this;

@@ -102,6 +102,27 @@ class OnnxCompressionTest {
     }
 
     @Test
+    void cachedStatisticsReloadBitForBitAndSkipTheModel(@TempDir Path dir) throws Exception {
+        StatsCache cache = new StatsCache(dir.resolve("stats"));
+        List<String> texts = TextCorpus.calibration().first(12);
+        OnnxCompression first = OnnxCompression.open(RealModels.miniLmModel()).calibrate(tokenizer, texts, 4, 2, cache, Progress.NONE);
+        List<String> phases = new java.util.ArrayList<>();
+        OnnxCompression second = OnnxCompression.open(RealModels.miniLmModel())
+                .calibrate(tokenizer, texts, 4, 2, cache, (phase, done, total, detail) -> phases.add(phase));
+        assertThat(phases).containsOnly("calibrate (cached)");
+        for (String site : List.of("block 0 attention.query", "block 5 ffn.down")) {
+            assertThat(java.util.Arrays.equals(second.stats().get(site).gram().toArray(), first.stats().get(site).gram().toArray())).isTrue();
+            assertThat(second.stats().get(site).tokens()).isEqualTo(first.stats().get(site).tokens());
+        }
+        assertThat(second.stats().get("block 2 attention.key")).isSameAs(second.stats().get("block 2 attention.value"));
+        // different text, different key: no stale reuse
+        phases.clear();
+        OnnxCompression.open(RealModels.miniLmModel()).calibrate(tokenizer, TextCorpus.calibration().first(13), 4, 2, cache,
+                (phase, done, total, detail) -> phases.add(phase));
+        assertThat(phases).contains("calibrate").doesNotContain("calibrate (cached)");
+    }
+
+    @Test
     void refusesToOverwriteItsInput() {
         assertThatThrownBy(() -> job.compress("svd", "uniform", 0.2, RealModels.miniLmModel(), Progress.NONE))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("is the input model");

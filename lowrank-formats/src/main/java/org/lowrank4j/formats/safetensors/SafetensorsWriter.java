@@ -37,7 +37,12 @@ public final class SafetensorsWriter {
     private static final int ALIGNMENT = 8;
     private static final int CHUNK_ELEMENTS = 1 << 16;
 
-    private record Entry(SafetensorsDtype dtype, long[] shape, float[] values) {
+    /** One tensor: float values for F32/F16/BF16, or double values for F64 (the other array is null). */
+    private record Entry(SafetensorsDtype dtype, long[] shape, float[] values, double[] doubles) {
+        int length() {
+            return values != null ? values.length : doubles.length;
+        }
+
     }
 
     private final Map<String, Entry> tensors = new TreeMap<>();
@@ -54,6 +59,17 @@ public final class SafetensorsWriter {
      *                                  or a length that does not match the shape (naming the tensor)
      */
     public SafetensorsWriter add(String name, SafetensorsDtype dtype, long[] shape, float[] values) {
+        return put(name, new Entry(dtype, shape.clone(), values, null));
+    }
+
+    /** Adds a float64 tensor, stored as F64 without rounding (for statistics such as Gram matrices). */
+    public SafetensorsWriter add(String name, long[] shape, double[] values) {
+        return put(name, new Entry(SafetensorsDtype.F64, shape.clone(), null, values));
+    }
+
+    private SafetensorsWriter put(String name, Entry entry) {
+        SafetensorsDtype dtype = entry.dtype();
+        long[] shape = entry.shape();
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(dtype, "dtype");
         if (name.isEmpty() || name.equals(SafetensorsHeader.METADATA_KEY)) {
@@ -62,7 +78,7 @@ public final class SafetensorsWriter {
         if (tensors.containsKey(name)) {
             throw new IllegalArgumentException("tensor '" + name + "' was already added");
         }
-        if (!dtype.isWritable()) {
+        if (!dtype.isWritable() && !(dtype == SafetensorsDtype.F64 && entry.doubles() != null)) {
             throw new IllegalArgumentException("tensor '" + name + "': cannot write dtype " + dtype
                     + "; use F32, F16 or BF16");
         }
@@ -79,11 +95,11 @@ public final class SafetensorsWriter {
             throw new IllegalArgumentException("tensor '" + name + "': shape " + Arrays.toString(shape)
                     + " is too large", e);
         }
-        if (count != values.length) {
+        if (count != entry.length()) {
             throw new IllegalArgumentException("tensor '" + name + "': shape " + Arrays.toString(shape) + " holds "
-                    + count + " elements but " + values.length + " values were given");
+                    + count + " elements but " + entry.length() + " values were given");
         }
-        tensors.put(name, new Entry(dtype, shape.clone(), values));
+        tensors.put(name, entry);
         return this;
     }
 
@@ -162,7 +178,7 @@ public final class SafetensorsWriter {
         long offset = 0;
         for (Map.Entry<String, Entry> e : tensors.entrySet()) {
             Entry entry = e.getValue();
-            long length = entry.values().length * (long) entry.dtype().byteSize();
+            long length = entry.length() * (long) entry.dtype().byteSize();
             ObjectNode node = root.putObject(e.getKey());
             node.put("dtype", entry.dtype().name());
             ArrayNode shape = node.putArray("shape");
@@ -182,13 +198,15 @@ public final class SafetensorsWriter {
     private static void writeValues(OutputStream out, Entry entry) throws IOException {
         float[] values = entry.values();
         int size = entry.dtype().byteSize();
-        ByteBuffer chunk = ByteBuffer.allocate(Math.min(values.length, CHUNK_ELEMENTS) * size)
+        int length = entry.length();
+        ByteBuffer chunk = ByteBuffer.allocate(Math.min(length, CHUNK_ELEMENTS) * size)
                 .order(ByteOrder.LITTLE_ENDIAN);
-        for (int start = 0; start < values.length; start += CHUNK_ELEMENTS) {
-            int end = Math.min(values.length, start + CHUNK_ELEMENTS);
+        for (int start = 0; start < length; start += CHUNK_ELEMENTS) {
+            int end = Math.min(length, start + CHUNK_ELEMENTS);
             chunk.clear();
             for (int i = start; i < end; i++) {
                 switch (entry.dtype()) {
+                    case F64 -> chunk.putDouble(entry.doubles()[i]);
                     case F32 -> chunk.putFloat(values[i]);
                     case F16 -> chunk.putShort(OnnxTensors.floatToHalf(values[i]));
                     case BF16 -> chunk.putShort(OnnxTensors.floatToBfloat16(values[i]));

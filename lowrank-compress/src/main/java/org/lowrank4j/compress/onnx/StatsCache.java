@@ -1,0 +1,117 @@
+package org.lowrank4j.compress.onnx;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.lowrank4j.compress.LayerStats;
+import org.lowrank4j.formats.onnx.LinearSite;
+import org.lowrank4j.formats.safetensors.SafetensorsFile;
+import org.lowrank4j.formats.safetensors.SafetensorsWriter;
+import org.lowrank4j.linalg.DoubleMatrix;
+
+/**
+ * Calibration statistics saved to disk, so that a comparison that was interrupted, or a second compression of the
+ * same model with the same text, does not run the model again. The key is a SHA-256 of everything the statistics
+ * depend on (model and tokenizer bytes, the texts, batch size and the site inputs); values are stored in float64
+ * safetensors, so a reloaded run gives bit-identical results.
+ */
+public final class StatsCache {
+    private final Path folder;
+
+    public StatsCache(Path folder) {
+        this.folder = folder;
+    }
+
+    /** The default location, {@code $LOWRANK_CACHE/stats} or {@code ~/.cache/lowrank4j/stats}. */
+    public static StatsCache defaultCache() {
+        String root = System.getenv("LOWRANK_CACHE");
+        Path base = root != null ? Path.of(root) : Path.of(System.getProperty("user.home"), ".cache", "lowrank4j");
+        return new StatsCache(base.resolve("stats"));
+    }
+
+    public Path fileFor(String key) {
+        return folder.resolve(key + ".safetensors");
+    }
+
+    /** The cache key of one calibration. */
+    public static String key(Path model, Path tokenizer, List<String> texts, int batchSize, List<LinearSite> sites) throws IOException {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            hashFile(digest, model);
+            hashFile(digest, tokenizer);
+            digest.update(("batch=" + batchSize + "\n").getBytes(StandardCharsets.UTF_8));
+            for (LinearSite site : sites) {
+                digest.update((site.name() + "\u0000" + site.input() + "\n").getBytes(StandardCharsets.UTF_8));
+            }
+            for (String text : texts) {
+                digest.update(text.getBytes(StandardCharsets.UTF_8));
+                digest.update((byte) 0);
+            }
+            return HexFormat.of().formatHex(digest.digest(), 0, 16);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this Java runtime", e);
+        }
+    }
+
+    private static void hashFile(MessageDigest digest, Path file) throws IOException {
+        byte[] buffer = new byte[1 << 16];
+        try (InputStream in = Files.newInputStream(file)) {
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                digest.update(buffer, 0, n);
+            }
+        }
+    }
+
+    /** Statistics per site name, or null when nothing is cached under this key. */
+    public Map<String, LayerStats> load(String key, List<LinearSite> sites) throws IOException {
+        Path file = fileFor(key);
+        if (!Files.isRegularFile(file)) {
+            return null;
+        }
+        Map<String, LayerStats> byInput = new LinkedHashMap<>();
+        Map<String, LayerStats> bySite = new LinkedHashMap<>();
+        try (SafetensorsFile f = SafetensorsFile.open(file)) {
+            for (LinearSite site : sites) {
+                LayerStats stats = byInput.get(site.input());
+                if (stats == null) {
+                    int n = site.inFeatures();
+                    String tokens = f.metadata().get(site.input() + ".tokens");
+                    if (tokens == null || !f.contains(site.input() + ".gram")) {
+                        return null; // written by another version: recompute
+                    }
+                    stats = LayerStats.of(DoubleMatrix.wrap(f.readDoubles(site.input() + ".gram"), n, n),
+                            f.readDoubles(site.input() + ".abs_sum"), Long.parseLong(tokens));
+                    byInput.put(site.input(), stats);
+                }
+                bySite.put(site.name(), stats);
+            }
+        }
+        return bySite;
+    }
+
+    /** Saves statistics (shared objects are written once, under their input tensor's name). */
+    public void save(String key, List<LinearSite> sites, Map<String, LayerStats> stats) throws IOException {
+        Files.createDirectories(folder);
+        SafetensorsWriter writer = new SafetensorsWriter().metadata("lowrank4j", "calibration statistics");
+        Map<String, LayerStats> byInput = new LinkedHashMap<>();
+        for (LinearSite site : sites) {
+            byInput.putIfAbsent(site.input(), stats.get(site.name()));
+        }
+        for (Map.Entry<String, LayerStats> e : byInput.entrySet()) {
+            LayerStats s = e.getValue();
+            int n = s.features();
+            writer.add(e.getKey() + ".gram", new long[] {n, n}, s.gram().toArray());
+            writer.add(e.getKey() + ".abs_sum", new long[] {n}, s.absSum().clone());
+            writer.metadata(e.getKey() + ".tokens", Long.toString(s.tokens()));
+        }
+        writer.write(fileFor(key));
+    }
+}

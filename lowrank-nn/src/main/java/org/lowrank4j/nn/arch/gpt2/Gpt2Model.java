@@ -1,0 +1,254 @@
+package org.lowrank4j.nn.arch.gpt2;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.lowrank4j.formats.hf.HfArchitecture;
+import org.lowrank4j.formats.hf.HfConfig;
+import org.lowrank4j.formats.safetensors.SafetensorsDtype;
+import org.lowrank4j.formats.safetensors.SafetensorsModel;
+import org.lowrank4j.formats.safetensors.TensorSource;
+import org.lowrank4j.nn.Parameter;
+import org.lowrank4j.nn.block.PreNormBlock;
+import org.lowrank4j.nn.generate.CausalLanguageModel;
+import org.lowrank4j.nn.generate.DecoderCache;
+import org.lowrank4j.nn.layers.Attention;
+import org.lowrank4j.nn.layers.Embedding;
+import org.lowrank4j.nn.layers.GeluMlp;
+import org.lowrank4j.nn.layers.KVCache;
+import org.lowrank4j.nn.layers.LayerNorm;
+import org.lowrank4j.nn.layers.Linear;
+import org.lowrank4j.nn.tensor.GeluVariant;
+import org.lowrank4j.nn.tensor.Precision;
+import org.lowrank4j.nn.tensor.Tensor;
+import org.lowrank4j.nn.weight.DenseWeight;
+
+/**
+ * The GPT-2 decoder: token ({@code wte}) and learned position ({@code wpe}) embeddings, pre-norm blocks of LayerNorm,
+ * causal multi-head attention with biases and a tanh-GELU MLP, a final LayerNorm ({@code ln_f}) and the output
+ * projection tied to {@code wte}. Hugging Face stores the fused {@code attn.c_attn} (q, k, v side by side) and every
+ * projection as a Conv1D weight {@code (in, out)}; here q, k and v are separate {@link Linear} layers with
+ * {@code (out, in)} weights, so each can be factorised on its own, and {@link Gpt2Weights} transposes and splits on
+ * the way in and fuses on the way out.
+ */
+public final class Gpt2Model implements CausalLanguageModel {
+    private final HfConfig config;
+    private final Precision precision;
+    private final Embedding embedding;       // wte (V, C), wpe (P, C)
+    private final List<PreNormBlock> blocks; // h.N
+    private final LayerNorm finalNorm;       // ln_f
+    private final Linear head;               // wte, tied (or lm_head when tie_word_embeddings is false)
+    private final boolean tied;
+
+    /**
+     * A model with zero weights and unit LayerNorm scales; see {@link #initialize(Random)}.
+     *
+     * @throws IllegalArgumentException when the config is not GPT-2 or names an unsupported activation_function
+     */
+    public Gpt2Model(HfConfig config, Precision precision) {
+        GeluVariant gelu = checkConfig(config);
+        this.config = config;
+        this.precision = precision;
+        int c = config.hiddenSize(), nh = config.numAttentionHeads(), d = config.headDim(), hidden = config.intermediateSize();
+        double eps = config.normEps();
+        this.embedding = new Embedding("transformer.embeddings", config.vocabSize(), c, config.maxPositionEmbeddings(), 0, precision);
+        this.blocks = new ArrayList<>();
+        for (int i = 0; i < config.numHiddenLayers(); i++) {
+            String p = "transformer.h." + i + ".";
+            Attention attention = new Attention(p + "attn", Linear.dense(p + "attn.c_attn.q", c, nh * d, true, precision),
+                    Linear.dense(p + "attn.c_attn.k", c, nh * d, true, precision),
+                    Linear.dense(p + "attn.c_attn.v", c, nh * d, true, precision),
+                    Linear.dense(p + "attn.c_proj", nh * d, c, true, precision), nh, nh, true, null);
+            GeluMlp mlp = new GeluMlp(Linear.dense(p + "mlp.c_fc", c, hidden, true, precision),
+                    Linear.dense(p + "mlp.c_proj", hidden, c, true, precision), gelu);
+            blocks.add(new PreNormBlock(new LayerNorm(p + "ln_1", c, eps, true, precision), attention,
+                    new LayerNorm(p + "ln_2", c, eps, true, precision), mlp));
+        }
+        this.finalNorm = new LayerNorm("transformer.ln_f", c, eps, true, precision);
+        this.tied = config.tieWordEmbeddings();
+        this.head = tied ? new Linear("lm_head", new DenseWeight(embedding.token()), null)
+                : Linear.dense("lm_head", c, config.vocabSize(), false, precision);
+    }
+
+    /**
+     * Loads {@code config.json} and the safetensors weights of a model folder; tensor names may carry the
+     * {@code transformer.} prefix of {@code GPT2LMHeadModel} or not ({@code GPT2Model}).
+     *
+     * @throws IllegalArgumentException for a config of another family or an unknown {@code model_type}, a missing
+     *                                  tensor or a shape that does not match the config, naming the field or tensor
+     */
+    public static Gpt2Model load(Path folder, Precision precision) throws IOException {
+        HfConfig config = HfConfig.read(folder);
+        checkConfig(config);
+        try (SafetensorsModel source = SafetensorsModel.open(folder)) {
+            return load(config, source, precision);
+        }
+    }
+
+    /** Builds the model of {@code config} and reads its weights from {@code source}. */
+    public static Gpt2Model load(HfConfig config, TensorSource source, Precision precision) {
+        Gpt2Model model = new Gpt2Model(config, precision);
+        Gpt2Weights.read(model, source);
+        return model;
+    }
+
+    /**
+     * Writes {@code config.json} and {@code model.safetensors} (float32) into {@code folder}, each atomically, in
+     * Hugging Face's layout ({@code transformer.} names, fused Conv1D weights); factorised weights are multiplied out.
+     */
+    public void save(Path folder) throws IOException {
+        save(folder, SafetensorsDtype.F32);
+    }
+
+    /** As {@link #save(Path)} with the element type of the weights (F32, F16 or BF16). */
+    public void save(Path folder, SafetensorsDtype dtype) throws IOException {
+        Gpt2Weights.write(this, folder, dtype);
+    }
+
+    /**
+     * Hugging Face's initialisation: weights N(0, σ²) with σ = {@code initializer_range} (0.02), the residual
+     * projections ({@code c_proj}) with σ/√(2·layers); biases 0, LayerNorm scales 1.
+     */
+    public void initialize(Random random) {
+        double std = config.raw().path("initializer_range").asDouble(0.02);
+        double residualStd = std / Math.sqrt(2.0 * blocks.size());
+        for (Parameter p : parameters()) {
+            if (p.value().rank() == 2) {
+                double s = p.name().endsWith("c_proj.weight") ? residualStd : std;
+                Tensor v = p.value();
+                for (int i = 0; i < v.size(); i++) {
+                    v.set(i, s * random.nextGaussian());
+                }
+            }
+        }
+    }
+
+    static GeluVariant checkConfig(HfConfig config) {
+        HfArchitecture architecture = config.architecture();
+        if (architecture != HfArchitecture.GPT2) {
+            throw new IllegalArgumentException("config field model_type = \"" + config.modelType() + "\" is a " + architecture
+                    + " model, not GPT-2");
+        }
+        return switch (config.hiddenAct()) {
+            case "gelu_new", "gelu_pytorch_tanh", "gelu_fast" -> GeluVariant.TANH;
+            case "gelu" -> GeluVariant.ERF;
+            default -> throw new IllegalArgumentException("config field activation_function = \"" + config.hiddenAct()
+                    + "\" is not supported; use gelu_new, gelu_pytorch_tanh, gelu_fast or gelu");
+        };
+    }
+
+    @Override
+    public Tensor forward(int[] ids, int batch, int time) {
+        Tensor x = embedding.forward(ids, null, batch, time, 0); // (B,T,C), checks positions against wpe
+        for (PreNormBlock block : blocks) {
+            x = block.forward(x, null);
+        }
+        return head.forward(finalNorm.forward(x)); // (B,T,V)
+    }
+
+    @Override
+    public void backward(Tensor dlogits) {
+        Tensor dx = finalNorm.backward(head.backward(dlogits));
+        for (int i = blocks.size() - 1; i >= 0; i--) {
+            dx = blocks.get(i).backward(dx);
+        }
+        embedding.backward(dx);
+    }
+
+    @Override
+    public DecoderCache newCache(int batch, int capacity) {
+        if (capacity > maxPositions()) {
+            throw new IllegalArgumentException("cache of " + capacity + " positions exceeds n_positions = " + maxPositions());
+        }
+        List<KVCache> caches = new ArrayList<>();
+        for (PreNormBlock block : blocks) {
+            caches.add(block.attention().newCache(batch, capacity));
+        }
+        return new DecoderCache(caches);
+    }
+
+    @Override
+    public Tensor decode(int[] ids, int batch, int time, DecoderCache cache) {
+        if (cache.layerCount() != blocks.size()) {
+            throw new IllegalArgumentException("cache of " + cache.layerCount() + " layers for a model of " + blocks.size());
+        }
+        Tensor x = embedding.forward(ids, null, batch, time, cache.length()); // positions continue after the cache
+        for (int i = 0; i < blocks.size(); i++) {
+            x = blocks.get(i).decode(x, cache.layer(i));
+        }
+        return head.forward(finalNorm.forward(x));
+    }
+
+    @Override
+    public Map<String, Linear> linearSites() {
+        Map<String, Linear> sites = new LinkedHashMap<>();
+        for (int i = 0; i < blocks.size(); i++) {
+            Attention a = blocks.get(i).attention();
+            GeluMlp mlp = (GeluMlp) blocks.get(i).mlp();
+            String b = "block " + i + " ";
+            sites.put(b + "attention.query", a.query());
+            sites.put(b + "attention.key", a.key());
+            sites.put(b + "attention.value", a.value());
+            sites.put(b + "attention.output", a.output());
+            sites.put(b + "mlp.up", mlp.up());
+            sites.put(b + "mlp.down", mlp.down());
+        }
+        return sites;
+    }
+
+    /** Every parameter once (the tied output projection shares {@code wte}). */
+    @Override
+    public List<Parameter> parameters() {
+        LinkedHashSet<Parameter> out = new LinkedHashSet<>(embedding.parameters());
+        for (PreNormBlock block : blocks) {
+            out.addAll(block.parameters());
+        }
+        out.addAll(finalNorm.parameters());
+        out.addAll(head.parameters());
+        return List.copyOf(out);
+    }
+
+    public HfConfig config() {
+        return config;
+    }
+
+    @Override
+    public int vocabSize() {
+        return config.vocabSize();
+    }
+
+    @Override
+    public int maxPositions() {
+        return config.maxPositionEmbeddings();
+    }
+
+    @Override
+    public Precision precision() {
+        return precision;
+    }
+
+    public boolean tiedEmbeddings() {
+        return tied;
+    }
+
+    Embedding embedding() {
+        return embedding;
+    }
+
+    List<PreNormBlock> blocks() {
+        return blocks;
+    }
+
+    LayerNorm finalNorm() {
+        return finalNorm;
+    }
+
+    Linear head() {
+        return head;
+    }
+}

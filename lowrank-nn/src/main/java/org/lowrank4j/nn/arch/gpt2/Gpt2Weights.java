@@ -1,0 +1,150 @@
+package org.lowrank4j.nn.arch.gpt2;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.lowrank4j.formats.safetensors.SafetensorsDtype;
+import org.lowrank4j.formats.safetensors.TensorSource;
+import org.lowrank4j.nn.block.PreNormBlock;
+import org.lowrank4j.nn.generate.HfCheckpoint;
+import org.lowrank4j.nn.layers.Attention;
+import org.lowrank4j.nn.layers.GeluMlp;
+import org.lowrank4j.nn.layers.LayerNorm;
+import org.lowrank4j.nn.layers.Linear;
+import org.lowrank4j.nn.tensor.Tensor;
+import org.lowrank4j.nn.weight.DenseWeight;
+
+/**
+ * Hugging Face's GPT-2 layout: Conv1D weights {@code (in, out)}, the transpose of the runtime's {@code (out, in)},
+ * and q, k, v fused side by side in {@code attn.c_attn} ({@code (C, 3C)} weight, {@code (3C)} bias).
+ */
+final class Gpt2Weights {
+    private static final String PREFIX = "transformer.";
+
+    private Gpt2Weights() {
+    }
+
+    static void read(Gpt2Model model, TensorSource source) {
+        // GPT2LMHeadModel writes transformer.wte.weight; GPT2Model (and the original gpt2 repository) wte.weight
+        String prefix = !source.contains(PREFIX + "wte.weight") && source.contains("wte.weight") ? "" : PREFIX;
+        int layers = model.blocks().size();
+        if (source.contains(prefix + "h." + layers + ".ln_1.weight")) {
+            throw new IllegalArgumentException(source.path() + " holds more layers than config field n_layer = " + layers);
+        }
+        HfCheckpoint.read(source, prefix + "wte.weight", model.embedding().token().value());
+        HfCheckpoint.read(source, prefix + "wpe.weight", model.embedding().position().value());
+        for (int i = 0; i < layers; i++) {
+            PreNormBlock block = model.blocks().get(i);
+            Attention a = block.attention();
+            GeluMlp mlp = (GeluMlp) block.mlp();
+            String p = prefix + "h." + i + ".";
+            readNorm(source, p + "ln_1", (LayerNorm) block.attentionNorm());
+            List<Linear> qkv = List.of(a.query(), a.key(), a.value());
+            int width = a.query().outFeatures();
+            Tensor fused = Tensor.zeros(model.precision(), a.query().inFeatures(), 3 * width); // (C, 3C) = (in, out)
+            HfCheckpoint.read(source, p + "attn.c_attn.weight", fused);
+            Tensor fusedBias = Tensor.zeros(model.precision(), 3 * width);
+            HfCheckpoint.read(source, p + "attn.c_attn.bias", fusedBias);
+            for (int j = 0; j < 3; j++) {
+                copyTransposed(fused, j * width, dense(qkv.get(j)), false);
+                for (int o = 0; o < width; o++) {
+                    qkv.get(j).bias().value().set(o, fusedBias.get(j * width + o));
+                }
+            }
+            readConv1D(source, p + "attn.c_proj", a.output(), model);
+            readNorm(source, p + "ln_2", (LayerNorm) block.mlpNorm());
+            readConv1D(source, p + "mlp.c_fc", mlp.up(), model);
+            readConv1D(source, p + "mlp.c_proj", mlp.down(), model);
+        }
+        readNorm(source, prefix + "ln_f", model.finalNorm());
+        if (!model.tiedEmbeddings()) {
+            HfCheckpoint.read(source, "lm_head.weight", dense(model.head()));
+        }
+    }
+
+    static void write(Gpt2Model model, Path folder, SafetensorsDtype dtype) throws IOException {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        out.put(PREFIX + "wte.weight", model.embedding().token().value());
+        out.put(PREFIX + "wpe.weight", model.embedding().position().value());
+        for (int i = 0; i < model.blocks().size(); i++) {
+            PreNormBlock block = model.blocks().get(i);
+            Attention a = block.attention();
+            GeluMlp mlp = (GeluMlp) block.mlp();
+            String p = PREFIX + "h." + i + ".";
+            putNorm(out, p + "ln_1", (LayerNorm) block.attentionNorm());
+            List<Linear> qkv = List.of(a.query(), a.key(), a.value());
+            int width = a.query().outFeatures();
+            Tensor fused = Tensor.zeros(model.precision(), a.query().inFeatures(), 3 * width);
+            Tensor fusedBias = Tensor.zeros(model.precision(), 3 * width);
+            for (int j = 0; j < 3; j++) {
+                copyTransposed(fused, j * width, qkv.get(j).weight().toDense(), true);
+                for (int o = 0; o < width; o++) {
+                    fusedBias.set(j * width + o, qkv.get(j).bias().value().get(o));
+                }
+            }
+            out.put(p + "attn.c_attn.weight", fused);
+            out.put(p + "attn.c_attn.bias", fusedBias);
+            putConv1D(out, p + "attn.c_proj", a.output());
+            putNorm(out, p + "ln_2", (LayerNorm) block.mlpNorm());
+            putConv1D(out, p + "mlp.c_fc", mlp.up());
+            putConv1D(out, p + "mlp.c_proj", mlp.down());
+        }
+        putNorm(out, PREFIX + "ln_f", model.finalNorm());
+        if (!model.tiedEmbeddings()) {
+            out.put("lm_head.weight", model.head().weight().toDense());
+        }
+        HfCheckpoint.write(folder, model.config(), out, dtype);
+    }
+
+    private static void readNorm(TensorSource source, String name, LayerNorm norm) {
+        HfCheckpoint.read(source, name + ".weight", norm.weight().value());
+        HfCheckpoint.read(source, name + ".bias", norm.bias().value());
+    }
+
+    private static void putNorm(Map<String, Tensor> out, String name, LayerNorm norm) {
+        out.put(name + ".weight", norm.weight().value());
+        out.put(name + ".bias", norm.bias().value());
+    }
+
+    /** A Conv1D weight (in, out) into the (out, in) weight of {@code linear}, and its bias. */
+    private static void readConv1D(TensorSource source, String name, Linear linear, Gpt2Model model) {
+        Tensor stored = Tensor.zeros(model.precision(), linear.inFeatures(), linear.outFeatures());
+        HfCheckpoint.read(source, name + ".weight", stored);
+        copyTransposed(stored, 0, dense(linear), false);
+        HfCheckpoint.read(source, name + ".bias", linear.bias().value());
+    }
+
+    private static void putConv1D(Map<String, Tensor> out, String name, Linear linear) {
+        Tensor stored = Tensor.zeros(linear.weight().precision(), linear.inFeatures(), linear.outFeatures());
+        copyTransposed(stored, 0, linear.weight().toDense(), true);
+        out.put(name + ".weight", stored);
+        out.put(name + ".bias", linear.bias().value());
+    }
+
+    /**
+     * Between columns [offset, offset + out) of a Conv1D matrix {@code stored (in, total)} and a weight
+     * {@code w (out, in)}: {@code w[o][i] = stored[i][offset + o]}; {@code intoStored} copies the other way.
+     */
+    private static void copyTransposed(Tensor stored, int offset, Tensor w, boolean intoStored) {
+        int out = w.dim(0), in = w.dim(1), total = stored.dim(1);
+        for (int o = 0; o < out; o++) {
+            for (int i = 0; i < in; i++) {
+                int s = i * total + offset + o;
+                if (intoStored) {
+                    stored.set(s, w.get(o * in + i));
+                } else {
+                    w.set(o * in + i, stored.get(s));
+                }
+            }
+        }
+    }
+
+    private static Tensor dense(Linear linear) {
+        if (linear.weight() instanceof DenseWeight d) {
+            return d.weight().value();
+        }
+        throw new IllegalArgumentException(linear.name() + ": cannot read dense weights into a factorised weight");
+    }
+}

@@ -1,0 +1,280 @@
+package org.lowrank4j.nn.arch.llama;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import org.lowrank4j.formats.hf.HfArchitecture;
+import org.lowrank4j.formats.hf.HfConfig;
+import org.lowrank4j.formats.safetensors.SafetensorsDtype;
+import org.lowrank4j.formats.safetensors.SafetensorsModel;
+import org.lowrank4j.formats.safetensors.TensorSource;
+import org.lowrank4j.nn.Parameter;
+import org.lowrank4j.nn.block.PreNormBlock;
+import org.lowrank4j.nn.generate.CausalLanguageModel;
+import org.lowrank4j.nn.generate.DecoderCache;
+import org.lowrank4j.nn.layers.Attention;
+import org.lowrank4j.nn.layers.Embedding;
+import org.lowrank4j.nn.layers.KVCache;
+import org.lowrank4j.nn.layers.Linear;
+import org.lowrank4j.nn.layers.RMSNorm;
+import org.lowrank4j.nn.layers.RotaryEmbedding;
+import org.lowrank4j.nn.layers.SwiGluMlp;
+import org.lowrank4j.nn.tensor.Precision;
+import org.lowrank4j.nn.tensor.Tensor;
+import org.lowrank4j.nn.weight.DenseWeight;
+
+/**
+ * The LLaMA family decoder (LLaMA, Qwen2, Mistral, SmolLM): token embedding, pre-norm blocks of RMSNorm, causal
+ * grouped-query attention with RoPE and a SwiGLU MLP, a final RMSNorm and the output projection (tied to the
+ * embedding when {@code tie_word_embeddings}). Layers are named as in Hugging Face ({@code model.layers.3.self_attn.q_proj}),
+ * so {@link #load} and {@link #save} map checkpoints one to one.
+ *
+ * <p>Query/key/value biases are present for {@code model_type = qwen2}, when the config says
+ * {@code attention_bias: true} (which adds the output bias too), or when a loaded checkpoint has them.
+ * {@code rope_scaling} and {@code mlp_bias} are not supported.
+ */
+public final class LlamaModel implements CausalLanguageModel {
+    private final HfConfig config;
+    private final Precision precision;
+    private final Embedding embedding;       // token table (V, C) = model.embed_tokens.weight
+    private final List<PreNormBlock> blocks; // model.layers.N
+    private final RMSNorm norm;              // model.norm (C)
+    private final Linear head;               // lm_head (V, C), or the embedding table when tied
+    private final boolean tied;
+
+    /**
+     * A model with zero linear and embedding weights and unit norm weights; see {@link #initialize(Random)}.
+     *
+     * @param attentionBias whether q, k, v carry biases (Qwen2)
+     * @throws IllegalArgumentException when the config is not of the LLaMA family or uses an activation other than silu
+     */
+    public LlamaModel(HfConfig config, Precision precision, boolean attentionBias) {
+        checkConfig(config);
+        this.config = config;
+        this.precision = precision;
+        int c = config.hiddenSize(), nh = config.numAttentionHeads(), nkv = config.numKeyValueHeads(), d = config.headDim();
+        int hidden = config.intermediateSize(), vocab = config.vocabSize();
+        boolean outputBias = config.rawBoolean("attention_bias", false);
+        RotaryEmbedding rope = RotaryEmbedding.standard(d, config.ropeTheta(), config.maxPositionEmbeddings());
+        this.embedding = new Embedding("model.embed_tokens", vocab, c, 0, 0, precision);
+        this.blocks = new ArrayList<>();
+        for (int i = 0; i < config.numHiddenLayers(); i++) {
+            String p = "model.layers." + i + ".";
+            Attention attention = new Attention(p + "self_attn", Linear.dense(p + "self_attn.q_proj", c, nh * d, attentionBias, precision),
+                    Linear.dense(p + "self_attn.k_proj", c, nkv * d, attentionBias, precision),
+                    Linear.dense(p + "self_attn.v_proj", c, nkv * d, attentionBias, precision),
+                    Linear.dense(p + "self_attn.o_proj", nh * d, c, outputBias, precision), nh, nkv, true, rope);
+            SwiGluMlp mlp = new SwiGluMlp(Linear.dense(p + "mlp.gate_proj", c, hidden, false, precision),
+                    Linear.dense(p + "mlp.up_proj", c, hidden, false, precision),
+                    Linear.dense(p + "mlp.down_proj", hidden, c, false, precision));
+            blocks.add(new PreNormBlock(new RMSNorm(p + "input_layernorm", c, config.normEps(), precision), attention,
+                    new RMSNorm(p + "post_attention_layernorm", c, config.normEps(), precision), mlp));
+        }
+        this.norm = new RMSNorm("model.norm", c, config.normEps(), precision);
+        this.tied = config.tieWordEmbeddings();
+        this.head = tied ? new Linear("lm_head", new DenseWeight(embedding.token()), null) : Linear.dense("lm_head", c, vocab, false, precision);
+    }
+
+    /** A zero model (see {@link #initialize}) with the attention biases the config implies. */
+    public static LlamaModel create(HfConfig config, Precision precision) {
+        return new LlamaModel(config, precision, impliesAttentionBias(config));
+    }
+
+    /** True for Qwen2 and for configs with {@code attention_bias: true}. */
+    public static boolean impliesAttentionBias(HfConfig config) {
+        return config.modelType().toLowerCase(Locale.ROOT).equals("qwen2") || config.rawBoolean("attention_bias", false);
+    }
+
+    /**
+     * Loads {@code config.json} and the safetensors weights (one file, or shards with their index) of a model folder.
+     *
+     * @throws IllegalArgumentException for a config of another family or an unknown {@code model_type}, a missing
+     *                                  tensor or a shape that does not match the config, naming the field or tensor
+     */
+    public static LlamaModel load(Path folder, Precision precision) throws IOException {
+        HfConfig config = HfConfig.read(folder);
+        checkConfig(config);
+        try (SafetensorsModel source = SafetensorsModel.open(folder)) {
+            return load(config, source, precision);
+        }
+    }
+
+    /** Builds the model of {@code config} and reads its weights from {@code source} (Hugging Face names). */
+    public static LlamaModel load(HfConfig config, TensorSource source, Precision precision) {
+        boolean bias = impliesAttentionBias(config) || source.contains("model.layers.0.self_attn.q_proj.bias");
+        LlamaModel model = new LlamaModel(config, precision, bias);
+        LlamaWeights.read(model, source);
+        return model;
+    }
+
+    /**
+     * Writes {@code config.json} and {@code model.safetensors} (float32) into {@code folder}, each atomically, under
+     * Hugging Face names; factorised weights are written multiplied out, so standard tools load the result.
+     */
+    public void save(Path folder) throws IOException {
+        save(folder, SafetensorsDtype.F32);
+    }
+
+    /** As {@link #save(Path)} with the element type of the weights (F32, F16 or BF16). */
+    public void save(Path folder, SafetensorsDtype dtype) throws IOException {
+        LlamaWeights.write(this, folder, dtype);
+    }
+
+    /** Fills linear and embedding weights with N(0, σ²), σ = the config's {@code initializer_range} (0.02 by default). */
+    public void initialize(Random random) {
+        double std = config.raw().path("initializer_range").asDouble(0.02);
+        for (Parameter p : parameters()) {
+            if (p.value().rank() == 2) {
+                Tensor v = p.value();
+                for (int i = 0; i < v.size(); i++) {
+                    v.set(i, std * random.nextGaussian());
+                }
+            }
+        }
+    }
+
+    static void checkConfig(HfConfig config) {
+        HfArchitecture architecture = config.architecture();
+        if (architecture != HfArchitecture.LLAMA) {
+            throw new IllegalArgumentException("config field model_type = \"" + config.modelType() + "\" is a " + architecture
+                    + " model, not of the LLaMA family (" + HfArchitecture.LLAMA.modelTypes() + ")");
+        }
+        if (!config.hiddenAct().equals("silu")) {
+            throw new IllegalArgumentException("config field hidden_act = \"" + config.hiddenAct() + "\" is not supported for "
+                    + config.modelType() + "; only silu (SwiGLU)");
+        }
+        JsonNode scaling = config.raw().get("rope_scaling");
+        if (scaling != null && !scaling.isNull()) {
+            throw new IllegalArgumentException("config field rope_scaling = " + scaling + " is not supported (only unscaled RoPE)");
+        }
+        if (config.rawBoolean("mlp_bias", false)) {
+            throw new IllegalArgumentException("config field mlp_bias = true is not supported");
+        }
+        if (config.headDim() % 2 != 0) {
+            throw new IllegalArgumentException("config field head_dim = " + config.headDim() + " must be even for rotary embeddings");
+        }
+    }
+
+    @Override
+    public Tensor forward(int[] ids, int batch, int time) {
+        checkLength(time, 0);
+        Tensor x = embedding.forward(ids, null, batch, time, 0); // (B,T,C)
+        for (PreNormBlock block : blocks) {
+            x = block.forward(x, null);
+        }
+        return head.forward(norm.forward(x)); // (B,T,V)
+    }
+
+    @Override
+    public void backward(Tensor dlogits) {
+        Tensor dx = norm.backward(head.backward(dlogits));
+        for (int i = blocks.size() - 1; i >= 0; i--) {
+            dx = blocks.get(i).backward(dx);
+        }
+        embedding.backward(dx);
+    }
+
+    @Override
+    public DecoderCache newCache(int batch, int capacity) {
+        checkLength(capacity, 0);
+        List<KVCache> caches = new ArrayList<>();
+        for (PreNormBlock block : blocks) {
+            caches.add(block.attention().newCache(batch, capacity));
+        }
+        return new DecoderCache(caches);
+    }
+
+    @Override
+    public Tensor decode(int[] ids, int batch, int time, DecoderCache cache) {
+        if (cache.layerCount() != blocks.size()) {
+            throw new IllegalArgumentException("cache of " + cache.layerCount() + " layers for a model of " + blocks.size());
+        }
+        Tensor x = embedding.forward(ids, null, batch, time, 0); // RoPE positions come from the cache
+        for (int i = 0; i < blocks.size(); i++) {
+            x = blocks.get(i).decode(x, cache.layer(i));
+        }
+        return head.forward(norm.forward(x));
+    }
+
+    private void checkLength(int time, int start) {
+        if (start + time > maxPositions()) {
+            throw new IllegalArgumentException("sequence of " + (start + time) + " positions exceeds max_position_embeddings = " + maxPositions());
+        }
+    }
+
+    @Override
+    public Map<String, Linear> linearSites() {
+        Map<String, Linear> sites = new LinkedHashMap<>();
+        for (int i = 0; i < blocks.size(); i++) {
+            Attention a = blocks.get(i).attention();
+            SwiGluMlp mlp = (SwiGluMlp) blocks.get(i).mlp();
+            String b = "block " + i + " ";
+            sites.put(b + "attention.query", a.query());
+            sites.put(b + "attention.key", a.key());
+            sites.put(b + "attention.value", a.value());
+            sites.put(b + "attention.output", a.output());
+            sites.put(b + "mlp.gate", mlp.gate());
+            sites.put(b + "mlp.up", mlp.up());
+            sites.put(b + "mlp.down", mlp.down());
+        }
+        return sites;
+    }
+
+    /** Every parameter once (the tied output projection shares the embedding table). */
+    @Override
+    public List<Parameter> parameters() {
+        LinkedHashSet<Parameter> out = new LinkedHashSet<>(embedding.parameters());
+        for (PreNormBlock block : blocks) {
+            out.addAll(block.parameters());
+        }
+        out.addAll(norm.parameters());
+        out.addAll(head.parameters());
+        return List.copyOf(out);
+    }
+
+    public HfConfig config() {
+        return config;
+    }
+
+    @Override
+    public int vocabSize() {
+        return config.vocabSize();
+    }
+
+    @Override
+    public int maxPositions() {
+        return config.maxPositionEmbeddings();
+    }
+
+    @Override
+    public Precision precision() {
+        return precision;
+    }
+
+    public boolean tiedEmbeddings() {
+        return tied;
+    }
+
+    Embedding embedding() {
+        return embedding;
+    }
+
+    List<PreNormBlock> blocks() {
+        return blocks;
+    }
+
+    RMSNorm norm() {
+        return norm;
+    }
+
+    Linear head() {
+        return head;
+    }
+}

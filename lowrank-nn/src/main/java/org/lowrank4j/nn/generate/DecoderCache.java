@@ -1,0 +1,45 @@
+package org.lowrank4j.nn.generate;
+
+import java.util.List;
+import org.lowrank4j.nn.layers.KVCache;
+
+/** The key/value caches of every block of a decoder, advanced together; made by {@link CausalLanguageModel#newCache}. */
+public final class DecoderCache {
+    private final List<KVCache> layers; // one per block
+
+    public DecoderCache(List<KVCache> layers) {
+        if (layers.isEmpty()) {
+            throw new IllegalArgumentException("a decoder cache needs at least one layer");
+        }
+        this.layers = List.copyOf(layers);
+    }
+
+    /** The cache of block {@code index}. */
+    public KVCache layer(int index) {
+        return layers.get(index);
+    }
+
+    public int layerCount() {
+        return layers.size();
+    }
+
+    /** Positions stored so far: the position of the next token. */
+    public int length() {
+        return layers.get(0).length();
+    }
+
+    public int capacity() {
+        return layers.get(0).capacity();
+    }
+
+    public int batch() {
+        return layers.get(0).batch();
+    }
+
+    /** Forgets everything, keeping the storage. */
+    public void reset() {
+        for (KVCache c : layers) {
+            c.reset();
+        }
+    }
+}

@@ -1,0 +1,74 @@
+package org.lowrank4j.nn.generate;
+
+import org.lowrank4j.nn.tensor.Tensor;
+
+/**
+ * Decoder perplexity over fixed-length non-overlapping windows of a token stream, the project's evaluation
+ * protocol. Window k feeds tokens {@code [kW, kW + W)} from a fresh context and scores the next token at each of
+ * its positions, {@code [kW + 1, kW + W + 1)}; so every token but the first is predicted exactly once, with between
+ * 1 and W tokens of context, and the last window may be shorter. Equal-length windows are run in batches. The model
+ * is run through its KV-cache path, which keeps no activations.
+ */
+public final class Perplexity {
+    /** Logits held at once: batch · window · vocab (16 M values). */
+    private static final long LOGIT_BUDGET = 1L << 24;
+
+    private Perplexity() {
+    }
+
+    /**
+     * @param tokens    the token stream (at least 2 tokens)
+     * @param window    tokens fed per window, at most the model's maximum positions
+     * @param textBytes byte length of the text the stream encodes (UTF-8), for bits per byte
+     */
+    public static PerplexityResult evaluate(CausalLanguageModel model, int[] tokens, int window, long textBytes) {
+        if (tokens.length < 2) {
+            throw new IllegalArgumentException("perplexity needs at least 2 tokens, got " + tokens.length);
+        }
+        if (window < 1 || window > model.maxPositions()) {
+            throw new IllegalArgumentException("window of " + window + " tokens must be in [1, " + model.maxPositions() + "] (the model's positions)");
+        }
+        if (textBytes < 1) {
+            throw new IllegalArgumentException("the text length in bytes must be positive, got " + textBytes);
+        }
+        int predicted = tokens.length - 1;
+        int fullWindows = predicted / window, rest = predicted % window;
+        int batchSize = (int) Math.max(1, Math.min(fullWindows, LOGIT_BUDGET / ((long) window * model.vocabSize())));
+        double total = 0;
+        for (int first = 0; first < fullWindows; first += batchSize) {
+            int batch = Math.min(batchSize, fullWindows - first);
+            total += windowNll(model, tokens, first * window, window, batch);
+        }
+        if (rest > 0) {
+            total += windowNll(model, tokens, fullWindows * window, rest, 1);
+        }
+        double mean = total / predicted;
+        return new PerplexityResult(predicted, fullWindows + (rest > 0 ? 1 : 0), total, mean, Math.exp(mean), textBytes,
+                total / Math.log(2) / textBytes);
+    }
+
+    /** Summed NLL of {@code batch} consecutive windows of length {@code time} starting at token {@code start}. */
+    private static double windowNll(CausalLanguageModel model, int[] tokens, int start, int time, int batch) {
+        int[] inputs = new int[batch * time];
+        System.arraycopy(tokens, start, inputs, 0, inputs.length);
+        Tensor logits = model.decode(inputs, batch, time, model.newCache(batch, time)); // (B,T,V)
+        int vocab = logits.dim(-1);
+        double total = 0;
+        for (int n = 0; n < inputs.length; n++) {
+            int target = tokens[start + n + 1];
+            if (target < 0 || target >= vocab) {
+                throw new IllegalArgumentException("token id " + target + " at index " + (start + n + 1) + " is outside the vocabulary [0, " + vocab + ")");
+            }
+            double max = Double.NEGATIVE_INFINITY;
+            for (int v = 0; v < vocab; v++) {
+                max = Math.max(max, logits.get(n * vocab + v));
+            }
+            double sum = 0;
+            for (int v = 0; v < vocab; v++) {
+                sum += Math.exp(logits.get(n * vocab + v) - max);
+            }
+            total += max + Math.log(sum) - logits.get(n * vocab + target);
+        }
+        return total;
+    }
+}

@@ -1,0 +1,184 @@
+package org.lowrank4j.nn.train;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.lowrank4j.formats.safetensors.SafetensorsDtype;
+import org.lowrank4j.formats.safetensors.SafetensorsFile;
+import org.lowrank4j.formats.safetensors.SafetensorsWriter;
+import org.lowrank4j.nn.Parameter;
+import org.lowrank4j.nn.tensor.DoubleTensor;
+import org.lowrank4j.nn.tensor.FloatTensor;
+import org.lowrank4j.nn.tensor.Precision;
+import org.lowrank4j.nn.tensor.Tensor;
+
+/**
+ * A training checkpoint as one safetensors file, written atomically: every parameter under its own name, the AdamW
+ * moments under {@code optimizer.m.<name>} and {@code optimizer.v.<name>}, and in {@code __metadata__} the integer
+ * state — training step, optimizer step, data seed and shuffled-pass position — as decimal strings.
+ *
+ * <p>Tensors are stored as F32, so a float32 model round-trips exactly and other tools read the file as a plain
+ * model. A float64 tensor is stored rounded to F32 under its name <em>and</em> exactly, as its 64 bits cut into
+ * integer chunks of 21, 21 and 22 bits (each exact in a float), in {@code <name>.float64_bits} of shape (n, 3), so
+ * that a float64 run resumes bit for bit.
+ */
+public final class Checkpoint {
+    public static final String FIRST_MOMENT_PREFIX = "optimizer.m.";
+    public static final String SECOND_MOMENT_PREFIX = "optimizer.v.";
+    public static final String EXACT_FLOAT64_SUFFIX = ".float64_bits";
+    static final String KEY_STEP = "train.step";
+    static final String KEY_OPTIMIZER_STEP = "optimizer.step";
+    static final String KEY_DATA_SEED = "data.seed";
+    static final String KEY_DATA_EPOCH = "data.epoch";
+    static final String KEY_DATA_OFFSET = "data.offset";
+
+    /**
+     * The integer state of a run besides the tensors.
+     *
+     * @param step         optimizer steps completed (the next step to run)
+     * @param dataSeed     the shuffle seed of the training windows
+     * @param dataPosition where the shuffled pass continues
+     */
+    public record TrainingState(long step, long dataSeed, TokenWindows.Position dataPosition) {
+    }
+
+    private Checkpoint() {
+    }
+
+    /**
+     * Writes parameters, the optimizer's moments (when {@code optimizer} is not null) and the state atomically to
+     * {@code target}; an existing file there is replaced only once the new one is complete.
+     *
+     * @param extraMetadata further metadata entries (model config, schedule), may be empty
+     */
+    public static void write(Path target, List<Parameter> parameters, AdamW optimizer, TrainingState state,
+            Map<String, String> extraMetadata) throws IOException {
+        SafetensorsWriter writer = new SafetensorsWriter();
+        writer.metadata("format", "pt");
+        writer.metadata(extraMetadata);
+        writer.metadata(KEY_STEP, Long.toString(state.step()));
+        writer.metadata(KEY_DATA_SEED, Long.toString(state.dataSeed()));
+        writer.metadata(KEY_DATA_EPOCH, Long.toString(state.dataPosition().epoch()));
+        writer.metadata(KEY_DATA_OFFSET, Integer.toString(state.dataPosition().offset()));
+        for (Parameter p : GradientClipping.distinct(parameters)) {
+            add(writer, p.name(), p.value());
+        }
+        if (optimizer != null) {
+            writer.metadata(KEY_OPTIMIZER_STEP, Long.toString(optimizer.stepCount()));
+            for (Parameter p : optimizer.parameters()) {
+                AdamW.Moments m = optimizer.moments(p);
+                add(writer, FIRST_MOMENT_PREFIX + p.name(), m.first());
+                add(writer, SECOND_MOMENT_PREFIX + p.name(), m.second());
+            }
+        }
+        writer.write(target);
+    }
+
+    /**
+     * Loads a checkpoint into {@code parameters} and, when not null, the optimizer's moments and step count. Every
+     * tensor is read and checked before anything is changed, so a failed load leaves model and optimizer as they were.
+     *
+     * @return the training state stored with it
+     * @throws IllegalArgumentException naming the tensor or metadata key that is missing or has the wrong shape
+     */
+    public static TrainingState read(Path source, List<Parameter> parameters, AdamW optimizer) throws IOException {
+        try (SafetensorsFile file = SafetensorsFile.open(source)) {
+            Map<String, String> meta = file.metadata();
+            TrainingState state = new TrainingState(longKey(file, KEY_STEP), longKey(file, KEY_DATA_SEED),
+                    new TokenWindows.Position(longKey(file, KEY_DATA_EPOCH), (int) longKey(file, KEY_DATA_OFFSET)));
+            Map<Tensor, Tensor> loads = new LinkedHashMap<>();
+            for (Parameter p : GradientClipping.distinct(parameters)) {
+                loads.put(p.value(), load(file, p.name(), p.value()));
+            }
+            long optimizerStep = 0;
+            if (optimizer != null) {
+                if (!meta.containsKey(KEY_OPTIMIZER_STEP)) {
+                    throw new IllegalArgumentException("checkpoint " + source + " holds no optimizer state (metadata '"
+                            + KEY_OPTIMIZER_STEP + "' is missing)");
+                }
+                optimizerStep = longKey(file, KEY_OPTIMIZER_STEP);
+                for (Parameter p : optimizer.parameters()) {
+                    AdamW.Moments m = optimizer.moments(p);
+                    loads.put(m.first(), load(file, FIRST_MOMENT_PREFIX + p.name(), m.first()));
+                    loads.put(m.second(), load(file, SECOND_MOMENT_PREFIX + p.name(), m.second()));
+                }
+            }
+            loads.forEach(Tensor::copyFrom);
+            if (optimizer != null) {
+                optimizer.setStepCount(optimizerStep);
+            }
+            return state;
+        }
+    }
+
+    /** The training state of a checkpoint, without loading tensors. */
+    public static TrainingState readState(Path source) throws IOException {
+        try (SafetensorsFile file = SafetensorsFile.open(source)) {
+            return new TrainingState(longKey(file, KEY_STEP), longKey(file, KEY_DATA_SEED),
+                    new TokenWindows.Position(longKey(file, KEY_DATA_EPOCH), (int) longKey(file, KEY_DATA_OFFSET)));
+        }
+    }
+
+    private static void add(SafetensorsWriter writer, String name, Tensor t) {
+        long[] shape = longShape(t.shape());
+        if (t instanceof FloatTensor f) {
+            writer.add(name, SafetensorsDtype.F32, shape, f.data());
+            return;
+        }
+        double[] d = ((DoubleTensor) t).data();
+        float[] rounded = new float[d.length];
+        float[] chunks = new float[3 * d.length];
+        for (int i = 0; i < d.length; i++) {
+            rounded[i] = (float) d[i];
+            long bits = Double.doubleToRawLongBits(d[i]);
+            chunks[3 * i] = (float) (bits >>> 43);
+            chunks[3 * i + 1] = (float) ((bits >>> 22) & 0x1FFFFFL);
+            chunks[3 * i + 2] = (float) (bits & 0x3FFFFFL);
+        }
+        writer.add(name, SafetensorsDtype.F32, shape, rounded);
+        writer.add(name + EXACT_FLOAT64_SUFFIX, SafetensorsDtype.F32, new long[] {d.length, 3}, chunks);
+    }
+
+    /** The stored values of {@code name} as a tensor like {@code like} (exact float64 when the file has the bits). */
+    private static Tensor load(SafetensorsFile file, String name, Tensor like) {
+        if (!file.contains(name)) {
+            throw new IllegalArgumentException("checkpoint " + file.path() + " has no tensor '" + name + "' " + like.shapeString());
+        }
+        float[] values = file.readFloats(name, longShape(like.shape()));
+        Tensor out = like.zerosLike();
+        if (like.precision() == Precision.FLOAT64 && file.contains(name + EXACT_FLOAT64_SUFFIX)) {
+            float[] chunks = file.readFloats(name + EXACT_FLOAT64_SUFFIX, like.size(), 3);
+            double[] d = ((DoubleTensor) out).data();
+            for (int i = 0; i < d.length; i++) {
+                long bits = ((long) chunks[3 * i] << 43) | ((long) chunks[3 * i + 1] << 22) | (long) chunks[3 * i + 2];
+                d[i] = Double.longBitsToDouble(bits);
+            }
+        } else {
+            out.copyFrom(FloatTensor.wrap(values, like.shape()));
+        }
+        return out;
+    }
+
+    private static long longKey(SafetensorsFile file, String key) {
+        String value = file.metadata().get(key);
+        if (value == null) {
+            throw new IllegalArgumentException("checkpoint " + file.path() + " lacks metadata '" + key + "'");
+        }
+        try {
+            return Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("checkpoint " + file.path() + ": metadata '" + key + "' is \"" + value
+                    + "\", not an integer", e);
+        }
+    }
+
+    private static long[] longShape(int[] shape) {
+        long[] out = new long[shape.length];
+        for (int i = 0; i < shape.length; i++) {
+            out[i] = shape[i];
+        }
+        return out;
+    }
+}

@@ -1,0 +1,20 @@
+package org.lowrank4j.nn.train;
+
+import org.lowrank4j.nn.Module;
+
+/**
+ * What the {@link Trainer} needs of a next-token model: the mean cross-entropy of a batch, with or without its
+ * gradients. {@code inputs} and {@code targets} are (B, T) token ids; {@code targets[b][t]} is the token after
+ * {@code inputs[b][t]}.
+ */
+public interface LanguageModel extends Module {
+
+    /**
+     * Forward and backward: returns the mean loss over the batch's targets and <em>adds</em> its gradients into
+     * the parameters' {@link org.lowrank4j.nn.Parameter#gradient()} (the caller zeroes them).
+     */
+    double lossAndBackward(int[][] inputs, int[][] targets);
+
+    /** Forward only: the mean loss over the batch's targets; gradients are left as they are. */
+    double loss(int[][] inputs, int[][] targets);
+}

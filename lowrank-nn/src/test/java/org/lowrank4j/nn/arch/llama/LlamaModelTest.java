@@ -1,0 +1,244 @@
+package org.lowrank4j.nn.arch.llama;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.lowrank4j.formats.hf.HfArchitecture;
+import org.lowrank4j.formats.hf.HfConfig;
+import org.lowrank4j.formats.safetensors.SafetensorsModel;
+import org.lowrank4j.formats.safetensors.SafetensorsWriter;
+import org.lowrank4j.nn.GradientCheck;
+import org.lowrank4j.nn.Parameter;
+import org.lowrank4j.nn.generate.DecoderCache;
+import org.lowrank4j.nn.layers.Linear;
+import org.lowrank4j.nn.tensor.Precision;
+import org.lowrank4j.nn.tensor.Tensor;
+import org.lowrank4j.nn.weight.LowRankWeight;
+
+/** Whole-model gradients, cached decoding, checkpoints and bad input for the LLaMA family. */
+class LlamaModelTest {
+    private static final Precision F64 = Precision.FLOAT64;
+    private static final Precision F32 = Precision.FLOAT32;
+
+    /** C=8, 4 query heads of 2 over 2 key/value heads (GQA), MLP 12, 2 layers, V=11, tied embeddings. */
+    static HfConfig tiny() {
+        return HfConfig.builder(HfArchitecture.LLAMA).hiddenSize(8).intermediateSize(12).numHiddenLayers(2).numAttentionHeads(4)
+                .numKeyValueHeads(2).vocabSize(11).maxPositionEmbeddings(16).tieWordEmbeddings(true).build();
+    }
+
+    /** Qwen2 naming: q/k/v biases, untied lm_head. */
+    static HfConfig tinyQwen2() {
+        return HfConfig.builder(HfArchitecture.LLAMA).modelType("qwen2").hiddenSize(8).intermediateSize(12).numHiddenLayers(2)
+                .numAttentionHeads(4).numKeyValueHeads(2).vocabSize(11).maxPositionEmbeddings(16).tieWordEmbeddings(false).build();
+    }
+
+    static int[] ids(int n, int vocab, long seed) {
+        Random random = new Random(seed);
+        int[] ids = new int[n];
+        for (int i = 0; i < n; i++) {
+            ids[i] = random.nextInt(vocab);
+        }
+        return ids;
+    }
+
+    private static void gradientCheck(String label, LlamaModel model, long seed) {
+        GradientCheck.randomize(model, new Random(seed), 0.4);
+        int[] ids = ids(2 * 5, model.vocabSize(), seed + 1);
+        double error = GradientCheck.check(label, () -> model.forward(ids, 2, 5), dy -> {
+            model.backward(dy);
+            return null;
+        }, null, model.parameters(), seed + 2);
+        assertThat(error).isLessThanOrEqualTo(GradientCheck.TOLERANCE);
+    }
+
+    @Test
+    void gradientsOfTiedGqaModelMatchFiniteDifferences() {
+        LlamaModel model = LlamaModel.create(tiny(), F64);
+        assertThat(model.tiedEmbeddings()).isTrue();
+        gradientCheck("model LLaMA (GQA, tied embeddings)", model, 1);
+    }
+
+    @Test
+    void gradientsOfQwen2WithBiasesMatchFiniteDifferences() {
+        LlamaModel model = LlamaModel.create(tinyQwen2(), F64);
+        assertThat(model.parameters()).extracting(Parameter::name).contains("model.layers.1.self_attn.k_proj.bias", "lm_head.weight");
+        gradientCheck("model Qwen2 (q/k/v biases, untied head)", model, 11);
+    }
+
+    @Test
+    void gradientsWithLowRankWeightsMatchFiniteDifferences() {
+        LlamaModel model = LlamaModel.create(tiny(), F64);
+        for (Map.Entry<String, Linear> site : model.linearSites().entrySet()) {
+            Linear l = site.getValue();
+            l.setWeight(LowRankWeight.zeros(l.name() + ".weight", l.outFeatures(), l.inFeatures(), 2, F64));
+        }
+        gradientCheck("model LLaMA, every linear low-rank (r=2)", model, 21);
+    }
+
+    @Test
+    void linearSitesNameEveryProjection() {
+        LlamaModel model = LlamaModel.create(tiny(), F64);
+        assertThat(model.linearSites()).hasSize(2 * 7).containsKeys("block 0 attention.query", "block 1 mlp.down");
+        assertThat(model.linearSites().get("block 1 attention.key").name()).isEqualTo("model.layers.1.self_attn.k_proj");
+        assertThat(model.parameters()).extracting(Parameter::name).doesNotHaveDuplicates();
+        // tied: embedding (88) + 2 × (norm 8 + q 64 + k 32 + v 32 + o 64 + norm 8 + MLP 3·96) + final norm 8
+        assertThat(model.parameterCount()).isEqualTo(88 + 2 * 496 + 8);
+    }
+
+    @Test
+    void cachedDecodingGivesTheFullForwardLogits() {
+        for (HfConfig config : new HfConfig[] {tiny(), tinyQwen2()}) {
+            LlamaModel model = LlamaModel.create(config, F64);
+            GradientCheck.randomize(model, new Random(5), 0.4);
+            int batch = 2, time = 7;
+            int[] ids = ids(batch * time, model.vocabSize(), 6);
+            Tensor full = model.forward(ids, batch, time); // (B,T,V)
+            DecoderCache cache = model.newCache(batch, time);
+            double worst = 0;
+            int t = 0;
+            for (int step : new int[] {3, 1, 1, 2}) { // a prompt of 3, then single tokens, then 2
+                int[] chunk = new int[batch * step];
+                for (int b = 0; b < batch; b++) {
+                    System.arraycopy(ids, b * time + t, chunk, b * step, step);
+                }
+                Tensor logits = model.decode(chunk, batch, step, cache);
+                worst = Math.max(worst, maxDifference(full, logits, t, step));
+                t += step;
+            }
+            assertThat(cache.length()).isEqualTo(time);
+            System.out.printf("LLaMA %s: cached decoding vs full forward, max abs difference %.2e%n", config.modelType(), worst);
+            assertThat(worst).isLessThan(1e-12);
+        }
+    }
+
+    /** Largest |full[b, t0 + s, :] - part[b, s, :]|. */
+    static double maxDifference(Tensor full, Tensor part, int t0, int steps) {
+        int batch = full.dim(0), time = full.dim(1), vocab = full.dim(2);
+        double worst = 0;
+        for (int b = 0; b < batch; b++) {
+            for (int s = 0; s < steps; s++) {
+                for (int v = 0; v < vocab; v++) {
+                    double d = full.get((b * time + t0 + s) * vocab + v) - part.get((b * steps + s) * vocab + v);
+                    worst = Math.max(worst, Math.abs(d));
+                }
+            }
+        }
+        return worst;
+    }
+
+    @Test
+    void saveThenLoadGivesIdenticalLogits(@TempDir Path dir) throws IOException {
+        for (HfConfig config : new HfConfig[] {tiny(), tinyQwen2()}) {
+            LlamaModel model = LlamaModel.create(config, F32);
+            model.initialize(new Random(7));
+            GradientCheck.randomize(model, new Random(8), 0.3); // biases and norms too
+            Path folder = dir.resolve(config.modelType());
+            model.save(folder);
+            assertThat(folder.resolve("config.json")).exists();
+            LlamaModel loaded = LlamaModel.load(folder, F32);
+            int[] ids = ids(2 * 6, model.vocabSize(), 9);
+            Tensor a = model.forward(ids, 2, 6), b = loaded.forward(ids, 2, 6);
+            assertThat(b.toDoubleArray()).containsExactly(a.toDoubleArray());
+            assertThat(loaded.config().modelType()).isEqualTo(config.modelType());
+            assertThat(loaded.parameterCount()).isEqualTo(model.parameterCount());
+        }
+    }
+
+    @Test
+    void savingLowRankWeightsWritesThemMultipliedOut(@TempDir Path dir) throws IOException {
+        LlamaModel model = LlamaModel.create(tiny(), F64);
+        GradientCheck.randomize(model, new Random(3), 0.4);
+        Linear site = model.linearSites().get("block 0 mlp.up");
+        LowRankWeight lowRank = LowRankWeight.zeros("factor", site.outFeatures(), site.inFeatures(), 3, F64);
+        GradientCheck.randomize(lowRank, new Random(4), 0.4);
+        site.setWeight(lowRank);
+        model.save(dir);
+        LlamaModel loaded = LlamaModel.load(dir, F64);
+        int[] ids = ids(5, model.vocabSize(), 2);
+        double diff = GradientCheck.compare(model.forward(ids, 1, 5), loaded.forward(ids, 1, 5));
+        assertThat(diff).isLessThan(1e-6); // float32 storage
+    }
+
+    @Test
+    void missingTensorIsNamed(@TempDir Path dir) throws IOException {
+        LlamaModel.create(tiny(), F32).save(dir);
+        dropTensor(dir, "model.layers.1.mlp.down_proj.weight");
+        assertThatThrownBy(() -> LlamaModel.load(dir, F32)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("missing tensor 'model.layers.1.mlp.down_proj.weight'");
+        LlamaModel.create(tinyQwen2(), F32).save(dir);
+        dropTensor(dir, "lm_head.weight");
+        assertThatThrownBy(() -> LlamaModel.load(dir, F32)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("lm_head.weight");
+    }
+
+    @Test
+    void shapeThatDoesNotMatchTheConfigIsNamed(@TempDir Path dir) throws IOException {
+        LlamaModel.create(tiny(), F32).save(dir);
+        HfConfig wider = HfConfig.builder(HfArchitecture.LLAMA).hiddenSize(8).intermediateSize(10).numHiddenLayers(2).numAttentionHeads(4)
+                .numKeyValueHeads(2).vocabSize(11).maxPositionEmbeddings(16).tieWordEmbeddings(true).build();
+        wider.write(dir.resolve("config.json"));
+        assertThatThrownBy(() -> LlamaModel.load(dir, F32)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("model.layers.0.mlp.gate_proj.weight").hasMessageContaining("[10, 8]");
+    }
+
+    @Test
+    void unknownOrForeignArchitectureIsRefused(@TempDir Path dir) throws IOException {
+        LlamaModel.create(tiny(), F32).save(dir);
+        String json = Files.readString(dir.resolve("config.json")).replace("\"llama\"", "\"mamba\"");
+        Files.writeString(dir.resolve("config.json"), json);
+        assertThatThrownBy(() -> LlamaModel.load(dir, F32)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("model_type")
+                .hasMessageContaining("mamba");
+        HfConfig gpt2 = HfConfig.builder(HfArchitecture.GPT2).hiddenSize(8).numHiddenLayers(1).numAttentionHeads(2).vocabSize(11).build();
+        gpt2.write(dir.resolve("config.json"));
+        assertThatThrownBy(() -> LlamaModel.load(dir, F32)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("model_type")
+                .hasMessageContaining("gpt2");
+    }
+
+    @Test
+    void unsupportedRopeScalingIsRefused() {
+        HfConfig scaled = HfConfig.builder(HfArchitecture.LLAMA).hiddenSize(8).intermediateSize(12).numHiddenLayers(1).numAttentionHeads(2)
+                .vocabSize(11).put("rope_scaling", Map.of("rope_type", "llama3", "factor", 8.0)).build();
+        assertThatThrownBy(() -> LlamaModel.create(scaled, F32)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("rope_scaling");
+    }
+
+    @Test
+    void float32ForwardAgreesWithFloat64() {
+        LlamaModel wide = LlamaModel.create(tinyQwen2(), F64), narrow = LlamaModel.create(tinyQwen2(), F32);
+        GradientCheck.randomize(wide, new Random(12), 0.4);
+        for (int i = 0; i < wide.parameters().size(); i++) {
+            narrow.parameters().get(i).value().copyFrom(wide.parameters().get(i).value());
+        }
+        int[] ids = ids(2 * 6, wide.vocabSize(), 13);
+        double error = GradientCheck.compare(narrow.forward(ids, 2, 6), wide.forward(ids, 2, 6));
+        System.out.printf("LLaMA float32 vs float64 logits: relative difference %.2e%n", error);
+        assertThat(error).isLessThan(1e-5);
+    }
+
+    /** Rewrites the folder's model.safetensors without one tensor. */
+    static void dropTensor(Path dir, String name) throws IOException {
+        Map<String, float[]> values = new LinkedHashMap<>();
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        try (SafetensorsModel source = SafetensorsModel.open(dir)) {
+            for (String n : source.names()) {
+                values.put(n, source.readFloats(n));
+                shapes.put(n, source.info(n).shape());
+            }
+        }
+        assertThat(values).containsKey(name);
+        SafetensorsWriter writer = new SafetensorsWriter();
+        values.forEach((n, v) -> {
+            if (!n.equals(name)) {
+                writer.add(n, shapes.get(n), v);
+            }
+        });
+        writer.write(dir.resolve("model.safetensors"));
+    }
+}
