@@ -9,7 +9,7 @@ public final class Allocators {
     }
 
     public static List<RankAllocator> all() {
-        return List.of(new UniformAllocator(), new GlobalGreedyAllocator());
+        return List.of(new UniformAllocator(), new GlobalGreedyAllocator(), new EnergyAllocator(), new EffectiveRankAllocator(), new WeLoreAllocator());
     }
 
     public static RankAllocator byName(String name) {

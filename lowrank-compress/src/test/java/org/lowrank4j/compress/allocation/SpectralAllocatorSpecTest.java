@@ -1,0 +1,205 @@
+package org.lowrank4j.compress.allocation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.lowrank4j.compress.RankRules;
+
+/** The "how to test it" items of specs c07 (D-Rank) and c08 (WeLore) that concern allocation, plus energy. */
+class SpectralAllocatorSpecTest {
+
+    private static SiteSpectrum site(String name, String role, int m, int n, double decay) {
+        return new SiteSpectrum(name, role, m, n, AllocatorContractTest.decaying(Math.min(m, n), decay));
+    }
+
+    // ---- c07 D-Rank ----
+
+    @Test
+    void effectiveRankOfFlatIsItsLengthAndOfRankOneIsOne() { // c07 test 5
+        double[] flat = new double[10];
+        Arrays.fill(flat, 1);
+        assertThat(EffectiveRankAllocator.effectiveRank(flat, true)).isCloseTo(10, within(1e-9));
+        assertThat(EffectiveRankAllocator.effectiveRank(flat, false)).isCloseTo(10, within(1e-9));
+        double[] one = new double[10];
+        one[0] = 4;
+        assertThat(EffectiveRankAllocator.effectiveRank(one, true)).isCloseTo(1, within(1e-9));
+        // squared vs plain differ on a decaying spectrum (the pitfall: do not mix)
+        double[] s = AllocatorContractTest.decaying(32, 0.1);
+        assertThat(EffectiveRankAllocator.effectiveRank(s, true)).isLessThan(EffectiveRankAllocator.effectiveRank(s, false));
+    }
+
+    @Test
+    void equalEffectiveRanksAndWidthsGiveTheUniformRank() { // c07 test 1
+        List<SiteSpectrum> sites = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            sites.add(site("l" + i, "ffn.up", 128, 64, 0.05));
+        }
+        for (double ratio : new double[] {0.2, 0.4, 0.6}) {
+            int[] k = new EffectiveRankAllocator().allocate(sites, ratio);
+            int uniform = RankRules.rankForRatio(128, 64, ratio);
+            for (int r : k) {
+                assertThat(Math.abs(r - uniform)).as("ratio %.1f ranks %s", ratio, Arrays.toString(k)).isLessThanOrEqualTo(1);
+            }
+        }
+    }
+
+    @Test
+    void spendsTheRoleBudgetToWithinOneSiteCost() { // c07 test 2
+        List<SiteSpectrum> sites = new ArrayList<>();
+        double[] decays = {0.01, 0.05, 0.1, 0.2, 0.02, 0.3};
+        for (int i = 0; i < decays.length; i++) {
+            sites.add(site("l" + i, "ffn.down", 64, 128, decays[i]));
+        }
+        for (double ratio : new double[] {0.1, 0.3, 0.5, 0.7}) {
+            long budget = Budget.of(sites, ratio);
+            long kept = Budget.kept(sites, new EffectiveRankAllocator().allocate(sites, ratio));
+            assertThat(kept).isLessThanOrEqualTo(budget).isGreaterThan(budget - (64 + 128));
+        }
+    }
+
+    @Test
+    void raisingOneEffectiveRankNeverLowersItsRank() { // c07 test 3
+        List<SiteSpectrum> group = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            group.add(new SiteSpectrum("l" + i, "ffn.up", 128, 64, new double[64]));
+        }
+        double[] r = {3, 7, 12, 20, 30};
+        long budget = Budget.of(group, 0.4);
+        int previous = 0;
+        for (double r0 = 0.5; r0 <= 60; r0 += 0.5) {
+            r[0] = r0;
+            int k0 = EffectiveRankAllocator.allocateGroup(group, r, budget)[0];
+            assertThat(k0).as("R0 = %.1f", r0).isGreaterThanOrEqualTo(previous);
+            previous = k0;
+        }
+    }
+
+    @Test
+    void closedFormWithoutActiveBoundsMatchesThePaper() { // c07 step 4
+        List<SiteSpectrum> group = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            group.add(new SiteSpectrum("l" + i, "x", 512, 512, new double[512]));
+        }
+        double[] r = {50, 100, 200};
+        long budget = 3L * 100 * 1024;
+        int[] k = EffectiveRankAllocator.allocateGroup(group, r, budget);
+        double norm = 0;
+        for (double v : r) {
+            norm += Math.sqrt(v * 1024);
+        }
+        for (int i = 0; i < 3; i++) {
+            assertThat((double) k[i]).isCloseTo(Math.sqrt(r[i] / 1024) * budget / norm, within(1.01));
+        }
+    }
+
+    @Test
+    void attentionTaxConservesParametersAndMovesRankToValue() { // c07 test 4 and step 7 (GQA shapes)
+        List<SiteSpectrum> sites = new ArrayList<>();
+        for (int l = 0; l < 3; l++) {
+            sites.add(site("q" + l, "attention.query", 256, 256, 0.02));
+            sites.add(site("k" + l, "attention.key", 64, 256, 0.02));
+            sites.add(site("v" + l, "attention.value", 64, 256, 0.02));
+        }
+        int[] before = new EffectiveRankAllocator(true, 0, false).allocate(sites, 0.5);
+        int[] after = before.clone();
+        EffectiveRankAllocator.rebalanceAttention(sites, after, 0.2);
+        long maxWidth = 256 + 256;
+        assertThat(Budget.kept(sites, after)).isLessThanOrEqualTo(Budget.kept(sites, before))
+                .isGreaterThan(Budget.kept(sites, before) - 3 * maxWidth);
+        for (int l = 0; l < 3; l++) {
+            assertThat(after[3 * l]).isLessThan(before[3 * l]);
+            assertThat(after[3 * l + 2]).isGreaterThan(before[3 * l + 2]);
+        }
+        // the default allocator applies it
+        assertThat(new EffectiveRankAllocator().allocate(sites, 0.5)).isEqualTo(after);
+    }
+
+    // ---- c08 WeLore ----
+
+    @Test
+    void thresholdZeroPrunesNothingAndOnePrunesAllButTheTop() { // c08 test 1
+        List<SiteSpectrum> sites = AllocatorContractTest.heterogeneous().subList(0, 6);
+        assertThat(WeLoreAllocator.prunedAt(sites, 0)).containsOnly(0);
+        int[] p = WeLoreAllocator.prunedAt(sites, 1);
+        for (int i = 0; i < sites.size(); i++) {
+            int q = Math.min(sites.get(i).m(), sites.get(i).n());
+            boolean flat = Arrays.stream(sites.get(i).spectrum()).distinct().count() == 1;
+            assertThat(p[i]).isEqualTo(flat ? 0 : q - 1);
+        }
+    }
+
+    @Test
+    void rankReductionBisectionHitsTheTargetAndIsMonotone() { // c08 test 2
+        List<SiteSpectrum> sites = AllocatorContractTest.heterogeneous();
+        long total = sites.stream().mapToLong(s -> Math.min(s.m(), s.n())).sum();
+        long previous = -1;
+        for (double rho : new double[] {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7}) {
+            double tau = WeLoreAllocator.thresholdForRankReduction(sites, rho);
+            long pruned = Arrays.stream(WeLoreAllocator.prunedAt(sites, tau)).sum();
+            assertThat((double) pruned / total).isGreaterThanOrEqualTo(rho);
+            assertThat(pruned - rho * total).isLessThanOrEqualTo(sites.size());
+            assertThat(pruned).isGreaterThanOrEqualTo(previous);
+            previous = pruned;
+        }
+        for (double tau = 0; tau <= 1.2; tau += 0.01) {
+            long now = Arrays.stream(WeLoreAllocator.prunedAt(sites, tau)).sum();
+            long next = Arrays.stream(WeLoreAllocator.prunedAt(sites, tau + 0.01)).sum();
+            assertThat(next).isGreaterThanOrEqualTo(now);
+        }
+    }
+
+    @Test
+    void geometricDecayIsPrunedMoreThanALinearOne() { // c08 test 3
+        double[] linear = new double[64];
+        for (int j = 0; j < 64; j++) {
+            linear[j] = 2 - j / 64.0;
+        }
+        List<SiteSpectrum> sites = List.of(site("geometric", "x", 64, 64, 0.1), new SiteSpectrum("linear", "x", 64, 64, linear));
+        for (double tau : new double[] {0.05, 0.2, 0.5}) {
+            int[] p = WeLoreAllocator.prunedAt(sites, tau);
+            assertThat(p[0]).isGreaterThan(p[1]);
+        }
+    }
+
+    @Test
+    void slowDecayStaysDenseAndLabelsFlagNonSavingSites() { // c08 N-LRC and test 5
+        List<SiteSpectrum> sites = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            sites.add(site("fast" + i, "x", 128, 128, 0.15));
+        }
+        sites.add(site("slow", "x", 128, 128, 0.002));
+        int[] ranks = new WeLoreAllocator().allocate(sites, 0.3);
+        boolean[] lrc = WeLoreAllocator.lowRankComponents(sites, ranks);
+        assertThat(lrc[4]).isFalse();
+        assertThat(ranks[4]).isGreaterThanOrEqualTo(RankRules.breakEvenRank(128, 128));
+        assertThat(lrc[0]).isTrue();
+        // every site marked LRC saves parameters; every non-saving rank is labelled N-LRC
+        for (int i = 0; i < ranks.length; i++) {
+            assertThat(lrc[i]).isEqualTo(RankRules.saves(128, 128, ranks[i]));
+        }
+    }
+
+    // ---- energy ----
+
+    @Test
+    void energyRanksGrowWithTheThresholdAndMeetTheBudgetClosely() {
+        List<SiteSpectrum> sites = AllocatorContractTest.heterogeneous();
+        int[] previous = EnergyAllocator.ranksAt(sites, 0);
+        assertThat(previous).containsOnly(1);
+        for (double tau = 0.05; tau <= 1.0; tau += 0.05) {
+            int[] now = EnergyAllocator.ranksAt(sites, tau);
+            for (int i = 0; i < now.length; i++) {
+                assertThat(now[i]).isGreaterThanOrEqualTo(previous[i]);
+            }
+            previous = now;
+        }
+        // a site at 99% energy in its first r values keeps r
+        double[] s = {10, 1, 0.1, 0.01};
+        assertThat(EnergyAllocator.ranksAt(List.of(new SiteSpectrum("a", "x", 4, 4, s)), 0.99)).containsExactly(1);
+        assertThat(EnergyAllocator.ranksAt(List.of(new SiteSpectrum("a", "x", 4, 4, s)), 0.995)).containsExactly(2);
+    }
+}
