@@ -48,7 +48,7 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--methods", split = ",", defaultValue = "svd,asvd,whitened", description = "Methods (default ${DEFAULT-VALUE}).")
     List<String> methods;
 
-    @Option(names = "--allocations", split = ",", defaultValue = "uniform", description = "Allocations (default ${DEFAULT-VALUE}).")
+    @Option(names = "--allocations", split = ",", defaultValue = "uniform", description = "Allocations: uniform, global, energy, d-rank, welore (default ${DEFAULT-VALUE}).")
     List<String> allocations;
 
     @Option(names = "--ratios", split = ",", defaultValue = "0.1,0.2,0.3,0.4,0.5", description = "Ratios (default ${DEFAULT-VALUE}).")
@@ -63,6 +63,7 @@ final class CompareCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         methods.forEach(Methods::byName);
+        allocations.forEach(org.lowrank4j.compress.allocation.Allocators::byName);
         ratios.forEach(Inputs::requireRatio);
         Inputs.requireFile(model, "--model");
         Files.createDirectories(out);

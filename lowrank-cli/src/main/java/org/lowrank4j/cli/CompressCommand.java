@@ -33,7 +33,7 @@ final class CompressCommand implements Callable<Integer> {
     @Option(names = "--method", defaultValue = "whitened", description = "svd | asvd | whitened (default ${DEFAULT-VALUE}).")
     String method;
 
-    @Option(names = "--allocation", defaultValue = "global", description = "uniform | global (default ${DEFAULT-VALUE}).")
+    @Option(names = "--allocation", defaultValue = "global", description = "uniform | global | energy | d-rank | welore (default ${DEFAULT-VALUE}).")
     String allocation;
 
     @Option(names = "--out", required = true, description = "Output ONNX path (must differ from --model).")

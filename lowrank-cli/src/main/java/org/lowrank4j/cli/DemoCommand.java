@@ -27,7 +27,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--ratio", defaultValue = "0.2", description = "Fraction of the linear layers' parameters to remove (default ${DEFAULT-VALUE}).")
     double ratio;
 
-    @Option(names = "--allocation", defaultValue = "global", description = "uniform | global (default ${DEFAULT-VALUE}).")
+    @Option(names = "--allocation", defaultValue = "global", description = "uniform | global | energy | d-rank | welore (default ${DEFAULT-VALUE}).")
     String allocation;
 
     @Option(names = "--out", defaultValue = "lowrank-demo", description = "Folder for the results and the compressed models (default ${DEFAULT-VALUE}).")
