@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 @Command(name = "lowrank", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Find and exploit low-rank structure in neural networks.",
         subcommands = {DemoCommand.class, CompressCommand.class, EvalCommand.class, InspectCommand.class, CompareCommand.class,
-                BenchCommand.class, CommandLine.HelpCommand.class})
+                BenchCommand.class, TrainCommand.class, GenerateCommand.class, PerplexityCommand.class,
+                CommandLine.HelpCommand.class})
 public final class LowrankCommand implements Runnable {
 
     @CommandLine.Spec
