@@ -2,8 +2,6 @@ package org.lowrank4j.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -37,6 +35,9 @@ final class PerplexityCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Also write the figures to this JSON file.")
     Path json;
 
+    @Option(names = "--max-bytes", description = "Evaluate only the first N bytes of the text (default: all).")
+    Long maxBytes;
+
     @Override
     public Integer call() throws Exception {
         String content = DecoderFolder.readText(text, from, to, "--text");
@@ -44,12 +45,21 @@ final class PerplexityCommand implements Callable<Integer> {
         ByteTokenizer tokenizer = DecoderFolder.loadTokenizer(model);
         int w = window == null ? decoder.maxPositions() : window;
         int[] tokens = tokenizer.encode(content);
-        long bytes = content.getBytes(StandardCharsets.UTF_8).length;
+        if (maxBytes != null) {
+            if (maxBytes < 2) {
+                throw new IllegalArgumentException("--max-bytes must be at least 2, got " + maxBytes);
+            }
+            tokens = java.util.Arrays.copyOf(tokens, (int) Math.min(tokens.length, maxBytes)); // byte tokens: one per byte
+        }
+        long bytes = tokens.length;
+        double unigram = unigramNatsPerToken(tokens, tokenizer.vocabSize());
         long start = System.nanoTime();
         PerplexityResult r = Perplexity.evaluate(decoder, tokens, w, bytes);
         double wall = (System.nanoTime() - start) / 1e9;
         System.out.printf(Locale.ROOT, "%s: %,d tokens predicted in %d windows of %d; %.4f nats/token, perplexity %.4f, %.4f bits per byte (%.1f s)%n",
                 text.getFileName(), r.tokens(), r.windows(), w, r.meanNll(), r.perplexity(), r.bitsPerByte(), wall);
+        System.out.printf(Locale.ROOT, "unigram byte model fitted on this same text: perplexity %.4f, %.4f bits per byte%n",
+                Math.exp(unigram), unigram / Math.log(2));
         if (json != null) {
             ObjectMapper mapper = new ObjectMapper();
             ObjectNode node = mapper.createObjectNode();
@@ -70,8 +80,32 @@ final class PerplexityCommand implements Callable<Integer> {
             node.put("perplexity", r.perplexity());
             node.put("bits_per_byte", r.bitsPerByte());
             node.put("seconds", wall);
-            Files.writeString(json, mapper.writerWithDefaultPrettyPrinter().writeValueAsString(node) + "\n", StandardCharsets.UTF_8);
+            node.put("unigram_same_text_perplexity", Math.exp(unigram));
+            node.put("unigram_same_text_bits_per_byte", unigram / Math.log(2));
+            if (maxBytes != null) {
+                node.put("max_bytes", maxBytes);
+            }
+            org.lowrank4j.formats.io.AtomicFiles.writeString(json, mapper.writerWithDefaultPrettyPrinter().writeValueAsString(node) + "\n");
         }
         return 0;
+    }
+
+    /**
+     * Entropy in nats per token of the maximum-likelihood unigram model fitted on the tokens themselves: the best
+     * any model that ignores context can do on this text (an optimistic baseline).
+     */
+    static double unigramNatsPerToken(int[] tokens, int vocab) {
+        long[] counts = new long[vocab];
+        for (int t : tokens) {
+            counts[t]++;
+        }
+        double entropy = 0;
+        for (long c : counts) {
+            if (c > 0) {
+                double p = (double) c / tokens.length;
+                entropy -= p * Math.log(p);
+            }
+        }
+        return entropy;
     }
 }
