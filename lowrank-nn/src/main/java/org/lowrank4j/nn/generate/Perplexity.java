@@ -10,6 +10,9 @@ import org.lowrank4j.nn.tensor.Tensor;
  * is run through its KV-cache path, which keeps no activations.
  */
 public final class Perplexity {
+    /** Tokens run in one batch (as in training: 16 windows of 256). */
+    private static final long TOKEN_BUDGET = 4096;
+
     /** Logits held at once: batch · window · vocab (16 M values). */
     private static final long LOGIT_BUDGET = 1L << 24;
 
@@ -33,7 +36,10 @@ public final class Perplexity {
         }
         int predicted = tokens.length - 1;
         int fullWindows = predicted / window, rest = predicted % window;
-        int batchSize = (int) Math.max(1, Math.min(fullWindows, LOGIT_BUDGET / ((long) window * model.vocabSize())));
+        // Bounded by the logits held at once and by the tokens in flight (attention scores grow with B·T²).
+        long byLogits = LOGIT_BUDGET / ((long) window * model.vocabSize());
+        long byTokens = Math.max(1, TOKEN_BUDGET / window);
+        int batchSize = (int) Math.max(1, Math.min(fullWindows, Math.min(byLogits, byTokens)));
         double total = 0;
         for (int first = 0; first < fullWindows; first += batchSize) {
             int batch = Math.min(batchSize, fullWindows - first);
