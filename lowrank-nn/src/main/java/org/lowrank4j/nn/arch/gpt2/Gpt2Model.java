@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -17,10 +16,10 @@ import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.block.PreNormBlock;
 import org.lowrank4j.nn.generate.CausalLanguageModel;
 import org.lowrank4j.nn.generate.DecoderCache;
+import org.lowrank4j.nn.generate.DecoderStack;
 import org.lowrank4j.nn.layers.Attention;
 import org.lowrank4j.nn.layers.Embedding;
 import org.lowrank4j.nn.layers.GeluMlp;
-import org.lowrank4j.nn.layers.KVCache;
 import org.lowrank4j.nn.layers.LayerNorm;
 import org.lowrank4j.nn.layers.Linear;
 import org.lowrank4j.nn.tensor.GeluVariant;
@@ -44,6 +43,7 @@ public final class Gpt2Model implements CausalLanguageModel {
     private final LayerNorm finalNorm;       // ln_f
     private final Linear head;               // wte, tied (or lm_head when tie_word_embeddings is false)
     private final boolean tied;
+    private final DecoderStack stack;
 
     /**
      * A model with zero weights and unit LayerNorm scales; see {@link #initialize(Random)}.
@@ -73,6 +73,7 @@ public final class Gpt2Model implements CausalLanguageModel {
         this.tied = config.tieWordEmbeddings();
         this.head = tied ? new Linear("lm_head", new DenseWeight(embedding.token()), null)
                 : Linear.dense("lm_head", c, config.vocabSize(), false, precision);
+        this.stack = new DecoderStack(embedding, blocks, finalNorm, head);
     }
 
     /**
@@ -144,20 +145,12 @@ public final class Gpt2Model implements CausalLanguageModel {
 
     @Override
     public Tensor forward(int[] ids, int batch, int time) {
-        Tensor x = embedding.forward(ids, null, batch, time, 0); // (B,T,C), checks positions against wpe
-        for (PreNormBlock block : blocks) {
-            x = block.forward(x, null);
-        }
-        return head.forward(finalNorm.forward(x)); // (B,T,V)
+        return stack.forward(ids, batch, time, 0); // (B,T,V)
     }
 
     @Override
     public void backward(Tensor dlogits) {
-        Tensor dx = finalNorm.backward(head.backward(dlogits));
-        for (int i = blocks.size() - 1; i >= 0; i--) {
-            dx = blocks.get(i).backward(dx);
-        }
-        embedding.backward(dx);
+        stack.backward(dlogits);
     }
 
     @Override
@@ -165,23 +158,12 @@ public final class Gpt2Model implements CausalLanguageModel {
         if (capacity > maxPositions()) {
             throw new IllegalArgumentException("cache of " + capacity + " positions exceeds n_positions = " + maxPositions());
         }
-        List<KVCache> caches = new ArrayList<>();
-        for (PreNormBlock block : blocks) {
-            caches.add(block.attention().newCache(batch, capacity));
-        }
-        return new DecoderCache(caches);
+        return stack.newCache(batch, capacity);
     }
 
     @Override
     public Tensor decode(int[] ids, int batch, int time, DecoderCache cache) {
-        if (cache.layerCount() != blocks.size()) {
-            throw new IllegalArgumentException("cache of " + cache.layerCount() + " layers for a model of " + blocks.size());
-        }
-        Tensor x = embedding.forward(ids, null, batch, time, cache.length()); // positions continue after the cache
-        for (int i = 0; i < blocks.size(); i++) {
-            x = blocks.get(i).decode(x, cache.layer(i));
-        }
-        return head.forward(finalNorm.forward(x));
+        return stack.decode(ids, batch, time, cache, cache.length()); // learned positions continue after the cache
     }
 
     @Override
@@ -204,13 +186,7 @@ public final class Gpt2Model implements CausalLanguageModel {
     /** Every parameter once (the tied output projection shares {@code wte}). */
     @Override
     public List<Parameter> parameters() {
-        LinkedHashSet<Parameter> out = new LinkedHashSet<>(embedding.parameters());
-        for (PreNormBlock block : blocks) {
-            out.addAll(block.parameters());
-        }
-        out.addAll(finalNorm.parameters());
-        out.addAll(head.parameters());
-        return List.copyOf(out);
+        return stack.parameters();
     }
 
     public HfConfig config() {

@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -19,9 +18,9 @@ import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.block.PreNormBlock;
 import org.lowrank4j.nn.generate.CausalLanguageModel;
 import org.lowrank4j.nn.generate.DecoderCache;
+import org.lowrank4j.nn.generate.DecoderStack;
 import org.lowrank4j.nn.layers.Attention;
 import org.lowrank4j.nn.layers.Embedding;
-import org.lowrank4j.nn.layers.KVCache;
 import org.lowrank4j.nn.layers.Linear;
 import org.lowrank4j.nn.layers.RMSNorm;
 import org.lowrank4j.nn.layers.RotaryEmbedding;
@@ -48,6 +47,7 @@ public final class LlamaModel implements CausalLanguageModel {
     private final RMSNorm norm;              // model.norm (C)
     private final Linear head;               // lm_head (V, C), or the embedding table when tied
     private final boolean tied;
+    private final DecoderStack stack;
 
     /**
      * A model with zero linear and embedding weights and unit norm weights; see {@link #initialize(Random)}.
@@ -80,6 +80,7 @@ public final class LlamaModel implements CausalLanguageModel {
         this.norm = new RMSNorm("model.norm", c, config.normEps(), precision);
         this.tied = config.tieWordEmbeddings();
         this.head = tied ? new Linear("lm_head", new DenseWeight(embedding.token()), null) : Linear.dense("lm_head", c, vocab, false, precision);
+        this.stack = new DecoderStack(embedding, blocks, norm, head);
     }
 
     /** A zero model (see {@link #initialize}) with the attention biases the config implies. */
@@ -165,42 +166,23 @@ public final class LlamaModel implements CausalLanguageModel {
     @Override
     public Tensor forward(int[] ids, int batch, int time) {
         checkLength(time, 0);
-        Tensor x = embedding.forward(ids, null, batch, time, 0); // (B,T,C)
-        for (PreNormBlock block : blocks) {
-            x = block.forward(x, null);
-        }
-        return head.forward(norm.forward(x)); // (B,T,V)
+        return stack.forward(ids, batch, time, 0); // (B,T,V)
     }
 
     @Override
     public void backward(Tensor dlogits) {
-        Tensor dx = norm.backward(head.backward(dlogits));
-        for (int i = blocks.size() - 1; i >= 0; i--) {
-            dx = blocks.get(i).backward(dx);
-        }
-        embedding.backward(dx);
+        stack.backward(dlogits);
     }
 
     @Override
     public DecoderCache newCache(int batch, int capacity) {
         checkLength(capacity, 0);
-        List<KVCache> caches = new ArrayList<>();
-        for (PreNormBlock block : blocks) {
-            caches.add(block.attention().newCache(batch, capacity));
-        }
-        return new DecoderCache(caches);
+        return stack.newCache(batch, capacity);
     }
 
     @Override
     public Tensor decode(int[] ids, int batch, int time, DecoderCache cache) {
-        if (cache.layerCount() != blocks.size()) {
-            throw new IllegalArgumentException("cache of " + cache.layerCount() + " layers for a model of " + blocks.size());
-        }
-        Tensor x = embedding.forward(ids, null, batch, time, 0); // RoPE positions come from the cache
-        for (int i = 0; i < blocks.size(); i++) {
-            x = blocks.get(i).decode(x, cache.layer(i));
-        }
-        return head.forward(norm.forward(x));
+        return stack.decode(ids, batch, time, cache, 0); // RoPE positions come from the cache
     }
 
     private void checkLength(int time, int start) {
@@ -230,13 +212,7 @@ public final class LlamaModel implements CausalLanguageModel {
     /** Every parameter once (the tied output projection shares the embedding table). */
     @Override
     public List<Parameter> parameters() {
-        LinkedHashSet<Parameter> out = new LinkedHashSet<>(embedding.parameters());
-        for (PreNormBlock block : blocks) {
-            out.addAll(block.parameters());
-        }
-        out.addAll(norm.parameters());
-        out.addAll(head.parameters());
-        return List.copyOf(out);
+        return stack.parameters();
     }
 
     public HfConfig config() {

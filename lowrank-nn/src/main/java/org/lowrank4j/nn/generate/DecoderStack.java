@@ -1,0 +1,80 @@
+package org.lowrank4j.nn.generate;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import org.lowrank4j.nn.Layer;
+import org.lowrank4j.nn.Parameter;
+import org.lowrank4j.nn.block.PreNormBlock;
+import org.lowrank4j.nn.layers.Embedding;
+import org.lowrank4j.nn.layers.KVCache;
+import org.lowrank4j.nn.layers.Linear;
+import org.lowrank4j.nn.tensor.Tensor;
+
+/**
+ * The plumbing every decoder-only architecture shares: token embedding, a stack of pre-norm blocks, a final norm and
+ * the output projection, run in order forward, in reverse backward, and one block at a time against a KV cache.
+ * Architectures (LLaMA, GPT-2) build the layers with their own names and shapes and delegate here.
+ */
+public final class DecoderStack {
+    private final Embedding embedding;       // (V, C) token table, optional positions
+    private final List<PreNormBlock> blocks;
+    private final Layer finalNorm;           // (C)
+    private final Linear head;               // (V, C), possibly sharing the embedding table
+
+    public DecoderStack(Embedding embedding, List<PreNormBlock> blocks, Layer finalNorm, Linear head) {
+        this.embedding = embedding;
+        this.blocks = List.copyOf(blocks);
+        this.finalNorm = finalNorm;
+        this.head = head;
+    }
+
+    /** Logits (B,T,V) for token ids (B·T); {@code startPosition} offsets learned position embeddings. */
+    public Tensor forward(int[] ids, int batch, int time, int startPosition) {
+        Tensor x = embedding.forward(ids, null, batch, time, startPosition); // (B,T,C)
+        for (PreNormBlock block : blocks) {
+            x = block.forward(x, null);
+        }
+        return head.forward(finalNorm.forward(x)); // (B,T,V)
+    }
+
+    /** Adds the gradients of every parameter for the upstream gradient of the last forward's logits. */
+    public void backward(Tensor dlogits) {
+        Tensor dx = finalNorm.backward(head.backward(dlogits));
+        for (int i = blocks.size() - 1; i >= 0; i--) {
+            dx = blocks.get(i).backward(dx);
+        }
+        embedding.backward(dx);
+    }
+
+    public DecoderCache newCache(int batch, int capacity) {
+        List<KVCache> caches = new ArrayList<>();
+        for (PreNormBlock block : blocks) {
+            caches.add(block.attention().newCache(batch, capacity));
+        }
+        return new DecoderCache(caches);
+    }
+
+    /** Runs new tokens through the blocks against the cache; {@code startPosition} offsets learned positions. */
+    public Tensor decode(int[] ids, int batch, int time, DecoderCache cache, int startPosition) {
+        if (cache.layerCount() != blocks.size()) {
+            throw new IllegalArgumentException("cache of " + cache.layerCount() + " layers for a model of " + blocks.size());
+        }
+        Tensor x = embedding.forward(ids, null, batch, time, startPosition);
+        for (int i = 0; i < blocks.size(); i++) {
+            x = blocks.get(i).decode(x, cache.layer(i));
+        }
+        return head.forward(finalNorm.forward(x));
+    }
+
+    /** Every parameter once (a tied output projection shares the embedding table). */
+    public List<Parameter> parameters() {
+        LinkedHashSet<Parameter> out = new LinkedHashSet<>(embedding.parameters());
+        for (PreNormBlock block : blocks) {
+            out.addAll(block.parameters());
+        }
+        out.addAll(finalNorm.parameters());
+        out.addAll(head.parameters());
+        return List.copyOf(out);
+    }
+}
