@@ -195,15 +195,33 @@ final class FloatKernels implements Kernels {
     public void geluForward(Tensor out, Tensor x, GeluVariant variant) {
         float[] o = d(out), in = d(x);
         if (variant == GeluVariant.ERF) {
-            for (int i = 0; i < o.length; i++) {
-                double v = in[i];
-                o[i] = (float) (0.5 * v * (1 + erf(v * INV_SQRT_2)));
-            }
+            geluErf(o, in);
         } else {
             for (int i = 0; i < o.length; i++) {
                 double v = in[i];
                 o[i] = (float) (0.5 * v * (1 + Math.tanh(SQRT_2_OVER_PI * (v + 0.044715 * v * v * v))));
             }
+        }
+    }
+
+    private static final int PARALLEL_THRESHOLD = 1 << 16;
+
+    /** {@code out = 0.5·x·(1 + erf(x/√2))} with the exp-free float erf, in parallel chunks when large. */
+    static void geluErf(float[] out, float[] in) {
+        int n = in.length;
+        int chunks = n < PARALLEL_THRESHOLD ? 1 : Math.min(Runtime.getRuntime().availableProcessors(), n / (PARALLEL_THRESHOLD / 2));
+        if (chunks <= 1) {
+            geluErf(out, in, 0, n);
+            return;
+        }
+        java.util.stream.IntStream.range(0, chunks).parallel()
+                .forEach(c -> geluErf(out, in, (int) ((long) n * c / chunks), (int) ((long) n * (c + 1) / chunks)));
+    }
+
+    private static void geluErf(float[] out, float[] in, int from, int to) {
+        for (int i = from; i < to; i++) {
+            float x = in[i];
+            out[i] = 0.5f * x * (1f + SpecialFunctions.erfRational(x * 0.70710678f));
         }
     }
 

@@ -8,6 +8,7 @@ import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.block.PostNormBlock;
 import org.lowrank4j.nn.layers.Attention;
 import org.lowrank4j.nn.layers.Embedding;
+import org.lowrank4j.nn.layers.GeluMlp;
 import org.lowrank4j.nn.layers.LayerNorm;
 import org.lowrank4j.nn.layers.Linear;
 import org.lowrank4j.nn.tensor.Precision;
@@ -15,7 +16,7 @@ import org.lowrank4j.nn.tensor.Tensor;
 
 /**
  * A BERT encoder without head: {@code h = LayerNorm(word[ids] + position[t] + type[types])}, then L post-norm
- * blocks (bidirectional attention with a key padding mask, erf-GELU MLP: {@link BertFeedForward}); the output is {@code last_hidden_state}
+ * blocks (bidirectional attention with a key padding mask, erf-GELU MLP: {@link GeluMlp}); the output is {@code last_hidden_state}
  * (B,T,C). Forward keeps what {@link #backward} needs, so one model serves inference and gradient work (Fisher
  * statistics, recovery training); float32 is the runtime, float64 the finite-difference oracle.
  *
@@ -48,7 +49,7 @@ public final class BertModel implements Module {
         int c = config.hiddenSize();
         return new PostNormBlock(Attention.dense(name + ".attn", c, config.heads(), config.heads(), true, false, null, precision),
                 new LayerNorm(name + ".attn_norm", c, config.layerNormEps(), true, precision),
-                new BertFeedForward(Linear.dense(name + ".mlp.up", c, config.intermediateSize(), true, precision),
+                new GeluMlp(Linear.dense(name + ".mlp.up", c, config.intermediateSize(), true, precision),
                         Linear.dense(name + ".mlp.down", config.intermediateSize(), c, true, precision), config.gelu()),
                 new LayerNorm(name + ".mlp_norm", c, config.layerNormEps(), true, precision));
     }
@@ -82,7 +83,7 @@ public final class BertModel implements Module {
     /** The six projections of block {@code layer}: query, key, value, attention output, MLP up, MLP down. */
     public List<Linear> linears(int layer) {
         PostNormBlock b = blocks.get(layer);
-        BertFeedForward mlp = (BertFeedForward) b.mlp();
+        GeluMlp mlp = (GeluMlp) b.mlp();
         Attention a = b.attention();
         return List.of(a.query(), a.key(), a.value(), a.output(), mlp.up(), mlp.down());
     }
