@@ -13,22 +13,31 @@ import org.lowrank4j.linalg.Linalg;
 import org.lowrank4j.linalg.backend.NativeBackend;
 
 /**
- * The linear-algebra benchmark: {@code java -jar lowrank-bench.jar [--out FILE] [--quick] [--peak GFLOPS]}.
- * Prints a table as it goes and writes every figure to a JSON file (atomically).
+ * The benchmarks: {@code java -jar lowrank-bench.jar [--suite linalg|runtime] [--out FILE] [--quick] [--peak GFLOPS]
+ * [--threads N] [--text FILE]}. Prints a table as it goes and writes every figure to a JSON file (atomically):
+ * {@code results/bench-linalg.json} for the linear-algebra suite, {@code results/bench-runtime.json} for the runtime
+ * suite (BERT vs ONNX Runtime, decoder dense vs low-rank).
  */
 public final class BenchMain {
 
     public static void main(String[] args) throws IOException {
-        Path out = Path.of("results", "bench-linalg.json");
+        Path out = null;
         boolean quick = false;
         double peak = 185.6;
+        String suite = "linalg";
+        int threads = Runtime.getRuntime().availableProcessors();
+        Path text = Path.of("..", "shared", "data", "moby-dick", "chapter_1.txt");
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--out" -> out = Path.of(requireValue(args, ++i, "--out"));
                 case "--quick" -> quick = true;
                 case "--peak" -> peak = Double.parseDouble(requireValue(args, ++i, "--peak"));
+                case "--suite" -> suite = requireValue(args, ++i, "--suite");
+                case "--threads" -> threads = Integer.parseInt(requireValue(args, ++i, "--threads"));
+                case "--text" -> text = Path.of(requireValue(args, ++i, "--text"));
                 case "-h", "--help" -> {
-                    System.out.println("usage: lowrank-bench [--out FILE] [--quick] [--peak GFLOPS_PER_CORE]");
+                    System.out.println("usage: lowrank-bench [--suite linalg|runtime] [--out FILE] [--quick] [--peak GFLOPS_PER_CORE]"
+                            + " [--threads N] [--text FILE (runtime: sentences for BERT)]");
                     return;
                 }
                 default -> {
@@ -36,6 +45,21 @@ public final class BenchMain {
                     System.exit(2);
                 }
             }
+        }
+        if (!suite.equals("linalg") && !suite.equals("runtime")) {
+            System.err.println("lowrank-bench: --suite must be linalg or runtime, not " + suite);
+            System.exit(2);
+        }
+        if (suite.equals("runtime") && !Files.isRegularFile(text)) {
+            System.err.println("lowrank-bench: --text " + text + " does not exist (fetch the data with scripts/fetch-data.sh or give a text file)");
+            System.exit(2);
+        }
+        if (threads < 1) {
+            System.err.println("lowrank-bench: --threads must be >= 1");
+            System.exit(2);
+        }
+        if (out == null) {
+            out = Path.of("results", "bench-" + suite + ".json");
         }
         NativeBackend nb = Linalg.nativeBackend();
         if (nb == null) {
@@ -51,16 +75,27 @@ public final class BenchMain {
         root.put("openblas", nb.describe());
         root.put("nominal_peak_gflops_per_core", peak);
         root.put("quick", quick);
-        System.out.printf("lowrank4j linear-algebra benchmark — %s, %d cores, %s%n", CpuInfo.modelName(),
+        System.out.printf("lowrank4j %s benchmark — %s, %d cores, %s%n", suite, CpuInfo.modelName(),
                 Runtime.getRuntime().availableProcessors(), nb.describe());
 
-        LinalgBenchmarks suite = new LinalgBenchmarks(nb, peak, quick);
-        ArrayNode gemm = root.putArray("sgemm");
-        suite.gemm(gemm);
-        ArrayNode svd = root.putArray("thin_svd_fp32");
-        suite.thinSvd(svd);
-        suite.randomizedSvd(root.putObject("randomized_svd"));
-        suite.symmetric(root.putObject("syevd_potrf"));
+        if (suite.equals("linalg")) {
+            LinalgBenchmarks linalg = new LinalgBenchmarks(nb, peak, quick);
+            ArrayNode gemm = root.putArray("sgemm");
+            linalg.gemm(gemm);
+            ArrayNode svd = root.putArray("thin_svd_fp32");
+            linalg.thinSvd(svd);
+            linalg.randomizedSvd(root.putObject("randomized_svd"));
+            linalg.symmetric(root.putObject("syevd_potrf"));
+        } else {
+            RuntimeBenchmarks runtime = new RuntimeBenchmarks(threads, quick);
+            try {
+                runtime.bertThroughput(root.putObject("bert_forward_vs_onnxruntime"), text, Path.of("target", "bench-models"));
+            } catch (ai.onnxruntime.OrtException e) {
+                System.err.println("lowrank-bench: ONNX Runtime failed: " + e.getMessage());
+                System.exit(1);
+            }
+            runtime.decode(root.putObject("decoder_dense_vs_lowrank"));
+        }
 
         Path parent = out.toAbsolutePath().getParent();
         Files.createDirectories(parent);

@@ -1,54 +1,90 @@
 package org.lowrank4j.cli;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.lowrank4j.compress.allocation.Allocators;
 import org.lowrank4j.compress.eval.EvalOptions;
 import org.lowrank4j.compress.harness.ComparisonReport;
+import org.lowrank4j.compress.harness.DecoderComparison;
+import org.lowrank4j.compress.harness.DecoderReport;
 import org.lowrank4j.compress.harness.EncoderComparison;
 import org.lowrank4j.compress.methods.Methods;
+import org.lowrank4j.compress.methods.basis.BasisSharing;
+import org.lowrank4j.compress.runtime.DecoderRuntime;
 import org.lowrank4j.compress.text.LabelledTexts;
 import org.lowrank4j.compress.text.TextCorpus;
 import org.lowrank4j.compress.tokenize.HfTokenizer;
+import org.lowrank4j.nn.arch.llama.LlamaModel;
+import org.lowrank4j.nn.generate.Tokenizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code lowrank compare}: every method × allocation × ratio on one encoder, one calibration, one evaluation. */
+/**
+ * {@code lowrank compare}: every method × allocation × ratio on one model, one calibration, one evaluation. An
+ * {@code .onnx} encoder takes the encoder protocol (embedding fidelity and a probe, through ONNX Runtime); a decoder
+ * model folder ({@code config.json} + {@code model.safetensors}) takes the decoder protocol on the JVM runtime
+ * (held-out perplexity, bits per byte and the matrix nuclear norm).
+ */
 @Command(name = "compare", mixinStandardHelpOptions = true,
-        description = "Run methods × allocations × ratios on one ONNX encoder; writes results.json, results.md and report.html.")
+        description = "Run methods × allocations × ratios on one ONNX encoder or one decoder model folder; writes results.json, results.md and report.html.")
 final class CompareCommand implements Callable<Integer> {
+    private static final Path DEFAULT_DATA = Path.of("..", "shared", "data", "sotu");
 
-    @Option(names = "--model", required = true, description = "ONNX encoder.")
+    @Option(names = "--model", required = true, description = "ONNX encoder (.onnx), or a decoder model folder (config.json, model.safetensors, tokenizer.json).")
     Path model;
 
-    @Option(names = "--tokenizer", required = true, description = "Its tokenizer.json.")
+    @Option(names = "--tokenizer", description = "Encoder: its tokenizer.json (required for .onnx).")
     Path tokenizer;
 
-    @Option(names = "--pooling", defaultValue = "mean", description = "mean | cls (default ${DEFAULT-VALUE}).")
+    @Option(names = "--pooling", defaultValue = "mean", description = "Encoder: mean | cls (default ${DEFAULT-VALUE}).")
     String pooling;
 
-    @Option(names = "--calib", description = "Calibration text (default: the vendored SOTU 1790–1899 calibration set).")
+    @Option(names = "--calib", description = "Encoder: calibration text (default: the vendored SOTU 1790–1899 calibration set).")
     Path calib;
 
-    @Option(names = "--calib-sequences", defaultValue = "256", description = "Calibration sequences (default ${DEFAULT-VALUE}).")
+    @Option(names = "--calib-sequences", defaultValue = "256", description = "Encoder: calibration sequences (default ${DEFAULT-VALUE}).")
     int sequences;
 
-    @Option(names = "--text", description = "Held-out sentences (default: the vendored SOTU 1900–1945 set).")
+    @Option(names = "--text", description = "Encoder: held-out sentences (default: the vendored SOTU 1900–1945 set).")
     Path text;
 
-    @Option(names = "--sentences", defaultValue = "500", description = "At most this many held-out sentences (default ${DEFAULT-VALUE}).")
+    @Option(names = "--sentences", defaultValue = "500", description = "Encoder: at most this many held-out sentences (default ${DEFAULT-VALUE}).")
     int sentences;
 
-    @Option(names = "--probe", description = "Probe: label<TAB>text file or SpamAssassin folder (default: vendored SOTU party probe).")
+    @Option(names = "--probe", description = "Encoder: label<TAB>text file or SpamAssassin folder (default: vendored SOTU party probe).")
     Path probe;
+
+    @Option(names = "--data", description = "Decoder: folder of YEAR_*.txt files (default ../shared/data/sotu).")
+    Path data;
+
+    @Option(names = "--calib-from", description = "Decoder: first calibration year (default 1790).")
+    Integer calibFrom;
+
+    @Option(names = "--calib-to", description = "Decoder: last calibration year (default 1945).")
+    Integer calibTo;
+
+    @Option(names = "--eval-from", description = "Decoder: first held-out year (default 1981).")
+    Integer evalFrom;
+
+    @Option(names = "--eval-to", description = "Decoder: last held-out year (default 2021).")
+    Integer evalTo;
+
+    @Option(names = "--max-bytes", description = "Decoder: evaluate the first N bytes of the held-out text (default 150000).")
+    Long maxBytes;
+
+    @Option(names = "--calib-windows", description = "Decoder: calibration windows of the model's context, spread over the text (default 64).")
+    Integer calibWindows;
 
     @Option(names = "--methods", split = ",", defaultValue = "svd,asvd,whitened", description = "Methods (default ${DEFAULT-VALUE}).")
     List<String> methods;
 
-    @Option(names = "--allocations", split = ",", defaultValue = "uniform", description = "Allocations: uniform, global, energy, d-rank, welore (default ${DEFAULT-VALUE}).")
+    @Option(names = "--allocations", split = ",", defaultValue = "uniform", description = "Allocations: uniform, global, energy, d-rank, welore, svd-llm-v2, sensitivity (decoder) (default ${DEFAULT-VALUE}).")
     List<String> allocations;
 
     @Option(names = "--ratios", split = ",", defaultValue = "0.1,0.2,0.3,0.4,0.5", description = "Ratios (default ${DEFAULT-VALUE}).")
@@ -57,15 +93,35 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Folder for results (created if missing).")
     Path out;
 
-    @Option(names = "--keep-models", description = "Keep every compressed model in --out (default: deleted after evaluation).")
+    @Option(names = "--keep-models", description = "Encoder: keep every compressed model in --out (default: deleted after evaluation).")
     boolean keepModels;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
-        methods.forEach(Methods::byName);
-        allocations.forEach(org.lowrank4j.compress.allocation.Allocators::byName);
+        methods.stream().filter(m -> !m.trim().equalsIgnoreCase(BasisSharing.NAME)).forEach(Methods::byName);
+        allocations.stream().filter(a -> !a.trim().equalsIgnoreCase("sensitivity")).forEach(Allocators::byName);
         ratios.forEach(Inputs::requireRatio);
+        if (model == null || !Files.exists(model)) {
+            throw new IllegalArgumentException("--model " + model + " does not exist; give an .onnx encoder or a decoder model folder");
+        }
+        return Files.isDirectory(model) ? decoder() : encoder();
+    }
+
+    private int encoder() throws Exception {
+        if (data != null || calibFrom != null || calibTo != null || evalFrom != null || evalTo != null || maxBytes != null || calibWindows != null) {
+            throw new IllegalArgumentException("--data, --calib-from/--calib-to, --eval-from/--eval-to, --max-bytes and --calib-windows apply to "
+                    + "decoder model folders; " + model + " is an ONNX file");
+        }
         Inputs.requireFile(model, "--model");
+        if (methods.stream().anyMatch(m -> m.trim().equalsIgnoreCase(BasisSharing.NAME)) || allocations.stream().anyMatch(a -> a.trim().equalsIgnoreCase("sensitivity"))) {
+            throw new IllegalArgumentException("basis-sharing and the sensitivity allocation run on decoder model folders so far, not on ONNX encoders");
+        }
+        if (tokenizer == null) {
+            throw new IllegalArgumentException("--tokenizer is required for an ONNX encoder (its tokenizer.json)");
+        }
         Files.createDirectories(out);
         List<String> calibration = calib == null ? TextCorpus.calibration().first(sequences) : Inputs.calibrationText(calib, sequences);
         List<String> heldOut = (text == null ? TextCorpus.heldOut() : TextCorpus.sentences(text)).first(sentences);
@@ -78,16 +134,83 @@ final class CompareCommand implements Callable<Integer> {
             context.put("calibration", (calib == null ? "vendored SOTU 1790-1899" : calib.toString()) + ", " + calibration.size() + " sequences");
             context.put("held_out", (text == null ? "vendored SOTU 1900-1945" : text.toString()) + ", " + heldOut.size() + " sentences");
             context.put("probe", probeSet.source());
-            context.put("command", "lowrank " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+            context.put("command", command());
             EncoderComparison comparison = new EncoderComparison(setup, ProgressBar.stderr());
             var rows = comparison.run(methods, allocations, ratios, ProgressBar.stderr(), row -> { });
+            if (!comparison.notes().isEmpty()) {
+                context.put("skipped", String.join("; ", comparison.notes()));
+            }
             ComparisonReport.write(out, rows, context);
             System.out.print(ComparisonReport.markdown(rows));
+            comparison.notes().forEach(System.out::println);
             System.out.println("wrote " + out.resolve("results.json") + ", results.md, report.html");
         }
         return 0;
     }
 
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
+    private int decoder() throws Exception {
+        if (tokenizer != null || calib != null || text != null || probe != null) {
+            throw new IllegalArgumentException("--tokenizer, --calib, --text and --probe apply to ONNX encoders; for the decoder folder " + model
+                    + " use --data with --calib-from/--calib-to and --eval-from/--eval-to");
+        }
+        int windows = calibWindows == null ? 64 : calibWindows;
+        long limit = maxBytes == null ? 150_000 : maxBytes;
+        if (windows < 1 || limit < 2) {
+            throw new IllegalArgumentException("--calib-windows must be >= 1 and --max-bytes >= 2, got " + windows + " and " + limit);
+        }
+        Path folder = data == null ? DEFAULT_DATA : data;
+        int cFrom = calibFrom == null ? 1790 : calibFrom, cTo = calibTo == null ? 1945 : calibTo;
+        int eFrom = evalFrom == null ? 1981 : evalFrom, eTo = evalTo == null ? 2021 : evalTo;
+        if (Math.max(cFrom, eFrom) <= Math.min(cTo, eTo)) {
+            throw new IllegalArgumentException("calibration years " + cFrom + "-" + cTo + " overlap held-out years " + eFrom + "-" + eTo
+                    + "; the evaluation must be on text the calibration did not see");
+        }
+        DecoderFolder.requireModelFolder(model);
+        String calibrationText = DecoderFolder.readText(folder, cFrom, cTo, "--data");
+        String heldOutText = firstBytes(DecoderFolder.readText(folder, eFrom, eTo, "--data"), limit);
+        LlamaModel decoder = DecoderFolder.loadModel(model);
+        Tokenizer tok = DecoderFolder.loadTokenizer(model, decoder.vocabSize());
+        int context = decoder.maxPositions();
+        int[] calibrationTokens = tok.encode(calibrationText), evalTokens = tok.encode(heldOutText);
+        if (calibrationTokens.length < context + 1 || evalTokens.length < context + 1) {
+            throw new IllegalArgumentException("--data " + folder + " holds too little text for windows of " + context + " tokens ("
+                    + calibrationTokens.length + " calibration tokens, " + evalTokens.length + " held-out tokens)");
+        }
+        long evalBytes = heldOutText.getBytes(StandardCharsets.UTF_8).length;
+        Files.createDirectories(out);
+        DecoderComparison.Setup setup = new DecoderComparison.Setup(decoder, DecoderRuntime.windows(calibrationTokens, context, windows),
+                8, evalTokens, context, evalBytes);
+        Map<String, Object> ctx = new LinkedHashMap<>();
+        ctx.put("model", model.toString() + " (decoder, " + decoder.parameterCount() + " parameters, context " + context + ")");
+        ctx.put("calibration", String.format(Locale.ROOT, "%s %d-%d, %d windows of %d tokens spread over %,d tokens", folder, cFrom, cTo, windows,
+                context, calibrationTokens.length));
+        ctx.put("held_out", String.format(Locale.ROOT, "%s %d-%d, first %,d bytes (%,d tokens), non-overlapping windows of %d", folder, eFrom, eTo,
+                evalBytes, evalTokens.length, context));
+        ctx.put("note", "the decoder is this project's own small model trained on SOTU text (no pretrained decoder is available here)");
+        ctx.put("command", command());
+        DecoderComparison comparison = new DecoderComparison(setup, ProgressBar.stderr());
+        var rows = comparison.run(methods, allocations, ratios, ProgressBar.stderr(), row -> { });
+        ctx.put("calibration_seconds", comparison.job().calibrationSeconds());
+        DecoderReport.write(out, comparison.reference(), comparison.job().modelParameters(), rows, ctx);
+        System.out.print(DecoderReport.markdown(comparison.reference(), comparison.job().modelParameters(), rows));
+        System.out.println("wrote " + out.resolve("results.json") + ", results.md, report.html");
+        return 0;
+    }
+
+    /** The longest prefix of {@code text} of at most {@code limit} UTF-8 bytes that ends on a whole character. */
+    static String firstBytes(String text, long limit) {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        if (bytes.length <= limit) {
+            return text;
+        }
+        int end = (int) limit;
+        while (end > 0 && (bytes[end] & 0xC0) == 0x80) { // do not cut inside a character
+            end--;
+        }
+        return new String(bytes, 0, end, StandardCharsets.UTF_8);
+    }
+
+    private String command() {
+        return "lowrank " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+    }
 }

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
 import org.lowrank4j.nn.generate.ByteTokenizer;
+import org.lowrank4j.nn.generate.Tokenizer;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.train.TextFolder;
 
@@ -47,8 +48,12 @@ final class DecoderFolder {
         }
     }
 
-    /** The tokenizer of a model folder: its tokenizer.json must be the byte-level one {@link #writeByteTokenizer} writes. */
-    static ByteTokenizer loadTokenizer(Path folder) throws IOException {
+    /**
+     * The tokenizer of a model folder: the byte-level one {@link #writeByteTokenizer} writes is run as
+     * {@link ByteTokenizer} (same ids, no native call); any other {@code tokenizer.json} through Hugging Face
+     * tokenizers. Its vocabulary must fit the model's.
+     */
+    static Tokenizer loadTokenizer(Path folder, int modelVocabulary) throws IOException {
         Path file = folder.resolve(TOKENIZER);
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("model folder " + folder + " has no " + TOKENIZER);
@@ -66,11 +71,12 @@ final class DecoderFolder {
         for (int b = 0; bytes && b < 256; b++) {
             bytes = vocab.path(symbols[b]).asInt(-1) == b;
         }
-        if (!bytes) {
-            throw new IllegalArgumentException(file + " is not a byte-level tokenizer (BPE without merges, id = byte value); "
-                    + "only those are supported by this command so far");
+        Tokenizer tokenizer = bytes ? new ByteTokenizer() : HfTextTokenizer.load(file);
+        if (tokenizer.vocabSize() > modelVocabulary) {
+            throw new IllegalArgumentException(file + " has " + tokenizer.vocabSize() + " token ids but the model in " + folder
+                    + " only " + modelVocabulary + "; is it the model's own tokenizer?");
         }
-        return new ByteTokenizer();
+        return tokenizer;
     }
 
     /** Writes the byte-level tokenizer.json (atomically). */

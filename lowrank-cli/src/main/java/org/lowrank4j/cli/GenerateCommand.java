@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
-import org.lowrank4j.nn.generate.ByteTokenizer;
+import org.lowrank4j.nn.generate.Tokenizer;
 import org.lowrank4j.nn.generate.GenerationOptions;
 import org.lowrank4j.nn.generate.Generator;
 import picocli.CommandLine.Command;
@@ -45,7 +45,7 @@ final class GenerateCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--prompt is empty; give at least one character");
         }
         LlamaModel decoder = DecoderFolder.loadModel(model);
-        ByteTokenizer tokenizer = DecoderFolder.loadTokenizer(model);
+        Tokenizer tokenizer = DecoderFolder.loadTokenizer(model, decoder.vocabSize());
         GenerationOptions options = temperature == 0 ? GenerationOptions.greedy(maxTokens) : GenerationOptions.sampling(maxTokens, temperature, topP);
         long start = System.nanoTime();
         String continuation = Generator.generateText(decoder, tokenizer, prompt, options, new Random(seed));

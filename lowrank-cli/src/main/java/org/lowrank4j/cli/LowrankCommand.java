@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code lowrank} command: one thin class per verb; this is the only layer that prints or exits. */
 @Command(name = "lowrank", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Find and exploit low-rank structure in neural networks.",
-        subcommands = {DemoCommand.class, PlotLogCommand.class, CompressCommand.class, EvalCommand.class, InspectCommand.class, CompareCommand.class,
+        subcommands = {DemoCommand.class, PlotLogCommand.class, CompressCommand.class, RecoverCommand.class, EvalCommand.class, InspectCommand.class, CompareCommand.class,
                 BenchCommand.class, TrainCommand.class, GenerateCommand.class, PerplexityCommand.class,
                 CommandLine.HelpCommand.class})
 public final class LowrankCommand implements Runnable {

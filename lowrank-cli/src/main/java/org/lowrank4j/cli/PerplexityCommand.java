@@ -2,13 +2,14 @@ package org.lowrank4j.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
-import org.lowrank4j.nn.generate.ByteTokenizer;
 import org.lowrank4j.nn.generate.Perplexity;
 import org.lowrank4j.nn.generate.PerplexityResult;
+import org.lowrank4j.nn.generate.Tokenizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -42,24 +43,25 @@ final class PerplexityCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         String content = DecoderFolder.readText(text, from, to, "--text");
         LlamaModel decoder = DecoderFolder.loadModel(model);
-        ByteTokenizer tokenizer = DecoderFolder.loadTokenizer(model);
+        Tokenizer tokenizer = DecoderFolder.loadTokenizer(model, decoder.vocabSize());
         int w = window == null ? decoder.maxPositions() : window;
-        int[] tokens = tokenizer.encode(content);
         if (maxBytes != null) {
             if (maxBytes < 2) {
                 throw new IllegalArgumentException("--max-bytes must be at least 2, got " + maxBytes);
             }
-            tokens = java.util.Arrays.copyOf(tokens, (int) Math.min(tokens.length, maxBytes)); // byte tokens: one per byte
+            content = firstBytes(content, maxBytes);
         }
-        long bytes = tokens.length;
+        int[] tokens = tokenizer.encode(content);
+        long bytes = content.getBytes(StandardCharsets.UTF_8).length;
         double unigram = unigramNatsPerToken(tokens, tokenizer.vocabSize());
+        double unigramBitsPerByte = unigram * tokens.length / bytes / Math.log(2);
         long start = System.nanoTime();
         PerplexityResult r = Perplexity.evaluate(decoder, tokens, w, bytes);
         double wall = (System.nanoTime() - start) / 1e9;
         System.out.printf(Locale.ROOT, "%s: %,d tokens predicted in %d windows of %d; %.4f nats/token, perplexity %.4f, %.4f bits per byte (%.1f s)%n",
                 text.getFileName(), r.tokens(), r.windows(), w, r.meanNll(), r.perplexity(), r.bitsPerByte(), wall);
-        System.out.printf(Locale.ROOT, "unigram byte model fitted on this same text: perplexity %.4f, %.4f bits per byte%n",
-                Math.exp(unigram), unigram / Math.log(2));
+        System.out.printf(Locale.ROOT, "unigram model fitted on this same text: perplexity %.4f per token, %.4f bits per byte%n",
+                Math.exp(unigram), unigramBitsPerByte);
         if (json != null) {
             ObjectMapper mapper = new ObjectMapper();
             ObjectNode node = mapper.createObjectNode();
@@ -81,13 +83,29 @@ final class PerplexityCommand implements Callable<Integer> {
             node.put("bits_per_byte", r.bitsPerByte());
             node.put("seconds", wall);
             node.put("unigram_same_text_perplexity", Math.exp(unigram));
-            node.put("unigram_same_text_bits_per_byte", unigram / Math.log(2));
+            node.put("unigram_same_text_bits_per_byte", unigramBitsPerByte);
             if (maxBytes != null) {
                 node.put("max_bytes", maxBytes);
             }
             org.lowrank4j.formats.io.AtomicFiles.writeString(json, mapper.writerWithDefaultPrettyPrinter().writeValueAsString(node) + "\n");
         }
         return 0;
+    }
+
+    /** The longest prefix of {@code text} whose UTF-8 encoding has at most {@code maxBytes} bytes (whole characters). */
+    static String firstBytes(String text, long maxBytes) {
+        long bytes = 0;
+        int end = 0;
+        while (end < text.length()) {
+            int cp = text.codePointAt(end);
+            int size = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+            if (bytes + size > maxBytes) {
+                break;
+            }
+            bytes += size;
+            end += Character.charCount(cp);
+        }
+        return text.substring(0, end);
     }
 
     /**

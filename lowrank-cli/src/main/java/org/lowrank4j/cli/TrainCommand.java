@@ -109,11 +109,18 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Seed of the initialisation and the data order (default ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--init", description = "Start from this model folder's weights and architecture (a fresh optimizer, schedule "
+            + "and data order); for continued training of a finished run.")
+    Path init;
+
     @Option(names = "--resume", description = "Continue from OUT/checkpoint.safetensors (the architecture comes from OUT/config.json).")
     boolean resume;
 
     @Override
     public Integer call() throws Exception {
+        if (resume && init != null) {
+            throw new IllegalArgumentException("--resume and --init exclude each other: --resume continues OUT's own run");
+        }
         if (steps < 1 || context < 2 || batch < 1 || accumulation < 1 || warmup < 0) {
             throw new IllegalArgumentException("--steps, --batch and --accumulation must be >= 1, --context >= 2 and --warmup >= 0");
         }
@@ -133,6 +140,19 @@ final class TrainCommand implements Callable<Integer> {
             }
             DecoderFolder.requireModelFolder(out);
             model = LlamaModel.create(HfConfig.read(out), Precision.FLOAT32);
+        } else if (init != null) {
+            if (init.toAbsolutePath().normalize().equals(out.toAbsolutePath().normalize())) {
+                throw new IllegalArgumentException("--init " + init + " is the output folder; give another --out so the starting model is kept");
+            }
+            if (Files.exists(checkpoint)) {
+                throw new IllegalArgumentException(out + " already holds a training run (" + CHECKPOINT + "); use --resume or another --out");
+            }
+            DecoderFolder.requireModelFolder(init);
+            model = LlamaModel.load(init, Precision.FLOAT32);
+            if (model.vocabSize() != tokenizer.vocabSize()) {
+                throw new IllegalArgumentException("--init " + init + " has a vocabulary of " + model.vocabSize()
+                        + " but training uses byte tokens (" + tokenizer.vocabSize() + ")");
+            }
         } else {
             if (Files.exists(checkpoint)) {
                 throw new IllegalArgumentException(out + " already holds a training run (" + CHECKPOINT + "); use --resume or another --out");
@@ -144,7 +164,7 @@ final class TrainCommand implements Callable<Integer> {
             model.initialize(new Random(seed));
         }
         int modelContext = model.maxPositions();
-        if (modelContext != context && resume) {
+        if (modelContext != context && (resume || init != null)) {
             context = modelContext;
         }
         TokenWindows.Split split = TokenWindows.split(tokens, validationFraction);

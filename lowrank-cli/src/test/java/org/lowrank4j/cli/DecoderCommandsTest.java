@@ -128,9 +128,71 @@ class DecoderCommandsTest {
     }
 
     @Test
-    void byteTokenizerJsonRoundTrips(@TempDir Path dir) throws IOException {
+    void byteTokenizerJsonRoundTripsAndHuggingFaceReadsItAsBytes(@TempDir Path dir) throws IOException {
         DecoderFolder.writeByteTokenizer(dir);
-        assertThat(DecoderFolder.loadTokenizer(dir).vocabSize()).isEqualTo(ByteTokenizer.BYTES);
+        assertThat(DecoderFolder.loadTokenizer(dir, 256)).isInstanceOf(ByteTokenizer.class);
+        assertThat(DecoderFolder.loadTokenizer(dir, 256).vocabSize()).isEqualTo(ByteTokenizer.BYTES);
+        String text = "Fellow-Citizens: the Union's state — naïve café, 1790.\n  Tabs\tand spaces.";
+        try (HfTextTokenizer hf = HfTextTokenizer.load(dir.resolve(DecoderFolder.TOKENIZER))) {
+            int[] ids = hf.encode(text);
+            assertThat(ids).isEqualTo(new ByteTokenizer().encode(text));
+            assertThat(hf.decode(ids)).isEqualTo(text);
+        }
+    }
+
+    @Test
+    void aWordPieceTokenizerJsonRunsThroughHuggingFace(@TempDir Path dir) throws IOException {
+        Path model = dir.resolve("wordpiece-model");
+        Files.createDirectories(model);
+        try (var in = DecoderCommandsTest.class.getResourceAsStream("/all-minilm-l6-v2-tokenizer.json")) {
+            Files.copy(in, model.resolve(DecoderFolder.TOKENIZER));
+        }
+        int vocab = 30522;
+        org.lowrank4j.formats.hf.HfConfig config = org.lowrank4j.formats.hf.HfConfig.builder(org.lowrank4j.formats.hf.HfArchitecture.LLAMA)
+                .hiddenSize(8).intermediateSize(16).numHiddenLayers(1).numAttentionHeads(2).numKeyValueHeads(1).vocabSize(vocab)
+                .maxPositionEmbeddings(32).tieWordEmbeddings(true).build();
+        var llama = org.lowrank4j.nn.arch.llama.LlamaModel.create(config, org.lowrank4j.nn.tensor.Precision.FLOAT32);
+        llama.initialize(new java.util.Random(5));
+        llama.save(model);
+        Path text = Files.writeString(dir.resolve("t.txt"), TEXT);
+
+        Path json = dir.resolve("ppl.json");
+        ok("perplexity", "--model", model.toString(), "--text", text.toString(), "--max-bytes", "300", "--json", json.toString());
+        JsonNode figures = new ObjectMapper().readTree(json.toFile());
+        assertThat(figures.get("bytes").asLong()).isEqualTo(300);
+        assertThat(figures.get("tokens").asLong()).isBetween(20L, 100L); // word pieces, not bytes
+        assertThat(figures.get("bits_per_byte").asDouble())
+                .isCloseTo(figures.get("total_nll").asDouble() / Math.log(2) / 300, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(figures.get("perplexity").asDouble()).isCloseTo(vocab, org.assertj.core.data.Percentage.withPercentage(50));
+
+        Object[] generated = ok("generate", "--model", model.toString(), "--prompt", "the congress", "--max-tokens", "5");
+        assertThat((String) generated[1]).startsWith("the congress");
+
+        Path small = dir.resolve("small-vocab");
+        Files.createDirectories(small);
+        Files.copy(model.resolve(DecoderFolder.TOKENIZER), small.resolve(DecoderFolder.TOKENIZER));
+        var tiny = org.lowrank4j.nn.arch.llama.LlamaModel.create(org.lowrank4j.formats.hf.HfConfig.builder(org.lowrank4j.formats.hf.HfArchitecture.LLAMA)
+                .hiddenSize(8).intermediateSize(16).numHiddenLayers(1).numAttentionHeads(2).numKeyValueHeads(1).vocabSize(256)
+                .maxPositionEmbeddings(32).tieWordEmbeddings(true).build(), org.lowrank4j.nn.tensor.Precision.FLOAT32);
+        tiny.save(small);
+        assertError(run("perplexity", "--model", small.toString(), "--text", text.toString()), "30522 token ids but the model");
+    }
+
+    @Test
+    void initContinuesFromAnotherModelFolder(@TempDir Path dir) throws IOException {
+        Path text = Files.writeString(dir.resolve("text.txt"), TEXT);
+        Path first = dir.resolve("first"), second = dir.resolve("second");
+        ok(train("--data", text.toString(), "--out", first.toString(), "--steps", "3"));
+        byte[] before = Files.readAllBytes(first.resolve("model.safetensors"));
+        Object[] r = ok(train("--data", text.toString(), "--init", first.toString(), "--out", second.toString(), "--steps", "2", "--seed", "7"));
+        assertThat((String) r[1]).contains("trained 2 steps");
+        assertThat(Files.readAllBytes(first.resolve("model.safetensors"))).isEqualTo(before); // the starting model is kept
+        assertThat(Files.readString(second.resolve("config.json"))).isEqualTo(Files.readString(first.resolve("config.json")));
+        assertThat(logRows(second)).hasSize(2);
+        assertError(run(train("--data", text.toString(), "--init", first.toString(), "--out", first.toString(), "--steps", "2")),
+                "is the output folder");
+        assertError(run(train("--data", text.toString(), "--init", first.toString(), "--out", second.toString(), "--resume")),
+                "exclude each other");
     }
 
     @Test

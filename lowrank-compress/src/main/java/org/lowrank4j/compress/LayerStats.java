@@ -7,12 +7,27 @@ import org.lowrank4j.linalg.Linalg;
  * Calibration statistics of one linear layer's input, accumulated in float64 and streaming: memory is n² + n
  * doubles whatever the amount of text. Holds the Gram {@code G = Σ_t x_t x_tᵀ} (a sum, not a mean), the sum of
  * |x_j| per input channel and the number of tokens seen.
+ *
+ * <p>Optional statistics serve the methods that need more than the input Gram:
+ * <ul>
+ *   <li>{@link #compressedPrefix()}: the same site's input statistics x_c in the model whose earlier blocks are
+ *       already compressed (sequential methods: SVD-LLM's update, c04; SAES-SVD, c05). The Gram of this object
+ *       stays the original model's; the prefix object has its own Gram (of x_c) and, when asked, the cross moment
+ *       {@link #cross()} {@code H = Σ_t x_f,t x_c,tᵀ} between original-model inputs x_f and x_c over the same tokens.</li>
+ *   <li>{@link #fisher()}: the empirical Fisher {@code F = Σ_d (∂L_d/∂W)²} of the site's weight over calibration
+ *       samples d (FWSVD, c02).</li>
+ * </ul>
  */
 public final class LayerStats {
     private final int features;
     private final DoubleMatrix gram;
     private final double[] absSum;
     private long tokens;
+    private DoubleMatrix cross;        // Σ x_f x_cᵀ (n×n): original-model input times compressed-prefix input, or null
+    private long crossTokens;
+    private DoubleMatrix fisher;       // Σ_d (∂L_d/∂W)² (m×n), or null
+    private long fisherSamples;
+    private LayerStats compressedPrefix; // the same site's input statistics in the partly compressed model, or null
 
     public LayerStats(int features) {
         if (features < 1) {
@@ -60,6 +75,100 @@ public final class LayerStats {
         tokens += count;
     }
 
+    /**
+     * Adds {@code count} aligned token rows of the original-model input ({@code original}) and the compressed-prefix
+     * input ({@code compressed}) to the cross moment {@code H += X_fᵀ X_c}. Both arrays hold rows of
+     * {@link #features()} values from {@code offset}; the rows must be the same tokens in the same order.
+     */
+    public void accumulateCross(float[] original, float[] compressed, int offset, int count) {
+        if (count == 0) {
+            return;
+        }
+        long end = (long) offset + (long) count * features;
+        if (offset < 0 || end > original.length || end > compressed.length) {
+            throw new IllegalArgumentException(count + " aligned rows of " + features + " features do not fit arrays of "
+                    + original.length + " and " + compressed.length + " from " + offset);
+        }
+        DoubleMatrix xf = widen(original, offset, count, "original-model");
+        DoubleMatrix xc = widen(compressed, offset, count, "compressed-prefix");
+        if (cross == null) {
+            cross = DoubleMatrix.zeros(features, features);
+        }
+        Linalg.backend().gemm(1, xf.transpose(), xc, 1, cross);
+        crossTokens += count;
+    }
+
+    /**
+     * Adds the elementwise square of one sample's gradient of the loss with respect to this site's weight
+     * ({@code rows × features}, row-major, PyTorch layout out × in) to the Fisher sum.
+     */
+    public void accumulateFisher(float[] gradient, int rows) {
+        if (rows < 1 || gradient.length != (long) rows * features) {
+            throw new IllegalArgumentException("a weight gradient of " + gradient.length + " values is not " + rows + "x" + features);
+        }
+        if (fisher == null) {
+            fisher = DoubleMatrix.zeros(rows, features);
+        } else if (fisher.rows() != rows) {
+            throw new IllegalArgumentException("Fisher sum has " + fisher.rows() + " rows, gradient has " + rows);
+        }
+        double[] f = fisher.data();
+        for (int i = 0; i < gradient.length; i++) {
+            float g = gradient[i];
+            if (!Float.isFinite(g)) {
+                throw new IllegalArgumentException("weight gradient " + g + " at (" + (i / features) + ", " + (i % features)
+                        + ") is not finite; the loss is not finite on this calibration text");
+            }
+            f[i] += (double) g * g;
+        }
+        fisherSamples++;
+    }
+
+    /** Statistics of this site's input in the partly compressed model (sequential pass), or null. */
+    public LayerStats compressedPrefix() {
+        return compressedPrefix;
+    }
+
+    /** Attaches the compressed-prefix statistics of the same site (same features). */
+    public void setCompressedPrefix(LayerStats prefix) {
+        if (prefix != null && prefix.features != features) {
+            throw new IllegalArgumentException("compressed-prefix statistics have " + prefix.features + " features, the site's input " + features);
+        }
+        this.compressedPrefix = prefix;
+    }
+
+    /** Σ x_f x_cᵀ (live view), or null when not collected. */
+    public DoubleMatrix cross() {
+        return cross;
+    }
+
+    /** Tokens added to the cross moment (equal to {@link #tokens()} when collected alongside the Gram). */
+    public long crossTokens() {
+        return crossTokens;
+    }
+
+    /** Σ_d (∂L_d/∂W)² (out × in, live view), or null when not collected. */
+    public DoubleMatrix fisher() {
+        return fisher;
+    }
+
+    /** Samples (gradients) added to the Fisher sum. */
+    public long fisherSamples() {
+        return fisherSamples;
+    }
+
+    private DoubleMatrix widen(float[] rows, int offset, int count, String what) {
+        double[] out = new double[count * features];
+        for (int i = 0; i < out.length; i++) {
+            float v = rows[offset + i];
+            if (!Float.isFinite(v)) {
+                throw new IllegalArgumentException(what + " calibration activation " + v + " at token " + (i / features) + ", channel "
+                        + (i % features) + " is not finite; the model produces NaN/Inf on this text");
+            }
+            out[i] = v;
+        }
+        return DoubleMatrix.wrap(out, count, features);
+    }
+
     /** Adds another accumulation of the same layer (e.g. from a second worker). */
     public void merge(LayerStats other) {
         if (other.features != features) {
@@ -73,6 +182,30 @@ public final class LayerStats {
             absSum[j] += other.absSum[j];
         }
         tokens += other.tokens;
+        if (other.cross != null) {
+            if (cross == null) {
+                cross = DoubleMatrix.zeros(features, features);
+            }
+            addInto(cross, other.cross);
+            crossTokens += other.crossTokens;
+        }
+        if (other.fisher != null) {
+            if (fisher == null) {
+                fisher = DoubleMatrix.zeros(other.fisher.rows(), features);
+            } else if (fisher.rows() != other.fisher.rows()) {
+                throw new IllegalArgumentException("cannot merge a Fisher sum of " + other.fisher.rows() + " rows into " + fisher.rows());
+            }
+            addInto(fisher, other.fisher);
+            fisherSamples += other.fisherSamples;
+        }
+    }
+
+    private static void addInto(DoubleMatrix target, DoubleMatrix source) {
+        for (int i = 0; i < target.rows(); i++) {
+            for (int j = 0; j < target.cols(); j++) {
+                target.set(i, j, target.get(i, j) + source.get(i, j));
+            }
+        }
     }
 
     public int features() {

@@ -9,7 +9,8 @@ public final class Allocators {
     }
 
     public static List<RankAllocator> all() {
-        return List.of(new UniformAllocator(), new GlobalGreedyAllocator(), new EnergyAllocator(), new EffectiveRankAllocator(), new WeLoreAllocator());
+        return List.of(new UniformAllocator(), new GlobalGreedyAllocator(), new EnergyAllocator(), new EffectiveRankAllocator(), new WeLoreAllocator(),
+                new SvdLlmV2Allocator());
     }
 
     public static RankAllocator byName(String name) {

@@ -11,6 +11,8 @@ import org.lowrank4j.compress.eval.EvalOptions;
 import org.lowrank4j.compress.eval.EvalReport;
 import org.lowrank4j.compress.eval.Evaluation;
 import org.lowrank4j.compress.eval.Pooling;
+import org.lowrank4j.compress.methods.CompressionMethod;
+import org.lowrank4j.compress.methods.Methods;
 import org.lowrank4j.compress.onnx.OnnxCompression;
 import org.lowrank4j.compress.text.LabelledTexts;
 import org.lowrank4j.compress.tokenize.HfTokenizer;
@@ -37,6 +39,7 @@ public final class EncoderComparison {
     private final Setup setup;
     private final OnnxCompression job;
     private final Evaluation.Reference reference;
+    private final List<String> notes = new ArrayList<>();
 
     public EncoderComparison(Setup setup, Progress progress) throws IOException {
         this.setup = setup;
@@ -52,11 +55,41 @@ public final class EncoderComparison {
         return job;
     }
 
-    /** Runs the grid in order method, allocation, ratio; {@code listener} sees each row as it is finished. */
+    /**
+     * Why {@code method} cannot run on the ONNX path, or null when it can: ONNX Runtime gives activations but no
+     * gradients, so methods that need the Fisher are skipped, and so are methods that need the sequential pass through
+     * the partly compressed model; both run on the JVM runtime (a decoder model folder).
+     */
+    public static String skipReason(CompressionMethod method) {
+        var needs = method.requirements();
+        if (needs.contains(CompressionMethod.Requirement.GRADIENTS)) {
+            return "skipped " + method.name() + ": needs gradients (Fisher), which the ONNX path cannot compute; run it on a model of the JVM runtime";
+        }
+        if (needs.contains(CompressionMethod.Requirement.COMPRESSED_PREFIX) || needs.contains(CompressionMethod.Requirement.CROSS_MOMENT)) {
+            return "skipped " + method.name() + ": needs the sequential pass through the partly compressed model, which the ONNX path does not run;"
+                    + " run it on a model of the JVM runtime";
+        }
+        return null;
+    }
+
+    /** What {@link #run} skipped and why, one line each. */
+    public List<String> notes() {
+        return List.copyOf(notes);
+    }
+
+    /**
+     * Runs the grid in order method, allocation, ratio; {@code listener} sees each row as it is finished. Methods that
+     * need gradients or the sequential pass are skipped with a line in {@link #notes()} ({@link #skipReason}).
+     */
     public List<Row> run(List<String> methods, List<String> allocations, List<Double> ratios, Progress progress,
                          java.util.function.Consumer<Row> listener) throws IOException {
         List<Row> rows = new ArrayList<>();
         for (String method : methods) {
+            String skip = skipReason(Methods.byName(method));
+            if (skip != null) {
+                notes.add(skip);
+                continue;
+            }
             for (String allocation : allocations) {
                 for (double ratio : ratios) {
                     Path candidate = setup.workFolder().resolve(String.format(Locale.ROOT, "%s-%s-r%.2f.onnx", method, allocation, ratio));

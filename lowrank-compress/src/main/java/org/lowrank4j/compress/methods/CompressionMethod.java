@@ -32,8 +32,15 @@ public interface CompressionMethod {
         GRAM,
         /** mean |x_j| per input channel. */
         MEAN_ABS,
-        /** Gradients (Fisher information): needs the JVM runtime, not available on the ONNX path. */
-        GRADIENTS
+        /** Gradients (Fisher information, {@link LayerStats#fisher()}): needs the JVM runtime, not available on the ONNX path. */
+        GRADIENTS,
+        /**
+         * The statistics must come from the site's inputs in the model whose earlier blocks are already compressed
+         * (sites are then prepared block by block, each block's inputs recomputed through the compressed prefix).
+         */
+        COMPRESSED_PREFIX,
+        /** {@link LayerStats#cross()}: the cross moment of original-model and compressed-prefix inputs (implies COMPRESSED_PREFIX). */
+        CROSS_MOMENT
     }
 
     /** Shared check for implementations. */

@@ -2,36 +2,129 @@ package org.lowrank4j.compress.methods;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.fail;
 
+import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.lowrank4j.compress.LayerStats;
 import org.lowrank4j.compress.LinearWeight;
 import org.lowrank4j.compress.LowRank;
 import org.lowrank4j.compress.Synthetic;
+import org.lowrank4j.compress.methods.CompressionMethod.Requirement;
+import org.lowrank4j.compress.methods.MethodFixtures.Fixture;
+import org.lowrank4j.compress.methods.afm.AfmOptions;
+import org.lowrank4j.compress.methods.asvd.AsvdOptions;
+import org.lowrank4j.compress.methods.fwsvd.FwsvdMethod;
+import org.lowrank4j.compress.methods.fwsvd.FwsvdOptions;
+import org.lowrank4j.compress.methods.lord.LordOptions;
+import org.lowrank4j.compress.methods.saes.SaesOptions;
+import org.lowrank4j.compress.methods.saes.SaesSite;
+import org.lowrank4j.compress.methods.svdllm.SvdLlmOptions;
+import org.lowrank4j.compress.methods.svdllm.SvdLlmV2Options;
+import org.lowrank4j.compress.methods.whitened.WhitenedOptions;
 import org.lowrank4j.linalg.DoubleMatrix;
 import org.lowrank4j.linalg.SvdResult;
 import org.lowrank4j.linalg.decomposition.ExactSvd;
 
-/** The table every compression method passes (shapes, exactness at full rank, determinism, refusals). */
+/**
+ * The table every compression method in {@link Methods#all()} passes: shapes and parameter count, exactness at full
+ * rank, determinism, never losing to plain SVD on its own objective, reduction to plain SVD on identity statistics,
+ * and refusals (bad options, missing or mismatched statistics) that name the method and the site.
+ *
+ * <p>A new method adds one row to {@link #TABLE}: the objective it minimises and the options it must refuse.
+ * Without a row, a method is judged on the weight error (no requirements) or the output error (GRAM).
+ */
 class MethodContractTest {
+
+    /** A method's own objective, evaluated on a fixture for the factors at a rank (the site gives method state such as α). */
+    interface Objective {
+        double of(Fixture f, PreparedSite site, int rank, LowRank factors);
+    }
+
+    /**
+     * @param objective          what the method minimises (plain SVD must never do better on it)
+     * @param plainSvdOnIdentity whether the spec says identity statistics reduce the method to plain SVD
+     * @param badOptions         constructing options the method must refuse (null: it has none)
+     */
+    record Row(Objective objective, boolean plainSvdOnIdentity, Executable badOptions) {
+    }
+
+    static final Objective WEIGHT_ERROR = (f, site, r, ab) -> MethodFixtures.minus(f.w(), ab.toDense()).frobeniusNorm();
+    /** ‖X_f (W − Ŵ)ᵀ‖_F, the output error on the original inputs. */
+    static final Objective OUTPUT_ERROR = (f, site, r, ab) -> MethodFixtures.outputNorm(f.xf(), MethodFixtures.minus(f.w(), ab.toDense()));
+    /** ‖X_c (W − Ŵ)ᵀ‖_F: SVD-LLM's update fits the original W on the compressed-prefix inputs. */
+    static final Objective PREFIX_OUTPUT_ERROR = (f, site, r, ab) -> MethodFixtures.outputNorm(f.xc(), MethodFixtures.minus(f.w(), ab.toDense()));
+    /** ‖(W − Ŵ) D‖_F with ASVD's channel scale d_j = mean|x_j|^α + 1e-6. */
+    static final Objective ASVD_SCALED_ERROR = (f, site, r, ab) -> {
+        double[] mean = f.stats().meanAbs();
+        return scaledColumns(MethodFixtures.minus(f.w(), ab.toDense()), j -> Math.pow(mean[j], AsvdOptions.defaults().alpha()) + 1e-6);
+    };
+    /** ‖(W − Ŵ) C‖_F with FWSVD's per-input-feature Fisher weights (default INPUT axis). */
+    static final Objective FISHER_ERROR = (f, site, r, ab) -> {
+        double[] c = FwsvdMethod.lineWeights(f.stats().fisher(), FwsvdOptions.defaults());
+        return scaledColumns(MethodFixtures.minus(f.w(), ab.toDense()), j -> c[j]);
+    };
+    /** SAES-SVD's CEALC objective at the site's α for this rank: sqrt(‖X_c(Ŵ−W)ᵀ‖² + α‖X_cŴᵀ − X_fWᵀ‖²). */
+    static final Objective CEALC = (f, site, r, ab) -> {
+        double alpha = ((SaesSite) site).alphaAt(r);
+        DoubleMatrix approx = ab.toDense();
+        double local = MethodFixtures.outputNorm(f.xc(), MethodFixtures.minus(f.w(), approx));
+        double aligned = MethodFixtures.alignmentError(f.xf(), f.xc(), f.w(), approx);
+        return Math.sqrt(local * local + alpha * aligned * aligned);
+    };
+
+    static final Map<String, Row> TABLE = Map.ofEntries(
+            Map.entry("svd", new Row(WEIGHT_ERROR, true, null)),
+            Map.entry("asvd", new Row(ASVD_SCALED_ERROR, true, () -> new AsvdOptions(-1))),
+            Map.entry("whitened", new Row(OUTPUT_ERROR, true, () -> new WhitenedOptions(null, 1e-10))),
+            Map.entry("fwsvd", new Row(FISHER_ERROR, true, () -> new FwsvdOptions(FwsvdOptions.Axis.INPUT, 0))),
+            // Not a theorem for svd-llm (B̃ comes from the original inputs), but it must hold for moderate drift.
+            Map.entry("svd-llm", new Row(PREFIX_OUTPUT_ERROR, true, () -> new SvdLlmOptions(null, 0, 1e-10))),
+            Map.entry("svd-llm-v2", new Row(OUTPUT_ERROR, true, () -> new SvdLlmV2Options(-1))),
+            Map.entry("saes", new Row(CEALC, true, () -> new SaesOptions(List.of(0.0, -1.0), 1e-10))),
+            Map.entry("lord", new Row(OUTPUT_ERROR, true, () -> new LordOptions(null, 1e-10))),
+            Map.entry("afm", new Row(OUTPUT_ERROR, true, () -> new AfmOptions(0.5))));
 
     static Stream<CompressionMethod> methods() {
         return Methods.all().stream();
     }
 
-    private static final DoubleMatrix X = Synthetic.activations(400, 24, 2, 20, 1);
-    private static final LayerStats STATS = Synthetic.stats(X);
     private static final LinearWeight W = Synthetic.weight(32, 24, 2);
+    private static final DoubleMatrix X = MethodFixtures.activations(400, 24, 2, 20, 1);
+    /** Compressed prefix equal to the original model (X_c = X_f, H = G): every method is then judged on X. */
+    private static final Fixture CONSISTENT = MethodFixtures.full(W, X, X, 11);
+    /** Compressed-prefix inputs drifted from the original ones. */
+    private static final Fixture DRIFTED = MethodFixtures.full(W, X, MethodFixtures.drifted(X, 0.3, 0.1, 12), 13);
+    private static final LayerStats STATS = CONSISTENT.stats();
+
+    static Row row(CompressionMethod method) {
+        Row row = TABLE.get(method.name());
+        if (row != null) {
+            return row;
+        }
+        if (method.requirements().isEmpty()) {
+            return new Row(WEIGHT_ERROR, true, null);
+        }
+        if (method.requirements().equals(java.util.EnumSet.of(Requirement.GRAM))) {
+            return new Row(OUTPUT_ERROR, true, null);
+        }
+        return fail("add a row for method '" + method.name() + "' to MethodContractTest.TABLE: its objective and bad options");
+    }
 
     @ParameterizedTest
     @MethodSource("methods")
     void factorsHaveTheSpecShapes(CompressionMethod method) {
-        LowRank f = method.prepare(W, STATS).factorAt(5);
+        PreparedSite site = method.prepare(W, STATS);
+        LowRank f = site.factorAt(5);
         assertThat(f.a().shape()).isEqualTo("32x5");
         assertThat(f.b().shape()).isEqualTo("5x24");
         assertThat(f.parameterCount()).isEqualTo(5L * (32 + 24));
+        assertThat(site.spectrum()).hasSize(24);
+        assertThatThrownBy(() -> site.factorAt(25)).isInstanceOf(IllegalArgumentException.class);
     }
 
     @ParameterizedTest
@@ -61,15 +154,17 @@ class MethodContractTest {
     @ParameterizedTest
     @MethodSource("methods")
     void sameInputSameFactors(CompressionMethod method) {
-        LowRank first = method.prepare(W, STATS).factorAt(7), second = method.prepare(W, STATS).factorAt(7);
-        assertThat(first.a().toArray()).containsExactly(second.a().toArray());
-        assertThat(first.b().toArray()).containsExactly(second.b().toArray());
+        for (Fixture f : List.of(CONSISTENT, DRIFTED)) {
+            LowRank first = method.prepare(W, f.stats()).factorAt(7), second = method.prepare(W, f.stats()).factorAt(7);
+            assertThat(first.a().toArray()).containsExactly(second.a().toArray());
+            assertThat(first.b().toArray()).containsExactly(second.b().toArray());
+        }
     }
 
     @ParameterizedTest
     @MethodSource("methods")
-    void dataAwareMethodsNeverLoseToPlainSvdOnTheirObjective(CompressionMethod method) {
-        if (method.requirements().contains(CompressionMethod.Requirement.GRAM)) {
+    void dataAwareMethodsNeverLoseToPlainSvdOnOutputError(CompressionMethod method) {
+        if (method.requirements().contains(Requirement.GRAM)) {
             for (int r : new int[] {2, 6, 12}) {
                 double mine = Synthetic.outputError(X, W.weight(), method.prepare(W, STATS).factorAt(r));
                 double plain = Synthetic.outputError(X, W.weight(), Methods.byName("svd").prepare(W, STATS).factorAt(r));
@@ -80,12 +175,40 @@ class MethodContractTest {
 
     @ParameterizedTest
     @MethodSource("methods")
+    void ownObjectiveNeverAbovePlainSvd(CompressionMethod method) {
+        Objective objective = row(method).objective();
+        PreparedSite site = method.prepare(W, DRIFTED.stats());
+        PreparedSite plain = Methods.byName("svd").prepare(W, DRIFTED.stats());
+        for (int r : new int[] {2, 6, 12, 20}) {
+            double mine = objective.of(DRIFTED, site, r, site.factorAt(r));
+            double baseline = objective.of(DRIFTED, site, r, plain.factorAt(r));
+            assertThat(mine).as("%s at rank %d", method.name(), r).isLessThanOrEqualTo(baseline * (1 + 1e-9));
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("methods")
+    void identityStatisticsReduceToPlainSvd(CompressionMethod method) {
+        // G = I, mean|x_j| = 1/n, uniform Fisher, compressed prefix = original with H = G
+        // (specs c02 test 1, c03 test 1, c04 test 1, c05 checks, c09 test 1, c17 via c09).
+        if (!row(method).plainSvdOnIdentity()) {
+            return;
+        }
+        DoubleMatrix x = DoubleMatrix.identity(24);
+        LayerStats identity = MethodFixtures.stats(W, x, x, true, true, true, -1);
+        LowRank mine = method.prepare(W, identity).factorAt(6);
+        SvdResult svd = new ExactSvd().decompose(W.weight(), 6);
+        assertThat(mine.toDense().approximatelyEquals(svd.reconstruct(), 1e-9 * W.weight().frobeniusNorm())).isTrue();
+    }
+
+    @ParameterizedTest
+    @MethodSource("methods")
     void refusesMissingOrMismatchedStatistics(CompressionMethod method) {
         if (method.requirements().isEmpty()) {
             return;
         }
         assertThatThrownBy(() -> method.prepare(W, null)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining(W.name());
+                .hasMessageContaining(method.name()).hasMessageContaining(W.name());
         LayerStats wrong = Synthetic.stats(Synthetic.activations(50, 10, 0, 1, 3));
         assertThatThrownBy(() -> method.prepare(W, wrong)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("10 features").hasMessageContaining("24 inputs");
@@ -94,14 +217,30 @@ class MethodContractTest {
 
     @ParameterizedTest
     @MethodSource("methods")
-    void identityGramReducesToPlainSvd(CompressionMethod method) {
-        // Whitening with G = I and ASVD with constant channel scale are plain SVD (specs c03 test 1, c04 test 1).
-        int n = 24;
-        DoubleMatrix x = DoubleMatrix.identity(n);
-        LayerStats identity = Synthetic.stats(x); // G = I, mean|x_j| = 1/n for every channel
-        LowRank mine = method.prepare(W, identity).factorAt(6);
-        SvdResult svd = new ExactSvd().decompose(W.weight(), 6);
-        assertThat(mine.toDense().approximatelyEquals(svd.reconstruct(), 1e-9 * W.weight().frobeniusNorm())).isTrue();
+    void refusesEachMissingRequiredStatisticNamingMethodAndSite(CompressionMethod method) {
+        for (Requirement requirement : method.requirements()) {
+            LayerStats lacking = switch (requirement) {
+                case GRAM, MEAN_ABS -> new LayerStats(24); // nothing accumulated
+                case GRADIENTS -> MethodFixtures.stats(W, X, X, false, true, true, 0);
+                case COMPRESSED_PREFIX -> MethodFixtures.stats(W, X, X, true, false, false, 0);
+                case CROSS_MOMENT -> MethodFixtures.stats(W, X, X, true, true, false, 0);
+            };
+            assertThatThrownBy(() -> method.prepare(W, lacking)).as("%s without %s", method.name(), requirement)
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(method.name()).hasMessageContaining(W.name());
+        }
+        if (method.requirements().contains(Requirement.CROSS_MOMENT)) {
+            assertThat(method.requirements()).contains(Requirement.COMPRESSED_PREFIX);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("methods")
+    void refusesBadOptionsNamingTheMethod(CompressionMethod method) {
+        Executable bad = row(method).badOptions();
+        if (bad != null) {
+            assertThatThrownBy(bad::execute).isInstanceOf(IllegalArgumentException.class)
+                    .satisfies(e -> assertThat(e.getMessage()).containsIgnoringCase(method.name()));
+        }
     }
 
     @ParameterizedTest
@@ -109,5 +248,16 @@ class MethodContractTest {
     void methodsAreFoundByName(CompressionMethod method) {
         assertThat(Methods.byName(method.name().toUpperCase()).name()).isEqualTo(method.name());
         assertThatThrownBy(() -> Methods.byName("nope")).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("svd");
+    }
+
+    /** ‖M diag(d)‖_F. */
+    private static double scaledColumns(DoubleMatrix m, java.util.function.IntToDoubleFunction d) {
+        DoubleMatrix out = m.copy();
+        for (int i = 0; i < out.rows(); i++) {
+            for (int j = 0; j < out.cols(); j++) {
+                out.set(i, j, out.get(i, j) * d.applyAsDouble(j));
+            }
+        }
+        return out.frobeniusNorm();
     }
 }

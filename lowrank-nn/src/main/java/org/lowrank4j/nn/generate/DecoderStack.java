@@ -9,6 +9,7 @@ import org.lowrank4j.nn.block.PreNormBlock;
 import org.lowrank4j.nn.layers.Embedding;
 import org.lowrank4j.nn.layers.KVCache;
 import org.lowrank4j.nn.layers.Linear;
+import org.lowrank4j.nn.tensor.Kernels;
 import org.lowrank4j.nn.tensor.Tensor;
 
 /**
@@ -36,6 +37,49 @@ public final class DecoderStack {
             x = block.forward(x, null);
         }
         return head.forward(finalNorm.forward(x)); // (B,T,V)
+    }
+
+    /**
+     * {@link #forward}, also returning what distillation matches: elements 0..L−1 are the (B,T,C) outputs of the blocks,
+     * element L the logits (B,T,V). The tensors are those the next layer keeps for its backward pass: do not modify them.
+     */
+    public List<Tensor> forwardHiddenStates(int[] ids, int batch, int time, int startPosition) {
+        Tensor x = embedding.forward(ids, null, batch, time, startPosition);
+        List<Tensor> out = new ArrayList<>(blocks.size() + 1);
+        for (PreNormBlock block : blocks) {
+            x = block.forward(x, null);
+            out.add(x);
+        }
+        out.add(head.forward(finalNorm.forward(x)));
+        return out;
+    }
+
+    /**
+     * Back through the stack with gradients entering at the logits ({@code dlogits}, or null) and at the output of each
+     * block ({@code blockGradients.get(l)} (B,T,C), or null) of the latest {@link #forwardHiddenStates}; adds into every
+     * parameter gradient. The given tensors are not modified.
+     */
+    public void backward(List<Tensor> blockGradients, Tensor dlogits) {
+        if (blockGradients.size() != blocks.size()) {
+            throw new IllegalArgumentException(blockGradients.size() + " block gradients for " + blocks.size() + " blocks");
+        }
+        Tensor dx = dlogits == null ? null : finalNorm.backward(head.backward(dlogits));
+        for (int i = blocks.size() - 1; i >= 0; i--) {
+            Tensor entering = blockGradients.get(i);
+            if (entering != null) {
+                if (dx == null) {
+                    dx = entering.copy();
+                } else {
+                    Kernels.of(dx).addInPlace(dx, entering);
+                }
+            }
+            if (dx != null) {
+                dx = blocks.get(i).backward(dx);
+            }
+        }
+        if (dx != null) {
+            embedding.backward(dx);
+        }
     }
 
     /** Adds the gradients of every parameter for the upstream gradient of the last forward's logits. */

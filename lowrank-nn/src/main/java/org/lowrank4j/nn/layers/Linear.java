@@ -58,6 +58,14 @@ public final class Linear implements Layer {
         this.weight = replacement;
     }
 
+    /**
+     * The input x (..., in) of the latest {@link #forward}, or null before the first: what calibration reads to
+     * accumulate the layer's input statistics. The tensor is the layer's own reference; do not modify it.
+     */
+    public Tensor lastInput() {
+        return input;
+    }
+
     /** The bias parameter, or null. */
     public Parameter bias() {
         return bias;

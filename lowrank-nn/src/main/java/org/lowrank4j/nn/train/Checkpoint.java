@@ -19,15 +19,12 @@ import org.lowrank4j.nn.tensor.Tensor;
  * moments under {@code optimizer.m.<name>} and {@code optimizer.v.<name>}, and in {@code __metadata__} the integer
  * state — training step, optimizer step, data seed and shuffled-pass position — as decimal strings.
  *
- * <p>Tensors are stored as F32, so a float32 model round-trips exactly and other tools read the file as a plain
- * model. A float64 tensor is stored rounded to F32 under its name <em>and</em> exactly, as its 64 bits cut into
- * integer chunks of 21, 21 and 22 bits (each exact in a float), in {@code <name>.float64_bits} of shape (n, 3), so
- * that a float64 run resumes bit for bit.
+ * <p>Tensors keep their precision: float32 as F32, float64 as F64, so both resume bit for bit and other tools read
+ * the file as a plain model. A tensor is loaded into the precision of the parameter it restores.
  */
 public final class Checkpoint {
     public static final String FIRST_MOMENT_PREFIX = "optimizer.m.";
     public static final String SECOND_MOMENT_PREFIX = "optimizer.v.";
-    public static final String EXACT_FLOAT64_SUFFIX = ".float64_bits";
     static final String KEY_STEP = "train.step";
     static final String KEY_OPTIMIZER_STEP = "optimizer.step";
     static final String KEY_DATA_SEED = "data.seed";
@@ -127,36 +124,20 @@ public final class Checkpoint {
             writer.add(name, SafetensorsDtype.F32, shape, f.data());
             return;
         }
-        double[] d = ((DoubleTensor) t).data();
-        float[] rounded = new float[d.length];
-        float[] chunks = new float[3 * d.length];
-        for (int i = 0; i < d.length; i++) {
-            rounded[i] = (float) d[i];
-            long bits = Double.doubleToRawLongBits(d[i]);
-            chunks[3 * i] = (float) (bits >>> 43);
-            chunks[3 * i + 1] = (float) ((bits >>> 22) & 0x1FFFFFL);
-            chunks[3 * i + 2] = (float) (bits & 0x3FFFFFL);
-        }
-        writer.add(name, SafetensorsDtype.F32, shape, rounded);
-        writer.add(name + EXACT_FLOAT64_SUFFIX, SafetensorsDtype.F32, new long[] {d.length, 3}, chunks);
+        writer.add(name, shape, ((DoubleTensor) t).data()); // F64
     }
 
-    /** The stored values of {@code name} as a tensor like {@code like} (exact float64 when the file has the bits). */
+    /** The stored values of {@code name} as a tensor like {@code like}, converted to its precision. */
     private static Tensor load(SafetensorsFile file, String name, Tensor like) {
         if (!file.contains(name)) {
             throw new IllegalArgumentException("checkpoint " + file.path() + " has no tensor '" + name + "' " + like.shapeString());
         }
-        float[] values = file.readFloats(name, longShape(like.shape()));
+        file.requireShape(name, longShape(like.shape()));
         Tensor out = like.zerosLike();
-        if (like.precision() == Precision.FLOAT64 && file.contains(name + EXACT_FLOAT64_SUFFIX)) {
-            float[] chunks = file.readFloats(name + EXACT_FLOAT64_SUFFIX, like.size(), 3);
-            double[] d = ((DoubleTensor) out).data();
-            for (int i = 0; i < d.length; i++) {
-                long bits = ((long) chunks[3 * i] << 43) | ((long) chunks[3 * i + 1] << 22) | (long) chunks[3 * i + 2];
-                d[i] = Double.longBitsToDouble(bits);
-            }
+        if (like.precision() == Precision.FLOAT64) {
+            System.arraycopy(file.readDoubles(name), 0, ((DoubleTensor) out).data(), 0, like.size());
         } else {
-            out.copyFrom(FloatTensor.wrap(values, like.shape()));
+            out.copyFrom(FloatTensor.wrap(file.readFloats(name), like.shape()));
         }
         return out;
     }

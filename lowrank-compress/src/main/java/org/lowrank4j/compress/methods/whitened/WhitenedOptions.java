@@ -11,10 +11,10 @@ public record WhitenedOptions(Route route, double relativeFloor) {
 
     public WhitenedOptions {
         if (route == null) {
-            throw new IllegalArgumentException("whitening route must be given (auto, cholesky or eigen)");
+            throw new IllegalArgumentException("whitened: the whitening route must be given (auto, cholesky or eigen)");
         }
         if (!(relativeFloor >= 0 && relativeFloor < 1e-2)) {
-            throw new IllegalArgumentException("relative eigenvalue floor must be in [0, 0.01), got " + relativeFloor);
+            throw new IllegalArgumentException("whitened: relative eigenvalue floor must be in [0, 0.01), got " + relativeFloor);
         }
     }
 

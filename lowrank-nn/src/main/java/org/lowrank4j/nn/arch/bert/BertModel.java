@@ -11,6 +11,7 @@ import org.lowrank4j.nn.layers.Embedding;
 import org.lowrank4j.nn.layers.GeluMlp;
 import org.lowrank4j.nn.layers.LayerNorm;
 import org.lowrank4j.nn.layers.Linear;
+import org.lowrank4j.nn.tensor.Kernels;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
 
@@ -97,6 +98,16 @@ public final class BertModel implements Module {
      * @return (B, T, C); rows at padding positions are computed but meaningless
      */
     public Tensor forward(int[] ids, int[] tokenTypes, int[] attentionMask, int batch, int time) {
+        List<Tensor> states = forwardHiddenStates(ids, tokenTypes, attentionMask, batch, time);
+        return states.get(states.size() - 1);
+    }
+
+    /**
+     * {@link #forward}, returning the output of every block: element l is the (B, T, C) output of block l, the last
+     * one is last_hidden_state (what distillation matches layer by layer). The tensors are those the next block
+     * keeps for its backward pass: read them, do not modify them.
+     */
+    public List<Tensor> forwardHiddenStates(int[] ids, int[] tokenTypes, int[] attentionMask, int batch, int time) {
         if (batch < 1 || time < 1 || ids == null || ids.length != batch * time) {
             throw new IllegalArgumentException("BERT: " + (ids == null ? "no" : ids.length) + " token ids do not form a ("
                     + batch + ", " + time + ") batch");
@@ -110,10 +121,12 @@ public final class BertModel implements Module {
         mask = attentionMask == null ? null : attentionMask.clone();
         Tensor x = embedding.forward(ids, embedding.type() == null ? null : tokenTypes, batch, time, 0); // (B,T,C)
         x = embeddingNorm.forward(x);
+        List<Tensor> states = new ArrayList<>(blocks.size());
         for (PostNormBlock block : blocks) {
             x = block.forward(x, mask);
+            states.add(x);
         }
-        return x;
+        return states;
     }
 
     /**
@@ -127,6 +140,36 @@ public final class BertModel implements Module {
         }
         d = embeddingNorm.backward(d);
         embedding.backward(d);
+    }
+
+    /**
+     * Back through the whole model with a gradient entering at the output of every block: {@code blockGradients.get(l)}
+     * is the gradient of the loss with respect to the output of block l of the latest {@link #forwardHiddenStates}
+     * (B,T,C), or null where the loss does not read that output. Adds into every parameter gradient, like
+     * {@link #backward(Tensor)}; the given tensors are not modified.
+     */
+    public void backward(List<Tensor> blockGradients) {
+        if (blockGradients.size() != blocks.size()) {
+            throw new IllegalArgumentException("BERT: " + blockGradients.size() + " block gradients for " + blocks.size() + " blocks");
+        }
+        Tensor d = null;
+        for (int l = blocks.size() - 1; l >= 0; l--) {
+            Tensor entering = blockGradients.get(l);
+            if (entering != null) {
+                if (d == null) {
+                    d = entering.copy();
+                } else {
+                    Kernels.of(d).addInPlace(d, entering);
+                }
+            }
+            if (d != null) {
+                d = blocks.get(l).backward(d);
+            }
+        }
+        if (d != null) {
+            d = embeddingNorm.backward(d);
+            embedding.backward(d);
+        }
     }
 
     @Override

@@ -45,11 +45,21 @@ public final class BertOnnx {
     private BertOnnx() {
     }
 
-    /** One projection: its weight (out, in) or factors, and its bias. */
+    /** One projection: its weight (out, in) or factors, and its bias; {@code firstFactor} names the in×r initializer. */
     private record Projection(SiteRole role, int block, LinearSite last, float[] denseOutIn, float[] leftOutR,
-            float[] rightRIn, int rank, float[] bias) {}
+            float[] rightRIn, int rank, float[] bias, String firstFactor) {}
 
     private record Norm(int node, String gamma, String beta, double eps) {}
+
+    /**
+     * An encoder and where its parameters came from: for each parameter name, the ONNX initializer it was read from.
+     * Covered are the embedding tables, the LayerNorm weights and biases (read as stored) and the projection weights,
+     * which ONNX stores transposed: a dense weight (out, in) from an in×out initializer (out×in for a Gemm with transB), low-rank factors
+     * {@code A} (out, r) from {@code <w>.lowrank_second} (r×out) and {@code B} (r, in) from {@code <w>.lowrank_first}
+     * (in×r). Write-back (recovery training) uses it to put trained values into a copy of the graph.
+     */
+    public record Loaded(BertModel model, Map<String, String> initializers) {
+    }
 
     /** Reads an ONNX file and builds the encoder. */
     public static BertModel load(Path file, Precision precision) throws IOException {
@@ -62,6 +72,11 @@ public final class BertOnnx {
      * @throws IllegalArgumentException when the graph is not a BERT-family encoder, saying what was not found
      */
     public static BertModel load(OnnxModel onnx, Precision precision) {
+        return loadWithSources(onnx, precision).model();
+    }
+
+    /** {@link #load(OnnxModel, Precision)}, also saying which initializer each parameter was read from. */
+    public static Loaded loadWithSources(OnnxModel onnx, Precision precision) {
         String source = onnx.source().map(Path::toString).orElse("ONNX model");
         OnnxGraph graph = new OnnxGraph(onnx);
         Map<String, String> tables = embeddingTables(graph, source);
@@ -82,22 +97,23 @@ public final class BertOnnx {
                 typeTable == null ? 0 : (int) onnx.initializerShape(typeTable)[0], norms.get(0).eps(), gelu(graph));
 
         BertModel model = BertModel.zeros(config, precision);
-        fill(model.embedding().token(), onnx, tables.get("word"));
-        fill(model.embedding().position(), onnx, tables.get("position"));
+        Map<String, String> names = new TreeMap<>();
+        fill(model.embedding().token(), onnx, tables.get("word"), names);
+        fill(model.embedding().position(), onnx, tables.get("position"), names);
         if (typeTable != null) {
-            fill(model.embedding().type(), onnx, typeTable);
+            fill(model.embedding().type(), onnx, typeTable, names);
         }
-        fillNorm(model.embeddingNorm(), onnx, norms.get(0));
+        fillNorm(model.embeddingNorm(), onnx, norms.get(0), names);
         for (int l = 0; l < layers; l++) {
             Map<SiteRole, Projection> block = blocks.get(l);
             List<Linear> linears = model.linears(l);
             for (int i = 0; i < ORDER.length; i++) {
-                fillLinear(linears.get(i), block.get(ORDER[i]), precision, source);
+                fillLinear(linears.get(i), block.get(ORDER[i]), precision, source, names);
             }
-            fillNorm((LayerNorm) model.blocks().get(l).attentionNorm(), onnx, norms.get(1 + 2 * l));
-            fillNorm((LayerNorm) model.blocks().get(l).mlpNorm(), onnx, norms.get(2 + 2 * l));
+            fillNorm((LayerNorm) model.blocks().get(l).attentionNorm(), onnx, norms.get(1 + 2 * l), names);
+            fillNorm((LayerNorm) model.blocks().get(l).mlpNorm(), onnx, norms.get(2 + 2 * l), names);
         }
-        return model;
+        return new Loaded(model, java.util.Collections.unmodifiableMap(names));
     }
 
     // ------------------------------------------------------------------ embeddings
@@ -221,10 +237,10 @@ public final class BertOnnx {
                         second.opType(), site.input(), second.initializer(), site.inFeatures(), second.outFeatures(),
                         second.transposed(), second.hasBias(), second.dataType());
                 p = new Projection(role, block, merged, null, transpose(graph.model.weight(second), r, second.outFeatures()),
-                        transpose(graph.model.weight(site), site.inFeatures(), r), r, bias(graph, second, source));
+                        transpose(graph.model.weight(site), site.inFeatures(), r), r, bias(graph, second, source), site.initializer());
             } else {
                 p = new Projection(site.role(), site.block(), site, transpose(graph.model.weight(site), site.inFeatures(), site.outFeatures()),
-                        null, null, 0, bias(graph, site, source));
+                        null, null, 0, bias(graph, site, source), null);
             }
             if (p.role() == SiteRole.OTHER || p.block() < 0) {
                 continue; // pooler or head
@@ -305,19 +321,22 @@ public final class BertOnnx {
 
     // ------------------------------------------------------------------ filling
 
-    private static void fill(Parameter target, OnnxModel onnx, String initializer) {
+    private static void fill(Parameter target, OnnxModel onnx, String initializer, Map<String, String> names) {
         copy(target.value(), onnx.initializerFloats(initializer), initializer);
+        names.put(target.name(), initializer);
     }
 
-    private static void fillNorm(LayerNorm norm, OnnxModel onnx, Norm found) {
-        copy(norm.weight().value(), onnx.initializerFloats(found.gamma()), found.gamma());
-        copy(norm.bias().value(), onnx.initializerFloats(found.beta()), found.beta());
+    private static void fillNorm(LayerNorm norm, OnnxModel onnx, Norm found, Map<String, String> names) {
+        fill(norm.weight(), onnx, found.gamma(), names);
+        fill(norm.bias(), onnx, found.beta(), names);
     }
 
-    private static void fillLinear(Linear linear, Projection p, Precision precision, String source) {
+    private static void fillLinear(Linear linear, Projection p, Precision precision, String source, Map<String, String> names) {
         copy(linear.bias().value(), p.bias(), p.last().name() + " bias");
         if (p.denseOutIn() != null) {
-            copy(((DenseWeight) linear.weight()).weight().value(), p.denseOutIn(), p.last().initializer());
+            DenseWeight dense = (DenseWeight) linear.weight();
+            copy(dense.weight().value(), p.denseOutIn(), p.last().initializer());
+            names.put(dense.weight().name(), p.last().initializer());
             return;
         }
         if (p.rank() < 1 || linear.inFeatures() * p.rank() != p.rightRIn().length || linear.outFeatures() * p.rank() != p.leftOutR().length) {
@@ -328,6 +347,8 @@ public final class BertOnnx {
         copy(a.value(), p.leftOutR(), p.last().initializer());
         copy(b.value(), p.rightRIn(), p.last().initializer());
         linear.setWeight(new LowRankWeight(a, b));
+        names.put(a.name(), p.last().initializer());
+        names.put(b.name(), p.firstFactor());
     }
 
     private static void copy(Tensor target, float[] values, String what) {

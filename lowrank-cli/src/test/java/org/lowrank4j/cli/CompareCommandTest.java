@@ -1,0 +1,100 @@
+package org.lowrank4j.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.lowrank4j.compress.text.TextCorpus;
+import org.lowrank4j.formats.hf.HfArchitecture;
+import org.lowrank4j.formats.hf.HfConfig;
+import org.lowrank4j.nn.arch.llama.LlamaModel;
+import org.lowrank4j.nn.tensor.Precision;
+
+/** lowrank compare on a decoder model folder: the decoder path end to end, and its one-line errors. */
+class CompareCommandTest {
+
+    /** Runs the CLI: {exit code, stdout, stderr}. */
+    private static Object[] run(String... args) {
+        PrintStream savedOut = System.out, savedErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            int code = LowrankCommand.execute(args);
+            return new Object[] {code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8)};
+        } finally {
+            System.setOut(savedOut);
+            System.setErr(savedErr);
+        }
+    }
+
+    private static void assertOneLineError(Object[] result, String... fragments) {
+        assertThat((int) result[0]).as((String) result[2]).isEqualTo(2);
+        List<String> lines = ((String) result[2]).lines().filter(l -> l.startsWith("lowrank ")).toList();
+        assertThat(lines).hasSize(1);
+        assertThat((String) result[2]).doesNotContain("Exception").doesNotContain("\tat ");
+        for (String f : fragments) {
+            assertThat(lines.get(0)).contains(f);
+        }
+    }
+
+    @Test
+    void aMissingModelFolderIsOneClearLine(@TempDir Path dir) {
+        Path missing = dir.resolve("no-such-decoder");
+        assertOneLineError(run("compare", "--model", missing.toString(), "--out", dir.resolve("out").toString()), "no-such-decoder", "does not exist");
+        assertThat(dir.resolve("out")).doesNotExist();
+    }
+
+    @Test
+    void aFolderWithoutConfigOrWithEncoderOptionsIsOneClearLine(@TempDir Path dir) throws Exception {
+        Path empty = Files.createDirectories(dir.resolve("empty"));
+        assertOneLineError(run("compare", "--model", empty.toString(), "--out", dir.resolve("out").toString()), "config.json");
+        Path decoder = tinyDecoder(dir);
+        assertOneLineError(run("compare", "--model", decoder.toString(), "--tokenizer", "t.json", "--out", dir.resolve("out").toString()),
+                "--tokenizer");
+    }
+
+    @Test
+    void anOnnxFileKeepsTheEncoderPathAndItsOptions(@TempDir Path dir) throws Exception {
+        Path onnx = Files.writeString(dir.resolve("model.onnx"), "not read before the options are checked");
+        assertOneLineError(run("compare", "--model", onnx.toString(), "--out", dir.resolve("out").toString()), "--tokenizer");
+        assertOneLineError(run("compare", "--model", onnx.toString(), "--tokenizer", "t.json", "--max-bytes", "1000", "--out",
+                dir.resolve("out").toString()), "--max-bytes", "decoder");
+    }
+
+    @Test
+    void comparesATinyDecoderOnAFolderOfYears(@TempDir Path dir) throws Exception {
+        Path decoder = tinyDecoder(dir);
+        Path data = Files.createDirectories(dir.resolve("data"));
+        List<String> text = TextCorpus.calibration().first(60);
+        Files.writeString(data.resolve("1790_Washington.txt"), String.join("\n", text.subList(0, 40)));
+        Files.writeString(data.resolve("1990_Bush.txt"), String.join("\n", text.subList(40, 60)));
+        Path out = dir.resolve("out");
+        Object[] r = run("compare", "--model", decoder.toString(), "--data", data.toString(), "--methods", "svd,whitened", "--ratios", "0.3",
+                "--calib-windows", "4", "--max-bytes", "600", "--out", out.toString());
+        assertThat((int) r[0]).as((String) r[2]).isZero();
+        assertThat((String) r[1]).contains("dense (reference)", "whitened");
+        assertThat(out.resolve("results.json")).content().contains("\"mnn_per_token\"", "1790-1945", "1981-2021");
+        assertThat(out.resolve("results.md")).exists();
+        assertThat(out.resolve("report.html")).content().contains("<svg");
+    }
+
+    /** A random byte-level LLaMA (C=16, context 16) saved as a model folder with its tokenizer. */
+    private static Path tinyDecoder(Path dir) throws Exception {
+        HfConfig config = HfConfig.builder(HfArchitecture.LLAMA).hiddenSize(16).intermediateSize(24).numHiddenLayers(1).numAttentionHeads(2)
+                .numKeyValueHeads(1).vocabSize(256).maxPositionEmbeddings(16).tieWordEmbeddings(true).build();
+        LlamaModel model = LlamaModel.create(config, Precision.FLOAT32);
+        model.initialize(new Random(1));
+        Path folder = Files.createDirectories(dir.resolve("decoder"));
+        model.save(folder);
+        DecoderFolder.writeByteTokenizer(folder);
+        return folder;
+    }
+}

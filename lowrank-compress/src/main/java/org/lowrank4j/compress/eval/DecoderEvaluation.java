@@ -1,0 +1,124 @@
+package org.lowrank4j.compress.eval;
+
+import java.util.List;
+import java.util.Map;
+import org.lowrank4j.compress.runtime.DecoderRuntime;
+import org.lowrank4j.nn.Parameter;
+import org.lowrank4j.nn.arch.llama.LlamaModel;
+import org.lowrank4j.nn.generate.CausalLanguageModel;
+import org.lowrank4j.nn.generate.DecoderCache;
+import org.lowrank4j.nn.generate.Perplexity;
+import org.lowrank4j.nn.generate.PerplexityResult;
+import org.lowrank4j.nn.layers.Linear;
+import org.lowrank4j.nn.tensor.Precision;
+import org.lowrank4j.nn.tensor.Tensor;
+
+/**
+ * The decoder protocol of the comparison harness on held-out text: perplexity per token and bits per byte over
+ * fixed-length non-overlapping windows ({@link Perplexity}), and from the same pass the Matrix Nuclear-Norm of each
+ * full window's last hidden state ({@link MatrixNuclearNorm}, per token, averaged over windows), so a report can set
+ * the label-free probe against perplexity. The forward is shared; MNN's own time (rebuilding the hidden state and the
+ * metric) is measured apart.
+ */
+public final class DecoderEvaluation {
+
+    private DecoderEvaluation() {
+    }
+
+    /**
+     * @param perplexity        the perplexity figures ({@link PerplexityResult})
+     * @param seconds           wall time of the whole evaluation pass (forward, perplexity and MNN)
+     * @param mnnPerToken       mean over full windows of MNN(Z)/N, Z the window's last hidden state (N × hidden)
+     * @param mnnWindows        full windows scored by MNN
+     * @param mnnSeconds        the part of {@code seconds} spent on MNN beyond the shared forward
+     */
+    public record Scores(PerplexityResult perplexity, double seconds, double mnnPerToken, int mnnWindows, double mnnSeconds) {
+    }
+
+    /**
+     * @param tokens    held-out token stream
+     * @param window    tokens per window (at least 2, at most the model's positions)
+     * @param textBytes UTF-8 length of the text, for bits per byte
+     */
+    public static Scores evaluate(LlamaModel model, int[] tokens, int window, long textBytes) {
+        if (window < 2 || (tokens.length - 1) / window < 1) {
+            throw new IllegalArgumentException("evaluation needs at least one full window of at least 2 tokens; " + tokens.length
+                    + " tokens hold none of " + window);
+        }
+        long start = System.nanoTime();
+        Probe probe = new Probe(model, window);
+        PerplexityResult ppl = Perplexity.evaluate(probe, tokens, window, textBytes);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        return new Scores(ppl, seconds, probe.sum / probe.windows, probe.windows, probe.nanos / 1e9);
+    }
+
+    /** The model as the perplexity pass sees it; after each batch of full windows it scores their hidden states. */
+    private static final class Probe implements CausalLanguageModel {
+        private final LlamaModel model;
+        private final int window;
+        double sum;
+        int windows;
+        long nanos;
+
+        Probe(LlamaModel model, int window) {
+            this.model = model;
+            this.window = window;
+        }
+
+        @Override
+        public Tensor decode(int[] ids, int batch, int time, DecoderCache cache) {
+            Tensor logits = model.decode(ids, batch, time, cache);
+            if (time == window) {
+                long start = System.nanoTime();
+                int c = model.config().hiddenSize();
+                double[] hidden = DecoderRuntime.hiddenStateOfLatestPass(model, ids); // (B·T, C)
+                for (int b = 0; b < batch; b++) {
+                    sum += MatrixNuclearNorm.perToken(java.util.Arrays.copyOfRange(hidden, b * time * c, (b + 1) * time * c), time, c);
+                    windows++;
+                }
+                nanos += System.nanoTime() - start;
+            }
+            return logits;
+        }
+
+        @Override
+        public int vocabSize() {
+            return model.vocabSize();
+        }
+
+        @Override
+        public int maxPositions() {
+            return model.maxPositions();
+        }
+
+        @Override
+        public Precision precision() {
+            return model.precision();
+        }
+
+        @Override
+        public Tensor forward(int[] ids, int batch, int time) {
+            return model.forward(ids, batch, time);
+        }
+
+        @Override
+        public void backward(Tensor dlogits) {
+            model.backward(dlogits);
+        }
+
+        @Override
+        public DecoderCache newCache(int batch, int capacity) {
+            return model.newCache(batch, capacity);
+        }
+
+        @Override
+        public Map<String, Linear> linearSites() {
+            return model.linearSites();
+        }
+
+        @Override
+        public List<Parameter> parameters() {
+            return model.parameters();
+        }
+    }
+}

@@ -1,0 +1,199 @@
+package org.lowrank4j.compress.harness;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.lowrank4j.compress.Compressor;
+import org.lowrank4j.compress.Progress;
+import org.lowrank4j.compress.allocation.Allocators;
+import org.lowrank4j.compress.allocation.RankAllocator;
+import org.lowrank4j.compress.allocation.SensitivityAllocator;
+import org.lowrank4j.compress.allocation.SensitivityProbe;
+import org.lowrank4j.compress.eval.DecoderEvaluation;
+import org.lowrank4j.compress.methods.CompressionMethod;
+import org.lowrank4j.compress.methods.Methods;
+import org.lowrank4j.compress.methods.PreparedSite;
+import org.lowrank4j.compress.methods.basis.BasisSharing;
+import org.lowrank4j.compress.methods.basis.BasisSharingOptions;
+import org.lowrank4j.nn.generate.Perplexity;
+import org.lowrank4j.compress.runtime.DecoderRuntime;
+import org.lowrank4j.compress.runtime.RuntimeCompression;
+import org.lowrank4j.compress.runtime.SequentialCompressor;
+import org.lowrank4j.nn.arch.llama.LlamaModel;
+
+/**
+ * Every method × allocation × ratio on one decoder of the JVM runtime, with one calibration set and one held-out
+ * evaluation: the decoder side of {@code lowrank compare}. Statistics are collected once, on first need (Grams; the
+ * Fisher only when a method needs gradients); each method prepares its sites once and reuses them across allocations
+ * and ratios (methods that need the compressed prefix then run their sequential pass per row). The dense model is
+ * evaluated once as the reference; after each row the original weights are restored.
+ *
+ * <p>Besides the per-site methods of {@link Methods}, the method name {@value BasisSharing#NAME} runs cross-layer
+ * Basis Sharing (its groups are decomposed once and built at each ratio with the row's allocation), and the
+ * allocation name {@code sensitivity} runs ASVD's end-to-end search with a probe that measures the next-token loss
+ * on the first {@value #PROBE_WINDOWS} calibration windows with one site truncated; its measurements are reused
+ * across ratios.
+ */
+public final class DecoderComparison {
+
+    /**
+     * @param model              the decoder (float32 for real runs)
+     * @param calibrationWindows windows of T + 1 tokens (see {@link DecoderRuntime#windows})
+     * @param windowsPerBatch    calibration windows run forward at once
+     * @param evalTokens         held-out token stream
+     * @param evalWindow         tokens per evaluation window
+     * @param evalBytes          UTF-8 length of the held-out text
+     */
+    public record Setup(LlamaModel model, int[][] calibrationWindows, int windowsPerBatch, int[] evalTokens, int evalWindow, long evalBytes) {
+    }
+
+    /** One compressed model and its evaluation. */
+    public record Row(String method, String allocation, double ratio, Compressor.Result result, long modelParametersBefore,
+                      long modelParametersAfter, DecoderEvaluation.Scores scores, double compressSeconds, boolean sequential) {
+
+        public String label() {
+            return method + "/" + allocation;
+        }
+
+        /** Fraction of the whole model's parameters removed. */
+        public double modelRatio() {
+            return 1 - (double) modelParametersAfter / modelParametersBefore;
+        }
+    }
+
+    /** Calibration windows the sensitivity probe scores. */
+    static final int PROBE_WINDOWS = 4;
+
+    private final Setup setup;
+    private final Map<String, SensitivityAllocator> sensitivity = new HashMap<>();
+    private BasisSharing.Prepared basis;
+    private final RuntimeCompression job;
+    private final DecoderEvaluation.Scores reference;
+
+    /** Evaluates the dense model (the reference row); statistics are collected later, when a method needs them. */
+    public DecoderComparison(Setup setup, Progress progress) {
+        this.setup = setup;
+        this.job = new RuntimeCompression(new DecoderRuntime(setup.model(), setup.calibrationWindows(), setup.windowsPerBatch()));
+        reference = evaluate("dense", progress);
+    }
+
+    public DecoderEvaluation.Scores reference() {
+        return reference;
+    }
+
+    public RuntimeCompression job() {
+        return job;
+    }
+
+    /** Runs the grid in order method, allocation, ratio; {@code listener} sees each row as it is finished. */
+    public List<Row> run(List<String> methods, List<String> allocations, List<Double> ratios, Progress progress, Consumer<Row> listener) {
+        List<Row> rows = new ArrayList<>();
+        for (String name : methods) {
+            boolean shared = name.trim().equalsIgnoreCase(BasisSharing.NAME);
+            CompressionMethod method = shared ? null : Methods.byName(name);
+            String label = shared ? BasisSharing.NAME : method.name();
+            for (String allocation : allocations) {
+                for (double ratio : ratios) {
+                    long start = System.nanoTime();
+                    double calibrationBefore = job.calibrationSeconds();
+                    try {
+                        Compressor.Result result = shared ? compressShared(allocation, ratio, progress)
+                                : job.compress(method, allocator(allocation, method, progress), ratio, progress);
+                        double seconds = (System.nanoTime() - start) / 1e9 - (job.calibrationSeconds() - calibrationBefore);
+                        DecoderEvaluation.Scores scores = evaluate(label + "/" + allocation + " " + ratio, progress);
+                        Row row = new Row(label, allocation, ratio, result, job.modelParameters(), job.modelParametersWith(result), scores,
+                                seconds, !shared && SequentialCompressor.isSequential(method));
+                        rows.add(row);
+                        listener.accept(row);
+                    } finally {
+                        job.restore();
+                    }
+                }
+            }
+        }
+        return rows;
+    }
+
+    /** Basis Sharing with the paper's defaults: groups decomposed once, built at each ratio. */
+    private Compressor.Result compressShared(String allocation, double ratio, Progress progress) {
+        if (allocation.equalsIgnoreCase("sensitivity")) {
+            throw new IllegalArgumentException("basis-sharing groups sites across layers; the per-site sensitivity allocation does not apply to it");
+        }
+        job.calibrate(progress);
+        if (basis == null) {
+            basis = new BasisSharing(BasisSharingOptions.defaults()).prepare(job.weights(), job.stats(), ratio, progress);
+        }
+        Compressor.Result result = basis.build(ratio, Allocators.byName(allocation));
+        job.install(result);
+        return result;
+    }
+
+    private RankAllocator allocator(String allocation, CompressionMethod method, Progress progress) {
+        if (!allocation.trim().equalsIgnoreCase("sensitivity")) {
+            return Allocators.byName(allocation);
+        }
+        return sensitivity.computeIfAbsent(method.name(), k -> new SensitivityAllocator(new LossProbe(method, progress),
+                SensitivityAllocator.ASVD_CANDIDATES, progress));
+    }
+
+    /** Next-token loss (nats per token) on the first calibration windows, with at most one site truncated. */
+    private final class LossProbe implements SensitivityProbe {
+        private final CompressionMethod method;
+        private final Progress progress;
+        private List<PreparedSite> prepared;
+        private final Map<String, Integer> index = new HashMap<>();
+
+        LossProbe(CompressionMethod method, Progress progress) {
+            this.method = method;
+            this.progress = progress;
+            for (int i = 0; i < job.weights().size(); i++) {
+                index.put(job.weights().get(i).name(), i);
+            }
+        }
+
+        @Override
+        public double baseline() {
+            job.restore();
+            return loss();
+        }
+
+        @Override
+        public double evaluate(String site, int rank) {
+            if (prepared == null) {
+                prepared = job.prepare(method, progress);
+            }
+            Integer i = index.get(site);
+            if (i == null) {
+                throw new IllegalArgumentException("sensitivity probe: no site named " + site);
+            }
+            job.installSite(site, prepared.get(i).factorAt(rank));
+            try {
+                return loss();
+            } finally {
+                job.restore();
+            }
+        }
+
+        private double loss() {
+            int[][] windows = setup.calibrationWindows();
+            int count = Math.min(PROBE_WINDOWS, windows.length);
+            double total = 0;
+            long tokens = 0;
+            for (int w = 0; w < count; w++) {
+                var r = Perplexity.evaluate(setup.model(), windows[w], windows[w].length - 1, windows[w].length);
+                total += r.totalNll();
+                tokens += r.tokens();
+            }
+            return total / tokens;
+        }
+    }
+
+    private DecoderEvaluation.Scores evaluate(String what, Progress progress) {
+        progress.update("evaluate", 0, 1, what);
+        DecoderEvaluation.Scores s = DecoderEvaluation.evaluate(setup.model(), setup.evalTokens(), setup.evalWindow(), setup.evalBytes());
+        progress.update("evaluate", 1, 1, what);
+        return s;
+    }
+}

@@ -1,0 +1,98 @@
+package org.lowrank4j.compress.methods.basis;
+
+import java.util.function.UnaryOperator;
+import org.lowrank4j.compress.methods.whitened.WhitenedOptions;
+import org.lowrank4j.linalg.DoubleMatrix;
+import org.lowrank4j.linalg.EigenResult;
+import org.lowrank4j.linalg.Linalg;
+import org.lowrank4j.linalg.decomposition.Cholesky;
+import org.lowrank4j.linalg.decomposition.SymmetricEigen;
+import org.lowrank4j.linalg.decomposition.TriangularSolve;
+
+/**
+ * A square root R of a (group) Gram G = R Rᵀ and the map C ↦ C·R⁻¹, in float64 (spec c13 step 1; our R is the
+ * spec's Sᵀ). Route: plain Cholesky; if G is not numerically positive definite, Cholesky with relative jitter
+ * ({@code jitter · mean diag G}, ×10 per retry, {@link Cholesky}); if that fails too, the eigen root
+ * R = U S^{1/2} with a pseudo-inverse on the null space, as in {@code WhitenedSvdMethod}.
+ *
+ * @param root     R (n×n)
+ * @param unweight maps an r×n matrix C to C·R⁻¹ (triangular solve, never an explicit inverse)
+ * @param route    "cholesky", "cholesky+jitter" or "eigen", for reports
+ */
+record GroupWhitening(DoubleMatrix root, UnaryOperator<DoubleMatrix> unweight, String route) {
+
+    static GroupWhitening of(DoubleMatrix gram, WhitenedOptions options, double relativeJitter, String what) {
+        DoubleMatrix g = symmetric(gram);
+        if (options.route() != WhitenedOptions.Route.EIGEN) {
+            DoubleMatrix l = Linalg.backend().choleskyLower(g);
+            String route = "cholesky";
+            if (l == null && relativeJitter > 0) {
+                l = jittered(g, relativeJitter);
+                route = "cholesky+jitter";
+            }
+            if (l != null) {
+                DoubleMatrix lower = l;
+                TriangularSolve solve = new TriangularSolve();
+                return new GroupWhitening(lower, c -> solve.rightLower(lower, c), route);
+            }
+            if (options.route() == WhitenedOptions.Route.CHOLESKY) {
+                throw new ArithmeticException("Gram of " + what + " (" + g.shape() + ") is not positive definite even with relative jitter "
+                        + relativeJitter + "; use the eigen or auto whitening route, or more calibration text");
+            }
+        }
+        return eigen(g, options.relativeFloor());
+    }
+
+    private static DoubleMatrix jittered(DoubleMatrix g, double relativeJitter) {
+        try {
+            return new Cholesky(Linalg.backend(), relativeJitter, 8).decompose(g).lower();
+        } catch (ArithmeticException e) {
+            return null;
+        }
+    }
+
+    private static GroupWhitening eigen(DoubleMatrix g, double relativeFloor) {
+        EigenResult e = new SymmetricEigen().decompose(g);
+        int n = g.rows();
+        double cutoff = relativeFloor * Math.max(0, e.values()[0]);
+        DoubleMatrix root = e.vectors().copy(), pseudoInverseRootT = e.vectors().copy(); // R = U S^{1/2}; (R⁺)ᵀ = U S^{+1/2}
+        for (int j = 0; j < n; j++) {
+            double lambda = e.values()[j];
+            boolean kept = lambda > cutoff && lambda > 0;
+            double sqrt = kept ? Math.sqrt(lambda) : 0;
+            for (int i = 0; i < n; i++) {
+                root.set(i, j, root.get(i, j) * sqrt);
+                pseudoInverseRootT.set(i, j, kept ? pseudoInverseRootT.get(i, j) / sqrt : 0);
+            }
+        }
+        DoubleMatrix pseudoInverseRoot = pseudoInverseRootT.transpose().copy();
+        return new GroupWhitening(root, c -> Linalg.multiply(c, pseudoInverseRoot), "eigen");
+    }
+
+    /** Sum of the given Grams (n×n each), float64. */
+    static DoubleMatrix sum(java.util.List<DoubleMatrix> grams) {
+        int n = grams.get(0).rows();
+        DoubleMatrix total = DoubleMatrix.zeros(n, n);
+        double[] t = total.data();
+        for (DoubleMatrix g : grams) {
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < n; j++) {
+                    t[i * n + j] += g.get(i, j);
+                }
+            }
+        }
+        return total;
+    }
+
+    /** Exactly symmetric copy (accumulated Grams can differ in the last bit across the diagonal). */
+    private static DoubleMatrix symmetric(DoubleMatrix g) {
+        int n = g.rows();
+        DoubleMatrix s = DoubleMatrix.zeros(n, n);
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                s.set(i, j, 0.5 * (g.get(i, j) + g.get(j, i)));
+            }
+        }
+        return s;
+    }
+}

@@ -1,0 +1,127 @@
+package org.lowrank4j.compress.recover;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.lowrank4j.formats.onnx.OnnxModel;
+import org.lowrank4j.formats.onnx.proto.Onnx.TensorProto.DataType;
+import org.lowrank4j.nn.Parameter;
+import org.lowrank4j.nn.arch.bert.BertModel;
+import org.lowrank4j.nn.arch.bert.BertOnnx;
+import org.lowrank4j.nn.tensor.Precision;
+import org.lowrank4j.nn.tensor.Tensor;
+
+/**
+ * The ONNX side of recovery: loads the original encoder (teacher) and the one lowrank4j factorised (student) into the
+ * JVM runtime, and writes trained parameters back into a copy of the factorised graph — each {@code <w>.lowrank_first}
+ * (in×r) and {@code <w>.lowrank_second} (r×out) initializer, and the LayerNorm weights and biases when they were
+ * trained — keeping every other byte of the graph and each initializer's element type. The result is the same graph
+ * with new values, so ONNX Runtime and langchain4j load it exactly as they load the compressed model.
+ */
+public final class OnnxRecovery {
+    static final String FIRST = ".lowrank_first", SECOND = ".lowrank_second";
+
+    /**
+     * Teacher and student, and what write-back needs.
+     *
+     * @param initializers for each student parameter name, the initializer it was read from
+     */
+    public record Models(Path original, Path compressed, BertModel teacher, BertModel student, OnnxModel compressedGraph,
+            Map<String, String> initializers) {
+    }
+
+    private OnnxRecovery() {
+    }
+
+    /**
+     * Loads both encoders.
+     *
+     * @throws IllegalArgumentException when a file is missing, both are the same file, the compressed model has no
+     *                                  lowrank4j factors, or either is not a BERT-family encoder
+     */
+    public static Models load(Path original, Path compressed, Precision precision) throws IOException {
+        requireFile(original, "original model");
+        requireFile(compressed, "compressed model");
+        if (Files.isSameFile(original, compressed)) {
+            throw new IllegalArgumentException("the original and the compressed model are the same file " + compressed);
+        }
+        OnnxModel graph = OnnxModel.read(compressed);
+        requireFactorised(graph, compressed);
+        BertModel teacher = BertOnnx.load(original, precision);
+        BertOnnx.Loaded student = BertOnnx.loadWithSources(graph, precision);
+        return new Models(original, compressed, teacher, student.model(), graph, student.initializers());
+    }
+
+    /** Refuses a graph without any {@code .lowrank_first} initializer. */
+    public static void requireFactorised(OnnxModel graph, Path file) {
+        boolean factorised = graph.initializerNames().stream().anyMatch(n -> n.endsWith(FIRST))
+                && graph.initializerNames().stream().anyMatch(n -> n.endsWith(SECOND));
+        if (!factorised) {
+            throw new IllegalArgumentException(file + " was not compressed by lowrank4j: it has no " + FIRST + "/" + SECOND
+                    + " factors to recover (compress it first with lowrank compress)");
+        }
+    }
+
+    /**
+     * Writes the compressed graph with the values of {@code trained} to {@code out}, atomically.
+     *
+     * @param trained low-rank factors ({@code ….A} (out, r), {@code ….B} (r, in)) and 1-D LayerNorm parameters of the student
+     * @throws IllegalArgumentException when {@code out} is one of the input files, a value is not finite, or a parameter
+     *                                  did not come from the graph
+     */
+    public static void write(Models models, List<Parameter> trained, Path out) throws IOException {
+        for (Path input : List.of(models.original(), models.compressed())) {
+            if (out.toAbsolutePath().normalize().equals(input.toAbsolutePath().normalize())
+                    || Files.exists(out) && Files.isSameFile(out, input)) {
+                throw new IllegalArgumentException("the output " + out + " is an input model; write the recovered model to another path");
+            }
+        }
+        OnnxModel graph = models.compressedGraph();
+        for (Parameter p : trained) {
+            String name = models.initializers().get(p.name());
+            if (name == null) {
+                throw new IllegalArgumentException("parameter " + p.name() + " was not read from " + models.compressed());
+            }
+            Tensor v = p.value();
+            float[] values;
+            if (v.rank() == 2 && (p.name().endsWith(".A") || p.name().endsWith(".B"))) {
+                values = transpose(v); // A (out, r) -> r×out; B (r, in) -> in×r
+            } else if (v.rank() == 1) {
+                values = new float[v.size()];
+                for (int i = 0; i < values.length; i++) {
+                    values[i] = (float) v.get(i);
+                }
+            } else {
+                throw new IllegalArgumentException("cannot write " + p + " back: only low-rank factors and norm parameters are written");
+            }
+            for (float f : values) {
+                if (!Float.isFinite(f)) {
+                    throw new IllegalArgumentException("parameter " + p.name() + " holds a non-finite value; nothing was written");
+                }
+            }
+            long[] dims = graph.initializerShape(name);
+            graph.putInitializer(name, dims, values, DataType.forNumber(graph.initializerType(name)));
+        }
+        graph.write(out);
+    }
+
+    /** The row-major transpose of a (rows, cols) tensor, as floats. */
+    static float[] transpose(Tensor m) {
+        int rows = m.dim(0), cols = m.dim(1);
+        float[] t = new float[m.size()];
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                t[j * rows + i] = (float) m.get(i * cols + j);
+            }
+        }
+        return t;
+    }
+
+    private static void requireFile(Path file, String what) {
+        if (file == null || !Files.isRegularFile(file)) {
+            throw new IllegalArgumentException(what + " " + file + " does not exist or is not a file");
+        }
+    }
+}

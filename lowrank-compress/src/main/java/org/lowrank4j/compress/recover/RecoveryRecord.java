@@ -1,0 +1,26 @@
+package org.lowrank4j.compress.recover;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.file.Path;
+import org.lowrank4j.compress.eval.EvalReport;
+import org.lowrank4j.formats.io.AtomicFiles;
+
+/**
+ * One recovery run as JSON: inputs, settings, losses, wall time, and the held-out fidelity to the original before and
+ * after (null when not measured).
+ *
+ * @param recoverySeconds wall time of the distillation steps of this session
+ * @param totalSeconds    wall time of the whole command (loading, steps, write-back, evaluation)
+ */
+public record RecoveryRecord(String original, String compressed, String output, DistillOptions options, long firstStep,
+        long endStep, double initialLoss, double finalLoss, double recoverySeconds, double totalSeconds,
+        EvalReport.Fidelity before, EvalReport.Fidelity after) {
+
+    /** Writes the record atomically, pretty-printed. */
+    public void writeJson(Path file) throws IOException {
+        String json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(this);
+        AtomicFiles.writeString(file, json + "\n");
+    }
+}

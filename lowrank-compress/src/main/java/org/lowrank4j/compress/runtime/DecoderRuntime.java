@@ -1,0 +1,196 @@
+package org.lowrank4j.compress.runtime;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.lowrank4j.nn.Parameter;
+import org.lowrank4j.nn.arch.llama.LlamaModel;
+import org.lowrank4j.nn.layers.Linear;
+import org.lowrank4j.nn.tensor.Tensor;
+
+/**
+ * A LLaMA-family decoder with calibration windows: each window holds T + 1 consecutive tokens, the first T are
+ * fed (every row is real) and the last T are the next-token targets that gradient statistics use. Windows run
+ * {@code windowsPerBatch} at a time.
+ */
+public final class DecoderRuntime implements RuntimeModel {
+    private final LlamaModel model;
+    private final int[][] windows; // (count, T + 1)
+    private final int windowsPerBatch;
+    private final List<RuntimeSite> sites;
+
+    /**
+     * @throws IllegalArgumentException when there is no window, windows differ in length, are longer than the
+     *                                  model's positions + 1, or hold a token outside the vocabulary
+     */
+    public DecoderRuntime(LlamaModel model, int[][] windows, int windowsPerBatch) {
+        if (windows.length == 0 || windowsPerBatch < 1) {
+            throw new IllegalArgumentException("a decoder runtime needs at least one calibration window and windowsPerBatch >= 1, got "
+                    + windows.length + " and " + windowsPerBatch);
+        }
+        int length = windows[0].length;
+        if (length < 2 || length - 1 > model.maxPositions()) {
+            throw new IllegalArgumentException("calibration windows of " + length + " tokens must hold 2 to " + (model.maxPositions() + 1)
+                    + " tokens (the model's positions + 1 target)");
+        }
+        for (int w = 0; w < windows.length; w++) {
+            if (windows[w].length != length) {
+                throw new IllegalArgumentException("calibration window " + w + " has " + windows[w].length + " tokens, window 0 has " + length);
+            }
+            for (int id : windows[w]) {
+                if (id < 0 || id >= model.vocabSize()) {
+                    throw new IllegalArgumentException("token " + id + " in calibration window " + w + " is outside the vocabulary [0, " + model.vocabSize() + ")");
+                }
+            }
+        }
+        this.model = model;
+        this.windows = windows;
+        this.windowsPerBatch = windowsPerBatch;
+        this.sites = sitesOf(model);
+    }
+
+    /**
+     * {@code count} windows of {@code length + 1} tokens spread evenly over the stream (the first starts at 0, the
+     * last ends at the stream's end), so calibration sees the whole text; overlapping only when the stream is short.
+     */
+    public static int[][] windows(int[] tokens, int length, int count) {
+        if (length < 1 || count < 1 || tokens.length < length + 1) {
+            throw new IllegalArgumentException("cannot cut " + count + " windows of " + (length + 1) + " tokens from a stream of " + tokens.length);
+        }
+        int[][] out = new int[count][];
+        long span = tokens.length - (length + 1L);
+        for (int k = 0; k < count; k++) {
+            int start = count == 1 ? 0 : (int) (span * k / (count - 1));
+            out[k] = java.util.Arrays.copyOfRange(tokens, start, start + length + 1);
+        }
+        return out;
+    }
+
+    private static List<RuntimeSite> sitesOf(LlamaModel model) {
+        List<RuntimeSite> out = new ArrayList<>();
+        for (Map.Entry<String, Linear> e : model.linearSites().entrySet()) {
+            String[] parts = e.getKey().split(" "); // "block 3 mlp.gate"
+            if (parts.length != 3 || !parts[0].equals("block")) {
+                throw new IllegalStateException("unexpected LLaMA site name '" + e.getKey() + "'");
+            }
+            int block = Integer.parseInt(parts[1]);
+            String role = switch (parts[2]) {
+                case "attention.query", "attention.key", "attention.value", "attention.output" -> parts[2];
+                case "mlp.gate" -> "ffn.gate";
+                case "mlp.up" -> "ffn.up";
+                case "mlp.down" -> "ffn.down";
+                default -> throw new IllegalStateException("unexpected LLaMA site name '" + e.getKey() + "'");
+            };
+            out.add(new RuntimeSite(e.getKey(), role, block, stageOf(role), e.getValue()));
+        }
+        return List.copyOf(out);
+    }
+
+    static int stageOf(String role) {
+        return switch (role) {
+            case "attention.query", "attention.key", "attention.value" -> 0;
+            case "attention.output" -> 1;
+            case "ffn.gate", "ffn.up" -> 2;
+            case "ffn.down" -> 3;
+            default -> throw new IllegalArgumentException("no stage for role " + role);
+        };
+    }
+
+    public LlamaModel model() {
+        return model;
+    }
+
+    /** The calibration windows (count, T + 1); do not modify. */
+    public int[][] windows() {
+        return windows;
+    }
+
+    /** T, the tokens fed per window. */
+    public int windowLength() {
+        return windows[0].length - 1;
+    }
+
+    @Override
+    public List<RuntimeSite> sites() {
+        return sites;
+    }
+
+    @Override
+    public int batchCount() {
+        return (windows.length + windowsPerBatch - 1) / windowsPerBatch;
+    }
+
+    @Override
+    public int[] forward(int index) {
+        int first = index * windowsPerBatch, batch = Math.min(windowsPerBatch, windows.length - first), time = windowLength();
+        int[] ids = new int[batch * time];
+        for (int b = 0; b < batch; b++) {
+            System.arraycopy(windows[first + b], 0, ids, b * time, time);
+        }
+        model.forward(ids, batch, time);
+        return null;
+    }
+
+    @Override
+    public long parameterCount() {
+        return model.parameterCount();
+    }
+
+    /**
+     * Runs ids (B·T) forward and returns the last hidden state (B·T·C, row-major, float64): the final RMSNorm of the
+     * residual stream, the input of the output projection (Hugging Face's {@code hidden_states[-1]}).
+     */
+    public static double[] lastHiddenState(LlamaModel model, int[] ids, int batch, int time) {
+        model.forward(ids, batch, time);
+        return hiddenStateOfLatestPass(model, ids);
+    }
+
+    /**
+     * The last hidden state (ids.length × C) of the model's latest pass over {@code ids}, a training forward or a
+     * cached decode. The model does not expose it, so it is rebuilt from what it does expose: the residual stream is
+     * the token embedding plus, per block, the attention-output and down projections' outputs, recomputed from their
+     * {@link Linear#lastInput()}; then the final RMSNorm.
+     */
+    public static double[] hiddenStateOfLatestPass(LlamaModel model, int[] ids) {
+        int c = model.config().hiddenSize();
+        double[] x = new double[ids.length * c]; // residual stream (B·T, C)
+        Tensor table = parameter(model, "model.embed_tokens.token.weight").value(); // (V, C)
+        for (int n = 0; n < ids.length; n++) {
+            for (int j = 0; j < c; j++) {
+                x[n * c + j] = table.get(ids[n] * c + j);
+            }
+        }
+        for (Map.Entry<String, Linear> e : model.linearSites().entrySet()) {
+            if (e.getKey().endsWith("attention.output") || e.getKey().endsWith("mlp.down")) {
+                Linear l = e.getValue();
+                Tensor y = l.weight().forward(l.lastInput()); // (B,T,C), without bias
+                Tensor bias = l.bias() == null ? null : l.bias().value();
+                for (int i = 0; i < x.length; i++) {
+                    x[i] += y.get(i) + (bias == null ? 0 : bias.get(i % c));
+                }
+            }
+        }
+        Tensor gain = parameter(model, "model.norm.weight").value(); // (C)
+        double eps = model.config().normEps();
+        for (int n = 0; n < ids.length; n++) {
+            double squares = 0;
+            for (int j = 0; j < c; j++) {
+                squares += x[n * c + j] * x[n * c + j];
+            }
+            double scale = 1 / Math.sqrt(squares / c + eps);
+            for (int j = 0; j < c; j++) {
+                x[n * c + j] *= scale * gain.get(j);
+            }
+        }
+        return x;
+    }
+
+    private static Parameter parameter(LlamaModel model, String name) {
+        for (Parameter p : model.parameters()) {
+            if (p.name().equals(name)) {
+                return p;
+            }
+        }
+        throw new IllegalStateException("the LLaMA model has no parameter " + name);
+    }
+}

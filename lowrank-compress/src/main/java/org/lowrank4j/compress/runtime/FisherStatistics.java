@@ -1,0 +1,67 @@
+package org.lowrank4j.compress.runtime;
+
+import java.util.Map;
+import org.lowrank4j.compress.LayerStats;
+import org.lowrank4j.compress.Progress;
+import org.lowrank4j.nn.arch.llama.LlamaModel;
+import org.lowrank4j.nn.layers.SoftmaxCrossEntropy;
+import org.lowrank4j.nn.tensor.FloatTensor;
+import org.lowrank4j.nn.tensor.Tensor;
+import org.lowrank4j.nn.weight.DenseWeight;
+
+/**
+ * The empirical Fisher of every site's weight for a decoder (spec c02, per-sample variant): for each calibration
+ * window d alone, the gradient of its mean next-token cross-entropy {@code L_d} with respect to each W (out × in),
+ * squared elementwise and added with {@link LayerStats#accumulateFisher}, so {@code F = Σ_d (∂L_d/∂W)²}. Gradients
+ * are zeroed before each window and after the last; weights are not touched.
+ */
+public final class FisherStatistics {
+    private FisherStatistics() {
+    }
+
+    /**
+     * @param stats statistics per site name, one object per site (as {@link RuntimeCalibration#collect} returns)
+     * @throws IllegalStateException when a site's weight is not dense (Fisher is taken on the original model)
+     */
+    public static void accumulate(DecoderRuntime runtime, Map<String, LayerStats> stats, Progress progress) {
+        LlamaModel model = runtime.model();
+        for (RuntimeSite site : runtime.sites()) {
+            if (!(site.linear().weight() instanceof DenseWeight)) {
+                throw new IllegalStateException("Fisher statistics are taken on the original model, but " + site.name() + " holds "
+                        + site.linear().weight().getClass().getSimpleName());
+            }
+            LayerStats s = stats.get(site.name());
+            if (s == null || s.features() != site.inFeatures()) {
+                throw new IllegalArgumentException("no statistics of " + site.inFeatures() + " features for " + site.name());
+            }
+        }
+        int[][] windows = runtime.windows();
+        int time = runtime.windowLength();
+        SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy();
+        try {
+            for (int d = 0; d < windows.length; d++) {
+                progress.update("fisher", d, windows.length, "");
+                model.zeroGradients();
+                Tensor logits = model.forward(java.util.Arrays.copyOfRange(windows[d], 0, time), 1, time); // (1,T,V)
+                loss.forward(logits, java.util.Arrays.copyOfRange(windows[d], 1, time + 1));
+                model.backward(loss.backward(1.0));
+                for (RuntimeSite site : runtime.sites()) {
+                    Tensor g = ((DenseWeight) site.linear().weight()).weight().gradient(); // (out, in)
+                    float[] values = g instanceof FloatTensor f ? f.data() : floats(g);
+                    stats.get(site.name()).accumulateFisher(values, site.outFeatures());
+                }
+            }
+            progress.update("fisher", windows.length, windows.length, "");
+        } finally {
+            model.zeroGradients();
+        }
+    }
+
+    private static float[] floats(Tensor t) {
+        float[] out = new float[t.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (float) t.get(i);
+        }
+        return out;
+    }
+}

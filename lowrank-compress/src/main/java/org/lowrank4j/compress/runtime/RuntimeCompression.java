@@ -1,0 +1,185 @@
+package org.lowrank4j.compress.runtime;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.lowrank4j.compress.Compressor;
+import org.lowrank4j.compress.LayerStats;
+import org.lowrank4j.compress.LinearWeight;
+import org.lowrank4j.compress.Progress;
+import org.lowrank4j.compress.allocation.RankAllocator;
+import org.lowrank4j.compress.methods.CompressionMethod;
+import org.lowrank4j.compress.methods.CompressionMethod.Requirement;
+import org.lowrank4j.compress.methods.PreparedSite;
+
+/**
+ * {@code compress} on a runtime model, the JVM counterpart of {@link org.lowrank4j.compress.onnx.OnnxCompression}:
+ * the original weights are read once; statistics are collected on first need (the input Grams for any method that
+ * reads data, the Fisher for methods that need gradients, decoders only); each method prepares its sites once, and
+ * every {@link #compress} installs its result in the model, sequentially for methods that need the compressed prefix.
+ * {@link #restore} gives back the original model.
+ *
+ * <pre>
+ *   RuntimeCompression job = new RuntimeCompression(new DecoderRuntime(model, windows, 8));
+ *   Compressor.Result r = job.compress(Methods.byName("whitened"), Allocators.byName("uniform"), 0.2, progress);
+ *   ... evaluate the model, which now holds r ...
+ *   job.restore();
+ * </pre>
+ */
+public final class RuntimeCompression {
+    private final RuntimeModel model;
+    private final List<LinearWeight> weights = new ArrayList<>();
+    private final WeightInstaller installer;
+    private final long modelParameters;
+    private final Map<String, List<PreparedSite>> preparedByMethod = new HashMap<>();
+    private Map<String, LayerStats> stats;
+    private boolean fisher;
+    private Map<String, LayerStats> prefixes; // the uncompressed model's prefix statistics, per site (shared by group)
+    private boolean prefixesWithCross;
+    private double calibrationSeconds;
+
+    /** Reads the sites' current weights as the originals (the model must not hold a compression result). */
+    public RuntimeCompression(RuntimeModel model) {
+        if (model.sites().isEmpty()) {
+            throw new IllegalArgumentException("the model has no linear sites to compress");
+        }
+        this.model = model;
+        for (RuntimeSite s : model.sites()) {
+            weights.add(s.weight());
+        }
+        this.installer = new WeightInstaller(model.sites());
+        this.modelParameters = model.parameterCount();
+    }
+
+    public RuntimeModel model() {
+        return model;
+    }
+
+    /** The original weights, in site order. */
+    public List<LinearWeight> weights() {
+        return weights;
+    }
+
+    /** Whole-model parameters of the original. */
+    public long modelParameters() {
+        return modelParameters;
+    }
+
+    /** Whole-model parameters with {@code result} installed. */
+    public long modelParametersWith(Compressor.Result result) {
+        return modelParameters - result.targetedParametersBefore() + result.targetedParametersAfter();
+    }
+
+    /** Seconds spent collecting statistics so far (Gram and Fisher). */
+    public double calibrationSeconds() {
+        return calibrationSeconds;
+    }
+
+    /** The statistics collected so far (empty before the first method that reads data). */
+    public Map<String, LayerStats> stats() {
+        return stats == null ? Map.of() : stats;
+    }
+
+    /** Collects what {@code method} reads and has not been collected yet, on the original model. */
+    public void ensureStatistics(CompressionMethod method, Progress progress) {
+        if (!method.requirements().isEmpty()) {
+            calibrate(progress);
+        }
+        if (method.requirements().contains(Requirement.GRADIENTS)) {
+            collectFisher(progress);
+        }
+    }
+
+    /** The input Gram (and mean |x|) of every site on the original model; once. */
+    public void calibrate(Progress progress) {
+        if (stats == null) {
+            long start = System.nanoTime();
+            installer.restore();
+            stats = RuntimeCalibration.collect(model, progress);
+            calibrationSeconds += (System.nanoTime() - start) / 1e9;
+        }
+    }
+
+    /**
+     * The Fisher of every site's weight on the original model (decoders only); once.
+     *
+     * @throws IllegalArgumentException for a model that is not a decoder
+     */
+    public void collectFisher(Progress progress) {
+        if (fisher) {
+            return;
+        }
+        if (!(model instanceof DecoderRuntime decoder)) {
+            throw new IllegalArgumentException("gradient (Fisher) statistics are computed for decoders only so far");
+        }
+        calibrate(progress);
+        long start = System.nanoTime();
+        installer.restore();
+        FisherStatistics.accumulate(decoder, stats, progress);
+        fisher = true;
+        calibrationSeconds += (System.nanoTime() - start) / 1e9;
+    }
+
+    /**
+     * The sites prepared by {@code method} on the original statistics (cached per method name). Sequential methods
+     * see the uncompressed model's prefix statistics (x_c = x_f) attached, collected once on first need.
+     */
+    public List<PreparedSite> prepare(CompressionMethod method, Progress progress) {
+        ensureStatistics(method, progress);
+        List<PreparedSite> cached = preparedByMethod.get(method.name());
+        if (cached != null) {
+            return cached;
+        }
+        List<PreparedSite> prepared;
+        if (SequentialCompressor.isSequential(method)) {
+            boolean cross = method.requirements().contains(Requirement.CROSS_MOMENT);
+            if (prefixes == null || cross && !prefixesWithCross) {
+                long start = System.nanoTime();
+                installer.restore();
+                prefixes = SequentialCompressor.uncompressedPrefixes(model, cross, progress);
+                prefixesWithCross = cross;
+                calibrationSeconds += (System.nanoTime() - start) / 1e9;
+            }
+            prefixes.forEach((site, prefix) -> stats.get(site).setCompressedPrefix(prefix));
+            try {
+                prepared = Compressor.prepare(method, weights, stats(), progress);
+            } finally {
+                stats.values().forEach(s -> s.setCompressedPrefix(null));
+            }
+        } else {
+            prepared = Compressor.prepare(method, weights, stats(), progress);
+        }
+        preparedByMethod.put(method.name(), prepared);
+        return prepared;
+    }
+
+    /** Compresses with one method, allocator and ratio and leaves the result installed in the model. */
+    public Compressor.Result compress(CompressionMethod method, RankAllocator allocator, double ratio, Progress progress) {
+        List<PreparedSite> prepared = prepare(method, progress);
+        if (SequentialCompressor.isSequential(method)) {
+            return SequentialCompressor.compress(model, installer, weights, stats(), method, allocator, prepared, ratio, progress);
+        }
+        Compressor.Result result = new Compressor(method, allocator).build(weights, prepared, ratio);
+        installer.install(result);
+        return result;
+    }
+
+    /**
+     * Installs a result made elsewhere over {@link #weights()} and {@link #stats()} (for example cross-layer basis
+     * sharing, whose sites share factor objects and so share parameters in the model).
+     */
+    public void install(Compressor.Result result) {
+        installer.install(result);
+    }
+
+    /** Installs one site's factorization, leaving every other site as it is (sensitivity probes). */
+    public void installSite(String site, org.lowrank4j.compress.Factorization factorization) {
+        installer.install(site, factorization);
+    }
+
+    /** Puts the original weights back. */
+    public void restore() {
+        installer.restore();
+    }
+}

@@ -1,0 +1,179 @@
+package org.lowrank4j.compress.runtime;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.lowrank4j.compress.Compressor;
+import org.lowrank4j.compress.Dense;
+import org.lowrank4j.compress.LayerStats;
+import org.lowrank4j.compress.LinearWeight;
+import org.lowrank4j.compress.LowRank;
+import org.lowrank4j.compress.Progress;
+import org.lowrank4j.compress.allocation.RankAllocator;
+import org.lowrank4j.compress.methods.CompressionMethod;
+import org.lowrank4j.compress.methods.CompressionMethod.Requirement;
+import org.lowrank4j.compress.methods.PreparedSite;
+import org.lowrank4j.nn.tensor.Tensor;
+
+/**
+ * The sequential pass of methods that fit each layer on the inputs of the partly compressed model (SVD-LLM's
+ * update, spec c04; SAES-SVD, spec c05).
+ *
+ * <ol>
+ *   <li>Ranks come first, from the method's spectra on the original statistics and the allocator, exactly as
+ *       {@link Compressor#build} picks them. On the original model the compressed prefix is the model itself
+ *       (x_c = x_f), so the sites are prepared with {@link #uncompressedPrefixes} attached.</li>
+ *   <li>Then the groups of sites that read one tensor are taken in forward order (per block: q/k/v → o → gate/up →
+ *       down). For each group with a factorised site, the calibration batches run through the current model (earlier
+ *       groups already compressed) to build the compressed-prefix statistics of the group's input; with
+ *       {@link Requirement#CROSS_MOMENT} each batch also runs with the original weights, rows aligned, for
+ *       {@code H = Σ x_f x_cᵀ}. The prefix is attached to each site's original statistics, the site is prepared again
+ *       and factorised at its rank, and the factors are installed before the next group.</li>
+ * </ol>
+ * The model is left holding the result; {@link WeightInstaller#restore} undoes it.
+ */
+public final class SequentialCompressor {
+    private SequentialCompressor() {
+    }
+
+    /** Whether a method needs this pass rather than one preparation on the original statistics. */
+    public static boolean isSequential(CompressionMethod method) {
+        return method.requirements().contains(Requirement.COMPRESSED_PREFIX) || method.requirements().contains(Requirement.CROSS_MOMENT);
+    }
+
+    /**
+     * @param weights  the original weights, in the order of {@code model.sites()}
+     * @param stats    original-model statistics per site name, one object per site (every site needs one)
+     * @param prepared the sites prepared on the original statistics (with {@link #uncompressedPrefixes} attached),
+     *                 in the same order: they price the ranks
+     * @return the same shape and parameter accounting as {@link Compressor#build} with these ranks
+     */
+    public static Compressor.Result compress(RuntimeModel model, WeightInstaller installer, List<LinearWeight> weights,
+            Map<String, LayerStats> stats, CompressionMethod method, RankAllocator allocator, List<PreparedSite> prepared, double ratio,
+            Progress progress) {
+        List<RuntimeSite> sites = model.sites();
+        if (weights.size() != sites.size() || prepared.size() != sites.size()) {
+            throw new IllegalArgumentException(sites.size() + " sites but " + weights.size() + " weights and " + prepared.size() + " prepared sites");
+        }
+        for (RuntimeSite s : sites) {
+            if (stats.get(s.name()) == null) {
+                throw new IllegalArgumentException("the sequential pass needs calibration statistics for every site; " + s.name() + " has none");
+            }
+        }
+        Compressor.Result planned = new Compressor(method, allocator).build(weights, prepared, ratio);
+        Map<String, Integer> index = new HashMap<>();
+        for (int i = 0; i < sites.size(); i++) {
+            index.put(sites.get(i).name(), i);
+        }
+        List<Compressor.SiteResult> results = new ArrayList<>(planned.sites());
+        boolean cross = method.requirements().contains(Requirement.CROSS_MOMENT);
+        List<List<RuntimeSite>> groups = RuntimeSite.groups(sites);
+        String phase = "sequential (" + method.name() + ")";
+        installer.restore();
+        try {
+            for (int g = 0; g < groups.size(); g++) {
+                progress.update(phase, g, groups.size(), groups.get(g).get(0).name());
+                List<RuntimeSite> factorised = groups.get(g).stream()
+                        .filter(s -> !(planned.sites().get(index.get(s.name())).factorization() instanceof Dense)).toList();
+                if (factorised.isEmpty()) {
+                    continue;
+                }
+                LayerStats prefix = prefixStatistics(model, installer, groups.get(g), cross);
+                List<LinearWeight> groupWeights = new ArrayList<>();
+                for (RuntimeSite s : factorised) {
+                    stats.get(s.name()).setCompressedPrefix(prefix);
+                    groupWeights.add(weights.get(index.get(s.name())));
+                }
+                List<PreparedSite> again = Compressor.prepare(method, groupWeights, stats, Progress.NONE);
+                for (int k = 0; k < factorised.size(); k++) {
+                    int i = index.get(factorised.get(k).name());
+                    Compressor.SiteResult plan = planned.sites().get(i);
+                    LowRank f = again.get(k).factorAt(plan.rank());
+                    installer.install(plan.weight().name(), f);
+                    double[] spectrum = again.get(k).spectrum();
+                    results.set(i, new Compressor.SiteResult(plan.weight(), plan.rank(), f, spectrum, relativeTail(spectrum, plan.rank())));
+                }
+            }
+            progress.update(phase, groups.size(), groups.size(), "");
+        } finally {
+            for (RuntimeSite s : sites) {
+                stats.get(s.name()).setCompressedPrefix(null);
+            }
+        }
+        return new Compressor.Result(planned.method(), planned.allocation(), ratio, results, planned.targetedParametersBefore(),
+                planned.targetedParametersAfter());
+    }
+
+    /**
+     * The compressed-prefix statistics of the uncompressed model, where x_c = x_f: per group one object with the Gram
+     * and, when asked, the cross moment (then equal to the Gram), shared by the group's sites. Sequential methods are
+     * prepared on these to price the ranks. One pass over the calibration batches with the model's current weights,
+     * which must be the originals.
+     */
+    public static Map<String, LayerStats> uncompressedPrefixes(RuntimeModel model, boolean cross, Progress progress) {
+        List<List<RuntimeSite>> groups = RuntimeSite.groups(model.sites());
+        List<LayerStats> prefixes = new ArrayList<>();
+        for (List<RuntimeSite> g : groups) {
+            prefixes.add(new LayerStats(g.get(0).inFeatures()));
+        }
+        for (int b = 0; b < model.batchCount(); b++) {
+            progress.update("calibrate prefix", b, model.batchCount(), "");
+            int[] mask = model.forward(b);
+            for (int g = 0; g < groups.size(); g++) {
+                Tensor x = RuntimeCalibration.sharedInput(groups.get(g));
+                float[] rows = RuntimeSite.realRows(x, mask);
+                int count = rows.length / x.dim(-1);
+                prefixes.get(g).accumulate(rows, 0, count);
+                if (cross) {
+                    prefixes.get(g).accumulateCross(rows, rows, 0, count);
+                }
+            }
+        }
+        progress.update("calibrate prefix", model.batchCount(), model.batchCount(), "");
+        Map<String, LayerStats> bySite = new HashMap<>();
+        for (int g = 0; g < groups.size(); g++) {
+            for (RuntimeSite s : groups.get(g)) {
+                bySite.put(s.name(), prefixes.get(g));
+            }
+        }
+        return bySite;
+    }
+
+    /** Statistics of the group's input in the current model over every calibration batch (+ cross moment if asked). */
+    static LayerStats prefixStatistics(RuntimeModel model, WeightInstaller installer, List<RuntimeSite> group, boolean cross) {
+        LayerStats prefix = new LayerStats(group.get(0).inFeatures());
+        for (int b = 0; b < model.batchCount(); b++) {
+            final int batch = b;
+            Tensor original = null;
+            int[] originalMask = null;
+            if (cross) {
+                originalMask = installer.withOriginalWeights(() -> model.forward(batch));
+                original = RuntimeCalibration.sharedInput(group);
+            }
+            int[] mask = model.forward(b);
+            Tensor compressed = RuntimeCalibration.sharedInput(group);
+            float[] xc = RuntimeSite.realRows(compressed, mask);
+            int count = xc.length / compressed.dim(-1);
+            prefix.accumulate(xc, 0, count);
+            if (cross) {
+                if (!java.util.Arrays.equals(originalMask, mask)) {
+                    throw new IllegalStateException("batch " + b + " has different real rows in the original and the compressed model");
+                }
+                prefix.accumulateCross(RuntimeSite.realRows(original, originalMask), xc, 0, count);
+            }
+        }
+        return prefix;
+    }
+
+    private static double relativeTail(double[] s, int rank) {
+        double total = 0, tail = 0;
+        for (int i = 0; i < s.length; i++) {
+            total += s[i] * s[i];
+            if (i >= rank) {
+                tail += s[i] * s[i];
+            }
+        }
+        return total > 0 ? tail / total : 0;
+    }
+}

@@ -1,0 +1,136 @@
+package org.lowrank4j.compress.allocation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.assertj.core.data.Offset;
+import org.junit.jupiter.api.Test;
+import org.lowrank4j.compress.RankRules;
+
+/** SVD-LLM V2's per-type ratio allocation (spec c04): the budget holds and higher-loss matrices keep more rank. */
+class SvdLlmV2AllocatorTest {
+    private static final String[] ROLES = {"attention.query", "attention.key", "attention.value", "attention.output", "ffn.up", "ffn.down"};
+    private static final int[][] SHAPES = {{64, 64}, {32, 64}, {32, 64}, {64, 64}, {128, 64}, {64, 128}};
+
+    /** Four blocks; spectra decay at block-dependent rates and scale, as whitened spectra on summed Grams do. */
+    private static List<SiteSpectrum> model(double scale) {
+        List<SiteSpectrum> sites = new ArrayList<>();
+        for (int b = 0; b < 4; b++) {
+            for (int t = 0; t < ROLES.length; t++) {
+                int q = Math.min(SHAPES[t][0], SHAPES[t][1]);
+                double[] s = new double[q];
+                for (int j = 0; j < q; j++) {
+                    s[j] = scale * (1 + b + t) * Math.exp(-(0.02 + 0.03 * ((b * 5 + t * 3) % 7)) * j);
+                }
+                sites.add(new SiteSpectrum("block" + b + "." + ROLES[t], ROLES[t], SHAPES[t][0], SHAPES[t][1], s));
+            }
+        }
+        return sites;
+    }
+
+    private static long kept(List<SiteSpectrum> sites, int[] ranks) {
+        long total = 0;
+        for (int i = 0; i < ranks.length; i++) {
+            total += RankRules.parametersAt(sites.get(i).m(), sites.get(i).n(), ranks[i]);
+        }
+        return total;
+    }
+
+    @Test
+    void keepsTheBudgetClosely() {
+        SvdLlmV2Allocator allocator = new SvdLlmV2Allocator();
+        for (double scale : new double[] {1e4, 0.01}) {
+            List<SiteSpectrum> sites = model(scale);
+            long dense = sites.stream().mapToLong(SiteSpectrum::denseParameters).sum();
+            long slack = sites.stream().mapToLong(s -> s.m() + s.n()).sum(); // one rank per site of flooring
+            for (double ratio : new double[] {0.1, 0.2, 0.4, 0.6, 0.8}) {
+                int[] ranks = allocator.allocate(sites, ratio);
+                long budget = (long) Math.floor((1 - ratio) * dense);
+                assertThat(kept(sites, ranks)).as("scale %s ratio %s", scale, ratio).isLessThanOrEqualTo(budget).isGreaterThan(budget - slack);
+                for (int i = 0; i < ranks.length; i++) {
+                    assertThat(ranks[i]).isBetween(1, Math.min(sites.get(i).m(), sites.get(i).n()));
+                }
+            }
+        }
+    }
+
+    @Test
+    void higherLossMatricesOfATypeGetMoreRank() {
+        // Four query projections of equal shape, spectra scaled 1, 2, 4, 8: losses grow in that order.
+        List<SiteSpectrum> sites = new ArrayList<>();
+        for (int b = 0; b < 4; b++) {
+            double[] s = new double[64];
+            for (int j = 0; j < 64; j++) {
+                s[j] = 1000 * (1 << b) * Math.exp(-0.05 * j);
+            }
+            sites.add(new SiteSpectrum("block" + b + ".q", "attention.query", 64, 64, s));
+        }
+        double[] losses = SvdLlmV2Allocator.uniformLosses(sites, 0.3);
+        int[] ranks = new SvdLlmV2Allocator().allocate(sites, 0.3);
+        for (int b = 1; b < 4; b++) {
+            assertThat(losses[b]).isGreaterThan(losses[b - 1]);
+            assertThat(ranks[b]).isGreaterThanOrEqualTo(ranks[b - 1]);
+        }
+        assertThat(ranks[3]).isGreaterThan(ranks[0]);
+        assertThat(ranks[0]).isLessThan(RankRules.rankForRatio(64, 64, 0.3));
+        assertThat(ranks[3]).isGreaterThan(RankRules.rankForRatio(64, 64, 0.3));
+    }
+
+    @Test
+    void equalShapesFollowTheSpecFormulaAndKeepTheMeanRatio() {
+        List<SiteSpectrum> group = new ArrayList<>();
+        for (SiteSpectrum s : model(1e4)) {
+            if (s.role().equals("ffn.up")) {
+                group.add(s);
+            }
+        }
+        double ratio = 0.3;
+        double[] losses = SvdLlmV2Allocator.uniformLosses(group, ratio);
+        double sum = 0;
+        for (double l : losses) {
+            assertThat(l).isGreaterThan(Math.E); // summed-Gram scale: the formula is used verbatim
+            sum += 1 / Math.log(l);
+        }
+        double[] ratios = SvdLlmV2Allocator.groupRatios(group, ratio);
+        double mean = 0;
+        for (int i = 0; i < group.size(); i++) {
+            double spec = group.size() * ratio * (1 / Math.log(losses[i])) / sum;
+            assertThat(ratios[i]).isCloseTo(spec, Offset.offset(1e-12));
+            mean += ratios[i] / group.size();
+        }
+        assertThat(mean).isCloseTo(ratio, Offset.offset(1e-12));
+    }
+
+    @Test
+    void ratiosAreClampedAndRenormalised() {
+        // One tiny-loss matrix would get far above 0.95 unclamped at a high ratio.
+        List<SiteSpectrum> group = new ArrayList<>();
+        for (int b = 0; b < 3; b++) {
+            double[] s = new double[64];
+            for (int j = 0; j < 64; j++) {
+                s[j] = (b == 0 ? 1e-30 : 1e30) * Math.exp(-0.05 * j);
+            }
+            group.add(new SiteSpectrum("b" + b, "ffn.down", 64, 64, s));
+        }
+        double[] ratios = SvdLlmV2Allocator.groupRatios(group, 0.7);
+        double mean = 0;
+        for (double r : ratios) {
+            assertThat(r).isBetween(0.0, SvdLlmV2Allocator.MAX_SITE_RATIO + 1e-12);
+            mean += r / 3;
+        }
+        assertThat(ratios[0]).isCloseTo(SvdLlmV2Allocator.MAX_SITE_RATIO, Offset.offset(1e-12));
+        assertThat(mean).isCloseTo(0.7, Offset.offset(1e-12));
+    }
+
+    @Test
+    void zeroLossesAndTheNameAndInfeasibleBudgets() {
+        List<SiteSpectrum> flat = List.of(new SiteSpectrum("a", "x", 8, 8, new double[8]), new SiteSpectrum("b", "x", 8, 8, new double[8]));
+        assertThat(SvdLlmV2Allocator.groupRatios(flat, 0.4)).containsExactly(0.4, 0.4);
+        assertThat(new SvdLlmV2Allocator().name()).isEqualTo("svd-llm-v2");
+        List<SiteSpectrum> tiny = List.of(new SiteSpectrum("t", "x", 2, 2, new double[] {1, 0.5}));
+        assertThatThrownBy(() -> new SvdLlmV2Allocator().allocate(tiny, 0.9)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("svd-llm-v2");
+    }
+}
