@@ -153,6 +153,11 @@ final class RecoverCommand implements Callable<Integer> {
             System.err.printf(Locale.ROOT, "%s: %d factor pairs; %d sentences from %s, %d a step, %d steps%s%n", compressed.getFileName(),
                     distiller.factorPairs().size(), texts.size(), text == null ? "the vendored calibration set" : text, batch, steps,
                     resume ? ", resuming from " + ckpt : "");
+            double passes = (double) steps / batches.batchesPerPass();
+            if (passes > 4) {
+                System.err.printf(Locale.ROOT, "note: %d steps pass %.0f times over these %d sentences; a larger --text (a folder of"
+                        + " plain text) usually recovers more%n", steps, passes, texts.size());
+            }
             if (before != null) {
                 printFidelity("before", before);
             }
