@@ -101,4 +101,17 @@ class RecoverCommandTest {
         assertOneLineError(run(recover(out, "--schedule", "v-then-u")), "--schedule must be joint or u-then-v");
         assertThat(out).doesNotExist();
     }
+
+    @Test
+    void aDivergingRunStopsNamingTheStepAndKeepsItsLastCheckpoint() {
+        Path out = dir.resolve("diverged.onnx");
+        Object[] r = run("recover", "--original", model.toString(), "--tokenizer", tokenizer.toString(), "--compressed", compressed.toString(),
+                "--out", out.toString(), "--steps", "3", "--batch", "2", "--max-tokens", "16", "--lr", "1e30", "--checkpoint-every", "1",
+                "--eval-sentences", "0");
+        assertOneLineError(r, "at step 2 of 3");
+        assertThat(((String) r[2]).lines().filter(l -> l.startsWith("lowrank ")).findFirst().orElseThrow())
+                .contains("became").contains("last good checkpoint (after step 1)");
+        assertThat(out).doesNotExist();
+        assertThat(dir.resolve("diverged.recover.safetensors")).exists();
+    }
 }
