@@ -73,6 +73,10 @@ public final class BenchMain {
         root.put("cpu", CpuInfo.modelName());
         root.put("cores", Runtime.getRuntime().availableProcessors());
         root.put("openblas", nb.describe());
+        root.put("openblas_coretype_env", System.getenv().getOrDefault("OPENBLAS_CORETYPE", ""));
+        if (nb.kernelHint() != null) {
+            System.err.println("lowrank-bench: " + nb.kernelHint());
+        }
         root.put("nominal_peak_gflops_per_core", peak);
         root.put("quick", quick);
         System.out.printf("lowrank4j %s benchmark — %s, %d cores, %s%n", suite, CpuInfo.modelName(),

@@ -52,6 +52,26 @@ public final class NativeBackend implements LinalgBackend {
         return openblas_get_corename().getString() + " / " + openblas_get_config().getString();
     }
 
+    /**
+     * A one-line hint when OpenBLAS runs its AVX2 kernels on a CPU that has AVX-512 (OpenBLAS 0.3.31 does this on
+     * recent AMD CPUs), else null. The core type is chosen when the library loads, from {@code OPENBLAS_CORETYPE};
+     * {@code bin/lowrank} sets it on such CPUs.
+     */
+    public String kernelHint() {
+        String core = openblas_get_corename().getString();
+        if (!core.equalsIgnoreCase("Haswell") && !core.equalsIgnoreCase("Zen")) {
+            return null;
+        }
+        try {
+            String info = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/cpuinfo"));
+            boolean avx512 = java.util.List.of(" avx512f", " avx512bw", " avx512vl").stream().allMatch(info::contains);
+            return avx512 ? "OpenBLAS uses its " + core + " (AVX2) kernels on this AVX-512 CPU; set OPENBLAS_CORETYPE=SkylakeX"
+                    + " before starting the JVM for faster products (bin/lowrank does)" : null;
+        } catch (java.io.IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
     @Override
     public String name() {
         return "openblas";

@@ -111,7 +111,7 @@ public final class Attention implements Module {
         Tensor dq = q.zerosLike(), dk = k.zerosLike(), dv = v.zerosLike();
         Tensor dprobs = probs.zerosLike();                           // (B,NH,T,T)
         int group = heads / kvHeads;
-        for (int b = 0; b < batch; b++) {
+        forEachSequence(batch, time, time, b -> {
             for (int h = 0; h < heads; h++) {
                 int qRow = (b * heads + h) * time, kvRow = (b * kvHeads + h / group) * time;
                 DenseMatrix dyBh = rows(dy, qRow, time, headSize), vBg = rows(v, kvRow, time, headSize);
@@ -119,17 +119,17 @@ public final class Attention implements Module {
                 MatMul.gemm(1, dyBh, vBg.transpose(), 0, dpBh);                         // dP = dY Vᵀ   (T,T)
                 MatMul.gemm(1, pBh.transpose(), dyBh, 1, rows(dv, kvRow, time, headSize)); // dV += Pᵀ dY (T,D)
             }
-        }
+        });
         kn.softmaxBackward(dprobs, probs, dprobs);                   // dS, in place
         double scale = 1 / Math.sqrt(headSize);
-        for (int b = 0; b < batch; b++) {
+        forEachSequence(batch, time, time, b -> {
             for (int h = 0; h < heads; h++) {
                 int qRow = (b * heads + h) * time, kvRow = (b * kvHeads + h / group) * time;
                 DenseMatrix dsBh = rows(dprobs, qRow, time, time);
                 MatMul.gemm(scale, dsBh, rows(k, kvRow, time, headSize), 0, rows(dq, qRow, time, headSize));            // dQ = s·dS K
                 MatMul.gemm(scale, dsBh.transpose(), rows(q, qRow, time, headSize), 1, rows(dk, kvRow, time, headSize)); // dK += s·dSᵀ Q
             }
-        }
+        });
         Tensor dx = unproject(query, dq, heads, true);
         kn.addInPlace(dx, unproject(key, dk, kvHeads, true));
         kn.addInPlace(dx, unproject(value, dv, kvHeads, false));
@@ -213,25 +213,44 @@ public final class Attention implements Module {
     private Tensor attend(Tensor qh, Tensor keyStore, Tensor valueStore, int keys, Tensor p, int[] keyMask, int past, Kernels kn) {
         int batch = qh.dim(0), time = qh.dim(2), slots = keyStore.dim(2), group = heads / kvHeads;
         double scale = 1 / Math.sqrt(headSize);
-        for (int b = 0; b < batch; b++) {
+        forEachSequence(batch, time, keys, b -> {
             for (int h = 0; h < heads; h++) {
                 int qRow = (b * heads + h) * time, kvRow = (b * kvHeads + h / group) * slots;
                 MatMul.gemm(scale, rows(qh, qRow, time, headSize), rows(keyStore, kvRow, keys, headSize).transpose(), 0,
                         rows(p, qRow, time, keys)); // S = s·Q Kᵀ (T, keys)
             }
-        }
+        });
         kn.attentionSoftmax(p, keyMask, causal, past);
         Tensor y = qh.zerosLike(); // (B,NH,T,D)
-        for (int b = 0; b < batch; b++) {
+        forEachSequence(batch, time, keys, b -> {
             for (int h = 0; h < heads; h++) {
                 int qRow = (b * heads + h) * time, kvRow = (b * kvHeads + h / group) * slots;
                 MatMul.gemm(1, rows(p, qRow, time, keys), rows(valueStore, kvRow, keys, headSize), 0, rows(y, qRow, time, headSize)); // Y = P V
             }
-        }
+        });
         Tensor tokens = Tensor.zeros(qh.precision(), batch, time, heads * headSize);
         kn.mergeHeads(tokens, y, 0);
         return tokens;
     }
+
+    /**
+     * Runs {@code body} for every sequence b of the batch: in parallel on the common pool when the per-head products are
+     * small enough that BLAS runs each on one thread (OpenBLAS threads a product only above about 2.6e5 multiply-adds),
+     * else one after the other so that BLAS threads each product. Sequences touch disjoint rows of every tensor here
+     * (a key/value head belongs to one sequence), so the split does not change any result.
+     */
+    private void forEachSequence(int batch, int time, int keys, java.util.function.IntConsumer body) {
+        long perHead = (long) time * keys * headSize;
+        if (batch > 1 && perHead < SMALL_PRODUCT && (long) batch * heads * perHead >= SMALL_PRODUCT) {
+            java.util.stream.IntStream.range(0, batch).parallel().forEach(body);
+        } else {
+            for (int b = 0; b < batch; b++) {
+                body.accept(b);
+            }
+        }
+    }
+
+    private static final long SMALL_PRODUCT = 1L << 18;
 
     /** Rows [first, first + count) of a tensor seen as a matrix with {@code cols} columns, as a view. */
     private static DenseMatrix rows(Tensor t, int first, int count, int cols) {

@@ -41,20 +41,24 @@ final class FloatKernels implements Kernels {
     public void addInPlace(Tensor accumulator, Tensor x) {
         float[] acc = d(accumulator), v = d(x);
         assert acc.length == v.length;
-        for (int i = 0; i < acc.length; i++) {
-            acc[i] += v[i];
-        }
+        inChunks(acc.length, 1, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                acc[i] += v[i];
+            }
+        });
     }
 
     @Override
     public void addBias(Tensor out, Tensor bias) {
         float[] o = d(out), b = d(bias);
         int c = b.length;
-        for (int base = 0; base < o.length; base += c) {
-            for (int j = 0; j < c; j++) {
-                o[base + j] += b[j];
+        inChunks(o.length / c, c, (from, to) -> {
+            for (int base = from * c; base < to * c; base += c) {
+                for (int j = 0; j < c; j++) {
+                    o[base + j] += b[j];
+                }
             }
-        }
+        });
     }
 
     @Override
@@ -104,25 +108,27 @@ final class FloatKernels implements Kernels {
     public void layerNormForward(Tensor out, Tensor mean, Tensor rstd, Tensor x, Tensor weight, Tensor bias, double eps) {
         float[] o = d(out), m = d(mean), r = d(rstd), in = d(x), w = d(weight), b = d(bias);
         int c = w.length, rows = m.length;
-        for (int n = 0; n < rows; n++) {
-            int base = n * c;
-            double sum = 0;
-            for (int j = 0; j < c; j++) {
-                sum += in[base + j];
+        inChunks(rows, 3L * c, (from, to) -> {
+            for (int n = from; n < to; n++) {
+                int base = n * c;
+                double sum = 0;
+                for (int j = 0; j < c; j++) {
+                    sum += in[base + j];
+                }
+                double mu = sum / c, var = 0;
+                for (int j = 0; j < c; j++) {
+                    double dev = in[base + j] - mu;
+                    var += dev * dev;
+                }
+                double s = 1 / Math.sqrt(var / c + eps);
+                for (int j = 0; j < c; j++) {
+                    double norm = (in[base + j] - mu) * s;
+                    o[base + j] = (float) (norm * w[j] + (b == null ? 0 : b[j]));
+                }
+                m[n] = (float) mu;
+                r[n] = (float) s;
             }
-            double mu = sum / c, var = 0;
-            for (int j = 0; j < c; j++) {
-                double dev = in[base + j] - mu;
-                var += dev * dev;
-            }
-            double s = 1 / Math.sqrt(var / c + eps);
-            for (int j = 0; j < c; j++) {
-                double norm = (in[base + j] - mu) * s;
-                o[base + j] = (float) (norm * w[j] + (b == null ? 0 : b[j]));
-            }
-            m[n] = (float) mu;
-            r[n] = (float) s;
-        }
+        });
     }
 
     @Override
@@ -206,6 +212,30 @@ final class FloatKernels implements Kernels {
 
     private static final int PARALLEL_THRESHOLD = 1 << 16;
 
+    /** A body over rows {@code [from, to)}. */
+    @FunctionalInterface
+    interface RowRange {
+        void run(int from, int to);
+    }
+
+    /**
+     * Runs {@code body} over rows [0, rows) — in one piece when the work ({@code rows · costPerRow} element operations) is
+     * small, else in one contiguous chunk per core on the common pool. Each row is computed the same way either way, so
+     * results do not depend on the split.
+     */
+    static void inChunks(int rows, long costPerRow, RowRange body) {
+        long work = rows * costPerRow;
+        int chunks = work < PARALLEL_THRESHOLD ? 1 : (int) Math.min(Math.min(rows, CORES), work / (PARALLEL_THRESHOLD / 2));
+        if (chunks <= 1) {
+            body.run(0, rows);
+            return;
+        }
+        java.util.stream.IntStream.range(0, chunks).parallel()
+                .forEach(k -> body.run((int) ((long) rows * k / chunks), (int) ((long) rows * (k + 1) / chunks)));
+    }
+
+    private static final int CORES = Runtime.getRuntime().availableProcessors();
+
     /** {@code out = 0.5·x·(1 + erf(x/√2))} with the exp-free float erf, in parallel chunks when large. */
     static void geluErf(float[] out, float[] in) {
         int n = in.length;
@@ -266,32 +296,31 @@ final class FloatKernels implements Kernels {
     @Override
     public void attentionSoftmax(Tensor att, int[] keyMask, boolean causal, int past) {
         float[] p = d(att);
-        int batch = att.dim(0), heads = att.dim(1), time = att.dim(2), keys = att.dim(3);
-        for (int b = 0; b < batch; b++) {
-            for (int h = 0; h < heads; h++) {
-                for (int t = 0; t < time; t++) {
-                    int base = ((b * heads + h) * time + t) * keys;
-                    int limit = causal ? Math.min(keys, past + t + 1) : keys;
-                    double max = Double.NEGATIVE_INFINITY;
-                    for (int s = 0; s < limit; s++) {
-                        if (keyMask == null || keyMask[b * keys + s] != 0) {
-                            max = Math.max(max, p[base + s]);
-                        }
-                    }
-                    double sum = 0;
-                    for (int s = 0; s < keys; s++) {
-                        boolean admitted = s < limit && (keyMask == null || keyMask[b * keys + s] != 0);
-                        double e = admitted ? Math.exp(p[base + s] - max) : 0;
-                        p[base + s] = (float) e;
-                        sum += e;
-                    }
-                    double inv = sum > 0 ? 1 / sum : 0;
-                    for (int s = 0; s < limit; s++) {
-                        p[base + s] = (float) (p[base + s] * inv);
+        int heads = att.dim(1), time = att.dim(2), keys = att.dim(3);
+        inChunks(att.dim(0) * heads * time, 8L * keys, (from, to) -> {
+            for (int row = from; row < to; row++) {
+                int b = row / (heads * time), t = row % time;
+                int base = row * keys;
+                int limit = causal ? Math.min(keys, past + t + 1) : keys;
+                double max = Double.NEGATIVE_INFINITY;
+                for (int s = 0; s < limit; s++) {
+                    if (keyMask == null || keyMask[b * keys + s] != 0) {
+                        max = Math.max(max, p[base + s]);
                     }
                 }
+                double sum = 0;
+                for (int s = 0; s < keys; s++) {
+                    boolean admitted = s < limit && (keyMask == null || keyMask[b * keys + s] != 0);
+                    double e = admitted ? Math.exp(p[base + s] - max) : 0;
+                    p[base + s] = (float) e;
+                    sum += e;
+                }
+                double inv = sum > 0 ? 1 / sum : 0;
+                for (int s = 0; s < limit; s++) {
+                    p[base + s] = (float) (p[base + s] * inv);
+                }
             }
-        }
+        });
     }
 
     @Override
