@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.lowrank4j.compress.allocation.Allocators;
+import org.lowrank4j.compress.allocation.SensitivityAllocator;
 import org.lowrank4j.compress.eval.EvalOptions;
 import org.lowrank4j.compress.harness.ComparisonReport;
 import org.lowrank4j.compress.harness.DecoderComparison;
@@ -51,6 +52,9 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--calib-sequences", defaultValue = "256", description = "Encoder: calibration sequences (default ${DEFAULT-VALUE}).")
     int sequences;
 
+    @Option(names = "--calib-unit", defaultValue = "sentences", description = "Encoder with --calib: sentences (one per sequence) | chunks (~90 words) (default ${DEFAULT-VALUE}).")
+    String calibUnit;
+
     @Option(names = "--text", description = "Encoder: held-out sentences (default: the vendored SOTU 1900–1945 set).")
     Path text;
 
@@ -81,10 +85,11 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--calib-windows", description = "Decoder: calibration windows of the model's context, spread over the text (default 64).")
     Integer calibWindows;
 
-    @Option(names = "--methods", split = ",", defaultValue = "svd,asvd,whitened", description = "Methods (default ${DEFAULT-VALUE}).")
+    @Option(names = "--methods", split = ",", defaultValue = "svd,asvd,whitened", description = "Methods: svd, asvd, whitened, svd-llm, svd-llm-v2, saes, lord, afm, basis-sharing; fwsvd on decoder folders only"
+            + " (on an ONNX encoder svd-llm, saes and basis-sharing run on the JVM runtime's copy and are written back to ONNX) (default ${DEFAULT-VALUE}).")
     List<String> methods;
 
-    @Option(names = "--allocations", split = ",", defaultValue = "uniform", description = "Allocations: uniform, global, energy, d-rank, welore, svd-llm-v2, sensitivity (decoder) (default ${DEFAULT-VALUE}).")
+    @Option(names = "--allocations", split = ",", defaultValue = "uniform", description = "Allocations: uniform, global, energy, d-rank, welore, svd-llm-v2, sensitivity, sensitivity-greedy (default ${DEFAULT-VALUE}).")
     List<String> allocations;
 
     @Option(names = "--ratios", split = ",", defaultValue = "0.1,0.2,0.3,0.4,0.5", description = "Ratios (default ${DEFAULT-VALUE}).")
@@ -102,7 +107,7 @@ final class CompareCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         methods.stream().filter(m -> !m.trim().equalsIgnoreCase(BasisSharing.NAME)).forEach(Methods::byName);
-        allocations.stream().filter(a -> !a.trim().equalsIgnoreCase("sensitivity")).forEach(Allocators::byName);
+        allocations.stream().filter(a -> !SensitivityAllocator.isSensitivity(a)).forEach(Allocators::byName);
         ratios.forEach(Inputs::requireRatio);
         if (model == null || !Files.exists(model)) {
             throw new IllegalArgumentException("--model " + model + " does not exist; give an .onnx encoder or a decoder model folder");
@@ -116,14 +121,11 @@ final class CompareCommand implements Callable<Integer> {
                     + "decoder model folders; " + model + " is an ONNX file");
         }
         Inputs.requireFile(model, "--model");
-        if (methods.stream().anyMatch(m -> m.trim().equalsIgnoreCase(BasisSharing.NAME)) || allocations.stream().anyMatch(a -> a.trim().equalsIgnoreCase("sensitivity"))) {
-            throw new IllegalArgumentException("basis-sharing and the sensitivity allocation run on decoder model folders so far, not on ONNX encoders");
-        }
         if (tokenizer == null) {
             throw new IllegalArgumentException("--tokenizer is required for an ONNX encoder (its tokenizer.json)");
         }
         Files.createDirectories(out);
-        List<String> calibration = calib == null ? TextCorpus.calibration().first(sequences) : Inputs.calibrationText(calib, sequences);
+        List<String> calibration = calib == null ? TextCorpus.calibration().first(sequences) : Inputs.calibrationText(calib, sequences, calibUnit);
         List<String> heldOut = (text == null ? TextCorpus.heldOut() : TextCorpus.sentences(text)).first(sentences);
         LabelledTexts probeSet = probe == null ? TextCorpus.partyProbe() : LabelledTexts.load(probe);
         try (HfTokenizer tok = HfTokenizer.load(Inputs.requireFile(tokenizer, "--tokenizer"))) {
@@ -138,7 +140,7 @@ final class CompareCommand implements Callable<Integer> {
             EncoderComparison comparison = new EncoderComparison(setup, ProgressBar.stderr());
             var rows = comparison.run(methods, allocations, ratios, ProgressBar.stderr(), row -> { });
             if (!comparison.notes().isEmpty()) {
-                context.put("skipped", String.join("; ", comparison.notes()));
+                context.put("notes", String.join("; ", comparison.notes()));
             }
             ComparisonReport.write(out, rows, context);
             System.out.print(ComparisonReport.markdown(rows));

@@ -170,7 +170,8 @@ final class DecoderFolder {
         return text;
     }
 
-    private static boolean inYears(Path file, Integer from, Integer to) {
+    /** Whether the file's name starts with a year in [from, to] (null: unbounded). */
+    static boolean inYears(Path file, Integer from, Integer to) {
         String name = file.getFileName().toString();
         int end = 0;
         while (end < name.length() && Character.isDigit(name.charAt(end))) {

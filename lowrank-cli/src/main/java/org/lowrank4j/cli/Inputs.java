@@ -42,12 +42,28 @@ final class Inputs {
         }
     }
 
-    /** The first {@code count} chunks of ~128 tokens from a file or folder of text. */
+    /** {@code count} chunks of ~128 tokens spread evenly over a file or folder of text (every file contributes, not the first few). */
     static List<String> calibrationText(Path path, int count) {
+        return calibrationText(path, count, "sentences");
+    }
+
+    /**
+     * {@code count} calibration pieces spread evenly over a file or folder: {@code unit} "sentences" (one sentence each,
+     * like the inputs a sentence encoder embeds) or "chunks" (~90 words, up to the model's window).
+     */
+    static List<String> calibrationText(Path path, int count, String unit) {
         if (count < 1) {
             throw new IllegalArgumentException("--calib-sequences must be at least 1, got " + count);
         }
-        return TextCorpus.chunks(path, WORDS_PER_SEQUENCE).first(count);
+        switch (unit.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "sentences":
+                return TextCorpus.sentences(path).spread(count);
+            case "chunks":
+                break;
+            default:
+                throw new IllegalArgumentException("--calib-unit must be sentences or chunks, got " + unit);
+        }
+        return TextCorpus.chunks(path, WORDS_PER_SEQUENCE).spread(count); // spread over every file, not the first few
     }
 
     /** out.onnx → out.json / out.html, in the same folder. */

@@ -22,6 +22,7 @@ import org.lowrank4j.compress.tokenize.HfTokenizer;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.train.TrainingDivergedException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -30,28 +31,29 @@ import picocli.CommandLine.Option;
  * values; OUT.json records the run.
  */
 @Command(name = "recover", mixinStandardHelpOptions = true,
-        description = "Recover the fidelity a compressed ONNX encoder lost: distil its low-rank factors against the original model.")
+        description = "Recover the fidelity a compressed ONNX encoder or decoder model folder lost: distil its low-rank factors against"
+                + " the original model; writes OUT (the same format as --compressed) and OUT.json.")
 final class RecoverCommand implements Callable<Integer> {
 
-    @Option(names = "--original", description = "The original ONNX model (default: the bundled all-MiniLM-L6-v2).")
+    @Option(names = "--original", description = "The original ONNX model (default: the bundled all-MiniLM-L6-v2), or the original decoder model folder (required for decoders).")
     Path original;
 
-    @Option(names = "--compressed", required = true, description = "The model written by lowrank compress (never modified).")
+    @Option(names = "--compressed", required = true, description = "The model written by lowrank compress: an ONNX file or a low-rank decoder model folder (never modified).")
     Path compressed;
 
     @Option(names = "--tokenizer", description = "The models' tokenizer.json (default with the bundled model: its own).")
     Path tokenizer;
 
-    @Option(names = "--out", required = true, description = "Where to write the recovered ONNX model (not an input).")
+    @Option(names = "--out", required = true, description = "Where to write the recovered ONNX model, or low-rank decoder model folder (not an input).")
     Path out;
 
     @Option(names = "--steps", defaultValue = "300", description = "Optimizer steps (default ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--text", description = "Training text: a .txt file or a folder of them, cut into sentences (default: the vendored calibration sentences).")
+    @Option(names = "--text", description = "Training text: a .txt file or a folder of them, cut into sentences (default: the vendored calibration sentences); for decoders, cut into windows of --window tokens (required).")
     Path text;
 
-    @Option(names = "--batch", defaultValue = "16", description = "Sentences per step (default ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", defaultValue = "16", description = "Sentences (decoders: windows) per step (default ${DEFAULT-VALUE}).")
     int batch;
 
     @Option(names = "--lr", defaultValue = "3e-4", description = "Peak learning rate (default ${DEFAULT-VALUE}).")
@@ -63,7 +65,7 @@ final class RecoverCommand implements Callable<Integer> {
     @Option(names = "--pooling", defaultValue = "mean", description = "mean (MiniLM) | cls (bge): the embedding the output term matches (default ${DEFAULT-VALUE}).")
     String pooling;
 
-    @Option(names = "--output-weight", defaultValue = "1", description = "Weight of the embedding-cosine term against the hidden-state term (default ${DEFAULT-VALUE}).")
+    @Option(names = "--output-weight", defaultValue = "1", description = "Weight of the output term (encoders: embedding cosine; decoders: next-token KL) against the hidden-state term (default ${DEFAULT-VALUE}).")
     double outputWeight;
 
     @Option(names = "--train-norms", description = "Also train the LayerNorm weights and biases.")
@@ -105,8 +107,15 @@ final class RecoverCommand implements Callable<Integer> {
     @Option(names = "--stop-after", hidden = true, description = "Stop once this many steps are done (the schedule still spans --steps); for testing resume.")
     Long stopAfter;
 
+    @Mixin
+    DecoderRecover.Options decoder = new DecoderRecover.Options();
+
     @Override
     public Integer call() throws Exception {
+        if (compressed != null && Files.isDirectory(compressed) || original != null && Files.isDirectory(original)) {
+            return DecoderRecover.run(this, decoder); // decoder model folders: the JVM runtime path
+        }
+        decoder.rejectFor(compressed);
         long start = System.nanoTime();
         if (original == null) {
             original = BundledModel.model();

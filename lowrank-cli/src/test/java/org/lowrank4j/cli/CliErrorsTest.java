@@ -134,6 +134,14 @@ class CliErrorsTest {
                 "--calib");
     }
 
+    @Test
+    void sensitivityAllocationWithoutText(@TempDir Path dir) {
+        assertOneLineError(run("compress", "--model", model.toString(), "--ratio", "0.2", "--method", "svd", "--allocation", "sensitivity",
+                "--out", dir.resolve("o.onnx").toString()), "--allocation sensitivity", "--calib");
+        assertOneLineError(run("compress", "--model", model.toString(), "--ratio", "0.2", "--method", "svd", "--allocation", "sensitivty",
+                "--out", dir.resolve("o.onnx").toString()), "unknown allocation");
+    }
+
     private static Onnx.ValueInfoProto info(String name, int width) {
         return Onnx.ValueInfoProto.newBuilder().setName(name).setType(Onnx.TypeProto.newBuilder().setTensorType(
                 Onnx.TypeProto.Tensor.newBuilder().setElemType(Onnx.TensorProto.DataType.FLOAT.getNumber())

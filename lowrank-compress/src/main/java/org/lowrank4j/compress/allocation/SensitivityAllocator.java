@@ -30,6 +30,13 @@ import org.lowrank4j.compress.RankRules;
  * removed, counted with the real r(m+n) of {@link Budget}, never exceeded), not the nominal Σ p·m·n; and the
  * result is the largest feasible cut rather than "the last evaluated mid", which could be over budget. A ratio
  * the candidates cannot reach (e.g. 0.7 removed with 0.4 the smallest kept fraction) is refused.
+ *
+ * <p>{@link #marginal()} gives a second rule over the same measurements ({@code sensitivity-greedy}, ours): STRS's
+ * threshold equalises the worst single-site loss, and it can only compress a site by at least 1 − 0.9 of its
+ * parameters. The marginal rule instead minimises the sum of measured loss increases: each site's points
+ * (parameters removed, loss − baseline), starting from (0, 0) for the dense site, are reduced to their lower convex
+ * hull; the hull segments of all sites are taken in order of loss per parameter removed, cheapest first, until the
+ * budget holds, and the site of the last segment gets the rank inside that segment that meets the budget exactly.
  */
 public final class SensitivityAllocator implements RankAllocator {
     /** The spec's candidate kept-parameter ratios. */
@@ -39,7 +46,9 @@ public final class SensitivityAllocator implements RankAllocator {
     private final SensitivityProbe probe;
     private final double[] candidates;
     private final Progress progress;
-    private final Map<String, Map<Integer, Double>> measured = new HashMap<>();
+    private final Map<String, Map<Integer, Double>> measured;
+    private final boolean marginalRule;
+    private final SensitivityAllocator measurementsOwner; // this, or the allocator whose measurements a marginal view shares
     private Double baseline;
 
     public SensitivityAllocator(SensitivityProbe probe) {
@@ -67,11 +76,40 @@ public final class SensitivityAllocator implements RankAllocator {
         this.probe = probe;
         this.candidates = sorted;
         this.progress = progress;
+        this.measured = new HashMap<>();
+        this.marginalRule = false;
+        this.measurementsOwner = this;
+    }
+
+    private SensitivityAllocator(SensitivityAllocator owner) {
+        this.probe = owner.probe;
+        this.candidates = owner.candidates;
+        this.progress = owner.progress;
+        this.measured = owner.measured;
+        this.marginalRule = true;
+        this.measurementsOwner = owner;
+    }
+
+    /** Whether an allocation name is one of the two end-to-end sensitivity rules ({@code sensitivity}, {@code sensitivity-greedy}). */
+    public static boolean isSensitivity(String allocation) {
+        String a = allocation.trim().toLowerCase(java.util.Locale.ROOT);
+        return a.equals("sensitivity") || a.equals("sensitivity-greedy");
+    }
+
+    /** This allocator's measurements under the rule {@code allocation} names ({@link #isSensitivity}). */
+    public SensitivityAllocator forName(String allocation) {
+        return allocation.trim().equalsIgnoreCase("sensitivity-greedy") ? marginal()
+                : marginalRule ? measurementsOwner : this;
+    }
+
+    /** The marginal-cost rule ({@code sensitivity-greedy}) over this allocator's probe, candidates and measurements. */
+    public SensitivityAllocator marginal() {
+        return marginalRule ? this : new SensitivityAllocator(measurementsOwner);
     }
 
     @Override
     public String name() {
-        return "sensitivity";
+        return marginalRule ? "sensitivity-greedy" : "sensitivity";
     }
 
     /** ASVD's rank for kept ratio p: floor(floor(m·n·p) / (m + n)), at least 1. */
@@ -81,7 +119,13 @@ public final class SensitivityAllocator implements RankAllocator {
     }
 
     @Override
-    public synchronized int[] allocate(List<SiteSpectrum> sites, double ratio) {
+    public int[] allocate(List<SiteSpectrum> sites, double ratio) {
+        synchronized (measurementsOwner) {
+            return marginalRule ? allocateMarginal(sites, ratio) : allocateThreshold(sites, ratio);
+        }
+    }
+
+    private int[] allocateThreshold(List<SiteSpectrum> sites, double ratio) {
         long budget = Budget.of(sites, ratio);
         List<Choice> choices = measure(sites);
         choices.sort(Comparator.comparingDouble((Choice c) -> -c.loss).thenComparingDouble(c -> c.kept).thenComparingInt(c -> c.site));
@@ -101,8 +145,86 @@ public final class SensitivityAllocator implements RankAllocator {
         return ranksFor(sites, choices, low);
     }
 
+    /** One segment of a site's lower convex hull: from rank {@code fromRank} down to {@code toRank}. */
+    private record Segment(int site, int fromRank, int toRank, long removed, double slope) {
+    }
+
+    private int[] allocateMarginal(List<SiteSpectrum> sites, double ratio) {
+        long budget = Budget.of(sites, ratio);
+        List<Choice> choices = measure(sites);
+        double base = baseline();
+        int[] ranks = new int[sites.size()];
+        List<Segment> segments = new ArrayList<>();
+        for (int i = 0; i < sites.size(); i++) {
+            SiteSpectrum s = sites.get(i);
+            ranks[i] = RankRules.breakEvenRank(s.m(), s.n());
+            long dense = s.denseParameters();
+            List<long[]> removedAndRank = new ArrayList<>();
+            List<Double> losses = new ArrayList<>();
+            removedAndRank.add(new long[] {0, ranks[i]});
+            losses.add(0.0);
+            final int site = i;
+            choices.stream().filter(c -> c.site == site).sorted(Comparator.comparingInt((Choice c) -> -c.rank)).forEach(c -> {
+                removedAndRank.add(new long[] {dense - RankRules.parametersAt(s.m(), s.n(), c.rank), c.rank});
+                losses.add(c.loss - base);
+            });
+            // lower convex hull over (removed, loss), removed increasing
+            List<Integer> hull = new ArrayList<>();
+            for (int k = 0; k < removedAndRank.size(); k++) {
+                while (hull.size() >= 2) {
+                    int a = hull.get(hull.size() - 2), b = hull.get(hull.size() - 1);
+                    double cross = (removedAndRank.get(b)[0] - removedAndRank.get(a)[0]) * (losses.get(k) - losses.get(a))
+                            - (losses.get(b) - losses.get(a)) * (double) (removedAndRank.get(k)[0] - removedAndRank.get(a)[0]);
+                    if (cross <= 0) {
+                        hull.remove(hull.size() - 1); // b lies on or above the chord a–k
+                    } else {
+                        break;
+                    }
+                }
+                hull.add(k);
+            }
+            for (int k = 1; k < hull.size(); k++) {
+                long[] from = removedAndRank.get(hull.get(k - 1)), to = removedAndRank.get(hull.get(k));
+                long removed = to[0] - from[0];
+                segments.add(new Segment(i, (int) from[1], (int) to[1], removed,
+                        (losses.get(hull.get(k)) - losses.get(hull.get(k - 1))) / removed));
+            }
+        }
+        segments.sort(Comparator.comparingDouble(Segment::slope).thenComparingInt(Segment::site));
+        long kept = Budget.kept(sites, ranks);
+        for (Segment g : segments) {
+            if (kept <= budget) {
+                break;
+            }
+            SiteSpectrum s = sites.get(g.site);
+            long keptElsewhere = kept - RankRules.parametersAt(s.m(), s.n(), ranks[g.site]);
+            long room = budget - keptElsewhere;
+            int exact = (int) Math.max(0, room / (s.m() + s.n()));
+            if (exact > g.toRank && RankRules.saves(s.m(), s.n(), exact)) {
+                ranks[g.site] = Math.min(exact, g.fromRank);
+            } else {
+                ranks[g.site] = g.toRank;
+            }
+            kept = keptElsewhere + RankRules.parametersAt(s.m(), s.n(), ranks[g.site]);
+        }
+        if (kept > budget) {
+            throw new IllegalArgumentException(name() + ": ratio " + ratio + " leaves " + budget + " parameters, but every site at the smallest"
+                    + " candidate kept ratio " + candidates[0] + " already needs " + kept + "; add smaller candidates");
+        }
+        return ranks;
+    }
+
     /** The loss of the uncompressed model (measured once). */
-    public synchronized double baseline() {
+    public double baseline() {
+        if (measurementsOwner != this) {
+            return measurementsOwner.baseline();
+        }
+        synchronized (this) {
+            return ownBaseline();
+        }
+    }
+
+    private double ownBaseline() {
         if (baseline == null) {
             double b = probe.baseline();
             if (!Double.isFinite(b)) {
@@ -114,9 +236,11 @@ public final class SensitivityAllocator implements RankAllocator {
     }
 
     /** The loss measured for (site, rank), or NaN when not measured yet. */
-    public synchronized double measuredLoss(String site, int rank) {
-        Double v = measured.getOrDefault(site, Map.of()).get(rank);
-        return v == null ? Double.NaN : v;
+    public double measuredLoss(String site, int rank) {
+        synchronized (measurementsOwner) {
+            Double v = measured.getOrDefault(site, Map.of()).get(rank);
+            return v == null ? Double.NaN : v;
+        }
     }
 
     /** One (site, candidate) pair: the rank a kept ratio gives and the loss measured there. */

@@ -118,7 +118,7 @@ public final class DecoderComparison {
 
     /** Basis Sharing with the paper's defaults: groups decomposed once, built at each ratio. */
     private Compressor.Result compressShared(String allocation, double ratio, Progress progress) {
-        if (allocation.equalsIgnoreCase("sensitivity")) {
+        if (SensitivityAllocator.isSensitivity(allocation)) {
             throw new IllegalArgumentException("basis-sharing groups sites across layers; the per-site sensitivity allocation does not apply to it");
         }
         job.calibrate(progress);
@@ -131,11 +131,11 @@ public final class DecoderComparison {
     }
 
     private RankAllocator allocator(String allocation, CompressionMethod method, Progress progress) {
-        if (!allocation.trim().equalsIgnoreCase("sensitivity")) {
+        if (!SensitivityAllocator.isSensitivity(allocation)) {
             return Allocators.byName(allocation);
         }
         return sensitivity.computeIfAbsent(method.name(), k -> new SensitivityAllocator(new LossProbe(method, progress),
-                SensitivityAllocator.ASVD_CANDIDATES, progress));
+                SensitivityAllocator.ASVD_CANDIDATES, progress)).forName(allocation);
     }
 
     /** Next-token loss (nats per token) on the first calibration windows, with at most one site truncated. */

@@ -4,22 +4,41 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import org.lowrank4j.compress.Compressor;
+import org.lowrank4j.compress.LinearWeight;
 import org.lowrank4j.compress.Progress;
+import org.lowrank4j.compress.allocation.Allocators;
+import org.lowrank4j.compress.allocation.MeasuredSensitivities;
+import org.lowrank4j.compress.allocation.RankAllocator;
+import org.lowrank4j.compress.allocation.SensitivityAllocator;
 import org.lowrank4j.compress.eval.EvalOptions;
 import org.lowrank4j.compress.eval.EvalReport;
 import org.lowrank4j.compress.eval.Evaluation;
 import org.lowrank4j.compress.eval.Pooling;
 import org.lowrank4j.compress.methods.CompressionMethod;
 import org.lowrank4j.compress.methods.Methods;
+import org.lowrank4j.compress.methods.basis.BasisSharing;
 import org.lowrank4j.compress.onnx.OnnxCompression;
+import org.lowrank4j.compress.runtime.SequentialCompressor;
 import org.lowrank4j.compress.text.LabelledTexts;
 import org.lowrank4j.compress.tokenize.HfTokenizer;
 
 /**
  * Every method × allocation × ratio on one ONNX encoder, with one calibration (done once) and one evaluation
  * protocol: the harness behind {@code lowrank compare} and {@code lowrank demo}.
+ *
+ * <p>Per-site methods run on the ONNX path ({@link OnnxCompression}, statistics from ONNX Runtime). Methods that need
+ * the sequential pass through the partly compressed model (svd-llm, saes) and cross-layer {@value BasisSharing#NAME}
+ * run on the JVM runtime's copy of the encoder ({@link EncoderRuntimeRows}), calibrated on the same sentences, and
+ * are written back into the ONNX graph the same way; every row is evaluated alike. The allocation {@code sensitivity}
+ * is ASVD's end-to-end search with an {@link EncoderSensitivityProbe} (mean 1 − cosine of pooled embeddings on the
+ * first {@value EncoderSensitivityProbe#DEFAULT_SENTENCES} calibration sentences), cached per method in
+ * {@code sensitivity-<method>.json} in the work folder so that a rerun does not measure again.
  */
 public final class EncoderComparison {
 
@@ -36,16 +55,23 @@ public final class EncoderComparison {
         }
     }
 
+    /** Calibration sentences per batch, on both paths. */
+    static final int CALIBRATION_BATCH = 32;
+
     private final Setup setup;
     private final OnnxCompression job;
     private final Evaluation.Reference reference;
     private final List<String> notes = new ArrayList<>();
+    private final Map<String, SensitivityAllocator> sensitivity = new HashMap<>();
+    private final Map<String, MeasuredSensitivities> sensitivityCaches = new LinkedHashMap<>();
+    private EncoderRuntimeRows runtime;
+    private String runtimeFailure;
 
     public EncoderComparison(Setup setup, Progress progress) throws IOException {
         this.setup = setup;
         this.job = OnnxCompression.open(setup.model());
         Files.createDirectories(setup.workFolder());
-        job.calibrate(setup.tokenizer(), setup.calibration(), 32, setup.evalOptions().intraOpThreads(), progress);
+        job.calibrate(setup.tokenizer(), setup.calibration(), CALIBRATION_BATCH, setup.evalOptions().intraOpThreads(), progress);
         progress.update("embed reference", 0, 1, setup.model().getFileName().toString());
         reference = Evaluation.embedReference(setup.model(), setup.tokenizer(), setup.pooling(), setup.heldOut(), setup.probe(), setup.evalOptions());
         progress.update("embed reference", 1, 1, setup.model().getFileName().toString());
@@ -56,44 +82,79 @@ public final class EncoderComparison {
     }
 
     /**
-     * Why {@code method} cannot run on the ONNX path, or null when it can: ONNX Runtime gives activations but no
-     * gradients, so methods that need the Fisher are skipped, and so are methods that need the sequential pass through
-     * the partly compressed model; both run on the JVM runtime (a decoder model folder).
+     * Why {@code method} cannot run on an encoder, or null when it can. Methods that need gradients (FWSVD's Fisher)
+     * are skipped: the Fisher is the expected squared gradient of a task loss, and an encoder compared without labels
+     * has no loss to differentiate (the decoder's next-token loss has no counterpart here). Methods that need the
+     * sequential pass run on the JVM runtime's copy of the encoder ({@link #runsOnRuntime}).
      */
     public static String skipReason(CompressionMethod method) {
-        var needs = method.requirements();
-        if (needs.contains(CompressionMethod.Requirement.GRADIENTS)) {
-            return "skipped " + method.name() + ": needs gradients (Fisher), which the ONNX path cannot compute; run it on a model of the JVM runtime";
-        }
-        if (needs.contains(CompressionMethod.Requirement.COMPRESSED_PREFIX) || needs.contains(CompressionMethod.Requirement.CROSS_MOMENT)) {
-            return "skipped " + method.name() + ": needs the sequential pass through the partly compressed model, which the ONNX path does not run;"
-                    + " run it on a model of the JVM runtime";
+        if (method.requirements().contains(CompressionMethod.Requirement.GRADIENTS)) {
+            return "skipped " + method.name() + ": needs gradients of a task loss (Fisher); an encoder compared without labels has no loss to"
+                    + " differentiate, so it runs on decoders only";
         }
         return null;
     }
 
-    /** What {@link #run} skipped and why, one line each. */
+    /** Whether the method (or {@value BasisSharing#NAME}) runs on the JVM runtime's copy of the encoder rather than through ONNX Runtime. */
+    public static boolean runsOnRuntime(String method) {
+        return method.trim().equalsIgnoreCase(BasisSharing.NAME) || SequentialCompressor.isSequential(Methods.byName(method));
+    }
+
+    /** The sensitivity measurements of a method (cache file in the work folder), or null when it did not use {@code sensitivity}. */
+    public MeasuredSensitivities sensitivityCache(String method) {
+        return sensitivityCaches.get(method.trim().toLowerCase(Locale.ROOT));
+    }
+
+    /**
+     * What {@link #run} skipped and why, which methods ran on the JVM runtime, and where sensitivity measurements are
+     * cached; one line each.
+     */
     public List<String> notes() {
         return List.copyOf(notes);
     }
 
     /**
      * Runs the grid in order method, allocation, ratio; {@code listener} sees each row as it is finished. Methods that
-     * need gradients or the sequential pass are skipped with a line in {@link #notes()} ({@link #skipReason}).
+     * need gradients are skipped with a line in {@link #notes()} ({@link #skipReason}), and so is the pair
+     * basis-sharing × sensitivity (groups cross layers; the per-site search does not apply).
      */
     public List<Row> run(List<String> methods, List<String> allocations, List<Double> ratios, Progress progress,
                          java.util.function.Consumer<Row> listener) throws IOException {
         List<Row> rows = new ArrayList<>();
         for (String method : methods) {
-            String skip = skipReason(Methods.byName(method));
+            boolean shared = method.trim().equalsIgnoreCase(BasisSharing.NAME);
+            String skip = shared ? null : skipReason(Methods.byName(method));
             if (skip != null) {
                 notes.add(skip);
                 continue;
             }
             for (String allocation : allocations) {
+                boolean bySensitivity = SensitivityAllocator.isSensitivity(allocation);
+                if (shared && bySensitivity) {
+                    notes.add("skipped " + BasisSharing.NAME + "/" + allocation + ": basis sharing ranks groups of sites across layers; the per-site"
+                            + " sensitivity allocation does not apply to it");
+                    continue;
+                }
+                if ((runsOnRuntime(method) || bySensitivity) && !runtimeAvailable()) {
+                    notes.add("skipped " + method + "/" + allocation + ": it runs on the JVM runtime's copy of the encoder, which cannot load this"
+                            + " model: " + runtimeFailure);
+                    continue;
+                }
+                String onRuntime = method + ": compressed on the JVM runtime's float32 copy of the encoder (calibrated on the same sentences)"
+                        + " and written back into the ONNX graph";
+                if (runsOnRuntime(method) && !notes.contains(onRuntime)) {
+                    notes.add(onRuntime);
+                }
                 for (double ratio : ratios) {
                     Path candidate = setup.workFolder().resolve(String.format(Locale.ROOT, "%s-%s-r%.2f.onnx", method, allocation, ratio));
-                    OnnxCompression.Outcome outcome = job.compress(method, allocation, ratio, candidate, progress);
+                    OnnxCompression.Outcome outcome;
+                    if (runsOnRuntime(method)) {
+                        outcome = runtimeRow(method, allocation, ratio, candidate, progress);
+                    } else if (bySensitivity) {
+                        outcome = job.compress(method, sensitivityAllocator(Methods.byName(method), progress).forName(allocation), ratio, candidate, progress);
+                    } else {
+                        outcome = job.compress(method, allocation, ratio, candidate, progress);
+                    }
                     progress.update("evaluate", 0, 1, candidate.getFileName().toString());
                     EvalReport eval = Evaluation.compare(reference, candidate, setup.evalOptions());
                     progress.update("evaluate", 1, 1, candidate.getFileName().toString());
@@ -106,6 +167,89 @@ public final class EncoderComparison {
                 }
             }
         }
+        sensitivityCaches.forEach((m, cache) -> notes.add(String.format(Locale.ROOT,
+                "sensitivity (%s): %d probe measurements, %d new, cached in %s", m, cache.size(), cache.newMeasurements(),
+                setup.workFolder().resolve(cacheFile(m)))));
         return rows;
+    }
+
+    /** The JVM runtime's copy of the encoder, calibrated on the comparison's sentences; made on first need. */
+    public EncoderRuntimeRows runtime() throws IOException {
+        if (runtime == null) {
+            runtime = new EncoderRuntimeRows(setup.model(), setup.tokenizer(), setup.calibration(), CALIBRATION_BATCH, job);
+        }
+        return runtime;
+    }
+
+    /** Whether the runtime's copy loads (once; the reason is kept otherwise). */
+    private boolean runtimeAvailable() throws IOException {
+        if (runtime == null && runtimeFailure == null) {
+            try {
+                runtime();
+            } catch (IllegalArgumentException e) {
+                runtimeFailure = e.getMessage();
+            }
+        }
+        return runtime != null;
+    }
+
+    /** A sequential method or basis sharing, compressed on the runtime and written into the ONNX graph. */
+    private OnnxCompression.Outcome runtimeRow(String method, String allocation, double ratio, Path candidate, Progress progress) throws IOException {
+        EncoderRuntimeRows rows = runtime();
+        long start = System.nanoTime();
+        double calibrationBefore = rows.job().calibrationSeconds();
+        try {
+            Compressor.Result result;
+            if (method.trim().equalsIgnoreCase(BasisSharing.NAME)) {
+                result = rows.compressShared(Allocators.byName(allocation), ratio, progress);
+            } else {
+                CompressionMethod m = Methods.byName(method);
+                RankAllocator allocator = SensitivityAllocator.isSensitivity(allocation) ? sensitivityAllocator(m, progress).forName(allocation)
+                        : Allocators.byName(allocation);
+                result = rows.compress(m, allocator, ratio, progress);
+            }
+            return rows.write(result, candidate, start, calibrationBefore, progress);
+        } finally {
+            rows.restore();
+        }
+    }
+
+    /**
+     * ASVD's sensitivity search for {@code method}, one per method and reused across ratios. The probe measures the
+     * factors the row will use: those prepared on the ONNX path's statistics for per-site methods, on the runtime's
+     * for sequential ones. Measurements are kept in {@code sensitivity-<method>.json} in the work folder.
+     */
+    private SensitivityAllocator sensitivityAllocator(CompressionMethod method, Progress progress) throws IOException {
+        String name = method.name().toLowerCase(Locale.ROOT);
+        SensitivityAllocator known = sensitivity.get(name);
+        if (known != null) {
+            return known;
+        }
+        EncoderRuntimeRows rows = runtime();
+        boolean onRuntime = SequentialCompressor.isSequential(method);
+        List<String> siteNames = (onRuntime ? rows.job().weights() : job.weights()).stream().map(LinearWeight::name).toList();
+        EncoderSensitivityProbe probe = rows.probe(setup.calibration(), EncoderSensitivityProbe.DEFAULT_SENTENCES, setup.pooling(), siteNames,
+                onRuntime ? () -> rows.job().prepare(method, progress) : () -> job.prepare(method, progress));
+        List<String> probeSentences = setup.calibration().subList(0, Math.min(EncoderSensitivityProbe.DEFAULT_SENTENCES, setup.calibration().size()));
+        String key = EncoderSensitivityProbe.cacheKey(setup.model(), setup.tokenizer().path(), method.name(), setup.pooling(),
+                onRuntime ? "runtime statistics, batches of " + CALIBRATION_BATCH : "onnx statistics, batches of " + CALIBRATION_BATCH,
+                setup.calibration(), probeSentences);
+        Path file = setup.workFolder().resolve(cacheFile(name));
+        MeasuredSensitivities cache;
+        try {
+            cache = MeasuredSensitivities.open(file, key, probe);
+        } catch (IllegalArgumentException stale) { // another model, text or method: measure again
+            notes.add("sensitivity (" + name + "): replaced " + file + ", which held measurements of other inputs (" + stale.getMessage() + ")");
+            Files.delete(file);
+            cache = MeasuredSensitivities.open(file, key, probe);
+        }
+        sensitivityCaches.put(name, cache);
+        SensitivityAllocator allocator = new SensitivityAllocator(cache, SensitivityAllocator.ASVD_CANDIDATES, progress);
+        sensitivity.put(name, allocator);
+        return allocator;
+    }
+
+    private static String cacheFile(String method) {
+        return "sensitivity-" + method + ".json";
     }
 }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +14,7 @@ import org.lowrank4j.compress.LinearWeight;
 import org.lowrank4j.compress.LowRank;
 import org.lowrank4j.compress.Progress;
 import org.lowrank4j.compress.allocation.Allocators;
+import org.lowrank4j.compress.allocation.RankAllocator;
 import org.lowrank4j.compress.methods.CompressionMethod;
 import org.lowrank4j.compress.methods.Methods;
 import org.lowrank4j.compress.methods.PreparedSite;
@@ -132,24 +134,95 @@ public final class OnnxCompression {
 
     /** Compresses with one method, allocator and ratio, and writes the rewritten model to {@code out}. */
     public Outcome compress(String methodName, String allocation, double ratio, Path out, Progress progress) throws IOException {
+        return compress(methodName, Allocators.byName(allocation), ratio, out, progress);
+    }
+
+    /**
+     * As {@link #compress(String, String, double, Path, Progress)} with an allocator object (for example a
+     * {@link org.lowrank4j.compress.allocation.SensitivityAllocator} whose probe was built by the caller).
+     */
+    public Outcome compress(String methodName, RankAllocator allocator, double ratio, Path out, Progress progress) throws IOException {
         long start = System.nanoTime();
         requireDistinct(modelPath, out);
         CompressionMethod method = Methods.byName(methodName);
-        Compressor compressor = new Compressor(method, Allocators.byName(allocation));
+        Compressor compressor = new Compressor(method, allocator);
         Compressor.Result result = compressor.build(weights, prepare(method, progress), ratio);
+        long tokens = stats.isEmpty() ? 0 : stats.values().iterator().next().tokens();
+        return write(result, out, tokens, calibrationSeconds, start, progress);
+    }
+
+    /**
+     * Writes a result made elsewhere — for example on the JVM runtime's copy of this encoder (sequential methods,
+     * basis sharing) — into a copy of this model, exactly as {@link #compress} writes its own: each factorised site
+     * becomes {@code MatMul(x, <w>.lowrank_first)} then {@code MatMul(·, <w>.lowrank_second)}. The result's sites are
+     * matched to this model's sites by name ({@code block 3 attention.query}) and shape; sites it does not name stay
+     * as they are. Sites whose {@link LowRank} factors hold the <em>same</em> input-side factor object B (cross-layer
+     * basis sharing) read one shared {@code .lowrank_first} initializer (the first such site's), so the file and
+     * {@link Outcome#modelParametersAfter()} hold it once; ONNX Runtime runs several MatMuls on one initializer.
+     *
+     * @param calibrationTokens  tokens behind the statistics the result was fitted on (for the record)
+     * @param calibrationSeconds seconds those statistics took
+     * @param startNanos         {@link System#nanoTime()} when this row's compression began
+     * @throws IllegalArgumentException when a site of the result is not in this model or has another shape
+     */
+    public Outcome write(Compressor.Result result, Path out, long calibrationTokens, double calibrationSeconds, long startNanos, Progress progress)
+            throws IOException {
+        requireDistinct(modelPath, out);
+        Map<String, LinearSite> byName = new HashMap<>();
+        sites.forEach(s -> byName.put(s.name(), s));
         OnnxModel model = OnnxModel.read(modelPath);
-        for (int i = 0; i < sites.size(); i++) {
-            if (result.sites().get(i).factorization() instanceof LowRank f) {
-                // W (out×in) ≈ A·B, so x·Wᵀ ≈ (x·Bᵀ)·Aᵀ: first = Bᵀ (in×r), second = Aᵀ (r×out).
-                model.replaceWithLowRank(sites.get(i), f.rank(), f.b().transpose().toFloat().data(), f.a().transpose().toFloat().data());
+        Map<org.lowrank4j.linalg.DoubleMatrix, String> sharedFirst = new java.util.IdentityHashMap<>();
+        for (Compressor.SiteResult r : result.sites()) {
+            if (!(r.factorization() instanceof LowRank f)) {
+                continue;
+            }
+            LinearSite site = byName.get(r.weight().name());
+            if (site == null || site.inFeatures() != r.weight().inFeatures() || site.outFeatures() != r.weight().outFeatures()) {
+                throw new IllegalArgumentException("the result's site '" + r.weight().name() + "' (" + r.weight().outFeatures() + "x"
+                        + r.weight().inFeatures() + ") is not a site of " + modelPath + (site == null ? "" : " of that shape"));
+            }
+            // W (out×in) ≈ A·B, so x·Wᵀ ≈ (x·Bᵀ)·Aᵀ: first = Bᵀ (in×r), second = Aᵀ (r×out).
+            model.replaceWithLowRank(site, f.rank(), f.b().transpose().toFloat().data(), f.a().transpose().toFloat().data());
+            String shared = sharedFirst.get(f.b());
+            if (shared == null) {
+                sharedFirst.put(f.b(), firstFactorOf(model, site));
+            } else {
+                useSharedFirst(model, site, shared);
             }
         }
         progress.update("write", 0, 1, out.getFileName().toString());
         model.write(out);
         progress.update("write", 1, 1, out.getFileName().toString());
-        long tokens = stats.isEmpty() ? 0 : stats.values().iterator().next().tokens();
-        return new Outcome(result, modelPath, out, Files.size(modelPath), Files.size(out), modelParameters, countParameters(model), tokens,
-                calibrationSeconds, (System.nanoTime() - start) / 1e9);
+        return new Outcome(result, modelPath, out, Files.size(modelPath), Files.size(out), modelParameters, countParameters(model), calibrationTokens,
+                calibrationSeconds, (System.nanoTime() - startNanos) / 1e9);
+    }
+
+    /** The index of the first product (x·first) of a rewritten site. */
+    private static int firstProduct(OnnxModel model, LinearSite site) {
+        int second = model.producerIndex(site.nodeOutput());
+        int first = second < 0 ? -1 : model.producerIndex(model.node(second).getInput(0));
+        if (first < 0 || !model.node(first).getOpType().equals("MatMul")) {
+            throw new IllegalStateException(site.name() + ": no first low-rank product found after the rewrite");
+        }
+        return first;
+    }
+
+    private static String firstFactorOf(OnnxModel model, LinearSite site) {
+        return model.node(firstProduct(model, site)).getInput(1);
+    }
+
+    /** Points the site's first product at the shared initializer and drops the copy the rewrite made. */
+    private static void useSharedFirst(OnnxModel model, LinearSite site, String shared) {
+        int index = firstProduct(model, site);
+        org.lowrank4j.formats.onnx.proto.Onnx.NodeProto node = model.node(index);
+        String own = node.getInput(1);
+        if (!Arrays.equals(model.initializerShape(own), model.initializerShape(shared))) {
+            throw new IllegalStateException(site.name() + ": shared factor " + shared + " has another shape than " + own);
+        }
+        model.replaceNode(index, List.of(node.toBuilder().setInput(1, shared).build()));
+        if (!model.isValueUsed(own)) {
+            model.removeInitializer(own);
+        }
     }
 
     /** Elements of every initializer (the whole model's parameters). */

@@ -104,6 +104,11 @@ public final class EncoderRuntime implements RuntimeModel {
         return batches.size();
     }
 
+    /** Calibration batch {@code index} (0 ≤ index &lt; {@link #batchCount()}). */
+    public Batch batch(int index) {
+        return batches.get(index);
+    }
+
     @Override
     public int[] forward(int index) {
         Batch b = batches.get(index);

@@ -122,6 +122,24 @@ public final class TextCorpus {
         return texts.size();
     }
 
+    /**
+     * {@code n} pieces spread evenly over the whole corpus, in corpus order (pieces {@code floor(i · size / n)}; all of
+     * them if there are fewer): calibration that covers every file of a folder instead of its first few.
+     */
+    public List<String> spread(int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("n must be non-negative, got " + n);
+        }
+        if (n >= texts.size()) {
+            return texts;
+        }
+        List<String> out = new java.util.ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            out.add(texts.get((int) ((long) i * texts.size() / n)));
+        }
+        return out;
+    }
+
     /** The first {@code n} pieces (all of them if there are fewer). */
     public List<String> first(int n) {
         if (n < 0) {

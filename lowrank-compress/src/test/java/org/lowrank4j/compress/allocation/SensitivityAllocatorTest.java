@@ -161,4 +161,56 @@ class SensitivityAllocatorTest {
         assertThatThrownBy(() -> new SensitivityAllocator(new PlantedProbe(sites, new double[] {1, 1, 1}),
                 new double[] {0.5, 1.2}, org.lowrank4j.compress.Progress.NONE)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("(0, 1)");
     }
+
+    /** Σ over sites of the planted loss increase at the given ranks (the additive objective the marginal rule minimises). */
+    private static double summedIncrease(PlantedProbe probe, List<SiteSpectrum> sites, int[] ranks) {
+        double sum = 0;
+        for (int i = 0; i < ranks.length; i++) {
+            SiteSpectrum s = sites.get(i);
+            if (RankRules.saves(s.m(), s.n(), ranks[i])) {
+                sum += probe.evaluate(s.name(), ranks[i]) - BASELINE;
+            }
+        }
+        return sum;
+    }
+
+    @Test
+    void theMarginalRuleMeetsTheBudgetExactlyAndLosesLessInSumThanTheThreshold() {
+        List<SiteSpectrum> sites = AllocatorContractTest.heterogeneous();
+        double[] weights = new double[sites.size()];
+        for (int i = 0; i < weights.length; i++) {
+            weights[i] = 1 + 7 * ((i * 5) % 4); // some sites matter eight times more than others
+        }
+        PlantedProbe probe = new PlantedProbe(sites, weights);
+        SensitivityAllocator threshold = new SensitivityAllocator(probe);
+        SensitivityAllocator marginal = threshold.marginal();
+        assertThat(marginal.name()).isEqualTo("sensitivity-greedy");
+        assertThat(threshold.forName("sensitivity-greedy").name()).isEqualTo("sensitivity-greedy");
+        assertThat(marginal.forName("sensitivity")).isSameAs(threshold);
+        long slack = sites.stream().mapToLong(s -> s.m() + s.n()).max().orElseThrow();
+        for (double ratio : new double[] {0.1, 0.2, 0.3, 0.4}) {
+            long budget = Budget.of(sites, ratio);
+            int[] greedy = marginal.allocate(sites, ratio);
+            assertThat(Budget.kept(sites, greedy)).as("ratio %s", ratio).isLessThanOrEqualTo(budget).isGreaterThan(budget - slack);
+            int[] strs = threshold.allocate(sites, ratio);
+            assertThat(summedIncrease(probe, sites, greedy)).as("ratio %s", ratio)
+                    .isLessThanOrEqualTo(summedIncrease(probe, sites, strs) + 1e-12);
+        }
+        int before = probe.total.get();
+        marginal.allocate(sites, 0.25);
+        threshold.allocate(sites, 0.25);
+        // the candidate ranks were all measured already; only the summedIncrease calls above touched the probe since
+        assertThat(probe.total.get()).isEqualTo(before);
+    }
+
+    @Test
+    void theMarginalRuleLeavesTheCostlySitesDenseAtSmallRatios() {
+        List<SiteSpectrum> sites = sites(6, 0.1);
+        double[] weights = {100, 1, 100, 1, 100, 1};
+        int[] ranks = new SensitivityAllocator(new PlantedProbe(sites, weights)).marginal().allocate(sites, 0.1);
+        for (int i = 0; i < 6; i += 2) {
+            assertThat(RankRules.saves(48, 32, ranks[i])).as("costly site %d", i).isFalse();
+        }
+        assertThat(ranks[1]).isLessThan(RankRules.breakEvenRank(48, 32));
+    }
 }

@@ -133,4 +133,37 @@ class SvdLlmV2AllocatorTest {
         assertThatThrownBy(() -> new SvdLlmV2Allocator().allocate(tiny, 0.9)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("svd-llm-v2");
     }
+
+    /**
+     * A matrix that is nearly rank-deficient (as block 0's projections of a byte-level decoder are) loses nothing at the
+     * uniform rank; the 1/log weight alone would cut it to a few ranks. The loss cap keeps its truncation loss within
+     * the group's worst uniform-ratio loss, and the budget still holds.
+     */
+    @Test
+    void aNearlyRankDeficientMatrixIsNotCutBelowItsEffectiveRank() {
+        List<SiteSpectrum> group = new ArrayList<>();
+        int n = 96;
+        double[] lowRank = new double[n];
+        for (int j = 0; j < n; j++) {
+            lowRank[j] = j < 20 ? 50.0 * Math.exp(-0.03 * j) : 1e-9;
+        }
+        group.add(new SiteSpectrum("block0.q", "attention.query", n, n, lowRank));
+        for (int b = 1; b < 6; b++) {
+            double[] s = new double[n];
+            for (int j = 0; j < n; j++) {
+                s[j] = 10.0 * Math.exp(-0.02 * j);
+            }
+            group.add(new SiteSpectrum("block" + b + ".q", "attention.query", n, n, s));
+        }
+        double ratio = 0.2;
+        int[] ranks = new SvdLlmV2Allocator().allocate(group, ratio);
+        double worst = 0;
+        for (double l : SvdLlmV2Allocator.uniformLosses(group, ratio)) {
+            worst = Math.max(worst, l);
+        }
+        assertThat(Math.sqrt(group.get(0).tailEnergy(ranks[0]))).isLessThanOrEqualTo(worst * (1 + 1e-9));
+        assertThat(ranks[0]).isGreaterThanOrEqualTo(8).isLessThan(RankRules.rankForRatio(n, n, ratio));
+        long dense = group.stream().mapToLong(SiteSpectrum::denseParameters).sum();
+        assertThat(kept(group, ranks)).isLessThanOrEqualTo((long) Math.floor((1 - ratio) * dense));
+    }
 }

@@ -6,23 +6,30 @@ import org.junit.jupiter.api.Test;
 import org.lowrank4j.compress.methods.CompressionMethod;
 import org.lowrank4j.compress.methods.Methods;
 
-/** The ONNX comparison skips, with a clear note, the methods only the JVM runtime can run. */
+/**
+ * The encoder comparison skips, with a clear note, only the methods that need gradients (an encoder without labels has
+ * no loss); methods that need the sequential pass, and basis sharing, run on the JVM runtime's copy of the encoder.
+ */
 class EncoderComparisonSkipTest {
 
     @Test
-    void methodsThatNeedGradientsOrTheSequentialPassAreSkippedWithANote() {
+    void onlyMethodsThatNeedGradientsAreSkippedWithANote() {
         for (CompressionMethod m : Methods.all()) {
             String reason = EncoderComparison.skipReason(m);
             if (m.requirements().contains(CompressionMethod.Requirement.GRADIENTS)) {
-                assertThat(reason).as(m.name()).contains(m.name(), "needs gradients");
-            } else if (m.requirements().contains(CompressionMethod.Requirement.COMPRESSED_PREFIX)
-                    || m.requirements().contains(CompressionMethod.Requirement.CROSS_MOMENT)) {
-                assertThat(reason).as(m.name()).contains(m.name(), "sequential pass");
+                assertThat(reason).as(m.name()).contains(m.name(), "needs gradients", "no loss to differentiate");
             } else {
                 assertThat(reason).as(m.name()).isNull();
             }
+            boolean sequential = m.requirements().contains(CompressionMethod.Requirement.COMPRESSED_PREFIX)
+                    || m.requirements().contains(CompressionMethod.Requirement.CROSS_MOMENT);
+            assertThat(EncoderComparison.runsOnRuntime(m.name())).as(m.name()).isEqualTo(sequential);
         }
         assertThat(EncoderComparison.skipReason(Methods.byName("fwsvd"))).contains("needs gradients");
         assertThat(EncoderComparison.skipReason(Methods.byName("svd"))).isNull();
+        assertThat(EncoderComparison.runsOnRuntime("svd-llm")).isTrue();
+        assertThat(EncoderComparison.runsOnRuntime("saes")).isTrue();
+        assertThat(EncoderComparison.runsOnRuntime("basis-sharing")).isTrue();
+        assertThat(EncoderComparison.runsOnRuntime("whitened")).isFalse();
     }
 }

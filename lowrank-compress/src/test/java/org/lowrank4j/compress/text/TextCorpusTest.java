@@ -190,4 +190,17 @@ class TextCorpusTest {
         assertThatThrownBy(() -> LabelledTexts.readTsv(dir.resolve("missing.tsv")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("does not exist");
     }
+
+    @Test
+    void spreadTakesPiecesEvenlyOverTheWholeCorpus(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < 100; i++) {
+            text.append("Line ").append(i).append('\n');
+        }
+        java.nio.file.Files.writeString(dir.resolve("a.txt"), text);
+        TextCorpus corpus = TextCorpus.lines(dir);
+        org.assertj.core.api.Assertions.assertThat(corpus.spread(4)).containsExactly("Line 0", "Line 25", "Line 50", "Line 75");
+        org.assertj.core.api.Assertions.assertThat(corpus.spread(500)).hasSize(100);
+        org.assertj.core.api.Assertions.assertThat(corpus.spread(0)).isEmpty();
+    }
 }

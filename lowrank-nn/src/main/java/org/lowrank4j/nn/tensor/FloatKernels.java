@@ -259,11 +259,13 @@ final class FloatKernels implements Kernels {
     public void geluBackward(Tensor dx, Tensor dout, Tensor x, GeluVariant variant) {
         float[] dinp = d(dx), g = d(dout), in = d(x);
         if (variant == GeluVariant.ERF) {
-            for (int i = 0; i < dinp.length; i++) {
-                double v = in[i];
-                double cdf = 0.5 * (1 + erf(v * INV_SQRT_2)), pdf = INV_SQRT_2PI * Math.exp(-0.5 * v * v);
-                dinp[i] = (float) (g[i] * (cdf + v * pdf));
-            }
+            inChunks(dinp.length, 16, (from, to) -> {
+                for (int i = from; i < to; i++) {
+                    double v = in[i];
+                    double cdf = 0.5 * (1 + erf(v * INV_SQRT_2)), pdf = INV_SQRT_2PI * Math.exp(-0.5 * v * v);
+                    dinp[i] = (float) (g[i] * (cdf + v * pdf));
+                }
+            });
         } else {
             for (int i = 0; i < dinp.length; i++) {
                 double v = in[i];
@@ -327,15 +329,17 @@ final class FloatKernels implements Kernels {
     public void softmaxBackward(Tensor dscores, Tensor probs, Tensor dprobs) {
         float[] ds = d(dscores), p = d(probs), dp = d(dprobs);
         int cols = probs.dim(-1);
-        for (int base = 0; base < p.length; base += cols) {
-            double dot = 0;
-            for (int s = 0; s < cols; s++) {
-                dot += (double) p[base + s] * dp[base + s];
+        inChunks(p.length / cols, 2L * cols, (from, to) -> {
+            for (int base = from * cols; base < to * cols; base += cols) {
+                double dot = 0;
+                for (int s = 0; s < cols; s++) {
+                    dot += (double) p[base + s] * dp[base + s];
+                }
+                for (int s = 0; s < cols; s++) {
+                    ds[base + s] = (float) (p[base + s] * (dp[base + s] - dot));
+                }
             }
-            for (int s = 0; s < cols; s++) {
-                ds[base + s] = (float) (p[base + s] * (dp[base + s] - dot));
-            }
-        }
+        });
     }
 
     @Override

@@ -143,15 +143,25 @@ public final class AdamW {
         }
     }
 
+    private static final int CORES = Runtime.getRuntime().availableProcessors();
+
     private void updateFloat(float[] theta, float[] g, float[] m, float[] v, double lr, double decay, double c1, double c2) {
         double b1 = settings.beta1(), b2 = settings.beta2(), eps = settings.epsilon();
-        for (int i = 0; i < theta.length; i++) {
-            double gi = g[i];
-            double mi = b1 * m[i] + (1 - b1) * gi;
-            double vi = b2 * v[i] + (1 - b2) * gi * gi;
-            m[i] = (float) mi;
-            v[i] = (float) vi;
-            theta[i] = (float) (theta[i] * decay - lr * (mi / c1) / (Math.sqrt(vi / c2) + eps));
+        int n = theta.length, chunks = n < (1 << 16) ? 1 : Math.min(CORES, n / (1 << 15));
+        java.util.function.IntConsumer chunk = k -> {
+            for (int i = (int) ((long) n * k / chunks), end = (int) ((long) n * (k + 1) / chunks); i < end; i++) {
+                double gi = g[i];
+                double mi = b1 * m[i] + (1 - b1) * gi;
+                double vi = b2 * v[i] + (1 - b2) * gi * gi;
+                m[i] = (float) mi;
+                v[i] = (float) vi;
+                theta[i] = (float) (theta[i] * decay - lr * (mi / c1) / (Math.sqrt(vi / c2) + eps));
+            }
+        };
+        if (chunks <= 1) {
+            chunk.accept(0);
+        } else {
+            java.util.stream.IntStream.range(0, chunks).parallel().forEach(chunk); // elements are independent: same result
         }
     }
 }

@@ -95,13 +95,17 @@ public final class LlamaModel implements CausalLanguageModel {
 
     /**
      * Loads {@code config.json} and the safetensors weights (one file, or shards with their index) of a model folder.
+     * Projections stored as low-rank factors ({@link LowRankFolder}) are loaded as
+     * {@link org.lowrank4j.nn.weight.LowRankWeight}s.
      *
      * @throws IllegalArgumentException for a config of another family or an unknown {@code model_type}, a missing
-     *                                  tensor or a shape that does not match the config, naming the field or tensor
+     *                                  tensor or a shape that does not match the config, a low-rank factor without its
+     *                                  partner or of a rank above min(out, in), naming the field or tensor
      */
     public static LlamaModel load(Path folder, Precision precision) throws IOException {
         HfConfig config = HfConfig.read(folder);
         checkConfig(config);
+        LowRankFolder.readManifest(folder); // a low-rank folder's manifest must be of a format version this code reads
         try (SafetensorsModel source = SafetensorsModel.open(folder)) {
             return load(config, source, precision);
         }

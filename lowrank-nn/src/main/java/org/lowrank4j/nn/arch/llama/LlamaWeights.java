@@ -2,42 +2,124 @@ package org.lowrank4j.nn.arch.llama;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import org.lowrank4j.formats.safetensors.SafetensorsDtype;
 import org.lowrank4j.formats.safetensors.TensorSource;
+import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.block.PreNormBlock;
 import org.lowrank4j.nn.generate.HfCheckpoint;
 import org.lowrank4j.nn.layers.Attention;
 import org.lowrank4j.nn.layers.Linear;
 import org.lowrank4j.nn.layers.RMSNorm;
 import org.lowrank4j.nn.layers.SwiGluMlp;
+import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
 import org.lowrank4j.nn.weight.DenseWeight;
+import org.lowrank4j.nn.weight.LowRankWeight;
 
 /** The Hugging Face names of a {@link LlamaModel}'s tensors; they are stored in the runtime's own (out, in) layout. */
 final class LlamaWeights {
     private LlamaWeights() {
     }
 
+    /**
+     * Reads every tensor of {@code model} from {@code source}. A projection stored as low-rank factors
+     * ({@code <name>.lowrank_A} (out, r) and {@code <name>.lowrank_B} (r, in), see {@link LowRankFolder}) is installed
+     * as a {@link LowRankWeight}; the others are read as dense weights.
+     */
     static void read(LlamaModel model, TensorSource source) {
         int layers = model.blocks().size();
         if (source.contains("model.layers." + layers + ".input_layernorm.weight")) {
             throw new IllegalArgumentException(source.path() + " holds more layers than config field num_hidden_layers = " + layers);
         }
-        HfCheckpoint.read(source, tensors(model, false));
+        installFactors(model, source);
+        HfCheckpoint.read(source, tensors(model, Layout.READ));
     }
 
     static void write(LlamaModel model, Path folder, SafetensorsDtype dtype) throws IOException {
-        HfCheckpoint.write(folder, model.config(), tensors(model, true), dtype);
+        HfCheckpoint.write(folder, model.config(), tensors(model, Layout.MERGED), dtype);
+    }
+
+    /** Writes low-rank projections as their two factors and every other tensor as it is (see {@link LowRankFolder}). */
+    static void writeFactors(LlamaModel model, Path folder, SafetensorsDtype dtype) throws IOException {
+        HfCheckpoint.write(folder, model.config(), tensors(model, Layout.FACTORS), dtype);
+    }
+
+    /** How projections appear in a name -> tensor map. */
+    enum Layout {
+        /** Dense weights themselves, to read into; low-rank ones are skipped (their factors were read already). */
+        READ,
+        /** Every weight multiplied out (a standard Hugging Face checkpoint). */
+        MERGED,
+        /** Low-rank weights as their two factors, the others dense. */
+        FACTORS
     }
 
     /**
-     * Name -> tensor, in checkpoint order. {@code merged}: factorised weights multiplied out (for writing); otherwise
-     * the dense weights themselves (for reading into).
+     * Finds every {@code .lowrank_A}/{@code .lowrank_B} pair of {@code source}, checks it against the config and
+     * installs it in the model's projection of that name.
      */
-    static Map<String, Tensor> tensors(LlamaModel model, boolean merged) {
+    private static void installFactors(LlamaModel model, TensorSource source) {
+        Map<String, Linear> byName = new LinkedHashMap<>();
+        for (Linear linear : model.linearSites().values()) {
+            byName.put(linear.name(), linear);
+        }
+        Set<String> bases = new TreeSet<>();
+        for (String name : source.names()) {
+            if (name.endsWith(LowRankFolder.A_SUFFIX)) {
+                bases.add(name.substring(0, name.length() - LowRankFolder.A_SUFFIX.length()));
+            } else if (name.endsWith(LowRankFolder.B_SUFFIX)) {
+                bases.add(name.substring(0, name.length() - LowRankFolder.B_SUFFIX.length()));
+            }
+        }
+        for (String base : bases) {
+            String a = base + LowRankFolder.A_SUFFIX, b = base + LowRankFolder.B_SUFFIX;
+            if (!source.contains(a) || !source.contains(b)) {
+                String present = source.contains(a) ? a : b, missing = source.contains(a) ? b : a;
+                throw new IllegalArgumentException("tensor '" + present + "' in " + source.path() + " has no matching '" + missing
+                        + "' (a low-rank projection needs both factors)");
+            }
+            Linear linear = byName.get(base);
+            if (linear == null) {
+                throw new IllegalArgumentException("tensor '" + a + "' in " + source.path() + " does not belong to a block projection of this"
+                        + " model (config field num_hidden_layers = " + model.blocks().size() + ")");
+            }
+            if (source.contains(base + ".weight")) {
+                throw new IllegalArgumentException(source.path() + " holds both '" + base + ".weight' and the low-rank factors '" + a
+                        + "'/'" + b + "'; a projection is stored one way only");
+            }
+            int out = linear.outFeatures(), in = linear.inFeatures();
+            long[] shapeA = source.info(a).shape(), shapeB = source.info(b).shape();
+            if (shapeA.length != 2 || shapeA[0] != out) {
+                throw new IllegalArgumentException("tensor '" + a + "' in " + source.path() + " has shape " + Arrays.toString(shapeA)
+                        + " but [" + out + ", r] was expected (the " + out + "x" + in + " projection of the config)");
+            }
+            long rank = shapeA[1];
+            if (rank < 1 || rank > Math.min(out, in)) {
+                throw new IllegalArgumentException("tensor '" + a + "' in " + source.path() + " has rank " + rank + ", outside [1, "
+                        + Math.min(out, in) + "] = [1, min(out, in)] for the " + out + "x" + in + " projection " + base);
+            }
+            if (shapeB.length != 2 || shapeB[0] != rank || shapeB[1] != in) {
+                throw new IllegalArgumentException("tensor '" + b + "' in " + source.path() + " has shape " + Arrays.toString(shapeB)
+                        + " but [" + rank + ", " + in + "] was expected (rank " + rank + " from '" + a + "', " + in
+                        + " inputs from the config)");
+            }
+            Precision precision = linear.weight().precision();
+            LowRankWeight weight = new LowRankWeight(new Parameter(base + ".A", Tensor.zeros(precision, out, (int) rank)),
+                    new Parameter(base + ".B", Tensor.zeros(precision, (int) rank, in)));
+            HfCheckpoint.read(source, a, weight.left().value());
+            HfCheckpoint.read(source, b, weight.right().value());
+            linear.setWeight(weight);
+        }
+    }
+
+    /** Name -> tensor, in checkpoint order, with projections laid out as {@code layout} says. */
+    static Map<String, Tensor> tensors(LlamaModel model, Layout layout) {
         Map<String, Tensor> out = new LinkedHashMap<>();
         out.put("model.embed_tokens.weight", model.embedding().token().value());
         for (PreNormBlock block : model.blocks()) {
@@ -45,13 +127,13 @@ final class LlamaWeights {
             SwiGluMlp mlp = (SwiGluMlp) block.mlp();
             putNorm(out, (RMSNorm) block.attentionNorm());
             for (Linear linear : List.of(a.query(), a.key(), a.value(), a.output(), mlp.gate(), mlp.up(), mlp.down())) {
-                putLinear(out, linear, merged);
+                putLinear(out, linear, layout);
             }
             putNorm(out, (RMSNorm) block.mlpNorm());
         }
         putNorm(out, model.norm());
         if (!model.tiedEmbeddings()) {
-            putLinear(out, model.head(), merged);
+            putLinear(out, model.head(), layout);
         }
         return out;
     }
@@ -60,9 +142,14 @@ final class LlamaWeights {
         out.put(norm.weight().name(), norm.weight().value());
     }
 
-    static void putLinear(Map<String, Tensor> out, Linear linear, boolean merged) {
-        if (merged) {
-            out.put(linear.name() + ".weight", linear.weight().toDense());
+    static void putLinear(Map<String, Tensor> out, Linear linear, Layout layout) {
+        if (layout == Layout.FACTORS && linear.weight() instanceof LowRankWeight f) {
+            out.put(linear.name() + LowRankFolder.A_SUFFIX, f.left().value());
+            out.put(linear.name() + LowRankFolder.B_SUFFIX, f.right().value());
+        } else if (layout == Layout.READ && linear.weight() instanceof LowRankWeight) {
+            // read by installFactors
+        } else if (layout != Layout.READ) {
+            out.put(linear.name() + ".weight", linear.weight() instanceof DenseWeight d ? d.weight().value() : linear.weight().toDense());
         } else if (linear.weight() instanceof DenseWeight dense) {
             out.put(linear.name() + ".weight", dense.weight().value());
         } else {
