@@ -96,7 +96,12 @@ public final class Distiller {
         if (pairs.isEmpty()) {
             throw new IllegalArgumentException("the model to recover has no low-rank factors: it was not compressed by lowrank4j");
         }
-        pairs.forEach(Distiller::balance);
+        java.util.Set<Parameter> shared = sharedFactors(pairs);
+        for (LowRankWeight f : pairs) {
+            if (!shared.contains(f.left()) && !shared.contains(f.right())) {
+                balance(f); // a factor shared by several sites (Basis Sharing) keeps its scale: rescaling it would change the others' products
+            }
+        }
         if (options.trainNorms()) {
             norms.addAll(pair.normParameters());
         }
@@ -119,15 +124,35 @@ public final class Distiller {
         return List.copyOf(pairs);
     }
 
-    /** Every parameter the run may train: both factors of every pair, then the norm parameters when asked. */
+    /** Every parameter the run may train, each once: both factors of every pair, then the norm parameters when asked. */
     public List<Parameter> trainableParameters() {
-        List<Parameter> out = new ArrayList<>();
+        java.util.Set<Parameter> out = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        List<Parameter> ordered = new ArrayList<>();
         for (LowRankWeight f : pairs) {
-            out.add(f.left());
-            out.add(f.right());
+            for (Parameter p : List.of(f.left(), f.right())) {
+                if (out.add(p)) {
+                    ordered.add(p);
+                }
+            }
         }
-        out.addAll(norms);
-        return out;
+        ordered.addAll(norms);
+        return ordered;
+    }
+
+    /** The factors that more than one pair holds. */
+    private static java.util.Set<Parameter> sharedFactors(List<LowRankWeight> pairs) {
+        java.util.Map<Parameter, Integer> count = new java.util.IdentityHashMap<>();
+        for (LowRankWeight f : pairs) {
+            count.merge(f.left(), 1, Integer::sum);
+            count.merge(f.right(), 1, Integer::sum);
+        }
+        java.util.Set<Parameter> shared = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        count.forEach((p, c) -> {
+            if (c > 1) {
+                shared.add(p);
+            }
+        });
+        return shared;
     }
 
     /**
@@ -284,11 +309,12 @@ public final class Distiller {
 
     private AdamW optimizer(int phase) {
         List<Parameter> trained = new ArrayList<>();
+        java.util.Set<Parameter> added = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         for (LowRankWeight f : pairs) {
-            if (options.schedule().trainsLeft(phase)) {
+            if (options.schedule().trainsLeft(phase) && added.add(f.left())) {
                 trained.add(f.left());
             }
-            if (options.schedule().trainsRight(phase)) {
+            if (options.schedule().trainsRight(phase) && added.add(f.right())) {
                 trained.add(f.right());
             }
         }

@@ -51,7 +51,28 @@ public final class OnnxRecovery {
         requireFactorised(graph, compressed);
         BertModel teacher = BertOnnx.load(original, precision);
         BertOnnx.Loaded student = BertOnnx.loadWithSources(graph, precision);
+        tieSharedFactors(student.model(), student.initializers());
         return new Models(original, compressed, teacher, student.model(), graph, student.initializers());
+    }
+
+    /**
+     * Factors read from one initializer (Basis Sharing's shared basis: several MatMuls read the same
+     * {@code .lowrank_first}) become one {@link Parameter} of every site that reads it, so training updates the shared
+     * factor once with the gradients of all its sites and write-back stores one value.
+     */
+    static void tieSharedFactors(BertModel student, Map<String, String> initializers) {
+        Map<String, Parameter> seen = new java.util.HashMap<>();
+        for (int l = 0; l < student.blocks().size(); l++) {
+            for (org.lowrank4j.nn.layers.Linear linear : student.linears(l)) {
+                if (linear.weight() instanceof org.lowrank4j.nn.weight.LowRankWeight f) {
+                    Parameter left = seen.computeIfAbsent(initializers.getOrDefault(f.left().name(), f.left().name()), k -> f.left());
+                    Parameter right = seen.computeIfAbsent(initializers.getOrDefault(f.right().name(), f.right().name()), k -> f.right());
+                    if (left != f.left() || right != f.right()) {
+                        linear.setWeight(new org.lowrank4j.nn.weight.LowRankWeight(left, right));
+                    }
+                }
+            }
+        }
     }
 
     /** Refuses a graph without any {@code .lowrank_first} initializer. */

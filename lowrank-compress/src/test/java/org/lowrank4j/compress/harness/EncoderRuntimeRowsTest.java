@@ -20,6 +20,9 @@ import org.lowrank4j.compress.eval.RealModels;
 import org.lowrank4j.compress.methods.Methods;
 import org.lowrank4j.compress.onnx.OnnxCompression;
 import org.lowrank4j.compress.recover.OnnxRecovery;
+import org.lowrank4j.compress.recover.SentenceBatches;
+import org.lowrank4j.compress.recover.DistillOptions;
+import org.lowrank4j.compress.recover.Distiller;
 import org.lowrank4j.compress.text.TextCorpus;
 import org.lowrank4j.compress.tokenize.EncodedBatch;
 import org.lowrank4j.compress.tokenize.HfTokenizer;
@@ -159,6 +162,39 @@ class EncoderRuntimeRowsTest {
         // loadable by the runtime (BertOnnx) and by recovery
         assertThat(BertOnnx.load(out, Precision.FLOAT32).linears(0).get(0).weight()).isInstanceOf(LowRankWeight.class);
         OnnxRecovery.load(model, out, Precision.FLOAT32);
+    }
+
+    /**
+     * Recovery of a Basis Sharing model trains the shared factor as one parameter (gradients of every site that reads it)
+     * and writes it once: after a few steps ONNX Runtime on the written file still agrees with the trained student.
+     */
+    @Test
+    void recoveryTrainsASharedBasisOnceAndTheWrittenModelMatchesTheStudent() throws Exception {
+        OnnxCompression onnx = OnnxCompression.open(model);
+        EncoderRuntimeRows rows = new EncoderRuntimeRows(model, tokenizer, calibration, 32, onnx);
+        Path compressed = dir.resolve("basis-sharing-for-recovery.onnx");
+        try {
+            rows.write(rows.compressShared(Allocators.byName("uniform"), 0.3, Progress.NONE), compressed, System.nanoTime(), 0, Progress.NONE);
+        } finally {
+            rows.restore();
+        }
+        OnnxRecovery.Models models = OnnxRecovery.load(model, compressed, Precision.FLOAT32);
+        LowRankWeight q0 = (LowRankWeight) models.student().linears(0).get(0).weight();
+        LowRankWeight q1 = (LowRankWeight) models.student().linears(1).get(0).weight();
+        assertThat(q1.right()).isSameAs(q0.right());
+        assertThat(q1.left()).isNotSameAs(q0.left());
+        Distiller distiller = Distiller.encoder(models.teacher(), models.student(),
+                DistillOptions.builder().steps(3).batchSize(2).warmupFraction(0).learningRate(1e-3).build());
+        List<org.lowrank4j.nn.Parameter> trained = distiller.trainableParameters();
+        assertThat(Set.copyOf(trained.stream().map(System::identityHashCode).toList())).hasSize(trained.size());
+        float[] before = ((org.lowrank4j.nn.tensor.FloatTensor) q0.right().value()).data().clone();
+        try (HfTokenizer small = HfTokenizer.load(RealModels.miniLmTokenizer(), 24)) {
+            distiller.run(new SentenceBatches(calibration, small, 2, 3), Progress.NONE);
+        }
+        assertThat(((org.lowrank4j.nn.tensor.FloatTensor) q0.right().value()).data()).isNotEqualTo(before);
+        Path out = dir.resolve("basis-sharing-recovered.onnx");
+        OnnxRecovery.write(models, trained, out);
+        assertThat(maxDifference(out, models.student())).isLessThan(1e-4);
     }
 
     /** Largest |difference| over real tokens between ONNX Runtime on {@code file} and the runtime model, on SENTENCES. */

@@ -64,10 +64,16 @@ public final class LowRankWeight implements WeightFactorization {
         return left.value().precision();
     }
 
+    // the latest forward's input and its projection x Bᵀ, reused by a backward on the same input (saves one product)
+    private Tensor lastInput;
+    private Tensor lastProjection;
+
     @Override
     public Tensor forward(Tensor x) {
         checkInput(left.name(), x);
         Tensor h = project(x);                                // (N, r)
+        lastInput = x;
+        lastProjection = h;
         Tensor y = Tensor.zeros(precision(), outputShape(x)); // (N, out)
         MatMul.timesTransposed(y, h, left.value(), 0);        // y = h Aᵀ
         return y;
@@ -75,7 +81,9 @@ public final class LowRankWeight implements WeightFactorization {
 
     @Override
     public Tensor backward(Tensor dy, Tensor x) {
-        Tensor h = project(x);                                      // (N, r), recomputed
+        Tensor h = x == lastInput ? lastProjection : project(x);   // (N, r), from the forward on this input (B unchanged since)
+        lastInput = null;
+        lastProjection = null;
         MatMul.addTransposedTimes(left.gradient(), dy, h);          // dA(out,r) += dyᵀ h
         Tensor dh = Tensor.zeros(precision(), x.size() / inFeatures(), rank());
         MatMul.times(dh, dy, left.value(), 0);                      // dh(N,r) = dy A
