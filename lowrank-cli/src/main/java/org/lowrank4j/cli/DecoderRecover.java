@@ -115,7 +115,7 @@ final class DecoderRecover {
             }
             System.setProperty("lowrank.threads", Integer.toString(c.threads));
         }
-        DistillOptions options = DistillOptions.builder().steps(c.steps).batchSize(c.batch).learningRate(c.lr).outputWeight(c.outputWeight)
+        DistillOptions options = DistillOptions.builder().steps(c.steps).batchSize(c.batch).learningRate(c.lr).outputWeight(c.outputWeight(true))
                 .trainNorms(c.trainNorms).schedule(RecoverCommand.parseSchedule(c.schedule)).pela(c.pela, c.pelaEpsilon, c.pelaHinge)
                 .seed(c.seed).checkpointEvery(c.checkpointEvery).teacherCacheMegabytes(c.teacherCacheMb).build();
         Path ckpt = c.checkpoint != null ? c.checkpoint : DecoderCompress.sibling(c.out, ".recover.safetensors");
