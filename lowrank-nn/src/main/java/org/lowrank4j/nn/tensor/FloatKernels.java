@@ -238,14 +238,7 @@ final class FloatKernels implements Kernels {
 
     /** {@code out = 0.5·x·(1 + erf(x/√2))} with the exp-free float erf, in parallel chunks when large. */
     static void geluErf(float[] out, float[] in) {
-        int n = in.length;
-        int chunks = n < PARALLEL_THRESHOLD ? 1 : Math.min(Runtime.getRuntime().availableProcessors(), n / (PARALLEL_THRESHOLD / 2));
-        if (chunks <= 1) {
-            geluErf(out, in, 0, n);
-            return;
-        }
-        java.util.stream.IntStream.range(0, chunks).parallel()
-                .forEach(c -> geluErf(out, in, (int) ((long) n * c / chunks), (int) ((long) n * (c + 1) / chunks)));
+        inChunks(in.length, 1, (from, to) -> geluErf(out, in, from, to));
     }
 
     private static void geluErf(float[] out, float[] in, int from, int to) {
