@@ -86,7 +86,9 @@ final class CompareCommand implements Callable<Integer> {
     Integer calibWindows;
 
     @Option(names = "--methods", split = ",", defaultValue = "svd,asvd,whitened", description = "Methods: svd, asvd, whitened, svd-llm, svd-llm-v2, saes, lord, afm, basis-sharing; fwsvd on decoder folders only"
-            + " (on an ONNX encoder svd-llm, saes and basis-sharing run on the JVM runtime's copy and are written back to ONNX) (default ${DEFAULT-VALUE}).")
+            + " (on an ONNX encoder svd-llm, saes and basis-sharing run on the JVM runtime's copy and are written back to ONNX). Options as"
+            + " NAME:KEY=VALUE[:KEY=VALUE], lists with /, e.g. asvd:alpha=0.25,asvd:alpha=1 compares two settings (keys: docs/methods.md)"
+            + " (default ${DEFAULT-VALUE}).")
     List<String> methods;
 
     @Option(names = "--allocations", split = ",", defaultValue = "uniform", description = "Allocations: uniform, global, energy, d-rank, welore, svd-llm-v2, sensitivity, sensitivity-greedy (default ${DEFAULT-VALUE}).")
@@ -106,7 +108,13 @@ final class CompareCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        methods.stream().filter(m -> !m.trim().equalsIgnoreCase(BasisSharing.NAME)).forEach(Methods::byName);
+        for (String m : methods) { // a bad name or option fails before any work
+            if (BasisSharing.isSpec(m)) {
+                BasisSharing.fromSpec(m);
+            } else {
+                Methods.byName(m);
+            }
+        }
         allocations.stream().filter(a -> !SensitivityAllocator.isSensitivity(a)).forEach(Allocators::byName);
         ratios.forEach(Inputs::requireRatio);
         if (model == null || !Files.exists(model)) {

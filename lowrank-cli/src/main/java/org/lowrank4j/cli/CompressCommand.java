@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import org.lowrank4j.compress.LinearWeight;
 import org.lowrank4j.compress.allocation.Allocators;
 import org.lowrank4j.compress.allocation.MeasuredSensitivities;
@@ -15,8 +16,11 @@ import org.lowrank4j.compress.harness.EncoderRuntimeRows;
 import org.lowrank4j.compress.harness.EncoderSensitivityProbe;
 import org.lowrank4j.compress.methods.CompressionMethod;
 import org.lowrank4j.compress.methods.Methods;
+import org.lowrank4j.compress.methods.PreparedSite;
+import org.lowrank4j.compress.methods.basis.BasisSharing;
 import org.lowrank4j.compress.onnx.OnnxCompression;
 import org.lowrank4j.compress.report.CompressionRecord;
+import org.lowrank4j.compress.runtime.SequentialCompressor;
 import org.lowrank4j.compress.tokenize.HfTokenizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -27,20 +31,24 @@ import picocli.CommandLine.Option;
         description = "Compress the linear layers of an ONNX model, or of a decoder model folder, with a low-rank method; writes OUT"
                 + " (an ONNX file, or a low-rank model folder for a decoder), OUT.json and OUT.html.")
 final class CompressCommand implements Callable<Integer> {
+    /** Sentences per calibration batch, on both paths (as in {@code compare}). */
+    private static final int CALIBRATION_BATCH = 32;
 
     @Option(names = "--model", required = true, description = "Input ONNX model, or a decoder model folder (config.json, model.safetensors, tokenizer.json) (never modified).")
     Path model;
 
-    @Option(names = "--tokenizer", description = "The model's tokenizer.json (needed by asvd and whitened).")
+    @Option(names = "--tokenizer", description = "The model's tokenizer.json (needed by every method but svd).")
     Path tokenizer;
 
-    @Option(names = "--calib", description = "Calibration text: a .txt file or a folder of them (needed by asvd and whitened).")
+    @Option(names = "--calib", description = "Calibration text: a .txt file or a folder of them (needed by every method but svd).")
     Path calib;
 
     @Option(names = "--ratio", required = true, description = "Fraction of the targeted layers' parameters to remove, in (0, 1).")
     double ratio;
 
-    @Option(names = "--method", defaultValue = "whitened", description = "svd | asvd | whitened | svd-llm-v2 | lord | afm; decoder folders also fwsvd | svd-llm | saes (default ${DEFAULT-VALUE}).")
+    @Option(names = "--method", defaultValue = "whitened", description = "svd | asvd | whitened | svd-llm | svd-llm-v2 | saes | lord | afm | basis-sharing;"
+            + " decoder folders also fwsvd (not basis-sharing). Options as NAME:KEY=VALUE[:KEY=VALUE], e.g. asvd:alpha=1,"
+            + " saes:alphas=0/0.5/1, basis-sharing:group=3 (keys per method: docs/methods.md) (default ${DEFAULT-VALUE}).")
     String method;
 
     @Option(names = "--allocation", defaultValue = "global", description = "uniform | global | energy | d-rank | welore | svd-llm-v2 | sensitivity | sensitivity-greedy"
@@ -77,32 +85,59 @@ final class CompressCommand implements Callable<Integer> {
         long start = System.nanoTime();
         Inputs.requireRatio(ratio);
         Inputs.requireWritableTarget(out, model);
-        CompressionMethod m = Methods.byName(method);
+        boolean shared = BasisSharing.isSpec(method);
+        BasisSharing sharing = shared ? BasisSharing.fromSpec(method) : null;
+        CompressionMethod m = shared ? null : Methods.byName(method);
+        String label = shared ? sharing.name() : m.name();
+        boolean onRuntime = shared || SequentialCompressor.isSequential(m);
         int cores = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
         OnnxCompression job = OnnxCompression.open(Inputs.requireFile(model, "--model"));
         System.err.printf(Locale.ROOT, "%s: %d linear sites, method %s, allocation %s, ratio %.3f%n", model.getFileName(), job.sites().size(),
-                m.name(), allocation, ratio);
+                label, allocation, ratio);
         boolean bySensitivity = SensitivityAllocator.isSensitivity(allocation);
         Pooling pool = EvalCommand.parsePooling(pooling);
         if (!bySensitivity) {
             Allocators.byName(allocation); // an unknown name fails before calibration
+        } else if (shared) {
+            throw new IllegalArgumentException("--method " + label + " shares one basis across layers; the per-site --allocation "
+                    + allocation + " does not apply to it (use uniform, global, energy, d-rank, welore or svd-llm-v2)");
         }
         OnnxCompression.Outcome o;
-        if (m.requirements().isEmpty() && !bySensitivity) {
+        if (!onRuntime && m.requirements().isEmpty() && !bySensitivity) {
             o = job.compress(m.name(), allocation, ratio, out, ProgressBar.stderr());
         } else {
             if (tokenizer == null || calib == null) {
-                throw new IllegalArgumentException(m.requirements().isEmpty()
+                throw new IllegalArgumentException(!onRuntime && m.requirements().isEmpty()
                         ? "--allocation sensitivity needs --tokenizer and --calib: it measures the embeddings of calibration sentences"
-                        : "--method " + m.name() + " needs --tokenizer and --calib (or use --method svd)");
+                        : "--method " + label + " needs --tokenizer and --calib (or use --method svd)");
             }
             List<String> texts = Inputs.calibrationText(calib, sequences, calibUnit);
+            if (threads != null) {
+                System.setProperty("lowrank.threads", Integer.toString(cores));
+            }
             try (HfTokenizer tok = HfTokenizer.load(Inputs.requireFile(tokenizer, "--tokenizer"))) {
-                if (!m.requirements().isEmpty()) {
-                    job.calibrate(tok, texts, 32, cores, ProgressBar.stderr());
+                EncoderRuntimeRows rows = onRuntime || bySensitivity ? new EncoderRuntimeRows(model, tok, texts, CALIBRATION_BATCH, job) : null;
+                if (onRuntime) {
+                    // sequential methods and basis sharing run on the JVM runtime's copy of the encoder and are written back to ONNX
+                    System.err.println(label + ": compressed on the JVM runtime's float32 copy of the encoder, written back into the ONNX graph");
+                    RankAllocator allocator = bySensitivity
+                            ? sensitivity(rows, m, tok, texts, pool, "runtime statistics", () -> rows.job().prepare(m, ProgressBar.stderr()),
+                                    rows.job().weights()).forName(allocation)
+                            : Allocators.byName(allocation);
+                    long rowStart = System.nanoTime();
+                    var result = shared ? rows.compressShared(sharing, allocator, ratio, ProgressBar.stderr())
+                            : rows.compress(m, allocator, ratio, ProgressBar.stderr());
+                    o = rows.write(result, out, rowStart, 0, ProgressBar.stderr());
+                } else {
+                    if (!m.requirements().isEmpty()) {
+                        job.calibrate(tok, texts, CALIBRATION_BATCH, cores, ProgressBar.stderr());
+                    }
+                    RankAllocator allocator = bySensitivity
+                            ? sensitivity(rows, m, tok, texts, pool, "onnx statistics", () -> job.prepare(m, ProgressBar.stderr()), job.weights())
+                                    .forName(allocation)
+                            : Allocators.byName(allocation);
+                    o = job.compress(m.name(), allocator, ratio, out, ProgressBar.stderr());
                 }
-                RankAllocator allocator = bySensitivity ? sensitivity(job, m, tok, texts, pool).forName(allocation) : Allocators.byName(allocation);
-                o = job.compress(m.name(), allocator, ratio, out, ProgressBar.stderr());
             }
         }
         double wall = (System.nanoTime() - start) / 1e9;
@@ -117,16 +152,18 @@ final class CompressCommand implements Callable<Integer> {
 
     /**
      * ASVD's sensitivity search on an ONNX encoder: the file is loaded into the JVM runtime's BERT, and each site's
-     * factors (prepared on the ONNX path's statistics) are installed alone while the first 64 calibration sentences
-     * are embedded; measurements are kept in OUT.sensitivity.json, so a rerun with the same inputs measures nothing.
+     * factors ({@code prepared}: on the ONNX path's statistics for per-site methods, on the runtime's for sequential
+     * ones) are installed alone while the first 64 calibration sentences are embedded; measurements are kept in
+     * OUT.sensitivity.json, so a rerun with the same inputs measures nothing.
      */
-    private SensitivityAllocator sensitivity(OnnxCompression job, CompressionMethod m, HfTokenizer tok, List<String> texts, Pooling pool)
+    private SensitivityAllocator sensitivity(EncoderRuntimeRows rows, CompressionMethod m, HfTokenizer tok, List<String> texts, Pooling pool,
+                                             String statistics, Supplier<List<PreparedSite>> prepared, List<LinearWeight> weights)
             throws java.io.IOException {
         List<String> probeTexts = texts.subList(0, Math.min(EncoderSensitivityProbe.DEFAULT_SENTENCES, texts.size()));
-        EncoderRuntimeRows rows = new EncoderRuntimeRows(model, tok, probeTexts, 32, job);
-        List<String> names = job.weights().stream().map(LinearWeight::name).toList();
-        EncoderSensitivityProbe probe = rows.probe(probeTexts, probeTexts.size(), pool, names, () -> job.prepare(m, ProgressBar.stderr()));
-        String key = EncoderSensitivityProbe.cacheKey(model, tok.path(), m.name(), pool, "onnx statistics, batches of 32", texts, probeTexts);
+        List<String> names = weights.stream().map(LinearWeight::name).toList();
+        EncoderSensitivityProbe probe = rows.probe(probeTexts, probeTexts.size(), pool, names, prepared);
+        String key = EncoderSensitivityProbe.cacheKey(model, tok.path(), m.name(), pool, statistics + ", batches of " + CALIBRATION_BATCH,
+                texts, probeTexts);
         Path file = Inputs.sibling(out, ".sensitivity.json");
         MeasuredSensitivities cache;
         try {

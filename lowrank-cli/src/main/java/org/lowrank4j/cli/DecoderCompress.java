@@ -79,7 +79,7 @@ final class DecoderCompress {
             throw new IllegalArgumentException("--tokenizer and --calib-sequences apply to ONNX models; the decoder folder " + c.model
                     + " brings its own tokenizer.json (use --calib-windows)");
         }
-        if (c.method.trim().equalsIgnoreCase(BasisSharing.NAME)) {
+        if (BasisSharing.isSpec(c.method)) {
             throw new IllegalArgumentException("--method basis-sharing shares one basis across layers, which a low-rank model folder does"
                     + " not store; compare it with lowrank compare");
         }

@@ -16,7 +16,6 @@ import org.lowrank4j.compress.methods.CompressionMethod;
 import org.lowrank4j.compress.methods.Methods;
 import org.lowrank4j.compress.methods.PreparedSite;
 import org.lowrank4j.compress.methods.basis.BasisSharing;
-import org.lowrank4j.compress.methods.basis.BasisSharingOptions;
 import org.lowrank4j.nn.generate.Perplexity;
 import org.lowrank4j.compress.runtime.DecoderRuntime;
 import org.lowrank4j.compress.runtime.RuntimeCompression;
@@ -68,7 +67,7 @@ public final class DecoderComparison {
 
     private final Setup setup;
     private final Map<String, SensitivityAllocator> sensitivity = new HashMap<>();
-    private BasisSharing.Prepared basis;
+    private final Map<String, BasisSharing.Prepared> basis = new HashMap<>();
     private final RuntimeCompression job;
     private final DecoderEvaluation.Scores reference;
 
@@ -91,15 +90,16 @@ public final class DecoderComparison {
     public List<Row> run(List<String> methods, List<String> allocations, List<Double> ratios, Progress progress, Consumer<Row> listener) {
         List<Row> rows = new ArrayList<>();
         for (String name : methods) {
-            boolean shared = name.trim().equalsIgnoreCase(BasisSharing.NAME);
+            boolean shared = BasisSharing.isSpec(name);
+            BasisSharing sharing = shared ? BasisSharing.fromSpec(name) : null;
             CompressionMethod method = shared ? null : Methods.byName(name);
-            String label = shared ? BasisSharing.NAME : method.name();
+            String label = shared ? sharing.name() : method.name();
             for (String allocation : allocations) {
                 for (double ratio : ratios) {
                     long start = System.nanoTime();
                     double calibrationBefore = job.calibrationSeconds();
                     try {
-                        Compressor.Result result = shared ? compressShared(allocation, ratio, progress)
+                        Compressor.Result result = shared ? compressShared(sharing, allocation, ratio, progress)
                                 : job.compress(method, allocator(allocation, method, progress), ratio, progress);
                         double seconds = (System.nanoTime() - start) / 1e9 - (job.calibrationSeconds() - calibrationBefore);
                         DecoderEvaluation.Scores scores = evaluate(label + "/" + allocation + " " + ratio, progress);
@@ -116,16 +116,14 @@ public final class DecoderComparison {
         return rows;
     }
 
-    /** Basis Sharing with the paper's defaults: groups decomposed once, built at each ratio. */
-    private Compressor.Result compressShared(String allocation, double ratio, Progress progress) {
+    /** Basis Sharing: groups decomposed once per configuration, built at each ratio. */
+    private Compressor.Result compressShared(BasisSharing sharing, String allocation, double ratio, Progress progress) {
         if (SensitivityAllocator.isSensitivity(allocation)) {
             throw new IllegalArgumentException("basis-sharing groups sites across layers; the per-site sensitivity allocation does not apply to it");
         }
         job.calibrate(progress);
-        if (basis == null) {
-            basis = new BasisSharing(BasisSharingOptions.defaults()).prepare(job.weights(), job.stats(), ratio, progress);
-        }
-        Compressor.Result result = basis.build(ratio, Allocators.byName(allocation));
+        BasisSharing.Prepared prepared = basis.computeIfAbsent(sharing.name(), k -> sharing.prepare(job.weights(), job.stats(), ratio, progress));
+        Compressor.Result result = prepared.build(ratio, Allocators.byName(allocation));
         job.install(result);
         return result;
     }

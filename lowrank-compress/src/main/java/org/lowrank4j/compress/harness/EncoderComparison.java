@@ -97,7 +97,7 @@ public final class EncoderComparison {
 
     /** Whether the method (or {@value BasisSharing#NAME}) runs on the JVM runtime's copy of the encoder rather than through ONNX Runtime. */
     public static boolean runsOnRuntime(String method) {
-        return method.trim().equalsIgnoreCase(BasisSharing.NAME) || SequentialCompressor.isSequential(Methods.byName(method));
+        return BasisSharing.isSpec(method) || SequentialCompressor.isSequential(Methods.byName(method));
     }
 
     /** The sensitivity measurements of a method (cache file in the work folder), or null when it did not use {@code sensitivity}. */
@@ -121,9 +121,10 @@ public final class EncoderComparison {
     public List<Row> run(List<String> methods, List<String> allocations, List<Double> ratios, Progress progress,
                          java.util.function.Consumer<Row> listener) throws IOException {
         List<Row> rows = new ArrayList<>();
-        for (String method : methods) {
-            boolean shared = method.trim().equalsIgnoreCase(BasisSharing.NAME);
-            String skip = shared ? null : skipReason(Methods.byName(method));
+        for (String spec : methods) {
+            boolean shared = BasisSharing.isSpec(spec);
+            String method = shared ? BasisSharing.fromSpec(spec).name() : Methods.byName(spec).name();
+            String skip = shared ? null : skipReason(Methods.byName(spec));
             if (skip != null) {
                 notes.add(skip);
                 continue;
@@ -131,7 +132,7 @@ public final class EncoderComparison {
             for (String allocation : allocations) {
                 boolean bySensitivity = SensitivityAllocator.isSensitivity(allocation);
                 if (shared && bySensitivity) {
-                    notes.add("skipped " + BasisSharing.NAME + "/" + allocation + ": basis sharing ranks groups of sites across layers; the per-site"
+                    notes.add("skipped " + method + "/" + allocation + ": basis sharing ranks groups of sites across layers; the per-site"
                             + " sensitivity allocation does not apply to it");
                     continue;
                 }
@@ -146,7 +147,7 @@ public final class EncoderComparison {
                     notes.add(onRuntime);
                 }
                 for (double ratio : ratios) {
-                    Path candidate = setup.workFolder().resolve(String.format(Locale.ROOT, "%s-%s-r%.2f.onnx", method, allocation, ratio));
+                    Path candidate = setup.workFolder().resolve(String.format(Locale.ROOT, "%s-%s-r%.2f.onnx", fileSafe(method), allocation, ratio));
                     OnnxCompression.Outcome outcome;
                     if (runsOnRuntime(method)) {
                         outcome = runtimeRow(method, allocation, ratio, candidate, progress);
@@ -200,8 +201,8 @@ public final class EncoderComparison {
         double calibrationBefore = rows.job().calibrationSeconds();
         try {
             Compressor.Result result;
-            if (method.trim().equalsIgnoreCase(BasisSharing.NAME)) {
-                result = rows.compressShared(Allocators.byName(allocation), ratio, progress);
+            if (BasisSharing.isSpec(method)) {
+                result = rows.compressShared(BasisSharing.fromSpec(method), Allocators.byName(allocation), ratio, progress);
             } else {
                 CompressionMethod m = Methods.byName(method);
                 RankAllocator allocator = SensitivityAllocator.isSensitivity(allocation) ? sensitivityAllocator(m, progress).forName(allocation)
@@ -250,6 +251,11 @@ public final class EncoderComparison {
     }
 
     private static String cacheFile(String method) {
-        return "sensitivity-" + method + ".json";
+        return "sensitivity-" + fileSafe(method) + ".json";
+    }
+
+    /** A method label ({@code asvd:alpha=1}, {@code saes:alphas=0/1}) as part of a file name. */
+    static String fileSafe(String label) {
+        return label.replaceAll("[^A-Za-z0-9._-]", "_");
     }
 }

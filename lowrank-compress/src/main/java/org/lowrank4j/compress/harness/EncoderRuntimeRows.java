@@ -13,7 +13,6 @@ import org.lowrank4j.compress.eval.Pooling;
 import org.lowrank4j.compress.methods.CompressionMethod;
 import org.lowrank4j.compress.methods.PreparedSite;
 import org.lowrank4j.compress.methods.basis.BasisSharing;
-import org.lowrank4j.compress.methods.basis.BasisSharingOptions;
 import org.lowrank4j.compress.onnx.OnnxCompression;
 import org.lowrank4j.compress.runtime.EncoderRuntime;
 import org.lowrank4j.compress.runtime.RuntimeCompression;
@@ -39,7 +38,7 @@ public final class EncoderRuntimeRows {
     private final OnnxCompression onnx;
     private final EncoderRuntime runtime;
     private final RuntimeCompression job;
-    private BasisSharing.Prepared basis;
+    private final Map<String, BasisSharing.Prepared> basis = new HashMap<>();
 
     /**
      * @param onnx        the ONNX job of the same file: its sites are where results are written
@@ -79,13 +78,14 @@ public final class EncoderRuntimeRows {
         return job.compress(method, allocator, ratio, progress);
     }
 
-    /** Basis Sharing with the paper's defaults: groups decomposed once, built at each ratio; the result stays installed. */
-    public Compressor.Result compressShared(RankAllocator allocator, double ratio, Progress progress) {
+    /**
+     * Basis Sharing: groups decomposed once per configuration ({@link BasisSharing#name()}), built at each ratio; the
+     * result stays installed.
+     */
+    public Compressor.Result compressShared(BasisSharing sharing, RankAllocator allocator, double ratio, Progress progress) {
         job.calibrate(progress);
-        if (basis == null) {
-            basis = new BasisSharing(BasisSharingOptions.defaults()).prepare(job.weights(), job.stats(), ratio, progress);
-        }
-        Compressor.Result result = basis.build(ratio, allocator);
+        BasisSharing.Prepared prepared = basis.computeIfAbsent(sharing.name(), k -> sharing.prepare(job.weights(), job.stats(), ratio, progress));
+        Compressor.Result result = prepared.build(ratio, allocator);
         job.install(result);
         return result;
     }

@@ -1,8 +1,12 @@
 package org.lowrank4j.compress.methods;
 
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.stream.Collectors;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import org.lowrank4j.compress.LayerStats;
+import org.lowrank4j.compress.LinearWeight;
 import org.lowrank4j.compress.methods.afm.AfmMethod;
 import org.lowrank4j.compress.methods.afm.AfmOptions;
 import org.lowrank4j.compress.methods.asvd.AsvdMethod;
@@ -21,27 +25,68 @@ import org.lowrank4j.compress.methods.svdllm.SvdLlmV2Options;
 import org.lowrank4j.compress.methods.whitened.WhitenedOptions;
 import org.lowrank4j.compress.methods.whitened.WhitenedSvdMethod;
 
-/** The single list of compression methods; adding a method adds one line here. */
+/**
+ * The single list of compression methods; adding a method adds one line here. A method is named on the command line
+ * as {@code NAME[:KEY=VALUE…]} ({@link MethodSpec}); its options record reads the keys.
+ */
 public final class Methods {
+    private static final Map<String, Function<MethodSpec, CompressionMethod>> FACTORIES = new LinkedHashMap<>();
+
+    static {
+        FACTORIES.put("svd", s -> {
+            s.requireAllRead();
+            return new PlainSvdMethod();
+        });
+        FACTORIES.put("asvd", s -> new AsvdMethod(AsvdOptions.from(s)));
+        FACTORIES.put("whitened", s -> new WhitenedSvdMethod(WhitenedOptions.from(s)));
+        FACTORIES.put("fwsvd", s -> new FwsvdMethod(FwsvdOptions.from(s)));
+        FACTORIES.put("svd-llm", s -> new SvdLlmMethod(SvdLlmOptions.from(s)));
+        FACTORIES.put("svd-llm-v2", s -> new SvdLlmV2Method(SvdLlmV2Options.from(s)));
+        FACTORIES.put("saes", s -> new SaesMethod(SaesOptions.from(s)));
+        FACTORIES.put("lord", s -> new LordMethod(LordOptions.from(s)));
+        FACTORIES.put("afm", s -> new AfmMethod(AfmOptions.from(s)));
+    }
+
     private Methods() {
     }
 
     /** Every method with its default options. */
     public static List<CompressionMethod> all() {
-        return List.of(new PlainSvdMethod(), new AsvdMethod(AsvdOptions.defaults()), new WhitenedSvdMethod(WhitenedOptions.defaults()),
-                new FwsvdMethod(FwsvdOptions.defaults()), new SvdLlmMethod(SvdLlmOptions.defaults()), new SvdLlmV2Method(SvdLlmV2Options.defaults()),
-                new SaesMethod(SaesOptions.defaults()), new LordMethod(LordOptions.defaults()), new AfmMethod(AfmOptions.defaults()));
+        return FACTORIES.keySet().stream().map(Methods::byName).toList();
     }
 
-    /** The method with this name (case-insensitive), with default options. */
-    public static CompressionMethod byName(String name) {
-        return all().stream().filter(m -> m.name().equalsIgnoreCase(name.trim())).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("unknown method '" + name + "'; choose one of "
-                        + all().stream().map(CompressionMethod::name).collect(Collectors.joining(", "))));
+    /**
+     * The method a spec names, {@code NAME[:KEY=VALUE…]} (name case-insensitive), configured with its options; with
+     * options, the method's {@link CompressionMethod#name()} is the spec ({@link MethodSpec#label()}), so reports and
+     * caches tell configurations apart.
+     *
+     * @throws IllegalArgumentException for an unknown name, an unknown option key, or a bad value
+     */
+    public static CompressionMethod byName(String spec) {
+        MethodSpec parsed = MethodSpec.parse(spec);
+        Function<MethodSpec, CompressionMethod> factory = FACTORIES.get(parsed.name());
+        if (factory == null) {
+            throw new IllegalArgumentException("unknown method '" + parsed.name() + "'; choose one of " + String.join(", ", FACTORIES.keySet()));
+        }
+        CompressionMethod method = factory.apply(parsed);
+        return parsed.hasOptions() ? new Labelled(parsed.label(), method) : method;
     }
 
     /** Lower-case names, for help texts. */
     public static String names() {
-        return all().stream().map(m -> m.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining("|"));
+        return String.join("|", FACTORIES.keySet());
+    }
+
+    /** A configured method under its spec's label; everything else is the method's own. */
+    private record Labelled(String name, CompressionMethod method) implements CompressionMethod {
+        @Override
+        public Set<Requirement> requirements() {
+            return method.requirements();
+        }
+
+        @Override
+        public PreparedSite prepare(LinearWeight weight, LayerStats stats) {
+            return method.prepare(weight, stats);
+        }
     }
 }

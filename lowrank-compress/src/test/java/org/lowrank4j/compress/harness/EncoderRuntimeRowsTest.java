@@ -18,6 +18,8 @@ import org.lowrank4j.compress.allocation.Allocators;
 import org.lowrank4j.compress.eval.EmbeddingRunner;
 import org.lowrank4j.compress.eval.RealModels;
 import org.lowrank4j.compress.methods.Methods;
+import org.lowrank4j.compress.methods.basis.BasisSharing;
+import org.lowrank4j.compress.methods.basis.BasisSharingOptions;
 import org.lowrank4j.compress.onnx.OnnxCompression;
 import org.lowrank4j.compress.recover.OnnxRecovery;
 import org.lowrank4j.compress.recover.SentenceBatches;
@@ -124,7 +126,7 @@ class EncoderRuntimeRowsTest {
         OnnxCompression onnx = OnnxCompression.open(model);
         EncoderRuntimeRows rows = new EncoderRuntimeRows(model, tokenizer, calibration, 32, onnx);
         Path out = dir.resolve("basis-sharing.onnx");
-        Compressor.Result result = rows.compressShared(Allocators.byName("uniform"), 0.3, Progress.NONE);
+        Compressor.Result result = rows.compressShared(new BasisSharing(BasisSharingOptions.defaults()), Allocators.byName("uniform"), 0.3, Progress.NONE);
         OnnxCompression.Outcome o;
         try {
             o = rows.write(result, out, System.nanoTime(), 0, Progress.NONE);
@@ -174,7 +176,7 @@ class EncoderRuntimeRowsTest {
         EncoderRuntimeRows rows = new EncoderRuntimeRows(model, tokenizer, calibration, 32, onnx);
         Path compressed = dir.resolve("basis-sharing-for-recovery.onnx");
         try {
-            rows.write(rows.compressShared(Allocators.byName("uniform"), 0.3, Progress.NONE), compressed, System.nanoTime(), 0, Progress.NONE);
+            rows.write(rows.compressShared(new BasisSharing(BasisSharingOptions.defaults()), Allocators.byName("uniform"), 0.3, Progress.NONE), compressed, System.nanoTime(), 0, Progress.NONE);
         } finally {
             rows.restore();
         }

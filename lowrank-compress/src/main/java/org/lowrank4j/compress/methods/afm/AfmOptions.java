@@ -1,5 +1,7 @@
 package org.lowrank4j.compress.methods.afm;
 
+import org.lowrank4j.compress.methods.MethodSpec;
+
 /**
  * Options of Atomic Feature Mimicking for a linear layer (spec {@code shared/methods/c17-afm-ctr.md}; Yu, Fu, Ding,
  * Zhou, Wu, <i>Unified Low-rank Compression Framework for Click-through Rate Prediction</i>, KDD 2024,
@@ -19,5 +21,12 @@ public record AfmOptions(double relativeFloor) {
 
     public static AfmOptions defaults() {
         return new AfmOptions(1e-10);
+    }
+
+    /** From {@code afm[:floor=F]}. */
+    public static AfmOptions from(MethodSpec spec) {
+        AfmOptions o = new AfmOptions(spec.number("floor", defaults().relativeFloor()));
+        spec.requireAllRead();
+        return o;
     }
 }

@@ -1,5 +1,7 @@
 package org.lowrank4j.compress.methods.asvd;
 
+import org.lowrank4j.compress.methods.MethodSpec;
+
 /**
  * Options of activation-aware SVD (spec c03, ASVD by Yuan et al. 2023).
  *
@@ -15,5 +17,12 @@ public record AsvdOptions(double alpha) {
 
     public static AsvdOptions defaults() {
         return new AsvdOptions(0.5);
+    }
+
+    /** From {@code asvd[:alpha=A]}. */
+    public static AsvdOptions from(MethodSpec spec) {
+        AsvdOptions o = new AsvdOptions(spec.number("alpha", defaults().alpha()));
+        spec.requireAllRead();
+        return o;
     }
 }

@@ -20,6 +20,7 @@ import org.lowrank4j.compress.allocation.RankAllocator;
 import org.lowrank4j.compress.allocation.SiteSpectrum;
 import org.lowrank4j.compress.allocation.UniformAllocator;
 import org.lowrank4j.compress.methods.CompressionMethod;
+import org.lowrank4j.compress.methods.MethodSpec;
 import org.lowrank4j.linalg.DoubleMatrix;
 import org.lowrank4j.linalg.Linalg;
 
@@ -49,16 +50,40 @@ public final class BasisSharing {
     public static final String NAME = "basis-sharing";
 
     private final BasisSharingOptions options;
+    private final String label;
 
     public BasisSharing(BasisSharingOptions options) {
+        this(options, NAME);
+    }
+
+    private BasisSharing(BasisSharingOptions options, String label) {
         if (options == null) {
             throw new IllegalArgumentException("basis-sharing options must be given (BasisSharingOptions.defaults())");
         }
         this.options = options;
+        this.label = label;
     }
 
+    /** Whether a method spec ({@link MethodSpec}) names basis sharing, with or without options. */
+    public static boolean isSpec(String spec) {
+        return MethodSpec.parse(spec).name().equals(NAME);
+    }
+
+    /**
+     * Basis sharing configured by {@code basis-sharing[:KEY=VALUE…]} ({@link BasisSharingOptions#from}); its
+     * {@link #name()} is the spec as written.
+     */
+    public static BasisSharing fromSpec(String spec) {
+        MethodSpec parsed = MethodSpec.parse(spec);
+        if (!parsed.name().equals(NAME)) {
+            throw new IllegalArgumentException("'" + spec + "' is not a " + NAME + " spec");
+        }
+        return new BasisSharing(BasisSharingOptions.from(parsed), parsed.label());
+    }
+
+    /** {@value #NAME}, or the spec it was configured with. */
     public String name() {
-        return NAME;
+        return label;
     }
 
     public BasisSharingOptions options() {
@@ -189,14 +214,14 @@ public final class BasisSharing {
                 }
             }
         }
-        String phase = "decompose (" + NAME + ")";
+        String phase = "decompose (" + label + ")";
         progress.update(phase, 0, groups.size(), "");
         List<SharedGroup> prepared = new ArrayList<>();
         for (List<LinearWeight> g : groups) {
             prepared.add(SharedGroup.decompose(g, stats, options));
             progress.update(phase, prepared.size(), groups.size(), SharedGroup.name(g));
         }
-        return new Prepared(List.copyOf(order), prepared);
+        return new Prepared(label, List.copyOf(order), prepared);
     }
 
     private static void requireSites(List<LinearWeight> sites, Map<String, LayerStats> stats) {
@@ -214,10 +239,12 @@ public final class BasisSharing {
 
     /** Groups after their decompositions; builds results at any ratio without decomposing again. */
     public static final class Prepared {
+        private final String label;
         private final List<LinearWeight> order;
         private final List<SharedGroup> groups;
 
-        private Prepared(List<LinearWeight> order, List<SharedGroup> groups) {
+        private Prepared(String label, List<LinearWeight> order, List<SharedGroup> groups) {
+            this.label = label;
             this.order = order;
             this.groups = groups;
         }
@@ -263,7 +290,7 @@ public final class BasisSharing {
                 }
             }
             List<Compressor.SiteResult> results = order.stream().map(bySite::get).toList();
-            return new Compressor.Result(NAME, allocator.name(), ratio, results, before, after);
+            return new Compressor.Result(label, allocator.name(), ratio, results, before, after);
         }
     }
 }

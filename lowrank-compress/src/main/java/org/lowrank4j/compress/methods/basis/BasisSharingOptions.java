@@ -1,6 +1,8 @@
 package org.lowrank4j.compress.methods.basis;
 
+import java.util.List;
 import java.util.Set;
+import org.lowrank4j.compress.methods.MethodSpec;
 import org.lowrank4j.compress.methods.whitened.WhitenedOptions;
 
 /**
@@ -40,6 +42,37 @@ public record BasisSharingOptions(int groupSize, Grouping grouping, ClusteringOp
     public static BasisSharingOptions defaults() {
         return new BasisSharingOptions(2, Grouping.CONSECUTIVE, ClusteringOptions.defaults(), Set.of("attention.output", "ffn.down"),
                 WhitenedOptions.defaults(), 1e-10, SigmaSplit.BASIS);
+    }
+
+    /**
+     * From {@code basis-sharing[:group=G][:grouping=consecutive|clustered][:private=ROLE/ROLE|none][:split=basis|balanced]
+     * [:route=auto|cholesky|eigen]}; with {@code grouping=clustered} also {@code [:eps=E][:cluster=max-norm|residuals|approximate]
+     * [:rank-target=R][:ordering=norm|residual]}.
+     */
+    public static BasisSharingOptions from(MethodSpec spec) {
+        BasisSharingOptions d = defaults();
+        int group = spec.integer("group", -1);
+        Grouping grouping = spec.choice("grouping", Grouping.class, d.grouping());
+        List<String> roles = spec.words("private", List.copyOf(d.privateRoles()));
+        SigmaSplit split = spec.choice("split", SigmaSplit.class, d.split());
+        WhitenedOptions.Route route = spec.choice("route", WhitenedOptions.Route.class, d.whitening().route());
+        ClusteringOptions c = d.clustering();
+        double eps = spec.number("eps", Double.NaN);
+        ClusteringOptions.Algorithm algorithm = spec.choice("cluster", ClusteringOptions.Algorithm.class, null);
+        int rankTarget = spec.integer("rank-target", -1);
+        ClusteringOptions.Ordering ordering = spec.choice("ordering", ClusteringOptions.Ordering.class, null);
+        spec.requireAllRead();
+        boolean clusterKeys = !Double.isNaN(eps) || algorithm != null || rankTarget != -1 || ordering != null;
+        if (clusterKeys && grouping != Grouping.CLUSTERED) {
+            throw new IllegalArgumentException("basis-sharing: eps, cluster, rank-target and ordering apply to grouping=clustered; add :grouping=clustered");
+        }
+        if (grouping == Grouping.CLUSTERED && group != -1) {
+            throw new IllegalArgumentException("basis-sharing: group sets the size of consecutive groups; clustered groups are formed by eps");
+        }
+        c = new ClusteringOptions(algorithm == null ? c.algorithm() : algorithm, Double.isNaN(eps) ? c.eps() : eps,
+                rankTarget == -1 ? c.rankTarget() : rankTarget, c.patience(), c.oversampling(), c.tolerance(), ordering == null ? c.ordering() : ordering);
+        return new BasisSharingOptions(group == -1 ? d.groupSize() : group, grouping, c, Set.copyOf(roles),
+                new WhitenedOptions(route, d.whitening().relativeFloor()), d.relativeJitter(), split);
     }
 
     public BasisSharingOptions withGroupSize(int g) {

@@ -1,5 +1,7 @@
 package org.lowrank4j.compress.methods.fwsvd;
 
+import org.lowrank4j.compress.methods.MethodSpec;
+
 /**
  * Options of Fisher-weighted SVD (spec {@code shared/methods/c02-fwsvd.md}; Hsu et al., <i>Language model
  * compression with weighted low-rank factorization</i>, ICLR 2022, arXiv:2207.00112).
@@ -24,6 +26,14 @@ public record FwsvdOptions(Axis axis, double epsilon) {
 
     public static FwsvdOptions defaults() {
         return new FwsvdOptions(Axis.INPUT, 1e-6);
+    }
+
+    /** From {@code fwsvd[:axis=input|output][:epsilon=E]}. */
+    public static FwsvdOptions from(MethodSpec spec) {
+        FwsvdOptions d = defaults();
+        FwsvdOptions o = new FwsvdOptions(spec.choice("axis", Axis.class, d.axis()), spec.number("epsilon", d.epsilon()));
+        spec.requireAllRead();
+        return o;
     }
 
     /** Which line of the out×in weight carries one Fisher weight. */

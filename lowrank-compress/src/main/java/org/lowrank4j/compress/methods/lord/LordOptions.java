@@ -1,5 +1,7 @@
 package org.lowrank4j.compress.methods.lord;
 
+import org.lowrank4j.compress.methods.MethodSpec;
+
 /**
  * Options of LoRD (spec {@code shared/methods/c09-lord.md}; Kaushal, Vaidhya, Rish, <i>LoRD: Low Rank Decomposition
  * of Monolingual Code LLMs for One-Shot Compression</i>, arXiv:2309.14021). Only the paper's abstract could be read,
@@ -24,6 +26,14 @@ public record LordOptions(Variant variant, double relativeFloor) {
 
     public static LordOptions defaults() {
         return new LordOptions(Variant.FEATURE, 1e-10);
+    }
+
+    /** From {@code lord[:variant=feature|data-free][:floor=F]}. */
+    public static LordOptions from(MethodSpec spec) {
+        LordOptions d = defaults();
+        LordOptions o = new LordOptions(spec.choice("variant", Variant.class, d.variant()), spec.number("floor", d.relativeFloor()));
+        spec.requireAllRead();
+        return o;
     }
 
     /** Output-aware (spec variant F) or weight-only (variant D). */

@@ -2,6 +2,7 @@ package org.lowrank4j.compress.methods.saes;
 
 import java.util.List;
 import java.util.TreeSet;
+import org.lowrank4j.compress.methods.MethodSpec;
 
 /**
  * Options of SAES-SVD (spec {@code shared/methods/c05-saes-svd.md}; Hu et al., <i>SAES-SVD: Self-Adaptive
@@ -38,6 +39,21 @@ public record SaesOptions(List<Double> alphas, double relativeFloor) {
     /** ACES over {@link #GRID}: the default. */
     public static SaesOptions defaults() {
         return new SaesOptions(GRID, 1e-10);
+    }
+
+    /**
+     * From {@code saes[:alpha=A | :alphas=A/B/…][:floor=F]}: {@code alpha} fixes α, {@code alphas} is the ACES grid
+     * (default {@link #GRID}).
+     */
+    public static SaesOptions from(MethodSpec spec) {
+        double alpha = spec.number("alpha", Double.NaN);
+        List<Double> grid = spec.numbers("alphas", null);
+        double floor = spec.number("floor", defaults().relativeFloor());
+        spec.requireAllRead();
+        if (!Double.isNaN(alpha) && grid != null) {
+            throw new IllegalArgumentException("saes: give alpha (one fixed value) or alphas (the ACES grid), not both");
+        }
+        return new SaesOptions(!Double.isNaN(alpha) ? List.of(alpha) : grid != null ? grid : GRID, floor);
     }
 
     /** A fixed α (no search). */

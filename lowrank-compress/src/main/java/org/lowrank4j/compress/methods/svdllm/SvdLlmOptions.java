@@ -1,5 +1,7 @@
 package org.lowrank4j.compress.methods.svdllm;
 
+import org.lowrank4j.compress.methods.MethodSpec;
+
 /**
  * Options of SVD-LLM V1 (spec {@code shared/methods/c04-svd-llm.md}; Wang et al., <i>SVD-LLM: Truncation-aware
  * Singular Value Decomposition for Large Language Model Compression</i>, ICLR 2025, arXiv:2403.07378).
@@ -29,6 +31,15 @@ public record SvdLlmOptions(Update update, double relativeJitter, double relativ
 
     public static SvdLlmOptions defaults() {
         return new SvdLlmOptions(Update.CLOSED_FORM, 0, 1e-10);
+    }
+
+    /** From {@code svd-llm[:update=closed-form|none][:jitter=J][:floor=F]}. */
+    public static SvdLlmOptions from(MethodSpec spec) {
+        SvdLlmOptions d = defaults();
+        SvdLlmOptions o = new SvdLlmOptions(spec.choice("update", Update.class, d.update()), spec.number("jitter", d.relativeJitter()),
+                spec.number("floor", d.relativeFloor()));
+        spec.requireAllRead();
+        return o;
     }
 
     /** The parameter update after whitened truncation. */

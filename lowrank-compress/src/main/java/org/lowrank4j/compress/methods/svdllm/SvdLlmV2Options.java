@@ -1,5 +1,7 @@
 package org.lowrank4j.compress.methods.svdllm;
 
+import org.lowrank4j.compress.methods.MethodSpec;
+
 /**
  * Options of SVD-LLM V2's loss-optimised truncation (spec {@code shared/methods/c04-svd-llm.md}; Wang et al.,
  * <i>SVD-LLM V2: Optimizing Singular Value Truncation for Large Language Model Compression</i>, NAACL 2025,
@@ -18,5 +20,12 @@ public record SvdLlmV2Options(double relativeFloor) {
 
     public static SvdLlmV2Options defaults() {
         return new SvdLlmV2Options(1e-10);
+    }
+
+    /** From {@code svd-llm-v2[:floor=F]}. */
+    public static SvdLlmV2Options from(MethodSpec spec) {
+        SvdLlmV2Options o = new SvdLlmV2Options(spec.number("floor", defaults().relativeFloor()));
+        spec.requireAllRead();
+        return o;
     }
 }

@@ -1,5 +1,7 @@
 package org.lowrank4j.compress.methods.whitened;
 
+import org.lowrank4j.compress.methods.MethodSpec;
+
 /**
  * Options of whitened SVD (spec c04, SVD-LLM V1 and V2).
  *
@@ -20,6 +22,14 @@ public record WhitenedOptions(Route route, double relativeFloor) {
 
     public static WhitenedOptions defaults() {
         return new WhitenedOptions(Route.AUTO, 1e-10);
+    }
+
+    /** From {@code whitened[:route=auto|cholesky|eigen][:floor=F]}. */
+    public static WhitenedOptions from(MethodSpec spec) {
+        WhitenedOptions d = defaults();
+        WhitenedOptions o = new WhitenedOptions(spec.choice("route", Route.class, d.route()), spec.number("floor", d.relativeFloor()));
+        spec.requireAllRead();
+        return o;
     }
 
     public enum Route { AUTO, CHOLESKY, EIGEN }
