@@ -1,5 +1,6 @@
 package org.lowrank4j.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,12 +12,14 @@ import java.util.concurrent.Callable;
 import org.lowrank4j.compress.allocation.Allocators;
 import org.lowrank4j.compress.allocation.SensitivityAllocator;
 import org.lowrank4j.compress.eval.EvalOptions;
+import org.lowrank4j.compress.harness.ComparisonJournal;
 import org.lowrank4j.compress.harness.ComparisonReport;
 import org.lowrank4j.compress.harness.DecoderComparison;
 import org.lowrank4j.compress.harness.DecoderReport;
 import org.lowrank4j.compress.harness.EncoderComparison;
 import org.lowrank4j.compress.methods.Methods;
 import org.lowrank4j.compress.methods.basis.BasisSharing;
+import org.lowrank4j.compress.onnx.StatsCache;
 import org.lowrank4j.compress.runtime.DecoderRuntime;
 import org.lowrank4j.compress.text.LabelledTexts;
 import org.lowrank4j.compress.text.TextCorpus;
@@ -100,6 +103,17 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Folder for results (created if missing).")
     Path out;
 
+    @Option(names = "--resume", description = "Keep the rows an interrupted run of the same setup left in --out (rows.jsonl) and compute only"
+            + " the missing ones; calibration statistics are reused from the statistics cache either way.")
+    boolean resume;
+
+    @Option(names = "--stats-cache", description = "Folder where calibration statistics are kept between runs, keyed by a hash of the model"
+            + " and the calibration text (default: $LOWRANK_CACHE/stats or ~/.cache/lowrank4j/stats).")
+    Path statsCache;
+
+    @Option(names = "--no-stats-cache", description = "Collect calibration statistics afresh and keep none.")
+    boolean noStatsCache;
+
     @Option(names = "--keep-models", description = "Encoder: keep every compressed model in --out (default: deleted after evaluation).")
     boolean keepModels;
 
@@ -145,13 +159,22 @@ final class CompareCommand implements Callable<Integer> {
             context.put("held_out", (text == null ? "vendored SOTU 1900-1945" : text.toString()) + ", " + heldOut.size() + " sentences");
             context.put("probe", probeSet.source());
             context.put("command", command());
-            EncoderComparison comparison = new EncoderComparison(setup, ProgressBar.stderr());
-            var rows = comparison.run(methods, allocations, ratios, ProgressBar.stderr(), row -> { });
+            StatsCache.Key setupKey = new StatsCache.Key().text("encoder").file(model).file(tok.path()).text(pooling);
+            calibration.forEach(setupKey::text);
+            setupKey.text("held out");
+            heldOut.forEach(setupKey::text);
+            setupKey.text("probe " + probeSet.source());
+            probeSet.texts().forEach(setupKey::text);
+            ComparisonJournal journal = openJournal(setupKey.hex());
+            EncoderComparison comparison = new EncoderComparison(setup, statsCache(), ProgressBar.stderr());
+            comparison.run(methods, allocations, ratios, ProgressBar.stderr(),
+                    row -> record(journal, ComparisonJournal.key(row.method(), row.allocation(), row.ratio()), ComparisonReport.run(row)), journal::has);
             if (!comparison.notes().isEmpty()) {
                 context.put("notes", String.join("; ", comparison.notes()));
             }
-            ComparisonReport.write(out, rows, context);
-            System.out.print(ComparisonReport.markdown(rows));
+            List<JsonNode> runs = inGridOrder(journal, EncoderComparison::label);
+            ComparisonReport.writeRuns(out, runs, context);
+            System.out.print(ComparisonReport.markdownOf(runs));
             comparison.notes().forEach(System.out::println);
             System.out.println("wrote " + out.resolve("results.json") + ", results.md, report.html");
         }
@@ -198,11 +221,23 @@ final class CompareCommand implements Callable<Integer> {
                 evalBytes, evalTokens.length, context));
         ctx.put("note", "the decoder is this project's own small model trained on SOTU text (no pretrained decoder is available here)");
         ctx.put("command", command());
-        DecoderComparison comparison = new DecoderComparison(setup, ProgressBar.stderr());
-        var rows = comparison.run(methods, allocations, ratios, ProgressBar.stderr(), row -> { });
+        StatsCache.Key statsKey = new StatsCache.Key().text("decoder");
+        for (String name : List.of("config.json", "model.safetensors")) {
+            if (Files.isRegularFile(model.resolve(name))) {
+                statsKey.file(model.resolve(name));
+            }
+        }
+        String stats = statsKey.tokens(setup.calibrationWindows()).text("batch " + setup.windowsPerBatch()).hex();
+        ComparisonJournal journal = openJournal(new StatsCache.Key().text(stats).tokens(new int[][] {evalTokens})
+                .text(context + " " + evalBytes).hex());
+        DecoderComparison comparison = new DecoderComparison(setup, ProgressBar.stderr())
+                .persistTo(out, statsCache(), stats);
+        comparison.run(methods, allocations, ratios, ProgressBar.stderr(),
+                row -> record(journal, ComparisonJournal.key(row.method(), row.allocation(), row.ratio()), DecoderReport.run(row)), journal::has);
         ctx.put("calibration_seconds", comparison.job().calibrationSeconds());
-        DecoderReport.write(out, comparison.reference(), comparison.job().modelParameters(), rows, ctx);
-        System.out.print(DecoderReport.markdown(comparison.reference(), comparison.job().modelParameters(), rows));
+        List<JsonNode> runs = inGridOrder(journal, spec -> BasisSharing.isSpec(spec) ? BasisSharing.fromSpec(spec).name() : Methods.byName(spec).name());
+        DecoderReport.writeRuns(out, comparison.reference(), comparison.job().modelParameters(), runs, ctx);
+        System.out.print(DecoderReport.markdownOf(comparison.reference(), comparison.job().modelParameters(), runs));
         System.out.println("wrote " + out.resolve("results.json") + ", results.md, report.html");
         return 0;
     }
@@ -218,6 +253,45 @@ final class CompareCommand implements Callable<Integer> {
             end--;
         }
         return new String(bytes, 0, end, StandardCharsets.UTF_8);
+    }
+
+    private StatsCache statsCache() {
+        if (noStatsCache) {
+            return null;
+        }
+        return statsCache == null ? StatsCache.defaultCache() : new StatsCache(statsCache);
+    }
+
+    private ComparisonJournal openJournal(String setupKey) throws java.io.IOException {
+        ComparisonJournal journal = ComparisonJournal.open(out, setupKey, resume);
+        if (resume) {
+            System.err.printf(Locale.ROOT, "resume: %d finished row(s) kept from %s%n", journal.resumed(), journal.file());
+        }
+        return journal;
+    }
+
+    private static void record(ComparisonJournal journal, String key, JsonNode run) {
+        try {
+            journal.add(key, run);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("could not record a finished row in " + journal.file() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The journal's rows of this command's grid, in the order method, allocation, ratio. */
+    private List<JsonNode> inGridOrder(ComparisonJournal journal, java.util.function.Function<String, String> label) {
+        List<JsonNode> runs = new java.util.ArrayList<>();
+        for (String method : methods) {
+            for (String allocation : allocations) {
+                for (double ratio : ratios) {
+                    JsonNode run = journal.get(ComparisonJournal.key(label.apply(method), allocation, ratio));
+                    if (run != null) {
+                        runs.add(run);
+                    }
+                }
+            }
+        }
+        return runs;
     }
 
     private String command() {

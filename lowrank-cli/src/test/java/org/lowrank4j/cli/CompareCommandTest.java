@@ -2,6 +2,8 @@ package org.lowrank4j.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -19,6 +21,7 @@ import org.lowrank4j.nn.tensor.Precision;
 
 /** lowrank compare on a decoder model folder: the decoder path end to end, and its one-line errors. */
 class CompareCommandTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Runs the CLI: {exit code, stdout, stderr}. */
     private static Object[] run(String... args) {
@@ -78,12 +81,55 @@ class CompareCommandTest {
         Files.writeString(data.resolve("1990_Bush.txt"), String.join("\n", text.subList(40, 60)));
         Path out = dir.resolve("out");
         Object[] r = run("compare", "--model", decoder.toString(), "--data", data.toString(), "--methods", "svd,whitened", "--ratios", "0.3",
-                "--calib-windows", "4", "--max-bytes", "600", "--out", out.toString());
+                "--calib-windows", "4", "--max-bytes", "600", "--no-stats-cache", "--out", out.toString());
         assertThat((int) r[0]).as((String) r[2]).isZero();
         assertThat((String) r[1]).contains("dense (reference)", "whitened");
         assertThat(out.resolve("results.json")).content().contains("\"mnn_per_token\"", "1790-1945", "1981-2021");
         assertThat(out.resolve("results.md")).exists();
         assertThat(out.resolve("report.html")).content().contains("<svg");
+    }
+
+    @Test
+    void anInterruptedRunResumesFromItsFinishedRowsAndCachedStatistics(@TempDir Path dir) throws Exception {
+        Path decoder = tinyDecoder(dir);
+        Path data = Files.createDirectories(dir.resolve("data"));
+        List<String> text = TextCorpus.calibration().first(60);
+        Files.writeString(data.resolve("1790_Washington.txt"), String.join("\n", text.subList(0, 40)));
+        Files.writeString(data.resolve("1990_Bush.txt"), String.join("\n", text.subList(40, 60)));
+        Path out = dir.resolve("out"), cache = dir.resolve("stats");
+        String[] args = {"compare", "--model", decoder.toString(), "--data", data.toString(), "--methods", "whitened,asvd:alpha=1",
+                "--ratios", "0.3,0.5", "--calib-windows", "4", "--max-bytes", "600", "--stats-cache", cache.toString(), "--out", out.toString()};
+        Object[] first = run(args);
+        assertThat((int) first[0]).as((String) first[2]).isZero();
+        assertThat((String) first[2]).doesNotContain("calibrate (cached)");
+        assertThat(Files.list(cache).filter(p -> p.toString().endsWith(".safetensors")).count()).isEqualTo(1);
+        JsonNode full = JSON.readTree(out.resolve("results.json").toFile()).path("runs");
+        assertThat(full).hasSize(4);
+        assertThat(full.get(2).path("method").asText()).isEqualTo("asvd:alpha=1");
+
+        // an interruption after two rows: the journal holds its header and the first two rows
+        List<String> journal = Files.readAllLines(out.resolve("rows.jsonl"));
+        assertThat(journal).hasSize(5);
+        Files.write(out.resolve("rows.jsonl"), journal.subList(0, 3));
+        String[] resumed = java.util.Arrays.copyOf(args, args.length + 1);
+        resumed[args.length] = "--resume";
+        Object[] second = run(resumed);
+        assertThat((int) second[0]).as((String) second[2]).isZero();
+        assertThat((String) second[2]).contains("resume: 2 finished row(s) kept").contains("calibrate (cached)");
+        JsonNode again = JSON.readTree(out.resolve("results.json").toFile()).path("runs");
+        assertThat(again).hasSize(4);
+        // kept rows are the earlier run's, timings included; the others were computed again from the same statistics
+        assertThat(again.get(0)).isEqualTo(full.get(0));
+        assertThat(again.get(1)).isEqualTo(full.get(1));
+        for (int i = 2; i < 4; i++) {
+            assertThat(again.get(i).path("eval").path("perplexity").asDouble()).isEqualTo(full.get(i).path("eval").path("perplexity").asDouble());
+            assertThat(again.get(i).path("ranks")).isEqualTo(full.get(i).path("ranks"));
+        }
+
+        // another setup in the same folder is refused, not mixed in
+        String[] other = resumed.clone();
+        other[java.util.Arrays.asList(other).indexOf("--calib-windows") + 1] = "3";
+        assertOneLineError(run(other), "another model, calibration or evaluation setup");
     }
 
     /** A random byte-level LLaMA (C=16, context 16) saved as a model folder with its tokenizer. */

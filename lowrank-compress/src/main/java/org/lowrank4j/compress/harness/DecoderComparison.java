@@ -1,5 +1,8 @@
 package org.lowrank4j.compress.harness;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -8,6 +11,7 @@ import java.util.function.Consumer;
 import org.lowrank4j.compress.Compressor;
 import org.lowrank4j.compress.Progress;
 import org.lowrank4j.compress.allocation.Allocators;
+import org.lowrank4j.compress.allocation.MeasuredSensitivities;
 import org.lowrank4j.compress.allocation.RankAllocator;
 import org.lowrank4j.compress.allocation.SensitivityAllocator;
 import org.lowrank4j.compress.allocation.SensitivityProbe;
@@ -16,11 +20,12 @@ import org.lowrank4j.compress.methods.CompressionMethod;
 import org.lowrank4j.compress.methods.Methods;
 import org.lowrank4j.compress.methods.PreparedSite;
 import org.lowrank4j.compress.methods.basis.BasisSharing;
-import org.lowrank4j.nn.generate.Perplexity;
 import org.lowrank4j.compress.runtime.DecoderRuntime;
 import org.lowrank4j.compress.runtime.RuntimeCompression;
+import org.lowrank4j.compress.onnx.StatsCache;
 import org.lowrank4j.compress.runtime.SequentialCompressor;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
+import org.lowrank4j.nn.generate.Perplexity;
 
 /**
  * Every method × allocation × ratio on one decoder of the JVM runtime, with one calibration set and one held-out
@@ -70,6 +75,8 @@ public final class DecoderComparison {
     private final Map<String, BasisSharing.Prepared> basis = new HashMap<>();
     private final RuntimeCompression job;
     private final DecoderEvaluation.Scores reference;
+    private Path workFolder;
+    private String statsKey;
 
     /** Evaluates the dense model (the reference row); statistics are collected later, when a method needs them. */
     public DecoderComparison(Setup setup, Progress progress) {
@@ -88,6 +95,15 @@ public final class DecoderComparison {
 
     /** Runs the grid in order method, allocation, ratio; {@code listener} sees each row as it is finished. */
     public List<Row> run(List<String> methods, List<String> allocations, List<Double> ratios, Progress progress, Consumer<Row> listener) {
+        return run(methods, allocations, ratios, progress, listener, key -> false);
+    }
+
+    /**
+     * As above, skipping the rows whose {@link ComparisonJournal#key} {@code done} accepts (rows a resumed run already
+     * has).
+     */
+    public List<Row> run(List<String> methods, List<String> allocations, List<Double> ratios, Progress progress, Consumer<Row> listener,
+                         java.util.function.Predicate<String> done) {
         List<Row> rows = new ArrayList<>();
         for (String name : methods) {
             boolean shared = BasisSharing.isSpec(name);
@@ -96,6 +112,9 @@ public final class DecoderComparison {
             String label = shared ? sharing.name() : method.name();
             for (String allocation : allocations) {
                 for (double ratio : ratios) {
+                    if (done.test(ComparisonJournal.key(label, allocation, ratio))) {
+                        continue;
+                    }
                     long start = System.nanoTime();
                     double calibrationBefore = job.calibrationSeconds();
                     try {
@@ -132,8 +151,34 @@ public final class DecoderComparison {
         if (!SensitivityAllocator.isSensitivity(allocation)) {
             return Allocators.byName(allocation);
         }
-        return sensitivity.computeIfAbsent(method.name(), k -> new SensitivityAllocator(new LossProbe(method, progress),
+        return sensitivity.computeIfAbsent(method.name(), k -> new SensitivityAllocator(probe(method, progress),
                 SensitivityAllocator.ASVD_CANDIDATES, progress)).forName(allocation);
+    }
+
+    /**
+     * Keeps what is costly to recompute between runs: the calibration statistics in {@code cache} under {@code statsKey}
+     * (which must cover the model's weights and the calibration windows), and each method's sensitivity measurements
+     * in {@code workFolder/sensitivity-<method>.json}.
+     */
+    public DecoderComparison persistTo(Path workFolder, StatsCache cache, String statsKey) {
+        job.cacheStatistics(cache, statsKey);
+        this.workFolder = workFolder;
+        this.statsKey = statsKey;
+        return this;
+    }
+
+    private SensitivityProbe probe(CompressionMethod method, Progress progress) {
+        LossProbe measure = new LossProbe(method, progress);
+        if (workFolder == null) {
+            return measure;
+        }
+        Path file = workFolder.resolve("sensitivity-" + EncoderComparison.fileSafe(method.name()) + ".json");
+        String key = statsKey + "|" + method.name() + "|probe windows " + PROBE_WINDOWS;
+        try {
+            return MeasuredSensitivities.open(file, key, measure);
+        } catch (IOException e) {
+            throw new UncheckedIOException("sensitivity cache " + file + ": " + e.getMessage(), e);
+        }
     }
 
     /** Next-token loss (nats per token) on the first calibration windows, with at most one site truncated. */

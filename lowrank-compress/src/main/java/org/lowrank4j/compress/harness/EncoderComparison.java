@@ -24,6 +24,7 @@ import org.lowrank4j.compress.methods.CompressionMethod;
 import org.lowrank4j.compress.methods.Methods;
 import org.lowrank4j.compress.methods.basis.BasisSharing;
 import org.lowrank4j.compress.onnx.OnnxCompression;
+import org.lowrank4j.compress.onnx.StatsCache;
 import org.lowrank4j.compress.runtime.SequentialCompressor;
 import org.lowrank4j.compress.text.LabelledTexts;
 import org.lowrank4j.compress.tokenize.HfTokenizer;
@@ -64,14 +65,24 @@ public final class EncoderComparison {
     private final List<String> notes = new ArrayList<>();
     private final Map<String, SensitivityAllocator> sensitivity = new HashMap<>();
     private final Map<String, MeasuredSensitivities> sensitivityCaches = new LinkedHashMap<>();
+    private final StatsCache statsCache;
     private EncoderRuntimeRows runtime;
     private String runtimeFailure;
 
     public EncoderComparison(Setup setup, Progress progress) throws IOException {
+        this(setup, null, progress);
+    }
+
+    /**
+     * @param statsCache where calibration statistics are kept between runs (both the ONNX path's and the JVM runtime
+     *                   copy's, keyed by model, tokenizer and sentences), or null to always collect them
+     */
+    public EncoderComparison(Setup setup, StatsCache statsCache, Progress progress) throws IOException {
         this.setup = setup;
+        this.statsCache = statsCache;
         this.job = OnnxCompression.open(setup.model());
         Files.createDirectories(setup.workFolder());
-        job.calibrate(setup.tokenizer(), setup.calibration(), CALIBRATION_BATCH, setup.evalOptions().intraOpThreads(), progress);
+        job.calibrate(setup.tokenizer(), setup.calibration(), CALIBRATION_BATCH, setup.evalOptions().intraOpThreads(), statsCache, progress);
         progress.update("embed reference", 0, 1, setup.model().getFileName().toString());
         reference = Evaluation.embedReference(setup.model(), setup.tokenizer(), setup.pooling(), setup.heldOut(), setup.probe(), setup.evalOptions());
         progress.update("embed reference", 1, 1, setup.model().getFileName().toString());
@@ -93,6 +104,11 @@ public final class EncoderComparison {
                     + " differentiate, so it runs on decoders only";
         }
         return null;
+    }
+
+    /** The name a method spec's rows carry: the spec with the name lower-cased ({@code asvd:alpha=1}). */
+    public static String label(String spec) {
+        return BasisSharing.isSpec(spec) ? BasisSharing.fromSpec(spec).name() : Methods.byName(spec).name();
     }
 
     /** Whether the method (or {@value BasisSharing#NAME}) runs on the JVM runtime's copy of the encoder rather than through ONNX Runtime. */
@@ -120,10 +136,19 @@ public final class EncoderComparison {
      */
     public List<Row> run(List<String> methods, List<String> allocations, List<Double> ratios, Progress progress,
                          java.util.function.Consumer<Row> listener) throws IOException {
+        return run(methods, allocations, ratios, progress, listener, key -> false);
+    }
+
+    /**
+     * As above, skipping the rows whose {@link ComparisonJournal#key} {@code done} accepts (rows a resumed run already
+     * has); method specs are keyed by {@link #label}.
+     */
+    public List<Row> run(List<String> methods, List<String> allocations, List<Double> ratios, Progress progress,
+                         java.util.function.Consumer<Row> listener, java.util.function.Predicate<String> done) throws IOException {
         List<Row> rows = new ArrayList<>();
         for (String spec : methods) {
             boolean shared = BasisSharing.isSpec(spec);
-            String method = shared ? BasisSharing.fromSpec(spec).name() : Methods.byName(spec).name();
+            String method = label(spec);
             String skip = shared ? null : skipReason(Methods.byName(spec));
             if (skip != null) {
                 notes.add(skip);
@@ -147,6 +172,9 @@ public final class EncoderComparison {
                     notes.add(onRuntime);
                 }
                 for (double ratio : ratios) {
+                    if (done.test(ComparisonJournal.key(method, allocation, ratio))) {
+                        continue;
+                    }
                     Path candidate = setup.workFolder().resolve(String.format(Locale.ROOT, "%s-%s-r%.2f.onnx", fileSafe(method), allocation, ratio));
                     OnnxCompression.Outcome outcome;
                     if (runsOnRuntime(method)) {
@@ -178,6 +206,12 @@ public final class EncoderComparison {
     public EncoderRuntimeRows runtime() throws IOException {
         if (runtime == null) {
             runtime = new EncoderRuntimeRows(setup.model(), setup.tokenizer(), setup.calibration(), CALIBRATION_BATCH, job);
+            if (statsCache != null) {
+                StatsCache.Key key = new StatsCache.Key().text("runtime statistics, batches of " + CALIBRATION_BATCH).file(setup.model())
+                        .file(setup.tokenizer().path());
+                setup.calibration().forEach(key::text);
+                runtime.job().cacheStatistics(statsCache, key.hex());
+            }
         }
         return runtime;
     }

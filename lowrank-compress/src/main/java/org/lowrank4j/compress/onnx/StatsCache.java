@@ -61,6 +61,105 @@ public final class StatsCache {
         }
     }
 
+    /**
+     * A cache key built from everything a calibration depends on: files (hashed by content), texts and token windows.
+     * The same parts in the same order give the same key.
+     */
+    public static final class Key {
+        private final MessageDigest digest;
+
+        public Key() {
+            try {
+                digest = MessageDigest.getInstance("SHA-256");
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException("SHA-256 is missing from this Java runtime", e);
+            }
+        }
+
+        public Key file(Path file) throws IOException {
+            hashFile(digest, file);
+            digest.update((byte) 1);
+            return this;
+        }
+
+        public Key text(String text) {
+            digest.update(text.getBytes(StandardCharsets.UTF_8));
+            digest.update((byte) 0);
+            return this;
+        }
+
+        public Key tokens(int[][] windows) {
+            java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate(4);
+            for (int[] window : windows) {
+                for (int t : window) {
+                    digest.update(buffer.putInt(0, t).array());
+                }
+                digest.update((byte) 2);
+            }
+            return this;
+        }
+
+        public String hex() {
+            return HexFormat.of().formatHex(digest.digest(), 0, 16);
+        }
+    }
+
+    /**
+     * Saves statistics keyed by site name. Sites that hold the same {@link LayerStats} object (query, key and value
+     * read one input) are written once and share it again when loaded. Only the Gram, Σ|x| and the token count are
+     * kept (not Fisher or compressed-prefix statistics, which are collected later).
+     */
+    public void saveBySite(String key, Map<String, LayerStats> stats) throws IOException {
+        Files.createDirectories(folder);
+        SafetensorsWriter writer = new SafetensorsWriter().metadata("lowrank4j", "calibration statistics");
+        Map<LayerStats, String> written = new java.util.IdentityHashMap<>();
+        for (Map.Entry<String, LayerStats> e : stats.entrySet()) {
+            LayerStats s = e.getValue();
+            String tensor = written.get(s);
+            if (tensor == null) {
+                tensor = "s" + written.size();
+                written.put(s, tensor);
+                int n = s.features();
+                writer.add(tensor + ".gram", new long[] {n, n}, s.gram().toArray());
+                writer.add(tensor + ".abs_sum", new long[] {n}, s.absSum().clone());
+                writer.metadata(tensor + ".tokens", Long.toString(s.tokens()));
+            }
+            writer.metadata("site:" + e.getKey(), tensor);
+        }
+        writer.write(fileFor(key));
+    }
+
+    /** Statistics saved by {@link #saveBySite} for exactly these sites, or null when the file is absent or holds others. */
+    public Map<String, LayerStats> loadBySite(String key, List<String> siteNames) throws IOException {
+        Path file = fileFor(key);
+        if (!Files.isRegularFile(file)) {
+            return null;
+        }
+        Map<String, LayerStats> byTensor = new LinkedHashMap<>();
+        Map<String, LayerStats> bySite = new LinkedHashMap<>();
+        try (SafetensorsFile f = SafetensorsFile.open(file)) {
+            for (String site : siteNames) {
+                String tensor = f.metadata().get("site:" + site);
+                if (tensor == null) {
+                    return null;
+                }
+                LayerStats stats = byTensor.get(tensor);
+                if (stats == null) {
+                    String tokens = f.metadata().get(tensor + ".tokens");
+                    if (tokens == null || !f.contains(tensor + ".gram")) {
+                        return null;
+                    }
+                    double[] absSum = f.readDoubles(tensor + ".abs_sum");
+                    int n = absSum.length;
+                    stats = LayerStats.of(DoubleMatrix.wrap(f.readDoubles(tensor + ".gram"), n, n), absSum, Long.parseLong(tokens));
+                    byTensor.put(tensor, stats);
+                }
+                bySite.put(site, stats);
+            }
+        }
+        return bySite;
+    }
+
     private static void hashFile(MessageDigest digest, Path file) throws IOException {
         byte[] buffer = new byte[1 << 16];
         try (InputStream in = Files.newInputStream(file)) {

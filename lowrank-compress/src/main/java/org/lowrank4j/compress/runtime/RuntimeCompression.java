@@ -1,5 +1,7 @@
 package org.lowrank4j.compress.runtime;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -12,6 +14,7 @@ import org.lowrank4j.compress.allocation.RankAllocator;
 import org.lowrank4j.compress.methods.CompressionMethod;
 import org.lowrank4j.compress.methods.CompressionMethod.Requirement;
 import org.lowrank4j.compress.methods.PreparedSite;
+import org.lowrank4j.compress.onnx.StatsCache;
 
 /**
  * {@code compress} on a runtime model, the JVM counterpart of {@link org.lowrank4j.compress.onnx.OnnxCompression}:
@@ -38,6 +41,8 @@ public final class RuntimeCompression {
     private Map<String, LayerStats> prefixes; // the uncompressed model's prefix statistics, per site (shared by group)
     private boolean prefixesWithCross;
     private double calibrationSeconds;
+    private StatsCache statsCache;
+    private String statsKey;
 
     /** Reads the sites' current weights as the originals (the model must not hold a compression result). */
     public RuntimeCompression(RuntimeModel model) {
@@ -91,14 +96,40 @@ public final class RuntimeCompression {
         }
     }
 
-    /** The input Gram (and mean |x|) of every site on the original model; once. */
+    /**
+     * Keeps the input statistics in {@code cache} under {@code key} (which must cover the model's weights and the
+     * calibration windows): {@link #calibrate} then loads them instead of running the model, and saves them after a
+     * run. Compressed-prefix and Fisher statistics are not cached.
+     */
+    public RuntimeCompression cacheStatistics(StatsCache cache, String key) {
+        this.statsCache = cache;
+        this.statsKey = key;
+        return this;
+    }
+
+    /** The input Gram (and mean |x|) of every site on the original model; once (loaded from the cache when it has them). */
     public void calibrate(Progress progress) {
-        if (stats == null) {
-            long start = System.nanoTime();
-            installer.restore();
-            stats = RuntimeCalibration.collect(model, progress);
-            calibrationSeconds += (System.nanoTime() - start) / 1e9;
+        if (stats != null) {
+            return;
         }
+        long start = System.nanoTime();
+        List<String> names = weights.stream().map(LinearWeight::name).toList();
+        try {
+            Map<String, LayerStats> cached = statsCache == null ? null : statsCache.loadBySite(statsKey, names);
+            if (cached != null) {
+                stats = cached;
+                progress.update("calibrate (cached)", 1, 1, statsCache.fileFor(statsKey).getFileName().toString());
+            } else {
+                installer.restore();
+                stats = RuntimeCalibration.collect(model, progress);
+                if (statsCache != null) {
+                    statsCache.saveBySite(statsKey, stats);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("calibration statistics cache " + statsCache.fileFor(statsKey) + ": " + e.getMessage(), e);
+        }
+        calibrationSeconds += (System.nanoTime() - start) / 1e9;
     }
 
     /**

@@ -115,6 +115,33 @@ class SensitivityAllocatorTest {
     }
 
     @Test
+    void raisingTheRatioNeverGrowsAnySitesRank() {
+        // Spec c03 test 4: a higher ratio is a smaller budget, so the threshold search admits a longer suffix of the
+        // sorted choices and no site's kept rank may grow.
+        List<SiteSpectrum> sites = AllocatorContractTest.heterogeneous();
+        double[] weights = new double[sites.size()];
+        for (int i = 0; i < weights.length; i++) {
+            weights[i] = 1 + (i * 3 % 7); // uneven sensitivities, so the sites are cut at different ratios
+        }
+        SensitivityAllocator allocator = new SensitivityAllocator(new PlantedProbe(sites, weights));
+        assertThat(allocator.name()).isEqualTo("sensitivity");
+        int[] previous = null;
+        int lowered = 0;
+        for (double ratio = 0.02; ratio <= 0.5 + 1e-9; ratio += 0.02) {
+            int[] ranks = allocator.allocate(sites, ratio);
+            if (previous != null) {
+                for (int i = 0; i < ranks.length; i++) {
+                    assertThat(ranks[i]).as("site %s at ratio %.2f", sites.get(i).name(), ratio).isLessThanOrEqualTo(previous[i]);
+                    lowered += ranks[i] < previous[i] ? 1 : 0;
+                }
+            }
+            previous = ranks;
+        }
+        // the sweep moves ranks at many steps, not only at one
+        assertThat(lowered).isGreaterThan(sites.size());
+    }
+
+    @Test
     void probesEachSiteAndCandidateOnceAcrossRatios() {
         List<SiteSpectrum> sites = sites(4, 0.06);
         PlantedProbe probe = new PlantedProbe(sites, new double[] {1, 2, 3, 4});

@@ -6,8 +6,19 @@ import static org.assertj.core.api.Assertions.within;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.lowrank4j.compress.Compressor;
+import org.lowrank4j.compress.Dense;
+import org.lowrank4j.compress.LinearWeight;
+import org.lowrank4j.compress.LowRank;
+import org.lowrank4j.compress.Progress;
 import org.lowrank4j.compress.RankRules;
+import org.lowrank4j.compress.methods.svd.PlainSvdMethod;
+import org.lowrank4j.linalg.DoubleMatrix;
+import org.lowrank4j.linalg.Linalg;
+import org.lowrank4j.linalg.decomposition.ExactSvd;
 
 /** The "how to test it" items of specs c07 (D-Rank) and c08 (WeLore) that concern allocation, plus energy. */
 class SpectralAllocatorSpecTest {
@@ -181,6 +192,54 @@ class SpectralAllocatorSpecTest {
         for (int i = 0; i < ranks.length; i++) {
             assertThat(lrc[i]).isEqualTo(RankRules.saves(128, 128, ranks[i]));
         }
+    }
+
+    /** U diag(s) Vᵀ with random orthonormal U (m×q) and V (n×q): a weight whose singular values are s. */
+    private static DoubleMatrix planted(int m, int n, double[] s, long seed) {
+        Random random = new Random(seed);
+        int q = s.length;
+        DoubleMatrix u = new ExactSvd().decompose(DoubleMatrix.gaussian(m, q, random)).u().toDouble();
+        DoubleMatrix v = new ExactSvd().decompose(DoubleMatrix.gaussian(n, q, random)).u().toDouble();
+        DoubleMatrix us = u.copy();
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < q; j++) {
+                us.set(i, j, us.get(i, j) * s[j]);
+            }
+        }
+        return Linalg.multiply(us, v.transpose());
+    }
+
+    @Test
+    void lowRankComponentsAreTheTruncatedSvdAndTheRestStayDense() { // c08 test 4
+        // Four fast-decaying sites WeLore factorises and one slow-decaying site it keeps dense, through the whole
+        // compress path (plain SVD + WeLore + Compressor).
+        List<LinearWeight> weights = new ArrayList<>();
+        double[] decays = {0.15, 0.2, 0.12, 0.25, 0.002};
+        for (int i = 0; i < decays.length; i++) {
+            DoubleMatrix w = planted(48, 40, AllocatorContractTest.decaying(40, decays[i]), 30 + i);
+            weights.add(new LinearWeight("block" + i + ".ffn.up", "ffn.up", i, w));
+        }
+        Compressor.Result result = new Compressor(new PlainSvdMethod(), new WeLoreAllocator()).compress(weights, Map.of(), 0.3, Progress.NONE);
+        int lowRank = 0, dense = 0;
+        for (Compressor.SiteResult site : result.sites()) {
+            DoubleMatrix w = site.weight().weight();
+            if (site.factorization() instanceof LowRank f) {
+                lowRank++;
+                int k = site.rank();
+                assertThat(f.rank()).isEqualTo(k);
+                assertThat(RankRules.saves(48, 40, k)).isTrue();
+                DoubleMatrix truncated = new ExactSvd().decompose(w, k).reconstruct();
+                assertThat(f.toDense().approximatelyEquals(truncated, 1e-10 * w.frobeniusNorm())).as("%s at rank %d", site.weight().name(), k).isTrue();
+            } else {
+                dense++;
+                assertThat(site.factorization()).as(site.weight().name()).isInstanceOf(Dense.class);
+                assertThat(site.factorization().toDense().toArray()).containsExactly(w.toArray());
+            }
+        }
+        // both kinds occur, and the slow spectrum is the one kept dense
+        assertThat(lowRank).isEqualTo(4);
+        assertThat(dense).isEqualTo(1);
+        assertThat(result.sites().get(4).factorization()).isInstanceOf(Dense.class);
     }
 
     // ---- energy ----

@@ -58,12 +58,23 @@ class SvdLlmV2AllocatorTest {
 
     @Test
     void higherLossMatricesOfATypeGetMoreRank() {
-        // Four query projections of equal shape, spectra scaled 1, 2, 4, 8: losses grow in that order.
+        higherLossKeepsMoreRank(1000);
+    }
+
+    @Test
+    void higherLossKeepsMoreRankWhenTheLossesAreBelowOne() {
+        // Spectra scaled by 1e-3 (averaged rather than summed Grams): every L_i is below e, so the log guard rescales
+        // the group; the order of the ranks must survive it.
+        higherLossKeepsMoreRank(1e-3);
+    }
+
+    /** Four query projections of equal shape, spectra scaled 1, 2, 4, 8 (times {@code scale}): losses grow in that order. */
+    private static void higherLossKeepsMoreRank(double scale) {
         List<SiteSpectrum> sites = new ArrayList<>();
         for (int b = 0; b < 4; b++) {
             double[] s = new double[64];
             for (int j = 0; j < 64; j++) {
-                s[j] = 1000 * (1 << b) * Math.exp(-0.05 * j);
+                s[j] = scale * (1 << b) * Math.exp(-0.05 * j);
             }
             sites.add(new SiteSpectrum("block" + b + ".q", "attention.query", 64, 64, s));
         }
@@ -71,11 +82,57 @@ class SvdLlmV2AllocatorTest {
         int[] ranks = new SvdLlmV2Allocator().allocate(sites, 0.3);
         for (int b = 1; b < 4; b++) {
             assertThat(losses[b]).isGreaterThan(losses[b - 1]);
-            assertThat(ranks[b]).isGreaterThanOrEqualTo(ranks[b - 1]);
+            assertThat(ranks[b]).as("scale %s: %s", scale, java.util.Arrays.toString(ranks)).isGreaterThanOrEqualTo(ranks[b - 1]);
+        }
+        if (scale < 1) {
+            assertThat(losses[3]).isLessThan(Math.E); // the guarded regime
+        } else {
+            assertThat(losses[0]).isGreaterThan(Math.E); // the formula used verbatim
         }
         assertThat(ranks[3]).isGreaterThan(ranks[0]);
         assertThat(ranks[0]).isLessThan(RankRules.rankForRatio(64, 64, 0.3));
         assertThat(ranks[3]).isGreaterThan(RankRules.rankForRatio(64, 64, 0.3));
+    }
+
+    @Test
+    void eachTypeIsAllocatedAsIfItWereAlone() {
+        // Spec c04 V2: matrices are grouped by type and each group keeps the target on its own, so adding another
+        // type (with far larger spectra and other shapes) changes nothing for the first.
+        List<SiteSpectrum> both = new ArrayList<>(), query = new ArrayList<>(), down = new ArrayList<>();
+        for (SiteSpectrum s : model(1e4)) {
+            if (s.role().equals("attention.query")) {
+                query.add(s);
+                both.add(s);
+            } else if (s.role().equals("ffn.down")) {
+                SiteSpectrum louder = new SiteSpectrum(s.name(), s.role(), s.m(), s.n(), scaled(s.spectrum(), 1e3));
+                down.add(louder);
+                both.add(louder);
+            }
+        }
+        SvdLlmV2Allocator allocator = new SvdLlmV2Allocator();
+        for (double ratio : new double[] {0.2, 0.4, 0.6}) {
+            int[] together = allocator.allocate(both, ratio);
+            int[] q = allocator.allocate(query, ratio), d = allocator.allocate(down, ratio);
+            int[] expected = new int[both.size()];
+            for (int i = 0, iq = 0, id = 0; i < both.size(); i++) {
+                expected[i] = both.get(i).role().equals("attention.query") ? q[iq++] : d[id++];
+            }
+            assertThat(together).as("ratio %s", ratio).containsExactly(expected);
+            // the comparison has teeth: pooling both types into one group would give other ranks
+            List<SiteSpectrum> pooled = both.stream().map(s -> new SiteSpectrum(s.name(), "pooled", s.m(), s.n(), s.spectrum())).toList();
+            assertThat(allocator.allocate(pooled, ratio)).as("ratio %s pooled", ratio).isNotEqualTo(expected);
+            // each type alone removes its share: the query group's kept parameters fit its own budget
+            long queryDense = query.stream().mapToLong(SiteSpectrum::denseParameters).sum();
+            assertThat(kept(query, q)).isLessThanOrEqualTo((long) Math.floor((1 - ratio) * queryDense));
+        }
+    }
+
+    private static double[] scaled(double[] s, double factor) {
+        double[] out = s.clone();
+        for (int j = 0; j < out.length; j++) {
+            out[j] *= factor;
+        }
+        return out;
     }
 
     @Test

@@ -3,10 +3,12 @@ package org.lowrank4j.compress.methods;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
+import static org.assertj.core.api.Assertions.within;
 
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -27,6 +29,7 @@ import org.lowrank4j.compress.methods.svdllm.SvdLlmOptions;
 import org.lowrank4j.compress.methods.svdllm.SvdLlmV2Options;
 import org.lowrank4j.compress.methods.whitened.WhitenedOptions;
 import org.lowrank4j.linalg.DoubleMatrix;
+import org.lowrank4j.linalg.Linalg;
 import org.lowrank4j.linalg.SvdResult;
 import org.lowrank4j.linalg.decomposition.ExactSvd;
 
@@ -170,6 +173,38 @@ class MethodContractTest {
                 double plain = Synthetic.outputError(X, W.weight(), Methods.byName("svd").prepare(W, STATS).factorAt(r));
                 assertThat(mine).isLessThanOrEqualTo(plain * (1 + 1e-9));
             }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("methods")
+    void noMethodBeatsSvdLlmOnOutputError(CompressionMethod method) {
+        // Spec c04 test 3: with X_c = X_f the whitened truncation (SVD-LLM) is the rank-r optimum of ‖X(W − Ŵ)ᵀ‖_F,
+        // so no method, data-free or not, gets below it; the methods that share the optimum tie up to rounding.
+        Fixture f = CONSISTENT;
+        PreparedSite optimum = Methods.byName("whitened").prepare(f.weight(), f.stats());
+        PreparedSite site = method.prepare(f.weight(), f.stats());
+        double[] sigma = new ExactSvd().decompose(Linalg.multiply(f.xf(), f.w().transpose())).s();
+        for (int r : new int[] {2, 6, 12}) {
+            double best = Synthetic.outputError(f.xf(), f.w(), optimum.factorAt(r));
+            // Anchor the reference independently: X has full column rank, so the optimum² is the tail of σ(X Wᵀ).
+            double tail = MethodFixtures.tail(sigma, r);
+            assertThat(best * best).as("whitened at rank %d", r).isCloseTo(tail, within(1e-9 * tail));
+            double mine = Synthetic.outputError(f.xf(), f.w(), site.factorAt(r));
+            assertThat(mine).as("%s at rank %d", method.name(), r).isGreaterThanOrEqualTo(best * (1 - 1e-9));
+        }
+    }
+
+    @Test
+    void plainSvdWeightErrorIsTheSpectrumTail() {
+        // Spec c01 test 2 (Eckart–Young): ‖W − AB‖_F² is exactly the energy of the dropped singular values; σ comes
+        // from a separate full SVD of W, the error from the method's own factors.
+        double[] sigma = new ExactSvd().decompose(W.weight()).s();
+        PreparedSite site = Methods.byName("svd").prepare(W, STATS);
+        for (int r : new int[] {1, 2, 6, 12, 20, 23}) {
+            double error = MethodFixtures.minus(W.weight(), site.factorAt(r).toDense()).frobeniusNorm();
+            double tail = MethodFixtures.tail(sigma, r);
+            assertThat(error * error).as("rank %d", r).isCloseTo(tail, within(1e-10 * tail));
         }
     }
 

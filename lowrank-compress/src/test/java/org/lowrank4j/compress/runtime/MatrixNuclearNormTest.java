@@ -1,6 +1,7 @@
 package org.lowrank4j.compress.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import java.util.Random;
@@ -63,6 +64,73 @@ class MatrixNuclearNormTest {
     void identicalTokensAreGuardedNotNaN() {
         double[] z = {1, 2, 3, 1, 2, 3, 1, 2, 3};
         assertThat(MatrixNuclearNorm.of(z, 3, 3)).isZero();
+    }
+
+    @Test
+    void fewerTokensThanFeaturesSumOnlyTheLargestTokenCountColumnNorms() {
+        // Spec c18 test 5: with N < d at most N singular values exist, so D = N column norms count and the rest are
+        // dropped. Column-dependent scales make the norms distinct, so the dropped ones are clearly positive.
+        Random random = new Random(17);
+        int rows = 5, cols = 9;
+        double[] z = new double[rows * cols];
+        for (int i = 0; i < z.length; i++) {
+            z[i] = random.nextGaussian() * (1 + i % cols);
+        }
+        double[] unit = normalised(z, rows, cols);
+        double[] norms = new double[cols];
+        for (int j = 0; j < cols; j++) {
+            double sq = 0;
+            for (int t = 0; t < rows; t++) {
+                sq += unit[t * cols + j] * unit[t * cols + j];
+            }
+            norms[j] = Math.sqrt(sq);
+        }
+        java.util.Arrays.sort(norms);
+        double all = 0, top = 0;
+        for (int j = 0; j < cols; j++) {
+            all += norms[j];
+            top += j >= cols - rows ? norms[j] : 0;
+        }
+        double mnn = MatrixNuclearNorm.of(z, rows, cols);
+        assertThat(mnn).isCloseTo(top, within(1e-12));
+        assertThat(mnn).isLessThan(all);
+    }
+
+    @Test
+    void tokensDifferingOnlyByScaleGiveAFiniteGuardedValue() {
+        // Spec c18 test 3: a rank-1 Z (every token a multiple of v) centres to multiples of v; a token at the mean
+        // scale becomes an exact zero row and is skipped, every other row normalises to ±v/‖v‖, so column j has norm
+        // sqrt(nonzero rows)·|v_j|/‖v‖. Dyadic values keep the centring exact.
+        double[] v = {0.5, -1, 2, 0.25};
+        double vNorm = Math.sqrt(0.25 + 1 + 4 + 0.0625);
+        double[] top3 = {2, 1, 0.5}; // the min(N, d) = 3 largest |v_j| for three tokens
+        double[] z = scaledTokens(v, new double[] {1, 2, 3}); // the middle token equals the mean
+        double mnn = MatrixNuclearNorm.of(z, 3, v.length);
+        assertThat(mnn).isNotNaN().isCloseTo(Math.sqrt(2) * (top3[0] + top3[1] + top3[2]) / vNorm, within(1e-12));
+        // no token at the mean: all four rows count, D = 4
+        double[] w = scaledTokens(v, new double[] {1, 2, 4, -0.5});
+        assertThat(MatrixNuclearNorm.of(w, 4, v.length)).isNotNaN().isCloseTo(2 * (2 + 1 + 0.5 + 0.25) / vNorm, within(1e-12));
+    }
+
+    @Test
+    void aSingleTokenIsRefused() {
+        // Spec c18 pitfall: N = 1 centres to a zero row and leaves nothing to measure; the toolkit requires N ≥ 2.
+        assertThatThrownBy(() -> MatrixNuclearNorm.of(new double[] {1, 2, 3}, 1, 3)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("at least 2 token rows");
+        assertThatThrownBy(() -> MatrixNuclearNorm.perToken(new double[] {1, 2, 3}, 1, 3)).isInstanceOf(IllegalArgumentException.class);
+        // N = 2 is accepted: the rows centre to ∓e₃, so the two largest column norms are √2 and 0
+        assertThat(MatrixNuclearNorm.of(new double[] {1, 2, 3, 1, 2, 5}, 2, 3)).isCloseTo(Math.sqrt(2), within(1e-12));
+    }
+
+    /** Rows {@code scales[t]·v}. */
+    private static double[] scaledTokens(double[] v, double[] scales) {
+        double[] z = new double[scales.length * v.length];
+        for (int t = 0; t < scales.length; t++) {
+            for (int j = 0; j < v.length; j++) {
+                z[t * v.length + j] = scales[t] * v[j];
+            }
+        }
+        return z;
     }
 
     /** Centred, unit rows: what MNN sums column norms of. */
