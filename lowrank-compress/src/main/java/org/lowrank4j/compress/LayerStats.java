@@ -5,8 +5,8 @@ import org.lowrank4j.linalg.Linalg;
 
 /**
  * Calibration statistics of one linear layer's input, accumulated in float64 and streaming: memory is n² + n
- * doubles whatever the amount of text. Holds the Gram {@code G = Σ_t x_t x_tᵀ} (a sum, not a mean), the sum of
- * |x_j| per input channel and the number of tokens seen.
+ * doubles whatever the amount of text. Holds the Gram {@code G = Σ_t x_t x_tᵀ} (a sum, not a mean), the sums of
+ * |x_j| and of x_j per input channel, and the number of tokens seen.
  *
  * <p>Optional statistics serve the methods that need more than the input Gram:
  * <ul>
@@ -22,6 +22,7 @@ public final class LayerStats {
     private final int features;
     private final DoubleMatrix gram;
     private final double[] absSum;
+    private double[] sum;              // Σ x_j per channel, or null for statistics saved without it
     private long tokens;
     private DoubleMatrix cross;        // Σ x_f x_cᵀ (n×n): original-model input times compressed-prefix input, or null
     private long crossTokens;
@@ -36,16 +37,29 @@ public final class LayerStats {
         this.features = features;
         this.gram = DoubleMatrix.zeros(features, features);
         this.absSum = new double[features];
+        this.sum = new double[features];
     }
 
-    /** Restores statistics saved earlier (see {@link #gram()}, {@link #absSum()}, {@link #tokens()}). */
+    /**
+     * Restores statistics saved earlier without the signed channel sums (see {@link #gram()}, {@link #absSum()},
+     * {@link #tokens()}); {@link #mean()} is then unavailable.
+     */
     public static LayerStats of(DoubleMatrix gram, double[] absSum, long tokens) {
+        LayerStats s = of(gram, absSum, new double[gram.rows()], tokens);
+        s.sum = null;
+        return s;
+    }
+
+    /** Restores statistics saved earlier (see {@link #gram()}, {@link #absSum()}, {@link #sum()}, {@link #tokens()}). */
+    public static LayerStats of(DoubleMatrix gram, double[] absSum, double[] sum, long tokens) {
         LayerStats s = new LayerStats(gram.rows());
-        if (gram.cols() != gram.rows() || absSum.length != gram.rows()) {
-            throw new IllegalArgumentException("saved statistics disagree: Gram " + gram.shape() + ", " + absSum.length + " channel sums");
+        if (gram.cols() != gram.rows() || absSum.length != gram.rows() || sum.length != gram.rows()) {
+            throw new IllegalArgumentException("saved statistics disagree: Gram " + gram.shape() + ", " + absSum.length + " and " + sum.length
+                    + " channel sums");
         }
         s.gram.assign(gram);
         System.arraycopy(absSum, 0, s.absSum, 0, absSum.length);
+        System.arraycopy(sum, 0, s.sum, 0, sum.length);
         s.tokens = tokens;
         return s;
     }
@@ -70,6 +84,9 @@ public final class LayerStats {
             }
             batch[i] = v;
             absSum[i % features] += Math.abs(v);
+            if (sum != null) {
+                sum[i % features] += v;
+            }
         }
         Linalg.backend().addGram(DoubleMatrix.wrap(batch, count, features), gram);
         tokens += count;
@@ -181,6 +198,13 @@ public final class LayerStats {
         for (int j = 0; j < features; j++) {
             absSum[j] += other.absSum[j];
         }
+        if (sum != null && other.sum != null) {
+            for (int j = 0; j < features; j++) {
+                sum[j] += other.sum[j];
+            }
+        } else {
+            sum = null;
+        }
         tokens += other.tokens;
         if (other.cross != null) {
             if (cross == null) {
@@ -220,6 +244,28 @@ public final class LayerStats {
     /** Σ |x_j| per channel (live view; do not modify). */
     public double[] absSum() {
         return absSum;
+    }
+
+    /** Σ x_j per channel (live view; do not modify), or null when these statistics were saved without it. */
+    public double[] sum() {
+        return sum;
+    }
+
+    /**
+     * The mean input {@code μ_j = Σ x_j / N}.
+     *
+     * @throws IllegalStateException when the statistics hold no tokens or were restored without channel sums
+     */
+    public double[] mean() {
+        if (sum == null || tokens == 0) {
+            throw new IllegalStateException(tokens == 0 ? "no calibration tokens were seen"
+                    : "these calibration statistics were saved without channel sums; collect them again");
+        }
+        double[] mean = new double[features];
+        for (int j = 0; j < features; j++) {
+            mean[j] = sum[j] / tokens;
+        }
+        return mean;
     }
 
     /** mean |x_j| per channel over all tokens seen. */

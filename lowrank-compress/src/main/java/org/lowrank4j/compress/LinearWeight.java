@@ -10,9 +10,15 @@ import org.lowrank4j.linalg.Linalg;
  * @param name   readable site name, e.g. "block 3 attention.query"
  * @param role   what the layer does ("attention.query", "ffn.up", ...), used by per-type allocation
  * @param block  transformer block index, or -1 when unknown
- * @param weight m×n in float64
+ * @param weight  m×n in float64
+ * @param hasBias whether the layer adds a bias b that a method may adjust (centred AFM moves its mean correction there)
  */
-public record LinearWeight(String name, String role, int block, DoubleMatrix weight) {
+public record LinearWeight(String name, String role, int block, DoubleMatrix weight, boolean hasBias) {
+
+    /** A site whose bias, if any, methods leave alone. */
+    public LinearWeight(String name, String role, int block, DoubleMatrix weight) {
+        this(name, role, block, weight, false);
+    }
 
     public LinearWeight {
         Linalg.requireFinite("weight of " + name, weight);

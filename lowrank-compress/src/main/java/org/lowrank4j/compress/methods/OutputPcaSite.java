@@ -20,10 +20,25 @@ import org.lowrank4j.linalg.decomposition.ExactSvd;
 public final class OutputPcaSite implements PreparedSite {
     private final DoubleMatrix weight; // W (m×n)
     private final SvdResult svd;       // of W·R: u m×k, k = min(m, n)
+    private final double[] outputMean; // W μ_x for the centred variant, or null
 
     public OutputPcaSite(DoubleMatrix weight, GramRoot root) {
+        this(weight, root, null);
+    }
+
+    /**
+     * The centred variant: {@code root} is a root of the centred Gram {@code G − N μ μᵀ} and {@code outputMean} is
+     * {@code W μ}; each factor pair then carries the bias shift {@code (I − U_r U_rᵀ) W μ}, which reconstructs
+     * {@code ŷ = U_r U_rᵀ (y − μ_y) + μ_y}. Truncation to rank r then costs the covariance tail
+     * {@code Σ_t ‖y_t − ŷ_t‖² = Σ_{i>r} σ_i²}.
+     */
+    public OutputPcaSite(DoubleMatrix weight, GramRoot root, double[] outputMean) {
         this.weight = weight;
         this.svd = new ExactSvd().decompose(root.timesRoot(weight));
+        if (outputMean != null && outputMean.length != weight.rows()) {
+            throw new IllegalArgumentException("output mean has " + outputMean.length + " values for " + weight.rows() + " outputs");
+        }
+        this.outputMean = outputMean == null ? null : outputMean.clone();
     }
 
     @Override
@@ -38,6 +53,16 @@ public final class OutputPcaSite implements PreparedSite {
         }
         DoubleMatrix a = svd.u().toDouble().colRange(0, rank).copy();  // U_r (m×r)
         DoubleMatrix b = Linalg.multiply(a.transpose(), weight);      // U_rᵀ W (r×n)
-        return new LowRank(a, b);
+        if (outputMean == null) {
+            return new LowRank(a, b);
+        }
+        int m = outputMean.length;
+        DoubleMatrix mu = DoubleMatrix.wrap(outputMean.clone(), m, 1);
+        DoubleMatrix kept = Linalg.multiply(a, Linalg.multiply(a.transpose(), mu)); // U_r U_rᵀ W μ
+        double[] shift = new double[m];
+        for (int i = 0; i < m; i++) {
+            shift[i] = outputMean[i] - kept.get(i, 0);
+        }
+        return new LowRank(a, b, shift);
     }
 }

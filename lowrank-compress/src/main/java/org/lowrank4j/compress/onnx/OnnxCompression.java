@@ -55,7 +55,7 @@ public final class OnnxCompression {
         this.sites = sites;
         for (LinearSite site : sites) {
             DoubleMatrix inOut = FloatMatrix.wrap(model.weight(site), site.inFeatures(), site.outFeatures()).toDouble();
-            weights.add(new LinearWeight(site.name(), site.role().label(), site.block(), inOut.transpose().copy()));
+            weights.add(new LinearWeight(site.name(), site.role().label(), site.block(), inOut.transpose().copy(), biasOf(model, site) != null));
         }
         this.modelParameters = countParameters(model);
     }
@@ -181,6 +181,9 @@ public final class OnnxCompression {
                 throw new IllegalArgumentException("the result's site '" + r.weight().name() + "' (" + r.weight().outFeatures() + "x"
                         + r.weight().inFeatures() + ") is not a site of " + modelPath + (site == null ? "" : " of that shape"));
             }
+            if (f.biasShift() != null) {
+                shiftBias(model, site, f.biasShift());
+            }
             // W (out×in) ≈ A·B, so x·Wᵀ ≈ (x·Bᵀ)·Aᵀ: first = Bᵀ (in×r), second = Aᵀ (r×out).
             model.replaceWithLowRank(site, f.rank(), f.b().transpose().toFloat().data(), f.a().transpose().toFloat().data());
             String shared = sharedFirst.get(f.b());
@@ -195,6 +198,50 @@ public final class OnnxCompression {
         progress.update("write", 1, 1, out.getFileName().toString());
         return new Outcome(result, modelPath, out, Files.size(modelPath), Files.size(out), modelParameters, countParameters(model), calibrationTokens,
                 calibrationSeconds, (System.nanoTime() - startNanos) / 1e9);
+    }
+
+    /**
+     * The initializer holding a site's bias: a Gemm's C, or the 1-D operand (of the site's output width) of the Add
+     * that consumes a MatMul's output; null when the site has none.
+     */
+    static String biasOf(OnnxModel model, LinearSite site) {
+        if (site.hasBias()) {
+            int producer = model.producerIndex(site.nodeOutput());
+            return producer < 0 ? null : model.node(producer).getInput(2);
+        }
+        for (org.lowrank4j.formats.onnx.proto.Onnx.NodeProto node : model.nodes()) {
+            if (!node.getOpType().equals("Add") || node.getInputCount() != 2) {
+                continue;
+            }
+            String other = node.getInput(0).equals(site.nodeOutput()) ? node.getInput(1)
+                    : node.getInput(1).equals(site.nodeOutput()) ? node.getInput(0) : null;
+            if (other != null && model.hasInitializer(other)) {
+                long[] shape = model.initializerShape(other);
+                if (shape.length == 1 && shape[0] == site.outFeatures()) {
+                    return other;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Adds {@code shift} to the site's bias initializer (a mean correction, see {@link LowRank#biasShift()}). */
+    private static void shiftBias(OnnxModel model, LinearSite site, double[] shift) {
+        String bias = biasOf(model, site);
+        if (bias == null) {
+            throw new IllegalArgumentException(site.name() + " has no bias initializer to carry the factors' bias shift");
+        }
+        long uses = model.nodes().stream().flatMap(n -> n.getInputList().stream()).filter(bias::equals).count();
+        if (uses != 1) {
+            throw new IllegalArgumentException(site.name() + ": its bias " + bias + " is read by " + uses + " nodes; a shift for one site"
+                    + " would change the others");
+        }
+        float[] values = model.initializerFloats(bias);
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) (values[i] + shift[i]);
+        }
+        model.putInitializer(bias, model.initializerShape(bias), values,
+                org.lowrank4j.formats.onnx.proto.Onnx.TensorProto.DataType.forNumber(model.initializerType(bias)));
     }
 
     /** The index of the first product (x·first) of a rewritten site. */

@@ -122,6 +122,9 @@ public final class StatsCache {
                 int n = s.features();
                 writer.add(tensor + ".gram", new long[] {n, n}, s.gram().toArray());
                 writer.add(tensor + ".abs_sum", new long[] {n}, s.absSum().clone());
+                if (s.sum() != null) {
+                    writer.add(tensor + ".sum", new long[] {n}, s.sum().clone());
+                }
                 writer.metadata(tensor + ".tokens", Long.toString(s.tokens()));
             }
             writer.metadata("site:" + e.getKey(), tensor);
@@ -146,12 +149,13 @@ public final class StatsCache {
                 LayerStats stats = byTensor.get(tensor);
                 if (stats == null) {
                     String tokens = f.metadata().get(tensor + ".tokens");
-                    if (tokens == null || !f.contains(tensor + ".gram")) {
-                        return null;
+                    if (tokens == null || !f.contains(tensor + ".gram") || !f.contains(tensor + ".sum")) {
+                        return null; // written by another version: recompute
                     }
                     double[] absSum = f.readDoubles(tensor + ".abs_sum");
                     int n = absSum.length;
-                    stats = LayerStats.of(DoubleMatrix.wrap(f.readDoubles(tensor + ".gram"), n, n), absSum, Long.parseLong(tokens));
+                    stats = LayerStats.of(DoubleMatrix.wrap(f.readDoubles(tensor + ".gram"), n, n), absSum, f.readDoubles(tensor + ".sum"),
+                            Long.parseLong(tokens));
                     byTensor.put(tensor, stats);
                 }
                 bySite.put(site, stats);
@@ -183,11 +187,11 @@ public final class StatsCache {
                 if (stats == null) {
                     int n = site.inFeatures();
                     String tokens = f.metadata().get(site.input() + ".tokens");
-                    if (tokens == null || !f.contains(site.input() + ".gram")) {
+                    if (tokens == null || !f.contains(site.input() + ".gram") || !f.contains(site.input() + ".sum")) {
                         return null; // written by another version: recompute
                     }
                     stats = LayerStats.of(DoubleMatrix.wrap(f.readDoubles(site.input() + ".gram"), n, n),
-                            f.readDoubles(site.input() + ".abs_sum"), Long.parseLong(tokens));
+                            f.readDoubles(site.input() + ".abs_sum"), f.readDoubles(site.input() + ".sum"), Long.parseLong(tokens));
                     byInput.put(site.input(), stats);
                 }
                 bySite.put(site.name(), stats);
@@ -209,6 +213,9 @@ public final class StatsCache {
             int n = s.features();
             writer.add(e.getKey() + ".gram", new long[] {n, n}, s.gram().toArray());
             writer.add(e.getKey() + ".abs_sum", new long[] {n}, s.absSum().clone());
+            if (s.sum() != null) {
+                writer.add(e.getKey() + ".sum", new long[] {n}, s.sum().clone());
+            }
             writer.metadata(e.getKey() + ".tokens", Long.toString(s.tokens()));
         }
         writer.write(fileFor(key));

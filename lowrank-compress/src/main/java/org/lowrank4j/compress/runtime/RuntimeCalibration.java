@@ -43,7 +43,7 @@ public final class RuntimeCalibration {
             LayerStats s = perGroup.get(g);
             boolean first = true;
             for (RuntimeSite site : groups.get(g)) {
-                bySite.put(site.name(), first ? s : LayerStats.of(s.gram().copy(), s.absSum().clone(), s.tokens()));
+                bySite.put(site.name(), first ? s : LayerStats.of(s.gram().copy(), s.absSum().clone(), s.sum().clone(), s.tokens()));
                 first = false;
             }
         }

@@ -23,7 +23,7 @@ public record RuntimeSite(String name, String role, int block, int stage, Linear
     /** The layer's current weight W (out × in) widened to float64, in compress's notation. */
     public LinearWeight weight() {
         Tensor w = linear.weight().toDense(); // (out, in)
-        return new LinearWeight(name, role, block, DoubleMatrix.wrap(w.toDoubleArray(), w.dim(0), w.dim(1)));
+        return new LinearWeight(name, role, block, DoubleMatrix.wrap(w.toDoubleArray(), w.dim(0), w.dim(1)), linear.bias() != null);
     }
 
     public int inFeatures() {

@@ -24,7 +24,8 @@ import org.lowrank4j.nn.weight.WeightFactorization;
  * <ul>
  *   <li>{@link LowRank} becomes a {@link LowRankWeight} in the model's precision (A → left, B → right). Sites whose
  *       factors are the same {@link DoubleMatrix} object (cross-layer basis sharing) get one shared
- *       {@link Parameter}, as tied weights do.</li>
+ *       {@link Parameter}, as tied weights do. A {@link LowRank#biasShift()} is added to the layer's bias (restored
+ *       with the weight); a layer without a bias refuses it.</li>
  *   <li>{@link Dense} leaves the original weight in place.</li>
  *   <li>Any other factorization is installed as the dense matrix it stands for (right quality, no runtime saving).</li>
  * </ul>
@@ -34,6 +35,7 @@ public final class WeightInstaller {
     private final Map<String, WeightFactorization> originals = new LinkedHashMap<>();
     private final Map<String, WeightFactorization> installed = new LinkedHashMap<>();
     private final Map<DoubleMatrix, Parameter> sharedFactors = new IdentityHashMap<>();
+    private final Map<String, Tensor> originalBiases = new LinkedHashMap<>(); // copies, for sites whose bias was shifted
 
     public WeightInstaller(List<RuntimeSite> sites) {
         for (RuntimeSite s : sites) {
@@ -73,11 +75,37 @@ public final class WeightInstaller {
             weight = new DenseWeight(new Parameter(linear.name() + ".weight", tensor(dense, original.precision())));
         }
         linear.setWeight(weight);
+        setBiasShift(siteName, linear, f instanceof LowRank lr ? lr.biasShift() : null);
         if (weight == original) {
             installed.remove(siteName);
         } else {
             installed.put(siteName, weight);
         }
+    }
+
+    /** Sets the layer's bias to its original plus {@code shift} (or back to the original when {@code shift} is null). */
+    private void setBiasShift(String siteName, Linear linear, double[] shift) {
+        Tensor saved = originalBiases.get(siteName);
+        if (shift == null) {
+            if (saved != null) {
+                linear.bias().value().copyFrom(saved);
+                originalBiases.remove(siteName);
+            }
+            return;
+        }
+        if (linear.bias() == null) {
+            throw new IllegalArgumentException(siteName + " has no bias to carry the factors' bias shift");
+        }
+        Tensor bias = linear.bias().value();
+        if (saved == null) {
+            saved = Tensor.of(bias.precision(), bias.toDoubleArray(), bias.dim(0));
+            originalBiases.put(siteName, saved);
+        }
+        double[] values = saved.toDoubleArray();
+        for (int i = 0; i < values.length; i++) {
+            values[i] += shift[i];
+        }
+        bias.copyFrom(Tensor.of(bias.precision(), values, values.length));
     }
 
     private Parameter shared(DoubleMatrix factor, String name, Precision precision) {
@@ -91,6 +119,8 @@ public final class WeightInstaller {
     /** Puts every original weight back and forgets what was installed. */
     public void restore() {
         originals.forEach((name, w) -> sites.get(name).linear().setWeight(w));
+        originalBiases.forEach((name, b) -> sites.get(name).linear().bias().value().copyFrom(b));
+        originalBiases.clear();
         installed.clear();
         sharedFactors.clear();
     }
@@ -98,10 +128,17 @@ public final class WeightInstaller {
     /** Runs {@code action} with the original weights in place, then puts the installed ones back. */
     public <T> T withOriginalWeights(java.util.function.Supplier<T> action) {
         installed.keySet().forEach(name -> sites.get(name).linear().setWeight(originals.get(name)));
+        Map<String, Tensor> shifted = new LinkedHashMap<>();
+        originalBiases.forEach((name, b) -> {
+            Tensor bias = sites.get(name).linear().bias().value();
+            shifted.put(name, Tensor.of(bias.precision(), bias.toDoubleArray(), bias.dim(0)));
+            bias.copyFrom(b);
+        });
         try {
             return action.get();
         } finally {
             installed.forEach((name, w) -> sites.get(name).linear().setWeight(w));
+            shifted.forEach((name, b) -> sites.get(name).linear().bias().value().copyFrom(b));
         }
     }
 

@@ -122,6 +122,39 @@ class EncoderRuntimeRowsTest {
     }
 
     @Test
+    void centredAfmMovesItsMeanCorrectionIntoTheBiasOnBothPaths() throws Exception {
+        // BERT's linears have biases, so afm centres by default: the runtime adds the shift to each Linear's bias and
+        // the ONNX writer adds the same shift to the bias initializer of the Add after the factorised product
+        OnnxCompression onnx = OnnxCompression.open(model);
+        EncoderRuntimeRows rows = new EncoderRuntimeRows(model, tokenizer, calibration, 32, onnx);
+        Path out = dir.resolve("afm.onnx");
+        Compressor.Result result = rows.compress(Methods.byName("afm"), Allocators.byName("uniform"), 0.3, Progress.NONE);
+        try {
+            long shifted = result.sites().stream().filter(s -> s.factorization() instanceof LowRank f && f.biasShift() != null).count();
+            assertThat(shifted).isEqualTo(12);
+            rows.write(result, out, System.nanoTime(), 0, Progress.NONE);
+            double max = maxDifference(out, rows.runtime().model());
+            System.out.printf("afm centred (uniform 0.3): ONNX Runtime on the written file vs the runtime's compressed model, max abs diff %.2e%n", max);
+            assertThat(max).isLessThan(1e-4);
+        } finally {
+            rows.restore();
+        }
+        // the shifts are undone with the weights
+        assertThat(maxDifference(model, rows.runtime().model())).isLessThan(1e-4);
+        // the written file's query bias of block 0 is the original's plus the shift (as float32)
+        LowRank query = (LowRank) result.sites().get(0).factorization();
+        assertThat(result.sites().get(0).weight().name()).isEqualTo("block 0 attention.query");
+        float[] before = TinyBertOnnx.floats(BertOnnx.load(model, Precision.FLOAT32).linears(0).get(0).bias().value());
+        float[] after = TinyBertOnnx.floats(BertOnnx.load(out, Precision.FLOAT32).linears(0).get(0).bias().value());
+        double moved = 0;
+        for (int i = 0; i < before.length; i++) {
+            assertThat((double) after[i]).isCloseTo(before[i] + query.biasShift()[i], org.assertj.core.data.Offset.offset(1e-5));
+            moved = Math.max(moved, Math.abs(query.biasShift()[i]));
+        }
+        assertThat(moved).isGreaterThan(1e-4);
+    }
+
+    @Test
     void basisSharingWritesOneSharedInitializerCountedOnce() throws Exception {
         OnnxCompression onnx = OnnxCompression.open(model);
         EncoderRuntimeRows rows = new EncoderRuntimeRows(model, tokenizer, calibration, 32, onnx);

@@ -90,7 +90,7 @@ class MethodContractTest {
             Map.entry("svd-llm-v2", new Row(OUTPUT_ERROR, true, () -> new SvdLlmV2Options(-1))),
             Map.entry("saes", new Row(CEALC, true, () -> new SaesOptions(List.of(0.0, -1.0), 1e-10))),
             Map.entry("lord", new Row(OUTPUT_ERROR, true, () -> new LordOptions(null, 1e-10))),
-            Map.entry("afm", new Row(OUTPUT_ERROR, true, () -> new AfmOptions(0.5))));
+            Map.entry("afm", new Row(OUTPUT_ERROR, true, () -> new AfmOptions(AfmOptions.Center.OFF, 0.5))));
 
     static Stream<CompressionMethod> methods() {
         return Methods.all().stream();
