@@ -210,31 +210,11 @@ final class FloatKernels implements Kernels {
         }
     }
 
-    private static final int PARALLEL_THRESHOLD = 1 << 16;
 
-    /** A body over rows {@code [from, to)}. */
-    @FunctionalInterface
-    interface RowRange {
-        void run(int from, int to);
+    /** See {@link RowChunks#run}. */
+    static void inChunks(int rows, long costPerRow, RowChunks.RowRange body) {
+        RowChunks.run(rows, costPerRow, body);
     }
-
-    /**
-     * Runs {@code body} over rows [0, rows) — in one piece when the work ({@code rows · costPerRow} element operations) is
-     * small, else in one contiguous chunk per core on the common pool. Each row is computed the same way either way, so
-     * results do not depend on the split.
-     */
-    static void inChunks(int rows, long costPerRow, RowRange body) {
-        long work = rows * costPerRow;
-        int chunks = work < PARALLEL_THRESHOLD ? 1 : (int) Math.min(Math.min(rows, CORES), work / (PARALLEL_THRESHOLD / 2));
-        if (chunks <= 1) {
-            body.run(0, rows);
-            return;
-        }
-        java.util.stream.IntStream.range(0, chunks).parallel()
-                .forEach(k -> body.run((int) ((long) rows * k / chunks), (int) ((long) rows * (k + 1) / chunks)));
-    }
-
-    private static final int CORES = Runtime.getRuntime().availableProcessors();
 
     /** {@code out = 0.5·x·(1 + erf(x/√2))} with the exp-free float erf, in parallel chunks when large. */
     static void geluErf(float[] out, float[] in) {

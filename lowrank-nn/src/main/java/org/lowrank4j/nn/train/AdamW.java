@@ -7,6 +7,7 @@ import java.util.function.Predicate;
 import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.tensor.DoubleTensor;
 import org.lowrank4j.nn.tensor.FloatTensor;
+import org.lowrank4j.nn.tensor.RowChunks;
 import org.lowrank4j.nn.tensor.Tensor;
 
 /**
@@ -143,13 +144,10 @@ public final class AdamW {
         }
     }
 
-    private static final int CORES = Runtime.getRuntime().availableProcessors();
-
     private void updateFloat(float[] theta, float[] g, float[] m, float[] v, double lr, double decay, double c1, double c2) {
         double b1 = settings.beta1(), b2 = settings.beta2(), eps = settings.epsilon();
-        int n = theta.length, chunks = n < (1 << 16) ? 1 : Math.min(CORES, n / (1 << 15));
-        java.util.function.IntConsumer chunk = k -> {
-            for (int i = (int) ((long) n * k / chunks), end = (int) ((long) n * (k + 1) / chunks); i < end; i++) {
+        RowChunks.run(theta.length, 1, (from, to) -> { // elements are independent: the split does not change the result
+            for (int i = from; i < to; i++) {
                 double gi = g[i];
                 double mi = b1 * m[i] + (1 - b1) * gi;
                 double vi = b2 * v[i] + (1 - b2) * gi * gi;
@@ -157,11 +155,6 @@ public final class AdamW {
                 v[i] = (float) vi;
                 theta[i] = (float) (theta[i] * decay - lr * (mi / c1) / (Math.sqrt(vi / c2) + eps));
             }
-        };
-        if (chunks <= 1) {
-            chunk.accept(0);
-        } else {
-            java.util.stream.IntStream.range(0, chunks).parallel().forEach(chunk); // elements are independent: same result
-        }
+        });
     }
 }
