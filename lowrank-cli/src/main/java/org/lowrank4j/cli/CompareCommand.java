@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.lowrank4j.compress.allocation.Allocators;
 import org.lowrank4j.compress.allocation.SensitivityAllocator;
+import org.lowrank4j.compress.allocation.SizeTarget;
 import org.lowrank4j.compress.eval.EvalOptions;
 import org.lowrank4j.compress.harness.ComparisonJournal;
 import org.lowrank4j.compress.harness.ComparisonReport;
@@ -100,6 +101,10 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--ratios", split = ",", defaultValue = "0.1,0.2,0.3,0.4,0.5", description = "Ratios (default ${DEFAULT-VALUE}).")
     List<Double> ratios;
 
+    @Option(names = "--target-sizes", split = ",", description = "Sizes instead of ratios, e.g. 80MB,70MB: each becomes the ratio that removes the bytes"
+            + " above it (ONNX: the file; decoder: float32 parameters); rows report the size reached.")
+    List<String> targetSizes;
+
     @Option(names = "--out", required = true, description = "Folder for results (created if missing).")
     Path out;
 
@@ -130,6 +135,9 @@ final class CompareCommand implements Callable<Integer> {
             }
         }
         allocations.stream().filter(a -> !SensitivityAllocator.isSensitivity(a)).forEach(Allocators::byName);
+        if (targetSizes != null && spec.commandLine().getParseResult().hasMatchedOption("--ratios")) {
+            throw new IllegalArgumentException("give either --ratios or --target-sizes");
+        }
         ratios.forEach(Inputs::requireRatio);
         if (model == null || !Files.exists(model)) {
             throw new IllegalArgumentException("--model " + model + " does not exist; give an .onnx encoder or a decoder model folder");
@@ -145,6 +153,12 @@ final class CompareCommand implements Callable<Integer> {
         Inputs.requireFile(model, "--model");
         if (tokenizer == null) {
             throw new IllegalArgumentException("--tokenizer is required for an ONNX encoder (its tokenizer.json)");
+        }
+        if (targetSizes != null) {
+            org.lowrank4j.compress.onnx.OnnxCompression probe = org.lowrank4j.compress.onnx.OnnxCompression.open(model);
+            long targeted = probe.weights().stream().mapToLong(org.lowrank4j.compress.LinearWeight::denseParameters).sum();
+            int bytes = probe.sites().get(0).dataType() == org.lowrank4j.formats.onnx.proto.Onnx.TensorProto.DataType.FLOAT ? 4 : 2;
+            ratios = ratiosFor(Files.size(model), targeted, bytes);
         }
         Files.createDirectories(out);
         List<String> calibration = calib == null ? TextCorpus.calibration().first(sequences) : Inputs.calibrationText(calib, sequences, calibUnit);
@@ -210,6 +224,10 @@ final class CompareCommand implements Callable<Integer> {
                     + calibrationTokens.length + " calibration tokens, " + evalTokens.length + " held-out tokens)");
         }
         long evalBytes = heldOutText.getBytes(StandardCharsets.UTF_8).length;
+        if (targetSizes != null) {
+            long targeted = decoder.linearSites().values().stream().mapToLong(l -> (long) l.outFeatures() * l.inFeatures()).sum();
+            ratios = ratiosFor(decoder.parameterCount() * 4, targeted, 4);
+        }
         Files.createDirectories(out);
         DecoderComparison.Setup setup = new DecoderComparison.Setup(decoder, DecoderRuntime.windows(calibrationTokens, context, windows),
                 8, evalTokens, context, evalBytes);
@@ -253,6 +271,17 @@ final class CompareCommand implements Callable<Integer> {
             end--;
         }
         return new String(bytes, 0, end, StandardCharsets.UTF_8);
+    }
+
+    /** The ratio for each --target-sizes entry, in the order given. */
+    private List<Double> ratiosFor(long currentBytes, long targetedParameters, int bytesPerParameter) {
+        List<Double> out = new java.util.ArrayList<>();
+        for (String size : targetSizes) {
+            double r = SizeTarget.ratioFor(SizeTarget.parse(size, "--target-sizes"), currentBytes, targetedParameters, bytesPerParameter);
+            System.err.printf(Locale.ROOT, "target %s: ratio %.4f%n", size.trim(), r);
+            out.add(r);
+        }
+        return out;
     }
 
     private StatsCache statsCache() {

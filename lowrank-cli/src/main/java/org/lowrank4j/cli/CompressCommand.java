@@ -11,6 +11,7 @@ import org.lowrank4j.compress.allocation.Allocators;
 import org.lowrank4j.compress.allocation.MeasuredSensitivities;
 import org.lowrank4j.compress.allocation.RankAllocator;
 import org.lowrank4j.compress.allocation.SensitivityAllocator;
+import org.lowrank4j.compress.allocation.SizeTarget;
 import org.lowrank4j.compress.eval.Pooling;
 import org.lowrank4j.compress.harness.EncoderRuntimeRows;
 import org.lowrank4j.compress.harness.EncoderSensitivityProbe;
@@ -43,8 +44,13 @@ final class CompressCommand implements Callable<Integer> {
     @Option(names = "--calib", description = "Calibration text: a .txt file or a folder of them (needed by every method but svd).")
     Path calib;
 
-    @Option(names = "--ratio", required = true, description = "Fraction of the targeted layers' parameters to remove, in (0, 1).")
-    double ratio;
+    @Option(names = "--ratio", description = "Fraction of the targeted layers' parameters to remove, in (0, 1) (this or --target-size).")
+    Double ratio;
+
+    @Option(names = "--target-size", description = "The size to reach instead of a ratio, e.g. 70MB, 900KB (MB = 10^6 bytes): the ONNX file's"
+            + " size; for a decoder folder, its parameters in float32 bytes. The ratio is worked out from it and raised if the written model is"
+            + " still larger.")
+    String targetSize;
 
     @Option(names = "--method", defaultValue = "whitened", description = "svd | asvd | whitened | svd-llm | svd-llm-v2 | saes | lord | afm | basis-sharing;"
             + " decoder folders also fwsvd (not basis-sharing). Options as NAME:KEY=VALUE[:KEY=VALUE], e.g. asvd:alpha=1,"
@@ -83,7 +89,7 @@ final class CompressCommand implements Callable<Integer> {
         }
         decoder.rejectFor(model);
         long start = System.nanoTime();
-        Inputs.requireRatio(ratio);
+        Long target = budget();
         Inputs.requireWritableTarget(out, model);
         boolean shared = BasisSharing.isSpec(method);
         BasisSharing sharing = shared ? BasisSharing.fromSpec(method) : null;
@@ -92,8 +98,11 @@ final class CompressCommand implements Callable<Integer> {
         boolean onRuntime = shared || SequentialCompressor.isSequential(m);
         int cores = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
         OnnxCompression job = OnnxCompression.open(Inputs.requireFile(model, "--model"));
-        System.err.printf(Locale.ROOT, "%s: %d linear sites, method %s, allocation %s, ratio %.3f%n", model.getFileName(), job.sites().size(),
-                label, allocation, ratio);
+        long targeted = job.weights().stream().mapToLong(LinearWeight::denseParameters).sum();
+        int bytesPerParameter = job.sites().get(0).dataType() == org.lowrank4j.formats.onnx.proto.Onnx.TensorProto.DataType.FLOAT ? 4 : 2;
+        double firstRatio = target == null ? ratio : SizeTarget.ratioFor(target, Files.size(model), targeted, bytesPerParameter);
+        System.err.printf(Locale.ROOT, "%s: %d linear sites, method %s, allocation %s, ratio %.3f%s%n", model.getFileName(), job.sites().size(),
+                label, allocation, firstRatio, target == null ? "" : " (for a target of " + SizeTarget.format(target) + ")");
         boolean bySensitivity = SensitivityAllocator.isSensitivity(allocation);
         Pooling pool = EvalCommand.parsePooling(pooling);
         if (!bySensitivity) {
@@ -104,7 +113,7 @@ final class CompressCommand implements Callable<Integer> {
         }
         OnnxCompression.Outcome o;
         if (!onRuntime && m.requirements().isEmpty() && !bySensitivity) {
-            o = job.compress(m.name(), allocation, ratio, out, ProgressBar.stderr());
+            o = reach(target, firstRatio, targeted, bytesPerParameter, r -> job.compress(m.name(), allocation, r, out, ProgressBar.stderr()));
         } else {
             if (tokenizer == null || calib == null) {
                 throw new IllegalArgumentException(!onRuntime && m.requirements().isEmpty()
@@ -124,10 +133,16 @@ final class CompressCommand implements Callable<Integer> {
                             ? sensitivity(rows, m, tok, texts, pool, "runtime statistics", () -> rows.job().prepare(m, ProgressBar.stderr()),
                                     rows.job().weights()).forName(allocation)
                             : Allocators.byName(allocation);
-                    long rowStart = System.nanoTime();
-                    var result = shared ? rows.compressShared(sharing, allocator, ratio, ProgressBar.stderr())
-                            : rows.compress(m, allocator, ratio, ProgressBar.stderr());
-                    o = rows.write(result, out, rowStart, 0, ProgressBar.stderr());
+                    o = reach(target, firstRatio, targeted, bytesPerParameter, r -> {
+                        long rowStart = System.nanoTime();
+                        var result = shared ? rows.compressShared(sharing, allocator, r, ProgressBar.stderr())
+                                : rows.compress(m, allocator, r, ProgressBar.stderr());
+                        try {
+                            return rows.write(result, out, rowStart, 0, ProgressBar.stderr());
+                        } finally {
+                            rows.restore();
+                        }
+                    });
                 } else {
                     if (!m.requirements().isEmpty()) {
                         job.calibrate(tok, texts, CALIBRATION_BATCH, cores, ProgressBar.stderr());
@@ -136,7 +151,7 @@ final class CompressCommand implements Callable<Integer> {
                             ? sensitivity(rows, m, tok, texts, pool, "onnx statistics", () -> job.prepare(m, ProgressBar.stderr()), job.weights())
                                     .forName(allocation)
                             : Allocators.byName(allocation);
-                    o = job.compress(m.name(), allocator, ratio, out, ProgressBar.stderr());
+                    o = reach(target, firstRatio, targeted, bytesPerParameter, r -> job.compress(m.name(), allocator, r, out, ProgressBar.stderr()));
                 }
             }
         }
@@ -148,6 +163,49 @@ final class CompressCommand implements Callable<Integer> {
                 o.bytesIn() / 1e6, o.bytesOut() / 1e6, wall);
         System.out.println("record: " + json + ", report: " + html);
         return 0;
+    }
+
+    /** One compression of the ONNX model at a ratio, written to --out. */
+    @FunctionalInterface
+    private interface AtRatio {
+        OnnxCompression.Outcome at(double ratio) throws java.io.IOException;
+    }
+
+    /** The size target in bytes, or null with --ratio (exactly one of the two must be given). */
+    Long budget() {
+        if ((ratio == null) == (targetSize == null)) {
+            throw new IllegalArgumentException("give either --ratio (the fraction of the targeted layers' parameters to remove) or --target-size"
+                    + " (e.g. 70MB)");
+        }
+        if (ratio != null) {
+            Inputs.requireRatio(ratio);
+            return null;
+        }
+        return SizeTarget.parse(targetSize, "--target-size");
+    }
+
+    /**
+     * Compresses at {@code ratio}; with a size target, raises the ratio (at most three times) while the written file is
+     * still larger than the target, and fails, removing the file, if it cannot get there.
+     */
+    private OnnxCompression.Outcome reach(Long target, double ratio, long targeted, int bytesPerParameter, AtRatio run) throws java.io.IOException {
+        OnnxCompression.Outcome o = run.at(ratio);
+        for (int attempt = 0; target != null && o.bytesOut() > target && attempt < 3; attempt++) {
+            double next = SizeTarget.adjusted(ratio, o.bytesOut(), target, targeted, bytesPerParameter);
+            System.err.printf(Locale.ROOT, "%s at ratio %.4f is %s, above the target %s; trying ratio %.4f%n", out.getFileName(), ratio,
+                    SizeTarget.format(o.bytesOut()), SizeTarget.format(target), next);
+            if (next <= ratio) {
+                break;
+            }
+            ratio = next;
+            o = run.at(ratio);
+        }
+        if (target != null && o.bytesOut() > target) {
+            Files.deleteIfExists(out);
+            throw new IllegalArgumentException("could not reach --target-size " + SizeTarget.format(target) + ": the smallest model written was "
+                    + SizeTarget.format(o.bytesOut()) + " at ratio " + String.format(Locale.ROOT, "%.4f", ratio) + "; choose a larger target");
+        }
+        return o;
     }
 
     /**

@@ -6,8 +6,10 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.stream.Stream;
 import org.lowrank4j.compress.Compressor;
+import org.lowrank4j.compress.LinearWeight;
 import org.lowrank4j.compress.allocation.Allocators;
 import org.lowrank4j.compress.allocation.RankAllocator;
+import org.lowrank4j.compress.allocation.SizeTarget;
 import org.lowrank4j.compress.methods.CompressionMethod;
 import org.lowrank4j.compress.methods.Methods;
 import org.lowrank4j.compress.methods.basis.BasisSharing;
@@ -73,7 +75,7 @@ final class DecoderCompress {
 
     static int run(CompressCommand c, Options o) throws IOException {
         long start = System.nanoTime();
-        Inputs.requireRatio(c.ratio);
+        Long target = c.budget();
         DecoderFolder.requireModelFolder(c.model);
         if (c.tokenizer != null || o.given("--calib-sequences")) {
             throw new IllegalArgumentException("--tokenizer and --calib-sequences apply to ONNX models; the decoder folder " + c.model
@@ -133,13 +135,29 @@ final class DecoderCompress {
             windows = new int[][] {{0, 0}}; // a method that reads no data never runs the model
         }
         RuntimeCompression job = new RuntimeCompression(new DecoderRuntime(decoder, windows, WINDOWS_PER_BATCH));
-        System.err.printf(Locale.ROOT, "%s: %d linear sites, method %s, allocation %s, ratio %.3f%s%n", c.model.getFileName(),
-                job.weights().size(), method.name(), allocator.name(), c.ratio, data ? String.format(Locale.ROOT,
+        // a size target counts the parameters in float32 bytes, as the decoder comparison tables do
+        long targeted = job.weights().stream().mapToLong(LinearWeight::denseParameters).sum();
+        double ratio = target == null ? c.ratio : SizeTarget.ratioFor(target, job.modelParameters() * 4, targeted, 4);
+        System.err.printf(Locale.ROOT, "%s: %d linear sites, method %s, allocation %s, ratio %.3f%s%s%n", c.model.getFileName(),
+                job.weights().size(), method.name(), allocator.name(), ratio,
+                target == null ? "" : " (for a target of " + SizeTarget.format(target) + " of float32 parameters)", data ? String.format(Locale.ROOT,
                         "; calibration: %d windows of %d tokens from %s", count, context, c.calib) : "");
-        Compressor.Result result = job.compress(method, allocator, c.ratio, ProgressBar.stderr());
+        Compressor.Result result = job.compress(method, allocator, ratio, ProgressBar.stderr());
+        for (int attempt = 0; target != null && job.modelParametersWith(result) * 4 > target && attempt < 3; attempt++) {
+            double next = SizeTarget.adjusted(ratio, job.modelParametersWith(result) * 4, target, targeted, 4);
+            if (next <= ratio) {
+                break;
+            }
+            ratio = next;
+            result = job.compress(method, allocator, ratio, ProgressBar.stderr());
+        }
+        if (target != null && job.modelParametersWith(result) * 4 > target) {
+            throw new IllegalArgumentException("could not reach --target-size " + SizeTarget.format(target) + ": the smallest result holds "
+                    + SizeTarget.format(job.modelParametersWith(result) * 4) + " of float32 parameters; choose a larger target");
+        }
         double compressSeconds = (System.nanoTime() - start) / 1e9 - job.calibrationSeconds();
 
-        LowRankFolder.Manifest manifest = LowRankFolder.describe(decoder, c.model.toString(), method.name(), allocator.name(), c.ratio);
+        LowRankFolder.Manifest manifest = LowRankFolder.describe(decoder, c.model.toString(), method.name(), allocator.name(), ratio);
         if (manifest.parametersTargetedAfter() != result.targetedParametersAfter()
                 || manifest.parametersModelAfter() != job.modelParametersWith(result)) {
             throw new IllegalStateException("the model holds " + manifest.parametersTargetedAfter() + " targeted parameters but the"

@@ -142,6 +142,30 @@ class CliErrorsTest {
                 "--out", dir.resolve("o.onnx").toString()), "unknown allocation");
     }
 
+    @Test
+    void aTargetSizeIsReachedOrRefusedInOneLine(@TempDir Path dir) throws IOException {
+        Path out = dir.resolve("small.onnx");
+        long target = 80_000_000L;
+        PrintStream saved = System.out;
+        System.setOut(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        Object[] r;
+        try {
+            r = run("compress", "--model", model.toString(), "--target-size", "80MB", "--method", "svd", "--allocation", "uniform",
+                    "--out", out.toString());
+        } finally {
+            System.setOut(saved);
+        }
+        assertThat((int) r[0]).as((String) r[1]).isZero();
+        assertThat(Files.size(out)).isLessThanOrEqualTo(target).isGreaterThan(target - 1_000_000L);
+        assertOneLineError(run("compress", "--model", model.toString(), "--target-size", "5MB", "--method", "svd",
+                "--out", dir.resolve("tiny.onnx").toString()), "smallest reachable");
+        assertOneLineError(run("compress", "--model", model.toString(), "--target-size", "80MB", "--ratio", "0.2", "--method", "svd",
+                "--out", dir.resolve("both.onnx").toString()), "either --ratio", "--target-size");
+        assertOneLineError(run("compress", "--model", model.toString(), "--method", "svd", "--out", dir.resolve("none.onnx").toString()),
+                "either --ratio");
+        assertThat(listing(dir)).containsExactly("small.html", "small.json", "small.onnx");
+    }
+
     private static Onnx.ValueInfoProto info(String name, int width) {
         return Onnx.ValueInfoProto.newBuilder().setName(name).setType(Onnx.TypeProto.newBuilder().setTensorType(
                 Onnx.TypeProto.Tensor.newBuilder().setElemType(Onnx.TensorProto.DataType.FLOAT.getNumber())

@@ -132,6 +132,29 @@ class CompareCommandTest {
         assertOneLineError(run(other), "another model, calibration or evaluation setup");
     }
 
+    @Test
+    void targetSizesBecomeRatiosThatReachThem(@TempDir Path dir) throws Exception {
+        Path decoder = tinyDecoder(dir);
+        Path data = Files.createDirectories(dir.resolve("data"));
+        List<String> text = TextCorpus.calibration().first(60);
+        Files.writeString(data.resolve("1790_Washington.txt"), String.join("\n", text.subList(0, 40)));
+        Files.writeString(data.resolve("1990_Bush.txt"), String.join("\n", text.subList(40, 60)));
+        long dense = LlamaModel.load(decoder, Precision.FLOAT32).parameterCount() * 4;
+        long[] targets = {(long) (dense * 0.95), (long) (dense * 0.9)};
+        Path out = dir.resolve("out");
+        Object[] r = run("compare", "--model", decoder.toString(), "--data", data.toString(), "--methods", "svd", "--target-sizes",
+                targets[0] + "," + targets[1], "--calib-windows", "2", "--max-bytes", "600", "--no-stats-cache", "--out", out.toString());
+        assertThat((int) r[0]).as((String) r[2]).isZero();
+        JsonNode runs = JSON.readTree(out.resolve("results.json").toFile()).path("runs");
+        assertThat(runs).hasSize(2);
+        for (int i = 0; i < 2; i++) {
+            long bytes = runs.get(i).path("bytes_fp32_after").asLong();
+            assertThat(bytes).as("target %d", targets[i]).isLessThanOrEqualTo(targets[i]).isGreaterThan(targets[i] - dense / 20);
+        }
+        assertOneLineError(run("compare", "--model", decoder.toString(), "--data", data.toString(), "--ratios", "0.2", "--target-sizes", "1KB",
+                "--out", dir.resolve("x").toString()), "either --ratios or --target-sizes");
+    }
+
     /** A random byte-level LLaMA (C=16, context 16) saved as a model folder with its tokenizer. */
     private static Path tinyDecoder(Path dir) throws Exception {
         HfConfig config = HfConfig.builder(HfArchitecture.LLAMA).hiddenSize(16).intermediateSize(24).numHiddenLayers(1).numAttentionHeads(2)

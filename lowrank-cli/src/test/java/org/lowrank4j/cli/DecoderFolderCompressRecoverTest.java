@@ -141,6 +141,17 @@ class DecoderFolderCompressRecoverTest {
     }
 
     @Test
+    void aTargetSizeCountsTheFloat32ParametersOfTheFolder() throws IOException {
+        long parameters = LlamaModel.load(dense, Precision.FLOAT32).parameterCount();
+        long target = (long) (parameters * 4 * 0.85);
+        Path out = dir.resolve("lr-sized");
+        ok("compress", "--model", dense.toString(), "--target-size", Long.toString(target), "--method", "svd", "--allocation", "uniform",
+                "--out", out.toString());
+        long after = LlamaModel.load(out, Precision.FLOAT32).parameterCount();
+        assertThat(after * 4).isLessThanOrEqualTo(target).isGreaterThan((long) (parameters * 4 * 0.80));
+    }
+
+    @Test
     void sequentialAndGradientMethodsRunOnDecoderFolders() throws IOException {
         for (String method : List.of("svd-llm", "fwsvd")) {
             Path out = dir.resolve("lr-" + method);
