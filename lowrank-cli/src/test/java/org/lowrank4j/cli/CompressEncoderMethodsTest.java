@@ -119,6 +119,13 @@ class CompressEncoderMethodsTest {
     void aConfiguredPerSiteMethodIsNamedByItsSpec() throws IOException {
         Path out = compress("asvd:alpha=0.25", "asvd.onnx");
         assertThat(record(out).get("method").asText()).isEqualTo("asvd:alpha=0.25");
+        // the record reports rank reduction beside parameter reduction (spec c09): a 384×384 query at a uniform 0.3 keeps
+        // rank floor(0.7·384·384/768) = 134 of 384
+        JsonNode query = record(out).get("sites").get(0);
+        assertThat(query.get("name").asText()).isEqualTo("block 0 attention.query");
+        assertThat(query.get("rank").asInt()).isEqualTo(134);
+        assertThat(query.get("rank_reduction").asDouble()).isCloseTo(1 - 134.0 / 384, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(query.get("parameter_reduction").asDouble()).isCloseTo(1 - 134.0 * 768 / (384 * 384), org.assertj.core.data.Offset.offset(1e-12));
         assertThat(meanCosine(out)).isBetween(0.3, 0.9999);
     }
 

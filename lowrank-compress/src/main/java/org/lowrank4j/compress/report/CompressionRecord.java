@@ -37,6 +37,11 @@ public final class CompressionRecord {
             site.put("out_features", s.weight().outFeatures()).put("in_features", s.weight().inFeatures());
             site.put("rank", s.rank()).put("kept_as", s.factorization().describe());
             site.put("parameters", s.factorization().parameterCount());
+            // LoRD reports rank reduction beside parameter count (spec c09); a site kept dense reduces nothing
+            int full = Math.min(s.weight().outFeatures(), s.weight().inFeatures());
+            boolean lowRank = s.factorization() instanceof org.lowrank4j.compress.LowRank;
+            site.put("rank_reduction", lowRank ? 1 - (double) s.rank() / full : 0.0);
+            site.put("parameter_reduction", 1 - (double) s.factorization().parameterCount() / s.weight().denseParameters());
             site.put("effective_rank", Spectra.effectiveRank(s.spectrum())).put("relative_loss", s.relativeLoss());
         }
         return root;
