@@ -129,6 +129,73 @@ class SpectralAllocatorSpecTest {
         assertThat(new EffectiveRankAllocator().allocate(sites, 0.5)).isEqualTo(after);
     }
 
+    /** q (256×256), k and v (64×256, GQA-narrow) for each layer, in that order. */
+    private static List<SiteSpectrum> attentionLayers(int layers) {
+        List<SiteSpectrum> sites = new ArrayList<>();
+        for (int l = 0; l < layers; l++) {
+            sites.add(site("q" + l, "attention.query", 256, 256, 0.02));
+            sites.add(site("k" + l, "attention.key", 64, 256, 0.02));
+            sites.add(site("v" + l, "attention.value", 64, 256, 0.02));
+        }
+        return sites;
+    }
+
+    @Test
+    void attentionTaxIsRefundedInFullWhenEveryValueSiteIsAtItsMaxRank() { // c07 step 7 spill-over, test 4
+        List<SiteSpectrum> sites = attentionLayers(2);
+        int vCap = Budget.cap(sites.get(2));
+        assertThat(vCap).isEqualTo(52).isLessThanOrEqualTo(64); // break-even of 64×256, below the spec's min(m, n)
+
+        // Control: with room at v, q and k really pay the tax (round(0.2·40) = 8 and round(0.2·20) = 4 ranks).
+        int[] roomy = {40, 20, 30, 40, 20, 30};
+        EffectiveRankAllocator.rebalanceAttention(sites, roomy, 0.2);
+        assertThat(roomy[0]).isLessThan(40);
+        assertThat(roomy[1]).isLessThan(20);
+        assertThat(roomy[2]).isGreaterThan(30);
+
+        // Every v already at its max rank: v takes nothing, so all revenue spills over and each payer gets back
+        // exactly what it paid; the ranks and the parameter count come out unchanged.
+        int[] before = {40, 20, vCap, 40, 20, vCap};
+        int[] after = before.clone();
+        EffectiveRankAllocator.rebalanceAttention(sites, after, 0.2);
+        assertThat(after).as(Arrays.toString(after)).containsExactly(before);
+        assertThat(Budget.kept(sites, after)).isEqualTo(Budget.kept(sites, before));
+    }
+
+    @Test
+    void attentionTaxSpillsOverFromACappedValueSiteBackToQueryAndKey() { // c07 step 7 spill-over (GQA units), test 4
+        List<SiteSpectrum> sites = attentionLayers(2);
+        int vCap = Budget.cap(sites.get(2));
+        int[] before = {40, 20, vCap, 40, 20, 30}; // layer 0's v is at its max rank, layer 1's has room
+        int[] after = before.clone();
+        EffectiveRankAllocator.rebalanceAttention(sites, after, 0.2);
+
+        // Worked by hand: q pays 8·512 = 4096, k pays 4·320 = 1280 per layer; revenue 10752, 5376 per v site.
+        // v0 (capped) takes nothing; v1 buys floor(5376/320) = 16 ranks (5120). Spill = 5376 + 256 = 5632, refunded
+        // in proportion to what was paid: q floor(5632·4096/10752) = 2145 → 4 ranks, k 670 → 2 ranks.
+        // Without the refund q and k would stay at 32 and 16 and 5632 parameters would vanish.
+        assertThat(after).as(Arrays.toString(after)).containsExactly(36, 18, vCap, 36, 18, 46);
+
+        // Spec properties, independent of the worked numbers:
+        for (int l = 0; l < 2; l++) {
+            SiteSpectrum v = sites.get(3 * l + 2);
+            assertThat(after[3 * l + 2]).as("v%d", l).isLessThanOrEqualTo(Budget.cap(v)).isLessThanOrEqualTo(Math.min(v.m(), v.n()));
+            // q and k got part of their tax back: above what they kept after paying, never above where they started
+            assertThat(after[3 * l]).as("q%d", l).isGreaterThan(40 - 8).isLessThanOrEqualTo(40);
+            assertThat(after[3 * l + 1]).as("k%d", l).isGreaterThan(20 - 4).isLessThanOrEqualTo(20);
+        }
+        assertThat(after[2]).isEqualTo(vCap);
+        assertThat(after[5]).isGreaterThan(30);
+        // Parameters conserved up to rounding: at most one rank (plus one parameter) lost per site that pays or receives.
+        long slack = 0;
+        for (SiteSpectrum s : sites) {
+            slack += s.m() + s.n() + 1;
+        }
+        long kept = Budget.kept(sites, after), was = Budget.kept(sites, before);
+        assertThat(kept).isLessThanOrEqualTo(was).isGreaterThan(was - slack);
+        assertThat(slack).isLessThan(5632); // so the check above would catch a missing refund
+    }
+
     // ---- c08 WeLore ----
 
     @Test

@@ -80,6 +80,72 @@ class BasisSharingClusteringTest {
         }
     }
 
+    /** Fourteen 12-row blocks of 1 or 2 columns near one 4-dimensional space (20% noise), norms spread over a factor ~30. */
+    private static List<DoubleMatrix> narrowBlocks() {
+        Random random = new Random(11);
+        DoubleMatrix basis = DoubleMatrix.gaussian(12, 4, random);
+        List<DoubleMatrix> blocks = new ArrayList<>();
+        for (int i = 0; i < 14; i++) {
+            int c = i % 3 == 0 ? 2 : 1;
+            DoubleMatrix b = Linalg.multiply(basis, randomBlock(4, c, Math.pow(1.3, i), random));
+            DoubleMatrix noise = randomBlock(12, c, 0.2 * Math.pow(1.3, i), random);
+            for (int r = 0; r < 12; r++) {
+                for (int j = 0; j < c; j++) {
+                    b.set(r, j, b.get(r, j) + noise.get(r, j));
+                }
+            }
+            blocks.add(b);
+        }
+        return blocks;
+    }
+
+    /** The spec's seed among the remaining blocks: the largest, then further largest while the columns stay ≤ r. */
+    private static List<Integer> seedOf(List<DoubleMatrix> blocks, List<Integer> remaining, int rank) {
+        List<Integer> byNorm = new ArrayList<>(remaining);
+        byNorm.sort(java.util.Comparator.comparingDouble((Integer i) -> -blocks.get(i).frobeniusNorm()));
+        List<Integer> seed = new ArrayList<>(List.of(byNorm.get(0)));
+        int columns = blocks.get(byNorm.get(0)).cols();
+        for (int next = 1; next < byNorm.size() && columns + blocks.get(byNorm.get(next)).cols() <= rank; next++) {
+            columns += blocks.get(byNorm.get(next)).cols();
+            seed.add(byNorm.get(next));
+        }
+        return seed;
+    }
+
+    @Test
+    void multiBlockSeedsThatGrowNoFurtherAreEmittedWholeAndKeepTheExactErrorUnderEps() {
+        // Spec c13 part B, MAX_NORM pitfall: with narrow blocks (1–2 columns, r = 4) the seed holds several blocks.
+        // When no candidate can join (k = 0), the reference code emits only the seed's first block and drops the
+        // rest. Here every block must come back exactly once, some clusters must be exactly such a multi-block seed
+        // (so the k = 0 path with a wide seed is really taken), and every cluster's exact ε (full SVD) ≤ eps.
+        List<DoubleMatrix> blocks = narrowBlocks();
+        int rank = 4;
+        for (Algorithm algorithm : new Algorithm[] {Algorithm.MAX_NORM, Algorithm.RESIDUALS}) {
+            int seedOnly = 0, grown = 0;
+            for (double eps : new double[] {0.01, 0.03, 0.1, 0.3}) {
+                ClusteringOptions o = ClusteringOptions.defaults().withAlgorithm(algorithm).withEps(eps);
+                List<int[]> clusters = new ErrorConstrainedClustering(o, rank).cluster(blocks);
+                assertPartition(clusters, blocks.size());
+                List<Integer> remaining = new ArrayList<>(java.util.stream.IntStream.range(0, blocks.size()).boxed().toList());
+                for (int[] c : clusters) {
+                    String label = algorithm + " eps " + eps + " cluster " + Arrays.toString(c) + " of " + clusters.stream().map(Arrays::toString).toList();
+                    List<Integer> seed = seedOf(blocks, remaining, rank);
+                    List<Integer> members = Arrays.stream(c).boxed().toList();
+                    if (seed.size() > 1 && members.size() == seed.size() && members.containsAll(seed)) {
+                        seedOnly++;
+                    } else if (members.size() > seed.size() && members.containsAll(seed)) {
+                        grown++;
+                    }
+                    double exact = ErrorConstrainedClustering.relativeError(pick(blocks, c), rank);
+                    assertThat(exact).as(label).isLessThanOrEqualTo(eps + 1e-12);
+                    remaining.removeAll(members);
+                }
+            }
+            assertThat(seedOnly).as("%s: clusters that are a multi-block seed with nothing added", algorithm).isGreaterThan(0);
+            assertThat(grown).as("%s: clusters with candidates added to the seed", algorithm).isGreaterThan(0);
+        }
+    }
+
     @Test
     void approximateAlgorithmStaysWithinASmallMarginOfEps() {
         // Spec c13 test 4: the APPROXIMATE bound is not guaranteed, so check its clusters' exact ε (full SVD) on the
