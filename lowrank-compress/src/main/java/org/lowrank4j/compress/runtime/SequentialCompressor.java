@@ -71,6 +71,9 @@ public final class SequentialCompressor {
         List<List<RuntimeSite>> groups = RuntimeSite.groups(sites);
         String phase = "sequential (" + method.name() + ")";
         installer.restore();
+        // the cross moment pairs each compressed-prefix input with the original model's input of the same tokens; those
+        // do not change during the pass, so one forward per batch keeps them all (when they fit the memory bound)
+        float[][][] originals = cross ? originalInputs(model, groups, progress) : null;
         try {
             for (int g = 0; g < groups.size(); g++) {
                 progress.update(phase, g, groups.size(), groups.get(g).get(0).name());
@@ -79,7 +82,7 @@ public final class SequentialCompressor {
                 if (factorised.isEmpty()) {
                     continue;
                 }
-                LayerStats prefix = prefixStatistics(model, installer, groups.get(g), cross);
+                LayerStats prefix = prefixStatistics(model, installer, groups.get(g), cross, originals == null ? null : originals[g]);
                 List<LinearWeight> groupWeights = new ArrayList<>();
                 for (RuntimeSite s : factorised) {
                     stats.get(s.name()).setCompressedPrefix(prefix);
@@ -140,16 +143,53 @@ public final class SequentialCompressor {
         return bySite;
     }
 
-    /** Statistics of the group's input in the current model over every calibration batch (+ cross moment if asked). */
-    static LayerStats prefixStatistics(RuntimeModel model, WeightInstaller installer, List<RuntimeSite> group, boolean cross) {
+    /**
+     * The largest share of the heap the original inputs may take; above it they are recomputed per group (a test sets
+     * it to 0 to compare both routes).
+     */
+    static double originalInputsHeapShare = 0.25;
+
+    /**
+     * The original model's real input rows of every group for every batch ({@code [group][batch]}), from one forward per
+     * batch with the current (original) weights; null when they would take more than a share of the maximum heap
+     * ({@link #originalInputsHeapShare}), in which case {@link #prefixStatistics} recomputes them
+     * per group.
+     */
+    static float[][][] originalInputs(RuntimeModel model, List<List<RuntimeSite>> groups, Progress progress) {
+        long limit = (long) (Runtime.getRuntime().maxMemory() * originalInputsHeapShare), bytes = 0;
+        float[][][] rows = new float[groups.size()][model.batchCount()][];
+        for (int b = 0; b < model.batchCount(); b++) {
+            progress.update("original inputs", b, model.batchCount(), "");
+            int[] mask = model.forward(b);
+            for (int g = 0; g < groups.size(); g++) {
+                float[] real = RuntimeSite.realRows(RuntimeCalibration.sharedInput(groups.get(g)), mask);
+                rows[g][b] = mask == null ? real.clone() : real; // without a mask realRows hands out the live tensor data
+                bytes += 4L * rows[g][b].length;
+            }
+            if (bytes > limit) {
+                return null;
+            }
+        }
+        progress.update("original inputs", model.batchCount(), model.batchCount(), "");
+        return rows;
+    }
+
+    /**
+     * Statistics of the group's input in the current model over every calibration batch (+ cross moment if asked).
+     *
+     * @param originals the original model's real input rows of this group per batch ({@link #originalInputs}), or null
+     *                  to compute them with a forward under the original weights
+     */
+    static LayerStats prefixStatistics(RuntimeModel model, WeightInstaller installer, List<RuntimeSite> group, boolean cross,
+                                       float[][] originals) {
         LayerStats prefix = new LayerStats(group.get(0).inFeatures());
         for (int b = 0; b < model.batchCount(); b++) {
             final int batch = b;
-            Tensor original = null;
+            float[] xf = null;
             int[] originalMask = null;
-            if (cross) {
+            if (cross && originals == null) {
                 originalMask = installer.withOriginalWeights(() -> model.forward(batch));
-                original = RuntimeCalibration.sharedInput(group);
+                xf = RuntimeSite.realRows(RuntimeCalibration.sharedInput(group), originalMask);
             }
             int[] mask = model.forward(b);
             Tensor compressed = RuntimeCalibration.sharedInput(group);
@@ -157,10 +197,16 @@ public final class SequentialCompressor {
             int count = xc.length / compressed.dim(-1);
             prefix.accumulate(xc, 0, count);
             if (cross) {
-                if (!java.util.Arrays.equals(originalMask, mask)) {
+                if (originals != null) {
+                    xf = originals[b];
+                } else if (!java.util.Arrays.equals(originalMask, mask)) {
                     throw new IllegalStateException("batch " + b + " has different real rows in the original and the compressed model");
                 }
-                prefix.accumulateCross(RuntimeSite.realRows(original, originalMask), xc, 0, count);
+                if (xf.length != xc.length) {
+                    throw new IllegalStateException("batch " + b + " has " + xf.length / compressed.dim(-1) + " real rows in the original model and "
+                            + count + " in the compressed one");
+                }
+                prefix.accumulateCross(xf, xc, 0, count);
             }
         }
         return prefix;

@@ -129,6 +129,31 @@ class RuntimeSequentialTest {
     }
 
     @Test
+    void keptOriginalInputsGiveTheSameSaesFactorsAsRecomputingThem() {
+        // SAES's cross moment pairs compressed-prefix inputs with the original model's: kept from one pass, or recomputed
+        // under the original weights for every group when they would not fit the heap share; both must agree exactly
+        Compressor.Result kept = run(TinyModels.decoder(15), org.lowrank4j.compress.methods.Methods.byName("saes"), 0.4);
+        double share = SequentialCompressor.originalInputsHeapShare;
+        Compressor.Result recomputed;
+        try {
+            SequentialCompressor.originalInputsHeapShare = 0;
+            recomputed = run(TinyModels.decoder(15), org.lowrank4j.compress.methods.Methods.byName("saes"), 0.4);
+        } finally {
+            SequentialCompressor.originalInputsHeapShare = share;
+        }
+        int lowRank = 0;
+        for (int i = 0; i < kept.sites().size(); i++) {
+            Compressor.SiteResult a = kept.sites().get(i), b = recomputed.sites().get(i);
+            assertThat(b.rank()).isEqualTo(a.rank());
+            if (a.factorization() instanceof LowRank) {
+                lowRank++;
+            }
+            assertThat(RuntimeCalibrationTest.maxDiff(b.factorization().toDense(), a.factorization().toDense())).as(a.weight().name()).isEqualTo(0.0);
+        }
+        assertThat(lowRank).isPositive();
+    }
+
+    @Test
     void prefixesAreDetachedAfterThePass() {
         LlamaModel model = TinyModels.decoder(13);
         DecoderRuntime runtime = new DecoderRuntime(model, TinyModels.windows(2), 2);
