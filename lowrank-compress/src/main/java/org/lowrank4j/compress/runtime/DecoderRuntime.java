@@ -122,12 +122,22 @@ public final class DecoderRuntime implements RuntimeModel {
 
     @Override
     public int[] forward(int index) {
+        return forward(index, -1);
+    }
+
+    /** {@inheritDoc} A {@code blockCount} of −1 runs the whole model, logits included. */
+    @Override
+    public int[] forward(int index, int blockCount) {
         int first = index * windowsPerBatch, batch = Math.min(windowsPerBatch, windows.length - first), time = windowLength();
         int[] ids = new int[batch * time];
         for (int b = 0; b < batch; b++) {
             System.arraycopy(windows[first + b], 0, ids, b * time, time);
         }
-        model.forward(ids, batch, time);
+        if (blockCount < 0) {
+            model.forward(ids, batch, time);
+        } else {
+            model.forwardBlocks(ids, batch, time, blockCount);
+        }
         return null;
     }
 

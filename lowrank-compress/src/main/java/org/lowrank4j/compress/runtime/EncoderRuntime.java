@@ -117,6 +117,13 @@ public final class EncoderRuntime implements RuntimeModel {
     }
 
     @Override
+    public int[] forward(int index, int blockCount) {
+        Batch b = batches.get(index);
+        model.forwardBlocks(b.ids(), b.types(), b.mask(), b.batch(), b.time(), blockCount);
+        return b.mask();
+    }
+
+    @Override
     public long parameterCount() {
         return model.parameterCount();
     }

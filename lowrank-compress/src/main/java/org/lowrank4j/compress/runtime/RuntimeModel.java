@@ -26,6 +26,12 @@ public interface RuntimeModel {
      */
     int[] forward(int index);
 
+    /**
+     * {@link #forward} through the first {@code blockCount} transformer blocks only: the sites of those blocks then hold
+     * this batch's inputs, later sites keep those of an earlier pass (the sequential pass reads one group at a time).
+     */
+    int[] forward(int index, int blockCount);
+
     /** Number of trainable scalars of the whole model (embeddings and norms included; tied tables once). */
     long parameterCount();
 }

@@ -183,15 +183,16 @@ public final class SequentialCompressor {
     static LayerStats prefixStatistics(RuntimeModel model, WeightInstaller installer, List<RuntimeSite> group, boolean cross,
                                        float[][] originals) {
         LayerStats prefix = new LayerStats(group.get(0).inFeatures());
+        int blocks = group.get(0).block() + 1; // nothing after the group's block is needed for its inputs
         for (int b = 0; b < model.batchCount(); b++) {
             final int batch = b;
             float[] xf = null;
             int[] originalMask = null;
             if (cross && originals == null) {
-                originalMask = installer.withOriginalWeights(() -> model.forward(batch));
+                originalMask = installer.withOriginalWeights(() -> model.forward(batch, blocks));
                 xf = RuntimeSite.realRows(RuntimeCalibration.sharedInput(group), originalMask);
             }
-            int[] mask = model.forward(b);
+            int[] mask = model.forward(b, blocks);
             Tensor compressed = RuntimeCalibration.sharedInput(group);
             float[] xc = RuntimeSite.realRows(compressed, mask);
             int count = xc.length / compressed.dim(-1);

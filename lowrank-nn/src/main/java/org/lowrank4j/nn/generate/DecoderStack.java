@@ -40,6 +40,21 @@ public final class DecoderStack {
     }
 
     /**
+     * Runs only the embedding and the first {@code blockCount} blocks and returns the last one's output (B,T,C): enough
+     * to refresh the inputs of those blocks' layers (the later blocks keep the inputs of an earlier pass).
+     */
+    public Tensor forwardBlocks(int[] ids, int batch, int time, int startPosition, int blockCount) {
+        if (blockCount < 1 || blockCount > blocks.size()) {
+            throw new IllegalArgumentException("block count " + blockCount + " is outside [1, " + blocks.size() + "]");
+        }
+        Tensor x = embedding.forward(ids, null, batch, time, startPosition);
+        for (int i = 0; i < blockCount; i++) {
+            x = blocks.get(i).forward(x, null);
+        }
+        return x;
+    }
+
+    /**
      * {@link #forward}, also returning what distillation matches: elements 0..L−1 are the (B,T,C) outputs of the blocks,
      * element L the logits (B,T,V). The tensors are those the next layer keeps for its backward pass: do not modify them.
      */

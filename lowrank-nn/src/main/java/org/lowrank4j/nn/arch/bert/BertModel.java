@@ -108,6 +108,17 @@ public final class BertModel implements Module {
      * keeps for its backward pass: read them, do not modify them.
      */
     public List<Tensor> forwardHiddenStates(int[] ids, int[] tokenTypes, int[] attentionMask, int batch, int time) {
+        return forwardBlocks(ids, tokenTypes, attentionMask, batch, time, blocks.size());
+    }
+
+    /**
+     * {@link #forwardHiddenStates} through the first {@code blockCount} blocks only: enough to refresh the inputs of
+     * those blocks' layers (the later blocks keep the inputs of an earlier pass).
+     */
+    public List<Tensor> forwardBlocks(int[] ids, int[] tokenTypes, int[] attentionMask, int batch, int time, int blockCount) {
+        if (blockCount < 1 || blockCount > blocks.size()) {
+            throw new IllegalArgumentException("BERT: block count " + blockCount + " is outside [1, " + blocks.size() + "]");
+        }
         if (batch < 1 || time < 1 || ids == null || ids.length != batch * time) {
             throw new IllegalArgumentException("BERT: " + (ids == null ? "no" : ids.length) + " token ids do not form a ("
                     + batch + ", " + time + ") batch");
@@ -121,8 +132,8 @@ public final class BertModel implements Module {
         mask = attentionMask == null ? null : attentionMask.clone();
         Tensor x = embedding.forward(ids, embedding.type() == null ? null : tokenTypes, batch, time, 0); // (B,T,C)
         x = embeddingNorm.forward(x);
-        List<Tensor> states = new ArrayList<>(blocks.size());
-        for (PostNormBlock block : blocks) {
+        List<Tensor> states = new ArrayList<>(blockCount);
+        for (PostNormBlock block : blocks.subList(0, blockCount)) {
             x = block.forward(x, mask);
             states.add(x);
         }

@@ -178,6 +178,12 @@ public final class LlamaModel implements CausalLanguageModel {
         stack.backward(dlogits);
     }
 
+    /** The output (B,T,C) of block {@code blockCount − 1}, running nothing after it; see {@link DecoderStack#forwardBlocks}. */
+    public Tensor forwardBlocks(int[] ids, int batch, int time, int blockCount) {
+        checkLength(time, 0);
+        return stack.forwardBlocks(ids, batch, time, 0, blockCount);
+    }
+
     /** The outputs of the L blocks (B,T,C) and, last, the logits (B,T,V); see {@link DecoderStack#forwardHiddenStates}. */
     public List<Tensor> forwardHiddenStates(int[] ids, int batch, int time) {
         checkLength(time, 0);

@@ -67,6 +67,17 @@ class BertModelTest {
     }
 
     @Test
+    void runningTheFirstBlocksGivesTheirOutputsOfTheFullPass() {
+        BertModel model = random(TINY, Precision.FLOAT64, 9);
+        List<Tensor> full = model.forwardHiddenStates(IDS, TYPES, MASK, 2, 5);
+        List<Tensor> first = model.forwardBlocks(IDS, TYPES, MASK, 2, 5, 1);
+        assertThat(first).hasSize(1);
+        assertThat(first.get(0).toDoubleArray()).containsExactly(full.get(0).toDoubleArray());
+        assertThat(full).hasSize(2);
+        assertThatThrownBy(() -> model.forwardBlocks(IDS, TYPES, MASK, 2, 5, 3)).hasMessageContaining("block count 3");
+    }
+
+    @Test
     void badInputsAreNamed() {
         BertModel model = BertModel.zeros(TINY, Precision.FLOAT32);
         assertThatThrownBy(() -> model.forward(new int[] {1, 2, 3}, null, null, 2, 2)).hasMessageContaining("(2, 2)");

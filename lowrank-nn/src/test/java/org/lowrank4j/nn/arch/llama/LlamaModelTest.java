@@ -60,6 +60,17 @@ class LlamaModelTest {
     }
 
     @Test
+    void runningTheFirstBlocksGivesTheirOutputOfTheFullPass() {
+        LlamaModel model = LlamaModel.create(tiny(), F64);
+        GradientCheck.randomize(model, new Random(21), 0.4);
+        int[] ids = ids(2 * 5, model.vocabSize(), 22);
+        var full = model.forwardHiddenStates(ids, 2, 5);
+        assertThat(model.forwardBlocks(ids, 2, 5, 1).toDoubleArray()).containsExactly(full.get(0).toDoubleArray());
+        assertThat(model.forwardBlocks(ids, 2, 5, 2).toDoubleArray()).containsExactly(full.get(1).toDoubleArray());
+        assertThatThrownBy(() -> model.forwardBlocks(ids, 2, 5, 0)).hasMessageContaining("block count 0");
+    }
+
+    @Test
     void gradientsOfTiedGqaModelMatchFiniteDifferences() {
         LlamaModel model = LlamaModel.create(tiny(), F64);
         assertThat(model.tiedEmbeddings()).isTrue();
