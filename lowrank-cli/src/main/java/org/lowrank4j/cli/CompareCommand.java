@@ -19,7 +19,6 @@ import org.lowrank4j.compress.harness.DecoderComparison;
 import org.lowrank4j.compress.harness.DecoderReport;
 import org.lowrank4j.compress.harness.EncoderComparison;
 import org.lowrank4j.compress.methods.Methods;
-import org.lowrank4j.compress.methods.basis.BasisSharing;
 import org.lowrank4j.compress.onnx.StatsCache;
 import org.lowrank4j.compress.runtime.DecoderRuntime;
 import org.lowrank4j.compress.text.LabelledTexts;
@@ -127,13 +126,7 @@ final class CompareCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        for (String m : methods) { // a bad name or option fails before any work
-            if (BasisSharing.isSpec(m)) {
-                BasisSharing.fromSpec(m);
-            } else {
-                Methods.byName(m);
-            }
-        }
+        methods.forEach(Methods::label); // a bad name or option fails before any work
         allocations.stream().filter(a -> !SensitivityAllocator.isSensitivity(a)).forEach(Allocators::byName);
         if (targetSizes != null && spec.commandLine().getParseResult().hasMatchedOption("--ratios")) {
             throw new IllegalArgumentException("give either --ratios or --target-sizes");
@@ -156,9 +149,7 @@ final class CompareCommand implements Callable<Integer> {
         }
         if (targetSizes != null) {
             org.lowrank4j.compress.onnx.OnnxCompression probe = org.lowrank4j.compress.onnx.OnnxCompression.open(model);
-            long targeted = probe.weights().stream().mapToLong(org.lowrank4j.compress.LinearWeight::denseParameters).sum();
-            int bytes = probe.sites().get(0).dataType() == org.lowrank4j.formats.onnx.proto.Onnx.TensorProto.DataType.FLOAT ? 4 : 2;
-            ratios = ratiosFor(Files.size(model), targeted, bytes);
+            ratios = ratiosFor(Files.size(model), probe.targetedParameters(), probe.bytesPerParameter());
         }
         Files.createDirectories(out);
         List<String> calibration = calib == null ? TextCorpus.calibration().first(sequences) : Inputs.calibrationText(calib, sequences, calibUnit);
@@ -186,7 +177,7 @@ final class CompareCommand implements Callable<Integer> {
             if (!comparison.notes().isEmpty()) {
                 context.put("notes", String.join("; ", comparison.notes()));
             }
-            List<JsonNode> runs = inGridOrder(journal, EncoderComparison::label);
+            List<JsonNode> runs = inGridOrder(journal);
             ComparisonReport.writeRuns(out, runs, context);
             System.out.print(ComparisonReport.markdownOf(runs));
             comparison.notes().forEach(System.out::println);
@@ -253,7 +244,7 @@ final class CompareCommand implements Callable<Integer> {
         comparison.run(methods, allocations, ratios, ProgressBar.stderr(),
                 row -> record(journal, ComparisonJournal.key(row.method(), row.allocation(), row.ratio()), DecoderReport.run(row)), journal::has);
         ctx.put("calibration_seconds", comparison.job().calibrationSeconds());
-        List<JsonNode> runs = inGridOrder(journal, spec -> BasisSharing.isSpec(spec) ? BasisSharing.fromSpec(spec).name() : Methods.byName(spec).name());
+        List<JsonNode> runs = inGridOrder(journal);
         DecoderReport.writeRuns(out, comparison.reference(), comparison.job().modelParameters(), runs, ctx);
         System.out.print(DecoderReport.markdownOf(comparison.reference(), comparison.job().modelParameters(), runs));
         System.out.println("wrote " + out.resolve("results.json") + ", results.md, report.html");
@@ -308,12 +299,12 @@ final class CompareCommand implements Callable<Integer> {
     }
 
     /** The journal's rows of this command's grid, in the order method, allocation, ratio. */
-    private List<JsonNode> inGridOrder(ComparisonJournal journal, java.util.function.Function<String, String> label) {
+    private List<JsonNode> inGridOrder(ComparisonJournal journal) {
         List<JsonNode> runs = new java.util.ArrayList<>();
         for (String method : methods) {
             for (String allocation : allocations) {
                 for (double ratio : ratios) {
-                    JsonNode run = journal.get(ComparisonJournal.key(label.apply(method), allocation, ratio));
+                    JsonNode run = journal.get(ComparisonJournal.key(Methods.label(method), allocation, ratio));
                     if (run != null) {
                         runs.add(run);
                     }

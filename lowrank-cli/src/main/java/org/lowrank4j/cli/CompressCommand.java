@@ -98,8 +98,8 @@ final class CompressCommand implements Callable<Integer> {
         boolean onRuntime = shared || SequentialCompressor.isSequential(m);
         int cores = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
         OnnxCompression job = OnnxCompression.open(Inputs.requireFile(model, "--model"));
-        long targeted = job.weights().stream().mapToLong(LinearWeight::denseParameters).sum();
-        int bytesPerParameter = job.sites().get(0).dataType() == org.lowrank4j.formats.onnx.proto.Onnx.TensorProto.DataType.FLOAT ? 4 : 2;
+        long targeted = job.targetedParameters();
+        int bytesPerParameter = job.bytesPerParameter();
         double firstRatio = target == null ? ratio : SizeTarget.ratioFor(target, Files.size(model), targeted, bytesPerParameter);
         System.err.printf(Locale.ROOT, "%s: %d linear sites, method %s, allocation %s, ratio %.3f%s%n", model.getFileName(), job.sites().size(),
                 label, allocation, firstRatio, target == null ? "" : " (for a target of " + SizeTarget.format(target) + ")");
@@ -165,12 +165,6 @@ final class CompressCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** One compression of the ONNX model at a ratio, written to --out. */
-    @FunctionalInterface
-    private interface AtRatio {
-        OnnxCompression.Outcome at(double ratio) throws java.io.IOException;
-    }
-
     /** The size target in bytes, or null with --ratio (exactly one of the two must be given). */
     Long budget() {
         if ((ratio == null) == (targetSize == null)) {
@@ -185,25 +179,21 @@ final class CompressCommand implements Callable<Integer> {
     }
 
     /**
-     * Compresses at {@code ratio}; with a size target, raises the ratio (at most three times) while the written file is
-     * still larger than the target, and fails, removing the file, if it cannot get there.
+     * Compresses at {@code ratio}; with a size target, raises the ratio while the written file is still larger than the
+     * target ({@link SizeTarget#reach}), and fails, removing the file, if it cannot get there.
      */
-    private OnnxCompression.Outcome reach(Long target, double ratio, long targeted, int bytesPerParameter, AtRatio run) throws java.io.IOException {
-        OnnxCompression.Outcome o = run.at(ratio);
-        for (int attempt = 0; target != null && o.bytesOut() > target && attempt < 3; attempt++) {
-            double next = SizeTarget.adjusted(ratio, o.bytesOut(), target, targeted, bytesPerParameter);
-            System.err.printf(Locale.ROOT, "%s at ratio %.4f is %s, above the target %s; trying ratio %.4f%n", out.getFileName(), ratio,
-                    SizeTarget.format(o.bytesOut()), SizeTarget.format(target), next);
-            if (next <= ratio) {
-                break;
-            }
-            ratio = next;
-            o = run.at(ratio);
+    private OnnxCompression.Outcome reach(Long target, double ratio, long targeted, int bytesPerParameter,
+                                          SizeTarget.Attempt<OnnxCompression.Outcome> run) throws java.io.IOException {
+        if (target == null) {
+            return run.at(ratio);
         }
-        if (target != null && o.bytesOut() > target) {
+        OnnxCompression.Outcome o = SizeTarget.reach(target, ratio, targeted, bytesPerParameter, run, OnnxCompression.Outcome::bytesOut,
+                line -> System.err.println(out.getFileName() + ": " + line));
+        if (o.bytesOut() > target) {
             Files.deleteIfExists(out);
             throw new IllegalArgumentException("could not reach --target-size " + SizeTarget.format(target) + ": the smallest model written was "
-                    + SizeTarget.format(o.bytesOut()) + " at ratio " + String.format(Locale.ROOT, "%.4f", ratio) + "; choose a larger target");
+                    + SizeTarget.format(o.bytesOut()) + " at ratio " + String.format(Locale.ROOT, "%.4f", o.result().requestedRatio())
+                    + "; choose a larger target");
         }
         return o;
     }
@@ -223,14 +213,7 @@ final class CompressCommand implements Callable<Integer> {
         String key = EncoderSensitivityProbe.cacheKey(model, tok.path(), m.name(), pool, statistics + ", batches of " + CALIBRATION_BATCH,
                 texts, probeTexts);
         Path file = Inputs.sibling(out, ".sensitivity.json");
-        MeasuredSensitivities cache;
-        try {
-            cache = MeasuredSensitivities.open(file, key, probe);
-        } catch (IllegalArgumentException stale) {
-            System.err.println("ignoring " + file + ": " + stale.getMessage());
-            java.nio.file.Files.deleteIfExists(file);
-            cache = MeasuredSensitivities.open(file, key, probe);
-        }
+        MeasuredSensitivities cache = MeasuredSensitivities.openReplacing(file, key, probe, why -> System.err.println("ignoring " + file + ": " + why));
         if (cache.size() > 0) {
             System.err.printf(Locale.ROOT, "sensitivity: %d measurements reused from %s%n", cache.size(), file);
         }

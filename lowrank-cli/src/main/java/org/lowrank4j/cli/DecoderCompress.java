@@ -105,12 +105,7 @@ final class DecoderCompress {
             throw new IllegalArgumentException("--calib-from and --calib-to select the YEAR_*.txt files of a --calib folder, but --calib "
                     + c.calib + " is not a folder");
         }
-        if (c.threads != null) {
-            if (c.threads < 1) {
-                throw new IllegalArgumentException("--threads must be at least 1, got " + c.threads);
-            }
-            System.setProperty("lowrank.threads", Integer.toString(c.threads));
-        }
+        Inputs.applyThreads(c.threads);
         String text = data ? DecoderFolder.readText(c.calib, o.calibFrom, o.calibTo, "--calib") : null;
 
         LlamaModel decoder = DecoderFolder.loadModel(c.model);
@@ -142,15 +137,10 @@ final class DecoderCompress {
                 job.weights().size(), method.name(), allocator.name(), ratio,
                 target == null ? "" : " (for a target of " + SizeTarget.format(target) + " of float32 parameters)", data ? String.format(Locale.ROOT,
                         "; calibration: %d windows of %d tokens from %s", count, context, c.calib) : "");
-        Compressor.Result result = job.compress(method, allocator, ratio, ProgressBar.stderr());
-        for (int attempt = 0; target != null && job.modelParametersWith(result) * 4 > target && attempt < 3; attempt++) {
-            double next = SizeTarget.adjusted(ratio, job.modelParametersWith(result) * 4, target, targeted, 4);
-            if (next <= ratio) {
-                break;
-            }
-            ratio = next;
-            result = job.compress(method, allocator, ratio, ProgressBar.stderr());
-        }
+        Compressor.Result result = target == null ? job.compress(method, allocator, ratio, ProgressBar.stderr())
+                : SizeTarget.reach(target, ratio, targeted, 4, r -> job.compress(method, allocator, r, ProgressBar.stderr()),
+                        r -> job.modelParametersWith(r) * 4, System.err::println);
+        ratio = result.requestedRatio();
         if (target != null && job.modelParametersWith(result) * 4 > target) {
             throw new IllegalArgumentException("could not reach --target-size " + SizeTarget.format(target) + ": the smallest result holds "
                     + SizeTarget.format(job.modelParametersWith(result) * 4) + " of float32 parameters; choose a larger target");

@@ -109,12 +109,7 @@ final class DecoderRecover {
         if (o.evalMaxBytes != null && o.evalMaxBytes < 2) {
             throw new IllegalArgumentException("--eval-max-bytes must be at least 2, got " + o.evalMaxBytes);
         }
-        if (c.threads != null) {
-            if (c.threads < 1) {
-                throw new IllegalArgumentException("--threads must be at least 1, got " + c.threads);
-            }
-            System.setProperty("lowrank.threads", Integer.toString(c.threads));
-        }
+        Inputs.applyThreads(c.threads);
         DistillOptions options = DistillOptions.builder().steps(c.steps).batchSize(c.batch).learningRate(c.lr).outputWeight(c.outputWeight(true))
                 .trainNorms(c.trainNorms).schedule(RecoverCommand.parseSchedule(c.schedule)).pela(c.pela, c.pelaEpsilon, c.pelaHinge)
                 .seed(c.seed).checkpointEvery(c.checkpointEvery).teacherCacheMegabytes(c.teacherCacheMb).build();

@@ -26,6 +26,16 @@ final class Inputs {
         }
     }
 
+    /** With {@code --threads} given, checks it and sets the JVM runtime's BLAS and kernel thread count to it. */
+    static void applyThreads(Integer threads) {
+        if (threads != null) {
+            if (threads < 1) {
+                throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
+            }
+            System.setProperty("lowrank.threads", Integer.toString(threads));
+        }
+    }
+
     /** The output must differ from the input and its folder must exist and be writable. */
     static void requireWritableTarget(Path out, Path input) throws java.io.IOException {
         Path outAbs = out.toAbsolutePath().normalize();

@@ -61,6 +61,21 @@ public final class MeasuredSensitivities implements SensitivityProbe {
         return cache;
     }
 
+    /**
+     * As {@link #open}, but a file that cannot serve this key (another model, text or method, or not a cache) is
+     * deleted and the cache starts empty; {@code onReplaced} is told why.
+     */
+    public static MeasuredSensitivities openReplacing(Path file, String key, SensitivityProbe measure, java.util.function.Consumer<String> onReplaced)
+            throws IOException {
+        try {
+            return open(file, key, measure);
+        } catch (IllegalArgumentException stale) {
+            onReplaced.accept(stale.getMessage());
+            Files.deleteIfExists(file);
+            return open(file, key, measure);
+        }
+    }
+
     /** A cache in memory only (nothing is written). */
     public static MeasuredSensitivities inMemory(SensitivityProbe measure) {
         return new MeasuredSensitivities(measure, null, "");

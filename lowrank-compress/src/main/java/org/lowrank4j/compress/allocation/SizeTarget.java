@@ -73,6 +73,35 @@ public final class SizeTarget {
         return Math.min(MAX_RATIO, ratio + more / targetedParameters);
     }
 
+    /** One compression at a ratio, whose size {@link #reach} reads. */
+    @FunctionalInterface
+    public interface Attempt<T> {
+        T at(double ratio) throws java.io.IOException;
+    }
+
+    /**
+     * Compresses at {@code ratio}, then, while the result is still above {@code target} bytes, at the ratio
+     * {@link #adjusted} gives (three tries at most); returns the last result, which the caller checks against the target.
+     *
+     * @param bytes  the size of a result
+     * @param report told of each retry, one line
+     */
+    public static <T> T reach(long target, double ratio, long targetedParameters, int bytesPerParameter, Attempt<T> attempt,
+                              java.util.function.ToLongFunction<T> bytes, java.util.function.Consumer<String> report) throws java.io.IOException {
+        T result = attempt.at(ratio);
+        for (int tries = 0; bytes.applyAsLong(result) > target && tries < 3; tries++) {
+            double next = adjusted(ratio, bytes.applyAsLong(result), target, targetedParameters, bytesPerParameter);
+            if (next <= ratio) {
+                break;
+            }
+            report.accept(String.format(Locale.ROOT, "at ratio %.4f the model is %s, above the target %s; trying ratio %.4f", ratio,
+                    format(bytes.applyAsLong(result)), format(target), next));
+            ratio = next;
+            result = attempt.at(ratio);
+        }
+        return result;
+    }
+
     /** Bytes as the tables print them (MB = 10⁶ bytes). */
     public static String format(long bytes) {
         return bytes >= 1_000_000 ? String.format(Locale.ROOT, "%.2f MB", bytes / 1e6) : String.format(Locale.ROOT, "%.1f KB", bytes / 1e3);

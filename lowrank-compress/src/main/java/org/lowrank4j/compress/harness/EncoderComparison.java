@@ -106,11 +106,6 @@ public final class EncoderComparison {
         return null;
     }
 
-    /** The name a method spec's rows carry: the spec with the name lower-cased ({@code asvd:alpha=1}). */
-    public static String label(String spec) {
-        return BasisSharing.isSpec(spec) ? BasisSharing.fromSpec(spec).name() : Methods.byName(spec).name();
-    }
-
     /** Whether the method (or {@value BasisSharing#NAME}) runs on the JVM runtime's copy of the encoder rather than through ONNX Runtime. */
     public static boolean runsOnRuntime(String method) {
         return BasisSharing.isSpec(method) || SequentialCompressor.isSequential(Methods.byName(method));
@@ -141,14 +136,14 @@ public final class EncoderComparison {
 
     /**
      * As above, skipping the rows whose {@link ComparisonJournal#key} {@code done} accepts (rows a resumed run already
-     * has); method specs are keyed by {@link #label}.
+     * has); method specs are keyed by {@link Methods#label}.
      */
     public List<Row> run(List<String> methods, List<String> allocations, List<Double> ratios, Progress progress,
                          java.util.function.Consumer<Row> listener, java.util.function.Predicate<String> done) throws IOException {
         List<Row> rows = new ArrayList<>();
         for (String spec : methods) {
             boolean shared = BasisSharing.isSpec(spec);
-            String method = label(spec);
+            String method = Methods.label(spec);
             String skip = shared ? null : skipReason(Methods.byName(spec));
             if (skip != null) {
                 notes.add(skip);
@@ -270,14 +265,8 @@ public final class EncoderComparison {
                 onRuntime ? "runtime statistics, batches of " + CALIBRATION_BATCH : "onnx statistics, batches of " + CALIBRATION_BATCH,
                 setup.calibration(), probeSentences);
         Path file = setup.workFolder().resolve(cacheFile(name));
-        MeasuredSensitivities cache;
-        try {
-            cache = MeasuredSensitivities.open(file, key, probe);
-        } catch (IllegalArgumentException stale) { // another model, text or method: measure again
-            notes.add("sensitivity (" + name + "): replaced " + file + ", which held measurements of other inputs (" + stale.getMessage() + ")");
-            Files.delete(file);
-            cache = MeasuredSensitivities.open(file, key, probe);
-        }
+        MeasuredSensitivities cache = MeasuredSensitivities.openReplacing(file, key, probe, // another model, text or method: measure again
+                why -> notes.add("sensitivity (" + name + "): replaced " + file + ", which held measurements of other inputs (" + why + ")"));
         sensitivityCaches.put(name, cache);
         SensitivityAllocator allocator = new SensitivityAllocator(cache, SensitivityAllocator.ASVD_CANDIDATES, progress);
         sensitivity.put(name, allocator);

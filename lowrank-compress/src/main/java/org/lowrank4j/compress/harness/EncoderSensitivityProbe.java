@@ -1,9 +1,7 @@
 package org.lowrank4j.compress.harness;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -17,6 +15,7 @@ import org.lowrank4j.compress.allocation.SensitivityProbe;
 import org.lowrank4j.compress.eval.EmbeddingMetrics;
 import org.lowrank4j.compress.eval.Pooling;
 import org.lowrank4j.compress.methods.PreparedSite;
+import org.lowrank4j.compress.onnx.StatsCache;
 import org.lowrank4j.compress.runtime.EncoderRuntime;
 import org.lowrank4j.compress.runtime.RuntimeCompression;
 import org.lowrank4j.nn.arch.bert.BertModel;
@@ -149,14 +148,8 @@ public final class EncoderSensitivityProbe implements SensitivityProbe {
                                   List<String> probeSentences) throws IOException {
         try {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            for (Path file : new Path[] {model, tokenizer}) {
-                byte[] buffer = new byte[1 << 16];
-                try (InputStream in = Files.newInputStream(file)) {
-                    for (int n; (n = in.read(buffer)) > 0; ) {
-                        digest.update(buffer, 0, n);
-                    }
-                }
-            }
+            StatsCache.hashFile(digest, model);
+            StatsCache.hashFile(digest, tokenizer);
             digest.update(("encoder-embedding-cosine\u0000" + method + "\u0000" + pooling + "\u0000" + statistics + "\u0000")
                     .getBytes(StandardCharsets.UTF_8));
             for (List<String> texts : List.of(calibration, probeSentences)) {

@@ -11,6 +11,7 @@ import org.lowrank4j.compress.methods.afm.AfmMethod;
 import org.lowrank4j.compress.methods.afm.AfmOptions;
 import org.lowrank4j.compress.methods.asvd.AsvdMethod;
 import org.lowrank4j.compress.methods.asvd.AsvdOptions;
+import org.lowrank4j.compress.methods.basis.BasisSharing;
 import org.lowrank4j.compress.methods.fwsvd.FwsvdMethod;
 import org.lowrank4j.compress.methods.fwsvd.FwsvdOptions;
 import org.lowrank4j.compress.methods.lord.LordMethod;
@@ -70,6 +71,16 @@ public final class Methods {
         }
         CompressionMethod method = factory.apply(parsed);
         return parsed.hasOptions() ? new Labelled(parsed.label(), method) : method;
+    }
+
+    /**
+     * The name the rows and caches of a spec carry ({@code asvd:alpha=1}, {@code basis-sharing:group=3}): the spec with
+     * the name lower-cased, for the per-site methods and for {@value BasisSharing#NAME}.
+     *
+     * @throws IllegalArgumentException for an unknown method or a bad option, as {@link #byName} does
+     */
+    public static String label(String spec) {
+        return BasisSharing.isSpec(spec) ? BasisSharing.fromSpec(spec).name() : byName(spec).name();
     }
 
     /** Lower-case names, for help texts. */

@@ -102,14 +102,15 @@ public final class OnnxCompression {
             throws IOException {
         long t = System.nanoTime();
         String key = cache == null ? null : StatsCache.key(modelPath, tokenizer.path(), texts, batchSize, sites);
-        Map<String, LayerStats> cached = cache == null ? null : cache.load(key, sites);
+        List<String> names = sites.stream().map(LinearSite::name).toList();
+        Map<String, LayerStats> cached = cache == null ? null : cache.load(key, names);
         if (cached != null) {
             stats = cached;
             progress.update("calibrate (cached)", 1, 1, cache.fileFor(key).getFileName().toString());
         } else {
             stats = new OnnxCalibrator(batchSize, threads).calibrate(modelPath, OnnxModel.read(modelPath), sites, tokenizer, texts, progress);
             if (cache != null) {
-                cache.save(key, sites, stats);
+                cache.save(key, stats);
             }
         }
         calibrationSeconds = (System.nanoTime() - t) / 1e9;
@@ -119,6 +120,16 @@ public final class OnnxCompression {
 
     public Map<String, LayerStats> stats() {
         return stats;
+    }
+
+    /** Σ m·n over the compressible sites: the parameters a ratio is a fraction of. */
+    public long targetedParameters() {
+        return weights.stream().mapToLong(LinearWeight::denseParameters).sum();
+    }
+
+    /** Bytes per weight element in the file: 4 for float32 weights, 2 for float16. */
+    public int bytesPerParameter() {
+        return sites.get(0).dataType() == org.lowrank4j.formats.onnx.proto.Onnx.TensorProto.DataType.FLOAT ? 4 : 2;
     }
 
     /** Decomposes every site with the method (cached) and returns the prepared sites in site order. */

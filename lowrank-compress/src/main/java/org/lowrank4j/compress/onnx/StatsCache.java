@@ -41,24 +41,12 @@ public final class StatsCache {
         return folder.resolve(key + ".safetensors");
     }
 
-    /** The cache key of one calibration. */
+    /** The cache key of one ONNX calibration: model and tokenizer bytes, batch size, the sites' inputs and the texts. */
     public static String key(Path model, Path tokenizer, List<String> texts, int batchSize, List<LinearSite> sites) throws IOException {
-        try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            hashFile(digest, model);
-            hashFile(digest, tokenizer);
-            digest.update(("batch=" + batchSize + "\n").getBytes(StandardCharsets.UTF_8));
-            for (LinearSite site : sites) {
-                digest.update((site.name() + "\u0000" + site.input() + "\n").getBytes(StandardCharsets.UTF_8));
-            }
-            for (String text : texts) {
-                digest.update(text.getBytes(StandardCharsets.UTF_8));
-                digest.update((byte) 0);
-            }
-            return HexFormat.of().formatHex(digest.digest(), 0, 16);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from this Java runtime", e);
-        }
+        Key key = new Key().file(model).file(tokenizer).text("batch=" + batchSize);
+        sites.forEach(site -> key.text(site.name() + "\u0000" + site.input()));
+        texts.forEach(key::text);
+        return key.hex();
     }
 
     /**
@@ -109,7 +97,7 @@ public final class StatsCache {
      * read one input) are written once and share it again when loaded. Only the Gram, Σ|x| and the token count are
      * kept (not Fisher or compressed-prefix statistics, which are collected later).
      */
-    public void saveBySite(String key, Map<String, LayerStats> stats) throws IOException {
+    public void save(String key, Map<String, LayerStats> stats) throws IOException {
         Files.createDirectories(folder);
         SafetensorsWriter writer = new SafetensorsWriter().metadata("lowrank4j", "calibration statistics");
         Map<LayerStats, String> written = new java.util.IdentityHashMap<>();
@@ -132,8 +120,8 @@ public final class StatsCache {
         writer.write(fileFor(key));
     }
 
-    /** Statistics saved by {@link #saveBySite} for exactly these sites, or null when the file is absent or holds others. */
-    public Map<String, LayerStats> loadBySite(String key, List<String> siteNames) throws IOException {
+    /** Statistics saved by {@link #save} for exactly these sites, or null when the file is absent or holds others. */
+    public Map<String, LayerStats> load(String key, List<String> siteNames) throws IOException {
         Path file = fileFor(key);
         if (!Files.isRegularFile(file)) {
             return null;
@@ -164,7 +152,8 @@ public final class StatsCache {
         return bySite;
     }
 
-    private static void hashFile(MessageDigest digest, Path file) throws IOException {
+    /** Adds a file's bytes to a digest, streamed. */
+    public static void hashFile(MessageDigest digest, Path file) throws IOException {
         byte[] buffer = new byte[1 << 16];
         try (InputStream in = Files.newInputStream(file)) {
             for (int n; (n = in.read(buffer)) > 0; ) {
@@ -173,51 +162,4 @@ public final class StatsCache {
         }
     }
 
-    /** Statistics per site name, or null when nothing is cached under this key. */
-    public Map<String, LayerStats> load(String key, List<LinearSite> sites) throws IOException {
-        Path file = fileFor(key);
-        if (!Files.isRegularFile(file)) {
-            return null;
-        }
-        Map<String, LayerStats> byInput = new LinkedHashMap<>();
-        Map<String, LayerStats> bySite = new LinkedHashMap<>();
-        try (SafetensorsFile f = SafetensorsFile.open(file)) {
-            for (LinearSite site : sites) {
-                LayerStats stats = byInput.get(site.input());
-                if (stats == null) {
-                    int n = site.inFeatures();
-                    String tokens = f.metadata().get(site.input() + ".tokens");
-                    if (tokens == null || !f.contains(site.input() + ".gram") || !f.contains(site.input() + ".sum")) {
-                        return null; // written by another version: recompute
-                    }
-                    stats = LayerStats.of(DoubleMatrix.wrap(f.readDoubles(site.input() + ".gram"), n, n),
-                            f.readDoubles(site.input() + ".abs_sum"), f.readDoubles(site.input() + ".sum"), Long.parseLong(tokens));
-                    byInput.put(site.input(), stats);
-                }
-                bySite.put(site.name(), stats);
-            }
-        }
-        return bySite;
-    }
-
-    /** Saves statistics (shared objects are written once, under their input tensor's name). */
-    public void save(String key, List<LinearSite> sites, Map<String, LayerStats> stats) throws IOException {
-        Files.createDirectories(folder);
-        SafetensorsWriter writer = new SafetensorsWriter().metadata("lowrank4j", "calibration statistics");
-        Map<String, LayerStats> byInput = new LinkedHashMap<>();
-        for (LinearSite site : sites) {
-            byInput.putIfAbsent(site.input(), stats.get(site.name()));
-        }
-        for (Map.Entry<String, LayerStats> e : byInput.entrySet()) {
-            LayerStats s = e.getValue();
-            int n = s.features();
-            writer.add(e.getKey() + ".gram", new long[] {n, n}, s.gram().toArray());
-            writer.add(e.getKey() + ".abs_sum", new long[] {n}, s.absSum().clone());
-            if (s.sum() != null) {
-                writer.add(e.getKey() + ".sum", new long[] {n}, s.sum().clone());
-            }
-            writer.metadata(e.getKey() + ".tokens", Long.toString(s.tokens()));
-        }
-        writer.write(fileFor(key));
-    }
 }

@@ -115,7 +115,7 @@ public final class RuntimeCompression {
         long start = System.nanoTime();
         List<String> names = weights.stream().map(LinearWeight::name).toList();
         try {
-            Map<String, LayerStats> cached = statsCache == null ? null : statsCache.loadBySite(statsKey, names);
+            Map<String, LayerStats> cached = statsCache == null ? null : statsCache.load(statsKey, names);
             if (cached != null) {
                 stats = cached;
                 progress.update("calibrate (cached)", 1, 1, statsCache.fileFor(statsKey).getFileName().toString());
@@ -123,7 +123,7 @@ public final class RuntimeCompression {
                 installer.restore();
                 stats = RuntimeCalibration.collect(model, progress);
                 if (statsCache != null) {
-                    statsCache.saveBySite(statsKey, stats);
+                    statsCache.save(statsKey, stats);
                 }
             }
         } catch (IOException e) {
