@@ -1,5 +1,6 @@
 package org.lowrank4j.cli;
 
+import org.lowrank4j.compress.model.DecoderFolder;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -118,6 +119,9 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--no-stats-cache", description = "Collect calibration statistics afresh and keep none.")
     boolean noStatsCache;
 
+    @Option(names = "--force", description = "Start over in an --out folder that holds an earlier comparison (without --resume its rows are replaced).")
+    boolean force;
+
     @Option(names = "--keep-models", description = "Encoder: keep every compressed model in --out (default: deleted after evaluation).")
     boolean keepModels;
 
@@ -135,6 +139,8 @@ final class CompareCommand implements Callable<Integer> {
         if (model == null || !Files.exists(model)) {
             throw new IllegalArgumentException("--model " + model + " does not exist; give an .onnx encoder or a decoder model folder");
         }
+        Inputs.requireResultsFolder(out, force, resume, "--model", model, "--tokenizer", tokenizer, "--calib", calib, "--text", text,
+                "--probe", probe, "--data", data);
         return Files.isDirectory(model) ? decoder() : encoder();
     }
 
@@ -205,7 +211,7 @@ final class CompareCommand implements Callable<Integer> {
         }
         DecoderFolder.requireModelFolder(model);
         String calibrationText = DecoderFolder.readText(folder, cFrom, cTo, "--data");
-        String heldOutText = firstBytes(DecoderFolder.readText(folder, eFrom, eTo, "--data"), limit);
+        String heldOutText = DecoderFolder.firstBytes(DecoderFolder.readText(folder, eFrom, eTo, "--data"), limit);
         LlamaModel decoder = DecoderFolder.loadModel(model);
         Tokenizer tok = DecoderFolder.loadTokenizer(model, decoder.vocabSize());
         int context = decoder.maxPositions();
@@ -251,18 +257,6 @@ final class CompareCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The longest prefix of {@code text} of at most {@code limit} UTF-8 bytes that ends on a whole character. */
-    static String firstBytes(String text, long limit) {
-        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-        if (bytes.length <= limit) {
-            return text;
-        }
-        int end = (int) limit;
-        while (end > 0 && (bytes[end] & 0xC0) == 0x80) { // do not cut inside a character
-            end--;
-        }
-        return new String(bytes, 0, end, StandardCharsets.UTF_8);
-    }
 
     /** The ratio for each --target-sizes entry, in the order given. */
     private List<Double> ratiosFor(long currentBytes, long targetedParameters, int bytesPerParameter) {

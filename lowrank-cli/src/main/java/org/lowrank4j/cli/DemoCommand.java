@@ -33,9 +33,13 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "lowrank-demo", description = "Folder for the results and the compressed models (default ${DEFAULT-VALUE}).")
     Path out;
 
+    @Option(names = "--force", description = "Replace the results of an earlier demo in --out.")
+    boolean force;
+
     @Override
     public Integer call() throws Exception {
         Inputs.requireRatio(ratio);
+        Inputs.requireResultsFolder(out, force, false);
         Files.createDirectories(out);
         Path model = BundledModel.model(), tokenizerPath = BundledModel.tokenizer();
         System.out.printf(Locale.ROOT, "lowrank4j %s demo: %s (bundled), remove %.0f%% of the linear layers' parameters, %s allocation%n",

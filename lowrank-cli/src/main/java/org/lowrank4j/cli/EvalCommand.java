@@ -43,6 +43,9 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--out", description = "Write the JSON here (default: print only).")
     Path out;
 
+    @Option(names = "--force", description = "Replace the output file if it exists (never an input).")
+    boolean force;
+
     @Option(names = "--threads", description = "ONNX Runtime threads (default: all cores).")
     Integer threads;
 
@@ -51,7 +54,8 @@ final class EvalCommand implements Callable<Integer> {
         Inputs.requireFile(reference, "--reference");
         Inputs.requireFile(candidate, "--candidate");
         if (out != null) {
-            Inputs.requireWritableTarget(out, null);
+            Inputs.requireOutput("--out", out, force, "--reference", reference, "--candidate", candidate, "--tokenizer", tokenizer, "--text", text,
+                    "--probe", probe);
         }
         List<String> heldOut = (text == null ? TextCorpus.heldOut() : TextCorpus.sentences(text)).first(sentences);
         LabelledTexts probeSet = probe == null ? TextCorpus.partyProbe() : LabelledTexts.load(probe);

@@ -1,5 +1,6 @@
 package org.lowrank4j.cli;
 
+import org.lowrank4j.compress.model.DecoderFolder;
 import java.nio.file.Path;
 import java.util.Random;
 import java.util.concurrent.Callable;

@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.lowrank4j.compress.text.TextCorpus;
+import org.lowrank4j.formats.io.OutputPlan;
 
 /** Checks of command-line inputs that fail fast with one clear line, before any long work starts. */
 final class Inputs {
@@ -26,30 +27,17 @@ final class Inputs {
         }
     }
 
-    /** With {@code --threads} given, checks it and sets the JVM runtime's BLAS and kernel thread count to it. */
-    static void applyThreads(Integer threads) {
-        if (threads != null) {
-            if (threads < 1) {
-                throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
-            }
-            System.setProperty("lowrank.threads", Integer.toString(threads));
+    /**
+     * The one rule for every file a command writes ({@link OutputPlan}): not an input, not another output, replaced
+     * only with {@code --force}. {@code inputs} alternate option names and paths: {@code "--model", model, …} (null
+     * paths are skipped).
+     */
+    static void requireOutput(String option, Path out, boolean force, Object... inputs) throws java.io.IOException {
+        OutputPlan plan = OutputPlan.of(option, out, force);
+        for (int i = 0; i + 1 < inputs.length; i += 2) {
+            plan.input((String) inputs[i], (Path) inputs[i + 1]);
         }
-    }
-
-    /** The output must differ from the input and its folder must exist and be writable. */
-    static void requireWritableTarget(Path out, Path input) throws java.io.IOException {
-        Path outAbs = out.toAbsolutePath().normalize();
-        if (input != null && Files.exists(input) && (outAbs.equals(input.toAbsolutePath().normalize())
-                || Files.exists(outAbs) && Files.isSameFile(outAbs, input))) {
-            throw new IllegalArgumentException("--out " + out + " is the input model; choose another path (the input is never overwritten)");
-        }
-        Path folder = outAbs.getParent();
-        if (folder == null || !Files.isDirectory(folder)) {
-            throw new IllegalArgumentException("--out folder " + folder + " does not exist; create it first");
-        }
-        if (!Files.isWritable(folder)) {
-            throw new IllegalArgumentException("--out folder " + folder + " is not writable; choose another folder");
-        }
+        plan.check();
     }
 
     /** {@code count} chunks of ~128 tokens spread evenly over a file or folder of text (every file contributes, not the first few). */
@@ -81,5 +69,25 @@ final class Inputs {
         String name = out.getFileName().toString();
         int dot = name.lastIndexOf('.');
         return out.resolveSibling((dot > 0 ? name.substring(0, dot) : name) + extension);
+    }
+
+    /**
+     * A results folder ({@code compare}, {@code demo}): refused when it is or holds an input, or when it holds an earlier
+     * run's results and neither {@code --force} (start over) nor, where offered, {@code --resume} was given.
+     */
+    static void requireResultsFolder(Path out, boolean force, boolean resume, Object... inputs) throws java.io.IOException {
+        if (Files.exists(out) && !Files.isDirectory(out)) {
+            throw new IllegalArgumentException("--out " + out + " is a file; give a folder for the results");
+        }
+        boolean earlier = Files.isRegularFile(out.resolve("results.json")) || Files.isRegularFile(out.resolve("rows.jsonl"));
+        if (earlier && !force && !resume) {
+            throw new IllegalArgumentException("--out " + out + " holds the results of an earlier run; pass --force to start over"
+                    + ", or choose another --out");
+        }
+        Path parent = out.toAbsolutePath().normalize().getParent();
+        if (parent != null && !Files.isDirectory(parent)) {
+            Files.createDirectories(parent); // results folders are created with their parents
+        }
+        requireOutput("--out", out, true, inputs);
     }
 }

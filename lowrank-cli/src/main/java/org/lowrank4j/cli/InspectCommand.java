@@ -46,10 +46,14 @@ final class InspectCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Also write the spectra and summaries as JSON here.")
     Path json;
 
+    @Option(names = "--force", description = "Replace the --json file if it exists (never an input).")
+    boolean force;
+
+
     @Override
     public Integer call() throws Exception {
         if (json != null) {
-            Inputs.requireWritableTarget(json, model);
+            Inputs.requireOutput("--json", json, force, "--model", model, "--tokenizer", tokenizer, "--calib", calib);
         }
         OnnxCompression job = OnnxCompression.open(Inputs.requireFile(model, "--model"));
         CompressionMethod m = Methods.byName(method);

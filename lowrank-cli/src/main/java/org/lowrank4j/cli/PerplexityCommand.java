@@ -1,5 +1,6 @@
 package org.lowrank4j.cli;
 
+import org.lowrank4j.compress.model.DecoderFolder;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
@@ -36,11 +37,17 @@ final class PerplexityCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Also write the figures to this JSON file.")
     Path json;
 
+    @Option(names = "--force", description = "Replace the --json file if it exists (never an input).")
+    boolean force;
+
     @Option(names = "--max-bytes", description = "Evaluate only the first N bytes of the text (default: all).")
     Long maxBytes;
 
     @Override
     public Integer call() throws Exception {
+        if (json != null) {
+            Inputs.requireOutput("--json", json, force, "--model", model, "--text", text);
+        }
         String content = DecoderFolder.readText(text, from, to, "--text");
         LlamaModel decoder = DecoderFolder.loadModel(model);
         Tokenizer tokenizer = DecoderFolder.loadTokenizer(model, decoder.vocabSize());
@@ -49,7 +56,7 @@ final class PerplexityCommand implements Callable<Integer> {
             if (maxBytes < 2) {
                 throw new IllegalArgumentException("--max-bytes must be at least 2, got " + maxBytes);
             }
-            content = firstBytes(content, maxBytes);
+            content = DecoderFolder.firstBytes(content, maxBytes);
         }
         int[] tokens = tokenizer.encode(content);
         long bytes = content.getBytes(StandardCharsets.UTF_8).length;
@@ -92,21 +99,6 @@ final class PerplexityCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The longest prefix of {@code text} whose UTF-8 encoding has at most {@code maxBytes} bytes (whole characters). */
-    static String firstBytes(String text, long maxBytes) {
-        long bytes = 0;
-        int end = 0;
-        while (end < text.length()) {
-            int cp = text.codePointAt(end);
-            int size = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-            if (bytes + size > maxBytes) {
-                break;
-            }
-            bytes += size;
-            end += Character.charCount(cp);
-        }
-        return text.substring(0, end);
-    }
 
     /**
      * Entropy in nats per token of the maximum-likelihood unigram model fitted on the tokens themselves: the best

@@ -28,6 +28,9 @@ final class PlotLogCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "PNG file to write.")
     Path out;
 
+    @Option(names = "--force", description = "Replace the output file if it exists (never an input).")
+    boolean force;
+
     @Option(names = "--title", defaultValue = "training loss", description = "Title (default ${DEFAULT-VALUE}).")
     String title;
 
@@ -37,7 +40,7 @@ final class PlotLogCommand implements Callable<Integer> {
         if (lines.size() < 2 || !lines.get(0).startsWith("step,loss")) {
             throw new IllegalArgumentException("--log " + log + " is not a train-log.csv (expected a header starting with step,loss)");
         }
-        Inputs.requireWritableTarget(out, log);
+        Inputs.requireOutput("--out", out, force, "--log", log);
         List<double[]> train = new ArrayList<>(), validation = new ArrayList<>();
         String[] header = lines.get(0).split(",");
         int validationColumn = List.of(header).indexOf("validation_loss");

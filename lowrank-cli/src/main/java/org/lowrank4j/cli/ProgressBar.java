@@ -3,12 +3,13 @@ package org.lowrank4j.cli;
 import java.io.PrintStream;
 import java.util.Locale;
 import org.lowrank4j.compress.Progress;
+import org.lowrank4j.compress.route.Listener;
 
 /**
  * Draws library progress as a one-line bar on stderr, redrawn at most five times a second, with the elapsed
  * time of the phase. A finished phase keeps its line.
  */
-final class ProgressBar implements Progress {
+final class ProgressBar implements Listener {
     private static final int WIDTH = 28;
     private final PrintStream out;
     private String phase = "";
@@ -23,6 +24,22 @@ final class ProgressBar implements Progress {
 
     static ProgressBar stderr() {
         return new ProgressBar(System.err);
+    }
+
+    /** The bar on stderr, with notes printed there as lines of their own. */
+    static Listener stderrListener() {
+        return stderr();
+    }
+
+    /** A note ends any half-drawn bar and takes a line of its own. */
+    @Override
+    public synchronized void note(String line) {
+        if (lineOpen) {
+            out.println();
+            lineOpen = false;
+        }
+        out.println(line);
+        out.flush();
     }
 
     @Override

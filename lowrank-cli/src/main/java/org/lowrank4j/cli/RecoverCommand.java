@@ -1,28 +1,16 @@
 package org.lowrank4j.cli;
 
-import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.lowrank4j.compress.eval.EmbeddingRunner;
 import org.lowrank4j.compress.eval.EvalReport;
-import org.lowrank4j.compress.eval.Evaluation;
-import org.lowrank4j.compress.eval.Pooling;
-import org.lowrank4j.compress.recover.DistillOptions;
-import org.lowrank4j.compress.recover.Distiller;
-import org.lowrank4j.compress.recover.FactorSchedule;
-import org.lowrank4j.compress.recover.OnnxRecovery;
-import org.lowrank4j.compress.recover.RecoveryRecord;
 import org.lowrank4j.compress.recover.RecoveryResult;
-import org.lowrank4j.compress.recover.SentenceBatches;
-import org.lowrank4j.compress.text.TextCorpus;
-import org.lowrank4j.compress.tokenize.HfTokenizer;
-import org.lowrank4j.nn.tensor.Precision;
-import org.lowrank4j.nn.train.TrainingDivergedException;
+import org.lowrank4j.compress.route.Recovery;
+import org.lowrank4j.compress.route.RecoveryRequest;
+import org.lowrank4j.compress.route.RecoveryRun;
+import org.lowrank4j.nn.generate.PerplexityResult;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -49,9 +37,7 @@ final class RecoverCommand implements Callable<Integer> {
 
     @Option(names = "--steps", description = "Optimizer steps (default: 800 for encoders, about 8.5 min for MiniLM on 2 cores, see README;"
             + " 300 for decoder folders).")
-    Integer stepsOption;
-
-    int steps;
+    Integer steps;
 
     @Option(names = "--text", description = "Training text: a .txt file or a folder of them, cut into sentences (default: the vendored calibration sentences); for decoders, cut into windows of --window tokens (required).")
     Path text;
@@ -62,10 +48,10 @@ final class RecoverCommand implements Callable<Integer> {
     @Option(names = "--lr", defaultValue = "3e-4", description = "Peak learning rate (default ${DEFAULT-VALUE}).")
     double lr;
 
-    @Option(names = "--max-tokens", defaultValue = "128", description = "Truncate sentences to this many tokens (default ${DEFAULT-VALUE}).")
-    int maxTokens;
+    @Option(names = "--max-tokens", description = "ONNX encoders: truncate sentences to this many tokens (default 128).")
+    Integer maxTokens;
 
-    @Option(names = "--pooling", defaultValue = "mean", description = "mean (MiniLM) | cls (bge): the embedding the output term matches (default ${DEFAULT-VALUE}).")
+    @Option(names = "--pooling", description = "ONNX encoders: mean (MiniLM) | cls (bge), the embedding the output term matches (default mean).")
     String pooling;
 
     @Option(names = "--output-weight", description = "Weight of the output term (encoders: embedding cosine; decoders: next-token KL) against"
@@ -75,11 +61,6 @@ final class RecoverCommand implements Callable<Integer> {
     @Option(names = "--train-norms", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Also train the LayerNorm / RMSNorm weights (and biases); --no-train-norms trains the factors only (default on).")
     boolean trainNorms;
-
-    /** The output weight: as given, else 10 for encoders (measured best on MiniLM, README) or 1 for decoders. */
-    double outputWeight(boolean decoder) {
-        return outputWeightOption != null ? outputWeightOption : decoder ? 1 : 10;
-    }
 
     @Option(names = "--schedule", defaultValue = "joint", description = "joint | u-then-v (SVD-LLM: the A factors for half the steps, then the B factors) (default ${DEFAULT-VALUE}).")
     String schedule;
@@ -108,8 +89,8 @@ final class RecoverCommand implements Callable<Integer> {
     @Option(names = "--teacher-cache-mb", defaultValue = "1024", description = "Keep the original model's states of up to this many MB of text when the run passes over it more than once (default ${DEFAULT-VALUE}; 0: never).")
     int teacherCacheMb;
 
-    @Option(names = "--eval-sentences", defaultValue = "500", description = "Held-out sentences for fidelity before and after, in ONNX Runtime (default ${DEFAULT-VALUE}; 0 skips).")
-    int evalSentences;
+    @Option(names = "--eval-sentences", description = "ONNX encoders: held-out sentences for fidelity before and after, in ONNX Runtime (default 500; 0 skips).")
+    Integer evalSentences;
 
     @Option(names = "--threads", description = "Threads for BLAS and ONNX Runtime (default: all cores).")
     Integer threads;
@@ -117,121 +98,69 @@ final class RecoverCommand implements Callable<Integer> {
     @Option(names = "--stop-after", hidden = true, description = "Stop once this many steps are done (the schedule still spans --steps); for testing resume.")
     Long stopAfter;
 
-    @Mixin
-    DecoderRecover.Options decoder = new DecoderRecover.Options();
+    @Option(names = "--force", description = "Replace OUT and OUT.json if they exist (never an input).")
+    boolean force;
+
+    @Option(names = "--window", description = "Decoder folders: tokens per training and evaluation window (default: the model's context).")
+    Integer window;
+
+    @Option(names = "--text-from", description = "Decoder folders, with a --text folder: only files named YEAR_*.txt with YEAR >= this.")
+    Integer textFrom;
+
+    @Option(names = "--text-to", description = "Decoder folders, with a --text folder: only files named YEAR_*.txt with YEAR <= this.")
+    Integer textTo;
+
+    @Option(names = "--eval-text", description = "Decoder folders: held-out text (a .txt file or a folder of them) for perplexity and bits per byte before and after.")
+    Path evalText;
+
+    @Option(names = "--eval-max-bytes", description = "Decoder folders: evaluate only the first N bytes of --eval-text (default: all).")
+    Long evalMaxBytes;
 
     @Override
     public Integer call() throws Exception {
-        steps = stepsOption != null ? stepsOption : compressed != null && java.nio.file.Files.isDirectory(compressed) ? 300 : 800;
-        if (compressed != null && Files.isDirectory(compressed) || original != null && Files.isDirectory(original)) {
-            return DecoderRecover.run(this, decoder); // decoder model folders: the JVM runtime path
-        }
-        decoder.rejectFor(compressed);
-        long start = System.nanoTime();
-        if (original == null) {
-            original = BundledModel.model();
+        if (original == null && compressed != null && Files.isRegularFile(compressed)) {
+            original = BundledModel.model(); // an ONNX student without --original: the bundled all-MiniLM-L6-v2
             tokenizer = tokenizer == null ? BundledModel.tokenizer() : tokenizer;
         }
-        if (tokenizer == null) {
-            throw new IllegalArgumentException("--tokenizer is needed with --original (the bundled model brings its own)");
+        RecoveryRequest request = RecoveryRequest.builder().original(original).compressed(compressed).tokenizer(tokenizer).out(out).force(force)
+                .steps(steps).text(text).batch(batch).learningRate(lr).maxTokens(maxTokens)
+                .pooling(pooling == null ? null : EvalCommand.parsePooling(pooling)).outputWeight(outputWeightOption).trainNorms(trainNorms)
+                .schedule(schedule).pela(pela).pelaEpsilon(pelaEpsilon).pelaHinge(pelaHinge).seed(seed).checkpoint(checkpoint)
+                .checkpointEvery(checkpointEvery).resume(resume).teacherCacheMegabytes(teacherCacheMb).evalSentences(evalSentences).threads(threads)
+                .stopAfter(stopAfter).window(window).textFrom(textFrom).textTo(textTo).evalText(evalText).evalMaxBytes(evalMaxBytes).build();
+        RecoveryRun run = Recovery.run(request, ProgressBar.stderrListener());
+        RecoveryResult r = run.result();
+        if (!r.finished()) {
+            System.out.printf(Locale.ROOT, "stopped after step %d of %d (%.1f s); resume with --resume%n", r.endStep(), r.totalSteps(), r.seconds());
+            return 0;
         }
-        Inputs.requireFile(original, "--original");
-        Inputs.requireFile(compressed, "--compressed");
-        Inputs.requireWritableTarget(out, compressed);
-        Inputs.requireWritableTarget(out, original);
-        if (maxTokens < 2 || evalSentences < 0) {
-            throw new IllegalArgumentException("--max-tokens must be at least 2 and --eval-sentences at least 0");
+        long steps = r.endStep() - r.firstStep();
+        System.out.printf(Locale.ROOT, "recovered %d steps in %.1f s (%.2f s a step); distillation loss %.5f → %.5f; wrote %s%n", steps,
+                r.seconds(), r.seconds() / Math.max(1, steps), r.initialLoss(), r.finalLoss(), out);
+        printFidelity("before", run.fidelityBefore());
+        printFidelity("after ", run.fidelityAfter());
+        if (run.perplexityOriginal() != null) {
+            PerplexityResult p = run.perplexityOriginal();
+            System.out.printf(Locale.ROOT, "original perplexity %.4f (%.4f bits per byte) on %,d bytes of %s%n", p.perplexity(), p.bitsPerByte(),
+                    p.bytes(), evalText);
         }
-        int cores = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
-        if (cores < 1) {
-            throw new IllegalArgumentException("--threads must be at least 1, got " + cores);
-        }
-        System.setProperty("lowrank.threads", Integer.toString(cores));
-        Pooling pool = EvalCommand.parsePooling(pooling);
-        DistillOptions options = DistillOptions.builder().steps(steps).batchSize(batch).learningRate(lr).pooling(pool)
-                .outputWeight(outputWeight(false)).trainNorms(trainNorms).schedule(parseSchedule(schedule)).pela(pela, pelaEpsilon, pelaHinge)
-                .seed(seed).checkpointEvery(checkpointEvery).teacherCacheMegabytes(teacherCacheMb).build();
-        Path ckpt = checkpoint != null ? checkpoint : Inputs.sibling(out, ".recover.safetensors");
-        if (resume && !Files.isRegularFile(ckpt)) {
-            throw new IllegalArgumentException("--resume: " + ckpt + " does not exist (run without --resume first)");
-        }
-        if (!resume && Files.exists(ckpt)) {
-            throw new IllegalArgumentException(ckpt + " holds an earlier recovery run; use --resume to continue it, or delete it");
-        }
-        List<String> texts = text == null ? TextCorpus.calibration().texts() : TextCorpus.sentences(text).texts();
-
-        try (HfTokenizer tok = HfTokenizer.load(Inputs.requireFile(tokenizer, "--tokenizer"), maxTokens)) {
-            SentenceBatches batches = new SentenceBatches(texts, tok, batch, seed);
-            OnnxRecovery.Models models = OnnxRecovery.load(original, compressed, Precision.FLOAT32);
-            Distiller distiller = Distiller.encoder(models.teacher(), models.student(), options).checkpointTo(ckpt, resume);
-            if (stopAfter != null) {
-                distiller.stopAfter(stopAfter);
-            }
-            List<String> heldOut = TextCorpus.heldOut().first(evalSentences);
-            float[][] reference = evalSentences == 0 ? null : embed(original, tok, heldOut, pool, cores);
-            EvalReport.Fidelity before = evalSentences == 0 ? null : fidelity(reference, compressed, tok, heldOut, pool, cores);
-            System.err.printf(Locale.ROOT, "%s: %d factor pairs; %d sentences from %s, %d a step, %d steps%s%n", compressed.getFileName(),
-                    distiller.factorPairs().size(), texts.size(), text == null ? "the vendored calibration set" : text, batch, steps,
-                    resume ? ", resuming from " + ckpt : "");
-            double passes = (double) steps / batches.batchesPerPass();
-            if (passes > 4) {
-                System.err.printf(Locale.ROOT, "note: %d steps pass %.0f times over these %d sentences; a larger --text (a folder of"
-                        + " plain text) usually recovers more%n", steps, passes, texts.size());
-            }
-            if (before != null) {
-                printFidelity("before", before);
-            }
-            RecoveryResult r;
-            try {
-                r = distiller.run(batches, ProgressBar.stderr());
-            } catch (TrainingDivergedException e) {
-                ProgressBar.endLine(new PrintWriter(System.err, true));
-                System.err.println("lowrank recover: " + e.getMessage());
-                return 2;
-            }
-            if (!r.finished()) {
-                System.out.printf(Locale.ROOT, "stopped after step %d of %d (%.1f s); resume with --resume%n", r.endStep(), r.totalSteps(), r.seconds());
-                return 0;
-            }
-            OnnxRecovery.write(models, distiller.trainableParameters(), out);
-            long run = r.endStep() - r.firstStep();
-            System.out.printf(Locale.ROOT, "recovered %d steps in %.1f s (%.2f s a step); distillation loss %.5f → %.5f; wrote %s%n", run,
-                    r.seconds(), r.seconds() / Math.max(1, run), r.initialLoss(), r.finalLoss(), out);
-            EvalReport.Fidelity after = evalSentences == 0 ? null : fidelity(reference, out, tok, heldOut, pool, cores);
-            if (after != null) {
-                printFidelity("after", after);
-            }
-            Path json = Inputs.sibling(out, ".json");
-            new RecoveryRecord(original.toString(), compressed.toString(), out.toString(), options, r.firstStep(), r.endStep(),
-                    r.initialLoss(), r.finalLoss(), r.seconds(), (System.nanoTime() - start) / 1e9, before, after).writeJson(json);
-            System.out.println("record: " + json);
-        }
+        printPerplexity("before", run.perplexityBefore());
+        printPerplexity("after ", run.perplexityAfter());
+        System.out.println("record: " + run.record());
         return 0;
     }
 
-    private static float[][] embed(Path model, HfTokenizer tok, List<String> sentences, Pooling pool, int threads) {
-        try (EmbeddingRunner runner = EmbeddingRunner.open(model, new EmbeddingRunner.Options(threads, 32))) {
-            runner.requireMatches(tok);
-            return runner.embed(tok, sentences, pool, true);
+    private static void printFidelity(String when, EvalReport.Fidelity f) {
+        if (f != null) {
+            System.out.printf(Locale.ROOT, "%s fidelity on %d held-out sentences: mean cosine %.4f, p5 cosine %.4f, recall@%d %.4f%n", when,
+                    f.sentences(), f.meanCosine(), f.p5Cosine(), f.neighbours(), f.recallAtK());
         }
     }
 
-    /** Cosine and recall@10 on held-out sentences, as {@code lowrank eval} measures them. */
-    private static EvalReport.Fidelity fidelity(float[][] reference, Path candidate, HfTokenizer tok, List<String> sentences, Pooling pool,
-            int threads) {
-        return Evaluation.fidelity(reference, embed(candidate, tok, sentences, pool, threads), 10);
-    }
-
-    private static void printFidelity(String when, EvalReport.Fidelity f) {
-        System.out.printf(Locale.ROOT, "%-6s fidelity on %d held-out sentences: mean cosine %.4f, p5 cosine %.4f, recall@%d %.4f%n", when,
-                f.sentences(), f.meanCosine(), f.p5Cosine(), f.neighbours(), f.recallAtK());
-    }
-
-    static FactorSchedule parseSchedule(String name) {
-        return switch (name.toLowerCase(Locale.ROOT)) {
-            case "joint" -> FactorSchedule.JOINT;
-            case "u-then-v" -> FactorSchedule.U_THEN_V;
-            default -> throw new IllegalArgumentException("--schedule must be joint or u-then-v, got " + name);
-        };
+    private static void printPerplexity(String when, PerplexityResult p) {
+        if (p != null) {
+            System.out.printf(Locale.ROOT, "%s perplexity %.4f (%.4f bits per byte) on %,d held-out tokens in %d windows%n", when, p.perplexity(),
+                    p.bitsPerByte(), p.tokens(), p.windows());
+        }
     }
 }

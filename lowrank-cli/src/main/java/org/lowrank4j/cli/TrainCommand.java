@@ -1,10 +1,12 @@
 package org.lowrank4j.cli;
 
+import org.lowrank4j.compress.model.DecoderFolder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.lowrank4j.formats.io.OutputPlan;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -116,6 +118,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue from OUT/checkpoint.safetensors (the architecture comes from OUT/config.json).")
     boolean resume;
 
+    @Option(names = "--force", description = "Start a new run in an OUT folder that already exists, replacing its model, checkpoint and log.")
+    boolean force;
+
     @Override
     public Integer call() throws Exception {
         if (resume && init != null) {
@@ -127,6 +132,7 @@ final class TrainCommand implements Callable<Integer> {
         if (validateEvery > 0 && validationFraction <= 0) {
             throw new IllegalArgumentException("--validate-every needs --validation-fraction > 0");
         }
+        requireOutput();
         String text = DecoderFolder.readText(data, from, to, "--data");
         ByteTokenizer tokenizer = new ByteTokenizer();
         int[] tokens = tokenizer.encode(text);
@@ -144,9 +150,6 @@ final class TrainCommand implements Callable<Integer> {
             if (init.toAbsolutePath().normalize().equals(out.toAbsolutePath().normalize())) {
                 throw new IllegalArgumentException("--init " + init + " is the output folder; give another --out so the starting model is kept");
             }
-            if (Files.exists(checkpoint)) {
-                throw new IllegalArgumentException(out + " already holds a training run (" + CHECKPOINT + "); use --resume or another --out");
-            }
             DecoderFolder.requireModelFolder(init);
             model = LlamaModel.load(init, Precision.FLOAT32);
             if (model.vocabSize() != tokenizer.vocabSize()) {
@@ -154,9 +157,6 @@ final class TrainCommand implements Callable<Integer> {
                         + " but training uses byte tokens (" + tokenizer.vocabSize() + ")");
             }
         } else {
-            if (Files.exists(checkpoint)) {
-                throw new IllegalArgumentException(out + " already holds a training run (" + CHECKPOINT + "); use --resume or another --out");
-            }
             HfConfig config = HfConfig.builder(HfArchitecture.LLAMA).hiddenSize(hidden).intermediateSize(mlp).numHiddenLayers(layers)
                     .numAttentionHeads(heads).numKeyValueHeads(kvHeads).vocabSize(tokenizer.vocabSize()).maxPositionEmbeddings(context)
                     .tieWordEmbeddings(true).build();
@@ -208,6 +208,36 @@ final class TrainCommand implements Callable<Integer> {
                 done * options.tokensPerStep(context) / Math.max(wall, 1e-9), log.lastLoss,
                 Double.isNaN(log.lastValidation) ? "" : String.format(Locale.ROOT, ", validation loss %.4f", log.lastValidation), out);
         return 0;
+    }
+
+    /**
+     * OUT must not be or hold an input; an existing OUT is continued only with --resume and replaced only with --force
+     * (its old checkpoint is then removed, so it can never be resumed into the new run).
+     */
+    private void requireOutput() throws IOException {
+        if (resume) {
+            OutputPlan.of("--out", out, true).input("--data", data).check();
+            return;
+        }
+        OutputPlan.of("--out", out, true).input("--data", data).input("--init", init).check();
+        boolean exists = Files.isDirectory(out) && !isEmptyFolder(out);
+        if (exists && !force) {
+            throw new IllegalArgumentException("--out " + out + " already exists" + (Files.exists(out.resolve(CHECKPOINT))
+                    ? " and holds a training run; use --resume to continue it, --force to replace it, or another --out"
+                    : "; pass --force to replace it, or choose another --out"));
+        }
+        if (Files.exists(out) && !Files.isDirectory(out)) {
+            throw new IllegalArgumentException("--out " + out + " is a file; give a folder for the model");
+        }
+        if (exists) {
+            Files.deleteIfExists(out.resolve(CHECKPOINT));
+        }
+    }
+
+    private static boolean isEmptyFolder(Path folder) throws IOException {
+        try (java.util.stream.Stream<Path> entries = Files.list(folder)) {
+            return entries.findAny().isEmpty();
+        }
     }
 
     /** Writes train-log.csv rows (a row waits for its step's validation loss) and draws the progress bar. */

@@ -2,6 +2,7 @@ package org.lowrank4j.cli;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import org.lowrank4j.nn.train.TrainingDivergedException;
 import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
 import picocli.CommandLine.ParseResult;
@@ -16,7 +17,7 @@ final class UserErrors implements IExecutionExceptionHandler {
     public int handleExecutionException(Exception e, CommandLine cli, ParseResult parsed) {
         ProgressBar.endLine(cli.getErr());
         if (e instanceof IllegalArgumentException || e instanceof IOException || e instanceof UncheckedIOException
-                || e instanceof ArithmeticException) {
+                || e instanceof ArithmeticException || e instanceof TrainingDivergedException) {
             String message = e instanceof UncheckedIOException u && u.getCause() != null ? u.getCause().getMessage() : e.getMessage();
             cli.getErr().println("lowrank " + cli.getCommandName() + ": " + message);
             return 2;

@@ -103,7 +103,7 @@ class CliErrorsTest {
     @Test
     void outputEqualToInput() {
         assertOneLineError(run("compress", "--model", model.toString(), "--ratio", "0.2", "--method", "svd", "--out", model.toString()),
-                "is the input model");
+                "is the --model input");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package org.lowrank4j.cli;
 
+import org.lowrank4j.compress.model.DecoderFolder;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;

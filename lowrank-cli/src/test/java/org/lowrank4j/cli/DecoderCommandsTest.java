@@ -1,5 +1,7 @@
 package org.lowrank4j.cli;
 
+import org.lowrank4j.compress.model.DecoderFolder;
+import org.lowrank4j.compress.tokenize.HfTextTokenizer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -190,7 +192,7 @@ class DecoderCommandsTest {
         assertThat(Files.readString(second.resolve("config.json"))).isEqualTo(Files.readString(first.resolve("config.json")));
         assertThat(logRows(second)).hasSize(2);
         assertError(run(train("--data", text.toString(), "--init", first.toString(), "--out", first.toString(), "--steps", "2")),
-                "is the output folder");
+                "is the --init input");
         assertError(run(train("--data", text.toString(), "--init", first.toString(), "--out", second.toString(), "--resume")),
                 "exclude each other");
     }

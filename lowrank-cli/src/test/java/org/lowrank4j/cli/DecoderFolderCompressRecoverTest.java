@@ -1,5 +1,6 @@
 package org.lowrank4j.cli;
 
+import org.lowrank4j.compress.model.DecoderFolder;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -220,7 +221,7 @@ class DecoderFolderCompressRecoverTest {
         Path out = dir.resolve("never");
         // compress
         assertOneLineError(run("compress", "--model", dense.toString(), "--ratio", "0.3", "--method", "svd", "--out", dense.toString()),
-                "is (or holds) the input");
+                "input; choose another path");
         assertOneLineError(run("compress", "--model", dense.toString(), "--ratio", "0.3", "--out", out.toString()), "--calib");
         assertOneLineError(run("compress", "--model", dense.toString(), "--ratio", "0.3", "--tokenizer", "t.json", "--calib", text.toString(),
                 "--out", out.toString()), "--tokenizer");
@@ -245,7 +246,7 @@ class DecoderFolderCompressRecoverTest {
         assertOneLineError(run("recover", "--original", dense.toString(), "--compressed", lowRank.toString(), "--out", out.toString()),
                 "--text is required");
         assertOneLineError(run("recover", "--original", dense.toString(), "--compressed", lowRank.toString(), "--out", lowRank.toString(),
-                "--text", text.toString()), "is (or holds) the input");
+                "--text", text.toString()), "input; choose another path");
         assertOneLineError(run("recover", "--original", dense.toString(), "--compressed", lowRank.toString(), "--out", out.toString(), "--text",
                 tiny.toString(), "--batch", "2", "--window", "8"), "too few to fill one batch of 2");
         assertOneLineError(run(recover(out, "--tokenizer", "t.json")), "--tokenizer applies to ONNX encoders");

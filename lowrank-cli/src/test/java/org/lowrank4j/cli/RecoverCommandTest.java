@@ -94,7 +94,7 @@ class RecoverCommandTest {
         Path plain = Files.copy(model, dir.resolve("plain.onnx"), StandardCopyOption.REPLACE_EXISTING);
         assertOneLineError(run("recover", "--original", model.toString(), "--tokenizer", tokenizer.toString(), "--compressed", plain.toString(),
                 "--out", out.toString(), "--eval-sentences", "0"), "plain.onnx was not compressed by lowrank4j");
-        assertOneLineError(run(recover(compressed)), "is the input model");
+        assertOneLineError(run(recover(compressed)), "input; choose another path");
         Path shortText = Files.writeString(dir.resolve("short.txt"), "Only one sentence here. And a second one.");
         assertOneLineError(run("recover", "--original", model.toString(), "--tokenizer", tokenizer.toString(), "--compressed",
                 compressed.toString(), "--out", out.toString(), "--text", shortText.toString()), "too few to fill one batch of 16");

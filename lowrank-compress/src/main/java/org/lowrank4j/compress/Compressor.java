@@ -28,24 +28,10 @@ public final class Compressor {
         this.allocator = allocator;
     }
 
-    /** One site's outcome. {@code spectrum} is the method's weighted spectrum (for reports). */
-    public record SiteResult(LinearWeight weight, int rank, Factorization factorization, double[] spectrum, double relativeLoss) {
-    }
-
-    /** All sites plus the parameter accounting over the targeted layers. */
-    public record Result(String method, String allocation, double requestedRatio, List<SiteResult> sites,
-                         long targetedParametersBefore, long targetedParametersAfter) {
-
-        /** Fraction of the targeted layers' parameters actually removed. */
-        public double achievedRatio() {
-            return targetedParametersBefore == 0 ? 0 : 1 - (double) targetedParametersAfter / targetedParametersBefore;
-        }
-    }
-
     /**
      * @param stats calibration statistics per site name (may be empty for methods that need none)
      */
-    public Result compress(List<LinearWeight> weights, Map<String, LayerStats> stats, double ratio, Progress progress) {
+    public CompressionResult compress(List<LinearWeight> weights, Map<String, LayerStats> stats, double ratio, Progress progress) {
         return build(weights, prepare(method, weights, stats, progress), ratio);
     }
 
@@ -104,7 +90,7 @@ public final class Compressor {
     }
 
     /** Allocates ranks over prepared sites and builds each site's factorization. */
-    public Result build(List<LinearWeight> weights, List<PreparedSite> prepared, double ratio) {
+    public CompressionResult build(List<LinearWeight> weights, List<PreparedSite> prepared, double ratio) {
         RankRules.requireRatio(ratio);
         List<SiteSpectrum> spectra = new ArrayList<>();
         for (int i = 0; i < weights.size(); i++) {
@@ -125,6 +111,6 @@ public final class Compressor {
             before += w.denseParameters();
             after += f.parameterCount();
         }
-        return new Result(method.name(), allocator.name(), ratio, results, before, after);
+        return new CompressionResult(method.name(), allocator.name(), ratio, results, before, after);
     }
 }

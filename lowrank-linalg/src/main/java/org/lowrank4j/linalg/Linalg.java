@@ -78,6 +78,12 @@ public final class Linalg {
         return JAVA;
     }
 
+    /** The BLAS thread count now in force (the processor count with the plain-Java backend). */
+    public static int threads() {
+        NativeBackend nb = nativeBackend();
+        return nb == null ? Runtime.getRuntime().availableProcessors() : nb.threads();
+    }
+
     /** Sets the BLAS thread count (no effect on the plain-Java backend). */
     public static void setThreads(int threads) {
         if (threads < 1) {

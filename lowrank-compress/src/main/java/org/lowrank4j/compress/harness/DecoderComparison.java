@@ -1,5 +1,6 @@
 package org.lowrank4j.compress.harness;
 
+import org.lowrank4j.compress.CompressionResult;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -19,7 +20,7 @@ import org.lowrank4j.compress.eval.DecoderEvaluation;
 import org.lowrank4j.compress.methods.CompressionMethod;
 import org.lowrank4j.compress.methods.Methods;
 import org.lowrank4j.compress.methods.PreparedSite;
-import org.lowrank4j.compress.methods.basis.BasisSharing;
+import org.lowrank4j.compress.methods.CrossLayerMethod;
 import org.lowrank4j.compress.runtime.DecoderRuntime;
 import org.lowrank4j.compress.runtime.RuntimeCompression;
 import org.lowrank4j.compress.onnx.StatsCache;
@@ -34,7 +35,7 @@ import org.lowrank4j.nn.generate.Perplexity;
  * and ratios (methods that need the compressed prefix then run their sequential pass per row). The dense model is
  * evaluated once as the reference; after each row the original weights are restored.
  *
- * <p>Besides the per-site methods of {@link Methods}, the method name {@value BasisSharing#NAME} runs cross-layer
+ * <p>Besides the per-site methods of {@link Methods}, the method name a cross-layer method ({@link CrossLayerMethod}) runs cross-layer
  * Basis Sharing (its groups are decomposed once and built at each ratio with the row's allocation), and the
  * allocation name {@code sensitivity} runs ASVD's end-to-end search with a probe that measures the next-token loss
  * on the first {@value #PROBE_WINDOWS} calibration windows with one site truncated; its measurements are reused
@@ -54,7 +55,7 @@ public final class DecoderComparison {
     }
 
     /** One compressed model and its evaluation. */
-    public record Row(String method, String allocation, double ratio, Compressor.Result result, long modelParametersBefore,
+    public record Row(String method, String allocation, double ratio, CompressionResult result, long modelParametersBefore,
                       long modelParametersAfter, DecoderEvaluation.Scores scores, double compressSeconds, boolean sequential) {
 
         public String label() {
@@ -72,7 +73,7 @@ public final class DecoderComparison {
 
     private final Setup setup;
     private final Map<String, SensitivityAllocator> sensitivity = new HashMap<>();
-    private final Map<String, BasisSharing.Prepared> basis = new HashMap<>();
+    private final Map<String, CrossLayerMethod.Prepared> basis = new HashMap<>();
     private final RuntimeCompression job;
     private final DecoderEvaluation.Scores reference;
     private Path workFolder;
@@ -106,8 +107,8 @@ public final class DecoderComparison {
                          java.util.function.Predicate<String> done) {
         List<Row> rows = new ArrayList<>();
         for (String name : methods) {
-            boolean shared = BasisSharing.isSpec(name);
-            BasisSharing sharing = shared ? BasisSharing.fromSpec(name) : null;
+            boolean shared = Methods.isCrossLayer(name);
+            CrossLayerMethod sharing = shared ? Methods.crossLayerByName(name) : null;
             CompressionMethod method = shared ? null : Methods.byName(name);
             String label = shared ? sharing.name() : method.name();
             for (String allocation : allocations) {
@@ -118,7 +119,7 @@ public final class DecoderComparison {
                     long start = System.nanoTime();
                     double calibrationBefore = job.calibrationSeconds();
                     try {
-                        Compressor.Result result = shared ? compressShared(sharing, allocation, ratio, progress)
+                        CompressionResult result = shared ? compressShared(sharing, allocation, ratio, progress)
                                 : job.compress(method, allocator(allocation, method, progress), ratio, progress);
                         double seconds = (System.nanoTime() - start) / 1e9 - (job.calibrationSeconds() - calibrationBefore);
                         DecoderEvaluation.Scores scores = evaluate(label + "/" + allocation + " " + ratio, progress);
@@ -136,13 +137,13 @@ public final class DecoderComparison {
     }
 
     /** Basis Sharing: groups decomposed once per configuration, built at each ratio. */
-    private Compressor.Result compressShared(BasisSharing sharing, String allocation, double ratio, Progress progress) {
+    private CompressionResult compressShared(CrossLayerMethod sharing, String allocation, double ratio, Progress progress) {
         if (SensitivityAllocator.isSensitivity(allocation)) {
             throw new IllegalArgumentException("basis-sharing groups sites across layers; the per-site sensitivity allocation does not apply to it");
         }
         job.calibrate(progress);
-        BasisSharing.Prepared prepared = basis.computeIfAbsent(sharing.name(), k -> sharing.prepare(job.weights(), job.stats(), ratio, progress));
-        Compressor.Result result = prepared.build(ratio, Allocators.byName(allocation));
+        CrossLayerMethod.Prepared prepared = basis.computeIfAbsent(sharing.name(), k -> sharing.prepare(job.weights(), job.stats(), ratio, progress));
+        CompressionResult result = prepared.build(ratio, Allocators.byName(allocation));
         job.install(result);
         return result;
     }

@@ -1,5 +1,7 @@
 package org.lowrank4j.compress.harness;
 
+import org.lowrank4j.compress.CompressionOutcome;
+import org.lowrank4j.compress.CompressionResult;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +24,7 @@ import org.lowrank4j.compress.eval.Evaluation;
 import org.lowrank4j.compress.eval.Pooling;
 import org.lowrank4j.compress.methods.CompressionMethod;
 import org.lowrank4j.compress.methods.Methods;
-import org.lowrank4j.compress.methods.basis.BasisSharing;
+import org.lowrank4j.compress.methods.CrossLayerMethod;
 import org.lowrank4j.compress.onnx.OnnxCompression;
 import org.lowrank4j.compress.onnx.StatsCache;
 import org.lowrank4j.compress.runtime.SequentialCompressor;
@@ -34,7 +36,7 @@ import org.lowrank4j.compress.tokenize.HfTokenizer;
  * protocol: the harness behind {@code lowrank compare} and {@code lowrank demo}.
  *
  * <p>Per-site methods run on the ONNX path ({@link OnnxCompression}, statistics from ONNX Runtime). Methods that need
- * the sequential pass through the partly compressed model (svd-llm, saes) and cross-layer {@value BasisSharing#NAME}
+ * the sequential pass through the partly compressed model (svd-llm, saes) and cross-layer a cross-layer method ({@link CrossLayerMethod})
  * run on the JVM runtime's copy of the encoder ({@link EncoderRuntimeRows}), calibrated on the same sentences, and
  * are written back into the ONNX graph the same way; every row is evaluated alike. The allocation {@code sensitivity}
  * is ASVD's end-to-end search with an {@link EncoderSensitivityProbe} (mean 1 − cosine of pooled embeddings on the
@@ -49,7 +51,7 @@ public final class EncoderComparison {
     }
 
     /** One compressed model and its evaluation. */
-    public record Row(String method, String allocation, double ratio, OnnxCompression.Outcome outcome, EvalReport eval) {
+    public record Row(String method, String allocation, double ratio, CompressionOutcome outcome, EvalReport eval) {
 
         public String label() {
             return method + "/" + allocation;
@@ -106,9 +108,9 @@ public final class EncoderComparison {
         return null;
     }
 
-    /** Whether the method (or {@value BasisSharing#NAME}) runs on the JVM runtime's copy of the encoder rather than through ONNX Runtime. */
+    /** Whether the method (or a cross-layer method ({@link CrossLayerMethod})) runs on the JVM runtime's copy of the encoder rather than through ONNX Runtime. */
     public static boolean runsOnRuntime(String method) {
-        return BasisSharing.isSpec(method) || SequentialCompressor.isSequential(Methods.byName(method));
+        return Methods.isCrossLayer(method) || SequentialCompressor.isSequential(Methods.byName(method));
     }
 
     /** The sensitivity measurements of a method (cache file in the work folder), or null when it did not use {@code sensitivity}. */
@@ -142,7 +144,7 @@ public final class EncoderComparison {
                          java.util.function.Consumer<Row> listener, java.util.function.Predicate<String> done) throws IOException {
         List<Row> rows = new ArrayList<>();
         for (String spec : methods) {
-            boolean shared = BasisSharing.isSpec(spec);
+            boolean shared = Methods.isCrossLayer(spec);
             String method = Methods.label(spec);
             String skip = shared ? null : skipReason(Methods.byName(spec));
             if (skip != null) {
@@ -171,7 +173,7 @@ public final class EncoderComparison {
                         continue;
                     }
                     Path candidate = setup.workFolder().resolve(String.format(Locale.ROOT, "%s-%s-r%.2f.onnx", fileSafe(method), allocation, ratio));
-                    OnnxCompression.Outcome outcome;
+                    CompressionOutcome outcome;
                     if (runsOnRuntime(method)) {
                         outcome = runtimeRow(method, allocation, ratio, candidate, progress);
                     } else if (bySensitivity) {
@@ -224,14 +226,14 @@ public final class EncoderComparison {
     }
 
     /** A sequential method or basis sharing, compressed on the runtime and written into the ONNX graph. */
-    private OnnxCompression.Outcome runtimeRow(String method, String allocation, double ratio, Path candidate, Progress progress) throws IOException {
+    private CompressionOutcome runtimeRow(String method, String allocation, double ratio, Path candidate, Progress progress) throws IOException {
         EncoderRuntimeRows rows = runtime();
         long start = System.nanoTime();
         double calibrationBefore = rows.job().calibrationSeconds();
         try {
-            Compressor.Result result;
-            if (BasisSharing.isSpec(method)) {
-                result = rows.compressShared(BasisSharing.fromSpec(method), Allocators.byName(allocation), ratio, progress);
+            CompressionResult result;
+            if (Methods.isCrossLayer(method)) {
+                result = rows.compressShared(Methods.crossLayerByName(method), Allocators.byName(allocation), ratio, progress);
             } else {
                 CompressionMethod m = Methods.byName(method);
                 RankAllocator allocator = SensitivityAllocator.isSensitivity(allocation) ? sensitivityAllocator(m, progress).forName(allocation)

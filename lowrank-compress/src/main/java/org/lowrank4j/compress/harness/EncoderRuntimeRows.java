@@ -1,5 +1,7 @@
 package org.lowrank4j.compress.harness;
 
+import org.lowrank4j.compress.CompressionOutcome;
+import org.lowrank4j.compress.CompressionResult;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -12,7 +14,8 @@ import org.lowrank4j.compress.allocation.RankAllocator;
 import org.lowrank4j.compress.eval.Pooling;
 import org.lowrank4j.compress.methods.CompressionMethod;
 import org.lowrank4j.compress.methods.PreparedSite;
-import org.lowrank4j.compress.methods.basis.BasisSharing;
+import org.lowrank4j.compress.methods.CrossLayerMethod;
+import org.lowrank4j.compress.methods.Methods;
 import org.lowrank4j.compress.onnx.OnnxCompression;
 import org.lowrank4j.compress.runtime.EncoderRuntime;
 import org.lowrank4j.compress.runtime.RuntimeCompression;
@@ -38,7 +41,7 @@ public final class EncoderRuntimeRows {
     private final OnnxCompression onnx;
     private final EncoderRuntime runtime;
     private final RuntimeCompression job;
-    private final Map<String, BasisSharing.Prepared> basis = new HashMap<>();
+    private final Map<String, CrossLayerMethod.Prepared> basis = new HashMap<>();
 
     /**
      * @param onnx        the ONNX job of the same file: its sites are where results are written
@@ -74,18 +77,18 @@ public final class EncoderRuntimeRows {
     }
 
     /** Compresses with a per-site method (sequentially when it needs the compressed prefix); the result stays installed. */
-    public Compressor.Result compress(CompressionMethod method, RankAllocator allocator, double ratio, Progress progress) {
+    public CompressionResult compress(CompressionMethod method, RankAllocator allocator, double ratio, Progress progress) {
         return job.compress(method, allocator, ratio, progress);
     }
 
     /**
-     * Basis Sharing: groups decomposed once per configuration ({@link BasisSharing#name()}), built at each ratio; the
+     * Basis Sharing: groups decomposed once per configuration ({@link CrossLayerMethod#name()}), built at each ratio; the
      * result stays installed.
      */
-    public Compressor.Result compressShared(BasisSharing sharing, RankAllocator allocator, double ratio, Progress progress) {
+    public CompressionResult compressShared(CrossLayerMethod sharing, RankAllocator allocator, double ratio, Progress progress) {
         job.calibrate(progress);
-        BasisSharing.Prepared prepared = basis.computeIfAbsent(sharing.name(), k -> sharing.prepare(job.weights(), job.stats(), ratio, progress));
-        Compressor.Result result = prepared.build(ratio, allocator);
+        CrossLayerMethod.Prepared prepared = basis.computeIfAbsent(sharing.name(), k -> sharing.prepare(job.weights(), job.stats(), ratio, progress));
+        CompressionResult result = prepared.build(ratio, allocator);
         job.install(result);
         return result;
     }
@@ -94,7 +97,7 @@ public final class EncoderRuntimeRows {
      * Writes {@code result} into a copy of the ONNX file ({@link OnnxCompression#write}); {@code startNanos} is when the
      * row began, and runtime calibration done since then is not counted in the row's compress seconds.
      */
-    public OnnxCompression.Outcome write(Compressor.Result result, Path out, long startNanos, double calibrationSecondsBefore, Progress progress)
+    public CompressionOutcome write(CompressionResult result, Path out, long startNanos, double calibrationSecondsBefore, Progress progress)
             throws IOException {
         double calibration = job.calibrationSeconds();
         long calibrationNanos = (long) ((calibration - calibrationSecondsBefore) * 1e9);

@@ -32,6 +32,7 @@ import org.lowrank4j.compress.methods.whitened.WhitenedSvdMethod;
  */
 public final class Methods {
     private static final Map<String, Function<MethodSpec, CompressionMethod>> FACTORIES = new LinkedHashMap<>();
+    private static final Map<String, Function<MethodSpec, CrossLayerMethod>> CROSS_LAYER = new LinkedHashMap<>();
 
     static {
         FACTORIES.put("svd", s -> {
@@ -46,12 +47,13 @@ public final class Methods {
         FACTORIES.put("saes", s -> new SaesMethod(SaesOptions.from(s)));
         FACTORIES.put("lord", s -> new LordMethod(LordOptions.from(s)));
         FACTORIES.put("afm", s -> new AfmMethod(AfmOptions.from(s)));
+        CROSS_LAYER.put(BasisSharing.NAME, s -> BasisSharing.from(s));
     }
 
     private Methods() {
     }
 
-    /** Every method with its default options. */
+    /** Every per-site method with its default options. */
     public static List<CompressionMethod> all() {
         return FACTORIES.keySet().stream().map(Methods::byName).toList();
     }
@@ -67,25 +69,53 @@ public final class Methods {
         MethodSpec parsed = MethodSpec.parse(spec);
         Function<MethodSpec, CompressionMethod> factory = FACTORIES.get(parsed.name());
         if (factory == null) {
-            throw new IllegalArgumentException("unknown method '" + parsed.name() + "'; choose one of " + String.join(", ", FACTORIES.keySet()));
+            throw new IllegalArgumentException(CROSS_LAYER.containsKey(parsed.name())
+                    ? "method '" + parsed.name() + "' works across layers, not site by site; this path takes the per-site methods "
+                    + String.join(", ", FACTORIES.keySet())
+                    : "unknown method '" + parsed.name() + "'; choose one of " + String.join(", ", allNames()));
         }
         CompressionMethod method = factory.apply(parsed);
         return parsed.hasOptions() ? new Labelled(parsed.label(), method) : method;
     }
 
+    /** Whether a spec names a cross-layer method ({@link CrossLayerMethod}); false for per-site and unknown names. */
+    public static boolean isCrossLayer(String spec) {
+        return CROSS_LAYER.containsKey(MethodSpec.parse(spec).name());
+    }
+
+    /**
+     * The cross-layer method a spec names, configured with its options.
+     *
+     * @throws IllegalArgumentException for a name that is not a cross-layer method, or a bad option
+     */
+    public static CrossLayerMethod crossLayerByName(String spec) {
+        MethodSpec parsed = MethodSpec.parse(spec);
+        Function<MethodSpec, CrossLayerMethod> factory = CROSS_LAYER.get(parsed.name());
+        if (factory == null) {
+            throw new IllegalArgumentException("'" + parsed.name() + "' is not a cross-layer method; those are " + String.join(", ", CROSS_LAYER.keySet()));
+        }
+        return factory.apply(parsed);
+    }
+
     /**
      * The name the rows and caches of a spec carry ({@code asvd:alpha=1}, {@code basis-sharing:group=3}): the spec with
-     * the name lower-cased, for the per-site methods and for {@value BasisSharing#NAME}.
+     * the name lower-cased, for per-site and cross-layer methods alike.
      *
      * @throws IllegalArgumentException for an unknown method or a bad option, as {@link #byName} does
      */
     public static String label(String spec) {
-        return BasisSharing.isSpec(spec) ? BasisSharing.fromSpec(spec).name() : byName(spec).name();
+        return isCrossLayer(spec) ? crossLayerByName(spec).name() : byName(spec).name();
     }
 
-    /** Lower-case names, for help texts. */
+    /** Lower-case names of every method, per-site and cross-layer, for help texts. */
     public static String names() {
-        return String.join("|", FACTORIES.keySet());
+        return String.join("|", allNames());
+    }
+
+    private static List<String> allNames() {
+        List<String> names = new java.util.ArrayList<>(FACTORIES.keySet());
+        names.addAll(CROSS_LAYER.keySet());
+        return names;
     }
 
     /** A configured method under its spec's label; everything else is the method's own. */

@@ -1,5 +1,8 @@
 package org.lowrank4j.compress.onnx;
 
+import org.lowrank4j.compress.CompressionOutcome;
+import org.lowrank4j.compress.SiteResult;
+import org.lowrank4j.compress.CompressionResult;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,16 +42,6 @@ public final class OnnxCompression {
     private final Map<String, List<PreparedSite>> preparedByMethod = new HashMap<>();
     private Map<String, LayerStats> stats = Map.of();
     private double calibrationSeconds;
-
-    /** One compression's outcome, with what a report needs. */
-    public record Outcome(Compressor.Result result, Path input, Path output, long bytesIn, long bytesOut, long modelParametersBefore,
-                          long modelParametersAfter, long calibrationTokens, double calibrationSeconds, double compressSeconds) {
-
-        /** Fraction of the whole model's parameters removed. */
-        public double modelRatio() {
-            return 1 - (double) modelParametersAfter / modelParametersBefore;
-        }
-    }
 
     private OnnxCompression(Path modelPath, OnnxModel model, List<LinearSite> sites) {
         this.modelPath = modelPath;
@@ -144,7 +137,7 @@ public final class OnnxCompression {
     }
 
     /** Compresses with one method, allocator and ratio, and writes the rewritten model to {@code out}. */
-    public Outcome compress(String methodName, String allocation, double ratio, Path out, Progress progress) throws IOException {
+    public CompressionOutcome compress(String methodName, String allocation, double ratio, Path out, Progress progress) throws IOException {
         return compress(methodName, Allocators.byName(allocation), ratio, out, progress);
     }
 
@@ -152,12 +145,12 @@ public final class OnnxCompression {
      * As {@link #compress(String, String, double, Path, Progress)} with an allocator object (for example a
      * {@link org.lowrank4j.compress.allocation.SensitivityAllocator} whose probe was built by the caller).
      */
-    public Outcome compress(String methodName, RankAllocator allocator, double ratio, Path out, Progress progress) throws IOException {
+    public CompressionOutcome compress(String methodName, RankAllocator allocator, double ratio, Path out, Progress progress) throws IOException {
         long start = System.nanoTime();
         requireDistinct(modelPath, out);
         CompressionMethod method = Methods.byName(methodName);
         Compressor compressor = new Compressor(method, allocator);
-        Compressor.Result result = compressor.build(weights, prepare(method, progress), ratio);
+        CompressionResult result = compressor.build(weights, prepare(method, progress), ratio);
         long tokens = stats.isEmpty() ? 0 : stats.values().iterator().next().tokens();
         return write(result, out, tokens, calibrationSeconds, start, progress);
     }
@@ -169,21 +162,21 @@ public final class OnnxCompression {
      * matched to this model's sites by name ({@code block 3 attention.query}) and shape; sites it does not name stay
      * as they are. Sites whose {@link LowRank} factors hold the <em>same</em> input-side factor object B (cross-layer
      * basis sharing) read one shared {@code .lowrank_first} initializer (the first such site's), so the file and
-     * {@link Outcome#modelParametersAfter()} hold it once; ONNX Runtime runs several MatMuls on one initializer.
+     * {@link CompressionOutcome#modelParametersAfter()} hold it once; ONNX Runtime runs several MatMuls on one initializer.
      *
      * @param calibrationTokens  tokens behind the statistics the result was fitted on (for the record)
      * @param calibrationSeconds seconds those statistics took
      * @param startNanos         {@link System#nanoTime()} when this row's compression began
      * @throws IllegalArgumentException when a site of the result is not in this model or has another shape
      */
-    public Outcome write(Compressor.Result result, Path out, long calibrationTokens, double calibrationSeconds, long startNanos, Progress progress)
+    public CompressionOutcome write(CompressionResult result, Path out, long calibrationTokens, double calibrationSeconds, long startNanos, Progress progress)
             throws IOException {
         requireDistinct(modelPath, out);
         Map<String, LinearSite> byName = new HashMap<>();
         sites.forEach(s -> byName.put(s.name(), s));
         OnnxModel model = OnnxModel.read(modelPath);
         Map<org.lowrank4j.linalg.DoubleMatrix, String> sharedFirst = new java.util.IdentityHashMap<>();
-        for (Compressor.SiteResult r : result.sites()) {
+        for (SiteResult r : result.sites()) {
             if (!(r.factorization() instanceof LowRank f)) {
                 continue;
             }
@@ -207,7 +200,7 @@ public final class OnnxCompression {
         progress.update("write", 0, 1, out.getFileName().toString());
         model.write(out);
         progress.update("write", 1, 1, out.getFileName().toString());
-        return new Outcome(result, modelPath, out, Files.size(modelPath), Files.size(out), modelParameters, countParameters(model), calibrationTokens,
+        return new CompressionOutcome(result, modelPath, out, Files.size(modelPath), Files.size(out), modelParameters, countParameters(model), calibrationTokens,
                 calibrationSeconds, (System.nanoTime() - startNanos) / 1e9);
     }
 

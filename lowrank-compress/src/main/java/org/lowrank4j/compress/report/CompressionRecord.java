@@ -1,5 +1,8 @@
 package org.lowrank4j.compress.report;
 
+import org.lowrank4j.compress.CompressionOutcome;
+import org.lowrank4j.compress.SiteResult;
+import org.lowrank4j.compress.CompressionResult;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -19,10 +22,14 @@ public final class CompressionRecord {
     private CompressionRecord() {
     }
 
-    public static ObjectNode toJson(OnnxCompression.Outcome o, double wallSeconds) {
+    /**
+     * @param outputSha256 the SHA-256 of the written model file (a folder's {@code model.safetensors}), so that a record
+     *                     can be matched to the model beside it
+     */
+    public static ObjectNode toJson(CompressionOutcome o, double wallSeconds, String outputSha256) {
         ObjectNode root = JSON.createObjectNode();
-        Compressor.Result r = o.result();
-        root.put("input", o.input().toString()).put("output", o.output().toString());
+        CompressionResult r = o.result();
+        root.put("input", o.input().toString()).put("output", o.output().toString()).put("output_sha256", outputSha256);
         root.put("method", r.method()).put("allocation", r.allocation());
         root.put("ratio_requested", r.requestedRatio()).put("ratio_targeted_layers", r.achievedRatio()).put("ratio_whole_model", o.modelRatio());
         root.put("parameters_targeted_before", r.targetedParametersBefore()).put("parameters_targeted_after", r.targetedParametersAfter());
@@ -31,7 +38,7 @@ public final class CompressionRecord {
         root.put("calibration_tokens", o.calibrationTokens()).put("calibration_seconds", o.calibrationSeconds());
         root.put("compression_wall_seconds", wallSeconds);
         ArrayNode sites = root.putArray("sites");
-        for (Compressor.SiteResult s : r.sites()) {
+        for (SiteResult s : r.sites()) {
             ObjectNode site = sites.addObject();
             site.put("name", s.weight().name()).put("role", s.weight().role()).put("block", s.weight().block());
             site.put("out_features", s.weight().outFeatures()).put("in_features", s.weight().inFeatures());
@@ -48,9 +55,9 @@ public final class CompressionRecord {
     }
 
     /** Writes {@code <out>.json} and {@code <out>.html} beside the compressed model, atomically. */
-    public static void write(OnnxCompression.Outcome o, double wallSeconds, Path json, Path html) throws IOException {
-        AtomicFiles.writeString(json, JSON.writeValueAsString(toJson(o, wallSeconds)) + "\n");
-        Compressor.Result r = o.result();
+    public static void write(CompressionOutcome o, double wallSeconds, String outputSha256, Path json, Path html) throws IOException {
+        AtomicFiles.writeString(json, JSON.writeValueAsString(toJson(o, wallSeconds, outputSha256)) + "\n");
+        CompressionResult r = o.result();
         HtmlReport page = new HtmlReport("lowrank4j compression of " + o.input().getFileName())
                 .summary("method / allocation", r.method() + " / " + r.allocation())
                 .summary("ratio (targeted layers)", String.format(Locale.ROOT, "requested %.3f, achieved %.4f", r.requestedRatio(), r.achievedRatio()))

@@ -1,5 +1,7 @@
 package org.lowrank4j.compress.report;
 
+import org.lowrank4j.compress.SiteResult;
+import org.lowrank4j.compress.CompressionResult;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,12 +29,12 @@ public final class HtmlReport {
     }
 
     /** Sites table, rank chart and spectra chart of one compression. */
-    public HtmlReport compression(Compressor.Result result) {
+    public HtmlReport compression(CompressionResult result) {
         StringBuilder table = new StringBuilder("<table><tr><th>site</th><th>shape (out×in)</th><th>rank</th><th>kept as</th>"
                 + "<th>effective rank</th><th>loss (rel.)</th></tr>\n");
         double[] index = new double[result.sites().size()], ranks = new double[index.length], breakEven = new double[index.length];
         int i = 0;
-        for (Compressor.SiteResult s : result.sites()) {
+        for (SiteResult s : result.sites()) {
             int m = s.weight().outFeatures(), n = s.weight().inFeatures();
             table.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%d×%d</td><td>%d</td><td>%s</td><td>%.1f</td><td>%.4f</td></tr>%n",
                     SvgChart.escape(s.weight().name()), m, n, s.rank(), s.factorization().describe(), Spectra.effectiveRank(s.spectrum()), s.relativeLoss()));
@@ -46,7 +48,7 @@ public final class HtmlReport {
                 .lineWithMarkers("chosen rank", index, ranks).line("break-even rank", index, breakEven);
         SvgChart spectra = new SvgChart("Normalised spectra s_i / s_1 of the " + result.method() + " problem", "index i", "s_i / s_1", true);
         int shown = 0;
-        for (Compressor.SiteResult s : result.sites()) {
+        for (SiteResult s : result.sites()) {
             if (shown++ >= 10 && s != result.sites().get(result.sites().size() - 1)) {
                 continue; // at most ten curves plus the last site, to stay readable
             }

@@ -1,5 +1,6 @@
 package org.lowrank4j.compress.runtime;
 
+import org.lowrank4j.compress.CompressionResult;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -25,7 +26,7 @@ import org.lowrank4j.compress.onnx.StatsCache;
  *
  * <pre>
  *   RuntimeCompression job = new RuntimeCompression(new DecoderRuntime(model, windows, 8));
- *   Compressor.Result r = job.compress(Methods.byName("whitened"), Allocators.byName("uniform"), 0.2, progress);
+ *   CompressionResult r = job.compress(Methods.byName("whitened"), Allocators.byName("uniform"), 0.2, progress);
  *   ... evaluate the model, which now holds r ...
  *   job.restore();
  * </pre>
@@ -72,7 +73,7 @@ public final class RuntimeCompression {
     }
 
     /** Whole-model parameters with {@code result} installed. */
-    public long modelParametersWith(Compressor.Result result) {
+    public long modelParametersWith(CompressionResult result) {
         return modelParameters - result.targetedParametersBefore() + result.targetedParametersAfter();
     }
 
@@ -186,12 +187,12 @@ public final class RuntimeCompression {
     }
 
     /** Compresses with one method, allocator and ratio and leaves the result installed in the model. */
-    public Compressor.Result compress(CompressionMethod method, RankAllocator allocator, double ratio, Progress progress) {
+    public CompressionResult compress(CompressionMethod method, RankAllocator allocator, double ratio, Progress progress) {
         List<PreparedSite> prepared = prepare(method, progress);
         if (SequentialCompressor.isSequential(method)) {
             return SequentialCompressor.compress(model, installer, weights, stats(), method, allocator, prepared, ratio, progress);
         }
-        Compressor.Result result = new Compressor(method, allocator).build(weights, prepared, ratio);
+        CompressionResult result = new Compressor(method, allocator).build(weights, prepared, ratio);
         installer.install(result);
         return result;
     }
@@ -200,7 +201,7 @@ public final class RuntimeCompression {
      * Installs a result made elsewhere over {@link #weights()} and {@link #stats()} (for example cross-layer basis
      * sharing, whose sites share factor objects and so share parameters in the model).
      */
-    public void install(Compressor.Result result) {
+    public void install(CompressionResult result) {
         installer.install(result);
     }
 

@@ -1,5 +1,7 @@
 package org.lowrank4j.compress.runtime;
 
+import org.lowrank4j.compress.SiteResult;
+import org.lowrank4j.compress.CompressionResult;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -49,7 +51,7 @@ public final class SequentialCompressor {
      *                 in the same order: they price the ranks
      * @return the same shape and parameter accounting as {@link Compressor#build} with these ranks
      */
-    public static Compressor.Result compress(RuntimeModel model, WeightInstaller installer, List<LinearWeight> weights,
+    public static CompressionResult compress(RuntimeModel model, WeightInstaller installer, List<LinearWeight> weights,
             Map<String, LayerStats> stats, CompressionMethod method, RankAllocator allocator, List<PreparedSite> prepared, double ratio,
             Progress progress) {
         List<RuntimeSite> sites = model.sites();
@@ -61,12 +63,12 @@ public final class SequentialCompressor {
                 throw new IllegalArgumentException("the sequential pass needs calibration statistics for every site; " + s.name() + " has none");
             }
         }
-        Compressor.Result planned = new Compressor(method, allocator).build(weights, prepared, ratio);
+        CompressionResult planned = new Compressor(method, allocator).build(weights, prepared, ratio);
         Map<String, Integer> index = new HashMap<>();
         for (int i = 0; i < sites.size(); i++) {
             index.put(sites.get(i).name(), i);
         }
-        List<Compressor.SiteResult> results = new ArrayList<>(planned.sites());
+        List<SiteResult> results = new ArrayList<>(planned.sites());
         boolean cross = method.requirements().contains(Requirement.CROSS_MOMENT);
         List<List<RuntimeSite>> groups = RuntimeSite.groups(sites);
         String phase = "sequential (" + method.name() + ")";
@@ -91,11 +93,11 @@ public final class SequentialCompressor {
                 List<PreparedSite> again = Compressor.prepare(method, groupWeights, stats, Progress.NONE);
                 for (int k = 0; k < factorised.size(); k++) {
                     int i = index.get(factorised.get(k).name());
-                    Compressor.SiteResult plan = planned.sites().get(i);
+                    SiteResult plan = planned.sites().get(i);
                     LowRank f = again.get(k).factorAt(plan.rank());
                     installer.install(plan.weight().name(), f);
                     double[] spectrum = again.get(k).spectrum();
-                    results.set(i, new Compressor.SiteResult(plan.weight(), plan.rank(), f, spectrum, relativeTail(spectrum, plan.rank())));
+                    results.set(i, new SiteResult(plan.weight(), plan.rank(), f, spectrum, relativeTail(spectrum, plan.rank())));
                 }
             }
             progress.update(phase, groups.size(), groups.size(), "");
@@ -104,7 +106,7 @@ public final class SequentialCompressor {
                 stats.get(s.name()).setCompressedPrefix(null);
             }
         }
-        return new Compressor.Result(planned.method(), planned.allocation(), ratio, results, planned.targetedParametersBefore(),
+        return new CompressionResult(planned.method(), planned.allocation(), ratio, results, planned.targetedParametersBefore(),
                 planned.targetedParametersAfter());
     }
 

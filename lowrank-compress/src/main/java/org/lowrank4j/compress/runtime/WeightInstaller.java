@@ -1,5 +1,7 @@
 package org.lowrank4j.compress.runtime;
 
+import org.lowrank4j.compress.SiteResult;
+import org.lowrank4j.compress.CompressionResult;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -45,9 +47,9 @@ public final class WeightInstaller {
     }
 
     /** Restores the originals, then installs every site of {@code result}. */
-    public void install(Compressor.Result result) {
+    public void install(CompressionResult result) {
         restore();
-        for (Compressor.SiteResult s : result.sites()) {
+        for (SiteResult s : result.sites()) {
             install(s.weight().name(), s.factorization());
         }
     }

@@ -1,5 +1,7 @@
 package org.lowrank4j.compress.allocation;
 
+import org.lowrank4j.compress.SiteResult;
+import org.lowrank4j.compress.CompressionResult;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -286,9 +288,9 @@ class SpectralAllocatorSpecTest {
             DoubleMatrix w = planted(48, 40, AllocatorContractTest.decaying(40, decays[i]), 30 + i);
             weights.add(new LinearWeight("block" + i + ".ffn.up", "ffn.up", i, w));
         }
-        Compressor.Result result = new Compressor(new PlainSvdMethod(), new WeLoreAllocator()).compress(weights, Map.of(), 0.3, Progress.NONE);
+        CompressionResult result = new Compressor(new PlainSvdMethod(), new WeLoreAllocator()).compress(weights, Map.of(), 0.3, Progress.NONE);
         int lowRank = 0, dense = 0;
-        for (Compressor.SiteResult site : result.sites()) {
+        for (SiteResult site : result.sites()) {
             DoubleMatrix w = site.weight().weight();
             if (site.factorization() instanceof LowRank f) {
                 lowRank++;

@@ -1,5 +1,7 @@
 package org.lowrank4j.compress.harness;
 
+import org.lowrank4j.compress.SiteResult;
+import org.lowrank4j.compress.CompressionResult;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
@@ -58,7 +60,7 @@ class EncoderComparisonRuntimeTest {
             assertThat(first.notes()).anySatisfy(n -> assertThat(n).contains("fwsvd", "no loss to differentiate"));
             assertThat(first.notes()).anySatisfy(n -> assertThat(n).contains("basis-sharing/sensitivity"));
             for (EncoderComparison.Row r : rows) {
-                Compressor.Result result = r.outcome().result();
+                CompressionResult result = r.outcome().result();
                 assertThat(result.achievedRatio()).as(r.label()).isGreaterThanOrEqualTo(r.ratio() - (r.method().equals("basis-sharing") ? 0.02 : 1e-9));
                 assertThat(r.eval().fidelity().meanCosine()).as(r.label()).isBetween(0.0, 1.0 + 1e-6);
                 assertThat(r.outcome().modelParametersAfter()).as(r.label())
@@ -91,6 +93,6 @@ class EncoderComparisonRuntimeTest {
     }
 
     private static List<Integer> ranks(EncoderComparison.Row row) {
-        return row.outcome().result().sites().stream().map(Compressor.SiteResult::rank).toList();
+        return row.outcome().result().sites().stream().map(SiteResult::rank).toList();
     }
 }

@@ -1,5 +1,8 @@
 package org.lowrank4j.compress.harness;
 
+import org.lowrank4j.compress.CompressionOutcome;
+import org.lowrank4j.compress.SiteResult;
+import org.lowrank4j.compress.CompressionResult;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
@@ -81,8 +84,8 @@ class EncoderRuntimeRowsTest {
         for (String method : List.of("svd-llm", "saes")) {
             Path out = dir.resolve(method + ".onnx");
             long start = System.nanoTime();
-            Compressor.Result result = rows.compress(Methods.byName(method), Allocators.byName("uniform"), 0.3, Progress.NONE);
-            OnnxCompression.Outcome o = rows.write(result, out, start, 0, Progress.NONE);
+            CompressionResult result = rows.compress(Methods.byName(method), Allocators.byName("uniform"), 0.3, Progress.NONE);
+            CompressionOutcome o = rows.write(result, out, start, 0, Progress.NONE);
             try {
                 long factorised = result.sites().stream().filter(s -> s.factorization() instanceof LowRank).count();
                 assertThat(factorised).as(method).isEqualTo(12);
@@ -107,7 +110,7 @@ class EncoderRuntimeRowsTest {
             }
             // an ordinary lowrank4j file: BertOnnx reads back exactly the factors of the result (as float32)
             BertModel loaded = BertOnnx.load(out, Precision.FLOAT32);
-            for (Compressor.SiteResult s : result.sites()) {
+            for (SiteResult s : result.sites()) {
                 LowRank f = (LowRank) s.factorization();
                 int block = s.weight().block(), role = List.of("attention.query", "attention.key", "attention.value", "attention.output",
                         "ffn.up", "ffn.down").indexOf(s.weight().role());
@@ -128,7 +131,7 @@ class EncoderRuntimeRowsTest {
         OnnxCompression onnx = OnnxCompression.open(model);
         EncoderRuntimeRows rows = new EncoderRuntimeRows(model, tokenizer, calibration, 32, onnx);
         Path out = dir.resolve("afm.onnx");
-        Compressor.Result result = rows.compress(Methods.byName("afm"), Allocators.byName("uniform"), 0.3, Progress.NONE);
+        CompressionResult result = rows.compress(Methods.byName("afm"), Allocators.byName("uniform"), 0.3, Progress.NONE);
         try {
             long shifted = result.sites().stream().filter(s -> s.factorization() instanceof LowRank f && f.biasShift() != null).count();
             assertThat(shifted).isEqualTo(12);
@@ -159,8 +162,8 @@ class EncoderRuntimeRowsTest {
         OnnxCompression onnx = OnnxCompression.open(model);
         EncoderRuntimeRows rows = new EncoderRuntimeRows(model, tokenizer, calibration, 32, onnx);
         Path out = dir.resolve("basis-sharing.onnx");
-        Compressor.Result result = rows.compressShared(new BasisSharing(BasisSharingOptions.defaults()), Allocators.byName("uniform"), 0.3, Progress.NONE);
-        OnnxCompression.Outcome o;
+        CompressionResult result = rows.compressShared(new BasisSharing(BasisSharingOptions.defaults()), Allocators.byName("uniform"), 0.3, Progress.NONE);
+        CompressionOutcome o;
         try {
             o = rows.write(result, out, System.nanoTime(), 0, Progress.NONE);
             double max = maxDifference(out, rows.runtime().model());

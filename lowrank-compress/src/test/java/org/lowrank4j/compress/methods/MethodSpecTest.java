@@ -105,8 +105,12 @@ class MethodSpecTest {
 
     @Test
     void basisSharingSpecs() {
-        assertThat(BasisSharing.isSpec("Basis-Sharing:group=1")).isTrue();
-        assertThat(BasisSharing.isSpec("whitened")).isFalse();
+        assertThat(Methods.isCrossLayer("Basis-Sharing:group=1")).isTrue();
+        assertThat(Methods.isCrossLayer("whitened")).isFalse();
+        assertThat(Methods.crossLayerByName("basis-sharing:group=2")).isInstanceOf(BasisSharing.class);
+        assertThatThrownBy(() -> Methods.byName("basis-sharing")).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("across layers");
+        assertThatThrownBy(() -> Methods.crossLayerByName("whitened")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("not a cross-layer method");
         assertThat(BasisSharing.fromSpec("basis-sharing").options()).isEqualTo(BasisSharingOptions.defaults());
         BasisSharing g3 = BasisSharing.fromSpec("basis-sharing:group=3:private=none:split=balanced");
         assertThat(g3.name()).isEqualTo("basis-sharing:group=3:private=none:split=balanced");

@@ -1,5 +1,6 @@
 package org.lowrank4j.compress.onnx;
 
+import org.lowrank4j.compress.CompressionOutcome;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -75,7 +76,7 @@ class OnnxCompressionTest {
         String[] methods = {"svd", "asvd", "whitened"};
         for (int i = 0; i < 3; i++) {
             Path out = dir.resolve(methods[i] + ".onnx");
-            OnnxCompression.Outcome o = job.compress(methods[i], "uniform", 0.2, out, Progress.NONE);
+            CompressionOutcome o = job.compress(methods[i], "uniform", 0.2, out, Progress.NONE);
             assertThat(o.result().achievedRatio()).isBetween(0.195, 0.21);
             long removed = o.result().targetedParametersBefore() - o.result().targetedParametersAfter();
             assertThat(o.bytesOut()).isLessThan(o.bytesIn() - (long) (0.95 * 4 * removed)); // fp32: 4 bytes a parameter
@@ -92,8 +93,8 @@ class OnnxCompressionTest {
 
     @Test
     void globalAllocationSpendsTheSameBudget(@TempDir Path dir) throws Exception {
-        OnnxCompression.Outcome uniform = job.compress("whitened", "uniform", 0.3, dir.resolve("u.onnx"), Progress.NONE);
-        OnnxCompression.Outcome global = job.compress("whitened", "global", 0.3, dir.resolve("g.onnx"), Progress.NONE);
+        CompressionOutcome uniform = job.compress("whitened", "uniform", 0.3, dir.resolve("u.onnx"), Progress.NONE);
+        CompressionOutcome global = job.compress("whitened", "global", 0.3, dir.resolve("g.onnx"), Progress.NONE);
         assertThat(global.result().achievedRatio()).isGreaterThanOrEqualTo(0.299);
         long budget = (long) Math.floor(0.7 * global.result().targetedParametersBefore());
         assertThat(global.result().targetedParametersAfter()).isLessThanOrEqualTo(budget);

@@ -1,5 +1,6 @@
 package org.lowrank4j.compress.onnx;
 
+import org.lowrank4j.compress.CompressionOutcome;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.langchain4j.model.embedding.onnx.OnnxEmbeddingModel;
@@ -35,7 +36,7 @@ class RuntimeInteropTest {
     private static void check(Path model, Path tokenizerPath, PoolingMode lcPooling, Pooling pooling, Path out, int sites) throws Exception {
         OnnxCompression job = OnnxCompression.open(model);
         assertThat(job.sites()).hasSize(sites);
-        OnnxCompression.Outcome o = job.compress("svd", "uniform", 0.1, out, Progress.NONE);
+        CompressionOutcome o = job.compress("svd", "uniform", 0.1, out, Progress.NONE);
         assertThat(o.modelParametersAfter()).isLessThan(o.modelParametersBefore());
 
         OnnxEmbeddingModel langchain = new OnnxEmbeddingModel(out, tokenizerPath, lcPooling);

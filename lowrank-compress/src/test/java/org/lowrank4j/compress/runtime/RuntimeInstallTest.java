@@ -1,5 +1,7 @@
 package org.lowrank4j.compress.runtime;
 
+import org.lowrank4j.compress.SiteResult;
+import org.lowrank4j.compress.CompressionResult;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
@@ -33,7 +35,7 @@ class RuntimeInstallTest {
         DecoderRuntime runtime = new DecoderRuntime(model, TinyModels.windows(2), 2);
         double[] original = logits(model);
         RuntimeCompression job = new RuntimeCompression(runtime);
-        Compressor.Result result = job.compress(new PlainSvdMethod(), new UniformAllocator(), 0.5, Progress.NONE);
+        CompressionResult result = job.compress(new PlainSvdMethod(), new UniformAllocator(), 0.5, Progress.NONE);
         assertThat(result.sites()).anyMatch(s -> s.factorization() instanceof LowRank);
         assertThat(runtime.sites()).anyMatch(s -> s.linear().weight() instanceof LowRankWeight);
         assertThat(logits(model)).isNotEqualTo(original);
@@ -48,15 +50,15 @@ class RuntimeInstallTest {
         LlamaModel model = TinyModels.decoder(6);
         DecoderRuntime runtime = new DecoderRuntime(model, TinyModels.windows(2), 2);
         double[] dense = logits(model);
-        List<Compressor.SiteResult> sites = new ArrayList<>();
+        List<SiteResult> sites = new ArrayList<>();
         for (RuntimeSite s : runtime.sites()) {
             LinearWeight w = s.weight();
             int m = w.outFeatures(), n = w.inFeatures();
             Factorization f = new PlainSvdMethod().prepare(w, null).factorAt(Math.min(m, n)); // full rank: A·B = W up to rounding
-            sites.add(new Compressor.SiteResult(w, Math.min(m, n), f, new double[] {1}, 0));
+            sites.add(new SiteResult(w, Math.min(m, n), f, new double[] {1}, 0));
         }
         WeightInstaller installer = new WeightInstaller(runtime.sites());
-        installer.install(new Compressor.Result("exact", "none", 0.5, sites, 0, 0));
+        installer.install(new CompressionResult("exact", "none", 0.5, sites, 0, 0));
         double[] factored = logits(model);
         double max = 0;
         for (int i = 0; i < dense.length; i++) {
@@ -73,12 +75,12 @@ class RuntimeInstallTest {
         DecoderRuntime runtime = new DecoderRuntime(model, TinyModels.windows(2), 2);
         RuntimeSite q = runtime.sites().get(0), k = runtime.sites().get(1), v = runtime.sites().get(2);
         DoubleMatrix basis = DoubleMatrix.gaussian(3, q.inFeatures(), new java.util.Random(8)); // one shared B (r × in)
-        Compressor.SiteResult sq = new Compressor.SiteResult(q.weight(), 3, new LowRank(DoubleMatrix.gaussian(q.outFeatures(), 3, new java.util.Random(9)), basis), new double[] {1}, 0);
-        Compressor.SiteResult sk = new Compressor.SiteResult(k.weight(), 3, new LowRank(DoubleMatrix.gaussian(k.outFeatures(), 3, new java.util.Random(10)), basis), new double[] {1}, 0);
-        Compressor.SiteResult sv = new Compressor.SiteResult(v.weight(), 8, new Dense(v.weight().weight()), new double[] {1}, 0);
+        SiteResult sq = new SiteResult(q.weight(), 3, new LowRank(DoubleMatrix.gaussian(q.outFeatures(), 3, new java.util.Random(9)), basis), new double[] {1}, 0);
+        SiteResult sk = new SiteResult(k.weight(), 3, new LowRank(DoubleMatrix.gaussian(k.outFeatures(), 3, new java.util.Random(10)), basis), new double[] {1}, 0);
+        SiteResult sv = new SiteResult(v.weight(), 8, new Dense(v.weight().weight()), new double[] {1}, 0);
         var originalV = v.linear().weight();
         WeightInstaller installer = new WeightInstaller(runtime.sites());
-        installer.install(new Compressor.Result("shared", "none", 0.5, List.of(sq, sk, sv), 0, 0));
+        installer.install(new CompressionResult("shared", "none", 0.5, List.of(sq, sk, sv), 0, 0));
         LowRankWeight wq = (LowRankWeight) q.linear().weight(), wk = (LowRankWeight) k.linear().weight();
         assertThat(wq.right()).isSameAs(wk.right());
         assertThat(wq.left()).isNotSameAs(wk.left());

@@ -1,5 +1,7 @@
 package org.lowrank4j.compress.runtime;
 
+import org.lowrank4j.compress.SiteResult;
+import org.lowrank4j.compress.CompressionResult;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
@@ -57,7 +59,7 @@ class RuntimeSequentialTest {
         }
     }
 
-    private static Compressor.Result run(LlamaModel model, CompressionMethod method, double ratio) {
+    private static CompressionResult run(LlamaModel model, CompressionMethod method, double ratio) {
         DecoderRuntime runtime = new DecoderRuntime(model, TinyModels.windows(4), 2);
         RuntimeCompression job = new RuntimeCompression(runtime);
         job.calibrate(Progress.NONE); // Grams for every run
@@ -67,14 +69,14 @@ class RuntimeSequentialTest {
     @Test
     void withPlainSvdTheSequentialPassEqualsTheOneShotResult() {
         LlamaModel model = TinyModels.decoder(11);
-        Compressor.Result oneShot = run(model, new PlainSvdMethod(), 0.4);
+        CompressionResult oneShot = run(model, new PlainSvdMethod(), 0.4);
         Recording sequential = new Recording(new PlainSvdMethod(), EnumSet.of(CompressionMethod.Requirement.COMPRESSED_PREFIX));
-        Compressor.Result seq = run(TinyModels.decoder(11), sequential, 0.4);
+        CompressionResult seq = run(TinyModels.decoder(11), sequential, 0.4);
         assertThat(seq.targetedParametersAfter()).isEqualTo(oneShot.targetedParametersAfter());
         assertThat(seq.targetedParametersBefore()).isEqualTo(oneShot.targetedParametersBefore());
         assertThat(seq.achievedRatio()).isEqualTo(oneShot.achievedRatio());
         for (int i = 0; i < seq.sites().size(); i++) {
-            Compressor.SiteResult a = oneShot.sites().get(i), b = seq.sites().get(i);
+            SiteResult a = oneShot.sites().get(i), b = seq.sites().get(i);
             assertThat(b.rank()).isEqualTo(a.rank());
             assertThat(b.factorization()).isInstanceOf(LowRank.class);
             assertThat(RuntimeCalibrationTest.maxDiff(b.factorization().toDense(), a.factorization().toDense())).isLessThan(1e-12);
@@ -119,10 +121,10 @@ class RuntimeSequentialTest {
             RuntimeCompression job = new RuntimeCompression(runtime);
             CompressionMethod method = org.lowrank4j.compress.methods.Methods.byName(name);
             assertThat(SequentialCompressor.isSequential(method)).as(name).isTrue();
-            Compressor.Result seq = job.compress(method, new UniformAllocator(), 0.3, Progress.NONE);
+            CompressionResult seq = job.compress(method, new UniformAllocator(), 0.3, Progress.NONE);
             double[] logits = model.forward(runtime.windows()[0], 1, runtime.windows()[0].length).toDoubleArray();
             assertThat(java.util.Arrays.stream(logits).allMatch(Double::isFinite)).as(name).isTrue();
-            Compressor.Result plain = job.compress(new PlainSvdMethod(), new UniformAllocator(), 0.3, Progress.NONE);
+            CompressionResult plain = job.compress(new PlainSvdMethod(), new UniformAllocator(), 0.3, Progress.NONE);
             assertThat(seq.targetedParametersAfter()).as(name).isEqualTo(plain.targetedParametersAfter());
             job.restore();
         }
@@ -132,9 +134,9 @@ class RuntimeSequentialTest {
     void keptOriginalInputsGiveTheSameSaesFactorsAsRecomputingThem() {
         // SAES's cross moment pairs compressed-prefix inputs with the original model's: kept from one pass, or recomputed
         // under the original weights for every group when they would not fit the heap share; both must agree exactly
-        Compressor.Result kept = run(TinyModels.decoder(15), org.lowrank4j.compress.methods.Methods.byName("saes"), 0.4);
+        CompressionResult kept = run(TinyModels.decoder(15), org.lowrank4j.compress.methods.Methods.byName("saes"), 0.4);
         double share = SequentialCompressor.originalInputsHeapShare;
-        Compressor.Result recomputed;
+        CompressionResult recomputed;
         try {
             SequentialCompressor.originalInputsHeapShare = 0;
             recomputed = run(TinyModels.decoder(15), org.lowrank4j.compress.methods.Methods.byName("saes"), 0.4);
@@ -143,7 +145,7 @@ class RuntimeSequentialTest {
         }
         int lowRank = 0;
         for (int i = 0; i < kept.sites().size(); i++) {
-            Compressor.SiteResult a = kept.sites().get(i), b = recomputed.sites().get(i);
+            SiteResult a = kept.sites().get(i), b = recomputed.sites().get(i);
             assertThat(b.rank()).isEqualTo(a.rank());
             if (a.factorization() instanceof LowRank) {
                 lowRank++;

@@ -7,6 +7,8 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * Writes a file under a temporary name in its final folder and renames it into place only when complete, so
@@ -54,9 +56,8 @@ public final class AtomicFiles {
      * permissions (the umask applies), so the renamed result is as readable as any file the user writes.
      */
     public static Path createSibling(Path target) throws IOException {
-        Path folder = target.toAbsolutePath().getParent();
         for (int attempt = 0; ; attempt++) {
-            Path candidate = folder.resolve("." + target.getFileName() + "." + Long.toHexString(RANDOM.nextLong() & Long.MAX_VALUE) + ".tmp");
+            Path candidate = siblingName(target, "tmp");
             try {
                 return Files.createFile(candidate);
             } catch (java.nio.file.FileAlreadyExistsException e) {
@@ -67,6 +68,77 @@ public final class AtomicFiles {
         }
     }
 
+    /**
+     * A fresh hidden name beside {@code target} for staging it ({@code kind} "tmp") or for moving an old copy aside
+     * ("old"): {@code .NAME.lowrank-PID-RANDOM.KIND}, so that {@link #removeStale} can tell the leftovers of a killed
+     * process from the files of a run still going.
+     */
+    public static Path siblingName(Path target, String kind) {
+        Path absolute = target.toAbsolutePath().normalize();
+        return absolute.resolveSibling("." + absolute.getFileName() + STAGING + ProcessHandle.current().pid() + "-"
+                + Long.toHexString(RANDOM.nextLong() & Long.MAX_VALUE) + "." + kind);
+    }
+
+    /**
+     * Deletes the staging files and folders {@link #siblingName} made for {@code target} whose process is no longer
+     * running (a run killed while writing); a running process's files are left alone. Older staging names without a
+     * process id count as stale once an hour old.
+     *
+     * @return how many were removed
+     */
+    public static int removeStale(Path target) throws IOException {
+        Path absolute = target.toAbsolutePath().normalize();
+        Path folder = absolute.getParent();
+        if (folder == null || absolute.getFileName() == null || !Files.isDirectory(folder)) {
+            return 0;
+        }
+        String prefix = "." + absolute.getFileName() + ".";
+        int removed = 0;
+        List<Path> candidates;
+        try (Stream<Path> list = Files.list(folder)) {
+            candidates = list.filter(p -> {
+                String n = p.getFileName().toString();
+                return n.startsWith(prefix) && (n.endsWith(".tmp") || n.endsWith(".old"));
+            }).toList();
+        }
+        for (Path leftover : candidates) {
+            if (isStale(leftover.getFileName().toString().substring(prefix.length() - 1), leftover)) {
+                deleteTree(leftover);
+                removed++;
+            }
+        }
+        return removed;
+    }
+
+    private static boolean isStale(String suffix, Path file) throws IOException {
+        int at = suffix.indexOf(STAGING);
+        if (at == 0) {
+            int dash = suffix.indexOf('-', STAGING.length());
+            try {
+                long pid = Long.parseLong(suffix.substring(STAGING.length(), dash));
+                return ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true);
+            } catch (RuntimeException e) {
+                return false;
+            }
+        }
+        // a name from before process ids were recorded: stale once clearly abandoned
+        return Files.getLastModifiedTime(file).toMillis() < System.currentTimeMillis() - 3_600_000L;
+    }
+
+    /** Deletes a file, or a folder with everything in it. */
+    public static void deleteTree(Path path) throws IOException {
+        if (Files.isDirectory(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            try (Stream<Path> walk = Files.walk(path)) {
+                for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        } else {
+            Files.deleteIfExists(path);
+        }
+    }
+
+    private static final String STAGING = ".lowrank-";
     private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
     public static void writeString(Path target, String text) throws IOException {

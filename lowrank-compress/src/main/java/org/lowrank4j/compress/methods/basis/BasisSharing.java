@@ -1,5 +1,7 @@
 package org.lowrank4j.compress.methods.basis;
 
+import org.lowrank4j.compress.SiteResult;
+import org.lowrank4j.compress.CompressionResult;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -20,6 +22,7 @@ import org.lowrank4j.compress.allocation.RankAllocator;
 import org.lowrank4j.compress.allocation.SiteSpectrum;
 import org.lowrank4j.compress.allocation.UniformAllocator;
 import org.lowrank4j.compress.methods.CompressionMethod;
+import org.lowrank4j.compress.methods.CrossLayerMethod;
 import org.lowrank4j.compress.methods.MethodSpec;
 import org.lowrank4j.linalg.DoubleMatrix;
 import org.lowrank4j.linalg.Linalg;
@@ -32,21 +35,21 @@ import org.lowrank4j.linalg.Linalg;
  * and decomposed once (see {@link SharedGroup}); every site then gets {@code LowRank(A_l, B)} where all members
  * of a group hold the <em>same</em> B object (k×n), so an installer can store it once by identity.
  *
- * <p>Not a per-site {@link CompressionMethod}: sharing crosses sites. Ranks come from any {@link RankAllocator}
+ * <p>A {@link CrossLayerMethod}, not a per-site {@link CompressionMethod}: sharing crosses sites. Ranks come from any {@link RankAllocator}
  * applied to one {@link SiteSpectrum} per group with shape (g·m)×n, whose rank-k cost k(n + g·m) is exactly "the
  * shared factor once plus g private factors"; the default {@link UniformAllocator} gives the paper's
  * {@code k = floor(g·n·m·(1−CR)/(n + g·m))}. A group whose factors would not save parameters stays dense.
- * {@link Compressor.Result#targetedParametersAfter()} counts each shared factor once; summing the sites'
+ * {@link CompressionResult#targetedParametersAfter()} counts each shared factor once; summing the sites'
  * {@code parameterCount()} would count it g times. With g = 1 this is whitened SVD (SVD-LLM, c04) per site.
  *
  * <pre>
- *   Compressor.Result r = BasisSharing.compress(sites, stats, 0.3, BasisSharingOptions.defaults(), progress);
+ *   CompressionResult r = BasisSharing.compress(sites, stats, 0.3, BasisSharingOptions.defaults(), progress);
  *   // or, several ratios from one decomposition:
  *   BasisSharing.Prepared p = new BasisSharing(options).prepare(sites, stats, 0.3, progress);
  *   p.build(0.2, new UniformAllocator()); p.build(0.4, new UniformAllocator());
  * </pre>
  */
-public final class BasisSharing {
+public final class BasisSharing implements CrossLayerMethod {
     public static final String NAME = "basis-sharing";
 
     private final BasisSharingOptions options;
@@ -64,26 +67,32 @@ public final class BasisSharing {
         this.label = label;
     }
 
-    /** Whether a method spec ({@link MethodSpec}) names basis sharing, with or without options. */
-    public static boolean isSpec(String spec) {
-        return MethodSpec.parse(spec).name().equals(NAME);
-    }
-
     /**
      * Basis sharing configured by {@code basis-sharing[:KEY=VALUE…]} ({@link BasisSharingOptions#from}); its
      * {@link #name()} is the spec as written.
      */
     public static BasisSharing fromSpec(String spec) {
-        MethodSpec parsed = MethodSpec.parse(spec);
+        return from(MethodSpec.parse(spec));
+    }
+
+    /** As {@link #fromSpec}, from a parsed spec (the registry's factory). */
+    public static BasisSharing from(MethodSpec parsed) {
         if (!parsed.name().equals(NAME)) {
-            throw new IllegalArgumentException("'" + spec + "' is not a " + NAME + " spec");
+            throw new IllegalArgumentException("'" + parsed.label() + "' is not a " + NAME + " spec");
         }
         return new BasisSharing(BasisSharingOptions.from(parsed), parsed.label());
     }
 
     /** {@value #NAME}, or the spec it was configured with. */
+    @Override
     public String name() {
         return label;
+    }
+
+    /** Whitening reads each site's input Gram. */
+    @Override
+    public Set<CompressionMethod.Requirement> requirements() {
+        return Set.of(CompressionMethod.Requirement.GRAM);
     }
 
     public BasisSharingOptions options() {
@@ -91,7 +100,7 @@ public final class BasisSharing {
     }
 
     /** Groups, decomposes and builds at {@code ratio} with the paper's uniform per-group rank. */
-    public static Compressor.Result compress(List<LinearWeight> sites, Map<String, LayerStats> stats, double ratio,
+    public static CompressionResult compress(List<LinearWeight> sites, Map<String, LayerStats> stats, double ratio,
                                              BasisSharingOptions options, Progress progress) {
         return new BasisSharing(options).prepare(sites, stats, ratio, progress).build(ratio, new UniformAllocator());
     }
@@ -100,6 +109,7 @@ public final class BasisSharing {
      * Forms the groups and decomposes each once. The ratio only sets the automatic rank target of the clustering
      * ({@link ClusteringOptions#rankTarget()} = 0); {@link Prepared#build} may then be called at any ratio.
      */
+    @Override
     public Prepared prepare(List<LinearWeight> sites, Map<String, LayerStats> stats, double ratio, Progress progress) {
         return decompose(sites, groups(sites, stats, ratio), stats, progress);
     }
@@ -238,7 +248,7 @@ public final class BasisSharing {
     }
 
     /** Groups after their decompositions; builds results at any ratio without decomposing again. */
-    public static final class Prepared {
+    public static final class Prepared implements CrossLayerMethod.Prepared {
         private final String label;
         private final List<LinearWeight> order;
         private final List<SharedGroup> groups;
@@ -268,11 +278,12 @@ public final class BasisSharing {
          * Allocates one rank per group and builds every site's factors. Sites appear in input order; each site's
          * {@code spectrum} and {@code relativeLoss} are its group's.
          */
-        public Compressor.Result build(double ratio, RankAllocator allocator) {
+        @Override
+        public CompressionResult build(double ratio, RankAllocator allocator) {
             RankRules.requireRatio(ratio);
             List<SiteSpectrum> spectra = groupSpectra();
             int[] ranks = allocator.allocate(spectra, ratio);
-            Map<LinearWeight, Compressor.SiteResult> bySite = new IdentityHashMap<>();
+            Map<LinearWeight, SiteResult> bySite = new IdentityHashMap<>();
             long before = 0, after = 0;
             for (int i = 0; i < groups.size(); i++) {
                 SharedGroup group = groups.get(i);
@@ -285,12 +296,12 @@ public final class BasisSharing {
                 for (int l = 0; l < group.members().size(); l++) {
                     LinearWeight w = group.members().get(l);
                     Factorization f = factorise ? factors.get(l) : new Dense(w.weight());
-                    bySite.put(w, new Compressor.SiteResult(w, factorise ? k : Math.min(w.outFeatures(), w.inFeatures()), f, s.spectrum(), loss));
+                    bySite.put(w, new SiteResult(w, factorise ? k : Math.min(w.outFeatures(), w.inFeatures()), f, s.spectrum(), loss));
                     before += w.denseParameters();
                 }
             }
-            List<Compressor.SiteResult> results = order.stream().map(bySite::get).toList();
-            return new Compressor.Result(label, allocator.name(), ratio, results, before, after);
+            List<SiteResult> results = order.stream().map(bySite::get).toList();
+            return new CompressionResult(label, allocator.name(), ratio, results, before, after);
         }
     }
 }

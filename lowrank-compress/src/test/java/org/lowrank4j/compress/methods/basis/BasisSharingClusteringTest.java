@@ -1,5 +1,7 @@
 package org.lowrank4j.compress.methods.basis;
 
+import org.lowrank4j.compress.SiteResult;
+import org.lowrank4j.compress.CompressionResult;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
@@ -218,14 +220,14 @@ class BasisSharingClusteringTest {
                     .collect(Collectors.toSet());
             assertThat(blocks).as("%s", algorithm).containsExactlyInAnyOrder("0,2,4", "1,3,5");
 
-            Compressor.Result r = sharing.prepare(sites, stats, 0.3, Progress.NONE).build(0.3, new UniformAllocator());
+            CompressionResult r = sharing.prepare(sites, stats, 0.3, Progress.NONE).build(0.3, new UniformAllocator());
             Map<DoubleMatrix, Integer> owners = new IdentityHashMap<>();
-            for (Compressor.SiteResult s : r.sites()) {
+            for (SiteResult s : r.sites()) {
                 owners.merge(((LowRank) s.factorization()).b(), 1, Integer::sum);
             }
             assertThat(owners.values()).containsExactlyInAnyOrder(3, 3);
             // A shared rank-k basis reproduces each planted rank-3 site almost exactly.
-            for (Compressor.SiteResult s : r.sites()) {
+            for (SiteResult s : r.sites()) {
                 DoubleMatrix diff = s.factorization().toDense().copy();
                 DoubleMatrix w = s.weight().weight();
                 for (int i = 0; i < m; i++) {

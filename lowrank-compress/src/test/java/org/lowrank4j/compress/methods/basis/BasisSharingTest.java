@@ -1,5 +1,7 @@
 package org.lowrank4j.compress.methods.basis;
 
+import org.lowrank4j.compress.SiteResult;
+import org.lowrank4j.compress.CompressionResult;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -66,14 +68,14 @@ class BasisSharingTest {
         Fixture f = fixture(3, "attention.query", "ffn.up");
         for (BasisSharingOptions.SigmaSplit split : BasisSharingOptions.SigmaSplit.values()) {
             BasisSharingOptions options = BasisSharingOptions.defaults().withGroupSize(1).withSplit(split);
-            Compressor.Result shared = BasisSharing.compress(f.sites, f.stats, 0.4, options, Progress.NONE);
-            Compressor.Result whitened = new Compressor(new WhitenedSvdMethod(WhitenedOptions.defaults()), new UniformAllocator())
+            CompressionResult shared = BasisSharing.compress(f.sites, f.stats, 0.4, options, Progress.NONE);
+            CompressionResult whitened = new Compressor(new WhitenedSvdMethod(WhitenedOptions.defaults()), new UniformAllocator())
                     .compress(f.sites, f.stats, 0.4, Progress.NONE);
             assertThat(shared.method()).isEqualTo("basis-sharing");
             assertThat(shared.targetedParametersAfter()).isEqualTo(whitened.targetedParametersAfter());
             assertThat(shared.targetedParametersBefore()).isEqualTo(whitened.targetedParametersBefore());
             for (int i = 0; i < f.sites.size(); i++) {
-                Compressor.SiteResult a = shared.sites().get(i), b = whitened.sites().get(i);
+                SiteResult a = shared.sites().get(i), b = whitened.sites().get(i);
                 assertThat(a.weight()).isSameAs(f.sites.get(i));
                 assertThat(a.rank()).isEqualTo(b.rank());
                 DoubleMatrix pa = a.factorization().toDense(), pb = b.factorization().toDense();
@@ -89,10 +91,10 @@ class BasisSharingTest {
     @Test
     void groupsShareOneBasisObjectAndPrivateRolesDoNot() {
         Fixture f = fixture(5, "ffn.up", "ffn.down");
-        Compressor.Result r = BasisSharing.compress(f.sites, f.stats, 0.3, BasisSharingOptions.defaults(), Progress.NONE);
+        CompressionResult r = BasisSharing.compress(f.sites, f.stats, 0.3, BasisSharingOptions.defaults(), Progress.NONE);
         Map<Integer, DoubleMatrix> upBasis = new LinkedHashMap<>();
         List<DoubleMatrix> downBases = new ArrayList<>();
-        for (Compressor.SiteResult s : r.sites()) {
+        for (SiteResult s : r.sites()) {
             LowRank lr = (LowRank) s.factorization();
             assertThat(lr.a().rows()).isEqualTo(M);
             assertThat(lr.b().cols()).isEqualTo(N);
@@ -117,10 +119,10 @@ class BasisSharingTest {
     void accountingCountsEachSharedFactorOnceAndMeetsTheRatio() {
         Fixture f = fixture(5, "attention.query", "attention.output");
         for (double ratio : new double[] {0.2, 0.35, 0.5}) {
-            Compressor.Result r = BasisSharing.compress(f.sites, f.stats, ratio, BasisSharingOptions.defaults(), Progress.NONE);
+            CompressionResult r = BasisSharing.compress(f.sites, f.stats, ratio, BasisSharingOptions.defaults(), Progress.NONE);
             long stored = 0;
             Set<DoubleMatrix> seen = Collections.newSetFromMap(new IdentityHashMap<>());
-            for (Compressor.SiteResult s : r.sites()) {
+            for (SiteResult s : r.sites()) {
                 Factorization fac = s.factorization();
                 if (fac instanceof LowRank lr) {
                     stored += lr.a().size() + (seen.add(lr.b()) ? lr.b().size() : 0);
@@ -143,7 +145,7 @@ class BasisSharingTest {
         BasisSharing.Prepared p = new BasisSharing(BasisSharingOptions.defaults()).prepare(f.sites, f.stats, 0.3, Progress.NONE);
         assertThat(p.groupSpectra()).hasSize(6).allMatch(s -> s.m() == 2 * M && s.n() == N);
         for (var allocator : List.of(new org.lowrank4j.compress.allocation.EffectiveRankAllocator(), new org.lowrank4j.compress.allocation.GlobalGreedyAllocator())) {
-            Compressor.Result r = p.build(0.4, allocator);
+            CompressionResult r = p.build(0.4, allocator);
             assertThat(r.allocation()).isEqualTo(allocator.name());
             assertThat(r.achievedRatio()).as(allocator.name()).isGreaterThanOrEqualTo(0.4);
             LowRank first = (LowRank) r.sites().get(0).factorization(), second = (LowRank) r.sites().get(3).factorization();
@@ -161,10 +163,10 @@ class BasisSharingTest {
         double[] s = p.groupSpectra().get(0).spectrum();
         DoubleMatrix both = stackRows(f.inputs.get(f.sites.get(0).name()), f.inputs.get(f.sites.get(1).name()));
         for (double ratio : new double[] {0.2, 0.5, 0.8}) {
-            Compressor.Result r = p.build(ratio, new UniformAllocator());
+            CompressionResult r = p.build(ratio, new UniformAllocator());
             int k = r.sites().get(0).rank();
             double error = 0;
-            for (Compressor.SiteResult site : r.sites()) {
+            for (SiteResult site : r.sites()) {
                 double e = Synthetic.outputError(both, site.weight().weight(), site.factorization());
                 error += e * e;
             }
@@ -182,10 +184,10 @@ class BasisSharingTest {
         sites.forEach(w -> stats.put(w.name(), one));
         BasisSharing.Prepared p = new BasisSharing(BasisSharingOptions.defaults().withGroupSize(3)).prepare(sites, stats, 0.4, Progress.NONE);
         double[] s = p.groupSpectra().get(0).spectrum();
-        Compressor.Result r = p.build(0.4, new UniformAllocator());
+        CompressionResult r = p.build(0.4, new UniformAllocator());
         int k = r.sites().get(0).rank();
         double error = 0;
-        for (Compressor.SiteResult site : r.sites()) {
+        for (SiteResult site : r.sites()) {
             double e = Synthetic.outputError(x, site.weight().weight(), site.factorization());
             error += e * e;
         }
@@ -199,11 +201,11 @@ class BasisSharingTest {
         LayerStats one = Synthetic.stats(x);
         LinearWeight a = site("attention.key", 0, M, N, 11);
         LinearWeight b = new LinearWeight("block 1 attention.key", "attention.key", 1, a.weight().copy());
-        Compressor.Result r = BasisSharing.compress(List.of(a, b), Map.of(a.name(), one, b.name(), one), 0.3,
+        CompressionResult r = BasisSharing.compress(List.of(a, b), Map.of(a.name(), one, b.name(), one), 0.3,
                 BasisSharingOptions.defaults(), Progress.NONE);
         int k = r.sites().get(0).rank();
         DoubleMatrix svdLlm = new WhitenedSvdMethod(WhitenedOptions.defaults()).prepare(a, one).factorAt(k).toDense();
-        for (Compressor.SiteResult s : r.sites()) {
+        for (SiteResult s : r.sites()) {
             assertThat(s.factorization().toDense().approximatelyEquals(svdLlm, 1e-9 * svdLlm.frobeniusNorm())).isTrue();
         }
     }
@@ -215,7 +217,7 @@ class BasisSharingTest {
         Map<String, LayerStats> stats = Map.of(sites.get(0).name(), Synthetic.stats(inputs(5, N, 23)), sites.get(1).name(), Synthetic.stats(inputs(5, N, 24)));
         BasisSharing.Prepared p = new BasisSharing(BasisSharingOptions.defaults()).prepare(sites, stats, 0.3, Progress.NONE);
         assertThat(p.whiteningRoutes().get(0)).isIn("cholesky+jitter", "eigen");
-        for (Compressor.SiteResult s : p.build(0.3, new UniformAllocator()).sites()) {
+        for (SiteResult s : p.build(0.3, new UniformAllocator()).sites()) {
             assertThat(((LowRank) s.factorization()).b().firstNonFinite()).isNull();
             assertThat(((LowRank) s.factorization()).a().firstNonFinite()).isNull();
         }

@@ -11,7 +11,6 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -47,7 +46,6 @@ public final class LowRankFolder {
     public static final int FORMAT_VERSION = 1;
     static final String TOKENIZER = "tokenizer.json";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     /**
      * What {@value #MANIFEST} records. Parameter counts cover the targeted layers (the block projections) and the whole
@@ -264,8 +262,7 @@ public final class LowRankFolder {
     /** A new empty hidden folder beside {@code target}, with the default permissions. */
     private static Path hiddenSibling(Path target, String kind) throws IOException {
         for (int attempt = 0; ; attempt++) {
-            Path candidate = target.resolveSibling("." + target.getFileName() + "." + Long.toHexString(RANDOM.nextLong() & Long.MAX_VALUE)
-                    + "." + kind);
+            Path candidate = org.lowrank4j.formats.io.AtomicFiles.siblingName(target, kind); // removeStale knows these names
             try {
                 return Files.createDirectory(candidate);
             } catch (java.nio.file.FileAlreadyExistsException e) {

@@ -1,4 +1,4 @@
-package org.lowrank4j.cli;
+package org.lowrank4j.compress.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -8,10 +8,11 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
+import org.lowrank4j.compress.tokenize.HfTextTokenizer;
+import org.lowrank4j.formats.io.AtomicFiles;
 import org.lowrank4j.nn.generate.ByteTokenizer;
 import org.lowrank4j.nn.generate.Tokenizer;
 import org.lowrank4j.nn.tensor.Precision;
@@ -23,20 +24,20 @@ import org.lowrank4j.nn.train.TextFolder;
  * byte symbols as ids 0–255 (id = byte value) and no merges, so Hugging Face tokenizers load it and its ids are
  * those of {@link ByteTokenizer}. Also reads the training and evaluation text.
  */
-final class DecoderFolder {
-    static final String TOKENIZER = "tokenizer.json";
+public final class DecoderFolder {
+    public static final String TOKENIZER = "tokenizer.json";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private DecoderFolder() {
     }
 
     /** Loads a model folder written by {@code lowrank train} (float32) and checks its tokenizer. */
-    static LlamaModel loadModel(Path folder) throws IOException {
+    public static LlamaModel loadModel(Path folder) throws IOException {
         requireModelFolder(folder);
         return LlamaModel.load(folder, Precision.FLOAT32);
     }
 
-    static void requireModelFolder(Path folder) {
+    public static void requireModelFolder(Path folder) {
         if (folder == null || !Files.isDirectory(folder)) {
             throw new IllegalArgumentException("model folder " + folder + " does not exist or is not a folder");
         }
@@ -53,7 +54,7 @@ final class DecoderFolder {
      * {@link ByteTokenizer} (same ids, no native call); any other {@code tokenizer.json} through Hugging Face
      * tokenizers. Its vocabulary must fit the model's.
      */
-    static Tokenizer loadTokenizer(Path folder, int modelVocabulary) throws IOException {
+    public static Tokenizer loadTokenizer(Path folder, int modelVocabulary) throws IOException {
         Path file = folder.resolve(TOKENIZER);
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("model folder " + folder + " has no " + TOKENIZER);
@@ -80,7 +81,7 @@ final class DecoderFolder {
     }
 
     /** Writes the byte-level tokenizer.json (atomically). */
-    static void writeByteTokenizer(Path folder) throws IOException {
+    public static void writeByteTokenizer(Path folder) throws IOException {
         ObjectNode root = JSON.createObjectNode();
         root.put("version", "1.0");
         root.putNull("truncation");
@@ -104,9 +105,7 @@ final class DecoderFolder {
             vocab.put(symbols[b], b);
         }
         model.putArray("merges");
-        Path target = folder.resolve(TOKENIZER), temp = folder.resolve(TOKENIZER + ".tmp");
-        Files.writeString(temp, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root), StandardCharsets.UTF_8);
-        Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.writeString(folder.resolve(TOKENIZER), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root));
     }
 
     private static ObjectNode byteLevel(String type) {
@@ -119,7 +118,7 @@ final class DecoderFolder {
     }
 
     /** GPT-2's bytes_to_unicode: the printable character that stands for each byte in a byte-level vocabulary. */
-    static String[] byteSymbols() {
+    public static String[] byteSymbols() {
         String[] out = new String[256];
         int extra = 0;
         for (int b = 0; b < 256; b++) {
@@ -133,7 +132,7 @@ final class DecoderFolder {
      * The text of a .txt file, or of a folder's .txt files in natural name order; with years, only the files whose
      * names start with a year in [from, to] (State of the Union style {@code YEAR_name.txt}).
      */
-    static String readText(Path path, Integer from, Integer to, String option) {
+    public static String readText(Path path, Integer from, Integer to, String option) {
         if (path == null || !Files.exists(path)) {
             throw new IllegalArgumentException(option + " " + path + " does not exist");
         }
@@ -171,7 +170,7 @@ final class DecoderFolder {
     }
 
     /** Whether the file's name starts with a year in [from, to] (null: unbounded). */
-    static boolean inYears(Path file, Integer from, Integer to) {
+    public static boolean inYears(Path file, Integer from, Integer to) {
         String name = file.getFileName().toString();
         int end = 0;
         while (end < name.length() && Character.isDigit(name.charAt(end))) {
@@ -190,5 +189,21 @@ final class DecoderFolder {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file, e);
         }
+    }
+
+    /** The longest prefix of {@code text} whose UTF-8 encoding fits in {@code maxBytes} (whole code points only). */
+    public static String firstBytes(String text, long maxBytes) {
+        long bytes = 0;
+        int end = 0;
+        while (end < text.length()) {
+            int cp = text.codePointAt(end);
+            int size = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+            if (bytes + size > maxBytes) {
+                break;
+            }
+            bytes += size;
+            end += Character.charCount(cp);
+        }
+        return text.substring(0, end);
     }
 }

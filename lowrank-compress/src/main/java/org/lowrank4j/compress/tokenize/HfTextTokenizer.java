@@ -1,4 +1,4 @@
-package org.lowrank4j.cli;
+package org.lowrank4j.compress.tokenize;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
@@ -12,7 +12,7 @@ import org.lowrank4j.nn.generate.Tokenizer;
  * A Hugging Face {@code tokenizer.json} (through DJL's binding of the Rust tokenizers, offline) as the runtime's
  * {@link Tokenizer}: no special tokens added, no truncation, no padding, so a long text becomes one token stream.
  */
-final class HfTextTokenizer implements Tokenizer, AutoCloseable {
+public final class HfTextTokenizer implements Tokenizer, AutoCloseable {
     private final HuggingFaceTokenizer tokenizer;
     private final Path file;
     private final int vocabSize;
@@ -24,7 +24,7 @@ final class HfTextTokenizer implements Tokenizer, AutoCloseable {
     }
 
     /** Loads {@code tokenizer.json}; an unreadable file is a user error naming it. */
-    static HfTextTokenizer load(Path file) {
+    public static HfTextTokenizer load(Path file) {
         if (System.getProperty("DJL_CACHE_DIR") == null && System.getenv("DJL_CACHE_DIR") == null) {
             System.setProperty("DJL_CACHE_DIR", Path.of(System.getProperty("user.home"), ".cache", "lowrank4j", "djl").toString());
         }

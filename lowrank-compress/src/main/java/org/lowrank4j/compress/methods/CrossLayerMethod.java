@@ -1,0 +1,37 @@
+package org.lowrank4j.compress.methods;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.lowrank4j.compress.CompressionResult;
+import org.lowrank4j.compress.LayerStats;
+import org.lowrank4j.compress.LinearWeight;
+import org.lowrank4j.compress.Progress;
+import org.lowrank4j.compress.allocation.RankAllocator;
+
+/**
+ * A compression method whose factors cross sites, such as one input-side basis shared by the same matrix in several
+ * layers: it sees every site at once instead of one {@link CompressionMethod#prepare} per site. It is listed in
+ * {@link Methods} beside the per-site methods and named on the command line the same way ({@code NAME[:KEY=VALUE…]}).
+ * Its results may hold one factor object in several sites ({@link org.lowrank4j.compress.LowRank} by identity), which
+ * writers store once.
+ */
+public interface CrossLayerMethod {
+
+    /** The name, or the spec it was configured with, as rows and caches carry it. */
+    String name();
+
+    /** The calibration statistics it reads (per site, as for a per-site method). */
+    Set<CompressionMethod.Requirement> requirements();
+
+    /**
+     * The expensive part, once per configuration: groups the sites and decomposes each group. {@code ratio} may steer
+     * how groups are formed; {@link Prepared#build} can then be called at any ratio.
+     */
+    Prepared prepare(List<LinearWeight> weights, Map<String, LayerStats> stats, double ratio, Progress progress);
+
+    /** Decomposed groups, from which results at any ratio are built cheaply. */
+    interface Prepared {
+        CompressionResult build(double ratio, RankAllocator allocator);
+    }
+}

@@ -1,0 +1,122 @@
+package org.lowrank4j.compress.route;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import org.lowrank4j.compress.CompressionOutcome;
+import org.lowrank4j.compress.report.CompressionRecord;
+import org.lowrank4j.formats.io.OutputPlan;
+import org.lowrank4j.linalg.Linalg;
+
+/**
+ * The one entry point of {@code compress}: a {@link CompressionRequest} in, the written model and its record out. It
+ * checks the budget and the outputs before any work (no output may be an input or another output; existing outputs
+ * are replaced only with {@code force}), picks the first route of {@link #ROUTES} that takes the request, and writes
+ * the model and its record as one unit: an earlier record is removed before the new model is renamed into place, and
+ * the new record names the model's SHA-256, so a record never describes another model than the one beside it.
+ */
+public final class Compression {
+
+    /** The routes, asked in order. */
+    static final List<CompressionRoute> ROUTES = List.of(new DecoderFolderRoute(), new OnnxRuntimeRoute(), new OnnxSiteRoute());
+
+    private Compression() {
+    }
+
+    /**
+     * Compresses as the request says and writes OUT, OUT.json and OUT.html.
+     *
+     * @throws IllegalArgumentException for a user mistake (one line naming the option or file)
+     */
+    public static CompressionRun run(CompressionRequest request, Listener listener) throws IOException {
+        long start = System.nanoTime();
+        requireBudget(request);
+        if (request.model() == null || !Files.exists(request.model())) {
+            throw new IllegalArgumentException("--model " + request.model() + " does not exist; give an ONNX file or a decoder model folder");
+        }
+        if (request.threads() != null && request.threads() < 1) {
+            throw new IllegalArgumentException("--threads must be at least 1, got " + request.threads());
+        }
+        boolean folder = Files.isDirectory(request.model());
+        Path json = recordPath(request.out(), folder, ".json"), html = recordPath(request.out(), folder, ".html");
+        List<Path> replaced = OutputPlan.of("--out", request.out(), request.force()).sidecar(json).sidecar(html)
+                .input("--model", request.model()).input("--tokenizer", request.tokenizer()).input("--calib", request.calibration()).check();
+        CompressionRoute route = ROUTES.stream().filter(r -> r.handles(request)).findFirst().orElseThrow(() -> new IllegalArgumentException(
+                "--model " + request.model() + " is neither an ONNX file nor a decoder model folder"));
+        int before = Linalg.threads();
+        Linalg.setThreads(request.threadCount());
+        CompressionOutcome outcome;
+        try {
+            if (!replaced.isEmpty()) {
+                // the old record goes first: a run killed before the new record is written leaves no record that lies
+                Files.deleteIfExists(json);
+                Files.deleteIfExists(html);
+            }
+            outcome = route.compress(request, listener);
+        } finally {
+            Linalg.setThreads(before);
+        }
+        double wall = (System.nanoTime() - start) / 1e9;
+        CompressionRecord.write(outcome, wall, sha256(weightsFile(outcome.output())), json, html);
+        return new CompressionRun(outcome, json, html, wall);
+    }
+
+    /** Exactly one of ratio and target size, each in range. */
+    static void requireBudget(CompressionRequest request) {
+        if ((request.ratio() == null) == (request.targetBytes() == null)) {
+            throw new IllegalArgumentException("give either --ratio (the fraction of the targeted layers' parameters to remove) or --target-size"
+                    + " (e.g. 70MB)");
+        }
+        if (request.ratio() != null && !(request.ratio() > 0 && request.ratio() < 1)) {
+            throw new IllegalArgumentException("--ratio must be in (0, 1), the fraction of parameters removed; got " + request.ratio());
+        }
+        if (request.targetBytes() != null && request.targetBytes() <= 0) {
+            throw new IllegalArgumentException("--target-size must be positive, got " + request.targetBytes() + " bytes");
+        }
+    }
+
+    /**
+     * The record beside an output: a file {@code dir/m.onnx} gives {@code dir/m.json}; a folder {@code dir/name} (a
+     * decoder output) gives {@code dir/name.json}, its name kept whole.
+     */
+    public static Path recordPath(Path out, boolean folder, String extension) {
+        if (out == null) {
+            throw new IllegalArgumentException("--out must be given");
+        }
+        Path path = out.toAbsolutePath().normalize();
+        if (path.getFileName() == null) {
+            throw new IllegalArgumentException("--out " + out + " names no file; give a file or folder name");
+        }
+        String name = path.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        String stem = folder || dot <= 0 ? name : name.substring(0, dot);
+        return path.resolveSibling(stem + extension);
+    }
+
+    /** The file whose bytes identify an output: the ONNX file itself, or a model folder's {@code model.safetensors}. */
+    static Path weightsFile(Path output) {
+        return Files.isDirectory(output) ? output.resolve("model.safetensors") : output;
+    }
+
+    /** The SHA-256 of a file, in hex. */
+    public static String sha256(Path file) throws IOException {
+        MessageDigest digest;
+        try {
+            digest = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] buffer = new byte[1 << 16];
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                digest.update(buffer, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(digest.digest());
+    }
+}

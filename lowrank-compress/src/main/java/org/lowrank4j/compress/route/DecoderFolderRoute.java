@@ -1,0 +1,140 @@
+package org.lowrank4j.compress.route;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.stream.Stream;
+import org.lowrank4j.compress.CompressionOutcome;
+import org.lowrank4j.compress.CompressionResult;
+import org.lowrank4j.compress.LinearWeight;
+import org.lowrank4j.compress.allocation.Allocators;
+import org.lowrank4j.compress.allocation.RankAllocator;
+import org.lowrank4j.compress.allocation.SensitivityAllocator;
+import org.lowrank4j.compress.allocation.SizeTarget;
+import org.lowrank4j.compress.methods.CompressionMethod;
+import org.lowrank4j.compress.methods.Methods;
+import org.lowrank4j.compress.model.DecoderFolder;
+import org.lowrank4j.compress.runtime.DecoderRuntime;
+import org.lowrank4j.compress.runtime.RuntimeCompression;
+import org.lowrank4j.nn.arch.llama.LlamaModel;
+import org.lowrank4j.nn.arch.llama.LowRankFolder;
+import org.lowrank4j.nn.generate.Tokenizer;
+import org.lowrank4j.nn.layers.Linear;
+import org.lowrank4j.nn.weight.LowRankWeight;
+
+/**
+ * A decoder model folder ({@code config.json}, {@code model.safetensors}, {@code tokenizer.json}): the decoder runs in
+ * the JVM runtime, calibration statistics come from fixed-length windows of the model's context spread over the
+ * calibration text (as {@code compare} cuts them), any per-site method and allocation apply (sequential methods run
+ * their pass), and the result is written as a low-rank model folder ({@link LowRankFolder}) that {@code generate},
+ * {@code perplexity} and {@code recover} load.
+ */
+final class DecoderFolderRoute implements CompressionRoute {
+    /** Calibration windows when the request gives none (as in {@code compare}). */
+    static final int DEFAULT_WINDOWS = 64;
+    /** Windows run forward at once during calibration. */
+    private static final int WINDOWS_PER_BATCH = 8;
+
+    @Override
+    public boolean handles(CompressionRequest r) {
+        return r.model() != null && Files.isDirectory(r.model());
+    }
+
+    @Override
+    public CompressionOutcome compress(CompressionRequest r, Listener listener) throws IOException {
+        long start = System.nanoTime();
+        Path model = r.model();
+        DecoderFolder.requireModelFolder(model);
+        if (r.tokenizer() != null || r.calibrationSequences() != null || r.calibrationUnit() != null) {
+            throw new IllegalArgumentException("--tokenizer, --calib-sequences and --calib-unit apply to ONNX models; the decoder folder " + model
+                    + " brings its own tokenizer.json (use --calib-windows)");
+        }
+        if (Methods.isCrossLayer(r.method())) {
+            throw new IllegalArgumentException("--method " + r.method() + " shares one basis across layers, which a low-rank model folder does"
+                    + " not store; compare it with lowrank compare");
+        }
+        CompressionMethod method = Methods.byName(r.method());
+        if (SensitivityAllocator.isSensitivity(r.allocation())) {
+            throw new IllegalArgumentException("--allocation " + r.allocation() + " runs on decoder folders in lowrank compare only so far; choose one of "
+                    + Allocators.all().stream().map(RankAllocator::name).toList());
+        }
+        RankAllocator allocator = Allocators.byName(r.allocation());
+        LowRankFolder.requireOutput(r.out(), model);
+        int count = r.calibrationWindows() == null ? DEFAULT_WINDOWS : r.calibrationWindows();
+        if (count < 1) {
+            throw new IllegalArgumentException("--calib-windows must be at least 1, got " + count);
+        }
+        boolean data = !method.requirements().isEmpty();
+        if (data && r.calibration() == null) {
+            throw new IllegalArgumentException("--method " + method.name() + " reads calibration text: give --calib (a .txt file or a folder"
+                    + " of them), or use --method svd");
+        }
+        if ((r.calibrationFrom() != null || r.calibrationTo() != null) && (r.calibration() == null || !Files.isDirectory(r.calibration()))) {
+            throw new IllegalArgumentException("--calib-from and --calib-to select the YEAR_*.txt files of a --calib folder, but --calib "
+                    + r.calibration() + " is not a folder");
+        }
+        String text = data ? DecoderFolder.readText(r.calibration(), r.calibrationFrom(), r.calibrationTo(), "--calib") : null;
+
+        LlamaModel decoder = DecoderFolder.loadModel(model);
+        for (Linear linear : decoder.linearSites().values()) {
+            if (linear.weight() instanceof LowRankWeight) {
+                throw new IllegalArgumentException("--model " + model + " is already a low-rank model folder (it holds "
+                        + LowRankFolder.A_SUFFIX + "/" + LowRankFolder.B_SUFFIX + " factors); compress the original dense model");
+            }
+        }
+        Tokenizer tok = DecoderFolder.loadTokenizer(model, decoder.vocabSize());
+        int context = decoder.maxPositions();
+        int[][] windows;
+        if (data) {
+            int[] tokens = tok.encode(text);
+            text = null;
+            if (tokens.length < context + 1) {
+                throw new IllegalArgumentException("--calib " + r.calibration() + " holds " + tokens.length + " tokens, too few for one calibration"
+                        + " window of " + (context + 1) + " (the model's context + 1)");
+            }
+            windows = DecoderRuntime.windows(tokens, context, count);
+        } else {
+            windows = new int[][] {{0, 0}}; // a method that reads no data never runs the model
+        }
+        RuntimeCompression job = new RuntimeCompression(new DecoderRuntime(decoder, windows, WINDOWS_PER_BATCH));
+        // a size target counts the parameters in float32 bytes, as the decoder comparison tables do
+        long targeted = job.weights().stream().mapToLong(LinearWeight::denseParameters).sum();
+        Long target = r.targetBytes();
+        double ratio = target == null ? r.ratio() : SizeTarget.ratioFor(target, job.modelParameters() * 4, targeted, 4);
+        listener.note(String.format(Locale.ROOT, "%s: %d linear sites, method %s, allocation %s, ratio %.3f%s%s", model.getFileName(),
+                job.weights().size(), method.name(), allocator.name(), ratio,
+                target == null ? "" : " (for a target of " + SizeTarget.format(target) + " of float32 parameters)", data ? String.format(Locale.ROOT,
+                        "; calibration: %d windows of %d tokens from %s", count, context, r.calibration()) : ""));
+        CompressionResult result = target == null ? job.compress(method, allocator, ratio, listener)
+                : SizeTarget.reach(target, ratio, targeted, 4, at -> job.compress(method, allocator, at, listener),
+                        at -> job.modelParametersWith(at) * 4, listener::note);
+        ratio = result.requestedRatio();
+        if (target != null && job.modelParametersWith(result) * 4 > target) {
+            throw new IllegalArgumentException("could not reach --target-size " + SizeTarget.format(target) + ": the smallest result holds "
+                    + SizeTarget.format(job.modelParametersWith(result) * 4) + " of float32 parameters; choose a larger target");
+        }
+        double compressSeconds = (System.nanoTime() - start) / 1e9 - job.calibrationSeconds();
+
+        LowRankFolder.Manifest manifest = LowRankFolder.describe(decoder, model.toString(), method.name(), allocator.name(), ratio);
+        if (manifest.parametersTargetedAfter() != result.targetedParametersAfter()
+                || manifest.parametersModelAfter() != job.modelParametersWith(result)) {
+            throw new IllegalStateException("the model holds " + manifest.parametersTargetedAfter() + " targeted parameters but the"
+                    + " compression reported " + result.targetedParametersAfter());
+        }
+        LowRankFolder.write(decoder, r.out(), model.resolve(DecoderFolder.TOKENIZER), manifest, model);
+        return new CompressionOutcome(result, model, r.out(), weightBytes(model), weightBytes(r.out()), job.modelParameters(),
+                job.modelParametersWith(result), data ? (long) windows.length * context : 0, job.calibrationSeconds(), compressSeconds);
+    }
+
+    /** Bytes of the safetensors files of a model folder. */
+    static long weightBytes(Path folder) throws IOException {
+        long total = 0;
+        try (Stream<Path> files = Files.list(folder)) {
+            for (Path f : files.filter(p -> p.getFileName().toString().endsWith(".safetensors")).toList()) {
+                total += Files.size(f);
+            }
+        }
+        return total;
+    }
+}

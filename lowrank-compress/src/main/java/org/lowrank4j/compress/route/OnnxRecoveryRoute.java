@@ -1,0 +1,94 @@
+package org.lowrank4j.compress.route;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import org.lowrank4j.compress.eval.EmbeddingRunner;
+import org.lowrank4j.compress.eval.EvalReport;
+import org.lowrank4j.compress.eval.Evaluation;
+import org.lowrank4j.compress.eval.Pooling;
+import org.lowrank4j.compress.recover.DistillOptions;
+import org.lowrank4j.compress.recover.Distiller;
+import org.lowrank4j.compress.recover.OnnxRecovery;
+import org.lowrank4j.compress.recover.RecoveryRecord;
+import org.lowrank4j.compress.recover.RecoveryResult;
+import org.lowrank4j.compress.recover.SentenceBatches;
+import org.lowrank4j.compress.text.TextCorpus;
+import org.lowrank4j.compress.tokenize.HfTokenizer;
+import org.lowrank4j.nn.tensor.Precision;
+
+/**
+ * Recovery of an ONNX encoder that {@code compress} factorised: teacher and student are loaded into the JVM runtime's
+ * BERT, the factors (and optionally the norms) are distilled on sentences ({@link Distiller#encoder}), fidelity is
+ * measured in ONNX Runtime on held-out sentences before and after, and the trained values are written into a copy of
+ * the compressed graph.
+ */
+final class OnnxRecoveryRoute {
+    static final int DEFAULT_STEPS = 800;
+
+    private OnnxRecoveryRoute() {
+    }
+
+    static RecoveryRun run(RecoveryRequest r, Path checkpoint, Path json, Listener listener) throws IOException {
+        long start = System.nanoTime();
+        if (r.window() != null || r.evalText() != null || r.evalMaxBytes() != null || r.textFrom() != null || r.textTo() != null) {
+            throw new IllegalArgumentException("--window, --text-from/--text-to, --eval-text and --eval-max-bytes apply to decoder model folders; "
+                    + r.compressed() + " is an ONNX file");
+        }
+        if (r.original() == null || !Files.isRegularFile(r.original())) {
+            throw new IllegalArgumentException("--original " + r.original() + " does not exist or is not a file");
+        }
+        if (!Files.isRegularFile(r.compressed())) {
+            throw new IllegalArgumentException("--compressed " + r.compressed() + " does not exist or is not a file");
+        }
+        if (r.tokenizer() == null || !Files.isRegularFile(r.tokenizer())) {
+            throw new IllegalArgumentException(r.tokenizer() == null ? "--tokenizer is needed with --original (the bundled model brings its own)"
+                    : "--tokenizer " + r.tokenizer() + " does not exist or is not a file");
+        }
+        int maxTokens = r.maxTokens() == null ? 128 : r.maxTokens();
+        int evalSentences = r.evalSentences() == null ? 500 : r.evalSentences();
+        if (maxTokens < 2 || evalSentences < 0) {
+            throw new IllegalArgumentException("--max-tokens must be at least 2 and --eval-sentences at least 0");
+        }
+        int steps = r.steps() == null ? DEFAULT_STEPS : r.steps();
+        Pooling pool = r.pooling() == null ? Pooling.MEAN : r.pooling();
+        double outputWeight = r.outputWeight() != null ? r.outputWeight() : 10;
+        DistillOptions options = Recovery.options(r, steps, outputWeight);
+        List<String> texts = r.text() == null ? TextCorpus.calibration().texts() : TextCorpus.sentences(r.text()).texts();
+        int threads = r.threadCount();
+
+        try (HfTokenizer tok = HfTokenizer.load(r.tokenizer(), maxTokens)) {
+            SentenceBatches batches = new SentenceBatches(texts, tok, r.batch(), r.seed());
+            OnnxRecovery.Models models = OnnxRecovery.load(r.original(), r.compressed(), Precision.FLOAT32);
+            Distiller distiller = Distiller.encoder(models.teacher(), models.student(), options).checkpointTo(checkpoint, r.resume());
+            if (r.stopAfter() != null) {
+                distiller.stopAfter(r.stopAfter());
+            }
+            List<String> heldOut = TextCorpus.heldOut().first(evalSentences);
+            float[][] reference = evalSentences == 0 ? null : embed(r.original(), tok, heldOut, pool, threads);
+            EvalReport.Fidelity before = evalSentences == 0 ? null : Evaluation.fidelity(reference, embed(r.compressed(), tok, heldOut, pool, threads), 10);
+            listener.note(String.format(Locale.ROOT, "%s: %d factor pairs; %d sentences from %s, %d a step, %d steps%s", r.compressed().getFileName(),
+                    distiller.factorPairs().size(), texts.size(), r.text() == null ? "the vendored calibration set" : r.text(), r.batch(), steps,
+                    r.resume() ? ", resuming from " + checkpoint : ""));
+            Recovery.notePasses(listener, steps, (double) steps / batches.batchesPerPass(), texts.size(), "sentences");
+            RecoveryResult result = distiller.run(batches, listener);
+            if (!result.finished()) {
+                return new RecoveryRun(result, distiller.factorPairs().size(), r.out(), null, before, null, null, null, null);
+            }
+            OnnxRecovery.write(models, distiller.trainableParameters(), r.out());
+            EvalReport.Fidelity after = evalSentences == 0 ? null : Evaluation.fidelity(reference, embed(r.out(), tok, heldOut, pool, threads), 10);
+            new RecoveryRecord(r.original().toString(), r.compressed().toString(), r.out().toString(), options, result.firstStep(), result.endStep(),
+                    result.initialLoss(), result.finalLoss(), result.seconds(), (System.nanoTime() - start) / 1e9, before, after).writeJson(json);
+            return new RecoveryRun(result, distiller.factorPairs().size(), r.out(), json, before, after, null, null, null);
+        }
+    }
+
+    private static float[][] embed(Path model, HfTokenizer tok, List<String> sentences, Pooling pool, int threads) {
+        try (EmbeddingRunner runner = EmbeddingRunner.open(model, new EmbeddingRunner.Options(threads, 32))) {
+            runner.requireMatches(tok);
+            return runner.embed(tok, sentences, pool, true);
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package org.lowrank4j.compress.route;
+
+import java.io.IOException;
+import java.util.List;
+import org.lowrank4j.compress.CompressionOutcome;
+import org.lowrank4j.compress.CompressionResult;
+import org.lowrank4j.compress.allocation.Allocators;
+import org.lowrank4j.compress.allocation.RankAllocator;
+import org.lowrank4j.compress.harness.EncoderRuntimeRows;
+import org.lowrank4j.compress.methods.CompressionMethod;
+import org.lowrank4j.compress.methods.CrossLayerMethod;
+import org.lowrank4j.compress.methods.Methods;
+import org.lowrank4j.compress.onnx.OnnxCompression;
+import org.lowrank4j.compress.runtime.SequentialCompressor;
+import org.lowrank4j.compress.tokenize.HfTokenizer;
+
+/**
+ * Methods ONNX Runtime cannot serve on an ONNX encoder: the sequential ones (statistics through the already
+ * compressed prefix: svd-llm, saes) and the cross-layer ones (basis-sharing). They run on the JVM runtime's float32
+ * copy of the encoder ({@link EncoderRuntimeRows}) and the factors are written back into a copy of the ONNX graph.
+ */
+final class OnnxRuntimeRoute implements CompressionRoute {
+
+    @Override
+    public boolean handles(CompressionRequest r) {
+        return OnnxRoutes.isOnnxFile(r) && (Methods.isCrossLayer(r.method()) || SequentialCompressor.isSequential(Methods.byName(r.method())));
+    }
+
+    @Override
+    public CompressionOutcome compress(CompressionRequest r, Listener listener) throws IOException {
+        OnnxRoutes.rejectDecoderOptions(r);
+        CrossLayerMethod shared = Methods.isCrossLayer(r.method()) ? Methods.crossLayerByName(r.method()) : null;
+        CompressionMethod m = shared == null ? Methods.byName(r.method()) : null;
+        String label = shared != null ? shared.name() : m.name();
+        boolean bySensitivity = OnnxRoutes.checkAllocation(r.allocation());
+        if (shared != null && bySensitivity) {
+            throw new IllegalArgumentException("--method " + label + " shares one basis across layers; the per-site --allocation " + r.allocation()
+                    + " does not apply to it (use uniform, global, energy, d-rank, welore or svd-llm-v2)");
+        }
+        OnnxCompression job = OnnxCompression.open(r.model());
+        double ratio = OnnxRoutes.firstRatio(r, job);
+        listener.note(OnnxRoutes.announce(r, job, label, ratio));
+        OnnxRoutes.requireTokenizerAndText(r, "--method " + label);
+        List<String> texts = OnnxRoutes.calibrationText(r);
+        try (HfTokenizer tok = HfTokenizer.load(r.tokenizer())) {
+            EncoderRuntimeRows rows = new EncoderRuntimeRows(r.model(), tok, texts, OnnxRoutes.CALIBRATION_BATCH, job);
+            listener.note(label + ": compressed on the JVM runtime's float32 copy of the encoder, written back into the ONNX graph");
+            RankAllocator allocator = bySensitivity
+                    ? OnnxRoutes.sensitivity(r, rows, m.name(), tok, texts, "runtime statistics", () -> rows.job().prepare(m, listener),
+                            rows.job().weights(), listener)
+                    : Allocators.byName(r.allocation());
+            return OnnxRoutes.reach(r, ratio, job, at -> {
+                long rowStart = System.nanoTime();
+                CompressionResult result = shared != null ? rows.compressShared(shared, allocator, at, listener) : rows.compress(m, allocator, at, listener);
+                try {
+                    return rows.write(result, r.out(), rowStart, 0, listener);
+                } finally {
+                    rows.restore();
+                }
+            }, listener);
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package org.lowrank4j.compress.route;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import org.lowrank4j.compress.recover.DistillOptions;
+import org.lowrank4j.compress.recover.FactorSchedule;
+import org.lowrank4j.formats.io.OutputPlan;
+import org.lowrank4j.linalg.Linalg;
+
+/**
+ * The one entry point of {@code recover}: a {@link RecoveryRequest} in, the distilled model and its record out. It
+ * checks the outputs against every input before work starts (existing outputs replaced only with {@code force}; the
+ * checkpoint may exist only to be resumed), then runs the ONNX encoder route or the decoder folder route.
+ */
+public final class Recovery {
+
+    private Recovery() {
+    }
+
+    /**
+     * @throws IllegalArgumentException for a user mistake (one line naming the option or file)
+     * @throws org.lowrank4j.nn.train.TrainingDivergedException when the loss stops being finite (the last good
+     *                                                            checkpoint is kept)
+     */
+    public static RecoveryRun run(RecoveryRequest r, Listener listener) throws IOException {
+        if (r.compressed() == null || !Files.exists(r.compressed())) {
+            throw new IllegalArgumentException("--compressed " + r.compressed() + " does not exist");
+        }
+        if (r.threads() != null && r.threads() < 1) {
+            throw new IllegalArgumentException("--threads must be at least 1, got " + r.threads());
+        }
+        boolean decoder = Files.isDirectory(r.compressed()) || r.original() != null && Files.isDirectory(r.original());
+        Path json = Compression.recordPath(r.out(), decoder, ".json");
+        OutputPlan.of("--out", r.out(), r.force()).sidecar(json).input("--original", r.original()).input("--compressed", r.compressed())
+                .input("--tokenizer", r.tokenizer()).input("--text", r.text()).input("--eval-text", r.evalText()).input("--checkpoint", r.checkpoint())
+                .check();
+        Path checkpoint = checkpoint(r, decoder);
+        OutputPlan.of("--checkpoint", checkpoint, true).input("--original", r.original()).input("--compressed", r.compressed())
+                .input("--tokenizer", r.tokenizer()).input("--text", r.text()).input("--eval-text", r.evalText()).check();
+        if (r.resume() && !Files.isRegularFile(checkpoint)) {
+            throw new IllegalArgumentException("--resume: " + checkpoint + " does not exist (run without --resume first)");
+        }
+        if (!r.resume() && Files.exists(checkpoint)) {
+            throw new IllegalArgumentException(checkpoint + " holds an earlier recovery run; use --resume to continue it, or delete it");
+        }
+        int before = Linalg.threads();
+        Linalg.setThreads(r.threadCount());
+        try {
+            return decoder ? DecoderRecoveryRoute.run(r, checkpoint, json, listener) : OnnxRecoveryRoute.run(r, checkpoint, json, listener);
+        } finally {
+            Linalg.setThreads(before);
+        }
+    }
+
+    /** The checkpoint file: as given, else beside OUT with {@code .recover.safetensors}. */
+    static Path checkpoint(RecoveryRequest r, boolean decoder) {
+        return r.checkpoint() != null ? r.checkpoint() : Compression.recordPath(r.out(), decoder, ".recover.safetensors");
+    }
+
+    /** The distillation options both routes share; {@code steps} and the output weight are the route's. */
+    static DistillOptions options(RecoveryRequest r, int steps, double outputWeight) {
+        DistillOptions.Builder b = DistillOptions.builder().steps(steps).batchSize(r.batch()).learningRate(r.learningRate())
+                .outputWeight(outputWeight).trainNorms(r.trainNorms()).schedule(schedule(r.schedule())).pela(r.pela(), r.pelaEpsilon(), r.pelaHinge())
+                .seed(r.seed()).checkpointEvery(r.checkpointEvery()).teacherCacheMegabytes(r.teacherCacheMegabytes());
+        if (r.pooling() != null) {
+            b.pooling(r.pooling());
+        }
+        return b.build();
+    }
+
+    static FactorSchedule schedule(String name) {
+        return switch (name == null ? "joint" : name.toLowerCase(Locale.ROOT)) {
+            case "joint" -> FactorSchedule.JOINT;
+            case "u-then-v" -> FactorSchedule.U_THEN_V;
+            default -> throw new IllegalArgumentException("--schedule must be joint or u-then-v, got " + name);
+        };
+    }
+
+    /** A note when the steps pass many times over little text. */
+    static void notePasses(Listener listener, int steps, double passes, long units, String what) {
+        if (passes > 4) {
+            listener.note(String.format(Locale.ROOT, "note: %d steps pass %.0f times over these %d %s; a larger --text (a folder of plain text)"
+                    + " usually recovers more", steps, passes, units, what));
+        }
+    }
+}

@@ -1,0 +1,119 @@
+package org.lowrank4j.formats.io;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The files one command is about to write, checked before any work starts against everything it reads: no output
+ * may be an input, hold an input (an output folder), or be another of the outputs (a model named {@code m.json}
+ * would be overwritten by its own record {@code m.json}); an output that already exists is replaced only when the
+ * user said {@code --force}; the target folder must exist and be writable. Leftover temporary files of earlier
+ * killed runs beside the outputs are removed ({@link AtomicFiles#removeStale}).
+ *
+ * <pre>
+ *   OutputPlan.of("--out", out, force).sidecar(json).sidecar(html).input("--model", model).input("--calib", calib).check();
+ * </pre>
+ */
+public final class OutputPlan {
+    private final String option;
+    private final Path primary;
+    private final boolean force;
+    private final List<Path> sidecars = new ArrayList<>();
+    private final List<Map.Entry<Path, String>> inputs = new ArrayList<>();
+
+    private OutputPlan(String option, Path primary, boolean force) {
+        if (primary == null) {
+            throw new IllegalArgumentException(option + " must be given");
+        }
+        this.option = option;
+        this.primary = primary;
+        this.force = force;
+    }
+
+    /** The plan for the main output, named on the command line by {@code option}. */
+    public static OutputPlan of(String option, Path primary, boolean force) {
+        return new OutputPlan(option, primary, force);
+    }
+
+    /** A file written beside the main output (a record, a report); null is ignored. */
+    public OutputPlan sidecar(Path file) {
+        if (file != null) {
+            sidecars.add(file);
+        }
+        return this;
+    }
+
+    /** An input of the command, named by its option; null is ignored. */
+    public OutputPlan input(String option, Path file) {
+        if (file != null) {
+            inputs.add(Map.entry(file, option));
+        }
+        return this;
+    }
+
+    /**
+     * Runs every check and cleans stale temporary files; returns the outputs that already exist (and will be replaced,
+     * since {@code --force} was given), main output first.
+     *
+     * @throws IllegalArgumentException naming the option and the file, for the first rule broken
+     */
+    public List<Path> check() throws IOException {
+        List<Path> outputs = new ArrayList<>();
+        outputs.add(primary);
+        outputs.addAll(sidecars);
+        for (Path out : outputs) {
+            for (Map.Entry<Path, String> in : inputs) {
+                Path input = in.getKey();
+                if (same(out, input)) {
+                    throw new IllegalArgumentException(option + " " + primary + (out == primary ? " is the " : " would write " + out + ", which is the ")
+                            + in.getValue() + " input; choose another path (inputs are never overwritten)");
+                }
+                if (input.toAbsolutePath().normalize().startsWith(out.toAbsolutePath().normalize())) {
+                    throw new IllegalArgumentException(option + " " + primary + " would replace " + out + ", which holds the " + in.getValue()
+                            + " input " + input + "; choose another path (inputs are never overwritten)");
+                }
+            }
+        }
+        for (int i = 0; i < outputs.size(); i++) {
+            for (int j = i + 1; j < outputs.size(); j++) {
+                if (same(outputs.get(i), outputs.get(j))) {
+                    throw new IllegalArgumentException(option + " " + primary + ": its " + (i == 0 ? "model" : "output " + outputs.get(i))
+                            + " and its output " + outputs.get(j) + " are the same file; choose a name with the usual extension (.onnx, or a folder name)");
+                }
+            }
+        }
+        Path folder = primary.toAbsolutePath().normalize().getParent();
+        if (folder == null || !Files.isDirectory(folder)) {
+            throw new IllegalArgumentException(option + " folder " + folder + " does not exist; create it first");
+        }
+        if (!Files.isWritable(folder)) {
+            throw new IllegalArgumentException(option + " folder " + folder + " is not writable; choose another folder");
+        }
+        List<Path> existing = new ArrayList<>();
+        for (Path out : outputs) {
+            if (Files.exists(out, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                existing.add(out);
+            }
+        }
+        if (!existing.isEmpty() && !force) {
+            throw new IllegalArgumentException(option + ": " + existing.get(0) + " already exists; pass --force to replace it, or choose another path");
+        }
+        for (Path out : outputs) {
+            AtomicFiles.removeStale(out);
+        }
+        return existing;
+    }
+
+    /** Whether two paths name one file (equal once normalised, or the same existing file through links). */
+    static boolean same(Path a, Path b) throws IOException {
+        Path x = a.toAbsolutePath().normalize(), y = b.toAbsolutePath().normalize();
+        if (x.equals(y)) {
+            return true;
+        }
+        return Files.exists(x) && Files.exists(y) && Files.isSameFile(x, y);
+    }
+}

@@ -1,0 +1,64 @@
+package org.lowrank4j.formats.io;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class OutputPlanTest {
+
+    @Test
+    void refusesAnOutputThatIsAnInputEvenThroughALink(@TempDir Path dir) throws IOException {
+        Path input = Files.writeString(dir.resolve("in.onnx"), "x");
+        Path link = Files.createSymbolicLink(dir.resolve("link.onnx"), input);
+        assertThatThrownBy(() -> OutputPlan.of("--out", link, true).input("--model", input).check())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("is the --model input");
+        assertThat(Files.readString(input)).isEqualTo("x");
+    }
+
+    @Test
+    void refusesAnOutputFolderHoldingAnInput(@TempDir Path dir) throws IOException {
+        Path folder = Files.createDirectories(dir.resolve("model"));
+        Path input = Files.writeString(folder.resolve("config.json"), "{}");
+        assertThatThrownBy(() -> OutputPlan.of("--out", folder, true).input("--model", input).check())
+                .hasMessageContaining("holds the --model input");
+    }
+
+    @Test
+    void refusesTwoOutputsOnOneFile(@TempDir Path dir) {
+        Path out = dir.resolve("m.json");
+        assertThatThrownBy(() -> OutputPlan.of("--out", out, false).sidecar(dir.resolve("m.json")).check()).hasMessageContaining("are the same file");
+    }
+
+    @Test
+    void existingOutputsNeedForce(@TempDir Path dir) throws IOException {
+        Path out = Files.writeString(dir.resolve("m.onnx"), "old");
+        Path record = dir.resolve("m.json");
+        assertThatThrownBy(() -> OutputPlan.of("--out", out, false).sidecar(record).check()).hasMessageContaining("pass --force");
+        assertThat(OutputPlan.of("--out", out, true).sidecar(record).check()).containsExactly(out);
+        assertThatThrownBy(() -> OutputPlan.of("--out", dir.resolve("no").resolve("m.onnx"), true).check()).hasMessageContaining("does not exist");
+    }
+
+    @Test
+    void removesOnlyTheStagingFilesOfDeadProcesses(@TempDir Path dir) throws IOException {
+        Path target = dir.resolve("m.onnx");
+        long dead = 4_000_000;
+        while (ProcessHandle.of(dead).isPresent()) {
+            dead++;
+        }
+        Path stale = Files.writeString(dir.resolve(".m.onnx.lowrank-" + dead + "-ab.tmp"), "x");
+        Path staleFolder = Files.createDirectories(dir.resolve(".m.onnx.lowrank-" + dead + "-cd.old"));
+        Files.writeString(staleFolder.resolve("model.safetensors"), "x");
+        Path live = AtomicFiles.createSibling(target);
+        Path other = Files.writeString(dir.resolve(".other.onnx.lowrank-" + dead + "-ef.tmp"), "x");
+        assertThat(AtomicFiles.removeStale(target)).isEqualTo(2);
+        assertThat(stale).doesNotExist();
+        assertThat(staleFolder).doesNotExist();
+        assertThat(live).exists();
+        assertThat(other).exists();
+    }
+}
