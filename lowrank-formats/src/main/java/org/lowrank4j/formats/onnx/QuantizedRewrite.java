@@ -22,6 +22,7 @@ import org.lowrank4j.linalg.quant.QuantizedMatrix;
  *       asymmetric formats and left out for symmetric ones (the runtime's default zero point 2^(bits−1) is
  *       QuantizedMatrix's implicit one). ORT's CPU kernel takes 2, 4 and 8 bits and blocks of a power of two ≥ 16;
  *       a bias Add after the MatMul stays as it is.</li>
+ *   <li>{@link #toMatMulBnb4}: NF4 weights through {@code com.microsoft.MatMulBnb4}.</li>
  *   <li>{@link #toDequantizeLinear}: an 8-bit per-output-channel weight becomes an int8 (symmetric) or uint8 with
  *       zero points (asymmetric) initializer in the original storage orientation, dequantized per axis by
  *       {@code DequantizeLinear} (opset ≥ 13) into the float weight the MatMul or Gemm reads. Note: ONNX Runtime
@@ -75,16 +76,9 @@ public final class QuantizedRewrite {
                     + bits);
         }
         int block = weight.groupSize();
-        if (block < 16 || Integer.bitCount(block) != 1) {
-            throw new IllegalArgumentException(site.name() + ": MatMulNBits needs a group size that is a power of two"
-                    + " of at least 16, got " + block);
-        }
-        requireFloat(site);
-        int index = LowRankRewrite.siteNodeIndex(model, site);
+        requireCpuBlockSize(site, "MatMulNBits", block);
+        int index = requireFloatMatMul(model, site);
         NodeProto node = model.node(index);
-        if (!node.getDomain().isEmpty() && !node.getDomain().equals("ai.onnx")) {
-            throw new IllegalArgumentException(site.name() + ": the MatMul is in domain '" + node.getDomain() + "'");
-        }
 
         int out = site.outFeatures();
         int blocks = weight.groupsPerRow();
@@ -180,6 +174,78 @@ public final class QuantizedRewrite {
         }
         model.replaceNode(index, List.of(dequantize.build(), node.toBuilder().setInput(1, dequantized).build()));
         removeIfUnused(model, site.initializer());
+    }
+
+    /**
+     * Replaces a MatMul site whose weight is NF4 by {@code com.microsoft.MatMulBnb4} (quant_type 1 = NF4): B is the
+     * out×in codes flattened row-major, two per byte with the first in the high nibble (bitsandbytes' order), and
+     * absmax holds one scale per block of block_size consecutive codes — QuantizedMatrix's scales as they are. ORT
+     * dequantizes with bitsandbytes' float32 NF4 table, which matches {@code NormalFloat.levels(4)} to 1.1e-7.
+     *
+     * @throws IllegalArgumentException unless the format is NF4 with a block of 16 to 256 (a power of two) and the
+     *     site a float MatMul still in the graph
+     */
+    public static void toMatMulBnb4(OnnxModel model, LinearSite site, QuantizedMatrix weight) {
+        requireShape(site, weight);
+        if (weight.format().kind() != QuantizationFormat.Kind.NORMAL_FLOAT || weight.bits() != 4) {
+            throw new IllegalArgumentException(site.name() + ": MatMulBnb4 writes NF4 weights, got " + weight.format());
+        }
+        int block = weight.groupSize();
+        requireCpuBlockSize(site, "MatMulBnb4", block);
+        int index = requireFloatMatMul(model, site);
+        NodeProto node = model.node(index);
+
+        int in = site.inFeatures();
+        int out = site.outFeatures();
+        byte[] packed = new byte[(int) (((long) in * out + 1) / 2)];
+        for (int n = 0; n < out; n++) {
+            for (int k = 0; k < in; k++) {
+                long flat = (long) n * in + k;
+                int code = weight.code(n, k);
+                packed[(int) (flat / 2)] |= (byte) (flat % 2 == 0 ? code << 4 : code);
+            }
+        }
+        String codes = model.uniqueName(site.initializer() + ".quantized");
+        model.putInitializer(bytesTensor(codes, DataType.UINT8, new long[] {packed.length}, packed));
+        String absmax = model.uniqueName(site.initializer() + ".absmax");
+        float[] scales = weight.scales();
+        model.putInitializer(OnnxTensors.fromFloats(absmax, new long[] {scales.length}, scales, DataType.FLOAT));
+        String base = node.getName().isEmpty() ? site.nodeOutput() : node.getName();
+        NodeProto product = NodeProto.newBuilder()
+                .setName(model.uniqueName(base + "/MatMulBnb4"))
+                .setOpType("MatMulBnb4")
+                .setDomain(MICROSOFT_DOMAIN)
+                .addInput(site.input())
+                .addInput(codes)
+                .addInput(absmax)
+                .addAllOutput(node.getOutputList())
+                .addAttribute(intAttribute("K", in))
+                .addAttribute(intAttribute("N", out))
+                .addAttribute(intAttribute("block_size", block))
+                .addAttribute(intAttribute("quant_type", 1))
+                .build();
+        model.importOpset(MICROSOFT_DOMAIN, 1);
+        model.replaceNode(index, List.of(product));
+        removeIfUnused(model, site.initializer());
+    }
+
+    /** ORT 1.29's CPU kernels for MatMulNBits and MatMulBnb4 take blocks of 16, 32, 64, 128 or 256. */
+    private static void requireCpuBlockSize(LinearSite site, String operator, int block) {
+        if (block < 16 || block > 256 || Integer.bitCount(block) != 1) {
+            throw new IllegalArgumentException(site.name() + ": " + operator + " needs a group size that is a power of"
+                    + " two from 16 to 256, got " + block);
+        }
+    }
+
+    /** The index of the site's node, which must be a default-domain MatMul on FLOAT weights. */
+    private static int requireFloatMatMul(OnnxModel model, LinearSite site) {
+        requireFloat(site);
+        int index = LowRankRewrite.siteNodeIndex(model, site);
+        String domain = model.node(index).getDomain();
+        if (!domain.isEmpty() && !domain.equals("ai.onnx")) {
+            throw new IllegalArgumentException(site.name() + ": the MatMul is in domain '" + domain + "'");
+        }
+        return index;
     }
 
     private static void requireShape(LinearSite site, QuantizedMatrix weight) {

@@ -89,7 +89,9 @@ class QuantizedRewriteTest {
                 DataType.FLOAT));
         LinearSite site = model.linearSites().get(0);
         QuantizedMatrix quantized = RoundToNearest.quantize(outByIn(model, site), format);
-        if (matMulNBits) {
+        if (format.kind() == QuantizationFormat.Kind.NORMAL_FLOAT) {
+            QuantizedRewrite.toMatMulBnb4(model, site, quantized);
+        } else if (matMulNBits) {
             QuantizedRewrite.toMatMulNBits(model, site, quantized);
         } else {
             QuantizedRewrite.toDequantizeLinear(model, site, quantized);
@@ -101,7 +103,8 @@ class QuantizedRewriteTest {
         float[] expected = reference(x, BATCH, quantized, model.initializerFloats("b"));
         double difference = OrtRunner.maxDifference(expected, runOrt(file, config, x, BATCH, IN));
         System.out.printf("%s through %s%s: max |ORT − x·dequantize(W)ᵀ| = %.3g (outputs up to %.3g)%n", format,
-                matMulNBits ? "MatMulNBits" : "DequantizeLinear", config.isEmpty() ? "" : " " + config, difference,
+                format.kind() == QuantizationFormat.Kind.NORMAL_FLOAT ? "MatMulBnb4"
+                        : matMulNBits ? "MatMulNBits" : "DequantizeLinear", config.isEmpty() ? "" : " " + config, difference,
                 maxAbs(expected));
         return difference;
     }
@@ -119,6 +122,13 @@ class QuantizedRewriteTest {
         assertThat(rewriteAndCompare(QuantizationFormat.asymmetric(2, 64), true)).isLessThan(1e-4);
         assertThat(rewriteAndCompare(QuantizationFormat.asymmetric(8, 32), true)).isLessThan(1e-4);
         assertThat(rewriteAndCompare(QuantizationFormat.symmetric(8, 128), true)).isLessThan(1e-4);
+    }
+
+    @Test
+    void nf4ThroughMatMulBnb4() throws Exception {
+        for (int block : new int[] {32, 64, 128}) {
+            assertThat(rewriteAndCompare(QuantizationFormat.nf4(block), true)).isLessThan(1e-4);
+        }
     }
 
     @Test
@@ -192,6 +202,15 @@ class QuantizedRewriteTest {
         assertThatThrownBy(() -> QuantizedRewrite.toMatMulNBits(model, site,
                 RoundToNearest.quantize(w, QuantizationFormat.asymmetric(4, 8))))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("power of two");
+        OnnxModel big = OnnxModel.of(SyntheticModels.matMulWithBias(512, 16, SyntheticModels.random(512 * 16, 3),
+                DataType.FLOAT));
+        LinearSite bigSite = big.linearSites().get(0);
+        assertThatThrownBy(() -> QuantizedRewrite.toMatMulNBits(big, bigSite,
+                RoundToNearest.quantize(outByIn(big, bigSite), QuantizationFormat.asymmetric(4, 512))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("from 16 to 256, got 512");
+        assertThatThrownBy(() -> QuantizedRewrite.toMatMulBnb4(model, site,
+                RoundToNearest.quantize(w, QuantizationFormat.asymmetric(4, 32))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NF4");
         OnnxModel wide = OnnxModel.of(SyntheticModels.matMulWithBias(96, 32, SyntheticModels.random(96 * 32, 2),
                 DataType.FLOAT));
         LinearSite wideSite = wide.linearSites().get(0);
