@@ -20,7 +20,7 @@ import org.lowrank4j.linalg.quant.QuantizedMatrix;
  *       block·bits/8] uint8, which is QuantizedMatrix's packed codes as they are (one row per output channel,
  *       quantized along K); scales are [N, K/block]; packed uint8 zero points [N, ⌈(K/block)·bits/8⌉] are written for
  *       asymmetric formats and left out for symmetric ones (the runtime's default zero point 2^(bits−1) is
- *       QuantizedMatrix's implicit one). ORT's CPU kernel takes 2, 4 and 8 bits and blocks of a power of two ≥ 16;
+ *       QuantizedMatrix's implicit one). ORT 1.29's CPU kernel takes 2, 4 and 8 bits and blocks of 16 to 256;
  *       a bias Add after the MatMul stays as it is.</li>
  *   <li>{@link #toMatMulBnb4}: NF4 weights through {@code com.microsoft.MatMulBnb4}.</li>
  *   <li>{@link #toDequantizeLinear}: an 8-bit per-output-channel weight becomes an int8 (symmetric) or uint8 with
@@ -44,8 +44,8 @@ public final class QuantizedRewrite {
      * Replaces a MatMul site by MatMulNBits.
      *
      * @throws IllegalArgumentException when the site is not a float MatMul still in the graph, the matrix is not
-     *     out×in, or its format has no MatMulNBits encoding (normal float, 3 bits, a block that is not a power of
-     *     two ≥ 16, per-channel groups whose length is not one)
+     *     out×in, or its format has no MatMulNBits encoding in ORT 1.29's CPU kernel (normal float, 3 bits, a
+     *     group size other than 16, 32, 64, 128 or 256)
      */
     public static void toMatMulNBits(OnnxModel model, LinearSite site, QuantizedMatrix weight) {
         toMatMulNBits(model, site, weight, 0);

@@ -8,7 +8,6 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -240,9 +239,5 @@ class QuantizedRewriteTest {
             max = Math.max(max, Math.abs(v));
         }
         return max;
-    }
-
-    static List<String> opTypes(OnnxModel model) {
-        return model.nodes().stream().map(NodeProto::getOpType).toList();
     }
 }
