@@ -29,13 +29,8 @@ final class LowRankRewrite {
         }
         requireFinite(site, "first", first);
         requireFinite(site, "second", second);
-        int index = model.producerIndex(site.nodeOutput());
-        NodeProto node = index < 0 ? null : model.node(index);
-        if (node == null || !node.getOpType().equals(site.opType()) || node.getInputCount() < 2
-                || !node.getInput(1).equals(site.initializer()) || !node.getInput(0).equals(site.input())) {
-            throw new IllegalArgumentException(site.name() + ": the graph no longer has this site's " + site.opType()
-                    + " reading '" + site.initializer() + "' (already rewritten?)");
-        }
+        int index = siteNodeIndex(model, site);
+        NodeProto node = model.node(index);
 
         String firstName = model.uniqueName(site.initializer() + ".lowrank_first");
         model.putInitializer(firstName, new long[] {in, rank}, first, site.dataType());
@@ -65,6 +60,18 @@ final class LowRankRewrite {
         if (!model.isValueUsed(site.initializer())) {
             model.removeInitializer(site.initializer());
         }
+    }
+
+    /** The position of the site's MatMul/Gemm node, still reading the site's input and weight. */
+    static int siteNodeIndex(OnnxModel model, LinearSite site) {
+        int index = model.producerIndex(site.nodeOutput());
+        NodeProto node = index < 0 ? null : model.node(index);
+        if (node == null || !node.getOpType().equals(site.opType()) || node.getInputCount() < 2
+                || !node.getInput(1).equals(site.initializer()) || !node.getInput(0).equals(site.input())) {
+            throw new IllegalArgumentException(site.name() + ": the graph no longer has this site's " + site.opType()
+                    + " reading '" + site.initializer() + "' (already rewritten?)");
+        }
+        return index;
     }
 
     /** The transpose of a rows×cols row-major matrix. */

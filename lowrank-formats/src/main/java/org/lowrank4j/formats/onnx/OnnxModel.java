@@ -456,4 +456,22 @@ public final class OnnxModel {
     GraphProto.Builder graphBuilder() {
         return graph;
     }
+
+    /** The opset version the model imports for a domain ("" or "ai.onnx" is the default domain), or -1. */
+    long opsetVersion(String domain) {
+        for (var opset : model.getOpsetImportList()) {
+            String name = opset.getDomain().equals("ai.onnx") ? "" : opset.getDomain();
+            if (name.equals(domain)) {
+                return opset.getVersion();
+            }
+        }
+        return -1;
+    }
+
+    /** Imports an operator domain at a version, unless the model already imports that domain. */
+    void importOpset(String domain, long version) {
+        if (opsetVersion(domain) < 0) {
+            model.addOpsetImportBuilder().setDomain(domain).setVersion(version);
+        }
+    }
 }
