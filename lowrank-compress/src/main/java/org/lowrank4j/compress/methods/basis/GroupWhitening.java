@@ -1,19 +1,18 @@
 package org.lowrank4j.compress.methods.basis;
 
 import java.util.function.UnaryOperator;
+import org.lowrank4j.compress.methods.GramRoot;
 import org.lowrank4j.compress.methods.whitened.WhitenedOptions;
 import org.lowrank4j.linalg.DoubleMatrix;
-import org.lowrank4j.linalg.EigenResult;
 import org.lowrank4j.linalg.Linalg;
 import org.lowrank4j.linalg.decomposition.Cholesky;
-import org.lowrank4j.linalg.decomposition.SymmetricEigen;
 import org.lowrank4j.linalg.decomposition.TriangularSolve;
 
 /**
  * A square root R of a (group) Gram G = R Rᵀ and the map C ↦ C·R⁻¹, in float64 (spec c13 step 1; our R is the
  * spec's Sᵀ). Route: plain Cholesky; if G is not numerically positive definite, Cholesky with relative jitter
  * ({@code jitter · mean diag G}, ×10 per retry, {@link Cholesky}); if that fails too, the eigen root
- * R = U S^{1/2} with a pseudo-inverse on the null space, as in {@code WhitenedSvdMethod}.
+ * R = U S^{1/2} with a pseudo-inverse on the null space, as {@link GramRoot#eigen} takes it.
  *
  * @param root     R (n×n)
  * @param unweight maps an r×n matrix C to C·R⁻¹ (triangular solve, never an explicit inverse)
@@ -22,7 +21,7 @@ import org.lowrank4j.linalg.decomposition.TriangularSolve;
 record GroupWhitening(DoubleMatrix root, UnaryOperator<DoubleMatrix> unweight, String route) {
 
     static GroupWhitening of(DoubleMatrix gram, WhitenedOptions options, double relativeJitter, String what) {
-        DoubleMatrix g = symmetric(gram);
+        DoubleMatrix g = GramRoot.symmetric(gram);
         if (options.route() != WhitenedOptions.Route.EIGEN) {
             DoubleMatrix l = Linalg.backend().choleskyLower(g);
             String route = "cholesky";
@@ -52,21 +51,8 @@ record GroupWhitening(DoubleMatrix root, UnaryOperator<DoubleMatrix> unweight, S
     }
 
     private static GroupWhitening eigen(DoubleMatrix g, double relativeFloor) {
-        EigenResult e = new SymmetricEigen().decompose(g);
-        int n = g.rows();
-        double cutoff = relativeFloor * Math.max(0, e.values()[0]);
-        DoubleMatrix root = e.vectors().copy(), pseudoInverseRootT = e.vectors().copy(); // R = U S^{1/2}; (R⁺)ᵀ = U S^{+1/2}
-        for (int j = 0; j < n; j++) {
-            double lambda = e.values()[j];
-            boolean kept = lambda > cutoff && lambda > 0;
-            double sqrt = kept ? Math.sqrt(lambda) : 0;
-            for (int i = 0; i < n; i++) {
-                root.set(i, j, root.get(i, j) * sqrt);
-                pseudoInverseRootT.set(i, j, kept ? pseudoInverseRootT.get(i, j) / sqrt : 0);
-            }
-        }
-        DoubleMatrix pseudoInverseRoot = pseudoInverseRootT.transpose().copy();
-        return new GroupWhitening(root, c -> Linalg.multiply(c, pseudoInverseRoot), "eigen");
+        GramRoot root = GramRoot.eigen(g, relativeFloor);
+        return new GroupWhitening(root.root(), root::divideByRoot, "eigen");
     }
 
     /** Sum of the given Grams (n×n each), float64. */
@@ -82,17 +68,5 @@ record GroupWhitening(DoubleMatrix root, UnaryOperator<DoubleMatrix> unweight, S
             }
         }
         return total;
-    }
-
-    /** Exactly symmetric copy (accumulated Grams can differ in the last bit across the diagonal). */
-    private static DoubleMatrix symmetric(DoubleMatrix g) {
-        int n = g.rows();
-        DoubleMatrix s = DoubleMatrix.zeros(n, n);
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < n; j++) {
-                s.set(i, j, 0.5 * (g.get(i, j) + g.get(j, i)));
-            }
-        }
-        return s;
     }
 }
