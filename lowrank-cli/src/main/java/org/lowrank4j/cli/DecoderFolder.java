@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,6 +14,7 @@ import org.lowrank4j.nn.arch.llama.LlamaModel;
 import org.lowrank4j.nn.generate.ByteTokenizer;
 import org.lowrank4j.nn.generate.Tokenizer;
 import org.lowrank4j.nn.tensor.Precision;
+import org.lowrank4j.nn.train.TextFiles;
 import org.lowrank4j.nn.train.TextFolder;
 
 /**
@@ -138,6 +138,7 @@ final class DecoderFolder {
             throw new IllegalArgumentException(option + " " + path + " does not exist");
         }
         String text;
+        TextFiles.Budget budget = TextFiles.budget();
         if (Files.isDirectory(path)) {
             List<Path> files = new ArrayList<>();
             for (Path file : TextFolder.textFiles(path)) {
@@ -151,7 +152,7 @@ final class DecoderFolder {
             }
             StringBuilder out = new StringBuilder();
             for (Path file : files) {
-                String part = read(file);
+                String part = budget.read(file);
                 out.append(part);
                 if (!part.isEmpty() && !part.endsWith("\n")) {
                     out.append('\n');
@@ -162,7 +163,8 @@ final class DecoderFolder {
             if (from != null || to != null) {
                 throw new IllegalArgumentException("--from and --to select files of a folder, but " + option + " " + path + " is a file");
             }
-            text = read(path);
+            TextFiles.requireRegularFile(path, option);
+            text = budget.read(path);
         }
         if (text.isBlank()) {
             throw new IllegalArgumentException(option + " " + path + " holds no text");
@@ -182,13 +184,5 @@ final class DecoderFolder {
         }
         int year = Integer.parseInt(name.substring(0, end));
         return (from == null || year >= from) && (to == null || year <= to);
-    }
-
-    private static String read(Path file) {
-        try {
-            return Files.readString(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
-        }
     }
 }
