@@ -91,6 +91,7 @@ final class CompressCommand implements Callable<Integer> {
         long start = System.nanoTime();
         Long target = budget();
         Inputs.requireWritableTarget(out, model);
+        org.lowrank4j.compress.check.EncoderInputs.check(model, tokenizer, calib, method, allocation); // before anything is printed
         boolean shared = BasisSharing.isSpec(method);
         BasisSharing sharing = shared ? BasisSharing.fromSpec(method) : null;
         CompressionMethod m = shared ? null : Methods.byName(method);
@@ -101,8 +102,6 @@ final class CompressCommand implements Callable<Integer> {
         long targeted = job.targetedParameters();
         int bytesPerParameter = job.bytesPerParameter();
         double firstRatio = target == null ? ratio : SizeTarget.ratioFor(target, Files.size(model), targeted, bytesPerParameter);
-        System.err.printf(Locale.ROOT, "%s: %d linear sites, method %s, allocation %s, ratio %.3f%s%n", model.getFileName(), job.sites().size(),
-                label, allocation, firstRatio, target == null ? "" : " (for a target of " + SizeTarget.format(target) + ")");
         boolean bySensitivity = SensitivityAllocator.isSensitivity(allocation);
         Pooling pool = EvalCommand.parsePooling(pooling);
         if (!bySensitivity) {
@@ -111,6 +110,8 @@ final class CompressCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--method " + label + " shares one basis across layers; the per-site --allocation "
                     + allocation + " does not apply to it (use uniform, global, energy, d-rank, welore or svd-llm-v2)");
         }
+        System.err.printf(Locale.ROOT, "%s: %d linear sites, method %s, allocation %s, ratio %.3f%s%n", model.getFileName(), job.sites().size(),
+                label, allocation, firstRatio, target == null ? "" : " (for a target of " + SizeTarget.format(target) + ")");
         OnnxCompression.Outcome o;
         if (!onRuntime && m.requirements().isEmpty() && !bySensitivity) {
             o = reach(target, firstRatio, targeted, bytesPerParameter, r -> job.compress(m.name(), allocation, r, out, ProgressBar.stderr()));

@@ -20,6 +20,7 @@ import org.lowrank4j.nn.arch.llama.LowRankFolder;
 import org.lowrank4j.nn.generate.Perplexity;
 import org.lowrank4j.nn.generate.PerplexityResult;
 import org.lowrank4j.nn.generate.Tokenizer;
+import org.lowrank4j.nn.train.TextFiles;
 import org.lowrank4j.nn.train.TextFolder;
 import org.lowrank4j.nn.train.TrainingDivergedException;
 import picocli.CommandLine.Model.CommandSpec;
@@ -94,6 +95,7 @@ final class DecoderRecover {
         if (Files.isSameFile(c.original, c.compressed)) {
             throw new IllegalArgumentException("--original and --compressed are the same folder " + c.compressed);
         }
+        org.lowrank4j.compress.check.ModelPairs.requireRecoverable(c.original, c.compressed);
         if (!LowRankFolder.hasFactors(c.compressed)) {
             throw new IllegalArgumentException(c.compressed + " was not compressed by lowrank4j: it has no " + LowRankFolder.A_SUFFIX + "/"
                     + LowRankFolder.B_SUFFIX + " factors to recover (compress it first with lowrank compress)");
@@ -217,8 +219,9 @@ final class DecoderRecover {
         }
         int[] out = new int[1 << 16];
         int n = 0;
+        TextFiles.Budget budget = TextFiles.budget();
         for (Path file : files) {
-            String s = Files.readString(file, StandardCharsets.UTF_8);
+            String s = budget.read(file);
             if (!s.isEmpty() && !s.endsWith("\n")) {
                 s += "\n";
             }
@@ -250,7 +253,7 @@ final class DecoderRecover {
         }
 
         PerplexityResult on(LlamaModel model) {
-            return Perplexity.evaluate(model, tokens, window, bytes);
+            return Perplexity.evaluate(model, tokens, window, bytes).requireFinite("under evaluation");
         }
     }
 }

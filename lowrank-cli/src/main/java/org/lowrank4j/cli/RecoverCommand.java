@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.lowrank4j.compress.check.ModelPairs;
 import org.lowrank4j.compress.eval.EmbeddingRunner;
 import org.lowrank4j.compress.eval.EvalReport;
 import org.lowrank4j.compress.eval.Evaluation;
@@ -137,6 +138,7 @@ final class RecoverCommand implements Callable<Integer> {
         }
         Inputs.requireFile(original, "--original");
         Inputs.requireFile(compressed, "--compressed");
+        ModelPairs.requireRecoverable(original, compressed);
         Inputs.requireWritableTarget(out, compressed);
         Inputs.requireWritableTarget(out, original);
         if (maxTokens < 2 || evalSentences < 0) {
@@ -161,6 +163,7 @@ final class RecoverCommand implements Callable<Integer> {
         List<String> texts = text == null ? TextCorpus.calibration().texts() : TextCorpus.sentences(text).texts();
 
         try (HfTokenizer tok = HfTokenizer.load(Inputs.requireFile(tokenizer, "--tokenizer"), maxTokens)) {
+            ModelPairs.requireTokenizerFits(tokenizer, tok.vocabularySize(), original);
             SentenceBatches batches = new SentenceBatches(texts, tok, batch, seed);
             OnnxRecovery.Models models = OnnxRecovery.load(original, compressed, Precision.FLOAT32);
             Distiller distiller = Distiller.encoder(models.teacher(), models.student(), options).checkpointTo(ckpt, resume);
