@@ -361,6 +361,19 @@ class BadInputCorpusTest {
                 "generate", "perplexity", "plot-log", "bench", "demo");
     }
 
+    /** No verb: the usage on stderr and exit code 2; help texts format without picocli warnings. */
+    @org.junit.jupiter.api.Test
+    void noVerbIsAMistakeAndHelpHasNoFormatWarning() {
+        Object[] r = run();
+        assertThat((int) r[0]).isEqualTo(2);
+        assertThat((String) r[1]).isEmpty();
+        assertThat((String) r[2]).contains("Usage: lowrank");
+        Object[] help = run("inspect", "--help");
+        assertThat((int) help[0]).isZero();
+        assertThat((String) help[1]).contains("90%/99%");
+        assertThat((String) help[2]).doesNotContain("WARN").doesNotContain("SLF4J");
+    }
+
     // ------------------------------------------------------------------------------------------------ helpers
 
     /** SHA-256 of every regular file under {@code root} (FIFOs and other special files are not opened). */
