@@ -162,6 +162,7 @@ final class CompareCommand implements Callable<Integer> {
         List<String> heldOut = (text == null ? TextCorpus.heldOut() : TextCorpus.sentences(text)).first(sentences);
         LabelledTexts probeSet = probe == null ? TextCorpus.partyProbe() : LabelledTexts.load(probe);
         try (HfTokenizer tok = HfTokenizer.load(Inputs.requireFile(tokenizer, "--tokenizer"))) {
+            org.lowrank4j.compress.check.ModelPairs.requireTokenizerFits(tokenizer, tok.vocabularySize(), model);
             EncoderComparison.Setup setup = new EncoderComparison.Setup(model, tok, EvalCommand.parsePooling(pooling), calibration, heldOut, probeSet,
                     EvalOptions.defaults().withThreads(Runtime.getRuntime().availableProcessors()), out, keepModels);
             Map<String, Object> context = new LinkedHashMap<>();

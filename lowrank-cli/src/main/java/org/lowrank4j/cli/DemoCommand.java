@@ -40,6 +40,9 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Inputs.requireRatio(ratio);
         Inputs.requireResultsFolder(out, force, false);
+        if (!org.lowrank4j.compress.allocation.SensitivityAllocator.isSensitivity(allocation)) {
+            org.lowrank4j.compress.allocation.Allocators.byName(allocation); // an unknown name fails before the model is calibrated
+        }
         Files.createDirectories(out);
         Path model = BundledModel.model(), tokenizerPath = BundledModel.tokenizer();
         System.out.printf(Locale.ROOT, "lowrank4j %s demo: %s (bundled), remove %.0f%% of the linear layers' parameters, %s allocation%n",

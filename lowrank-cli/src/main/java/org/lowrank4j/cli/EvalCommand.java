@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.lowrank4j.compress.check.ModelPairs;
 import org.lowrank4j.compress.eval.EvalOptions;
 import org.lowrank4j.compress.eval.EvalReport;
 import org.lowrank4j.compress.eval.Evaluation;
@@ -53,6 +54,7 @@ final class EvalCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Inputs.requireFile(reference, "--reference");
         Inputs.requireFile(candidate, "--candidate");
+        ModelPairs.requireDerived(reference, "--reference", candidate, "--candidate");
         if (out != null) {
             Inputs.requireOutput("--out", out, force, "--reference", reference, "--candidate", candidate, "--tokenizer", tokenizer, "--text", text,
                     "--probe", probe);
@@ -62,6 +64,7 @@ final class EvalCommand implements Callable<Integer> {
         EvalOptions options = EvalOptions.defaults().withThreads(threads == null ? Runtime.getRuntime().availableProcessors() : threads);
         EvalReport report;
         try (HfTokenizer tok = HfTokenizer.load(Inputs.requireFile(tokenizer, "--tokenizer"))) {
+            ModelPairs.requireTokenizerFits(tokenizer, tok.vocabularySize(), reference);
             report = Evaluation.compare(reference, candidate, tok, parsePooling(pooling), heldOut, probeSet, options);
         }
         print(report);

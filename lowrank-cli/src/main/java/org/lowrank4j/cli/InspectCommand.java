@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
 
 /** {@code lowrank inspect}: per-site spectra, effective rank and energy kept at chosen ranks. */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
-        description = "Show each linear site's spectrum summary: effective rank, ranks for 90%/99% energy, energy at given ranks.")
+        description = "Show each linear site's spectrum summary: effective rank, ranks for 90%%/99%% energy, energy at given ranks.")
 final class InspectCommand implements Callable<Integer> {
 
     @Option(names = "--model", required = true, description = "ONNX model.")
@@ -62,6 +62,7 @@ final class InspectCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--method " + m.name() + " spectra need --tokenizer and --calib");
             }
             try (HfTokenizer tok = HfTokenizer.load(Inputs.requireFile(tokenizer, "--tokenizer"))) {
+                org.lowrank4j.compress.check.ModelPairs.requireTokenizerFits(tokenizer, tok.vocabularySize(), model);
                 job.calibrate(tok, Inputs.calibrationText(calib, sequences), 32, Runtime.getRuntime().availableProcessors(), ProgressBar.stderr());
             }
         }

@@ -9,14 +9,16 @@ import picocli.CommandLine.Command;
         subcommands = {DemoCommand.class, PlotLogCommand.class, CompressCommand.class, RecoverCommand.class, EvalCommand.class, InspectCommand.class, CompareCommand.class,
                 BenchCommand.class, TrainCommand.class, GenerateCommand.class, PerplexityCommand.class,
                 CommandLine.HelpCommand.class})
-public final class LowrankCommand implements Runnable {
+public final class LowrankCommand implements java.util.concurrent.Callable<Integer> {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** Without a verb there is nothing to do: the usage goes to stderr and the exit code says it was a mistake. */
     @Override
-    public void run() {
-        spec.commandLine().usage(System.out);
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return 2;
     }
 
     public static void main(String[] args) {
@@ -27,6 +29,7 @@ public final class LowrankCommand implements Runnable {
     public static int execute(String... args) {
         CommandLine cli = new CommandLine(new LowrankCommand());
         cli.setExecutionExceptionHandler(new UserErrors());
+        cli.setParameterExceptionHandler(UserErrors::handleParameterException);
         return cli.execute(args);
     }
 }

@@ -63,7 +63,7 @@ final class PerplexityCommand implements Callable<Integer> {
         double unigram = unigramNatsPerToken(tokens, tokenizer.vocabSize());
         double unigramBitsPerByte = unigram * tokens.length / bytes / Math.log(2);
         long start = System.nanoTime();
-        PerplexityResult r = Perplexity.evaluate(decoder, tokens, w, bytes);
+        PerplexityResult r = Perplexity.evaluate(decoder, tokens, w, bytes).requireFinite(model);
         double wall = (System.nanoTime() - start) / 1e9;
         System.out.printf(Locale.ROOT, "%s: %,d tokens predicted in %d windows of %d; %.4f nats/token, perplexity %.4f, %.4f bits per byte (%.1f s)%n",
                 text.getFileName(), r.tokens(), r.windows(), w, r.meanNll(), r.perplexity(), r.bitsPerByte(), wall);

@@ -6,14 +6,13 @@ import java.awt.Font;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import javax.imageio.ImageIO;
 import org.lowrank4j.formats.io.AtomicFiles;
+import org.lowrank4j.nn.train.TrainingLog;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -36,22 +35,9 @@ final class PlotLogCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        List<String> lines = Files.readAllLines(Inputs.requireFile(log, "--log"));
-        if (lines.size() < 2 || !lines.get(0).startsWith("step,loss")) {
-            throw new IllegalArgumentException("--log " + log + " is not a train-log.csv (expected a header starting with step,loss)");
-        }
+        TrainingLog parsed = TrainingLog.read(Inputs.requireFile(log, "--log"));
         Inputs.requireOutput("--out", out, force, "--log", log);
-        List<double[]> train = new ArrayList<>(), validation = new ArrayList<>();
-        String[] header = lines.get(0).split(",");
-        int validationColumn = List.of(header).indexOf("validation_loss");
-        for (String line : lines.subList(1, lines.size())) {
-            String[] f = line.split(",", -1);
-            double step = Double.parseDouble(f[0]);
-            train.add(new double[] {step, Double.parseDouble(f[1])});
-            if (validationColumn >= 0 && validationColumn < f.length && !f[validationColumn].isBlank()) {
-                validation.add(new double[] {step, Double.parseDouble(f[validationColumn])});
-            }
-        }
+        List<double[]> train = parsed.training(), validation = parsed.validation();
         BufferedImage image = draw(train, validation);
         AtomicFiles.write(out, stream -> ImageIO.write(image, "png", stream));
         System.out.println("wrote " + out);

@@ -26,4 +26,17 @@ final class UserErrors implements IExecutionExceptionHandler {
         e.printStackTrace(cli.getErr());
         return 1;
     }
+
+    /**
+     * A command line picocli cannot parse (an unknown option, a missing value, a value of the wrong type): one line naming
+     * the option and pointing to the help, exit code 2, instead of picocli's message followed by the whole usage.
+     */
+    static int handleParameterException(CommandLine.ParameterException e, String[] args) {
+        CommandLine cli = e.getCommandLine();
+        String command = cli.getCommandSpec().qualifiedName(" ");
+        String message = e.getMessage() == null ? "cannot parse the command line" : e.getMessage().lines().findFirst().orElse("").strip();
+        cli.getErr().println(command + ": " + message + " (see " + command + " --help)");
+        cli.getErr().flush();
+        return 2;
+    }
 }

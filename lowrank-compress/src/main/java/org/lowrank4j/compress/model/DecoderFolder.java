@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +15,7 @@ import org.lowrank4j.formats.io.AtomicFiles;
 import org.lowrank4j.nn.generate.ByteTokenizer;
 import org.lowrank4j.nn.generate.Tokenizer;
 import org.lowrank4j.nn.tensor.Precision;
+import org.lowrank4j.nn.train.TextFiles;
 import org.lowrank4j.nn.train.TextFolder;
 
 /**
@@ -137,6 +137,7 @@ public final class DecoderFolder {
             throw new IllegalArgumentException(option + " " + path + " does not exist");
         }
         String text;
+        TextFiles.Budget budget = TextFiles.budget();
         if (Files.isDirectory(path)) {
             List<Path> files = new ArrayList<>();
             for (Path file : TextFolder.textFiles(path)) {
@@ -150,7 +151,7 @@ public final class DecoderFolder {
             }
             StringBuilder out = new StringBuilder();
             for (Path file : files) {
-                String part = read(file);
+                String part = budget.read(file);
                 out.append(part);
                 if (!part.isEmpty() && !part.endsWith("\n")) {
                     out.append('\n');
@@ -161,7 +162,8 @@ public final class DecoderFolder {
             if (from != null || to != null) {
                 throw new IllegalArgumentException("--from and --to select files of a folder, but " + option + " " + path + " is a file");
             }
-            text = read(path);
+            TextFiles.requireRegularFile(path, option);
+            text = budget.read(path);
         }
         if (text.isBlank()) {
             throw new IllegalArgumentException(option + " " + path + " holds no text");
@@ -181,14 +183,6 @@ public final class DecoderFolder {
         }
         int year = Integer.parseInt(name.substring(0, end));
         return (from == null || year >= from) && (to == null || year <= to);
-    }
-
-    private static String read(Path file) {
-        try {
-            return Files.readString(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
-        }
     }
 
     /** The longest prefix of {@code text} whose UTF-8 encoding fits in {@code maxBytes} (whole code points only). */

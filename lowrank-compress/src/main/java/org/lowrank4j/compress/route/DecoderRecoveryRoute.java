@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.lowrank4j.compress.check.ModelPairs;
 import org.lowrank4j.compress.model.DecoderFolder;
 import org.lowrank4j.compress.recover.DecoderRecoveryRecord;
 import org.lowrank4j.compress.recover.DistillOptions;
@@ -20,6 +21,7 @@ import org.lowrank4j.nn.arch.llama.LowRankFolder;
 import org.lowrank4j.nn.generate.Perplexity;
 import org.lowrank4j.nn.generate.PerplexityResult;
 import org.lowrank4j.nn.generate.Tokenizer;
+import org.lowrank4j.nn.train.TextFiles;
 import org.lowrank4j.nn.train.TextFolder;
 
 /**
@@ -55,6 +57,7 @@ final class DecoderRecoveryRoute {
         if (Files.isSameFile(r.original(), r.compressed())) {
             throw new IllegalArgumentException("--original and --compressed are the same folder " + r.compressed());
         }
+        ModelPairs.requireRecoverable(r.original(), r.compressed());
         if (!LowRankFolder.hasFactors(r.compressed())) {
             throw new IllegalArgumentException(r.compressed() + " was not compressed by lowrank4j: it has no " + LowRankFolder.A_SUFFIX + "/"
                     + LowRankFolder.B_SUFFIX + " factors to recover (compress it first with lowrank compress)");
@@ -139,8 +142,9 @@ final class DecoderRecoveryRoute {
         }
         int[] out = new int[1 << 16];
         int n = 0;
+        TextFiles.Budget budget = TextFiles.budget();
         for (Path file : files) {
-            String s = DecoderFolder.readText(file, null, null, "--text");
+            String s = budget.read(file);
             if (!s.isEmpty() && !s.endsWith("\n")) {
                 s += "\n";
             }
@@ -172,7 +176,7 @@ final class DecoderRecoveryRoute {
         }
 
         PerplexityResult on(LlamaModel model) {
-            return Perplexity.evaluate(model, tokens, window, bytes);
+            return Perplexity.evaluate(model, tokens, window, bytes).requireFinite("under evaluation");
         }
     }
 }

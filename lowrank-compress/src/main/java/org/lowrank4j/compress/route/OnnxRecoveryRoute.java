@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import org.lowrank4j.compress.check.ModelPairs;
 import org.lowrank4j.compress.eval.EmbeddingRunner;
 import org.lowrank4j.compress.eval.EvalReport;
 import org.lowrank4j.compress.eval.Evaluation;
@@ -47,6 +48,7 @@ final class OnnxRecoveryRoute {
             throw new IllegalArgumentException(r.tokenizer() == null ? "--tokenizer is needed with --original (the bundled model brings its own)"
                     : "--tokenizer " + r.tokenizer() + " does not exist or is not a file");
         }
+        ModelPairs.requireRecoverable(r.original(), r.compressed());
         int maxTokens = r.maxTokens() == null ? 128 : r.maxTokens();
         int evalSentences = r.evalSentences() == null ? 500 : r.evalSentences();
         if (maxTokens < 2 || evalSentences < 0) {
@@ -60,6 +62,7 @@ final class OnnxRecoveryRoute {
         int threads = r.threadCount();
 
         try (HfTokenizer tok = HfTokenizer.load(r.tokenizer(), maxTokens)) {
+            ModelPairs.requireTokenizerFits(r.tokenizer(), tok.vocabularySize(), r.original());
             SentenceBatches batches = new SentenceBatches(texts, tok, r.batch(), r.seed());
             OnnxRecovery.Models models = OnnxRecovery.load(r.original(), r.compressed(), Precision.FLOAT32);
             Distiller distiller = Distiller.encoder(models.teacher(), models.student(), options).checkpointTo(checkpoint, r.resume());

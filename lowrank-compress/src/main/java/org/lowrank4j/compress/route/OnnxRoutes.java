@@ -72,18 +72,23 @@ final class OnnxRoutes {
         }
     }
 
-    /** The calibration pieces spread evenly over the whole --calib text: sentences (default) or ~90-word chunks. */
-    static List<String> calibrationText(CompressionRequest r) {
-        int count = r.calibrationSequences() == null ? DEFAULT_SEQUENCES : r.calibrationSequences();
-        if (count < 1) {
-            throw new IllegalArgumentException("--calib-sequences must be at least 1, got " + count);
+    /** Checks --calib-sequences and --calib-unit (before anything is printed). */
+    static void checkCalibrationOptions(CompressionRequest r) {
+        if (r.calibrationSequences() != null && r.calibrationSequences() < 1) {
+            throw new IllegalArgumentException("--calib-sequences must be at least 1, got " + r.calibrationSequences());
         }
         String unit = r.calibrationUnit() == null ? "sentences" : r.calibrationUnit().trim().toLowerCase(Locale.ROOT);
-        return switch (unit) {
-            case "sentences" -> TextCorpus.sentences(r.calibration()).spread(count);
-            case "chunks" -> TextCorpus.chunks(r.calibration(), WORDS_PER_CHUNK).spread(count);
-            default -> throw new IllegalArgumentException("--calib-unit must be sentences or chunks, got " + r.calibrationUnit());
-        };
+        if (!unit.equals("sentences") && !unit.equals("chunks")) {
+            throw new IllegalArgumentException("--calib-unit must be sentences or chunks, got " + r.calibrationUnit());
+        }
+    }
+
+    /** The calibration pieces spread evenly over the whole --calib text: sentences (default) or ~90-word chunks. */
+    static List<String> calibrationText(CompressionRequest r) {
+        checkCalibrationOptions(r);
+        int count = r.calibrationSequences() == null ? DEFAULT_SEQUENCES : r.calibrationSequences();
+        boolean chunks = r.calibrationUnit() != null && r.calibrationUnit().trim().equalsIgnoreCase("chunks");
+        return chunks ? TextCorpus.chunks(r.calibration(), WORDS_PER_CHUNK).spread(count) : TextCorpus.sentences(r.calibration()).spread(count);
     }
 
     /**

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.List;
 import org.lowrank4j.compress.CompressionOutcome;
 import org.lowrank4j.compress.CompressionResult;
+import org.lowrank4j.compress.check.EncoderInputs;
 import org.lowrank4j.compress.allocation.Allocators;
 import org.lowrank4j.compress.allocation.RankAllocator;
 import org.lowrank4j.compress.harness.EncoderRuntimeRows;
@@ -29,6 +30,8 @@ final class OnnxRuntimeRoute implements CompressionRoute {
     @Override
     public CompressionOutcome compress(CompressionRequest r, Listener listener) throws IOException {
         OnnxRoutes.rejectDecoderOptions(r);
+        EncoderInputs.check(r.model(), r.tokenizer(), r.calibration(), r.method(), r.allocation()); // before anything is printed
+        OnnxRoutes.checkCalibrationOptions(r);
         CrossLayerMethod shared = Methods.isCrossLayer(r.method()) ? Methods.crossLayerByName(r.method()) : null;
         CompressionMethod m = shared == null ? Methods.byName(r.method()) : null;
         String label = shared != null ? shared.name() : m.name();

@@ -3,6 +3,7 @@ package org.lowrank4j.compress.route;
 import java.io.IOException;
 import java.util.List;
 import org.lowrank4j.compress.CompressionOutcome;
+import org.lowrank4j.compress.check.EncoderInputs;
 import org.lowrank4j.compress.allocation.RankAllocator;
 import org.lowrank4j.compress.harness.EncoderRuntimeRows;
 import org.lowrank4j.compress.methods.CompressionMethod;
@@ -26,6 +27,8 @@ final class OnnxSiteRoute implements CompressionRoute {
     @Override
     public CompressionOutcome compress(CompressionRequest r, Listener listener) throws IOException {
         OnnxRoutes.rejectDecoderOptions(r);
+        EncoderInputs.check(r.model(), r.tokenizer(), r.calibration(), r.method(), r.allocation()); // before anything is printed
+        OnnxRoutes.checkCalibrationOptions(r);
         CompressionMethod m = Methods.byName(r.method());
         boolean bySensitivity = OnnxRoutes.checkAllocation(r.allocation());
         OnnxCompression job = OnnxCompression.open(r.model());

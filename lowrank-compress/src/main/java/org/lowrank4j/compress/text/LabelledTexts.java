@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.lowrank4j.nn.train.TextFiles;
 
 /**
  * Texts with class labels, for linear probes. Labels are integers {@code 0..classes-1}, indexing
@@ -77,20 +78,19 @@ public record LabelledTexts(List<String> texts, int[] labels, List<String> class
 
     /**
      * Reads a UTF-8 TSV file {@code label<TAB>text}, one text a line; a first line {@code label<TAB>text} is a
-     * header and skipped; blank lines are skipped.
+     * header and skipped; blank lines are skipped. The file is read as {@link TextFiles} reads (strict UTF-8, no
+     * binary data, a size limit).
      *
-     * @throws IllegalArgumentException if the file does not exist, a line has no tab, or there are no rows
+     * @throws IllegalArgumentException if the file does not exist or is not a regular file, is not UTF-8 text, a line
+     *                                  has no tab, or there are no rows
      */
     public static LabelledTexts readTsv(Path file) {
-        if (file == null || !Files.isRegularFile(file)) {
+        if (file == null || !Files.exists(file)) {
             throw new IllegalArgumentException("labelled text file " + file
                     + " does not exist (expected label<TAB>text lines)");
         }
-        try {
-            return parseTsv(new String(Files.readAllBytes(file), StandardCharsets.UTF_8), file.toString());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
-        }
+        TextFiles.requireRegularFile(file, "labelled text file");
+        return parseTsv(TextFiles.read(file), file.toString());
     }
 
     /**
@@ -121,7 +121,8 @@ public record LabelledTexts(List<String> texts, int[] labels, List<String> class
      * characters. Empty bodies and duplicates (of any earlier text, either class) are dropped. Both classes are
      * then cut to the same size, {@code min(perClass, spam count, ham count)}, by taking texts evenly spread over
      * each class's file order (files in natural name order, folders in the order above): deterministic.
-     * Labels: {@code spam} = 0, {@code ham} = 1.
+     * Labels: {@code spam} = 0, {@code ham} = 1. Mail is read leniently (UTF-8, else ISO-8859-1, as old mail is), but
+     * only regular files, at most {@value TextFiles#DEFAULT_LIMIT_MB} MB in all.
      *
      * @param perClass the most texts kept per class, at least 1
      * @throws IllegalArgumentException if {@code dir} is not a folder, lacks a spam or a ham sub-folder, or
@@ -141,8 +142,9 @@ public record LabelledTexts(List<String> texts, int[] labels, List<String> class
                     + SPAM_FOLDERS + " (spam) and one of " + HAM_FOLDERS + " (ham) as sub-folders");
         }
         Set<String> seen = new HashSet<>();
-        List<String> spam = mailBodies(spamDirs, seen);
-        List<String> ham = mailBodies(hamDirs, seen);
+        long[] budget = {TextFiles.DEFAULT_LIMIT};
+        List<String> spam = mailBodies(spamDirs, seen, budget);
+        List<String> ham = mailBodies(hamDirs, seen, budget);
         if (spam.isEmpty() || ham.isEmpty()) {
             throw new IllegalArgumentException("folder " + dir + " yields " + spam.size() + " spam and " + ham.size()
                     + " ham texts; both classes need at least one non-empty mail");
@@ -240,8 +242,11 @@ public record LabelledTexts(List<String> texts, int[] labels, List<String> class
         return found;
     }
 
-    /** Distinct non-empty bodies of the files of the folders, in order; {@code seen} collects texts taken. */
-    private static List<String> mailBodies(List<Path> folders, Set<String> seen) {
+    /**
+     * Distinct non-empty bodies of the files of the folders, in order; {@code seen} collects texts taken, {@code budget[0]}
+     * the bytes that may still be read.
+     */
+    private static List<String> mailBodies(List<Path> folders, Set<String> seen, long[] budget) {
         List<String> bodies = new ArrayList<>();
         for (Path folder : folders) {
             List<Path> files;
@@ -255,7 +260,7 @@ public record LabelledTexts(List<String> texts, int[] labels, List<String> class
                 throw new UncheckedIOException("cannot list " + folder, e);
             }
             for (Path file : files) {
-                String body = mailBody(decode(file));
+                String body = mailBody(decode(file, budget));
                 if (!body.isEmpty() && seen.add(body)) {
                     bodies.add(body);
                 }
@@ -264,11 +269,16 @@ public record LabelledTexts(List<String> texts, int[] labels, List<String> class
         return bodies;
     }
 
-    /** UTF-8 when the bytes are valid UTF-8, ISO-8859-1 otherwise (older mail). */
-    private static String decode(Path file) {
+    /** UTF-8 when the bytes are valid UTF-8, ISO-8859-1 otherwise (older mail); counted against {@code budget[0]}. */
+    private static String decode(Path file, long[] budget) {
         byte[] bytes;
         try {
+            if (Files.size(file) > budget[0]) {
+                throw new IllegalArgumentException("mail " + file + " takes the text read to more than the limit of "
+                        + TextFiles.DEFAULT_LIMIT_MB + " MB; give a smaller corpus");
+            }
             bytes = Files.readAllBytes(file);
+            budget[0] -= bytes.length;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file, e);
         }

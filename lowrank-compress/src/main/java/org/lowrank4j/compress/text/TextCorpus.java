@@ -10,13 +10,16 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.stream.Stream;
+import org.lowrank4j.nn.train.TextFiles;
 
 /**
  * An ordered, immutable list of text pieces (sentences, lines or fixed-size chunks) read from a file, a folder
  * of {@code .txt} files, or the small corpora vendored with this module.
  *
  * <p>Loading is deterministic: the files of a folder are found recursively and read in natural name order
- * ({@code chapter_2.txt} before {@code chapter_10.txt}); text is decoded as UTF-8, invalid bytes replaced.
+ * ({@code chapter_2.txt} before {@code chapter_10.txt}). Files are read as {@link TextFiles} reads them: strict UTF-8
+ * (a file that is not is refused with the offset of its first bad byte), no binary data, only regular files, and at
+ * most {@value TextFiles#DEFAULT_LIMIT_MB} MB over all the files of one corpus.
  */
 public final class TextCorpus {
 
@@ -62,13 +65,16 @@ public final class TextCorpus {
      * Reads a file, or all {@code .txt} files under a folder, and cuts it into pieces.
      *
      * @param wordsPerChunk used only with {@link Unit#CHUNKS}
-     * @throws IllegalArgumentException if the path does not exist, is a folder without {@code .txt} files,
-     *                                  or holds no text
+     * @throws IllegalArgumentException if the path does not exist, is not a regular file or folder, is a folder without
+     *                                  {@code .txt} files, holds no text, or a file is not UTF-8 text or too large
      */
     public static TextCorpus load(Path fileOrDir, Unit unit, int wordsPerChunk) {
         if (fileOrDir == null || !Files.exists(fileOrDir)) {
             throw new IllegalArgumentException("text path " + fileOrDir
                     + " does not exist; give a .txt file or a folder of .txt files");
+        }
+        if (!Files.isDirectory(fileOrDir)) {
+            TextFiles.requireRegularFile(fileOrDir, "text path");
         }
         if (unit == Unit.CHUNKS && wordsPerChunk < 1) {
             throw new IllegalArgumentException("wordsPerChunk must be at least 1, got " + wordsPerChunk);
@@ -78,11 +84,14 @@ public final class TextCorpus {
             throw new IllegalArgumentException("folder " + fileOrDir + " holds no .txt files");
         }
         List<String> pieces = new ArrayList<>();
+        TextFiles.Budget budget = TextFiles.budget();
         for (Path file : files) {
-            pieces.addAll(split(read(file), unit, wordsPerChunk));
+            pieces.addAll(split(budget.read(file), unit, wordsPerChunk));
         }
         if (pieces.isEmpty()) {
-            throw new IllegalArgumentException(fileOrDir + " holds no text (" + files.size() + " file(s), all blank)");
+            throw new IllegalArgumentException(files.size() == 1 && files.get(0).equals(fileOrDir)
+                    ? "text file " + fileOrDir + " holds no text (" + (budget.used() == 0 ? "it is empty" : "only blanks") + ")"
+                    : "folder " + fileOrDir + " holds no text (" + files.size() + " .txt file(s), all blank)");
         }
         return new TextCorpus(fileOrDir.toString(), pieces);
     }
@@ -187,14 +196,6 @@ public final class TextCorpus {
                     .toList();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list " + fileOrDir, e);
-        }
-    }
-
-    private static String read(Path file) {
-        try {
-            return new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
         }
     }
 

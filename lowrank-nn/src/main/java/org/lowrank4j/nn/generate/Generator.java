@@ -62,12 +62,19 @@ public final class Generator {
         return tokenizer.decode(generate(model, tokenizer.encode(prompt), options, random).tokens());
     }
 
-    /** The logits of the last time step of (1, T, V) as doubles. */
+    /**
+     * The logits of the last time step of (1, T, V) as doubles; a non-finite logit means the model is broken (NaN or
+     * infinite weights, or an overflow), and sampling from it would emit garbage, so it is refused.
+     */
     private static double[] lastRow(Tensor logits) {
         int vocab = logits.dim(-1), offset = logits.size() - vocab;
         double[] row = new double[vocab];
         for (int v = 0; v < vocab; v++) {
             row[v] = logits.get(offset + v);
+            if (!Double.isFinite(row[v])) {
+                throw new IllegalArgumentException("the model produced a non-finite logit (" + row[v] + ") for token " + v
+                        + ": its weights hold NaN or infinite values, or overflow; nothing was generated");
+            }
         }
         return row;
     }

@@ -13,4 +13,19 @@ package org.lowrank4j.nn.generate;
  */
 public record PerplexityResult(long tokens, int windows, double totalNll, double meanNll, double perplexity, long bytes,
         double bitsPerByte) {
+
+    /**
+     * This result, when its loss is a finite number; otherwise the model is broken (non-finite weights, or values that
+     * overflow) and no figure should be reported.
+     *
+     * @param model how messages name the model, e.g. its folder
+     * @throws IllegalArgumentException naming the model when the loss is NaN or infinite
+     */
+    public PerplexityResult requireFinite(Object model) {
+        if (!Double.isFinite(totalNll)) {
+            throw new IllegalArgumentException("model " + model + " gives a non-finite loss (" + totalNll + ") on this text: its weights"
+                    + " hold NaN or infinite values, or overflow; no perplexity can be reported");
+        }
+        return this;
+    }
 }

@@ -2,7 +2,6 @@ package org.lowrank4j.nn.train;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -41,19 +40,17 @@ public final class TextFolder {
 
     /**
      * The UTF-8 contents of the folder's {@code .txt} files in natural name order, each followed by a newline
-     * unless it already ends with one.
+     * unless it already ends with one; read as {@link TextFiles} reads (strict UTF-8, no binary, at most
+     * {@value TextFiles#DEFAULT_LIMIT_MB} MB in all).
      *
-     * @throws IllegalArgumentException when the folder is missing or holds no .txt file, or only empty ones
+     * @throws IllegalArgumentException when the folder is missing or holds no .txt file, or only empty ones, or a file
+     *                                  is not UTF-8 text
      */
     public static String readAll(Path folder) {
         StringBuilder out = new StringBuilder();
+        TextFiles.Budget budget = TextFiles.budget();
         for (Path file : textFiles(folder)) {
-            String text;
-            try {
-                text = Files.readString(file, StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read " + file, e);
-            }
+            String text = budget.read(file);
             out.append(text);
             if (!text.isEmpty() && !text.endsWith("\n")) {
                 out.append('\n');

@@ -1,0 +1,57 @@
+package org.lowrank4j.nn.train;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The loss curve of a {@code train-log.csv} as {@code lowrank train} writes it: a header starting {@code step,loss}, then
+ * one row a step, with an optional {@code validation_loss} column that is empty on steps without validation.
+ *
+ * @param training   (step, loss) of every row
+ * @param validation (step, validation loss) of the rows that have one
+ */
+public record TrainingLog(List<double[]> training, List<double[]> validation) {
+
+    /**
+     * Reads a log (as {@link TextFiles} reads text).
+     *
+     * @throws IllegalArgumentException naming the file (and the line) when it is not such a log: no header, no rows, a row
+     *                                  with too few cells, or a cell that is not a finite number
+     */
+    public static TrainingLog read(Path file) {
+        List<String> lines = TextFiles.read(file).lines().toList();
+        if (lines.size() < 2 || !lines.get(0).startsWith("step,loss")) {
+            throw new IllegalArgumentException(file + " is not a train-log.csv (expected a header starting with step,loss and at least one row)");
+        }
+        int validationColumn = List.of(lines.get(0).split(",")).indexOf("validation_loss");
+        List<double[]> training = new ArrayList<>(), validation = new ArrayList<>();
+        for (int i = 1; i < lines.size(); i++) {
+            if (lines.get(i).isBlank()) {
+                continue;
+            }
+            String[] cells = lines.get(i).split(",", -1);
+            if (cells.length < 2) {
+                throw new IllegalArgumentException(file + " line " + (i + 1) + ": expected at least step,loss, got '" + lines.get(i) + "'");
+            }
+            double step = number(cells[0], file, i);
+            training.add(new double[] {step, number(cells[1], file, i)});
+            if (validationColumn >= 0 && validationColumn < cells.length && !cells[validationColumn].isBlank()) {
+                validation.add(new double[] {step, number(cells[validationColumn], file, i)});
+            }
+        }
+        return new TrainingLog(List.copyOf(training), List.copyOf(validation));
+    }
+
+    private static double number(String cell, Path file, int index) {
+        try {
+            double value = Double.parseDouble(cell.strip());
+            if (Double.isFinite(value)) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(file + " line " + (index + 1) + ": '" + cell + "' is not a finite number");
+    }
+}
