@@ -3,7 +3,7 @@ package org.lowrank4j.cli;
 import java.io.PrintStream;
 import java.util.Locale;
 import org.lowrank4j.compress.Progress;
-import org.lowrank4j.compress.route.Listener;
+import org.lowrank4j.compress.Listener;
 
 /**
  * Draws library progress as a one-line bar on stderr, redrawn at most five times a second, with the elapsed

@@ -1,5 +1,6 @@
 package org.lowrank4j.compress.route;
 
+import org.lowrank4j.compress.Listener;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

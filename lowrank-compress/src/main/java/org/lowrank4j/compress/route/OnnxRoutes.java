@@ -1,5 +1,6 @@
 package org.lowrank4j.compress.route;
 
+import org.lowrank4j.compress.Listener;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,8 +27,6 @@ final class OnnxRoutes {
     static final int CALIBRATION_BATCH = 32;
     /** Calibration sequences when the request gives none. */
     static final int DEFAULT_SEQUENCES = 256;
-    /** Calibration chunks are about this many words (≈ 128 tokens). */
-    static final int WORDS_PER_CHUNK = 90;
 
     private OnnxRoutes() {
     }
@@ -74,21 +73,13 @@ final class OnnxRoutes {
 
     /** Checks --calib-sequences and --calib-unit (before anything is printed). */
     static void checkCalibrationOptions(CompressionRequest r) {
-        if (r.calibrationSequences() != null && r.calibrationSequences() < 1) {
-            throw new IllegalArgumentException("--calib-sequences must be at least 1, got " + r.calibrationSequences());
-        }
-        String unit = r.calibrationUnit() == null ? "sentences" : r.calibrationUnit().trim().toLowerCase(Locale.ROOT);
-        if (!unit.equals("sentences") && !unit.equals("chunks")) {
-            throw new IllegalArgumentException("--calib-unit must be sentences or chunks, got " + r.calibrationUnit());
-        }
+        TextCorpus.requireCalibrationOptions(r.calibrationSequences() == null ? DEFAULT_SEQUENCES : r.calibrationSequences(), r.calibrationUnit());
     }
 
     /** The calibration pieces spread evenly over the whole --calib text: sentences (default) or ~90-word chunks. */
     static List<String> calibrationText(CompressionRequest r) {
-        checkCalibrationOptions(r);
-        int count = r.calibrationSequences() == null ? DEFAULT_SEQUENCES : r.calibrationSequences();
-        boolean chunks = r.calibrationUnit() != null && r.calibrationUnit().trim().equalsIgnoreCase("chunks");
-        return chunks ? TextCorpus.chunks(r.calibration(), WORDS_PER_CHUNK).spread(count) : TextCorpus.sentences(r.calibration()).spread(count);
+        return TextCorpus.calibration(r.calibration(), r.calibrationSequences() == null ? DEFAULT_SEQUENCES : r.calibrationSequences(),
+                r.calibrationUnit());
     }
 
     /**

@@ -1,5 +1,6 @@
 package org.lowrank4j.compress.route;
 
+import org.lowrank4j.compress.Listener;
 import java.io.IOException;
 import java.util.List;
 import org.lowrank4j.compress.CompressionOutcome;

@@ -96,6 +96,33 @@ public final class TextCorpus {
         return new TextCorpus(fileOrDir.toString(), pieces);
     }
 
+    /** Words per calibration chunk (≈ 128 tokens), for {@link #calibration(Path, int, String)}. */
+    public static final int WORDS_PER_CHUNK = 90;
+
+    /**
+     * {@code count} calibration pieces spread evenly over a file or folder (every file contributes, not the first few):
+     * {@code unit} "sentences" (one sentence each, as a sentence encoder is used; also the default for null) or
+     * "chunks" (about {@value #WORDS_PER_CHUNK} words each).
+     *
+     * @throws IllegalArgumentException naming --calib-sequences or --calib-unit for a bad count or unit
+     */
+    public static List<String> calibration(Path fileOrDir, int count, String unit) {
+        requireCalibrationOptions(count, unit);
+        boolean chunks = unit != null && unit.trim().equalsIgnoreCase("chunks");
+        return (chunks ? chunks(fileOrDir, WORDS_PER_CHUNK) : sentences(fileOrDir)).spread(count);
+    }
+
+    /** The checks of {@link #calibration(Path, int, String)}, for callers that validate before long work. */
+    public static void requireCalibrationOptions(int count, String unit) {
+        if (count < 1) {
+            throw new IllegalArgumentException("--calib-sequences must be at least 1, got " + count);
+        }
+        String u = unit == null ? "sentences" : unit.trim().toLowerCase(java.util.Locale.ROOT);
+        if (!u.equals("sentences") && !u.equals("chunks")) {
+            throw new IllegalArgumentException("--calib-unit must be sentences or chunks, got " + unit);
+        }
+    }
+
     /** The vendored calibration sentences: 330 sentences of State of the Union addresses 1790–1899. */
     public static TextCorpus calibration() {
         return new TextCorpus("vendored:calibration.txt", split(resource("calibration.txt"), Unit.LINES, 0));

@@ -1,6 +1,5 @@
-package org.lowrank4j.compress.route;
+package org.lowrank4j.compress;
 
-import org.lowrank4j.compress.Progress;
 
 /**
  * What a long library call tells its caller while it works: progress of each phase, and notes (one line each, such
