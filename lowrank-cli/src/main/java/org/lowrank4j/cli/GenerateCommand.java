@@ -1,13 +1,13 @@
 package org.lowrank4j.cli;
 
-import org.lowrank4j.compress.model.DecoderFolder;
 import java.nio.file.Path;
 import java.util.Random;
 import java.util.concurrent.Callable;
+import org.lowrank4j.compress.model.DecoderFolder;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
-import org.lowrank4j.nn.generate.Tokenizer;
 import org.lowrank4j.nn.generate.GenerationOptions;
 import org.lowrank4j.nn.generate.Generator;
+import org.lowrank4j.nn.generate.Tokenizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -1,7 +1,7 @@
 package org.lowrank4j.cli;
 
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** The {@code lowrank} command: one thin class per verb; this is the only layer that prints or exits. */
 @Command(name = "lowrank", mixinStandardHelpOptions = true, versionProvider = Version.class,

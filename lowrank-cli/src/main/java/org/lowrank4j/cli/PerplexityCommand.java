@@ -1,16 +1,17 @@
 package org.lowrank4j.cli;
 
-import org.lowrank4j.compress.model.DecoderFolder;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.lowrank4j.compress.model.DecoderFolder;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
 import org.lowrank4j.nn.generate.Perplexity;
 import org.lowrank4j.nn.generate.PerplexityResult;
 import org.lowrank4j.nn.generate.Tokenizer;
+import org.lowrank4j.nn.train.TextFolder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -48,7 +49,7 @@ final class PerplexityCommand implements Callable<Integer> {
         if (json != null) {
             Inputs.requireOutput("--json", json, force, "--model", model, "--text", text);
         }
-        String content = DecoderFolder.readText(text, from, to, "--text");
+        String content = TextFolder.readText(text, from, to, "--text");
         LlamaModel decoder = DecoderFolder.loadModel(model);
         Tokenizer tokenizer = DecoderFolder.loadTokenizer(model, decoder.vocabSize());
         int w = window == null ? decoder.maxPositions() : window;
@@ -56,7 +57,7 @@ final class PerplexityCommand implements Callable<Integer> {
             if (maxBytes < 2) {
                 throw new IllegalArgumentException("--max-bytes must be at least 2, got " + maxBytes);
             }
-            content = DecoderFolder.firstBytes(content, maxBytes);
+            content = TextFolder.firstBytes(content, maxBytes);
         }
         int[] tokens = tokenizer.encode(content);
         long bytes = content.getBytes(StandardCharsets.UTF_8).length;

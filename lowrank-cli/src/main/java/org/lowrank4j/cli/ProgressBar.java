@@ -2,7 +2,6 @@ package org.lowrank4j.cli;
 
 import java.io.PrintStream;
 import java.util.Locale;
-import org.lowrank4j.compress.Progress;
 import org.lowrank4j.compress.Listener;
 
 /**

@@ -3,9 +3,9 @@ package org.lowrank4j.cli;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import org.lowrank4j.nn.train.TrainingDivergedException;
-import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
 import picocli.CommandLine.ParseResult;
+import picocli.CommandLine;
 
 /**
  * Turns the exceptions a user can cause (bad paths, bad options, unreadable files) into one line on stderr and

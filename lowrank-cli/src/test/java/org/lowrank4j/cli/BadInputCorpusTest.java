@@ -23,11 +23,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
-import org.lowrank4j.compress.model.DecoderFolder;
 import org.lowrank4j.formats.onnx.OnnxTensors;
 import org.lowrank4j.formats.onnx.proto.Onnx;
 import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
+import org.lowrank4j.nn.generate.ByteTokenizer;
 import org.lowrank4j.nn.tensor.Precision;
 
 /**
@@ -67,7 +67,7 @@ class BadInputCorpusTest {
             Files.copy(in, tok);
         }
         Path byteFolder = Files.createDirectories(fixtures.resolve("byte-tokenizer"));
-        DecoderFolder.writeByteTokenizer(byteFolder);
+        ByteTokenizer.writeJson(byteFolder);
         byteTok = byteFolder.resolve("tokenizer.json");
         encSvd = fixtures.resolve("enc-svd.onnx");
         ok("compress", "--model", enc.toString(), "--ratio", "0.5", "--method", "svd", "--allocation", "uniform", "--out", encSvd.toString());

@@ -1,6 +1,5 @@
 package org.lowrank4j.cli;
 
-import org.lowrank4j.compress.model.DecoderFolder;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -18,6 +17,7 @@ import org.lowrank4j.compress.text.TextCorpus;
 import org.lowrank4j.formats.hf.HfArchitecture;
 import org.lowrank4j.formats.hf.HfConfig;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
+import org.lowrank4j.nn.generate.ByteTokenizer;
 import org.lowrank4j.nn.tensor.Precision;
 
 /** lowrank compare on a decoder model folder: the decoder path end to end, and its one-line errors. */
@@ -164,7 +164,7 @@ class CompareCommandTest {
         model.initialize(new Random(1));
         Path folder = Files.createDirectories(dir.resolve("decoder"));
         model.save(folder);
-        DecoderFolder.writeByteTokenizer(folder);
+        ByteTokenizer.writeJson(folder);
         return folder;
     }
 }

@@ -1,7 +1,5 @@
 package org.lowrank4j.cli;
 
-import org.lowrank4j.compress.model.DecoderFolder;
-import org.lowrank4j.compress.tokenize.HfTextTokenizer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -15,6 +13,8 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.lowrank4j.compress.model.DecoderFolder;
+import org.lowrank4j.compress.tokenize.HfTextTokenizer;
 import org.lowrank4j.nn.generate.ByteTokenizer;
 
 /** lowrank train / generate / perplexity on a tiny model: files, finite figures, resume, one-line errors. */
@@ -131,7 +131,7 @@ class DecoderCommandsTest {
 
     @Test
     void byteTokenizerJsonRoundTripsAndHuggingFaceReadsItAsBytes(@TempDir Path dir) throws IOException {
-        DecoderFolder.writeByteTokenizer(dir);
+        ByteTokenizer.writeJson(dir);
         assertThat(DecoderFolder.loadTokenizer(dir, 256)).isInstanceOf(ByteTokenizer.class);
         assertThat(DecoderFolder.loadTokenizer(dir, 256).vocabSize()).isEqualTo(ByteTokenizer.BYTES);
         String text = "Fellow-Citizens: the Union's state — naïve café, 1790.\n  Tabs\tand spaces.";

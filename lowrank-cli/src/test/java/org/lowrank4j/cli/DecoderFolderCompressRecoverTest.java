@@ -1,6 +1,5 @@
 package org.lowrank4j.cli;
 
-import org.lowrank4j.compress.model.DecoderFolder;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -23,6 +22,7 @@ import org.lowrank4j.formats.safetensors.SafetensorsModel;
 import org.lowrank4j.formats.safetensors.SafetensorsWriter;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
 import org.lowrank4j.nn.arch.llama.LowRankFolder;
+import org.lowrank4j.nn.generate.ByteTokenizer;
 import org.lowrank4j.nn.layers.Linear;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
@@ -61,7 +61,7 @@ class DecoderFolderCompressRecoverTest {
         model.initialize(new Random(1));
         Files.createDirectories(folder);
         model.save(folder);
-        DecoderFolder.writeByteTokenizer(folder);
+        ByteTokenizer.writeJson(folder);
         return folder;
     }
 

@@ -8,11 +8,11 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.lowrank4j.linalg.Linalg;
 import org.lowrank4j.compress.allocation.RankAllocator;
 import org.lowrank4j.compress.allocation.SiteSpectrum;
 import org.lowrank4j.compress.methods.CompressionMethod;
 import org.lowrank4j.compress.methods.PreparedSite;
+import org.lowrank4j.linalg.Linalg;
 
 /**
  * The format-independent middle of {@code compress}: prepare every site with the method (one decomposition

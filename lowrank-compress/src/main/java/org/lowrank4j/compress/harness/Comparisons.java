@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.lowrank4j.compress.Listener;
 import org.lowrank4j.compress.allocation.Allocators;
 import org.lowrank4j.compress.allocation.SensitivityAllocator;
 import org.lowrank4j.compress.allocation.SizeTarget;
@@ -20,13 +21,13 @@ import org.lowrank4j.compress.methods.Methods;
 import org.lowrank4j.compress.model.DecoderFolder;
 import org.lowrank4j.compress.onnx.OnnxCompression;
 import org.lowrank4j.compress.onnx.StatsCache;
-import org.lowrank4j.compress.Listener;
 import org.lowrank4j.compress.runtime.DecoderRuntime;
 import org.lowrank4j.compress.text.LabelledTexts;
 import org.lowrank4j.compress.text.TextCorpus;
 import org.lowrank4j.compress.tokenize.HfTokenizer;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
 import org.lowrank4j.nn.generate.Tokenizer;
+import org.lowrank4j.nn.train.TextFolder;
 
 /**
  * The one entry point of {@code compare}: an {@code .onnx} encoder takes the encoder protocol ({@link EncoderComparison}:
@@ -142,8 +143,8 @@ public final class Comparisons {
                     + "; the evaluation must be on text the calibration did not see");
         }
         DecoderFolder.requireModelFolder(model);
-        String calibrationText = DecoderFolder.readText(folder, cFrom, cTo, "--data");
-        String heldOutText = DecoderFolder.firstBytes(DecoderFolder.readText(folder, eFrom, eTo, "--data"), limit);
+        String calibrationText = TextFolder.readText(folder, cFrom, cTo, "--data");
+        String heldOutText = TextFolder.firstBytes(TextFolder.readText(folder, eFrom, eTo, "--data"), limit);
         LlamaModel decoder = DecoderFolder.loadModel(model);
         Tokenizer tok = DecoderFolder.loadTokenizer(model, decoder.vocabSize());
         int context = decoder.maxPositions();

@@ -1,7 +1,5 @@
 package org.lowrank4j.compress.harness;
 
-import org.lowrank4j.compress.CompressionOutcome;
-import org.lowrank4j.compress.CompressionResult;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,7 +9,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.lowrank4j.compress.Compressor;
+import org.lowrank4j.compress.CompressionOutcome;
+import org.lowrank4j.compress.CompressionResult;
 import org.lowrank4j.compress.LinearWeight;
 import org.lowrank4j.compress.Progress;
 import org.lowrank4j.compress.allocation.Allocators;
@@ -23,8 +22,8 @@ import org.lowrank4j.compress.eval.EvalReport;
 import org.lowrank4j.compress.eval.Evaluation;
 import org.lowrank4j.compress.eval.Pooling;
 import org.lowrank4j.compress.methods.CompressionMethod;
-import org.lowrank4j.compress.methods.Methods;
 import org.lowrank4j.compress.methods.CrossLayerMethod;
+import org.lowrank4j.compress.methods.Methods;
 import org.lowrank4j.compress.onnx.OnnxCompression;
 import org.lowrank4j.compress.onnx.StatsCache;
 import org.lowrank4j.compress.runtime.SequentialCompressor;

@@ -1,21 +1,19 @@
 package org.lowrank4j.compress.harness;
 
-import org.lowrank4j.compress.CompressionOutcome;
-import org.lowrank4j.compress.CompressionResult;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
-import org.lowrank4j.compress.Compressor;
+import org.lowrank4j.compress.CompressionOutcome;
+import org.lowrank4j.compress.CompressionResult;
 import org.lowrank4j.compress.Progress;
 import org.lowrank4j.compress.allocation.RankAllocator;
 import org.lowrank4j.compress.eval.Pooling;
 import org.lowrank4j.compress.methods.CompressionMethod;
-import org.lowrank4j.compress.methods.PreparedSite;
 import org.lowrank4j.compress.methods.CrossLayerMethod;
-import org.lowrank4j.compress.methods.Methods;
+import org.lowrank4j.compress.methods.PreparedSite;
 import org.lowrank4j.compress.onnx.OnnxCompression;
 import org.lowrank4j.compress.runtime.EncoderRuntime;
 import org.lowrank4j.compress.runtime.RuntimeCompression;

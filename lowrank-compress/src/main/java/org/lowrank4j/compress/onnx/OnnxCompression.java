@@ -1,8 +1,5 @@
 package org.lowrank4j.compress.onnx;
 
-import org.lowrank4j.compress.CompressionOutcome;
-import org.lowrank4j.compress.SiteResult;
-import org.lowrank4j.compress.CompressionResult;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,11 +8,14 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.lowrank4j.compress.CompressionOutcome;
+import org.lowrank4j.compress.CompressionResult;
 import org.lowrank4j.compress.Compressor;
 import org.lowrank4j.compress.LayerStats;
 import org.lowrank4j.compress.LinearWeight;
 import org.lowrank4j.compress.LowRank;
 import org.lowrank4j.compress.Progress;
+import org.lowrank4j.compress.SiteResult;
 import org.lowrank4j.compress.allocation.Allocators;
 import org.lowrank4j.compress.allocation.RankAllocator;
 import org.lowrank4j.compress.methods.CompressionMethod;

@@ -1,8 +1,5 @@
 package org.lowrank4j.compress.report;
 
-import org.lowrank4j.compress.CompressionOutcome;
-import org.lowrank4j.compress.SiteResult;
-import org.lowrank4j.compress.CompressionResult;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -10,9 +7,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
-import org.lowrank4j.compress.Compressor;
+import org.lowrank4j.compress.CompressionOutcome;
+import org.lowrank4j.compress.CompressionResult;
+import org.lowrank4j.compress.SiteResult;
 import org.lowrank4j.compress.Spectra;
-import org.lowrank4j.compress.onnx.OnnxCompression;
 import org.lowrank4j.formats.io.AtomicFiles;
 
 /** The JSON record and HTML page of one {@code compress} run. */

@@ -1,13 +1,12 @@
 package org.lowrank4j.compress.report;
 
-import org.lowrank4j.compress.SiteResult;
-import org.lowrank4j.compress.CompressionResult;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.lowrank4j.compress.Compressor;
+import org.lowrank4j.compress.CompressionResult;
+import org.lowrank4j.compress.SiteResult;
 import org.lowrank4j.compress.Spectra;
 
 /**

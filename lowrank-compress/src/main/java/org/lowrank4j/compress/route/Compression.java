@@ -1,6 +1,5 @@
 package org.lowrank4j.compress.route;
 
-import org.lowrank4j.compress.Listener;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -10,6 +9,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 import org.lowrank4j.compress.CompressionOutcome;
+import org.lowrank4j.compress.Listener;
 import org.lowrank4j.compress.report.CompressionRecord;
 import org.lowrank4j.formats.io.OutputPlan;
 import org.lowrank4j.linalg.Linalg;

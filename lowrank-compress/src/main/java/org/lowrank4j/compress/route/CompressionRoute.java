@@ -1,8 +1,8 @@
 package org.lowrank4j.compress.route;
 
-import org.lowrank4j.compress.Listener;
 import java.io.IOException;
 import org.lowrank4j.compress.CompressionOutcome;
+import org.lowrank4j.compress.Listener;
 
 /**
  * One way a model gets compressed (per-site on an ONNX file, on the JVM runtime's copy of an ONNX encoder, a decoder

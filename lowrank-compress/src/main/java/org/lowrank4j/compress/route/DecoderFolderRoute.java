@@ -1,6 +1,5 @@
 package org.lowrank4j.compress.route;
 
-import org.lowrank4j.compress.Listener;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,6 +8,7 @@ import java.util.stream.Stream;
 import org.lowrank4j.compress.CompressionOutcome;
 import org.lowrank4j.compress.CompressionResult;
 import org.lowrank4j.compress.LinearWeight;
+import org.lowrank4j.compress.Listener;
 import org.lowrank4j.compress.allocation.Allocators;
 import org.lowrank4j.compress.allocation.RankAllocator;
 import org.lowrank4j.compress.allocation.SensitivityAllocator;
@@ -22,6 +22,7 @@ import org.lowrank4j.nn.arch.llama.LlamaModel;
 import org.lowrank4j.nn.arch.llama.LowRankFolder;
 import org.lowrank4j.nn.generate.Tokenizer;
 import org.lowrank4j.nn.layers.Linear;
+import org.lowrank4j.nn.train.TextFolder;
 import org.lowrank4j.nn.weight.LowRankWeight;
 
 /**
@@ -75,7 +76,7 @@ final class DecoderFolderRoute implements CompressionRoute {
             throw new IllegalArgumentException("--calib-from and --calib-to select the YEAR_*.txt files of a --calib folder, but --calib "
                     + r.calibration() + " is not a folder");
         }
-        String text = data ? DecoderFolder.readText(r.calibration(), r.calibrationFrom(), r.calibrationTo(), "--calib") : null;
+        String text = data ? TextFolder.readText(r.calibration(), r.calibrationFrom(), r.calibrationTo(), "--calib") : null;
 
         LlamaModel decoder = DecoderFolder.loadModel(model);
         for (Linear linear : decoder.linearSites().values()) {

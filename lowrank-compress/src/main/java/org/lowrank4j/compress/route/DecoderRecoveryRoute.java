@@ -1,6 +1,5 @@
 package org.lowrank4j.compress.route;
 
-import org.lowrank4j.compress.Listener;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -10,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.lowrank4j.compress.Listener;
 import org.lowrank4j.compress.check.ModelPairs;
 import org.lowrank4j.compress.model.DecoderFolder;
 import org.lowrank4j.compress.recover.DecoderRecoveryRecord;
@@ -135,7 +135,7 @@ final class DecoderRecoveryRoute {
         }
         List<Path> files = Files.isDirectory(text) ? TextFolder.textFiles(text) : List.of(text);
         if (from != null || to != null) {
-            files = files.stream().filter(f -> DecoderFolder.inYears(f, from, to)).toList();
+            files = files.stream().filter(f -> TextFolder.inYears(f, from, to)).toList();
             if (files.isEmpty()) {
                 throw new IllegalArgumentException("--text " + text + " holds no .txt file named YEAR_*.txt with a year in ["
                         + (from == null ? "any" : from) + ", " + (to == null ? "any" : to) + "]");
@@ -165,9 +165,9 @@ final class DecoderRecoveryRoute {
     /** Held-out perplexity as {@code lowrank perplexity} measures it: non-overlapping windows, bits per UTF-8 byte. */
     private record HeldOut(int[] tokens, long bytes, int window) {
         static HeldOut of(Path path, Long maxBytes, Tokenizer tok, int window) {
-            String content = DecoderFolder.readText(path, null, null, "--eval-text");
+            String content = TextFolder.readText(path, null, null, "--eval-text");
             if (maxBytes != null) {
-                content = DecoderFolder.firstBytes(content, maxBytes);
+                content = TextFolder.firstBytes(content, maxBytes);
             }
             int[] tokens = tok.encode(content);
             if (tokens.length < 2) {

@@ -1,11 +1,11 @@
 package org.lowrank4j.compress.route;
 
-import org.lowrank4j.compress.Listener;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import org.lowrank4j.compress.Listener;
 import org.lowrank4j.compress.check.ModelPairs;
 import org.lowrank4j.compress.eval.EmbeddingRunner;
 import org.lowrank4j.compress.eval.EvalReport;

@@ -1,6 +1,5 @@
 package org.lowrank4j.compress.route;
 
-import org.lowrank4j.compress.Listener;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,6 +8,7 @@ import java.util.Locale;
 import java.util.function.Supplier;
 import org.lowrank4j.compress.CompressionOutcome;
 import org.lowrank4j.compress.LinearWeight;
+import org.lowrank4j.compress.Listener;
 import org.lowrank4j.compress.allocation.Allocators;
 import org.lowrank4j.compress.allocation.MeasuredSensitivities;
 import org.lowrank4j.compress.allocation.RankAllocator;

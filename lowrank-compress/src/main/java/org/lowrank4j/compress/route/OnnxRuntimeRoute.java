@@ -1,13 +1,13 @@
 package org.lowrank4j.compress.route;
 
-import org.lowrank4j.compress.Listener;
 import java.io.IOException;
 import java.util.List;
 import org.lowrank4j.compress.CompressionOutcome;
 import org.lowrank4j.compress.CompressionResult;
-import org.lowrank4j.compress.check.EncoderInputs;
+import org.lowrank4j.compress.Listener;
 import org.lowrank4j.compress.allocation.Allocators;
 import org.lowrank4j.compress.allocation.RankAllocator;
+import org.lowrank4j.compress.check.EncoderInputs;
 import org.lowrank4j.compress.harness.EncoderRuntimeRows;
 import org.lowrank4j.compress.methods.CompressionMethod;
 import org.lowrank4j.compress.methods.CrossLayerMethod;

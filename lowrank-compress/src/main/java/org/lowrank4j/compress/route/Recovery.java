@@ -1,10 +1,10 @@
 package org.lowrank4j.compress.route;
 
-import org.lowrank4j.compress.Listener;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import org.lowrank4j.compress.Listener;
 import org.lowrank4j.compress.recover.DistillOptions;
 import org.lowrank4j.compress.recover.FactorSchedule;
 import org.lowrank4j.formats.io.OutputPlan;

@@ -1,19 +1,19 @@
 package org.lowrank4j.compress.runtime;
 
-import org.lowrank4j.compress.CompressionResult;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.lowrank4j.compress.CompressionResult;
 import org.lowrank4j.compress.Compressor;
 import org.lowrank4j.compress.LayerStats;
 import org.lowrank4j.compress.LinearWeight;
 import org.lowrank4j.compress.Progress;
 import org.lowrank4j.compress.allocation.RankAllocator;
-import org.lowrank4j.compress.methods.CompressionMethod;
 import org.lowrank4j.compress.methods.CompressionMethod.Requirement;
+import org.lowrank4j.compress.methods.CompressionMethod;
 import org.lowrank4j.compress.methods.PreparedSite;
 import org.lowrank4j.compress.onnx.StatsCache;
 

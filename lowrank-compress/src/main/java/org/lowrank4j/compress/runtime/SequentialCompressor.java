@@ -1,20 +1,20 @@
 package org.lowrank4j.compress.runtime;
 
-import org.lowrank4j.compress.SiteResult;
-import org.lowrank4j.compress.CompressionResult;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.lowrank4j.compress.CompressionResult;
 import org.lowrank4j.compress.Compressor;
 import org.lowrank4j.compress.Dense;
 import org.lowrank4j.compress.LayerStats;
 import org.lowrank4j.compress.LinearWeight;
 import org.lowrank4j.compress.LowRank;
 import org.lowrank4j.compress.Progress;
+import org.lowrank4j.compress.SiteResult;
 import org.lowrank4j.compress.allocation.RankAllocator;
-import org.lowrank4j.compress.methods.CompressionMethod;
 import org.lowrank4j.compress.methods.CompressionMethod.Requirement;
+import org.lowrank4j.compress.methods.CompressionMethod;
 import org.lowrank4j.compress.methods.PreparedSite;
 import org.lowrank4j.nn.tensor.Tensor;
 

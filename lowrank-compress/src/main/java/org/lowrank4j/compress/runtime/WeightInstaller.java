@@ -1,15 +1,14 @@
 package org.lowrank4j.compress.runtime;
 
-import org.lowrank4j.compress.SiteResult;
-import org.lowrank4j.compress.CompressionResult;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.lowrank4j.compress.Compressor;
+import org.lowrank4j.compress.CompressionResult;
 import org.lowrank4j.compress.Dense;
 import org.lowrank4j.compress.Factorization;
 import org.lowrank4j.compress.LowRank;
+import org.lowrank4j.compress.SiteResult;
 import org.lowrank4j.linalg.DoubleMatrix;
 import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.layers.Linear;

@@ -1,7 +1,5 @@
 package org.lowrank4j.compress.allocation;
 
-import org.lowrank4j.compress.SiteResult;
-import org.lowrank4j.compress.CompressionResult;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -11,12 +9,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.lowrank4j.compress.CompressionResult;
 import org.lowrank4j.compress.Compressor;
 import org.lowrank4j.compress.Dense;
 import org.lowrank4j.compress.LinearWeight;
 import org.lowrank4j.compress.LowRank;
 import org.lowrank4j.compress.Progress;
 import org.lowrank4j.compress.RankRules;
+import org.lowrank4j.compress.SiteResult;
 import org.lowrank4j.compress.methods.svd.PlainSvdMethod;
 import org.lowrank4j.linalg.DoubleMatrix;
 import org.lowrank4j.linalg.Linalg;

@@ -1,7 +1,5 @@
 package org.lowrank4j.compress.harness;
 
-import org.lowrank4j.compress.SiteResult;
-import org.lowrank4j.compress.CompressionResult;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
@@ -10,8 +8,9 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.lowrank4j.compress.Compressor;
+import org.lowrank4j.compress.CompressionResult;
 import org.lowrank4j.compress.Progress;
+import org.lowrank4j.compress.SiteResult;
 import org.lowrank4j.compress.eval.EvalOptions;
 import org.lowrank4j.compress.eval.Pooling;
 import org.lowrank4j.compress.eval.RealModels;

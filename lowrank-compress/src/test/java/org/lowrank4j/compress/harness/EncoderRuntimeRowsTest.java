@@ -1,8 +1,5 @@
 package org.lowrank4j.compress.harness;
 
-import org.lowrank4j.compress.CompressionOutcome;
-import org.lowrank4j.compress.SiteResult;
-import org.lowrank4j.compress.CompressionResult;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
@@ -14,9 +11,11 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.lowrank4j.compress.Compressor;
+import org.lowrank4j.compress.CompressionOutcome;
+import org.lowrank4j.compress.CompressionResult;
 import org.lowrank4j.compress.LowRank;
 import org.lowrank4j.compress.Progress;
+import org.lowrank4j.compress.SiteResult;
 import org.lowrank4j.compress.allocation.Allocators;
 import org.lowrank4j.compress.eval.EmbeddingRunner;
 import org.lowrank4j.compress.eval.RealModels;
@@ -24,10 +23,10 @@ import org.lowrank4j.compress.methods.Methods;
 import org.lowrank4j.compress.methods.basis.BasisSharing;
 import org.lowrank4j.compress.methods.basis.BasisSharingOptions;
 import org.lowrank4j.compress.onnx.OnnxCompression;
-import org.lowrank4j.compress.recover.OnnxRecovery;
-import org.lowrank4j.compress.recover.SentenceBatches;
 import org.lowrank4j.compress.recover.DistillOptions;
 import org.lowrank4j.compress.recover.Distiller;
+import org.lowrank4j.compress.recover.OnnxRecovery;
+import org.lowrank4j.compress.recover.SentenceBatches;
 import org.lowrank4j.compress.text.TextCorpus;
 import org.lowrank4j.compress.tokenize.EncodedBatch;
 import org.lowrank4j.compress.tokenize.HfTokenizer;

@@ -1,6 +1,5 @@
 package org.lowrank4j.compress.onnx;
 
-import org.lowrank4j.compress.CompressionOutcome;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -11,6 +10,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.lowrank4j.compress.CompressionOutcome;
 import org.lowrank4j.compress.LayerStats;
 import org.lowrank4j.compress.Progress;
 import org.lowrank4j.compress.eval.EmbeddingMetrics;

@@ -1,6 +1,5 @@
 package org.lowrank4j.compress.onnx;
 
-import org.lowrank4j.compress.CompressionOutcome;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.langchain4j.model.embedding.onnx.OnnxEmbeddingModel;
@@ -9,6 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.lowrank4j.compress.CompressionOutcome;
 import org.lowrank4j.compress.Progress;
 import org.lowrank4j.compress.eval.EmbeddingMetrics;
 import org.lowrank4j.compress.eval.EmbeddingRunner;

@@ -1,18 +1,17 @@
 package org.lowrank4j.compress.runtime;
 
-import org.lowrank4j.compress.SiteResult;
-import org.lowrank4j.compress.CompressionResult;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.lowrank4j.compress.Compressor;
+import org.lowrank4j.compress.CompressionResult;
 import org.lowrank4j.compress.Dense;
 import org.lowrank4j.compress.Factorization;
 import org.lowrank4j.compress.LinearWeight;
 import org.lowrank4j.compress.LowRank;
 import org.lowrank4j.compress.Progress;
+import org.lowrank4j.compress.SiteResult;
 import org.lowrank4j.compress.allocation.UniformAllocator;
 import org.lowrank4j.compress.methods.svd.PlainSvdMethod;
 import org.lowrank4j.linalg.DoubleMatrix;

@@ -18,8 +18,8 @@ import org.lowrank4j.formats.onnx.proto.Onnx.AttributeProto;
 import org.lowrank4j.formats.onnx.proto.Onnx.GraphProto;
 import org.lowrank4j.formats.onnx.proto.Onnx.ModelProto;
 import org.lowrank4j.formats.onnx.proto.Onnx.NodeProto;
-import org.lowrank4j.formats.onnx.proto.Onnx.TensorProto;
 import org.lowrank4j.formats.onnx.proto.Onnx.TensorProto.DataType;
+import org.lowrank4j.formats.onnx.proto.Onnx.TensorProto;
 import org.lowrank4j.formats.onnx.proto.Onnx.TypeProto;
 import org.lowrank4j.formats.onnx.proto.Onnx.ValueInfoProto;
 

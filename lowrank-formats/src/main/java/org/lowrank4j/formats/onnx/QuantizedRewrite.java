@@ -4,8 +4,8 @@ import com.google.protobuf.ByteString;
 import java.util.List;
 import org.lowrank4j.formats.onnx.proto.Onnx.AttributeProto;
 import org.lowrank4j.formats.onnx.proto.Onnx.NodeProto;
-import org.lowrank4j.formats.onnx.proto.Onnx.TensorProto;
 import org.lowrank4j.formats.onnx.proto.Onnx.TensorProto.DataType;
+import org.lowrank4j.formats.onnx.proto.Onnx.TensorProto;
 import org.lowrank4j.linalg.quant.QuantizationFormat;
 import org.lowrank4j.linalg.quant.QuantizedMatrix;
 

@@ -99,4 +99,77 @@ public final class TextFolder {
         }
         return digits.substring(k);
     }
+
+    /**
+     * The text of a .txt file, or of a folder's .txt files in natural name order; with years, only the files whose
+     * names start with a year in [from, to] (State of the Union style {@code YEAR_name.txt}).
+     */
+    public static String readText(Path path, Integer from, Integer to, String option) {
+        if (path == null || !Files.exists(path)) {
+            throw new IllegalArgumentException(option + " " + path + " does not exist");
+        }
+        String text;
+        TextFiles.Budget budget = TextFiles.budget();
+        if (Files.isDirectory(path)) {
+            List<Path> files = new ArrayList<>();
+            for (Path file : TextFolder.textFiles(path)) {
+                if (from == null && to == null || inYears(file, from, to)) {
+                    files.add(file);
+                }
+            }
+            if (files.isEmpty()) {
+                throw new IllegalArgumentException(option + " " + path + " holds no .txt file named YEAR_*.txt with a year in ["
+                        + (from == null ? "any" : from) + ", " + (to == null ? "any" : to) + "]");
+            }
+            StringBuilder out = new StringBuilder();
+            for (Path file : files) {
+                String part = budget.read(file);
+                out.append(part);
+                if (!part.isEmpty() && !part.endsWith("\n")) {
+                    out.append('\n');
+                }
+            }
+            text = out.toString();
+        } else {
+            if (from != null || to != null) {
+                throw new IllegalArgumentException("--from and --to select files of a folder, but " + option + " " + path + " is a file");
+            }
+            TextFiles.requireRegularFile(path, option);
+            text = budget.read(path);
+        }
+        if (text.isBlank()) {
+            throw new IllegalArgumentException(option + " " + path + " holds no text");
+        }
+        return text;
+    }
+
+    /** Whether the file's name starts with a year in [from, to] (null: unbounded). */
+    public static boolean inYears(Path file, Integer from, Integer to) {
+        String name = file.getFileName().toString();
+        int end = 0;
+        while (end < name.length() && Character.isDigit(name.charAt(end))) {
+            end++;
+        }
+        if (end == 0 || end > 9) {
+            return false;
+        }
+        int year = Integer.parseInt(name.substring(0, end));
+        return (from == null || year >= from) && (to == null || year <= to);
+    }
+
+    /** The longest prefix of {@code text} whose UTF-8 encoding fits in {@code maxBytes} (whole code points only). */
+    public static String firstBytes(String text, long maxBytes) {
+        long bytes = 0;
+        int end = 0;
+        while (end < text.length()) {
+            int cp = text.codePointAt(end);
+            int size = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+            if (bytes + size > maxBytes) {
+                break;
+            }
+            bytes += size;
+            end += Character.charCount(cp);
+        }
+        return text.substring(0, end);
+    }
 }

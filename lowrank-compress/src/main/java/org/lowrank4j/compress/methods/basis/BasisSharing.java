@@ -1,7 +1,5 @@
 package org.lowrank4j.compress.methods.basis;
 
-import org.lowrank4j.compress.SiteResult;
-import org.lowrank4j.compress.CompressionResult;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -10,7 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.lowrank4j.compress.Compressor;
+import org.lowrank4j.compress.CompressionResult;
 import org.lowrank4j.compress.Dense;
 import org.lowrank4j.compress.Factorization;
 import org.lowrank4j.compress.LayerStats;
@@ -18,6 +16,7 @@ import org.lowrank4j.compress.LinearWeight;
 import org.lowrank4j.compress.LowRank;
 import org.lowrank4j.compress.Progress;
 import org.lowrank4j.compress.RankRules;
+import org.lowrank4j.compress.SiteResult;
 import org.lowrank4j.compress.allocation.RankAllocator;
 import org.lowrank4j.compress.allocation.SiteSpectrum;
 import org.lowrank4j.compress.allocation.UniformAllocator;

@@ -1,7 +1,5 @@
 package org.lowrank4j.compress.methods.basis;
 
-import org.lowrank4j.compress.SiteResult;
-import org.lowrank4j.compress.CompressionResult;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
@@ -14,11 +12,12 @@ import java.util.Random;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
-import org.lowrank4j.compress.Compressor;
+import org.lowrank4j.compress.CompressionResult;
 import org.lowrank4j.compress.LayerStats;
 import org.lowrank4j.compress.LinearWeight;
 import org.lowrank4j.compress.LowRank;
 import org.lowrank4j.compress.Progress;
+import org.lowrank4j.compress.SiteResult;
 import org.lowrank4j.compress.Synthetic;
 import org.lowrank4j.compress.allocation.UniformAllocator;
 import org.lowrank4j.compress.methods.basis.ClusteringOptions.Algorithm;

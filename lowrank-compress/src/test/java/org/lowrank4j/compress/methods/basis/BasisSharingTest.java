@@ -1,7 +1,5 @@
 package org.lowrank4j.compress.methods.basis;
 
-import org.lowrank4j.compress.SiteResult;
-import org.lowrank4j.compress.CompressionResult;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -15,6 +13,7 @@ import java.util.Random;
 import java.util.Set;
 import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
+import org.lowrank4j.compress.CompressionResult;
 import org.lowrank4j.compress.Compressor;
 import org.lowrank4j.compress.Factorization;
 import org.lowrank4j.compress.LayerStats;
@@ -22,6 +21,7 @@ import org.lowrank4j.compress.LinearWeight;
 import org.lowrank4j.compress.LowRank;
 import org.lowrank4j.compress.Progress;
 import org.lowrank4j.compress.RankRules;
+import org.lowrank4j.compress.SiteResult;
 import org.lowrank4j.compress.Synthetic;
 import org.lowrank4j.compress.allocation.UniformAllocator;
 import org.lowrank4j.compress.methods.whitened.WhitenedOptions;

@@ -1,0 +1,246 @@
+package org.lowrank4j.nn.train;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.lowrank4j.formats.hf.HfArchitecture;
+import org.lowrank4j.formats.hf.HfConfig;
+import org.lowrank4j.formats.io.OutputPlan;
+import org.lowrank4j.nn.arch.llama.LlamaLanguageModel;
+import org.lowrank4j.nn.arch.llama.LlamaModel;
+import org.lowrank4j.nn.generate.ByteTokenizer;
+import org.lowrank4j.nn.tensor.Precision;
+
+/**
+ * The one entry point of {@code lowrank train}: a LLaMA-style byte-level decoder trained on text with AdamW and a cosine
+ * schedule ({@link Trainer}). The output folder receives {@code config.json}, {@code model.safetensors},
+ * {@code tokenizer.json}, {@value #CHECKPOINT} (parameters, AdamW moments, step, data position) and {@value #LOG};
+ * {@code resume} continues from the checkpoint with the same losses. An existing folder is continued only with resume
+ * and replaced only with force (its old checkpoint is removed then, so it can never be resumed into the new run).
+ */
+public final class DecoderTraining {
+    public static final String CHECKPOINT = "checkpoint.safetensors";
+    public static final String LOG = "train-log.csv";
+    public static final String LOG_HEADER = "step,loss,lr,grad_norm,tokens_per_s,validation_loss";
+
+    private DecoderTraining() {
+    }
+
+    /** What a run did: steps done in it, wall seconds, tokens a step, the last losses (NaN when none). */
+    public record Summary(long steps, double seconds, long tokensPerStep, double lastLoss, double lastValidationLoss, Path out) {
+    }
+
+    /**
+     * @param observer sees every step, validation and checkpoint (a progress bar)
+     * @param notes    one line of information each (the data and model sizes at the start)
+     * @throws IllegalArgumentException for a user mistake, before training starts
+     */
+    public static Summary run(TrainingRequest r, TrainingListener observer, Consumer<String> notes) throws IOException {
+        if (r.resume() && r.init() != null) {
+            throw new IllegalArgumentException("--resume and --init exclude each other: --resume continues OUT's own run");
+        }
+        if (r.steps() < 1 || r.context() < 2 || r.batch() < 1 || r.accumulation() < 1 || r.warmup() < 0) {
+            throw new IllegalArgumentException("--steps, --batch and --accumulation must be >= 1, --context >= 2 and --warmup >= 0");
+        }
+        if (r.validateEvery() > 0 && r.validationFraction() <= 0) {
+            throw new IllegalArgumentException("--validate-every needs --validation-fraction > 0");
+        }
+        Path out = r.out();
+        requireOutput(r);
+        String text = TextFolder.readText(r.data(), r.from(), r.to(), "--data");
+        ByteTokenizer tokenizer = new ByteTokenizer();
+        int[] tokens = tokenizer.encode(text);
+        long textBytes = tokens.length;
+
+        Path checkpoint = out.resolve(CHECKPOINT);
+        LlamaModel model;
+        if (r.resume()) {
+            if (!Files.isRegularFile(checkpoint)) {
+                throw new IllegalArgumentException("--resume: " + checkpoint + " does not exist (train without --resume first)");
+            }
+            requireModelFolder(out);
+            model = LlamaModel.create(HfConfig.read(out), Precision.FLOAT32);
+        } else if (r.init() != null) {
+            requireModelFolder(r.init());
+            model = LlamaModel.load(r.init(), Precision.FLOAT32);
+            if (model.vocabSize() != tokenizer.vocabSize()) {
+                throw new IllegalArgumentException("--init " + r.init() + " has a vocabulary of " + model.vocabSize()
+                        + " but training uses byte tokens (" + tokenizer.vocabSize() + ")");
+            }
+        } else {
+            HfConfig config = HfConfig.builder(HfArchitecture.LLAMA).hiddenSize(r.hidden()).intermediateSize(r.mlp()).numHiddenLayers(r.layers())
+                    .numAttentionHeads(r.heads()).numKeyValueHeads(r.kvHeads()).vocabSize(tokenizer.vocabSize()).maxPositionEmbeddings(r.context())
+                    .tieWordEmbeddings(true).build();
+            model = LlamaModel.create(config, Precision.FLOAT32);
+            model.initialize(new Random(r.seed()));
+        }
+        int context = r.resume() || r.init() != null ? model.maxPositions() : r.context();
+        TokenWindows.Split split = TokenWindows.split(tokens, r.validationFraction());
+        TokenWindows train = new TokenWindows(split.train(), model.vocabSize(), context, r.seed());
+        TokenWindows validation = r.validationFraction() > 0 && split.validation().length > context
+                ? new TokenWindows(split.validation(), model.vocabSize(), context, 0) : null;
+        if (r.validateEvery() > 0 && validation == null) {
+            throw new IllegalArgumentException("the held-out " + split.validation().length + " tokens hold no window of " + (context + 1)
+                    + "; raise --validation-fraction or give more text");
+        }
+        LlamaLanguageModel lm = new LlamaLanguageModel(model);
+        AdamW adam = new AdamW(lm.parameters(), new AdamW.Settings(0.9, 0.95, 1e-8, r.weightDecay()), AdamW.NORMS_AND_BIASES);
+        double lr = r.learningRate();
+        LearningRateSchedule schedule = new LearningRateSchedule(lr, r.minLearningRate() == null ? lr / 10 : r.minLearningRate(),
+                Math.min(r.warmup(), r.steps()), r.steps());
+        int runUntil = r.stopAfter() == null ? r.steps() : Math.min(r.steps(), r.stopAfter());
+        TrainingOptions options = new TrainingOptions(r.batch(), r.accumulation(), runUntil, schedule, r.clip(), r.validateEvery(),
+                r.validationBatches(), r.checkpointEvery(), checkpoint);
+
+        Files.createDirectories(out);
+        Log log = new Log(out.resolve(LOG), model, out, observer);
+        Trainer trainer = new Trainer(lm, adam, train, validation, options, log);
+        if (r.resume()) {
+            trainer.resume(checkpoint);
+            log.truncateFrom(trainer.step());
+        } else {
+            model.save(out);
+            ByteTokenizer.writeJson(out);
+            log.truncateFrom(0);
+        }
+        notes.accept(String.format(Locale.ROOT, "%s: %,d bytes = %,d tokens (%,d train, %,d held out); model %,d parameters, %d layers × %d, "
+                + "context %d; %s step %d of %d, %d tokens a step", r.data().getFileName(), textBytes, tokens.length, split.train().length,
+                split.validation().length, model.parameterCount(), model.config().numHiddenLayers(), model.config().hiddenSize(), context,
+                r.resume() ? "resuming at" : "starting at", trainer.step(), runUntil, options.tokensPerStep(context)));
+        long start = System.nanoTime();
+        long firstStep = trainer.step();
+        trainer.run();
+        log.close();
+        model.save(out);
+        return new Summary(trainer.step() - firstStep, (System.nanoTime() - start) / 1e9, options.tokensPerStep(context), log.lastLoss,
+                log.lastValidation, out);
+    }
+
+    /**
+     * A folder {@code lowrank train} writes: config.json and model.safetensors.
+     *
+     * @throws IllegalArgumentException naming the folder and the missing file
+     */
+    public static void requireModelFolder(Path folder) {
+        if (folder == null || !Files.isDirectory(folder)) {
+            throw new IllegalArgumentException("model folder " + folder + " does not exist or is not a folder");
+        }
+        if (!Files.isRegularFile(folder.resolve("config.json"))) {
+            throw new IllegalArgumentException("model folder " + folder + " has no config.json (is it a folder written by lowrank train?)");
+        }
+        if (!Files.isRegularFile(folder.resolve("model.safetensors"))) {
+            throw new IllegalArgumentException("model folder " + folder + " has no model.safetensors");
+        }
+    }
+
+    /** OUT must not be or hold an input; an existing OUT is continued only with resume and replaced only with force. */
+    private static void requireOutput(TrainingRequest r) throws IOException {
+        Path out = r.out();
+        OutputPlan.of("--out", out, true).input("--data", r.data()).input("--init", r.init()).check();
+        if (r.resume()) {
+            return;
+        }
+        if (Files.exists(out) && !Files.isDirectory(out)) {
+            throw new IllegalArgumentException("--out " + out + " is a file; give a folder for the model");
+        }
+        boolean exists = Files.isDirectory(out) && !isEmptyFolder(out);
+        if (exists && !r.force()) {
+            throw new IllegalArgumentException("--out " + out + " already exists" + (Files.exists(out.resolve(CHECKPOINT))
+                    ? " and holds a training run; use --resume to continue it, --force to replace it, or another --out"
+                    : "; pass --force to replace it, or choose another --out"));
+        }
+        if (exists) {
+            Files.deleteIfExists(out.resolve(CHECKPOINT));
+        }
+    }
+
+    private static boolean isEmptyFolder(Path folder) throws IOException {
+        try (Stream<Path> entries = Files.list(folder)) {
+            return entries.findAny().isEmpty();
+        }
+    }
+
+    /** Writes train-log.csv rows (a row waits for its step's validation loss) and passes every event on. */
+    private static final class Log implements TrainingListener {
+        private final Path file;
+        private final LlamaModel model;
+        private final Path folder;
+        private final TrainingListener observer;
+        private String pending;
+        private double lastLoss = Double.NaN, lastValidation = Double.NaN;
+
+        Log(Path file, LlamaModel model, Path folder, TrainingListener observer) {
+            this.file = file;
+            this.model = model;
+            this.folder = folder;
+            this.observer = observer;
+        }
+
+        /** Keeps the header and the rows of steps before {@code step} (a resumed run rewrites the rest). */
+        void truncateFrom(long step) throws IOException {
+            List<String> kept = new ArrayList<>();
+            kept.add(LOG_HEADER);
+            if (step > 0 && Files.isRegularFile(file)) {
+                for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+                    int comma = line.indexOf(',');
+                    if (comma > 0 && Character.isDigit(line.charAt(0)) && Long.parseLong(line.substring(0, comma)) <= step) {
+                        kept.add(line);
+                    }
+                }
+            }
+            Files.write(file, kept, StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public void onStep(StepReport r) {
+            flush("");
+            lastLoss = r.loss();
+            // steps are logged 1-based: "step k" is the state after k updates, as in the checkpoint
+            pending = String.format(Locale.ROOT, "%d,%.6f,%.6g,%.6g,%.1f", r.step() + 1, r.loss(), r.learningRate(), r.gradientNorm(),
+                    r.tokensPerSecond());
+            observer.onStep(r);
+        }
+
+        @Override
+        public void onValidation(long completedSteps, double loss) {
+            lastValidation = loss;
+            flush(String.format(Locale.ROOT, "%.6f", loss));
+            observer.onValidation(completedSteps, loss);
+        }
+
+        @Override
+        public void onCheckpoint(long completedSteps, Path checkpoint) {
+            flush("");
+            try {
+                model.save(folder);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write the model into " + folder, e);
+            }
+            observer.onCheckpoint(completedSteps, checkpoint);
+        }
+
+        void close() {
+            flush("");
+        }
+
+        private void flush(String validation) {
+            if (pending == null) {
+                return;
+            }
+            try {
+                Files.writeString(file, pending + "," + validation + "\n", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot append to " + file, e);
+            }
+            pending = null;
+        }
+    }
+}
