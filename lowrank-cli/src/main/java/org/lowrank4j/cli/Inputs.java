@@ -2,15 +2,10 @@ package org.lowrank4j.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import org.lowrank4j.compress.text.TextCorpus;
 import org.lowrank4j.formats.io.OutputPlan;
 
 /** Checks of command-line inputs that fail fast with one clear line, before any long work starts. */
 final class Inputs {
-    /** Calibration sequences are text chunks of about this many words (≈ 128 tokens). */
-    static final int WORDS_PER_SEQUENCE = 90;
-
     private Inputs() {
     }
 
@@ -38,37 +33,6 @@ final class Inputs {
             plan.input((String) inputs[i], (Path) inputs[i + 1]);
         }
         plan.check();
-    }
-
-    /** {@code count} chunks of ~128 tokens spread evenly over a file or folder of text (every file contributes, not the first few). */
-    static List<String> calibrationText(Path path, int count) {
-        return calibrationText(path, count, "sentences");
-    }
-
-    /**
-     * {@code count} calibration pieces spread evenly over a file or folder: {@code unit} "sentences" (one sentence each,
-     * like the inputs a sentence encoder embeds) or "chunks" (~90 words, up to the model's window).
-     */
-    static List<String> calibrationText(Path path, int count, String unit) {
-        if (count < 1) {
-            throw new IllegalArgumentException("--calib-sequences must be at least 1, got " + count);
-        }
-        switch (unit.trim().toLowerCase(java.util.Locale.ROOT)) {
-            case "sentences":
-                return TextCorpus.sentences(path).spread(count);
-            case "chunks":
-                break;
-            default:
-                throw new IllegalArgumentException("--calib-unit must be sentences or chunks, got " + unit);
-        }
-        return TextCorpus.chunks(path, WORDS_PER_SEQUENCE).spread(count); // spread over every file, not the first few
-    }
-
-    /** out.onnx → out.json / out.html, in the same folder. */
-    static Path sibling(Path out, String extension) {
-        String name = out.getFileName().toString();
-        int dot = name.lastIndexOf('.');
-        return out.resolveSibling((dot > 0 ? name.substring(0, dot) : name) + extension);
     }
 
     /**

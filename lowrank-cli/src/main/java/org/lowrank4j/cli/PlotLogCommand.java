@@ -1,17 +1,8 @@
 package org.lowrank4j.cli;
 
-import java.awt.BasicStroke;
-import java.awt.Color;
-import java.awt.Font;
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
-import java.awt.image.BufferedImage;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
-import javax.imageio.ImageIO;
-import org.lowrank4j.formats.io.AtomicFiles;
+import org.lowrank4j.nn.train.LossPlot;
 import org.lowrank4j.nn.train.TrainingLog;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -19,7 +10,6 @@ import picocli.CommandLine.Option;
 /** {@code lowrank plot-log}: the loss curve of a {@code train-log.csv} as a PNG (training and validation loss). */
 @Command(name = "plot-log", mixinStandardHelpOptions = true, description = "Draw the loss curve of a train-log.csv as a PNG.")
 final class PlotLogCommand implements Callable<Integer> {
-    private static final int WIDTH = 800, HEIGHT = 480, LEFT = 70, RIGHT = 20, TOP = 40, BOTTOM = 50;
 
     @Option(names = "--log", required = true, description = "train-log.csv written by lowrank train.")
     Path log;
@@ -37,72 +27,8 @@ final class PlotLogCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         TrainingLog parsed = TrainingLog.read(Inputs.requireFile(log, "--log"));
         Inputs.requireOutput("--out", out, force, "--log", log);
-        List<double[]> train = parsed.training(), validation = parsed.validation();
-        BufferedImage image = draw(train, validation);
-        AtomicFiles.write(out, stream -> ImageIO.write(image, "png", stream));
+        LossPlot.write(parsed, title, out);
         System.out.println("wrote " + out);
         return 0;
-    }
-
-    private BufferedImage draw(List<double[]> train, List<double[]> validation) {
-        double xMax = train.get(train.size() - 1)[0], yMin = Double.POSITIVE_INFINITY, yMax = Double.NEGATIVE_INFINITY;
-        for (List<double[]> series : List.of(train, validation)) {
-            for (double[] p : series) {
-                yMin = Math.min(yMin, p[1]);
-                yMax = Math.max(yMax, p[1]);
-            }
-        }
-        yMin = Math.floor(yMin * 2) / 2;
-        yMax = Math.ceil(yMax * 2) / 2;
-        BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = image.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, WIDTH, HEIGHT);
-        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-        int plotW = WIDTH - LEFT - RIGHT, plotH = HEIGHT - TOP - BOTTOM;
-        g.setColor(new Color(220, 220, 220));
-        for (int t = 0; t <= 5; t++) {
-            int y = TOP + plotH - t * plotH / 5;
-            g.drawLine(LEFT, y, LEFT + plotW, y);
-        }
-        g.setColor(Color.DARK_GRAY);
-        g.drawRect(LEFT, TOP, plotW, plotH);
-        for (int t = 0; t <= 5; t++) {
-            int y = TOP + plotH - t * plotH / 5;
-            g.drawString(String.format(Locale.ROOT, "%.2f", yMin + t * (yMax - yMin) / 5), 20, y + 4);
-            int x = LEFT + t * plotW / 5;
-            g.drawString(String.format(Locale.ROOT, "%.0f", t * xMax / 5), x - 10, TOP + plotH + 18);
-        }
-        g.drawString("step", LEFT + plotW / 2 - 10, HEIGHT - 12);
-        g.drawString("loss (nats per byte token)", LEFT, TOP - 8);
-        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 14));
-        g.drawString(title, LEFT + 180, 22);
-        plot(g, train, new Color(31, 119, 180), xMax, yMin, yMax, plotW, plotH);
-        plot(g, validation, new Color(214, 39, 40), xMax, yMin, yMax, plotW, plotH);
-        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-        g.setColor(new Color(31, 119, 180));
-        g.drawString("training loss", LEFT + plotW - 140, TOP + 20);
-        g.setColor(new Color(214, 39, 40));
-        g.drawString("validation loss", LEFT + plotW - 140, TOP + 38);
-        g.dispose();
-        return image;
-    }
-
-    private static void plot(Graphics2D g, List<double[]> points, Color color, double xMax, double yMin, double yMax, int plotW, int plotH) {
-        g.setColor(color);
-        g.setStroke(new BasicStroke(points.size() < 30 ? 2f : 1.2f));
-        int[] previous = null;
-        for (double[] p : points) {
-            int x = LEFT + (int) Math.round(p[0] / xMax * plotW);
-            int y = TOP + plotH - (int) Math.round((p[1] - yMin) / (yMax - yMin) * plotH);
-            if (previous != null) {
-                g.drawLine(previous[0], previous[1], x, y);
-            }
-            if (points.size() < 30) {
-                g.fillOval(x - 3, y - 3, 6, 6);
-            }
-            previous = new int[] {x, y};
-        }
     }
 }

@@ -28,11 +28,4 @@ class PlotLogCommandTest {
         assertThat(LowrankCommand.execute("plot-log", "--log", png.toString(), "--out", dir.resolve("x.png").toString())).isEqualTo(2);
         assertThat(dir.resolve("x.png")).doesNotExist();
     }
-
-    @Test
-    void unigramBaselineIsTheEntropyOfTheByteDistribution() {
-        // two symbols, equally frequent: ln 2 nats per token
-        assertThat(PerplexityCommand.unigramNatsPerToken(new int[] {1, 2, 1, 2}, 256)).isCloseTo(Math.log(2), org.assertj.core.data.Offset.offset(1e-12));
-        assertThat(PerplexityCommand.unigramNatsPerToken(new int[] {7, 7, 7}, 256)).isZero();
-    }
 }

@@ -1,0 +1,91 @@
+package org.lowrank4j.nn.train;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import javax.imageio.ImageIO;
+import org.lowrank4j.formats.io.AtomicFiles;
+
+/** The loss curve of a {@link TrainingLog} drawn as a PNG: training loss, and validation loss where the log has it. */
+public final class LossPlot {
+    private static final int WIDTH = 800, HEIGHT = 480, LEFT = 70, RIGHT = 20, TOP = 40, BOTTOM = 50;
+
+
+    private LossPlot() {
+    }
+
+    /** Draws the log and writes the PNG to {@code out} atomically. */
+    public static void write(TrainingLog log, String title, Path out) throws IOException {
+        BufferedImage image = draw(log.training(), log.validation(), title);
+        AtomicFiles.write(out, stream -> ImageIO.write(image, "png", stream));
+    }
+
+    private static BufferedImage draw(List<double[]> train, List<double[]> validation, String title) {
+        double xMax = train.get(train.size() - 1)[0], yMin = Double.POSITIVE_INFINITY, yMax = Double.NEGATIVE_INFINITY;
+        for (List<double[]> series : List.of(train, validation)) {
+            for (double[] p : series) {
+                yMin = Math.min(yMin, p[1]);
+                yMax = Math.max(yMax, p[1]);
+            }
+        }
+        yMin = Math.floor(yMin * 2) / 2;
+        yMax = Math.ceil(yMax * 2) / 2;
+        BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = image.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, WIDTH, HEIGHT);
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+        int plotW = WIDTH - LEFT - RIGHT, plotH = HEIGHT - TOP - BOTTOM;
+        g.setColor(new Color(220, 220, 220));
+        for (int t = 0; t <= 5; t++) {
+            int y = TOP + plotH - t * plotH / 5;
+            g.drawLine(LEFT, y, LEFT + plotW, y);
+        }
+        g.setColor(Color.DARK_GRAY);
+        g.drawRect(LEFT, TOP, plotW, plotH);
+        for (int t = 0; t <= 5; t++) {
+            int y = TOP + plotH - t * plotH / 5;
+            g.drawString(String.format(Locale.ROOT, "%.2f", yMin + t * (yMax - yMin) / 5), 20, y + 4);
+            int x = LEFT + t * plotW / 5;
+            g.drawString(String.format(Locale.ROOT, "%.0f", t * xMax / 5), x - 10, TOP + plotH + 18);
+        }
+        g.drawString("step", LEFT + plotW / 2 - 10, HEIGHT - 12);
+        g.drawString("loss (nats per byte token)", LEFT, TOP - 8);
+        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 14));
+        g.drawString(title, LEFT + 180, 22);
+        plot(g, train, new Color(31, 119, 180), xMax, yMin, yMax, plotW, plotH);
+        plot(g, validation, new Color(214, 39, 40), xMax, yMin, yMax, plotW, plotH);
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+        g.setColor(new Color(31, 119, 180));
+        g.drawString("training loss", LEFT + plotW - 140, TOP + 20);
+        g.setColor(new Color(214, 39, 40));
+        g.drawString("validation loss", LEFT + plotW - 140, TOP + 38);
+        g.dispose();
+        return image;
+    }
+
+    private static void plot(Graphics2D g, List<double[]> points, Color color, double xMax, double yMin, double yMax, int plotW, int plotH) {
+        g.setColor(color);
+        g.setStroke(new BasicStroke(points.size() < 30 ? 2f : 1.2f));
+        int[] previous = null;
+        for (double[] p : points) {
+            int x = LEFT + (int) Math.round(p[0] / xMax * plotW);
+            int y = TOP + plotH - (int) Math.round((p[1] - yMin) / (yMax - yMin) * plotH);
+            if (previous != null) {
+                g.drawLine(previous[0], previous[1], x, y);
+            }
+            if (points.size() < 30) {
+                g.fillOval(x - 3, y - 3, 6, 6);
+            }
+            previous = new int[] {x, y};
+        }
+    }
+}
