@@ -1,9 +1,10 @@
-package org.lowrank4j.compress.methods;
+package org.lowrank4j.compress.methods.whitened;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.junit.jupiter.api.Test;
+import org.lowrank4j.compress.methods.PreparedSite;
 import org.lowrank4j.compress.LayerStats;
 import org.lowrank4j.compress.LinearWeight;
 import org.lowrank4j.compress.Synthetic;

@@ -1,9 +1,11 @@
-package org.lowrank4j.compress.methods;
+package org.lowrank4j.compress.methods.fwsvd;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.junit.jupiter.api.Test;
+import org.lowrank4j.compress.methods.PreparedSite;
+import org.lowrank4j.compress.methods.MethodFixtures;
 import org.lowrank4j.compress.LayerStats;
 import org.lowrank4j.compress.LinearWeight;
 import org.lowrank4j.compress.Synthetic;

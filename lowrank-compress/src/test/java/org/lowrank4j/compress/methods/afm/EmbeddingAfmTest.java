@@ -1,4 +1,4 @@
-package org.lowrank4j.compress.methods;
+package org.lowrank4j.compress.methods.afm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package org.lowrank4j.compress.methods;
+package org.lowrank4j.compress.methods.saes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.lowrank4j.compress.methods.PreparedSite;
+import org.lowrank4j.compress.methods.MethodFixtures;
 import org.lowrank4j.compress.LayerStats;
 import org.lowrank4j.compress.LinearWeight;
 import org.lowrank4j.compress.LowRank;
