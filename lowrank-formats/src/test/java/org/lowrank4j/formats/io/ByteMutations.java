@@ -86,14 +86,14 @@ public final class ByteMutations {
                 }
             }
             case DELETE_RUN -> {
-                int run = (int) Math.min(bytes.length - at, 1 + Math.floorMod(m.value(), 16));
+                int run = Math.min(bytes.length - at, 1 + Math.floorMod(m.value(), 16));
                 byte[] out = new byte[bytes.length - run];
                 System.arraycopy(bytes, 0, out, 0, at);
                 System.arraycopy(bytes, at + run, out, at, bytes.length - at - run);
                 bytes = out;
             }
             case INSERT_RUN -> {
-                int run = 1 + (int) Math.floorMod(m.value(), 16);
+                int run = 1 + Math.floorMod(m.value(), 16);
                 byte[] out = new byte[bytes.length + run];
                 System.arraycopy(bytes, 0, out, 0, at);
                 Arrays.fill(out, at, at + run, (byte) (m.value() >>> 8));
