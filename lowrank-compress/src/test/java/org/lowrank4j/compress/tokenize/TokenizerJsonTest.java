@@ -44,6 +44,13 @@ class TokenizerJsonTest {
     }
 
     @Test
+    void anEmptyFileAndAFolderAreRefused() throws IOException {
+        assertRefused(file(""), "not a JSON object");
+        Path folder = Files.createDirectories(dir.resolve("tokenizer-folder"));
+        assertRefused(folder, "does not exist or is not a file");
+    }
+
+    @Test
     void aModelWithAVocabOfTheWrongKindIsRefused() throws IOException {
         assertRefused(file("{\"model\": {\"type\": \"WordPiece\", \"vocab\": [[\"a\", 0.5]]}}"),
                 "vocab", "WordPiece", "object of token ids");
