@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Path;
+import org.lowrank4j.compress.tokenize.TokenizerJson;
 import org.lowrank4j.nn.generate.Tokenizer;
 
 /**
@@ -29,12 +30,13 @@ public final class HfTextTokenizer implements Tokenizer, AutoCloseable {
             System.setProperty("DJL_CACHE_DIR", Path.of(System.getProperty("user.home"), ".cache", "lowrank4j", "djl").toString());
         }
         System.setProperty("ai.djl.offline", "true");
+        TokenizerJson.read(file); // checked in Java first, so a damaged file never reaches the native library
         HuggingFaceTokenizer t;
         try {
             t = HuggingFaceTokenizer.builder().optTokenizerPath(file).optAddSpecialTokens(false).optTruncation(false)
                     .optPadding(false).build();
         } catch (IOException | RuntimeException e) {
-            throw new IllegalArgumentException(file + " is not a tokenizer.json that Hugging Face tokenizers can load: " + e.getMessage());
+            throw TokenizerJson.notLoadable(file, e);
         }
         return new HfTextTokenizer(t, file, vocabularySize(file));
     }

@@ -3,12 +3,10 @@ package org.lowrank4j.compress.tokenize;
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Iterator;
 import java.util.List;
 
 /**
@@ -50,14 +48,15 @@ public final class HfTokenizer implements AutoCloseable {
      * Loads a tokenizer.json.
      *
      * @param maxLength truncation length in tokens, special tokens included (at least 2)
-     * @throws IllegalArgumentException if the file is missing, not JSON, or not a Hugging Face tokenizer.json
+     * @throws IllegalArgumentException if the file is missing, not JSON, not a Hugging Face tokenizer.json (see
+     *                                  {@link TokenizerJson}), or the native library cannot load it
      */
     public static HfTokenizer load(Path tokenizerJson, int maxLength) {
         if (maxLength < 2) {
             throw new IllegalArgumentException("maxLength must be at least 2 tokens, got " + maxLength);
         }
-        JsonNode root = readTokenizerJson(tokenizerJson);
-        int vocabularySize = vocabularySize(root, tokenizerJson);
+        JsonNode root = TokenizerJson.read(tokenizerJson);
+        int vocabularySize = TokenizerJson.vocabularySize(root, tokenizerJson);
         long padId = padId(root);
         ensureDjlCacheDir();
         try {
@@ -70,7 +69,7 @@ public final class HfTokenizer implements AutoCloseable {
                     .build();
             return new HfTokenizer(tokenizerJson, tokenizer, maxLength, padId, vocabularySize);
         } catch (IOException | RuntimeException e) {
-            throw new IllegalArgumentException("cannot load tokenizer " + tokenizerJson + ": " + e.getMessage(), e);
+            throw TokenizerJson.notLoadable(tokenizerJson, e);
         }
     }
 
@@ -137,46 +136,6 @@ public final class HfTokenizer implements AutoCloseable {
             n++;
         }
         return java.util.Arrays.copyOf(ids, n);
-    }
-
-    private static JsonNode readTokenizerJson(Path file) {
-        if (file == null || !Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("tokenizer file " + file + " does not exist; give the model's tokenizer.json");
-        }
-        JsonNode root;
-        try {
-            root = new ObjectMapper().readTree(file.toFile());
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalArgumentException(file + " is not a tokenizer.json (not valid JSON: "
-                    + e.getOriginalMessage() + ")", e);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
-        }
-        if (root == null || !root.isObject() || !root.path("model").isObject()
-                || !root.path("model").has("vocab")) {
-            throw new IllegalArgumentException(file + " is not a Hugging Face tokenizer.json (no \"model\" section"
-                    + " with a \"vocab\"); give the model's tokenizer.json, not its config or vocab.txt");
-        }
-        return root;
-    }
-
-    private static int vocabularySize(JsonNode root, Path file) {
-        JsonNode vocab = root.path("model").path("vocab");
-        long max = -1;
-        if (vocab.isObject()) {
-            for (Iterator<JsonNode> it = vocab.elements(); it.hasNext(); ) {
-                max = Math.max(max, it.next().asLong(-1));
-            }
-        } else if (vocab.isArray()) {
-            max = vocab.size() - 1L;
-        }
-        for (JsonNode added : root.path("added_tokens")) {
-            max = Math.max(max, added.path("id").asLong(-1));
-        }
-        if (max < 0 || max >= Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(file + " is not a usable tokenizer.json: empty or invalid vocabulary");
-        }
-        return (int) (max + 1);
     }
 
     private static long padId(JsonNode root) {

@@ -3,6 +3,10 @@ package org.lowrank4j.formats.hf;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -62,6 +66,8 @@ public record HfConfig(
 
     /** The usual file name in a Hugging Face model folder. */
     public static final String FILE_NAME = "config.json";
+    /** Largest config file read; real ones are a few kilobytes. */
+    static final long MAX_FILE_BYTES = 16L << 20;
 
     /**
      * @throws IllegalArgumentException when a size is not positive or the head counts do not divide, naming the
@@ -93,7 +99,20 @@ public record HfConfig(
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("model config " + file + " does not exist");
         }
-        return parse(Files.readString(file), file.toString());
+        long size = Files.size(file);
+        if (size > MAX_FILE_BYTES) {
+            throw new IllegalArgumentException(file + ": " + size + " bytes is far too large for a config.json (the "
+                    + "limit is " + MAX_FILE_BYTES + "); is this the right file?");
+        }
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(Files.readAllBytes(file))).toString();
+        } catch (CharacterCodingException e) {
+            throw new IllegalArgumentException(file + ": not a config.json (not UTF-8 text)", e);
+        }
+        return parse(text, file.toString());
     }
 
     /**

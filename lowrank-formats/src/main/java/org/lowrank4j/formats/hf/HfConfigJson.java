@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.lowrank4j.formats.io.MessageText;
 
 /** Reading {@link HfConfig} from config.json text and writing it back, and the checks on its values. */
 final class HfConfigJson {
@@ -100,7 +101,8 @@ final class HfConfigJson {
         try {
             root = JSON.readTree(text);
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException(source + ": not valid JSON: " + e.getOriginalMessage(), e);
+            throw new IllegalArgumentException(source + ": not valid JSON: " + MessageText.oneLine(e.getOriginalMessage()),
+                    e);
         }
         if (root == null || !root.isObject()) {
             throw new IllegalArgumentException(source + ": a config must be a JSON object");
@@ -145,7 +147,8 @@ final class HfConfigJson {
                 throw new IllegalArgumentException(e.getMessage() + " (model_type \"" + modelType + "\")");
             }
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
+            // The message quotes values from the file; keep it on one line and of a readable length.
+            throw new IllegalArgumentException(source + ": " + MessageText.oneLine(e.getMessage(), 600), e);
         }
     }
 

@@ -152,9 +152,14 @@ public final class LinearSites {
         if (!block.find()) {
             return null;
         }
-        Set<String> tokens = Set.of(SEPARATORS.split(lower));
+        // A name may repeat a word ("/layers.1/mlp/mlp/...") and its number may not fit in an int: neither is an error.
+        Set<String> tokens = new HashSet<>(List.of(SEPARATORS.split(lower)));
         SiteRole role = roleFromTokens(tokens);
-        return role == null ? null : new Placement(role, Integer.parseInt(block.group(1)));
+        String digits = block.group(1);
+        if (role == null || digits.length() > 9) {
+            return null;
+        }
+        return new Placement(role, Integer.parseInt(digits));
     }
 
     private static SiteRole roleFromTokens(Set<String> t) {

@@ -14,6 +14,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import org.lowrank4j.formats.io.MessageText;
 import org.lowrank4j.formats.onnx.proto.Onnx.AttributeProto;
 import org.lowrank4j.formats.onnx.proto.Onnx.GraphProto;
 import org.lowrank4j.formats.onnx.proto.Onnx.ModelProto;
@@ -47,9 +48,11 @@ public final class OnnxModel {
     }
 
     /**
-     * Reads a model file and the external data files it refers to (relative to its folder).
+     * Reads a model file and the external data files it refers to (relative to its folder), and checks every
+     * initializer (see {@link InitializerChecks}): its shape against its bytes, and its floating-point values for
+     * NaN and infinities, so that a damaged model is refused here rather than by whatever uses it.
      *
-     * @throws IllegalArgumentException naming the file when it is missing or is not an ONNX model
+     * @throws IllegalArgumentException naming the file when it is missing, is not an ONNX model, or is damaged
      * @throws IOException on a read error
      */
     public static OnnxModel read(Path file) throws IOException {
@@ -63,15 +66,19 @@ public final class OnnxModel {
             coded.setSizeLimit(Integer.MAX_VALUE);
             builder.mergeFrom(coded);
         } catch (InvalidProtocolBufferException e) {
-            throw notOnnx(file, "it does not parse as an ONNX protobuf (" + e.getMessage() + ")", e);
+            throw notOnnx(file, "it does not parse as an ONNX protobuf (" + MessageText.oneLine(e.getMessage()) + ")",
+                    e);
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException("cannot read ONNX model " + file + ": no such file", e);
+        } catch (IOException e) {
+            throw new IOException("cannot read ONNX model " + file + ": " + MessageText.oneLine(e.getMessage()), e);
         }
         if (!builder.hasGraph() || builder.getIrVersion() <= 0) {
             throw notOnnx(file, builder.hasGraph() ? "it has no IR version" : "it has no graph", null);
         }
         Set<Path> filesRead = new LinkedHashSet<>();
         ExternalData.resolve(builder.getGraphBuilder(), file, filesRead);
+        InitializerChecks.check(builder.getGraphBuilder(), file);
         return new OnnxModel(file.toAbsolutePath().normalize(), filesRead, builder);
     }
 

@@ -3,6 +3,7 @@ package org.lowrank4j.formats.onnx;
 import com.google.protobuf.ByteString;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import org.lowrank4j.formats.io.MessageText;
 import org.lowrank4j.formats.onnx.proto.Onnx.TensorProto;
 import org.lowrank4j.formats.onnx.proto.Onnx.TensorProto.DataType;
 
@@ -18,14 +19,21 @@ public final class OnnxTensors {
 
     private OnnxTensors() {}
 
-    /** Number of elements of a tensor with the given dimensions. */
+    /**
+     * Number of elements of a tensor with the given dimensions.
+     *
+     * @throws IllegalArgumentException for a negative dimension or a count beyond {@code Long.MAX_VALUE}
+     */
     public static long elementCount(long[] dims) {
         long count = 1;
         for (long d : dims) {
             if (d < 0) {
                 throw new IllegalArgumentException("negative dimension " + d + " in shape " + shapeText(dims));
             }
-            count = Math.multiplyExact(count, d);
+            if (d != 0 && count > Long.MAX_VALUE / d) {
+                throw new IllegalArgumentException("shape " + shapeText(dims) + " has more elements than fit in a long");
+            }
+            count *= d;
         }
         return count;
     }
@@ -50,14 +58,19 @@ public final class OnnxTensors {
      *     segmented, or the amount of data does not match its shape
      */
     public static float[] toFloats(TensorProto tensor) {
-        String name = tensor.getName();
+        String name = MessageText.oneLine(tensor.getName());
         if (tensor.getDataLocation() == TensorProto.DataLocation.EXTERNAL) {
             throw new IllegalArgumentException("tensor '" + name + "' still refers to external data; load it first");
         }
         if (tensor.hasSegment()) {
             throw new IllegalArgumentException("tensor '" + name + "' is a segment of a larger tensor; not supported");
         }
-        long count = elementCount(dims(tensor));
+        long count;
+        try {
+            count = elementCount(dims(tensor));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("tensor '" + name + "': " + e.getMessage(), e);
+        }
         if (count > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("tensor '" + name + "' has " + count + " elements, too many for a float[]");
         }
@@ -235,14 +248,14 @@ public final class OnnxTensors {
     private static void checkBytes(TensorProto tensor, int count, int width) {
         long expected = (long) count * width;
         if (tensor.getRawData().size() != expected) {
-            throw new IllegalArgumentException("tensor '" + tensor.getName() + "' of shape " + shapeText(dims(tensor))
+            throw new IllegalArgumentException("tensor '" + MessageText.oneLine(tensor.getName()) + "' of shape " + shapeText(dims(tensor))
                     + " needs " + expected + " bytes of raw_data, has " + tensor.getRawData().size());
         }
     }
 
     private static void checkCount(TensorProto tensor, int expected, int actual) {
         if (expected != actual) {
-            throw new IllegalArgumentException("tensor '" + tensor.getName() + "' of shape " + shapeText(dims(tensor))
+            throw new IllegalArgumentException("tensor '" + MessageText.oneLine(tensor.getName()) + "' of shape " + shapeText(dims(tensor))
                     + " needs " + expected + " values, has " + actual);
         }
     }

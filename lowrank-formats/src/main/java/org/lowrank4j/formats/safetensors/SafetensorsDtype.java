@@ -38,6 +38,11 @@ public enum SafetensorsDtype {
         return byteSize;
     }
 
+    /** True for the floating-point types (F8_E5M2, F8_E4M3, F16, BF16, F32, F64), whose values may be non-finite. */
+    public boolean isFloatingPoint() {
+        return this == F8_E5M2 || this == F8_E4M3 || this == F16 || this == BF16 || this == F32 || this == F64;
+    }
+
     /** True for F32, F16 and BF16, the types {@link SafetensorsWriter} writes. */
     public boolean isWritable() {
         return this == F32 || this == F16 || this == BF16;

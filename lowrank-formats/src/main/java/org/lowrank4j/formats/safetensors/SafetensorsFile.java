@@ -14,6 +14,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.lowrank4j.formats.io.FiniteValues;
+import org.lowrank4j.formats.io.MessageText;
 
 /**
  * One safetensors file, memory-mapped for reading. The layout is an 8-byte little-endian header length N, N bytes
@@ -164,19 +166,36 @@ public final class SafetensorsFile implements TensorSource {
         return dataLength;
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IllegalArgumentException also when a floating-point tensor holds NaN or infinities (see
+     *                                  {@link FiniteValues}): the file is damaged
+     */
     @Override
     public float[] readFloats(String name) {
         TensorInfo info = info(name);
         float[] out = new float[arrayLength(info)];
         forEachPiece(info, (bytes, count, first) -> ElementDecoding.toFloats(info.dtype(), bytes, count, out, first));
+        if (info.dtype().isFloatingPoint()) {
+            FiniteValues.require(out, path, name);
+        }
         return out;
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IllegalArgumentException also when a floating-point tensor holds NaN or infinities
+     */
     @Override
     public double[] readDoubles(String name) {
         TensorInfo info = info(name);
         double[] out = new double[arrayLength(info)];
         forEachPiece(info, (bytes, count, first) -> ElementDecoding.toDoubles(info.dtype(), bytes, count, out, first));
+        if (info.dtype().isFloatingPoint()) {
+            FiniteValues.require(out, path, name);
+        }
         return out;
     }
 
@@ -190,7 +209,7 @@ public final class SafetensorsFile implements TensorSource {
         TensorInfo info = info(name);
         ByteBuffer bytes = windowSlice(info.begin(), info.byteLength());
         if (bytes == null) {
-            throw new IllegalArgumentException("tensor '" + name + "' in " + path + " (" + info.byteLength()
+            throw new IllegalArgumentException("tensor " + MessageText.quoted(name) + " in " + path + " (" + info.byteLength()
                     + " bytes) crosses a " + windowBytes + "-byte mapping window boundary; read it with readFloats");
         }
         return bytes;
@@ -199,7 +218,7 @@ public final class SafetensorsFile implements TensorSource {
     private int arrayLength(TensorInfo info) {
         long count = info.elementCount();
         if (count > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("tensor '" + info.name() + "' in " + path + " has " + count
+            throw new IllegalArgumentException("tensor " + MessageText.quoted(info.name()) + " in " + path + " has " + count
                     + " elements, more than a Java array holds");
         }
         return (int) count;
@@ -291,8 +310,8 @@ public final class SafetensorsFile implements TensorSource {
         List<String> similar = present.stream()
                 .filter(other -> other.endsWith("." + name) || name.endsWith("." + other))
                 .limit(3).toList();
-        return "tensor '" + name + "' not found in " + where
-                + (similar.isEmpty() ? "" : "; similar names: " + String.join(", ", similar));
+        return "tensor " + MessageText.quoted(name) + " not found in " + where
+                + (similar.isEmpty() ? "" : "; similar names: " + MessageText.oneLine(String.join(", ", similar), 400));
     }
 
     /** Names of the tensors, in the order their bytes appear in the file. */

@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.lowrank4j.formats.io.MessageText;
 
 /**
  * The parsed and validated JSON header of a safetensors file: tensor entries by name and the free-form metadata.
@@ -51,7 +52,7 @@ record SafetensorsHeader(Map<String, TensorInfo> tensors, Map<String, String> me
             root = JSON.readTree(text);
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException(file + ": the safetensors header is not valid JSON: "
-                    + e.getOriginalMessage(), e);
+                    + MessageText.oneLine(e.getOriginalMessage()), e);
         }
         if (root == null || !root.isObject()) {
             throw new IllegalArgumentException(file + ": the safetensors header must be a JSON object, found "
@@ -84,7 +85,7 @@ record SafetensorsHeader(Map<String, TensorInfo> tensors, Map<String, String> me
     }
 
     private static TensorInfo tensor(String name, JsonNode node, long dataLength, Path file) {
-        String where = file + ": tensor '" + name + "'";
+        String where = file + ": tensor " + MessageText.quoted(name);
         if (!node.isObject()) {
             throw new IllegalArgumentException(where + ": header entry must be an object with dtype, shape and "
                     + "data_offsets");
@@ -95,7 +96,7 @@ record SafetensorsHeader(Map<String, TensorInfo> tensors, Map<String, String> me
         }
         SafetensorsDtype dtype;
         try {
-            dtype = SafetensorsDtype.fromHeaderName(dtypeNode.asText());
+            dtype = SafetensorsDtype.fromHeaderName(MessageText.oneLine(dtypeNode.asText()));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
         }
@@ -141,7 +142,7 @@ record SafetensorsHeader(Map<String, TensorInfo> tensors, Map<String, String> me
             JsonNode item = node.get(i);
             if (!item.isIntegralNumber() || !item.canConvertToLong() || item.asLong() < 0) {
                 throw new IllegalArgumentException(where + ": \"" + field + "\" must hold non-negative integers, "
-                        + "found " + item);
+                        + "found " + MessageText.oneLine(item.toString()));
             }
             values[i] = item.asLong();
         }
@@ -161,9 +162,10 @@ record SafetensorsHeader(Map<String, TensorInfo> tensors, Map<String, String> me
             TensorInfo previous = byOffset.get(i - 1);
             TensorInfo current = byOffset.get(i);
             if (current.begin() < previous.end()) {
-                throw new IllegalArgumentException(file + ": tensor '" + current.name() + "' (bytes ["
-                        + current.begin() + ", " + current.end() + ")) overlaps tensor '" + previous.name()
-                        + "' (bytes [" + previous.begin() + ", " + previous.end() + "))");
+                throw new IllegalArgumentException(file + ": tensor " + MessageText.quoted(current.name()) + " (bytes ["
+                        + current.begin() + ", " + current.end() + ")) overlaps tensor "
+                        + MessageText.quoted(previous.name()) + " (bytes [" + previous.begin() + ", " + previous.end()
+                        + "))");
             }
         }
     }

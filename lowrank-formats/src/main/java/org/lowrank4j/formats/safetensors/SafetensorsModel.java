@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import org.lowrank4j.formats.io.MessageText;
 
 /**
  * A model's tensors in safetensors form, whether in one file or split into shards listed by a Hugging Face index
@@ -89,11 +91,17 @@ public final class SafetensorsModel implements TensorSource {
     }
 
     private static SafetensorsModel openIndex(Path index) throws IOException {
+        long size = Files.size(index);
+        if (size > SafetensorsHeader.MAX_HEADER_BYTES) {
+            throw new IllegalArgumentException(index + ": " + size + " bytes is too large for a safetensors index (the "
+                    + "limit is " + SafetensorsHeader.MAX_HEADER_BYTES + "); is this the right file?");
+        }
         JsonNode root;
         try {
-            root = SafetensorsHeader.JSON.readTree(Files.readString(index));
+            root = SafetensorsHeader.JSON.readTree(Files.readAllBytes(index));
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException(index + ": not valid JSON: " + e.getOriginalMessage(), e);
+            throw new IllegalArgumentException(index + ": not valid JSON: " + MessageText.oneLine(e.getOriginalMessage()),
+                    e);
         }
         if (root == null || !root.isObject()) {
             throw new IllegalArgumentException(index + ": a safetensors index must be a JSON object");
@@ -106,8 +114,9 @@ public final class SafetensorsModel implements TensorSource {
         Map<String, List<String>> tensorsByShard = new TreeMap<>();
         for (Map.Entry<String, JsonNode> entry : weightMap.properties()) {
             if (!entry.getValue().isTextual() || entry.getValue().asText().isBlank()) {
-                throw new IllegalArgumentException(index + ": weight_map entry for tensor '" + entry.getKey()
-                        + "' must be a shard file name, found " + entry.getValue());
+                throw new IllegalArgumentException(index + ": weight_map entry for tensor "
+                        + MessageText.quoted(entry.getKey()) + " must be a shard file name, found "
+                        + MessageText.oneLine(entry.getValue().toString()));
             }
             tensorsByShard.computeIfAbsent(entry.getValue().asText(), k -> new ArrayList<>()).add(entry.getKey());
         }
@@ -120,8 +129,9 @@ public final class SafetensorsModel implements TensorSource {
                 shards.add(shard);
                 for (String tensor : entry.getValue()) {
                     if (!shard.contains(tensor)) {
-                        throw new IllegalArgumentException(index + ": weight_map puts tensor '" + tensor
-                                + "' in shard " + entry.getKey() + ", but that shard has no such tensor");
+                        throw new IllegalArgumentException(index + ": weight_map puts tensor "
+                                + MessageText.quoted(tensor) + " in shard " + MessageText.quoted(entry.getKey())
+                                + ", but that shard has no such tensor");
                     }
                     byTensor.put(tensor, shard);
                 }
@@ -133,15 +143,26 @@ public final class SafetensorsModel implements TensorSource {
         return new SafetensorsModel(index, shards, byTensor, indexMetadata(root.get("metadata"), index));
     }
 
-    private static Path shardPath(Path index, Path folder, String shard, List<String> tensors) {
-        Path file = folder.resolve(shard).normalize();
-        if (!file.startsWith(folder) || file.equals(folder)) {
-            throw new IllegalArgumentException(index + ": shard " + shard + " (for tensor '" + tensors.get(0)
-                    + "') is not a file inside the index's folder");
+    private static Path shardPath(Path index, Path folder, String shard, List<String> tensors) throws IOException {
+        Path file;
+        try {
+            file = Path.of(shard).isAbsolute() ? null : folder.resolve(shard).normalize();
+        } catch (InvalidPathException e) {
+            throw new IllegalArgumentException(index + ": shard " + MessageText.quoted(shard) + " (for tensor "
+                    + MessageText.quoted(tensors.get(0)) + ") is not a valid file name", e);
+        }
+        if (file == null || !file.startsWith(folder) || file.equals(folder)) {
+            throw new IllegalArgumentException(index + ": shard " + MessageText.quoted(shard) + " (for tensor "
+                    + MessageText.quoted(tensors.get(0)) + ") is not a file inside the index's folder");
         }
         if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException(index + ": shard file " + file + " does not exist; it should hold "
-                    + tensors.size() + " tensors, among them '" + tensors.get(0) + "'");
+            throw new IllegalArgumentException(index + ": shard file " + MessageText.quoted(file.toString())
+                    + " does not exist or is not a file; it should hold " + tensors.size() + " tensors, among them "
+                    + MessageText.quoted(tensors.get(0)));
+        }
+        if (!file.toRealPath().startsWith(folder.toRealPath())) {
+            throw new IllegalArgumentException(index + ": shard " + MessageText.quoted(shard)
+                    + " is a link to outside the index's folder; refusing to read it");
         }
         return file;
     }

@@ -5,11 +5,13 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import org.lowrank4j.formats.io.MessageText;
 
 /**
  * Named tensors read from safetensors: one file ({@link SafetensorsFile}) or a model split into shards
  * ({@link SafetensorsModel}). Reads convert any numeric element type to float or double; a failing read of an
- * open file surfaces as {@link java.io.UncheckedIOException}.
+ * open file surfaces as {@link java.io.UncheckedIOException}. Reads refuse a floating-point tensor that holds NaN or
+ * infinities ({@link org.lowrank4j.formats.io.FiniteValues}), so no command computes with a damaged model.
  */
 public interface TensorSource extends Closeable {
 
@@ -36,14 +38,16 @@ public interface TensorSource extends Closeable {
      * The tensor's elements in row-major order, converted to float (exactly for F16, BF16 and the 8-bit floats;
      * F64 and wide integers are rounded).
      *
-     * @throws IllegalArgumentException when there is no such tensor or it has more elements than a Java array holds
+     * @throws IllegalArgumentException when there is no such tensor, it has more elements than a Java array holds,
+     *                                  or it holds non-finite values
      */
     float[] readFloats(String name);
 
     /**
      * The tensor's elements in row-major order, converted to double (exactly, except integers beyond 2^53).
      *
-     * @throws IllegalArgumentException when there is no such tensor or it has more elements than a Java array holds
+     * @throws IllegalArgumentException when there is no such tensor, it has more elements than a Java array holds,
+     *                                  or it holds non-finite values
      */
     double[] readDoubles(String name);
 
@@ -57,7 +61,7 @@ public interface TensorSource extends Closeable {
     default TensorInfo requireShape(String name, long... expected) {
         TensorInfo info = info(name);
         if (!info.hasShape(expected)) {
-            throw new IllegalArgumentException("tensor '" + name + "' in " + path() + " has shape "
+            throw new IllegalArgumentException("tensor " + MessageText.quoted(name) + " in " + path() + " has shape "
                     + Arrays.toString(info.shape()) + " but " + Arrays.toString(expected) + " was expected");
         }
         return info;

@@ -18,7 +18,8 @@ class CheckpointTest {
 
     @Test
     void float64ValuesRoundTripBitForBit(@TempDir Path dir) throws IOException {
-        double[] awkward = {Math.PI, -0.0, Double.MIN_VALUE, 1e-310, Double.MAX_VALUE, Double.NEGATIVE_INFINITY, 1 / 3.0, -7e-45, 12345.678};
+        // Finite only: a checkpoint holding an infinity is damaged and refused on reading (FiniteValues).
+        double[] awkward = {Math.PI, -0.0, Double.MIN_VALUE, 1e-310, Float.MAX_VALUE, -Double.MIN_NORMAL, 1 / 3.0, -7e-45, 12345.678};
         Parameter p = new Parameter("w", Tensor.of(Precision.FLOAT64, awkward, 3, 3));
         AdamW adam = new AdamW(List.of(p), AdamW.Settings.defaults());
         adam.moments(p).first().copyFrom(Tensor.of(Precision.FLOAT64, awkward, 3, 3));
