@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Path;
-import org.lowrank4j.compress.tokenize.TokenizerJson;
 import org.lowrank4j.nn.generate.Tokenizer;
 
 /**
