@@ -4,12 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -31,27 +29,13 @@ class CliErrorsTest {
     }
 
     private static Path copy(String resource, Path target) throws IOException {
-        if (!Files.isRegularFile(target)) {
-            try (InputStream in = CliErrorsTest.class.getResourceAsStream(resource)) {
-                Path temp = Files.createTempFile(target.getParent(), "model", ".tmp");
-                Files.copy(in, temp, StandardCopyOption.REPLACE_EXISTING);
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-            }
-        }
-        return target;
+        return CliRun.resource(resource, target);
     }
 
     /** Runs the CLI, returns {exit code, stderr}. */
     private static Object[] run(String... args) {
-        PrintStream saved = System.err;
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            int code = LowrankCommand.execute(args);
-            return new Object[] {code, err.toString(StandardCharsets.UTF_8)};
-        } finally {
-            System.setErr(saved);
-        }
+        Object[] r = CliRun.run(args);
+        return new Object[] {r[0], r[2]};
     }
 
     private static void assertOneLineError(Object[] result, String... fragments) {

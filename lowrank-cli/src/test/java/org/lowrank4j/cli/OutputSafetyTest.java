@@ -3,14 +3,9 @@ package org.lowrank4j.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -37,29 +32,11 @@ class OutputSafetyTest {
     }
 
     private static Path copy(String resource, Path target) throws IOException {
-        if (!Files.isRegularFile(target)) {
-            try (InputStream in = OutputSafetyTest.class.getResourceAsStream(resource)) {
-                Path temp = Files.createTempFile(target.getParent(), "model", ".tmp");
-                Files.copy(in, temp, StandardCopyOption.REPLACE_EXISTING);
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-            }
-        }
-        return target;
+        return CliRun.resource(resource, target);
     }
 
-    /** {exit code, stdout, stderr}. */
     private static Object[] run(String... args) {
-        PrintStream savedOut = System.out, savedErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            int code = LowrankCommand.execute(args);
-            return new Object[] {code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8)};
-        } finally {
-            System.setOut(savedOut);
-            System.setErr(savedErr);
-        }
+        return CliRun.run(args);
     }
 
     /** Runs a command that must be refused: exit 2, one line naming {@code fragment}, every input unchanged. */
