@@ -130,7 +130,7 @@ public final class SoftImpute {
                 residuals.add(Math.sqrt(sq) / norm);
             }
             SparsePlusLowRank y = new SparsePlusLowRank(observed, residual, 1, left.cols() == 0 ? null : left, left.cols() == 0 ? null : right);
-            SvdResult svd = OperatorSvd.leading(y, options.maxRank(), 2, right.cols() == 0 ? null : right, options.seed() + t);
+            SvdResult svd = OperatorSvd.leading(y, options.maxRank(), 1, right.cols() == 0 ? null : right, options.seed() + t);
             int kept = 0;
             while (kept < svd.rank() && svd.s()[kept] > options.lambda()) {
                 kept++;
