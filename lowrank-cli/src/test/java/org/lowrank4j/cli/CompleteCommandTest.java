@@ -55,7 +55,7 @@ class CompleteCommandTest {
         ImageIO.write(new BufferedImage(16, 16, BufferedImage.TYPE_BYTE_GRAY), "png", gray.toFile());
         Object[] g = run("complete", "--image", gray.toString(), "--hide", "0.5", "--rank", "2", "--out", dir.resolve("o.png").toString());
         assertThat(g[0]).isEqualTo(2);
-        assertThat(((String) g[1]).strip()).isEqualTo("lowrank complete: " + gray + " is a grayscale image; completion by channel needs an RGB image (3 channels)");
+        assertThat(((String) g[1]).strip()).isEqualTo("lowrank complete: " + gray + " is a grayscale image; this needs an RGB image (3 channels)");
 
         Path ragged = Files.writeString(dir.resolve("ragged.csv"), "a,b,c\n1,2,3\n4,5\n");
         Object[] r = run("complete", "--csv", ragged.toString(), "--rank", "1", "--out", dir.resolve("o.csv").toString());

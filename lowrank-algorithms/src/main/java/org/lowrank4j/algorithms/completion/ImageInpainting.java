@@ -1,8 +1,7 @@
 package org.lowrank4j.algorithms.completion;
 
 import java.awt.image.BufferedImage;
-import java.awt.image.ColorModel;
-import java.awt.color.ColorSpace;
+import org.lowrank4j.algorithms.images.RgbImage;
 
 /**
  * Image inpainting as matrix completion: a seeded fraction of an RGB image's pixels is hidden (the same pixels in all
@@ -25,7 +24,7 @@ public final class ImageInpainting {
      *                                  hidden, or the rank is above the image's dimensions
      */
     public static Result run(BufferedImage image, String name, CompletionSetup setup) {
-        requireRgb(image, name);
+        RgbImage.requireRgb(image, name);
         if (setup.hideFraction() <= 0) {
             throw new IllegalArgumentException("inpainting " + name + " needs a fraction of pixels to hide in (0, 1), got " + setup.hideFraction());
         }
@@ -40,7 +39,7 @@ public final class ImageInpainting {
         HoldOut holdOut = new HoldOut();
         double[][] completed = new double[3][];
         for (int channel = 0; channel < 3; channel++) {
-            double[] values = channel(image, channel);
+            double[] values = RgbImage.channel(image, channel);
             double mean = 0;
             long count = 0;
             for (int e = 0; e < values.length; e++) {
@@ -61,30 +60,5 @@ public final class ImageInpainting {
             }
         }
         return new Result(out, holdOut.scores(setup.softImpute()));
-    }
-
-    /** Throws unless the image has exactly three colour components in an RGB colour space and no alpha. */
-    public static void requireRgb(BufferedImage image, String name) {
-        ColorModel model = image.getColorModel();
-        int components = model.getNumColorComponents();
-        if (model.getColorSpace().getType() != ColorSpace.TYPE_RGB || components != 3) {
-            String kind = model.getColorSpace().getType() == ColorSpace.TYPE_GRAY ? "grayscale" : components + "-component";
-            throw new IllegalArgumentException(name + " is a " + kind + " image; completion by channel needs an RGB image (3 channels)");
-        }
-        if (model.hasAlpha()) {
-            throw new IllegalArgumentException(name + " has an alpha channel; completion by channel needs an RGB image without transparency");
-        }
-    }
-
-    /** One channel (0 red, 1 green, 2 blue) as a row-major h×w array of 0–255 values. */
-    static double[] channel(BufferedImage image, int channel) {
-        int h = image.getHeight(), w = image.getWidth();
-        int[] rgb = image.getRGB(0, 0, w, h, null, 0, w);
-        double[] values = new double[h * w];
-        int shift = 16 - 8 * channel;
-        for (int e = 0; e < values.length; e++) {
-            values[e] = (rgb[e] >> shift) & 0xFF;
-        }
-        return values;
     }
 }

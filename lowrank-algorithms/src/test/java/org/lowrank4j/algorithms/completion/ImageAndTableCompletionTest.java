@@ -39,9 +39,9 @@ class ImageAndTableCompletionTest {
         CompletionSetup setup = new CompletionSetup(RobustAltMinOptions.ofRank(2), 0.5, 1, false, 10);
         assertThatThrownBy(() -> ImageInpainting.run(new BufferedImage(20, 20, BufferedImage.TYPE_BYTE_GRAY), "gray.png", setup))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("gray.png is a grayscale image; completion by channel needs an RGB image (3 channels)");
+                .hasMessage("gray.png is a grayscale image; this needs an RGB image (3 channels)");
         assertThatThrownBy(() -> ImageInpainting.run(new BufferedImage(20, 20, BufferedImage.TYPE_INT_ARGB), "alpha.png", setup))
-                .hasMessage("alpha.png has an alpha channel; completion by channel needs an RGB image without transparency");
+                .hasMessage("alpha.png has an alpha channel; this needs an RGB image without transparency");
         assertThatThrownBy(() -> ImageInpainting.run(lowRankImage(BufferedImage.TYPE_INT_RGB), "small.png",
                 new CompletionSetup(RobustAltMinOptions.ofRank(50), 0.5, 1, false, 10)))
                 .hasMessage("rank 50 is above the dimensions of small.png (60x48 pixels: at most 48)");
