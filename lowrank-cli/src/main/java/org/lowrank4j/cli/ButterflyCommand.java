@@ -30,6 +30,10 @@ final class ButterflyCommand implements Callable<Integer> {
     @Option(names = "--target-error", defaultValue = "1e-6", description = "Stop once the relative error is below this (default ${DEFAULT-VALUE}).")
     double targetError;
 
+    @Option(names = "--permutation", defaultValue = "auto",
+            description = "Fixed input permutation: identity, bit-reversal, makhoul-bit-reversal, or auto (each screened by a 300-step run; default).")
+    String permutation;
+
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the initialisations (default ${DEFAULT-VALUE}).")
     long seed;
 
@@ -43,7 +47,7 @@ final class ButterflyCommand implements Callable<Integer> {
         }
         long start = System.nanoTime();
         ButterflyLearner.Learned learned = new ButterflyLearner(new ButterflyLearner.Options(steps, learningRate, 0.01, restarts, targetError, seed))
-                .learn(kind, size);
+                .learn(kind, size, permutation);
         double seconds = (System.nanoTime() - start) / 1e9;
         System.out.printf(Locale.ROOT, "%s N=%d: relative error %.3e (permutation %s, restart %d, %d Adam steps), %d parameters vs %d dense, %.1f s%n",
                 kind.name().toLowerCase(Locale.ROOT), size, learned.relativeError(), learned.permutationName(), learned.restart(), learned.steps(),

@@ -92,17 +92,24 @@ final class CompleteCommand implements Callable<Integer> {
             AtomicFiles.writeString(out, result.completed().toCsv());
             System.out.printf(Locale.ROOT, "%s: %dx%d table, %d empty cells filled%n", in, table.rows(), table.cols(), table.missing());
             scores = result.scores();
+            if (scores != null) {
+                print("in column standard deviations: ", result.standardisedScores());
+            }
         }
         if (scores != null) {
-            System.out.printf(Locale.ROOT, "hidden entries %d (%.0f%%), rank %d: RMSE alt-min %.4f (%d iterations, %.1f s), mean filling %.4f", scores.hiddenEntries(),
-                    hide * 100, rank, scores.altMin(), scores.altMinIterations(), scores.altMinSeconds(), scores.meanFill());
-            if (softImpute) {
-                System.out.printf(Locale.ROOT, ", soft-impute %.4f (lambda %.4g, %.1f s)", scores.softImpute(), scores.softImputeLambda(), scores.softImputeSeconds());
-            }
-            System.out.println();
+            print("", scores);
         }
         System.out.println("wrote " + out);
         return 0;
+    }
+
+    private void print(String prefix, HoldOutScores scores) {
+        System.out.printf(Locale.ROOT, "%shidden entries %d (%.0f%%), rank %d: RMSE alt-min %.4f (%d iterations, %.1f s), mean filling %.4f", prefix,
+                scores.hiddenEntries(), hide * 100, rank, scores.altMin(), scores.altMinIterations(), scores.altMinSeconds(), scores.meanFill());
+        if (softImpute) {
+            System.out.printf(Locale.ROOT, ", soft-impute %.4f (lambda %.4g, %.1f s)", scores.softImpute(), scores.softImputeLambda(), scores.softImputeSeconds());
+        }
+        System.out.println();
     }
 
     private static BufferedImage readImage(Path path) throws IOException {

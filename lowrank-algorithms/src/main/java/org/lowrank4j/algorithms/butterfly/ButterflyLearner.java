@@ -67,6 +67,14 @@ public final class ButterflyLearner {
      * factor).
      */
     public Learned learn(Transforms.Kind kind, int n) {
+        return learn(kind, n, null);
+    }
+
+    /**
+     * As {@link #learn(Transforms.Kind, int)} with the input permutation given by name ("identity", "bit-reversal",
+     * "makhoul-bit-reversal"), or screened when {@code permutation} is null or "auto".
+     */
+    public Learned learn(Transforms.Kind kind, int n, String permutation) {
         if (n < 2 || Integer.bitCount(n) != 1) {
             throw new IllegalArgumentException("butterfly sizes are powers of two (at least 2), got " + n);
         }
@@ -76,6 +84,13 @@ public final class ButterflyLearner {
         int[] reverse = Transforms.bitReversal(n);
         List<String> names = List.of("identity", "bit-reversal", "makhoul-bit-reversal");
         List<int[]> candidates = List.of(Transforms.identity(n), reverse, Transforms.compose(Transforms.makhoul(n), reverse));
+        if (permutation != null && !permutation.equals("auto")) {
+            int at = names.indexOf(permutation);
+            if (at < 0) {
+                throw new IllegalArgumentException("the permutation must be auto, " + String.join(", ", names) + "; got " + permutation);
+            }
+            return learn(target[0], target[1], n, complex, realOutput, candidates.get(at), permutation);
+        }
         // Screen every candidate with a short run at the initial rate, then spend the full budget on the best one.
         ButterflyLearner screen = new ButterflyLearner(new Options(Math.min(options.steps(), SCREEN_STEPS), options.learningRate(), 1, 1,
                 options.targetError(), options.seed()));

@@ -12,6 +12,9 @@ final class HoldOut {
     double altMinSquared;
     double meanFillSquared;
     double softImputeSquared;
+    double altMinStandardSquared;      // the same errors divided by the column's scale (tables)
+    double meanFillStandardSquared;
+    double softImputeStandardSquared;
     long hidden;
     double altMinNanos;
     int altMinIterations;
@@ -65,8 +68,12 @@ final class HoldOut {
                     hidden++;
                     altMinSquared += square(out[e] - truth);
                     meanFillSquared += square(f - truth);
+                    altMinStandardSquared += square((out[e] - truth) / a);
+                    meanFillStandardSquared += square((f - truth) / a);
                     if (soft != null) {
-                        softImputeSquared += square(clamp((soft.get(i, j) + mean) * a + b, low, high) - truth);
+                        double d = clamp((soft.get(i, j) + mean) * a + b, low, high) - truth;
+                        softImputeSquared += square(d);
+                        softImputeStandardSquared += square(d / a);
                     }
                 }
             }
@@ -75,6 +82,15 @@ final class HoldOut {
     }
 
     HoldOutScores scores(boolean softImpute) {
+        return scores(softImpute, altMinSquared, meanFillSquared, softImputeSquared);
+    }
+
+    /** The scores in units of each column's scale (the {@code scale} given to {@link #complete}). */
+    HoldOutScores standardisedScores(boolean softImpute) {
+        return scores(softImpute, altMinStandardSquared, meanFillStandardSquared, softImputeStandardSquared);
+    }
+
+    private HoldOutScores scores(boolean softImpute, double altMinSquared, double meanFillSquared, double softImputeSquared) {
         double h = Math.max(hidden, 1);
         return new HoldOutScores(hidden, Math.sqrt(altMinSquared / h), Math.sqrt(meanFillSquared / h),
                 softImpute ? Math.sqrt(softImputeSquared / h) : Double.NaN, softImpute ? lambda : Double.NaN, altMinIterations, altMinNanos / 1e9,

@@ -45,7 +45,7 @@ public final class SoftImpute {
     /** Soft-impute at one λ from Z = 0. */
     public static CompletedMatrix complete(ObservedEntries observed, Options options) {
         validate(observed, options.maxRank());
-        return run(observed, options, null, null);
+        return Linalg.withSingleThreadedBlas(() -> run(observed, options, null, null)); // small products: see RobustAltMin
     }
 
     /**
@@ -57,6 +57,10 @@ public final class SoftImpute {
     public static Fit completeWithValidation(ObservedEntries observed, int maxRank, int steps, double smallest, double validationFraction,
                                              int maxIterations, long seed) {
         validate(observed, maxRank);
+        return Linalg.withSingleThreadedBlas(() -> path(observed, maxRank, steps, smallest, validationFraction, maxIterations, seed));
+    }
+
+    private static Fit path(ObservedEntries observed, int maxRank, int steps, double smallest, double validationFraction, int maxIterations, long seed) {
         if (steps < 1 || !(smallest > 0 && smallest < 1) || !(validationFraction > 0 && validationFraction < 1)) {
             throw new IllegalArgumentException("soft-impute path needs steps >= 1 (" + steps + "), smallest in (0, 1) (" + smallest
                     + ") and a validation fraction in (0, 1) (" + validationFraction + ")");

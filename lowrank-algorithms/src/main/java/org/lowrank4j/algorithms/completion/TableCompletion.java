@@ -9,8 +9,11 @@ package org.lowrank4j.algorithms.completion;
  */
 public final class TableCompletion {
 
-    /** The completed table and, when cells were hidden, the scores on them (in the table's units); null scores otherwise. */
-    public record Result(NumericTable completed, HoldOutScores scores) {
+    /**
+     * The completed table and, when cells were hidden, the scores on them in the table's units and in units of each
+     * column's standard deviation (so that columns on large scales do not dominate); null scores otherwise.
+     */
+    public record Result(NumericTable completed, HoldOutScores scores, HoldOutScores standardisedScores) {
     }
 
     private TableCompletion() {
@@ -68,7 +71,8 @@ public final class TableCompletion {
                 out[e] = completed[e];
             }
         }
-        HoldOutScores scores = setup.hideFraction() > 0 ? holdOut.scores(setup.softImpute()) : null;
-        return new Result(table.withValues(out), scores);
+        boolean scored = setup.hideFraction() > 0;
+        return new Result(table.withValues(out), scored ? holdOut.scores(setup.softImpute()) : null,
+                scored ? holdOut.standardisedScores(setup.softImpute()) : null);
     }
 }
