@@ -45,6 +45,9 @@ final class ButterflyCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--transform must be dft, dct or hadamard, got " + transform);
         }
+        if (size < 2 || Integer.bitCount(size) != 1) {
+            throw new IllegalArgumentException("--size must be a power of two (at least 2), got " + size);
+        }
         long start = System.nanoTime();
         ButterflyLearner.Learned learned = new ButterflyLearner(new ButterflyLearner.Options(steps, learningRate, 0.01, restarts, targetError, seed))
                 .learn(kind, size, permutation);

@@ -33,7 +33,7 @@ class AlgorithmCommandsTest {
         assertThat(r[1]).startsWith("hadamard N=8: relative error ");
         String[] bad = run("butterfly", "--transform", "dft", "--size", "12");
         assertThat(bad[0]).isEqualTo("2");
-        assertThat(bad[2].strip()).isEqualTo("lowrank butterfly: butterfly sizes are powers of two (at least 2), got 12");
+        assertThat(bad[2].strip()).isEqualTo("lowrank butterfly: --size must be a power of two (at least 2), got 12");
     }
 
     @Test
