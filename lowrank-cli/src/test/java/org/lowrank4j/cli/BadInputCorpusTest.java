@@ -323,6 +323,23 @@ class BadInputCorpusTest {
         add("unknown verb", "frobnicate", "frobnicate", "--model", p(enc));
     }
 
+    private static void algorithmCases() {
+        add("text file as image", "text.txt", "complete", "--image", p(text), "--hide", "0.5", "--rank", "2", "--out", out("o.png"));
+        add("FIFO as image", "fifo.txt", "complete", "--image", p(fifo), "--hide", "0.5", "--rank", "2", "--out", out("o.png"));
+        add("/dev/zero as table", "/dev/zero", "complete", "--csv", p(devZero), "--rank", "2", "--out", out("o.csv"));
+        add("Latin-1 table", "latin1.txt", "complete", "--csv", p(latin1), "--rank", "1", "--out", out("o.csv"));
+        add("binary table", "binary", "complete", "--csv", p(binary), "--rank", "1", "--out", out("o.csv"));
+        add("image and table together", "mutually exclusive", "complete", "--image", p(text), "--csv", p(text), "--rank", "1", "--out", out("o.csv"));
+        add("hidden fraction of one", "hidden fraction", "complete", "--csv", p(text), "--hide", "1", "--rank", "1", "--out", out("o.csv"));
+        add("table written over its input", "--csv", "complete", "--csv", p(text), "--rank", "1", "--out", p(text), "--force");
+        add("unknown transform", "--transform", "butterfly", "--transform", "wavelet", "--size", "16");
+        add("butterfly size not a power of two", "--size", "butterfly", "--transform", "dft", "--size", "100");
+        add("unknown permutation", "permutation", "butterfly", "--transform", "dft", "--size", "16", "--permutation", "random");
+        add("tensor csv without its index", "--index", "tensor", "--csv", p(text), "--ranks", "2,2");
+        add("tensor text file as image", "text.txt", "tensor", "--image", p(text), "--ranks", "2,2,2");
+        add("tensor unknown method", "--method", "tensor", "--image", p(text), "--method", "tt", "--ranks", "2");
+    }
+
     @TestFactory
     Stream<DynamicTest> everyBadInputIsOneLineAndChangesNothing() throws IOException {
         CASES.clear();
@@ -335,6 +352,7 @@ class BadInputCorpusTest {
         generateCases();
         perplexityCases();
         otherCases();
+        algorithmCases();
         Map<String, String> before = hashes(fixtures);
         return CASES.stream().map(c -> DynamicTest.dynamicTest(c.verb() + ": " + c.name(), () -> {
             Object[] r = run(c.args().toArray(String[]::new));
@@ -362,9 +380,10 @@ class BadInputCorpusTest {
         generateCases();
         perplexityCases();
         otherCases();
+        algorithmCases();
         assertThat(CASES).hasSizeGreaterThanOrEqualTo(60);
         assertThat(CASES.stream().map(Case::verb).distinct()).contains("compress", "recover", "eval", "inspect", "compare", "train",
-                "generate", "perplexity", "plot-log", "bench", "demo");
+                "generate", "perplexity", "plot-log", "bench", "demo", "complete", "butterfly", "tensor");
     }
 
     /** No verb: the usage on stderr and exit code 2; help texts format without picocli warnings. */

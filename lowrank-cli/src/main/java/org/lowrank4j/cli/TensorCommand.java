@@ -1,0 +1,111 @@
+package org.lowrank4j.cli;
+
+import java.awt.image.BufferedImage;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import javax.imageio.ImageIO;
+import org.lowrank4j.algorithms.tensor.CpAls;
+import org.lowrank4j.algorithms.tensor.DenseTensor;
+import org.lowrank4j.algorithms.tensor.Hosvd;
+import org.lowrank4j.algorithms.tensor.TensorData;
+import org.lowrank4j.algorithms.tensor.TuckerHooi;
+import org.lowrank4j.algorithms.tensor.TuckerTensor;
+import org.lowrank4j.nn.train.TextFiles;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code lowrank tensor}: HOSVD, Tucker (HOOI) or CP-ALS of an RGB photo or an indexed CSV, with the reconstruction error. */
+@Command(name = "tensor", mixinStandardHelpOptions = true,
+        description = {"Decompose a tensor (HOSVD, Tucker by HOOI, or CP-ALS) and print the relative reconstruction error and the parameter count.",
+                "--image: an RGB photo as height x width x 3. --csv with --index and --value: one mode per index column (cells no row gives are"
+                        + " filled with the mean and left out of the error)."})
+final class TensorCommand implements Callable<Integer> {
+
+    static final class Input {
+        @Option(names = "--image", description = "An RGB image.")
+        Path image;
+
+        @Option(names = "--csv", description = "A CSV table with a header.")
+        Path csv;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Input input;
+
+    @Option(names = "--index", split = ",", description = "CSV: the index columns, one mode each (e.g. year,month,date_of_month).")
+    List<String> index;
+
+    @Option(names = "--value", description = "CSV: the column of values.")
+    String value;
+
+    @Option(names = "--method", defaultValue = "hooi", description = "hosvd, hooi or cp (default ${DEFAULT-VALUE}).")
+    String method;
+
+    @Option(names = "--ranks", required = true, split = ",", description = "Tucker: one rank per mode (e.g. 50,50,3); cp: one rank.")
+    int[] ranks;
+
+    @Option(names = "--iterations", defaultValue = "50", description = "Most HOOI / CP-ALS iterations (default ${DEFAULT-VALUE}).")
+    int iterations;
+
+    @Option(names = "--seed", defaultValue = "1", description = "CP-ALS seed (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Override
+    public Integer call() throws Exception {
+        String kind = method.trim().toLowerCase(Locale.ROOT);
+        if (!List.of("hosvd", "hooi", "cp").contains(kind)) {
+            throw new IllegalArgumentException("--method must be hosvd, hooi or cp, got " + method);
+        }
+        TensorData.Indexed data;
+        if (input.image != null) {
+            BufferedImage image = ImageIO.read(Inputs.requireFile(input.image, "--image").toFile());
+            if (image == null) {
+                throw new IllegalArgumentException(input.image + " is not an image this JVM can read (JPEG, PNG, GIF, BMP)");
+            }
+            DenseTensor t = TensorData.fromImage(image, input.image.toString());
+            boolean[] all = new boolean[t.count()];
+            Arrays.fill(all, true);
+            data = new TensorData.Indexed(t, all, List.of());
+        } else {
+            if (index == null || index.isEmpty() || value == null) {
+                throw new IllegalArgumentException("--csv needs --index (the index columns) and --value (the value column)");
+            }
+            data = TensorData.fromCsv(TextFiles.read(Inputs.requireFile(input.csv, "--csv")), input.csv.toString(), index, value);
+        }
+        DenseTensor x = data.tensor();
+        long start = System.nanoTime();
+        DenseTensor approximation;
+        long parameters;
+        String detail;
+        if (kind.equals("cp")) {
+            if (ranks.length != 1) {
+                throw new IllegalArgumentException("--ranks for cp is one rank, got " + ranks.length);
+            }
+            CpAls.Result cp = CpAls.decompose(x, ranks[0], iterations, 1e-4, seed);
+            approximation = cp.cp().reconstruct();
+            parameters = cp.cp().parameterCount();
+            detail = cp.iterations() + " iterations, fit " + String.format(Locale.ROOT, "%.5f", cp.fit());
+        } else {
+            TuckerTensor tucker;
+            if (kind.equals("hosvd")) {
+                tucker = Hosvd.decompose(x, ranks);
+                detail = "one pass";
+            } else {
+                TuckerHooi.Result hooi = TuckerHooi.decompose(x, iterations, 1e-6, ranks);
+                tucker = hooi.tucker();
+                detail = hooi.iterations() + " iterations";
+            }
+            approximation = tucker.reconstruct();
+            parameters = tucker.parameterCount();
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        System.out.printf(Locale.ROOT, "%s shape %s, %s ranks %s: relative error %.4f on %d given entries, %d parameters (%.4f of %d entries), %s, %.1f s%n",
+                input.image != null ? input.image : input.csv, Arrays.toString(x.shape()), kind, Arrays.toString(ranks),
+                data.relativeErrorOnObserved(approximation), data.observedCount(), parameters, (double) parameters / x.count(), x.count(), detail, seconds);
+        return 0;
+    }
+}

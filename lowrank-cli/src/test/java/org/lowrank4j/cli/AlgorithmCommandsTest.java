@@ -1,0 +1,59 @@
+package org.lowrank4j.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AlgorithmCommandsTest {
+
+    private static String[] run(String... args) {
+        PrintStream out = System.out, err = System.err;
+        ByteArrayOutputStream o = new ByteArrayOutputStream(), e = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+        try {
+            int code = LowrankCommand.execute(args);
+            return new String[] {String.valueOf(code), o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8)};
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+    }
+
+    @Test
+    void butterflyLearnsASmallHadamard() {
+        String[] r = run("butterfly", "--transform", "hadamard", "--size", "8");
+        assertThat(r[0]).isEqualTo("0");
+        assertThat(r[1]).startsWith("hadamard N=8: relative error ");
+        String[] bad = run("butterfly", "--transform", "dft", "--size", "12");
+        assertThat(bad[0]).isEqualTo("2");
+        assertThat(bad[2].strip()).isEqualTo("lowrank butterfly: --size must be a power of two (at least 2), got 12");
+    }
+
+    @Test
+    void tensorDecomposesACsvAndNamesAMissingColumn(@TempDir Path dir) throws Exception {
+        StringBuilder csv = new StringBuilder("year,month,day,births\n");
+        for (int y = 0; y < 4; y++) {
+            for (int m = 1; m <= 3; m++) {
+                for (int d = 1; d <= 5; d++) {
+                    csv.append(1970 + y).append(',').append(m).append(',').append(d).append(',').append(100 + y * m + d).append('\n');
+                }
+            }
+        }
+        Path file = Files.writeString(dir.resolve("b.csv"), csv);
+        String[] ok = run("tensor", "--csv", file.toString(), "--index", "year,month,day", "--value", "births", "--method", "hosvd", "--ranks", "2,2,2");
+        assertThat(ok[0]).isEqualTo("0");
+        assertThat(ok[1]).contains("shape [4, 3, 5], hosvd ranks [2, 2, 2]: relative error ");
+        String[] cp = run("tensor", "--csv", file.toString(), "--index", "year,month,day", "--value", "births", "--method", "cp", "--ranks", "2");
+        assertThat(cp[0]).isEqualTo("0");
+        String[] bad = run("tensor", "--csv", file.toString(), "--index", "year,month,dow", "--value", "births", "--ranks", "2,2,2");
+        assertThat(bad[0]).isEqualTo("2");
+        assertThat(bad[2].strip()).isEqualTo("lowrank tensor: " + file + " has no column 'dow' (its columns: year, month, day, births)");
+    }
+}
