@@ -75,14 +75,17 @@ public final class FineTuning {
             throw new IllegalArgumentException("--resume: " + checkpoint + " does not exist (run without --resume first)");
         }
 
-        int window = model.maxPositions();
-        events.onPhase("base perplexity", String.format(Locale.ROOT, "%,d held-out bytes", heldOut.length));
-        PerplexityResult before = Perplexity.evaluate(model, heldOut, window, heldOut.length).requireFinite(request.model());
-
         long baseParameters = model.parameterCount();
         LoraModel lora = LoraModel.over(ModulePaths.decoder(model), request.seed());
         lora.addAdapter("default", TargetModules.names(request.targets()), m -> request.lora(), new Random(request.seed()));
         lora.freezeOthers();
+
+        // the adapters are attached (and the targets checked) before any long work; the base is scored without them
+        int window = model.maxPositions();
+        events.onPhase("base perplexity", String.format(Locale.ROOT, "%,d held-out bytes", heldOut.length));
+        lora.setEnabled(false);
+        PerplexityResult before = Perplexity.evaluate(model, heldOut, window, heldOut.length).requireFinite(request.model());
+        lora.setEnabled(true);
         AdapterLanguageModel language = new AdapterLanguageModel(new LlamaLanguageModel(model), lora);
         AdamW adam = new AdamW(language.parameters(), new AdamW.Settings(0.9, 0.999, 1e-8, request.weightDecay()));
         LearningRateSchedule schedule = new LearningRateSchedule(request.learningRate(), request.learningRate() / 10,
