@@ -1,0 +1,27 @@
+package org.lowrank4j.adapt.finetune;
+
+import java.nio.file.Path;
+import org.lowrank4j.nn.generate.PerplexityResult;
+
+/**
+ * What a fine-tuning run measured and wrote.
+ *
+ * @param before          held-out perplexity of the base model
+ * @param after           held-out perplexity of the base with the adapter
+ * @param stepsRun        optimizer steps run by this call
+ * @param stepsDone       optimizer steps completed in all (a resumed run counts the earlier ones)
+ * @param trainSeconds    wall time of the training steps of this call (evaluation excluded)
+ * @param trainable       trainable parameters (the adapters' A and B)
+ * @param baseParameters  parameters of the base model
+ * @param trainTokens     tokens of the training part of the text
+ * @param lastLoss        the last step's training loss
+ * @param adapter         the adapter folder written
+ */
+public record FineTuneOutcome(PerplexityResult before, PerplexityResult after, long stepsRun, long stepsDone, double trainSeconds,
+        long trainable, long baseParameters, long trainTokens, double lastLoss, Path adapter) {
+
+    /** 1 − after/before of the perplexity: the fraction removed. */
+    public double perplexityReduction() {
+        return 1 - after.perplexity() / before.perplexity();
+    }
+}

@@ -1,0 +1,54 @@
+package org.lowrank4j.adapt.finetune;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.lowrank4j.adapt.lora.LoraSettings;
+
+/**
+ * What {@link FineTuning#run} does.
+ *
+ * @param model              a decoder folder (config.json, model.safetensors, byte-level tokenizer), LLaMA family
+ * @param text               the domain text; its tail ({@code heldOutFraction}) is held out for evaluation, the rest trains
+ * @param dataName           how records name the text (its path)
+ * @param out                the adapter folder to write (adapter_config.json, adapter_model.safetensors, checkpoint, log, record)
+ * @param lora               rank, α, dropout, rsLoRA
+ * @param targets            target module names (PEFT target_modules), e.g. q_proj, k_proj, v_proj, o_proj
+ * @param steps              optimizer steps of the whole run
+ * @param batch              windows per step
+ * @param context            tokens per window (at most the model's positions; 0 for the model's)
+ * @param learningRate       peak AdamW learning rate (cosine decay to a tenth after {@code warmup} steps)
+ * @param warmup             warm-up steps
+ * @param weightDecay        AdamW weight decay of the adapter factors
+ * @param heldOutFraction    tail of the text held out, in (0, 1)
+ * @param evalBytes          at most this many held-out bytes are scored before and after (0: all)
+ * @param seed               seed of A's initialisation, the data order and the dropout masks
+ * @param checkpointEvery    a checkpoint every this many steps (and at the end); 0 for only at the end
+ * @param resume             continue from {@code out}'s checkpoint (same request otherwise)
+ * @param stopAfter          stop after this many steps (the schedule still spans {@code steps}); null to run them all
+ */
+public record FineTuneRequest(Path model, String text, String dataName, Path out, LoraSettings lora, List<String> targets, int steps,
+        int batch, int context, double learningRate, int warmup, double weightDecay, double heldOutFraction, long evalBytes, long seed,
+        int checkpointEvery, boolean resume, Integer stopAfter) {
+
+    public FineTuneRequest {
+        if (model == null || out == null || text == null || lora == null || targets == null) {
+            throw new IllegalArgumentException("a fine-tuning request needs a model, a text, an output folder, LoRA settings and targets");
+        }
+        if (targets.isEmpty()) {
+            throw new IllegalArgumentException("--targets names no module; give e.g. q_proj,k_proj,v_proj,o_proj");
+        }
+        if (steps < 1 || batch < 1 || context < 0 || warmup < 0 || checkpointEvery < 0 || evalBytes < 0) {
+            throw new IllegalArgumentException("--steps and --batch must be >= 1; --context, --warmup, --checkpoint-every, --eval-bytes >= 0");
+        }
+        if (!(learningRate > 0) || !Double.isFinite(learningRate) || !(weightDecay >= 0)) {
+            throw new IllegalArgumentException("--lr must be a positive number and --weight-decay non-negative, got " + learningRate + " and "
+                    + weightDecay);
+        }
+        if (!(heldOutFraction > 0 && heldOutFraction < 1)) {
+            throw new IllegalArgumentException("--held-out must be in (0, 1), got " + heldOutFraction);
+        }
+        if (stopAfter != null && stopAfter < 1) {
+            throw new IllegalArgumentException("stop after " + stopAfter + " steps: must be >= 1");
+        }
+    }
+}

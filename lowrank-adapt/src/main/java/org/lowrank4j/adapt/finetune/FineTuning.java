@@ -1,0 +1,228 @@
+package org.lowrank4j.adapt.finetune;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import org.lowrank4j.adapt.lora.LoraModel;
+import org.lowrank4j.adapt.lora.ModulePaths;
+import org.lowrank4j.adapt.lora.TargetModules;
+import org.lowrank4j.adapt.peft.PeftConfig;
+import org.lowrank4j.adapt.peft.PeftFolder;
+import org.lowrank4j.formats.io.AtomicFiles;
+import org.lowrank4j.nn.arch.llama.LlamaLanguageModel;
+import org.lowrank4j.nn.arch.llama.LlamaModel;
+import org.lowrank4j.nn.generate.ByteTokenizer;
+import org.lowrank4j.nn.generate.Perplexity;
+import org.lowrank4j.nn.generate.PerplexityResult;
+import org.lowrank4j.nn.tensor.Precision;
+import org.lowrank4j.nn.train.AdamW;
+import org.lowrank4j.nn.train.LearningRateSchedule;
+import org.lowrank4j.nn.train.TokenWindows;
+import org.lowrank4j.nn.train.Trainer;
+import org.lowrank4j.nn.train.TrainingOptions;
+
+/**
+ * LoRA fine-tuning of a decoder folder on a text (causal language modelling), on the runtime's {@link Trainer}:
+ * the base is frozen (its linears without adapters skip their weight gradients), AdamW updates the adapters' A and B,
+ * checkpoints hold the adapters and the optimizer state so that {@code resume} continues bit for bit, and the
+ * held-out tail of the text is scored before and after (perplexity per byte and bits per byte, the project's
+ * windows of the model's context).
+ *
+ * <p>Writes into {@code out}: {@code adapter_config.json} and {@code adapter_model.safetensors} (PEFT),
+ * {@code checkpoint.safetensors}, {@code finetune-log.csv} and {@code finetune.json} (the record).
+ */
+public final class FineTuning {
+    public static final String CHECKPOINT = "checkpoint.safetensors";
+    public static final String LOG = "finetune-log.csv";
+    public static final String RECORD = "finetune.json";
+    static final String LOG_HEADER = "step,loss,lr,grad_norm,tokens_per_s";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private FineTuning() {
+    }
+
+    /**
+     * @throws IllegalArgumentException for a model that is not a byte-level LLaMA-family folder, targets that match no
+     *                                  layer, a rank above a layer's min(in, out), a text too short for one window, a
+     *                                  missing or mismatched checkpoint on resume
+     */
+    public static FineTuneOutcome run(FineTuneRequest request, FineTuneListener listener) throws IOException {
+        FineTuneListener events = listener == null ? FineTuneListener.NONE : listener;
+        LlamaModel model = LlamaModel.load(request.model(), Precision.FLOAT32);
+        ByteTokenizer tokenizer = new ByteTokenizer();
+        if (model.vocabSize() != tokenizer.vocabSize()) {
+            throw new IllegalArgumentException("model " + request.model() + " has a vocabulary of " + model.vocabSize()
+                    + "; fine-tuning reads text as bytes (256 ids), as models written by lowrank train do");
+        }
+        int context = request.context() == 0 ? model.maxPositions() : request.context();
+        if (context > model.maxPositions()) {
+            throw new IllegalArgumentException("--context " + context + " exceeds the model's " + model.maxPositions() + " positions");
+        }
+        int[] tokens = tokenizer.encode(request.text());
+        TokenWindows.Split split = TokenWindows.split(tokens, request.heldOutFraction());
+        int[] heldOut = HeldOut.tokens(request.text(), request.heldOutFraction(), request.evalBytes());
+        TokenWindows train = new TokenWindows(split.train(), model.vocabSize(), context, request.seed());
+        Path checkpoint = request.out().resolve(CHECKPOINT);
+        if (request.resume() && !Files.isRegularFile(checkpoint)) {
+            throw new IllegalArgumentException("--resume: " + checkpoint + " does not exist (run without --resume first)");
+        }
+
+        long baseParameters = model.parameterCount();
+        LoraModel lora = LoraModel.over(ModulePaths.decoder(model), request.seed());
+        lora.addAdapter("default", TargetModules.names(request.targets()), m -> request.lora(), new Random(request.seed()));
+        lora.freezeOthers();
+
+        // the adapters are attached (and the targets checked) before any long work; the base is scored without them
+        int window = model.maxPositions();
+        events.onPhase("base perplexity", String.format(Locale.ROOT, "%,d held-out bytes", heldOut.length));
+        lora.setEnabled(false);
+        PerplexityResult before = Perplexity.evaluate(model, heldOut, window, heldOut.length).requireFinite(request.model());
+        lora.setEnabled(true);
+        AdapterLanguageModel language = new AdapterLanguageModel(new LlamaLanguageModel(model), lora);
+        AdamW adam = new AdamW(language.parameters(), new AdamW.Settings(0.9, 0.999, 1e-8, request.weightDecay()));
+        LearningRateSchedule schedule = new LearningRateSchedule(request.learningRate(), request.learningRate() / 10,
+                Math.min(request.warmup(), request.steps()), request.steps());
+        int runUntil = request.stopAfter() == null ? request.steps() : Math.min(request.steps(), request.stopAfter());
+        TrainingOptions options = new TrainingOptions(request.batch(), 1, runUntil, schedule, 1.0, 0, 0, request.checkpointEvery(), checkpoint);
+        PeftConfig config = PeftConfig.lora(request.lora(), request.targets(), request.model().toAbsolutePath().normalize().toString(),
+                "CAUSAL_LM");
+
+        Files.createDirectories(request.out());
+        Log log = new Log(request.out(), events, lora, config);
+        Trainer trainer = new Trainer(language, adam, train, null, options, log);
+        if (request.resume()) {
+            trainer.resume(checkpoint);
+            language.setPasses(trainer.step());
+        }
+        log.truncateFrom(trainer.step());
+        events.onPhase("training", String.format(Locale.ROOT, "%,d trainable parameters (%d layers adapted), step %d of %d, %,d train tokens",
+                lora.parameterCount(), lora.adaptedLayers().size(), trainer.step(), runUntil, split.train().length));
+        long firstStep = trainer.step();
+        long start = System.nanoTime();
+        trainer.run();
+        double seconds = (System.nanoTime() - start) / 1e9;
+        log.close();
+        PeftFolder.write(request.out(), PeftFolder.capture(lora, "default", config));
+
+        events.onPhase("adapted perplexity", String.format(Locale.ROOT, "%,d held-out bytes", heldOut.length));
+        PerplexityResult after = Perplexity.evaluate(model, heldOut, window, heldOut.length).requireFinite(request.out());
+        FineTuneOutcome outcome = new FineTuneOutcome(before, after, trainer.step() - firstStep, trainer.step(), seconds, lora.parameterCount(),
+                baseParameters, split.train().length, log.lastLoss, request.out());
+        writeRecord(request, outcome, context);
+        return outcome;
+    }
+
+    private static void writeRecord(FineTuneRequest request, FineTuneOutcome outcome, int context) throws IOException {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("model", request.model().toString());
+        root.put("data", request.dataName());
+        root.put("method", "lora");
+        root.put("rank", request.lora().rank());
+        root.put("alpha", request.lora().alpha());
+        root.put("dropout", request.lora().dropout());
+        root.put("use_rslora", request.lora().useRslora());
+        root.putPOJO("targets", request.targets());
+        root.put("steps", outcome.stepsDone());
+        root.put("batch", request.batch());
+        root.put("context", context);
+        root.put("learning_rate", request.learningRate());
+        root.put("seed", request.seed());
+        root.put("held_out_fraction", request.heldOutFraction());
+        root.put("trainable_parameters", outcome.trainable());
+        root.put("base_parameters", outcome.baseParameters());
+        root.put("train_tokens", outcome.trainTokens());
+        root.put("train_seconds_this_call", outcome.trainSeconds());
+        root.put("last_loss", outcome.lastLoss());
+        root.set("before", perplexity(outcome.before()));
+        root.set("after", perplexity(outcome.after()));
+        root.put("perplexity_reduction", outcome.perplexityReduction());
+        AtomicFiles.writeString(request.out().resolve(RECORD), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n");
+    }
+
+    private static ObjectNode perplexity(PerplexityResult r) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("bytes", r.bytes());
+        o.put("windows", r.windows());
+        o.put("perplexity", r.perplexity());
+        o.put("bits_per_byte", r.bitsPerByte());
+        o.put("mean_nll", r.meanNll());
+        return o;
+    }
+
+    /** finetune-log.csv rows, the adapter folder at each checkpoint, and the caller's listener. */
+    private static final class Log implements FineTuneListener {
+        private final Path folder;
+        private final Path file;
+        private final FineTuneListener next;
+        private final LoraModel lora;
+        private final PeftConfig config;
+        private final List<String> pending = new ArrayList<>();
+        private double lastLoss = Double.NaN;
+
+        Log(Path folder, FineTuneListener next, LoraModel lora, PeftConfig config) {
+            this.folder = folder;
+            this.file = folder.resolve(LOG);
+            this.next = next;
+            this.lora = lora;
+            this.config = config;
+        }
+
+        /** Keeps the header and the rows of steps up to {@code step} (a resumed run rewrites the rest). */
+        void truncateFrom(long step) throws IOException {
+            List<String> kept = new ArrayList<>();
+            kept.add(LOG_HEADER);
+            if (step > 0 && Files.isRegularFile(file)) {
+                for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+                    int comma = line.indexOf(',');
+                    if (comma > 0 && Character.isDigit(line.charAt(0)) && Long.parseLong(line.substring(0, comma)) <= step) {
+                        kept.add(line);
+                    }
+                }
+            }
+            AtomicFiles.writeString(file, String.join("\n", kept) + "\n");
+        }
+
+        @Override
+        public void onStep(StepReport r) {
+            lastLoss = r.loss();
+            pending.add(String.format(Locale.ROOT, "%d,%.6f,%.6g,%.6g,%.1f", r.step() + 1, r.loss(), r.learningRate(), r.gradientNorm(),
+                    r.tokensPerSecond()));
+            next.onStep(r);
+        }
+
+        @Override
+        public void onCheckpoint(long completedSteps, Path checkpoint) {
+            flush();
+            try {
+                PeftFolder.write(folder, PeftFolder.capture(lora, "default", config));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write the adapter into " + folder, e);
+            }
+            next.onCheckpoint(completedSteps, checkpoint);
+        }
+
+        void close() {
+            flush();
+        }
+
+        private void flush() {
+            if (pending.isEmpty()) {
+                return;
+            }
+            try {
+                Files.writeString(file, String.join("\n", pending) + "\n", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot append to " + file, e);
+            }
+            pending.clear();
+        }
+    }
+}

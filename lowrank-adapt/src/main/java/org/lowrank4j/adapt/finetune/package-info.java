@@ -1,0 +1,6 @@
+/**
+ * Fine-tuning a decoder folder with LoRA on the runtime's trainer: {@link org.lowrank4j.adapt.finetune.FineTuning#run}
+ * takes a {@link org.lowrank4j.adapt.finetune.FineTuneRequest} and gives a
+ * {@link org.lowrank4j.adapt.finetune.FineTuneOutcome} (held-out perplexity before and after, the adapter folder).
+ */
+package org.lowrank4j.adapt.finetune;

@@ -1,0 +1,86 @@
+package org.lowrank4j.adapt.lora;
+
+import java.util.List;
+import org.lowrank4j.nn.Parameter;
+import org.lowrank4j.nn.tensor.MatMul;
+import org.lowrank4j.nn.tensor.Precision;
+import org.lowrank4j.nn.tensor.Tensor;
+import org.lowrank4j.nn.weight.DenseWeight;
+import org.lowrank4j.nn.weight.LowRankWeight;
+import org.lowrank4j.nn.weight.WeightFactorization;
+
+/**
+ * A weight that is not trained: the forward of the wrapped weight, a backward that returns {@code dx = dy·W} and
+ * computes no weight gradient (one product instead of two), and no parameters. Fine-tuning wraps the linears it does
+ * not adapt in it, so a LoRA step skips every frozen weight gradient.
+ */
+public final class FrozenWeight implements WeightFactorization {
+    private final WeightFactorization base;
+
+    public FrozenWeight(WeightFactorization base) {
+        this.base = base;
+    }
+
+    /** The wrapped weight. */
+    public WeightFactorization base() {
+        return base;
+    }
+
+    /**
+     * {@code dx(..., in) = dy(..., out)·W} for any weight, without its parameter gradients where the form is known (dense,
+     * low-rank); other forms run their own backward, whose gradients then go unused.
+     */
+    public static Tensor inputGradient(WeightFactorization weight, Tensor dy, Tensor x) {
+        if (weight instanceof DenseWeight dense) {
+            Tensor dx = x.zerosLike();
+            MatMul.times(dx, dy, dense.weight().value(), 0); // dx(N,in) = dy W
+            return dx;
+        }
+        if (weight instanceof LowRankWeight lowRank) {
+            Tensor g = Tensor.zeros(weight.precision(), x.size() / weight.inFeatures(), lowRank.rank());
+            MatMul.times(g, dy, lowRank.left().value(), 0);   // g(N,r) = dy A
+            Tensor dx = x.zerosLike();
+            MatMul.times(dx, g, lowRank.right().value(), 0);  // dx(N,in) = g B
+            return dx;
+        }
+        if (weight instanceof FrozenWeight frozen) {
+            return inputGradient(frozen.base, dy, x);
+        }
+        return weight.backward(dy, x);
+    }
+
+    @Override
+    public int inFeatures() {
+        return base.inFeatures();
+    }
+
+    @Override
+    public int outFeatures() {
+        return base.outFeatures();
+    }
+
+    @Override
+    public Precision precision() {
+        return base.precision();
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        return base.forward(x);
+    }
+
+    @Override
+    public Tensor backward(Tensor dy, Tensor x) {
+        return inputGradient(base, dy, x);
+    }
+
+    @Override
+    public Tensor toDense() {
+        return base.toDense();
+    }
+
+    @Override
+    public List<Parameter> parameters() {
+        return List.of();
+    }
+}

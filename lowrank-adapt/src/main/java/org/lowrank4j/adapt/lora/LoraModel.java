@@ -1,0 +1,269 @@
+package org.lowrank4j.adapt.lora;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import org.lowrank4j.nn.Module;
+import org.lowrank4j.nn.Parameter;
+import org.lowrank4j.nn.layers.Linear;
+import org.lowrank4j.nn.weight.WeightFactorization;
+
+/**
+ * LoRA adapters over the linear layers of one model, given by module path ({@link ModulePaths}). Adding an adapter
+ * swaps a {@link LoraWeight} into each targeted {@link Linear} (through {@link Linear#setWeight}, the runtime's hook
+ * for new weight forms); the model's own code runs unchanged. {@link #parameters()} are the adapters' A and B only.
+ *
+ * <pre>
+ *   LoraModel lora = LoraModel.over(ModulePaths.decoder(llama), seed);
+ *   lora.addAdapter("default", TargetModules.names(List.of("q_proj", "v_proj")), m -> LoraSettings.of(8, 16), random);
+ *   lora.freezeOthers();   // the linears without adapters skip their weight gradients
+ * </pre>
+ */
+public final class LoraModel implements Module {
+    private final Map<String, Linear> modules;
+    private final Map<String, LoraWeight> adapted = new LinkedHashMap<>();
+    private final Map<String, WeightFactorization> frozen = new LinkedHashMap<>(); // path -> the weight FrozenWeight wraps
+    private final Dropout dropout;
+
+    private LoraModel(Map<String, Linear> modules, long dropoutSeed) {
+        this.modules = Collections.unmodifiableMap(new LinkedHashMap<>(modules));
+        this.dropout = new Dropout(dropoutSeed);
+    }
+
+    /**
+     * @param modules     the model's linear layers by module path
+     * @param dropoutSeed seed of the adapters' dropout masks
+     */
+    public static LoraModel over(Map<String, Linear> modules, long dropoutSeed) {
+        if (modules.isEmpty()) {
+            throw new IllegalArgumentException("the model has no linear layers to adapt");
+        }
+        return new LoraModel(modules, dropoutSeed);
+    }
+
+    /** Every linear layer by path, adapted or not. */
+    public Map<String, Linear> modules() {
+        return modules;
+    }
+
+    /** The layers that carry adapters, by path. */
+    public Map<String, LoraWeight> adaptedLayers() {
+        return Collections.unmodifiableMap(adapted);
+    }
+
+    public Dropout dropout() {
+        return dropout;
+    }
+
+    /**
+     * Adds a fresh adapter (A kaiming-uniform, B zero) to every module {@code targets} selects, with per-module
+     * settings (rank_pattern / alpha_pattern).
+     *
+     * @return the adapted paths
+     * @throws IllegalArgumentException when the targets match no linear layer of the model (naming some that exist),
+     *                                  or a rank exceeds min(in, out) of a layer
+     */
+    public List<String> addAdapter(String name, TargetModules targets, Function<String, LoraSettings> settings, Random random) {
+        List<String> paths = select(targets);
+        for (String path : paths) {
+            Linear linear = modules.get(path);
+            LoraSettings s = settings.apply(path);
+            int limit = Math.min(linear.inFeatures(), linear.outFeatures());
+            if (s.rank() > limit) {
+                throw new IllegalArgumentException("rank " + s.rank() + " for " + path + " is above min(in, out) = " + limit + " of its "
+                        + linear.outFeatures() + "x" + linear.inFeatures() + " weight");
+            }
+        }
+        for (String path : paths) {
+            Linear linear = modules.get(path);
+            add(path, LoraAdapter.initialized(path, name, linear.inFeatures(), linear.outFeatures(), settings.apply(path),
+                    linear.weight().precision(), random));
+        }
+        return paths;
+    }
+
+    /** The paths {@code targets} selects, refusing a selection of none. */
+    public List<String> select(Predicate<String> targets) {
+        List<String> paths = new ArrayList<>();
+        for (String path : modules.keySet()) {
+            if (targets.test(path)) {
+                paths.add(path);
+            }
+        }
+        if (paths.isEmpty()) {
+            String what = targets instanceof TargetModules t ? t.describe() : "the given targets";
+            throw new IllegalArgumentException("target modules " + what + " match none of the model's " + modules.size()
+                    + " linear layers (e.g. " + examples() + ")");
+        }
+        return paths;
+    }
+
+    private String examples() {
+        List<String> some = new ArrayList<>();
+        for (String path : modules.keySet()) {
+            String last = path.substring(path.lastIndexOf('.') + 1);
+            if (some.size() < 7 && some.stream().noneMatch(p -> p.endsWith("." + last))) {
+                some.add(path);
+            }
+        }
+        return String.join(", ", some);
+    }
+
+    /** Attaches a ready adapter (loaded from a file, say) to the layer at {@code path}. */
+    public void add(String path, LoraAdapter adapter) {
+        Linear linear = modules.get(path);
+        if (linear == null) {
+            throw new IllegalArgumentException("the model has no linear layer " + path + " (e.g. " + examples() + ")");
+        }
+        LoraWeight weight = adapted.get(path);
+        if (weight == null) {
+            WeightFactorization current = linear.weight();
+            if (current instanceof FrozenWeight f) {
+                current = f.base();
+                frozen.remove(path);
+            }
+            weight = new LoraWeight(path, current, dropout);
+            linear.setWeight(weight);
+            adapted.put(path, weight);
+        }
+        weight.addAdapter(adapter);
+    }
+
+    /** The adapter names present anywhere, in order of first appearance. */
+    public List<String> adapterNames() {
+        List<String> names = new ArrayList<>();
+        for (LoraWeight w : adapted.values()) {
+            for (String n : w.adapters().keySet()) {
+                if (!names.contains(n)) {
+                    names.add(n);
+                }
+            }
+        }
+        return names;
+    }
+
+    /** The named adapter of each layer that has it, by path. */
+    public Map<String, LoraAdapter> adapter(String name) {
+        Map<String, LoraAdapter> out = new LinkedHashMap<>();
+        for (Map.Entry<String, LoraWeight> e : adapted.entrySet()) {
+            LoraAdapter a = e.getValue().adapter(name);
+            if (a != null) {
+                out.put(e.getKey(), a);
+            }
+        }
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException("no layer has an adapter named " + name + " (adapters: " + adapterNames() + ")");
+        }
+        return out;
+    }
+
+    /** Only the named adapters run and train, in every layer (a layer runs those of them it has). */
+    public void setActive(Set<String> names) {
+        for (LoraWeight w : adapted.values()) {
+            Set<String> here = new java.util.LinkedHashSet<>(names);
+            here.retainAll(w.adapters().keySet());
+            w.setActive(here);
+        }
+    }
+
+    /** Turns every adapter branch off (the base model alone) or back on. */
+    public void setEnabled(boolean enabled) {
+        for (LoraWeight w : adapted.values()) {
+            w.setEnabled(enabled);
+        }
+    }
+
+    /** Dropout masks on (training) or off (evaluation). */
+    public void setTraining(boolean training) {
+        dropout.setTraining(training);
+    }
+
+    /**
+     * Merges the named adapter into every layer that has it; when one layer's merged weight is not finite, the layers
+     * merged so far are unmerged again and the exception names the layer.
+     */
+    public void merge(String name) {
+        Map<String, LoraAdapter> layers = adapter(name);
+        List<LoraWeight> done = new ArrayList<>();
+        try {
+            for (String path : layers.keySet()) {
+                LoraWeight w = adapted.get(path);
+                if (!w.mergedAdapters().contains(name)) {
+                    w.merge(name);
+                    done.add(w);
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            for (LoraWeight w : done) {
+                w.unmerge();
+            }
+            throw e;
+        }
+    }
+
+    /** Every layer back to its original weight, every adapter running as a branch. */
+    public void unmerge() {
+        for (LoraWeight w : adapted.values()) {
+            w.unmerge();
+        }
+    }
+
+    /**
+     * PEFT's merge_and_unload: merges the named adapter and puts plain weights back into the linears (dense where a
+     * layer had an adapter merged, the original weight elsewhere); this object is of no further use.
+     */
+    public void mergeAndUnload(String name) {
+        merge(name);
+        for (Map.Entry<String, LoraWeight> e : adapted.entrySet()) {
+            modules.get(e.getKey()).setWeight(e.getValue().mergedBase());
+        }
+        adapted.clear();
+        unfreeze();
+    }
+
+    /** Removes every adapter, putting the original weights back. */
+    public void unload() {
+        for (Map.Entry<String, LoraWeight> e : adapted.entrySet()) {
+            modules.get(e.getKey()).setWeight(e.getValue().base());
+        }
+        adapted.clear();
+        unfreeze();
+    }
+
+    /**
+     * Wraps every linear layer without an adapter in a {@link FrozenWeight}, so backward passes skip its weight gradient
+     * (a LoRA step then costs about two thirds of a full one); {@link #unfreeze} undoes it.
+     */
+    public void freezeOthers() {
+        for (Map.Entry<String, Linear> e : modules.entrySet()) {
+            WeightFactorization w = e.getValue().weight();
+            if (!adapted.containsKey(e.getKey()) && !(w instanceof FrozenWeight)) {
+                frozen.put(e.getKey(), w);
+                e.getValue().setWeight(new FrozenWeight(w));
+            }
+        }
+    }
+
+    public void unfreeze() {
+        for (Map.Entry<String, WeightFactorization> e : frozen.entrySet()) {
+            modules.get(e.getKey()).setWeight(e.getValue());
+        }
+        frozen.clear();
+    }
+
+    /** The A and B of every active, unmerged adapter, in layer order. */
+    @Override
+    public List<Parameter> parameters() {
+        List<Parameter> out = new ArrayList<>();
+        for (LoraWeight w : adapted.values()) {
+            out.addAll(w.parameters());
+        }
+        return out;
+    }
+}

@@ -1,0 +1,312 @@
+package org.lowrank4j.adapt.lora;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import org.lowrank4j.nn.Parameter;
+import org.lowrank4j.nn.tensor.Kernels;
+import org.lowrank4j.nn.tensor.MatMul;
+import org.lowrank4j.nn.tensor.Precision;
+import org.lowrank4j.nn.tensor.Tensor;
+import org.lowrank4j.nn.weight.DenseWeight;
+import org.lowrank4j.nn.weight.WeightFactorization;
+
+/**
+ * A frozen weight W0 (any {@link WeightFactorization}: dense, low-rank, …) plus named LoRA updates (spec 01):
+ * <pre>
+ *   y(N,out) = x·W0ᵀ + Σ_k s_k · (drop(x)·A_kᵀ)·B_kᵀ       A_k (r_k,in), B_k (out,r_k), s_k = α_k/r_k (rsLoRA α_k/√r_k)
+ * </pre>
+ * over the adapters that are active and not merged, while adapters are enabled. Only the adapters' A and B are
+ * {@link #parameters()}; the backward pass computes {@code dx = dy·W0} without a gradient for W0, and per branch
+ * (G = dy, X̃ = drop(x), H = X̃·Aᵀ):
+ * <pre>
+ *   dB(out,r) += s·Gᵀ·H        dA(r,in) += s·(G·B)ᵀ·X̃        dx(N,in) += s·((G·B)·A) ⊙ keep
+ * </pre>
+ * where keep is 0 or 1/(1−p) per entry of x. B·A is never formed while training: a branch costs O(N·r·(in+out)).
+ *
+ * <p>{@link #merge} adds s·B·A into a dense copy of W0 (refusing a result that is not finite) and {@link #unmerge}
+ * puts the original W0 back, bit for bit. The layer keeps the latest forward's mask and projection for its backward,
+ * so a backward must follow the forward on the same input when dropout is on.
+ */
+public final class LoraWeight implements WeightFactorization {
+    private final String module;                                           // the layer's module path, e.g. model.layers.0.self_attn.q_proj
+    private WeightFactorization base;                                      // W0 (out, in), or W0 + merged updates
+    private WeightFactorization unmerged;                                  // the original W0 while something is merged, else null
+    private final Map<String, LoraAdapter> adapters = new LinkedHashMap<>();
+    private final Set<String> active = new LinkedHashSet<>();
+    private final Set<String> merged = new LinkedHashSet<>();
+    private boolean enabled = true;
+    private final Dropout dropout;
+
+    private Tensor lastInput;                                              // x of the latest forward
+    private final Map<String, Tensor[]> lastBranches = new HashMap<>();    // adapter -> {keep (or null), X̃, H (N, r)}
+
+    /**
+     * @param module  the module path, used in messages and parameter names
+     * @param base    the frozen weight W0
+     * @param dropout the mask source shared by a model's layers (null: never any dropout)
+     */
+    public LoraWeight(String module, WeightFactorization base, Dropout dropout) {
+        if (base instanceof LoraWeight) {
+            throw new IllegalArgumentException(module + " already carries LoRA adapters; add another adapter to it instead");
+        }
+        this.module = module;
+        this.base = base;
+        this.dropout = dropout == null ? new Dropout(0) : dropout;
+    }
+
+    public String module() {
+        return module;
+    }
+
+    /** The frozen weight W0 (the original one, also while adapters are merged). */
+    public WeightFactorization base() {
+        return unmerged != null ? unmerged : base;
+    }
+
+    /** Adds an adapter (active from now on). */
+    public void addAdapter(LoraAdapter adapter) {
+        if (adapters.containsKey(adapter.name())) {
+            throw new IllegalArgumentException(module + " already has an adapter named " + adapter.name());
+        }
+        if (adapter.inFeatures() != inFeatures() || adapter.outFeatures() != outFeatures() || adapter.a().value().precision() != precision()) {
+            throw new IllegalArgumentException(module + ": adapter " + adapter.name() + " has lora_A " + adapter.a().value().shapeString()
+                    + " and lora_B " + adapter.b().value().shapeString() + " but the layer is " + outFeatures() + "x" + inFeatures()
+                    + " (lora_A must be (r, " + inFeatures() + "), lora_B (" + outFeatures() + ", r))");
+        }
+        int limit = Math.min(inFeatures(), outFeatures());
+        if (adapter.rank() > limit) {
+            throw new IllegalArgumentException(module + ": adapter " + adapter.name() + " has rank " + adapter.rank()
+                    + ", above min(in, out) = " + limit + " of this " + outFeatures() + "x" + inFeatures() + " layer");
+        }
+        adapters.put(adapter.name(), adapter);
+        active.add(adapter.name());
+    }
+
+    /** Removes an adapter (unmerging first if it is merged). */
+    public LoraAdapter removeAdapter(String name) {
+        LoraAdapter adapter = require(name);
+        if (merged.contains(name)) {
+            unmerge();
+        }
+        adapters.remove(name);
+        active.remove(name);
+        return adapter;
+    }
+
+    public LoraAdapter adapter(String name) {
+        return adapters.get(name);
+    }
+
+    /** The adapters by name, in the order they were added. */
+    public Map<String, LoraAdapter> adapters() {
+        return Collections.unmodifiableMap(adapters);
+    }
+
+    /** Which adapters run (the others keep their values and are not trained). */
+    public void setActive(Set<String> names) {
+        for (String name : names) {
+            require(name);
+        }
+        active.clear();
+        active.addAll(names);
+    }
+
+    public Set<String> activeAdapters() {
+        return Collections.unmodifiableSet(active);
+    }
+
+    /** Turns every branch off (the base alone) or back on, without changing which adapters are active. */
+    public void setEnabled(boolean enabled) {
+        this.enabled = enabled;
+    }
+
+    public boolean enabled() {
+        return enabled;
+    }
+
+    public Set<String> mergedAdapters() {
+        return Collections.unmodifiableSet(merged);
+    }
+
+    /**
+     * Adds {@code s·B·A} of the named adapter into a dense copy of W0 (float arithmetic of the layer's precision);
+     * the adapter's branch stops running.
+     *
+     * @throws IllegalArgumentException when the merged weight would hold NaN or infinite values (nothing changes)
+     */
+    public void merge(String name) {
+        LoraAdapter adapter = require(name);
+        if (merged.contains(name)) {
+            return;
+        }
+        Tensor w = base.toDense(); // a copy (out, in)
+        MatMul.gemm(adapter.scale(), adapter.b().value().matrix(), adapter.a().value().matrix(), 1, w.matrix()); // W += s·B·A
+        for (int i = 0; i < w.size(); i++) {
+            if (!Double.isFinite(w.get(i))) {
+                throw new IllegalArgumentException(module + ": merging adapter " + name + " gives a non-finite weight (entry " + i / inFeatures()
+                        + "," + i % inFeatures() + " = " + w.get(i) + "); the layer is left unmerged");
+            }
+        }
+        if (unmerged == null) {
+            unmerged = base;
+        }
+        base = new DenseWeight(new Parameter(module + ".weight", w));
+        merged.add(name);
+    }
+
+    /** Puts the original W0 back (bit for bit); every merged adapter runs as a branch again. */
+    public void unmerge() {
+        if (unmerged != null) {
+            base = unmerged;
+            unmerged = null;
+        }
+        merged.clear();
+    }
+
+    /** The weight with every merged update in it: W0 when nothing is merged. */
+    public WeightFactorization mergedBase() {
+        return base;
+    }
+
+    /** ΔW(out,in) = s·B·A of one adapter, dense (for tests and inspection; training never forms it). */
+    public Tensor delta(String name) {
+        LoraAdapter adapter = require(name);
+        Tensor d = Tensor.zeros(precision(), outFeatures(), inFeatures());
+        MatMul.gemm(adapter.scale(), adapter.b().value().matrix(), adapter.a().value().matrix(), 0, d.matrix());
+        return d;
+    }
+
+    private LoraAdapter require(String name) {
+        LoraAdapter adapter = adapters.get(name);
+        if (adapter == null) {
+            throw new IllegalArgumentException(module + " has no adapter named " + name + " (it has " + adapters.keySet() + ")");
+        }
+        return adapter;
+    }
+
+    /** The adapters whose branch runs now. */
+    private List<LoraAdapter> branches() {
+        List<LoraAdapter> out = new ArrayList<>();
+        if (enabled) {
+            for (String name : active) {
+                if (!merged.contains(name)) {
+                    out.add(adapters.get(name));
+                }
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public int inFeatures() {
+        return base.inFeatures();
+    }
+
+    @Override
+    public int outFeatures() {
+        return base.outFeatures();
+    }
+
+    @Override
+    public Precision precision() {
+        return base.precision();
+    }
+
+    /** x (..., in) -> y (..., out). */
+    @Override
+    public Tensor forward(Tensor x) {
+        checkInput(module, x);
+        Tensor y = base.forward(x); // (N, out)
+        lastInput = x;
+        lastBranches.clear();
+        for (LoraAdapter adapter : branches()) {
+            Tensor[] branch = branchInput(adapter, x);
+            Tensor scaled = branch[2].copy();
+            Elementwise.scale(scaled, adapter.scale());
+            MatMul.timesTransposed(y, scaled, adapter.b().value(), 1); // y += (s·H)·Bᵀ
+            lastBranches.put(adapter.name(), branch);
+        }
+        return y;
+    }
+
+    /** {keep mask (or null), X̃ = x ⊙ keep (x itself without dropout), H(N,r) = X̃·Aᵀ} for one branch. */
+    private Tensor[] branchInput(LoraAdapter adapter, Tensor x) {
+        Tensor keep = null;
+        Tensor used = x;
+        if (dropout.training() && adapter.dropout() > 0) {
+            keep = x.zerosLike();
+            SplittableRandom random = dropout.random(module, adapter.name());
+            double kept = 1 / (1 - adapter.dropout());
+            for (int i = 0; i < keep.size(); i++) {
+                keep.set(i, random.nextDouble() < adapter.dropout() ? 0 : kept);
+            }
+            used = x.zerosLike();
+            Elementwise.multiply(used, x, keep);
+        }
+        Tensor h = Tensor.zeros(precision(), x.size() / inFeatures(), adapter.rank());
+        MatMul.timesTransposed(h, used, adapter.a().value(), 0); // H(N,r) = X̃ Aᵀ
+        return new Tensor[] {keep, used, h};
+    }
+
+    /** dy (..., out) and the forward input x -> dx (..., in); adds into the adapters' gradients only. */
+    @Override
+    public Tensor backward(Tensor dy, Tensor x) {
+        Tensor dx = FrozenWeight.inputGradient(base, dy, x); // dx = dy W0 (no gradient for W0)
+        for (LoraAdapter adapter : branches()) {
+            Tensor[] saved = x == lastInput ? lastBranches.get(adapter.name()) : null;
+            if (saved == null) {
+                if (dropout.training() && adapter.dropout() > 0) {
+                    throw new IllegalStateException(module + ": backward on an input other than the latest forward's, with dropout on");
+                }
+                saved = branchInput(adapter, x);
+            }
+            Tensor keep = saved[0], used = saved[1], h = saved[2];
+            double s = adapter.scale();
+            Tensor scaledH = h.copy();
+            Elementwise.scale(scaledH, s);
+            MatMul.addTransposedTimes(adapter.b().gradient(), dy, scaledH);     // dB(out,r) += dyᵀ (s·H)
+            Tensor g = Tensor.zeros(precision(), h.dim(0), adapter.rank());
+            MatMul.times(g, dy, adapter.b().value(), 0);                        // G(N,r) = dy B
+            Elementwise.scale(g, s);
+            MatMul.addTransposedTimes(adapter.a().gradient(), g, used);         // dA(r,in) += (s·G)ᵀ X̃
+            Tensor dxBranch = x.zerosLike();
+            MatMul.times(dxBranch, g, adapter.a().value(), 0);                  // (N,in) = s·G A
+            if (keep != null) {
+                Elementwise.multiply(dxBranch, dxBranch, keep);
+            }
+            Kernels.of(dx).addInPlace(dx, dxBranch);
+        }
+        lastInput = null;
+        lastBranches.clear();
+        return dx;
+    }
+
+    /** W0 plus every running branch's s·B·A, dense (out, in). */
+    @Override
+    public Tensor toDense() {
+        Tensor w = base.toDense();
+        for (LoraAdapter adapter : branches()) {
+            MatMul.gemm(adapter.scale(), adapter.b().value().matrix(), adapter.a().value().matrix(), 1, w.matrix());
+        }
+        return w;
+    }
+
+    /** A and B of every active, unmerged adapter: what is trained. */
+    @Override
+    public List<Parameter> parameters() {
+        List<Parameter> out = new ArrayList<>();
+        for (String name : active) {
+            if (!merged.contains(name)) {
+                out.addAll(adapters.get(name).parameters());
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,41 @@
+package org.lowrank4j.adapt.lora;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.lowrank4j.nn.arch.bert.BertModel;
+import org.lowrank4j.nn.generate.CausalLanguageModel;
+import org.lowrank4j.nn.layers.Linear;
+
+/**
+ * The linear layers of a model under their Hugging Face module paths, which PEFT's file keys are built from:
+ * {@code model.layers.0.self_attn.q_proj} for the LLaMA family, {@code encoder.layer.0.attention.self.query} for BERT.
+ */
+public final class ModulePaths {
+    private static final String[] BERT_NAMES = {"attention.self.query", "attention.self.key", "attention.self.value",
+        "attention.output.dense", "intermediate.dense", "output.dense"};
+
+    private ModulePaths() {
+    }
+
+    /** A decoder's block projections by path; the layers of the runtime's decoders already carry their HF names. */
+    public static Map<String, Linear> decoder(CausalLanguageModel model) {
+        Map<String, Linear> out = new LinkedHashMap<>();
+        for (Linear linear : model.linearSites().values()) {
+            out.put(linear.name(), linear);
+        }
+        return out;
+    }
+
+    /** A BERT encoder's projections under the paths of Hugging Face's {@code BertModel}. */
+    public static Map<String, Linear> bert(BertModel model) {
+        Map<String, Linear> out = new LinkedHashMap<>();
+        for (int l = 0; l < model.blocks().size(); l++) {
+            List<Linear> linears = model.linears(l);
+            for (int i = 0; i < linears.size(); i++) {
+                out.put("encoder.layer." + l + "." + BERT_NAMES[i], linears.get(i));
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,81 @@
+package org.lowrank4j.adapt.finetune;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.lowrank4j.adapt.TinyModels;
+import org.lowrank4j.adapt.lora.LoraSettings;
+import org.lowrank4j.adapt.peft.PeftAdapter;
+import org.lowrank4j.adapt.peft.PeftFolder;
+import org.lowrank4j.nn.tensor.Precision;
+
+/** LoRA fine-tuning of a tiny decoder folder: it learns the text, writes PEFT files, and resumes bit for bit. */
+class FineTuningTest {
+    private static final String TEXT = """
+            Call me Ishmael. Some years ago, never mind how long precisely, having little or no money in my purse, and
+            nothing particular to interest me on shore, I thought I would sail about a little and see the watery part of
+            the world. It is a way I have of driving off the spleen and regulating the circulation.
+            """.repeat(6);
+
+    private static FineTuneRequest request(Path model, Path out, int steps, boolean resume, Integer stopAfter, double dropout) {
+        return new FineTuneRequest(model, TEXT, "text", out, new LoraSettings(4, 8, dropout, false), List.of("q_proj", "v_proj", "o_proj"),
+                steps, 4, 16, 2e-2, 1, 0, 0.2, 0, 7, 2, resume, stopAfter);
+    }
+
+    private static Path base(Path dir) throws IOException {
+        Path folder = dir.resolve("base");
+        TinyModels.llama(Precision.FLOAT32, 3).save(folder);
+        return folder;
+    }
+
+    @Test
+    void learnsTheTextAndWritesAPeftFolder(@TempDir Path dir) throws IOException {
+        Path out = dir.resolve("adapter");
+        FineTuneOutcome outcome = FineTuning.run(request(base(dir), out, 12, false, null, 0), FineTuneListener.NONE);
+        System.out.printf("tiny fine-tune: held-out perplexity %.3f -> %.3f in %d steps%n", outcome.before().perplexity(),
+                outcome.after().perplexity(), outcome.stepsRun());
+        assertThat(outcome.after().perplexity()).isLessThan(outcome.before().perplexity());
+        assertThat(outcome.trainable()).isEqualTo(2L * 3 * 4 * (16 + 16) - 2L * 4 * (16 - 8)); // q,o 16x16; v 8x16
+        PeftAdapter adapter = PeftFolder.read(out);
+        assertThat(adapter.modules()).hasSize(6);
+        assertThat(adapter.config().taskType()).isEqualTo("CAUSAL_LM");
+        assertThat(Files.readAllLines(out.resolve(FineTuning.LOG))).hasSize(13);
+        assertThat(Files.readString(out.resolve(FineTuning.RECORD))).contains("\"perplexity_reduction\"");
+        // the adapter scores the same held-out bytes the run scored
+        int[] tokens = HeldOut.tokens(TEXT, 0.2, 0);
+        assertThat(HeldOut.perplexity(dir.resolve("base"), out, tokens).perplexity()).isCloseTo(outcome.after().perplexity(),
+                org.assertj.core.data.Offset.offset(1e-9));
+    }
+
+    @Test
+    void aResumedRunEqualsAnUninterruptedOne(@TempDir Path dir) throws IOException {
+        Path base = base(dir);
+        Path straight = dir.resolve("straight"), resumed = dir.resolve("resumed");
+        FineTuning.run(request(base, straight, 6, false, null, 0.1), FineTuneListener.NONE);
+        FineTuning.run(request(base, resumed, 6, false, 3, 0.1), FineTuneListener.NONE);
+        FineTuning.run(request(base, resumed, 6, true, null, 0.1), FineTuneListener.NONE);
+        assertThat(Files.readAllBytes(resumed.resolve(PeftFolder.WEIGHTS))).isEqualTo(Files.readAllBytes(straight.resolve(PeftFolder.WEIGHTS)));
+        List<String> a = Files.readAllLines(straight.resolve(FineTuning.LOG)), b = Files.readAllLines(resumed.resolve(FineTuning.LOG));
+        assertThat(b).hasSameSizeAs(a);
+        for (int i = 1; i < a.size(); i++) {
+            assertThat(b.get(i).split(",")[1]).as("loss of step %d", i).isEqualTo(a.get(i).split(",")[1]);
+        }
+    }
+
+    @Test
+    void badRequestsAreOneLine(@TempDir Path dir) throws IOException {
+        Path base = base(dir);
+        FineTuneRequest wrongTargets = new FineTuneRequest(base, TEXT, "text", dir.resolve("x"), LoraSettings.of(4, 8), List.of("query"), 2, 2,
+                16, 1e-3, 0, 0, 0.2, 0, 1, 0, false, null);
+        assertThatThrownBy(() -> FineTuning.run(wrongTargets, null)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("target modules [query] match none");
+        assertThatThrownBy(() -> FineTuning.run(request(base, dir.resolve("y"), 2, true, null, 0), null))
+                .hasMessageContaining("--resume").hasMessageContaining("does not exist");
+    }
+}

@@ -1,0 +1,56 @@
+package org.lowrank4j.adapt.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.lowrank4j.adapt.FiniteDifferences.maxDifference;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.lowrank4j.adapt.TinyModels;
+import org.lowrank4j.adapt.lora.LoraModel;
+import org.lowrank4j.adapt.lora.LoraSettings;
+import org.lowrank4j.adapt.lora.ModulePaths;
+import org.lowrank4j.adapt.lora.TargetModules;
+import org.lowrank4j.adapt.peft.PeftConfig;
+import org.lowrank4j.adapt.peft.PeftFolder;
+import org.lowrank4j.nn.Parameter;
+import org.lowrank4j.nn.arch.llama.LlamaModel;
+import org.lowrank4j.nn.tensor.Precision;
+import org.lowrank4j.nn.tensor.Tensor;
+
+/** A merged decoder folder runs as the base with the adapter attached (to 1e-5). */
+class AdapterMergeTest {
+    private static final int[] IDS = {87, 104, 97, 108, 101, 115, 32, 97, 110, 100};
+
+    @Test
+    void mergedFolderAgreesWithTheAdaptedModel(@TempDir Path dir) throws IOException {
+        LlamaModel base = TinyModels.llama(Precision.FLOAT32, 5);
+        Path baseFolder = dir.resolve("base");
+        base.save(baseFolder);
+        LoraModel lora = LoraModel.over(ModulePaths.decoder(base), 0);
+        lora.addAdapter("default", TargetModules.names(List.of("q_proj", "v_proj", "o_proj")), m -> LoraSettings.of(4, 8), new Random(6));
+        Random random = new Random(7);
+        for (Parameter p : lora.parameters()) {
+            if (p.name().contains("lora_B")) {
+                for (int i = 0; i < p.size(); i++) {
+                    p.value().set(i, 0.2 * random.nextGaussian());
+                }
+            }
+        }
+        Path adapterFolder = dir.resolve("adapter");
+        PeftFolder.write(adapterFolder, PeftFolder.capture(lora, "default",
+                PeftConfig.lora(LoraSettings.of(4, 8), List.of("q_proj", "v_proj", "o_proj"), baseFolder.toString(), "CAUSAL_LM")));
+        Tensor adapted = base.forward(IDS, 1, IDS.length);
+
+        Path out = dir.resolve("merged");
+        AdapterMerge.mergeInto(baseFolder, adapterFolder, out);
+        LlamaModel merged = LlamaModel.load(out, Precision.FLOAT32);
+        double diff = maxDifference(merged.forward(IDS, 1, IDS.length), adapted);
+        System.out.printf("merged folder vs adapted model: max |logit difference| %.2e%n", diff);
+        assertThat(diff).isLessThan(1e-5);
+        assertThat(maxDifference(LlamaModel.load(baseFolder, Precision.FLOAT32).forward(IDS, 1, IDS.length), adapted)).isGreaterThan(1e-3);
+    }
+}

@@ -1,0 +1,173 @@
+package org.lowrank4j.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.lowrank4j.adapt.ops.AdapterMerge;
+import org.lowrank4j.adapt.ops.AdapterSummary;
+import org.lowrank4j.adapt.ops.Squeeze;
+import org.lowrank4j.adapt.peft.PeftAdapter;
+import org.lowrank4j.adapt.peft.PeftFolder;
+import org.lowrank4j.compress.model.DecoderFolder;
+import org.lowrank4j.formats.io.AtomicFiles;
+import org.lowrank4j.formats.io.OutputPlan;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code lowrank adapter inspect|merge|squeeze}: operations on PEFT LoRA adapter folders. */
+@Command(name = "adapter", mixinStandardHelpOptions = true, description = "Inspect, merge, squeeze or score a PEFT LoRA adapter folder.",
+        subcommands = {AdapterCommand.Inspect.class, AdapterCommand.Merge.class, AdapterCommand.SqueezeVerb.class,
+            AdapterCommand.PerplexityVerb.class})
+final class AdapterCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return 2;
+    }
+
+    /** Removes an existing output folder once OutputPlan has allowed it (--force). */
+    static void clear(Path out) throws java.io.IOException {
+        if (Files.isDirectory(out)) {
+            AtomicFiles.deleteTree(out);
+        } else {
+            Files.deleteIfExists(out);
+        }
+    }
+
+    @Command(name = "inspect", mixinStandardHelpOptions = true, description = "Per module: shapes, r, alpha, norm and spectrum of the update s·B·A.")
+    static final class Inspect implements Callable<Integer> {
+        @Option(names = "--adapter", required = true, description = "PEFT adapter folder.")
+        Path adapter;
+
+        @Override
+        public Integer call() throws Exception {
+            for (String line : AdapterSummary.lines(PeftFolder.read(adapter))) {
+                System.out.println(line);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "merge", mixinStandardHelpOptions = true, description = "Merge an adapter into a decoder folder; writes a new model folder.")
+    static final class Merge implements Callable<Integer> {
+        @Option(names = "--model", required = true, description = "Base decoder folder.")
+        Path model;
+
+        @Option(names = "--adapter", required = true, description = "PEFT adapter folder.")
+        Path adapter;
+
+        @Option(names = "--out", required = true, description = "The merged model folder (new).")
+        Path out;
+
+        @Option(names = "--force", description = "Replace an existing OUT.")
+        boolean force;
+
+        @Override
+        public Integer call() throws Exception {
+            DecoderFolder.requireModelFolder(model);
+            OutputPlan.of("--out", out, force).input("--model", model).input("--adapter", adapter).check();
+            PeftAdapter read = PeftFolder.read(adapter); // fails before anything is removed
+            clear(out);
+            AdapterMerge.mergeInto(model, adapter, out);
+            System.out.printf(Locale.ROOT, "merged %d modules (%,d adapter parameters) of %s into %s%n", read.modules().size(),
+                    read.parameterCount(), adapter, out);
+            return 0;
+        }
+    }
+
+    @Command(name = "squeeze", mixinStandardHelpOptions = true,
+            description = "LoRA-Squeeze: lower an adapter's rank by the SVD of s·B·A (never formed); writes a new adapter folder.")
+    static final class SqueezeVerb implements Callable<Integer> {
+        @Option(names = "--adapter", required = true, description = "PEFT adapter folder.")
+        Path adapter;
+
+        @Option(names = "--out", required = true, description = "The squeezed adapter folder (new).")
+        Path out;
+
+        @Option(names = "--rank", description = "Target rank of every module.")
+        Integer rank;
+
+        @Option(names = "--energy", description = "Per module, the smallest rank keeping this share of the energy (e.g. 0.9).")
+        Double energy;
+
+        @Option(names = "--force", description = "Replace an existing OUT.")
+        boolean force;
+
+        @Override
+        public Integer call() throws Exception {
+            if ((rank == null) == (energy == null)) {
+                throw new IllegalArgumentException("give exactly one of --rank and --energy");
+            }
+            Squeeze.Target target = rank != null ? Squeeze.Target.rank(rank) : Squeeze.Target.energy(energy);
+            OutputPlan.of("--out", out, force).input("--adapter", adapter).check();
+            PeftAdapter read = PeftFolder.read(adapter);
+            Squeeze.Result result = Squeeze.apply(read, target);
+            clear(out);
+            PeftFolder.write(out, result.adapter());
+            double kept = 0, total = 0;
+            for (Map.Entry<String, Squeeze.ModuleReport> e : result.modules().entrySet()) {
+                for (int i = 0; i < e.getValue().singular().length; i++) {
+                    double v = e.getValue().singular()[i];
+                    total += v * v;
+                    if (i < e.getValue().toRank()) {
+                        kept += v * v;
+                    }
+                }
+            }
+            System.out.printf(Locale.ROOT, "squeezed %d modules: %,d -> %,d parameters, %.2f%% of the updates' energy kept; wrote %s%n",
+                    result.modules().size(), read.parameterCount(), result.adapter().parameterCount(), total == 0 ? 100 : 100 * kept / total, out);
+            return 0;
+        }
+    }
+
+    @Command(name = "perplexity", mixinStandardHelpOptions = true,
+            description = "Held-out perplexity of a decoder with and without an adapter, on the tail finetune holds out.")
+    static final class PerplexityVerb implements Callable<Integer> {
+        @Option(names = "--model", required = true, description = "Base decoder folder.")
+        Path model;
+
+        @Option(names = "--adapter", required = true, description = "PEFT adapter folder.")
+        Path adapter;
+
+        @Option(names = "--data", required = true, description = "The fine-tuning text (a .txt file or a folder).")
+        Path data;
+
+        @Option(names = "--from", description = "With a folder: only files named YEAR_*.txt with YEAR >= this.")
+        Integer from;
+
+        @Option(names = "--to", description = "With a folder: only files named YEAR_*.txt with YEAR <= this.")
+        Integer to;
+
+        @Option(names = "--held-out", defaultValue = "0.1", description = "Tail of the text held out (default ${DEFAULT-VALUE}).")
+        double heldOut;
+
+        @Option(names = "--eval-bytes", defaultValue = "200000", description = "Score at most this many held-out bytes; 0 for all (default ${DEFAULT-VALUE}).")
+        long evalBytes;
+
+        @Option(names = "--no-base", description = "Score only the adapted model.")
+        boolean noBase;
+
+        @Override
+        public Integer call() throws Exception {
+            DecoderFolder.requireModelFolder(model);
+            PeftFolder.read(adapter);
+            int[] tokens = org.lowrank4j.adapt.finetune.HeldOut.tokens(org.lowrank4j.nn.train.TextFolder.readText(data, from, to, "--data"), heldOut, evalBytes);
+            if (!noBase) {
+                print("base   ", org.lowrank4j.adapt.finetune.HeldOut.perplexity(model, null, tokens));
+            }
+            print("adapted", org.lowrank4j.adapt.finetune.HeldOut.perplexity(model, adapter, tokens));
+            return 0;
+        }
+
+        private static void print(String what, org.lowrank4j.nn.generate.PerplexityResult r) {
+            System.out.printf(Locale.ROOT, "%s held-out perplexity %.4f per byte, %.4f bits per byte (%,d bytes)%n", what, r.perplexity(),
+                    r.bitsPerByte(), r.bytes());
+        }
+    }
+}

@@ -1,0 +1,135 @@
+package org.lowrank4j.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.lowrank4j.adapt.finetune.FineTuneListener;
+import org.lowrank4j.adapt.finetune.FineTuneOutcome;
+import org.lowrank4j.adapt.finetune.FineTuneRequest;
+import org.lowrank4j.adapt.finetune.FineTuning;
+import org.lowrank4j.adapt.lora.LoraSettings;
+import org.lowrank4j.compress.model.DecoderFolder;
+import org.lowrank4j.formats.io.OutputPlan;
+import org.lowrank4j.nn.generate.PerplexityResult;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code lowrank finetune}: LoRA on a decoder folder; writes a PEFT adapter folder and prints held-out perplexity before/after. */
+@Command(name = "finetune", mixinStandardHelpOptions = true,
+        description = "LoRA fine-tuning of a decoder folder on text; writes a PEFT adapter folder (adapter_config.json, adapter_model.safetensors).")
+final class FinetuneCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "Decoder folder (written by lowrank train).")
+    Path model;
+
+    @Option(names = "--data", required = true, description = "Text: a .txt file or a folder of them; the tail is held out.")
+    Path data;
+
+    @Option(names = "--from", description = "With a folder: only files named YEAR_*.txt with YEAR >= this.")
+    Integer from;
+
+    @Option(names = "--to", description = "With a folder: only files named YEAR_*.txt with YEAR <= this.")
+    Integer to;
+
+    @Option(names = "--out", required = true, description = "Adapter folder to write.")
+    Path out;
+
+    @Option(names = "--rank", defaultValue = "8", description = "LoRA rank r (default ${DEFAULT-VALUE}).")
+    int rank;
+
+    @Option(names = "--alpha", defaultValue = "16", description = "lora_alpha (default ${DEFAULT-VALUE}); the update is scaled by alpha/r.")
+    double alpha;
+
+    @Option(names = "--dropout", defaultValue = "0", description = "lora_dropout (default ${DEFAULT-VALUE}).")
+    double dropout;
+
+    @Option(names = "--rslora", description = "Scale by alpha/sqrt(r) (rsLoRA).")
+    boolean rslora;
+
+    @Option(names = "--targets", defaultValue = "q_proj,k_proj,v_proj,o_proj", split = ",",
+            description = "Target modules (PEFT target_modules; default ${DEFAULT-VALUE}).")
+    List<String> targets;
+
+    @Option(names = "--steps", defaultValue = "300", description = "Optimizer steps (default ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = "--batch", defaultValue = "8", description = "Windows per step (default ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--context", defaultValue = "0", description = "Tokens per training window; 0 for the model's (default ${DEFAULT-VALUE}).")
+    int context;
+
+    @Option(names = "--lr", defaultValue = "2e-3", description = "Peak learning rate (default ${DEFAULT-VALUE}).")
+    double lr;
+
+    @Option(names = "--warmup", defaultValue = "20", description = "Warm-up steps (default ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--weight-decay", defaultValue = "0", description = "AdamW weight decay of the adapters (default ${DEFAULT-VALUE}).")
+    double weightDecay;
+
+    @Option(names = "--held-out", defaultValue = "0.1", description = "Tail of the text held out for evaluation (default ${DEFAULT-VALUE}).")
+    double heldOut;
+
+    @Option(names = "--eval-bytes", defaultValue = "200000", description = "Score at most this many held-out bytes; 0 for all (default ${DEFAULT-VALUE}).")
+    long evalBytes;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed of the initialisation, data order and dropout (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--checkpoint-every", defaultValue = "0", description = "Checkpoint every N steps (and at the end; default ${DEFAULT-VALUE}).")
+    int checkpointEvery;
+
+    @Option(names = "--stop-after", hidden = true, description = "Stop once this many steps are done (the schedule still spans --steps); for testing resume.")
+    Integer stopAfter;
+
+    @Option(names = "--resume", description = "Continue from OUT/checkpoint.safetensors with the same options.")
+    boolean resume;
+
+    @Option(names = "--force", description = "Replace an existing OUT.")
+    boolean force;
+
+    @Override
+    public Integer call() throws Exception {
+        DecoderFolder.requireModelFolder(model);
+        if (resume) {
+            OutputPlan.of("--out", out, true).input("--model", model).input("--data", data).check();
+        } else {
+            OutputPlan.of("--out", out, force).input("--model", model).input("--data", data).check();
+            if (Files.exists(out) && !Files.isDirectory(out)) {
+                throw new IllegalArgumentException("--out " + out + " is a file; give a folder for the adapter");
+            }
+            if (Files.isDirectory(out)) {
+                org.lowrank4j.formats.io.AtomicFiles.deleteTree(out); // --force was given (OutputPlan refuses otherwise)
+            }
+        }
+        String text = org.lowrank4j.nn.train.TextFolder.readText(data, from, to, "--data");
+        FineTuneRequest request = new FineTuneRequest(model, text, data.toString(), out, new LoraSettings(rank, alpha, dropout, rslora),
+                targets, steps, batch, context, lr, warmup, weightDecay, heldOut, evalBytes, seed, checkpointEvery, resume, stopAfter);
+        ProgressBar bar = ProgressBar.stderr();
+        long total = stopAfter == null ? steps : Math.min(steps, stopAfter);
+        FineTuneOutcome outcome = FineTuning.run(request, new FineTuneListener() {
+            @Override
+            public void onPhase(String phase, String detail) {
+                bar.note(phase + ": " + detail);
+            }
+
+            @Override
+            public void onStep(StepReport r) {
+                bar.update("finetune", r.step() + 1, total, String.format(Locale.ROOT, "loss %.4f, %.0f tok/s", r.loss(), r.tokensPerSecond()));
+            }
+        });
+        System.out.println(line("base   ", outcome.before()));
+        System.out.println(line("adapted", outcome.after()));
+        System.out.printf(Locale.ROOT, "perplexity %.1f%% lower; %d steps in %.1f s (%,d trainable of %,d parameters); wrote %s%n",
+                100 * outcome.perplexityReduction(), outcome.stepsRun(), outcome.trainSeconds(), outcome.trainable(), outcome.baseParameters(), out);
+        return 0;
+    }
+
+    private static String line(String what, PerplexityResult r) {
+        return String.format(Locale.ROOT, "%s held-out perplexity %.4f per byte, %.4f bits per byte (%,d bytes)", what, r.perplexity(),
+                r.bitsPerByte(), r.bytes());
+    }
+
+}

@@ -1,0 +1,102 @@
+package org.lowrank4j.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.lowrank4j.compress.model.DecoderFolder;
+import org.lowrank4j.formats.hf.HfArchitecture;
+import org.lowrank4j.formats.hf.HfConfig;
+import org.lowrank4j.nn.arch.llama.LlamaModel;
+import org.lowrank4j.nn.tensor.Precision;
+
+/** lowrank finetune and lowrank adapter inspect|squeeze|merge|perplexity on a tiny decoder: files, figures, one-line refusals. */
+class AdapterCommandsTest {
+    private static final String TEXT = """
+            Call me Ishmael. Some years ago, never mind how long precisely, having little or no money in my purse, and
+            nothing particular to interest me on shore, I thought I would sail about a little and see the watery part of
+            the world.
+            """.repeat(5);
+
+    private static Object[] run(String... args) {
+        PrintStream savedOut = System.out, savedErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            int code = LowrankCommand.execute(args);
+            return new Object[] {code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8)};
+        } finally {
+            System.setOut(savedOut);
+            System.setErr(savedErr);
+        }
+    }
+
+    private static String ok(String... args) {
+        Object[] r = run(args);
+        assertThat((int) r[0]).as("stderr: %s", r[2]).isZero();
+        return (String) r[1];
+    }
+
+    private static String refused(String... args) {
+        Object[] r = run(args);
+        assertThat((int) r[0]).as("stdout: %s", r[1]).isEqualTo(2);
+        String err = ((String) r[2]).strip();
+        assertThat(err).doesNotContain("\n");
+        return err;
+    }
+
+    private static Path tinyDecoder(Path dir) throws IOException {
+        HfConfig config = HfConfig.builder(HfArchitecture.LLAMA).hiddenSize(16).intermediateSize(24).numHiddenLayers(1).numAttentionHeads(2)
+                .numKeyValueHeads(1).vocabSize(256).maxPositionEmbeddings(32).tieWordEmbeddings(true).build();
+        LlamaModel model = LlamaModel.create(config, Precision.FLOAT32);
+        model.initialize(new Random(1));
+        Path folder = dir.resolve("base");
+        model.save(folder);
+        org.lowrank4j.nn.generate.ByteTokenizer.writeJson(folder);
+        return folder;
+    }
+
+    @Test
+    void finetuneThenInspectSqueezeMergeAndScore(@TempDir Path dir) throws IOException {
+        Path base = tinyDecoder(dir);
+        Path text = Files.writeString(dir.resolve("text.txt"), TEXT);
+        Path adapter = dir.resolve("adapter");
+        String out = ok("finetune", "--model", base.toString(), "--data", text.toString(), "--out", adapter.toString(), "--rank", "4",
+                "--alpha", "8", "--steps", "4", "--batch", "2", "--context", "16", "--lr", "1e-2", "--warmup", "1", "--held-out", "0.2");
+        assertThat(out).contains("base    held-out perplexity").contains("adapted held-out perplexity").contains("% lower");
+        assertThat(adapter.resolve("adapter_config.json")).exists();
+        assertThat(adapter.resolve("adapter_model.safetensors")).exists();
+
+        assertThat(ok("adapter", "inspect", "--adapter", adapter.toString())).contains("model.layers.0.self_attn.q_proj").contains("r 4");
+        Path squeezed = dir.resolve("squeezed");
+        assertThat(ok("adapter", "squeeze", "--adapter", adapter.toString(), "--rank", "2", "--out", squeezed.toString()))
+                .contains("squeezed 4 modules");
+        assertThat(ok("adapter", "perplexity", "--model", base.toString(), "--adapter", squeezed.toString(), "--data", text.toString(),
+                "--held-out", "0.2")).contains("adapted held-out perplexity");
+        Path merged = dir.resolve("merged");
+        assertThat(ok("adapter", "merge", "--model", base.toString(), "--adapter", adapter.toString(), "--out", merged.toString()))
+                .contains("merged 4 modules");
+        assertThat(merged.resolve("model.safetensors")).exists();
+        assertThat(merged.resolve("tokenizer.json")).exists();
+
+        // refusals: one line, exit 2
+        assertThat(refused("adapter", "merge", "--model", base.toString(), "--adapter", adapter.toString(), "--out", base.toString()))
+                .contains("is the --model input");
+        assertThat(refused("adapter", "merge", "--model", base.toString(), "--adapter", adapter.toString(), "--out", merged.toString()))
+                .contains("already exists; pass --force");
+        assertThat(refused("adapter", "squeeze", "--adapter", adapter.toString(), "--out", squeezed.toString() + "2"))
+                .contains("exactly one of --rank and --energy");
+        assertThat(refused("finetune", "--model", base.toString(), "--data", text.toString(), "--out", dir.resolve("q").toString(),
+                "--targets", "query,value", "--steps", "1")).contains("target modules [query, value] match none");
+        Files.write(adapter.resolve("adapter_model.safetensors"), new byte[] {1, 2, 3});
+        assertThat(refused("adapter", "inspect", "--adapter", adapter.toString())).contains("is not a valid safetensors file");
+    }
+}
