@@ -41,8 +41,7 @@ public final class QuantizedCompressor {
      */
     public static int[] budgetRanks(List<LinearWeight> weights, List<QuantizedSite> sites, RankAllocator allocator, long branchBytes) {
         long targeted = weights.stream().mapToLong(LinearWeight::denseParameters).sum();
-        double share = branchBytes / 4.0 / targeted;
-        if (share <= 0) {
+        if (branchBytes <= 0) {
             return new int[sites.size()];
         }
         List<SiteSpectrum> spectra = new ArrayList<>();
@@ -50,11 +49,50 @@ public final class QuantizedCompressor {
             LinearWeight w = weights.get(i);
             spectra.add(new SiteSpectrum(w.name(), w.role(), w.outFeatures(), w.inFeatures(), sites.get(i).spectrum()));
         }
+        // allocators round down and keep ranks below break-even, so the share they are asked for is searched (bisection)
+        // for the largest whose branches still fit the budget
+        double low = 0, high = Math.min(0.999, 2.0 * branchBytes / 4.0 / targeted + 1e-6);
+        int[] best = fitted(weights, sites, allocator, spectra, Math.min(branchBytes / 4.0 / targeted, 0.999), branchBytes);
+        for (int step = 0; step < 30; step++) {
+            double mid = 0.5 * (low + high);
+            int[] ranks = fitted(weights, sites, allocator, spectra, mid, branchBytes);
+            boolean fits = 4 * branchParameters(weights, ranks) <= branchBytes && !overTrimmed(weights, sites, allocator, spectra, mid, branchBytes);
+            if (fits) {
+                low = mid;
+                if (branchParameters(weights, ranks) > branchParameters(weights, best)) {
+                    best = ranks;
+                }
+            } else {
+                high = mid;
+            }
+        }
+        return best;
+    }
+
+    /** Whether the allocator's ranks at this share cost more than the budget (so they had to be trimmed). */
+    private static boolean overTrimmed(List<LinearWeight> weights, List<QuantizedSite> sites, RankAllocator allocator, List<SiteSpectrum> spectra,
+                                       double share, long branchBytes) {
+        return 4 * branchParameters(weights, allocated(sites, allocator, spectra, share)) > branchBytes;
+    }
+
+    private static int[] allocated(List<QuantizedSite> sites, RankAllocator allocator, List<SiteSpectrum> spectra, double share) {
+        if (share <= 0) {
+            return new int[sites.size()];
+        }
         int[] ranks = allocator.allocate(spectra, 1 - Math.min(share, 0.999));
         for (int i = 0; i < ranks.length; i++) {
-            ranks[i] = Math.max(0, Math.min(ranks[i], sites.get(i).spectrum().length));
+            // an allocator's "keep dense" (a rank at break-even) means a branch just below it: a branch is never replaced by W
+            SiteSpectrum s = spectra.get(i);
+            int cap = Math.min(RankRules.breakEvenRank(s.m(), s.n()) - 1, sites.get(i).spectrum().length);
+            ranks[i] = Math.max(0, Math.min(ranks[i], cap));
         }
-        // the allocators give every site rank ≥ 1; drop ranks from the end while the branches cost more than the budget
+        return ranks;
+    }
+
+    /** The allocator's ranks at a share, trimmed from the last site back until they fit the budget. */
+    private static int[] fitted(List<LinearWeight> weights, List<QuantizedSite> sites, RankAllocator allocator, List<SiteSpectrum> spectra, double share,
+                                long branchBytes) {
+        int[] ranks = allocated(sites, allocator, spectra, share);
         long cost = branchParameters(weights, ranks);
         for (int i = ranks.length - 1; cost * 4 > branchBytes && i >= 0; i--) {
             while (ranks[i] > 0 && cost * 4 > branchBytes) {

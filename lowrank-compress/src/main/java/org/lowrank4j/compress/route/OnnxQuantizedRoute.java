@@ -28,7 +28,7 @@ import org.lowrank4j.compress.tokenize.HfTokenizer;
  */
 final class OnnxQuantizedRoute implements CompressionRoute {
     /** Slack for the names and nodes a branch adds beyond its factors. */
-    private static final long BRANCH_OVERHEAD_BYTES = 512;
+    private static final long BRANCH_OVERHEAD_BYTES = 1024;
 
     @Override
     public boolean handles(CompressionRequest r) {
@@ -97,17 +97,22 @@ final class OnnxQuantizedRoute implements CompressionRoute {
             throw new IllegalArgumentException("the quantized base alone is " + SizeTarget.format(base.bytesOut()) + ", above --target-size "
                     + SizeTarget.format(target) + "; use fewer bits, larger groups or quantized embeddings (embeddings=int8 or int4)");
         }
-        long budget = target - base.bytesOut() - BRANCH_OVERHEAD_BYTES * sites.size();
+        long overhead = BRANCH_OVERHEAD_BYTES; // per site with a branch: names, node and tensor headers
+        long budget = target - base.bytesOut() - overhead * sites.size();
         CompressionOutcome outcome = base;
         for (int attempt = 0; attempt < 4 && budget > 0; attempt++) {
             int[] ranks = QuantizedCompressor.budgetRanks(weights, sites, allocator, budget);
+            long parameters = QuantizedCompressor.branchParameters(weights, ranks);
+            long branched = java.util.Arrays.stream(ranks).filter(x -> x > 0).count();
             outcome = writer.write(ranks, allocator.name());
-            listener.note(String.format(Locale.ROOT, "%s: branches of %d parameters in total, file %s", r.out().getFileName(),
-                    QuantizedCompressor.branchParameters(weights, ranks), SizeTarget.format(outcome.bytesOut())));
+            listener.note(String.format(Locale.ROOT, "%s: branches of %d parameters in total, file %s", r.out().getFileName(), parameters,
+                    SizeTarget.format(outcome.bytesOut())));
             if (outcome.bytesOut() <= target) {
                 return outcome;
             }
-            budget -= outcome.bytesOut() - target + 4096;
+            // the file tells the real overhead per branch; budget again with it, and a little more
+            overhead = Math.max(overhead, (outcome.bytesOut() - base.bytesOut() - 4 * parameters) / Math.max(1, branched) + 64);
+            budget = Math.min(budget - (outcome.bytesOut() - target), target - base.bytesOut() - overhead * sites.size());
         }
         return outcome.bytesOut() <= target ? outcome : writer.write(new int[sites.size()], allocator.name());
     }
