@@ -3,6 +3,8 @@ package org.lowrank4j.compress.harness;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.langchain4j.model.embedding.onnx.OnnxEmbeddingModel;
+import dev.langchain4j.model.embedding.onnx.PoolingMode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -15,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.lowrank4j.compress.CompressionOutcome;
 import org.lowrank4j.compress.QuantizedLowRank;
 import org.lowrank4j.compress.SiteResult;
+import org.lowrank4j.compress.eval.EmbeddingMetrics;
 import org.lowrank4j.compress.eval.EmbeddingRunner;
 import org.lowrank4j.compress.eval.Pooling;
 import org.lowrank4j.compress.eval.RealModels;
@@ -37,7 +40,7 @@ import org.lowrank4j.linalg.quant.RoundToNearest;
 /**
  * Every quantized variant that {@code compress} writes, loaded in ONNX Runtime on a tiny BERT encoder and compared with
  * the same graph in float holding the JVM-side dequantized weights (base + branch) and tables: they must agree to float
- * rounding. Also the byte budget and the refusals, each one line.
+ * rounding; langchain4j's OnnxEmbeddingModel loads each and agrees with ONNX Runtime. Also the byte budget and the refusals, each one line.
  */
 class QuantizedOnnxRuntimeTest {
     private static final List<String> SENTENCES = List.of("The quantized model still answers.", "Congress shall assemble at least once in every year.",
@@ -75,6 +78,11 @@ class QuantizedOnnxRuntimeTest {
             System.out.printf("%s: %d -> %d bytes, ORT against the dequantized float twin: max |diff| %.2e%n", variants[i], o.bytesIn(), o.bytesOut(), diff);
             assertThat(diff).as(variants[i]).isLessThan(2e-4);
             assertThat(o.bytesOut()).isLessThan(o.bytesIn());
+            // langchain4j's OnnxEmbeddingModel runs the same file (the tiny encoder uses MiniLM's vocabulary)
+            float[] viaLangchain = new OnnxEmbeddingModel(o.output(), RealModels.miniLmTokenizer(), PoolingMode.MEAN).embed(SENTENCES.get(0)).content().vector();
+            try (EmbeddingRunner runner = EmbeddingRunner.open(o.output())) {
+                assertThat(EmbeddingMetrics.cosine(runner.embed(tokenizer, SENTENCES, Pooling.MEAN, true)[0], viaLangchain)).as(variants[i]).isGreaterThan(0.9999);
+            }
         }
     }
 
