@@ -16,6 +16,8 @@ import org.lowrank4j.compress.methods.eora.EoraMethod;
 import org.lowrank4j.compress.methods.eora.EoraOptions;
 import org.lowrank4j.compress.methods.gptq.GptqMethod;
 import org.lowrank4j.compress.methods.gptq.GptqOptions;
+import org.lowrank4j.compress.methods.lqlora.LqLoraMethod;
+import org.lowrank4j.compress.methods.lqlora.LqLoraOptions;
 import org.lowrank4j.compress.methods.rtn.RtnMethod;
 import org.lowrank4j.compress.methods.rtn.RtnOptions;
 import org.lowrank4j.compress.methods.fwsvd.FwsvdMethod;
@@ -58,6 +60,7 @@ public final class Methods {
         QUANTIZED.put("rtn", s -> new RtnMethod(RtnOptions.from(s)));
         QUANTIZED.put("gptq", s -> new GptqMethod(GptqOptions.from(s)));
         QUANTIZED.put("eora", s -> new EoraMethod(EoraOptions.from(s)));
+        QUANTIZED.put("lq-lora", s -> new LqLoraMethod(LqLoraOptions.from(s)));
     }
 
     private Methods() {

@@ -9,14 +9,15 @@ import org.lowrank4j.linalg.quant.QuantizationFormat;
  *
  * @param bits           2, 3, 4 or 8 (ONNX Runtime's MatMulNBits takes 2, 4 and 8)
  * @param group          input columns per scale (a power of two from 16 to 256 for MatMulNBits)
- * @param scheme         the code grid of the linear weights
+ * @param scheme         the code grid of the linear weights: asymmetric (scale and zero point per group), symmetric
+ *                       (scale only) or NF (normal-float levels times the group's absmax; ONNX: 4 bits, MatMulBnb4)
  * @param embeddings     how every embedding table read by a Gather is stored
  * @param embeddingGroup hidden features per scale of a quantized table; 0 picks 128 for int8 and 32 for int4
  */
 public record QuantizedBase(int bits, int group, Scheme scheme, Embeddings embeddings, int embeddingGroup) {
 
     /** Code grid of the linear weights. */
-    public enum Scheme { ASYMMETRIC, SYMMETRIC }
+    public enum Scheme { ASYMMETRIC, SYMMETRIC, NF }
 
     /** Storage of the embedding tables: float as they are, or 8/4-bit rows through GatherBlockQuantized. */
     public enum Embeddings { FP32, INT8, INT4 }
@@ -31,8 +32,7 @@ public record QuantizedBase(int bits, int group, Scheme scheme, Embeddings embed
         if (embeddingGroup < 0) {
             throw new IllegalArgumentException("quantization: egroup must be positive (0 for the default), got " + embeddingGroup);
         }
-        new org.lowrank4j.linalg.quant.QuantizationFormat(scheme == Scheme.SYMMETRIC ? org.lowrank4j.linalg.quant.QuantizationFormat.Kind.SYMMETRIC
-                : org.lowrank4j.linalg.quant.QuantizationFormat.Kind.ASYMMETRIC, bits, group); // refuses an unsupported bit width
+        formatOf(scheme, bits, group); // refuses an unsupported bit width with the grid's own message
     }
 
     /** 4 bits, groups of 32, asymmetric; float embeddings. */
@@ -49,7 +49,15 @@ public record QuantizedBase(int bits, int group, Scheme scheme, Embeddings embed
 
     /** The linear weights' format. */
     public QuantizationFormat format() {
-        return scheme == Scheme.SYMMETRIC ? QuantizationFormat.symmetric(bits, group) : QuantizationFormat.asymmetric(bits, group);
+        return formatOf(scheme, bits, group);
+    }
+
+    private static QuantizationFormat formatOf(Scheme scheme, int bits, int group) {
+        return new QuantizationFormat(switch (scheme) {
+            case ASYMMETRIC -> QuantizationFormat.Kind.ASYMMETRIC;
+            case SYMMETRIC -> QuantizationFormat.Kind.SYMMETRIC;
+            case NF -> QuantizationFormat.Kind.NORMAL_FLOAT;
+        }, bits, group);
     }
 
     /** The embedding tables' format (asymmetric, as q00's baselines), or null for float tables. */

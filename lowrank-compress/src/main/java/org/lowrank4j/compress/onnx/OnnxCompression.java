@@ -16,6 +16,9 @@ import org.lowrank4j.compress.LayerStats;
 import org.lowrank4j.compress.LinearWeight;
 import org.lowrank4j.compress.LowRank;
 import org.lowrank4j.compress.Quantized;
+import org.lowrank4j.compress.QuantizedCompressor;
+import org.lowrank4j.compress.methods.QuantizedMethod;
+import org.lowrank4j.compress.methods.QuantizedSite;
 import org.lowrank4j.compress.QuantizedLowRank;
 import org.lowrank4j.formats.onnx.LowRankBranch;
 import org.lowrank4j.formats.onnx.QuantizedRewrite;
@@ -46,6 +49,7 @@ public final class OnnxCompression {
     private final List<LinearWeight> weights = new ArrayList<>();
     private final long modelParameters;
     private final Map<String, List<PreparedSite>> preparedByMethod = new HashMap<>();
+    private final Map<String, List<QuantizedSite>> quantizedByMethod = new HashMap<>();
     private Map<String, LayerStats> stats = Map.of();
     private double calibrationSeconds;
 
@@ -115,6 +119,7 @@ public final class OnnxCompression {
         }
         calibrationSeconds = (System.nanoTime() - t) / 1e9;
         preparedByMethod.clear();
+        quantizedByMethod.clear();
         return this;
     }
 
@@ -141,6 +146,28 @@ public final class OnnxCompression {
             throw new IllegalArgumentException("method " + method.name() + " needs calibration text and the model's tokenizer.json");
         }
         return preparedByMethod.computeIfAbsent(method.name(), k -> Compressor.prepare(method, weights, stats, progress));
+    }
+
+    /** Quantizes every site with a quantizing method (cached per method), in site order. */
+    public List<QuantizedSite> prepareQuantized(QuantizedMethod method, Progress progress) {
+        if (!method.requirements().isEmpty() && stats.isEmpty()) {
+            throw new IllegalArgumentException("method " + method.name() + " needs calibration text and the model's tokenizer.json");
+        }
+        return quantizedByMethod.computeIfAbsent(method.name(), k -> QuantizedCompressor.prepare(method, weights, stats, progress));
+    }
+
+    /**
+     * Writes the quantized sites of a method at the given branch ranks (zeros for methods without a branch), with the
+     * method's embedding storage.
+     *
+     * @param allocation how the ranks were chosen, for the record
+     */
+    public CompressionOutcome writeQuantized(QuantizedMethod method, int[] ranks, String allocation, Path out, Progress progress) throws IOException {
+        long start = System.nanoTime();
+        List<QuantizedSite> sites = prepareQuantized(method, progress);
+        long tokens = stats.isEmpty() ? 0 : stats.values().iterator().next().tokens();
+        return write(QuantizedCompressor.build(method.name(), allocation, weights, sites, ranks, stats), method.storage().embeddingFormat(), out, tokens,
+                calibrationSeconds, start, progress);
     }
 
     /** Compresses with one method, allocator and ratio, and writes the rewritten model to {@code out}. */

@@ -59,11 +59,8 @@ final class OnnxQuantizedRoute implements CompressionRoute {
                 job.calibrate(tok, texts, OnnxRoutes.CALIBRATION_BATCH, r.threadCount(), listener);
             }
         }
-        long start = System.nanoTime();
-        List<QuantizedSite> sites = QuantizedCompressor.prepare(m, job.weights(), job.stats(), listener);
-        long tokens = job.stats().isEmpty() ? 0 : job.stats().values().iterator().next().tokens();
-        Writer writer = (ranks, allocation) -> job.write(QuantizedCompressor.build(m.name(), allocation, job.weights(), sites, ranks, job.stats()),
-                m.storage().embeddingFormat(), r.out(), tokens, 0, start, listener);
+        List<QuantizedSite> sites = job.prepareQuantized(m, listener);
+        Writer writer = (ranks, allocation) -> job.writeQuantized(m, ranks, allocation, r.out(), listener);
         CompressionOutcome outcome;
         if (budgetRanks) {
             outcome = spendOnBranches(r, job.weights(), sites, allocator, writer, listener);
@@ -123,6 +120,9 @@ final class OnnxQuantizedRoute implements CompressionRoute {
      */
     static void requireWritable(QuantizedMethod m, List<LinearWeight> weights) {
         QuantizedBase s = m.storage();
+        if (s.scheme() == QuantizedBase.Scheme.NF && s.bits() != 4) {
+            throw new IllegalArgumentException(m.name() + ": scheme=nf with bits=" + s.bits() + " cannot be written to ONNX (MatMulBnb4 takes NF4 only)");
+        }
         if (s.bits() != 2 && s.bits() != 4 && s.bits() != 8) {
             throw new IllegalArgumentException(m.name() + ": bits=" + s.bits() + " cannot be written to ONNX (ONNX Runtime's MatMulNBits takes 2, 4 or 8 bits)");
         }

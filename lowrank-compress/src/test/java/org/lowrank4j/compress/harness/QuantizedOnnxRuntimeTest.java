@@ -70,7 +70,8 @@ class QuantizedOnnxRuntimeTest {
     @Test
     void everyVariantRunsInOnnxRuntimeAsItsDequantizedWeights() throws Exception {
         String[] variants = {"rtn:bits=4:group=16:embeddings=int8:egroup=16", "rtn:bits=8:group=32:scheme=symmetric", "rtn:bits=2:group=16",
-                "gptq:bits=4:group=32:embeddings=int4:egroup=16", "eora:bits=4:group=16:rank=4", "eora:base=rtn:bits=2:group=16:rank=8:embeddings=int8:egroup=32"};
+                "gptq:bits=4:group=32:embeddings=int4:egroup=16", "eora:bits=4:group=16:rank=4", "eora:base=rtn:bits=2:group=16:rank=8:embeddings=int8:egroup=32",
+                "lq-lora:group=16:rank=4:embeddings=int4:egroup=32"};
         for (int i = 0; i < variants.length; i++) {
             CompressionOutcome o = Compression.run(request(variants[i], "q" + i + ".onnx").build(), Listener.NONE).outcome();
             Path fake = dequantizedTwin(o, Methods.quantizedByName(variants[i]).storage().embeddingFormat(), dir.resolve("fake" + i + ".onnx"));

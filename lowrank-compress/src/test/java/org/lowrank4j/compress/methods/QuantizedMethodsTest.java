@@ -12,7 +12,7 @@ import org.lowrank4j.compress.QuantizedLowRank;
 import org.lowrank4j.compress.Synthetic;
 import org.lowrank4j.linalg.DoubleMatrix;
 
-/** rtn, gptq and eora on synthetic layers: the orderings their specs promise, exact bytes, and clear refusals. */
+/** rtn, gptq, eora and lq-lora on synthetic layers: the orderings their specs promise, exact bytes, and clear refusals. */
 class QuantizedMethodsTest {
     private static final LinearWeight W = Synthetic.weight(48, 64, 3);
     /** Strongly correlated inputs with outlier channels: where error-compensated rounding pays. */
@@ -61,6 +61,23 @@ class QuantizedMethodsTest {
         Factorization plain = new QuantizedLowRank(site.base(), new org.lowrank4j.compress.methods.svd.PlainSvdMethod()
                 .prepare(new LinearWeight("error", "ffn.up", 0, error), null).factorAt(8));
         assertThat(Synthetic.outputError(X, W.weight(), eora)).isLessThanOrEqualTo(Synthetic.outputError(X, W.weight(), plain) * (1 + 1e-9));
+    }
+
+    @Test
+    void lqLoraLowersTheWeightErrorBelowQuantizingAloneAndAbsorbsOutlierColumns() {
+        DoubleMatrix w = W.weight().copy();
+        for (int i = 0; i < w.rows(); i++) {
+            for (int c : new int[] {5, 21, 40}) {
+                w.set(i, c, w.get(i, c) * 30); // three outlier input columns: rank 3 takes them off the grid
+            }
+        }
+        LinearWeight outliers = new LinearWeight("outliers", "ffn.up", 0, w);
+        QuantizedSite site = Methods.quantizedByName("lq-lora:group=16").prepare(outliers, null);
+        double alone = MethodFixtures.minus(w, site.at(0).toDense()).frobeniusNorm();
+        double rank3 = MethodFixtures.minus(w, site.at(3).toDense()).frobeniusNorm();
+        assertThat(rank3).as("weight error at rank 3 %.4g against NF4 alone %.4g", rank3, alone).isLessThan(0.5 * alone);
+        assertThat(((QuantizedLowRank) site.at(3)).base().format().kind()).isEqualTo(org.lowrank4j.linalg.quant.QuantizationFormat.Kind.NORMAL_FLOAT);
+        assertThat(site.at(3)).isSameAs(site.at(3)); // each rank's alternation is computed once
     }
 
     @Test
