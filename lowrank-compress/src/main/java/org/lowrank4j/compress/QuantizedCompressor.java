@@ -119,13 +119,21 @@ public final class QuantizedCompressor {
      */
     public static CompressionResult build(String method, String allocation, List<LinearWeight> weights, List<QuantizedSite> sites, int[] ranks,
                                           Map<String, LayerStats> stats) {
-        List<SiteResult> results = new ArrayList<>();
-        long before = 0, after = 0;
+        // a site's factorization at a rank may be real work (lq-lora alternates SVD and rounding), so sites run in parallel
+        Map<LinearWeight, Integer> index = new java.util.IdentityHashMap<>();
         for (int i = 0; i < weights.size(); i++) {
-            LinearWeight w = weights.get(i);
+            index.put(weights.get(i), i);
+        }
+        List<SiteResult> results = Compressor.perSite("factor", weights, w -> {
+            int i = index.get(w);
             Factorization f = sites.get(i).at(ranks[i]);
             LayerStats s = stats.get(w.name());
-            results.add(new SiteResult(w, ranks[i], f, sites.get(i).spectrum(), relativeLoss(w.weight(), f.toDense(), s == null ? null : s.gram())));
+            return new SiteResult(w, ranks[i], f, sites.get(i).spectrum(), relativeLoss(w.weight(), f.toDense(), s == null ? null : s.gram()));
+        }, Progress.NONE);
+        long before = 0, after = 0;
+        for (SiteResult r : results) {
+            LinearWeight w = r.weight();
+            Factorization f = r.factorization();
             before += w.denseParameters();
             after += f.parameterCount();
         }
