@@ -42,10 +42,17 @@ public final class Compressor {
      * when other processes share the cores. Results do not depend on the thread count.
      */
     public static List<PreparedSite> prepare(CompressionMethod method, List<LinearWeight> weights, Map<String, LayerStats> stats, Progress progress) {
+        return perSite("decompose (" + method.name() + ")", weights, w -> method.prepare(w, stats.get(w.name())), progress);
+    }
+
+    /**
+     * Runs {@code work} on every site in parallel (one Java thread per core, single-threaded BLAS inside each) and
+     * returns the results in site order; the first failure is rethrown as it is.
+     */
+    public static <T> List<T> perSite(String phase, List<LinearWeight> weights, java.util.function.Function<LinearWeight, T> work, Progress progress) {
         if (weights.isEmpty()) {
             throw new IllegalArgumentException("there are no linear sites to compress");
         }
-        String phase = "decompose (" + method.name() + ")";
         progress.update(phase, 0, weights.size(), "");
         AtomicInteger done = new AtomicInteger();
         int workers = Math.min(weights.size(), Runtime.getRuntime().availableProcessors());
@@ -56,16 +63,16 @@ public final class Compressor {
         });
         try {
             return Linalg.withSingleThreadedBlas(() -> {
-                List<Future<PreparedSite>> futures = new ArrayList<>();
+                List<Future<T>> futures = new ArrayList<>();
                 for (LinearWeight w : weights) {
                     futures.add(pool.submit(() -> {
-                        PreparedSite site = method.prepare(w, stats.get(w.name()));
+                        T site = work.apply(w);
                         progress.update(phase, done.incrementAndGet(), weights.size(), w.name());
                         return site;
                     }));
                 }
-                List<PreparedSite> prepared = new ArrayList<>();
-                for (Future<PreparedSite> f : futures) {
+                List<T> prepared = new ArrayList<>();
+                for (Future<T> f : futures) {
                     prepared.add(await(f));
                 }
                 return prepared;
@@ -75,7 +82,7 @@ public final class Compressor {
         }
     }
 
-    private static PreparedSite await(Future<PreparedSite> future) {
+    private static <T> T await(Future<T> future) {
         try {
             return future.get();
         } catch (InterruptedException e) {

@@ -33,7 +33,8 @@ public final class EncoderInputs {
         if (!bySensitivity) {
             Allocators.byName(allocation);
         }
-        boolean needsData = shared || !Methods.byName(method).requirements().isEmpty();
+        boolean needsData = shared || (Methods.isQuantized(method) ? !Methods.quantizedByName(method).requirements().isEmpty()
+                : !Methods.byName(method).requirements().isEmpty());
         if ((needsData || bySensitivity) && (tokenizer == null || calib == null)) {
             throw new IllegalArgumentException(!needsData
                     ? "--allocation sensitivity needs --tokenizer and --calib: it measures the embeddings of calibration sentences"

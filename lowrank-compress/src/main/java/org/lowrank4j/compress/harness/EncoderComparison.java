@@ -22,6 +22,8 @@ import org.lowrank4j.compress.eval.EvalReport;
 import org.lowrank4j.compress.eval.Evaluation;
 import org.lowrank4j.compress.eval.Pooling;
 import org.lowrank4j.compress.methods.CompressionMethod;
+import org.lowrank4j.compress.methods.QuantizedMethod;
+import org.lowrank4j.compress.QuantizedCompressor;
 import org.lowrank4j.compress.methods.CrossLayerMethod;
 import org.lowrank4j.compress.methods.Methods;
 import org.lowrank4j.compress.onnx.OnnxCompression;
@@ -143,6 +145,13 @@ public final class EncoderComparison {
                          java.util.function.Consumer<Row> listener, java.util.function.Predicate<String> done) throws IOException {
         List<Row> rows = new ArrayList<>();
         for (String spec : methods) {
+            if (Methods.isQuantized(spec)) {
+                quantizedRow(Methods.quantizedByName(spec), allocations.get(0), ratios.get(0), progress, done).ifPresent(row -> {
+                    rows.add(row);
+                    listener.accept(row);
+                });
+                continue;
+            }
             boolean shared = Methods.isCrossLayer(spec);
             String method = Methods.label(spec);
             String skip = shared ? null : skipReason(Methods.byName(spec));
@@ -196,6 +205,32 @@ public final class EncoderComparison {
                 "sensitivity (%s): %d probe measurements, %d new, cached in %s", m, cache.size(), cache.newMeasurements(),
                 setup.workFolder().resolve(cacheFile(m)))));
         return rows;
+    }
+
+    /**
+     * One row for a quantizing method, whatever the allocations and ratios: its bits (and its rank option) set the size.
+     * It is keyed under the grid's first allocation and ratio, so the journal and {@code --resume} treat it as any row.
+     */
+    private java.util.Optional<Row> quantizedRow(QuantizedMethod method, String allocation, double ratio, Progress progress,
+                                                 java.util.function.Predicate<String> done) throws IOException {
+        if (done.test(ComparisonJournal.key(method.name(), allocation, ratio))) {
+            return java.util.Optional.empty();
+        }
+        Path candidate = setup.workFolder().resolve(fileSafe(method.name()) + ".onnx");
+        int[] ranks = QuantizedCompressor.uniformRanks(job.prepareQuantized(method, progress), method.rankWithoutBudget());
+        CompressionOutcome outcome = job.writeQuantized(method, ranks, method.hasBranch() ? "rank " + method.rankWithoutBudget() : "none", candidate,
+                progress);
+        String note = "quantizing methods are one row each (their bits set the size), recorded under allocation " + allocation + ", ratio " + ratio;
+        if (!notes.contains(note)) {
+            notes.add(note);
+        }
+        progress.update("evaluate", 0, 1, candidate.getFileName().toString());
+        EvalReport eval = Evaluation.compare(reference, candidate, setup.evalOptions());
+        progress.update("evaluate", 1, 1, candidate.getFileName().toString());
+        if (!setup.keepModels()) {
+            Files.deleteIfExists(candidate);
+        }
+        return java.util.Optional.of(new Row(method.name(), allocation, ratio, outcome, eval));
     }
 
     /** The JVM runtime's copy of the encoder, calibrated on the comparison's sentences; made on first need. */

@@ -12,6 +12,14 @@ import org.lowrank4j.compress.methods.afm.AfmOptions;
 import org.lowrank4j.compress.methods.asvd.AsvdMethod;
 import org.lowrank4j.compress.methods.asvd.AsvdOptions;
 import org.lowrank4j.compress.methods.basis.BasisSharing;
+import org.lowrank4j.compress.methods.eora.EoraMethod;
+import org.lowrank4j.compress.methods.eora.EoraOptions;
+import org.lowrank4j.compress.methods.gptq.GptqMethod;
+import org.lowrank4j.compress.methods.gptq.GptqOptions;
+import org.lowrank4j.compress.methods.lqlora.LqLoraMethod;
+import org.lowrank4j.compress.methods.lqlora.LqLoraOptions;
+import org.lowrank4j.compress.methods.rtn.RtnMethod;
+import org.lowrank4j.compress.methods.rtn.RtnOptions;
 import org.lowrank4j.compress.methods.fwsvd.FwsvdMethod;
 import org.lowrank4j.compress.methods.fwsvd.FwsvdOptions;
 import org.lowrank4j.compress.methods.lord.LordMethod;
@@ -33,6 +41,7 @@ import org.lowrank4j.compress.methods.whitened.WhitenedSvdMethod;
 public final class Methods {
     private static final Map<String, Function<MethodSpec, CompressionMethod>> FACTORIES = new LinkedHashMap<>();
     private static final Map<String, Function<MethodSpec, CrossLayerMethod>> CROSS_LAYER = new LinkedHashMap<>();
+    private static final Map<String, Function<MethodSpec, QuantizedMethod>> QUANTIZED = new LinkedHashMap<>();
 
     static {
         FACTORIES.put("svd", s -> {
@@ -48,6 +57,10 @@ public final class Methods {
         FACTORIES.put("lord", s -> new LordMethod(LordOptions.from(s)));
         FACTORIES.put("afm", s -> new AfmMethod(AfmOptions.from(s)));
         CROSS_LAYER.put(BasisSharing.NAME, s -> BasisSharing.from(s));
+        QUANTIZED.put("rtn", s -> new RtnMethod(RtnOptions.from(s)));
+        QUANTIZED.put("gptq", s -> new GptqMethod(GptqOptions.from(s)));
+        QUANTIZED.put("eora", s -> new EoraMethod(EoraOptions.from(s)));
+        QUANTIZED.put("lq-lora", s -> new LqLoraMethod(LqLoraOptions.from(s)));
     }
 
     private Methods() {
@@ -69,6 +82,10 @@ public final class Methods {
         MethodSpec parsed = MethodSpec.parse(spec);
         Function<MethodSpec, CompressionMethod> factory = FACTORIES.get(parsed.name());
         if (factory == null) {
+            if (QUANTIZED.containsKey(parsed.name())) {
+                throw new IllegalArgumentException("method '" + parsed.name() + "' quantizes; this path takes the low-rank methods "
+                        + String.join(", ", FACTORIES.keySet()));
+            }
             throw new IllegalArgumentException(CROSS_LAYER.containsKey(parsed.name())
                     ? "method '" + parsed.name() + "' works across layers, not site by site; this path takes the per-site methods "
                     + String.join(", ", FACTORIES.keySet())
@@ -104,7 +121,32 @@ public final class Methods {
      * @throws IllegalArgumentException for an unknown method or a bad option, as {@link #byName} does
      */
     public static String label(String spec) {
-        return isCrossLayer(spec) ? crossLayerByName(spec).name() : byName(spec).name();
+        return isCrossLayer(spec) ? crossLayerByName(spec).name() : isQuantized(spec) ? quantizedByName(spec).name() : byName(spec).name();
+    }
+
+    /** Whether a spec names a quantizing method ({@link QuantizedMethod}); false for other and unknown names. */
+    public static boolean isQuantized(String spec) {
+        return QUANTIZED.containsKey(MethodSpec.parse(spec).name());
+    }
+
+    /** Every quantizing method with its default options. */
+    public static List<QuantizedMethod> allQuantized() {
+        return QUANTIZED.keySet().stream().map(Methods::quantizedByName).toList();
+    }
+
+    /**
+     * The quantizing method a spec names, configured with its options (named by the spec when it has options).
+     *
+     * @throws IllegalArgumentException for a name that is not a quantizing method, an unknown key, or a bad value
+     */
+    public static QuantizedMethod quantizedByName(String spec) {
+        MethodSpec parsed = MethodSpec.parse(spec);
+        Function<MethodSpec, QuantizedMethod> factory = QUANTIZED.get(parsed.name());
+        if (factory == null) {
+            throw new IllegalArgumentException("'" + parsed.name() + "' is not a quantizing method; those are " + String.join(", ", QUANTIZED.keySet()));
+        }
+        QuantizedMethod method = factory.apply(parsed);
+        return parsed.hasOptions() ? new LabelledQuantized(parsed.label(), method) : method;
     }
 
     /** Lower-case names of every method, per-site and cross-layer, for help texts. */
@@ -115,6 +157,7 @@ public final class Methods {
     private static List<String> allNames() {
         List<String> names = new java.util.ArrayList<>(FACTORIES.keySet());
         names.addAll(CROSS_LAYER.keySet());
+        names.addAll(QUANTIZED.keySet());
         return names;
     }
 
@@ -127,6 +170,34 @@ public final class Methods {
 
         @Override
         public PreparedSite prepare(LinearWeight weight, LayerStats stats) {
+            return method.prepare(weight, stats);
+        }
+    }
+
+    /** A configured quantizing method under its spec's label. */
+    private record LabelledQuantized(String name, QuantizedMethod method) implements QuantizedMethod {
+        @Override
+        public Set<CompressionMethod.Requirement> requirements() {
+            return method.requirements();
+        }
+
+        @Override
+        public QuantizedBase storage() {
+            return method.storage();
+        }
+
+        @Override
+        public int fixedRank() {
+            return method.fixedRank();
+        }
+
+        @Override
+        public int rankWithoutBudget() {
+            return method.rankWithoutBudget();
+        }
+
+        @Override
+        public QuantizedSite prepare(LinearWeight weight, LayerStats stats) {
             return method.prepare(weight, stats);
         }
     }

@@ -14,6 +14,15 @@ import org.lowrank4j.compress.Compressor;
 import org.lowrank4j.compress.LayerStats;
 import org.lowrank4j.compress.LinearWeight;
 import org.lowrank4j.compress.LowRank;
+import org.lowrank4j.compress.Quantized;
+import org.lowrank4j.compress.QuantizedCompressor;
+import org.lowrank4j.compress.methods.QuantizedMethod;
+import org.lowrank4j.compress.methods.QuantizedSite;
+import org.lowrank4j.compress.QuantizedLowRank;
+import org.lowrank4j.formats.onnx.LowRankBranch;
+import org.lowrank4j.formats.onnx.QuantizedRewrite;
+import org.lowrank4j.linalg.quant.QuantizationFormat;
+import org.lowrank4j.linalg.quant.QuantizedMatrix;
 import org.lowrank4j.compress.Progress;
 import org.lowrank4j.compress.SiteResult;
 import org.lowrank4j.compress.allocation.Allocators;
@@ -40,6 +49,7 @@ public final class OnnxCompression {
     private final List<LinearWeight> weights = new ArrayList<>();
     private final long modelParameters;
     private final Map<String, List<PreparedSite>> preparedByMethod = new HashMap<>();
+    private final Map<String, List<QuantizedSite>> quantizedByMethod = new HashMap<>();
     private Map<String, LayerStats> stats = Map.of();
     private double calibrationSeconds;
 
@@ -62,6 +72,7 @@ public final class OnnxCompression {
             throw new IllegalArgumentException("model file " + modelPath + " does not exist");
         }
         OnnxModel model = OnnxModel.read(modelPath);
+        requireFloatModel(modelPath, model);
         List<LinearSite> sites = LinearSites.find(model, minFeatures);
         if (sites.isEmpty()) {
             throw new IllegalArgumentException("model " + modelPath + " has no linear sites (MatMul or Gemm with a constant 2-D weight of at least "
@@ -108,6 +119,7 @@ public final class OnnxCompression {
         }
         calibrationSeconds = (System.nanoTime() - t) / 1e9;
         preparedByMethod.clear();
+        quantizedByMethod.clear();
         return this;
     }
 
@@ -134,6 +146,28 @@ public final class OnnxCompression {
             throw new IllegalArgumentException("method " + method.name() + " needs calibration text and the model's tokenizer.json");
         }
         return preparedByMethod.computeIfAbsent(method.name(), k -> Compressor.prepare(method, weights, stats, progress));
+    }
+
+    /** Quantizes every site with a quantizing method (cached per method), in site order. */
+    public List<QuantizedSite> prepareQuantized(QuantizedMethod method, Progress progress) {
+        if (!method.requirements().isEmpty() && stats.isEmpty()) {
+            throw new IllegalArgumentException("method " + method.name() + " needs calibration text and the model's tokenizer.json");
+        }
+        return quantizedByMethod.computeIfAbsent(method.name(), k -> QuantizedCompressor.prepare(method, weights, stats, progress));
+    }
+
+    /**
+     * Writes the quantized sites of a method at the given branch ranks (zeros for methods without a branch), with the
+     * method's embedding storage.
+     *
+     * @param allocation how the ranks were chosen, for the record
+     */
+    public CompressionOutcome writeQuantized(QuantizedMethod method, int[] ranks, String allocation, Path out, Progress progress) throws IOException {
+        long start = System.nanoTime();
+        List<QuantizedSite> sites = prepareQuantized(method, progress);
+        long tokens = stats.isEmpty() ? 0 : stats.values().iterator().next().tokens();
+        return write(QuantizedCompressor.build(method.name(), allocation, weights, sites, ranks, stats), method.storage().embeddingFormat(), out, tokens,
+                calibrationSeconds, start, progress);
     }
 
     /** Compresses with one method, allocator and ratio, and writes the rewritten model to {@code out}. */
@@ -171,19 +205,42 @@ public final class OnnxCompression {
      */
     public CompressionOutcome write(CompressionResult result, Path out, long calibrationTokens, double calibrationSeconds, long startNanos, Progress progress)
             throws IOException {
+        return write(result, null, out, calibrationTokens, calibrationSeconds, startNanos, progress);
+    }
+
+    /**
+     * As {@link #write(CompressionResult, Path, long, double, long, Progress)}, also writing quantized sites and
+     * embedding tables: a {@link Quantized} site becomes {@code com.microsoft.MatMulNBits} (MatMulBnb4 for NF4), a
+     * {@link QuantizedLowRank} site the same plus a float branch added to its output ({@link LowRankBranch}:
+     * {@code y = x·Ŵᵀ + (x·Bᵀ)·Aᵀ}), and with {@code embeddings} every embedding table becomes GatherBlockQuantized rows
+     * ({@link EmbeddingTables}).
+     *
+     * @param embeddings the tables' format, or null to keep them float
+     */
+    public CompressionOutcome write(CompressionResult result, QuantizationFormat embeddings, Path out, long calibrationTokens, double calibrationSeconds,
+                                    long startNanos, Progress progress) throws IOException {
         requireDistinct(modelPath, out);
         Map<String, LinearSite> byName = new HashMap<>();
         sites.forEach(s -> byName.put(s.name(), s));
         OnnxModel model = OnnxModel.read(modelPath);
         Map<org.lowrank4j.linalg.DoubleMatrix, String> sharedFirst = new java.util.IdentityHashMap<>();
         for (SiteResult r : result.sites()) {
-            if (!(r.factorization() instanceof LowRank f)) {
-                continue;
-            }
             LinearSite site = byName.get(r.weight().name());
             if (site == null || site.inFeatures() != r.weight().inFeatures() || site.outFeatures() != r.weight().outFeatures()) {
                 throw new IllegalArgumentException("the result's site '" + r.weight().name() + "' (" + r.weight().outFeatures() + "x"
                         + r.weight().inFeatures() + ") is not a site of " + modelPath + (site == null ? "" : " of that shape"));
+            }
+            if (r.factorization() instanceof Quantized q) {
+                writeQuantized(model, site, q.weight());
+                continue;
+            }
+            if (r.factorization() instanceof QuantizedLowRank q) {
+                writeQuantized(model, site, q.base());
+                LowRankBranch.add(model, site, q.rank(), q.branch().b().transpose().toFloat().data(), q.branch().a().transpose().toFloat().data());
+                continue;
+            }
+            if (!(r.factorization() instanceof LowRank f)) {
+                continue;
             }
             if (f.biasShift() != null) {
                 shiftBias(model, site, f.biasShift());
@@ -197,11 +254,37 @@ public final class OnnxCompression {
                 useSharedFirst(model, site, shared);
             }
         }
+        if (embeddings != null) {
+            EmbeddingTables.quantize(model, embeddings);
+        }
         progress.update("write", 0, 1, out.getFileName().toString());
         model.write(out);
         progress.update("write", 1, 1, out.getFileName().toString());
         return new CompressionOutcome(result, modelPath, out, Files.size(modelPath), Files.size(out), modelParameters, countParameters(model), calibrationTokens,
                 calibrationSeconds, (System.nanoTime() - startNanos) / 1e9);
+    }
+
+    /** MatMulNBits for uniform codes, MatMulBnb4 for NF4. */
+    private static void writeQuantized(OnnxModel model, LinearSite site, QuantizedMatrix weight) {
+        if (weight.format().kind() == QuantizationFormat.Kind.NORMAL_FLOAT) {
+            QuantizedRewrite.toMatMulBnb4(model, site, weight);
+        } else {
+            QuantizedRewrite.toMatMulNBits(model, site, weight);
+        }
+    }
+
+    /** Operators that only a quantized model holds. */
+    private static final java.util.Set<String> QUANTIZED_OPERATORS = java.util.Set.of("MatMulNBits", "MatMulBnb4", "GatherBlockQuantized",
+            "DequantizeLinear", "MatMulInteger", "DynamicQuantizeLinear", "QLinearMatMul", "DynamicQuantizeMatMul");
+
+    /** Refuses a model that is already quantized: its quantized weights are not sites, and quantizing twice compounds the error. */
+    static void requireFloatModel(Path modelPath, OnnxModel model) {
+        for (org.lowrank4j.formats.onnx.proto.Onnx.NodeProto node : model.nodes()) {
+            if (QUANTIZED_OPERATORS.contains(node.getOpType())) {
+                throw new IllegalArgumentException("model " + modelPath + " is already quantized (it has a " + node.getOpType()
+                        + " node); give the float model");
+            }
+        }
     }
 
     /**

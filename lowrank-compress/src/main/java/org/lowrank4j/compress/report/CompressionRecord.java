@@ -32,7 +32,9 @@ public final class CompressionRecord {
         root.put("ratio_requested", r.requestedRatio()).put("ratio_targeted_layers", r.achievedRatio()).put("ratio_whole_model", o.modelRatio());
         root.put("parameters_targeted_before", r.targetedParametersBefore()).put("parameters_targeted_after", r.targetedParametersAfter());
         root.put("parameters_model_before", o.modelParametersBefore()).put("parameters_model_after", o.modelParametersAfter());
-        root.put("bytes_before", o.bytesIn()).put("bytes_after", o.bytesOut());
+        root.put("bytes_before", o.bytesIn()).put("bytes_after", o.bytesOut()).put("bytes_ratio", (double) o.bytesOut() / o.bytesIn());
+        long targetedBytesAfter = r.sites().stream().mapToLong(s -> s.factorization().bytes()).sum();
+        root.put("bytes_targeted_before", 4 * r.targetedParametersBefore()).put("bytes_targeted_after", targetedBytesAfter);
         root.put("calibration_tokens", o.calibrationTokens()).put("calibration_seconds", o.calibrationSeconds());
         root.put("compression_wall_seconds", wallSeconds);
         ArrayNode sites = root.putArray("sites");
@@ -41,7 +43,7 @@ public final class CompressionRecord {
             site.put("name", s.weight().name()).put("role", s.weight().role()).put("block", s.weight().block());
             site.put("out_features", s.weight().outFeatures()).put("in_features", s.weight().inFeatures());
             site.put("rank", s.rank()).put("kept_as", s.factorization().describe());
-            site.put("parameters", s.factorization().parameterCount());
+            site.put("parameters", s.factorization().parameterCount()).put("bytes", s.factorization().bytes());
             // LoRD reports rank reduction beside parameter count (spec c09); a site kept dense reduces nothing
             int full = Math.min(s.weight().outFeatures(), s.weight().inFeatures());
             boolean lowRank = s.factorization() instanceof org.lowrank4j.compress.LowRank;

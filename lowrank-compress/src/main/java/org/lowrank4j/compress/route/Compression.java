@@ -10,6 +10,8 @@ import java.util.HexFormat;
 import java.util.List;
 import org.lowrank4j.compress.CompressionOutcome;
 import org.lowrank4j.compress.Listener;
+import org.lowrank4j.compress.methods.MethodSpec;
+import org.lowrank4j.compress.methods.Methods;
 import org.lowrank4j.compress.report.CompressionRecord;
 import org.lowrank4j.formats.io.OutputPlan;
 import org.lowrank4j.linalg.Linalg;
@@ -24,7 +26,8 @@ import org.lowrank4j.linalg.Linalg;
 public final class Compression {
 
     /** The routes, asked in order. */
-    static final List<CompressionRoute> ROUTES = List.of(new DecoderFolderRoute(), new OnnxRuntimeRoute(), new OnnxSiteRoute());
+    static final List<CompressionRoute> ROUTES = List.of(new DecoderFolderRoute(), new OnnxQuantizedRoute(), new OnnxRuntimeRoute(),
+            new OnnxSiteRoute());
 
     private Compression() {
     }
@@ -67,9 +70,17 @@ public final class Compression {
         return new CompressionRun(outcome, json, html, wall);
     }
 
-    /** Exactly one of ratio and target size, each in range. */
+    /**
+     * Exactly one of ratio and target size, each in range; quantizing methods take a target size or no budget (their
+     * bits set the size).
+     */
     static void requireBudget(CompressionRequest request) {
-        if ((request.ratio() == null) == (request.targetBytes() == null)) {
+        if (request.method() != null && Methods.isQuantized(request.method())) {
+            if (request.ratio() != null) {
+                throw new IllegalArgumentException("--ratio is the fraction of parameters a low-rank method removes; " + MethodSpec.parse(request.method()).name()
+                        + " stores every weight in fewer bits: give --target-size (e.g. 18MB) or no budget");
+            }
+        } else if ((request.ratio() == null) == (request.targetBytes() == null)) {
             throw new IllegalArgumentException("give either --ratio (the fraction of the targeted layers' parameters to remove) or --target-size"
                     + " (e.g. 70MB)");
         }

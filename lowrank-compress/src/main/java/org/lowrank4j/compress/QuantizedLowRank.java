@@ -1,0 +1,57 @@
+package org.lowrank4j.compress;
+
+import org.lowrank4j.linalg.DoubleMatrix;
+import org.lowrank4j.linalg.quant.QuantizedMatrix;
+
+/**
+ * A quantized base plus a float32 low-rank branch: {@code W ≈ dequantize(Q) + A·B} with Q m×n, A m×r, B r×n. The layer
+ * computes {@code y = dequantize(Q) x + A (B x) + b}; ONNX writes the base as MatMulNBits and the branch as two float
+ * MatMuls added to it. Bytes: the base's exact storage plus 4·r(m + n) for the factors.
+ */
+public record QuantizedLowRank(QuantizedMatrix base, LowRank branch) implements Factorization {
+
+    public QuantizedLowRank {
+        if (base == null || branch == null) {
+            throw new IllegalArgumentException("a quantized low-rank factorization needs a base and a branch");
+        }
+        if (branch.biasShift() != null) {
+            throw new IllegalArgumentException("a low-rank branch beside a quantized base carries no bias shift");
+        }
+        if (branch.a().rows() != base.rows() || branch.b().cols() != base.cols()) {
+            throw new IllegalArgumentException("branch " + branch.a().rows() + "x" + branch.b().cols() + " does not match the quantized base "
+                    + base.rows() + "x" + base.cols());
+        }
+    }
+
+    public int rank() {
+        return branch.rank();
+    }
+
+    /** Codes of the base plus the branch's factor parameters. */
+    @Override
+    public long parameterCount() {
+        return (long) base.rows() * base.cols() + branch.parameterCount();
+    }
+
+    @Override
+    public long bytes() {
+        return base.bytes() + 4 * branch.parameterCount();
+    }
+
+    @Override
+    public DoubleMatrix toDense() {
+        DoubleMatrix sum = base.dequantize().toDouble().copy();
+        DoubleMatrix ab = branch.toDense();
+        for (int i = 0; i < sum.rows(); i++) {
+            for (int j = 0; j < sum.cols(); j++) {
+                sum.set(i, j, sum.get(i, j) + ab.get(i, j));
+            }
+        }
+        return sum;
+    }
+
+    @Override
+    public String describe() {
+        return "quantized " + base.format() + " + low-rank r=" + rank();
+    }
+}
