@@ -11,6 +11,7 @@ import org.lowrank4j.algorithms.tensor.CpAls;
 import org.lowrank4j.algorithms.tensor.DenseTensor;
 import org.lowrank4j.algorithms.tensor.Hosvd;
 import org.lowrank4j.algorithms.tensor.TensorData;
+import org.lowrank4j.algorithms.tensor.TensorHoldOut;
 import org.lowrank4j.algorithms.tensor.TuckerHooi;
 import org.lowrank4j.algorithms.tensor.TuckerTensor;
 import org.lowrank4j.nn.train.TextFiles;
@@ -51,8 +52,16 @@ final class TensorCommand implements Callable<Integer> {
     @Option(names = "--iterations", defaultValue = "50", description = "Most HOOI / CP-ALS iterations (default ${DEFAULT-VALUE}).")
     int iterations;
 
-    @Option(names = "--seed", defaultValue = "1", description = "CP-ALS seed (default ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "1", description = "CP-ALS and --hide seed (default ${DEFAULT-VALUE}).")
     long seed;
+
+    @Option(names = "--hide", description = "Tucker with missing entries (EM-HOOI): hide this fraction of the given entries, fit the rest, print the RMSE"
+            + " on the hidden ones against mean filling.")
+    Double hide;
+
+    @Option(names = "--smooth", split = ",", description = "With --hide: modes (CSV index column names) whose factors are smooth functions of their"
+            + " numeric labels, as NAME=COUNT Gaussian basis functions (a FunBaT-like stand-in, not the paper's method).")
+    List<String> smooth;
 
     @Override
     public Integer call() throws Exception {
@@ -60,6 +69,13 @@ final class TensorCommand implements Callable<Integer> {
         if (!List.of("hosvd", "hooi", "cp").contains(kind)) {
             throw new IllegalArgumentException("--method must be hosvd, hooi or cp, got " + method);
         }
+        if (smooth != null && hide == null) {
+            throw new IllegalArgumentException("--smooth needs --hide (it applies to the held-out Tucker fit)");
+        }
+        if (hide != null && !kind.equals("hooi")) {
+            throw new IllegalArgumentException("--hide fits a Tucker model by EM-HOOI; use --method hooi");
+        }
+        java.util.Map<Integer, Integer> smoothModes = smoothModes();
         TensorData.Indexed data;
         if (input.image != null) {
             BufferedImage image = ImageIO.read(Inputs.requireFile(input.image, "--image").toFile());
@@ -77,6 +93,9 @@ final class TensorCommand implements Callable<Integer> {
             data = TensorData.fromCsv(TextFiles.read(Inputs.requireFile(input.csv, "--csv")), input.csv.toString(), index, value);
         }
         DenseTensor x = data.tensor();
+        if (hide != null) {
+            return holdOut(data, smoothModes);
+        }
         long start = System.nanoTime();
         DenseTensor approximation;
         long parameters;
@@ -106,6 +125,34 @@ final class TensorCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "%s shape %s, %s ranks %s: relative error %.4f on %d given entries, %d parameters (%.4f of %d entries), %s, %.1f s%n",
                 input.image != null ? input.image : input.csv, Arrays.toString(x.shape()), kind, Arrays.toString(ranks),
                 data.relativeErrorOnObserved(approximation), data.observedCount(), parameters, (double) parameters / x.count(), x.count(), detail, seconds);
+        return 0;
+    }
+
+    /** --smooth NAME=COUNT items as mode index → basis size, checked before any data is read. */
+    private java.util.Map<Integer, Integer> smoothModes() {
+        java.util.Map<Integer, Integer> modes = new java.util.LinkedHashMap<>();
+        for (String item : smooth == null ? List.<String>of() : smooth) {
+            String[] parts = item.split("=", 2);
+            int mode = index == null ? -1 : index.indexOf(parts[0].trim());
+            if (parts.length != 2 || mode < 0) {
+                throw new IllegalArgumentException("--smooth takes NAME=COUNT with NAME one of the --index columns, got " + item);
+            }
+            try {
+                modes.put(mode, Integer.parseInt(parts[1].trim()));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--smooth " + item + ": the count of basis functions must be a whole number");
+            }
+        }
+        return modes;
+    }
+
+    private int holdOut(TensorData.Indexed data, java.util.Map<Integer, Integer> modes) {
+        long start = System.nanoTime();
+        TensorHoldOut.Scores scores = TensorHoldOut.run(data, ranks, modes, hide, seed, iterations);
+        System.out.printf(Locale.ROOT, "%s shape %s, EM-HOOI ranks %s%s: %d of %d given entries held out, RMSE %.2f (mean filling %.2f), %d iterations, %.1f s%n",
+                input.image != null ? input.image : input.csv, Arrays.toString(data.tensor().shape()), Arrays.toString(ranks),
+                smooth == null ? "" : ", smooth " + smooth, scores.heldOut(), data.observedCount(), scores.tuckerRmse(), scores.meanRmse(), scores.iterations(),
+                (System.nanoTime() - start) / 1e9);
         return 0;
     }
 }

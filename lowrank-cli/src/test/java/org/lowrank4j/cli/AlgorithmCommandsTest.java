@@ -52,6 +52,12 @@ class AlgorithmCommandsTest {
         assertThat(ok[1]).contains("shape [4, 3, 5], hosvd ranks [2, 2, 2]: relative error ");
         String[] cp = run("tensor", "--csv", file.toString(), "--index", "year,month,day", "--value", "births", "--method", "cp", "--ranks", "2");
         assertThat(cp[0]).isEqualTo("0");
+        String[] held = run("tensor", "--csv", file.toString(), "--index", "year,month,day", "--value", "births", "--ranks", "2,2,2", "--hide", "0.2",
+                "--smooth", "day=3");
+        assertThat(held[0]).as(held[2]).isEqualTo("0");
+        assertThat(held[1]).contains("EM-HOOI ranks [2, 2, 2], smooth [day=3]: ").contains("held out, RMSE ");
+        String[] noHide = run("tensor", "--csv", file.toString(), "--index", "year,month,day", "--value", "births", "--ranks", "2,2,2", "--smooth", "day=3");
+        assertThat(noHide[2].strip()).isEqualTo("lowrank tensor: --smooth needs --hide (it applies to the held-out Tucker fit)");
         String[] bad = run("tensor", "--csv", file.toString(), "--index", "year,month,dow", "--value", "births", "--ranks", "2,2,2");
         assertThat(bad[0]).isEqualTo("2");
         assertThat(bad[2].strip()).isEqualTo("lowrank tensor: " + file + " has no column 'dow' (its columns: year, month, day, births)");

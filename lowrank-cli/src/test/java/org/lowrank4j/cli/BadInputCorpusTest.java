@@ -337,6 +337,9 @@ class BadInputCorpusTest {
         add("unknown permutation", "permutation", "butterfly", "--transform", "dft", "--size", "16", "--permutation", "random");
         add("tensor csv without its index", "--index", "tensor", "--csv", p(text), "--ranks", "2,2");
         add("tensor text file as image", "text.txt", "tensor", "--image", p(text), "--ranks", "2,2,2");
+        add("tensor smooth mode that is not an index", "--smooth", "tensor", "--csv", p(text), "--index", "a,b", "--value", "c", "--ranks", "2,2",
+                "--hide", "0.2", "--smooth", "z=3");
+        add("tensor held-out fraction of one", "held-out fraction|--index|text.txt", "tensor", "--image", p(text), "--ranks", "2,2,2", "--hide", "1");
         add("tensor unknown method", "--method", "tensor", "--image", p(text), "--method", "tt", "--ranks", "2");
     }
 

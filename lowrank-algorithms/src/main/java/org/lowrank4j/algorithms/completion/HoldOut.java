@@ -44,7 +44,11 @@ final class HoldOut {
         altMinNanos += System.nanoTime() - start;
         altMinIterations += x.iterations();
         CompletedMatrix soft = null;
-        if (setup.softImpute()) {
+        boolean anyHidden = false;
+        for (boolean h : hide) {
+            anyHidden |= h;
+        }
+        if (setup.softImpute() && anyHidden) { // the baseline is only scored, never written
             start = System.nanoTime();
             SoftImpute.Fit fit = SoftImpute.completeWithValidation(centred, Math.min(setup.softImputeMaxRank(), Math.min(m, n)), 6, 1e-2, 0.1, 30,
                     setup.hideSeed());

@@ -26,7 +26,9 @@ import org.lowrank4j.linalg.decomposition.Qr;
  * Each system is (Σ_{i∈R_j} u_i u_iᵀ + λ I) v_j = Σ_{i∈R_j} M_ij u_i with λ = ridge · (its mean diagonal): Cholesky
  * (exact) or Jacobi-preconditioned conjugate gradient (never forms the k×k matrix: O(|R_j|·k) per CG step). With
  * {@link RobustAltMinOptions#sampleSplitting()} the parts Ω₀..Ω_{2T} are a seeded random partition of Ω; rows or
- * columns without an entry in a part keep a zero (then ridge-only) system, which is why a ridge is always added.
+ * columns without an entry in a part keep a zero (then ridge-only) system, which is why a ridge is always added. When
+ * the clipping rule would leave fewer than k non-zero rows (a matrix far from incoherent, such as a photo with a few
+ * bright rows), the unclipped singular vectors are used.
  *
  * <p>Cost per iteration O(|Ω|·k²) for the exact solver. Everything is float64.
  */

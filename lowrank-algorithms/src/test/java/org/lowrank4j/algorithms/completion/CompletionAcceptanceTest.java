@@ -29,4 +29,20 @@ class CompletionAcceptanceTest {
             assertThat(error).isLessThanOrEqualTo(1e-6);
         }
     }
+
+    /** Spec test 3: time per iteration grows about linearly in |Ω| at fixed k (1000×1000, rank 10, p = 0.1, 0.2, 0.4). */
+    @Test
+    void timePerIterationIsAboutLinearInTheObservedEntries() {
+        Assumptions.assumeTrue(Boolean.getBoolean("lowrank.acceptance"), "set -Dlowrank.acceptance=true to run");
+        double[] m = Planted.matrix(1000, 1000, 10, 2024);
+        new RobustAltMin(RobustAltMinOptions.ofRank(10).withMaxIterations(3)).complete(ObservedEntries.sample(1000, 1000, m, 0.2, 1)); // warm-up
+        for (double p : new double[] {0.1, 0.2, 0.4}) {
+            ObservedEntries observed = ObservedEntries.sample(1000, 1000, m, p, 2025);
+            long start = System.nanoTime();
+            CompletedMatrix x = new RobustAltMin(RobustAltMinOptions.ofRank(10).withMaxIterations(10).withTolerance(0)).complete(observed);
+            double perIteration = (System.nanoTime() - start) / 1e9 / x.iterations();
+            System.out.printf("SCALING 1000x1000 rank 10, p = %.1f, |Omega| = %d: %.3f s per iteration (%.2f us per observed entry), relative error %.1e%n",
+                    p, observed.count(), perIteration, perIteration / observed.count() * 1e6, x.relativeError(m));
+        }
+    }
 }
