@@ -23,6 +23,7 @@ import org.lowrank4j.nn.generate.ByteTokenizer;
 import org.lowrank4j.nn.generate.Perplexity;
 import org.lowrank4j.nn.generate.PerplexityResult;
 import org.lowrank4j.nn.tensor.Precision;
+import org.lowrank4j.nn.train.TrainingLog;
 import org.lowrank4j.nn.train.AdamW;
 import org.lowrank4j.nn.train.LearningRateSchedule;
 import org.lowrank4j.nn.train.TokenWindows;
@@ -177,17 +178,7 @@ public final class FineTuning {
 
         /** Keeps the header and the rows of steps up to {@code step} (a resumed run rewrites the rest). */
         void truncateFrom(long step) throws IOException {
-            List<String> kept = new ArrayList<>();
-            kept.add(LOG_HEADER);
-            if (step > 0 && Files.isRegularFile(file)) {
-                for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-                    int comma = line.indexOf(',');
-                    if (comma > 0 && Character.isDigit(line.charAt(0)) && Long.parseLong(line.substring(0, comma)) <= step) {
-                        kept.add(line);
-                    }
-                }
-            }
-            AtomicFiles.writeString(file, String.join("\n", kept) + "\n");
+            TrainingLog.keepRowsThrough(file, LOG_HEADER, step);
         }
 
         @Override

@@ -186,17 +186,7 @@ public final class DecoderTraining {
 
         /** Keeps the header and the rows of steps before {@code step} (a resumed run rewrites the rest). */
         void truncateFrom(long step) throws IOException {
-            List<String> kept = new ArrayList<>();
-            kept.add(LOG_HEADER);
-            if (step > 0 && Files.isRegularFile(file)) {
-                for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-                    int comma = line.indexOf(',');
-                    if (comma > 0 && Character.isDigit(line.charAt(0)) && Long.parseLong(line.substring(0, comma)) <= step) {
-                        kept.add(line);
-                    }
-                }
-            }
-            Files.write(file, kept, StandardCharsets.UTF_8);
+            TrainingLog.keepRowsThrough(file, LOG_HEADER, step);
         }
 
         @Override

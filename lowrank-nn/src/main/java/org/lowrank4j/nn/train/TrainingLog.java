@@ -54,4 +54,22 @@ public record TrainingLog(List<double[]> training, List<double[]> validation) {
         }
         throw new IllegalArgumentException(file + " line " + (index + 1) + ": '" + cell + "' is not a finite number");
     }
+
+    /**
+     * Rewrites a log to its header and the rows of steps up to {@code step} (atomically), so a resumed run appends
+     * from there; with {@code step} 0, or no file yet, just the header.
+     */
+    public static void keepRowsThrough(Path file, String header, long step) throws java.io.IOException {
+        List<String> kept = new ArrayList<>();
+        kept.add(header);
+        if (step > 0 && java.nio.file.Files.isRegularFile(file)) {
+            for (String line : java.nio.file.Files.readAllLines(file, java.nio.charset.StandardCharsets.UTF_8)) {
+                int comma = line.indexOf(',');
+                if (comma > 0 && Character.isDigit(line.charAt(0)) && Long.parseLong(line.substring(0, comma)) <= step) {
+                    kept.add(line);
+                }
+            }
+        }
+        org.lowrank4j.formats.io.AtomicFiles.writeString(file, String.join("\n", kept) + "\n");
+    }
 }
