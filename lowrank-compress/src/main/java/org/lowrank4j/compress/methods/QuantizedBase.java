@@ -5,7 +5,7 @@ import org.lowrank4j.linalg.quant.QuantizationFormat;
 /**
  * The storage a quantizing method writes, shared by {@code rtn}, {@code gptq} and {@code eora}: the linear weights'
  * code width, group size and grid, and how the embedding tables are stored. Read from a method spec as
- * {@code bits=4:group=32:scheme=asymmetric:embeddings=int8:egroup=128}.
+ * {@code bits=4:group=32:scheme=asymmetric:embeddings=int8:egroup=128:accuracy=0}.
  *
  * @param bits           2, 3, 4 or 8 (ONNX Runtime's MatMulNBits takes 2, 4 and 8)
  * @param group          input columns per scale (a power of two from 16 to 256 for MatMulNBits)
@@ -13,8 +13,10 @@ import org.lowrank4j.linalg.quant.QuantizationFormat;
  *                       (scale only) or NF (normal-float levels times the group's absmax; ONNX: 4 bits, MatMulBnb4)
  * @param embeddings     how every embedding table read by a Gather is stored
  * @param embeddingGroup hidden features per scale of a quantized table; 0 picks 128 for int8 and 32 for int4
+ * @param accuracy       MatMulNBits' accuracy_level: 0 keeps activations in float (exact to the dequantized weights);
+ *                       4 lets ONNX Runtime round them to int8 per block (faster on CPU, less exact)
  */
-public record QuantizedBase(int bits, int group, Scheme scheme, Embeddings embeddings, int embeddingGroup) {
+public record QuantizedBase(int bits, int group, Scheme scheme, Embeddings embeddings, int embeddingGroup, int accuracy) {
 
     /** Code grid of the linear weights. */
     public enum Scheme { ASYMMETRIC, SYMMETRIC, NF }
@@ -29,6 +31,9 @@ public record QuantizedBase(int bits, int group, Scheme scheme, Embeddings embed
         if (group < 1) {
             throw new IllegalArgumentException("quantization: group must be a positive number of input columns, got " + group);
         }
+        if (accuracy != 0 && accuracy != 4) {
+            throw new IllegalArgumentException("quantization: accuracy must be 0 (float activations) or 4 (int8 activations), got " + accuracy);
+        }
         if (embeddingGroup < 0) {
             throw new IllegalArgumentException("quantization: egroup must be positive (0 for the default), got " + embeddingGroup);
         }
@@ -37,14 +42,14 @@ public record QuantizedBase(int bits, int group, Scheme scheme, Embeddings embed
 
     /** 4 bits, groups of 32, asymmetric; float embeddings. */
     public static QuantizedBase defaults() {
-        return new QuantizedBase(4, 32, Scheme.ASYMMETRIC, Embeddings.FP32, 0);
+        return new QuantizedBase(4, 32, Scheme.ASYMMETRIC, Embeddings.FP32, 0, 0);
     }
 
     /** Reads the shared keys of a spec over {@code defaults}; the caller reads its own keys and calls requireAllRead. */
     public static QuantizedBase from(MethodSpec spec, QuantizedBase defaults) {
         return new QuantizedBase(spec.integer("bits", defaults.bits()), spec.integer("group", defaults.group()),
                 spec.choice("scheme", Scheme.class, defaults.scheme()), spec.choice("embeddings", Embeddings.class, defaults.embeddings()),
-                spec.integer("egroup", defaults.embeddingGroup()));
+                spec.integer("egroup", defaults.embeddingGroup()), spec.integer("accuracy", defaults.accuracy()));
     }
 
     /** The linear weights' format. */

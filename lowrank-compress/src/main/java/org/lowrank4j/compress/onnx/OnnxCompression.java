@@ -166,7 +166,8 @@ public final class OnnxCompression {
         long start = System.nanoTime();
         List<QuantizedSite> sites = prepareQuantized(method, progress);
         long tokens = stats.isEmpty() ? 0 : stats.values().iterator().next().tokens();
-        return write(QuantizedCompressor.build(method.name(), allocation, weights, sites, ranks, stats), method.storage().embeddingFormat(), out, tokens,
+        return write(QuantizedCompressor.build(method.name(), allocation, weights, sites, ranks, stats), method.storage().embeddingFormat(),
+                method.storage().accuracy(), out, tokens,
                 calibrationSeconds, start, progress);
     }
 
@@ -205,7 +206,7 @@ public final class OnnxCompression {
      */
     public CompressionOutcome write(CompressionResult result, Path out, long calibrationTokens, double calibrationSeconds, long startNanos, Progress progress)
             throws IOException {
-        return write(result, null, out, calibrationTokens, calibrationSeconds, startNanos, progress);
+        return write(result, null, 0, out, calibrationTokens, calibrationSeconds, startNanos, progress);
     }
 
     /**
@@ -215,9 +216,11 @@ public final class OnnxCompression {
      * {@code y = x·Ŵᵀ + (x·Bᵀ)·Aᵀ}), and with {@code embeddings} every embedding table becomes GatherBlockQuantized rows
      * ({@link EmbeddingTables}).
      *
-     * @param embeddings the tables' format, or null to keep them float
+     * @param embeddings    the tables' format, or null to keep them float
+     * @param accuracyLevel MatMulNBits' accuracy_level (0: float activations; 4: int8 activations)
      */
-    public CompressionOutcome write(CompressionResult result, QuantizationFormat embeddings, Path out, long calibrationTokens, double calibrationSeconds,
+    public CompressionOutcome write(CompressionResult result, QuantizationFormat embeddings, int accuracyLevel, Path out, long calibrationTokens,
+                                    double calibrationSeconds,
                                     long startNanos, Progress progress) throws IOException {
         requireDistinct(modelPath, out);
         Map<String, LinearSite> byName = new HashMap<>();
@@ -231,11 +234,11 @@ public final class OnnxCompression {
                         + r.weight().inFeatures() + ") is not a site of " + modelPath + (site == null ? "" : " of that shape"));
             }
             if (r.factorization() instanceof Quantized q) {
-                writeQuantized(model, site, q.weight());
+                writeQuantized(model, site, q.weight(), accuracyLevel);
                 continue;
             }
             if (r.factorization() instanceof QuantizedLowRank q) {
-                writeQuantized(model, site, q.base());
+                writeQuantized(model, site, q.base(), accuracyLevel);
                 LowRankBranch.add(model, site, q.rank(), q.branch().b().transpose().toFloat().data(), q.branch().a().transpose().toFloat().data());
                 continue;
             }
@@ -265,11 +268,11 @@ public final class OnnxCompression {
     }
 
     /** MatMulNBits for uniform codes, MatMulBnb4 for NF4. */
-    private static void writeQuantized(OnnxModel model, LinearSite site, QuantizedMatrix weight) {
+    private static void writeQuantized(OnnxModel model, LinearSite site, QuantizedMatrix weight, int accuracyLevel) {
         if (weight.format().kind() == QuantizationFormat.Kind.NORMAL_FLOAT) {
             QuantizedRewrite.toMatMulBnb4(model, site, weight);
         } else {
-            QuantizedRewrite.toMatMulNBits(model, site, weight);
+            QuantizedRewrite.toMatMulNBits(model, site, weight, accuracyLevel);
         }
     }
 

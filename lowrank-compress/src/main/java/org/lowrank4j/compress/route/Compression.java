@@ -52,6 +52,10 @@ public final class Compression {
                 .input("--model", request.model()).input("--tokenizer", request.tokenizer()).input("--calib", request.calibration()).check();
         CompressionRoute route = ROUTES.stream().filter(r -> r.handles(request)).findFirst().orElseThrow(() -> new IllegalArgumentException(
                 "--model " + request.model() + " is neither an ONNX file nor a decoder model folder"));
+        if (Methods.isQuantized(request.method()) && !(route instanceof OnnxQuantizedRoute)) {
+            throw new IllegalArgumentException("--method " + request.method() + " quantizes ONNX encoders; " + request.model()
+                    + " is a decoder model folder (quantized decoders are not written yet)");
+        }
         int before = Linalg.threads();
         Linalg.setThreads(request.threadCount());
         CompressionOutcome outcome;

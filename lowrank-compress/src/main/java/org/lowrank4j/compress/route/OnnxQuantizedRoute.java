@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.util.List;
 import java.util.Locale;
 import org.lowrank4j.compress.CompressionOutcome;
-import org.lowrank4j.compress.CompressionResult;
 import org.lowrank4j.compress.LinearWeight;
 import org.lowrank4j.compress.Listener;
 import org.lowrank4j.compress.QuantizedCompressor;

@@ -120,6 +120,9 @@ class QuantizedOnnxRuntimeTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("is already quantized (it has a MatMulNBits node)");
         assertThatThrownBy(() -> Compression.run(request("whitened", "qw.onnx").model(quantized).ratio(0.2).build(), Listener.NONE))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("already quantized");
+        Path folder = Files.createDirectories(dir.resolve("decoder-folder"));
+        assertThatThrownBy(() -> Compression.run(request("rtn", "decoder-q").model(folder).build(), Listener.NONE))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("quantizes ONNX encoders");
         for (String name : List.of("b1.onnx", "b2.onnx", "b3.onnx", "qq.onnx", "qw.onnx")) {
             assertThat(dir.resolve(name)).doesNotExist();
         }

@@ -107,6 +107,8 @@ class QuantizedMethodsTest {
                 .hasMessageContaining("gptq has no option 'alpha'");
         assertThatThrownBy(() -> Methods.quantizedByName("rtn:embeddings=int3")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("fp32, int8, int4");
+        assertThatThrownBy(() -> Methods.quantizedByName("rtn:accuracy=2")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("accuracy must be 0 (float activations) or 4");
         assertThatThrownBy(() -> Methods.byName("rtn")).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("quantizes");
     }
 

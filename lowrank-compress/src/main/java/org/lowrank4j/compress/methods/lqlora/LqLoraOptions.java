@@ -32,7 +32,7 @@ public record LqLoraOptions(QuantizedBase storage, int rank, int iterations) {
     }
 
     public static LqLoraOptions defaults() {
-        return new LqLoraOptions(new QuantizedBase(4, 64, QuantizedBase.Scheme.NF, QuantizedBase.Embeddings.FP32, 0), -1, 20);
+        return new LqLoraOptions(new QuantizedBase(4, 64, QuantizedBase.Scheme.NF, QuantizedBase.Embeddings.FP32, 0, 0), -1, 20);
     }
 
     public static LqLoraOptions from(MethodSpec spec) {
