@@ -80,9 +80,11 @@ final class CompressCommand implements Callable<Integer> {
                 .threads(threads).out(out).force(force).build();
         CompressionRun run = Compression.run(request, ProgressBar.stderrListener());
         CompressionOutcome o = run.outcome();
-        System.out.printf(Locale.ROOT, "wrote %s: targeted layers %d → %d parameters (ratio %.4f), whole model %.4f, %.1f MB → %.1f MB, %.1f s%n",
-                out, o.result().targetedParametersBefore(), o.result().targetedParametersAfter(), o.result().achievedRatio(), o.modelRatio(),
-                o.bytesIn() / 1e6, o.bytesOut() / 1e6, run.wallSeconds());
+        // quantizing methods keep every parameter and remove bytes, so the parameter figures are shown only when they moved
+        String parameters = o.result().achievedRatio() > 0 ? String.format(Locale.ROOT, "targeted layers %d → %d parameters (ratio %.4f), whole model %.4f, ",
+                o.result().targetedParametersBefore(), o.result().targetedParametersAfter(), o.result().achievedRatio(), o.modelRatio()) : "";
+        System.out.printf(Locale.ROOT, "wrote %s: %s%.1f MB → %.1f MB (%.3f× the bytes), %.1f s%n", out, parameters, o.bytesIn() / 1e6,
+                o.bytesOut() / 1e6, (double) o.bytesOut() / o.bytesIn(), run.wallSeconds());
         System.out.println("record: " + run.record() + ", report: " + run.report());
         return 0;
     }
