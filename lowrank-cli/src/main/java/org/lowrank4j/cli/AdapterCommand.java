@@ -17,10 +17,11 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code lowrank adapter inspect|merge|squeeze}: operations on PEFT LoRA adapter folders. */
-@Command(name = "adapter", mixinStandardHelpOptions = true, description = "Inspect, merge, squeeze or score a PEFT LoRA adapter folder.",
-        subcommands = {AdapterCommand.Inspect.class, AdapterCommand.Merge.class, AdapterCommand.SqueezeVerb.class,
-            AdapterCommand.PerplexityVerb.class})
+/** {@code lowrank adapter inspect|merge|unmerge|squeeze|combine|perplexity}: operations on PEFT LoRA adapter folders. */
+@Command(name = "adapter", mixinStandardHelpOptions = true,
+        description = "Inspect, merge, unmerge, squeeze, combine or score PEFT LoRA adapter folders.",
+        subcommands = {AdapterCommand.Inspect.class, AdapterCommand.Merge.class, AdapterCommand.Unmerge.class, AdapterCommand.SqueezeVerb.class,
+            AdapterCommand.CombineVerb.class, AdapterCommand.PerplexityVerb.class})
 final class AdapterCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -77,6 +78,102 @@ final class AdapterCommand implements Callable<Integer> {
             AdapterMerge.mergeInto(model, adapter, out);
             System.out.printf(Locale.ROOT, "merged %d modules (%,d adapter parameters) of %s into %s%n", read.modules().size(),
                     read.parameterCount(), adapter, out);
+            return 0;
+        }
+    }
+
+    @Command(name = "unmerge", mixinStandardHelpOptions = true,
+            description = "Undo a merge: subtract the same adapter's update from a merged decoder folder (equal to the base up to float32 rounding).")
+    static final class Unmerge implements Callable<Integer> {
+        @Option(names = "--model", required = true, description = "A decoder folder that `adapter merge` wrote.")
+        Path model;
+
+        @Option(names = "--adapter", required = true, description = "The PEFT adapter folder that was merged into it.")
+        Path adapter;
+
+        @Option(names = "--out", required = true, description = "The restored model folder (new).")
+        Path out;
+
+        @Option(names = "--force", description = "Replace an existing OUT.")
+        boolean force;
+
+        @Override
+        public Integer call() throws Exception {
+            DecoderFolder.requireModelFolder(model);
+            OutputPlan.of("--out", out, force).input("--model", model).input("--adapter", adapter).check();
+            PeftAdapter read = PeftFolder.read(adapter);
+            clear(out);
+            AdapterMerge.unmergeInto(model, adapter, out);
+            System.out.printf(Locale.ROOT, "subtracted %d modules of %s from %s into %s%n", read.modules().size(), adapter, model, out);
+            return 0;
+        }
+    }
+
+    @Command(name = "combine", mixinStandardHelpOptions = true,
+            description = "Weighted sum of adapters of one base: exact (ranks concatenated), or with --rank the SVD of the sum (never formed).")
+    static final class CombineVerb implements Callable<Integer> {
+        @Option(names = "--adapter", required = true, description = "An adapter folder, optionally :WEIGHT (default 1); give two or more.")
+        java.util.List<String> adapters;
+
+        @Option(names = "--rank", description = "Truncate the sum to this rank per module (best rank-K approximation).")
+        Integer rank;
+
+        @Option(names = "--out", required = true, description = "The combined adapter folder (new).")
+        Path out;
+
+        @Option(names = "--force", description = "Replace an existing OUT.")
+        boolean force;
+
+        @Override
+        public Integer call() throws Exception {
+            OutputPlan plan = OutputPlan.of("--out", out, force);
+            java.util.List<Path> folders = new java.util.ArrayList<>();
+            java.util.List<Double> weights = new java.util.ArrayList<>();
+            for (String arg : adapters) {
+                int colon = arg.lastIndexOf(':');
+                Path folder = Path.of(arg);
+                double weight = 1;
+                if (colon > 0 && !Files.isDirectory(folder)) {
+                    try {
+                        weight = Double.parseDouble(arg.substring(colon + 1));
+                        folder = Path.of(arg.substring(0, colon));
+                    } catch (NumberFormatException e) {
+                        throw new IllegalArgumentException("--adapter " + arg + ": the part after ':' must be a number (the weight)");
+                    }
+                }
+                folders.add(folder);
+                weights.add(weight);
+                plan = plan.input("--adapter", folder);
+            }
+            plan.check();
+            if (rank != null && rank < 1) {
+                throw new IllegalArgumentException("--rank must be at least 1, got " + rank);
+            }
+            java.util.List<org.lowrank4j.adapt.ops.Combine.Term> terms = new java.util.ArrayList<>();
+            for (int i = 0; i < folders.size(); i++) {
+                terms.add(new org.lowrank4j.adapt.ops.Combine.Term(folders.get(i).toString(), PeftFolder.read(folders.get(i)), weights.get(i)));
+            }
+            PeftAdapter combined;
+            String how;
+            if (rank == null) {
+                combined = org.lowrank4j.adapt.ops.Combine.concatenate(terms);
+                how = "exact weighted sum (ranks concatenated)";
+            } else {
+                Squeeze.Result result = org.lowrank4j.adapt.ops.Combine.svd(terms, rank);
+                combined = result.adapter();
+                double kept = 0, total = 0;
+                for (Squeeze.ModuleReport r : result.modules().values()) {
+                    for (int i = 0; i < r.singular().length; i++) {
+                        total += r.singular()[i] * r.singular()[i];
+                        kept += i < r.toRank() ? r.singular()[i] * r.singular()[i] : 0;
+                    }
+                }
+                how = String.format(Locale.ROOT, "SVD of the weighted sum to rank %d, %.2f%% of its energy kept", rank, total == 0 ? 100 : 100 * kept / total);
+            }
+            clear(out);
+            PeftFolder.write(out, combined);
+            System.out.printf(Locale.ROOT, "combined %d adapters over %d modules: %s, %,d parameters; wrote %s%n", terms.size(),
+                    combined.modules().size(), how, combined.parameterCount(), out);
             return 0;
         }
     }

@@ -74,6 +74,25 @@ class AdapterCommandsTest {
         assertThat(merged.resolve("model.safetensors")).exists();
         assertThat(merged.resolve("tokenizer.json")).exists();
 
+        Path restored = dir.resolve("restored");
+        assertThat(ok("adapter", "unmerge", "--model", merged.toString(), "--adapter", adapter.toString(), "--out", restored.toString()))
+                .contains("subtracted 4 modules");
+        assertThat(restored.resolve("model.safetensors")).exists();
+
+        Path combined = dir.resolve("combined");
+        assertThat(ok("adapter", "combine", "--adapter", adapter + ":0.5", "--adapter", squeezed + ":-0.25", "--out", combined.toString()))
+                .contains("combined 2 adapters over 4 modules: exact weighted sum");
+        assertThat(ok("adapter", "inspect", "--adapter", combined.toString())).contains("r 6");
+        Path truncated = dir.resolve("truncated");
+        assertThat(ok("adapter", "combine", "--adapter", adapter.toString(), "--adapter", squeezed.toString(), "--rank", "3", "--out",
+                truncated.toString())).contains("SVD of the weighted sum to rank 3");
+        assertThat(refused("adapter", "combine", "--adapter", adapter.toString(), "--adapter", squeezed.toString(), "--out", adapter.toString()))
+                .contains("is the --adapter input");
+        assertThat(refused("adapter", "combine", "--adapter", adapter.toString(), "--adapter", squeezed.toString(), "--out", combined.toString()))
+                .contains("already exists; pass --force");
+        assertThat(refused("adapter", "combine", "--adapter", adapter + ":x", "--adapter", squeezed.toString(), "--out", dir.resolve("c2").toString()))
+                .contains("must be a number");
+
         // refusals: one line, exit 2
         assertThat(refused("adapter", "merge", "--model", base.toString(), "--adapter", adapter.toString(), "--out", base.toString()))
                 .contains("is the --model input");

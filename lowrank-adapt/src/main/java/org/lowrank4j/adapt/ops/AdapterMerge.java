@@ -22,8 +22,12 @@ public final class AdapterMerge {
 
     /** The merged model, in memory. */
     public static LlamaModel merged(Path baseFolder, Path adapterFolder) throws IOException {
+        return merged(baseFolder, PeftFolder.read(adapterFolder));
+    }
+
+    /** The base with {@code adapter}'s update added, in memory. */
+    public static LlamaModel merged(Path baseFolder, PeftAdapter adapter) throws IOException {
         LlamaModel model = LlamaModel.load(baseFolder, Precision.FLOAT32);
-        PeftAdapter adapter = PeftFolder.read(adapterFolder);
         LoraModel lora = LoraModel.over(ModulePaths.decoder(model), 0);
         PeftFolder.apply(adapter, lora, "default", Precision.FLOAT32);
         lora.mergeAndUnload("default");
@@ -36,7 +40,33 @@ public final class AdapterMerge {
      * @return the merged model
      */
     public static LlamaModel mergeInto(Path baseFolder, Path adapterFolder, Path out) throws IOException {
-        LlamaModel model = merged(baseFolder, adapterFolder);
+        return write(merged(baseFolder, adapterFolder), baseFolder, out);
+    }
+
+    /**
+     * Undoes a merge: subtracts {@code adapter}'s update s·B·A from each adapted weight of the merged folder and writes
+     * the result into {@code out}. A merged folder keeps no trace of the adapter, so the same adapter must be given
+     * again; nothing can check that this folder was merged with it (a wrong adapter yields a model that is neither). The
+     * result equals the original base up to float32 rounding of (W + ΔW) − ΔW, not bit for bit.
+     */
+    public static LlamaModel unmergeInto(Path mergedFolder, Path adapterFolder, Path out) throws IOException {
+        return write(merged(mergedFolder, negated(PeftFolder.read(adapterFolder))), mergedFolder, out);
+    }
+
+    /** The same adapter with −B, so that merging it subtracts the update (exact: negation does not round). */
+    static PeftAdapter negated(PeftAdapter adapter) {
+        java.util.Map<String, org.lowrank4j.adapt.peft.LoraFactors> modules = new java.util.LinkedHashMap<>();
+        adapter.modules().forEach((name, f) -> {
+            float[] b = f.b().clone();
+            for (int i = 0; i < b.length; i++) {
+                b[i] = -b[i];
+            }
+            modules.put(name, new org.lowrank4j.adapt.peft.LoraFactors(f.rank(), f.in(), f.out(), f.a(), b, f.alpha()));
+        });
+        return new PeftAdapter(adapter.config(), modules);
+    }
+
+    private static LlamaModel write(LlamaModel model, Path baseFolder, Path out) throws IOException {
         Files.createDirectories(out);
         model.save(out);
         try (Stream<Path> files = Files.list(baseFolder)) {

@@ -6,6 +6,7 @@ import static org.lowrank4j.adapt.FiniteDifferences.maxDifference;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,5 +53,41 @@ class AdapterMergeTest {
         System.out.printf("merged folder vs adapted model: max |logit difference| %.2e%n", diff);
         assertThat(diff).isLessThan(1e-5);
         assertThat(maxDifference(LlamaModel.load(baseFolder, Precision.FLOAT32).forward(IDS, 1, IDS.length), adapted)).isGreaterThan(1e-3);
+    }
+
+    @Test
+    void unmergeRecoversTheBase(@TempDir Path dir) throws IOException {
+        LlamaModel base = TinyModels.llama(Precision.FLOAT32, 8);
+        Path baseFolder = dir.resolve("base");
+        base.save(baseFolder);
+        Tensor original = base.forward(IDS, 1, IDS.length);
+        LoraModel lora = LoraModel.over(ModulePaths.decoder(base), 0);
+        lora.addAdapter("default", TargetModules.names(List.of("q_proj", "v_proj")), m -> LoraSettings.of(4, 8), new Random(9));
+        Random random = new Random(10);
+        for (Parameter p : lora.parameters()) {
+            if (p.name().contains("lora_B")) {
+                for (int i = 0; i < p.size(); i++) {
+                    p.value().set(i, 0.3 * random.nextGaussian());
+                }
+            }
+        }
+        Path adapterFolder = dir.resolve("adapter");
+        PeftFolder.write(adapterFolder, PeftFolder.capture(lora, "default",
+                PeftConfig.lora(LoraSettings.of(4, 8), List.of("q_proj", "v_proj"), baseFolder.toString(), "CAUSAL_LM")));
+        Path merged = dir.resolve("merged");
+        AdapterMerge.mergeInto(baseFolder, adapterFolder, merged);
+        Path restored = dir.resolve("restored");
+        AdapterMerge.unmergeInto(merged, adapterFolder, restored);
+        LlamaModel back = LlamaModel.load(restored, Precision.FLOAT32);
+        LlamaModel reference = LlamaModel.load(baseFolder, Precision.FLOAT32);
+        double weights = 0;
+        Map<String, org.lowrank4j.nn.layers.Linear> a = ModulePaths.decoder(back), b = ModulePaths.decoder(reference);
+        for (String module : a.keySet()) {
+            weights = Math.max(weights, maxDifference(a.get(module).weight().toDense(), b.get(module).weight().toDense()));
+        }
+        double logits = maxDifference(back.forward(IDS, 1, IDS.length), original);
+        System.out.printf("unmerged vs base: max |weight difference| %.2e, max |logit difference| %.2e%n", weights, logits);
+        assertThat(weights).isLessThan(1e-6);
+        assertThat(logits).isLessThan(1e-5);
     }
 }
