@@ -87,6 +87,10 @@ final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue from OUT/checkpoint.safetensors with the same options.")
     boolean resume;
 
+    @Option(names = "--init", defaultValue = "lora",
+            description = "Adapter initialisation: lora (A random, B = 0) or pissa (top-r singular triplets of W, residual frozen; the adapter is written for the original base with rank 2r). Default ${DEFAULT-VALUE}.")
+    String init;
+
     @Option(names = "--force", description = "Replace an existing OUT.")
     boolean force;
 
@@ -104,9 +108,10 @@ final class FinetuneCommand implements Callable<Integer> {
                 org.lowrank4j.formats.io.AtomicFiles.deleteTree(out); // --force was given (OutputPlan refuses otherwise)
             }
         }
+        org.lowrank4j.adapt.lora.AdapterInit adapterInit = org.lowrank4j.adapt.lora.AdapterInit.parse(init);
         String text = org.lowrank4j.nn.train.TextFolder.readText(data, from, to, "--data");
         FineTuneRequest request = new FineTuneRequest(model, text, data.toString(), out, new LoraSettings(rank, alpha, dropout, rslora),
-                targets, steps, batch, context, lr, warmup, weightDecay, heldOut, evalBytes, seed, checkpointEvery, resume, stopAfter);
+                targets, steps, batch, context, lr, warmup, weightDecay, heldOut, evalBytes, seed, checkpointEvery, resume, stopAfter, adapterInit);
         ProgressBar bar = ProgressBar.stderr();
         long total = stopAfter == null ? steps : Math.min(steps, stopAfter);
         FineTuneOutcome outcome = FineTuning.run(request, new FineTuneListener() {

@@ -93,6 +93,15 @@ class AdapterCommandsTest {
         assertThat(refused("adapter", "combine", "--adapter", adapter + ":x", "--adapter", squeezed.toString(), "--out", dir.resolve("c2").toString()))
                 .contains("must be a number");
 
+        Path pissa = dir.resolve("pissa");
+        assertThat(ok("finetune", "--model", base.toString(), "--data", text.toString(), "--out", pissa.toString(), "--rank", "4",
+                "--alpha", "8", "--steps", "2", "--batch", "2", "--context", "16", "--lr", "1e-2", "--warmup", "1", "--held-out", "0.2",
+                "--init", "pissa")).contains("adapted held-out perplexity");
+        assertThat(ok("adapter", "inspect", "--adapter", pissa.toString())).contains("r 8"); // PEFT's conversion: rank 2r for the original base
+        assertThat(Files.readString(pissa.resolve("finetune.json"))).contains("\"method\" : \"pissa\"");
+        assertThat(refused("finetune", "--model", base.toString(), "--data", text.toString(), "--out", dir.resolve("p2").toString(),
+                "--init", "olora", "--steps", "1")).contains("--init must be lora or pissa");
+
         // refusals: one line, exit 2
         assertThat(refused("adapter", "merge", "--model", base.toString(), "--adapter", adapter.toString(), "--out", base.toString()))
                 .contains("is the --model input");

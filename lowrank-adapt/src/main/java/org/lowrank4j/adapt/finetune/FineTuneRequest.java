@@ -2,6 +2,7 @@ package org.lowrank4j.adapt.finetune;
 
 import java.nio.file.Path;
 import java.util.List;
+import org.lowrank4j.adapt.lora.AdapterInit;
 import org.lowrank4j.adapt.lora.LoraSettings;
 
 /**
@@ -25,12 +26,24 @@ import org.lowrank4j.adapt.lora.LoraSettings;
  * @param checkpointEvery    a checkpoint every this many steps (and at the end); 0 for only at the end
  * @param resume             continue from {@code out}'s checkpoint (same request otherwise)
  * @param stopAfter          stop after this many steps (the schedule still spans {@code steps}); null to run them all
+ * @param init               how the adapters start: PEFT's LoRA init (B = 0) or PiSSA (top-r singular triplets of W)
  */
 public record FineTuneRequest(Path model, String text, String dataName, Path out, LoraSettings lora, List<String> targets, int steps,
         int batch, int context, double learningRate, int warmup, double weightDecay, double heldOutFraction, long evalBytes, long seed,
-        int checkpointEvery, boolean resume, Integer stopAfter) {
+        int checkpointEvery, boolean resume, Integer stopAfter, AdapterInit init) {
+
+    /** A request with the usual LoRA initialisation. */
+    public FineTuneRequest(Path model, String text, String dataName, Path out, LoraSettings lora, List<String> targets, int steps, int batch,
+            int context, double learningRate, int warmup, double weightDecay, double heldOutFraction, long evalBytes, long seed,
+            int checkpointEvery, boolean resume, Integer stopAfter) {
+        this(model, text, dataName, out, lora, targets, steps, batch, context, learningRate, warmup, weightDecay, heldOutFraction, evalBytes,
+                seed, checkpointEvery, resume, stopAfter, AdapterInit.LORA);
+    }
 
     public FineTuneRequest {
+        if (init == null) {
+            init = AdapterInit.LORA;
+        }
         if (model == null || out == null || text == null || lora == null || targets == null) {
             throw new IllegalArgumentException("a fine-tuning request needs a model, a text, an output folder, LoRA settings and targets");
         }

@@ -11,7 +11,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
+import java.util.Map;
+import org.lowrank4j.adapt.lora.AdapterInit;
 import org.lowrank4j.adapt.lora.LoraModel;
+import org.lowrank4j.adapt.lora.Pissa;
+import org.lowrank4j.adapt.ops.Combine;
+import org.lowrank4j.adapt.peft.LoraFactors;
+import org.lowrank4j.adapt.peft.PeftAdapter;
 import org.lowrank4j.adapt.lora.ModulePaths;
 import org.lowrank4j.adapt.lora.TargetModules;
 import org.lowrank4j.adapt.peft.PeftConfig;
@@ -78,13 +84,19 @@ public final class FineTuning {
 
         long baseParameters = model.parameterCount();
         LoraModel lora = LoraModel.over(ModulePaths.decoder(model), request.seed());
-        lora.addAdapter("default", TargetModules.names(request.targets()), m -> request.lora(), new Random(request.seed()));
+        boolean pissa = request.init() == AdapterInit.PISSA;
+        Map<String, LoraFactors> initial = null;
+        if (pissa) {
+            initial = Pissa.initialize(lora, "default", TargetModules.names(request.targets()), m -> request.lora());
+        } else {
+            lora.addAdapter("default", TargetModules.names(request.targets()), m -> request.lora(), new Random(request.seed()));
+        }
         lora.freezeOthers();
 
         // the adapters are attached (and the targets checked) before any long work; the base is scored without them
         int window = model.maxPositions();
         events.onPhase("base perplexity", String.format(Locale.ROOT, "%,d held-out bytes", heldOut.length));
-        lora.setEnabled(false);
+        lora.setEnabled(pissa); // PiSSA's residual + principal adapter is the base (to float rounding); the residual alone is not
         PerplexityResult before = Perplexity.evaluate(model, heldOut, window, heldOut.length).requireFinite(request.model());
         lora.setEnabled(true);
         AdapterLanguageModel language = new AdapterLanguageModel(new LlamaLanguageModel(model), lora);
@@ -97,7 +109,8 @@ public final class FineTuning {
                 "CAUSAL_LM");
 
         Files.createDirectories(request.out());
-        Log log = new Log(request.out(), events, lora, config);
+        PeftAdapter initialAdapter = initial == null ? null : new PeftAdapter(config, initial);
+        Log log = new Log(request.out(), events, () -> written(lora, config, initialAdapter));
         Trainer trainer = new Trainer(language, adam, train, null, options, log);
         if (request.resume()) {
             trainer.resume(checkpoint);
@@ -111,7 +124,7 @@ public final class FineTuning {
         trainer.run();
         double seconds = (System.nanoTime() - start) / 1e9;
         log.close();
-        PeftFolder.write(request.out(), PeftFolder.capture(lora, "default", config));
+        PeftFolder.write(request.out(), written(lora, config, initialAdapter));
 
         events.onPhase("adapted perplexity", String.format(Locale.ROOT, "%,d held-out bytes", heldOut.length));
         PerplexityResult after = Perplexity.evaluate(model, heldOut, window, heldOut.length).requireFinite(request.out());
@@ -121,11 +134,23 @@ public final class FineTuning {
         return outcome;
     }
 
+    /**
+     * The adapter as written: the trained factors, or for PiSSA (whose factors apply to the residual) PEFT's conversion
+     * to an adapter of the original weight, the trained factors concatenated with the initial ones negated (rank 2r).
+     */
+    static PeftAdapter written(LoraModel lora, PeftConfig config, PeftAdapter initial) {
+        PeftAdapter trained = PeftFolder.capture(lora, "default", config);
+        if (initial == null) {
+            return trained;
+        }
+        return Combine.concatenate(List.of(new Combine.Term("trained", trained, 1), new Combine.Term("initial", initial, -1)));
+    }
+
     private static void writeRecord(FineTuneRequest request, FineTuneOutcome outcome, int context) throws IOException {
         ObjectNode root = JSON.createObjectNode();
         root.put("model", request.model().toString());
         root.put("data", request.dataName());
-        root.put("method", "lora");
+        root.put("method", request.init().label());
         root.put("rank", request.lora().rank());
         root.put("alpha", request.lora().alpha());
         root.put("dropout", request.lora().dropout());
@@ -163,17 +188,15 @@ public final class FineTuning {
         private final Path folder;
         private final Path file;
         private final FineTuneListener next;
-        private final LoraModel lora;
-        private final PeftConfig config;
+        private final java.util.function.Supplier<PeftAdapter> adapter;
         private final List<String> pending = new ArrayList<>();
         private double lastLoss = Double.NaN;
 
-        Log(Path folder, FineTuneListener next, LoraModel lora, PeftConfig config) {
+        Log(Path folder, FineTuneListener next, java.util.function.Supplier<PeftAdapter> adapter) {
             this.folder = folder;
             this.file = folder.resolve(LOG);
             this.next = next;
-            this.lora = lora;
-            this.config = config;
+            this.adapter = adapter;
         }
 
         /** Keeps the header and the rows of steps up to {@code step} (a resumed run rewrites the rest). */
@@ -193,7 +216,7 @@ public final class FineTuning {
         public void onCheckpoint(long completedSteps, Path checkpoint) {
             flush();
             try {
-                PeftFolder.write(folder, PeftFolder.capture(lora, "default", config));
+                PeftFolder.write(folder, adapter.get());
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot write the adapter into " + folder, e);
             }
