@@ -88,7 +88,7 @@ final class FinetuneCommand implements Callable<Integer> {
     boolean resume;
 
     @Option(names = "--init", defaultValue = "lora",
-            description = "Adapter initialisation: lora (A random, B = 0) or pissa (top-r singular triplets of W, residual frozen; the adapter is written for the original base with rank 2r). Default ${DEFAULT-VALUE}.")
+            description = "Adapter initialisation: lora (A random, B = 0), pissa (top-r singular triplets of W, residual frozen; the adapter is written for the original base with rank 2r) or svfit (only the top-r singular values of W train; written as a rank-r adapter). Default ${DEFAULT-VALUE}.")
     String init;
 
     @Option(names = "--force", description = "Replace an existing OUT.")

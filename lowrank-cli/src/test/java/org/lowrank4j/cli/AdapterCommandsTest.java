@@ -99,8 +99,13 @@ class AdapterCommandsTest {
                 "--init", "pissa")).contains("adapted held-out perplexity");
         assertThat(ok("adapter", "inspect", "--adapter", pissa.toString())).contains("r 8"); // PEFT's conversion: rank 2r for the original base
         assertThat(Files.readString(pissa.resolve("finetune.json"))).contains("\"method\" : \"pissa\"");
+        Path svfit = dir.resolve("svfit");
+        assertThat(ok("finetune", "--model", base.toString(), "--data", text.toString(), "--out", svfit.toString(), "--rank", "3",
+                "--steps", "2", "--batch", "2", "--context", "16", "--lr", "1e-2", "--warmup", "1", "--held-out", "0.2", "--init", "svfit"))
+                .contains("adapted held-out perplexity");
+        assertThat(ok("adapter", "inspect", "--adapter", svfit.toString())).contains("r 3");
         assertThat(refused("finetune", "--model", base.toString(), "--data", text.toString(), "--out", dir.resolve("p2").toString(),
-                "--init", "olora", "--steps", "1")).contains("--init must be lora or pissa");
+                "--init", "olora", "--steps", "1")).contains("--init must be lora, pissa or svfit");
 
         // refusals: one line, exit 2
         assertThat(refused("adapter", "merge", "--model", base.toString(), "--adapter", adapter.toString(), "--out", base.toString()))

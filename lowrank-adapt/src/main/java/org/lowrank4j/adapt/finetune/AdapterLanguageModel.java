@@ -15,9 +15,17 @@ public final class AdapterLanguageModel implements LanguageModel {
     private final LoraModel lora;
     private long passes;
 
+    private final List<Parameter> extra;
+
     public AdapterLanguageModel(LanguageModel base, LoraModel lora) {
+        this(base, lora, List.of());
+    }
+
+    /** With further trainable parameters outside the LoRA adapters (SVFit's singular values). */
+    public AdapterLanguageModel(LanguageModel base, LoraModel lora, List<Parameter> extra) {
         this.base = base;
         this.lora = lora;
+        this.extra = List.copyOf(extra);
     }
 
     /** Micro-batches run with gradients so far (the dropout pass number of the next). */
@@ -49,6 +57,11 @@ public final class AdapterLanguageModel implements LanguageModel {
 
     @Override
     public List<Parameter> parameters() {
-        return lora.parameters();
+        if (extra.isEmpty()) {
+            return lora.parameters();
+        }
+        List<Parameter> all = new java.util.ArrayList<>(lora.parameters());
+        all.addAll(extra);
+        return all;
     }
 }

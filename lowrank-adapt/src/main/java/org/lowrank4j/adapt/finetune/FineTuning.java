@@ -15,6 +15,7 @@ import java.util.Map;
 import org.lowrank4j.adapt.lora.AdapterInit;
 import org.lowrank4j.adapt.lora.LoraModel;
 import org.lowrank4j.adapt.lora.Pissa;
+import org.lowrank4j.adapt.lora.SvFitWeight;
 import org.lowrank4j.adapt.ops.Combine;
 import org.lowrank4j.adapt.peft.LoraFactors;
 import org.lowrank4j.adapt.peft.PeftAdapter;
@@ -86,20 +87,42 @@ public final class FineTuning {
         LoraModel lora = LoraModel.over(ModulePaths.decoder(model), request.seed());
         boolean pissa = request.init() == AdapterInit.PISSA;
         Map<String, LoraFactors> initial = null;
-        if (pissa) {
+        if (request.init() == AdapterInit.SVFIT) {
+            lora.select(TargetModules.names(request.targets())); // refuses targets that match nothing
+        } else if (pissa) {
             initial = Pissa.initialize(lora, "default", TargetModules.names(request.targets()), m -> request.lora());
         } else {
             lora.addAdapter("default", TargetModules.names(request.targets()), m -> request.lora(), new Random(request.seed()));
         }
         lora.freezeOthers();
+        boolean svfit = request.init() == AdapterInit.SVFIT;
+        Map<String, SvFitWeight> singular = new java.util.LinkedHashMap<>();
+        List<org.lowrank4j.nn.Parameter> extra = new ArrayList<>();
+        if (svfit) {
+            for (String path : lora.select(TargetModules.names(request.targets()))) {
+                org.lowrank4j.nn.layers.Linear linear = lora.modules().get(path);
+                org.lowrank4j.nn.weight.WeightFactorization w = linear.weight();
+                if (w instanceof org.lowrank4j.adapt.lora.FrozenWeight f) {
+                    w = f.base();
+                }
+                SvFitWeight fit = SvFitWeight.of(path, w, request.lora().rank(), 0);
+                linear.setWeight(fit);
+                singular.put(path, fit);
+                extra.addAll(fit.parameters());
+            }
+        }
 
         // the adapters are attached (and the targets checked) before any long work; the base is scored without them
         int window = model.maxPositions();
         events.onPhase("base perplexity", String.format(Locale.ROOT, "%,d held-out bytes", heldOut.length));
-        lora.setEnabled(pissa); // PiSSA's residual + principal adapter is the base (to float rounding); the residual alone is not
+        lora.setEnabled(pissa); // PiSSA (residual + principal adapter) and SVFit (residual + U·diag(σ)·Vᵀ) are the base at step 0, to float rounding
         PerplexityResult before = Perplexity.evaluate(model, heldOut, window, heldOut.length).requireFinite(request.model());
         lora.setEnabled(true);
-        AdapterLanguageModel language = new AdapterLanguageModel(new LlamaLanguageModel(model), lora);
+        AdapterLanguageModel language = new AdapterLanguageModel(new LlamaLanguageModel(model), lora, extra);
+        long trainable = 0;
+        for (org.lowrank4j.nn.Parameter p : language.parameters()) {
+            trainable += p.size();
+        }
         AdamW adam = new AdamW(language.parameters(), new AdamW.Settings(0.9, 0.999, 1e-8, request.weightDecay()));
         LearningRateSchedule schedule = new LearningRateSchedule(request.learningRate(), request.learningRate() / 10,
                 Math.min(request.warmup(), request.steps()), request.steps());
@@ -110,7 +133,9 @@ public final class FineTuning {
 
         Files.createDirectories(request.out());
         PeftAdapter initialAdapter = initial == null ? null : new PeftAdapter(config, initial);
-        Log log = new Log(request.out(), events, () -> written(lora, config, initialAdapter));
+        java.util.function.Supplier<PeftAdapter> adapterNow = svfit ? () -> svfitAdapter(singular, request)
+                : () -> written(lora, config, initialAdapter);
+        Log log = new Log(request.out(), events, adapterNow);
         Trainer trainer = new Trainer(language, adam, train, null, options, log);
         if (request.resume()) {
             trainer.resume(checkpoint);
@@ -118,17 +143,17 @@ public final class FineTuning {
         }
         log.truncateFrom(trainer.step());
         events.onPhase("training", String.format(Locale.ROOT, "%,d trainable parameters (%d layers adapted), step %d of %d, %,d train tokens",
-                lora.parameterCount(), lora.adaptedLayers().size(), trainer.step(), runUntil, split.train().length));
+                trainable, svfit ? singular.size() : lora.adaptedLayers().size(), trainer.step(), runUntil, split.train().length));
         long firstStep = trainer.step();
         long start = System.nanoTime();
         trainer.run();
         double seconds = (System.nanoTime() - start) / 1e9;
         log.close();
-        PeftFolder.write(request.out(), written(lora, config, initialAdapter));
+        PeftFolder.write(request.out(), adapterNow.get());
 
         events.onPhase("adapted perplexity", String.format(Locale.ROOT, "%,d held-out bytes", heldOut.length));
         PerplexityResult after = Perplexity.evaluate(model, heldOut, window, heldOut.length).requireFinite(request.out());
-        FineTuneOutcome outcome = new FineTuneOutcome(before, after, trainer.step() - firstStep, trainer.step(), seconds, lora.parameterCount(),
+        FineTuneOutcome outcome = new FineTuneOutcome(before, after, trainer.step() - firstStep, trainer.step(), seconds, trainable,
                 baseParameters, split.train().length, log.lastLoss, request.out());
         writeRecord(request, outcome, context);
         return outcome;
@@ -144,6 +169,16 @@ public final class FineTuning {
             return trained;
         }
         return Combine.concatenate(List.of(new Combine.Term("trained", trained, 1), new Combine.Term("initial", initial, -1)));
+    }
+
+    /** SVFit's trained change U_r·diag(θ − σ)·V_rᵀ per module, as a PEFT adapter of the original base (α = r: scaling 1). */
+    static PeftAdapter svfitAdapter(Map<String, SvFitWeight> layers, FineTuneRequest request) {
+        Map<String, LoraFactors> modules = new java.util.LinkedHashMap<>();
+        layers.forEach((path, w) -> modules.put(path, w.asLoraFactors()));
+        int r = request.lora().rank();
+        PeftConfig config = PeftConfig.lora(new org.lowrank4j.adapt.lora.LoraSettings(r, r, 0, false), request.targets(),
+                request.model().toAbsolutePath().normalize().toString(), "CAUSAL_LM");
+        return new PeftAdapter(config, modules);
     }
 
     private static void writeRecord(FineTuneRequest request, FineTuneOutcome outcome, int context) throws IOException {

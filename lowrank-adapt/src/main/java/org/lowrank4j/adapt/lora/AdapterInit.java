@@ -7,7 +7,9 @@ public enum AdapterInit {
     /** PEFT's default: A kaiming-uniform, B = 0; the base weight is untouched. */
     LORA,
     /** PiSSA (spec 04): A, B from the top-r singular triplets of W, the frozen base becomes the residual. */
-    PISSA;
+    PISSA,
+    /** SVFit (spec 04 B): only the top-r singular values of W train; the adapter is written as their change. */
+    SVFIT;
 
     /** {@code lora} or {@code pissa}, refusing anything else in one line. */
     public static AdapterInit parse(String name) {
@@ -16,7 +18,7 @@ public enum AdapterInit {
                 return init;
             }
         }
-        throw new IllegalArgumentException("--init must be lora or pissa, got " + name);
+        throw new IllegalArgumentException("--init must be lora, pissa or svfit, got " + name);
     }
 
     public String label() {

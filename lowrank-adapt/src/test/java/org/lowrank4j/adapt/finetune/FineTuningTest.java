@@ -54,6 +54,26 @@ class FineTuningTest {
     }
 
     @Test
+    void svfitTrainsOnlySingularValuesAndWritesTheirChangeAsAnAdapter(@TempDir Path dir) throws IOException {
+        Path out = dir.resolve("svfit");
+        FineTuneRequest svfit = new FineTuneRequest(base(dir), TEXT, "text", out, LoraSettings.of(4, 4), List.of("q_proj", "v_proj", "o_proj"),
+                12, 4, 16, 2e-2, 1, 0, 0.2, 0, 7, 0, false, null, org.lowrank4j.adapt.lora.AdapterInit.SVFIT);
+        FineTuneOutcome outcome = FineTuning.run(svfit, FineTuneListener.NONE);
+        System.out.printf("tiny SVFit fine-tune: held-out perplexity %.3f -> %.3f in %d steps, %d trainable%n", outcome.before().perplexity(),
+                outcome.after().perplexity(), outcome.stepsRun(), outcome.trainable());
+        assertThat(outcome.trainable()).isEqualTo(6L * 4); // r singular values per adapted layer
+        assertThat(outcome.after().perplexity()).isLessThan(outcome.before().perplexity());
+        PeftAdapter adapter = PeftFolder.read(out);
+        assertThat(adapter.modules()).hasSize(6);
+        assertThat(adapter.config().rank()).isEqualTo(4);
+        assertThat(Files.readString(out.resolve(FineTuning.RECORD))).contains("\"method\" : \"svfit\"");
+        // the written adapter on the original base is the tuned model (to float rounding)
+        int[] tokens = HeldOut.tokens(TEXT, 0.2, 0);
+        assertThat(HeldOut.perplexity(dir.resolve("base"), out, tokens).perplexity()).isCloseTo(outcome.after().perplexity(),
+                org.assertj.core.data.Offset.offset(1e-4 * outcome.after().perplexity()));
+    }
+
+    @Test
     void aResumedRunEqualsAnUninterruptedOne(@TempDir Path dir) throws IOException {
         Path base = base(dir);
         Path straight = dir.resolve("straight"), resumed = dir.resolve("resumed");
