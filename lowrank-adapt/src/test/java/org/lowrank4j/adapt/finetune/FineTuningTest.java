@@ -89,6 +89,23 @@ class FineTuningTest {
     }
 
     @Test
+    void pissaAndSvfitRunsResumeExactly(@TempDir Path dir) throws IOException {
+        Path base = base(dir);
+        for (org.lowrank4j.adapt.lora.AdapterInit init : List.of(org.lowrank4j.adapt.lora.AdapterInit.PISSA,
+                org.lowrank4j.adapt.lora.AdapterInit.SVFIT)) {
+            Path straight = dir.resolve(init.label() + "-straight"), resumed = dir.resolve(init.label() + "-resumed");
+            java.util.function.BiFunction<Path, Integer, FineTuneRequest> make = (out, stop) -> new FineTuneRequest(base, TEXT, "text", out,
+                    LoraSettings.of(2, 4), List.of("q_proj", "v_proj"), 4, 2, 16, 1e-2, 1, 0, 0.2, 2000, 7, 2, stop != null && stop < 0,
+                    stop == null || stop < 0 ? null : stop, init);
+            FineTuning.run(make.apply(straight, null), FineTuneListener.NONE);
+            FineTuning.run(make.apply(resumed, 2), FineTuneListener.NONE);
+            FineTuning.run(make.apply(resumed, -1), FineTuneListener.NONE);
+            assertThat(Files.readAllBytes(resumed.resolve(PeftFolder.WEIGHTS))).as(init.label())
+                    .isEqualTo(Files.readAllBytes(straight.resolve(PeftFolder.WEIGHTS)));
+        }
+    }
+
+    @Test
     void badRequestsAreOneLine(@TempDir Path dir) throws IOException {
         Path base = base(dir);
         FineTuneRequest wrongTargets = new FineTuneRequest(base, TEXT, "text", dir.resolve("x"), LoraSettings.of(4, 8), List.of("query"), 2, 2,
