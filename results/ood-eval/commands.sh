@@ -26,3 +26,9 @@ for f in w20 w40 sg20; do
   bin/lowrank eval --reference $M/model.onnx --candidate /tmp/ood/$f.onnx --tokenizer $M/tokenizer.json --pooling mean \
     --out results/ood-eval/$f.json --force
 done
+
+# sg20-rec100: a SHORT recovery of sg20 (100 steps, not the recipe's 800: about 3.3 s a step on this shared machine),
+# then the same eval; recover-sg20-rec100.json is the recover record
+bin/lowrank recover --compressed /tmp/ood/sg20.onnx --out /tmp/ood/sg20-rec100.onnx --text /tmp/ood/rtext --steps 100 --force
+bin/lowrank eval --reference $M/model.onnx --candidate /tmp/ood/sg20-rec100.onnx --tokenizer $M/tokenizer.json --pooling mean \
+  --out results/ood-eval/sg20-rec100.json --force
