@@ -8,7 +8,13 @@ DATA_DIR is what scripts/fetch-data.sh produced. Deterministic: same input, same
   sotu-party.tsv   label<TAB>text, 200 democrat + 200 republican passages of SOTU addresses 1981-2021 (disjoint
                    from both sets above): runs of consecutive whole sentences of 40-80 words, spread evenly over
                    the addresses of each party
-Everything written is public domain (U.S. government works). No SpamAssassin text is vendored: the e-mails'
+  moby-dick-narrative.txt  out-of-domain evaluation: one sentence a line, 300 narrative sentences of Moby Dick
+                   (chapters 1-135, epilogue excluded), taken only from paragraphs without quoted speech, spread
+                   evenly over the chapters
+  moby-dick-dialogue.txt   out-of-domain evaluation, a second register: 300 lines of quoted speech of Moby Dick
+                   (the text between a pair of quotation marks within one paragraph, 4-40 words), spread evenly
+                   over the book
+Everything written is public domain (U.S. government works; Melville's Moby Dick, 1851). No SpamAssassin text is vendored: the e-mails'
 copyright stays with their senders; LabelledTexts.spamAssassin(dir) reads that corpus from a fetched copy.
 """
 import os, re, sys
@@ -99,6 +105,45 @@ def party_passages(sotu_dir, first_year, last_year, per_party, min_words=40, max
     return rows
 
 
+def chapter_files(moby_dir):
+    """chapter_N.txt in chapter order (contents, extracts, etymology and epilogue are left out)."""
+    names = [n for n in os.listdir(moby_dir) if re.fullmatch(r"chapter_\d+\.txt", n)]
+    return [os.path.join(moby_dir, n) for n in sorted(names, key=lambda n: int(n[len("chapter_"):-len(".txt")]))]
+
+
+def paragraphs(path):
+    with open(path, encoding="utf-8", errors="replace") as f:
+        text = f.read()
+    # the first line is the chapter title ("CHAPTER 1. Loomings.")
+    return [re.sub(r"\s+", " ", p).strip() for p in re.split(r"\n\s*\n", text) if p.strip() and not p.startswith("CHAPTER")]
+
+
+QUOTES = "\"\u201c\u201d"
+
+
+def narrative_sentences(moby_dir, total, per_chapter=4):
+    """Sentences of 8-45 words from paragraphs with no quotation mark at all (so no speech and no attribution)."""
+    pool = []
+    for path in chapter_files(moby_dir):
+        candidates = [s for p in paragraphs(path) if not any(q in p for q in QUOTES)
+                      for s in sentences(p) if 8 <= len(s.split()) <= 45 and is_prose(s)]
+        pool.extend(pick_evenly(list(dict.fromkeys(candidates)), per_chapter))
+    return pick_evenly(list(dict.fromkeys(pool)), total)
+
+
+def dialogue_lines(moby_dir, total):
+    """Quoted speech: the text between matching quotation marks ("..." or \u201c...\u201d) inside one paragraph."""
+    pool = []
+    for path in chapter_files(moby_dir):
+        for p in paragraphs(path):
+            for m in re.finditer(r'"([^"]+)"|\u201c([^\u201c\u201d]+)\u201d', p):
+                speech = (m.group(1) or m.group(2)).strip()
+                words = len(speech.split())
+                if 4 <= words <= 40 and re.search(r"[A-Za-z]", speech) and not any(q in speech for q in QUOTES):
+                    pool.append(speech)
+    return pick_evenly(list(dict.fromkeys(pool)), total)
+
+
 def main(data, out):
     os.makedirs(out, exist_ok=True)
     calibration = sotu_sentences(os.path.join(data, "sotu"), 1790, 1899, 3)
@@ -112,7 +157,15 @@ def main(data, out):
     with open(os.path.join(out, "sotu-party.tsv"), "w", encoding="utf-8", newline="\n") as f:
         f.write("label\ttext\n")
         f.writelines(f"{label}\t{text}\n" for label, text in party)
-    print(f"calibration {len(calibration)}, heldout {len(heldout)}, sotu-party {len(party)}")
+    narrative = narrative_sentences(os.path.join(data, "moby-dick"), 300)
+    dialogue = dialogue_lines(os.path.join(data, "moby-dick"), 300)
+    assert len(narrative) == 300 and len(dialogue) == 300, (len(narrative), len(dialogue))
+    assert not set(narrative) & set(dialogue)
+    for name, lines in (("moby-dick-narrative.txt", narrative), ("moby-dick-dialogue.txt", dialogue)):
+        with open(os.path.join(out, name), "w", encoding="utf-8", newline="\n") as f:
+            f.writelines(line + "\n" for line in lines)
+    print(f"calibration {len(calibration)}, heldout {len(heldout)}, sotu-party {len(party)}, "
+          f"moby-dick-narrative {len(narrative)}, moby-dick-dialogue {len(dialogue)}")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
 
 /** {@code lowrank eval}: the one evaluation protocol, reference against candidate, one JSON per run. */
 @Command(name = "eval", mixinStandardHelpOptions = true,
-        description = "Compare a candidate encoder with its reference: cosine, recall@10, linear probe, latency, sizes.")
+        description = "Compare a candidate encoder with its reference: cosine and recall@10 on the in-domain held-out set and on each"
+                + " out-of-domain set (vendored Moby Dick narrative and dialogue), linear probe, latency, sizes.")
 final class EvalCommand implements Callable<Integer> {
 
     @Option(names = "--reference", required = true, description = "The original ONNX model.")
@@ -35,8 +36,12 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--text", description = "Held-out sentences: a .txt file or a folder (default: the vendored held-out set).")
     Path text;
 
-    @Option(names = "--sentences", defaultValue = "500", description = "At most this many held-out sentences (default ${DEFAULT-VALUE}).")
+    @Option(names = "--sentences", defaultValue = "500", description = "At most this many sentences of the held-out set and of each"
+            + " out-of-domain set (default ${DEFAULT-VALUE}).")
     int sentences;
+
+    @Option(names = "--no-out-of-domain", description = "Skip the out-of-domain sets (held-out fidelity only, as before they existed).")
+    boolean noOutOfDomain;
 
     @Option(names = "--probe", description = "Probe set: a label<TAB>text file or a SpamAssassin folder (default: vendored SOTU party probe).")
     Path probe;
@@ -60,12 +65,13 @@ final class EvalCommand implements Callable<Integer> {
                     "--probe", probe);
         }
         List<String> heldOut = (text == null ? TextCorpus.heldOut() : TextCorpus.sentences(text)).first(sentences);
+        List<Evaluation.TextSet> outOfDomain = noOutOfDomain ? List.of() : Evaluation.outOfDomainSets(sentences);
         LabelledTexts probeSet = probe == null ? TextCorpus.partyProbe() : LabelledTexts.load(probe);
         EvalOptions options = EvalOptions.defaults().withThreads(threads == null ? Runtime.getRuntime().availableProcessors() : threads);
         EvalReport report;
         try (HfTokenizer tok = HfTokenizer.load(Inputs.requireFile(tokenizer, "--tokenizer"))) {
             ModelPairs.requireTokenizerFits(tokenizer, tok.vocabularySize(), reference);
-            report = Evaluation.compare(reference, candidate, tok, parsePooling(pooling), heldOut, probeSet, options);
+            report = Evaluation.compare(reference, candidate, tok, parsePooling(pooling), heldOut, outOfDomain, probeSet, options);
         }
         print(report);
         if (out != null) {
@@ -84,9 +90,22 @@ final class EvalCommand implements Callable<Integer> {
     }
 
     static void print(EvalReport r) {
-        var f = r.fidelity();
-        System.out.printf(Locale.ROOT, "fidelity on %d sentences: mean cosine %.4f, p5 cosine %.4f, recall@%d %.4f%n", f.sentences(), f.meanCosine(),
-                f.p5Cosine(), f.neighbours(), f.recallAtK());
+        if (r.sets().isEmpty()) {
+            var f = r.fidelity();
+            System.out.printf(Locale.ROOT, "fidelity on %d sentences: mean cosine %.4f, p5 cosine %.4f, recall@%d %.4f%n", f.sentences(), f.meanCosine(),
+                    f.p5Cosine(), f.neighbours(), f.recallAtK());
+        } else {
+            for (var s : r.sets()) {
+                var f = s.fidelity();
+                System.out.printf(Locale.ROOT, "fidelity on %-20s %-13s %3d sentences: mean cosine %.4f, p5 cosine %.4f, recall@%d %.4f%n", s.name(),
+                        s.inDomain() ? "(in-domain)" : "(out-of-domain)", f.sentences(), f.meanCosine(), f.p5Cosine(), f.neighbours(), f.recallAtK());
+            }
+            if (r.sets().size() > 1) {
+                var w = r.worst();
+                System.out.printf(Locale.ROOT, "worst set: mean cosine %.4f (%s), p5 cosine %.4f (%s), recall@%d %.4f (%s)%n", w.meanCosine(),
+                        w.meanCosineSet(), w.p5Cosine(), w.p5CosineSet(), r.fidelity().neighbours(), w.recallAtK(), w.recallSet());
+            }
+        }
         var p = r.probe();
         System.out.printf(Locale.ROOT, "probe %s: accuracy reference %.4f, candidate %.4f%n", p.task(), p.accuracyReference(), p.accuracyCandidate());
         if (r.latency() != null) {

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.lowrank4j.formats.io.AtomicFiles;
@@ -23,10 +24,56 @@ import org.lowrank4j.formats.io.AtomicFiles;
  * @param sizes          bytes on disk
  * @param evaluationSeconds wall time of the whole evaluation
  * @param extra          further entries (parameter counts, compression settings…), sorted by key
+ * @param sets           fidelity on every text set of the run, the in-domain held-out set first (its figures are also
+ *                       {@code fidelity}, kept for readers of older reports), then each out-of-domain set; empty in
+ *                       reports written before out-of-domain sets existed
+ * @param worst          the lowest figures over all of {@code sets}, each with the set it came from; derived from
+ *                       {@code sets} (null when there are none)
+ * @param worstOutOfDomain the same over the out-of-domain sets only; null when there are none
  */
 public record EvalReport(String referenceModel, String candidateModel, String tokenizer, Pooling pooling,
                          Fidelity fidelity, Probe probe, Latency latency, Sizes sizes, double evaluationSeconds,
-                         Map<String, Object> extra) {
+                         Map<String, Object> extra, List<SetFidelity> sets, Worst worst, Worst worstOutOfDomain) {
+
+    /**
+     * Fidelity on one named text set.
+     *
+     * @param name     short name ({@code held-out}, {@code moby-dick-narrative}, …)
+     * @param source   where its sentences came from (a path or {@code vendored:FILE}), and how many were used
+     * @param inDomain whether it is the held-out set of the calibration's own domain
+     * @param fidelity the figures on it
+     */
+    public record SetFidelity(String name, String source, boolean inDomain, Fidelity fidelity) {
+    }
+
+    /**
+     * The lowest mean cosine, p5 cosine and recall@k over a group of sets, each with the name of the set it is from
+     * (they may be different sets).
+     */
+    public record Worst(String meanCosineSet, double meanCosine, String p5CosineSet, double p5Cosine, String recallSet,
+                        double recallAtK) {
+
+        /** The minima over {@code sets}; null when the list is empty. */
+        public static Worst of(List<SetFidelity> sets) {
+            if (sets == null || sets.isEmpty()) {
+                return null;
+            }
+            SetFidelity cos = sets.get(0), p5 = sets.get(0), recall = sets.get(0);
+            for (SetFidelity s : sets) {
+                if (s.fidelity().meanCosine() < cos.fidelity().meanCosine()) {
+                    cos = s;
+                }
+                if (s.fidelity().p5Cosine() < p5.fidelity().p5Cosine()) {
+                    p5 = s;
+                }
+                if (s.fidelity().recallAtK() < recall.fidelity().recallAtK()) {
+                    recall = s;
+                }
+            }
+            return new Worst(cos.name(), cos.fidelity().meanCosine(), p5.name(), p5.fidelity().p5Cosine(), recall.name(),
+                    recall.fidelity().recallAtK());
+        }
+    }
 
     /**
      * @param sentences   held-out sentences compared
@@ -73,6 +120,18 @@ public record EvalReport(String referenceModel, String candidateModel, String to
 
     public EvalReport {
         extra = extra == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(extra));
+        sets = sets == null ? List.of() : List.copyOf(sets);
+        if (!sets.isEmpty()) { // always derived, so a report can never name a worst that its sets contradict
+            worst = Worst.of(sets);
+            worstOutOfDomain = Worst.of(sets.stream().filter(s -> !s.inDomain()).toList());
+        }
+    }
+
+    /** A report with the held-out fidelity only (no out-of-domain sets), as written before they existed. */
+    public EvalReport(String referenceModel, String candidateModel, String tokenizer, Pooling pooling, Fidelity fidelity, Probe probe,
+                      Latency latency, Sizes sizes, double evaluationSeconds, Map<String, Object> extra) {
+        this(referenceModel, candidateModel, tokenizer, pooling, fidelity, probe, latency, sizes, evaluationSeconds, extra, List.of(), null,
+                null);
     }
 
     /** A copy with one more extra entry (replacing any with the same key). */
@@ -80,7 +139,13 @@ public record EvalReport(String referenceModel, String candidateModel, String to
         Map<String, Object> more = new TreeMap<>(extra);
         more.put(key, value);
         return new EvalReport(referenceModel, candidateModel, tokenizer, pooling, fidelity, probe, latency, sizes,
-                evaluationSeconds, more);
+                evaluationSeconds, more, sets, worst, worstOutOfDomain);
+    }
+
+    /** The out-of-domain sets of {@link #sets()}, in order. */
+    @com.fasterxml.jackson.annotation.JsonIgnore
+    public List<SetFidelity> outOfDomain() {
+        return sets.stream().filter(s -> !s.inDomain()).toList();
     }
 
     /** This report as indented JSON. */

@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.lowrank4j.compress.text.LabelledTexts;
+import org.lowrank4j.compress.text.TextCorpus;
 import org.lowrank4j.compress.tokenize.EncodedBatch;
 import org.lowrank4j.compress.tokenize.HfTokenizer;
 
@@ -20,8 +21,38 @@ public final class Evaluation {
     private Evaluation() {
     }
 
+    /** Name of the in-domain held-out set in {@link EvalReport#sets()}. */
+    public static final String HELD_OUT = "held-out";
+
     /**
-     * Compares two ONNX encoders that share a tokenizer.
+     * A named set of sentences on which fidelity is measured.
+     *
+     * @param name   short name, unique within a run
+     * @param source where the sentences came from
+     * @param texts  the sentences (more than the k of recall@k)
+     */
+    public record TextSet(String name, String source, List<String> texts) {
+        public TextSet {
+            texts = List.copyOf(texts);
+        }
+    }
+
+    /**
+     * The out-of-domain sets of the protocol: the vendored Moby Dick narrative sentences and quoted speech
+     * ({@link TextCorpus#mobyDickNarrative()}, {@link TextCorpus#mobyDickDialogue()}), at most {@code maxSentences}
+     * of each (the first ones). Nothing in the project calibrates, probes or distils on them.
+     */
+    public static List<TextSet> outOfDomainSets(int maxSentences) {
+        List<TextSet> sets = new ArrayList<>();
+        for (TextCorpus corpus : List.of(TextCorpus.mobyDickNarrative(), TextCorpus.mobyDickDialogue())) {
+            String file = corpus.source().substring(corpus.source().indexOf(':') + 1);
+            sets.add(new TextSet(file.substring(0, file.length() - ".txt".length()), corpus.source(), corpus.first(maxSentences)));
+        }
+        return sets;
+    }
+
+    /**
+     * Compares two ONNX encoders that share a tokenizer on the held-out sentences only (no out-of-domain sets).
      *
      * @param reference         the original model
      * @param candidate         the model to judge
@@ -35,22 +66,52 @@ public final class Evaluation {
      */
     public static EvalReport compare(Path reference, Path candidate, HfTokenizer tokenizer, Pooling pooling,
                                      List<String> heldOutSentences, LabelledTexts probeSet, EvalOptions options) {
-        return compare(embedReference(reference, tokenizer, pooling, heldOutSentences, probeSet, options), candidate, options);
+        return compare(reference, candidate, tokenizer, pooling, heldOutSentences, List.of(), probeSet, options);
+    }
+
+    /**
+     * Compares two ONNX encoders that share a tokenizer on the in-domain held-out sentences and on each out-of-domain
+     * set; the report carries the figures of every set and the worst of them.
+     *
+     * @param outOfDomain sets of other text (for example {@link #outOfDomainSets(int)}), names distinct and not
+     *                    {@value #HELD_OUT}
+     */
+    public static EvalReport compare(Path reference, Path candidate, HfTokenizer tokenizer, Pooling pooling,
+                                     List<String> heldOutSentences, List<TextSet> outOfDomain, LabelledTexts probeSet,
+                                     EvalOptions options) {
+        return compare(embedReference(reference, tokenizer, pooling, heldOutSentences, outOfDomain, probeSet, options), candidate, options);
     }
 
     /**
      * The reference side of the protocol, computed once and reused for every candidate of a sweep.
      */
     public record Reference(Path model, HfTokenizer tokenizer, Pooling pooling, List<String> heldOut, LabelledTexts probeSet,
-                            float[][] heldOutEmbeddings, float[][] probeEmbeddings) {
+                            float[][] heldOutEmbeddings, float[][] probeEmbeddings, List<TextSet> outOfDomain,
+                            List<float[][]> outOfDomainEmbeddings) {
     }
 
-    /** Embeds the held-out and probe texts with the reference model. */
+    /** Embeds the held-out and probe texts with the reference model (no out-of-domain sets). */
     public static Reference embedReference(Path reference, HfTokenizer tokenizer, Pooling pooling, List<String> heldOutSentences,
                                            LabelledTexts probeSet, EvalOptions options) {
+        return embedReference(reference, tokenizer, pooling, heldOutSentences, List.of(), probeSet, options);
+    }
+
+    /** Embeds the held-out texts, each out-of-domain set and the probe texts with the reference model. */
+    public static Reference embedReference(Path reference, HfTokenizer tokenizer, Pooling pooling, List<String> heldOutSentences,
+                                           List<TextSet> outOfDomain, LabelledTexts probeSet, EvalOptions options) {
         if (heldOutSentences.size() <= options.neighbours()) {
             throw new IllegalArgumentException("recall@" + options.neighbours() + " needs more than "
                     + options.neighbours() + " held-out sentences, got " + heldOutSentences.size());
+        }
+        java.util.Set<String> names = new java.util.HashSet<>(List.of(HELD_OUT));
+        for (TextSet set : outOfDomain) {
+            if (!names.add(set.name())) {
+                throw new IllegalArgumentException("text set name " + set.name() + " is used twice");
+            }
+            if (set.texts().size() <= options.neighbours()) {
+                throw new IllegalArgumentException("recall@" + options.neighbours() + " needs more than " + options.neighbours()
+                        + " sentences, out-of-domain set " + set.name() + " has " + set.texts().size());
+            }
         }
         if (probeSet.classNames().size() != 2) {
             throw new IllegalArgumentException("the probe needs exactly two classes, " + probeSet.source()
@@ -58,9 +119,14 @@ public final class Evaluation {
         }
         try (EmbeddingRunner ref = EmbeddingRunner.open(reference, runnerOptions(options))) {
             ref.requireMatches(tokenizer);
+            List<float[][]> outOfDomainEmbeddings = new ArrayList<>();
+            for (TextSet set : outOfDomain) {
+                outOfDomainEmbeddings.add(ref.embed(tokenizer, set.texts(), pooling, options.normalize()));
+            }
             return new Reference(reference, tokenizer, pooling, List.copyOf(heldOutSentences), probeSet,
                     ref.embed(tokenizer, heldOutSentences, pooling, options.normalize()),
-                    ref.embed(tokenizer, probeSet.texts(), pooling, options.normalize()));
+                    ref.embed(tokenizer, probeSet.texts(), pooling, options.normalize()), List.copyOf(outOfDomain),
+                    List.copyOf(outOfDomainEmbeddings));
         }
     }
 
@@ -72,6 +138,14 @@ public final class Evaluation {
             cand.requireMatches(tokenizer);
             float[][] heldOutCand = cand.embed(tokenizer, reference.heldOut(), reference.pooling(), options.normalize());
             EvalReport.Fidelity fidelity = fidelity(reference.heldOutEmbeddings(), heldOutCand, options.neighbours());
+            List<EvalReport.SetFidelity> sets = new ArrayList<>();
+            sets.add(new EvalReport.SetFidelity(HELD_OUT, reference.heldOut().size() + " in-domain held-out sentences", true, fidelity));
+            for (int i = 0; i < reference.outOfDomain().size(); i++) {
+                TextSet set = reference.outOfDomain().get(i);
+                float[][] embedded = cand.embed(tokenizer, set.texts(), reference.pooling(), options.normalize());
+                sets.add(new EvalReport.SetFidelity(set.name(), set.source() + ", " + set.texts().size() + " sentences", false,
+                        fidelity(reference.outOfDomainEmbeddings().get(i), embedded, options.neighbours())));
+            }
             float[][] probeCand = cand.embed(tokenizer, reference.probeSet().texts(), reference.pooling(), options.normalize());
             EvalReport.Probe probe = probe(reference.probeEmbeddings(), probeCand, reference.probeSet(), options);
 
@@ -90,7 +164,7 @@ public final class Evaluation {
             EvalReport.Sizes sizes = new EvalReport.Sizes(referenceBytes, cand.fileBytes());
             double seconds = (System.nanoTime() - start) / 1e9;
             return new EvalReport(reference.model().toString(), candidate.toString(), tokenizer.path().toString(), reference.pooling(),
-                    fidelity, probe, latency, sizes, seconds, Map.of());
+                    fidelity, probe, latency, sizes, seconds, Map.of(), sets, null, null);
         }
     }
 

@@ -50,20 +50,34 @@ public final class ComparisonReport {
     }
 
     public static String markdownOf(List<JsonNode> runs) {
-        StringBuilder md = new StringBuilder("| method | allocation | ratio (targeted) | ratio (model) | MB | mean cos | p5 cos | recall@10 | probe ref | probe cand | latency ratio | compress s* |\n")
-                .append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        StringBuilder md = new StringBuilder("| method | allocation | ratio (targeted) | ratio (model) | MB | mean cos | p5 cos | recall@10 | worst out-of-domain cos / recall@10** | probe ref | probe cand | latency ratio | compress s* |\n")
+                .append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (JsonNode r : runs) {
             JsonNode fidelity = r.path("eval").path("fidelity"), probe = r.path("eval").path("probe"), latency = r.path("eval").path("latency");
-            md.append(String.format(Locale.ROOT, "| %s | %s | %.3f | %.3f | %.1f | %.4f | %.4f | %.4f | %.4f | %.4f | %s | %.1f |%n",
+            md.append(String.format(Locale.ROOT, "| %s | %s | %.3f | %.3f | %.1f | %.4f | %.4f | %.4f | %s | %.4f | %.4f | %s | %.1f |%n",
                     r.path("method").asText(), r.path("allocation").asText(), r.path("ratio_targeted_layers").asDouble(),
                     r.path("ratio_whole_model").asDouble(), r.path("bytes_after").asDouble() / 1e6, fidelity.path("meanCosine").asDouble(),
-                    fidelity.path("p5Cosine").asDouble(), fidelity.path("recallAtK").asDouble(), probe.path("accuracyReference").asDouble(),
+                    fidelity.path("p5Cosine").asDouble(), fidelity.path("recallAtK").asDouble(), worstOutOfDomain(r.path("eval")),
+                    probe.path("accuracyReference").asDouble(),
                     probe.path("accuracyCandidate").asDouble(),
                     latency.isObject() ? String.format(Locale.ROOT, "%.3f", latency.path("ratio").asDouble()) : "-",
                     r.path("compress_seconds").asDouble()));
         }
         md.append("\n*compress s: seconds of `compress` for that row; a method decomposes its sites once, in its first row, and later rows reuse the decomposition.\n");
+        md.append("**the lowest mean cosine and the lowest recall@10 over the out-of-domain sets (vendored Moby Dick narrative and dialogue),"
+                + " each with its set; mean cos, p5 cos and recall@10 are on the in-domain held-out set. Every set's figures are in results.json"
+                + " (eval.sets).\n");
         return md.toString();
+    }
+
+    /** "cos (set) / recall (set)" of a report's worstOutOfDomain, or "-" for a row without out-of-domain sets. */
+    static String worstOutOfDomain(JsonNode eval) {
+        JsonNode w = eval.path("worstOutOfDomain");
+        if (!w.isObject()) {
+            return "-";
+        }
+        return String.format(Locale.ROOT, "%.4f (%s) / %.4f (%s)", w.path("meanCosine").asDouble(), w.path("meanCosineSet").asText(),
+                w.path("recallAtK").asDouble(), w.path("recallSet").asText());
     }
 
     public static ObjectNode json(List<EncoderComparison.Row> rows, Map<String, Object> context) {
@@ -94,6 +108,11 @@ public final class ComparisonReport {
                 r -> r.path("eval").path("fidelity").path("meanCosine").asDouble()).render());
         page.section("Recall@10 against whole-model size", chart(runs, "recall@10 of the original's neighbours",
                 r -> r.path("eval").path("fidelity").path("recallAtK").asDouble()).render());
+        if (runs.stream().anyMatch(r -> r.path("eval").path("worstOutOfDomain").isObject())) {
+            page.section("Worst out-of-domain mean cosine against whole-model size", chart(runs.stream()
+                    .filter(r -> r.path("eval").path("worstOutOfDomain").isObject()).toList(), "worst out-of-domain mean cosine",
+                    r -> r.path("eval").path("worstOutOfDomain").path("meanCosine").asDouble()).render());
+        }
         page.section("Probe accuracy against whole-model size", chart(runs, "probe accuracy (candidate)",
                 r -> r.path("eval").path("probe").path("accuracyCandidate").asDouble()).render());
         page.section("Table", "<pre>" + SvgChart.escape(table) + "</pre>");

@@ -17,6 +17,7 @@ import org.lowrank4j.compress.allocation.SensitivityAllocator;
 import org.lowrank4j.compress.allocation.SizeTarget;
 import org.lowrank4j.compress.check.ModelPairs;
 import org.lowrank4j.compress.eval.EvalOptions;
+import org.lowrank4j.compress.eval.Evaluation;
 import org.lowrank4j.compress.methods.Methods;
 import org.lowrank4j.compress.model.DecoderFolder;
 import org.lowrank4j.compress.onnx.OnnxCompression;
@@ -92,16 +93,18 @@ public final class Comparisons {
         List<String> calibration = r.calibration() == null ? TextCorpus.calibration().first(sequences)
                 : TextCorpus.calibration(r.calibration(), sequences, r.calibrationUnit());
         List<String> heldOut = (r.heldOut() == null ? TextCorpus.heldOut() : TextCorpus.sentences(r.heldOut())).first(r.sentences());
+        List<Evaluation.TextSet> outOfDomain = Evaluation.outOfDomainSets(r.sentences());
         LabelledTexts probeSet = r.probe() == null ? TextCorpus.partyProbe() : LabelledTexts.load(r.probe());
         try (HfTokenizer tok = HfTokenizer.load(r.tokenizer())) {
             ModelPairs.requireTokenizerFits(r.tokenizer(), tok.vocabularySize(), r.model());
-            EncoderComparison.Setup setup = new EncoderComparison.Setup(r.model(), tok, r.pooling(), calibration, heldOut, probeSet,
+            EncoderComparison.Setup setup = new EncoderComparison.Setup(r.model(), tok, r.pooling(), calibration, heldOut, outOfDomain, probeSet,
                     EvalOptions.defaults().withThreads(Runtime.getRuntime().availableProcessors()), out, r.keepModels());
             Map<String, Object> context = new LinkedHashMap<>();
             context.put("model", r.model().toString());
             context.put("calibration", (r.calibration() == null ? "vendored SOTU 1790-1899" : r.calibration().toString()) + ", "
                     + calibration.size() + " sequences");
             context.put("held_out", (r.heldOut() == null ? "vendored SOTU 1900-1945" : r.heldOut().toString()) + ", " + heldOut.size() + " sentences");
+            context.put("out_of_domain", String.join(", ", outOfDomain.stream().map(t -> t.source() + " (" + t.texts().size() + " sentences)").toList()));
             context.put("probe", probeSet.source());
             context.put("command", r.command());
             StatsCache.Key setupKey = new StatsCache.Key().text("encoder").file(r.model()).file(tok.path())
@@ -109,6 +112,10 @@ public final class Comparisons {
             calibration.forEach(setupKey::text);
             setupKey.text("held out");
             heldOut.forEach(setupKey::text);
+            for (Evaluation.TextSet set : outOfDomain) {
+                setupKey.text("out of domain " + set.name());
+                set.texts().forEach(setupKey::text);
+            }
             setupKey.text("probe " + probeSet.source());
             probeSet.texts().forEach(setupKey::text);
             ComparisonJournal journal = openJournal(r, setupKey.hex(), listener);

@@ -46,9 +46,24 @@ import org.lowrank4j.compress.tokenize.HfTokenizer;
  */
 public final class EncoderComparison {
 
-    /** The fixed parts of a comparison. */
+    /**
+     * The fixed parts of a comparison.
+     *
+     * @param outOfDomain sets of other text every row is also evaluated on ({@link Evaluation#outOfDomainSets}); may be empty
+     */
     public record Setup(Path model, HfTokenizer tokenizer, Pooling pooling, List<String> calibration, List<String> heldOut,
-                        LabelledTexts probe, EvalOptions evalOptions, Path workFolder, boolean keepModels) {
+                        List<Evaluation.TextSet> outOfDomain, LabelledTexts probe, EvalOptions evalOptions, Path workFolder,
+                        boolean keepModels) {
+
+        public Setup {
+            outOfDomain = outOfDomain == null ? List.of() : List.copyOf(outOfDomain);
+        }
+
+        /** A setup evaluated on the held-out sentences only. */
+        public Setup(Path model, HfTokenizer tokenizer, Pooling pooling, List<String> calibration, List<String> heldOut,
+                     LabelledTexts probe, EvalOptions evalOptions, Path workFolder, boolean keepModels) {
+            this(model, tokenizer, pooling, calibration, heldOut, List.of(), probe, evalOptions, workFolder, keepModels);
+        }
     }
 
     /** One compressed model and its evaluation. */
@@ -87,7 +102,8 @@ public final class EncoderComparison {
         Files.createDirectories(setup.workFolder());
         job.calibrate(setup.tokenizer(), setup.calibration(), CALIBRATION_BATCH, setup.evalOptions().intraOpThreads(), statsCache, progress);
         progress.update("embed reference", 0, 1, setup.model().getFileName().toString());
-        reference = Evaluation.embedReference(setup.model(), setup.tokenizer(), setup.pooling(), setup.heldOut(), setup.probe(), setup.evalOptions());
+        reference = Evaluation.embedReference(setup.model(), setup.tokenizer(), setup.pooling(), setup.heldOut(), setup.outOfDomain(),
+                setup.probe(), setup.evalOptions());
         progress.update("embed reference", 1, 1, setup.model().getFileName().toString());
     }
 

@@ -134,6 +134,24 @@ public final class TextCorpus {
     }
 
     /**
+     * Out-of-domain evaluation text, narrative register: 300 sentences (8–45 words) of Moby Dick (Melville, 1851;
+     * public domain), from paragraphs without quoted speech, spread over chapters 1–135. Nothing in the project
+     * calibrates or trains on it.
+     */
+    public static TextCorpus mobyDickNarrative() {
+        return new TextCorpus("vendored:moby-dick-narrative.txt", split(resource("moby-dick-narrative.txt"), Unit.LINES, 0));
+    }
+
+    /**
+     * Out-of-domain evaluation text, a second register: 300 lines of quoted speech from Moby Dick (4–40 words
+     * between a pair of quotation marks) — short, spoken, often exclamations or questions, unlike both the addresses
+     * and the narrative. Disjoint from {@link #mobyDickNarrative()}.
+     */
+    public static TextCorpus mobyDickDialogue() {
+        return new TextCorpus("vendored:moby-dick-dialogue.txt", split(resource("moby-dick-dialogue.txt"), Unit.LINES, 0));
+    }
+
+    /**
      * The vendored party probe set: 200 {@code democrat} and 200 {@code republican} passages (consecutive whole
      * sentences, 40–80 words) of State of the Union addresses 1981–2021, disjoint from {@link #calibration()} and
      * {@link #heldOut()}.

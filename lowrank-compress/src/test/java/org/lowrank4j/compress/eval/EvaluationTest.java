@@ -40,7 +40,7 @@ class EvaluationTest {
         EvalReport report;
         try (HfTokenizer tokenizer = HfTokenizer.load(RealModels.miniLmTokenizer())) {
             report = Evaluation.compare(model, model, tokenizer, Pooling.MEAN, TextCorpus.heldOut().first(48),
-                    probeSubset(20), options);
+                    Evaluation.outOfDomainSets(24), probeSubset(20), options);
         }
         System.out.printf("MiniLM vs itself: %s%n", report.toJson());
 
@@ -48,6 +48,23 @@ class EvaluationTest {
         assertThat(report.fidelity().meanCosine()).isCloseTo(1, within(1e-6));
         assertThat(report.fidelity().p5Cosine()).isCloseTo(1, within(1e-6));
         assertThat(report.fidelity().recallAtK()).isEqualTo(1.0);
+        // every set is in the report, the held-out one first and the same as the old top-level fidelity
+        assertThat(report.sets()).extracting(EvalReport.SetFidelity::name)
+                .containsExactly(Evaluation.HELD_OUT, "moby-dick-narrative", "moby-dick-dialogue");
+        assertThat(report.sets()).extracting(EvalReport.SetFidelity::inDomain).containsExactly(true, false, false);
+        assertThat(report.sets().get(0).fidelity()).isEqualTo(report.fidelity());
+        assertThat(report.outOfDomain()).hasSize(2).allSatisfy(s -> {
+            assertThat(s.fidelity().sentences()).isEqualTo(24);
+            assertThat(s.source()).startsWith("vendored:moby-dick-");
+        });
+        // the candidate is the reference: cosine 1 and recall 1 on every set
+        assertThat(report.sets()).allSatisfy(s -> {
+            assertThat(s.fidelity().meanCosine()).as(s.name()).isCloseTo(1, within(1e-6));
+            assertThat(s.fidelity().p5Cosine()).as(s.name()).isCloseTo(1, within(1e-6));
+            assertThat(s.fidelity().recallAtK()).as(s.name()).isEqualTo(1.0);
+        });
+        assertThat(report.worst().meanCosine()).isCloseTo(1, within(1e-6));
+        assertThat(report.worstOutOfDomain().recallAtK()).isEqualTo(1.0);
         assertThat(report.probe().splits()).isEqualTo(5);
         assertThat(report.probe().trainTexts()).isEqualTo(28);
         assertThat(report.probe().testTexts()).isEqualTo(12);
@@ -67,6 +84,64 @@ class EvaluationTest {
         assertThat(back.probe()).isEqualTo(report.probe());
         assertThat(back.latency()).isEqualTo(report.latency());
         assertThat(back.extra()).containsKey("parameters");
+        assertThat(back.sets()).isEqualTo(report.sets());
+        assertThat(back.worst()).isEqualTo(report.worst());
+        assertThat(back.worstOutOfDomain()).isEqualTo(report.worstOutOfDomain());
+        assertThat(Files.readString(json)).contains("\"sets\"", "\"worstOutOfDomain\"", "\"fidelity\"").doesNotContain("\"outOfDomain\"");
+    }
+
+    private static EvalReport.SetFidelity set(String name, boolean inDomain, double mean, double p5, double recall) {
+        return new EvalReport.SetFidelity(name, "test", inDomain, new EvalReport.Fidelity(20, mean, p5, p5 - 0.1, 10, recall));
+    }
+
+    @Test
+    void theWorstIsTheMinimumOfEachFigureOverTheSets() {
+        List<EvalReport.SetFidelity> sets = List.of(set("held-out", true, 0.95, 0.90, 0.70), set("narrative", false, 0.93, 0.91, 0.80),
+                set("dialogue", false, 0.94, 0.85, 0.75));
+        EvalReport report = new EvalReport("a", "b", "t", Pooling.MEAN, sets.get(0).fidelity(), null, null, null, 0, null, sets, null, null);
+
+        assertThat(report.worst()).isEqualTo(new EvalReport.Worst("narrative", 0.93, "dialogue", 0.85, "held-out", 0.70));
+        assertThat(report.worstOutOfDomain()).isEqualTo(new EvalReport.Worst("narrative", 0.93, "dialogue", 0.85, "dialogue", 0.75));
+        for (var w : List.of(report.worst(), report.worstOutOfDomain())) {
+            assertThat(w.meanCosine()).isLessThanOrEqualTo(sets.stream().mapToDouble(s -> s.fidelity().meanCosine()).max().orElseThrow());
+        }
+        assertThat(report.worst().meanCosine()).isEqualTo(sets.stream().mapToDouble(s -> s.fidelity().meanCosine()).min().orElseThrow());
+        assertThat(report.worst().recallAtK()).isEqualTo(sets.stream().mapToDouble(s -> s.fidelity().recallAtK()).min().orElseThrow());
+        // a given worst that contradicts the sets is replaced by the derived one
+        EvalReport wrong = new EvalReport("a", "b", "t", Pooling.MEAN, null, null, null, null, 0, null, sets,
+                new EvalReport.Worst("x", 1, "x", 1, "x", 1), null);
+        assertThat(wrong.worst()).isEqualTo(report.worst());
+        // only in-domain: no out-of-domain worst
+        assertThat(new EvalReport("a", "b", "t", Pooling.MEAN, null, null, null, null, 0, null, sets.subList(0, 1), null, null)
+                .worstOutOfDomain()).isNull();
+    }
+
+    @Test
+    void aReportWrittenBeforeTheSetsExistedStillReads(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("old.json");
+        Files.writeString(json, """
+                {"referenceModel":"a","candidateModel":"b","tokenizer":"t","pooling":"MEAN",
+                 "fidelity":{"sentences":315,"meanCosine":0.9,"p5Cosine":0.8,"minCosine":0.7,"neighbours":10,"recallAtK":0.6},
+                 "probe":null,"latency":null,"sizes":{"bytesReference":2,"bytesCandidate":1},"evaluationSeconds":1.0,"extra":{}}
+                """);
+        EvalReport old = EvalReport.readJson(json);
+        assertThat(old.fidelity().meanCosine()).isEqualTo(0.9);
+        assertThat(old.sets()).isEmpty();
+        assertThat(old.worst()).isNull();
+        assertThat(old.worstOutOfDomain()).isNull();
+    }
+
+    @Test
+    void outOfDomainSetsMustBeLargeEnoughAndNamedOnce() {
+        try (HfTokenizer tokenizer = HfTokenizer.load(RealModels.miniLmTokenizer())) {
+            List<String> heldOut = TextCorpus.heldOut().first(24);
+            assertThatThrownBy(() -> Evaluation.compare(RealModels.miniLmModel(), RealModels.miniLmModel(), tokenizer, Pooling.MEAN, heldOut,
+                    List.of(new Evaluation.TextSet("small", "test", List.of("a b c", "d e f"))), probeSubset(10), EvalOptions.defaults()))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("out-of-domain set small");
+            assertThatThrownBy(() -> Evaluation.compare(RealModels.miniLmModel(), RealModels.miniLmModel(), tokenizer, Pooling.MEAN, heldOut,
+                    List.of(new Evaluation.TextSet(Evaluation.HELD_OUT, "test", heldOut)), probeSubset(10), EvalOptions.defaults()))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("used twice");
+        }
     }
 
     @Test

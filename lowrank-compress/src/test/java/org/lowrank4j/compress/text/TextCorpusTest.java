@@ -75,6 +75,22 @@ class TextCorpusTest {
     }
 
     @Test
+    void vendoredOutOfDomainSetsAreTwoDisjointRegistersOfMobyDick() {
+        List<String> narrative = TextCorpus.mobyDickNarrative().texts();
+        List<String> dialogue = TextCorpus.mobyDickDialogue().texts();
+
+        assertThat(narrative).hasSize(300).doesNotHaveDuplicates();
+        assertThat(dialogue).hasSize(300).doesNotHaveDuplicates();
+        assertThat(narrative).allSatisfy(t -> assertThat(t.split("\\s+").length).isBetween(8, 45))
+                .allSatisfy(t -> assertThat(t).doesNotContain("\"", "\u201c", "\u201d"));
+        assertThat(dialogue).allSatisfy(t -> assertThat(t.split("\\s+").length).isBetween(4, 40));
+        assertThat(narrative).doesNotContainAnyElementsOf(dialogue)
+                .doesNotContainAnyElementsOf(TextCorpus.calibration().texts()).doesNotContainAnyElementsOf(TextCorpus.heldOut().texts());
+        assertThat(TextCorpus.mobyDickNarrative().source()).isEqualTo("vendored:moby-dick-narrative.txt");
+        assertThat(narrative.get(0)).isEqualTo("Circumambulate the city of a dreamy Sabbath afternoon.");
+    }
+
+    @Test
     void vendoredPartyProbeIsBalancedAndDisjointFromCalibrationAndHeldOut() {
         LabelledTexts probe = TextCorpus.partyProbe();
 

@@ -1,0 +1,51 @@
+package org.lowrank4j.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.lowrank4j.compress.eval.EvalReport;
+
+/** {@code lowrank eval}: one line per text set (in-domain held-out, then each out-of-domain set), the worst, and the JSON with all of them. */
+class EvalCommandTest {
+
+    private static Path copy(String resource, Path target) throws IOException {
+        try (InputStream in = EvalCommandTest.class.getResourceAsStream(resource)) {
+            Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+        return target;
+    }
+
+    @Test
+    void printsEverySetAndTheWorstAndWritesThemAll(@TempDir Path dir) throws IOException {
+        Path model = copy("/all-minilm-l6-v2.onnx", dir.resolve("minilm.onnx"));
+        Path candidate = Files.copy(model, dir.resolve("same.onnx"));
+        Path tokenizer = copy("/all-minilm-l6-v2-tokenizer.json", dir.resolve("tokenizer.json"));
+        Path json = dir.resolve("eval.json");
+
+        Object[] r = CliRun.run("eval", "--reference", model.toString(), "--candidate", candidate.toString(), "--tokenizer", tokenizer.toString(),
+                "--sentences", "20", "--threads", "2", "--out", json.toString());
+
+        assertThat((int) r[0]).as((String) r[2]).isZero();
+        List<String> lines = ((String) r[1]).lines().toList();
+        assertThat(lines.stream().filter(l -> l.startsWith("fidelity on ")).toList()).hasSize(3)
+                .anySatisfy(l -> assertThat(l).contains("held-out", "(in-domain)", "20 sentences", "mean cosine 1.0000", "recall@10 1.0000"))
+                .anySatisfy(l -> assertThat(l).contains("moby-dick-narrative", "(out-of-domain)"))
+                .anySatisfy(l -> assertThat(l).contains("moby-dick-dialogue", "(out-of-domain)"));
+        assertThat(lines).anySatisfy(l -> assertThat(l).startsWith("worst set: mean cosine 1.0000 ("));
+        EvalReport report = EvalReport.readJson(json);
+        assertThat(report.sets()).hasSize(3);
+        assertThat(report.worstOutOfDomain()).isNotNull();
+
+        Object[] only = CliRun.run("eval", "--reference", model.toString(), "--candidate", candidate.toString(), "--tokenizer", tokenizer.toString(),
+                "--sentences", "20", "--threads", "2", "--no-out-of-domain");
+        assertThat((int) only[0]).as((String) only[2]).isZero();
+        assertThat((String) only[1]).contains("fidelity on held-out").doesNotContain("moby-dick").doesNotContain("worst set");
+    }
+}
