@@ -11,7 +11,8 @@ import java.util.Map;
  * <ul>
  *   <li>the same graph inputs and outputs (ONNX);</li>
  *   <li>every tensor of A is in B by name with the same type and shape, except a linear site's weight, which B may have
- *       replaced by its low-rank factors ({@code <weight>.lowrank_…});</li>
+ *       replaced by its low-rank factors ({@code <weight>.lowrank_…}), and a matrix (site weight or embedding table) that
+ *       the quantized route replaced by packed codes ({@code <name>.quantized}, MatMulNBits / GatherBlockQuantized);</li>
  *   <li>every tensor of A that neither compression nor recovery writes is equal in B, byte for byte: everything but the
  *       site weights, the factors and the one-dimensional floating-point tensors (biases, which AFM corrects, and norm
  *       parameters, which recovery trains) — so embedding tables, the output head and graph constants.</li>
@@ -52,6 +53,9 @@ public final class ModelPairs {
                 if (original.siteWeights().contains(name) && hasFactorsOf(derived, original.factorPrefix(name))) {
                     continue; // the site was factorised
                 }
+                if (a.shape().length == 2 && hasQuantizedOf(derived, name)) {
+                    continue; // the quantized route replaced it: a site by MatMulNBits codes, a table by GatherBlockQuantized rows
+                }
                 throw new IllegalArgumentException(pair + "it has no tensor " + name + (original.siteWeights().contains(name)
                         ? " (a linear site's weight) nor factors replacing it" : " (" + a.describe() + ")"));
             }
@@ -65,6 +69,15 @@ public final class ModelPairs {
             }
         }
     }
+
+    /** Whether {@code model} holds the packed codes that the quantized route writes for tensor {@code name}. */
+    private static boolean hasQuantizedOf(ModelFingerprint model, String name) {
+        String prefix = name + QUANTIZED_SUFFIX;
+        return model.tensors().keySet().stream().anyMatch(n -> n.startsWith(prefix));
+    }
+
+    /** The suffix of the codes tensor that replaces a quantized site weight or embedding table ({@code QuantizedRewrite}). */
+    static final String QUANTIZED_SUFFIX = ".quantized";
 
     private static boolean hasFactorsOf(ModelFingerprint model, String prefix) {
         return model.tensors().keySet().stream().anyMatch(n -> n.startsWith(prefix) && model.isFactor(n));

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.ToDoubleFunction;
+import org.lowrank4j.compress.methods.Methods;
 import org.lowrank4j.compress.report.HtmlReport;
 import org.lowrank4j.compress.report.SvgChart;
 import org.lowrank4j.formats.io.AtomicFiles;
@@ -36,6 +37,8 @@ public final class ComparisonReport {
         run.put("parameters_targeted_after", r.outcome().result().targetedParametersAfter())
                 .put("parameters_targeted_before", r.outcome().result().targetedParametersBefore());
         run.put("bytes_after", r.outcome().bytesOut()).put("bytes_before", r.outcome().bytesIn());
+        run.put("bytes_ratio", bytesRatio(r.outcome().bytesOut(), r.outcome().bytesIn()));
+        run.put("quantized", isQuantized(r.method()));
         run.put("compress_seconds", r.outcome().compressSeconds()).put("calibration_seconds", r.outcome().calibrationSeconds());
         run.set("eval", JSON.valueToTree(r.eval()));
         return run;
@@ -50,13 +53,18 @@ public final class ComparisonReport {
     }
 
     public static String markdownOf(List<JsonNode> runs) {
-        StringBuilder md = new StringBuilder("| method | allocation | ratio (targeted) | ratio (model) | MB | mean cos | p5 cos | recall@10 | worst out-of-domain cos / recall@10** | probe ref | probe cand | latency ratio | compress s* |\n")
-                .append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        StringBuilder md = new StringBuilder("| method | allocation | ratio (targeted) | ratio (model) | MB | × bytes** | mean cos | p5 cos | recall@10 | worst out-of-domain cos / recall@10*** | probe ref | probe cand | latency ratio | compress s* |\n")
+                .append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        boolean anyQuantized = false;
         for (JsonNode r : runs) {
             JsonNode fidelity = r.path("eval").path("fidelity"), probe = r.path("eval").path("probe"), latency = r.path("eval").path("latency");
-            md.append(String.format(Locale.ROOT, "| %s | %s | %.3f | %.3f | %.1f | %.4f | %.4f | %.4f | %s | %.4f | %.4f | %s | %.1f |%n",
-                    r.path("method").asText(), r.path("allocation").asText(), r.path("ratio_targeted_layers").asDouble(),
-                    r.path("ratio_whole_model").asDouble(), r.path("bytes_after").asDouble() / 1e6, fidelity.path("meanCosine").asDouble(),
+            boolean quantized = quantized(r);
+            anyQuantized |= quantized;
+            md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %.1f | %s | %.4f | %.4f | %.4f | %s | %.4f | %.4f | %s | %.1f |%n",
+                    r.path("method").asText(), r.path("allocation").asText(),
+                    quantized ? "-" : String.format(Locale.ROOT, "%.3f", r.path("ratio_targeted_layers").asDouble()),
+                    quantized ? "-" : String.format(Locale.ROOT, "%.3f", r.path("ratio_whole_model").asDouble()),
+                    r.path("bytes_after").asDouble() / 1e6, bytesRatioText(r), fidelity.path("meanCosine").asDouble(),
                     fidelity.path("p5Cosine").asDouble(), fidelity.path("recallAtK").asDouble(), worstOutOfDomain(r.path("eval")),
                     probe.path("accuracyReference").asDouble(),
                     probe.path("accuracyCandidate").asDouble(),
@@ -64,7 +72,12 @@ public final class ComparisonReport {
                     r.path("compress_seconds").asDouble()));
         }
         md.append("\n*compress s: seconds of `compress` for that row; a method decomposes its sites once, in its first row, and later rows reuse the decomposition.\n");
-        md.append("**the lowest mean cosine and the lowest recall@10 over the out-of-domain sets (vendored Moby Dick narrative and dialogue),"
+        md.append("**× bytes: the written file's bytes over the input model's (fp32) bytes.");
+        if (anyQuantized) {
+            md.append(" Quantizing methods keep every parameter (their parameter ratios would read 0, so they print -): for them × bytes is the size.");
+        }
+        md.append("\n");
+        md.append("***the lowest mean cosine and the lowest recall@10 over the out-of-domain sets (vendored Moby Dick narrative and dialogue),"
                 + " each with its set; mean cos, p5 cos and recall@10 are on the in-domain held-out set. Every set's figures are in results.json"
                 + " (eval.sets).\n");
         return md.toString();
@@ -78,6 +91,32 @@ public final class ComparisonReport {
         }
         return String.format(Locale.ROOT, "%.4f (%s) / %.4f (%s)", w.path("meanCosine").asDouble(), w.path("meanCosineSet").asText(),
                 w.path("recallAtK").asDouble(), w.path("recallSet").asText());
+    }
+
+    /** Written bytes over input bytes; 0 when the input size is unknown. */
+    static double bytesRatio(long after, long before) {
+        return before > 0 ? (double) after / before : 0;
+    }
+
+    /** Whether a row's method label names a quantizing method (false for labels that are no method spec). */
+    static boolean isQuantized(String method) {
+        try {
+            return Methods.isQuantized(method);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    /** A run's quantized flag; rows written before the flag existed are judged by their method label. */
+    static boolean quantized(JsonNode run) {
+        JsonNode flag = run.path("quantized");
+        return flag.isBoolean() ? flag.asBoolean() : isQuantized(run.path("method").asText());
+    }
+
+    private static String bytesRatioText(JsonNode run) {
+        double ratio = run.path("bytes_ratio").isNumber() ? run.path("bytes_ratio").asDouble()
+                : bytesRatio(run.path("bytes_after").asLong(), run.path("bytes_before").asLong());
+        return ratio > 0 ? String.format(Locale.ROOT, "%.3f×", ratio) : "-";
     }
 
     public static ObjectNode json(List<EncoderComparison.Row> rows, Map<String, Object> context) {
@@ -129,6 +168,9 @@ public final class ComparisonReport {
                           double referenceValue, ToDoubleFunction<JsonNode> metric) {
         Map<String, List<JsonNode>> byLine = new LinkedHashMap<>();
         for (JsonNode r : runs) {
+            if (quantized(r)) {
+                continue; // they keep every parameter: on a parameter axis they would all sit at the dense model
+            }
             byLine.computeIfAbsent(r.path("method").asText() + "/" + r.path("allocation").asText(), k -> new ArrayList<>()).add(r);
         }
         SvgChart chart = new SvgChart(yLabel + " vs size", "whole-model parameters (millions)", yLabel, logY);

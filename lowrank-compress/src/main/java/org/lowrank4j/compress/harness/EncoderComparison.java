@@ -162,7 +162,7 @@ public final class EncoderComparison {
         List<Row> rows = new ArrayList<>();
         for (String spec : methods) {
             if (Methods.isQuantized(spec)) {
-                quantizedRow(Methods.quantizedByName(spec), allocations.get(0), ratios.get(0), progress, done).ifPresent(row -> {
+                quantizedRow(Methods.quantizedByName(spec), quantizedLabel(spec), allocations.get(0), ratios.get(0), progress, done).ifPresent(row -> {
                     rows.add(row);
                     listener.accept(row);
                 });
@@ -227,12 +227,12 @@ public final class EncoderComparison {
      * One row for a quantizing method, whatever the allocations and ratios: its bits (and its rank option) set the size.
      * It is keyed under the grid's first allocation and ratio, so the journal and {@code --resume} treat it as any row.
      */
-    private java.util.Optional<Row> quantizedRow(QuantizedMethod method, String allocation, double ratio, Progress progress,
+    private java.util.Optional<Row> quantizedRow(QuantizedMethod method, String label, String allocation, double ratio, Progress progress,
                                                  java.util.function.Predicate<String> done) throws IOException {
-        if (done.test(ComparisonJournal.key(method.name(), allocation, ratio))) {
+        if (done.test(ComparisonJournal.key(label, allocation, ratio))) {
             return java.util.Optional.empty();
         }
-        Path candidate = setup.workFolder().resolve(fileSafe(method.name()) + ".onnx");
+        Path candidate = setup.workFolder().resolve(fileSafe(label) + ".onnx");
         int[] ranks = QuantizedCompressor.uniformRanks(job.prepareQuantized(method, progress), method.rankWithoutBudget());
         CompressionOutcome outcome = job.writeQuantized(method, ranks, method.hasBranch() ? "rank " + method.rankWithoutBudget() : "none", candidate,
                 progress);
@@ -246,7 +246,15 @@ public final class EncoderComparison {
         if (!setup.keepModels()) {
             Files.deleteIfExists(candidate);
         }
-        return java.util.Optional.of(new Row(method.name(), allocation, ratio, outcome, eval));
+        return java.util.Optional.of(new Row(label, allocation, ratio, outcome, eval));
+    }
+
+    /**
+     * A quantizing method's row label: the spec with its options (spaces removed, lower case), so that two settings of
+     * one method ({@code rtn:bits=4}, {@code rtn:bits=8}) are two rows and two journal keys.
+     */
+    static String quantizedLabel(String spec) {
+        return spec.replace(" ", "").trim().toLowerCase(Locale.ROOT);
     }
 
     /** The JVM runtime's copy of the encoder, calibrated on the comparison's sentences; made on first need. */

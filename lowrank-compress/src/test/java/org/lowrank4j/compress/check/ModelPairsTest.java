@@ -80,4 +80,21 @@ class ModelPairsTest {
                 .hasMessageContaining("30522 rows");
         assertThatThrownBy(() -> ModelPairs.requireTokenizerFits(tokenizer, 40000, miniLm)).hasMessageContaining("does not match");
     }
+
+    /** The quantized route's files: site weights and embedding tables replaced by packed codes ({@code NAME.quantized}). */
+    @Test
+    void aQuantizedCompressionPassesAndAMissingTableWithoutCodesDoesNot() {
+        ModelFingerprint.Tensor table = new ModelFingerprint.Tensor("FLOAT", new long[] {30, 8}, "t");
+        ModelFingerprint.Tensor weight = new ModelFingerprint.Tensor("FLOAT", new long[] {8, 8}, "w");
+        ModelFingerprint.Tensor bytes = new ModelFingerprint.Tensor("UINT8", new long[] {8, 4}, "c");
+        ModelFingerprint original = new ModelFingerprint(Path.of("a.onnx"), false, java.util.List.of("input_ids"), java.util.List.of("out"),
+                java.util.Map.of("emb.weight", table, "w", weight), java.util.Set.of("w"), 30);
+        ModelFingerprint quantized = new ModelFingerprint(Path.of("q.onnx"), false, java.util.List.of("input_ids"), java.util.List.of("out"),
+                java.util.Map.of("emb.weight.quantized", bytes, "emb.weight.scales", table, "w.quantized", bytes), java.util.Set.of(), -1);
+        assertThatCode(() -> ModelPairs.requireDerived(original, "--reference", quantized, "--candidate")).doesNotThrowAnyException();
+        ModelFingerprint tableGone = new ModelFingerprint(Path.of("x.onnx"), false, java.util.List.of("input_ids"), java.util.List.of("out"),
+                java.util.Map.of("w.quantized", bytes), java.util.Set.of(), -1);
+        assertThatThrownBy(() -> ModelPairs.requireDerived(original, "--reference", tableGone, "--candidate"))
+                .hasMessageContaining("it has no tensor emb.weight");
+    }
 }

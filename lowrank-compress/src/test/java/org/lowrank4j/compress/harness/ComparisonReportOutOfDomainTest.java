@@ -50,7 +50,7 @@ class ComparisonReportOutOfDomainTest {
         assertThat(eval.path("worst").path("meanCosine").asDouble()).isEqualTo(0.91);
 
         List<String> table = Files.readAllLines(dir.resolve("results.md"));
-        assertThat(table.get(0)).contains("| recall@10 | worst out-of-domain cos / recall@10** |");
+        assertThat(table.get(0)).contains("| recall@10 | worst out-of-domain cos / recall@10*** |");
         assertThat(table.get(2)).contains("| 0.9100 (moby-dick-dialogue) / 0.7200 (moby-dick-narrative) |");
         assertThat(table.get(3)).startsWith("| svd |").contains("| 0.8000 | - |");
         assertThat(dir.resolve("report.html")).content().contains("Worst out-of-domain mean cosine");
