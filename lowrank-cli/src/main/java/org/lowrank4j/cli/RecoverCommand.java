@@ -6,6 +6,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.lowrank4j.compress.eval.EvalReport;
 import org.lowrank4j.compress.recover.RecoveryResult;
+import org.lowrank4j.compress.recover.SetFidelity;
 import org.lowrank4j.compress.route.Recovery;
 import org.lowrank4j.compress.route.RecoveryRequest;
 import org.lowrank4j.compress.route.RecoveryRun;
@@ -139,6 +140,11 @@ final class RecoverCommand implements Callable<Integer> {
                 r.seconds(), r.seconds() / Math.max(1, steps), r.initialLoss(), r.finalLoss(), out);
         printFidelity("before", run.fidelityBefore());
         printFidelity("after ", run.fidelityAfter());
+        for (SetFidelity set : run.outOfDomain()) {
+            System.out.printf(Locale.ROOT, "out of domain, %s (%d sentences): mean cosine %.4f → %.4f, p5 %.4f → %.4f, recall@10 %.4f → %.4f%n",
+                    set.set(), set.before().sentences(), set.before().meanCosine(), set.after().meanCosine(), set.before().p5Cosine(),
+                    set.after().p5Cosine(), set.before().recallAtK(), set.after().recallAtK());
+        }
         if (run.perplexityOriginal() != null) {
             PerplexityResult p = run.perplexityOriginal();
             System.out.printf(Locale.ROOT, "original perplexity %.4f (%.4f bits per byte) on %,d bytes of %s%n", p.perplexity(), p.bitsPerByte(),

@@ -69,9 +69,10 @@ class RecoverCommandTest {
         assertThat((int) rest[0]).as((String) rest[2]).isZero();
         String printed = (String) rest[1];
         assertThat(printed).contains("recovered 1 steps").contains("before fidelity on 12 held-out sentences")
-                .contains("after  fidelity on 12 held-out sentences");
+                .contains("after  fidelity on 12 held-out sentences")
+                .contains("out of domain, moby-dick-narrative (12 sentences)").contains("out of domain, moby-dick-dialogue (12 sentences)");
         assertThat(out).exists();
-        assertThat(Files.readString(dir.resolve("recovered.json"))).contains("\"endStep\" : 2").contains("\"meanCosine\"");
+        assertThat(Files.readString(dir.resolve("recovered.json"))).contains("\"endStep\" : 2").contains("\"outOfDomain\"").contains("moby-dick-dialogue").contains("\"meanCosine\"");
     }
 
     @Test

@@ -8,15 +8,15 @@ import org.lowrank4j.compress.eval.EvalReport;
 import org.lowrank4j.formats.io.AtomicFiles;
 
 /**
- * One recovery run as JSON: inputs, settings, losses, wall time, and the held-out fidelity to the original before and
- * after (null when not measured).
+ * One recovery run as JSON: inputs, settings, losses, wall time, and the fidelity to the original before and after on
+ * the in-domain held-out sentences ({@code before}, {@code after}; null when not measured) and on each out-of-domain set.
  *
  * @param recoverySeconds wall time of the distillation steps of this session
  * @param totalSeconds    wall time of the whole command (loading, steps, write-back, evaluation)
  */
 public record RecoveryRecord(String original, String compressed, String output, DistillOptions options, long firstStep,
         long endStep, double initialLoss, double finalLoss, double recoverySeconds, double totalSeconds,
-        EvalReport.Fidelity before, EvalReport.Fidelity after) {
+        EvalReport.Fidelity before, EvalReport.Fidelity after, java.util.List<SetFidelity> outOfDomain) {
 
     /** Writes the record atomically, pretty-printed. */
     public void writeJson(Path file) throws IOException {

@@ -99,7 +99,7 @@ final class DecoderRecoveryRoute {
         PerplexityResult before = eval == null ? null : eval.on(student);
         RecoveryResult result = distiller.run(batches, listener);
         if (!result.finished()) {
-            return new RecoveryRun(result, distiller.factorPairs().size(), r.out(), null, null, null, reference, before, null);
+            return new RecoveryRun(result, distiller.factorPairs().size(), r.out(), null, null, null, reference, before, null, List.of());
         }
         LowRankFolder.Manifest compressedManifest = LowRankFolder.readManifest(r.compressed()).orElse(null);
         Map<String, Object> recovery = new LinkedHashMap<>();
@@ -122,7 +122,7 @@ final class DecoderRecoveryRoute {
         new DecoderRecoveryRecord(r.original().toString(), r.compressed().toString(), r.out().toString(), r.text().toString(), tokens.length, window,
                 options, result.firstStep(), result.endStep(), result.initialLoss(), result.finalLoss(), result.seconds(),
                 (System.nanoTime() - start) / 1e9, r.evalText() == null ? null : r.evalText().toString(), reference, before, after).writeJson(json);
-        return new RecoveryRun(result, distiller.factorPairs().size(), r.out(), json, null, null, reference, before, after);
+        return new RecoveryRun(result, distiller.factorPairs().size(), r.out(), json, null, null, reference, before, after, List.of());
     }
 
     /**

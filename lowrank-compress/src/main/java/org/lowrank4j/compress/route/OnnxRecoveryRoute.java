@@ -3,6 +3,7 @@ package org.lowrank4j.compress.route;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.lowrank4j.compress.Listener;
@@ -16,6 +17,7 @@ import org.lowrank4j.compress.recover.Distiller;
 import org.lowrank4j.compress.recover.OnnxRecovery;
 import org.lowrank4j.compress.recover.RecoveryRecord;
 import org.lowrank4j.compress.recover.RecoveryResult;
+import org.lowrank4j.compress.recover.SetFidelity;
 import org.lowrank4j.compress.recover.SentenceBatches;
 import org.lowrank4j.compress.text.TextCorpus;
 import org.lowrank4j.compress.tokenize.HfTokenizer;
@@ -29,6 +31,8 @@ import org.lowrank4j.nn.tensor.Precision;
  */
 final class OnnxRecoveryRoute {
     static final int DEFAULT_STEPS = 800;
+    /** Out-of-domain sets are measured when --eval-sentences exceeds this (recall@10 needs more than ten sentences). */
+    static final int OUT_OF_DOMAIN_MIN = 10;
 
     private OnnxRecoveryRoute() {
     }
@@ -73,19 +77,36 @@ final class OnnxRecoveryRoute {
             List<String> heldOut = TextCorpus.heldOut().first(evalSentences);
             float[][] reference = evalSentences == 0 ? null : embed(r.original(), tok, heldOut, pool, threads);
             EvalReport.Fidelity before = evalSentences == 0 ? null : Evaluation.fidelity(reference, embed(r.compressed(), tok, heldOut, pool, threads), 10);
+            // out-of-domain sets (the protocol's Moby Dick narrative and dialogue): the original's embeddings once, the student's before and after
+            List<Evaluation.TextSet> sets = evalSentences > OUT_OF_DOMAIN_MIN ? Evaluation.outOfDomainSets(evalSentences) : List.of();
+            List<float[][]> setReferences = new ArrayList<>();
+            List<EvalReport.Fidelity> setBefore = new ArrayList<>();
+            for (Evaluation.TextSet set : sets) {
+                setReferences.add(embed(r.original(), tok, set.texts(), pool, threads));
+                setBefore.add(Evaluation.fidelity(setReferences.get(setReferences.size() - 1), embed(r.compressed(), tok, set.texts(), pool, threads), 10));
+            }
             listener.note(String.format(Locale.ROOT, "%s: %d factor pairs; %d sentences from %s, %d a step, %d steps%s", r.compressed().getFileName(),
                     distiller.factorPairs().size(), texts.size(), r.text() == null ? "the vendored calibration set" : r.text(), r.batch(), steps,
                     r.resume() ? ", resuming from " + checkpoint : ""));
             Recovery.notePasses(listener, steps, (double) steps / batches.batchesPerPass(), texts.size(), "sentences");
             RecoveryResult result = distiller.run(batches, listener);
             if (!result.finished()) {
-                return new RecoveryRun(result, distiller.factorPairs().size(), r.out(), null, before, null, null, null, null);
+                List<SetFidelity> partial = new ArrayList<>();
+                for (int i = 0; i < sets.size(); i++) {
+                    partial.add(new SetFidelity(sets.get(i).name(), setBefore.get(i), null));
+                }
+                return new RecoveryRun(result, distiller.factorPairs().size(), r.out(), null, before, null, null, null, null, partial);
             }
             OnnxRecovery.write(models, distiller.trainableParameters(), r.out());
             EvalReport.Fidelity after = evalSentences == 0 ? null : Evaluation.fidelity(reference, embed(r.out(), tok, heldOut, pool, threads), 10);
+            List<SetFidelity> outOfDomain = new ArrayList<>();
+            for (int i = 0; i < sets.size(); i++) {
+                outOfDomain.add(new SetFidelity(sets.get(i).name(), setBefore.get(i),
+                        Evaluation.fidelity(setReferences.get(i), embed(r.out(), tok, sets.get(i).texts(), pool, threads), 10)));
+            }
             new RecoveryRecord(r.original().toString(), r.compressed().toString(), r.out().toString(), options, result.firstStep(), result.endStep(),
-                    result.initialLoss(), result.finalLoss(), result.seconds(), (System.nanoTime() - start) / 1e9, before, after).writeJson(json);
-            return new RecoveryRun(result, distiller.factorPairs().size(), r.out(), json, before, after, null, null, null);
+                    result.initialLoss(), result.finalLoss(), result.seconds(), (System.nanoTime() - start) / 1e9, before, after, outOfDomain).writeJson(json);
+            return new RecoveryRun(result, distiller.factorPairs().size(), r.out(), json, before, after, null, null, null, outOfDomain);
         }
     }
 
