@@ -38,7 +38,7 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Inputs.requireRatio(ratio);
+        org.lowrank4j.compress.RankRules.requireRatio(ratio, "--ratio");
         Inputs.requireResultsFolder(out, force, false);
         if (!org.lowrank4j.compress.allocation.SensitivityAllocator.isSensitivity(allocation)) {
             org.lowrank4j.compress.allocation.Allocators.byName(allocation); // an unknown name fails before the model is calibrated

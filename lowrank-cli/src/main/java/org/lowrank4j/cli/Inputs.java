@@ -16,11 +16,6 @@ final class Inputs {
         return path;
     }
 
-    static void requireRatio(double ratio) {
-        if (!(ratio > 0 && ratio < 1)) {
-            throw new IllegalArgumentException("--ratio must be in (0, 1), the fraction of parameters removed; got " + ratio);
-        }
-    }
 
     /**
      * The one rule for every file a command writes ({@link OutputPlan}): not an input, not another output, replaced

@@ -32,8 +32,13 @@ public final class RankRules {
     }
 
     public static void requireRatio(double ratio) {
+        requireRatio(ratio, "ratio");
+    }
+
+    /** As {@link #requireRatio(double)}, naming the command-line option that gave the ratio. */
+    public static void requireRatio(double ratio, String option) {
         if (!(ratio > 0 && ratio < 1)) {
-            throw new IllegalArgumentException("ratio must be in (0, 1) — the fraction of parameters removed from the targeted layers — got " + ratio);
+            throw new IllegalArgumentException(option + " must be in (0, 1) — the fraction of parameters removed from the targeted layers — got " + ratio);
         }
     }
 }

@@ -43,7 +43,7 @@ public final class EncoderInputs {
         if (tokenizer != null) {
             TextFiles.requireRegularFile(tokenizer, "--tokenizer");
             try (HfTokenizer tok = HfTokenizer.load(tokenizer)) {
-                ModelPairs.requireTokenizerFits(tokenizer, tok.vocabularySize(), ModelFingerprint.ofOnnx(model));
+                ModelPairs.requireTokenizerFits(tokenizer, tok.vocabularySize(), model);
             }
         }
         if (calib != null) {

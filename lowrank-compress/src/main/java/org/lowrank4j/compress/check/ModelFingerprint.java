@@ -43,6 +43,8 @@ import org.lowrank4j.formats.safetensors.TensorInfo;
  */
 public record ModelFingerprint(Path source, boolean folder, List<String> inputs, List<String> outputs, Map<String, Tensor> tensors,
         Set<String> siteWeights, long embeddingRows) {
+    private static final String EMBED_TOKENS = "embed_tokens.weight";
+
 
     /** ONNX factor names contain one of these; decoder folder factor names end with one of these. */
     static final String ONNX_FACTOR = ".lowrank_", FOLDER_FIRST = ".lowrank_A", FOLDER_SECOND = ".lowrank_B";
@@ -94,16 +96,36 @@ public record ModelFingerprint(Path source, boolean folder, List<String> inputs,
             sites.add(site.initializer());
         }
         return new ModelFingerprint(file, false, model.graphInputNames(), model.graphOutputNames(), tensors, sites,
-                onnxEmbeddingRows(model, tensors));
+                onnxEmbeddingRows(model));
     }
 
     /** The rows of the table a Gather reads with the graph input {@code input_ids}, or -1 when there is no such Gather. */
-    private static long onnxEmbeddingRows(OnnxModel model, Map<String, Tensor> tensors) {
+    private static long onnxEmbeddingRows(OnnxModel model) {
         for (NodeProto node : model.nodes()) {
-            if (node.getOpType().equals("Gather") && node.getInputCount() == 2 && node.getInput(1).equals("input_ids")) {
-                Tensor table = tensors.get(node.getInput(0));
-                if (table != null && table.shape().length == 2) {
-                    return table.shape()[0];
+            if (node.getOpType().equals("Gather") && node.getInputCount() == 2 && node.getInput(1).equals("input_ids")
+                    && model.hasInitializer(node.getInput(0))) {
+                long[] shape = model.initializerShape(node.getInput(0));
+                if (shape.length == 2) {
+                    return shape[0];
+                }
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * The rows of a model's token embedding table (ONNX: the table the {@code input_ids} Gather reads; decoder folder:
+     * {@code embed_tokens.weight}), or -1 when there is none — read from shapes only, without the hashing of {@link #of}.
+     */
+    public static long embeddingRows(Path path) throws IOException {
+        if (!Files.isDirectory(path)) {
+            return onnxEmbeddingRows(OnnxModel.read(path));
+        }
+        try (SafetensorsModel model = SafetensorsModel.open(path)) {
+            for (String name : model.names()) {
+                TensorInfo info = model.info(name);
+                if (name.endsWith(EMBED_TOKENS) && info.rank() == 2) {
+                    return info.dim(0);
                 }
             }
         }
@@ -125,7 +147,7 @@ public record ModelFingerprint(Path source, boolean folder, List<String> inputs,
                 if (info.rank() == 2 && name.endsWith("_proj.weight")) {
                     sites.add(name);
                 }
-                if (name.endsWith("embed_tokens.weight") && info.rank() == 2) {
+                if (name.endsWith(EMBED_TOKENS) && info.rank() == 2) {
                     rows = info.dim(0);
                 }
             }

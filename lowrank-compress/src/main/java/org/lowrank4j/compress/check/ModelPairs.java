@@ -113,19 +113,23 @@ public final class ModelPairs {
      * @param vocabulary one more than the largest id the tokenizer produces
      */
     public static void requireTokenizerFits(Path tokenizer, int vocabulary, ModelFingerprint model) {
-        long rows = model.embeddingRows();
+        requireTokenizerFits(tokenizer, vocabulary, model.embeddingRows(), model.source());
+    }
+
+    /** {@link #requireTokenizerFits(Path, int, ModelFingerprint)} reading only the model's shapes. */
+    public static void requireTokenizerFits(Path tokenizer, int vocabulary, Path model) throws IOException {
+        requireTokenizerFits(tokenizer, vocabulary, ModelFingerprint.embeddingRows(model), model);
+    }
+
+    private static void requireTokenizerFits(Path tokenizer, int vocabulary, long rows, Object model) {
         if (rows < 0 || rows == vocabulary) {
             return;
         }
         boolean padded = rows > vocabulary && rows % 64 == 0 && rows - vocabulary < 1024;
         if (!padded) {
-            throw new IllegalArgumentException("tokenizer " + tokenizer + " does not match model " + model.source() + ": it has " + vocabulary
+            throw new IllegalArgumentException("tokenizer " + tokenizer + " does not match model " + model + ": it has " + vocabulary
                     + " token ids but the model's token embedding has " + rows + " rows; use the tokenizer.json that came with the model");
         }
     }
 
-    /** {@link #requireTokenizerFits(Path, int, ModelFingerprint)} reading the model. */
-    public static void requireTokenizerFits(Path tokenizer, int vocabulary, Path model) throws IOException {
-        requireTokenizerFits(tokenizer, vocabulary, ModelFingerprint.of(model));
-    }
 }

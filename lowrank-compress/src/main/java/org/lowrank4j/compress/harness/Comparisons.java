@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.lowrank4j.compress.Listener;
+import org.lowrank4j.compress.RankRules;
 import org.lowrank4j.compress.allocation.Allocators;
 import org.lowrank4j.compress.allocation.SensitivityAllocator;
 import org.lowrank4j.compress.allocation.SizeTarget;
@@ -57,11 +58,7 @@ public final class Comparisons {
             throw new IllegalArgumentException("give either --ratios or --target-sizes");
         }
         if (r.ratios() != null) {
-            for (double ratio : r.ratios()) {
-                if (!(ratio > 0 && ratio < 1)) {
-                    throw new IllegalArgumentException("--ratios must be in (0, 1), the fraction of parameters removed; got " + ratio);
-                }
-            }
+            r.ratios().forEach(ratio -> RankRules.requireRatio(ratio, "--ratios"));
         }
         if (r.model() == null || !Files.exists(r.model())) {
             throw new IllegalArgumentException("--model " + r.model() + " does not exist; give an .onnx encoder or a decoder model folder");

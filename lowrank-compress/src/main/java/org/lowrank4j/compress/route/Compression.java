@@ -10,6 +10,7 @@ import java.util.HexFormat;
 import java.util.List;
 import org.lowrank4j.compress.CompressionOutcome;
 import org.lowrank4j.compress.Listener;
+import org.lowrank4j.compress.RankRules;
 import org.lowrank4j.compress.methods.MethodSpec;
 import org.lowrank4j.compress.methods.Methods;
 import org.lowrank4j.compress.report.CompressionRecord;
@@ -88,8 +89,8 @@ public final class Compression {
             throw new IllegalArgumentException("give either --ratio (the fraction of the targeted layers' parameters to remove) or --target-size"
                     + " (e.g. 70MB)");
         }
-        if (request.ratio() != null && !(request.ratio() > 0 && request.ratio() < 1)) {
-            throw new IllegalArgumentException("--ratio must be in (0, 1), the fraction of parameters removed; got " + request.ratio());
+        if (request.ratio() != null) {
+            RankRules.requireRatio(request.ratio(), "--ratio");
         }
         if (request.targetBytes() != null && request.targetBytes() <= 0) {
             throw new IllegalArgumentException("--target-size must be positive, got " + request.targetBytes() + " bytes");

@@ -9,7 +9,6 @@ import org.lowrank4j.compress.LinearWeight;
 import org.lowrank4j.compress.Listener;
 import org.lowrank4j.compress.QuantizedCompressor;
 import org.lowrank4j.compress.allocation.Allocators;
-import org.lowrank4j.compress.check.EncoderInputs;
 import org.lowrank4j.compress.allocation.RankAllocator;
 import org.lowrank4j.compress.allocation.SensitivityAllocator;
 import org.lowrank4j.compress.allocation.SizeTarget;
@@ -38,9 +37,7 @@ final class OnnxQuantizedRoute implements CompressionRoute {
 
     @Override
     public CompressionOutcome compress(CompressionRequest r, Listener listener) throws IOException {
-        OnnxRoutes.rejectDecoderOptions(r);
-        EncoderInputs.check(r.model(), r.tokenizer(), r.calibration(), r.method(), r.allocation()); // before anything is printed
-        OnnxRoutes.checkCalibrationOptions(r);
+        OnnxRoutes.checkInputs(r);
         QuantizedMethod m = Methods.quantizedByName(r.method());
         boolean budgetRanks = m.hasBranch() && m.fixedRank() < 0 && r.targetBytes() != null;
         RankAllocator allocator = null;
@@ -56,7 +53,6 @@ final class OnnxQuantizedRoute implements CompressionRoute {
         listener.note(String.format(Locale.ROOT, "%s: %d linear sites, method %s (%s)%s", r.model().getFileName(), job.sites().size(), m.name(),
                 describe(m.storage()), r.targetBytes() == null ? "" : ", target " + SizeTarget.format(r.targetBytes())));
         if (!m.requirements().isEmpty()) {
-            OnnxRoutes.requireTokenizerAndText(r, "--method " + m.name());
             List<String> texts = OnnxRoutes.calibrationText(r);
             try (HfTokenizer tok = HfTokenizer.load(r.tokenizer())) {
                 job.calibrate(tok, texts, OnnxRoutes.CALIBRATION_BATCH, r.threadCount(), listener);

@@ -74,46 +74,68 @@ final class OnnxRecoveryRoute {
             if (r.stopAfter() != null) {
                 distiller.stopAfter(r.stopAfter());
             }
-            List<String> heldOut = TextCorpus.heldOut().first(evalSentences);
-            float[][] reference = evalSentences == 0 ? null : embed(r.original(), tok, heldOut, pool, threads);
-            EvalReport.Fidelity before = evalSentences == 0 ? null : Evaluation.fidelity(reference, embed(r.compressed(), tok, heldOut, pool, threads), 10);
-            // out-of-domain sets (the protocol's Moby Dick narrative and dialogue): the original's embeddings once, the student's before and after
+            // the in-domain held-out sentences, then the out-of-domain sets (Moby Dick narrative and dialogue); each model's
+            // embeddings of all of them come from one ONNX Runtime session, the original's once for before and after
             List<Evaluation.TextSet> sets = evalSentences > OUT_OF_DOMAIN_MIN ? Evaluation.outOfDomainSets(evalSentences) : List.of();
-            List<float[][]> setReferences = new ArrayList<>();
-            List<EvalReport.Fidelity> setBefore = new ArrayList<>();
-            for (Evaluation.TextSet set : sets) {
-                setReferences.add(embed(r.original(), tok, set.texts(), pool, threads));
-                setBefore.add(Evaluation.fidelity(setReferences.get(setReferences.size() - 1), embed(r.compressed(), tok, set.texts(), pool, threads), 10));
+            List<List<String>> evaluated = new ArrayList<>();
+            if (evalSentences > 0) {
+                evaluated.add(TextCorpus.heldOut().first(evalSentences));
+                sets.forEach(set -> evaluated.add(set.texts()));
             }
+            List<float[][]> references = embed(r.original(), tok, evaluated, pool, threads);
+            List<EvalReport.Fidelity> before = fidelities(references, embed(r.compressed(), tok, evaluated, pool, threads));
             listener.note(String.format(Locale.ROOT, "%s: %d factor pairs; %d sentences from %s, %d a step, %d steps%s", r.compressed().getFileName(),
                     distiller.factorPairs().size(), texts.size(), r.text() == null ? "the vendored calibration set" : r.text(), r.batch(), steps,
                     r.resume() ? ", resuming from " + checkpoint : ""));
             Recovery.notePasses(listener, steps, (double) steps / batches.batchesPerPass(), texts.size(), "sentences");
             RecoveryResult result = distiller.run(batches, listener);
             if (!result.finished()) {
-                List<SetFidelity> partial = new ArrayList<>();
-                for (int i = 0; i < sets.size(); i++) {
-                    partial.add(new SetFidelity(sets.get(i).name(), setBefore.get(i), null));
-                }
-                return new RecoveryRun(result, distiller.factorPairs().size(), r.out(), null, before, null, null, null, null, partial);
+                return new RecoveryRun(result, distiller.factorPairs().size(), r.out(), null, first(before), null, null, null, null,
+                        perSet(sets, before, null));
             }
             OnnxRecovery.write(models, distiller.trainableParameters(), r.out());
-            EvalReport.Fidelity after = evalSentences == 0 ? null : Evaluation.fidelity(reference, embed(r.out(), tok, heldOut, pool, threads), 10);
-            List<SetFidelity> outOfDomain = new ArrayList<>();
-            for (int i = 0; i < sets.size(); i++) {
-                outOfDomain.add(new SetFidelity(sets.get(i).name(), setBefore.get(i),
-                        Evaluation.fidelity(setReferences.get(i), embed(r.out(), tok, sets.get(i).texts(), pool, threads), 10)));
-            }
+            List<EvalReport.Fidelity> after = fidelities(references, embed(r.out(), tok, evaluated, pool, threads));
+            List<SetFidelity> outOfDomain = perSet(sets, before, after);
             new RecoveryRecord(r.original().toString(), r.compressed().toString(), r.out().toString(), options, result.firstStep(), result.endStep(),
-                    result.initialLoss(), result.finalLoss(), result.seconds(), (System.nanoTime() - start) / 1e9, before, after, outOfDomain).writeJson(json);
-            return new RecoveryRun(result, distiller.factorPairs().size(), r.out(), json, before, after, null, null, null, outOfDomain);
+                    result.initialLoss(), result.finalLoss(), result.seconds(), (System.nanoTime() - start) / 1e9, first(before), first(after), outOfDomain).writeJson(json);
+            return new RecoveryRun(result, distiller.factorPairs().size(), r.out(), json, first(before), first(after), null, null, null, outOfDomain);
         }
     }
 
-    private static float[][] embed(Path model, HfTokenizer tok, List<String> sentences, Pooling pool, int threads) {
+    /** Embeddings of each list of sentences, from one ONNX Runtime session of {@code model}. */
+    private static List<float[][]> embed(Path model, HfTokenizer tok, List<List<String>> lists, Pooling pool, int threads) {
+        if (lists.isEmpty()) {
+            return List.of();
+        }
         try (EmbeddingRunner runner = EmbeddingRunner.open(model, new EmbeddingRunner.Options(threads, 32))) {
             runner.requireMatches(tok);
-            return runner.embed(tok, sentences, pool, true);
+            List<float[][]> out = new ArrayList<>();
+            for (List<String> sentences : lists) {
+                out.add(runner.embed(tok, sentences, pool, true));
+            }
+            return out;
         }
+    }
+
+    private static List<EvalReport.Fidelity> fidelities(List<float[][]> references, List<float[][]> candidates) {
+        List<EvalReport.Fidelity> out = new ArrayList<>();
+        for (int i = 0; i < references.size(); i++) {
+            out.add(Evaluation.fidelity(references.get(i), candidates.get(i), 10));
+        }
+        return out;
+    }
+
+    /** The in-domain figure (the first list), or null when nothing was evaluated. */
+    private static EvalReport.Fidelity first(List<EvalReport.Fidelity> fidelities) {
+        return fidelities.isEmpty() ? null : fidelities.get(0);
+    }
+
+    /** The out-of-domain figures (lists 1…) by set; {@code after} null while the run has not finished. */
+    private static List<SetFidelity> perSet(List<Evaluation.TextSet> sets, List<EvalReport.Fidelity> before, List<EvalReport.Fidelity> after) {
+        List<SetFidelity> out = new ArrayList<>();
+        for (int i = 0; i < sets.size(); i++) {
+            out.add(new SetFidelity(sets.get(i).name(), before.get(i + 1), after == null ? null : after.get(i + 1)));
+        }
+        return out;
     }
 }

@@ -14,6 +14,7 @@ import org.lowrank4j.compress.allocation.MeasuredSensitivities;
 import org.lowrank4j.compress.allocation.RankAllocator;
 import org.lowrank4j.compress.allocation.SensitivityAllocator;
 import org.lowrank4j.compress.allocation.SizeTarget;
+import org.lowrank4j.compress.check.EncoderInputs;
 import org.lowrank4j.compress.harness.EncoderRuntimeRows;
 import org.lowrank4j.compress.harness.EncoderSensitivityProbe;
 import org.lowrank4j.compress.methods.PreparedSite;
@@ -33,6 +34,16 @@ final class OnnxRoutes {
 
     static boolean isOnnxFile(CompressionRequest r) {
         return r.model() != null && Files.isRegularFile(r.model());
+    }
+
+    /**
+     * Every check an ONNX route makes before it prints or computes anything: no decoder-folder option, the model, method,
+     * allocation, tokenizer and calibration text ({@link EncoderInputs}), and the calibration options.
+     */
+    static void checkInputs(CompressionRequest r) throws IOException {
+        rejectDecoderOptions(r);
+        EncoderInputs.check(r.model(), r.tokenizer(), r.calibration(), r.method(), r.allocation());
+        checkCalibrationOptions(r);
     }
 
     /** Refuses the decoder-folder options for an ONNX file. */
@@ -62,14 +73,6 @@ final class OnnxRoutes {
                 label, r.allocation(), ratio, r.targetBytes() == null ? "" : " (for a target of " + SizeTarget.format(r.targetBytes()) + ")");
     }
 
-    static void requireTokenizerAndText(CompressionRequest r, String why) {
-        if (r.tokenizer() == null || r.calibration() == null) {
-            throw new IllegalArgumentException(why + " needs --tokenizer and --calib (or use --method svd)");
-        }
-        if (!Files.isRegularFile(r.tokenizer())) {
-            throw new IllegalArgumentException("--tokenizer " + r.tokenizer() + " does not exist or is not a file");
-        }
-    }
 
     /** Checks --calib-sequences and --calib-unit (before anything is printed). */
     static void checkCalibrationOptions(CompressionRequest r) {

@@ -7,7 +7,6 @@ import org.lowrank4j.compress.CompressionResult;
 import org.lowrank4j.compress.Listener;
 import org.lowrank4j.compress.allocation.Allocators;
 import org.lowrank4j.compress.allocation.RankAllocator;
-import org.lowrank4j.compress.check.EncoderInputs;
 import org.lowrank4j.compress.harness.EncoderRuntimeRows;
 import org.lowrank4j.compress.methods.CompressionMethod;
 import org.lowrank4j.compress.methods.CrossLayerMethod;
@@ -30,9 +29,7 @@ final class OnnxRuntimeRoute implements CompressionRoute {
 
     @Override
     public CompressionOutcome compress(CompressionRequest r, Listener listener) throws IOException {
-        OnnxRoutes.rejectDecoderOptions(r);
-        EncoderInputs.check(r.model(), r.tokenizer(), r.calibration(), r.method(), r.allocation()); // before anything is printed
-        OnnxRoutes.checkCalibrationOptions(r);
+        OnnxRoutes.checkInputs(r);
         CrossLayerMethod shared = Methods.isCrossLayer(r.method()) ? Methods.crossLayerByName(r.method()) : null;
         CompressionMethod m = shared == null ? Methods.byName(r.method()) : null;
         String label = shared != null ? shared.name() : m.name();
@@ -44,7 +41,6 @@ final class OnnxRuntimeRoute implements CompressionRoute {
         OnnxCompression job = OnnxCompression.open(r.model());
         double ratio = OnnxRoutes.firstRatio(r, job);
         listener.note(OnnxRoutes.announce(r, job, label, ratio));
-        OnnxRoutes.requireTokenizerAndText(r, "--method " + label);
         List<String> texts = OnnxRoutes.calibrationText(r);
         try (HfTokenizer tok = HfTokenizer.load(r.tokenizer())) {
             EncoderRuntimeRows rows = new EncoderRuntimeRows(r.model(), tok, texts, OnnxRoutes.CALIBRATION_BATCH, job);

@@ -5,7 +5,6 @@ import java.util.List;
 import org.lowrank4j.compress.CompressionOutcome;
 import org.lowrank4j.compress.Listener;
 import org.lowrank4j.compress.allocation.RankAllocator;
-import org.lowrank4j.compress.check.EncoderInputs;
 import org.lowrank4j.compress.harness.EncoderRuntimeRows;
 import org.lowrank4j.compress.methods.CompressionMethod;
 import org.lowrank4j.compress.methods.Methods;
@@ -27,9 +26,7 @@ final class OnnxSiteRoute implements CompressionRoute {
 
     @Override
     public CompressionOutcome compress(CompressionRequest r, Listener listener) throws IOException {
-        OnnxRoutes.rejectDecoderOptions(r);
-        EncoderInputs.check(r.model(), r.tokenizer(), r.calibration(), r.method(), r.allocation()); // before anything is printed
-        OnnxRoutes.checkCalibrationOptions(r);
+        OnnxRoutes.checkInputs(r);
         CompressionMethod m = Methods.byName(r.method());
         boolean bySensitivity = OnnxRoutes.checkAllocation(r.allocation());
         OnnxCompression job = OnnxCompression.open(r.model());
@@ -38,7 +35,6 @@ final class OnnxSiteRoute implements CompressionRoute {
         if (m.requirements().isEmpty() && !bySensitivity) {
             return OnnxRoutes.reach(r, ratio, job, at -> job.compress(m.name(), r.allocation(), at, r.out(), listener), listener);
         }
-        OnnxRoutes.requireTokenizerAndText(r, m.requirements().isEmpty() ? "--allocation " + r.allocation() : "--method " + m.name());
         List<String> texts = OnnxRoutes.calibrationText(r);
         try (HfTokenizer tok = HfTokenizer.load(r.tokenizer())) {
             if (!m.requirements().isEmpty()) {

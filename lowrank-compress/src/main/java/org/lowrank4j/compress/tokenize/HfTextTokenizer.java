@@ -3,7 +3,6 @@ package org.lowrank4j.compress.tokenize;
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.lowrank4j.nn.generate.Tokenizer;
@@ -29,7 +28,7 @@ public final class HfTextTokenizer implements Tokenizer, AutoCloseable {
             System.setProperty("DJL_CACHE_DIR", Path.of(System.getProperty("user.home"), ".cache", "lowrank4j", "djl").toString());
         }
         System.setProperty("ai.djl.offline", "true");
-        TokenizerJson.read(file); // checked in Java first, so a damaged file never reaches the native library
+        JsonNode root = TokenizerJson.read(file); // checked in Java first, so a damaged file never reaches the native library
         HuggingFaceTokenizer t;
         try {
             t = HuggingFaceTokenizer.builder().optTokenizerPath(file).optAddSpecialTokens(false).optTruncation(false)
@@ -37,28 +36,9 @@ public final class HfTextTokenizer implements Tokenizer, AutoCloseable {
         } catch (IOException | RuntimeException e) {
             throw TokenizerJson.notLoadable(file, e);
         }
-        return new HfTextTokenizer(t, file, vocabularySize(file));
+        return new HfTextTokenizer(t, file, TokenizerJson.vocabularySize(root, file));
     }
 
-    /** One more than the largest id the vocabulary and the added tokens use. */
-    private static int vocabularySize(Path file) {
-        try {
-            JsonNode root = new ObjectMapper().readTree(file.toFile());
-            int max = -1;
-            for (JsonNode id : (Iterable<JsonNode>) () -> root.path("model").path("vocab").elements()) {
-                max = Math.max(max, id.asInt(-1));
-            }
-            for (JsonNode added : root.path("added_tokens")) {
-                max = Math.max(max, added.path("id").asInt(-1));
-            }
-            if (max < 0) {
-                throw new IllegalArgumentException(file + " has no vocabulary (model.vocab) to size the model's output against");
-            }
-            return max + 1;
-        } catch (IOException e) {
-            throw new IllegalArgumentException(file + " is not valid JSON: " + e.getMessage());
-        }
-    }
 
     @Override
     public int[] encode(String text) {
