@@ -39,7 +39,8 @@ final class PerplexityCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        DecoderPerplexity.Report report = DecoderPerplexity.run(new DecoderPerplexity.Request(model, text, from, to, window, maxBytes, json, force));
+        DecoderPerplexity.Report report = DecoderPerplexity.run(new DecoderPerplexity.Request(model, text, from, to, window, maxBytes, json, force),
+                ProgressBar.stderr());
         PerplexityResult r = report.result();
         System.out.printf(Locale.ROOT, "%s: %,d tokens predicted in %d windows of %d; %.4f nats/token, perplexity %.4f, %.4f bits per byte (%.1f s)%n",
                 text.getFileName(), r.tokens(), r.windows(), report.window(), r.meanNll(), r.perplexity(), r.bitsPerByte(), report.seconds());

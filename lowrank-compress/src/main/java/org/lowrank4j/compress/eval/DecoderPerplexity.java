@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import org.lowrank4j.compress.Progress;
 import org.lowrank4j.compress.model.DecoderFolder;
 import org.lowrank4j.formats.io.AtomicFiles;
 import org.lowrank4j.formats.io.OutputPlan;
@@ -38,7 +39,13 @@ public final class DecoderPerplexity {
     public record Report(PerplexityResult result, int window, double seconds, double unigramPerplexity, double unigramBitsPerByte) {
     }
 
+    /** As {@link #run(Request, Progress)}, silently. */
     public static Report run(Request q) throws IOException {
+        return run(q, Progress.NONE);
+    }
+
+    /** Reports the windows scored as phase "perplexity". */
+    public static Report run(Request q, Progress progress) throws IOException {
         if (q.json() != null) {
             OutputPlan.of("--json", q.json(), q.force()).input("--model", q.model()).input("--text", q.text()).check();
         }
@@ -56,7 +63,8 @@ public final class DecoderPerplexity {
         long bytes = content.getBytes(StandardCharsets.UTF_8).length;
         double unigram = unigramNatsPerToken(tokens, tokenizer.vocabSize());
         long start = System.nanoTime();
-        PerplexityResult r = Perplexity.evaluate(decoder, tokens, window, bytes).requireFinite(q.model());
+        PerplexityResult r = Perplexity.evaluate(decoder, tokens, window, bytes,
+                (done, total) -> progress.update("perplexity", done, total, "windows")).requireFinite(q.model());
         Report report = new Report(r, window, (System.nanoTime() - start) / 1e9, Math.exp(unigram), unigram * tokens.length / bytes / Math.log(2));
         if (q.json() != null) {
             write(q, report);

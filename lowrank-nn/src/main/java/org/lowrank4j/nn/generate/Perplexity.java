@@ -19,12 +19,27 @@ public final class Perplexity {
     private Perplexity() {
     }
 
+    /** Told after each batch of windows how many of the text's windows are scored. */
+    @FunctionalInterface
+    public interface WindowProgress {
+        void scored(int windowsDone, int windowsTotal);
+
+        WindowProgress NONE = (done, total) -> { };
+    }
+
+    /** As {@link #evaluate(CausalLanguageModel, int[], int, long, WindowProgress)}, silently. */
+    public static PerplexityResult evaluate(CausalLanguageModel model, int[] tokens, int window, long textBytes) {
+        return evaluate(model, tokens, window, textBytes, WindowProgress.NONE);
+    }
+
     /**
      * @param tokens    the token stream (at least 2 tokens)
      * @param window    tokens fed per window, at most the model's maximum positions
      * @param textBytes byte length of the text the stream encodes (UTF-8), for bits per byte
+     * @param progress  told after each batch how many windows are scored
      */
-    public static PerplexityResult evaluate(CausalLanguageModel model, int[] tokens, int window, long textBytes) {
+    public static PerplexityResult evaluate(CausalLanguageModel model, int[] tokens, int window, long textBytes,
+            WindowProgress progress) {
         if (tokens.length < 2) {
             throw new IllegalArgumentException("perplexity needs at least 2 tokens, got " + tokens.length);
         }
@@ -40,16 +55,19 @@ public final class Perplexity {
         long byLogits = LOGIT_BUDGET / ((long) window * model.vocabSize());
         long byTokens = Math.max(1, TOKEN_BUDGET / window);
         int batchSize = (int) Math.max(1, Math.min(fullWindows, Math.min(byLogits, byTokens)));
+        int windows = fullWindows + (rest > 0 ? 1 : 0);
         double total = 0;
         for (int first = 0; first < fullWindows; first += batchSize) {
             int batch = Math.min(batchSize, fullWindows - first);
             total += windowNll(model, tokens, first * window, window, batch);
+            progress.scored(first + batch, windows);
         }
         if (rest > 0) {
             total += windowNll(model, tokens, fullWindows * window, rest, 1);
+            progress.scored(windows, windows);
         }
         double mean = total / predicted;
-        return new PerplexityResult(predicted, fullWindows + (rest > 0 ? 1 : 0), total, mean, Math.exp(mean), textBytes,
+        return new PerplexityResult(predicted, windows, total, mean, Math.exp(mean), textBytes,
                 total / Math.log(2) / textBytes);
     }
 

@@ -55,6 +55,19 @@ class PerplexityTest {
     }
 
     @Test
+    void progressCountsEveryWindowOnceInOrder() {
+        StubModel model = new StubModel(5, 4, (position, input, candidate) -> 0);
+        int[] tokens = {3, 0, 1, 0, 0, 2, 4, 0, 1, 0};
+        java.util.List<Integer> done = new java.util.ArrayList<>();
+        PerplexityResult r = Perplexity.evaluate(model, tokens, 4, 20, (d, total) -> {
+            assertThat(total).isEqualTo(3);
+            done.add(d);
+        });
+        assertThat(done).isSorted().endsWith(r.windows());
+        assertThat(done.get(0)).isPositive();
+    }
+
+    @Test
     void badInputIsNamed() {
         StubModel model = new StubModel(5, 4, (p, i, c) -> 0);
         assertThatThrownBy(() -> Perplexity.evaluate(model, new int[] {1}, 4, 1)).isInstanceOf(IllegalArgumentException.class)
