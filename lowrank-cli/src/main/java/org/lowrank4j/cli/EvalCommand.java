@@ -43,6 +43,10 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--no-out-of-domain", description = "Skip the out-of-domain sets (held-out fidelity only, as before they existed).")
     boolean noOutOfDomain;
 
+    @Option(names = "--set", paramLabel = "NAME=FILE", description = "Also measure fidelity on this text (repeatable): a .txt file or"
+            + " folder, one text a line, reported as NAME beside the out-of-domain sets.")
+    List<String> sets = new java.util.ArrayList<>();
+
     @Option(names = "--probe", description = "Probe set: a label<TAB>text file or a SpamAssassin folder (default: vendored SOTU party probe).")
     Path probe;
 
@@ -60,12 +64,20 @@ final class EvalCommand implements Callable<Integer> {
         Inputs.requireFile(reference, "--reference");
         Inputs.requireFile(candidate, "--candidate");
         ModelPairs.requireDerived(reference, "--reference", candidate, "--candidate");
+        List<Object> inputs = new java.util.ArrayList<>(java.util.Arrays.asList("--reference", reference, "--candidate", candidate,
+                "--tokenizer", tokenizer, "--text", text, "--probe", probe));
+        List<Evaluation.TextSet> userSets = new java.util.ArrayList<>();
+        for (String spec : sets) {
+            Evaluation.TextSet set = Evaluation.userSet(spec, sentences, "--set");
+            userSets.add(set);
+            inputs.addAll(List.of("--set", Path.of(set.source())));
+        }
         if (out != null) {
-            Inputs.requireOutput("--out", out, force, "--reference", reference, "--candidate", candidate, "--tokenizer", tokenizer, "--text", text,
-                    "--probe", probe);
+            Inputs.requireOutput("--out", out, force, inputs.toArray());
         }
         List<String> heldOut = (text == null ? TextCorpus.heldOut() : TextCorpus.sentences(text)).first(sentences);
-        List<Evaluation.TextSet> outOfDomain = noOutOfDomain ? List.of() : Evaluation.outOfDomainSets(sentences);
+        List<Evaluation.TextSet> outOfDomain = new java.util.ArrayList<>(noOutOfDomain ? List.of() : Evaluation.outOfDomainSets(sentences));
+        outOfDomain.addAll(userSets);
         LabelledTexts probeSet = probe == null ? TextCorpus.partyProbe() : LabelledTexts.load(probe);
         EvalOptions options = EvalOptions.defaults().withThreads(threads == null ? Runtime.getRuntime().availableProcessors() : threads);
         EvalReport report;

@@ -48,4 +48,38 @@ class EvalCommandTest {
         assertThat((int) only[0]).as((String) only[2]).isZero();
         assertThat((String) only[1]).contains("fidelity on held-out").doesNotContain("moby-dick").doesNotContain("worst set");
     }
+
+    @Test
+    void userSetsAreMeasuredBesideTheOthersAndBadSpecsAreNamed(@TempDir Path dir) throws IOException {
+        Path model = copy("/all-minilm-l6-v2.onnx", dir.resolve("minilm.onnx"));
+        Path tokenizer = copy("/all-minilm-l6-v2-tokenizer.json", dir.resolve("tokenizer.json"));
+        StringBuilder mine = new StringBuilder();
+        for (int i = 0; i < 14; i++) {
+            mine.append("Reminder number ").append(i).append(": the meeting moved to room ").append(100 + i).append(".\n");
+        }
+        Path text = Files.writeString(dir.resolve("mine.txt"), mine.toString());
+        String[] base = {"eval", "--reference", model.toString(), "--candidate", model.toString(), "--tokenizer", tokenizer.toString(),
+                "--sentences", "20", "--threads", "2", "--no-out-of-domain"};
+
+        Object[] r = CliRun.run(concat(base, "--set", "memos=" + text));
+        assertThat((int) r[0]).as((String) r[2]).isZero();
+        assertThat((String) r[1]).contains("fidelity on memos").contains("(out-of-domain)  14 sentences");
+
+        Object[] noName = CliRun.run(concat(base, "--set", text.toString()));
+        assertThat((int) noName[0]).isNotZero();
+        assertThat((String) noName[2]).contains("--set expects NAME=FILE").doesNotContain("Exception");
+        Object[] reserved = CliRun.run(concat(base, "--set", "held-out=" + text));
+        assertThat((String) reserved[2]).contains("--set name held-out is the in-domain set's");
+        Object[] missing = CliRun.run(concat(base, "--set", "x=" + dir.resolve("nothing.txt")));
+        assertThat((String) missing[2]).contains("nothing.txt").contains("does not exist");
+        Object[] overwrite = CliRun.run(concat(base, "--set", "memos=" + text, "--out", text.toString(), "--force"));
+        assertThat((int) overwrite[0]).isNotZero();
+        assertThat(Files.readString(text)).isEqualTo(mine.toString());
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
 }

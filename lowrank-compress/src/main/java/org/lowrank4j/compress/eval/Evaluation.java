@@ -52,6 +52,30 @@ public final class Evaluation {
     }
 
     /**
+     * A set of the user's own text, given as {@code NAME=PATH} ({@code eval --set}): one text per non-blank line of a
+     * .txt file or of every .txt file under a folder, at most {@code maxSentences} (the first ones). Measured like
+     * the out-of-domain sets, so that a user can see the fidelity on the text they will embed.
+     *
+     * @throws IllegalArgumentException naming {@code option} for a spec without a name or path, or a reserved name
+     */
+    public static TextSet userSet(String spec, int maxSentences, String option) {
+        int eq = spec == null ? -1 : spec.indexOf('=');
+        if (eq <= 0 || eq == spec.length() - 1) {
+            throw new IllegalArgumentException(option + " expects NAME=FILE (a name for the report, then a .txt file or folder, one text a line), got "
+                    + spec);
+        }
+        String name = spec.substring(0, eq).trim();
+        if (!name.matches("[A-Za-z0-9._-]+")) {
+            throw new IllegalArgumentException(option + " name " + name + " may hold only letters, digits, '.', '_' and '-'");
+        }
+        if (name.equals(HELD_OUT)) {
+            throw new IllegalArgumentException(option + " name " + HELD_OUT + " is the in-domain set's; choose another");
+        }
+        Path path = Path.of(spec.substring(eq + 1).trim());
+        return new TextSet(name, path.toString(), TextCorpus.lines(path).first(maxSentences));
+    }
+
+    /**
      * Compares two ONNX encoders that share a tokenizer on the held-out sentences only (no out-of-domain sets).
      *
      * @param reference         the original model
