@@ -8,5 +8,5 @@ FLAGS="$(sed -n 's:.*<spark.jvmflags>\(.*\)</spark.jvmflags>.*:\1:p' lowrank-spa
 CP="lowrank-spark/target/test-classes:lowrank-spark/target/classes:$(cat lowrank-spark/target/cp.txt)"
 export SPARK_LOCAL_IP=127.0.0.1
 # shellcheck disable=SC2086
-exec java -Xmx8g $FLAGS -Dlog4j2.configurationFile=lowrank-spark/src/test/resources/log4j2.properties \
+exec java -Xmx"${BENCH_XMX:-3g}" $FLAGS -Dlog4j2.configurationFile=lowrank-spark/src/test/resources/log4j2.properties \
   -Dorg.bytedeco.javacpp.cachedir=target/native-cache/javacpp -cp "$CP" "$@"
