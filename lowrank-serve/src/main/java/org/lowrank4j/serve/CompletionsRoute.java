@@ -67,6 +67,7 @@ final class CompletionsRoute {
         } catch (ApiError e) { // the status line is gone: the error travels as an event
             send(out, e.body());
             sendRaw(out, "[DONE]");
+            close(out);
             throw new StreamedError(e);
         }
         count(done);
@@ -78,6 +79,7 @@ final class CompletionsRoute {
             send(out, last);
         }
         sendRaw(out, "[DONE]");
+        close(out);
         return null;
     }
 
@@ -208,6 +210,15 @@ final class CompletionsRoute {
             out.flush();
         } catch (IOException e) {
             throw new UncheckedIOException("the client went away during the stream", e);
+        }
+    }
+
+    /** Ends the chunked body, so that the answer is complete before the request counts as finished. */
+    private static void close(OutputStream out) {
+        try {
+            out.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException("the client went away at the end of the stream", e);
         }
     }
 

@@ -113,7 +113,8 @@ public final class ModelServer implements AutoCloseable {
     private void routes() {
         route(HandlerType.GET, "/health", ctx -> json(ctx, 200, JsonNodeFactory.instance.objectNode().put("status", draining ? "stopping" : "ok")
                 .put("model", modelName).put("kind", kind())));
-        route(HandlerType.GET, "/metrics", ctx -> ctx.status(200).contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.render()));
+        route(HandlerType.GET, "/metrics", ctx -> send(ctx, 200, "text/plain; version=0.0.4; charset=utf-8",
+                metrics.render().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         route(HandlerType.GET, "/v1/models", ctx -> {
             ObjectNode root = JsonNodeFactory.instance.objectNode().put("object", "list");
             root.putArray("data").addObject().put("id", modelName).put("object", "model").put("created", 0).put("owned_by", "lowrank4j");
@@ -195,11 +196,28 @@ public final class ModelServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Writes a JSON answer and closes the body before the handler returns, so that a request counted as finished has
+     * been answered in full (a graceful stop waits for exactly these).
+     */
     private static void json(Context ctx, int status, ObjectNode body) {
+        byte[] bytes;
         try {
-            ctx.status(status).contentType("application/json").result(RequestBody.JSON.writeValueAsBytes(body));
+            bytes = RequestBody.JSON.writeValueAsBytes(body);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write a JSON answer", e);
+        }
+        send(ctx, status, "application/json", bytes);
+    }
+
+    private static void send(Context ctx, int status, String contentType, byte[] bytes) {
+        ctx.status(status);
+        ctx.res().setContentType(contentType);
+        ctx.res().setContentLength(bytes.length);
+        try (OutputStream out = ctx.res().getOutputStream()) {
+            out.write(bytes);
+        } catch (IOException e) {
+            throw new UncheckedIOException("the client went away before the answer was sent", e);
         }
     }
 
