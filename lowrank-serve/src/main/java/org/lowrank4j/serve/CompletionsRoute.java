@@ -52,24 +52,20 @@ final class CompletionsRoute {
             count(done);
             return whole(call, done);
         }
-        OutputStream out = exchange.startEventStream();
-        if (chat) {
-            ObjectNode first = chunk(call);
-            ObjectNode choice = first.putArray("choices").addObject();
-            choice.put("index", 0);
-            choice.putObject("delta").put("role", "assistant").put("content", "");
-            choice.putNull("finish_reason");
-            send(out, first);
-        }
+        LazyStream stream = new LazyStream(exchange, call);
         DecoderModel.Completion done;
         try {
-            done = decoder.complete(call.request(), delta -> send(out, piece(call, delta, null)));
-        } catch (ApiError e) { // the status line is gone: the error travels as an event
-            send(out, e.body());
-            sendRaw(out, "[DONE]");
-            close(out);
+            done = decoder.complete(call.request(), delta -> send(stream.out(), piece(call, delta, null)));
+        } catch (ApiError e) {
+            if (!stream.started()) {
+                throw e; // nothing sent yet: a plain JSON error with its status
+            }
+            send(stream.out(), e.body()); // the status line is gone: the error travels as an event
+            sendRaw(stream.out(), "[DONE]");
+            close(stream.out());
             throw new StreamedError(e);
         }
+        OutputStream out = stream.out();
         count(done);
         send(out, piece(call, null, done.finishReason()));
         if (call.usageInStream()) {
@@ -210,6 +206,40 @@ final class CompletionsRoute {
             out.flush();
         } catch (IOException e) {
             throw new UncheckedIOException("the client went away during the stream", e);
+        }
+    }
+
+    /**
+     * The event stream, begun at the first text delta (or at the end): a request still waiting for its turn at the
+     * model has sent nothing, so a refusal can still carry its own status. A chat stream opens with the role chunk.
+     */
+    private final class LazyStream {
+        private final Exchange exchange;
+        private final Call call;
+        private OutputStream out;
+
+        LazyStream(Exchange exchange, Call call) {
+            this.exchange = exchange;
+            this.call = call;
+        }
+
+        boolean started() {
+            return out != null;
+        }
+
+        OutputStream out() {
+            if (out == null) {
+                out = exchange.startEventStream();
+                if (call.chat()) {
+                    ObjectNode first = chunk(call);
+                    ObjectNode choice = first.putArray("choices").addObject();
+                    choice.put("index", 0);
+                    choice.putObject("delta").put("role", "assistant").put("content", "");
+                    choice.putNull("finish_reason");
+                    send(out, first);
+                }
+            }
+            return out;
         }
     }
 

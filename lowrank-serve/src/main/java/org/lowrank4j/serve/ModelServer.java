@@ -70,7 +70,7 @@ public final class ModelServer implements AutoCloseable {
      *
      * @param model an ONNX encoder (.onnx file or folder with model.onnx + tokenizer.json) or a decoder folder
      * @throws IllegalArgumentException when the model cannot be served, naming the file and what to do
-     * @throws IllegalStateException    when the address cannot be bound (for example the port is taken)
+     * @throws UncheckedIOException     when the address cannot be bound (for example the port is taken)
      */
     public static ModelServer start(Path model, ServeOptions options) throws IOException {
         if (model == null || !Files.exists(model)) {
@@ -81,8 +81,9 @@ public final class ModelServer implements AutoCloseable {
             server.app.start(options.host(), options.port());
         } catch (RuntimeException e) {
             server.closeModels();
-            throw new IllegalStateException("cannot listen on " + options.host() + ":" + options.port() + " (" + rootMessage(e)
-                    + "); is the port taken? choose another with --port", e);
+            String message = "cannot listen on " + options.host() + ":" + options.port() + " (" + rootMessage(e)
+                    + "); is the port taken? choose another with --port";
+            throw new UncheckedIOException(message, new IOException(message, e));
         }
         return server;
     }
