@@ -170,6 +170,7 @@ public final class ModelServer implements AutoCloseable {
     private void route(HandlerType method, String path, io.javalin.http.Handler handler) {
         app.addHttpHandler(method, path, ctx -> {
             long start = System.nanoTime();
+            int streamedStatus = 0; // a stream that ended in an error event counts under that error's status
             metrics.enter();
             try {
                 if (draining && !path.equals("/health") && !path.equals("/metrics")) {
@@ -178,15 +179,15 @@ public final class ModelServer implements AutoCloseable {
                 handler.handle(ctx);
             } catch (ApiError e) {
                 fail(ctx, e);
-            } catch (CompletionsRoute.StreamedError e) {
-                assert ctx.res().isCommitted() : "a streamed error after the 200 was sent"; // the error event is in the stream
+            } catch (CompletionsRoute.StreamedError e) { // the 200 was sent; the error event is in the stream
+                streamedStatus = e.error().status();
             } catch (UncheckedIOException e) {
                 ctx.status(499); // the client closed the connection; nothing more can be sent
             } catch (RuntimeException e) {
                 fail(ctx, new ApiError(500, "internal_error", "the server failed: " + rootMessage(e)));
             } finally {
                 metrics.leave();
-                metrics.request(path, ctx.statusCode(), (System.nanoTime() - start) / 1e9);
+                metrics.request(path, streamedStatus != 0 ? streamedStatus : ctx.statusCode(), (System.nanoTime() - start) / 1e9);
             }
         });
     }

@@ -65,7 +65,7 @@ public final class ServerMetrics {
     /** The exposition text. */
     public String render() {
         StringBuilder out = new StringBuilder();
-        out.append("# HELP lowrank_requests_total HTTP requests answered, by route and status.\n");
+        out.append("# HELP lowrank_requests_total HTTP requests answered, by route and status (a stream that ended in an error event counts under that error's status).\n");
         out.append("# TYPE lowrank_requests_total counter\n");
         requests.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
             String[] key = e.getKey().split("\u0000");
