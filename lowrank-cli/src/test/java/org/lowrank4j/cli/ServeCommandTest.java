@@ -1,0 +1,35 @@
+package org.lowrank4j.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code lowrank serve}'s user mistakes: one line naming the option, exit code 2, before anything listens. */
+class ServeCommandTest {
+
+    private static void assertUserError(Object[] result, String fragment) {
+        assertThat(result[0]).as((String) result[2]).isEqualTo(2);
+        assertThat((String) result[2]).startsWith("lowrank serve: ").contains(fragment).doesNotContain("Exception");
+    }
+
+    @Test
+    void missingOrUnservableModels(@TempDir Path dir) throws Exception {
+        assertUserError(CliRun.run("serve", "--model", dir.resolve("nothing").toString(), "--port", "0"), "does not exist");
+        assertUserError(CliRun.run("serve", "--model", dir.toString(), "--port", "0"), "is neither an ONNX encoder");
+        Path encoder = Files.createDirectories(dir.resolve("encoder"));
+        CliRun.resource("/all-minilm-l6-v2.onnx", encoder.resolve("model.onnx"));
+        assertUserError(CliRun.run("serve", "--model", encoder.toString(), "--port", "0"), "no tokenizer.json");
+        CliRun.resource("/all-minilm-l6-v2-tokenizer.json", encoder.resolve("tokenizer.json"));
+        assertUserError(CliRun.run("serve", "--model", encoder.toString(), "--pooling", "max"), "--pooling must be mean, cls or auto");
+        assertUserError(CliRun.run("serve", "--model", encoder.toString(), "--port", "70000"), "--port must be in 0..65535");
+        assertUserError(CliRun.run("serve", "--model", encoder.toString(), "--max-batch", "0"), "--max-batch must be at least 1");
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            assertUserError(CliRun.run("serve", "--model", encoder.toString(), "--port", Integer.toString(taken.getLocalPort())), "is the port taken?");
+        }
+    }
+}

@@ -1,0 +1,301 @@
+package org.lowrank4j.serve;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+import io.javalin.http.HttpResponseException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.NetworkConnector;
+import org.lowrank4j.serve.embed.EncoderModel;
+import org.lowrank4j.serve.generate.DecoderModel;
+
+/**
+ * The server: one model, the routes its kind supports, {@code /health} and {@code /metrics}, and a graceful stop.
+ * Routes a model does not support, unknown paths and wrong methods are answered 4xx in the OpenAI error shape.
+ *
+ * <pre>{@code
+ * try (ModelServer server = ModelServer.start(Path.of("all-minilm-l6-v2"), ServeOptions.defaults().withPort(0))) {
+ *     // POST http://127.0.0.1:<server.port()>/v1/embeddings
+ * }
+ * }</pre>
+ */
+public final class ModelServer implements AutoCloseable {
+    static final String EMBEDDINGS = "/v1/embeddings", COMPLETIONS = "/v1/completions", CHAT = "/v1/chat/completions";
+
+    private final String modelName;
+    private final ServeOptions options;
+    private final ServerMetrics metrics = new ServerMetrics();
+    private final EncoderModel encoder;
+    private final DecoderModel decoder;
+    private final Javalin app;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile boolean draining;
+    private boolean stopping;
+
+    private ModelServer(Path model, ServeOptions options) throws IOException {
+        this.options = options;
+        this.modelName = options.name() != null ? options.name() : defaultName(model);
+        if (EncoderModel.isEncoder(model)) {
+            this.encoder = EncoderModel.open(model, options.pooling(), options.threads(), options.maxBatch(), options.batchWindow(),
+                    options.maxInputTokens(), options.timeout(), metrics);
+            this.decoder = null;
+        } else if (DecoderModel.isDecoder(model)) {
+            this.encoder = null;
+            this.decoder = DecoderModel.open(model, options.maxInputTokens(), options.timeout());
+        } else {
+            throw new IllegalArgumentException("--model " + model + " is neither an ONNX encoder (an .onnx file, or a folder with "
+                    + EncoderModel.MODEL_FILE + " and " + EncoderModel.TOKENIZER_FILE + ") nor a decoder folder (config.json, model.safetensors,"
+                    + " tokenizer.json)");
+        }
+        this.app = Javalin.create(config -> {
+            config.showJavalinBanner = false;
+            config.startupWatcherEnabled = false;
+            config.http.prefer405over404 = true;
+            config.http.disableCompression(); // server-sent events must reach the client as they are written
+        });
+        routes();
+    }
+
+    /**
+     * Loads the model and starts listening.
+     *
+     * @param model an ONNX encoder (.onnx file or folder with model.onnx + tokenizer.json) or a decoder folder
+     * @throws IllegalArgumentException when the model cannot be served, naming the file and what to do
+     * @throws UncheckedIOException     when the address cannot be bound (for example the port is taken)
+     */
+    public static ModelServer start(Path model, ServeOptions options) throws IOException {
+        if (model == null || !Files.exists(model)) {
+            throw new IllegalArgumentException("--model " + model + " does not exist; give an ONNX encoder folder or a decoder folder");
+        }
+        ModelServer server = new ModelServer(model, options);
+        try {
+            server.app.start(options.host(), options.port());
+        } catch (RuntimeException e) {
+            server.closeModels();
+            String message = "cannot listen on " + options.host() + ":" + options.port() + " (" + rootMessage(e)
+                    + "); is the port taken? choose another with --port";
+            throw new UncheckedIOException(message, new IOException(message, e));
+        }
+        return server;
+    }
+
+    /** The folder's (or file's) name without an .onnx extension: what clients send as {@code model}. */
+    static String defaultName(Path model) {
+        String name = model.toAbsolutePath().normalize().getFileName().toString();
+        return name.endsWith(".onnx") ? name.substring(0, name.length() - 5) : name;
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    public String modelName() {
+        return modelName;
+    }
+
+    /** "encoder" or "decoder". */
+    public String kind() {
+        return encoder != null ? "encoder" : "decoder";
+    }
+
+    public ServerMetrics metrics() {
+        return metrics;
+    }
+
+    private void routes() {
+        route(HandlerType.GET, "/health", ctx -> json(ctx, 200, JsonNodeFactory.instance.objectNode().put("status", draining ? "stopping" : "ok")
+                .put("model", modelName).put("kind", kind())));
+        route(HandlerType.GET, "/metrics", ctx -> send(ctx, 200, "text/plain; version=0.0.4; charset=utf-8",
+                metrics.render().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        route(HandlerType.GET, "/v1/models", ctx -> {
+            ObjectNode root = JsonNodeFactory.instance.objectNode().put("object", "list");
+            root.putArray("data").addObject().put("id", modelName).put("object", "model").put("created", 0).put("owned_by", "lowrank4j");
+            json(ctx, 200, root);
+        });
+        EmbeddingsRoute embeddings = encoder == null ? null : new EmbeddingsRoute(encoder, modelName, options.maxInputs(), metrics);
+        CompletionsRoute completions = decoder == null ? null : new CompletionsRoute(decoder, modelName, options.maxNewTokens(), metrics);
+        route(HandlerType.POST, EMBEDDINGS, ctx -> {
+            RequestBody body = body(ctx);
+            if (embeddings == null) {
+                throw unsupported(EMBEDDINGS);
+            }
+            json(ctx, 200, embeddings.answer(body));
+        });
+        for (String path : new String[] {COMPLETIONS, CHAT}) {
+            route(HandlerType.POST, path, ctx -> {
+                RequestBody body = body(ctx);
+                if (completions == null) {
+                    throw unsupported(path);
+                }
+                ObjectNode whole = completions.answer(body, path.equals(CHAT), () -> eventStream(ctx));
+                if (whole != null) {
+                    json(ctx, 200, whole);
+                }
+            });
+        }
+        // Javalin's own answers (unknown path 404, wrong method 405) in the OpenAI shape
+        app.exception(HttpResponseException.class, (e, ctx) -> {
+            String code = e.getStatus() == 404 ? "not_found" : e.getStatus() == 405 ? "method_not_allowed" : "http_" + e.getStatus();
+            String message = e.getStatus() == 404 ? "no route " + ctx.method() + " " + ctx.path() + "; this server answers " + served()
+                    : e.getStatus() == 405 ? ctx.path() + " does not take " + ctx.method() + "; use " + (ctx.path().startsWith("/v1/") ? "POST" : "GET")
+                    : e.getMessage();
+            json(ctx, e.getStatus(), new ApiError(e.getStatus(), code, message).body());
+            metrics.request("other", e.getStatus(), 0);
+        });
+    }
+
+    private String served() {
+        return (encoder != null ? "POST " + EMBEDDINGS : "POST " + COMPLETIONS + ", POST " + CHAT) + ", GET /health, GET /metrics, GET /v1/models";
+    }
+
+    private ApiError unsupported(String path) {
+        return new ApiError(404, "unsupported_route", "this server serves the " + kind() + " '" + modelName + "', which does not answer " + path
+                + "; it answers " + served());
+    }
+
+    private RequestBody body(Context ctx) throws IOException {
+        return RequestBody.read(ctx.req().getInputStream(), ctx.req().getContentLengthLong(), options.maxBodyBytes());
+    }
+
+    /** Registers a handler that counts, times, refuses work while stopping, and turns failures into JSON errors. */
+    private void route(HandlerType method, String path, io.javalin.http.Handler handler) {
+        app.addHttpHandler(method, path, ctx -> {
+            long start = System.nanoTime();
+            int streamedStatus = 0; // a stream that ended in an error event counts under that error's status
+            metrics.enter();
+            try {
+                if (draining && !path.equals("/health") && !path.equals("/metrics")) {
+                    throw new ApiError(503, "shutting_down", "the server is stopping; it takes no new requests");
+                }
+                handler.handle(ctx);
+            } catch (ApiError e) {
+                fail(ctx, e);
+            } catch (CompletionsRoute.StreamedError e) { // the 200 was sent; the error event is in the stream
+                streamedStatus = e.error().status();
+            } catch (UncheckedIOException e) {
+                ctx.status(499); // the client closed the connection; nothing more can be sent
+            } catch (RuntimeException e) {
+                fail(ctx, new ApiError(500, "internal_error", "the server failed: " + rootMessage(e)));
+            } finally {
+                metrics.leave();
+                metrics.request(path, streamedStatus != 0 ? streamedStatus : ctx.statusCode(), (System.nanoTime() - start) / 1e9);
+            }
+        });
+    }
+
+    private static void fail(Context ctx, ApiError e) {
+        if (!ctx.res().isCommitted()) {
+            json(ctx, e.status(), e.body());
+        }
+    }
+
+    /**
+     * Writes a JSON answer and closes the body before the handler returns, so that a request counted as finished has
+     * been answered in full (a graceful stop waits for exactly these).
+     */
+    private static void json(Context ctx, int status, ObjectNode body) {
+        byte[] bytes;
+        try {
+            bytes = RequestBody.JSON.writeValueAsBytes(body);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write a JSON answer", e);
+        }
+        send(ctx, status, "application/json", bytes);
+    }
+
+    private static void send(Context ctx, int status, String contentType, byte[] bytes) {
+        ctx.status(status);
+        ctx.res().setContentType(contentType);
+        ctx.res().setContentLength(bytes.length);
+        try (OutputStream out = ctx.res().getOutputStream()) {
+            out.write(bytes);
+        } catch (IOException e) {
+            throw new UncheckedIOException("the client went away before the answer was sent", e);
+        }
+    }
+
+    private static OutputStream eventStream(Context ctx) {
+        ctx.status(200);
+        ctx.res().setContentType("text/event-stream; charset=utf-8");
+        ctx.res().setHeader("Cache-Control", "no-cache");
+        try {
+            OutputStream out = ctx.res().getOutputStream();
+            ctx.res().flushBuffer();
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException("the client went away before the stream began", e);
+        }
+    }
+
+    /**
+     * Stops gracefully: no new connections are accepted and new requests on open ones get 503, requests in flight
+     * finish (up to the stop timeout), then the server and the model are closed. Safe to call more than once.
+     */
+    public void stop() {
+        synchronized (this) {
+            if (stopping) {
+                awaitStopped();
+                return;
+            }
+            stopping = true;
+        }
+        draining = true;
+        for (Connector connector : app.jettyServer().server().getConnectors()) {
+            if (connector instanceof NetworkConnector network) {
+                network.close(); // stop accepting; open connections stay
+            }
+        }
+        long deadline = System.nanoTime() + options.stopTimeout().toNanos();
+        while (metrics.inFlight() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        try {
+            app.stop();
+        } finally {
+            closeModels();
+            stopped.countDown();
+        }
+    }
+
+    /** Blocks until {@link #stop()} has finished. */
+    public void awaitStopped() {
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    private void closeModels() {
+        if (encoder != null) {
+            encoder.close();
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+    }
+}

@@ -1,0 +1,157 @@
+package org.lowrank4j.serve;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+
+/**
+ * A request's JSON object, read with a size limit, and typed access to its fields; every mistake is an
+ * {@link ApiError} 400 (413 for a body over the limit) that names the field.
+ */
+public final class RequestBody {
+    static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    /** A body over the limit is still read (and dropped) up to this many times the limit, so the client gets the 413. */
+    private static final int DRAIN_FACTOR = 8;
+
+    private final JsonNode root;
+
+    private RequestBody(JsonNode root) {
+        this.root = root;
+    }
+
+    /**
+     * Reads and parses a body of at most {@code maxBytes}.
+     *
+     * @param declaredLength the Content-Length header, or -1
+     */
+    public static RequestBody read(InputStream in, long declaredLength, long maxBytes) {
+        byte[] bytes = readBounded(in, declaredLength, maxBytes);
+        if (bytes.length == 0) {
+            throw ApiError.badRequest("invalid_json", "the request body is empty; send a JSON object");
+        }
+        JsonNode node;
+        try {
+            node = JSON.readTree(bytes);
+        } catch (JsonProcessingException e) {
+            throw ApiError.badRequest("invalid_json", "the request body is not valid JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw ApiError.badRequest("invalid_json", "the request body cannot be read as JSON: " + e.getMessage());
+        }
+        if (node == null || !node.isObject()) {
+            throw ApiError.badRequest("invalid_json", "the request body must be a JSON object");
+        }
+        return new RequestBody(node);
+    }
+
+    private static byte[] readBounded(InputStream in, long declaredLength, long maxBytes) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(Math.max(declaredLength, 256), maxBytes));
+        byte[] buffer = new byte[8192];
+        long total = 0, drainLimit = maxBytes * DRAIN_FACTOR;
+        try {
+            int n;
+            while ((n = in.read(buffer)) >= 0) {
+                total += n;
+                if (total <= maxBytes) {
+                    out.write(buffer, 0, n);
+                } else if (total > drainLimit) {
+                    break;
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the request body", e);
+        }
+        if (total > maxBytes) {
+            throw new ApiError(413, "body_too_large", "the request body has " + (declaredLength > 0 ? declaredLength : total)
+                    + (declaredLength > 0 ? "" : "+") + " bytes; this server takes at most " + maxBytes + " (--max-body-bytes)");
+        }
+        return out.toByteArray();
+    }
+
+    public JsonNode root() {
+        return root;
+    }
+
+    /** The field, or null when it is absent or JSON null. */
+    public JsonNode field(String name) {
+        JsonNode value = root.get(name);
+        return value == null || value.isNull() ? null : value;
+    }
+
+    /** A string field, or {@code fallback} when absent. */
+    public String string(String name, String fallback) {
+        JsonNode value = field(name);
+        if (value == null) {
+            return fallback;
+        }
+        if (!value.isTextual()) {
+            throw ApiError.badRequest("invalid_type", "'" + name + "' must be a string, got " + kind(value));
+        }
+        return value.asText();
+    }
+
+    /** A number field in [min, max], or {@code fallback} when absent. */
+    public double number(String name, double fallback, double min, double max) {
+        JsonNode value = field(name);
+        if (value == null) {
+            return fallback;
+        }
+        if (!value.isNumber()) {
+            throw ApiError.badRequest("invalid_type", "'" + name + "' must be a number, got " + kind(value));
+        }
+        double v = value.asDouble();
+        if (!(v >= min && v <= max)) {
+            throw ApiError.badRequest("invalid_value", "'" + name + "' must be in [" + min + ", " + max + "], got " + value);
+        }
+        return v;
+    }
+
+    /** An integer field in [min, max], or {@code fallback} when absent. */
+    public long integer(String name, long fallback, long min, long max) {
+        JsonNode value = field(name);
+        if (value == null) {
+            return fallback;
+        }
+        if (!value.isIntegralNumber() || !value.canConvertToLong()) {
+            throw ApiError.badRequest("invalid_type", "'" + name + "' must be an integer, got " + kind(value));
+        }
+        long v = value.asLong();
+        if (v < min || v > max) {
+            throw ApiError.badRequest("invalid_value", "'" + name + "' must be in [" + min + ", " + max + "], got " + v);
+        }
+        return v;
+    }
+
+    /** A boolean field, or {@code fallback} when absent. */
+    public boolean bool(String name, boolean fallback) {
+        JsonNode value = field(name);
+        if (value == null) {
+            return fallback;
+        }
+        if (!value.isBoolean()) {
+            throw ApiError.badRequest("invalid_type", "'" + name + "' must be true or false, got " + kind(value));
+        }
+        return value.asBoolean();
+    }
+
+    /**
+     * Checks the {@code model} field: absent, or the served model's name.
+     *
+     * @throws ApiError 404 {@code model_not_found} otherwise
+     */
+    public void requireModel(String served) {
+        String asked = string("model", null);
+        if (asked != null && !asked.equals(served)) {
+            throw new ApiError(404, "model_not_found", "the model '" + asked + "' does not exist here; this server serves '" + served
+                    + "' (send that name in 'model', or leave 'model' out)");
+        }
+    }
+
+    static String kind(JsonNode value) {
+        return value.getNodeType().toString().toLowerCase(java.util.Locale.ROOT);
+    }
+}

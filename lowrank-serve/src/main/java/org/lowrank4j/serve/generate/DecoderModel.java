@@ -1,0 +1,144 @@
+package org.lowrank4j.serve.generate;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.lowrank4j.compress.model.DecoderFolder;
+import org.lowrank4j.nn.arch.llama.LlamaModel;
+import org.lowrank4j.nn.generate.GenerationOptions;
+import org.lowrank4j.nn.generate.GenerationResult;
+import org.lowrank4j.nn.generate.Generator;
+import org.lowrank4j.nn.generate.Tokenizer;
+import org.lowrank4j.serve.ApiError;
+
+/**
+ * A decoder folder served for completions: loaded as {@code lowrank generate} loads it ({@link DecoderFolder}: a dense
+ * folder from {@code lowrank train}, or a low-rank folder from {@code lowrank compress}, whose factors run as
+ * {@code LowRankWeight}s) and continued by lowrank-nn's {@link Generator} with a KV cache. One generation runs at a
+ * time (the model's layers are not shared between threads); others wait their turn, within the timeout.
+ */
+public final class DecoderModel {
+    private final LlamaModel model;
+    private final Tokenizer tokenizer;
+    private final int maxInputTokens;
+    private final Duration timeout;
+    private final Semaphore turn = new Semaphore(1, true);
+
+    /** What one request asks for. */
+    public record Request(String prompt, int maxTokens, double temperature, double topP, long seed, List<String> stops) {
+    }
+
+    /** What it got: the text, why it ended ("stop" or "length"), and the token counts. */
+    public record Completion(String text, String finishReason, int promptTokens, int completionTokens) {
+    }
+
+    private DecoderModel(LlamaModel model, Tokenizer tokenizer, int maxInputTokens, Duration timeout) {
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.maxInputTokens = maxInputTokens;
+        this.timeout = timeout;
+    }
+
+    /** True when {@code model} is a folder with a config.json (a decoder folder). */
+    public static boolean isDecoder(Path model) {
+        return Files.isDirectory(model) && Files.isRegularFile(model.resolve("config.json"));
+    }
+
+    /** Loads a decoder folder (config.json, model.safetensors, tokenizer.json). */
+    public static DecoderModel open(Path folder, int maxInputTokens, Duration timeout) throws IOException {
+        LlamaModel model = DecoderFolder.loadModel(folder);
+        return new DecoderModel(model, DecoderFolder.loadTokenizer(folder, model.vocabSize()), maxInputTokens, timeout);
+    }
+
+    /** The most positions a prompt plus its continuation may take. */
+    public int maxPositions() {
+        return model.maxPositions();
+    }
+
+    /** The prompt's token ids, checked against the limits (400 otherwise). */
+    public int[] encodePrompt(String prompt) {
+        int[] ids = tokenizer.encode(prompt);
+        if (ids.length == 0) {
+            throw ApiError.badRequest("empty_prompt", "the prompt is empty; give at least one character");
+        }
+        int limit = Math.min(maxInputTokens, model.maxPositions() - 1);
+        if (ids.length > limit) {
+            throw new ApiError(400, "input_too_long", "the prompt has " + ids.length + " tokens; this server takes at most " + limit
+                    + " (--max-input-tokens, and fewer than the model's " + model.maxPositions() + " positions)");
+        }
+        return ids;
+    }
+
+    /**
+     * Generates a completion, handing each safe text delta to {@code onDelta} as it is produced (streaming), or
+     * nothing when {@code onDelta} is null. The returned text is the concatenation of the deltas.
+     *
+     * @throws ApiError 503 when the turn does not come within the timeout, 504 when generation runs past it
+     */
+    public Completion complete(Request request, Consumer<String> onDelta) {
+        int[] prompt = encodePrompt(request.prompt());
+        long deadline = System.nanoTime() + timeout.toNanos();
+        boolean acquired;
+        try {
+            acquired = turn.tryAcquire(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiError(503, "interrupted", "the server was interrupted");
+        }
+        if (!acquired) {
+            throw new ApiError(503, "server_busy", "other generations kept the model busy for " + timeout.toSeconds() + " s (--timeout); retry later");
+        }
+        try {
+            return generate(prompt, request, onDelta, deadline);
+        } finally {
+            turn.release();
+        }
+    }
+
+    private Completion generate(int[] prompt, Request request, Consumer<String> onDelta, long deadline) {
+        TextStream stream = new TextStream(tokenizer, request.stops());
+        StringBuilder text = new StringBuilder();
+        Consumer<String> sink = delta -> {
+            if (!delta.isEmpty()) {
+                text.append(delta);
+                if (onDelta != null) {
+                    onDelta.accept(delta);
+                }
+            }
+        };
+        GenerationOptions options = request.temperature() == 0 ? GenerationOptions.greedy(request.maxTokens())
+                : GenerationOptions.sampling(request.maxTokens(), request.temperature(), request.topP());
+        String finish = "length";
+        try {
+            GenerationResult result = Generator.generate(model, prompt, options, new Random(request.seed()), token -> {
+                sink.accept(stream.accept(token));
+                if (stream.stopped()) {
+                    throw new Halt();
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new ApiError(504, "timeout", "the completion ran past " + timeout.toSeconds() + " s (--timeout); ask for fewer max_tokens");
+                }
+            });
+            finish = result.reason() == GenerationResult.StopReason.STOP_TOKEN ? "stop" : "length";
+        } catch (Halt halt) {
+            finish = "stop";
+        }
+        sink.accept(stream.finish());
+        return new Completion(text.toString(), finish, prompt.length, stream.tokenCount());
+    }
+
+    /** Ends generation from the token callback when a stop string appeared (the Generator has no other exit). */
+    private static final class Halt extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Halt() {
+            super(null, null, false, false);
+        }
+    }
+}
