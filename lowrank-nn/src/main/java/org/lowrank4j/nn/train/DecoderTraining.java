@@ -23,9 +23,11 @@ import org.lowrank4j.nn.train.lowrank.TrainingMethod;
 import org.lowrank4j.nn.train.lowrank.TrainingMethods;
 
 /**
- * The one entry point of {@code lowrank train}: a LLaMA-style byte-level decoder trained on text with AdamW and a cosine
- * schedule ({@link Trainer}). The output folder receives {@code config.json}, {@code model.safetensors},
- * {@code tokenizer.json}, {@value #CHECKPOINT} (parameters, AdamW moments, step, data position) and {@value #LOG};
+ * The one entry point of {@code lowrank train}: a LLaMA-style byte-level decoder trained on text with a cosine schedule
+ * ({@link Trainer}) and the request's {@link TrainingMethod} (full-rank AdamW, GaLore, its DCT form, Fira). The output
+ * folder receives {@code config.json}, {@code model.safetensors}, {@code tokenizer.json}, {@value #CHECKPOINT}
+ * (parameters, optimizer state and method, step, data position), {@value #LOG} and {@value #RECORD} (measured memory,
+ * throughput, last losses);
  * {@code resume} continues from the checkpoint with the same losses. An existing folder is continued only with resume
  * and replaced only with force (its old checkpoint is removed then, so it can never be resumed into the new run).
  */
