@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Equal-token comparison of the training methods on the SOTU decoder's configuration (hidden 320, 6 layers, 8/4 heads,
 # SwiGLU 864, context 256 — the defaults of `lowrank train`), reduced to 150 steps × 4 windows × 256 tokens = 153,600
-# tokens per run so that each fits ~10 minutes on a shared 2-core machine.
+# tokens per run, aimed at ~10 minutes a run on quiet cores (four at once on the loaded shared machine took ~50 minutes each).
 # Usage (from the repository root): WORK=/some/scratch results/lowrank-training/run.sh SEED METHOD...
 # JAR defaults to lowrank-cli/target/lowrank.jar (the runs below used a copy of it, so rebuilding did not disturb them).
 set -euo pipefail
