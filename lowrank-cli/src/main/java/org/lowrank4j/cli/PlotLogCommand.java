@@ -11,8 +11,9 @@ import picocli.CommandLine.Option;
 @Command(name = "plot-log", mixinStandardHelpOptions = true, description = "Draw the loss curve of a train-log.csv as a PNG.")
 final class PlotLogCommand implements Callable<Integer> {
 
-    @Option(names = "--log", required = true, description = "train-log.csv written by lowrank train.")
-    Path log;
+    @Option(names = "--log", required = true, description = "train-log.csv written by lowrank train; repeat it to draw several runs "
+            + "in one figure, each labelled by its folder's name.")
+    java.util.List<Path> logs;
 
     @Option(names = "--out", required = true, description = "PNG file to write.")
     Path out;
@@ -25,6 +26,18 @@ final class PlotLogCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (logs.size() > 1) {
+            java.util.Map<String, TrainingLog> runs = new java.util.LinkedHashMap<>();
+            for (Path log : logs) {
+                Path folder = log.toAbsolutePath().getParent();
+                runs.put(folder == null ? log.toString() : folder.getFileName().toString(), TrainingLog.read(Inputs.requireFile(log, "--log")));
+                Inputs.requireOutput("--out", out, force, "--log", log);
+            }
+            LossPlot.write(runs, title, out);
+            System.out.println("wrote " + out);
+            return 0;
+        }
+        Path log = logs.get(0);
         TrainingLog parsed = TrainingLog.read(Inputs.requireFile(log, "--log"));
         Inputs.requireOutput("--out", out, force, "--log", log);
         LossPlot.write(parsed, title, out);

@@ -3,9 +3,13 @@ package org.lowrank4j.cli;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.lowrank4j.compress.methods.MethodSpec;
 import org.lowrank4j.nn.train.DecoderTraining;
 import org.lowrank4j.nn.train.TrainingListener;
 import org.lowrank4j.nn.train.TrainingRequest;
+import org.lowrank4j.nn.train.lowrank.MethodOptions;
+import org.lowrank4j.nn.train.lowrank.TrainingMethod;
+import org.lowrank4j.nn.train.lowrank.TrainingMethods;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -100,8 +104,34 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue from OUT/checkpoint.safetensors (the architecture comes from OUT/config.json).")
     boolean resume;
 
+    @Option(names = "--method", defaultValue = "full", description = "full | galore | galore-dct | fira, options as NAME:KEY=VALUE, e.g. "
+            + "galore:rank=64:gap=200:scale=0.25 (keys rank, gap, scale; fira also alpha-in-residual=1|0). The low-rank methods keep "
+            + "Adam's moments of the blocks' weight matrices in a rank-r projection (default ${DEFAULT-VALUE}).")
+    String method;
+
     @Option(names = "--force", description = "Start a new run in an OUT folder that already exists, replacing its model, checkpoint and log.")
     boolean force;
+
+    /** Parses {@code --method} with the compression methods' spec parser and configures the training method. */
+    static TrainingMethod trainingMethod(String text) {
+        MethodSpec spec = MethodSpec.parse(text);
+        return TrainingMethods.configure(spec.name(), new MethodOptions() {
+            @Override
+            public double number(String key, double fallback) {
+                return spec.number(key, fallback);
+            }
+
+            @Override
+            public int integer(String key, int fallback) {
+                return spec.integer(key, fallback);
+            }
+
+            @Override
+            public void requireAllRead() {
+                spec.requireAllRead();
+            }
+        });
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -109,7 +139,7 @@ final class TrainCommand implements Callable<Integer> {
                 .kvHeads(kvHeads).mlp(mlp).context(context).batch(batch).accumulation(accumulation).steps(steps).stopAfter(stopAfter)
                 .learningRate(lr).warmup(warmup).minLearningRate(minLr).weightDecay(weightDecay).clip(clip).validationFraction(validationFraction)
                 .validateEvery(validateEvery).validationBatches(validationBatches).checkpointEvery(checkpointEvery).seed(seed).init(init)
-                .resume(resume).force(force).build();
+                .resume(resume).force(force).method(trainingMethod(method)).build();
         ProgressBar bar = ProgressBar.stderr();
         long total = stopAfter == null ? steps : Math.min(steps, stopAfter);
         TrainingListener progress = new TrainingListener() {
@@ -119,6 +149,7 @@ final class TrainCommand implements Callable<Integer> {
             }
         };
         DecoderTraining.Summary s = DecoderTraining.run(request, progress, bar::note);
+        System.out.println(s.memory().describe());
         System.out.printf(Locale.ROOT, "trained %d steps in %.1f s (%.0f tokens/s); last loss %.4f%s; wrote %s%n", s.steps(), s.seconds(),
                 s.steps() * s.tokensPerStep() / Math.max(s.seconds(), 1e-9), s.lastLoss(),
                 Double.isNaN(s.lastValidationLoss()) ? "" : String.format(Locale.ROOT, ", validation loss %.4f", s.lastValidationLoss()), out);

@@ -28,4 +28,28 @@ class PlotLogCommandTest {
         assertThat(LowrankCommand.execute("plot-log", "--log", png.toString(), "--out", dir.resolve("x.png").toString())).isEqualTo(2);
         assertThat(dir.resolve("x.png")).doesNotExist();
     }
+
+    @Test
+    void drawsSeveralRunsInOneFigure(@TempDir Path dir) throws Exception {
+        String header = "step,loss,lr,grad_norm,tokens_per_s,validation_loss\n";
+        Path a = Files.createDirectories(dir.resolve("full")).resolve("train-log.csv");
+        Path b = Files.createDirectories(dir.resolve("galore")).resolve("train-log.csv");
+        Files.writeString(a, header + "1,5.6,0,1,1,\n2,4.9,0,1,1,5.0\n");
+        Files.writeString(b, header + "1,5.5,0,1,1,\n2,4.0,0,1,1,4.2\n3,3.9,0,1,1,4.1\n");
+        Path png = dir.resolve("both.png");
+        assertThat(LowrankCommand.execute("plot-log", "--log", a.toString(), "--log", b.toString(), "--out", png.toString())).isZero();
+        BufferedImage image = ImageIO.read(png.toFile());
+        assertThat(image.getWidth()).isEqualTo(800);
+        // the two runs' colours (blue and red validation lines) are both drawn
+        boolean blue = false, red = false;
+        for (int x = 0; x < image.getWidth(); x++) {
+            for (int y = 0; y < image.getHeight(); y++) {
+                int rgb = image.getRGB(x, y) & 0xFFFFFF;
+                blue |= rgb == 0x1F77B4;
+                red |= rgb == 0xD62728;
+            }
+        }
+        assertThat(blue).isTrue();
+        assertThat(red).isTrue();
+    }
 }

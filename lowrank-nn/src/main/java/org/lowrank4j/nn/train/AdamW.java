@@ -22,7 +22,10 @@ import org.lowrank4j.nn.tensor.Tensor;
  * The moments m and v are kept per parameter, in the parameter's precision; arithmetic is float64. Parameters for
  * which {@code excludeFromDecay} holds (norm weights, biases — see {@link #NORMS_AND_BIASES}) get no decay.
  */
-public final class AdamW {
+public final class AdamW implements Optimizer {
+    /** The method name checkpoints record for this optimizer. */
+    public static final String METHOD = "adamw";
+
     /** Excludes biases and norm weights: names ending in ".bias" or containing "norm". */
     public static final Predicate<String> NORMS_AND_BIASES = name -> name.endsWith(".bias") || name.contains("norm");
 
@@ -77,16 +80,35 @@ public final class AdamW {
         this(parameters, settings, NORMS_AND_BIASES);
     }
 
+    @Override
+    public String method() {
+        return METHOD;
+    }
+
+    /** The moments as {@code m.<name>} and {@code v.<name>} (a checkpoint's {@code optimizer.m.<name>}, ...). */
+    @Override
+    public Map<String, Tensor> state() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (Parameter p : parameters) {
+            Moments m = moments.get(p);
+            out.put("m." + p.name(), m.first());
+            out.put("v." + p.name(), m.second());
+        }
+        return out;
+    }
+
     public Settings settings() {
         return settings;
     }
 
     /** The parameters this optimizer updates, each once, in model order. */
+    @Override
     public List<Parameter> parameters() {
         return parameters;
     }
 
     /** The number of updates applied so far (t of the bias correction). */
+    @Override
     public long stepCount() {
         return step;
     }
@@ -106,6 +128,7 @@ public final class AdamW {
     }
 
     /** Restores the step count (for resuming; the moments are filled through {@link #moments}). */
+    @Override
     public void setStepCount(long stepCount) {
         if (stepCount < 0) {
             throw new IllegalArgumentException("AdamW step count must be non-negative, got " + stepCount);
@@ -114,6 +137,7 @@ public final class AdamW {
     }
 
     /** Applies one update with learning rate {@code learningRate} from the current gradients (left unchanged). */
+    @Override
     public void step(double learningRate) {
         if (!(learningRate >= 0) || !Double.isFinite(learningRate)) {
             throw new IllegalArgumentException("AdamW needs a finite non-negative learning rate, got " + learningRate);

@@ -15,9 +15,10 @@ import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
 
 /**
- * A training checkpoint as one safetensors file, written atomically: every parameter under its own name, the AdamW
- * moments under {@code optimizer.m.<name>} and {@code optimizer.v.<name>}, and in {@code __metadata__} the integer
- * state — training step, optimizer step, data seed and shuffled-pass position — as decimal strings.
+ * A training checkpoint as one safetensors file, written atomically: every parameter under its own name, every
+ * optimizer state tensor under {@code optimizer.<state name>} (AdamW's moments: {@code optimizer.m.<name>} and
+ * {@code optimizer.v.<name>}), and in {@code __metadata__} the optimizer's method and the integer state — training
+ * step, optimizer step, data seed and shuffled-pass position — as decimal strings.
  *
  * <p>Tensors keep their precision: float32 as F32, float64 as F64, so both resume bit for bit and other tools read
  * the file as a plain model. A tensor is loaded into the precision of the parameter it restores.
@@ -27,6 +28,10 @@ public final class Checkpoint {
     public static final String SECOND_MOMENT_PREFIX = "optimizer.v.";
     static final String KEY_STEP = "train.step";
     static final String KEY_OPTIMIZER_STEP = "optimizer.step";
+    /** The metadata key naming the optimizer ({@link Optimizer#method()}); absent in older files, which are AdamW's. */
+    public static final String KEY_OPTIMIZER_METHOD = "optimizer.method";
+    /** The prefix of every optimizer state tensor: {@code optimizer.<name of Optimizer#state()>}. */
+    public static final String OPTIMIZER_PREFIX = "optimizer.";
     static final String KEY_DATA_SEED = "data.seed";
     static final String KEY_DATA_EPOCH = "data.epoch";
     static final String KEY_DATA_OFFSET = "data.offset";
@@ -50,7 +55,7 @@ public final class Checkpoint {
      *
      * @param extraMetadata further metadata entries (model config, schedule), may be empty
      */
-    public static void write(Path target, List<Parameter> parameters, AdamW optimizer, TrainingState state,
+    public static void write(Path target, List<Parameter> parameters, Optimizer optimizer, TrainingState state,
             Map<String, String> extraMetadata) throws IOException {
         SafetensorsWriter writer = new SafetensorsWriter();
         writer.metadata("format", "pt");
@@ -64,10 +69,9 @@ public final class Checkpoint {
         }
         if (optimizer != null) {
             writer.metadata(KEY_OPTIMIZER_STEP, Long.toString(optimizer.stepCount()));
-            for (Parameter p : optimizer.parameters()) {
-                AdamW.Moments m = optimizer.moments(p);
-                add(writer, FIRST_MOMENT_PREFIX + p.name(), m.first());
-                add(writer, SECOND_MOMENT_PREFIX + p.name(), m.second());
+            writer.metadata(KEY_OPTIMIZER_METHOD, optimizer.method());
+            for (Map.Entry<String, Tensor> e : optimizer.state().entrySet()) {
+                add(writer, OPTIMIZER_PREFIX + e.getKey(), e.getValue());
             }
         }
         writer.write(target);
@@ -78,9 +82,10 @@ public final class Checkpoint {
      * tensor is read and checked before anything is changed, so a failed load leaves model and optimizer as they were.
      *
      * @return the training state stored with it
-     * @throws IllegalArgumentException naming the tensor or metadata key that is missing or has the wrong shape
+     * @throws IllegalArgumentException naming the tensor or metadata key that is missing or has the wrong shape, or
+     *                                  when the checkpoint holds the state of another optimizer method
      */
-    public static TrainingState read(Path source, List<Parameter> parameters, AdamW optimizer) throws IOException {
+    public static TrainingState read(Path source, List<Parameter> parameters, Optimizer optimizer) throws IOException {
         try (SafetensorsFile file = SafetensorsFile.open(source)) {
             Map<String, String> meta = file.metadata();
             TrainingState state = new TrainingState(longKey(file, KEY_STEP), longKey(file, KEY_DATA_SEED),
@@ -95,11 +100,14 @@ public final class Checkpoint {
                     throw new IllegalArgumentException("checkpoint " + source + " holds no optimizer state (metadata '"
                             + KEY_OPTIMIZER_STEP + "' is missing)");
                 }
+                String method = optimizerMethod(meta);
+                if (!method.equals(optimizer.method())) {
+                    throw new IllegalArgumentException("checkpoint " + source + " holds the state of optimizer '" + method
+                            + "', not of '" + optimizer.method() + "'; resume with the method it was written by");
+                }
                 optimizerStep = longKey(file, KEY_OPTIMIZER_STEP);
-                for (Parameter p : optimizer.parameters()) {
-                    AdamW.Moments m = optimizer.moments(p);
-                    loads.put(m.first(), load(file, FIRST_MOMENT_PREFIX + p.name(), m.first()));
-                    loads.put(m.second(), load(file, SECOND_MOMENT_PREFIX + p.name(), m.second()));
+                for (Map.Entry<String, Tensor> e : optimizer.state().entrySet()) {
+                    loads.put(e.getValue(), load(file, OPTIMIZER_PREFIX + e.getKey(), e.getValue()));
                 }
             }
             loads.forEach(Tensor::copyFrom);
@@ -107,6 +115,19 @@ public final class Checkpoint {
                 optimizer.setStepCount(optimizerStep);
             }
             return state;
+        }
+    }
+
+    /** The optimizer method a checkpoint's metadata names ({@value AdamW#METHOD} when it names none). */
+    public static String optimizerMethod(Map<String, String> metadata) {
+        String method = metadata.get(KEY_OPTIMIZER_METHOD);
+        return method == null ? AdamW.METHOD : method.trim();
+    }
+
+    /** The metadata of a checkpoint, without loading tensors. */
+    public static Map<String, String> readMetadata(Path source) throws IOException {
+        try (SafetensorsFile file = SafetensorsFile.open(source)) {
+            return Map.copyOf(file.metadata());
         }
     }
 

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -18,11 +19,15 @@ import org.lowrank4j.nn.arch.llama.LlamaLanguageModel;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
 import org.lowrank4j.nn.generate.ByteTokenizer;
 import org.lowrank4j.nn.tensor.Precision;
+import org.lowrank4j.nn.train.lowrank.TrainingMethod;
+import org.lowrank4j.nn.train.lowrank.TrainingMethods;
 
 /**
- * The one entry point of {@code lowrank train}: a LLaMA-style byte-level decoder trained on text with AdamW and a cosine
- * schedule ({@link Trainer}). The output folder receives {@code config.json}, {@code model.safetensors},
- * {@code tokenizer.json}, {@value #CHECKPOINT} (parameters, AdamW moments, step, data position) and {@value #LOG};
+ * The one entry point of {@code lowrank train}: a LLaMA-style byte-level decoder trained on text with a cosine schedule
+ * ({@link Trainer}) and the request's {@link TrainingMethod} (full-rank AdamW, GaLore, its DCT form, Fira). The output
+ * folder receives {@code config.json}, {@code model.safetensors}, {@code tokenizer.json}, {@value #CHECKPOINT}
+ * (parameters, optimizer state and method, step, data position), {@value #LOG} and {@value #RECORD} (measured memory,
+ * throughput, last losses);
  * {@code resume} continues from the checkpoint with the same losses. An existing folder is continued only with resume
  * and replaced only with force (its old checkpoint is removed then, so it can never be resumed into the new run).
  */
@@ -30,12 +35,20 @@ public final class DecoderTraining {
     public static final String CHECKPOINT = "checkpoint.safetensors";
     public static final String LOG = "train-log.csv";
     public static final String LOG_HEADER = "step,loss,lr,grad_norm,tokens_per_s,validation_loss";
+    /** The run's record: method, measured memory, throughput, last losses, optimizer timings. */
+    public static final String RECORD = "train-record.json";
+    /** Checkpoint metadata: the training method with every option ({@link TrainingMethod#describe()}). */
+    public static final String KEY_METHOD = "train.method";
 
     private DecoderTraining() {
     }
 
-    /** What a run did: steps done in it, wall seconds, tokens a step, the last losses (NaN when none). */
-    public record Summary(long steps, double seconds, long tokensPerStep, double lastLoss, double lastValidationLoss, Path out) {
+    /**
+     * What a run did: steps done in it, wall seconds, tokens a step, the last losses (NaN when none), the measured
+     * memory and the optimizer's timings (projected methods: seconds choosing and applying bases).
+     */
+    public record Summary(long steps, double seconds, long tokensPerStep, double lastLoss, double lastValidationLoss, Path out,
+            TrainingMemory memory, Map<String, Double> optimizerSeconds) {
     }
 
     /**
@@ -67,6 +80,7 @@ public final class DecoderTraining {
                 throw new IllegalArgumentException("--resume: " + checkpoint + " does not exist (train without --resume first)");
             }
             requireModelFolder(out);
+            requireSameMethod(checkpoint, r.method());
             model = LlamaModel.create(HfConfig.read(out), Precision.FLOAT32);
         } else if (r.init() != null) {
             requireModelFolder(r.init());
@@ -92,7 +106,8 @@ public final class DecoderTraining {
                     + "; raise --validation-fraction or give more text");
         }
         LlamaLanguageModel lm = new LlamaLanguageModel(model);
-        AdamW adam = new AdamW(lm.parameters(), new AdamW.Settings(0.9, 0.95, 1e-8, r.weightDecay()), AdamW.NORMS_AND_BIASES);
+        Optimizer optimizer = r.method().create(lm.parameters(), new AdamW.Settings(0.9, 0.95, 1e-8, r.weightDecay()));
+        TrainingMemory memory = TrainingMemory.measure(lm.parameters(), optimizer);
         double lr = r.learningRate();
         LearningRateSchedule schedule = new LearningRateSchedule(lr, r.minLearningRate() == null ? lr / 10 : r.minLearningRate(),
                 Math.min(r.warmup(), r.steps()), r.steps());
@@ -102,7 +117,8 @@ public final class DecoderTraining {
 
         Files.createDirectories(out);
         Log log = new Log(out.resolve(LOG), model, out, observer);
-        Trainer trainer = new Trainer(lm, adam, train, validation, options, log);
+        Trainer trainer = new Trainer(lm, optimizer, train, validation, options, log);
+        trainer.checkpointMetadata(Map.of(KEY_METHOD, r.method().describe()));
         if (r.resume()) {
             trainer.resume(checkpoint);
             log.truncateFrom(trainer.step());
@@ -115,13 +131,68 @@ public final class DecoderTraining {
                 + "context %d; %s step %d of %d, %d tokens a step", r.data().getFileName(), textBytes, tokens.length, split.train().length,
                 split.validation().length, model.parameterCount(), model.config().numHiddenLayers(), model.config().hiddenSize(), context,
                 r.resume() ? "resuming at" : "starting at", trainer.step(), runUntil, options.tokensPerStep(context)));
+        notes.accept("method " + r.method().describe() + "; " + memory.describe());
         long start = System.nanoTime();
         long firstStep = trainer.step();
+        writeRecord(out, r, memory, context, options, null);
         trainer.run();
         log.close();
         model.save(out);
-        return new Summary(trainer.step() - firstStep, (System.nanoTime() - start) / 1e9, options.tokensPerStep(context), log.lastLoss,
-                log.lastValidation, out);
+        Summary summary = new Summary(trainer.step() - firstStep, (System.nanoTime() - start) / 1e9, options.tokensPerStep(context),
+                log.lastLoss, log.lastValidation, out, memory, optimizer.secondsSpent());
+        writeRecord(out, r, memory, context, options, summary);
+        return summary;
+    }
+
+    /** A resumed run must use the method (and options) its checkpoint was written by; checkpoints without one are full's. */
+    private static void requireSameMethod(Path checkpoint, TrainingMethod method) throws IOException {
+        String written = Checkpoint.readMetadata(checkpoint).getOrDefault(KEY_METHOD, TrainingMethods.full().describe());
+        String writtenName = written.contains(":") ? written.substring(0, written.indexOf(':')) : written;
+        if (!writtenName.equals(method.name())) {
+            throw new IllegalArgumentException("--resume: " + checkpoint + " was written by --method " + written + ", not "
+                    + method.name() + "; resume with --method " + written + ", or start a new run with --force");
+        }
+        if (!written.equals(method.describe())) {
+            throw new IllegalArgumentException("--resume: " + checkpoint + " was written by --method " + written + " but this run asks for "
+                    + method.describe() + "; resume with the same options");
+        }
+    }
+
+    private static void putFinite(com.fasterxml.jackson.databind.node.ObjectNode node, String key, double value) {
+        if (Double.isFinite(value)) {
+            node.put(key, value);
+        } else {
+            node.putNull(key);
+        }
+    }
+
+    /** train-record.json: at the start (memory, settings) and again at the end (throughput, losses, timings). */
+    private static void writeRecord(Path out, TrainingRequest r, TrainingMemory memory, int context, TrainingOptions options,
+            Summary summary) throws IOException {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode root = json.createObjectNode();
+        root.put("method", r.method().name());
+        root.put("method_options", r.method().describe());
+        root.put("seed", r.seed());
+        root.put("steps", r.steps());
+        root.put("tokens_per_step", options.tokensPerStep(context));
+        root.put("learning_rate", r.learningRate());
+        com.fasterxml.jackson.databind.node.ObjectNode bytes = root.putObject("memory_bytes");
+        bytes.put("weights", memory.weightBytes());
+        bytes.put("gradients", memory.gradientBytes());
+        bytes.put("optimizer_state", memory.optimizerBytes());
+        bytes.put("weights_plus_optimizer", memory.weightAndOptimizerBytes());
+        if (summary != null) {
+            root.put("steps_this_run", summary.steps());
+            root.put("seconds_this_run", summary.seconds());
+            root.put("tokens_per_s", summary.steps() * summary.tokensPerStep() / Math.max(summary.seconds(), 1e-9));
+            putFinite(root, "last_loss", summary.lastLoss());
+            putFinite(root, "last_validation_loss", summary.lastValidationLoss());
+            com.fasterxml.jackson.databind.node.ObjectNode seconds = root.putObject("optimizer_seconds");
+            summary.optimizerSeconds().forEach(seconds::put);
+        }
+        org.lowrank4j.formats.io.AtomicFiles.writeString(out.resolve(RECORD),
+                json.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n");
     }
 
     /**

@@ -51,7 +51,7 @@ public final class GradientClipping {
     }
 
     /** The parameters without repeats of the same object (tied weights), in first-seen order. */
-    static List<Parameter> distinct(List<Parameter> parameters) {
+    public static List<Parameter> distinct(List<Parameter> parameters) {
         java.util.Set<Parameter> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         return parameters.stream().filter(seen::add).toList();
     }

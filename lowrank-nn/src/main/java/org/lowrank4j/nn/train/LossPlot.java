@@ -27,6 +27,77 @@ public final class LossPlot {
         AtomicFiles.write(out, stream -> ImageIO.write(image, "png", stream));
     }
 
+    private static final Color[] PALETTE = {new Color(31, 119, 180), new Color(214, 39, 40), new Color(44, 160, 44),
+        new Color(148, 103, 189), new Color(255, 127, 14), new Color(140, 86, 75)};
+
+    /**
+     * Several runs in one PNG (written atomically): each run's training loss as a thin line and its validation loss as
+     * a thick line with points, one colour a run, labelled by the map's keys (in order).
+     */
+    public static void write(java.util.Map<String, TrainingLog> runs, String title, Path out) throws IOException {
+        if (runs.isEmpty()) {
+            throw new IllegalArgumentException("a loss plot needs at least one log");
+        }
+        List<List<double[]>> all = new java.util.ArrayList<>();
+        double xMax = 0;
+        for (TrainingLog log : runs.values()) {
+            all.add(log.training());
+            all.add(log.validation());
+            xMax = Math.max(xMax, log.training().get(log.training().size() - 1)[0]);
+        }
+        BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = image.createGraphics();
+        double[] range = frame(g, all, xMax, title);
+        int plotW = WIDTH - LEFT - RIGHT, plotH = HEIGHT - TOP - BOTTOM, row = 0;
+        for (java.util.Map.Entry<String, TrainingLog> run : runs.entrySet()) {
+            Color color = PALETTE[row % PALETTE.length];
+            Color light = new Color((color.getRed() + 2 * 255) / 3, (color.getGreen() + 2 * 255) / 3, (color.getBlue() + 2 * 255) / 3);
+            plot(g, run.getValue().training(), light, xMax, range[0], range[1], plotW, plotH);
+            plot(g, run.getValue().validation(), color, xMax, range[0], range[1], plotW, plotH);
+            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+            g.setColor(color);
+            g.drawString(run.getKey() + " (validation; light: training)", LEFT + plotW - 260, TOP + 20 + 18 * row++);
+        }
+        g.dispose();
+        AtomicFiles.write(out, stream -> ImageIO.write(image, "png", stream));
+    }
+
+    /** White background, grid, axes and title; returns the y range {min, max}. */
+    private static double[] frame(Graphics2D g, List<List<double[]>> series, double xMax, String title) {
+        double yMin = Double.POSITIVE_INFINITY, yMax = Double.NEGATIVE_INFINITY;
+        for (List<double[]> s : series) {
+            for (double[] p : s) {
+                yMin = Math.min(yMin, p[1]);
+                yMax = Math.max(yMax, p[1]);
+            }
+        }
+        yMin = Math.floor(yMin * 2) / 2;
+        yMax = Math.ceil(yMax * 2) / 2;
+        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, WIDTH, HEIGHT);
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+        int plotW = WIDTH - LEFT - RIGHT, plotH = HEIGHT - TOP - BOTTOM;
+        g.setColor(new Color(220, 220, 220));
+        for (int t = 0; t <= 5; t++) {
+            int y = TOP + plotH - t * plotH / 5;
+            g.drawLine(LEFT, y, LEFT + plotW, y);
+        }
+        g.setColor(Color.DARK_GRAY);
+        g.drawRect(LEFT, TOP, plotW, plotH);
+        for (int t = 0; t <= 5; t++) {
+            int y = TOP + plotH - t * plotH / 5;
+            g.drawString(String.format(Locale.ROOT, "%.2f", yMin + t * (yMax - yMin) / 5), 20, y + 4);
+            int x = LEFT + t * plotW / 5;
+            g.drawString(String.format(Locale.ROOT, "%.0f", t * xMax / 5), x - 10, TOP + plotH + 18);
+        }
+        g.drawString("step", LEFT + plotW / 2 - 10, HEIGHT - 12);
+        g.drawString("loss (nats per byte token)", LEFT, TOP - 8);
+        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 14));
+        g.drawString(title, LEFT + 180, 22);
+        return new double[] {yMin, yMax};
+    }
+
     private static BufferedImage draw(List<double[]> train, List<double[]> validation, String title) {
         double xMax = train.get(train.size() - 1)[0], yMin = Double.POSITIVE_INFINITY, yMax = Double.NEGATIVE_INFINITY;
         for (List<double[]> series : List.of(train, validation)) {

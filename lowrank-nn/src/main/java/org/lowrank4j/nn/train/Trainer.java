@@ -11,8 +11,8 @@ import org.lowrank4j.nn.Parameter;
 /**
  * The training loop. Each optimizer step: zero the gradients once, run {@code accumulationSteps} micro-batches of
  * {@code batchSize} windows through {@link LanguageModel#lossAndBackward} (their gradients add up), scale the sum
- * by {@code 1 / accumulationSteps} (the gradient of the mean loss), clip by the global norm, update with AdamW at
- * the schedule's learning rate. Every {@code validationEvery} steps it computes the validation loss, every
+ * by {@code 1 / accumulationSteps} (the gradient of the mean loss), clip by the global norm, update with the {@link Optimizer}
+ * (AdamW or a projected one) at the schedule's learning rate. Every {@code validationEvery} steps it computes the validation loss, every
  * {@code checkpointEvery} steps and at the end it writes a {@link Checkpoint}.
  *
  * <p>Everything a step depends on — parameters, moments, optimizer step count, step number and data position — is
@@ -24,7 +24,7 @@ import org.lowrank4j.nn.Parameter;
  */
 public final class Trainer {
     private final LanguageModel model;
-    private final AdamW optimizer;
+    private final Optimizer optimizer;
     private final TokenWindows train;
     private final List<TokenWindows.Batch> validation;
     private final TrainingOptions options;
@@ -32,12 +32,13 @@ public final class Trainer {
     private final List<Parameter> parameters;
     private long step;
     private long lastCheckpointStep = -1;
+    private Map<String, String> checkpointMetadata = Map.of();
 
     /**
      * @param validation windows of the held-out stream, or null for no validation
      * @param listener   progress callbacks ({@link TrainingListener#NONE} for none)
      */
-    public Trainer(LanguageModel model, AdamW optimizer, TokenWindows train, TokenWindows validation, TrainingOptions options,
+    public Trainer(LanguageModel model, Optimizer optimizer, TokenWindows train, TokenWindows validation, TrainingOptions options,
             TrainingListener listener) {
         if (validation == null && options.validationEvery() > 0) {
             throw new IllegalArgumentException("validation every " + options.validationEvery() + " steps needs validation windows");
@@ -49,6 +50,11 @@ public final class Trainer {
         this.options = options;
         this.listener = listener == null ? TrainingListener.NONE : listener;
         this.parameters = GradientClipping.distinct(model.parameters());
+    }
+
+    /** Further metadata written into every checkpoint (the training method's description). */
+    public void checkpointMetadata(Map<String, String> metadata) {
+        this.checkpointMetadata = Map.copyOf(metadata);
     }
 
     /** Optimizer steps completed so far (the index of the next step). */
@@ -80,10 +86,11 @@ public final class Trainer {
 
     /** Writes a checkpoint of the current state to {@code file} (atomically). */
     public void saveCheckpoint(Path file) throws IOException {
-        Checkpoint.write(file, parameters, optimizer, new Checkpoint.TrainingState(step, train.seed(), train.position()),
-                Map.of("train.batch_size", Integer.toString(options.batchSize()),
-                        "train.accumulation_steps", Integer.toString(options.accumulationSteps()),
-                        "train.context_length", Integer.toString(train.contextLength())));
+        Map<String, String> metadata = new java.util.LinkedHashMap<>(checkpointMetadata);
+        metadata.put("train.batch_size", Integer.toString(options.batchSize()));
+        metadata.put("train.accumulation_steps", Integer.toString(options.accumulationSteps()));
+        metadata.put("train.context_length", Integer.toString(train.contextLength()));
+        Checkpoint.write(file, parameters, optimizer, new Checkpoint.TrainingState(step, train.seed(), train.position()), metadata);
         lastCheckpointStep = step;
         listener.onCheckpoint(step, file);
     }

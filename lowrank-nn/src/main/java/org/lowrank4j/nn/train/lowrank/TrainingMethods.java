@@ -1,0 +1,89 @@
+package org.lowrank4j.nn.train.lowrank;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.lowrank4j.nn.train.AdamW;
+
+/**
+ * The training methods {@code lowrank train --method} knows, by name. A new method is one entry here and its
+ * optimizer class; the trainer itself only sees {@link org.lowrank4j.nn.train.Optimizer}.
+ */
+public final class TrainingMethods {
+    /** GaLore's LLaMA pre-training settings (rank 128, gap 200, scale 0.25; arXiv:2403.03507). */
+    public static final int DEFAULT_RANK = 128, DEFAULT_GAP = 200;
+    public static final double DEFAULT_SCALE = 0.25;
+
+    private record Entry(String name, Function<MethodOptions, TrainingMethod> configure) {
+    }
+
+    private static final List<Entry> METHODS = List.of(
+            new Entry("full", o -> full()),
+            new Entry(GaLore.METHOD, o -> {
+                ProjectionSettings p = projection(GaLore.METHOD, o);
+                return new TrainingMethod(GaLore.METHOD, describe(GaLore.METHOD, p),
+                        (params, s) -> new GaLore(params, s, p, ProjectedAdam.BLOCK_MATRICES));
+            }),
+            new Entry(DctGaLore.METHOD, o -> {
+                ProjectionSettings p = projection(DctGaLore.METHOD, o);
+                return new TrainingMethod(DctGaLore.METHOD, describe(DctGaLore.METHOD, p),
+                        (params, s) -> new DctGaLore(params, s, p, ProjectedAdam.BLOCK_MATRICES));
+            }),
+            new Entry(Fira.METHOD, o -> {
+                int alphaInResidual = o.integer("alpha-in-residual", 1);
+                ProjectionSettings p = projection(Fira.METHOD, o);
+                if (alphaInResidual != 0 && alphaInResidual != 1) {
+                    throw new IllegalArgumentException(Fira.METHOD + ": option alpha-in-residual must be 1 (the reference code) or 0 (the paper), got "
+                            + alphaInResidual);
+                }
+                return new TrainingMethod(Fira.METHOD, describe(Fira.METHOD, p) + ":alpha-in-residual=" + alphaInResidual,
+                        (params, s) -> new Fira(params, s, p, ProjectedAdam.BLOCK_MATRICES, alphaInResidual == 1));
+            }));
+
+    private TrainingMethods() {
+    }
+
+    /** Full-rank AdamW, the dense trainer. */
+    public static TrainingMethod full() {
+        return new TrainingMethod("full", "full", (params, s) -> new AdamW(params, s, AdamW.NORMS_AND_BIASES));
+    }
+
+    /** The method names, in the order they are listed. */
+    public static List<String> names() {
+        return METHODS.stream().map(Entry::name).toList();
+    }
+
+    /**
+     * The method {@code name} with {@code options} read and checked.
+     *
+     * @throws IllegalArgumentException for an unknown name, an unknown option key or an option out of range, in one line
+     */
+    public static TrainingMethod configure(String name, MethodOptions options) {
+        String key = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
+        for (Entry e : METHODS) {
+            if (e.name().equals(key)) {
+                TrainingMethod method = e.configure().apply(options);
+                options.requireAllRead();
+                return method;
+            }
+        }
+        throw new IllegalArgumentException("unknown training method '" + name + "'; choose one of "
+                + METHODS.stream().map(Entry::name).collect(Collectors.joining(", ")));
+    }
+
+    private static ProjectionSettings projection(String method, MethodOptions o) {
+        int rank = o.integer("rank", DEFAULT_RANK);
+        int gap = o.integer("gap", DEFAULT_GAP);
+        double scale = o.number("scale", DEFAULT_SCALE);
+        try {
+            return new ProjectionSettings(rank, gap, scale);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(method + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String describe(String method, ProjectionSettings p) {
+        return String.format(Locale.ROOT, "%s:rank=%d:gap=%d:scale=%s", method, p.rank(), p.gap(), p.scale());
+    }
+}
