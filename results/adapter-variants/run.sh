@@ -5,7 +5,7 @@ set -euo pipefail
 out=${1:-${WORK:-/tmp}/adapter-variants}
 mkdir -p "$out"
 common=(--model models/sotu-decoder --data ../shared/data/moby-dick --targets q_proj,k_proj,v_proj,o_proj
-        --steps 20 --batch 4 --warmup 2 --eval-bytes 20000 --seed 42 --rank 8 --alpha 16 --force)
+        --steps 8 --batch 4 --warmup 1 --eval-bytes 5000 --seed 42 --rank 8 --alpha 16 --force)
 # ONLY=name,name runs only those; PARALLEL=1 starts them at once (the measured runs shared a loaded 2-core machine, so
 # step times are upper bounds and include the other runs' competition)
 run() { local name=$1; shift; [[ -n "${ONLY:-}" && ",$ONLY," != *",$name,"* ]] && return 0
