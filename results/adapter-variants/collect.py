@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """Builds table.csv and table.md from the runs of run.sh: python3 results/adapter-variants/collect.py OUT [DEST]
 (OUT: the folder run.sh wrote; DEST: where the table and each run's record, config, log and printout are copied)."""
-import csv, json, os, shutil, sys
+import csv, json, os, re, shutil, sys
 
 out = sys.argv[1]
 dest = sys.argv[2] if len(sys.argv) > 2 else os.path.dirname(os.path.abspath(__file__))
-runs = ["lora-r8", "nola-equal", "nola-128", "sora-r8", "sora-r8-unpruned"]
+runs = ["lora-r8", "nola-equal", "nola-equal-lr3e-3", "nola-128", "sora-r8", "sora-r8-unpruned"]
 rows = []
 for name in runs:
     folder = os.path.join(out, name)
@@ -27,6 +27,9 @@ for name in runs:
     os.makedirs(keep, exist_ok=True)
     for f in ("finetune.json", "adapter_config.json", "finetune-log.csv"):
         shutil.copy(os.path.join(folder, f), keep)
+    config = os.path.join(keep, "adapter_config.json")  # LoRA records the base as an absolute path: keep it repository-relative
+    text = re.sub(r'"base_model_name_or_path" : "[^"]*?/?(models/[^"]*)"', r'"base_model_name_or_path" : "\1"', open(config).read())
+    open(config, "w").write(text)
     if os.path.exists(folder + ".stdout.txt"):
         text = open(folder + ".stdout.txt").read().replace("\r", "\n")
         lines = [l for l in text.splitlines() if l.strip() and not l.lstrip().startswith("finetune ")]

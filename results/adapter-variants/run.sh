@@ -16,6 +16,8 @@ run1() { local name=$1; shift; /usr/bin/time -f "%e s wall, %U s user" bin/lowra
 run lora-r8 --adapter lora --lr 3e-3
 # NOLA at the same budget: r = 8, 2,240 + 2,240 coefficients per layer (107,520); lr 10x LoRA's, as the spec's recipe
 run nola-equal --adapter nola:basis=2240 --lr 3e-2
+# the same at LoRA's rate (run after the 3e-2 run above made the model worse)
+run nola-equal-lr3e-3 --adapter nola:basis=2240 --lr 3e-3
 # NOLA at its own scale: r = 8, 128 + 128 coefficients per layer (6,144) - the file-size comparison at equal rank
 run nola-128 --adapter nola:basis=128 --lr 3e-2
 # SoRA from r_max = 8 (107,520 + 192 gates), proximal gate step with a log schedule of xi from 1e-3 to 2e-2 in 5 stages
