@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
 
 /** {@code lowrank finetune}: LoRA on a decoder folder; writes a PEFT adapter folder and prints held-out perplexity before/after. */
 @Command(name = "finetune", mixinStandardHelpOptions = true,
-        description = "LoRA fine-tuning of a decoder folder on text; writes a PEFT adapter folder (adapter_config.json, adapter_model.safetensors).")
+        description = "LoRA (or, with --adapter, NOLA or SoRA) fine-tuning of a decoder folder on text; writes a PEFT(-style) adapter folder (adapter_config.json, adapter_model.safetensors).")
 final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "Decoder folder (written by lowrank train).")
     Path model;
