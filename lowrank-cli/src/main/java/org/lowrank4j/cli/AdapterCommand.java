@@ -10,6 +10,7 @@ import org.lowrank4j.adapt.ops.AdapterSummary;
 import org.lowrank4j.adapt.ops.Squeeze;
 import org.lowrank4j.adapt.peft.PeftAdapter;
 import org.lowrank4j.adapt.peft.PeftFolder;
+import org.lowrank4j.adapt.variant.VariantFolder;
 import org.lowrank4j.compress.model.DecoderFolder;
 import org.lowrank4j.formats.io.AtomicFiles;
 import org.lowrank4j.formats.io.OutputPlan;
@@ -19,7 +20,7 @@ import picocli.CommandLine.Option;
 
 /** {@code lowrank adapter inspect|merge|unmerge|squeeze|combine|perplexity}: operations on PEFT LoRA adapter folders. */
 @Command(name = "adapter", mixinStandardHelpOptions = true,
-        description = "Inspect, merge, unmerge, squeeze, combine or score PEFT LoRA adapter folders.",
+        description = "Inspect, merge, unmerge, squeeze, combine or score PEFT LoRA adapter folders (inspect, merge and perplexity also take NOLA and SoRA folders).",
         subcommands = {AdapterCommand.Inspect.class, AdapterCommand.Merge.class, AdapterCommand.Unmerge.class, AdapterCommand.SqueezeVerb.class,
             AdapterCommand.CombineVerb.class, AdapterCommand.PerplexityVerb.class})
 final class AdapterCommand implements Callable<Integer> {
@@ -48,6 +49,12 @@ final class AdapterCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
+            if (VariantFolder.variantOf(adapter) != null) {
+                VariantFolder.Stored stored = VariantFolder.read(adapter);
+                stored.variant().describe(stored.fields(), stored.tensors()).forEach(System.out::println);
+                System.out.printf(Locale.ROOT, "%,d stored values, %,d bytes on disk%n", stored.storedValues(), VariantFolder.bytesOnDisk(adapter));
+                return 0;
+            }
             for (String line : AdapterSummary.lines(PeftFolder.read(adapter))) {
                 System.out.println(line);
             }
@@ -73,6 +80,14 @@ final class AdapterCommand implements Callable<Integer> {
         public Integer call() throws Exception {
             DecoderFolder.requireModelFolder(model);
             OutputPlan.of("--out", out, force).input("--model", model).input("--adapter", adapter).check();
+            if (VariantFolder.variantOf(adapter) != null) {
+                VariantFolder.Stored stored = VariantFolder.read(adapter); // fails before anything is removed
+                clear(out);
+                AdapterMerge.mergeInto(model, adapter, out);
+                System.out.printf(Locale.ROOT, "merged %s adapter (%d modules, %,d stored values) of %s into %s%n", stored.variant().name(),
+                        stored.tensors().size(), stored.storedValues(), adapter, out);
+                return 0;
+            }
             PeftAdapter read = PeftFolder.read(adapter); // fails before anything is removed
             clear(out);
             AdapterMerge.mergeInto(model, adapter, out);
@@ -253,7 +268,11 @@ final class AdapterCommand implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             DecoderFolder.requireModelFolder(model);
-            PeftFolder.read(adapter);
+            if (VariantFolder.variantOf(adapter) != null) {
+                VariantFolder.read(adapter);
+            } else {
+                PeftFolder.read(adapter);
+            }
             int[] tokens = org.lowrank4j.adapt.finetune.HeldOut.tokens(org.lowrank4j.nn.train.TextFolder.readText(data, from, to, "--data"), heldOut, evalBytes);
             if (!noBase) {
                 print("base   ", org.lowrank4j.adapt.finetune.HeldOut.perplexity(model, null, tokens));

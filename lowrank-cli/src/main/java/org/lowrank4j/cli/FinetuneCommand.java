@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
 
 /** {@code lowrank finetune}: LoRA on a decoder folder; writes a PEFT adapter folder and prints held-out perplexity before/after. */
 @Command(name = "finetune", mixinStandardHelpOptions = true,
-        description = "LoRA fine-tuning of a decoder folder on text; writes a PEFT adapter folder (adapter_config.json, adapter_model.safetensors).")
+        description = "LoRA (or, with --adapter, NOLA or SoRA) fine-tuning of a decoder folder on text; writes a PEFT(-style) adapter folder (adapter_config.json, adapter_model.safetensors).")
 final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "Decoder folder (written by lowrank train).")
     Path model;
@@ -91,6 +91,10 @@ final class FinetuneCommand implements Callable<Integer> {
             description = "Adapter initialisation: lora (A random, B = 0), pissa (top-r singular triplets of W, residual frozen; the adapter is written for the original base with rank 2r) or svfit (only the top-r singular values of W train; written as a rank-r adapter). Default ${DEFAULT-VALUE}.")
     String init;
 
+    @Option(names = "--adapter", defaultValue = "lora",
+            description = "Adapter kind: lora, or a variant with options as NAME:KEY=VALUE..., e.g. nola:basis=128, sora:xi=1e-3:xi-max=2e-2:stages=5:schedule=log, nola:budget=107520 (--rank/--alpha are the variants' defaults). Default ${DEFAULT-VALUE}.")
+    String adapter;
+
     @Option(names = "--force", description = "Replace an existing OUT.")
     boolean force;
 
@@ -111,7 +115,7 @@ final class FinetuneCommand implements Callable<Integer> {
         org.lowrank4j.adapt.lora.AdapterInit adapterInit = org.lowrank4j.adapt.lora.AdapterInit.parse(init);
         String text = org.lowrank4j.nn.train.TextFolder.readText(data, from, to, "--data");
         FineTuneRequest request = new FineTuneRequest(model, text, data.toString(), out, new LoraSettings(rank, alpha, dropout, rslora),
-                targets, steps, batch, context, lr, warmup, weightDecay, heldOut, evalBytes, seed, checkpointEvery, resume, stopAfter, adapterInit);
+                targets, steps, batch, context, lr, warmup, weightDecay, heldOut, evalBytes, seed, checkpointEvery, resume, stopAfter, adapterInit, adapter);
         ProgressBar bar = ProgressBar.stderr();
         long total = stopAfter == null ? steps : Math.min(steps, stopAfter);
         FineTuneOutcome outcome = FineTuning.run(request, new FineTuneListener() {
@@ -126,6 +130,7 @@ final class FinetuneCommand implements Callable<Integer> {
             }
         });
         System.out.println(line("base   ", outcome.before()));
+        outcome.notes().forEach(System.out::println);
         System.out.println(line("adapted", outcome.after()));
         System.out.printf(Locale.ROOT, "perplexity %.1f%% lower; %d steps in %.1f s (%,d trainable of %,d parameters); wrote %s%n",
                 100 * outcome.perplexityReduction(), outcome.stepsRun(), outcome.trainSeconds(), outcome.trainable(), outcome.baseParameters(), out);

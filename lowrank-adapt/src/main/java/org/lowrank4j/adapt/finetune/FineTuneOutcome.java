@@ -16,9 +16,19 @@ import org.lowrank4j.nn.generate.PerplexityResult;
  * @param trainTokens     tokens of the training part of the text
  * @param lastLoss        the last step's training loss
  * @param adapter         the adapter folder written
+ * @param notes           lines the adapter kind reports (SoRA: the ranks left per layer); empty for LoRA
  */
 public record FineTuneOutcome(PerplexityResult before, PerplexityResult after, long stepsRun, long stepsDone, double trainSeconds,
-        long trainable, long baseParameters, long trainTokens, double lastLoss, Path adapter) {
+        long trainable, long baseParameters, long trainTokens, double lastLoss, Path adapter, java.util.List<String> notes) {
+
+    public FineTuneOutcome(PerplexityResult before, PerplexityResult after, long stepsRun, long stepsDone, double trainSeconds, long trainable,
+            long baseParameters, long trainTokens, double lastLoss, Path adapter) {
+        this(before, after, stepsRun, stepsDone, trainSeconds, trainable, baseParameters, trainTokens, lastLoss, adapter, java.util.List.of());
+    }
+
+    public FineTuneOutcome {
+        notes = java.util.List.copyOf(notes);
+    }
 
     /** 1 − after/before of the perplexity: the fraction removed. */
     public double perplexityReduction() {

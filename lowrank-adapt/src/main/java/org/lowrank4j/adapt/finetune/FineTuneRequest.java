@@ -27,10 +27,19 @@ import org.lowrank4j.adapt.lora.LoraSettings;
  * @param resume             continue from {@code out}'s checkpoint (same request otherwise)
  * @param stopAfter          stop after this many steps (the schedule still spans {@code steps}); null to run them all
  * @param init               how the adapters start: PEFT's LoRA init (B = 0) or PiSSA (top-r singular triplets of W)
+ * @param adapter            the adapter kind, {@code lora} or a variant as {@code NAME[:KEY=VALUE…]} (e.g. {@code nola:basis=128}); null: lora
  */
 public record FineTuneRequest(Path model, String text, String dataName, Path out, LoraSettings lora, List<String> targets, int steps,
         int batch, int context, double learningRate, int warmup, double weightDecay, double heldOutFraction, long evalBytes, long seed,
-        int checkpointEvery, boolean resume, Integer stopAfter, AdapterInit init) {
+        int checkpointEvery, boolean resume, Integer stopAfter, AdapterInit init, String adapter) {
+
+    /** A LoRA request. */
+    public FineTuneRequest(Path model, String text, String dataName, Path out, LoraSettings lora, List<String> targets, int steps, int batch,
+            int context, double learningRate, int warmup, double weightDecay, double heldOutFraction, long evalBytes, long seed,
+            int checkpointEvery, boolean resume, Integer stopAfter, AdapterInit init) {
+        this(model, text, dataName, out, lora, targets, steps, batch, context, learningRate, warmup, weightDecay, heldOutFraction, evalBytes,
+                seed, checkpointEvery, resume, stopAfter, init, null);
+    }
 
     /** A request with the usual LoRA initialisation. */
     public FineTuneRequest(Path model, String text, String dataName, Path out, LoraSettings lora, List<String> targets, int steps, int batch,
@@ -40,9 +49,17 @@ public record FineTuneRequest(Path model, String text, String dataName, Path out
                 seed, checkpointEvery, resume, stopAfter, AdapterInit.LORA);
     }
 
+    /** True when the run trains a variant (NOLA, SoRA, …) rather than LoRA. */
+    public boolean isVariant() {
+        return adapter != null;
+    }
+
     public FineTuneRequest {
         if (init == null) {
             init = AdapterInit.LORA;
+        }
+        if (adapter != null && (adapter.isBlank() || adapter.strip().equalsIgnoreCase("lora"))) {
+            adapter = null;
         }
         if (model == null || out == null || text == null || lora == null || targets == null) {
             throw new IllegalArgumentException("a fine-tuning request needs a model, a text, an output folder, LoRA settings and targets");

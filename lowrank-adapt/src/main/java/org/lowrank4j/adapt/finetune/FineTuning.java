@@ -64,6 +64,9 @@ public final class FineTuning {
      */
     public static FineTuneOutcome run(FineTuneRequest request, FineTuneListener listener) throws IOException {
         FineTuneListener events = listener == null ? FineTuneListener.NONE : listener;
+        if (request.isVariant()) {
+            return VariantFineTuning.run(request, events);
+        }
         LlamaModel model = LlamaModel.load(request.model(), Precision.FLOAT32);
         ByteTokenizer tokenizer = new ByteTokenizer();
         if (model.vocabSize() != tokenizer.vocabSize()) {
@@ -182,6 +185,11 @@ public final class FineTuning {
     }
 
     private static void writeRecord(FineTuneRequest request, FineTuneOutcome outcome, int context) throws IOException {
+        AtomicFiles.writeString(request.out().resolve(RECORD), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(record(request, outcome, context)) + "\n");
+    }
+
+    /** The record's fields common to every adapter kind. */
+    static ObjectNode record(FineTuneRequest request, FineTuneOutcome outcome, int context) {
         ObjectNode root = JSON.createObjectNode();
         root.put("model", request.model().toString());
         root.put("data", request.dataName());
@@ -205,10 +213,10 @@ public final class FineTuning {
         root.set("before", perplexity(outcome.before()));
         root.set("after", perplexity(outcome.after()));
         root.put("perplexity_reduction", outcome.perplexityReduction());
-        AtomicFiles.writeString(request.out().resolve(RECORD), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n");
+        return root;
     }
 
-    private static ObjectNode perplexity(PerplexityResult r) {
+    static ObjectNode perplexity(PerplexityResult r) {
         ObjectNode o = JSON.createObjectNode();
         o.put("bytes", r.bytes());
         o.put("windows", r.windows());

@@ -6,6 +6,7 @@ import java.util.Arrays;
 import org.lowrank4j.adapt.lora.LoraModel;
 import org.lowrank4j.adapt.lora.ModulePaths;
 import org.lowrank4j.adapt.peft.PeftFolder;
+import org.lowrank4j.adapt.variant.VariantFolder;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
 import org.lowrank4j.nn.generate.ByteTokenizer;
 import org.lowrank4j.nn.generate.Perplexity;
@@ -34,10 +35,12 @@ public final class HeldOut {
         return tail;
     }
 
-    /** Perplexity per byte of the decoder folder, with the adapter folder attached when it is not null. */
+    /** Perplexity per byte of the decoder folder, with the adapter folder (LoRA or a variant) attached when it is not null. */
     public static PerplexityResult perplexity(Path model, Path adapter, int[] tokens) throws IOException {
         LlamaModel decoder = LlamaModel.load(model, Precision.FLOAT32);
-        if (adapter != null) {
+        if (adapter != null && VariantFolder.variantOf(adapter) != null) {
+            VariantFolder.apply(VariantFolder.read(adapter), ModulePaths.decoder(decoder), Precision.FLOAT32);
+        } else if (adapter != null) {
             LoraModel lora = LoraModel.over(ModulePaths.decoder(decoder), 0);
             PeftFolder.apply(PeftFolder.read(adapter), lora, "default", Precision.FLOAT32);
         }

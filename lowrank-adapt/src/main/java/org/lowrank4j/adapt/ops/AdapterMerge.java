@@ -3,12 +3,15 @@ package org.lowrank4j.adapt.ops;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.lowrank4j.adapt.lora.LoraModel;
 import org.lowrank4j.adapt.lora.ModulePaths;
 import org.lowrank4j.adapt.peft.PeftAdapter;
 import org.lowrank4j.adapt.peft.PeftFolder;
+import org.lowrank4j.adapt.variant.VariantFolder;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
+import org.lowrank4j.nn.layers.Linear;
 import org.lowrank4j.nn.tensor.Precision;
 
 /**
@@ -20,8 +23,15 @@ public final class AdapterMerge {
     private AdapterMerge() {
     }
 
-    /** The merged model, in memory. */
+    /** The merged model, in memory (a LoRA or an adapter-variant folder). */
     public static LlamaModel merged(Path baseFolder, Path adapterFolder) throws IOException {
+        if (VariantFolder.variantOf(adapterFolder) != null) { // NOLA, SoRA, …: W0 + ΔW of the variant
+            VariantFolder.Stored stored = VariantFolder.read(adapterFolder);
+            LlamaModel model = LlamaModel.load(baseFolder, Precision.FLOAT32);
+            Map<String, Linear> modules = ModulePaths.decoder(model);
+            VariantFolder.apply(stored, modules, Precision.FLOAT32).mergeAndUnload(modules);
+            return model;
+        }
         return merged(baseFolder, PeftFolder.read(adapterFolder));
     }
 

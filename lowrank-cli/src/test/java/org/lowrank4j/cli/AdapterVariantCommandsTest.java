@@ -1,0 +1,95 @@
+package org.lowrank4j.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.lowrank4j.formats.hf.HfArchitecture;
+import org.lowrank4j.formats.hf.HfConfig;
+import org.lowrank4j.nn.arch.llama.LlamaModel;
+import org.lowrank4j.nn.tensor.Precision;
+
+/** lowrank finetune --adapter nola|sora and lowrank adapter inspect|merge|perplexity on their folders; one-line refusals. */
+class AdapterVariantCommandsTest {
+    private static final String TEXT = """
+            Call me Ishmael. Some years ago, never mind how long precisely, having little or no money in my purse, and
+            nothing particular to interest me on shore, I thought I would sail about a little and see the watery part of
+            the world.
+            """.repeat(5);
+
+    private static String ok(String... args) {
+        Object[] r = CliRun.run(args);
+        assertThat((int) r[0]).as("stderr: %s", r[2]).isZero();
+        return (String) r[1];
+    }
+
+    private static String refused(String... args) {
+        Object[] r = CliRun.run(args);
+        assertThat((int) r[0]).as("stdout: %s", r[1]).isEqualTo(2);
+        String err = ((String) r[2]).strip();
+        assertThat(err).doesNotContain("\n");
+        return err;
+    }
+
+    private static Path tinyDecoder(Path dir) throws IOException {
+        HfConfig config = HfConfig.builder(HfArchitecture.LLAMA).hiddenSize(16).intermediateSize(24).numHiddenLayers(1).numAttentionHeads(2)
+                .numKeyValueHeads(1).vocabSize(256).maxPositionEmbeddings(32).tieWordEmbeddings(true).build();
+        LlamaModel model = LlamaModel.create(config, Precision.FLOAT32);
+        model.initialize(new Random(1));
+        Path folder = dir.resolve("base");
+        model.save(folder);
+        org.lowrank4j.nn.generate.ByteTokenizer.writeJson(folder);
+        return folder;
+    }
+
+    private static String[] finetune(Path base, Path text, Path out, String adapter, String lr) {
+        return new String[] {"finetune", "--model", base.toString(), "--data", text.toString(), "--out", out.toString(), "--rank", "4",
+            "--alpha", "8", "--steps", "4", "--batch", "2", "--context", "16", "--lr", lr, "--warmup", "1", "--held-out", "0.2",
+            "--adapter", adapter};
+    }
+
+    @Test
+    void nolaAndSoraTrainInspectMergeAndScore(@TempDir Path dir) throws IOException {
+        Path base = tinyDecoder(dir);
+        Path text = Files.writeString(dir.resolve("text.txt"), TEXT);
+        for (String[] v : new String[][] {{"nola:basis=8", "1e-1"}, {"sora:xi=1e-2", "1e-2"}}) {
+            String name = v[0].substring(0, 4);
+            Path adapter = dir.resolve(name);
+            String out = ok(finetune(base, text, adapter, v[0], v[1]));
+            assertThat(out).contains("bytes on disk").contains("trainable values");
+            String adapted = out.lines().filter(l -> l.startsWith("adapted")).findFirst().orElseThrow();
+            String inspect = ok("adapter", "inspect", "--adapter", adapter.toString());
+            assertThat(inspect).contains(name.equals("nola") ? "NOLA, generator version 1" : "SoRA, r_max = 4").contains("bytes on disk");
+            String scored = ok("adapter", "perplexity", "--model", base.toString(), "--adapter", adapter.toString(), "--data", text.toString(),
+                    "--held-out", "0.2", "--no-base");
+            assertThat(scored.strip()).isEqualTo(adapted.strip());
+            Path merged = dir.resolve(name + "-merged");
+            assertThat(ok("adapter", "merge", "--model", base.toString(), "--adapter", adapter.toString(), "--out", merged.toString()))
+                    .contains("merged " + name);
+            assertThat(merged.resolve("model.safetensors")).exists();
+        }
+    }
+
+    @Test
+    void badInputIsOneClearLine(@TempDir Path dir) throws IOException {
+        Path base = tinyDecoder(dir);
+        Path text = Files.writeString(dir.resolve("text.txt"), TEXT);
+        assertThat(refused(finetune(base, text, dir.resolve("a"), "dora", "1e-2"))).contains("unknown adapter variant 'dora'");
+        assertThat(refused(finetune(base, text, dir.resolve("b"), "sora:budget=10", "1e-2"))).contains("budget of 10").contains("no layer one rank");
+        assertThat(refused(finetune(base, text, dir.resolve("c"), "nola:basis=0", "1e-2"))).contains("basis must be a whole number >= 1");
+
+        Path nola = dir.resolve("nola");
+        ok(finetune(base, text, nola, "nola:basis=4", "1e-1"));
+        Path config = nola.resolve("adapter_config.json");
+        Files.writeString(config, Files.readString(config).replace("\"generator_version\" : 1", "\"generator_version\" : 7"));
+        assertThat(refused("adapter", "inspect", "--adapter", nola.toString())).contains("generator version 7");
+        assertThat(refused("adapter", "merge", "--model", base.toString(), "--adapter", nola.toString(), "--out", dir.resolve("m").toString()))
+                .contains("generator version 7");
+        Files.writeString(config, Files.readString(config).replace("LOWRANK4J_NOLA", "LOWRANK4J_MYSTERY"));
+        assertThat(refused("adapter", "inspect", "--adapter", nola.toString())).contains("LOWRANK4J_MYSTERY").contains("unknown adapter variant");
+    }
+}
