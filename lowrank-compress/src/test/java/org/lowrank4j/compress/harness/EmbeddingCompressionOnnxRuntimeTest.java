@@ -116,6 +116,24 @@ class EmbeddingCompressionOnnxRuntimeTest {
     }
 
     @Test
+    void quantizingMethodsQuantizeTheNarrowTable() throws Exception {
+        CompressionOutcome lowRank = Compression.run(request("afm:rank=16", "afm16.onnx").build(), Listener.NONE).outcome();
+        CompressionOutcome both = Compression.run(request("afm:rank=16", "afm16-rtn.onnx").method("rtn:bits=8:group=16:embeddings=int8:egroup=16")
+                .build(), Listener.NONE).outcome();
+        OnnxModel written = OnnxModel.read(both.output());
+        assertThat(written.hasInitializer(WORD + ".lowrank_rows.quantized")).as("the V×16 rows are GatherBlockQuantized codes").isTrue();
+        assertThat(written.hasInitializer(WORD + ".lowrank_expansion")).isTrue();
+        assertThat(both.bytesOut()).isLessThan(lowRank.bytesOut());
+        ModelPairs.requireDerived(model, "--reference", both.output(), "--candidate");
+        try (EmbeddingRunner a = EmbeddingRunner.open(lowRank.output()); EmbeddingRunner b = EmbeddingRunner.open(both.output())) {
+            float[][] x = a.embed(tokenizer, SENTENCES, Pooling.MEAN, true), y = b.embed(tokenizer, SENTENCES, Pooling.MEAN, true);
+            for (int i = 0; i < x.length; i++) {
+                assertThat(EmbeddingMetrics.cosine(x[i], y[i])).isGreaterThan(0.99); // 8-bit codes on top of the same low-rank table
+            }
+        }
+    }
+
+    @Test
     void badInputIsOneClearLine() throws Exception {
         assertThatThrownBy(() -> Compression.run(request("afm:rank=32", "r1.onnx").build(), Listener.NONE))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("--embeddings afm:rank=32: the word-embedding table '" + WORD
