@@ -69,6 +69,11 @@ final class CompressCommand implements Callable<Integer> {
     @Option(names = "--calib-to", description = "Decoder folder, with a --calib folder: only files named YEAR_*.txt with YEAR <= this.")
     Integer calibTo;
 
+    @Option(names = "--embeddings", description = "ONNX encoders: write the word-embedding table at rank R as a narrow table and a MatMul:"
+            + " afm:rank=R (AFM, fitted to the rows --calib looks up; needs --tokenizer and --calib) | svd:rank=R (truncated SVD of the table)."
+            + " Combines with --method/--ratio; alone (no --ratio or --target-size) only the table changes. Counted in the whole-model ratio and bytes.")
+    String embeddings;
+
     @Option(names = "--threads", description = "Threads for ONNX Runtime, BLAS and the JVM runtime's kernels (default: all cores).")
     Integer threads;
 
@@ -77,11 +82,11 @@ final class CompressCommand implements Callable<Integer> {
         CompressionRequest request = CompressionRequest.builder().model(model).tokenizer(tokenizer).calibration(calib).method(method)
                 .allocation(allocation).ratio(ratio).targetSize(targetSize).pooling(EvalCommand.parsePooling(pooling))
                 .calibrationSequences(sequences).calibrationUnit(calibUnit).calibrationWindows(calibWindows).calibrationYears(calibFrom, calibTo)
-                .threads(threads).out(out).force(force).build();
+                .threads(threads).out(out).force(force).embeddings(embeddings).build();
         CompressionRun run = Compression.run(request, ProgressBar.stderrListener());
         CompressionOutcome o = run.outcome();
         // quantizing methods keep every parameter and remove bytes, so the parameter figures are shown only when they moved
-        String parameters = o.result().achievedRatio() > 0 ? String.format(Locale.ROOT, "targeted layers %d → %d parameters (ratio %.4f), whole model %.4f, ",
+        String parameters = o.result().achievedRatio() > 0 || o.embeddings() != null ? String.format(Locale.ROOT, "targeted layers %d → %d parameters (ratio %.4f), whole model %.4f, ",
                 o.result().targetedParametersBefore(), o.result().targetedParametersAfter(), o.result().achievedRatio(), o.modelRatio()) : "";
         System.out.printf(Locale.ROOT, "wrote %s: %s%.1f MB → %.1f MB (%.3f× the bytes), %.1f s%n", out, parameters, o.bytesIn() / 1e6,
                 o.bytesOut() / 1e6, (double) o.bytesOut() / o.bytesIn(), run.wallSeconds());

@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import org.lowrank4j.compress.model.DecoderFolder;
-import org.lowrank4j.nn.arch.llama.LlamaModel;
+import org.lowrank4j.nn.generate.CausalLanguageModel;
 import org.lowrank4j.nn.generate.GenerationOptions;
 import org.lowrank4j.nn.generate.Generator;
 import org.lowrank4j.nn.generate.Tokenizer;
@@ -45,7 +45,7 @@ final class GenerateCommand implements Callable<Integer> {
         if (prompt.isEmpty()) {
             throw new IllegalArgumentException("--prompt is empty; give at least one character");
         }
-        LlamaModel decoder = DecoderFolder.loadModel(model);
+        CausalLanguageModel decoder = DecoderFolder.loadDecoder(model);
         Tokenizer tokenizer = DecoderFolder.loadTokenizer(model, decoder.vocabSize());
         GenerationOptions options = temperature == 0 ? GenerationOptions.greedy(maxTokens) : GenerationOptions.sampling(maxTokens, temperature, topP);
         long start = System.nanoTime();

@@ -12,7 +12,8 @@ import java.util.Map;
  *   <li>the same graph inputs and outputs (ONNX);</li>
  *   <li>every tensor of A is in B by name with the same type and shape, except a linear site's weight, which B may have
  *       replaced by its low-rank factors ({@code <weight>.lowrank_…}), and a matrix (site weight or embedding table) that
- *       the quantized route replaced by packed codes ({@code <name>.quantized}, MatMulNBits / GatherBlockQuantized);</li>
+ *       the quantized route replaced by packed codes ({@code <name>.quantized}, MatMulNBits / GatherBlockQuantized), and
+ *       an embedding table that {@code --embeddings} replaced by narrow rows ({@code <table>.lowrank_rows});</li>
  *   <li>every tensor of A that neither compression nor recovery writes is equal in B, byte for byte: everything but the
  *       site weights, the factors and the one-dimensional floating-point tensors (biases, which AFM corrects, and norm
  *       parameters, which recovery trains) — so embedding tables, the output head and graph constants.</li>
@@ -53,6 +54,9 @@ public final class ModelPairs {
                 if (original.siteWeights().contains(name) && hasFactorsOf(derived, original.factorPrefix(name))) {
                     continue; // the site was factorised
                 }
+                if (a.shape().length == 2 && hasLowRankRowsOf(derived, name)) {
+                    continue; // --embeddings replaced the table by narrow rows and an expansion (LowRankEmbedding)
+                }
                 if (a.shape().length == 2 && hasQuantizedOf(derived, name)) {
                     continue; // the quantized route replaced it: a site by MatMulNBits codes, a table by GatherBlockQuantized rows
                 }
@@ -75,6 +79,15 @@ public final class ModelPairs {
         String prefix = name + QUANTIZED_SUFFIX;
         return model.tensors().keySet().stream().anyMatch(n -> n.startsWith(prefix));
     }
+
+    /** Whether {@code model} holds the narrow rows that {@code --embeddings} writes for table {@code name}. */
+    private static boolean hasLowRankRowsOf(ModelFingerprint model, String name) {
+        String prefix = name + LOW_RANK_ROWS_SUFFIX;
+        return model.tensors().keySet().stream().anyMatch(n -> n.startsWith(prefix));
+    }
+
+    /** The suffix of the narrow table that replaces a word-embedding table ({@code LowRankEmbedding}). */
+    static final String LOW_RANK_ROWS_SUFFIX = ".lowrank_rows";
 
     /** The suffix of the codes tensor that replaces a quantized site weight or embedding table ({@code QuantizedRewrite}). */
     static final String QUANTIZED_SUFFIX = ".quantized";

@@ -9,7 +9,7 @@ import org.lowrank4j.compress.Progress;
 import org.lowrank4j.compress.model.DecoderFolder;
 import org.lowrank4j.formats.io.AtomicFiles;
 import org.lowrank4j.formats.io.OutputPlan;
-import org.lowrank4j.nn.arch.llama.LlamaModel;
+import org.lowrank4j.nn.generate.CausalLanguageModel;
 import org.lowrank4j.nn.generate.Perplexity;
 import org.lowrank4j.nn.generate.PerplexityResult;
 import org.lowrank4j.nn.generate.Tokenizer;
@@ -53,7 +53,7 @@ public final class DecoderPerplexity {
             throw new IllegalArgumentException("--max-bytes must be at least 2, got " + q.maxBytes());
         }
         String content = TextFolder.readText(q.text(), q.from(), q.to(), "--text");
-        LlamaModel decoder = DecoderFolder.loadModel(q.model());
+        CausalLanguageModel decoder = DecoderFolder.loadDecoder(q.model());
         Tokenizer tokenizer = DecoderFolder.loadTokenizer(q.model(), decoder.vocabSize());
         int window = q.window() == null ? decoder.maxPositions() : q.window();
         if (q.maxBytes() != null) {

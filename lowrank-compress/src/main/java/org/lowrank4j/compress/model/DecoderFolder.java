@@ -6,7 +6,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.lowrank4j.compress.tokenize.HfTextTokenizer;
+import org.lowrank4j.formats.hf.HfArchitecture;
+import org.lowrank4j.formats.hf.HfConfig;
+import org.lowrank4j.nn.arch.gpt2.Gpt2Model;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
+import org.lowrank4j.nn.generate.CausalLanguageModel;
 import org.lowrank4j.nn.generate.ByteTokenizer;
 import org.lowrank4j.nn.generate.Tokenizer;
 import org.lowrank4j.nn.tensor.Precision;
@@ -28,6 +32,23 @@ public final class DecoderFolder {
     /** Loads a model folder written by {@code lowrank train} (float32) and checks its tokenizer. */
     public static LlamaModel loadModel(Path folder) throws IOException {
         requireModelFolder(folder);
+        if (HfConfig.read(folder).architecture() == HfArchitecture.GPT2) {
+            throw new IllegalArgumentException("model folder " + folder + " is GPT-2 (model_type gpt2): generate and perplexity run it; compress,"
+                    + " compare and recover take LLaMA-family decoder folders so far");
+        }
+        return LlamaModel.load(folder, Precision.FLOAT32);
+    }
+
+    /**
+     * Loads a decoder folder of any architecture the runtime has, chosen by config.json's {@code model_type}: GPT-2
+     * ({@code gpt2}, Hugging Face's layout with fused Conv1D weights) or the LLaMA family (what {@code lowrank train}
+     * writes). For what reads the model as a language model only: generation and perplexity.
+     */
+    public static CausalLanguageModel loadDecoder(Path folder) throws IOException {
+        requireModelFolder(folder);
+        if (HfConfig.read(folder).architecture() == HfArchitecture.GPT2) {
+            return Gpt2Model.load(folder, Precision.FLOAT32);
+        }
         return LlamaModel.load(folder, Precision.FLOAT32);
     }
 

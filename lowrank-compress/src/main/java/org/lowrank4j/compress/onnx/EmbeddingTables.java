@@ -49,6 +49,41 @@ public final class EmbeddingTables {
         return tables;
     }
 
+    /** The graph input a transformer's token ids come in by. */
+    public static final String TOKEN_IDS = "input_ids";
+
+    /**
+     * The word-embedding table: the {@linkplain #find table} that a Gather indexes with the graph input
+     * {@code input_ids} (directly, or through Cast, Reshape, Unsqueeze, Squeeze or Identity nodes).
+     *
+     * @throws IllegalArgumentException when there is none, naming the model and what {@code --embeddings} needs
+     */
+    public static String wordTable(OnnxModel model, String modelName) {
+        List<String> tables = find(model);
+        for (NodeProto node : model.nodes()) {
+            if (node.getOpType().equals("Gather") && node.getDomain().isEmpty() && node.getInputCount() == 2 && tables.contains(node.getInput(0))
+                    && comesFromTokenIds(model, node.getInput(1), 0)) {
+                return node.getInput(0);
+            }
+        }
+        throw new IllegalArgumentException("model " + modelName + " has no recognisable word-embedding Gather (a Gather on axis 0 of a 2-D float"
+                + " table, read by nothing else, indexed by the graph input " + TOKEN_IDS + "); --embeddings compresses that table only");
+    }
+
+    private static boolean comesFromTokenIds(OnnxModel model, String value, int depth) {
+        if (value.equals(TOKEN_IDS) && model.graphInputNames().contains(TOKEN_IDS)) {
+            return true;
+        }
+        int producer = model.producerIndex(value);
+        if (producer < 0 || depth > 4) {
+            return false;
+        }
+        NodeProto node = model.node(producer);
+        return PASS_THROUGH.contains(node.getOpType()) && node.getInputCount() > 0 && comesFromTokenIds(model, node.getInput(0), depth + 1);
+    }
+
+    private static final java.util.Set<String> PASS_THROUGH = java.util.Set.of("Cast", "Reshape", "Unsqueeze", "Squeeze", "Identity");
+
     /**
      * Replaces every table by its quantized rows; the quantized matrices are returned in table order (their bytes are
      * what the tables now cost).

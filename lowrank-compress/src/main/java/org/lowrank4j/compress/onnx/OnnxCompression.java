@@ -19,6 +19,7 @@ import org.lowrank4j.compress.QuantizedCompressor;
 import org.lowrank4j.compress.methods.QuantizedMethod;
 import org.lowrank4j.compress.methods.QuantizedSite;
 import org.lowrank4j.compress.QuantizedLowRank;
+import org.lowrank4j.compress.embeddings.EmbeddingCompression;
 import org.lowrank4j.formats.onnx.LowRankBranch;
 import org.lowrank4j.formats.onnx.QuantizedRewrite;
 import org.lowrank4j.linalg.quant.QuantizationFormat;
@@ -51,6 +52,7 @@ public final class OnnxCompression {
     private final Map<String, List<PreparedSite>> preparedByMethod = new HashMap<>();
     private final Map<String, List<QuantizedSite>> quantizedByMethod = new HashMap<>();
     private Map<String, LayerStats> stats = Map.of();
+    private EmbeddingCompression embeddings;
     private double calibrationSeconds;
 
     private OnnxCompression(Path modelPath, OnnxModel model, List<LinearSite> sites) {
@@ -121,6 +123,33 @@ public final class OnnxCompression {
         preparedByMethod.clear();
         quantizedByMethod.clear();
         return this;
+    }
+
+    /**
+     * Makes every model written from now on carry the word-embedding table as {@code embeddings} fitted it (null: the
+     * table as it is).
+     */
+    public OnnxCompression withEmbeddings(EmbeddingCompression embeddings) {
+        this.embeddings = embeddings;
+        return this;
+    }
+
+    /** The embedding rewrite every written model carries, or null. */
+    public EmbeddingCompression embeddings() {
+        return embeddings;
+    }
+
+    /**
+     * Writes the model with only the word-embedding table changed ({@link #withEmbeddings} must have been called): the
+     * linear sites stay dense.
+     */
+    public CompressionOutcome writeEmbeddingsOnly(Path out, Progress progress) throws IOException {
+        if (embeddings == null) {
+            throw new IllegalStateException("no embedding rewrite to write");
+        }
+        long start = System.nanoTime();
+        long targeted = targetedParameters();
+        return write(new CompressionResult("none", "none", 0, List.of(), targeted, targeted), out, 0, 0, start, progress);
     }
 
     public Map<String, LayerStats> stats() {
@@ -257,6 +286,9 @@ public final class OnnxCompression {
                 useSharedFirst(model, site, shared);
             }
         }
+        if (this.embeddings != null) {
+            this.embeddings.apply(model);
+        }
         if (embeddings != null) {
             EmbeddingTables.quantize(model, embeddings);
         }
@@ -264,7 +296,7 @@ public final class OnnxCompression {
         model.write(out);
         progress.update("write", 1, 1, out.getFileName().toString());
         return new CompressionOutcome(result, modelPath, out, Files.size(modelPath), Files.size(out), modelParameters, countParameters(model), calibrationTokens,
-                calibrationSeconds, (System.nanoTime() - startNanos) / 1e9);
+                calibrationSeconds, (System.nanoTime() - startNanos) / 1e9, this.embeddings == null ? null : this.embeddings.change());
     }
 
     /** MatMulNBits for uniform codes, MatMulBnb4 for NF4. */

@@ -11,6 +11,7 @@ import org.lowrank4j.compress.CompressionOutcome;
 import org.lowrank4j.compress.CompressionResult;
 import org.lowrank4j.compress.SiteResult;
 import org.lowrank4j.compress.Spectra;
+import org.lowrank4j.compress.embeddings.EmbeddingChange;
 import org.lowrank4j.formats.io.AtomicFiles;
 
 /** The JSON record and HTML page of one {@code compress} run. */
@@ -37,6 +38,19 @@ public final class CompressionRecord {
         root.put("bytes_targeted_before", 4 * r.targetedParametersBefore()).put("bytes_targeted_after", targetedBytesAfter);
         root.put("calibration_tokens", o.calibrationTokens()).put("calibration_seconds", o.calibrationSeconds());
         root.put("compression_wall_seconds", wallSeconds);
+        if (o.embeddings() != null) {
+            EmbeddingChange e = o.embeddings(); // also counted in parameters_model_* and bytes_*, not in the targeted-layer figures
+            ObjectNode table = root.putObject("embeddings");
+            table.put("spec", e.spec()).put("table", e.table()).put("vocabulary", e.vocabulary()).put("hidden", e.hidden()).put("rank", e.rank());
+            table.put("parameters_before", e.parametersBefore()).put("parameters_after", e.parametersAfter());
+            table.put("bytes_before", 4 * e.parametersBefore()).put("bytes_after", 4 * e.parametersAfter());
+            table.put("ratio", 1 - (double) e.parametersAfter() / e.parametersBefore());
+            table.put("calibration_tokens", e.calibrationTokens()).put("rows_seen", e.rowsSeen());
+            if (!Double.isNaN(e.calibrationError())) {
+                table.put("relative_error_calibration", e.calibrationError());
+            }
+            table.put("relative_error_table", e.tableError());
+        }
         ArrayNode sites = root.putArray("sites");
         for (SiteResult s : r.sites()) {
             ObjectNode site = sites.addObject();
@@ -62,6 +76,8 @@ public final class CompressionRecord {
                 .summary("method / allocation", r.method() + " / " + r.allocation())
                 .summary("ratio (targeted layers)", String.format(Locale.ROOT, "requested %.3f, achieved %.4f", r.requestedRatio(), r.achievedRatio()))
                 .summary("ratio (whole model)", String.format(Locale.ROOT, "%.4f", o.modelRatio()))
+                .summary("word embeddings", o.embeddings() == null ? "unchanged" : String.format(Locale.ROOT, "%s: %d → %d parameters",
+                        o.embeddings().spec(), o.embeddings().parametersBefore(), o.embeddings().parametersAfter()))
                 .summary("parameters (whole model)", o.modelParametersBefore() + " → " + o.modelParametersAfter())
                 .summary("bytes", o.bytesIn() + " → " + o.bytesOut())
                 .summary("calibration", o.calibrationTokens() + " tokens, " + String.format(Locale.ROOT, "%.1f s", o.calibrationSeconds()))

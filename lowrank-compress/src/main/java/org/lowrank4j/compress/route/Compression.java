@@ -76,8 +76,8 @@ public final class Compression {
     }
 
     /**
-     * Exactly one of ratio and target size, each in range; quantizing methods take a target size or no budget (their
-     * bits set the size).
+     * Exactly one of ratio and target size, each in range — or neither with {@code --embeddings} (then only the
+     * word-embedding table changes); quantizing methods take a target size or no budget (their bits set the size).
      */
     static void requireBudget(CompressionRequest request) {
         if (request.method() != null && Methods.isQuantized(request.method())) {
@@ -85,9 +85,10 @@ public final class Compression {
                 throw new IllegalArgumentException("--ratio is the fraction of parameters a low-rank method removes; " + MethodSpec.parse(request.method()).name()
                         + " stores every weight in fewer bits: give --target-size (e.g. 18MB) or no budget");
             }
-        } else if ((request.ratio() == null) == (request.targetBytes() == null)) {
+        } else if (request.ratio() != null && request.targetBytes() != null
+                || request.ratio() == null && request.targetBytes() == null && request.embeddings() == null) {
             throw new IllegalArgumentException("give either --ratio (the fraction of the targeted layers' parameters to remove) or --target-size"
-                    + " (e.g. 70MB)");
+                    + " (e.g. 70MB), or neither to change only the embedding table with --embeddings");
         }
         if (request.ratio() != null) {
             RankRules.requireRatio(request.ratio(), "--ratio");

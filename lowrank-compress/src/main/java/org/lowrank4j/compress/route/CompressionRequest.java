@@ -26,10 +26,13 @@ import org.lowrank4j.compress.eval.Pooling;
  * @param threads              threads for BLAS, the kernels and ONNX Runtime (default: all cores)
  * @param out                  the output model (an ONNX file, or a folder for decoders); OUT.json and OUT.html beside it
  * @param force                whether existing outputs may be replaced
+ * @param embeddings           ONNX encoders: how to write the word-embedding table ({@code afm:rank=R}, {@code svd:rank=R}),
+ *                             or null to keep it; honoured by the ONNX routes, refused by the others
  */
 public record CompressionRequest(Path model, Path tokenizer, Path calibration, String method, String allocation, Double ratio, Long targetBytes,
                                  Pooling pooling, Integer calibrationSequences, String calibrationUnit, Integer calibrationWindows,
-                                 Integer calibrationFrom, Integer calibrationTo, Integer threads, Path out, boolean force) {
+                                 Integer calibrationFrom, Integer calibrationTo, Integer threads, Path out, boolean force,
+                                 String embeddings) {
 
     public static Builder builder() {
         return new Builder();
@@ -43,7 +46,7 @@ public record CompressionRequest(Path model, Path tokenizer, Path calibration, S
     /** A request under construction; defaults: method whitened, allocation global, pooling mean. */
     public static final class Builder {
         private Path model, tokenizer, calibration, out;
-        private String method = "whitened", allocation = "global", calibrationUnit;
+        private String method = "whitened", allocation = "global", calibrationUnit, embeddings;
         private Double ratio;
         private Long targetBytes;
         private Pooling pooling = Pooling.MEAN;
@@ -67,10 +70,11 @@ public record CompressionRequest(Path model, Path tokenizer, Path calibration, S
         public Builder threads(Integer v) { threads = v; return this; }
         public Builder out(Path v) { out = v; return this; }
         public Builder force(boolean v) { force = v; return this; }
+        public Builder embeddings(String v) { embeddings = v; return this; }
 
         public CompressionRequest build() {
             return new CompressionRequest(model, tokenizer, calibration, method, allocation, ratio, targetBytes, pooling, calibrationSequences,
-                    calibrationUnit, calibrationWindows, calibrationFrom, calibrationTo, threads, out, force);
+                    calibrationUnit, calibrationWindows, calibrationFrom, calibrationTo, threads, out, force, embeddings);
         }
     }
 }

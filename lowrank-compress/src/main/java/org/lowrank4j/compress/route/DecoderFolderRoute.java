@@ -47,6 +47,9 @@ final class DecoderFolderRoute implements CompressionRoute {
     public CompressionOutcome compress(CompressionRequest r, Listener listener) throws IOException {
         long start = System.nanoTime();
         Path model = r.model();
+        if (r.embeddings() != null) {
+            throw new IllegalArgumentException("--embeddings applies to ONNX encoders; the decoder folder " + model + " keeps its embedding table");
+        }
         DecoderFolder.requireModelFolder(model);
         if (r.tokenizer() != null || r.calibrationSequences() != null || r.calibrationUnit() != null) {
             throw new IllegalArgumentException("--tokenizer, --calib-sequences and --calib-unit apply to ONNX models; the decoder folder " + model
@@ -126,7 +129,7 @@ final class DecoderFolderRoute implements CompressionRoute {
         }
         LowRankFolder.write(decoder, r.out(), model.resolve(DecoderFolder.TOKENIZER), manifest, model);
         return new CompressionOutcome(result, model, r.out(), weightBytes(model), weightBytes(r.out()), job.modelParameters(),
-                job.modelParametersWith(result), data ? (long) windows.length * context : 0, job.calibrationSeconds(), compressSeconds);
+                job.modelParametersWith(result), data ? (long) windows.length * context : 0, job.calibrationSeconds(), compressSeconds, null);
     }
 
     /** Bytes of the safetensors files of a model folder. */

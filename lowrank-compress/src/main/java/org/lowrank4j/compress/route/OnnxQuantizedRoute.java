@@ -50,6 +50,7 @@ final class OnnxQuantizedRoute implements CompressionRoute {
         }
         OnnxCompression job = OnnxCompression.open(r.model());
         requireWritable(m, job.weights());
+        OnnxRoutes.fitEmbeddings(r, job, listener);
         listener.note(String.format(Locale.ROOT, "%s: %d linear sites, method %s (%s)%s", r.model().getFileName(), job.sites().size(), m.name(),
                 describe(m.storage()), r.targetBytes() == null ? "" : ", target " + SizeTarget.format(r.targetBytes())));
         if (!m.requirements().isEmpty()) {

@@ -15,6 +15,9 @@ import org.lowrank4j.compress.allocation.RankAllocator;
 import org.lowrank4j.compress.allocation.SensitivityAllocator;
 import org.lowrank4j.compress.allocation.SizeTarget;
 import org.lowrank4j.compress.check.EncoderInputs;
+import org.lowrank4j.compress.embeddings.EmbeddingChange;
+import org.lowrank4j.compress.embeddings.EmbeddingCompression;
+import org.lowrank4j.formats.onnx.OnnxModel;
 import org.lowrank4j.compress.harness.EncoderRuntimeRows;
 import org.lowrank4j.compress.harness.EncoderSensitivityProbe;
 import org.lowrank4j.compress.methods.PreparedSite;
@@ -42,8 +45,56 @@ final class OnnxRoutes {
      */
     static void checkInputs(CompressionRequest r) throws IOException {
         rejectDecoderOptions(r);
-        EncoderInputs.check(r.model(), r.tokenizer(), r.calibration(), r.method(), r.allocation());
+        // with --embeddings alone the linear layers stay as they are, so the method's own needs do not apply
+        EncoderInputs.check(r.model(), r.tokenizer(), r.calibration(), embeddingsOnly(r) ? "svd" : r.method(), r.allocation());
         checkCalibrationOptions(r);
+        checkEmbeddings(r);
+    }
+
+    /** Whether the request changes the word-embedding table only (an --embeddings spec and no linear budget). */
+    static boolean embeddingsOnly(CompressionRequest r) {
+        return r.embeddings() != null && r.ratio() == null && r.targetBytes() == null;
+    }
+
+    /**
+     * Checks --embeddings before any work: the spec, the model's word-embedding table and the rank against it, and the
+     * --tokenizer and --calib that AFM reads.
+     */
+    static void checkEmbeddings(CompressionRequest r) throws IOException {
+        if (r.embeddings() == null) {
+            return;
+        }
+        EmbeddingCompression.Spec spec = EmbeddingCompression.parse(r.embeddings());
+        EmbeddingCompression.check(OnnxModel.read(r.model()), String.valueOf(r.model()), spec);
+        if (spec.readsCalibration() && (r.tokenizer() == null || r.calibration() == null)) {
+            throw new IllegalArgumentException("--embeddings " + spec.label() + " counts the rows the calibration text looks up; give --tokenizer and --calib"
+                    + " (or use --embeddings svd:rank=" + spec.rank() + ")");
+        }
+    }
+
+    /**
+     * Fits the word-embedding table as --embeddings asks (nothing without it) and makes every model the job writes carry
+     * it; AFM counts the tokens of the same calibration pieces the linear methods read.
+     */
+    static void fitEmbeddings(CompressionRequest r, OnnxCompression job, Listener listener) throws IOException {
+        if (r.embeddings() == null) {
+            return;
+        }
+        EmbeddingCompression.Spec spec = EmbeddingCompression.parse(r.embeddings());
+        EmbeddingCompression fit;
+        if (spec.readsCalibration()) {
+            try (HfTokenizer tok = HfTokenizer.load(r.tokenizer())) {
+                fit = EmbeddingCompression.fit(r.model(), spec, tok, calibrationText(r), listener);
+            }
+        } else {
+            fit = EmbeddingCompression.fit(r.model(), spec, null, null, listener);
+        }
+        EmbeddingChange c = fit.change();
+        listener.note(String.format(Locale.ROOT, "embeddings %s: table '%s' %dx%d -> %d parameters (%d removed); relative error %.4f over the table%s",
+                c.spec(), c.table(), c.vocabulary(), c.hidden(), c.parametersAfter(), c.parametersBefore() - c.parametersAfter(), c.tableError(),
+                c.calibrationTokens() == 0 ? "" : String.format(Locale.ROOT, ", %.4f over %d calibration tokens (%d distinct rows)", c.calibrationError(),
+                        c.calibrationTokens(), c.rowsSeen())));
+        job.withEmbeddings(fit);
     }
 
     /** Refuses the decoder-folder options for an ONNX file. */
@@ -63,9 +114,16 @@ final class OnnxRoutes {
         return bySensitivity;
     }
 
+    /**
+     * The ratio to start from: the request's, or the one a size target asks for, counting the bytes a low-rank
+     * word-embedding table (fitted before this is called) already removes.
+     */
     static double firstRatio(CompressionRequest r, OnnxCompression job) throws IOException {
-        return r.targetBytes() == null ? r.ratio()
-                : SizeTarget.ratioFor(r.targetBytes(), Files.size(r.model()), job.targetedParameters(), job.bytesPerParameter());
+        if (r.targetBytes() == null) {
+            return r.ratio();
+        }
+        long saved = job.embeddings() == null ? 0 : 4 * job.embeddings().parametersRemoved();
+        return SizeTarget.ratioFor(r.targetBytes(), Files.size(r.model()) - saved, job.targetedParameters(), job.bytesPerParameter());
     }
 
     static String announce(CompressionRequest r, OnnxCompression job, String label, double ratio) {

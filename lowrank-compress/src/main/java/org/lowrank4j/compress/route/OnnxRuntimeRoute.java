@@ -39,6 +39,10 @@ final class OnnxRuntimeRoute implements CompressionRoute {
                     + " does not apply to it (use uniform, global, energy, d-rank, welore or svd-llm-v2)");
         }
         OnnxCompression job = OnnxCompression.open(r.model());
+        OnnxRoutes.fitEmbeddings(r, job, listener);
+        if (OnnxRoutes.embeddingsOnly(r)) {
+            return job.writeEmbeddingsOnly(r.out(), listener);
+        }
         double ratio = OnnxRoutes.firstRatio(r, job);
         listener.note(OnnxRoutes.announce(r, job, label, ratio));
         List<String> texts = OnnxRoutes.calibrationText(r);

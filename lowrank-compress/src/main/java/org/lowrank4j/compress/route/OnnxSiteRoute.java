@@ -30,6 +30,10 @@ final class OnnxSiteRoute implements CompressionRoute {
         CompressionMethod m = Methods.byName(r.method());
         boolean bySensitivity = OnnxRoutes.checkAllocation(r.allocation());
         OnnxCompression job = OnnxCompression.open(r.model());
+        OnnxRoutes.fitEmbeddings(r, job, listener);
+        if (OnnxRoutes.embeddingsOnly(r)) {
+            return job.writeEmbeddingsOnly(r.out(), listener);
+        }
         double ratio = OnnxRoutes.firstRatio(r, job);
         listener.note(OnnxRoutes.announce(r, job, m.name(), ratio));
         if (m.requirements().isEmpty() && !bySensitivity) {
