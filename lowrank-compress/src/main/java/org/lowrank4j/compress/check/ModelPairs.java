@@ -17,6 +17,7 @@ import java.util.Map;
  *       site weights, the factors and the one-dimensional floating-point tensors (biases, which AFM corrects, and norm
  *       parameters, which recovery trains) — so embedding tables, the output head and graph constants.</li>
  * </ul>
+ * A tensor of A that B lists as removed with a pruned block ({@link ModelFingerprint#prunedTensors()}) may be missing.
  * Extra tensors in B (new factors, a bias AFM added) are allowed. Each refusal is one line naming both paths and the
  * first tensor that differs.
  */
@@ -52,6 +53,9 @@ public final class ModelPairs {
             if (b == null) {
                 if (original.siteWeights().contains(name) && hasFactorsOf(derived, original.factorPrefix(name))) {
                     continue; // the site was factorised
+                }
+                if (derived.prunedTensors().contains(name)) {
+                    continue; // block pruning removed it with its block
                 }
                 if (a.shape().length == 2 && hasQuantizedOf(derived, name)) {
                     continue; // the quantized route replaced it: a site by MatMulNBits codes, a table by GatherBlockQuantized rows

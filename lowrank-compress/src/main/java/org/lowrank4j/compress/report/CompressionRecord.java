@@ -37,6 +37,9 @@ public final class CompressionRecord {
         root.put("bytes_targeted_before", 4 * r.targetedParametersBefore()).put("bytes_targeted_after", targetedBytesAfter);
         root.put("calibration_tokens", o.calibrationTokens()).put("calibration_seconds", o.calibrationSeconds());
         root.put("compression_wall_seconds", wallSeconds);
+        if (!o.details().isEmpty()) {
+            root.set("details", JSON.valueToTree(o.details()));
+        }
         ArrayNode sites = root.putArray("sites");
         for (SiteResult s : r.sites()) {
             ObjectNode site = sites.addObject();
