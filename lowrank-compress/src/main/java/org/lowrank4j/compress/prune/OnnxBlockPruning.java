@@ -111,6 +111,10 @@ public final class OnnxBlockPruning {
         }
         listener.note(String.format(Locale.ROOT, "%s: removing blocks %s of %d (protected: the first %d; order %s)", r.model().getFileName(), removed,
                 layers, protect, o.order().name().toLowerCase(Locale.ROOT)));
+        if (sensitivity != null) {
+            pruned.putMetadata(EncoderBlocks.BLOCK_SENSITIVITIES, java.util.Arrays.stream(sensitivity).mapToObj(Double::toString)
+                    .collect(java.util.stream.Collectors.joining(",")));
+        }
         pruned.write(r.out());
 
         List<SiteResult> kept = new ArrayList<>();

@@ -32,6 +32,10 @@ public final class EncoderBlocks {
      * its removed blocks (so that a check pairing it with the original can tell a pruned model from a different one).
      */
     public static final String PRUNED_TENSORS = "lowrank4j.pruned_tensors";
+    /** The metadata key listing, comma-separated, the original's indices of the blocks a pruned graph kept, in order. */
+    public static final String KEPT_BLOCKS = "lowrank4j.kept_blocks";
+    /** The metadata key of the original's per-block sensitivities (comma-separated), when pruning measured them. */
+    public static final String BLOCK_SENSITIVITIES = "lowrank4j.block_sensitivities";
 
     public record Block(int index, String input, String output, long linearParameters) {
     }
@@ -122,6 +126,15 @@ public final class EncoderBlocks {
             before.addAll(List.of(earlier.split("\n")));
         }
         copy.putMetadata(PRUNED_TENSORS, String.join("\n", before));
+        List<String> kept = new ArrayList<>();
+        String earlierKept = copy.metadata().get(KEPT_BLOCKS);
+        List<String> original = earlierKept == null || earlierKept.isEmpty() ? null : List.of(earlierKept.split(","));
+        for (int j = 0; j < blocks.size(); j++) {
+            if (!gone.contains(j)) {
+                kept.add(original == null ? Integer.toString(j) : original.get(j));
+            }
+        }
+        copy.putMetadata(KEPT_BLOCKS, String.join(",", kept));
         Set<String> left = new HashSet<>();
         graph.getNodeList().forEach(n -> left.add(n.getName()));
         for (LinearSite s : LinearSites.find(model)) {
