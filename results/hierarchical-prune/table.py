@@ -28,17 +28,20 @@ print("\n".join(out))
 
 # distillation: before/after recover (80 steps) on the two 0.842x-byte files; pruning alone for reference
 print()
-print("| variant (MiniLM, ≤ 76,153,663 bytes) | recover steps | mean cos before | after | p5 cos before | after | recall@10 before | after |")
-print("|---|---|---|---|---|---|---|---|")
+print("| variant (MiniLM, ≤ 76,153,663 bytes) | recover steps | mean cos before | after | p5 cos before | after | recall@10 before | after | worst OOD mean cos before | after |")
+print("|---|---|---|---|---|---|---|---|---|---|")
 ev = load("minilm-prune2-sensitivity-eval.json")
 if ev:
     f = ev["fidelity"]
-    print("| prune 2 blocks [2, 3] (no factors: recover cannot train it) | — | %.4f | — | %.4f | — | %.3f | — |" % (f["meanCosine"], f["p5Cosine"], f["recallAtK"]))
+    ood = min(x["fidelity"]["meanCosine"] for x in ev["sets"] if not x["inDomain"])
+    print("| prune 2 blocks [2, 3] (no factors: recover cannot train it) | — | %.4f | — | %.4f | — | %.3f | — | %.4f | — |" % (f["meanCosine"], f["p5Cosine"], f["recallAtK"], ood))
 for label, stem in (("prune 1 block [2] + whitened (sensitivity-guided distillation)", "minilm-d-prune1-whitened"),
                     ("whitened alone", "minilm-whitened-as-prune2")):
     for rec in sorted(glob.glob(stem + "-rec*.json")):
         r = json.load(open(rec))
         b, a = r["before"], r["after"]
         steps = r.get("endStep", "?")
-        print("| %s | %s | %.4f | %.4f | %.4f | %.4f | %.3f | %.3f |" % (label, steps, b["meanCosine"], a["meanCosine"], b["p5Cosine"], a["p5Cosine"],
-                                                                     b["recallAtK"], a["recallAtK"]))
+        ob = min(o["before"]["meanCosine"] for o in r["outOfDomain"])
+        oa = min(o["after"]["meanCosine"] for o in r["outOfDomain"])
+        print("| %s | %s | %.4f | %.4f | %.4f | %.4f | %.3f | %.3f | %.4f | %.4f |" % (label, steps, b["meanCosine"], a["meanCosine"], b["p5Cosine"],
+              a["p5Cosine"], b["recallAtK"], a["recallAtK"], ob, oa))
