@@ -40,9 +40,11 @@ import org.lowrank4j.formats.safetensors.TensorInfo;
  * @param tensors        every tensor by name, in file order
  * @param siteWeights    names of the tensors that are the weights of linear sites
  * @param embeddingRows  rows of the token embedding table, or -1 when it cannot be told
+ * @param prunedTensors  tensors of the original that block pruning removed with their blocks, as the model lists them
+ *                       ({@link org.lowrank4j.formats.onnx.EncoderBlocks#PRUNED_TENSORS}); empty for other models
  */
 public record ModelFingerprint(Path source, boolean folder, List<String> inputs, List<String> outputs, Map<String, Tensor> tensors,
-        Set<String> siteWeights, long embeddingRows) {
+        Set<String> siteWeights, long embeddingRows, Set<String> prunedTensors) {
     private static final String EMBED_TOKENS = "embed_tokens.weight";
 
 
@@ -72,6 +74,13 @@ public record ModelFingerprint(Path source, boolean folder, List<String> inputs,
         outputs = List.copyOf(outputs);
         tensors = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(tensors));
         siteWeights = Set.copyOf(siteWeights);
+        prunedTensors = Set.copyOf(prunedTensors);
+    }
+
+    /** A fingerprint of a model that no block pruning made. */
+    public ModelFingerprint(Path source, boolean folder, List<String> inputs, List<String> outputs, Map<String, Tensor> tensors,
+            Set<String> siteWeights, long embeddingRows) {
+        this(source, folder, inputs, outputs, tensors, siteWeights, embeddingRows, Set.of());
     }
 
     /**
@@ -95,8 +104,9 @@ public record ModelFingerprint(Path source, boolean folder, List<String> inputs,
         for (LinearSite site : model.linearSites()) {
             sites.add(site.initializer());
         }
+        String pruned = model.metadata().getOrDefault(org.lowrank4j.formats.onnx.EncoderBlocks.PRUNED_TENSORS, "");
         return new ModelFingerprint(file, false, model.graphInputNames(), model.graphOutputNames(), tensors, sites,
-                onnxEmbeddingRows(model));
+                onnxEmbeddingRows(model), pruned.isEmpty() ? Set.of() : Set.of(pruned.split("\n")));
     }
 
     /** The rows of the table a Gather reads with the graph input {@code input_ids}, or -1 when there is no such Gather. */

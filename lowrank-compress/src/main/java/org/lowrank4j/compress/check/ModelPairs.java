@@ -18,6 +18,7 @@ import java.util.Map;
  *       site weights, the factors and the one-dimensional floating-point tensors (biases, which AFM corrects, and norm
  *       parameters, which recovery trains) — so embedding tables, the output head and graph constants.</li>
  * </ul>
+ * A tensor of A that B lists as removed with a pruned block ({@link ModelFingerprint#prunedTensors()}) may be missing.
  * Extra tensors in B (new factors, a bias AFM added) are allowed. Each refusal is one line naming both paths and the
  * first tensor that differs.
  */
@@ -56,6 +57,9 @@ public final class ModelPairs {
                 }
                 if (a.shape().length == 2 && hasLowRankRowsOf(derived, name)) {
                     continue; // --embeddings replaced the table by narrow rows and an expansion (LowRankEmbedding)
+                }
+                if (derived.prunedTensors().contains(name)) {
+                    continue; // block pruning removed it with its block
                 }
                 if (a.shape().length == 2 && hasQuantizedOf(derived, name)) {
                     continue; // the quantized route replaced it: a site by MatMulNBits codes, a table by GatherBlockQuantized rows

@@ -42,8 +42,17 @@ public final class DistillationLoss {
      */
     public static Value evaluate(List<Tensor> student, List<Tensor> teacher, int[] mask, int batch, int time, Pooling pooling,
             double featureWeight, double outputWeight) {
+        return evaluate(student, teacher, mask, batch, time, pooling, featureWeight, outputWeight, null);
+    }
+
+    /**
+     * {@link #evaluate(List, List, int[], int, int, Pooling, double, double)} with layer l's relative error weighted
+     * {@code layerWeights[l]} instead of 1/L (sensitivity-guided distillation, {@link BlockMap}); null means 1/L.
+     */
+    public static Value evaluate(List<Tensor> student, List<Tensor> teacher, int[] mask, int batch, int time, Pooling pooling,
+            double featureWeight, double outputWeight, double[] layerWeights) {
         List<Tensor> gradients = new ArrayList<>(student.size());
-        double features = features(student, teacher, mask, batch, time, featureWeight, gradients);
+        double features = features(student, teacher, mask, batch, time, featureWeight, layerWeights, gradients);
         double output = outputCosine(student.get(student.size() - 1), teacher.get(student.size() - 1), gradients.get(student.size() - 1), mask,
                 batch, time, student.get(0).dim(-1), pooling, outputWeight);
         return new Value(featureWeight * features + outputWeight * output, features, output, gradients);
@@ -61,7 +70,7 @@ public final class DistillationLoss {
                     + student.size() + " and " + teacher.size());
         }
         List<Tensor> gradients = new ArrayList<>(student.size());
-        double features = features(student.subList(0, layers), teacher.subList(0, layers), mask, batch, time, featureWeight, gradients);
+        double features = features(student.subList(0, layers), teacher.subList(0, layers), mask, batch, time, featureWeight, null, gradients);
         Tensor dlogits = student.get(layers).zerosLike();
         double output = logitDivergence(student.get(layers), teacher.get(layers), dlogits, mask, batch * time, outputWeight);
         gradients.add(dlogits);
@@ -70,10 +79,13 @@ public final class DistillationLoss {
 
     /** The mean relative error over the layers; adds one gradient tensor per layer to {@code gradients}. */
     private static double features(List<Tensor> student, List<Tensor> teacher, int[] mask, int batch, int time, double featureWeight,
-            List<Tensor> gradients) {
+            double[] layerWeights, List<Tensor> gradients) {
         int layers = student.size();
         if (layers == 0 || teacher.size() != layers) {
             throw new IllegalArgumentException("distillation needs as many teacher as student layers, got " + teacher.size() + " and " + layers);
+        }
+        if (layerWeights != null && layerWeights.length != layers) {
+            throw new IllegalArgumentException("one weight per layer is needed, got " + layerWeights.length + " for " + layers);
         }
         int channels = student.get(0).dim(-1);
         double features = 0;
@@ -94,7 +106,7 @@ public final class DistillationLoss {
                     energy += tv * tv;
                 }
             }
-            double scale = 1.0 / (layers * Math.max(energy, Double.MIN_NORMAL));
+            double scale = (layerWeights == null ? 1.0 / layers : layerWeights[l]) / Math.max(energy, Double.MIN_NORMAL);
             features += error * scale;
             Tensor g = s.zerosLike();
             if (featureWeight != 0) {

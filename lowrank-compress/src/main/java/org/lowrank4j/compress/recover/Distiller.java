@@ -72,6 +72,14 @@ public final class Distiller {
     }
 
     /**
+     * An encoder's recovery with a block-pruned student: student block i is distilled against teacher block
+     * {@code blocks.teacher()[i]}, its hidden-state term weighted {@code blocks.weight()[i]} (sensitivity-guided).
+     */
+    public static Distiller encoder(BertModel teacher, BertModel student, BlockMap blocks, DistillOptions options) {
+        return new Distiller(new EncoderPair(teacher, student, blocks), options);
+    }
+
+    /**
      * A decoder's recovery (block outputs and next-token KL; {@code outputWeight} weighs the KL). The student's factor
      * pairs are balanced here.
      *

@@ -12,9 +12,23 @@ import org.lowrank4j.nn.tensor.Tensor;
 final class EncoderPair implements DistillationPair {
     private final BertModel teacher;
     private final BertModel student;
+    private final BlockMap blocks;
 
     EncoderPair(BertModel teacher, BertModel student) {
-        if (!teacher.config().equals(student.config()) || teacher.precision() != student.precision()) {
+        this(teacher, student, BlockMap.identity(student.blocks().size()));
+    }
+
+    /** A student whose block i is distilled against teacher block {@code blocks.teacher()[i]} (a block-pruned student). */
+    EncoderPair(BertModel teacher, BertModel student, BlockMap blocks) {
+        org.lowrank4j.nn.arch.bert.BertConfig t = teacher.config(), s = student.config();
+        boolean sameShape = new org.lowrank4j.nn.arch.bert.BertConfig(s.vocabSize(), s.hiddenSize(), t.layers(), s.heads(), s.intermediateSize(),
+                s.maxPositions(), s.typeVocabSize(), s.layerNormEps(), s.gelu()).equals(t);
+        if (blocks.teacher().length != s.layers() || blocks.teacher()[s.layers() - 1] >= t.layers()) {
+            throw new IllegalArgumentException("the block map " + blocks + " does not fit a student of " + s.layers() + " blocks and a teacher of "
+                    + t.layers());
+        }
+        this.blocks = blocks;
+        if (!sameShape || teacher.precision() != student.precision()) {
             throw new IllegalArgumentException("the compressed model is not the original's shape: " + student.config() + " "
                     + student.precision() + " against " + teacher.config() + " " + teacher.precision());
         }
@@ -27,7 +41,7 @@ final class EncoderPair implements DistillationPair {
         List<Site> out = new ArrayList<>();
         for (int l = 0; l < student.blocks().size(); l++) {
             for (int i = 0; i < student.linears(l).size(); i++) {
-                out.add(new Site(student.linears(l).get(i), teacher.linears(l).get(i)));
+                out.add(new Site(student.linears(l).get(i), teacher.linears(blocks.teacher()[l]).get(i)));
             }
         }
         return out;
@@ -54,9 +68,13 @@ final class EncoderPair implements DistillationPair {
             target = teacher.forwardHiddenStates(batch.ids(), batch.types(), batch.mask(), batch.batch(), batch.time());
             cache.store(batch, target);
         }
+        List<Tensor> matched = new ArrayList<>();
+        for (int t : blocks.teacher()) {
+            matched.add(target.get(t));
+        }
         List<Tensor> states = student.forwardHiddenStates(batch.ids(), batch.types(), batch.mask(), batch.batch(), batch.time());
-        DistillationLoss.Value v = DistillationLoss.evaluate(states, target, batch.mask(), batch.batch(), batch.time(), options.pooling(),
-                options.featureWeight(), options.outputWeight());
+        DistillationLoss.Value v = DistillationLoss.evaluate(states, matched, batch.mask(), batch.batch(), batch.time(), options.pooling(),
+                options.featureWeight(), options.outputWeight(), blocks.weight());
         if (withGradient) {
             student.backward(v.gradients());
         }

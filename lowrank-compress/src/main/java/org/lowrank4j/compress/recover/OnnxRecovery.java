@@ -27,9 +27,10 @@ public final class OnnxRecovery {
      * Teacher and student, and what write-back needs.
      *
      * @param initializers for each student parameter name, the initializer it was read from
+     * @param blocks       which teacher block each student block is distilled against (a block-pruned student has fewer)
      */
     public record Models(Path original, Path compressed, BertModel teacher, BertModel student, OnnxModel compressedGraph,
-            Map<String, String> initializers) {
+            Map<String, String> initializers, BlockMap blocks) {
     }
 
     private OnnxRecovery() {
@@ -52,7 +53,8 @@ public final class OnnxRecovery {
         BertModel teacher = BertOnnx.load(original, precision);
         BertOnnx.Loaded student = BertOnnx.loadWithSources(graph, precision);
         tieSharedFactors(student.model(), student.initializers());
-        return new Models(original, compressed, teacher, student.model(), graph, student.initializers());
+        BlockMap blocks = BlockMap.of(graph, compressed, student.model().blocks().size(), teacher.blocks().size());
+        return new Models(original, compressed, teacher, student.model(), graph, student.initializers(), blocks);
     }
 
     /**

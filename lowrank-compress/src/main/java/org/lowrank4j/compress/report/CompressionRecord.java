@@ -51,6 +51,9 @@ public final class CompressionRecord {
             }
             table.put("relative_error_table", e.tableError());
         }
+        if (!o.details().isEmpty()) {
+            root.set("details", JSON.valueToTree(o.details()));
+        }
         ArrayNode sites = root.putArray("sites");
         for (SiteResult s : r.sites()) {
             ObjectNode site = sites.addObject();

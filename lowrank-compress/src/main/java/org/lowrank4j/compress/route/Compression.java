@@ -13,6 +13,7 @@ import org.lowrank4j.compress.Listener;
 import org.lowrank4j.compress.RankRules;
 import org.lowrank4j.compress.methods.MethodSpec;
 import org.lowrank4j.compress.methods.Methods;
+import org.lowrank4j.compress.prune.PruneOptions;
 import org.lowrank4j.compress.report.CompressionRecord;
 import org.lowrank4j.formats.io.OutputPlan;
 import org.lowrank4j.linalg.Linalg;
@@ -27,7 +28,7 @@ import org.lowrank4j.linalg.Linalg;
 public final class Compression {
 
     /** The routes, asked in order. */
-    static final List<CompressionRoute> ROUTES = List.of(new DecoderFolderRoute(), new OnnxQuantizedRoute(), new OnnxRuntimeRoute(),
+    static final List<CompressionRoute> ROUTES = List.of(new HierarchicalPruneRoute(), new DecoderFolderRoute(), new OnnxQuantizedRoute(), new OnnxRuntimeRoute(),
             new OnnxSiteRoute());
 
     private Compression() {
@@ -85,6 +86,8 @@ public final class Compression {
                 throw new IllegalArgumentException("--ratio is the fraction of parameters a low-rank method removes; " + MethodSpec.parse(request.method()).name()
                         + " stores every weight in fewer bits: give --target-size (e.g. 18MB) or no budget");
             }
+        } else if (PruneOptions.names(request.method())) {
+            PruneOptions.from(request.method()).requireOneBudget(request.ratio() != null, request.targetBytes() != null);
         } else if (request.ratio() != null && request.targetBytes() != null
                 || request.ratio() == null && request.targetBytes() == null && request.embeddings() == null) {
             throw new IllegalArgumentException("give either --ratio (the fraction of the targeted layers' parameters to remove) or --target-size"

@@ -129,7 +129,7 @@ final class DecoderFolderRoute implements CompressionRoute {
         }
         LowRankFolder.write(decoder, r.out(), model.resolve(DecoderFolder.TOKENIZER), manifest, model);
         return new CompressionOutcome(result, model, r.out(), weightBytes(model), weightBytes(r.out()), job.modelParameters(),
-                job.modelParametersWith(result), data ? (long) windows.length * context : 0, job.calibrationSeconds(), compressSeconds, null);
+                job.modelParametersWith(result), data ? (long) windows.length * context : 0, job.calibrationSeconds(), compressSeconds, null, java.util.Map.of());
     }
 
     /** Bytes of the safetensors files of a model folder. */

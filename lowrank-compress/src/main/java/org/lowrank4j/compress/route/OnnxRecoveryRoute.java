@@ -70,7 +70,10 @@ final class OnnxRecoveryRoute {
             ModelPairs.requireTokenizerFits(r.tokenizer(), tok.vocabularySize(), r.original());
             SentenceBatches batches = new SentenceBatches(texts, tok, r.batch(), r.seed());
             OnnxRecovery.Models models = OnnxRecovery.load(r.original(), r.compressed(), Precision.FLOAT32);
-            Distiller distiller = Distiller.encoder(models.teacher(), models.student(), options).checkpointTo(checkpoint, r.resume());
+            if (models.student().blocks().size() != models.teacher().blocks().size()) {
+                listener.note("block-pruned student: student block ← teacher block (distillation weight): " + models.blocks());
+            }
+            Distiller distiller = Distiller.encoder(models.teacher(), models.student(), models.blocks(), options).checkpointTo(checkpoint, r.resume());
             if (r.stopAfter() != null) {
                 distiller.stopAfter(r.stopAfter());
             }

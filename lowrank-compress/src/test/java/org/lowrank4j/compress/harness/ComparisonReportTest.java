@@ -20,7 +20,7 @@ class ComparisonReportTest {
     private static EncoderComparison.Row row(String method, double ratio, long paramsBefore, long paramsAfter, long bytesIn, long bytesOut) {
         CompressionResult result = new CompressionResult(method, "uniform", ratio, List.of(), paramsBefore, paramsAfter);
         CompressionOutcome outcome = new CompressionOutcome(result, Path.of("in.onnx"), Path.of("out.onnx"), bytesIn, bytesOut, 1000,
-                1000 - (paramsBefore - paramsAfter), 0, 0, 0, null);
+                1000 - (paramsBefore - paramsAfter), 0, 0, 0, null, java.util.Map.of());
         return new EncoderComparison.Row(method, "uniform", ratio, outcome, null);
     }
 

@@ -109,6 +109,24 @@ public final class OnnxModel {
         return graph.build();
     }
 
+    /** The model's metadata_props, key to value, in file order. */
+    public java.util.Map<String, String> metadata() {
+        java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
+        model.getMetadataPropsList().forEach(p -> out.put(p.getKey(), p.getValue()));
+        return out;
+    }
+
+    /** Sets a metadata_props entry (replacing one of the same key). */
+    public void putMetadata(String key, String value) {
+        for (int i = 0; i < model.getMetadataPropsCount(); i++) {
+            if (model.getMetadataProps(i).getKey().equals(key)) {
+                model.setMetadataProps(i, model.getMetadataProps(i).toBuilder().setValue(value));
+                return;
+            }
+        }
+        model.addMetadataPropsBuilder().setKey(key).setValue(value);
+    }
+
     // ---------------------------------------------------------------- initializers
 
     /** Names of the graph's initializers, in file order. */

@@ -253,6 +253,14 @@ public final class BertOnnx {
         if (blocks.isEmpty()) {
             throw notBert(source, "no attention or feed-forward projections found");
         }
+        String kept = graph.model.metadata().get(org.lowrank4j.formats.onnx.EncoderBlocks.KEPT_BLOCKS);
+        if (kept != null && kept.equals(String.join(",", blocks.keySet().stream().map(String::valueOf).toList()))) {
+            // a block-pruned graph keeps its exporter's node names, so its blocks are numbered as in the original, with
+            // gaps; it says which it kept, and those are renumbered 0..N-1 in order
+            Map<Integer, Map<SiteRole, Projection>> renumbered = new TreeMap<>();
+            blocks.values().forEach(b -> renumbered.put(renumbered.size(), b));
+            blocks = renumbered;
+        }
         int expected = 0;
         for (Map.Entry<Integer, Map<SiteRole, Projection>> e : blocks.entrySet()) {
             if (e.getKey() != expected++) {
