@@ -31,6 +31,10 @@ final class HierarchicalPruneRoute implements CompressionRoute {
             throw new IllegalArgumentException("--calib-sequences does not apply to " + PruneOptions.NAME + "; the sensitivity probe size is"
                     + " its option probe=N (default 64)");
         }
+        if (r.embeddings() != null) {
+            throw new IllegalArgumentException("--embeddings does not combine with " + PruneOptions.NAME + " yet; prune first, then compress the"
+                    + " pruned file with --embeddings");
+        }
         boolean measures = o.order() == PruneOptions.Order.SENSITIVITY;
         if (Files.isDirectory(r.model())) {
             if (r.tokenizer() != null || r.calibrationUnit() != null) {
