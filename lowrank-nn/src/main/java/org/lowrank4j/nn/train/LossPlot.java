@@ -99,39 +99,12 @@ public final class LossPlot {
     }
 
     private static BufferedImage draw(List<double[]> train, List<double[]> validation, String title) {
-        double xMax = train.get(train.size() - 1)[0], yMin = Double.POSITIVE_INFINITY, yMax = Double.NEGATIVE_INFINITY;
-        for (List<double[]> series : List.of(train, validation)) {
-            for (double[] p : series) {
-                yMin = Math.min(yMin, p[1]);
-                yMax = Math.max(yMax, p[1]);
-            }
-        }
-        yMin = Math.floor(yMin * 2) / 2;
-        yMax = Math.ceil(yMax * 2) / 2;
+        double xMax = train.get(train.size() - 1)[0];
         BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = image.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, WIDTH, HEIGHT);
-        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+        double[] range = frame(g, List.of(train, validation), xMax, title);
+        double yMin = range[0], yMax = range[1];
         int plotW = WIDTH - LEFT - RIGHT, plotH = HEIGHT - TOP - BOTTOM;
-        g.setColor(new Color(220, 220, 220));
-        for (int t = 0; t <= 5; t++) {
-            int y = TOP + plotH - t * plotH / 5;
-            g.drawLine(LEFT, y, LEFT + plotW, y);
-        }
-        g.setColor(Color.DARK_GRAY);
-        g.drawRect(LEFT, TOP, plotW, plotH);
-        for (int t = 0; t <= 5; t++) {
-            int y = TOP + plotH - t * plotH / 5;
-            g.drawString(String.format(Locale.ROOT, "%.2f", yMin + t * (yMax - yMin) / 5), 20, y + 4);
-            int x = LEFT + t * plotW / 5;
-            g.drawString(String.format(Locale.ROOT, "%.0f", t * xMax / 5), x - 10, TOP + plotH + 18);
-        }
-        g.drawString("step", LEFT + plotW / 2 - 10, HEIGHT - 12);
-        g.drawString("loss (nats per byte token)", LEFT, TOP - 8);
-        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 14));
-        g.drawString(title, LEFT + 180, 22);
         plot(g, train, new Color(31, 119, 180), xMax, yMin, yMax, plotW, plotH);
         plot(g, validation, new Color(214, 39, 40), xMax, yMin, yMax, plotW, plotH);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
