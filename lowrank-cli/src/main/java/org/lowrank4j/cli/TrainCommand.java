@@ -8,7 +8,7 @@ import org.lowrank4j.nn.train.DecoderTraining;
 import org.lowrank4j.nn.train.TrainingListener;
 import org.lowrank4j.nn.train.TrainingRequest;
 import org.lowrank4j.nn.train.lowrank.MethodOptions;
-import org.lowrank4j.nn.train.lowrank.TrainingMethod;
+import org.lowrank4j.nn.train.TrainingMethod;
 import org.lowrank4j.nn.train.lowrank.TrainingMethods;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -19,8 +19,6 @@ import org.lowrank4j.nn.arch.llama.LlamaLanguageModel;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
 import org.lowrank4j.nn.generate.ByteTokenizer;
 import org.lowrank4j.nn.tensor.Precision;
-import org.lowrank4j.nn.train.lowrank.TrainingMethod;
-import org.lowrank4j.nn.train.lowrank.TrainingMethods;
 
 /**
  * The one entry point of {@code lowrank train}: a LLaMA-style byte-level decoder trained on text with a cosine schedule
@@ -146,7 +144,7 @@ public final class DecoderTraining {
 
     /** A resumed run must use the method (and options) its checkpoint was written by; checkpoints without one are full's. */
     private static void requireSameMethod(Path checkpoint, TrainingMethod method) throws IOException {
-        String written = Checkpoint.readMetadata(checkpoint).getOrDefault(KEY_METHOD, TrainingMethods.full().describe());
+        String written = Checkpoint.readMetadata(checkpoint).getOrDefault(KEY_METHOD, TrainingMethod.full().describe());
         String writtenName = written.contains(":") ? written.substring(0, written.indexOf(':')) : written;
         if (!writtenName.equals(method.name())) {
             throw new IllegalArgumentException("--resume: " + checkpoint + " was written by --method " + written + ", not "

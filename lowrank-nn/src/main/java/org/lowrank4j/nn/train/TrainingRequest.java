@@ -36,11 +36,11 @@ import java.nio.file.Path;
  * @param force replace an existing out folder
  * @param method the optimizer method (full-rank AdamW, GaLore, its DCT form, Fira) with its options
  */
-public record TrainingRequest(Path data, Path out, Integer from, Integer to, int hidden, int layers, int heads, int kvHeads, int mlp, int context, int batch, int accumulation, int steps, Integer stopAfter, double learningRate, int warmup, Double minLearningRate, double weightDecay, double clip, double validationFraction, int validateEvery, int validationBatches, int checkpointEvery, long seed, Path init, boolean resume, boolean force, org.lowrank4j.nn.train.lowrank.TrainingMethod method) {
+public record TrainingRequest(Path data, Path out, Integer from, Integer to, int hidden, int layers, int heads, int kvHeads, int mlp, int context, int batch, int accumulation, int steps, Integer stopAfter, double learningRate, int warmup, Double minLearningRate, double weightDecay, double clip, double validationFraction, int validateEvery, int validationBatches, int checkpointEvery, long seed, Path init, boolean resume, boolean force, TrainingMethod method) {
 
     public TrainingRequest {
         if (method == null) {
-            method = org.lowrank4j.nn.train.lowrank.TrainingMethods.full();
+            method = TrainingMethod.full();
         }
     }
 
@@ -77,7 +77,7 @@ public record TrainingRequest(Path data, Path out, Integer from, Integer to, int
         private Path init;
         private boolean resume;
         private boolean force;
-        private org.lowrank4j.nn.train.lowrank.TrainingMethod method;
+        private TrainingMethod method;
 
         public Builder data(Path v) { data = v; return this; }
         public Builder out(Path v) { out = v; return this; }
@@ -106,7 +106,7 @@ public record TrainingRequest(Path data, Path out, Integer from, Integer to, int
         public Builder init(Path v) { init = v; return this; }
         public Builder resume(boolean v) { resume = v; return this; }
         public Builder force(boolean v) { force = v; return this; }
-        public Builder method(org.lowrank4j.nn.train.lowrank.TrainingMethod v) { method = v; return this; }
+        public Builder method(TrainingMethod v) { method = v; return this; }
 
         public TrainingRequest build() {
             return new TrainingRequest(data, out, from, to, hidden, layers, heads, kvHeads, mlp, context, batch, accumulation, steps, stopAfter, learningRate, warmup, minLearningRate, weightDecay, clip, validationFraction, validateEvery, validationBatches, checkpointEvery, seed, init, resume, force, method);

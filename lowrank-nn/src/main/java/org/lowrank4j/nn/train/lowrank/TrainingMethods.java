@@ -5,6 +5,7 @@ import java.util.Locale;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.lowrank4j.nn.train.AdamW;
+import org.lowrank4j.nn.train.TrainingMethod;
 
 /**
  * The training methods {@code lowrank train --method} knows, by name. A new method is one entry here and its
@@ -44,9 +45,9 @@ public final class TrainingMethods {
     private TrainingMethods() {
     }
 
-    /** Full-rank AdamW, the dense trainer. */
+    /** Full-rank AdamW, the dense trainer ({@link TrainingMethod#full()}). */
     public static TrainingMethod full() {
-        return new TrainingMethod("full", "full", (params, s) -> new AdamW(params, s, AdamW.NORMS_AND_BIASES));
+        return TrainingMethod.full();
     }
 
     /** The method names, in the order they are listed. */

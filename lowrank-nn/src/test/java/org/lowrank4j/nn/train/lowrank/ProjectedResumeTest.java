@@ -10,6 +10,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lowrank4j.formats.hf.HfArchitecture;
+import org.lowrank4j.nn.train.TrainingMethod;
 import org.lowrank4j.formats.hf.HfConfig;
 import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.arch.llama.LlamaLanguageModel;

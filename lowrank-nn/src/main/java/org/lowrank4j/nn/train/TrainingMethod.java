@@ -1,19 +1,23 @@
-package org.lowrank4j.nn.train.lowrank;
+package org.lowrank4j.nn.train;
 
 import java.util.List;
 import java.util.function.BiFunction;
 import org.lowrank4j.nn.Parameter;
-import org.lowrank4j.nn.train.AdamW;
-import org.lowrank4j.nn.train.Optimizer;
 
 /**
  * A configured training method: its name, a canonical description with every option's value (recorded in the
- * checkpoint, so a resume can check it continues the same method), and how to build its optimizer.
+ * checkpoint, so a resume can check it continues the same method), and how to build its optimizer. The low-rank
+ * methods are configured by {@code org.lowrank4j.nn.train.lowrank.TrainingMethods}; this package knows only {@link #full()}.
  *
  * @param name     the method's name ({@code full}, {@code galore}, {@code galore-dct}, {@code fira})
  * @param describe name and every option, e.g. {@code galore:rank=128:gap=200:scale=0.25}
  */
 public record TrainingMethod(String name, String describe, BiFunction<List<Parameter>, AdamW.Settings, Optimizer> factory) {
+
+    /** Full-rank AdamW, the dense trainer (norms and biases without weight decay). */
+    public static TrainingMethod full() {
+        return new TrainingMethod("full", "full", (params, s) -> new AdamW(params, s, AdamW.NORMS_AND_BIASES));
+    }
 
     /**
      * The optimizer over {@code parameters}.
