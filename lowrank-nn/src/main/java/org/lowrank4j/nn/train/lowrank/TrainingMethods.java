@@ -4,7 +4,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-import org.lowrank4j.nn.train.AdamW;
 import org.lowrank4j.nn.train.TrainingMethod;
 
 /**
@@ -20,7 +19,7 @@ public final class TrainingMethods {
     }
 
     private static final List<Entry> METHODS = List.of(
-            new Entry("full", o -> full()),
+            new Entry("full", o -> TrainingMethod.full()),
             new Entry(GaLore.METHOD, o -> {
                 ProjectionSettings p = projection(GaLore.METHOD, o);
                 return new TrainingMethod(GaLore.METHOD, describe(GaLore.METHOD, p),
@@ -43,11 +42,6 @@ public final class TrainingMethods {
             }));
 
     private TrainingMethods() {
-    }
-
-    /** Full-rank AdamW, the dense trainer ({@link TrainingMethod#full()}). */
-    public static TrainingMethod full() {
-        return TrainingMethod.full();
     }
 
     /** The method names, in the order they are listed. */

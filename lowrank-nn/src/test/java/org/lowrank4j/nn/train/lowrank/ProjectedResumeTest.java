@@ -59,7 +59,7 @@ class ProjectedResumeTest {
 
     private static List<TrainingMethod> methods() {
         // gap 3: bases are chosen at steps 0, 3 and 6, so one choice happens after the resume point
-        return List.of(TrainingMethods.full(), TrainingMethods.configure("galore", opts(2, 3)),
+        return List.of(TrainingMethod.full(), TrainingMethods.configure("galore", opts(2, 3)),
                 TrainingMethods.configure("galore-dct", opts(2, 3)), TrainingMethods.configure("fira", opts(2, 3)));
     }
 
