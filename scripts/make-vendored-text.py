@@ -9,11 +9,15 @@ DATA_DIR is what scripts/fetch-data.sh produced. Deterministic: same input, same
                    from both sets above): runs of consecutive whole sentences of 40-80 words, spread evenly over
                    the addresses of each party
   moby-dick-narrative.txt  out-of-domain evaluation: one sentence a line, 300 narrative sentences of Moby Dick
-                   (chapters 1-135, epilogue excluded), taken only from paragraphs without quoted speech, spread
-                   evenly over the chapters
+                   chapters 68-135 (the second half; epilogue excluded), taken only from paragraphs without quoted
+                   speech, spread evenly over those chapters
   moby-dick-dialogue.txt   out-of-domain evaluation, a second register: 300 lines of quoted speech of Moby Dick
-                   (the text between a pair of quotation marks within one paragraph, 4-40 words), spread evenly
-                   over the book
+                   chapters 68-135 (the text between a pair of quotation marks within one paragraph, 4-40 words),
+                   spread evenly over them
+  mix.txt          the default calibration and distillation text: one sentence a line, every sentence (4-60 words)
+                   of Moby Dick chapters 1-67, then as many SOTU sentences of the addresses 1790-1899 and
+                   1946-1980, spread evenly over them. Disjoint by source from every evaluation set: the held-out
+                   years (1900-1945), the party probe's (1981-2021) and Moby Dick chapters 68-135
 Everything written is public domain (U.S. government works; Melville's Moby Dick, 1851). No SpamAssassin text is vendored: the e-mails'
 copyright stays with their senders; LabelledTexts.spamAssassin(dir) reads that corpus from a fetched copy.
 """
@@ -105,10 +109,30 @@ def party_passages(sotu_dir, first_year, last_year, per_party, min_words=40, max
     return rows
 
 
-def chapter_files(moby_dir):
-    """chapter_N.txt in chapter order (contents, extracts, etymology and epilogue are left out)."""
-    names = [n for n in os.listdir(moby_dir) if re.fullmatch(r"chapter_\d+\.txt", n)]
+def chapter_files(moby_dir, chapters):
+    """chapter_N.txt for N in chapters, in chapter order (contents, extracts, etymology and epilogue are left out)."""
+    names = [n for n in os.listdir(moby_dir) if re.fullmatch(r"chapter_\d+\.txt", n)
+             and int(n[len("chapter_"):-len(".txt")]) in chapters]
     return [os.path.join(moby_dir, n) for n in sorted(names, key=lambda n: int(n[len("chapter_"):-len(".txt")]))]
+
+
+def mix_sentences(data, evaluated):
+    """Moby Dick chapters 1-67 whole, then as many SOTU sentences (1790-1899, 1946-1980) spread over the addresses."""
+    moby = [s for path in chapter_files(os.path.join(data, "moby-dick"), TRAIN_CHAPTERS) for p in paragraphs(path)
+            for s in sentences(p) if 4 <= len(s.split()) <= 60 and is_prose(s)]
+    sotu_dir = os.path.join(data, "sotu")
+    addresses = []
+    for name in sorted(os.listdir(sotu_dir)):
+        year = int(name.split("_")[0])
+        if year <= 1899 or 1946 <= year <= 1980:
+            with open(os.path.join(sotu_dir, name), encoding="utf-8", errors="replace") as f:
+                text = re.sub(r"\[[^\]]*\]", " ", f.read())
+            addresses.append([s for s in sentences(text) if 4 <= len(s.split()) <= 60 and is_prose(s)])
+    per_address = -(-len(moby) // len(addresses))
+    sotu = pick_evenly([s for a in addresses for s in pick_evenly(a, per_address)], len(moby))
+    mix = list(dict.fromkeys(moby + sotu))
+    assert not set(mix) & evaluated
+    return mix
 
 
 def paragraphs(path):
@@ -121,20 +145,25 @@ def paragraphs(path):
 QUOTES = "\"\u201c\u201d"
 
 
-def narrative_sentences(moby_dir, total, per_chapter=4):
+# Moby Dick is split in two halves: chapters 1-67 may be trained on (mix.txt), 68-135 are only ever evaluated on.
+TRAIN_CHAPTERS = range(1, 68)
+EVAL_CHAPTERS = range(68, 136)
+
+
+def narrative_sentences(moby_dir, total, chapters, per_chapter=5):
     """Sentences of 8-45 words from paragraphs with no quotation mark at all (so no speech and no attribution)."""
     pool = []
-    for path in chapter_files(moby_dir):
+    for path in chapter_files(moby_dir, chapters):
         candidates = [s for p in paragraphs(path) if not any(q in p for q in QUOTES)
                       for s in sentences(p) if 8 <= len(s.split()) <= 45 and is_prose(s)]
         pool.extend(pick_evenly(list(dict.fromkeys(candidates)), per_chapter))
     return pick_evenly(list(dict.fromkeys(pool)), total)
 
 
-def dialogue_lines(moby_dir, total):
+def dialogue_lines(moby_dir, total, chapters):
     """Quoted speech: the text between matching quotation marks ("..." or \u201c...\u201d) inside one paragraph."""
     pool = []
-    for path in chapter_files(moby_dir):
+    for path in chapter_files(moby_dir, chapters):
         for p in paragraphs(path):
             for m in re.finditer(r'"([^"]+)"|\u201c([^\u201c\u201d]+)\u201d', p):
                 speech = (m.group(1) or m.group(2)).strip()
@@ -157,14 +186,17 @@ def main(data, out):
     with open(os.path.join(out, "sotu-party.tsv"), "w", encoding="utf-8", newline="\n") as f:
         f.write("label\ttext\n")
         f.writelines(f"{label}\t{text}\n" for label, text in party)
-    narrative = narrative_sentences(os.path.join(data, "moby-dick"), 300)
-    dialogue = dialogue_lines(os.path.join(data, "moby-dick"), 300)
+    narrative = narrative_sentences(os.path.join(data, "moby-dick"), 300, EVAL_CHAPTERS)
+    dialogue = dialogue_lines(os.path.join(data, "moby-dick"), 300, EVAL_CHAPTERS)
     assert len(narrative) == 300 and len(dialogue) == 300, (len(narrative), len(dialogue))
     assert not set(narrative) & set(dialogue)
     for name, lines in (("moby-dick-narrative.txt", narrative), ("moby-dick-dialogue.txt", dialogue)):
         with open(os.path.join(out, name), "w", encoding="utf-8", newline="\n") as f:
             f.writelines(line + "\n" for line in lines)
-    print(f"calibration {len(calibration)}, heldout {len(heldout)}, sotu-party {len(party)}, "
+    mix = mix_sentences(data, set(heldout) | set(narrative) | set(dialogue) | {t for _, t in party})
+    with open(os.path.join(out, "mix.txt"), "w", encoding="utf-8", newline="\n") as f:
+        f.writelines(line + "\n" for line in mix)
+    print(f"mix {len(mix)} ({sum(len(x) + 1 for x in mix)} bytes), calibration {len(calibration)}, heldout {len(heldout)}, sotu-party {len(party)}, "
           f"moby-dick-narrative {len(narrative)}, moby-dick-dialogue {len(dialogue)}")
 
 

@@ -26,7 +26,7 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--pooling", defaultValue = "mean", description = "Encoder: mean | cls (default ${DEFAULT-VALUE}).")
     String pooling;
 
-    @Option(names = "--calib", description = "Encoder: calibration text (default: the vendored SOTU 1790–1899 calibration set).")
+    @Option(names = "--calib", description = "Encoder: calibration text (default: the vendored mix of registers, Moby Dick ch. 1–67 + SOTU).")
     Path calib;
 
     @Option(names = "--calib-sequences", description = "Encoder: calibration sequences (default 256).")

@@ -22,7 +22,7 @@ final class CompressCommand implements Callable<Integer> {
     @Option(names = "--tokenizer", description = "ONNX models: the model's tokenizer.json (needed by every method but svd).")
     Path tokenizer;
 
-    @Option(names = "--calib", description = "Calibration text: a .txt file or a folder of them (needed by every method but svd).")
+    @Option(names = "--calib", description = "Calibration text: a .txt file or a folder of them; ONNX encoders default to the vendored mix of registers (Moby Dick ch. 1-67 + SOTU), decoder folders need it for every method but svd.")
     Path calib;
 
     @Option(names = "--ratio", description = "Fraction of the targeted layers' parameters to remove, in (0, 1) (this or --target-size).")
@@ -42,7 +42,7 @@ final class CompressCommand implements Callable<Integer> {
     @Option(names = "--allocation", defaultValue = "global", description = "uniform | global | energy | d-rank | welore | svd-llm-v2 | sensitivity | sensitivity-greedy"
             + " (the sensitivity rules, ONNX encoders only, measure 1 - cosine of pooled embeddings on 64 --calib sentences, one site truncated"
             + " at a time; sensitivity is ASVD's threshold search, sensitivity-greedy spends the budget where the measured loss per removed"
-            + " parameter is lowest; both need --tokenizer and --calib) (default ${DEFAULT-VALUE}).")
+            + " parameter is lowest; both need --tokenizer) (default ${DEFAULT-VALUE}).")
     String allocation;
 
     @Option(names = "--pooling", defaultValue = "mean", description = "ONNX encoder, --allocation sensitivity: mean | cls, the model's pooling (default ${DEFAULT-VALUE}).")
@@ -54,7 +54,7 @@ final class CompressCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Replace OUT, OUT.json and OUT.html if they exist (never an input).")
     boolean force;
 
-    @Option(names = "--calib-sequences", description = "ONNX models: calibration sequences to use, spread over the whole --calib text (default 256).")
+    @Option(names = "--calib-sequences", description = "ONNX models: calibration sequences to use, spread over the whole --calib text or the vendored mix (default 256).")
     Integer sequences;
 
     @Option(names = "--calib-unit", description = "ONNX encoders: sentences (one sentence per sequence, as a sentence encoder is used) | chunks"

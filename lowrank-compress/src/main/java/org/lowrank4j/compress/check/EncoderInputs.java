@@ -13,7 +13,7 @@ import org.lowrank4j.nn.train.TextFiles;
 /**
  * The inputs of compressing an ONNX encoder, checked together before anything is printed or computed: the model is a
  * regular file, the method and allocation exist, the tokenizer and calibration text a data-driven method needs are
- * given, the tokenizer loads and fits the model's token embedding, and the calibration text reads as UTF-8 text. Each
+ * given (without --calib, the vendored mix of registers is read), the tokenizer loads and fits the model's token embedding, and the calibration text reads as UTF-8 text. Each
  * failure is one {@link IllegalArgumentException} line naming the option.
  */
 public final class EncoderInputs {
@@ -23,7 +23,7 @@ public final class EncoderInputs {
 
     /**
      * @param tokenizer may be null (then the method must be plain SVD with a per-site allocation)
-     * @param calib     may be null, likewise
+     * @param calib     may be null: then the calibration is the vendored {@link TextCorpus#mix()}
      */
     public static void check(Path model, Path tokenizer, Path calib, String method, String allocation) throws IOException {
         TextFiles.requireRegularFile(model, "--model");
@@ -35,10 +35,10 @@ public final class EncoderInputs {
         }
         boolean needsData = shared || (Methods.isQuantized(method) ? !Methods.quantizedByName(method).requirements().isEmpty()
                 : !Methods.byName(method).requirements().isEmpty());
-        if ((needsData || bySensitivity) && (tokenizer == null || calib == null)) {
+        if ((needsData || bySensitivity) && tokenizer == null) {
             throw new IllegalArgumentException(!needsData
-                    ? "--allocation sensitivity needs --tokenizer and --calib: it measures the embeddings of calibration sentences"
-                    : "--method " + label + " needs --tokenizer and --calib (or use --method svd)");
+                    ? "--allocation sensitivity needs --tokenizer: it measures the embeddings of calibration sentences"
+                    : "--method " + label + " needs --tokenizer to read its calibration text (or use --method svd)");
         }
         if (tokenizer != null) {
             TextFiles.requireRegularFile(tokenizer, "--tokenizer");

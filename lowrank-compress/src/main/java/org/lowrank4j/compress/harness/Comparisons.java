@@ -87,8 +87,7 @@ public final class Comparisons {
         }
         Path out = r.out();
         Files.createDirectories(out);
-        List<String> calibration = r.calibration() == null ? TextCorpus.calibration().first(sequences)
-                : TextCorpus.calibration(r.calibration(), sequences, r.calibrationUnit());
+        List<String> calibration = TextCorpus.calibration(r.calibration(), sequences, r.calibrationUnit()); // null: the vendored mix
         List<String> heldOut = (r.heldOut() == null ? TextCorpus.heldOut() : TextCorpus.sentences(r.heldOut())).first(r.sentences());
         List<Evaluation.TextSet> outOfDomain = Evaluation.outOfDomainSets(r.sentences());
         LabelledTexts probeSet = r.probe() == null ? TextCorpus.partyProbe() : LabelledTexts.load(r.probe());
@@ -98,7 +97,7 @@ public final class Comparisons {
                     EvalOptions.defaults().withThreads(Runtime.getRuntime().availableProcessors()), out, r.keepModels());
             Map<String, Object> context = new LinkedHashMap<>();
             context.put("model", r.model().toString());
-            context.put("calibration", (r.calibration() == null ? "vendored SOTU 1790-1899" : r.calibration().toString()) + ", "
+            context.put("calibration", (r.calibration() == null ? "vendored mix (Moby Dick ch. 1-67 + SOTU)" : r.calibration().toString()) + ", "
                     + calibration.size() + " sequences");
             context.put("held_out", (r.heldOut() == null ? "vendored SOTU 1900-1945" : r.heldOut().toString()) + ", " + heldOut.size() + " sentences");
             context.put("out_of_domain", String.join(", ", outOfDomain.stream().map(t -> t.source() + " (" + t.texts().size() + " sentences)").toList()));

@@ -49,9 +49,9 @@ final class HierarchicalPruneRoute implements CompressionRoute {
                     r.out()), listener);
         }
         OnnxRoutes.rejectDecoderOptions(r);
-        if (measures && (r.tokenizer() == null || r.calibration() == null)) {
+        if (measures && r.tokenizer() == null) {
             throw new IllegalArgumentException(PruneOptions.NAME + " measures each block's sensitivity on calibration sentences: give --tokenizer"
-                    + " and --calib, or order=position");
+                    + " (and --calib, or the vendored mix is read), or order=position");
         }
         List<String> probe = List.of();
         if (measures) {

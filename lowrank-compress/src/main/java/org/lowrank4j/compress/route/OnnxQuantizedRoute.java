@@ -54,7 +54,7 @@ final class OnnxQuantizedRoute implements CompressionRoute {
         listener.note(String.format(Locale.ROOT, "%s: %d linear sites, method %s (%s)%s", r.model().getFileName(), job.sites().size(), m.name(),
                 describe(m.storage()), r.targetBytes() == null ? "" : ", target " + SizeTarget.format(r.targetBytes())));
         if (!m.requirements().isEmpty()) {
-            List<String> texts = OnnxRoutes.calibrationText(r);
+            List<String> texts = OnnxRoutes.calibrationText(r, listener);
             try (HfTokenizer tok = HfTokenizer.load(r.tokenizer())) {
                 job.calibrate(tok, texts, OnnxRoutes.CALIBRATION_BATCH, r.threadCount(), listener);
             }

@@ -63,7 +63,7 @@ final class OnnxRecoveryRoute {
         Pooling pool = r.pooling() == null ? Pooling.MEAN : r.pooling();
         double outputWeight = r.outputWeight() != null ? r.outputWeight() : 10;
         DistillOptions options = Recovery.options(r, steps, outputWeight);
-        List<String> texts = r.text() == null ? TextCorpus.calibration().texts() : TextCorpus.sentences(r.text()).texts();
+        List<String> texts = r.text() == null ? TextCorpus.mix().texts() : TextCorpus.sentences(r.text()).texts();
         int threads = r.threadCount();
 
         try (HfTokenizer tok = HfTokenizer.load(r.tokenizer(), maxTokens)) {
@@ -88,7 +88,7 @@ final class OnnxRecoveryRoute {
             List<float[][]> references = embed(r.original(), tok, evaluated, pool, threads);
             List<EvalReport.Fidelity> before = fidelities(references, embed(r.compressed(), tok, evaluated, pool, threads));
             listener.note(String.format(Locale.ROOT, "%s: %d factor pairs; %d sentences from %s, %d a step, %d steps%s", r.compressed().getFileName(),
-                    distiller.factorPairs().size(), texts.size(), r.text() == null ? "the vendored calibration set" : r.text(), r.batch(), steps,
+                    distiller.factorPairs().size(), texts.size(), r.text() == null ? "the vendored mix (Moby Dick ch. 1-67 + SOTU)" : r.text(), r.batch(), steps,
                     r.resume() ? ", resuming from " + checkpoint : ""));
             Recovery.notePasses(listener, steps, (double) steps / batches.batchesPerPass(), texts.size(), "sentences");
             RecoveryResult result = distiller.run(batches, listener);

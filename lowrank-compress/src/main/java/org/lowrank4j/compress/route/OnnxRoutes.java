@@ -66,8 +66,8 @@ final class OnnxRoutes {
         }
         EmbeddingCompression.Spec spec = EmbeddingCompression.parse(r.embeddings());
         EmbeddingCompression.check(OnnxModel.read(r.model()), String.valueOf(r.model()), spec);
-        if (spec.readsCalibration() && (r.tokenizer() == null || r.calibration() == null)) {
-            throw new IllegalArgumentException("--embeddings " + spec.label() + " counts the rows the calibration text looks up; give --tokenizer and --calib"
+        if (spec.readsCalibration() && r.tokenizer() == null) {
+            throw new IllegalArgumentException("--embeddings " + spec.label() + " counts the rows the calibration text looks up; give --tokenizer"
                     + " (or use --embeddings svd:rank=" + spec.rank() + ")");
         }
     }
@@ -84,7 +84,7 @@ final class OnnxRoutes {
         EmbeddingCompression fit;
         if (spec.readsCalibration()) {
             try (HfTokenizer tok = HfTokenizer.load(r.tokenizer())) {
-                fit = EmbeddingCompression.fit(r.model(), spec, tok, calibrationText(r), listener);
+                fit = EmbeddingCompression.fit(r.model(), spec, tok, calibrationText(r, listener), listener);
             }
         } else {
             fit = EmbeddingCompression.fit(r.model(), spec, null, null, listener);
@@ -137,10 +137,16 @@ final class OnnxRoutes {
         TextCorpus.requireCalibrationOptions(r.calibrationSequences() == null ? DEFAULT_SEQUENCES : r.calibrationSequences(), r.calibrationUnit());
     }
 
-    /** The calibration pieces spread evenly over the whole --calib text: sentences (default) or ~90-word chunks. */
-    static List<String> calibrationText(CompressionRequest r) {
-        return TextCorpus.calibration(r.calibration(), r.calibrationSequences() == null ? DEFAULT_SEQUENCES : r.calibrationSequences(),
+    /**
+     * The calibration pieces spread evenly over the whole --calib text, or over the vendored mix of registers without one:
+     * sentences (default) or ~90-word chunks.
+     */
+    static List<String> calibrationText(CompressionRequest r, Listener listener) {
+        List<String> texts = TextCorpus.calibration(r.calibration(), r.calibrationSequences() == null ? DEFAULT_SEQUENCES : r.calibrationSequences(),
                 r.calibrationUnit());
+        listener.note("calibration text: " + texts.size() + " pieces of " + (r.calibration() == null
+                ? "the vendored mix of registers (Moby Dick ch. 1-67 + SOTU; no --calib given)" : r.calibration()));
+        return texts;
     }
 
     /**

@@ -45,7 +45,7 @@ final class OnnxRuntimeRoute implements CompressionRoute {
         }
         double ratio = OnnxRoutes.firstRatio(r, job);
         listener.note(OnnxRoutes.announce(r, job, label, ratio));
-        List<String> texts = OnnxRoutes.calibrationText(r);
+        List<String> texts = OnnxRoutes.calibrationText(r, listener);
         try (HfTokenizer tok = HfTokenizer.load(r.tokenizer())) {
             EncoderRuntimeRows rows = new EncoderRuntimeRows(r.model(), tok, texts, OnnxRoutes.CALIBRATION_BATCH, job);
             listener.note(label + ": compressed on the JVM runtime's float32 copy of the encoder, written back into the ONNX graph");

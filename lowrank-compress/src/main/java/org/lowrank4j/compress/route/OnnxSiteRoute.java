@@ -39,7 +39,7 @@ final class OnnxSiteRoute implements CompressionRoute {
         if (m.requirements().isEmpty() && !bySensitivity) {
             return OnnxRoutes.reach(r, ratio, job, at -> job.compress(m.name(), r.allocation(), at, r.out(), listener), listener);
         }
-        List<String> texts = OnnxRoutes.calibrationText(r);
+        List<String> texts = OnnxRoutes.calibrationText(r, listener);
         try (HfTokenizer tok = HfTokenizer.load(r.tokenizer())) {
             if (!m.requirements().isEmpty()) {
                 job.calibrate(tok, texts, OnnxRoutes.CALIBRATION_BATCH, r.threadCount(), listener);

@@ -96,6 +96,28 @@ class EmbeddingCompressionOnnxRuntimeTest {
     }
 
     @Test
+    void withoutCalibTheVendoredMixCalibratesAndIsNamed() throws Exception {
+        List<String> notes = new java.util.ArrayList<>();
+        Listener listener = new Listener() {
+            @Override
+            public void update(String phase, long done, long total, String detail) {
+            }
+
+            @Override
+            public void note(String message) {
+                notes.add(message);
+            }
+        };
+        CompressionOutcome withMix = Compression.run(request(null, "mix.onnx").calibration(null).calibrationSequences(24).method("whitened")
+                .ratio(0.2).build(), listener).outcome();
+        assertThat(notes).anyMatch(n -> n.startsWith("calibration text: 24 pieces of the vendored mix"));
+        assertThat(withMix.calibrationTokens()).isPositive();
+        // the same request on the given file calibrates on other text, so the factors differ
+        CompressionOutcome withFile = Compression.run(request(null, "file.onnx").method("whitened").ratio(0.2).build(), Listener.NONE).outcome();
+        assertThat(withFile.calibrationTokens()).isNotEqualTo(withMix.calibrationTokens());
+    }
+
+    @Test
     void combinesWithLinearMethodsAndCountsBothInTheRecord() throws Exception {
         CompressionRun run = Compression.run(request("afm:rank=8", "both.onnx").method("whitened").ratio(0.2).build(), Listener.NONE);
         CompressionOutcome o = run.outcome();
@@ -144,8 +166,8 @@ class EmbeddingCompressionOnnxRuntimeTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("give the table's rank as afm:rank=R");
         assertThatThrownBy(() -> Compression.run(request("svd:rank=8:weights=uniform", "r4.onnx").build(), Listener.NONE))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("svd takes rank=R only");
-        assertThatThrownBy(() -> Compression.run(request("afm:rank=8", "r5.onnx").calibration(null).build(), Listener.NONE))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("give --tokenizer and --calib");
+        assertThatThrownBy(() -> Compression.run(request("afm:rank=8", "r5.onnx").tokenizer(null).build(), Listener.NONE))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("give --tokenizer");
         Path noIds = withoutTokenIds(dir.resolve("no-input-ids.onnx"));
         assertThatThrownBy(() -> Compression.run(request("svd:rank=8", "r6.onnx").model(noIds).build(), Listener.NONE))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("model " + noIds + " has no recognisable word-embedding Gather (a Gather on"

@@ -56,7 +56,7 @@ class PruneInputsTest {
         assertThat(refusal(miniLm("hierarchical-prune:blocks=1", out).ratio(0.3))).contains("give exactly one of blocks=K");
         assertThat(refusal(miniLm("hierarchical-prune:blocks=1:keep=2", out))).contains("not both");
         assertThat(refusal(miniLm("hierarchical-prune:blocks=1:depth=2", out))).contains("depth");
-        assertThat(refusal(miniLm("hierarchical-prune:blocks=1", out))).contains("give --tokenizer and --calib, or order=position");
+        assertThat(refusal(miniLm("hierarchical-prune:blocks=1", out))).contains("give --tokenizer (and --calib, or the vendored mix is read), or order=position");
         assertThat(refusal(miniLm("hierarchical-prune:blocks=1:order=position", out).embeddings("afm:rank=64")))
                 .contains("--embeddings does not combine with hierarchical-prune");
         assertThat(Files.exists(out)).isFalse();

@@ -87,7 +87,30 @@ class TextCorpusTest {
         assertThat(narrative).doesNotContainAnyElementsOf(dialogue)
                 .doesNotContainAnyElementsOf(TextCorpus.calibration().texts()).doesNotContainAnyElementsOf(TextCorpus.heldOut().texts());
         assertThat(TextCorpus.mobyDickNarrative().source()).isEqualTo("vendored:moby-dick-narrative.txt");
-        assertThat(narrative.get(0)).isEqualTo("Circumambulate the city of a dreamy Sabbath afternoon.");
+        assertThat(narrative.get(0)).isEqualTo("The question is, what and where is the skin of the whale?");
+    }
+
+    @Test
+    void defaultMixHoldsTwoRegistersAndNoEvaluationText() {
+        TextCorpus mix = TextCorpus.mix();
+        List<String> texts = mix.texts();
+
+        assertThat(mix.source()).isEqualTo(TextCorpus.MIX_SOURCE);
+        assertThat(texts).hasSize(8029).doesNotHaveDuplicates();
+        // Moby Dick chapters 1-67 first, then State of the Union sentences
+        assertThat(texts.get(0)).startsWith("Some years ago");
+        assertThat(texts.get(texts.size() - 1)).doesNotContain("whale");
+        assertThat(texts).doesNotContainAnyElementsOf(TextCorpus.heldOut().texts())
+                .doesNotContainAnyElementsOf(TextCorpus.mobyDickNarrative().texts())
+                .doesNotContainAnyElementsOf(TextCorpus.mobyDickDialogue().texts())
+                .doesNotContainAnyElementsOf(TextCorpus.partyProbe().texts());
+        // without a path, calibration spreads over the mix: both halves contribute
+        List<String> calibration = TextCorpus.calibration(null, 10, null);
+        assertThat(calibration).hasSize(10).isSubsetOf(texts);
+        assertThat(texts.indexOf(calibration.get(0))).isLessThan(texts.size() / 2);
+        assertThat(texts.indexOf(calibration.get(9))).isGreaterThan(texts.size() / 2);
+        assertThat(TextCorpus.calibration(null, 3, "chunks")).hasSize(3)
+                .allSatisfy(c -> assertThat(c.split(" ")).hasSize(TextCorpus.WORDS_PER_CHUNK));
     }
 
     @Test
