@@ -59,11 +59,19 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "ONNX Runtime threads (default: all cores).")
     Integer threads;
 
+    @Option(names = "--other-tool", description = "The candidate was not written by lowrank4j (e.g. the int8 file another quantizer made):"
+            + " skip the check that it derives from --reference; the graph inputs and outputs must still match.")
+    boolean otherTool;
+
     @Override
     public Integer call() throws Exception {
         Inputs.requireFile(reference, "--reference");
         Inputs.requireFile(candidate, "--candidate");
-        ModelPairs.requireDerived(reference, "--reference", candidate, "--candidate");
+        if (otherTool) {
+            ModelPairs.requireSameInterface(reference, "--reference", candidate, "--candidate");
+        } else {
+            ModelPairs.requireDerived(reference, "--reference", candidate, "--candidate");
+        }
         List<Object> inputs = new java.util.ArrayList<>(java.util.Arrays.asList("--reference", reference, "--candidate", candidate,
                 "--tokenizer", tokenizer, "--text", text, "--probe", probe));
         List<Evaluation.TextSet> userSets = new java.util.ArrayList<>();

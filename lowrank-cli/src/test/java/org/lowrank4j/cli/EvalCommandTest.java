@@ -50,6 +50,30 @@ class EvalCommandTest {
     }
 
     @Test
+    void anotherToolsFileNeedsOtherToolAndThenIsMeasured(@TempDir Path dir) throws IOException {
+        Path model = copy("/all-minilm-l6-v2.onnx", dir.resolve("minilm.onnx"));
+        Path tokenizer = copy("/all-minilm-l6-v2-tokenizer.json", dir.resolve("tokenizer.json"));
+        // a file another tool rewrote: one table holds other values, as a quantizer's dequantized table would
+        org.lowrank4j.formats.onnx.OnnxModel graph = org.lowrank4j.formats.onnx.OnnxModel.read(model);
+        String table = "embeddings.position_embeddings.weight";
+        float[] values = graph.initializerFloats(table);
+        values[0] += 1e-3f;
+        graph.putInitializer(table, graph.initializerShape(table), values, org.lowrank4j.formats.onnx.proto.Onnx.TensorProto.DataType.FLOAT);
+        Path other = dir.resolve("other.onnx");
+        graph.write(other);
+
+        Object[] refused = CliRun.run("eval", "--reference", model.toString(), "--candidate", other.toString(), "--tokenizer", tokenizer.toString(),
+                "--sentences", "12", "--threads", "2", "--no-out-of-domain");
+        assertThat((int) refused[0]).isNotZero();
+        assertThat((String) refused[2]).contains("is not a compression of --reference").doesNotContain("Exception");
+
+        Object[] measured = CliRun.run("eval", "--reference", model.toString(), "--candidate", other.toString(), "--tokenizer", tokenizer.toString(),
+                "--sentences", "12", "--threads", "2", "--no-out-of-domain", "--other-tool");
+        assertThat((int) measured[0]).as((String) measured[2]).isZero();
+        assertThat((String) measured[1]).contains("fidelity on held-out");
+    }
+
+    @Test
     void userSetsAreMeasuredBesideTheOthersAndBadSpecsAreNamed(@TempDir Path dir) throws IOException {
         Path model = copy("/all-minilm-l6-v2.onnx", dir.resolve("minilm.onnx"));
         Path tokenizer = copy("/all-minilm-l6-v2-tokenizer.json", dir.resolve("tokenizer.json"));

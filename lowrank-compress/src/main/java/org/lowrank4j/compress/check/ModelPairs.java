@@ -37,6 +37,26 @@ public final class ModelPairs {
         requireDerived(ModelFingerprint.of(original), originalOption, ModelFingerprint.of(derived), derivedOption);
     }
 
+    /**
+     * The weaker check for a candidate another tool wrote: both are ONNX files (or both model folders) with the same graph
+     * inputs and outputs, so one runner embeds both; their tensors are not compared.
+     */
+    public static void requireSameInterface(Path original, String originalOption, Path other, String otherOption) throws IOException {
+        requireSameInterface(ModelFingerprint.of(original), originalOption, ModelFingerprint.of(other), otherOption);
+    }
+
+    /** {@link #requireSameInterface(Path, String, Path, String)} on fingerprints already taken. */
+    public static void requireSameInterface(ModelFingerprint a, String originalOption, ModelFingerprint b, String otherOption) {
+        String pair = otherOption + " " + b.source() + " cannot be measured against " + originalOption + " " + a.source() + ": ";
+        if (a.folder() != b.folder()) {
+            throw new IllegalArgumentException(pair + "one is a decoder model folder and the other an ONNX file");
+        }
+        if (!a.inputs().equals(b.inputs()) || !a.outputs().equals(b.outputs())) {
+            throw new IllegalArgumentException(pair + "its graph inputs " + b.inputs() + " and outputs " + b.outputs() + " differ from "
+                    + a.inputs() + " and " + a.outputs());
+        }
+    }
+
     /** {@link #requireDerived(Path, String, Path, String)} on fingerprints already taken. */
     public static void requireDerived(ModelFingerprint original, String originalOption, ModelFingerprint derived, String derivedOption) {
         String pair = derivedOption + " " + derived.source() + " is not a compression of " + originalOption + " " + original.source() + ": ";

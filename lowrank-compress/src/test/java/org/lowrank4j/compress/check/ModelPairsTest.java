@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -63,6 +64,17 @@ class ModelPairsTest {
     void aChangedEmbeddingTableIsAnotherModel() {
         assertThatThrownBy(() -> ModelPairs.requireDerived(miniLm, "--original", otherEmbedding, "--compressed"))
                 .hasMessageContaining("embeddings.position_embeddings.weight").hasMessageContaining("holds other values");
+    }
+
+    @Test
+    void anotherToolsFileIsCheckedOnlyForItsGraphInterface() {
+        // a file another tool rewrote (here: a changed table) fails the derivation check but has the same inputs and outputs
+        assertThatThrownBy(() -> ModelPairs.requireDerived(miniLm, "--reference", otherEmbedding, "--candidate"));
+        assertThatCode(() -> ModelPairs.requireSameInterface(miniLm, "--reference", otherEmbedding, "--candidate")).doesNotThrowAnyException();
+        ModelFingerprint renamed = new ModelFingerprint(miniLm.source(), miniLm.folder(), miniLm.inputs(), List.of("embeddings"),
+                miniLm.tensors(), miniLm.siteWeights(), miniLm.embeddingRows(), miniLm.prunedTensors());
+        assertThatThrownBy(() -> ModelPairs.requireSameInterface(miniLm, "--reference", renamed, "--candidate"))
+                .hasMessageContaining("cannot be measured against --reference").hasMessageContaining("[embeddings]");
     }
 
     @Test
