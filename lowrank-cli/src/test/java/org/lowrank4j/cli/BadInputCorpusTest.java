@@ -165,7 +165,7 @@ class BadInputCorpusTest {
         add("unknown allocation", "evenly", "compress", "--model", p(enc), "--ratio", "0.2", "--method", "svd", "--allocation", "evenly",
                 "--out", out("c.onnx"));
         add("unknown option", "--frobnicate", "compress", "--model", p(enc), "--ratio", "0.2", "--frobnicate", "--out", out("c.onnx"));
-        add("whitened without calibration", "--calib", "compress", "--model", p(enc), "--ratio", "0.2", "--method", "whitened",
+        add("whitened without a tokenizer for its calibration text", "--tokenizer", "compress", "--model", p(enc), "--ratio", "0.2", "--method", "whitened",
                 "--out", out("c.onnx"));
         String[] whitened = {"compress", "--model", p(enc), "--ratio", "0.2", "--method", "whitened", "--tokenizer", p(tok), "--out", out("c.onnx")};
         add("a calibration unit that does not exist", "--calib-unit", concat(whitened, "--calib", p(text), "--calib-unit", "paragraphs"));
