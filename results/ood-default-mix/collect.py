@@ -44,7 +44,35 @@ def compare_table(name):
               f"{cell(f['moby-dick-narrative'])} | {cell(f['moby-dick-dialogue'])} |")
 
 
+def runs(prefix):
+    """Every compare row of PREFIX and PREFIX-b, keyed by (allocation, ratio) for whitened."""
+    out = {}
+    for folder in (prefix, prefix + "-b"):
+        path = os.path.join(HERE, folder, "results.json")
+        if os.path.exists(path):
+            for r in json.load(open(path))["runs"]:
+                if r["method"] == "whitened":
+                    out[(r["allocation"], r["ratio_requested"])] = figures(r["eval"])
+    return out
+
+
+def calibration_table(model, prefix, allocations):
+    """Single-domain against mixed calibration at every ratio measured."""
+    sotu, mix = runs(prefix + "-sotu"), runs(prefix + "-mix")
+    for allocation in allocations:
+        for ratio in sorted({k[1] for k in mix if k[0] == allocation}):
+            for name, d in (("SOTU 1790–1899 (330 sentences)", sotu), ("the mix (default)", mix)):
+                f = d.get((allocation, ratio))
+                if f:
+                    print(f"| {model}, whitened, {allocation}, {ratio} | {name} | {cell(f['held-out'])} | "
+                          f"{cell(f['moby-dick-narrative'])} | {cell(f['moby-dick-dialogue'])} |")
+
+
 if __name__ == "__main__":
+    print("calibration study:")
+    calibration_table("MiniLM", "cmp-minilm", ("global", "uniform"))
+    calibration_table("bge-small", "cmp-bge", ("global",))
+    print()
     eval_table([("MiniLM, whitened + sensitivity-greedy 0.2, SOTU calibration and probe (the recipe before)", "eval-sgS.json"),
                 ("the same + `recover` 300 steps on SOTU (results/ood-mix)", "eval-sgA-rec300sotu.json"),
                 ("MiniLM, whitened + sensitivity-greedy 0.2, mix calibration and probe (default)", "eval-sgM.json"),

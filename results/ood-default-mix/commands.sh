@@ -35,7 +35,7 @@ bin/lowrank eval --reference $B --candidate $WORK/bge-w20M.onnx --tokenizer $T -
 bin/lowrank recover --compressed $WORK/bge-w20M.onnx --out $WORK/bge-w20M-rec150.onnx --steps 150 --pooling cls --original $B --tokenizer $T --force
 bin/lowrank eval --reference $B --candidate $WORK/bge-w20M-rec150.onnx --tokenizer $T --pooling cls --out results/ood-default-mix/eval-bge-w20M-rec150.json --force
 
-# 4. Mixed (default) against single-domain calibration at 0.2 and 0.4 (the single domain: the vendored 330 SOTU sentences
+# 4. Mixed (default) against single-domain calibration at 0.1-0.5 (the single domain: the vendored 330 SOTU sentences
 #    1790-1899, the default before 2026-12-05; 256 sentences spread over either text); compare writes results.json,
 #    results.md and report.html into each folder.
 SOTU=lowrank-compress/src/main/resources/org/lowrank4j/compress/text/calibration.txt
@@ -46,6 +46,14 @@ bin/lowrank compare --model $M/model.onnx --tokenizer $M/tokenizer.json --poolin
 bin/lowrank compare --model $B --tokenizer $T --pooling cls --methods whitened --allocations global --ratios 0.2,0.4 --out results/ood-default-mix/cmp-bge-mix --force
 bin/lowrank compare --model $B --tokenizer $T --pooling cls --calib $SOTU --methods whitened --allocations global --ratios 0.2,0.4 \
   --out results/ood-default-mix/cmp-bge-sotu --force
+# the same at the other ratios, into folders of their own
+bin/lowrank compare --model $M/model.onnx --tokenizer $M/tokenizer.json --pooling mean --methods whitened --allocations global,uniform \
+  --ratios 0.1,0.3,0.5 --out results/ood-default-mix/cmp-minilm-mix-b --force
+bin/lowrank compare --model $M/model.onnx --tokenizer $M/tokenizer.json --pooling mean --calib $SOTU --methods whitened --allocations global,uniform \
+  --ratios 0.1,0.3,0.5 --out results/ood-default-mix/cmp-minilm-sotu-b --force
+bin/lowrank compare --model $B --tokenizer $T --pooling cls --methods whitened --allocations global --ratios 0.1,0.3,0.5 --out results/ood-default-mix/cmp-bge-mix-b --force
+bin/lowrank compare --model $B --tokenizer $T --pooling cls --calib $SOTU --methods whitened --allocations global --ratios 0.1,0.3,0.5 \
+  --out results/ood-default-mix/cmp-bge-sotu-b --force
 
 # 5. The quantized rows of the README, on the current sets (calibration as in results/quantized-minilm: the SOTU folder).
 bin/lowrank eval --reference $M/model.onnx --candidate $Q --tokenizer $M/tokenizer.json --pooling mean --out results/ood-default-mix/q/langchain4j-int8-eval.json --force

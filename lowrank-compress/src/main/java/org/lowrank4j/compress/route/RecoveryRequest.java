@@ -15,7 +15,7 @@ import org.lowrank4j.compress.eval.Pooling;
  * @param out where the recovered model goes (the format of compressed)
  * @param force whether an existing OUT may be replaced
  * @param steps optimizer steps (default 800 for encoders, 300 for decoders)
- * @param text training text, a .txt file or a folder (ONNX default: the vendored calibration sentences; decoders: required)
+ * @param text training text, a .txt file or a folder (ONNX default: the vendored mix of registers, {@code TextCorpus.mix()}; decoders: required)
  * @param batch sentences or windows per step
  * @param learningRate peak learning rate
  * @param maxTokens ONNX: sentences truncated to this many tokens (default 128)
