@@ -62,9 +62,10 @@ final class AdapterCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "merge", mixinStandardHelpOptions = true, description = "Merge an adapter into a decoder folder; writes a new model folder.")
+    @Command(name = "merge", mixinStandardHelpOptions = true,
+            description = "Merge an adapter into a decoder folder (writes a new model folder) or into an ONNX encoder, model.onnx (writes a plain ONNX file that ONNX Runtime and langchain4j load; a classifier head in the folder is left out).")
     static final class Merge implements Callable<Integer> {
-        @Option(names = "--model", required = true, description = "Base decoder folder.")
+        @Option(names = "--model", required = true, description = "Base decoder folder, or an ONNX encoder file.")
         Path model;
 
         @Option(names = "--adapter", required = true, description = "PEFT adapter folder.")
@@ -78,6 +79,16 @@ final class AdapterCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
+            if (java.nio.file.Files.isRegularFile(model)) { // an ONNX encoder
+                OutputPlan.of("--out", out, force).input("--model", model).input("--adapter", adapter).check();
+                if (java.nio.file.Files.isDirectory(out)) {
+                    throw new IllegalArgumentException("--out " + out + " is a folder; merging into " + model + " writes one ONNX file (e.g. model-merged.onnx)");
+                }
+                org.lowrank4j.adapt.ops.OnnxEncoderMerge.Merged merged = org.lowrank4j.adapt.ops.OnnxEncoderMerge.mergeInto(model, adapter, out);
+                System.out.printf(Locale.ROOT, "merged %d modules (%,d adapter parameters) of %s into the initializers of %s; wrote %s%n",
+                        merged.initializers().size(), merged.adapterParameters(), adapter, model, out);
+                return 0;
+            }
             DecoderFolder.requireModelFolder(model);
             OutputPlan.of("--out", out, force).input("--model", model).input("--adapter", adapter).check();
             if (VariantFolder.variantOf(adapter) != null) {

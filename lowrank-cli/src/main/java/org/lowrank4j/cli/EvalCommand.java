@@ -9,7 +9,7 @@ import org.lowrank4j.compress.eval.EvalOptions;
 import org.lowrank4j.compress.eval.EvalReport;
 import org.lowrank4j.compress.eval.Evaluation;
 import org.lowrank4j.compress.eval.Pooling;
-import org.lowrank4j.compress.text.LabelledTexts;
+import org.lowrank4j.nn.train.LabelledTexts;
 import org.lowrank4j.compress.text.TextCorpus;
 import org.lowrank4j.compress.tokenize.HfTokenizer;
 import picocli.CommandLine.Command;

@@ -5,26 +5,52 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.lowrank4j.adapt.classify.ClassificationMetrics;
+import org.lowrank4j.adapt.classify.ClassifierFineTuning;
+import org.lowrank4j.adapt.classify.ClassifyOutcome;
+import org.lowrank4j.adapt.classify.ClassifyRequest;
+import org.lowrank4j.adapt.classify.EncoderPooling;
 import org.lowrank4j.adapt.finetune.FineTuneListener;
 import org.lowrank4j.adapt.finetune.FineTuneOutcome;
 import org.lowrank4j.adapt.finetune.FineTuneRequest;
 import org.lowrank4j.adapt.finetune.FineTuning;
 import org.lowrank4j.adapt.lora.LoraSettings;
 import org.lowrank4j.compress.model.DecoderFolder;
+import org.lowrank4j.compress.tokenize.HfTokenizer;
 import org.lowrank4j.formats.io.OutputPlan;
 import org.lowrank4j.nn.generate.PerplexityResult;
+import org.lowrank4j.nn.train.LabelledTexts;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code lowrank finetune}: LoRA on a decoder folder; writes a PEFT adapter folder and prints held-out perplexity before/after. */
+/**
+ * {@code lowrank finetune}: LoRA on a decoder folder (writes a PEFT adapter folder, prints held-out perplexity before/after)
+ * or, with {@code --task classify}, sequence classification on a BERT-family encoder (prints accuracy and macro-F1).
+ */
 @Command(name = "finetune", mixinStandardHelpOptions = true,
-        description = "LoRA (or, with --adapter, NOLA or SoRA) fine-tuning of a decoder folder on text; writes a PEFT(-style) adapter folder (adapter_config.json, adapter_model.safetensors).")
+        description = {"LoRA (or, with --adapter, NOLA or SoRA) fine-tuning of a decoder folder on text; writes a PEFT(-style) adapter folder (adapter_config.json, adapter_model.safetensors).",
+            "With --task classify: LoRA sequence classification on an encoder (model.onnx + --tokenizer, or a BERT safetensors folder) from --labels; the head is fitted on the frozen embeddings first (the 'before' figures), then trained with the adapters."})
 final class FinetuneCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, description = "Decoder folder (written by lowrank train).")
+    @Option(names = "--model", required = true, description = "Decoder folder (written by lowrank train); with --task classify an ONNX encoder (model.onnx) or a BERT safetensors folder.")
     Path model;
 
-    @Option(names = "--data", required = true, description = "Text: a .txt file or a folder of them; the tail is held out.")
+    @Option(names = "--task", defaultValue = "lm", description = "lm (causal language modelling on --data) or classify (sequence classification on --labels). Default ${DEFAULT-VALUE}.")
+    String task;
+
+    @Option(names = "--data", description = "Text: a .txt file or a folder of them; the tail is held out (--task lm).")
     Path data;
+
+    @Option(names = "--labels", description = "--task classify: labelled text, a TSV file (label<TAB>text) or a folder with one sub-folder per class (or a SpamAssassin corpus, 500 mails per class).")
+    Path labels;
+
+    @Option(names = "--tokenizer", description = "--task classify: the encoder's tokenizer.json.")
+    Path tokenizer;
+
+    @Option(names = "--pooling", defaultValue = "mean", description = "--task classify: how token states become one vector, mean (MiniLM) or cls (bge). Default ${DEFAULT-VALUE}.")
+    String pooling;
+
+    @Option(names = "--max-length", defaultValue = "128", description = "--task classify: tokens per text, special tokens included (default ${DEFAULT-VALUE}).")
+    int maxLength;
 
     @Option(names = "--from", description = "With a folder: only files named YEAR_*.txt with YEAR >= this.")
     Integer from;
@@ -47,8 +73,8 @@ final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--rslora", description = "Scale by alpha/sqrt(r) (rsLoRA).")
     boolean rslora;
 
-    @Option(names = "--targets", defaultValue = "q_proj,k_proj,v_proj,o_proj", split = ",",
-            description = "Target modules (PEFT target_modules; default ${DEFAULT-VALUE}).")
+    @Option(names = "--targets", split = ",",
+            description = "Target modules (PEFT target_modules); default q_proj,k_proj,v_proj,o_proj, with --task classify query,value (add intermediate.dense,output.dense for the feed-forward layers).")
     List<String> targets;
 
     @Option(names = "--steps", defaultValue = "300", description = "Optimizer steps (default ${DEFAULT-VALUE}).")
@@ -69,8 +95,8 @@ final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--weight-decay", defaultValue = "0", description = "AdamW weight decay of the adapters (default ${DEFAULT-VALUE}).")
     double weightDecay;
 
-    @Option(names = "--held-out", defaultValue = "0.1", description = "Tail of the text held out for evaluation (default ${DEFAULT-VALUE}).")
-    double heldOut;
+    @Option(names = "--held-out", description = "Tail of the text held out for evaluation (default 0.1); with --task classify the share of each class held out (default 0.3, eval's probe split with the same --seed).")
+    Double heldOut;
 
     @Option(names = "--eval-bytes", defaultValue = "200000", description = "Score at most this many held-out bytes; 0 for all (default ${DEFAULT-VALUE}).")
     long evalBytes;
@@ -100,6 +126,19 @@ final class FinetuneCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (task.equals("classify")) {
+            return classify();
+        }
+        if (!task.equals("lm")) {
+            throw new IllegalArgumentException("--task " + task + " is not known; use lm or classify");
+        }
+        if (data == null) {
+            throw new IllegalArgumentException("--task lm needs --data (a .txt file or a folder of them)");
+        }
+        if (targets == null) {
+            targets = List.of("q_proj", "k_proj", "v_proj", "o_proj");
+        }
+        double heldOut = this.heldOut == null ? 0.1 : this.heldOut;
         DecoderFolder.requireModelFolder(model);
         if (resume) {
             OutputPlan.of("--out", out, true).input("--model", model).input("--data", data).check();
@@ -135,6 +174,58 @@ final class FinetuneCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "perplexity %.1f%% lower; %d steps in %.1f s (%,d trainable of %,d parameters); wrote %s%n",
                 100 * outcome.perplexityReduction(), outcome.stepsRun(), outcome.trainSeconds(), outcome.trainable(), outcome.baseParameters(), out);
         return 0;
+    }
+
+    private Integer classify() throws Exception {
+        if (labels == null || tokenizer == null) {
+            throw new IllegalArgumentException("--task classify needs --labels (a TSV or a folder per class) and --tokenizer (tokenizer.json)");
+        }
+        if (data != null) {
+            throw new IllegalArgumentException("--task classify reads --labels, not --data");
+        }
+        prepareOut(OutputPlan.of("--out", out, resume || force).input("--model", model).input("--labels", labels).input("--tokenizer", tokenizer));
+        EncoderPooling pool = EncoderPooling.parse(pooling);
+        LabelledTexts texts = LabelledTexts.load(labels);
+        ClassifyRequest request = new ClassifyRequest(model, texts, out, new LoraSettings(rank, alpha, dropout, rslora),
+                targets == null ? List.of("query", "value") : targets, pool, steps, batch, lr, warmup, weightDecay,
+                heldOut == null ? 0.3 : heldOut, seed, checkpointEvery, resume, stopAfter);
+        ProgressBar bar = ProgressBar.stderr();
+        long total = stopAfter == null ? steps : Math.min(steps, stopAfter);
+        ClassifyOutcome outcome;
+        try (HfTokenizer hf = HfTokenizer.load(tokenizer, maxLength)) {
+            outcome = ClassifierFineTuning.run(request, text -> java.util.Arrays.stream(hf.ids(text)).mapToInt(Math::toIntExact).toArray(),
+                    new FineTuneListener() {
+                        @Override
+                        public void onPhase(String phase, String detail) {
+                            bar.note(phase + ": " + detail);
+                        }
+
+                        @Override
+                        public void onStep(StepReport r) {
+                            bar.update("finetune", r.step() + 1, total, String.format(Locale.ROOT, "loss %.4f, %.1f texts/s", r.loss(),
+                                    r.tokensPerSecond()));
+                        }
+                    });
+        }
+        System.out.println(metrics("frozen encoder + head", outcome.before()));
+        System.out.println(metrics("LoRA + head          ", outcome.after()));
+        System.out.printf(Locale.ROOT, "%d held-out texts (%d train, classes %s); %d steps in %.1f s (%,d trainable parameters); wrote %s%n",
+                outcome.testCount(), outcome.trainCount(), outcome.classNames(), outcome.stepsRun(), outcome.trainSeconds(), outcome.trainable(), out);
+        return 0;
+    }
+
+    private void prepareOut(OutputPlan plan) throws java.io.IOException {
+        plan.check();
+        if (Files.exists(out) && !Files.isDirectory(out)) {
+            throw new IllegalArgumentException("--out " + out + " is a file; give a folder for the adapter");
+        }
+        if (!resume && Files.isDirectory(out)) {
+            org.lowrank4j.formats.io.AtomicFiles.deleteTree(out); // --force was given (OutputPlan refuses otherwise)
+        }
+    }
+
+    private static String metrics(String what, ClassificationMetrics m) {
+        return String.format(Locale.ROOT, "%s held-out accuracy %.4f, macro-F1 %.4f (%d texts)", what, m.accuracy(), m.macroF1(), m.examples());
     }
 
     private static String line(String what, PerplexityResult r) {

@@ -1,5 +1,6 @@
 /**
  * Operations on trained adapters: {@link org.lowrank4j.adapt.ops.Squeeze} (LoRA-Squeeze, spec 02),
- * {@link org.lowrank4j.adapt.ops.AdapterMerge} (into a decoder folder) and {@link org.lowrank4j.adapt.ops.AdapterSummary}.
+ * {@link org.lowrank4j.adapt.ops.AdapterMerge} (into a decoder folder),
+ * {@link org.lowrank4j.adapt.ops.OnnxEncoderMerge} (into an ONNX encoder's initializers) and {@link org.lowrank4j.adapt.ops.AdapterSummary}.
  */
 package org.lowrank4j.adapt.ops;

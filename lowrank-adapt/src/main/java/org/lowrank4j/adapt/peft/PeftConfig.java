@@ -125,6 +125,7 @@ public final class PeftConfig {
         targets(); // compiles a regex, checks list entries
         rankPattern();
         alphaPattern();
+        modulesToSave();
         JsonNode layers = json.get("layers_to_transform");
         if (layers != null && !layers.isNull() && !layers.isInt() && !layers.isArray()) {
             throw new IllegalArgumentException(where + ": layers_to_transform must be null, an integer or a list of integers, got " + layers);
@@ -243,6 +244,36 @@ public final class PeftConfig {
         Integer r = TargetModules.patternValue(rankPattern(), module);
         Double a = TargetModules.patternValue(alphaPattern(), module);
         return new LoraSettings(r == null ? rank() : r, a == null ? alpha() : a, dropout(), useRslora());
+    }
+
+    /**
+     * modules_to_save: modules trained in full and stored whole beside the adapters (a classification head), empty when
+     * null.
+     */
+    public List<String> modulesToSave() {
+        JsonNode m = json.get("modules_to_save");
+        List<String> out = new ArrayList<>();
+        if (m == null || m.isNull()) {
+            return out;
+        }
+        if (!m.isArray()) {
+            throw new IllegalArgumentException("adapter_config.json: modules_to_save must be null or a list of module names, got " + m);
+        }
+        for (JsonNode n : m) {
+            if (!n.isTextual() || n.asText().isEmpty()) {
+                throw new IllegalArgumentException("adapter_config.json: modules_to_save entries must be module names, got " + n);
+            }
+            out.add(n.asText());
+        }
+        return out;
+    }
+
+    /** A copy whose modules_to_save lists {@code modules}. */
+    public PeftConfig withModulesToSave(List<String> modules) {
+        ObjectNode o = json.deepCopy();
+        ArrayNode list = o.putArray("modules_to_save");
+        modules.forEach(list::add);
+        return new PeftConfig(o).validated("adapter_config.json");
     }
 
     /** A copy with another global r and lora_alpha and empty rank/alpha patterns (a squeezed adapter). */

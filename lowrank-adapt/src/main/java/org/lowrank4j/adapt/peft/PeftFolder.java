@@ -59,9 +59,13 @@ public final class PeftFolder {
         }
         Map<String, float[]> as = new TreeMap<>(), bs = new TreeMap<>();
         Map<String, TensorInfo> aInfo = new TreeMap<>(), bInfo = new TreeMap<>();
+        List<String> saved = config.modulesToSave();
         try (SafetensorsFile st = open(file)) {
             for (String name : st.names()) {
                 TensorInfo info = st.info(name);
+                if (isSaved(name, saved)) {
+                    continue; // a module_to_save (a classification head): read by readSaved
+                }
                 if (!name.startsWith(PREFIX) || !(name.endsWith(A_SUFFIX) || name.endsWith(B_SUFFIX))) {
                     throw new IllegalArgumentException(file + ": tensor " + name + " is not a LoRA factor of a linear layer (expected "
                             + PREFIX + "<module>.lora_A.weight / .lora_B.weight; embedding, convolution and bias adapters are not supported)");
@@ -112,6 +116,52 @@ public final class PeftFolder {
         return new PeftAdapter(config, modules);
     }
 
+    /** True for a key {@code base_model.model.<m>.<tensor>} of a module {@code m} listed in modules_to_save. */
+    private static boolean isSaved(String key, List<String> saved) {
+        if (!key.startsWith(PREFIX) || key.endsWith(A_SUFFIX) || key.endsWith(B_SUFFIX)) {
+            return false;
+        }
+        String rest = key.substring(PREFIX.length());
+        return saved.stream().anyMatch(m -> rest.startsWith(m + "."));
+    }
+
+    /** A tensor of a module trained whole (modules_to_save), as stored: its shape and row-major values. */
+    public record SavedTensor(long[] shape, float[] values) {
+        public SavedTensor {
+            long n = 1;
+            for (long d : shape) {
+                n *= d;
+            }
+            if (n != values.length) {
+                throw new IllegalArgumentException("a tensor of shape " + java.util.Arrays.toString(shape) + " needs " + n + " values, got "
+                        + values.length);
+            }
+        }
+    }
+
+    /**
+     * The tensors of the folder's modules_to_save, by key without the {@code base_model.model.} prefix (e.g.
+     * {@code classifier.weight}); PEFT stores them under the module's own path, the {@code modules_to_save.<adapter>}
+     * part of the in-memory name removed.
+     */
+    public static Map<String, SavedTensor> readSaved(Path folder) throws IOException {
+        PeftConfig config = PeftConfig.read(folder.resolve(CONFIG));
+        Path file = folder.resolve(WEIGHTS);
+        Map<String, SavedTensor> out = new LinkedHashMap<>();
+        try (SafetensorsFile st = open(file)) {
+            for (String name : st.names()) {
+                if (isSaved(name, config.modulesToSave())) {
+                    try {
+                        out.put(name.substring(PREFIX.length()), new SavedTensor(st.info(name).shape(), st.readFloats(name)));
+                    } catch (RuntimeException e) {
+                        throw new IllegalArgumentException(file + ": tensor " + name + " cannot be read: " + e.getMessage());
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
     private static SafetensorsFile open(Path file) throws IOException {
         try {
             return SafetensorsFile.open(file);
@@ -123,8 +173,22 @@ public final class PeftFolder {
 
     /** Writes the folder (created if missing): the config, then the tensors as float32 with {@code format: pt}. */
     public static void write(Path folder, PeftAdapter adapter) throws IOException {
+        write(folder, adapter, Map.of());
+    }
+
+    /**
+     * Writes the folder with the tensors of modules trained whole (modules_to_save, keys such as {@code classifier.weight})
+     * stored under {@code base_model.model.<key>}, as PEFT stores them; the config must list their modules.
+     */
+    public static void write(Path folder, PeftAdapter adapter, Map<String, SavedTensor> saved) throws IOException {
+        for (String key : saved.keySet()) {
+            if (!isSaved(PREFIX + key, adapter.config().modulesToSave())) {
+                throw new IllegalArgumentException("tensor " + key + " belongs to no module of modules_to_save " + adapter.config().modulesToSave());
+            }
+        }
         Files.createDirectories(folder);
         SafetensorsWriter writer = new SafetensorsWriter().metadata("format", "pt");
+        saved.forEach((key, t) -> writer.add(PREFIX + key, SafetensorsDtype.F32, t.shape(), t.values()));
         for (Map.Entry<String, LoraFactors> e : adapter.modules().entrySet()) {
             LoraFactors f = e.getValue();
             writer.add(key(e.getKey(), "lora_A"), SafetensorsDtype.F32, new long[] {f.rank(), f.in()}, f.a());

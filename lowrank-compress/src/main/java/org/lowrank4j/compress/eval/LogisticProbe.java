@@ -1,9 +1,6 @@
 package org.lowrank4j.compress.eval;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
-import java.util.Random;
 
 /**
  * A binary linear probe: L2-regularised logistic regression on standardised features, fitted by full-batch
@@ -36,26 +33,12 @@ public final class LogisticProbe {
 
     /**
      * A stratified split: in each class, a seeded shuffle puts {@code round(trainFraction * count)} rows in
-     * training and the rest in test. Index arrays are returned in ascending order.
+     * training and the rest in test. Index arrays are returned in ascending order ({@code LabelledTexts.stratifiedSplit},
+     * which classifier fine-tuning uses too).
      */
     public static Split stratifiedSplit(int[] labels, double trainFraction, long seed) {
-        if (!(trainFraction > 0 && trainFraction < 1)) {
-            throw new IllegalArgumentException("trainFraction must be in (0, 1), got " + trainFraction);
-        }
-        int classes = Arrays.stream(labels).max().orElse(-1) + 1;
-        Random random = new Random(seed);
-        List<Integer> train = new ArrayList<>();
-        List<Integer> test = new ArrayList<>();
-        for (int c = 0; c < classes; c++) {
-            int[] members = indicesOf(labels, c);
-            shuffle(members, random);
-            int cut = (int) Math.round(trainFraction * members.length);
-            for (int i = 0; i < members.length; i++) {
-                (i < cut ? train : test).add(members[i]);
-            }
-        }
-        return new Split(train.stream().mapToInt(Integer::intValue).sorted().toArray(),
-                test.stream().mapToInt(Integer::intValue).sorted().toArray());
+        org.lowrank4j.nn.train.LabelledTexts.Split split = org.lowrank4j.nn.train.LabelledTexts.stratifiedSplit(labels, trainFraction, seed);
+        return new Split(split.train(), split.test());
     }
 
     /**
@@ -208,19 +191,6 @@ public final class LogisticProbe {
 
     private static double sigmoid(double s) {
         return s >= 0 ? 1 / (1 + Math.exp(-s)) : Math.exp(s) / (1 + Math.exp(s));
-    }
-
-    private static int[] indicesOf(int[] labels, int label) {
-        return java.util.stream.IntStream.range(0, labels.length).filter(i -> labels[i] == label).toArray();
-    }
-
-    private static void shuffle(int[] a, Random random) {
-        for (int i = a.length - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            int t = a[i];
-            a[i] = a[j];
-            a[j] = t;
-        }
     }
 
     private static float[][] select(float[][] x, int[] rows) {

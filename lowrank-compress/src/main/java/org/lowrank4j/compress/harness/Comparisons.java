@@ -24,7 +24,7 @@ import org.lowrank4j.compress.model.DecoderFolder;
 import org.lowrank4j.compress.onnx.OnnxCompression;
 import org.lowrank4j.compress.onnx.StatsCache;
 import org.lowrank4j.compress.runtime.DecoderRuntime;
-import org.lowrank4j.compress.text.LabelledTexts;
+import org.lowrank4j.nn.train.LabelledTexts;
 import org.lowrank4j.compress.text.TextCorpus;
 import org.lowrank4j.compress.tokenize.HfTokenizer;
 import org.lowrank4j.nn.arch.llama.LlamaModel;

@@ -29,7 +29,7 @@ import org.lowrank4j.compress.methods.Methods;
 import org.lowrank4j.compress.onnx.OnnxCompression;
 import org.lowrank4j.compress.onnx.StatsCache;
 import org.lowrank4j.compress.runtime.SequentialCompressor;
-import org.lowrank4j.compress.text.LabelledTexts;
+import org.lowrank4j.nn.train.LabelledTexts;
 import org.lowrank4j.compress.tokenize.HfTokenizer;
 
 /**

@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.stream.Stream;
+import org.lowrank4j.nn.train.LabelledTexts;
+import org.lowrank4j.nn.train.NaturalOrder;
 import org.lowrank4j.nn.train.TextFiles;
 
 /**

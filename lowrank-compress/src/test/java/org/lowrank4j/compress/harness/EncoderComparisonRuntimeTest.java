@@ -14,7 +14,7 @@ import org.lowrank4j.compress.SiteResult;
 import org.lowrank4j.compress.eval.EvalOptions;
 import org.lowrank4j.compress.eval.Pooling;
 import org.lowrank4j.compress.eval.RealModels;
-import org.lowrank4j.compress.text.LabelledTexts;
+import org.lowrank4j.nn.train.LabelledTexts;
 import org.lowrank4j.compress.text.TextCorpus;
 import org.lowrank4j.compress.tokenize.HfTokenizer;
 

@@ -10,6 +10,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.lowrank4j.nn.train.LabelledTexts;
 import org.junit.jupiter.api.io.TempDir;
 
 class TextCorpusTest {
@@ -200,7 +201,7 @@ class TextCorpusTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("not a SpamAssassin corpus").hasMessageContaining("easy-ham-1");
         assertThatThrownBy(() -> LabelledTexts.load(dir.resolve("spam-1")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a SpamAssassin corpus");
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("has no sub-folders").hasMessageContaining("SpamAssassin");
         assertThatThrownBy(() -> LabelledTexts.spamAssassin(dir.resolve("nope")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("does not exist");
         assertThatThrownBy(() -> LabelledTexts.load(dir.resolve("nope.tsv")))

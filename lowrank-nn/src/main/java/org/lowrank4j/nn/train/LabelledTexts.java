@@ -1,4 +1,4 @@
-package org.lowrank4j.compress.text;
+package org.lowrank4j.nn.train;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -18,7 +18,6 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.lowrank4j.nn.train.TextFiles;
 
 /**
  * Texts with class labels, for linear probes. Labels are integers {@code 0..classes-1}, indexing
@@ -94,15 +93,15 @@ public record LabelledTexts(List<String> texts, int[] labels, List<String> class
     }
 
     /**
-     * Reads labelled texts from a TSV file ({@link #readTsv}) or a SpamAssassin-style folder
-     * ({@link #spamAssassin(Path)}).
+     * Reads labelled texts from a TSV file ({@link #readTsv}), a SpamAssassin-style folder ({@link #spamAssassin(Path)},
+     * recognised by its sub-folder names) or a folder with one sub-folder per class ({@link #folderPerClass}).
      *
-     * @throws IllegalArgumentException if the path does not exist, or is a folder without the SpamAssassin
-     *                                  sub-folders
+     * @throws IllegalArgumentException if the path does not exist, or is a folder of neither layout
      */
     public static LabelledTexts load(Path fileOrDir) {
         if (fileOrDir != null && Files.isDirectory(fileOrDir)) {
-            return spamAssassin(fileOrDir);
+            boolean spamAssassin = !present(fileOrDir, SPAM_FOLDERS).isEmpty() || !present(fileOrDir, HAM_FOLDERS).isEmpty();
+            return spamAssassin ? spamAssassin(fileOrDir) : folderPerClass(fileOrDir);
         }
         return readTsv(fileOrDir);
     }
@@ -302,14 +301,14 @@ public record LabelledTexts(List<String> texts, int[] labels, List<String> class
         return picked;
     }
 
-    static LabelledTexts parseTsv(String content, String source) {
+    public static LabelledTexts parseTsv(String content, String source) {
         List<String> texts = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
         Map<String, Integer> classes = new LinkedHashMap<>();
         List<String> lines = content.lines().toList();
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i);
-            if (line.isBlank() || (i == 0 && line.equals("label\ttext"))) {
+            if (line.isBlank() || (i == 0 && line.strip().equals("label\ttext"))) {
                 continue;
             }
             int tab = line.indexOf('\t');
@@ -317,13 +316,109 @@ public record LabelledTexts(List<String> texts, int[] labels, List<String> class
                 throw new IllegalArgumentException(source + " line " + (i + 1) + ": expected label<TAB>text");
             }
             String label = line.substring(0, tab).strip();
+            String text = line.substring(tab + 1).strip();
+            if (i == 0 && looksLikeHeader(label, text)) {
+                throw new IllegalArgumentException(source + " line 1: the header names the columns \"" + label + "\" and \"" + text
+                        + "\"; the file must be label<TAB>text (header \"label<TAB>text\" or none)");
+            }
+            if (text.isEmpty()) {
+                throw new IllegalArgumentException(source + " line " + (i + 1) + ": the text after label \"" + label
+                        + "\" is empty; remove the line or give its text");
+            }
             labels.add(classes.computeIfAbsent(label, k -> classes.size()));
-            texts.add(line.substring(tab + 1).strip());
+            texts.add(text);
         }
         if (texts.isEmpty()) {
             throw new IllegalArgumentException(source + " holds no labelled texts");
         }
         int[] labelArray = labels.stream().mapToInt(Integer::intValue).toArray();
         return new LabelledTexts(texts, labelArray, new ArrayList<>(classes.keySet()), source);
+    }
+
+    /** A first row whose fields are column names ({@code text}, {@code label}, {@code sentence}, …) rather than data. */
+    private static boolean looksLikeHeader(String first, String second) {
+        Set<String> names = Set.of("label", "labels", "text", "sentence", "class", "category", "target", "y", "content");
+        return names.contains(first.toLowerCase(Locale.ROOT)) && names.contains(second.toLowerCase(Locale.ROOT));
+    }
+
+    /**
+     * Reads one folder per class: each sub-folder's name is a class, each regular file in it (natural name order, hidden
+     * files skipped) one text, read as {@link TextFiles} reads; texts are stripped. Classes are numbered in natural order
+     * of the folder names.
+     *
+     * @throws IllegalArgumentException if {@code dir} has no sub-folder, a sub-folder holds no file, or a file is empty
+     */
+    public static LabelledTexts folderPerClass(Path dir) {
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw new IllegalArgumentException("labelled text folder " + dir + " does not exist or is not a folder");
+        }
+        List<Path> classDirs = sortedEntries(dir, Files::isDirectory);
+        if (classDirs.isEmpty()) {
+            throw new IllegalArgumentException("folder " + dir + " has no sub-folders; give one sub-folder per class (its name is the label), "
+                    + "one text file per example (or a SpamAssassin corpus with " + SPAM_FOLDERS + " and " + HAM_FOLDERS + ")");
+        }
+        List<String> texts = new ArrayList<>();
+        List<Integer> labels = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        for (Path classDir : classDirs) {
+            List<Path> files = sortedEntries(classDir, Files::isRegularFile);
+            if (files.isEmpty()) {
+                throw new IllegalArgumentException("class folder " + classDir + " holds no text files");
+            }
+            for (Path file : files) {
+                String text = TextFiles.read(file).strip();
+                if (text.isEmpty()) {
+                    throw new IllegalArgumentException("text file " + file + " is empty; remove it or give its text");
+                }
+                texts.add(text);
+                labels.add(names.size());
+            }
+            names.add(classDir.getFileName().toString());
+        }
+        return new LabelledTexts(texts, labels.stream().mapToInt(Integer::intValue).toArray(), names, dir + " (one folder per class)");
+    }
+
+    private static List<Path> sortedEntries(Path dir, java.util.function.Predicate<Path> keep) {
+        try (Stream<Path> list = Files.list(dir)) {
+            return list.filter(keep).filter(p -> !p.getFileName().toString().startsWith("."))
+                    .sorted((a, b) -> NaturalOrder.compare(a.getFileName().toString(), b.getFileName().toString())).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + dir, e);
+        }
+    }
+
+    /** Indices of the training and test rows of a {@link #stratifiedSplit}, each ascending. */
+    public record Split(int[] train, int[] test) {
+    }
+
+    /**
+     * A stratified split of label indices: in each class (in label order), a shuffle drawn from one {@code Random(seed)}
+     * puts {@code round(trainFraction * count)} rows in training and the rest in test. The encoder probe of
+     * {@code eval} and the fine-tuning of classifiers both split this way, so their test rows are the same.
+     */
+    public static Split stratifiedSplit(int[] labels, double trainFraction, long seed) {
+        if (!(trainFraction > 0 && trainFraction < 1)) {
+            throw new IllegalArgumentException("trainFraction must be in (0, 1), got " + trainFraction);
+        }
+        int classes = java.util.Arrays.stream(labels).max().orElse(-1) + 1;
+        java.util.Random random = new java.util.Random(seed);
+        List<Integer> train = new ArrayList<>();
+        List<Integer> test = new ArrayList<>();
+        for (int c = 0; c < classes; c++) {
+            final int label = c;
+            int[] members = java.util.stream.IntStream.range(0, labels.length).filter(i -> labels[i] == label).toArray();
+            for (int i = members.length - 1; i > 0; i--) {
+                int j = random.nextInt(i + 1);
+                int t = members[i];
+                members[i] = members[j];
+                members[j] = t;
+            }
+            int cut = (int) Math.round(trainFraction * members.length);
+            for (int i = 0; i < members.length; i++) {
+                (i < cut ? train : test).add(members[i]);
+            }
+        }
+        return new Split(train.stream().mapToInt(Integer::intValue).sorted().toArray(),
+                test.stream().mapToInt(Integer::intValue).sorted().toArray());
     }
 }

@@ -1,12 +1,12 @@
-package org.lowrank4j.compress.text;
+package org.lowrank4j.nn.train;
 
 /** Compares names so that runs of digits compare by value: {@code a2 < a10}. Ties fall back to plain order. */
-final class NaturalOrder {
+public final class NaturalOrder {
 
     private NaturalOrder() {
     }
 
-    static int compare(String a, String b) {
+    public static int compare(String a, String b) {
         int i = 0;
         int j = 0;
         while (i < a.length() && j < b.length()) {

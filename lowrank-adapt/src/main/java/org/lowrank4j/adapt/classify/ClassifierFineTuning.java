@@ -1,0 +1,261 @@
+package org.lowrank4j.adapt.classify;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import org.lowrank4j.adapt.finetune.AdapterLanguageModel;
+import org.lowrank4j.adapt.finetune.FineTuneListener;
+import org.lowrank4j.adapt.lora.LoraModel;
+import org.lowrank4j.adapt.lora.ModulePaths;
+import org.lowrank4j.adapt.lora.TargetModules;
+import org.lowrank4j.adapt.peft.PeftConfig;
+import org.lowrank4j.adapt.peft.PeftFolder;
+import org.lowrank4j.formats.io.AtomicFiles;
+import org.lowrank4j.nn.Parameter;
+import org.lowrank4j.nn.arch.bert.BertModel;
+import org.lowrank4j.nn.tensor.Precision;
+import org.lowrank4j.nn.tensor.Tensor;
+import org.lowrank4j.nn.train.AdamW;
+import org.lowrank4j.nn.train.LabelledTexts;
+import org.lowrank4j.nn.train.LearningRateSchedule;
+import org.lowrank4j.nn.train.Trainer;
+import org.lowrank4j.nn.train.TrainingOptions;
+
+/**
+ * LoRA sequence classification on a BERT-family encoder (an ONNX file or a safetensors folder), on the runtime's
+ * {@link Trainer} like the decoder path ({@link org.lowrank4j.adapt.finetune.FineTuning}):
+ * <ol>
+ *   <li>the labelled texts are split per class ({@link LabelledTexts#stratifiedSplit}, seeded), tokenized;</li>
+ *   <li>adapters go on the target projections (B = 0, so the encoder starts unchanged); every other weight is frozen;</li>
+ *   <li>the head (K, C) is fitted on the frozen encoder's pooled training features ({@link HeadFit}): its held-out
+ *       metrics are the "before" figures, a linear probe of the frozen embeddings;</li>
+ *   <li>adapters and head then train together (AdamW, warm-up and cosine decay, gradient clipping at 1), batches
+ *       drawn by {@link LabelledBatches}; checkpoints hold both with the optimizer state, so {@code resume} continues
+ *       bit for bit;</li>
+ *   <li>the held-out texts are scored again: accuracy and macro-F1 "after".</li>
+ * </ol>
+ * Writes into {@code out}: the {@link ClassifierFolder} (PEFT adapter + head + classifier.json),
+ * {@code checkpoint.safetensors}, {@code finetune-log.csv} and {@code finetune.json}.
+ */
+public final class ClassifierFineTuning {
+    public static final String CHECKPOINT = "checkpoint.safetensors";
+    public static final String LOG = "finetune-log.csv";
+    public static final String RECORD = "finetune.json";
+    static final String LOG_HEADER = "step,loss,lr,grad_norm,texts_per_s";
+    private static final int EVAL_BATCH = 32;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private ClassifierFineTuning() {
+    }
+
+    /**
+     * @throws IllegalArgumentException for labelled texts with one class or a class of one text, a text the tokenizer
+     *                                  turns into nothing, token ids outside the model's vocabulary, targets that match
+     *                                  no projection, a missing or mismatched checkpoint on resume
+     */
+    public static ClassifyOutcome run(ClassifyRequest request, TextTokenizer tokenizer, FineTuneListener listener) throws IOException {
+        FineTuneListener events = listener == null ? FineTuneListener.NONE : listener;
+        LabelledTexts data = request.data();
+        requireClasses(data);
+        Path checkpoint = request.out().resolve(CHECKPOINT);
+        if (request.resume() && !Files.isRegularFile(checkpoint)) {
+            throw new IllegalArgumentException("--resume: " + checkpoint + " does not exist (run without --resume first)");
+        }
+        BertModel encoder = EncoderModels.load(request.model(), Precision.FLOAT32);
+        int[][] ids = tokenize(data, tokenizer, encoder);
+        int[] labels = data.labels();
+        LabelledTexts.Split split = LabelledTexts.stratifiedSplit(labels, 1 - request.heldOutFraction(), request.seed());
+        int[][] trainIds = select(ids, split.train());
+        int[] trainLabels = select(labels, split.train());
+        int[] testLabels = select(labels, split.test());
+
+        LoraModel lora = LoraModel.over(ModulePaths.bert(encoder), request.seed());
+        lora.addAdapter("default", TargetModules.names(request.targets()), m -> request.lora(), new Random(request.seed()));
+        lora.freezeOthers();
+        int classes = data.classNames().size();
+        SequenceClassifier classifier = new SequenceClassifier(encoder, request.pooling(), SequenceClassifier.zeroHead(encoder, classes));
+
+        events.onPhase("frozen features", String.format(Locale.ROOT, "%d texts (%d train, %d held out), %d classes", ids.length,
+                split.train().length, split.test().length, classes));
+        lora.setEnabled(false);
+        HeadFit.fit(classifier.head(), pooled(classifier, trainIds), trainLabels);
+        ClassificationMetrics before = evaluate(classifier, select(ids, split.test()), testLabels);
+        lora.setEnabled(true);
+
+        List<Parameter> head = classifier.parameters();
+        AdapterLanguageModel model = new AdapterLanguageModel(new LabelledBatches(classifier, trainIds, trainLabels), lora, head);
+        long trainable = 0;
+        for (Parameter p : model.parameters()) {
+            trainable += p.size();
+        }
+        AdamW adam = new AdamW(model.parameters(), new AdamW.Settings(0.9, 0.999, 1e-8, request.weightDecay()));
+        LearningRateSchedule schedule = new LearningRateSchedule(request.learningRate(), request.learningRate() / 10,
+                Math.min(request.warmup(), request.steps()), request.steps());
+        int runUntil = request.stopAfter() == null ? request.steps() : Math.min(request.steps(), request.stopAfter());
+        TrainingOptions options = new TrainingOptions(request.batch(), 1, runUntil, schedule, 1.0, 0, 0, request.checkpointEvery(), checkpoint);
+        PeftConfig config = PeftConfig.lora(request.lora(), request.targets(), request.model().toAbsolutePath().normalize().toString(), "SEQ_CLS");
+
+        Files.createDirectories(request.out());
+        ClassifierLog log = new ClassifierLog(request.out().resolve(LOG), LOG_HEADER, events,
+                () -> ClassifierFolder.write(request.out(), PeftFolder.capture(lora, "default", config), classifier.head(), data.classNames(),
+                        request.pooling()));
+        Trainer trainer = new Trainer(model, adam, LabelledBatches.indexWindows(trainIds.length, request.seed()), null, options, log);
+        if (request.resume()) {
+            trainer.resume(checkpoint);
+            model.setPasses(trainer.step());
+        }
+        log.truncateFrom(trainer.step());
+        events.onPhase("training", String.format(Locale.ROOT, "%,d trainable parameters (%d layers adapted + head), step %d of %d",
+                trainable, lora.adaptedLayers().size(), trainer.step(), runUntil));
+        long firstStep = trainer.step();
+        long start = System.nanoTime();
+        trainer.run();
+        double seconds = (System.nanoTime() - start) / 1e9;
+        log.close();
+        ClassifierFolder.write(request.out(), PeftFolder.capture(lora, "default", config), classifier.head(), data.classNames(), request.pooling());
+
+        events.onPhase("adapted metrics", String.format(Locale.ROOT, "%d held-out texts", split.test().length));
+        ClassificationMetrics after = evaluate(classifier, select(ids, split.test()), testLabels);
+        ClassifyOutcome outcome = new ClassifyOutcome(before, after, data.classNames(), split.train().length, split.test().length,
+                trainer.step() - firstStep, trainer.step(), seconds, trainable, log.lastLoss(), request.out());
+        AtomicFiles.writeString(request.out().resolve(RECORD),
+                JSON.writerWithDefaultPrettyPrinter().writeValueAsString(record(request, data, outcome)) + "\n");
+        return outcome;
+    }
+
+    /** Held-out metrics of the classifier as it stands (adapter dropout off). */
+    static ClassificationMetrics evaluate(SequenceClassifier classifier, int[][] texts, int[] labels) {
+        Tensor logits = classifier.head().forward(pooled(classifier, texts));
+        return ClassificationMetrics.of(SequenceClassifier.argmax(logits), labels, classifier.classes());
+    }
+
+    /**
+     * The pooled encoder output (N, C) of texts, in their order; computed in batches of texts of similar length (less
+     * padding), which does not change the values (padding is masked).
+     */
+    static Tensor pooled(SequenceClassifier classifier, int[][] texts) {
+        Integer[] order = new Integer[texts.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (a, b) -> Integer.compare(texts[a].length, texts[b].length));
+        int width = classifier.encoder().config().hiddenSize();
+        Tensor out = Tensor.zeros(classifier.encoder().precision(), texts.length, width);
+        for (int start = 0; start < texts.length; start += EVAL_BATCH) {
+            int n = Math.min(EVAL_BATCH, texts.length - start);
+            int[][] batch = new int[n][];
+            for (int b = 0; b < n; b++) {
+                batch[b] = texts[order[start + b]];
+            }
+            Tensor p = classifier.pooled(batch);
+            for (int b = 0; b < n; b++) {
+                int row = order[start + b];
+                for (int j = 0; j < width; j++) {
+                    out.set(row * width + j, p.get(b * width + j));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** At least two classes, each with two texts or more (one to train on, one to hold out). */
+    static void requireClasses(LabelledTexts data) {
+        int[] counts = data.classCounts();
+        if (counts.length < 2) {
+            throw new IllegalArgumentException(data.source() + " has one class (" + data.classNames().get(0)
+                    + "); classification needs texts of at least two labels");
+        }
+        for (int c = 0; c < counts.length; c++) {
+            if (counts[c] < 2) {
+                throw new IllegalArgumentException(data.source() + ": label \"" + data.classNames().get(c) + "\" has " + counts[c]
+                        + " text; each label needs at least 2 (one to train on, one to hold out)");
+            }
+        }
+    }
+
+    private static int[][] tokenize(LabelledTexts data, TextTokenizer tokenizer, BertModel encoder) {
+        int vocabulary = encoder.config().vocabSize();
+        int positions = encoder.config().maxPositions();
+        int[][] ids = new int[data.size()][];
+        for (int i = 0; i < ids.length; i++) {
+            int[] t = tokenizer.ids(data.texts().get(i));
+            if (t.length == 0) {
+                throw new IllegalArgumentException(data.source() + ": text " + (i + 1) + " gives no tokens");
+            }
+            if (t.length > positions) {
+                throw new IllegalArgumentException(data.source() + ": text " + (i + 1) + " has " + t.length + " tokens but the model has "
+                        + positions + " positions; truncate (--max-length)");
+            }
+            for (int id : t) {
+                if (id < 0 || id >= vocabulary) {
+                    throw new IllegalArgumentException("the tokenizer gives id " + id + " for text " + (i + 1) + " but the model's vocabulary "
+                            + "has " + vocabulary + " ids: is it the model's tokenizer.json?");
+                }
+            }
+            ids[i] = t;
+        }
+        return ids;
+    }
+
+    private static ObjectNode record(ClassifyRequest request, LabelledTexts data, ClassifyOutcome outcome) {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("task", "classify");
+        root.put("model", request.model().toString());
+        root.put("data", data.source());
+        root.putPOJO("classes", data.classNames());
+        root.putPOJO("class_counts", data.classCounts());
+        root.put("pooling", request.pooling().label());
+        root.put("rank", request.lora().rank());
+        root.put("alpha", request.lora().alpha());
+        root.put("dropout", request.lora().dropout());
+        root.put("use_rslora", request.lora().useRslora());
+        root.putPOJO("targets", request.targets());
+        root.put("steps", outcome.stepsDone());
+        root.put("batch", request.batch());
+        root.put("learning_rate", request.learningRate());
+        root.put("warmup", request.warmup());
+        root.put("weight_decay", request.weightDecay());
+        root.put("seed", request.seed());
+        root.put("held_out_fraction", request.heldOutFraction());
+        root.put("train_texts", outcome.trainCount());
+        root.put("held_out_texts", outcome.testCount());
+        root.put("head_fit", "full-batch AdamW, " + HeadFit.ITERATIONS + " iterations at " + HeadFit.RATE + " on the frozen pooled features");
+        root.put("trainable_parameters", outcome.trainable());
+        root.put("train_seconds_this_call", outcome.trainSeconds());
+        root.put("last_loss", outcome.lastLoss());
+        root.set("before", metrics(outcome.before()));
+        root.set("after", metrics(outcome.after()));
+        return root;
+    }
+
+    private static ObjectNode metrics(ClassificationMetrics m) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("examples", m.examples());
+        o.put("accuracy", m.accuracy());
+        o.put("macro_f1", m.macroF1());
+        o.putPOJO("per_class_f1", m.perClassF1());
+        return o;
+    }
+
+    static int[][] select(int[][] rows, int[] indices) {
+        int[][] out = new int[indices.length][];
+        for (int i = 0; i < indices.length; i++) {
+            out[i] = rows[indices[i]];
+        }
+        return out;
+    }
+
+    static int[] select(int[] values, int[] indices) {
+        int[] out = new int[indices.length];
+        for (int i = 0; i < indices.length; i++) {
+            out[i] = values[indices[i]];
+        }
+        return out;
+    }
+}

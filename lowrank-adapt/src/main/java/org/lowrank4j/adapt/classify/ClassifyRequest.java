@@ -1,0 +1,58 @@
+package org.lowrank4j.adapt.classify;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.lowrank4j.adapt.lora.LoraSettings;
+import org.lowrank4j.nn.train.LabelledTexts;
+
+/**
+ * What {@link ClassifierFineTuning#run} does.
+ *
+ * @param model           a BERT-family encoder: an ONNX file (model.onnx) or a safetensors + config.json folder
+ * @param data            the labelled texts (all of them; the split is made here)
+ * @param out             the adapter folder to write
+ * @param lora            rank, α, dropout, rsLoRA of the adapters
+ * @param targets         target module names (PEFT target_modules) among the BERT paths, e.g. query, value, or
+ *                        intermediate.dense, output.dense for the feed-forward layers
+ * @param pooling         how token states become one vector (mean for MiniLM, cls for bge)
+ * @param steps           optimizer steps of the whole run
+ * @param batch           texts per step
+ * @param learningRate    peak AdamW learning rate of adapters and head (cosine decay to a tenth after {@code warmup})
+ * @param warmup          warm-up steps
+ * @param weightDecay     AdamW weight decay
+ * @param heldOutFraction share of each class held out for evaluation, in (0, 1): the split is
+ *                        {@link LabelledTexts#stratifiedSplit}(labels, 1 − heldOutFraction, seed), the one {@code eval}'s
+ *                        linear probe makes with the same fraction and seed
+ * @param seed            seed of the split, the adapters' initialisation, the batch order and the dropout masks
+ * @param checkpointEvery a checkpoint every this many steps (and at the end); 0 for only at the end
+ * @param resume          continue from {@code out}'s checkpoint (same request otherwise)
+ * @param stopAfter       stop after this many steps (the schedule still spans {@code steps}); null to run them all
+ */
+public record ClassifyRequest(Path model, LabelledTexts data, Path out, LoraSettings lora, List<String> targets, EncoderPooling pooling,
+        int steps, int batch, double learningRate, int warmup, double weightDecay, double heldOutFraction, long seed, int checkpointEvery,
+        boolean resume, Integer stopAfter) {
+
+    public ClassifyRequest {
+        if (model == null || data == null || out == null || lora == null || targets == null || pooling == null) {
+            throw new IllegalArgumentException("a classification request needs a model, labelled texts, an output folder, LoRA settings, "
+                    + "targets and a pooling");
+        }
+        targets = List.copyOf(targets);
+        if (targets.isEmpty()) {
+            throw new IllegalArgumentException("--targets names no module; give e.g. query,value");
+        }
+        if (steps < 1 || batch < 1 || warmup < 0 || checkpointEvery < 0) {
+            throw new IllegalArgumentException("--steps and --batch must be >= 1; --warmup and --checkpoint-every >= 0");
+        }
+        if (!(learningRate > 0) || !Double.isFinite(learningRate) || !(weightDecay >= 0)) {
+            throw new IllegalArgumentException("--lr must be a positive number and --weight-decay non-negative, got " + learningRate + " and "
+                    + weightDecay);
+        }
+        if (!(heldOutFraction > 0 && heldOutFraction < 1)) {
+            throw new IllegalArgumentException("--held-out must be in (0, 1), got " + heldOutFraction);
+        }
+        if (stopAfter != null && stopAfter < 1) {
+            throw new IllegalArgumentException("stop after " + stopAfter + " steps: must be >= 1");
+        }
+    }
+}

@@ -1,0 +1,94 @@
+package org.lowrank4j.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.lowrank4j.nn.Parameter;
+import org.lowrank4j.nn.arch.bert.BertConfig;
+import org.lowrank4j.nn.arch.bert.BertModel;
+import org.lowrank4j.nn.arch.bert.BertSafetensors;
+import org.lowrank4j.nn.tensor.GeluVariant;
+import org.lowrank4j.nn.tensor.Precision;
+
+/** lowrank finetune --task classify on a tiny BERT folder (MiniLM's vocabulary and tokenizer): output and one-line refusals. */
+class ClassifyCommandTest {
+    @TempDir
+    static Path dir;
+    static Path model, tokenizer, labels;
+
+    @BeforeAll
+    static void fixtures() throws IOException {
+        BertModel bert = BertModel.zeros(new BertConfig(30522, 16, 1, 2, 24, 64, 2, 1e-12, GeluVariant.ERF), Precision.FLOAT32);
+        Random random = new Random(1);
+        for (Parameter p : bert.parameters()) {
+            boolean normWeight = p.name().contains("norm") && p.name().endsWith(".weight");
+            for (int i = 0; i < p.size(); i++) {
+                p.value().set(i, normWeight ? 1 : 0.2 * random.nextGaussian());
+            }
+        }
+        model = dir.resolve("tiny-bert");
+        BertSafetensors.save(bert, model);
+        try (InputStream in = ClassifyCommandTest.class.getResourceAsStream("/all-minilm-l6-v2-tokenizer.json")) {
+            tokenizer = dir.resolve("tokenizer.json");
+            Files.copy(in, tokenizer);
+        }
+        StringBuilder tsv = new StringBuilder("label\ttext\n");
+        for (int i = 0; i < 6; i++) {
+            tsv.append("spam\twin a free prize number ").append(i).append('\n');
+            tsv.append("ham\tthe meeting notes for week ").append(i).append('\n');
+        }
+        labels = Files.writeString(dir.resolve("labels.tsv"), tsv);
+    }
+
+    private static Object[] run(String... args) {
+        return CliRun.run(args);
+    }
+
+    private static String refused(String... args) {
+        Object[] r = run(args);
+        assertThat((int) r[0]).as("stdout: %s", r[1]).isEqualTo(2);
+        String err = ((String) r[2]).strip();
+        assertThat(err).doesNotContain("\n");
+        return err;
+    }
+
+    @Test
+    void classifyPrintsBeforeAndAfterAndWritesTheFolder() {
+        Path out = dir.resolve("classifier");
+        Object[] r = run("finetune", "--task", "classify", "--model", model.toString(), "--tokenizer", tokenizer.toString(), "--labels",
+                labels.toString(), "--out", out.toString(), "--rank", "2", "--alpha", "4", "--steps", "3", "--batch", "4", "--held-out", "0.34");
+        assertThat((int) r[0]).as("stderr: %s", r[2]).isZero();
+        assertThat((String) r[1]).contains("frozen encoder + head held-out accuracy").contains("LoRA + head").contains("(4 texts)")
+                .contains("classes [spam, ham]");
+        assertThat(out.resolve("adapter_config.json")).exists();
+        assertThat(out.resolve("adapter_model.safetensors")).exists();
+        assertThat(out.resolve("classifier.json")).exists();
+        assertThat(out.resolve("finetune.json")).exists();
+        assertThat(refused("finetune", "--task", "classify", "--model", model.toString(), "--tokenizer", tokenizer.toString(), "--labels",
+                labels.toString(), "--out", out.toString())).contains("--force");
+    }
+
+    @Test
+    void badInputIsOneLine() throws IOException {
+        Path out = dir.resolve("never");
+        assertThat(refused("finetune", "--task", "classify", "--model", model.toString(), "--labels", labels.toString(), "--out", out.toString()))
+                .contains("--task classify needs --labels").contains("--tokenizer");
+        assertThat(refused("finetune", "--task", "poems", "--model", model.toString(), "--out", out.toString())).contains("--task poems is not known");
+        Path one = Files.writeString(dir.resolve("one.tsv"), "spam\tbuy now\nspam\tbuy later\n");
+        assertThat(refused("finetune", "--task", "classify", "--model", model.toString(), "--tokenizer", tokenizer.toString(), "--labels",
+                one.toString(), "--out", out.toString())).contains("has one class (spam)");
+        Path columns = Files.writeString(dir.resolve("columns.tsv"), "text\tlabel\nbuy now\tspam\n");
+        assertThat(refused("finetune", "--task", "classify", "--model", model.toString(), "--tokenizer", tokenizer.toString(), "--labels",
+                columns.toString(), "--out", out.toString())).contains("the header names the columns \"text\" and \"label\"");
+        assertThat(refused("finetune", "--task", "classify", "--model", model.toString(), "--tokenizer", tokenizer.toString(), "--labels",
+                labels.toString(), "--out", out.toString(), "--targets", "q_proj")).contains("target modules [q_proj] match none");
+        assertThat(out).doesNotExist();
+    }
+}
