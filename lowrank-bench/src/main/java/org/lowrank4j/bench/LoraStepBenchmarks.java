@@ -28,7 +28,9 @@ import org.lowrank4j.nn.train.TokenWindows;
  * 0.75× a full one). Two copies of the model: one with every parameter trained by AdamW, one with LoRA adapters on the
  * attention projections (the other linears frozen, their weight gradients skipped). The steps alternate, one of each per
  * round, on the same batches, so that load from other processes falls on both alike; the medians are reported with the
- * trainable values and the optimizer state (AdamW's two moments) of each.
+ * trainable values and the optimizer state (AdamW's two moments) of each. Each step is timed twice: wall clock, and the CPU
+ * time of the whole process (all its threads, OpenBLAS's included), which on a machine shared with other jobs measures the
+ * work of a step rather than the waiting; the median of the per-round ratios is given beside the ratio of the medians.
  */
 final class LoraStepBenchmarks {
     private final int rounds;
@@ -56,16 +58,23 @@ final class LoraStepBenchmarks {
 
         System.out.printf("LoRA step vs full step: %s, batch %d x %d tokens, r = %d on %s, %d rounds (+2 warm-up)%n", modelFolder, batch, window,
                 rank, targets, rounds);
-        double[] fullSeconds = new double[rounds], loraSeconds = new double[rounds];
+        double[] fullSeconds = new double[rounds], loraSeconds = new double[rounds], fullCpu = new double[rounds], loraCpu = new double[rounds];
         for (int round = -2; round < rounds; round++) {
             TokenWindows.Batch b = windows.nextBatch(batch);
-            double f = step(full, fullAdam, b), l = step(adapted, loraAdam, b);
+            double[] f = step(full, fullAdam, b), l = step(adapted, loraAdam, b);
             if (round >= 0) {
-                fullSeconds[round] = f;
-                loraSeconds[round] = l;
+                fullSeconds[round] = f[0];
+                loraSeconds[round] = l[0];
+                fullCpu[round] = f[1];
+                loraCpu[round] = l[1];
             }
         }
         double fullMedian = median(fullSeconds), loraMedian = median(loraSeconds);
+        double[] wallRatios = new double[rounds], cpuRatios = new double[rounds];
+        for (int i = 0; i < rounds; i++) {
+            wallRatios[i] = loraSeconds[i] / fullSeconds[i];
+            cpuRatios[i] = loraCpu[i] / fullCpu[i];
+        }
         out.put("model", modelFolder.toString());
         out.put("text", text.toString());
         out.put("batch", batch);
@@ -73,30 +82,43 @@ final class LoraStepBenchmarks {
         out.put("rounds", rounds);
         out.put("lora_rank", rank);
         out.putPOJO("lora_targets", targets);
-        out.set("full", describe(fullSeconds, full.parameters(), fullAdam));
-        out.set("lora", describe(loraSeconds, adapted.parameters(), loraAdam));
+        out.set("full", describe(fullSeconds, fullCpu, full.parameters(), fullAdam));
+        out.set("lora", describe(loraSeconds, loraCpu, adapted.parameters(), loraAdam));
         out.put("lora_over_full_median_step", loraMedian / fullMedian);
+        out.put("lora_over_full_median_of_round_ratios", median(wallRatios));
+        out.put("lora_over_full_median_cpu_step", median(loraCpu) / median(fullCpu));
+        out.put("lora_over_full_median_of_round_cpu_ratios", median(cpuRatios));
+        out.put("load_average_after", java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         System.out.printf("  full: median %.3f s/step, %,d trainable, AdamW state %,d bytes%n", fullMedian, count(full.parameters()),
                 stateBytes(fullAdam));
         System.out.printf("  LoRA: median %.3f s/step, %,d trainable, AdamW state %,d bytes%n", loraMedian, count(adapted.parameters()),
                 stateBytes(loraAdam));
-        System.out.printf("  LoRA / full = %.3f%n", loraMedian / fullMedian);
+        System.out.printf("  LoRA / full = %.3f (wall, ratio of medians), %.3f (median of round ratios); CPU time: %.3f s vs %.3f s, %.3f%n",
+                loraMedian / fullMedian, median(wallRatios), median(loraCpu), median(fullCpu), median(loraCpu) / median(fullCpu));
     }
 
-    /** One optimizer step (zero, forward + backward, AdamW), in seconds. */
-    private static double step(LanguageModel model, AdamW adam, TokenWindows.Batch batch) {
+    /** One optimizer step (zero, forward + backward, AdamW): wall seconds and process CPU seconds. */
+    private static double[] step(LanguageModel model, AdamW adam, TokenWindows.Batch batch) {
+        long cpu = processCpuNanos();
         long start = System.nanoTime();
         model.zeroGradients();
         model.lossAndBackward(batch.inputs(), batch.targets());
         adam.step(1e-4);
-        return (System.nanoTime() - start) / 1e9;
+        return new double[] {(System.nanoTime() - start) / 1e9, (processCpuNanos() - cpu) / 1e9};
     }
 
-    private static ObjectNode describe(double[] seconds, List<Parameter> parameters, AdamW adam) {
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    private static ObjectNode describe(double[] seconds, double[] cpu, List<Parameter> parameters, AdamW adam) {
         ObjectNode o = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
         o.put("median_step_seconds", median(seconds));
+        o.put("median_step_cpu_seconds", median(cpu));
         ArrayNode all = o.putArray("step_seconds");
         Arrays.stream(seconds).forEach(all::add);
+        ArrayNode allCpu = o.putArray("step_cpu_seconds");
+        Arrays.stream(cpu).forEach(allCpu::add);
         o.put("trainable_values", count(parameters));
         o.put("optimizer_state_bytes", stateBytes(adam));
         o.put("gradient_bytes_of_trainable", 4 * count(parameters));
