@@ -18,10 +18,10 @@ for n in 5 10; do for lr in 3e-4 1e-3 3e-3; do
 done; done
 # controls: the r = 16 adapter tuned the same 5 extra steps without squeezing; r = 4 trained directly for 35 steps
 bin/lowrank finetune "${moby[@]}" --init-adapter "$WORK/moby-r16" --steps 5 --lr 3e-3 --warmup 0 --out "$WORK/r16-plus5-lr3e-3" --force
-bin/lowrank finetune "${moby[@]}" --init-adapter "$WORK/moby-r16" --steps 5 --lr 1e-3 --warmup 0 --out "$WORK/r16-plus5-lr1e-3" --force
 bin/lowrank finetune "${moby[@]}" --targets q_proj,k_proj,v_proj,o_proj --rank 4 --alpha 8 --steps 35 --lr 3e-3 --warmup 3 \
   --out "$WORK/moby-r4-35" --force
 
-# 2. a LoRA step against a full fine-tuning step (benchmark; JSON out)
+# 2. a LoRA step against a full fine-tuning step (benchmark; JSON out). bench-lora-run1.json was written by this command
+#    with the build of commit "lowrank-bench --suite lora" (wall times only; later builds add CPU times)
 java -jar lowrank-bench/target/lowrank-bench.jar --suite lora --text ../shared/data/moby-dick/chapter_1.txt \
-  --out results/lora-squeeze-inits/bench-lora.json
+  --out results/lora-squeeze-inits/bench-lora-run1.json
