@@ -25,3 +25,6 @@ bin/lowrank finetune "${moby[@]}" --targets q_proj,k_proj,v_proj,o_proj --rank 4
 #    with the build of commit "lowrank-bench --suite lora" (wall times only; later builds add CPU times)
 java -jar lowrank-bench/target/lowrank-bench.jar --suite lora --text ../shared/data/moby-dick/chapter_1.txt \
   --out results/lora-squeeze-inits/bench-lora-run1.json
+# run 2, with the build that also records CPU time per step
+java -jar lowrank-bench/target/lowrank-bench.jar --suite lora --quick --text ../shared/data/moby-dick/chapter_1.txt \
+  --out results/lora-squeeze-inits/bench-lora-run2.json
