@@ -16,7 +16,8 @@ import org.lowrank4j.linalg.backend.NativeBackend;
  * The benchmarks: {@code java -jar lowrank-bench.jar [--suite linalg|runtime] [--out FILE] [--quick] [--peak GFLOPS]
  * [--threads N] [--text FILE]}. Prints a table as it goes and writes every figure to a JSON file (atomically):
  * {@code results/bench-linalg.json} for the linear-algebra suite, {@code results/bench-runtime.json} for the runtime
- * suite (BERT vs ONNX Runtime, decoder dense vs low-rank).
+ * suite (BERT vs ONNX Runtime, decoder dense vs low-rank), {@code results/bench-lora.json} for the LoRA suite (a LoRA
+ * training step against a full fine-tuning step on {@code --model}, default models/sotu-decoder; {@code --rank}, {@code --batch}).
  */
 public final class BenchMain {
 
@@ -27,6 +28,8 @@ public final class BenchMain {
         String suite = "linalg";
         int threads = Runtime.getRuntime().availableProcessors();
         Path text = Path.of("..", "shared", "data", "moby-dick", "chapter_1.txt");
+        Path model = Path.of("models", "sotu-decoder");
+        int rank = 8, batch = 4;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--out" -> out = Path.of(requireValue(args, ++i, "--out"));
@@ -35,9 +38,12 @@ public final class BenchMain {
                 case "--suite" -> suite = requireValue(args, ++i, "--suite");
                 case "--threads" -> threads = Integer.parseInt(requireValue(args, ++i, "--threads"));
                 case "--text" -> text = Path.of(requireValue(args, ++i, "--text"));
+                case "--model" -> model = Path.of(requireValue(args, ++i, "--model"));
+                case "--rank" -> rank = Integer.parseInt(requireValue(args, ++i, "--rank"));
+                case "--batch" -> batch = Integer.parseInt(requireValue(args, ++i, "--batch"));
                 case "-h", "--help" -> {
-                    System.out.println("usage: lowrank-bench [--suite linalg|runtime] [--out FILE] [--quick] [--peak GFLOPS_PER_CORE]"
-                            + " [--threads N] [--text FILE (runtime: sentences for BERT)]");
+                    System.out.println("usage: lowrank-bench [--suite linalg|runtime|lora] [--out FILE] [--quick] [--peak GFLOPS_PER_CORE]"
+                            + " [--threads N] [--text FILE (runtime: sentences for BERT; lora: training text)] [--model DECODER] [--rank R] [--batch B]");
                     return;
                 }
                 default -> {
@@ -46,11 +52,15 @@ public final class BenchMain {
                 }
             }
         }
-        if (!suite.equals("linalg") && !suite.equals("runtime")) {
-            System.err.println("lowrank-bench: --suite must be linalg or runtime, not " + suite);
+        if (!suite.equals("linalg") && !suite.equals("runtime") && !suite.equals("lora")) {
+            System.err.println("lowrank-bench: --suite must be linalg, runtime or lora, not " + suite);
             System.exit(2);
         }
-        if (suite.equals("runtime") && !Files.isRegularFile(text)) {
+        if (suite.equals("lora") && !Files.isRegularFile(model.resolve("config.json"))) {
+            System.err.println("lowrank-bench: --model " + model + " is not a decoder folder (no config.json)");
+            System.exit(2);
+        }
+        if (!suite.equals("linalg") && !Files.isRegularFile(text)) {
             System.err.println("lowrank-bench: --text " + text + " does not exist (fetch the data with scripts/fetch-data.sh or give a text file)");
             System.exit(2);
         }
@@ -90,6 +100,8 @@ public final class BenchMain {
             linalg.thinSvd(svd);
             linalg.randomizedSvd(root.putObject("randomized_svd"));
             linalg.symmetric(root.putObject("syevd_potrf"));
+        } else if (suite.equals("lora")) {
+            new LoraStepBenchmarks(quick).steps(root.putObject("lora_step_vs_full_step"), model, text, rank, batch, 0);
         } else {
             RuntimeBenchmarks runtime = new RuntimeBenchmarks(threads, quick);
             try {

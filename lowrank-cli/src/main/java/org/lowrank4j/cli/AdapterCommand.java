@@ -255,7 +255,7 @@ final class AdapterCommand implements Callable<Integer> {
         @Option(names = "--model", required = true, description = "Base decoder folder.")
         Path model;
 
-        @Option(names = "--adapter", required = true, description = "PEFT adapter folder.")
+        @Option(names = "--adapter", description = "PEFT adapter folder; without it, --model alone is scored (e.g. a fully fine-tuned model).")
         Path adapter;
 
         @Option(names = "--data", required = true, description = "The fine-tuning text (a .txt file or a folder).")
@@ -279,12 +279,16 @@ final class AdapterCommand implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             DecoderFolder.requireModelFolder(model);
-            if (VariantFolder.variantOf(adapter) != null) {
+            if (adapter != null && VariantFolder.variantOf(adapter) != null) {
                 VariantFolder.read(adapter);
-            } else {
+            } else if (adapter != null) {
                 PeftFolder.read(adapter);
             }
             int[] tokens = org.lowrank4j.adapt.finetune.HeldOut.tokens(org.lowrank4j.nn.train.TextFolder.readText(data, from, to, "--data"), heldOut, evalBytes);
+            if (adapter == null) {
+                print("model  ", org.lowrank4j.adapt.finetune.HeldOut.perplexity(model, null, tokens));
+                return 0;
+            }
             if (!noBase) {
                 print("base   ", org.lowrank4j.adapt.finetune.HeldOut.perplexity(model, null, tokens));
             }

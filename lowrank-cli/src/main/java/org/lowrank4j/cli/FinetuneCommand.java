@@ -28,7 +28,7 @@ import picocli.CommandLine.Option;
  * or, with {@code --task classify}, sequence classification on a BERT-family encoder (prints accuracy and macro-F1).
  */
 @Command(name = "finetune", mixinStandardHelpOptions = true,
-        description = {"LoRA (or, with --adapter, NOLA or SoRA) fine-tuning of a decoder folder on text; writes a PEFT(-style) adapter folder (adapter_config.json, adapter_model.safetensors).",
+        description = {"LoRA (or, with --adapter, NOLA, SoRA, SALT or LoLDU) fine-tuning of a decoder folder on text; writes a PEFT(-style) adapter folder (adapter_config.json, adapter_model.safetensors).",
             "With --task classify: LoRA sequence classification on an encoder (model.onnx + --tokenizer, or a BERT safetensors folder) from --labels; the head is fitted on the frozen embeddings first (the 'before' figures), then trained with the adapters."})
 final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "Decoder folder (written by lowrank train); with --task classify an ONNX encoder (model.onnx) or a BERT safetensors folder.")
@@ -118,8 +118,12 @@ final class FinetuneCommand implements Callable<Integer> {
     String init;
 
     @Option(names = "--adapter", defaultValue = "lora",
-            description = "Adapter kind: lora, or a variant with options as NAME:KEY=VALUE..., e.g. nola:basis=128, sora:xi=1e-3:xi-max=2e-2:stages=5:schedule=log, nola:budget=107520 (--rank/--alpha are the variants' defaults). Default ${DEFAULT-VALUE}.")
+            description = "Adapter kind: lora, or a variant with options as NAME:KEY=VALUE..., e.g. nola:basis=128, sora:xi=1e-3:xi-max=2e-2:stages=5:schedule=log, nola:budget=107520, salt:rank=8:lora-rank=4, loldu:rank=16 (--rank/--alpha are the variants' defaults). Default ${DEFAULT-VALUE}.")
     String adapter;
+
+    @Option(names = "--init-adapter", paramLabel = "DIR",
+            description = "Start from this PEFT LoRA adapter folder (its factors, rank, alpha and targets; --rank, --alpha, --targets are then not used), e.g. one squeezed by `adapter squeeze`: LoRA-Squeeze's continued tuning.")
+    Path initAdapter;
 
     @Option(names = "--force", description = "Replace an existing OUT.")
     boolean force;
@@ -141,9 +145,9 @@ final class FinetuneCommand implements Callable<Integer> {
         double heldOut = this.heldOut == null ? 0.1 : this.heldOut;
         DecoderFolder.requireModelFolder(model);
         if (resume) {
-            OutputPlan.of("--out", out, true).input("--model", model).input("--data", data).check();
+            OutputPlan.of("--out", out, true).input("--model", model).input("--data", data).input("--init-adapter", initAdapter).check();
         } else {
-            OutputPlan.of("--out", out, force).input("--model", model).input("--data", data).check();
+            OutputPlan.of("--out", out, force).input("--model", model).input("--data", data).input("--init-adapter", initAdapter).check();
             if (Files.exists(out) && !Files.isDirectory(out)) {
                 throw new IllegalArgumentException("--out " + out + " is a file; give a folder for the adapter");
             }
@@ -154,7 +158,8 @@ final class FinetuneCommand implements Callable<Integer> {
         org.lowrank4j.adapt.lora.AdapterInit adapterInit = org.lowrank4j.adapt.lora.AdapterInit.parse(init);
         String text = org.lowrank4j.nn.train.TextFolder.readText(data, from, to, "--data");
         FineTuneRequest request = new FineTuneRequest(model, text, data.toString(), out, new LoraSettings(rank, alpha, dropout, rslora),
-                targets, steps, batch, context, lr, warmup, weightDecay, heldOut, evalBytes, seed, checkpointEvery, resume, stopAfter, adapterInit, adapter);
+                targets, steps, batch, context, lr, warmup, weightDecay, heldOut, evalBytes, seed, checkpointEvery, resume, stopAfter, adapterInit, adapter,
+                initAdapter);
         ProgressBar bar = ProgressBar.stderr();
         long total = stopAfter == null ? steps : Math.min(steps, stopAfter);
         FineTuneOutcome outcome = FineTuning.run(request, new FineTuneListener() {

@@ -68,6 +68,14 @@ class AdapterCommandsTest {
                 .contains("squeezed 4 modules");
         assertThat(ok("adapter", "perplexity", "--model", base.toString(), "--adapter", squeezed.toString(), "--data", text.toString(),
                 "--held-out", "0.2")).contains("adapted held-out perplexity");
+        // LoRA-Squeeze's continued tuning: the squeezed adapter trained on, keeping its rank
+        Path continued = dir.resolve("continued");
+        assertThat(ok("finetune", "--model", base.toString(), "--data", text.toString(), "--out", continued.toString(), "--init-adapter",
+                squeezed.toString(), "--steps", "2", "--batch", "2", "--context", "16", "--lr", "1e-2", "--warmup", "0", "--held-out", "0.2"))
+                .contains("adapted held-out perplexity");
+        assertThat(ok("adapter", "inspect", "--adapter", continued.toString())).contains("r 2");
+        assertThat(ok("adapter", "perplexity", "--model", base.toString(), "--data", text.toString(), "--held-out", "0.2"))
+                .contains("model   held-out perplexity").doesNotContain("adapted");
         Path merged = dir.resolve("merged");
         assertThat(ok("adapter", "merge", "--model", base.toString(), "--adapter", adapter.toString(), "--out", merged.toString()))
                 .contains("merged 4 modules");

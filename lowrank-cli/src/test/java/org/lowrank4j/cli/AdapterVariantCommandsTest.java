@@ -56,14 +56,16 @@ class AdapterVariantCommandsTest {
     void nolaAndSoraTrainInspectMergeAndScore(@TempDir Path dir) throws IOException {
         Path base = tinyDecoder(dir);
         Path text = Files.writeString(dir.resolve("text.txt"), TEXT);
-        for (String[] v : new String[][] {{"nola:basis=8", "1e-1"}, {"sora:xi=1e-2", "1e-2"}}) {
-            String name = v[0].substring(0, 4);
+        java.util.Map<String, String> described = java.util.Map.of("nola", "NOLA, generator version 1", "sora", "SoRA, r_max = 4", "salt",
+                "SALT, r = 4 singular values", "loldu", "LoLDU, r = 4 pivots");
+        for (String[] v : new String[][] {{"nola:basis=8", "1e-1"}, {"sora:xi=1e-2", "1e-2"}, {"salt", "1e-2"}, {"loldu", "1e-2"}}) {
+            String name = v[0].split(":")[0];
             Path adapter = dir.resolve(name);
             String out = ok(finetune(base, text, adapter, v[0], v[1]));
             assertThat(out).contains("bytes on disk").contains("trainable values");
             String adapted = out.lines().filter(l -> l.startsWith("adapted")).findFirst().orElseThrow();
             String inspect = ok("adapter", "inspect", "--adapter", adapter.toString());
-            assertThat(inspect).contains(name.equals("nola") ? "NOLA, generator version 1" : "SoRA, r_max = 4").contains("bytes on disk");
+            assertThat(inspect).contains(described.get(name)).contains("bytes on disk");
             String scored = ok("adapter", "perplexity", "--model", base.toString(), "--adapter", adapter.toString(), "--data", text.toString(),
                     "--held-out", "0.2", "--no-base");
             assertThat(scored.strip()).isEqualTo(adapted.strip());

@@ -28,10 +28,20 @@ import org.lowrank4j.adapt.lora.LoraSettings;
  * @param stopAfter          stop after this many steps (the schedule still spans {@code steps}); null to run them all
  * @param init               how the adapters start: PEFT's LoRA init (B = 0) or PiSSA (top-r singular triplets of W)
  * @param adapter            the adapter kind, {@code lora} or a variant as {@code NAME[:KEY=VALUE…]} (e.g. {@code nola:basis=128}); null: lora
+ * @param initAdapter        a PEFT LoRA folder whose factors, rank, α and targets the run starts from (LoRA-Squeeze's
+ *                           continued tuning of a squeezed adapter); null: fresh adapters as {@code init} says
  */
 public record FineTuneRequest(Path model, String text, String dataName, Path out, LoraSettings lora, List<String> targets, int steps,
         int batch, int context, double learningRate, int warmup, double weightDecay, double heldOutFraction, long evalBytes, long seed,
-        int checkpointEvery, boolean resume, Integer stopAfter, AdapterInit init, String adapter) {
+        int checkpointEvery, boolean resume, Integer stopAfter, AdapterInit init, String adapter, Path initAdapter) {
+
+    /** A request that starts its adapters afresh. */
+    public FineTuneRequest(Path model, String text, String dataName, Path out, LoraSettings lora, List<String> targets, int steps, int batch,
+            int context, double learningRate, int warmup, double weightDecay, double heldOutFraction, long evalBytes, long seed,
+            int checkpointEvery, boolean resume, Integer stopAfter, AdapterInit init, String adapter) {
+        this(model, text, dataName, out, lora, targets, steps, batch, context, learningRate, warmup, weightDecay, heldOutFraction, evalBytes,
+                seed, checkpointEvery, resume, stopAfter, init, adapter, null);
+    }
 
     /** A LoRA request. */
     public FineTuneRequest(Path model, String text, String dataName, Path out, LoraSettings lora, List<String> targets, int steps, int batch,
@@ -76,6 +86,10 @@ public record FineTuneRequest(Path model, String text, String dataName, Path out
         }
         if (!(heldOutFraction > 0 && heldOutFraction < 1)) {
             throw new IllegalArgumentException("--held-out must be in (0, 1), got " + heldOutFraction);
+        }
+        if (initAdapter != null && (adapter != null || init != AdapterInit.LORA)) {
+            throw new IllegalArgumentException("--init-adapter continues a LoRA adapter; it cannot be combined with --init " + init.label()
+                    + (adapter != null ? " or --adapter " + adapter : ""));
         }
         if (stopAfter != null && stopAfter < 1) {
             throw new IllegalArgumentException("stop after " + stopAfter + " steps: must be >= 1");

@@ -87,6 +87,7 @@ public final class FineTuning {
         }
 
         long baseParameters = model.parameterCount();
+        PeftAdapter startAdapter = request.initAdapter() == null ? null : PeftFolder.read(request.initAdapter());
         LoraModel lora = LoraModel.over(ModulePaths.decoder(model), request.seed());
         boolean pissa = request.init() == AdapterInit.PISSA;
         Map<String, LoraFactors> initial = null;
@@ -94,6 +95,8 @@ public final class FineTuning {
             lora.select(TargetModules.names(request.targets())); // refuses targets that match nothing
         } else if (pissa) {
             initial = Pissa.initialize(lora, "default", TargetModules.names(request.targets()), m -> request.lora());
+        } else if (startAdapter != null) {
+            PeftFolder.apply(startAdapter, lora, "default", Precision.FLOAT32); // its targets, shapes and ranks checked against the model
         } else {
             lora.addAdapter("default", TargetModules.names(request.targets()), m -> request.lora(), new Random(request.seed()));
         }
@@ -131,8 +134,8 @@ public final class FineTuning {
                 Math.min(request.warmup(), request.steps()), request.steps());
         int runUntil = request.stopAfter() == null ? request.steps() : Math.min(request.steps(), request.stopAfter());
         TrainingOptions options = new TrainingOptions(request.batch(), 1, runUntil, schedule, 1.0, 0, 0, request.checkpointEvery(), checkpoint);
-        PeftConfig config = PeftConfig.lora(request.lora(), request.targets(), request.model().toAbsolutePath().normalize().toString(),
-                "CAUSAL_LM");
+        PeftConfig config = startAdapter != null ? startAdapter.config() // continued tuning keeps the adapter's rank, α, patterns and targets
+                : PeftConfig.lora(request.lora(), request.targets(), request.model().toAbsolutePath().normalize().toString(), "CAUSAL_LM");
 
         Files.createDirectories(request.out());
         PeftAdapter initialAdapter = initial == null ? null : new PeftAdapter(config, initial);
@@ -158,7 +161,16 @@ public final class FineTuning {
         PerplexityResult after = Perplexity.evaluate(model, heldOut, window, heldOut.length).requireFinite(request.out());
         FineTuneOutcome outcome = new FineTuneOutcome(before, after, trainer.step() - firstStep, trainer.step(), seconds, trainable,
                 baseParameters, split.train().length, log.lastLoss, request.out());
-        writeRecord(request, outcome, context);
+        ObjectNode record = record(request, outcome, context);
+        if (startAdapter != null) {
+            record.put("init_adapter", request.initAdapter().toString());
+            record.put("rank", startAdapter.config().rank());
+            record.put("alpha", startAdapter.config().alpha());
+            record.put("dropout", startAdapter.config().dropout());
+            record.put("use_rslora", startAdapter.config().useRslora());
+            record.putPOJO("targets", startAdapter.config().targets().describe());
+        }
+        AtomicFiles.writeString(request.out().resolve(RECORD), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(record) + "\n");
         return outcome;
     }
 
@@ -182,10 +194,6 @@ public final class FineTuning {
         PeftConfig config = PeftConfig.lora(new org.lowrank4j.adapt.lora.LoraSettings(r, r, 0, false), request.targets(),
                 request.model().toAbsolutePath().normalize().toString(), "CAUSAL_LM");
         return new PeftAdapter(config, modules);
-    }
-
-    private static void writeRecord(FineTuneRequest request, FineTuneOutcome outcome, int context) throws IOException {
-        AtomicFiles.writeString(request.out().resolve(RECORD), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(record(request, outcome, context)) + "\n");
     }
 
     /** The record's fields common to every adapter kind. */

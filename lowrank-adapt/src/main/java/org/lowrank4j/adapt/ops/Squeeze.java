@@ -102,7 +102,7 @@ public final class Squeeze {
     }
 
     /** The config of the squeezed factors: the most common rank as r, the others as exact rank/alpha patterns. */
-    static PeftConfig configFor(PeftConfig config, Map<String, LoraFactors> modules) {
+    public static PeftConfig configFor(PeftConfig config, Map<String, LoraFactors> modules) {
         Map<Integer, Integer> counts = new LinkedHashMap<>();
         for (LoraFactors f : modules.values()) {
             counts.merge(f.rank(), 1, Integer::sum);

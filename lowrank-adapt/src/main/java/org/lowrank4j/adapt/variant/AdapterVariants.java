@@ -2,7 +2,9 @@ package org.lowrank4j.adapt.variant;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.lowrank4j.adapt.loldu.LolduVariant;
 import org.lowrank4j.adapt.nola.NolaVariant;
+import org.lowrank4j.adapt.salt.SaltVariant;
 import org.lowrank4j.adapt.sora.SoraVariant;
 
 /**
@@ -11,7 +13,8 @@ import org.lowrank4j.adapt.sora.SoraVariant;
  * {@code peft_type} their folders carry.
  */
 public final class AdapterVariants {
-    private static final List<AdapterVariant> ALL = List.of(new NolaVariant(), new SoraVariant());
+    private static final List<AdapterVariant> ALL = List.of(new NolaVariant(), new SoraVariant(), new SaltVariant(),
+            new LolduVariant());
 
     private AdapterVariants() {
     }

@@ -74,6 +74,42 @@ class FineTuningTest {
     }
 
     @Test
+    void continuedTuningStartsFromASqueezedAdapterAndKeepsItsRank(@TempDir Path dir) throws IOException {
+        Path base = base(dir);
+        Path wide = dir.resolve("r4"), squeezed = dir.resolve("r4-to-r2"), tuned = dir.resolve("r2-tuned");
+        FineTuning.run(request(base, wide, 12, false, null, 0), FineTuneListener.NONE);
+        org.lowrank4j.adapt.ops.Squeeze.Result s = org.lowrank4j.adapt.ops.Squeeze.apply(PeftFolder.read(wide),
+                org.lowrank4j.adapt.ops.Squeeze.Target.rank(2));
+        PeftFolder.write(squeezed, s.adapter());
+        int[] tokens = HeldOut.tokens(TEXT, 0.2, 0);
+        double squeezedPerplexity = HeldOut.perplexity(base, squeezed, tokens).perplexity();
+        // different targets and rank on the request: the start adapter's own are used
+        FineTuneRequest cont = new FineTuneRequest(base, TEXT, "text", tuned, LoraSettings.of(8, 8), List.of("q_proj"), 12, 4, 16, 2e-2, 1, 0,
+                0.2, 0, 7, 0, false, null, null, null, squeezed);
+        FineTuneOutcome outcome = FineTuning.run(cont, FineTuneListener.NONE);
+        System.out.printf("tiny continued squeeze: squeezed r=2 perplexity %.4f -> %.4f after %d steps%n", squeezedPerplexity,
+                outcome.after().perplexity(), outcome.stepsRun());
+        PeftAdapter written = PeftFolder.read(tuned);
+        assertThat(written.modules()).hasSize(6);
+        assertThat(written.config().rank()).isEqualTo(2);
+        assertThat(written.config().alpha()).isEqualTo(4.0); // α' = α·k/r keeps the scaling
+        assertThat(outcome.trainable()).isEqualTo(written.parameterCount());
+        assertThat(written.modules().values().iterator().next().b()).isNotEqualTo(s.adapter().modules().values().iterator().next().b());
+        assertThat(Files.readString(tuned.resolve(FineTuning.RECORD))).contains("\"init_adapter\"").contains("\"rank\" : 2");
+        // the run trained the squeezed factors, not fresh ones: on the same first batch its loss is below the fresh run's (the base's)
+        double firstLoss = Double.parseDouble(Files.readAllLines(tuned.resolve(FineTuning.LOG)).get(1).split(",")[1]);
+        double freshFirstLoss = Double.parseDouble(Files.readAllLines(wide.resolve(FineTuning.LOG)).get(1).split(",")[1]);
+        assertThat(firstLoss).isLessThan(freshFirstLoss);
+    }
+
+    @Test
+    void anInitAdapterIsForLoraRunsOnly(@TempDir Path dir) {
+        assertThatThrownBy(() -> new FineTuneRequest(dir, TEXT, "text", dir.resolve("x"), LoraSettings.of(4, 8), List.of("q_proj"), 2, 2, 16,
+                1e-3, 0, 0, 0.2, 0, 1, 0, false, null, org.lowrank4j.adapt.lora.AdapterInit.PISSA, null, dir.resolve("a")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--init-adapter").hasMessageContaining("pissa");
+    }
+
+    @Test
     void aResumedRunEqualsAnUninterruptedOne(@TempDir Path dir) throws IOException {
         Path base = base(dir);
         Path straight = dir.resolve("straight"), resumed = dir.resolve("resumed");

@@ -70,7 +70,8 @@ class VariantFolderTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"nola:basis=9", "nola:basis-a=5:basis-b=3:rank=2", "sora", "sora:rank=3"})
+    @ValueSource(strings = {"nola:basis=9", "nola:basis-a=5:basis-b=3:rank=2", "sora", "sora:rank=3", "salt", "salt:rank=2:lora-rank=3",
+        "loldu", "loldu:rank=2"})
     void saveLoadForwardReproducesTheOutputs(String spec, @TempDir Path dir) throws IOException {
         LlamaModel model = TinyModels.llama(F32, 3);
         VariantAdapter adapter = trainedLike(spec, model);

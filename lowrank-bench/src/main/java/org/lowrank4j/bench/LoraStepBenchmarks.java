@@ -1,0 +1,152 @@
+package org.lowrank4j.bench;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.lowrank4j.adapt.finetune.AdapterLanguageModel;
+import org.lowrank4j.adapt.lora.LoraModel;
+import org.lowrank4j.adapt.lora.LoraSettings;
+import org.lowrank4j.adapt.lora.ModulePaths;
+import org.lowrank4j.adapt.lora.TargetModules;
+import org.lowrank4j.nn.Parameter;
+import org.lowrank4j.nn.arch.llama.LlamaLanguageModel;
+import org.lowrank4j.nn.arch.llama.LlamaModel;
+import org.lowrank4j.nn.generate.ByteTokenizer;
+import org.lowrank4j.nn.tensor.Precision;
+import org.lowrank4j.nn.train.AdamW;
+import org.lowrank4j.nn.train.LanguageModel;
+import org.lowrank4j.nn.train.TokenWindows;
+
+/**
+ * A LoRA training step against a full fine-tuning step on one decoder folder (issue 14: a LoRA step should cost at most
+ * 0.75× a full one). Two copies of the model: one with every parameter trained by AdamW, one with LoRA adapters on the
+ * attention projections (the other linears frozen, their weight gradients skipped). The steps alternate, one of each per
+ * round, on the same batches, so that load from other processes falls on both alike; the medians are reported with the
+ * trainable values and the optimizer state (AdamW's two moments) of each. Each step is timed twice: wall clock, and the CPU
+ * time of the whole process (all its threads, OpenBLAS's included), which on a machine shared with other jobs measures the
+ * work of a step rather than the waiting; the median of the per-round ratios is given beside the ratio of the medians.
+ */
+final class LoraStepBenchmarks {
+    private final int rounds;
+
+    LoraStepBenchmarks(boolean quick) {
+        this.rounds = quick ? 5 : 15;
+    }
+
+    void steps(ObjectNode out, Path modelFolder, Path text, int rank, int batch, int context) throws IOException {
+        LlamaModel fullModel = LlamaModel.load(modelFolder, Precision.FLOAT32);
+        LlamaModel loraModel = LlamaModel.load(modelFolder, Precision.FLOAT32);
+        int[] tokens = new ByteTokenizer().encode(Files.readString(text, StandardCharsets.UTF_8));
+        int window = context == 0 ? fullModel.maxPositions() : context;
+        TokenWindows windows = new TokenWindows(tokens, fullModel.vocabSize(), window, 42);
+
+        LanguageModel full = new LlamaLanguageModel(fullModel);
+        AdamW fullAdam = new AdamW(full.parameters(), AdamW.Settings.defaults());
+
+        LoraModel lora = LoraModel.over(ModulePaths.decoder(loraModel), 42);
+        List<String> targets = List.of("q_proj", "k_proj", "v_proj", "o_proj");
+        lora.addAdapter("default", TargetModules.names(targets), m -> LoraSettings.of(rank, 2.0 * rank), new Random(42));
+        lora.freezeOthers();
+        LanguageModel adapted = new AdapterLanguageModel(new LlamaLanguageModel(loraModel), lora);
+        AdamW loraAdam = new AdamW(adapted.parameters(), AdamW.Settings.defaults());
+
+        System.out.printf("LoRA step vs full step: %s, batch %d x %d tokens, r = %d on %s, %d rounds (+2 warm-up)%n", modelFolder, batch, window,
+                rank, targets, rounds);
+        double[] fullSeconds = new double[rounds], loraSeconds = new double[rounds], fullCpu = new double[rounds], loraCpu = new double[rounds];
+        for (int round = -2; round < rounds; round++) {
+            TokenWindows.Batch b = windows.nextBatch(batch);
+            double[] f = step(full, fullAdam, b), l = step(adapted, loraAdam, b);
+            if (round >= 0) {
+                fullSeconds[round] = f[0];
+                loraSeconds[round] = l[0];
+                fullCpu[round] = f[1];
+                loraCpu[round] = l[1];
+            }
+        }
+        double fullMedian = median(fullSeconds), loraMedian = median(loraSeconds);
+        double[] wallRatios = new double[rounds], cpuRatios = new double[rounds];
+        for (int i = 0; i < rounds; i++) {
+            wallRatios[i] = loraSeconds[i] / fullSeconds[i];
+            cpuRatios[i] = loraCpu[i] / fullCpu[i];
+        }
+        out.put("model", modelFolder.toString());
+        out.put("text", text.toString());
+        out.put("batch", batch);
+        out.put("context", window);
+        out.put("rounds", rounds);
+        out.put("lora_rank", rank);
+        out.putPOJO("lora_targets", targets);
+        out.set("full", describe(fullSeconds, fullCpu, full.parameters(), fullAdam));
+        out.set("lora", describe(loraSeconds, loraCpu, adapted.parameters(), loraAdam));
+        out.put("lora_over_full_median_step", loraMedian / fullMedian);
+        out.put("lora_over_full_median_of_round_ratios", median(wallRatios));
+        out.put("lora_over_full_median_cpu_step", median(loraCpu) / median(fullCpu));
+        out.put("lora_over_full_median_of_round_cpu_ratios", median(cpuRatios));
+        out.put("load_average_after", java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        System.out.printf("  full: median %.3f s/step, %,d trainable, AdamW state %,d bytes%n", fullMedian, count(full.parameters()),
+                stateBytes(fullAdam));
+        System.out.printf("  LoRA: median %.3f s/step, %,d trainable, AdamW state %,d bytes%n", loraMedian, count(adapted.parameters()),
+                stateBytes(loraAdam));
+        System.out.printf("  LoRA / full = %.3f (wall, ratio of medians), %.3f (median of round ratios); CPU time: %.3f s vs %.3f s, %.3f%n",
+                loraMedian / fullMedian, median(wallRatios), median(loraCpu), median(fullCpu), median(loraCpu) / median(fullCpu));
+    }
+
+    /** One optimizer step (zero, forward + backward, AdamW): wall seconds and process CPU seconds. */
+    private static double[] step(LanguageModel model, AdamW adam, TokenWindows.Batch batch) {
+        long cpu = processCpuNanos();
+        long start = System.nanoTime();
+        model.zeroGradients();
+        model.lossAndBackward(batch.inputs(), batch.targets());
+        adam.step(1e-4);
+        return new double[] {(System.nanoTime() - start) / 1e9, (processCpuNanos() - cpu) / 1e9};
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    private static ObjectNode describe(double[] seconds, double[] cpu, List<Parameter> parameters, AdamW adam) {
+        ObjectNode o = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+        o.put("median_step_seconds", median(seconds));
+        o.put("median_step_cpu_seconds", median(cpu));
+        ArrayNode all = o.putArray("step_seconds");
+        Arrays.stream(seconds).forEach(all::add);
+        ArrayNode allCpu = o.putArray("step_cpu_seconds");
+        Arrays.stream(cpu).forEach(allCpu::add);
+        o.put("trainable_values", count(parameters));
+        o.put("optimizer_state_bytes", stateBytes(adam));
+        o.put("gradient_bytes_of_trainable", 4 * count(parameters));
+        return o;
+    }
+
+    private static long count(List<Parameter> parameters) {
+        long n = 0;
+        for (Parameter p : parameters) {
+            n += p.size();
+        }
+        return n;
+    }
+
+    /** Bytes of AdamW's first and second moments over its parameters. */
+    private static long stateBytes(AdamW adam) {
+        long bytes = 0;
+        for (Parameter p : adam.parameters()) {
+            AdamW.Moments m = adam.moments(p);
+            bytes += (long) (m.first().size() + m.second().size()) * (m.first().precision() == Precision.FLOAT64 ? 8 : 4);
+        }
+        return bytes;
+    }
+
+    private static double median(double[] values) {
+        double[] s = values.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+}
