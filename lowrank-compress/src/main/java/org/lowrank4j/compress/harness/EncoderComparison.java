@@ -120,7 +120,7 @@ public final class EncoderComparison {
     public static String skipReason(CompressionMethod method) {
         if (method.requirements().contains(CompressionMethod.Requirement.GRADIENTS)) {
             return "skipped " + method.name() + ": needs gradients of a task loss (Fisher); an encoder compared without labels has no loss to"
-                    + " differentiate, so it runs on decoders only";
+                    + " differentiate (compress --method " + method.name() + " --labels gives it one)";
         }
         return null;
     }
