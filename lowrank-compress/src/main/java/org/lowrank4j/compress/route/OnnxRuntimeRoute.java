@@ -27,8 +27,6 @@ import org.lowrank4j.compress.tokenize.HfTokenizer;
  * copy of the encoder ({@link EncoderRuntimeRows}) and the factors are written back into a copy of the ONNX graph.
  */
 final class OnnxRuntimeRoute implements CompressionRoute {
-    /** Task texts FWSVD's Fisher reads at most (one forward and backward each), taken evenly over the labelled set. */
-    static final int MAX_TASK_TEXTS = 400;
 
     @Override
     public boolean handles(CompressionRequest r) {
@@ -89,7 +87,7 @@ final class OnnxRuntimeRoute implements CompressionRoute {
      */
     private static void withTask(CompressionRequest r, EncoderRuntimeRows rows, HfTokenizer tok, Listener listener) {
         LabelledTexts labelled = r.labels() == null ? TextCorpus.partyProbe() : LabelledTexts.load(r.labels());
-        rows.job().withTask(EncoderTask.of(labelled, tok, r.pooling(), true, MAX_TASK_TEXTS));
+        rows.job().withTask(EncoderTask.of(labelled, tok, r.pooling(), true, EncoderTask.DEFAULT_LIMIT));
         rows.job().collectFisher(listener);
         EncoderFisherStatistics.Summary s = rows.job().fisherSummary();
         listener.note(String.format(Locale.ROOT, "fisher: task loss of a logistic head on %s (%d texts, %d tokens, head training accuracy %.3f),"

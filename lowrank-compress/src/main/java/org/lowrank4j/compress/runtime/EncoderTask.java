@@ -19,6 +19,8 @@ import org.lowrank4j.compress.tokenize.HfTokenizer;
  * @param source    where the texts came from, for records
  */
 public record EncoderTask(List<int[]> ids, List<int[]> types, int[] labels, Pooling pooling, boolean normalize, String source) {
+    /** Texts a task reads by default (one forward and backward each for the Fisher), taken evenly over the labelled set. */
+    public static final int DEFAULT_LIMIT = 200;
 
     public EncoderTask {
         if (ids.isEmpty() || ids.size() != labels.length || types.size() != ids.size()) {
