@@ -11,12 +11,13 @@ SPAM=../shared/data/spam-assassin
 for name in "$@"; do
   ratio=${name##*-}; method=${name%-*}
   case $method in
-    fwsvd-party) opts=(--method fwsvd) ;;                      # Fisher from the vendored SOTU party probe (the default)
+    fwsvd-party) opts=(--method fwsvd) ;;                      # Fisher from the vendored SOTU party probe (the default, 200 texts)
+    fwsvd-party32) opts=(--method fwsvd --labels $R/party-32.tsv) ;; # 32 of them (every 12th of each class)
     fwsvd-spam) opts=(--method fwsvd --labels $SPAM) ;;        # Fisher from 400 of the SpamAssassin spam/ham texts
     *) opts=(--method "$method") ;;
   esac
   nice ${LOWRANK:-bin/lowrank} compress --model $M/model.onnx --tokenizer $M/tokenizer.json --calib ../shared/data/sotu --pooling mean \
-    --threads 2 --allocation uniform --ratio "$ratio" "${opts[@]}" --out "$WORK/$name.onnx" --force 2>&1 | grep -v '\[' | tee "$R/$name.log"
+     --threads 2 --allocation uniform --ratio "$ratio" --calib-sequences ${SEQUENCES:-256} "${opts[@]}" --out "$WORK/$name.onnx" --force 2>&1 | grep -v '\[' | tee "$R/$name.log"
   cp "$WORK/$name.json" "$R/$name.json"
   nice ${LOWRANK:-bin/lowrank} eval --reference $M/model.onnx --candidate "$WORK/$name.onnx" --tokenizer $M/tokenizer.json --pooling mean \
     --threads 2 --out "$R/$name-eval.json" --force 2>&1 | grep -v '\[' | tee -a "$R/$name.log"
