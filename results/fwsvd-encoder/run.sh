@@ -12,7 +12,6 @@ for name in "$@"; do
   ratio=${name##*-}; method=${name%-*}
   case $method in
     fwsvd-party) opts=(--method fwsvd) ;;                      # Fisher from the vendored SOTU party probe (the default, 200 texts)
-    fwsvd-party32) opts=(--method fwsvd --labels $R/party-32.tsv) ;; # 32 of them (every 12th of each class)
     fwsvd-party8) opts=(--method fwsvd --labels $R/party-8.tsv) ;;   # 8 of them (every 50th of each class)
     fwsvd-spam) opts=(--method fwsvd --labels $SPAM) ;;        # Fisher from 400 of the SpamAssassin spam/ham texts
     *) opts=(--method "$method") ;;
