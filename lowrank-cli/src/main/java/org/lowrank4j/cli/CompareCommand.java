@@ -65,7 +65,7 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--calib-windows", description = "Decoder: calibration windows of the model's context, spread over the text (default 64).")
     Integer calibWindows;
 
-    @Option(names = "--methods", split = ",", defaultValue = "svd,asvd,whitened", description = "Methods: svd, asvd, whitened, svd-llm, svd-llm-v2, saes, lord, afm, basis-sharing; fwsvd on decoder folders only"
+    @Option(names = "--methods", split = ",", defaultValue = "svd,asvd,whitened", description = "Methods: svd, asvd, whitened, svd-llm, svd-llm-v2, saes, lord, afm, basis-sharing, fwsvd (on an encoder its Fisher comes from the --probe set's task loss)"
             + " (on an ONNX encoder svd-llm, saes and basis-sharing run on the JVM runtime's copy and are written back to ONNX). Options as"
             + " NAME:KEY=VALUE[:KEY=VALUE], lists with /, e.g. asvd:alpha=0.25,asvd:alpha=1 compares two settings (keys: docs/methods.md)"
             + " (default ${DEFAULT-VALUE}).")

@@ -34,7 +34,7 @@ final class CompressCommand implements Callable<Integer> {
     String targetSize;
 
     @Option(names = "--method", defaultValue = "whitened", description = "svd | asvd | whitened | svd-llm | svd-llm-v2 | saes | lord | afm | basis-sharing;"
-            + " decoder folders also fwsvd (not basis-sharing). Options as NAME:KEY=VALUE[:KEY=VALUE], e.g. asvd:alpha=1,"
+            + " fwsvd (Fisher-weighted: a decoder folder's next-token loss, an ONNX encoder's --labels task loss); decoder folders not basis-sharing. Options as NAME:KEY=VALUE[:KEY=VALUE], e.g. asvd:alpha=1,"
             + " saes:alphas=0/0.5/1, basis-sharing:group=3 (keys per method: docs/methods.md); hierarchical-prune:blocks=K|keep=N"
             + "[:protect=P][:order=sensitivity|position][:probe=S] removes whole blocks (docs/specs/hierarchical-prune.md) (default ${DEFAULT-VALUE}).")
     String method;
@@ -75,6 +75,11 @@ final class CompressCommand implements Callable<Integer> {
             + " Combines with --method/--ratio; alone (no --ratio or --target-size) only the table changes. Counted in the whole-model ratio and bytes.")
     String embeddings;
 
+    @Option(names = "--labels", description = "ONNX encoders, --method fwsvd: the two-class texts whose task loss gives the Fisher (a logistic"
+            + " head is fitted on the frozen encoder's pooled embeddings; gradients per text): a label<TAB>text file or a SpamAssassin folder"
+            + " (default: the vendored SOTU party probe, the one eval probes by default).")
+    Path labels;
+
     @Option(names = "--threads", description = "Threads for ONNX Runtime, BLAS and the JVM runtime's kernels (default: all cores).")
     Integer threads;
 
@@ -83,7 +88,7 @@ final class CompressCommand implements Callable<Integer> {
         CompressionRequest request = CompressionRequest.builder().model(model).tokenizer(tokenizer).calibration(calib).method(method)
                 .allocation(allocation).ratio(ratio).targetSize(targetSize).pooling(EvalCommand.parsePooling(pooling))
                 .calibrationSequences(sequences).calibrationUnit(calibUnit).calibrationWindows(calibWindows).calibrationYears(calibFrom, calibTo)
-                .threads(threads).out(out).force(force).embeddings(embeddings).build();
+                .threads(threads).out(out).force(force).embeddings(embeddings).labels(labels).build();
         CompressionRun run = Compression.run(request, ProgressBar.stderrListener());
         CompressionOutcome o = run.outcome();
         // quantizing methods keep every parameter and remove bytes, so the parameter figures are shown only when they moved

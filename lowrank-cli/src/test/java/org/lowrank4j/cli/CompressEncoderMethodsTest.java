@@ -116,6 +116,34 @@ class CompressEncoderMethodsTest {
     }
 
     @Test
+    void fwsvdTakesItsFisherFromTheLabelledTaskAndWritesAModelOnnxRuntimeRuns() throws IOException {
+        // eight labelled texts: the first four held-out sentences as class a, the next four as class b
+        List<String> held = TextCorpus.heldOut().texts();
+        List<String> rows = new java.util.ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            rows.add((i < 4 ? "a" : "b") + "\t" + held.get(20 + i));
+        }
+        Path labels = Files.write(dir.resolve("labels.tsv"), rows);
+        Path out = dir.resolve("fwsvd.onnx");
+        Object[] r = run("compress", "--model", model.toString(), "--tokenizer", tokenizer.toString(), "--calib", calib.toString(),
+                "--calib-sequences", "24", "--ratio", "0.3", "--method", "fwsvd", "--allocation", "uniform", "--labels", labels.toString(),
+                "--threads", "2", "--out", out.toString());
+        assertThat((int) r[0]).as((String) r[2]).isZero();
+        assertThat((String) r[2]).contains("fisher: task loss of a logistic head on " + labels, "(8 texts,");
+        assertThat(record(out).get("method").asText()).isEqualTo("fwsvd");
+        // uniform 0.3 on every site, as svd-llm above; Fisher weighting reshapes the error, it does not remove more
+        assertThat(meanCosine(out)).isBetween(0.3, 0.9999);
+
+        r = run("compress", "--model", model.toString(), "--tokenizer", tokenizer.toString(), "--calib", calib.toString(),
+                "--ratio", "0.3", "--method", "whitened", "--labels", labels.toString(), "--out", dir.resolve("y.onnx").toString());
+        assertOneLine(r, "--labels gives the task loss of a method that needs gradients");
+        r = run("compress", "--model", model.toString(), "--tokenizer", tokenizer.toString(), "--calib", calib.toString(),
+                "--ratio", "0.3", "--method", "fwsvd", "--labels", dir.resolve("none.tsv").toString(), "--out", dir.resolve("y.onnx").toString());
+        assertOneLine(r, "none.tsv");
+        assertThat(Files.exists(dir.resolve("y.onnx"))).isFalse();
+    }
+
+    @Test
     void badOptionsAndImpossibleCombinationsAreOneLine() {
         Object[] r = run("compress", "--model", model.toString(), "--tokenizer", tokenizer.toString(), "--calib", calib.toString(),
                 "--ratio", "0.3", "--method", "asvd:alfa=1", "--out", dir.resolve("x.onnx").toString());

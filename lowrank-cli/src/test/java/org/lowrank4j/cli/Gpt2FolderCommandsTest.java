@@ -20,7 +20,7 @@ import org.lowrank4j.nn.tensor.Precision;
 /**
  * A GPT-2-style folder (config.json with model_type gpt2, Hugging Face's safetensors layout, a byte-level tokenizer),
  * tiny and random, written here: generate and perplexity run it, the perplexity figure is the runtime's own on the
- * same tokens, and compress refuses it in one line.
+ * same tokens; compress writes a low-rank GPT-2 folder that both run, and compare refuses it in one line.
  */
 class Gpt2FolderCommandsTest {
     private static final String TEXT = "The Congress met in the capital and the treaty was signed in the spring. ".repeat(4);
@@ -56,11 +56,45 @@ class Gpt2FolderCommandsTest {
     }
 
     @Test
-    void compressRefusesAGpt2FolderInOneLine(@TempDir Path dir) throws Exception {
+    void compressWritesALowRankGpt2FolderThatPerplexityAndGenerateRun(@TempDir Path dir) throws Exception {
         Path model = tinyGpt2(dir.resolve("gpt2"));
-        Object[] r = CliRun.run("compress", "--model", model.toString(), "--method", "svd", "--ratio", "0.2", "--out", dir.resolve("out").toString());
+        Path calib = Files.writeString(dir.resolve("calib.txt"), TEXT.repeat(3));
+        Path text = Files.writeString(dir.resolve("text.txt"), TEXT);
+        for (String method : new String[] {"svd", "whitened", "asvd"}) {
+            Path out = dir.resolve("gpt2-" + method);
+            Object[] r = CliRun.run("compress", "--model", model.toString(), "--method", method, "--ratio", "0.3", "--allocation", "uniform",
+                    "--calib", calib.toString(), "--calib-windows", "4", "--out", out.toString());
+            assertThat((int) r[0]).as("%s stderr: %s", method, r[2]).isZero();
+            JsonNode manifest = new ObjectMapper().readTree(out.resolve("lowrank.json").toFile());
+            assertThat(manifest.get("method").asText()).isEqualTo(method);
+            // 2 blocks × 6 sites; uniform 0.3 factorises each 16-wide projection (64-wide for the MLP) below its dense size
+            assertThat(manifest.get("ranks").size()).isEqualTo(12);
+            assertThat(manifest.get("ranks").get("transformer.h.0.attn.c_attn.q").asInt()).isEqualTo((int) Math.floor(0.7 * 16 * 16 / 32));
+            // rank 5 of a 16×16 projection keeps 160 of 256 parameters, rank 8 of a 64×16 one 640 of 1024: 0.375 removed everywhere
+            assertThat(manifest.get("ratio_targeted_layers").asDouble()).isCloseTo(0.375, org.assertj.core.data.Offset.offset(1e-12));
+
+            Gpt2Model loaded = Gpt2Model.load(out, Precision.FLOAT32);
+            assertThat(loaded.linearSites().values()).allSatisfy(l -> assertThat(l.weight()).isInstanceOf(org.lowrank4j.nn.weight.LowRankWeight.class));
+            Path json = dir.resolve(method + "-ppl.json");
+            Object[] ppl = CliRun.run("perplexity", "--model", out.toString(), "--text", text.toString(), "--json", json.toString());
+            assertThat((int) ppl[0]).as("stderr: %s", ppl[2]).isZero();
+            int[] ids = new ByteTokenizer().encode(TEXT);
+            double direct = Perplexity.evaluate(loaded, ids, 32, TEXT.getBytes(StandardCharsets.UTF_8).length).perplexity();
+            assertThat(new ObjectMapper().readTree(json.toFile()).get("perplexity").asDouble())
+                    .isCloseTo(direct, org.assertj.core.data.Offset.offset(1e-9 * direct));
+            Object[] generated = CliRun.run("generate", "--model", out.toString(), "--prompt", "The", "--max-tokens", "4");
+            assertThat((int) generated[0]).as("stderr: %s", generated[2]).isZero();
+        }
+    }
+
+    @Test
+    void compareStillRefusesAGpt2FolderInOneLine(@TempDir Path dir) throws Exception {
+        Path model = tinyGpt2(dir.resolve("gpt2"));
+        Files.writeString(dir.resolve("1900_a_r.txt"), TEXT.repeat(3));
+        Files.writeString(dir.resolve("1990_b_d.txt"), TEXT.repeat(3));
+        Object[] r = CliRun.run("compare", "--model", model.toString(), "--methods", "svd", "--ratios", "0.2", "--data", dir.toString(),
+                "--out", dir.resolve("cmp").toString());
         assertThat((int) r[0]).isNotZero();
         assertThat(((String) r[2]).strip()).contains("is GPT-2 (model_type gpt2)").doesNotContain("\n");
-        assertThat(dir.resolve("out")).doesNotExist();
     }
 }

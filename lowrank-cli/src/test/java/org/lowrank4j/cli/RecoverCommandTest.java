@@ -72,7 +72,8 @@ class RecoverCommandTest {
                 .contains("after  fidelity on 12 held-out sentences")
                 .contains("out of domain, moby-dick-narrative (12 sentences)").contains("out of domain, moby-dick-dialogue (12 sentences)");
         assertThat(out).exists();
-        assertThat(Files.readString(dir.resolve("recovered.json"))).contains("\"endStep\" : 2").contains("\"outOfDomain\"").contains("moby-dick-dialogue").contains("\"meanCosine\"");
+        assertThat(Files.readString(dir.resolve("recovered.json"))).contains("\"endStep\" : 2").contains("\"outOfDomain\"").contains("moby-dick-dialogue").contains("\"meanCosine\"")
+                .contains("\"weightDistanceBefore\"").contains("\"weightDistanceAfter\"").contains("\"maxEntry\"");
     }
 
     @Test

@@ -105,6 +105,38 @@ public final class LogisticProbe {
         return sigmoid(s);
     }
 
+    /**
+     * The gradient of the unpenalised log-loss {@code −log p(label | row)} with respect to the raw features of
+     * {@code row}: {@code (p − label) · w_j · scale_j} (the standardisation is part of the function). This is what makes
+     * the probe a task head whose loss can be back-propagated into the model that produced the features.
+     */
+    public double[] lossGradient(double[] row, int label) {
+        if (row.length != weights.length) {
+            throw new IllegalArgumentException("the probe takes " + weights.length + " features, got " + row.length);
+        }
+        if (label != 0 && label != 1) {
+            throw new IllegalArgumentException("label " + label + ": the probe is binary (0/1)");
+        }
+        double residual = probability(row) - label;
+        double[] g = new double[row.length];
+        for (int j = 0; j < g.length; j++) {
+            g[j] = residual * weights[j] * scale[j];
+        }
+        return g;
+    }
+
+    /** Probability of class 1 for a row given in double precision (as a task head reads it). */
+    public double probability(double[] row) {
+        if (row.length != weights.length) {
+            throw new IllegalArgumentException("the probe takes " + weights.length + " features, got " + row.length);
+        }
+        double s = bias;
+        for (int j = 0; j < weights.length; j++) {
+            s += weights[j] * (row[j] - mean[j]) * scale[j];
+        }
+        return sigmoid(s);
+    }
+
     public int predict(float[] row) {
         return probability(row) >= 0.5 ? 1 : 0;
     }

@@ -28,6 +28,7 @@ import org.lowrank4j.compress.methods.CrossLayerMethod;
 import org.lowrank4j.compress.methods.Methods;
 import org.lowrank4j.compress.onnx.OnnxCompression;
 import org.lowrank4j.compress.onnx.StatsCache;
+import org.lowrank4j.compress.runtime.EncoderTask;
 import org.lowrank4j.compress.runtime.SequentialCompressor;
 import org.lowrank4j.nn.train.LabelledTexts;
 import org.lowrank4j.compress.tokenize.HfTokenizer;
@@ -111,23 +112,17 @@ public final class EncoderComparison {
         return job;
     }
 
-    /**
-     * Why {@code method} cannot run on an encoder, or null when it can. Methods that need gradients (FWSVD's Fisher)
-     * are skipped: the Fisher is the expected squared gradient of a task loss, and an encoder compared without labels
-     * has no loss to differentiate (the decoder's next-token loss has no counterpart here). Methods that need the
-     * sequential pass run on the JVM runtime's copy of the encoder ({@link #runsOnRuntime}).
-     */
-    public static String skipReason(CompressionMethod method) {
-        if (method.requirements().contains(CompressionMethod.Requirement.GRADIENTS)) {
-            return "skipped " + method.name() + ": needs gradients of a task loss (Fisher); an encoder compared without labels has no loss to"
-                    + " differentiate, so it runs on decoders only";
-        }
-        return null;
-    }
-
     /** Whether the method (or a cross-layer method ({@link CrossLayerMethod})) runs on the JVM runtime's copy of the encoder rather than through ONNX Runtime. */
     public static boolean runsOnRuntime(String method) {
-        return Methods.isCrossLayer(method) || SequentialCompressor.isSequential(Methods.byName(method));
+        return Methods.isCrossLayer(method) || SequentialCompressor.isSequential(Methods.byName(method)) || needsGradients(Methods.byName(method));
+    }
+
+    /**
+     * Whether the method needs gradients (FWSVD's Fisher): on an encoder they are those of the probe's task loss, a
+     * logistic head fitted on the probe set's pooled embeddings ({@link EncoderTask}), computed on the JVM runtime.
+     */
+    static boolean needsGradients(CompressionMethod method) {
+        return method.requirements().contains(CompressionMethod.Requirement.GRADIENTS);
     }
 
     /** The sensitivity measurements of a method (cache file in the work folder), or null when it did not use {@code sensitivity}. */
@@ -145,8 +140,8 @@ public final class EncoderComparison {
 
     /**
      * Runs the grid in order method, allocation, ratio; {@code listener} sees each row as it is finished. Methods that
-     * need gradients are skipped with a line in {@link #notes()} ({@link #skipReason}), and so is the pair
-     * basis-sharing × sensitivity (groups cross layers; the per-site search does not apply).
+     * need gradients take them from the probe's task ({@link #needsGradients}); the pair basis-sharing × sensitivity is
+     * skipped with a line in {@link #notes()} (groups cross layers; the per-site search does not apply).
      */
     public List<Row> run(List<String> methods, List<String> allocations, List<Double> ratios, Progress progress,
                          java.util.function.Consumer<Row> listener) throws IOException {
@@ -170,10 +165,10 @@ public final class EncoderComparison {
             }
             boolean shared = Methods.isCrossLayer(spec);
             String method = Methods.label(spec);
-            String skip = shared ? null : skipReason(Methods.byName(spec));
-            if (skip != null) {
-                notes.add(skip);
-                continue;
+            if (!shared && needsGradients(Methods.byName(spec))) {
+                notes.add(method + ": Fisher from the task loss of a logistic head on the probe set (" + setup.probe().source() + ", "
+                        + Math.min(setup.probe().size(), EncoderTask.DEFAULT_LIMIT) + " texts, gradients per text) — the texts the probe"
+                        + " accuracy is then measured on");
             }
             for (String allocation : allocations) {
                 boolean bySensitivity = SensitivityAllocator.isSensitivity(allocation);
@@ -261,6 +256,8 @@ public final class EncoderComparison {
     public EncoderRuntimeRows runtime() throws IOException {
         if (runtime == null) {
             runtime = new EncoderRuntimeRows(setup.model(), setup.tokenizer(), setup.calibration(), CALIBRATION_BATCH, job);
+            runtime.job().withTask(EncoderTask.of(setup.probe(), setup.tokenizer(), setup.pooling(), setup.evalOptions().normalize(),
+                    EncoderTask.DEFAULT_LIMIT));
             if (statsCache != null) {
                 StatsCache.Key key = new StatsCache.Key().text("runtime statistics, batches of " + CALIBRATION_BATCH).file(setup.model())
                         .file(setup.tokenizer().path());
@@ -291,7 +288,13 @@ public final class EncoderComparison {
         try {
             CompressionResult result;
             if (Methods.isCrossLayer(method)) {
-                result = rows.compressShared(Methods.crossLayerByName(method), Allocators.byName(allocation), ratio, progress);
+                CrossLayerMethod sharing = Methods.crossLayerByName(method);
+                result = rows.compressShared(sharing, Allocators.byName(allocation), ratio, progress);
+                String groups = method + " groups (which blocks share a basis, formed at ratio " + String.format(Locale.ROOT, "%.2f", ratio)
+                        + " and kept for the other ratios): " + rows.describeGroups(sharing);
+                if (notes.stream().noneMatch(n -> n.startsWith(method + " groups ("))) {
+                    notes.add(groups);
+                }
             } else {
                 CompressionMethod m = Methods.byName(method);
                 RankAllocator allocator = SensitivityAllocator.isSensitivity(allocation) ? sensitivityAllocator(m, progress).forName(allocation)
@@ -307,7 +310,7 @@ public final class EncoderComparison {
     /**
      * ASVD's sensitivity search for {@code method}, one per method and reused across ratios. The probe measures the
      * factors the row will use: those prepared on the ONNX path's statistics for per-site methods, on the runtime's
-     * for sequential ones. Measurements are kept in {@code sensitivity-<method>.json} in the work folder.
+     * for sequential ones and those that need gradients. Measurements are kept in {@code sensitivity-<method>.json} in the work folder.
      */
     private SensitivityAllocator sensitivityAllocator(CompressionMethod method, Progress progress) throws IOException {
         String name = method.name().toLowerCase(Locale.ROOT);
@@ -316,7 +319,7 @@ public final class EncoderComparison {
             return known;
         }
         EncoderRuntimeRows rows = runtime();
-        boolean onRuntime = SequentialCompressor.isSequential(method);
+        boolean onRuntime = SequentialCompressor.isSequential(method) || needsGradients(method);
         List<String> siteNames = (onRuntime ? rows.job().weights() : job.weights()).stream().map(LinearWeight::name).toList();
         EncoderSensitivityProbe probe = rows.probe(setup.calibration(), EncoderSensitivityProbe.DEFAULT_SENTENCES, setup.pooling(), siteNames,
                 onRuntime ? () -> rows.job().prepare(method, progress) : () -> job.prepare(method, progress));

@@ -92,6 +92,25 @@ public final class EncoderRuntimeRows {
     }
 
     /**
+     * Which sites share a basis in the groups {@link #compressShared} formed for {@code sharing} (formed once, at the
+     * first ratio it ran), as {@code role {blocks} {blocks} …} per role, e.g. {@code attention.query {0,3} {1,2}}; empty
+     * before it ran.
+     */
+    public String describeGroups(CrossLayerMethod sharing) {
+        CrossLayerMethod.Prepared prepared = basis.get(sharing.name());
+        if (prepared == null) {
+            return "";
+        }
+        Map<String, StringBuilder> byRole = new java.util.LinkedHashMap<>();
+        for (List<String> group : prepared.groupNames()) {
+            String role = group.get(0).replaceFirst("^block \\d+ ", "");
+            StringBuilder line = byRole.computeIfAbsent(role, k -> new StringBuilder(k));
+            line.append(" {").append(String.join(",", group.stream().map(n -> n.replaceFirst("^block (\\d+) .*$", "$1")).toList())).append('}');
+        }
+        return String.join("; ", byRole.values().stream().map(StringBuilder::toString).toList());
+    }
+
+    /**
      * Writes {@code result} into a copy of the ONNX file ({@link OnnxCompression#write}); {@code startNanos} is when the
      * row began, and runtime calibration done since then is not counted in the row's compress seconds.
      */

@@ -33,5 +33,10 @@ public interface CrossLayerMethod {
     /** Decomposed groups, from which results at any ratio are built cheaply. */
     interface Prepared {
         CompressionResult build(double ratio, RankAllocator allocator);
+
+        /** The site names of each group that shares one basis, in group order (a site alone is a group of one). */
+        default List<List<String>> groupNames() {
+            return List.of();
+        }
     }
 }

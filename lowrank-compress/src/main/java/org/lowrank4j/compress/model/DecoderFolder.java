@@ -33,7 +33,7 @@ public final class DecoderFolder {
     public static LlamaModel loadModel(Path folder) throws IOException {
         requireModelFolder(folder);
         if (HfConfig.read(folder).architecture() == HfArchitecture.GPT2) {
-            throw new IllegalArgumentException("model folder " + folder + " is GPT-2 (model_type gpt2): generate and perplexity run it; compress,"
+            throw new IllegalArgumentException("model folder " + folder + " is GPT-2 (model_type gpt2): generate, perplexity and compress run it;"
                     + " compare and recover take LLaMA-family decoder folders so far");
         }
         return LlamaModel.load(folder, Precision.FLOAT32);
@@ -50,6 +50,14 @@ public final class DecoderFolder {
             return Gpt2Model.load(folder, Precision.FLOAT32);
         }
         return LlamaModel.load(folder, Precision.FLOAT32);
+    }
+
+    /**
+     * Loads a decoder folder for compression (float32): GPT-2 or the LLaMA family, by config.json's {@code model_type}.
+     * Both name their sites {@code block N ROLE} and write low-rank folders ({@link CausalLanguageModel#saveFactors}).
+     */
+    public static CausalLanguageModel loadCompressible(Path folder) throws IOException {
+        return loadDecoder(folder);
     }
 
     public static void requireModelFolder(Path folder) {

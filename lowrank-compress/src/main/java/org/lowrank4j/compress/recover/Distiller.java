@@ -128,6 +128,17 @@ public final class Distiller {
     }
 
     /** The factor pairs being trained, in model order. */
+    /** Each factorised site's distance from the original weight now ({@link WeightDistance}), in site order. */
+    public List<WeightDistance> weightDistances() {
+        List<WeightDistance> out = new ArrayList<>();
+        for (DistillationPair.Site site : pair.sites()) {
+            if (site.student().weight() instanceof LowRankWeight f) {
+                out.add(WeightDistance.of(site.student().name(), f, site.teacher().weight().toDense()));
+            }
+        }
+        return out;
+    }
+
     public List<LowRankWeight> factorPairs() {
         return List.copyOf(pairs);
     }

@@ -13,10 +13,13 @@ import org.lowrank4j.formats.io.AtomicFiles;
  *
  * @param recoverySeconds wall time of the distillation steps of this session
  * @param totalSeconds    wall time of the whole command (loading, steps, write-back, evaluation)
+ * @param weightDistanceBefore each factorised site's ‖AB − W‖ before the steps ({@link WeightDistance}); null when not measured
+ * @param weightDistanceAfter  the same after them
  */
 public record RecoveryRecord(String original, String compressed, String output, DistillOptions options, long firstStep,
         long endStep, double initialLoss, double finalLoss, double recoverySeconds, double totalSeconds,
-        EvalReport.Fidelity before, EvalReport.Fidelity after, java.util.List<SetFidelity> outOfDomain) {
+        EvalReport.Fidelity before, EvalReport.Fidelity after, java.util.List<SetFidelity> outOfDomain,
+        java.util.List<WeightDistance> weightDistanceBefore, java.util.List<WeightDistance> weightDistanceAfter) {
 
     /** Writes the record atomically, pretty-printed. */
     public void writeJson(Path file) throws IOException {

@@ -51,12 +51,16 @@ public final class Compression {
         boolean folder = Files.isDirectory(request.model());
         Path json = recordPath(request.out(), folder, ".json"), html = recordPath(request.out(), folder, ".html");
         List<Path> replaced = OutputPlan.of("--out", request.out(), request.force()).sidecar(json).sidecar(html)
-                .input("--model", request.model()).input("--tokenizer", request.tokenizer()).input("--calib", request.calibration()).check();
+                .input("--model", request.model()).input("--tokenizer", request.tokenizer()).input("--calib", request.calibration()).input("--labels", request.labels()).check();
         CompressionRoute route = ROUTES.stream().filter(r -> r.handles(request)).findFirst().orElseThrow(() -> new IllegalArgumentException(
                 "--model " + request.model() + " is neither an ONNX file nor a decoder model folder"));
         if (Methods.isQuantized(request.method()) && !(route instanceof OnnxQuantizedRoute)) {
             throw new IllegalArgumentException("--method " + request.method() + " quantizes ONNX encoders; " + request.model()
                     + " is a decoder model folder (quantized decoders are not written yet)");
+        }
+        if (request.labels() != null && !(route instanceof OnnxRuntimeRoute && OnnxRuntimeRoute.needsGradients(request.method()))) {
+            throw new IllegalArgumentException("--labels gives the task loss of a method that needs gradients (fwsvd) on an ONNX encoder; --method "
+                    + request.method() + " on " + request.model() + " does not read it");
         }
         int before = Linalg.threads();
         Linalg.setThreads(request.threadCount());

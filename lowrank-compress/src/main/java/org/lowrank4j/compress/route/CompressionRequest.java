@@ -28,11 +28,13 @@ import org.lowrank4j.compress.eval.Pooling;
  * @param force                whether existing outputs may be replaced
  * @param embeddings           ONNX encoders: how to write the word-embedding table ({@code afm:rank=R}, {@code svd:rank=R}),
  *                             or null to keep it; honoured by the ONNX routes, refused by the others
+ * @param labels               ONNX encoders, methods that need gradients (fwsvd): the two-class texts whose task loss gives the
+ *                             Fisher (a label&lt;TAB&gt;text file or a SpamAssassin folder), or null for the vendored SOTU party probe
  */
 public record CompressionRequest(Path model, Path tokenizer, Path calibration, String method, String allocation, Double ratio, Long targetBytes,
                                  Pooling pooling, Integer calibrationSequences, String calibrationUnit, Integer calibrationWindows,
                                  Integer calibrationFrom, Integer calibrationTo, Integer threads, Path out, boolean force,
-                                 String embeddings) {
+                                 String embeddings, Path labels) {
 
     public static Builder builder() {
         return new Builder();
@@ -45,7 +47,7 @@ public record CompressionRequest(Path model, Path tokenizer, Path calibration, S
 
     /** A request under construction; defaults: method whitened, allocation global, pooling mean. */
     public static final class Builder {
-        private Path model, tokenizer, calibration, out;
+        private Path model, tokenizer, calibration, out, labels;
         private String method = "whitened", allocation = "global", calibrationUnit, embeddings;
         private Double ratio;
         private Long targetBytes;
@@ -71,10 +73,11 @@ public record CompressionRequest(Path model, Path tokenizer, Path calibration, S
         public Builder out(Path v) { out = v; return this; }
         public Builder force(boolean v) { force = v; return this; }
         public Builder embeddings(String v) { embeddings = v; return this; }
+        public Builder labels(Path v) { labels = v; return this; }
 
         public CompressionRequest build() {
             return new CompressionRequest(model, tokenizer, calibration, method, allocation, ratio, targetBytes, pooling, calibrationSequences,
-                    calibrationUnit, calibrationWindows, calibrationFrom, calibrationTo, threads, out, force, embeddings);
+                    calibrationUnit, calibrationWindows, calibrationFrom, calibrationTo, threads, out, force, embeddings, labels);
         }
     }
 }

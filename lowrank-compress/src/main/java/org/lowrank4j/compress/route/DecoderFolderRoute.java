@@ -18,7 +18,7 @@ import org.lowrank4j.compress.methods.Methods;
 import org.lowrank4j.compress.model.DecoderFolder;
 import org.lowrank4j.compress.runtime.DecoderRuntime;
 import org.lowrank4j.compress.runtime.RuntimeCompression;
-import org.lowrank4j.nn.arch.llama.LlamaModel;
+import org.lowrank4j.nn.generate.CausalLanguageModel;
 import org.lowrank4j.nn.arch.llama.LowRankFolder;
 import org.lowrank4j.nn.generate.Tokenizer;
 import org.lowrank4j.nn.layers.Linear;
@@ -81,7 +81,7 @@ final class DecoderFolderRoute implements CompressionRoute {
         }
         String text = data ? TextFolder.readText(r.calibration(), r.calibrationFrom(), r.calibrationTo(), "--calib") : null;
 
-        LlamaModel decoder = DecoderFolder.loadModel(model);
+        CausalLanguageModel decoder = DecoderFolder.loadCompressible(model);
         for (Linear linear : decoder.linearSites().values()) {
             if (linear.weight() instanceof LowRankWeight) {
                 throw new IllegalArgumentException("--model " + model + " is already a low-rank model folder (it holds "

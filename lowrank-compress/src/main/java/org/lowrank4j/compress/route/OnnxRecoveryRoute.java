@@ -17,6 +17,7 @@ import org.lowrank4j.compress.recover.Distiller;
 import org.lowrank4j.compress.recover.OnnxRecovery;
 import org.lowrank4j.compress.recover.RecoveryRecord;
 import org.lowrank4j.compress.recover.RecoveryResult;
+import org.lowrank4j.compress.recover.WeightDistance;
 import org.lowrank4j.compress.recover.SetFidelity;
 import org.lowrank4j.compress.recover.SentenceBatches;
 import org.lowrank4j.compress.text.TextCorpus;
@@ -91,6 +92,7 @@ final class OnnxRecoveryRoute {
                     distiller.factorPairs().size(), texts.size(), r.text() == null ? "the vendored mix (Moby Dick ch. 1-67 + SOTU)" : r.text(), r.batch(), steps,
                     r.resume() ? ", resuming from " + checkpoint : ""));
             Recovery.notePasses(listener, steps, (double) steps / batches.batchesPerPass(), texts.size(), "sentences");
+            List<WeightDistance> distanceBefore = distiller.weightDistances();
             RecoveryResult result = distiller.run(batches, listener);
             if (!result.finished()) {
                 return new RecoveryRun(result, distiller.factorPairs().size(), r.out(), null, first(before), null, null, null, null,
@@ -100,7 +102,8 @@ final class OnnxRecoveryRoute {
             List<EvalReport.Fidelity> after = fidelities(references, embed(r.out(), tok, evaluated, pool, threads));
             List<SetFidelity> outOfDomain = perSet(sets, before, after);
             new RecoveryRecord(r.original().toString(), r.compressed().toString(), r.out().toString(), options, result.firstStep(), result.endStep(),
-                    result.initialLoss(), result.finalLoss(), result.seconds(), (System.nanoTime() - start) / 1e9, first(before), first(after), outOfDomain).writeJson(json);
+                    result.initialLoss(), result.finalLoss(), result.seconds(), (System.nanoTime() - start) / 1e9, first(before), first(after), outOfDomain,
+                    distanceBefore, distiller.weightDistances()).writeJson(json);
             return new RecoveryRun(result, distiller.factorPairs().size(), r.out(), json, first(before), first(after), null, null, null, outOfDomain);
         }
     }

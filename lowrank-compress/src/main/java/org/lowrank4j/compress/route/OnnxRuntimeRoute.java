@@ -2,6 +2,7 @@ package org.lowrank4j.compress.route;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.Locale;
 import org.lowrank4j.compress.CompressionOutcome;
 import org.lowrank4j.compress.CompressionResult;
 import org.lowrank4j.compress.Listener;
@@ -13,18 +14,30 @@ import org.lowrank4j.compress.methods.CrossLayerMethod;
 import org.lowrank4j.compress.methods.Methods;
 import org.lowrank4j.compress.onnx.OnnxCompression;
 import org.lowrank4j.compress.runtime.SequentialCompressor;
+import org.lowrank4j.compress.runtime.EncoderFisherStatistics;
+import org.lowrank4j.compress.runtime.EncoderTask;
+import org.lowrank4j.compress.text.LabelledTexts;
+import org.lowrank4j.compress.text.TextCorpus;
 import org.lowrank4j.compress.tokenize.HfTokenizer;
 
 /**
  * Methods ONNX Runtime cannot serve on an ONNX encoder: the sequential ones (statistics through the already
- * compressed prefix: svd-llm, saes) and the cross-layer ones (basis-sharing). They run on the JVM runtime's float32
+ * compressed prefix: svd-llm, saes), the cross-layer ones (basis-sharing) and those that need gradients (fwsvd, whose
+ * Fisher comes from the loss of a labelled task: {@link EncoderFisherStatistics}). They run on the JVM runtime's float32
  * copy of the encoder ({@link EncoderRuntimeRows}) and the factors are written back into a copy of the ONNX graph.
  */
 final class OnnxRuntimeRoute implements CompressionRoute {
 
     @Override
     public boolean handles(CompressionRequest r) {
-        return OnnxRoutes.isOnnxFile(r) && (Methods.isCrossLayer(r.method()) || SequentialCompressor.isSequential(Methods.byName(r.method())));
+        return OnnxRoutes.isOnnxFile(r) && (Methods.isCrossLayer(r.method()) || SequentialCompressor.isSequential(Methods.byName(r.method()))
+                || needsGradients(r.method()));
+    }
+
+    /** Whether a per-site method needs gradients (FWSVD's Fisher), which only the JVM runtime computes. */
+    static boolean needsGradients(String method) {
+        return !Methods.isCrossLayer(method) && !Methods.isQuantized(method)
+                && Methods.byName(method).requirements().contains(CompressionMethod.Requirement.GRADIENTS);
     }
 
     @Override
@@ -49,6 +62,9 @@ final class OnnxRuntimeRoute implements CompressionRoute {
         try (HfTokenizer tok = HfTokenizer.load(r.tokenizer())) {
             EncoderRuntimeRows rows = new EncoderRuntimeRows(r.model(), tok, texts, OnnxRoutes.CALIBRATION_BATCH, job);
             listener.note(label + ": compressed on the JVM runtime's float32 copy of the encoder, written back into the ONNX graph");
+            if (m != null && needsGradients(r.method())) {
+                withTask(r, rows, tok, listener);
+            }
             RankAllocator allocator = bySensitivity
                     ? OnnxRoutes.sensitivity(r, rows, m.name(), tok, texts, "runtime statistics", () -> rows.job().prepare(m, listener),
                             rows.job().weights(), listener)
@@ -63,5 +79,18 @@ final class OnnxRuntimeRoute implements CompressionRoute {
                 }
             }, listener);
         }
+    }
+
+    /**
+     * Gives the runtime the labelled task whose loss FWSVD differentiates: --labels (a label&lt;TAB&gt;text file or a
+     * SpamAssassin folder), or the vendored SOTU party probe; the Fisher is collected now so its summary is reported.
+     */
+    private static void withTask(CompressionRequest r, EncoderRuntimeRows rows, HfTokenizer tok, Listener listener) {
+        LabelledTexts labelled = r.labels() == null ? TextCorpus.partyProbe() : LabelledTexts.load(r.labels());
+        rows.job().withTask(EncoderTask.of(labelled, tok, r.pooling(), true, EncoderTask.DEFAULT_LIMIT));
+        rows.job().collectFisher(listener);
+        EncoderFisherStatistics.Summary s = rows.job().fisherSummary();
+        listener.note(String.format(Locale.ROOT, "fisher: task loss of a logistic head on %s (%d texts, %d tokens, head training accuracy %.3f),"
+                + " per-text gradients", s.source(), s.texts(), s.tokens(), s.headTrainingAccuracy()));
     }
 }

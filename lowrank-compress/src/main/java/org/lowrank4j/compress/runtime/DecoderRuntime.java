@@ -5,16 +5,18 @@ import java.util.List;
 import java.util.Map;
 import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
+import org.lowrank4j.nn.generate.CausalLanguageModel;
 import org.lowrank4j.nn.layers.Linear;
 import org.lowrank4j.nn.tensor.Tensor;
 
 /**
- * A LLaMA-family decoder with calibration windows: each window holds T + 1 consecutive tokens, the first T are
+ * A decoder (LLaMA family or GPT-2, any {@link CausalLanguageModel} whose sites are named {@code block N ROLE}) with
+ * calibration windows: each window holds T + 1 consecutive tokens, the first T are
  * fed (every row is real) and the last T are the next-token targets that gradient statistics use. Windows run
  * {@code windowsPerBatch} at a time.
  */
 public final class DecoderRuntime implements RuntimeModel {
-    private final LlamaModel model;
+    private final CausalLanguageModel model;
     private final int[][] windows; // (count, T + 1)
     private final int windowsPerBatch;
     private final List<RuntimeSite> sites;
@@ -23,7 +25,7 @@ public final class DecoderRuntime implements RuntimeModel {
      * @throws IllegalArgumentException when there is no window, windows differ in length, are longer than the
      *                                  model's positions + 1, or hold a token outside the vocabulary
      */
-    public DecoderRuntime(LlamaModel model, int[][] windows, int windowsPerBatch) {
+    public DecoderRuntime(CausalLanguageModel model, int[][] windows, int windowsPerBatch) {
         if (windows.length == 0 || windowsPerBatch < 1) {
             throw new IllegalArgumentException("a decoder runtime needs at least one calibration window and windowsPerBatch >= 1, got "
                     + windows.length + " and " + windowsPerBatch);
@@ -66,12 +68,12 @@ public final class DecoderRuntime implements RuntimeModel {
         return out;
     }
 
-    private static List<RuntimeSite> sitesOf(LlamaModel model) {
+    private static List<RuntimeSite> sitesOf(CausalLanguageModel model) {
         List<RuntimeSite> out = new ArrayList<>();
         for (Map.Entry<String, Linear> e : model.linearSites().entrySet()) {
             String[] parts = e.getKey().split(" "); // "block 3 mlp.gate"
             if (parts.length != 3 || !parts[0].equals("block")) {
-                throw new IllegalStateException("unexpected LLaMA site name '" + e.getKey() + "'");
+                throw new IllegalStateException("unexpected decoder site name '" + e.getKey() + "'");
             }
             int block = Integer.parseInt(parts[1]);
             String role = switch (parts[2]) {
@@ -79,7 +81,7 @@ public final class DecoderRuntime implements RuntimeModel {
                 case "mlp.gate" -> "ffn.gate";
                 case "mlp.up" -> "ffn.up";
                 case "mlp.down" -> "ffn.down";
-                default -> throw new IllegalStateException("unexpected LLaMA site name '" + e.getKey() + "'");
+                default -> throw new IllegalStateException("unexpected decoder site name '" + e.getKey() + "'");
             };
             out.add(new RuntimeSite(e.getKey(), role, block, stageOf(role), e.getValue()));
         }
@@ -96,7 +98,7 @@ public final class DecoderRuntime implements RuntimeModel {
         };
     }
 
-    public LlamaModel model() {
+    public CausalLanguageModel model() {
         return model;
     }
 

@@ -3,7 +3,7 @@ package org.lowrank4j.compress.runtime;
 import java.util.Map;
 import org.lowrank4j.compress.LayerStats;
 import org.lowrank4j.compress.Progress;
-import org.lowrank4j.nn.arch.llama.LlamaModel;
+import org.lowrank4j.nn.generate.CausalLanguageModel;
 import org.lowrank4j.nn.layers.SoftmaxCrossEntropy;
 import org.lowrank4j.nn.tensor.FloatTensor;
 import org.lowrank4j.nn.tensor.Tensor;
@@ -24,7 +24,7 @@ public final class FisherStatistics {
      * @throws IllegalStateException when a site's weight is not dense (Fisher is taken on the original model)
      */
     public static void accumulate(DecoderRuntime runtime, Map<String, LayerStats> stats, Progress progress) {
-        LlamaModel model = runtime.model();
+        CausalLanguageModel model = runtime.model();
         for (RuntimeSite site : runtime.sites()) {
             if (!(site.linear().weight() instanceof DenseWeight)) {
                 throw new IllegalStateException("Fisher statistics are taken on the original model, but " + site.name() + " holds "

@@ -20,7 +20,8 @@ import org.lowrank4j.compress.onnx.StatsCache;
 /**
  * {@code compress} on a runtime model, the JVM counterpart of {@link org.lowrank4j.compress.onnx.OnnxCompression}:
  * the original weights are read once; statistics are collected on first need (the input Grams for any method that
- * reads data, the Fisher for methods that need gradients, decoders only); each method prepares its sites once, and
+ * reads data, the Fisher for methods that need gradients: next-token loss on decoders, a labelled task's loss on
+ * encoders given {@link #withTask}); each method prepares its sites once, and
  * every {@link #compress} installs its result in the model, sequentially for methods that need the compressed prefix.
  * {@link #restore} gives back the original model.
  *
@@ -39,6 +40,8 @@ public final class RuntimeCompression {
     private final Map<String, List<PreparedSite>> preparedByMethod = new HashMap<>();
     private Map<String, LayerStats> stats;
     private boolean fisher;
+    private EncoderTask task;
+    private EncoderFisherStatistics.Summary fisherSummary;
     private Map<String, LayerStats> prefixes; // the uncompressed model's prefix statistics, per site (shared by group)
     private boolean prefixesWithCross;
     private double calibrationSeconds;
@@ -134,21 +137,52 @@ public final class RuntimeCompression {
     }
 
     /**
-     * The Fisher of every site's weight on the original model (decoders only); once.
+     * The labelled task whose loss gives an encoder's Fisher ({@link EncoderFisherStatistics}); must be set before the
+     * Fisher is collected.
      *
-     * @throws IllegalArgumentException for a model that is not a decoder
+     * @throws IllegalArgumentException when the model is not an encoder, or the Fisher was already collected
+     */
+    public RuntimeCompression withTask(EncoderTask task) {
+        if (!(model instanceof EncoderRuntime)) {
+            throw new IllegalArgumentException("a labelled task applies to encoders; decoders take their next-token loss");
+        }
+        if (fisher) {
+            throw new IllegalArgumentException("the Fisher was already collected; set the task before the first method that needs gradients");
+        }
+        this.task = task;
+        return this;
+    }
+
+    /** What an encoder's Fisher was taken from, or null (a decoder, or none collected yet). */
+    public EncoderFisherStatistics.Summary fisherSummary() {
+        return fisherSummary;
+    }
+
+    /**
+     * The Fisher of every site's weight on the original model, once: a decoder's next-token loss, or the loss of the
+     * encoder's labelled task ({@link #withTask}).
+     *
+     * @throws IllegalArgumentException for an encoder without a task
      */
     public void collectFisher(Progress progress) {
         if (fisher) {
             return;
         }
-        if (!(model instanceof DecoderRuntime decoder)) {
-            throw new IllegalArgumentException("gradient (Fisher) statistics are computed for decoders only so far");
+        if (model instanceof EncoderRuntime && task == null) {
+            throw new IllegalArgumentException("gradient (Fisher) statistics of an encoder need a labelled task to differentiate (two-class texts);"
+                    + " none was given");
+        }
+        if (!(model instanceof DecoderRuntime) && !(model instanceof EncoderRuntime)) {
+            throw new IllegalArgumentException("gradient (Fisher) statistics are computed for decoders and encoders only");
         }
         calibrate(progress);
         long start = System.nanoTime();
         installer.restore();
-        FisherStatistics.accumulate(decoder, stats, progress);
+        if (model instanceof DecoderRuntime decoder) {
+            FisherStatistics.accumulate(decoder, stats, progress);
+        } else {
+            fisherSummary = EncoderFisherStatistics.accumulate((EncoderRuntime) model, task, stats, progress);
+        }
         fisher = true;
         calibrationSeconds += (System.nanoTime() - start) / 1e9;
     }

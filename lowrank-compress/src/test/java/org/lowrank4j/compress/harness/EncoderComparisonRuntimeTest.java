@@ -55,9 +55,12 @@ class EncoderComparisonRuntimeTest {
             System.out.print(ComparisonReport.markdown(rows));
             first.notes().forEach(System.out::println);
             assertThat(rows).extracting(EncoderComparison.Row::label).containsExactly("svd/uniform", "svd/sensitivity", "svd-llm/uniform",
-                    "svd-llm/sensitivity", "basis-sharing/uniform");
-            assertThat(first.notes()).anySatisfy(n -> assertThat(n).contains("fwsvd", "no loss to differentiate"));
+                    "svd-llm/sensitivity", "fwsvd/uniform", "fwsvd/sensitivity", "basis-sharing/uniform");
+            assertThat(first.notes()).anySatisfy(n -> assertThat(n).startsWith("fwsvd: Fisher from the task loss of a logistic head on the probe set"));
+            assertThat(first.runtime().job().fisherSummary().texts()).isEqualTo(20);
             assertThat(first.notes()).anySatisfy(n -> assertThat(n).contains("basis-sharing/sensitivity"));
+            // the record says which blocks share: consecutive pairs of the tiny model's two blocks
+            assertThat(first.notes()).anySatisfy(n -> assertThat(n).startsWith("basis-sharing groups (").contains("attention.query {0,1}"));
             for (EncoderComparison.Row r : rows) {
                 CompressionResult result = r.outcome().result();
                 assertThat(result.achievedRatio()).as(r.label()).isGreaterThanOrEqualTo(r.ratio() - (r.method().equals("basis-sharing") ? 0.02 : 1e-9));

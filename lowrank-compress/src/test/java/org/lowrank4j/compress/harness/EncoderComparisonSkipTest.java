@@ -7,26 +7,20 @@ import org.lowrank4j.compress.methods.CompressionMethod;
 import org.lowrank4j.compress.methods.Methods;
 
 /**
- * The encoder comparison skips, with a clear note, only the methods that need gradients (an encoder without labels has
- * no loss); methods that need the sequential pass, and basis sharing, run on the JVM runtime's copy of the encoder.
+ * Which methods the encoder comparison runs on the JVM runtime's copy of the encoder: those that need the sequential
+ * pass, those that need gradients (the probe's task loss gives them) and basis sharing; the others run in ONNX Runtime.
  */
 class EncoderComparisonSkipTest {
 
     @Test
-    void onlyMethodsThatNeedGradientsAreSkippedWithANote() {
+    void sequentialAndGradientMethodsRunOnTheRuntime() {
         for (CompressionMethod m : Methods.all()) {
-            String reason = EncoderComparison.skipReason(m);
-            if (m.requirements().contains(CompressionMethod.Requirement.GRADIENTS)) {
-                assertThat(reason).as(m.name()).contains(m.name(), "needs gradients", "no loss to differentiate");
-            } else {
-                assertThat(reason).as(m.name()).isNull();
-            }
-            boolean sequential = m.requirements().contains(CompressionMethod.Requirement.COMPRESSED_PREFIX)
-                    || m.requirements().contains(CompressionMethod.Requirement.CROSS_MOMENT);
-            assertThat(EncoderComparison.runsOnRuntime(m.name())).as(m.name()).isEqualTo(sequential);
+            boolean runtime = m.requirements().contains(CompressionMethod.Requirement.COMPRESSED_PREFIX)
+                    || m.requirements().contains(CompressionMethod.Requirement.CROSS_MOMENT)
+                    || m.requirements().contains(CompressionMethod.Requirement.GRADIENTS);
+            assertThat(EncoderComparison.runsOnRuntime(m.name())).as(m.name()).isEqualTo(runtime);
         }
-        assertThat(EncoderComparison.skipReason(Methods.byName("fwsvd"))).contains("needs gradients");
-        assertThat(EncoderComparison.skipReason(Methods.byName("svd"))).isNull();
+        assertThat(EncoderComparison.runsOnRuntime("fwsvd")).isTrue();
         assertThat(EncoderComparison.runsOnRuntime("svd-llm")).isTrue();
         assertThat(EncoderComparison.runsOnRuntime("saes")).isTrue();
         assertThat(EncoderComparison.runsOnRuntime("basis-sharing")).isTrue();

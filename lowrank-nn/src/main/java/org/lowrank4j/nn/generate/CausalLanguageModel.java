@@ -1,6 +1,9 @@
 package org.lowrank4j.nn.generate;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Map;
+import org.lowrank4j.formats.safetensors.SafetensorsDtype;
 import org.lowrank4j.nn.Module;
 import org.lowrank4j.nn.layers.Linear;
 import org.lowrank4j.nn.tensor.Precision;
@@ -42,4 +45,25 @@ public interface CausalLanguageModel extends Module {
      * projections; the embedding and the output projection (often tied to it) are not listed.
      */
     Map<String, Linear> linearSites();
+
+    /**
+     * The output (B,T,C) of block {@code blockCount − 1} of a forward over ids (B·T), running nothing after it (what a
+     * sequential compression pass needs to refresh the inputs of the first blocks' layers).
+     *
+     * @throws UnsupportedOperationException for an architecture that does not run blocks alone
+     */
+    default Tensor forwardBlocks(int[] ids, int batch, int time, int blockCount) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " does not run a prefix of its blocks");
+    }
+
+    /**
+     * Writes {@code config.json} and {@code model.safetensors} in the architecture's Hugging Face layout, every factorised
+     * projection as its two factors ({@link FactorTensors}) instead of its {@code .weight}; the architecture's loader
+     * reads it back with those projections low-rank.
+     *
+     * @throws UnsupportedOperationException for an architecture without a low-rank checkpoint layout
+     */
+    default void saveFactors(Path folder, SafetensorsDtype dtype) throws IOException {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no low-rank checkpoint layout");
+    }
 }

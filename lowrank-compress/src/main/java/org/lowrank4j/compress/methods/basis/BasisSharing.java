@@ -258,6 +258,11 @@ public final class BasisSharing implements CrossLayerMethod {
             this.groups = groups;
         }
 
+        @Override
+        public List<List<String>> groupNames() {
+            return groups.stream().map(g -> g.members().stream().map(LinearWeight::name).toList()).toList();
+        }
+
         /** The groups' members, in group order. */
         public List<List<LinearWeight>> groups() {
             return groups.stream().map(SharedGroup::members).toList();

@@ -149,6 +149,21 @@ public final class Gpt2Model implements CausalLanguageModel {
     }
 
     @Override
+    public Tensor forwardBlocks(int[] ids, int batch, int time, int blockCount) {
+        return stack.forwardBlocks(ids, batch, time, 0, blockCount);
+    }
+
+    /**
+     * {@inheritDoc} A factorised projection {@code <name>} is stored as {@code <name>.lowrank_A/B}; while q, k and v are
+     * all dense they stay fused in {@code attn.c_attn.weight}, else each is stored apart ({@code attn.c_attn.q|k|v}, factors
+     * or a dense {@code .weight} in the runtime's (out, in) layout), with the fused bias kept.
+     */
+    @Override
+    public void saveFactors(Path folder, SafetensorsDtype dtype) throws IOException {
+        Gpt2Weights.writeFactors(this, folder, dtype);
+    }
+
+    @Override
     public void backward(Tensor dlogits) {
         stack.backward(dlogits);
     }

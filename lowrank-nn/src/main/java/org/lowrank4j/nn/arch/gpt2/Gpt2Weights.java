@@ -8,6 +8,7 @@ import java.util.Map;
 import org.lowrank4j.formats.safetensors.SafetensorsDtype;
 import org.lowrank4j.formats.safetensors.TensorSource;
 import org.lowrank4j.nn.block.PreNormBlock;
+import org.lowrank4j.nn.generate.FactorTensors;
 import org.lowrank4j.nn.generate.HfCheckpoint;
 import org.lowrank4j.nn.layers.Attention;
 import org.lowrank4j.nn.layers.GeluMlp;
@@ -18,10 +19,12 @@ import org.lowrank4j.nn.weight.DenseWeight;
 
 /**
  * Hugging Face's GPT-2 layout: Conv1D weights {@code (in, out)}, the transpose of the runtime's {@code (out, in)},
- * and q, k, v fused side by side in {@code attn.c_attn} ({@code (C, 3C)} weight, {@code (3C)} bias).
+ * and q, k, v fused side by side in {@code attn.c_attn} ({@code (C, 3C)} weight, {@code (3C)} bias). A low-rank folder
+ * ({@link Gpt2Model#saveFactors}) stores factorised projections as {@link FactorTensors} under the runtime's names.
  */
 final class Gpt2Weights {
     private static final String PREFIX = "transformer.";
+    private static final String[] PARTS = {"q", "k", "v"};
 
     private Gpt2Weights() {
     }
@@ -43,12 +46,25 @@ final class Gpt2Weights {
             readNorm(source, p + "ln_1", (LayerNorm) block.attentionNorm());
             List<Linear> qkv = List.of(a.query(), a.key(), a.value());
             int width = a.query().outFeatures();
-            Tensor fused = Tensor.zeros(model.precision(), a.query().inFeatures(), 3 * width); // (C, 3C) = (in, out)
-            HfCheckpoint.read(source, p + "attn.c_attn.weight", fused);
             Tensor fusedBias = Tensor.zeros(model.precision(), 3 * width);
             HfCheckpoint.read(source, p + "attn.c_attn.bias", fusedBias);
+            if (source.contains(p + "attn.c_attn.weight")) {
+                Tensor fused = Tensor.zeros(model.precision(), a.query().inFeatures(), 3 * width); // (C, 3C) = (in, out)
+                HfCheckpoint.read(source, p + "attn.c_attn.weight", fused);
+                for (int j = 0; j < 3; j++) {
+                    copyTransposed(fused, j * width, dense(qkv.get(j)), false);
+                }
+            } else { // a low-rank folder with q, k, v apart (Gpt2Model#saveFactors)
+                for (int j = 0; j < 3; j++) {
+                    String part = p + "attn.c_attn." + PARTS[j];
+                    if (FactorTensors.present(source, part)) {
+                        FactorTensors.install(source, part, qkv.get(j));
+                    } else {
+                        HfCheckpoint.read(source, part + ".weight", dense(qkv.get(j)));
+                    }
+                }
+            }
             for (int j = 0; j < 3; j++) {
-                copyTransposed(fused, j * width, dense(qkv.get(j)), false);
                 for (int o = 0; o < width; o++) {
                     qkv.get(j).bias().value().set(o, fusedBias.get(j * width + o));
                 }
@@ -65,6 +81,16 @@ final class Gpt2Weights {
     }
 
     static void write(Gpt2Model model, Path folder, SafetensorsDtype dtype) throws IOException {
+        HfCheckpoint.write(folder, model.config(), tensors(model, false), dtype);
+    }
+
+    /** As {@link #write}, with factorised projections as their factors ({@link Gpt2Model#saveFactors}). */
+    static void writeFactors(Gpt2Model model, Path folder, SafetensorsDtype dtype) throws IOException {
+        HfCheckpoint.write(folder, model.config(), tensors(model, true), dtype);
+    }
+
+    /** Name -> tensor in Hugging Face's layout; with {@code factors}, low-rank projections as their two factors. */
+    private static Map<String, Tensor> tensors(Gpt2Model model, boolean factors) {
         Map<String, Tensor> out = new LinkedHashMap<>();
         out.put(PREFIX + "wte.weight", model.embedding().token().value());
         out.put(PREFIX + "wpe.weight", model.embedding().position().value());
@@ -76,26 +102,34 @@ final class Gpt2Weights {
             putNorm(out, p + "ln_1", (LayerNorm) block.attentionNorm());
             List<Linear> qkv = List.of(a.query(), a.key(), a.value());
             int width = a.query().outFeatures();
-            Tensor fused = Tensor.zeros(model.precision(), a.query().inFeatures(), 3 * width);
             Tensor fusedBias = Tensor.zeros(model.precision(), 3 * width);
+            boolean apart = factors && qkv.stream().anyMatch(l -> !(l.weight() instanceof DenseWeight));
+            Tensor fused = apart ? null : Tensor.zeros(model.precision(), a.query().inFeatures(), 3 * width);
             for (int j = 0; j < 3; j++) {
-                copyTransposed(fused, j * width, qkv.get(j).weight().toDense(), true);
+                String part = p + "attn.c_attn." + PARTS[j];
+                if (!apart) {
+                    copyTransposed(fused, j * width, qkv.get(j).weight().toDense(), true);
+                } else if (!FactorTensors.put(out, part, qkv.get(j))) {
+                    out.put(part + ".weight", qkv.get(j).weight().toDense()); // (out, in), the runtime's layout
+                }
                 for (int o = 0; o < width; o++) {
                     fusedBias.set(j * width + o, qkv.get(j).bias().value().get(o));
                 }
             }
-            out.put(p + "attn.c_attn.weight", fused);
+            if (!apart) {
+                out.put(p + "attn.c_attn.weight", fused);
+            }
             out.put(p + "attn.c_attn.bias", fusedBias);
-            putConv1D(out, p + "attn.c_proj", a.output());
+            putConv1D(out, p + "attn.c_proj", a.output(), factors);
             putNorm(out, p + "ln_2", (LayerNorm) block.mlpNorm());
-            putConv1D(out, p + "mlp.c_fc", mlp.up());
-            putConv1D(out, p + "mlp.c_proj", mlp.down());
+            putConv1D(out, p + "mlp.c_fc", mlp.up(), factors);
+            putConv1D(out, p + "mlp.c_proj", mlp.down(), factors);
         }
         putNorm(out, PREFIX + "ln_f", model.finalNorm());
         if (!model.tiedEmbeddings()) {
             out.put("lm_head.weight", model.head().weight().toDense());
         }
-        HfCheckpoint.write(folder, model.config(), out, dtype);
+        return out;
     }
 
     private static void readNorm(TensorSource source, String name, LayerNorm norm) {
@@ -110,13 +144,21 @@ final class Gpt2Weights {
 
     /** A Conv1D weight (in, out) into the (out, in) weight of {@code linear}, and its bias. */
     private static void readConv1D(TensorSource source, String name, Linear linear, Gpt2Model model) {
+        HfCheckpoint.read(source, name + ".bias", linear.bias().value());
+        if (FactorTensors.present(source, name)) {
+            FactorTensors.install(source, name, linear);
+            return;
+        }
         Tensor stored = Tensor.zeros(model.precision(), linear.inFeatures(), linear.outFeatures());
         HfCheckpoint.read(source, name + ".weight", stored);
         copyTransposed(stored, 0, dense(linear), false);
-        HfCheckpoint.read(source, name + ".bias", linear.bias().value());
     }
 
-    private static void putConv1D(Map<String, Tensor> out, String name, Linear linear) {
+    private static void putConv1D(Map<String, Tensor> out, String name, Linear linear, boolean factors) {
+        if (factors && FactorTensors.put(out, name, linear)) {
+            out.put(name + ".bias", linear.bias().value());
+            return;
+        }
         Tensor stored = Tensor.zeros(linear.weight().precision(), linear.inFeatures(), linear.outFeatures());
         copyTransposed(stored, 0, linear.weight().toDense(), true);
         out.put(name + ".weight", stored);

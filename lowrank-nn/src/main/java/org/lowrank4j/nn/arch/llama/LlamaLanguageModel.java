@@ -2,25 +2,24 @@ package org.lowrank4j.nn.arch.llama;
 
 import java.util.List;
 import org.lowrank4j.nn.Parameter;
-import org.lowrank4j.nn.layers.SoftmaxCrossEntropy;
-import org.lowrank4j.nn.tensor.Tensor;
 import org.lowrank4j.nn.train.LanguageModel;
+import org.lowrank4j.nn.train.NextTokenModel;
 
 /**
- * A {@link LlamaModel} as a {@link LanguageModel} for the trainer: {@code forward} (B,T) ids → (B,T,V) logits →
- * {@link SoftmaxCrossEntropy} (mean over the B·T targets) and, for {@link #lossAndBackward}, the cross-entropy's
- * gradient back through {@link LlamaModel#backward}. The parameters are the wrapped model's, so training this
- * trains it.
+ * A {@link LlamaModel} as a {@link LanguageModel} for the trainer: the next-token cross-entropy of
+ * {@link NextTokenModel}, with the wrapped model typed as LLaMA for the callers that need it. The parameters are the
+ * wrapped model's, so training this trains it.
  */
 public final class LlamaLanguageModel implements LanguageModel {
     private final LlamaModel model;
-    private final SoftmaxCrossEntropy crossEntropy = new SoftmaxCrossEntropy();
+    private final NextTokenModel loss;
 
     public LlamaLanguageModel(LlamaModel model) {
         if (model == null) {
             throw new IllegalArgumentException("LlamaLanguageModel needs a model");
         }
         this.model = model;
+        this.loss = new NextTokenModel(model);
     }
 
     /** The wrapped decoder. */
@@ -30,35 +29,12 @@ public final class LlamaLanguageModel implements LanguageModel {
 
     @Override
     public double lossAndBackward(int[][] inputs, int[][] targets) {
-        double loss = forward(inputs, targets);
-        model.backward(crossEntropy.backward(1.0)); // dlogits (B,T,V)
-        return loss;
+        return loss.lossAndBackward(inputs, targets);
     }
 
     @Override
     public double loss(int[][] inputs, int[][] targets) {
-        return forward(inputs, targets);
-    }
-
-    /** inputs, targets (B, T) → mean cross-entropy; keeps the activations for a backward. */
-    private double forward(int[][] inputs, int[][] targets) {
-        if (inputs.length == 0 || inputs.length != targets.length) {
-            throw new IllegalArgumentException("a batch needs as many target rows as input rows (at least one), got "
-                    + inputs.length + " and " + targets.length);
-        }
-        int batch = inputs.length, time = inputs[0].length;
-        int[] ids = new int[batch * time];
-        int[] next = new int[batch * time];
-        for (int b = 0; b < batch; b++) {
-            if (inputs[b].length != time || targets[b].length != time) {
-                throw new IllegalArgumentException("batch row " + b + " has " + inputs[b].length + " inputs and " + targets[b].length
-                        + " targets; every row needs " + time);
-            }
-            System.arraycopy(inputs[b], 0, ids, b * time, time);
-            System.arraycopy(targets[b], 0, next, b * time, time);
-        }
-        Tensor logits = model.forward(ids, batch, time); // (B,T,V)
-        return crossEntropy.forward(logits, next);
+        return loss.loss(inputs, targets);
     }
 
     @Override

@@ -178,7 +178,13 @@ public final class LlamaModel implements CausalLanguageModel {
         stack.backward(dlogits);
     }
 
+    @Override
+    public void saveFactors(Path folder, SafetensorsDtype dtype) throws IOException {
+        LlamaWeights.writeFactors(this, folder, dtype);
+    }
+
     /** The output (B,T,C) of block {@code blockCount − 1}, running nothing after it; see {@link DecoderStack#forwardBlocks}. */
+    @Override
     public Tensor forwardBlocks(int[] ids, int batch, int time, int blockCount) {
         checkLength(time, 0);
         return stack.forwardBlocks(ids, batch, time, 0, blockCount);

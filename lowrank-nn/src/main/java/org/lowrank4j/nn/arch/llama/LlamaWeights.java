@@ -12,6 +12,7 @@ import org.lowrank4j.formats.safetensors.SafetensorsDtype;
 import org.lowrank4j.formats.safetensors.TensorSource;
 import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.block.PreNormBlock;
+import org.lowrank4j.nn.generate.FactorTensors;
 import org.lowrank4j.nn.generate.HfCheckpoint;
 import org.lowrank4j.nn.layers.Attention;
 import org.lowrank4j.nn.layers.Linear;
@@ -89,32 +90,7 @@ final class LlamaWeights {
                 throw new IllegalArgumentException("tensor '" + a + "' in " + source.path() + " does not belong to a block projection of this"
                         + " model (config field num_hidden_layers = " + model.blocks().size() + ")");
             }
-            if (source.contains(base + ".weight")) {
-                throw new IllegalArgumentException(source.path() + " holds both '" + base + ".weight' and the low-rank factors '" + a
-                        + "'/'" + b + "'; a projection is stored one way only");
-            }
-            int out = linear.outFeatures(), in = linear.inFeatures();
-            long[] shapeA = source.info(a).shape(), shapeB = source.info(b).shape();
-            if (shapeA.length != 2 || shapeA[0] != out) {
-                throw new IllegalArgumentException("tensor '" + a + "' in " + source.path() + " has shape " + Arrays.toString(shapeA)
-                        + " but [" + out + ", r] was expected (the " + out + "x" + in + " projection of the config)");
-            }
-            long rank = shapeA[1];
-            if (rank < 1 || rank > Math.min(out, in)) {
-                throw new IllegalArgumentException("tensor '" + a + "' in " + source.path() + " has rank " + rank + ", outside [1, "
-                        + Math.min(out, in) + "] = [1, min(out, in)] for the " + out + "x" + in + " projection " + base);
-            }
-            if (shapeB.length != 2 || shapeB[0] != rank || shapeB[1] != in) {
-                throw new IllegalArgumentException("tensor '" + b + "' in " + source.path() + " has shape " + Arrays.toString(shapeB)
-                        + " but [" + rank + ", " + in + "] was expected (rank " + rank + " from '" + a + "', " + in
-                        + " inputs from the config)");
-            }
-            Precision precision = linear.weight().precision();
-            LowRankWeight weight = new LowRankWeight(new Parameter(base + ".A", Tensor.zeros(precision, out, (int) rank)),
-                    new Parameter(base + ".B", Tensor.zeros(precision, (int) rank, in)));
-            HfCheckpoint.read(source, a, weight.left().value());
-            HfCheckpoint.read(source, b, weight.right().value());
-            linear.setWeight(weight);
+            FactorTensors.install(source, base, linear);
         }
     }
 
@@ -143,9 +119,8 @@ final class LlamaWeights {
     }
 
     static void putLinear(Map<String, Tensor> out, Linear linear, Layout layout) {
-        if (layout == Layout.FACTORS && linear.weight() instanceof LowRankWeight f) {
-            out.put(linear.name() + LowRankFolder.A_SUFFIX, f.left().value());
-            out.put(linear.name() + LowRankFolder.B_SUFFIX, f.right().value());
+        if (layout == Layout.FACTORS && FactorTensors.put(out, linear.name(), linear)) {
+            // the two factors
         } else if (layout == Layout.READ && linear.weight() instanceof LowRankWeight) {
             // read by installFactors
         } else if (layout != Layout.READ) {

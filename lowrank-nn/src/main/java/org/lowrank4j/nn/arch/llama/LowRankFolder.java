@@ -20,17 +20,21 @@ import java.util.Optional;
 import java.util.stream.Stream;
 import org.lowrank4j.formats.safetensors.SafetensorsDtype;
 import org.lowrank4j.formats.safetensors.SafetensorsModel;
+import org.lowrank4j.nn.generate.CausalLanguageModel;
+import org.lowrank4j.nn.generate.FactorTensors;
 import org.lowrank4j.nn.layers.Linear;
 import org.lowrank4j.nn.weight.LowRankWeight;
 
 /**
- * A LLaMA-family decoder whose block projections lowrank4j factorised, as a model folder that {@link LlamaModel#load}
- * reads like a dense one:
+ * A decoder whose block projections lowrank4j factorised, as a model folder that the architecture's loader
+ * ({@link LlamaModel#load}, {@link org.lowrank4j.nn.arch.gpt2.Gpt2Model#load}) reads like a dense one:
  * <ul>
  *   <li>{@code config.json}: the original model's config, unchanged;</li>
  *   <li>{@code model.safetensors} (float32): every tensor of the dense checkpoint, except that each factorised projection
  *       {@code <name>.weight} is replaced by {@code <name>.lowrank_A} (out, r) and {@code <name>.lowrank_B} (r, in) with
- *       {@code W ≈ A·B}, the {@link LowRankWeight} convention; loading installs a {@link LowRankWeight} there;</li>
+ *       {@code W ≈ A·B} ({@link FactorTensors}); loading installs a {@link LowRankWeight} there. GPT-2's fused
+ *       {@code attn.c_attn} is written fused while q, k and v are all dense, else as its parts {@code attn.c_attn.q|k|v}
+ *       (see {@link CausalLanguageModel#saveFactors});</li>
  *   <li>{@code tokenizer.json}: copied from the original;</li>
  *   <li>{@value #MANIFEST}: the {@link Manifest} (format version, method, allocation, ratios, parameter counts, rank per
  *       site, the source model, and what recovery did when it ran).</li>
@@ -40,7 +44,7 @@ import org.lowrank4j.nn.weight.LowRankWeight;
  * factor tensors; {@link LlamaModel#save} writes the same model multiplied out for them.
  */
 public final class LowRankFolder {
-    public static final String A_SUFFIX = ".lowrank_A", B_SUFFIX = ".lowrank_B";
+    public static final String A_SUFFIX = FactorTensors.A_SUFFIX, B_SUFFIX = FactorTensors.B_SUFFIX;
     public static final String MANIFEST = "lowrank.json";
     public static final String FORMAT = "lowrank4j-lowrank-decoder";
     public static final int FORMAT_VERSION = 1;
@@ -131,7 +135,7 @@ public final class LowRankFolder {
      * @param ratioRequested the ratio asked (NaN when not known)
      * @throws IllegalArgumentException when two projections share a factor (cross-layer sharing is not stored by this format)
      */
-    public static Manifest describe(LlamaModel model, String source, String method, String allocation, double ratioRequested) {
+    public static Manifest describe(CausalLanguageModel model, String source, String method, String allocation, double ratioRequested) {
         Map<String, Integer> ranks = new LinkedHashMap<>();
         List<String> dense = new ArrayList<>();
         java.util.Set<Object> factors = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
@@ -163,7 +167,7 @@ public final class LowRankFolder {
      * @param inputs    folders and files the output must not replace
      * @throws IllegalArgumentException see {@link #requireOutput}; or the tokenizer is missing
      */
-    public static void write(LlamaModel model, Path out, Path tokenizer, Manifest manifest, Path... inputs) throws IOException {
+    public static void write(CausalLanguageModel model, Path out, Path tokenizer, Manifest manifest, Path... inputs) throws IOException {
         requireOutput(out, inputs);
         if (tokenizer != null && !Files.isRegularFile(tokenizer)) {
             throw new IllegalArgumentException("tokenizer " + tokenizer + " does not exist or is not a file");
@@ -171,7 +175,7 @@ public final class LowRankFolder {
         Path target = out.toAbsolutePath().normalize();
         Path temp = hiddenSibling(target, "tmp");
         try {
-            LlamaWeights.writeFactors(model, temp, SafetensorsDtype.F32);
+            model.saveFactors(temp, SafetensorsDtype.F32);
             if (tokenizer != null) {
                 Files.copy(tokenizer, temp.resolve(TOKENIZER), StandardCopyOption.REPLACE_EXISTING);
             }
