@@ -16,7 +16,7 @@ import org.lowrank4j.compress.onnx.OnnxCompression;
 import org.lowrank4j.compress.runtime.SequentialCompressor;
 import org.lowrank4j.compress.runtime.EncoderFisherStatistics;
 import org.lowrank4j.compress.runtime.EncoderTask;
-import org.lowrank4j.compress.text.LabelledTexts;
+import org.lowrank4j.nn.train.LabelledTexts;
 import org.lowrank4j.compress.text.TextCorpus;
 import org.lowrank4j.compress.tokenize.HfTokenizer;
 

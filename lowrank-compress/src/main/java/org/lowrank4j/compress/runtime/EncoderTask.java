@@ -3,7 +3,7 @@ package org.lowrank4j.compress.runtime;
 import java.util.ArrayList;
 import java.util.List;
 import org.lowrank4j.compress.eval.Pooling;
-import org.lowrank4j.compress.text.LabelledTexts;
+import org.lowrank4j.nn.train.LabelledTexts;
 import org.lowrank4j.compress.tokenize.EncodedBatch;
 import org.lowrank4j.compress.tokenize.HfTokenizer;
 
