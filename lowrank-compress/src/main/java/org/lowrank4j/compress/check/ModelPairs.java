@@ -47,26 +47,24 @@ public final class ModelPairs {
 
     /** {@link #requireSameInterface(Path, String, Path, String)} on fingerprints already taken. */
     public static void requireSameInterface(ModelFingerprint a, String originalOption, ModelFingerprint b, String otherOption) {
-        String pair = otherOption + " " + b.source() + " cannot be measured against " + originalOption + " " + a.source() + ": ";
-        if (a.folder() != b.folder()) {
+        requireInterface(a, b, otherOption + " " + b.source() + " cannot be measured against " + originalOption + " " + a.source() + ": ");
+    }
+
+    /** Both ONNX files or both model folders, with the same graph inputs and outputs; {@code pair} starts each message. */
+    private static void requireInterface(ModelFingerprint original, ModelFingerprint other, String pair) {
+        if (original.folder() != other.folder()) {
             throw new IllegalArgumentException(pair + "one is a decoder model folder and the other an ONNX file");
         }
-        if (!a.inputs().equals(b.inputs()) || !a.outputs().equals(b.outputs())) {
-            throw new IllegalArgumentException(pair + "its graph inputs " + b.inputs() + " and outputs " + b.outputs() + " differ from "
-                    + a.inputs() + " and " + a.outputs());
+        if (!original.inputs().equals(other.inputs()) || !original.outputs().equals(other.outputs())) {
+            throw new IllegalArgumentException(pair + "its graph inputs " + other.inputs() + " and outputs " + other.outputs()
+                    + " differ from " + original.inputs() + " and " + original.outputs());
         }
     }
 
     /** {@link #requireDerived(Path, String, Path, String)} on fingerprints already taken. */
     public static void requireDerived(ModelFingerprint original, String originalOption, ModelFingerprint derived, String derivedOption) {
         String pair = derivedOption + " " + derived.source() + " is not a compression of " + originalOption + " " + original.source() + ": ";
-        if (original.folder() != derived.folder()) {
-            throw new IllegalArgumentException(pair + "one is a decoder model folder and the other an ONNX file");
-        }
-        if (!original.inputs().equals(derived.inputs()) || !original.outputs().equals(derived.outputs())) {
-            throw new IllegalArgumentException(pair + "its graph inputs " + derived.inputs() + " and outputs " + derived.outputs()
-                    + " differ from " + original.inputs() + " and " + original.outputs());
-        }
+        requireInterface(original, derived, pair);
         Map<String, ModelFingerprint.Tensor> mine = derived.tensors();
         for (Map.Entry<String, ModelFingerprint.Tensor> e : original.tensors().entrySet()) {
             String name = e.getKey();
