@@ -69,7 +69,7 @@ final class LoraStepBenchmarks {
                 loraCpu[round] = l[1];
             }
         }
-        double fullMedian = median(fullSeconds), loraMedian = median(loraSeconds);
+        double fullMedian = Stopwatch.median(fullSeconds), loraMedian = Stopwatch.median(loraSeconds);
         double[] wallRatios = new double[rounds], cpuRatios = new double[rounds];
         for (int i = 0; i < rounds; i++) {
             wallRatios[i] = loraSeconds[i] / fullSeconds[i];
@@ -85,16 +85,16 @@ final class LoraStepBenchmarks {
         out.set("full", describe(fullSeconds, fullCpu, full.parameters(), fullAdam));
         out.set("lora", describe(loraSeconds, loraCpu, adapted.parameters(), loraAdam));
         out.put("lora_over_full_median_step", loraMedian / fullMedian);
-        out.put("lora_over_full_median_of_round_ratios", median(wallRatios));
-        out.put("lora_over_full_median_cpu_step", median(loraCpu) / median(fullCpu));
-        out.put("lora_over_full_median_of_round_cpu_ratios", median(cpuRatios));
+        out.put("lora_over_full_median_of_round_ratios", Stopwatch.median(wallRatios));
+        out.put("lora_over_full_median_cpu_step", Stopwatch.median(loraCpu) / Stopwatch.median(fullCpu));
+        out.put("lora_over_full_median_of_round_cpu_ratios", Stopwatch.median(cpuRatios));
         out.put("load_average_after", java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         System.out.printf("  full: median %.3f s/step, %,d trainable, AdamW state %,d bytes%n", fullMedian, count(full.parameters()),
                 stateBytes(fullAdam));
         System.out.printf("  LoRA: median %.3f s/step, %,d trainable, AdamW state %,d bytes%n", loraMedian, count(adapted.parameters()),
                 stateBytes(loraAdam));
         System.out.printf("  LoRA / full = %.3f (wall, ratio of medians), %.3f (median of round ratios); CPU time: %.3f s vs %.3f s, %.3f%n",
-                loraMedian / fullMedian, median(wallRatios), median(loraCpu), median(fullCpu), median(loraCpu) / median(fullCpu));
+                loraMedian / fullMedian, Stopwatch.median(wallRatios), Stopwatch.median(loraCpu), Stopwatch.median(fullCpu), Stopwatch.median(loraCpu) / Stopwatch.median(fullCpu));
     }
 
     /** One optimizer step (zero, forward + backward, AdamW): wall seconds and process CPU seconds. */
@@ -113,8 +113,8 @@ final class LoraStepBenchmarks {
 
     private static ObjectNode describe(double[] seconds, double[] cpu, List<Parameter> parameters, AdamW adam) {
         ObjectNode o = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
-        o.put("median_step_seconds", median(seconds));
-        o.put("median_step_cpu_seconds", median(cpu));
+        o.put("median_step_seconds", Stopwatch.median(seconds));
+        o.put("median_step_cpu_seconds", Stopwatch.median(cpu));
         ArrayNode all = o.putArray("step_seconds");
         Arrays.stream(seconds).forEach(all::add);
         ArrayNode allCpu = o.putArray("step_cpu_seconds");
@@ -143,10 +143,5 @@ final class LoraStepBenchmarks {
         return bytes;
     }
 
-    private static double median(double[] values) {
-        double[] s = values.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-    }
 
 }

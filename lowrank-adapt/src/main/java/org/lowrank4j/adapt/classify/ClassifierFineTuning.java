@@ -73,6 +73,7 @@ public final class ClassifierFineTuning {
         LabelledTexts.Split split = LabelledTexts.stratifiedSplit(labels, 1 - request.heldOutFraction(), request.seed());
         int[][] trainIds = select(ids, split.train());
         int[] trainLabels = select(labels, split.train());
+        int[][] testIds = select(ids, split.test());
         int[] testLabels = select(labels, split.test());
 
         LoraModel lora = LoraModel.over(ModulePaths.bert(encoder), request.seed());
@@ -85,7 +86,7 @@ public final class ClassifierFineTuning {
                 split.train().length, split.test().length, classes));
         lora.setEnabled(false);
         HeadFit.fit(classifier.head(), pooled(classifier, trainIds), trainLabels);
-        ClassificationMetrics before = evaluate(classifier, select(ids, split.test()), testLabels);
+        ClassificationMetrics before = evaluate(classifier, testIds, testLabels);
         lora.setEnabled(true);
 
         List<Parameter> head = classifier.parameters();
@@ -102,9 +103,9 @@ public final class ClassifierFineTuning {
         PeftConfig config = PeftConfig.lora(request.lora(), request.targets(), request.model().toAbsolutePath().normalize().toString(), "SEQ_CLS");
 
         Files.createDirectories(request.out());
-        ClassifierLog log = new ClassifierLog(request.out().resolve(LOG), LOG_HEADER, events,
-                () -> ClassifierFolder.write(request.out(), PeftFolder.capture(lora, "default", config), classifier.head(), data.classNames(),
-                        request.pooling()));
+        ClassifierLog.FolderWriter saveFolder = () -> ClassifierFolder.write(request.out(), PeftFolder.capture(lora, "default", config),
+                classifier.head(), data.classNames(), request.pooling());
+        ClassifierLog log = new ClassifierLog(request.out().resolve(LOG), LOG_HEADER, events, saveFolder);
         Trainer trainer = new Trainer(model, adam, LabelledBatches.indexWindows(trainIds.length, request.seed()), null, options, log);
         if (request.resume()) {
             trainer.resume(checkpoint);
@@ -118,10 +119,10 @@ public final class ClassifierFineTuning {
         trainer.run();
         double seconds = (System.nanoTime() - start) / 1e9;
         log.close();
-        ClassifierFolder.write(request.out(), PeftFolder.capture(lora, "default", config), classifier.head(), data.classNames(), request.pooling());
+        saveFolder.write();
 
         events.onPhase("adapted metrics", String.format(Locale.ROOT, "%d held-out texts", split.test().length));
-        ClassificationMetrics after = evaluate(classifier, select(ids, split.test()), testLabels);
+        ClassificationMetrics after = evaluate(classifier, testIds, testLabels);
         ClassifyOutcome outcome = new ClassifyOutcome(before, after, data.classNames(), split.train().length, split.test().length,
                 trainer.step() - firstStep, trainer.step(), seconds, trainable, log.lastLoss(), request.out());
         AtomicFiles.writeString(request.out().resolve(RECORD),

@@ -1,6 +1,7 @@
 package org.lowrank4j.adapt.classify;
 
 import java.util.List;
+import org.lowrank4j.nn.layers.SoftmaxCrossEntropy;
 import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.layers.Linear;
 import org.lowrank4j.nn.tensor.Tensor;
@@ -27,10 +28,9 @@ final class HeadFit {
         AdamW adam = new AdamW(params, new AdamW.Settings(0.9, 0.999, 1e-8, 0));
         for (int i = 0; i < ITERATIONS; i++) {
             params.forEach(Parameter::zeroGradient);
-            Tensor logits = head.forward(features);
-            Tensor d = logits.zerosLike();
-            SequenceClassifier.crossEntropy(logits, labels, d);
-            head.backward(d);
+            SoftmaxCrossEntropy ce = new SoftmaxCrossEntropy();
+            ce.forward(head.forward(features), labels);
+            head.backward(ce.backward(1));
             adam.step(RATE);
         }
     }

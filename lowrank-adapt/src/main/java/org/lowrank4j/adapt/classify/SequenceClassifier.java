@@ -2,6 +2,7 @@ package org.lowrank4j.adapt.classify;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.lowrank4j.nn.layers.SoftmaxCrossEntropy;
 import org.lowrank4j.nn.Module;
 import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.arch.bert.BertModel;
@@ -103,56 +104,21 @@ public final class SequenceClassifier implements Module {
 
     /** Forward and backward of the mean cross-entropy; adds into the gradients. */
     public double lossAndBackward(int[][] texts, int[] labels) {
-        Tensor logits = logits(texts);
-        Tensor dLogits = logits.zerosLike();
-        double loss = crossEntropy(logits, labels, dLogits);
-        backward(dLogits);
+        SoftmaxCrossEntropy ce = new SoftmaxCrossEntropy();
+        double loss = ce.forward(logits(texts), labels);
+        backward(ce.backward(1));
         return loss;
     }
 
     /** Forward only: the mean cross-entropy. */
     public double loss(int[][] texts, int[] labels) {
-        return crossEntropy(logits(texts), labels, null);
+        return new SoftmaxCrossEntropy().forward(logits(texts), labels);
     }
 
     /** Back from dL/d logits (B, K) of the latest forward through head, pooling and encoder. */
     public void backward(Tensor dLogits) {
         Tensor dPooled = head.backward(dLogits);
         encoder.backward(pooling.backward(dPooled, last.mask(), last.batch(), last.time()));
-    }
-
-    /**
-     * Mean softmax cross-entropy of logits (B, K) against labels; when {@code gradient} is not null it receives
-     * dL/d logits = (softmax − onehot) / B.
-     */
-    public static double crossEntropy(Tensor logits, int[] labels, Tensor gradient) {
-        int batch = logits.dim(0), k = logits.dim(1);
-        if (labels.length != batch) {
-            throw new IllegalArgumentException(batch + " rows of logits but " + labels.length + " labels");
-        }
-        double total = 0;
-        for (int b = 0; b < batch; b++) {
-            if (labels[b] < 0 || labels[b] >= k) {
-                throw new IllegalArgumentException("label " + labels[b] + " is outside the " + k + " classes");
-            }
-            double max = Double.NEGATIVE_INFINITY;
-            for (int j = 0; j < k; j++) {
-                max = Math.max(max, logits.get(b * k + j));
-            }
-            double sum = 0;
-            for (int j = 0; j < k; j++) {
-                sum += Math.exp(logits.get(b * k + j) - max);
-            }
-            double logSum = max + Math.log(sum);
-            total += logSum - logits.get(b * k + labels[b]);
-            if (gradient != null) {
-                for (int j = 0; j < k; j++) {
-                    double p = Math.exp(logits.get(b * k + j) - logSum);
-                    gradient.set(b * k + j, (p - (j == labels[b] ? 1 : 0)) / batch);
-                }
-            }
-        }
-        return total / batch;
     }
 
     static int[] argmax(Tensor logits) {

@@ -174,7 +174,7 @@ public record LabelledTexts(List<String> texts, int[] labels, List<String> class
         body = HTML_COMMENT.matcher(body).replaceAll(" ");
         body = HTML_TAG.matcher(body).replaceAll(" ");
         body = unescapeEntities(body);
-        body = body.replaceAll("\\s+", " ").strip();
+        body = WHITESPACE.matcher(body).replaceAll(" ").strip();
         if (body.length() > MAX_CHARS) {
             int cut = body.lastIndexOf(' ', MAX_CHARS);
             body = body.substring(0, cut > MAX_CHARS * 3 / 4 ? cut : MAX_CHARS).strip();
@@ -188,6 +188,9 @@ public record LabelledTexts(List<String> texts, int[] labels, List<String> class
     private static final Pattern MIME_LINE = Pattern.compile(
             "(?im)^(?:content-[a-z-]+:.*(?:\\n[ \\t].*)*|--\\S+|[A-Za-z0-9+/]{40,}={0,2})[ \\t]*$");
     private static final Pattern STYLE_OR_SCRIPT = Pattern.compile("(?is)<(style|script)\\b[^>]*>.*?</\\1\\s*>");
+    private static final Pattern WHITESPACE = Pattern.compile("\\s+");
+    private static final Pattern SOFT_LINE_BREAK = Pattern.compile("=[ \\t]*\n");
+    private static final Pattern QUOTED_BYTE = Pattern.compile("=([0-9A-F]{2})");
     private static final Pattern HTML_COMMENT = Pattern.compile("(?s)<!--.*?-->");
     private static final Pattern HTML_TAG = Pattern.compile("(?s)<[!/a-zA-Z][^>]*>");
     private static final Pattern ENTITY = Pattern.compile("&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});");
@@ -196,8 +199,8 @@ public record LabelledTexts(List<String> texts, int[] labels, List<String> class
             "reg", "\u00ae", "middot", "\u00b7");
 
     private static String decodeQuotedPrintable(String text) {
-        String joined = text.replaceAll("=[ \\t]*\n", "");
-        Matcher m = Pattern.compile("=([0-9A-F]{2})").matcher(joined);
+        String joined = SOFT_LINE_BREAK.matcher(text).replaceAll("");
+        Matcher m = QUOTED_BYTE.matcher(joined);
         StringBuilder out = new StringBuilder();
         while (m.find()) {
             int code = Integer.parseInt(m.group(1), 16);
