@@ -127,7 +127,6 @@ public final class Distiller {
         return cache.usedBytes();
     }
 
-    /** The factor pairs being trained, in model order. */
     /** Each factorised site's distance from the original weight now ({@link WeightDistance}), in site order. */
     public List<WeightDistance> weightDistances() {
         List<WeightDistance> out = new ArrayList<>();
@@ -139,6 +138,7 @@ public final class Distiller {
         return out;
     }
 
+    /** The factor pairs being trained, in model order. */
     public List<LowRankWeight> factorPairs() {
         return List.copyOf(pairs);
     }

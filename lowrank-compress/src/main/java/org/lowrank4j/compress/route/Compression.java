@@ -58,7 +58,7 @@ public final class Compression {
             throw new IllegalArgumentException("--method " + request.method() + " quantizes ONNX encoders; " + request.model()
                     + " is a decoder model folder (quantized decoders are not written yet)");
         }
-        if (request.labels() != null && !(route instanceof OnnxRuntimeRoute && OnnxRuntimeRoute.needsGradients(request.method()))) {
+        if (request.labels() != null && !route.readsLabels(request)) {
             throw new IllegalArgumentException("--labels gives the task loss of a method that needs gradients (fwsvd) on an ONNX encoder; --method "
                     + request.method() + " on " + request.model() + " does not read it");
         }

@@ -14,6 +14,11 @@ public interface CompressionRoute {
     /** Whether this route compresses the request's model with the request's method. */
     boolean handles(CompressionRequest request);
 
+    /** Whether this route reads {@code --labels} (the task loss of a method that needs gradients) for the request. */
+    default boolean readsLabels(CompressionRequest request) {
+        return false;
+    }
+
     /**
      * Compresses and writes the model to {@code request.out()} (the caller has checked the outputs and writes the
      * record after). Options that do not apply to this route are refused, naming them.

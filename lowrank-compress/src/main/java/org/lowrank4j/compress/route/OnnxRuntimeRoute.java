@@ -34,6 +34,11 @@ final class OnnxRuntimeRoute implements CompressionRoute {
                 || needsGradients(r.method()));
     }
 
+    @Override
+    public boolean readsLabels(CompressionRequest request) {
+        return needsGradients(request.method());
+    }
+
     /** Whether a per-site method needs gradients (FWSVD's Fisher), which only the JVM runtime computes. */
     static boolean needsGradients(String method) {
         return !Methods.isCrossLayer(method) && !Methods.isQuantized(method)

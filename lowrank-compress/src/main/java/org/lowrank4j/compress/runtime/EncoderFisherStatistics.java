@@ -6,10 +6,8 @@ import org.lowrank4j.compress.Progress;
 import org.lowrank4j.compress.eval.LogisticProbe;
 import org.lowrank4j.compress.eval.Pooling;
 import org.lowrank4j.nn.arch.bert.BertModel;
-import org.lowrank4j.nn.tensor.FloatTensor;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
-import org.lowrank4j.nn.weight.DenseWeight;
 
 /**
  * The empirical Fisher of every site's weight for an encoder with a labelled task (spec c02, per-sample variant).
@@ -41,16 +39,7 @@ public final class EncoderFisherStatistics {
      */
     public static Summary accumulate(EncoderRuntime runtime, EncoderTask task, Map<String, LayerStats> stats, Progress progress) {
         BertModel model = runtime.model();
-        for (RuntimeSite site : runtime.sites()) {
-            if (!(site.linear().weight() instanceof DenseWeight)) {
-                throw new IllegalStateException("Fisher statistics are taken on the original model, but " + site.name() + " holds "
-                        + site.linear().weight().getClass().getSimpleName());
-            }
-            LayerStats s = stats.get(site.name());
-            if (s == null || s.features() != site.inFeatures()) {
-                throw new IllegalArgumentException("no statistics of " + site.inFeatures() + " features for " + site.name());
-            }
-        }
+        FisherStatistics.requireDenseWithStatistics(runtime.sites(), stats);
         int n = task.size();
         float[][] features = new float[n][];
         for (int d = 0; d < n; d++) {
@@ -77,10 +66,7 @@ public final class EncoderFisherStatistics {
                     dPooled = throughNormalisation(pooled, dPooled);
                 }
                 model.backward(spread(dPooled, time, width, task.pooling(), model.precision()));
-                for (RuntimeSite site : runtime.sites()) {
-                    Tensor g = ((DenseWeight) site.linear().weight()).weight().gradient(); // (out, in)
-                    stats.get(site.name()).accumulateFisher(floats(g), site.outFeatures());
-                }
+                FisherStatistics.addSquaredGradients(runtime.sites(), stats);
                 tokens += time;
             }
             progress.update("fisher", n, n, "");
@@ -122,17 +108,6 @@ public final class EncoderFisherStatistics {
             }
         }
         return g;
-    }
-
-    private static float[] floats(Tensor t) {
-        if (t instanceof FloatTensor f) {
-            return f.data();
-        }
-        float[] out = new float[t.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = (float) t.get(i);
-        }
-        return out;
     }
 
     static double[] normalized(double[] e) {

@@ -1,5 +1,6 @@
 package org.lowrank4j.compress.runtime;
 
+import java.util.List;
 import java.util.Map;
 import org.lowrank4j.compress.LayerStats;
 import org.lowrank4j.compress.Progress;
@@ -25,16 +26,7 @@ public final class FisherStatistics {
      */
     public static void accumulate(DecoderRuntime runtime, Map<String, LayerStats> stats, Progress progress) {
         CausalLanguageModel model = runtime.model();
-        for (RuntimeSite site : runtime.sites()) {
-            if (!(site.linear().weight() instanceof DenseWeight)) {
-                throw new IllegalStateException("Fisher statistics are taken on the original model, but " + site.name() + " holds "
-                        + site.linear().weight().getClass().getSimpleName());
-            }
-            LayerStats s = stats.get(site.name());
-            if (s == null || s.features() != site.inFeatures()) {
-                throw new IllegalArgumentException("no statistics of " + site.inFeatures() + " features for " + site.name());
-            }
-        }
+        requireDenseWithStatistics(runtime.sites(), stats);
         int[][] windows = runtime.windows();
         int time = runtime.windowLength();
         SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy();
@@ -45,11 +37,7 @@ public final class FisherStatistics {
                 Tensor logits = model.forward(java.util.Arrays.copyOfRange(windows[d], 0, time), 1, time); // (1,T,V)
                 loss.forward(logits, java.util.Arrays.copyOfRange(windows[d], 1, time + 1));
                 model.backward(loss.backward(1.0));
-                for (RuntimeSite site : runtime.sites()) {
-                    Tensor g = ((DenseWeight) site.linear().weight()).weight().gradient(); // (out, in)
-                    float[] values = g instanceof FloatTensor f ? f.data() : floats(g);
-                    stats.get(site.name()).accumulateFisher(values, site.outFeatures());
-                }
+                addSquaredGradients(runtime.sites(), stats);
             }
             progress.update("fisher", windows.length, windows.length, "");
         } finally {
@@ -57,7 +45,32 @@ public final class FisherStatistics {
         }
     }
 
+    /** Every site holds a dense weight (Fisher is taken on the original model) and has statistics of its input width. */
+    static void requireDenseWithStatistics(List<RuntimeSite> sites, Map<String, LayerStats> stats) {
+        for (RuntimeSite site : sites) {
+            if (!(site.linear().weight() instanceof DenseWeight)) {
+                throw new IllegalStateException("Fisher statistics are taken on the original model, but " + site.name() + " holds "
+                        + site.linear().weight().getClass().getSimpleName());
+            }
+            LayerStats s = stats.get(site.name());
+            if (s == null || s.features() != site.inFeatures()) {
+                throw new IllegalArgumentException("no statistics of " + site.inFeatures() + " features for " + site.name());
+            }
+        }
+    }
+
+    /** Adds each site's squared weight gradient of the latest backward into its statistics. */
+    static void addSquaredGradients(List<RuntimeSite> sites, Map<String, LayerStats> stats) {
+        for (RuntimeSite site : sites) {
+            Tensor g = ((DenseWeight) site.linear().weight()).weight().gradient(); // (out, in)
+            stats.get(site.name()).accumulateFisher(floats(g), site.outFeatures());
+        }
+    }
+
     private static float[] floats(Tensor t) {
+        if (t instanceof FloatTensor f) {
+            return f.data();
+        }
         float[] out = new float[t.size()];
         for (int i = 0; i < out.length; i++) {
             out[i] = (float) t.get(i);
