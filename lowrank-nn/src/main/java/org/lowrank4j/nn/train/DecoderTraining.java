@@ -80,6 +80,7 @@ public final class DecoderTraining {
             requireModelFolder(out);
             requireSameMethod(checkpoint, r.method());
             model = LlamaModel.create(HfConfig.read(out), Precision.FLOAT32);
+            model.initialize(new Random(r.seed())); // the values a parameterization sees before the checkpoint replaces them
         } else if (r.init() != null) {
             requireModelFolder(r.init());
             model = LlamaModel.load(r.init(), Precision.FLOAT32);
@@ -103,6 +104,7 @@ public final class DecoderTraining {
             throw new IllegalArgumentException("the held-out " + split.validation().length + " tokens hold no window of " + (context + 1)
                     + "; raise --validation-fraction or give more text");
         }
+        r.method().parameterization().install(model, r.seed());
         LlamaLanguageModel lm = new LlamaLanguageModel(model);
         Optimizer optimizer = r.method().create(lm.parameters(), new AdamW.Settings(0.9, 0.95, 1e-8, r.weightDecay()));
         TrainingMemory memory = TrainingMemory.measure(lm.parameters(), optimizer);
