@@ -28,7 +28,7 @@ import picocli.CommandLine.Option;
  * or, with {@code --task classify}, sequence classification on a BERT-family encoder (prints accuracy and macro-F1).
  */
 @Command(name = "finetune", mixinStandardHelpOptions = true,
-        description = {"LoRA (or, with --adapter, NOLA, SoRA, SALT or LoLDU) fine-tuning of a decoder folder on text; writes a PEFT(-style) adapter folder (adapter_config.json, adapter_model.safetensors).",
+        description = {"LoRA (or, with --adapter, NOLA, SoRA, SALT or LoLDU) fine-tuning of a decoder folder on text; writes a PEFT(-style) adapter folder (adapter_config.json, adapter_model.safetensors). --adapter full trains every weight instead and writes a decoder folder.",
             "With --task classify: LoRA sequence classification on an encoder (model.onnx + --tokenizer, or a BERT safetensors folder) from --labels; the head is fitted on the frozen embeddings first (the 'before' figures), then trained with the adapters."})
 final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "Decoder folder (written by lowrank train); with --task classify an ONNX encoder (model.onnx) or a BERT safetensors folder.")
@@ -118,7 +118,7 @@ final class FinetuneCommand implements Callable<Integer> {
     String init;
 
     @Option(names = "--adapter", defaultValue = "lora",
-            description = "Adapter kind: lora, or a variant with options as NAME:KEY=VALUE..., e.g. nola:basis=128, sora:xi=1e-3:xi-max=2e-2:stages=5:schedule=log, nola:budget=107520, salt:rank=8:lora-rank=4, loldu:rank=16 (--rank/--alpha are the variants' defaults). Default ${DEFAULT-VALUE}.")
+            description = "Adapter kind: lora; full (every weight trains, the baseline; writes a decoder folder); or a variant with options as NAME:KEY=VALUE..., e.g. nola:basis=128, sora:xi=1e-3:xi-max=2e-2:stages=5:schedule=log, nola:budget=107520, salt:rank=8:lora-rank=4, loldu:rank=16 (--rank/--alpha are the variants' defaults). Default ${DEFAULT-VALUE}.")
     String adapter;
 
     @Option(names = "--init-adapter", paramLabel = "DIR",
@@ -149,7 +149,7 @@ final class FinetuneCommand implements Callable<Integer> {
         } else {
             OutputPlan.of("--out", out, force).input("--model", model).input("--data", data).input("--init-adapter", initAdapter).check();
             if (Files.exists(out) && !Files.isDirectory(out)) {
-                throw new IllegalArgumentException("--out " + out + " is a file; give a folder for the adapter");
+                throw new IllegalArgumentException("--out " + out + " is a file; give a folder");
             }
             if (Files.isDirectory(out)) {
                 org.lowrank4j.formats.io.AtomicFiles.deleteTree(out); // --force was given (OutputPlan refuses otherwise)
@@ -175,7 +175,7 @@ final class FinetuneCommand implements Callable<Integer> {
         });
         System.out.println(line("base   ", outcome.before()));
         outcome.notes().forEach(System.out::println);
-        System.out.println(line("adapted", outcome.after()));
+        System.out.println(line(request.isFull() ? "tuned  " : "adapted", outcome.after()));
         System.out.printf(Locale.ROOT, "perplexity %.1f%% lower; %d steps in %.1f s (%,d trainable of %,d parameters); wrote %s%n",
                 100 * outcome.perplexityReduction(), outcome.stepsRun(), outcome.trainSeconds(), outcome.trainable(), outcome.baseParameters(), out);
         return 0;
@@ -222,7 +222,7 @@ final class FinetuneCommand implements Callable<Integer> {
     private void prepareOut(OutputPlan plan) throws java.io.IOException {
         plan.check();
         if (Files.exists(out) && !Files.isDirectory(out)) {
-            throw new IllegalArgumentException("--out " + out + " is a file; give a folder for the adapter");
+            throw new IllegalArgumentException("--out " + out + " is a file; give a folder");
         }
         if (!resume && Files.isDirectory(out)) {
             org.lowrank4j.formats.io.AtomicFiles.deleteTree(out); // --force was given (OutputPlan refuses otherwise)

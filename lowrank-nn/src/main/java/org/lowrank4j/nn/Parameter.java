@@ -13,16 +13,15 @@ import org.lowrank4j.nn.tensor.Tensor;
 public final class Parameter {
     private final String name;
     private final Tensor value;
-    private final Tensor gradient;
+    private volatile Tensor gradient; // allocated on first use: a frozen weight never asks for one
 
-    /** A parameter over {@code value} (not copied) with a zero gradient. */
+    /** A parameter over {@code value} (not copied) with a zero gradient (allocated when first asked for). */
     public Parameter(String name, Tensor value) {
         if (name == null || name.isEmpty()) {
             throw new IllegalArgumentException("a parameter needs a name");
         }
         this.name = name;
         this.value = value;
-        this.gradient = value.zerosLike();
     }
 
     public String name() {
@@ -34,9 +33,27 @@ public final class Parameter {
         return value;
     }
 
-    /** The accumulated gradient, same shape as the value. */
+    /**
+     * The accumulated gradient, same shape as the value. It is allocated (zero) by the first call, so parameters that
+     * never receive a gradient (the frozen base of an adapted model) cost no gradient memory.
+     */
     public Tensor gradient() {
-        return gradient;
+        Tensor g = gradient;
+        if (g == null) {
+            synchronized (this) {
+                g = gradient;
+                if (g == null) {
+                    g = value.zerosLike();
+                    gradient = g;
+                }
+            }
+        }
+        return g;
+    }
+
+    /** Whether {@link #gradient()} has been asked for (and its memory allocated). */
+    public boolean hasGradient() {
+        return gradient != null;
     }
 
     public int size() {
@@ -44,7 +61,10 @@ public final class Parameter {
     }
 
     public void zeroGradient() {
-        gradient.fill(0);
+        Tensor g = gradient;
+        if (g != null) {
+            g.fill(0);
+        }
     }
 
     @Override

@@ -26,7 +26,6 @@ import org.lowrank4j.adapt.peft.PeftFolder;
 import org.lowrank4j.formats.io.AtomicFiles;
 import org.lowrank4j.nn.arch.llama.LlamaLanguageModel;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
-import org.lowrank4j.nn.generate.ByteTokenizer;
 import org.lowrank4j.nn.generate.Perplexity;
 import org.lowrank4j.nn.generate.PerplexityResult;
 import org.lowrank4j.nn.tensor.Precision;
@@ -67,20 +66,15 @@ public final class FineTuning {
         if (request.isVariant()) {
             return VariantFineTuning.run(request, events);
         }
-        LlamaModel model = LlamaModel.load(request.model(), Precision.FLOAT32);
-        ByteTokenizer tokenizer = new ByteTokenizer();
-        if (model.vocabSize() != tokenizer.vocabSize()) {
-            throw new IllegalArgumentException("model " + request.model() + " has a vocabulary of " + model.vocabSize()
-                    + "; fine-tuning reads text as bytes (256 ids), as models written by lowrank train do");
+        if (request.isFull()) {
+            return FullFineTuning.run(request, events);
         }
-        int context = request.context() == 0 ? model.maxPositions() : request.context();
-        if (context > model.maxPositions()) {
-            throw new IllegalArgumentException("--context " + context + " exceeds the model's " + model.maxPositions() + " positions");
-        }
-        int[] tokens = tokenizer.encode(request.text());
-        TokenWindows.Split split = TokenWindows.split(tokens, request.heldOutFraction());
-        int[] heldOut = HeldOut.tokens(request.text(), request.heldOutFraction(), request.evalBytes());
-        TokenWindows train = new TokenWindows(split.train(), model.vocabSize(), context, request.seed());
+        DecoderTask task = DecoderTask.prepare(request);
+        LlamaModel model = task.model();
+        int context = task.context();
+        TokenWindows.Split split = task.split();
+        int[] heldOut = task.heldOut();
+        TokenWindows train = task.train();
         Path checkpoint = request.out().resolve(CHECKPOINT);
         if (request.resume() && !Files.isRegularFile(checkpoint)) {
             throw new IllegalArgumentException("--resume: " + checkpoint + " does not exist (run without --resume first)");
@@ -155,6 +149,7 @@ public final class FineTuning {
         trainer.run();
         double seconds = (System.nanoTime() - start) / 1e9;
         log.close();
+        FineTuneMemory memory = FineTuneMemory.measure(model.parameters(), language.parameters(), adam);
         PeftFolder.write(request.out(), adapterNow.get());
 
         events.onPhase("adapted perplexity", String.format(Locale.ROOT, "%,d held-out bytes", heldOut.length));
@@ -162,6 +157,8 @@ public final class FineTuning {
         FineTuneOutcome outcome = new FineTuneOutcome(before, after, trainer.step() - firstStep, trainer.step(), seconds, trainable,
                 baseParameters, split.train().length, log.lastLoss, request.out());
         ObjectNode record = record(request, outcome, context);
+        record.put("seconds_per_step", outcome.stepsRun() == 0 ? 0 : seconds / outcome.stepsRun());
+        record.set("memory_bytes", memory.toJson());
         if (startAdapter != null) {
             record.put("init_adapter", request.initAdapter().toString());
             record.put("rank", startAdapter.config().rank());

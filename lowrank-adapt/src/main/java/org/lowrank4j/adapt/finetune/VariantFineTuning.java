@@ -24,7 +24,6 @@ import org.lowrank4j.formats.io.AtomicFiles;
 import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.arch.llama.LlamaLanguageModel;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
-import org.lowrank4j.nn.generate.ByteTokenizer;
 import org.lowrank4j.nn.generate.Perplexity;
 import org.lowrank4j.nn.generate.PerplexityResult;
 import org.lowrank4j.nn.layers.Linear;
@@ -57,19 +56,12 @@ final class VariantFineTuning {
         if (request.init() != AdapterInit.LORA) {
             throw new IllegalArgumentException("--init " + request.init().label() + " applies to LoRA adapters only, not to --adapter " + variant.name());
         }
-        LlamaModel model = LlamaModel.load(request.model(), Precision.FLOAT32);
-        ByteTokenizer tokenizer = new ByteTokenizer();
-        if (model.vocabSize() != tokenizer.vocabSize()) {
-            throw new IllegalArgumentException("model " + request.model() + " has a vocabulary of " + model.vocabSize()
-                    + "; fine-tuning reads text as bytes (256 ids), as models written by lowrank train do");
-        }
-        int context = request.context() == 0 ? model.maxPositions() : request.context();
-        if (context > model.maxPositions()) {
-            throw new IllegalArgumentException("--context " + context + " exceeds the model's " + model.maxPositions() + " positions");
-        }
-        TokenWindows.Split split = TokenWindows.split(tokenizer.encode(request.text()), request.heldOutFraction());
-        int[] heldOut = HeldOut.tokens(request.text(), request.heldOutFraction(), request.evalBytes());
-        TokenWindows train = new TokenWindows(split.train(), model.vocabSize(), context, request.seed());
+        DecoderTask task = DecoderTask.prepare(request);
+        LlamaModel model = task.model();
+        int context = task.context();
+        TokenWindows.Split split = task.split();
+        int[] heldOut = task.heldOut();
+        TokenWindows train = task.train();
 
         long baseParameters = model.parameterCount();
         Map<String, Linear> modules = ModulePaths.decoder(model);
@@ -110,6 +102,7 @@ final class VariantFineTuning {
         trainer.run();
         double seconds = (System.nanoTime() - start) / 1e9;
         Files.writeString(logFile, String.join("\n", rows) + "\n", StandardCharsets.UTF_8);
+        FineTuneMemory memory = FineTuneMemory.measure(model.parameters(), adapter.parameters(), adam);
         VariantFolder.write(request.out(), adapter, request.targets(), request.model().toString());
 
         events.onPhase("adapted perplexity", String.format(Locale.ROOT, "%,d held-out bytes", heldOut.length));
@@ -128,6 +121,7 @@ final class VariantFineTuning {
         record.put("bytes_on_disk", bytes);
         record.put("seconds_per_step", seconds / request.steps());
         record.putPOJO("report", adapter.report());
+        record.set("memory_bytes", memory.toJson());
         record.remove(List.of("rank", "alpha", "dropout", "use_rslora"));
         AtomicFiles.writeString(request.out().resolve(FineTuning.RECORD), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(record) + "\n");
         return outcome;
