@@ -18,11 +18,11 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code lowrank adapter inspect|merge|unmerge|squeeze|combine|perplexity}: operations on PEFT LoRA adapter folders. */
+/** {@code lowrank adapter inspect|merge|unmerge|squeeze|combine|perplexity|rmm|revert}: operations on PEFT LoRA adapter folders. */
 @Command(name = "adapter", mixinStandardHelpOptions = true,
-        description = "Inspect, merge, unmerge, squeeze, combine or score PEFT LoRA adapter folders (inspect, merge and perplexity also take NOLA and SoRA folders).",
+        description = "Inspect, merge, unmerge, squeeze, combine, reversibly merge (rmm, revert) or score PEFT LoRA adapter folders (inspect, merge and perplexity also take NOLA and SoRA folders).",
         subcommands = {AdapterCommand.Inspect.class, AdapterCommand.Merge.class, AdapterCommand.Unmerge.class, AdapterCommand.SqueezeVerb.class,
-            AdapterCommand.CombineVerb.class, AdapterCommand.PerplexityVerb.class})
+            AdapterCommand.CombineVerb.class, AdapterCommand.PerplexityVerb.class, AdapterRmmVerbs.Merge.class, AdapterRmmVerbs.Revert.class})
 final class AdapterCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -93,6 +93,18 @@ public final class PeftConfig {
         return new PeftConfig((ObjectNode) root).validated(file.toString());
     }
 
+    /**
+     * A config held inside another file (a reversible merge's template), checked as {@link #read} checks a file.
+     *
+     * @param where names the file and field in messages
+     */
+    public static PeftConfig fromJson(JsonNode node, String where) {
+        if (node == null || !node.isObject()) {
+            throw new IllegalArgumentException(where + " does not hold a JSON object");
+        }
+        return new PeftConfig(((ObjectNode) node).deepCopy()).validated(where);
+    }
+
     private PeftConfig validated(String where) {
         String type = json.path("peft_type").asText("");
         if (!type.equals("LORA")) {

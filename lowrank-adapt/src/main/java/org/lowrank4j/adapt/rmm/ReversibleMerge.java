@@ -10,6 +10,7 @@ import org.lowrank4j.adapt.lora.LoraAdapter;
 import org.lowrank4j.adapt.ops.Squeeze;
 import org.lowrank4j.adapt.peft.LoraFactors;
 import org.lowrank4j.adapt.peft.PeftAdapter;
+import org.lowrank4j.adapt.peft.PeftConfig;
 import org.lowrank4j.linalg.DoubleMatrix;
 import org.lowrank4j.linalg.EigenResult;
 import org.lowrank4j.linalg.decomposition.SymmetricEigen;
@@ -29,11 +30,12 @@ import org.lowrank4j.linalg.decomposition.SymmetricEigen;
  * k = n reverts exactly; k = 1 is one merged adapter along the top principal direction. The reverted task i is
  * ΔŴ_i = 𝔅̂_i·𝔄̂_i, written as a PEFT adapter of scaling 1. The factors are never averaged across tasks (their gauges differ).
  *
- * @param tasks   n
- * @param bases   k
- * @param modules per module path, the two factors' bases
+ * @param tasks    n
+ * @param bases    k
+ * @param modules  per module path, the two factors' bases
+ * @param template the first adapter's config, the reverted adapters' (ranks and α per module replaced)
  */
-public record ReversibleMerge(int tasks, int bases, Map<String, ModuleBasis> modules, PeftAdapter template) {
+public record ReversibleMerge(int tasks, int bases, Map<String, ModuleBasis> modules, PeftConfig template) {
 
     /**
      * One factor's k basis vectors and the tasks' coefficients.
@@ -126,7 +128,7 @@ public record ReversibleMerge(int tasks, int bases, Map<String, ModuleBasis> mod
             }
             modules.put(path, new ModuleBasis(rank, in, out, basis(bColumns, out, rank, bases), basis(aColumns, rank, in, bases)));
         }
-        return new ReversibleMerge(n, bases, modules, adapters.get(0));
+        return new ReversibleMerge(n, bases, modules, adapters.get(0).config());
     }
 
     /** The closed form for one factor: Gram, eigenvectors, coefficients and basis. */
@@ -166,13 +168,13 @@ public record ReversibleMerge(int tasks, int bases, Map<String, ModuleBasis> mod
         if (task < 0 || task >= tasks) {
             throw new IllegalArgumentException("task " + task + " is not one of the " + tasks + " merged adapters (0.." + (tasks - 1) + ")");
         }
-        boolean rslora = template.config().useRslora();
+        boolean rslora = template.useRslora();
         Map<String, LoraFactors> out = new LinkedHashMap<>();
         modules.forEach((path, m) -> {
             double alpha = rslora ? Math.sqrt(m.rank()) : m.rank();
             out.put(path, new LoraFactors(m.rank(), m.in(), m.out(), floats(m.a().reconstruct(task)), floats(m.b().reconstruct(task)), alpha));
         });
-        return new PeftAdapter(Squeeze.configFor(template.config(), out), out);
+        return new PeftAdapter(Squeeze.configFor(template, out), out);
     }
 
     /** Numbers stored: the k basis factors and the 2·k·n coefficients of every module. */

@@ -1,0 +1,81 @@
+package org.lowrank4j.adapt.rmm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.lowrank4j.adapt.lora.LoraSettings;
+import org.lowrank4j.adapt.peft.LoraFactors;
+import org.lowrank4j.adapt.peft.PeftAdapter;
+import org.lowrank4j.adapt.peft.PeftConfig;
+
+/** A reversible merge written and read back reverts to the same adapters, and a damaged folder is refused in one line. */
+class RmmFolderTest {
+    private static List<PeftAdapter> tasks(int n) {
+        Random random = new Random(5);
+        List<PeftAdapter> out = new ArrayList<>();
+        for (int t = 0; t < n; t++) {
+            Map<String, LoraFactors> m = new LinkedHashMap<>();
+            for (String path : new String[] {"model.layers.0.self_attn.q_proj", "model.layers.1.self_attn.v_proj"}) {
+                float[] a = new float[2 * 6], b = new float[5 * 2];
+                for (int i = 0; i < a.length; i++) {
+                    a[i] = (float) random.nextGaussian();
+                }
+                for (int i = 0; i < b.length; i++) {
+                    b[i] = (float) random.nextGaussian();
+                }
+                m.put(path, new LoraFactors(2, 6, 5, a, b, 4));
+            }
+            out.add(new PeftAdapter(PeftConfig.lora(LoraSettings.of(2, 4), List.of("q_proj", "v_proj"), "tiny", "CAUSAL_LM"), m));
+        }
+        return out;
+    }
+
+    @Test
+    void revertsAfterARoundTrip(@TempDir Path dir) throws IOException {
+        ReversibleMerge merge = ReversibleMerge.of(tasks(3), 2);
+        RmmFolder.write(dir, merge, List.of("news", "law", "poems"));
+        RmmFolder.Stored stored = RmmFolder.read(dir);
+        assertThat(stored.taskNames()).containsExactly("news", "law", "poems");
+        assertThat(stored.task("law")).isEqualTo(1);
+        assertThat(stored.task("2")).isEqualTo(2);
+        for (int t = 0; t < 3; t++) {
+            PeftAdapter before = merge.revert(t), after = stored.merge().revert(t);
+            for (String path : before.modules().keySet()) {
+                float[] a0 = before.modules().get(path).a(), a1 = after.modules().get(path).a();
+                float[] b0 = before.modules().get(path).b(), b1 = after.modules().get(path).b();
+                for (int i = 0; i < a0.length; i++) {
+                    assertThat((double) a1[i]).isCloseTo(a0[i], org.assertj.core.data.Offset.offset(1e-5 * (1 + Math.abs(a0[i]))));
+                }
+                for (int i = 0; i < b0.length; i++) {
+                    assertThat((double) b1[i]).isCloseTo(b0[i], org.assertj.core.data.Offset.offset(1e-5 * (1 + Math.abs(b0[i]))));
+                }
+            }
+        }
+        assertThatThrownBy(() -> stored.task("music")).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[news, law, poems]");
+    }
+
+    @Test
+    void refusesWhatIsNotAMerge(@TempDir Path dir) throws IOException {
+        assertThatThrownBy(() -> RmmFolder.read(dir)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("adapter rmm");
+        RmmFolder.write(dir, ReversibleMerge.of(tasks(2), 2), List.of("a", "b"));
+        Path config = dir.resolve(RmmFolder.CONFIG);
+        String good = Files.readString(config);
+        Files.writeString(config, good.replace("\"format_version\" : 1", "\"format_version\" : 9"));
+        assertThatThrownBy(() -> RmmFolder.read(dir)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("version");
+        Files.writeString(config, good.replace("\"bases\" : 2", "\"bases\" : 3"));
+        assertThatThrownBy(() -> RmmFolder.read(dir)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("bases");
+        Files.writeString(config, good.replace("\"rank\" : 2", "\"rank\" : 3"));
+        assertThatThrownBy(() -> RmmFolder.read(dir)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("expected")
+                .hasMessageNotContaining("\n");
+    }
+}

@@ -1,0 +1,108 @@
+package org.lowrank4j.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.lowrank4j.formats.hf.HfArchitecture;
+import org.lowrank4j.formats.hf.HfConfig;
+import org.lowrank4j.nn.arch.llama.LlamaModel;
+import org.lowrank4j.nn.tensor.Precision;
+
+/** {@code adapter rmm} / {@code adapter revert} and {@code finetune --adapter full} through the CLI. */
+class AdapterRmmAndFullCommandsTest {
+    private static final String TEXT = """
+            The sea was calm that morning and the boats went out early; by noon the wind had turned and the harbour filled with
+            sails again, and the old men on the wall counted them in one by one as they had done for forty years.
+            """.repeat(5);
+    private static final Pattern ADAPTED = Pattern.compile("adapted held-out perplexity ([0-9.]+) per byte");
+
+    private static String ok(String... args) {
+        Object[] r = CliRun.run(args);
+        assertThat((int) r[0]).as("stderr: %s", r[2]).isZero();
+        return (String) r[1];
+    }
+
+    private static String refused(String... args) {
+        Object[] r = CliRun.run(args);
+        assertThat((int) r[0]).as("stdout: %s", r[1]).isEqualTo(2);
+        String err = ((String) r[2]).strip();
+        assertThat(err).doesNotContain("\n");
+        return err;
+    }
+
+    private static Path tinyDecoder(Path dir) throws IOException {
+        HfConfig config = HfConfig.builder(HfArchitecture.LLAMA).hiddenSize(16).intermediateSize(24).numHiddenLayers(1).numAttentionHeads(2)
+                .numKeyValueHeads(1).vocabSize(256).maxPositionEmbeddings(32).tieWordEmbeddings(true).build();
+        LlamaModel model = LlamaModel.create(config, Precision.FLOAT32);
+        model.initialize(new Random(1));
+        Path folder = dir.resolve("base");
+        model.save(folder);
+        org.lowrank4j.nn.generate.ByteTokenizer.writeJson(folder);
+        return folder;
+    }
+
+    private static double adapted(String output) {
+        Matcher m = ADAPTED.matcher(output);
+        assertThat(m.find()).as(output).isTrue();
+        return Double.parseDouble(m.group(1));
+    }
+
+    @Test
+    void reversibleMergeRevertsEachAdapter(@TempDir Path dir) throws IOException {
+        Path base = tinyDecoder(dir), text = Files.writeString(dir.resolve("text.txt"), TEXT);
+        String[] tune = {"finetune", "--model", base.toString(), "--data", text.toString(), "--rank", "4", "--alpha", "8", "--steps", "3",
+            "--batch", "2", "--context", "16", "--lr", "2e-2", "--warmup", "1", "--held-out", "0.2"};
+        Path first = dir.resolve("first"), second = dir.resolve("second");
+        ok(concat(tune, "--out", first.toString(), "--seed", "1"));
+        ok(concat(tune, "--out", second.toString(), "--seed", "2", "--targets", "q_proj,v_proj"));
+        Path merged = dir.resolve("merged");
+        assertThat(ok("adapter", "rmm", "--adapter", "one=" + first, "--adapter", "two=" + second, "--bases", "2", "--out", merged.toString()))
+                .contains("merged 2 adapters [one, two] into 2 bases");
+        for (String task : new String[] {"one", "two"}) {
+            Path original = task.equals("one") ? first : second, reverted = dir.resolve("reverted-" + task);
+            assertThat(ok("adapter", "revert", "--merged", merged.toString(), "--task", task, "--out", reverted.toString())).contains("task " + task);
+            String[] score = {"adapter", "perplexity", "--model", base.toString(), "--data", text.toString(), "--held-out", "0.2", "--no-base",
+                "--adapter"};
+            double want = adapted(ok(concat(score, original.toString()))), got = adapted(ok(concat(score, reverted.toString())));
+            assertThat(got).isCloseTo(want, org.assertj.core.data.Offset.offset(1e-4 * want)); // k = n: exact up to float32 storage
+        }
+        Path one = dir.resolve("one-basis");
+        ok("adapter", "rmm", "--adapter", first.toString(), "--adapter", second.toString(), "--bases", "1", "--out", one.toString());
+        assertThat(ok("adapter", "revert", "--merged", one.toString(), "--task", "0", "--out", dir.resolve("r0").toString())).contains("task first");
+
+        assertThat(refused("adapter", "rmm", "--adapter", first.toString(), "--adapter", second.toString(), "--bases", "3", "--out",
+                dir.resolve("x").toString())).contains("1..2");
+        assertThat(refused("adapter", "rmm", "--adapter", first.toString(), "--bases", "1", "--out", dir.resolve("x").toString()))
+                .contains("two or more");
+        assertThat(refused("adapter", "revert", "--merged", merged.toString(), "--task", "three", "--out", dir.resolve("x").toString()))
+                .contains("[one, two]");
+        assertThat(refused("adapter", "revert", "--merged", first.toString(), "--task", "0", "--out", dir.resolve("x").toString()))
+                .contains("not a reversible-merge folder");
+    }
+
+    @Test
+    void fullFineTuningWritesADecoderFolder(@TempDir Path dir) throws IOException {
+        Path base = tinyDecoder(dir), text = Files.writeString(dir.resolve("text.txt"), TEXT), out = dir.resolve("full");
+        String printed = ok("finetune", "--model", base.toString(), "--data", text.toString(), "--adapter", "full", "--steps", "3", "--batch", "2",
+                "--context", "16", "--lr", "1e-2", "--warmup", "1", "--held-out", "0.2", "--out", out.toString());
+        assertThat(printed).contains("tuned   held-out perplexity").contains("trainable of");
+        assertThat(ok("adapter", "perplexity", "--model", out.toString(), "--data", text.toString(), "--held-out", "0.2"))
+                .contains("model   held-out perplexity");
+        assertThat(Files.readString(out.resolve("finetune.json"))).contains("\"method\" : \"full\"").contains("\"optimizer_state\"");
+        assertThat(refused("finetune", "--model", base.toString(), "--data", text.toString(), "--adapter", "full", "--init", "pissa", "--out",
+                dir.resolve("x").toString())).contains("--adapter full");
+    }
+
+    private static String[] concat(String[] head, String... tail) {
+        String[] all = java.util.Arrays.copyOf(head, head.length + tail.length);
+        System.arraycopy(tail, 0, all, head.length, tail.length);
+        return all;
+    }
+}
