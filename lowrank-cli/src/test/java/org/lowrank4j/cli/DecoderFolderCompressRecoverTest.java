@@ -170,6 +170,11 @@ class DecoderFolderCompressRecoverTest {
         assertThat(Double.isFinite(record.get("initialLoss").asDouble())).isTrue();
         assertThat(record.get("after").get("bitsPerByte").asDouble()).isPositive();
         assertThat(record.get("before").get("bytes").asLong()).isEqualTo(400);
+        // ‖AB − W‖ per factorised site, before and after this session's steps (PELA's quantity)
+        JsonNode distanceBefore = record.get("weightDistanceBefore"), distanceAfter = record.get("weightDistanceAfter");
+        assertThat(distanceBefore.size()).isPositive().isEqualTo(distanceAfter.size());
+        assertThat(distanceBefore.get(0).get("relative").asDouble()).isPositive();
+        assertThat(distanceAfter.get(0).get("relative").asDouble()).isNotEqualTo(distanceBefore.get(0).get("relative").asDouble());
 
         LlamaModel before = LlamaModel.load(lowRank, Precision.FLOAT32), after = LlamaModel.load(out, Precision.FLOAT32);
         assertThat(after.parameterCount()).isEqualTo(before.parameterCount());

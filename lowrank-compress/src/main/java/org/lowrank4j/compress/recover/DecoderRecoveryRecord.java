@@ -17,10 +17,13 @@ import org.lowrank4j.nn.generate.PerplexityResult;
  * @param evalText        the held-out text (null when none was given)
  * @param recoverySeconds wall time of the distillation steps of this session
  * @param totalSeconds    wall time of the whole command (loading, steps, write-back, evaluation)
+ * @param weightDistanceBefore each factorised site's ‖AB − W‖ before the steps ({@link WeightDistance}); null when not measured
+ * @param weightDistanceAfter  the same after them
  */
 public record DecoderRecoveryRecord(String original, String compressed, String output, String text, long trainingTokens, int window,
         DistillOptions options, long firstStep, long endStep, double initialLoss, double finalLoss, double recoverySeconds,
-        double totalSeconds, String evalText, PerplexityResult originalPerplexity, PerplexityResult before, PerplexityResult after) {
+        double totalSeconds, String evalText, PerplexityResult originalPerplexity, PerplexityResult before, PerplexityResult after,
+        java.util.List<WeightDistance> weightDistanceBefore, java.util.List<WeightDistance> weightDistanceAfter) {
 
     /** Writes the record atomically, pretty-printed. */
     public void writeJson(Path file) throws IOException {

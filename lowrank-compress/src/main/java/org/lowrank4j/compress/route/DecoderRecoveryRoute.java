@@ -15,6 +15,7 @@ import org.lowrank4j.compress.model.DecoderFolder;
 import org.lowrank4j.compress.recover.DecoderRecoveryRecord;
 import org.lowrank4j.compress.recover.DistillOptions;
 import org.lowrank4j.compress.recover.Distiller;
+import org.lowrank4j.compress.recover.WeightDistance;
 import org.lowrank4j.compress.recover.RecoveryResult;
 import org.lowrank4j.compress.recover.WindowBatches;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
@@ -97,6 +98,7 @@ final class DecoderRecoveryRoute {
         Recovery.notePasses(listener, steps, (double) steps / batches.stepsPerPass(), batches.windowCount(), "windows");
         PerplexityResult reference = eval == null ? null : eval.on(teacher);
         PerplexityResult before = eval == null ? null : eval.on(student);
+        List<WeightDistance> distanceBefore = distiller.weightDistances();
         RecoveryResult result = distiller.run(batches, listener);
         if (!result.finished()) {
             return new RecoveryRun(result, distiller.factorPairs().size(), r.out(), null, null, null, reference, before, null, List.of());
@@ -121,7 +123,8 @@ final class DecoderRecoveryRoute {
         PerplexityResult after = eval == null ? null : eval.on(DecoderFolder.loadModel(r.out())); // the folder as written
         new DecoderRecoveryRecord(r.original().toString(), r.compressed().toString(), r.out().toString(), r.text().toString(), tokens.length, window,
                 options, result.firstStep(), result.endStep(), result.initialLoss(), result.finalLoss(), result.seconds(),
-                (System.nanoTime() - start) / 1e9, r.evalText() == null ? null : r.evalText().toString(), reference, before, after).writeJson(json);
+                (System.nanoTime() - start) / 1e9, r.evalText() == null ? null : r.evalText().toString(), reference, before, after, distanceBefore, distiller.weightDistances())
+                .writeJson(json);
         return new RecoveryRun(result, distiller.factorPairs().size(), r.out(), json, null, null, reference, before, after, List.of());
     }
 
