@@ -27,7 +27,8 @@ import org.lowrank4j.adapt.lora.LoraSettings;
  * @param resume             continue from {@code out}'s checkpoint (same request otherwise)
  * @param stopAfter          stop after this many steps (the schedule still spans {@code steps}); null to run them all
  * @param init               how the adapters start: PEFT's LoRA init (B = 0) or PiSSA (top-r singular triplets of W)
- * @param adapter            the adapter kind, {@code lora}, {@code full} (every weight trains) or a variant as {@code NAME[:KEY=VALUE…]}
+ * @param adapter            the adapter kind, {@code lora}, {@code full} (every weight trains), {@code lrc} (a compressed folder's factors
+ *                           train) or a variant as {@code NAME[:KEY=VALUE…]}
  *                           (e.g. {@code nola:basis=128}); null: lora
  * @param initAdapter        a PEFT LoRA folder whose factors, rank, α and targets the run starts from (LoRA-Squeeze's
  *                           continued tuning of a squeezed adapter); null: fresh adapters as {@code init} says
@@ -62,7 +63,12 @@ public record FineTuneRequest(Path model, String text, String dataName, Path out
 
     /** True when the run trains a variant (NOLA, SoRA, …) rather than LoRA or every weight. */
     public boolean isVariant() {
-        return adapter != null && !isFull();
+        return adapter != null && !isFull() && !isLowRankComponents();
+    }
+
+    /** True for {@code --adapter lrc[:…]}: WeLore's fine-tuning of a compressed folder's own low-rank factors. */
+    public boolean isLowRankComponents() {
+        return adapter != null && (adapter.strip().equalsIgnoreCase("lrc") || adapter.strip().toLowerCase(java.util.Locale.ROOT).startsWith("lrc:"));
     }
 
     /** True for {@code --adapter full}: every weight trains (the baseline of the adapters), and a decoder folder is written. */
