@@ -50,9 +50,19 @@ class LolduWeightTest {
         for (int k = 0; k < p; k++) {
             assertThat(lu.unitUpper()[k * n + k]).isEqualTo(1.0);
         }
-        // stopping early gives the same first columns / pivots / rows
-        PivotedLu first = PivotedLu.of(w, m, n, 1);
-        assertThat(first.pivots()[0]).isEqualTo(lu.pivots()[0]);
+        // stopping after r steps gives the full factorisation's first r columns of L, pivots and rows of U, bit for bit
+        for (int r = 1; r < p; r++) {
+            PivotedLu early = PivotedLu.of(w, m, n, r);
+            for (int k = 0; k < r; k++) {
+                assertThat(early.pivots()[k]).isEqualTo(lu.pivots()[k]);
+                for (int i = 0; i < m; i++) {
+                    assertThat(early.permutedLower()[i * r + k]).isEqualTo(lu.permutedLower()[i * p + k]);
+                }
+                for (int j = 0; j < n; j++) {
+                    assertThat(early.unitUpper()[k * n + j]).isEqualTo(lu.unitUpper()[k * n + j]);
+                }
+            }
+        }
     }
 
     @Test
