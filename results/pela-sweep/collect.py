@@ -24,6 +24,8 @@ for name in sorted(os.listdir(out)):
     if not name.endswith(".json") or "-pela" not in name:
         continue
     text = open(os.path.join(out, name)).read().replace(out, "$OUT")
+    if os.environ.get("M"):
+        text = text.replace(os.environ["M"].rstrip("/"), "$M")
     open(os.path.join(here, "records", name), "w").write(text)
     r = json.loads(text)
     model, rest = name.split("-w", 1)
