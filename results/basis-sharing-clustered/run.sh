@@ -10,3 +10,7 @@ methods=basis-sharing:grouping=clustered,basis-sharing,whitened
   --ratios 0.1,0.2,0.3,0.4,0.5 --out "$OUT/compare-minilm" --force
 "$lowrank" compare --model models/sotu-decoder --methods $methods --allocations uniform --ratios 0.1,0.2,0.3,0.4,0.5 \
   --max-bytes 30000 --out "$OUT/compare-decoder" --force
+# At the default eps (0.1) the clustering on MiniLM grouped nothing; looser error constraints, at two ratios:
+"$lowrank" compare --model "$M/model.onnx" --tokenizer "$M/tokenizer.json" \
+  --methods basis-sharing:grouping=clustered:eps=0.3,basis-sharing:grouping=clustered:eps=0.6 --allocations uniform \
+  --ratios 0.2,0.4 --out "$OUT/compare-minilm-eps" --force
