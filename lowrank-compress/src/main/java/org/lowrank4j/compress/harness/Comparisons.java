@@ -187,6 +187,9 @@ public final class Comparisons {
         comparison.run(r.methods(), r.allocations(), ratios, listener,
                 row -> record(journal, ComparisonJournal.key(row.method(), row.allocation(), row.ratio()), DecoderReport.run(row)), journal::has);
         ctx.put("calibration_seconds", comparison.job().calibrationSeconds());
+        if (!comparison.groupNotes().isEmpty()) {
+            ctx.put("notes", String.join("; ", comparison.groupNotes()));
+        }
         List<JsonNode> runs = inGridOrder(journal, r.methods(), r.allocations(), ratios);
         DecoderReport.writeRuns(out, comparison.reference(), comparison.job().modelParameters(), runs, ctx);
         return new ComparisonRun(DecoderReport.markdownOf(comparison.reference(), comparison.job().modelParameters(), runs), List.of(), out);

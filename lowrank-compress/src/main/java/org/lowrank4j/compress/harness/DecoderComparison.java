@@ -135,6 +135,18 @@ public final class DecoderComparison {
         return rows;
     }
 
+    /**
+     * Per cross-layer configuration that ran, which blocks share a basis (formed at the first ratio it ran and kept for
+     * the others), in the words of {@link CrossLayerMethod.Prepared#describeGroups}.
+     */
+    public List<String> groupNotes() {
+        List<String> notes = new ArrayList<>();
+        basis.forEach((name, prepared) -> notes.add(name + " groups (which blocks share a basis, formed at the first ratio and kept for the others): "
+                + prepared.describeGroups()));
+        notes.sort(null);
+        return notes;
+    }
+
     /** Basis Sharing: groups decomposed once per configuration, built at each ratio. */
     private CompressionResult compressShared(CrossLayerMethod sharing, String allocation, double ratio, Progress progress) {
         if (SensitivityAllocator.isSensitivity(allocation)) {

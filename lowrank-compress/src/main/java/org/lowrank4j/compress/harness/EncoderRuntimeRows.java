@@ -98,16 +98,7 @@ public final class EncoderRuntimeRows {
      */
     public String describeGroups(CrossLayerMethod sharing) {
         CrossLayerMethod.Prepared prepared = basis.get(sharing.name());
-        if (prepared == null) {
-            return "";
-        }
-        Map<String, StringBuilder> byRole = new java.util.LinkedHashMap<>();
-        for (List<String> group : prepared.groupNames()) {
-            String role = group.get(0).replaceFirst("^block \\d+ ", "");
-            StringBuilder line = byRole.computeIfAbsent(role, k -> new StringBuilder(k));
-            line.append(" {").append(String.join(",", group.stream().map(n -> n.replaceFirst("^block (\\d+) .*$", "$1")).toList())).append('}');
-        }
-        return String.join("; ", byRole.values().stream().map(StringBuilder::toString).toList());
+        return prepared == null ? "" : prepared.describeGroups();
     }
 
     /**

@@ -38,5 +38,19 @@ public interface CrossLayerMethod {
         default List<List<String>> groupNames() {
             return List.of();
         }
+
+        /**
+         * The groups as {@code role {blocks} {blocks} …} per role, e.g. {@code attention.query {0,3} {1,2}} (site names
+         * {@code block N ROLE}); empty for a method without groups.
+         */
+        default String describeGroups() {
+            java.util.Map<String, StringBuilder> byRole = new java.util.LinkedHashMap<>();
+            for (List<String> group : groupNames()) {
+                String role = group.get(0).replaceFirst("^block \\d+ ", "");
+                StringBuilder line = byRole.computeIfAbsent(role, k -> new StringBuilder(k));
+                line.append(" {").append(String.join(",", group.stream().map(n -> n.replaceFirst("^block (\\d+) .*$", "$1")).toList())).append('}');
+            }
+            return String.join("; ", byRole.values().stream().map(StringBuilder::toString).toList());
+        }
     }
 }

@@ -69,6 +69,9 @@ class DecoderComparisonTest {
                 .isEqualTo(row.result().targetedParametersBefore() - row.result().targetedParametersAfter());
         assertThat(row.result().achievedRatio()).isGreaterThanOrEqualTo(0.3 - 1e-9);
         assertThat(row.scores().perplexity().perplexity()).isFinite().isNotEqualTo(reference);
+        // the record names the groups: consecutive pairs of blocks share, attention.output and ffn.down stay private
+        assertThat(comparison.groupNotes()).singleElement().asString().startsWith("basis-sharing groups (")
+                .contains("attention.query {0,1}").contains("attention.output {0} {1}");
 
         List<DecoderComparison.Row> sensitive = comparison.run(List.of("whitened"), List.of("sensitivity"), List.of(0.2, 0.3), Progress.NONE, r -> { });
         assertThat(sensitive).hasSize(2);
