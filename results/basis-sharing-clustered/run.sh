@@ -14,3 +14,6 @@ methods=basis-sharing:grouping=clustered,basis-sharing,whitened
 "$lowrank" compare --model "$M/model.onnx" --tokenizer "$M/tokenizer.json" \
   --methods basis-sharing:grouping=clustered:eps=0.3,basis-sharing:grouping=clustered:eps=0.6 --allocations uniform \
   --ratios 0.2,0.4 --out "$OUT/compare-minilm-eps" --force
+# The decoder's groups (the record names them since this session; the clustered rows above are reproduced at 0.1):
+"$lowrank" compare --model models/sotu-decoder --methods basis-sharing:grouping=clustered --allocations uniform --ratios 0.1 \
+  --max-bytes 30000 --out "$OUT/compare-decoder-groups" --force
