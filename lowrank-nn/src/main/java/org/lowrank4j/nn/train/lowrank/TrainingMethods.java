@@ -5,6 +5,11 @@ import java.util.Locale;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.lowrank4j.nn.train.TrainingMethod;
+import org.lowrank4j.nn.train.lowrank.sst.SpectralAdam;
+import org.lowrank4j.nn.train.lowrank.sst.SpectralSites;
+import org.lowrank4j.nn.train.lowrank.sst.SstSettings;
+import org.lowrank4j.nn.train.lowrank.trp.TrpAdam;
+import org.lowrank4j.nn.train.lowrank.trp.TrpSettings;
 
 /**
  * The training methods {@code lowrank train --method} knows, by name. A new method is one entry here and its
@@ -39,6 +44,16 @@ public final class TrainingMethods {
                 }
                 return new TrainingMethod(Fira.METHOD, describe(Fira.METHOD, p) + ":alpha-in-residual=" + alphaInResidual,
                         (params, s) -> new Fira(params, s, p, ProjectedAdam.BLOCK_MATRICES, alphaInResidual == 1));
+            }),
+            new Entry(SstSettings.METHOD, o -> {
+                SstSettings sst = new SstSettings(o.integer("rank", SstSettings.DEFAULT_RANK), o.integer("period", SstSettings.DEFAULT_PERIOD));
+                SpectralSites sites = new SpectralSites(sst);
+                return new TrainingMethod(SstSettings.METHOD, sst.describe(), (params, s) -> new SpectralAdam(params, s, sites), sites);
+            }),
+            new Entry(TrpSettings.METHOD, o -> {
+                TrpSettings trp = new TrpSettings(o.integer("period", TrpSettings.DEFAULT_PERIOD), o.number("energy", TrpSettings.DEFAULT_ENERGY),
+                        o.number("nuclear", TrpSettings.DEFAULT_NUCLEAR));
+                return new TrainingMethod(TrpSettings.METHOD, trp.describe(), (params, s) -> new TrpAdam(params, s, trp, ProjectedAdam.BLOCK_MATRICES));
             }));
 
     private TrainingMethods() {
