@@ -5,10 +5,13 @@ import java.util.Locale;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.lowrank4j.nn.train.TrainingMethod;
+import org.lowrank4j.nn.train.lost.Lost;
+import org.lowrank4j.nn.train.sltrain.SlTrain;
 
 /**
  * The training methods {@code lowrank train --method} knows, by name. A new method is one entry here and its
- * optimizer class; the trainer itself only sees {@link org.lowrank4j.nn.train.Optimizer}.
+ * optimizer class (or its {@link org.lowrank4j.nn.train.Parameterization}: SLTrain, LOST); the trainer itself only sees
+ * {@link org.lowrank4j.nn.train.Optimizer}.
  */
 public final class TrainingMethods {
     /** GaLore's LLaMA pre-training settings (rank 128, gap 200, scale 0.25; arXiv:2403.03507). */
@@ -39,6 +42,20 @@ public final class TrainingMethods {
                 }
                 return new TrainingMethod(Fira.METHOD, describe(Fira.METHOD, p) + ":alpha-in-residual=" + alphaInResidual,
                         (params, s) -> new Fira(params, s, p, ProjectedAdam.BLOCK_MATRICES, alphaInResidual == 1));
+            }),
+            new Entry(SlTrain.METHOD, o -> {
+                SlTrain p = new SlTrain(o.integer("rank", SlTrain.DEFAULT_RANK), o.number("density", SlTrain.DEFAULT_DENSITY),
+                        o.number("alpha", SlTrain.DEFAULT_ALPHA));
+                return new TrainingMethod(SlTrain.METHOD, p.describe(), TrainingMethod.full().factory(), p);
+            }),
+            new Entry(Lost.METHOD, o -> {
+                int outputChannels = o.integer("output-channels", 0);
+                if (outputChannels != 0 && outputChannels != 1) {
+                    throw new IllegalArgumentException(Lost.METHOD + ": option output-channels must be 0 (keep input channels, columns) or 1 "
+                            + "(output channels, rows), got " + outputChannels);
+                }
+                Lost p = new Lost(o.integer("rank", Lost.DEFAULT_RANK), o.number("density", Lost.DEFAULT_DENSITY), outputChannels == 1);
+                return new TrainingMethod(Lost.METHOD, p.describe(), TrainingMethod.full().factory(), p);
             }));
 
     private TrainingMethods() {
