@@ -222,8 +222,8 @@ class GaLoreTest {
             assertThatThrownBy(() -> TrainingMethods.configure(method, options("gap", 0))).isInstanceOf(IllegalArgumentException.class)
                     .hasMessage(method + ": option gap must be >= 1 (steps between projection updates), got 0");
         }
-        assertThatThrownBy(() -> TrainingMethods.configure("galora", MethodOptions.NONE)).hasMessage(
-                "unknown training method 'galora'; choose one of full, galore, galore-dct, fira");
+        assertThatThrownBy(() -> TrainingMethods.configure("galora", MethodOptions.NONE)).hasMessageStartingWith(
+                "unknown training method 'galora'; choose one of full, galore, galore-dct, fira"); // more methods follow
         assertThat(TrainingMethods.configure("galore", MethodOptions.NONE).describe()).isEqualTo("galore:rank=128:gap=200:scale=0.25");
     }
 
