@@ -10,10 +10,13 @@ import org.lowrank4j.nn.train.lowrank.sst.SpectralSites;
 import org.lowrank4j.nn.train.lowrank.sst.SstSettings;
 import org.lowrank4j.nn.train.lowrank.trp.TrpAdam;
 import org.lowrank4j.nn.train.lowrank.trp.TrpSettings;
+import org.lowrank4j.nn.train.lost.Lost;
+import org.lowrank4j.nn.train.sltrain.SlTrain;
 
 /**
  * The training methods {@code lowrank train --method} knows, by name. A new method is one entry here and its
- * optimizer class; the trainer itself only sees {@link org.lowrank4j.nn.train.Optimizer}.
+ * optimizer class (or its {@link org.lowrank4j.nn.train.Parameterization}: SLTrain, LOST); the trainer itself only sees
+ * {@link org.lowrank4j.nn.train.Optimizer}.
  */
 public final class TrainingMethods {
     /** GaLore's LLaMA pre-training settings (rank 128, gap 200, scale 0.25; arXiv:2403.03507). */
@@ -54,6 +57,20 @@ public final class TrainingMethods {
                 TrpSettings trp = new TrpSettings(o.integer("period", TrpSettings.DEFAULT_PERIOD), o.number("energy", TrpSettings.DEFAULT_ENERGY),
                         o.number("nuclear", TrpSettings.DEFAULT_NUCLEAR));
                 return new TrainingMethod(TrpSettings.METHOD, trp.describe(), (params, s) -> new TrpAdam(params, s, trp, ProjectedAdam.BLOCK_MATRICES));
+            }),
+            new Entry(SlTrain.METHOD, o -> {
+                SlTrain p = new SlTrain(o.integer("rank", SlTrain.DEFAULT_RANK), o.number("density", SlTrain.DEFAULT_DENSITY),
+                        o.number("alpha", SlTrain.DEFAULT_ALPHA));
+                return new TrainingMethod(SlTrain.METHOD, p.describe(), TrainingMethod.full().factory(), p);
+            }),
+            new Entry(Lost.METHOD, o -> {
+                int outputChannels = o.integer("output-channels", 0);
+                if (outputChannels != 0 && outputChannels != 1) {
+                    throw new IllegalArgumentException(Lost.METHOD + ": option output-channels must be 0 (keep input channels, columns) or 1 "
+                            + "(output channels, rows), got " + outputChannels);
+                }
+                Lost p = new Lost(o.integer("rank", Lost.DEFAULT_RANK), o.number("density", Lost.DEFAULT_DENSITY), outputChannels == 1);
+                return new TrainingMethod(Lost.METHOD, p.describe(), TrainingMethod.full().factory(), p);
             }));
 
     private TrainingMethods() {

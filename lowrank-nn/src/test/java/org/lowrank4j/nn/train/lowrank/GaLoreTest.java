@@ -223,7 +223,7 @@ class GaLoreTest {
                     .hasMessage(method + ": option gap must be >= 1 (steps between projection updates), got 0");
         }
         assertThatThrownBy(() -> TrainingMethods.configure("galora", MethodOptions.NONE)).hasMessageStartingWith(
-                "unknown training method 'galora'; choose one of full, galore, galore-dct, fira");
+                "unknown training method 'galora'; choose one of full, galore, galore-dct, fira"); // more methods follow
         assertThat(TrainingMethods.configure("galore", MethodOptions.NONE).describe()).isEqualTo("galore:rank=128:gap=200:scale=0.25");
     }
 

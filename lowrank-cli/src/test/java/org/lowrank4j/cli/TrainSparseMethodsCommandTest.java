@@ -1,0 +1,105 @@
+package org.lowrank4j.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * lowrank train --method sltrain | lost: trains, resumes bit for bit, records the factors' memory, writes an ordinary
+ * decoder folder that perplexity and generate read; bad options in one line.
+ */
+class TrainSparseMethodsCommandTest {
+    private static final String TEXT = """
+            Fellow-Citizens of the Senate and of the House of Representatives: I embrace with great satisfaction the
+            opportunity which now presents itself of congratulating you on the present favorable prospects of our public
+            affairs. The recent accession of the important State of North Carolina to the Constitution of the United
+            States gives me great pleasure. The Congress met in the capital and the treaty was signed in the spring.
+            """.repeat(3);
+
+    /** Hidden 16, 2 heads over 1 key/value head: q/o 16×16, k/v 8×16, MLP 32×16 and 16×32; the smallest dimension is 8. */
+    private static final String[] TINY = {"train", "--hidden", "16", "--layers", "1", "--heads", "2", "--kv-heads", "1", "--mlp", "32",
+            "--context", "32", "--batch", "2", "--lr", "3e-3", "--warmup", "2", "--validation-fraction", "0.2"};
+
+    private static String[] train(String... args) {
+        String[] out = new String[TINY.length + args.length];
+        System.arraycopy(TINY, 0, out, 0, TINY.length);
+        System.arraycopy(args, 0, out, TINY.length, args.length);
+        return out;
+    }
+
+    private static Object[] ok(String... args) {
+        Object[] r = CliRun.run(args);
+        assertThat((int) r[0]).as("stderr: %s", r[2]).isZero();
+        return r;
+    }
+
+    @Test
+    void bothMethodsTrainResumeBitForBitAndWriteAFolderThatPerplexityAndGenerateRead(@TempDir Path dir) throws IOException {
+        Path text = Files.writeString(dir.resolve("text.txt"), TEXT);
+        Path fullRun = dir.resolve("full");
+        ok(train("--data", text.toString(), "--out", fullRun.toString(), "--steps", "2"));
+        long fullWeights = new ObjectMapper().readTree(fullRun.resolve("train-record.json").toFile()).get("memory_bytes").get("weights").asLong();
+        for (String method : List.of("sltrain:rank=2:density=0.05", "lost:rank=2:density=0.125")) {
+            String name = method.substring(0, method.indexOf(':'));
+            Path straight = dir.resolve(name + "-straight"), interrupted = dir.resolve(name + "-interrupted");
+            Object[] r = ok(train("--data", text.toString(), "--out", straight.toString(), "--steps", "6", "--method", method));
+            assertThat((String) r[1] + r[2]).contains("method " + name + ":rank=2").contains("memory: weights");
+            ok(train("--data", text.toString(), "--out", interrupted.toString(), "--steps", "6", "--stop-after", "3", "--method", method));
+            ok(train("--data", text.toString(), "--out", interrupted.toString(), "--steps", "6", "--resume", "--method", method));
+            assertThat(Files.readAllBytes(interrupted.resolve("model.safetensors"))).as(method)
+                    .isEqualTo(Files.readAllBytes(straight.resolve("model.safetensors")));
+            assertThat(Files.readAllBytes(interrupted.resolve("model.safetensors"))).as("an ordinary dense folder of the same size")
+                    .hasSameSizeAs(Files.readAllBytes(fullRun.resolve("model.safetensors")));
+
+            JsonNode record = new ObjectMapper().readTree(straight.resolve("train-record.json").toFile());
+            assertThat(record.get("method").asText()).isEqualTo(name);
+            long weights = record.get("memory_bytes").get("weights").asLong();
+            assertThat(weights).as("rank 2 factors and a few sparse values instead of the dense projections").isLessThan(fullWeights);
+            assertThat(record.get("memory_bytes").get("optimizer_state").asLong()).isEqualTo(2 * weights);
+
+            Object[] ppl = ok("perplexity", "--model", straight.toString(), "--text", text.toString());
+            assertThat((String) ppl[1]).contains("perplexity").contains("bits per byte");
+            Object[] gen = ok("generate", "--model", straight.toString(), "--prompt", "The Congress", "--max-tokens", "5");
+            assertThat((String) gen[1]).startsWith("The Congress");
+        }
+    }
+
+    @Test
+    void badOptionsAndAForeignCheckpointAreOneLineErrors(@TempDir Path dir) throws IOException {
+        Path text = Files.writeString(dir.resolve("text.txt"), TEXT);
+        Path out = dir.resolve("m");
+        assertError(CliRun.run(train("--data", text.toString(), "--out", out.toString(), "--steps", "2", "--method", "sltrain:rank=9")),
+                "sltrain: rank 9 exceeds min(out, in) = 8 of block 0 attention.key (8 x 16); choose rank <= 8");
+        assertError(CliRun.run(train("--data", text.toString(), "--out", out.toString(), "--steps", "2", "--method", "lost:rank=9")),
+                "lost: rank 9 exceeds min(out, in) = 8 of block 0 attention.key");
+        assertError(CliRun.run(train("--data", text.toString(), "--out", out.toString(), "--steps", "2", "--method", "sltrain:density=0")),
+                "sltrain: option density must be in (0, 1], got 0.0");
+        assertError(CliRun.run(train("--data", text.toString(), "--out", out.toString(), "--steps", "2", "--method", "lost:density=1.5")),
+                "lost: option density must be in (0, 1], got 1.5");
+        assertError(CliRun.run(train("--data", text.toString(), "--out", out.toString(), "--steps", "2", "--method", "sltrain:sparsity=0.1")),
+                "sltrain has no option 'sparsity'; sltrain takes rank, density, alpha");
+        assertError(CliRun.run(train("--data", text.toString(), "--out", out.toString(), "--steps", "2", "--method", "lost:output-channels=2")),
+                "lost: option output-channels must be 0");
+
+        ok(train("--data", text.toString(), "--out", out.toString(), "--steps", "4", "--stop-after", "2", "--method", "sltrain:rank=2"));
+        assertError(CliRun.run(train("--data", text.toString(), "--out", out.toString(), "--steps", "4", "--resume", "--method", "lost:rank=2")),
+                "was written by --method sltrain:rank=2:density=0.03:alpha=32.0, not lost");
+        assertError(CliRun.run(train("--data", text.toString(), "--out", out.toString(), "--steps", "4", "--resume", "--method",
+                "sltrain:rank=2:density=0.1")), "but this run asks for sltrain:rank=2:density=0.1:alpha=32.0");
+    }
+
+    private static void assertError(Object[] r, String fragment) {
+        assertThat((int) r[0]).as("stderr: %s", r[2]).isEqualTo(2);
+        List<String> lines = ((String) r[2]).lines().filter(l -> l.startsWith("lowrank ")).toList();
+        assertThat(lines).hasSize(1);
+        assertThat(lines.get(0)).contains(fragment);
+        assertThat((String) r[2]).doesNotContain("\tat ");
+    }
+}
