@@ -3,11 +3,6 @@ package org.lowrank4j.adapt.finetune;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,12 +22,7 @@ import org.lowrank4j.nn.generate.ByteTokenizer;
 import org.lowrank4j.nn.generate.Perplexity;
 import org.lowrank4j.nn.generate.PerplexityResult;
 import org.lowrank4j.nn.layers.Linear;
-import org.lowrank4j.nn.train.AdamW;
 import org.lowrank4j.nn.train.LanguageModel;
-import org.lowrank4j.nn.train.LearningRateSchedule;
-import org.lowrank4j.nn.train.Trainer;
-import org.lowrank4j.nn.train.TrainingLog;
-import org.lowrank4j.nn.train.TrainingOptions;
 import org.lowrank4j.nn.weight.LowRankWeight;
 import org.lowrank4j.nn.weight.WeightFactorization;
 
@@ -64,10 +54,7 @@ final class LrcFineTuning {
                         + request.model() + " has no " + LowRankFolder.MANIFEST));
         DecoderTask task = DecoderTask.prepare(request);
         LlamaModel model = task.model();
-        Path checkpoint = request.out().resolve(FineTuning.CHECKPOINT);
-        if (request.resume() && !Files.isRegularFile(checkpoint)) {
-            throw new IllegalArgumentException("--resume: " + checkpoint + " does not exist (run without --resume first)");
-        }
+        WeightTraining.requireCheckpointForResume(request);
 
         List<Parameter> trainable = new ArrayList<>();
         Map<Linear, WeightFactorization> frozen = new LinkedHashMap<>();
@@ -93,54 +80,22 @@ final class LrcFineTuning {
 
         LanguageModel language = VariantFineTuning.trainable(new LlamaLanguageModel(model), trainable);
         long trainableCount = trainable.stream().mapToLong(Parameter::size).sum();
-        AdamW adam = new AdamW(trainable, new AdamW.Settings(0.9, 0.999, 1e-8, request.weightDecay()), AdamW.NORMS_AND_BIASES);
-        LearningRateSchedule schedule = new LearningRateSchedule(request.learningRate(), request.learningRate() / 10,
-                Math.min(request.warmup(), request.steps()), request.steps());
-        int runUntil = request.stopAfter() == null ? request.steps() : Math.min(request.steps(), request.stopAfter());
-        TrainingOptions options = new TrainingOptions(request.batch(), 1, runUntil, schedule, 1.0, 0, 0, request.checkpointEvery(), checkpoint);
-        Files.createDirectories(request.out());
-        Path logFile = request.out().resolve(FineTuning.LOG);
-        List<String> rows = new ArrayList<>();
-        double[] lastLoss = {Double.NaN};
-        Trainer trainer = new Trainer(language, adam, task.train(), null, options, new FineTuneListener() {
-            @Override
-            public void onStep(StepReport r) {
-                lastLoss[0] = r.loss();
-                rows.add(String.format(Locale.ROOT, "%d,%.6f,%.6g,%.6g,%.1f", r.step() + 1, r.loss(), r.learningRate(), r.gradientNorm(),
-                        r.tokensPerSecond()));
-                events.onStep(r);
-            }
-
-            @Override
-            public void onCheckpoint(long completedSteps, Path written) {
-                appendRows(logFile, rows);
-                events.onCheckpoint(completedSteps, written);
-            }
-        });
-        if (request.resume()) {
-            trainer.resume(checkpoint);
-        }
-        TrainingLog.keepRowsThrough(logFile, FineTuning.LOG_HEADER, trainer.step());
-        events.onPhase("training", String.format(Locale.ROOT, "%,d trainable values: the factors of %d low-rank projections%s (%d dense ones frozen), "
-                + "step %d of %d", trainableCount, components, norms ? " and the norms" : "", frozen.size(), trainer.step(), runUntil));
-        long firstStep = trainer.step();
-        long start = System.nanoTime();
-        trainer.run();
-        double seconds = (System.nanoTime() - start) / 1e9;
-        appendRows(logFile, rows);
-        FineTuneMemory memory = FineTuneMemory.measure(model.parameters(), trainable, adam);
+        int lowRank = components;
+        WeightTraining.Result run = WeightTraining.run(request, task, language, trainable, events, steps -> String.format(Locale.ROOT,
+                "%,d trainable values: the factors of %d low-rank projections%s (%d dense ones frozen), step %d of %d", trainableCount, lowRank,
+                norms ? " and the norms" : "", frozen.size(), steps[0], steps[1]));
+        FineTuneMemory memory = FineTuneMemory.measure(model.parameters(), trainable, run.optimizer());
         frozen.forEach(Linear::setWeight); // the dense projections as they were, so the folder holds them as such
 
         events.onPhase("fine-tuned perplexity", String.format(Locale.ROOT, "%,d held-out bytes", heldOut.length));
         PerplexityResult after = Perplexity.evaluate(model, heldOut, model.maxPositions(), heldOut.length).requireFinite(request.out());
-        long steps = trainer.step() - firstStep;
-        FineTuneOutcome outcome = new FineTuneOutcome(before, after, steps, trainer.step(), seconds, trainableCount, model.parameterCount(),
-                task.split().train().length, lastLoss[0], request.out());
+        FineTuneOutcome outcome = new FineTuneOutcome(before, after, run.stepsRun(), run.stepsDone(), run.seconds(), trainableCount,
+                model.parameterCount(), task.split().train().length, run.lastLoss(), request.out());
         Map<String, Object> done = new LinkedHashMap<>();
         done.put("kind", "lrc fine-tuning (WeLore)");
         done.put("compressed", request.model().toString());
         done.put("text", request.dataName());
-        done.put("steps", trainer.step());
+        done.put("steps", run.stepsDone());
         done.put("learning_rate", request.learningRate());
         done.put("norms_trained", norms);
         done.put("perplexity_before", before.perplexity());
@@ -156,21 +111,9 @@ final class LrcFineTuning {
         record.remove(List.of("rank", "alpha", "dropout", "use_rslora", "targets"));
         record.put("low_rank_components", components);
         record.put("dense_components_frozen", frozen.size());
-        record.put("seconds_per_step", steps == 0 ? 0 : seconds / steps);
+        record.put("seconds_per_step", run.stepsRun() == 0 ? 0 : run.seconds() / run.stepsRun());
         record.set("memory_bytes", memory.toJson());
         AtomicFiles.writeString(request.out().resolve(FineTuning.RECORD), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(record) + "\n");
         return outcome;
-    }
-
-    private static void appendRows(Path file, List<String> rows) {
-        if (rows.isEmpty()) {
-            return;
-        }
-        try {
-            Files.writeString(file, String.join("\n", rows) + "\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot append to " + file, e);
-        }
-        rows.clear();
     }
 }
