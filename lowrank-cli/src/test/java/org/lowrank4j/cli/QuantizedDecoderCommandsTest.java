@@ -154,7 +154,7 @@ class QuantizedDecoderCommandsTest {
                 dir.resolve("x4").toString()), "is a quantized model folder");
         Path nan = tinyDecoder(dir.resolve("nan"), true);
         assertOneLineError(CliRun.run("compress", "--model", nan.toString(), "--method", "rtn", "--out", dir.resolve("x5").toString()),
-                "model.layers.1.mlp.up_proj.weight", "NaN", "must be finite");
+                "model.layers.1.mlp.up_proj.weight", "non-finite");
         assertOneLineError(CliRun.run("compress", "--model", dense.toString(), "--method", "rtn:embeddings=int8", "--out",
                 dir.resolve("x6").toString()), "embeddings=int8");
         assertOneLineError(CliRun.run("compress", "--model", dense.toString(), "--method", "rtn:bits=2", "--target-size", "1000", "--out",
