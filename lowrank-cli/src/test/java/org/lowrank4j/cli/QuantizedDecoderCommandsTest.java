@@ -157,7 +157,7 @@ class QuantizedDecoderCommandsTest {
                 "model.layers.1.mlp.up_proj.weight", "non-finite");
         assertOneLineError(CliRun.run("compress", "--model", dense.toString(), "--method", "rtn:embeddings=int8", "--out",
                 dir.resolve("x6").toString()), "embeddings=int8");
-        assertOneLineError(CliRun.run("compress", "--model", dense.toString(), "--method", "rtn:bits=2", "--target-size", "1000", "--out",
+        assertOneLineError(CliRun.run("compress", "--model", dense.toString(), "--method", "rtn:bits=2:group=16", "--target-size", "1000", "--out",
                 dir.resolve("x7").toString()), "above --target-size");
         assertOneLineError(CliRun.run("compress", "--model", dense.toString(), "--method", "rtn", "--out", dense.toString(), "--force"));
         for (int i = 1; i <= 7; i++) {
