@@ -28,7 +28,7 @@ import org.lowrank4j.linalg.Linalg;
 public final class Compression {
 
     /** The routes, asked in order. */
-    static final List<CompressionRoute> ROUTES = List.of(new HierarchicalPruneRoute(), new DecoderFolderRoute(), new OnnxQuantizedRoute(), new OnnxRuntimeRoute(),
+    static final List<CompressionRoute> ROUTES = List.of(new HierarchicalPruneRoute(), new DecoderQuantizedRoute(), new DecoderFolderRoute(), new OnnxQuantizedRoute(), new OnnxRuntimeRoute(),
             new OnnxSiteRoute());
 
     private Compression() {
@@ -54,9 +54,9 @@ public final class Compression {
                 .input("--model", request.model()).input("--tokenizer", request.tokenizer()).input("--calib", request.calibration()).input("--labels", request.labels()).check();
         CompressionRoute route = ROUTES.stream().filter(r -> r.handles(request)).findFirst().orElseThrow(() -> new IllegalArgumentException(
                 "--model " + request.model() + " is neither an ONNX file nor a decoder model folder"));
-        if (Methods.isQuantized(request.method()) && !(route instanceof OnnxQuantizedRoute)) {
-            throw new IllegalArgumentException("--method " + request.method() + " quantizes ONNX encoders; " + request.model()
-                    + " is a decoder model folder (quantized decoders are not written yet)");
+        if (Methods.isQuantized(request.method()) && !(route instanceof OnnxQuantizedRoute || route instanceof DecoderQuantizedRoute)) {
+            throw new IllegalArgumentException("--method " + request.method() + " quantizes ONNX encoders and LLaMA-family decoder folders, not "
+                    + request.model());
         }
         if (request.labels() != null && !route.readsLabels(request)) {
             throw new IllegalArgumentException("--labels gives the task loss of a method that needs gradients (fwsvd) on an ONNX encoder; --method "

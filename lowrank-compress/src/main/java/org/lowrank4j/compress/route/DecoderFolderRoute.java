@@ -83,6 +83,10 @@ final class DecoderFolderRoute implements CompressionRoute {
 
         CausalLanguageModel decoder = DecoderFolder.loadCompressible(model);
         for (Linear linear : decoder.linearSites().values()) {
+            if (linear.weight() instanceof org.lowrank4j.nn.weight.QuantizedWeight) {
+                throw new IllegalArgumentException("--model " + model + " is a quantized model folder (" + linear.name() + " is stored quantized);"
+                        + " compress the original dense model");
+            }
             if (linear.weight() instanceof LowRankWeight) {
                 throw new IllegalArgumentException("--model " + model + " is already a low-rank model folder (it holds "
                         + LowRankFolder.A_SUFFIX + "/" + LowRankFolder.B_SUFFIX + " factors); compress the original dense model");

@@ -37,10 +37,10 @@ public final class SafetensorsWriter {
     private static final int ALIGNMENT = 8;
     private static final int CHUNK_ELEMENTS = 1 << 16;
 
-    /** One tensor: float values for F32/F16/BF16, or double values for F64 (the other array is null). */
-    private record Entry(SafetensorsDtype dtype, long[] shape, float[] values, double[] doubles) {
+    /** One tensor: float values for F32/F16/BF16, double values for F64, or raw bytes for U8 (the other arrays null). */
+    private record Entry(SafetensorsDtype dtype, long[] shape, float[] values, double[] doubles, byte[] bytes) {
         int length() {
-            return values != null ? values.length : doubles.length;
+            return values != null ? values.length : doubles != null ? doubles.length : bytes.length;
         }
 
     }
@@ -59,12 +59,17 @@ public final class SafetensorsWriter {
      *                                  or a length that does not match the shape (naming the tensor)
      */
     public SafetensorsWriter add(String name, SafetensorsDtype dtype, long[] shape, float[] values) {
-        return put(name, new Entry(dtype, shape.clone(), values, null));
+        return put(name, new Entry(dtype, shape.clone(), values, null, null));
     }
 
     /** Adds a float64 tensor, stored as F64 without rounding (for statistics such as Gram matrices). */
     public SafetensorsWriter add(String name, long[] shape, double[] values) {
-        return put(name, new Entry(SafetensorsDtype.F64, shape.clone(), null, values));
+        return put(name, new Entry(SafetensorsDtype.F64, shape.clone(), null, values, null));
+    }
+
+    /** Adds a uint8 tensor, stored as U8 byte for byte (for packed quantization codes). */
+    public SafetensorsWriter add(String name, long[] shape, byte[] values) {
+        return put(name, new Entry(SafetensorsDtype.U8, shape.clone(), null, null, values));
     }
 
     private SafetensorsWriter put(String name, Entry entry) {
@@ -78,7 +83,8 @@ public final class SafetensorsWriter {
         if (tensors.containsKey(name)) {
             throw new IllegalArgumentException("tensor '" + name + "' was already added");
         }
-        if (!dtype.isWritable() && !(dtype == SafetensorsDtype.F64 && entry.doubles() != null)) {
+        if (!dtype.isWritable() && !(dtype == SafetensorsDtype.F64 && entry.doubles() != null)
+                && !(dtype == SafetensorsDtype.U8 && entry.bytes() != null)) {
             throw new IllegalArgumentException("tensor '" + name + "': cannot write dtype " + dtype
                     + "; use F32, F16 or BF16");
         }
@@ -196,6 +202,10 @@ public final class SafetensorsWriter {
     }
 
     private static void writeValues(OutputStream out, Entry entry) throws IOException {
+        if (entry.bytes() != null) {
+            out.write(entry.bytes());
+            return;
+        }
         float[] values = entry.values();
         int size = entry.dtype().byteSize();
         int length = entry.length();

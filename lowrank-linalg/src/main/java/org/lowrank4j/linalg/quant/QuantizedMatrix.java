@@ -170,6 +170,51 @@ public final class QuantizedMatrix {
         return result;
     }
 
+    /**
+     * Dequantizes rows [first, first + count) into {@code out} (row-major, count·n values from offset 0), the same
+     * values as {@link #dequantize()} without forming the whole matrix: what a runtime kernel calls one tile at a time.
+     *
+     * @throws IndexOutOfBoundsException when the rows leave the matrix or {@code out} is shorter than count·n
+     */
+    public void dequantizeRows(int first, int count, float[] out) {
+        if (first < 0 || count < 0 || first + count > rows || out.length < (long) count * cols) {
+            throw new IndexOutOfBoundsException("rows [" + first + ", " + (first + count) + ") of a " + rows + "x" + cols
+                    + " matrix into " + out.length + " values");
+        }
+        int groups = groupsPerRow();
+        int rowBytes = codeRowBytes();
+        int bits = format.bits();
+        for (int i = 0; i < count; i++) {
+            int r = first + i;
+            int base = r * rowBytes;
+            int at = i * cols;
+            for (int g = 0; g < groups; g++) {
+                float scale = scales[r * groups + g];
+                int zero = zeroPoint(r, g);
+                int c0 = g * groupSize, c1 = c0 + groupSize;
+                if (levels != null) {
+                    for (int c = c0; c < c1; c++) {
+                        out[at + c] = (float) (levels[PackedBits.get(codes, base, c, bits)] * scale);
+                    }
+                } else if (bits == 4 && (c0 & 1) == 0 && (groupSize & 1) == 0) {
+                    for (int c = c0; c < c1; c += 2) { // two codes per byte, low nibble first
+                        int b = codes[base + (c >>> 1)];
+                        out[at + c] = (float) ((double) ((b & 0xf) - zero) * scale);
+                        out[at + c + 1] = (float) ((double) (((b >>> 4) & 0xf) - zero) * scale);
+                    }
+                } else if (bits == 8) {
+                    for (int c = c0; c < c1; c++) {
+                        out[at + c] = (float) ((double) ((codes[base + c] & 0xff) - zero) * scale);
+                    }
+                } else {
+                    for (int c = c0; c < c1; c++) {
+                        out[at + c] = (float) ((double) (PackedBits.get(codes, base, c, bits) - zero) * scale);
+                    }
+                }
+            }
+        }
+    }
+
     /** The packed codes, m·codeRowBytes bytes (a copy). */
     public byte[] packedCodes() {
         return codes.clone();

@@ -106,6 +106,7 @@ public final class LlamaModel implements CausalLanguageModel {
         HfConfig config = HfConfig.read(folder);
         checkConfig(config);
         LowRankFolder.readManifest(folder); // a low-rank folder's manifest must be of a format version this code reads
+        QuantizedFolder.readManifest(folder); // so must a quantized folder's
         try (SafetensorsModel source = SafetensorsModel.open(folder)) {
             return load(config, source, precision);
         }

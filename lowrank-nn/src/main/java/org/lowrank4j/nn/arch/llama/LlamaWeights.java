@@ -14,6 +14,7 @@ import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.block.PreNormBlock;
 import org.lowrank4j.nn.generate.FactorTensors;
 import org.lowrank4j.nn.generate.HfCheckpoint;
+import org.lowrank4j.nn.generate.QuantizedTensors;
 import org.lowrank4j.nn.layers.Attention;
 import org.lowrank4j.nn.layers.Linear;
 import org.lowrank4j.nn.layers.RMSNorm;
@@ -22,6 +23,7 @@ import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
 import org.lowrank4j.nn.weight.DenseWeight;
 import org.lowrank4j.nn.weight.LowRankWeight;
+import org.lowrank4j.nn.weight.QuantizedWeight;
 
 /** The Hugging Face names of a {@link LlamaModel}'s tensors; they are stored in the runtime's own (out, in) layout. */
 final class LlamaWeights {
@@ -39,6 +41,7 @@ final class LlamaWeights {
             throw new IllegalArgumentException(source.path() + " holds more layers than config field num_hidden_layers = " + layers);
         }
         installFactors(model, source);
+        installQuantized(model, source);
         HfCheckpoint.read(source, tensors(model, Layout.READ));
     }
 
@@ -49,6 +52,42 @@ final class LlamaWeights {
     /** Writes low-rank projections as their two factors and every other tensor as it is (see {@link LowRankFolder}). */
     static void writeFactors(LlamaModel model, Path folder, SafetensorsDtype dtype) throws IOException {
         HfCheckpoint.write(folder, model.config(), tensors(model, Layout.FACTORS), dtype);
+    }
+
+    /**
+     * Writes quantized projections as codes, scales, zero points and branch factors ({@link QuantizedTensors}), the
+     * other tensors in float32, and {@code config.json} (see {@link QuantizedFolder}).
+     */
+    static void writeQuantized(LlamaModel model, Path folder) throws IOException {
+        java.nio.file.Files.createDirectories(folder);
+        org.lowrank4j.formats.safetensors.SafetensorsWriter writer = new org.lowrank4j.formats.safetensors.SafetensorsWriter().metadata("format", "pt");
+        for (Map.Entry<String, Tensor> e : tensors(model, Layout.FACTORS).entrySet()) {
+            Tensor t = e.getValue();
+            float[] values = new float[t.size()];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = (float) t.get(i);
+            }
+            writer.add(e.getKey(), SafetensorsDtype.F32, Arrays.stream(t.shape()).asLongStream().toArray(), values);
+        }
+        for (Linear linear : model.linearSites().values()) {
+            QuantizedTensors.put(writer, linear.name(), linear);
+        }
+        writer.write(folder.resolve(org.lowrank4j.formats.safetensors.SafetensorsModel.SINGLE_FILE));
+        model.config().write(folder.resolve(org.lowrank4j.formats.hf.HfConfig.FILE_NAME));
+    }
+
+    /** Installs a {@link QuantizedWeight} in every projection {@code source} stores quantized. */
+    private static void installQuantized(LlamaModel model, TensorSource source) {
+        Map<String, Linear> byName = new LinkedHashMap<>();
+        for (Linear linear : model.linearSites().values()) {
+            byName.put(linear.name(), linear);
+        }
+        QuantizedTensors.requireKnown(source, byName, "this model (config field num_hidden_layers = " + model.blocks().size() + ")");
+        for (Linear linear : byName.values()) {
+            if (QuantizedTensors.present(source, linear.name())) {
+                QuantizedTensors.install(source, linear.name(), linear);
+            }
+        }
     }
 
     /** How projections appear in a name -> tensor map. */
@@ -119,6 +158,9 @@ final class LlamaWeights {
     }
 
     static void putLinear(Map<String, Tensor> out, Linear linear, Layout layout) {
+        if (layout != Layout.MERGED && linear.weight() instanceof QuantizedWeight) {
+            return; // codes, scales and bias go through QuantizedTensors (read by installQuantized, written by writeQuantized)
+        }
         if (layout == Layout.FACTORS && FactorTensors.put(out, linear.name(), linear)) {
             // the two factors
         } else if (layout == Layout.READ && linear.weight() instanceof LowRankWeight) {

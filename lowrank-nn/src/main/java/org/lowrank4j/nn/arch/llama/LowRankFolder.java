@@ -199,7 +199,7 @@ public final class LowRankFolder {
     /**
      * Checks that {@code out} may receive a low-rank folder: its parent exists and is writable, it is none of
      * {@code inputs} and holds none of them, and it is either absent, an empty folder, or a folder with {@value #MANIFEST}
-     * (an earlier output, which is replaced).
+     * or {@value QuantizedFolder#MANIFEST} (an earlier output, which is replaced).
      *
      * @throws IllegalArgumentException saying which rule fails
      */
@@ -230,7 +230,7 @@ public final class LowRankFolder {
             try (Stream<Path> entries = Files.list(target)) {
                 empty = entries.findAny().isEmpty();
             }
-            if (!empty && !Files.isRegularFile(target.resolve(MANIFEST))) {
+            if (!empty && !Files.isRegularFile(target.resolve(MANIFEST)) && !Files.isRegularFile(target.resolve(QuantizedFolder.MANIFEST))) {
                 throw new IllegalArgumentException("the output " + out + " exists and is not a low-rank model folder written by lowrank4j"
                         + " (no " + MANIFEST + "); choose another path or remove it");
             }
@@ -264,7 +264,7 @@ public final class LowRankFolder {
     }
 
     /** A new empty hidden folder beside {@code target}, with the default permissions. */
-    private static Path hiddenSibling(Path target, String kind) throws IOException {
+    static Path hiddenSibling(Path target, String kind) throws IOException {
         for (int attempt = 0; ; attempt++) {
             Path candidate = org.lowrank4j.formats.io.AtomicFiles.siblingName(target, kind); // removeStale knows these names
             try {
@@ -277,7 +277,7 @@ public final class LowRankFolder {
         }
     }
 
-    private static void move(Path from, Path to) throws IOException {
+    static void move(Path from, Path to) throws IOException {
         try {
             Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
         } catch (AtomicMoveNotSupportedException e) {
@@ -285,7 +285,7 @@ public final class LowRankFolder {
         }
     }
 
-    private static void deleteTree(Path folder) throws IOException {
+    static void deleteTree(Path folder) throws IOException {
         try (Stream<Path> walk = Files.walk(folder)) {
             for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);

@@ -1,0 +1,242 @@
+package org.lowrank4j.nn.weight;
+
+import java.util.List;
+import org.lowrank4j.linalg.quant.QuantizedMatrix;
+import org.lowrank4j.nn.Parameter;
+import org.lowrank4j.nn.tensor.FloatTensor;
+import org.lowrank4j.nn.tensor.MatMul;
+import org.lowrank4j.nn.tensor.Precision;
+import org.lowrank4j.nn.tensor.Tensor;
+
+/**
+ * A weight stored in few bits: {@code W ≈ dequant(Q) + A·B}, with Q (out, in) packed codes and group scales (and zero
+ * points) in the layout of {@link QuantizedMatrix} (int2/3/4/8 group-wise, NF), and an optional float low-rank branch
+ * A (out, r), B (r, in) — the EoRA / LQ-LoRA form. {@code y = x·dequant(Q)ᵀ + (x·Bᵀ)·Aᵀ}.
+ *
+ * <p>The forward pass never forms dequant(Q) whole: it dequantizes a tile of {@link #tileRows()} output rows at a time
+ * into one small buffer (tile × in values, about 64 K by default) and multiplies x by that tile's transpose into the
+ * matching columns of y; the backward pass does the same for {@code dx = dy·W}. With {@code cacheDense} the whole
+ * dequantized matrix is formed once, on the first call, and kept (fast, at the memory of the dense weight).
+ *
+ * <p>The codes are frozen: they have no gradient, and {@link #parameters()} lists only the branch's factors (none
+ * without a branch), so an optimizer trains the branch over a fixed quantized base.
+ */
+public final class QuantizedWeight implements WeightFactorization {
+    /** Values of the dequantization buffer when no tile is given: about 256 KB in float32. */
+    public static final int DEFAULT_TILE_VALUES = 1 << 16;
+
+    private final String name;
+    private final QuantizedMatrix base;   // (out, in)
+    private final LowRankWeight branch;   // A (out, r), B (r, in), or null
+    private final Precision precision;
+    private final int tileRows;
+    private final boolean cacheDense;
+    private Tensor dense;                 // (out, in), only with cacheDense
+
+    /**
+     * @param name       the projection's name, in messages and in the branch factors' parameter names
+     * @param base       the quantized matrix, rows = output features
+     * @param branch     the float branch A·B of the same shape, or null
+     * @param precision  the precision of the activations (and of the branch, when given)
+     * @param tileRows   output rows dequantized at a time (≥ 1; capped at out)
+     * @param cacheDense form dequant(Q) once and keep it instead of dequantizing per call
+     * @throws IllegalArgumentException when the branch does not match the base, is of another precision or holds a
+     *                                  non-finite value, or tileRows is below 1
+     */
+    public QuantizedWeight(String name, QuantizedMatrix base, LowRankWeight branch, Precision precision, int tileRows, boolean cacheDense) {
+        if (base == null) {
+            throw new IllegalArgumentException(name + ": a quantized weight needs its quantized matrix");
+        }
+        if (tileRows < 1) {
+            throw new IllegalArgumentException(name + ": tile rows must be at least 1, got " + tileRows);
+        }
+        if (branch != null) {
+            if (branch.outFeatures() != base.rows() || branch.inFeatures() != base.cols()) {
+                throw new IllegalArgumentException(name + ": low-rank branch " + branch.outFeatures() + "x" + branch.inFeatures()
+                        + " does not match the " + base.rows() + "x" + base.cols() + " quantized base");
+            }
+            if (branch.precision() != precision) {
+                throw new IllegalArgumentException(name + ": low-rank branch is " + branch.precision() + " but the weight runs in " + precision);
+            }
+            requireFinite(name, branch.left());
+            requireFinite(name, branch.right());
+        }
+        this.name = name;
+        this.base = base;
+        this.branch = branch;
+        this.precision = precision;
+        this.tileRows = Math.min(tileRows, base.rows());
+        this.cacheDense = cacheDense;
+    }
+
+    /** The base alone, dequantized a tile of about {@link #DEFAULT_TILE_VALUES} values at a time. */
+    public static QuantizedWeight of(String name, QuantizedMatrix base, Precision precision) {
+        return of(name, base, null, precision);
+    }
+
+    /** Base plus branch (null: none), dequantized a tile of about {@link #DEFAULT_TILE_VALUES} values at a time. */
+    public static QuantizedWeight of(String name, QuantizedMatrix base, LowRankWeight branch, Precision precision) {
+        return new QuantizedWeight(name, base, branch, precision, Math.max(1, DEFAULT_TILE_VALUES / base.cols()), false);
+    }
+
+    private static void requireFinite(String name, Parameter p) {
+        Tensor t = p.value();
+        for (int i = 0; i < t.size(); i++) {
+            if (!Double.isFinite(t.get(i))) {
+                throw new IllegalArgumentException(name + ": low-rank factor " + p.name() + " holds " + t.get(i) + " at element " + i
+                        + "; factors must be finite");
+            }
+        }
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** The quantized matrix Q (out, in). */
+    public QuantizedMatrix base() {
+        return base;
+    }
+
+    /** The float branch, or null. */
+    public LowRankWeight branch() {
+        return branch;
+    }
+
+    /** Output rows dequantized per tile. */
+    public int tileRows() {
+        return tileRows;
+    }
+
+    @Override
+    public int inFeatures() {
+        return base.cols();
+    }
+
+    @Override
+    public int outFeatures() {
+        return base.rows();
+    }
+
+    @Override
+    public Precision precision() {
+        return precision;
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        checkInput(name, x);
+        Tensor y = Tensor.zeros(precision, outputShape(x)); // (N, out)
+        int n = x.size() / inFeatures(), in = inFeatures(), out = outFeatures();
+        if (cacheDense) {
+            MatMul.timesTransposed(y, x, denseBase(), 0);
+        } else {
+            Tile tile = new Tile();
+            var xm = x.matrix(n, in);
+            var ym = y.matrix(n, out);
+            for (int r0 = 0; r0 < out; r0 += tileRows) {
+                int r1 = Math.min(out, r0 + tileRows);
+                Tensor w = tile.load(r0, r1);                                                    // (r1-r0, in)
+                MatMul.gemm(1, xm, w.matrix().transpose(), 0, ym.view(0, n, r0, r1));            // y[:, r0:r1] = x·tileᵀ
+            }
+        }
+        if (branch != null) {
+            Tensor h = Tensor.zeros(precision, n, branch.rank());
+            MatMul.timesTransposed(h, x, branch.right().value(), 0);                            // h(N,r) = x Bᵀ
+            MatMul.timesTransposed(y, h, branch.left().value(), 1);                             // y += h Aᵀ
+        }
+        return y;
+    }
+
+    @Override
+    public Tensor backward(Tensor dy, Tensor x) {
+        int n = x.size() / inFeatures(), in = inFeatures(), out = outFeatures();
+        Tensor dx = x.zerosLike();                                                               // (N, in)
+        if (cacheDense) {
+            MatMul.times(dx, dy, denseBase(), 0);
+        } else {
+            Tile tile = new Tile();
+            var dym = dy.matrix(n, out);
+            var dxm = dx.matrix(n, in);
+            for (int r0 = 0; r0 < out; r0 += tileRows) {
+                int r1 = Math.min(out, r0 + tileRows);
+                Tensor w = tile.load(r0, r1);
+                MatMul.gemm(1, dym.view(0, n, r0, r1), w.matrix(), 1, dxm);                      // dx += dy[:, r0:r1]·tile
+            }
+        }
+        if (branch != null) {
+            int r = branch.rank();
+            Tensor h = Tensor.zeros(precision, n, r);
+            MatMul.timesTransposed(h, x, branch.right().value(), 0);                            // h(N,r) = x Bᵀ
+            MatMul.addTransposedTimes(branch.left().gradient(), dy, h);                         // dA(out,r) += dyᵀ h
+            Tensor dh = Tensor.zeros(precision, n, r);
+            MatMul.times(dh, dy, branch.left().value(), 0);                                     // dh(N,r) = dy A
+            MatMul.addTransposedTimes(branch.right().gradient(), dh, x);                        // dB(r,in) += dhᵀ x
+            MatMul.times(dx, dh, branch.right().value(), 1);                                    // dx += dh B
+        }
+        return dx;
+    }
+
+    @Override
+    public Tensor toDense() {
+        Tensor w = Tensor.zeros(precision, outFeatures(), inFeatures());
+        Tile tile = new Tile();
+        for (int r0 = 0; r0 < outFeatures(); r0 += tileRows) {
+            int r1 = Math.min(outFeatures(), r0 + tileRows);
+            Tensor t = tile.load(r0, r1);
+            for (int i = 0; i < t.size(); i++) {
+                w.set(r0 * inFeatures() + i, t.get(i));
+            }
+        }
+        if (branch != null) {
+            Tensor ab = branch.toDense();
+            for (int i = 0; i < w.size(); i++) {
+                w.set(i, w.get(i) + ab.get(i));
+            }
+        }
+        return w;
+    }
+
+    @Override
+    public List<Parameter> parameters() {
+        return branch == null ? List.of() : branch.parameters();
+    }
+
+    /** Every byte the weight stores: the packed base plus 4 per branch parameter (float32 on disk). */
+    public long bytes() {
+        return base.bytes() + (branch == null ? 0 : 4L * branch.rank() * (outFeatures() + inFeatures()));
+    }
+
+    private Tensor denseBase() {
+        if (dense == null) {
+            Tensor w = Tensor.zeros(precision, outFeatures(), inFeatures());
+            float[] values = new float[outFeatures() * inFeatures()];
+            base.dequantizeRows(0, outFeatures(), values);
+            for (int i = 0; i < values.length; i++) {
+                w.set(i, values[i]);
+            }
+            dense = w;
+        }
+        return dense;
+    }
+
+    /** One dequantization buffer of tileRows × in values, reused across the tiles of a call. */
+    private final class Tile {
+        private final float[] values = new float[tileRows * inFeatures()];
+        private final Tensor doubles = precision == Precision.FLOAT64 ? Tensor.zeros(precision, tileRows, inFeatures()) : null;
+
+        /** Rows [r0, r1) of dequant(Q) as a (r1 − r0, in) tensor in the weight's precision (valid until the next load). */
+        Tensor load(int r0, int r1) {
+            int rows = r1 - r0, count = rows * inFeatures();
+            base.dequantizeRows(r0, rows, values);
+            if (doubles == null) {
+                return FloatTensor.wrap(rows == tileRows ? values : java.util.Arrays.copyOf(values, count), rows, inFeatures());
+            }
+            Tensor t = rows == tileRows ? doubles : Tensor.zeros(precision, rows, inFeatures());
+            for (int i = 0; i < count; i++) {
+                t.set(i, values[i]);
+            }
+            return t;
+        }
+    }
+}
