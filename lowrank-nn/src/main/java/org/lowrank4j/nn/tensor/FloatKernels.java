@@ -164,53 +164,37 @@ final class FloatKernels implements Kernels {
     public void rmsNormForward(Tensor out, Tensor rstd, Tensor x, Tensor weight, double eps) {
         float[] o = d(out), r = d(rstd), in = d(x), w = d(weight);
         int c = w.length, rows = r.length;
-        inChunks(rows, 3L * c, (from, to) -> {
-            for (int n = from; n < to; n++) {
-                int base = n * c;
-                double squares = 0;
-                for (int j = 0; j < c; j++) {
-                    squares += (double) in[base + j] * in[base + j];
-                }
-                double s = 1 / Math.sqrt(squares / c + eps);
-                for (int j = 0; j < c; j++) {
-                    o[base + j] = (float) (in[base + j] * s * w[j]);
-                }
-                r[n] = (float) s;
+        for (int n = 0; n < rows; n++) {
+            int base = n * c;
+            double squares = 0;
+            for (int j = 0; j < c; j++) {
+                squares += (double) in[base + j] * in[base + j];
             }
-        });
+            double s = 1 / Math.sqrt(squares / c + eps);
+            for (int j = 0; j < c; j++) {
+                o[base + j] = (float) (in[base + j] * s * w[j]);
+            }
+            r[n] = (float) s;
+        }
     }
 
-    /**
-     * Two passes so that both run in parallel chunks without the result depending on the split: dx row by row, then
-     * dweight column by column, each column summed over the rows in order as before.
-     */
     @Override
     public void rmsNormBackward(Tensor dx, Tensor dweight, Tensor dout, Tensor x, Tensor rstd, Tensor weight) {
         float[] dinp = d(dx), dw = d(dweight), g = d(dout), in = d(x), r = d(rstd), w = d(weight);
         int c = w.length, rows = r.length;
-        inChunks(rows, 4L * c, (from, to) -> {
-            for (int n = from; n < to; n++) {
-                int base = n * c;
-                double s = r[n], dnormNormMean = 0;
-                for (int j = 0; j < c; j++) {
-                    dnormNormMean += (double) g[base + j] * w[j] * in[base + j] * s;
-                }
-                dnormNormMean /= c;
-                for (int j = 0; j < c; j++) {
-                    double norm = in[base + j] * s;
-                    dinp[base + j] = (float) (((double) g[base + j] * w[j] - norm * dnormNormMean) * s);
-                }
+        for (int n = 0; n < rows; n++) {
+            int base = n * c;
+            double s = r[n], dnormNormMean = 0;
+            for (int j = 0; j < c; j++) {
+                dnormNormMean += (double) g[base + j] * w[j] * in[base + j] * s;
             }
-        });
-        inChunks(c, 2L * rows, (from, to) -> {
-            for (int n = 0; n < rows; n++) {
-                int base = n * c;
-                double s = r[n];
-                for (int j = from; j < to; j++) {
-                    dw[j] += (float) (in[base + j] * s * g[base + j]);
-                }
+            dnormNormMean /= c;
+            for (int j = 0; j < c; j++) {
+                double norm = in[base + j] * s;
+                dinp[base + j] = (float) (((double) g[base + j] * w[j] - norm * dnormNormMean) * s);
+                dw[j] += (float) (norm * g[base + j]);
             }
-        });
+        }
     }
 
     @Override
@@ -268,24 +252,20 @@ final class FloatKernels implements Kernels {
     @Override
     public void swigluForward(Tensor out, Tensor gate, Tensor up) {
         float[] o = d(out), a = d(gate), b = d(up);
-        inChunks(o.length, 16, (from, to) -> {
-            for (int i = from; i < to; i++) {
-                double v = a[i];
-                o[i] = (float) (v / (1 + Math.exp(-v)) * b[i]);
-            }
-        });
+        for (int i = 0; i < o.length; i++) {
+            double v = a[i];
+            o[i] = (float) (v / (1 + Math.exp(-v)) * b[i]);
+        }
     }
 
     @Override
     public void swigluBackward(Tensor dgate, Tensor dup, Tensor dout, Tensor gate, Tensor up) {
         float[] da = d(dgate), db = d(dup), g = d(dout), a = d(gate), b = d(up);
-        inChunks(g.length, 24, (from, to) -> {
-            for (int i = from; i < to; i++) {
-                double v = a[i], sig = 1 / (1 + Math.exp(-v)), silu = v * sig;
-                da[i] = (float) (g[i] * b[i] * sig * (1 + v * (1 - sig)));
-                db[i] = (float) (g[i] * silu);
-            }
-        });
+        for (int i = 0; i < g.length; i++) {
+            double v = a[i], sig = 1 / (1 + Math.exp(-v)), silu = v * sig;
+            da[i] = (float) (g[i] * b[i] * sig * (1 + v * (1 - sig)));
+            db[i] = (float) (g[i] * silu);
+        }
     }
 
     @Override
@@ -324,19 +304,13 @@ final class FloatKernels implements Kernels {
         int cols = probs.dim(-1);
         inChunks(p.length / cols, 2L * cols, (from, to) -> {
             for (int base = from * cols; base < to * cols; base += cols) {
-                // a masked tail (causal rows) has p = 0, so ds = 0 there and it adds nothing to the dot product
-                int end = cols;
-                while (end > 0 && p[base + end - 1] == 0) {
-                    end--;
-                }
                 double dot = 0;
-                for (int s = 0; s < end; s++) {
+                for (int s = 0; s < cols; s++) {
                     dot += (double) p[base + s] * dp[base + s];
                 }
-                for (int s = 0; s < end; s++) {
+                for (int s = 0; s < cols; s++) {
                     ds[base + s] = (float) (p[base + s] * (dp[base + s] - dot));
                 }
-                java.util.Arrays.fill(ds, base + end, base + cols, 0f);
             }
         });
     }
@@ -346,20 +320,18 @@ final class FloatKernels implements Kernels {
         float[] v = d(x);
         int time = x.dim(1), heads = x.dim(2), dim = x.dim(3), half = dim / 2;
         double sign = inverse ? -1 : 1;
-        inChunks(v.length / (heads * dim), 4L * heads * dim, (from, to) -> {
-            for (int bt = from; bt < to; bt++) {
-                int table = positions[bt % time] * half;
-                for (int h = 0; h < heads; h++) {
-                    int row = (bt * heads + h) * dim;
-                    for (int i = 0; i < half; i++) {
-                        double c = cos[table + i], s = sign * sin[table + i];
-                        double x1 = v[row + i], x2 = v[row + half + i];
-                        v[row + i] = (float) (x1 * c - x2 * s);
-                        v[row + half + i] = (float) (x2 * c + x1 * s);
-                    }
+        for (int bt = 0; bt * heads * dim < v.length; bt++) {
+            int table = positions[bt % time] * half;
+            for (int h = 0; h < heads; h++) {
+                int row = (bt * heads + h) * dim;
+                for (int i = 0; i < half; i++) {
+                    double c = cos[table + i], s = sign * sin[table + i];
+                    double x1 = v[row + i], x2 = v[row + half + i];
+                    v[row + i] = (float) (x1 * c - x2 * s);
+                    v[row + half + i] = (float) (x2 * c + x1 * s);
                 }
             }
-        });
+        }
     }
 
     @Override
