@@ -228,9 +228,9 @@ public final class LoraWeight implements WeightFactorization {
         lastBranches.clear();
         for (LoraAdapter adapter : branches()) {
             Tensor[] branch = branchInput(adapter, x);
-            Tensor scaled = branch[2].copy();
-            Elementwise.scale(scaled, adapter.scale());
-            MatMul.timesTransposed(y, scaled, adapter.b().value(), 1); // y += (s·H)·Bᵀ
+            Tensor h = branch[2];
+            MatMul.gemm(adapter.scale(), h.matrix(), adapter.b().value().matrix().transpose(), 1,
+                    y.matrix(h.dim(0), outFeatures()));              // y += s·H·Bᵀ (s applied inside the product, no copy of H)
             lastBranches.put(adapter.name(), branch);
         }
         return y;
@@ -269,19 +269,20 @@ public final class LoraWeight implements WeightFactorization {
             }
             Tensor keep = saved[0], used = saved[1], h = saved[2];
             double s = adapter.scale();
-            Tensor scaledH = h.copy();
-            Elementwise.scale(scaledH, s);
-            MatMul.addTransposedTimes(adapter.b().gradient(), dy, scaledH);     // dB(out,r) += dyᵀ (s·H)
-            Tensor g = Tensor.zeros(precision(), h.dim(0), adapter.rank());
-            MatMul.times(g, dy, adapter.b().value(), 0);                        // G(N,r) = dy B
-            Elementwise.scale(g, s);
-            MatMul.addTransposedTimes(adapter.a().gradient(), g, used);         // dA(r,in) += (s·G)ᵀ X̃
-            Tensor dxBranch = x.zerosLike();
-            MatMul.times(dxBranch, g, adapter.a().value(), 0);                  // (N,in) = s·G A
-            if (keep != null) {
+            int n = h.dim(0);
+            var dym = dy.matrix(n, outFeatures());
+            MatMul.gemm(s, dym.transpose(), h.matrix(), 1, adapter.b().gradient().matrix());   // dB(out,r) += s·dyᵀ H
+            Tensor g = Tensor.zeros(precision(), n, adapter.rank());
+            MatMul.gemm(s, dym, adapter.b().value().matrix(), 0, g.matrix());               // G(N,r) = s·dy B
+            MatMul.addTransposedTimes(adapter.a().gradient(), g, used);                     // dA(r,in) += Gᵀ X̃
+            if (keep == null) {
+                MatMul.times(dx, g, adapter.a().value(), 1);                                // dx += G A
+            } else {
+                Tensor dxBranch = x.zerosLike();
+                MatMul.times(dxBranch, g, adapter.a().value(), 0);                          // (N,in) = G A, then the mask
                 Elementwise.multiply(dxBranch, dxBranch, keep);
+                Kernels.of(dx).addInPlace(dx, dxBranch);
             }
-            Kernels.of(dx).addInPlace(dx, dxBranch);
         }
         lastInput = null;
         lastBranches.clear();
