@@ -57,19 +57,9 @@ final class AdapterRmmVerbs {
             ReversibleMerge merge = ReversibleMerge.of(read, bases);
             AdapterCommand.clear(out);
             RmmFolder.write(out, merge, names);
-            double discarded = 0, total = 0;
-            for (ReversibleMerge.ModuleBasis m : merge.modules().values()) {
-                discarded += m.b().discardedEnergy() + m.a().discardedEnergy();
-                for (double l : m.b().eigenvalues()) {
-                    total += Math.max(0, l);
-                }
-                for (double l : m.a().eigenvalues()) {
-                    total += Math.max(0, l);
-                }
-            }
             System.out.printf(Locale.ROOT, "merged %d adapters %s into %d bases over %d modules: %,d values stored against %,d apart (%.2fx); "
-                    + "factor energy discarded %.3g%% ; wrote %s%n", merge.tasks(), names, merge.bases(), merge.modules().size(), merge.storedValues(),
-                    merge.separateValues(), (double) merge.storedValues() / merge.separateValues(), total == 0 ? 0 : 100 * discarded / total, out);
+                    + "factor energy discarded %.3g%%; wrote %s%n", merge.tasks(), names, merge.bases(), merge.modules().size(), merge.storedValues(),
+                    merge.separateValues(), (double) merge.storedValues() / merge.separateValues(), 100 * merge.discardedShare(), out);
             return 0;
         }
     }

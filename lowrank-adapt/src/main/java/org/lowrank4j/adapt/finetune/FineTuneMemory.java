@@ -3,9 +3,10 @@ package org.lowrank4j.adapt.finetune;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Collection;
-import java.util.IdentityHashMap;
-import java.util.Map;
+import java.util.ArrayList;
+import java.util.List;
 import org.lowrank4j.nn.Parameter;
+import org.lowrank4j.nn.train.GradientClipping;
 import org.lowrank4j.nn.train.Optimizer;
 import org.lowrank4j.nn.train.TrainingMemory;
 
@@ -24,19 +25,16 @@ record FineTuneMemory(long trainableBytes, long gradientBytes, long optimizerByt
 
     /** Measures now: {@code everything} is every parameter the model holds, frozen or not (may repeat or overlap {@code trainable}). */
     static FineTuneMemory measure(Collection<Parameter> everything, Collection<Parameter> trainable, Optimizer optimizer) {
-        Map<Parameter, Boolean> all = new IdentityHashMap<>();
-        everything.forEach(p -> all.put(p, true));
-        trainable.forEach(p -> all.put(p, true));
+        List<Parameter> all = new ArrayList<>(everything);
+        all.addAll(trainable);
         long gradients = 0;
-        for (Parameter p : all.keySet()) {
+        for (Parameter p : GradientClipping.distinct(all)) {
             if (p.hasGradient()) {
                 gradients += TrainingMemory.bytes(p.gradient());
             }
         }
-        Map<Parameter, Boolean> own = new IdentityHashMap<>();
-        trainable.forEach(p -> own.put(p, true));
         long values = 0;
-        for (Parameter p : own.keySet()) {
+        for (Parameter p : GradientClipping.distinct(new ArrayList<>(trainable))) {
             values += TrainingMemory.bytes(p.value());
         }
         return new FineTuneMemory(values, gradients, optimizer.stateBytes());

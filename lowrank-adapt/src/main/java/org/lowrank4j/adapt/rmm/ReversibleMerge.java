@@ -195,6 +195,20 @@ public record ReversibleMerge(int tasks, int bases, Map<String, ModuleBasis> mod
         return total;
     }
 
+    /** The share of all factors' energy (Σ λ over every module and factor) that the k bases leave out: 0 at k = n. */
+    public double discardedShare() {
+        double discarded = 0, total = 0;
+        for (ModuleBasis m : modules.values()) {
+            for (FactorBasis f : List.of(m.b(), m.a())) {
+                discarded += f.discardedEnergy();
+                for (double l : f.eigenvalues()) {
+                    total += Math.max(0, l);
+                }
+            }
+        }
+        return total == 0 ? 0 : discarded / total;
+    }
+
     /** Per module, both factors' discarded energy Σ_{j>k} λ_j (𝔅, then 𝔄). */
     public Map<String, double[]> discardedEnergy() {
         Map<String, double[]> out = new LinkedHashMap<>();

@@ -20,9 +20,7 @@ import org.lowrank4j.compress.Quantized;
 import org.lowrank4j.compress.QuantizedCompressor;
 import org.lowrank4j.compress.QuantizedLowRank;
 import org.lowrank4j.compress.SiteResult;
-import org.lowrank4j.compress.allocation.Allocators;
 import org.lowrank4j.compress.allocation.RankAllocator;
-import org.lowrank4j.compress.allocation.SensitivityAllocator;
 import org.lowrank4j.compress.allocation.SizeTarget;
 import org.lowrank4j.compress.methods.Methods;
 import org.lowrank4j.compress.methods.QuantizedBase;
@@ -92,15 +90,8 @@ final class DecoderQuantizedRoute implements CompressionRoute {
                     + "); quantize the original dense model");
         }
         LowRankFolder.requireOutput(r.out(), model);
-        boolean budgetRanks = m.hasBranch() && m.fixedRank() < 0 && r.targetBytes() != null;
-        RankAllocator allocator = null;
-        if (budgetRanks) {
-            if (SensitivityAllocator.isSensitivity(r.allocation())) {
-                throw new IllegalArgumentException("--allocation " + r.allocation() + " is not available for " + m.name()
-                        + "; its branch ranks take uniform, global, energy, d-rank, welore or svd-llm-v2");
-            }
-            allocator = Allocators.byName(r.allocation());
-        }
+        RankAllocator allocator = OnnxQuantizedRoute.branchAllocator(m, r);
+        boolean budgetRanks = allocator != null;
         String text = calibrationText(r, m);
 
         LlamaModel decoder = DecoderFolder.loadModel(model);

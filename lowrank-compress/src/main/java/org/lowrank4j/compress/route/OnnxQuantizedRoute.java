@@ -39,15 +39,8 @@ final class OnnxQuantizedRoute implements CompressionRoute {
     public CompressionOutcome compress(CompressionRequest r, Listener listener) throws IOException {
         OnnxRoutes.checkInputs(r);
         QuantizedMethod m = Methods.quantizedByName(r.method());
-        boolean budgetRanks = m.hasBranch() && m.fixedRank() < 0 && r.targetBytes() != null;
-        RankAllocator allocator = null;
-        if (budgetRanks) {
-            if (SensitivityAllocator.isSensitivity(r.allocation())) {
-                throw new IllegalArgumentException("--allocation " + r.allocation() + " is not available for " + m.name()
-                        + "; its branch ranks take uniform, global, energy, d-rank, welore or svd-llm-v2");
-            }
-            allocator = Allocators.byName(r.allocation());
-        }
+        RankAllocator allocator = branchAllocator(m, r);
+        boolean budgetRanks = allocator != null;
         OnnxCompression job = OnnxCompression.open(r.model());
         requireWritable(m, job.weights());
         OnnxRoutes.fitEmbeddings(r, job, listener);
@@ -145,5 +138,22 @@ final class OnnxQuantizedRoute implements CompressionRoute {
     private static String describe(QuantizedBase s) {
         return s.bits() + "-bit " + s.scheme().name().toLowerCase(Locale.ROOT) + " groups of " + s.group() + ", embeddings "
                 + s.embeddings().name().toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * The allocator that spends a byte budget on the branch ranks of {@code m}, or null when the ranks are not budgeted
+     * (no branch, a fixed rank, or no {@code --target-size}). Shared by the ONNX and decoder-folder quantizing routes.
+     *
+     * @throws IllegalArgumentException for a sensitivity allocation, which measures removed parameters, not bytes
+     */
+    static RankAllocator branchAllocator(QuantizedMethod m, CompressionRequest r) {
+        if (!(m.hasBranch() && m.fixedRank() < 0 && r.targetBytes() != null)) {
+            return null;
+        }
+        if (SensitivityAllocator.isSensitivity(r.allocation())) {
+            throw new IllegalArgumentException("--allocation " + r.allocation() + " is not available for " + m.name()
+                    + "; its branch ranks take uniform, global, energy, d-rank, welore or svd-llm-v2");
+        }
+        return Allocators.byName(r.allocation());
     }
 }

@@ -244,16 +244,23 @@ public final class LowRankFolder {
      */
     public static Optional<Manifest> readManifest(Path folder) throws IOException {
         Path file = folder.resolve(MANIFEST);
+        return readJson(file).map(root -> Manifest.fromJson(root, file));
+    }
+
+    /**
+     * A manifest file's JSON, or empty when the file does not exist (shared with {@link QuantizedFolder}).
+     *
+     * @throws IllegalArgumentException naming the file when it is not valid JSON
+     */
+    static Optional<JsonNode> readJson(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {
             return Optional.empty();
         }
-        JsonNode root;
         try {
-            root = JSON.readTree(file.toFile());
+            return Optional.of(JSON.readTree(file.toFile()));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalArgumentException(file + " is not valid JSON: " + e.getOriginalMessage());
         }
-        return Optional.of(Manifest.fromJson(root, file));
     }
 
     /** Whether the folder's safetensors hold any {@code .lowrank_A} or {@code .lowrank_B} tensor. */

@@ -162,15 +162,6 @@ public final class QuantizedFolder {
      */
     public static Optional<Manifest> readManifest(Path folder) throws IOException {
         Path file = folder.resolve(MANIFEST);
-        if (!Files.isRegularFile(file)) {
-            return Optional.empty();
-        }
-        JsonNode root;
-        try {
-            root = JSON.readTree(file.toFile());
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalArgumentException(file + " is not valid JSON: " + e.getOriginalMessage());
-        }
-        return Optional.of(Manifest.fromJson(root, file));
+        return LowRankFolder.readJson(file).map(root -> Manifest.fromJson(root, file));
     }
 }
