@@ -10,6 +10,7 @@ import org.lowrank4j.adapt.classify.ClassifierFineTuning;
 import org.lowrank4j.adapt.classify.ClassifyOutcome;
 import org.lowrank4j.adapt.classify.ClassifyRequest;
 import org.lowrank4j.adapt.classify.EncoderPooling;
+import org.lowrank4j.adapt.classify.HeadStart;
 import org.lowrank4j.adapt.finetune.FineTuneListener;
 import org.lowrank4j.adapt.finetune.FineTuneOutcome;
 import org.lowrank4j.adapt.finetune.FineTuneRequest;
@@ -118,8 +119,12 @@ final class FinetuneCommand implements Callable<Integer> {
     String init;
 
     @Option(names = "--adapter", defaultValue = "lora",
-            description = "Adapter kind: lora; full (every weight trains, the baseline; writes a decoder folder); lrc[:norms=1|0] (WeLore: a compressed folder's own low-rank factors and the norms train, its dense projections stay frozen; writes a low-rank folder); or a variant with options as NAME:KEY=VALUE..., e.g. nola:basis=128, sora:xi=1e-3:xi-max=2e-2:stages=5:schedule=log, nola:budget=107520, salt:rank=8:lora-rank=4, loldu:rank=16 (--rank/--alpha are the variants' defaults). Default ${DEFAULT-VALUE}.")
+            description = "Adapter kind: lora; full (every weight trains, the baseline; writes a decoder folder); lrc[:norms=1|0] (WeLore: a compressed folder's own low-rank factors and the norms train, its dense projections stay frozen; writes a low-rank folder); or a variant with options as NAME:KEY=VALUE..., e.g. nola:basis=128, sora:xi=1e-3:xi-max=2e-2:stages=5:schedule=log, nola:budget=107520, salt:rank=8:lora-rank=4, loldu:rank=16 (--rank/--alpha are the variants' defaults). With --task classify: lora, full (every encoder weight; writes the encoder folder and its head) or a variant. Default ${DEFAULT-VALUE}.")
     String adapter;
+
+    @Option(names = "--head-start", defaultValue = "probe",
+            description = "--task classify: where the head starts training, probe (from its fit on the frozen features, which gives the 'before' figures) or zero (set back to zero, as a new Hugging Face head; the encoder then gets the early steps' full gradient). Default ${DEFAULT-VALUE}.")
+    String headStart;
 
     @Option(names = "--init-adapter", paramLabel = "DIR",
             description = "Start from this PEFT LoRA adapter folder (its factors, rank, alpha and targets; --rank, --alpha, --targets are then not used), e.g. one squeezed by `adapter squeeze`: LoRA-Squeeze's continued tuning.")
@@ -188,12 +193,16 @@ final class FinetuneCommand implements Callable<Integer> {
         if (data != null) {
             throw new IllegalArgumentException("--task classify reads --labels, not --data");
         }
+        if (adapter.toLowerCase(Locale.ROOT).startsWith("lrc") || !init.equalsIgnoreCase("lora") || initAdapter != null) {
+            throw new IllegalArgumentException("--task classify takes --adapter lora, full or a variant, without --init or --init-adapter");
+        }
+        HeadStart start = HeadStart.parse(headStart);
         prepareOut(OutputPlan.of("--out", out, resume || force).input("--model", model).input("--labels", labels).input("--tokenizer", tokenizer));
         EncoderPooling pool = EncoderPooling.parse(pooling);
         LabelledTexts texts = LabelledTexts.load(labels);
         ClassifyRequest request = new ClassifyRequest(model, texts, out, new LoraSettings(rank, alpha, dropout, rslora),
                 targets == null ? List.of("query", "value") : targets, pool, steps, batch, lr, warmup, weightDecay,
-                heldOut == null ? 0.3 : heldOut, seed, checkpointEvery, resume, stopAfter);
+                heldOut == null ? 0.3 : heldOut, seed, checkpointEvery, resume, stopAfter, adapter, start);
         ProgressBar bar = ProgressBar.stderr();
         long total = stopAfter == null ? steps : Math.min(steps, stopAfter);
         ClassifyOutcome outcome;
@@ -213,7 +222,8 @@ final class FinetuneCommand implements Callable<Integer> {
                     });
         }
         System.out.println(metrics("frozen encoder + head", outcome.before()));
-        System.out.println(metrics("LoRA + head          ", outcome.after()));
+        System.out.println(metrics(String.format(Locale.ROOT, "%-21s", (adapter.equalsIgnoreCase("lora") ? "LoRA" : adapter.split(":")[0]) + " + head"),
+                outcome.after()));
         System.out.printf(Locale.ROOT, "%d held-out texts (%d train, classes %s); %d steps in %.1f s (%,d trainable parameters); wrote %s%n",
                 outcome.testCount(), outcome.trainCount(), outcome.classNames(), outcome.stepsRun(), outcome.trainSeconds(), outcome.trainable(), out);
         return 0;

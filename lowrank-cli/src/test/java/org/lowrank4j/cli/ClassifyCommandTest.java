@@ -76,6 +76,24 @@ class ClassifyCommandTest {
     }
 
     @Test
+    void aVariantOrEveryWeightTrainsFromTheCommandLine() {
+        Path sora = dir.resolve("sora"), full = dir.resolve("full");
+        Object[] r = run("finetune", "--task", "classify", "--model", model.toString(), "--tokenizer", tokenizer.toString(), "--labels",
+                labels.toString(), "--out", sora.toString(), "--adapter", "sora:rank=2", "--head-start", "zero", "--steps", "2", "--batch", "4");
+        assertThat((int) r[0]).as("stderr: %s", r[2]).isZero();
+        assertThat((String) r[1]).contains("sora + head");
+        assertThat(sora.resolve("classifier.json")).exists();
+        r = run("finetune", "--task", "classify", "--model", model.toString(), "--tokenizer", tokenizer.toString(), "--labels",
+                labels.toString(), "--out", full.toString(), "--adapter", "full", "--steps", "2", "--batch", "4");
+        assertThat((int) r[0]).as("stderr: %s", r[2]).isZero();
+        assertThat(full.resolve("model.safetensors")).exists();
+        assertThat(refused("finetune", "--task", "classify", "--model", model.toString(), "--tokenizer", tokenizer.toString(), "--labels",
+                labels.toString(), "--out", dir.resolve("lrc").toString(), "--adapter", "lrc")).contains("--adapter lora, full or a variant");
+        assertThat(refused("finetune", "--task", "classify", "--model", model.toString(), "--tokenizer", tokenizer.toString(), "--labels",
+                labels.toString(), "--out", dir.resolve("hs").toString(), "--head-start", "middle")).contains("--head-start middle is not known");
+    }
+
+    @Test
     void badInputIsOneLine() throws IOException {
         Path out = dir.resolve("never");
         assertThat(refused("finetune", "--task", "classify", "--model", model.toString(), "--labels", labels.toString(), "--out", out.toString()))

@@ -61,20 +61,24 @@ public final class ClassifierFineTuning {
      */
     public static ClassifyOutcome run(ClassifyRequest request, TextTokenizer tokenizer, FineTuneListener listener) throws IOException {
         FineTuneListener events = listener == null ? FineTuneListener.NONE : listener;
-        LabelledTexts data = request.data();
-        requireClasses(data);
+        if (!request.isLora() && (request.resume() || request.stopAfter() != null)) {
+            throw new IllegalArgumentException("--resume and --stop-after are for LoRA runs; a --adapter " + request.adapter() + " run starts afresh");
+        }
         Path checkpoint = request.out().resolve(CHECKPOINT);
         if (request.resume() && !Files.isRegularFile(checkpoint)) {
             throw new IllegalArgumentException("--resume: " + checkpoint + " does not exist (run without --resume first)");
         }
-        BertModel encoder = EncoderModels.load(request.model(), Precision.FLOAT32);
-        int[][] ids = tokenize(data, tokenizer, encoder);
-        int[] labels = data.labels();
-        LabelledTexts.Split split = LabelledTexts.stratifiedSplit(labels, 1 - request.heldOutFraction(), request.seed());
-        int[][] trainIds = select(ids, split.train());
-        int[] trainLabels = select(labels, split.train());
-        int[][] testIds = select(ids, split.test());
-        int[] testLabels = select(labels, split.test());
+        Prepared p = prepare(request, tokenizer);
+        if (!request.isLora()) {
+            return ClassifierWeightTraining.run(request, p, events);
+        }
+        BertModel encoder = p.encoder();
+        LabelledTexts data = p.data();
+        LabelledTexts.Split split = p.split();
+        int[][] trainIds = p.trainIds();
+        int[] trainLabels = p.trainLabels();
+        int[][] testIds = p.testIds();
+        int[] testLabels = p.testLabels();
 
         LoraModel lora = LoraModel.over(ModulePaths.bert(encoder), request.seed());
         lora.addAdapter("default", TargetModules.names(request.targets()), m -> request.lora(), new Random(request.seed()));
@@ -82,18 +86,17 @@ public final class ClassifierFineTuning {
         int classes = data.classNames().size();
         SequenceClassifier classifier = new SequenceClassifier(encoder, request.pooling(), SequenceClassifier.zeroHead(encoder, classes));
 
-        events.onPhase("frozen features", String.format(Locale.ROOT, "%d texts (%d train, %d held out), %d classes", ids.length,
+        events.onPhase("frozen features", String.format(Locale.ROOT, "%d texts (%d train, %d held out), %d classes", data.size(),
                 split.train().length, split.test().length, classes));
         lora.setEnabled(false);
-        HeadFit.fit(classifier.head(), pooled(classifier, trainIds), trainLabels);
-        ClassificationMetrics before = evaluate(classifier, testIds, testLabels);
+        ClassificationMetrics before = probe(classifier, p, request.headStart());
         lora.setEnabled(true);
 
         List<Parameter> head = classifier.parameters();
         AdapterLanguageModel model = new AdapterLanguageModel(new LabelledBatches(classifier, trainIds, trainLabels), lora, head);
         long trainable = 0;
-        for (Parameter p : model.parameters()) {
-            trainable += p.size();
+        for (Parameter param : model.parameters()) {
+            trainable += param.size();
         }
         AdamW adam = new AdamW(model.parameters(), new AdamW.Settings(0.9, 0.999, 1e-8, request.weightDecay()));
         LearningRateSchedule schedule = new LearningRateSchedule(request.learningRate(), request.learningRate() / 10,
@@ -128,6 +131,41 @@ public final class ClassifierFineTuning {
         AtomicFiles.writeString(request.out().resolve(RECORD),
                 JSON.writerWithDefaultPrettyPrinter().writeValueAsString(record(request, data, outcome)) + "\n");
         return outcome;
+    }
+
+    /**
+     * A request's texts, tokenized and split, and the encoder they run through.
+     *
+     * @param split per-class split: indices of {@code data} to train on and to hold out
+     */
+    record Prepared(LabelledTexts data, BertModel encoder, LabelledTexts.Split split, int[][] trainIds, int[] trainLabels, int[][] testIds,
+            int[] testLabels) {
+    }
+
+    static Prepared prepare(ClassifyRequest request, TextTokenizer tokenizer) throws IOException {
+        LabelledTexts data = request.data();
+        requireClasses(data);
+        BertModel encoder = EncoderModels.load(request.model(), Precision.FLOAT32);
+        int[][] ids = tokenize(data, tokenizer, encoder);
+        int[] labels = data.labels();
+        LabelledTexts.Split split = LabelledTexts.stratifiedSplit(labels, 1 - request.heldOutFraction(), request.seed());
+        return new Prepared(data, encoder, split, select(ids, split.train()), select(labels, split.train()), select(ids, split.test()),
+                select(labels, split.test()));
+    }
+
+    /**
+     * Fits the head on the frozen encoder's features (whatever adapters there are must be off), scores the held-out texts
+     * with it — the run's "before" figures — and sets the head where training starts from.
+     */
+    static ClassificationMetrics probe(SequenceClassifier classifier, Prepared p, HeadStart start) {
+        HeadFit.fit(classifier.head(), pooled(classifier, p.trainIds()), p.trainLabels());
+        ClassificationMetrics before = evaluate(classifier, p.testIds(), p.testLabels());
+        if (start == HeadStart.ZERO) {
+            for (Parameter param : classifier.head().parameters()) {
+                param.value().fill(0);
+            }
+        }
+        return before;
     }
 
     /** Held-out metrics of the classifier as it stands (adapter dropout off). */
@@ -204,7 +242,7 @@ public final class ClassifierFineTuning {
         return ids;
     }
 
-    private static ObjectNode record(ClassifyRequest request, LabelledTexts data, ClassifyOutcome outcome) {
+    static ObjectNode record(ClassifyRequest request, LabelledTexts data, ClassifyOutcome outcome) {
         ObjectNode root = JSON.createObjectNode();
         root.put("task", "classify");
         root.put("model", request.model().toString());
@@ -227,6 +265,7 @@ public final class ClassifierFineTuning {
         root.put("train_texts", outcome.trainCount());
         root.put("held_out_texts", outcome.testCount());
         root.put("head_fit", "full-batch AdamW, " + HeadFit.ITERATIONS + " iterations at " + HeadFit.RATE + " on the frozen pooled features");
+        root.put("head_start", request.headStart().label());
         root.put("trainable_parameters", outcome.trainable());
         root.put("train_seconds_this_call", outcome.trainSeconds());
         root.put("last_loss", outcome.lastLoss());
@@ -235,7 +274,7 @@ public final class ClassifierFineTuning {
         return root;
     }
 
-    private static ObjectNode metrics(ClassificationMetrics m) {
+    static ObjectNode metrics(ClassificationMetrics m) {
         ObjectNode o = JSON.createObjectNode();
         o.put("examples", m.examples());
         o.put("accuracy", m.accuracy());

@@ -14,7 +14,13 @@ import org.lowrank4j.adapt.lora.LoraModel;
 import org.lowrank4j.adapt.lora.ModulePaths;
 import org.lowrank4j.adapt.peft.PeftAdapter;
 import org.lowrank4j.adapt.peft.PeftFolder;
+import org.lowrank4j.adapt.variant.StoredTensor;
+import org.lowrank4j.adapt.variant.VariantAdapter;
+import org.lowrank4j.adapt.variant.VariantFolder;
 import org.lowrank4j.formats.io.AtomicFiles;
+import org.lowrank4j.formats.safetensors.SafetensorsFile;
+import org.lowrank4j.formats.safetensors.SafetensorsWriter;
+import org.lowrank4j.nn.arch.bert.BertSafetensors;
 import org.lowrank4j.nn.arch.bert.BertModel;
 import org.lowrank4j.nn.layers.Linear;
 import org.lowrank4j.nn.tensor.Precision;
@@ -33,6 +39,8 @@ import org.lowrank4j.nn.tensor.Tensor;
  */
 public final class ClassifierFolder {
     public static final String RECORD = "classifier.json";
+    /** The head of a fully fine-tuned classifier, beside the encoder's config.json and model.safetensors. */
+    public static final String HEAD_FILE = "classifier.safetensors";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** What the folder holds besides the adapters. */
@@ -51,6 +59,32 @@ public final class ClassifierFolder {
         saved.put(SequenceClassifier.HEAD + ".bias", new PeftFolder.SavedTensor(new long[] {head.outFeatures()}, floats(head.bias().value())));
         PeftAdapter withHead = new PeftAdapter(adapter.config().withModulesToSave(List.of(SequenceClassifier.HEAD)), adapter.modules());
         PeftFolder.write(folder, withHead, saved);
+        writeRecord(folder, classNames, pooling);
+    }
+
+    /** Writes a variant adapter's folder (task_type SEQ_CLS) with the head stored whole, and classifier.json. */
+    public static void writeVariant(Path folder, VariantAdapter adapter, List<String> targets, String baseModel, Linear head,
+            List<String> classNames, EncoderPooling pooling) throws IOException {
+        Tensor w = head.weight().toDense();
+        Map<String, StoredTensor> tensors = new LinkedHashMap<>();
+        tensors.put("weight", new StoredTensor(new int[] {w.dim(0), w.dim(1)}, floats(w)));
+        tensors.put("bias", new StoredTensor(new int[] {head.outFeatures()}, floats(head.bias().value())));
+        VariantFolder.write(folder, adapter, targets, baseModel, "SEQ_CLS", Map.of(SequenceClassifier.HEAD, tensors));
+        writeRecord(folder, classNames, pooling);
+    }
+
+    /** Writes a fully fine-tuned encoder (config.json, model.safetensors), its head ({@link #HEAD_FILE}) and classifier.json. */
+    public static void writeFull(Path folder, BertModel encoder, Linear head, List<String> classNames, EncoderPooling pooling) throws IOException {
+        BertSafetensors.save(encoder, folder);
+        Tensor w = head.weight().toDense();
+        new SafetensorsWriter().metadata("format", "pt")
+                .add(SequenceClassifier.HEAD + ".weight", new long[] {w.dim(0), w.dim(1)}, floats(w))
+                .add(SequenceClassifier.HEAD + ".bias", new long[] {head.outFeatures()}, floats(head.bias().value()))
+                .write(folder.resolve(HEAD_FILE));
+        writeRecord(folder, classNames, pooling);
+    }
+
+    private static void writeRecord(Path folder, List<String> classNames, EncoderPooling pooling) throws IOException {
         ObjectNode record = JSON.createObjectNode();
         record.putPOJO("labels", classNames);
         record.put("pooling", pooling.label());
@@ -88,25 +122,94 @@ public final class ClassifierFolder {
         return new Stored(adapter, weight, bias, names, EncoderPooling.parse(root.path("pooling").asText("mean")));
     }
 
-    /** The encoder with the folder's adapters attached (unmerged) and its head: the classifier as trained. */
+    /**
+     * The classifier as trained: for an adapter folder (LoRA or a variant) the encoder {@code model} with the adapter
+     * attached unmerged; for a fully fine-tuned one ({@link #writeFull}) the folder's own encoder ({@code model} unused).
+     */
     public static SequenceClassifier load(Path model, Path folder, Precision precision) throws IOException {
+        if (Files.isRegularFile(folder.resolve(HEAD_FILE))) {
+            return loadFull(folder, precision);
+        }
+        if (VariantFolder.variantOf(folder) != null) {
+            return loadVariant(model, folder, precision);
+        }
         Stored stored = read(folder);
         BertModel encoder = EncoderModels.load(model, precision);
         LoraModel lora = LoraModel.over(ModulePaths.bert(encoder), 0);
         PeftFolder.apply(stored.adapter(), lora, "default", precision);
-        Linear head = SequenceClassifier.zeroHead(encoder, stored.classNames().size());
-        if (stored.weight().shape()[1] != head.inFeatures()) {
-            throw new IllegalArgumentException("the head in " + folder + " takes " + stored.weight().shape()[1] + " inputs but " + model + " is "
-                    + head.inFeatures() + " wide: the adapter was made for another base model");
+        return withHead(encoder, stored.pooling(), stored.classNames(), stored.weight().shape(), stored.weight().values(), stored.bias().values(),
+                folder, model);
+    }
+
+    private static SequenceClassifier loadVariant(Path model, Path folder, Precision precision) throws IOException {
+        VariantFolder.Stored stored = VariantFolder.read(folder);
+        Map<String, StoredTensor> head = stored.saved().get(SequenceClassifier.HEAD);
+        if (head == null || head.get("weight") == null || head.get("bias") == null) {
+            throw new IllegalArgumentException(folder.resolve(PeftFolder.WEIGHTS) + " has no head " + PeftFolder.PREFIX + SequenceClassifier.HEAD
+                    + ".weight and .bias: it is not a sequence classifier written by lowrank finetune --task classify");
+        }
+        JsonNode record = readRecord(folder);
+        BertModel encoder = EncoderModels.load(model, precision);
+        VariantFolder.apply(stored, ModulePaths.bert(encoder), precision);
+        StoredTensor w = head.get("weight");
+        return withHead(encoder, pooling(record), labels(record), new long[] {w.shape()[0], w.shape()[1]}, w.values(), head.get("bias").values(),
+                folder, model);
+    }
+
+    private static SequenceClassifier loadFull(Path folder, Precision precision) throws IOException {
+        JsonNode record = readRecord(folder);
+        BertModel encoder = EncoderModels.load(folder, precision);
+        Path file = folder.resolve(HEAD_FILE);
+        try (SafetensorsFile st = SafetensorsFile.open(file)) {
+            String wName = SequenceClassifier.HEAD + ".weight";
+            String bName = SequenceClassifier.HEAD + ".bias";
+            if (!st.names().contains(wName) || !st.names().contains(bName)) {
+                throw new IllegalArgumentException(file + " has no " + wName + " and " + bName);
+            }
+            return withHead(encoder, pooling(record), labels(record), st.info(wName).shape(), st.readFloats(wName), st.readFloats(bName), folder,
+                    folder);
+        }
+    }
+
+    private static SequenceClassifier withHead(BertModel encoder, EncoderPooling pooling, List<String> names, long[] shape, float[] weight,
+            float[] bias, Path folder, Path model) {
+        Linear head = SequenceClassifier.zeroHead(encoder, names.size());
+        if (shape.length != 2 || shape[0] != names.size() || shape[1] != head.inFeatures() || bias.length != names.size()) {
+            throw new IllegalArgumentException("the head in " + folder + " is " + java.util.Arrays.toString(shape) + " but " + model + " with the "
+                    + names.size() + " labels of " + RECORD + " needs [" + names.size() + ", " + head.inFeatures() + "]: the classifier was made "
+                    + "for another base model");
         }
         Tensor w = head.weight().parameters().get(0).value();
         for (int i = 0; i < w.size(); i++) {
-            w.set(i, stored.weight().values()[i]);
+            w.set(i, weight[i]);
         }
         for (int i = 0; i < head.outFeatures(); i++) {
-            head.bias().value().set(i, stored.bias().values()[i]);
+            head.bias().value().set(i, bias[i]);
         }
-        return new SequenceClassifier(encoder, stored.pooling(), head);
+        return new SequenceClassifier(encoder, pooling, head);
+    }
+
+    private static JsonNode readRecord(Path folder) throws IOException {
+        Path record = folder.resolve(RECORD);
+        if (!Files.isRegularFile(record)) {
+            throw new IllegalArgumentException("folder " + folder + " has no " + RECORD + ": it is not a sequence classifier written by "
+                    + "lowrank finetune --task classify");
+        }
+        try {
+            return JSON.readTree(record.toFile());
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException(record + " is not valid JSON: " + e.getOriginalMessage());
+        }
+    }
+
+    private static List<String> labels(JsonNode record) {
+        List<String> names = new ArrayList<>();
+        record.path("labels").forEach(n -> names.add(n.asText()));
+        return names;
+    }
+
+    private static EncoderPooling pooling(JsonNode record) {
+        return EncoderPooling.parse(record.path("pooling").asText("mean"));
     }
 
     private static float[] floats(Tensor t) {

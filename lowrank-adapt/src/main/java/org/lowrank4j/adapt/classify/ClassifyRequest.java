@@ -27,18 +27,33 @@ import org.lowrank4j.nn.train.LabelledTexts;
  * @param checkpointEvery a checkpoint every this many steps (and at the end); 0 for only at the end
  * @param resume          continue from {@code out}'s checkpoint (same request otherwise)
  * @param stopAfter       stop after this many steps (the schedule still spans {@code steps}); null to run them all
+ * @param adapter         {@code lora}, {@code full} (every encoder weight trains) or an adapter variant's spec
+ *                        ({@code nola:basis=128}, see {@link org.lowrank4j.adapt.variant.AdapterVariants})
+ * @param headStart       where the head starts when training begins (it is fitted on the frozen features for the
+ *                        "before" figures either way)
  */
 public record ClassifyRequest(Path model, LabelledTexts data, Path out, LoraSettings lora, List<String> targets, EncoderPooling pooling,
         int steps, int batch, double learningRate, int warmup, double weightDecay, double heldOutFraction, long seed, int checkpointEvery,
-        boolean resume, Integer stopAfter) {
+        boolean resume, Integer stopAfter, String adapter, HeadStart headStart) {
+
+    /** A LoRA run whose head starts from the frozen-feature fit. */
+    public ClassifyRequest(Path model, LabelledTexts data, Path out, LoraSettings lora, List<String> targets, EncoderPooling pooling,
+            int steps, int batch, double learningRate, int warmup, double weightDecay, double heldOutFraction, long seed, int checkpointEvery,
+            boolean resume, Integer stopAfter) {
+        this(model, data, out, lora, targets, pooling, steps, batch, learningRate, warmup, weightDecay, heldOutFraction, seed, checkpointEvery,
+                resume, stopAfter, "lora", HeadStart.PROBE);
+    }
 
     public ClassifyRequest {
+        if (adapter == null || adapter.isBlank() || headStart == null) {
+            throw new IllegalArgumentException("a classification request needs an adapter (lora, full or a variant) and a head start");
+        }
         if (model == null || data == null || out == null || lora == null || targets == null || pooling == null) {
             throw new IllegalArgumentException("a classification request needs a model, labelled texts, an output folder, LoRA settings, "
                     + "targets and a pooling");
         }
         targets = List.copyOf(targets);
-        if (targets.isEmpty()) {
+        if (targets.isEmpty() && !adapter.equals("full")) {
             throw new IllegalArgumentException("--targets names no module; give e.g. query,value");
         }
         if (steps < 1 || batch < 1 || warmup < 0 || checkpointEvery < 0) {
@@ -54,5 +69,15 @@ public record ClassifyRequest(Path model, LabelledTexts data, Path out, LoraSett
         if (stopAfter != null && stopAfter < 1) {
             throw new IllegalArgumentException("stop after " + stopAfter + " steps: must be >= 1");
         }
+    }
+
+    /** Plain LoRA (the PEFT path, with checkpoints and resume). */
+    public boolean isLora() {
+        return adapter.equalsIgnoreCase("lora");
+    }
+
+    /** Every encoder weight trains. */
+    public boolean isFull() {
+        return adapter.equalsIgnoreCase("full");
     }
 }

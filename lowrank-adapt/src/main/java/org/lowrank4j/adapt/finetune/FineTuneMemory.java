@@ -21,10 +21,10 @@ import org.lowrank4j.nn.train.TrainingMemory;
  * @param gradientBytes   bytes of every gradient tensor allocated (trainable or not)
  * @param optimizerBytes  bytes of the optimizer's state
  */
-record FineTuneMemory(long trainableBytes, long gradientBytes, long optimizerBytes) {
+public record FineTuneMemory(long trainableBytes, long gradientBytes, long optimizerBytes) {
 
     /** Measures now: {@code everything} is every parameter the model holds, frozen or not (may repeat or overlap {@code trainable}). */
-    static FineTuneMemory measure(Collection<Parameter> everything, Collection<Parameter> trainable, Optimizer optimizer) {
+    public static FineTuneMemory measure(Collection<Parameter> everything, Collection<Parameter> trainable, Optimizer optimizer) {
         List<Parameter> all = new ArrayList<>(everything);
         all.addAll(trainable);
         long gradients = 0;
@@ -40,7 +40,7 @@ record FineTuneMemory(long trainableBytes, long gradientBytes, long optimizerByt
         return new FineTuneMemory(values, gradients, optimizer.stateBytes());
     }
 
-    ObjectNode toJson() {
+    public ObjectNode toJson() {
         ObjectNode o = new ObjectMapper().createObjectNode();
         o.put("trainable_values", trainableBytes);
         o.put("gradients_allocated", gradientBytes);

@@ -33,8 +33,14 @@ public final class VariantFolder {
     private VariantFolder() {
     }
 
-    /** What a folder holds, before it meets a model. */
-    public record Stored(Path folder, AdapterVariant variant, ObjectNode root, Map<String, Map<String, StoredTensor>> tensors) {
+    /**
+     * What a folder holds, before it meets a model.
+     *
+     * @param tensors the variant's tensors: module path → tensor name → values
+     * @param saved   the modules stored whole beside the adapter (PEFT's {@code modules_to_save}: a classifier's head), same keys
+     */
+    public record Stored(Path folder, AdapterVariant variant, ObjectNode root, Map<String, Map<String, StoredTensor>> tensors,
+            Map<String, Map<String, StoredTensor>> saved) {
 
         /** The variant's fields of the config. */
         public ObjectNode fields() {
@@ -53,11 +59,30 @@ public final class VariantFolder {
         }
     }
 
-    /** Writes config and tensors (atomically each), creating the folder. */
+    /** Writes config and tensors (atomically each), creating the folder: a causal-LM adapter. */
     public static void write(Path folder, VariantAdapter adapter, List<String> targets, String baseModel) throws IOException {
+        write(folder, adapter, targets, baseModel, "CAUSAL_LM", Map.of());
+    }
+
+    /**
+     * Writes config and tensors (atomically each), creating the folder.
+     *
+     * @param taskType PEFT's task_type ({@code CAUSAL_LM}, {@code SEQ_CLS})
+     * @param saved    modules stored whole beside the adapter (module path → tensor name → values), listed in the config's
+     *                 {@code modules_to_save}
+     */
+    public static void write(Path folder, VariantAdapter adapter, List<String> targets, String baseModel, String taskType,
+            Map<String, Map<String, StoredTensor>> saved) throws IOException {
         Files.createDirectories(folder);
         SafetensorsWriter writer = new SafetensorsWriter().metadata("format", "pt");
-        for (Map.Entry<String, Map<String, StoredTensor>> m : adapter.tensors().entrySet()) {
+        Map<String, Map<String, StoredTensor>> all = new LinkedHashMap<>(adapter.tensors());
+        for (String module : saved.keySet()) {
+            if (all.containsKey(module)) {
+                throw new IllegalArgumentException("module " + module + " is both adapted and saved whole");
+            }
+        }
+        all.putAll(saved);
+        for (Map.Entry<String, Map<String, StoredTensor>> m : all.entrySet()) {
             for (Map.Entry<String, StoredTensor> t : m.getValue().entrySet()) {
                 long[] shape = new long[t.getValue().shape().length];
                 for (int i = 0; i < shape.length; i++) {
@@ -69,11 +94,15 @@ public final class VariantFolder {
         writer.write(folder.resolve(PeftFolder.WEIGHTS));
         ObjectNode root = JSON.createObjectNode();
         root.put("peft_type", adapter.variant().peftType());
-        root.put("task_type", "CAUSAL_LM");
+        root.put("task_type", taskType);
         root.put("base_model_name_or_path", baseModel);
         root.put("inference_mode", true);
         ArrayNode t = root.putArray("target_modules");
         targets.forEach(t::add);
+        if (!saved.isEmpty()) {
+            ArrayNode keep = root.putArray("modules_to_save");
+            saved.keySet().forEach(keep::add);
+        }
         root.set(FIELDS, adapter.config());
         AtomicFiles.writeString(folder.resolve(PeftFolder.CONFIG), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n");
     }
@@ -158,7 +187,14 @@ public final class VariantFolder {
                         .put(name.substring(dot + 1), new StoredTensor(shape, values));
             }
         }
-        return new Stored(folder, variant, root, tensors);
+        Map<String, Map<String, StoredTensor>> saved = new TreeMap<>();
+        for (JsonNode m : root.path("modules_to_save")) {
+            Map<String, StoredTensor> whole = tensors.remove(m.asText());
+            if (whole != null) {
+                saved.put(m.asText(), whole);
+            }
+        }
+        return new Stored(folder, variant, root, tensors, saved);
     }
 
     /** Rebuilds the adapter of a folder for a model's linears and attaches it. */
