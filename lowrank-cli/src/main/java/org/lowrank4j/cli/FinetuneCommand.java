@@ -193,8 +193,8 @@ final class FinetuneCommand implements Callable<Integer> {
         if (data != null) {
             throw new IllegalArgumentException("--task classify reads --labels, not --data");
         }
-        if (adapter.toLowerCase(Locale.ROOT).startsWith("lrc") || !init.equalsIgnoreCase("lora") || initAdapter != null) {
-            throw new IllegalArgumentException("--task classify takes --adapter lora, full or a variant, without --init or --init-adapter");
+        if (adapter.toLowerCase(Locale.ROOT).startsWith("lrc") || initAdapter != null) {
+            throw new IllegalArgumentException("--task classify takes --adapter lora, full or a variant, without --init-adapter");
         }
         HeadStart start = HeadStart.parse(headStart);
         prepareOut(OutputPlan.of("--out", out, resume || force).input("--model", model).input("--labels", labels).input("--tokenizer", tokenizer));
@@ -202,7 +202,8 @@ final class FinetuneCommand implements Callable<Integer> {
         LabelledTexts texts = LabelledTexts.load(labels);
         ClassifyRequest request = new ClassifyRequest(model, texts, out, new LoraSettings(rank, alpha, dropout, rslora),
                 targets == null ? List.of("query", "value") : targets, pool, steps, batch, lr, warmup, weightDecay,
-                heldOut == null ? 0.3 : heldOut, seed, checkpointEvery, resume, stopAfter, adapter, start);
+                heldOut == null ? 0.3 : heldOut, seed, checkpointEvery, resume, stopAfter, adapter, start,
+                org.lowrank4j.adapt.lora.AdapterInit.parse(init));
         ProgressBar bar = ProgressBar.stderr();
         long total = stopAfter == null ? steps : Math.min(steps, stopAfter);
         ClassifyOutcome outcome;

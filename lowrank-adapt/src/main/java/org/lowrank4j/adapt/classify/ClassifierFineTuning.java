@@ -8,14 +8,12 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Random;
 import org.lowrank4j.adapt.finetune.AdapterLanguageModel;
 import org.lowrank4j.adapt.finetune.FineTuneListener;
 import org.lowrank4j.adapt.lora.LoraModel;
+import org.lowrank4j.adapt.lora.LoraStart;
 import org.lowrank4j.adapt.lora.ModulePaths;
-import org.lowrank4j.adapt.lora.TargetModules;
 import org.lowrank4j.adapt.peft.PeftConfig;
-import org.lowrank4j.adapt.peft.PeftFolder;
 import org.lowrank4j.formats.io.AtomicFiles;
 import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.arch.bert.BertModel;
@@ -81,19 +79,19 @@ public final class ClassifierFineTuning {
         int[] testLabels = p.testLabels();
 
         LoraModel lora = LoraModel.over(ModulePaths.bert(encoder), request.seed());
-        lora.addAdapter("default", TargetModules.names(request.targets()), m -> request.lora(), new Random(request.seed()));
-        lora.freezeOthers();
+        LoraStart begin = LoraStart.attach(lora, request.init(), request.targets(), request.lora(), request.seed());
         int classes = data.classNames().size();
         SequenceClassifier classifier = new SequenceClassifier(encoder, request.pooling(), SequenceClassifier.zeroHead(encoder, classes));
 
         events.onPhase("frozen features", String.format(Locale.ROOT, "%d texts (%d train, %d held out), %d classes", data.size(),
                 split.train().length, split.test().length, classes));
-        lora.setEnabled(false);
+        lora.setEnabled(begin.adaptersAreBase());
         ClassificationMetrics before = probe(classifier, p, request.headStart());
         lora.setEnabled(true);
 
-        List<Parameter> head = classifier.parameters();
-        AdapterLanguageModel model = new AdapterLanguageModel(new LabelledBatches(classifier, trainIds, trainLabels), lora, head);
+        List<Parameter> extra = new java.util.ArrayList<>(begin.extraParameters()); // SVFit's singular values, and the head
+        extra.addAll(classifier.parameters());
+        AdapterLanguageModel model = new AdapterLanguageModel(new LabelledBatches(classifier, trainIds, trainLabels), lora, extra);
         long trainable = 0;
         for (Parameter param : model.parameters()) {
             trainable += param.size();
@@ -106,7 +104,7 @@ public final class ClassifierFineTuning {
         PeftConfig config = PeftConfig.lora(request.lora(), request.targets(), request.model().toAbsolutePath().normalize().toString(), "SEQ_CLS");
 
         Files.createDirectories(request.out());
-        ClassifierLog.FolderWriter saveFolder = () -> ClassifierFolder.write(request.out(), PeftFolder.capture(lora, "default", config),
+        ClassifierLog.FolderWriter saveFolder = () -> ClassifierFolder.write(request.out(), begin.written(config),
                 classifier.head(), data.classNames(), request.pooling());
         ClassifierLog log = new ClassifierLog(request.out().resolve(LOG), LOG_HEADER, events, saveFolder);
         Trainer trainer = new Trainer(model, adam, LabelledBatches.indexWindows(trainIds.length, request.seed()), null, options, log);
@@ -116,7 +114,7 @@ public final class ClassifierFineTuning {
         }
         log.truncateFrom(trainer.step());
         events.onPhase("training", String.format(Locale.ROOT, "%,d trainable parameters (%d layers adapted + head), step %d of %d",
-                trainable, lora.adaptedLayers().size(), trainer.step(), runUntil));
+                trainable, begin.layers(), trainer.step(), runUntil));
         long firstStep = trainer.step();
         long start = System.nanoTime();
         trainer.run();
@@ -250,6 +248,7 @@ public final class ClassifierFineTuning {
         root.putPOJO("classes", data.classNames());
         root.putPOJO("class_counts", data.classCounts());
         root.put("pooling", request.pooling().label());
+        root.put("method", request.init().label());
         root.put("rank", request.lora().rank());
         root.put("alpha", request.lora().alpha());
         root.put("dropout", request.lora().dropout());

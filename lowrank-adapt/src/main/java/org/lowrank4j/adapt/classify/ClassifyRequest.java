@@ -2,6 +2,7 @@ package org.lowrank4j.adapt.classify;
 
 import java.nio.file.Path;
 import java.util.List;
+import org.lowrank4j.adapt.lora.AdapterInit;
 import org.lowrank4j.adapt.lora.LoraSettings;
 import org.lowrank4j.nn.train.LabelledTexts;
 
@@ -31,22 +32,29 @@ import org.lowrank4j.nn.train.LabelledTexts;
  *                        ({@code nola:basis=128}, see {@link org.lowrank4j.adapt.variant.AdapterVariants})
  * @param headStart       where the head starts when training begins (it is fitted on the frozen features for the
  *                        "before" figures either way)
+ * @param init            how a LoRA adapter starts: lora, pissa or svfit ({@link AdapterInit}); lora for the other kinds
  */
 public record ClassifyRequest(Path model, LabelledTexts data, Path out, LoraSettings lora, List<String> targets, EncoderPooling pooling,
         int steps, int batch, double learningRate, int warmup, double weightDecay, double heldOutFraction, long seed, int checkpointEvery,
-        boolean resume, Integer stopAfter, String adapter, HeadStart headStart) {
+        boolean resume, Integer stopAfter, String adapter, HeadStart headStart, AdapterInit init) {
 
     /** A LoRA run whose head starts from the frozen-feature fit. */
     public ClassifyRequest(Path model, LabelledTexts data, Path out, LoraSettings lora, List<String> targets, EncoderPooling pooling,
             int steps, int batch, double learningRate, int warmup, double weightDecay, double heldOutFraction, long seed, int checkpointEvery,
             boolean resume, Integer stopAfter) {
         this(model, data, out, lora, targets, pooling, steps, batch, learningRate, warmup, weightDecay, heldOutFraction, seed, checkpointEvery,
-                resume, stopAfter, "lora", HeadStart.PROBE);
+                resume, stopAfter, "lora", HeadStart.PROBE, AdapterInit.LORA);
     }
 
     public ClassifyRequest {
-        if (adapter == null || adapter.isBlank() || headStart == null) {
-            throw new IllegalArgumentException("a classification request needs an adapter (lora, full or a variant) and a head start");
+        if (adapter == null || adapter.isBlank() || headStart == null || init == null) {
+            throw new IllegalArgumentException("a classification request needs an adapter (lora, full or a variant), a head start and an init");
+        }
+        if (init != AdapterInit.LORA && !adapter.equalsIgnoreCase("lora")) {
+            throw new IllegalArgumentException("--init " + init.label() + " applies to LoRA adapters only, not to --adapter " + adapter);
+        }
+        if (init != AdapterInit.LORA && resume) {
+            throw new IllegalArgumentException("--resume continues plain LoRA classifier runs only, not --init " + init.label());
         }
         if (model == null || data == null || out == null || lora == null || targets == null || pooling == null) {
             throw new IllegalArgumentException("a classification request needs a model, labelled texts, an output folder, LoRA settings, "

@@ -10,13 +10,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Random;
 import java.util.Map;
 import org.lowrank4j.adapt.lora.AdapterInit;
+import org.lowrank4j.adapt.lora.LoraStart;
 import org.lowrank4j.adapt.lora.LoraModel;
-import org.lowrank4j.adapt.lora.Pissa;
-import org.lowrank4j.adapt.lora.SvFitWeight;
-import org.lowrank4j.adapt.ops.Combine;
 import org.lowrank4j.adapt.peft.LoraFactors;
 import org.lowrank4j.adapt.peft.PeftAdapter;
 import org.lowrank4j.adapt.lora.ModulePaths;
@@ -86,34 +83,15 @@ public final class FineTuning {
         long baseParameters = model.parameterCount();
         PeftAdapter startAdapter = request.initAdapter() == null ? null : PeftFolder.read(request.initAdapter());
         LoraModel lora = LoraModel.over(ModulePaths.decoder(model), request.seed());
-        boolean pissa = request.init() == AdapterInit.PISSA;
-        Map<String, LoraFactors> initial = null;
-        if (request.init() == AdapterInit.SVFIT) {
-            lora.select(TargetModules.names(request.targets())); // refuses targets that match nothing
-        } else if (pissa) {
-            initial = Pissa.initialize(lora, "default", TargetModules.names(request.targets()), m -> request.lora());
-        } else if (startAdapter != null) {
+        LoraStart begin = null;
+        if (startAdapter != null) {
             PeftFolder.apply(startAdapter, lora, "default", Precision.FLOAT32); // its targets, shapes and ranks checked against the model
+            lora.freezeOthers();
         } else {
-            lora.addAdapter("default", TargetModules.names(request.targets()), m -> request.lora(), new Random(request.seed()));
+            begin = LoraStart.attach(lora, request.init(), request.targets(), request.lora(), request.seed());
         }
-        lora.freezeOthers();
-        boolean svfit = request.init() == AdapterInit.SVFIT;
-        Map<String, SvFitWeight> singular = new java.util.LinkedHashMap<>();
-        List<org.lowrank4j.nn.Parameter> extra = new ArrayList<>();
-        if (svfit) {
-            for (String path : lora.select(TargetModules.names(request.targets()))) {
-                org.lowrank4j.nn.layers.Linear linear = lora.modules().get(path);
-                org.lowrank4j.nn.weight.WeightFactorization w = linear.weight();
-                if (w instanceof org.lowrank4j.adapt.lora.FrozenWeight f) {
-                    w = f.base();
-                }
-                SvFitWeight fit = SvFitWeight.of(path, w, request.lora().rank(), 0);
-                linear.setWeight(fit);
-                singular.put(path, fit);
-                extra.addAll(fit.parameters());
-            }
-        }
+        boolean pissa = begin != null && begin.adaptersAreBase();
+        List<org.lowrank4j.nn.Parameter> extra = begin == null ? List.of() : begin.extraParameters();
 
         // the adapters are attached (and the targets checked) before any long work; the base is scored without them
         int window = model.maxPositions();
@@ -135,9 +113,9 @@ public final class FineTuning {
                 : PeftConfig.lora(request.lora(), request.targets(), request.model().toAbsolutePath().normalize().toString(), "CAUSAL_LM");
 
         Files.createDirectories(request.out());
-        PeftAdapter initialAdapter = initial == null ? null : new PeftAdapter(config, initial);
-        java.util.function.Supplier<PeftAdapter> adapterNow = svfit ? () -> svfitAdapter(singular, request)
-                : () -> written(lora, config, initialAdapter);
+        LoraStart started = begin;
+        java.util.function.Supplier<PeftAdapter> adapterNow = started == null ? () -> PeftFolder.capture(lora, "default", config)
+                : () -> started.written(config);
         Log log = new Log(request.out(), events, adapterNow);
         Trainer trainer = new Trainer(language, adam, train, null, options, log);
         if (request.resume()) {
@@ -146,7 +124,7 @@ public final class FineTuning {
         }
         log.truncateFrom(trainer.step());
         events.onPhase("training", String.format(Locale.ROOT, "%,d trainable parameters (%d layers adapted), step %d of %d, %,d train tokens",
-                trainable, svfit ? singular.size() : lora.adaptedLayers().size(), trainer.step(), runUntil, split.train().length));
+                trainable, begin == null ? lora.adaptedLayers().size() : begin.layers(), trainer.step(), runUntil, split.train().length));
         long firstStep = trainer.step();
         long start = System.nanoTime();
         trainer.run();
@@ -172,28 +150,6 @@ public final class FineTuning {
         }
         AtomicFiles.writeString(request.out().resolve(RECORD), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(record) + "\n");
         return outcome;
-    }
-
-    /**
-     * The adapter as written: the trained factors, or for PiSSA (whose factors apply to the residual) PEFT's conversion
-     * to an adapter of the original weight, the trained factors concatenated with the initial ones negated (rank 2r).
-     */
-    static PeftAdapter written(LoraModel lora, PeftConfig config, PeftAdapter initial) {
-        PeftAdapter trained = PeftFolder.capture(lora, "default", config);
-        if (initial == null) {
-            return trained;
-        }
-        return Combine.concatenate(List.of(new Combine.Term("trained", trained, 1), new Combine.Term("initial", initial, -1)));
-    }
-
-    /** SVFit's trained change U_r·diag(θ − σ)·V_rᵀ per module, as a PEFT adapter of the original base (α = r: scaling 1). */
-    static PeftAdapter svfitAdapter(Map<String, SvFitWeight> layers, FineTuneRequest request) {
-        Map<String, LoraFactors> modules = new java.util.LinkedHashMap<>();
-        layers.forEach((path, w) -> modules.put(path, w.asLoraFactors()));
-        int r = request.lora().rank();
-        PeftConfig config = PeftConfig.lora(new org.lowrank4j.adapt.lora.LoraSettings(r, r, 0, false), request.targets(),
-                request.model().toAbsolutePath().normalize().toString(), "CAUSAL_LM");
-        return new PeftAdapter(config, modules);
     }
 
     /** The record's fields common to every adapter kind. */

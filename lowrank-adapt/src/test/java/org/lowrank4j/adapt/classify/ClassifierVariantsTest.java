@@ -16,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.lowrank4j.adapt.finetune.FineTuneListener;
+import org.lowrank4j.adapt.lora.AdapterInit;
 import org.lowrank4j.adapt.lora.LoraSettings;
 import org.lowrank4j.adapt.peft.PeftFolder;
 import org.lowrank4j.formats.safetensors.SafetensorsFile;
@@ -37,7 +38,7 @@ class ClassifierVariantsTest {
 
     private static ClassifyRequest request(LabelledTexts data, Path out, String adapter, HeadStart start, int steps, double lr) {
         return new ClassifyRequest(model, data, out, new LoraSettings(8, 16, 0, false), List.of("query", "key", "value", "dense"),
-                EncoderPooling.MEAN, steps, 8, lr, 10, 0, 0.3, 11, 0, false, null, adapter, start);
+                EncoderPooling.MEAN, steps, 8, lr, 10, 0, 0.3, 11, 0, false, null, adapter, start, AdapterInit.LORA);
     }
 
     private static double[] losses(Path out) throws IOException {
@@ -91,6 +92,33 @@ class ClassifierVariantsTest {
         assertThat(again.macroF1()).isEqualTo(o.after().macroF1());
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"pissa", "svfit"})
+    void anSvdStartTrainsAndItsFolderIsALoraAdapterOfTheOriginalEncoder(String init) throws IOException {
+        LabelledTexts data = TinyEncoders.letters(30, 2);
+        Path out = dir.resolve("init-" + init), plain = dir.resolve("init-plain-" + init);
+        ClassifyRequest request = new ClassifyRequest(model, data, out, new LoraSettings(4, 8, 0, false), List.of("query", "value"),
+                EncoderPooling.MEAN, 60, 8, 1e-2, 5, 0, 0.3, 11, 0, false, null, "lora", HeadStart.ZERO, AdapterInit.parse(init));
+        ClassifyOutcome o = ClassifierFineTuning.run(request, TinyEncoders::ids, FineTuneListener.NONE);
+        ClassifyOutcome p = ClassifierFineTuning.run(request(data, plain, "lora", HeadStart.PROBE, 1, 1e-3), TinyEncoders::ids,
+                FineTuneListener.NONE);
+        // the encoder is unchanged at step 0 (PiSSA: residual + principal adapter; SVFit: residual + U·diag(σ)·Vᵀ)
+        assertThat(o.before()).usingRecursiveComparison().isEqualTo(p.before());
+        double[] losses = losses(out);
+        double first = Arrays.stream(losses, 0, 10).average().orElseThrow();
+        double last = Arrays.stream(losses, losses.length - 10, losses.length).average().orElseThrow();
+        System.out.printf("%s: training loss %.3f over the first 10 steps, %.3f over the last 10%n", init, first, last);
+        assertThat(last).isLessThan(first * 0.9);
+        JsonNode config = new ObjectMapper().readTree(out.resolve(PeftFolder.CONFIG).toFile());
+        assertThat(config.get("r").asInt()).isEqualTo(init.equals("pissa") ? 8 : 4);
+        assertThat(new ObjectMapper().readTree(out.resolve(ClassifierFineTuning.RECORD).toFile()).get("method").asText()).isEqualTo(init);
+        SequenceClassifier loaded = ClassifierFolder.load(model, out, Precision.FLOAT32); // a plain LoRA folder on the original weights
+        LabelledTexts.Split split = LabelledTexts.stratifiedSplit(data.labels(), 0.7, 11);
+        ClassificationMetrics again = ClassifierFineTuning.evaluate(loaded, heldOut(data), ClassifierFineTuning.select(data.labels(), split.test()));
+        assertThat(again.accuracy()).isEqualTo(o.after().accuracy());
+        assertThat(again.macroF1()).isEqualTo(o.after().macroF1());
+    }
+
     @Test
     void aZeroHeadStartsAtChanceWhileTheProbeStartsFitted() throws IOException {
         LabelledTexts data = TinyEncoders.letters(20, 1);
@@ -106,12 +134,15 @@ class ClassifierVariantsTest {
     void refusesWhatAVariantRunCannotDo() {
         LabelledTexts data = TinyEncoders.letters(8, 1);
         ClassifyRequest resume = new ClassifyRequest(model, data, dir.resolve("r"), LoraSettings.of(2, 4), List.of("query"), EncoderPooling.MEAN,
-                4, 4, 1e-3, 0, 0, 0.3, 1, 0, true, null, "nola", HeadStart.PROBE);
+                4, 4, 1e-3, 0, 0, 0.3, 1, 0, true, null, "nola", HeadStart.PROBE, AdapterInit.LORA);
         assertThat(catchThrowable(() -> ClassifierFineTuning.run(resume, TinyEncoders::ids, FineTuneListener.NONE)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--adapter nola run starts afresh");
         Throwable unknown = catchThrowable(() -> ClassifierFineTuning.run(request(data, dir.resolve("u"), "dora", HeadStart.PROBE, 2, 1e-3),
                 TinyEncoders::ids, FineTuneListener.NONE));
         assertThat(unknown).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unknown adapter variant 'dora'");
         assertThat(catchThrowable(() -> HeadStart.parse("random"))).hasMessageContaining("--head-start random is not known");
+        assertThat(catchThrowable(() -> new ClassifyRequest(model, data, dir.resolve("x"), LoraSettings.of(2, 4), List.of("query"),
+                EncoderPooling.MEAN, 4, 4, 1e-3, 0, 0, 0.3, 1, 0, false, null, "sora", HeadStart.PROBE, AdapterInit.PISSA)))
+                .hasMessageContaining("--init pissa applies to LoRA adapters only");
     }
 }

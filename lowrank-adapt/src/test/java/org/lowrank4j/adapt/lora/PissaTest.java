@@ -5,12 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.lowrank4j.adapt.FiniteDifferences.maxDifference;
 
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.lowrank4j.adapt.TinyModels;
-import org.lowrank4j.adapt.finetune.FineTuningAccess;
-import org.lowrank4j.adapt.peft.LoraFactors;
 import org.lowrank4j.adapt.peft.PeftAdapter;
 import org.lowrank4j.adapt.peft.PeftConfig;
 import org.lowrank4j.adapt.peft.PeftFolder;
@@ -81,8 +78,9 @@ class PissaTest {
         Tensor before = model.forward(IDS, 1, IDS.length);
         LoraModel lora = LoraModel.over(ModulePaths.decoder(model), 0);
         LoraSettings settings = LoraSettings.of(2, 4);
-        Map<String, LoraFactors> initial = Pissa.initialize(lora, "default", TargetModules.names(TARGETS), m -> settings);
-        assertThat(initial).hasSize(8);
+        LoraStart start = LoraStart.attach(lora, AdapterInit.PISSA, TARGETS, settings, 0);
+        assertThat(start.layers()).isEqualTo(8);
+        assertThat(start.adaptersAreBase()).isTrue();
         double atStart = maxDifference(model.forward(IDS, 1, IDS.length), before);
         lora.setEnabled(false);
         double residualOnly = maxDifference(model.forward(IDS, 1, IDS.length), before);
@@ -100,7 +98,7 @@ class PissaTest {
         }
         Tensor tuned = model.forward(IDS, 1, IDS.length);
         PeftConfig config = PeftConfig.lora(settings, TARGETS, "tiny", "CAUSAL_LM");
-        PeftAdapter written = FineTuningAccess.written(lora, config, new PeftAdapter(config, initial));
+        PeftAdapter written = start.written(config);
         assertThat(written.config().rank()).isEqualTo(4);
         LlamaModel original = TinyModels.llama(Precision.FLOAT32, 11);
         LoraModel plain = LoraModel.over(ModulePaths.decoder(original), 0);
