@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import javax.imageio.ImageIO;
+import org.lowrank4j.algorithms.funbat.FunctionalTucker;
 import org.lowrank4j.algorithms.tensor.CpAls;
 import org.lowrank4j.algorithms.tensor.DenseTensor;
 import org.lowrank4j.algorithms.tensor.Hosvd;
@@ -43,7 +44,7 @@ final class TensorCommand implements Callable<Integer> {
     @Option(names = "--value", description = "CSV: the column of values.")
     String value;
 
-    @Option(names = "--method", defaultValue = "hooi", description = "hosvd, hooi or cp (default ${DEFAULT-VALUE}).")
+    @Option(names = "--method", defaultValue = "hooi", description = "hosvd, hooi, cp, or funbat (Bayesian Tucker with Gaussian-process factor functions of the index columns' numeric values; needs --hide and --length-scales). Default ${DEFAULT-VALUE}.")
     String method;
 
     @Option(names = "--ranks", required = true, split = ",", description = "Tucker: one rank per mode (e.g. 50,50,3); cp: one rank.")
@@ -63,18 +64,29 @@ final class TensorCommand implements Callable<Integer> {
             + " numeric labels, as NAME=COUNT Gaussian basis functions (a FunBaT-like stand-in, not the paper's method).")
     List<String> smooth;
 
+    @Option(names = "--length-scales", split = ",", description = "--method funbat: NAME=VALUE per continuous mode (CSV index column), the Matérn-1/2 length-scale in the column's units; modes not named are discrete (length-scale 0).")
+    List<String> lengthScales;
+
     @Override
     public Integer call() throws Exception {
         String kind = method.trim().toLowerCase(Locale.ROOT);
-        if (!List.of("hosvd", "hooi", "cp").contains(kind)) {
-            throw new IllegalArgumentException("--method must be hosvd, hooi or cp, got " + method);
+        if (!List.of("hosvd", "hooi", "cp", "funbat").contains(kind)) {
+            throw new IllegalArgumentException("--method must be hosvd, hooi, cp or funbat, got " + method);
         }
         if (smooth != null && hide == null) {
             throw new IllegalArgumentException("--smooth needs --hide (it applies to the held-out Tucker fit)");
         }
-        if (hide != null && !kind.equals("hooi")) {
-            throw new IllegalArgumentException("--hide fits a Tucker model by EM-HOOI; use --method hooi");
+        if (hide != null && !kind.equals("hooi") && !kind.equals("funbat")) {
+            throw new IllegalArgumentException("--hide fits a Tucker model with missing entries; use --method hooi or funbat");
         }
+        if (kind.equals("funbat") && (hide == null || input.csv == null || smooth != null)) {
+            throw new IllegalArgumentException("--method funbat fits indexed CSV data with entries held out: give --csv, --index, --value and --hide "
+                    + "(and --length-scales, not --smooth)");
+        }
+        if (lengthScales != null && !kind.equals("funbat")) {
+            throw new IllegalArgumentException("--length-scales is for --method funbat");
+        }
+        double[] scales = lengthScalesByMode();
         java.util.Map<Integer, Integer> smoothModes = smoothModes();
         TensorData.Indexed data;
         if (input.image != null) {
@@ -93,6 +105,9 @@ final class TensorCommand implements Callable<Integer> {
             data = TensorData.fromCsv(TextFiles.read(Inputs.requireFile(input.csv, "--csv")), input.csv.toString(), index, value);
         }
         DenseTensor x = data.tensor();
+        if (kind.equals("funbat")) {
+            return funbat(data, scales);
+        }
         if (hide != null) {
             return holdOut(data, smoothModes);
         }
@@ -144,6 +159,41 @@ final class TensorCommand implements Callable<Integer> {
             }
         }
         return modes;
+    }
+
+    /** --length-scales NAME=VALUE items as one length-scale per --index column (0 where not named), checked before any data is read. */
+    private double[] lengthScalesByMode() {
+        double[] out = new double[index == null ? 0 : index.size()];
+        for (String item : lengthScales == null ? List.<String>of() : lengthScales) {
+            String[] parts = item.split("=", 2);
+            int mode = index == null ? -1 : index.indexOf(parts[0].trim());
+            if (parts.length != 2 || mode < 0) {
+                throw new IllegalArgumentException("--length-scales takes NAME=VALUE with NAME one of the --index columns, got " + item);
+            }
+            try {
+                out[mode] = Double.parseDouble(parts[1].trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--length-scales " + item + ": the length-scale must be a number");
+            }
+            if (!(out[mode] >= 0) || Double.isInfinite(out[mode])) {
+                throw new IllegalArgumentException("--length-scales " + item + ": the length-scale must be finite and >= 0");
+            }
+        }
+        return out;
+    }
+
+    private int funbat(TensorData.Indexed data, double[] scales) {
+        if (ranks.length != data.tensor().order()) {
+            throw new IllegalArgumentException("--ranks gives " + ranks.length + " ranks for " + data.tensor().order() + " modes");
+        }
+        long start = System.nanoTime();
+        ProgressBar bar = ProgressBar.stderr();
+        TensorHoldOut.Scores scores = TensorHoldOut.runFunbat(data, new FunctionalTucker.Settings(ranks, scales, iterations, 1e-6, seed), hide, seed,
+                sweep -> bar.update("funbat", sweep, iterations, "sweeps (stops early when the fit settles)"));
+        System.out.printf(Locale.ROOT, "%s shape %s, FunBaT ranks %s, length-scales %s: %d of %d given entries held out, RMSE %.2f (mean filling %.2f), %d sweeps, %.1f s%n",
+                input.csv, Arrays.toString(data.tensor().shape()), Arrays.toString(ranks), Arrays.toString(scales), scores.heldOut(), data.observedCount(),
+                scores.tuckerRmse(), scores.meanRmse(), scores.iterations(), (System.nanoTime() - start) / 1e9);
+        return 0;
     }
 
     private int holdOut(TensorData.Indexed data, java.util.Map<Integer, Integer> modes) {

@@ -56,6 +56,16 @@ class AlgorithmCommandsTest {
                 "--smooth", "day=3");
         assertThat(held[0]).as(held[2]).isEqualTo("0");
         assertThat(held[1]).contains("EM-HOOI ranks [2, 2, 2], smooth [day=3]: ").contains("held out, RMSE ");
+        String[] fun = run("tensor", "--csv", file.toString(), "--index", "year,month,day", "--value", "births", "--method", "funbat", "--ranks",
+                "2,2,2", "--hide", "0.2", "--length-scales", "day=3,year=2", "--iterations", "20");
+        assertThat(fun[0]).as(fun[2]).isEqualTo("0");
+        assertThat(fun[1]).contains("FunBaT ranks [2, 2, 2], length-scales [2.0, 0.0, 3.0]: ").contains("held out, RMSE ");
+        String[] funNoHide = run("tensor", "--csv", file.toString(), "--index", "year,month,day", "--value", "births", "--method", "funbat", "--ranks",
+                "2,2,2");
+        assertThat(funNoHide[2].strip()).startsWith("lowrank tensor: --method funbat fits indexed CSV data with entries held out");
+        String[] badScale = run("tensor", "--csv", file.toString(), "--index", "year,month,day", "--value", "births", "--method", "funbat", "--ranks",
+                "2,2,2", "--hide", "0.2", "--length-scales", "week=3");
+        assertThat(badScale[2].strip()).isEqualTo("lowrank tensor: --length-scales takes NAME=VALUE with NAME one of the --index columns, got week=3");
         String[] noHide = run("tensor", "--csv", file.toString(), "--index", "year,month,day", "--value", "births", "--ranks", "2,2,2", "--smooth", "day=3");
         assertThat(noHide[2].strip()).isEqualTo("lowrank tensor: --smooth needs --hide (it applies to the held-out Tucker fit)");
         String[] bad = run("tensor", "--csv", file.toString(), "--index", "year,month,dow", "--value", "births", "--ranks", "2,2,2");
