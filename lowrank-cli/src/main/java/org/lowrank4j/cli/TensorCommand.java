@@ -67,6 +67,9 @@ final class TensorCommand implements Callable<Integer> {
     @Option(names = "--length-scales", split = ",", description = "--method funbat: NAME=VALUE per continuous mode (CSV index column), the Matérn-1/2 length-scale in the column's units; modes not named are discrete (length-scale 0).")
     List<String> lengthScales;
 
+    @Option(names = "--center", defaultValue = "true", arity = "1", description = "--method funbat: subtract the mean first, so that the functions' prior mean is the data's (true) or keep the level in the model (false; saves a rank per mode for products of positive factors). Default ${DEFAULT-VALUE}.")
+    boolean center;
+
     @Override
     public Integer call() throws Exception {
         String kind = method.trim().toLowerCase(Locale.ROOT);
@@ -188,10 +191,10 @@ final class TensorCommand implements Callable<Integer> {
         }
         long start = System.nanoTime();
         ProgressBar bar = ProgressBar.stderr();
-        TensorHoldOut.Scores scores = TensorHoldOut.runFunbat(data, new FunctionalTucker.Settings(ranks, scales, iterations, 1e-6, seed), hide, seed,
+        TensorHoldOut.Scores scores = TensorHoldOut.runFunbat(data, new FunctionalTucker.Settings(ranks, scales, iterations, 1e-6, seed, center), hide, seed,
                 sweep -> bar.update("funbat", sweep, iterations, "sweeps (stops early when the fit settles)"));
-        System.out.printf(Locale.ROOT, "%s shape %s, FunBaT ranks %s, length-scales %s: %d of %d given entries held out, RMSE %.2f (mean filling %.2f), %d sweeps, %.1f s%n",
-                input.csv, Arrays.toString(data.tensor().shape()), Arrays.toString(ranks), Arrays.toString(scales), scores.heldOut(), data.observedCount(),
+        System.out.printf(Locale.ROOT, "%s shape %s, FunBaT ranks %s, length-scales %s%s: %d of %d given entries held out, RMSE %.2f (mean filling %.2f), %d sweeps, %.1f s%n",
+                input.csv, Arrays.toString(data.tensor().shape()), Arrays.toString(ranks), Arrays.toString(scales), center ? "" : ", not centred", scores.heldOut(), data.observedCount(),
                 scores.tuckerRmse(), scores.meanRmse(), scores.iterations(), (System.nanoTime() - start) / 1e9);
         return 0;
     }

@@ -16,7 +16,7 @@ import java.util.function.IntConsumer;
  * ({@link MarkovChainSmoother}), with the other modes and the core entering through their first and second moments; q(W)
  * is Gaussian and q(τ) Gamma, both in closed form. The paper derives its per-mode messages by conditional expectation
  * propagation instead; the model, the state-space form and the per-mode smoother are its, the variational updates are
- * ours. Values are standardised before the fit and predictions mapped back.
+ * ours. Values are centred (optionally) and scaled to unit root mean square before the fit, and predictions mapped back.
  */
 public final class FunctionalTucker {
     private static final double PRIOR_SHAPE = 1e-3, PRIOR_RATE = 1e-3;
@@ -26,8 +26,17 @@ public final class FunctionalTucker {
      * @param lengthScales ℓ_k per mode in coordinate units; 0 makes the mode discrete (independent factor rows)
      * @param iterations   most sweeps (each: every mode, the core, the noise)
      * @param tolerance    stop when the training RMSE changes by less than this share between sweeps
+     * @param center       subtract the mean of the values first (the GP prior mean is then the data's mean: an index with no
+     *                     entry predicts it rather than 0); false keeps the level inside the Tucker model, which saves a
+     *                     rank per mode when the data is a product of positive factors
      */
-    public record Settings(int[] ranks, double[] lengthScales, int iterations, double tolerance, long seed) {
+    public record Settings(int[] ranks, double[] lengthScales, int iterations, double tolerance, long seed, boolean center) {
+
+        /** Centred. */
+        public Settings(int[] ranks, double[] lengthScales, int iterations, double tolerance, long seed) {
+            this(ranks, lengthScales, iterations, tolerance, seed, true);
+        }
+
         public Settings {
             if (ranks.length != lengthScales.length || ranks.length == 0) {
                 throw new IllegalArgumentException("FunBaT needs one rank and one length-scale per mode, got " + ranks.length + " and "
@@ -85,12 +94,23 @@ public final class FunctionalTucker {
      * @throws IllegalArgumentException for coordinates not strictly increasing, a position out of range, a non-finite value
      */
     public static FunctionalTucker fit(double[][] coordinates, int[][] positions, double[] values, Settings settings, IntConsumer progress) {
+        return fit(coordinates, positions, values, settings, null, progress);
+    }
+
+    /**
+     * Fits the model starting from given factor means (e.g. the HOSVD of the entries with the missing ones filled), which
+     * avoids the poorer optima a random start can settle in; their scale does not matter (the core is fitted to them first).
+     *
+     * @param start per mode, per coordinate, R_k starting means; null for N(0, 1) draws from the settings' seed
+     */
+    public static FunctionalTucker fit(double[][] coordinates, int[][] positions, double[] values, Settings settings, double[][][] start,
+            IntConsumer progress) {
         int modes = coordinates.length;
         if (settings.ranks().length != modes) {
             throw new IllegalArgumentException("the data has " + modes + " modes but " + settings.ranks().length + " ranks were given");
         }
         validate(coordinates, positions, values);
-        double center = Arrays.stream(values).average().orElse(0);
+        double center = settings.center() ? Arrays.stream(values).average().orElse(0) : 0;
         double spread = Math.sqrt(Arrays.stream(values).map(v -> (v - center) * (v - center)).average().orElse(0));
         spread = spread > 0 ? spread : 1;
         double[] y = new double[values.length];
@@ -103,9 +123,20 @@ public final class FunctionalTucker {
             int length = coordinates[k].length, r = settings.ranks()[k];
             model.means[k] = new double[length][r];
             model.seconds[k] = new double[length][][];
+            if (start != null && (start.length != modes || start[k].length != length || start[k][0].length != r)) {
+                throw new IllegalArgumentException("the starting factors of mode " + k + " must be " + length + " x " + r);
+            }
+            double norm = 0;
             for (int l = 0; l < length; l++) {
                 for (int i = 0; i < r; i++) {
-                    model.means[k][l][i] = random.nextGaussian();
+                    model.means[k][l][i] = start == null ? random.nextGaussian() : start[k][l][i];
+                    norm += model.means[k][l][i] * model.means[k][l][i];
+                }
+            }
+            double rescale = start == null || norm == 0 ? 1 : Math.sqrt(length * r / norm); // entries of size ~1, as the prior's
+            for (int l = 0; l < length; l++) {
+                for (int i = 0; i < r; i++) {
+                    model.means[k][l][i] *= rescale;
                 }
                 model.seconds[k][l] = outer(model.means[k][l]);
             }

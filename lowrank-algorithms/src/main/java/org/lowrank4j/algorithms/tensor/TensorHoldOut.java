@@ -111,7 +111,25 @@ public final class TensorHoldOut {
                 values[n++] = x.data()[e];
             }
         }
-        FunctionalTucker model = FunctionalTucker.fit(coordinates, positions, values, settings, progress);
+        // started from the HOSVD of the fitted entries with the others at their mean, as EM-HOOI starts
+        double mean = fittedMean(x, fitted);
+        double[] filled = x.data().clone();
+        for (int e = 0; e < filled.length; e++) {
+            double level = settings.center() ? mean : 0;
+            filled[e] = fitted[e] ? filled[e] - level : mean - level;
+        }
+        TuckerTensor hosvd = Hosvd.decompose(DenseTensor.wrap(filled, x.shape()), settings.ranks());
+        double[][][] start = new double[modes][][];
+        for (int n = 0; n < modes; n++) {
+            DoubleMatrix u = hosvd.factors().get(n);
+            start[n] = new double[u.rows()][u.cols()];
+            for (int i = 0; i < u.rows(); i++) {
+                for (int r = 0; r < u.cols(); r++) {
+                    start[n][i][r] = u.get(i, r);
+                }
+            }
+        }
+        FunctionalTucker model = FunctionalTucker.fit(coordinates, positions, values, settings, start, progress);
         double[] estimate = new double[x.count()];
         for (int e = 0; e < estimate.length; e++) {
             if (data.observed()[e] && !fitted[e]) {

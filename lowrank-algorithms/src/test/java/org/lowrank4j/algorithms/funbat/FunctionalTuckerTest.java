@@ -71,7 +71,7 @@ class FunctionalTuckerTest {
         assertThat(smooth.trainRmse()).isLessThan(0.015);
         assertThat(smooth.noiseStd()).isBetween(0.007, 0.014);
         assertThat(smoothErr[0]).isLessThan(0.02);
-        assertThat(smoothErr[1]).isLessThan(0.03);
+        assertThat(smoothErr[1]).isLessThan(0.03); // no entry in these slices: the chain interpolates from its neighbours
         assertThat(discreteErr[1]).isGreaterThan(10 * smoothErr[1]); // a discrete factor row with no data stays at its prior, 0
     }
 
