@@ -22,4 +22,11 @@ run loca-1000 --adapter loca:frequencies=1000 --lr 3e-3
 run s2lora-budget --adapter s2lora:budget=107520 --lr 3e-3
 # S2-LoRA at r = 8 shared (the paper's ~0.02% regime): 8·(640+480) + 24·8 = 9,152 trainable values
 run s2lora-r8 --adapter s2lora:rank=8 --lr 3e-3
+# probes beyond the two configurations: LoCA at 10x LoRA's rate (the paper's coefficient rates are ~10x its LoRA rates);
+# LoCA with location passes inside 8 steps (B_s = 8, cycle of 2: passes 1, 3, 5, 7 move locations) at a location rate
+# that can cross a grid step (1/319) in one step, 30x the paper's 1e-4; S2-LoRA r = 8 with N(0,1) coefficients and a
+# threshold large enough to zero some in 8 steps
+run loca-budget-lr3e-2 --adapter loca:budget=107520 --lr 3e-2
+run loca-budget-locations --adapter loca:budget=107520:location-steps=8:cycle=2:cycle-coef=1:location-lr=3e-3 --lr 3e-3
+run s2lora-r8-sparse --adapter s2lora:rank=8:init=normal:xi=2e-2 --lr 3e-3
 for a in loca-budget s2lora-budget; do [[ -d "$out/$a" ]] && bin/lowrank adapter inspect --adapter "$out/$a" | head -3; done; true
