@@ -29,4 +29,8 @@ run s2lora-r8 --adapter s2lora:rank=8 --lr 3e-3
 run loca-budget-lr3e-2 --adapter loca:budget=107520 --lr 3e-2
 run loca-budget-locations --adapter loca:budget=107520:location-steps=8:cycle=2:cycle-coef=1:location-lr=3e-3 --lr 3e-3
 run s2lora-r8-sparse --adapter s2lora:rank=8:init=normal:xi=2e-2 --lr 3e-3
+# after the runs above: LoCA's natural K = 1,000 at the rate that worked for its budget run; S2-LoRA at the budget with
+# s = α/r = 2 as LoRA r = 8 has (alpha 186 = 2 x 93) instead of 16/93
+run loca-1000-lr3e-2 --adapter loca:frequencies=1000 --lr 3e-2
+run s2lora-budget-s2 --adapter s2lora:budget=107520:alpha=186 --lr 3e-3
 for a in loca-budget s2lora-budget; do [[ -d "$out/$a" ]] && bin/lowrank adapter inspect --adapter "$out/$a" | head -3; done; true
