@@ -5,7 +5,7 @@ import csv, json, os, re, shutil, sys
 
 out = sys.argv[1]
 dest = sys.argv[2] if len(sys.argv) > 2 else os.path.dirname(os.path.abspath(__file__))
-runs = ["loca-budget", "loca-1000", "loca-budget-lr3e-2", "loca-budget-locations", "loca-1000-lr3e-2", "s2lora-budget", "s2lora-budget-s2", "s2lora-r8", "s2lora-r8-sparse"]
+runs = ["loca-budget", "loca-1000", "loca-budget-lr3e-2", "loca-budget-locations", "loca-budget-locations-lr3e-2", "loca-1000-lr3e-2", "s2lora-budget", "s2lora-budget-s2", "s2lora-r8", "s2lora-r8-sparse"]
 rows = []
 for name in runs:
     folder = os.path.join(out, name)

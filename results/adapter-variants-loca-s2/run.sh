@@ -33,4 +33,6 @@ run s2lora-r8-sparse --adapter s2lora:rank=8:init=normal:xi=2e-2 --lr 3e-3
 # s = α/r = 2 as LoRA r = 8 has (alpha 186 = 2 x 93) instead of 16/93
 run loca-1000-lr3e-2 --adapter loca:frequencies=1000 --lr 3e-2
 run s2lora-budget-s2 --adapter s2lora:budget=107520:alpha=186 --lr 3e-3
+# the location probe again at the coefficient rate that works (3e-2)
+run loca-budget-locations-lr3e-2 --adapter loca:budget=107520:location-steps=8:cycle=2:cycle-coef=1:location-lr=3e-3 --lr 3e-2
 for a in loca-budget s2lora-budget; do [[ -d "$out/$a" ]] && bin/lowrank adapter inspect --adapter "$out/$a" | head -3; done; true
