@@ -5,6 +5,7 @@ import java.util.List;
 import org.lowrank4j.adapt.lora.FrozenWeight;
 import org.lowrank4j.adapt.variant.VariantLayer;
 import org.lowrank4j.nn.Parameter;
+import org.lowrank4j.nn.tensor.Kernels;
 import org.lowrank4j.nn.tensor.MatMul;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
@@ -251,7 +252,7 @@ public final class LocaWeight implements VariantLayer {
     public Tensor toDense() {
         Tensor w = base.toDense();
         if (enabled) {
-            org.lowrank4j.nn.tensor.Kernels.of(w).addInPlace(w, currentDelta());
+            Kernels.of(w).addInPlace(w, currentDelta());
         }
         return w;
     }
