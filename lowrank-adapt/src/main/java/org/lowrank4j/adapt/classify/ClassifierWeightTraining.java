@@ -71,9 +71,14 @@ final class ClassifierWeightTraining {
         List<Parameter> trained = new ArrayList<>(adapter == null ? encoder.parameters() : adapter.parameters());
         trained.addAll(classifier.parameters());
         long trainable = adapter == null ? count(trained) : adapter.trainableCount() + count(classifier.parameters());
-        AdamW adam = adapter == null
-                ? new AdamW(trained, new AdamW.Settings(0.9, 0.999, 1e-8, request.weightDecay()), AdamW.NORMS_AND_BIASES)
-                : new AdamW(trained, new AdamW.Settings(0.9, 0.999, 1e-8, request.weightDecay()));
+        AdamW adam;
+        if (adapter == null) {
+            adam = new AdamW(trained, new AdamW.Settings(0.9, 0.999, 1e-8, request.weightDecay()), AdamW.NORMS_AND_BIASES);
+        } else {
+            List<Parameter> stepped = new ArrayList<>(adapter.optimizerParameters()); // a variant may step some values itself (LoCA)
+            stepped.addAll(classifier.parameters());
+            adam = new AdamW(stepped, new AdamW.Settings(0.9, 0.999, 1e-8, request.weightDecay()));
+        }
         LearningRateSchedule schedule = new LearningRateSchedule(request.learningRate(), request.learningRate() / 10,
                 Math.min(request.warmup(), request.steps()), request.steps());
         TrainingOptions options = new TrainingOptions(request.batch(), 1, request.steps(), schedule, 1.0, 0, 0, 0, null);

@@ -78,7 +78,7 @@ final class VariantFineTuning {
         adapter.setEnabled(true);
 
         LanguageModel language = trainable(new LlamaLanguageModel(model), adapter.parameters());
-        AdamW adam = new AdamW(adapter.parameters(), new AdamW.Settings(0.9, 0.999, 1e-8, request.weightDecay()));
+        AdamW adam = new AdamW(adapter.optimizerParameters(), new AdamW.Settings(0.9, 0.999, 1e-8, request.weightDecay()));
         LearningRateSchedule schedule = new LearningRateSchedule(request.learningRate(), request.learningRate() / 10,
                 Math.min(request.warmup(), request.steps()), request.steps());
         TrainingOptions options = new TrainingOptions(request.batch(), 1, request.steps(), schedule, 1.0, 0, 0, 0, null);

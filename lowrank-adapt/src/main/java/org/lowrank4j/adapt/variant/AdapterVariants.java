@@ -2,8 +2,10 @@ package org.lowrank4j.adapt.variant;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.lowrank4j.adapt.loca.LocaVariant;
 import org.lowrank4j.adapt.loldu.LolduVariant;
 import org.lowrank4j.adapt.nola.NolaVariant;
+import org.lowrank4j.adapt.s2lora.S2LoraVariant;
 import org.lowrank4j.adapt.salt.SaltVariant;
 import org.lowrank4j.adapt.sora.SoraVariant;
 
@@ -14,7 +16,7 @@ import org.lowrank4j.adapt.sora.SoraVariant;
  */
 public final class AdapterVariants {
     private static final List<AdapterVariant> ALL = List.of(new NolaVariant(), new SoraVariant(), new SaltVariant(),
-            new LolduVariant());
+            new LolduVariant(), new LocaVariant(), new S2LoraVariant());
 
     private AdapterVariants() {
     }

@@ -57,6 +57,15 @@ public abstract class VariantAdapter {
         return out;
     }
 
+    /**
+     * What the run's AdamW steps: by default all of {@link #parameters()}. A variant that steps some of them itself in
+     * {@link #afterStep} (LoCA: its alternating coefficient/location schedule) leaves those out here; they stay in
+     * {@link #parameters()}, so the trainer still zeroes and clips their gradients.
+     */
+    public List<Parameter> optimizerParameters() {
+        return parameters();
+    }
+
     /** Every trained value (including any the variant updates itself). */
     public long trainableCount() {
         long n = 0;
