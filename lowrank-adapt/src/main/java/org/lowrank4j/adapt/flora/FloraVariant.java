@@ -26,8 +26,9 @@ import org.lowrank4j.nn.tensor.Tensor;
  * ({@link FloraWeight}): a Tucker core with one factor per mode of an N-mode view of each weight ({@link WeightView}).
  * Options: {@code view} ({@code matrix}: [out, in]; {@code heads}: attention projections as [heads, head_dim, in], the
  * output projection as [out, heads, head_dim], head counts from the model's config), {@code heads} (a head count for
- * every target instead of the model's), {@code ranks} (one rank per mode, comma-separated, in the view's mode order;
- * each at most its mode's size), {@code rank} (every mode that rank, a mode smaller than it at full rank; default
+ * every target instead of the model's), {@code ranks} (one rank per mode, comma-separated: {@code out,in} in the matrix
+ * view, {@code heads,head_dim,channels} in the heads view, channels being in for q, k, v and out for o; each at most its
+ * mode's size), {@code rank} (every mode that rank, a mode smaller than it at full rank; default
  * --rank), {@code budget} (trainable values in all: the largest such uniform rank whose adapter fits), {@code scale}
  * (s; default --alpha / --rank). The core starts at zero, the factors at kaiming-normal(a=√3): N(0, 1/(2 r_m)).
  */
@@ -132,18 +133,44 @@ public final class FloraVariant implements AdapterVariant {
         return r;
     }
 
-    private static int[] checkedRanks(VariantSpec spec, String path, WeightView v, int[] ranks) {
-        if (ranks.length != v.modes()) {
-            throw new IllegalArgumentException("--adapter " + spec.text() + ": ranks gives " + ranks.length + " values but " + path + " is viewed as "
+    /**
+     * The given ranks in the view's mode order. They are written in a fixed order whatever the projection: matrix
+     * {@code out,in}; heads {@code heads,head_dim,channels} (channels: in for q, k, v; out for o).
+     */
+    private static int[] checkedRanks(VariantSpec spec, String path, WeightView v, int[] given) {
+        if (given.length != v.modes()) {
+            throw new IllegalArgumentException("--adapter " + spec.text() + ": ranks gives " + given.length + " values but " + path + " is viewed as "
                     + v + " (" + v.modes() + " modes)");
         }
-        for (int m = 0; m < ranks.length; m++) {
-            if (ranks[m] > v.size(m)) {
-                throw new IllegalArgumentException("--adapter " + spec.text() + ": rank " + ranks[m] + " of mode " + v.labels().get(m) + " is above its size "
+        int[] ranks = new int[v.modes()];
+        int[] order = writtenOrder(v);
+        for (int k = 0; k < given.length; k++) {
+            int m = order[k];
+            if (given[k] > v.size(m)) {
+                throw new IllegalArgumentException("--adapter " + spec.text() + ": rank " + given[k] + " of mode " + v.labels().get(m) + " is above its size "
                         + v.size(m) + " in " + path + ", viewed as " + v);
             }
+            ranks[m] = given[k];
         }
-        return ranks.clone();
+        return ranks;
+    }
+
+    /** The view's modes in the order ranks are written: heads, head_dim, then the others as they come. */
+    static int[] writtenOrder(WeightView v) {
+        int[] order = new int[v.modes()];
+        int k = 0;
+        for (String first : List.of("heads", "head_dim")) {
+            int m = v.labels().indexOf(first);
+            if (m >= 0) {
+                order[k++] = m;
+            }
+        }
+        for (int m = 0; m < v.modes(); m++) {
+            if (!v.labels().get(m).equals("heads") && !v.labels().get(m).equals("head_dim")) {
+                order[k++] = m;
+            }
+        }
+        return order;
     }
 
     @Override
