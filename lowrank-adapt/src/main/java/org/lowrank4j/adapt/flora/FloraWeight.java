@@ -6,28 +6,25 @@ import java.util.List;
 import org.lowrank4j.adapt.lora.FrozenWeight;
 import org.lowrank4j.adapt.variant.VariantLayer;
 import org.lowrank4j.nn.Parameter;
+import org.lowrank4j.nn.tensor.MatMul;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
 import org.lowrank4j.nn.weight.WeightFactorization;
 
 /**
  * FLoRA's Tucker update over a frozen W0 (spec 08), on a {@link WeightView} of W with output modes o_1…o_p and input
- * modes i_1…i_q:
+ * modes i_1…i_q. In W's layout the Tucker product is a product of three matrices:
  * <pre>
- *   ΔW = s · G ×_1 U_1 ×_2 U_2 … ×_N U_N      G (r_1,…,r_N) core, U_m (size_m, r_m) factors, laid out as W (out, in)
- *   forward, x (N, i_1…i_q):
- *     P (N, r_i1…r_iq) = x ×_{in modes} U_mᵀ        contract each input mode to its rank
- *     Q (N, R_o)       = P (N, R_i) · G_matᵀ         G_mat (R_o, R_i): the core with out-mode ranks as rows
- *     y (N, out)      += s · Q ×_{out modes} U_m     expand each output mode to its size
+ *   ΔW = s · G ×_1 U_1 … ×_N U_N = s · K_out · G_mat · K_inᵀ
+ *     G (r_1,…,r_N) core, U_m (size_m, r_m) factors; G_mat (R_o, R_i) the core with out-mode ranks as rows
+ *     K_out = U_o1 ⊗ … ⊗ U_op (out, R_o),  K_in = U_i1 ⊗ … ⊗ U_iq (in, R_i)   (formed each call: out·R_o + in·R_i values)
+ *   forward, x (N, in):   P = x K_in (N, R_i)    Q = P G_matᵀ (N, R_o)    y += s Q K_outᵀ
+ *   backward, dy (N, out):
+ *     E = s dy K_out (N, R_o)    dG_mat += Eᵀ P    F = E G_mat (N, R_i)    dx += F K_inᵀ
+ *     dK_out = s dyᵀ Q    dK_in = xᵀ F    dU_m = Σ_{other modes} dK ⊙ Π_{j≠m} U_j   (the Kronecker's chain rule)
  * </pre>
- * ΔW is never formed: the cost per row is Σ size_m·r_m + R_o·R_i against in·out for x·ΔWᵀ. Backward with dy (N, out):
- * <pre>
- *   E (N, R_o) = s · dy ×_{out modes} U_mᵀ        dG_mat += Eᵀ P          F (N, R_i) = E · G_mat
- *   dx        += F ×_{in modes} U_m
- *   dU_m (out mode)  = Σ_{all but m} (s · dy ×_{out modes ≠ m} U_jᵀ) ⊙ Q
- *   dU_m (in mode)   = Σ_{all but m} (x ×_{in modes ≠ m} U_jᵀ) ⊙ F
- * </pre>
- * The arithmetic runs in float64 whatever the model's precision.
+ * ΔW is never formed while training: a row costs in·R_i + R_i·R_o + R_o·out multiply-adds instead of in·out, each
+ * product a BLAS call (results/adapter-variants-flora measures both paths).
  */
 public final class FloraWeight implements VariantLayer {
     private final String module;
@@ -123,45 +120,114 @@ public final class FloraWeight implements VariantLayer {
         return view.outModes();
     }
 
-    /** (N, s_1, …) with the sizes of modes [from, to) of the view. */
-    private int[] batchShape(int n, int from, int to) {
-        int[] shape = new int[1 + to - from];
-        shape[0] = n;
+    /**
+     * K = U_from ⊗ … ⊗ U_{to-1}: (Π sizes, Π ranks) of modes [from, to), rows and columns row-major over the modes, so
+     * that K[(a_from…), (b_from…)] = Π_m U_m[a_m, b_m].
+     */
+    private Tensor kronecker(int from, int to) {
+        double[] k = {1};
+        int rows = 1, cols = 1;
         for (int m = from; m < to; m++) {
-            shape[1 + m - from] = view.size(m);
+            double[] u = factors.get(m).value().toDoubleArray();
+            int size = view.size(m), rank = u.length / size;
+            double[] next = new double[rows * size * cols * rank];
+            for (int row = 0; row < rows; row++) {
+                for (int a = 0; a < size; a++) {
+                    int to0 = (row * size + a) * cols * rank;
+                    for (int col = 0; col < cols; col++) {
+                        double v = k[row * cols + col];
+                        for (int b = 0; b < rank; b++) {
+                            next[to0 + col * rank + b] = v * u[a * rank + b];
+                        }
+                    }
+                }
+            }
+            k = next;
+            rows *= size;
+            cols *= rank;
         }
-        return shape;
+        return Tensor.of(precision(), k, rows, cols);
     }
 
-    /** Contracts each mode of [from, to) but {@code skip} to its rank; t has shape (N, sizes of [from, to)), updated in place. */
-    private double[] contractModes(double[] t, int[] shape, int from, int to, int skip) {
-        for (int m = from; m < to; m++) {
-            if (m != skip) {
-                t = ModeProducts.contract(t, shape, 1 + m - from, factors.get(m).value().toDoubleArray(), view.size(m), ranks()[m]);
+    /**
+     * Adds dL/dU_m for m in [from, to) given dL/dK of {@link #kronecker(int, int)}:
+     * dU_m[a_m, b_m] = Σ_{other digits} dK[(a…), (b…)]·Π_{j≠m} U_j[a_j, b_j]. Cost Π sizes · Π ranks · modes².
+     */
+    private void addKroneckerGradient(Tensor dk, int from, int to) {
+        int modes = to - from;
+        if (modes == 1) {
+            Tensor g = factors.get(from).gradient();
+            for (int i = 0; i < g.size(); i++) {
+                g.set(i, g.get(i) + dk.get(i));
+            }
+            return;
+        }
+        int rows = dk.dim(0), cols = dk.dim(1);
+        int[][] rowDigit = digits(rows, from, to, true), colDigit = digits(cols, from, to, false);
+        double[][] u = new double[modes][];
+        double[][] du = new double[modes][];
+        for (int j = 0; j < modes; j++) {
+            u[j] = factors.get(from + j).value().toDoubleArray();
+            du[j] = new double[u[j].length];
+        }
+        int[] rank = new int[modes];
+        for (int j = 0; j < modes; j++) {
+            rank[j] = u[j].length / view.size(from + j);
+        }
+        double[] d = dk.toDoubleArray();
+        for (int row = 0; row < rows; row++) {
+            for (int col = 0; col < cols; col++) {
+                double g = d[row * cols + col];
+                if (g == 0) {
+                    continue;
+                }
+                for (int m = 0; m < modes; m++) {
+                    double p = g;
+                    for (int j = 0; j < modes; j++) {
+                        if (j != m) {
+                            p *= u[j][rowDigit[j][row] * rank[j] + colDigit[j][col]];
+                        }
+                    }
+                    du[m][rowDigit[m][row] * rank[m] + colDigit[m][col]] += p;
+                }
             }
         }
-        return t;
+        for (int j = 0; j < modes; j++) {
+            Tensor g = factors.get(from + j).gradient();
+            for (int i = 0; i < du[j].length; i++) {
+                g.set(i, g.get(i) + du[j][i]);
+            }
+        }
     }
 
-    /** Expands each mode of [from, to) from its rank to its size; shape updated in place. */
-    private double[] expandModes(double[] t, int[] shape, int from, int to) {
+    /** digits[j][index]: mode (from + j)'s index within a row-major index over the sizes (rows) or ranks (columns) of [from, to). */
+    private int[][] digits(int count, int from, int to, boolean sizes) {
+        int[] radix = new int[to - from];
         for (int m = from; m < to; m++) {
-            t = ModeProducts.expand(t, shape, 1 + m - from, factors.get(m).value().toDoubleArray(), view.size(m), ranks()[m]);
+            radix[m - from] = sizes ? view.size(m) : ranks()[m];
         }
-        return t;
+        int[][] out = new int[radix.length][count];
+        for (int index = 0; index < count; index++) {
+            int rest = index;
+            for (int j = radix.length - 1; j >= 0; j--) {
+                out[j][index] = rest % radix[j];
+                rest /= radix[j];
+            }
+        }
+        return out;
+    }
+
+    /** The core as G_mat (R_o, R_i): out-mode ranks as rows (a view of the same storage). */
+    private static Tensor matrixOf(Tensor core, int outRank) {
+        return core.reshape(outRank, core.size() / outRank);
     }
 
     private int outRank() {
-        return ModeProducts.product(ranks(), 0, outModes());
-    }
-
-    private int inRank() {
-        return ModeProducts.product(ranks(), outModes(), view.modes());
-    }
-
-    /** P (N, R_i) = x contracted on every input mode. */
-    private double[] projected(double[] x, int n) {
-        return contractModes(x, batchShape(n, outModes(), view.modes()), outModes(), view.modes(), -1);
+        int n = 1;
+        for (int m = 0; m < outModes(); m++) {
+            n *= ranks()[m];
+        }
+        return n;
     }
 
     @Override
@@ -172,16 +238,13 @@ public final class FloraWeight implements VariantLayer {
             return y;
         }
         int n = x.size() / inFeatures();
-        double[] p = projected(x.toDoubleArray(), n);
-        double[] q = times(p, n, inRank(), core.value().toDoubleArray(), outRank(), true); // Q = P G_matᵀ
-        int[] shape = batchShape(n, 0, outModes());
-        for (int m = 0; m < outModes(); m++) {
-            shape[1 + m] = ranks()[m];
-        }
-        double[] branch = expandModes(q, shape, 0, outModes());
-        for (int i = 0; i < branch.length; i++) {
-            y.set(i, y.get(i) + scale * branch[i]);
-        }
+        Tensor kIn = kronecker(outModes(), view.modes()), kOut = kronecker(0, outModes());
+        Tensor g = matrixOf(core.value(), outRank());
+        Tensor p = Tensor.zeros(precision(), n, kIn.dim(1));
+        MatMul.times(p, x, kIn, 0);                                   // P (N, R_i) = x K_in
+        Tensor q = Tensor.zeros(precision(), n, kOut.dim(1));
+        MatMul.timesTransposed(q, p, g, 0);                           // Q (N, R_o) = P G_matᵀ
+        MatMul.gemm(scale, q.matrix(), kOut.matrix().transpose(), 1, y.matrix(n, outFeatures())); // y += s Q K_outᵀ
         return y;
     }
 
@@ -191,79 +254,37 @@ public final class FloraWeight implements VariantLayer {
         if (!enabled) {
             return dx;
         }
-        int n = x.size() / inFeatures(), ro = outRank(), ri = inRank();
-        int[] ranks = ranks();
-        double[] xs = x.toDoubleArray(), dys = dy.toDoubleArray(), g = core.value().toDoubleArray();
-        double[] p = projected(xs, n);
-        double[] q = times(p, n, ri, g, ro, true);
-        double[] e = contractModes(dys, batchShape(n, 0, outModes()), 0, outModes(), -1);
-        for (int i = 0; i < e.length; i++) {
-            e[i] *= scale;                                           // E = s dy ×_out Uᵀ
-        }
-        double[] dg = new double[ro * ri];
-        ModeProducts.addContractedAllBut(dg, 1, e, new int[] {n, ro, 1}, p, new int[] {n, ri, 1}, 1); // dG_mat = Eᵀ P
-        addTo(core.gradient(), dg);
-        double[] f = times(e, n, ro, g, ri, false);                   // F = E G_mat
-        int[] inShape = batchShape(n, outModes(), view.modes());
-        for (int m = outModes(); m < view.modes(); m++) {
-            inShape[1 + m - outModes()] = ranks[m];
-        }
-        int[] fShape = inShape.clone();
-        double[] dxBranch = expandModes(f, inShape, outModes(), view.modes());
-        for (int i = 0; i < dxBranch.length; i++) {
-            dx.set(i, dx.get(i) + dxBranch[i]);
-        }
-        int[] qShape = new int[1 + outModes()];
-        qShape[0] = n;
-        System.arraycopy(ranks, 0, qShape, 1, outModes());
-        for (int m = 0; m < view.modes(); m++) {
-            double[] du = new double[view.size(m) * ranks[m]];
-            if (m < outModes()) {
-                int[] shape = batchShape(n, 0, outModes());
-                double[] w = contractModes(dys, shape, 0, outModes(), m);
-                ModeProducts.addContractedAllBut(du, scale, w, shape, q, qShape, 1 + m);
-            } else {
-                int[] shape = batchShape(n, outModes(), view.modes());
-                double[] w = contractModes(xs, shape, outModes(), view.modes(), m);
-                ModeProducts.addContractedAllBut(du, 1, w, shape, f, fShape, 1 + m - outModes());
-            }
-            addTo(factors.get(m).gradient(), du);
-        }
+        int n = x.size() / inFeatures(), ro = outRank();
+        Tensor kIn = kronecker(outModes(), view.modes()), kOut = kronecker(0, outModes());
+        int ri = kIn.dim(1);
+        Tensor g = matrixOf(core.value(), ro);
+        Tensor p = Tensor.zeros(precision(), n, ri);
+        MatMul.times(p, x, kIn, 0);                                   // P = x K_in
+        Tensor q = Tensor.zeros(precision(), n, ro);
+        MatMul.timesTransposed(q, p, g, 0);                           // Q = P G_matᵀ
+        Tensor e = Tensor.zeros(precision(), n, ro);
+        MatMul.gemm(scale, dy.matrix(n, outFeatures()), kOut.matrix(), 0, e.matrix()); // E (N, R_o) = s dy K_out
+        MatMul.addTransposedTimes(matrixOf(core.gradient(), ro), e, p);             // dG_mat += Eᵀ P
+        Tensor f = Tensor.zeros(precision(), n, ri);
+        MatMul.times(f, e, g, 0);                                     // F (N, R_i) = E G_mat
+        MatMul.timesTransposed(dx, f, kIn, 1);                        // dx += F K_inᵀ
+        Tensor dkOut = Tensor.zeros(precision(), outFeatures(), ro);
+        MatMul.gemm(scale, dy.matrix(n, outFeatures()).transpose(), q.matrix(), 0, dkOut.matrix()); // dK_out = s dyᵀ Q
+        Tensor dkIn = Tensor.zeros(precision(), inFeatures(), ri);
+        MatMul.addTransposedTimes(dkIn, x, f);                        // dK_in = xᵀ F
+        addKroneckerGradient(dkOut, 0, outModes());
+        addKroneckerGradient(dkIn, outModes(), view.modes());
         return dx;
     }
 
-    /** a (n, k) times b (l, k)ᵀ (transposed) or b (k, l): an (n, l) array. */
-    private static double[] times(double[] a, int n, int k, double[] b, int l, boolean transposed) {
-        double[] out = new double[n * l];
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < l; j++) {
-                double sum = 0;
-                for (int t = 0; t < k; t++) {
-                    sum += a[i * k + t] * (transposed ? b[j * k + t] : b[t * l + j]);
-                }
-                out[i * l + j] = sum;
-            }
-        }
-        return out;
-    }
-
-    private static void addTo(Tensor t, double[] values) {
-        for (int i = 0; i < values.length; i++) {
-            t.set(i, t.get(i) + values[i]);
-        }
-    }
-
-    /** ΔW (out, in) = s·G ×_1 U_1 … ×_N U_N, formed (for merging and tests). */
+    /** ΔW (out, in) = s·K_out·G_mat·K_inᵀ, which equals s·G ×_1 U_1 … ×_N U_N in W's layout (for merging and tests). */
     @Override
     public Tensor delta() {
-        int[] shape = new int[1 + view.modes()];
-        shape[0] = 1;
-        System.arraycopy(ranks(), 0, shape, 1, view.modes());
-        double[] t = expandModes(core.value().toDoubleArray(), shape, 0, view.modes());
+        Tensor kIn = kronecker(outModes(), view.modes()), kOut = kronecker(0, outModes());
+        Tensor kg = Tensor.zeros(precision(), outFeatures(), kIn.dim(1));
+        MatMul.gemm(1, kOut.matrix(), matrixOf(core.value(), outRank()).matrix(), 0, kg.matrix());
         Tensor d = Tensor.zeros(precision(), outFeatures(), inFeatures());
-        for (int i = 0; i < t.length; i++) {
-            d.set(i, scale * t[i]);
-        }
+        MatMul.gemm(scale, kg.matrix(), kIn.matrix().transpose(), 0, d.matrix());
         return d;
     }
 

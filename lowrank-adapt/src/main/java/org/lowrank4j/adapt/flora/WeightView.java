@@ -74,12 +74,20 @@ public record WeightView(List<String> labels, int[] sizes, int outModes) {
 
     /** Π of the output modes' sizes. */
     public int out() {
-        return ModeProducts.product(sizes, 0, outModes);
+        return product(0, outModes);
     }
 
     /** Π of the input modes' sizes. */
     public int in() {
-        return ModeProducts.product(sizes, outModes, sizes.length);
+        return product(outModes, sizes.length);
+    }
+
+    private int product(int from, int to) {
+        int n = 1;
+        for (int m = from; m < to; m++) {
+            n *= sizes[m];
+        }
+        return n;
     }
 
     /** Trainable values at these ranks: Π r_i (core) + Σ size_i·r_i (factors). */
