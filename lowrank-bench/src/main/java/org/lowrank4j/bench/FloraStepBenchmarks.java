@@ -29,12 +29,13 @@ import org.lowrank4j.nn.weight.DenseWeight;
  *   <li>formed (a lower bound): ΔW = delta(), W = W0 + ΔW, y = x·Wᵀ, dx = dy·W, dΔW = dyᵀ·x; the projection of dΔW onto the core
  *   and factors that this path would still need is not done, so its true cost is higher.</li>
  * </ul>
- * Rounds alternate the two paths; medians of wall and process CPU seconds. Usage:
+ * Rounds alternate the two paths; each sample is the mean of {@value #REPEATS} steps; medians of wall and process CPU seconds per step. Usage:
  * {@code java -cp lowrank-bench/target/lowrank-bench.jar org.lowrank4j.bench.FloraStepBenchmarks OUT.json [ROUNDS]}.
  */
 public final class FloraStepBenchmarks {
     private static final Precision F32 = Precision.FLOAT32;
     private static final int ROWS = 4 * 256;
+    private static final int REPEATS = 5; // steps per timed sample: process CPU time ticks in 10 ms here
 
     private FloraStepBenchmarks() {
     }
@@ -49,6 +50,7 @@ public final class FloraStepBenchmarks {
         root.put("cores", Runtime.getRuntime().availableProcessors());
         root.put("rows", ROWS);
         root.put("rounds", rounds);
+        root.put("steps_per_sample", REPEATS);
         ArrayNode cases = root.putArray("cases");
         // name, out, in, view, ranks (in the view's order)
         run(cases, "q heads budget", WeightView.heads("q", 320, 320, new HeadLayout(8, 40, false)), new int[] {8, 10, 10}, rounds);
@@ -114,8 +116,11 @@ public final class FloraStepBenchmarks {
     private static double[] time(Runnable step) {
         long cpu = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
         long start = System.nanoTime();
-        step.run();
-        return new double[] {(System.nanoTime() - start) / 1e9,
-            (((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime() - cpu) / 1e9};
+        for (int i = 0; i < REPEATS; i++) {
+            step.run();
+        }
+        return new double[] {(System.nanoTime() - start) / 1e9 / REPEATS,
+            (((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime() - cpu) / 1e9
+                / REPEATS};
     }
 }
