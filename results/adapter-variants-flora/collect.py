@@ -7,7 +7,7 @@ import csv, json, os, re, shutil, sys
 out = sys.argv[1]
 here = os.path.dirname(os.path.abspath(__file__))
 dest = sys.argv[2] if len(sys.argv) > 2 else here
-runs = ["heads-budget", "matrix-budget", "heads-small", "matrix-r8"]
+runs = ["heads-budget", "matrix-budget", "heads-small", "matrix-r8", "heads-budget-s0.5", "matrix-budget-s0.5"]
 rows = []
 for r in csv.DictReader(open(os.path.join(here, "..", "adapter-variants", "table.csv"))):
     if r["run"] == "lora-r8":

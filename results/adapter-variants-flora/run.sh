@@ -22,4 +22,8 @@ run matrix-budget --adapter flora:view=matrix:budget=107520
 run heads-small --adapter flora:view=heads:ranks=4,4,4
 # matrix view at LoRA's own rank: ranks 8,8 -> 109,056 values (1.4% above LoRA's 107,520)
 run matrix-r8 --adapter flora:view=matrix:ranks=8,8
+# added after the four above, from the size of the first step (README): the same two budget runs at scale 0.5 instead
+# of --alpha/--rank = 2
+run heads-budget-s0.5 --adapter flora:view=heads:budget=107520:scale=0.5
+run matrix-budget-s0.5 --adapter flora:view=matrix:budget=107520:scale=0.5
 for a in heads-budget matrix-budget heads-small matrix-r8; do [[ -d "$out/$a" ]] && bin/lowrank adapter inspect --adapter "$out/$a" | head -3; done; true
