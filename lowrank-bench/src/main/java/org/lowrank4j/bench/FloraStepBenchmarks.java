@@ -13,6 +13,9 @@ import java.util.List;
 import java.util.Random;
 import org.lowrank4j.adapt.flora.FloraWeight;
 import org.lowrank4j.adapt.flora.WeightView;
+import org.lowrank4j.adapt.lora.LoraAdapter;
+import org.lowrank4j.adapt.lora.LoraSettings;
+import org.lowrank4j.adapt.lora.LoraWeight;
 import org.lowrank4j.adapt.variant.HeadLayout;
 import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.tensor.Kernels;
@@ -29,7 +32,7 @@ import org.lowrank4j.nn.weight.DenseWeight;
  *   <li>formed (a lower bound): ΔW = delta(), W = W0 + ΔW, y = x·Wᵀ, dx = dy·W, dΔW = dyᵀ·x; the projection of dΔW onto the core
  *   and factors that this path would still need is not done, so its true cost is higher.</li>
  * </ul>
- * Rounds alternate the two paths; each sample is the mean of {@value #REPEATS} steps; medians of wall and process CPU seconds per step. Usage:
+ * The project's LoRA layer at r = 8 is timed the same way, for scale. Rounds alternate the two paths; each sample is the mean of {@value #REPEATS} steps; medians of wall and process CPU seconds per step. Usage:
  * {@code java -cp lowrank-bench/target/lowrank-bench.jar org.lowrank4j.bench.FloraStepBenchmarks OUT.json [ROUNDS]}.
  */
 public final class FloraStepBenchmarks {
@@ -58,6 +61,8 @@ public final class FloraStepBenchmarks {
         run(cases, "o heads budget", WeightView.heads("o", 320, 320, new HeadLayout(8, 40, true)), new int[] {10, 8, 10}, rounds);
         run(cases, "q matrix r8", WeightView.matrix(320, 320), new int[] {8, 8}, rounds);
         run(cases, "k matrix r8", WeightView.matrix(160, 320), new int[] {8, 8}, rounds);
+        lora(cases, 320, rounds);
+        lora(cases, 160, rounds);
         root.put("load_average_after", java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         Files.writeString(out, json.writeValueAsString(root) + "\n");
         System.out.println("wrote " + out);
@@ -111,6 +116,33 @@ public final class FloraStepBenchmarks {
         c.put("formed_lower_bound_median_cpu_seconds", Stopwatch.median(formedCpu));
         System.out.printf("%-16s %-40s factored %.4f s (cpu %.4f), formed >= %.4f s (cpu %.4f)%n", name, view, Stopwatch.median(factoredWall),
                 Stopwatch.median(factoredCpu), Stopwatch.median(formedWall), Stopwatch.median(formedCpu));
+    }
+
+    /** The project's LoRA layer at r = 8 (the reference row's adapter) on the same rows, for scale. */
+    private static void lora(ArrayNode cases, int outF, int rounds) {
+        Random random = new Random(42);
+        int in = 320;
+        LoraWeight layer = new LoraWeight("bench", new DenseWeight(new Parameter("w", Tensor.gaussian(F32, random, 0.05, outF, in))), null);
+        layer.addAdapter(LoraAdapter.initialized("bench", "default", in, outF, LoraSettings.of(8, 16), F32, random));
+        Tensor x = Tensor.gaussian(F32, random, 1, ROWS, in);
+        Tensor dy = Tensor.gaussian(F32, random, 1, ROWS, outF);
+        double[] wall = new double[rounds], cpu = new double[rounds];
+        for (int round = -2; round < rounds; round++) {
+            double[] f = time(() -> {
+                layer.parameters().forEach(Parameter::zeroGradient);
+                layer.forward(x);
+                layer.backward(dy, x);
+            });
+            if (round >= 0) {
+                wall[round] = f[0];
+                cpu[round] = f[1];
+            }
+        }
+        ObjectNode c = cases.addObject();
+        c.put("case", "LoRA r8 " + outF + "x" + in);
+        c.put("lora_median_seconds", Stopwatch.median(wall));
+        c.put("lora_median_cpu_seconds", Stopwatch.median(cpu));
+        System.out.printf("%-16s LoRA r = 8 layer %.4f s (cpu %.4f)%n", "LoRA " + outF + "x" + in, Stopwatch.median(wall), Stopwatch.median(cpu));
     }
 
     private static double[] time(Runnable step) {

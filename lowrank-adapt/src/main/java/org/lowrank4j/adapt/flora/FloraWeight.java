@@ -25,8 +25,8 @@ import org.lowrank4j.nn.weight.WeightFactorization;
  * </pre>
  * ΔW is never formed while training: a row costs in·R_i + R_i·R_o + R_o·out multiply-adds instead of in·out, each
  * product a BLAS call. The Kronecker factor of a side with two modes is as wide as the product of their ranks (80 for
- * the decoder's heads view), and at the decoder's sizes forming ΔW measured 1.2–2× cheaper per layer step
- * (results/adapter-variants-flora); contracting one mode at a time would narrow those products.
+ * the decoder's heads view), and at the decoder's sizes forming ΔW measured about as cheap or cheaper per layer step
+ * for that view (results/adapter-variants-flora); contracting one mode at a time would narrow those products.
  */
 public final class FloraWeight implements VariantLayer {
     private final String module;
