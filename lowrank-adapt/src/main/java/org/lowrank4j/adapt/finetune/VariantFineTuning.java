@@ -17,6 +17,7 @@ import org.lowrank4j.adapt.lora.ModulePaths;
 import org.lowrank4j.adapt.lora.TargetModules;
 import org.lowrank4j.adapt.variant.AdapterVariant;
 import org.lowrank4j.adapt.variant.AdapterVariants;
+import org.lowrank4j.adapt.variant.HeadLayout;
 import org.lowrank4j.adapt.variant.VariantAdapter;
 import org.lowrank4j.adapt.variant.VariantFolder;
 import org.lowrank4j.adapt.variant.VariantSpec;
@@ -69,7 +70,7 @@ final class VariantFineTuning {
         for (String path : LoraModel.over(modules, 0).select(TargetModules.names(request.targets()))) {
             targets.put(path, modules.get(path));
         }
-        VariantAdapter adapter = variant.create(targets, spec, request.lora().rank(), request.lora().alpha(), request.seed(), Precision.FLOAT32);
+        VariantAdapter adapter = variant.create(targets, HeadLayout.decoder(model), spec, request.lora().rank(), request.lora().alpha(), request.seed(), Precision.FLOAT32);
         adapter.attach(modules);
 
         events.onPhase("base perplexity", String.format(Locale.ROOT, "%,d held-out bytes", heldOut.length));

@@ -28,6 +28,16 @@ public interface AdapterVariant {
     VariantAdapter create(Map<String, Linear> targets, VariantSpec spec, int defaultRank, double defaultAlpha, long seed, Precision precision);
 
     /**
+     * As {@link #create(Map, VariantSpec, int, double, long, Precision)}, knowing how the targets that are attention
+     * projections split into heads ({@code heads}: module path → layout; {@link HeadLayout#decoder}). Only a variant that
+     * views a weight by head overrides this; the others ignore the layout.
+     */
+    default VariantAdapter create(Map<String, Linear> targets, Map<String, HeadLayout> heads, VariantSpec spec, int defaultRank,
+            double defaultAlpha, long seed, Precision precision) {
+        return create(targets, spec, defaultRank, defaultAlpha, seed, precision);
+    }
+
+    /**
      * The adapter a folder holds, for the model's linears.
      *
      * @param config  the variant's object of adapter_config.json ({@code "lowrank4j"})

@@ -2,6 +2,7 @@ package org.lowrank4j.adapt.variant;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.lowrank4j.adapt.flora.FloraVariant;
 import org.lowrank4j.adapt.loca.LocaVariant;
 import org.lowrank4j.adapt.loldu.LolduVariant;
 import org.lowrank4j.adapt.nola.NolaVariant;
@@ -16,7 +17,7 @@ import org.lowrank4j.adapt.sora.SoraVariant;
  */
 public final class AdapterVariants {
     private static final List<AdapterVariant> ALL = List.of(new NolaVariant(), new SoraVariant(), new SaltVariant(),
-            new LolduVariant(), new LocaVariant(), new S2LoraVariant());
+            new LolduVariant(), new LocaVariant(), new S2LoraVariant(), new FloraVariant());
 
     private AdapterVariants() {
     }

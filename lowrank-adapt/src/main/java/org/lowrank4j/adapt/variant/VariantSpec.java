@@ -122,6 +122,12 @@ public final class VariantSpec {
         return w;
     }
 
+    /** A text option as written (e.g. a list {@code 4,8,8}), {@code fallback} when absent. */
+    public String string(String key, String fallback) {
+        known.add(key);
+        return values.getOrDefault(key, fallback);
+    }
+
     public boolean has(String key) {
         return values.containsKey(key);
     }
