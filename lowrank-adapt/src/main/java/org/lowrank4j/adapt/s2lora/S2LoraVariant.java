@@ -128,7 +128,7 @@ public final class S2LoraVariant implements AdapterVariant {
         List<SharedPair> pairs = new ArrayList<>();
         Map<String, SoraWeight> layers = new LinkedHashMap<>();
         List<String> known = new ArrayList<>();
-        for (Map.Entry<String, JsonNode> g : (Iterable<Map.Entry<String, JsonNode>>) groups::fields) {
+        for (Map.Entry<String, JsonNode> g : groups.properties()) {
             String name = g.getKey();
             int r = g.getValue().path("rank").asInt(-1);
             JsonNode paths = g.getValue().path("modules");
@@ -186,7 +186,7 @@ public final class S2LoraVariant implements AdapterVariant {
         JsonNode groups = config.path("groups");
         out.add(String.format(Locale.ROOT, "S2-LoRA, r_max = %d, lora_alpha = %s, sparsity %s; %d shared pair(s)", config.path("r_max").asInt(),
                 config.path("lora_alpha").asText(), config.path("sparsity").asText(), groups.size()));
-        groups.fields().forEachRemaining(g -> {
+        groups.properties().forEach(g -> {
             out.add(g.getKey() + ": rank " + g.getValue().path("rank").asInt() + " of " + config.path("r_max").asInt() + ", shared by "
                     + g.getValue().path("modules").size() + " modules");
             g.getValue().path("modules").forEach(p -> {
