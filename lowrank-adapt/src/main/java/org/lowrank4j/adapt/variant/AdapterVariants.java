@@ -5,6 +5,8 @@ import java.util.List;
 import org.lowrank4j.adapt.loldu.LolduVariant;
 import org.lowrank4j.adapt.nola.NolaVariant;
 import org.lowrank4j.adapt.salt.SaltVariant;
+import org.lowrank4j.adapt.snell.SnellVariant;
+import org.lowrank4j.adapt.snella.SnellaVariant;
 import org.lowrank4j.adapt.sora.SoraVariant;
 
 /**
@@ -14,7 +16,7 @@ import org.lowrank4j.adapt.sora.SoraVariant;
  */
 public final class AdapterVariants {
     private static final List<AdapterVariant> ALL = List.of(new NolaVariant(), new SoraVariant(), new SaltVariant(),
-            new LolduVariant());
+            new LolduVariant(), new SnellVariant(), new SnellaVariant());
 
     private AdapterVariants() {
     }

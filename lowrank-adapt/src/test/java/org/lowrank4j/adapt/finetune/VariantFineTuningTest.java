@@ -74,6 +74,6 @@ class VariantFineTuningTest {
         assertThatThrownBy(() -> FineTuning.run(pissa, null)).hasMessageContaining("--init pissa applies to LoRA adapters only");
         FineTuneRequest unknown = new FineTuneRequest(model, TEXT, "text", dir.resolve("x"), LoraSettings.of(4, 8), List.of("q_proj"), 2, 2, 16,
                 1e-2, 1, 0, 0.2, 0, 7, 0, false, null, org.lowrank4j.adapt.lora.AdapterInit.LORA, "dora:rank=2");
-        assertThatThrownBy(() -> FineTuning.run(unknown, null)).hasMessage("unknown adapter variant 'dora'; known: lora, nola, sora, salt, loldu");
+        assertThatThrownBy(() -> FineTuning.run(unknown, null)).hasMessageStartingWith("unknown adapter variant 'dora'; known: lora, nola, sora, salt, loldu");
     }
 }
