@@ -65,8 +65,12 @@ public final class SnellaVariant implements AdapterVariant {
         }
         Map<String, SnellWeight> layers = SnellLayers.fresh(targets, rank, heads, coefficient, true, true,
                 l -> (int) Competition.keptCount(init, (long) l.inFeatures() * l.outFeatures()), seed, precision);
-        SparsityAllocator allocator = new SparsityAllocator(new ArrayList<>(layers.values()), init, target, beta1, beta2, interval, initWarmup,
-                finalWarmup);
+        SparsityAllocator allocator;
+        try {
+            allocator = new SparsityAllocator(new ArrayList<>(layers.values()), init, target, beta1, beta2, interval, initWarmup, finalWarmup);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--adapter " + spec.text() + ": " + e.getMessage());
+        }
         ObjectNode fields = SnellLayers.JSON.createObjectNode();
         fields.put("init_sparsity", init);
         fields.put("target_sparsity", target);
