@@ -6,24 +6,25 @@ import csv, json, os, re, shutil, sys
 out = sys.argv[1]
 dest = sys.argv[2] if len(sys.argv) > 2 else os.path.dirname(os.path.abspath(__file__))
 runs = ["snell-budget", "snell-q4", "snella-q8", "snella-q4", "snell-budget-lr3e-2", "snella-q8-lr3e-2", "snell-budget-lr1e-1",
-        "snella-q8-lr1e-1", "snell-dense-lr3e-2"]
+        "snella-q8-lr1e-1", "snell-dense-lr3e-2", "snell-budget-lr3e-1", "snella-q8-lr1e-2", "lora-r8-lr1e-2", "lora-r8-lr3e-2",
+        "lora-r8-lr1e-1"]
 rows, budgets = [], []
 for name in runs:
     folder = os.path.join(out, name)
     if not os.path.exists(os.path.join(folder, "finetune.json")):
         continue
     rec = json.load(open(os.path.join(folder, "finetune.json")))
-    cfg = rec["adapter_config"]
-    kept = sum(cfg["kept"].values())
-    storage = rec["report"][0]
-    entries = int(re.search(r"of ([\d,]+) entries", storage).group(1).replace(",", ""))
+    cfg = rec.get("adapter_config", {})
+    entries = 1843200  # the 24 adapted matrices' entries (q, o 320x320; k, v 160x320; 6 blocks)
+    kept = sum(cfg["kept"].values()) if "kept" in cfg else entries  # LoRA: a dense update
+    size = sum(os.path.getsize(os.path.join(folder, f)) for f in ("adapter_config.json", "adapter_model.safetensors"))
     load = open(folder + ".load.txt").read().split("load average:")[1].split(",")[0].strip() if os.path.exists(folder + ".load.txt") else ""
     rows.append({
         "run": name, "adapter": rec["method"], "lr": rec["learning_rate"], "trainable": rec["trainable_parameters"],
-        "bytes_on_disk": rec["bytes_on_disk"], "kept_entries": kept, "kept_pct": round(100 * kept / entries, 2),
+        "bytes_on_disk": size, "kept_entries": kept, "kept_pct": round(100 * kept / entries, 2),
         "sparse_delta_bytes": 8 * kept, "base_ppl": round(rec["before"]["perplexity"], 4), "adapted_ppl": round(rec["after"]["perplexity"], 4),
         "reduction_pct": round(100 * rec["perplexity_reduction"], 2), "bits_per_byte": round(rec["after"]["bits_per_byte"], 4),
-        "seconds_per_step": round(rec["seconds_per_step"], 1), "load_at_start": load})
+        "seconds_per_step": round(rec["train_seconds_this_call"] / rec["steps"], 1), "load_at_start": load})
     if "scores" in cfg:
         for module, k in cfg["kept"].items():
             size = 102400 if module.endswith(("q_proj", "o_proj")) else 51200
@@ -33,6 +34,9 @@ for name in runs:
     os.makedirs(keep, exist_ok=True)
     for f in ("finetune.json", "adapter_config.json", "finetune-log.csv"):
         shutil.copy(os.path.join(folder, f), keep)
+    config = os.path.join(keep, "adapter_config.json")  # LoRA records the base as an absolute path: keep it repository-relative
+    text = re.sub(r'"base_model_name_or_path" : "[^"]*?/?(models/[^"]*)"', r'"base_model_name_or_path" : "\1"', open(config).read())
+    open(config, "w").write(text)
     text = open(folder + ".stdout.txt").read().replace("\r", "\n")
     lines = [l for l in text.splitlines() if l.strip() and not l.lstrip().startswith("finetune ")]
     open(os.path.join(keep, "stdout.txt"), "w").write("\n".join(lines).replace(out, "$WORK/adapter-variants-snell") + "\n")

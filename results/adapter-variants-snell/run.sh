@@ -21,11 +21,19 @@ run snell-q4 --adapter snell:rank=4 --lr 3e-3
 run snella-q8 --adapter snella:rank=8 --lr 3e-3
 # SNELLA's smaller config: q = 4 (53,832 values)
 run snella-q4 --adapter snella:rank=4 --lr 3e-3
-# the same two at 10x the rate (a kernel update K.|K| starts ~1e-5 per entry and grows slowly in 8 steps)
+# the same two at 10x the rate (the update K.|K| starts at ~1e-6 to 1e-5 per kept entry and grows slowly in 8 steps)
 run snell-budget-lr3e-2 --adapter snell:budget=107520 --lr 3e-2
 run snella-q8-lr3e-2 --adapter snella:rank=8 --lr 3e-2
 # a third rate, and SNELL without the competition (sparsity 0: the reference's plain kernel, dW = K) at 3e-2
 run snell-budget-lr1e-1 --adapter snell:budget=107520 --lr 1e-1
 run snella-q8-lr1e-1 --adapter snella:rank=8 --lr 1e-1
 run snell-dense-lr3e-2 --adapter snell:budget=107520:sparsity=0 --lr 3e-2
+# LoRA r = 8 at the two higher rates, so that the rate SNELL needs is not read as a method gain (its 3e-3 row is in
+# results/adapter-variants and is not rerun)
+run lora-r8-lr3e-2 --adapter lora --lr 3e-2
+run lora-r8-lr1e-1 --adapter lora --lr 1e-1
+run lora-r8-lr1e-2 --adapter lora --lr 1e-2
+# SNELL's edge: 3x the best rate found above; SNELLA between its 3e-3 and 3e-2
+run snell-budget-lr3e-1 --adapter snell:budget=107520 --lr 3e-1
+run snella-q8-lr1e-2 --adapter snella:rank=8 --lr 1e-2
 for a in snell-budget snella-q8; do [[ -d "$out/$a" ]] && bin/lowrank adapter inspect --adapter "$out/$a" | sed -n '1p;$p'; done; true
