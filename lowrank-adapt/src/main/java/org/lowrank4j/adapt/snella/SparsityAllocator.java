@@ -18,7 +18,8 @@ import org.lowrank4j.nn.tensor.Tensor;
  *   V(t) = V_0 (t ≤ t_i);  V_T (t > T − t_f);  V_T + (V_0 − V_T)·(1 − (t − t_i)/(T − t_f − t_i))³ otherwise
  *   alloc_ℓ = V(t)·score_ℓ, capped at n_ℓ·m_ℓ with the overflow shared again by score; whole numbers, Σ alloc = V(t)
  * </pre>
- * After step k (0-based) of a run of T steps the importance is updated, then the budgets of step t = k + 1 are set when
+ * After step k (0-based) of a run of T steps the importance is updated (θ after the step, ∂L/∂θ the step's gradient as
+ * the trainer left it, i.e. after its global-norm clipping), then the budgets of step t = k + 1 are set when
  * t > t_i and t % interval == 0 (every step once t > T − 1 − t_f). Here T is the index of the last step (steps − 1),
  * so that the last step trains, and the saved adapter holds, exactly V_T (the reference's epoch schedule stops at
  * V_T + (V_0 − V_T)/T³). Nothing is changed after the last step.
