@@ -8,6 +8,8 @@ import org.lowrank4j.adapt.loldu.LolduVariant;
 import org.lowrank4j.adapt.nola.NolaVariant;
 import org.lowrank4j.adapt.s2lora.S2LoraVariant;
 import org.lowrank4j.adapt.salt.SaltVariant;
+import org.lowrank4j.adapt.snell.SnellVariant;
+import org.lowrank4j.adapt.snella.SnellaVariant;
 import org.lowrank4j.adapt.sora.SoraVariant;
 
 /**
@@ -17,7 +19,7 @@ import org.lowrank4j.adapt.sora.SoraVariant;
  */
 public final class AdapterVariants {
     private static final List<AdapterVariant> ALL = List.of(new NolaVariant(), new SoraVariant(), new SaltVariant(),
-            new LolduVariant(), new LocaVariant(), new S2LoraVariant(), new FloraVariant());
+            new LolduVariant(), new LocaVariant(), new S2LoraVariant(), new FloraVariant(), new SnellVariant(), new SnellaVariant());
 
     private AdapterVariants() {
     }
