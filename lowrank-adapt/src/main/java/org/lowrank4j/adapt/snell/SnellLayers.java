@@ -123,7 +123,7 @@ public final class SnellLayers {
         boolean sparse = config.path("sparse").asBoolean();
         int qh = rank / heads;
         Map<String, SnellWeight> layers = new LinkedHashMap<>();
-        for (Map.Entry<String, JsonNode> e : (Iterable<Map.Entry<String, JsonNode>>) kept::fields) {
+        for (Map.Entry<String, JsonNode> e : kept.properties()) {
             String path = e.getKey();
             Linear linear = modules.get(path);
             if (linear == null) {

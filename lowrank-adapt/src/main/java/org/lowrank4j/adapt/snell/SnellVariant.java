@@ -77,14 +77,14 @@ public final class SnellVariant implements AdapterVariant {
         List<String> out = new ArrayList<>();
         long kept = 0;
         int count = 0;
-        for (var e : (Iterable<Map.Entry<String, com.fasterxml.jackson.databind.JsonNode>>) config.path("kept")::fields) {
+        for (var e : config.path("kept").properties()) {
             kept += e.getValue().asLong();
             count++;
         }
         out.add(String.format(Locale.ROOT, "%s, q = %d over %d heads, kernel coefficient %s, %s; %d modules, %,d entries of ΔW kept in all", kind,
                 config.path("rank").asInt(), config.path("heads").asInt(), config.path("kernel_coefficient").asText(),
                 config.path("sparse").asBoolean() ? "sparsified by magnitude competition" : "plain kernel (no competition)", count, kept));
-        config.path("kept").fields().forEachRemaining(e -> {
+        config.path("kept").properties().forEach(e -> {
             StoredTensor p = tensors.getOrDefault(e.getKey(), Map.of()).get(SnellLayers.P);
             out.add(e.getKey() + ": keeps " + e.getValue().asLong() + " entries" + (p != null ? ", P " + p.shapeString() : ""));
         });
