@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import org.lowrank4j.adapt.finetune.AdapterLanguageModel;
 import org.lowrank4j.adapt.finetune.FineTuneListener;
+import org.lowrank4j.adapt.finetune.FineTuneMemory;
 import org.lowrank4j.adapt.lora.LoraModel;
 import org.lowrank4j.adapt.lora.LoraStart;
 import org.lowrank4j.adapt.lora.ModulePaths;
@@ -121,13 +122,16 @@ public final class ClassifierFineTuning {
         double seconds = (System.nanoTime() - start) / 1e9;
         log.close();
         saveFolder.write();
+        FineTuneMemory memory = FineTuneMemory.measure(model.parameters(), model.parameters(), adam);
 
         events.onPhase("adapted metrics", String.format(Locale.ROOT, "%d held-out texts", split.test().length));
         ClassificationMetrics after = evaluate(classifier, testIds, testLabels);
         ClassifyOutcome outcome = new ClassifyOutcome(before, after, data.classNames(), split.train().length, split.test().length,
                 trainer.step() - firstStep, trainer.step(), seconds, trainable, log.lastLoss(), request.out());
-        AtomicFiles.writeString(request.out().resolve(RECORD),
-                JSON.writerWithDefaultPrettyPrinter().writeValueAsString(record(request, data, outcome)) + "\n");
+        ObjectNode record = record(request, data, outcome);
+        record.put("seconds_per_step", outcome.stepsRun() == 0 ? 0 : seconds / outcome.stepsRun());
+        record.set("memory_bytes", memory.toJson());
+        AtomicFiles.writeString(request.out().resolve(RECORD), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(record) + "\n");
         return outcome;
     }
 

@@ -71,6 +71,7 @@ class ClassifierFineTuningTest {
         assertThat(PeftFolder.read(out).modules()).hasSize(4); // the head is skipped by the adapter reader
         JsonNode record = new ObjectMapper().readTree(out.resolve(ClassifierFineTuning.RECORD).toFile());
         assertThat(record.get("after").get("accuracy").asDouble()).isEqualTo(o.after().accuracy());
+        assertThat(record.get("memory_bytes").get("optimizer_state").asLong()).isEqualTo(2 * 4 * o.trainable()); // two float32 moments
         assertThat(Files.readAllLines(out.resolve(ClassifierFineTuning.LOG))).hasSize(16);
 
         // the folder read back classifies the held-out texts exactly as the run scored them
