@@ -14,6 +14,7 @@ public final class Parameter {
     private final String name;
     private final Tensor value;
     private volatile Tensor gradient; // allocated on first use: a frozen weight never asks for one
+    private volatile boolean frozen;
 
     /** A parameter over {@code value} (not copied) with a zero gradient (allocated when first asked for). */
     public Parameter(String name, Tensor value) {
@@ -54,6 +55,18 @@ public final class Parameter {
     /** Whether {@link #gradient()} has been asked for (and its memory allocated). */
     public boolean hasGradient() {
         return gradient != null;
+    }
+
+    /**
+     * Marks the parameter as not trained: layers that would only accumulate its gradient (an embedding table) skip that
+     * work, so it never allocates one. Layers whose backward also feeds their input's gradient are unaffected.
+     */
+    public void freeze() {
+        frozen = true;
+    }
+
+    public boolean isFrozen() {
+        return frozen;
     }
 
     public int size() {

@@ -93,6 +93,7 @@ public final class ClassifierFineTuning {
         List<Parameter> extra = new java.util.ArrayList<>(begin.extraParameters()); // SVFit's singular values, and the head
         extra.addAll(classifier.parameters());
         AdapterLanguageModel model = new AdapterLanguageModel(new LabelledBatches(classifier, trainIds, trainLabels), lora, extra);
+        freezeUntrained(encoder, model.parameters());
         long trainable = 0;
         for (Parameter param : model.parameters()) {
             trainable += param.size();
@@ -168,6 +169,20 @@ public final class ClassifierFineTuning {
             }
         }
         return before;
+    }
+
+    /**
+     * Marks every encoder parameter outside {@code trained} as frozen, so that the embedding tables accumulate no
+     * gradient (MiniLM's word table alone would cost 47 MB of gradient for nothing).
+     */
+    static void freezeUntrained(BertModel encoder, List<Parameter> trained) {
+        java.util.Set<Parameter> keep = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        keep.addAll(trained);
+        for (Parameter p : encoder.parameters()) {
+            if (!keep.contains(p)) {
+                p.freeze();
+            }
+        }
     }
 
     /** Held-out metrics of the classifier as it stands (adapter dropout off). */

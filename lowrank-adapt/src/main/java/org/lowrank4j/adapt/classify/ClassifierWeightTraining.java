@@ -70,6 +70,7 @@ final class ClassifierWeightTraining {
 
         List<Parameter> trained = new ArrayList<>(adapter == null ? encoder.parameters() : adapter.parameters());
         trained.addAll(classifier.parameters());
+        ClassifierFineTuning.freezeUntrained(encoder, trained);
         long trainable = adapter == null ? count(trained) : adapter.trainableCount() + count(classifier.parameters());
         AdamW adam;
         if (adapter == null) {

@@ -4,10 +4,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.lowrank4j.adapt.lora.FrozenWeight;
-import org.lowrank4j.adapt.variant.VariantLayer;
+import org.lowrank4j.adapt.variant.VariantLayerBase;
 import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.tensor.MatMul;
-import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
 import org.lowrank4j.nn.weight.WeightFactorization;
 
@@ -28,16 +27,14 @@ import org.lowrank4j.nn.weight.WeightFactorization;
  * the decoder's heads view), and at the decoder's sizes forming ΔW measured about as cheap or cheaper per layer step
  * for that view (results/adapter-variants-flora); contracting one mode at a time would narrow those products.
  */
-public final class FloraWeight implements VariantLayer {
-    private final String module;
-    private final WeightFactorization base;
+public final class FloraWeight extends VariantLayerBase {
     private final WeightView view;
     private final Parameter core;          // (r_1, …, r_N)
     private final List<Parameter> factors; // U_m (size_m, r_m)
     private final double scale;            // s
-    private boolean enabled = true;
 
     public FloraWeight(String module, WeightFactorization base, WeightView view, Parameter core, List<Parameter> factors, double scale) {
+        super(module, base);
         if (view.out() != base.outFeatures() || view.in() != base.inFeatures()) {
             throw new IllegalArgumentException(module + ": FLoRA view " + view + " does not cover a " + base.outFeatures() + "x" + base.inFeatures()
                     + " weight");
@@ -60,22 +57,10 @@ public final class FloraWeight implements VariantLayer {
         if (!Double.isFinite(scale)) {
             throw new IllegalArgumentException(module + ": FLoRA scale must be finite, got " + scale);
         }
-        this.module = module;
-        this.base = base;
         this.view = view;
         this.core = core;
         this.factors = List.copyOf(factors);
         this.scale = scale;
-    }
-
-    @Override
-    public String module() {
-        return module;
-    }
-
-    @Override
-    public WeightFactorization base() {
-        return base;
     }
 
     public WeightView view() {
@@ -96,26 +81,6 @@ public final class FloraWeight implements VariantLayer {
 
     public double scale() {
         return scale;
-    }
-
-    @Override
-    public void setEnabled(boolean enabled) {
-        this.enabled = enabled;
-    }
-
-    @Override
-    public int inFeatures() {
-        return base.inFeatures();
-    }
-
-    @Override
-    public int outFeatures() {
-        return base.outFeatures();
-    }
-
-    @Override
-    public Precision precision() {
-        return base.precision();
     }
 
     private int outModes() {

@@ -3,11 +3,10 @@ package org.lowrank4j.adapt.loca;
 import java.util.Arrays;
 import java.util.List;
 import org.lowrank4j.adapt.lora.FrozenWeight;
-import org.lowrank4j.adapt.variant.VariantLayer;
+import org.lowrank4j.adapt.variant.VariantLayerBase;
 import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.tensor.Kernels;
 import org.lowrank4j.nn.tensor.MatMul;
-import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
 import org.lowrank4j.nn.weight.WeightFactorization;
 
@@ -33,16 +32,13 @@ import org.lowrank4j.nn.weight.WeightFactorization;
  * rounding), not a continuous relaxation. Which of the two groups gets its gradient is decided per training pass by the
  * {@link LocaSchedule}; the other group's gradient is left untouched (zero), as a frozen PyTorch parameter has none.
  */
-public final class LocaWeight implements VariantLayer {
+public final class LocaWeight extends VariantLayerBase {
     private static final double LOCATION_MAX = 0.999;
-    private final String module;
-    private final WeightFactorization base;
     private final Parameter coefficients; // a (K)
     private final Parameter locations;    // ℓ (2, K)
     private final double scale;
     private final Tensor dctOut, dctIn;   // C_m (m×m), C_n (n×n)
     private final LocaSchedule schedule;
-    private boolean enabled = true;
     private long passes;                  // training passes (backwards) so far
     private LocaSchedule.Phase lastPhase; // the group the last pass gave a gradient, until the step takes it
     private int[] cachedRows, cachedCols;
@@ -54,6 +50,7 @@ public final class LocaWeight implements VariantLayer {
      */
     public LocaWeight(String module, WeightFactorization base, Parameter coefficients, Parameter locations, double scale, Tensor dctOut,
             Tensor dctIn, LocaSchedule schedule) {
+        super(module, base);
         Tensor a = coefficients.value(), l = locations.value();
         int m = base.outFeatures(), n = base.inFeatures();
         if (a.rank() != 1 || a.dim(0) < 1 || !l.hasShape(2, a.dim(0))) {
@@ -66,24 +63,12 @@ public final class LocaWeight implements VariantLayer {
         if (!Double.isFinite(scale)) {
             throw new IllegalArgumentException(module + ": LoCA scale must be finite, got " + scale);
         }
-        this.module = module;
-        this.base = base;
         this.coefficients = coefficients;
         this.locations = locations;
         this.scale = scale;
         this.dctOut = dctOut;
         this.dctIn = dctIn;
         this.schedule = schedule;
-    }
-
-    @Override
-    public String module() {
-        return module;
-    }
-
-    @Override
-    public WeightFactorization base() {
-        return base;
     }
 
     public Parameter coefficients() {
@@ -127,26 +112,6 @@ public final class LocaWeight implements VariantLayer {
             out[t] = index(locations.value().get(axis * k + t), size);
         }
         return out;
-    }
-
-    @Override
-    public void setEnabled(boolean enabled) {
-        this.enabled = enabled;
-    }
-
-    @Override
-    public int inFeatures() {
-        return base.inFeatures();
-    }
-
-    @Override
-    public int outFeatures() {
-        return base.outFeatures();
-    }
-
-    @Override
-    public Precision precision() {
-        return base.precision();
     }
 
     /** ΔW, formed again only when a coefficient or a grid location changed since the last time. */

@@ -2,11 +2,10 @@ package org.lowrank4j.adapt.loldu;
 
 import java.util.List;
 import org.lowrank4j.adapt.lora.FrozenWeight;
-import org.lowrank4j.adapt.variant.VariantLayer;
+import org.lowrank4j.adapt.variant.VariantLayerBase;
 import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.tensor.Kernels;
 import org.lowrank4j.nn.tensor.MatMul;
-import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
 import org.lowrank4j.nn.weight.DenseWeight;
 import org.lowrank4j.nn.weight.WeightFactorization;
@@ -25,9 +24,7 @@ import org.lowrank4j.nn.weight.WeightFactorization;
  * </pre>
  * r + 1 trainable values per layer.
  */
-public final class LolduWeight implements VariantLayer {
-    private final String module;
-    private final WeightFactorization base;     // W (out, in)
+public final class LolduWeight extends VariantLayerBase {
     private final WeightFactorization residual; // W_res (out, in)
     private final Tensor lower;                 // P·L_r (out, r)
     private final Tensor upper;                 // Û_r (r, in)
@@ -35,7 +32,6 @@ public final class LolduWeight implements VariantLayer {
     private final double initialGamma;          // γ₀
     private final Parameter diagonal;           // z (r)
     private final Parameter gamma;              // γ (1)
-    private boolean enabled = true;
 
     /**
      * @param lower P·L_r (out, r)
@@ -44,6 +40,7 @@ public final class LolduWeight implements VariantLayer {
      */
     public LolduWeight(String module, WeightFactorization base, Tensor lower, Tensor upper, double[] z0, double gamma0, Parameter diagonal,
             Parameter gamma) {
+        super(module, base);
         int out = base.outFeatures(), in = base.inFeatures(), r = z0.length;
         if (r < 1 || lower.size() != out * r || upper.size() != r * in || diagonal.size() != r || gamma.size() != 1) {
             throw new IllegalArgumentException(module + ": LoLDU factors do not fit a " + out + "x" + in + " weight with rank " + r + " (P·L "
@@ -53,8 +50,6 @@ public final class LolduWeight implements VariantLayer {
         if (!Double.isFinite(gamma0)) {
             throw new IllegalArgumentException(module + ": LoLDU's γ₀ must be finite, got " + gamma0);
         }
-        this.module = module;
-        this.base = base;
         this.lower = lower;
         this.upper = upper;
         this.initialDiagonal = z0.clone();
@@ -73,16 +68,6 @@ public final class LolduWeight implements VariantLayer {
             }
         }
         this.residual = new DenseWeight(new Parameter(module + ".weight", res));
-    }
-
-    @Override
-    public String module() {
-        return module;
-    }
-
-    @Override
-    public WeightFactorization base() {
-        return base;
     }
 
     public int rank() {
@@ -111,26 +96,6 @@ public final class LolduWeight implements VariantLayer {
 
     public Parameter gamma() {
         return gamma;
-    }
-
-    @Override
-    public void setEnabled(boolean enabled) {
-        this.enabled = enabled;
-    }
-
-    @Override
-    public int inFeatures() {
-        return base.inFeatures();
-    }
-
-    @Override
-    public int outFeatures() {
-        return base.outFeatures();
-    }
-
-    @Override
-    public Precision precision() {
-        return base.precision();
     }
 
     @Override

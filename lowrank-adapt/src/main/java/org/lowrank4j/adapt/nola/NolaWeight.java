@@ -3,11 +3,10 @@ package org.lowrank4j.adapt.nola;
 import java.util.Arrays;
 import java.util.List;
 import org.lowrank4j.adapt.lora.FrozenWeight;
-import org.lowrank4j.adapt.variant.VariantLayer;
+import org.lowrank4j.adapt.variant.VariantLayerBase;
 import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.tensor.Kernels;
 import org.lowrank4j.nn.tensor.MatMul;
-import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
 import org.lowrank4j.nn.weight.WeightFactorization;
 
@@ -25,21 +24,19 @@ import org.lowrank4j.nn.weight.WeightFactorization;
  * </pre>
  * A and B are made from the coefficients when they change (each basis regenerated and discarded) and kept until then.
  */
-public final class NolaWeight implements VariantLayer {
-    private final String module;
-    private final WeightFactorization base;  // W0 (out, in)
+public final class NolaWeight extends VariantLayerBase {
     private final int rank;
     private final double alpha;
     private final long seedA, seedB;
     private final Parameter coefA;           // α (k)
     private final Parameter coefB;           // β (l)
-    private boolean enabled = true;
 
     private double[] madeFromA, madeFromB;   // the coefficients A and B were made from
     private Tensor a;                        // (r, in)
     private Tensor b;                        // (out, r)
 
     public NolaWeight(String module, WeightFactorization base, int rank, double alpha, long seedA, long seedB, Parameter coefA, Parameter coefB) {
+        super(module, base);
         if (rank < 1 || rank > Math.min(base.inFeatures(), base.outFeatures())) {
             throw new IllegalArgumentException(module + ": NOLA rank " + rank + " must be in [1, min(in, out) = "
                     + Math.min(base.inFeatures(), base.outFeatures()) + "]");
@@ -51,24 +48,12 @@ public final class NolaWeight implements VariantLayer {
         if (!Double.isFinite(alpha)) {
             throw new IllegalArgumentException(module + ": NOLA alpha must be finite, got " + alpha);
         }
-        this.module = module;
-        this.base = base;
         this.rank = rank;
         this.alpha = alpha;
         this.seedA = seedA;
         this.seedB = seedB;
         this.coefA = coefA;
         this.coefB = coefB;
-    }
-
-    @Override
-    public String module() {
-        return module;
-    }
-
-    @Override
-    public WeightFactorization base() {
-        return base;
     }
 
     public int rank() {
@@ -133,26 +118,6 @@ public final class NolaWeight implements VariantLayer {
         b = Tensor.of(precision(), bv, outFeatures(), rank);
         madeFromA = ca;
         madeFromB = cb;
-    }
-
-    @Override
-    public void setEnabled(boolean enabled) {
-        this.enabled = enabled;
-    }
-
-    @Override
-    public int inFeatures() {
-        return base.inFeatures();
-    }
-
-    @Override
-    public int outFeatures() {
-        return base.outFeatures();
-    }
-
-    @Override
-    public Precision precision() {
-        return base.precision();
     }
 
     @Override

@@ -2,11 +2,10 @@ package org.lowrank4j.adapt.salt;
 
 import java.util.List;
 import org.lowrank4j.adapt.lora.FrozenWeight;
-import org.lowrank4j.adapt.variant.VariantLayer;
+import org.lowrank4j.adapt.variant.VariantLayerBase;
 import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.tensor.Kernels;
 import org.lowrank4j.nn.tensor.MatMul;
-import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
 import org.lowrank4j.nn.weight.DenseWeight;
 import org.lowrank4j.nn.weight.WeightFactorization;
@@ -28,9 +27,7 @@ import org.lowrank4j.nn.weight.WeightFactorization;
  * </pre>
  * The reference code's quirks (frozen shifts of one, random X, an auxiliary loss) are not reproduced.
  */
-public final class SaltWeight implements VariantLayer {
-    private final String module;
-    private final WeightFactorization base;     // W (out, in), as given
+public final class SaltWeight extends VariantLayerBase {
     private final WeightFactorization residual; // W_res (out, in)
     private final Tensor u;                     // U_r (out, r)
     private final Tensor vt;                    // V_rᵀ (r, in)
@@ -40,7 +37,6 @@ public final class SaltWeight implements VariantLayer {
     private final Parameter x;                  // X (out, r_l)
     private final Parameter y;                  // Y (r_l, in)
     private final double loraScale;             // s
-    private boolean enabled = true;
 
     /**
      * @param u     U_r (out, r), orthonormal columns of W's top singular vectors
@@ -49,6 +45,7 @@ public final class SaltWeight implements VariantLayer {
      */
     public SaltWeight(String module, WeightFactorization base, Tensor u, Tensor vt, double[] sigma, Parameter scale, Parameter shift,
             Parameter x, Parameter y, double loraScale) {
+        super(module, base);
         int out = base.outFeatures(), in = base.inFeatures(), r = sigma.length;
         if (r < 1 || u.size() != out * r || vt.size() != r * in || scale.size() != r || shift.size() != r) {
             throw new IllegalArgumentException(module + ": SALT factors do not fit a " + out + "x" + in + " weight with rank " + r + " (U "
@@ -63,8 +60,6 @@ public final class SaltWeight implements VariantLayer {
         if (!Double.isFinite(loraScale)) {
             throw new IllegalArgumentException(module + ": SALT's LoRA scaling must be finite, got " + loraScale);
         }
-        this.module = module;
-        this.base = base;
         this.u = u;
         this.vt = vt;
         this.sigma = sigma.clone();
@@ -85,16 +80,6 @@ public final class SaltWeight implements VariantLayer {
             }
         }
         this.residual = new DenseWeight(new Parameter(module + ".weight", res));
-    }
-
-    @Override
-    public String module() {
-        return module;
-    }
-
-    @Override
-    public WeightFactorization base() {
-        return base;
     }
 
     public int rank() {
@@ -144,26 +129,6 @@ public final class SaltWeight implements VariantLayer {
             out[k] = Math.max(0, scale.value().get(k) * sigma[k] + shift.value().get(k));
         }
         return out;
-    }
-
-    @Override
-    public void setEnabled(boolean enabled) {
-        this.enabled = enabled;
-    }
-
-    @Override
-    public int inFeatures() {
-        return base.inFeatures();
-    }
-
-    @Override
-    public int outFeatures() {
-        return base.outFeatures();
-    }
-
-    @Override
-    public Precision precision() {
-        return base.precision();
     }
 
     @Override

@@ -3,11 +3,10 @@ package org.lowrank4j.adapt.snell;
 import java.util.ArrayList;
 import java.util.List;
 import org.lowrank4j.adapt.lora.FrozenWeight;
-import org.lowrank4j.adapt.variant.VariantLayer;
+import org.lowrank4j.adapt.variant.VariantLayerBase;
 import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.tensor.Kernels;
 import org.lowrank4j.nn.tensor.MatMul;
-import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
 import org.lowrank4j.nn.weight.WeightFactorization;
 
@@ -27,9 +26,7 @@ import org.lowrank4j.nn.weight.WeightFactorization;
  * The kept count is fixed for SNELL and moved by SNELLA's allocator ({@link #setKept}); P, Q and mix keep their shapes.
  * Nothing is cached between calls: forward and backward each rebuild K and M from the current P and Q.
  */
-public final class SnellWeight implements VariantLayer {
-    private final String module;
-    private final WeightFactorization base;
+public final class SnellWeight extends VariantLayerBase {
     private final Parameter p;        // (H, in, q_h)
     private final Parameter q;        // (H, out, q_h)
     private final Parameter mix;      // (3) = α, γ, β; null for SNELL
@@ -37,10 +34,10 @@ public final class SnellWeight implements VariantLayer {
     private final boolean sparse;     // false: plain kernel, ΔW = K'
     private int kept;                 // entries of ΔW kept by the competition
     private double[] heldMask;        // for gradient checks: M frozen at its current value
-    private boolean enabled = true;
 
     public SnellWeight(String module, WeightFactorization base, Parameter p, Parameter q, Parameter mix, double coefficient, boolean sparse,
             int kept) {
+        super(module, base);
         Tensor pv = p.value(), qv = q.value();
         if (pv.rank() != 3 || qv.rank() != 3 || pv.dim(0) != qv.dim(0) || pv.dim(2) != qv.dim(2) || pv.dim(1) != base.inFeatures()
                 || qv.dim(1) != base.outFeatures() || pv.dim(2) < 1) {
@@ -53,8 +50,6 @@ public final class SnellWeight implements VariantLayer {
         if (!Double.isFinite(coefficient)) {
             throw new IllegalArgumentException(module + ": the kernel coefficient must be finite, got " + coefficient);
         }
-        this.module = module;
-        this.base = base;
         this.p = p;
         this.q = q;
         this.mix = mix;
@@ -218,36 +213,6 @@ public final class SnellWeight implements VariantLayer {
     /** [α, γ, β] of SNELLA's mixed kernel, or null. */
     public Parameter mix() {
         return mix;
-    }
-
-    @Override
-    public String module() {
-        return module;
-    }
-
-    @Override
-    public WeightFactorization base() {
-        return base;
-    }
-
-    @Override
-    public void setEnabled(boolean enabled) {
-        this.enabled = enabled;
-    }
-
-    @Override
-    public int inFeatures() {
-        return base.inFeatures();
-    }
-
-    @Override
-    public int outFeatures() {
-        return base.outFeatures();
-    }
-
-    @Override
-    public Precision precision() {
-        return base.precision();
     }
 
     @Override

@@ -3,11 +3,10 @@ package org.lowrank4j.adapt.sora;
 import java.util.ArrayList;
 import java.util.List;
 import org.lowrank4j.adapt.lora.FrozenWeight;
-import org.lowrank4j.adapt.variant.VariantLayer;
+import org.lowrank4j.adapt.variant.VariantLayerBase;
 import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.tensor.Kernels;
 import org.lowrank4j.nn.tensor.MatMul;
-import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
 import org.lowrank4j.nn.weight.WeightFactorization;
 
@@ -23,16 +22,14 @@ import org.lowrank4j.nn.weight.WeightFactorization;
  * </pre>
  * A and B are the run's AdamW parameters; g is updated apart, by {@link SoraGates}' proximal step.
  */
-public final class SoraWeight implements VariantLayer {
-    private final String module;
-    private final WeightFactorization base;
+public final class SoraWeight extends VariantLayerBase {
     private final Parameter a;      // (r, in)
     private final Parameter b;      // (out, r)
     private final Parameter gate;   // (r)
     private final double scale;     // s
-    private boolean enabled = true;
 
     public SoraWeight(String module, WeightFactorization base, Parameter a, Parameter b, Parameter gate, double scale) {
+        super(module, base);
         Tensor av = a.value(), bv = b.value(), gv = gate.value();
         if (av.rank() != 2 || bv.rank() != 2 || gv.rank() != 1 || av.dim(0) != bv.dim(1) || gv.dim(0) != av.dim(0)
                 || av.dim(1) != base.inFeatures() || bv.dim(0) != base.outFeatures()) {
@@ -45,22 +42,10 @@ public final class SoraWeight implements VariantLayer {
         if (!Double.isFinite(scale)) {
             throw new IllegalArgumentException(module + ": SoRA scale must be finite, got " + scale);
         }
-        this.module = module;
-        this.base = base;
         this.a = a;
         this.b = b;
         this.gate = gate;
         this.scale = scale;
-    }
-
-    @Override
-    public String module() {
-        return module;
-    }
-
-    @Override
-    public WeightFactorization base() {
-        return base;
     }
 
     public Parameter a() {
@@ -94,26 +79,6 @@ public final class SoraWeight implements VariantLayer {
             }
         }
         return out;
-    }
-
-    @Override
-    public void setEnabled(boolean enabled) {
-        this.enabled = enabled;
-    }
-
-    @Override
-    public int inFeatures() {
-        return base.inFeatures();
-    }
-
-    @Override
-    public int outFeatures() {
-        return base.outFeatures();
-    }
-
-    @Override
-    public Precision precision() {
-        return base.precision();
     }
 
     private Tensor projected(Tensor x) {

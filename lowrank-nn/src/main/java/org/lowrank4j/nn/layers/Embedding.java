@@ -108,11 +108,13 @@ public final class Embedding implements Module {
                     + tokenIds.length + " tokens of " + channels() + " channels");
         }
         Kernels k = Kernels.of(dout);
-        k.scatterAddRows(token.gradient(), dout, tokenIds);
-        if (position != null) {
+        if (!token.isFrozen()) {
+            k.scatterAddRows(token.gradient(), dout, tokenIds);
+        }
+        if (position != null && !position.isFrozen()) {
             k.scatterAddRows(position.gradient(), dout, positionIds);
         }
-        if (type != null) {
+        if (type != null && !type.isFrozen()) {
             k.scatterAddRows(type.gradient(), dout, typeIds);
         }
     }

@@ -71,6 +71,19 @@ class LayerGradientTest {
         }, null, embedding.parameters(), 10);
     }
 
+    @Test
+    void aFrozenEmbeddingTableAccumulatesNoGradient() {
+        Embedding embedding = new Embedding("emb", 11, C, 6, 2, F64);
+        randomize(embedding, new Random(9), 1);
+        embedding.token().freeze();
+        org.lowrank4j.nn.tensor.Tensor out = embedding.forward(new int[] {3, 1, 3, 10, 0, 1}, new int[] {0, 0, 1, 1, 1, 0}, B, T, 2);
+        org.lowrank4j.nn.tensor.Tensor dy = out.zerosLike();
+        dy.fill(1);
+        embedding.backward(dy);
+        org.assertj.core.api.Assertions.assertThat(embedding.token().hasGradient()).isFalse();
+        org.assertj.core.api.Assertions.assertThat(embedding.position().gradient().get(2 * C)).isEqualTo(B); // row 2: position 2 of each sequence
+    }
+
     @ParameterizedTest
     @EnumSource(GeluVariant.class)
     void geluMlp(GeluVariant variant) {
