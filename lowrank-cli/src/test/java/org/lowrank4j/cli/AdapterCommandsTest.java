@@ -5,14 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lowrank4j.compress.model.DecoderFolder;
-import org.lowrank4j.formats.hf.HfArchitecture;
-import org.lowrank4j.formats.hf.HfConfig;
-import org.lowrank4j.nn.arch.llama.LlamaModel;
-import org.lowrank4j.nn.tensor.Precision;
 
 /** lowrank finetune and lowrank adapter inspect|squeeze|merge|perplexity on a tiny decoder: files, figures, one-line refusals. */
 class AdapterCommandsTest {
@@ -40,20 +35,9 @@ class AdapterCommandsTest {
         return err;
     }
 
-    private static Path tinyDecoder(Path dir) throws IOException {
-        HfConfig config = HfConfig.builder(HfArchitecture.LLAMA).hiddenSize(16).intermediateSize(24).numHiddenLayers(1).numAttentionHeads(2)
-                .numKeyValueHeads(1).vocabSize(256).maxPositionEmbeddings(32).tieWordEmbeddings(true).build();
-        LlamaModel model = LlamaModel.create(config, Precision.FLOAT32);
-        model.initialize(new Random(1));
-        Path folder = dir.resolve("base");
-        model.save(folder);
-        org.lowrank4j.nn.generate.ByteTokenizer.writeJson(folder);
-        return folder;
-    }
-
     @Test
     void finetuneThenInspectSqueezeMergeAndScore(@TempDir Path dir) throws IOException {
-        Path base = tinyDecoder(dir);
+        Path base = CliRun.tinyDecoder(dir, 2, 1);
         Path text = Files.writeString(dir.resolve("text.txt"), TEXT);
         Path adapter = dir.resolve("adapter");
         String out = ok("finetune", "--model", base.toString(), "--data", text.toString(), "--out", adapter.toString(), "--rank", "4",

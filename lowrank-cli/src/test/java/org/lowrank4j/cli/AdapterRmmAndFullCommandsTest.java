@@ -1,19 +1,16 @@
 package org.lowrank4j.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.lowrank4j.cli.CliRun.ok;
+import static org.lowrank4j.cli.CliRun.refused;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.lowrank4j.formats.hf.HfArchitecture;
-import org.lowrank4j.formats.hf.HfConfig;
-import org.lowrank4j.nn.arch.llama.LlamaModel;
-import org.lowrank4j.nn.tensor.Precision;
 
 /** {@code adapter rmm} / {@code adapter revert} and {@code finetune --adapter full} through the CLI. */
 class AdapterRmmAndFullCommandsTest {
@@ -23,31 +20,6 @@ class AdapterRmmAndFullCommandsTest {
             """.repeat(5);
     private static final Pattern ADAPTED = Pattern.compile("adapted held-out perplexity ([0-9.]+) per byte");
 
-    private static String ok(String... args) {
-        Object[] r = CliRun.run(args);
-        assertThat((int) r[0]).as("stderr: %s", r[2]).isZero();
-        return (String) r[1];
-    }
-
-    private static String refused(String... args) {
-        Object[] r = CliRun.run(args);
-        assertThat((int) r[0]).as("stdout: %s", r[1]).isEqualTo(2);
-        String err = ((String) r[2]).strip();
-        assertThat(err).doesNotContain("\n");
-        return err;
-    }
-
-    private static Path tinyDecoder(Path dir) throws IOException {
-        HfConfig config = HfConfig.builder(HfArchitecture.LLAMA).hiddenSize(16).intermediateSize(24).numHiddenLayers(1).numAttentionHeads(2)
-                .numKeyValueHeads(1).vocabSize(256).maxPositionEmbeddings(32).tieWordEmbeddings(true).build();
-        LlamaModel model = LlamaModel.create(config, Precision.FLOAT32);
-        model.initialize(new Random(1));
-        Path folder = dir.resolve("base");
-        model.save(folder);
-        org.lowrank4j.nn.generate.ByteTokenizer.writeJson(folder);
-        return folder;
-    }
-
     private static double adapted(String output) {
         Matcher m = ADAPTED.matcher(output);
         assertThat(m.find()).as(output).isTrue();
@@ -56,7 +28,7 @@ class AdapterRmmAndFullCommandsTest {
 
     @Test
     void reversibleMergeRevertsEachAdapter(@TempDir Path dir) throws IOException {
-        Path base = tinyDecoder(dir), text = Files.writeString(dir.resolve("text.txt"), TEXT);
+        Path base = CliRun.tinyDecoder(dir, 2, 1), text = Files.writeString(dir.resolve("text.txt"), TEXT);
         String[] tune = {"finetune", "--model", base.toString(), "--data", text.toString(), "--rank", "4", "--alpha", "8", "--steps", "3",
             "--batch", "2", "--context", "16", "--lr", "2e-2", "--warmup", "1", "--held-out", "0.2"};
         Path first = dir.resolve("first"), second = dir.resolve("second");
@@ -89,7 +61,7 @@ class AdapterRmmAndFullCommandsTest {
 
     @Test
     void fullFineTuningWritesADecoderFolder(@TempDir Path dir) throws IOException {
-        Path base = tinyDecoder(dir), text = Files.writeString(dir.resolve("text.txt"), TEXT), out = dir.resolve("full");
+        Path base = CliRun.tinyDecoder(dir, 2, 1), text = Files.writeString(dir.resolve("text.txt"), TEXT), out = dir.resolve("full");
         String printed = ok("finetune", "--model", base.toString(), "--data", text.toString(), "--adapter", "full", "--steps", "3", "--batch", "2",
                 "--context", "16", "--lr", "1e-2", "--warmup", "1", "--held-out", "0.2", "--out", out.toString());
         assertThat(printed).contains("tuned   held-out perplexity").contains("trainable of");

@@ -1,17 +1,14 @@
 package org.lowrank4j.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.lowrank4j.cli.CliRun.ok;
+import static org.lowrank4j.cli.CliRun.refused;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.lowrank4j.formats.hf.HfArchitecture;
-import org.lowrank4j.formats.hf.HfConfig;
-import org.lowrank4j.nn.arch.llama.LlamaModel;
-import org.lowrank4j.nn.tensor.Precision;
 
 /** lowrank finetune --adapter nola|sora and lowrank adapter inspect|merge|perplexity on their folders; one-line refusals. */
 class AdapterVariantCommandsTest {
@@ -21,31 +18,6 @@ class AdapterVariantCommandsTest {
             the world.
             """.repeat(5);
 
-    private static String ok(String... args) {
-        Object[] r = CliRun.run(args);
-        assertThat((int) r[0]).as("stderr: %s", r[2]).isZero();
-        return (String) r[1];
-    }
-
-    private static String refused(String... args) {
-        Object[] r = CliRun.run(args);
-        assertThat((int) r[0]).as("stdout: %s", r[1]).isEqualTo(2);
-        String err = ((String) r[2]).strip();
-        assertThat(err).doesNotContain("\n");
-        return err;
-    }
-
-    private static Path tinyDecoder(Path dir) throws IOException {
-        HfConfig config = HfConfig.builder(HfArchitecture.LLAMA).hiddenSize(16).intermediateSize(24).numHiddenLayers(1).numAttentionHeads(2)
-                .numKeyValueHeads(1).vocabSize(256).maxPositionEmbeddings(32).tieWordEmbeddings(true).build();
-        LlamaModel model = LlamaModel.create(config, Precision.FLOAT32);
-        model.initialize(new Random(1));
-        Path folder = dir.resolve("base");
-        model.save(folder);
-        org.lowrank4j.nn.generate.ByteTokenizer.writeJson(folder);
-        return folder;
-    }
-
     private static String[] finetune(Path base, Path text, Path out, String adapter, String lr) {
         return new String[] {"finetune", "--model", base.toString(), "--data", text.toString(), "--out", out.toString(), "--rank", "4",
             "--alpha", "8", "--steps", "4", "--batch", "2", "--context", "16", "--lr", lr, "--warmup", "1", "--held-out", "0.2",
@@ -54,7 +26,7 @@ class AdapterVariantCommandsTest {
 
     @Test
     void nolaAndSoraTrainInspectMergeAndScore(@TempDir Path dir) throws IOException {
-        Path base = tinyDecoder(dir);
+        Path base = CliRun.tinyDecoder(dir, 2, 1);
         Path text = Files.writeString(dir.resolve("text.txt"), TEXT);
         java.util.Map<String, String> described = java.util.Map.of("nola", "NOLA, generator version 1", "sora", "SoRA, r_max = 4", "salt",
                 "SALT, r = 4 singular values", "loldu", "LoLDU, r = 4 pivots");
@@ -78,7 +50,7 @@ class AdapterVariantCommandsTest {
 
     @Test
     void badInputIsOneClearLine(@TempDir Path dir) throws IOException {
-        Path base = tinyDecoder(dir);
+        Path base = CliRun.tinyDecoder(dir, 2, 1);
         Path text = Files.writeString(dir.resolve("text.txt"), TEXT);
         assertThat(refused(finetune(base, text, dir.resolve("a"), "dora", "1e-2"))).contains("unknown adapter variant 'dora'");
         assertThat(refused(finetune(base, text, dir.resolve("b"), "sora:budget=10", "1e-2"))).contains("budget of 10").contains("no layer one rank");

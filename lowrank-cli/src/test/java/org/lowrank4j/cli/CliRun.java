@@ -1,5 +1,7 @@
 package org.lowrank4j.cli;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,6 +10,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import org.lowrank4j.formats.hf.HfArchitecture;
+import org.lowrank4j.formats.hf.HfConfig;
+import org.lowrank4j.nn.arch.llama.LlamaModel;
+import org.lowrank4j.nn.tensor.Precision;
 
 /** What the CLI tests share: running a command line with its output captured, and unpacking bundled models. */
 final class CliRun {
@@ -27,6 +33,37 @@ final class CliRun {
             System.setOut(savedOut);
             System.setErr(savedErr);
         }
+    }
+
+    /** Runs the CLI, expects exit code 0 and returns stdout. */
+    static String ok(String... args) {
+        Object[] r = run(args);
+        assertThat((int) r[0]).as("stderr: %s", r[2]).isZero();
+        return (String) r[1];
+    }
+
+    /** Runs the CLI, expects a refusal (exit code 2) in one line of stderr and returns that line. */
+    static String refused(String... args) {
+        Object[] r = run(args);
+        assertThat((int) r[0]).as("stdout: %s", r[1]).isEqualTo(2);
+        String err = ((String) r[2]).strip();
+        assertThat(err).doesNotContain("\n");
+        return err;
+    }
+
+    /**
+     * A tiny byte-level LLaMA decoder folder (hidden 16, one block, {@code heads} query heads over {@code kvHeads}
+     * key/value heads, tied embeddings) at {@code dir/base}, with its tokenizer.json.
+     */
+    static Path tinyDecoder(Path dir, int heads, int kvHeads) throws IOException {
+        HfConfig config = HfConfig.builder(HfArchitecture.LLAMA).hiddenSize(16).intermediateSize(24).numHiddenLayers(1).numAttentionHeads(heads)
+                .numKeyValueHeads(kvHeads).vocabSize(256).maxPositionEmbeddings(32).tieWordEmbeddings(true).build();
+        LlamaModel model = LlamaModel.create(config, Precision.FLOAT32);
+        model.initialize(new java.util.Random(1));
+        Path folder = dir.resolve("base");
+        model.save(folder);
+        org.lowrank4j.nn.generate.ByteTokenizer.writeJson(folder);
+        return folder;
     }
 
     /** A test resource copied to {@code target} once (atomically, so parallel or interrupted runs never see half a file). */

@@ -1,17 +1,14 @@
 package org.lowrank4j.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.lowrank4j.cli.CliRun.ok;
+import static org.lowrank4j.cli.CliRun.refused;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.lowrank4j.formats.hf.HfArchitecture;
-import org.lowrank4j.formats.hf.HfConfig;
-import org.lowrank4j.nn.arch.llama.LlamaModel;
-import org.lowrank4j.nn.tensor.Precision;
 
 /** lowrank finetune --adapter flora:… in both views, adapter inspect|merge|perplexity on its folder, and one-line refusals. */
 class FloraCommandsTest {
@@ -21,32 +18,6 @@ class FloraCommandsTest {
             the world.
             """.repeat(5);
 
-    private static String ok(String... args) {
-        Object[] r = CliRun.run(args);
-        assertThat((int) r[0]).as("stderr: %s", r[2]).isZero();
-        return (String) r[1];
-    }
-
-    private static String refused(String... args) {
-        Object[] r = CliRun.run(args);
-        assertThat((int) r[0]).as("stdout: %s", r[1]).isEqualTo(2);
-        String err = ((String) r[2]).strip();
-        assertThat(err).doesNotContain("\n");
-        return err;
-    }
-
-    /** hidden 16, 4 query heads over 2 key/value heads of size 4. */
-    private static Path tinyDecoder(Path dir) throws IOException {
-        HfConfig config = HfConfig.builder(HfArchitecture.LLAMA).hiddenSize(16).intermediateSize(24).numHiddenLayers(1).numAttentionHeads(4)
-                .numKeyValueHeads(2).vocabSize(256).maxPositionEmbeddings(32).tieWordEmbeddings(true).build();
-        LlamaModel model = LlamaModel.create(config, Precision.FLOAT32);
-        model.initialize(new Random(1));
-        Path folder = dir.resolve("base");
-        model.save(folder);
-        org.lowrank4j.nn.generate.ByteTokenizer.writeJson(folder);
-        return folder;
-    }
-
     private static String[] finetune(Path base, Path text, Path out, String adapter) {
         return new String[] {"finetune", "--model", base.toString(), "--data", text.toString(), "--out", out.toString(), "--rank", "4",
             "--alpha", "8", "--steps", "4", "--batch", "2", "--context", "16", "--lr", "1e-2", "--warmup", "1", "--held-out", "0.2",
@@ -55,7 +26,7 @@ class FloraCommandsTest {
 
     @Test
     void floraTrainsInBothViewsAndItsFolderIsInspectedMergedAndScored(@TempDir Path dir) throws IOException {
-        Path base = tinyDecoder(dir);
+        Path base = CliRun.tinyDecoder(dir, 4, 2);
         Path text = Files.writeString(dir.resolve("text.txt"), TEXT);
         for (String spec : new String[] {"flora:view=heads:ranks=2,4,4", "flora:view=matrix:budget=500"}) {
             Path adapter = dir.resolve(spec.contains("heads") ? "heads" : "matrix");
@@ -79,7 +50,7 @@ class FloraCommandsTest {
 
     @Test
     void badFloraOptionsAreOneClearLine(@TempDir Path dir) throws IOException {
-        Path base = tinyDecoder(dir);
+        Path base = CliRun.tinyDecoder(dir, 4, 2);
         Path text = Files.writeString(dir.resolve("text.txt"), TEXT);
         assertThat(refused(finetune(base, text, dir.resolve("a"), "flora:budget=50"))).contains("a budget of 50 trainable values gives no layer rank 1");
         assertThat(refused(finetune(base, text, dir.resolve("b"), "flora:view=heads:ranks=4,4,4"))).contains("rank 4 of mode heads is above its size 2");

@@ -1,17 +1,14 @@
 package org.lowrank4j.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.lowrank4j.cli.CliRun.ok;
+import static org.lowrank4j.cli.CliRun.refused;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.lowrank4j.formats.hf.HfArchitecture;
-import org.lowrank4j.formats.hf.HfConfig;
-import org.lowrank4j.nn.arch.llama.LlamaModel;
-import org.lowrank4j.nn.tensor.Precision;
 
 /** lowrank finetune --adapter loca|s2lora, then adapter inspect|perplexity|merge on their folders; one-line refusals. */
 class LocaS2CommandsTest {
@@ -21,31 +18,6 @@ class LocaS2CommandsTest {
             the world.
             """.repeat(5);
 
-    private static String ok(String... args) {
-        Object[] r = CliRun.run(args);
-        assertThat((int) r[0]).as("stderr: %s", r[2]).isZero();
-        return (String) r[1];
-    }
-
-    private static String refused(String... args) {
-        Object[] r = CliRun.run(args);
-        assertThat((int) r[0]).as("stdout: %s", r[1]).isEqualTo(2);
-        String err = ((String) r[2]).strip();
-        assertThat(err).doesNotContain("\n");
-        return err;
-    }
-
-    private static Path tinyDecoder(Path dir) throws IOException {
-        HfConfig config = HfConfig.builder(HfArchitecture.LLAMA).hiddenSize(16).intermediateSize(24).numHiddenLayers(1).numAttentionHeads(2)
-                .numKeyValueHeads(1).vocabSize(256).maxPositionEmbeddings(32).tieWordEmbeddings(true).build();
-        LlamaModel model = LlamaModel.create(config, Precision.FLOAT32);
-        model.initialize(new Random(1));
-        Path folder = dir.resolve("base");
-        model.save(folder);
-        org.lowrank4j.nn.generate.ByteTokenizer.writeJson(folder);
-        return folder;
-    }
-
     private static String[] finetune(Path base, Path text, Path out, String adapter) {
         return new String[] {"finetune", "--model", base.toString(), "--data", text.toString(), "--out", out.toString(), "--rank", "4",
             "--alpha", "8", "--steps", "4", "--batch", "2", "--context", "16", "--lr", "1e-2", "--warmup", "1", "--held-out", "0.2",
@@ -54,7 +26,7 @@ class LocaS2CommandsTest {
 
     @Test
     void locaAndS2LoraTrainInspectScoreAndMerge(@TempDir Path dir) throws IOException {
-        Path base = tinyDecoder(dir);
+        Path base = CliRun.tinyDecoder(dir, 2, 1);
         Path text = Files.writeString(dir.resolve("text.txt"), TEXT);
         for (String[] v : new String[][] {{"loca:frequencies=12", "LoCA, scale = 1.0"}, {"s2lora:xi=1e-2", "S2-LoRA, r_max = 4"}}) {
             String name = v[0].split(":")[0];
@@ -75,7 +47,7 @@ class LocaS2CommandsTest {
 
     @Test
     void badOptionsAreOneClearLine(@TempDir Path dir) throws IOException {
-        Path base = tinyDecoder(dir);
+        Path base = CliRun.tinyDecoder(dir, 2, 1);
         Path text = Files.writeString(dir.resolve("text.txt"), TEXT);
         assertThat(refused(finetune(base, text, dir.resolve("a"), "loca:budget=2"))).contains("budget of 2").contains("no layer one frequency");
         assertThat(refused(finetune(base, text, dir.resolve("b"), "loca:frequncies=3"))).contains("no option 'frequncies'");

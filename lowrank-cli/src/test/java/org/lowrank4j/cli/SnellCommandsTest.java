@@ -5,13 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.lowrank4j.formats.hf.HfArchitecture;
-import org.lowrank4j.formats.hf.HfConfig;
-import org.lowrank4j.nn.arch.llama.LlamaModel;
-import org.lowrank4j.nn.tensor.Precision;
 
 /** lowrank finetune --adapter snell|snella and lowrank adapter inspect|merge|perplexity on their folders; one-line refusals. */
 class SnellCommandsTest {
@@ -27,17 +22,6 @@ class SnellCommandsTest {
         return r;
     }
 
-    private static Path tinyDecoder(Path dir) throws IOException {
-        HfConfig config = HfConfig.builder(HfArchitecture.LLAMA).hiddenSize(16).intermediateSize(24).numHiddenLayers(1).numAttentionHeads(2)
-                .numKeyValueHeads(1).vocabSize(256).maxPositionEmbeddings(32).tieWordEmbeddings(true).build();
-        LlamaModel model = LlamaModel.create(config, Precision.FLOAT32);
-        model.initialize(new Random(1));
-        Path folder = dir.resolve("base");
-        model.save(folder);
-        org.lowrank4j.nn.generate.ByteTokenizer.writeJson(folder);
-        return folder;
-    }
-
     private static String[] finetune(Path base, Path text, Path out, String adapter) {
         return new String[] {"finetune", "--model", base.toString(), "--data", text.toString(), "--out", out.toString(), "--rank", "4",
             "--alpha", "8", "--steps", "4", "--batch", "2", "--context", "16", "--lr", "1e-1", "--warmup", "1", "--held-out", "0.2",
@@ -46,7 +30,7 @@ class SnellCommandsTest {
 
     @Test
     void snellAndSnellaTrainInspectMergeAndScore(@TempDir Path dir) throws IOException {
-        Path base = tinyDecoder(dir);
+        Path base = CliRun.tinyDecoder(dir, 2, 1);
         Path text = Files.writeString(dir.resolve("text.txt"), TEXT);
         for (String[] v : new String[][] {{"snell:sparsity=0.5", "SNELL, q = 4 over 2 heads"}, {"snella", "SNELLA (mixed kernel, allocated budgets)"}}) {
             String name = v[0].split(":")[0];
@@ -68,7 +52,7 @@ class SnellCommandsTest {
 
     @Test
     void badOptionsAreOneClearLine(@TempDir Path dir) throws IOException {
-        Path base = tinyDecoder(dir);
+        Path base = CliRun.tinyDecoder(dir, 2, 1);
         Path text = Files.writeString(dir.resolve("text.txt"), TEXT);
         for (String[] v : new String[][] {{"snell:budget=10", "gives no layer one kernel dimension per head"}, {"snella:budget=50", "budget of 50"},
             {"snell:sparsity=1", "in [0, 1)"}, {"snella:target=0.5", "snella has no option 'target'"}}) {
