@@ -215,4 +215,75 @@ class OrderedWeightTest {
         double lse = Math.log(Math.exp(0.1) + Math.exp(-0.3) + Math.exp(0.7) + Math.exp(0.2) + 1);
         assertThat(MaestroObjective.softCrossEntropy(z, onehot, z.zerosLike())).isCloseTo(lse - 0.7, org.assertj.core.data.Offset.offset(1e-12));
     }
+
+    /**
+     * The spec's linear toy: on y = W·x with x uniform in [-1, 1]^n, training ordered factors from a random start on the
+     * ordered-dropout objective (the mean over widths k of ‖y − U_:k·V_k:·x‖²) makes the columns of U, in order, the
+     * left singular vectors of W.
+     */
+    @Test
+    void orderedDropoutRecoversTheSingularVectorsOfALinearMapInOrder() {
+        int m = 4, n = 6, p = 4, batch = 64;
+        Random random = new Random(12);
+        // W = Q1·diag(3, 2, 1, 0.5)·Q2ᵀ with random orthonormal Q1 (4×4), Q2 (6×4)
+        SvdResult basis = new ExactSvd().decompose(randomMatrix(13, m, n).matrix(m, n), p);
+        double[] sigma = {3, 2, 1, 0.5};
+        Tensor w = Tensor.zeros(F64, m, n);
+        for (int j = 0; j < p; j++) {
+            for (int o = 0; o < m; o++) {
+                for (int i = 0; i < n; i++) {
+                    w.set(o * n + i, w.get(o * n + i) + basis.u().get(o, j) * sigma[j] * basis.vt().get(j, i));
+                }
+            }
+        }
+        OrderedWeight ordered = OrderedWeight.of("toy", Tensor.gaussian(F64, random, 0.3, m, n));
+        // scramble the SVD start so that nothing is aligned at the beginning
+        for (Parameter param : ordered.parameters()) {
+            for (int i = 0; i < param.size(); i++) {
+                param.value().set(i, 0.3 * random.nextGaussian());
+            }
+        }
+        java.util.Map<Parameter, Tensor> velocity = new java.util.HashMap<>();
+        for (Parameter param : ordered.parameters()) {
+            velocity.put(param, param.value().zerosLike());
+        }
+        for (int step = 0; step < 4000; step++) {
+            Tensor x = Tensor.zeros(F64, batch, n);
+            for (int i = 0; i < x.size(); i++) {
+                x.set(i, 2 * random.nextDouble() - 1);
+            }
+            Tensor y = apply(w, x);
+            for (Parameter param : ordered.parameters()) {
+                param.zeroGradient();
+            }
+            for (int k = 1; k <= p; k++) {
+                ordered.setWidth(k);
+                Tensor out = ordered.forward(x);
+                Tensor dy = out.zerosLike();
+                for (int i = 0; i < dy.size(); i++) {
+                    dy.set(i, 2 * (out.get(i) - y.get(i)) / (batch * p));
+                }
+                ordered.backward(dy, x);
+            }
+            ordered.setWidth(OrderedWeight.ALL);
+            double lr = step < 3000 ? 0.05 : 0.01;
+            for (Parameter param : ordered.parameters()) {
+                Tensor v = velocity.get(param);
+                for (int i = 0; i < param.size(); i++) {
+                    v.set(i, 0.9 * v.get(i) + param.gradient().get(i));
+                    param.value().set(i, param.value().get(i) - lr * v.get(i));
+                }
+            }
+        }
+        assertThat(GradientCheck.compare(ordered.toDense(), w)).isLessThan(1e-2);
+        for (int j = 0; j < p; j++) {
+            double dot = 0, norm = 0;
+            for (int o = 0; o < m; o++) {
+                double a = ordered.u().value().get(o * p + j);
+                dot += a * basis.u().get(o, j);
+                norm += a * a;
+            }
+            assertThat(Math.abs(dot) / Math.sqrt(norm)).as("|cos| of U column %d with left singular vector %d", j, j).isGreaterThan(0.99);
+        }
+    }
 }
