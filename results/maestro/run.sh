@@ -14,6 +14,7 @@ common=(--data ../shared/data/sotu --from 1790 --to 1945 --steps 150 --stop-afte
 declare -A spec=(
   [maestro]="maestro:lambda=5e-3:threshold=1e-5:shrink-every=25"
   [maestro-l1e-4]="maestro:lambda=1e-4:threshold=1e-5:shrink-every=25"
+  [maestro-l0]="maestro:lambda=0:threshold=1e-5:shrink-every=25"
   [full]="full"
 )
 for m in "$@"; do
