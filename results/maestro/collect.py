@@ -53,7 +53,7 @@ with open(here + "/table.md", "w") as out:
     out.write("| run | options | held-out loss (nats/byte) | vs full | bits/byte 1981–2021 | vs full | "
               + " | ".join("after svd --ratio 0.%02d (cost)" % r for r in ratios)
               + " | kept components (of min dims) | weights+grads+state (B) | vs full | tokens/s (run; median step) |\n")
-    out.write("|---" * (9 + len(ratios)) + "|\n")
+    out.write("|---" * (10 + len(ratios)) + "|\n")
     for r in rows:
         b = r["sotu_1981_2021_bits_per_byte"]
         cells = []
