@@ -104,10 +104,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue from OUT/checkpoint.safetensors (the architecture comes from OUT/config.json).")
     boolean resume;
 
-    @Option(names = "--method", defaultValue = "full", description = "full | galore | galore-dct | fira | sst | trp | sltrain | lost, options as NAME:KEY=VALUE, e.g. "
+    @Option(names = "--method", defaultValue = "full", description = "full | galore | galore-dct | fira | sst | trp | maestro | sltrain | lost, options as NAME:KEY=VALUE, e.g. "
             + "galore:rank=64:gap=200:scale=0.25 (keys rank, gap, scale; fira also alpha-in-residual=1|0). The low-rank methods keep "
             + "Adam's moments of the blocks' weight matrices in a rank-r projection; sst (keys rank, period) trains them as U·diag(σ)·Vᵀ, "
-            + "trp (keys period, energy, nuclear) truncates them every period; sltrain (rank, density, alpha) and lost (rank, density, "
+            + "trp (keys period, energy, nuclear) truncates them every period; maestro (keys lambda, threshold, shrink-every) trains them as "
+            + "ordered factors U·V with low-rank ordered dropout, a group lasso and progressive shrinking; sltrain (rank, density, alpha) and lost (rank, density, "
             + "output-channels=0|1) train each block weight as low-rank plus sparse (default ${DEFAULT-VALUE}).")
     String method;
 

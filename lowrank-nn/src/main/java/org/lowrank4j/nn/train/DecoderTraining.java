@@ -117,7 +117,8 @@ public final class DecoderTraining {
 
         Files.createDirectories(out);
         Log log = new Log(out.resolve(LOG), model, out, observer);
-        Trainer trainer = new Trainer(lm, optimizer, train, validation, options, log);
+        LanguageModel objective = r.method().parameterization().objective(model, lm);
+        Trainer trainer = new Trainer(objective, optimizer, train, validation, options, log);
         trainer.checkpointMetadata(Map.of(KEY_METHOD, r.method().describe()));
         if (r.resume()) {
             trainer.resume(checkpoint);
@@ -141,6 +142,10 @@ public final class DecoderTraining {
         Summary summary = new Summary(trainer.step() - firstStep, (System.nanoTime() - start) / 1e9, options.tokensPerStep(context),
                 log.lastLoss, log.lastValidation, out, memory, optimizer.secondsSpent());
         writeRecord(out, r, memory, context, options, summary);
+        Map<String, Integer> ranks = r.method().parameterization().siteRanks();
+        if (!ranks.isEmpty()) {
+            notes.accept("ranks at the end: " + ranks);
+        }
         return summary;
     }
 
@@ -190,6 +195,11 @@ public final class DecoderTraining {
             putFinite(root, "last_validation_loss", summary.lastValidationLoss());
             com.fasterxml.jackson.databind.node.ObjectNode seconds = root.putObject("optimizer_seconds");
             summary.optimizerSeconds().forEach(seconds::put);
+            Map<String, Integer> ranks = r.method().parameterization().siteRanks();
+            if (!ranks.isEmpty()) {
+                com.fasterxml.jackson.databind.node.ObjectNode siteRanks = root.putObject("site_ranks");
+                ranks.forEach(siteRanks::put);
+            }
         }
         org.lowrank4j.formats.io.AtomicFiles.writeString(out.resolve(RECORD),
                 json.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n");

@@ -28,4 +28,18 @@ public interface Parameterization {
      * @throws IllegalArgumentException when the options do not fit the model (a rank above a layer's dimensions)
      */
     void install(CausalLanguageModel model, long seed);
+
+    /**
+     * What the trainer trains: {@code plain} (the model's next-token cross-entropy) unless the method's training step is
+     * more than that (Maestro's full plus partial pass). Validation calls the returned model's
+     * {@link LanguageModel#loss}, which must stay the plain full-model cross-entropy.
+     */
+    default LanguageModel objective(CausalLanguageModel model, LanguageModel plain) {
+        return plain;
+    }
+
+    /** The rank each site ends with, by site name, for methods that learn it (Maestro's kept components); empty otherwise. */
+    default java.util.Map<String, Integer> siteRanks() {
+        return java.util.Map.of();
+    }
 }

@@ -5,6 +5,9 @@ import java.util.Locale;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.lowrank4j.nn.train.TrainingMethod;
+import org.lowrank4j.nn.train.lowrank.maestro.MaestroAdam;
+import org.lowrank4j.nn.train.lowrank.maestro.MaestroSettings;
+import org.lowrank4j.nn.train.lowrank.maestro.MaestroSites;
 import org.lowrank4j.nn.train.lowrank.sst.SpectralAdam;
 import org.lowrank4j.nn.train.lowrank.sst.SpectralSites;
 import org.lowrank4j.nn.train.lowrank.sst.SstSettings;
@@ -52,6 +55,12 @@ public final class TrainingMethods {
                 SstSettings sst = new SstSettings(o.integer("rank", SstSettings.DEFAULT_RANK), o.integer("period", SstSettings.DEFAULT_PERIOD));
                 SpectralSites sites = new SpectralSites(sst);
                 return new TrainingMethod(SstSettings.METHOD, sst.describe(), (params, s) -> new SpectralAdam(params, s, sites), sites);
+            }),
+            new Entry(MaestroSettings.METHOD, o -> {
+                MaestroSettings m = new MaestroSettings(o.number("lambda", MaestroSettings.DEFAULT_LAMBDA),
+                        o.number("threshold", MaestroSettings.DEFAULT_THRESHOLD), o.integer("shrink-every", MaestroSettings.DEFAULT_SHRINK_EVERY));
+                MaestroSites sites = new MaestroSites(m);
+                return new TrainingMethod(MaestroSettings.METHOD, m.describe(), (params, s) -> new MaestroAdam(params, s, sites), sites);
             }),
             new Entry(TrpSettings.METHOD, o -> {
                 TrpSettings trp = new TrpSettings(o.integer("period", TrpSettings.DEFAULT_PERIOD), o.number("energy", TrpSettings.DEFAULT_ENERGY),

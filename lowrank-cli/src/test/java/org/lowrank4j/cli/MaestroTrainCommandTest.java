@@ -1,0 +1,96 @@
+package org.lowrank4j.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** lowrank train --method maestro: trains, resumes bit for bit, records kept ranks and memory, writes a folder perplexity reads; bad options. */
+class MaestroTrainCommandTest {
+    private static final String TEXT = """
+            Fellow-Citizens of the Senate and of the House of Representatives: I embrace with great satisfaction the
+            opportunity which now presents itself of congratulating you on the present favorable prospects of our public
+            affairs. The recent accession of the important State of North Carolina to the Constitution of the United
+            States gives me great pleasure. The Congress met in the capital and the treaty was signed in the spring.
+            """.repeat(3);
+
+    /** Hidden 16, 2 heads over 1 key/value head: q/o 16×16, k/v 8×16, MLP 32×16 and 16×32. */
+    private static final String[] TINY = {"train", "--hidden", "16", "--layers", "1", "--heads", "2", "--kv-heads", "1", "--mlp", "32",
+            "--context", "32", "--batch", "2", "--lr", "3e-3", "--warmup", "2", "--validation-fraction", "0.2"};
+
+    private static String[] train(String... args) {
+        String[] out = new String[TINY.length + args.length];
+        System.arraycopy(TINY, 0, out, 0, TINY.length);
+        System.arraycopy(args, 0, out, TINY.length, args.length);
+        return out;
+    }
+
+    private static Object[] ok(String... args) {
+        Object[] r = CliRun.run(args);
+        assertThat((int) r[0]).as("stderr: %s", r[2]).isZero();
+        return r;
+    }
+
+    @Test
+    void maestroTrainsResumesBitForBitAndWritesAnOrdinaryDecoderFolder(@TempDir Path dir) throws IOException {
+        Path text = Files.writeString(dir.resolve("text.txt"), TEXT);
+        // shrinking every 2 steps with a threshold the tiny model's small components fall under, so it happens after the resume point
+        String method = "maestro:lambda=0.01:threshold=0.02:shrink-every=2";
+        Path straight = dir.resolve("straight"), interrupted = dir.resolve("interrupted");
+        Object[] r = ok(train("--data", text.toString(), "--out", straight.toString(), "--steps", "6", "--method", method));
+        assertThat((String) r[1]).contains("memory: weights").contains("optimizer state");
+        assertThat((String) r[2]).contains("ranks at the end: {block 0");
+        ok(train("--data", text.toString(), "--out", interrupted.toString(), "--steps", "6", "--stop-after", "3", "--method", method));
+        ok(train("--data", text.toString(), "--out", interrupted.toString(), "--steps", "6", "--resume", "--method", method));
+        assertThat(Files.readAllBytes(interrupted.resolve("model.safetensors"))).isEqualTo(Files.readAllBytes(straight.resolve("model.safetensors")));
+
+        JsonNode record = new ObjectMapper().readTree(straight.resolve("train-record.json").toFile());
+        assertThat(record.get("method").asText()).isEqualTo("maestro");
+        assertThat(record.get("method_options").asText()).isEqualTo("maestro:lambda=0.01:threshold=0.02:shrink-every=2");
+        assertThat(record.get("memory_bytes").get("optimizer_state").asLong()).isPositive();
+        JsonNode ranks = record.get("site_ranks");
+        assertThat(ranks.size()).isEqualTo(7);
+        int total = 0;
+        for (JsonNode n : ranks) {
+            total += n.asInt();
+        }
+        assertThat(total).isLessThan(16 + 8 + 8 + 16 + 16 + 16 + 16).isPositive(); // something was dropped
+        assertThat(new ObjectMapper().readTree(interrupted.resolve("train-record.json").toFile()).get("site_ranks")).isEqualTo(ranks);
+
+        Object[] p = ok("perplexity", "--model", straight.toString(), "--text", text.toString());
+        assertThat((String) p[1]).contains("bits per byte");
+        String dense = new String(Files.readAllBytes(straight.resolve("model.safetensors")), java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertThat(dense).contains("model.layers.0.self_attn.q_proj.weight").doesNotContain("maestro_");
+    }
+
+    @Test
+    void badOptionsAndAForeignCheckpointAreOneLineErrors(@TempDir Path dir) throws IOException {
+        Path text = Files.writeString(dir.resolve("text.txt"), TEXT);
+        Path out = dir.resolve("m");
+        assertError(CliRun.run(train("--data", text.toString(), "--out", out.toString(), "--steps", "2", "--method", "maestro:lambda=-1")),
+                "maestro: option lambda must be a finite number >= 0");
+        assertError(CliRun.run(train("--data", text.toString(), "--out", out.toString(), "--steps", "2", "--method", "maestro:threshold=-1")),
+                "maestro: option threshold must be a finite number >= 0");
+        assertError(CliRun.run(train("--data", text.toString(), "--out", out.toString(), "--steps", "2", "--method", "maestro:shrink-every=0")),
+                "maestro: option shrink-every must be >= 1");
+        assertError(CliRun.run(train("--data", text.toString(), "--out", out.toString(), "--steps", "2", "--method", "maestro:rank=4")),
+                "maestro has no option 'rank'; maestro takes lambda, threshold, shrink-every");
+        ok(train("--data", text.toString(), "--out", out.toString(), "--steps", "4", "--stop-after", "2", "--method", "maestro"));
+        assertError(CliRun.run(train("--data", text.toString(), "--out", out.toString(), "--steps", "4", "--resume", "--method", "full")),
+                "was written by --method maestro:lambda=0.005:threshold=1.0E-5:shrink-every=50, not full");
+    }
+
+    private static void assertError(Object[] r, String fragment) {
+        assertThat((int) r[0]).as("stderr: %s", r[2]).isEqualTo(2);
+        List<String> lines = ((String) r[2]).lines().filter(l -> l.startsWith("lowrank ")).toList();
+        assertThat(lines).hasSize(1);
+        assertThat(lines.get(0)).contains(fragment);
+        assertThat((String) r[2]).doesNotContain("\tat ");
+    }
+}
