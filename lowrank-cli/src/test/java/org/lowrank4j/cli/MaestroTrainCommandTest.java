@@ -1,6 +1,8 @@
 package org.lowrank4j.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.lowrank4j.cli.TinyTrain.TEXT;
+import static org.lowrank4j.cli.TinyTrain.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -13,24 +15,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** lowrank train --method maestro: trains, resumes bit for bit, records kept ranks and memory, writes a folder perplexity reads; bad options. */
 class MaestroTrainCommandTest {
-    private static final String TEXT = """
-            Fellow-Citizens of the Senate and of the House of Representatives: I embrace with great satisfaction the
-            opportunity which now presents itself of congratulating you on the present favorable prospects of our public
-            affairs. The recent accession of the important State of North Carolina to the Constitution of the United
-            States gives me great pleasure. The Congress met in the capital and the treaty was signed in the spring.
-            """.repeat(3);
-
-    /** Hidden 16, 2 heads over 1 key/value head: q/o 16×16, k/v 8×16, MLP 32×16 and 16×32. */
-    private static final String[] TINY = {"train", "--hidden", "16", "--layers", "1", "--heads", "2", "--kv-heads", "1", "--mlp", "32",
-            "--context", "32", "--batch", "2", "--lr", "3e-3", "--warmup", "2", "--validation-fraction", "0.2"};
-
-    private static String[] train(String... args) {
-        String[] out = new String[TINY.length + args.length];
-        System.arraycopy(TINY, 0, out, 0, TINY.length);
-        System.arraycopy(args, 0, out, TINY.length, args.length);
-        return out;
-    }
-
     private static Object[] ok(String... args) {
         Object[] r = CliRun.run(args);
         assertThat((int) r[0]).as("stderr: %s", r[2]).isZero();
