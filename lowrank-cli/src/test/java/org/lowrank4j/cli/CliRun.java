@@ -42,6 +42,22 @@ final class CliRun {
         return (String) r[1];
     }
 
+    /** Runs the CLI, expects exit code 0 and returns {exit code, stdout, stderr}. */
+    static Object[] okRun(String... args) {
+        Object[] r = run(args);
+        assertThat((int) r[0]).as("stderr: %s", r[2]).isZero();
+        return r;
+    }
+
+    /** A refusal (exit code 2) with exactly one {@code lowrank …} line on stderr, containing {@code fragment}, and no stack trace. */
+    static void assertError(Object[] r, String fragment) {
+        assertThat((int) r[0]).as("stderr: %s", r[2]).isEqualTo(2);
+        java.util.List<String> lines = ((String) r[2]).lines().filter(l -> l.startsWith("lowrank ")).toList();
+        assertThat(lines).hasSize(1);
+        assertThat(lines.get(0)).contains(fragment);
+        assertThat((String) r[2]).doesNotContain("\tat ");
+    }
+
     /** Runs the CLI, expects a refusal (exit code 2) in one line of stderr and returns that line. */
     static String refused(String... args) {
         Object[] r = run(args);

@@ -1,6 +1,7 @@
 package org.lowrank4j.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.lowrank4j.cli.CliRun.assertError;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -196,13 +197,5 @@ class DecoderCommandsTest {
         assertError(run("generate", "--model", bare.toString(), "--prompt", "x"), "config.json");
         assertError(run("perplexity", "--model", bare.toString(), "--text", text.toString()), "config.json");
         assertError(run("perplexity", "--model", bare.toString(), "--text", empty.toString()), "holds no text");
-    }
-
-    private static void assertError(Object[] r, String fragment) {
-        assertThat((int) r[0]).as("stderr: %s", r[2]).isEqualTo(2);
-        List<String> lines = ((String) r[2]).lines().filter(l -> l.startsWith("lowrank ")).toList();
-        assertThat(lines).hasSize(1);
-        assertThat(lines.get(0)).contains(fragment);
-        assertThat((String) r[2]).doesNotContain("\tat ");
     }
 }

@@ -1,6 +1,8 @@
 package org.lowrank4j.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.lowrank4j.cli.CliRun.assertError;
+import static org.lowrank4j.cli.CliRun.okRun;
 import static org.lowrank4j.cli.TinyTrain.TEXT;
 import static org.lowrank4j.cli.TinyTrain.train;
 
@@ -9,29 +11,22 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** lowrank train --method maestro: trains, resumes bit for bit, records kept ranks and memory, writes a folder perplexity reads; bad options. */
 class MaestroTrainCommandTest {
-    private static Object[] ok(String... args) {
-        Object[] r = CliRun.run(args);
-        assertThat((int) r[0]).as("stderr: %s", r[2]).isZero();
-        return r;
-    }
-
     @Test
     void maestroTrainsResumesBitForBitAndWritesAnOrdinaryDecoderFolder(@TempDir Path dir) throws IOException {
         Path text = Files.writeString(dir.resolve("text.txt"), TEXT);
         // shrinking every 2 steps with a threshold the tiny model's small components fall under, so it happens after the resume point
         String method = "maestro:lambda=0.01:threshold=0.02:shrink-every=2";
         Path straight = dir.resolve("straight"), interrupted = dir.resolve("interrupted");
-        Object[] r = ok(train("--data", text.toString(), "--out", straight.toString(), "--steps", "6", "--method", method));
+        Object[] r = okRun(train("--data", text.toString(), "--out", straight.toString(), "--steps", "6", "--method", method));
         assertThat((String) r[1]).contains("memory: weights").contains("optimizer state");
         assertThat((String) r[2]).contains("ranks at the end: {block 0");
-        ok(train("--data", text.toString(), "--out", interrupted.toString(), "--steps", "6", "--stop-after", "3", "--method", method));
-        ok(train("--data", text.toString(), "--out", interrupted.toString(), "--steps", "6", "--resume", "--method", method));
+        okRun(train("--data", text.toString(), "--out", interrupted.toString(), "--steps", "6", "--stop-after", "3", "--method", method));
+        okRun(train("--data", text.toString(), "--out", interrupted.toString(), "--steps", "6", "--resume", "--method", method));
         assertThat(Files.readAllBytes(interrupted.resolve("model.safetensors"))).isEqualTo(Files.readAllBytes(straight.resolve("model.safetensors")));
 
         JsonNode record = new ObjectMapper().readTree(straight.resolve("train-record.json").toFile());
@@ -47,7 +42,7 @@ class MaestroTrainCommandTest {
         assertThat(total).isLessThan(16 + 8 + 8 + 16 + 16 + 16 + 16).isPositive(); // something was dropped
         assertThat(new ObjectMapper().readTree(interrupted.resolve("train-record.json").toFile()).get("site_ranks")).isEqualTo(ranks);
 
-        Object[] p = ok("perplexity", "--model", straight.toString(), "--text", text.toString());
+        Object[] p = okRun("perplexity", "--model", straight.toString(), "--text", text.toString());
         assertThat((String) p[1]).contains("bits per byte");
         String dense = new String(Files.readAllBytes(straight.resolve("model.safetensors")), java.nio.charset.StandardCharsets.ISO_8859_1);
         assertThat(dense).contains("model.layers.0.self_attn.q_proj.weight").doesNotContain("maestro_");
@@ -65,16 +60,8 @@ class MaestroTrainCommandTest {
                 "maestro: option shrink-every must be >= 1");
         assertError(CliRun.run(train("--data", text.toString(), "--out", out.toString(), "--steps", "2", "--method", "maestro:rank=4")),
                 "maestro has no option 'rank'; maestro takes lambda, threshold, shrink-every");
-        ok(train("--data", text.toString(), "--out", out.toString(), "--steps", "4", "--stop-after", "2", "--method", "maestro"));
+        okRun(train("--data", text.toString(), "--out", out.toString(), "--steps", "4", "--stop-after", "2", "--method", "maestro"));
         assertError(CliRun.run(train("--data", text.toString(), "--out", out.toString(), "--steps", "4", "--resume", "--method", "full")),
                 "was written by --method maestro:lambda=0.005:threshold=1.0E-5:shrink-every=50, not full");
-    }
-
-    private static void assertError(Object[] r, String fragment) {
-        assertThat((int) r[0]).as("stderr: %s", r[2]).isEqualTo(2);
-        List<String> lines = ((String) r[2]).lines().filter(l -> l.startsWith("lowrank ")).toList();
-        assertThat(lines).hasSize(1);
-        assertThat(lines.get(0)).contains(fragment);
-        assertThat((String) r[2]).doesNotContain("\tat ");
     }
 }

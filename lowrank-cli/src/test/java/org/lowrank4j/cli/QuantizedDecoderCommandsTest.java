@@ -1,6 +1,7 @@
 package org.lowrank4j.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.lowrank4j.cli.CliRun.okRun;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -48,7 +49,7 @@ class QuantizedDecoderCommandsTest {
         dense = tinyDecoder(dir.resolve("dense"), false);
         text = Files.writeString(dir.resolve("calib.txt"), TEXT.repeat(3));
         rtn = dir.resolve("rtn4");
-        ok("compress", "--model", dense.toString(), "--method", "rtn:bits=4:group=16", "--out", rtn.toString());
+        okRun("compress", "--model", dense.toString(), "--method", "rtn:bits=4:group=16", "--out", rtn.toString());
     }
 
     /** A random byte-level LLaMA (C=32, MLP 48, 2 layers, GQA 4 over 2 heads, context 16), optionally with a NaN weight. */
@@ -64,12 +65,6 @@ class QuantizedDecoderCommandsTest {
         model.save(folder);
         ByteTokenizer.writeJson(folder);
         return folder;
-    }
-
-    private static Object[] ok(String... args) {
-        Object[] r = CliRun.run(args);
-        assertThat((int) r[0]).as("stderr: %s", r[2]).isZero();
-        return r;
     }
 
     private static void assertOneLineError(Object[] result, String... fragments) {
@@ -109,23 +104,23 @@ class QuantizedDecoderCommandsTest {
                 assertThat(got.get(i)).isEqualTo((double) expected.data()[i]);
             }
         }
-        Object[] ppl = ok("perplexity", "--model", rtn.toString(), "--text", text.toString());
+        Object[] ppl = okRun("perplexity", "--model", rtn.toString(), "--text", text.toString());
         assertThat((String) ppl[1]).contains("perplexity").contains("bits per byte");
-        Object[] gen = ok("generate", "--model", rtn.toString(), "--prompt", "The Congress", "--max-tokens", "5");
+        Object[] gen = okRun("generate", "--model", rtn.toString(), "--prompt", "The Congress", "--max-tokens", "5");
         assertThat((String) gen[1]).startsWith("The Congress");
     }
 
     @Test
     void gptqAtThreeBitsAndEoraUnderATargetSizeWriteFoldersThatRun() throws IOException {
         Path gptq = dir.resolve("gptq3");
-        ok("compress", "--model", dense.toString(), "--method", "gptq:bits=3:group=16", "--calib", text.toString(), "--calib-windows", "4",
+        okRun("compress", "--model", dense.toString(), "--method", "gptq:bits=3:group=16", "--calib", text.toString(), "--calib-windows", "4",
                 "--threads", "1", "--out", gptq.toString());
         assertThat(QuantizedFolder.readManifest(gptq).orElseThrow().sites().values()).allMatch(s -> s.bits() == 3 && s.rank() == 0);
 
         long base = Files.size(gptq.resolve("model.safetensors"));
         long target = base + 6000;
         Path eora = dir.resolve("eora3");
-        ok("compress", "--model", dense.toString(), "--method", "eora:bits=3:group=16", "--calib", text.toString(), "--calib-windows", "4",
+        okRun("compress", "--model", dense.toString(), "--method", "eora:bits=3:group=16", "--calib", text.toString(), "--calib-windows", "4",
                 "--threads", "1", "--target-size", Long.toString(target), "--out", eora.toString());
         assertThat(Files.size(eora.resolve("model.safetensors"))).isLessThanOrEqualTo(target).isGreaterThan(base);
         QuantizedFolder.Manifest m = QuantizedFolder.readManifest(eora).orElseThrow();
@@ -133,12 +128,12 @@ class QuantizedDecoderCommandsTest {
         assertThat(m.sites().values().stream().mapToInt(QuantizedFolder.Site::rank).sum()).isPositive();
         LlamaModel loaded = LlamaModel.load(eora, Precision.FLOAT32);
         assertThat(loaded.linearSites().values()).anyMatch(l -> ((QuantizedWeight) l.weight()).branch() != null);
-        ok("perplexity", "--model", eora.toString(), "--text", text.toString());
+        okRun("perplexity", "--model", eora.toString(), "--text", text.toString());
 
         Path lq = dir.resolve("lq");
-        ok("compress", "--model", dense.toString(), "--method", "lq-lora:bits=4:group=16:rank=2:iterations=2", "--out", lq.toString());
+        okRun("compress", "--model", dense.toString(), "--method", "lq-lora:bits=4:group=16:rank=2:iterations=2", "--out", lq.toString());
         assertThat(QuantizedFolder.readManifest(lq).orElseThrow().sites().values()).allMatch(s -> s.format().equals("nf:4:16") && s.rank() == 2);
-        ok("generate", "--model", lq.toString(), "--prompt", "The", "--max-tokens", "3");
+        okRun("generate", "--model", lq.toString(), "--prompt", "The", "--max-tokens", "3");
     }
 
     @Test

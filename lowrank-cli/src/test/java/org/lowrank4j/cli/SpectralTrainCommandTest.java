@@ -1,6 +1,8 @@
 package org.lowrank4j.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.lowrank4j.cli.CliRun.assertError;
+import static org.lowrank4j.cli.CliRun.okRun;
 import static org.lowrank4j.cli.TinyTrain.TEXT;
 import static org.lowrank4j.cli.TinyTrain.train;
 
@@ -15,12 +17,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** lowrank train --method sst | trp: trains, resumes bit for bit, records memory, writes a folder perplexity reads; bad options in one line. */
 class SpectralTrainCommandTest {
-    private static Object[] ok(String... args) {
-        Object[] r = CliRun.run(args);
-        assertThat((int) r[0]).as("stderr: %s", r[2]).isZero();
-        return r;
-    }
-
     @Test
     void sstAndTrpTrainResumeBitForBitAndWriteAnOrdinaryDecoderFolder(@TempDir Path dir) throws IOException {
         Path text = Files.writeString(dir.resolve("text.txt"), TEXT);
@@ -28,10 +24,10 @@ class SpectralTrainCommandTest {
         for (String method : List.of("sst:rank=4:period=2", "trp:period=2:energy=0.8:nuclear=0.01")) {
             String name = method.substring(0, method.indexOf(':'));
             Path straight = dir.resolve(name + "-straight"), interrupted = dir.resolve(name + "-interrupted");
-            Object[] r = ok(train("--data", text.toString(), "--out", straight.toString(), "--steps", "6", "--method", method));
+            Object[] r = okRun(train("--data", text.toString(), "--out", straight.toString(), "--steps", "6", "--method", method));
             assertThat((String) r[1]).contains("memory: weights").contains("optimizer state");
-            ok(train("--data", text.toString(), "--out", interrupted.toString(), "--steps", "6", "--stop-after", "3", "--method", method));
-            ok(train("--data", text.toString(), "--out", interrupted.toString(), "--steps", "6", "--resume", "--method", method));
+            okRun(train("--data", text.toString(), "--out", interrupted.toString(), "--steps", "6", "--stop-after", "3", "--method", method));
+            okRun(train("--data", text.toString(), "--out", interrupted.toString(), "--steps", "6", "--resume", "--method", method));
             assertThat(Files.readAllBytes(interrupted.resolve("model.safetensors"))).as(method)
                     .isEqualTo(Files.readAllBytes(straight.resolve("model.safetensors")));
 
@@ -41,7 +37,7 @@ class SpectralTrainCommandTest {
             assertThat(record.get("optimizer_seconds").get(name.equals("sst") ? "resvd" : "truncation").asDouble()).isPositive();
 
             // the folder holds the dense weights: perplexity reads it like any decoder folder
-            Object[] p = ok("perplexity", "--model", straight.toString(), "--text", text.toString());
+            Object[] p = okRun("perplexity", "--model", straight.toString(), "--text", text.toString());
             assertThat((String) p[1]).contains("bits per byte");
             String dense = new String(Files.readAllBytes(straight.resolve("model.safetensors")), java.nio.charset.StandardCharsets.ISO_8859_1);
             assertThat(dense).contains("model.layers.0.self_attn.q_proj.weight").doesNotContain("sst_");
@@ -63,18 +59,10 @@ class SpectralTrainCommandTest {
         assertError(CliRun.run(train("--data", text.toString(), "--out", out.toString(), "--steps", "2", "--method", "trp:lambda=1")),
                 "trp has no option 'lambda'; trp takes period, energy, nuclear");
 
-        ok(train("--data", text.toString(), "--out", out.toString(), "--steps", "4", "--stop-after", "2", "--method", "sst:rank=4"));
+        okRun(train("--data", text.toString(), "--out", out.toString(), "--steps", "4", "--stop-after", "2", "--method", "sst:rank=4"));
         assertError(CliRun.run(train("--data", text.toString(), "--out", out.toString(), "--steps", "4", "--resume", "--method", "trp")),
                 "was written by --method sst:rank=4:period=200, not trp");
         assertError(CliRun.run(train("--data", text.toString(), "--out", out.toString(), "--steps", "4", "--resume", "--method", "sst:rank=2")),
                 "but this run asks for sst:rank=2:period=200");
-    }
-
-    private static void assertError(Object[] r, String fragment) {
-        assertThat((int) r[0]).as("stderr: %s", r[2]).isEqualTo(2);
-        List<String> lines = ((String) r[2]).lines().filter(l -> l.startsWith("lowrank ")).toList();
-        assertThat(lines).hasSize(1);
-        assertThat(lines.get(0)).contains(fragment);
-        assertThat((String) r[2]).doesNotContain("\tat ");
     }
 }

@@ -1,6 +1,8 @@
 package org.lowrank4j.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.lowrank4j.cli.CliRun.assertError;
+import static org.lowrank4j.cli.CliRun.okRun;
 import static org.lowrank4j.cli.TinyTrain.TEXT;
 import static org.lowrank4j.cli.TinyTrain.train;
 
@@ -15,22 +17,16 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** lowrank train --method galore | galore-dct | fira: trains, resumes bit for bit, records memory; bad options in one line. */
 class TrainMethodsCommandTest {
-    private static Object[] ok(String... args) {
-        Object[] r = CliRun.run(args);
-        assertThat((int) r[0]).as("stderr: %s", r[2]).isZero();
-        return r;
-    }
-
     @Test
     void everyMethodTrainsAndResumesBitForBit(@TempDir Path dir) throws IOException {
         Path text = Files.writeString(dir.resolve("text.txt"), TEXT);
         for (String method : List.of("galore:rank=4:gap=2", "galore-dct:rank=4:gap=2:scale=1", "fira:rank=4:gap=2")) {
             String name = method.substring(0, method.indexOf(':'));
             Path straight = dir.resolve(name + "-straight"), interrupted = dir.resolve(name + "-interrupted");
-            Object[] r = ok(train("--data", text.toString(), "--out", straight.toString(), "--steps", "6", "--method", method));
+            Object[] r = okRun(train("--data", text.toString(), "--out", straight.toString(), "--steps", "6", "--method", method));
             assertThat((String) r[1]).contains("memory: weights").contains("optimizer state");
-            ok(train("--data", text.toString(), "--out", interrupted.toString(), "--steps", "6", "--stop-after", "3", "--method", method));
-            ok(train("--data", text.toString(), "--out", interrupted.toString(), "--steps", "6", "--resume", "--method", method));
+            okRun(train("--data", text.toString(), "--out", interrupted.toString(), "--steps", "6", "--stop-after", "3", "--method", method));
+            okRun(train("--data", text.toString(), "--out", interrupted.toString(), "--steps", "6", "--resume", "--method", method));
             assertThat(Files.readAllBytes(interrupted.resolve("model.safetensors"))).as(method)
                     .isEqualTo(Files.readAllBytes(straight.resolve("model.safetensors")));
 
@@ -56,22 +52,14 @@ class TrainMethodsCommandTest {
         assertError(CliRun.run(train("--data", text.toString(), "--out", out.toString(), "--steps", "2", "--method", "lora")),
                 "unknown training method 'lora'");
 
-        ok(train("--data", text.toString(), "--out", out.toString(), "--steps", "4", "--stop-after", "2", "--method", "galore:rank=4"));
+        okRun(train("--data", text.toString(), "--out", out.toString(), "--steps", "4", "--stop-after", "2", "--method", "galore:rank=4"));
         assertError(CliRun.run(train("--data", text.toString(), "--out", out.toString(), "--steps", "4", "--resume")),
                 "was written by --method galore:rank=4:gap=200:scale=0.25, not full");
         assertError(CliRun.run(train("--data", text.toString(), "--out", out.toString(), "--steps", "4", "--resume", "--method",
                 "galore:rank=2")), "but this run asks for galore:rank=2:gap=200:scale=0.25");
         Path dense = dir.resolve("dense");
-        ok(train("--data", text.toString(), "--out", dense.toString(), "--steps", "4", "--stop-after", "2"));
+        okRun(train("--data", text.toString(), "--out", dense.toString(), "--steps", "4", "--stop-after", "2"));
         assertError(CliRun.run(train("--data", text.toString(), "--out", dense.toString(), "--steps", "4", "--resume", "--method", "fira:rank=4")),
                 "was written by --method full, not fira");
-    }
-
-    private static void assertError(Object[] r, String fragment) {
-        assertThat((int) r[0]).as("stderr: %s", r[2]).isEqualTo(2);
-        List<String> lines = ((String) r[2]).lines().filter(l -> l.startsWith("lowrank ")).toList();
-        assertThat(lines).hasSize(1);
-        assertThat(lines.get(0)).contains(fragment);
-        assertThat((String) r[2]).doesNotContain("\tat ");
     }
 }

@@ -1,6 +1,8 @@
 package org.lowrank4j.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.lowrank4j.cli.CliRun.assertError;
+import static org.lowrank4j.cli.CliRun.okRun;
 import static org.lowrank4j.cli.TinyTrain.TEXT;
 import static org.lowrank4j.cli.TinyTrain.train;
 
@@ -18,25 +20,19 @@ import org.junit.jupiter.api.io.TempDir;
  * decoder folder that perplexity and generate read; bad options in one line.
  */
 class TrainSparseMethodsCommandTest {
-    private static Object[] ok(String... args) {
-        Object[] r = CliRun.run(args);
-        assertThat((int) r[0]).as("stderr: %s", r[2]).isZero();
-        return r;
-    }
-
     @Test
     void bothMethodsTrainResumeBitForBitAndWriteAFolderThatPerplexityAndGenerateRead(@TempDir Path dir) throws IOException {
         Path text = Files.writeString(dir.resolve("text.txt"), TEXT);
         Path fullRun = dir.resolve("full");
-        ok(train("--data", text.toString(), "--out", fullRun.toString(), "--steps", "2"));
+        okRun(train("--data", text.toString(), "--out", fullRun.toString(), "--steps", "2"));
         long fullWeights = new ObjectMapper().readTree(fullRun.resolve("train-record.json").toFile()).get("memory_bytes").get("weights").asLong();
         for (String method : List.of("sltrain:rank=2:density=0.05", "lost:rank=2:density=0.125")) {
             String name = method.substring(0, method.indexOf(':'));
             Path straight = dir.resolve(name + "-straight"), interrupted = dir.resolve(name + "-interrupted");
-            Object[] r = ok(train("--data", text.toString(), "--out", straight.toString(), "--steps", "6", "--method", method));
+            Object[] r = okRun(train("--data", text.toString(), "--out", straight.toString(), "--steps", "6", "--method", method));
             assertThat((String) r[1] + r[2]).contains("method " + name + ":rank=2").contains("memory: weights");
-            ok(train("--data", text.toString(), "--out", interrupted.toString(), "--steps", "6", "--stop-after", "3", "--method", method));
-            ok(train("--data", text.toString(), "--out", interrupted.toString(), "--steps", "6", "--resume", "--method", method));
+            okRun(train("--data", text.toString(), "--out", interrupted.toString(), "--steps", "6", "--stop-after", "3", "--method", method));
+            okRun(train("--data", text.toString(), "--out", interrupted.toString(), "--steps", "6", "--resume", "--method", method));
             assertThat(Files.readAllBytes(interrupted.resolve("model.safetensors"))).as(method)
                     .isEqualTo(Files.readAllBytes(straight.resolve("model.safetensors")));
             assertThat(Files.readAllBytes(interrupted.resolve("model.safetensors"))).as("an ordinary dense folder of the same size")
@@ -48,9 +44,9 @@ class TrainSparseMethodsCommandTest {
             assertThat(weights).as("rank 2 factors and a few sparse values instead of the dense projections").isLessThan(fullWeights);
             assertThat(record.get("memory_bytes").get("optimizer_state").asLong()).isEqualTo(2 * weights);
 
-            Object[] ppl = ok("perplexity", "--model", straight.toString(), "--text", text.toString());
+            Object[] ppl = okRun("perplexity", "--model", straight.toString(), "--text", text.toString());
             assertThat((String) ppl[1]).contains("perplexity").contains("bits per byte");
-            Object[] gen = ok("generate", "--model", straight.toString(), "--prompt", "The Congress", "--max-tokens", "5");
+            Object[] gen = okRun("generate", "--model", straight.toString(), "--prompt", "The Congress", "--max-tokens", "5");
             assertThat((String) gen[1]).startsWith("The Congress");
         }
     }
@@ -72,18 +68,10 @@ class TrainSparseMethodsCommandTest {
         assertError(CliRun.run(train("--data", text.toString(), "--out", out.toString(), "--steps", "2", "--method", "lost:output-channels=2")),
                 "lost: option output-channels must be 0");
 
-        ok(train("--data", text.toString(), "--out", out.toString(), "--steps", "4", "--stop-after", "2", "--method", "sltrain:rank=2"));
+        okRun(train("--data", text.toString(), "--out", out.toString(), "--steps", "4", "--stop-after", "2", "--method", "sltrain:rank=2"));
         assertError(CliRun.run(train("--data", text.toString(), "--out", out.toString(), "--steps", "4", "--resume", "--method", "lost:rank=2")),
                 "was written by --method sltrain:rank=2:density=0.03:alpha=32.0, not lost");
         assertError(CliRun.run(train("--data", text.toString(), "--out", out.toString(), "--steps", "4", "--resume", "--method",
                 "sltrain:rank=2:density=0.1")), "but this run asks for sltrain:rank=2:density=0.1:alpha=32.0");
-    }
-
-    private static void assertError(Object[] r, String fragment) {
-        assertThat((int) r[0]).as("stderr: %s", r[2]).isEqualTo(2);
-        List<String> lines = ((String) r[2]).lines().filter(l -> l.startsWith("lowrank ")).toList();
-        assertThat(lines).hasSize(1);
-        assertThat(lines.get(0)).contains(fragment);
-        assertThat((String) r[2]).doesNotContain("\tat ");
     }
 }
