@@ -255,18 +255,6 @@ public final class FloraWeight extends VariantLayerBase {
         return d;
     }
 
-    @Override
-    public Tensor toDense() {
-        Tensor w = base.toDense();
-        if (enabled) {
-            Tensor d = delta();
-            for (int i = 0; i < w.size(); i++) {
-                w.set(i, w.get(i) + d.get(i));
-            }
-        }
-        return w;
-    }
-
     /** The core and every factor. */
     @Override
     public List<Parameter> parameters() {

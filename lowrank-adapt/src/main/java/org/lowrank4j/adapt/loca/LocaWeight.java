@@ -5,7 +5,6 @@ import java.util.List;
 import org.lowrank4j.adapt.lora.FrozenWeight;
 import org.lowrank4j.adapt.variant.VariantLayerBase;
 import org.lowrank4j.nn.Parameter;
-import org.lowrank4j.nn.tensor.Kernels;
 import org.lowrank4j.nn.tensor.MatMul;
 import org.lowrank4j.nn.tensor.Tensor;
 import org.lowrank4j.nn.weight.WeightFactorization;
@@ -211,15 +210,6 @@ public final class LocaWeight extends VariantLayerBase {
     @Override
     public Tensor delta() {
         return currentDelta().copy();
-    }
-
-    @Override
-    public Tensor toDense() {
-        Tensor w = base.toDense();
-        if (enabled) {
-            Kernels.of(w).addInPlace(w, currentDelta());
-        }
-        return w;
     }
 
     /** Coefficients and locations: the trainer zeroes and clips their gradients; LoCA's own Adam steps them. */

@@ -177,15 +177,6 @@ public final class LolduWeight extends VariantLayerBase {
     }
 
     @Override
-    public Tensor toDense() {
-        Tensor w = base.toDense();
-        if (enabled) {
-            Kernels.of(w).addInPlace(w, delta());
-        }
-        return w;
-    }
-
-    @Override
     public List<Parameter> parameters() {
         return List.of(diagonal, gamma);
     }

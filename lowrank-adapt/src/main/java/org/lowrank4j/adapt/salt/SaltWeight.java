@@ -221,15 +221,6 @@ public final class SaltWeight extends VariantLayerBase {
     }
 
     @Override
-    public Tensor toDense() {
-        Tensor w = base.toDense();
-        if (enabled) {
-            Kernels.of(w).addInPlace(w, delta());
-        }
-        return w;
-    }
-
-    @Override
     public List<Parameter> parameters() {
         return List.of(scale, shift, x, y);
     }

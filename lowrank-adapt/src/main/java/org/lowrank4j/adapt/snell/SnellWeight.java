@@ -5,7 +5,6 @@ import java.util.List;
 import org.lowrank4j.adapt.lora.FrozenWeight;
 import org.lowrank4j.adapt.variant.VariantLayerBase;
 import org.lowrank4j.nn.Parameter;
-import org.lowrank4j.nn.tensor.Kernels;
 import org.lowrank4j.nn.tensor.MatMul;
 import org.lowrank4j.nn.tensor.Tensor;
 import org.lowrank4j.nn.weight.WeightFactorization;
@@ -213,15 +212,6 @@ public final class SnellWeight extends VariantLayerBase {
     /** [α, γ, β] of SNELLA's mixed kernel, or null. */
     public Parameter mix() {
         return mix;
-    }
-
-    @Override
-    public Tensor toDense() {
-        Tensor w = base.toDense();
-        if (enabled) {
-            Kernels.of(w).addInPlace(w, delta());
-        }
-        return w;
     }
 
     /** P, Q (and SNELLA's α, γ, β): all trained by the run's AdamW. */

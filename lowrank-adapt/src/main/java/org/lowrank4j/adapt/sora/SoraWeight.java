@@ -145,15 +145,6 @@ public final class SoraWeight extends VariantLayerBase {
         return d;
     }
 
-    @Override
-    public Tensor toDense() {
-        Tensor w = base.toDense();
-        if (enabled) {
-            Kernels.of(w).addInPlace(w, delta());
-        }
-        return w;
-    }
-
     /** A and B: what the run's AdamW trains (the gate is stepped by {@link SoraGates}). */
     @Override
     public List<Parameter> parameters() {
