@@ -97,7 +97,7 @@ final class ClassifierWeightTraining {
                 log.onStep(r);
             }
         };
-        LanguageModel model = trainable(new LabelledBatches(classifier, p.trainIds(), p.trainLabels()), trained);
+        LanguageModel model = LanguageModel.training(new LabelledBatches(classifier, p.trainIds(), p.trainLabels()), trained);
         Trainer trainer = new Trainer(model, adam, LabelledBatches.indexWindows(p.trainIds().length, request.seed()), null, options, listener);
         events.onPhase("training", String.format(Locale.ROOT, "%s: %,d trainable values (%s + head), %d steps", request.adapter(), trainable,
                 adapter == null ? "every encoder weight" : adapter.layers().size() + " layers adapted", request.steps()));
@@ -147,26 +147,5 @@ final class ClassifierWeightTraining {
             n += q.size();
         }
         return n;
-    }
-
-    /** The classifier's batches with {@code parameters} as what trains. */
-    private static LanguageModel trainable(LanguageModel base, List<Parameter> parameters) {
-        List<Parameter> own = List.copyOf(parameters);
-        return new LanguageModel() {
-            @Override
-            public double lossAndBackward(int[][] inputs, int[][] targets) {
-                return base.lossAndBackward(inputs, targets);
-            }
-
-            @Override
-            public double loss(int[][] inputs, int[][] targets) {
-                return base.loss(inputs, targets);
-            }
-
-            @Override
-            public List<Parameter> parameters() {
-                return own;
-            }
-        };
     }
 }

@@ -78,7 +78,7 @@ final class LrcFineTuning {
         events.onPhase("base perplexity", String.format(Locale.ROOT, "%,d held-out bytes", heldOut.length));
         PerplexityResult before = Perplexity.evaluate(model, heldOut, model.maxPositions(), heldOut.length).requireFinite(request.model());
 
-        LanguageModel language = VariantFineTuning.trainable(new LlamaLanguageModel(model), trainable);
+        LanguageModel language = LanguageModel.training(new LlamaLanguageModel(model), trainable);
         long trainableCount = trainable.stream().mapToLong(Parameter::size).sum();
         int lowRank = components;
         WeightTraining.Result run = WeightTraining.run(request, task, language, trainable, events, steps -> String.format(Locale.ROOT,

@@ -78,7 +78,7 @@ final class VariantFineTuning {
         PerplexityResult before = Perplexity.evaluate(model, heldOut, model.maxPositions(), heldOut.length).requireFinite(request.model());
         adapter.setEnabled(true);
 
-        LanguageModel language = trainable(new LlamaLanguageModel(model), adapter.parameters());
+        LanguageModel language = LanguageModel.training(new LlamaLanguageModel(model), adapter.parameters());
         AdamW adam = new AdamW(adapter.optimizerParameters(), new AdamW.Settings(0.9, 0.999, 1e-8, request.weightDecay()));
         LearningRateSchedule schedule = new LearningRateSchedule(request.learningRate(), request.learningRate() / 10,
                 Math.min(request.warmup(), request.steps()), request.steps());
@@ -126,26 +126,5 @@ final class VariantFineTuning {
         record.remove(List.of("rank", "alpha", "dropout", "use_rslora"));
         AtomicFiles.writeString(request.out().resolve(FineTuning.RECORD), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(record) + "\n");
         return outcome;
-    }
-
-    /** The base language model with {@code parameters} as its trainable ones (the base's own stay frozen). */
-    static LanguageModel trainable(LanguageModel base, List<Parameter> parameters) {
-        List<Parameter> own = List.copyOf(parameters);
-        return new LanguageModel() {
-            @Override
-            public double lossAndBackward(int[][] inputs, int[][] targets) {
-                return base.lossAndBackward(inputs, targets);
-            }
-
-            @Override
-            public double loss(int[][] inputs, int[][] targets) {
-                return base.loss(inputs, targets);
-            }
-
-            @Override
-            public List<Parameter> parameters() {
-                return own;
-            }
-        };
     }
 }

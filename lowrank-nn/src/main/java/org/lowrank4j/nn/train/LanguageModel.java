@@ -17,4 +17,28 @@ public interface LanguageModel extends Module {
 
     /** Forward only: the mean loss over the batch's targets; gradients are left as they are. */
     double loss(int[][] inputs, int[][] targets);
+
+    /**
+     * {@code base}'s losses with {@code parameters} as what trains (an adapter's, a head's): the trainer zeroes, clips,
+     * steps and checkpoints those, and the base's own stay as they are.
+     */
+    static LanguageModel training(LanguageModel base, java.util.List<org.lowrank4j.nn.Parameter> parameters) {
+        java.util.List<org.lowrank4j.nn.Parameter> own = java.util.List.copyOf(parameters);
+        return new LanguageModel() {
+            @Override
+            public double lossAndBackward(int[][] inputs, int[][] targets) {
+                return base.lossAndBackward(inputs, targets);
+            }
+
+            @Override
+            public double loss(int[][] inputs, int[][] targets) {
+                return base.loss(inputs, targets);
+            }
+
+            @Override
+            public java.util.List<org.lowrank4j.nn.Parameter> parameters() {
+                return own;
+            }
+        };
+    }
 }
