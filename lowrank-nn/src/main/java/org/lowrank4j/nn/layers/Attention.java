@@ -111,13 +111,17 @@ public final class Attention implements Module {
         Tensor dq = q.zerosLike(), dk = k.zerosLike(), dv = v.zerosLike();
         Tensor dprobs = probs.zerosLike();                           // (B,NH,T,T)
         int group = heads / kvHeads;
+        int blocks = causalBlocks(time);
         forEachSequence(batch, time, time, b -> {
             for (int h = 0; h < heads; h++) {
                 int qRow = (b * heads + h) * time, kvRow = (b * kvHeads + h / group) * time;
-                DenseMatrix dyBh = rows(dy, qRow, time, headSize), vBg = rows(v, kvRow, time, headSize);
-                DenseMatrix pBh = rows(probs, qRow, time, time), dpBh = rows(dprobs, qRow, time, time);
-                MatMul.gemm(1, dyBh, vBg.transpose(), 0, dpBh);                         // dP = dY Vᵀ   (T,T)
-                MatMul.gemm(1, pBh.transpose(), dyBh, 1, rows(dv, kvRow, time, headSize)); // dV += Pᵀ dY (T,D)
+                for (int blk = 0; blk < blocks; blk++) {
+                    int t0 = blk * time / blocks, t1 = (blk + 1) * time / blocks, keys = causal ? t1 : time;
+                    DenseMatrix dyBlk = rows(dy, qRow + t0, t1 - t0, headSize), vKeys = rows(v, kvRow, keys, headSize);
+                    DenseMatrix pBlk = block(probs, qRow + t0, t1 - t0, time, keys), dpBlk = block(dprobs, qRow + t0, t1 - t0, time, keys);
+                    MatMul.gemm(1, dyBlk, vKeys.transpose(), 0, dpBlk);                        // dP = dY Vᵀ
+                    MatMul.gemm(1, pBlk.transpose(), dyBlk, 1, rows(dv, kvRow, keys, headSize)); // dV += Pᵀ dY
+                }
             }
         });
         kn.softmaxBackward(dprobs, probs, dprobs);                   // dS, in place
@@ -125,9 +129,12 @@ public final class Attention implements Module {
         forEachSequence(batch, time, time, b -> {
             for (int h = 0; h < heads; h++) {
                 int qRow = (b * heads + h) * time, kvRow = (b * kvHeads + h / group) * time;
-                DenseMatrix dsBh = rows(dprobs, qRow, time, time);
-                MatMul.gemm(scale, dsBh, rows(k, kvRow, time, headSize), 0, rows(dq, qRow, time, headSize));            // dQ = s·dS K
-                MatMul.gemm(scale, dsBh.transpose(), rows(q, qRow, time, headSize), 1, rows(dk, kvRow, time, headSize)); // dK += s·dSᵀ Q
+                for (int blk = 0; blk < blocks; blk++) {
+                    int t0 = blk * time / blocks, t1 = (blk + 1) * time / blocks, keys = causal ? t1 : time;
+                    DenseMatrix dsBlk = block(dprobs, qRow + t0, t1 - t0, time, keys);
+                    MatMul.gemm(scale, dsBlk, rows(k, kvRow, keys, headSize), 0, rows(dq, qRow + t0, t1 - t0, headSize));        // dQ = s·dS K
+                    MatMul.gemm(scale, dsBlk.transpose(), rows(q, qRow + t0, t1 - t0, headSize), 1, rows(dk, kvRow, keys, headSize)); // dK += s·dSᵀ Q
+                }
             }
         });
         Tensor dx = unproject(query, dq, heads, true);
@@ -213,11 +220,15 @@ public final class Attention implements Module {
     private Tensor attend(Tensor qh, Tensor keyStore, Tensor valueStore, int keys, Tensor p, int[] keyMask, int past, Kernels kn) {
         int batch = qh.dim(0), time = qh.dim(2), slots = keyStore.dim(2), group = heads / kvHeads;
         double scale = 1 / Math.sqrt(headSize);
+        int blocks = past == 0 ? causalBlocks(time) : 1;
         forEachSequence(batch, time, keys, b -> {
             for (int h = 0; h < heads; h++) {
                 int qRow = (b * heads + h) * time, kvRow = (b * kvHeads + h / group) * slots;
-                MatMul.gemm(scale, rows(qh, qRow, time, headSize), rows(keyStore, kvRow, keys, headSize).transpose(), 0,
-                        rows(p, qRow, time, keys)); // S = s·Q Kᵀ (T, keys)
+                for (int blk = 0; blk < blocks; blk++) {
+                    int t0 = blk * time / blocks, t1 = (blk + 1) * time / blocks, seen = blocks > 1 ? t1 : keys;
+                    MatMul.gemm(scale, rows(qh, qRow + t0, t1 - t0, headSize), rows(keyStore, kvRow, seen, headSize).transpose(), 0,
+                            block(p, qRow + t0, t1 - t0, keys, seen)); // S = s·Q Kᵀ on the keys a row block can see
+                }
             }
         });
         kn.attentionSoftmax(p, keyMask, causal, past);
@@ -225,7 +236,11 @@ public final class Attention implements Module {
         forEachSequence(batch, time, keys, b -> {
             for (int h = 0; h < heads; h++) {
                 int qRow = (b * heads + h) * time, kvRow = (b * kvHeads + h / group) * slots;
-                MatMul.gemm(1, rows(p, qRow, time, keys), rows(valueStore, kvRow, keys, headSize), 0, rows(y, qRow, time, headSize)); // Y = P V
+                for (int blk = 0; blk < blocks; blk++) {
+                    int t0 = blk * time / blocks, t1 = (blk + 1) * time / blocks, seen = blocks > 1 ? t1 : keys;
+                    MatMul.gemm(1, block(p, qRow + t0, t1 - t0, keys, seen), rows(valueStore, kvRow, seen, headSize), 0,
+                            rows(y, qRow + t0, t1 - t0, headSize)); // Y = P V
+                }
             }
         });
         Tensor tokens = Tensor.zeros(qh.precision(), batch, time, heads * headSize);
@@ -251,6 +266,23 @@ public final class Attention implements Module {
     }
 
     private static final long SMALL_PRODUCT = 1L << 18;
+
+    /**
+     * Row blocks of a causal product over T positions: rows [t0, t1) see keys [0, t1) only, so a product split into n
+     * row blocks skips (n − 1)/(2n) of the T×T work above the diagonal (the skipped scores stay 0, which is what the
+     * softmax writes there). Blocks of at least 64 rows keep each product large enough for BLAS; bidirectional
+     * attention runs as one block.
+     */
+    private int causalBlocks(int time) {
+        return causal ? Math.max(1, Math.min(CAUSAL_BLOCKS, time / 64)) : 1;
+    }
+
+    private static final int CAUSAL_BLOCKS = 4;
+
+    /** Columns [0, cols) of rows [first, first + count) of a tensor seen as a matrix with {@code stride} columns. */
+    private static DenseMatrix block(Tensor t, int first, int count, int stride, int cols) {
+        return rows(t, first, count, stride).colRange(0, cols);
+    }
 
     /** Rows [first, first + count) of a tensor seen as a matrix with {@code cols} columns, as a view. */
     private static DenseMatrix rows(Tensor t, int first, int count, int cols) {

@@ -42,16 +42,32 @@ class KVCacheTest {
         assertThat(GradientCheck.compare(again, full)).isLessThan(p == Precision.FLOAT64 ? 1e-13 : 1e-6);
     }
 
+    /**
+     * Over 200 positions the training forward splits the causal products into row blocks that see only the keys up to
+     * their last row; decoding one token at a time runs every product whole. Both must agree.
+     */
+    @ParameterizedTest
+    @EnumSource(Precision.class)
+    void blockedCausalForwardOverALongSequenceEqualsDecoding(Precision p) {
+        Attention a = Attention.dense("attn", C, 4, 2, true, true, RotaryEmbedding.standard(4, 10000, 256), p);
+        GradientCheck.randomize(a, new Random(5), 0.4);
+        Tensor x = Tensor.gaussian(p, new Random(6), 1, B, 200, C);
+        Tensor full = a.forward(x, null);
+        KVCache cache = a.newCache(B, 200);
+        Tensor decoded = decode(x, 1, step -> a.decode(step, cache));
+        assertThat(GradientCheck.compare(decoded, full)).isLessThan(p == Precision.FLOAT64 ? 1e-13 : 1e-6);
+    }
+
     /** Runs {@code prefix} positions at once, then the rest one by one, and stitches the outputs to (B,T,C). */
     private static Tensor decode(Tensor x, int prefix, java.util.function.UnaryOperator<Tensor> step) {
         Tensor out = x.zerosLike();
-        int t = 0;
-        while (t < T) {
+        int t = 0, time = x.dim(1);
+        while (t < time) {
             int n = t == 0 ? prefix : 1;
             Tensor y = step.apply(slice(x, t, n));
             for (int b = 0; b < B; b++) {
                 for (int i = 0; i < n * C; i++) {
-                    out.set((b * T + t) * C + i, y.get(b * n * C + i));
+                    out.set((b * time + t) * C + i, y.get(b * n * C + i));
                 }
             }
             t += n;
@@ -63,7 +79,7 @@ class KVCacheTest {
         Tensor s = Tensor.zeros(x.precision(), B, n, C);
         for (int b = 0; b < B; b++) {
             for (int i = 0; i < n * C; i++) {
-                s.set(b * n * C + i, x.get((b * T + from) * C + i));
+                s.set(b * n * C + i, x.get((b * x.dim(1) + from) * C + i));
             }
         }
         return s;
