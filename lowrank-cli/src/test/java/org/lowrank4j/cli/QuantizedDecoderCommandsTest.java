@@ -136,6 +136,44 @@ class QuantizedDecoderCommandsTest {
         okRun("generate", "--model", lq.toString(), "--prompt", "The", "--max-tokens", "3");
     }
 
+    /**
+     * {@code recover} on an EoRA folder trains the float branches with the quantized codes frozen and writes a quantized
+     * folder again: the same codes, scales and zero points byte for byte, other branch factors, the recovery in its manifest.
+     * A folder without branches (rtn) is refused in one line.
+     */
+    @Test
+    void recoverTrainsTheBranchesOfAQuantizedFolderAndKeepsItsCodes() throws IOException {
+        Path eora = dir.resolve("eora4");
+        okRun("compress", "--model", dense.toString(), "--method", "eora:bits=4:group=16:rank=4", "--calib", text.toString(), "--calib-windows",
+                "4", "--threads", "1", "--out", eora.toString());
+        Path out = dir.resolve("eora4-recovered");
+        Object[] r = okRun("recover", "--original", dense.toString(), "--compressed", eora.toString(), "--out", out.toString(), "--text",
+                text.toString(), "--steps", "4", "--batch", "2", "--window", "8", "--lr", "1e-3", "--threads", "1", "--eval-text", text.toString());
+        assertThat((String) r[1]).contains(out.toString());
+
+        QuantizedFolder.Manifest m = QuantizedFolder.readManifest(out).orElseThrow();
+        assertThat(m.method()).isEqualTo(QuantizedFolder.readManifest(eora).orElseThrow().method());
+        assertThat(m.sites().values()).allMatch(site -> site.rank() == 4);
+        assertThat(Files.readString(out.resolve(QuantizedFolder.MANIFEST))).contains("\"recovery\"").contains("\"steps\" : 4");
+        int changedBranches = 0;
+        try (SafetensorsModel before = SafetensorsModel.open(eora); SafetensorsModel after = SafetensorsModel.open(out)) {
+            for (String name : before.names()) {
+                if (name.endsWith(".qweight") || name.endsWith(".qscales") || name.endsWith(".qzeros")) {
+                    assertThat(bytes(after, name)).as(name).isEqualTo(bytes(before, name));
+                } else if (name.endsWith(".qbranch_A") && !java.util.Arrays.equals(after.readFloats(name), before.readFloats(name))) {
+                    changedBranches++;
+                }
+            }
+        }
+        assertThat(changedBranches).isPositive();
+        assertThat(LlamaModel.load(out, Precision.FLOAT32).linearSites().values()).allMatch(l -> ((QuantizedWeight) l.weight()).branch() != null);
+        okRun("perplexity", "--model", out.toString(), "--text", text.toString());
+
+        assertOneLineError(CliRun.run("recover", "--original", dense.toString(), "--compressed", rtn.toString(), "--out",
+                dir.resolve("x8").toString(), "--text", text.toString(), "--steps", "2"), "no low-rank branch");
+        assertThat(dir.resolve("x8")).doesNotExist();
+    }
+
     @Test
     void eachMistakeIsOneLineAndNoInputIsWritten() throws IOException {
         long denseBytes = Files.size(dense.resolve("model.safetensors"));
@@ -160,6 +198,13 @@ class QuantizedDecoderCommandsTest {
         }
         assertThat(Files.size(dense.resolve("model.safetensors"))).isEqualTo(denseBytes);
         assertThat(LlamaModel.load(dense, Precision.FLOAT32).linearSites().values()).allMatch(l -> l.weight() instanceof DenseWeight);
+    }
+
+    private static byte[] bytes(SafetensorsModel model, String name) {
+        java.nio.ByteBuffer b = model.shardOf(name).bytes(name);
+        byte[] out = new byte[b.remaining()];
+        b.get(out);
+        return out;
     }
 
     private static DoubleMatrix toMatrix(Tensor w) {

@@ -3,6 +3,7 @@ package org.lowrank4j.compress.check;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
+import org.lowrank4j.nn.generate.QuantizedTensors;
 
 /**
  * Checks that the models and tokenizers a command is given together belong together, before any long work starts.
@@ -96,8 +97,15 @@ public final class ModelPairs {
         }
     }
 
-    /** Whether {@code model} holds the packed codes that the quantized route writes for tensor {@code name}. */
+    /**
+     * Whether {@code model} holds the packed codes that a quantized route writes for tensor {@code name}: {@code
+     * <name>.quantized…} in ONNX files, {@code <module>.qweight} for {@code <module>.weight} in decoder folders.
+     */
     private static boolean hasQuantizedOf(ModelFingerprint model, String name) {
+        if (name.endsWith(".weight")
+                && model.tensors().containsKey(name.substring(0, name.length() - ".weight".length()) + QuantizedTensors.CODES)) {
+            return true;
+        }
         String prefix = name + QUANTIZED_SUFFIX;
         return model.tensors().keySet().stream().anyMatch(n -> n.startsWith(prefix));
     }

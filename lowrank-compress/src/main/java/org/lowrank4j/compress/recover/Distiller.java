@@ -22,10 +22,13 @@ import org.lowrank4j.nn.train.LearningRateSchedule;
 import org.lowrank4j.nn.train.TrainingDivergedException;
 import org.lowrank4j.nn.weight.DenseWeight;
 import org.lowrank4j.nn.weight.LowRankWeight;
+import org.lowrank4j.nn.weight.QuantizedWeight;
+import org.lowrank4j.nn.weight.WeightFactorization;
 
 /**
  * Distillation recovery for a compressed model: the original (teacher, frozen) and the compressed model (student) see the
- * same batches; only the student's low-rank factors (and, when asked, its norm parameters) train, on
+ * same batches; only the student's low-rank factors — or, in a quantized student, the float branch beside each frozen
+ * quantized base — (and, when asked, its norm parameters) train, on
  * {@link DistillationLoss} plus the optional {@link WeightPerturbation}, with AdamW, warmup + cosine decay and global-norm
  * clipping ({@link DistillOptions}). {@link #encoder} distils BERT-family encoders, {@link #decoder} LLaMA-family decoders.
  *
@@ -93,16 +96,25 @@ public final class Distiller {
         this.pair = pair;
         this.options = options;
         List<Tensor> originals = new ArrayList<>();
+        boolean quantized = false;
         for (DistillationPair.Site site : pair.sites()) {
-            if (site.student().weight() instanceof LowRankWeight f) {
+            LowRankWeight f = trainedFactors(site.student().weight());
+            if (f != null) {
                 pairs.add(f);
+                quantized |= site.student().weight() instanceof QuantizedWeight;
                 if (options.pelaWeight() > 0) {
                     originals.add(site.teacher().weight().toDense());
                 }
             }
         }
         if (pairs.isEmpty()) {
-            throw new IllegalArgumentException("the model to recover has no low-rank factors: it was not compressed by lowrank4j");
+            throw new IllegalArgumentException(pair.sites().stream().anyMatch(s -> s.student().weight() instanceof QuantizedWeight)
+                    ? "the quantized model to recover has no low-rank branch to train (rtn and gptq write none; quantize with eora or lq-lora)"
+                    : "the model to recover has no low-rank factors: it was not compressed by lowrank4j");
+        }
+        if (quantized && options.pelaWeight() > 0) {
+            throw new IllegalArgumentException("--pela bounds the distance of low-rank factors from the original weight; it does not apply to"
+                    + " the branch of a quantized model (leave --pela at 0)");
         }
         java.util.Set<Parameter> shared = sharedFactors(pairs);
         for (LowRankWeight f : pairs) {
@@ -131,11 +143,24 @@ public final class Distiller {
     public List<WeightDistance> weightDistances() {
         List<WeightDistance> out = new ArrayList<>();
         for (DistillationPair.Site site : pair.sites()) {
-            if (site.student().weight() instanceof LowRankWeight f) {
-                out.add(WeightDistance.of(site.student().name(), f, site.teacher().weight().toDense()));
+            WeightFactorization w = site.student().weight();
+            LowRankWeight f = trainedFactors(w);
+            if (f != null) {
+                out.add(WeightDistance.of(site.student().name(), w, f.rank(), site.teacher().weight().toDense()));
             }
         }
         return out;
+    }
+
+    /**
+     * The factors recovery trains in a student weight: a low-rank site's pair, or the float branch beside a quantized
+     * base (EoRA's and LQ-LoRA's fine-tuned setting: the codes stay frozen); null for anything else.
+     */
+    private static LowRankWeight trainedFactors(WeightFactorization weight) {
+        if (weight instanceof LowRankWeight f) {
+            return f;
+        }
+        return weight instanceof QuantizedWeight q ? q.branch() : null;
     }
 
     /** The factor pairs being trained, in model order. */

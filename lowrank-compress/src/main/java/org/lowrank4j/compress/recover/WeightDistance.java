@@ -2,6 +2,7 @@ package org.lowrank4j.compress.recover;
 
 import org.lowrank4j.nn.tensor.Tensor;
 import org.lowrank4j.nn.weight.LowRankWeight;
+import org.lowrank4j.nn.weight.WeightFactorization;
 
 /**
  * How far one factorised site's weight {@code Ŵ = A·B} is from the original {@code W} (both out × in): the relative
@@ -17,11 +18,16 @@ public record WeightDistance(String site, int rank, double relative, double maxE
 
     /** The distance of {@code factors} from {@code original} (out, in). */
     public static WeightDistance of(String site, LowRankWeight factors, Tensor original) {
-        if (!original.hasShape(factors.outFeatures(), factors.inFeatures())) {
-            throw new IllegalArgumentException(site + ": factors of a " + factors.outFeatures() + "x" + factors.inFeatures()
+        return of(site, factors, factors.rank(), original);
+    }
+
+    /** The distance of any stored form (factors, a quantized base with its rank-{@code rank} branch) from {@code original}. */
+    public static WeightDistance of(String site, WeightFactorization weight, int rank, Tensor original) {
+        if (!original.hasShape(weight.outFeatures(), weight.inFeatures())) {
+            throw new IllegalArgumentException(site + ": factors of a " + weight.outFeatures() + "x" + weight.inFeatures()
                     + " weight, original " + original.shapeString());
         }
-        Tensor product = factors.toDense(); // (out, in)
+        Tensor product = weight.toDense(); // (out, in)
         double diff = 0, norm = 0, max = 0;
         for (int i = 0; i < product.size(); i++) {
             double w = original.get(i), e = product.get(i) - w;
@@ -29,6 +35,6 @@ public record WeightDistance(String site, int rank, double relative, double maxE
             norm += w * w;
             max = Math.max(max, Math.abs(e));
         }
-        return new WeightDistance(site, factors.rank(), norm == 0 ? Math.sqrt(diff) : Math.sqrt(diff / norm), max);
+        return new WeightDistance(site, rank, norm == 0 ? Math.sqrt(diff) : Math.sqrt(diff / norm), max);
     }
 }

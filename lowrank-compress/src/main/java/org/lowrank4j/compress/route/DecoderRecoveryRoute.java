@@ -20,6 +20,7 @@ import org.lowrank4j.compress.recover.RecoveryResult;
 import org.lowrank4j.compress.recover.WindowBatches;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
 import org.lowrank4j.nn.arch.llama.LowRankFolder;
+import org.lowrank4j.nn.arch.llama.QuantizedFolder;
 import org.lowrank4j.nn.generate.Perplexity;
 import org.lowrank4j.nn.generate.PerplexityResult;
 import org.lowrank4j.nn.generate.Tokenizer;
@@ -30,7 +31,9 @@ import org.lowrank4j.nn.train.TextFolder;
  * Recovery of a decoder folder: the dense original (teacher) and the low-rank folder {@code compress} wrote (student)
  * are distilled ({@link Distiller#decoder}: block outputs and next-token KL) on fixed-length windows of the training
  * text ({@link WindowBatches}); with held-out text, perplexity of the original and of the student before and after.
- * The trained student is written as a low-rank model folder whose manifest records the recovery.
+ * The trained student is written as a low-rank model folder whose manifest records the recovery; a quantized student
+ * (a folder {@code compress --method eora|lq-lora} wrote) trains only the float branch beside each frozen quantized base
+ * and is written back as a quantized folder, its codes unchanged.
  */
 final class DecoderRecoveryRoute {
     static final int DEFAULT_STEPS = 300;
@@ -60,7 +63,8 @@ final class DecoderRecoveryRoute {
             throw new IllegalArgumentException("--original and --compressed are the same folder " + r.compressed());
         }
         ModelPairs.requireRecoverable(r.original(), r.compressed());
-        if (!LowRankFolder.hasFactors(r.compressed())) {
+        QuantizedFolder.Manifest quantized = QuantizedFolder.readManifest(r.compressed()).orElse(null);
+        if (quantized == null && !LowRankFolder.hasFactors(r.compressed())) {
             throw new IllegalArgumentException(r.compressed() + " was not compressed by lowrank4j: it has no " + LowRankFolder.A_SUFFIX + "/"
                     + LowRankFolder.B_SUFFIX + " factors to recover (compress it first with lowrank compress)");
         }
@@ -103,7 +107,6 @@ final class DecoderRecoveryRoute {
         if (!result.finished()) {
             return new RecoveryRun(result, distiller.factorPairs().size(), r.out(), null, null, null, reference, before, null, List.of());
         }
-        LowRankFolder.Manifest compressedManifest = LowRankFolder.readManifest(r.compressed()).orElse(null);
         Map<String, Object> recovery = new LinkedHashMap<>();
         recovery.put("compressed", r.compressed().toString());
         recovery.put("text", r.text().toString() + (r.textFrom() != null || r.textTo() != null
@@ -115,11 +118,20 @@ final class DecoderRecoveryRoute {
         recovery.put("train_norms", r.trainNorms());
         recovery.put("initial_loss", result.initialLoss());
         recovery.put("final_loss", result.finalLoss());
-        LowRankFolder.Manifest manifest = LowRankFolder.describe(student, r.original().toString(),
-                compressedManifest == null ? "unknown" : compressedManifest.method(),
-                compressedManifest == null ? "unknown" : compressedManifest.allocation(),
-                compressedManifest == null ? Double.NaN : compressedManifest.ratioRequested()).withRecovery(recovery);
-        LowRankFolder.write(student, r.out(), r.compressed().resolve(DecoderFolder.TOKENIZER), manifest, r.original(), r.compressed());
+        Path tokenizer = r.compressed().resolve(DecoderFolder.TOKENIZER);
+        if (quantized != null) {
+            // the codes are as they were; the trained branches go back in the same quantized format
+            QuantizedFolder.Manifest manifest = QuantizedFolder.describe(student, quantized.source(), quantized.method(), quantized.allocation(),
+                    quantized.targetBytes());
+            QuantizedFolder.write(student, r.out(), tokenizer, manifest, recovery, r.original(), r.compressed());
+        } else {
+            LowRankFolder.Manifest compressedManifest = LowRankFolder.readManifest(r.compressed()).orElse(null);
+            LowRankFolder.Manifest manifest = LowRankFolder.describe(student, r.original().toString(),
+                    compressedManifest == null ? "unknown" : compressedManifest.method(),
+                    compressedManifest == null ? "unknown" : compressedManifest.allocation(),
+                    compressedManifest == null ? Double.NaN : compressedManifest.ratioRequested()).withRecovery(recovery);
+            LowRankFolder.write(student, r.out(), tokenizer, manifest, r.original(), r.compressed());
+        }
         PerplexityResult after = eval == null ? null : eval.on(DecoderFolder.loadModel(r.out())); // the folder as written
         new DecoderRecoveryRecord(r.original().toString(), r.compressed().toString(), r.out().toString(), r.text().toString(), tokens.length, window,
                 options, result.firstStep(), result.endStep(), result.initialLoss(), result.finalLoss(), result.seconds(),

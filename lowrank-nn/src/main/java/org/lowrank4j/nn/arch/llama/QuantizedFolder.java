@@ -127,6 +127,15 @@ public final class QuantizedFolder {
      * @param inputs    folders and files the output must not replace
      */
     public static void write(LlamaModel model, Path out, Path tokenizer, Manifest manifest, Path... inputs) throws IOException {
+        write(model, out, tokenizer, manifest, null, inputs);
+    }
+
+    /**
+     * As {@link #write(LlamaModel, Path, Path, Manifest, Path...)}, with a {@code recovery} object in the manifest (what
+     * {@code recover} trained: text, steps, losses) when not null.
+     */
+    public static void write(LlamaModel model, Path out, Path tokenizer, Manifest manifest, Map<String, Object> recovery, Path... inputs)
+            throws IOException {
         LowRankFolder.requireOutput(out, inputs);
         if (tokenizer != null && !Files.isRegularFile(tokenizer)) {
             throw new IllegalArgumentException("tokenizer " + tokenizer + " does not exist or is not a file");
@@ -138,7 +147,11 @@ public final class QuantizedFolder {
             if (tokenizer != null) {
                 Files.copy(tokenizer, temp.resolve(LowRankFolder.TOKENIZER), StandardCopyOption.REPLACE_EXISTING);
             }
-            Files.writeString(temp.resolve(MANIFEST), JSON.writeValueAsString(manifest.toJson()) + "\n", StandardCharsets.UTF_8);
+            ObjectNode json = manifest.toJson();
+            if (recovery != null) {
+                json.set("recovery", JSON.valueToTree(recovery));
+            }
+            Files.writeString(temp.resolve(MANIFEST), JSON.writeValueAsString(json) + "\n", StandardCharsets.UTF_8);
             if (Files.exists(target)) {
                 Path old = LowRankFolder.hiddenSibling(target, "old");
                 Files.delete(old);
