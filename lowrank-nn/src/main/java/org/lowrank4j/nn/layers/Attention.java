@@ -321,6 +321,11 @@ public final class Attention implements Module {
         return causal;
     }
 
+    /** The rotary tables applied to queries and keys, or null. */
+    public RotaryEmbedding rope() {
+        return rope;
+    }
+
     @Override
     public List<Parameter> parameters() {
         List<Parameter> out = new ArrayList<>();

@@ -33,6 +33,10 @@ public final class GeluMlp implements Layer {
         return down;
     }
 
+    public GeluVariant variant() {
+        return variant;
+    }
+
     @Override
     public Tensor forward(Tensor x) {
         hidden = up.forward(x);
