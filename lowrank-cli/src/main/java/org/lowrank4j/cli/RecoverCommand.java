@@ -20,14 +20,14 @@ import picocli.CommandLine.Option;
  * values; OUT.json records the run.
  */
 @Command(name = "recover", mixinStandardHelpOptions = true,
-        description = "Recover the fidelity a compressed ONNX encoder or decoder model folder lost: distil its low-rank factors against"
-                + " the original model; writes OUT (the same format as --compressed) and OUT.json.")
+        description = "Recover the fidelity a compressed ONNX encoder or decoder model folder lost: distil its low-rank factors (in a quantized decoder"
+                + " folder: the float branches, codes frozen) against the original model; writes OUT (the same format as --compressed) and OUT.json.")
 final class RecoverCommand implements Callable<Integer> {
 
     @Option(names = "--original", description = "The original ONNX model (default: the bundled all-MiniLM-L6-v2), or the original decoder model folder (required for decoders).")
     Path original;
 
-    @Option(names = "--compressed", required = true, description = "The model written by lowrank compress: an ONNX file or a low-rank decoder model folder (never modified).")
+    @Option(names = "--compressed", required = true, description = "The model written by lowrank compress: an ONNX file, a low-rank decoder model folder, or a quantized decoder folder with branches (eora, lq-lora) (never modified).")
     Path compressed;
 
     @Option(names = "--tokenizer", description = "The models' tokenizer.json (default with the bundled model: its own).")
