@@ -29,6 +29,7 @@ public final class BenchMain {
         int threads = Runtime.getRuntime().availableProcessors();
         Path text = Path.of("..", "shared", "data", "moby-dick", "chapter_1.txt");
         Path model = Path.of("models", "sotu-decoder");
+        java.util.List<Path> folders = java.util.List.of();
         int rank = 8, batch = 4;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -39,6 +40,7 @@ public final class BenchMain {
                 case "--threads" -> threads = Integer.parseInt(requireValue(args, ++i, "--threads"));
                 case "--text" -> text = Path.of(requireValue(args, ++i, "--text"));
                 case "--model" -> model = Path.of(requireValue(args, ++i, "--model"));
+                case "--folders" -> folders = java.util.Arrays.stream(requireValue(args, ++i, "--folders").split(",")).map(Path::of).toList();
                 case "--rank" -> rank = Integer.parseInt(requireValue(args, ++i, "--rank"));
                 case "--batch" -> batch = Integer.parseInt(requireValue(args, ++i, "--batch"));
                 case "-h", "--help" -> {
@@ -52,7 +54,7 @@ public final class BenchMain {
                 }
             }
         }
-        if (!suite.equals("linalg") && !suite.equals("runtime") && !suite.equals("lora") && !suite.equals("quant")) {
+        if (!suite.equals("linalg") && !suite.equals("runtime") && !suite.equals("lora") && !suite.equals("quant") && !suite.equals("decoders")) {
             System.err.println("lowrank-bench: --suite must be linalg, runtime, lora or quant, not " + suite);
             System.exit(2);
         }
@@ -60,7 +62,11 @@ public final class BenchMain {
             System.err.println("lowrank-bench: --model " + model + " is not a decoder folder (no config.json)");
             System.exit(2);
         }
-        if (!suite.equals("linalg") && !suite.equals("quant") && !Files.isRegularFile(text)) {
+        if (suite.equals("decoders") && folders.isEmpty()) {
+            System.err.println("lowrank-bench: --suite decoders needs --folders A,B,... (decoder model folders)");
+            System.exit(2);
+        }
+        if (!suite.equals("linalg") && !suite.equals("quant") && !suite.equals("decoders") && !Files.isRegularFile(text)) {
             System.err.println("lowrank-bench: --text " + text + " does not exist (fetch the data with scripts/fetch-data.sh or give a text file)");
             System.exit(2);
         }
@@ -100,6 +106,8 @@ public final class BenchMain {
             linalg.thinSvd(svd);
             linalg.randomizedSvd(root.putObject("randomized_svd"));
             linalg.symmetric(root.putObject("syevd_potrf"));
+        } else if (suite.equals("decoders")) {
+            new DecoderFolderBenchmarks(threads, quick).run(root.putArray("decoder_folders"), folders);
         } else if (suite.equals("quant")) {
             new QuantBenchmarks(quick).forward(root.putObject("quantized_weight_forward_vs_dense"));
         } else if (suite.equals("lora")) {
