@@ -13,7 +13,7 @@ import org.lowrank4j.linalg.Linalg;
 import org.lowrank4j.linalg.backend.NativeBackend;
 
 /**
- * The benchmarks: {@code java -jar lowrank-bench.jar [--suite linalg|runtime|lora|quant|flashsvd] [--out FILE] [--quick] [--peak GFLOPS]
+ * The benchmarks: {@code java -jar lowrank-bench.jar [--suite linalg|runtime|lora|quant|flashsvd|decoders] [--out FILE] [--quick] [--peak GFLOPS]
  * [--threads N] [--text FILE]}. Prints a table as it goes and writes every figure to a JSON file (atomically):
  * {@code results/bench-linalg.json} for the linear-algebra suite, {@code results/bench-runtime.json} for the runtime
  * suite (BERT vs ONNX Runtime, decoder dense vs low-rank), {@code results/bench-lora.json} for the LoRA suite (a LoRA
@@ -29,6 +29,7 @@ public final class BenchMain {
         int threads = Runtime.getRuntime().availableProcessors();
         Path text = Path.of("..", "shared", "data", "moby-dick", "chapter_1.txt");
         Path model = Path.of("models", "sotu-decoder");
+        java.util.List<Path> folders = java.util.List.of();
         int rank = 8, batch = 4;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -39,10 +40,11 @@ public final class BenchMain {
                 case "--threads" -> threads = Integer.parseInt(requireValue(args, ++i, "--threads"));
                 case "--text" -> text = Path.of(requireValue(args, ++i, "--text"));
                 case "--model" -> model = Path.of(requireValue(args, ++i, "--model"));
+                case "--folders" -> folders = java.util.Arrays.stream(requireValue(args, ++i, "--folders").split(",")).map(Path::of).toList();
                 case "--rank" -> rank = Integer.parseInt(requireValue(args, ++i, "--rank"));
                 case "--batch" -> batch = Integer.parseInt(requireValue(args, ++i, "--batch"));
                 case "-h", "--help" -> {
-                    System.out.println("usage: lowrank-bench [--suite linalg|runtime|lora|quant|flashsvd] [--out FILE] [--quick] [--peak GFLOPS_PER_CORE]"
+                    System.out.println("usage: lowrank-bench [--suite linalg|runtime|lora|quant|flashsvd|decoders] [--out FILE] [--quick] [--peak GFLOPS_PER_CORE]"
                             + " [--threads N] [--text FILE (runtime: sentences for BERT; lora: training text)] [--model DECODER] [--rank R] [--batch B]");
                     return;
                 }
@@ -52,15 +54,19 @@ public final class BenchMain {
                 }
             }
         }
-        if (!suite.equals("linalg") && !suite.equals("runtime") && !suite.equals("lora") && !suite.equals("quant") && !suite.equals("flashsvd")) {
-            System.err.println("lowrank-bench: --suite must be linalg, runtime, lora, quant or flashsvd, not " + suite);
+        if (!java.util.Set.of("linalg", "runtime", "lora", "quant", "flashsvd", "decoders").contains(suite)) {
+            System.err.println("lowrank-bench: --suite must be linalg, runtime, lora, quant, flashsvd or decoders, not " + suite);
             System.exit(2);
         }
         if (suite.equals("lora") && !Files.isRegularFile(model.resolve("config.json"))) {
             System.err.println("lowrank-bench: --model " + model + " is not a decoder folder (no config.json)");
             System.exit(2);
         }
-        if (!suite.equals("linalg") && !suite.equals("quant") && !suite.equals("flashsvd") && !Files.isRegularFile(text)) {
+        if (suite.equals("decoders") && folders.isEmpty()) {
+            System.err.println("lowrank-bench: --suite decoders needs --folders A,B,... (decoder model folders)");
+            System.exit(2);
+        }
+        if (!java.util.Set.of("linalg", "quant", "flashsvd", "decoders").contains(suite) && !Files.isRegularFile(text)) {
             System.err.println("lowrank-bench: --text " + text + " does not exist (fetch the data with scripts/fetch-data.sh or give a text file)");
             System.exit(2);
         }
@@ -100,6 +106,8 @@ public final class BenchMain {
             linalg.thinSvd(svd);
             linalg.randomizedSvd(root.putObject("randomized_svd"));
             linalg.symmetric(root.putObject("syevd_potrf"));
+        } else if (suite.equals("decoders")) {
+            new DecoderFolderBenchmarks(threads, quick).run(root.putArray("decoder_folders"), folders);
         } else if (suite.equals("quant")) {
             new QuantBenchmarks(quick).forward(root.putObject("quantized_weight_forward_vs_dense"));
         } else if (suite.equals("flashsvd")) {

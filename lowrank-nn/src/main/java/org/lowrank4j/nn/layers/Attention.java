@@ -18,6 +18,10 @@ import org.lowrank4j.nn.tensor.Tensor;
  *
  * <p>Shapes: x (B,T,C); q (B,NH,T,D), k and v (B,NKV,S,D) head-major; scores and probabilities (B,NH,T,S) with S
  * the number of keys (T, or the cache length when decoding); the per-head products go to BLAS one (b, h) at a time.
+ *
+ * <p>Query/key heads may be narrower than value/output heads ({@code Dqk ≠ Dvo}) and the score scale need not be
+ * {@code 1/√Dqk}: a model whose heads kept only some of their dimensions (MoDeGPT) keeps the original scale, its
+ * queries and keys of size Dqk, its values of size Dvo, and RoPE tables of the kept pairs' frequencies.
  */
 public final class Attention implements Module {
     private final String name;
@@ -27,25 +31,46 @@ public final class Attention implements Module {
     private final Linear output; // NH·D -> C
     private final int heads;
     private final int kvHeads;
-    private final int headSize;
+    private final int headSize;   // Dqk, the query/key head size
+    private final int valueSize;  // Dvo, the value/output head size
+    private final double scale;   // score scale, 1/√Dqk unless given
     private final boolean causal;
     private final RotaryEmbedding rope; // or null
     // activations of the latest training forward
-    private Tensor q;     // (B,NH,T,D), after RoPE
-    private Tensor k;     // (B,NKV,T,D), after RoPE
-    private Tensor v;     // (B,NKV,T,D)
+    private Tensor q;     // (B,NH,T,Dqk), after RoPE
+    private Tensor k;     // (B,NKV,T,Dqk), after RoPE
+    private Tensor v;     // (B,NKV,T,Dvo)
     private Tensor probs; // (B,NH,T,T)
 
     public Attention(String name, Linear query, Linear key, Linear value, Linear output, int heads, int kvHeads,
             boolean causal, RotaryEmbedding rope) {
-        if (heads < 1 || kvHeads < 1 || heads % kvHeads != 0 || query.outFeatures() % heads != 0) {
+        this(name, query, key, value, output, heads, kvHeads, causal, rope, 0, true);
+    }
+
+    /**
+     * Attention whose query/key head size {@code Dqk = query.out / heads} may differ from the value/output head size
+     * {@code Dvo = value.out / kvHeads}, with scores scaled by {@code scale} (the original model's 1/√D when heads were
+     * narrowed).
+     */
+    public Attention(String name, Linear query, Linear key, Linear value, Linear output, int heads, int kvHeads,
+            boolean causal, RotaryEmbedding rope, double scale) {
+        this(name, query, key, value, output, heads, kvHeads, causal, rope, scale, false);
+        if (!(scale > 0) || !Double.isFinite(scale)) {
+            throw new IllegalArgumentException(name + ": score scale must be positive and finite, got " + scale);
+        }
+    }
+
+    private Attention(String name, Linear query, Linear key, Linear value, Linear output, int heads, int kvHeads,
+            boolean causal, RotaryEmbedding rope, double scale, boolean equalHeads) {
+        if (heads < 1 || kvHeads < 1 || heads % kvHeads != 0 || query.outFeatures() % heads != 0 || value.outFeatures() % kvHeads != 0) {
             throw new IllegalArgumentException(name + ": " + heads + " query heads and " + kvHeads
-                    + " key/value heads do not fit query width " + query.outFeatures());
+                    + " key/value heads do not fit query width " + query.outFeatures() + " and value width " + value.outFeatures());
         }
         int d = query.outFeatures() / heads;
+        int dv = equalHeads ? d : value.outFeatures() / kvHeads;
         int c = query.inFeatures();
-        if (key.inFeatures() != c || value.inFeatures() != c || key.outFeatures() != kvHeads * d || value.outFeatures() != kvHeads * d
-                || output.inFeatures() != heads * d || output.outFeatures() != c) {
+        if (key.inFeatures() != c || value.inFeatures() != c || key.outFeatures() != kvHeads * d || value.outFeatures() != kvHeads * dv
+                || output.inFeatures() != heads * dv || output.outFeatures() != c || d < 1 || dv < 1) {
             throw new IllegalArgumentException(name + ": projections do not fit C=" + c + ", " + heads + " heads, " + kvHeads
                     + " kv heads of size " + d + ": q " + query.outFeatures() + "x" + query.inFeatures() + ", k " + key.outFeatures() + "x"
                     + key.inFeatures() + ", v " + value.outFeatures() + "x" + value.inFeatures() + ", o " + output.outFeatures() + "x"
@@ -53,6 +78,9 @@ public final class Attention implements Module {
         }
         if (rope != null && rope.headSize() != d) {
             throw new IllegalArgumentException(name + ": rotary tables for head size " + rope.headSize() + " but heads are of size " + d);
+        }
+        if (rope != null && kvHeads % rope.groups() != 0) {
+            throw new IllegalArgumentException(name + ": " + rope.groups() + " rotary frequency groups do not divide " + kvHeads + " key/value heads");
         }
         this.name = name;
         this.query = query;
@@ -62,6 +90,8 @@ public final class Attention implements Module {
         this.heads = heads;
         this.kvHeads = kvHeads;
         this.headSize = d;
+        this.valueSize = dv;
+        this.scale = equalHeads ? 1 / Math.sqrt(d) : scale;
         this.causal = causal;
         this.rope = rope;
     }
@@ -90,9 +120,9 @@ public final class Attention implements Module {
             throw new IllegalArgumentException(name + ": attention mask of length " + attentionMask.length + " for input " + x.shapeString());
         }
         Kernels kn = Kernels.of(x);
-        q = project(query, x, heads, true);
-        k = project(key, x, kvHeads, true);
-        v = project(value, x, kvHeads, false);
+        q = project(query, x, heads, headSize, true);
+        k = project(key, x, kvHeads, headSize, true);
+        v = project(value, x, kvHeads, valueSize, false);
         probs = Tensor.zeros(x.precision(), batch, heads, time, time);
         Tensor y = attend(q, k, v, time, probs, attentionMask, 0, kn); // (B,T,NH·D)
         return output.forward(y);
@@ -106,7 +136,7 @@ public final class Attention implements Module {
         int batch = q.dim(0), time = q.dim(2);
         Kernels kn = Kernels.of(dout);
         Tensor dyTokens = output.backward(dout);                     // (B,T,NH·D)
-        Tensor dy = q.zerosLike();                                   // (B,NH,T,D)
+        Tensor dy = Tensor.zeros(dout.precision(), batch, heads, time, valueSize); // (B,NH,T,Dvo)
         kn.splitHeads(dy, dyTokens, 0);
         Tensor dq = q.zerosLike(), dk = k.zerosLike(), dv = v.zerosLike();
         Tensor dprobs = probs.zerosLike();                           // (B,NH,T,T)
@@ -117,15 +147,14 @@ public final class Attention implements Module {
                 int qRow = (b * heads + h) * time, kvRow = (b * kvHeads + h / group) * time;
                 for (int blk = 0; blk < blocks; blk++) {
                     int t0 = blk * time / blocks, t1 = (blk + 1) * time / blocks, keys = causal ? t1 : time;
-                    DenseMatrix dyBlk = rows(dy, qRow + t0, t1 - t0, headSize), vKeys = rows(v, kvRow, keys, headSize);
+                    DenseMatrix dyBlk = rows(dy, qRow + t0, t1 - t0, valueSize), vKeys = rows(v, kvRow, keys, valueSize);
                     DenseMatrix pBlk = block(probs, qRow + t0, t1 - t0, time, keys), dpBlk = block(dprobs, qRow + t0, t1 - t0, time, keys);
-                    MatMul.gemm(1, dyBlk, vKeys.transpose(), 0, dpBlk);                        // dP = dY Vᵀ
-                    MatMul.gemm(1, pBlk.transpose(), dyBlk, 1, rows(dv, kvRow, keys, headSize)); // dV += Pᵀ dY
+                    MatMul.gemm(1, dyBlk, vKeys.transpose(), 0, dpBlk);                          // dP = dY Vᵀ
+                    MatMul.gemm(1, pBlk.transpose(), dyBlk, 1, rows(dv, kvRow, keys, valueSize)); // dV += Pᵀ dY (keys, Dvo)
                 }
             }
         });
         kn.softmaxBackward(dprobs, probs, dprobs);                   // dS, in place
-        double scale = 1 / Math.sqrt(headSize);
         forEachSequence(batch, time, time, b -> {
             for (int h = 0; h < heads; h++) {
                 int qRow = (b * heads + h) * time, kvRow = (b * kvHeads + h / group) * time;
@@ -137,15 +166,15 @@ public final class Attention implements Module {
                 }
             }
         });
-        Tensor dx = unproject(query, dq, heads, true);
-        kn.addInPlace(dx, unproject(key, dk, kvHeads, true));
-        kn.addInPlace(dx, unproject(value, dv, kvHeads, false));
+        Tensor dx = unproject(query, dq, heads, headSize, true);
+        kn.addInPlace(dx, unproject(key, dk, kvHeads, headSize, true));
+        kn.addInPlace(dx, unproject(value, dv, kvHeads, valueSize, false));
         return dx;
     }
 
     /** A cache for decoding {@code batch} sequences of up to {@code capacity} positions through this layer. */
     public KVCache newCache(int batch, int capacity) {
-        return new KVCache(query.weight().precision(), batch, kvHeads, capacity, headSize);
+        return new KVCache(query.weight().precision(), batch, kvHeads, capacity, headSize, valueSize);
     }
 
     /**
@@ -158,7 +187,7 @@ public final class Attention implements Module {
             throw new IllegalStateException(name + ": a KV cache only makes sense for causal attention");
         }
         int batch = checkInput(x), time = x.dim(1), past = cache.length();
-        if (cache.batch() != batch || cache.keys.dim(1) != kvHeads || cache.keys.dim(3) != headSize) {
+        if (cache.batch() != batch || cache.keys.dim(1) != kvHeads || cache.keys.dim(3) != headSize || cache.values.dim(3) != valueSize) {
             throw new IllegalArgumentException(name + ": cache " + cache.keys.shapeString() + " does not fit input " + x.shapeString());
         }
         if (past + time > cache.capacity()) {
@@ -184,8 +213,8 @@ public final class Attention implements Module {
     }
 
     /** proj(x) (B,T,H·D), rotated if asked (positions 0..T-1), as a fresh head-major (B,H,T,D). */
-    private Tensor project(Linear proj, Tensor x, int headCount, boolean rotate) {
-        Tensor out = Tensor.zeros(x.precision(), x.dim(0), headCount, x.dim(1), headSize);
+    private Tensor project(Linear proj, Tensor x, int headCount, int size, boolean rotate) {
+        Tensor out = Tensor.zeros(x.precision(), x.dim(0), headCount, x.dim(1), size);
         projectInto(out, proj, x, headCount, 0, 0, rotate);
         return out;
     }
@@ -204,8 +233,8 @@ public final class Attention implements Module {
     }
 
     /** Back through split, RoPE and projection: head-major gradient (B,H,T,D) -> dx (B,T,C). */
-    private Tensor unproject(Linear proj, Tensor headGrad, int headCount, boolean rotated) {
-        Tensor tokens = Tensor.zeros(headGrad.precision(), headGrad.dim(0), headGrad.dim(2), headCount * headSize);
+    private Tensor unproject(Linear proj, Tensor headGrad, int headCount, int size, boolean rotated) {
+        Tensor tokens = Tensor.zeros(headGrad.precision(), headGrad.dim(0), headGrad.dim(2), headCount * size);
         Kernels.of(headGrad).mergeHeads(tokens, headGrad, 0);
         if (rotated && rope != null) {
             rope.apply(tokens, 0, true);
@@ -219,7 +248,6 @@ public final class Attention implements Module {
      */
     private Tensor attend(Tensor qh, Tensor keyStore, Tensor valueStore, int keys, Tensor p, int[] keyMask, int past, Kernels kn) {
         int batch = qh.dim(0), time = qh.dim(2), slots = keyStore.dim(2), group = heads / kvHeads;
-        double scale = 1 / Math.sqrt(headSize);
         int blocks = past == 0 ? causalBlocks(time) : 1;
         forEachSequence(batch, time, keys, b -> {
             for (int h = 0; h < heads; h++) {
@@ -232,18 +260,18 @@ public final class Attention implements Module {
             }
         });
         kn.attentionSoftmax(p, keyMask, causal, past);
-        Tensor y = qh.zerosLike(); // (B,NH,T,D)
+        Tensor y = Tensor.zeros(qh.precision(), batch, heads, time, valueSize); // (B,NH,T,Dvo)
         forEachSequence(batch, time, keys, b -> {
             for (int h = 0; h < heads; h++) {
                 int qRow = (b * heads + h) * time, kvRow = (b * kvHeads + h / group) * slots;
                 for (int blk = 0; blk < blocks; blk++) {
                     int t0 = blk * time / blocks, t1 = (blk + 1) * time / blocks, seen = blocks > 1 ? t1 : keys;
-                    MatMul.gemm(1, block(p, qRow + t0, t1 - t0, keys, seen), rows(valueStore, kvRow, seen, headSize), 0,
-                            rows(y, qRow + t0, t1 - t0, headSize)); // Y = P V
+                    MatMul.gemm(1, block(p, qRow + t0, t1 - t0, keys, seen), rows(valueStore, kvRow, seen, valueSize), 0,
+                            rows(y, qRow + t0, t1 - t0, valueSize)); // Y = P V
                 }
             }
         });
-        Tensor tokens = Tensor.zeros(qh.precision(), batch, time, heads * headSize);
+        Tensor tokens = Tensor.zeros(qh.precision(), batch, time, heads * valueSize);
         kn.mergeHeads(tokens, y, 0);
         return tokens;
     }
@@ -313,17 +341,28 @@ public final class Attention implements Module {
         return kvHeads;
     }
 
+    /** The query/key head size Dqk. */
     public int headSize() {
         return headSize;
     }
 
-    public boolean causal() {
-        return causal;
+    /** The value/output head size Dvo (equal to {@link #headSize} unless heads were narrowed). */
+    public int valueSize() {
+        return valueSize;
     }
 
-    /** The rotary tables applied to queries and keys, or null. */
+    /** The score scale (1/√Dqk unless given). */
+    public double scale() {
+        return scale;
+    }
+
+    /** The rotary tables, or null. */
     public RotaryEmbedding rope() {
         return rope;
+    }
+
+    public boolean causal() {
+        return causal;
     }
 
     @Override

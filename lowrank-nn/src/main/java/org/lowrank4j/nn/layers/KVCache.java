@@ -8,16 +8,16 @@ import org.lowrank4j.nn.tensor.Tensor;
  * is one contiguous block BLAS reads directly. Keys are stored after RoPE. Made by {@link Attention#newCache}.
  */
 public final class KVCache {
-    final Tensor keys;   // (B, KVH, capacity, D)
-    final Tensor values; // (B, KVH, capacity, D)
+    final Tensor keys;   // (B, KVH, capacity, Dqk)
+    final Tensor values; // (B, KVH, capacity, Dvo)
     private int length;
 
-    KVCache(Precision precision, int batch, int kvHeads, int capacity, int headSize) {
+    KVCache(Precision precision, int batch, int kvHeads, int capacity, int headSize, int valueSize) {
         if (batch < 1 || capacity < 1) {
             throw new IllegalArgumentException("a KV cache needs batch >= 1 and capacity >= 1, got " + batch + " and " + capacity);
         }
         this.keys = Tensor.zeros(precision, batch, kvHeads, capacity, headSize);
-        this.values = Tensor.zeros(precision, batch, kvHeads, capacity, headSize);
+        this.values = Tensor.zeros(precision, batch, kvHeads, capacity, valueSize);
     }
 
     /** Number of positions stored (the position of the next token). */

@@ -9,35 +9,62 @@ import org.lowrank4j.nn.tensor.Tensor;
  * {@code invFreq[i] = theta^(−2i/D)} in the standard form. The cos/sin tables are computed once in float64 for
  * positions [0, maxPositions). Scaled variants (LLaMA 3, YaRN) only change the inverse frequencies: pass them to
  * the constructor.
+ *
+ * <p>Grouped tables ({@link #grouped}) give each group of heads its own frequencies: a head whose dimensions were
+ * selected out of a wider one (MoDeGPT's Q·K selection keeps pairs (i, i + D/2) with their original frequencies) rotates
+ * its pair j by the frequency of the original pair it came from. With G groups and H heads, head h uses group
+ * {@code h / (H / G)} (the grouped-query convention: a key/value head and the query heads that read it share one).
  */
 public final class RotaryEmbedding {
     private final int headSize;
     private final int maxPositions;
-    private final double[] cos; // (maxPositions, D/2)
-    private final double[] sin; // (maxPositions, D/2)
+    private final int groups;
+    private final double[] cos; // (groups, maxPositions, D/2)
+    private final double[] sin; // (groups, maxPositions, D/2)
 
     /** Tables for the given inverse frequencies (D/2 of them) at positions [0, maxPositions). */
     public RotaryEmbedding(double[] inverseFrequencies, int maxPositions) {
-        if (inverseFrequencies.length < 1 || maxPositions < 1) {
-            throw new IllegalArgumentException("RoPE needs at least one frequency and one position, got "
-                    + inverseFrequencies.length + " and " + maxPositions);
+        this(new double[][] {inverseFrequencies}, maxPositions);
+    }
+
+    private RotaryEmbedding(double[][] groupFrequencies, int maxPositions) {
+        int half = groupFrequencies[0].length;
+        if (half < 1 || maxPositions < 1) {
+            throw new IllegalArgumentException("RoPE needs at least one frequency and one position, got " + half + " and " + maxPositions);
         }
-        int half = inverseFrequencies.length;
         this.headSize = 2 * half;
         this.maxPositions = maxPositions;
-        this.cos = new double[maxPositions * half];
-        this.sin = new double[maxPositions * half];
-        for (int p = 0; p < maxPositions; p++) {
-            for (int i = 0; i < half; i++) {
-                double angle = p * inverseFrequencies[i];
-                cos[p * half + i] = Math.cos(angle);
-                sin[p * half + i] = Math.sin(angle);
+        this.groups = groupFrequencies.length;
+        this.cos = new double[groups * maxPositions * half];
+        this.sin = new double[groups * maxPositions * half];
+        for (int g = 0; g < groups; g++) {
+            if (groupFrequencies[g].length != half) {
+                throw new IllegalArgumentException("RoPE group " + g + " has " + groupFrequencies[g].length + " frequencies, group 0 has " + half);
+            }
+            for (int p = 0; p < maxPositions; p++) {
+                for (int i = 0; i < half; i++) {
+                    double angle = p * groupFrequencies[g][i];
+                    int at = (g * maxPositions + p) * half + i;
+                    cos[at] = Math.cos(angle);
+                    sin[at] = Math.sin(angle);
+                }
             }
         }
     }
 
-    /** The standard frequencies {@code theta^(−2i/headSize)}, e.g. theta = 10000 (LLaMA 2) or 500000 (LLaMA 3). */
-    public static RotaryEmbedding standard(int headSize, double theta, int maxPositions) {
+    /**
+     * Tables with frequencies per group of heads: {@code groupFrequencies[g]} (D/2 each, all groups of one length) for
+     * the heads of group g.
+     */
+    public static RotaryEmbedding grouped(double[][] groupFrequencies, int maxPositions) {
+        if (groupFrequencies.length < 1) {
+            throw new IllegalArgumentException("grouped RoPE needs at least one group");
+        }
+        return new RotaryEmbedding(groupFrequencies, maxPositions);
+    }
+
+    /** The standard inverse frequencies {@code theta^(−2i/headSize)}, i < headSize/2. */
+    public static double[] standardFrequencies(int headSize, double theta) {
         if (headSize < 2 || headSize % 2 != 0 || !(theta > 1)) {
             throw new IllegalArgumentException("RoPE needs an even head size and theta > 1, got " + headSize + " and " + theta);
         }
@@ -45,7 +72,12 @@ public final class RotaryEmbedding {
         for (int i = 0; i < inv.length; i++) {
             inv[i] = Math.pow(theta, -2.0 * i / headSize);
         }
-        return new RotaryEmbedding(inv, maxPositions);
+        return inv;
+    }
+
+    /** The standard frequencies {@code theta^(−2i/headSize)}, e.g. theta = 10000 (LLaMA 2) or 500000 (LLaMA 3). */
+    public static RotaryEmbedding standard(int headSize, double theta, int maxPositions) {
+        return new RotaryEmbedding(standardFrequencies(headSize, theta), maxPositions);
     }
 
     public int headSize() {
@@ -54,6 +86,11 @@ public final class RotaryEmbedding {
 
     public int maxPositions() {
         return maxPositions;
+    }
+
+    /** Number of frequency groups (1 for ordinary RoPE). */
+    public int groups() {
+        return groups;
     }
 
     /**
@@ -66,10 +103,25 @@ public final class RotaryEmbedding {
             throw new IllegalArgumentException("positions [" + start + ", " + (start + time) + ") exceed the " + maxPositions
                     + " positions the rotary tables were built for");
         }
-        int[] positions = new int[time];
-        for (int t = 0; t < time; t++) {
-            positions[t] = start + t;
+        if (groups == 1) {
+            int[] positions = new int[time];
+            for (int t = 0; t < time; t++) {
+                positions[t] = start + t;
+            }
+            Kernels.of(x).rotate(x.reshape(batch, time, heads, headSize), positions, cos, sin, inverse);
+            return;
         }
-        Kernels.of(x).rotate(x.reshape(batch, time, heads, headSize), positions, cos, sin, inverse);
+        if (heads % groups != 0) {
+            throw new IllegalArgumentException("RoPE with " + groups + " frequency groups cannot rotate " + heads + " heads");
+        }
+        // each (t, h) becomes its own row with one head; its table row is (group of h, position) in the stacked tables
+        int perGroup = heads / groups;
+        int[] rows = new int[time * heads];
+        for (int t = 0; t < time; t++) {
+            for (int h = 0; h < heads; h++) {
+                rows[t * heads + h] = (h / perGroup) * maxPositions + start + t;
+            }
+        }
+        Kernels.of(x).rotate(x.reshape(batch, time * heads, 1, headSize), rows, cos, sin, inverse);
     }
 }

@@ -43,18 +43,18 @@ public final class StreamingAttention {
         if (keyMask != null && keyMask.length != n) {
             throw new IllegalArgumentException("attention mask of length " + keyMask.length + " for input " + x.shapeString());
         }
-        int heads = attention.heads(), group = heads / attention.kvHeads(), d = attention.headSize();
-        double scale = 1 / Math.sqrt(d);
+        int heads = attention.heads(), group = heads / attention.kvHeads(), d = attention.headSize(), dv = attention.valueSize();
+        double scale = attention.scale();
         int tile = Math.min(tiles.queries(), time);
 
         Tensor pq = q.project(x, n, memory), pk = k.project(x, n, memory), pv = v.project(x, n, memory);
-        Tensor ctx = memory.take(n, heads * d);
-        Tensor kh = memory.take(time, d), vh = memory.take(time, d), qt = memory.take(tile, d), scores = memory.take(tile, time);
+        Tensor ctx = memory.take(n, heads * dv);
+        Tensor kh = memory.take(time, d), vh = memory.take(time, dv), qt = memory.take(tile, d), scores = memory.take(tile, time);
         DenseMatrix ctxm = ctx.matrix();
         for (int b = 0; b < batch; b++) {
             for (int g = 0; g < attention.kvHeads(); g++) {
                 k.expand(pk.matrix(n, k.rank()).rowRange(b * time, (b + 1) * time), g * d, (g + 1) * d, kh.matrix(), true);
-                v.expand(pv.matrix(n, v.rank()).rowRange(b * time, (b + 1) * time), g * d, (g + 1) * d, vh.matrix(), true);
+                v.expand(pv.matrix(n, v.rank()).rowRange(b * time, (b + 1) * time), g * dv, (g + 1) * dv, vh.matrix(), true);
                 for (int h = g * group; h < (g + 1) * group; h++) {
                     for (int t0 = 0; t0 < time; t0 += tile) {
                         int rows = Math.min(tile, time - t0), keys = attention.causal() ? t0 + rows : time;
@@ -63,7 +63,7 @@ public final class StreamingAttention {
                         DenseMatrix s = scores.matrix().rowRange(0, rows).colRange(0, keys);
                         MatMul.gemm(scale, qRows, kh.matrix().rowRange(0, keys).transpose(), 0, s);
                         softmaxRows(((FloatTensor) scores).data(), time, rows, keys, t0, attention.causal(), keyMask, b * time);
-                        MatMul.gemm(1, s, vh.matrix().rowRange(0, keys), 0, ctxm.rowRange(b * time + t0, b * time + t0 + rows).colRange(h * d, (h + 1) * d));
+                        MatMul.gemm(1, s, vh.matrix().rowRange(0, keys), 0, ctxm.rowRange(b * time + t0, b * time + t0 + rows).colRange(h * dv, (h + 1) * dv));
                     }
                 }
             }

@@ -98,6 +98,16 @@ class StreamingTest {
         assertThat(memory.largestBytes()).isLessThan(4L * 2 * 4 * 21 * 21); // never the (B, H, T, T) probabilities
     }
 
+    /** Query/key heads narrower than value heads, with the original score scale (a MoDeGPT-narrowed layer). */
+    @Test
+    void narrowedQueryKeyHeadsStreamLikeTheLayer() {
+        Attention a = new Attention("attn", linear("q", 16, 4 * 2, 3, 31), linear("k", 16, 2 * 2, 0, 41), linear("v", 16, 2 * 4, 3, 51),
+                linear("o", 4 * 4, 16, 0, 61), 4, 2, true, null, 0.5);
+        Tensor x = random(9, 2, 13, 16);
+        Tensor streamed = StreamingAttention.forward(a, x, null, SMALL, new TransientMemory());
+        assertThat(GradientCheck.compare(streamed, a.forward(x, null))).isLessThan(1e-5);
+    }
+
     @Test
     void aWholeEncoderStreamsToTheSameLastHiddenState() {
         BertConfig config = new BertConfig(50, 16, 2, 2, 40, 24, 2, 1e-12, GeluVariant.ERF);

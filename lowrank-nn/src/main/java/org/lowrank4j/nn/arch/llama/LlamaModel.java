@@ -47,6 +47,7 @@ public final class LlamaModel implements CausalLanguageModel {
     private final RMSNorm norm;              // model.norm (C)
     private final Linear head;               // lm_head (V, C), or the embedding table when tied
     private final boolean tied;
+    private final List<BlockShape> shapes;   // per block, when narrowed (StructuredFolder); null when every block has the config's sizes
     private final DecoderStack stack;
 
     /**
@@ -56,21 +57,46 @@ public final class LlamaModel implements CausalLanguageModel {
      * @throws IllegalArgumentException when the config is not of the LLaMA family or uses an activation other than silu
      */
     public LlamaModel(HfConfig config, Precision precision, boolean attentionBias) {
+        this(config, precision, attentionBias, null);
+    }
+
+    /**
+     * A zero model whose blocks have the given shapes (one per layer: MLP intermediate size, query/key and value/output
+     * head sizes, kept RoPE pairs; see {@link StructuredFolder}), or the config's sizes when {@code shapes} is null.
+     * Narrowed heads keep the original score scale 1/√head_dim and rotate each kept pair at its original frequency.
+     *
+     * @throws IllegalArgumentException when there is not one shape per layer, or a shape does not fit the config's heads
+     */
+    public LlamaModel(HfConfig config, Precision precision, boolean attentionBias, List<BlockShape> shapes) {
         checkConfig(config);
         this.config = config;
         this.precision = precision;
         int c = config.hiddenSize(), nh = config.numAttentionHeads(), nkv = config.numKeyValueHeads(), d = config.headDim();
-        int hidden = config.intermediateSize(), vocab = config.vocabSize();
+        int vocab = config.vocabSize();
+        if (shapes != null && shapes.size() != config.numHiddenLayers()) {
+            throw new IllegalArgumentException(shapes.size() + " block shapes for config field num_hidden_layers = " + config.numHiddenLayers());
+        }
+        this.shapes = shapes == null ? null : List.copyOf(shapes);
         boolean outputBias = config.rawBoolean("attention_bias", false);
-        RotaryEmbedding rope = RotaryEmbedding.standard(d, config.ropeTheta(), config.maxPositionEmbeddings());
+        RotaryEmbedding standard = RotaryEmbedding.standard(d, config.ropeTheta(), config.maxPositionEmbeddings());
+        double[] frequencies = RotaryEmbedding.standardFrequencies(d, config.ropeTheta());
         this.embedding = new Embedding("model.embed_tokens", vocab, c, 0, 0, precision);
         this.blocks = new ArrayList<>();
         for (int i = 0; i < config.numHiddenLayers(); i++) {
             String p = "model.layers." + i + ".";
-            Attention attention = new Attention(p + "self_attn", Linear.dense(p + "self_attn.q_proj", c, nh * d, attentionBias, precision),
-                    Linear.dense(p + "self_attn.k_proj", c, nkv * d, attentionBias, precision),
-                    Linear.dense(p + "self_attn.v_proj", c, nkv * d, attentionBias, precision),
-                    Linear.dense(p + "self_attn.o_proj", nh * d, c, outputBias, precision), nh, nkv, true, rope);
+            BlockShape shape = shapes == null ? null : shapes.get(i);
+            if (shape != null && (shape.ropePairs().length != nkv || shape.queryKeySize() > d || shape.valueSize() > d)) {
+                throw new IllegalArgumentException("block " + i + " shape " + shape + " does not fit " + nkv + " key/value heads of size " + d);
+            }
+            int dqk = shape == null ? d : shape.queryKeySize(), dvo = shape == null ? d : shape.valueSize();
+            int hidden = shape == null ? config.intermediateSize() : shape.intermediateSize();
+            Linear q = Linear.dense(p + "self_attn.q_proj", c, nh * dqk, attentionBias, precision);
+            Linear k = Linear.dense(p + "self_attn.k_proj", c, nkv * dqk, attentionBias, precision);
+            Linear v = Linear.dense(p + "self_attn.v_proj", c, nkv * dvo, attentionBias, precision);
+            Linear o = Linear.dense(p + "self_attn.o_proj", nh * dvo, c, outputBias, precision);
+            Attention attention = shape == null ? new Attention(p + "self_attn", q, k, v, o, nh, nkv, true, standard)
+                    : new Attention(p + "self_attn", q, k, v, o, nh, nkv, true,
+                            RotaryEmbedding.grouped(shape.keptFrequencies(frequencies), config.maxPositionEmbeddings()), 1 / Math.sqrt(d));
             SwiGluMlp mlp = new SwiGluMlp(Linear.dense(p + "mlp.gate_proj", c, hidden, false, precision),
                     Linear.dense(p + "mlp.up_proj", c, hidden, false, precision),
                     Linear.dense(p + "mlp.down_proj", hidden, c, false, precision));
@@ -107,15 +133,21 @@ public final class LlamaModel implements CausalLanguageModel {
         checkConfig(config);
         LowRankFolder.readManifest(folder); // a low-rank folder's manifest must be of a format version this code reads
         QuantizedFolder.readManifest(folder); // so must a quantized folder's
+        List<BlockShape> shapes = StructuredFolder.readManifest(folder).map(StructuredFolder.Manifest::blocks).orElse(null);
         try (SafetensorsModel source = SafetensorsModel.open(folder)) {
-            return load(config, source, precision);
+            return load(config, shapes, source, precision);
         }
     }
 
     /** Builds the model of {@code config} and reads its weights from {@code source} (Hugging Face names). */
     public static LlamaModel load(HfConfig config, TensorSource source, Precision precision) {
+        return load(config, null, source, precision);
+    }
+
+    /** As {@link #load(HfConfig, TensorSource, Precision)} with the blocks' shapes (null: the config's sizes). */
+    public static LlamaModel load(HfConfig config, List<BlockShape> shapes, TensorSource source, Precision precision) {
         boolean bias = impliesAttentionBias(config) || source.contains("model.layers.0.self_attn.q_proj.bias");
-        LlamaModel model = new LlamaModel(config, precision, bias);
+        LlamaModel model = new LlamaModel(config, precision, bias, shapes);
         LlamaWeights.read(model, source);
         return model;
     }
@@ -245,6 +277,21 @@ public final class LlamaModel implements CausalLanguageModel {
 
     public HfConfig config() {
         return config;
+    }
+
+    /** The blocks' shapes when narrowed (see {@link StructuredFolder}), else null. */
+    public List<BlockShape> blockShapes() {
+        return shapes;
+    }
+
+    /** Block {@code i} (its norms, attention and MLP), for code that reads or replaces its parts. */
+    public PreNormBlock block(int i) {
+        return blocks.get(i);
+    }
+
+    /** The token embedding. */
+    public Embedding tokenEmbedding() {
+        return embedding;
     }
 
     @Override

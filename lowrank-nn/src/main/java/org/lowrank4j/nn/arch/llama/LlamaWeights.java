@@ -47,11 +47,20 @@ final class LlamaWeights {
 
     static void write(LlamaModel model, Path folder, SafetensorsDtype dtype) throws IOException {
         HfCheckpoint.write(folder, model.config(), tensors(model, Layout.MERGED), dtype);
+        writeShapes(model, folder);
+    }
+
+    /** A narrowed model's block shapes go with every folder it is written to (they are what makes its tensors loadable). */
+    private static void writeShapes(LlamaModel model, Path folder) throws IOException {
+        if (model.blockShapes() != null) {
+            StructuredFolder.writeManifest(folder, new StructuredFolder.Manifest(StructuredFolder.FORMAT_VERSION, "", "", model.blockShapes()));
+        }
     }
 
     /** Writes low-rank projections as their two factors and every other tensor as it is (see {@link LowRankFolder}). */
     static void writeFactors(LlamaModel model, Path folder, SafetensorsDtype dtype) throws IOException {
         HfCheckpoint.write(folder, model.config(), tensors(model, Layout.FACTORS), dtype);
+        writeShapes(model, folder);
     }
 
     /**
@@ -74,6 +83,7 @@ final class LlamaWeights {
         }
         writer.write(folder.resolve(org.lowrank4j.formats.safetensors.SafetensorsModel.SINGLE_FILE));
         model.config().write(folder.resolve(org.lowrank4j.formats.hf.HfConfig.FILE_NAME));
+        writeShapes(model, folder);
     }
 
     /** Installs a {@link QuantizedWeight} in every projection {@code source} stores quantized. */
