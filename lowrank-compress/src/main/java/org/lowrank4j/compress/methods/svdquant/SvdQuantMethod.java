@@ -179,15 +179,18 @@ public final class SvdQuantMethod implements QuantizedMethod {
             if (rank == 0) {
                 return new Quantized(it.codes(), inputScale);
             }
-            // the branch reads x itself: L2 diag(λ)⁻¹
-            DoubleMatrix right = it.right().copy();
-            double[] lambda = choice.lambda();
-            for (int k = 0; k < right.rows(); k++) {
-                for (int j = 0; j < right.cols(); j++) {
-                    right.set(k, j, right.get(k, j) / lambda[j]);
+            return new QuantizedLowRank(it.codes(), new LowRank(it.left(), absorb(it.right(), choice.lambda())), inputScale);
+        }
+
+        /** {@code L2 diag(λ)⁻¹}: the branch's input factor reading x itself instead of x ⊙ λ⁻¹. */
+        static DoubleMatrix absorb(DoubleMatrix right, double[] lambda) {
+            DoubleMatrix out = right.copy();
+            for (int k = 0; k < out.rows(); k++) {
+                for (int j = 0; j < out.cols(); j++) {
+                    out.set(k, j, out.get(k, j) / lambda[j]);
                 }
             }
-            return new QuantizedLowRank(it.codes(), new LowRank(it.left(), right), inputScale);
+            return out;
         }
 
         private static boolean unsmoothed(double[] lambda) {
