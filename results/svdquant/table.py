@@ -16,17 +16,15 @@ def row(folder, name):
 print('| file | `--method` | bytes | × fp32 | mean cos | p5 cos | recall@10 | worst OOD cos | probe | latency × fp32 | Σ ranks |')
 print('|---|---|---|---|---|---|---|---|---|---|---|')
 names = sorted({re.sub(r'-eval$', '', os.path.splitext(f)[0]) for f in os.listdir(R) if f.startswith('svdquant4') and f.endswith('-eval.json')})
-for folder, n in [(R, n) for n in names] + [(Q, n) for n in ['eora4-g32-emb4-27.1MB', 'eora4-g32-emb4-22.6MB', 'eora4-g32-emb4-18MB',
-                                                             'eora4-g128-eg128-emb4-13.5MB', 'gptq4-g32-emb8', 'gptq4-g32-emb4']]:
-    if not os.path.exists(f'{folder}/{n}-eval.json'):
-        continue
-    r = row(folder, n)
+rows = [row(folder, n) for folder, n in [(R, n) for n in names] + [(Q, n) for n in ['eora4-g32-emb4-27.1MB', 'eora4-g32-emb4-22.6MB',
+        'eora4-g32-emb4-18MB', 'eora4-g128-eg128-emb4-13.5MB', 'gptq4-g32-emb8', 'gptq4-g32-emb4']] if os.path.exists(f'{folder}/{n}-eval.json')]
+for r in sorted(rows, key=lambda r: (-round(r[3], 2), not r[0].startswith('svdquant'), r[0])):
     ood = '—' if r[7] is None else f'{r[7]:.4f}'
     print(f'| {r[0]} | `{r[1]}` | {r[2]:,} | {r[3]:.3f}× | {r[4]:.4f} | {r[5]:.4f} | {r[6]:.3f} | {ood} | {r[8]:.3f} | {r[9]:.2f} | {r[10]} |')
 
 print()
 for f in sorted(os.listdir(R)):
-    m = re.match(r'compress-(svdquant\d.*)\.json', f)
+    m = re.match(r'compress-(svdquant\d.*)\.json', f)  # decoder rows
     if not m:
         continue
     n = m.group(1)
