@@ -34,3 +34,20 @@ for f in sorted(os.listdir(R)):
     p30 = json.load(open(f'{R}/perplexity30k-{n}.json')) if os.path.exists(f'{R}/perplexity30k-{n}.json') else None
     ppl = lambda p: '—' if p is None else f"{p.get('perplexity', p.get('sets', [{}])[0].get('perplexity', float('nan'))):.4f}"
     print(f"| {n} | `{c['method']}` | {c['bytes_after']:,} | {man['bits_per_weight_targeted']:.3f} | {sum(s['rank'] for s in c['sites'])} | {ppl(p5)} | {ppl(p30)} |")
+
+print()
+print('| record | sites smoothed | mean α by role | sites with β > 0 |')
+print('|---|---|---|---|')
+for f in sorted(os.listdir(R)):
+    if not f.endswith('.json') or f.endswith('-eval.json') or f.startswith(('manifest', 'perplexity')):
+        continue
+    c = json.load(open(f'{R}/{f}'))
+    roles, smoothed, beta = {}, 0, 0
+    for s in c['sites']:
+        m = re.search(r'alpha=([\d.]+) beta=([\d.]+)', s['kept_as'])
+        if m:
+            smoothed += 1
+            beta += float(m.group(2)) > 0
+            roles.setdefault(s['name'].split(' ', 2)[-1], []).append(float(m.group(1)))
+    means = ', '.join(f'{k} {sum(v) / len(v):.2f}' for k, v in roles.items())
+    print(f"| {f[:-5]} | {smoothed}/{len(c['sites'])} | {means} | {beta} |")
