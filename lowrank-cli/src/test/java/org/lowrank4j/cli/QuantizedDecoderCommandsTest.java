@@ -90,7 +90,7 @@ class QuantizedDecoderCommandsTest {
             assertThat(st.metadata()).containsEntry("lowrank4j.quant." + q, "asymmetric:4:16");
         }
         QuantizedFolder.Manifest m = QuantizedFolder.readManifest(rtn).orElseThrow();
-        assertThat(m.formatVersion()).isEqualTo(QuantizedFolder.FORMAT_VERSION);
+        assertThat(m.formatVersion()).isEqualTo(1); // no site has an input scale (svdquant), so older readers load it
         assertThat(m.sites()).hasSize(14);
         assertThat(m.bitsPerWeight()).isGreaterThan(4).isLessThan(7);
 

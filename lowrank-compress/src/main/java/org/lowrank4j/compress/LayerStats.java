@@ -23,6 +23,7 @@ public final class LayerStats {
     private final DoubleMatrix gram;
     private final double[] absSum;
     private double[] sum;              // Σ x_j per channel, or null for statistics saved without it
+    private double[] absMax;           // max_t |x_tj| per channel, or null for statistics saved without it
     private long tokens;
     private DoubleMatrix cross;        // Σ x_f x_cᵀ (n×n): original-model input times compressed-prefix input, or null
     private long crossTokens;
@@ -38,6 +39,7 @@ public final class LayerStats {
         this.gram = DoubleMatrix.zeros(features, features);
         this.absSum = new double[features];
         this.sum = new double[features];
+        this.absMax = new double[features];
     }
 
     /**
@@ -61,7 +63,28 @@ public final class LayerStats {
         System.arraycopy(absSum, 0, s.absSum, 0, absSum.length);
         System.arraycopy(sum, 0, s.sum, 0, sum.length);
         s.tokens = tokens;
+        s.absMax = null;
         return s;
+    }
+
+    /**
+     * Restores the per-channel absolute maxima saved beside the other statistics (see {@link #absMax()}); returns this.
+     *
+     * @throws IllegalArgumentException when there is not one finite, non-negative value per feature
+     */
+    public LayerStats withAbsMax(double[] maxima) {
+        if (maxima != null) {
+            if (maxima.length != features) {
+                throw new IllegalArgumentException("saved statistics disagree: " + features + " features, " + maxima.length + " channel maxima");
+            }
+            for (double v : maxima) {
+                if (!(v >= 0) || !Double.isFinite(v)) {
+                    throw new IllegalArgumentException("a saved channel maximum is " + v + "; it must be finite and non-negative");
+                }
+            }
+        }
+        absMax = maxima == null ? null : maxima.clone();
+        return this;
     }
 
     /**
@@ -84,6 +107,9 @@ public final class LayerStats {
             }
             batch[i] = v;
             absSum[i % features] += Math.abs(v);
+            if (absMax != null && Math.abs(v) > absMax[i % features]) {
+                absMax[i % features] = Math.abs(v);
+            }
             if (sum != null) {
                 sum[i % features] += v;
             }
@@ -205,6 +231,13 @@ public final class LayerStats {
         } else {
             sum = null;
         }
+        if (absMax != null && other.absMax != null) {
+            for (int j = 0; j < features; j++) {
+                absMax[j] = Math.max(absMax[j], other.absMax[j]);
+            }
+        } else {
+            absMax = null;
+        }
         tokens += other.tokens;
         if (other.cross != null) {
             if (cross == null) {
@@ -242,6 +275,14 @@ public final class LayerStats {
     }
 
     /** Σ |x_j| per channel (live view; do not modify). */
+    /**
+     * max_t |x_tj| per input channel (the activation span SVDQuant's smoothing reads), or null for statistics restored
+     * without it.
+     */
+    public double[] absMax() {
+        return absMax;
+    }
+
     public double[] absSum() {
         return absSum;
     }

@@ -6,9 +6,18 @@ import org.lowrank4j.linalg.quant.QuantizedMatrix;
 /**
  * A quantized base plus a float32 low-rank branch: {@code W ≈ dequantize(Q) + A·B} with Q m×n, A m×r, B r×n. The layer
  * computes {@code y = dequantize(Q) x + A (B x) + b}; ONNX writes the base as MatMulNBits and the branch as two float
- * MatMuls added to it. Bytes: the base's exact storage plus 4·r(m + n) for the factors.
+ * MatMuls added to it. With an input scale s (SVDQuant) the base reads x ⊙ s and the branch x:
+ * {@code W ≈ dequantize(Q)·diag(s) + A·B}. Bytes: the base's exact storage plus 4·r(m + n) for the factors (plus 4·n
+ * for the scale).
+ *
+ * @param inputScale the per-input-channel scale of the base's input, or null
  */
-public record QuantizedLowRank(QuantizedMatrix base, LowRank branch) implements Factorization {
+public record QuantizedLowRank(QuantizedMatrix base, LowRank branch, InputScale inputScale) implements Factorization {
+
+    /** Base plus branch, the base reading x as it is. */
+    public QuantizedLowRank(QuantizedMatrix base, LowRank branch) {
+        this(base, branch, null);
+    }
 
     public QuantizedLowRank {
         if (base == null || branch == null) {
@@ -21,6 +30,7 @@ public record QuantizedLowRank(QuantizedMatrix base, LowRank branch) implements 
             throw new IllegalArgumentException("branch " + branch.a().rows() + "x" + branch.b().cols() + " does not match the quantized base "
                     + base.rows() + "x" + base.cols());
         }
+        InputScale.requireFits(inputScale, base.cols());
     }
 
     public int rank() {
@@ -30,17 +40,20 @@ public record QuantizedLowRank(QuantizedMatrix base, LowRank branch) implements 
     /** Codes of the base plus the branch's factor parameters. */
     @Override
     public long parameterCount() {
-        return (long) base.rows() * base.cols() + branch.parameterCount();
+        return (long) base.rows() * base.cols() + branch.parameterCount() + (inputScale == null ? 0 : inputScale.size());
     }
 
     @Override
     public long bytes() {
-        return base.bytes() + 4 * branch.parameterCount();
+        return base.bytes() + 4 * branch.parameterCount() + (inputScale == null ? 0 : inputScale.bytes());
     }
 
     @Override
     public DoubleMatrix toDense() {
         DoubleMatrix sum = base.dequantize().toDouble().copy();
+        if (inputScale != null) {
+            inputScale.scaleColumns(sum);
+        }
         DoubleMatrix ab = branch.toDense();
         for (int i = 0; i < sum.rows(); i++) {
             for (int j = 0; j < sum.cols(); j++) {
@@ -52,6 +65,6 @@ public record QuantizedLowRank(QuantizedMatrix base, LowRank branch) implements 
 
     @Override
     public String describe() {
-        return "quantized " + base.format() + " + low-rank r=" + rank();
+        return "quantized " + base.format() + (inputScale == null ? "" : inputScale.describe()) + " + low-rank r=" + rank();
     }
 }

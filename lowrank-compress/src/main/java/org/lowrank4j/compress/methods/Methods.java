@@ -31,6 +31,8 @@ import org.lowrank4j.compress.methods.svdllm.SvdLlmMethod;
 import org.lowrank4j.compress.methods.svdllm.SvdLlmOptions;
 import org.lowrank4j.compress.methods.svdllm.SvdLlmV2Method;
 import org.lowrank4j.compress.methods.svdllm.SvdLlmV2Options;
+import org.lowrank4j.compress.methods.svdquant.SvdQuantMethod;
+import org.lowrank4j.compress.methods.svdquant.SvdQuantOptions;
 import org.lowrank4j.compress.methods.whitened.WhitenedOptions;
 import org.lowrank4j.compress.methods.whitened.WhitenedSvdMethod;
 
@@ -61,6 +63,7 @@ public final class Methods {
         QUANTIZED.put("gptq", s -> new GptqMethod(GptqOptions.from(s)));
         QUANTIZED.put("eora", s -> new EoraMethod(EoraOptions.from(s)));
         QUANTIZED.put("lq-lora", s -> new LqLoraMethod(LqLoraOptions.from(s)));
+        QUANTIZED.put("svdquant", s -> new SvdQuantMethod(SvdQuantOptions.from(s)));
     }
 
     private Methods() {

@@ -242,7 +242,8 @@ public final class OnnxCompression {
      * As {@link #write(CompressionResult, Path, long, double, long, Progress)}, also writing quantized sites and
      * embedding tables: a {@link Quantized} site becomes {@code com.microsoft.MatMulNBits} (MatMulBnb4 for NF4), a
      * {@link QuantizedLowRank} site the same plus a float branch added to its output ({@link LowRankBranch}:
-     * {@code y = x·Ŵᵀ + (x·Bᵀ)·Aᵀ}), and with {@code embeddings} every embedding table becomes GatherBlockQuantized rows
+     * {@code y = x·Ŵᵀ + (x·Bᵀ)·Aᵀ}), a site with an input scale s a {@code Mul(x, s)} in front of its quantized node
+     * only ({@link org.lowrank4j.formats.onnx.InputScaling}), and with {@code embeddings} every embedding table becomes GatherBlockQuantized rows
      * ({@link EmbeddingTables}).
      *
      * @param embeddings    the tables' format, or null to keep them float
@@ -264,10 +265,12 @@ public final class OnnxCompression {
             }
             if (r.factorization() instanceof Quantized q) {
                 writeQuantized(model, site, q.weight(), accuracyLevel);
+                scaleInput(model, site, q.inputScale());
                 continue;
             }
             if (r.factorization() instanceof QuantizedLowRank q) {
                 writeQuantized(model, site, q.base(), accuracyLevel);
+                scaleInput(model, site, q.inputScale()); // before the branch, which reads x unscaled
                 LowRankBranch.add(model, site, q.rank(), q.branch().b().transpose().toFloat().data(), q.branch().a().transpose().toFloat().data());
                 continue;
             }
@@ -297,6 +300,13 @@ public final class OnnxCompression {
         progress.update("write", 1, 1, out.getFileName().toString());
         return new CompressionOutcome(result, modelPath, out, Files.size(modelPath), Files.size(out), modelParameters, countParameters(model), calibrationTokens,
                 calibrationSeconds, (System.nanoTime() - startNanos) / 1e9, this.embeddings == null ? null : this.embeddings.change());
+    }
+
+    /** A Mul by the input scale (SVDQuant's 1/λ) in front of the site's quantized node; nothing without a scale. */
+    private static void scaleInput(OnnxModel model, LinearSite site, org.lowrank4j.compress.InputScale scale) {
+        if (scale != null) {
+            org.lowrank4j.formats.onnx.InputScaling.add(model, site, scale.toFloats());
+        }
     }
 
     /** MatMulNBits for uniform codes, MatMulBnb4 for NF4. */

@@ -113,6 +113,9 @@ public final class StatsCache {
                 if (s.sum() != null) {
                     writer.add(tensor + ".sum", new long[] {n}, s.sum().clone());
                 }
+                if (s.absMax() != null) {
+                    writer.add(tensor + ".abs_max", new long[] {n}, s.absMax().clone());
+                }
                 writer.metadata(tensor + ".tokens", Long.toString(s.tokens()));
             }
             writer.metadata("site:" + e.getKey(), tensor);
@@ -143,7 +146,7 @@ public final class StatsCache {
                     double[] absSum = f.readDoubles(tensor + ".abs_sum");
                     int n = absSum.length;
                     stats = LayerStats.of(DoubleMatrix.wrap(f.readDoubles(tensor + ".gram"), n, n), absSum, f.readDoubles(tensor + ".sum"),
-                            Long.parseLong(tokens));
+                            Long.parseLong(tokens)).withAbsMax(f.contains(tensor + ".abs_max") ? f.readDoubles(tensor + ".abs_max") : null);
                     byTensor.put(tensor, stats);
                 }
                 bySite.put(site, stats);

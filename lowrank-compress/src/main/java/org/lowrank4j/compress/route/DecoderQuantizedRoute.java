@@ -47,7 +47,7 @@ import org.lowrank4j.nn.weight.LowRankWeight;
 import org.lowrank4j.nn.weight.QuantizedWeight;
 
 /**
- * Quantizing methods ({@code rtn}, {@code gptq}, {@code eora}, {@code lq-lora}) on a LLaMA-family decoder folder: the
+ * Quantizing methods ({@code rtn}, {@code gptq}, {@code eora}, {@code lq-lora}, {@code svdquant}) on a LLaMA-family decoder folder: the
  * Gram statistics come from the same calibration windows the low-rank decoder route runs (the JVM runtime over
  * {@code --calib-windows} windows of the model's context), every block projection is quantized, branches are added where
  * the method has them, and the result is a {@link QuantizedFolder} that {@code perplexity} and {@code generate} run
@@ -183,17 +183,20 @@ final class DecoderQuantizedRoute implements CompressionRoute {
             Factorization f = s.factorization();
             QuantizedMatrix base;
             LowRankWeight branch = null;
+            org.lowrank4j.compress.InputScale scale;
             if (f instanceof Quantized q) {
                 base = q.weight();
+                scale = q.inputScale();
             } else if (f instanceof QuantizedLowRank qlr) {
                 base = qlr.base();
+                scale = qlr.inputScale();
                 LowRank b = qlr.branch();
                 branch = new LowRankWeight(new Parameter(linear.name() + ".qbranch.A", tensor(b.a())),
                         new Parameter(linear.name() + ".qbranch.B", tensor(b.b())));
             } else {
                 throw new IllegalStateException(s.weight().name() + ": a quantizing method returned " + f.describe());
             }
-            linear.setWeight(QuantizedWeight.of(linear.name(), base, branch, Precision.FLOAT32));
+            linear.setWeight(QuantizedWeight.of(linear.name(), base, branch, scale == null ? null : scale.toFloats(), Precision.FLOAT32));
         }
     }
 

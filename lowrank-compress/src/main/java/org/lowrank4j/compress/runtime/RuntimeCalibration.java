@@ -43,7 +43,8 @@ public final class RuntimeCalibration {
             LayerStats s = perGroup.get(g);
             boolean first = true;
             for (RuntimeSite site : groups.get(g)) {
-                bySite.put(site.name(), first ? s : LayerStats.of(s.gram().copy(), s.absSum().clone(), s.sum().clone(), s.tokens()));
+                bySite.put(site.name(), first ? s : LayerStats.of(s.gram().copy(), s.absSum().clone(), s.sum().clone(), s.tokens())
+                        .withAbsMax(s.absMax()));
                 first = false;
             }
         }

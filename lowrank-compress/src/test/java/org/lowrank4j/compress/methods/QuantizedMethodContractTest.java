@@ -7,9 +7,11 @@ import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.lowrank4j.compress.Factorization;
+import org.lowrank4j.compress.InputScale;
 import org.lowrank4j.compress.LayerStats;
 import org.lowrank4j.compress.LinearWeight;
 import org.lowrank4j.compress.Quantized;
+import org.lowrank4j.compress.QuantizedLowRank;
 import org.lowrank4j.compress.Synthetic;
 import org.lowrank4j.linalg.DoubleMatrix;
 
@@ -36,8 +38,11 @@ class QuantizedMethodContractTest {
         assertThat(site.base().format()).isEqualTo(method.storage().format());
         assertThat(site.base().rows()).isEqualTo(32);
         assertThat(site.base().cols()).isEqualTo(64);
-        assertThat(f.bytes()).isEqualTo(site.base().bytes()).isLessThan(4L * 32 * 64);
-        assertThat(f.toDense().approximatelyEquals(site.base().dequantize().toDouble(), 0)).isTrue();
+        // a method that smooths (svdquant) stores a scale of the base's input beside the codes: W ≈ dequant(Q)·diag(s)
+        InputScale scale = ((Quantized) f).inputScale();
+        assertThat(f.bytes()).isEqualTo(site.base().bytes() + scaleBytes(f)).isLessThan(4L * 32 * 64);
+        DoubleMatrix base = site.base().dequantize().toDouble();
+        assertThat(f.toDense().approximatelyEquals(scale == null ? base : scale.scaleColumns(base), 0)).isTrue();
     }
 
     @ParameterizedTest
@@ -53,10 +58,16 @@ class QuantizedMethodContractTest {
         for (int r = 4; r <= s.length; r += 8) {
             double e = Synthetic.outputError(X, W.weight(), site.at(r));
             assertThat(e).as("rank %d", r).isLessThan(previous);
-            assertThat(site.at(r).bytes()).isEqualTo(site.base().bytes() + 4L * r * (32 + 64));
+            assertThat(site.at(r).bytes()).isEqualTo(site.base().bytes() + 4L * r * (32 + 64) + scaleBytes(site.at(r)));
             previous = e;
         }
         assertThatThrownBy(() -> site.at(s.length + 1)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /** The bytes of a factorization's input scale (0 without one). */
+    private static long scaleBytes(Factorization f) {
+        InputScale s = f instanceof Quantized q ? q.inputScale() : f instanceof QuantizedLowRank q ? q.inputScale() : null;
+        return s == null ? 0 : s.bytes();
     }
 
     @ParameterizedTest

@@ -24,13 +24,16 @@ import org.lowrank4j.nn.weight.QuantizedWeight;
  *   <li>{@code <name>.qzeros} U8 [out, ⌈(in/group)·bits/8⌉]: packed zero points (asymmetric grids only);</li>
  *   <li>{@code <name>.qbranch_A} F32 [out, r] and {@code <name>.qbranch_B} F32 [r, in]: the float low-rank branch
  *       (EoRA, LQ-LoRA), {@code W ≈ dequant(Q) + A·B}; absent without a branch;</li>
+ *   <li>{@code <name>.qinput_scale} F32 [in]: a per-input-channel scale s of the base's input (SVDQuant's 1/λ),
+ *       {@code y = (x ⊙ s)·dequant(Q)ᵀ + (x·Bᵀ)·Aᵀ}; absent when the base reads x as it is;</li>
  *   <li>the safetensors {@code __metadata__} entry {@code lowrank4j.quant.<name>} = {@code SCHEME:BITS:GROUP}
  *       ({@code asymmetric:4:32}, {@code nf:3:32}), which says how to read the codes.</li>
  * </ul>
  * Loading installs a {@link QuantizedWeight}: the runtime multiplies by the codes without restoring the dense weight.
  */
 public final class QuantizedTensors {
-    public static final String CODES = ".qweight", SCALES = ".qscales", ZEROS = ".qzeros", BRANCH_A = ".qbranch_A", BRANCH_B = ".qbranch_B";
+    public static final String CODES = ".qweight", SCALES = ".qscales", ZEROS = ".qzeros", BRANCH_A = ".qbranch_A", BRANCH_B = ".qbranch_B",
+            INPUT_SCALE = ".qinput_scale";
     public static final String METADATA_PREFIX = "lowrank4j.quant.";
 
     private QuantizedTensors() {
@@ -83,6 +86,10 @@ public final class QuantizedTensors {
             LowRankWeight b = q.branch();
             writer.add(base + BRANCH_A, SafetensorsDtype.F32, new long[] {m.rows(), b.rank()}, floats(b.left().value()));
             writer.add(base + BRANCH_B, SafetensorsDtype.F32, new long[] {b.rank(), m.cols()}, floats(b.right().value()));
+        }
+        float[] inputScale = q.inputScale();
+        if (inputScale != null) {
+            writer.add(base + INPUT_SCALE, SafetensorsDtype.F32, new long[] {m.cols()}, inputScale);
         }
         writer.metadata(METADATA_PREFIX + base, describe(m.format(), m.cols()));
         if (linear.bias() != null) {
@@ -150,11 +157,13 @@ public final class QuantizedTensors {
             HfCheckpoint.read(source, a, branch.left().value());
             HfCheckpoint.read(source, b, branch.right().value());
         }
+        float[] inputScale = source.contains(base + INPUT_SCALE)
+                ? source.readFloats(requireShape(source, base + INPUT_SCALE, SafetensorsDtype.F32, in)) : null;
         if (linear.bias() != null) {
             HfCheckpoint.read(source, linear.bias().name(), linear.bias().value());
         }
         try {
-            linear.setWeight(QuantizedWeight.of(base, matrix, branch, precision));
+            linear.setWeight(QuantizedWeight.of(base, matrix, branch, inputScale, precision));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(source.path() + ": " + e.getMessage());
         }

@@ -9,9 +9,10 @@ import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
 
 /**
- * A weight stored in few bits: {@code W ≈ dequant(Q) + A·B}, with Q (out, in) packed codes and group scales (and zero
- * points) in the layout of {@link QuantizedMatrix} (int2/3/4/8 group-wise, NF), and an optional float low-rank branch
- * A (out, r), B (r, in) — the EoRA / LQ-LoRA form. {@code y = x·dequant(Q)ᵀ + (x·Bᵀ)·Aᵀ}.
+ * A weight stored in few bits: {@code W ≈ dequant(Q)·diag(s) + A·B}, with Q (out, in) packed codes and group scales (and
+ * zero points) in the layout of {@link QuantizedMatrix} (int2/3/4/8 group-wise, NF), an optional float low-rank branch
+ * A (out, r), B (r, in) — the EoRA / LQ-LoRA form — and an optional per-input-channel scale s (in) that multiplies the
+ * base's input only — SVDQuant's smoothing, s = 1/λ. {@code y = (x ⊙ s)·dequant(Q)ᵀ + (x·Bᵀ)·Aᵀ}; without s, s = 1.
  *
  * <p>The forward pass never forms dequant(Q) whole: it dequantizes a tile of {@link #tileRows()} output rows at a time
  * into one small buffer (tile × in values, about 64 K by default) and multiplies x by that tile's transpose into the
@@ -28,6 +29,7 @@ public final class QuantizedWeight implements WeightFactorization {
     private final String name;
     private final QuantizedMatrix base;   // (out, in)
     private final LowRankWeight branch;   // A (out, r), B (r, in), or null
+    private final float[] inputScale;     // s (in), multiplying the base's input, or null
     private final Precision precision;
     private final int tileRows;
     private final boolean cacheDense;
@@ -44,6 +46,17 @@ public final class QuantizedWeight implements WeightFactorization {
      *                                  non-finite value, or tileRows is below 1
      */
     public QuantizedWeight(String name, QuantizedMatrix base, LowRankWeight branch, Precision precision, int tileRows, boolean cacheDense) {
+        this(name, base, branch, null, precision, tileRows, cacheDense);
+    }
+
+    /**
+     * As {@link #QuantizedWeight(String, QuantizedMatrix, LowRankWeight, Precision, int, boolean)} with a per-input-channel
+     * scale s of the base's input (null: none).
+     *
+     * @throws IllegalArgumentException also when s does not have one finite, non-zero value per input feature
+     */
+    public QuantizedWeight(String name, QuantizedMatrix base, LowRankWeight branch, float[] inputScale, Precision precision, int tileRows,
+                           boolean cacheDense) {
         if (base == null) {
             throw new IllegalArgumentException(name + ": a quantized weight needs its quantized matrix");
         }
@@ -61,9 +74,21 @@ public final class QuantizedWeight implements WeightFactorization {
             requireFinite(name, branch.left());
             requireFinite(name, branch.right());
         }
+        if (inputScale != null) {
+            if (inputScale.length != base.cols()) {
+                throw new IllegalArgumentException(name + ": input scale has " + inputScale.length + " values for " + base.cols() + " input features");
+            }
+            for (int j = 0; j < inputScale.length; j++) {
+                if (!Float.isFinite(inputScale[j]) || inputScale[j] == 0) {
+                    throw new IllegalArgumentException(name + ": input scale holds " + inputScale[j] + " at feature " + j
+                            + "; scales must be finite and non-zero");
+                }
+            }
+        }
         this.name = name;
         this.base = base;
         this.branch = branch;
+        this.inputScale = inputScale == null ? null : inputScale.clone();
         this.precision = precision;
         this.tileRows = Math.min(tileRows, base.rows());
         this.cacheDense = cacheDense;
@@ -77,6 +102,11 @@ public final class QuantizedWeight implements WeightFactorization {
     /** Base plus branch (null: none), dequantized a tile of about {@link #DEFAULT_TILE_VALUES} values at a time. */
     public static QuantizedWeight of(String name, QuantizedMatrix base, LowRankWeight branch, Precision precision) {
         return new QuantizedWeight(name, base, branch, precision, Math.max(1, DEFAULT_TILE_VALUES / base.cols()), false);
+    }
+
+    /** Base plus branch (null: none) with the base's input scaled per feature by {@code inputScale} (null: none). */
+    public static QuantizedWeight of(String name, QuantizedMatrix base, LowRankWeight branch, float[] inputScale, Precision precision) {
+        return new QuantizedWeight(name, base, branch, inputScale, precision, Math.max(1, DEFAULT_TILE_VALUES / base.cols()), false);
     }
 
     private static void requireFinite(String name, Parameter p) {
@@ -101,6 +131,11 @@ public final class QuantizedWeight implements WeightFactorization {
     /** The float branch, or null. */
     public LowRankWeight branch() {
         return branch;
+    }
+
+    /** The per-input-feature scale of the base's input (a copy), or null when the base reads x as it is. */
+    public float[] inputScale() {
+        return inputScale == null ? null : inputScale.clone();
     }
 
     /** Output rows dequantized per tile. */
@@ -202,9 +237,9 @@ public final class QuantizedWeight implements WeightFactorization {
         return branch == null ? List.of() : branch.parameters();
     }
 
-    /** Every byte the weight stores: the packed base plus 4 per branch parameter (float32 on disk). */
+    /** Every byte the weight stores: the packed base plus 4 per branch parameter and per input scale (float32 on disk). */
     public long bytes() {
-        return base.bytes() + (branch == null ? 0 : 4L * branch.rank() * (outFeatures() + inFeatures()));
+        return base.bytes() + (branch == null ? 0 : 4L * branch.rank() * (outFeatures() + inFeatures())) + (inputScale == null ? 0 : 4L * inFeatures());
     }
 
     private Tensor denseBase() {
@@ -212,12 +247,26 @@ public final class QuantizedWeight implements WeightFactorization {
             Tensor w = Tensor.zeros(precision, outFeatures(), inFeatures());
             float[] values = new float[outFeatures() * inFeatures()];
             base.dequantizeRows(0, outFeatures(), values);
+            scaleColumns(values, outFeatures());
             for (int i = 0; i < values.length; i++) {
                 w.set(i, values[i]);
             }
             dense = w;
         }
         return dense;
+    }
+
+    /** Multiplies column j of {@code rows} dequantized rows by s_j (x ⊙ s times Qᵀ is x times (Q·diag(s))ᵀ). */
+    private void scaleColumns(float[] values, int rows) {
+        if (inputScale == null) {
+            return;
+        }
+        int in = inFeatures();
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < in; j++) {
+                values[i * in + j] *= inputScale[j];
+            }
+        }
     }
 
     /** One dequantization buffer of tileRows × in values, reused across the tiles of a call. */
@@ -229,6 +278,7 @@ public final class QuantizedWeight implements WeightFactorization {
         Tensor load(int r0, int r1) {
             int rows = r1 - r0, count = rows * inFeatures();
             base.dequantizeRows(r0, rows, values);
+            scaleColumns(values, rows);
             if (doubles == null) {
                 return FloatTensor.wrap(rows == tileRows ? values : java.util.Arrays.copyOf(values, count), rows, inFeatures());
             }

@@ -18,13 +18,14 @@ import org.lowrank4j.nn.layers.Linear;
 import org.lowrank4j.nn.weight.QuantizedWeight;
 
 /**
- * A LLaMA-family decoder whose block projections lowrank4j quantized (rtn, gptq, eora, lq-lora), as a model folder that
+ * A LLaMA-family decoder whose block projections lowrank4j quantized (rtn, gptq, eora, lq-lora, svdquant), as a model folder that
  * {@link LlamaModel#load} reads like a dense one:
  * <ul>
  *   <li>{@code config.json}: the original model's config, unchanged;</li>
  *   <li>{@code model.safetensors}: the embedding table and norms in float32; every block projection as its codes,
- *       scales, zero points and (EoRA, LQ-LoRA) float branch factors under the names of {@link QuantizedTensors}
- *       ({@code <name>.qweight}, {@code .qscales}, {@code .qzeros}, {@code .qbranch_A}, {@code .qbranch_B}), the format of
+ *       scales, zero points, (EoRA, LQ-LoRA, SVDQuant) float branch factors and (SVDQuant) the base's input scale under
+ *       the names of {@link QuantizedTensors} ({@code <name>.qweight}, {@code .qscales}, {@code .qzeros},
+ *       {@code .qbranch_A}, {@code .qbranch_B}, {@code .qinput_scale}), the format of
  *       each in the file's {@code __metadata__}; loading installs a {@link QuantizedWeight} there;</li>
  *   <li>{@code tokenizer.json}: copied from the original;</li>
  *   <li>{@value #MANIFEST}: the {@link Manifest} (format version, method, the bytes asked and stored, and per site the
@@ -35,11 +36,26 @@ import org.lowrank4j.nn.weight.QuantizedWeight;
 public final class QuantizedFolder {
     public static final String MANIFEST = "quantized.json";
     public static final String FORMAT = "lowrank4j-quantized-decoder";
-    public static final int FORMAT_VERSION = 1;
+    /**
+     * The newest format version this code reads and writes. Version 2 adds the per-site {@code input_scale} flag (and the
+     * {@code .qinput_scale} tensors of SVDQuant's smoothing); a folder without input scales is still written as version 1,
+     * so that older readers load it, and version 1 folders load here unchanged.
+     */
+    public static final int FORMAT_VERSION = 2;
+    /** The version of a folder none of whose sites has an input scale. */
+    static final int FORMAT_VERSION_PLAIN = 1;
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    /** One quantized projection: its format ({@code asymmetric:4:32}), branch rank (0: none) and stored bytes. */
-    public record Site(String format, int bits, int group, int rank, long bytes) {
+    /**
+     * One quantized projection: its format ({@code asymmetric:4:32}), branch rank (0: none), whether its base reads a
+     * per-channel scaled input (SVDQuant; false in version 1 folders) and stored bytes.
+     */
+    public record Site(String format, int bits, int group, int rank, boolean inputScale, long bytes) {
+
+        /** A site without an input scale (format version 1). */
+        public Site(String format, int bits, int group, int rank, long bytes) {
+            this(format, bits, group, rank, false, bytes);
+        }
     }
 
     /**
@@ -69,8 +85,13 @@ public final class QuantizedFolder {
             root.put("bytes_targeted_before", bytesTargetedBefore).put("bytes_targeted_after", bytesTargetedAfter);
             root.put("bits_per_weight_targeted", bitsPerWeight);
             ObjectNode s = root.putObject("sites");
-            sites.forEach((name, site) -> s.putObject(name).put("format", site.format()).put("bits", site.bits()).put("group", site.group())
-                    .put("rank", site.rank()).put("bytes", site.bytes()));
+            sites.forEach((name, site) -> {
+                ObjectNode o = s.putObject(name).put("format", site.format()).put("bits", site.bits()).put("group", site.group()).put("rank", site.rank());
+                if (formatVersion >= 2) {
+                    o.put("input_scale", site.inputScale());
+                }
+                o.put("bytes", site.bytes());
+            });
             return root;
         }
 
@@ -86,7 +107,7 @@ public final class QuantizedFolder {
             Map<String, Site> sites = new LinkedHashMap<>();
             root.path("sites").fields().forEachRemaining(e -> sites.put(e.getKey(), new Site(e.getValue().path("format").asText(),
                     e.getValue().path("bits").asInt(), e.getValue().path("group").asInt(), e.getValue().path("rank").asInt(),
-                    e.getValue().path("bytes").asLong())));
+                    e.getValue().path("input_scale").asBoolean(false), e.getValue().path("bytes").asLong())));
             JsonNode target = root.path("target_bytes");
             return new Manifest(version, root.path("source").asText(), root.path("method").asText(), root.path("allocation").asText(),
                     target.isNumber() ? target.asLong() : -1, root.path("bytes_targeted_before").asLong(), root.path("bytes_targeted_after").asLong(),
@@ -105,6 +126,7 @@ public final class QuantizedFolder {
     public static Manifest describe(LlamaModel model, String source, String method, String allocation, long targetBytes) {
         Map<String, Site> sites = new LinkedHashMap<>();
         long before = 0, after = 0, weights = 0;
+        boolean anyInputScale = false;
         for (Linear linear : model.linearSites().values()) {
             if (!(linear.weight() instanceof QuantizedWeight q)) {
                 throw new IllegalArgumentException(linear.name() + " is not quantized; a quantized folder stores every block projection quantized");
@@ -114,10 +136,12 @@ public final class QuantizedFolder {
             weights += n;
             before += 4 * n;
             after += q.bytes();
+            boolean scaled = q.inputScale() != null;
+            anyInputScale |= scaled;
             sites.put(linear.name(), new Site(QuantizedTensors.describe(m.format(), m.cols()), m.bits(), m.groupSize(),
-                    q.branch() == null ? 0 : q.branch().rank(), q.bytes()));
+                    q.branch() == null ? 0 : q.branch().rank(), scaled, q.bytes()));
         }
-        return new Manifest(FORMAT_VERSION, source, method, allocation, targetBytes, before, after, weights == 0 ? 0 : 8.0 * after / weights, sites);
+        return new Manifest(anyInputScale ? FORMAT_VERSION : FORMAT_VERSION_PLAIN, source, method, allocation, targetBytes, before, after, weights == 0 ? 0 : 8.0 * after / weights, sites);
     }
 
     /**
