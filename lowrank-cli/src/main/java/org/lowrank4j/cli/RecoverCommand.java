@@ -27,7 +27,7 @@ final class RecoverCommand implements Callable<Integer> {
     @Option(names = "--original", description = "The original ONNX model (default: the bundled all-MiniLM-L6-v2), or the original decoder model folder (required for decoders).")
     Path original;
 
-    @Option(names = "--compressed", required = true, description = "The model written by lowrank compress: an ONNX file, a low-rank decoder model folder, or a quantized decoder folder with branches (eora, lq-lora) (never modified).")
+    @Option(names = "--compressed", required = true, description = "The model written by lowrank compress: an ONNX file, a low-rank decoder model folder, or a quantized decoder folder with branches (eora, lq-lora, svdquant) (never modified).")
     Path compressed;
 
     @Option(names = "--tokenizer", description = "The models' tokenizer.json (default with the bundled model: its own).")

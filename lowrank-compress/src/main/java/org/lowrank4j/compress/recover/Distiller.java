@@ -109,7 +109,7 @@ public final class Distiller {
         }
         if (pairs.isEmpty()) {
             throw new IllegalArgumentException(pair.sites().stream().anyMatch(s -> s.student().weight() instanceof QuantizedWeight)
-                    ? "the quantized model to recover has no low-rank branch to train (rtn and gptq write none; quantize with eora or lq-lora)"
+                    ? "the quantized model to recover has no low-rank branch to train (rtn and gptq write none; quantize with eora, lq-lora or svdquant)"
                     : "the model to recover has no low-rank factors: it was not compressed by lowrank4j");
         }
         if (quantized && options.pelaWeight() > 0) {
