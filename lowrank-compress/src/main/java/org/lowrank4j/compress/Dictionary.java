@@ -43,9 +43,7 @@ public record Dictionary(DoubleMatrix dictionary, SparseCodes codes) implements 
 
     /** Bytes that locate one column's s non-zeros among k atoms: min(s indices of 1 or 2 bytes, a k-bit mask). */
     public static long indexBytesPerColumn(int atoms, int sparsity) {
-        long indices = (long) sparsity * (atoms <= 256 ? 1 : 2);
-        long mask = (atoms + 7) / 8;
-        return Math.min(indices, mask);
+        return SparseCodes.indexBytesPerColumn(atoms, sparsity);
     }
 
     /** Bytes of D alone (float32). */

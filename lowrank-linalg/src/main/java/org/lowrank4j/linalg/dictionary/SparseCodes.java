@@ -41,6 +41,16 @@ public record SparseCodes(int atoms, int columns, int sparsity, int[] indices, d
         return new SparseCodes(atoms, columns, sparsity, idx, new double[columns * sparsity]);
     }
 
+    /**
+     * Bytes that locate one column's s non-zeros among k atoms in a stored sparse format: the cheaper of s indices of one
+     * byte (k ≤ 256) or two bytes (k ≤ 65,536) and a k-bit mask.
+     */
+    public static long indexBytesPerColumn(int atoms, int sparsity) {
+        long indices = (long) sparsity * (atoms <= 256 ? 1 : 2);
+        long mask = (atoms + 7) / 8;
+        return Math.min(indices, mask);
+    }
+
     /** Atom of slot t of column j (-1 for an unused slot). */
     public int index(int column, int slot) {
         return indices[column * sparsity + slot];

@@ -1,6 +1,7 @@
 package org.lowrank4j.nn.weight;
 
 import java.util.List;
+import org.lowrank4j.linalg.dictionary.SparseCodes;
 import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.tensor.MatMul;
 import org.lowrank4j.nn.tensor.Precision;
@@ -74,6 +75,16 @@ public final class DictionaryWeight implements WeightFactorization {
 
     public int sparsity() {
         return sparsity;
+    }
+
+    /**
+     * Float32 units of this weight as a sparse format stores it (the count CoSpaDi's budget uses): Dᵀ, plus the code values
+     * and their index storage ({@link SparseCodes#indexBytesPerColumn}) in bytes / 4, rounded up.
+     */
+    public long storedUnits() {
+        long out = outFeatures();
+        long codeBytes = 4L * out * sparsity + out * SparseCodes.indexBytesPerColumn(atoms(), sparsity);
+        return (long) atoms() * inFeatures() + (codeBytes + 3) / 4;
     }
 
     @Override

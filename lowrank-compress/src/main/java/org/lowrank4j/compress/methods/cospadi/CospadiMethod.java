@@ -71,6 +71,12 @@ public final class CospadiMethod implements CrossLayerMethod {
         return options;
     }
 
+    /** Per-layer dictionaries (group = 1) are stored in decoder folders; shared ones are not (the folder keeps sites apart). */
+    @Override
+    public boolean writesDecoderFolders() {
+        return options.groupSize() == 1;
+    }
+
     @Override
     public Set<CompressionMethod.Requirement> requirements() {
         return Set.of(CompressionMethod.Requirement.GRAM);
