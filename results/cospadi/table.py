@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Tables for results/cospadi/README.md from the compare records (rows.jsonl) of run.sh.
-Usage: table.py compare-minilm/rows.jsonl compare-decoder/rows.jsonl"""
+Usage: table.py ENCODER_ROWS[,ENCODER_ROWS...] DECODER_ROWS[,DECODER_ROWS...] (rows.jsonl files of compare)"""
 import json, statistics, sys
 
-def rows(path):
+def rows(paths):
     out = []
-    for line in list(open(path))[1:]:
-        out.append(json.loads(line)["run"])
+    for path in paths.split(","):
+        for line in list(open(path))[1:]:
+            out.append(json.loads(line)["run"])
     return out
 
 def encoder(path):
@@ -14,7 +15,8 @@ def encoder(path):
     print("|---|---|---|---|---|---|---|---|")
     for r in rows(path):
         f = r["eval"]["fidelity"]
-        counted = r["parameters_model_after"] * 4 / 1e6
+        # counted storage: the result's targeted count (index storage included) + the untouched parameters, float32
+        counted = (r["parameters_model_before"] - r["parameters_targeted_before"] + r["parameters_targeted_after"]) * 4 / 1e6
         print(f"| {r['method']} | {r['ratio_targeted_layers']:.3f} | {counted:.1f} | {r['bytes_after'] / 1e6:.1f} | {f['meanCosine']:.4f} "
               f"| {f['p5Cosine']:.4f} | {f['recallAtK']:.4f} | {r['compress_seconds']:.0f} |")
 
