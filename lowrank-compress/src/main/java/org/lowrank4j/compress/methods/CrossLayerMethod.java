@@ -30,6 +30,14 @@ public interface CrossLayerMethod {
      */
     Prepared prepare(List<LinearWeight> weights, Map<String, LayerStats> stats, double ratio, Progress progress);
 
+    /**
+     * Whether its results can be written as a decoder model folder ({@code LowRankFolder}), which stores every
+     * projection's factors apart: false for methods whose sites share factors.
+     */
+    default boolean writesDecoderFolders() {
+        return false;
+    }
+
     /** Decomposed groups, from which results at any ratio are built cheaply. */
     interface Prepared {
         CompressionResult build(double ratio, RankAllocator allocator);

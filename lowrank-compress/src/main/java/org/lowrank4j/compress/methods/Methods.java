@@ -12,6 +12,7 @@ import org.lowrank4j.compress.methods.afm.AfmOptions;
 import org.lowrank4j.compress.methods.asvd.AsvdMethod;
 import org.lowrank4j.compress.methods.asvd.AsvdOptions;
 import org.lowrank4j.compress.methods.basis.BasisSharing;
+import org.lowrank4j.compress.methods.cospadi.CospadiMethod;
 import org.lowrank4j.compress.methods.eora.EoraMethod;
 import org.lowrank4j.compress.methods.eora.EoraOptions;
 import org.lowrank4j.compress.methods.gptq.GptqMethod;
@@ -59,6 +60,7 @@ public final class Methods {
         FACTORIES.put("lord", s -> new LordMethod(LordOptions.from(s)));
         FACTORIES.put("afm", s -> new AfmMethod(AfmOptions.from(s)));
         CROSS_LAYER.put(BasisSharing.NAME, s -> BasisSharing.from(s));
+        CROSS_LAYER.put(CospadiMethod.NAME, CospadiMethod::from);
         QUANTIZED.put("rtn", s -> new RtnMethod(RtnOptions.from(s)));
         QUANTIZED.put("gptq", s -> new GptqMethod(GptqOptions.from(s)));
         QUANTIZED.put("eora", s -> new EoraMethod(EoraOptions.from(s)));
@@ -96,6 +98,11 @@ public final class Methods {
         }
         CompressionMethod method = factory.apply(parsed);
         return parsed.hasOptions() ? new Labelled(parsed.label(), method) : method;
+    }
+
+    /** Every cross-layer method with its default options. */
+    public static List<CrossLayerMethod> allCrossLayer() {
+        return CROSS_LAYER.keySet().stream().map(Methods::crossLayerByName).toList();
     }
 
     /** Whether a spec names a cross-layer method ({@link CrossLayerMethod}); false for per-site and unknown names. */

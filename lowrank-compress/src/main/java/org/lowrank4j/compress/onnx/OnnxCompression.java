@@ -13,6 +13,7 @@ import org.lowrank4j.compress.CompressionResult;
 import org.lowrank4j.compress.Compressor;
 import org.lowrank4j.compress.LayerStats;
 import org.lowrank4j.compress.LinearWeight;
+import org.lowrank4j.compress.Dictionary;
 import org.lowrank4j.compress.LowRank;
 import org.lowrank4j.compress.Quantized;
 import org.lowrank4j.compress.QuantizedCompressor;
@@ -274,6 +275,12 @@ public final class OnnxCompression {
                 LowRankBranch.add(model, site, q.rank(), q.branch().b().transpose().toFloat().data(), q.branch().a().transpose().toFloat().data());
                 continue;
             }
+            if (r.factorization() instanceof Dictionary d) {
+                // x·Wᵀ ≈ (x·D)·C: first = D (in×k), shared by a group; second = the codes C (k×out), stored dense here
+                model.replaceWithLowRank(site, d.atoms(), d.dictionary().toFloat().data(), d.codes().toDense().toFloat().data());
+                shareFirst(model, site, d.dictionary(), sharedFirst);
+                continue;
+            }
             if (!(r.factorization() instanceof LowRank f)) {
                 continue;
             }
@@ -282,12 +289,7 @@ public final class OnnxCompression {
             }
             // W (out×in) ≈ A·B, so x·Wᵀ ≈ (x·Bᵀ)·Aᵀ: first = Bᵀ (in×r), second = Aᵀ (r×out).
             model.replaceWithLowRank(site, f.rank(), f.b().transpose().toFloat().data(), f.a().transpose().toFloat().data());
-            String shared = sharedFirst.get(f.b());
-            if (shared == null) {
-                sharedFirst.put(f.b(), firstFactorOf(model, site));
-            } else {
-                useSharedFirst(model, site, shared);
-            }
+            shareFirst(model, site, f.b(), sharedFirst);
         }
         if (this.embeddings != null) {
             this.embeddings.apply(model);
@@ -384,6 +386,17 @@ public final class OnnxCompression {
             throw new IllegalStateException(site.name() + ": no first low-rank product found after the rewrite");
         }
         return first;
+    }
+
+    /** The first site of a shared factor keeps its initializer; later sites point at it. */
+    private static void shareFirst(OnnxModel model, LinearSite site, org.lowrank4j.linalg.DoubleMatrix factor,
+                                   Map<org.lowrank4j.linalg.DoubleMatrix, String> sharedFirst) {
+        String shared = sharedFirst.get(factor);
+        if (shared == null) {
+            sharedFirst.put(factor, firstFactorOf(model, site));
+        } else {
+            useSharedFirst(model, site, shared);
+        }
     }
 
     private static String firstFactorOf(OnnxModel model, LinearSite site) {

@@ -14,6 +14,7 @@ import org.lowrank4j.compress.allocation.RankAllocator;
 import org.lowrank4j.compress.allocation.SensitivityAllocator;
 import org.lowrank4j.compress.allocation.SizeTarget;
 import org.lowrank4j.compress.methods.CompressionMethod;
+import org.lowrank4j.compress.methods.CrossLayerMethod;
 import org.lowrank4j.compress.methods.Methods;
 import org.lowrank4j.compress.model.DecoderFolder;
 import org.lowrank4j.compress.runtime.DecoderRuntime;
@@ -55,11 +56,14 @@ final class DecoderFolderRoute implements CompressionRoute {
             throw new IllegalArgumentException("--tokenizer, --calib-sequences and --calib-unit apply to ONNX models; the decoder folder " + model
                     + " brings its own tokenizer.json (use --calib-windows)");
         }
-        if (Methods.isCrossLayer(r.method())) {
+        CrossLayerMethod crossLayer = Methods.isCrossLayer(r.method()) ? Methods.crossLayerByName(r.method()) : null;
+        if (crossLayer != null && !crossLayer.writesDecoderFolders()) {
             throw new IllegalArgumentException("--method " + r.method() + " shares one basis across layers, which a low-rank model folder does"
                     + " not store; compare it with lowrank compare");
         }
-        CompressionMethod method = Methods.byName(r.method());
+        CompressionMethod method = crossLayer == null ? Methods.byName(r.method()) : null;
+        String label = crossLayer == null ? method.name() : crossLayer.name();
+        java.util.Set<CompressionMethod.Requirement> requirements = crossLayer == null ? method.requirements() : crossLayer.requirements();
         if (SensitivityAllocator.isSensitivity(r.allocation())) {
             throw new IllegalArgumentException("--allocation " + r.allocation() + " runs on decoder folders in lowrank compare only so far; choose one of "
                     + Allocators.all().stream().map(RankAllocator::name).toList());
@@ -70,9 +74,9 @@ final class DecoderFolderRoute implements CompressionRoute {
         if (count < 1) {
             throw new IllegalArgumentException("--calib-windows must be at least 1, got " + count);
         }
-        boolean data = !method.requirements().isEmpty();
+        boolean data = !requirements.isEmpty();
         if (data && r.calibration() == null) {
-            throw new IllegalArgumentException("--method " + method.name() + " reads calibration text: give --calib (a .txt file or a folder"
+            throw new IllegalArgumentException("--method " + label + " reads calibration text: give --calib (a .txt file or a folder"
                     + " of them), or use --method svd");
         }
         if ((r.calibrationFrom() != null || r.calibrationTo() != null) && (r.calibration() == null || !Files.isDirectory(r.calibration()))) {
@@ -87,7 +91,7 @@ final class DecoderFolderRoute implements CompressionRoute {
                 throw new IllegalArgumentException("--model " + model + " is a quantized model folder (" + linear.name() + " is stored quantized);"
                         + " compress the original dense model");
             }
-            if (linear.weight() instanceof LowRankWeight) {
+            if (linear.weight() instanceof LowRankWeight || linear.weight() instanceof org.lowrank4j.nn.weight.DictionaryWeight) {
                 throw new IllegalArgumentException("--model " + model + " is already a low-rank model folder (it holds "
                         + LowRankFolder.A_SUFFIX + "/" + LowRankFolder.B_SUFFIX + " factors); compress the original dense model");
             }
@@ -112,11 +116,13 @@ final class DecoderFolderRoute implements CompressionRoute {
         Long target = r.targetBytes();
         double ratio = target == null ? r.ratio() : SizeTarget.ratioFor(target, job.modelParameters() * 4, targeted, 4);
         listener.note(String.format(Locale.ROOT, "%s: %d linear sites, method %s, allocation %s, ratio %.3f%s%s", model.getFileName(),
-                job.weights().size(), method.name(), allocator.name(), ratio,
+                job.weights().size(), label, allocator.name(), ratio,
                 target == null ? "" : " (for a target of " + SizeTarget.format(target) + " of float32 parameters)", data ? String.format(Locale.ROOT,
                         "; calibration: %d windows of %d tokens from %s", count, context, r.calibration()) : ""));
-        CompressionResult result = target == null ? job.compress(method, allocator, ratio, listener)
-                : SizeTarget.reach(target, ratio, targeted, 4, at -> job.compress(method, allocator, at, listener),
+        java.util.function.DoubleFunction<CompressionResult> compressAt = crossLayer == null ? at -> job.compress(method, allocator, at, listener)
+                : crossLayerAt(job, crossLayer, allocator, ratio, listener);
+        CompressionResult result = target == null ? compressAt.apply(ratio)
+                : SizeTarget.reach(target, ratio, targeted, 4, compressAt::apply,
                         at -> job.modelParametersWith(at) * 4, listener::note);
         ratio = result.requestedRatio();
         if (target != null && job.modelParametersWith(result) * 4 > target) {
@@ -125,7 +131,7 @@ final class DecoderFolderRoute implements CompressionRoute {
         }
         double compressSeconds = (System.nanoTime() - start) / 1e9 - job.calibrationSeconds();
 
-        LowRankFolder.Manifest manifest = LowRankFolder.describe(decoder, model.toString(), method.name(), allocator.name(), ratio);
+        LowRankFolder.Manifest manifest = LowRankFolder.describe(decoder, model.toString(), label, allocator.name(), ratio);
         if (manifest.parametersTargetedAfter() != result.targetedParametersAfter()
                 || manifest.parametersModelAfter() != job.modelParametersWith(result)) {
             throw new IllegalStateException("the model holds " + manifest.parametersTargetedAfter() + " targeted parameters but the"
@@ -134,6 +140,24 @@ final class DecoderFolderRoute implements CompressionRoute {
         LowRankFolder.write(decoder, r.out(), model.resolve(DecoderFolder.TOKENIZER), manifest, model);
         return new CompressionOutcome(result, model, r.out(), weightBytes(model), weightBytes(r.out()), job.modelParameters(),
                 job.modelParametersWith(result), data ? (long) windows.length * context : 0, job.calibrationSeconds(), compressSeconds, null, java.util.Map.of());
+    }
+
+    /**
+     * A cross-layer method that writes decoder folders (per-layer CoSpaDi): calibrated and prepared once, then built and
+     * installed at each ratio asked.
+     */
+    private static java.util.function.DoubleFunction<CompressionResult> crossLayerAt(RuntimeCompression job, CrossLayerMethod method,
+                                                                                     RankAllocator allocator, double firstRatio, Listener listener) {
+        CrossLayerMethod.Prepared[] prepared = new CrossLayerMethod.Prepared[1];
+        return at -> {
+            if (prepared[0] == null) {
+                job.calibrate(listener);
+                prepared[0] = method.prepare(job.weights(), job.stats(), firstRatio, listener);
+            }
+            CompressionResult result = prepared[0].build(at, allocator);
+            job.install(result);
+            return result;
+        };
     }
 
     /** Bytes of the safetensors files of a model folder. */

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import org.lowrank4j.compress.CompressionResult;
 import org.lowrank4j.compress.Dense;
+import org.lowrank4j.compress.Dictionary;
 import org.lowrank4j.compress.Factorization;
 import org.lowrank4j.compress.LowRank;
 import org.lowrank4j.compress.SiteResult;
@@ -15,6 +16,7 @@ import org.lowrank4j.nn.layers.Linear;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
 import org.lowrank4j.nn.weight.DenseWeight;
+import org.lowrank4j.nn.weight.DictionaryWeight;
 import org.lowrank4j.nn.weight.LowRankWeight;
 import org.lowrank4j.nn.weight.WeightFactorization;
 
@@ -27,6 +29,8 @@ import org.lowrank4j.nn.weight.WeightFactorization;
  *       factors are the same {@link DoubleMatrix} object (cross-layer basis sharing) get one shared
  *       {@link Parameter}, as tied weights do. A {@link LowRank#biasShift()} is added to the layer's bias (restored
  *       with the weight); a layer without a bias refuses it.</li>
+ *   <li>{@link Dictionary} becomes a {@link DictionaryWeight} (Dᵀ dense, codes sparse); sites whose D is the same object
+ *       (a CoSpaDi group) share one Dᵀ {@link Parameter}.</li>
  *   <li>{@link Dense} leaves the original weight in place.</li>
  *   <li>Any other factorization is installed as the dense matrix it stands for (right quality, no runtime saving).</li>
  * </ul>
@@ -61,15 +65,22 @@ public final class WeightInstaller {
         }
         Linear linear = site.linear();
         WeightFactorization original = originals.get(siteName);
-        DoubleMatrix dense = f instanceof LowRank ? null : f.toDense();
+        DoubleMatrix dense = f instanceof LowRank || f instanceof Dictionary ? null : f.toDense();
         int m = linear.outFeatures(), n = linear.inFeatures();
-        if (f instanceof LowRank lr ? lr.a().rows() != m || lr.b().cols() != n : dense.rows() != m || dense.cols() != n) {
+        boolean fits = f instanceof LowRank lr ? lr.a().rows() == m && lr.b().cols() == n
+                : f instanceof Dictionary d ? d.codes().columns() == m && d.dictionary().rows() == n : dense.rows() == m && dense.cols() == n;
+        if (!fits) {
             throw new IllegalArgumentException(f.describe() + " for " + siteName + " does not stand for a " + m + "x" + n + " weight");
         }
         WeightFactorization weight;
         if (f instanceof LowRank lr) {
             Precision p = original.precision();
             weight = new LowRankWeight(shared(lr.a(), linear.name() + ".A", p), shared(lr.b(), linear.name() + ".B", p));
+        } else if (f instanceof Dictionary d) {
+            Precision p = original.precision();
+            Parameter atoms = sharedFactors.computeIfAbsent(d.dictionary(), k -> new Parameter(linear.name() + ".D", tensor(k.transpose(), p)));
+            weight = new DictionaryWeight(atoms, d.codes().indices().clone(), new Parameter(linear.name() + ".C",
+                    Tensor.of(p, d.codes().values(), m, d.sparsity())));
         } else if (f instanceof Dense) {
             weight = original;
         } else {

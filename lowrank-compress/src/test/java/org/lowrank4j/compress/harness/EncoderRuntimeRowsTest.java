@@ -157,6 +157,35 @@ class EncoderRuntimeRowsTest {
     }
 
     @Test
+    void cospadiIsWrittenAsTwoProductsWithTheGroupDictionaryOnceAndMatchesTheSparseRuntime() throws Exception {
+        OnnxCompression onnx = OnnxCompression.open(model);
+        EncoderRuntimeRows rows = new EncoderRuntimeRows(model, tokenizer, calibration, 32, onnx);
+        Path out = dir.resolve("cospadi.onnx");
+        CompressionResult result = rows.compressShared(Methods.crossLayerByName("cospadi:group=2:iterations=2"), Allocators.byName("uniform"), 0.3,
+                Progress.NONE);
+        CompressionOutcome o;
+        try {
+            assertThat(rows.runtime().model().linears(0).get(0).weight()).isInstanceOf(org.lowrank4j.nn.weight.DictionaryWeight.class);
+            o = rows.write(result, out, System.nanoTime(), 0, Progress.NONE);
+            double max = maxDifference(out, rows.runtime().model());
+            System.out.printf("cospadi group=2 (0.3): ONNX Runtime on the written file (codes dense) vs the runtime's sparse weights, max abs diff %.2e%n", max);
+            assertThat(max).isLessThan(1e-4);
+        } finally {
+            rows.restore();
+        }
+        assertThat(result.sites()).allMatch(s -> s.factorization() instanceof org.lowrank4j.compress.Dictionary);
+        assertThat(result.achievedRatio()).isGreaterThanOrEqualTo(0.3);
+        Set<Object> distinctD = new HashSet<>();
+        result.sites().forEach(s -> distinctD.add(System.identityHashCode(((org.lowrank4j.compress.Dictionary) s.factorization()).dictionary())));
+        assertThat(distinctD).hasSize(6); // six roles, blocks 0 and 1 of each share one dictionary
+        OnnxModel written = OnnxModel.read(out);
+        assertThat(written.initializerNames().stream().filter(n -> n.endsWith(".lowrank_first")).count()).isEqualTo(6);
+        assertThat(written.initializerNames().stream().filter(n -> n.endsWith(".lowrank_second")).count()).isEqualTo(12);
+        // the file stores the codes dense: more parameters than the counted (sparse) storage
+        assertThat(o.modelParametersAfter()).isGreaterThan(o.modelParametersBefore() - result.targetedParametersBefore() + result.targetedParametersAfter());
+    }
+
+    @Test
     void basisSharingWritesOneSharedInitializerCountedOnce() throws Exception {
         OnnxCompression onnx = OnnxCompression.open(model);
         EncoderRuntimeRows rows = new EncoderRuntimeRows(model, tokenizer, calibration, 32, onnx);

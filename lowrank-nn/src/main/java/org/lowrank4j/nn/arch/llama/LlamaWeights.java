@@ -21,7 +21,9 @@ import org.lowrank4j.nn.layers.RMSNorm;
 import org.lowrank4j.nn.layers.SwiGluMlp;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
+import org.lowrank4j.nn.generate.DictionaryTensors;
 import org.lowrank4j.nn.weight.DenseWeight;
+import org.lowrank4j.nn.weight.DictionaryWeight;
 import org.lowrank4j.nn.weight.LowRankWeight;
 import org.lowrank4j.nn.weight.QuantizedWeight;
 
@@ -42,6 +44,7 @@ final class LlamaWeights {
         }
         installFactors(model, source);
         installQuantized(model, source);
+        installDictionaries(model, source);
         HfCheckpoint.read(source, tensors(model, Layout.READ));
     }
 
@@ -57,10 +60,54 @@ final class LlamaWeights {
         }
     }
 
-    /** Writes low-rank projections as their two factors and every other tensor as it is (see {@link LowRankFolder}). */
+    /**
+     * Writes low-rank projections as their two factors, dictionary projections as {@link DictionaryTensors} (then every
+     * tensor in float32, indices as bytes) and every other tensor as it is (see {@link LowRankFolder}).
+     */
     static void writeFactors(LlamaModel model, Path folder, SafetensorsDtype dtype) throws IOException {
-        HfCheckpoint.write(folder, model.config(), tensors(model, Layout.FACTORS), dtype);
+        if (model.linearSites().values().stream().noneMatch(l -> l.weight() instanceof DictionaryWeight)) {
+            HfCheckpoint.write(folder, model.config(), tensors(model, Layout.FACTORS), dtype);
+            writeShapes(model, folder);
+            return;
+        }
+        java.nio.file.Files.createDirectories(folder);
+        org.lowrank4j.formats.safetensors.SafetensorsWriter writer = new org.lowrank4j.formats.safetensors.SafetensorsWriter().metadata("format", "pt");
+        for (Map.Entry<String, Tensor> e : tensors(model, Layout.FACTORS).entrySet()) {
+            double[] v = e.getValue().toDoubleArray();
+            float[] values = new float[v.length];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = (float) v[i];
+            }
+            writer.add(e.getKey(), SafetensorsDtype.F32, Arrays.stream(e.getValue().shape()).asLongStream().toArray(), values);
+        }
+        for (Linear linear : model.linearSites().values()) {
+            DictionaryTensors.put(writer, linear.name(), linear);
+        }
+        writer.write(folder.resolve(org.lowrank4j.formats.safetensors.SafetensorsModel.SINGLE_FILE));
+        model.config().write(folder.resolve(org.lowrank4j.formats.hf.HfConfig.FILE_NAME));
         writeShapes(model, folder);
+    }
+
+    /** Installs a {@link DictionaryWeight} in every projection {@code source} stores as a sparse dictionary. */
+    private static void installDictionaries(LlamaModel model, TensorSource source) {
+        Map<String, Linear> byName = new LinkedHashMap<>();
+        for (Linear linear : model.linearSites().values()) {
+            byName.put(linear.name(), linear);
+        }
+        for (String name : source.names()) {
+            if (name.endsWith(DictionaryTensors.CODES)) {
+                String base = name.substring(0, name.length() - DictionaryTensors.CODES.length());
+                if (!byName.containsKey(base)) {
+                    throw new IllegalArgumentException("tensor '" + name + "' in " + source.path() + " does not belong to a block projection of this"
+                            + " model (config field num_hidden_layers = " + model.blocks().size() + ")");
+                }
+            }
+        }
+        for (Linear linear : byName.values()) {
+            if (DictionaryTensors.present(source, linear.name())) {
+                DictionaryTensors.install(source, linear.name(), linear);
+            }
+        }
     }
 
     /**
@@ -170,6 +217,12 @@ final class LlamaWeights {
     static void putLinear(Map<String, Tensor> out, Linear linear, Layout layout) {
         if (layout != Layout.MERGED && linear.weight() instanceof QuantizedWeight) {
             return; // codes, scales and bias go through QuantizedTensors (read by installQuantized, written by writeQuantized)
+        }
+        if (layout != Layout.MERGED && linear.weight() instanceof DictionaryWeight) {
+            if (linear.bias() != null) {
+                out.put(linear.bias().name(), linear.bias().value());
+            }
+            return; // atoms, codes and indices go through DictionaryTensors (read by installDictionaries, written by writeFactors)
         }
         if (layout == Layout.FACTORS && FactorTensors.put(out, linear.name(), linear)) {
             // the two factors

@@ -23,6 +23,7 @@ import org.lowrank4j.formats.safetensors.SafetensorsModel;
 import org.lowrank4j.nn.generate.CausalLanguageModel;
 import org.lowrank4j.nn.generate.FactorTensors;
 import org.lowrank4j.nn.layers.Linear;
+import org.lowrank4j.nn.weight.DictionaryWeight;
 import org.lowrank4j.nn.weight.LowRankWeight;
 
 /**
@@ -34,7 +35,8 @@ import org.lowrank4j.nn.weight.LowRankWeight;
  *       {@code <name>.weight} is replaced by {@code <name>.lowrank_A} (out, r) and {@code <name>.lowrank_B} (r, in) with
  *       {@code W ≈ A·B} ({@link FactorTensors}); loading installs a {@link LowRankWeight} there. GPT-2's fused
  *       {@code attn.c_attn} is written fused while q, k and v are all dense, else as its parts {@code attn.c_attn.q|k|v}
- *       (see {@link CausalLanguageModel#saveFactors});</li>
+ *       (see {@link CausalLanguageModel#saveFactors}); a LLaMA projection compressed by CoSpaDi is stored as its dictionary,
+ *       codes and code indices ({@link org.lowrank4j.nn.generate.DictionaryTensors}), its rank entry being the atom count k;</li>
  *   <li>{@code tokenizer.json}: copied from the original;</li>
  *   <li>{@value #MANIFEST}: the {@link Manifest} (format version, method, allocation, ratios, parameter counts, rank per
  *       site, the source model, and what recovery did when it ran).</li>
@@ -139,7 +141,7 @@ public final class LowRankFolder {
         Map<String, Integer> ranks = new LinkedHashMap<>();
         List<String> dense = new ArrayList<>();
         java.util.Set<Object> factors = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        long before = 0, after = 0;
+        long before = 0, after = 0, indexUnits = 0;
         for (Linear linear : model.linearSites().values()) {
             before += (long) linear.outFeatures() * linear.inFeatures();
             if (linear.weight() instanceof LowRankWeight f) {
@@ -149,12 +151,21 @@ public final class LowRankFolder {
                 }
                 ranks.put(linear.name(), f.rank());
                 after += (long) f.rank() * (linear.outFeatures() + linear.inFeatures());
+            } else if (linear.weight() instanceof DictionaryWeight d) {
+                if (!factors.add(d.dictionary())) {
+                    throw new IllegalArgumentException(linear.name() + " shares its dictionary with another projection; the low-rank folder"
+                            + " format stores each projection's dictionary apart (cross-layer sharing is not supported)");
+                }
+                ranks.put(linear.name(), d.atoms());
+                after += d.storedUnits();
+                indexUnits += d.storedUnits() - d.parameterCount();
             } else {
                 dense.add(linear.name());
                 after += (long) linear.outFeatures() * linear.inFeatures();
             }
         }
-        long modelAfter = model.parameterCount(), modelBefore = modelAfter - after + before;
+        // a dictionary's index storage counts as parameters (in float32 units), as CoSpaDi's budget counts it
+        long modelAfter = model.parameterCount() + indexUnits, modelBefore = modelAfter - after + before;
         return new Manifest(FORMAT_VERSION, source, method, allocation, ratioRequested, before == 0 ? 0 : 1 - (double) after / before,
                 1 - (double) modelAfter / modelBefore, before, after, modelBefore, modelAfter, ranks, dense, null);
     }
