@@ -28,10 +28,7 @@ import org.lowrank4j.nn.weight.WeightFactorization;
  * <pre>
  *   dB(out,r) += s·Gᵀ·H        dA(r,in) += s·(G·B)ᵀ·X̃        dx(N,in) += s·((G·B)·A) ⊙ keep
  * </pre>
- * where keep is 0 or 1/(1−p) per entry of x. Over a dense W0, without dropout and with a batch of at least
- * in·out/(in+out) rows, the forward and dx run as one product each with W0 + Σ s·B·A (forming the sum costs out·in·r,
- * less than the branches' extra passes over the (N, out) activations); otherwise each branch runs beside W0's product at
- * O(N·r·(in+out)). Either way the sum is transient: nothing of size out·in is kept between forward and backward.
+ * where keep is 0 or 1/(1−p) per entry of x. B·A is never formed while training: a branch costs O(N·r·(in+out)).
  *
  * <p>{@link #merge} adds s·B·A into a dense copy of W0 (refusing a result that is not finite) and {@link #unmerge}
  * puts the original W0 back, bit for bit. The layer keeps the latest forward's mask and projection for its backward,
@@ -226,55 +223,17 @@ public final class LoraWeight implements WeightFactorization {
     @Override
     public Tensor forward(Tensor x) {
         checkInput(module, x);
+        Tensor y = base.forward(x); // (N, out)
         lastInput = x;
         lastBranches.clear();
-        List<LoraAdapter> running = branches();
-        Map<String, Tensor[]> inputs = new HashMap<>();
-        for (LoraAdapter adapter : running) {
-            inputs.put(adapter.name(), branchInput(adapter, x));
+        for (LoraAdapter adapter : branches()) {
+            Tensor[] branch = branchInput(adapter, x);
+            Tensor h = branch[2];
+            MatMul.gemm(adapter.scale(), h.matrix(), adapter.b().value().matrix().transpose(), 1,
+                    y.matrix(h.dim(0), outFeatures()));              // y += s·H·Bᵀ (s applied inside the product, no copy of H)
+            lastBranches.put(adapter.name(), branch);
         }
-        Tensor y;
-        if (foldsBranches(running, inputs, x)) {
-            y = Tensor.zeros(precision(), outputShape(x));
-            MatMul.timesTransposed(y, x, folded(running), 0);                // y = x·(W0 + Σ s·B·A)ᵀ, one product
-        } else {
-            y = base.forward(x); // (N, out)
-            for (LoraAdapter adapter : running) {
-                Tensor h = inputs.get(adapter.name())[2];
-                MatMul.gemm(adapter.scale(), h.matrix(), adapter.b().value().matrix().transpose(), 1,
-                        y.matrix(h.dim(0), outFeatures()));          // y += s·H·Bᵀ (s applied inside the product, no copy of H)
-            }
-        }
-        lastBranches.putAll(inputs);
         return y;
-    }
-
-    /**
-     * Whether the branches can ride on the base's product, as x·(W0 + Σ s·B·A)ᵀ forward and dy·(W0 + Σ s·B·A)
-     * backward: when W0 is dense, no branch drops inputs, and the batch is large enough that forming the (out, in)
-     * sum (out·in·r multiply-adds) costs less than the branches' own passes over the (N, out) activations. The
-     * branch projections H = X̃·Aᵀ and G = dy·B are still computed for the factors' gradients.
-     */
-    private boolean foldsBranches(List<LoraAdapter> running, Map<String, Tensor[]> inputs, Tensor x) {
-        if (running.isEmpty() || !(base instanceof DenseWeight)) {
-            return false;
-        }
-        for (LoraAdapter adapter : running) {
-            if (inputs.get(adapter.name())[0] != null) {
-                return false;
-            }
-        }
-        long rows = x.size() / inFeatures();
-        return rows * (inFeatures() + outFeatures()) >= (long) inFeatures() * outFeatures();
-    }
-
-    /** W0 + Σ s·B·A over the running branches, a fresh dense (out, in) tensor. */
-    private Tensor folded(List<LoraAdapter> running) {
-        Tensor w = base.toDense();
-        for (LoraAdapter adapter : running) {
-            MatMul.gemm(adapter.scale(), adapter.b().value().matrix(), adapter.a().value().matrix(), 1, w.matrix());
-        }
-        return w;
     }
 
     /** {keep mask (or null), X̃ = x ⊙ keep (x itself without dropout), H(N,r) = X̃·Aᵀ} for one branch. */
@@ -299,9 +258,8 @@ public final class LoraWeight implements WeightFactorization {
     /** dy (..., out) and the forward input x -> dx (..., in); adds into the adapters' gradients only. */
     @Override
     public Tensor backward(Tensor dy, Tensor x) {
-        List<LoraAdapter> running = branches();
-        Map<String, Tensor[]> inputs = new HashMap<>();
-        for (LoraAdapter adapter : running) {
+        Tensor dx = FrozenWeight.inputGradient(base, dy, x); // dx = dy W0 (no gradient for W0)
+        for (LoraAdapter adapter : branches()) {
             Tensor[] saved = x == lastInput ? lastBranches.get(adapter.name()) : null;
             if (saved == null) {
                 if (dropout.training() && adapter.dropout() > 0) {
@@ -309,18 +267,6 @@ public final class LoraWeight implements WeightFactorization {
                 }
                 saved = branchInput(adapter, x);
             }
-            inputs.put(adapter.name(), saved);
-        }
-        boolean folds = foldsBranches(running, inputs, x);
-        Tensor dx;
-        if (folds) {
-            dx = x.zerosLike();
-            MatMul.times(dx, dy, folded(running), 0);                       // dx = dy·(W0 + Σ s·B·A): every branch's share in
-        } else {
-            dx = FrozenWeight.inputGradient(base, dy, x);                   // dx = dy W0 (no gradient for W0)
-        }
-        for (LoraAdapter adapter : running) {
-            Tensor[] saved = inputs.get(adapter.name());
             Tensor keep = saved[0], used = saved[1], h = saved[2];
             double s = adapter.scale();
             int n = h.dim(0);
@@ -329,9 +275,6 @@ public final class LoraWeight implements WeightFactorization {
             Tensor g = Tensor.zeros(precision(), n, adapter.rank());
             MatMul.gemm(s, dym, adapter.b().value().matrix(), 0, g.matrix());               // G(N,r) = s·dy B
             MatMul.addTransposedTimes(adapter.a().gradient(), g, used);                     // dA(r,in) += Gᵀ X̃
-            if (folds) {
-                continue;                                                                   // dx already holds G·A
-            }
             if (keep == null) {
                 MatMul.times(dx, g, adapter.a().value(), 1);                                // dx += G A
             } else {

@@ -141,29 +141,22 @@ public final class Attention implements Module {
         Tensor dq = q.zerosLike(), dk = k.zerosLike(), dv = v.zerosLike();
         Tensor dprobs = probs.zerosLike();                           // (B,NH,T,T)
         int group = heads / kvHeads;
-        int blocks = causalBlocks(time);
         forEachSequence(batch, time, time, b -> {
             for (int h = 0; h < heads; h++) {
                 int qRow = (b * heads + h) * time, kvRow = (b * kvHeads + h / group) * time;
-                for (int blk = 0; blk < blocks; blk++) {
-                    int t0 = blk * time / blocks, t1 = (blk + 1) * time / blocks, keys = causal ? t1 : time;
-                    DenseMatrix dyBlk = rows(dy, qRow + t0, t1 - t0, valueSize), vKeys = rows(v, kvRow, keys, valueSize);
-                    DenseMatrix pBlk = block(probs, qRow + t0, t1 - t0, time, keys), dpBlk = block(dprobs, qRow + t0, t1 - t0, time, keys);
-                    MatMul.gemm(1, dyBlk, vKeys.transpose(), 0, dpBlk);                          // dP = dY Vᵀ
-                    MatMul.gemm(1, pBlk.transpose(), dyBlk, 1, rows(dv, kvRow, keys, valueSize)); // dV += Pᵀ dY (keys, Dvo)
-                }
+                DenseMatrix dyBh = rows(dy, qRow, time, valueSize), vBg = rows(v, kvRow, time, valueSize);
+                DenseMatrix pBh = rows(probs, qRow, time, time), dpBh = rows(dprobs, qRow, time, time);
+                MatMul.gemm(1, dyBh, vBg.transpose(), 0, dpBh);                         // dP = dY Vᵀ   (T,T)
+                MatMul.gemm(1, pBh.transpose(), dyBh, 1, rows(dv, kvRow, time, valueSize)); // dV += Pᵀ dY (T,Dvo)
             }
         });
         kn.softmaxBackward(dprobs, probs, dprobs);                   // dS, in place
         forEachSequence(batch, time, time, b -> {
             for (int h = 0; h < heads; h++) {
                 int qRow = (b * heads + h) * time, kvRow = (b * kvHeads + h / group) * time;
-                for (int blk = 0; blk < blocks; blk++) {
-                    int t0 = blk * time / blocks, t1 = (blk + 1) * time / blocks, keys = causal ? t1 : time;
-                    DenseMatrix dsBlk = block(dprobs, qRow + t0, t1 - t0, time, keys);
-                    MatMul.gemm(scale, dsBlk, rows(k, kvRow, keys, headSize), 0, rows(dq, qRow + t0, t1 - t0, headSize));        // dQ = s·dS K
-                    MatMul.gemm(scale, dsBlk.transpose(), rows(q, qRow + t0, t1 - t0, headSize), 1, rows(dk, kvRow, keys, headSize)); // dK += s·dSᵀ Q
-                }
+                DenseMatrix dsBh = rows(dprobs, qRow, time, time);
+                MatMul.gemm(scale, dsBh, rows(k, kvRow, time, headSize), 0, rows(dq, qRow, time, headSize));            // dQ = s·dS K
+                MatMul.gemm(scale, dsBh.transpose(), rows(q, qRow, time, headSize), 1, rows(dk, kvRow, time, headSize)); // dK += s·dSᵀ Q
             }
         });
         Tensor dx = unproject(query, dq, heads, headSize, true);
@@ -248,15 +241,11 @@ public final class Attention implements Module {
      */
     private Tensor attend(Tensor qh, Tensor keyStore, Tensor valueStore, int keys, Tensor p, int[] keyMask, int past, Kernels kn) {
         int batch = qh.dim(0), time = qh.dim(2), slots = keyStore.dim(2), group = heads / kvHeads;
-        int blocks = past == 0 ? causalBlocks(time) : 1;
         forEachSequence(batch, time, keys, b -> {
             for (int h = 0; h < heads; h++) {
                 int qRow = (b * heads + h) * time, kvRow = (b * kvHeads + h / group) * slots;
-                for (int blk = 0; blk < blocks; blk++) {
-                    int t0 = blk * time / blocks, t1 = (blk + 1) * time / blocks, seen = blocks > 1 ? t1 : keys;
-                    MatMul.gemm(scale, rows(qh, qRow + t0, t1 - t0, headSize), rows(keyStore, kvRow, seen, headSize).transpose(), 0,
-                            block(p, qRow + t0, t1 - t0, keys, seen)); // S = s·Q Kᵀ on the keys a row block can see
-                }
+                MatMul.gemm(scale, rows(qh, qRow, time, headSize), rows(keyStore, kvRow, keys, headSize).transpose(), 0,
+                        rows(p, qRow, time, keys)); // S = s·Q Kᵀ (T, keys)
             }
         });
         kn.attentionSoftmax(p, keyMask, causal, past);
@@ -264,11 +253,7 @@ public final class Attention implements Module {
         forEachSequence(batch, time, keys, b -> {
             for (int h = 0; h < heads; h++) {
                 int qRow = (b * heads + h) * time, kvRow = (b * kvHeads + h / group) * slots;
-                for (int blk = 0; blk < blocks; blk++) {
-                    int t0 = blk * time / blocks, t1 = (blk + 1) * time / blocks, seen = blocks > 1 ? t1 : keys;
-                    MatMul.gemm(1, block(p, qRow + t0, t1 - t0, keys, seen), rows(valueStore, kvRow, seen, valueSize), 0,
-                            rows(y, qRow + t0, t1 - t0, valueSize)); // Y = P V
-                }
+                MatMul.gemm(1, rows(p, qRow, time, keys), rows(valueStore, kvRow, keys, valueSize), 0, rows(y, qRow, time, valueSize)); // Y = P V
             }
         });
         Tensor tokens = Tensor.zeros(qh.precision(), batch, time, heads * valueSize);
@@ -294,23 +279,6 @@ public final class Attention implements Module {
     }
 
     private static final long SMALL_PRODUCT = 1L << 18;
-
-    /**
-     * Row blocks of a causal product over T positions: rows [t0, t1) see keys [0, t1) only, so a product split into n
-     * row blocks skips (n − 1)/(2n) of the T×T work above the diagonal (the skipped scores stay 0, which is what the
-     * softmax writes there). Blocks of at least 64 rows keep each product large enough for BLAS; bidirectional
-     * attention runs as one block.
-     */
-    private int causalBlocks(int time) {
-        return causal ? Math.max(1, Math.min(CAUSAL_BLOCKS, time / 64)) : 1;
-    }
-
-    private static final int CAUSAL_BLOCKS = 4;
-
-    /** Columns [0, cols) of rows [first, first + count) of a tensor seen as a matrix with {@code stride} columns. */
-    private static DenseMatrix block(Tensor t, int first, int count, int stride, int cols) {
-        return rows(t, first, count, stride).colRange(0, cols);
-    }
 
     /** Rows [first, first + count) of a tensor seen as a matrix with {@code cols} columns, as a view. */
     private static DenseMatrix rows(Tensor t, int first, int count, int cols) {

@@ -42,10 +42,7 @@ class KVCacheTest {
         assertThat(GradientCheck.compare(again, full)).isLessThan(p == Precision.FLOAT64 ? 1e-13 : 1e-6);
     }
 
-    /**
-     * Over 200 positions the training forward splits the causal products into row blocks that see only the keys up to
-     * their last row; decoding one token at a time runs every product whole. Both must agree.
-     */
+    /** Over 200 positions (beyond BLAS's single-thread size for the per-head products) decoding still equals the forward. */
     @ParameterizedTest
     @EnumSource(Precision.class)
     void blockedCausalForwardOverALongSequenceEqualsDecoding(Precision p) {
