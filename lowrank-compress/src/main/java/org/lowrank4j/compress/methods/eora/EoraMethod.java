@@ -14,6 +14,7 @@ import org.lowrank4j.compress.methods.QuantizedMethod;
 import org.lowrank4j.compress.methods.QuantizedSite;
 import org.lowrank4j.compress.methods.Quantizing;
 import org.lowrank4j.compress.methods.RightWeightedSvd;
+import org.lowrank4j.compress.methods.GramRoot;
 import org.lowrank4j.linalg.DoubleMatrix;
 import org.lowrank4j.linalg.EigenResult;
 import org.lowrank4j.linalg.Linalg;
@@ -79,7 +80,7 @@ public final class EoraMethod implements QuantizedMethod {
             }
         }
         int n = w.cols();
-        EigenResult e = new SymmetricEigen().decompose(symmetric(stats.gram()));
+        EigenResult e = new SymmetricEigen().decompose(GramRoot.symmetric(stats.gram()));
         double lowest = options.floor() * Math.max(e.values()[0], Double.MIN_NORMAL);
         DoubleMatrix root = e.vectors().copy(), inverseRootT = e.vectors().copy(); // P = Q Λ^{1/2}; (P⁻¹)ᵀ = Q Λ^{-1/2}
         for (int j = 0; j < n; j++) {
@@ -105,16 +106,5 @@ public final class EoraMethod implements QuantizedMethod {
         public Factorization at(int rank) {
             return rank == 0 ? new Quantized(base) : new QuantizedLowRank(base, branch.factorAt(rank));
         }
-    }
-
-    private static DoubleMatrix symmetric(DoubleMatrix g) {
-        int n = g.rows();
-        DoubleMatrix s = DoubleMatrix.zeros(n, n);
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < n; j++) {
-                s.set(i, j, 0.5 * (g.get(i, j) + g.get(j, i)));
-            }
-        }
-        return s;
     }
 }

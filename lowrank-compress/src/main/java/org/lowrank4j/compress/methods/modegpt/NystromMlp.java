@@ -3,6 +3,7 @@ package org.lowrank4j.compress.methods.modegpt;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.stream.IntStream;
+import org.lowrank4j.compress.methods.GramRoot;
 import org.lowrank4j.linalg.DoubleMatrix;
 import org.lowrank4j.linalg.Linalg;
 import org.lowrank4j.linalg.decomposition.TriangularSolve;
@@ -29,7 +30,7 @@ public final class NystromMlp {
         if (!(lambda > 0)) {
             throw new IllegalArgumentException("MLP correlation " + correlation.shape() + " has no positive diagonal (calibration saw no signal)");
         }
-        DoubleMatrix shifted = symmetric(correlation);
+        DoubleMatrix shifted = GramRoot.symmetric(correlation);
         for (int i = 0; i < n; i++) {
             shifted.set(i, i, shifted.get(i, i) + lambda);
         }
@@ -122,16 +123,5 @@ public final class NystromMlp {
             sum += m.get(i, i);
         }
         return sum / m.rows();
-    }
-
-    private static DoubleMatrix symmetric(DoubleMatrix g) {
-        int n = g.rows();
-        DoubleMatrix s = DoubleMatrix.zeros(n, n);
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < n; j++) {
-                s.set(i, j, 0.5 * (g.get(i, j) + g.get(j, i)));
-            }
-        }
-        return s;
     }
 }

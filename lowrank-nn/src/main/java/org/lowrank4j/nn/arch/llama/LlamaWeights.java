@@ -70,18 +70,31 @@ final class LlamaWeights {
             writeShapes(model, folder);
             return;
         }
+        writeWithSiteTensors(model, folder, DictionaryTensors::put);
+    }
+
+    /** Writes a site's own tensors (codes, dictionaries, …) into the file; nothing for a site not of its kind. */
+    private interface SiteTensors {
+        void put(org.lowrank4j.formats.safetensors.SafetensorsWriter writer, String name, Linear linear);
+    }
+
+    /**
+     * One {@code model.safetensors} with every tensor of the factor layout in float32 and each projection's own tensors
+     * as {@code sites} writes them, then {@code config.json} and the block shapes.
+     */
+    private static void writeWithSiteTensors(LlamaModel model, Path folder, SiteTensors sites) throws IOException {
         java.nio.file.Files.createDirectories(folder);
         org.lowrank4j.formats.safetensors.SafetensorsWriter writer = new org.lowrank4j.formats.safetensors.SafetensorsWriter().metadata("format", "pt");
         for (Map.Entry<String, Tensor> e : tensors(model, Layout.FACTORS).entrySet()) {
-            double[] v = e.getValue().toDoubleArray();
-            float[] values = new float[v.length];
+            Tensor t = e.getValue();
+            float[] values = new float[t.size()];
             for (int i = 0; i < values.length; i++) {
-                values[i] = (float) v[i];
+                values[i] = (float) t.get(i);
             }
-            writer.add(e.getKey(), SafetensorsDtype.F32, Arrays.stream(e.getValue().shape()).asLongStream().toArray(), values);
+            writer.add(e.getKey(), SafetensorsDtype.F32, Arrays.stream(t.shape()).asLongStream().toArray(), values);
         }
         for (Linear linear : model.linearSites().values()) {
-            DictionaryTensors.put(writer, linear.name(), linear);
+            sites.put(writer, linear.name(), linear);
         }
         writer.write(folder.resolve(org.lowrank4j.formats.safetensors.SafetensorsModel.SINGLE_FILE));
         model.config().write(folder.resolve(org.lowrank4j.formats.hf.HfConfig.FILE_NAME));
@@ -115,22 +128,7 @@ final class LlamaWeights {
      * other tensors in float32, and {@code config.json} (see {@link QuantizedFolder}).
      */
     static void writeQuantized(LlamaModel model, Path folder) throws IOException {
-        java.nio.file.Files.createDirectories(folder);
-        org.lowrank4j.formats.safetensors.SafetensorsWriter writer = new org.lowrank4j.formats.safetensors.SafetensorsWriter().metadata("format", "pt");
-        for (Map.Entry<String, Tensor> e : tensors(model, Layout.FACTORS).entrySet()) {
-            Tensor t = e.getValue();
-            float[] values = new float[t.size()];
-            for (int i = 0; i < values.length; i++) {
-                values[i] = (float) t.get(i);
-            }
-            writer.add(e.getKey(), SafetensorsDtype.F32, Arrays.stream(t.shape()).asLongStream().toArray(), values);
-        }
-        for (Linear linear : model.linearSites().values()) {
-            QuantizedTensors.put(writer, linear.name(), linear);
-        }
-        writer.write(folder.resolve(org.lowrank4j.formats.safetensors.SafetensorsModel.SINGLE_FILE));
-        model.config().write(folder.resolve(org.lowrank4j.formats.hf.HfConfig.FILE_NAME));
-        writeShapes(model, folder);
+        writeWithSiteTensors(model, folder, QuantizedTensors::put);
     }
 
     /** Installs a {@link QuantizedWeight} in every projection {@code source} stores quantized. */
