@@ -94,6 +94,26 @@ public final class RotaryEmbedding {
     }
 
     /**
+     * Rotates one head's rows {@code x (1, T, D)} in place, row t at position {@code start + t}, with the tables of
+     * frequency group {@code group} (0 for ordinary RoPE): what a kernel that expands one head at a time needs.
+     */
+    public void applyToHead(Tensor x, int start, int group) {
+        if (x.rank() != 3 || x.dim(0) != 1 || x.dim(2) != headSize) {
+            throw new IllegalArgumentException("one head's rows must be (1, T, " + headSize + "), got " + x.shapeString());
+        }
+        int time = x.dim(1);
+        if (group < 0 || group >= groups || start < 0 || start + time > maxPositions) {
+            throw new IllegalArgumentException("group " + group + " and positions [" + start + ", " + (start + time) + ") do not fit "
+                    + groups + " frequency group(s) of " + maxPositions + " positions");
+        }
+        int[] rows = new int[time];
+        for (int t = 0; t < time; t++) {
+            rows[t] = group * maxPositions + start + t;
+        }
+        Kernels.of(x).rotate(x.reshape(1, time, 1, headSize), rows, cos, sin, false);
+    }
+
+    /**
      * Rotates {@code x(B,T,H·D)} in place, time step t at position {@code start + t}; {@code inverse} undoes the
      * rotation (which is also the backward pass, the rotation being orthogonal).
      */

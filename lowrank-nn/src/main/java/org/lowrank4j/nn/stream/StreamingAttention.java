@@ -2,19 +2,21 @@ package org.lowrank4j.nn.stream;
 
 import org.lowrank4j.linalg.DenseMatrix;
 import org.lowrank4j.nn.layers.Attention;
+import org.lowrank4j.nn.layers.RotaryEmbedding;
 import org.lowrank4j.nn.tensor.FloatTensor;
 import org.lowrank4j.nn.tensor.MatMul;
 import org.lowrank4j.nn.tensor.Tensor;
 
 /**
- * FlashSVD's attention (spec c14) for encoders and causal models without rotary embeddings: Q, K and V stay in rank space
+ * FlashSVD's attention (spec c14) for encoders and causal decoders (RoPE, grouped-query heads, narrowed query/key heads
+ * with their own frequency groups): Q, K and V stay in rank space
  * ({@code P_q = x·B_qᵀ}, …, (N, r) each) and are expanded one head at a time — K and V of one key/value head over one
  * sequence (T, D), Q in tiles of query rows — so the token-major and head-major (N, C) copies of Q, K and V and the
  * (B, H, T, T) probabilities of the layer-by-layer forward are never stored:
  * <pre>
- *   for each sequence b, key/value head g:   K_g = P_k[b]·A_k[g]ᵀ + b_k[g],  V_g likewise          (T, D)
+ *   for each sequence b, key/value head g:   K_g = rope(P_k[b]·A_k[g]ᵀ + b_k[g]),  V_g unrotated       (T, D)
  *     for each query head h of g, query tile R:
- *       S = s·(P_q[b, R]·A_q[h]ᵀ + b_q[h])·K_gᵀ,  softmax over the keys row R may see,  ctx[b, R, h] = S·V_g
+ *       S = s·rope(P_q[b, R]·A_q[h]ᵀ + b_q[h])·K_gᵀ,  softmax over the keys row R may see,  ctx[b, R, h] = S·V_g
  *   y = (ctx·B_oᵀ)·A_oᵀ + b_o
  * </pre>
  * On a CPU one query tile's row of scores (tile × T floats) is small, so each row's softmax is taken whole rather than
@@ -30,13 +32,9 @@ public final class StreamingAttention {
      * backward pass.
      *
      * @param keyMask (B·T) 1 for a real token and 0 for padding, or null
-     * @throws IllegalArgumentException for rotary attention, or a weight that is neither dense nor a factor pair
+     * @throws IllegalArgumentException for a weight that is neither dense nor a factor pair
      */
     public static Tensor forward(Attention attention, Tensor x, int[] keyMask, Tiles tiles, TransientMemory memory) {
-        if (attention.rope() != null) {
-            throw new IllegalArgumentException("streaming attention covers encoders and causal models without rotary embeddings;"
-                    + " this layer applies RoPE (run it layer by layer)");
-        }
         SiteFactors q = SiteFactors.of(attention.query()), k = SiteFactors.of(attention.key()), v = SiteFactors.of(attention.value()),
                 o = SiteFactors.of(attention.output());
         int batch = x.dim(0), time = x.dim(1), channels = x.dim(2), n = batch * time;
@@ -46,6 +44,7 @@ public final class StreamingAttention {
         int heads = attention.heads(), group = heads / attention.kvHeads(), d = attention.headSize(), dv = attention.valueSize();
         double scale = attention.scale();
         int tile = Math.min(tiles.queries(), time);
+        RotaryEmbedding rope = attention.rope();
 
         Tensor pq = q.project(x, n, memory), pk = k.project(x, n, memory), pv = v.project(x, n, memory);
         Tensor ctx = memory.take(n, heads * dv);
@@ -54,16 +53,26 @@ public final class StreamingAttention {
         for (int b = 0; b < batch; b++) {
             for (int g = 0; g < attention.kvHeads(); g++) {
                 k.expand(pk.matrix(n, k.rank()).rowRange(b * time, (b + 1) * time), g * d, (g + 1) * d, kh.matrix(), true);
+                if (rope != null) {
+                    rope.applyToHead(kh.reshape(1, time, d), 0, g / (attention.kvHeads() / rope.groups()));
+                }
                 v.expand(pv.matrix(n, v.rank()).rowRange(b * time, (b + 1) * time), g * dv, (g + 1) * dv, vh.matrix(), true);
                 for (int h = g * group; h < (g + 1) * group; h++) {
                     for (int t0 = 0; t0 < time; t0 += tile) {
                         int rows = Math.min(tile, time - t0), keys = attention.causal() ? t0 + rows : time;
-                        DenseMatrix qRows = qt.matrix().rowRange(0, rows);
+                        Tensor qTile = rows == tile ? qt : memory.take(rows, d);
+                        DenseMatrix qRows = qTile.matrix();
                         q.expand(pq.matrix(n, q.rank()).rowRange(b * time + t0, b * time + t0 + rows), h * d, (h + 1) * d, qRows, true);
+                        if (rope != null) {
+                            rope.applyToHead(qTile.reshape(1, rows, d), t0, h / (heads / rope.groups()));
+                        }
                         DenseMatrix s = scores.matrix().rowRange(0, rows).colRange(0, keys);
                         MatMul.gemm(scale, qRows, kh.matrix().rowRange(0, keys).transpose(), 0, s);
                         softmaxRows(((FloatTensor) scores).data(), time, rows, keys, t0, attention.causal(), keyMask, b * time);
                         MatMul.gemm(1, s, vh.matrix().rowRange(0, keys), 0, ctxm.rowRange(b * time + t0, b * time + t0 + rows).colRange(h * dv, (h + 1) * dv));
+                        if (qTile != qt) {
+                            memory.give(qTile);
+                        }
                     }
                 }
             }

@@ -15,6 +15,7 @@ import org.lowrank4j.nn.layers.Attention;
 import org.lowrank4j.nn.layers.GeluMlp;
 import org.lowrank4j.nn.layers.Linear;
 import org.lowrank4j.nn.layers.RotaryEmbedding;
+import org.lowrank4j.nn.layers.SwiGluMlp;
 import org.lowrank4j.nn.tensor.GeluVariant;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
@@ -143,13 +144,44 @@ class StreamingTest {
         assertThat(streamedMlp.hasShape(1, 1, 16)).isTrue();
     }
 
+    /** LLaMA's attention: RoPE on queries and keys, grouped-query heads, 21 positions over query tiles of 8. */
     @Test
-    void rotaryAttentionAndDoubleWeightsAreRefusedInOneLine() {
-        int d = 4;
-        Attention rotary = new Attention("attn", linear("q", 16, 16, 0, 1), linear("k", 16, 16, 0, 2), linear("v", 16, 16, 0, 3),
-                linear("o", 16, 16, 0, 4), 4, 4, true, RotaryEmbedding.standard(d, 10000, 32));
-        assertThatThrownBy(() -> StreamingAttention.forward(rotary, random(1, 1, 3, 16), null, SMALL, new TransientMemory()))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("RoPE");
+    void rotaryGroupedQueryAttentionStreamsLikeTheLayer() {
+        Attention a = new Attention("attn", linear("q", 16, 16, 5, 32), linear("k", 16, 8, 4, 42), linear("v", 16, 8, 0, 52),
+                linear("o", 16, 16, 6, 62), 4, 2, true, RotaryEmbedding.standard(4, 10000, 32));
+        Tensor x = random(10, 2, 21, 16);
+        Tensor streamed = StreamingAttention.forward(a, x, null, SMALL, new TransientMemory());
+        assertThat(GradientCheck.compare(streamed, a.forward(x, null))).isLessThan(1e-5);
+    }
+
+    /** A narrowed (MoDeGPT) layer: query/key heads of 2 dims at each key/value group's own kept frequency. */
+    @Test
+    void groupedRotaryFrequenciesStreamLikeTheLayer() {
+        RotaryEmbedding rope = RotaryEmbedding.grouped(new double[][] {{0.5}, {0.01}}, 32);
+        Attention a = new Attention("attn", linear("q", 16, 4 * 2, 3, 33), linear("k", 16, 2 * 2, 0, 43), linear("v", 16, 2 * 4, 3, 53),
+                linear("o", 4 * 4, 16, 0, 63), 4, 2, true, rope, 0.5);
+        Tensor x = random(11, 2, 19, 16);
+        Tensor streamed = StreamingAttention.forward(a, x, null, SMALL, new TransientMemory());
+        assertThat(GradientCheck.compare(streamed, a.forward(x, null))).isLessThan(1e-5);
+    }
+
+    /** LLaMA's MLP: silu(gate) ⊙ up, then down, each a factor pair or dense. */
+    @ParameterizedTest
+    @ValueSource(strings = {"5,4,6", "0,4,0", "5,0,6", "0,0,0"})
+    void streamedSwiGluEqualsTheLayerByLayerForward(String ranks) {
+        String[] r = ranks.split(",");
+        SwiGluMlp mlp = new SwiGluMlp(linear("gate", 16, 70, Integer.parseInt(r[0]), 80), linear("up", 16, 70, Integer.parseInt(r[1]), 90),
+                linear("down", 70, 16, Integer.parseInt(r[2]), 100));
+        Tensor x = random(12, 1, 37, 16);
+        TransientMemory memory = new TransientMemory();
+        Tensor streamed = StreamingMlp.forward(mlp, x, SMALL, memory);
+        assertThat(GradientCheck.compare(streamed, mlp.forward(x))).isLessThan(1e-5);
+        assertThat(memory.liveBytes()).isZero();
+        assertThat(memory.largestBytes()).isLessThan(4L * 37 * 70);
+    }
+
+    @Test
+    void doubleWeightsAreRefusedInOneLine() {
         GeluMlp doubles = new GeluMlp(Linear.dense("up", 4, 8, true, Precision.FLOAT64), Linear.dense("down", 8, 4, true, Precision.FLOAT64),
                 GeluVariant.ERF);
         assertThatThrownBy(() -> StreamingMlp.forward(doubles, Tensor.zeros(Precision.FLOAT64, 1, 2, 4), SMALL, new TransientMemory()))
