@@ -32,9 +32,19 @@ public final class DecoderStack {
 
     /** Logits (B,T,V) for token ids (B·T); {@code startPosition} offsets learned position embeddings. */
     public Tensor forward(int[] ids, int batch, int time, int startPosition) {
+        return forward(ids, batch, time, startPosition, (block, x) -> block.forward(x, null));
+    }
+
+    /** How one block turns its input (B,T,C) into its output: its own forward, or another evaluator of the same block. */
+    public interface BlockRunner {
+        Tensor run(PreNormBlock block, Tensor x);
+    }
+
+    /** {@link #forward(int[], int, int, int)} with every block run by {@code runner}. */
+    public Tensor forward(int[] ids, int batch, int time, int startPosition, BlockRunner runner) {
         Tensor x = embedding.forward(ids, null, batch, time, startPosition); // (B,T,C)
         for (PreNormBlock block : blocks) {
-            x = block.forward(x, null);
+            x = runner.run(block, x);
         }
         return head.forward(finalNorm.forward(x)); // (B,T,V)
     }

@@ -180,6 +180,33 @@ class StreamingTest {
         assertThat(memory.largestBytes()).isLessThan(4L * 37 * 70);
     }
 
+    /** A tiny LLaMA (GQA 4 over 2, RoPE, SwiGLU) with two projections factorised: the same logits streamed. */
+    @Test
+    void aWholeDecoderStreamsToTheSameLogits() {
+        org.lowrank4j.formats.hf.HfConfig config = org.lowrank4j.formats.hf.HfConfig.builder(org.lowrank4j.formats.hf.HfArchitecture.LLAMA)
+                .hiddenSize(16).intermediateSize(40).numHiddenLayers(2).numAttentionHeads(4).numKeyValueHeads(2).vocabSize(64)
+                .maxPositionEmbeddings(32).tieWordEmbeddings(true).build();
+        org.lowrank4j.nn.arch.llama.LlamaModel model = org.lowrank4j.nn.arch.llama.LlamaModel.create(config, F32);
+        model.initialize(new Random(13));
+        int factorised = 0;
+        for (var site : model.linearSites().entrySet()) {
+            Linear l = site.getValue();
+            if (site.getKey().endsWith("mlp.up") || site.getKey().endsWith("attention.query")) {
+                l.setWeight(new LowRankWeight(new Parameter(l.name() + ".A", random(14, l.outFeatures(), 5)),
+                        new Parameter(l.name() + ".B", random(15, 5, l.inFeatures()))));
+                factorised++;
+            }
+        }
+        assertThat(factorised).as("sites %s", model.linearSites().keySet()).isEqualTo(4);
+        int[] ids = new int[2 * 23];
+        Random r = new Random(16);
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = r.nextInt(64);
+        }
+        Tensor streamed = StreamingDecoder.forward(model, ids, 2, 23, SMALL, new TransientMemory());
+        assertThat(GradientCheck.compare(streamed, model.forward(ids, 2, 23))).isLessThan(1e-5);
+    }
+
     @Test
     void doubleWeightsAreRefusedInOneLine() {
         GeluMlp doubles = new GeluMlp(Linear.dense("up", 4, 8, true, Precision.FLOAT64), Linear.dense("down", 8, 4, true, Precision.FLOAT64),

@@ -206,6 +206,12 @@ public final class LlamaModel implements CausalLanguageModel {
         return stack.forward(ids, batch, time, 0); // (B,T,V)
     }
 
+    /** Logits (B,T,V) with every block run by {@code runner} (a streaming evaluator, for instance); inference only. */
+    public Tensor forward(int[] ids, int batch, int time, DecoderStack.BlockRunner runner) {
+        checkLength(time, 0);
+        return stack.forward(ids, batch, time, 0, runner);
+    }
+
     @Override
     public void backward(Tensor dlogits) {
         stack.backward(dlogits);
