@@ -8,16 +8,12 @@ import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.lowrank4j.formats.hf.HfArchitecture;
-import org.lowrank4j.formats.hf.HfConfig;
 import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.arch.llama.LlamaLanguageModel;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
-import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.train.AdamW;
 import org.lowrank4j.nn.train.GradientClipping;
 import org.lowrank4j.nn.train.LanguageModel;
@@ -37,23 +33,6 @@ class MaestroTrainingTest {
     private static final int VOCAB = 13, CONTEXT = 8, TOTAL = 8, STOP = 4;
     private static final AdamW.Settings ADAM = new AdamW.Settings(0.9, 0.95, 1e-8, 0.1);
 
-    private static LlamaModel model(long seed) {
-        HfConfig config = HfConfig.builder(HfArchitecture.LLAMA).hiddenSize(8).intermediateSize(12).numHiddenLayers(2).numAttentionHeads(4)
-                .numKeyValueHeads(2).vocabSize(VOCAB).maxPositionEmbeddings(CONTEXT).tieWordEmbeddings(true).build();
-        LlamaModel model = LlamaModel.create(config, Precision.FLOAT32);
-        model.initialize(new Random(seed));
-        return model;
-    }
-
-    private static int[] text() {
-        Random random = new Random(4);
-        int[] out = new int[300];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = i % 7 == 0 ? random.nextInt(VOCAB) : (out[Math.max(0, i - 1)] + 3) % VOCAB;
-        }
-        return out;
-    }
-
     private static TrainingMethod maestro(Map<String, Double> options) {
         return TrainingMethods.configure("maestro", SpectralResumeTest.options(options));
     }
@@ -63,7 +42,7 @@ class MaestroTrainingTest {
     }
 
     private static Run installed(TrainingMethod method, long seed) {
-        LlamaModel model = model(seed);
+        LlamaModel model = TinyTraining.model(seed);
         method.parameterization().install(model, 1);
         LlamaLanguageModel plain = new LlamaLanguageModel(model);
         return new Run(model, plain, method.parameterization().objective(model, plain), (MaestroSites) method.parameterization());
@@ -75,13 +54,13 @@ class MaestroTrainingTest {
         if (checkpoint != null) {
             options = options.withCheckpoint(checkpoint, 0);
         }
-        return new Trainer(run.objective(), optimizer, new TokenWindows(text(), VOCAB, CONTEXT, 9), null, options, TrainingListener.NONE);
+        return new Trainer(run.objective(), optimizer, new TokenWindows(TinyTraining.text(), VOCAB, CONTEXT, 9), null, options, TrainingListener.NONE);
     }
 
     @Test
     void theValidationLossIsThePlainFullWidthCrossEntropy() {
-        TokenWindows.Batch batch = new TokenWindows(text(), VOCAB, CONTEXT, 3).nextBatch(2);
-        double dense = new LlamaLanguageModel(model(1)).loss(batch.inputs(), batch.targets());
+        TokenWindows.Batch batch = new TokenWindows(TinyTraining.text(), VOCAB, CONTEXT, 3).nextBatch(2);
+        double dense = new LlamaLanguageModel(TinyTraining.model(1)).loss(batch.inputs(), batch.targets());
         Run run = installed(maestro(Map.of()), 1);
         assertThat(run.objective()).isNotSameAs(run.plain());
         double plain = run.plain().loss(batch.inputs(), batch.targets());

@@ -6,16 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.lowrank4j.formats.hf.HfArchitecture;
 import org.lowrank4j.nn.train.TrainingMethod;
-import org.lowrank4j.formats.hf.HfConfig;
 import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.arch.llama.LlamaLanguageModel;
-import org.lowrank4j.nn.arch.llama.LlamaModel;
-import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.train.AdamW;
 import org.lowrank4j.nn.train.Checkpoint;
 import org.lowrank4j.nn.train.LearningRateSchedule;
@@ -31,30 +26,13 @@ class ProjectedResumeTest {
     private static final int VOCAB = 13, CONTEXT = 8, TOTAL = 8, STOP = 4;
     private static final AdamW.Settings ADAM = new AdamW.Settings(0.9, 0.95, 1e-8, 0.1);
 
-    private static LlamaModel model(long seed) {
-        HfConfig config = HfConfig.builder(HfArchitecture.LLAMA).hiddenSize(8).intermediateSize(12).numHiddenLayers(2).numAttentionHeads(4)
-                .numKeyValueHeads(2).vocabSize(VOCAB).maxPositionEmbeddings(CONTEXT).tieWordEmbeddings(true).build();
-        LlamaModel model = LlamaModel.create(config, Precision.FLOAT32);
-        model.initialize(new Random(seed));
-        return model;
-    }
-
-    private static int[] text() {
-        Random random = new Random(4);
-        int[] out = new int[300];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = i % 7 == 0 ? random.nextInt(VOCAB) : (out[Math.max(0, i - 1)] + 3) % VOCAB;
-        }
-        return out;
-    }
-
     private static Trainer trainer(LlamaLanguageModel lm, TrainingMethod method, int steps, Path checkpoint) {
         Optimizer optimizer = method.create(lm.parameters(), ADAM);
         TrainingOptions options = TrainingOptions.of(2, TOTAL, new LearningRateSchedule(0.01, 0.001, 2, TOTAL)).withMaxSteps(steps);
         if (checkpoint != null) {
             options = options.withCheckpoint(checkpoint, 0);
         }
-        return new Trainer(lm, optimizer, new TokenWindows(text(), VOCAB, CONTEXT, 9), null, options, TrainingListener.NONE);
+        return new Trainer(lm, optimizer, new TokenWindows(TinyTraining.text(), VOCAB, CONTEXT, 9), null, options, TrainingListener.NONE);
     }
 
     private static List<TrainingMethod> methods() {
@@ -84,13 +62,13 @@ class ProjectedResumeTest {
     @Test
     void resumedRunEqualsTheUninterruptedOneBitForBit(@TempDir Path dir) throws IOException {
         for (TrainingMethod method : methods()) {
-            LlamaLanguageModel straight = new LlamaLanguageModel(model(1));
+            LlamaLanguageModel straight = new LlamaLanguageModel(TinyTraining.model(1));
             List<TrainingListener.StepReport> straightReports = trainer(straight, method, TOTAL, null).run();
 
             Path checkpoint = dir.resolve(method.name() + ".safetensors");
-            LlamaLanguageModel first = new LlamaLanguageModel(model(1));
+            LlamaLanguageModel first = new LlamaLanguageModel(TinyTraining.model(1));
             trainer(first, method, STOP, checkpoint).run();
-            LlamaLanguageModel resumed = new LlamaLanguageModel(model(77)); // other weights: all must come from the file
+            LlamaLanguageModel resumed = new LlamaLanguageModel(TinyTraining.model(77)); // other weights: all must come from the file
             Trainer second = trainer(resumed, method, TOTAL, null);
             second.resume(checkpoint);
             List<TrainingListener.StepReport> resumedReports = second.run();
@@ -104,15 +82,15 @@ class ProjectedResumeTest {
             }
             // and the run moved the weights (a resume that loaded nothing would not match, but make sure training happened)
             assertThat(straight.parameters().get(1).value().toDoubleArray())
-                    .isNotEqualTo(new LlamaLanguageModel(model(1)).parameters().get(1).value().toDoubleArray());
+                    .isNotEqualTo(new LlamaLanguageModel(TinyTraining.model(1)).parameters().get(1).value().toDoubleArray());
         }
     }
 
     @Test
     void aCheckpointOfAnotherMethodIsRefusedInOneLine(@TempDir Path dir) throws IOException {
         Path checkpoint = dir.resolve("galore.safetensors");
-        trainer(new LlamaLanguageModel(model(1)), methods().get(1), 2, checkpoint).run();
-        Trainer fira = trainer(new LlamaLanguageModel(model(1)), methods().get(3), TOTAL, null);
+        trainer(new LlamaLanguageModel(TinyTraining.model(1)), methods().get(1), 2, checkpoint).run();
+        Trainer fira = trainer(new LlamaLanguageModel(TinyTraining.model(1)), methods().get(3), TOTAL, null);
         assertThatThrownBy(() -> fira.resume(checkpoint)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("checkpoint " + checkpoint + " holds the state of optimizer 'galore', not of 'fira'; resume with the method it"
                         + " was written by");
@@ -122,7 +100,7 @@ class ProjectedResumeTest {
     /** Memory is counted from the arrays: AdamW holds two moments per weight; GaLore at rank 2 of 8 holds less. */
     @Test
     void memoryIsMeasuredFromTheArrays() {
-        LlamaLanguageModel lm = new LlamaLanguageModel(model(1));
+        LlamaLanguageModel lm = new LlamaLanguageModel(TinyTraining.model(1));
         List<TrainingMethod> methods = methods();
         TrainingMemory full = TrainingMemory.measure(lm.parameters(), methods.get(0).create(lm.parameters(), ADAM));
         long weights = 0;

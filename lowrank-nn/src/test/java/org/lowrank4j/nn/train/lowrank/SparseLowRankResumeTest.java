@@ -69,21 +69,12 @@ class SparseLowRankResumeTest {
         return new LlamaLanguageModel(model);
     }
 
-    private static int[] text() {
-        Random random = new Random(4);
-        int[] out = new int[300];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = i % 7 == 0 ? random.nextInt(VOCAB) : (out[Math.max(0, i - 1)] + 3) % VOCAB;
-        }
-        return out;
-    }
-
     private static Trainer trainer(LlamaLanguageModel lm, TrainingMethod method, int steps, Path checkpoint) {
         TrainingOptions options = TrainingOptions.of(2, TOTAL, new LearningRateSchedule(0.01, 0.001, 2, TOTAL)).withMaxSteps(steps);
         if (checkpoint != null) {
             options = options.withCheckpoint(checkpoint, 0);
         }
-        return new Trainer(lm, method.create(lm.parameters(), ADAM), new TokenWindows(text(), VOCAB, CONTEXT, 9), null, options,
+        return new Trainer(lm, method.create(lm.parameters(), ADAM), new TokenWindows(TinyTraining.text(), VOCAB, CONTEXT, 9), null, options,
                 TrainingListener.NONE);
     }
 

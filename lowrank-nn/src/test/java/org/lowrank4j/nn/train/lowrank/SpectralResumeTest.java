@@ -7,15 +7,11 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.lowrank4j.formats.hf.HfArchitecture;
-import org.lowrank4j.formats.hf.HfConfig;
 import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.arch.llama.LlamaLanguageModel;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
-import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.train.AdamW;
 import org.lowrank4j.nn.train.GradientClipping;
 import org.lowrank4j.nn.train.LearningRateSchedule;
@@ -33,26 +29,9 @@ class SpectralResumeTest {
     private static final AdamW.Settings ADAM = new AdamW.Settings(0.9, 0.95, 1e-8, 0.1);
 
     /** Hidden 8, 4 heads over 2: q/o 8×8, k/v 4×8, MLP 12×8 and 8×12. */
-    private static LlamaModel model(long seed) {
-        HfConfig config = HfConfig.builder(HfArchitecture.LLAMA).hiddenSize(8).intermediateSize(12).numHiddenLayers(2).numAttentionHeads(4)
-                .numKeyValueHeads(2).vocabSize(VOCAB).maxPositionEmbeddings(CONTEXT).tieWordEmbeddings(true).build();
-        LlamaModel model = LlamaModel.create(config, Precision.FLOAT32);
-        model.initialize(new Random(seed));
-        return model;
-    }
-
-    private static int[] text() {
-        Random random = new Random(4);
-        int[] out = new int[300];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = i % 7 == 0 ? random.nextInt(VOCAB) : (out[Math.max(0, i - 1)] + 3) % VOCAB;
-        }
-        return out;
-    }
-
     /** The model of {@code seed} with the method's parameterization installed (seed 1, as the trainer passes its seed). */
     private static LlamaLanguageModel installed(TrainingMethod method, long seed) {
-        LlamaModel model = model(seed);
+        LlamaModel model = TinyTraining.model(seed);
         method.parameterization().install(model, 1);
         return new LlamaLanguageModel(model);
     }
@@ -63,7 +42,7 @@ class SpectralResumeTest {
         if (checkpoint != null) {
             options = options.withCheckpoint(checkpoint, 0);
         }
-        return new Trainer(lm, optimizer, new TokenWindows(text(), VOCAB, CONTEXT, 9), null, options, TrainingListener.NONE);
+        return new Trainer(lm, optimizer, new TokenWindows(TinyTraining.text(), VOCAB, CONTEXT, 9), null, options, TrainingListener.NONE);
     }
 
     static MethodOptions options(Map<String, Double> values) {
@@ -123,7 +102,7 @@ class SpectralResumeTest {
     @Test
     void sstKeepsSigmaNonNegativeAndActiveVectorsUnitLength() {
         TrainingMethod sst = methods().get(0);
-        LlamaModel model = model(1);
+        LlamaModel model = TinyTraining.model(1);
         sst.parameterization().install(model, 1);
         LlamaLanguageModel lm = new LlamaLanguageModel(model);
         trainer(lm, sst, 3, null).run();
@@ -148,7 +127,7 @@ class SpectralResumeTest {
     @Test
     void badOptionsAreOneLineErrors() {
         TrainingMethod tooHigh = TrainingMethods.configure("sst", options(Map.of("rank", 5.0)));
-        assertThatThrownBy(() -> tooHigh.parameterization().install(model(1), 1)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> tooHigh.parameterization().install(TinyTraining.model(1), 1)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("sst: rank 5 is above the dimensions of model.layers.0.self_attn.k_proj (4×8); the rank must be at most 4"
                         + " = min(out, in) of every block matrix");
         assertThatThrownBy(() -> TrainingMethods.configure("sst", options(Map.of("period", 0.0))))
@@ -157,7 +136,7 @@ class SpectralResumeTest {
                 .hasMessageStartingWith("trp: option period must be >= 1");
         assertThatThrownBy(() -> TrainingMethods.configure("trp", options(Map.of("energy", 1.5))))
                 .hasMessageStartingWith("trp: option energy must be in (0, 1]");
-        LlamaLanguageModel dense = new LlamaLanguageModel(model(1));
+        LlamaLanguageModel dense = new LlamaLanguageModel(TinyTraining.model(1));
         TrainingMethod sst = methods().get(0);
         // the optimizer of a model whose weights were not installed (a fresh method object) refuses to start
         TrainingMethod fresh = TrainingMethods.configure("sst", options(Map.of("rank", 2.0)));
@@ -194,7 +173,7 @@ class SpectralResumeTest {
         assertThat(memory.optimizerBytes()).isEqualTo(4L * expectedState);
 
         TrainingMethod trp = methods().get(1);
-        LlamaLanguageModel plain = new LlamaLanguageModel(model(1));
+        LlamaLanguageModel plain = new LlamaLanguageModel(TinyTraining.model(1));
         TrainingMemory trpMemory = TrainingMemory.measure(plain.parameters(), trp.create(plain.parameters(), ADAM));
         assertThat(trpMemory.optimizerBytes()).isEqualTo(2 * trpMemory.weightBytes());
     }
