@@ -179,6 +179,25 @@ public final class LowRankFolder {
      * @throws IllegalArgumentException see {@link #requireOutput}; or the tokenizer is missing
      */
     public static void write(CausalLanguageModel model, Path out, Path tokenizer, Manifest manifest, Path... inputs) throws IOException {
+        writeFolder(out, tokenizer, inputs, temp -> {
+            model.saveFactors(temp, SafetensorsDtype.F32);
+            Files.writeString(temp.resolve(MANIFEST), JSON.writeValueAsString(manifest.toJson()) + "\n", StandardCharsets.UTF_8);
+        });
+    }
+
+    /** What goes into a model folder being written: its tensors and manifest, into the hidden folder given. */
+    interface FolderContents {
+        void writeInto(Path temp) throws IOException;
+    }
+
+    /**
+     * The one way a model folder (low-rank, quantized, narrowed) reaches disk: checks {@code out} against the inputs,
+     * fills a new hidden folder beside it ({@code contents}, then the tokenizer when given), and renames it into place (an
+     * existing folder at {@code out} is moved aside first and deleted after); the hidden folder is removed on failure.
+     *
+     * @throws IllegalArgumentException see {@link #requireOutput}; or the tokenizer is missing
+     */
+    static void writeFolder(Path out, Path tokenizer, Path[] inputs, FolderContents contents) throws IOException {
         requireOutput(out, inputs);
         if (tokenizer != null && !Files.isRegularFile(tokenizer)) {
             throw new IllegalArgumentException("tokenizer " + tokenizer + " does not exist or is not a file");
@@ -186,11 +205,10 @@ public final class LowRankFolder {
         Path target = out.toAbsolutePath().normalize();
         Path temp = hiddenSibling(target, "tmp");
         try {
-            model.saveFactors(temp, SafetensorsDtype.F32);
+            contents.writeInto(temp);
             if (tokenizer != null) {
                 Files.copy(tokenizer, temp.resolve(TOKENIZER), StandardCopyOption.REPLACE_EXISTING);
             }
-            Files.writeString(temp.resolve(MANIFEST), JSON.writeValueAsString(manifest.toJson()) + "\n", StandardCharsets.UTF_8);
             if (Files.exists(target)) {
                 Path old = hiddenSibling(target, "old");
                 Files.delete(old);

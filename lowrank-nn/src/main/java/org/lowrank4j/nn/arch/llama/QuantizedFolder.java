@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -160,36 +159,14 @@ public final class QuantizedFolder {
      */
     public static void write(LlamaModel model, Path out, Path tokenizer, Manifest manifest, Map<String, Object> recovery, Path... inputs)
             throws IOException {
-        LowRankFolder.requireOutput(out, inputs);
-        if (tokenizer != null && !Files.isRegularFile(tokenizer)) {
-            throw new IllegalArgumentException("tokenizer " + tokenizer + " does not exist or is not a file");
-        }
-        Path target = out.toAbsolutePath().normalize();
-        Path temp = LowRankFolder.hiddenSibling(target, "tmp");
-        try {
+        LowRankFolder.writeFolder(out, tokenizer, inputs, temp -> {
             LlamaWeights.writeQuantized(model, temp);
-            if (tokenizer != null) {
-                Files.copy(tokenizer, temp.resolve(LowRankFolder.TOKENIZER), StandardCopyOption.REPLACE_EXISTING);
-            }
             ObjectNode json = manifest.toJson();
             if (recovery != null) {
                 json.set("recovery", JSON.valueToTree(recovery));
             }
             Files.writeString(temp.resolve(MANIFEST), JSON.writeValueAsString(json) + "\n", StandardCharsets.UTF_8);
-            if (Files.exists(target)) {
-                Path old = LowRankFolder.hiddenSibling(target, "old");
-                Files.delete(old);
-                LowRankFolder.move(target, old);
-                LowRankFolder.move(temp, target);
-                LowRankFolder.deleteTree(old);
-            } else {
-                LowRankFolder.move(temp, target);
-            }
-        } finally {
-            if (Files.exists(temp)) {
-                LowRankFolder.deleteTree(temp);
-            }
-        }
+        });
     }
 
     /**

@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -99,35 +98,13 @@ public final class StructuredFolder {
      * @param inputs    folders and files the output must not replace
      */
     public static void write(LlamaModel model, Path out, Path tokenizer, Manifest manifest, Path... inputs) throws IOException {
-        LowRankFolder.requireOutput(out, inputs);
-        if (tokenizer != null && !Files.isRegularFile(tokenizer)) {
-            throw new IllegalArgumentException("tokenizer " + tokenizer + " does not exist or is not a file");
-        }
-        if (!manifest.blocks().equals(model.blockShapes())) {
-            throw new IllegalArgumentException("the manifest's block shapes do not match the model's");
-        }
-        Path target = out.toAbsolutePath().normalize();
-        Path temp = LowRankFolder.hiddenSibling(target, "tmp");
-        try {
+        LowRankFolder.writeFolder(out, tokenizer, inputs, temp -> {
+            if (!manifest.blocks().equals(model.blockShapes())) {
+                throw new IllegalArgumentException("the manifest's block shapes do not match the model's");
+            }
             LlamaWeights.write(model, temp, org.lowrank4j.formats.safetensors.SafetensorsDtype.F32);
-            if (tokenizer != null) {
-                Files.copy(tokenizer, temp.resolve(LowRankFolder.TOKENIZER), StandardCopyOption.REPLACE_EXISTING);
-            }
             writeManifest(temp, manifest);
-            if (Files.exists(target)) {
-                Path old = LowRankFolder.hiddenSibling(target, "old");
-                Files.delete(old);
-                LowRankFolder.move(target, old);
-                LowRankFolder.move(temp, target);
-                LowRankFolder.deleteTree(old);
-            } else {
-                LowRankFolder.move(temp, target);
-            }
-        } finally {
-            if (Files.exists(temp)) {
-                LowRankFolder.deleteTree(temp);
-            }
-        }
+        });
     }
 
     /** Writes the manifest file into {@code folder} (the folder's other files are the caller's). */
