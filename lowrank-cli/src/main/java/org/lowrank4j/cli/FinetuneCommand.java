@@ -99,6 +99,9 @@ final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--held-out", description = "Tail of the text held out for evaluation (default 0.1); with --task classify the share of each class held out (default 0.3, eval's probe split with the same --seed).")
     Double heldOut;
 
+    @Option(names = "--validation", description = "--task classify: share of each class's training texts set aside as a validation split, scored before and after like the held-out texts, to choose settings (rates, budgets) without looking at the held-out ones; the held-out texts stay the same. Default 0 (none).")
+    Double validation;
+
     @Option(names = "--eval-bytes", defaultValue = "200000", description = "Score at most this many held-out bytes; 0 for all (default ${DEFAULT-VALUE}).")
     long evalBytes;
 
@@ -135,6 +138,9 @@ final class FinetuneCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (validation != null && !task.equals("classify")) {
+            throw new IllegalArgumentException("--validation is for --task classify (the language-modelling task holds out --held-out of the text)");
+        }
         if (task.equals("classify")) {
             return classify();
         }
@@ -203,7 +209,7 @@ final class FinetuneCommand implements Callable<Integer> {
         ClassifyRequest request = new ClassifyRequest(model, texts, out, new LoraSettings(rank, alpha, dropout, rslora),
                 targets == null ? List.of("query", "value") : targets, pool, steps, batch, lr, warmup, weightDecay,
                 heldOut == null ? 0.3 : heldOut, seed, checkpointEvery, resume, stopAfter, adapter, start,
-                org.lowrank4j.adapt.lora.AdapterInit.parse(init));
+                org.lowrank4j.adapt.lora.AdapterInit.parse(init), validation == null ? 0 : validation);
         ProgressBar bar = ProgressBar.stderr();
         long total = stopAfter == null ? steps : Math.min(steps, stopAfter);
         ClassifyOutcome outcome;
@@ -222,9 +228,13 @@ final class FinetuneCommand implements Callable<Integer> {
                         }
                     });
         }
-        System.out.println(metrics("frozen encoder + head", outcome.before()));
-        System.out.println(metrics(String.format(Locale.ROOT, "%-21s", (adapter.equalsIgnoreCase("lora") ? "LoRA" : adapter.split(":")[0]) + " + head"),
-                outcome.after()));
+        String trained = String.format(Locale.ROOT, "%-21s", (adapter.equalsIgnoreCase("lora") ? "LoRA" : adapter.split(":")[0]) + " + head");
+        System.out.println(metrics("frozen encoder + head", "held-out", outcome.before()));
+        System.out.println(metrics(trained, "held-out", outcome.after()));
+        if (outcome.validationBefore() != null) {
+            System.out.println(metrics("frozen encoder + head", "validation", outcome.validationBefore()));
+            System.out.println(metrics(trained, "validation", outcome.validationAfter()));
+        }
         System.out.printf(Locale.ROOT, "%d held-out texts (%d train, classes %s); %d steps in %.1f s (%,d trainable parameters); wrote %s%n",
                 outcome.testCount(), outcome.trainCount(), outcome.classNames(), outcome.stepsRun(), outcome.trainSeconds(), outcome.trainable(), out);
         return 0;
@@ -240,8 +250,8 @@ final class FinetuneCommand implements Callable<Integer> {
         }
     }
 
-    private static String metrics(String what, ClassificationMetrics m) {
-        return String.format(Locale.ROOT, "%s held-out accuracy %.4f, macro-F1 %.4f (%d texts)", what, m.accuracy(), m.macroF1(), m.examples());
+    private static String metrics(String what, String split, ClassificationMetrics m) {
+        return String.format(Locale.ROOT, "%s %s accuracy %.4f, macro-F1 %.4f (%d texts)", what, split, m.accuracy(), m.macroF1(), m.examples());
     }
 
     private static String line(String what, PerplexityResult r) {

@@ -79,9 +79,12 @@ class ClassifyCommandTest {
     void aVariantOrEveryWeightTrainsFromTheCommandLine() {
         Path sora = dir.resolve("sora"), full = dir.resolve("full");
         Object[] r = run("finetune", "--task", "classify", "--model", model.toString(), "--tokenizer", tokenizer.toString(), "--labels",
-                labels.toString(), "--out", sora.toString(), "--adapter", "sora:rank=2", "--head-start", "zero", "--steps", "2", "--batch", "4");
+                labels.toString(), "--out", sora.toString(), "--adapter", "sora:rank=2", "--head-start", "zero", "--steps", "2", "--batch", "4",
+                "--validation", "0.25");
         assertThat((int) r[0]).as("stderr: %s", r[2]).isZero();
-        assertThat((String) r[1]).contains("sora + head");
+        // 4 training texts per class before the validation split keep round(0.75 * 4) = 3: one per class validates
+        assertThat((String) r[1]).contains("sora + head").contains("frozen encoder + head validation accuracy").contains("(2 texts)")
+                .contains("(6 train,");
         assertThat(sora.resolve("classifier.json")).exists();
         r = run("finetune", "--task", "classify", "--model", model.toString(), "--tokenizer", tokenizer.toString(), "--labels",
                 labels.toString(), "--out", full.toString(), "--adapter", "full", "--steps", "2", "--batch", "4");
@@ -91,6 +94,8 @@ class ClassifyCommandTest {
                 labels.toString(), "--out", dir.resolve("lrc").toString(), "--adapter", "lrc")).contains("--adapter lora, full or a variant");
         assertThat(refused("finetune", "--task", "classify", "--model", model.toString(), "--tokenizer", tokenizer.toString(), "--labels",
                 labels.toString(), "--out", dir.resolve("hs").toString(), "--head-start", "middle")).contains("--head-start middle is not known");
+        assertThat(refused("finetune", "--model", model.toString(), "--data", labels.toString(), "--out", dir.resolve("lm").toString(),
+                "--validation", "0.2")).contains("--validation is for --task classify");
     }
 
     @Test

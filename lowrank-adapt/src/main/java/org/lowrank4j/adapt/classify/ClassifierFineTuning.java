@@ -76,18 +76,15 @@ public final class ClassifierFineTuning {
         LabelledTexts.Split split = p.split();
         int[][] trainIds = p.trainIds();
         int[] trainLabels = p.trainLabels();
-        int[][] testIds = p.testIds();
-        int[] testLabels = p.testLabels();
 
         LoraModel lora = LoraModel.over(ModulePaths.bert(encoder), request.seed());
         LoraStart begin = LoraStart.attach(lora, request.init(), request.targets(), request.lora(), request.seed());
         int classes = data.classNames().size();
         SequenceClassifier classifier = new SequenceClassifier(encoder, request.pooling(), SequenceClassifier.zeroHead(encoder, classes));
 
-        events.onPhase("frozen features", String.format(Locale.ROOT, "%d texts (%d train, %d held out), %d classes", data.size(),
-                split.train().length, split.test().length, classes));
+        events.onPhase("frozen features", p.describe());
         lora.setEnabled(begin.adaptersAreBase());
-        ClassificationMetrics before = probe(classifier, p, request.headStart());
+        Scores before = probe(classifier, p, request.headStart());
         lora.setEnabled(true);
 
         List<Parameter> extra = new java.util.ArrayList<>(begin.extraParameters()); // SVFit's singular values, and the head
@@ -126,9 +123,10 @@ public final class ClassifierFineTuning {
         FineTuneMemory memory = FineTuneMemory.measure(model.parameters(), model.parameters(), adam);
 
         events.onPhase("adapted metrics", String.format(Locale.ROOT, "%d held-out texts", split.test().length));
-        ClassificationMetrics after = evaluate(classifier, testIds, testLabels);
-        ClassifyOutcome outcome = new ClassifyOutcome(before, after, data.classNames(), split.train().length, split.test().length,
-                trainer.step() - firstStep, trainer.step(), seconds, trainable, log.lastLoss(), request.out());
+        Scores after = score(classifier, p);
+        ClassifyOutcome outcome = new ClassifyOutcome(before.test(), after.test(), data.classNames(), trainIds.length, split.test().length,
+                trainer.step() - firstStep, trainer.step(), seconds, trainable, log.lastLoss(), request.out(), before.validation(),
+                after.validation());
         ObjectNode record = record(request, data, outcome);
         record.put("seconds_per_step", outcome.stepsRun() == 0 ? 0 : seconds / outcome.stepsRun());
         record.set("memory_bytes", memory.toJson());
@@ -139,10 +137,21 @@ public final class ClassifierFineTuning {
     /**
      * A request's texts, tokenized and split, and the encoder they run through.
      *
-     * @param split per-class split: indices of {@code data} to train on and to hold out
+     * @param split per-class split: indices of {@code data} to train on (validation included) and to hold out
+     * @param validIds the validation split's texts (carved from the training side; empty without one)
      */
     record Prepared(LabelledTexts data, BertModel encoder, LabelledTexts.Split split, int[][] trainIds, int[] trainLabels, int[][] testIds,
-            int[] testLabels) {
+            int[] testLabels, int[][] validIds, int[] validLabels) {
+
+        boolean hasValidation() {
+            return validIds.length > 0;
+        }
+
+        /** "N texts (a train, v validation, t held out), C classes" for the progress notes. */
+        String describe() {
+            return String.format(Locale.ROOT, "%d texts (%d train, %s%d held out), %d classes", data.size(), trainIds.length,
+                    hasValidation() ? validIds.length + " validation, " : "", testIds.length, data.classNames().size());
+        }
     }
 
     static Prepared prepare(ClassifyRequest request, TextTokenizer tokenizer) throws IOException {
@@ -152,23 +161,46 @@ public final class ClassifierFineTuning {
         int[][] ids = tokenize(data, tokenizer, encoder);
         int[] labels = data.labels();
         LabelledTexts.Split split = LabelledTexts.stratifiedSplit(labels, 1 - request.heldOutFraction(), request.seed());
-        return new Prepared(data, encoder, split, select(ids, split.train()), select(labels, split.train()), select(ids, split.test()),
-                select(labels, split.test()));
+        int[] train = split.train();
+        int[] valid = new int[0];
+        if (request.validationFraction() > 0) {
+            // a second stratified split of the training side only: the held-out texts stay those of a run without validation
+            LabelledTexts.Split inner = LabelledTexts.stratifiedSplit(select(labels, train), 1 - request.validationFraction(),
+                    request.seed() + 1);
+            valid = select(train, inner.test());
+            train = select(train, inner.train());
+            if (valid.length == 0 || train.length == 0) {
+                throw new IllegalArgumentException("--validation " + request.validationFraction() + " leaves " + train.length
+                        + " training and " + valid.length + " validation texts; give more labelled texts or another fraction");
+            }
+        }
+        return new Prepared(data, encoder, split, select(ids, train), select(labels, train), select(ids, split.test()),
+                select(labels, split.test()), select(ids, valid), select(labels, valid));
+    }
+
+    /** Metrics on the held-out texts and on the validation split (null without one). */
+    record Scores(ClassificationMetrics test, ClassificationMetrics validation) {
     }
 
     /**
-     * Fits the head on the frozen encoder's features (whatever adapters there are must be off), scores the held-out texts
-     * with it — the run's "before" figures — and sets the head where training starts from.
+     * Fits the head on the frozen encoder's features (whatever adapters there are must be off), scores the held-out and
+     * validation texts with it — the run's "before" figures — and sets the head where training starts from.
      */
-    static ClassificationMetrics probe(SequenceClassifier classifier, Prepared p, HeadStart start) {
+    static Scores probe(SequenceClassifier classifier, Prepared p, HeadStart start) {
         HeadFit.fit(classifier.head(), pooled(classifier, p.trainIds()), p.trainLabels());
-        ClassificationMetrics before = evaluate(classifier, p.testIds(), p.testLabels());
+        Scores before = score(classifier, p);
         if (start == HeadStart.ZERO) {
             for (Parameter param : classifier.head().parameters()) {
                 param.value().fill(0);
             }
         }
         return before;
+    }
+
+    /** The classifier as it stands on the held-out texts and the validation split. */
+    static Scores score(SequenceClassifier classifier, Prepared p) {
+        return new Scores(evaluate(classifier, p.testIds(), p.testLabels()),
+                p.hasValidation() ? evaluate(classifier, p.validIds(), p.validLabels()) : null);
     }
 
     /**
@@ -282,6 +314,13 @@ public final class ClassifierFineTuning {
         root.put("held_out_fraction", request.heldOutFraction());
         root.put("train_texts", outcome.trainCount());
         root.put("held_out_texts", outcome.testCount());
+        if (outcome.validationBefore() != null) {
+            ObjectNode validation = root.putObject("validation");
+            validation.put("fraction", request.validationFraction());
+            validation.put("split_seed", request.seed() + 1);
+            validation.set("before", metrics(outcome.validationBefore()));
+            validation.set("after", metrics(outcome.validationAfter()));
+        }
         root.put("head_fit", "full-batch AdamW, " + HeadFit.ITERATIONS + " iterations at " + HeadFit.RATE + " on the frozen pooled features");
         root.put("head_start", request.headStart().label());
         root.put("trainable_parameters", outcome.trainable());

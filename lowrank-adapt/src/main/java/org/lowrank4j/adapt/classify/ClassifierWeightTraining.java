@@ -61,9 +61,8 @@ final class ClassifierWeightTraining {
             adapter.attach(modules);
             adapter.setEnabled(false);
         }
-        events.onPhase("frozen features", String.format(Locale.ROOT, "%d texts (%d train, %d held out), %d classes", p.data().size(),
-                p.split().train().length, p.split().test().length, classes));
-        ClassificationMetrics before = ClassifierFineTuning.probe(classifier, p, request.headStart());
+        events.onPhase("frozen features", p.describe());
+        ClassifierFineTuning.Scores before = ClassifierFineTuning.probe(classifier, p, request.headStart());
         if (adapter != null) {
             adapter.setEnabled(true);
         }
@@ -114,9 +113,10 @@ final class ClassifierWeightTraining {
         }
 
         events.onPhase("adapted metrics", String.format(Locale.ROOT, "%d held-out texts", p.split().test().length));
-        ClassificationMetrics after = ClassifierFineTuning.evaluate(classifier, p.testIds(), p.testLabels());
-        ClassifyOutcome outcome = new ClassifyOutcome(before, after, p.data().classNames(), p.split().train().length, p.split().test().length,
-                request.steps(), request.steps(), seconds, trainable, log.lastLoss(), request.out());
+        ClassifierFineTuning.Scores after = ClassifierFineTuning.score(classifier, p);
+        ClassifyOutcome outcome = new ClassifyOutcome(before.test(), after.test(), p.data().classNames(), p.trainIds().length,
+                p.split().test().length, request.steps(), request.steps(), seconds, trainable, log.lastLoss(), request.out(),
+                before.validation(), after.validation());
         ObjectNode record = ClassifierFineTuning.record(request, p.data(), outcome);
         record.put("method", spec == null ? "full" : spec.text());
         record.remove(List.of("rank", "alpha", "dropout", "use_rslora"));

@@ -17,9 +17,12 @@ import java.util.List;
  * @param trainable    trainable parameters: the adapters' A and B and the head
  * @param lastLoss     the last step's training loss
  * @param adapter      the folder written
+ * @param validationBefore the probe's metrics on the validation split; null without one
+ * @param validationAfter  the trained classifier's metrics on the validation split; null without one
  */
 public record ClassifyOutcome(ClassificationMetrics before, ClassificationMetrics after, List<String> classNames, int trainCount,
-        int testCount, long stepsRun, long stepsDone, double trainSeconds, long trainable, double lastLoss, Path adapter) {
+        int testCount, long stepsRun, long stepsDone, double trainSeconds, long trainable, double lastLoss, Path adapter,
+        ClassificationMetrics validationBefore, ClassificationMetrics validationAfter) {
 
     public ClassifyOutcome {
         classNames = List.copyOf(classNames);

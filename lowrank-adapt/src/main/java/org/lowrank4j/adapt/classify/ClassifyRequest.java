@@ -33,10 +33,22 @@ import org.lowrank4j.nn.train.LabelledTexts;
  * @param headStart       where the head starts when training begins (it is fitted on the frozen features for the
  *                        "before" figures either way)
  * @param init            how a LoRA adapter starts: lora, pissa or svfit ({@link AdapterInit}); lora for the other kinds
+ * @param validationFraction share of each class of the training texts set aside as a validation split, in [0, 1): those
+ *                        texts neither train the head nor the adapters, and are scored before and after like the held-out
+ *                        ones, so that settings (a learning rate, a budget) can be chosen without looking at the held-out
+ *                        texts; 0 for none. The held-out texts are the same with or without it.
  */
 public record ClassifyRequest(Path model, LabelledTexts data, Path out, LoraSettings lora, List<String> targets, EncoderPooling pooling,
         int steps, int batch, double learningRate, int warmup, double weightDecay, double heldOutFraction, long seed, int checkpointEvery,
-        boolean resume, Integer stopAfter, String adapter, HeadStart headStart, AdapterInit init) {
+        boolean resume, Integer stopAfter, String adapter, HeadStart headStart, AdapterInit init, double validationFraction) {
+
+    /** A request without a validation split. */
+    public ClassifyRequest(Path model, LabelledTexts data, Path out, LoraSettings lora, List<String> targets, EncoderPooling pooling,
+            int steps, int batch, double learningRate, int warmup, double weightDecay, double heldOutFraction, long seed, int checkpointEvery,
+            boolean resume, Integer stopAfter, String adapter, HeadStart headStart, AdapterInit init) {
+        this(model, data, out, lora, targets, pooling, steps, batch, learningRate, warmup, weightDecay, heldOutFraction, seed, checkpointEvery,
+                resume, stopAfter, adapter, headStart, init, 0);
+    }
 
     /** A LoRA run whose head starts from the frozen-feature fit. */
     public ClassifyRequest(Path model, LabelledTexts data, Path out, LoraSettings lora, List<String> targets, EncoderPooling pooling,
@@ -73,6 +85,10 @@ public record ClassifyRequest(Path model, LabelledTexts data, Path out, LoraSett
         }
         if (!(heldOutFraction > 0 && heldOutFraction < 1)) {
             throw new IllegalArgumentException("--held-out must be in (0, 1), got " + heldOutFraction);
+        }
+        if (!(validationFraction >= 0 && validationFraction < 1)) {
+            throw new IllegalArgumentException("--validation must be in [0, 1) (a share of each class's training texts), got "
+                    + validationFraction);
         }
         if (stopAfter != null && stopAfter < 1) {
             throw new IllegalArgumentException("stop after " + stopAfter + " steps: must be >= 1");

@@ -106,6 +106,51 @@ class ClassifierFineTuningTest {
     }
 
     @Test
+    void aValidationSplitComesFromTheTrainingSideAndLeavesTheHeldOutTextsAlone() throws IOException {
+        LabelledTexts data = TinyEncoders.letters(20, 1);
+        ClassifyRequest plain = request(data, dir.resolve("unused"), 4, null, false);
+        ClassifyRequest validated = withValidation(plain, dir.resolve("validated"), 0.25);
+        ClassifierFineTuning.Prepared without = ClassifierFineTuning.prepare(plain, TinyEncoders::ids);
+        ClassifierFineTuning.Prepared with = ClassifierFineTuning.prepare(validated, TinyEncoders::ids);
+        assertThat(with.testIds()).isDeepEqualTo(without.testIds());
+        assertThat(with.testLabels()).isEqualTo(without.testLabels());
+        assertThat(without.hasValidation()).isFalse();
+        assertThat(with.trainIds().length + with.validIds().length).isEqualTo(without.trainIds().length);
+        assertThat(with.validIds().length).isEqualTo(6); // each class's 14 training texts keep round(0.75 * 14) = 11: 3 + 3 validate
+        // the plain run's training texts are the two sides together, as a multiset
+        List<String> before = java.util.Arrays.stream(without.trainIds()).map(java.util.Arrays::toString).sorted().toList();
+        List<String> after = java.util.stream.Stream.concat(java.util.Arrays.stream(with.trainIds()), java.util.Arrays.stream(with.validIds()))
+                .map(java.util.Arrays::toString).sorted().toList();
+        assertThat(after).isEqualTo(before);
+        int[] perClass = new int[2];
+        for (int label : with.validLabels()) {
+            perClass[label]++;
+        }
+        assertThat(perClass).containsExactly(3, 3);
+
+        ClassifyOutcome o = run(validated);
+        assertThat(o.trainCount()).isEqualTo(22);
+        assertThat(o.testCount()).isEqualTo(12);
+        assertThat(o.validationBefore().examples()).isEqualTo(6);
+        assertThat(o.validationAfter().examples()).isEqualTo(6);
+        JsonNode record = new ObjectMapper().readTree(validated.out().resolve(ClassifierFineTuning.RECORD).toFile());
+        assertThat(record.get("validation").get("after").get("accuracy").asDouble()).isEqualTo(o.validationAfter().accuracy());
+        assertThat(record.get("validation").get("fraction").asDouble()).isEqualTo(0.25);
+        assertThat(record.get("train_texts").asInt()).isEqualTo(22);
+
+        assertThat(oneLine(catchThrowable(() -> withValidation(plain, dir.resolve("bad-validation"), 1.0)))).contains("--validation must be in [0, 1)");
+        LabelledTexts few = TinyEncoders.letters(3, 1);
+        assertThat(oneLine(catchThrowable(() -> ClassifierFineTuning.prepare(withValidation(request(few, dir.resolve("few"), 2, null, false),
+                dir.resolve("few"), 0.1), TinyEncoders::ids)))).contains("leaves").contains("validation texts");
+    }
+
+    private static ClassifyRequest withValidation(ClassifyRequest r, Path out, double fraction) {
+        return new ClassifyRequest(r.model(), r.data(), out, r.lora(), r.targets(), r.pooling(), r.steps(), r.batch(), r.learningRate(),
+                r.warmup(), r.weightDecay(), r.heldOutFraction(), r.seed(), r.checkpointEvery(), r.resume(), r.stopAfter(), r.adapter(),
+                r.headStart(), r.init(), fraction);
+    }
+
+    @Test
     void aResumedRunEndsWhereAnUninterruptedOneDoes() throws IOException {
         LabelledTexts data = TinyEncoders.letters(12, 3);
         Path straight = dir.resolve("straight"), resumed = dir.resolve("resumed");
