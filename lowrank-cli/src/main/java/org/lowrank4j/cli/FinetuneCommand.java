@@ -122,7 +122,7 @@ final class FinetuneCommand implements Callable<Integer> {
     String init;
 
     @Option(names = "--adapter", defaultValue = "lora",
-            description = "Adapter kind: lora; full (every weight trains, the baseline; writes a decoder folder); lrc[:norms=1|0] (WeLore: a compressed folder's own low-rank factors and the norms train, its dense projections stay frozen; writes a low-rank folder); or a variant with options as NAME:KEY=VALUE..., e.g. nola:basis=128, sora:xi=1e-3:xi-max=2e-2:stages=5:schedule=log, nola:budget=107520, salt:rank=8:lora-rank=4, loldu:rank=16, loca:frequencies=1000, s2lora:rank=8:xi=1e-2, flora:view=heads:budget=107520, flora:ranks=4,8,8:view=heads, snell:rank=8:sparsity=0.9, snella:rank=8:target-sparsity=0.8 (--rank/--alpha are the variants' defaults). With --task classify: lora, full (every encoder weight; writes the encoder folder and its head) or a variant. Default ${DEFAULT-VALUE}.")
+            description = "Adapter kind: lora; full (every weight trains, the baseline; writes a decoder folder); lrc[:norms=1|0] (WeLore: a compressed folder's own low-rank factors and the norms train, its dense projections stay frozen; writes a low-rank folder); or a variant with options as NAME:KEY=VALUE..., e.g. nola:basis=128, sora:xi=1e-3:xi-max=2e-2:stages=5:schedule=log, nola:budget=107520, salt:rank=8:lora-rank=4, loldu:rank=16, loca:frequencies=1000, s2lora:rank=8:xi=1e-2, flora:view=heads:budget=107520, flora:ranks=4,8,8:view=heads, snell:rank=8:sparsity=0.9, snella:rank=8:target-sparsity=0.8 (--rank/--alpha are the variants' defaults). Or butterfly[:sites=output,down:blocks=2:fit-steps=500:fit-rate=0.05:form=butterfly|low-rank]: the named projections replaced by butterfly products fitted to their weights (form=low-rank: truncated SVDs of equal size, the control), then trained with the rest frozen; writes replaced.safetensors and the record, no model folder. With --task classify: lora, full (every encoder weight; writes the encoder folder and its head) or a variant. Default ${DEFAULT-VALUE}.")
     String adapter;
 
     @Option(names = "--head-start", defaultValue = "probe",
@@ -199,7 +199,7 @@ final class FinetuneCommand implements Callable<Integer> {
         if (data != null) {
             throw new IllegalArgumentException("--task classify reads --labels, not --data");
         }
-        if (adapter.toLowerCase(Locale.ROOT).startsWith("lrc") || initAdapter != null) {
+        if (adapter.toLowerCase(Locale.ROOT).startsWith("lrc") || adapter.toLowerCase(Locale.ROOT).startsWith("butterfly") || initAdapter != null) {
             throw new IllegalArgumentException("--task classify takes --adapter lora, full or a variant, without --init-adapter");
         }
         HeadStart start = HeadStart.parse(headStart);

@@ -63,7 +63,13 @@ public record FineTuneRequest(Path model, String text, String dataName, Path out
 
     /** True when the run trains a variant (NOLA, SoRA, …) rather than LoRA or every weight. */
     public boolean isVariant() {
-        return adapter != null && !isFull() && !isLowRankComponents();
+        return adapter != null && !isFull() && !isLowRankComponents() && !isButterfly();
+    }
+
+    /** True for {@code --adapter butterfly[:…]}: projections replaced by butterfly products (or equal-size SVDs) and trained. */
+    public boolean isButterfly() {
+        String a = adapter == null ? "" : adapter.strip().toLowerCase(java.util.Locale.ROOT);
+        return a.equals("butterfly") || a.startsWith("butterfly:");
     }
 
     /** True for {@code --adapter lrc[:…]}: WeLore's fine-tuning of a compressed folder's own low-rank factors. */

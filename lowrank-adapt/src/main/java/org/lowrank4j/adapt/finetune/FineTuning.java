@@ -69,6 +69,9 @@ public final class FineTuning {
         if (request.isLowRankComponents()) {
             return LrcFineTuning.run(request, events);
         }
+        if (request.isButterfly()) {
+            return ButterflyFineTuning.run(request, events);
+        }
         DecoderTask task = DecoderTask.prepare(request);
         LlamaModel model = task.model();
         int context = task.context();
