@@ -89,6 +89,22 @@ public final class LinearSites {
         return sites;
     }
 
+    /**
+     * A site described from outside the MatMul/Gemm search (a quantized node read back by {@link QuantizedSites}): role
+     * and block from the node's name alone (the structural fallback needs the float graph), OTHER and -1 when the name
+     * says nothing; no bias of its own, weight type FLOAT (what it computes in).
+     */
+    static LinearSite named(String nodeName, String opType, String input, String output, String initializer, int in, int out) {
+        Placement placement = placeByName(nodeName);
+        if (placement == null) {
+            placement = new Placement(SiteRole.OTHER, -1);
+        }
+        String label = placement.role() == SiteRole.OTHER ? "other (" + nodeName + ")" : placement.role().label();
+        String name = placement.block() >= 0 ? "block " + placement.block() + " " + label : label;
+        return new LinearSite(name, placement.block(), placement.role(), nodeName, output, opType, input, initializer, in, out, false, false,
+                DataType.FLOAT);
+    }
+
     // ------------------------------------------------------------------ detection
 
     private static List<Candidate> candidates(GraphProto graph) {

@@ -10,8 +10,10 @@ import java.util.TreeMap;
 import org.lowrank4j.formats.onnx.LinearSite;
 import org.lowrank4j.formats.onnx.LinearSites;
 import org.lowrank4j.formats.onnx.OnnxModel;
+import org.lowrank4j.formats.onnx.QuantizedSites;
 import org.lowrank4j.formats.onnx.SiteRole;
 import org.lowrank4j.formats.onnx.proto.Onnx.NodeProto;
+import org.lowrank4j.linalg.quant.QuantizedMatrix;
 import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.layers.LayerNorm;
 import org.lowrank4j.nn.layers.Linear;
@@ -21,6 +23,7 @@ import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
 import org.lowrank4j.nn.weight.DenseWeight;
 import org.lowrank4j.nn.weight.LowRankWeight;
+import org.lowrank4j.nn.weight.QuantizedWeight;
 
 /**
  * Builds a {@link BertModel} from an ONNX BERT-family encoder (BERT, MiniLM, BGE exports with inputs
@@ -47,7 +50,17 @@ public final class BertOnnx {
 
     /** One projection: its weight (out, in) or factors, and its bias; {@code firstFactor} names the in×r initializer. */
     private record Projection(SiteRole role, int block, LinearSite last, float[] denseOutIn, float[] leftOutR,
-            float[] rightRIn, int rank, float[] bias, String firstFactor) {}
+            float[] rightRIn, int rank, float[] bias, String firstFactor, String secondFactor, QuantizedMatrix quantized,
+            float[] inputScale) {
+
+        Projection(SiteRole role, int block, LinearSite last, float[] denseOutIn, float[] leftOutR, float[] rightRIn, int rank,
+                float[] bias, String firstFactor) {
+            this(role, block, last, denseOutIn, leftOutR, rightRIn, rank, bias, firstFactor, last.initializer(), null, null);
+        }
+    }
+
+    /** An embedding table: the initializer it was read from, its shape and values (dequantized when stored quantized). */
+    private record Table(String initializer, long[] shape, float[] values, boolean quantized) {}
 
     private record Norm(int node, String gamma, String beta, double eps) {}
 
@@ -79,22 +92,22 @@ public final class BertOnnx {
     public static Loaded loadWithSources(OnnxModel onnx, Precision precision) {
         String source = onnx.source().map(Path::toString).orElse("ONNX model");
         OnnxGraph graph = new OnnxGraph(onnx);
-        Map<String, String> tables = embeddingTables(graph, source);
+        Map<String, Table> tables = embeddingTables(graph, source);
         List<Norm> norms = norms(graph);
         Map<Integer, Map<SiteRole, Projection>> blocks = projections(graph, source);
         int layers = blocks.size();
         if (norms.size() != 1 + 2 * layers) {
             throw notBert(source, "found " + norms.size() + " LayerNorms for " + layers + " blocks (expected " + (1 + 2 * layers) + ")");
         }
-        long[] word = onnx.initializerShape(tables.get("word"));
-        long[] position = onnx.initializerShape(tables.get("position"));
-        String typeTable = tables.get("type");
+        long[] word = tables.get("word").shape();
+        long[] position = tables.get("position").shape();
+        Table typeTable = tables.get("type");
         int c = (int) word[1];
         Map<SiteRole, Projection> first = blocks.get(0);
         int heads = heads(graph, first.get(SiteRole.ATTENTION_QUERY), c, source);
         int intermediate = first.get(SiteRole.FFN_UP).last().outFeatures();
         BertConfig config = new BertConfig((int) word[0], c, layers, heads, intermediate, (int) position[0],
-                typeTable == null ? 0 : (int) onnx.initializerShape(typeTable)[0], norms.get(0).eps(), gelu(graph));
+                typeTable == null ? 0 : (int) typeTable.shape()[0], norms.get(0).eps(), gelu(graph));
 
         BertModel model = BertModel.zeros(config, precision);
         Map<String, String> names = new TreeMap<>();
@@ -118,19 +131,31 @@ public final class BertOnnx {
 
     // ------------------------------------------------------------------ embeddings
 
-    /** "word", "position" and (optional) "type" table initializers. */
-    private static Map<String, String> embeddingTables(OnnxGraph graph, String source) {
+    /**
+     * "word", "position" and (optional) "type" tables: Gathers of a 2-D float initializer, or GatherBlockQuantized nodes
+     * (lowrank4j's quantized embeddings), read dequantized.
+     */
+    private static Map<String, Table> embeddingTables(OnnxGraph graph, String source) {
         List<String> inputs = graph.model.graphInputNames();
-        Map<String, String> found = new TreeMap<>();
+        Map<String, Table> found = new TreeMap<>();
         for (NodeProto node : graph.nodes) {
-            if (!node.getOpType().equals("Gather") || node.getInputCount() < 2 || !graph.isInitializer(node.getInput(0))
-                    || graph.model.initializerShape(node.getInput(0)).length != 2) {
+            boolean quantized = node.getOpType().equals("GatherBlockQuantized");
+            if (!(node.getOpType().equals("Gather") || quantized) || node.getInputCount() < 2 || !graph.isInitializer(node.getInput(0))
+                    || !quantized && graph.model.initializerShape(node.getInput(0)).length != 2) {
                 continue;
             }
             String index = rootInput(graph, node.getInput(1));
             String kind = index == null || !inputs.contains(index) ? "position"
                     : index.contains("token_type") ? "type" : "word";
-            if (found.put(kind, node.getInput(0)) != null) {
+            Table table;
+            if (quantized) {
+                float[] values = QuantizedSites.dequantizedTable(graph.model, node);
+                long rows = graph.model.initializerShape(node.getInput(2))[0];
+                table = new Table(node.getInput(0), new long[] {rows, values.length / rows}, values, true);
+            } else {
+                table = new Table(node.getInput(0), graph.model.initializerShape(node.getInput(0)), null, false);
+            }
+            if (found.put(kind, table) != null) {
                 throw notBert(source, "more than one " + kind + " embedding Gather");
             }
         }
@@ -213,9 +238,14 @@ public final class BertOnnx {
         Map<String, LinearSite> byOutput = new TreeMap<>();
         sites.forEach(s -> byOutput.put(s.nodeOutput(), s));
         Map<Integer, Map<SiteRole, Projection>> blocks = new TreeMap<>();
+        List<Projection> found = new ArrayList<>();
+        for (QuantizedSites.QuantizedSite q : QuantizedSites.find(graph.model)) {
+            found.add(quantized(graph, q, source));
+        }
         for (LinearSite site : sites) {
-            if (site.initializer().endsWith(".lowrank_second")) {
-                continue; // handled with its first factor
+            if (site.initializer().endsWith(".lowrank_second") || site.initializer().endsWith(".branch_first")
+                    || site.initializer().endsWith(".branch_second")) {
+                continue; // handled with its first factor, or with its quantized site
             }
             Projection p;
             if (site.initializer().endsWith(".lowrank_first")) {
@@ -242,6 +272,9 @@ public final class BertOnnx {
                 p = new Projection(site.role(), site.block(), site, transpose(graph.model.weight(site), site.inFeatures(), site.outFeatures()),
                         null, null, 0, bias(graph, site, source), null);
             }
+            found.add(p);
+        }
+        for (Projection p : found) {
             if (p.role() == SiteRole.OTHER || p.block() < 0) {
                 continue; // pooler or head
             }
@@ -273,6 +306,21 @@ public final class BertOnnx {
             }
         }
         return blocks;
+    }
+
+    /** A MatMulNBits site: its codes as the frozen base, SVDQuant's input scale and the float branch when present. */
+    private static Projection quantized(OnnxGraph graph, QuantizedSites.QuantizedSite q, String source) {
+        LinearSite site = q.site();
+        float[] scale = q.inputScale() == null ? null : graph.model.initializerFloats(q.inputScale());
+        if (q.branchFirst() == null) {
+            return new Projection(site.role(), site.block(), site, null, null, null, 0, bias(graph, site, source), null, null, q.weight(), scale);
+        }
+        long[] firstDims = graph.model.initializerShape(q.branchFirst());
+        int r = (int) firstDims[1];
+        return new Projection(site.role(), site.block(), site, null,
+                transpose(graph.model.initializerFloats(q.branchSecond()), r, site.outFeatures()),
+                transpose(graph.model.initializerFloats(q.branchFirst()), site.inFeatures(), r), r, bias(graph, site, source),
+                q.branchFirst(), q.branchSecond(), q.weight(), scale);
     }
 
     /** The bias added to a site's output: a Gemm's C, or the 1-D initializer of the Add that follows. */
@@ -334,6 +382,15 @@ public final class BertOnnx {
         names.put(target.name(), initializer);
     }
 
+    /** A table read whole; a quantized one is not mapped back to an initializer (its codes are not written back). */
+    private static void fill(Parameter target, OnnxModel onnx, Table table, Map<String, String> names) {
+        if (table.quantized()) {
+            copy(target.value(), table.values(), table.initializer());
+        } else {
+            fill(target, onnx, table.initializer(), names);
+        }
+    }
+
     private static void fillNorm(LayerNorm norm, OnnxModel onnx, Norm found, Map<String, String> names) {
         fill(norm.weight(), onnx, found.gamma(), names);
         fill(norm.bias(), onnx, found.beta(), names);
@@ -347,6 +404,10 @@ public final class BertOnnx {
             names.put(dense.weight().name(), p.last().initializer());
             return;
         }
+        if (p.quantized() != null && p.rank() == 0) {
+            linear.setWeight(QuantizedWeight.of(linear.name(), p.quantized(), null, p.inputScale(), precision));
+            return;
+        }
         if (p.rank() < 1 || linear.inFeatures() * p.rank() != p.rightRIn().length || linear.outFeatures() * p.rank() != p.leftOutR().length) {
             throw notBert(source, p.last().name() + ": factors of rank " + p.rank() + " do not fit " + linear.outFeatures() + "x" + linear.inFeatures());
         }
@@ -354,8 +415,9 @@ public final class BertOnnx {
         Parameter b = new Parameter(linear.name() + ".B", Tensor.zeros(precision, p.rank(), linear.inFeatures()));
         copy(a.value(), p.leftOutR(), p.last().initializer());
         copy(b.value(), p.rightRIn(), p.last().initializer());
-        linear.setWeight(new LowRankWeight(a, b));
-        names.put(a.name(), p.last().initializer());
+        LowRankWeight factors = new LowRankWeight(a, b);
+        linear.setWeight(p.quantized() == null ? factors : QuantizedWeight.of(linear.name(), p.quantized(), factors, p.inputScale(), precision));
+        names.put(a.name(), p.secondFactor());
         names.put(b.name(), p.firstFactor());
     }
 
