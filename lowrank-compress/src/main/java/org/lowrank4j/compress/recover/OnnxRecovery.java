@@ -16,12 +16,15 @@ import org.lowrank4j.nn.tensor.Tensor;
 /**
  * The ONNX side of recovery: loads the original encoder (teacher) and the one lowrank4j factorised (student) into the
  * JVM runtime, and writes trained parameters back into a copy of the factorised graph — each {@code <w>.lowrank_first}
- * (in×r) and {@code <w>.lowrank_second} (r×out) initializer, and the LayerNorm weights and biases when they were
- * trained — keeping every other byte of the graph and each initializer's element type. The result is the same graph
+ * (in×r) and {@code <w>.lowrank_second} (r×out) initializer, or a quantized site's float branch {@code <w>.branch_first}
+ * and {@code <w>.branch_second} (the MatMulNBits codes stay as they are: EoRA's and LQ-LoRA's setting of a frozen
+ * quantized base), and the LayerNorm weights and biases when they were trained — keeping every other byte of the graph
+ * and each initializer's element type. The result is the same graph
  * with new values, so ONNX Runtime and langchain4j load it exactly as they load the compressed model.
  */
 public final class OnnxRecovery {
     static final String FIRST = ".lowrank_first", SECOND = ".lowrank_second";
+    static final String BRANCH_FIRST = ".branch_first", BRANCH_SECOND = ".branch_second";
 
     /**
      * Teacher and student, and what write-back needs.
@@ -77,13 +80,19 @@ public final class OnnxRecovery {
         }
     }
 
-    /** Refuses a graph without any {@code .lowrank_first} initializer. */
+    /**
+     * Refuses a graph with nothing to train: no {@code .lowrank_first}/{@code .lowrank_second} factors and no low-rank
+     * branch ({@code .branch_first}/{@code .branch_second}) beside quantized weights.
+     */
     public static void requireFactorised(OnnxModel graph, Path file) {
         boolean factorised = graph.initializerNames().stream().anyMatch(n -> n.endsWith(FIRST))
                 && graph.initializerNames().stream().anyMatch(n -> n.endsWith(SECOND));
-        if (!factorised) {
-            throw new IllegalArgumentException(file + " was not compressed by lowrank4j: it has no " + FIRST + "/" + SECOND
-                    + " factors to recover (compress it first with lowrank compress)");
+        boolean branched = graph.initializerNames().stream().anyMatch(n -> n.endsWith(BRANCH_FIRST))
+                && graph.initializerNames().stream().anyMatch(n -> n.endsWith(BRANCH_SECOND));
+        if (!factorised && !branched) {
+            throw new IllegalArgumentException(file + " was not compressed by lowrank4j: it has no " + FIRST + "/" + SECOND + " factors and no "
+                    + "low-rank branch beside quantized weights to recover (compress it first with lowrank compress; quantized methods need a "
+                    + "branch: eora, svdquant)");
         }
     }
 

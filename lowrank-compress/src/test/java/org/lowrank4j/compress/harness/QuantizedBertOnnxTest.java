@@ -12,6 +12,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lowrank4j.compress.Listener;
+import org.lowrank4j.compress.Progress;
+import org.lowrank4j.compress.recover.DistillOptions;
+import org.lowrank4j.compress.recover.Distiller;
+import org.lowrank4j.compress.recover.OnnxRecovery;
+import org.lowrank4j.compress.recover.SentenceBatches;
+import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.compress.eval.EmbeddingRunner;
 import org.lowrank4j.compress.eval.RealModels;
 import org.lowrank4j.compress.route.Compression;
@@ -62,7 +68,6 @@ class QuantizedBertOnnxTest {
     void theRuntimeComputesWhatOnnxRuntimeComputesOnTheQuantizedFile() throws Exception {
         String[] variants = {"eora:bits=4:group=16:rank=4:embeddings=int8:egroup=16", "svdquant:bits=4:group=16:rank=4",
                 "rtn:bits=2:group=16:embeddings=int4:egroup=16", "rtn:bits=8:group=32:scheme=symmetric"};
-        EncodedBatch batch = tokenizer.encode(SENTENCES);
         for (String variant : variants) {
             Path file = compress(variant, variant.replace(':', '_').replace('=', '-') + ".onnx");
             OnnxModel graph = OnnxModel.read(file);
@@ -79,27 +84,70 @@ class QuantizedBertOnnxTest {
             assertThat(branches > 0).as(variant + " branches").isEqualTo(variant.contains("rank=4"));
             assertThat(scaled > 0).as(variant + " input scales").isEqualTo(variant.startsWith("svdquant"));
 
-            int b = batch.size(), t = batch.length();
-            int[] ids = new int[b * t], mask = new int[b * t], types = new int[b * t];
-            for (int i = 0; i < b; i++) {
-                for (int j = 0; j < t; j++) {
-                    ids[i * t + j] = (int) batch.inputIds()[i][j];
-                    mask[i * t + j] = (int) batch.attentionMask()[i][j];
-                    types[i * t + j] = (int) batch.tokenTypeIds()[i][j];
-                }
-            }
-            Tensor jvm = encoder.forward(ids, types, mask, b, t);
-            float[] ort;
-            try (EmbeddingRunner runner = EmbeddingRunner.open(graph.toProto().toByteArray(), file, new EmbeddingRunner.Options(1, 8))) {
-                ort = runner.runOutputs(batch, Set.of("last_hidden_state")).get("last_hidden_state");
-            }
-            double max = 0;
-            for (int i = 0; i < ort.length; i++) {
-                max = Math.max(max, Math.abs(ort[i] - jvm.get(i)));
-            }
+            double max = maxDifference(file, encoder);
             System.out.printf("%s: %d branches, %d scaled sites, JVM runtime against ONNX Runtime: max |diff| %.2e%n", variant, branches, scaled, max);
             assertThat(max).as(variant).isLessThan(2e-4);
         }
+    }
+
+    @Test
+    void recoveryTrainsTheBranchesAndWritesTheSameQuantizedGraphBack() throws Exception {
+        Path quantized = compress("svdquant:bits=2:group=16:rank=4:embeddings=int8:egroup=16", "to-recover.onnx");
+        OnnxRecovery.Models models = OnnxRecovery.load(model, quantized, Precision.FLOAT32);
+        Distiller distiller = Distiller.encoder(models.teacher(), models.student(),
+                DistillOptions.builder().steps(4).batchSize(2).warmupFraction(0).learningRate(1e-3).build());
+        List<Parameter> trained = distiller.trainableParameters();
+        assertThat(distiller.factorPairs()).hasSize(12);
+        assertThat(trained).allMatch(p -> p.name().endsWith(".A") || p.name().endsWith(".B") || p.value().rank() == 1);
+        try (HfTokenizer small = HfTokenizer.load(RealModels.miniLmTokenizer(), 24)) {
+            distiller.run(new SentenceBatches(TextCorpus.calibration().first(16), small, 2, 3), Progress.NONE);
+        }
+        Path out = dir.resolve("recovered.onnx");
+        OnnxRecovery.write(models, trained, out);
+
+        OnnxModel before = OnnxModel.read(quantized), after = OnnxModel.read(out);
+        assertThat(after.initializerNames()).containsExactlyInAnyOrderElementsOf(before.initializerNames());
+        int codes = 0, branches = 0;
+        for (String name : before.initializerNames()) {
+            boolean same = before.initializer(name).equals(after.initializer(name));
+            if (name.endsWith(".quantized") || name.endsWith(".scales") || name.endsWith(".input_scale") || name.endsWith(".zero_points")) {
+                assertThat(same).as(name + " is part of the frozen quantized base").isTrue();
+                codes++;
+            } else if (name.endsWith(".branch_first") || name.endsWith(".branch_second")) {
+                branches += same ? 0 : 1;
+            }
+        }
+        assertThat(codes).isGreaterThan(24);
+        assertThat(branches).as("branch initializers trained").isEqualTo(24);
+        assertThat(after.nodes()).hasSameSizeAs(before.nodes());
+        // ONNX Runtime on the written file computes what the trained runtime student computes
+        assertThat(maxDifference(out, models.student())).isLessThan(1e-4);
+        BertModel reread = BertOnnx.load(after, Precision.FLOAT32);
+        assertThat(reread.linears(0).get(0).weight()).isInstanceOf(QuantizedWeight.class);
+    }
+
+    /** Largest |difference| between ONNX Runtime's last hidden states on {@code file} and the runtime encoder's, on SENTENCES. */
+    private static double maxDifference(Path file, BertModel encoder) {
+        EncodedBatch batch = tokenizer.encode(SENTENCES);
+        int b = batch.size(), t = batch.length();
+        int[] ids = new int[b * t], mask = new int[b * t], types = new int[b * t];
+        for (int i = 0; i < b; i++) {
+            for (int j = 0; j < t; j++) {
+                ids[i * t + j] = (int) batch.inputIds()[i][j];
+                mask[i * t + j] = (int) batch.attentionMask()[i][j];
+                types[i * t + j] = (int) batch.tokenTypeIds()[i][j];
+            }
+        }
+        Tensor jvm = encoder.forward(ids, types, mask, b, t);
+        float[] ort;
+        try (EmbeddingRunner runner = EmbeddingRunner.open(file, new EmbeddingRunner.Options(1, 8))) {
+            ort = runner.runOutputs(batch, Set.of("last_hidden_state")).get("last_hidden_state");
+        }
+        double max = 0;
+        for (int i = 0; i < ort.length; i++) {
+            max = Math.max(max, Math.abs(ort[i] - jvm.get(i)));
+        }
+        return max;
     }
 
     @Test
