@@ -12,7 +12,7 @@ export LOWRANK_JAVA_OPTS="${LOWRANK_JAVA_OPTS:--Xmx3g}"   # add -Dlowrank.thread
 mkdir -p "$OUT"
 common=(--model models/sotu-decoder --data ../shared/data/sotu --from 1790 --to 1945 --steps 150 --batch 4 --warmup 10 --lr 3e-3
         --eval-bytes 20000 --seed 42 --force)
-for sites in output down; do
+for sites in ${SITES:-output down}; do
   for form in butterfly low-rank; do
     name=$sites-$form
     nice -n 5 /usr/bin/time -f "%e s wall, %M KiB peak RSS" "$lowrank" finetune "${common[@]}" \
