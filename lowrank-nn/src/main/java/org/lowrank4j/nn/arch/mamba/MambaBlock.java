@@ -246,6 +246,13 @@ public final class MambaBlock implements Layer {
         return outProj.forward(tensor(precision, gated, batch, 1, inner));
     }
 
+    /** Sets a decoding state to where the latest forward ended: its last K − 1 convolution inputs and its final h. */
+    void exportState(MambaState.Layer state) {
+        Forward f = requireForward();
+        double[] h = SelectiveScan.finalState(new SelectiveScan.Shape(f.batch(), f.length(), inner, states), f.u(), f.delta(), f.a(), f.bt());
+        state.set(f.batch(), f.length(), f.u0(), h);
+    }
+
     public Linear inProj() {
         return inProj;
     }

@@ -160,6 +160,14 @@ public final class MambaModel implements CausalLanguageModel {
             throw new IllegalArgumentException(ids.length + " ids for (" + batch + ", " + time + ") at position " + state.length()
                     + " of a state for " + state.capacity() + " positions");
         }
+        if (state.length() == 0 && time > 1) { // a prefill: one parallel forward, then the state where it ended
+            Tensor logits = forward(ids, batch, time);
+            for (int l = 0; l < mixers.size(); l++) {
+                mixers.get(l).exportState(state.state(l));
+            }
+            state.advance(time);
+            return logits;
+        }
         Tensor logits = Tensor.zeros(precision, batch, time, config.vocab());
         int[] column = new int[batch];
         for (int t = 0; t < time; t++) {

@@ -55,6 +55,19 @@ public final class MambaState extends DecoderCache {
             inputs[(b * window + window - 1) * channels + c] = value;
         }
 
+        /** The window from the last positions of u0 (B, L, C) (zeros before position 0) and h (B, C, N). */
+        void set(int batch, int length, double[] u0, double[] finalH) {
+            for (int b = 0; b < batch; b++) {
+                for (int k = 0; k < window; k++) {
+                    int t = length - window + k;
+                    for (int c = 0; c < channels; c++) {
+                        inputs[(b * window + k) * channels + c] = t < 0 ? 0 : u0[(b * length + t) * channels + c];
+                    }
+                }
+            }
+            System.arraycopy(finalH, 0, h, 0, h.length);
+        }
+
         double h(int b, int c, int n) {
             return h[(b * channels + c) * states + n];
         }

@@ -48,6 +48,24 @@ final class SelectiveScan {
         });
     }
 
+    /** The state after the last position, h[L−1] (B, C, N): where decoding continues after a prefill. */
+    static double[] finalState(Shape s, double[] u, double[] delta, double[] a, double[] bt) {
+        int L = s.length(), C = s.channels(), N = s.states();
+        double[] out = new double[s.batch() * C * N];
+        for (int b = 0; b < s.batch(); b++) {
+            for (int c = 0; c < C; c++) {
+                int base = (b * C + c) * N;
+                for (int t = 0; t < L; t++) {
+                    int at = (b * L + t) * C + c, row = (b * L + t) * N;
+                    for (int n = 0; n < N; n++) {
+                        out[base + n] = Math.exp(delta[at] * a[c * N + n]) * out[base + n] + delta[at] * bt[row + n] * u[at];
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
     /** The gradients of a backward pass; u, Δ, Bt, Ct gradients are (B, …) and written, A and D gradients added. */
     record Gradients(double[] du, double[] dDelta, double[] dA, double[] dBt, double[] dCt, double[] dD) {
     }
