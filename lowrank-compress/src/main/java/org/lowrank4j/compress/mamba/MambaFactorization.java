@@ -78,6 +78,21 @@ public final class MambaFactorization {
         return new Report(sites, before, after, modelBefore, model.parameterCount());
     }
 
+    /**
+     * The rank-k truncated SVD of {@code linear}'s weight as a {@link LowRankWeight} (not installed).
+     *
+     * @throws IllegalArgumentException when k is outside [1, min(out, in)]
+     */
+    public static LowRankWeight truncated(Linear linear, int rank) {
+        int rows = linear.outFeatures(), cols = linear.inFeatures();
+        if (rank < 1 || rank > Math.min(rows, cols)) {
+            throw new IllegalArgumentException(linear.name() + ": rank " + rank + " is outside [1, " + Math.min(rows, cols) + "] for a " + rows + "x"
+                    + cols + " matrix");
+        }
+        SvdResult svd = Linalg.backend().svd(DoubleMatrix.wrap(linear.weight().toDense().toDoubleArray(), rows, cols));
+        return factors(linear.name(), svd, rank, linear.weight().precision());
+    }
+
     private static LowRankWeight factors(String name, SvdResult svd, int rank, org.lowrank4j.nn.tensor.Precision precision) {
         DenseMatrix u = svd.u(), vt = svd.vt();
         int rows = u.rows(), cols = vt.cols();
