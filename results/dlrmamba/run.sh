@@ -36,4 +36,5 @@ for name in teacher lowrank distilled logits-only cross-entropy; do
   $LR perplexity --model "$model" --text "$DATA" --from 1981 --to 2021 --max-bytes 60000 --json "$OUT/perplexity-$name.json" --force &
 done
 wait
+sed -i "s#$WORK#\$WORK#g; s#$DATA#../shared/data/sotu#g" "$OUT"/*.json   # repository-relative paths in the records
 python3 "$OUT/summarise.py" "$OUT"
