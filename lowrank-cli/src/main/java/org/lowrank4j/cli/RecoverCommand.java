@@ -117,6 +117,9 @@ final class RecoverCommand implements Callable<Integer> {
     @Option(names = "--eval-max-bytes", description = "Decoder folders: evaluate only the first N bytes of --eval-text (default: all).")
     Long evalMaxBytes;
 
+    @Option(names = "--state-weight", description = "Mamba folders: λ, the weight of the state-alignment term (read-outs and decays of every layer; default 1, 0 for logits only).")
+    Double stateWeight;
+
     @Override
     public Integer call() throws Exception {
         if (original == null && compressed != null && Files.isRegularFile(compressed)) {
@@ -128,7 +131,7 @@ final class RecoverCommand implements Callable<Integer> {
                 .pooling(pooling == null ? null : EvalCommand.parsePooling(pooling)).outputWeight(outputWeightOption).trainNorms(trainNorms)
                 .schedule(schedule).pela(pela).pelaEpsilon(pelaEpsilon).pelaHinge(pelaHinge).seed(seed).checkpoint(checkpoint)
                 .checkpointEvery(checkpointEvery).resume(resume).teacherCacheMegabytes(teacherCacheMb).evalSentences(evalSentences).threads(threads)
-                .stopAfter(stopAfter).window(window).textFrom(textFrom).textTo(textTo).evalText(evalText).evalMaxBytes(evalMaxBytes).build();
+                .stopAfter(stopAfter).window(window).textFrom(textFrom).textTo(textTo).evalText(evalText).evalMaxBytes(evalMaxBytes).stateWeight(stateWeight).build();
         RecoveryRun run = Recovery.run(request, ProgressBar.stderrListener());
         RecoveryResult r = run.result();
         if (!r.finished()) {

@@ -112,6 +112,9 @@ final class TrainCommand implements Callable<Integer> {
             + "output-channels=0|1) train each block weight as low-rank plus sparse (default ${DEFAULT-VALUE}).")
     String method;
 
+    @Option(names = "--arch", defaultValue = "llama", description = "llama | mamba (a selective state-space model: --hidden, --layers and --context apply, N = 16; docs/specs/dlrmamba.md) (default ${DEFAULT-VALUE}).")
+    String arch;
+
     @Option(names = "--force", description = "Start a new run in an OUT folder that already exists, replacing its model, checkpoint and log.")
     boolean force;
 
@@ -138,6 +141,9 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (!arch.equals("llama") && !arch.equals("mamba")) {
+            throw new IllegalArgumentException("--arch must be llama or mamba, got " + arch);
+        }
         TrainingRequest request = TrainingRequest.builder().data(data).out(out).from(from).to(to).hidden(hidden).layers(layers).heads(heads)
                 .kvHeads(kvHeads).mlp(mlp).context(context).batch(batch).accumulation(accumulation).steps(steps).stopAfter(stopAfter)
                 .learningRate(lr).warmup(warmup).minLearningRate(minLr).weightDecay(weightDecay).clip(clip).validationFraction(validationFraction)
@@ -151,7 +157,8 @@ final class TrainCommand implements Callable<Integer> {
                 bar.update("train", r.step() + 1, total, String.format(Locale.ROOT, "loss %.4f, %.0f tok/s", r.loss(), r.tokensPerSecond()));
             }
         };
-        DecoderTraining.Summary s = DecoderTraining.run(request, progress, bar::note);
+        DecoderTraining.Summary s = "mamba".equals(arch) ? org.lowrank4j.nn.arch.mamba.MambaTraining.run(request, progress, bar::note)
+                : DecoderTraining.run(request, progress, bar::note);
         System.out.println(s.memory().describe());
         System.out.printf(Locale.ROOT, "trained %d steps in %.1f s (%.0f tokens/s); last loss %.4f%s; wrote %s%n", s.steps(), s.seconds(),
                 s.steps() * s.tokensPerStep() / Math.max(s.seconds(), 1e-9), s.lastLoss(),

@@ -46,6 +46,9 @@ public final class DecoderFolder {
      */
     public static CausalLanguageModel loadDecoder(Path folder) throws IOException {
         requireModelFolder(folder);
+        if (org.lowrank4j.nn.arch.mamba.MambaConfig.isMambaFolder(folder)) {
+            return org.lowrank4j.nn.arch.mamba.MambaModel.load(folder, Precision.FLOAT32); // model_type mamba: a selective state-space model
+        }
         if (HfConfig.read(folder).architecture() == HfArchitecture.GPT2) {
             return Gpt2Model.load(folder, Precision.FLOAT32);
         }

@@ -28,7 +28,7 @@ import org.lowrank4j.linalg.Linalg;
 public final class Compression {
 
     /** The routes, asked in order. */
-    static final List<CompressionRoute> ROUTES = List.of(new HierarchicalPruneRoute(), new DecoderModegptRoute(), new DecoderQuantizedRoute(), new DecoderFolderRoute(), new OnnxQuantizedRoute(), new OnnxRuntimeRoute(),
+    static final List<CompressionRoute> ROUTES = List.of(new HierarchicalPruneRoute(), new DlrMambaRoute(), new DecoderModegptRoute(), new DecoderQuantizedRoute(), new DecoderFolderRoute(), new OnnxQuantizedRoute(), new OnnxRuntimeRoute(),
             new OnnxSiteRoute());
 
     private Compression() {

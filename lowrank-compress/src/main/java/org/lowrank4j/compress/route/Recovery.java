@@ -37,6 +37,9 @@ public final class Recovery {
         OutputPlan.of("--out", r.out(), r.force()).sidecar(json).input("--original", r.original()).input("--compressed", r.compressed())
                 .input("--tokenizer", r.tokenizer()).input("--text", r.text()).input("--eval-text", r.evalText()).input("--checkpoint", r.checkpoint())
                 .check();
+        if (org.lowrank4j.nn.arch.mamba.MambaConfig.isMambaFolder(r.compressed())) {
+            return MambaRecoveryRoute.run(r, json, listener); // a Mamba folder: structure-aware distillation (docs/specs/dlrmamba.md)
+        }
         Path checkpoint = checkpoint(r, decoder);
         OutputPlan.of("--checkpoint", checkpoint, true).input("--original", r.original()).input("--compressed", r.compressed())
                 .input("--tokenizer", r.tokenizer()).input("--text", r.text()).input("--eval-text", r.evalText()).check();

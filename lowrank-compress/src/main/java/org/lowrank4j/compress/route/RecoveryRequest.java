@@ -39,8 +39,9 @@ import org.lowrank4j.compress.eval.Pooling;
  * @param textTo decoders with a --text folder: last YEAR
  * @param evalText decoders: held-out text for perplexity before and after
  * @param evalMaxBytes decoders: only the first N bytes of evalText
+ * @param stateWeight Mamba folders: λ, the weight of the state-alignment term (default 1)
  */
-public record RecoveryRequest(Path original, Path compressed, Path tokenizer, Path out, boolean force, Integer steps, Path text, int batch, double learningRate, Integer maxTokens, Pooling pooling, Double outputWeight, boolean trainNorms, String schedule, double pela, double pelaEpsilon, boolean pelaHinge, long seed, Path checkpoint, int checkpointEvery, boolean resume, int teacherCacheMegabytes, Integer evalSentences, Integer threads, Long stopAfter, Integer window, Integer textFrom, Integer textTo, Path evalText, Long evalMaxBytes) {
+public record RecoveryRequest(Path original, Path compressed, Path tokenizer, Path out, boolean force, Integer steps, Path text, int batch, double learningRate, Integer maxTokens, Pooling pooling, Double outputWeight, boolean trainNorms, String schedule, double pela, double pelaEpsilon, boolean pelaHinge, long seed, Path checkpoint, int checkpointEvery, boolean resume, int teacherCacheMegabytes, Integer evalSentences, Integer threads, Long stopAfter, Integer window, Integer textFrom, Integer textTo, Path evalText, Long evalMaxBytes, Double stateWeight) {
 
     public static Builder builder() {
         return new Builder();
@@ -83,6 +84,7 @@ public record RecoveryRequest(Path original, Path compressed, Path tokenizer, Pa
         private Integer textTo;
         private Path evalText;
         private Long evalMaxBytes;
+        private Double stateWeight;
 
         public Builder original(Path v) { original = v; return this; }
         public Builder compressed(Path v) { compressed = v; return this; }
@@ -114,9 +116,10 @@ public record RecoveryRequest(Path original, Path compressed, Path tokenizer, Pa
         public Builder textTo(Integer v) { textTo = v; return this; }
         public Builder evalText(Path v) { evalText = v; return this; }
         public Builder evalMaxBytes(Long v) { evalMaxBytes = v; return this; }
+        public Builder stateWeight(Double v) { stateWeight = v; return this; }
 
         public RecoveryRequest build() {
-            return new RecoveryRequest(original, compressed, tokenizer, out, force, steps, text, batch, learningRate, maxTokens, pooling, outputWeight, trainNorms, schedule, pela, pelaEpsilon, pelaHinge, seed, checkpoint, checkpointEvery, resume, teacherCacheMegabytes, evalSentences, threads, stopAfter, window, textFrom, textTo, evalText, evalMaxBytes);
+            return new RecoveryRequest(original, compressed, tokenizer, out, force, steps, text, batch, learningRate, maxTokens, pooling, outputWeight, trainNorms, schedule, pela, pelaEpsilon, pelaHinge, seed, checkpoint, checkpointEvery, resume, teacherCacheMegabytes, evalSentences, threads, stopAfter, window, textFrom, textTo, evalText, evalMaxBytes, stateWeight);
         }
     }
 }

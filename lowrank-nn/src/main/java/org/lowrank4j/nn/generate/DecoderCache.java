@@ -3,8 +3,11 @@ package org.lowrank4j.nn.generate;
 import java.util.List;
 import org.lowrank4j.nn.layers.KVCache;
 
-/** The key/value caches of every block of a decoder, advanced together; made by {@link CausalLanguageModel#newCache}. */
-public final class DecoderCache {
+/**
+ * The key/value caches of every block of a decoder, advanced together; made by {@link CausalLanguageModel#newCache}. A
+ * recurrent architecture (Mamba) keeps other state: it extends this class and overrides every method.
+ */
+public class DecoderCache {
     private final List<KVCache> layers; // one per block
 
     public DecoderCache(List<KVCache> layers) {
@@ -12,6 +15,11 @@ public final class DecoderCache {
             throw new IllegalArgumentException("a decoder cache needs at least one layer");
         }
         this.layers = List.copyOf(layers);
+    }
+
+    /** For a subclass that keeps its own per-layer state instead of key/value caches. */
+    protected DecoderCache() {
+        this.layers = List.of();
     }
 
     /** The cache of block {@code index}. */
