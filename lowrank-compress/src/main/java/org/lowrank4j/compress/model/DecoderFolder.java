@@ -52,6 +52,9 @@ public final class DecoderFolder {
         if (HfConfig.read(folder).architecture() == HfArchitecture.GPT2) {
             return Gpt2Model.load(folder, Precision.FLOAT32);
         }
+        if (org.lowrank4j.nn.cskv.CskvFolder.isCskv(folder)) { // shrunk KV caches (CSKV): decode runs the bi-branch cache
+            return org.lowrank4j.nn.cskv.CskvFolder.load(folder, Precision.FLOAT32);
+        }
         return LlamaModel.load(folder, Precision.FLOAT32);
     }
 
@@ -60,6 +63,9 @@ public final class DecoderFolder {
      * Both name their sites {@code block N ROLE} and write low-rank folders ({@link CausalLanguageModel#saveFactors}).
      */
     public static CausalLanguageModel loadCompressible(Path folder) throws IOException {
+        if (org.lowrank4j.nn.cskv.CskvFolder.isCskv(folder)) {
+            throw new IllegalArgumentException("--model " + folder + " is a CSKV folder (shrunk KV caches); compress its dense original instead");
+        }
         return loadDecoder(folder);
     }
 

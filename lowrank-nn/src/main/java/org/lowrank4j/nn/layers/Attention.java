@@ -180,6 +180,16 @@ public final class Attention implements Module {
             throw new IllegalStateException(name + ": a KV cache only makes sense for causal attention");
         }
         int batch = checkInput(x), time = x.dim(1), past = cache.length();
+        if (cache.store() != null) { // another layout of the cache (CSKV's compressed branches) runs the attention itself
+            if (cache.batch() != batch || past + time > cache.capacity()) {
+                throw new IllegalArgumentException(name + ": " + past + " cached + " + time + " new positions of batch " + batch
+                        + " do not fit the cache (batch " + cache.batch() + ", capacity " + cache.capacity() + ")");
+            }
+            q = k = v = probs = null;
+            Tensor y = cache.store().attend(this, x, past);
+            cache.advance(time);
+            return output.forward(y);
+        }
         if (cache.batch() != batch || cache.keys.dim(1) != kvHeads || cache.keys.dim(3) != headSize || cache.values.dim(3) != valueSize) {
             throw new IllegalArgumentException(name + ": cache " + cache.keys.shapeString() + " does not fit input " + x.shapeString());
         }

@@ -6,10 +6,31 @@ import org.lowrank4j.nn.tensor.Tensor;
 /**
  * The keys and values one attention layer has seen so far while decoding, head-major so that each head's history
  * is one contiguous block BLAS reads directly. Keys are stored after RoPE. Made by {@link Attention#newCache}.
+ *
+ * <p>A cache may instead hold another {@link Store} of the history (CSKV's compressed and full-precision branches):
+ * {@link Attention#decode} then hands the new positions to it and only keeps the count here.
  */
 public final class KVCache {
-    final Tensor keys;   // (B, KVH, capacity, Dqk)
-    final Tensor values; // (B, KVH, capacity, Dvo)
+    /** Another layout of one layer's history that runs that layer's attention over it. */
+    public interface Store {
+        /**
+         * Appends the positions [past, past + T) of x (B,T,C) and returns their attention output before the output
+         * projection, token-major (B,T,NH·Dvo), with queries rotated at their positions.
+         */
+        Tensor attend(Attention attention, Tensor x, int past);
+
+        /** Bytes the store's arrays hold for {@code length} positions of every sequence (what the layout costs). */
+        long bytesInUse(int length);
+
+        /** Bytes of the arrays allocated for the store's capacity. */
+        long bytesAllocated();
+    }
+
+    final Tensor keys;   // (B, KVH, capacity, Dqk), or null with a store
+    final Tensor values; // (B, KVH, capacity, Dvo), or null with a store
+    private final Store store;
+    private final int batch;
+    private final int capacity;
     private int length;
 
     KVCache(Precision precision, int batch, int kvHeads, int capacity, int headSize, int valueSize) {
@@ -18,6 +39,30 @@ public final class KVCache {
         }
         this.keys = Tensor.zeros(precision, batch, kvHeads, capacity, headSize);
         this.values = Tensor.zeros(precision, batch, kvHeads, capacity, valueSize);
+        this.store = null;
+        this.batch = batch;
+        this.capacity = capacity;
+    }
+
+    private KVCache(Store store, int batch, int capacity) {
+        if (store == null || batch < 1 || capacity < 1) {
+            throw new IllegalArgumentException("a KV cache needs a store, batch >= 1 and capacity >= 1, got " + store + ", " + batch + " and " + capacity);
+        }
+        this.keys = null;
+        this.values = null;
+        this.store = store;
+        this.batch = batch;
+        this.capacity = capacity;
+    }
+
+    /** A cache whose history {@code store} keeps, for {@code batch} sequences of up to {@code capacity} positions. */
+    public static KVCache of(Store store, int batch, int capacity) {
+        return new KVCache(store, batch, capacity);
+    }
+
+    /** The other layout of the history, or null for the plain keys and values. */
+    public Store store() {
+        return store;
     }
 
     /** Number of positions stored (the position of the next token). */
@@ -26,11 +71,29 @@ public final class KVCache {
     }
 
     public int capacity() {
-        return keys.dim(2);
+        return capacity;
     }
 
     public int batch() {
-        return keys.dim(0);
+        return batch;
+    }
+
+    /** Bytes the cache holds for its current length: keys and values of every position (or the store's own count). */
+    public long bytesInUse() {
+        if (store != null) {
+            return store.bytesInUse(length);
+        }
+        return (long) (keys.size() + values.size()) / capacity * length * elementBytes(keys);
+    }
+
+    /** Bytes of the cache's arrays (its whole capacity). */
+    public long bytesAllocated() {
+        return store != null ? store.bytesAllocated() : (long) (keys.size() + values.size()) * elementBytes(keys);
+    }
+
+    /** Bytes per element of a tensor: 4 for float32, 8 for float64. */
+    public static int elementBytes(Tensor t) {
+        return t.precision() == Precision.FLOAT32 ? 4 : 8;
     }
 
     /** Forgets everything (the storage is kept). */

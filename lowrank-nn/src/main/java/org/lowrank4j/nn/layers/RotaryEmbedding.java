@@ -117,7 +117,7 @@ public final class RotaryEmbedding {
      * Rotates {@code x(B,T,H·D)} in place, time step t at position {@code start + t}; {@code inverse} undoes the
      * rotation (which is also the backward pass, the rotation being orthogonal).
      */
-    void apply(Tensor x, int start, boolean inverse) {
+    public void apply(Tensor x, int start, boolean inverse) {
         int batch = x.dim(0), time = x.dim(1), heads = x.dim(2) / headSize;
         if (start < 0 || start + time > maxPositions) {
             throw new IllegalArgumentException("positions [" + start + ", " + (start + time) + ") exceed the " + maxPositions

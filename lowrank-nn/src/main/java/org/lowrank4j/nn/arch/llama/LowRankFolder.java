@@ -186,7 +186,7 @@ public final class LowRankFolder {
     }
 
     /** What goes into a model folder being written: its tensors and manifest, into the hidden folder given. */
-    interface FolderContents {
+    public interface FolderContents {
         void writeInto(Path temp) throws IOException;
     }
 
@@ -197,7 +197,7 @@ public final class LowRankFolder {
      *
      * @throws IllegalArgumentException see {@link #requireOutput}; or the tokenizer is missing
      */
-    static void writeFolder(Path out, Path tokenizer, Path[] inputs, FolderContents contents) throws IOException {
+    public static void writeFolder(Path out, Path tokenizer, Path[] inputs, FolderContents contents) throws IOException {
         requireOutput(out, inputs);
         if (tokenizer != null && !Files.isRegularFile(tokenizer)) {
             throw new IllegalArgumentException("tokenizer " + tokenizer + " does not exist or is not a file");
@@ -259,7 +259,8 @@ public final class LowRankFolder {
             try (Stream<Path> entries = Files.list(target)) {
                 empty = entries.findAny().isEmpty();
             }
-            if (!empty && !Files.isRegularFile(target.resolve(MANIFEST)) && !Files.isRegularFile(target.resolve(QuantizedFolder.MANIFEST))) {
+            if (!empty && !Files.isRegularFile(target.resolve(MANIFEST)) && !Files.isRegularFile(target.resolve(QuantizedFolder.MANIFEST))
+                    && !Files.isRegularFile(target.resolve("cskv.json"))) { // cskv.json: org.lowrank4j.nn.cskv.CskvFolder's manifest
                 throw new IllegalArgumentException("the output " + out + " exists and is not a low-rank model folder written by lowrank4j"
                         + " (no " + MANIFEST + "); choose another path or remove it");
             }

@@ -1,0 +1,119 @@
+package org.lowrank4j.compress.cskv;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.lowrank4j.compress.LayerStats;
+import org.lowrank4j.compress.Progress;
+import org.lowrank4j.compress.model.DecoderFolder;
+import org.lowrank4j.compress.runtime.DecoderRuntime;
+import org.lowrank4j.compress.runtime.RuntimeCompression;
+import org.lowrank4j.formats.hf.HfConfig;
+import org.lowrank4j.nn.arch.llama.LlamaModel;
+import org.lowrank4j.nn.arch.llama.LowRankFolder;
+import org.lowrank4j.nn.cskv.CskvFolder;
+import org.lowrank4j.nn.cskv.CskvLayer;
+import org.lowrank4j.nn.cskv.CskvProjection;
+import org.lowrank4j.nn.layers.Attention;
+import org.lowrank4j.nn.train.TextFolder;
+
+/**
+ * Builds a CSKV folder from a dense LLaMA-family decoder folder: ranks {@code int(ρ·d_h)·n_kv} for keys and values,
+ * A and B from the SVD of each key/value projection, or (ASVD) of it scaled by the per-channel mean |x| of the
+ * attention input over calibration windows (the runtime calibration every decoder route uses). No training of A, B.
+ */
+public final class CskvCompression {
+    /** Calibration windows of the model's context when none is given. */
+    public static final int DEFAULT_WINDOWS = 16;
+    private static final int WINDOWS_PER_BATCH = 8;
+
+    /**
+     * @param init          {@code svd} or {@code asvd}
+     * @param calibration   a .txt file or a folder (ASVD only); calibrationFrom/To select YEAR_*.txt files of a folder
+     * @param windows       calibration windows (null: {@value #DEFAULT_WINDOWS})
+     */
+    public record Request(Path model, Path out, double keyDensity, double valueDensity, int window, String init, Path calibration,
+                          Integer calibrationFrom, Integer calibrationTo, Integer windows, boolean force) {
+    }
+
+    /** What was written: the manifest and the KV-cache values per token per layer before and after (history, no window). */
+    public record Report(CskvFolder.Manifest manifest, int fullValuesPerToken, int shrunkValuesPerToken, double seconds) {
+    }
+
+    private CskvCompression() {
+    }
+
+    /** @throws IllegalArgumentException for a user mistake (one line naming the option or file) */
+    public static Report run(Request r, Progress progress) throws IOException {
+        long start = System.nanoTime();
+        String init = r.init() == null ? "asvd" : r.init().toLowerCase(Locale.ROOT);
+        if (!init.equals("svd") && !init.equals("asvd")) {
+            throw new IllegalArgumentException("--init must be svd or asvd, got " + r.init());
+        }
+        if (r.window() < 1) {
+            throw new IllegalArgumentException("--window must be at least 1 position, got " + r.window());
+        }
+        DecoderFolder.requireModelFolder(r.model());
+        CskvFolder.requireDenseSource(r.model());
+        org.lowrank4j.formats.io.OutputPlan.of("--out", r.out(), r.force()).input("--model", r.model()).input("--calib", r.calibration()).check();
+        LowRankFolder.requireOutput(r.out(), r.model());
+        HfConfig config = HfConfig.read(r.model());
+        int headSize = config.headDim(), kvHeads = config.numKeyValueHeads(), dKv = headSize * kvHeads;
+        int keyRank = rank("--k-density", r.keyDensity(), headSize, kvHeads), valueRank = rank("--v-density", r.valueDensity(), headSize, kvHeads);
+        LlamaModel model = DecoderFolder.loadModel(r.model());
+        Map<String, LayerStats> stats = null;
+        long calibrationTokens = 0;
+        String calibrationName = "none";
+        if (init.equals("asvd")) {
+            if (r.calibration() == null) {
+                throw new IllegalArgumentException("--init asvd reads calibration text: give --calib (a .txt file or a folder of them), or use --init svd");
+            }
+            if ((r.calibrationFrom() != null || r.calibrationTo() != null) && !Files.isDirectory(r.calibration())) {
+                throw new IllegalArgumentException("--calib-from and --calib-to select the YEAR_*.txt files of a --calib folder, but --calib "
+                        + r.calibration() + " is not a folder");
+            }
+            int count = r.windows() == null ? DEFAULT_WINDOWS : r.windows();
+            if (count < 1) {
+                throw new IllegalArgumentException("--calib-windows must be at least 1, got " + count);
+            }
+            int context = model.maxPositions();
+            int[] tokens = DecoderFolder.loadTokenizer(r.model(), model.vocabSize())
+                    .encode(TextFolder.readText(r.calibration(), r.calibrationFrom(), r.calibrationTo(), "--calib"));
+            if (tokens.length < context + 1) {
+                throw new IllegalArgumentException("--calib " + r.calibration() + " holds " + tokens.length + " tokens, too few for one calibration window of "
+                        + (context + 1));
+            }
+            int[][] windows = DecoderRuntime.windows(tokens, context, count);
+            RuntimeCompression job = new RuntimeCompression(new DecoderRuntime(model, windows, WINDOWS_PER_BATCH));
+            job.calibrate(progress);
+            stats = job.stats();
+            calibrationTokens = (long) windows.length * context;
+            calibrationName = r.calibration().getFileName() + (r.calibrationFrom() == null && r.calibrationTo() == null ? ""
+                    : " " + (r.calibrationFrom() == null ? "" : r.calibrationFrom()) + "-" + (r.calibrationTo() == null ? "" : r.calibrationTo()));
+        }
+        List<CskvLayer> layers = new ArrayList<>();
+        int count = config.numHiddenLayers(), c = config.hiddenSize();
+        for (int i = 0; i < count; i++) {
+            Attention a = model.block(i).attention();
+            double[] meanAbs = stats == null ? null : stats.get("block " + i + " attention.key").meanAbs();
+            layers.add(new CskvLayer(CskvProjection.asvd(a.key().weight().toDense().toDoubleArray(), dKv, c, keyRank, meanAbs),
+                    CskvProjection.asvd(a.value().weight().toDense().toDoubleArray(), dKv, c, valueRank, meanAbs)));
+            progress.update("factorise", i + 1, count, "block " + i);
+        }
+        CskvFolder.Manifest manifest = new CskvFolder.Manifest(r.model().getFileName().toString(), init, r.keyDensity(), r.valueDensity(),
+                keyRank, valueRank, r.window(), calibrationName, calibrationTokens);
+        CskvFolder.write(r.model(), layers, manifest, r.out());
+        return new Report(manifest, 2 * dKv, keyRank + valueRank, (System.nanoTime() - start) / 1e9);
+    }
+
+    private static int rank(String option, double density, int headSize, int kvHeads) {
+        if (!(density > 0) || density > 1) {
+            throw new IllegalArgumentException(option + " must be in (0, 1] (the fraction of key/value channels kept), got " + density);
+        }
+        return CskvProjection.rank(density, headSize, kvHeads);
+    }
+}

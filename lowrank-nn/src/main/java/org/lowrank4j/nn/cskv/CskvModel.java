@@ -1,0 +1,112 @@
+package org.lowrank4j.nn.cskv;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.lowrank4j.nn.Parameter;
+import org.lowrank4j.nn.arch.llama.LlamaModel;
+import org.lowrank4j.nn.generate.CausalLanguageModel;
+import org.lowrank4j.nn.generate.DecoderCache;
+import org.lowrank4j.nn.layers.KVCache;
+import org.lowrank4j.nn.layers.Linear;
+import org.lowrank4j.nn.tensor.Precision;
+import org.lowrank4j.nn.tensor.Tensor;
+
+/**
+ * A LLaMA-family decoder whose KV caches are CSKV's bi-branch caches ({@link CskvCache}): {@link #decode} (generation,
+ * perplexity) runs every layer against the compressed features and the full-precision window; {@link #forward} and
+ * {@link #backward} are the original model's (no cache), as is every weight.
+ */
+public final class CskvModel implements CausalLanguageModel {
+    private final LlamaModel model;
+    private final List<CskvLayer> layers;
+    private final List<CskvLinears> linears;
+    private final int window;
+
+    public CskvModel(LlamaModel model, List<CskvLayer> layers, int window) {
+        int count = model.config().numHiddenLayers();
+        if (layers.size() != count) {
+            throw new IllegalArgumentException(layers.size() + " CSKV layers for a decoder of " + count + " layers");
+        }
+        if (window < 1) {
+            throw new IllegalArgumentException("the CSKV window must be at least 1 position, got " + window);
+        }
+        this.model = model;
+        this.layers = List.copyOf(layers);
+        this.window = window;
+        List<CskvLinears> built = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            built.add(CskvLinears.of(layers.get(i), model.block(i).attention(), model.precision()));
+        }
+        this.linears = List.copyOf(built);
+    }
+
+    public LlamaModel model() {
+        return model;
+    }
+
+    public List<CskvLayer> layers() {
+        return layers;
+    }
+
+    public int window() {
+        return window;
+    }
+
+    @Override
+    public DecoderCache newCache(int batch, int capacity) {
+        if (capacity > maxPositions()) {
+            throw new IllegalArgumentException("cache of " + capacity + " positions exceeds max_position_embeddings = " + maxPositions());
+        }
+        List<KVCache> caches = new ArrayList<>();
+        for (CskvLinears l : linears) {
+            caches.add(KVCache.of(new CskvCache(l, window, batch, capacity, model.precision()), batch, capacity));
+        }
+        return new DecoderCache(caches);
+    }
+
+    @Override
+    public Tensor decode(int[] ids, int batch, int time, DecoderCache cache) {
+        for (int i = 0; i < cache.layerCount(); i++) {
+            if (!(cache.layer(i).store() instanceof CskvCache)) {
+                throw new IllegalArgumentException("a CSKV model decodes against its own caches (newCache), not a plain KV cache");
+            }
+        }
+        return model.decode(ids, batch, time, cache);
+    }
+
+    @Override
+    public int vocabSize() {
+        return model.vocabSize();
+    }
+
+    @Override
+    public int maxPositions() {
+        return model.maxPositions();
+    }
+
+    @Override
+    public Precision precision() {
+        return model.precision();
+    }
+
+    @Override
+    public Tensor forward(int[] ids, int batch, int time) {
+        return model.forward(ids, batch, time);
+    }
+
+    @Override
+    public void backward(Tensor dlogits) {
+        model.backward(dlogits);
+    }
+
+    @Override
+    public Map<String, Linear> linearSites() {
+        return model.linearSites();
+    }
+
+    @Override
+    public List<Parameter> parameters() {
+        return model.parameters();
+    }
+}
