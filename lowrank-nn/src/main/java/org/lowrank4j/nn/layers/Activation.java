@@ -3,6 +3,7 @@ package org.lowrank4j.nn.layers;
 import java.util.List;
 import org.lowrank4j.nn.Layer;
 import org.lowrank4j.nn.Parameter;
+import org.lowrank4j.nn.tensor.FloatTensor;
 import org.lowrank4j.nn.tensor.Tensor;
 
 /** An element-wise activation without parameters, any shape: ReLU or the logistic sigmoid. */
@@ -37,6 +38,14 @@ public final class Activation implements Layer {
     @Override
     public Tensor forward(Tensor x) {
         Tensor y = x.zerosLike();
+        if (x instanceof FloatTensor fx) {
+            float[] in = fx.data(), out = ((FloatTensor) y).data();
+            for (int i = 0; i < in.length; i++) {
+                out[i] = kind == Kind.RELU ? Math.max(0f, in[i]) : (float) (1 / (1 + Math.exp(-in[i])));
+            }
+            output = y;
+            return y;
+        }
         for (int i = 0; i < x.size(); i++) {
             double v = x.get(i);
             y.set(i, kind == Kind.RELU ? Math.max(0, v) : 1 / (1 + Math.exp(-v)));
@@ -51,6 +60,13 @@ public final class Activation implements Layer {
             throw new IllegalStateException(kind + ": backward needs a forward of the same size first");
         }
         Tensor dx = dy.zerosLike();
+        if (dy instanceof FloatTensor fd && output instanceof FloatTensor fo) {
+            float[] g = fd.data(), y = fo.data(), out = ((FloatTensor) dx).data();
+            for (int i = 0; i < g.length; i++) {
+                out[i] = kind == Kind.RELU ? (y[i] > 0 ? g[i] : 0f) : g[i] * y[i] * (1 - y[i]);
+            }
+            return dx;
+        }
         for (int i = 0; i < dy.size(); i++) {
             double y = output.get(i);
             dx.set(i, kind == Kind.RELU ? (y > 0 ? dy.get(i) : 0) : dy.get(i) * y * (1 - y));

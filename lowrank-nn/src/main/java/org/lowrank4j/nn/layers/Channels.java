@@ -22,12 +22,8 @@ public final class Channels {
         int pixels = a.dim(0) * a.dim(1) * a.dim(2), ca = a.dim(3), cb = b.dim(3);
         Tensor y = Tensor.zeros(a.precision(), a.dim(0), a.dim(1), a.dim(2), ca + cb);
         for (int p = 0; p < pixels; p++) {
-            for (int c = 0; c < ca; c++) {
-                y.set(p * (ca + cb) + c, a.get(p * ca + c));
-            }
-            for (int c = 0; c < cb; c++) {
-                y.set(p * (ca + cb) + ca + c, b.get(p * cb + c));
-            }
+            Runs.copy(a, p * ca, y, p * (ca + cb), ca);
+            Runs.copy(b, p * cb, y, p * (ca + cb) + ca, cb);
         }
         return y;
     }
@@ -41,9 +37,7 @@ public final class Channels {
         int pixels = y.dim(0) * y.dim(1) * y.dim(2);
         Tensor out = Tensor.zeros(y.precision(), y.dim(0), y.dim(1), y.dim(2), count);
         for (int p = 0; p < pixels; p++) {
-            for (int k = 0; k < count; k++) {
-                out.set(p * count + k, y.get(p * c + from + k));
-            }
+            Runs.copy(y, p * c + from, out, p * count, count);
         }
         return out;
     }

@@ -40,9 +40,7 @@ final class Im2Col {
                             }
                             int src = ((n * h + y) * w + xx) * c;
                             int dst = row + (ky * kernel + kx) * c;
-                            for (int ch = 0; ch < c; ch++) {
-                                out.set(dst + ch, x.get(src + ch));
-                            }
+                            Runs.copy(x, src, out, dst, c);
                         }
                     }
                 }
@@ -73,9 +71,7 @@ final class Im2Col {
                             }
                             int dst = ((n * h + y) * w + xx) * c;
                             int src = row + (ky * kernel + kx) * c;
-                            for (int ch = 0; ch < c; ch++) {
-                                dx.set(dst + ch, dx.get(dst + ch) + dpatches.get(src + ch));
-                            }
+                            Runs.add(dpatches, src, dx, dst, c, 1);
                         }
                     }
                 }

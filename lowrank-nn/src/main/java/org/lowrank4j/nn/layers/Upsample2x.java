@@ -32,9 +32,7 @@ public final class Upsample2x implements Layer {
                         for (int e = 0; e < 2; e++) {
                             double weight = near[a] * near[e];
                             int src = ((n * h + rows[o][a]) * w + cols[p][e]) * c;
-                            for (int ch = 0; ch < c; ch++) {
-                                y.set(dst + ch, y.get(dst + ch) + weight * x.get(src + ch));
-                            }
+                            Runs.add(x, src, y, dst, c, weight);
                         }
                     }
                 }
@@ -63,9 +61,7 @@ public final class Upsample2x implements Layer {
                         for (int e = 0; e < 2; e++) {
                             double weight = near[a] * near[e];
                             int dst = ((n * h + rows[o][a]) * w + cols[p][e]) * c;
-                            for (int ch = 0; ch < c; ch++) {
-                                dx.set(dst + ch, dx.get(dst + ch) + weight * dy.get(src + ch));
-                            }
+                            Runs.add(dy, src, dx, dst, c, weight);
                         }
                     }
                 }

@@ -117,9 +117,7 @@ public final class UNet implements Layer {
     }
 
     private static void add(Tensor into, Tensor x) {
-        for (int i = 0; i < into.size(); i++) {
-            into.set(i, into.get(i) + x.get(i));
-        }
+        org.lowrank4j.nn.tensor.Kernels.of(into).addInPlace(into, x);
     }
 
     /** The convolutions in a fixed order: encoders, decoders (deepest first), head. */
