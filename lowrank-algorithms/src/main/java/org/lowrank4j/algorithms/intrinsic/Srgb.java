@@ -19,8 +19,14 @@ public final class Srgb {
         return x <= 0.0031308 ? 12.92 * x : 1.055 * Math.pow(x, 1 / 2.4) - 0.055;
     }
 
-    /** An RGB image as a linear 3-channel raster (8-bit values decoded). */
+    /**
+     * An RGB image as a linear 3-channel raster (8-bit values decoded). A single-channel (greyscale) image is read from
+     * its stored samples, taken as sRGB-encoded, and repeated on the three channels.
+     */
     public static Raster linear(BufferedImage image, String name) {
+        if (image.getColorModel().getNumComponents() == 1) {
+            return greyLinear(image);
+        }
         RgbImage.requireRgb(image, name);
         int h = image.getHeight(), w = image.getWidth();
         double[] out = new double[h * w * 3];
@@ -28,6 +34,21 @@ public final class Srgb {
             double[] channel = RgbImage.channel(image, c);
             for (int p = 0; p < h * w; p++) {
                 out[p * 3 + c] = toLinear(channel[p] / 255.0);
+            }
+        }
+        return new Raster(h, w, 3, out);
+    }
+
+    private static Raster greyLinear(BufferedImage image) {
+        int h = image.getHeight(), w = image.getWidth();
+        double top = (1 << image.getColorModel().getComponentSize(0)) - 1;
+        double[] out = new double[h * w * 3];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                double v = toLinear(image.getRaster().getSample(x, y, 0) / top);
+                for (int c = 0; c < 3; c++) {
+                    out[(y * w + x) * 3 + c] = v;
+                }
             }
         }
         return new Raster(h, w, 3, out);

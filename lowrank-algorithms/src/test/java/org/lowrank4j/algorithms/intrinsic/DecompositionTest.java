@@ -90,6 +90,18 @@ class DecompositionTest {
     }
 
     @Test
+    void aGreyscalePhotoIsReadAsThreeEqualChannels(@TempDir Path dir) throws Exception {
+        BufferedImage grey = new BufferedImage(12, 9, BufferedImage.TYPE_BYTE_GRAY);
+        grey.getRaster().setSample(3, 4, 0, 128);
+        Path file = dir.resolve("grey.png");
+        ImageIO.write(grey, "png", file.toFile());
+        Raster linear = IntrinsicPipeline.readLinear(file);
+        assertThat(linear.channels()).isEqualTo(3);
+        assertThat(linear.get(4, 3, 0)).isEqualTo(Srgb.toLinear(128 / 255.0)).isEqualTo(linear.get(4, 3, 2));
+        assertThat(linear.get(0, 0, 1)).isZero();
+    }
+
+    @Test
     void badInputsAreOneClearLine(@TempDir Path dir) throws Exception {
         Path text = Files.writeString(dir.resolve("notes.png"), "not an image");
         assertThatThrownBy(() -> IntrinsicPipeline.readLinear(text)).hasMessageContaining("notes.png").hasMessageContaining("not an image");
