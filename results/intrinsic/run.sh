@@ -7,15 +7,15 @@ work=${1:-${WORK:-/tmp}}
 here=results/intrinsic
 model=$here/model
 # one BLAS thread: on a shared 2-core machine a multi-threaded GEMM of these small products is several times slower
-export OPENBLAS_NUM_THREADS=1 LOWRANK_JAVA_OPTS="-Xmx2500m -Dlowrank.threads=1"
+export OPENBLAS_NUM_THREADS=1 LOWRANK_JAVA_OPTS="-Xmx1500m -Dlowrank.threads=1"
 if [[ -z "${STEP:-}" ]]; then
   uptime > "$here/train-uptime.txt"
-  /usr/bin/time -f "%e s wall, %U s user" nice -n 5 bin/lowrank intrinsic train --out "$model" --scenes 400 \
-      --ordinal-steps 1400 --merge-steps 800 --batch 4 --lr 0.002 --seed 1 --force 2> "$work/intrinsic-train.log" | tee "$here/train.txt"
+  /usr/bin/time -f "%e s wall, %U s user" nice -n 5 bin/lowrank intrinsic train --out "$model" --scenes 200 \
+      --ordinal-steps 700 --merge-steps 450 --batch 4 --lr 0.002 --seed 1 --force 2> "$work/intrinsic-train.log" | tee "$here/train.txt"
   uptime >> "$here/train-uptime.txt"
 fi
 if [[ -z "${STEP:-}" || "${STEP}" == evaluate ]]; then
-  # 50 held-out scenes (seeds 1000000..1000049; training used 0..399); Retinex tuned on seeds 0..15
+  # 50 held-out scenes (seeds 1000000..1000049; training used 0..199); Retinex tuned on seeds 0..15
   bin/lowrank intrinsic evaluate --model "$model" --first-seed 1000000 --scenes 50 --tuning-scenes 16 --size 128 \
       --json "$here/metrics.json" --force | tee "$here/evaluate.txt"
 fi
