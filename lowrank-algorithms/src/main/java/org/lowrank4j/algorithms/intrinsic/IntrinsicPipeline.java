@@ -1,0 +1,125 @@
+package org.lowrank4j.algorithms.intrinsic;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Consumer;
+import javax.imageio.ImageIO;
+import org.lowrank4j.formats.io.AtomicFiles;
+import org.lowrank4j.formats.io.OutputPlan;
+import org.lowrank4j.nn.tensor.Precision;
+
+/** The entry points the CLI calls: train and save a model, decompose an image file into pictures, evaluate on held-out scenes. */
+public final class IntrinsicPipeline {
+    /** The files {@link #decomposeFile} writes into its folder. */
+    public static final List<String> OUTPUTS = List.of("input.png", "albedo.png", "shading.png", "recoloured.png", "relit.png", "decomposition.json");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private IntrinsicPipeline() {
+    }
+
+    /** Trains a model from scratch with {@code options} and writes it to {@code out} (checked first, written atomically). */
+    public static IntrinsicTraining.Summary train(Path out, boolean force, IntrinsicConfig config, TrainingOptions options, long initSeed,
+            TrainingListener listener) throws IOException {
+        OutputPlan.of("--out", out, force).check();
+        IntrinsicModelFolder.requireOutput(out);
+        IntrinsicModel model = new IntrinsicModel(config, Precision.FLOAT32, initSeed);
+        IntrinsicTraining.Summary summary = new IntrinsicTraining(model, options).run(listener);
+        ObjectNode training = JSON.valueToTree(options);
+        training.put("init_seed", initSeed);
+        training.put("final_ordinal_loss", summary.ordinalLoss());
+        training.put("final_merge_loss", summary.mergeLoss());
+        training.put("seconds", summary.seconds());
+        IntrinsicModelFolder.write(out, model, training);
+        return summary;
+    }
+
+    /** What {@link #decomposeFile} produced. */
+    public record DecomposeResult(int height, int width, double reconstructionError, Path folder) {
+    }
+
+    /**
+     * Decomposes an image file at {@code side} pixels on its longer side and writes input, albedo, shading, a recoloured
+     * and a relit picture (PNG, sRGB) and a JSON record into {@code outFolder} (created if absent).
+     */
+    public static DecomposeResult decomposeFile(Path modelFolder, Path imageFile, Path outFolder, int side, boolean force) throws IOException {
+        if (side < 1) {
+            throw new IllegalArgumentException("--size must be positive, got " + side);
+        }
+        if (!Files.isRegularFile(imageFile)) {
+            throw new IllegalArgumentException("--image " + imageFile + " does not exist or is not a file");
+        }
+        if (Files.exists(outFolder) && !Files.isDirectory(outFolder)) {
+            throw new IllegalArgumentException("--out " + outFolder + " is a file; give a folder for the pictures");
+        }
+        OutputPlan plan = OutputPlan.of("--out", outFolder.resolve(OUTPUTS.get(0)), force).input("--image", imageFile).input("--model", modelFolder);
+        OUTPUTS.subList(1, OUTPUTS.size()).forEach(name -> plan.sidecar(outFolder.resolve(name)));
+        IntrinsicModel model = IntrinsicModelFolder.read(modelFolder);
+        Raster linear = readLinear(imageFile);
+        Files.createDirectories(outFolder);
+        plan.check();
+        Decomposition d = model.decompose(linear, side);
+        writePng(outFolder.resolve("input.png"), d.image());
+        writePng(outFolder.resolve("albedo.png"), Edits.displayAlbedo(d.albedo()));
+        writePng(outFolder.resolve("shading.png"), Edits.displayShading(d.shading()));
+        writePng(outFolder.resolve("recoloured.png"), Edits.recolourReds(d));
+        writePng(outFolder.resolve("relit.png"), Edits.flattenLight(d));
+        ObjectNode record = JSON.createObjectNode();
+        record.put("image", imageFile.getFileName().toString());
+        record.put("height", d.image().height());
+        record.put("width", d.image().width());
+        record.put("max_abs_albedo_times_shading_minus_image", d.reconstructionError());
+        AtomicFiles.writeString(outFolder.resolve("decomposition.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(record) + "\n");
+        return new DecomposeResult(d.image().height(), d.image().width(), d.reconstructionError(), outFolder);
+    }
+
+    /** Reads an RGB image file as a linear raster, with one clear line when it cannot be read. */
+    public static Raster readLinear(Path imageFile) throws IOException {
+        BufferedImage image;
+        try {
+            image = ImageIO.read(imageFile.toFile());
+        } catch (IOException e) {
+            throw new IllegalArgumentException(imageFile + " cannot be read as an image (" + e.getMessage() + ")");
+        }
+        if (image == null) {
+            throw new IllegalArgumentException(imageFile + " is not an image this JVM can read (JPEG, PNG, GIF, BMP)");
+        }
+        return Srgb.linear(image, imageFile.toString());
+    }
+
+    static void writePng(Path target, Raster linear) throws IOException {
+        BufferedImage image = Srgb.image(linear);
+        AtomicFiles.write(target, out -> ImageIO.write(image, "png", out));
+    }
+
+    /**
+     * Scores the model (null: baselines only) and the baselines on held-out scenes and writes the result as JSON to {@code json}.
+     */
+    public static IntrinsicEvaluation.Result evaluate(Path modelFolder, List<Long> testSeeds, List<Long> tuningSeeds, int side, Path json, boolean force,
+            Consumer<String> log) throws IOException {
+        if (json != null) {
+            OutputPlan.of("--json", json, force).input("--model", modelFolder).check();
+        }
+        IntrinsicModel model = modelFolder == null ? null : IntrinsicModelFolder.read(modelFolder);
+        IntrinsicEvaluation.Result result = IntrinsicEvaluation.run(model, side, testSeeds, tuningSeeds);
+        if (json != null) {
+            ObjectNode root = JSON.createObjectNode();
+            root.put("scene_side", side);
+            root.put("lmse_window", IntrinsicEvaluation.WINDOW);
+            root.put("retinex_grey_threshold", result.retinexGreyThreshold());
+            root.put("retinex_colour_threshold", result.retinexColourThreshold());
+            ArrayNode seeds = root.putArray("test_seeds");
+            testSeeds.forEach(seeds::add);
+            ArrayNode tuning = root.putArray("retinex_tuning_seeds");
+            tuningSeeds.forEach(tuning::add);
+            root.set("methods", JSON.valueToTree(result.methods()));
+            AtomicFiles.writeString(json, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n");
+        }
+        return result;
+    }
+}

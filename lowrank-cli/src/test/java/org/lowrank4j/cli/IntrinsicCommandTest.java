@@ -1,0 +1,76 @@
+package org.lowrank4j.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.lowrank4j.cli.CliRun.assertError;
+import static org.lowrank4j.cli.CliRun.ok;
+import static org.lowrank4j.cli.CliRun.run;
+
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code lowrank intrinsic train|decompose|evaluate} end to end on a tiny model, and its bad inputs. */
+class IntrinsicCommandTest {
+
+    private static Path tinyModel(Path dir) {
+        Path model = dir.resolve("model");
+        String out = ok("intrinsic", "train", "--out", model.toString(), "--scenes", "2", "--ordinal-steps", "2", "--merge-steps", "2", "--batch", "1",
+                "--base-size", "16", "--high-size", "32", "--widths", "4,8");
+        assertThat(out).contains("wrote").contains("ordinal loss");
+        return model;
+    }
+
+    private static Path photo(Path dir) throws Exception {
+        BufferedImage image = new BufferedImage(50, 34, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 34; y++) {
+            for (int x = 0; x < 50; x++) {
+                image.setRGB(x, y, ((5 * x) << 16) | ((7 * y) << 8) | ((x * y) % 256));
+            }
+        }
+        Path file = dir.resolve("photo.jpg");
+        ImageIO.write(image, "jpg", file.toFile());
+        return file;
+    }
+
+    @Test
+    void trainDecomposeAndEvaluate(@TempDir Path dir) throws Exception {
+        Path model = tinyModel(dir);
+        assertThat(model.resolve("intrinsic.json")).exists();
+        assertThat(model.resolve("model.safetensors")).exists();
+        Path out = dir.resolve("pictures");
+        String printed = ok("intrinsic", "decompose", "--model", model.toString(), "--image", photo(dir).toString(), "--out", out.toString(), "--size", "40");
+        assertThat(printed).contains("max |albedo x shading - image|");
+        for (String name : new String[] {"input.png", "albedo.png", "shading.png", "recoloured.png", "relit.png", "decomposition.json"}) {
+            assertThat(out.resolve(name)).exists();
+        }
+        assertThat(ImageIO.read(out.resolve("albedo.png").toFile()).getWidth()).isEqualTo(40);
+        assertThat(Files.readString(out.resolve("decomposition.json"))).contains("max_abs_albedo_times_shading_minus_image");
+        // a second run needs --force
+        assertError(run("intrinsic", "decompose", "--model", model.toString(), "--image", photo(dir).toString(), "--out", out.toString(), "--size", "40"),
+                "--force");
+        Path json = dir.resolve("eval.json");
+        String table = ok("intrinsic", "evaluate", "--model", model.toString(), "--scenes", "2", "--tuning-scenes", "1", "--size", "32", "--json", json.toString());
+        assertThat(table).contains("retinex").contains("ordinal-shading (learned)");
+        assertThat(Files.readString(json)).contains("albedoLmse").contains("test_seeds");
+    }
+
+    @Test
+    void badInputsAreOneLineEach(@TempDir Path dir) throws Exception {
+        Path model = tinyModel(dir);
+        Path notImage = Files.writeString(dir.resolve("notes.jpg"), "plain text");
+        assertError(run("intrinsic", "decompose", "--model", model.toString(), "--image", notImage.toString(), "--out", dir.resolve("o").toString()),
+                "not an image");
+        Path otherKind = Files.createDirectories(dir.resolve("lora"));
+        Files.writeString(otherKind.resolve("adapter_config.json"), "{}");
+        assertError(run("intrinsic", "decompose", "--model", otherKind.toString(), "--image", photo(dir).toString(), "--out", dir.resolve("o").toString()),
+                "not an intrinsic model folder");
+        assertError(run("intrinsic", "decompose", "--model", model.toString(), "--image", photo(dir).toString(), "--out", dir.resolve("o").toString(),
+                "--size", "0"), "--size must be positive");
+        assertError(run("intrinsic", "train", "--out", dir.resolve("m2").toString(), "--batch", "0"), "must be positive");
+        assertError(run("intrinsic", "train", "--out", otherKind.toString(), "--ordinal-steps", "1", "--merge-steps", "1", "--scenes", "1", "--force"),
+                "holds no intrinsic model");
+    }
+}
