@@ -38,3 +38,23 @@ magnitude magnitude-neuron 0 magnitude-neuron
 prune "$WORK/vbi-ft" --model "$WORK/vbi" --method keep-zeros "${TRAIN[@]}" --steps $STEPS --batch $BATCH --lr $RATE --warmup 5
 ppl vbi-ft "$WORK/vbi-ft"
 magnitude magnitude-neuron $STEPS magnitude-neuron-ft
+# one table: perplexity and sparsity pattern per model (summary.csv)
+python3 - "$R" <<'PY'
+import json, os, sys
+r = sys.argv[1]
+rows = [("original", None), ("vbi", "vbi"), ("vbi-ft", "vbi"), ("magnitude", "magnitude"), ("magnitude-ft", "magnitude"),
+        ("magnitude-neuron", "magnitude-neuron"), ("magnitude-neuron-ft", "magnitude-neuron")]
+with open(os.path.join(r, "summary.csv"), "w") as out:
+    out.write("model,perplexity,bits_per_byte,sparsity,zero_runs,mean_zero_run,neurons_removed,neurons\n")
+    for name, pattern in rows:
+        f = os.path.join(r, f"perplexity-{name}.json")
+        if not os.path.exists(f):
+            continue
+        p = json.load(open(f))
+        s = json.load(open(os.path.join(r, f"pruning-{pattern}.json"))) if pattern else None
+        cols = [name, f"{p['perplexity']:.4f}", f"{p['bits_per_byte']:.4f}"]
+        cols += [f"{s['sparsity']:.4f}", str(s['zero_runs']), f"{s['mean_zero_run']:.2f}", str(s['neurons_removed']), str(s['neurons'])] if s else ["0", "0", "0", "0", ""]
+        out.write(",".join(cols) + "\n")
+PY
+# paths of the scratch models as $WORK (results/README.md)
+sed -i "s#\"$WORK#\"\$WORK#g" "$R"/perplexity-*.json
