@@ -218,17 +218,13 @@ public final class BayesianPruning {
         }
         ObjectNode sites = root.putObject("sites");
         for (SparsityPattern.Site s : p.sites()) {
-            ObjectNode site = sites.putObject(siteKey(s.name()));
+            ObjectNode site = sites.putObject(s.name());
             site.put("zeros", s.zeros());
             site.put("weights", s.weights());
             site.put("zero_runs", s.zeroRuns());
             site.put("zero_lines", s.zeroLines());
         }
         AtomicFiles.writeString(r.out().resolve(RECORD), json.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n");
-    }
-
-    private static String siteKey(String name) {
-        return name;
     }
 
     private static void putFinite(ObjectNode node, String key, double value) {

@@ -12,8 +12,8 @@ import org.lowrank4j.nn.weight.VariationalWeight;
 /**
  * Turbo-VBI as a training parameterization: every MLP projection becomes a {@link VariationalWeight} (μ from the
  * model, log σ² = log initialStd²), the training objective is the negative ELBO per token,
- * {@code NLL(sampled W) + priorScale·Σ [E[ρ]·(μ² + σ²)/2 − ½ log σ²]}, and every {@code updateEvery} training steps
- * (and before the first) the turbo rounds update q(ρ), q(s) and the chains of each MLP ({@link MlpSupport}) from the
+ * {@code NLL(sampled W) + priorScale·Σ [E[ρ]·(μ² + σ²)/2 − ½ log σ²]}, and every {@code updateEvery} micro-batches
+ * (training steps when there is no gradient accumulation, as in {@link BayesianPruning}; and once at install) the turbo rounds update q(ρ), q(s) and the chains of each MLP ({@link MlpSupport}) from the
  * current μ, σ². Validation uses W = μ. Attention, embeddings and norms train as they are.
  */
 public final class TurboVbiTraining implements Parameterization {
