@@ -341,6 +341,8 @@ class BadInputCorpusTest {
                 "--hide", "0.2", "--smooth", "z=3");
         add("tensor held-out fraction of one", "held-out fraction|--index|text.txt", "tensor", "--image", p(text), "--ranks", "2,2,2", "--hide", "1");
         add("tensor unknown method", "--method", "tensor", "--image", p(text), "--method", "tt", "--ranks", "2");
+        add("bayes-prune text file as model", "text.txt", "bayes-prune", "--model", p(text), "--out", out("pruned"));
+        add("bayes-prune unknown method", "--method", "bayes-prune", "--model", p(text), "--method", "lottery", "--out", out("pruned"));
     }
 
     @TestFactory
