@@ -186,7 +186,7 @@ public final class LowRankFolder {
     }
 
     /** What goes into a model folder being written: its tensors and manifest, into the hidden folder given. */
-    interface FolderContents {
+    public interface FolderContents {
         void writeInto(Path temp) throws IOException;
     }
 
@@ -197,7 +197,7 @@ public final class LowRankFolder {
      *
      * @throws IllegalArgumentException see {@link #requireOutput}; or the tokenizer is missing
      */
-    static void writeFolder(Path out, Path tokenizer, Path[] inputs, FolderContents contents) throws IOException {
+    public static void writeFolder(Path out, Path tokenizer, Path[] inputs, FolderContents contents) throws IOException {
         requireOutput(out, inputs);
         if (tokenizer != null && !Files.isRegularFile(tokenizer)) {
             throw new IllegalArgumentException("tokenizer " + tokenizer + " does not exist or is not a file");
