@@ -88,7 +88,12 @@ final class ShardedFolderWriter {
     }
 
     private void finishShard(SafetensorsWriter writer) throws IOException {
-        write.write(writer, folder.resolve(fileName(written)));
+        try {
+            write.write(writer, folder.resolve(fileName(written)));
+        } catch (IOException e) {
+            throw new IOException("cannot write shard " + fileName(written) + " of the output (" + e.getMessage() + "); the unfinished output is"
+                    + " removed: free space on " + folder.getParent() + " and run again", e);
+        }
         written++;
     }
 

@@ -67,6 +67,10 @@ final class BlockwiseDecoderRoute implements CompressionRoute {
         }
         RankAllocator allocator = Allocators.byName(r.allocation());
         LowRankFolder.requireOutput(r.out(), model);
+        if (LowRankFolder.hasFactors(model)) {
+            throw new IllegalArgumentException("--model " + model + " is already a low-rank model folder (it holds " + LowRankFolder.A_SUFFIX + "/"
+                    + LowRankFolder.B_SUFFIX + " factors); compress the original dense model");
+        }
         int count = r.calibrationWindows() == null ? DecoderFolderRoute.DEFAULT_WINDOWS : r.calibrationWindows();
         if (count < 1) {
             throw new IllegalArgumentException("--calib-windows must be at least 1, got " + count);
