@@ -98,6 +98,7 @@ final class ActivationSpill implements Closeable {
         return out;
     }
 
+    /** Closes and deletes the file; again does nothing. */
     @Override
     public void close() throws IOException {
         try {

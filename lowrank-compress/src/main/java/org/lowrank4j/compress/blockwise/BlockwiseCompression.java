@@ -82,6 +82,7 @@ public final class BlockwiseCompression {
     private final Progress progress;
     private final boolean sequential, cross;
     private double calibrationSeconds;
+    private final List<ActivationSpill> spills = new ArrayList<>();
     private ShardedFolderWriter.ShardWrite shardWrite = ShardedFolderWriter.ShardWrite.DIRECT;
     private static final com.fasterxml.jackson.databind.ObjectMapper MANIFEST_JSON = new com.fasterxml.jackson.databind.ObjectMapper()
             .enable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT);
@@ -178,14 +179,14 @@ public final class BlockwiseCompression {
                 Map<String, LayerStats> stats = new LinkedHashMap<>();
                 if (original != null) {
                     long start = System.nanoTime();
-                    nextOriginal = ActivationSpill.create(spillFolder, "block" + (i + 1), batches);
+                    nextOriginal = spill("block" + (i + 1), batches);
                     stats = statistics(block, blockSites, original, nextOriginal);
                     calibrationSeconds += (System.nanoTime() - start) / 1e9;
                 }
                 List<SiteResult> results = sequential ? sequentialBlock(block, blockSites, stats, installer, original, compressed)
                         : perSiteBlock(blockSites, stats, installer);
                 if (sequential) {
-                    nextCompressed = ActivationSpill.create(spillFolder, "compressed" + (i + 1), batches);
+                    nextCompressed = spill("compressed" + (i + 1), batches);
                     for (int b = 0; b < batches; b++) {
                         nextCompressed.write(b, data(block.forward(tensor(compressed.read(b), b), null)));
                     }
@@ -221,21 +222,26 @@ public final class BlockwiseCompression {
             others += elements(head);
             out.finish();
         } finally {
-            if (original != null) {
-                original.close();
+            for (ActivationSpill spill : spills) { // every one, also those of a block that failed half way
+                spill.close();
             }
-            if (compressed != null) {
-                compressed.close();
-            }
+            spills.clear();
         }
         CompressionResult result = new CompressionResult(method.name(), allocator.name(), ratio, sites, before, after);
         return new Outcome(result, ranks, dense, others + before, others + after, calibrationSeconds);
     }
 
+    /** A new spill, closed (deleted) at the latest when the run ends, however it ends. */
+    private ActivationSpill spill(String name, int batches) throws IOException {
+        ActivationSpill spill = ActivationSpill.create(spillFolder, name, batches);
+        spills.add(spill);
+        return spill;
+    }
+
     /** The embedded calibration batches (block 0's inputs). */
     private ActivationSpill embed(int batches) throws IOException {
         Embedding table = model.readEmbedding();
-        ActivationSpill spill = ActivationSpill.create(spillFolder, "block0", batches);
+        ActivationSpill spill = spill("block0", batches);
         for (int b = 0; b < batches; b++) {
             progress.update("embed", b, batches, "");
             int first = b * windowsPerBatch, batch = Math.min(windowsPerBatch, windows.length - first), time = windows[0].length - 1;
@@ -252,7 +258,7 @@ public final class BlockwiseCompression {
         if (from == null) {
             return null;
         }
-        ActivationSpill to = ActivationSpill.create(spillFolder, "compressed0", batches);
+        ActivationSpill to = spill("compressed0", batches);
         for (int b = 0; b < batches; b++) {
             to.write(b, from.read(b));
         }

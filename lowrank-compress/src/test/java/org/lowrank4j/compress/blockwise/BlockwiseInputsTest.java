@@ -100,19 +100,21 @@ class BlockwiseInputsTest {
         Path model = BlockwiseCompressionTest.tinyDecoder(dir, true), out = dir.resolve("out");
         AtomicInteger shards = new AtomicInteger();
         try (LlamaBlocks blocks = LlamaBlocks.open(model, Precision.FLOAT32)) {
-            BlockwiseCompression job = new BlockwiseCompression(blocks, null, 8, Methods.byName("svd"), Allocators.byName("uniform"), 0.3, dir,
+            int[] tokens = new org.lowrank4j.nn.generate.ByteTokenizer().encode(Files.readString(BlockwiseCompressionTest.calibration(dir)));
+            int[][] windows = org.lowrank4j.compress.runtime.DecoderRuntime.windows(tokens, 24, 8);
+            BlockwiseCompression job = new BlockwiseCompression(blocks, windows, 4, Methods.byName("svd-llm"), Allocators.byName("uniform"), 0.3, dir,
                     Progress.NONE).withShardWrite((shard, target) -> {
                         if (shards.incrementAndGet() == 3) { // the embedding and block 0 are written, block 1 finds the disk full
                             throw new IOException("No space left on device");
                         }
                         shard.write(target);
                     });
-            assertThatThrownBy(() -> job.writeFolder(out, model.toString(), "svd", model.resolve("tokenizer.json"), model))
+            assertThatThrownBy(() -> job.writeFolder(out, model.toString(), "svd-llm", model.resolve("tokenizer.json"), model))
                     .isInstanceOf(IOException.class).hasMessageContaining("model-00003-of-00005.safetensors")
                     .hasMessageContaining("No space left on device").hasMessageNotContaining("\n");
         }
         assertThat(shards.get()).isEqualTo(3);
-        assertNothingLeft(dir, out);
+        assertNothingLeft(dir, out); // neither the shards written nor the spilled activations of both streams
     }
 
     @Test

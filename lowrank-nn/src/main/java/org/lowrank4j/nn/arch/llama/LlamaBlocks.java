@@ -86,6 +86,15 @@ public final class LlamaBlocks implements Closeable {
         }
     }
 
+    /**
+     * Blocks of {@code config} read from any tensor source (a test can record what is read); the caller keeps the
+     * source open while this is used, and {@link #close} closes it.
+     */
+    public static LlamaBlocks of(HfConfig config, TensorSource source, Precision precision) {
+        LlamaModel.checkConfig(config);
+        return new LlamaBlocks(source.path(), config, source, precision);
+    }
+
     public Path folder() {
         return folder;
     }
