@@ -297,18 +297,25 @@ public final class BlockwiseCompression {
     /**
      * A method that reads the original statistics only: each site prepared, given its rank and installed, as the
      * in-memory route does for all sites at once (a site's factors depend on its own weight and statistics only), one
-     * site at a time so that one site's decomposition is held at once; its statistics are dropped when it is done.
+     * site at a time when the method reads statistics (so that one site's Gram root and decomposition are held at once),
+     * a site per core when it reads none; a site's statistics are dropped when it is done.
      */
     private List<SiteResult> perSiteBlock(List<RuntimeSite> blockSites, Map<String, LayerStats> stats, WeightInstaller installer) {
         List<SiteResult> results = new ArrayList<>();
         Compressor compressor = new Compressor(method, allocator);
-        for (RuntimeSite site : blockSites) {
-            List<LinearWeight> one = List.of(site.weight());
-            CompressionResult result = compressor.build(one, Compressor.prepare(method, one, stats, Progress.NONE), ratio);
-            SiteResult s = result.sites().get(0);
-            installer.install(site.name(), s.factorization());
-            results.add(summary(s));
-            stats.remove(site.name());
+        // a method without statistics holds a weight and its SVD per site: as many sites at once as cores (each on one thread
+        // with single-threaded BLAS, as Compressor.prepare runs them); one that whitens also holds an n×n Gram and its root
+        int atOnce = method.requirements().isEmpty() ? Math.max(1, Runtime.getRuntime().availableProcessors()) : 1;
+        for (int first = 0; first < blockSites.size(); first += atOnce) {
+            List<RuntimeSite> chunk = blockSites.subList(first, Math.min(blockSites.size(), first + atOnce));
+            List<LinearWeight> weights = chunk.stream().map(RuntimeSite::weight).toList();
+            CompressionResult result = compressor.build(weights, Compressor.prepare(method, weights, stats, Progress.NONE), ratio);
+            for (int k = 0; k < chunk.size(); k++) {
+                SiteResult s = result.sites().get(k);
+                installer.install(chunk.get(k).name(), s.factorization());
+                results.add(summary(s));
+                stats.remove(chunk.get(k).name());
+            }
         }
         return results;
     }
