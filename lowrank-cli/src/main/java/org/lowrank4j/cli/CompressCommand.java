@@ -81,6 +81,11 @@ final class CompressCommand implements Callable<Integer> {
             + " (default: the vendored SOTU party probe, the one eval probes by default).")
     Path labels;
 
+    @Option(names = "--blockwise", description = "LLaMA-family decoder folder: compress one block at a time in bounded memory (weights memory-mapped,"
+            + " calibration activations spilled beside OUT, the output written as one shard per block), for models larger than the heap;"
+            + " same factors as without it; takes --allocation uniform and --ratio.")
+    boolean blockwise;
+
     @Option(names = "--threads", description = "Threads for ONNX Runtime, BLAS and the JVM runtime's kernels (default: all cores).")
     Integer threads;
 
@@ -89,7 +94,7 @@ final class CompressCommand implements Callable<Integer> {
         CompressionRequest request = CompressionRequest.builder().model(model).tokenizer(tokenizer).calibration(calib).method(method)
                 .allocation(allocation).ratio(ratio).targetSize(targetSize).pooling(EvalCommand.parsePooling(pooling))
                 .calibrationSequences(sequences).calibrationUnit(calibUnit).calibrationWindows(calibWindows).calibrationYears(calibFrom, calibTo)
-                .threads(threads).out(out).force(force).embeddings(embeddings).labels(labels).build();
+                .threads(threads).out(out).force(force).embeddings(embeddings).labels(labels).blockwise(blockwise).build();
         CompressionRun run = Compression.run(request, ProgressBar.stderrListener());
         CompressionOutcome o = run.outcome();
         // quantizing methods keep every parameter and remove bytes, so the parameter figures are shown only when they moved

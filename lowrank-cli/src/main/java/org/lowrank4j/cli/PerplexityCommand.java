@@ -37,9 +37,13 @@ final class PerplexityCommand implements Callable<Integer> {
     @Option(names = "--max-bytes", description = "Evaluate only the first N bytes of the text (default: all).")
     Long maxBytes;
 
+    @Option(names = "--blockwise", description = "LLaMA-family folder: read the model one block at a time (activations spilled to disk beside"
+            + " the model folder), for models larger than the heap; same windows, figures equal to rounding.")
+    boolean blockwise;
+
     @Override
     public Integer call() throws Exception {
-        DecoderPerplexity.Report report = DecoderPerplexity.run(new DecoderPerplexity.Request(model, text, from, to, window, maxBytes, json, force),
+        DecoderPerplexity.Report report = DecoderPerplexity.run(new DecoderPerplexity.Request(model, text, from, to, window, maxBytes, json, force, blockwise),
                 ProgressBar.stderr());
         PerplexityResult r = report.result();
         System.out.printf(Locale.ROOT, "%s: %,d tokens predicted in %d windows of %d; %.4f nats/token, perplexity %.4f, %.4f bits per byte (%.1f s)%n",

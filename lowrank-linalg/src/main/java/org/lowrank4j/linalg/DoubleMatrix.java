@@ -20,6 +20,18 @@ public final class DoubleMatrix extends DenseMatrix {
         return new DoubleMatrix(new double[Math.multiplyExact(rows, cols)], rows, cols, 0, cols, 1);
     }
 
+    /**
+     * A rows×cols matrix whose every entry is {@code value}, over one stored number (both strides 0): a shape that
+     * costs no memory, e.g. where a summary keeps the shape of a weight it no longer holds. Read it; writing one entry
+     * writes them all.
+     */
+    public static DoubleMatrix filled(double value, int rows, int cols) {
+        if (rows < 0 || cols < 0) {
+            throw new IllegalArgumentException("matrix shape must be non-negative, got " + rows + "x" + cols);
+        }
+        return new DoubleMatrix(new double[] {value}, rows, cols, 0, 0, 0);
+    }
+
     /** Wraps a row-major array without copying; later writes to either are shared. */
     public static DoubleMatrix wrap(double[] data, int rows, int cols) {
         if (rows < 0 || cols < 0 || (long) rows * cols != data.length) {

@@ -6,7 +6,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.lowrank4j.compress.Progress;
+import org.lowrank4j.compress.blockwise.BlockwisePerplexity;
 import org.lowrank4j.compress.model.DecoderFolder;
+import org.lowrank4j.nn.arch.llama.LlamaBlocks;
+import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.formats.io.AtomicFiles;
 import org.lowrank4j.formats.io.OutputPlan;
 import org.lowrank4j.nn.generate.CausalLanguageModel;
@@ -31,8 +34,16 @@ public final class DecoderPerplexity {
      * @param window   tokens per window (null: the model's context)
      * @param maxBytes only the first N bytes of the text (null: all)
      * @param json     where to write the figures (null: nowhere); replaced only with {@code force}
+     * @param blockwise  LLaMA-family folders: read the model one block at a time ({@link BlockwisePerplexity}), for models
+     *                   larger than the heap
      */
-    public record Request(Path model, Path text, Integer from, Integer to, Integer window, Long maxBytes, Path json, boolean force) {
+    public record Request(Path model, Path text, Integer from, Integer to, Integer window, Long maxBytes, Path json, boolean force,
+                          boolean blockwise) {
+
+        /** A request that loads the whole model. */
+        public Request(Path model, Path text, Integer from, Integer to, Integer window, Long maxBytes, Path json, boolean force) {
+            this(model, text, from, to, window, maxBytes, json, force, false);
+        }
     }
 
     /** The measured figures. */
@@ -53,6 +64,9 @@ public final class DecoderPerplexity {
             throw new IllegalArgumentException("--max-bytes must be at least 2, got " + q.maxBytes());
         }
         String content = TextFolder.readText(q.text(), q.from(), q.to(), "--text");
+        if (q.blockwise()) {
+            return runBlockwise(q, content, progress);
+        }
         CausalLanguageModel decoder = DecoderFolder.loadDecoder(q.model());
         Tokenizer tokenizer = DecoderFolder.loadTokenizer(q.model(), decoder.vocabSize());
         int window = q.window() == null ? decoder.maxPositions() : q.window();
@@ -72,6 +86,30 @@ public final class DecoderPerplexity {
         return report;
     }
 
+    /** The same figures with the model read one block at a time; activations are spilled beside the model's folder. */
+    private static Report runBlockwise(Request q, String content, Progress progress) throws IOException {
+        DecoderFolder.requireModelFolder(q.model());
+        try (LlamaBlocks model = LlamaBlocks.open(q.model(), Precision.FLOAT32)) {
+            Tokenizer tokenizer = DecoderFolder.loadTokenizer(q.model(), model.config().vocabSize());
+            int window = q.window() == null ? model.config().maxPositionEmbeddings() : q.window();
+            if (q.maxBytes() != null) {
+                content = TextFolder.firstBytes(content, q.maxBytes());
+            }
+            int[] tokens = tokenizer.encode(content);
+            long bytes = content.getBytes(StandardCharsets.UTF_8).length;
+            double unigram = unigramNatsPerToken(tokens, tokenizer.vocabSize());
+            long start = System.nanoTime();
+            Path spill = q.model().toAbsolutePath().normalize().getParent();
+            PerplexityResult r = BlockwisePerplexity.evaluate(model, tokens, window, bytes, spill,
+                    (done, total) -> progress.update("perplexity (blockwise)", done, total, "windows")).requireFinite(q.model());
+            Report report = new Report(r, window, (System.nanoTime() - start) / 1e9, Math.exp(unigram), unigram * tokens.length / bytes / Math.log(2));
+            if (q.json() != null) {
+                write(q, report);
+            }
+            return report;
+        }
+    }
+
     private static void write(Request q, Report report) throws IOException {
         PerplexityResult r = report.result();
         ObjectMapper mapper = new ObjectMapper();
@@ -85,6 +123,9 @@ public final class DecoderPerplexity {
             node.put("to", q.to());
         }
         node.put("window", report.window());
+        if (q.blockwise()) {
+            node.put("blockwise", true);
+        }
         node.put("tokens", r.tokens());
         node.put("windows", r.windows());
         node.put("bytes", r.bytes());

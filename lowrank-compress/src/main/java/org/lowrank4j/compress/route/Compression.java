@@ -28,7 +28,7 @@ import org.lowrank4j.linalg.Linalg;
 public final class Compression {
 
     /** The routes, asked in order. */
-    static final List<CompressionRoute> ROUTES = List.of(new HierarchicalPruneRoute(), new DlrMambaRoute(), new DecoderModegptRoute(), new DecoderQuantizedRoute(), new DecoderFolderRoute(), new OnnxQuantizedRoute(), new OnnxRuntimeRoute(),
+    static final List<CompressionRoute> ROUTES = List.of(new BlockwiseDecoderRoute(), new HierarchicalPruneRoute(), new DlrMambaRoute(), new DecoderModegptRoute(), new DecoderQuantizedRoute(), new DecoderFolderRoute(), new OnnxQuantizedRoute(), new OnnxRuntimeRoute(),
             new OnnxSiteRoute());
 
     private Compression() {
@@ -125,7 +125,11 @@ public final class Compression {
 
     /** The file whose bytes identify an output: the ONNX file itself, or a model folder's {@code model.safetensors}. */
     static Path weightsFile(Path output) {
-        return Files.isDirectory(output) ? output.resolve("model.safetensors") : output;
+        if (!Files.isDirectory(output)) {
+            return output;
+        }
+        Path index = output.resolve(org.lowrank4j.formats.safetensors.SafetensorsModel.INDEX_FILE); // a sharded folder: its index names every shard
+        return Files.isRegularFile(index) ? index : output.resolve("model.safetensors");
     }
 
     /** The SHA-256 of a file, in hex. */

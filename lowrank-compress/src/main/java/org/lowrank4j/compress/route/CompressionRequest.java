@@ -30,11 +30,13 @@ import org.lowrank4j.compress.eval.Pooling;
  *                             or null to keep it; honoured by the ONNX routes, refused by the others
  * @param labels               ONNX encoders, methods that need gradients (fwsvd): the two-class texts whose task loss gives the
  *                             Fisher (a label&lt;TAB&gt;text file or a SpamAssassin folder), or null for the vendored SOTU party probe
+ * @param blockwise            LLaMA-family decoder folders: compress one block at a time in bounded memory (weights mapped, activations
+ *                             spilled to disk, the output written shard by shard), for models larger than the heap
  */
 public record CompressionRequest(Path model, Path tokenizer, Path calibration, String method, String allocation, Double ratio, Long targetBytes,
                                  Pooling pooling, Integer calibrationSequences, String calibrationUnit, Integer calibrationWindows,
                                  Integer calibrationFrom, Integer calibrationTo, Integer threads, Path out, boolean force,
-                                 String embeddings, Path labels) {
+                                 String embeddings, Path labels, boolean blockwise) {
 
     public static Builder builder() {
         return new Builder();
@@ -53,7 +55,7 @@ public record CompressionRequest(Path model, Path tokenizer, Path calibration, S
         private Long targetBytes;
         private Pooling pooling = Pooling.MEAN;
         private Integer calibrationSequences, calibrationWindows, calibrationFrom, calibrationTo, threads;
-        private boolean force;
+        private boolean force, blockwise;
 
         public Builder model(Path v) { model = v; return this; }
         public Builder tokenizer(Path v) { tokenizer = v; return this; }
@@ -74,10 +76,11 @@ public record CompressionRequest(Path model, Path tokenizer, Path calibration, S
         public Builder force(boolean v) { force = v; return this; }
         public Builder embeddings(String v) { embeddings = v; return this; }
         public Builder labels(Path v) { labels = v; return this; }
+        public Builder blockwise(boolean v) { blockwise = v; return this; }
 
         public CompressionRequest build() {
             return new CompressionRequest(model, tokenizer, calibration, method, allocation, ratio, targetBytes, pooling, calibrationSequences,
-                    calibrationUnit, calibrationWindows, calibrationFrom, calibrationTo, threads, out, force, embeddings, labels);
+                    calibrationUnit, calibrationWindows, calibrationFrom, calibrationTo, threads, out, force, embeddings, labels, blockwise);
         }
     }
 }

@@ -52,6 +52,12 @@ final class DecoderFolderRoute implements CompressionRoute {
             throw new IllegalArgumentException("--embeddings applies to ONNX encoders; the decoder folder " + model + " keeps its embedding table");
         }
         DecoderFolder.requireModelFolder(model);
+        long bytes = weightBytes(model), heap = Runtime.getRuntime().maxMemory();
+        if (bytes > heap) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "--model %s holds %.2f GB of weights, more than this JVM's heap"
+                    + " (%.2f GB) can load; add --blockwise to compress it one block at a time, or give the JVM more memory", model,
+                    bytes / 1e9, heap / 1e9));
+        }
         if (r.tokenizer() != null || r.calibrationSequences() != null || r.calibrationUnit() != null) {
             throw new IllegalArgumentException("--tokenizer, --calib-sequences and --calib-unit apply to ONNX models; the decoder folder " + model
                     + " brings its own tokenizer.json (use --calib-windows)");

@@ -52,7 +52,7 @@ public final class RuntimeCalibration {
     }
 
     /** The input of the group's latest forward, checked to be one tensor for all its sites. */
-    static Tensor sharedInput(List<RuntimeSite> group) {
+    public static Tensor sharedInput(List<RuntimeSite> group) {
         Tensor x = group.get(0).linear().lastInput();
         if (x == null) {
             throw new IllegalStateException(group.get(0).name() + " saw no input; the model's forward did not reach it");

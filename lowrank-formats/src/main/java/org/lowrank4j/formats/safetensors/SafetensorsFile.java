@@ -41,11 +41,13 @@ public final class SafetensorsFile implements TensorSource {
     private final SafetensorsHeader header;
     private final long windowBytes;
     private final MappedByteBuffer[] windows;
+    private final boolean mapped;
     private volatile boolean closed;
 
     private SafetensorsFile(Path path, Path realPath, FileChannel channel, long dataStart, long dataLength,
-            SafetensorsHeader header, long windowBytes) {
+            SafetensorsHeader header, long windowBytes, boolean mapped) {
         this.path = path;
+        this.mapped = mapped;
         this.realPath = realPath;
         this.channel = channel;
         this.dataStart = dataStart;
@@ -67,8 +69,25 @@ public final class SafetensorsFile implements TensorSource {
         return open(path, WINDOW_BYTES);
     }
 
+    /**
+     * {@link #open(Path)} for reading without memory mapping: every read copies the tensor's bytes from the file with
+     * positional reads, in pieces of {@value #UNMAPPED_PIECE_BYTES} bytes. Pages read stay in the operating system's page
+     * cache, not in the process, so a process that reads a large model part by part keeps a resident size of the parts it
+     * holds (mapped files count every page touched so far). {@link #bytes} is not available.
+     */
+    public static SafetensorsFile openUnmapped(Path path) throws IOException {
+        return open(path, WINDOW_BYTES, false);
+    }
+
+    /** Bytes copied at once by an unmapped read. */
+    static final int UNMAPPED_PIECE_BYTES = 1 << 24;
+
     /** {@link #open(Path)} with another mapping window size (tests use small ones to exercise the windowing). */
     static SafetensorsFile open(Path path, long windowBytes) throws IOException {
+        return open(path, windowBytes, true);
+    }
+
+    private static SafetensorsFile open(Path path, long windowBytes, boolean mapped) throws IOException {
         if (windowBytes <= 0 || windowBytes > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("window of " + windowBytes + " bytes");
         }
@@ -98,7 +117,7 @@ public final class SafetensorsFile implements TensorSource {
             SafetensorsHeader header = SafetensorsHeader.parse(json, dataLength, path);
             Path realPath = path.toRealPath();
             SafetensorsFile file = new SafetensorsFile(path, realPath, channel, dataStart, dataLength, header,
-                    windowBytes);
+                    windowBytes, mapped);
             OPEN.merge(realPath, 1, Integer::sum);
             return file;
         } catch (IOException | RuntimeException e) {
@@ -207,6 +226,9 @@ public final class SafetensorsFile implements TensorSource {
      */
     public ByteBuffer bytes(String name) {
         TensorInfo info = info(name);
+        if (!mapped) {
+            throw new IllegalStateException(path + " was opened without mapping; read tensors with readFloats");
+        }
         ByteBuffer bytes = windowSlice(info.begin(), info.byteLength());
         if (bytes == null) {
             throw new IllegalArgumentException("tensor " + MessageText.quoted(name) + " in " + path + " (" + info.byteLength()
@@ -235,6 +257,10 @@ public final class SafetensorsFile implements TensorSource {
         if (total == 0) {
             return;
         }
+        if (!mapped) {
+            readPieces(info, reader);
+            return;
+        }
         ByteBuffer whole = windowSlice(info.begin(), info.byteLength());
         if (whole != null) {
             reader.read(whole, (int) total, 0);
@@ -247,6 +273,32 @@ public final class SafetensorsFile implements TensorSource {
             ByteBuffer piece = map(dataStart + info.begin() + done * size, (long) count * size);
             reader.read(piece, count, (int) done);
             done += count;
+        }
+    }
+
+    /** Copies the tensor's bytes with positional reads, one piece at a time (no mapping). */
+    private void readPieces(TensorInfo info, PieceReader reader) {
+        checkOpen();
+        int size = info.dtype().byteSize();
+        long total = info.elementCount();
+        int perPiece = Math.max(1, UNMAPPED_PIECE_BYTES / size);
+        ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(total, perPiece) * size).order(ByteOrder.LITTLE_ENDIAN);
+        try {
+            for (long done = 0; done < total; ) {
+                int count = (int) Math.min(perPiece, total - done);
+                buffer.clear().limit(count * size);
+                long position = dataStart + info.begin() + done * size;
+                while (buffer.hasRemaining()) {
+                    if (channel.read(buffer, position + buffer.position()) < 0) {
+                        throw new IOException("unexpected end of file");
+                    }
+                }
+                buffer.flip();
+                reader.read(buffer, count, (int) done);
+                done += count;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read tensor " + MessageText.quoted(info.name()) + " of " + path + ": " + e.getMessage(), e);
         }
     }
 

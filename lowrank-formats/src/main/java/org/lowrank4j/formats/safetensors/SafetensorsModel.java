@@ -53,16 +53,25 @@ public final class SafetensorsModel implements TensorSource {
      * @throws IOException              when a file cannot be read
      */
     public static SafetensorsModel open(Path path) throws IOException {
+        return open(path, true);
+    }
+
+    /**
+     * {@link #open(Path)}, with the shards memory-mapped or not: unmapped shards ({@link SafetensorsFile#openUnmapped})
+     * copy each tensor read from the file, so the process holds only what it keeps (reading a model larger than memory
+     * part by part).
+     */
+    public static SafetensorsModel open(Path path, boolean mapped) throws IOException {
         if (Files.isDirectory(path)) {
-            return open(pickInFolder(path));
+            return open(pickInFolder(path), mapped);
         }
         if (!Files.isRegularFile(path)) {
             throw new IllegalArgumentException("safetensors model " + path + " does not exist");
         }
         if (path.getFileName().toString().endsWith(".json")) {
-            return openIndex(path);
+            return openIndex(path, mapped);
         }
-        SafetensorsFile file = SafetensorsFile.open(path);
+        SafetensorsFile file = mapped ? SafetensorsFile.open(path) : SafetensorsFile.openUnmapped(path);
         Map<String, SafetensorsFile> byTensor = new TreeMap<>();
         file.names().forEach(name -> byTensor.put(name, file));
         return new SafetensorsModel(path, List.of(file), byTensor, file.metadata());
@@ -90,7 +99,7 @@ public final class SafetensorsModel implements TensorSource {
                 : " but " + candidates.size() + " .safetensors files; name the one to open or add an index"));
     }
 
-    private static SafetensorsModel openIndex(Path index) throws IOException {
+    private static SafetensorsModel openIndex(Path index, boolean mapped) throws IOException {
         long size = Files.size(index);
         if (size > SafetensorsHeader.MAX_HEADER_BYTES) {
             throw new IllegalArgumentException(index + ": " + size + " bytes is too large for a safetensors index (the "
@@ -125,7 +134,7 @@ public final class SafetensorsModel implements TensorSource {
         try {
             for (Map.Entry<String, List<String>> entry : tensorsByShard.entrySet()) {
                 Path shardFile = shardPath(index, folder, entry.getKey(), entry.getValue());
-                SafetensorsFile shard = SafetensorsFile.open(shardFile);
+                SafetensorsFile shard = mapped ? SafetensorsFile.open(shardFile) : SafetensorsFile.openUnmapped(shardFile);
                 shards.add(shard);
                 for (String tensor : entry.getValue()) {
                     if (!shard.contains(tensor)) {

@@ -51,10 +51,7 @@ public final class Perplexity {
         }
         int predicted = tokens.length - 1;
         int fullWindows = predicted / window, rest = predicted % window;
-        // Bounded by the logits held at once and by the tokens in flight (attention scores grow with B·T²).
-        long byLogits = LOGIT_BUDGET / ((long) window * model.vocabSize());
-        long byTokens = Math.max(1, TOKEN_BUDGET / window);
-        int batchSize = (int) Math.max(1, Math.min(fullWindows, Math.min(byLogits, byTokens)));
+        int batchSize = batchSize(window, model.vocabSize(), fullWindows);
         int windows = fullWindows + (rest > 0 ? 1 : 0);
         double total = 0;
         for (int first = 0; first < fullWindows; first += batchSize) {
@@ -71,14 +68,32 @@ public final class Perplexity {
                 total / Math.log(2) / textBytes);
     }
 
+    /**
+     * Full windows run at once: bounded by the logits held at once and by the tokens in flight (attention scores grow
+     * with B·T²), at least 1, at most {@code fullWindows}.
+     */
+    public static int batchSize(int window, int vocab, int fullWindows) {
+        long byLogits = LOGIT_BUDGET / ((long) window * vocab);
+        long byTokens = Math.max(1, TOKEN_BUDGET / window);
+        return (int) Math.max(1, Math.min(fullWindows, Math.min(byLogits, byTokens)));
+    }
+
     /** Summed NLL of {@code batch} consecutive windows of length {@code time} starting at token {@code start}. */
     private static double windowNll(CausalLanguageModel model, int[] tokens, int start, int time, int batch) {
         int[] inputs = new int[batch * time];
         System.arraycopy(tokens, start, inputs, 0, inputs.length);
         Tensor logits = model.decode(inputs, batch, time, model.newCache(batch, time)); // (B,T,V)
+        return nll(logits, tokens, start, inputs.length);
+    }
+
+    /**
+     * Summed NLL of the next tokens given logits (count rows of V) for the inputs {@code tokens[start, start + count)}: row
+     * n scores {@code tokens[start + n + 1]}.
+     */
+    public static double nll(Tensor logits, int[] tokens, int start, int count) {
         int vocab = logits.dim(-1);
         double total = 0;
-        for (int n = 0; n < inputs.length; n++) {
+        for (int n = 0; n < count; n++) {
             int target = tokens[start + n + 1];
             if (target < 0 || target >= vocab) {
                 throw new IllegalArgumentException("token id " + target + " at index " + (start + n + 1) + " is outside the vocabulary [0, " + vocab + ")");

@@ -217,8 +217,9 @@ public final class DecoderTraining {
         if (!Files.isRegularFile(folder.resolve("config.json"))) {
             throw new IllegalArgumentException("model folder " + folder + " has no config.json (is it a folder written by lowrank train?)");
         }
-        if (!Files.isRegularFile(folder.resolve("model.safetensors"))) {
-            throw new IllegalArgumentException("model folder " + folder + " has no model.safetensors");
+        if (!Files.isRegularFile(folder.resolve("model.safetensors")) && !Files.isRegularFile(folder.resolve("model.safetensors.index.json"))) {
+            throw new IllegalArgumentException("model folder " + folder + " has no model.safetensors (nor the index of a sharded one,"
+                    + " model.safetensors.index.json)");
         }
     }
 

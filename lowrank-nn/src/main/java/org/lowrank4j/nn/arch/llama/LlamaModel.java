@@ -71,42 +71,49 @@ public final class LlamaModel implements CausalLanguageModel {
         checkConfig(config);
         this.config = config;
         this.precision = precision;
-        int c = config.hiddenSize(), nh = config.numAttentionHeads(), nkv = config.numKeyValueHeads(), d = config.headDim();
+        int c = config.hiddenSize();
         int vocab = config.vocabSize();
         if (shapes != null && shapes.size() != config.numHiddenLayers()) {
             throw new IllegalArgumentException(shapes.size() + " block shapes for config field num_hidden_layers = " + config.numHiddenLayers());
         }
         this.shapes = shapes == null ? null : List.copyOf(shapes);
-        boolean outputBias = config.rawBoolean("attention_bias", false);
-        RotaryEmbedding standard = RotaryEmbedding.standard(d, config.ropeTheta(), config.maxPositionEmbeddings());
-        double[] frequencies = RotaryEmbedding.standardFrequencies(d, config.ropeTheta());
         this.embedding = new Embedding("model.embed_tokens", vocab, c, 0, 0, precision);
         this.blocks = new ArrayList<>();
         for (int i = 0; i < config.numHiddenLayers(); i++) {
-            String p = "model.layers." + i + ".";
-            BlockShape shape = shapes == null ? null : shapes.get(i);
-            if (shape != null && (shape.ropePairs().length != nkv || shape.queryKeySize() > d || shape.valueSize() > d)) {
-                throw new IllegalArgumentException("block " + i + " shape " + shape + " does not fit " + nkv + " key/value heads of size " + d);
-            }
-            int dqk = shape == null ? d : shape.queryKeySize(), dvo = shape == null ? d : shape.valueSize();
-            int hidden = shape == null ? config.intermediateSize() : shape.intermediateSize();
-            Linear q = Linear.dense(p + "self_attn.q_proj", c, nh * dqk, attentionBias, precision);
-            Linear k = Linear.dense(p + "self_attn.k_proj", c, nkv * dqk, attentionBias, precision);
-            Linear v = Linear.dense(p + "self_attn.v_proj", c, nkv * dvo, attentionBias, precision);
-            Linear o = Linear.dense(p + "self_attn.o_proj", nh * dvo, c, outputBias, precision);
-            Attention attention = shape == null ? new Attention(p + "self_attn", q, k, v, o, nh, nkv, true, standard)
-                    : new Attention(p + "self_attn", q, k, v, o, nh, nkv, true,
-                            RotaryEmbedding.grouped(shape.keptFrequencies(frequencies), config.maxPositionEmbeddings()), 1 / Math.sqrt(d));
-            SwiGluMlp mlp = new SwiGluMlp(Linear.dense(p + "mlp.gate_proj", c, hidden, false, precision),
-                    Linear.dense(p + "mlp.up_proj", c, hidden, false, precision),
-                    Linear.dense(p + "mlp.down_proj", hidden, c, false, precision));
-            blocks.add(new PreNormBlock(new RMSNorm(p + "input_layernorm", c, config.normEps(), precision), attention,
-                    new RMSNorm(p + "post_attention_layernorm", c, config.normEps(), precision), mlp));
+            blocks.add(newBlock(config, i, precision, attentionBias, shapes == null ? null : shapes.get(i)));
         }
         this.norm = new RMSNorm("model.norm", c, config.normEps(), precision);
         this.tied = config.tieWordEmbeddings();
         this.head = tied ? new Linear("lm_head", new DenseWeight(embedding.token()), null) : Linear.dense("lm_head", c, vocab, false, precision);
         this.stack = new DecoderStack(embedding, blocks, norm, head);
+    }
+
+    /**
+     * Block {@code i} of a model of {@code config} (Hugging Face names {@code model.layers.i.*}), zero weights and unit
+     * norms; {@code shape} narrows it (see {@link StructuredFolder}), null keeps the config's sizes.
+     */
+    static PreNormBlock newBlock(HfConfig config, int i, Precision precision, boolean attentionBias, BlockShape shape) {
+        int c = config.hiddenSize(), nh = config.numAttentionHeads(), nkv = config.numKeyValueHeads(), d = config.headDim();
+        boolean outputBias = config.rawBoolean("attention_bias", false);
+        String p = "model.layers." + i + ".";
+        if (shape != null && (shape.ropePairs().length != nkv || shape.queryKeySize() > d || shape.valueSize() > d)) {
+            throw new IllegalArgumentException("block " + i + " shape " + shape + " does not fit " + nkv + " key/value heads of size " + d);
+        }
+        int dqk = shape == null ? d : shape.queryKeySize(), dvo = shape == null ? d : shape.valueSize();
+        int hidden = shape == null ? config.intermediateSize() : shape.intermediateSize();
+        Linear q = Linear.dense(p + "self_attn.q_proj", c, nh * dqk, attentionBias, precision);
+        Linear k = Linear.dense(p + "self_attn.k_proj", c, nkv * dqk, attentionBias, precision);
+        Linear v = Linear.dense(p + "self_attn.v_proj", c, nkv * dvo, attentionBias, precision);
+        Linear o = Linear.dense(p + "self_attn.o_proj", nh * dvo, c, outputBias, precision);
+        Attention attention = shape == null
+                ? new Attention(p + "self_attn", q, k, v, o, nh, nkv, true, RotaryEmbedding.standard(d, config.ropeTheta(), config.maxPositionEmbeddings()))
+                : new Attention(p + "self_attn", q, k, v, o, nh, nkv, true, RotaryEmbedding.grouped(
+                        shape.keptFrequencies(RotaryEmbedding.standardFrequencies(d, config.ropeTheta())), config.maxPositionEmbeddings()), 1 / Math.sqrt(d));
+        SwiGluMlp mlp = new SwiGluMlp(Linear.dense(p + "mlp.gate_proj", c, hidden, false, precision),
+                Linear.dense(p + "mlp.up_proj", c, hidden, false, precision),
+                Linear.dense(p + "mlp.down_proj", hidden, c, false, precision));
+        return new PreNormBlock(new RMSNorm(p + "input_layernorm", c, config.normEps(), precision), attention,
+                new RMSNorm(p + "post_attention_layernorm", c, config.normEps(), precision), mlp);
     }
 
     /** A zero model (see {@link #initialize}) with the attention biases the config implies. */

@@ -1,0 +1,205 @@
+package org.lowrank4j.nn.arch.llama;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.lowrank4j.formats.hf.HfConfig;
+import org.lowrank4j.formats.safetensors.SafetensorsModel;
+import org.lowrank4j.formats.safetensors.TensorSource;
+import org.lowrank4j.nn.block.PreNormBlock;
+import org.lowrank4j.nn.generate.FactorTensors;
+import org.lowrank4j.nn.generate.HfCheckpoint;
+import org.lowrank4j.nn.layers.Attention;
+import org.lowrank4j.nn.layers.Embedding;
+import org.lowrank4j.nn.layers.Linear;
+import org.lowrank4j.nn.layers.RMSNorm;
+import org.lowrank4j.nn.layers.SwiGluMlp;
+import org.lowrank4j.nn.tensor.Precision;
+import org.lowrank4j.nn.tensor.Tensor;
+import org.lowrank4j.nn.weight.DenseWeight;
+
+/**
+ * A LLaMA-family model folder read one part at a time, for work whose memory must stay bounded by one block rather
+ * than the model ("blockwise": compressing or evaluating a model larger than the heap). The safetensors files (one, or
+ * shards with their index) stay open with their headers validated, but are not memory-mapped: each {@code read…} call
+ * builds a fresh part and copies only its own tensors in from the file (a mapping would keep every page touched resident
+ * in the process, so the resident size would grow to the model's), and the caller drops it when done. Parts are the same layers {@link LlamaModel} is made of, with the same
+ * Hugging Face names, so a block read here computes exactly what block {@code i} of {@link LlamaModel#load} computes.
+ *
+ * <p>Not to be confused with {@code org.lowrank4j.nn.stream.StreamingDecoder} (FlashSVD): that one streams the
+ * <em>activations</em> of a loaded model through tiled low-rank kernels; this one streams the <em>weights</em> from disk.
+ *
+ * <p>Reads dense and low-rank ({@link LowRankFolder}) folders of the config's sizes; narrowed, quantized and dictionary
+ * folders are refused.
+ */
+public final class LlamaBlocks implements Closeable {
+    private final Path folder;
+    private final HfConfig config;
+    private final TensorSource source;
+    private final Precision precision;
+    private final boolean attentionBias;
+
+    private LlamaBlocks(Path folder, HfConfig config, TensorSource source, Precision precision) {
+        this.folder = folder;
+        this.config = config;
+        this.source = source;
+        this.precision = precision;
+        this.attentionBias = LlamaModel.impliesAttentionBias(config) || source.contains("model.layers.0.self_attn.q_proj.bias");
+    }
+
+    /**
+     * Opens {@code config.json} and the safetensors of a folder (every shard's header is validated, no tensor is read).
+     *
+     * @throws IllegalArgumentException for a config outside the LLaMA family, a missing or damaged shard, a narrowed,
+     *                                  quantized or dictionary folder, or more layers than the config has
+     */
+    public static LlamaBlocks open(Path folder, Precision precision) throws IOException {
+        HfConfig config = HfConfig.read(folder);
+        LlamaModel.checkConfig(config);
+        LowRankFolder.readManifest(folder);
+        if (StructuredFolder.readManifest(folder).isPresent()) {
+            throw new IllegalArgumentException(folder + " is a narrowed model folder (" + StructuredFolder.MANIFEST + "); blockwise reading"
+                    + " takes folders of the config's sizes");
+        }
+        if (QuantizedFolder.readManifest(folder).isPresent()) {
+            throw new IllegalArgumentException(folder + " is a quantized model folder; blockwise reading takes dense and low-rank folders");
+        }
+        SafetensorsModel source = SafetensorsModel.open(folder, false); // unmapped: only the part being read is resident
+        try {
+            int layers = config.numHiddenLayers();
+            if (source.contains("model.layers." + layers + ".input_layernorm.weight")) {
+                throw new IllegalArgumentException(source.path() + " holds more layers than config field num_hidden_layers = " + layers);
+            }
+            for (String name : source.names()) {
+                if (name.endsWith(org.lowrank4j.nn.generate.DictionaryTensors.CODES) || name.endsWith(org.lowrank4j.nn.generate.QuantizedTensors.CODES)) {
+                    throw new IllegalArgumentException("tensor '" + name + "' in " + source.path() + " is not a dense or low-rank weight;"
+                            + " blockwise reading takes dense and low-rank folders");
+                }
+            }
+            return new LlamaBlocks(folder, config, source, precision);
+        } catch (RuntimeException e) {
+            source.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Blocks of {@code config} read from any tensor source (a test can record what is read); the caller keeps the
+     * source open while this is used, and {@link #close} closes it.
+     */
+    public static LlamaBlocks of(HfConfig config, TensorSource source, Precision precision) {
+        LlamaModel.checkConfig(config);
+        return new LlamaBlocks(source.path(), config, source, precision);
+    }
+
+    public Path folder() {
+        return folder;
+    }
+
+    public HfConfig config() {
+        return config;
+    }
+
+    /** The mapped tensors (read-only). */
+    public TensorSource source() {
+        return source;
+    }
+
+    public int blockCount() {
+        return config.numHiddenLayers();
+    }
+
+    public Precision precision() {
+        return precision;
+    }
+
+    /** The token embedding (V, C), read. */
+    public Embedding readEmbedding() {
+        Embedding embedding = new Embedding("model.embed_tokens", config.vocabSize(), config.hiddenSize(), 0, 0, precision);
+        HfCheckpoint.read(source, "model.embed_tokens.weight", embedding.token().value());
+        return embedding;
+    }
+
+    /**
+     * Block {@code i} with its norms and projections read; a projection stored as factors is installed as a
+     * {@link org.lowrank4j.nn.weight.LowRankWeight}, as {@link LlamaModel#load} does.
+     */
+    public PreNormBlock readBlock(int i) {
+        if (i < 0 || i >= blockCount()) {
+            throw new IllegalArgumentException("block " + i + " is outside [0, " + blockCount() + ")");
+        }
+        PreNormBlock block = LlamaModel.newBlock(config, i, precision, attentionBias, null);
+        for (Linear linear : projections(block)) {
+            if (FactorTensors.present(source, linear.name())) {
+                FactorTensors.install(source, linear.name(), linear);
+            }
+        }
+        HfCheckpoint.read(source, tensors(block, LlamaWeights.Layout.READ));
+        return block;
+    }
+
+    /** The final RMSNorm, read. */
+    public RMSNorm readFinalNorm() {
+        RMSNorm norm = new RMSNorm("model.norm", config.hiddenSize(), config.normEps(), precision);
+        HfCheckpoint.read(source, "model.norm.weight", norm.weight().value());
+        return norm;
+    }
+
+    /** The output projection (V, C): {@code lm_head}, or the embedding table read again when tied. */
+    public Linear readHead() {
+        if (config.tieWordEmbeddings()) {
+            return new Linear("lm_head", new DenseWeight(readEmbedding().token()), null);
+        }
+        Linear head = Linear.dense("lm_head", config.hiddenSize(), config.vocabSize(), false, precision);
+        HfCheckpoint.read(source, "lm_head.weight", ((DenseWeight) head.weight()).weight().value());
+        return head;
+    }
+
+    /** The seven projections of a block in forward order: q, k, v, o, gate, up, down. */
+    public static List<Linear> projections(PreNormBlock block) {
+        Attention a = block.attention();
+        SwiGluMlp mlp = (SwiGluMlp) block.mlp();
+        return List.of(a.query(), a.key(), a.value(), a.output(), mlp.gate(), mlp.up(), mlp.down());
+    }
+
+    /**
+     * The block's sites under the names {@link LlamaModel#linearSites} gives them ({@code "block i attention.query"} …),
+     * in forward order.
+     */
+    public static Map<String, Linear> sites(PreNormBlock block, int i) {
+        String[] roles = {"attention.query", "attention.key", "attention.value", "attention.output", "mlp.gate", "mlp.up", "mlp.down"};
+        List<Linear> linears = projections(block);
+        Map<String, Linear> out = new LinkedHashMap<>();
+        for (int k = 0; k < roles.length; k++) {
+            out.put("block " + i + " " + roles[k], linears.get(k));
+        }
+        return out;
+    }
+
+    /**
+     * The block's tensors as a low-rank folder stores them (Hugging Face names, checkpoint order; factorised projections
+     * as their two factors), the same entries {@link LlamaModel#saveFactors} writes for this block.
+     */
+    public static Map<String, Tensor> factorTensors(PreNormBlock block) {
+        return tensors(block, LlamaWeights.Layout.FACTORS);
+    }
+
+    private static Map<String, Tensor> tensors(PreNormBlock block, LlamaWeights.Layout layout) {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        RMSNorm first = (RMSNorm) block.attentionNorm(), second = (RMSNorm) block.mlpNorm();
+        out.put(first.weight().name(), first.weight().value());
+        for (Linear linear : projections(block)) {
+            LlamaWeights.putLinear(out, linear, layout);
+        }
+        out.put(second.weight().name(), second.weight().value());
+        return out;
+    }
+
+    @Override
+    public void close() {
+        source.close();
+    }
+}
