@@ -55,6 +55,9 @@ class CskvCommandTest {
         assertError(run("cskv", "--model", dense.toString(), "--out", dir.resolve("b").toString(), "--init", "svd", "--k-density", "0"), "--k-density");
         assertError(run("cskv", "--model", dense.toString(), "--out", dir.resolve("c").toString(), "--init", "pca"), "--init");
         assertError(run("cskv", "--model", dense.toString(), "--out", dir.resolve("d").toString(), "--init", "svd", "--window", "0"), "--window");
+        Path text = Files.writeString(dir.resolve("calib.txt"), "some calibration text");
+        assertError(run("cskv", "--model", dense.toString(), "--out", dir.resolve("g").toString(), "--init", "svd", "--calib", text.toString()),
+                "--init svd reads no calibration text");
         Path cskv = dir.resolve("e");
         okRun("cskv", "--model", dense.toString(), "--out", cskv.toString(), "--init", "svd");
         assertError(run("cskv", "--model", cskv.toString(), "--out", dir.resolve("f").toString(), "--init", "svd"), "already a compressed");

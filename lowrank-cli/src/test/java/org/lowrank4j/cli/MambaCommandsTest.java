@@ -51,6 +51,8 @@ class MambaCommandsTest {
                 "--context", "16", "--batch", "2", "--steps", "1", "--warmup", "0");
         CliRun.assertError(CliRun.run("compress", "--model", model.toString(), "--method", "dlrmamba:state-rank=40", "--ratio", "0.5", "--out",
                 dir.resolve("low").toString()), "state-rank 40 is above A_log's dimensions 32x16");
+        CliRun.assertError(CliRun.run("compress", "--model", model.toString(), "--method", "svd", "--ratio", "0.3", "--out",
+                dir.resolve("svd").toString()), "is a Mamba folder: compress it with --method dlrmamba");
         CliRun.assertError(CliRun.run("train", "--arch", "rnn", "--data", text.toString(), "--out", dir.resolve("x").toString()),
                 "--arch must be llama or mamba");
         Path broken = dir.resolve("broken");

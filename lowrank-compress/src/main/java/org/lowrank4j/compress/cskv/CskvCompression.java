@@ -54,6 +54,9 @@ public final class CskvCompression {
         if (!init.equals("svd") && !init.equals("asvd")) {
             throw new IllegalArgumentException("--init must be svd or asvd, got " + r.init());
         }
+        if (init.equals("svd") && (r.calibration() != null || r.calibrationFrom() != null || r.calibrationTo() != null)) {
+            throw new IllegalArgumentException("--init svd reads no calibration text; drop --calib/--calib-from/--calib-to, or use --init asvd");
+        }
         if (r.window() < 1) {
             throw new IllegalArgumentException("--window must be at least 1 position, got " + r.window());
         }

@@ -54,6 +54,10 @@ public final class Compression {
                 .input("--model", request.model()).input("--tokenizer", request.tokenizer()).input("--calib", request.calibration()).input("--labels", request.labels()).check();
         CompressionRoute route = ROUTES.stream().filter(r -> r.handles(request)).findFirst().orElseThrow(() -> new IllegalArgumentException(
                 "--model " + request.model() + " is neither an ONNX file nor a decoder model folder"));
+        if (folder && !(route instanceof DlrMambaRoute) && org.lowrank4j.nn.arch.mamba.MambaConfig.isMambaFolder(request.model())) {
+            throw new IllegalArgumentException("--model " + request.model() + " is a Mamba folder: compress it with --method dlrmamba "
+                    + "(the other methods take transformer encoders and decoders)");
+        }
         if (Methods.isQuantized(request.method()) && !(route instanceof OnnxQuantizedRoute || route instanceof DecoderQuantizedRoute)) {
             throw new IllegalArgumentException("--method " + request.method() + " quantizes ONNX encoders and LLaMA-family decoder folders, not "
                     + request.model());
