@@ -13,6 +13,7 @@ declare -A spec=(
   [full]="full"
   [galore]="galore:rank=80:gap=50:scale=1"
   [galore-dct]="galore-dct:rank=80:gap=50:scale=1"
+  [galore-dct-gap1]="galore-dct:rank=80:gap=1:scale=1"   # the DCT paper's default: a new choice every step
   [fira]="fira:rank=80:gap=50:scale=1"
 )
 for m in "$@"; do
