@@ -17,7 +17,6 @@ import org.lowrank4j.adapt.variant.VariantSpec;
 import org.lowrank4j.formats.io.AtomicFiles;
 import org.lowrank4j.formats.safetensors.SafetensorsDtype;
 import org.lowrank4j.formats.safetensors.SafetensorsWriter;
-import org.lowrank4j.linalg.DenseMatrix;
 import org.lowrank4j.linalg.DoubleMatrix;
 import org.lowrank4j.linalg.Linalg;
 import org.lowrank4j.linalg.SvdResult;
@@ -161,26 +160,8 @@ final class ButterflyFineTuning {
 
     /** W ≈ A·B from the top {@code rank} singular triplets, A = U√S, B = √S·Vᵀ. */
     private static LowRankWeight truncatedSvd(String name, Tensor w, int rank) {
-        int out = w.dim(0), in = w.dim(1);
-        DoubleMatrix m = DoubleMatrix.zeros(out, in);
-        for (int i = 0; i < out; i++) {
-            for (int j = 0; j < in; j++) {
-                m.set(i, j, w.get(i * in + j));
-            }
-        }
-        SvdResult svd = Linalg.backend().svd(m);
-        DenseMatrix u = svd.u(), vt = svd.vt();
-        Tensor a = Tensor.zeros(w.precision(), out, rank), b = Tensor.zeros(w.precision(), rank, in);
-        for (int k = 0; k < rank; k++) {
-            double root = Math.sqrt(svd.s()[k]);
-            for (int i = 0; i < out; i++) {
-                a.set(i * rank + k, u.get(i, k) * root);
-            }
-            for (int j = 0; j < in; j++) {
-                b.set(k * in + j, root * vt.get(k, j));
-            }
-        }
-        return new LowRankWeight(new Parameter(name + ".A", a), new Parameter(name + ".B", b));
+        SvdResult svd = Linalg.backend().svd(DoubleMatrix.wrap(w.toDoubleArray(), w.dim(0), w.dim(1)));
+        return LowRankWeight.fromSvd(name, svd, rank, w.precision());
     }
 
     private static void write(Path file, Map<String, WeightFactorization> replaced) throws IOException {

@@ -3,14 +3,11 @@ package org.lowrank4j.compress.mamba;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.lowrank4j.linalg.DenseMatrix;
 import org.lowrank4j.linalg.DoubleMatrix;
 import org.lowrank4j.linalg.Linalg;
 import org.lowrank4j.linalg.SvdResult;
-import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.arch.mamba.MambaModel;
 import org.lowrank4j.nn.layers.Linear;
-import org.lowrank4j.nn.tensor.Tensor;
 import org.lowrank4j.nn.weight.LowRankWeight;
 
 /**
@@ -71,7 +68,7 @@ public final class MambaFactorization {
                 after += dense;
                 continue;
             }
-            linear.setWeight(factors(linear.name(), svd, rank, linear.weight().precision()));
+            linear.setWeight(LowRankWeight.fromSvd(linear.name(), svd, rank, linear.weight().precision()));
             sites.add(new Site(e.getKey(), rows, cols, rank, dense, pair, keptEnergy(svd.s(), rank)));
             after += pair;
         }
@@ -90,23 +87,7 @@ public final class MambaFactorization {
                     + cols + " matrix");
         }
         SvdResult svd = Linalg.backend().svd(DoubleMatrix.wrap(linear.weight().toDense().toDoubleArray(), rows, cols));
-        return factors(linear.name(), svd, rank, linear.weight().precision());
-    }
-
-    private static LowRankWeight factors(String name, SvdResult svd, int rank, org.lowrank4j.nn.tensor.Precision precision) {
-        DenseMatrix u = svd.u(), vt = svd.vt();
-        int rows = u.rows(), cols = vt.cols();
-        Tensor left = Tensor.zeros(precision, rows, rank), right = Tensor.zeros(precision, rank, cols);
-        for (int k = 0; k < rank; k++) {
-            double root = Math.sqrt(svd.s()[k]);
-            for (int i = 0; i < rows; i++) {
-                left.set(i * rank + k, u.get(i, k) * root);
-            }
-            for (int j = 0; j < cols; j++) {
-                right.set(k * cols + j, vt.get(k, j) * root);
-            }
-        }
-        return new LowRankWeight(new Parameter(name + ".A", left), new Parameter(name + ".B", right));
+        return LowRankWeight.fromSvd(linear.name(), svd, rank, linear.weight().precision());
     }
 
     private static double keptEnergy(double[] s, int rank) {

@@ -265,7 +265,12 @@ class EncoderRuntimeRowsTest {
 
     /** Largest |difference| over real tokens between ONNX Runtime on {@code file} and the runtime model, on SENTENCES. */
     static double maxDifference(Path file, BertModel runtime) {
-        EncodedBatch batch = tokenizer.encode(SENTENCES);
+        return maxDifference(file, runtime, tokenizer, SENTENCES);
+    }
+
+    /** Largest |difference| over real tokens between ONNX Runtime on {@code file} and the runtime model, on {@code sentences}. */
+    static double maxDifference(Path file, BertModel runtime, HfTokenizer tokenizer, List<String> sentences) {
+        EncodedBatch batch = tokenizer.encode(sentences);
         float[] expected;
         try (EmbeddingRunner runner = EmbeddingRunner.open(file, new EmbeddingRunner.Options(1, 8))) {
             expected = runner.runOutputs(batch, Set.of("last_hidden_state")).get("last_hidden_state");

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -17,20 +16,17 @@ import org.lowrank4j.compress.recover.DistillOptions;
 import org.lowrank4j.compress.recover.Distiller;
 import org.lowrank4j.compress.recover.OnnxRecovery;
 import org.lowrank4j.compress.recover.SentenceBatches;
-import org.lowrank4j.nn.Parameter;
-import org.lowrank4j.compress.eval.EmbeddingRunner;
 import org.lowrank4j.compress.eval.RealModels;
 import org.lowrank4j.compress.route.Compression;
 import org.lowrank4j.compress.route.CompressionRequest;
 import org.lowrank4j.compress.text.TextCorpus;
-import org.lowrank4j.compress.tokenize.EncodedBatch;
 import org.lowrank4j.compress.tokenize.HfTokenizer;
 import org.lowrank4j.formats.onnx.OnnxModel;
+import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.arch.bert.BertModel;
 import org.lowrank4j.nn.arch.bert.BertOnnx;
 import org.lowrank4j.nn.layers.Linear;
 import org.lowrank4j.nn.tensor.Precision;
-import org.lowrank4j.nn.tensor.Tensor;
 import org.lowrank4j.nn.weight.QuantizedWeight;
 
 /**
@@ -126,28 +122,9 @@ class QuantizedBertOnnxTest {
         assertThat(reread.linears(0).get(0).weight()).isInstanceOf(QuantizedWeight.class);
     }
 
-    /** Largest |difference| between ONNX Runtime's last hidden states on {@code file} and the runtime encoder's, on SENTENCES. */
+    /** ONNX Runtime's last hidden states on {@code file} against the runtime encoder's, over the real tokens of SENTENCES. */
     private static double maxDifference(Path file, BertModel encoder) {
-        EncodedBatch batch = tokenizer.encode(SENTENCES);
-        int b = batch.size(), t = batch.length();
-        int[] ids = new int[b * t], mask = new int[b * t], types = new int[b * t];
-        for (int i = 0; i < b; i++) {
-            for (int j = 0; j < t; j++) {
-                ids[i * t + j] = (int) batch.inputIds()[i][j];
-                mask[i * t + j] = (int) batch.attentionMask()[i][j];
-                types[i * t + j] = (int) batch.tokenTypeIds()[i][j];
-            }
-        }
-        Tensor jvm = encoder.forward(ids, types, mask, b, t);
-        float[] ort;
-        try (EmbeddingRunner runner = EmbeddingRunner.open(file, new EmbeddingRunner.Options(1, 8))) {
-            ort = runner.runOutputs(batch, Set.of("last_hidden_state")).get("last_hidden_state");
-        }
-        double max = 0;
-        for (int i = 0; i < ort.length; i++) {
-            max = Math.max(max, Math.abs(ort[i] - jvm.get(i)));
-        }
-        return max;
+        return EncoderRuntimeRowsTest.maxDifference(file, encoder, tokenizer, SENTENCES);
     }
 
     @Test

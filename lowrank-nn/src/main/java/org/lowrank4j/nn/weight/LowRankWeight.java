@@ -1,6 +1,8 @@
 package org.lowrank4j.nn.weight;
 
 import java.util.List;
+import org.lowrank4j.linalg.DenseMatrix;
+import org.lowrank4j.linalg.SvdResult;
 import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.tensor.MatMul;
 import org.lowrank4j.nn.tensor.Precision;
@@ -33,6 +35,26 @@ public final class LowRankWeight implements WeightFactorization {
     public static LowRankWeight zeros(String name, int out, int in, int rank, Precision precision) {
         return new LowRankWeight(new Parameter(name + ".A", Tensor.zeros(precision, out, rank)),
                 new Parameter(name + ".B", Tensor.zeros(precision, rank, in)));
+    }
+
+    /**
+     * The top-{@code rank} truncation of an SVD of W (out, in), split evenly: {@code A = U_r·√S_r} (out, r) and
+     * {@code B = √S_r·V_rᵀ} (r, in), named {@code name + ".A"} and {@code name + ".B"}.
+     */
+    public static LowRankWeight fromSvd(String name, SvdResult svd, int rank, Precision precision) {
+        DenseMatrix u = svd.u(), vt = svd.vt();
+        int rows = u.rows(), cols = vt.cols();
+        Tensor left = Tensor.zeros(precision, rows, rank), right = Tensor.zeros(precision, rank, cols);
+        for (int k = 0; k < rank; k++) {
+            double root = Math.sqrt(svd.s()[k]);
+            for (int i = 0; i < rows; i++) {
+                left.set(i * rank + k, u.get(i, k) * root);
+            }
+            for (int j = 0; j < cols; j++) {
+                right.set(k * cols + j, vt.get(k, j) * root);
+            }
+        }
+        return new LowRankWeight(new Parameter(name + ".A", left), new Parameter(name + ".B", right));
     }
 
     /** A (out, r). */
