@@ -190,12 +190,15 @@ class QuantizedDecoderCommandsTest {
                 "model.layers.1.mlp.up_proj.weight", "non-finite");
         assertOneLineError(CliRun.run("compress", "--model", dense.toString(), "--method", "rtn:embeddings=int8", "--out",
                 dir.resolve("x6").toString()), "embeddings=int8");
+        assertOneLineError(CliRun.run("compress", "--model", dense.toString(), "--method", "eora:branch=int8", "--calib", text.toString(), "--out",
+                dir.resolve("x6b").toString()), "branch=int8 is written to ONNX encoders only");
         assertOneLineError(CliRun.run("compress", "--model", dense.toString(), "--method", "rtn:bits=2:group=16", "--target-size", "1000", "--out",
                 dir.resolve("x7").toString()), "above --target-size");
         assertOneLineError(CliRun.run("compress", "--model", dense.toString(), "--method", "rtn", "--out", dense.toString(), "--force"));
         for (int i = 1; i <= 7; i++) {
             assertThat(dir.resolve("x" + i)).doesNotExist();
         }
+        assertThat(dir.resolve("x6b")).doesNotExist();
         assertThat(Files.size(dense.resolve("model.safetensors"))).isEqualTo(denseBytes);
         assertThat(LlamaModel.load(dense, Precision.FLOAT32).linearSites().values()).allMatch(l -> l.weight() instanceof DenseWeight);
     }

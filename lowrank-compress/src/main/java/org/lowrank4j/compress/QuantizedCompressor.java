@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import org.lowrank4j.compress.allocation.RankAllocator;
 import org.lowrank4j.compress.allocation.SiteSpectrum;
+import org.lowrank4j.compress.methods.QuantizedBase;
 import org.lowrank4j.compress.methods.QuantizedMethod;
 import org.lowrank4j.compress.methods.QuantizedSite;
 import org.lowrank4j.linalg.DoubleMatrix;
@@ -13,7 +14,7 @@ import org.lowrank4j.linalg.Linalg;
 /**
  * The format-independent middle of a quantizing compression: quantize every site with the method (in parallel), choose
  * the branch ranks (one rank for all sites, or a byte budget spent by a rank allocator on the branches' error spectra),
- * then build each site's {@link Quantized} or {@link QuantizedLowRank}.
+ * then build each site's {@link Quantized} or {@link QuantizedLowRank} (its branch in codes when the storage asks).
  */
 public final class QuantizedCompressor {
 
@@ -25,21 +26,27 @@ public final class QuantizedCompressor {
         return Compressor.perSite("quantize (" + method.name() + ")", weights, w -> method.prepare(w, stats.get(w.name())), progress);
     }
 
-    /** The same branch rank for every site, capped at each site's spectrum length (0 for methods without a branch). */
-    public static int[] uniformRanks(List<QuantizedSite> sites, int rank) {
+    /**
+     * The same branch rank for every site, capped at each site's spectrum length (0 for methods without a branch); with
+     * a quantized branch the cap is rounded down to the branch's rank step.
+     */
+    public static int[] uniformRanks(List<QuantizedSite> sites, int rank, QuantizedBase storage) {
         int[] ranks = new int[sites.size()];
         for (int i = 0; i < ranks.length; i++) {
-            ranks[i] = Math.min(rank, sites.get(i).spectrum().length);
+            int length = sites.get(i).spectrum().length;
+            ranks[i] = Math.min(rank, length - length % storage.rankStep());
         }
         return ranks;
     }
 
     /**
-     * Ranks whose float32 branches cost about {@code branchBytes} together: the allocator spends the budget as the
-     * parameter share {@code 1 − ratio} of the targeted layers, over the sites' error spectra (so the global allocator
-     * gives ranks where a rank removes the most of a site's weighted quantization error).
+     * Ranks whose branches cost about {@code branchBytes} together, priced in the storage's bytes (float32 factors, or
+     * codes and scales with ranks in steps of 16): the allocator spends the budget as a parameter share {@code 1 − ratio}
+     * of the targeted layers, over the sites' error spectra (so the global allocator gives ranks where a rank removes
+     * the most of a site's weighted quantization error).
      */
-    public static int[] budgetRanks(List<LinearWeight> weights, List<QuantizedSite> sites, RankAllocator allocator, long branchBytes) {
+    public static int[] budgetRanks(List<LinearWeight> weights, List<QuantizedSite> sites, RankAllocator allocator, long branchBytes,
+                                    QuantizedBase storage) {
         long targeted = weights.stream().mapToLong(LinearWeight::denseParameters).sum();
         if (branchBytes <= 0) {
             return new int[sites.size()];
@@ -49,14 +56,16 @@ public final class QuantizedCompressor {
             LinearWeight w = weights.get(i);
             spectra.add(new SiteSpectrum(w.name(), w.role(), w.outFeatures(), w.inFeatures(), sites.get(i).spectrum()));
         }
+        Budget b = new Budget(weights, sites, allocator, spectra, branchBytes, storage);
         // allocators round down and keep ranks below break-even, so the share they are asked for is searched (bisection)
-        // for the largest whose branches still fit the budget
-        double low = 0, high = Math.min(0.999, 2.0 * branchBytes / 4.0 / targeted + 1e-6);
-        int[] best = fitted(weights, sites, allocator, spectra, Math.min(branchBytes / 4.0 / targeted, 0.999), branchBytes);
+        // for the largest whose branches still fit the budget; a parameter costs at least bits/8 bytes
+        double perParameter = storage.branch().bits() / 8.0;
+        double low = 0, high = Math.min(0.999, 2.0 * branchBytes / perParameter / targeted + 1e-6);
+        int[] best = b.fitted(Math.min(branchBytes / perParameter / targeted, 0.999));
         for (int step = 0; step < 30; step++) {
             double mid = 0.5 * (low + high);
-            int[] ranks = fitted(weights, sites, allocator, spectra, mid, branchBytes);
-            boolean fits = 4 * branchParameters(weights, ranks) <= branchBytes && !overTrimmed(weights, sites, allocator, spectra, mid, branchBytes);
+            int[] ranks = b.fitted(mid);
+            boolean fits = b.cost(ranks) <= branchBytes && b.cost(b.allocated(mid)) <= branchBytes;
             if (fits) {
                 low = mid;
                 if (branchParameters(weights, ranks) > branchParameters(weights, best)) {
@@ -69,38 +78,55 @@ public final class QuantizedCompressor {
         return best;
     }
 
-    /** Whether the allocator's ranks at this share cost more than the budget (so they had to be trimmed). */
-    private static boolean overTrimmed(List<LinearWeight> weights, List<QuantizedSite> sites, RankAllocator allocator, List<SiteSpectrum> spectra,
-                                       double share, long branchBytes) {
-        return 4 * branchParameters(weights, allocated(sites, allocator, spectra, share)) > branchBytes;
-    }
+    /** One budget search: the allocator's ranks at a share, in the storage's rank steps, priced in its bytes. */
+    private record Budget(List<LinearWeight> weights, List<QuantizedSite> sites, RankAllocator allocator, List<SiteSpectrum> spectra,
+                          long branchBytes, QuantizedBase storage) {
 
-    private static int[] allocated(List<QuantizedSite> sites, RankAllocator allocator, List<SiteSpectrum> spectra, double share) {
-        if (share <= 0) {
-            return new int[sites.size()];
-        }
-        int[] ranks = allocator.allocate(spectra, 1 - Math.min(share, 0.999));
-        for (int i = 0; i < ranks.length; i++) {
-            // an allocator's "keep dense" (a rank at break-even) means a branch just below it: a branch is never replaced by W
-            SiteSpectrum s = spectra.get(i);
-            int cap = Math.min(RankRules.breakEvenRank(s.m(), s.n()) - 1, sites.get(i).spectrum().length);
-            ranks[i] = Math.max(0, Math.min(ranks[i], cap));
-        }
-        return ranks;
-    }
-
-    /** The allocator's ranks at a share, trimmed from the last site back until they fit the budget. */
-    private static int[] fitted(List<LinearWeight> weights, List<QuantizedSite> sites, RankAllocator allocator, List<SiteSpectrum> spectra, double share,
-                                long branchBytes) {
-        int[] ranks = allocated(sites, allocator, spectra, share);
-        long cost = branchParameters(weights, ranks);
-        for (int i = ranks.length - 1; cost * 4 > branchBytes && i >= 0; i--) {
-            while (ranks[i] > 0 && cost * 4 > branchBytes) {
-                ranks[i]--;
-                cost -= weights.get(i).outFeatures() + weights.get(i).inFeatures();
+        int[] allocated(double share) {
+            if (share <= 0) {
+                return new int[sites.size()];
             }
+            int step = storage.rankStep();
+            int[] ranks = allocator.allocate(spectra, 1 - Math.min(share, 0.999));
+            for (int i = 0; i < ranks.length; i++) {
+                // an allocator's "keep dense" (a rank at break-even) means a branch just below it: a branch is never replaced by W;
+                // a branch in codes costs a quarter of float32 or less, so its rank may go up to the spectrum's length
+                SiteSpectrum s = spectra.get(i);
+                int length = sites.get(i).spectrum().length;
+                int cap = storage.quantizedBranch() ? length : Math.min(RankRules.breakEvenRank(s.m(), s.n()) - 1, length);
+                cap -= cap % step;
+                int nearest = (ranks[i] + step / 2) / step * step; // the nearest rank the storage can hold
+                ranks[i] = Math.max(0, Math.min(nearest, cap));
+            }
+            return ranks;
         }
-        return ranks;
+
+        /** The allocator's ranks at a share, trimmed (one step at a time) from the last site back until they fit. */
+        int[] fitted(double share) {
+            int[] ranks = allocated(share);
+            int step = storage.rankStep();
+            long cost = cost(ranks);
+            for (int i = ranks.length - 1; cost > branchBytes && i >= 0; i--) {
+                while (ranks[i] > 0 && cost > branchBytes) {
+                    cost -= siteCost(i, ranks[i]);
+                    ranks[i] -= step;
+                    cost += siteCost(i, ranks[i]);
+                }
+            }
+            return ranks;
+        }
+
+        long cost(int[] ranks) {
+            long total = 0;
+            for (int i = 0; i < ranks.length; i++) {
+                total += siteCost(i, ranks[i]);
+            }
+            return total;
+        }
+
+        private long siteCost(int i, int rank) {
+            return storage.branchBytes(weights.get(i).outFeatures(), weights.get(i).inFeatures(), rank);
+        }
     }
 
     /** Σ r(m + n): the branch parameters of these ranks. */
@@ -112,13 +138,22 @@ public final class QuantizedCompressor {
         return total;
     }
 
+    /** The bytes of these ranks' branches in the storage's format. */
+    public static long branchBytes(List<LinearWeight> weights, int[] ranks, QuantizedBase storage) {
+        long total = 0;
+        for (int i = 0; i < ranks.length; i++) {
+            total += storage.branchBytes(weights.get(i).outFeatures(), weights.get(i).inFeatures(), ranks[i]);
+        }
+        return total;
+    }
+
     /**
-     * Every site's factorization at its rank. A site's relative loss is the output error left over the output energy,
+     * Every site's factorization at its rank, its branch in codes when the storage says so. A site's relative loss is the output error left over the output energy,
      * {@code ‖X(W − Ŵ)ᵀ‖² / ‖X Wᵀ‖²} from the Gram when the site has statistics, else the weight error
      * {@code ‖W − Ŵ‖² / ‖W‖²}.
      */
     public static CompressionResult build(String method, String allocation, List<LinearWeight> weights, List<QuantizedSite> sites, int[] ranks,
-                                          Map<String, LayerStats> stats) {
+                                          Map<String, LayerStats> stats, QuantizedBase storage) {
         // a site's factorization at a rank may be real work (lq-lora alternates SVD and rounding), so sites run in parallel
         Map<LinearWeight, Integer> index = new java.util.IdentityHashMap<>();
         for (int i = 0; i < weights.size(); i++) {
@@ -127,6 +162,9 @@ public final class QuantizedCompressor {
         List<SiteResult> results = Compressor.perSite("factor", weights, w -> {
             int i = index.get(w);
             Factorization f = sites.get(i).at(ranks[i]);
+            if (storage.quantizedBranch() && f instanceof QuantizedLowRank q) {
+                f = q.withBranchCodes(storage.branch().bits(), storage.group());
+            }
             LayerStats s = stats.get(w.name());
             return new SiteResult(w, ranks[i], f, sites.get(i).spectrum(), relativeLoss(w.weight(), f.toDense(), s == null ? null : s.gram()));
         }, Progress.NONE);

@@ -228,7 +228,7 @@ public final class EncoderComparison {
             return java.util.Optional.empty();
         }
         Path candidate = setup.workFolder().resolve(fileSafe(label) + ".onnx");
-        int[] ranks = QuantizedCompressor.uniformRanks(job.prepareQuantized(method, progress), method.rankWithoutBudget());
+        int[] ranks = QuantizedCompressor.uniformRanks(job.prepareQuantized(method, progress), method.rankWithoutBudget(), method.storage());
         CompressionOutcome outcome = job.writeQuantized(method, ranks, method.hasBranch() ? "rank " + method.rankWithoutBudget() : "none", candidate,
                 progress);
         String note = "quantizing methods are one row each (their bits set the size), recorded under allocation " + allocation + ", ratio " + ratio;

@@ -5,7 +5,7 @@ import org.lowrank4j.linalg.quant.QuantizationFormat;
 /**
  * The storage a quantizing method writes, shared by {@code rtn}, {@code gptq} and {@code eora}: the linear weights'
  * code width, group size and grid, and how the embedding tables are stored. Read from a method spec as
- * {@code bits=4:group=32:scheme=asymmetric:embeddings=int8:egroup=128:accuracy=0}.
+ * {@code bits=4:group=32:scheme=asymmetric:embeddings=int8:egroup=128:accuracy=0:branch=int8}.
  *
  * @param bits           2, 3, 4 or 8 (ONNX Runtime's MatMulNBits takes 2, 4 and 8)
  * @param group          input columns per scale (a power of two from 16 to 256 for MatMulNBits)
@@ -15,8 +15,10 @@ import org.lowrank4j.linalg.quant.QuantizationFormat;
  * @param embeddingGroup hidden features per scale of a quantized table; 0 picks 128 for int8 and 32 for int4
  * @param accuracy       MatMulNBits' accuracy_level: 0 keeps activations in float (exact to the dequantized weights);
  *                       4 lets ONNX Runtime round them to int8 per block (faster on CPU, less exact)
+ * @param branch         how a method's low-rank branch is stored: float32 factors, or 8/4-bit symmetric codes
+ *                       ({@link org.lowrank4j.compress.QuantizedBranch}; ranks then come in steps of 16)
  */
-public record QuantizedBase(int bits, int group, Scheme scheme, Embeddings embeddings, int embeddingGroup, int accuracy) {
+public record QuantizedBase(int bits, int group, Scheme scheme, Embeddings embeddings, int embeddingGroup, int accuracy, Branch branch) {
 
     /** Code grid of the linear weights. */
     public enum Scheme { ASYMMETRIC, SYMMETRIC, NF }
@@ -24,9 +26,30 @@ public record QuantizedBase(int bits, int group, Scheme scheme, Embeddings embed
     /** Storage of the embedding tables: float as they are, or 8/4-bit rows through GatherBlockQuantized. */
     public enum Embeddings { FP32, INT8, INT4 }
 
+    /** Storage of the low-rank branch's factors: float32, or 8/4-bit symmetric codes (MatMulNBits in ONNX). */
+    public enum Branch {
+        FP32(32), INT8(8), INT4(4);
+
+        private final int bits;
+
+        Branch(int bits) {
+            this.bits = bits;
+        }
+
+        /** Bits per factor value. */
+        public int bits() {
+            return bits;
+        }
+    }
+
+    /** Every field but the branch's storage, which stays float32. */
+    public QuantizedBase(int bits, int group, Scheme scheme, Embeddings embeddings, int embeddingGroup, int accuracy) {
+        this(bits, group, scheme, embeddings, embeddingGroup, accuracy, Branch.FP32);
+    }
+
     public QuantizedBase {
-        if (scheme == null || embeddings == null) {
-            throw new IllegalArgumentException("quantization: scheme and embeddings must be given");
+        if (scheme == null || embeddings == null || branch == null) {
+            throw new IllegalArgumentException("quantization: scheme, embeddings and branch must be given");
         }
         if (group < 1) {
             throw new IllegalArgumentException("quantization: group must be a positive number of input columns, got " + group);
@@ -49,7 +72,26 @@ public record QuantizedBase(int bits, int group, Scheme scheme, Embeddings embed
     public static QuantizedBase from(MethodSpec spec, QuantizedBase defaults) {
         return new QuantizedBase(spec.integer("bits", defaults.bits()), spec.integer("group", defaults.group()),
                 spec.choice("scheme", Scheme.class, defaults.scheme()), spec.choice("embeddings", Embeddings.class, defaults.embeddings()),
-                spec.integer("egroup", defaults.embeddingGroup()), spec.integer("accuracy", defaults.accuracy()));
+                spec.integer("egroup", defaults.embeddingGroup()), spec.integer("accuracy", defaults.accuracy()),
+                spec.choice("branch", Branch.class, defaults.branch()));
+    }
+
+    /** Whether the branch's factors are stored in codes rather than float32. */
+    public boolean quantizedBranch() {
+        return branch != Branch.FP32;
+    }
+
+    /** Ranks of the branch come in multiples of this: 1 for float32 factors, 16 for codes (MatMulNBits' blocks). */
+    public int rankStep() {
+        return quantizedBranch() ? org.lowrank4j.compress.QuantizedBranch.RANK_STEP : 1;
+    }
+
+    /** Stored bytes of a rank-r branch of an m×n site in this storage. */
+    public long branchBytes(int m, int n, int rank) {
+        if (rank == 0) {
+            return 0;
+        }
+        return quantizedBranch() ? org.lowrank4j.compress.QuantizedBranch.bytes(m, n, rank, branch.bits(), group) : 4L * rank * (m + n);
     }
 
     /** The linear weights' format. */

@@ -196,7 +196,7 @@ public final class OnnxCompression {
         long start = System.nanoTime();
         List<QuantizedSite> sites = prepareQuantized(method, progress);
         long tokens = stats.isEmpty() ? 0 : stats.values().iterator().next().tokens();
-        return write(QuantizedCompressor.build(method.name(), allocation, weights, sites, ranks, stats), method.storage().embeddingFormat(),
+        return write(QuantizedCompressor.build(method.name(), allocation, weights, sites, ranks, stats, method.storage()), method.storage().embeddingFormat(),
                 method.storage().accuracy(), out, tokens,
                 calibrationSeconds, start, progress);
     }
@@ -242,7 +242,7 @@ public final class OnnxCompression {
     /**
      * As {@link #write(CompressionResult, Path, long, double, long, Progress)}, also writing quantized sites and
      * embedding tables: a {@link Quantized} site becomes {@code com.microsoft.MatMulNBits} (MatMulBnb4 for NF4), a
-     * {@link QuantizedLowRank} site the same plus a float branch added to its output ({@link LowRankBranch}:
+     * {@link QuantizedLowRank} site the same plus a branch (float, or two MatMulNBits in codes) added to its output ({@link LowRankBranch}:
      * {@code y = x·Ŵᵀ + (x·Bᵀ)·Aᵀ}), a site with an input scale s a {@code Mul(x, s)} in front of its quantized node
      * only ({@link org.lowrank4j.formats.onnx.InputScaling}), and with {@code embeddings} every embedding table becomes GatherBlockQuantized rows
      * ({@link EmbeddingTables}).
@@ -272,7 +272,11 @@ public final class OnnxCompression {
             if (r.factorization() instanceof QuantizedLowRank q) {
                 writeQuantized(model, site, q.base(), accuracyLevel);
                 scaleInput(model, site, q.inputScale()); // before the branch, which reads x unscaled
-                LowRankBranch.add(model, site, q.rank(), q.branch().b().transpose().toFloat().data(), q.branch().a().transpose().toFloat().data());
+                if (q.branchCodes() != null) {
+                    LowRankBranch.addQuantized(model, site, q.branchCodes().first(), q.branchCodes().second());
+                } else {
+                    LowRankBranch.add(model, site, q.rank(), q.branch().b().transpose().toFloat().data(), q.branch().a().transpose().toFloat().data());
+                }
                 continue;
             }
             if (r.factorization() instanceof Dictionary d) {

@@ -89,6 +89,12 @@ public final class OnnxRecovery {
                 && graph.initializerNames().stream().anyMatch(n -> n.endsWith(SECOND));
         boolean branched = graph.initializerNames().stream().anyMatch(n -> n.endsWith(BRANCH_FIRST))
                 && graph.initializerNames().stream().anyMatch(n -> n.endsWith(BRANCH_SECOND));
+        boolean branchCodes = graph.initializerNames().stream().anyMatch(n -> n.endsWith(BRANCH_FIRST)
+                && graph.initializer(n).getDataType() == org.lowrank4j.formats.onnx.proto.Onnx.TensorProto.DataType.UINT8_VALUE);
+        if (branchCodes) {
+            throw new IllegalArgumentException(file + " stores its low-rank branches in codes (branch=int8 or int4), and recovery trains float32 "
+                    + "branches; recover the model written without the branch option instead");
+        }
         if (!factorised && !branched) {
             throw new IllegalArgumentException(file + " was not compressed by lowrank4j: it has no " + FIRST + "/" + SECOND + " factors and no "
                     + "low-rank branch beside quantized weights to recover (compress it first with lowrank compress; quantized methods need a "

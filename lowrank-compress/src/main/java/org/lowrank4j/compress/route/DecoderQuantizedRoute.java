@@ -85,6 +85,10 @@ final class DecoderQuantizedRoute implements CompressionRoute {
             throw new IllegalArgumentException(m.name() + ": embeddings=" + storage.embeddings().name().toLowerCase(Locale.ROOT)
                     + " applies to ONNX encoders; a quantized decoder folder keeps its embedding table in float32 (leave embeddings out)");
         }
+        if (storage.quantizedBranch()) {
+            throw new IllegalArgumentException(m.name() + ": branch=" + storage.branch().name().toLowerCase(Locale.ROOT)
+                    + " is written to ONNX encoders only; a quantized decoder folder keeps its branches in float32 (leave branch out)");
+        }
         if (QuantizedFolder.readManifest(model).isPresent()) {
             throw new IllegalArgumentException("--model " + model + " is already a quantized model folder (it holds " + QuantizedFolder.MANIFEST
                     + "); quantize the original dense model");
@@ -115,7 +119,7 @@ final class DecoderQuantizedRoute implements CompressionRoute {
         Map<String, LayerStats> siteStats = stats;
         Writer writer = ranks -> {
             CompressionResult result = QuantizedCompressor.build(m.name(), budgetRanks ? "branch ranks by " + r.allocation() : "none", weights, sites,
-                    ranks, siteStats);
+                    ranks, siteStats, storage);
             install(decoder, linears, result);
             QuantizedFolder.Manifest manifest = QuantizedFolder.describe(decoder, model.toString(), m.name(), result.allocation(),
                     r.targetBytes() == null ? -1 : r.targetBytes());
@@ -124,9 +128,9 @@ final class DecoderQuantizedRoute implements CompressionRoute {
         };
         CompressionResult result;
         if (budgetRanks) {
-            result = spendOnBranches(r, weights, sites, allocator, writer, listener);
+            result = spendOnBranches(r, weights, sites, allocator, storage, writer, listener);
         } else {
-            result = writer.write(QuantizedCompressor.uniformRanks(sites, m.rankWithoutBudget()));
+            result = writer.write(QuantizedCompressor.uniformRanks(sites, m.rankWithoutBudget(), storage));
         }
         long bytesOut = DecoderFolderRoute.weightBytes(r.out());
         if (r.targetBytes() != null && bytesOut > r.targetBytes()) {
@@ -151,7 +155,7 @@ final class DecoderQuantizedRoute implements CompressionRoute {
      * by any overshoot of the written file (at most four writes).
      */
     private static CompressionResult spendOnBranches(CompressionRequest r, List<LinearWeight> weights, List<QuantizedSite> sites,
-                                                     RankAllocator allocator, Writer writer, Listener listener) throws IOException {
+                                                     RankAllocator allocator, QuantizedBase storage, Writer writer, Listener listener) throws IOException {
         long target = r.targetBytes();
         CompressionResult base = writer.write(new int[sites.size()]);
         long baseBytes = DecoderFolderRoute.weightBytes(r.out());
@@ -163,7 +167,7 @@ final class DecoderQuantizedRoute implements CompressionRoute {
         long budget = target - baseBytes - 2 * HEADER_BYTES_PER_TENSOR * sites.size();
         CompressionResult result = base;
         for (int attempt = 0; attempt < 4 && budget > 0; attempt++) {
-            int[] ranks = QuantizedCompressor.budgetRanks(weights, sites, allocator, budget);
+            int[] ranks = QuantizedCompressor.budgetRanks(weights, sites, allocator, budget, storage);
             result = writer.write(ranks);
             long bytes = DecoderFolderRoute.weightBytes(r.out());
             listener.note(String.format(Locale.ROOT, "%s: branches of %d parameters in total, file %s", r.out().getFileName(),

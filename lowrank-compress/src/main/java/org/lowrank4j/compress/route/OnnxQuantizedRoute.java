@@ -56,9 +56,9 @@ final class OnnxQuantizedRoute implements CompressionRoute {
         Writer writer = (ranks, allocation) -> job.writeQuantized(m, ranks, allocation, r.out(), listener);
         CompressionOutcome outcome;
         if (budgetRanks) {
-            outcome = spendOnBranches(r, job.weights(), sites, allocator, writer, listener);
+            outcome = spendOnBranches(r, job.weights(), sites, allocator, m.storage(), writer, listener);
         } else {
-            int[] ranks = QuantizedCompressor.uniformRanks(sites, m.rankWithoutBudget());
+            int[] ranks = QuantizedCompressor.uniformRanks(sites, m.rankWithoutBudget(), m.storage());
             outcome = writer.write(ranks, m.hasBranch() ? "rank " + m.rankWithoutBudget() + " everywhere" : "none");
         }
         if (r.targetBytes() != null && outcome.bytesOut() > r.targetBytes()) {
@@ -79,7 +79,7 @@ final class OnnxQuantizedRoute implements CompressionRoute {
      * parameters, and lowers that budget by any overshoot of the written file (at most four writes).
      */
     private static CompressionOutcome spendOnBranches(CompressionRequest r, List<LinearWeight> weights, List<QuantizedSite> sites, RankAllocator allocator,
-                                                      Writer writer, Listener listener) throws IOException {
+                                                      QuantizedBase storage, Writer writer, Listener listener) throws IOException {
         long target = r.targetBytes();
         CompressionOutcome base = writer.write(new int[sites.size()], allocator.name());
         if (base.bytesOut() > target) {
@@ -91,8 +91,9 @@ final class OnnxQuantizedRoute implements CompressionRoute {
         long budget = target - base.bytesOut() - overhead * sites.size();
         CompressionOutcome outcome = base;
         for (int attempt = 0; attempt < 4 && budget > 0; attempt++) {
-            int[] ranks = QuantizedCompressor.budgetRanks(weights, sites, allocator, budget);
+            int[] ranks = QuantizedCompressor.budgetRanks(weights, sites, allocator, budget, storage);
             long parameters = QuantizedCompressor.branchParameters(weights, ranks);
+            long branchBytes = QuantizedCompressor.branchBytes(weights, ranks, storage);
             long branched = java.util.Arrays.stream(ranks).filter(x -> x > 0).count();
             outcome = writer.write(ranks, allocator.name());
             listener.note(String.format(Locale.ROOT, "%s: branches of %d parameters in total, file %s", r.out().getFileName(), parameters,
@@ -101,7 +102,7 @@ final class OnnxQuantizedRoute implements CompressionRoute {
                 return outcome;
             }
             // the file tells the real overhead per branch; budget again with it, and a little more
-            overhead = Math.max(overhead, (outcome.bytesOut() - base.bytesOut() - 4 * parameters) / Math.max(1, branched) + 64);
+            overhead = Math.max(overhead, (outcome.bytesOut() - base.bytesOut() - branchBytes) / Math.max(1, branched) + 64);
             budget = Math.min(budget - (outcome.bytesOut() - target), target - base.bytesOut() - overhead * sites.size());
         }
         return outcome.bytesOut() <= target ? outcome : writer.write(new int[sites.size()], allocator.name());
@@ -121,6 +122,15 @@ final class OnnxQuantizedRoute implements CompressionRoute {
         }
         if (s.group() < 16 || s.group() > 256 || Integer.bitCount(s.group()) != 1) {
             throw new IllegalArgumentException(m.name() + ": group=" + s.group() + " cannot be written to ONNX (MatMulNBits takes groups of 16, 32, 64, 128 or 256)");
+        }
+        if (s.quantizedBranch() && !m.hasBranch()) {
+            throw new IllegalArgumentException(m.name() + ": branch=" + s.branch().name().toLowerCase(Locale.ROOT) + " sets how a low-rank branch is stored, and this "
+                    + "method has none (use eora, svdquant or lq-lora)");
+        }
+        if (s.quantizedBranch() && m.fixedRank() > 0 && m.fixedRank() % s.rankStep() != 0) {
+            throw new IllegalArgumentException(m.name() + ": rank=" + m.fixedRank() + " with branch=" + s.branch().name().toLowerCase(Locale.ROOT)
+                    + " must be a multiple of " + s.rankStep() + " (MatMulNBits' blocks along the rank); use "
+                    + Math.max(s.rankStep(), m.fixedRank() / s.rankStep() * s.rankStep()) + " or " + (m.fixedRank() / s.rankStep() + 1) * s.rankStep());
         }
         for (LinearWeight w : weights) {
             if (w.inFeatures() % s.group() != 0) {

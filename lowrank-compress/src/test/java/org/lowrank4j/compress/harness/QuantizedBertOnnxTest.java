@@ -63,7 +63,8 @@ class QuantizedBertOnnxTest {
     @Test
     void theRuntimeComputesWhatOnnxRuntimeComputesOnTheQuantizedFile() throws Exception {
         String[] variants = {"eora:bits=4:group=16:rank=4:embeddings=int8:egroup=16", "svdquant:bits=4:group=16:rank=4",
-                "rtn:bits=2:group=16:embeddings=int4:egroup=16", "rtn:bits=8:group=32:scheme=symmetric"};
+                "rtn:bits=2:group=16:embeddings=int4:egroup=16", "rtn:bits=8:group=32:scheme=symmetric", "eora:bits=4:group=16:rank=16:branch=int8",
+                "svdquant:bits=4:group=16:rank=16:branch=int4"};
         for (String variant : variants) {
             Path file = compress(variant, variant.replace(':', '_').replace('=', '-') + ".onnx");
             OnnxModel graph = OnnxModel.read(file);
@@ -77,7 +78,7 @@ class QuantizedBertOnnxTest {
                     scaled += q.inputScale() == null ? 0 : 1;
                 }
             }
-            assertThat(branches > 0).as(variant + " branches").isEqualTo(variant.contains("rank=4"));
+            assertThat(branches > 0).as(variant + " branches").isEqualTo(variant.contains("rank="));
             assertThat(scaled > 0).as(variant + " input scales").isEqualTo(variant.startsWith("svdquant"));
 
             double max = maxDifference(file, encoder);
@@ -125,6 +126,14 @@ class QuantizedBertOnnxTest {
     /** ONNX Runtime's last hidden states on {@code file} against the runtime encoder's, over the real tokens of SENTENCES. */
     private static double maxDifference(Path file, BertModel encoder) {
         return EncoderRuntimeRowsTest.maxDifference(file, encoder, tokenizer, SENTENCES);
+    }
+
+    @Test
+    void aBranchInCodesIsNotRecoveredButRefusedInOneLine() throws Exception {
+        Path quantized = compress("eora:bits=4:group=16:rank=16:branch=int8", "codes-branch.onnx");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> OnnxRecovery.load(model, quantized, Precision.FLOAT32))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("stores its low-rank branches in codes")
+                .hasMessageContaining("recover the model written without the branch option");
     }
 
     @Test

@@ -71,7 +71,8 @@ class QuantizedOnnxRuntimeTest {
     void everyVariantRunsInOnnxRuntimeAsItsDequantizedWeights() throws Exception {
         String[] variants = {"rtn:bits=4:group=16:embeddings=int8:egroup=16", "rtn:bits=8:group=32:scheme=symmetric", "rtn:bits=2:group=16",
                 "gptq:bits=4:group=32:embeddings=int4:egroup=16", "eora:bits=4:group=16:rank=4", "eora:base=rtn:bits=2:group=16:rank=8:embeddings=int8:egroup=32",
-                "lq-lora:group=16:rank=4:embeddings=int4:egroup=32"};
+                "lq-lora:group=16:rank=4:embeddings=int4:egroup=32", "eora:bits=4:group=16:rank=16:branch=int8",
+                "eora:base=rtn:bits=2:group=16:rank=16:branch=int4:embeddings=int8:egroup=32", "lq-lora:group=16:rank=16:branch=int8"};
         for (int i = 0; i < variants.length; i++) {
             CompressionOutcome o = Compression.run(request(variants[i], "q" + i + ".onnx").build(), Listener.NONE).outcome();
             Path fake = dequantizedTwin(o, Methods.quantizedByName(variants[i]).storage().embeddingFormat(), dir.resolve("fake" + i + ".onnx"));
@@ -106,6 +107,42 @@ class QuantizedOnnxRuntimeTest {
         assertThatThrownBy(() -> Compression.run(request("rtn:bits=8:group=32", "small.onnx").targetBytes(base.bytesOut() / 2).build(), Listener.NONE))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("above --target-size");
         assertThat(dir.resolve("small.onnx")).doesNotExist();
+    }
+
+    @Test
+    void aBranchInCodesIsPricedInItsBytesAndWrittenAsMatMulNBits() throws Exception {
+        CompressionOutcome base = Compression.run(request("eora:bits=4:group=16:rank=0", "base8.onnx").build(), Listener.NONE).outcome();
+        long target = base.bytesOut() + 30_000;
+        CompressionOutcome o = Compression.run(request("eora:bits=4:group=16:branch=int8", "budget8.onnx").targetBytes(target).build(), Listener.NONE)
+                .outcome();
+        assertThat(o.bytesOut()).isLessThanOrEqualTo(target);
+        long codeBytes = 0, branchParameters = 0;
+        for (SiteResult s : o.result().sites()) {
+            if (s.factorization() instanceof QuantizedLowRank q) {
+                assertThat(q.branchCodes()).as(s.weight().name()).isNotNull();
+                assertThat(q.rank() % 16).as(s.weight().name() + " rank").isZero();
+                assertThat(q.branchCodes().bytes()).isEqualTo(org.lowrank4j.compress.QuantizedBranch.bytes(s.weight().outFeatures(),
+                        s.weight().inFeatures(), q.rank(), 8, 16));
+                codeBytes += q.branchCodes().bytes();
+                branchParameters += q.branch().parameterCount();
+            }
+        }
+        // a byte in codes per factor value plus a scale per group of 16: more values than float32 factors could hold in all 30 kB
+        assertThat(codeBytes).isGreaterThan(8_000).isLessThanOrEqualTo(30_000);
+        assertThat(branchParameters).isGreaterThan(30_000 / 4).isGreaterThan(codeBytes * 3 / 4);
+        OnnxModel written = OnnxModel.read(o.output());
+        long branchProducts = written.nodes().stream().filter(n -> n.getOpType().equals("MatMulNBits") && n.getInput(1).contains(".branch_")).count();
+        long branched = o.result().sites().stream().filter(s -> s.factorization() instanceof QuantizedLowRank).count();
+        assertThat(branchProducts).isEqualTo(2 * branched);
+        assertThat(written.nodes().stream().filter(n -> n.getOpType().equals("MatMul") && n.getInput(1).contains(".branch_"))).isEmpty();
+
+        assertThatThrownBy(() -> Compression.run(request("eora:bits=4:group=16:rank=20:branch=int8", "b20.onnx").build(), Listener.NONE))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("eora:bits=4:group=16:rank=20:branch=int8: rank=20 with branch=int8 must be a multiple of 16 (MatMulNBits' "
+                        + "blocks along the rank); use 16 or 32");
+        assertThatThrownBy(() -> Compression.run(request("rtn:bits=4:group=16:branch=int8", "brtn.onnx").build(), Listener.NONE))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("this method has none (use eora, svdquant or lq-lora)");
+        assertThat(dir.resolve("b20.onnx")).doesNotExist();
+        assertThat(dir.resolve("brtn.onnx")).doesNotExist();
     }
 
     @Test

@@ -80,23 +80,35 @@ public final class QuantizedRewrite {
         int index = requireFloatMatMul(model, site);
         NodeProto node = model.node(index);
 
-        int out = site.outFeatures();
-        int blocks = weight.groupsPerRow();
-        String codes = model.uniqueName(site.initializer() + ".quantized");
-        model.putInitializer(bytesTensor(codes, DataType.UINT8, new long[] {out, blocks, (long) block * bits / 8},
-                weight.packedCodes()));
-        String scales = model.uniqueName(site.initializer() + ".scales");
-        model.putInitializer(OnnxTensors.fromFloats(scales, new long[] {out, blocks}, weight.scales(), DataType.FLOAT));
         String base = node.getName().isEmpty() ? site.nodeOutput() : node.getName();
+        NodeProto product = matMulNBits(model, model.uniqueName(base + "/MatMulNBits"), site.input(), node.getOutput(0),
+                site.initializer() + ".quantized", site.initializer(), weight, accuracyLevel);
+        model.replaceNode(index, List.of(product));
+        removeIfUnused(model, site.initializer());
+    }
+
+    /**
+     * A MatMulNBits node {@code output = input · weightᵀ} (weight out×in, groups along in, a power of two from 16 to
+     * 256), with its initializers added under unique names: the codes as {@code codesName}, {@code <prefix>.scales},
+     * and {@code <prefix>.zero_points} for asymmetric codes. Imports the com.microsoft opset. The caller puts the node
+     * in the graph.
+     */
+    static NodeProto matMulNBits(OnnxModel model, String nodeName, String input, String output, String codesName, String prefix,
+                                 QuantizedMatrix weight, int accuracyLevel) {
+        int bits = weight.bits(), block = weight.groupSize(), out = weight.rows(), blocks = weight.groupsPerRow();
+        String codes = model.uniqueName(codesName);
+        model.putInitializer(bytesTensor(codes, DataType.UINT8, new long[] {out, blocks, (long) block * bits / 8}, weight.packedCodes()));
+        String scales = model.uniqueName(prefix + ".scales");
+        model.putInitializer(OnnxTensors.fromFloats(scales, new long[] {out, blocks}, weight.scales(), DataType.FLOAT));
         NodeProto.Builder product = NodeProto.newBuilder()
-                .setName(model.uniqueName(base + "/MatMulNBits"))
+                .setName(nodeName)
                 .setOpType("MatMulNBits")
                 .setDomain(MICROSOFT_DOMAIN)
-                .addInput(site.input())
+                .addInput(input)
                 .addInput(codes)
                 .addInput(scales)
-                .addAllOutput(node.getOutputList())
-                .addAttribute(intAttribute("K", site.inFeatures()))
+                .addOutput(output)
+                .addAttribute(intAttribute("K", weight.cols()))
                 .addAttribute(intAttribute("N", out))
                 .addAttribute(intAttribute("bits", bits))
                 .addAttribute(intAttribute("block_size", block));
@@ -105,14 +117,12 @@ public final class QuantizedRewrite {
         }
         byte[] zeroPoints = weight.packedZeroPoints();
         if (zeroPoints != null) {
-            String zeros = model.uniqueName(site.initializer() + ".zero_points");
-            model.putInitializer(bytesTensor(zeros, DataType.UINT8, new long[] {out, weight.zeroPointRowBytes()},
-                    zeroPoints));
+            String zeros = model.uniqueName(prefix + ".zero_points");
+            model.putInitializer(bytesTensor(zeros, DataType.UINT8, new long[] {out, weight.zeroPointRowBytes()}, zeroPoints));
             product.addInput(zeros);
         }
         model.importOpset(MICROSOFT_DOMAIN, 1);
-        model.replaceNode(index, List.of(product.build()));
-        removeIfUnused(model, site.initializer());
+        return product.build();
     }
 
     /**

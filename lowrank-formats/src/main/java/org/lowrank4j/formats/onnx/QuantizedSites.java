@@ -15,7 +15,8 @@ import org.lowrank4j.linalg.quant.QuantizedMatrix;
  *
  * <p>A quantized site is a {@code com.microsoft.MatMulNBits} node: its weight (out×in, codes, scales and zero points as
  * written), the input it reads before SVDQuant's optional {@code Mul(x, scale)}, and the value the site's consumers read:
- * the MatMulNBits output itself, or the {@code Add(y_base, (x·first)·second)} of a low-rank branch after it.
+ * the MatMulNBits output itself, or the {@code Add(y_base, (x·first)·second)} of a low-rank branch after it. A branch
+ * whose two products are MatMulNBits themselves ({@link LowRankBranch#addQuantized}) is read as its codes.
  */
 public final class QuantizedSites {
 
@@ -30,8 +31,17 @@ public final class QuantizedSites {
      * @param inputScale   the initializer of SVDQuant's per-input-channel scale, or null
      * @param branchFirst  the branch's in×r initializer ({@code <w>.branch_first}), or null without a branch
      * @param branchSecond the branch's r×out initializer, or null
+     * @param firstCodes   the branch's first factor B (r×in) when it is stored in codes (then {@code branchFirst} names
+     *                     them), else null
+     * @param secondCodes  the branch's second factor A (out×r) in codes, else null
      */
-    public record QuantizedSite(LinearSite site, QuantizedMatrix weight, String inputScale, String branchFirst, String branchSecond) {
+    public record QuantizedSite(LinearSite site, QuantizedMatrix weight, String inputScale, String branchFirst, String branchSecond,
+                                QuantizedMatrix firstCodes, QuantizedMatrix secondCodes) {
+
+        /** A site whose branch (if any) is float32. */
+        public QuantizedSite(LinearSite site, QuantizedMatrix weight, String inputScale, String branchFirst, String branchSecond) {
+            this(site, weight, inputScale, branchFirst, branchSecond, null, null);
+        }
     }
 
     /** Every MatMulNBits site of the graph, in graph order. */
@@ -43,7 +53,8 @@ public final class QuantizedSites {
                 throw new IllegalArgumentException("node '" + node.getName() + "' is a " + node.getOpType() + ": only MatMulNBits weights "
                         + "(rtn, gptq, eora, svdquant at 2, 4 or 8 bits) are read back into the JVM runtime, not NF4 or DequantizeLinear ones");
             }
-            if (node.getOpType().equals("MatMulNBits") && node.getDomain().equals(QuantizedRewrite.MICROSOFT_DOMAIN)) {
+            if (node.getOpType().equals("MatMulNBits") && node.getDomain().equals(QuantizedRewrite.MICROSOFT_DOMAIN)
+                    && !isBranchProduct(node)) {
                 found.add(site(model, node));
             }
         }
@@ -55,17 +66,15 @@ public final class QuantizedSites {
         return model.nodes().stream().anyMatch(n -> n.getOpType().equals("MatMulNBits") || n.getOpType().equals("GatherBlockQuantized"));
     }
 
+    /** A MatMulNBits product of a branch in codes (its codes are {@code <w>.branch_first} or {@code <w>.branch_second}). */
+    private static boolean isBranchProduct(NodeProto node) {
+        return node.getInputCount() > 1 && (node.getInput(1).endsWith(".branch_first") || node.getInput(1).endsWith(".branch_second"));
+    }
+
     private static QuantizedSite site(OnnxModel model, NodeProto node) {
         String what = "MatMulNBits node '" + node.getName() + "'";
-        int in = (int) attribute(node, "K", what), out = (int) attribute(node, "N", what);
-        int bits = (int) attribute(node, "bits", what), block = (int) attribute(node, "block_size", what);
-        if (node.getInputCount() < 3) {
-            throw new IllegalArgumentException(what + " has " + node.getInputCount() + " inputs; expected x, codes, scales [, zero points]");
-        }
-        boolean zeros = node.getInputCount() >= 4 && !node.getInput(3).isEmpty();
-        QuantizationFormat format = zeros ? QuantizationFormat.asymmetric(bits, block) : QuantizationFormat.symmetric(bits, block);
-        QuantizedMatrix weight = new QuantizedMatrix(format, out, in, bytes(model, node.getInput(1), what), floats(model, node.getInput(2), what),
-                zeros ? bytes(model, node.getInput(3), what) : null);
+        QuantizedMatrix weight = codes(model, node);
+        int in = weight.cols(), out = weight.rows();
 
         String input = node.getInput(0), scale = null;
         int mul = model.producerIndex(input);
@@ -75,6 +84,7 @@ public final class QuantizedSites {
             input = model.node(mul).getInput(0);
         }
         String output = node.getOutput(0), first = null, second = null;
+        QuantizedMatrix firstCodes = null, secondCodes = null;
         for (int c = 0; c < model.nodeCount(); c++) {
             NodeProto add = model.node(c);
             if (!add.getOpType().equals("Add") || add.getInputCount() != 2 || !add.getInput(0).equals(output)) {
@@ -92,11 +102,29 @@ public final class QuantizedSites {
             first = model.node(firstProduct).getInput(1);
             second = model.node(secondProduct).getInput(1);
             output = add.getOutput(0);
+            if (isBranchProduct(model.node(firstProduct)) && model.node(firstProduct).getOpType().equals("MatMulNBits")) {
+                firstCodes = codes(model, model.node(firstProduct));
+                secondCodes = codes(model, model.node(secondProduct));
+            }
         }
         String nodeName = node.getName().endsWith("/MatMulNBits") ? node.getName().substring(0, node.getName().length() - "/MatMulNBits".length())
                 : node.getName();
         LinearSite site = LinearSites.named(nodeName, node.getOpType(), input, output, node.getInput(1), in, out);
-        return new QuantizedSite(site, weight, scale, first, second);
+        return new QuantizedSite(site, weight, scale, first, second, firstCodes, secondCodes);
+    }
+
+    /** The out×in codes, scales and zero points a MatMulNBits node reads. */
+    private static QuantizedMatrix codes(OnnxModel model, NodeProto node) {
+        String what = "MatMulNBits node '" + node.getName() + "'";
+        int in = (int) attribute(node, "K", what), out = (int) attribute(node, "N", what);
+        int bits = (int) attribute(node, "bits", what), block = (int) attribute(node, "block_size", what);
+        if (node.getInputCount() < 3) {
+            throw new IllegalArgumentException(what + " has " + node.getInputCount() + " inputs; expected x, codes, scales [, zero points]");
+        }
+        boolean zeros = node.getInputCount() >= 4 && !node.getInput(3).isEmpty();
+        QuantizationFormat format = zeros ? QuantizationFormat.asymmetric(bits, block) : QuantizationFormat.symmetric(bits, block);
+        return new QuantizedMatrix(format, out, in, bytes(model, node.getInput(1), what), floats(model, node.getInput(2), what),
+                zeros ? bytes(model, node.getInput(3), what) : null);
     }
 
     /** The float table a GatherBlockQuantized node reads, dequantized (rows × cols). */

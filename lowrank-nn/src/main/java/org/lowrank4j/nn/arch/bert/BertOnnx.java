@@ -308,12 +308,21 @@ public final class BertOnnx {
         return blocks;
     }
 
-    /** A MatMulNBits site: its codes as the frozen base, SVDQuant's input scale and the float branch when present. */
+    /**
+     * A MatMulNBits site: its codes as the frozen base, SVDQuant's input scale and the branch when present (float, or
+     * dequantized from its codes).
+     */
     private static Projection quantized(OnnxGraph graph, QuantizedSites.QuantizedSite q, String source) {
         LinearSite site = q.site();
         float[] scale = q.inputScale() == null ? null : graph.model.initializerFloats(q.inputScale());
         if (q.branchFirst() == null) {
             return new Projection(site.role(), site.block(), site, null, null, null, 0, bias(graph, site, source), null, null, q.weight(), scale);
+        }
+        if (q.firstCodes() != null) {
+            // a branch in codes runs as its dequantized factors: A (out×r) and B (r×in) as the codes store them
+            int r = q.firstCodes().rows();
+            return new Projection(site.role(), site.block(), site, null, q.secondCodes().dequantize().data(), q.firstCodes().dequantize().data(), r,
+                    bias(graph, site, source), q.branchFirst(), q.branchSecond(), q.weight(), scale);
         }
         long[] firstDims = graph.model.initializerShape(q.branchFirst());
         int r = (int) firstDims[1];
