@@ -9,6 +9,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import org.lowrank4j.formats.io.ExitCleanup;
 
 /**
  * The activations of every calibration (or evaluation) batch at one point of the model, kept on disk as float32 so
@@ -33,10 +34,12 @@ final class ActivationSpill implements Closeable {
     /** A new empty spill of {@code batches} batches in a temporary file under {@code folder}. */
     static ActivationSpill create(Path folder, String name, int batches) throws IOException {
         Path file = Files.createTempFile(folder, "lowrank-" + name + "-", ".f32");
+        ExitCleanup.register(file); // a run stopped by SIGTERM or Ctrl-C leaves no spilled activations
         try {
             return new ActivationSpill(file, batches);
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(file);
+            ExitCleanup.forget(file);
             throw e;
         }
     }
@@ -105,6 +108,7 @@ final class ActivationSpill implements Closeable {
             channel.close();
         } finally {
             Files.deleteIfExists(file);
+            ExitCleanup.forget(file);
         }
     }
 }

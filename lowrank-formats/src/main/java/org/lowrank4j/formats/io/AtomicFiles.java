@@ -36,6 +36,7 @@ public final class AtomicFiles {
             throw new IllegalArgumentException("cannot write " + target + ": folder " + folder + " is not writable");
         }
         Path temp = createSibling(target);
+        ExitCleanup.register(temp);
         try {
             try (OutputStream out = Files.newOutputStream(temp)) {
                 writer.write(out);
@@ -47,6 +48,7 @@ public final class AtomicFiles {
             }
         } finally {
             Files.deleteIfExists(temp);
+            ExitCleanup.forget(temp);
         }
     }
 

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
+import org.lowrank4j.formats.io.ExitCleanup;
 import org.lowrank4j.formats.safetensors.SafetensorsDtype;
 import org.lowrank4j.formats.safetensors.SafetensorsModel;
 import org.lowrank4j.nn.generate.CausalLanguageModel;
@@ -204,6 +205,7 @@ public final class LowRankFolder {
         }
         Path target = out.toAbsolutePath().normalize();
         Path temp = hiddenSibling(target, "tmp");
+        ExitCleanup.register(temp); // a run stopped by SIGTERM or Ctrl-C leaves no hidden folder
         try {
             contents.writeInto(temp);
             if (tokenizer != null) {
@@ -222,6 +224,7 @@ public final class LowRankFolder {
             if (Files.exists(temp)) {
                 deleteTree(temp);
             }
+            ExitCleanup.forget(temp);
         }
     }
 
