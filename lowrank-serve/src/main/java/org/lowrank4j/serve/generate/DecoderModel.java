@@ -10,7 +10,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.lowrank4j.compress.model.DecoderFolder;
-import org.lowrank4j.nn.arch.llama.LlamaModel;
+import org.lowrank4j.nn.generate.CausalLanguageModel;
 import org.lowrank4j.nn.generate.GenerationOptions;
 import org.lowrank4j.nn.generate.GenerationResult;
 import org.lowrank4j.nn.generate.Generator;
@@ -18,13 +18,14 @@ import org.lowrank4j.nn.generate.Tokenizer;
 import org.lowrank4j.serve.ApiError;
 
 /**
- * A decoder folder served for completions: loaded as {@code lowrank generate} loads it ({@link DecoderFolder}: a dense
- * folder from {@code lowrank train}, or a low-rank folder from {@code lowrank compress}, whose factors run as
- * {@code LowRankWeight}s) and continued by lowrank-nn's {@link Generator} with a KV cache. One generation runs at a
+ * A decoder folder served for completions: loaded as {@code lowrank generate} loads it ({@link DecoderFolder#loadDecoder}:
+ * a dense folder from {@code lowrank train}, a low-rank or quantized folder from {@code lowrank compress}, a CSKV folder
+ * from {@code lowrank cskv} whose decoding keeps the shrunk key/value cache, GPT-2 or Mamba) and continued by
+ * lowrank-nn's {@link Generator} with the model's cache. One generation runs at a
  * time (the model's layers are not shared between threads); others wait their turn, within the timeout.
  */
 public final class DecoderModel {
-    private final LlamaModel model;
+    private final CausalLanguageModel model;
     private final Tokenizer tokenizer;
     private final int maxInputTokens;
     private final Duration timeout;
@@ -38,7 +39,7 @@ public final class DecoderModel {
     public record Completion(String text, String finishReason, int promptTokens, int completionTokens) {
     }
 
-    private DecoderModel(LlamaModel model, Tokenizer tokenizer, int maxInputTokens, Duration timeout) {
+    private DecoderModel(CausalLanguageModel model, Tokenizer tokenizer, int maxInputTokens, Duration timeout) {
         this.model = model;
         this.tokenizer = tokenizer;
         this.maxInputTokens = maxInputTokens;
@@ -52,7 +53,7 @@ public final class DecoderModel {
 
     /** Loads a decoder folder (config.json, model.safetensors, tokenizer.json). */
     public static DecoderModel open(Path folder, int maxInputTokens, Duration timeout) throws IOException {
-        LlamaModel model = DecoderFolder.loadModel(folder);
+        CausalLanguageModel model = DecoderFolder.loadDecoder(folder);
         return new DecoderModel(model, DecoderFolder.loadTokenizer(folder, model.vocabSize()), maxInputTokens, timeout);
     }
 
