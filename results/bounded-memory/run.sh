@@ -24,7 +24,10 @@ run 2g ppl-tinyllama-1b.log perplexity --model tinyllama-1b "${eval[@]}" --json 
 # refused without --blockwise (one line, at once)
 java -Xmx2g -jar lowrank-run.jar compress --model tinyllama-1b --method svd --allocation uniform --ratio 0.3 --out inmem-lr || true
 # compressed with a 2 GB heap (plain SVD; whitened at 2 GB ran out of heap in block 0's down_proj, see README)
+# (session 6 ran these two with OPENBLAS_NUM_THREADS=1 and -Dlowrank.threads=1 after -Xmx2g, one core, beside other jobs)
 run 2g run-svd.log compress --model tinyllama-1b --blockwise --method svd --allocation uniform --ratio 0.3 --out tinyllama-1b-lr
+# the compressed folder, read one block at a time with the same heap
+run 2g ppl-tinyllama-1b-lr.log perplexity --model tinyllama-1b-lr "${eval[@]}" --json perplexity-tinyllama-1b-lr.json
 
 # 2. 64 narrower layers (hidden 512, MLP 1408, 8 / 2 KV heads, vocabulary 32000): 213,189,120 parameters, 0.85 GB,
 #    compressed with whitened SVD and a 320 MB heap, then both folders evaluated one block at a time with the same heap.
