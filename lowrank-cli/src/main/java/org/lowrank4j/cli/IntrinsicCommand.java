@@ -61,6 +61,12 @@ final class IntrinsicCommand implements Callable<Integer> {
         @Option(names = "--seed", defaultValue = "1", description = "Initialisation and sampling seed (default ${DEFAULT-VALUE}).")
         long seed;
 
+        @Option(names = "--retinex-input", description = "Give the merge network a Retinex shading (thresholds tuned on the first training scenes) to refine.")
+        boolean retinexInput;
+
+        @Option(names = "--ordinal-from", description = "Start the ordinal network from this model folder's (e.g. with --ordinal-steps 0 to rerun only the merge phase).")
+        Path ordinalFrom;
+
         @Option(names = "--force", description = "Replace an existing model folder.")
         boolean force;
 
@@ -70,7 +76,7 @@ final class IntrinsicCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--scenes, --batch, --base-size and --high-size must be positive");
             }
             ProgressBar bar = ProgressBar.stderr();
-            IntrinsicTraining.Summary s = IntrinsicPipeline.train(out, force, new IntrinsicConfig(baseSize, highSize, widths),
+            IntrinsicTraining.Summary s = IntrinsicPipeline.train(out, force, new IntrinsicConfig(baseSize, highSize, widths), retinexInput, ordinalFrom,
                     new TrainingOptions(0, scenes, ordinalSteps, mergeSteps, batch, learningRate, seed), seed,
                     (phase, step, steps, loss) -> bar.update(phase, step, steps, String.format(Locale.ROOT, "loss %.5f", loss)));
             System.out.printf(Locale.ROOT, "wrote %s: ordinal loss %.5f (last steps), merge loss %.5f, %d + %d steps, %.0f s%n", out, s.ordinalLoss(),

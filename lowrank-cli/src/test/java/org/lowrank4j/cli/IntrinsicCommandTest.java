@@ -73,4 +73,20 @@ class IntrinsicCommandTest {
         assertError(run("intrinsic", "train", "--out", otherKind.toString(), "--ordinal-steps", "1", "--merge-steps", "1", "--scenes", "1", "--force"),
                 "holds no intrinsic model");
     }
+
+    @Test
+    void aRetinexRefiningMergePhaseReusesASavedOrdinalPhase(@TempDir Path dir) throws Exception {
+        Path ordinal = tinyModel(dir);
+        Path refined = dir.resolve("refined");
+        String out = ok("intrinsic", "train", "--out", refined.toString(), "--ordinal-from", ordinal.toString(), "--retinex-input", "--scenes", "2",
+                "--ordinal-steps", "0", "--merge-steps", "2", "--batch", "1", "--base-size", "16", "--high-size", "32", "--widths", "4,8");
+        assertThat(out).contains("0 + 2 steps");
+        assertThat(Files.readString(refined.resolve("intrinsic.json"))).contains("retinex_input").contains("grey_threshold").contains("\"ordinal_from\" : \"model\"");
+        assertThat(ok("intrinsic", "decompose", "--model", refined.toString(), "--image", photo(dir).toString(), "--out", dir.resolve("p").toString(),
+                "--size", "40")).contains("max |albedo x shading - image|");
+        assertError(run("intrinsic", "train", "--out", dir.resolve("x").toString(), "--ordinal-from", ordinal.toString(), "--scenes", "2",
+                "--ordinal-steps", "0", "--merge-steps", "1", "--base-size", "16", "--high-size", "32", "--widths", "4,4"), "--ordinal-from");
+        assertError(run("intrinsic", "train", "--out", dir.resolve("y").toString(), "--ordinal-from", dir.resolve("absent").toString(), "--scenes", "2",
+                "--ordinal-steps", "0", "--merge-steps", "1"), "absent");
+    }
 }

@@ -43,11 +43,17 @@ public final class Edits {
         return new Raster(d.image().height(), d.image().width(), 3, out);
     }
 
-    /** The albedo clipped to [0, 1] for display. */
+    /**
+     * The albedo for display: divided by its 99th percentile when that is above 1 (a decomposition's overall scale is
+     * arbitrary; a Retinex-refining model puts the albedo's mean near 1), then clipped to [0, 1].
+     */
     public static Raster displayAlbedo(Raster albedo) {
         double[] out = albedo.values().clone();
+        double[] sorted = out.clone();
+        java.util.Arrays.sort(sorted);
+        double top = Math.max(1, sorted[(int) Math.floor(0.99 * (sorted.length - 1))]);
         for (int i = 0; i < out.length; i++) {
-            out[i] = Math.min(1, Math.max(0, out[i]));
+            out[i] = Math.min(1, Math.max(0, out[i] / top));
         }
         return new Raster(albedo.height(), albedo.width(), albedo.channels(), out);
     }

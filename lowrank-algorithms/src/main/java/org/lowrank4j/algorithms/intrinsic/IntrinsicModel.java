@@ -26,7 +26,10 @@ public final class IntrinsicModel {
         this.config = config;
         Random random = new Random(seed);
         this.ordinal = new UNet(new UNetConfig(3, 1, config.widths()), precision, random);
-        this.merge = new UNet(new UNetConfig(5, 1, config.widths()), precision, random);
+        this.merge = new UNet(new UNetConfig(config.mergeChannels(), 1, config.widths()), precision, random);
+        if (config.retinexInput() != null) {
+            RetinexRefinement.zeroHead(merge);
+        }
     }
 
     public IntrinsicConfig config() {
@@ -54,17 +57,47 @@ public final class IntrinsicModel {
 
     /**
      * The merge network's input for one image at the working grid: RGB, the base-size ordinal estimate upsampled, the
-     * working-size ordinal estimate, each ordinal map standardised (zero mean, unit deviation) since only its order counts.
+     * working-size ordinal estimate, each ordinal map standardised (zero mean, unit deviation) since only its order counts;
+     * with a Retinex input, last its log shading on the working grid.
      */
     public Raster mergeInput(Raster image, Raster base) {
         Raster low = standardised(ordinal(base)).resize(image.height(), image.width());
         Raster high = standardised(ordinal(image));
-        return Raster.stackChannels(image, low, high);
+        if (config.retinexInput() == null) {
+            return Raster.stackChannels(image, low, high);
+        }
+        return Raster.stackChannels(image, low, high, RetinexRefinement.logShading(config.retinexInput(), image));
     }
 
     /** The merged inverse shading of one linear image at the working grid. */
     public Raster inverseShading(Raster image, Raster base) {
-        return Raster.fromTensor(merge.forward(mergeInput(image, base).toTensor(merge.precision())), 0);
+        Raster input = mergeInput(image, base);
+        return toInverseShading(Raster.fromTensor(merge.forward(input.toTensor(merge.precision())), 0).values(), input);
+    }
+
+    /**
+     * The inverse shading ŝ that the merge network's raw output {@code y} (one image) means for {@code input}: y itself, or
+     * with a Retinex input its refinement of the Retinex shading held in the input's last channel.
+     */
+    Raster toInverseShading(double[] y, Raster input) {
+        double[] out = y.clone();
+        if (config.retinexInput() != null) {
+            int c = input.channels();
+            for (int i = 0; i < out.length; i++) {
+                out[i] = RetinexRefinement.inverseShading(y[i], input.values()[i * c + c - 1]);
+            }
+        }
+        return new Raster(input.height(), input.width(), 1, out);
+    }
+
+    /** Turns ∂L/∂ŝ into ∂L/∂y in place, for {@link #toInverseShading}'s map (nothing to do without a Retinex input). */
+    void chainToOutput(double[] gradient, double[] y, Raster input) {
+        if (config.retinexInput() != null) {
+            int c = input.channels();
+            for (int i = 0; i < gradient.length; i++) {
+                gradient[i] *= RetinexRefinement.derivative(y[i], input.values()[i * c + c - 1]);
+            }
+        }
     }
 
     /**

@@ -16,7 +16,8 @@ import org.lowrank4j.nn.arch.unet.ParameterTensors;
 import org.lowrank4j.nn.tensor.Precision;
 
 /**
- * An intrinsic model on disk: a folder with {@value #CONFIG} (kind, sizes, widths, and what training recorded) and
+ * An intrinsic model on disk: a folder with {@value #CONFIG} (kind, sizes, widths, the Retinex thresholds when the merge
+ * network refines Retinex, and what training recorded) and
  * {@value #WEIGHTS} (both networks in float32, names prefixed {@code ordinal.} and {@code merge.}). The folder is filled
  * beside its target under a hidden name and renamed into place, so readers never see half a model.
  */
@@ -52,6 +53,12 @@ public final class IntrinsicModelFolder {
             ArrayNode widths = config.putArray("widths");
             for (int w : model.config().widths()) {
                 widths.add(w);
+            }
+            Retinex retinex = model.config().retinexInput();
+            if (retinex != null) {
+                ObjectNode input = config.putObject("retinex_input");
+                input.put("grey_threshold", retinex.greyThreshold());
+                input.put("colour_threshold", retinex.colourThreshold());
             }
             if (training != null) {
                 config.set("training", training);
@@ -112,7 +119,10 @@ public final class IntrinsicModelFolder {
         for (int i = 0; i < widths.length; i++) {
             widths[i] = widthNode.get(i).asInt();
         }
-        IntrinsicConfig shape = new IntrinsicConfig(config.path("base_size").asInt(), config.path("high_size").asInt(), widths);
+        JsonNode retinexNode = config.path("retinex_input");
+        Retinex retinex = retinexNode.isObject()
+                ? new Retinex(retinexNode.path("grey_threshold").asDouble(), retinexNode.path("colour_threshold").asDouble()) : null;
+        IntrinsicConfig shape = new IntrinsicConfig(config.path("base_size").asInt(), config.path("high_size").asInt(), widths, retinex);
         IntrinsicModel model = new IntrinsicModel(shape, Precision.FLOAT32, 0);
         Path weights = folder.resolve(WEIGHTS);
         if (!Files.isRegularFile(weights)) {

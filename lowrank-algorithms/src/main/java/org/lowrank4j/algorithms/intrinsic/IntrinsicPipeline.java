@@ -23,15 +23,53 @@ public final class IntrinsicPipeline {
     private IntrinsicPipeline() {
     }
 
+    /** Scenes on which {@link #train} tunes the Retinex thresholds of a Retinex input: the first training scenes, as evaluation does. */
+    public static final int RETINEX_TUNING_SCENES = 16;
+
     /** Trains a model from scratch with {@code options} and writes it to {@code out} (checked first, written atomically). */
     public static IntrinsicTraining.Summary train(Path out, boolean force, IntrinsicConfig config, TrainingOptions options, long initSeed,
             TrainingListener listener) throws IOException {
-        OutputPlan.of("--out", out, force).check();
+        return train(out, force, config, false, null, options, initSeed, listener);
+    }
+
+    /**
+     * Trains and writes a model. With {@code retinexInput} the merge network refines a Retinex whose thresholds are tuned on
+     * the first {@value #RETINEX_TUNING_SCENES} training scenes; with {@code ordinalFrom} (null: none) the ordinal network
+     * starts from that model folder's (same sizes and widths), so a merge phase can be rerun on a saved ordinal phase.
+     */
+    public static IntrinsicTraining.Summary train(Path out, boolean force, IntrinsicConfig config, boolean retinexInput, Path ordinalFrom,
+            TrainingOptions options, long initSeed, TrainingListener listener) throws IOException {
+        OutputPlan plan = OutputPlan.of("--out", out, force);
+        if (ordinalFrom != null) {
+            plan.input("--ordinal-from", ordinalFrom);
+        }
+        plan.check();
         IntrinsicModelFolder.requireOutput(out);
+        IntrinsicModel start = ordinalFrom == null ? null : IntrinsicModelFolder.read(ordinalFrom);
+        if (start != null && (start.config().baseSize() != config.baseSize() || start.config().highSize() != config.highSize()
+                || !java.util.Arrays.equals(start.config().widths(), config.widths()))) {
+            throw new IllegalArgumentException("--ordinal-from " + ordinalFrom + " has base/high sizes " + start.config().baseSize() + "/" + start.config().highSize()
+                    + " and widths " + java.util.Arrays.toString(start.config().widths()) + "; give the same --base-size, --high-size and --widths");
+        }
+        if (retinexInput) {
+            List<Long> seeds = new java.util.ArrayList<>();
+            for (int i = 0; i < Math.min(RETINEX_TUNING_SCENES, options.scenes()); i++) {
+                seeds.add(options.firstSeed() + i);
+            }
+            config = config.withRetinexInput(IntrinsicEvaluation.tuneRetinex(new SceneRenderer(config.highSize(), config.highSize()), seeds));
+        }
         IntrinsicModel model = new IntrinsicModel(config, Precision.FLOAT32, initSeed);
+        if (start != null) {
+            for (int i = 0; i < model.ordinal().parameters().size(); i++) {
+                model.ordinal().parameters().get(i).value().copyFrom(start.ordinal().parameters().get(i).value());
+            }
+        }
         IntrinsicTraining.Summary summary = new IntrinsicTraining(model, options).run(listener);
         ObjectNode training = JSON.valueToTree(options);
         training.put("init_seed", initSeed);
+        if (ordinalFrom != null) {
+            training.put("ordinal_from", ordinalFrom.getFileName().toString());
+        }
         training.put("final_ordinal_loss", summary.ordinalLoss());
         training.put("final_merge_loss", summary.mergeLoss());
         training.put("seconds", summary.seconds());

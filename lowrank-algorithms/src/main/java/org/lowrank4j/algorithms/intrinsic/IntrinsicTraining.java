@@ -115,8 +115,11 @@ public final class IntrinsicTraining {
         Tensor out = net.forward(Raster.batch(inputs, net.precision()));
         MergeLoss loss = MergeLoss.defaults();
         return backward(net, out, batch.size(), (b, prediction) -> {
-            Scene s = scenes.get(b);
-            return loss.evaluate(prediction, InverseShading.fromShading(s.shading()), s.image(), s.albedo());
+            Scene s = model.config().retinexInput() == null ? scenes.get(b) : RetinexRefinement.atPriorScale(scenes.get(b), inputs.get(b));
+            Raster inverse = model.toInverseShading(prediction, inputs.get(b));
+            LossValue value = loss.evaluate(inverse.values(), InverseShading.fromShading(s.shading()), s.image(), s.albedo());
+            model.chainToOutput(value.gradient(), prediction, inputs.get(b));
+            return value;
         });
     }
 
