@@ -12,13 +12,23 @@ import org.lowrank4j.nn.weight.WeightFactorization;
 /**
  * A weight that is not trained: the forward of the wrapped weight, a backward that returns {@code dx = dy·W} and
  * computes no weight gradient (one product instead of two), and no parameters. Fine-tuning wraps the linears it does
- * not adapt in it, so a LoRA step skips every frozen weight gradient.
+ * not adapt in it, so a LoRA step skips every frozen weight gradient. A dense weight's products read a copy staged once in
+ * the backend's memory ({@link StagedDense}); after writing to the wrapped weight, call {@link #invalidateStaged}.
  */
 public final class FrozenWeight implements WeightFactorization {
     private final WeightFactorization base;
+    private final StagedDense staged; // a dense base's products from a staged snapshot, else null
 
     public FrozenWeight(WeightFactorization base) {
         this.base = base;
+        this.staged = base instanceof DenseWeight dense ? new StagedDense(dense) : null;
+    }
+
+    /** Drops the staged copy of a dense base: call after writing to the wrapped weight. */
+    public void invalidateStaged() {
+        if (staged != null) {
+            staged.invalidate();
+        }
     }
 
     /** The wrapped weight. */
@@ -66,12 +76,12 @@ public final class FrozenWeight implements WeightFactorization {
 
     @Override
     public Tensor forward(Tensor x) {
-        return base.forward(x);
+        return staged != null ? staged.forward(x) : base.forward(x);
     }
 
     @Override
     public Tensor backward(Tensor dy, Tensor x) {
-        return inputGradient(base, dy, x);
+        return staged != null ? staged.inputGradient(dy, x) : inputGradient(base, dy, x);
     }
 
     @Override

@@ -31,7 +31,9 @@ import org.lowrank4j.nn.weight.WeightFactorization;
  * </pre>
  * where keep is 0 or 1/(1−p) per entry of x. B·A is never formed while training: a branch costs O(N·r·(in+out)). At
  * r ≤ {@link SkinnyProducts#MAX_RANK} the branch products run as Java loops on the tensors' arrays ({@link SkinnyProducts}):
- * through BLAS each of them would first copy its (N, in) or (N, out) operand into native memory.
+ * through BLAS each of them would first copy its (N, in) or (N, out) operand into native memory. A dense W0's two products
+ * read a copy staged once ({@link StagedDense}), dropped on merge and unmerge; after writing to W0's values otherwise, call
+ * {@link #invalidateStaged}.
  *
  * <p>{@link #merge} adds s·B·A into a dense copy of W0 (refusing a result that is not finite) and {@link #unmerge}
  * puts the original W0 back, bit for bit. The layer keeps the latest forward's mask and projection for its backward,
@@ -46,6 +48,7 @@ public final class LoraWeight implements WeightFactorization {
     private final Set<String> merged = new LinkedHashSet<>();
     private boolean enabled = true;
     private final Dropout dropout;
+    private StagedDense stagedBase;                                        // base's products from a staged copy (dense base), else null
 
     private Tensor lastInput;                                              // x of the latest forward
     private final Map<String, Tensor[]> lastBranches = new HashMap<>();    // adapter -> {keep (or null), X̃, H (N, r)}
@@ -62,6 +65,20 @@ public final class LoraWeight implements WeightFactorization {
         this.module = module;
         this.base = base;
         this.dropout = dropout == null ? new Dropout(0) : dropout;
+        restage();
+    }
+
+    /** A fresh staged copy for a dense base (after the base changed: merge, unmerge, or a write through {@link #invalidateStaged}). */
+    private void restage() {
+        if (stagedBase != null) {
+            stagedBase.invalidate();
+        }
+        stagedBase = base instanceof DenseWeight dense ? new StagedDense(dense) : null;
+    }
+
+    /** Drops the staged copy of W0: call after writing to the base weight's values. */
+    public void invalidateStaged() {
+        restage();
     }
 
     public String module() {
@@ -162,6 +179,7 @@ public final class LoraWeight implements WeightFactorization {
         }
         base = new DenseWeight(new Parameter(module + ".weight", w));
         merged.add(name);
+        restage();
     }
 
     /** Puts the original W0 back (bit for bit); every merged adapter runs as a branch again. */
@@ -171,6 +189,7 @@ public final class LoraWeight implements WeightFactorization {
             unmerged = null;
         }
         merged.clear();
+        restage();
     }
 
     /** The weight with every merged update in it: W0 when nothing is merged. */
@@ -226,7 +245,7 @@ public final class LoraWeight implements WeightFactorization {
     @Override
     public Tensor forward(Tensor x) {
         checkInput(module, x);
-        Tensor y = base.forward(x); // (N, out)
+        Tensor y = stagedBase != null ? stagedBase.forward(x) : base.forward(x); // (N, out)
         lastInput = x;
         lastBranches.clear();
         for (LoraAdapter adapter : branches()) {
@@ -269,7 +288,8 @@ public final class LoraWeight implements WeightFactorization {
     /** dy (..., out) and the forward input x -> dx (..., in); adds into the adapters' gradients only. */
     @Override
     public Tensor backward(Tensor dy, Tensor x) {
-        Tensor dx = FrozenWeight.inputGradient(base, dy, x); // dx = dy W0 (no gradient for W0)
+        Tensor dx = stagedBase != null ? stagedBase.inputGradient(dy, x)  // dx = dy W0 (no gradient for W0)
+                : FrozenWeight.inputGradient(base, dy, x);
         for (LoraAdapter adapter : branches()) {
             Tensor[] saved = x == lastInput ? lastBranches.get(adapter.name()) : null;
             if (saved == null) {
