@@ -13,7 +13,6 @@ import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.tensor.Kernels;
 import org.lowrank4j.nn.tensor.MatMul;
 import org.lowrank4j.nn.tensor.Precision;
-import org.lowrank4j.nn.tensor.SkinnyProducts;
 import org.lowrank4j.nn.tensor.Tensor;
 import org.lowrank4j.nn.weight.DenseWeight;
 import org.lowrank4j.nn.weight.WeightFactorization;
@@ -29,11 +28,9 @@ import org.lowrank4j.nn.weight.WeightFactorization;
  * <pre>
  *   dB(out,r) += s·Gᵀ·H        dA(r,in) += s·(G·B)ᵀ·X̃        dx(N,in) += s·((G·B)·A) ⊙ keep
  * </pre>
- * where keep is 0 or 1/(1−p) per entry of x. B·A is never formed while training: a branch costs O(N·r·(in+out)). At
- * r ≤ {@link SkinnyProducts#MAX_RANK} the branch products run as Java loops on the tensors' arrays ({@link SkinnyProducts}):
- * through BLAS each of them would first copy its (N, in) or (N, out) operand into native memory. A dense W0's two products
- * read a copy staged once ({@link StagedDense}), dropped on merge and unmerge; after writing to W0's values otherwise, call
- * {@link #invalidateStaged}.
+ * where keep is 0 or 1/(1−p) per entry of x. B·A is never formed while training: a branch costs O(N·r·(in+out)). A dense
+ * W0's two products read a copy staged once in the backend's memory ({@link StagedDense}), dropped on merge and unmerge;
+ * after writing to W0's values otherwise, call {@link #invalidateStaged}.
  *
  * <p>{@link #merge} adds s·B·A into a dense copy of W0 (refusing a result that is not finite) and {@link #unmerge}
  * puts the original W0 back, bit for bit. The layer keeps the latest forward's mask and projection for its backward,
@@ -251,12 +248,8 @@ public final class LoraWeight implements WeightFactorization {
         for (LoraAdapter adapter : branches()) {
             Tensor[] branch = branchInput(adapter, x);
             Tensor h = branch[2];
-            if (SkinnyProducts.fits(adapter.rank())) {
-                SkinnyProducts.addTimesTransposed(y, adapter.scale(), h, adapter.b().value()); // y += s·H·Bᵀ
-            } else {
-                MatMul.gemm(adapter.scale(), h.matrix(), adapter.b().value().matrix().transpose(), 1,
-                        y.matrix(h.dim(0), outFeatures()));          // y += s·H·Bᵀ (s applied inside the product, no copy of H)
-            }
+            MatMul.gemm(adapter.scale(), h.matrix(), adapter.b().value().matrix().transpose(), 1,
+                    y.matrix(h.dim(0), outFeatures()));              // y += s·H·Bᵀ (s applied inside the product, no copy of H)
             lastBranches.put(adapter.name(), branch);
         }
         return y;
@@ -277,11 +270,7 @@ public final class LoraWeight implements WeightFactorization {
             Elementwise.multiply(used, x, keep);
         }
         Tensor h = Tensor.zeros(precision(), x.size() / inFeatures(), adapter.rank());
-        if (SkinnyProducts.fits(adapter.rank())) {
-            SkinnyProducts.timesTransposed(h, 1, used, adapter.a().value()); // H(N,r) = X̃ Aᵀ
-        } else {
-            MatMul.timesTransposed(h, used, adapter.a().value(), 0);
-        }
+        MatMul.timesTransposed(h, used, adapter.a().value(), 0); // H(N,r) = X̃ Aᵀ
         return new Tensor[] {keep, used, h};
     }
 
@@ -301,21 +290,16 @@ public final class LoraWeight implements WeightFactorization {
             Tensor keep = saved[0], used = saved[1], h = saved[2];
             double s = adapter.scale();
             int n = h.dim(0);
+            var dym = dy.matrix(n, outFeatures());
+            MatMul.gemm(s, dym.transpose(), h.matrix(), 1, adapter.b().gradient().matrix());   // dB(out,r) += s·dyᵀ H
             Tensor g = Tensor.zeros(precision(), n, adapter.rank());
-            Tensor dxBranch = keep == null ? dx : x.zerosLike();
-            if (SkinnyProducts.fits(adapter.rank())) {                                      // no copies of dy, X̃ or dx
-                SkinnyProducts.addTransposedTimesInto(adapter.b().gradient(), s, dy, h);    // dB(out,r) += s·dyᵀ H
-                SkinnyProducts.times(g, s, dy, adapter.b().value());                        // G(N,r) = s·dy B
-                SkinnyProducts.addTransposedTimes(adapter.a().gradient(), 1, g, used);      // dA(r,in) += Gᵀ X̃
-                SkinnyProducts.addTimes(dxBranch, 1, g, adapter.a().value());               // dx += G A
+            MatMul.gemm(s, dym, adapter.b().value().matrix(), 0, g.matrix());               // G(N,r) = s·dy B
+            MatMul.addTransposedTimes(adapter.a().gradient(), g, used);                     // dA(r,in) += Gᵀ X̃
+            if (keep == null) {
+                MatMul.times(dx, g, adapter.a().value(), 1);                                // dx += G A
             } else {
-                var dym = dy.matrix(n, outFeatures());
-                MatMul.gemm(s, dym.transpose(), h.matrix(), 1, adapter.b().gradient().matrix());
-                MatMul.gemm(s, dym, adapter.b().value().matrix(), 0, g.matrix());
-                MatMul.addTransposedTimes(adapter.a().gradient(), g, used);
-                MatMul.times(dxBranch, g, adapter.a().value(), 1);
-            }
-            if (keep != null) {                                                              // (N,in) = G A, then the mask
+                Tensor dxBranch = x.zerosLike();
+                MatMul.times(dxBranch, g, adapter.a().value(), 0);                          // (N,in) = G A, then the mask
                 Elementwise.multiply(dxBranch, dxBranch, keep);
                 Kernels.of(dx).addInPlace(dx, dxBranch);
             }
