@@ -279,14 +279,37 @@ final class DoubleKernels implements Kernels {
         double[] ds = d(dscores), p = d(probs), dp = d(dprobs);
         int cols = probs.dim(-1);
         for (int base = 0; base < p.length; base += cols) {
-            double dot = 0;
-            for (int s = 0; s < cols; s++) {
-                dot += p[base + s] * dp[base + s];
-            }
-            for (int s = 0; s < cols; s++) {
-                ds[base + s] = (p[base + s] * (dp[base + s] - dot));
-            }
+            softmaxBackwardRow(ds, p, dp, base, cols, cols);
         }
+    }
+
+    @Override
+    public void causalSoftmaxBackward(Tensor dscores, Tensor probs, Tensor dprobs, int past) {
+        double[] ds = d(dscores), p = d(probs), dp = d(dprobs);
+        int time = probs.dim(2), keys = probs.dim(3);
+        for (int row = 0; row < p.length / keys; row++) {
+            softmaxBackwardRow(ds, p, dp, row * keys, Math.min(keys, past + row % time + 1), keys);
+        }
+    }
+
+    /** One row from {@code base}: p is zero from {@code limit} on; the dot in four partial sums (independent adds). */
+    private static void softmaxBackwardRow(double[] ds, double[] p, double[] dp, int base, int limit, int cols) {
+        double d0 = 0, d1 = 0, d2 = 0, d3 = 0;
+        int s = 0;
+        for (; s + 3 < limit; s += 4) {
+            d0 += p[base + s] * dp[base + s];
+            d1 += p[base + s + 1] * dp[base + s + 1];
+            d2 += p[base + s + 2] * dp[base + s + 2];
+            d3 += p[base + s + 3] * dp[base + s + 3];
+        }
+        for (; s < limit; s++) {
+            d0 += p[base + s] * dp[base + s];
+        }
+        double dot = (d0 + d1) + (d2 + d3);
+        for (s = 0; s < limit; s++) {
+            ds[base + s] = p[base + s] * (dp[base + s] - dot);
+        }
+        java.util.Arrays.fill(ds, base + limit, base + cols, 0);
     }
 
     @Override
