@@ -278,9 +278,13 @@ final class FloatKernels implements Kernels {
                 int base = row * keys;
                 int limit = causal ? Math.min(keys, past + t + 1) : keys;
                 double max = Double.NEGATIVE_INFINITY;
-                for (int s = 0; s < limit; s++) {
-                    if (keyMask == null || keyMask[b * keys + s] != 0) {
-                        max = Math.max(max, p[base + s]);
+                if (keyMask == null) {
+                    max = rowMax(p, base, limit);
+                } else {
+                    for (int s = 0; s < limit; s++) {
+                        if (keyMask[b * keys + s] != 0) {
+                            max = Math.max(max, p[base + s]);
+                        }
                     }
                 }
                 double sum = 0;
@@ -318,6 +322,22 @@ final class FloatKernels implements Kernels {
                 softmaxBackwardRow(ds, p, dp, row * keys, Math.min(keys, past + row % time + 1), keys);
             }
         });
+    }
+
+    /** The largest of p[base, base + limit) (−∞ when empty), in four running maxima: the same value in any order. */
+    private static double rowMax(float[] p, int base, int limit) {
+        float m0 = Float.NEGATIVE_INFINITY, m1 = m0, m2 = m0, m3 = m0;
+        int s = 0;
+        for (; s + 3 < limit; s += 4) {
+            m0 = Math.max(m0, p[base + s]);
+            m1 = Math.max(m1, p[base + s + 1]);
+            m2 = Math.max(m2, p[base + s + 2]);
+            m3 = Math.max(m3, p[base + s + 3]);
+        }
+        for (; s < limit; s++) {
+            m0 = Math.max(m0, p[base + s]);
+        }
+        return Math.max(Math.max(m0, m1), Math.max(m2, m3));
     }
 
     /** One row from {@code base}: p is zero from {@code limit} on; the dot in four float64 partial sums (independent adds). */

@@ -9,7 +9,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * The causal softmax backward (reads only the keys a row attends to) against the textbook formula
  * {@code ds = p ⊙ (dp − Σ p·dp)} over the whole row, in float64 and float32, with and without cached positions, in place
- * as attention calls it; the general backward is checked against the same formula.
+ * as attention calls it; the general backward is checked against the same formula, and the forward softmax without a key
+ * mask (its row maximum taken in four running maxima) against exp(s − max) / Σ.
  */
 class CausalSoftmaxBackwardTest {
 
@@ -44,6 +45,30 @@ class CausalSoftmaxBackwardTest {
             int t = (i / keys) % time, s = i % keys;
             if (s > past + t) {
                 assertThat(causal.get(i)).as("past the causal limit").isZero();
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"FLOAT64,6,0,true", "FLOAT64,37,2,true", "FLOAT64,9,0,false", "FLOAT32,6,0,true", "FLOAT32,37,2,true", "FLOAT32,9,0,false"})
+    void attentionSoftmaxWithoutMaskMatchesTheFormula(Precision precision, int time, int past, boolean causal) {
+        int keys = past + time;
+        Tensor scores = Tensor.gaussian(precision, new Random(time + 7L * past), 3, 2, 2, time, keys);
+        Tensor probs = scores.copy();
+        Kernels.of(probs).attentionSoftmax(probs, null, causal, past);
+        double tolerance = precision == Precision.FLOAT64 ? 1e-14 : 1e-6;
+        for (int base = 0; base < scores.size(); base += keys) {
+            int t = (base / keys) % time, limit = causal ? past + t + 1 : keys;
+            double max = Double.NEGATIVE_INFINITY, sum = 0;
+            for (int s = 0; s < limit; s++) {
+                max = Math.max(max, scores.get(base + s));
+            }
+            for (int s = 0; s < limit; s++) {
+                sum += Math.exp(scores.get(base + s) - max);
+            }
+            for (int s = 0; s < keys; s++) {
+                double expected = s < limit ? Math.exp(scores.get(base + s) - max) / sum : 0;
+                assertThat(probs.get(base + s)).isCloseTo(expected, org.assertj.core.data.Offset.offset(tolerance));
             }
         }
     }
