@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Per-run and overall figures of the A/B in this folder: python3 summary.py (from this folder or with its path)."""
+"""Per-run and overall figures of the A/B: python3 summary.py [FOLDER] (default: this folder; two-threads/ for the two-thread runs)."""
 import glob, json, os, statistics, sys
 
-here = os.path.dirname(os.path.abspath(__file__))
+here = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
 runs = {}
 for path in sorted(glob.glob(os.path.join(here, '*-[0-9]*.json'))):
     name = os.path.basename(path)[:-5]
