@@ -21,22 +21,6 @@ public interface LinalgBackend {
     void gemm(double alpha, DenseMatrix a, DenseMatrix b, double beta, DenseMatrix c);
 
     /**
-     * A snapshot of {@code m} for products that read it many times unchanged (a frozen weight); see {@link StagedMatrix}.
-     * The default keeps a compact copy on the heap.
-     */
-    default StagedMatrix stage(DenseMatrix m) {
-        return new StagedMatrix(m.copy(), null, null);
-    }
-
-    /**
-     * {@code c = alpha * a * op(b) + beta * c} with op(b) = b or bᵀ of a staged matrix: {@link #gemm(double, DenseMatrix,
-     * DenseMatrix, double, DenseMatrix)} on the snapshot, without copying it in again.
-     */
-    default void gemm(double alpha, DenseMatrix a, StagedMatrix b, boolean transposeB, double beta, DenseMatrix c) {
-        gemm(alpha, a, transposeB ? b.values().transpose() : b.values(), beta, c);
-    }
-
-    /**
      * Symmetric rank-k update {@code g += xᵀ x} (BLAS syrk), for accumulating Gram matrices: x is k×n
      * (any strides), g is n×n and compact; both triangles of g are updated.
      */

@@ -12,23 +12,13 @@ import org.lowrank4j.nn.weight.WeightFactorization;
 /**
  * A weight that is not trained: the forward of the wrapped weight, a backward that returns {@code dx = dy·W} and
  * computes no weight gradient (one product instead of two), and no parameters. Fine-tuning wraps the linears it does
- * not adapt in it, so a LoRA step skips every frozen weight gradient. A dense weight's products read a copy staged once in
- * the backend's memory ({@link StagedDense}); after writing to the wrapped weight, call {@link #invalidateStaged}.
+ * not adapt in it, so a LoRA step skips every frozen weight gradient.
  */
 public final class FrozenWeight implements WeightFactorization {
     private final WeightFactorization base;
-    private final StagedDense staged; // a dense base's products from a staged snapshot, else null
 
     public FrozenWeight(WeightFactorization base) {
         this.base = base;
-        this.staged = base instanceof DenseWeight dense ? new StagedDense(dense) : null;
-    }
-
-    /** Drops the staged copy of a dense base: call after writing to the wrapped weight. */
-    public void invalidateStaged() {
-        if (staged != null) {
-            staged.invalidate();
-        }
     }
 
     /** The wrapped weight. */
@@ -76,12 +66,12 @@ public final class FrozenWeight implements WeightFactorization {
 
     @Override
     public Tensor forward(Tensor x) {
-        return staged != null ? staged.forward(x) : base.forward(x);
+        return base.forward(x);
     }
 
     @Override
     public Tensor backward(Tensor dy, Tensor x) {
-        return staged != null ? staged.inputGradient(dy, x) : inputGradient(base, dy, x);
+        return inputGradient(base, dy, x);
     }
 
     @Override

@@ -28,9 +28,7 @@ import org.lowrank4j.nn.weight.WeightFactorization;
  * <pre>
  *   dB(out,r) += s·Gᵀ·H        dA(r,in) += s·(G·B)ᵀ·X̃        dx(N,in) += s·((G·B)·A) ⊙ keep
  * </pre>
- * where keep is 0 or 1/(1−p) per entry of x. B·A is never formed while training: a branch costs O(N·r·(in+out)). A dense
- * W0's two products read a copy staged once in the backend's memory ({@link StagedDense}), dropped on merge and unmerge;
- * after writing to W0's values otherwise, call {@link #invalidateStaged}.
+ * where keep is 0 or 1/(1−p) per entry of x. B·A is never formed while training: a branch costs O(N·r·(in+out)).
  *
  * <p>{@link #merge} adds s·B·A into a dense copy of W0 (refusing a result that is not finite) and {@link #unmerge}
  * puts the original W0 back, bit for bit. The layer keeps the latest forward's mask and projection for its backward,
@@ -45,7 +43,6 @@ public final class LoraWeight implements WeightFactorization {
     private final Set<String> merged = new LinkedHashSet<>();
     private boolean enabled = true;
     private final Dropout dropout;
-    private StagedDense stagedBase;                                        // base's products from a staged copy (dense base), else null
 
     private Tensor lastInput;                                              // x of the latest forward
     private final Map<String, Tensor[]> lastBranches = new HashMap<>();    // adapter -> {keep (or null), X̃, H (N, r)}
@@ -62,20 +59,6 @@ public final class LoraWeight implements WeightFactorization {
         this.module = module;
         this.base = base;
         this.dropout = dropout == null ? new Dropout(0) : dropout;
-        restage();
-    }
-
-    /** A fresh staged copy for a dense base (after the base changed: merge, unmerge, or a write through {@link #invalidateStaged}). */
-    private void restage() {
-        if (stagedBase != null) {
-            stagedBase.invalidate();
-        }
-        stagedBase = base instanceof DenseWeight dense ? new StagedDense(dense) : null;
-    }
-
-    /** Drops the staged copy of W0: call after writing to the base weight's values. */
-    public void invalidateStaged() {
-        restage();
     }
 
     public String module() {
@@ -176,7 +159,6 @@ public final class LoraWeight implements WeightFactorization {
         }
         base = new DenseWeight(new Parameter(module + ".weight", w));
         merged.add(name);
-        restage();
     }
 
     /** Puts the original W0 back (bit for bit); every merged adapter runs as a branch again. */
@@ -186,7 +168,6 @@ public final class LoraWeight implements WeightFactorization {
             unmerged = null;
         }
         merged.clear();
-        restage();
     }
 
     /** The weight with every merged update in it: W0 when nothing is merged. */
@@ -242,7 +223,7 @@ public final class LoraWeight implements WeightFactorization {
     @Override
     public Tensor forward(Tensor x) {
         checkInput(module, x);
-        Tensor y = stagedBase != null ? stagedBase.forward(x) : base.forward(x); // (N, out)
+        Tensor y = base.forward(x); // (N, out)
         lastInput = x;
         lastBranches.clear();
         for (LoraAdapter adapter : branches()) {
@@ -277,8 +258,7 @@ public final class LoraWeight implements WeightFactorization {
     /** dy (..., out) and the forward input x -> dx (..., in); adds into the adapters' gradients only. */
     @Override
     public Tensor backward(Tensor dy, Tensor x) {
-        Tensor dx = stagedBase != null ? stagedBase.inputGradient(dy, x)  // dx = dy W0 (no gradient for W0)
-                : FrozenWeight.inputGradient(base, dy, x);
+        Tensor dx = FrozenWeight.inputGradient(base, dy, x); // dx = dy W0 (no gradient for W0)
         for (LoraAdapter adapter : branches()) {
             Tensor[] saved = x == lastInput ? lastBranches.get(adapter.name()) : null;
             if (saved == null) {

@@ -14,7 +14,6 @@ import org.lowrank4j.linalg.FloatMatrix;
 import org.lowrank4j.linalg.LinalgBackend;
 import org.lowrank4j.linalg.PivotedQrResult;
 import org.lowrank4j.linalg.QrResult;
-import org.lowrank4j.linalg.StagedMatrix;
 import org.lowrank4j.linalg.SvdResult;
 
 /**
@@ -109,44 +108,6 @@ public final class NativeBackend implements LinalgBackend {
             cblas_dgemm(CblasRowMajor, pa.trans, pb.trans, m, n, k, alpha, (DoublePointer) pa.pointer, pa.ld,
                     (DoublePointer) pb.pointer, pb.ld, beta, (DoublePointer) pc.pointer, pc.ld);
             copyBack((DoublePointer) pc.pointer, dc, m, n, pc.ld);
-        }
-    }
-
-    /** A compact snapshot of {@code m} and a native copy of it that lives until closed (or collected). */
-    @Override
-    public StagedMatrix stage(DenseMatrix m) {
-        DenseMatrix values = m.copy();
-        long size = Math.max(1, values.size());
-        if (values instanceof FloatMatrix f) {
-            FloatPointer p = Scratch.keep(new FloatPointer(size));
-            p.put(f.data(), 0, f.data().length);
-            return new StagedMatrix(values, p, p::close);
-        }
-        DoublePointer p = Scratch.keep(new DoublePointer(size));
-        p.put(((DoubleMatrix) values).data(), 0, ((DoubleMatrix) values).data().length);
-        return new StagedMatrix(values, p, p::close);
-    }
-
-    /** As {@link #gemm(double, DenseMatrix, DenseMatrix, double, DenseMatrix)} with b read from its native copy. */
-    @Override
-    public void gemm(double alpha, DenseMatrix a, StagedMatrix b, boolean transposeB, double beta, DenseMatrix c) {
-        int m = c.rows(), n = c.cols(), k = a.cols();
-        assert a.rows() == m && (transposeB ? b.cols() == k && b.rows() == n : b.rows() == k && b.cols() == n);
-        if (m == 0 || n == 0 || k == 0 || !c.isRowMajorStrided()) {
-            gemm(alpha, a, transposeB ? b.values().transpose() : b.values(), beta, c);
-            return;
-        }
-        Operand pa = Operand.of(a, 0);
-        Operand pc = Operand.of(c, 2, beta != 0);
-        int transB = transposeB ? CblasTrans : CblasNoTrans, ldb = Math.max(1, b.cols());
-        if (c instanceof FloatMatrix fc) {
-            cblas_sgemm(CblasRowMajor, pa.trans, transB, m, n, k, (float) alpha, (FloatPointer) pa.pointer, pa.ld,
-                    (FloatPointer) b.nativeCopy(), ldb, (float) beta, (FloatPointer) pc.pointer, pc.ld);
-            copyBack((FloatPointer) pc.pointer, fc, m, n, pc.ld);
-        } else {
-            cblas_dgemm(CblasRowMajor, pa.trans, transB, m, n, k, alpha, (DoublePointer) pa.pointer, pa.ld,
-                    (DoublePointer) b.nativeCopy(), ldb, beta, (DoublePointer) pc.pointer, pc.ld);
-            copyBack((DoublePointer) pc.pointer, (DoubleMatrix) c, m, n, pc.ld);
         }
     }
 

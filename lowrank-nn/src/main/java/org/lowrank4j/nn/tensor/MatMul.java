@@ -2,7 +2,6 @@ package org.lowrank4j.nn.tensor;
 
 import org.lowrank4j.linalg.DenseMatrix;
 import org.lowrank4j.linalg.Linalg;
-import org.lowrank4j.linalg.StagedMatrix;
 
 /**
  * The three products a linear map needs, on tensors seen as matrices (rows = all leading axes, columns = the last
@@ -29,24 +28,6 @@ public final class MatMul {
     public static void addTransposedTimes(Tensor dw, Tensor dy, Tensor x) {
         DenseMatrix dwm = dw.matrix();
         gemm(1, rowsOf(dy, dwm.rows()).transpose(), rowsOf(x, dwm.cols()), 1, dwm);
-    }
-
-    /** {@code y(N,out) = x(N,in)·wᵀ + beta·y} with w (out,in) a staged snapshot (a frozen weight, not copied in again). */
-    public static void timesTransposed(Tensor y, Tensor x, StagedMatrix w, double beta) {
-        checkStaged(x, w);
-        Linalg.backend().gemm(1, rowsOf(x, w.cols()), w, true, beta, rowsOf(y, w.rows()));
-    }
-
-    /** {@code dx(N,in) = dy(N,out)·w + beta·dx} with w (out,in) a staged snapshot. */
-    public static void times(Tensor dx, Tensor dy, StagedMatrix w, double beta) {
-        checkStaged(dy, w);
-        Linalg.backend().gemm(1, rowsOf(dy, w.rows()), w, false, beta, rowsOf(dx, w.cols()));
-    }
-
-    private static void checkStaged(Tensor t, StagedMatrix w) {
-        if (t.matrix().elementType() != w.values().elementType()) {
-            throw new IllegalArgumentException(t.precision() + " input against a staged " + w.values().elementType() + " weight");
-        }
     }
 
     /** {@code c = alpha·a·b + beta·c} on matrices (views allowed) through the selected backend. */
