@@ -150,7 +150,11 @@ public final class Attention implements Module {
                 MatMul.gemm(1, pBh.transpose(), dyBh, 1, rows(dv, kvRow, time, valueSize)); // dV += Pᵀ dY (T,Dvo)
             }
         });
-        kn.softmaxBackward(dprobs, probs, dprobs);                   // dS, in place
+        if (causal) {
+            kn.causalSoftmaxBackward(dprobs, probs, dprobs, 0);       // dS, in place, reading only keys t' <= t
+        } else {
+            kn.softmaxBackward(dprobs, probs, dprobs);               // dS, in place
+        }
         forEachSequence(batch, time, time, b -> {
             for (int h = 0; h < heads; h++) {
                 int qRow = (b * heads + h) * time, kvRow = (b * kvHeads + h / group) * time;

@@ -253,9 +253,13 @@ final class DoubleKernels implements Kernels {
                     int base = ((b * heads + h) * time + t) * keys;
                     int limit = causal ? Math.min(keys, past + t + 1) : keys;
                     double max = Double.NEGATIVE_INFINITY;
-                    for (int s = 0; s < limit; s++) {
-                        if (keyMask == null || keyMask[b * keys + s] != 0) {
-                            max = Math.max(max, p[base + s]);
+                    if (keyMask == null) {
+                        max = rowMax(p, base, limit);
+                    } else {
+                        for (int s = 0; s < limit; s++) {
+                            if (keyMask[b * keys + s] != 0) {
+                                max = Math.max(max, p[base + s]);
+                            }
                         }
                     }
                     double sum = 0;
@@ -279,14 +283,53 @@ final class DoubleKernels implements Kernels {
         double[] ds = d(dscores), p = d(probs), dp = d(dprobs);
         int cols = probs.dim(-1);
         for (int base = 0; base < p.length; base += cols) {
-            double dot = 0;
-            for (int s = 0; s < cols; s++) {
-                dot += p[base + s] * dp[base + s];
-            }
-            for (int s = 0; s < cols; s++) {
-                ds[base + s] = (p[base + s] * (dp[base + s] - dot));
-            }
+            softmaxBackwardRow(ds, p, dp, base, cols, cols);
         }
+    }
+
+    @Override
+    public void causalSoftmaxBackward(Tensor dscores, Tensor probs, Tensor dprobs, int past) {
+        double[] ds = d(dscores), p = d(probs), dp = d(dprobs);
+        int time = probs.dim(2), keys = probs.dim(3);
+        for (int row = 0; row < p.length / keys; row++) {
+            softmaxBackwardRow(ds, p, dp, row * keys, Math.min(keys, past + row % time + 1), keys);
+        }
+    }
+
+    /** The largest of p[base, base + limit) (−∞ when empty), in four running maxima: the same value in any order. */
+    private static double rowMax(double[] p, int base, int limit) {
+        double m0 = Double.NEGATIVE_INFINITY, m1 = m0, m2 = m0, m3 = m0;
+        int s = 0;
+        for (; s + 3 < limit; s += 4) {
+            m0 = Math.max(m0, p[base + s]);
+            m1 = Math.max(m1, p[base + s + 1]);
+            m2 = Math.max(m2, p[base + s + 2]);
+            m3 = Math.max(m3, p[base + s + 3]);
+        }
+        for (; s < limit; s++) {
+            m0 = Math.max(m0, p[base + s]);
+        }
+        return Math.max(Math.max(m0, m1), Math.max(m2, m3));
+    }
+
+    /** One row from {@code base}: p is zero from {@code limit} on; the dot in four partial sums (independent adds). */
+    private static void softmaxBackwardRow(double[] ds, double[] p, double[] dp, int base, int limit, int cols) {
+        double d0 = 0, d1 = 0, d2 = 0, d3 = 0;
+        int s = 0;
+        for (; s + 3 < limit; s += 4) {
+            d0 += p[base + s] * dp[base + s];
+            d1 += p[base + s + 1] * dp[base + s + 1];
+            d2 += p[base + s + 2] * dp[base + s + 2];
+            d3 += p[base + s + 3] * dp[base + s + 3];
+        }
+        for (; s < limit; s++) {
+            d0 += p[base + s] * dp[base + s];
+        }
+        double dot = (d0 + d1) + (d2 + d3);
+        for (s = 0; s < limit; s++) {
+            ds[base + s] = p[base + s] * (dp[base + s] - dot);
+        }
+        java.util.Arrays.fill(ds, base + limit, base + cols, 0);
     }
 
     @Override

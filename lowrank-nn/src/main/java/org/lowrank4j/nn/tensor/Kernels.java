@@ -92,6 +92,13 @@ public interface Kernels {
     void softmaxBackward(Tensor dscores, Tensor probs, Tensor dprobs);
 
     /**
+     * {@link #softmaxBackward} of causal attention probabilities (B,NH,T,keys) from {@link #attentionSoftmax} with
+     * {@code causal}: row t is zero past key {@code past + t}, so only keys [0, past + t] are read, and dscores is set to
+     * 0 beyond them (what the full formula gives there). dscores may alias dprobs.
+     */
+    void causalSoftmaxBackward(Tensor dscores, Tensor probs, Tensor dprobs, int past);
+
+    /**
      * Rotary position embedding in place on token-major {@code x(B,T,H,D)} with the rotate-half pairing
      * (i, i + D/2) of LLaMA / Hugging Face: angle = positions[t]·invFreq[i], read from {@code cos(P, D/2)} and
      * {@code sin(P, D/2)} tables (row = position). {@code inverse} rotates by −angle (the backward pass).
