@@ -43,17 +43,28 @@ final class CskvCommand implements Callable<Integer> {
     @Option(names = "--calib-windows", description = "Calibration windows of the model's context (default " + CskvCompression.DEFAULT_WINDOWS + ").")
     Integer windows;
 
+    @Option(names = "--train-steps", defaultValue = "0", description = "Layer-wise training of A and B after the initialisation: full-batch Adam"
+            + " steps on the key/value reconstruction error over the calibration inputs (needs --calib; default ${DEFAULT-VALUE}: none).")
+    int trainSteps;
+
+    @Option(names = "--train-lr", defaultValue = "1e-3", description = "Adam's learning rate of that training (default ${DEFAULT-VALUE}).")
+    double trainLr;
+
     @Option(names = "--force", description = "Replace --out if it exists (never an input).")
     boolean force;
 
     @Override
     public Integer call() throws Exception {
         CskvCompression.Report r = CskvCompression.run(new CskvCompression.Request(model, out, keyDensity, valueDensity, window, init, calibration,
-                calibrationFrom, calibrationTo, windows, force), ProgressBar.stderr());
+                calibrationFrom, calibrationTo, windows, force, trainSteps, trainLr), ProgressBar.stderr());
         System.out.printf(Locale.ROOT, "%s: %s init, key rank %d, value rank %d, window %d; cached values per token per layer %d (was %d, %.3f×)"
                         + " plus the window's full-precision keys and values (%.1f s)%n", out, r.manifest().init(), r.manifest().keyRank(),
                 r.manifest().valueRank(), r.manifest().window(), r.shrunkValuesPerToken(), r.fullValuesPerToken(),
                 (double) r.shrunkValuesPerToken() / r.fullValuesPerToken(), r.seconds());
+        if (trainSteps > 0) {
+            System.out.printf(Locale.ROOT, "layer-wise training, %d steps: key/value reconstruction error %.5f → %.5f of the output energy (mean over"
+                    + " projections)%n", trainSteps, r.lossBefore(), r.lossAfter());
+        }
         return 0;
     }
 }

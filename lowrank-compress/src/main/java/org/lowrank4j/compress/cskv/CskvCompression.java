@@ -24,7 +24,8 @@ import org.lowrank4j.nn.train.TextFolder;
 /**
  * Builds a CSKV folder from a dense LLaMA-family decoder folder: ranks {@code int(ρ·d_h)·n_kv} for keys and values,
  * A and B from the SVD of each key/value projection, or (ASVD) of it scaled by the per-channel mean |x| of the
- * attention input over calibration windows (the runtime calibration every decoder route uses). No training of A, B.
+ * attention input over calibration windows (the runtime calibration every decoder route uses); then, with
+ * {@code trainSteps > 0}, the spec's layer-wise training of A and B on the calibration inputs ({@link CskvTraining}).
  */
 public final class CskvCompression {
     /** Calibration windows of the model's context when none is given. */
@@ -35,13 +36,30 @@ public final class CskvCompression {
      * @param init          {@code svd} or {@code asvd}
      * @param calibration   a .txt file or a folder (ASVD only); calibrationFrom/To select YEAR_*.txt files of a folder
      * @param windows       calibration windows (null: {@value #DEFAULT_WINDOWS})
+     * @param trainSteps    layer-wise training steps of A and B (0: none; needs calibration)
+     * @param trainLr       Adam's learning rate for that training
      */
     public record Request(Path model, Path out, double keyDensity, double valueDensity, int window, String init, Path calibration,
-                          Integer calibrationFrom, Integer calibrationTo, Integer windows, boolean force) {
+                          Integer calibrationFrom, Integer calibrationTo, Integer windows, boolean force, int trainSteps, double trainLr) {
+
+        /** No layer-wise training. */
+        public Request(Path model, Path out, double keyDensity, double valueDensity, int window, String init, Path calibration,
+                       Integer calibrationFrom, Integer calibrationTo, Integer windows, boolean force) {
+            this(model, out, keyDensity, valueDensity, window, init, calibration, calibrationFrom, calibrationTo, windows, force, 0,
+                    DEFAULT_TRAIN_LR);
+        }
     }
 
-    /** What was written: the manifest and the KV-cache values per token per layer before and after (history, no window). */
-    public record Report(CskvFolder.Manifest manifest, int fullValuesPerToken, int shrunkValuesPerToken, double seconds) {
+    /** Adam's learning rate of the layer-wise training when none is given. */
+    public static final double DEFAULT_TRAIN_LR = 1e-3;
+
+    /**
+     * What was written: the manifest, the KV-cache values per token per layer before and after (history, no window), and
+     * with training the mean relative reconstruction loss tr(E Ĝ Eᵀ)/tr(W Ĝ Wᵀ) of the key and value projections before
+     * and after it (NaN without training).
+     */
+    public record Report(CskvFolder.Manifest manifest, int fullValuesPerToken, int shrunkValuesPerToken, double seconds, double lossBefore,
+                         double lossAfter) {
     }
 
     private CskvCompression() {
@@ -54,8 +72,16 @@ public final class CskvCompression {
         if (!init.equals("svd") && !init.equals("asvd")) {
             throw new IllegalArgumentException("--init must be svd or asvd, got " + r.init());
         }
-        if (init.equals("svd") && (r.calibration() != null || r.calibrationFrom() != null || r.calibrationTo() != null)) {
-            throw new IllegalArgumentException("--init svd reads no calibration text; drop --calib/--calib-from/--calib-to, or use --init asvd");
+        if (r.trainSteps() < 0) {
+            throw new IllegalArgumentException("--train-steps must be 0 (no training) or more, got " + r.trainSteps());
+        }
+        if (!(r.trainLr() > 0) || !Double.isFinite(r.trainLr())) {
+            throw new IllegalArgumentException("--train-lr must be a positive number, got " + r.trainLr());
+        }
+        boolean train = r.trainSteps() > 0;
+        if (init.equals("svd") && !train && (r.calibration() != null || r.calibrationFrom() != null || r.calibrationTo() != null)) {
+            throw new IllegalArgumentException("--init svd reads no calibration text; drop --calib/--calib-from/--calib-to, or use --init asvd"
+                    + " or --train-steps");
         }
         if (r.window() < 1) {
             throw new IllegalArgumentException("--window must be at least 1 position, got " + r.window());
@@ -71,9 +97,10 @@ public final class CskvCompression {
         Map<String, LayerStats> stats = null;
         long calibrationTokens = 0;
         String calibrationName = "none";
-        if (init.equals("asvd")) {
+        if (init.equals("asvd") || train) {
             if (r.calibration() == null) {
-                throw new IllegalArgumentException("--init asvd reads calibration text: give --calib (a .txt file or a folder of them), or use --init svd");
+                throw new IllegalArgumentException((train ? "--train-steps" : "--init asvd") + " reads calibration text: give --calib (a .txt file or a"
+                        + " folder of them)" + (train ? "" : ", or use --init svd"));
             }
             if ((r.calibrationFrom() != null || r.calibrationTo() != null) && !Files.isDirectory(r.calibration())) {
                 throw new IllegalArgumentException("--calib-from and --calib-to select the YEAR_*.txt files of a --calib folder, but --calib "
@@ -100,17 +127,29 @@ public final class CskvCompression {
         }
         List<CskvLayer> layers = new ArrayList<>();
         int count = config.numHiddenLayers(), c = config.hiddenSize();
+        double before = 0, after = 0;
         for (int i = 0; i < count; i++) {
             Attention a = model.block(i).attention();
-            double[] meanAbs = stats == null ? null : stats.get("block " + i + " attention.key").meanAbs();
-            layers.add(new CskvLayer(CskvProjection.asvd(a.key().weight().toDense().toDoubleArray(), dKv, c, keyRank, meanAbs),
-                    CskvProjection.asvd(a.value().weight().toDense().toDoubleArray(), dKv, c, valueRank, meanAbs)));
-            progress.update("factorise", i + 1, count, "block " + i);
+            LayerStats keyStats = stats == null ? null : stats.get("block " + i + " attention.key");
+            double[] meanAbs = init.equals("asvd") ? keyStats.meanAbs() : null;
+            double[] wk = a.key().weight().toDense().toDoubleArray(), wv = a.value().weight().toDense().toDoubleArray();
+            CskvProjection key = CskvProjection.asvd(wk, dKv, c, keyRank, meanAbs), value = CskvProjection.asvd(wv, dKv, c, valueRank, meanAbs);
+            if (train) { // keys and values read the same normalised input, so one Gram serves both
+                CskvTraining.Result k = CskvTraining.train(key, wk, keyStats.gram(), keyStats.tokens(), r.trainSteps(), r.trainLr());
+                CskvTraining.Result v = CskvTraining.train(value, wv, keyStats.gram(), keyStats.tokens(), r.trainSteps(), r.trainLr());
+                key = k.projection();
+                value = v.projection();
+                before += (k.relativeLossBefore() + v.relativeLossBefore()) / (2.0 * count);
+                after += (k.relativeLossAfter() + v.relativeLossAfter()) / (2.0 * count);
+            }
+            layers.add(new CskvLayer(key, value));
+            progress.update(train ? "factorise + train" : "factorise", i + 1, count, "block " + i);
         }
         CskvFolder.Manifest manifest = new CskvFolder.Manifest(r.model().getFileName().toString(), init, r.keyDensity(), r.valueDensity(),
-                keyRank, valueRank, r.window(), calibrationName, calibrationTokens);
+                keyRank, valueRank, r.window(), calibrationName, calibrationTokens, r.trainSteps());
         CskvFolder.write(r.model(), layers, manifest, r.out());
-        return new Report(manifest, 2 * dKv, keyRank + valueRank, (System.nanoTime() - start) / 1e9);
+        return new Report(manifest, 2 * dKv, keyRank + valueRank, (System.nanoTime() - start) / 1e9, train ? before : Double.NaN,
+                train ? after : Double.NaN);
     }
 
     private static int rank(String option, double density, int headSize, int kvHeads) {

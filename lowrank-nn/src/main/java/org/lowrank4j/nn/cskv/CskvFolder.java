@@ -38,10 +38,17 @@ public final class CskvFolder {
 
     /**
      * What {@value #MANIFEST} records: the densities and ranks (whole-projection ranks r = r_h · kv heads), the window, the
-     * initialisation ({@code svd} or {@code asvd}) and the calibration it read.
+     * initialisation ({@code svd} or {@code asvd}), the calibration it read, and the steps of layer-wise training of A and B
+     * after it (0: none; written only when above 0).
      */
     public record Manifest(String source, String init, double keyDensity, double valueDensity, int keyRank, int valueRank, int window,
-                           String calibration, long calibrationTokens) {
+                           String calibration, long calibrationTokens, int trainSteps) {
+
+        /** Without layer-wise training. */
+        public Manifest(String source, String init, double keyDensity, double valueDensity, int keyRank, int valueRank, int window,
+                        String calibration, long calibrationTokens) {
+            this(source, init, keyDensity, valueDensity, keyRank, valueRank, window, calibration, calibrationTokens, 0);
+        }
 
         ObjectNode toJson() {
             ObjectNode root = JSON.createObjectNode();
@@ -51,6 +58,9 @@ public final class CskvFolder {
             }
             root.put("k_density", keyDensity).put("v_density", valueDensity).put("k_rank", keyRank).put("v_rank", valueRank)
                     .put("window", window).put("calibration", calibration).put("calibration_tokens", calibrationTokens);
+            if (trainSteps > 0) {
+                root.put("train_steps", trainSteps);
+            }
             return root;
         }
 
@@ -69,7 +79,7 @@ public final class CskvFolder {
             }
             return new Manifest(root.path("source").asText(), root.path("init").asText(), root.path("k_density").asDouble(),
                     root.path("v_density").asDouble(), root.path("k_rank").asInt(), root.path("v_rank").asInt(), window,
-                    root.path("calibration").asText(), root.path("calibration_tokens").asLong());
+                    root.path("calibration").asText(), root.path("calibration_tokens").asLong(), root.path("train_steps").asInt(0));
         }
     }
 
