@@ -42,30 +42,13 @@ public record AnnCurEvaluation(double[][] exact, double[][] anchorRows, double[]
 
     /**
      * @param budgets      cross-encoder calls per query
-     * @param anchorCounts k_i values tried; those not below a budget (and above k_q·4, a useless index) are skipped
+     * @param anchorCounts k_i values tried; those not below a budget are skipped
      * @param ks           the k of recall@k; those above a budget are skipped
      * @param seeds        anchor draws (and random shortlists) per setting
      */
     public List<Row> run(int[] budgets, int[] anchorCounts, int[] ks, int seeds) {
-        if (seeds < 1) {
-            throw new IllegalArgumentException("--seeds must be at least 1, got " + seeds);
-        }
+        checkSettings(items(), budgets, anchorCounts, ks, seeds);
         int n = items();
-        for (int b : budgets) {
-            if (b < 1 || b > n) {
-                throw new IllegalArgumentException("budget " + b + " must be in [1, " + n + "] (the item count)");
-            }
-        }
-        for (int ki : anchorCounts) {
-            if (ki < 1 || ki > n) {
-                throw new IllegalArgumentException(ki + " anchor items: k_i must be in [1, " + n + "] (the item count)");
-            }
-        }
-        for (int k : ks) {
-            if (k < 1 || k > n) {
-                throw new IllegalArgumentException("recall@" + k + ": k must be in [1, " + n + "] (the item count)");
-            }
-        }
         int[][][] truth = new int[ks.length][exact.length][];
         for (int x = 0; x < ks.length; x++) {
             for (int q = 0; q < exact.length; q++) {
@@ -130,6 +113,35 @@ public record AnnCurEvaluation(double[][] exact, double[][] anchorRows, double[]
             }
         }
         return rows;
+    }
+
+    /**
+     * Refuses settings that cannot run over {@code n} items, before any cross-encoder work.
+     *
+     * @throws IllegalArgumentException naming the option and its range
+     */
+    public static void checkSettings(int n, int[] budgets, int[] anchorCounts, int[] ks, int seeds) {
+        if (seeds < 1) {
+            throw new IllegalArgumentException("--seeds must be at least 1, got " + seeds);
+        }
+        if (budgets.length == 0 || anchorCounts.length == 0 || ks.length == 0) {
+            throw new IllegalArgumentException("--budgets, --anchor-items and --k each need at least one value");
+        }
+        for (int b : budgets) {
+            if (b < 1 || b > n) {
+                throw new IllegalArgumentException("--budgets: " + b + " calls per query must be in [1, " + n + "] (the item count)");
+            }
+        }
+        for (int ki : anchorCounts) {
+            if (ki < 1 || ki > n) {
+                throw new IllegalArgumentException("--anchor-items: " + ki + " anchor items must be in [1, " + n + "] (the item count)");
+            }
+        }
+        for (int k : ks) {
+            if (k < 1 || k > n) {
+                throw new IllegalArgumentException("--k: recall@" + k + " needs k in [1, " + n + "] (the item count)");
+            }
+        }
     }
 
     private static int check(String what, double[][] m, int n) {

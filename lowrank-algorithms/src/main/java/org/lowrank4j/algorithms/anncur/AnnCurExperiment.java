@@ -42,6 +42,7 @@ public record AnnCurExperiment(Path index, Path items, Path testQueries, CrossEn
     public Outcome run(IntConsumer exactProgress) throws IOException {
         List<String> itemList = TextList.read(items, "--items");
         List<String> queries = TextList.read(testQueries, "--queries");
+        AnnCurEvaluation.checkSettings(itemList.size(), budgets, anchorCounts, ks, seeds);
         double[][] anchorRows = AnnCurIndexing.load(index, itemList, crossEncoder);
         java.util.Set<String> anchors = new java.util.HashSet<>(AnnCurIndexing.anchorQueries(index));
         for (String q : queries) {

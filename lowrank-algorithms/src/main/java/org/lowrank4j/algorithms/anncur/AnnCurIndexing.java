@@ -84,10 +84,17 @@ public final class AnnCurIndexing {
         if (query == null || query.isBlank()) {
             throw new IllegalArgumentException("--query is empty; give the text to search for");
         }
-        double[][] r = load(folder, itemList, crossEncoder);
-        if (anchorItems > itemList.size()) {
-            throw new IllegalArgumentException("--anchor-items " + anchorItems + " is more than the " + itemList.size() + " items");
+        if (anchorItems < 1 || anchorItems > itemList.size()) {
+            throw new IllegalArgumentException("--anchor-items " + anchorItems + " must be in [1, " + itemList.size() + "] (the item count)");
         }
+        if (budget < anchorItems || budget > itemList.size()) {
+            throw new IllegalArgumentException("--budget " + budget + " must pay for the " + anchorItems + " anchor items and stay within the "
+                    + itemList.size() + " items: give a budget in [" + anchorItems + ", " + itemList.size() + "]");
+        }
+        if (k < 1) {
+            throw new IllegalArgumentException("--k must be at least 1, got " + k);
+        }
+        double[][] r = load(folder, itemList, crossEncoder);
         CurIndex index = CurIndex.build(r, CurIndex.randomAnchors(itemList.size(), anchorItems, seed));
         double[] exact = new double[itemList.size()];
         try (OnnxCrossEncoder ce = crossEncoder.open()) {

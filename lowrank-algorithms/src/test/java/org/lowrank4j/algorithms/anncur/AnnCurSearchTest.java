@@ -80,8 +80,8 @@ class AnnCurSearchTest {
         assertThatThrownBy(() -> search.search(CountingCrossEncoder.of(m), 7, 51, 10)).hasMessageContaining("in [20, 50]");
         assertThatThrownBy(() -> ShortlistSearch.search(CountingCrossEncoder.of(m), 7, m[0], 0, 10)).hasMessageContaining("must be in [1, 50]");
         AnnCurEvaluation eval = new AnnCurEvaluation(CurIndexTest.rows(m, 5, 10), CurIndexTest.rows(m, 0, 5), CurIndexTest.rows(m, 5, 10));
-        assertThatThrownBy(() -> eval.run(new int[] {60}, new int[] {5}, new int[] {10}, 1)).hasMessageContaining("budget 60 must be in [1, 50]");
-        assertThatThrownBy(() -> eval.run(new int[] {20}, new int[] {51}, new int[] {10}, 1)).hasMessageContaining("k_i must be in [1, 50]");
+        assertThatThrownBy(() -> eval.run(new int[] {60}, new int[] {5}, new int[] {10}, 1)).hasMessageContaining("--budgets: 60 calls per query must be in [1, 50]");
+        assertThatThrownBy(() -> eval.run(new int[] {20}, new int[] {51}, new int[] {10}, 1)).hasMessageContaining("--anchor-items: 51 anchor items must be in [1, 50]");
         assertThatThrownBy(() -> new AnnCurEvaluation(new double[][] {{}}, m, m)).hasMessageContaining("the item list is empty");
     }
 }
