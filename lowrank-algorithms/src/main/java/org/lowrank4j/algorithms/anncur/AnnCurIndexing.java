@@ -49,6 +49,9 @@ public final class AnnCurIndexing {
 
     /** The anchor queries of an index folder. */
     public static List<String> anchorQueries(Path folder) {
+        if (!Files.isRegularFile(folder.resolve(QUERIES))) {
+            throw new IllegalArgumentException("--index " + folder + " has no " + QUERIES + "; build it with lowrank anncur index");
+        }
         return TextList.read(folder.resolve(QUERIES), "--index " + folder + ":");
     }
 
