@@ -54,6 +54,8 @@ class AnnCurSearchTest {
             previous = anncur;
         }
         assertThat(recall(rows, "anncur", 60, 20)).isGreaterThan(recall(rows, "anncur", 60, 10));
+        // zero-mean planted factors: no item prior, so the anchors' mean row is no better than a random shortlist
+        assertThat(recall(rows, "anchor-mean+rerank", 60, 0)).isLessThan(recall(rows, "anncur", 60, 20) - 0.3);
         assertThat(rows).allSatisfy(row -> assertThat(row.callsPerQuery()).isEqualTo(row.budget()));
     }
 
