@@ -28,7 +28,8 @@ nice bin/lowrank finetune --task classify --pairs --model "$M/model.onnx" --toke
 # 2. The adapter merged into model.onnx (ONNX Runtime runs the cross-encoder from here on), checked against the JVM
 #    encoder running the adapter on the same pairs.
 nice bin/lowrank adapter merge --model "$M/model.onnx" --adapter "$WORK/ce-next" --out "$WORK/ce-next.onnx" --force
-M="$M" WORK="$WORK" nice jshell -J-Xmx3g --class-path lowrank-cli/target/lowrank.jar results/anncur/pair-check.jsh
+M="$M" WORK="$WORK" nice jshell -J-Xmx3g --class-path lowrank-cli/target/lowrank.jar results/anncur/pair-check.jsh \
+    > results/anncur/pair-check.json
 
 # 3. Items and queries of the evaluation (subsets of step 0's, to fit the CPU budget: see README).
 head -n "${ITEMS:-500}" "$WORK/data-next/items.txt" > "$WORK/items.txt"
@@ -45,7 +46,8 @@ wait
 # 5. The comparison (exact rows read from the cache; 5 anchor-item draws per setting).
 bin/lowrank anncur evaluate "${CE[@]}" --index "$WORK/index" --items "$WORK/items.txt" --queries "$WORK/test-queries.txt" \
     --exact-scores "$WORK/test-exact.safetensors" --dual-encoder "$M/model.onnx" --budgets 25,50,100 \
-    --anchor-items 10,20,40,80 --k 1,10,25 --seeds 5 --out results/anncur/evaluate.json --force
+    --anchor-items 10,20,40,80 --k 1,10,25 --seeds 5 --out results/anncur/evaluate.json --force > results/anncur/evaluate-stdout.txt
 # 6. One live search (anchor calls + re-rank through ONNX Runtime).
 bin/lowrank anncur search "${CE[@]}" --index "$WORK/index" --items "$WORK/items.txt" \
-    --query "We must reduce the deficit and balance the federal budget." --anchor-items 20 --budget 50 --k 10
+    --query "We must reduce the deficit and balance the federal budget." --anchor-items 20 --budget 50 --k 10 \
+    > results/anncur/search-stdout.txt
