@@ -51,3 +51,5 @@ bin/lowrank anncur evaluate "${CE[@]}" --index "$WORK/index" --items "$WORK/item
 bin/lowrank anncur search "${CE[@]}" --index "$WORK/index" --items "$WORK/items.txt" \
     --query "We must reduce the deficit and balance the federal budget." --anchor-items 20 --budget 50 --k 10 \
     > results/anncur/search-stdout.txt
+# 7. How much of the test score matrix is an item prior (numpy).
+python3 results/anncur/item-prior.py "$WORK/test-exact.safetensors" > results/anncur/item-prior.json
