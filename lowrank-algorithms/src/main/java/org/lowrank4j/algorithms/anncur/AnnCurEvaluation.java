@@ -69,14 +69,13 @@ public record AnnCurEvaluation(double[][] exact, double[][] anchorRows, double[]
                 if (ks[x] > budget) {
                     continue;
                 }
-                double[] de = new double[1];
-                double calls = 0;
+                double de = 0, calls = 0;
                 for (int q = 0; q < exact.length; q++) {
                     SearchResult r = ShortlistSearch.search(oracle, q, cheap[q], budget, ks[x]);
-                    de[0] += TopK.recall(truth[x][q], r.top());
+                    de += TopK.recall(truth[x][q], r.top());
                     calls += r.calls();
                 }
-                rows.add(new Row("dual-encoder+rerank", budget, 0, ks[x], de[0] / exact.length, 0, calls / exact.length));
+                rows.add(new Row("dual-encoder+rerank", budget, 0, ks[x], de / exact.length, 0, calls / exact.length));
                 double[] random = new double[seeds];
                 for (int s = 0; s < seeds; s++) {
                     Random rng = new Random(1000 + s);
