@@ -99,6 +99,9 @@ final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--held-out", description = "Tail of the text held out for evaluation (default 0.1); with --task classify the share of each class held out (default 0.3, eval's probe split with the same --seed).")
     Double heldOut;
 
+    @Option(names = "--pairs", description = "--task classify: each text is a pair \"first<TAB>second\" (a TSV line label<TAB>first<TAB>second), read as [CLS] first [SEP] second [SEP] with token types 0 and 1: a cross-encoder.")
+    boolean pairs;
+
     @Option(names = "--validation", description = "--task classify: share of each class's training texts set aside as a validation split, scored before and after like the held-out texts, to choose settings (rates, budgets) without looking at the held-out ones; the held-out texts stay the same. Default 0 (none).")
     Double validation;
 
@@ -138,6 +141,9 @@ final class FinetuneCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (pairs && !task.equals("classify")) {
+            throw new IllegalArgumentException("--pairs is for --task classify (a cross-encoder over text pairs)");
+        }
         if (validation != null && !task.equals("classify")) {
             throw new IllegalArgumentException("--validation is for --task classify (the language-modelling task holds out --held-out of the text)");
         }
@@ -214,7 +220,7 @@ final class FinetuneCommand implements Callable<Integer> {
         long total = stopAfter == null ? steps : Math.min(steps, stopAfter);
         ClassifyOutcome outcome;
         try (HfTokenizer hf = HfTokenizer.load(tokenizer, maxLength)) {
-            outcome = ClassifierFineTuning.run(request, text -> java.util.Arrays.stream(hf.ids(text)).mapToInt(Math::toIntExact).toArray(),
+            outcome = ClassifierFineTuning.run(request, pairs ? pairTokenizer(hf) : text -> toInts(hf.ids(text)),
                     new FineTuneListener() {
                         @Override
                         public void onPhase(String phase, String detail) {
@@ -238,6 +244,31 @@ final class FinetuneCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "%d held-out texts (%d train, classes %s); %d steps in %.1f s (%,d trainable parameters); wrote %s%n",
                 outcome.testCount(), outcome.trainCount(), outcome.classNames(), outcome.stepsRun(), outcome.trainSeconds(), outcome.trainable(), out);
         return 0;
+    }
+
+    private static int[] toInts(long[] ids) {
+        return java.util.Arrays.stream(ids).mapToInt(Math::toIntExact).toArray();
+    }
+
+    /** "first<TAB>second" as a BERT pair; a text without a tab is refused. */
+    private static org.lowrank4j.adapt.classify.TextTokenizer pairTokenizer(HfTokenizer hf) {
+        int separator = Math.toIntExact(hf.pairSeparator());
+        return new org.lowrank4j.adapt.classify.TextTokenizer() {
+            @Override
+            public int[] ids(String text) {
+                int tab = text.indexOf('\t');
+                if (tab < 0) {
+                    throw new IllegalArgumentException("--pairs: the text \"" + (text.length() > 40 ? text.substring(0, 40) + "…" : text)
+                            + "\" has no tab; each line must be label<TAB>first<TAB>second");
+                }
+                return toInts(hf.pairIds(text.substring(0, tab).strip(), text.substring(tab + 1).strip()));
+            }
+
+            @Override
+            public int pairSeparator() {
+                return separator;
+            }
+        };
     }
 
     private void prepareOut(OutputPlan plan) throws java.io.IOException {

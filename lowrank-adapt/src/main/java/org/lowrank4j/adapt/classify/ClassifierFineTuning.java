@@ -80,7 +80,8 @@ public final class ClassifierFineTuning {
         LoraModel lora = LoraModel.over(ModulePaths.bert(encoder), request.seed());
         LoraStart begin = LoraStart.attach(lora, request.init(), request.targets(), request.lora(), request.seed());
         int classes = data.classNames().size();
-        SequenceClassifier classifier = new SequenceClassifier(encoder, request.pooling(), SequenceClassifier.zeroHead(encoder, classes));
+        SequenceClassifier classifier = new SequenceClassifier(encoder, request.pooling(), SequenceClassifier.zeroHead(encoder, classes),
+                p.pairSeparator());
 
         events.onPhase("frozen features", p.describe());
         lora.setEnabled(begin.adaptersAreBase());
@@ -128,6 +129,7 @@ public final class ClassifierFineTuning {
                 trainer.step() - firstStep, trainer.step(), seconds, trainable, log.lastLoss(), request.out(), before.validation(),
                 after.validation());
         ObjectNode record = record(request, data, outcome);
+        record.put("pair_input", p.pairSeparator() >= 0);
         record.put("seconds_per_step", outcome.stepsRun() == 0 ? 0 : seconds / outcome.stepsRun());
         record.set("memory_bytes", memory.toJson());
         AtomicFiles.writeString(request.out().resolve(RECORD), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(record) + "\n");
@@ -139,9 +141,10 @@ public final class ClassifierFineTuning {
      *
      * @param split per-class split: indices of {@code data} to train on (validation included) and to hold out
      * @param validIds the validation split's texts (carved from the training side; empty without one)
+     * @param pairSeparator the tokenizer's {@link TextTokenizer#pairSeparator()}: ≥ 0 when each text is a pair
      */
     record Prepared(LabelledTexts data, BertModel encoder, LabelledTexts.Split split, int[][] trainIds, int[] trainLabels, int[][] testIds,
-            int[] testLabels, int[][] validIds, int[] validLabels) {
+            int[] testLabels, int[][] validIds, int[] validLabels, int pairSeparator) {
 
         boolean hasValidation() {
             return validIds.length > 0;
@@ -175,7 +178,7 @@ public final class ClassifierFineTuning {
             }
         }
         return new Prepared(data, encoder, split, select(ids, train), select(labels, train), select(ids, split.test()),
-                select(labels, split.test()), select(ids, valid), select(labels, valid));
+                select(labels, split.test()), select(ids, valid), select(labels, valid), tokenizer.pairSeparator());
     }
 
     /** Metrics on the held-out texts and on the validation split (null without one). */

@@ -46,7 +46,8 @@ final class ClassifierWeightTraining {
     static ClassifyOutcome run(ClassifyRequest request, ClassifierFineTuning.Prepared p, FineTuneListener events) throws IOException {
         BertModel encoder = p.encoder();
         int classes = p.data().classNames().size();
-        SequenceClassifier classifier = new SequenceClassifier(encoder, request.pooling(), SequenceClassifier.zeroHead(encoder, classes));
+        SequenceClassifier classifier = new SequenceClassifier(encoder, request.pooling(), SequenceClassifier.zeroHead(encoder, classes),
+                p.pairSeparator());
         VariantAdapter adapter = null;
         VariantSpec spec = null;
         if (!request.isFull()) {
@@ -118,6 +119,7 @@ final class ClassifierWeightTraining {
                 p.split().test().length, request.steps(), request.steps(), seconds, trainable, log.lastLoss(), request.out(),
                 before.validation(), after.validation());
         ObjectNode record = ClassifierFineTuning.record(request, p.data(), outcome);
+        record.put("pair_input", p.pairSeparator() >= 0);
         record.put("method", spec == null ? "full" : spec.text());
         record.remove(List.of("rank", "alpha", "dropout", "use_rslora"));
         if (adapter != null) {

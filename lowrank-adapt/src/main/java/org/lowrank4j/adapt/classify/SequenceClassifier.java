@@ -24,26 +24,43 @@ public final class SequenceClassifier implements Module {
     private final BertModel encoder;
     private final EncoderPooling pooling;
     private final Linear head; // (K, C)
+    private final int pairSeparator; // -1: single texts; else the id after whose first occurrence tokens are segment 1
     private Batch last;
 
-    /** A right-padded batch: (B·T) ids and mask. */
-    record Batch(int batch, int time, int[] ids, int[] mask) {
-        static Batch of(int[][] texts) {
+    /** A right-padded batch: (B·T) ids, mask and segment ids (null for single texts). */
+    record Batch(int batch, int time, int[] ids, int[] mask, int[] types) {
+        static Batch of(int[][] texts, int pairSeparator) {
             int time = 1;
             for (int[] t : texts) {
                 time = Math.max(time, t.length);
             }
             int[] ids = new int[texts.length * time];
             int[] mask = new int[ids.length];
+            int[] types = pairSeparator < 0 ? null : new int[ids.length];
             for (int b = 0; b < texts.length; b++) {
                 System.arraycopy(texts[b], 0, ids, b * time, texts[b].length);
                 java.util.Arrays.fill(mask, b * time, b * time + texts[b].length, 1);
+                if (types != null) {
+                    int t = 0;
+                    while (t < texts[b].length && texts[b][t] != pairSeparator) {
+                        t++;
+                    }
+                    java.util.Arrays.fill(types, b * time + Math.min(t + 1, texts[b].length), b * time + texts[b].length, 1);
+                }
             }
-            return new Batch(texts.length, time, ids, mask);
+            return new Batch(texts.length, time, ids, mask, types);
         }
     }
 
     public SequenceClassifier(BertModel encoder, EncoderPooling pooling, Linear head) {
+        this(encoder, pooling, head, -1);
+    }
+
+    /**
+     * A classifier of text pairs when {@code pairSeparator} ≥ 0 (see {@link TextTokenizer#pairSeparator()}): each input
+     * is "[CLS] a [SEP] b [SEP]", read with token type 0 up to the first {@code pairSeparator} and 1 after it.
+     */
+    public SequenceClassifier(BertModel encoder, EncoderPooling pooling, Linear head, int pairSeparator) {
         if (head.inFeatures() != encoder.config().hiddenSize()) {
             throw new IllegalArgumentException("the classifier head takes " + head.inFeatures() + " inputs but the encoder is "
                     + encoder.config().hiddenSize() + " wide");
@@ -54,6 +71,7 @@ public final class SequenceClassifier implements Module {
         this.encoder = encoder;
         this.pooling = pooling;
         this.head = head;
+        this.pairSeparator = pairSeparator;
     }
 
     /** A zero head for {@code classes} classes over the encoder's width. */
@@ -87,8 +105,8 @@ public final class SequenceClassifier implements Module {
                 throw new IllegalArgumentException("text " + i + " has no tokens");
             }
         }
-        last = Batch.of(texts);
-        Tensor hidden = encoder.forward(last.ids(), null, last.mask(), last.batch(), last.time());
+        last = Batch.of(texts, pairSeparator);
+        Tensor hidden = encoder.forward(last.ids(), last.types(), last.mask(), last.batch(), last.time());
         return pooling.forward(hidden, last.mask(), last.batch(), last.time());
     }
 

@@ -7,4 +7,12 @@ package org.lowrank4j.adapt.classify;
 @FunctionalInterface
 public interface TextTokenizer {
     int[] ids(String text);
+
+    /**
+     * For pair input ("[CLS] a [SEP] b [SEP]", a cross-encoder), the id that ends the first text: tokens after its first
+     * occurrence read segment (token type) 1, the others 0. -1 (the default) for single texts, all segment 0.
+     */
+    default int pairSeparator() {
+        return -1;
+    }
 }

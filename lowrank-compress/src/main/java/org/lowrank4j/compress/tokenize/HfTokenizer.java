@@ -78,6 +78,49 @@ public final class HfTokenizer implements AutoCloseable {
         return realIds(tokenizer.encode(text));
     }
 
+    /**
+     * Token ids of a text pair, "[CLS] a [SEP] b [SEP]" for BERT, truncated to {@link #maxLength()} by taking tokens from
+     * the longer of the two first; the segment of each token is 0 up to the first separator and 1 after it.
+     */
+    public long[] pairIds(String first, String second) {
+        return realIds(tokenizer.encode(first, second));
+    }
+
+    /**
+     * Encodes the pairs (first, each of {@code seconds}) as {@link #pairIds} does, with their token types (0 for the
+     * first text and its special tokens, 1 for the second), padded on the right to the longest pair.
+     */
+    public EncodedBatch encodePairs(String first, List<String> seconds) {
+        long[][] rows = new long[seconds.size()][];
+        long[][] types = new long[seconds.size()][];
+        int longest = 0;
+        for (int i = 0; i < rows.length; i++) {
+            Encoding e = tokenizer.encode(first, seconds.get(i));
+            rows[i] = realIds(e);
+            types[i] = java.util.Arrays.copyOf(e.getTypeIds(), rows[i].length);
+            longest = Math.max(longest, rows[i].length);
+        }
+        long[][] ids = new long[rows.length][longest];
+        long[][] mask = new long[rows.length][longest];
+        long[][] typeIds = new long[rows.length][longest];
+        for (int i = 0; i < rows.length; i++) {
+            java.util.Arrays.fill(ids[i], padId);
+            System.arraycopy(rows[i], 0, ids[i], 0, rows[i].length);
+            java.util.Arrays.fill(mask[i], 0, rows[i].length, 1L);
+            System.arraycopy(types[i], 0, typeIds[i], 0, rows[i].length);
+        }
+        return new EncodedBatch(ids, mask, typeIds);
+    }
+
+    /** The id that closes the first text of a pair ([SEP] for BERT): the last id of an empty text's encoding. */
+    public long pairSeparator() {
+        long[] empty = ids("");
+        if (empty.length == 0) {
+            throw new IllegalArgumentException(path + " adds no special tokens, so it cannot encode a text pair");
+        }
+        return empty[empty.length - 1];
+    }
+
     /** Encodes a batch: truncated to {@link #maxLength()}, padded on the right to the longest text. */
     public EncodedBatch encode(List<String> texts) {
         if (texts.isEmpty()) {

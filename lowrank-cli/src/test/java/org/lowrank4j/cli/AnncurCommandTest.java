@@ -1,0 +1,139 @@
+package org.lowrank4j.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * lowrank anncur and finetune --pairs: bad input is one line on stderr with exit code 2, before any model is read (the
+ * model paths here are placeholders), and the inputs are left as they were.
+ */
+class AnncurCommandTest {
+    @TempDir
+    static Path dir;
+    static Path items, empty, queries, model, classifier, tokenizer;
+
+    @BeforeAll
+    static void fixtures() throws IOException {
+        StringBuilder lines = new StringBuilder();
+        for (int i = 0; i < 30; i++) {
+            lines.append("sentence number ").append(i).append('\n');
+        }
+        items = Files.writeString(dir.resolve("items.txt"), lines);
+        empty = Files.writeString(dir.resolve("empty.txt"), "\n  \n");
+        queries = Files.writeString(dir.resolve("queries.txt"), "a query\nanother query\n");
+        model = Files.writeString(dir.resolve("model.onnx"), "not read");
+        tokenizer = Files.writeString(dir.resolve("tokenizer.json"), "{}");
+        classifier = Files.createDirectories(dir.resolve("classifier"));
+    }
+
+    private static String refused(String... args) throws IOException {
+        byte[] before = Files.readAllBytes(items);
+        Object[] r = CliRun.run(args);
+        assertThat((int) r[0]).as("stdout: %s, stderr: %s", r[1], r[2]).isEqualTo(2);
+        String err = ((String) r[2]).strip();
+        assertThat(err).doesNotContain("\n");
+        assertThat(Files.readAllBytes(items)).isEqualTo(before);
+        return err;
+    }
+
+    private static String[] crossEncoder(String verb, String... rest) {
+        String[] head = {"anncur", verb, "--model", model.toString(), "--tokenizer", tokenizer.toString(), "--classifier", classifier.toString()};
+        String[] out = java.util.Arrays.copyOf(head, head.length + rest.length);
+        System.arraycopy(rest, 0, out, head.length, rest.length);
+        return out;
+    }
+
+    @Test
+    void anEmptyItemFileIsRefused() throws IOException {
+        assertThat(refused(crossEncoder("index", "--items", empty.toString(), "--queries", queries.toString(), "--out", dir.resolve("idx").toString())))
+                .contains("--items").contains("holds no text");
+        assertThat(refused(crossEncoder("index", "--items", dir.resolve("missing.txt").toString(), "--queries", queries.toString(), "--out",
+                dir.resolve("idx").toString()))).contains("--items").contains("missing.txt");
+    }
+
+    @Test
+    void aBudgetBelowTheAnchorItemsOrMoreAnchorsThanItemsAreRefused() throws IOException {
+        String index = dir.resolve("no-index").toString();
+        assertThat(refused(crossEncoder("search", "--index", index, "--items", items.toString(), "--query", "q", "--anchor-items", "20", "--budget",
+                "10"))).contains("--budget 10 must pay for the 20 anchor items").contains("[20, 30]");
+        assertThat(refused(crossEncoder("search", "--index", index, "--items", items.toString(), "--query", "q", "--anchor-items", "31")))
+                .contains("--anchor-items 31 must be in [1, 30]");
+        assertThat(refused(crossEncoder("search", "--index", index, "--items", items.toString(), "--query", "q", "--anchor-items", "5", "--budget",
+                "10"))).contains("--index").contains("has no anchor-scores.safetensors");
+        assertThat(refused(crossEncoder("evaluate", "--index", index, "--items", items.toString(), "--queries", queries.toString(), "--exact-scores",
+                dir.resolve("exact.safetensors").toString(), "--dual-encoder", model.toString(), "--anchor-items", "40", "--budgets", "20", "--out",
+                dir.resolve("e.json").toString()))).contains("--anchor-items: 40 anchor items must be in [1, 30]");
+        assertThat(refused(crossEncoder("evaluate", "--index", index, "--items", items.toString(), "--queries", queries.toString(), "--exact-scores",
+                dir.resolve("exact.safetensors").toString(), "--dual-encoder", model.toString(), "--budgets", "50", "--out",
+                dir.resolve("e.json").toString()))).contains("--budgets: 50 calls per query must be in [1, 30]");
+    }
+
+    @Test
+    void anIndexMayNotOverwriteAnInputNorAnExistingFolderWithoutForce() throws IOException {
+        assertThat(refused(crossEncoder("index", "--items", items.toString(), "--queries", queries.toString(), "--out", items.toString())))
+                .contains("--out");
+        Files.createDirectories(dir.resolve("existing"));
+        assertThat(refused(crossEncoder("index", "--items", items.toString(), "--queries", queries.toString(), "--out",
+                dir.resolve("existing").toString()))).contains("--force");
+    }
+
+    @Test
+    void pairsWithoutATabOrOutsideClassifyAreRefused() throws IOException {
+        Path tsv = Files.writeString(dir.resolve("pairs.tsv"), "next\tfirst sentence\tsecond one\nnext\ta\tb\nother\tc\td\nother\tonly one sentence\n");
+        assertThat(refused("finetune", "--task", "lm", "--pairs", "--model", dir.toString(), "--data", items.toString(), "--out",
+                dir.resolve("ft").toString())).contains("--pairs is for --task classify");
+        assertThat(refused("finetune", "--task", "classify", "--pairs", "--model", tinyBert().toString(), "--tokenizer", minilmTokenizer().toString(),
+                "--labels", tsv.toString(), "--out", dir.resolve("ft").toString())).contains("--pairs").contains("only one sentence")
+                .contains("label<TAB>first<TAB>second");
+    }
+
+    @Test
+    void aPairClassifierTrainsAndSaysSoInItsRecord() throws IOException {
+        StringBuilder tsv = new StringBuilder();
+        for (int i = 0; i < 6; i++) {
+            tsv.append("next\tthe budget for year ").append(i).append("\tthe deficit of year ").append(i).append('\n');
+            tsv.append("other\tthe army in year ").append(i).append("\ta treaty with spain ").append(i).append('\n');
+        }
+        Path labels = Files.writeString(dir.resolve("pairs-ok.tsv"), tsv);
+        Path out = dir.resolve("pair-classifier");
+        Object[] r = CliRun.run("finetune", "--task", "classify", "--pairs", "--model", tinyBert().toString(), "--tokenizer",
+                minilmTokenizer().toString(), "--labels", labels.toString(), "--out", out.toString(), "--rank", "2", "--alpha", "4", "--steps", "2",
+                "--batch", "4", "--held-out", "0.34", "--max-length", "32");
+        assertThat((int) r[0]).as("stderr: %s", r[2]).isZero();
+        assertThat((String) r[1]).contains("classes [next, other]");
+        assertThat(Files.readString(out.resolve("finetune.json"))).contains("\"pair_input\" : true");
+    }
+
+    private static Path tinyBert() throws IOException {
+        Path folder = dir.resolve("tiny-bert");
+        if (!Files.isDirectory(folder)) {
+            org.lowrank4j.nn.arch.bert.BertModel bert = org.lowrank4j.nn.arch.bert.BertModel.zeros(new org.lowrank4j.nn.arch.bert.BertConfig(30522, 16,
+                    1, 2, 24, 64, 2, 1e-12, org.lowrank4j.nn.tensor.GeluVariant.ERF), org.lowrank4j.nn.tensor.Precision.FLOAT32);
+            java.util.Random random = new java.util.Random(1);
+            for (org.lowrank4j.nn.Parameter p : bert.parameters()) {
+                boolean normWeight = p.name().contains("norm") && p.name().endsWith(".weight");
+                for (int i = 0; i < p.size(); i++) {
+                    p.value().set(i, normWeight ? 1 : 0.2 * random.nextGaussian());
+                }
+            }
+            org.lowrank4j.nn.arch.bert.BertSafetensors.save(bert, folder);
+        }
+        return folder;
+    }
+
+    private static Path minilmTokenizer() throws IOException {
+        Path file = dir.resolve("minilm-tokenizer.json");
+        if (!Files.exists(file)) {
+            try (java.io.InputStream in = AnncurCommandTest.class.getResourceAsStream("/all-minilm-l6-v2-tokenizer.json")) {
+                Files.copy(in, file);
+            }
+        }
+        return file;
+    }
+}
