@@ -1,7 +1,6 @@
 package org.lowrank4j.algorithms.anncur;
 
 import java.util.Arrays;
-import java.util.Random;
 import org.lowrank4j.linalg.DenseMatrix;
 import org.lowrank4j.linalg.DoubleMatrix;
 import org.lowrank4j.linalg.SvdResult;
@@ -117,20 +116,7 @@ public record CurIndex(int[] anchorItems, double[][] latent, int kept) {
         if (k < 1 || k > n) {
             throw new IllegalArgumentException("cannot draw " + k + " anchor items out of " + n + " items: k_i must be in [1, " + n + "]");
         }
-        int[] all = new int[n];
-        for (int i = 0; i < n; i++) {
-            all[i] = i;
-        }
-        Random random = new Random(seed);
-        for (int i = 0; i < k; i++) { // partial Fisher–Yates
-            int j = i + random.nextInt(n - i);
-            int t = all[i];
-            all[i] = all[j];
-            all[j] = t;
-        }
-        int[] out = Arrays.copyOf(all, k);
-        Arrays.sort(out);
-        return out;
+        return org.lowrank4j.linalg.decomposition.RandomSubset.draw(n, k, seed);
     }
 
     private static int[] checkedAnchors(int[] anchorItems, int n) {

@@ -100,16 +100,7 @@ public final class HfTokenizer implements AutoCloseable {
             types[i] = java.util.Arrays.copyOf(e.getTypeIds(), rows[i].length);
             longest = Math.max(longest, rows[i].length);
         }
-        long[][] ids = new long[rows.length][longest];
-        long[][] mask = new long[rows.length][longest];
-        long[][] typeIds = new long[rows.length][longest];
-        for (int i = 0; i < rows.length; i++) {
-            java.util.Arrays.fill(ids[i], padId);
-            System.arraycopy(rows[i], 0, ids[i], 0, rows[i].length);
-            java.util.Arrays.fill(mask[i], 0, rows[i].length, 1L);
-            System.arraycopy(types[i], 0, typeIds[i], 0, rows[i].length);
-        }
-        return new EncodedBatch(ids, mask, typeIds);
+        return padded(rows, types, longest);
     }
 
     /** The id that closes the first text of a pair ([SEP] for BERT): the last id of an empty text's encoding. */
@@ -135,6 +126,11 @@ public final class HfTokenizer implements AutoCloseable {
             types[i] = java.util.Arrays.copyOf(encodings[i].getTypeIds(), rows[i].length);
             longest = Math.max(longest, rows[i].length);
         }
+        return padded(rows, types, longest);
+    }
+
+    /** Rows of ids and their token types, padded on the right with the pad id to {@code longest}, with the attention mask. */
+    private EncodedBatch padded(long[][] rows, long[][] types, int longest) {
         long[][] ids = new long[rows.length][longest];
         long[][] mask = new long[rows.length][longest];
         long[][] typeIds = new long[rows.length][longest];

@@ -1,7 +1,6 @@
 package org.lowrank4j.linalg.decomposition;
 
 import java.util.Arrays;
-import java.util.Random;
 import org.lowrank4j.linalg.DenseMatrix;
 import org.lowrank4j.linalg.DoubleMatrix;
 import org.lowrank4j.linalg.Linalg;
@@ -40,7 +39,7 @@ public final class Nystrom {
         int n = a.rows();
         int[] landmarks = how == Landmarks.PIVOTED_QR
                 ? Arrays.copyOf(new Qr(backend).decomposePivoted(a).permutation(), k)
-                : randomSubset(n, k, seed);
+                : RandomSubset.draw(n, k, seed);
         return fromLandmarks(a, landmarks);
     }
 
@@ -64,22 +63,5 @@ public final class Nystrom {
         }
         DoubleMatrix root = new PsdMatrixFunctions(backend).inverseSqrt(w, 1e-12);
         return new Result(landmarks, (DoubleMatrix) Linalg.multiply(backend, c, root));
-    }
-
-    private static int[] randomSubset(int n, int k, long seed) {
-        int[] all = new int[n];
-        for (int i = 0; i < n; i++) {
-            all[i] = i;
-        }
-        Random random = new Random(seed);
-        for (int i = 0; i < k; i++) {
-            int j = i + random.nextInt(n - i);
-            int t = all[i];
-            all[i] = all[j];
-            all[j] = t;
-        }
-        int[] picked = Arrays.copyOf(all, k);
-        Arrays.sort(picked);
-        return picked;
     }
 }
