@@ -46,6 +46,16 @@ class CskvCommandTest {
         assertError(run("cskv", "--model", dense.toString(), "--out", out.toString(), "--init", "svd"), "--force");
         okRun("cskv", "--model", dense.toString(), "--out", out.toString(), "--init", "svd", "--force");
         assertThat(CskvFolder.readManifest(out).orElseThrow().init()).isEqualTo("svd");
+        assertThat(CskvFolder.readManifest(out).orElseThrow().trainSteps()).isZero();
+        // layer-wise training after the SVD start: the error it reports falls, the manifest records the steps, the folder runs
+        Path trained = dir.resolve("trained");
+        String report = (String) okRun("cskv", "--model", dense.toString(), "--out", trained.toString(), "--k-density", "0.25", "--v-density", "0.5",
+                "--window", "4", "--init", "svd", "--calib", text.toString(), "--train-steps", "50", "--train-lr", "1e-2")[1];
+        Matcher m = Pattern.compile("reconstruction error ([0-9.]+) → ([0-9.]+)").matcher(report);
+        assertThat(m.find()).as(report).isTrue();
+        assertThat(Double.parseDouble(m.group(2))).isLessThan(Double.parseDouble(m.group(1)));
+        assertThat(CskvFolder.readManifest(trained).orElseThrow().trainSteps()).isEqualTo(50);
+        assertThat(perplexity((String) okRun("perplexity", "--model", trained.toString(), "--text", text.toString())[1])).isFinite();
     }
 
     @Test
@@ -58,6 +68,10 @@ class CskvCommandTest {
         Path text = Files.writeString(dir.resolve("calib.txt"), "some calibration text");
         assertError(run("cskv", "--model", dense.toString(), "--out", dir.resolve("g").toString(), "--init", "svd", "--calib", text.toString()),
                 "--init svd reads no calibration text");
+        assertError(run("cskv", "--model", dense.toString(), "--out", dir.resolve("h").toString(), "--init", "svd", "--train-steps", "10"),
+                "--train-steps reads calibration text");
+        assertError(run("cskv", "--model", dense.toString(), "--out", dir.resolve("i").toString(), "--init", "svd", "--train-steps", "-1"),
+                "--train-steps must be 0");
         Path cskv = dir.resolve("e");
         okRun("cskv", "--model", dense.toString(), "--out", cskv.toString(), "--init", "svd");
         assertError(run("cskv", "--model", cskv.toString(), "--out", dir.resolve("f").toString(), "--init", "svd"), "already a compressed");
