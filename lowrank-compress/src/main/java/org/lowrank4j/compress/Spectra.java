@@ -17,6 +17,18 @@ public final class Spectra {
         return total == 0 ? 1 : head / total;
     }
 
+    /** Fraction of Σ s_i² left out by the first r values (0 for an all-zero spectrum): the loss of keeping rank r. */
+    public static double tailFraction(double[] s, int r) {
+        double total = 0, tail = 0;
+        for (int i = 0; i < s.length; i++) {
+            total += s[i] * s[i];
+            if (i >= r) {
+                tail += s[i] * s[i];
+            }
+        }
+        return total > 0 ? tail / total : 0;
+    }
+
     /** Smallest r whose energy reaches {@code fraction}. */
     public static int rankForEnergy(double[] s, double fraction) {
         for (int r = 0; r <= s.length; r++) {

@@ -44,6 +44,18 @@ final class ActivationSpill implements Closeable {
         }
     }
 
+    /** A tensor's values as float32, without a copy when it already holds exactly them. */
+    static float[] floats(org.lowrank4j.nn.tensor.Tensor t) {
+        if (t instanceof org.lowrank4j.nn.tensor.FloatTensor f && f.data().length == t.size()) {
+            return f.data();
+        }
+        float[] out = new float[t.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (float) t.get(i);
+        }
+        return out;
+    }
+
     int batches() {
         return lengths.length;
     }

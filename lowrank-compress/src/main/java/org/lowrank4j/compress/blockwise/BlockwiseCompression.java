@@ -188,7 +188,7 @@ public final class BlockwiseCompression {
                 if (sequential) {
                     nextCompressed = spill("compressed" + (i + 1), batches);
                     for (int b = 0; b < batches; b++) {
-                        nextCompressed.write(b, data(block.forward(tensor(compressed.read(b), b), null)));
+                        nextCompressed.write(b, ActivationSpill.floats(block.forward(tensor(compressed.read(b), b), null)));
                     }
                     compressed.close();
                     compressed = nextCompressed;
@@ -249,7 +249,7 @@ public final class BlockwiseCompression {
             for (int w = 0; w < batch; w++) {
                 System.arraycopy(windows[first + w], 0, ids, w * time, time);
             }
-            spill.write(b, data(table.forward(ids, null, batch, time, 0)));
+            spill.write(b, ActivationSpill.floats(table.forward(ids, null, batch, time, 0)));
         }
         return spill;
     }
@@ -279,19 +279,9 @@ public final class BlockwiseCompression {
                 float[] rows = RuntimeSite.realRows(x, null);
                 perGroup.get(g).accumulate(rows, 0, rows.length / x.dim(-1));
             }
-            next.write(b, data(y));
+            next.write(b, ActivationSpill.floats(y));
         }
-        Map<String, LayerStats> bySite = new LinkedHashMap<>(); // mutable: sites drop theirs when done
-        for (int g = 0; g < groups.size(); g++) {
-            LayerStats s = perGroup.get(g);
-            boolean first = true;
-            for (RuntimeSite site : groups.get(g)) {
-                bySite.put(site.name(), first ? s : LayerStats.of(s.gram().copy(), s.absSum().clone(), s.sum().clone(), s.tokens())
-                        .withAbsMax(s.absMax()));
-                first = false;
-            }
-        }
-        return bySite;
+        return org.lowrank4j.compress.runtime.RuntimeCalibration.perSite(groups, perGroup); // mutable: sites drop theirs when done
     }
 
     /**
@@ -349,7 +339,7 @@ public final class BlockwiseCompression {
                 LowRank f = again.factorAt(rank);
                 double[] spectrum = again.spectrum();
                 factors.add(f);
-                results.add(summary(new SiteResult(w, rank, f, spectrum, relativeTail(spectrum, rank))));
+                results.add(summary(new SiteResult(w, rank, f, spectrum, org.lowrank4j.compress.Spectra.tailFraction(spectrum, rank))));
                 stats.remove(s.name());
             }
             for (int k = 0; k < group.size(); k++) { // installed after the whole group, as the in-memory pass does
@@ -436,27 +426,5 @@ public final class BlockwiseCompression {
     private Tensor tensor(float[] values, int batch) {
         int first = batch * windowsPerBatch, count = Math.min(windowsPerBatch, windows.length - first), time = windows[0].length - 1;
         return FloatTensor.wrap(values, count, time, model.config().hiddenSize());
-    }
-
-    private static float[] data(Tensor t) {
-        if (t instanceof FloatTensor f && f.data().length == t.size()) {
-            return f.data();
-        }
-        float[] out = new float[t.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = (float) t.get(i);
-        }
-        return out;
-    }
-
-    private static double relativeTail(double[] s, int rank) {
-        double total = 0, tail = 0;
-        for (int i = 0; i < s.length; i++) {
-            total += s[i] * s[i];
-            if (i >= rank) {
-                tail += s[i] * s[i];
-            }
-        }
-        return total > 0 ? tail / total : 0;
     }
 }

@@ -66,7 +66,7 @@ public final class BlockwisePerplexity {
                 Batch batch = batches.get(b);
                 int[] ids = new int[batch.count() * batch.time()];
                 System.arraycopy(tokens, batch.start(), ids, 0, ids.length);
-                x.write(b, data(embedding.forward(ids, null, batch.count(), batch.time(), 0)));
+                x.write(b, ActivationSpill.floats(embedding.forward(ids, null, batch.count(), batch.time(), 0)));
             }
             embedding = null;
             progress.scored(windows / steps, windows);
@@ -76,7 +76,7 @@ public final class BlockwisePerplexity {
                 try {
                     for (int b = 0; b < batches.size(); b++) {
                         Batch batch = batches.get(b);
-                        next.write(b, data(block.forward(FloatTensor.wrap(x.read(b), batch.count(), batch.time(), c), null)));
+                        next.write(b, ActivationSpill.floats(block.forward(FloatTensor.wrap(x.read(b), batch.count(), batch.time(), c), null)));
                     }
                 } catch (RuntimeException e) {
                     next.close();
@@ -100,16 +100,5 @@ public final class BlockwisePerplexity {
         } finally {
             x.close();
         }
-    }
-
-    private static float[] data(Tensor t) {
-        if (t instanceof FloatTensor f && f.data().length == t.size()) {
-            return f.data();
-        }
-        float[] out = new float[t.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = (float) t.get(i);
-        }
-        return out;
     }
 }

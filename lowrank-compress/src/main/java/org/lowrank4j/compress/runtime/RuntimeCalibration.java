@@ -38,6 +38,15 @@ public final class RuntimeCalibration {
             }
         }
         progress.update("calibrate", batches, batches, "");
+        return perSite(groups, perGroup);
+    }
+
+    /**
+     * Every site's statistics from its group's (sites reading the same input share one accumulation): the first site
+     * of a group gets the group's object, the others copies, so that each may be dropped or changed on its own. The
+     * map is mutable and in site order.
+     */
+    public static Map<String, LayerStats> perSite(List<List<RuntimeSite>> groups, List<LayerStats> perGroup) {
         Map<String, LayerStats> bySite = new LinkedHashMap<>();
         for (int g = 0; g < groups.size(); g++) {
             LayerStats s = perGroup.get(g);

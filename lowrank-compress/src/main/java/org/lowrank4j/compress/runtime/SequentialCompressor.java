@@ -97,7 +97,7 @@ public final class SequentialCompressor {
                     LowRank f = again.get(k).factorAt(plan.rank());
                     installer.install(plan.weight().name(), f);
                     double[] spectrum = again.get(k).spectrum();
-                    results.set(i, new SiteResult(plan.weight(), plan.rank(), f, spectrum, relativeTail(spectrum, plan.rank())));
+                    results.set(i, new SiteResult(plan.weight(), plan.rank(), f, spectrum, org.lowrank4j.compress.Spectra.tailFraction(spectrum, plan.rank())));
                 }
             }
             progress.update(phase, groups.size(), groups.size(), "");
@@ -213,16 +213,5 @@ public final class SequentialCompressor {
             }
         }
         return prefix;
-    }
-
-    private static double relativeTail(double[] s, int rank) {
-        double total = 0, tail = 0;
-        for (int i = 0; i < s.length; i++) {
-            total += s[i] * s[i];
-            if (i >= rank) {
-                tail += s[i] * s[i];
-            }
-        }
-        return total > 0 ? tail / total : 0;
     }
 }
