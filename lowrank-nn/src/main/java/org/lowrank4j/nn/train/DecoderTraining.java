@@ -98,22 +98,13 @@ public final class DecoderTraining {
         int context = r.resume() || r.init() != null ? model.maxPositions() : r.context();
         TokenWindows.Split split = TokenWindows.split(tokens, r.validationFraction());
         TokenWindows train = new TokenWindows(split.train(), model.vocabSize(), context, r.seed());
-        TokenWindows validation = r.validationFraction() > 0 && split.validation().length > context
-                ? new TokenWindows(split.validation(), model.vocabSize(), context, 0) : null;
-        if (r.validateEvery() > 0 && validation == null) {
-            throw new IllegalArgumentException("the held-out " + split.validation().length + " tokens hold no window of " + (context + 1)
-                    + "; raise --validation-fraction or give more text");
-        }
+        TokenWindows validation = validationWindows(r, split, model.vocabSize(), context);
         r.method().parameterization().install(model, r.seed());
         LlamaLanguageModel lm = new LlamaLanguageModel(model);
         Optimizer optimizer = r.method().create(lm.parameters(), new AdamW.Settings(0.9, 0.95, 1e-8, r.weightDecay()));
         TrainingMemory memory = TrainingMemory.measure(lm.parameters(), optimizer);
-        double lr = r.learningRate();
-        LearningRateSchedule schedule = new LearningRateSchedule(lr, r.minLearningRate() == null ? lr / 10 : r.minLearningRate(),
-                Math.min(r.warmup(), r.steps()), r.steps());
-        int runUntil = r.stopAfter() == null ? r.steps() : Math.min(r.steps(), r.stopAfter());
-        TrainingOptions options = new TrainingOptions(r.batch(), r.accumulation(), runUntil, schedule, r.clip(), r.validateEvery(),
-                r.validationBatches(), r.checkpointEvery(), checkpoint);
+        TrainingOptions options = trainingOptions(r, checkpoint);
+        int runUntil = options.maxSteps();
 
         Files.createDirectories(out);
         Log log = new Log(out.resolve(LOG), model, out, observer);
@@ -248,6 +239,34 @@ public final class DecoderTraining {
         try (Stream<Path> entries = Files.list(folder)) {
             return entries.findAny().isEmpty();
         }
+    }
+
+    /**
+     * The held-out windows of a split (null without a validation fraction or held-out text longer than a window).
+     *
+     * @throws IllegalArgumentException when the request validates but the held-out text holds no window
+     */
+    public static TokenWindows validationWindows(TrainingRequest r, TokenWindows.Split split, int vocabulary, int context) {
+        TokenWindows validation = r.validationFraction() > 0 && split.validation().length > context
+                ? new TokenWindows(split.validation(), vocabulary, context, 0) : null;
+        if (r.validateEvery() > 0 && validation == null) {
+            throw new IllegalArgumentException("the held-out " + split.validation().length + " tokens hold no window of " + (context + 1)
+                    + "; raise --validation-fraction or give more text");
+        }
+        return validation;
+    }
+
+    /**
+     * The trainer's options from a request: batch and accumulation, the cosine schedule (minimum lr / 10 unless given,
+     * warm-up capped at the steps), the step to stop at ({@code --stop-after}), clipping, validation and checkpoints.
+     */
+    public static TrainingOptions trainingOptions(TrainingRequest r, Path checkpoint) {
+        double lr = r.learningRate();
+        LearningRateSchedule schedule = new LearningRateSchedule(lr, r.minLearningRate() == null ? lr / 10 : r.minLearningRate(),
+                Math.min(r.warmup(), r.steps()), r.steps());
+        int runUntil = r.stopAfter() == null ? r.steps() : Math.min(r.steps(), r.stopAfter());
+        return new TrainingOptions(r.batch(), r.accumulation(), runUntil, schedule, r.clip(), r.validateEvery(), r.validationBatches(),
+                r.checkpointEvery(), checkpoint);
     }
 
     /** Writes train-log.csv rows (a row waits for its step's validation loss) and passes every event on. */

@@ -14,7 +14,6 @@ import org.lowrank4j.nn.generate.ByteTokenizer;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.train.AdamW;
 import org.lowrank4j.nn.train.DecoderTraining;
-import org.lowrank4j.nn.train.LearningRateSchedule;
 import org.lowrank4j.nn.train.NextTokenModel;
 import org.lowrank4j.nn.train.Optimizer;
 import org.lowrank4j.nn.train.TextFolder;
@@ -71,21 +70,12 @@ public final class MambaTraining {
         int context = model.maxPositions();
         TokenWindows.Split split = TokenWindows.split(tokens, r.validationFraction());
         TokenWindows train = new TokenWindows(split.train(), model.vocabSize(), context, r.seed());
-        TokenWindows validation = r.validationFraction() > 0 && split.validation().length > context
-                ? new TokenWindows(split.validation(), model.vocabSize(), context, 0) : null;
-        if (r.validateEvery() > 0 && validation == null) {
-            throw new IllegalArgumentException("the held-out " + split.validation().length + " tokens hold no window of " + (context + 1)
-                    + "; raise --validation-fraction or give more text");
-        }
+        TokenWindows validation = DecoderTraining.validationWindows(r, split, model.vocabSize(), context);
         NextTokenModel lm = new NextTokenModel(model);
         Optimizer optimizer = r.method().create(lm.parameters(), new AdamW.Settings(0.9, 0.95, 1e-8, r.weightDecay()));
         TrainingMemory memory = TrainingMemory.measure(lm.parameters(), optimizer);
-        double lr = r.learningRate();
-        LearningRateSchedule schedule = new LearningRateSchedule(lr, r.minLearningRate() == null ? lr / 10 : r.minLearningRate(),
-                Math.min(r.warmup(), r.steps()), r.steps());
-        int runUntil = r.stopAfter() == null ? r.steps() : Math.min(r.steps(), r.stopAfter());
-        TrainingOptions options = new TrainingOptions(r.batch(), r.accumulation(), runUntil, schedule, r.clip(), r.validateEvery(),
-                r.validationBatches(), r.checkpointEvery(), r.checkpointEvery() > 0 ? out.resolve(DecoderTraining.CHECKPOINT) : null);
+        TrainingOptions options = DecoderTraining.trainingOptions(r, r.checkpointEvery() > 0 ? out.resolve(DecoderTraining.CHECKPOINT) : null);
+        int runUntil = options.maxSteps();
         Files.createDirectories(out);
         Files.deleteIfExists(out.resolve(DecoderTraining.CHECKPOINT));
         model.save(out);
