@@ -2,7 +2,8 @@ package org.lowrank4j.compress;
 
 /**
  * Where long work reports how far it is; the CLI draws a bar, library callers may ignore it. Library code
- * never prints.
+ * never prints. Per-site work runs on several threads and reports from each of them, so an implementation must be
+ * safe to call concurrently.
  */
 @FunctionalInterface
 public interface Progress {

@@ -145,7 +145,7 @@ class SensitivityAllocatorTest {
     void probesEachSiteAndCandidateOnceAcrossRatios() {
         List<SiteSpectrum> sites = sites(4, 0.06);
         PlantedProbe probe = new PlantedProbe(sites, new double[] {1, 2, 3, 4});
-        List<String> phases = new ArrayList<>();
+        List<String> phases = java.util.Collections.synchronizedList(new ArrayList<>());
         SensitivityAllocator allocator = new SensitivityAllocator(probe, SensitivityAllocator.ASVD_CANDIDATES,
                 (phase, done, total, detail) -> phases.add(phase + " " + done + "/" + total));
         for (double ratio : new double[] {0.2, 0.3, 0.5, 0.2}) {

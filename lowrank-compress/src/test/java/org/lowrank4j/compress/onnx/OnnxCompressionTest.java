@@ -107,7 +107,7 @@ class OnnxCompressionTest {
         StatsCache cache = new StatsCache(dir.resolve("stats"));
         List<String> texts = TextCorpus.calibration().first(12);
         OnnxCompression first = OnnxCompression.open(RealModels.miniLmModel()).calibrate(tokenizer, texts, 4, 2, cache, Progress.NONE);
-        List<String> phases = new java.util.ArrayList<>();
+        List<String> phases = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
         OnnxCompression second = OnnxCompression.open(RealModels.miniLmModel())
                 .calibrate(tokenizer, texts, 4, 2, cache, (phase, done, total, detail) -> phases.add(phase));
         assertThat(phases).containsOnly("calibrate (cached)");

@@ -24,7 +24,8 @@ class DecoderComparisonTest {
         LlamaModel model = TinyModels.decoder(21);
         int[] eval = java.util.Arrays.copyOfRange(TinyModels.text(20_000), 10_000, 10_000 + 8 * TinyModels.CONTEXT + 1);
         DecoderComparison.Setup setup = new DecoderComparison.Setup(model, TinyModels.windows(4), 2, eval, TinyModels.CONTEXT, eval.length);
-        List<String> phases = new ArrayList<>();
+        // sites are decomposed on several threads, so progress arrives concurrently
+        List<String> phases = java.util.Collections.synchronizedList(new ArrayList<>());
         Progress progress = (phase, done, total, detail) -> phases.add(phase);
         DecoderComparison comparison = new DecoderComparison(setup, progress);
         List<DecoderComparison.Row> rows = comparison.run(List.of("svd", "whitened"), List.of("uniform"), List.of(0.2, 0.4), progress, r -> { });
