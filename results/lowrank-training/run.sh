@@ -14,6 +14,8 @@ declare -A spec=(
   [galore]="galore:rank=80:gap=50:scale=1"
   [galore-dct]="galore-dct:rank=80:gap=50:scale=1"
   [galore-dct-gap1]="galore-dct:rank=80:gap=1:scale=1"   # the DCT paper's default: a new choice every step
+  [galore-dct-rotate]="galore-dct:rank=80:gap=50:scale=1:rotate=1"        # moments carried into each new choice
+  [galore-dct-gap1-rotate]="galore-dct:rank=80:gap=1:scale=1:rotate=1"
   [fira]="fira:rank=80:gap=50:scale=1"
 )
 for m in "$@"; do

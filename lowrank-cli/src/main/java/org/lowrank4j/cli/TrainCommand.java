@@ -105,7 +105,7 @@ final class TrainCommand implements Callable<Integer> {
     boolean resume;
 
     @Option(names = "--method", defaultValue = "full", description = "full | galore | galore-dct | fira | sst | trp | maestro | sltrain | lost, options as NAME:KEY=VALUE, e.g. "
-            + "galore:rank=64:gap=200:scale=0.25 (keys rank, gap, scale; fira also alpha-in-residual=1|0). The low-rank methods keep "
+            + "galore:rank=64:gap=200:scale=0.25 (keys rank, gap, scale, rotate=0|1 to carry Adam's moments into each new basis; fira also alpha-in-residual=1|0). The low-rank methods keep "
             + "Adam's moments of the blocks' weight matrices in a rank-r projection; sst (keys rank, period) trains them as U·diag(σ)·Vᵀ, "
             + "trp (keys period, energy, nuclear) truncates them every period; maestro (keys lambda, threshold, shrink-every) trains them as "
             + "ordered factors U·V with low-rank ordered dropout, a group lasso and progressive shrinking; sltrain (rank, density, alpha) and lost (rank, density, "

@@ -20,7 +20,8 @@ import org.lowrank4j.nn.train.TrainingMemory;
  * On the right (m ≥ n): S = G·Q, column scores ‖S[:, j]‖₁, basis Q[:, I]ᵀ (r×n); on the left: S = Qᵀ·G, row scores
  * ‖S[i, :]‖₁, basis Q[:, I] (m×r). Only the r chosen indices are stored per matrix ({@code lowrank.index.<name>});
  * one Q per size is shared by all matrices and counted once in {@link #stateBytes()}. The Adam part is GaLore's
- * ({@link ProjectedAdam}); moments are not rotated when the indices change (the paper's default).
+ * ({@link ProjectedAdam}); moments are kept as they are when the indices change (the paper's default), or, with
+ * {@code rotate=1}, follow their columns: a column chosen again keeps its moments, a new one starts from zero.
  */
 public final class DctGaLore extends ProjectedAdam {
     public static final String METHOD = "galore-dct";

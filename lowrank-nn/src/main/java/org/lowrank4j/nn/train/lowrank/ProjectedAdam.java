@@ -24,6 +24,11 @@ import org.lowrank4j.nn.train.Optimizer;
  *   U = α·(N·B  or  B·N)                              (+ a subclass's extra term: Fira's residual)
  *   W ← W − η·(sqrt(1−β₂ᵗ)/(1−β₁ᵗ))·U ;  then W ← W − η·λ·W   (decay after the update, as in GaLore's AdamW)
  * </pre>
+ * With {@link ProjectionSettings#rotate()} the moments follow a basis change instead (the DCT paper's
+ * {@code rotate_subspace}): with the old basis B₀ and the new B₁, R = B₀·B₁ᵀ (r×r) and M ← M·R, V ← |V·R| on the
+ * right; R = B₁ᵀ·B₀ and M ← R·M, V ← |R·V| on the left. For DCT bases R only moves the moments of the columns
+ * both choices share and zeroes the others.
+ * <p>
  * Every other parameter (embeddings, norms, biases, and any matrix the selector leaves out) is updated by a plain
  * {@link AdamW} with the same settings. The state — moments, bases (or whatever a subclass stores), counters — is in
  * {@link #state()}, so a checkpoint resumes bit for bit.
@@ -183,6 +188,7 @@ public abstract class ProjectedAdam implements Optimizer {
             throw new IllegalArgumentException(method + " needs a finite non-negative learning rate, got " + learningRate);
         }
         boolean choose = step % projection.gap() == 0;
+        boolean rotate = choose && projection.rotate() && step > 0;
         rest.step(learningRate);
         step++;
         double c1 = 1 - Math.pow(settings.beta1(), step);
@@ -192,7 +198,11 @@ public abstract class ProjectedAdam implements Optimizer {
             Tensor gradient = s.parameter.gradient();
             if (choose) {
                 long start = System.nanoTime();
+                Tensor previous = rotate ? basis(s).copy() : null;
                 chooseBasis(s, gradient);
+                if (previous != null) {
+                    rotateMoments(s, previous, basis(s));
+                }
                 choiceNanos += System.nanoTime() - start;
             }
             long start = System.nanoTime();
@@ -233,6 +243,27 @@ public abstract class ProjectedAdam implements Optimizer {
             MatMul.gemm(factor, b.matrix(s.rows, s.rank), low.matrix(s.rank, s.cols), 0, full.matrix(s.rows, s.cols));
         }
         return full;
+    }
+
+    /** Carries the slot's moments from the basis {@code from} into {@code to} (see the class comment). */
+    private static void rotateMoments(Slot s, Tensor from, Tensor to) {
+        Tensor r = Tensor.zeros(from.precision(), s.rank, s.rank);
+        if (s.right) {
+            MatMul.gemm(1, from.matrix(s.rank, s.cols), to.matrix(s.rank, s.cols).transpose(), 0, r.matrix(s.rank, s.rank));
+        } else {
+            MatMul.gemm(1, to.matrix(s.rows, s.rank).transpose(), from.matrix(s.rows, s.rank), 0, r.matrix(s.rank, s.rank));
+        }
+        for (Tensor moment : new Tensor[] {s.first, s.second}) {
+            Tensor old = moment.copy();
+            if (s.right) {
+                MatMul.gemm(1, old.matrix(s.rows, s.rank), r.matrix(s.rank, s.rank), 0, moment.matrix(s.rows, s.rank));
+            } else {
+                MatMul.gemm(1, r.matrix(s.rank, s.rank), old.matrix(s.rank, s.cols), 0, moment.matrix(s.rank, s.cols));
+            }
+        }
+        for (int i = 0; i < s.second.size(); i++) {
+            s.second.set(i, Math.abs(s.second.get(i)));
+        }
     }
 
     /** Updates the slot's moments with g and returns N = M / (sqrt(V) + ε) (no bias correction). */

@@ -112,14 +112,20 @@ public final class TrainingMethods {
         int rank = o.integer("rank", DEFAULT_RANK);
         int gap = o.integer("gap", DEFAULT_GAP);
         double scale = o.number("scale", DEFAULT_SCALE);
+        int rotate = o.integer("rotate", 0);
+        if (rotate != 0 && rotate != 1) {
+            throw new IllegalArgumentException(method + ": option rotate must be 0 (keep Adam's moments when the basis changes, the reference) "
+                    + "or 1 (carry them into the new basis), got " + rotate);
+        }
         try {
-            return new ProjectionSettings(rank, gap, scale);
+            return new ProjectionSettings(rank, gap, scale, rotate == 1);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(method + ": " + e.getMessage(), e);
         }
     }
 
     private static String describe(String method, ProjectionSettings p) {
-        return String.format(Locale.ROOT, "%s:rank=%d:gap=%d:scale=%s", method, p.rank(), p.gap(), p.scale());
+        // rotate appears only when on, so checkpoints written before the option existed still resume
+        return String.format(Locale.ROOT, "%s:rank=%d:gap=%d:scale=%s", method, p.rank(), p.gap(), p.scale()) + (p.rotate() ? ":rotate=1" : "");
     }
 }

@@ -38,10 +38,15 @@ class ProjectedResumeTest {
     private static List<TrainingMethod> methods() {
         // gap 3: bases are chosen at steps 0, 3 and 6, so one choice happens after the resume point
         return List.of(TrainingMethod.full(), TrainingMethods.configure("galore", opts(2, 3)),
-                TrainingMethods.configure("galore-dct", opts(2, 3)), TrainingMethods.configure("fira", opts(2, 3)));
+                TrainingMethods.configure("galore-dct", opts(2, 3)), TrainingMethods.configure("fira", opts(2, 3)),
+                TrainingMethods.configure("galore-dct", opts(2, 3, 1)), TrainingMethods.configure("galore", opts(2, 3, 1)));
     }
 
     static MethodOptions opts(int rank, int gap) {
+        return opts(rank, gap, 0);
+    }
+
+    static MethodOptions opts(int rank, int gap, int rotate) {
         return new MethodOptions() {
             @Override
             public double number(String key, double fallback) {
@@ -50,7 +55,7 @@ class ProjectedResumeTest {
 
             @Override
             public int integer(String key, int fallback) {
-                return key.equals("rank") ? rank : key.equals("gap") ? gap : fallback;
+                return key.equals("rank") ? rank : key.equals("gap") ? gap : key.equals("rotate") ? rotate : fallback;
             }
 
             @Override
