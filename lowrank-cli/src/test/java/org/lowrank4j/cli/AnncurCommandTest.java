@@ -1,6 +1,7 @@
 package org.lowrank4j.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -101,6 +102,7 @@ class AnncurCommandTest {
             tsv.append("other\tthe army in year ").append(i).append("\ta treaty with spain ").append(i).append('\n');
         }
         Path labels = Files.writeString(dir.resolve("pairs-ok.tsv"), tsv);
+        Files.writeString(dir.resolve("singles.tsv"), tsv.toString().replaceAll("\t([^\t\n]*)\t", "\t$1 and "));
         Path out = dir.resolve("pair-classifier");
         Object[] r = CliRun.run("finetune", "--task", "classify", "--pairs", "--model", tinyBert().toString(), "--tokenizer",
                 minilmTokenizer().toString(), "--labels", labels.toString(), "--out", out.toString(), "--rank", "2", "--alpha", "4", "--steps", "2",
@@ -108,6 +110,22 @@ class AnncurCommandTest {
         assertThat((int) r[0]).as("stderr: %s", r[2]).isZero();
         assertThat((String) r[1]).contains("classes [next, other]");
         assertThat(Files.readString(out.resolve("finetune.json"))).contains("\"pair_input\" : true");
+        assertThat(Files.readString(out.resolve("classifier.json"))).contains("\"input\" : \"pair\"");
+        // a pair classifier is not loaded as a single-text one
+        assertThatThrownBy(() -> org.lowrank4j.adapt.classify.ClassifierFolder.load(tinyBert(), out, org.lowrank4j.nn.tensor.Precision.FLOAT32))
+                .hasMessageContaining("reads text pairs");
+
+        // and a single-text classifier is not taken as a cross-encoder
+        Path single = dir.resolve("single-classifier");
+        Object[] s = CliRun.run("finetune", "--task", "classify", "--model", tinyBert().toString(), "--tokenizer", minilmTokenizer().toString(),
+                "--labels", labels.toString().replace("pairs-ok", "singles"), "--out", single.toString(), "--rank", "2", "--alpha", "4", "--steps", "1",
+                "--batch", "4", "--held-out", "0.34", "--max-length", "32");
+        assertThat((int) s[0]).as("stderr: %s", s[2]).isZero();
+        assertThat(Files.readString(single.resolve("classifier.json"))).contains("\"input\" : \"text\"");
+        Object[] r2 = CliRun.run("anncur", "index", "--model", model.toString(), "--tokenizer", minilmTokenizer().toString(), "--classifier",
+                single.toString(), "--items", items.toString(), "--queries", queries.toString(), "--out", dir.resolve("idx-single").toString());
+        assertThat((int) r2[0]).isEqualTo(2);
+        assertThat(((String) r2[2]).strip()).doesNotContain("\n").contains("trained on single texts").contains("--pairs");
     }
 
     private static Path tinyBert() throws IOException {

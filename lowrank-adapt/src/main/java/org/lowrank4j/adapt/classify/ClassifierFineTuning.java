@@ -105,7 +105,7 @@ public final class ClassifierFineTuning {
 
         Files.createDirectories(request.out());
         ClassifierLog.FolderWriter saveFolder = () -> ClassifierFolder.write(request.out(), begin.written(config),
-                classifier.head(), data.classNames(), request.pooling());
+                classifier.head(), data.classNames(), request.pooling(), p.pairSeparator() >= 0);
         ClassifierLog log = new ClassifierLog(request.out().resolve(LOG), LOG_HEADER, events, saveFolder);
         Trainer trainer = new Trainer(model, adam, LabelledBatches.indexWindows(trainIds.length, request.seed()), null, options, log);
         if (request.resume()) {

@@ -31,7 +31,8 @@ import org.lowrank4j.nn.tensor.Tensor;
  * LoRA factors under BERT's paths ({@code base_model.model.encoder.layer.0.attention.self.query.lora_A.weight}) and the
  * head as PEFT stores a module of {@code modules_to_save}: {@code base_model.model.classifier.weight} (K, C) and
  * {@code base_model.model.classifier.bias} (K), config {@code "modules_to_save": ["classifier"]}. Beside it,
- * {@code classifier.json} names the classes (index order) and the pooling, which PEFT has no field for.
+ * {@code classifier.json} names the classes (index order), the pooling and the input ({@code "text"}, or {@code "pair"}
+ * for a cross-encoder trained with {@code --pairs}), which PEFT has no fields for.
  *
  * <p>Unlike Hugging Face's {@code BertForSequenceClassification} (whose head reads the pooler's tanh(dense([CLS]))),
  * this head reads the pooled encoder output directly — the mean of the token states for MiniLM — so Python tools load
@@ -45,49 +46,66 @@ public final class ClassifierFolder {
 
     /** What the folder holds besides the adapters. */
     public record Stored(PeftAdapter adapter, PeftFolder.SavedTensor weight, PeftFolder.SavedTensor bias, List<String> classNames,
-            EncoderPooling pooling) {
+            EncoderPooling pooling, Input input) {
+    }
+
+    /** What the classifier reads: single texts, text pairs, or not recorded (folders written before the field existed). */
+    public enum Input {
+        TEXT, PAIR, UNRECORDED;
+
+        static Input of(boolean pairs) {
+            return pairs ? PAIR : TEXT;
+        }
+
+        static Input parse(JsonNode record) {
+            String value = record.path("input").asText("");
+            return value.equals("pair") ? PAIR : value.equals("text") ? TEXT : UNRECORDED;
+        }
     }
 
     private ClassifierFolder() {
     }
 
     /** Writes the adapters (config listing the head in modules_to_save), the head and classifier.json. */
-    public static void write(Path folder, PeftAdapter adapter, Linear head, List<String> classNames, EncoderPooling pooling) throws IOException {
+    public static void write(Path folder, PeftAdapter adapter, Linear head, List<String> classNames, EncoderPooling pooling, boolean pairs)
+            throws IOException {
         Map<String, PeftFolder.SavedTensor> saved = new LinkedHashMap<>();
         Tensor w = head.weight().toDense();
         saved.put(SequenceClassifier.HEAD + ".weight", new PeftFolder.SavedTensor(new long[] {w.dim(0), w.dim(1)}, floats(w)));
         saved.put(SequenceClassifier.HEAD + ".bias", new PeftFolder.SavedTensor(new long[] {head.outFeatures()}, floats(head.bias().value())));
         PeftAdapter withHead = new PeftAdapter(adapter.config().withModulesToSave(List.of(SequenceClassifier.HEAD)), adapter.modules());
         PeftFolder.write(folder, withHead, saved);
-        writeRecord(folder, classNames, pooling);
+        writeRecord(folder, classNames, pooling, pairs);
     }
 
     /** Writes a variant adapter's folder (task_type SEQ_CLS) with the head stored whole, and classifier.json. */
     public static void writeVariant(Path folder, VariantAdapter adapter, List<String> targets, String baseModel, Linear head,
-            List<String> classNames, EncoderPooling pooling) throws IOException {
+            List<String> classNames, EncoderPooling pooling, boolean pairs) throws IOException {
         Tensor w = head.weight().toDense();
         Map<String, StoredTensor> tensors = new LinkedHashMap<>();
         tensors.put("weight", new StoredTensor(new int[] {w.dim(0), w.dim(1)}, floats(w)));
         tensors.put("bias", new StoredTensor(new int[] {head.outFeatures()}, floats(head.bias().value())));
         VariantFolder.write(folder, adapter, targets, baseModel, "SEQ_CLS", Map.of(SequenceClassifier.HEAD, tensors));
-        writeRecord(folder, classNames, pooling);
+        writeRecord(folder, classNames, pooling, pairs);
     }
 
     /** Writes a fully fine-tuned encoder (config.json, model.safetensors), its head ({@link #HEAD_FILE}) and classifier.json. */
-    public static void writeFull(Path folder, BertModel encoder, Linear head, List<String> classNames, EncoderPooling pooling) throws IOException {
+    public static void writeFull(Path folder, BertModel encoder, Linear head, List<String> classNames, EncoderPooling pooling, boolean pairs)
+            throws IOException {
         BertSafetensors.save(encoder, folder);
         Tensor w = head.weight().toDense();
         new SafetensorsWriter().metadata("format", "pt")
                 .add(SequenceClassifier.HEAD + ".weight", new long[] {w.dim(0), w.dim(1)}, floats(w))
                 .add(SequenceClassifier.HEAD + ".bias", new long[] {head.outFeatures()}, floats(head.bias().value()))
                 .write(folder.resolve(HEAD_FILE));
-        writeRecord(folder, classNames, pooling);
+        writeRecord(folder, classNames, pooling, pairs);
     }
 
-    private static void writeRecord(Path folder, List<String> classNames, EncoderPooling pooling) throws IOException {
+    private static void writeRecord(Path folder, List<String> classNames, EncoderPooling pooling, boolean pairs) throws IOException {
         ObjectNode record = JSON.createObjectNode();
         record.putPOJO("labels", classNames);
         record.put("pooling", pooling.label());
+        record.put("input", pairs ? "pair" : "text");
         record.put("head", SequenceClassifier.HEAD);
         AtomicFiles.writeString(folder.resolve(RECORD), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(record) + "\n");
     }
@@ -119,14 +137,19 @@ public final class ClassifierFolder {
             throw new IllegalArgumentException(folder.resolve(PeftFolder.WEIGHTS) + " has no head " + PeftFolder.PREFIX + SequenceClassifier.HEAD
                     + ".weight (" + names.size() + ", C) and .bias for the " + names.size() + " labels of " + RECORD);
         }
-        return new Stored(adapter, weight, bias, names, EncoderPooling.parse(root.path("pooling").asText("mean")));
+        return new Stored(adapter, weight, bias, names, EncoderPooling.parse(root.path("pooling").asText("mean")), Input.parse(root));
     }
 
     /**
      * The classifier as trained: for an adapter folder (LoRA or a variant) the encoder {@code model} with the adapter
      * attached unmerged; for a fully fine-tuned one ({@link #writeFull}) the folder's own encoder ({@code model} unused).
+     * Single-text classifiers only: a pair classifier is refused in one line.
      */
     public static SequenceClassifier load(Path model, Path folder, Precision precision) throws IOException {
+        if (Input.parse(readRecord(folder)) == Input.PAIR) {
+            throw new IllegalArgumentException("classifier folder " + folder + " reads text pairs (classifier.json: \"input\": \"pair\"); "
+                    + "it scores pairs through anncur, not single texts");
+        }
         if (Files.isRegularFile(folder.resolve(HEAD_FILE))) {
             return loadFull(folder, precision);
         }

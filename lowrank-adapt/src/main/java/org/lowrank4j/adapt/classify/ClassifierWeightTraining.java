@@ -107,10 +107,10 @@ final class ClassifierWeightTraining {
         log.close();
         FineTuneMemory memory = FineTuneMemory.measure(allParameters(encoder, classifier), trained, adam);
         if (adapter == null) {
-            ClassifierFolder.writeFull(request.out(), encoder, classifier.head(), p.data().classNames(), request.pooling());
+            ClassifierFolder.writeFull(request.out(), encoder, classifier.head(), p.data().classNames(), request.pooling(), p.pairSeparator() >= 0);
         } else {
             ClassifierFolder.writeVariant(request.out(), adapter, request.targets(), request.model().toAbsolutePath().normalize().toString(),
-                    classifier.head(), p.data().classNames(), request.pooling());
+                    classifier.head(), p.data().classNames(), request.pooling(), p.pairSeparator() >= 0);
         }
 
         events.onPhase("adapted metrics", String.format(Locale.ROOT, "%d held-out texts", p.split().test().length));

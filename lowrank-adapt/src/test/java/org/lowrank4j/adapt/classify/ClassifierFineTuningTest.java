@@ -74,6 +74,7 @@ class ClassifierFineTuningTest {
         assertThat(record.get("memory_bytes").get("optimizer_state").asLong()).isEqualTo(2 * 4 * o.trainable()); // two float32 moments
         assertThat(Files.readAllLines(out.resolve(ClassifierFineTuning.LOG))).hasSize(16);
 
+        assertThat(new ObjectMapper().readTree(out.resolve(ClassifierFolder.RECORD).toFile()).get("input").asText()).isEqualTo("text");
         // the folder read back classifies the held-out texts exactly as the run scored them
         SequenceClassifier loaded = ClassifierFolder.load(model, out, Precision.FLOAT32);
         LabelledTexts data = TinyEncoders.letters(20, 1);

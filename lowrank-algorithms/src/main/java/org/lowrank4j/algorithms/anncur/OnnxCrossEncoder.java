@@ -50,6 +50,10 @@ public final class OnnxCrossEncoder implements AutoCloseable {
     public static OnnxCrossEncoder open(Path model, Path tokenizerJson, Path classifier, String positive, int maxLength, int batch)
             throws IOException {
         ClassifierFolder.Stored stored = ClassifierFolder.read(classifier);
+        if (stored.input() == ClassifierFolder.Input.TEXT) {
+            throw new IllegalArgumentException("--classifier " + classifier + " was trained on single texts (classifier.json: \"input\": \"text\"); "
+                    + "a cross-encoder is a pair classifier: train one with finetune --task classify --pairs");
+        }
         List<String> names = stored.classNames();
         if (names.size() != 2) {
             throw new IllegalArgumentException("--classifier " + classifier + " has " + names.size() + " labels " + names
