@@ -16,6 +16,7 @@ declare -A spec=(
   [galore-dct-gap1]="galore-dct:rank=80:gap=1:scale=1"   # the DCT paper's default: a new choice every step
   [galore-dct-rotate]="galore-dct:rank=80:gap=50:scale=1:rotate=1"        # moments carried into each new choice
   [galore-dct-gap1-rotate]="galore-dct:rank=80:gap=1:scale=1:rotate=1"
+  [galore-dct-r96-gap1-rotate]="galore-dct:rank=96:gap=1:scale=1:rotate=1"  # GaLore's rank-80 optimizer bytes
   [fira]="fira:rank=80:gap=50:scale=1"
 )
 for m in "$@"; do

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.stream.Stream;
 import org.lowrank4j.compress.CompressionOutcome;
 import org.lowrank4j.compress.CompressionResult;
 import org.lowrank4j.compress.LinearWeight;
@@ -19,6 +18,8 @@ import org.lowrank4j.compress.methods.Methods;
 import org.lowrank4j.compress.model.DecoderFolder;
 import org.lowrank4j.compress.runtime.DecoderRuntime;
 import org.lowrank4j.compress.runtime.RuntimeCompression;
+import org.lowrank4j.formats.safetensors.SafetensorsFile;
+import org.lowrank4j.formats.safetensors.SafetensorsModel;
 import org.lowrank4j.nn.generate.CausalLanguageModel;
 import org.lowrank4j.nn.arch.llama.LowRankFolder;
 import org.lowrank4j.nn.generate.Tokenizer;
@@ -166,12 +167,15 @@ final class DecoderFolderRoute implements CompressionRoute {
         };
     }
 
-    /** Bytes of the safetensors files of a model folder. */
+    /**
+     * Bytes of the weight files a model folder's loader reads (the index's shards, model.safetensors, or the one
+     * safetensors file): not the trainer's checkpoint or other files that lie beside them.
+     */
     static long weightBytes(Path folder) throws IOException {
         long total = 0;
-        try (Stream<Path> files = Files.list(folder)) {
-            for (Path f : files.filter(p -> p.getFileName().toString().endsWith(".safetensors")).toList()) {
-                total += Files.size(f);
+        try (SafetensorsModel model = SafetensorsModel.open(folder, true)) {
+            for (SafetensorsFile shard : model.shards()) {
+                total += Files.size(shard.path());
             }
         }
         return total;

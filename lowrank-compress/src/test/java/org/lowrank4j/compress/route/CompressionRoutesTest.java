@@ -48,4 +48,14 @@ class CompressionRoutesTest {
         assertThat(Compression.recordPath(Path.of("/a/lowrank.v2"), true, ".json")).isEqualTo(Path.of("/a/lowrank.v2.json"));
         assertThat(Compression.recordPath(Path.of("/a/model"), false, ".html")).isEqualTo(Path.of("/a/model.html"));
     }
+
+    /** A trained folder carries the trainer's checkpoint beside its weights; the size before compression is the weights'. */
+    @Test
+    void aFoldersWeightBytesLeaveOutTheCheckpointBesideThem(@TempDir Path dir) throws IOException {
+        Path folder = Files.createDirectories(dir.resolve("trained"));
+        new org.lowrank4j.formats.safetensors.SafetensorsWriter().add("w", new long[] {4, 4}, new float[16]).write(folder.resolve("model.safetensors"));
+        new org.lowrank4j.formats.safetensors.SafetensorsWriter().add("optimizer.m.w", new long[] {64, 64}, new float[4096])
+                .write(folder.resolve("checkpoint.safetensors"));
+        assertThat(DecoderFolderRoute.weightBytes(folder)).isEqualTo(Files.size(folder.resolve("model.safetensors")));
+    }
 }
