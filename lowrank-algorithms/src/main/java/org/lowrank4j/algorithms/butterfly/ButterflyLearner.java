@@ -75,19 +75,67 @@ public final class ButterflyLearner {
      * "makhoul-bit-reversal"), or screened when {@code permutation} is null or "auto".
      */
     public Learned learn(Transforms.Kind kind, int n, String permutation) {
+        return learn(kind, n, permutation, Objective.REAL_PART);
+    }
+
+    /**
+     * What a real transform from a complex butterfly is matched on. {@code REAL_PART}: Re(B·P) against the transform
+     * (the paper's objective; the imaginary part is free). {@code COMPLEX} (DCT only): B·P against the DCT with its sine
+     * companion as imaginary part ({@link Transforms#dctWithSineCompanion}), a full complex target that fixes the
+     * imaginary part too; the reported error is still that of Re(B·P) against the DCT.
+     */
+    public enum Objective { REAL_PART, COMPLEX }
+
+    /**
+     * As {@link #learn(Transforms.Kind, int, String)} with the DCT's objective chosen; "relaxed" as the permutation
+     * learns it jointly ({@link RelaxedLearner}).
+     */
+    public Learned learn(Transforms.Kind kind, int n, String permutation, Objective objective) {
         if (n < 2 || Integer.bitCount(n) != 1) {
             throw new IllegalArgumentException("butterfly sizes are powers of two (at least 2), got " + n);
         }
-        double[][] target = Transforms.matrix(kind, n);
+        boolean fullDct = objective == Objective.COMPLEX;
+        if (fullDct && kind != Transforms.Kind.DCT) {
+            throw new IllegalArgumentException("the complex objective is for the DCT (the DFT is complex already, Hadamard real), got " + kind);
+        }
+        double[][] target = fullDct ? Transforms.dctWithSineCompanion(n) : Transforms.matrix(kind, n);
         boolean complex = kind != Transforms.Kind.HADAMARD;
-        boolean realOutput = kind == Transforms.Kind.DCT;
+        boolean realOutput = kind == Transforms.Kind.DCT && !fullDct;
+        if ("relaxed".equals(permutation)) {
+            Learned learned = new RelaxedLearner(options).learn(target[0], target[1], n, complex, realOutput, kind == Transforms.Kind.DCT);
+            return fullDct ? withDctError(learned, n) : learned;
+        }
+        if (fullDct) {
+            return withDctError(learn(target, n, complex, false, permutation), n);
+        }
+        return learn(target, n, complex, realOutput, permutation);
+    }
+
+    /** The same learned factorisation with its error restated as ‖Re(B·P) − DCT‖_F / ‖DCT‖_F. */
+    static Learned withDctError(Learned learned, int n) {
+        double[] dct = Transforms.matrix(Transforms.Kind.DCT, n)[0];
+        double[] b = learned.butterfly().toMatrix()[0];
+        int[] perm = learned.permutation();
+        double err = 0, norm = 0;
+        for (int r = 0; r < n; r++) {
+            for (int k = 0; k < n; k++) {
+                double t = dct[r * n + perm[k]], d = b[r * n + k] - t;
+                err += d * d;
+                norm += t * t;
+            }
+        }
+        return new Learned(learned.butterfly(), perm, learned.permutationName(), Math.sqrt(err / norm), learned.steps(), learned.restart(),
+                learned.lossHistory());
+    }
+
+    private Learned learn(double[][] target, int n, boolean complex, boolean realOutput, String permutation) {
         int[] reverse = Transforms.bitReversal(n);
         List<String> names = List.of("identity", "bit-reversal", "makhoul-bit-reversal");
         List<int[]> candidates = List.of(Transforms.identity(n), reverse, Transforms.compose(Transforms.makhoul(n), reverse));
         if (permutation != null && !permutation.equals("auto")) {
             int at = names.indexOf(permutation);
             if (at < 0) {
-                throw new IllegalArgumentException("the permutation must be auto, " + String.join(", ", names) + "; got " + permutation);
+                throw new IllegalArgumentException("the permutation must be auto, relaxed, " + String.join(", ", names) + "; got " + permutation);
             }
             return learn(target[0], target[1], n, complex, realOutput, candidates.get(at), permutation);
         }
@@ -115,16 +163,9 @@ public final class ButterflyLearner {
         if (targetRe.length != n * n || targetIm.length != n * n || permutation.length != n) {
             throw new IllegalArgumentException("a " + n + "-point target needs " + n * n + " values per part and a permutation of " + n);
         }
-        // T'[:, k] = T[:, π(k)], so that B·P = T ⇔ B = T'.
-        double[] pr = new double[n * n], pi = new double[n * n];
-        double norm = 0;
-        for (int r = 0; r < n; r++) {
-            for (int k = 0; k < n; k++) {
-                pr[r * n + k] = targetRe[r * n + permutation[k]];
-                pi[r * n + k] = targetIm[r * n + permutation[k]];
-                norm += pr[r * n + k] * pr[r * n + k] + (realOutput ? 0 : pi[r * n + k] * pi[r * n + k]);
-            }
-        }
+        double[][] reordered = reorderColumns(targetRe, targetIm, n, permutation);
+        double[] pr = reordered[0], pi = reordered[1];
+        double norm = squaredNorm(pr, pi, realOutput);
         Random random = new Random(options.seed());
         Learned best = null;
         for (int restart = 0; restart < options.restarts(); restart++) {
@@ -137,6 +178,36 @@ public final class ButterflyLearner {
             }
         }
         return best;
+    }
+
+    /** T'[:, k] = T[:, π(k)], so that B·P = T ⇔ B = T'. */
+    static double[][] reorderColumns(double[] targetRe, double[] targetIm, int n, int[] permutation) {
+        double[] pr = new double[n * n], pi = new double[n * n];
+        for (int r = 0; r < n; r++) {
+            for (int k = 0; k < n; k++) {
+                pr[r * n + k] = targetRe[r * n + permutation[k]];
+                pi[r * n + k] = targetIm[r * n + permutation[k]];
+            }
+        }
+        return new double[][] {pr, pi};
+    }
+
+    static double squaredNorm(double[] re, double[] im, boolean realOnly) {
+        double norm = 0;
+        for (int e = 0; e < re.length; e++) {
+            norm += re[e] * re[e] + (realOnly ? 0 : im[e] * im[e]);
+        }
+        return norm;
+    }
+
+    /**
+     * Continues from {@code start} (copied) with the permutation now fixed: the polishing stage after a relaxed
+     * permutation is hardened. Same Adam and schedule as a restart.
+     */
+    Learned refine(Butterfly start, double[] targetRe, double[] targetIm, boolean realOutput, int[] permutation, String name, int restart) {
+        int n = start.size();
+        double[][] reordered = reorderColumns(targetRe, targetIm, n, permutation);
+        return adam(start.copy(), reordered[0], reordered[1], realOutput, squaredNorm(reordered[0], reordered[1], realOutput), permutation, name, restart);
     }
 
     private Learned adam(Butterfly b, double[] tr, double[] ti, boolean realOutput, double targetNormSquared, int[] permutation, String name, int restart) {
@@ -173,7 +244,7 @@ public final class ButterflyLearner {
         return new Learned(b, permutation, name, Math.sqrt(loss * n / targetNormSquared), step, restart, history);
     }
 
-    private static void update(double[] w, double[] g, double[] m, double[] v, double rate, double beta1, double beta2, double c1, double c2, double eps) {
+    static void update(double[] w, double[] g, double[] m, double[] v, double rate, double beta1, double beta2, double c1, double c2, double eps) {
         for (int q = 0; q < w.length; q++) {
             m[q] = beta1 * m[q] + (1 - beta1) * g[q];
             v[q] = beta2 * v[q] + (1 - beta2) * g[q] * g[q];
