@@ -41,6 +41,14 @@ final class ButterflyCommand implements Callable<Integer> {
                     + "its sine companion, the exact complex Makhoul form; the error printed is still Re(B·P) against the DCT).")
     String objective;
 
+    @Option(names = "--init", defaultValue = "ortho",
+            description = "Starting twiddles of each restart: ortho (random orthogonal/unitary 2x2 blocks; default) or fft (the unitary FFT factors, "
+                    + "the reference's 'fft_no_br'; dft and dct only), plus --init-noise.")
+    String init;
+
+    @Option(names = "--init-noise", defaultValue = "0", description = "With --init fft: Gaussian noise of this standard deviation added to every twiddle (default ${DEFAULT-VALUE}).")
+    double initNoise;
+
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the initialisations (default ${DEFAULT-VALUE}).")
     long seed;
 
@@ -66,8 +74,19 @@ final class ButterflyCommand implements Callable<Integer> {
         if (permutation.equals("relaxed") && size < 4) {
             throw new IllegalArgumentException("--permutation relaxed needs --size 4 or more, got " + size);
         }
+        ButterflyLearner.Init start0 = switch (init.trim().toLowerCase(Locale.ROOT)) {
+            case "ortho" -> ButterflyLearner.Init.ORTHO;
+            case "fft" -> ButterflyLearner.Init.FFT;
+            default -> throw new IllegalArgumentException("--init must be ortho or fft, got " + init);
+        };
+        if (start0 == ButterflyLearner.Init.FFT && kind == Transforms.Kind.HADAMARD) {
+            throw new IllegalArgumentException("--init fft starts from complex FFT twiddles; the Hadamard butterfly is real, use --init ortho");
+        }
+        if (!(initNoise >= 0) || Double.isInfinite(initNoise)) {
+            throw new IllegalArgumentException("--init-noise must be a finite number >= 0, got " + initNoise);
+        }
         long start = System.nanoTime();
-        ButterflyLearner.Learned learned = new ButterflyLearner(new ButterflyLearner.Options(steps, learningRate, 0.01, restarts, targetError, seed))
+        ButterflyLearner.Learned learned = new ButterflyLearner(new ButterflyLearner.Options(steps, learningRate, 0.01, restarts, targetError, seed, start0, initNoise))
                 .learn(kind, size, permutation, goal);
         double seconds = (System.nanoTime() - start) / 1e9;
         String logits = permutation.equals("relaxed")

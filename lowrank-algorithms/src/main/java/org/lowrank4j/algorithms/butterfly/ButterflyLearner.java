@@ -24,19 +24,51 @@ public final class ButterflyLearner {
      * @param restarts        random initialisations per permutation candidate
      * @param targetError     stop a run when the relative error falls below this
      * @param seed            seeds the initialisations
+     * @param init            how each restart starts
+     * @param initNoise       for {@link Init#FFT}: standard deviation of the Gaussian noise added to every twiddle entry
      */
-    public record Options(int steps, double learningRate, double finalRateFactor, int restarts, double targetError, long seed) {
+    public record Options(int steps, double learningRate, double finalRateFactor, int restarts, double targetError, long seed, Init init, double initNoise) {
         public Options {
-            if (steps < 1 || !(learningRate > 0) || !(finalRateFactor > 0 && finalRateFactor <= 1) || restarts < 1 || !(targetError >= 0)) {
+            if (steps < 1 || !(learningRate > 0) || !(finalRateFactor > 0 && finalRateFactor <= 1) || restarts < 1 || !(targetError >= 0)
+                    || init == null || !(initNoise >= 0)) {
                 throw new IllegalArgumentException("butterfly learning needs steps >= 1 (" + steps + "), a positive rate (" + learningRate
-                        + "), a final rate factor in (0, 1] (" + finalRateFactor + "), restarts >= 1 (" + restarts + ") and a target error >= 0 ("
-                        + targetError + ")");
+                        + "), a final rate factor in (0, 1] (" + finalRateFactor + "), restarts >= 1 (" + restarts + "), a target error >= 0 ("
+                        + targetError + ") and an initialisation with noise >= 0 (" + init + ", " + initNoise + ")");
             }
+        }
+
+        /** 'ortho' initialisation. */
+        public Options(int steps, double learningRate, double finalRateFactor, int restarts, double targetError, long seed) {
+            this(steps, learningRate, finalRateFactor, restarts, targetError, seed, Init.ORTHO, 0);
         }
 
         public static Options defaults() {
             return new Options(3000, 0.02, 0.01, 3, 1e-6, 1);
         }
+    }
+
+    /**
+     * The reference's initialisations: {@code ORTHO} ('ortho', a random orthogonal / unitary 2×2 per pair) and {@code FFT}
+     * ('fft_no_br': the unitary FFT factors without their bit reversal, complex butterflies only), plus optional noise.
+     */
+    public enum Init { ORTHO, FFT }
+
+    /** One restart's starting butterfly. */
+    Butterfly initial(int n, boolean complex, Random random) {
+        if (options.init() == Init.ORTHO) {
+            return Butterfly.randomOrthogonal(n, complex, random);
+        }
+        if (!complex) {
+            throw new IllegalArgumentException("the FFT initialisation is complex; a real butterfly (Hadamard) starts from 'ortho'");
+        }
+        Butterfly b = Butterfly.fft(n, true);
+        for (int l = 0; l < b.levels(); l++) {
+            for (int q = 0; q < 2 * n; q++) {
+                b.re[l][q] += options.initNoise() * random.nextGaussian();
+                b.im[l][q] += options.initNoise() * random.nextGaussian();
+            }
+        }
+        return b;
     }
 
     /**
@@ -141,7 +173,7 @@ public final class ButterflyLearner {
         }
         // Screen every candidate with a short run at the initial rate, then spend the full budget on the best one.
         ButterflyLearner screen = new ButterflyLearner(new Options(Math.min(options.steps(), SCREEN_STEPS), options.learningRate(), 1, 1,
-                options.targetError(), options.seed()));
+                options.targetError(), options.seed(), options.init(), options.initNoise()));
         Learned best = null;
         int chosen = 0;
         for (int c = 0; c < candidates.size(); c++) {
@@ -169,7 +201,7 @@ public final class ButterflyLearner {
         Random random = new Random(options.seed());
         Learned best = null;
         for (int restart = 0; restart < options.restarts(); restart++) {
-            Learned run = adam(Butterfly.randomOrthogonal(n, complex, random), pr, pi, realOutput, norm, permutation, permutationName, restart);
+            Learned run = adam(initial(n, complex, random), pr, pi, realOutput, norm, permutation, permutationName, restart);
             if (best == null || run.relativeError() < best.relativeError()) {
                 best = run;
             }

@@ -31,7 +31,7 @@ final class RelaxedLearner {
         ButterflyLearner polisher = new ButterflyLearner(options);
         ButterflyLearner.Learned best = null;
         for (int restart = 0; restart < options.restarts(); restart++) {
-            Butterfly b = Butterfly.randomOrthogonal(n, complex, random);
+            Butterfly b = polisher.initial(n, complex, random);
             RelaxedPermutation p = dctFactors ? RelaxedPermutation.dctFactors(n, random) : RelaxedPermutation.singleProduct(n, random);
             List<Double> history = new ArrayList<>();
             int steps = jointAdam(b, p, targetRe, targetIm, realOutput, norm, history);

@@ -46,6 +46,42 @@ class ButterflyDctTest {
         }
     }
 
+    /**
+     * Why the DCT needs complex twiddles here: in B·P with B a real butterfly, output rows k and k + N/2 come from the
+     * same row of one half-size sub-butterfly on each half of the (permuted) inputs, so restricted to that half of the
+     * columns they are parallel. For the DCT-8 no half of the 8 columns has all four row pairs parallel (the smallest
+     * worst-pair ratio σ₂/σ₁ is about 0.41), so no real butterfly times any permutation is the DCT-8.
+     */
+    @Test
+    void realTwiddlesCannotRepresentTheDct8() {
+        int n = 8, half = 4;
+        double[] c = Transforms.matrix(Transforms.Kind.DCT, n)[0];
+        double best = Double.POSITIVE_INFINITY;
+        for (int mask = 0; mask < 1 << n; mask++) {
+            if (Integer.bitCount(mask) != half) {
+                continue;
+            }
+            double worst = 0; // over both halves and all k: how far rows k and k + N/2 on that half are from parallel
+            for (int side = 0; side < 2; side++) {
+                for (int k = 0; k < half; k++) {
+                    double aa = 0, bb = 0, ab = 0;
+                    for (int m = 0; m < n; m++) {
+                        if (((mask >> m) & 1) == side) {
+                            continue;
+                        }
+                        double a = c[k * n + m], b = c[(k + half) * n + m];
+                        aa += a * a;
+                        bb += b * b;
+                        ab += a * b;
+                    }
+                    worst = Math.max(worst, 1 - ab * ab / (aa * bb)); // sin² of the angle between the two rows
+                }
+            }
+            best = Math.min(best, worst);
+        }
+        assertThat(best).isGreaterThan(0.1);
+    }
+
     /** The relaxed permutation family contains the DCT's permutation, and with it the objective on the soft matrix is zero. */
     @Test
     void relaxedFamilyContainsTheDctPermutation() {
