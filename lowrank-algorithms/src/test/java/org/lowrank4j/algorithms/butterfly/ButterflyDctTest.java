@@ -174,6 +174,25 @@ class ButterflyDctTest {
         assertThat(learned.relativeError()).isLessThan(1e-5);
     }
 
+    /** The paper's route at CI size: twiddles and a relaxed permutation learned together, hardened, polished (DCT-16). */
+    @Test
+    void learnsTheDct16WithARelaxedPermutation() {
+        ButterflyLearner learner = new ButterflyLearner(new ButterflyLearner.Options(3000, 0.02, 0.01, 5, 1e-6, 1));
+        ButterflyLearner.Learned learned = learner.learn(Transforms.Kind.DCT, 16, "relaxed", ButterflyLearner.Objective.COMPLEX);
+        System.out.printf("learned DCT-16 with a relaxed permutation: relative error %.2e, permutation %s, restart %d%n", learned.relativeError(),
+                learned.permutationName(), learned.restart());
+        assertThat(Arrays.stream(learned.permutation()).sorted().toArray()).isEqualTo(Transforms.identity(16));
+        assertThat(learned.relativeError()).isLessThan(1e-5);
+    }
+
+    /** The paper's real-part objective from the FFT initialisation with noise 0.3 (DCT-32). */
+    @Test
+    void realPartObjectiveFromANoisyFftStartReachesTheDct32() {
+        ButterflyLearner learner = new ButterflyLearner(new ButterflyLearner.Options(3000, 0.02, 0.01, 3, 1e-6, 1, ButterflyLearner.Init.FFT, 0.3));
+        ButterflyLearner.Learned learned = learner.learn(Transforms.Kind.DCT, 32, "makhoul-bit-reversal", ButterflyLearner.Objective.REAL_PART);
+        assertThat(learned.relativeError()).isLessThan(1e-5);
+    }
+
     @Test
     void complexObjectiveIsForTheDctOnly() {
         ButterflyLearner learner = new ButterflyLearner(ButterflyLearner.Options.defaults());
