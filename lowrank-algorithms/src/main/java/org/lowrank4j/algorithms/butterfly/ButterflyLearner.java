@@ -8,8 +8,8 @@ import java.util.Random;
  * Learns a butterfly factorisation of a known transform from the spec's objective (‖B·P − T‖²_F / N on the N basis
  * vectors, see {@link ButterflyLoss}) by Adam, with random restarts ('ortho' initialisation) and a choice among a
  * small family of fixed input permutations (each candidate screened by a short run of 300 steps, the one with the
- * lowest error then trained with the full budget and restarts). The 2019 paper instead learns a
- * relaxed permutation jointly; here the permutation is one of {identity, bit reversal, Makhoul ∘ bit reversal}.
+ * lowest error then trained with the full budget and restarts), or a relaxed permutation learned jointly as in the 2019
+ * paper ("relaxed", {@link RelaxedLearner}). The fixed candidates are {identity, bit reversal, Makhoul ∘ bit reversal}.
  * No weight decay on twiddles (spec pitfall).
  *
  * <p>The learning rate decays geometrically from {@code learningRate} to {@code learningRate · finalRateFactor}
