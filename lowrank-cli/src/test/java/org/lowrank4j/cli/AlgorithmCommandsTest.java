@@ -37,6 +37,37 @@ class AlgorithmCommandsTest {
     }
 
     @Test
+    void butterflyLearnsTheDctFromTheComplexObjectiveAndRefusesBadOptions() {
+        String[] r = run("butterfly", "--transform", "dct", "--size", "16", "--objective", "complex", "--permutation", "makhoul-bit-reversal");
+        assertThat(r[0]).isEqualTo("0");
+        assertThat(r[1]).startsWith("dct N=16 (complex objective): relative error ");
+        double error = Double.parseDouble(r[1].replaceAll("(?s).*relative error (\\S+) .*", "$1"));
+        assertThat(error).isLessThan(1e-5);
+        String[][] bad = {
+            {"--transform", "dct", "--size", "16", "--objective", "imaginary"},
+            {"--transform", "dft", "--size", "16", "--objective", "complex"},
+            {"--transform", "hadamard", "--size", "16", "--init", "fft"},
+            {"--transform", "dct", "--size", "16", "--init", "zeros"},
+            {"--transform", "dct", "--size", "16", "--init", "fft", "--init-noise", "-1"},
+            {"--transform", "dct", "--size", "2", "--permutation", "relaxed"}};
+        String[] messages = {
+            "--objective must be real-part or complex, got imaginary",
+            "--objective complex is for --transform dct only (the DFT is matched in full already, Hadamard is real)",
+            "--init fft starts from complex FFT twiddles; the Hadamard butterfly is real, use --init ortho",
+            "--init must be ortho or fft, got zeros",
+            "--init-noise must be a finite number >= 0, got -1.0",
+            "--permutation relaxed needs --size 4 or more, got 2"};
+        for (int i = 0; i < bad.length; i++) {
+            String[] args = new String[bad[i].length + 1];
+            args[0] = "butterfly";
+            System.arraycopy(bad[i], 0, args, 1, bad[i].length);
+            String[] out = run(args);
+            assertThat(out[0]).as(String.join(" ", bad[i])).isEqualTo("2");
+            assertThat(out[2].strip()).isEqualTo("lowrank butterfly: " + messages[i]);
+        }
+    }
+
+    @Test
     void tensorDecomposesACsvAndNamesAMissingColumn(@TempDir Path dir) throws Exception {
         StringBuilder csv = new StringBuilder("year,month,day,births\n");
         for (int y = 0; y < 4; y++) {

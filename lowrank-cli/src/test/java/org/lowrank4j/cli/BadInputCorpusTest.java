@@ -335,6 +335,7 @@ class BadInputCorpusTest {
         add("unknown transform", "--transform", "butterfly", "--transform", "wavelet", "--size", "16");
         add("butterfly size not a power of two", "--size", "butterfly", "--transform", "dft", "--size", "100");
         add("unknown permutation", "permutation", "butterfly", "--transform", "dft", "--size", "16", "--permutation", "random");
+        add("unknown butterfly objective", "--objective", "butterfly", "--transform", "dct", "--size", "16", "--objective", "imaginary");
         add("tensor csv without its index", "--index", "tensor", "--csv", p(text), "--ranks", "2,2");
         add("tensor text file as image", "text.txt", "tensor", "--image", p(text), "--ranks", "2,2,2");
         add("tensor smooth mode that is not an index", "--smooth", "tensor", "--csv", p(text), "--index", "a,b", "--value", "c", "--ranks", "2,2",

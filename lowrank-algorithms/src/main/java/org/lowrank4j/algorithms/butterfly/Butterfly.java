@@ -116,6 +116,30 @@ public final class Butterfly {
         return b;
     }
 
+    /**
+     * The orthonormal DCT-II through Makhoul's route: the unnormalised FFT with its last factor's rows scaled by
+     * s_k·exp(−iπk/(2N)). With the makhoul-bit-reversal input permutation P, B·P equals
+     * {@link Transforms#dctWithSineCompanion}, whose real part is the DCT-II.
+     */
+    public static Butterfly dct(int n) {
+        Butterfly b = fft(n, false);
+        int last = b.levels - 1, half = n / 2;
+        for (int p = 0; p < half; p++) {
+            for (int row = 0; row < 2; row++) { // row 0: output p (a, b); row 1: output p + N/2 (c, d)
+                int k = p + row * half;
+                double scale = Math.sqrt((k == 0 ? 1.0 : 2.0) / n), angle = -Math.PI * k / (2.0 * n);
+                double dr = scale * Math.cos(angle), di = scale * Math.sin(angle);
+                for (int q = 2 * row; q < 2 * row + 2; q++) {
+                    int o = 4 * p + q;
+                    double wr = b.re[last][o], wi = b.im[last][o];
+                    b.re[last][o] = dr * wr - di * wi;
+                    b.im[last][o] = dr * wi + di * wr;
+                }
+            }
+        }
+        return b;
+    }
+
     /** The Walsh–Hadamard transform H_N = H_2^{⊗L} (Sylvester order), divided by √N when {@code normalised}. */
     public static Butterfly hadamard(int n, boolean normalised) {
         Butterfly b = new Butterfly(n, false);

@@ -8,8 +8,8 @@ import java.util.Random;
  * Learns a butterfly factorisation of a known transform from the spec's objective (‖B·P − T‖²_F / N on the N basis
  * vectors, see {@link ButterflyLoss}) by Adam, with random restarts ('ortho' initialisation) and a choice among a
  * small family of fixed input permutations (each candidate screened by a short run of 300 steps, the one with the
- * lowest error then trained with the full budget and restarts). The 2019 paper instead learns a
- * relaxed permutation jointly; here the permutation is one of {identity, bit reversal, Makhoul ∘ bit reversal}.
+ * lowest error then trained with the full budget and restarts), or a relaxed permutation learned jointly as in the 2019
+ * paper ("relaxed", {@link RelaxedLearner}). The fixed candidates are {identity, bit reversal, Makhoul ∘ bit reversal}.
  * No weight decay on twiddles (spec pitfall).
  *
  * <p>The learning rate decays geometrically from {@code learningRate} to {@code learningRate · finalRateFactor}
@@ -24,19 +24,51 @@ public final class ButterflyLearner {
      * @param restarts        random initialisations per permutation candidate
      * @param targetError     stop a run when the relative error falls below this
      * @param seed            seeds the initialisations
+     * @param init            how each restart starts
+     * @param initNoise       for {@link Init#FFT}: standard deviation of the Gaussian noise added to every twiddle entry
      */
-    public record Options(int steps, double learningRate, double finalRateFactor, int restarts, double targetError, long seed) {
+    public record Options(int steps, double learningRate, double finalRateFactor, int restarts, double targetError, long seed, Init init, double initNoise) {
         public Options {
-            if (steps < 1 || !(learningRate > 0) || !(finalRateFactor > 0 && finalRateFactor <= 1) || restarts < 1 || !(targetError >= 0)) {
+            if (steps < 1 || !(learningRate > 0) || !(finalRateFactor > 0 && finalRateFactor <= 1) || restarts < 1 || !(targetError >= 0)
+                    || init == null || !(initNoise >= 0)) {
                 throw new IllegalArgumentException("butterfly learning needs steps >= 1 (" + steps + "), a positive rate (" + learningRate
-                        + "), a final rate factor in (0, 1] (" + finalRateFactor + "), restarts >= 1 (" + restarts + ") and a target error >= 0 ("
-                        + targetError + ")");
+                        + "), a final rate factor in (0, 1] (" + finalRateFactor + "), restarts >= 1 (" + restarts + "), a target error >= 0 ("
+                        + targetError + ") and an initialisation with noise >= 0 (" + init + ", " + initNoise + ")");
             }
+        }
+
+        /** 'ortho' initialisation. */
+        public Options(int steps, double learningRate, double finalRateFactor, int restarts, double targetError, long seed) {
+            this(steps, learningRate, finalRateFactor, restarts, targetError, seed, Init.ORTHO, 0);
         }
 
         public static Options defaults() {
             return new Options(3000, 0.02, 0.01, 3, 1e-6, 1);
         }
+    }
+
+    /**
+     * The reference's initialisations: {@code ORTHO} ('ortho', a random orthogonal / unitary 2×2 per pair) and {@code FFT}
+     * ('fft_no_br': the unitary FFT factors without their bit reversal, complex butterflies only), plus optional noise.
+     */
+    public enum Init { ORTHO, FFT }
+
+    /** One restart's starting butterfly. */
+    Butterfly initial(int n, boolean complex, Random random) {
+        if (options.init() == Init.ORTHO) {
+            return Butterfly.randomOrthogonal(n, complex, random);
+        }
+        if (!complex) {
+            throw new IllegalArgumentException("the FFT initialisation is complex; a real butterfly (Hadamard) starts from 'ortho'");
+        }
+        Butterfly b = Butterfly.fft(n, true);
+        for (int l = 0; l < b.levels(); l++) {
+            for (int q = 0; q < 2 * n; q++) {
+                b.re[l][q] += options.initNoise() * random.nextGaussian();
+                b.im[l][q] += options.initNoise() * random.nextGaussian();
+            }
+        }
+        return b;
     }
 
     /**
@@ -75,25 +107,73 @@ public final class ButterflyLearner {
      * "makhoul-bit-reversal"), or screened when {@code permutation} is null or "auto".
      */
     public Learned learn(Transforms.Kind kind, int n, String permutation) {
+        return learn(kind, n, permutation, Objective.REAL_PART);
+    }
+
+    /**
+     * What a real transform from a complex butterfly is matched on. {@code REAL_PART}: Re(B·P) against the transform
+     * (the paper's objective; the imaginary part is free). {@code COMPLEX} (DCT only): B·P against the DCT with its sine
+     * companion as imaginary part ({@link Transforms#dctWithSineCompanion}), a full complex target that fixes the
+     * imaginary part too; the reported error is still that of Re(B·P) against the DCT.
+     */
+    public enum Objective { REAL_PART, COMPLEX }
+
+    /**
+     * As {@link #learn(Transforms.Kind, int, String)} with the DCT's objective chosen; "relaxed" as the permutation
+     * learns it jointly ({@link RelaxedLearner}).
+     */
+    public Learned learn(Transforms.Kind kind, int n, String permutation, Objective objective) {
         if (n < 2 || Integer.bitCount(n) != 1) {
             throw new IllegalArgumentException("butterfly sizes are powers of two (at least 2), got " + n);
         }
-        double[][] target = Transforms.matrix(kind, n);
+        boolean fullDct = objective == Objective.COMPLEX;
+        if (fullDct && kind != Transforms.Kind.DCT) {
+            throw new IllegalArgumentException("the complex objective is for the DCT (the DFT is complex already, Hadamard real), got " + kind);
+        }
+        double[][] target = fullDct ? Transforms.dctWithSineCompanion(n) : Transforms.matrix(kind, n);
         boolean complex = kind != Transforms.Kind.HADAMARD;
-        boolean realOutput = kind == Transforms.Kind.DCT;
+        boolean realOutput = kind == Transforms.Kind.DCT && !fullDct;
+        if ("relaxed".equals(permutation)) {
+            Learned learned = new RelaxedLearner(options).learn(target[0], target[1], n, complex, realOutput, kind == Transforms.Kind.DCT);
+            return fullDct ? withDctError(learned, n) : learned;
+        }
+        if (fullDct) {
+            return withDctError(learn(target, n, complex, false, permutation), n);
+        }
+        return learn(target, n, complex, realOutput, permutation);
+    }
+
+    /** The same learned factorisation with its error restated as ‖Re(B·P) − DCT‖_F / ‖DCT‖_F. */
+    static Learned withDctError(Learned learned, int n) {
+        double[] dct = Transforms.matrix(Transforms.Kind.DCT, n)[0];
+        double[] b = learned.butterfly().toMatrix()[0];
+        int[] perm = learned.permutation();
+        double err = 0, norm = 0;
+        for (int r = 0; r < n; r++) {
+            for (int k = 0; k < n; k++) {
+                double t = dct[r * n + perm[k]], d = b[r * n + k] - t;
+                err += d * d;
+                norm += t * t;
+            }
+        }
+        return new Learned(learned.butterfly(), perm, learned.permutationName(), Math.sqrt(err / norm), learned.steps(), learned.restart(),
+                learned.lossHistory());
+    }
+
+    private Learned learn(double[][] target, int n, boolean complex, boolean realOutput, String permutation) {
         int[] reverse = Transforms.bitReversal(n);
         List<String> names = List.of("identity", "bit-reversal", "makhoul-bit-reversal");
         List<int[]> candidates = List.of(Transforms.identity(n), reverse, Transforms.compose(Transforms.makhoul(n), reverse));
         if (permutation != null && !permutation.equals("auto")) {
             int at = names.indexOf(permutation);
             if (at < 0) {
-                throw new IllegalArgumentException("the permutation must be auto, " + String.join(", ", names) + "; got " + permutation);
+                throw new IllegalArgumentException("the permutation must be auto, relaxed, " + String.join(", ", names) + "; got " + permutation);
             }
             return learn(target[0], target[1], n, complex, realOutput, candidates.get(at), permutation);
         }
         // Screen every candidate with a short run at the initial rate, then spend the full budget on the best one.
         ButterflyLearner screen = new ButterflyLearner(new Options(Math.min(options.steps(), SCREEN_STEPS), options.learningRate(), 1, 1,
-                options.targetError(), options.seed()));
+                options.targetError(), options.seed(), options.init(), options.initNoise()));
         Learned best = null;
         int chosen = 0;
         for (int c = 0; c < candidates.size(); c++) {
@@ -115,20 +195,13 @@ public final class ButterflyLearner {
         if (targetRe.length != n * n || targetIm.length != n * n || permutation.length != n) {
             throw new IllegalArgumentException("a " + n + "-point target needs " + n * n + " values per part and a permutation of " + n);
         }
-        // T'[:, k] = T[:, π(k)], so that B·P = T ⇔ B = T'.
-        double[] pr = new double[n * n], pi = new double[n * n];
-        double norm = 0;
-        for (int r = 0; r < n; r++) {
-            for (int k = 0; k < n; k++) {
-                pr[r * n + k] = targetRe[r * n + permutation[k]];
-                pi[r * n + k] = targetIm[r * n + permutation[k]];
-                norm += pr[r * n + k] * pr[r * n + k] + (realOutput ? 0 : pi[r * n + k] * pi[r * n + k]);
-            }
-        }
+        double[][] reordered = reorderColumns(targetRe, targetIm, n, permutation);
+        double[] pr = reordered[0], pi = reordered[1];
+        double norm = squaredNorm(pr, pi, realOutput);
         Random random = new Random(options.seed());
         Learned best = null;
         for (int restart = 0; restart < options.restarts(); restart++) {
-            Learned run = adam(Butterfly.randomOrthogonal(n, complex, random), pr, pi, realOutput, norm, permutation, permutationName, restart);
+            Learned run = adam(initial(n, complex, random), pr, pi, realOutput, norm, permutation, permutationName, restart);
             if (best == null || run.relativeError() < best.relativeError()) {
                 best = run;
             }
@@ -137,6 +210,36 @@ public final class ButterflyLearner {
             }
         }
         return best;
+    }
+
+    /** T'[:, k] = T[:, π(k)], so that B·P = T ⇔ B = T'. */
+    static double[][] reorderColumns(double[] targetRe, double[] targetIm, int n, int[] permutation) {
+        double[] pr = new double[n * n], pi = new double[n * n];
+        for (int r = 0; r < n; r++) {
+            for (int k = 0; k < n; k++) {
+                pr[r * n + k] = targetRe[r * n + permutation[k]];
+                pi[r * n + k] = targetIm[r * n + permutation[k]];
+            }
+        }
+        return new double[][] {pr, pi};
+    }
+
+    static double squaredNorm(double[] re, double[] im, boolean realOnly) {
+        double norm = 0;
+        for (int e = 0; e < re.length; e++) {
+            norm += re[e] * re[e] + (realOnly ? 0 : im[e] * im[e]);
+        }
+        return norm;
+    }
+
+    /**
+     * Continues from {@code start} (copied) with the permutation now fixed: the polishing stage after a relaxed
+     * permutation is hardened. Same Adam and schedule as a restart.
+     */
+    Learned refine(Butterfly start, double[] targetRe, double[] targetIm, boolean realOutput, int[] permutation, String name, int restart) {
+        int n = start.size();
+        double[][] reordered = reorderColumns(targetRe, targetIm, n, permutation);
+        return adam(start.copy(), reordered[0], reordered[1], realOutput, squaredNorm(reordered[0], reordered[1], realOutput), permutation, name, restart);
     }
 
     private Learned adam(Butterfly b, double[] tr, double[] ti, boolean realOutput, double targetNormSquared, int[] permutation, String name, int restart) {
@@ -173,7 +276,7 @@ public final class ButterflyLearner {
         return new Learned(b, permutation, name, Math.sqrt(loss * n / targetNormSquared), step, restart, history);
     }
 
-    private static void update(double[] w, double[] g, double[] m, double[] v, double rate, double beta1, double beta2, double c1, double c2, double eps) {
+    static void update(double[] w, double[] g, double[] m, double[] v, double rate, double beta1, double beta2, double c1, double c2, double eps) {
         for (int q = 0; q < w.length; q++) {
             m[q] = beta1 * m[q] + (1 - beta1) * g[q];
             v[q] = beta2 * v[q] + (1 - beta2) * g[q] * g[q];

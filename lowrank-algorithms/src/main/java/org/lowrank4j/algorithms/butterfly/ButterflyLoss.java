@@ -23,11 +23,25 @@ final class ButterflyLoss {
      * @return L
      */
     static double evaluate(Butterfly b, double[] targetRe, double[] targetIm, boolean realOutput, double[][] gradRe, double[][] gradIm) {
+        return evaluate(b, null, targetRe, targetIm, realOutput, gradRe, gradIm, null);
+    }
+
+    /**
+     * The objective ‖B·X − T‖²_F / N for a real N×N input X (row-major, one input per column; the identity when null),
+     * e.g. a relaxed permutation matrix, with the twiddle gradients and, when {@code inputGrad} is given, ∂L/∂X written
+     * into it (the real part of the complex input gradient, X being real).
+     */
+    static double evaluate(Butterfly b, double[] input, double[] targetRe, double[] targetIm, boolean realOutput, double[][] gradRe, double[][] gradIm,
+                           double[] inputGrad) {
         int n = b.size(), levels = b.levels();
         double[][] inRe = new double[levels][], inIm = new double[levels][];
         double[] xr = new double[n * n], xi = new double[n * n];
-        for (int i = 0; i < n; i++) {
-            xr[i * n + i] = 1;
+        if (input == null) {
+            for (int i = 0; i < n; i++) {
+                xr[i * n + i] = 1;
+            }
+        } else {
+            System.arraycopy(input, 0, xr, 0, n * n);
         }
         for (int l = 0; l < levels; l++) {
             inRe[l] = xr.clone();
@@ -45,6 +59,9 @@ final class ButterflyLoss {
         }
         for (int l = levels - 1; l >= 0; l--) {
             backwardLevel(b, l, inRe[l], inIm[l], gr, gi, gradRe[l], gradIm[l]);
+        }
+        if (inputGrad != null) {
+            System.arraycopy(gr, 0, inputGrad, 0, n * n);
         }
         return loss / n;
     }

@@ -38,6 +38,25 @@ public final class Transforms {
         return new double[][] {re, im};
     }
 
+    /**
+     * The orthonormal DCT-II with its sine companion as imaginary part: T[k, m] = s_k·exp(∓iπk(2m+1)/(2N)), minus for
+     * even m and plus for odd m (s_k = sqrt(1/N) for k = 0, sqrt(2/N) otherwise). Its real part is the DCT-II exactly, and
+     * it equals diag(s_k·exp(−iπk/(2N))) · F · P_Makhoul (F the unnormalised DFT), so a complex butterfly with the
+     * makhoul-bit-reversal input permutation represents it exactly: the target of the DCT's {@code complex} objective.
+     */
+    public static double[][] dctWithSineCompanion(int n) {
+        double[] re = new double[n * n], im = new double[n * n];
+        for (int k = 0; k < n; k++) {
+            double scale = Math.sqrt((k == 0 ? 1.0 : 2.0) / n);
+            for (int m = 0; m < n; m++) {
+                double angle = Math.PI * ((long) k * (2 * m + 1) % (4L * n)) / (2.0 * n);
+                re[k * n + m] = scale * Math.cos(angle);
+                im[k * n + m] = (m % 2 == 0 ? -1 : 1) * scale * Math.sin(angle);
+            }
+        }
+        return new double[][] {re, im};
+    }
+
     /** The index with its log2(n) bits reversed, for each index. */
     public static int[] bitReversal(int n) {
         int bits = Integer.numberOfTrailingZeros(n);
