@@ -1,0 +1,190 @@
+package org.lowrank4j.nn.tensor;
+
+import org.lowrank4j.linalg.FloatMatrix;
+
+/**
+ * Float32 inference kernels that do in one pass over memory what the layers do in several: the element-wise work
+ * around the GEMMs of a post-norm encoder block (residual + bias + layer norm, bias + GELU) and the whole of
+ * multi-head attention outside the projections (bias, scale, padding mask, softmax and the two per-head products,
+ * reading the heads in place from the token-major projections and writing the token-major result). They keep no
+ * activations: the training path ({@link Kernels} through the layers) stays what {@code backward} needs.
+ *
+ * <p>Plain loops over contiguous rows; rows (or (sequence, head) pairs) are split over the cores with
+ * {@link RowChunks}, so results do not depend on the number of cores. Arrays are row-major; a matrix
+ * "of stride s" has row n at {@code n·s}.
+ */
+public final class FusedKernels {
+    private FusedKernels() {
+    }
+
+    /**
+     * {@code out[n] = LayerNorm(y[n] + bias + residual[n])} for rows n of width c, in float32 with the statistics
+     * accumulated in float64 per row; {@code out} may alias {@code y} or {@code residual}; {@code bias} and
+     * {@code normBias} may be null.
+     */
+    public static void residualBiasLayerNorm(float[] out, float[] y, float[] bias, float[] residual, float[] weight,
+            float[] normBias, int rows, int c, double eps) {
+        RowChunks.run(rows, 4L * c, (from, to) -> {
+            float[] v = new float[c];
+            for (int n = from; n < to; n++) {
+                int base = n * c;
+                if (bias == null) {
+                    for (int j = 0; j < c; j++) {
+                        v[j] = y[base + j] + residual[base + j];
+                    }
+                } else {
+                    for (int j = 0; j < c; j++) {
+                        v[j] = (y[base + j] + bias[j]) + residual[base + j];
+                    }
+                }
+                normalizeRow(out, base, v, weight, normBias, c, eps);
+            }
+        });
+    }
+
+    /** {@code out[n] = LayerNorm(x[n])} (the embedding norm); out may alias x; normBias may be null. */
+    public static void layerNorm(float[] out, float[] x, float[] weight, float[] normBias, int rows, int c, double eps) {
+        RowChunks.run(rows, 3L * c, (from, to) -> {
+            float[] v = new float[c];
+            for (int n = from; n < to; n++) {
+                System.arraycopy(x, n * c, v, 0, c);
+                normalizeRow(out, n * c, v, weight, normBias, c, eps);
+            }
+        });
+    }
+
+    /** LayerNorm of the row {@code v} into {@code out[base, base + c)}: mean and variance in float64, two passes. */
+    private static void normalizeRow(float[] out, int base, float[] v, float[] weight, float[] normBias, int c, double eps) {
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0; // four chains: the sum is not latency-bound on one accumulator
+        int j = 0;
+        for (; j + 3 < c; j += 4) {
+            s0 += v[j];
+            s1 += v[j + 1];
+            s2 += v[j + 2];
+            s3 += v[j + 3];
+        }
+        for (; j < c; j++) {
+            s0 += v[j];
+        }
+        double mu = (s0 + s1 + s2 + s3) / c;
+        float m = (float) mu;
+        double q0 = 0, q1 = 0, q2 = 0, q3 = 0;
+        j = 0;
+        for (; j + 3 < c; j += 4) {
+            double d0 = v[j] - mu, d1 = v[j + 1] - mu, d2 = v[j + 2] - mu, d3 = v[j + 3] - mu;
+            q0 += d0 * d0;
+            q1 += d1 * d1;
+            q2 += d2 * d2;
+            q3 += d3 * d3;
+        }
+        for (; j < c; j++) {
+            double d0 = v[j] - mu;
+            q0 += d0 * d0;
+        }
+        float s = (float) (1 / Math.sqrt((q0 + q1 + q2 + q3) / c + eps));
+        if (normBias == null) {
+            for (j = 0; j < c; j++) {
+                out[base + j] = (v[j] - m) * s * weight[j];
+            }
+        } else {
+            for (j = 0; j < c; j++) {
+                out[base + j] = (v[j] - m) * s * weight[j] + normBias[j];
+            }
+        }
+    }
+
+    /** In place on rows of width c: {@code x = gelu(x + bias)} with the erf GELU (bias may be null). */
+    public static void biasGelu(float[] x, float[] bias, int rows, int c) {
+        RowChunks.run(rows, 16L * c, (from, to) -> {
+            for (int n = from; n < to; n++) {
+                int base = n * c;
+                if (bias != null) { // the row stays in cache between the two loops, each a simple one the JIT vectorises
+                    for (int j = 0; j < c; j++) {
+                        x[base + j] += bias[j];
+                    }
+                }
+                for (int i = base; i < base + c; i++) {
+                    float v = x[i];
+                    x[i] = 0.5f * v * (1f + SpecialFunctions.erfRational(v * 0.70710678f));
+                }
+            }
+        });
+    }
+
+    /**
+     * Bidirectional multi-head attention of a batch of {@code batch} sequences of {@code time} tokens, after the
+     * projections and before the output projection. Head h of token n reads its query, key and value at columns
+     * {@code qOffset + h·d}, {@code kOffset + g·d}, {@code vOffset + g·d} of row n of {@code qkv} (row stride
+     * {@code stride}), g = h / (heads / kvHeads), each plus its bias (null for none), and its result goes to columns
+     * {@code h·d} of row n of {@code out} (row stride heads·d). A key with {@code keyMask} 0 is excluded (null: none);
+     * a row with no admissible key is zero.
+     *
+     * <p>Per (sequence, head): one pass gathers the head's q, k, v rows with their biases into small compact
+     * matrices (the only copy of the heads: no split/merge of whole tensors), {@code S = scale·q·kᵀ} and
+     * {@code Y = P·v} go to BLAS, and mask + softmax run in one pass over each row of S in place. The two products
+     * stay in BLAS because at head size 64 and T of a few dozen the JIT's scalar loops are slower than its kernels.
+     */
+    public static void attention(float[] out, float[] qkv, int stride, int qOffset, int kOffset, int vOffset, float[] qBias,
+            float[] kBias, float[] vBias, int[] keyMask, int batch, int time, int heads, int kvHeads, int d, float scale) {
+        int group = heads / kvHeads, width = heads * d;
+        RowChunks.run(batch * heads, 4L * time * time * d + 1, (from, to) -> {
+            float[] q = new float[time * d], k = new float[time * d], v = new float[time * d], scores = new float[time * time];
+            float[] y = new float[time * d];
+            FloatMatrix qm = FloatMatrix.wrap(q, time, d), km = FloatMatrix.wrap(k, time, d), vm = FloatMatrix.wrap(v, time, d);
+            FloatMatrix sm = FloatMatrix.wrap(scores, time, time), ym = FloatMatrix.wrap(y, time, d);
+            for (int pair = from; pair < to; pair++) {
+                int b = pair / heads, h = pair % heads, g = h / group, row0 = b * time;
+                gatherHead(q, qkv, stride, row0, time, qOffset + h * d, qBias, h * d, d);
+                gatherHead(k, qkv, stride, row0, time, kOffset + g * d, kBias, g * d, d);
+                gatherHead(v, qkv, stride, row0, time, vOffset + g * d, vBias, g * d, d);
+                MatMul.gemm(scale, qm, km.transpose(), 0, sm); // S = s·q kᵀ (T, T)
+                maskedSoftmaxRows(scores, keyMask, row0, time);
+                MatMul.gemm(1, sm, vm, 0, ym);                 // Y = P v (T, d)
+                for (int t = 0; t < time; t++) {
+                    System.arraycopy(y, t * d, out, (row0 + t) * width + h * d, d);
+                }
+            }
+        });
+    }
+
+    /** Rows [row0, row0 + time) of columns [col, col + d) of qkv, plus bias[biasAt, biasAt + d), into dst (time, d). */
+    private static void gatherHead(float[] dst, float[] qkv, int stride, int row0, int time, int col, float[] bias, int biasAt, int d) {
+        for (int t = 0; t < time; t++) {
+            int src = (row0 + t) * stride + col, at = t * d;
+            if (bias == null) {
+                System.arraycopy(qkv, src, dst, at, d);
+            } else {
+                for (int j = 0; j < d; j++) {
+                    dst[at + j] = qkv[src + j] + bias[biasAt + j];
+                }
+            }
+        }
+    }
+
+    /** Softmax of each row of the (T, T) scores over the admissible keys (mask[row0 + s] != 0), in place; 0 elsewhere. */
+    private static void maskedSoftmaxRows(float[] scores, int[] mask, int row0, int time) {
+        for (int t = 0; t < time; t++) {
+            int base = t * time;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int s = 0; s < time; s++) {
+                if (mask == null || mask[row0 + s] != 0) {
+                    max = Math.max(max, scores[base + s]);
+                }
+            }
+            if (max == Float.NEGATIVE_INFINITY) { // no admissible key (or only -inf scores): the row attends to nothing
+                java.util.Arrays.fill(scores, base, base + time, 0f);
+                continue;
+            }
+            double sum = 0;
+            for (int s = 0; s < time; s++) {
+                float e = mask == null || mask[row0 + s] != 0 ? (float) Math.exp(scores[base + s] - max) : 0f;
+                scores[base + s] = e;
+                sum += e;
+            }
+            float inv = (float) (1 / sum);
+            for (int s = 0; s < time; s++) {
+                scores[base + s] *= inv;
+            }
+        }
+    }
+}
