@@ -54,13 +54,7 @@ final class RuntimeBenchmarks {
     void bertThroughput(ObjectNode out, Path text, Path workDir) throws IOException, OrtException {
         int batchSize = 16, rounds = quick ? 3 : 7;
         Path model = extract("all-minilm-l6-v2.onnx", workDir), tokenizerJson = extract("all-minilm-l6-v2-tokenizer.json", workDir);
-        List<String> sentences = sentences(Files.readString(text), text);
-        List<EncodedBatch> batches = new ArrayList<>();
-        try (HfTokenizer tokenizer = HfTokenizer.load(tokenizerJson)) {
-            for (int i = 0; i < sentences.size(); i += batchSize) {
-                batches.add(tokenizer.encode(sentences.subList(i, Math.min(sentences.size(), i + batchSize))));
-            }
-        }
+        List<EncodedBatch> batches = batches(text, tokenizerJson, batchSize);
         List<int[][]> jvmInputs = new ArrayList<>(); // per batch: ids, types, mask (B·T each)
         long tokens = 0;
         for (EncodedBatch b : batches) {
@@ -112,6 +106,29 @@ final class RuntimeBenchmarks {
             out.put("ratio", Math.round(jvmRate / ortRate * 1000) / 1000.0);
             out.put("lowrank4j_layer_by_layer_sentences_per_s", round1(layeredRate));
             out.put("ratio_layer_by_layer", Math.round(layeredRate / ortRate * 1000) / 1000.0);
+            // the linear layers' products alone, on the same shapes: the GEMM floor of one round (64 sentences)
+            List<SgemmShapes.Shape> shapes = new ArrayList<>();
+            int c = bert.config().hiddenSize(), hidden = bert.config().intermediateSize();
+            for (EncodedBatch b : batches) {
+                int n = b.size() * b.length();
+                for (int layer = 0; layer < bert.config().layers(); layer++) {
+                    for (int i = 0; i < 4; i++) {
+                        shapes.add(new SgemmShapes.Shape(n, c, c));
+                    }
+                    shapes.add(new SgemmShapes.Shape(n, c, hidden));
+                    shapes.add(new SgemmShapes.Shape(n, hidden, c));
+                }
+            }
+            SgemmShapes linear = new SgemmShapes(shapes);
+            double[] sgemm = linear.time(2 * rounds);
+            out.put("linear_gflop_per_round", Math.round(linear.flops() / 1e7) / 100.0);
+            out.put("sgemm_linear_shapes_resident_ms_per_round", round1(sgemm[0] * 1e3));
+            out.put("sgemm_linear_shapes_heap_ms_per_round", round1(sgemm[1] * 1e3));
+            out.put("lowrank4j_ms_per_round", round1(jvmSeconds * 1e3));
+            out.put("onnxruntime_ms_per_round", round1(ortSeconds * 1e3));
+            System.out.printf("  linear layers alone (%.2f GFLOP per round): sgemm resident %.1f ms, through the heap path %.1f ms; "
+                    + "lowrank4j forward %.1f ms, ONNX Runtime %.1f ms%n", linear.flops() / 1e9, sgemm[0] * 1e3, sgemm[1] * 1e3,
+                    jvmSeconds * 1e3, ortSeconds * 1e3);
             System.out.printf("BERT forward (MiniLM, %d sentences, batch %d, %d threads): lowrank4j %.1f sentences/s (layer by layer %.1f), "
                     + "ONNX Runtime %.1f, ratio %.3f (layer by layer %.3f)%n", SENTENCES, batchSize, threads, jvmRate, layeredRate, ortRate,
                     jvmRate / ortRate, layeredRate / ortRate);
@@ -155,6 +172,22 @@ final class RuntimeBenchmarks {
             l[1][rep] = b[1];
         }
         double dPre = Stopwatch.median(d[0]), dDec = Stopwatch.median(d[1]), lPre = Stopwatch.median(l[0]), lDec = Stopwatch.median(l[1]);
+        // the dense prefill's linear layers as plain sgemm calls on the same shapes (prompt × in → out), same threads
+        List<SgemmShapes.Shape> shapes = new ArrayList<>();
+        for (Linear site : dense.linearSites().values()) {
+            shapes.add(new SgemmShapes.Shape(prompt, site.inFeatures(), site.outFeatures()));
+        }
+        SgemmShapes prefillShapes = new SgemmShapes(shapes);
+        double[] sgemm = prefillShapes.time(4 * repeats);
+        double prefillLinearRate = prefillShapes.flops() * dPre / prompt, sgemmRate = prefillShapes.flops() / sgemm[0];
+        out.put("prefill_linear_gflop", Math.round(prefillShapes.flops() / 1e6) / 1000.0);
+        out.put("dense_prefill_linear_gflops", Math.round(prefillLinearRate / 1e8) / 10.0);
+        out.put("sgemm_prefill_shapes_resident_gflops", Math.round(sgemmRate / 1e8) / 10.0);
+        out.put("sgemm_prefill_shapes_heap_gflops", Math.round(prefillShapes.flops() / sgemm[1] / 1e8) / 10.0);
+        out.put("prefill_fraction_of_sgemm", Math.round(prefillLinearRate / sgemmRate * 1000) / 1000.0);
+        System.out.printf("dense prefill (%d tokens): linear layers at %.1f GFLOP/s; sgemm on the same shapes %.1f GFLOP/s resident, "
+                + "%.1f through the heap path; fraction %.3f%n", prompt, prefillLinearRate / 1e9, sgemmRate / 1e9,
+                prefillShapes.flops() / sgemm[1] / 1e9, prefillLinearRate / sgemmRate);
         out.put("config", "llama hidden 384, 6 layers, 6 heads over 2 kv heads, SwiGLU 1024, vocabulary 256, float32");
         out.put("threads", threads);
         out.put("prompt_tokens", prompt);
@@ -189,7 +222,7 @@ final class RuntimeBenchmarks {
         return new double[] {prompt.length / ((t1 - t0) / 1e9), newTokens / ((t2 - t1) / 1e9)};
     }
 
-    private static void runOrt(OrtEnvironment env, OrtSession session, EncodedBatch b) {
+    static void runOrt(OrtEnvironment env, OrtSession session, EncodedBatch b) {
         long[] shape = {b.size(), b.length()};
         Map<String, OnnxTensor> inputs = new HashMap<>();
         try {
@@ -206,6 +239,18 @@ final class RuntimeBenchmarks {
         } finally {
             inputs.values().forEach(OnnxTensor::close);
         }
+    }
+
+    /** The first 64 sentences of {@code text} tokenized for MiniLM in batches of {@code batchSize}. */
+    static List<EncodedBatch> batches(Path text, Path tokenizerJson, int batchSize) throws IOException {
+        List<String> sentences = sentences(Files.readString(text), text);
+        List<EncodedBatch> batches = new ArrayList<>();
+        try (HfTokenizer tokenizer = HfTokenizer.load(tokenizerJson)) {
+            for (int i = 0; i < sentences.size(); i += batchSize) {
+                batches.add(tokenizer.encode(sentences.subList(i, Math.min(sentences.size(), i + batchSize))));
+            }
+        }
+        return batches;
     }
 
     /** The first 64 sentences of at least four words, whitespace collapsed. */

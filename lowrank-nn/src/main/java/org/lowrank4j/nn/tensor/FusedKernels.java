@@ -127,7 +127,7 @@ public final class FusedKernels {
     public static void attention(float[] out, float[] qkv, int stride, int qOffset, int kOffset, int vOffset, float[] qBias,
             float[] kBias, float[] vBias, int[] keyMask, int batch, int time, int heads, int kvHeads, int d, float scale) {
         int group = heads / kvHeads, width = heads * d;
-        RowChunks.run(batch * heads, 4L * time * time * d + 1, (from, to) -> {
+        RowChunks.RowRange pairs = (from, to) -> {
             float[] q = new float[time * d], k = new float[time * d], v = new float[time * d], scores = new float[time * time];
             float[] y = new float[time * d];
             FloatMatrix qm = FloatMatrix.wrap(q, time, d), km = FloatMatrix.wrap(k, time, d), vm = FloatMatrix.wrap(v, time, d);
@@ -144,8 +144,16 @@ public final class FusedKernels {
                     System.arraycopy(y, t * d, out, (row0 + t) * width + h * d, d);
                 }
             }
-        });
+        };
+        if ((long) time * time * d < BLAS_THREADED_PRODUCT) { // BLAS runs each product on one thread: split the pairs
+            RowChunks.run(batch * heads, 4L * time * time * d + 1, pairs);
+        } else { // BLAS threads each product itself
+            pairs.run(0, batch * heads);
+        }
     }
+
+    /** About where OpenBLAS starts to thread a product (multiply-adds); below it, the pairs go to the cores instead. */
+    private static final long BLAS_THREADED_PRODUCT = 1L << 18;
 
     /** Rows [row0, row0 + time) of columns [col, col + d) of qkv, plus bias[biasAt, biasAt + d), into dst (time, d). */
     private static void gatherHead(float[] dst, float[] qkv, int stride, int row0, int time, int col, float[] bias, int biasAt, int d) {
