@@ -117,28 +117,35 @@ public final class FusedKernels {
      * {@code qOffset + h·d}, {@code kOffset + g·d}, {@code vOffset + g·d} of row n of {@code qkv} (row stride
      * {@code stride}), g = h / (heads / kvHeads), each plus its bias (null for none), and its result goes to columns
      * {@code h·d} of row n of {@code out} (row stride heads·d). A key with {@code keyMask} 0 is excluded (null: none);
-     * a row with no admissible key is zero.
+     * a row with no admissible key is zero. The biases are added to {@code qkv} in place (it is a scratch buffer).
      *
-     * <p>Per (sequence, head): one pass gathers the head's q, k, v rows with their biases into small compact
-     * matrices (the only copy of the heads: no split/merge of whole tensors), {@code S = scale·q·kᵀ} and
+     * <p>One pass adds the biases over whole rows; then per (sequence, head) the head's q, k, v rows are gathered into
+     * small compact matrices (the only copy of the heads: no split/merge of whole tensors), {@code S = scale·q·kᵀ} and
      * {@code Y = P·v} go to BLAS, and mask + softmax run in one pass over each row of S in place. The two products
      * stay in BLAS because at head size 64 and T of a few dozen the JIT's scalar loops are slower than its kernels.
      */
     public static void attention(float[] out, float[] qkv, int stride, int qOffset, int kOffset, int vOffset, float[] qBias,
             float[] kBias, float[] vBias, int[] keyMask, int batch, int time, int heads, int kvHeads, int d, float scale) {
         int group = heads / kvHeads, width = heads * d;
+        addBiases(qkv, stride, batch * time, qOffset, qBias, kOffset, kBias, vOffset, vBias);
         RowChunks.RowRange pairs = (from, to) -> {
             float[] q = new float[time * d], k = new float[time * d], v = new float[time * d], scores = new float[time * time];
             float[] y = new float[time * d];
             FloatMatrix qm = FloatMatrix.wrap(q, time, d), km = FloatMatrix.wrap(k, time, d), vm = FloatMatrix.wrap(v, time, d);
             FloatMatrix sm = FloatMatrix.wrap(scores, time, time), ym = FloatMatrix.wrap(y, time, d);
+            float[] keep = new float[time]; // 1 for an admissible key, 0 for padding
             for (int pair = from; pair < to; pair++) {
                 int b = pair / heads, h = pair % heads, g = h / group, row0 = b * time;
-                gatherHead(q, qkv, stride, row0, time, qOffset + h * d, qBias, h * d, d);
-                gatherHead(k, qkv, stride, row0, time, kOffset + g * d, kBias, g * d, d);
-                gatherHead(v, qkv, stride, row0, time, vOffset + g * d, vBias, g * d, d);
+                boolean any = false;
+                for (int s = 0; s < time; s++) {
+                    keep[s] = keyMask == null || keyMask[row0 + s] != 0 ? 1f : 0f;
+                    any |= keep[s] != 0;
+                }
+                gatherHead(q, qkv, stride, row0, time, qOffset + h * d, d);
+                gatherHead(k, qkv, stride, row0, time, kOffset + g * d, d);
+                gatherHead(v, qkv, stride, row0, time, vOffset + g * d, d);
                 MatMul.gemm(scale, qm, km.transpose(), 0, sm); // S = s·q kᵀ (T, T)
-                maskedSoftmaxRows(scores, keyMask, row0, time);
+                maskedSoftmaxRows(scores, keep, any, time);
                 MatMul.gemm(1, sm, vm, 0, ym);                 // Y = P v (T, d)
                 for (int t = 0; t < time; t++) {
                     System.arraycopy(y, t * d, out, (row0 + t) * width + h * d, d);
@@ -155,44 +162,78 @@ public final class FusedKernels {
     /** About where OpenBLAS starts to thread a product (multiply-adds); below it, the pairs go to the cores instead. */
     private static final long BLAS_THREADED_PRODUCT = 1L << 18;
 
-    /** Rows [row0, row0 + time) of columns [col, col + d) of qkv, plus bias[biasAt, biasAt + d), into dst (time, d). */
-    private static void gatherHead(float[] dst, float[] qkv, int stride, int row0, int time, int col, float[] bias, int biasAt, int d) {
-        for (int t = 0; t < time; t++) {
-            int src = (row0 + t) * stride + col, at = t * d;
-            if (bias == null) {
-                System.arraycopy(qkv, src, dst, at, d);
-            } else {
-                for (int j = 0; j < d; j++) {
-                    dst[at + j] = qkv[src + j] + bias[biasAt + j];
-                }
+    /** Adds each projection's bias to its columns of every row of qkv (row stride {@code stride}), in place. */
+    private static void addBiases(float[] qkv, int stride, int rows, int qOffset, float[] qBias, int kOffset, float[] kBias,
+            int vOffset, float[] vBias) {
+        RowChunks.run(rows, stride, (from, to) -> {
+            for (int n = from; n < to; n++) {
+                addBias(qkv, n * stride + qOffset, qBias);
+                addBias(qkv, n * stride + kOffset, kBias);
+                addBias(qkv, n * stride + vOffset, vBias);
+            }
+        });
+    }
+
+    private static void addBias(float[] x, int at, float[] bias) {
+        if (bias != null) {
+            for (int j = 0; j < bias.length; j++) {
+                x[at + j] += bias[j];
             }
         }
     }
 
-    /** Softmax of each row of the (T, T) scores over the admissible keys (mask[row0 + s] != 0), in place; 0 elsewhere. */
-    private static void maskedSoftmaxRows(float[] scores, int[] mask, int row0, int time) {
+    /** Rows [row0, row0 + time) of columns [col, col + d) of qkv into dst (time, d). */
+    private static void gatherHead(float[] dst, float[] qkv, int stride, int row0, int time, int col, int d) {
+        for (int t = 0; t < time; t++) {
+            System.arraycopy(qkv, (row0 + t) * stride + col, dst, t * d, d);
+        }
+    }
+
+    /**
+     * Softmax of each row of the (T, T) scores over the keys with {@code keep} 1, in place, 0 for the others; all
+     * zeros when no key is kept ({@code any} false). Branch-free loops: the max adds −∞ to excluded keys, the
+     * exponentials are multiplied by {@code keep}.
+     */
+    private static void maskedSoftmaxRows(float[] scores, float[] keep, boolean any, int time) {
+        if (!any) {
+            java.util.Arrays.fill(scores, 0, time * time, 0f);
+            return;
+        }
         for (int t = 0; t < time; t++) {
             int base = t * time;
             float max = Float.NEGATIVE_INFINITY;
             for (int s = 0; s < time; s++) {
-                if (mask == null || mask[row0 + s] != 0) {
-                    max = Math.max(max, scores[base + s]);
-                }
+                max = Math.max(max, keep[s] != 0 ? scores[base + s] : Float.NEGATIVE_INFINITY);
             }
-            if (max == Float.NEGATIVE_INFINITY) { // no admissible key (or only -inf scores): the row attends to nothing
-                java.util.Arrays.fill(scores, base, base + time, 0f);
-                continue;
-            }
-            double sum = 0;
+            float sum = 0;
             for (int s = 0; s < time; s++) {
-                float e = mask == null || mask[row0 + s] != 0 ? (float) Math.exp(scores[base + s] - max) : 0f;
+                float e = expNonPositive(Math.min(scores[base + s] - max, 0f)) * keep[s];
                 scores[base + s] = e;
                 sum += e;
             }
-            float inv = (float) (1 / sum);
+            float inv = 1 / sum;
             for (int s = 0; s < time; s++) {
                 scores[base + s] *= inv;
             }
         }
+    }
+
+    /**
+     * e^x for x ≤ 0 in float32, relative error about 1e-7 (flushes to about 1.6e-38 below −87): x = k·ln2 + r with
+     * |r| ≤ ln2/2, 2^k put straight into the exponent bits, e^r by a degree-7 polynomial (the coefficients of the
+     * classic single-precision expf). Plain arithmetic, unlike {@link Math#exp}, which goes through float64.
+     */
+    static float expNonPositive(float x) {
+        float c = Math.max(x, -87f);
+        float k = (c * 1.44269504088896341f + 12582912f) - 12582912f; // round(c / ln2) by the 1.5·2^23 trick
+        float r = c - k * 0.693359375f + k * 2.12194440e-4f;         // c − k·ln2, ln2 split in two parts
+        float p = 1.9875691500e-4f;
+        p = p * r + 1.3981999507e-3f;
+        p = p * r + 8.3334519073e-3f;
+        p = p * r + 4.1665795894e-2f;
+        p = p * r + 1.6666665459e-1f;
+        p = p * r + 5.0000001201e-1f;
+        p = p * r * r + r + 1f;
+        return p * Float.intBitsToFloat(((int) k + 127) << 23);
     }
 }

@@ -128,8 +128,8 @@ class FusedKernelsTest {
             float[] qkv = gaussian(r, batch * time, stride).data();
             float[] bq = gaussian(r, nh * d).data(), bk = gaussian(r, nkv * d).data(), bv = gaussian(r, nkv * d).data();
             for (int[] m : new int[][] {mask, null}) {
-                float[] out = new float[batch * time * nh * d];
-                FusedKernels.attention(out, qkv, stride, 0, nh * d, nh * d + nkv * d, bq, bk, bv, m, batch, time, nh, nkv, d, 0.4f);
+                float[] out = new float[batch * time * nh * d], work = qkv.clone(); // the kernel adds the biases in place
+                FusedKernels.attention(out, work, stride, 0, nh * d, nh * d + nkv * d, bq, bk, bv, m, batch, time, nh, nkv, d, 0.4f);
                 double[] expected = reference(qkv, stride, 0, nh * d, nh * d + nkv * d, bq, bk, bv, m, batch, time, nh, nkv, d, 0.4);
                 double max = 0;
                 for (int i = 0; i < out.length; i++) {
@@ -143,5 +143,22 @@ class FusedKernelsTest {
                 }
             }
         }
+    }
+
+    @Test
+    void expOfNonPositiveArgumentsHasFloatAccuracy() {
+        double worst = 0;
+        for (int i = 0; i <= 200000; i++) {
+            float x = -90f * i / 200000;
+            double exact = Math.exp(x), got = FusedKernels.expNonPositive(x);
+            if (x >= -80) {
+                worst = Math.max(worst, Math.abs(got - exact) / exact);
+            } else {
+                assertThat(got).isBetween(0.0, 1e-34);
+            }
+        }
+        assertThat(worst).isLessThan(3e-7);
+        assertThat(FusedKernels.expNonPositive(0f)).isEqualTo(1f);
+        assertThat(FusedKernels.expNonPositive(Float.NEGATIVE_INFINITY)).isLessThan(1e-37f);
     }
 }
