@@ -42,29 +42,46 @@ final class SgemmShapes {
 
     /** {median seconds of one pass over all shapes resident, the same through the heap path}, over {@code rounds}. */
     double[] time(int rounds) {
-        Random random = new Random(3);
-        List<FloatMatrix[]> heap = new ArrayList<>();
-        List<FloatPointer[]> resident = new ArrayList<>();
-        for (Shape s : shapes) {
-            FloatMatrix x = FloatMatrix.gaussian(s.m(), s.in(), random), w = FloatMatrix.gaussian(s.out(), s.in(), random);
-            heap.add(new FloatMatrix[] {x, w, FloatMatrix.zeros(s.m(), s.out())});
-            resident.add(new FloatPointer[] {new FloatPointer(x.data()), new FloatPointer(w.data()), new FloatPointer((long) s.m() * s.out())});
+        try (Passes passes = passes()) {
+            return Stopwatch.alternate(new int[] {rounds, rounds}, passes::resident, passes::heap);
         }
-        Runnable native_ = () -> {
+    }
+
+    /** The operands of every shape, allocated once, for callers that interleave passes with their own timings. */
+    Passes passes() {
+        return new Passes();
+    }
+
+    /** One pass over all shapes either way; {@link #close} frees the native buffers. */
+    final class Passes implements AutoCloseable {
+        private final List<FloatMatrix[]> heap = new ArrayList<>();
+        private final List<FloatPointer[]> resident = new ArrayList<>();
+
+        private Passes() {
+            Random random = new Random(3);
+            for (Shape s : shapes) {
+                FloatMatrix x = FloatMatrix.gaussian(s.m(), s.in(), random), w = FloatMatrix.gaussian(s.out(), s.in(), random);
+                heap.add(new FloatMatrix[] {x, w, FloatMatrix.zeros(s.m(), s.out())});
+                resident.add(new FloatPointer[] {new FloatPointer(x.data()), new FloatPointer(w.data()), new FloatPointer((long) s.m() * s.out())});
+            }
+        }
+
+        void resident() {
             for (int i = 0; i < shapes.size(); i++) {
                 Shape s = shapes.get(i);
                 FloatPointer[] p = resident.get(i);
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s.m(), s.out(), s.in(), 1f, p[0], s.in(), p[1], s.in(), 0f, p[2], s.out());
             }
-        };
-        Runnable viaHeap = () -> {
+        }
+
+        void heap() {
             for (FloatMatrix[] h : heap) {
                 Linalg.backend().gemm(1, h[0], h[1].transpose(), 0, h[2]);
             }
-        };
-        try {
-            return Stopwatch.alternate(new int[] {rounds, rounds}, native_, viaHeap);
-        } finally {
+        }
+
+        @Override
+        public void close() {
             resident.forEach(ps -> {
                 for (FloatPointer p : ps) {
                     p.close();
