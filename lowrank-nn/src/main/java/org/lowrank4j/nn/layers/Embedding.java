@@ -62,6 +62,15 @@ public final class Embedding implements Module {
      * @param startPosition position of the first time step (non-zero when decoding after a prefix)
      */
     public Tensor forward(int[] ids, int[] types, int batch, int time, int startPosition) {
+        return lookup(ids, types, batch, time, startPosition, true);
+    }
+
+    /** {@link #forward} for inference: the same output, keeping nothing for {@link #backward}. */
+    public Tensor lookup(int[] ids, int[] types, int batch, int time, int startPosition) {
+        return lookup(ids, types, batch, time, startPosition, false);
+    }
+
+    private Tensor lookup(int[] ids, int[] types, int batch, int time, int startPosition, boolean keep) {
         if (batch < 1 || time < 1 || ids.length != batch * time) {
             throw new IllegalArgumentException(name + ": " + ids.length + " token ids do not form a (" + batch + ", " + time + ") batch");
         }
@@ -83,17 +92,21 @@ public final class Embedding implements Module {
         } else if (types != null) {
             throw new IllegalArgumentException(name + ": token-type ids given but the embedding has no token-type table");
         }
-        tokenIds = ids.clone();
-        positionIds = positions;
-        typeIds = typeRows == null ? null : typeRows.clone();
+        int[] tokenRows = ids.clone();
+        typeRows = typeRows == null ? null : typeRows.clone();
+        if (keep) {
+            tokenIds = tokenRows;
+            positionIds = positions;
+            typeIds = typeRows;
+        }
         Tensor out = Tensor.zeros(token.value().precision(), batch, time, channels());
         Kernels k = Kernels.of(out);
-        k.gatherRows(out, token.value(), tokenIds, false);
+        k.gatherRows(out, token.value(), tokenRows, false);
         if (position != null) {
-            k.gatherRows(out, position.value(), positionIds, true);
+            k.gatherRows(out, position.value(), positions, true);
         }
         if (type != null) {
-            k.gatherRows(out, type.value(), typeIds, true);
+            k.gatherRows(out, type.value(), typeRows, true);
         }
         return out;
     }

@@ -119,6 +119,33 @@ public final class BertModel implements Module {
         if (blockCount < 1 || blockCount > blocks.size()) {
             throw new IllegalArgumentException("BERT: block count " + blockCount + " is outside [1, " + blocks.size() + "]");
         }
+        checkBatch(ids, attentionMask, batch, time);
+        mask = attentionMask == null ? null : attentionMask.clone();
+        Tensor x = embedding.forward(ids, embedding.type() == null ? null : tokenTypes, batch, time, 0); // (B,T,C)
+        x = embeddingNorm.forward(x);
+        List<Tensor> states = new ArrayList<>(blockCount);
+        for (PostNormBlock block : blocks.subList(0, blockCount)) {
+            x = block.forward(x, mask);
+            states.add(x);
+        }
+        return states;
+    }
+
+    /**
+     * last_hidden_state like {@link #forward}, for inference only: keeps no activations (a later {@link #backward},
+     * and the inputs calibration reads from each {@link Linear#lastInput}, still refer to the latest {@link #forward}).
+     * A float32 model of the BERT shape runs fused kernels ({@link BertInference}), equal to {@link #forward} up to
+     * float32 rounding; anything else runs {@link #forward}.
+     */
+    public Tensor infer(int[] ids, int[] tokenTypes, int[] attentionMask, int batch, int time) {
+        if (!BertInference.supports(this)) {
+            return forward(ids, tokenTypes, attentionMask, batch, time);
+        }
+        checkBatch(ids, attentionMask, batch, time);
+        return BertInference.forward(this, ids, tokenTypes, attentionMask, batch, time);
+    }
+
+    private void checkBatch(int[] ids, int[] attentionMask, int batch, int time) {
         if (batch < 1 || time < 1 || ids == null || ids.length != batch * time) {
             throw new IllegalArgumentException("BERT: " + (ids == null ? "no" : ids.length) + " token ids do not form a ("
                     + batch + ", " + time + ") batch");
@@ -129,15 +156,6 @@ public final class BertModel implements Module {
         if (attentionMask != null && attentionMask.length != ids.length) {
             throw new IllegalArgumentException("BERT: attention mask of length " + attentionMask.length + " for " + ids.length + " tokens");
         }
-        mask = attentionMask == null ? null : attentionMask.clone();
-        Tensor x = embedding.forward(ids, embedding.type() == null ? null : tokenTypes, batch, time, 0); // (B,T,C)
-        x = embeddingNorm.forward(x);
-        List<Tensor> states = new ArrayList<>(blockCount);
-        for (PostNormBlock block : blocks.subList(0, blockCount)) {
-            x = block.forward(x, mask);
-            states.add(x);
-        }
-        return states;
     }
 
     /**

@@ -59,6 +59,10 @@ class BertOnnxTest {
         System.out.printf("all-MiniLM-L6-v2 vs ONNX Runtime: %d sentences, T=%d, %d real tokens, max abs diff %.3e%n",
                 batch.batch(), batch.time(), java.util.Arrays.stream(batch.mask()).sum(), max);
         assertThat(max).isLessThanOrEqualTo(1e-4);
+        float[] fused = ((FloatTensor) model.infer(batch.ids(), batch.types(), batch.mask(), batch.batch(), batch.time())).data();
+        double fusedMax = maxRealDifference(expected, fused, 384);
+        System.out.printf("all-MiniLM-L6-v2 fused inference forward vs ONNX Runtime: max abs diff %.3e%n", fusedMax);
+        assertThat(fusedMax).isLessThanOrEqualTo(1e-4);
     }
 
     @Test
