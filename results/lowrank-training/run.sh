@@ -17,6 +17,7 @@ declare -A spec=(
   [galore-dct-rotate]="galore-dct:rank=80:gap=50:scale=1:rotate=1"        # moments carried into each new choice
   [galore-dct-gap1-rotate]="galore-dct:rank=80:gap=1:scale=1:rotate=1"
   [galore-dct-r96-gap1-rotate]="galore-dct:rank=96:gap=1:scale=1:rotate=1"  # GaLore's rank-80 optimizer bytes
+  [galore-dct-r96-gap10-rotate]="galore-dct:rank=96:gap=10:scale=1:rotate=1"
   [fira]="fira:rank=80:gap=50:scale=1"
 )
 for m in "$@"; do
