@@ -53,10 +53,6 @@ public final class ClassifierFolder {
     public enum Input {
         TEXT, PAIR, UNRECORDED;
 
-        static Input of(boolean pairs) {
-            return pairs ? PAIR : TEXT;
-        }
-
         static Input parse(JsonNode record) {
             String value = record.path("input").asText("");
             return value.equals("pair") ? PAIR : value.equals("text") ? TEXT : UNRECORDED;
@@ -146,15 +142,16 @@ public final class ClassifierFolder {
      * Single-text classifiers only: a pair classifier is refused in one line.
      */
     public static SequenceClassifier load(Path model, Path folder, Precision precision) throws IOException {
-        if (Input.parse(readRecord(folder)) == Input.PAIR) {
+        JsonNode record = readRecord(folder);
+        if (Input.parse(record) == Input.PAIR) {
             throw new IllegalArgumentException("classifier folder " + folder + " reads text pairs (classifier.json: \"input\": \"pair\"); "
                     + "it scores pairs through anncur, not single texts");
         }
         if (Files.isRegularFile(folder.resolve(HEAD_FILE))) {
-            return loadFull(folder, precision);
+            return loadFull(folder, record, precision);
         }
         if (VariantFolder.variantOf(folder) != null) {
-            return loadVariant(model, folder, precision);
+            return loadVariant(model, folder, record, precision);
         }
         Stored stored = read(folder);
         BertModel encoder = EncoderModels.load(model, precision);
@@ -164,14 +161,13 @@ public final class ClassifierFolder {
                 folder, model);
     }
 
-    private static SequenceClassifier loadVariant(Path model, Path folder, Precision precision) throws IOException {
+    private static SequenceClassifier loadVariant(Path model, Path folder, JsonNode record, Precision precision) throws IOException {
         VariantFolder.Stored stored = VariantFolder.read(folder);
         Map<String, StoredTensor> head = stored.saved().get(SequenceClassifier.HEAD);
         if (head == null || head.get("weight") == null || head.get("bias") == null) {
             throw new IllegalArgumentException(folder.resolve(PeftFolder.WEIGHTS) + " has no head " + PeftFolder.PREFIX + SequenceClassifier.HEAD
                     + ".weight and .bias: it is not a sequence classifier written by lowrank finetune --task classify");
         }
-        JsonNode record = readRecord(folder);
         BertModel encoder = EncoderModels.load(model, precision);
         VariantFolder.apply(stored, ModulePaths.bert(encoder), precision);
         StoredTensor w = head.get("weight");
@@ -179,8 +175,7 @@ public final class ClassifierFolder {
                 folder, model);
     }
 
-    private static SequenceClassifier loadFull(Path folder, Precision precision) throws IOException {
-        JsonNode record = readRecord(folder);
+    private static SequenceClassifier loadFull(Path folder, JsonNode record, Precision precision) throws IOException {
         BertModel encoder = EncoderModels.load(folder, precision);
         Path file = folder.resolve(HEAD_FILE);
         try (SafetensorsFile st = SafetensorsFile.open(file)) {

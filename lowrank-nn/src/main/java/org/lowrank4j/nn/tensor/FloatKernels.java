@@ -221,7 +221,8 @@ final class FloatKernels implements Kernels {
         inChunks(in.length, 1, (from, to) -> geluErf(out, in, from, to));
     }
 
-    private static void geluErf(float[] out, float[] in, int from, int to) {
+    /** The erf GELU of {@code in[from, to)} into {@code out} (may be the same array). */
+    static void geluErf(float[] out, float[] in, int from, int to) {
         for (int i = from; i < to; i++) {
             float x = in[i];
             out[i] = 0.5f * x * (1f + SpecialFunctions.erfRational(x * 0.70710678f));

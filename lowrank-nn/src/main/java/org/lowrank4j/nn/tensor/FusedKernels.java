@@ -103,10 +103,7 @@ public final class FusedKernels {
                         x[base + j] += bias[j];
                     }
                 }
-                for (int i = base; i < base + c; i++) {
-                    float v = x[i];
-                    x[i] = 0.5f * v * (1f + SpecialFunctions.erfRational(v * 0.70710678f));
-                }
+                FloatKernels.geluErf(x, x, base, base + c);
             }
         });
     }
