@@ -129,7 +129,7 @@ final class FinetuneCommand implements Callable<Integer> {
     String adapter;
 
     @Option(names = "--head-start", defaultValue = "probe",
-            description = "--task classify: where the head starts training, probe (from its fit on the frozen features, which gives the 'before' figures) or zero (set back to zero, as a new Hugging Face head; the encoder then gets the early steps' full gradient). Default ${DEFAULT-VALUE}.")
+            description = "--task classify: where the head starts training, probe (from its fit on the frozen features, which gives the 'before' figures), probe:l2=λ (from a second fit with the L2 penalty (λ/2)·‖W‖², which stops short of separating the training texts, so the adapters get a gradient; the 'before' figures stay the plain probe's) or zero (set back to zero, as a new Hugging Face head). Default ${DEFAULT-VALUE}.")
     String headStart;
 
     @Option(names = "--init-adapter", paramLabel = "DIR",

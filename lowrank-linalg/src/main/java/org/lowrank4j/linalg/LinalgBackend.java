@@ -21,6 +21,14 @@ public interface LinalgBackend {
     void gemm(double alpha, DenseMatrix a, DenseMatrix b, double beta, DenseMatrix c);
 
     /**
+     * {@code c = alpha * a * b + beta * c} for a square {@code a} that is triangular as seen (a may be a transposed
+     * view): only its lower triangle, diagonal included, is read when {@code lower}, only its upper one otherwise, and
+     * the entries beyond it count as zero whatever they hold. BLAS trmm: about half of gemm's work, which is what
+     * causal attention's products with its probabilities (zero above the diagonal) need.
+     */
+    void triangularGemm(double alpha, DenseMatrix a, boolean lower, DenseMatrix b, double beta, DenseMatrix c);
+
+    /**
      * Symmetric rank-k update {@code g += xᵀ x} (BLAS syrk), for accumulating Gram matrices: x is k×n
      * (any strides), g is n×n and compact; both triangles of g are updated.
      */

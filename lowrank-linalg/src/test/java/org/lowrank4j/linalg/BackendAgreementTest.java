@@ -52,6 +52,47 @@ class BackendAgreementTest {
         assertThat(distance(t1, t2)).isLessThan(1e-12 * t2.frobeniusNorm());
     }
 
+    /**
+     * The triangular product reads one triangle of a (as seen, also through a transposed or strided view), ignores the
+     * other whatever it holds, and equals gemm with that other triangle set to zero; C may be a strided view.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 7, 13, 207})
+    void triangularProductIgnoresTheOtherTriangle(int n) {
+        DoubleMatrix full = TestMatrices.gaussian(n + 2, n + 3, n); // the other triangle holds values, not zeros
+        DoubleMatrix b = TestMatrices.gaussian(n, 5, n + 1);
+        for (DoubleMatrix a : new DoubleMatrix[] {full.view(0, n, 0, n), full.view(1, n + 1, 2, n + 2).transpose()}) {
+            for (boolean lower : new boolean[] {true, false}) {
+                DoubleMatrix masked = a.copy();
+                for (int i = 0; i < n; i++) {
+                    for (int j = 0; j < n; j++) {
+                        if (lower ? j > i : j < i) {
+                            masked.set(i, j, 0);
+                        }
+                    }
+                }
+                DoubleMatrix expected = TestMatrices.gaussian(n, 5, 3);
+                DoubleMatrix big = TestMatrices.gaussian(n + 1, 8, 4), bigBefore = big.copy();
+                DoubleMatrix c = big.view(1, n + 1, 1, 6);
+                c.assign(expected);
+                javaBackend.gemm(0.7, masked, b, -0.3, expected);
+                for (LinalgBackend backend : new LinalgBackend[] {nativeBackend, javaBackend}) {
+                    DoubleMatrix out = big.copy();
+                    backend.triangularGemm(0.7, a, lower, b, -0.3, out.view(1, n + 1, 1, 6));
+                    assertThat(distance(out.view(1, n + 1, 1, 6), expected)).as(backend.name()).isLessThan(1e-12 * Math.max(1, expected.frobeniusNorm()));
+                    assertThat(out.view(0, 1, 0, 8).approximatelyEquals(bigBefore.view(0, 1, 0, 8), 0)).isTrue(); // rows outside C untouched
+                    assertThat(out.get(1, 0)).isEqualTo(bigBefore.get(1, 0));
+                    assertThat(out.get(n, 7)).isEqualTo(bigBefore.get(n, 7));
+                    FloatMatrix f = TestMatrices.gaussian(n, 5, 6).toFloat();
+                    backend.triangularGemm(0.7, a.toFloat(), lower, b.toFloat(), 0, f);
+                    DoubleMatrix fExpected = DoubleMatrix.zeros(n, 5);
+                    javaBackend.gemm(0.7, masked, b, 0, fExpected);
+                    assertThat(distance(f.toDouble(), fExpected)).as(backend.name()).isLessThan(1e-5 * Math.max(1, fExpected.frobeniusNorm()));
+                }
+            }
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {1, 7, 13, 207, 1023})
     void gramUpdatesAgreeWithTheProduct(int n) {

@@ -190,12 +190,16 @@ public final class ClassifierFineTuning {
      * validation texts with it — the run's "before" figures — and sets the head where training starts from.
      */
     static Scores probe(SequenceClassifier classifier, Prepared p, HeadStart start) {
-        HeadFit.fit(classifier.head(), pooled(classifier, p.trainIds()), p.trainLabels());
+        Tensor features = pooled(classifier, p.trainIds());
+        HeadFit.fit(classifier.head(), features, p.trainLabels(), 0);
         Scores before = score(classifier, p);
-        if (start == HeadStart.ZERO) {
+        if (start.kind() == HeadStart.Kind.ZERO || start.l2() > 0) {
             for (Parameter param : classifier.head().parameters()) {
                 param.value().fill(0);
             }
+        }
+        if (start.l2() > 0) {
+            HeadFit.fit(classifier.head(), features, p.trainLabels(), start.l2());
         }
         return before;
     }

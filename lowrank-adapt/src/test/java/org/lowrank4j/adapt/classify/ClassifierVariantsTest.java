@@ -138,6 +138,26 @@ class ClassifierVariantsTest {
     }
 
     @Test
+    void aPenalisedProbeStartsShortOfThePlainProbeWithTheSameBeforeFigures() throws IOException {
+        LabelledTexts data = TinyEncoders.letters(20, 1);
+        Path plain = dir.resolve("plain"), light = dir.resolve("light"), heavy = dir.resolve("heavy");
+        ClassifyOutcome p = ClassifierFineTuning.run(request(data, plain, "lora", HeadStart.PROBE, 2, 1e-3), TinyEncoders::ids, FineTuneListener.NONE);
+        ClassifyOutcome l = ClassifierFineTuning.run(request(data, light, "lora", HeadStart.parse("probe:l2=0.01"), 2, 1e-3), TinyEncoders::ids,
+                FineTuneListener.NONE);
+        ClassifyOutcome h = ClassifierFineTuning.run(request(data, heavy, "lora", HeadStart.parse("probe:l2=1"), 2, 1e-3), TinyEncoders::ids,
+                FineTuneListener.NONE);
+        // the penalty keeps the training loss up, the more the larger it is, and stays below chance
+        assertThat(losses(light)[0]).isGreaterThan(losses(plain)[0]);
+        assertThat(losses(heavy)[0]).isGreaterThan(losses(light)[0]).isLessThan(Math.log(2));
+        assertThat(l.before()).usingRecursiveComparison().isEqualTo(p.before());
+        assertThat(h.before()).usingRecursiveComparison().isEqualTo(p.before());
+        assertThat(HeadStart.parse("probe:l2=0.01").label()).isEqualTo("probe:l2=0.01");
+        assertThat(HeadStart.parse("probe:l2=0")).isEqualTo(HeadStart.PROBE);
+        assertThat(catchThrowable(() -> HeadStart.parse("probe:l2=-1"))).hasMessageContaining("must be a number >= 0");
+        assertThat(catchThrowable(() -> HeadStart.parse("probe:l2=x"))).hasMessageContaining("--head-start probe:l2=x");
+    }
+
+    @Test
     void refusesWhatAVariantRunCannotDo() {
         LabelledTexts data = TinyEncoders.letters(8, 1);
         ClassifyRequest resume = new ClassifyRequest(model, data, dir.resolve("r"), LoraSettings.of(2, 4), List.of("query"), EncoderPooling.MEAN,

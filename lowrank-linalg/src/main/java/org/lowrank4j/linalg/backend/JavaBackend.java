@@ -47,6 +47,20 @@ public final class JavaBackend implements LinalgBackend {
         }
     }
 
+    /** The product with a float64 copy of {@code a} whose other triangle is set to zero. */
+    @Override
+    public void triangularGemm(double alpha, DenseMatrix a, boolean lower, DenseMatrix b, double beta, DenseMatrix c) {
+        DoubleMatrix t = a.toDouble().copy();
+        for (int i = 0; i < t.rows(); i++) {
+            for (int j = 0; j < t.cols(); j++) {
+                if (lower ? j > i : j < i) {
+                    t.set(i, j, 0);
+                }
+            }
+        }
+        gemm(alpha, t, b, beta, c);
+    }
+
     @Override
     public void addGram(DoubleMatrix x, DoubleMatrix g) {
         int k = x.rows(), n = x.cols();

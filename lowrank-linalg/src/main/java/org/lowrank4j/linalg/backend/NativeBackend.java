@@ -111,6 +111,52 @@ public final class NativeBackend implements LinalgBackend {
         }
     }
 
+    @Override
+    public void triangularGemm(double alpha, DenseMatrix a, boolean lower, DenseMatrix b, double beta, DenseMatrix c) {
+        int m = c.rows(), n = c.cols();
+        assert a.rows() == m && a.cols() == m && b.rows() == m && b.cols() == n : a.shape() + " · " + b.shape() + " -> " + c.shape();
+        if (m == 0 || n == 0) {
+            return;
+        }
+        Operand pa = Operand.of(a, 0);
+        // BLAS names the triangle of A as stored; a transposed view stores the other one
+        int uplo = lower == (pa.trans == CblasNoTrans) ? CblasLower : CblasUpper;
+        DenseMatrix product = b.copy(); // trmm overwrites its right-hand side: a compact copy of b, n wide
+        Operand pb = Operand.of(product, 1);
+        if (product instanceof FloatMatrix fp) {
+            cblas_strmm(CblasRowMajor, CblasLeft, uplo, pa.trans, CblasNonUnit, m, n, (float) alpha, (FloatPointer) pa.pointer, pa.ld,
+                    (FloatPointer) pb.pointer, n);
+            ((FloatPointer) pb.pointer).position(0).get(fp.data(), 0, m * n);
+        } else {
+            DoubleMatrix dp = (DoubleMatrix) product;
+            cblas_dtrmm(CblasRowMajor, CblasLeft, uplo, pa.trans, CblasNonUnit, m, n, alpha, (DoublePointer) pa.pointer, pa.ld,
+                    (DoublePointer) pb.pointer, n);
+            ((DoublePointer) pb.pointer).position(0).get(dp.data(), 0, m * n);
+        }
+        addScaled(product, beta, c);
+    }
+
+    /** {@code c = p + beta * c} for a compact p, on the arrays when both are float32 with unit column stride. */
+    private static void addScaled(DenseMatrix p, double beta, DenseMatrix c) {
+        int m = c.rows(), n = c.cols();
+        if (p instanceof FloatMatrix fp && c instanceof FloatMatrix fc && fc.colStride() == 1) {
+            float[] from = fp.data(), to = fc.data();
+            float b = (float) beta;
+            for (int i = 0; i < m; i++) {
+                int src = i * n, dst = fc.offset() + i * fc.rowStride();
+                for (int j = 0; j < n; j++) {
+                    to[dst + j] = beta == 0 ? from[src + j] : from[src + j] + b * to[dst + j];
+                }
+            }
+            return;
+        }
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                c.set(i, j, beta == 0 ? p.get(i, j) : p.get(i, j) + beta * c.get(i, j));
+            }
+        }
+    }
+
     /** Copies the m×n result rows back, leaving whatever lies between rows of a strided C untouched. */
     private static void copyBack(FloatPointer from, FloatMatrix to, int m, int n, int ld) {
         if (ld == n || m == 1) {

@@ -147,7 +147,12 @@ public final class Attention implements Module {
                 DenseMatrix dyBh = rows(dy, qRow, time, valueSize), vBg = rows(v, kvRow, time, valueSize);
                 DenseMatrix pBh = rows(probs, qRow, time, time), dpBh = rows(dprobs, qRow, time, time);
                 MatMul.gemm(1, dyBh, vBg.transpose(), 0, dpBh);                         // dP = dY Vᵀ   (T,T)
-                MatMul.gemm(1, pBh.transpose(), dyBh, 1, rows(dv, kvRow, time, valueSize)); // dV += Pᵀ dY (T,Dvo)
+                DenseMatrix dvBg = rows(dv, kvRow, time, valueSize);
+                if (causal) {
+                    MatMul.triangularGemm(1, pBh.transpose(), false, dyBh, 1, dvBg); // dV += Pᵀ dY, P lower triangular
+                } else {
+                    MatMul.gemm(1, pBh.transpose(), dyBh, 1, dvBg);                  // dV += Pᵀ dY (T,Dvo)
+                }
             }
         });
         if (causal) {
@@ -159,8 +164,15 @@ public final class Attention implements Module {
             for (int h = 0; h < heads; h++) {
                 int qRow = (b * heads + h) * time, kvRow = (b * kvHeads + h / group) * time;
                 DenseMatrix dsBh = rows(dprobs, qRow, time, time);
-                MatMul.gemm(scale, dsBh, rows(k, kvRow, time, headSize), 0, rows(dq, qRow, time, headSize));            // dQ = s·dS K
-                MatMul.gemm(scale, dsBh.transpose(), rows(q, qRow, time, headSize), 1, rows(dk, kvRow, time, headSize)); // dK += s·dSᵀ Q
+                DenseMatrix kBg = rows(k, kvRow, time, headSize), qBh = rows(q, qRow, time, headSize);
+                DenseMatrix dqBh = rows(dq, qRow, time, headSize), dkBg = rows(dk, kvRow, time, headSize);
+                if (causal) { // dS is zero above the diagonal, as P is
+                    MatMul.triangularGemm(scale, dsBh, true, kBg, 0, dqBh);
+                    MatMul.triangularGemm(scale, dsBh.transpose(), false, qBh, 1, dkBg);
+                } else {
+                    MatMul.gemm(scale, dsBh, kBg, 0, dqBh);             // dQ = s·dS K
+                    MatMul.gemm(scale, dsBh.transpose(), qBh, 1, dkBg); // dK += s·dSᵀ Q
+                }
             }
         });
         Tensor dx = unproject(query, dq, heads, headSize, true);
@@ -264,10 +276,16 @@ public final class Attention implements Module {
         });
         kn.attentionSoftmax(p, keyMask, causal, past);
         Tensor y = Tensor.zeros(qh.precision(), batch, heads, time, valueSize); // (B,NH,T,Dvo)
+        boolean triangular = causal && past == 0 && keys == time; // P is zero above its diagonal
         forEachSequence(batch, time, keys, b -> {
             for (int h = 0; h < heads; h++) {
                 int qRow = (b * heads + h) * time, kvRow = (b * kvHeads + h / group) * slots;
-                MatMul.gemm(1, rows(p, qRow, time, keys), rows(valueStore, kvRow, keys, valueSize), 0, rows(y, qRow, time, valueSize)); // Y = P V
+                DenseMatrix pBh = rows(p, qRow, time, keys), vBg = rows(valueStore, kvRow, keys, valueSize), yBh = rows(y, qRow, time, valueSize);
+                if (triangular) {
+                    MatMul.triangularGemm(1, pBh, true, vBg, 0, yBh);
+                } else {
+                    MatMul.gemm(1, pBh, vBg, 0, yBh); // Y = P V
+                }
             }
         });
         Tensor tokens = Tensor.zeros(qh.precision(), batch, time, heads * valueSize);

@@ -2,9 +2,11 @@ package org.lowrank4j.nn.tensor;
 
 /**
  * The float32 {@link Kernels}: the runtime path. Sums over a row (means, variances, softmax normalisers, dot
- * products) are accumulated in float64, which costs little and keeps float32 within ~1e-6 of the float64 oracle.
+ * products) are accumulated in float64, which costs little and keeps float32 within ~1e-6 of the float64 oracle;
+ * elementwise work stays in float32 where that lets the loop vectorise, and e^x is {@link FloatExp}'s.
  *
- * <p>{@link DoubleKernels} is this file with the element type changed (and the accurate erf); keep the two in step.
+ * <p>{@link DoubleKernels} is this file with the element type changed (and the accurate erf and {@link Math#exp});
+ * keep the two in step.
  */
 final class FloatKernels implements Kernels {
     static final FloatKernels INSTANCE = new FloatKernels();
@@ -166,15 +168,11 @@ final class FloatKernels implements Kernels {
         int c = w.length, rows = r.length;
         for (int n = 0; n < rows; n++) {
             int base = n * c;
-            double squares = 0;
-            for (int j = 0; j < c; j++) {
-                squares += (double) in[base + j] * in[base + j];
+            float s = (float) (1 / Math.sqrt(dot(in, in, null, base, c) / c + eps));
+            for (int j = 0; j < c; j++) { // float products: the loop vectorises
+                o[base + j] = in[base + j] * s * w[j];
             }
-            double s = 1 / Math.sqrt(squares / c + eps);
-            for (int j = 0; j < c; j++) {
-                o[base + j] = (float) (in[base + j] * s * w[j]);
-            }
-            r[n] = (float) s;
+            r[n] = s;
         }
     }
 
@@ -184,17 +182,32 @@ final class FloatKernels implements Kernels {
         int c = w.length, rows = r.length;
         for (int n = 0; n < rows; n++) {
             int base = n * c;
-            double s = r[n], dnormNormMean = 0;
-            for (int j = 0; j < c; j++) {
-                dnormNormMean += (double) g[base + j] * w[j] * in[base + j] * s;
-            }
-            dnormNormMean /= c;
-            for (int j = 0; j < c; j++) {
-                double norm = in[base + j] * s;
-                dinp[base + j] = (float) (((double) g[base + j] * w[j] - norm * dnormNormMean) * s);
-                dw[j] += (float) (norm * g[base + j]);
+            float s = r[n], mean = (float) (dot(g, in, w, base, c) * s / c); // mean of dnorm·norm
+            for (int j = 0; j < c; j++) { // float products: the loop vectorises
+                float norm = in[base + j] * s;
+                dinp[base + j] = (g[base + j] * w[j] - norm * mean) * s;
+                dw[j] += norm * g[base + j];
             }
         }
+    }
+
+    /**
+     * Σ_j a[base+j]·b[base+j]·(w == null ? 1 : w[j]) over j < c, in four float64 partial sums (independent adds, so the
+     * sum is not one chain of dependent additions).
+     */
+    private static double dot(float[] a, float[] b, float[] w, int base, int c) {
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int j = 0;
+        for (; j + 3 < c; j += 4) {
+            s0 += (double) a[base + j] * b[base + j] * (w == null ? 1 : w[j]);
+            s1 += (double) a[base + j + 1] * b[base + j + 1] * (w == null ? 1 : w[j + 1]);
+            s2 += (double) a[base + j + 2] * b[base + j + 2] * (w == null ? 1 : w[j + 2]);
+            s3 += (double) a[base + j + 3] * b[base + j + 3] * (w == null ? 1 : w[j + 3]);
+        }
+        for (; j < c; j++) {
+            s0 += (double) a[base + j] * b[base + j] * (w == null ? 1 : w[j]);
+        }
+        return (s0 + s1) + (s2 + s3);
     }
 
     @Override
@@ -254,8 +267,8 @@ final class FloatKernels implements Kernels {
     public void swigluForward(Tensor out, Tensor gate, Tensor up) {
         float[] o = d(out), a = d(gate), b = d(up);
         for (int i = 0; i < o.length; i++) {
-            double v = a[i];
-            o[i] = (float) (v / (1 + Math.exp(-v)) * b[i]);
+            float v = a[i];
+            o[i] = v / (1 + FloatExp.exp(-v)) * b[i];
         }
     }
 
@@ -263,9 +276,9 @@ final class FloatKernels implements Kernels {
     public void swigluBackward(Tensor dgate, Tensor dup, Tensor dout, Tensor gate, Tensor up) {
         float[] da = d(dgate), db = d(dup), g = d(dout), a = d(gate), b = d(up);
         for (int i = 0; i < g.length; i++) {
-            double v = a[i], sig = 1 / (1 + Math.exp(-v)), silu = v * sig;
-            da[i] = (float) (g[i] * b[i] * sig * (1 + v * (1 - sig)));
-            db[i] = (float) (g[i] * silu);
+            float v = a[i], sig = 1 / (1 + FloatExp.exp(-v));
+            da[i] = g[i] * b[i] * sig * (1 + v * (1 - sig));
+            db[i] = g[i] * v * sig;
         }
     }
 
@@ -288,16 +301,22 @@ final class FloatKernels implements Kernels {
                         }
                     }
                 }
-                double sum = 0;
-                for (int s = 0; s < keys; s++) {
-                    boolean admitted = s < limit && (keyMask == null || keyMask[b * keys + s] != 0);
-                    double e = admitted ? Math.exp(p[base + s] - max) : 0;
-                    p[base + s] = (float) e;
-                    sum += e;
+                float m = (float) max;
+                for (int s = 0; s < limit; s++) { // no branch in the loop: masked keys are zeroed after it
+                    p[base + s] = FloatExp.exp(p[base + s] - m);
                 }
-                double inv = sum > 0 ? 1 / sum : 0;
+                if (keyMask != null) {
+                    for (int s = 0; s < limit; s++) {
+                        if (keyMask[b * keys + s] == 0) {
+                            p[base + s] = 0;
+                        }
+                    }
+                }
+                java.util.Arrays.fill(p, base + limit, base + keys, 0f);
+                double sum = sum(p, base, limit);
+                float inv = sum > 0 ? (float) (1 / sum) : 0;
                 for (int s = 0; s < limit; s++) {
-                    p[base + s] = (float) (p[base + s] * inv);
+                    p[base + s] *= inv;
                 }
             }
         });
@@ -323,6 +342,22 @@ final class FloatKernels implements Kernels {
                 softmaxBackwardRow(ds, p, dp, row * keys, Math.min(keys, past + row % time + 1), keys);
             }
         });
+    }
+
+    /** Σ p[base, base + limit) in four float64 partial sums. */
+    private static double sum(float[] p, int base, int limit) {
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int s = 0;
+        for (; s + 3 < limit; s += 4) {
+            s0 += p[base + s];
+            s1 += p[base + s + 1];
+            s2 += p[base + s + 2];
+            s3 += p[base + s + 3];
+        }
+        for (; s < limit; s++) {
+            s0 += p[base + s];
+        }
+        return (s0 + s1) + (s2 + s3);
     }
 
     /** The largest of p[base, base + limit) (−∞ when empty), in four running maxima: the same value in any order. */
@@ -354,9 +389,9 @@ final class FloatKernels implements Kernels {
         for (; s < limit; s++) {
             d0 += (double) p[base + s] * dp[base + s];
         }
-        double dot = (d0 + d1) + (d2 + d3);
-        for (s = 0; s < limit; s++) {
-            ds[base + s] = (float) (p[base + s] * (dp[base + s] - dot));
+        float dot = (float) ((d0 + d1) + (d2 + d3));
+        for (s = 0; s < limit; s++) { // float products: the loop vectorises
+            ds[base + s] = p[base + s] * (dp[base + s] - dot);
         }
         java.util.Arrays.fill(ds, base + limit, base + cols, 0f);
     }

@@ -205,7 +205,7 @@ public final class FusedKernels {
             }
             float sum = 0;
             for (int s = 0; s < limit; s++) {
-                float e = expNonPositive(Math.min(scores[base + s] - max, 0f)) * keep[s];
+                float e = FloatExp.exp(Math.min(scores[base + s] - max, 0f)) * keep[s];
                 scores[base + s] = e;
                 sum += e;
             }
@@ -215,25 +215,5 @@ public final class FusedKernels {
             }
             java.util.Arrays.fill(scores, base + limit, base + time, 0f);
         }
-    }
-
-    /**
-     * e^x for x ≤ 0 in float32, relative error about 1e-7 (flushes to about 1.6e-38 below −87): x = k·ln2 + r with
-     * |r| ≤ ln2/2, 2^k put straight into the exponent bits, e^r by a degree-7 polynomial (the coefficients of the
-     * classic single-precision expf). About as fast as {@link Math#exp} per call on JDK 17 (neither vectorises: the
-     * float-to-int conversion and the bit move stop the JIT), kept because it stays in float32.
-     */
-    static float expNonPositive(float x) {
-        float c = Math.max(x, -87f);
-        float k = (c * 1.44269504088896341f + 12582912f) - 12582912f; // round(c / ln2) by the 1.5·2^23 trick
-        float r = c - k * 0.693359375f + k * 2.12194440e-4f;         // c − k·ln2, ln2 split in two parts
-        float p = 1.9875691500e-4f;
-        p = p * r + 1.3981999507e-3f;
-        p = p * r + 8.3334519073e-3f;
-        p = p * r + 4.1665795894e-2f;
-        p = p * r + 1.6666665459e-1f;
-        p = p * r + 5.0000001201e-1f;
-        p = p * r * r + r + 1f;
-        return p * Float.intBitsToFloat(((int) k + 127) << 23);
     }
 }

@@ -37,6 +37,16 @@ public final class MatMul {
         Linalg.backend().gemm(alpha, a, b, beta, c);
     }
 
+    /**
+     * {@code c = alpha·a·b + beta·c} for a square {@code a} triangular as seen (lower or upper; the entries beyond the
+     * triangle are not read): about half of {@link #gemm}'s work.
+     */
+    public static void triangularGemm(double alpha, DenseMatrix a, boolean lower, DenseMatrix b, double beta, DenseMatrix c) {
+        assert a.rows() == a.cols() && a.rows() == c.rows() && a.cols() == b.rows() && b.cols() == c.cols()
+                : a.shape() + " · " + b.shape() + " -> " + c.shape();
+        Linalg.backend().triangularGemm(alpha, a, lower, b, beta, c);
+    }
+
     private static DenseMatrix rowsOf(Tensor t, int cols) {
         assert cols > 0 && t.size() % cols == 0 : t.shapeString() + " has no rows of width " + cols;
         return t.matrix(t.size() / cols, cols);

@@ -168,16 +168,24 @@ public final class AdamW implements Optimizer {
         }
     }
 
+    /**
+     * The float32 update in float32 arithmetic, as PyTorch's AdamW does for float32 parameters: the loop vectorises and
+     * runs ~20× faster than the same update in float64 arithmetic (what it was until 2026-12-05, when it took ~20% of a
+     * full fine-tuning step of the 6.9 M decoder; results/lora-comparison). Step size and corrections are formed in
+     * float64, once per step.
+     */
     private void updateFloat(float[] theta, float[] g, float[] m, float[] v, double lr, double decay, double c1, double c2) {
-        double b1 = settings.beta1(), b2 = settings.beta2(), eps = settings.epsilon();
+        float b1 = (float) settings.beta1(), b2 = (float) settings.beta2(), eps = (float) settings.epsilon();
+        float a1 = (float) (1 - settings.beta1()), a2 = (float) (1 - settings.beta2());
+        float stepSize = (float) (lr / c1), inverseC2 = (float) (1 / c2), keep = (float) decay;
         RowChunks.run(theta.length, 1, (from, to) -> { // elements are independent: the split does not change the result
             for (int i = from; i < to; i++) {
-                double gi = g[i];
-                double mi = b1 * m[i] + (1 - b1) * gi;
-                double vi = b2 * v[i] + (1 - b2) * gi * gi;
-                m[i] = (float) mi;
-                v[i] = (float) vi;
-                theta[i] = (float) (theta[i] * decay - lr * (mi / c1) / (Math.sqrt(vi / c2) + eps));
+                float gi = g[i];
+                float mi = b1 * m[i] + a1 * gi;
+                float vi = b2 * v[i] + a2 * gi * gi;
+                m[i] = mi;
+                v[i] = vi;
+                theta[i] = theta[i] * keep - stepSize * mi / ((float) Math.sqrt(vi * inverseC2) + eps);
             }
         });
     }
