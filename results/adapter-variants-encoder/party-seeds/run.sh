@@ -4,7 +4,7 @@
 # (1) The head-start penalty λ of `--head-start probe:l2=λ` is chosen among 0, 0.01, 0.1 on LoRA r = 8's validation split
 #     (seed 42, a fifth of the training passages set aside; validation accuracy, then macro-F1, then the smaller λ).
 # (2) Every row of run.sh at both budgets, LoRA and full fine-tuning, with that λ, on each split seed.
-# Measured 2026-12-05: λ = 0.1 chosen; seeds 1 and 3 complete, seed 2 stopped after its three reference rows (time).
+# Measured 2026-12-05: λ = 0.1 chosen; seed 2's variant rows were run after the other seeds (same jar and settings).
 set -euo pipefail
 : "${M:?set M to the all-MiniLM-L6-v2 folder}" "${W:?set W to a scratch folder}"
 export M DATA=lowrank-compress/src/main/resources/org/lowrank4j/compress/text/sotu-party.tsv
