@@ -1,5 +1,7 @@
 # Groups the JFR samples of one lora bench run by step (full, LoRA, AdamW) and by the innermost frame of ours.
-# usage: jfr print --stack-depth 80 --events jdk.ExecutionSample,jdk.NativeMethodSample $WORK/bench.jfr > $WORK/samples.txt; python3 profile-groups.py $WORK/samples.txt
+# usage: jfr print --stack-depth 80 --events jdk.ExecutionSample,jdk.NativeMethodSample $WORK/bench.jfr > $WORK/samples.txt; python3 profile-groups.py $WORK/samples.txt [NATIVE_WEIGHT]
+# NATIVE_WEIGHT (default 1): how much a native-method sample counts; 2 makes up for JFR's profile settings sampling threads
+# in native code every 20 ms and Java code every 10 ms.
 import sys, re, collections
 txt=open(sys.argv[1]).read()
 events=re.split(r'\n(?=jdk\.(?:ExecutionSample|NativeMethodSample) \{)', txt)
@@ -24,13 +26,15 @@ def cat(fr):
     if 'DenseWeight.forward' in s or 'StagedDense.forward' in s: return 'linear weights: forward (incl. copies)'
     return 'other (embedding, RoPE, heads split/merge, cross-entropy, allocation)'
 res=collections.defaultdict(collections.Counter); tot=collections.Counter()
+native_weight=float(sys.argv[2]) if len(sys.argv) > 2 else 1
 for e in events:
+    w = native_weight if e.startswith('jdk.NativeMethodSample') else 1
     fr=frames(e)
     if not fr: continue
     s='\n'.join(fr)
     if 'LoraStepBenchmarks.step' not in s: continue
     side='adamw' if 'AdamW.step' in s else ('lora' if 'AdapterLanguageModel' in s else 'full')
-    res[side][cat(fr)]+=1; tot[side]+=1
+    res[side][cat(fr)]+=w; tot[side]+=w
 for side in res:
     print('==',side,tot[side])
     for k,v in res[side].most_common(): print('  %5d %5.1f%% %s'%(v,100*v/tot[side],k))
