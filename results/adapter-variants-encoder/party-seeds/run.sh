@@ -10,6 +10,8 @@ set -euo pipefail
 export M DATA=lowrank-compress/src/main/resources/org/lowrank4j/compress/text/sotu-party.tsv
 export LOWRANK_JAVA_OPTS="${LOWRANK_JAVA_OPTS:--Xmx4g -Dlowrank.threads=1}" OPENBLAS_NUM_THREADS=1
 lowrank=${LOWRANK:-bin/lowrank}
+rows=(lora-r8 lora-r2 full nola-b73728 nola-b18432 sora-b73728 sora-b18432 loca-b73728 loca-b18432 s2lora-b73728 s2lora-b18432
+      flora-b73728 flora-b18432 snell-b73728 snell-b18432 snella-r8 snella-r2)
 mkdir -p "$W/select"
 for l2 in 0 0.01 0.1; do
   "$lowrank" finetune --task classify --model "$M/model.onnx" --tokenizer "$M/tokenizer.json" --labels "$DATA" --targets query,value \
@@ -20,9 +22,6 @@ L2=$(python3 results/adapter-variants-encoder/party-seeds/choose.py "$W/select/l
 echo "chosen $L2" >> "$W/select/choice.txt"
 for seed in ${*:-1 2 3}; do
   mkdir -p "$W/s$seed"
-  OUT="$W/s$seed" SEED=$seed EXTRA="--head-start probe:l2=$L2" results/adapter-variants-encoder/run.sh \
-    lora-r8 lora-r2 full nola-b73728 nola-b18432 sora-b73728 sora-b18432 loca-b73728 loca-b18432 s2lora-b73728 s2lora-b18432 \
-    flora-b73728 flora-b18432 snell-b73728 snell-b18432 snella-r8 snella-r2
+  OUT="$W/s$seed" SEED=$seed EXTRA="--head-start probe:l2=$L2" LOWRANK="$lowrank" results/adapter-variants-encoder/run.sh "${rows[@]}"
 done
-python3 results/adapter-variants-encoder/collect-seeds.py "$W" lora-r8 lora-r2 full nola-b73728 nola-b18432 sora-b73728 sora-b18432 \
-  loca-b73728 loca-b18432 s2lora-b73728 s2lora-b18432 flora-b73728 flora-b18432 snell-b73728 snell-b18432 snella-r8 snella-r2
+python3 results/adapter-variants-encoder/collect-seeds.py "$W" "${rows[@]}"

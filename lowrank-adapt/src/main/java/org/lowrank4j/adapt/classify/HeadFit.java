@@ -9,8 +9,9 @@ import org.lowrank4j.nn.train.AdamW;
 
 /**
  * Fits a linear head on fixed features: full-batch AdamW on the mean softmax cross-entropy (plus an optional L2 penalty
- * on the weights) from the head's current values, a fixed number of iterations at a fixed rate. Deterministic. The classifier fine-tuning fits the head on the
- * frozen encoder's pooled output first (a linear probe: the "before" figure), then trains it on with the adapters.
+ * on the weights) from the head's current values, a fixed number of iterations at a fixed rate. Deterministic. The
+ * classifier fine-tuning fits the head on the frozen encoder's pooled output first (a linear probe: the "before"
+ * figure), then trains it on with the adapters.
  */
 final class HeadFit {
     static final int ITERATIONS = 300;
@@ -33,12 +34,10 @@ final class HeadFit {
             ce.forward(head.forward(features), labels);
             head.backward(ce.backward(1));
             if (l2 > 0) {
-                for (Parameter p : params) {
-                    if (!p.name().endsWith("bias")) {
-                        Tensor w = p.value(), g = p.gradient();
-                        for (int j = 0; j < w.size(); j++) {
-                            g.set(j, g.get(j) + l2 * w.get(j));
-                        }
+                for (Parameter weight : head.weight().parameters()) { // the weights' parameters, not the bias
+                    Tensor w = weight.value(), g = weight.gradient();
+                    for (int j = 0; j < w.size(); j++) {
+                        g.set(j, g.get(j) + l2 * w.get(j));
                     }
                 }
             }

@@ -147,12 +147,7 @@ public final class Attention implements Module {
                 DenseMatrix dyBh = rows(dy, qRow, time, valueSize), vBg = rows(v, kvRow, time, valueSize);
                 DenseMatrix pBh = rows(probs, qRow, time, time), dpBh = rows(dprobs, qRow, time, time);
                 MatMul.gemm(1, dyBh, vBg.transpose(), 0, dpBh);                         // dP = dY Vᵀ   (T,T)
-                DenseMatrix dvBg = rows(dv, kvRow, time, valueSize);
-                if (causal) {
-                    MatMul.triangularGemm(1, pBh.transpose(), false, dyBh, 1, dvBg); // dV += Pᵀ dY, P lower triangular
-                } else {
-                    MatMul.gemm(1, pBh.transpose(), dyBh, 1, dvBg);                  // dV += Pᵀ dY (T,Dvo)
-                }
+                timesProbabilities(causal, 1, pBh.transpose(), false, dyBh, 1, rows(dv, kvRow, time, valueSize)); // dV += Pᵀ dY
             }
         });
         if (causal) {
@@ -165,14 +160,8 @@ public final class Attention implements Module {
                 int qRow = (b * heads + h) * time, kvRow = (b * kvHeads + h / group) * time;
                 DenseMatrix dsBh = rows(dprobs, qRow, time, time);
                 DenseMatrix kBg = rows(k, kvRow, time, headSize), qBh = rows(q, qRow, time, headSize);
-                DenseMatrix dqBh = rows(dq, qRow, time, headSize), dkBg = rows(dk, kvRow, time, headSize);
-                if (causal) { // dS is zero above the diagonal, as P is
-                    MatMul.triangularGemm(scale, dsBh, true, kBg, 0, dqBh);
-                    MatMul.triangularGemm(scale, dsBh.transpose(), false, qBh, 1, dkBg);
-                } else {
-                    MatMul.gemm(scale, dsBh, kBg, 0, dqBh);             // dQ = s·dS K
-                    MatMul.gemm(scale, dsBh.transpose(), qBh, 1, dkBg); // dK += s·dSᵀ Q
-                }
+                timesProbabilities(causal, scale, dsBh, true, kBg, 0, rows(dq, qRow, time, headSize));               // dQ = s·dS K
+                timesProbabilities(causal, scale, dsBh.transpose(), false, qBh, 1, rows(dk, kvRow, time, headSize)); // dK += s·dSᵀ Q
             }
         });
         Tensor dx = unproject(query, dq, heads, headSize, true);
@@ -280,12 +269,8 @@ public final class Attention implements Module {
         forEachSequence(batch, time, keys, b -> {
             for (int h = 0; h < heads; h++) {
                 int qRow = (b * heads + h) * time, kvRow = (b * kvHeads + h / group) * slots;
-                DenseMatrix pBh = rows(p, qRow, time, keys), vBg = rows(valueStore, kvRow, keys, valueSize), yBh = rows(y, qRow, time, valueSize);
-                if (triangular) {
-                    MatMul.triangularGemm(1, pBh, true, vBg, 0, yBh);
-                } else {
-                    MatMul.gemm(1, pBh, vBg, 0, yBh); // Y = P V
-                }
+                timesProbabilities(triangular, 1, rows(p, qRow, time, keys), true, rows(valueStore, kvRow, keys, valueSize), 0,
+                        rows(y, qRow, time, valueSize)); // Y = P V
             }
         });
         Tensor tokens = Tensor.zeros(qh.precision(), batch, time, heads * valueSize);
@@ -311,6 +296,20 @@ public final class Attention implements Module {
     }
 
     private static final long SMALL_PRODUCT = 1L << 18;
+
+    /**
+     * {@code c = alpha·a·b + beta·c} where {@code a} is (a view of) the probabilities or their gradient: when
+     * {@code triangular} (causal attention over a square block, zero above the diagonal) only the triangle named by
+     * {@code lower} is read, as seen through any transpose, for about half the work; otherwise a plain product.
+     */
+    private static void timesProbabilities(boolean triangular, double alpha, DenseMatrix a, boolean lower, DenseMatrix b, double beta,
+            DenseMatrix c) {
+        if (triangular) {
+            MatMul.triangularGemm(alpha, a, lower, b, beta, c);
+        } else {
+            MatMul.gemm(alpha, a, b, beta, c);
+        }
+    }
 
     /** Rows [first, first + count) of a tensor seen as a matrix with {@code cols} columns, as a view. */
     private static DenseMatrix rows(Tensor t, int first, int count, int cols) {

@@ -378,19 +378,8 @@ final class FloatKernels implements Kernels {
 
     /** One row from {@code base}: p is zero from {@code limit} on; the dot in four float64 partial sums (independent adds). */
     private static void softmaxBackwardRow(float[] ds, float[] p, float[] dp, int base, int limit, int cols) {
-        double d0 = 0, d1 = 0, d2 = 0, d3 = 0;
-        int s = 0;
-        for (; s + 3 < limit; s += 4) {
-            d0 += (double) p[base + s] * dp[base + s];
-            d1 += (double) p[base + s + 1] * dp[base + s + 1];
-            d2 += (double) p[base + s + 2] * dp[base + s + 2];
-            d3 += (double) p[base + s + 3] * dp[base + s + 3];
-        }
-        for (; s < limit; s++) {
-            d0 += (double) p[base + s] * dp[base + s];
-        }
-        float dot = (float) ((d0 + d1) + (d2 + d3));
-        for (s = 0; s < limit; s++) { // float products: the loop vectorises
+        float dot = (float) dot(p, dp, null, base, limit);
+        for (int s = 0; s < limit; s++) { // float products: the loop vectorises
             ds[base + s] = p[base + s] * (dp[base + s] - dot);
         }
         java.util.Arrays.fill(ds, base + limit, base + cols, 0f);
