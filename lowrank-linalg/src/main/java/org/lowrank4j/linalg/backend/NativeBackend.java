@@ -121,19 +121,22 @@ public final class NativeBackend implements LinalgBackend {
         Operand pa = Operand.of(a, 0);
         // BLAS names the triangle of A as stored; a transposed view stores the other one
         int uplo = lower == (pa.trans == CblasNoTrans) ? CblasLower : CblasUpper;
-        DenseMatrix product = b.copy(); // trmm overwrites its right-hand side: a compact copy of b, n wide
-        Operand pb = Operand.of(product, 1);
-        if (product instanceof FloatMatrix fp) {
+        // trmm overwrites its right-hand side, which is b's native copy here (b itself is not touched)
+        Operand pb = Operand.of(b.isRowMajorStrided() ? b : b.copy(), 1);
+        boolean direct = beta == 0 && c.isRowMajorStrided() && (m == 1 || c.rowStride() == pb.ld); // the result can go straight into c
+        DenseMatrix product = direct ? c : c.newLike(m, n);
+        if (c instanceof FloatMatrix) {
             cblas_strmm(CblasRowMajor, CblasLeft, uplo, pa.trans, CblasNonUnit, m, n, (float) alpha, (FloatPointer) pa.pointer, pa.ld,
-                    (FloatPointer) pb.pointer, n);
-            ((FloatPointer) pb.pointer).position(0).get(fp.data(), 0, m * n);
+                    (FloatPointer) pb.pointer, pb.ld);
+            copyBack((FloatPointer) pb.pointer, (FloatMatrix) product, m, n, pb.ld);
         } else {
-            DoubleMatrix dp = (DoubleMatrix) product;
             cblas_dtrmm(CblasRowMajor, CblasLeft, uplo, pa.trans, CblasNonUnit, m, n, alpha, (DoublePointer) pa.pointer, pa.ld,
-                    (DoublePointer) pb.pointer, n);
-            ((DoublePointer) pb.pointer).position(0).get(dp.data(), 0, m * n);
+                    (DoublePointer) pb.pointer, pb.ld);
+            copyBack((DoublePointer) pb.pointer, (DoubleMatrix) product, m, n, pb.ld);
         }
-        addScaled(product, beta, c);
+        if (!direct) {
+            addScaled(product, beta, c);
+        }
     }
 
     /** {@code c = p + beta * c} for a compact p, on the arrays when both are float32 with unit column stride. */
