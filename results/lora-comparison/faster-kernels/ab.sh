@@ -1,10 +1,11 @@
 #!/bin/bash
 # Alternating A/B of the LoRA step bench, one thread (OpenBLAS and the JVM see one core): $JARS/base.jar is the bench at
 # main 6812c8e, $JARS/new.jar the bench after the faster kernels and the float32 AdamW update (71f010c). Records and the
-# load before/after each run go to this folder. usage: JARS=folder [TWO=1] ab.sh ROUNDS [MODEL]   (MODEL: default
-# models/sotu-decoder; TWO=1: the bench's defaults, two BLAS threads, records in two-threads/)
+# load before/after each run go to this folder (or to $OUT). usage: JARS=folder [OUT=folder] [TWO=1] ab.sh ROUNDS [MODEL]
+# (MODEL: default models/sotu-decoder; TWO=1: the bench's defaults, two BLAS threads, records in two-threads/)
 cd "$(dirname "$0")/../../.."
-out=results/lora-comparison/faster-kernels
+out=${OUT:-results/lora-comparison/faster-kernels}
+mkdir -p "$out"
 model=${2:-models/sotu-decoder}
 tag=$(basename "$model")
 export OPENBLAS_CORETYPE=SkylakeX OPENBLAS_NUM_THREADS=1

@@ -4,26 +4,92 @@ package org.lowrank4j.nn.tensor;
  * e^x in float32 for the float kernels (SwiGLU, softmax): relative error about 2e-7 over [−87, 88], the inputs
  * clamped to that range (so e^x never overflows to ∞; below −87 it stays near 1.6e−38 instead of 0). x = k·ln2 + r with
  * |r| ≤ ln2/2, 2^k written straight into the exponent bits, e^r by a degree-7 polynomial (the coefficients of the
- * classic single-precision expf). On JDK 17 SwiGLU's forward with it runs ~2.8× faster than with {@link Math#exp} on
- * doubles (neither vectorises; the double exp and the conversions are what cost; results/lora-comparison/faster-kernels/micro).
+ * classic single-precision expf).
+ *
+ * <p>Two forms with bit-identical results. {@link #exp(float)} is one value. {@link #exp(float[], float[], int, int,
+ * float, float, Scratch)} is a range, and is what the kernels use: on JDK 17 C2 does not vectorise a loop that mixes
+ * float arithmetic with the float↔int bit moves (nor, oddly, one that clamps with Math.min/max while storing at an
+ * index offset from the load's), so the range form splits the work into five loops over blocks that each vectorise —
+ * clamp, the rounded exponent, its bits, the polynomial, the scaling — ~4× faster than the one-value form in a loop
+ * (SwiGLU forward 6.7 → 1.8 ns an element; results/lora-comparison/faster-kernels/micro).
  */
 final class FloatExp {
     static final float LOW = -87f, HIGH = 88f;
+    private static final float LOG2E = 1.44269504088896341f;
+    private static final float ROUNDER = 12582912f; // 1.5·2^23: adding it rounds to an integer held in the low bits
+    private static final int BLOCK = 1024;
 
     private FloatExp() {
     }
 
+    /** Per-thread work space of the range form; one per kernel call (or chunk), reused over its blocks. */
+    static final class Scratch {
+        final float[] rounded = new float[BLOCK];
+        final int[] scale = new int[BLOCK];
+    }
+
     static float exp(float x) {
         float c = Math.min(Math.max(x, LOW), HIGH);                   // NaN stays NaN through both
-        float k = (c * 1.44269504088896341f + 12582912f) - 12582912f; // round(c / ln2) by the 1.5·2^23 trick
-        float r = c - k * 0.693359375f + k * 2.12194440e-4f;         // c − k·ln2, ln2 split in two parts
+        float k = (c * LOG2E + ROUNDER) - ROUNDER;                    // round(c / ln2)
+        return polynomial(c, k) * Float.intBitsToFloat(((int) k + 127) << 23);
+    }
+
+    /**
+     * out[i] = e^(sign·x[i] + shift) for i in [from, to), equal bit for bit to {@link #exp(float)} of that argument;
+     * {@code out} may be {@code x}.
+     */
+    static void exp(float[] x, float[] out, int from, int to, float sign, float shift, Scratch scratch) {
+        for (int s = from; s < to; s += BLOCK) {
+            int e = Math.min(to, s + BLOCK);
+            clamp(x, out, s, e, sign, shift);
+            rounded(out, s, e, scratch.rounded);
+            scaleBits(scratch.rounded, e - s, scratch.scale);
+            polynomial(out, s, e);
+            scale(out, s, e, scratch.scale);
+        }
+    }
+
+    private static float polynomial(float c, float k) {
+        float r = c - k * 0.693359375f + k * 2.12194440e-4f;          // c − k·ln2, ln2 split in two parts
         float p = 1.9875691500e-4f;
         p = p * r + 1.3981999507e-3f;
         p = p * r + 8.3334519073e-3f;
         p = p * r + 4.1665795894e-2f;
         p = p * r + 1.6666665459e-1f;
         p = p * r + 5.0000001201e-1f;
-        p = p * r * r + r + 1f;
-        return p * Float.intBitsToFloat(((int) k + 127) << 23);
+        return p * r * r + r + 1f;
+    }
+
+    private static void clamp(float[] x, float[] out, int s, int e, float sign, float shift) {
+        for (int i = s; i < e; i++) {
+            out[i] = Math.min(Math.max(sign * x[i] + shift, LOW), HIGH);
+        }
+    }
+
+    /** k + 1.5·2^23 for each clamped c: its low mantissa bits hold k. */
+    private static void rounded(float[] c, int s, int e, float[] rounded) {
+        for (int i = s; i < e; i++) {
+            rounded[i - s] = c[i] * LOG2E + ROUNDER;
+        }
+    }
+
+    /** The bits of 2^k: k sits in the low bits of the rounded value, and shifting it to the exponent drops the rest. */
+    private static void scaleBits(float[] rounded, int n, int[] scale) {
+        for (int j = 0; j < n; j++) {
+            scale[j] = (Float.floatToRawIntBits(rounded[j]) << 23) + 0x3F800000;
+        }
+    }
+
+    private static void polynomial(float[] c, int s, int e) {
+        for (int i = s; i < e; i++) {
+            float v = c[i];
+            c[i] = polynomial(v, (v * LOG2E + ROUNDER) - ROUNDER);
+        }
+    }
+
+    private static void scale(float[] out, int s, int e, int[] scale) {
+        for (int i = s; i < e; i++) {
+            out[i] *= Float.intBitsToFloat(scale[i - s]);
+        }
     }
 }

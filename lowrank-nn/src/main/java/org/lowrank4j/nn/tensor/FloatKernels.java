@@ -265,21 +265,28 @@ final class FloatKernels implements Kernels {
 
     @Override
     public void swigluForward(Tensor out, Tensor gate, Tensor up) {
-        float[] o = d(out), a = d(gate), b = d(up);
-        for (int i = 0; i < o.length; i++) {
-            float v = a[i];
-            o[i] = v / (1 + FloatExp.exp(-v)) * b[i];
-        }
+        float[] o = d(out), b = d(up), a = d(gate) == o ? o.clone() : d(gate); // e^−v goes into o first
+        inChunks(o.length, 16, (from, to) -> {
+            FloatExp.exp(a, o, from, to, -1f, 0f, new FloatExp.Scratch());
+            for (int i = from; i < to; i++) {
+                o[i] = a[i] / (1 + o[i]) * b[i];
+            }
+        });
     }
 
     @Override
     public void swigluBackward(Tensor dgate, Tensor dup, Tensor dout, Tensor gate, Tensor up) {
         float[] da = d(dgate), db = d(dup), g = d(dout), a = d(gate), b = d(up);
-        for (int i = 0; i < g.length; i++) {
-            float v = a[i], sig = 1 / (1 + FloatExp.exp(-v));
-            da[i] = g[i] * b[i] * sig * (1 + v * (1 - sig));
-            db[i] = g[i] * v * sig;
-        }
+        boolean aliased = da == db || da == g || da == a || da == b || db == g || db == a || db == b;
+        float[] e = aliased ? new float[g.length] : da; // e^−v first, then the gradients over it
+        inChunks(g.length, 24, (from, to) -> {
+            FloatExp.exp(a, e, from, to, -1f, 0f, new FloatExp.Scratch());
+            for (int i = from; i < to; i++) {
+                float v = a[i], sig = 1 / (1 + e[i]), gi = g[i];
+                da[i] = gi * b[i] * sig * (1 + v * (1 - sig));
+                db[i] = gi * v * sig;
+            }
+        });
     }
 
     @Override
@@ -287,6 +294,7 @@ final class FloatKernels implements Kernels {
         float[] p = d(att);
         int heads = att.dim(1), time = att.dim(2), keys = att.dim(3);
         inChunks(att.dim(0) * heads * time, 8L * keys, (from, to) -> {
+            FloatExp.Scratch scratch = new FloatExp.Scratch();
             for (int row = from; row < to; row++) {
                 int b = row / (heads * time), t = row % time;
                 int base = row * keys;
@@ -301,10 +309,8 @@ final class FloatKernels implements Kernels {
                         }
                     }
                 }
-                float m = (float) max;
-                for (int s = 0; s < limit; s++) { // no branch in the loop: masked keys are zeroed after it
-                    p[base + s] = FloatExp.exp(p[base + s] - m);
-                }
+                // no branch in the exponentials: masked keys are zeroed after them
+                FloatExp.exp(p, p, base, base + limit, 1f, -(float) max, scratch);
                 if (keyMask != null) {
                     for (int s = 0; s < limit; s++) {
                         if (keyMask[b * keys + s] == 0) {

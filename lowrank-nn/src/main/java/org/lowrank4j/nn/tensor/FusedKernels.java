@@ -131,6 +131,7 @@ public final class FusedKernels {
             FloatMatrix qm = FloatMatrix.wrap(q, time, d), km = FloatMatrix.wrap(k, time, d), vm = FloatMatrix.wrap(v, time, d);
             FloatMatrix sm = FloatMatrix.wrap(scores, time, time), ym = FloatMatrix.wrap(y, time, d);
             float[] keep = new float[time]; // 1 for an admissible key, 0 for padding
+            FloatExp.Scratch scratch = new FloatExp.Scratch();
             for (int pair = from; pair < to; pair++) {
                 int b = pair / heads, h = pair % heads, g = h / group, row0 = b * time;
                 int limit = 0; // one past the last admissible key: right padding costs no exponentials
@@ -142,7 +143,7 @@ public final class FusedKernels {
                 gatherHead(k, qkv, stride, row0, time, kOffset + g * d, d);
                 gatherHead(v, qkv, stride, row0, time, vOffset + g * d, d);
                 MatMul.gemm(scale, qm, km.transpose(), 0, sm); // S = s·q kᵀ (T, T)
-                maskedSoftmaxRows(scores, keep, limit, time);
+                maskedSoftmaxRows(scores, keep, limit, time, scratch);
                 MatMul.gemm(1, sm, vm, 0, ym);                 // Y = P v (T, d)
                 for (int t = 0; t < time; t++) {
                     System.arraycopy(y, t * d, out, (row0 + t) * width + h * d, d);
@@ -192,7 +193,7 @@ public final class FusedKernels {
      * within them the loops are branch-free: the max sees −∞ for excluded keys, the exponentials are multiplied by
      * {@code keep}.
      */
-    private static void maskedSoftmaxRows(float[] scores, float[] keep, int limit, int time) {
+    private static void maskedSoftmaxRows(float[] scores, float[] keep, int limit, int time, FloatExp.Scratch scratch) {
         if (limit == 0) {
             java.util.Arrays.fill(scores, 0, time * time, 0f);
             return;
@@ -203,9 +204,11 @@ public final class FusedKernels {
             for (int s = 0; s < limit; s++) {
                 max = Math.max(max, keep[s] != 0 ? scores[base + s] : Float.NEGATIVE_INFINITY);
             }
+            // excluded keys may score above the max, but the clamped exponential stays finite and keep zeroes it
+            FloatExp.exp(scores, scores, base, base + limit, 1f, -max, scratch);
             float sum = 0;
             for (int s = 0; s < limit; s++) {
-                float e = FloatExp.exp(Math.min(scores[base + s] - max, 0f)) * keep[s];
+                float e = scores[base + s] * keep[s];
                 scores[base + s] = e;
                 sum += e;
             }

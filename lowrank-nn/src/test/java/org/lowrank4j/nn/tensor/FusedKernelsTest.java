@@ -173,4 +173,33 @@ class FusedKernelsTest {
         assertThat(FloatExp.exp(0f)).isEqualTo(1f);
         assertThat(FloatExp.exp(Float.NEGATIVE_INFINITY)).isLessThan(1e-37f);
     }
+
+    @Test
+    void theRangeFormOfExpEqualsTheOneValueFormBitForBit() {
+        java.util.Random random = new java.util.Random(7);
+        float[] x = new float[2500]; // crosses two block boundaries
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (random.nextDouble() * 220 - 110);
+        }
+        x[3] = Float.NaN;
+        x[4] = Float.POSITIVE_INFINITY;
+        x[5] = Float.NEGATIVE_INFINITY;
+        x[6] = -0f;
+        for (float sign : new float[] {1f, -1f}) {
+            float shift = sign > 0 ? -2.5f : 0f;
+            float[] out = new float[x.length];
+            java.util.Arrays.fill(out, 42f);
+            FloatExp.exp(x, out, 0, x.length, sign, shift, new FloatExp.Scratch());
+            for (int i = 0; i < x.length; i++) {
+                assertThat(Float.floatToRawIntBits(out[i])).as("x = %s", x[i])
+                        .isEqualTo(Float.floatToRawIntBits(FloatExp.exp(sign * x[i] + shift)));
+            }
+        }
+        float[] inPlace = x.clone();
+        FloatExp.exp(inPlace, inPlace, 17, 2111, 1f, 0f, new FloatExp.Scratch());
+        for (int i = 0; i < x.length; i++) {
+            float want = i >= 17 && i < 2111 ? FloatExp.exp(x[i]) : x[i]; // outside the range: untouched
+            assertThat(Float.floatToRawIntBits(inPlace[i])).as("index %d", i).isEqualTo(Float.floatToRawIntBits(want));
+        }
+    }
 }
