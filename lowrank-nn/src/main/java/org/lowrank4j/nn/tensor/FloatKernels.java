@@ -165,17 +165,20 @@ final class FloatKernels implements Kernels {
     @Override
     public void rmsNormForward(Tensor out, Tensor rstd, Tensor x, Tensor weight, double eps) {
         float[] o = d(out), r = d(rstd), in = d(x), w = d(weight);
-        int c = w.length, rows = r.length;
-        for (int n = 0; n < rows; n++) {
-            int base = n * c;
-            float s = (float) (1 / Math.sqrt(dot(in, in, null, base, c) / c + eps));
-            for (int j = 0; j < c; j++) { // float products: the loop vectorises
-                o[base + j] = in[base + j] * s * w[j];
+        int c = w.length;
+        inChunks(r.length, 3L * c, (from, to) -> {
+            for (int n = from; n < to; n++) {
+                int base = n * c;
+                float s = (float) (1 / Math.sqrt(dot(in, in, null, base, c) / c + eps));
+                for (int j = 0; j < c; j++) { // float products: the loop vectorises
+                    o[base + j] = in[base + j] * s * w[j];
+                }
+                r[n] = s;
             }
-            r[n] = s;
-        }
+        });
     }
 
+    /** On the calling thread: split over rows, dweight's sum over them would depend on the number of cores. */
     @Override
     public void rmsNormBackward(Tensor dx, Tensor dweight, Tensor dout, Tensor x, Tensor rstd, Tensor weight) {
         float[] dinp = d(dx), dw = d(dweight), g = d(dout), in = d(x), r = d(rstd), w = d(weight);
