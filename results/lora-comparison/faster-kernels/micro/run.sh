@@ -1,8 +1,9 @@
 #!/bin/bash
 # The kernel timings quoted in ../../README.md ("A fourth look"): the same sources compiled against the classes of two
 # bench jars and run alternately on one thread, then the triangular product on the new one.
-# usage: JARS=folder (base.jar: the bench at main 6812c8e, new.jar: at 71f010c or later; output.txt: at the review commit
-# that stages trmm's right-hand side directly) run.sh > output.txt
+# usage: JARS=folder run.sh > FILE, with base.jar and new.jar two builds of the bench. output.txt here: base at main
+# 6812c8e, new at the review commit that stages trmm's right-hand side directly (d16f653);
+# ../../vectorised-exp/micro-output.txt: base at 857735f, new at 5bdddff (FloatExp's range form).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)

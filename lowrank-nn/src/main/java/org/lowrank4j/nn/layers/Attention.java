@@ -41,6 +41,7 @@ public final class Attention implements Module {
     private Tensor k;     // (B,NKV,T,Dqk), after RoPE
     private Tensor v;     // (B,NKV,T,Dvo)
     private Tensor probs; // (B,NH,T,T)
+    private Tensor spareScores; // the latest backward's dS (B,NH,T,T), its buffer reused by the next backward of that shape
 
     public Attention(String name, Linear query, Linear key, Linear value, Linear output, int heads, int kvHeads,
             boolean causal, RotaryEmbedding rope) {
@@ -123,7 +124,7 @@ public final class Attention implements Module {
         q = project(query, x, heads, headSize, true);
         k = project(key, x, kvHeads, headSize, true);
         v = project(value, x, kvHeads, valueSize, false);
-        probs = Tensor.zeros(x.precision(), batch, heads, time, time);
+        probs = reuseOrZeros(probs, x.precision(), batch, heads, time, time); // every entry is written before it is read
         Tensor y = attend(q, k, v, time, probs, attentionMask, 0, kn); // (B,T,NH·D)
         return output.forward(y);
     }
@@ -139,7 +140,7 @@ public final class Attention implements Module {
         Tensor dy = Tensor.zeros(dout.precision(), batch, heads, time, valueSize); // (B,NH,T,Dvo)
         kn.splitHeads(dy, dyTokens, 0);
         Tensor dq = q.zerosLike(), dk = k.zerosLike(), dv = v.zerosLike();
-        Tensor dprobs = probs.zerosLike();                           // (B,NH,T,T)
+        Tensor dprobs = reuseOrZeros(spareScores, probs.precision(), probs.shape()); // (B,NH,T,T), every entry written
         int group = heads / kvHeads;
         forEachSequence(batch, time, time, b -> {
             for (int h = 0; h < heads; h++) {
@@ -164,10 +165,20 @@ public final class Attention implements Module {
                 timesProbabilities(causal, scale, dsBh.transpose(), false, qBh, 1, rows(dk, kvRow, time, headSize)); // dK += s·dSᵀ Q
             }
         });
+        spareScores = dprobs;
         Tensor dx = unproject(query, dq, heads, headSize, true);
         kn.addInPlace(dx, unproject(key, dk, kvHeads, headSize, true));
         kn.addInPlace(dx, unproject(value, dv, kvHeads, valueSize, false));
         return dx;
+    }
+
+    /**
+     * {@code old} when it has this precision and shape, else a new zero tensor. The (B,NH,T,T) score tensors are the
+     * largest a training step allocates (8 MB a layer at B = 4, 8 heads, T = 256); taking the previous step's saves the
+     * allocation, its zeroing and the collections it brings on.
+     */
+    private static Tensor reuseOrZeros(Tensor old, Precision precision, int... shape) {
+        return old != null && old.precision() == precision && java.util.Arrays.equals(old.shape(), shape) ? old : Tensor.zeros(precision, shape);
     }
 
     /** A cache for decoding {@code batch} sequences of up to {@code capacity} positions through this layer. */

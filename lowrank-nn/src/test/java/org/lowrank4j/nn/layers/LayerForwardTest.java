@@ -35,6 +35,26 @@ class LayerForwardTest {
     }
 
     @Test
+    void attentionThatRanBeforeComputesWhatAFreshOneDoes() { // its score buffers are reused from step to step
+        for (Precision precision : Precision.values()) {
+            for (boolean causal : new boolean[] {true, false}) {
+                Attention used = Attention.dense("attn", 16, 4, 2, true, causal, null, precision);
+                Attention fresh = Attention.dense("attn", 16, 4, 2, true, causal, null, precision);
+                GradientCheck.randomize(used, new Random(3), 0.4);
+                GradientCheck.randomize(fresh, new Random(3), 0.4);
+                Tensor before = Tensor.gaussian(precision, new Random(1), 3, 2, 5, 16);
+                used.forward(before, new int[] {1, 1, 0, 0, 0, 1, 1, 1, 1, 1});
+                used.backward(Tensor.gaussian(precision, new Random(2), 1, 2, 5, 16));
+                Tensor x = Tensor.gaussian(precision, new Random(4), 1, 2, 5, 16), dy = Tensor.gaussian(precision, new Random(6), 1, 2, 5, 16);
+                int[] mask = {1, 1, 1, 1, 1, 1, 1, 1, 0, 0};
+                String label = precision + (causal ? " causal" : " bidirectional");
+                assertThat(used.forward(x, mask).toDoubleArray()).as(label).containsExactly(fresh.forward(x, mask).toDoubleArray());
+                assertThat(used.backward(dy).toDoubleArray()).as(label).containsExactly(fresh.backward(dy).toDoubleArray());
+            }
+        }
+    }
+
+    @Test
     void geluVariantsMatchKnownValues() {
         for (Precision p : Precision.values()) {
             Tensor x = Tensor.of(p, new double[] {-3, -1, 0, 0.5, 1, 2.5}, 6);
