@@ -10,8 +10,8 @@ package org.lowrank4j.nn.tensor;
  * float, float, Scratch)} is a range, and is what the kernels use: on JDK 17 C2 does not vectorise a loop that mixes
  * float arithmetic with the float↔int bit moves (nor, oddly, one that clamps with Math.min/max while storing at an
  * index offset from the load's), so the range form splits the work into five loops over blocks that each vectorise —
- * clamp, the rounded exponent, its bits, the polynomial, the scaling — ~4× faster than the one-value form in a loop
- * (SwiGLU forward 6.7 → 1.8 ns an element; results/lora-comparison/faster-kernels/micro).
+ * clamp, the rounded exponent, its bits, the polynomial, the scaling — ~3.4× faster than the one-value form in a loop
+ * (SwiGLU forward on 1,024 × 864 values 6.1–6.2 → 1.8–2.0 ms; results/lora-comparison/vectorised-exp/micro-output.txt).
  */
 final class FloatExp {
     static final float LOW = -87f, HIGH = 88f;
