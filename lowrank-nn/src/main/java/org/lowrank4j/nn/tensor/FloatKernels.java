@@ -268,7 +268,8 @@ final class FloatKernels implements Kernels {
 
     @Override
     public void swigluForward(Tensor out, Tensor gate, Tensor up) {
-        float[] o = d(out), b = d(up), a = d(gate) == o ? o.clone() : d(gate); // e^−v goes into o first
+        float[] o = d(out); // e^−v goes into o first, so an input that o overwrites is read from a copy
+        float[] a = d(gate) == o ? o.clone() : d(gate), b = d(up) == o ? o.clone() : d(up);
         inChunks(o.length, 16, (from, to) -> {
             FloatExp.exp(a, o, from, to, -1f, 0f, new FloatExp.Scratch());
             for (int i = from; i < to; i++) {

@@ -65,6 +65,7 @@ class KernelAgreementTest {
         agree("swiglu in place", List.of(random(r, n, c), random(r, n, c), random(r, n, c), random(r, n, c)), t -> {
             k(t).swigluBackward(t.get(3), t.get(2), t.get(2), t.get(0), t.get(1)); // dup over dout
             k(t).swigluForward(t.get(0), t.get(0), t.get(1));                       // out over gate, as streaming does
+            k(t).swigluForward(t.get(1), t.get(0), t.get(1));                       // out over up
         });
         agree("bias", List.of(random(r, n, c), random(r, c), random(r, c)), t -> {
             k(t).addBias(t.get(0), t.get(1));
