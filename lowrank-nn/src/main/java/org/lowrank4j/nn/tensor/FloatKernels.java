@@ -195,27 +195,22 @@ final class FloatKernels implements Kernels {
     }
 
     /**
-     * Σ_j a[base+j]·b[base+j]·(w == null ? 1 : w[j]) over j < c, in eight float64 partial sums: independent adds, so
-     * the sum is not one chain of dependent additions (eight run ~2.3× faster than four on this loop).
+     * Σ_j a[base+j]·b[base+j]·(w == null ? 1 : w[j]) over j < c, in four float64 partial sums (independent adds, so the
+     * sum is not one chain of dependent additions).
      */
     private static double dot(float[] a, float[] b, float[] w, int base, int c) {
-        double s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
         int j = 0;
-        for (; j + 7 < c; j += 8) {
-            int k = base + j;
-            s0 += (double) a[k] * b[k] * (w == null ? 1 : w[j]);
-            s1 += (double) a[k + 1] * b[k + 1] * (w == null ? 1 : w[j + 1]);
-            s2 += (double) a[k + 2] * b[k + 2] * (w == null ? 1 : w[j + 2]);
-            s3 += (double) a[k + 3] * b[k + 3] * (w == null ? 1 : w[j + 3]);
-            s4 += (double) a[k + 4] * b[k + 4] * (w == null ? 1 : w[j + 4]);
-            s5 += (double) a[k + 5] * b[k + 5] * (w == null ? 1 : w[j + 5]);
-            s6 += (double) a[k + 6] * b[k + 6] * (w == null ? 1 : w[j + 6]);
-            s7 += (double) a[k + 7] * b[k + 7] * (w == null ? 1 : w[j + 7]);
+        for (; j + 3 < c; j += 4) {
+            s0 += (double) a[base + j] * b[base + j] * (w == null ? 1 : w[j]);
+            s1 += (double) a[base + j + 1] * b[base + j + 1] * (w == null ? 1 : w[j + 1]);
+            s2 += (double) a[base + j + 2] * b[base + j + 2] * (w == null ? 1 : w[j + 2]);
+            s3 += (double) a[base + j + 3] * b[base + j + 3] * (w == null ? 1 : w[j + 3]);
         }
         for (; j < c; j++) {
             s0 += (double) a[base + j] * b[base + j] * (w == null ? 1 : w[j]);
         }
-        return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+        return (s0 + s1) + (s2 + s3);
     }
 
     @Override
@@ -375,23 +370,20 @@ final class FloatKernels implements Kernels {
         return (s0 + s1) + (s2 + s3);
     }
 
-    /**
-     * The largest of p[base, base + limit) (−∞ when empty), compared as integers: a float's bits with the magnitude
-     * bits flipped when the sign is set order as the floats do (−0 below +0), and the JIT turns Math.max on ints into one
-     * branch-free instruction where Math.max on floats costs several (about 2× faster here). A NaN whose sign bit is
-     * clear wins, as with Math.max; one whose sign bit is set loses to every number. Either way e^(NaN − max) makes the
-     * row NaN.
-     */
-    static double rowMax(float[] p, int base, int limit) {
-        int m = sortable(Float.floatToRawIntBits(Float.NEGATIVE_INFINITY));
-        for (int s = base; s < base + limit; s++) {
-            m = Math.max(m, sortable(Float.floatToRawIntBits(p[s])));
+    /** The largest of p[base, base + limit) (−∞ when empty), in four running maxima: the same value in any order. */
+    private static double rowMax(float[] p, int base, int limit) {
+        float m0 = Float.NEGATIVE_INFINITY, m1 = m0, m2 = m0, m3 = m0;
+        int s = 0;
+        for (; s + 3 < limit; s += 4) {
+            m0 = Math.max(m0, p[base + s]);
+            m1 = Math.max(m1, p[base + s + 1]);
+            m2 = Math.max(m2, p[base + s + 2]);
+            m3 = Math.max(m3, p[base + s + 3]);
         }
-        return Float.intBitsToFloat(sortable(m)); // the flip is its own inverse
-    }
-
-    private static int sortable(int bits) {
-        return bits ^ ((bits >> 31) & 0x7FFFFFFF);
+        for (; s < limit; s++) {
+            m0 = Math.max(m0, p[base + s]);
+        }
+        return Math.max(Math.max(m0, m1), Math.max(m2, m3));
     }
 
     /** One row from {@code base}: p is zero from {@code limit} on; the dot in four float64 partial sums (independent adds). */

@@ -202,25 +202,4 @@ class FusedKernelsTest {
             assertThat(Float.floatToRawIntBits(inPlace[i])).as("index %d", i).isEqualTo(Float.floatToRawIntBits(want));
         }
     }
-
-    @Test
-    void theRowMaximumComparedAsIntegersIsTheFloatMaximum() {
-        java.util.Random random = new java.util.Random(11);
-        float[] p = new float[300];
-        for (int trial = 0; trial < 200; trial++) {
-            for (int i = 0; i < p.length; i++) {
-                p[i] = (float) (random.nextGaussian() * Math.pow(10, random.nextInt(8) - 4)) - (trial % 2) * 1e3f; // all negative in odd trials
-            }
-            int base = random.nextInt(50), limit = random.nextInt(p.length - base);
-            float want = Float.NEGATIVE_INFINITY;
-            for (int i = base; i < base + limit; i++) {
-                want = Math.max(want, p[i]);
-            }
-            assertThat(FloatKernels.rowMax(p, base, limit)).as("trial %d", trial).isEqualTo((double) want);
-        }
-        assertThat(FloatKernels.rowMax(new float[] {-0f, 0f, -0f}, 0, 3)).isEqualTo(0.0).matches(v -> Double.doubleToRawLongBits(v) == 0);
-        assertThat(FloatKernels.rowMax(new float[] {Float.NEGATIVE_INFINITY, -3f, Float.POSITIVE_INFINITY}, 0, 3)).isInfinite().isPositive();
-        assertThat(FloatKernels.rowMax(new float[] {1f, Float.NaN, 2f}, 0, 3)).isNaN();
-        assertThat(FloatKernels.rowMax(new float[] {5f}, 0, 0)).isEqualTo(Double.NEGATIVE_INFINITY);
-    }
 }
