@@ -3,7 +3,8 @@
 # bench jars and run alternately on one thread, then the triangular product on the new one.
 # usage: JARS=folder run.sh > FILE, with base.jar and new.jar two builds of the bench. output.txt here: base at main
 # 6812c8e, new at the review commit that stages trmm's right-hand side directly (d16f653);
-# ../../vectorised-exp/micro-output.txt: base at 857735f, new at 5bdddff (FloatExp's range form).
+# ../../vectorised-exp/micro-output.txt: base at 857735f, new at 5bdddff (FloatExp's range form);
+# ../../vectorised-exp/e930eaf-micro-output.txt: base at a2492b9, new at e930eaf (reverted in 4fd7915).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
