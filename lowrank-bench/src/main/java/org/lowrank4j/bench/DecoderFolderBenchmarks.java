@@ -9,13 +9,16 @@ import java.util.Random;
 import org.lowrank4j.linalg.Linalg;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
 import org.lowrank4j.nn.generate.DecoderCache;
+import org.lowrank4j.nn.generate.PinnedWeights;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
 
 /**
  * Prefill and KV-cache decode speed of decoder folders as written (dense, low-rank factor pairs, narrowed by MoDeGPT),
  * in one JVM: each round runs every folder once in turn (a prompt of {@code context/4} tokens, then decoding to the
- * full context), and the medians over rounds are reported.
+ * full context), and the medians over rounds are reported; each round also runs every folder with its dense weights
+ * pinned ({@link PinnedWeights}: read from the backend's copy instead of copied in at every product), the two in
+ * alternating order.
  */
 final class DecoderFolderBenchmarks {
     private final int threads;
@@ -40,14 +43,18 @@ final class DecoderFolderBenchmarks {
             ids[i] = 32 + random.nextInt(90);
         }
         double[][] prefill = new double[models.length][rounds], decode = new double[models.length][rounds];
+        double[][] prefillPinned = new double[models.length][rounds], decodePinned = new double[models.length][rounds];
         for (LlamaModel m : models) {
-            measure(m, ids, context - prompt); // warm-up
+            measure(m, ids, context - prompt, false); // warm-up
+            measure(m, ids, context - prompt, true);
         }
         for (int r = 0; r < rounds; r++) {
             for (int i = 0; i < models.length; i++) {
-                double[] s = measure(models[i], ids, context - prompt);
-                prefill[i][r] = s[0];
-                decode[i][r] = s[1];
+                for (boolean pinned : r % 2 == 0 ? new boolean[] {false, true} : new boolean[] {true, false}) {
+                    double[] s = measure(models[i], ids, context - prompt, pinned);
+                    (pinned ? prefillPinned : prefill)[i][r] = s[0];
+                    (pinned ? decodePinned : decode)[i][r] = s[1];
+                }
             }
         }
         for (int i = 0; i < models.length; i++) {
@@ -60,13 +67,24 @@ final class DecoderFolderBenchmarks {
             row.put("new_tokens", context - prompt);
             row.put("prefill_tokens_per_s", Math.round(Stopwatch.median(prefill[i]) * 10) / 10.0);
             row.put("decode_tokens_per_s", Math.round(Stopwatch.median(decode[i]) * 10) / 10.0);
-            System.out.printf("%s: %d parameters, prefill %.0f tokens/s, decode %.1f tokens/s (medians of %d rounds, %d threads)%n", folders.get(i),
-                    models[i].parameterCount(), Stopwatch.median(prefill[i]), Stopwatch.median(decode[i]), rounds, threads);
+            row.put("prefill_tokens_per_s_pinned", Math.round(Stopwatch.median(prefillPinned[i]) * 10) / 10.0);
+            row.put("decode_tokens_per_s_pinned", Math.round(Stopwatch.median(decodePinned[i]) * 10) / 10.0);
+            System.out.printf("%s: %d parameters, prefill %.0f tokens/s, decode %.1f tokens/s; weights pinned: prefill %.0f, decode %.1f"
+                    + " (medians of %d rounds, %d threads)%n", folders.get(i), models[i].parameterCount(), Stopwatch.median(prefill[i]),
+                    Stopwatch.median(decode[i]), Stopwatch.median(prefillPinned[i]), Stopwatch.median(decodePinned[i]), rounds, threads);
         }
     }
 
-    /** {prefill tokens/s, decode tokens/s}: the prompt in one step, then {@code newTokens} single-token steps. */
-    private static double[] measure(LlamaModel model, int[] prompt, int newTokens) {
+    /**
+     * {prefill tokens/s, decode tokens/s}: the prompt in one step, then {@code newTokens} single-token steps; with
+     * {@code pinned}, between pinning the weights and unpinning them (the pinning itself is not timed).
+     */
+    private static double[] measure(LlamaModel model, int[] prompt, int newTokens, boolean pinned) {
+        if (pinned) {
+            try (PinnedWeights weights = PinnedWeights.of(model)) {
+                return measure(model, prompt, newTokens, false);
+            }
+        }
         DecoderCache cache = model.newCache(1, prompt.length + newTokens);
         long t0 = System.nanoTime();
         Tensor logits = model.decode(prompt, 1, prompt.length, cache);

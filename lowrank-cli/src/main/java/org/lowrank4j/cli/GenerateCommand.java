@@ -7,6 +7,7 @@ import org.lowrank4j.compress.model.DecoderFolder;
 import org.lowrank4j.nn.generate.CausalLanguageModel;
 import org.lowrank4j.nn.generate.GenerationOptions;
 import org.lowrank4j.nn.generate.Generator;
+import org.lowrank4j.nn.generate.PinnedWeights;
 import org.lowrank4j.nn.generate.Tokenizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -49,7 +50,10 @@ final class GenerateCommand implements Callable<Integer> {
         Tokenizer tokenizer = DecoderFolder.loadTokenizer(model, decoder.vocabSize());
         GenerationOptions options = temperature == 0 ? GenerationOptions.greedy(maxTokens) : GenerationOptions.sampling(maxTokens, temperature, topP);
         long start = System.nanoTime();
-        String continuation = Generator.generateText(decoder, tokenizer, prompt, options, new Random(seed));
+        String continuation;
+        try (PinnedWeights pinned = PinnedWeights.of(decoder)) { // decoding reads the dense weights from BLAS's own copy
+            continuation = Generator.generateText(decoder, tokenizer, prompt, options, new Random(seed));
+        }
         double wall = (System.nanoTime() - start) / 1e9;
         System.out.println(prompt + continuation);
         System.err.printf(java.util.Locale.ROOT, "%d tokens of prompt, up to %d new, %.2f s%n", tokenizer.encode(prompt).length, maxTokens, wall);

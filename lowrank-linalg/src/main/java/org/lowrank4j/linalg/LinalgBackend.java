@@ -21,6 +21,22 @@ public interface LinalgBackend {
     void gemm(double alpha, DenseMatrix a, DenseMatrix b, double beta, DenseMatrix c);
 
     /**
+     * Stages a compact matrix that many products will read unchanged; see {@link StagedMatrix}. The default keeps no
+     * copy: its products read {@code m} itself.
+     */
+    default StagedMatrix stage(DenseMatrix m) {
+        return new StagedMatrix(m, null, null);
+    }
+
+    /**
+     * {@code c = alpha·a·op(b) + beta·c} with op(b) = b, or bᵀ when {@code transposeB}, read from its staged copy: the
+     * same product as {@link #gemm(double, DenseMatrix, DenseMatrix, double, DenseMatrix)} on the source.
+     */
+    default void gemm(double alpha, DenseMatrix a, StagedMatrix b, boolean transposeB, double beta, DenseMatrix c) {
+        gemm(alpha, a, transposeB ? b.source().transpose() : b.source(), beta, c);
+    }
+
+    /**
      * {@code c = alpha * a * b + beta * c} for a square {@code a} that is triangular as seen (a may be a transposed
      * view): only its lower triangle, diagonal included, is read when {@code lower}, only its upper one otherwise, and
      * the entries beyond it count as zero whatever they hold. BLAS trmm: about half of gemm's work, which is what

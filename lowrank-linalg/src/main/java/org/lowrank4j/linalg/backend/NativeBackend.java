@@ -14,6 +14,7 @@ import org.lowrank4j.linalg.FloatMatrix;
 import org.lowrank4j.linalg.LinalgBackend;
 import org.lowrank4j.linalg.PivotedQrResult;
 import org.lowrank4j.linalg.QrResult;
+import org.lowrank4j.linalg.StagedMatrix;
 import org.lowrank4j.linalg.SvdResult;
 
 /**
@@ -108,6 +109,48 @@ public final class NativeBackend implements LinalgBackend {
             cblas_dgemm(CblasRowMajor, pa.trans, pb.trans, m, n, k, alpha, (DoublePointer) pa.pointer, pa.ld,
                     (DoublePointer) pb.pointer, pb.ld, beta, (DoublePointer) pc.pointer, pc.ld);
             copyBack((DoublePointer) pc.pointer, dc, m, n, pc.ld);
+        }
+    }
+
+    /** Copies {@code m} into native memory once; the copy lives until the staged matrix is closed (or collected). */
+    @Override
+    public StagedMatrix stage(DenseMatrix m) {
+        if (!m.isCompact()) {
+            throw new IllegalArgumentException("only a compact matrix can be staged, got a view of shape " + m.shape());
+        }
+        long size = Math.max(1, m.size());
+        if (m instanceof FloatMatrix f) {
+            FloatPointer p = Scratch.keep(new FloatPointer(size));
+            p.put(f.data(), f.offset(), (int) m.size());
+            return new StagedMatrix(m, p, p::close);
+        }
+        DoubleMatrix d = (DoubleMatrix) m;
+        DoublePointer p = Scratch.keep(new DoublePointer(size));
+        p.put(d.data(), d.offset(), (int) m.size());
+        return new StagedMatrix(m, p, p::close);
+    }
+
+    /** As {@link #gemm(double, DenseMatrix, DenseMatrix, double, DenseMatrix)}, with b read from its native copy. */
+    @Override
+    public void gemm(double alpha, DenseMatrix a, StagedMatrix b, boolean transposeB, double beta, DenseMatrix c) {
+        int m = c.rows(), n = c.cols(), k = a.cols();
+        assert a.rows() == m && (transposeB ? b.cols() == k && b.rows() == n : b.rows() == k && b.cols() == n)
+                : a.shape() + " · staged " + b.source().shape() + (transposeB ? "ᵀ" : "") + " -> " + c.shape();
+        if (m == 0 || n == 0 || k == 0 || !c.isRowMajorStrided() || b.source().elementType() != c.elementType()) {
+            gemm(alpha, a, transposeB ? b.source().transpose() : b.source(), beta, c);
+            return;
+        }
+        Operand pa = Operand.of(a, 0);
+        Operand pc = Operand.of(c, 2, beta != 0);
+        int transB = transposeB ? CblasTrans : CblasNoTrans, ldb = Math.max(1, b.cols());
+        if (c instanceof FloatMatrix fc) {
+            cblas_sgemm(CblasRowMajor, pa.trans, transB, m, n, k, (float) alpha, (FloatPointer) pa.pointer, pa.ld,
+                    (FloatPointer) b.backendCopy(), ldb, (float) beta, (FloatPointer) pc.pointer, pc.ld);
+            copyBack((FloatPointer) pc.pointer, fc, m, n, pc.ld);
+        } else {
+            cblas_dgemm(CblasRowMajor, pa.trans, transB, m, n, k, alpha, (DoublePointer) pa.pointer, pa.ld,
+                    (DoublePointer) b.backendCopy(), ldb, beta, (DoublePointer) pc.pointer, pc.ld);
+            copyBack((DoublePointer) pc.pointer, (DoubleMatrix) c, m, n, pc.ld);
         }
     }
 

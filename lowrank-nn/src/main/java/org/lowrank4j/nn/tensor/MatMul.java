@@ -2,6 +2,7 @@ package org.lowrank4j.nn.tensor;
 
 import org.lowrank4j.linalg.DenseMatrix;
 import org.lowrank4j.linalg.Linalg;
+import org.lowrank4j.linalg.StagedMatrix;
 
 /**
  * The three products a linear map needs, on tensors seen as matrices (rows = all leading axes, columns = the last
@@ -16,6 +17,11 @@ public final class MatMul {
     public static void timesTransposed(Tensor y, Tensor x, Tensor w, double beta) {
         DenseMatrix wm = w.matrix();
         gemm(1, rowsOf(x, wm.cols()), wm.transpose(), beta, rowsOf(y, wm.rows()));
+    }
+
+    /** {@code y(N,out) = x(N,in)·wᵀ + beta·y} with w (out,in) staged (read from the backend's copy, not copied in again). */
+    public static void timesTransposed(Tensor y, Tensor x, StagedMatrix w, double beta) {
+        Linalg.backend().gemm(1, rowsOf(x, w.cols()), w, true, beta, rowsOf(y, w.rows()));
     }
 
     /** {@code dx(N,in) = dy(N,out)·w(out,in) + beta·dx}. */

@@ -1,14 +1,24 @@
 package org.lowrank4j.nn.weight;
 
 import java.util.List;
+import org.lowrank4j.linalg.Linalg;
+import org.lowrank4j.linalg.StagedMatrix;
 import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.tensor.MatMul;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
 
-/** A weight stored as the full matrix: {@code y = x·Wᵀ}, one GEMM each way. */
+/**
+ * A weight stored as the full matrix: {@code y = x·Wᵀ}, one GEMM each way.
+ *
+ * <p>For inference the weight can be {@link #pin pinned}: the backend keeps its own copy of W (native memory for
+ * OpenBLAS), and forwards read that copy instead of copying W in at every product — what dominates decoding one token at
+ * a time, where each product is a single row against the whole weight. A pinned weight costs that second copy and
+ * refuses {@link #backward} (training would change W under it); {@link #unpin} frees the copy.
+ */
 public final class DenseWeight implements WeightFactorization {
     private final Parameter weight; // (out, in)
+    private StagedMatrix pinned;    // the backend's copy of W while pinned, else null
 
     /** Wraps a parameter of shape (out, in); the parameter may be shared (tied weights). */
     public DenseWeight(Parameter weight) {
@@ -43,16 +53,46 @@ public final class DenseWeight implements WeightFactorization {
         return weight.value().precision();
     }
 
+    /**
+     * Keeps a copy of W where the backend's products read it, until {@link #unpin}; W must not change meanwhile (the
+     * forward reads the copy). Pinning a pinned weight does nothing; a weight that is a view into a larger array is not
+     * pinned ({@link #isPinned} says).
+     */
+    public void pin() {
+        if (pinned == null && weight.value().matrix().isCompact()) { // a view into a larger array stays unpinned
+            pinned = Linalg.backend().stage(weight.value().matrix());
+        }
+    }
+
+    /** Frees the pinned copy (nothing when not pinned). */
+    public void unpin() {
+        if (pinned != null) {
+            pinned.close();
+            pinned = null;
+        }
+    }
+
+    public boolean isPinned() {
+        return pinned != null;
+    }
+
     @Override
     public Tensor forward(Tensor x) {
         checkInput(weight.name(), x);
         Tensor y = Tensor.zeros(precision(), outputShape(x)); // (N, out)
-        MatMul.timesTransposed(y, x, weight.value(), 0);
+        if (pinned != null) {
+            MatMul.timesTransposed(y, x, pinned, 0);
+        } else {
+            MatMul.timesTransposed(y, x, weight.value(), 0);
+        }
         return y;
     }
 
     @Override
     public Tensor backward(Tensor dy, Tensor x) {
+        if (pinned != null) {
+            throw new IllegalStateException(weight.name() + " is pinned for inference; unpin it before training");
+        }
         MatMul.addTransposedTimes(weight.gradient(), dy, x); // dW(out,in) += dyᵀ x
         Tensor dx = x.zerosLike();
         MatMul.times(dx, dy, weight.value(), 0); // dx(N,in) = dy W

@@ -37,6 +37,39 @@ class GenerationTest {
     }
 
     @Test
+    void pinnedWeightsDecodeExactlyAsUnpinnedAndRefuseTraining() {
+        for (Precision precision : Precision.values()) {
+            HfConfig config = HfConfig.builder(HfArchitecture.LLAMA).hiddenSize(16).intermediateSize(24).numHiddenLayers(2).numAttentionHeads(4)
+                    .numKeyValueHeads(2).vocabSize(11).maxPositionEmbeddings(16).tieWordEmbeddings(true).build();
+            LlamaModel llama = LlamaModel.create(config, precision);
+            GradientCheck.randomize(llama, new Random(5), 0.5);
+            int[] prompt = {1, 5, 2, 9};
+            double[] plain = decodeLogits(llama, prompt);
+            try (PinnedWeights pinned = PinnedWeights.of(llama)) {
+                assertThat(pinned.count()).isEqualTo(14); // 2 blocks × (q, k, v, o, gate, up, down)
+                assertThat(decodeLogits(llama, prompt)).as(precision.toString()).containsExactly(plain);
+                assertThatThrownBy(() -> {
+                    llama.forward(prompt, 1, prompt.length);
+                    llama.backward(Tensor.zeros(precision, 1, prompt.length, 11));
+                }).isInstanceOf(IllegalStateException.class).hasMessageContaining("pinned for inference");
+            }
+            llama.forward(prompt, 1, prompt.length); // unpinned again: training works
+            llama.backward(Tensor.zeros(precision, 1, prompt.length, 11));
+            assertThat(decodeLogits(llama, prompt)).containsExactly(plain);
+        }
+    }
+
+    /** The logits of decoding {@code prompt} as a prefill of all but its last id, then that id alone. */
+    private static double[] decodeLogits(CausalLanguageModel model, int[] prompt) {
+        DecoderCache cache = model.newCache(1, 16);
+        double[] first = model.decode(java.util.Arrays.copyOf(prompt, prompt.length - 1), 1, prompt.length - 1, cache).toDoubleArray();
+        double[] last = model.decode(new int[] {prompt[prompt.length - 1]}, 1, 1, cache).toDoubleArray();
+        double[] both = java.util.Arrays.copyOf(first, first.length + last.length);
+        System.arraycopy(last, 0, both, first.length, last.length);
+        return both;
+    }
+
+    @Test
     void greedyWithTheCacheMatchesRecomputingTheWholeSequence() {
         HfConfig config = HfConfig.builder(HfArchitecture.LLAMA).hiddenSize(8).intermediateSize(12).numHiddenLayers(2).numAttentionHeads(4)
                 .numKeyValueHeads(2).vocabSize(11).maxPositionEmbeddings(16).tieWordEmbeddings(true).build();

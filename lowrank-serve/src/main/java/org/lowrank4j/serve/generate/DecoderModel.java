@@ -14,6 +14,7 @@ import org.lowrank4j.nn.generate.CausalLanguageModel;
 import org.lowrank4j.nn.generate.GenerationOptions;
 import org.lowrank4j.nn.generate.GenerationResult;
 import org.lowrank4j.nn.generate.Generator;
+import org.lowrank4j.nn.generate.PinnedWeights;
 import org.lowrank4j.nn.generate.Tokenizer;
 import org.lowrank4j.serve.ApiError;
 
@@ -51,9 +52,14 @@ public final class DecoderModel {
         return Files.isDirectory(model) && Files.isRegularFile(model.resolve("config.json"));
     }
 
-    /** Loads a decoder folder (config.json, model.safetensors, tokenizer.json). */
+    /**
+     * Loads a decoder folder (config.json, model.safetensors, tokenizer.json) and pins its dense weights
+     * ({@link PinnedWeights}): a second copy of them, outside the Java heap, that decoding reads instead of copying
+     * each weight in for every token.
+     */
     public static DecoderModel open(Path folder, int maxInputTokens, Duration timeout) throws IOException {
         CausalLanguageModel model = DecoderFolder.loadDecoder(folder);
+        PinnedWeights.of(model); // for the server's lifetime: decoding reads the dense weights from BLAS's own copy
         return new DecoderModel(model, DecoderFolder.loadTokenizer(folder, model.vocabSize()), maxInputTokens, timeout);
     }
 
