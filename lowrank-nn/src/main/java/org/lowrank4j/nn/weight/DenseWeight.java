@@ -11,12 +11,11 @@ import org.lowrank4j.nn.tensor.Tensor;
 /**
  * A weight stored as the full matrix: {@code y = x·Wᵀ}, one GEMM each way.
  *
- * <p>For inference the weight can be {@link #pin pinned}: the backend keeps its own copy of W (native memory for
- * OpenBLAS), and forwards read that copy instead of copying W in at every product — what dominates decoding one token at
- * a time, where each product is a single row against the whole weight. A pinned weight costs that second copy and
- * refuses {@link #backward} (training would change W under it); {@link #unpin} frees the copy.
+ * <p>For inference the weight can be {@link Pinnable pinned}: forwards then read the backend's own copy of W instead of
+ * copying W in at every product, which dominates decoding one token at a time (each product is a single row against the
+ * whole weight).
  */
-public final class DenseWeight implements WeightFactorization {
+public final class DenseWeight implements WeightFactorization, Pinnable {
     private final Parameter weight; // (out, in)
     private StagedMatrix pinned;    // the backend's copy of W while pinned, else null
 
@@ -53,18 +52,14 @@ public final class DenseWeight implements WeightFactorization {
         return weight.value().precision();
     }
 
-    /**
-     * Keeps a copy of W where the backend's products read it, until {@link #unpin}; W must not change meanwhile (the
-     * forward reads the copy). Pinning a pinned weight does nothing; a weight that is a view into a larger array is not
-     * pinned ({@link #isPinned} says).
-     */
+    @Override
     public void pin() {
         if (pinned == null && weight.value().matrix().isCompact()) { // a view into a larger array stays unpinned
             pinned = Linalg.backend().stage(weight.value().matrix());
         }
     }
 
-    /** Frees the pinned copy (nothing when not pinned). */
+    @Override
     public void unpin() {
         if (pinned != null) {
             pinned.close();
@@ -72,6 +67,7 @@ public final class DenseWeight implements WeightFactorization {
         }
     }
 
+    @Override
     public boolean isPinned() {
         return pinned != null;
     }

@@ -2,6 +2,8 @@ package org.lowrank4j.nn.weight;
 
 import java.util.List;
 import org.lowrank4j.linalg.DenseMatrix;
+import org.lowrank4j.linalg.Linalg;
+import org.lowrank4j.linalg.StagedMatrix;
 import org.lowrank4j.linalg.SvdResult;
 import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.tensor.MatMul;
@@ -17,7 +19,7 @@ import org.lowrank4j.nn.tensor.Tensor;
  * <p>The backward pass recomputes {@code h = x·Bᵀ} rather than keeping it, which keeps the factorization
  * stateless at the price of one extra (N,in)·(in,r) product.
  */
-public final class LowRankWeight implements WeightFactorization {
+public final class LowRankWeight implements WeightFactorization, Pinnable {
     private final Parameter left;  // A (out, r)
     private final Parameter right; // B (r, in)
 
@@ -86,6 +88,30 @@ public final class LowRankWeight implements WeightFactorization {
         return left.value().precision();
     }
 
+    private StagedMatrix pinnedLeft, pinnedRight; // the backend's copies of A and B while pinned (see Pinnable)
+
+    @Override
+    public void pin() {
+        if (pinnedLeft == null && left.value().matrix().isCompact() && right.value().matrix().isCompact()) {
+            pinnedLeft = Linalg.backend().stage(left.value().matrix());
+            pinnedRight = Linalg.backend().stage(right.value().matrix());
+        }
+    }
+
+    @Override
+    public void unpin() {
+        if (pinnedLeft != null) {
+            pinnedLeft.close();
+            pinnedRight.close();
+            pinnedLeft = pinnedRight = null;
+        }
+    }
+
+    @Override
+    public boolean isPinned() {
+        return pinnedLeft != null;
+    }
+
     // the latest forward's input and its projection x Bᵀ, reused by a backward on the same input (saves one product)
     private Tensor lastInput;
     private Tensor lastProjection;
@@ -97,12 +123,19 @@ public final class LowRankWeight implements WeightFactorization {
         lastInput = x;
         lastProjection = h;
         Tensor y = Tensor.zeros(precision(), outputShape(x)); // (N, out)
-        MatMul.timesTransposed(y, h, left.value(), 0);        // y = h Aᵀ
+        if (pinnedLeft != null) {
+            MatMul.timesTransposed(y, h, pinnedLeft, 0);
+        } else {
+            MatMul.timesTransposed(y, h, left.value(), 0);    // y = h Aᵀ
+        }
         return y;
     }
 
     @Override
     public Tensor backward(Tensor dy, Tensor x) {
+        if (pinnedLeft != null) {
+            throw new IllegalStateException(left.name() + " is pinned for inference; unpin it before training");
+        }
         Tensor h = x == lastInput ? lastProjection : project(x);   // (N, r), from the forward on this input (B unchanged since)
         lastInput = null;
         lastProjection = null;
@@ -117,7 +150,11 @@ public final class LowRankWeight implements WeightFactorization {
 
     private Tensor project(Tensor x) {
         Tensor h = Tensor.zeros(precision(), x.size() / inFeatures(), rank());
-        MatMul.timesTransposed(h, x, right.value(), 0); // h = x Bᵀ
+        if (pinnedRight != null) {
+            MatMul.timesTransposed(h, x, pinnedRight, 0);
+        } else {
+            MatMul.timesTransposed(h, x, right.value(), 0); // h = x Bᵀ
+        }
         return h;
     }
 

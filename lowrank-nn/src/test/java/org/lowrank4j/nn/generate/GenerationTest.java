@@ -12,8 +12,10 @@ import org.lowrank4j.formats.hf.HfConfig;
 import org.lowrank4j.nn.GradientCheck;
 import org.lowrank4j.nn.arch.gpt2.Gpt2Model;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
+import org.lowrank4j.nn.layers.Linear;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
+import org.lowrank4j.nn.weight.LowRankWeight;
 
 /** Greedy, temperature and top-p generation with the KV cache; stop conditions; the byte tokenizer. */
 class GenerationTest {
@@ -42,11 +44,15 @@ class GenerationTest {
             HfConfig config = HfConfig.builder(HfArchitecture.LLAMA).hiddenSize(16).intermediateSize(24).numHiddenLayers(2).numAttentionHeads(4)
                     .numKeyValueHeads(2).vocabSize(11).maxPositionEmbeddings(16).tieWordEmbeddings(true).build();
             LlamaModel llama = LlamaModel.create(config, precision);
+            for (String site : List.of("block 0 mlp.gate", "block 1 attention.value")) { // low-rank factor pairs pin too
+                Linear linear = llama.linearSites().get(site);
+                linear.setWeight(LowRankWeight.zeros(site, linear.weight().outFeatures(), linear.weight().inFeatures(), 3, precision));
+            }
             GradientCheck.randomize(llama, new Random(5), 0.5);
             int[] prompt = {1, 5, 2, 9};
             double[] plain = decodeLogits(llama, prompt);
             try (PinnedWeights pinned = PinnedWeights.of(llama)) {
-                assertThat(pinned.count()).isEqualTo(14); // 2 blocks × (q, k, v, o, gate, up, down)
+                assertThat(pinned.count()).isEqualTo(14); // 2 blocks × (q, k, v, o, gate, up, down), two of them low-rank
                 assertThat(decodeLogits(llama, prompt)).as(precision.toString()).containsExactly(plain);
                 assertThatThrownBy(() -> {
                     llama.forward(prompt, 1, prompt.length);
