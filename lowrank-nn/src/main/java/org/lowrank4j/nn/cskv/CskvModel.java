@@ -106,6 +106,11 @@ public final class CskvModel implements CausalLanguageModel {
     }
 
     @Override
+    public Linear outputProjection() {
+        return model.outputProjection();
+    }
+
+    @Override
     public List<Parameter> parameters() {
         return model.parameters();
     }

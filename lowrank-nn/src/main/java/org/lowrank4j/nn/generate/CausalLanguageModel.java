@@ -46,6 +46,11 @@ public interface CausalLanguageModel extends Module {
      */
     Map<String, Linear> linearSites();
 
+    /** The output projection from the final hidden states to the logits (the embedding table when tied), or null. */
+    default Linear outputProjection() {
+        return null;
+    }
+
     /**
      * The output (B,T,C) of block {@code blockCount − 1} of a forward over ids (B·T), running nothing after it (what a
      * sequential compression pass needs to refresh the inputs of the first blocks' layers).

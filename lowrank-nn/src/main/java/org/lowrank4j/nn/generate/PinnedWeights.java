@@ -6,7 +6,7 @@ import org.lowrank4j.nn.layers.Linear;
 import org.lowrank4j.nn.weight.Pinnable;
 
 /**
- * The weights of a model's linear layers pinned for generation ({@link Pinnable}: dense and low-rank ones): decoding one
+ * The weights of a model's linear layers and output projection pinned for generation ({@link Pinnable}: dense and low-rank ones): decoding one
  * token at a time then reads each weight from the backend's copy instead of copying it in at every product. Costs a
  * second copy of those weights while open; {@link #close} unpins them. Weights that were already pinned, and other
  * factorisations, are left as they are.
@@ -17,10 +17,17 @@ public final class PinnedWeights implements AutoCloseable {
     private PinnedWeights() {
     }
 
-    /** Pins the pinnable weights among {@code model}'s {@link CausalLanguageModel#linearSites linear sites}. */
+    /**
+     * Pins the pinnable weights among {@code model}'s {@link CausalLanguageModel#linearSites linear sites} and its
+     * {@link CausalLanguageModel#outputProjection output projection}.
+     */
     public static PinnedWeights of(CausalLanguageModel model) {
         PinnedWeights weights = new PinnedWeights();
-        for (Linear linear : model.linearSites().values()) {
+        List<Linear> linears = new ArrayList<>(model.linearSites().values());
+        if (model.outputProjection() != null) {
+            linears.add(model.outputProjection()); // with a large vocabulary, the largest weight of all
+        }
+        for (Linear linear : linears) {
             if (linear.weight() instanceof Pinnable weight && !weight.isPinned()) {
                 weight.pin();
                 if (weight.isPinned()) {

@@ -52,7 +52,7 @@ class GenerationTest {
             int[] prompt = {1, 5, 2, 9};
             double[] plain = decodeLogits(llama, prompt);
             try (PinnedWeights pinned = PinnedWeights.of(llama)) {
-                assertThat(pinned.count()).isEqualTo(14); // 2 blocks × (q, k, v, o, gate, up, down), two of them low-rank
+                assertThat(pinned.count()).isEqualTo(15); // 2 blocks × (q, k, v, o, gate, up, down), two of them low-rank, and the head
                 assertThat(decodeLogits(llama, prompt)).as(precision.toString()).containsExactly(plain);
                 assertThatThrownBy(() -> {
                     llama.forward(prompt, 1, prompt.length);

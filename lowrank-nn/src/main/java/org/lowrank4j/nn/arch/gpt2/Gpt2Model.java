@@ -182,6 +182,11 @@ public final class Gpt2Model implements CausalLanguageModel {
     }
 
     @Override
+    public Linear outputProjection() {
+        return head;
+    }
+
+    @Override
     public Map<String, Linear> linearSites() {
         Map<String, Linear> sites = new LinkedHashMap<>();
         for (int i = 0; i < blocks.size(); i++) {

@@ -265,6 +265,11 @@ public final class LlamaModel implements CausalLanguageModel {
     }
 
     @Override
+    public Linear outputProjection() {
+        return head;
+    }
+
+    @Override
     public Map<String, Linear> linearSites() {
         Map<String, Linear> sites = new LinkedHashMap<>();
         for (int i = 0; i < blocks.size(); i++) {

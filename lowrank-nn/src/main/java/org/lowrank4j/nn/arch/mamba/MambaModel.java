@@ -196,6 +196,11 @@ public final class MambaModel implements CausalLanguageModel {
      * and {@code A_log} (the state transition, (C, N)); Δ's projection (already rank R) is not listed.
      */
     @Override
+    public Linear outputProjection() {
+        return head;
+    }
+
+    @Override
     public Map<String, Linear> linearSites() {
         Map<String, Linear> sites = new LinkedHashMap<>();
         for (int l = 0; l < mixers.size(); l++) {
