@@ -51,7 +51,7 @@ final class GenerateCommand implements Callable<Integer> {
         GenerationOptions options = temperature == 0 ? GenerationOptions.greedy(maxTokens) : GenerationOptions.sampling(maxTokens, temperature, topP);
         long start = System.nanoTime();
         String continuation;
-        try (PinnedWeights pinned = PinnedWeights.of(decoder)) { // decoding reads the dense weights from BLAS's own copy
+        try (PinnedWeights pinned = PinnedWeights.of(decoder)) { // decoding reads the weights from BLAS's own copy
             continuation = Generator.generateText(decoder, tokenizer, prompt, options, new Random(seed));
         }
         double wall = (System.nanoTime() - start) / 1e9;

@@ -53,13 +53,13 @@ public final class DecoderModel {
     }
 
     /**
-     * Loads a decoder folder (config.json, model.safetensors, tokenizer.json) and pins its dense weights
+     * Loads a decoder folder (config.json, model.safetensors, tokenizer.json) and pins its weights
      * ({@link PinnedWeights}): a second copy of them, outside the Java heap, that decoding reads instead of copying
      * each weight in for every token.
      */
     public static DecoderModel open(Path folder, int maxInputTokens, Duration timeout) throws IOException {
         CausalLanguageModel model = DecoderFolder.loadDecoder(folder);
-        PinnedWeights.of(model); // for the server's lifetime: decoding reads the dense weights from BLAS's own copy
+        PinnedWeights.of(model); // for the server's lifetime: decoding reads the weights from BLAS's own copy
         return new DecoderModel(model, DecoderFolder.loadTokenizer(folder, model.vocabSize()), maxInputTokens, timeout);
     }
 
