@@ -6,10 +6,10 @@ import org.lowrank4j.nn.layers.Linear;
 import org.lowrank4j.nn.weight.Pinnable;
 
 /**
- * The weights of a model's linear layers and output projection pinned for generation ({@link Pinnable}: dense and low-rank ones): decoding one
- * token at a time then reads each weight from the backend's copy instead of copying it in at every product. Costs a
- * second copy of those weights while open; {@link #close} unpins them. Weights that were already pinned, and other
- * factorisations, are left as they are.
+ * The weights of a model's linear layers and output projection pinned for generation ({@link Pinnable}: dense and
+ * low-rank ones): decoding one token at a time then reads each weight from the backend's copy instead of copying it in
+ * at every product. Costs a second copy of those weights while open; {@link #close} unpins them. Weights that were
+ * already pinned, and other factorisations, are left as they are.
  */
 public final class PinnedWeights implements AutoCloseable {
     private final List<Pinnable> pinned = new ArrayList<>();

@@ -191,15 +191,15 @@ public final class MambaModel implements CausalLanguageModel {
         return logits;
     }
 
-    /**
-     * The projections compression may factorise, keyed {@code "block N mixer.in_proj"}, {@code x_proj}, {@code out_proj}
-     * and {@code A_log} (the state transition, (C, N)); Δ's projection (already rank R) is not listed.
-     */
     @Override
     public Linear outputProjection() {
         return head;
     }
 
+    /**
+     * The projections compression may factorise, keyed {@code "block N mixer.in_proj"}, {@code x_proj}, {@code out_proj}
+     * and {@code A_log} (the state transition, (C, N)); Δ's projection (already rank R) is not listed.
+     */
     @Override
     public Map<String, Linear> linearSites() {
         Map<String, Linear> sites = new LinkedHashMap<>();

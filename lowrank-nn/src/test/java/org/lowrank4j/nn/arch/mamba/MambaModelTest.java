@@ -35,6 +35,17 @@ class MambaModelTest {
     }
 
     @Test
+    void pinnedWeightsDecodeExactlyAsUnpinned() {
+        MambaModel model = tiny(Precision.FLOAT32, 2);
+        int[] prompt = ids(6, 3);
+        double[] plain = model.decode(prompt, 1, prompt.length, model.newCache(1, 16)).toDoubleArray();
+        try (org.lowrank4j.nn.generate.PinnedWeights pinned = org.lowrank4j.nn.generate.PinnedWeights.of(model)) {
+            assertThat(pinned.count()).isPositive();
+            assertThat(model.decode(prompt, 1, prompt.length, model.newCache(1, 16)).toDoubleArray()).containsExactly(plain);
+        }
+    }
+
+    @Test
     void saveThenLoadGivesTheSameLogits(@TempDir Path dir) throws IOException {
         MambaModel model = tiny(Precision.FLOAT32, 1);
         model.mixer(1).xProj().setWeight(LowRankWeight.zeros(model.mixer(1).xProj().name(), 9, 32, 3, Precision.FLOAT32));
