@@ -16,9 +16,9 @@ import org.lowrank4j.nn.tensor.Tensor;
 /**
  * Prefill and KV-cache decode speed of decoder folders as written (dense, low-rank factor pairs, narrowed by MoDeGPT),
  * in one JVM: each round runs every folder once in turn (a prompt of {@code context/4} tokens, then decoding to the
- * full context), and the medians over rounds are reported; each round also runs every folder with its dense weights
- * pinned ({@link PinnedWeights}: read from the backend's copy instead of copied in at every product), the two in
- * alternating order.
+ * full context), and the medians over rounds are reported; each round also runs every folder with its weights pinned
+ * ({@link PinnedWeights}: dense and low-rank ones and the output projection, read from the backend's copy instead of
+ * copied in at every product), the two in alternating order.
  */
 final class DecoderFolderBenchmarks {
     private final int threads;

@@ -21,12 +21,17 @@ public final class StagedMatrix implements AutoCloseable {
      * @param release     frees {@code backendCopy} (null when there is nothing to free)
      */
     public StagedMatrix(DenseMatrix source, Object backendCopy, Runnable release) {
-        if (!source.isCompact()) {
-            throw new IllegalArgumentException("only a compact matrix can be staged, got a view of shape " + source.shape());
-        }
+        requireCompact(source);
         this.source = source;
         this.backendCopy = backendCopy;
         this.release = release;
+    }
+
+    /** @throws IllegalArgumentException for a view: only a matrix that fills its own array exactly can be staged */
+    public static void requireCompact(DenseMatrix m) {
+        if (!m.isCompact()) {
+            throw new IllegalArgumentException("only a compact matrix can be staged, got a view of shape " + m.shape());
+        }
     }
 
     public int rows() {

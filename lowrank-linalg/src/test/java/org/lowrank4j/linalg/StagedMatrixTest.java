@@ -43,7 +43,7 @@ class StagedMatrixTest {
 
     @ParameterizedTest
     @ValueSource(booleans = {true, false})
-    void theCopyIsTakenWhenStagingAndRefusedAfterClose(boolean useNative) {
+    void aStagedMatrixGivesTheProductUntilClosedAndViewsAreNotStaged(boolean useNative) {
         LinalgBackend backend = useNative ? nativeBackend : javaBackend;
         FloatMatrix w = TestMatrices.gaussian(6, 4, 9).toFloat(), x = TestMatrices.gaussian(3, 4, 10).toFloat();
         FloatMatrix expected = FloatMatrix.zeros(3, 6), got = FloatMatrix.zeros(3, 6);

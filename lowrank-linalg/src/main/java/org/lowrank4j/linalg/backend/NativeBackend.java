@@ -98,7 +98,12 @@ public final class NativeBackend implements LinalgBackend {
             copyInto(tmp, c);
             return;
         }
-        Operand pa = Operand.of(a, 0), pb = Operand.of(b, 1);
+        gemm(alpha, Operand.of(a, 0), Operand.of(b, 1), k, beta, c);
+    }
+
+    /** The BLAS call once A and B are in native memory: C (row-major strided) is staged, multiplied into, copied back. */
+    private static void gemm(double alpha, Operand pa, Operand pb, int k, double beta, DenseMatrix c) {
+        int m = c.rows(), n = c.cols();
         Operand pc = Operand.of(c, 2, beta != 0); // C's old values only matter when beta != 0
         if (c instanceof FloatMatrix fc) {
             cblas_sgemm(CblasRowMajor, pa.trans, pb.trans, m, n, k, (float) alpha, (FloatPointer) pa.pointer, pa.ld,
@@ -115,9 +120,7 @@ public final class NativeBackend implements LinalgBackend {
     /** Copies {@code m} into native memory once; the copy lives until the staged matrix is closed (or collected). */
     @Override
     public StagedMatrix stage(DenseMatrix m) {
-        if (!m.isCompact()) {
-            throw new IllegalArgumentException("only a compact matrix can be staged, got a view of shape " + m.shape());
-        }
+        StagedMatrix.requireCompact(m); // before the copy: a view's offset and strides would copy the wrong values
         long size = Math.max(1, m.size());
         if (m instanceof FloatMatrix f) {
             FloatPointer p = Scratch.keep(new FloatPointer(size));
@@ -140,18 +143,8 @@ public final class NativeBackend implements LinalgBackend {
             gemm(alpha, a, transposeB ? b.source().transpose() : b.source(), beta, c);
             return;
         }
-        Operand pa = Operand.of(a, 0);
-        Operand pc = Operand.of(c, 2, beta != 0);
-        int transB = transposeB ? CblasTrans : CblasNoTrans, ldb = Math.max(1, b.cols());
-        if (c instanceof FloatMatrix fc) {
-            cblas_sgemm(CblasRowMajor, pa.trans, transB, m, n, k, (float) alpha, (FloatPointer) pa.pointer, pa.ld,
-                    (FloatPointer) b.backendCopy(), ldb, (float) beta, (FloatPointer) pc.pointer, pc.ld);
-            copyBack((FloatPointer) pc.pointer, fc, m, n, pc.ld);
-        } else {
-            cblas_dgemm(CblasRowMajor, pa.trans, transB, m, n, k, alpha, (DoublePointer) pa.pointer, pa.ld,
-                    (DoublePointer) b.backendCopy(), ldb, beta, (DoublePointer) pc.pointer, pc.ld);
-            copyBack((DoublePointer) pc.pointer, (DoubleMatrix) c, m, n, pc.ld);
-        }
+        Operand pb = new Operand((Pointer) b.backendCopy(), transposeB ? CblasTrans : CblasNoTrans, Math.max(1, b.cols()), b.rows(), b.cols());
+        gemm(alpha, Operand.of(a, 0), pb, k, beta, c);
     }
 
     @Override

@@ -1,8 +1,6 @@
 package org.lowrank4j.nn.weight;
 
 import java.util.List;
-import org.lowrank4j.linalg.Linalg;
-import org.lowrank4j.linalg.StagedMatrix;
 import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.tensor.MatMul;
 import org.lowrank4j.nn.tensor.Precision;
@@ -17,7 +15,7 @@ import org.lowrank4j.nn.tensor.Tensor;
  */
 public final class DenseWeight implements WeightFactorization, Pinnable {
     private final Parameter weight; // (out, in)
-    private StagedMatrix pinned;    // the backend's copy of W while pinned, else null
+    private final PinSlot slot;     // W, and its staged copy while pinned
 
     /** Wraps a parameter of shape (out, in); the parameter may be shared (tied weights). */
     public DenseWeight(Parameter weight) {
@@ -25,6 +23,7 @@ public final class DenseWeight implements WeightFactorization, Pinnable {
             throw new IllegalArgumentException("dense weight " + weight.name() + " must be (out, in), got " + weight.value().shapeString());
         }
         this.weight = weight;
+        this.slot = new PinSlot(weight);
     }
 
     /** A zero (out, in) weight named {@code name}. */
@@ -54,41 +53,30 @@ public final class DenseWeight implements WeightFactorization, Pinnable {
 
     @Override
     public void pin() {
-        if (pinned == null && weight.value().matrix().isCompact()) { // a view into a larger array stays unpinned
-            pinned = Linalg.backend().stage(weight.value().matrix());
-        }
+        slot.pin();
     }
 
     @Override
     public void unpin() {
-        if (pinned != null) {
-            pinned.close();
-            pinned = null;
-        }
+        slot.unpin();
     }
 
     @Override
     public boolean isPinned() {
-        return pinned != null;
+        return slot.isPinned();
     }
 
     @Override
     public Tensor forward(Tensor x) {
         checkInput(weight.name(), x);
         Tensor y = Tensor.zeros(precision(), outputShape(x)); // (N, out)
-        if (pinned != null) {
-            MatMul.timesTransposed(y, x, pinned, 0);
-        } else {
-            MatMul.timesTransposed(y, x, weight.value(), 0);
-        }
+        slot.timesTransposed(y, x);
         return y;
     }
 
     @Override
     public Tensor backward(Tensor dy, Tensor x) {
-        if (pinned != null) {
-            throw new IllegalStateException(weight.name() + " is pinned for inference; unpin it before training");
-        }
+        slot.refuseWhilePinned();
         MatMul.addTransposedTimes(weight.gradient(), dy, x); // dW(out,in) += dyᵀ x
         Tensor dx = x.zerosLike();
         MatMul.times(dx, dy, weight.value(), 0); // dx(N,in) = dy W

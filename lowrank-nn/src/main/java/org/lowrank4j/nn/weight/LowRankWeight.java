@@ -2,8 +2,6 @@ package org.lowrank4j.nn.weight;
 
 import java.util.List;
 import org.lowrank4j.linalg.DenseMatrix;
-import org.lowrank4j.linalg.Linalg;
-import org.lowrank4j.linalg.StagedMatrix;
 import org.lowrank4j.linalg.SvdResult;
 import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.tensor.MatMul;
@@ -31,6 +29,8 @@ public final class LowRankWeight implements WeightFactorization, Pinnable {
         }
         this.left = left;
         this.right = right;
+        this.pinLeft = new PinSlot(left);
+        this.pinRight = new PinSlot(right);
     }
 
     /** Zero factors named {@code name + ".A"} (out, rank) and {@code name + ".B"} (rank, in). */
@@ -88,28 +88,24 @@ public final class LowRankWeight implements WeightFactorization, Pinnable {
         return left.value().precision();
     }
 
-    private StagedMatrix pinnedLeft, pinnedRight; // the backend's copies of A and B while pinned (see Pinnable)
+    private final PinSlot pinLeft, pinRight; // A and B, and their staged copies while pinned (see Pinnable)
 
     @Override
     public void pin() {
-        if (pinnedLeft == null && left.value().matrix().isCompact() && right.value().matrix().isCompact()) {
-            pinnedLeft = Linalg.backend().stage(left.value().matrix());
-            pinnedRight = Linalg.backend().stage(right.value().matrix());
+        if (!pinLeft.pin() || !pinRight.pin()) { // both or neither
+            unpin();
         }
     }
 
     @Override
     public void unpin() {
-        if (pinnedLeft != null) {
-            pinnedLeft.close();
-            pinnedRight.close();
-            pinnedLeft = pinnedRight = null;
-        }
+        pinLeft.unpin();
+        pinRight.unpin();
     }
 
     @Override
     public boolean isPinned() {
-        return pinnedLeft != null;
+        return pinLeft.isPinned();
     }
 
     // the latest forward's input and its projection x Bᵀ, reused by a backward on the same input (saves one product)
@@ -123,19 +119,13 @@ public final class LowRankWeight implements WeightFactorization, Pinnable {
         lastInput = x;
         lastProjection = h;
         Tensor y = Tensor.zeros(precision(), outputShape(x)); // (N, out)
-        if (pinnedLeft != null) {
-            MatMul.timesTransposed(y, h, pinnedLeft, 0);
-        } else {
-            MatMul.timesTransposed(y, h, left.value(), 0);    // y = h Aᵀ
-        }
+        pinLeft.timesTransposed(y, h);                        // y = h Aᵀ
         return y;
     }
 
     @Override
     public Tensor backward(Tensor dy, Tensor x) {
-        if (pinnedLeft != null) {
-            throw new IllegalStateException(left.name() + " is pinned for inference; unpin it before training");
-        }
+        pinLeft.refuseWhilePinned();
         Tensor h = x == lastInput ? lastProjection : project(x);   // (N, r), from the forward on this input (B unchanged since)
         lastInput = null;
         lastProjection = null;
@@ -150,11 +140,7 @@ public final class LowRankWeight implements WeightFactorization, Pinnable {
 
     private Tensor project(Tensor x) {
         Tensor h = Tensor.zeros(precision(), x.size() / inFeatures(), rank());
-        if (pinnedRight != null) {
-            MatMul.timesTransposed(h, x, pinnedRight, 0);
-        } else {
-            MatMul.timesTransposed(h, x, right.value(), 0); // h = x Bᵀ
-        }
+        pinRight.timesTransposed(h, x); // h = x Bᵀ
         return h;
     }
 
