@@ -15,8 +15,13 @@ import java.io.UncheckedIOException;
  */
 public final class RequestBody {
     static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-    /** A body over the limit is still read (and dropped) up to this many times the limit, so the client gets the 413. */
+    /**
+     * A body over the limit is still read and dropped, up to the larger of this many times the limit and
+     * {@link #DRAIN_FLOOR} bytes, so that the client reads the 413 rather than a reset: a server that closes with unread
+     * bytes in its socket makes the connection reset, and a client still sending may then never see the answer.
+     */
     private static final int DRAIN_FACTOR = 8;
+    private static final long DRAIN_FLOOR = 16L << 20;
 
     private final JsonNode root;
 
@@ -51,7 +56,7 @@ public final class RequestBody {
     private static byte[] readBounded(InputStream in, long declaredLength, long maxBytes) {
         ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(Math.max(declaredLength, 256), maxBytes));
         byte[] buffer = new byte[8192];
-        long total = 0, drainLimit = maxBytes * DRAIN_FACTOR;
+        long total = 0, drainLimit = Math.max(maxBytes * DRAIN_FACTOR, DRAIN_FLOOR);
         try {
             int n;
             while ((n = in.read(buffer)) >= 0) {
