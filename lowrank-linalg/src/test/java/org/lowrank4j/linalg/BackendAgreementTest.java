@@ -110,6 +110,70 @@ class BackendAgreementTest {
         assertThat(distance(viaView, Linalg.gram(x))).isLessThan(1e-11 * expected.frobeniusNorm());
     }
 
+    /**
+     * One row times a matrix large enough for the native backend to run it as gemv (B of 2^19 elements or more): every
+     * layout of the row (as a row, a column seen transposed, a strided row), of B (as stored, transposed, strided, staged)
+     * and of C (alone, a row inside a larger matrix), beta 0 over a C of NaNs after a call that left NaNs in the native
+     * scratch, and beta ≠ 0; float and double.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {700, 1031})
+    void aSingleRowTimesALargeMatrixAgreesInEveryLayout(int k) {
+        int n = (1 << 19) / k + 9;
+        DoubleMatrix row = TestMatrices.gaussian(1, k, k), column = TestMatrices.gaussian(k, 3, k + 1).view(0, k, 1, 2).transpose(); // every third value
+        DoubleMatrix stridedRow = TestMatrices.gaussian(4, k + 3, k + 2).view(2, 3, 1, k + 1);
+        DoubleMatrix b = TestMatrices.gaussian(k, n, k + 3), bT = TestMatrices.gaussian(n, k, k + 4).transpose();
+        DoubleMatrix bStrided = TestMatrices.gaussian(k + 2, n + 5, k + 5).view(1, k + 1, 3, n + 3);
+        for (DoubleMatrix a : new DoubleMatrix[] {row, column, stridedRow}) {
+            for (DoubleMatrix right : new DoubleMatrix[] {b, bT, bStrided}) {
+                for (double beta : new double[] {0, -0.3}) {
+                    DoubleMatrix expected = TestMatrices.gaussian(1, n, 9);
+                    javaBackend.gemm(0.7, a, right, beta, expected);
+                    DoubleMatrix d = TestMatrices.gaussian(1, n, 9);
+                    FloatMatrix f = d.toFloat();
+                    if (beta == 0) {
+                        leaveNansInTheScratch();
+                        d = nans(1, n);
+                        f = d.toFloat();
+                    }
+                    nativeBackend.gemm(0.7, a, right, beta, d);
+                    String layout = a.rowStride() + "/" + a.colStride() + " times " + right.rowStride() + "/" + right.colStride() + ", beta " + beta;
+                    assertThat(distance(d, expected)).as(layout).isLessThan(1e-12 * expected.frobeniusNorm());
+                    nativeBackend.gemm(0.7, a.toFloat(), right.toFloat(), beta, f);
+                    assertThat(distance(f, expected.toFloat())).as(layout).isLessThan(1e-5 * expected.frobeniusNorm());
+                }
+            }
+            DoubleMatrix big = TestMatrices.gaussian(3, n + 4, 11), bigExpected = big.copy(); // C a row inside a matrix
+            nativeBackend.gemm(1, a, b, 1, big.view(1, 2, 2, n + 2));
+            javaBackend.gemm(1, a, b, 1, bigExpected.view(1, 2, 2, n + 2));
+            assertThat(distance(big, bigExpected)).isLessThan(1e-12 * bigExpected.frobeniusNorm());
+            try (StagedMatrix staged = nativeBackend.stage(bT.transpose().copy().toFloat())) { // W (n, k), read as Wᵀ
+                FloatMatrix fromStaged = nans(1, n).toFloat(), plain = FloatMatrix.zeros(1, n);
+                leaveNansInTheScratch();
+                nativeBackend.gemm(1, a.toFloat(), staged, true, 0, fromStaged);
+                javaBackend.gemm(1, a.toFloat(), bT.toFloat(), 0, plain);
+                assertThat(distance(fromStaged, plain)).isLessThan(1e-5 * plain.frobeniusNorm());
+            }
+        }
+    }
+
+    /** A product whose C holds NaNs and is read (beta = 1), so that the native scratch for C holds NaNs afterwards. */
+    private void leaveNansInTheScratch() {
+        DoubleMatrix a = TestMatrices.gaussian(4, 3, 1), b = TestMatrices.gaussian(3, 2048, 2);
+        nativeBackend.gemm(1, a, b, 1, nans(4, 2048));
+        nativeBackend.gemm(1, a.toFloat(), b.toFloat(), 1, nans(4, 2048).toFloat());
+    }
+
+    private static DoubleMatrix nans(int rows, int cols) {
+        DoubleMatrix m = DoubleMatrix.zeros(rows, cols);
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                m.set(i, j, Double.NaN);
+            }
+        }
+        return m;
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {1, 7, 13, 207, 1023})
     void gemvAgrees(int n) {

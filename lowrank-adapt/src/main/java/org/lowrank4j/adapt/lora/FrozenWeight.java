@@ -31,22 +31,26 @@ public final class FrozenWeight implements WeightFactorization {
      * low-rank); other forms run their own backward, whose gradients then go unused.
      */
     public static Tensor inputGradient(WeightFactorization weight, Tensor dy, Tensor x) {
+        Tensor dx = x.zerosLike();
+        inputGradientInto(weight, dx, dy, x, false);
+        return dx;
+    }
+
+    /** As {@link #inputGradient}, written into {@code dx} or, when {@code accumulate}, added to what it holds. */
+    public static void inputGradientInto(WeightFactorization weight, Tensor dx, Tensor dy, Tensor x, boolean accumulate) {
+        weight.checkInputGradient(dx, x);
+        double beta = accumulate ? 1 : 0;
         if (weight instanceof DenseWeight dense) {
-            Tensor dx = x.zerosLike();
-            MatMul.times(dx, dy, dense.weight().value(), 0); // dx(N,in) = dy W
-            return dx;
-        }
-        if (weight instanceof LowRankWeight lowRank) {
+            MatMul.times(dx, dy, dense.weight().value(), beta);   // dx(N,in) = dy W (+ dx)
+        } else if (weight instanceof LowRankWeight lowRank) {
             Tensor g = Tensor.zeros(weight.precision(), x.size() / weight.inFeatures(), lowRank.rank());
-            MatMul.times(g, dy, lowRank.left().value(), 0);   // g(N,r) = dy A
-            Tensor dx = x.zerosLike();
-            MatMul.times(dx, g, lowRank.right().value(), 0);  // dx(N,in) = g B
-            return dx;
+            MatMul.times(g, dy, lowRank.left().value(), 0);       // g(N,r) = dy A
+            MatMul.times(dx, g, lowRank.right().value(), beta);   // dx(N,in) = g B (+ dx)
+        } else if (weight instanceof FrozenWeight frozen) {
+            inputGradientInto(frozen.base, dx, dy, x, accumulate);
+        } else {
+            weight.backwardInto(dx, dy, x, accumulate);
         }
-        if (weight instanceof FrozenWeight frozen) {
-            return inputGradient(frozen.base, dy, x);
-        }
-        return weight.backward(dy, x);
     }
 
     @Override
@@ -70,8 +74,18 @@ public final class FrozenWeight implements WeightFactorization {
     }
 
     @Override
+    public void forwardInto(Tensor y, Tensor x) {
+        base.forwardInto(y, x);
+    }
+
+    @Override
     public Tensor backward(Tensor dy, Tensor x) {
         return inputGradient(base, dy, x);
+    }
+
+    @Override
+    public void backwardInto(Tensor dx, Tensor dy, Tensor x, boolean accumulate) {
+        inputGradientInto(base, dx, dy, x, accumulate);
     }
 
     @Override

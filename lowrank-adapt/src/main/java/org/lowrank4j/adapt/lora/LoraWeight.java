@@ -223,7 +223,15 @@ public final class LoraWeight implements WeightFactorization {
     @Override
     public Tensor forward(Tensor x) {
         checkInput(module, x);
-        Tensor y = base.forward(x); // (N, out)
+        Tensor y = Tensor.zeros(precision(), outputShape(x)); // (N, out)
+        forwardInto(y, x);
+        return y;
+    }
+
+    @Override
+    public void forwardInto(Tensor y, Tensor x) {
+        checkInput(module, x);
+        base.forwardInto(y, x);
         lastInput = x;
         lastBranches.clear();
         for (LoraAdapter adapter : branches()) {
@@ -233,7 +241,6 @@ public final class LoraWeight implements WeightFactorization {
                     y.matrix(h.dim(0), outFeatures()));              // y += s·H·Bᵀ (s applied inside the product, no copy of H)
             lastBranches.put(adapter.name(), branch);
         }
-        return y;
     }
 
     /** {keep mask (or null), X̃ = x ⊙ keep (x itself without dropout), H(N,r) = X̃·Aᵀ} for one branch. */
@@ -258,7 +265,14 @@ public final class LoraWeight implements WeightFactorization {
     /** dy (..., out) and the forward input x -> dx (..., in); adds into the adapters' gradients only. */
     @Override
     public Tensor backward(Tensor dy, Tensor x) {
-        Tensor dx = FrozenWeight.inputGradient(base, dy, x); // dx = dy W0 (no gradient for W0)
+        Tensor dx = x.zerosLike();
+        backwardInto(dx, dy, x, false);
+        return dx;
+    }
+
+    @Override
+    public void backwardInto(Tensor dx, Tensor dy, Tensor x, boolean accumulate) {
+        FrozenWeight.inputGradientInto(base, dx, dy, x, accumulate); // dx = dy W0 (+ dx), no gradient for W0
         for (LoraAdapter adapter : branches()) {
             Tensor[] saved = x == lastInput ? lastBranches.get(adapter.name()) : null;
             if (saved == null) {
@@ -286,7 +300,6 @@ public final class LoraWeight implements WeightFactorization {
         }
         lastInput = null;
         lastBranches.clear();
-        return dx;
     }
 
     /** W0 plus every running branch's s·B·A, dense (out, in). */

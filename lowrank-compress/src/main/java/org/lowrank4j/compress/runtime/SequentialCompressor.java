@@ -193,6 +193,7 @@ public final class SequentialCompressor {
             if (cross && originals == null) {
                 originalMask = installer.withOriginalWeights(() -> model.forward(batch, blocks));
                 xf = RuntimeSite.realRows(RuntimeCalibration.sharedInput(group), originalMask);
+                xf = originalMask == null ? xf.clone() : xf; // the live tensor data, which the next forward may write over
             }
             int[] mask = model.forward(b, blocks);
             Tensor compressed = RuntimeCalibration.sharedInput(group);

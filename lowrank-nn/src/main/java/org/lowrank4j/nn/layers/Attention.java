@@ -42,6 +42,13 @@ public final class Attention implements Module {
     private Tensor v;     // (B,NKV,T,Dvo)
     private Tensor probs; // (B,NH,T,T)
     private Tensor spareScores; // the latest backward's dS (B,NH,T,T), its buffer reused by the next backward of that shape
+    // Buffers reused from one call to the next while the shapes stay the same, which saves their allocation, zeroing and
+    // collection (every one is written in full before it is read): the projections token-major before the split into
+    // heads (q, k, v), P·V head-major (B,NH,T,Dvo) and token-major (B,T,NH·Dvo), and the backward's gradients.
+    private final Tensor[] projected = new Tensor[3];
+    private final Tensor[] unprojected = new Tensor[3];
+    private Tensor mixed, mixedTokens;
+    private Tensor dMixedTokens, dMixed, dq, dk, dv;
 
     public Attention(String name, Linear query, Linear key, Linear value, Linear output, int heads, int kvHeads,
             boolean causal, RotaryEmbedding rope) {
@@ -121,10 +128,10 @@ public final class Attention implements Module {
             throw new IllegalArgumentException(name + ": attention mask of length " + attentionMask.length + " for input " + x.shapeString());
         }
         Kernels kn = Kernels.of(x);
-        q = project(query, x, heads, headSize, true);
-        k = project(key, x, kvHeads, headSize, true);
-        v = project(value, x, kvHeads, valueSize, false);
-        probs = reuseOrZeros(probs, x.precision(), batch, heads, time, time); // every entry is written before it is read
+        q = project(q, QUERY, x, heads, headSize);
+        k = project(k, KEY, x, kvHeads, headSize);
+        v = project(v, VALUE, x, kvHeads, valueSize);
+        probs = Tensor.reuse(probs, x.precision(), batch, heads, time, time); // every entry is written before it is read
         Tensor y = attend(q, k, v, time, probs, attentionMask, 0, kn); // (B,T,NH·D)
         return output.forward(y);
     }
@@ -136,11 +143,16 @@ public final class Attention implements Module {
         }
         int batch = q.dim(0), time = q.dim(2);
         Kernels kn = Kernels.of(dout);
-        Tensor dyTokens = output.backward(dout);                     // (B,T,NH·D)
-        Tensor dy = Tensor.zeros(dout.precision(), batch, heads, time, valueSize); // (B,NH,T,Dvo)
-        kn.splitHeads(dy, dyTokens, 0);
-        Tensor dq = q.zerosLike(), dk = k.zerosLike(), dv = v.zerosLike();
-        Tensor dprobs = reuseOrZeros(spareScores, probs.precision(), probs.shape()); // (B,NH,T,T), every entry written
+        Precision precision = dout.precision();
+        dMixedTokens = Tensor.reuse(dMixedTokens, precision, batch, time, heads * valueSize);
+        output.backwardInto(dMixedTokens, dout, false);               // (B,T,NH·Dvo)
+        Tensor dy = dMixed = Tensor.reuse(dMixed, precision, batch, heads, time, valueSize); // (B,NH,T,Dvo)
+        kn.splitHeads(dy, dMixedTokens, 0);
+        Tensor dq = this.dq = Tensor.reuse(this.dq, precision, q.shape()); // written in full by dQ = s·dS K
+        Tensor dk = this.dk = Tensor.reuse(this.dk, precision, k.shape()), dv = this.dv = Tensor.reuse(this.dv, precision, v.shape());
+        dk.fill(0); // dK and dV add up over the query heads of a group
+        dv.fill(0);
+        Tensor dprobs = Tensor.reuse(spareScores, probs.precision(), probs.shape()); // (B,NH,T,T), every entry written
         int group = heads / kvHeads;
         forEachSequence(batch, time, time, b -> {
             for (int h = 0; h < heads; h++) {
@@ -166,19 +178,11 @@ public final class Attention implements Module {
             }
         });
         spareScores = dprobs;
-        Tensor dx = unproject(query, dq, heads, headSize, true);
-        kn.addInPlace(dx, unproject(key, dk, kvHeads, headSize, true));
-        kn.addInPlace(dx, unproject(value, dv, kvHeads, valueSize, false));
+        Tensor dx = Tensor.zeros(precision, batch, time, query.inFeatures());
+        unproject(QUERY, dq, false, dx);
+        unproject(KEY, dk, true, dx);
+        unproject(VALUE, dv, true, dx);
         return dx;
-    }
-
-    /**
-     * {@code old} when it has this precision and shape, else a new zero tensor. The (B,NH,T,T) score tensors are the
-     * largest a training step allocates (8 MB a layer at B = 4, 8 heads, T = 256); taking the previous step's saves the
-     * allocation, its zeroing and the collections it brings on.
-     */
-    private static Tensor reuseOrZeros(Tensor old, Precision precision, int... shape) {
-        return old != null && old.precision() == precision && java.util.Arrays.equals(old.shape(), shape) ? old : Tensor.zeros(precision, shape);
     }
 
     /** A cache for decoding {@code batch} sequences of up to {@code capacity} positions through this layer. */
@@ -215,9 +219,9 @@ public final class Attention implements Module {
         q = k = v = probs = null;
         Kernels kn = Kernels.of(x);
         Tensor qNow = Tensor.zeros(x.precision(), batch, heads, time, headSize);
-        projectInto(qNow, query, x, heads, 0, past, true);
-        projectInto(cache.keys, key, x, kvHeads, past, past, true);
-        projectInto(cache.values, value, x, kvHeads, past, past, false);
+        projectInto(qNow, QUERY, x, 0, past);
+        projectInto(cache.keys, KEY, x, past, past);
+        projectInto(cache.values, VALUE, x, past, past);
         Tensor p = Tensor.zeros(x.precision(), batch, heads, time, past + time);
         Tensor y = attend(qNow, cache.keys, cache.values, past + time, p, null, past, kn);
         cache.advance(time);
@@ -231,34 +235,43 @@ public final class Attention implements Module {
         return x.dim(0);
     }
 
-    /** proj(x) (B,T,H·D), rotated if asked (positions 0..T-1), as a fresh head-major (B,H,T,D). */
-    private Tensor project(Linear proj, Tensor x, int headCount, int size, boolean rotate) {
-        Tensor out = Tensor.zeros(x.precision(), x.dim(0), headCount, x.dim(1), size);
-        projectInto(out, proj, x, headCount, 0, 0, rotate);
+    private static final int QUERY = 0, KEY = 1, VALUE = 2;
+
+    private Linear projection(int which) {
+        return which == QUERY ? query : which == KEY ? key : value;
+    }
+
+    /** The q, k or v projection of x, RoPE'd for q and k (positions 0..T-1), head-major (B,H,T,D) in {@code old} if it fits. */
+    private Tensor project(Tensor old, int which, Tensor x, int headCount, int size) {
+        Tensor out = Tensor.reuse(old, x.precision(), x.dim(0), headCount, x.dim(1), size);
+        projectInto(out, which, x, 0, 0);
         return out;
     }
 
     /**
-     * Writes proj(x) (B,T,H·D), rotated for positions [position, position+T) if asked, into slots [t0, t0+T) of
-     * the head-major {@code target} (B,H,S,D).
+     * Writes the q, k or v projection of x (B,T,H·D), RoPE'd for positions [position, position+T) for q and k, into slots
+     * [t0, t0+T) of the head-major {@code target} (B,H,S,D).
      */
-    private void projectInto(Tensor target, Linear proj, Tensor x, int headCount, int t0, int position, boolean rotate) {
-        assert target.dim(1) == headCount;
-        Tensor tokens = proj.forward(x);
-        if (rotate && rope != null) {
+    private void projectInto(Tensor target, int which, Tensor x, int t0, int position) {
+        Linear proj = projection(which);
+        Tensor tokens = projected[which] = Tensor.reuse(projected[which], x.precision(), x.dim(0), x.dim(1), proj.outFeatures());
+        proj.forwardInto(tokens, x);
+        if (which != VALUE && rope != null) {
             rope.apply(tokens, position, false);
         }
         Kernels.of(x).splitHeads(target, tokens, t0);
     }
 
-    /** Back through split, RoPE and projection: head-major gradient (B,H,T,D) -> dx (B,T,C). */
-    private Tensor unproject(Linear proj, Tensor headGrad, int headCount, int size, boolean rotated) {
-        Tensor tokens = Tensor.zeros(headGrad.precision(), headGrad.dim(0), headGrad.dim(2), headCount * size);
+    /** Back through the split, RoPE (q and k) and the projection: head-major gradient (B,H,T,D) written or added into dx (B,T,C). */
+    private void unproject(int which, Tensor headGrad, boolean accumulate, Tensor dx) {
+        Linear proj = projection(which);
+        Tensor tokens = unprojected[which] = Tensor.reuse(unprojected[which], headGrad.precision(), headGrad.dim(0), headGrad.dim(2),
+                proj.outFeatures());
         Kernels.of(headGrad).mergeHeads(tokens, headGrad, 0);
-        if (rotated && rope != null) {
+        if (which != VALUE && rope != null) {
             rope.apply(tokens, 0, true);
         }
-        return proj.backward(tokens);
+        proj.backwardInto(dx, tokens, accumulate);
     }
 
     /**
@@ -275,7 +288,7 @@ public final class Attention implements Module {
             }
         });
         kn.attentionSoftmax(p, keyMask, causal, past);
-        Tensor y = Tensor.zeros(qh.precision(), batch, heads, time, valueSize); // (B,NH,T,Dvo)
+        Tensor y = mixed = Tensor.reuse(mixed, qh.precision(), batch, heads, time, valueSize); // (B,NH,T,Dvo), written per head
         boolean triangular = causal && past == 0 && keys == time; // P is zero above its diagonal
         forEachSequence(batch, time, keys, b -> {
             for (int h = 0; h < heads; h++) {
@@ -284,9 +297,9 @@ public final class Attention implements Module {
                         rows(y, qRow, time, valueSize)); // Y = P V
             }
         });
-        Tensor tokens = Tensor.zeros(qh.precision(), batch, time, heads * valueSize);
-        kn.mergeHeads(tokens, y, 0);
-        return tokens;
+        mixedTokens = Tensor.reuse(mixedTokens, qh.precision(), batch, time, heads * valueSize);
+        kn.mergeHeads(mixedTokens, y, 0);
+        return mixedTokens;
     }
 
     /**

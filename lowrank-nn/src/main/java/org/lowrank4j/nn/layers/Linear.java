@@ -82,10 +82,7 @@ public final class Linear implements Layer {
     /** x (..., in) -> y (..., out). */
     @Override
     public Tensor forward(Tensor x) {
-        weight.checkInput(name, x);
-        if (x.precision() != weight.precision()) {
-            throw new IllegalArgumentException(name + ": input is " + x.precision() + " but the layer is " + weight.precision());
-        }
+        checkInput(x);
         input = x;
         Tensor y = weight.forward(x);
         if (bias != null) {
@@ -94,9 +91,46 @@ public final class Linear implements Layer {
         return y;
     }
 
+    /**
+     * As {@link #forward}, written into {@code y} (..., out), every entry, whatever it held: for a layer that keeps its
+     * buffers from one step to the next.
+     */
+    public void forwardInto(Tensor y, Tensor x) {
+        checkInput(x);
+        input = x;
+        weight.forwardInto(y, x);
+        if (bias != null) {
+            Kernels.of(y).addBias(y, bias.value());
+        }
+    }
+
     /** dy (..., out) -> dx (..., in); adds into the weight's and the bias's gradients. */
     @Override
     public Tensor backward(Tensor dy) {
+        checkOutputGradient(dy);
+        if (bias != null) {
+            Kernels.of(dy).addColumnSums(bias.gradient(), dy);
+        }
+        return weight.backward(dy, input);
+    }
+
+    /** As {@link #backward}, with dx written into {@code dx} or, when {@code accumulate}, added to what it holds. */
+    public void backwardInto(Tensor dx, Tensor dy, boolean accumulate) {
+        checkOutputGradient(dy);
+        if (bias != null) {
+            Kernels.of(dy).addColumnSums(bias.gradient(), dy);
+        }
+        weight.backwardInto(dx, dy, input, accumulate);
+    }
+
+    private void checkInput(Tensor x) {
+        weight.checkInput(name, x);
+        if (x.precision() != weight.precision()) {
+            throw new IllegalArgumentException(name + ": input is " + x.precision() + " but the layer is " + weight.precision());
+        }
+    }
+
+    private void checkOutputGradient(Tensor dy) {
         if (input == null) {
             throw new IllegalStateException(name + ": backward called before forward");
         }
@@ -104,10 +138,6 @@ public final class Linear implements Layer {
             throw new IllegalArgumentException(name + ": output gradient " + dy.shapeString() + " does not match the output of input "
                     + input.shapeString());
         }
-        if (bias != null) {
-            Kernels.of(dy).addColumnSums(bias.gradient(), dy);
-        }
-        return weight.backward(dy, input);
     }
 
     @Override

@@ -12,8 +12,12 @@ public final class SwiGluMlp implements Layer {
     private final Linear gate; // C -> H
     private final Linear up;   // C -> H
     private final Linear down; // H -> C
+    // the latest forward's activations, kept for the backward; they and the backward's buffers are reused by the next
+    // step when the shapes match (each is written in full before it is read)
     private Tensor gated;      // gate(x) (B,T,H)
     private Tensor lifted;     // up(x) (B,T,H)
+    private Tensor product;    // silu(gated) ⊙ lifted (B,T,H), the input of down
+    private Tensor dproduct, dgated, dlifted;
 
     public SwiGluMlp(Linear gate, Linear up, Linear down) {
         if (gate.inFeatures() != up.inFeatures() || gate.outFeatures() != up.outFeatures()
@@ -40,20 +44,31 @@ public final class SwiGluMlp implements Layer {
 
     @Override
     public Tensor forward(Tensor x) {
-        gated = gate.forward(x);
-        lifted = up.forward(x);
-        Tensor product = gated.zerosLike();
+        int[] hidden = x.shape();
+        hidden[hidden.length - 1] = up.outFeatures();
+        gated = Tensor.reuse(gated, x.precision(), hidden);
+        lifted = Tensor.reuse(lifted, x.precision(), hidden);
+        product = Tensor.reuse(product, x.precision(), hidden);
+        gate.forwardInto(gated, x);
+        up.forwardInto(lifted, x);
         Kernels.of(x).swigluForward(product, gated, lifted);
         return down.forward(product);
     }
 
     @Override
     public Tensor backward(Tensor dy) {
-        Tensor dproduct = down.backward(dy);
-        Tensor dgated = dproduct.zerosLike(), dlifted = dproduct.zerosLike();
+        if (product == null) {
+            throw new IllegalStateException("SwiGLU backward needs a preceding forward");
+        }
+        int[] hidden = product.shape();
+        dproduct = Tensor.reuse(dproduct, dy.precision(), hidden);
+        dgated = Tensor.reuse(dgated, dy.precision(), hidden);
+        dlifted = Tensor.reuse(dlifted, dy.precision(), hidden);
+        down.backwardInto(dproduct, dy, false);
         Kernels.of(dy).swigluBackward(dgated, dlifted, dproduct, gated, lifted);
-        Tensor dx = gate.backward(dgated);
-        Kernels.of(dx).addInPlace(dx, up.backward(dlifted));
+        Tensor dx = Tensor.zeros(dy.precision(), gate.lastInput().shape());
+        gate.backwardInto(dx, dgated, false);
+        up.backwardInto(dx, dlifted, true);
         return dx;
     }
 

@@ -38,6 +38,15 @@ public abstract sealed class Tensor permits FloatTensor, DoubleTensor {
         return precision == Precision.FLOAT32 ? FloatTensor.zeros(shape) : DoubleTensor.zeros(shape);
     }
 
+    /**
+     * {@code old} when it has this precision and shape, else a new zero tensor: for the buffers a layer keeps from one
+     * step to the next, which saves the allocation, its zeroing and the collections it brings on. {@code old} keeps what
+     * it held, so the caller writes every entry (or clears it) before reading any.
+     */
+    public static Tensor reuse(Tensor old, Precision precision, int... shape) {
+        return old != null && old.precision() == precision && Arrays.equals(old.shape, shape) ? old : zeros(precision, shape);
+    }
+
     /** A tensor holding {@code values} (row-major, copied and rounded to the precision). */
     public static Tensor of(Precision precision, double[] values, int... shape) {
         Tensor t = zeros(precision, shape);

@@ -70,17 +70,30 @@ public final class DenseWeight implements WeightFactorization, Pinnable {
     public Tensor forward(Tensor x) {
         checkInput(weight.name(), x);
         Tensor y = Tensor.zeros(precision(), outputShape(x)); // (N, out)
-        slot.timesTransposed(y, x);
+        forwardInto(y, x);
         return y;
     }
 
     @Override
+    public void forwardInto(Tensor y, Tensor x) {
+        checkInput(weight.name(), x);
+        checkOutput(y, x);
+        slot.timesTransposed(y, x);
+    }
+
+    @Override
     public Tensor backward(Tensor dy, Tensor x) {
-        slot.refuseWhilePinned();
-        MatMul.addTransposedTimes(weight.gradient(), dy, x); // dW(out,in) += dyᵀ x
         Tensor dx = x.zerosLike();
-        MatMul.times(dx, dy, weight.value(), 0); // dx(N,in) = dy W
+        backwardInto(dx, dy, x, false);
         return dx;
+    }
+
+    @Override
+    public void backwardInto(Tensor dx, Tensor dy, Tensor x, boolean accumulate) {
+        slot.refuseWhilePinned();
+        checkInputGradient(dx, x);
+        MatMul.addTransposedTimes(weight.gradient(), dy, x); // dW(out,in) += dyᵀ x
+        MatMul.times(dx, dy, weight.value(), accumulate ? 1 : 0); // dx(N,in) = dy W (+ dx)
     }
 
     @Override

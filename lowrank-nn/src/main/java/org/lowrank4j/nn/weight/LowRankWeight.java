@@ -115,12 +115,19 @@ public final class LowRankWeight implements WeightFactorization, Pinnable {
     @Override
     public Tensor forward(Tensor x) {
         checkInput(left.name(), x);
+        Tensor y = Tensor.zeros(precision(), outputShape(x)); // (N, out)
+        forwardInto(y, x);
+        return y;
+    }
+
+    @Override
+    public void forwardInto(Tensor y, Tensor x) {
+        checkInput(left.name(), x);
+        checkOutput(y, x);
         Tensor h = project(x);                                // (N, r)
         lastInput = x;
         lastProjection = h;
-        Tensor y = Tensor.zeros(precision(), outputShape(x)); // (N, out)
         pinLeft.timesTransposed(y, h);                        // y = h Aᵀ
-        return y;
     }
 
     @Override

@@ -1,6 +1,7 @@
 package org.lowrank4j.nn.weight;
 
 import org.lowrank4j.nn.Module;
+import org.lowrank4j.nn.tensor.Kernels;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
 
@@ -33,6 +34,47 @@ public interface WeightFactorization extends Module {
      * factors into their {@link org.lowrank4j.nn.Parameter#gradient()} and returns {@code dx(..., in) = dy·W}.
      */
     Tensor backward(Tensor dy, Tensor x);
+
+    /**
+     * {@code y(..., out) = x(..., in)·Wᵀ} written into {@code y}, every entry, whatever it held: what a layer that keeps
+     * its buffers from one step to the next calls. This default copies {@link #forward}'s new tensor; the forms that
+     * training runs through write straight into {@code y}.
+     */
+    default void forwardInto(Tensor y, Tensor x) {
+        checkOutput(y, x);
+        y.copyFrom(forward(x));
+    }
+
+    /**
+     * As {@link #backward}, with {@code dx = dy·W} written into {@code dx} (every entry) or, when {@code accumulate}, added
+     * to what it holds. This default goes through {@link #backward}'s new tensor.
+     */
+    default void backwardInto(Tensor dx, Tensor dy, Tensor x, boolean accumulate) {
+        checkInputGradient(dx, x);
+        Tensor g = backward(dy, x);
+        if (accumulate) {
+            Kernels.of(dx).addInPlace(dx, g);
+        } else {
+            dx.copyFrom(g);
+        }
+    }
+
+    /** Checks that {@code dx} can hold the gradient of input {@code x}: the same size and precision. */
+    default void checkInputGradient(Tensor dx, Tensor x) {
+        if (dx.size() != x.size() || dx.precision() != x.precision()) {
+            throw new IllegalArgumentException("input gradient " + dx.shapeString() + " " + dx.precision() + " does not match the input "
+                    + x.shapeString() + " " + x.precision());
+        }
+    }
+
+    /** Checks that {@code y} can hold the output for input {@code x}: the same rows, {@link #outFeatures()} wide. */
+    default void checkOutput(Tensor y, Tensor x) {
+        if (y.precision() != precision() || y.rank() < 1 || y.dim(-1) != outFeatures()
+                || (long) y.size() * inFeatures() != (long) x.size() * outFeatures()) {
+            throw new IllegalArgumentException("output " + y.shapeString() + " " + y.precision() + " cannot hold x·Wᵀ for input "
+                    + x.shapeString() + " and a " + outFeatures() + "x" + inFeatures() + " " + precision() + " weight");
+        }
+    }
 
     /** W as a dense {@code (out,in)} tensor in this weight's precision (for merging, export, and tests). */
     Tensor toDense();

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.lowrank4j.nn.GradientCheck;
+import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.tensor.GeluVariant;
 import org.lowrank4j.nn.tensor.Kernels;
 import org.lowrank4j.nn.tensor.Precision;
@@ -35,21 +36,56 @@ class LayerForwardTest {
     }
 
     @Test
-    void attentionThatRanBeforeComputesWhatAFreshOneDoes() { // its score buffers are reused from step to step
+    void attentionThatRanBeforeComputesWhatAFreshOneDoes() { // its buffers are reused from step to step
         for (Precision precision : Precision.values()) {
             for (boolean causal : new boolean[] {true, false}) {
-                Attention used = Attention.dense("attn", 16, 4, 2, true, causal, null, precision);
-                Attention fresh = Attention.dense("attn", 16, 4, 2, true, causal, null, precision);
+                RotaryEmbedding rope = causal ? RotaryEmbedding.standard(4, 10000, 8) : null;
+                Attention used = Attention.dense("attn", 16, 4, 2, true, causal, rope, precision);
+                Attention fresh = Attention.dense("attn", 16, 4, 2, true, causal, rope, precision);
                 GradientCheck.randomize(used, new Random(3), 0.4);
                 GradientCheck.randomize(fresh, new Random(3), 0.4);
-                Tensor before = Tensor.gaussian(precision, new Random(1), 3, 2, 5, 16);
-                used.forward(before, new int[] {1, 1, 0, 0, 0, 1, 1, 1, 1, 1});
+                // the same shape, then another (new buffers), then the first again: every buffer left full of other values
+                for (int time : new int[] {5, 3}) {
+                    Tensor before = Tensor.gaussian(precision, new Random(time), 3, 2, time, 16);
+                    used.forward(before, null);
+                    used.backward(Tensor.gaussian(precision, new Random(time + 1), 1, 2, time, 16));
+                }
+                used.forward(Tensor.gaussian(precision, new Random(1), 3, 2, 5, 16), new int[] {1, 1, 0, 0, 0, 1, 1, 1, 1, 1});
                 used.backward(Tensor.gaussian(precision, new Random(2), 1, 2, 5, 16));
+                used.parameters().forEach(Parameter::zeroGradient);
                 Tensor x = Tensor.gaussian(precision, new Random(4), 1, 2, 5, 16), dy = Tensor.gaussian(precision, new Random(6), 1, 2, 5, 16);
                 int[] mask = {1, 1, 1, 1, 1, 1, 1, 1, 0, 0};
                 String label = precision + (causal ? " causal" : " bidirectional");
                 assertThat(used.forward(x, mask).toDoubleArray()).as(label).containsExactly(fresh.forward(x, mask).toDoubleArray());
                 assertThat(used.backward(dy).toDoubleArray()).as(label).containsExactly(fresh.backward(dy).toDoubleArray());
+                for (int i = 0; i < used.parameters().size(); i++) {
+                    assertThat(used.parameters().get(i).gradient().toDoubleArray()).as(label + " " + used.parameters().get(i).name())
+                            .containsExactly(fresh.parameters().get(i).gradient().toDoubleArray());
+                }
+            }
+        }
+    }
+
+    @Test
+    void swiGluThatRanBeforeComputesWhatAFreshOneDoes() { // its activations and gradients are reused from step to step
+        for (Precision precision : Precision.values()) {
+            SwiGluMlp used = new SwiGluMlp(Linear.dense("g", 8, 12, false, precision), Linear.dense("u", 8, 12, false, precision),
+                    Linear.dense("d", 12, 8, true, precision));
+            SwiGluMlp fresh = new SwiGluMlp(Linear.dense("g", 8, 12, false, precision), Linear.dense("u", 8, 12, false, precision),
+                    Linear.dense("d", 12, 8, true, precision));
+            GradientCheck.randomize(used, new Random(3), 0.5);
+            GradientCheck.randomize(fresh, new Random(3), 0.5);
+            for (int time : new int[] {4, 6, 4}) {
+                used.forward(Tensor.gaussian(precision, new Random(time), 2, 2, time, 8));
+                used.backward(Tensor.gaussian(precision, new Random(time + 1), 1, 2, time, 8));
+            }
+            used.parameters().forEach(Parameter::zeroGradient);
+            Tensor x = Tensor.gaussian(precision, new Random(7), 1, 2, 4, 8), dy = Tensor.gaussian(precision, new Random(8), 1, 2, 4, 8);
+            assertThat(used.forward(x).toDoubleArray()).as(precision.name()).containsExactly(fresh.forward(x).toDoubleArray());
+            assertThat(used.backward(dy).toDoubleArray()).as(precision.name()).containsExactly(fresh.backward(dy).toDoubleArray());
+            for (int i = 0; i < used.parameters().size(); i++) {
+                assertThat(used.parameters().get(i).gradient().toDoubleArray()).as(precision + " " + used.parameters().get(i).name())
+                        .containsExactly(fresh.parameters().get(i).gradient().toDoubleArray());
             }
         }
     }
