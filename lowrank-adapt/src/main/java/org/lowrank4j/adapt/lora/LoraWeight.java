@@ -222,8 +222,7 @@ public final class LoraWeight implements WeightFactorization {
     /** x (..., in) -> y (..., out). */
     @Override
     public Tensor forward(Tensor x) {
-        checkInput(module, x);
-        Tensor y = Tensor.zeros(precision(), outputShape(x)); // (N, out)
+        Tensor y = newOutput(module, x); // (N, out)
         forwardInto(y, x);
         return y;
     }

@@ -13,7 +13,11 @@ public final class GeluMlp implements Layer {
     private final Linear up;   // C -> H
     private final Linear down; // H -> C
     private final GeluVariant variant;
+    // the latest forward's activations, kept for the backward; they and the backward's buffers are reused by the next
+    // step when the shapes match (each is written in full before it is read)
     private Tensor hidden;     // up(x) (B,T,H), the GELU input
+    private Tensor activated;  // gelu(hidden) (B,T,H), the input of down
+    private Tensor dactivated, dhidden;
 
     public GeluMlp(Linear up, Linear down, GeluVariant variant) {
         if (up.outFeatures() != down.inFeatures() || up.inFeatures() != down.outFeatures()) {
@@ -39,16 +43,23 @@ public final class GeluMlp implements Layer {
 
     @Override
     public Tensor forward(Tensor x) {
-        hidden = up.forward(x);
-        Tensor activated = hidden.zerosLike();
+        int[] shape = x.shape();
+        shape[shape.length - 1] = up.outFeatures();
+        hidden = Tensor.reuse(hidden, x.precision(), shape);
+        activated = Tensor.reuse(activated, x.precision(), shape);
+        up.forwardInto(hidden, x);
         Kernels.of(hidden).geluForward(activated, hidden, variant);
         return down.forward(activated);
     }
 
     @Override
     public Tensor backward(Tensor dy) {
-        Tensor dactivated = down.backward(dy);
-        Tensor dhidden = dactivated.zerosLike();
+        if (hidden == null) {
+            throw new IllegalStateException("MLP " + up.name() + ": backward needs a preceding forward");
+        }
+        dactivated = Tensor.reuse(dactivated, dy.precision(), hidden.shape());
+        dhidden = Tensor.reuse(dhidden, dy.precision(), hidden.shape());
+        down.backwardInto(dactivated, dy, false);
         Kernels.of(dy).geluBackward(dhidden, dactivated, hidden, variant);
         return up.backward(dhidden);
     }

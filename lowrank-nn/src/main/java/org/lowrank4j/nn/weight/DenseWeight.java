@@ -68,8 +68,7 @@ public final class DenseWeight implements WeightFactorization, Pinnable {
 
     @Override
     public Tensor forward(Tensor x) {
-        checkInput(weight.name(), x);
-        Tensor y = Tensor.zeros(precision(), outputShape(x)); // (N, out)
+        Tensor y = newOutput(weight.name(), x); // (N, out)
         forwardInto(y, x);
         return y;
     }

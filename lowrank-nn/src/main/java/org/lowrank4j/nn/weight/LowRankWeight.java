@@ -114,8 +114,7 @@ public final class LowRankWeight implements WeightFactorization, Pinnable {
 
     @Override
     public Tensor forward(Tensor x) {
-        checkInput(left.name(), x);
-        Tensor y = Tensor.zeros(precision(), outputShape(x)); // (N, out)
+        Tensor y = newOutput(left.name(), x); // (N, out)
         forwardInto(y, x);
         return y;
     }

@@ -87,6 +87,12 @@ public interface WeightFactorization extends Module {
         }
     }
 
+    /** A zero output for input {@code x}, after checking x (named {@code what} in the message): what {@link #forward} fills. */
+    default Tensor newOutput(String what, Tensor x) {
+        checkInput(what, x);
+        return Tensor.zeros(precision(), outputShape(x));
+    }
+
     /** The shape of the output for an input {@code x}: x's shape with its last axis replaced by {@code out}. */
     default int[] outputShape(Tensor x) {
         int[] shape = x.shape();

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.lowrank4j.nn.GradientCheck;
+import org.lowrank4j.nn.Layer;
 import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.tensor.GeluVariant;
 import org.lowrank4j.nn.tensor.Kernels;
@@ -67,27 +68,33 @@ class LayerForwardTest {
     }
 
     @Test
-    void swiGluThatRanBeforeComputesWhatAFreshOneDoes() { // its activations and gradients are reused from step to step
+    void feedForwardsThatRanBeforeComputeWhatFreshOnesDo() { // their activations and gradients are reused from step to step
         for (Precision precision : Precision.values()) {
-            SwiGluMlp used = new SwiGluMlp(Linear.dense("g", 8, 12, false, precision), Linear.dense("u", 8, 12, false, precision),
-                    Linear.dense("d", 12, 8, true, precision));
-            SwiGluMlp fresh = new SwiGluMlp(Linear.dense("g", 8, 12, false, precision), Linear.dense("u", 8, 12, false, precision),
-                    Linear.dense("d", 12, 8, true, precision));
-            GradientCheck.randomize(used, new Random(3), 0.5);
-            GradientCheck.randomize(fresh, new Random(3), 0.5);
-            for (int time : new int[] {4, 6, 4}) {
-                used.forward(Tensor.gaussian(precision, new Random(time), 2, 2, time, 8));
-                used.backward(Tensor.gaussian(precision, new Random(time + 1), 1, 2, time, 8));
-            }
-            used.parameters().forEach(Parameter::zeroGradient);
-            Tensor x = Tensor.gaussian(precision, new Random(7), 1, 2, 4, 8), dy = Tensor.gaussian(precision, new Random(8), 1, 2, 4, 8);
-            assertThat(used.forward(x).toDoubleArray()).as(precision.name()).containsExactly(fresh.forward(x).toDoubleArray());
-            assertThat(used.backward(dy).toDoubleArray()).as(precision.name()).containsExactly(fresh.backward(dy).toDoubleArray());
-            for (int i = 0; i < used.parameters().size(); i++) {
-                assertThat(used.parameters().get(i).gradient().toDoubleArray()).as(precision + " " + used.parameters().get(i).name())
-                        .containsExactly(fresh.parameters().get(i).gradient().toDoubleArray());
+            for (boolean swiGlu : new boolean[] {true, false}) {
+                Layer used = feedForward(swiGlu, precision), fresh = feedForward(swiGlu, precision);
+                GradientCheck.randomize(used, new Random(3), 0.5);
+                GradientCheck.randomize(fresh, new Random(3), 0.5);
+                for (int time : new int[] {4, 6, 4}) { // the same shape, another (new buffers), the first again
+                    used.forward(Tensor.gaussian(precision, new Random(time), 2, 2, time, 8));
+                    used.backward(Tensor.gaussian(precision, new Random(time + 1), 1, 2, time, 8));
+                }
+                used.parameters().forEach(Parameter::zeroGradient);
+                Tensor x = Tensor.gaussian(precision, new Random(7), 1, 2, 4, 8), dy = Tensor.gaussian(precision, new Random(8), 1, 2, 4, 8);
+                String label = precision + (swiGlu ? " SwiGLU" : " GELU");
+                assertThat(used.forward(x).toDoubleArray()).as(label).containsExactly(fresh.forward(x).toDoubleArray());
+                assertThat(used.backward(dy).toDoubleArray()).as(label).containsExactly(fresh.backward(dy).toDoubleArray());
+                for (int i = 0; i < used.parameters().size(); i++) {
+                    assertThat(used.parameters().get(i).gradient().toDoubleArray()).as(label + " " + used.parameters().get(i).name())
+                            .containsExactly(fresh.parameters().get(i).gradient().toDoubleArray());
+                }
             }
         }
+    }
+
+    private static Layer feedForward(boolean swiGlu, Precision precision) {
+        return swiGlu
+                ? new SwiGluMlp(Linear.dense("g", 8, 12, false, precision), Linear.dense("u", 8, 12, false, precision), Linear.dense("d", 12, 8, true, precision))
+                : new GeluMlp(Linear.dense("u", 8, 12, true, precision), Linear.dense("d", 12, 8, true, precision), GeluVariant.TANH);
     }
 
     @Test
