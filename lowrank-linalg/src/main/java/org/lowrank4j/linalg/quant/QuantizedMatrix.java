@@ -215,6 +215,92 @@ public final class QuantizedMatrix {
         }
     }
 
+    /**
+     * {@code y[r] = Σ_c W[r][c]·x[c]} for rows [first, first + count): W times one vector, reading each row's codes once and
+     * multiplying them as they are decoded, so W is never formed, not even a tile of it. This is what decoding one token
+     * needs: at 4 bits it reads an eighth of the bytes a float32 weight takes. Each group's sum is taken in float32 over
+     * (code − zero)·x (level·x for normal float) and then scaled; the result differs from multiplying by
+     * {@link #dequantize()} by float rounding only.
+     *
+     * @param x       cols values from {@code xOffset}
+     * @param y       receives rows [first, first + count) at {@code yOffset + (r − first)}
+     * @throws IndexOutOfBoundsException when the rows leave the matrix or an array is too short
+     */
+    public void timesVector(float[] x, int xOffset, float[] y, int yOffset, int first, int count) {
+        if (first < 0 || count < 0 || first + count > rows || xOffset < 0 || x.length - xOffset < cols || yOffset < 0
+                || y.length - yOffset < count) {
+            throw new IndexOutOfBoundsException("rows [" + first + ", " + (first + count) + ") of a " + rows + "x" + cols + " matrix times "
+                    + (x.length - xOffset) + " values into " + (y.length - yOffset));
+        }
+        int groups = groupsPerRow(), rowBytes = codeRowBytes(), bits = format.bits();
+        float[] level = levels == null ? null : floatLevels();
+        for (int i = 0; i < count; i++) {
+            int r = first + i, base = r * rowBytes;
+            float sum = 0;
+            for (int g = 0; g < groups; g++) {
+                int c0 = g * groupSize;
+                float dot;
+                if (level != null) {
+                    dot = levelDot(level, base, bits, x, xOffset, c0);
+                } else if (bits == 4 && (c0 & 1) == 0 && (groupSize & 3) == 0) {
+                    dot = nibbleDot(base + (c0 >>> 1), zeroPoint(r, g), x, xOffset + c0);
+                } else if (bits == 8 && (groupSize & 3) == 0) {
+                    dot = byteDot(base + c0, zeroPoint(r, g), x, xOffset + c0);
+                } else {
+                    dot = 0;
+                    int zero = zeroPoint(r, g);
+                    for (int c = c0; c < c0 + groupSize; c++) {
+                        dot += (PackedBits.get(codes, base, c, bits) - zero) * x[xOffset + c];
+                    }
+                }
+                sum += scales[r * groups + g] * dot;
+            }
+            y[yOffset + i] = sum;
+        }
+    }
+
+    /** Σ (code − zero)·x over a group of 4-bit codes (two to a byte, low nibble first), four partial sums. */
+    private float nibbleDot(int at, int zero, float[] x, int xAt) {
+        float a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+        for (int k = 0; k < groupSize; k += 4, at += 2, xAt += 4) {
+            int b0 = codes[at], b1 = codes[at + 1];
+            a0 += ((b0 & 0xf) - zero) * x[xAt];
+            a1 += (((b0 >>> 4) & 0xf) - zero) * x[xAt + 1];
+            a2 += ((b1 & 0xf) - zero) * x[xAt + 2];
+            a3 += (((b1 >>> 4) & 0xf) - zero) * x[xAt + 3];
+        }
+        return (a0 + a1) + (a2 + a3);
+    }
+
+    /** Σ (code − zero)·x over a group of 8-bit codes, four partial sums. */
+    private float byteDot(int at, int zero, float[] x, int xAt) {
+        float a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+        for (int k = 0; k < groupSize; k += 4, at += 4, xAt += 4) {
+            a0 += ((codes[at] & 0xff) - zero) * x[xAt];
+            a1 += ((codes[at + 1] & 0xff) - zero) * x[xAt + 1];
+            a2 += ((codes[at + 2] & 0xff) - zero) * x[xAt + 2];
+            a3 += ((codes[at + 3] & 0xff) - zero) * x[xAt + 3];
+        }
+        return (a0 + a1) + (a2 + a3);
+    }
+
+    /** Σ level[code]·x over the group starting at column c0 (normal float). */
+    private float levelDot(float[] level, int base, int bits, float[] x, int xOffset, int c0) {
+        float dot = 0;
+        for (int c = c0; c < c0 + groupSize; c++) {
+            dot += level[PackedBits.get(codes, base, c, bits)] * x[xOffset + c];
+        }
+        return dot;
+    }
+
+    private float[] floatLevels() {
+        float[] out = new float[levels.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (float) levels[i];
+        }
+        return out;
+    }
+
     /** The packed codes, m·codeRowBytes bytes (a copy). */
     public byte[] packedCodes() {
         return codes.clone();

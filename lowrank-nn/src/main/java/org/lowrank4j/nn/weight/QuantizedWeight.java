@@ -6,6 +6,7 @@ import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.tensor.FloatTensor;
 import org.lowrank4j.nn.tensor.MatMul;
 import org.lowrank4j.nn.tensor.Precision;
+import org.lowrank4j.nn.tensor.RowChunks;
 import org.lowrank4j.nn.tensor.Tensor;
 
 /**
@@ -165,6 +166,8 @@ public final class QuantizedWeight implements WeightFactorization {
         int n = x.size() / inFeatures(), in = inFeatures(), out = outFeatures();
         if (cacheDense) {
             MatMul.timesTransposed(y, x, denseBase(), 0);
+        } else if (precision == Precision.FLOAT32 && n <= VECTOR_ROWS) {
+            timesVectors((FloatTensor) x, (FloatTensor) y, n);
         } else {
             Tile tile = new Tile();
             var xm = x.matrix(n, in);
@@ -181,6 +184,32 @@ public final class QuantizedWeight implements WeightFactorization {
             MatMul.timesTransposed(y, h, branch.left().value(), 1);                             // y += h Aᵀ
         }
         return y;
+    }
+
+    /**
+     * Up to this many input rows (decoding a token or a few) go through {@link QuantizedMatrix#timesVector}, which reads
+     * the codes once a row and never forms a tile; more rows (a prompt, a training batch) dequantize tiles for BLAS.
+     */
+    static final int VECTOR_ROWS = 4;
+
+    /** y(N,out) = (x ⊙ s)·dequant(Q)ᵀ one input row at a time, the output rows split over cores. */
+    private void timesVectors(FloatTensor x, FloatTensor y, int n) {
+        int in = inFeatures(), out = outFeatures();
+        float[] xs = x.data(), ys = y.data();
+        for (int row = 0; row < n; row++) {
+            float[] v = xs;
+            int at = row * in, yAt = row * out;
+            if (inputScale != null) {
+                v = new float[in];
+                for (int j = 0; j < in; j++) {
+                    v[j] = xs[at + j] * inputScale[j];
+                }
+                at = 0;
+            }
+            float[] input = v;
+            int inputAt = at;
+            RowChunks.run(out, in, (from, to) -> base.timesVector(input, inputAt, ys, yAt + from, from, to - from));
+        }
     }
 
     @Override

@@ -72,6 +72,30 @@ class QuantizedWeightInputScaleTest {
     }
 
     @Test
+    void oneFloatRowReadFromTheCodesEqualsTheDequantizedProduct() { // the decoding path, with the scale and a branch
+        Random random = new Random(6);
+        int out = 13, in = 64, rank = 2;
+        QuantizedMatrix q = RoundToNearest.quantize(DoubleMatrix.gaussian(out, in, random), QuantizationFormat.symmetric(4, 32));
+        float[] s = new float[in];
+        for (int j = 0; j < in; j++) {
+            s[j] = (float) Math.exp(random.nextGaussian());
+        }
+        LowRankWeight branch = new LowRankWeight(new Parameter("w.A", Tensor.gaussian(Precision.FLOAT32, random, 0.3, out, rank)),
+                new Parameter("w.B", Tensor.gaussian(Precision.FLOAT32, random, 0.3, rank, in)));
+        QuantizedWeight fromCodes = new QuantizedWeight("w", q, branch, s, Precision.FLOAT32, 4, false);
+        QuantizedWeight dense = new QuantizedWeight("w", q, branch, s, Precision.FLOAT32, 4, true);
+        Tensor x = Tensor.gaussian(Precision.FLOAT32, random, 1, 1, 1, in);
+        Tensor a = fromCodes.forward(x), b = dense.forward(x);
+        double scale = 0;
+        for (int i = 0; i < out; i++) {
+            scale = Math.max(scale, Math.abs(b.get(i)));
+        }
+        for (int i = 0; i < out; i++) {
+            assertThat(a.get(i)).as("output %d", i).isCloseTo(b.get(i), org.assertj.core.data.Offset.offset(1e-5 * scale));
+        }
+    }
+
+    @Test
     void aBadScaleIsOneLine() {
         QuantizedMatrix q = RoundToNearest.quantize(DoubleMatrix.gaussian(4, 16, new Random(1)), QuantizationFormat.asymmetric(4, 16));
         assertThatThrownBy(() -> QuantizedWeight.of("w", q, null, new float[15], Precision.FLOAT32)).isInstanceOf(IllegalArgumentException.class)

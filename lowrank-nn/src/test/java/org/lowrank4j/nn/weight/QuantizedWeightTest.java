@@ -54,6 +54,11 @@ class QuantizedWeightTest {
             Tensor y = weight.forward(x);
             assertThat(y.shape()).containsExactly(2, 3, out);
             assertThat(maxRelative(y, times(x, w, false))).as(format + " forward, " + p).isLessThan(tol);
+            for (int rows : new int[] {1, QuantizedWeight.VECTOR_ROWS}) { // a token or a few: float32 reads the codes, no tile
+                Tensor few = Tensor.gaussian(p, random, 1, 1, rows, in);
+                assertThat(maxRelative(weight.forward(few), times(few, w, false))).as(format + " forward of " + rows + " rows, " + p)
+                        .isLessThan(tol);
+            }
 
             Tensor dy = Tensor.gaussian(p, random, 1, 2, 3, out);
             Tensor dx = weight.backward(dy, x);
