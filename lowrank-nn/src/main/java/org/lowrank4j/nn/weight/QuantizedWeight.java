@@ -17,7 +17,8 @@ import org.lowrank4j.nn.tensor.Tensor;
  *
  * <p>The forward pass never forms dequant(Q) whole: it dequantizes a tile of {@link #tileRows()} output rows at a time
  * into one small buffer (tile × in values, about 64 K by default) and multiplies x by that tile's transpose into the
- * matching columns of y; the backward pass does the same for {@code dx = dy·W}. With {@code cacheDense} the whole
+ * matching columns of y; the backward pass does the same for {@code dx = dy·W}. Up to {@link #VECTOR_ROWS} float32
+ * rows (decoding a token) are multiplied straight from the codes instead, with no tile at all. With {@code cacheDense} the whole
  * dequantized matrix is formed once, on the first call, and kept (fast, at the memory of the dense weight).
  *
  * <p>The codes are frozen: they have no gradient, and {@link #parameters()} lists only the branch's factors (none
