@@ -365,7 +365,7 @@ public final class BlockwiseCompression {
             if (cross) {
                 Tensor in = tensor(original.read(b), b);
                 installer.withOriginalWeights(() -> block.forward(in, null));
-                xf = RuntimeSite.realRows(RuntimeCalibration.sharedInput(group), null).clone();
+                xf = RuntimeSite.ownRealRows(RuntimeCalibration.sharedInput(group), null);
             }
             block.forward(tensor(compressed.read(b), b), null);
             Tensor x = RuntimeCalibration.sharedInput(group);

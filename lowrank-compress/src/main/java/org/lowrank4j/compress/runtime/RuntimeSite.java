@@ -57,13 +57,25 @@ public record RuntimeSite(String name, String role, int block, int stage, Linear
      * {@link Linear#lastInput()}.
      */
     public static float[] realRows(Tensor x, int[] mask) {
+        return realRows(x, mask, false);
+    }
+
+    /**
+     * As {@link #realRows}, always in an array of its own: what a caller keeps across a later forward, which may write
+     * over the layer's input (layers reuse their buffers from one call to the next).
+     */
+    public static float[] ownRealRows(Tensor x, int[] mask) {
+        return realRows(x, mask, true);
+    }
+
+    private static float[] realRows(Tensor x, int[] mask, boolean own) {
         int features = x.dim(-1), rows = x.size() / features;
         if (mask != null && mask.length != rows) {
             throw new IllegalArgumentException("row mask of length " + mask.length + " for an input of " + rows + " rows (" + x.shapeString() + ")");
         }
         float[] all = x instanceof FloatTensor f ? f.data() : toFloat(x.toDoubleArray());
         if (mask == null) {
-            return all;
+            return own && x instanceof FloatTensor ? all.clone() : all;
         }
         int kept = 0;
         for (int m : mask) {

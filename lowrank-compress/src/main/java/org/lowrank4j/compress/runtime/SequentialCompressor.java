@@ -164,8 +164,7 @@ public final class SequentialCompressor {
             progress.update("original inputs", b, model.batchCount(), "");
             int[] mask = model.forward(b);
             for (int g = 0; g < groups.size(); g++) {
-                float[] real = RuntimeSite.realRows(RuntimeCalibration.sharedInput(groups.get(g)), mask);
-                rows[g][b] = mask == null ? real.clone() : real; // without a mask realRows hands out the live tensor data
+                rows[g][b] = RuntimeSite.ownRealRows(RuntimeCalibration.sharedInput(groups.get(g)), mask);
                 bytes += 4L * rows[g][b].length;
             }
             if (bytes > limit) {
@@ -192,8 +191,7 @@ public final class SequentialCompressor {
             int[] originalMask = null;
             if (cross && originals == null) {
                 originalMask = installer.withOriginalWeights(() -> model.forward(batch, blocks));
-                xf = RuntimeSite.realRows(RuntimeCalibration.sharedInput(group), originalMask);
-                xf = originalMask == null ? xf.clone() : xf; // the live tensor data, which the next forward may write over
+                xf = RuntimeSite.ownRealRows(RuntimeCalibration.sharedInput(group), originalMask); // kept across the next forward
             }
             int[] mask = model.forward(b, blocks);
             Tensor compressed = RuntimeCalibration.sharedInput(group);

@@ -52,6 +52,27 @@ class RuntimeCalibrationTest {
     }
 
     @Test
+    void ownRealRowsOutliveTheNextForwardWhichWritesOverTheLayersInput() {
+        LlamaModel model = TinyModels.decoder(2);
+        DecoderRuntime runtime = new DecoderRuntime(model, TinyModels.windows(4), 2); // batches of 2 and 2
+        RuntimeSite down = runtime.sites().stream().filter(s -> s.name().equals("block 0 mlp.down")).findFirst().orElseThrow();
+        runtime.forward(0);
+        float[] live = RuntimeSite.realRows(down.linear().lastInput(), null), own = RuntimeSite.ownRealRows(down.linear().lastInput(), null);
+        float[] first = live.clone();
+        runtime.forward(1);
+        assertThat(down.linear().lastInput().toDoubleArray()).as("the MLP reuses its buffer").isNotEqualTo(toDoubles(first));
+        assertThat(own).containsExactly(first);
+    }
+
+    private static double[] toDoubles(float[] values) {
+        double[] out = new double[values.length];
+        for (int i = 0; i < values.length; i++) {
+            out[i] = values[i];
+        }
+        return out;
+    }
+
+    @Test
     void encoderPaddingRowsStayOutOfTheStatistics() {
         BertModel model = TinyModels.encoder(2);
         Random random = new Random(3);

@@ -104,7 +104,8 @@ public final class NativeBackend implements LinalgBackend {
     /**
      * The BLAS call once A and B are in native memory: C (row-major strided) is staged, multiplied into, copied back. A
      * single row against a large B goes to gemv, which OpenBLAS 0.3.31 runs about three times faster than gemm with
-     * m = 1 once B is a few MB (decoding one token: 10 against 29 GB/s of weights read on one core, 20 against 58 on two).
+     * m = 1 once B is a few MB (decoding one token: 9–10 against 28 GB/s of weights read on one core, 18–22 against 55 on two;
+     * results/runtime-profile/single-row-gemv/rows-output.txt).
      */
     private static void gemm(double alpha, Operand pa, Operand pb, int k, double beta, DenseMatrix c) {
         int m = c.rows(), n = c.cols();
@@ -131,14 +132,12 @@ public final class NativeBackend implements LinalgBackend {
     /**
      * c (1×n) = alpha·a·b + beta·c as a matrix-vector product: b stored S (k×n) gives cᵀ = Sᵀ·aᵀ, b = Sᵀ with S (n×k)
      * gives cᵀ = S·aᵀ. The row a is contiguous when stored as a row, every {@code ld}-th value when stored as a column.
+     * With beta 0, BLAS does not read y, so whatever the scratch for C holds does not matter.
      */
     private static void rowTimes(double alpha, Operand pa, Operand pb, int k, double beta, Operand pc, DenseMatrix c) {
         int n = c.cols();
         int transS = pb.trans == CblasNoTrans ? CblasTrans : CblasNoTrans;
         int incA = pa.trans == CblasNoTrans ? 1 : pa.ld;
-        if (beta == 0) { // gemv scales y by beta, and 0 times a NaN left in the scratch buffer is NaN
-            Pointer.memset(pc.pointer.position(0), 0, (long) n * (c instanceof FloatMatrix ? Float.BYTES : Double.BYTES));
-        }
         if (c instanceof FloatMatrix fc) {
             cblas_sgemv(CblasRowMajor, transS, pb.storedRows, pb.storedCols, (float) alpha, (FloatPointer) pb.pointer, pb.ld,
                     (FloatPointer) pa.pointer, incA, (float) beta, (FloatPointer) pc.pointer, 1);
@@ -242,20 +241,9 @@ public final class NativeBackend implements LinalgBackend {
 
     private static final ThreadLocal<float[]> ROW = ThreadLocal.withInitial(() -> new float[0]);
 
-    /** {@code c = p + beta * c} for a compact p, on the arrays when both are float32 with unit column stride. */
+    /** {@code c = p + beta * c} for a compact p (float64, or a float32 C whose columns are strided: rare paths). */
     private static void addScaled(DenseMatrix p, double beta, DenseMatrix c) {
         int m = c.rows(), n = c.cols();
-        if (p instanceof FloatMatrix fp && c instanceof FloatMatrix fc && fc.colStride() == 1) {
-            float[] from = fp.data(), to = fc.data();
-            float b = (float) beta;
-            for (int i = 0; i < m; i++) {
-                int src = i * n, dst = fc.offset() + i * fc.rowStride();
-                for (int j = 0; j < n; j++) {
-                    to[dst + j] = beta == 0 ? from[src + j] : from[src + j] + b * to[dst + j];
-                }
-            }
-            return;
-        }
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
                 c.set(i, j, beta == 0 ? p.get(i, j) : p.get(i, j) + beta * c.get(i, j));

@@ -32,6 +32,7 @@ public final class QuantizedMatrix {
     private final float[] scales;
     private final byte[] zeroPoints;
     private final double[] levels;
+    private final float[] floatLevels; // the levels rounded to float32, for timesVector (null unless normal float)
 
     /**
      * Wraps packed data in the layout above (the arrays are copied).
@@ -76,6 +77,7 @@ public final class QuantizedMatrix {
         this.scales = scales;
         this.zeroPoints = zeroPoints;
         this.levels = format.kind() == QuantizationFormat.Kind.NORMAL_FLOAT ? NormalFloat.levels(format.bits()) : null;
+        this.floatLevels = levels == null ? null : toFloats(levels);
     }
 
     private void requireLength(String what, int actual, long expected) {
@@ -233,7 +235,7 @@ public final class QuantizedMatrix {
                     + (x.length - xOffset) + " values into " + (y.length - yOffset));
         }
         int groups = groupsPerRow(), rowBytes = codeRowBytes(), bits = format.bits();
-        float[] level = levels == null ? null : floatLevels();
+        float[] level = floatLevels;
         for (int i = 0; i < count; i++) {
             int r = first + i, base = r * rowBytes;
             float sum = 0;
@@ -293,10 +295,10 @@ public final class QuantizedMatrix {
         return dot;
     }
 
-    private float[] floatLevels() {
-        float[] out = new float[levels.length];
+    private static float[] toFloats(double[] values) {
+        float[] out = new float[values.length];
         for (int i = 0; i < out.length; i++) {
-            out[i] = (float) levels[i];
+            out[i] = (float) values[i];
         }
         return out;
     }

@@ -107,19 +107,13 @@ public final class Linear implements Layer {
     /** dy (..., out) -> dx (..., in); adds into the weight's and the bias's gradients. */
     @Override
     public Tensor backward(Tensor dy) {
-        checkOutputGradient(dy);
-        if (bias != null) {
-            Kernels.of(dy).addColumnSums(bias.gradient(), dy);
-        }
+        addBiasGradient(dy);
         return weight.backward(dy, input);
     }
 
     /** As {@link #backward}, with dx written into {@code dx} or, when {@code accumulate}, added to what it holds. */
     public void backwardInto(Tensor dx, Tensor dy, boolean accumulate) {
-        checkOutputGradient(dy);
-        if (bias != null) {
-            Kernels.of(dy).addColumnSums(bias.gradient(), dy);
-        }
+        addBiasGradient(dy);
         weight.backwardInto(dx, dy, input, accumulate);
     }
 
@@ -130,13 +124,17 @@ public final class Linear implements Layer {
         }
     }
 
-    private void checkOutputGradient(Tensor dy) {
+    /** Checks dy against the latest forward and adds its column sums into the bias gradient (the weight does the rest). */
+    private void addBiasGradient(Tensor dy) {
         if (input == null) {
             throw new IllegalStateException(name + ": backward called before forward");
         }
         if (dy.size() / Math.max(1, outFeatures()) != input.size() / Math.max(1, inFeatures()) || dy.dim(-1) != outFeatures()) {
             throw new IllegalArgumentException(name + ": output gradient " + dy.shapeString() + " does not match the output of input "
                     + input.shapeString());
+        }
+        if (bias != null) {
+            Kernels.of(dy).addColumnSums(bias.gradient(), dy);
         }
     }
 
