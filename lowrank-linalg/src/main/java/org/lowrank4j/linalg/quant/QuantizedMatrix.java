@@ -1,5 +1,6 @@
 package org.lowrank4j.linalg.quant;
 
+import org.lowrank4j.linalg.DoubleMatrix;
 import org.lowrank4j.linalg.FloatMatrix;
 
 /**
@@ -77,7 +78,7 @@ public final class QuantizedMatrix {
         this.scales = scales;
         this.zeroPoints = zeroPoints;
         this.levels = format.kind() == QuantizationFormat.Kind.NORMAL_FLOAT ? NormalFloat.levels(format.bits()) : null;
-        this.floatLevels = levels == null ? null : toFloats(levels);
+        this.floatLevels = levels == null ? null : DoubleMatrix.wrap(levels, 1, levels.length).toFloat().data();
     }
 
     private void requireLength(String what, int actual, long expected) {
@@ -293,14 +294,6 @@ public final class QuantizedMatrix {
             dot += level[PackedBits.get(codes, base, c, bits)] * x[xOffset + c];
         }
         return dot;
-    }
-
-    private static float[] toFloats(double[] values) {
-        float[] out = new float[values.length];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = (float) values[i];
-        }
-        return out;
     }
 
     /** The packed codes, m·codeRowBytes bytes (a copy). */
