@@ -13,11 +13,12 @@ import org.lowrank4j.linalg.Linalg;
 import org.lowrank4j.linalg.backend.NativeBackend;
 
 /**
- * The benchmarks: {@code java -jar lowrank-bench.jar [--suite linalg|runtime|lora|quant|flashsvd|decoders] [--out FILE] [--quick] [--peak GFLOPS]
+ * The benchmarks: {@code java -jar lowrank-bench.jar [--suite linalg|runtime|lora|lora-limits|quant|flashsvd|decoders] [--out FILE] [--quick] [--peak GFLOPS]
  * [--threads N] [--text FILE]}. Prints a table as it goes and writes every figure to a JSON file (atomically):
  * {@code results/bench-linalg.json} for the linear-algebra suite, {@code results/bench-runtime.json} for the runtime
  * suite (BERT vs ONNX Runtime, decoder dense vs low-rank), {@code results/bench-lora.json} for the LoRA suite (a LoRA
- * training step against a full fine-tuning step on {@code --model}, default models/sotu-decoder; {@code --rank}, {@code --batch}).
+ * training step against a full fine-tuning step on {@code --model}, default models/sotu-decoder; {@code --rank}, {@code --batch}),
+ * {@code results/bench-lora-limits.json} for spec 19's Taylor-feature attention gradient against the exact one.
  */
 public final class BenchMain {
 
@@ -44,7 +45,7 @@ public final class BenchMain {
                 case "--rank" -> rank = Integer.parseInt(requireValue(args, ++i, "--rank"));
                 case "--batch" -> batch = Integer.parseInt(requireValue(args, ++i, "--batch"));
                 case "-h", "--help" -> {
-                    System.out.println("usage: lowrank-bench [--suite linalg|runtime|lora|quant|flashsvd|decoders] [--out FILE] [--quick] [--peak GFLOPS_PER_CORE]"
+                    System.out.println("usage: lowrank-bench [--suite linalg|runtime|lora|lora-limits|quant|flashsvd|decoders] [--out FILE] [--quick] [--peak GFLOPS_PER_CORE]"
                             + " [--threads N] [--text FILE (runtime: sentences for BERT; lora: training text)] [--model DECODER] [--rank R] [--batch B]");
                     return;
                 }
@@ -54,8 +55,8 @@ public final class BenchMain {
                 }
             }
         }
-        if (!java.util.Set.of("linalg", "runtime", "lora", "quant", "flashsvd", "decoders").contains(suite)) {
-            System.err.println("lowrank-bench: --suite must be linalg, runtime, lora, quant, flashsvd or decoders, not " + suite);
+        if (!java.util.Set.of("linalg", "runtime", "lora", "lora-limits", "quant", "flashsvd", "decoders").contains(suite)) {
+            System.err.println("lowrank-bench: --suite must be linalg, runtime, lora, lora-limits, quant, flashsvd or decoders, not " + suite);
             System.exit(2);
         }
         if (suite.equals("lora") && !Files.isRegularFile(model.resolve("config.json"))) {
@@ -66,7 +67,7 @@ public final class BenchMain {
             System.err.println("lowrank-bench: --suite decoders needs --folders A,B,... (decoder model folders)");
             System.exit(2);
         }
-        if (!java.util.Set.of("linalg", "quant", "flashsvd", "decoders").contains(suite) && !Files.isRegularFile(text)) {
+        if (!java.util.Set.of("linalg", "quant", "flashsvd", "decoders", "lora-limits").contains(suite) && !Files.isRegularFile(text)) {
             System.err.println("lowrank-bench: --text " + text + " does not exist (fetch the data with scripts/fetch-data.sh or give a text file)");
             System.exit(2);
         }
@@ -112,6 +113,8 @@ public final class BenchMain {
             new QuantBenchmarks(quick).forward(root.putObject("quantized_weight_forward_vs_dense"));
         } else if (suite.equals("flashsvd")) {
             new FlashSvdBenchmarks(quick).sweep(root.putObject("flashsvd_minilm"), Path.of("target", "bench-models"));
+        } else if (suite.equals("lora-limits")) {
+            new AttentionGradientBenchmarks(quick).sweep(root.putObject("lora_attention_gradient_exact_vs_taylor"), 1e-3);
         } else if (suite.equals("lora")) {
             new LoraStepBenchmarks(quick).steps(root.putObject("lora_step_vs_full_step"), model, text, rank, batch, 0);
         } else {

@@ -1,0 +1,173 @@
+package org.lowrank4j.adapt.fastgrad;
+
+import org.lowrank4j.linalg.DoubleMatrix;
+import org.lowrank4j.linalg.Linalg;
+import org.lowrank4j.linalg.LinalgBackend;
+
+/**
+ * Spec 19's almost-linear attention gradient: exp(QKᵀ/√d) is replaced by U1·U2ᵀ with U1 = φ(Q), U2 = φ(K) the
+ * {@link TaylorFeatures} of degree g (w features), and every term of the exact gradient is evaluated in factored form, so
+ * no L×L matrix is ever formed. With D = U1(U2ᵀ1) the row sums, s = 1/√d and δ_i = dO_i·O_i:
+ * <pre>
+ *   O  = D⁻¹ U1 (U2ᵀ V)                                          forward, O(L·w·d)
+ *   dV = U2 (U1ᵀ D⁻¹ dO)                                          = Pᵀ dO
+ *   dQ = s·(Z̃ M − diag(δ/D) U1 (U2ᵀ K))                          = s·(P ⊙ dO Vᵀ − diag(δ) P) K
+ *   dK = s·(W M' − U2 (U1ᵀ diag(δ/D) Q))                          = s·(P ⊙ dO Vᵀ − diag(δ) P)ᵀ Q
+ * </pre>
+ * where W (L × w·d) holds W[j,(r,c)] = U2[j,r]·V[j,c], Z̃ holds Z̃[i,(r,c)] = U1[i,r]·dO[i,c]/D_i, and the two (w·d × d)
+ * matrices M = Wᵀ K and M' = Z̃ᵀ Q carry the sums over the other token index: the Hadamard product with dO Vᵀ factors
+ * through them. The cost is O(L·w·d²) against O(L²·d) for {@link ExactAttention}, a win when L is much larger than w·d.
+ * W and Z̃ are built in blocks of rows (twice: once for M and M', once for the products), so memory is O(L·w).
+ *
+ * <p>The approximation holds while the scores stay small: {@link #errorBound} is the a-priori bound on every attention
+ * weight's relative error. When the truncated series gives a row a sum that is not positive (scores far past the
+ * threshold), the call fails with a message instead of returning meaningless gradients.
+ */
+public final class TaylorAttention implements AttentionCore {
+    /** Entries of one block of W or Z̃ (2^21 doubles, 16 MB). */
+    private static final int BLOCK_ENTRIES = 1 << 21;
+
+    private final TaylorFeatures features;
+
+    public TaylorAttention(TaylorFeatures features) {
+        this.features = features;
+    }
+
+    /** Features of degree {@code degree} over d = {@code dim} coordinates. */
+    public TaylorAttention(int dim, int degree) {
+        this(new TaylorFeatures(dim, degree));
+    }
+
+    public TaylorFeatures features() {
+        return features;
+    }
+
+    /** {@link TaylorFeatures#errorBound} at these Q and K: the bound on each attention weight's relative error. */
+    public double errorBound(DoubleMatrix q, DoubleMatrix k) {
+        return TaylorFeatures.errorBound(TaylorFeatures.scoreBound(q, k), features.degree());
+    }
+
+    @Override
+    public DoubleMatrix output(DoubleMatrix q, DoubleMatrix k, DoubleMatrix v) {
+        AttentionCore.check(q, k, v);
+        return new Factors(q, k, v).out;
+    }
+
+    @Override
+    public Gradients gradients(DoubleMatrix q, DoubleMatrix k, DoubleMatrix v, DoubleMatrix dOut) {
+        AttentionCore.check(q, k, v, dOut);
+        Factors f = new Factors(q, k, v);
+        int n = q.rows(), d = q.cols(), w = features.width();
+        double s = 1 / Math.sqrt(d);
+        LinalgBackend blas = Linalg.backend();
+
+        double[] deltaOverD = new double[n];                  // δ_i / D_i
+        DoubleMatrix r = DoubleMatrix.zeros(n, d);            // D⁻¹ dO
+        DoubleMatrix scaledQ = DoubleMatrix.zeros(n, d);      // diag(δ/D) Q
+        for (int i = 0; i < n; i++) {
+            double delta = 0;
+            for (int c = 0; c < d; c++) {
+                delta += dOut.get(i, c) * f.out.get(i, c);
+            }
+            deltaOverD[i] = delta / f.rowSums[i];
+            for (int c = 0; c < d; c++) {
+                r.set(i, c, dOut.get(i, c) / f.rowSums[i]);
+                scaledQ.set(i, c, deltaOverD[i] * q.get(i, c));
+            }
+        }
+
+        DoubleMatrix dv = DoubleMatrix.zeros(n, d);
+        blas.gemm(1, f.u2, times(blas, f.u1.transpose(), r), 0, dv);                 // dV = U2 (U1ᵀ D⁻¹dO)
+        DoubleMatrix pk = times(blas, f.u1, times(blas, f.u2.transpose(), k));        // U1 (U2ᵀ K) = D·(P K)
+        DoubleMatrix g = times(blas, f.u1.transpose(), scaledQ);                       // U1ᵀ diag(δ/D) Q
+
+        // M = Wᵀ K and M' = Z̃ᵀ Q, summed over blocks of tokens.
+        int block = Math.max(1, Math.min(n, BLOCK_ENTRIES / (w * d)));
+        DoubleMatrix m = DoubleMatrix.zeros(w * d, d), mq = DoubleMatrix.zeros(w * d, d);
+        for (int r0 = 0; r0 < n; r0 += block) {
+            int r1 = Math.min(n, r0 + block);
+            blas.gemm(1, outer(f.u2, v, null, r0, r1).transpose(), k.rowRange(r0, r1), 1, m);
+            blas.gemm(1, outer(f.u1, dOut, f.rowSums, r0, r1).transpose(), q.rowRange(r0, r1), 1, mq);
+        }
+        DoubleMatrix dq = DoubleMatrix.zeros(n, d), dk = DoubleMatrix.zeros(n, d);
+        for (int r0 = 0; r0 < n; r0 += block) {
+            int r1 = Math.min(n, r0 + block);
+            blas.gemm(s, outer(f.u1, dOut, f.rowSums, r0, r1), m, 0, dq.rowRange(r0, r1));   // s·Z̃ M
+            blas.gemm(s, outer(f.u2, v, null, r0, r1), mq, 0, dk.rowRange(r0, r1));          // s·W M'
+        }
+        blas.gemm(-s, f.u2, g, 1, dk);                                                       // − s·U2 G
+        for (int i = 0; i < n; i++) {
+            for (int c = 0; c < d; c++) {
+                dq.set(i, c, dq.get(i, c) - s * deltaOverD[i] * pk.get(i, c));               // − s·diag(δ/D) U1 (U2ᵀK)
+            }
+        }
+        return new Gradients(dq, dk, dv);
+    }
+
+    /** The forward's factors: U1, U2, the row sums D and O. */
+    private final class Factors {
+        final DoubleMatrix u1, u2, out;
+        final double[] rowSums;
+
+        Factors(DoubleMatrix q, DoubleMatrix k, DoubleMatrix v) {
+            int n = q.rows(), d = q.cols();
+            if (d != features.dim()) {
+                throw new IllegalArgumentException("Taylor attention built for head dimension " + features.dim() + " got Q of " + q.shape());
+            }
+            LinalgBackend blas = Linalg.backend();
+            u1 = features.map(q);
+            u2 = features.map(k);
+            DoubleMatrix withOnes = DoubleMatrix.zeros(n, d + 1);       // [V | 1]
+            for (int j = 0; j < n; j++) {
+                for (int c = 0; c < d; c++) {
+                    withOnes.set(j, c, v.get(j, c));
+                }
+                withOnes.set(j, d, 1);
+            }
+            DoubleMatrix numerators = times(blas, u1, times(blas, u2.transpose(), withOnes)); // U1 (U2ᵀ [V | 1])
+            rowSums = new double[n];
+            out = DoubleMatrix.zeros(n, d);
+            for (int i = 0; i < n; i++) {
+                double sum = numerators.get(i, d);
+                if (!(sum > 0) || !Double.isFinite(sum)) {
+                    throw new IllegalArgumentException(String.format("Taylor attention of degree %d: row %d's attention weights sum to %.3g; the scores"
+                            + " (|q·k|/√d up to %.3g) are too large for the polynomial path, use a higher degree or the exact gradient",
+                            features.degree(), i, sum, TaylorFeatures.scoreBound(q, k)));
+                }
+                rowSums[i] = sum;
+                for (int c = 0; c < d; c++) {
+                    out.set(i, c, numerators.get(i, c) / sum);
+                }
+            }
+        }
+    }
+
+    /** Rows r0..r1 of the (rows × w·d) matrix X[i,(r,c)] = U[i,r]·Y[i,c] (/ D_i when given). */
+    private static DoubleMatrix outer(DoubleMatrix u, DoubleMatrix y, double[] divideBy, int r0, int r1) {
+        int w = u.cols(), d = y.cols();
+        DoubleMatrix out = DoubleMatrix.zeros(r1 - r0, w * d);
+        double[] o = out.data(), us = u.data();
+        double[] row = new double[d];
+        for (int i = r0; i < r1; i++) {
+            double scale = divideBy == null ? 1 : 1 / divideBy[i];
+            for (int c = 0; c < d; c++) {
+                row[c] = y.get(i, c) * scale;
+            }
+            int base = (i - r0) * w * d, ub = i * w;
+            for (int rr = 0; rr < w; rr++) {
+                double ur = us[ub + rr];
+                int at = base + rr * d;
+                for (int c = 0; c < d; c++) {
+                    o[at + c] = ur * row[c];
+                }
+            }
+        }
+        return out;
+    }
+
+    private static DoubleMatrix times(LinalgBackend blas, DoubleMatrix a, DoubleMatrix b) {
+        DoubleMatrix c = DoubleMatrix.zeros(a.rows(), b.cols());
+        blas.gemm(1, a, b, 0, c);
+        return c;
+    }
+}
