@@ -137,6 +137,23 @@ class QuantizedDecoderCommandsTest {
     }
 
     /**
+     * LoRA over a quantized folder (QLoRA's setting): {@code finetune} trains adapters over the frozen 4-bit codes, counts
+     * its trainable values against the whole model (the codes' weights included, not only the float parameters), leaves
+     * the folder as it was, and the adapter scores on that folder.
+     */
+    @Test
+    void loraTrainsOverTheFrozenCodesOfAQuantizedFolder() throws IOException {
+        Path adapter = dir.resolve("rtn4-lora");
+        byte[] before = Files.readAllBytes(rtn.resolve("model.safetensors"));
+        String out = (String) okRun("finetune", "--model", rtn.toString(), "--data", text.toString(), "--out", adapter.toString(), "--rank", "4",
+                "--steps", "6", "--batch", "2", "--context", "16", "--lr", "1e-2", "--warmup", "1", "--held-out", "0.2")[1];
+        long whole = LlamaModel.load(dense, Precision.FLOAT32).parameterCount();
+        assertThat(out).contains(String.format(java.util.Locale.ROOT, "trainable of %,d parameters", whole)).contains("adapted held-out perplexity");
+        assertThat(Files.readAllBytes(rtn.resolve("model.safetensors"))).isEqualTo(before);
+        okRun("adapter", "perplexity", "--model", rtn.toString(), "--adapter", adapter.toString(), "--data", text.toString(), "--held-out", "0.2");
+    }
+
+    /**
      * {@code recover} on an EoRA folder trains the float branches with the quantized codes frozen and writes a quantized
      * folder again: the same codes, scales and zero points byte for byte, other branch factors, the recovery in its manifest.
      * A folder without branches (rtn) is refused in one line.

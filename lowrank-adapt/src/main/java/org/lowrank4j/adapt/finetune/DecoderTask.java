@@ -1,10 +1,13 @@
 package org.lowrank4j.adapt.finetune;
 
 import java.io.IOException;
+import org.lowrank4j.adapt.lora.ModulePaths;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
+import org.lowrank4j.nn.layers.Linear;
 import org.lowrank4j.nn.generate.ByteTokenizer;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.train.TokenWindows;
+import org.lowrank4j.nn.weight.QuantizedWeight;
 
 /**
  * What every causal-LM fine-tuning run starts from, whatever it trains (LoRA, a variant, every weight): the decoder
@@ -38,5 +41,20 @@ record DecoderTask(LlamaModel model, int context, TokenWindows.Split split, int[
         int[] heldOut = HeldOut.tokens(request.text(), request.heldOutFraction(), request.evalBytes());
         TokenWindows train = new TokenWindows(split.train(), model.vocabSize(), context, request.seed());
         return new DecoderTask(model, context, split, heldOut, train);
+    }
+
+    /**
+     * The values of the base model, before any adapter is attached: its parameters plus the weights its quantized layers
+     * hold as frozen codes (which are not parameters), so a LoRA run over a quantized folder reports its trainable values
+     * against the whole model.
+     */
+    long baseParameters() {
+        long n = model.parameterCount();
+        for (Linear linear : ModulePaths.decoder(model).values()) {
+            if (linear.weight() instanceof QuantizedWeight q) {
+                n += (long) q.inFeatures() * q.outFeatures();
+            }
+        }
+        return n;
     }
 }

@@ -83,7 +83,7 @@ public final class FineTuning {
             throw new IllegalArgumentException("--resume: " + checkpoint + " does not exist (run without --resume first)");
         }
 
-        long baseParameters = model.parameterCount();
+        long baseParameters = task.baseParameters();
         PeftAdapter startAdapter = request.initAdapter() == null ? null : PeftFolder.read(request.initAdapter());
         LoraModel lora = LoraModel.over(ModulePaths.decoder(model), request.seed());
         LoraStart begin = null;

@@ -64,7 +64,7 @@ final class VariantFineTuning {
         int[] heldOut = task.heldOut();
         TokenWindows train = task.train();
 
-        long baseParameters = model.parameterCount();
+        long baseParameters = task.baseParameters();
         Map<String, Linear> modules = ModulePaths.decoder(model);
         Map<String, Linear> targets = new LinkedHashMap<>();
         for (String path : LoraModel.over(modules, 0).select(TargetModules.names(request.targets()))) {

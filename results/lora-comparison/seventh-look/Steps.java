@@ -1,0 +1,42 @@
+import java.nio.charset.StandardCharsets;
+import java.nio.file.*;
+import java.util.*;
+import org.lowrank4j.adapt.finetune.AdapterLanguageModel;
+import org.lowrank4j.adapt.lora.*;
+import org.lowrank4j.nn.arch.llama.*;
+import org.lowrank4j.nn.generate.ByteTokenizer;
+import org.lowrank4j.nn.tensor.Precision;
+import org.lowrank4j.nn.train.*;
+
+/** Runs only full or only LoRA steps (args: full|lora model steps), printing the median step. */
+public class Steps {
+    public static void main(String[] a) throws Exception {
+        String mode = a[0];
+        Path folder = Path.of(a[1]);
+        int steps = Integer.parseInt(a[2]);
+        LlamaModel model = LlamaModel.load(folder, Precision.FLOAT32);
+        int[] tokens = new ByteTokenizer().encode(Files.readString(Path.of("models/sotu-decoder/README.md"), StandardCharsets.UTF_8));
+        TokenWindows windows = new TokenWindows(tokens, model.vocabSize(), model.maxPositions(), 42);
+        LanguageModel lm;
+        if (mode.equals("full")) {
+            lm = new LlamaLanguageModel(model);
+        } else {
+            LoraModel lora = LoraModel.over(ModulePaths.decoder(model), 42);
+            lora.addAdapter("default", TargetModules.names(List.of("q_proj", "k_proj", "v_proj", "o_proj")), m -> LoraSettings.of(8, 16), new Random(42));
+            lora.freezeOthers();
+            lm = new AdapterLanguageModel(new LlamaLanguageModel(model), lora);
+        }
+        AdamW adam = new AdamW(lm.parameters(), AdamW.Settings.defaults());
+        double[] t = new double[steps];
+        for (int i = -3; i < steps; i++) {
+            TokenWindows.Batch b = windows.nextBatch(4);
+            long s = System.nanoTime();
+            lm.zeroGradients();
+            lm.lossAndBackward(b.inputs(), b.targets());
+            adam.step(1e-4);
+            if (i >= 0) t[i] = (System.nanoTime() - s) / 1e9;
+        }
+        Arrays.sort(t);
+        System.out.printf("%s median %.4f s (min %.4f)%n", mode, t[steps / 2], t[0]);
+    }
+}
