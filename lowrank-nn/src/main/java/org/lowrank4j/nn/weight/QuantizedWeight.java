@@ -15,9 +15,10 @@ import org.lowrank4j.nn.tensor.Tensor;
  * A (out, r), B (r, in) — the EoRA / LQ-LoRA form — and an optional per-input-channel scale s (in) that multiplies the
  * base's input only — SVDQuant's smoothing, s = 1/λ. {@code y = (x ⊙ s)·dequant(Q)ᵀ + (x·Bᵀ)·Aᵀ}; without s, s = 1.
  *
- * <p>The forward pass never forms dequant(Q) whole: it dequantizes a tile of {@link #tileRows()} output rows at a time
- * into one small buffer (tile × in values, about 64 K by default) and multiplies x by that tile's transpose into the
- * matching columns of y; the backward pass does the same for {@code dx = dy·W}. Up to {@link #VECTOR_ROWS} float32
+ * <p>The forward pass never forms dequant(Q) whole: it dequantizes a tile of output rows at a time into one buffer and
+ * multiplies x by that tile's transpose into the matching columns of y; the backward pass does the same for
+ * {@code dx = dy·W}. A tile has {@link #tileRows()} rows (about 64 K values by default), or as many rows as the input
+ * when the input has more, so it never holds more values than the larger of the two. Up to {@link #VECTOR_ROWS} float32
  * rows (decoding a token) are multiplied straight from the codes instead, with no tile at all. With {@code cacheDense} the whole
  * dequantized matrix is formed once, on the first call, and kept (fast, at the memory of the dense weight).
  *
@@ -170,11 +171,12 @@ public final class QuantizedWeight implements WeightFactorization {
         } else if (precision == Precision.FLOAT32 && n <= VECTOR_ROWS) {
             timesVectors((FloatTensor) x, (FloatTensor) y, n);
         } else {
-            Tile tile = new Tile();
+            int rows = rowsPerTile(n);
+            Tile tile = new Tile(rows);
             var xm = x.matrix(n, in);
             var ym = y.matrix(n, out);
-            for (int r0 = 0; r0 < out; r0 += tileRows) {
-                int r1 = Math.min(out, r0 + tileRows);
+            for (int r0 = 0; r0 < out; r0 += rows) {
+                int r1 = Math.min(out, r0 + rows);
                 Tensor w = tile.load(r0, r1);                                                    // (r1-r0, in)
                 MatMul.gemm(1, xm, w.matrix().transpose(), 0, ym.view(0, n, r0, r1));            // y[:, r0:r1] = x·tileᵀ
             }
@@ -220,11 +222,12 @@ public final class QuantizedWeight implements WeightFactorization {
         if (cacheDense) {
             MatMul.times(dx, dy, denseBase(), 0);
         } else {
-            Tile tile = new Tile();
+            int rows = rowsPerTile(n);
+            Tile tile = new Tile(rows);
             var dym = dy.matrix(n, out);
             var dxm = dx.matrix(n, in);
-            for (int r0 = 0; r0 < out; r0 += tileRows) {
-                int r1 = Math.min(out, r0 + tileRows);
+            for (int r0 = 0; r0 < out; r0 += rows) {
+                int r1 = Math.min(out, r0 + rows);
                 Tensor w = tile.load(r0, r1);
                 MatMul.gemm(1, dym.view(0, n, r0, r1), w.matrix(), 1, dxm);                      // dx += dy[:, r0:r1]·tile
             }
@@ -245,7 +248,7 @@ public final class QuantizedWeight implements WeightFactorization {
     @Override
     public Tensor toDense() {
         Tensor w = Tensor.zeros(precision, outFeatures(), inFeatures());
-        Tile tile = new Tile();
+        Tile tile = new Tile(tileRows);
         for (int r0 = 0; r0 < outFeatures(); r0 += tileRows) {
             int r1 = Math.min(outFeatures(), r0 + tileRows);
             Tensor t = tile.load(r0, r1);
@@ -299,10 +302,27 @@ public final class QuantizedWeight implements WeightFactorization {
         }
     }
 
-    /** One dequantization buffer of tileRows × in values, reused across the tiles of a call. */
+    /**
+     * Output rows per tile for an input of n rows: at least {@link #tileRows()}, and at least n, so that a prompt or a
+     * training batch is not copied to BLAS once for each of many small tiles (and, in the backward pass, dx in and out
+     * again for each). The tile then holds no more values than the input itself, so memory stays in proportion to the
+     * activations; a decoder's batch of 1,024 rows multiplies each of its weights up to 1,024 rows wide in one product.
+     */
+    private int rowsPerTile(int n) {
+        return Math.min(outFeatures(), Math.max(tileRows, n));
+    }
+
+    /** One dequantization buffer of {@code capacity} × in values, reused across the tiles of a call. */
     private final class Tile {
-        private final float[] values = new float[tileRows * inFeatures()];
-        private final Tensor doubles = precision == Precision.FLOAT64 ? Tensor.zeros(precision, tileRows, inFeatures()) : null;
+        private final int capacity;
+        private final float[] values;
+        private final Tensor doubles;
+
+        Tile(int capacity) {
+            this.capacity = capacity;
+            values = new float[capacity * inFeatures()];
+            doubles = precision == Precision.FLOAT64 ? Tensor.zeros(precision, capacity, inFeatures()) : null;
+        }
 
         /** Rows [r0, r1) of dequant(Q) as a (r1 − r0, in) tensor in the weight's precision (valid until the next load). */
         Tensor load(int r0, int r1) {
@@ -310,9 +330,9 @@ public final class QuantizedWeight implements WeightFactorization {
             base.dequantizeRows(r0, rows, values);
             scaleColumns(values, rows);
             if (doubles == null) {
-                return FloatTensor.wrap(rows == tileRows ? values : java.util.Arrays.copyOf(values, count), rows, inFeatures());
+                return FloatTensor.wrap(rows == capacity ? values : java.util.Arrays.copyOf(values, count), rows, inFeatures());
             }
-            Tensor t = rows == tileRows ? doubles : Tensor.zeros(precision, rows, inFeatures());
+            Tensor t = rows == capacity ? doubles : Tensor.zeros(precision, rows, inFeatures());
             for (int i = 0; i < count; i++) {
                 t.set(i, values[i]);
             }

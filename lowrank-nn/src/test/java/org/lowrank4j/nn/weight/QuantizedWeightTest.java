@@ -84,6 +84,11 @@ class QuantizedWeightTest {
                 assertThat(maxRelative(branch.left().gradient(), da)).as("dA").isLessThan(tol);
                 assertThat(maxRelative(branch.right().gradient(), db)).as("dB").isLessThan(tol);
             }
+            // after the gradient checks, since this backward adds to the branch gradients: more input rows than the
+            // weight has output rows, so the whole weight is one tile
+            Tensor batch = Tensor.gaussian(p, random, 1, 2, out + 3, in), dBatch = Tensor.gaussian(p, random, 1, 2, out + 3, out);
+            assertThat(maxRelative(weight.forward(batch), times(batch, w, false))).as(format + " forward of a batch, " + p).isLessThan(tol);
+            assertThat(maxRelative(weight.backward(dBatch, batch), times(dBatch, w, true))).as(format + " dx of a batch, " + p).isLessThan(tol);
         }
     }
 
