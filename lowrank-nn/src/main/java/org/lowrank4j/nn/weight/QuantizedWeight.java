@@ -1,6 +1,8 @@
 package org.lowrank4j.nn.weight;
 
 import java.util.List;
+import org.lowrank4j.linalg.DenseMatrix;
+import org.lowrank4j.linalg.FloatMatrix;
 import org.lowrank4j.linalg.quant.QuantizedMatrix;
 import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.tensor.FloatTensor;
@@ -163,8 +165,15 @@ public final class QuantizedWeight implements WeightFactorization {
 
     @Override
     public Tensor forward(Tensor x) {
+        Tensor y = newOutput(name, x); // (N, out)
+        forwardInto(y, x);
+        return y;
+    }
+
+    @Override
+    public void forwardInto(Tensor y, Tensor x) {
         checkInput(name, x);
-        Tensor y = Tensor.zeros(precision, outputShape(x)); // (N, out)
+        checkOutput(y, x);
         int n = x.size() / inFeatures(), in = inFeatures(), out = outFeatures();
         if (cacheDense) {
             MatMul.timesTransposed(y, x, denseBase(), 0);
@@ -177,8 +186,8 @@ public final class QuantizedWeight implements WeightFactorization {
             var ym = y.matrix(n, out);
             for (int r0 = 0; r0 < out; r0 += rows) {
                 int r1 = Math.min(out, r0 + rows);
-                Tensor w = tile.load(r0, r1);                                                    // (r1-r0, in)
-                MatMul.gemm(1, xm, w.matrix().transpose(), 0, ym.view(0, n, r0, r1));            // y[:, r0:r1] = x·tileᵀ
+                DenseMatrix w = tile.load(r0, r1);                                               // (r1-r0, in)
+                MatMul.gemm(1, xm, w.transpose(), 0, ym.view(0, n, r0, r1));                     // y[:, r0:r1] = x·tileᵀ
             }
         }
         if (branch != null) {
@@ -186,7 +195,6 @@ public final class QuantizedWeight implements WeightFactorization {
             MatMul.timesTransposed(h, x, branch.right().value(), 0);                            // h(N,r) = x Bᵀ
             MatMul.timesTransposed(y, h, branch.left().value(), 1);                             // y += h Aᵀ
         }
-        return y;
     }
 
     /**
@@ -217,10 +225,17 @@ public final class QuantizedWeight implements WeightFactorization {
 
     @Override
     public Tensor backward(Tensor dy, Tensor x) {
-        int n = x.size() / inFeatures(), in = inFeatures(), out = outFeatures();
         Tensor dx = x.zerosLike();                                                               // (N, in)
+        backwardInto(dx, dy, x, false);
+        return dx;
+    }
+
+    @Override
+    public void backwardInto(Tensor dx, Tensor dy, Tensor x, boolean accumulate) {
+        checkInputGradient(dx, x);
+        int n = x.size() / inFeatures(), in = inFeatures(), out = outFeatures();
         if (cacheDense) {
-            MatMul.times(dx, dy, denseBase(), 0);
+            MatMul.times(dx, dy, denseBase(), accumulate ? 1 : 0);
         } else {
             int rows = rowsPerTile(n);
             Tile tile = new Tile(rows);
@@ -228,8 +243,9 @@ public final class QuantizedWeight implements WeightFactorization {
             var dxm = dx.matrix(n, in);
             for (int r0 = 0; r0 < out; r0 += rows) {
                 int r1 = Math.min(out, r0 + rows);
-                Tensor w = tile.load(r0, r1);
-                MatMul.gemm(1, dym.view(0, n, r0, r1), w.matrix(), 1, dxm);                      // dx += dy[:, r0:r1]·tile
+                DenseMatrix w = tile.load(r0, r1);
+                double beta = r0 == 0 && !accumulate ? 0 : 1;                                    // the first tile overwrites dx
+                MatMul.gemm(1, dym.view(0, n, r0, r1), w, beta, dxm);                            // dx += dy[:, r0:r1]·tile
             }
         }
         if (branch != null) {
@@ -242,7 +258,6 @@ public final class QuantizedWeight implements WeightFactorization {
             MatMul.addTransposedTimes(branch.right().gradient(), dh, x);                        // dB(r,in) += dhᵀ x
             MatMul.times(dx, dh, branch.right().value(), 1);                                    // dx += dh B
         }
-        return dx;
     }
 
     @Override
@@ -251,10 +266,7 @@ public final class QuantizedWeight implements WeightFactorization {
         Tile tile = new Tile(tileRows);
         for (int r0 = 0; r0 < outFeatures(); r0 += tileRows) {
             int r1 = Math.min(outFeatures(), r0 + tileRows);
-            Tensor t = tile.load(r0, r1);
-            for (int i = 0; i < t.size(); i++) {
-                w.set(r0 * inFeatures() + i, t.get(i));
-            }
+            w.matrix().view(r0, r1, 0, inFeatures()).assign(tile.load(r0, r1));
         }
         if (branch != null) {
             Tensor ab = branch.toDense();
@@ -312,31 +324,47 @@ public final class QuantizedWeight implements WeightFactorization {
         return Math.min(outFeatures(), Math.max(tileRows, n));
     }
 
-    /** One dequantization buffer of {@code capacity} × in values, reused across the tiles of a call. */
+    /**
+     * One dequantization buffer of {@code capacity} × in values, reused across the tiles of a call. The float32 buffer
+     * comes from a per-thread cache of arrays by length (softly held, so the collector may take them back), so that a
+     * training step does not allocate and zero a tile for every weight twice over.
+     */
     private final class Tile {
-        private final int capacity;
         private final float[] values;
         private final Tensor doubles;
 
         Tile(int capacity) {
-            this.capacity = capacity;
-            values = new float[capacity * inFeatures()];
+            values = scratch(capacity * inFeatures());
             doubles = precision == Precision.FLOAT64 ? Tensor.zeros(precision, capacity, inFeatures()) : null;
         }
 
-        /** Rows [r0, r1) of dequant(Q) as a (r1 − r0, in) tensor in the weight's precision (valid until the next load). */
-        Tensor load(int r0, int r1) {
+        /** Rows [r0, r1) of dequant(Q) as a (r1 − r0, in) matrix in the weight's precision (valid until the next load). */
+        DenseMatrix load(int r0, int r1) {
             int rows = r1 - r0, count = rows * inFeatures();
             base.dequantizeRows(r0, rows, values);
             scaleColumns(values, rows);
             if (doubles == null) {
-                return FloatTensor.wrap(rows == capacity ? values : java.util.Arrays.copyOf(values, count), rows, inFeatures());
+                return FloatMatrix.wrap(values, values.length / inFeatures(), inFeatures()).rowRange(0, rows);
             }
-            Tensor t = rows == capacity ? doubles : Tensor.zeros(precision, rows, inFeatures());
             for (int i = 0; i < count; i++) {
-                t.set(i, values[i]);
+                doubles.set(i, values[i]);
             }
-            return t;
+            return doubles.matrix().rowRange(0, rows);
         }
+    }
+
+    private static final ThreadLocal<java.util.Map<Integer, java.lang.ref.SoftReference<float[]>>> SCRATCH =
+            ThreadLocal.withInitial(java.util.HashMap::new);
+
+    /** A float array of exactly {@code length} values from this thread's cache (its contents are whatever was left). */
+    private static float[] scratch(int length) {
+        var cache = SCRATCH.get();
+        var held = cache.get(length);
+        float[] array = held == null ? null : held.get();
+        if (array == null) {
+            array = new float[length];
+            cache.put(length, new java.lang.ref.SoftReference<>(array));
+        }
+        return array;
     }
 }

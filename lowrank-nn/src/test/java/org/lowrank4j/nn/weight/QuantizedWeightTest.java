@@ -92,6 +92,35 @@ class QuantizedWeightTest {
         }
     }
 
+    /**
+     * forwardInto and backwardInto write over buffers that hold anything (NaN here) exactly what forward and backward
+     * return, or add to them with accumulate: for a token (read from the codes), a batch over several tiles, a batch in
+     * one tile and a cached dense weight; twice each, so that the per-thread tile buffer is reused.
+     */
+    @Test
+    void intoBuffersGivesWhatTheNewTensorsHold() {
+        Random random = new Random(3);
+        QuantizedMatrix q = RoundToNearest.quantize(DoubleMatrix.gaussian(13, 24, random), QuantizationFormat.asymmetric(4, 8));
+        for (boolean cache : new boolean[] {false, true}) {
+            QuantizedWeight weight = new QuantizedWeight("w", q, null, Precision.FLOAT32, 4, cache);
+            for (int rows : new int[] {1, 6, 20, 6, 20}) {
+                Tensor x = Tensor.gaussian(Precision.FLOAT32, random, 1, rows, 24), dy = Tensor.gaussian(Precision.FLOAT32, random, 1, rows, 13);
+                Tensor y = Tensor.zeros(Precision.FLOAT32, rows, 13), dx = Tensor.zeros(Precision.FLOAT32, rows, 24);
+                y.fill(Double.NaN);
+                dx.fill(Double.NaN);
+                weight.forwardInto(y, x);
+                weight.backwardInto(dx, dy, x, false);
+                assertThat(y.toDoubleArray()).as("forwardInto, %d rows, cache %s", rows, cache).containsExactly(weight.forward(x).toDoubleArray());
+                Tensor expected = weight.backward(dy, x);
+                assertThat(dx.toDoubleArray()).as("backwardInto, %d rows, cache %s", rows, cache).containsExactly(expected.toDoubleArray());
+                weight.backwardInto(dx, dy, x, true);
+                for (int i = 0; i < dx.size(); i++) {
+                    assertThat(dx.get(i)).isCloseTo(2 * expected.get(i), org.assertj.core.data.Offset.offset(1e-5));
+                }
+            }
+        }
+    }
+
     @Test
     void theTileCoversAboutTheDefaultBufferAndNeverMoreThanTheRows() {
         QuantizedMatrix q = RoundToNearest.quantize(DoubleMatrix.gaussian(3000, 320, new Random(1)), QuantizationFormat.asymmetric(4, 32));
