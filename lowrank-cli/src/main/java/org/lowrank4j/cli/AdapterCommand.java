@@ -97,6 +97,7 @@ final class AdapterCommand implements Callable<Integer> {
                 AdapterMerge.mergeInto(model, adapter, out);
                 System.out.printf(Locale.ROOT, "merged %s adapter (%d modules, %,d stored values) of %s into %s%n", stored.variant().name(),
                         stored.tensors().size(), stored.storedValues(), adapter, out);
+                noteQuantizedBase(model, out);
                 return 0;
             }
             PeftAdapter read = PeftFolder.read(adapter); // fails before anything is removed
@@ -104,7 +105,18 @@ final class AdapterCommand implements Callable<Integer> {
             AdapterMerge.mergeInto(model, adapter, out);
             System.out.printf(Locale.ROOT, "merged %d modules (%,d adapter parameters) of %s into %s%n", read.modules().size(),
                     read.parameterCount(), adapter, out);
+            noteQuantizedBase(model, out);
             return 0;
+        }
+
+        /** Says so when the base was a quantized folder: the merged folder holds float32 weights, not codes. */
+        private static void noteQuantizedBase(Path model, Path out) throws java.io.IOException {
+            var manifest = org.lowrank4j.nn.arch.llama.QuantizedFolder.readManifest(model);
+            if (manifest.isPresent()) {
+                System.out.printf(Locale.ROOT, "note: %s is a quantized folder (%s); %s holds its dequantized weights plus the adapter's updates in"
+                        + " float32. To quantize it again: lowrank compress --model %s --method %s --out DIR%n", model, manifest.get().method(), out, out,
+                        manifest.get().method());
+            }
         }
     }
 

@@ -151,6 +151,12 @@ class QuantizedDecoderCommandsTest {
         assertThat(out).contains(String.format(java.util.Locale.ROOT, "trainable of %,d parameters", whole)).contains("adapted held-out perplexity");
         assertThat(Files.readAllBytes(rtn.resolve("model.safetensors"))).isEqualTo(before);
         okRun("adapter", "perplexity", "--model", rtn.toString(), "--adapter", adapter.toString(), "--data", text.toString(), "--held-out", "0.2");
+        // merged, the folder holds float weights (the dequantized codes plus the updates), and says so
+        Path merged = dir.resolve("rtn4-lora-merged");
+        String said = (String) okRun("adapter", "merge", "--model", rtn.toString(), "--adapter", adapter.toString(), "--out", merged.toString())[1];
+        assertThat(said).contains("is a quantized folder (rtn:bits=4:group=16)").contains("--method rtn:bits=4:group=16");
+        assertThat(QuantizedFolder.readManifest(merged)).isEmpty();
+        assertThat(LlamaModel.load(merged, Precision.FLOAT32).linearSites().values()).allMatch(l -> l.weight() instanceof DenseWeight);
     }
 
     /**
