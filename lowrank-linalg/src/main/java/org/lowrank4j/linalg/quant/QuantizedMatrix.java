@@ -187,6 +187,10 @@ public final class QuantizedMatrix {
         int groups = groupsPerRow();
         int rowBytes = codeRowBytes();
         int bits = format.bits();
+        // Per group, the value of every code is computed once into a small table (16 entries at 4 bits), so a weight
+        // costs a table lookup instead of a conversion and a product: the same float values, twice as fast at 4 bits
+        // (results/quantized-decoder/batch-tiles). Eight bits would need a table longer than a group.
+        float[] table = bits == 8 ? null : new float[1 << bits];
         for (int i = 0; i < count; i++) {
             int r = first + i;
             int base = r * rowBytes;
@@ -195,23 +199,30 @@ public final class QuantizedMatrix {
                 float scale = scales[r * groups + g];
                 int zero = zeroPoint(r, g);
                 int c0 = g * groupSize, c1 = c0 + groupSize;
-                if (levels != null) {
+                if (bits == 8) {
                     for (int c = c0; c < c1; c++) {
-                        out[at + c] = (float) (levels[PackedBits.get(codes, base, c, bits)] * scale);
+                        out[at + c] = ((codes[base + c] & 0xff) - zero) * scale; // exact integer times a float: one rounding
                     }
-                } else if (bits == 4 && (c0 & 1) == 0 && (groupSize & 1) == 0) {
+                    continue;
+                }
+                if (levels != null) {
+                    for (int code = 0; code < table.length; code++) {
+                        table[code] = (float) (levels[code] * scale);
+                    }
+                } else {
+                    for (int code = 0; code < table.length; code++) {
+                        table[code] = (code - zero) * scale; // an exact small integer times a float: one rounding, as in double
+                    }
+                }
+                if (bits == 4 && (c0 & 1) == 0 && (groupSize & 1) == 0) {
                     for (int c = c0; c < c1; c += 2) { // two codes per byte, low nibble first
                         int b = codes[base + (c >>> 1)];
-                        out[at + c] = (float) ((double) ((b & 0xf) - zero) * scale);
-                        out[at + c + 1] = (float) ((double) (((b >>> 4) & 0xf) - zero) * scale);
-                    }
-                } else if (bits == 8) {
-                    for (int c = c0; c < c1; c++) {
-                        out[at + c] = (float) ((double) ((codes[base + c] & 0xff) - zero) * scale);
+                        out[at + c] = table[b & 0xf];
+                        out[at + c + 1] = table[(b >>> 4) & 0xf];
                     }
                 } else {
                     for (int c = c0; c < c1; c++) {
-                        out[at + c] = (float) ((double) (PackedBits.get(codes, base, c, bits) - zero) * scale);
+                        out[at + c] = table[PackedBits.get(codes, base, c, bits)];
                     }
                 }
             }
