@@ -13,14 +13,9 @@ class TimesVectorTest {
 
     @Test
     void equalsTheDequantizedProductForEveryFormatAndGroupShape() {
-        QuantizationFormat[] formats = {
-            QuantizationFormat.symmetric(4, 32), QuantizationFormat.asymmetric(4, 32), QuantizationFormat.symmetric(4, 6),
-            QuantizationFormat.asymmetric(4, QuantizationFormat.WHOLE_ROW), QuantizationFormat.symmetric(8, 16),
-            QuantizationFormat.int8PerChannel(), QuantizationFormat.asymmetric(8, 6), QuantizationFormat.symmetric(3, 32),
-            QuantizationFormat.asymmetric(2, 8), QuantizationFormat.nf4(32), new QuantizationFormat(QuantizationFormat.Kind.NORMAL_FLOAT, 3, 16)};
         Random random = new Random(5);
-        for (QuantizationFormat format : formats) {
-            int rows = 37, cols = 96;
+        for (QuantizationFormat format : DequantizeRowsTest.formats()) {
+            int rows = 37, cols = DequantizeRowsTest.columns(format);
             QuantizedMatrix q = RoundToNearest.quantize(DoubleMatrix.gaussian(rows, cols, random), format);
             FloatMatrix w = q.dequantize();
             float[] x = new float[cols + 3];
