@@ -3,11 +3,15 @@ package org.lowrank4j.adapt.fastgrad;
 import org.lowrank4j.linalg.DoubleMatrix;
 
 /**
- * One attention head without a mask, O = softmax(QKᵀ/√d)·V over L tokens, and its gradients with respect to Q, K and V
- * given dL/dO. Two implementations: {@link ExactAttention}, O(L²·d), and {@link TaylorAttention}, spec 19's polynomial
- * path, O(L·w·d²) for w Taylor features, which never forms an L×L matrix.
+ * One attention head, O = softmax(QKᵀ/√d)·V over L tokens, over every token or causal (token i attends to tokens
+ * j ≤ i), and its gradients with respect to Q, K and V given dL/dO. Two implementations: {@link ExactAttention},
+ * O(L²·d), and {@link TaylorAttention}, spec 19's polynomial path, O(L·w·d²) for w Taylor features, which never forms
+ * an L×L matrix.
  */
 public interface AttentionCore {
+    /** Whether token i attends only to tokens j ≤ i. */
+    boolean causal();
+
     /** O (L × d) for Q, K, V (L × d each). */
     DoubleMatrix output(DoubleMatrix q, DoubleMatrix k, DoubleMatrix v);
 

@@ -12,11 +12,29 @@ import org.lowrank4j.linalg.LinalgBackend;
  *   dQ_b = s·dS_b K           dK += s·dS_bᵀ Q_b                          dV += P_bᵀ dO_b
  * </pre>
  * Each row's maximum score is subtracted before the exponential, so large scores are safe here, unlike on the Taylor
- * path.
+ * path. Causal attention (token i attends to tokens j ≤ i) sets the weights above the diagonal to zero, and the same
+ * formulas then give its gradients.
  */
 public final class ExactAttention implements AttentionCore {
     /** Entries of one block's B × L score matrix (2^21 doubles, 16 MB). */
     private static final int BLOCK_ENTRIES = 1 << 21;
+
+    private final boolean causal;
+
+    /** Attention over every token. */
+    public ExactAttention() {
+        this(false);
+    }
+
+    /** @param causal whether token i attends only to tokens j ≤ i */
+    public ExactAttention(boolean causal) {
+        this.causal = causal;
+    }
+
+    @Override
+    public boolean causal() {
+        return causal;
+    }
 
     @Override
     public DoubleMatrix output(DoubleMatrix q, DoubleMatrix k, DoubleMatrix v) {
@@ -26,7 +44,7 @@ public final class ExactAttention implements AttentionCore {
         int block = blockRows(n);
         for (int r0 = 0; r0 < n; r0 += block) {
             int r1 = Math.min(n, r0 + block);
-            DoubleMatrix p = probabilities(q.rowRange(r0, r1), k);
+            DoubleMatrix p = probabilities(q.rowRange(r0, r1), k, r0);
             backend().gemm(1, p, v, 0, out.rowRange(r0, r1));
         }
         return out;
@@ -43,7 +61,7 @@ public final class ExactAttention implements AttentionCore {
         for (int r0 = 0; r0 < n; r0 += block) {
             int r1 = Math.min(n, r0 + block), rows = r1 - r0;
             DoubleMatrix qb = q.rowRange(r0, r1), dOb = dOut.rowRange(r0, r1);
-            DoubleMatrix p = probabilities(qb, k);
+            DoubleMatrix p = probabilities(qb, k, r0);
             DoubleMatrix ob = DoubleMatrix.zeros(rows, d);
             blas.gemm(1, p, v, 0, ob);
             DoubleMatrix dS = DoubleMatrix.zeros(rows, n);
@@ -65,14 +83,15 @@ public final class ExactAttention implements AttentionCore {
         return new Gradients(dq, dk, dv);
     }
 
-    /** softmax(Q_b Kᵀ/√d) row by row, each row shifted by its maximum. */
-    private static DoubleMatrix probabilities(DoubleMatrix qb, DoubleMatrix k) {
+    /** softmax(Q_b Kᵀ/√d) row by row for the query rows from {@code first} on, each row shifted by its maximum. */
+    private DoubleMatrix probabilities(DoubleMatrix qb, DoubleMatrix k, int first) {
         int rows = qb.rows(), n = k.rows();
         DoubleMatrix p = DoubleMatrix.zeros(rows, n);
         backend().gemm(1 / Math.sqrt(qb.cols()), qb, k.transpose(), 0, p);
         double[] ps = p.data();
         for (int i = 0; i < rows; i++) {
-            int from = i * n, to = from + n;
+            int from = i * n, to = from + (causal ? Math.min(n, first + i + 1) : n);
+            java.util.Arrays.fill(ps, to, from + n, 0); // the keys after token first + i, when causal
             double max = Double.NEGATIVE_INFINITY;
             for (int j = from; j < to; j++) {
                 max = Math.max(max, ps[j]);

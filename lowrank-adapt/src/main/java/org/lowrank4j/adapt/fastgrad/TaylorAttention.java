@@ -19,6 +19,10 @@ import org.lowrank4j.linalg.LinalgBackend;
  * through them. The cost is O(L·w·d²) against O(L²·d) for {@link ExactAttention}, a win when L is much larger than w·d.
  * W and Z̃ are built in blocks of rows (twice: once for M and M', once for the products), so memory is O(L·w).
  *
+ * <p>Causal attention ({@code causal}) runs in blocks of {@value #CAUSAL_BLOCK} tokens: within a block its triangle of
+ * weights is formed as it stands, and across blocks the same factored sums run over the tokens before a query or after
+ * a key, as running sums ({@link #causalGradients}): still O(L·w·d²), plus O(L·B·w) for the triangles.
+ *
  * <p>The approximation holds while the scores stay small: {@link #errorBound} is the a-priori bound on every attention
  * weight's relative error. When the truncated series gives a row a sum that is not positive (scores far past the
  * threshold), the call fails with a message instead of returning meaningless gradients.
@@ -27,15 +31,31 @@ public final class TaylorAttention implements AttentionCore {
     /** Entries of one block of W or Z̃ (2^21 doubles, 16 MB). */
     private static final int BLOCK_ENTRIES = 1 << 21;
 
-    private final TaylorFeatures features;
+    /** Query rows of one block of causal attention: its B×B triangle is computed as it stands. */
+    private static final int CAUSAL_BLOCK = 64;
 
+    private final TaylorFeatures features;
+    private final boolean causal;
+
+    /** Attention over every token. */
     public TaylorAttention(TaylorFeatures features) {
-        this.features = features;
+        this(features, false);
     }
 
-    /** Features of degree {@code degree} over d = {@code dim} coordinates. */
+    /** @param causal whether token i attends only to tokens j ≤ i (see {@link #causalGradients}) */
+    public TaylorAttention(TaylorFeatures features, boolean causal) {
+        this.features = features;
+        this.causal = causal;
+    }
+
+    /** Features of degree {@code degree} over d = {@code dim} coordinates, attention over every token. */
     public TaylorAttention(int dim, int degree) {
         this(new TaylorFeatures(dim, degree));
+    }
+
+    @Override
+    public boolean causal() {
+        return causal;
     }
 
     public TaylorFeatures features() {
@@ -57,6 +77,9 @@ public final class TaylorAttention implements AttentionCore {
     public Gradients gradients(DoubleMatrix q, DoubleMatrix k, DoubleMatrix v, DoubleMatrix dOut) {
         AttentionCore.check(q, k, v, dOut);
         Factors f = new Factors(q, k, v);
+        if (causal) {
+            return causalGradients(f, q, k, v, dOut);
+        }
         int n = q.rows(), d = q.cols(), w = features.width();
         double s = 1 / Math.sqrt(d);
         LinalgBackend blas = Linalg.backend();
@@ -124,7 +147,8 @@ public final class TaylorAttention implements AttentionCore {
                 }
                 withOnes.set(j, d, 1);
             }
-            DoubleMatrix numerators = times(blas, u1, times(blas, u2.transpose(), withOnes)); // U1 (U2ᵀ [V | 1])
+            DoubleMatrix numerators = causal ? causalNumerators(blas, u1, u2, withOnes)
+                    : times(blas, u1, times(blas, u2.transpose(), withOnes));                          // U1 (U2ᵀ [V | 1])
             rowSums = new double[n];
             out = DoubleMatrix.zeros(n, d);
             for (int i = 0; i < n; i++) {
@@ -140,6 +164,103 @@ public final class TaylorAttention implements AttentionCore {
                 }
             }
         }
+    }
+
+    /**
+     * Causal U1 U2ᵀ [V | 1] with the part above the diagonal left out, block by block: a block's own triangle as it
+     * stands (B×B), the blocks before it through the running sum C = Σ U2ᵀ [V | 1] of their rows.
+     */
+    private static DoubleMatrix causalNumerators(LinalgBackend blas, DoubleMatrix u1, DoubleMatrix u2, DoubleMatrix withOnes) {
+        int n = u1.rows();
+        DoubleMatrix numerators = DoubleMatrix.zeros(n, withOnes.cols());
+        DoubleMatrix c = DoubleMatrix.zeros(u1.cols(), withOnes.cols());
+        for (int r0 = 0; r0 < n; r0 += CAUSAL_BLOCK) {
+            int r1 = Math.min(n, r0 + CAUSAL_BLOCK);
+            DoubleMatrix nb = numerators.rowRange(r0, r1), vb = withOnes.rowRange(r0, r1);
+            blas.gemm(1, triangle(blas, u1, u2, r0, r1), vb, 0, nb);            // this block's own keys
+            blas.gemm(1, u1.rowRange(r0, r1), c, 1, nb);                         // every key before the block
+            blas.gemm(1, u2.rowRange(r0, r1).transpose(), vb, 1, c);
+        }
+        return numerators;
+    }
+
+    /** (U1 U2ᵀ) over the block's rows and keys, zero above the diagonal. */
+    private static DoubleMatrix triangle(LinalgBackend blas, DoubleMatrix u1, DoubleMatrix u2, int r0, int r1) {
+        DoubleMatrix a = times(blas, u1.rowRange(r0, r1), u2.rowRange(r0, r1).transpose());
+        for (int i = 0; i < a.rows(); i++) {
+            for (int j = i + 1; j < a.cols(); j++) {
+                a.set(i, j, 0);
+            }
+        }
+        return a;
+    }
+
+    /**
+     * The causal gradients. Within a block of rows the B×B triangle of P is formed (with the row sums D of the whole
+     * prefix) and the exact formulas run on it; across blocks the factored sums run over the blocks before a query (dQ,
+     * in order: M = Σ Wᵀ K and F = Σ U2ᵀ K so far) or after a key (dK and dV, in reverse: M' = Σ Z̃ᵀ Q, G = Σ U1ᵀ diag(δ/D) Q
+     * and E = Σ U1ᵀ D⁻¹dO so far). Each token pair is counted once: in its block's triangle or across blocks.
+     */
+    private Gradients causalGradients(Factors f, DoubleMatrix q, DoubleMatrix k, DoubleMatrix v, DoubleMatrix dOut) {
+        int n = q.rows(), d = q.cols(), w = features.width();
+        double s = 1 / Math.sqrt(d);
+        LinalgBackend blas = Linalg.backend();
+        double[] delta = new double[n];
+        DoubleMatrix r = DoubleMatrix.zeros(n, d), scaledQ = DoubleMatrix.zeros(n, d);
+        for (int i = 0; i < n; i++) {
+            for (int c = 0; c < d; c++) {
+                delta[i] += dOut.get(i, c) * f.out.get(i, c);
+            }
+            for (int c = 0; c < d; c++) {
+                r.set(i, c, dOut.get(i, c) / f.rowSums[i]);
+                scaledQ.set(i, c, delta[i] / f.rowSums[i] * q.get(i, c));
+            }
+        }
+        DoubleMatrix dq = DoubleMatrix.zeros(n, d), dk = DoubleMatrix.zeros(n, d), dv = DoubleMatrix.zeros(n, d);
+        // within each block: dS = P ⊙ (dO Vᵀ − δ), as the exact path computes it
+        for (int r0 = 0; r0 < n; r0 += CAUSAL_BLOCK) {
+            int r1 = Math.min(n, r0 + CAUSAL_BLOCK);
+            DoubleMatrix p = triangle(blas, f.u1, f.u2, r0, r1);
+            DoubleMatrix ds = times(blas, dOut.rowRange(r0, r1), v.rowRange(r0, r1).transpose());
+            for (int i = 0; i < p.rows(); i++) {
+                for (int j = 0; j < p.cols(); j++) {
+                    double pij = p.get(i, j) / f.rowSums[r0 + i];
+                    p.set(i, j, pij);
+                    ds.set(i, j, pij * (ds.get(i, j) - delta[r0 + i]));
+                }
+            }
+            blas.gemm(s, ds, k.rowRange(r0, r1), 1, dq.rowRange(r0, r1));
+            blas.gemm(s, ds.transpose(), q.rowRange(r0, r1), 1, dk.rowRange(r0, r1));
+            blas.gemm(1, p.transpose(), dOut.rowRange(r0, r1), 1, dv.rowRange(r0, r1));
+        }
+        // queries against the keys of earlier blocks
+        DoubleMatrix m = DoubleMatrix.zeros(w * d, d), fk = DoubleMatrix.zeros(w, d);
+        for (int r0 = 0; r0 < n; r0 += CAUSAL_BLOCK) {
+            int r1 = Math.min(n, r0 + CAUSAL_BLOCK);
+            DoubleMatrix dqb = dq.rowRange(r0, r1);
+            blas.gemm(s, outer(f.u1, dOut, f.rowSums, r0, r1), m, 1, dqb);                     // s·Z̃ M
+            DoubleMatrix pk = times(blas, f.u1.rowRange(r0, r1), fk);                            // U1 F
+            for (int i = 0; i < r1 - r0; i++) {
+                for (int c = 0; c < d; c++) {
+                    dqb.set(i, c, dqb.get(i, c) - s * delta[r0 + i] / f.rowSums[r0 + i] * pk.get(i, c));
+                }
+            }
+            blas.gemm(1, outer(f.u2, v, null, r0, r1).transpose(), k.rowRange(r0, r1), 1, m);
+            blas.gemm(1, f.u2.rowRange(r0, r1).transpose(), k.rowRange(r0, r1), 1, fk);
+        }
+        // keys against the queries of later blocks
+        DoubleMatrix mq = DoubleMatrix.zeros(w * d, d), g = DoubleMatrix.zeros(w, d), e = DoubleMatrix.zeros(w, d);
+        for (int r0 = (n - 1) / CAUSAL_BLOCK * CAUSAL_BLOCK; r0 >= 0; r0 -= CAUSAL_BLOCK) {
+            int r1 = Math.min(n, r0 + CAUSAL_BLOCK);
+            DoubleMatrix u2b = f.u2.rowRange(r0, r1), u1b = f.u1.rowRange(r0, r1);
+            blas.gemm(s, outer(f.u2, v, null, r0, r1), mq, 1, dk.rowRange(r0, r1));          // s·W M'
+            blas.gemm(-s, u2b, g, 1, dk.rowRange(r0, r1));                                       // − s·U2 G
+            blas.gemm(1, u2b, e, 1, dv.rowRange(r0, r1));                                        // U2 E
+            blas.gemm(1, outer(f.u1, dOut, f.rowSums, r0, r1).transpose(), q.rowRange(r0, r1), 1, mq);
+            blas.gemm(1, u1b.transpose(), scaledQ.rowRange(r0, r1), 1, g);
+            blas.gemm(1, u1b.transpose(), r.rowRange(r0, r1), 1, e);
+        }
+        return new Gradients(dq, dk, dv);
     }
 
     /** Rows r0..r1 of the (rows × w·d) matrix X[i,(r,c)] = U[i,r]·Y[i,c] (/ D_i when given). */

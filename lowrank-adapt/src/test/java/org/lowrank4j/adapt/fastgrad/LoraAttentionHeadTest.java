@@ -44,17 +44,19 @@ class LoraAttentionHeadTest {
 
     @Test
     void adapterAndInputGradientsOnTheExactPathMatchFiniteDifferences() {
-        LoraAttentionHead head = head();
-        ExactAttention exact = new ExactAttention();
-        Tensor x = uniform(1, 1, L, N), r = uniform(2, 1, L, D);
-        head.forward(x, exact);
-        Tensor dx = head.backward(r, exact);
-        assertThat(head.parameters()).hasSize(6);
-        for (Parameter p : head.parameters()) {
-            Tensor fd = gradient(() -> dot(head.forward(x, exact), r), p.value());
-            assertThat(relativeError(p.gradient(), fd)).as(p.name()).isLessThan(1e-7);
+        for (boolean causal : new boolean[] {false, true}) {
+            LoraAttentionHead head = head();
+            ExactAttention exact = new ExactAttention(causal);
+            Tensor x = uniform(1, 1, L, N), r = uniform(2, 1, L, D);
+            head.forward(x, exact);
+            Tensor dx = head.backward(r, exact);
+            assertThat(head.parameters()).hasSize(6);
+            for (Parameter p : head.parameters()) {
+                Tensor fd = gradient(() -> dot(head.forward(x, exact), r), p.value());
+                assertThat(relativeError(p.gradient(), fd)).as("%s, causal %s", p.name(), causal).isLessThan(1e-7);
+            }
+            assertThat(relativeError(dx, gradient(() -> dot(head.forward(x, exact), r), x))).as("dx, causal %s", causal).isLessThan(1e-7);
         }
-        assertThat(relativeError(dx, gradient(() -> dot(head.forward(x, exact), r), x))).isLessThan(1e-7);
     }
 
     /** The adapters' gradients through the Taylor path converge to the exact ones as the degree grows. */

@@ -96,6 +96,60 @@ class TaylorAttentionTest {
         assertThat(previous).isLessThan(1e-6);
     }
 
+    @Test
+    void exactCausalGradientsMatchFiniteDifferences() {
+        DoubleMatrix q = uniform(51, L, D, 2), k = uniform(52, L, D, 2), v = uniform(53, L, D, 1), r = uniform(54, L, D, 1);
+        ExactAttention exact = new ExactAttention(true);
+        AttentionCore.Gradients g = exact.gradients(q, k, v, r);
+        assertThat(relative(g.dq(), finiteDifferences(() -> loss(exact, q, k, v, r), q))).isLessThan(1e-7);
+        assertThat(relative(g.dk(), finiteDifferences(() -> loss(exact, q, k, v, r), k))).isLessThan(1e-7);
+        assertThat(relative(g.dv(), finiteDifferences(() -> loss(exact, q, k, v, r), v))).isLessThan(1e-7);
+    }
+
+    /** A causal token's output does not depend on later tokens: changing the last key and value leaves the others. */
+    @Test
+    void causalOutputsIgnoreLaterTokens() {
+        int n = 150;
+        DoubleMatrix q = uniform(55, n, D, 0.5), k = uniform(56, n, D, 0.5), v = uniform(57, n, D, 1);
+        for (AttentionCore core : new AttentionCore[] {new ExactAttention(true), new TaylorAttention(new TaylorFeatures(D, 6), true)}) {
+            DoubleMatrix before = core.output(q, k, v);
+            DoubleMatrix k2 = k.copy(), v2 = v.copy();
+            for (int c = 0; c < D; c++) {
+                k2.set(n - 1, c, 0.4);
+                v2.set(n - 1, c, 3);
+            }
+            DoubleMatrix after = core.output(q, k2, v2);
+            assertThat(relative(before.rowRange(0, n - 1).copy(), after.rowRange(0, n - 1).copy())).as(core.getClass().getSimpleName()).isZero();
+            assertThat(after.get(n - 1, 0)).isNotEqualTo(before.get(n - 1, 0));
+        }
+    }
+
+    /**
+     * The causal Taylor path converges to the exact causal gradients over 150 tokens (three blocks of 64, the last one
+     * short: pairs within a block and across blocks), and both agree over 3,000 tokens.
+     */
+    @Test
+    void causalTaylorGradientsConvergeToTheExactOnes() {
+        int n = 150;
+        DoubleMatrix q = uniform(61, n, D, 0.5), k = uniform(62, n, D, 0.5), v = uniform(63, n, D, 1), r = uniform(64, n, D, 1);
+        AttentionCore.Gradients exact = new ExactAttention(true).gradients(q, k, v, r);
+        double previous = Double.POSITIVE_INFINITY;
+        for (int g = 1; g <= 8; g++) {
+            AttentionCore.Gradients approx = new TaylorAttention(new TaylorFeatures(D, g), true).gradients(q, k, v, r);
+            double error = Math.max(relative(exact.dq(), approx.dq()), Math.max(relative(exact.dk(), approx.dk()), relative(exact.dv(), approx.dv())));
+            assertThat(error).as("degree %d", g).isLessThan(previous);
+            previous = error;
+        }
+        assertThat(previous).isLessThan(1e-6);
+        int big = 3000;
+        DoubleMatrix bq = uniform(65, big, D, 0.5), bk = uniform(66, big, D, 0.5), bv = uniform(67, big, D, 1), br = uniform(68, big, D, 1);
+        AttentionCore.Gradients e = new ExactAttention(true).gradients(bq, bk, bv, br);
+        AttentionCore.Gradients t = new TaylorAttention(new TaylorFeatures(D, 10), true).gradients(bq, bk, bv, br);
+        assertThat(relative(e.dq(), t.dq())).isLessThan(1e-8);
+        assertThat(relative(e.dk(), t.dk())).isLessThan(1e-8);
+        assertThat(relative(e.dv(), t.dv())).isLessThan(1e-8);
+    }
+
     /** Spec 19 test 4: past the threshold (entries near 3·√log L) the degree-8 path fails loudly or is far off. */
     @Test
     void pastTheThresholdTheApproximationBreaksDown() {
