@@ -9,7 +9,8 @@ import org.lowrank4j.nn.tensor.Tensor;
 import org.lowrank4j.nn.weight.WeightFactorization;
 
 /**
- * Spec 19's setting: one attention head without a mask over tokens X (L × n), with LoRA on its projections,
+ * Spec 19's setting: one attention head over tokens X (L × n), with LoRA on its projections (over every token or
+ * causal, as the core is),
  * <pre>
  *   Q = X W_Qᵀ,  K = X W_Kᵀ,  V = X W_Vᵀ   (each W (d × n), e.g. a {@link org.lowrank4j.adapt.lora.LoraWeight})
  *   O = softmax(QKᵀ/√d) V
