@@ -100,6 +100,10 @@ class KernelAgreementTest {
                     k(t).attentionSoftmax(t.get(0), mask, true, 2);
                     k(t).softmaxBackward(t.get(2), t.get(0), t.get(1));
                 });
+        for (boolean causal : new boolean[] {true, false}) { // no key mask: the row maximum's own loop
+            agree("attention softmax without a mask, causal " + causal, List.of(random(r, batch, heads, time, keys)),
+                    t -> k(t).attentionSoftmax(t.get(0), null, causal, 2));
+        }
         double[] cos = new double[16 * dim / 2], sin = new double[cos.length];
         for (int i = 0; i < cos.length; i++) {
             cos[i] = Math.cos(0.37 * i);
@@ -116,5 +120,18 @@ class KernelAgreementTest {
                     k(t).mergeHeads(t.get(2), t.get(1), 1);
                     k(t).rotate(t.get(2).reshape(batch, time, heads, dim), positions, cos, sin, true);
                 });
+    }
+
+    /** A NaN score spoils its own row (the maximum passes over it, its exponential and the row's sum do not) and no other. */
+    @org.junit.jupiter.api.Test
+    void aNanScoreGivesANanRowAndLeavesTheOthers() {
+        for (Precision precision : Precision.values()) {
+            Tensor scores = Tensor.gaussian(precision, new Random(3), 1, 1, 1, 4, 9);
+            scores.set(2 * 9 + 1, Double.NaN); // row 2, key 1
+            Kernels.of(scores).attentionSoftmax(scores, null, false, 0);
+            for (int i = 0; i < scores.size(); i++) {
+                assertThat(Double.isNaN(scores.get(i))).as("%s entry %d", precision, i).isEqualTo(i / 9 == 2);
+            }
+        }
     }
 }
