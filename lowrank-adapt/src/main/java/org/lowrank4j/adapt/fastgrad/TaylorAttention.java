@@ -83,21 +83,8 @@ public final class TaylorAttention implements AttentionCore {
         int n = q.rows(), d = q.cols(), w = features.width();
         double s = 1 / Math.sqrt(d);
         LinalgBackend blas = Linalg.backend();
-
-        double[] deltaOverD = new double[n];                  // δ_i / D_i
-        DoubleMatrix r = DoubleMatrix.zeros(n, d);            // D⁻¹ dO
-        DoubleMatrix scaledQ = DoubleMatrix.zeros(n, d);      // diag(δ/D) Q
-        for (int i = 0; i < n; i++) {
-            double delta = 0;
-            for (int c = 0; c < d; c++) {
-                delta += dOut.get(i, c) * f.out.get(i, c);
-            }
-            deltaOverD[i] = delta / f.rowSums[i];
-            for (int c = 0; c < d; c++) {
-                r.set(i, c, dOut.get(i, c) / f.rowSums[i]);
-                scaledQ.set(i, c, deltaOverD[i] * q.get(i, c));
-            }
-        }
+        OutputTerms t = new OutputTerms(f, q, dOut);
+        DoubleMatrix r = t.r, scaledQ = t.scaledQ;
 
         DoubleMatrix dv = DoubleMatrix.zeros(n, d);
         blas.gemm(1, f.u2, times(blas, f.u1.transpose(), r), 0, dv);                 // dV = U2 (U1ᵀ D⁻¹dO)
@@ -121,10 +108,33 @@ public final class TaylorAttention implements AttentionCore {
         blas.gemm(-s, f.u2, g, 1, dk);                                                       // − s·U2 G
         for (int i = 0; i < n; i++) {
             for (int c = 0; c < d; c++) {
-                dq.set(i, c, dq.get(i, c) - s * deltaOverD[i] * pk.get(i, c));               // − s·diag(δ/D) U1 (U2ᵀK)
+                dq.set(i, c, dq.get(i, c) - s * (t.delta[i] / f.rowSums[i]) * pk.get(i, c));  // − s·diag(δ/D) U1 (U2ᵀK)
             }
         }
         return new Gradients(dq, dk, dv);
+    }
+
+    /** What every gradient term reads of dO: δ_i = dO_i·O_i, R = D⁻¹ dO and diag(δ/D) Q. */
+    private static final class OutputTerms {
+        final double[] delta;
+        final DoubleMatrix r, scaledQ;
+
+        OutputTerms(Factors f, DoubleMatrix q, DoubleMatrix dOut) {
+            int n = q.rows(), d = q.cols();
+            delta = new double[n];
+            r = DoubleMatrix.zeros(n, d);
+            scaledQ = DoubleMatrix.zeros(n, d);
+            for (int i = 0; i < n; i++) {
+                for (int c = 0; c < d; c++) {
+                    delta[i] += dOut.get(i, c) * f.out.get(i, c);
+                }
+                double deltaOverD = delta[i] / f.rowSums[i];
+                for (int c = 0; c < d; c++) {
+                    r.set(i, c, dOut.get(i, c) / f.rowSums[i]);
+                    scaledQ.set(i, c, deltaOverD * q.get(i, c));
+                }
+            }
+        }
     }
 
     /** The forward's factors: U1, U2, the row sums D and O. */
@@ -205,17 +215,9 @@ public final class TaylorAttention implements AttentionCore {
         int n = q.rows(), d = q.cols(), w = features.width();
         double s = 1 / Math.sqrt(d);
         LinalgBackend blas = Linalg.backend();
-        double[] delta = new double[n];
-        DoubleMatrix r = DoubleMatrix.zeros(n, d), scaledQ = DoubleMatrix.zeros(n, d);
-        for (int i = 0; i < n; i++) {
-            for (int c = 0; c < d; c++) {
-                delta[i] += dOut.get(i, c) * f.out.get(i, c);
-            }
-            for (int c = 0; c < d; c++) {
-                r.set(i, c, dOut.get(i, c) / f.rowSums[i]);
-                scaledQ.set(i, c, delta[i] / f.rowSums[i] * q.get(i, c));
-            }
-        }
+        OutputTerms t = new OutputTerms(f, q, dOut);
+        double[] delta = t.delta;
+        DoubleMatrix r = t.r, scaledQ = t.scaledQ;
         DoubleMatrix dq = DoubleMatrix.zeros(n, d), dk = DoubleMatrix.zeros(n, d), dv = DoubleMatrix.zeros(n, d);
         // within each block: dS = P ⊙ (dO Vᵀ − δ), as the exact path computes it
         for (int r0 = 0; r0 < n; r0 += CAUSAL_BLOCK) {

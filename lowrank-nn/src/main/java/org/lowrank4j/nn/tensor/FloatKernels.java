@@ -372,8 +372,8 @@ final class FloatKernels implements Kernels {
 
     /**
      * The largest of p[base, base + limit) (−∞ when empty), in four running maxima: the same value in any order. A plain
-     * comparison, not {@code Math.max}, whose care for NaN and −0 made this loop 2.7× slower (41 against 15 µs for one
-     * head's 256 causal rows; results/lora-comparison/seventh-look). A NaN score is passed over here; its exponential and
+     * comparison, not {@code Math.max}, whose care for NaN and −0 made this loop 2.5–2.7× slower (38–41 against 15 µs for
+     * one head's 256 causal rows; results/lora-comparison/seventh-look/softmax-parts-output.txt). A NaN score is passed over here; its exponential and
      * the row's sum are NaN, and the caller then makes the whole row NaN, as a NaN maximum did.
      */
     private static double rowMax(float[] p, int base, int limit) {

@@ -131,7 +131,15 @@ public final class LowRankWeight implements WeightFactorization, Pinnable {
 
     @Override
     public Tensor backward(Tensor dy, Tensor x) {
+        Tensor dx = x.zerosLike();
+        backwardInto(dx, dy, x, false);
+        return dx;
+    }
+
+    @Override
+    public void backwardInto(Tensor dx, Tensor dy, Tensor x, boolean accumulate) {
         pinLeft.refuseWhilePinned();
+        checkInputGradient(dx, x);
         Tensor h = x == lastInput ? lastProjection : project(x);   // (N, r), from the forward on this input (B unchanged since)
         lastInput = null;
         lastProjection = null;
@@ -139,9 +147,7 @@ public final class LowRankWeight implements WeightFactorization, Pinnable {
         Tensor dh = Tensor.zeros(precision(), x.size() / inFeatures(), rank());
         MatMul.times(dh, dy, left.value(), 0);                      // dh(N,r) = dy A
         MatMul.addTransposedTimes(right.gradient(), dh, x);         // dB(r,in) += dhᵀ x
-        Tensor dx = x.zerosLike();
-        MatMul.times(dx, dh, right.value(), 0);                     // dx(N,in) = dh B
-        return dx;
+        MatMul.times(dx, dh, right.value(), accumulate ? 1 : 0);    // dx(N,in) = dh B (+ dx)
     }
 
     private Tensor project(Tensor x) {

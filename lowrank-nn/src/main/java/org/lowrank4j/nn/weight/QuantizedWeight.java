@@ -249,14 +249,7 @@ public final class QuantizedWeight implements WeightFactorization {
             }
         }
         if (branch != null) {
-            int r = branch.rank();
-            Tensor h = Tensor.zeros(precision, n, r);
-            MatMul.timesTransposed(h, x, branch.right().value(), 0);                            // h(N,r) = x Bᵀ
-            MatMul.addTransposedTimes(branch.left().gradient(), dy, h);                         // dA(out,r) += dyᵀ h
-            Tensor dh = Tensor.zeros(precision, n, r);
-            MatMul.times(dh, dy, branch.left().value(), 0);                                     // dh(N,r) = dy A
-            MatMul.addTransposedTimes(branch.right().gradient(), dh, x);                        // dB(r,in) += dhᵀ x
-            MatMul.times(dx, dh, branch.right().value(), 1);                                    // dx += dh B
+            branch.backwardInto(dx, dy, x, true);                                               // dA, dB, and dx += dy·A·B
         }
     }
 
@@ -331,25 +324,27 @@ public final class QuantizedWeight implements WeightFactorization {
      */
     private final class Tile {
         private final float[] values;
-        private final Tensor doubles;
+        private final FloatMatrix floats;  // the values as capacity × in
+        private final DenseMatrix doubles; // their float64 copy for a float64 weight, else null
 
         Tile(int capacity) {
             values = scratch(capacity * inFeatures());
-            doubles = precision == Precision.FLOAT64 ? Tensor.zeros(precision, capacity, inFeatures()) : null;
+            floats = FloatMatrix.wrap(values, capacity, inFeatures());
+            doubles = precision == Precision.FLOAT64 ? Tensor.zeros(precision, capacity, inFeatures()).matrix() : null;
         }
 
         /** Rows [r0, r1) of dequant(Q) as a (r1 − r0, in) matrix in the weight's precision (valid until the next load). */
         DenseMatrix load(int r0, int r1) {
-            int rows = r1 - r0, count = rows * inFeatures();
+            int rows = r1 - r0;
             base.dequantizeRows(r0, rows, values);
             scaleColumns(values, rows);
+            DenseMatrix tile = floats.rowRange(0, rows);
             if (doubles == null) {
-                return FloatMatrix.wrap(values, values.length / inFeatures(), inFeatures()).rowRange(0, rows);
+                return tile;
             }
-            for (int i = 0; i < count; i++) {
-                doubles.set(i, values[i]);
-            }
-            return doubles.matrix().rowRange(0, rows);
+            DenseMatrix wide = doubles.rowRange(0, rows);
+            wide.assign(tile);
+            return wide;
         }
     }
 
