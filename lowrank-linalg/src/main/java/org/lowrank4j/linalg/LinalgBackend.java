@@ -16,7 +16,8 @@ public interface LinalgBackend {
 
     /**
      * {@code c = alpha * a * b + beta * c}, written into {@code c}. All three have the same element type;
-     * {@code a} and {@code b} may be transposed views.
+     * {@code a} and {@code b} may be transposed views, and any of the three may be views of one array, as long as
+     * {@code c} covers none of the entries {@code a} or {@code b} reads.
      */
     void gemm(double alpha, DenseMatrix a, DenseMatrix b, double beta, DenseMatrix c);
 
@@ -40,7 +41,8 @@ public interface LinalgBackend {
      * {@code c = alpha * a * b + beta * c} for a square {@code a} that is triangular as seen (a may be a transposed
      * view): only its lower triangle, diagonal included, is read when {@code lower}, only its upper one otherwise, and
      * the entries beyond it count as zero whatever they hold. BLAS trmm: about half of gemm's work, which is what
-     * causal attention's products with its probabilities (zero above the diagonal) need.
+     * causal attention's products with its probabilities (zero above the diagonal) need. As with gemm, {@code c} must not
+     * cover what {@code a} or {@code b} reads.
      */
     void triangularGemm(double alpha, DenseMatrix a, boolean lower, DenseMatrix b, double beta, DenseMatrix c);
 

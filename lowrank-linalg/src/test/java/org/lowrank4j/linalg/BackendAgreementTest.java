@@ -53,6 +53,24 @@ class BackendAgreementTest {
     }
 
     /**
+     * A, B and C may be disjoint blocks of one array (here: of one matrix), each at its own offset: read in place from
+     * Java 22, each must still be found at its own offset.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 7, 207})
+    void productsBetweenBlocksOfOneArrayAgree(int n) {
+        FloatMatrix big1 = TestMatrices.gaussian(n, 3 * n + 2, n).toFloat(), big2 = big1.copy();
+        for (FloatMatrix big : new FloatMatrix[] {big1, big2}) {
+            LinalgBackend backend = big == big1 ? nativeBackend : javaBackend;
+            DenseMatrix a = big.view(0, n, 0, n + 1), b = big.view(0, n, n + 1, 2 * n + 2).transpose();
+            DenseMatrix c = big.view(0, n, 2 * n + 2, 3 * n + 2);
+            backend.gemm(0.5, a, b, 1, c);
+            backend.triangularGemm(1, big.view(0, n, n + 1, 2 * n + 1), true, c, 0.25, big.view(0, n, 0, n));
+        }
+        assertThat(distance(big1, big2)).isLessThan(1e-5 * big2.frobeniusNorm());
+    }
+
+    /**
      * The triangular product reads one triangle of a (as seen, also through a transposed or strided view), ignores the
      * other whatever it holds, and equals gemm with that other triangle set to zero; C may be a strided view.
      */

@@ -8,6 +8,7 @@ import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
+import org.lowrank4j.linalg.backend.NativeBackend;
 
 class BackendSelectionTest {
 
@@ -15,6 +16,15 @@ class BackendSelectionTest {
     void nativeLoadsHereAndIsTheDefault() {
         assertThat(Linalg.nativeBackend()).as("OpenBLAS must load on the build machine: %s", Linalg.nativeFailure()).isNotNull();
         assertThat(Linalg.backend().name()).isEqualTo("openblas");
+    }
+
+    /** From Java 22 products read the Java arrays in place; the surefire run under JDK 25 (pom profile) checks that side. */
+    @Test
+    void productsReadTheJavaArraysInPlaceFromJava22() {
+        NativeBackend nb = Linalg.nativeBackend();
+        boolean expected = Runtime.version().feature() >= 22 && !"false".equals(System.getProperty("lowrank.heapBlas"));
+        assertThat(nb.readsHeapInPlace()).as("Java %d: %s", Runtime.version().feature(), nb.copiesOperandsBecause()).isEqualTo(expected);
+        assertThat(nb.copiesOperandsBecause() == null).isEqualTo(expected);
     }
 
     @Test

@@ -73,6 +73,19 @@ public final class NativeBackend implements LinalgBackend {
         }
     }
 
+    /**
+     * Whether float and double products read the Java arrays in place (Java 22+, see {@link HeapBlas}) instead of
+     * copying their operands into native memory and the result back.
+     */
+    public boolean readsHeapInPlace() {
+        return HeapBlas.available();
+    }
+
+    /** Why products copy their operands (null when they read the Java arrays in place). */
+    public String copiesOperandsBecause() {
+        return HeapBlas.whyNot();
+    }
+
     @Override
     public String name() {
         return "openblas";
@@ -98,7 +111,60 @@ public final class NativeBackend implements LinalgBackend {
             copyInto(tmp, c);
             return;
         }
+        if (HeapBlas.available() && gemmInPlace(alpha, a, b, beta, c)) {
+            return;
+        }
         gemm(alpha, Operand.of(a, 0), Operand.of(b, 1), k, beta, c);
+    }
+
+    /**
+     * The product on the Java arrays themselves ({@link HeapBlas}) when all three share one element type; false when
+     * they do not.
+     */
+    private static boolean gemmInPlace(double alpha, DenseMatrix a, DenseMatrix b, double beta, DenseMatrix c) {
+        if (a.elementType() != c.elementType() || b.elementType() != c.elementType()) {
+            return false;
+        }
+        InPlace pa = InPlace.of(a), pb = InPlace.of(b);
+        int m = c.rows(), n = c.cols(), k = a.cols();
+        int ldc = m <= 1 ? Math.max(1, n) : c.rowStride();
+        if (c instanceof FloatMatrix fc) {
+            if (m == 1 && (long) k * n >= GEMV_FROM) {
+                // c (1×n) = a·op(B): gemv over B as stored, with the other transpose flag (see rowTimes)
+                int transS = pb.trans == CblasNoTrans ? CblasTrans : CblasNoTrans;
+                int incA = pa.trans == CblasNoTrans ? 1 : pa.ld;
+                HeapBlas.sgemv(CblasRowMajor, transS, pb.storedRows, pb.storedCols, (float) alpha, (float[]) pb.array, pb.offset,
+                        pb.ld, (float[]) pa.array, pa.offset, incA, (float) beta, fc.data(), fc.offset(), 1);
+                return true;
+            }
+            HeapBlas.sgemm(CblasRowMajor, pa.trans, pb.trans, m, n, k, (float) alpha, (float[]) pa.array, pa.offset, pa.ld,
+                    (float[]) pb.array, pb.offset, pb.ld, (float) beta, fc.data(), fc.offset(), ldc);
+            return true;
+        }
+        DoubleMatrix dc = (DoubleMatrix) c;
+        HeapBlas.dgemm(CblasRowMajor, pa.trans, pb.trans, m, n, k, alpha, (double[]) pa.array, pa.offset, pa.ld,
+                (double[]) pb.array, pb.offset, pb.ld, beta, dc.data(), dc.offset(), ldc);
+        return true;
+    }
+
+    private static Object arrayOf(DenseMatrix x) {
+        return x instanceof FloatMatrix f ? f.data() : ((DoubleMatrix) x).data();
+    }
+
+    /** A matrix as BLAS reads it in place: its array, first element, transpose flag and leading dimension. */
+    private record InPlace(Object array, int offset, int trans, int ld, int storedRows, int storedCols) {
+
+        static InPlace of(DenseMatrix x) {
+            if (x.isRowMajorStrided()) {
+                int ld = x.rows() <= 1 ? Math.max(1, x.cols()) : x.rowStride();
+                return new InPlace(arrayOf(x), x.offset(), CblasNoTrans, ld, x.rows(), x.cols());
+            }
+            if (x.isColumnMajorStrided()) {
+                int ld = x.cols() <= 1 ? Math.max(1, x.rows()) : x.colStride();
+                return new InPlace(arrayOf(x), x.offset(), CblasTrans, ld, x.cols(), x.rows());
+            }
+            return of(x.copy());
+        }
     }
 
     /**
@@ -175,7 +241,11 @@ public final class NativeBackend implements LinalgBackend {
             gemm(alpha, a, transposeB ? b.source().transpose() : b.source(), beta, c);
             return;
         }
-        Operand pb = new Operand((Pointer) b.backendCopy(), transposeB ? CblasTrans : CblasNoTrans, Math.max(1, b.cols()), b.rows(), b.cols());
+        Pointer staged = (Pointer) b.backendCopy(); // refuses a closed staged matrix
+        if (HeapBlas.available() && gemmInPlace(alpha, a, transposeB ? b.source().transpose() : b.source(), beta, c)) {
+            return; // the heap copy is read in place, so the native one is not needed
+        }
+        Operand pb = new Operand(staged, transposeB ? CblasTrans : CblasNoTrans, Math.max(1, b.cols()), b.rows(), b.cols());
         gemm(alpha, Operand.of(a, 0), pb, k, beta, c);
     }
 
@@ -184,6 +254,9 @@ public final class NativeBackend implements LinalgBackend {
         int m = c.rows(), n = c.cols();
         assert a.rows() == m && a.cols() == m && b.rows() == m && b.cols() == n : a.shape() + " · " + b.shape() + " -> " + c.shape();
         if (m == 0 || n == 0) {
+            return;
+        }
+        if (HeapBlas.available() && triangularInPlace(alpha, a, lower, b, beta, c)) {
             return;
         }
         Operand pa = Operand.of(a, 0);
@@ -211,6 +284,58 @@ public final class NativeBackend implements LinalgBackend {
         if (!direct) {
             addScaled(product, beta, c);
         }
+    }
+
+    /**
+     * The float triangular product on the Java arrays ({@link HeapBlas}): trmm overwrites its right-hand side, so B is
+     * first copied into C (beta 0) or into a reused compact buffer that is then added into C; false unless all three are
+     * float32.
+     */
+    private static boolean triangularInPlace(double alpha, DenseMatrix a, boolean lower, DenseMatrix b, double beta, DenseMatrix c) {
+        if (!(c instanceof FloatMatrix fc) || !(a instanceof FloatMatrix) || !(b instanceof FloatMatrix fb)) {
+            return false;
+        }
+        int m = c.rows(), n = c.cols();
+        InPlace pa = InPlace.of(a);
+        int uplo = lower == (pa.trans == CblasNoTrans) ? CblasLower : CblasUpper;
+        boolean direct = beta == 0 && c.isRowMajorStrided();
+        float[] target;
+        int offset, ld;
+        if (direct) {
+            target = fc.data();
+            offset = fc.offset();
+            ld = m <= 1 ? Math.max(1, n) : fc.rowStride();
+        } else {
+            target = ROW.get();
+            if (target.length < m * n) {
+                target = new float[m * n];
+                ROW.set(target);
+            }
+            offset = 0;
+            ld = n;
+        }
+        float[] from = fb.data();
+        for (int i = 0; i < m; i++) {
+            int src = fb.offset() + i * fb.rowStride(), dst = offset + i * ld;
+            if (fb.colStride() == 1) {
+                System.arraycopy(from, src, target, dst, n);
+            } else {
+                for (int j = 0; j < n; j++) {
+                    target[dst + j] = from[src + j * fb.colStride()];
+                }
+            }
+        }
+        HeapBlas.strmm(CblasRowMajor, CblasLeft, uplo, pa.trans, CblasNonUnit, m, n, (float) alpha, (float[]) pa.array, pa.offset,
+                pa.ld, target, offset, ld);
+        if (!direct) {
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    int at = fc.offset() + i * fc.rowStride() + j * fc.colStride();
+                    fc.data()[at] = target[i * n + j] + (float) beta * fc.data()[at];
+                }
+            }
+        }
+        return true;
     }
 
     /**
