@@ -215,10 +215,17 @@ public final class NativeBackend implements LinalgBackend {
         }
     }
 
-    /** Copies {@code m} into native memory once; the copy lives until the staged matrix is closed (or collected). */
+    /**
+     * Copies {@code m} into native memory once; the copy lives until the staged matrix is closed (or collected). When
+     * products read the Java arrays in place ({@link #readsHeapInPlace()}) no copy is kept: it would only double the
+     * memory the staged weights take.
+     */
     @Override
     public StagedMatrix stage(DenseMatrix m) {
         StagedMatrix.requireCompact(m); // before the copy: a view's offset and strides would copy the wrong values
+        if (HeapBlas.available()) {
+            return new StagedMatrix(m, null, null);
+        }
         long size = Math.max(1, m.size());
         if (m instanceof FloatMatrix f) {
             FloatPointer p = Scratch.keep(new FloatPointer(size));
@@ -242,8 +249,9 @@ public final class NativeBackend implements LinalgBackend {
             return;
         }
         Pointer staged = (Pointer) b.backendCopy(); // refuses a closed staged matrix
-        if (HeapBlas.available() && gemmInPlace(alpha, a, transposeB ? b.source().transpose() : b.source(), beta, c)) {
-            return; // the heap copy is read in place, so the native one is not needed
+        if (staged == null) { // staged while products read the Java arrays in place
+            gemm(alpha, a, transposeB ? b.source().transpose() : b.source(), beta, c);
+            return;
         }
         Operand pb = new Operand(staged, transposeB ? CblasTrans : CblasNoTrans, Math.max(1, b.cols()), b.rows(), b.cols());
         gemm(alpha, Operand.of(a, 0), pb, k, beta, c);

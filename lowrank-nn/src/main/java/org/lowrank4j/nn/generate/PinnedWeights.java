@@ -8,7 +8,8 @@ import org.lowrank4j.nn.weight.Pinnable;
 /**
  * The weights of a model's linear layers and output projection pinned for generation ({@link Pinnable}: dense and
  * low-rank ones): decoding one token at a time then reads each weight from the backend's copy instead of copying it in
- * at every product. Costs a second copy of those weights while open; {@link #close} unpins them. Weights that were
+ * at every product. On Java 17–21 this costs a second copy of those weights, outside the Java heap, while open; from
+ * Java 22 products read the Java arrays in place and pinning keeps no copy. {@link #close} unpins them. Weights that were
  * already pinned, and other factorisations, are left as they are.
  */
 public final class PinnedWeights implements AutoCloseable {

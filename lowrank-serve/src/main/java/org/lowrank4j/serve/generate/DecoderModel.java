@@ -54,8 +54,8 @@ public final class DecoderModel {
 
     /**
      * Loads a decoder folder (config.json, model.safetensors, tokenizer.json) and pins its weights
-     * ({@link PinnedWeights}): a second copy of them, outside the Java heap, that decoding reads instead of copying
-     * each weight in for every token.
+     * ({@link PinnedWeights}): on Java 17–21 a second copy of them, outside the Java heap, that decoding reads instead
+     * of copying each weight in for every token (from Java 22 products read the weights in place and no copy is kept).
      */
     public static DecoderModel open(Path folder, int maxInputTokens, Duration timeout) throws IOException {
         CausalLanguageModel model = DecoderFolder.loadDecoder(folder);
