@@ -94,6 +94,8 @@ public final class BenchMain {
         root.put("products_read_java_arrays_in_place", nb.readsHeapInPlace()); // Java 22+; else operands are copied
         if (!nb.readsHeapInPlace()) {
             root.put("products_copy_operands_because", nb.copiesOperandsBecause());
+            System.err.println("lowrank-bench: products copy their operands in and out of native memory ("
+                    + nb.copiesOperandsBecause() + "); on Java 22 or later they read the Java arrays in place (results/heap-blas)");
         }
         if (nb.kernelHint() != null) {
             System.err.println("lowrank-bench: " + nb.kernelHint());

@@ -20,9 +20,10 @@ import org.lowrank4j.linalg.SvdResult;
 /**
  * OpenBLAS (BLAS + LAPACKE) through JavaCPP's {@code openblas_full} bindings.
  *
- * <p>Matrices live on the Java heap; each call copies its operands into native buffers freed when the call
- * returns (an O(n²) copy beside O(n³) work). Row-major views and transposed views are passed with the matching
- * BLAS transpose flag, so neither is materialised.
+ * <p>Matrices live on the Java heap. From Java 22 the products (gemm, trmm, and gemv for a single row) read and
+ * write the Java arrays in place through {@link HeapBlas}; before that, and for every other call, the operands are
+ * copied into reused per-thread native buffers and the result back (an O(n²) copy beside O(n³) work). Row-major views
+ * and transposed views are passed with the matching BLAS transpose flag, so neither is materialised.
  */
 public final class NativeBackend implements LinalgBackend {
 
