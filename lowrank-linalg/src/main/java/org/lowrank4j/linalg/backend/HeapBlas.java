@@ -71,10 +71,8 @@ final class HeapBlas {
             int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
         try {
             SGEMM.invokeExact(order, ta, tb, m, n, k, alpha, a, 4L * aOff, lda, b, 4L * bOff, ldb, beta, c, 4L * cOff, ldc);
-        } catch (RuntimeException | Error e) {
-            throw e;
         } catch (Throwable t) {
-            throw new IllegalStateException("cblas_sgemm failed", t);
+            throw failed("cblas_sgemm", t);
         }
     }
 
@@ -82,10 +80,8 @@ final class HeapBlas {
             int bOff, int ldb, double beta, double[] c, int cOff, int ldc) {
         try {
             DGEMM.invokeExact(order, ta, tb, m, n, k, alpha, a, 8L * aOff, lda, b, 8L * bOff, ldb, beta, c, 8L * cOff, ldc);
-        } catch (RuntimeException | Error e) {
-            throw e;
         } catch (Throwable t) {
-            throw new IllegalStateException("cblas_dgemm failed", t);
+            throw failed("cblas_dgemm", t);
         }
     }
 
@@ -93,10 +89,8 @@ final class HeapBlas {
             float[] b, int bOff, int ldb) {
         try {
             STRMM.invokeExact(order, side, uplo, ta, diag, m, n, alpha, a, 4L * aOff, lda, b, 4L * bOff, ldb);
-        } catch (RuntimeException | Error e) {
-            throw e;
         } catch (Throwable t) {
-            throw new IllegalStateException("cblas_strmm failed", t);
+            throw failed("cblas_strmm", t);
         }
     }
 
@@ -104,11 +98,17 @@ final class HeapBlas {
             float beta, float[] y, int yOff, int incy) {
         try {
             SGEMV.invokeExact(order, trans, m, n, alpha, a, 4L * aOff, lda, x, 4L * xOff, incx, beta, y, 4L * yOff, incy);
-        } catch (RuntimeException | Error e) {
-            throw e;
         } catch (Throwable t) {
-            throw new IllegalStateException("cblas_sgemv failed", t);
+            throw failed("cblas_sgemv", t);
         }
+    }
+
+    /** What a failed call throws: runtime exceptions and errors as they are, anything else wrapped. */
+    private static RuntimeException failed(String routine, Throwable t) {
+        if (t instanceof Error e) {
+            throw e;
+        }
+        return t instanceof RuntimeException r ? r : new IllegalStateException(routine + " failed", t);
     }
 
     /** The foreign-function API reached by reflection, and the OpenBLAS library JavaCPP loaded. */
