@@ -54,6 +54,18 @@ class CliErrorsTest {
         }
     }
 
+    /** --version names the BLAS and whether products copy their operands, and why (Java 17-21) or not (22+). */
+    @Test
+    void versionSaysHowProductsReachTheBlas() {
+        String out = CliRun.ok("--version");
+        assertThat(out).contains("Java " + System.getProperty("java.version")).contains("BLAS: ").contains("OpenBLAS");
+        if (Runtime.version().feature() >= 22) {
+            assertThat(out).contains("reading the Java arrays in place");
+        } else {
+            assertThat(out).contains("copying operands (needs Java 22 or later");
+        }
+    }
+
     @Test
     void notAnOnnxFile(@TempDir Path dir) throws IOException {
         Path fake = Files.writeString(dir.resolve("model.onnx"), "definitely not protobuf");
