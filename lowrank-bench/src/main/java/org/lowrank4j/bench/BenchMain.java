@@ -91,6 +91,7 @@ public final class BenchMain {
         root.put("cores", Runtime.getRuntime().availableProcessors());
         root.put("openblas", nb.describe());
         root.put("openblas_coretype_env", System.getenv().getOrDefault("OPENBLAS_CORETYPE", ""));
+        root.put("openblas_thread_timeout_env", System.getenv().getOrDefault("OPENBLAS_THREAD_TIMEOUT", ""));
         root.put("products_read_java_arrays_in_place", nb.readsHeapInPlace()); // Java 22+; else operands are copied
         if (!nb.readsHeapInPlace()) {
             root.put("products_copy_operands_because", nb.copiesOperandsBecause());
