@@ -54,7 +54,11 @@ public final class Linalg {
             try {
                 nativeBackend = NativeBackend.load(Integer.getInteger("lowrank.threads", Runtime.getRuntime().availableProcessors()));
             } catch (Throwable e) {
-                nativeFailure = e.getClass().getSimpleName() + ": " + e.getMessage();
+                Throwable cause = e;
+                while (cause instanceof ExceptionInInitializerError && cause.getCause() != null) {
+                    cause = cause.getCause(); // a static initialiser that failed says nothing itself
+                }
+                nativeFailure = cause.getClass().getSimpleName() + ": " + cause.getMessage();
             }
         }
         return nativeBackend;

@@ -47,7 +47,8 @@ final class HeapBlas {
                 sgemv = linked.gemv("cblas_sgemv", float.class, float[].class);
             } catch (Throwable t) {
                 sgemm = dgemm = strmm = sgemv = null;
-                whyNot = t.getClass().getSimpleName() + ": " + t.getMessage();
+                Throwable cause = t instanceof java.lang.reflect.InvocationTargetException && t.getCause() != null ? t.getCause() : t;
+                whyNot = cause.getClass().getSimpleName() + ": " + cause.getMessage();
             }
         }
         SGEMM = sgemm;
