@@ -22,6 +22,9 @@ import org.lowrank4j.linalg.backend.NativeBackend;
  */
 public final class BenchMain {
 
+    private static final java.util.List<String> SUITES = java.util.List.of("linalg", "runtime", "lora", "lora-limits", "quant",
+            "flashsvd", "decoders");
+
     public static void main(String[] args) throws IOException {
         Path out = null;
         boolean quick = false;
@@ -45,7 +48,7 @@ public final class BenchMain {
                 case "--rank" -> rank = Integer.parseInt(requireValue(args, ++i, "--rank"));
                 case "--batch" -> batch = Integer.parseInt(requireValue(args, ++i, "--batch"));
                 case "-h", "--help" -> {
-                    System.out.println("usage: lowrank-bench [--suite linalg|runtime|lora|lora-limits|quant|flashsvd|decoders] [--out FILE] [--quick] [--peak GFLOPS_PER_CORE]"
+                    System.out.println("usage: lowrank-bench [--suite " + String.join("|", SUITES) + "] [--out FILE] [--quick] [--peak GFLOPS_PER_CORE]"
                             + " [--threads N] [--text FILE (runtime: sentences for BERT; lora: training text)] [--model DECODER] [--rank R] [--batch B]");
                     return;
                 }
@@ -55,8 +58,8 @@ public final class BenchMain {
                 }
             }
         }
-        if (!java.util.Set.of("linalg", "runtime", "lora", "lora-limits", "quant", "flashsvd", "decoders").contains(suite)) {
-            System.err.println("lowrank-bench: --suite must be linalg, runtime, lora, lora-limits, quant, flashsvd or decoders, not " + suite);
+        if (!SUITES.contains(suite)) {
+            System.err.println("lowrank-bench: --suite must be one of " + String.join(", ", SUITES) + ", not " + suite);
             System.exit(2);
         }
         if (suite.equals("lora") && !Files.isRegularFile(model.resolve("config.json"))) {

@@ -121,6 +121,7 @@ final class HeapBlas {
         private final Class<?> descriptor = Class.forName("java.lang.foreign.FunctionDescriptor");
         private final Class<?> linkerClass = Class.forName("java.lang.foreign.Linker");
         private final Class<?> option = Class.forName("java.lang.foreign.Linker$Option");
+        private final Class<?> symbolLookup = Class.forName("java.lang.foreign.SymbolLookup");
         private final Object linker = linkerClass.getMethod("nativeLinker").invoke(null);
         private final Object critical = option.getMethod("critical", boolean.class).invoke(null, true);
         private final Object symbols = openBlasSymbols();
@@ -159,8 +160,7 @@ final class HeapBlas {
                 Array.set(layouts, j, arguments[j]);
             }
             Object fd = descriptor.getMethod("ofVoid", layouts.getClass()).invoke(null, layouts);
-            Optional<?> address = (Optional<?>) Class.forName("java.lang.foreign.SymbolLookup").getMethod("find", String.class)
-                    .invoke(symbols, name);
+            Optional<?> address = (Optional<?>) symbolLookup.getMethod("find", String.class).invoke(symbols, name);
             if (address.isEmpty()) {
                 throw new NoSuchMethodException(name + " is not in the loaded OpenBLAS");
             }
@@ -201,7 +201,6 @@ final class HeapBlas {
             }
             Class<?> arena = Class.forName("java.lang.foreign.Arena");
             Object global = arena.getMethod("global").invoke(null);
-            Class<?> symbolLookup = Class.forName("java.lang.foreign.SymbolLookup");
             return symbolLookup.getMethod("libraryLookup", Path.class, arena).invoke(null, library, global);
         }
     }

@@ -126,7 +126,7 @@ public final class NativeBackend implements LinalgBackend {
         if (a.elementType() != c.elementType() || b.elementType() != c.elementType()) {
             return false;
         }
-        InPlace pa = InPlace.of(a), pb = InPlace.of(b);
+        Layout pa = Layout.of(a), pb = Layout.of(b);
         int m = c.rows(), n = c.cols(), k = a.cols();
         int ldc = m <= 1 ? Math.max(1, n) : c.rowStride();
         if (c instanceof FloatMatrix fc) {
@@ -152,17 +152,22 @@ public final class NativeBackend implements LinalgBackend {
         return x instanceof FloatMatrix f ? f.data() : ((DoubleMatrix) x).data();
     }
 
-    /** A matrix as BLAS reads it in place: its array, first element, transpose flag and leading dimension. */
-    private record InPlace(Object array, int offset, int trans, int ld, int storedRows, int storedCols) {
+    /**
+     * A matrix as BLAS reads it: its array, first element, transpose flag and leading dimension, and the shape as stored.
+     * Row-major views go as they are, transposed views of row-major blocks with the transpose flag, anything else is
+     * compacted first. Products on the Java arrays ({@link HeapBlas}) pass this as it is; {@link Operand} copies the
+     * span it covers into native scratch.
+     */
+    private record Layout(Object array, int offset, int trans, int ld, int storedRows, int storedCols) {
 
-        static InPlace of(DenseMatrix x) {
+        static Layout of(DenseMatrix x) {
             if (x.isRowMajorStrided()) {
                 int ld = x.rows() <= 1 ? Math.max(1, x.cols()) : x.rowStride();
-                return new InPlace(arrayOf(x), x.offset(), CblasNoTrans, ld, x.rows(), x.cols());
+                return new Layout(arrayOf(x), x.offset(), CblasNoTrans, ld, x.rows(), x.cols());
             }
             if (x.isColumnMajorStrided()) {
                 int ld = x.cols() <= 1 ? Math.max(1, x.rows()) : x.colStride();
-                return new InPlace(arrayOf(x), x.offset(), CblasTrans, ld, x.cols(), x.rows());
+                return new Layout(arrayOf(x), x.offset(), CblasTrans, ld, x.cols(), x.rows());
             }
             return of(x.copy());
         }
@@ -305,7 +310,7 @@ public final class NativeBackend implements LinalgBackend {
             return false;
         }
         int m = c.rows(), n = c.cols();
-        InPlace pa = InPlace.of(a);
+        Layout pa = Layout.of(a);
         int uplo = lower == (pa.trans == CblasNoTrans) ? CblasLower : CblasUpper;
         boolean direct = beta == 0 && c.isRowMajorStrided();
         float[] target;
@@ -337,10 +342,11 @@ public final class NativeBackend implements LinalgBackend {
         HeapBlas.strmm(CblasRowMajor, CblasLeft, uplo, pa.trans, CblasNonUnit, m, n, (float) alpha, (float[]) pa.array, pa.offset,
                 pa.ld, target, offset, ld);
         if (!direct) {
+            float[] to = fc.data();
             for (int i = 0; i < m; i++) {
                 for (int j = 0; j < n; j++) {
                     int at = fc.offset() + i * fc.rowStride() + j * fc.colStride();
-                    fc.data()[at] = target[i * n + j] + (float) beta * fc.data()[at];
+                    to[at] = target[i * n + j] + (float) beta * to[at];
                 }
             }
         }
@@ -684,10 +690,8 @@ public final class NativeBackend implements LinalgBackend {
     }
 
     /**
-     * A matrix as BLAS sees it: a native copy of the memory span it covers (in a per-thread scratch buffer that
-     * is reused across calls, so large products do not pay for fresh pages each time), the transpose flag and the
-     * leading dimension. Row-major views go as they are, transposed views of row-major blocks go with the
-     * transpose flag, anything else is compacted first.
+     * A matrix's {@link Layout} with a native copy of the memory span it covers (in a per-thread scratch buffer that
+     * is reused across calls, so large products do not pay for fresh pages each time) in place of its array.
      */
     private record Operand(Pointer pointer, int trans, int ld, int storedRows, int storedCols) {
 
@@ -696,28 +700,19 @@ public final class NativeBackend implements LinalgBackend {
         }
 
         static Operand of(DenseMatrix x, int slot, boolean copyValues) {
-            if (x.isRowMajorStrided()) {
-                int ld = x.rows() <= 1 ? Math.max(1, x.cols()) : x.rowStride();
-                int span = (x.rows() - 1) * x.rowStride() + x.cols();
-                return new Operand(stage(x, slot, span, copyValues), CblasNoTrans, ld, x.rows(), x.cols());
-            }
-            if (x.isColumnMajorStrided()) {
-                int ld = x.cols() <= 1 ? Math.max(1, x.rows()) : x.colStride();
-                int span = (x.cols() - 1) * x.colStride() + x.rows();
-                return new Operand(stage(x, slot, span, copyValues), CblasTrans, ld, x.cols(), x.rows());
-            }
-            return of(x.copy(), slot, copyValues);
+            Layout l = Layout.of(x);
+            int span = (l.storedRows - 1) * l.ld + l.storedCols; // the stored values BLAS reads, first to last
+            return new Operand(stage(l, slot, span, copyValues), l.trans, l.ld, l.storedRows, l.storedCols);
         }
 
-        private static Pointer stage(DenseMatrix x, int slot, int span, boolean copyValues) {
+        private static Pointer stage(Layout l, int slot, int span, boolean copyValues) {
             Scratch scratch = SCRATCH.get();
-            if (x instanceof FloatMatrix f) {
+            if (l.array instanceof float[] f) {
                 FloatPointer p = scratch.floats(slot, span);
-                return copyValues ? p.put(f.data(), f.offset(), span) : p;
+                return copyValues ? p.put(f, l.offset, span) : p;
             }
-            DoubleMatrix d = (DoubleMatrix) x;
             DoublePointer p = scratch.doubles(slot, span);
-            return copyValues ? p.put(d.data(), d.offset(), span) : p;
+            return copyValues ? p.put((double[]) l.array, l.offset, span) : p;
         }
     }
 
