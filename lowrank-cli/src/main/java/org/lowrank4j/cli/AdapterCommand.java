@@ -2,6 +2,7 @@ package org.lowrank4j.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.IntSummaryStatistics;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -231,17 +232,22 @@ final class AdapterCommand implements Callable<Integer> {
         @Option(names = "--energy", description = "Per module, the smallest rank keeping this share of the energy (e.g. 0.9).")
         Double energy;
 
+        @Option(names = "--budget", description = "At most this many stored values (A and B of all modules), the ranks chosen across "
+                + "modules to keep the most energy; N, or P% of the adapter's own count.")
+        String budget;
+
         @Option(names = "--force", description = "Replace an existing OUT.")
         boolean force;
 
         @Override
         public Integer call() throws Exception {
-            if ((rank == null) == (energy == null)) {
-                throw new IllegalArgumentException("give exactly one of --rank and --energy");
+            if ((rank != null ? 1 : 0) + (energy != null ? 1 : 0) + (budget != null ? 1 : 0) != 1) {
+                throw new IllegalArgumentException("give exactly one of --rank, --energy and --budget");
             }
-            Squeeze.Target target = rank != null ? Squeeze.Target.rank(rank) : Squeeze.Target.energy(energy);
             OutputPlan.of("--out", out, force).input("--adapter", adapter).check();
             PeftAdapter read = PeftFolder.read(adapter);
+            Squeeze.Target target = rank != null ? Squeeze.Target.rank(rank) : energy != null ? Squeeze.Target.energy(energy)
+                    : Squeeze.Target.budget(budgetValues(budget, read.parameterCount()));
             Squeeze.Result result = Squeeze.apply(read, target);
             clear(out);
             PeftFolder.write(out, result.adapter());
@@ -255,9 +261,28 @@ final class AdapterCommand implements Callable<Integer> {
                     }
                 }
             }
-            System.out.printf(Locale.ROOT, "squeezed %d modules: %,d -> %,d parameters, %.2f%% of the updates' energy kept; wrote %s%n",
-                    result.modules().size(), read.parameterCount(), result.adapter().parameterCount(), total == 0 ? 100 : 100 * kept / total, out);
+            IntSummaryStatistics ranks = result.modules().values().stream().mapToInt(Squeeze.ModuleReport::toRank).summaryStatistics();
+            System.out.printf(Locale.ROOT, "squeezed %d modules to rank %s: %,d -> %,d parameters, %.2f%% of the updates' energy kept; wrote %s%n",
+                    result.modules().size(), ranks.getMin() == ranks.getMax() ? Integer.toString(ranks.getMin()) : ranks.getMin() + "-" + ranks.getMax(),
+                    read.parameterCount(), result.adapter().parameterCount(), total == 0 ? 100 : 100 * kept / total, out);
             return 0;
+        }
+
+        /** {@code --budget N} or {@code P%} of the adapter's {@code own} stored values. */
+        static long budgetValues(String text, long own) {
+            String t = text.strip();
+            try {
+                if (t.endsWith("%")) {
+                    double percent = Double.parseDouble(t.substring(0, t.length() - 1));
+                    if (!(percent > 0 && percent <= 100)) {
+                        throw new IllegalArgumentException("--budget " + text + ": a share must be in (0, 100]%");
+                    }
+                    return Math.max(1, (long) Math.floor(own * percent / 100));
+                }
+                return Long.parseLong(t.replace(",", "").replace("_", ""));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--budget " + text + ": give a count of values (e.g. 53760) or a share (e.g. 25%)");
+            }
         }
     }
 

@@ -132,6 +132,18 @@ final class FinetuneCommand implements Callable<Integer> {
             description = "--task classify: where the head starts training, probe (from its fit on the frozen features, which gives the 'before' figures), probe:l2=λ (from a second fit with the L2 penalty (λ/2)·‖W‖², which stops short of separating the training texts, so the adapters get a gradient; the 'before' figures stay the plain probe's) or zero (set back to zero, as a new Hugging Face head). Default ${DEFAULT-VALUE}.")
     String headStart;
 
+    @Option(names = "--squeeze-to", paramLabel = "R", description = "LoRA-Squeeze during tuning (In-Squeeze): start at --rank and squeeze the "
+            + "adapters to rank R in --squeeze-events steps of a geometric rank sequence, spread over the first --squeeze-until share of the "
+            + "steps; AdamW restarts after each, the schedule runs on.")
+    Integer squeezeTo;
+
+    @Option(names = "--squeeze-events", paramLabel = "K", description = "With --squeeze-to: how many squeezes (default 3).")
+    Integer squeezeEvents;
+
+    @Option(names = "--squeeze-until", paramLabel = "F", description = "With --squeeze-to: the share of the steps by which the last squeeze "
+            + "happens (default 0.6).")
+    Double squeezeUntil;
+
     @Option(names = "--init-adapter", paramLabel = "DIR",
             description = "Start from this PEFT LoRA adapter folder (its factors, rank, alpha and targets; --rank, --alpha, --targets are then not used), e.g. one squeezed by `adapter squeeze`: LoRA-Squeeze's continued tuning.")
     Path initAdapter;
@@ -146,6 +158,12 @@ final class FinetuneCommand implements Callable<Integer> {
         }
         if (validation != null && !task.equals("classify")) {
             throw new IllegalArgumentException("--validation is for --task classify (the language-modelling task holds out --held-out of the text)");
+        }
+        if ((squeezeEvents != null || squeezeUntil != null) && squeezeTo == null) {
+            throw new IllegalArgumentException("--squeeze-events and --squeeze-until shape --squeeze-to R; give it too");
+        }
+        if (squeezeTo != null && task.equals("classify")) {
+            throw new IllegalArgumentException("--squeeze-to is for the language-modelling task; squeeze a classifier's adapter with `adapter squeeze`");
         }
         if (task.equals("classify")) {
             return classify();
@@ -176,7 +194,7 @@ final class FinetuneCommand implements Callable<Integer> {
         String text = org.lowrank4j.nn.train.TextFolder.readText(data, from, to, "--data");
         FineTuneRequest request = new FineTuneRequest(model, text, data.toString(), out, new LoraSettings(rank, alpha, dropout, rslora),
                 targets, steps, batch, context, lr, warmup, weightDecay, heldOut, evalBytes, seed, checkpointEvery, resume, stopAfter, adapterInit, adapter,
-                initAdapter);
+                initAdapter, inSqueeze());
         ProgressBar bar = ProgressBar.stderr();
         long total = stopAfter == null ? steps : Math.min(steps, stopAfter);
         FineTuneOutcome outcome = FineTuning.run(request, new FineTuneListener() {
@@ -196,6 +214,16 @@ final class FinetuneCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "perplexity %.1f%% lower; %d steps in %.1f s (%,d trainable of %,d parameters); wrote %s%n",
                 100 * outcome.perplexityReduction(), outcome.stepsRun(), outcome.trainSeconds(), outcome.trainable(), outcome.baseParameters(), out);
         return 0;
+    }
+
+    /** The In-Squeeze schedule of --squeeze-to, or null. */
+    private org.lowrank4j.adapt.finetune.InSqueeze inSqueeze() {
+        if (squeezeTo == null) {
+            return null;
+        }
+        return new org.lowrank4j.adapt.finetune.InSqueeze(squeezeTo,
+                squeezeEvents == null ? org.lowrank4j.adapt.finetune.InSqueeze.DEFAULT_EVENTS : squeezeEvents,
+                squeezeUntil == null ? org.lowrank4j.adapt.finetune.InSqueeze.DEFAULT_UNTIL : squeezeUntil);
     }
 
     private Integer classify() throws Exception {

@@ -52,6 +52,18 @@ class AdapterCommandsTest {
                 .contains("squeezed 4 modules");
         assertThat(ok("adapter", "perplexity", "--model", base.toString(), "--adapter", squeezed.toString(), "--data", text.toString(),
                 "--held-out", "0.2")).contains("adapted held-out perplexity");
+        // a total budget: half the stored values, the ranks chosen across modules
+        Path budgeted = dir.resolve("budgeted");
+        assertThat(ok("adapter", "squeeze", "--adapter", adapter.toString(), "--budget", "50%", "--out", budgeted.toString()))
+                .contains("squeezed 4 modules to rank");
+        assertThat(org.lowrank4j.adapt.peft.PeftFolder.read(budgeted).parameterCount() * 2)
+                .isLessThanOrEqualTo(org.lowrank4j.adapt.peft.PeftFolder.read(adapter).parameterCount());
+        // In-Squeeze: rank 4 to 2 during one run
+        Path during = dir.resolve("during");
+        assertThat(ok("finetune", "--model", base.toString(), "--data", text.toString(), "--out", during.toString(), "--rank", "4",
+                "--alpha", "8", "--steps", "4", "--batch", "2", "--context", "16", "--lr", "1e-2", "--warmup", "1", "--held-out", "0.2",
+                "--squeeze-to", "2", "--squeeze-events", "1", "--squeeze-until", "0.5")).contains("adapted held-out perplexity");
+        assertThat(ok("adapter", "inspect", "--adapter", during.toString())).contains("r 2");
         // LoRA-Squeeze's continued tuning: the squeezed adapter trained on, keeping its rank
         Path continued = dir.resolve("continued");
         assertThat(ok("finetune", "--model", base.toString(), "--data", text.toString(), "--out", continued.toString(), "--init-adapter",
@@ -105,7 +117,15 @@ class AdapterCommandsTest {
         assertThat(refused("adapter", "merge", "--model", base.toString(), "--adapter", adapter.toString(), "--out", merged.toString()))
                 .contains("already exists; pass --force");
         assertThat(refused("adapter", "squeeze", "--adapter", adapter.toString(), "--out", squeezed.toString() + "2"))
-                .contains("exactly one of --rank and --energy");
+                .contains("exactly one of --rank, --energy and --budget");
+        assertThat(refused("adapter", "squeeze", "--adapter", adapter.toString(), "--budget", "lots", "--out", squeezed.toString() + "2"))
+                .contains("--budget lots");
+        assertThat(refused("adapter", "squeeze", "--adapter", adapter.toString(), "--budget", "10", "--out", squeezed.toString() + "2"))
+                .contains("below one rank per module");
+        assertThat(refused("finetune", "--model", base.toString(), "--data", text.toString(), "--out", dir.resolve("s2").toString(),
+                "--squeeze-events", "2", "--steps", "4")).contains("give it too");
+        assertThat(refused("finetune", "--model", base.toString(), "--data", text.toString(), "--out", dir.resolve("s3").toString(),
+                "--squeeze-to", "2", "--squeeze-events", "5", "--steps", "4")).contains("do not fall on distinct steps");
         assertThat(refused("finetune", "--model", base.toString(), "--data", text.toString(), "--out", dir.resolve("q").toString(),
                 "--targets", "query,value", "--steps", "1")).contains("target modules [query, value] match none");
         Files.write(adapter.resolve("adapter_model.safetensors"), new byte[] {1, 2, 3});

@@ -32,10 +32,19 @@ import org.lowrank4j.adapt.lora.LoraSettings;
  *                           (e.g. {@code nola:basis=128}); null: lora
  * @param initAdapter        a PEFT LoRA folder whose factors, rank, α and targets the run starts from (LoRA-Squeeze's
  *                           continued tuning of a squeezed adapter); null: fresh adapters as {@code init} says
+ * @param squeeze            LoRA-Squeeze during the run (In-Squeeze), or null
  */
 public record FineTuneRequest(Path model, String text, String dataName, Path out, LoraSettings lora, List<String> targets, int steps,
         int batch, int context, double learningRate, int warmup, double weightDecay, double heldOutFraction, long evalBytes, long seed,
-        int checkpointEvery, boolean resume, Integer stopAfter, AdapterInit init, String adapter, Path initAdapter) {
+        int checkpointEvery, boolean resume, Integer stopAfter, AdapterInit init, String adapter, Path initAdapter, InSqueeze squeeze) {
+
+    /** A request without In-Squeeze. */
+    public FineTuneRequest(Path model, String text, String dataName, Path out, LoraSettings lora, List<String> targets, int steps, int batch,
+            int context, double learningRate, int warmup, double weightDecay, double heldOutFraction, long evalBytes, long seed,
+            int checkpointEvery, boolean resume, Integer stopAfter, AdapterInit init, String adapter, Path initAdapter) {
+        this(model, text, dataName, out, lora, targets, steps, batch, context, learningRate, warmup, weightDecay, heldOutFraction, evalBytes,
+                seed, checkpointEvery, resume, stopAfter, init, adapter, initAdapter, null);
+    }
 
     /** A request that starts its adapters afresh. */
     public FineTuneRequest(Path model, String text, String dataName, Path out, LoraSettings lora, List<String> targets, int steps, int batch,
@@ -108,6 +117,13 @@ public record FineTuneRequest(Path model, String text, String dataName, Path out
         if (initAdapter != null && (adapter != null || init != AdapterInit.LORA)) {
             throw new IllegalArgumentException("--init-adapter continues a LoRA adapter; it cannot be combined with --init " + init.label()
                     + (adapter != null ? " or --adapter " + adapter : ""));
+        }
+        if (squeeze != null && (adapter != null || init != AdapterInit.LORA)) {
+            throw new IllegalArgumentException("--squeeze-to squeezes plain LoRA adapters; it cannot be combined with "
+                    + (adapter != null ? "--adapter " + adapter : "--init " + init.label() + " (its adapters are part of the base)"));
+        }
+        if (squeeze != null) {
+            squeeze.eventSteps(steps); // refuses events that do not fit the run
         }
         if (stopAfter != null && stopAfter < 1) {
             throw new IllegalArgumentException("stop after " + stopAfter + " steps: must be >= 1");

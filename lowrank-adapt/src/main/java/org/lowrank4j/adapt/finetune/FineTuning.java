@@ -18,6 +18,7 @@ import org.lowrank4j.adapt.peft.LoraFactors;
 import org.lowrank4j.adapt.peft.PeftAdapter;
 import org.lowrank4j.adapt.lora.ModulePaths;
 import org.lowrank4j.adapt.lora.TargetModules;
+import org.lowrank4j.adapt.ops.Squeeze;
 import org.lowrank4j.adapt.peft.PeftConfig;
 import org.lowrank4j.adapt.peft.PeftFolder;
 import org.lowrank4j.formats.io.AtomicFiles;
@@ -28,6 +29,7 @@ import org.lowrank4j.nn.generate.PerplexityResult;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.train.TrainingLog;
 import org.lowrank4j.nn.train.AdamW;
+import org.lowrank4j.nn.train.Checkpoint;
 import org.lowrank4j.nn.train.LearningRateSchedule;
 import org.lowrank4j.nn.train.TokenWindows;
 import org.lowrank4j.nn.train.Trainer;
@@ -95,6 +97,19 @@ public final class FineTuning {
         }
         boolean pissa = begin != null && begin.adaptersAreBase();
         List<org.lowrank4j.nn.Parameter> extra = begin == null ? List.of() : begin.extraParameters();
+        InSqueeze squeeze = request.squeeze();
+        List<Integer> squeezeSteps = squeeze == null ? List.of() : squeeze.eventSteps(request.steps());
+        PeftConfig startConfig = startAdapter != null ? startAdapter.config() // continued tuning keeps the adapter's rank, α, patterns and targets
+                : PeftConfig.lora(request.lora(), request.targets(), request.model().toAbsolutePath().normalize().toString(), "CAUSAL_LM");
+        int sourceRank = startConfig.rank();
+        PeftConfig[] config = {startConfig}; // the adapter's config now: In-Squeeze lowers its rank
+        int squeezesDone = 0;
+        if (squeeze != null && request.resume()) { // the checkpoint holds the adapters at the rank of the events before its step
+            squeezesDone = squeeze.eventsBefore((int) Math.min(Integer.MAX_VALUE, Checkpoint.readState(checkpoint).step()), request.steps());
+            if (squeezesDone > 0) {
+                config[0] = squeezeInPlace(lora, config[0], squeeze.rankAfter(squeezesDone, sourceRank));
+            }
+        }
 
         // the adapters are attached (and the targets checked) before any long work; the base is scored without them
         int window = model.maxPositions();
@@ -107,20 +122,18 @@ public final class FineTuning {
         for (org.lowrank4j.nn.Parameter p : language.parameters()) {
             trainable += p.size();
         }
-        AdamW adam = new AdamW(language.parameters(), new AdamW.Settings(0.9, 0.999, 1e-8, request.weightDecay()));
+        AdamW.Settings adamSettings = new AdamW.Settings(0.9, 0.999, 1e-8, request.weightDecay());
+        AdamW adam = new AdamW(language.parameters(), adamSettings);
         LearningRateSchedule schedule = new LearningRateSchedule(request.learningRate(), request.learningRate() / 10,
                 Math.min(request.warmup(), request.steps()), request.steps());
         int runUntil = request.stopAfter() == null ? request.steps() : Math.min(request.steps(), request.stopAfter());
-        TrainingOptions options = new TrainingOptions(request.batch(), 1, runUntil, schedule, 1.0, 0, 0, request.checkpointEvery(), checkpoint);
-        PeftConfig config = startAdapter != null ? startAdapter.config() // continued tuning keeps the adapter's rank, α, patterns and targets
-                : PeftConfig.lora(request.lora(), request.targets(), request.model().toAbsolutePath().normalize().toString(), "CAUSAL_LM");
 
         Files.createDirectories(request.out());
         LoraStart started = begin;
-        java.util.function.Supplier<PeftAdapter> adapterNow = started == null ? () -> PeftFolder.capture(lora, "default", config)
-                : () -> started.written(config);
+        java.util.function.Supplier<PeftAdapter> adapterNow = started == null ? () -> PeftFolder.capture(lora, "default", config[0])
+                : () -> started.written(config[0]);
         Log log = new Log(request.out(), events, adapterNow);
-        Trainer trainer = new Trainer(language, adam, train, null, options, log);
+        Trainer trainer = new Trainer(language, adam, train, null, segment(request, schedule, runUntil, squeezeSteps, squeezesDone, checkpoint), log);
         if (request.resume()) {
             trainer.resume(checkpoint);
             language.setPasses(trainer.step());
@@ -130,7 +143,28 @@ public final class FineTuning {
                 trainable, begin == null ? lora.adaptedLayers().size() : begin.layers(), trainer.step(), runUntil, split.train().length));
         long firstStep = trainer.step();
         long start = System.nanoTime();
-        trainer.run();
+        List<String> squeezed = new ArrayList<>();
+        while (true) {
+            trainer.run();
+            if (squeezesDone == squeezeSteps.size() || trainer.step() != squeezeSteps.get(squeezesDone)) {
+                break; // the run's end, or --stop-after before the next squeeze
+            }
+            squeezesDone++;
+            int rank = squeeze.rankAfter(squeezesDone, sourceRank);
+            config[0] = squeezeInPlace(lora, config[0], rank);
+            long values = 0;
+            for (org.lowrank4j.nn.Parameter p : language.parameters()) {
+                values += p.size();
+            }
+            String note = String.format(Locale.ROOT, "after step %d: rank %d, %,d trainable parameters", trainer.step(), rank, values);
+            squeezed.add(note);
+            events.onPhase("squeeze", note);
+            long at = trainer.step();
+            adam = new AdamW(language.parameters(), adamSettings);
+            trainer = new Trainer(language, adam, train, null,
+                    segment(request, schedule, runUntil, squeezeSteps, squeezesDone, checkpoint), log); // fresh moments: another basis
+            trainer.continueAt(at);
+        }
         double seconds = (System.nanoTime() - start) / 1e9;
         log.close();
         FineTuneMemory memory = FineTuneMemory.measure(model.parameters(), language.parameters(), adam);
@@ -138,11 +172,26 @@ public final class FineTuning {
 
         events.onPhase("adapted perplexity", String.format(Locale.ROOT, "%,d held-out bytes", heldOut.length));
         PerplexityResult after = Perplexity.evaluate(model, heldOut, window, heldOut.length).requireFinite(request.out());
-        FineTuneOutcome outcome = new FineTuneOutcome(before, after, trainer.step() - firstStep, trainer.step(), seconds, trainable,
+        long trainableAtEnd = 0; // In-Squeeze ends with fewer than it started with
+        for (org.lowrank4j.nn.Parameter p : language.parameters()) {
+            trainableAtEnd += p.size();
+        }
+        FineTuneOutcome outcome = new FineTuneOutcome(before, after, trainer.step() - firstStep, trainer.step(), seconds, trainableAtEnd,
                 baseParameters, split.train().length, log.lastLoss, request.out());
         ObjectNode record = record(request, outcome, context);
         record.put("seconds_per_step", outcome.stepsRun() == 0 ? 0 : seconds / outcome.stepsRun());
         record.set("memory_bytes", memory.toJson());
+        if (squeeze != null) {
+            ObjectNode in = record.putObject("in_squeeze");
+            in.put("source_rank", sourceRank);
+            in.put("target_rank", squeeze.targetRank());
+            in.put("events", squeeze.events());
+            in.put("until", squeeze.until());
+            in.putPOJO("event_steps", squeezeSteps);
+            in.putPOJO("squeezes_this_call", squeezed);
+            in.put("final_rank", config[0].rank());
+            in.put("trainable_parameters_at_start_of_this_call", trainable);
+        }
         if (startAdapter != null) {
             record.put("init_adapter", request.initAdapter().toString());
             record.put("rank", startAdapter.config().rank());
@@ -153,6 +202,21 @@ public final class FineTuning {
         }
         AtomicFiles.writeString(request.out().resolve(RECORD), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(record) + "\n");
         return outcome;
+    }
+
+    /** Options of the steps up to the next In-Squeeze event (or the run's end) after {@code done} events. */
+    private static TrainingOptions segment(FineTuneRequest request, LearningRateSchedule schedule, int runUntil, List<Integer> squeezeSteps,
+            int done, Path checkpoint) {
+        int until = done < squeezeSteps.size() ? Math.min(runUntil, squeezeSteps.get(done)) : runUntil;
+        return new TrainingOptions(request.batch(), 1, until, schedule, 1.0, 0, 0, request.checkpointEvery(), checkpoint);
+    }
+
+    /** Replaces the adapter named "default" by its LoRA-Squeeze to {@code rank}; returns the squeezed adapter's config. */
+    private static PeftConfig squeezeInPlace(LoraModel lora, PeftConfig config, int rank) {
+        PeftAdapter squeezed = Squeeze.apply(PeftFolder.capture(lora, "default", config), Squeeze.Target.rank(rank)).adapter();
+        lora.remove("default");
+        PeftFolder.apply(squeezed, lora, "default", Precision.FLOAT32);
+        return squeezed.config();
     }
 
     /** The record's fields common to every adapter kind. */

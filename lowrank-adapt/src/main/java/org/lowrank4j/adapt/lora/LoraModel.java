@@ -135,6 +135,21 @@ public final class LoraModel implements Module {
         weight.addAdapter(adapter);
     }
 
+    /**
+     * Removes the named adapter from every layer that has it (unmerging first where it is merged); the layers stay
+     * wrapped, so {@link #add} can attach a replacement.
+     *
+     * @throws IllegalArgumentException when no layer has it
+     */
+    public void remove(String name) {
+        adapter(name); // refuses an unknown name
+        for (LoraWeight w : adapted.values()) {
+            if (w.adapter(name) != null) {
+                w.removeAdapter(name);
+            }
+        }
+    }
+
     /** The adapter names present anywhere, in order of first appearance. */
     public List<String> adapterNames() {
         List<String> names = new ArrayList<>();

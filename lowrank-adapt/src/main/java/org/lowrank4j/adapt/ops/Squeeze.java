@@ -1,7 +1,9 @@
 package org.lowrank4j.adapt.ops;
 
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.PriorityQueue;
 import org.lowrank4j.adapt.lora.LoraAdapter;
 import org.lowrank4j.adapt.peft.LoraFactors;
 import org.lowrank4j.adapt.peft.PeftAdapter;
@@ -19,21 +21,26 @@ import org.lowrank4j.linalg.decomposition.ProductSvd;
  *   B' = U_k Σ_k^½ / √s'   (out, k)        A' = Σ_k^½ V_kᵀ / √s'   (k, in)        so that s'·B'·A' = U_k Σ_k V_kᵀ
  * </pre>
  * the best rank-k approximation of ΔW (Eckart–Young). α' defaults to the value that keeps s' = s
- * (α·k/r, or α·√(k/r) with rsLoRA). The rank is fixed, or per module the smallest k whose singular values hold a
- * share τ of the energy Σσ²; modules whose rank differs from the config's r get rank_pattern / alpha_pattern entries.
+ * (α·k/r, or α·√(k/r) with rsLoRA). The rank is fixed; or per module the smallest k whose singular values hold a
+ * share τ of the energy Σσ²; or chosen across modules to fit a total budget of stored values Σ k·(in + out), keeping
+ * the directions with the most σ² per stored value. Modules whose rank differs from the config's r get rank_pattern /
+ * alpha_pattern entries.
  */
 public final class Squeeze {
 
     /**
-     * How to choose each module's new rank.
+     * How to choose each module's new rank: exactly one of the three is set.
      *
-     * @param rank   a fixed rank (modules already at or below it keep theirs), or 0 to use {@code energy}
-     * @param energy the share of Σσ² to keep, in (0, 1], when {@code rank} is 0
+     * @param rank   a fixed rank (modules already at or below it keep theirs), or 0
+     * @param energy the share of Σσ² to keep per module, in (0, 1], or 0
+     * @param budget the most stored values Σ k·(in + out) over all modules, or 0
      */
-    public record Target(int rank, double energy) {
+    public record Target(int rank, double energy, long budget) {
         public Target {
-            if (rank < 0 || rank == 0 && !(energy > 0 && energy <= 1)) {
-                throw new IllegalArgumentException("squeeze needs a rank >= 1 or an energy share in (0, 1], got rank " + rank + ", energy " + energy);
+            int set = (rank != 0 ? 1 : 0) + (energy != 0 ? 1 : 0) + (budget != 0 ? 1 : 0);
+            if (set != 1 || rank < 0 || budget < 0 || energy != 0 && !(energy > 0 && energy <= 1)) {
+                throw new IllegalArgumentException("squeeze needs one of: a rank >= 1, an energy share in (0, 1], a budget >= 1 values; got rank "
+                        + rank + ", energy " + energy + ", budget " + budget);
             }
         }
 
@@ -41,11 +48,22 @@ public final class Squeeze {
             if (rank < 1) {
                 throw new IllegalArgumentException("--rank must be at least 1, got " + rank);
             }
-            return new Target(rank, 0);
+            return new Target(rank, 0, 0);
         }
 
         public static Target energy(double share) {
-            return new Target(0, share);
+            if (!(share > 0 && share <= 1)) {
+                throw new IllegalArgumentException("--energy must be in (0, 1], got " + share);
+            }
+            return new Target(0, share, 0);
+        }
+
+        /** At most {@code values} stored values (A and B of every module together), ranks chosen across modules. */
+        public static Target budget(long values) {
+            if (values < 1) {
+                throw new IllegalArgumentException("--budget must be at least 1 value, got " + values);
+            }
+            return new Target(0, 0, values);
         }
     }
 
@@ -67,19 +85,29 @@ public final class Squeeze {
     private Squeeze() {
     }
 
+    /**
+     * @throws IllegalArgumentException when a budget is below one rank per module (the message gives that minimum)
+     */
     public static Result apply(PeftAdapter adapter, Target target) {
         PeftConfig config = adapter.config();
         boolean rslora = config.useRslora();
-        Map<String, LoraFactors> out = new LinkedHashMap<>();
-        Map<String, ModuleReport> reports = new LinkedHashMap<>();
+        Map<String, SvdResult> spectra = new LinkedHashMap<>();
         ProductSvd svd = new ProductSvd();
         for (Map.Entry<String, LoraFactors> e : adapter.modules().entrySet()) {
             LoraFactors f = e.getValue();
             double s = LoraAdapter.scale(f.alpha(), f.rank(), rslora);
             int limit = Math.min(f.rank(), Math.min(f.in(), f.out()));
-            SvdResult full = svd.decompose(matrix(f.b(), f.out(), f.rank()), matrix(f.a(), f.rank(), f.in()), s, limit);
+            spectra.put(e.getKey(), svd.decompose(matrix(f.b(), f.out(), f.rank()), matrix(f.a(), f.rank(), f.in()), s, limit));
+        }
+        Map<String, Integer> ranks = target.budget() > 0 ? budgetRanks(adapter.modules(), spectra, target.budget()) : null;
+        Map<String, LoraFactors> out = new LinkedHashMap<>();
+        Map<String, ModuleReport> reports = new LinkedHashMap<>();
+        for (Map.Entry<String, LoraFactors> e : adapter.modules().entrySet()) {
+            LoraFactors f = e.getValue();
+            SvdResult full = spectra.get(e.getKey());
             double[] sigma = full.s();
-            int k = target.rank() > 0 ? Math.min(target.rank(), limit) : energyRank(sigma, target.energy());
+            int k = ranks != null ? ranks.get(e.getKey())
+                    : target.rank() > 0 ? Math.min(target.rank(), sigma.length) : energyRank(sigma, target.energy());
             k = Math.max(1, k);
             double alpha = rslora ? f.alpha() * Math.sqrt((double) k / f.rank()) : f.alpha() * k / f.rank();
             double newScale = LoraAdapter.scale(alpha, k, rslora);
@@ -99,6 +127,50 @@ public final class Squeeze {
             reports.put(e.getKey(), new ModuleReport(f.rank(), k, sigma, energy(sigma, k)));
         }
         return new Result(new PeftAdapter(configFor(config, out), out), reports);
+    }
+
+    /**
+     * Ranks for a total of at most {@code budget} stored values: every module keeps its first direction, then the
+     * directions are taken in order of σ² / (in + out), the energy a stored value buys, while they fit. Within a module σ
+     * falls, so this keeps each module's leading directions; it is the greedy solution of the knapsack of kept energy.
+     */
+    static Map<String, Integer> budgetRanks(Map<String, LoraFactors> modules, Map<String, SvdResult> spectra, long budget) {
+        Map<String, Integer> ranks = new LinkedHashMap<>();
+        long used = 0;
+        PriorityQueue<Direction> next = new PriorityQueue<>(Comparator.comparingDouble(Direction::worth).reversed());
+        for (Map.Entry<String, LoraFactors> e : modules.entrySet()) {
+            LoraFactors f = e.getValue();
+            used += f.in() + f.out();
+            ranks.put(e.getKey(), 1);
+            double[] sigma = spectra.get(e.getKey()).s();
+            if (sigma.length > 1) {
+                next.add(new Direction(e.getKey(), 1, sigma[1] * sigma[1] / (f.in() + f.out())));
+            }
+        }
+        if (used > budget) {
+            throw new IllegalArgumentException("--budget " + budget + " is below one rank per module: the " + modules.size()
+                    + " modules need at least " + used + " values");
+        }
+        while (!next.isEmpty()) {
+            Direction top = next.poll();
+            String module = top.module();
+            LoraFactors f = modules.get(module);
+            if (used + f.in() + f.out() > budget) {
+                continue; // a module of another shape may still fit
+            }
+            used += f.in() + f.out();
+            int j = top.index();
+            ranks.put(module, j + 1);
+            double[] sigma = spectra.get(module).s();
+            if (j + 1 < sigma.length) {
+                next.add(new Direction(module, j + 1, sigma[j + 1] * sigma[j + 1] / (f.in() + f.out())));
+            }
+        }
+        return ranks;
+    }
+
+    /** The singular direction {@code index} of a module and the energy per stored value it would keep. */
+    private record Direction(String module, int index, double worth) {
     }
 
     /** The config of the squeezed factors: the most common rank as r, the others as exact rank/alpha patterns. */

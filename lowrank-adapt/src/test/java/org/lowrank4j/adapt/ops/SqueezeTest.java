@@ -112,4 +112,44 @@ class SqueezeTest {
             assertThat(f.alpha() / f.rank()).isCloseTo(2.0, org.assertj.core.data.Offset.offset(1e-12));
         }
     }
+
+    @Test
+    void aBudgetKeepsTheMostEnergyThatFitsAcrossModules() {
+        PeftAdapter adapter = adapter(false);
+        Squeeze.Result everything = Squeeze.apply(adapter, Squeeze.Target.energy(1.0));
+        double[] q = everything.modules().get("model.layers.0.self_attn.q_proj").singular();
+        double[] v = everything.modules().get("model.layers.0.self_attn.v_proj").singular();
+        int perRank = IN + OUT;
+        for (int total = 2; total <= 2 * R; total++) {
+            Squeeze.Result result = Squeeze.apply(adapter, Squeeze.Target.budget((long) total * perRank + perRank / 2));
+            int kq = result.modules().get("model.layers.0.self_attn.q_proj").toRank();
+            int kv = result.modules().get("model.layers.0.self_attn.v_proj").toRank();
+            assertThat(result.adapter().parameterCount()).isEqualTo((long) (kq + kv) * perRank);
+            assertThat(kq + kv).isEqualTo(total);
+            double best = 0; // every split of the ranks, one at least per module: the greedy choice must be the best
+            for (int a = 1; a <= Math.min(R, total - 1); a++) {
+                if (total - a <= R) {
+                    best = Math.max(best, head(q, a) + head(v, total - a));
+                }
+            }
+            assertThat(head(q, kq) + head(v, kv)).isCloseTo(best, org.assertj.core.data.Offset.offset(1e-9 * best));
+        }
+        // the fast-decaying v update gets fewer directions than q at a middle budget
+        Squeeze.Result middle = Squeeze.apply(adapter, Squeeze.Target.budget(8L * perRank));
+        assertThat(middle.modules().get("model.layers.0.self_attn.v_proj").toRank())
+                .isLessThan(middle.modules().get("model.layers.0.self_attn.q_proj").toRank());
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> Squeeze.apply(adapter, Squeeze.Target.budget(perRank))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least " + 2 * perRank);
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> Squeeze.Target.budget(0)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--budget");
+    }
+
+    /** σ_1² + … + σ_k². */
+    private static double head(double[] sigma, int k) {
+        double sum = 0;
+        for (int i = 0; i < k; i++) {
+            sum += sigma[i] * sigma[i];
+        }
+        return sum;
+    }
 }

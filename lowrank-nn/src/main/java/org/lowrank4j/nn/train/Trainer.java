@@ -84,6 +84,19 @@ public final class Trainer {
         lastCheckpointStep = step;
     }
 
+    /**
+     * Continues a run at step {@code step} with this trainer's optimizer and parameters, as after a change of the
+     * parameters' shapes part way through (LoRA-Squeeze during tuning): the schedule goes on from that step, and the data
+     * stream goes on from wherever the caller's {@link TokenWindows} stands.
+     */
+    public void continueAt(long step) {
+        if (step < 0) {
+            throw new IllegalArgumentException("step must be >= 0, got " + step);
+        }
+        this.step = step;
+        this.lastCheckpointStep = step;
+    }
+
     /** Writes a checkpoint of the current state to {@code file} (atomically). */
     public void saveCheckpoint(Path file) throws IOException {
         Map<String, String> metadata = new java.util.LinkedHashMap<>(checkpointMetadata);
