@@ -1,15 +1,17 @@
 #!/usr/bin/env python3
 """Table of run.sh's printout: held-out perplexity and retention of the r = 16 adapter's gain, per adapter.
-usage: summary.py OUTPUT.txt WORK  (WORK/r16/finetune.json gives the base's perplexity; trainable values from the folders)"""
+usage: summary.py OUTPUT.txt [MORE.txt ...] WORK  (WORK/r16/finetune.json gives the base's perplexity; trainable values from
+the folders; the printouts of run.sh first, then those of aware.sh for the same WORK)"""
 import json, os, re, struct, sys
 
-out, work = sys.argv[1], sys.argv[2]
+outs, work = sys.argv[1:-1], sys.argv[-1]
 base = json.load(open(os.path.join(work, 'r16', 'finetune.json')))['before']['perplexity']
 scores = {}
-for line in open(out, errors='replace'):
-    m = re.match(r'(\S+)\s+adapted held-out perplexity ([\d.]+) per byte', line)
-    if m:
-        scores[m.group(1)] = float(m.group(2))
+for out in outs:
+    for line in open(out, errors='replace'):
+        m = re.match(r'(\S+)\s+adapted held-out perplexity ([\d.]+) per byte', line)
+        if m:
+            scores[m.group(1)] = float(m.group(2))
 
 def values(folder):  # stored values of an adapter folder, from its safetensors header
     with open(os.path.join(work, folder, 'adapter_model.safetensors'), 'rb') as f:

@@ -236,11 +236,29 @@ final class AdapterCommand implements Callable<Integer> {
                 + "modules to keep the most energy; N, or P% of the adapter's own count.")
         String budget;
 
+        @Option(names = "--model", description = "Activation-aware: the decoder folder the adapter is for; with --data, each module's "
+                + "update is truncated for the least error in its outputs over that text's inputs, not in its weights.")
+        Path model;
+
+        @Option(names = "--data", description = "With --model: calibration text (a .txt file or a folder); its head is used, the "
+                + "--held-out tail that finetune and adapter perplexity score is left out.")
+        Path data;
+
+        @Option(names = "--held-out", defaultValue = "0.1", description = "With --model: the tail of --data left out (default ${DEFAULT-VALUE}).")
+        double heldOut;
+
+        @Option(names = "--calibration-windows", defaultValue = "64", description = "With --model: windows of the model's context "
+                + "run for calibration (default ${DEFAULT-VALUE}).")
+        int calibrationWindows;
+
         @Option(names = "--force", description = "Replace an existing OUT.")
         boolean force;
 
         @Override
         public Integer call() throws Exception {
+            if ((model == null) != (data == null)) {
+                throw new IllegalArgumentException("the activation-aware squeeze needs both --model (the decoder folder) and --data (calibration text)");
+            }
             if ((rank != null ? 1 : 0) + (energy != null ? 1 : 0) + (budget != null ? 1 : 0) != 1) {
                 throw new IllegalArgumentException("give exactly one of --rank, --energy and --budget");
             }
@@ -248,7 +266,13 @@ final class AdapterCommand implements Callable<Integer> {
             PeftAdapter read = PeftFolder.read(adapter);
             Squeeze.Target target = rank != null ? Squeeze.Target.rank(rank) : energy != null ? Squeeze.Target.energy(energy)
                     : Squeeze.Target.budget(budgetValues(budget, read.parameterCount()));
-            Squeeze.Result result = Squeeze.apply(read, target);
+            Map<String, org.lowrank4j.linalg.DoubleMatrix> grams = null;
+            if (model != null) {
+                DecoderFolder.requireModelFolder(model);
+                grams = org.lowrank4j.adapt.ops.SqueezeCalibration.inputGrams(model, read,
+                        org.lowrank4j.nn.train.TextFolder.readText(data, null, null, "--data"), heldOut, calibrationWindows);
+            }
+            Squeeze.Result result = Squeeze.apply(read, target, grams);
             clear(out);
             PeftFolder.write(out, result.adapter());
             double kept = 0, total = 0;
@@ -262,9 +286,10 @@ final class AdapterCommand implements Callable<Integer> {
                 }
             }
             IntSummaryStatistics ranks = result.modules().values().stream().mapToInt(Squeeze.ModuleReport::toRank).summaryStatistics();
-            System.out.printf(Locale.ROOT, "squeezed %d modules to rank %s: %,d -> %,d parameters, %.2f%% of the updates' energy kept; wrote %s%n",
+            System.out.printf(Locale.ROOT, "squeezed %d modules to rank %s: %,d -> %,d parameters, %.2f%% of the %s energy kept; wrote %s%n",
                     result.modules().size(), ranks.getMin() == ranks.getMax() ? Integer.toString(ranks.getMin()) : ranks.getMin() + "-" + ranks.getMax(),
-                    read.parameterCount(), result.adapter().parameterCount(), total == 0 ? 100 : 100 * kept / total, out);
+                    read.parameterCount(), result.adapter().parameterCount(), total == 0 ? 100 : 100 * kept / total,
+                    grams == null ? "updates'" : "updates' output", out);
             return 0;
         }
 

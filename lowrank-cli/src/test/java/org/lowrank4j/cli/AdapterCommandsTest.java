@@ -58,6 +58,13 @@ class AdapterCommandsTest {
                 .contains("squeezed 4 modules to rank");
         assertThat(org.lowrank4j.adapt.peft.PeftFolder.read(budgeted).parameterCount() * 2)
                 .isLessThanOrEqualTo(org.lowrank4j.adapt.peft.PeftFolder.read(adapter).parameterCount());
+        // activation-aware: calibrated on the head of the text the adapter was trained on
+        Path aware = dir.resolve("aware");
+        assertThat(ok("adapter", "squeeze", "--adapter", adapter.toString(), "--rank", "2", "--model", base.toString(), "--data", text.toString(),
+                "--held-out", "0.2", "--calibration-windows", "4", "--out", aware.toString())).contains("of the updates' output energy kept");
+        assertThat(ok("adapter", "inspect", "--adapter", aware.toString())).contains("r 2");
+        assertThat(refused("adapter", "squeeze", "--adapter", adapter.toString(), "--rank", "2", "--model", base.toString(), "--out",
+                dir.resolve("aware2").toString())).contains("needs both --model").contains("--data");
         // In-Squeeze: rank 4 to 2 during one run
         Path during = dir.resolve("during");
         assertThat(ok("finetune", "--model", base.toString(), "--data", text.toString(), "--out", during.toString(), "--rank", "4",

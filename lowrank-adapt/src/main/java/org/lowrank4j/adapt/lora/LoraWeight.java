@@ -45,6 +45,7 @@ public final class LoraWeight implements WeightFactorization {
     private final Dropout dropout;
 
     private Tensor lastInput;                                              // x of the latest forward
+    private java.util.function.Consumer<Tensor> inputObserver;             // sees every forward's x (calibration), or null
     private final Map<String, Tensor[]> lastBranches = new HashMap<>();    // adapter -> {keep (or null), X̃, H (N, r)}
 
     /**
@@ -232,6 +233,9 @@ public final class LoraWeight implements WeightFactorization {
         checkInput(module, x);
         base.forwardInto(y, x);
         lastInput = x;
+        if (inputObserver != null) {
+            inputObserver.accept(x);
+        }
         lastBranches.clear();
         for (LoraAdapter adapter : branches()) {
             Tensor[] branch = branchInput(adapter, x);
@@ -259,6 +263,11 @@ public final class LoraWeight implements WeightFactorization {
         Tensor h = Tensor.zeros(precision(), x.size() / inFeatures(), adapter.rank());
         MatMul.timesTransposed(h, used, adapter.a().value(), 0); // H(N,r) = X̃ Aᵀ
         return new Tensor[] {keep, used, h};
+    }
+
+    /** Hands every later forward's input x (..., in) to {@code observer} (statistics for calibration); null stops it. */
+    public void observeInputs(java.util.function.Consumer<Tensor> observer) {
+        this.inputObserver = observer;
     }
 
     /** dy (..., out) and the forward input x -> dx (..., in); adds into the adapters' gradients only. */

@@ -25,6 +25,12 @@ import org.lowrank4j.linalg.decomposition.ProductSvd;
  * share τ of the energy Σσ²; or chosen across modules to fit a total budget of stored values Σ k·(in + out), keeping
  * the directions with the most σ² per stored value. Modules whose rank differs from the config's r get rank_pattern /
  * alpha_pattern entries.
+ *
+ * <p>Activation-aware: given each module's input Gram matrix G = XᵀX/n (from {@link SqueezeCalibration}), the squeeze
+ * truncates ΔW·L instead, with L·Lᵀ = G + λI (λ = {@value #DAMPING} of G's mean diagonal), and maps the kept directions
+ * back through L⁻¹. So it minimises the error of the module's outputs over those inputs, ‖X(ΔW − ΔW')ᵀ‖, rather than
+ * ‖ΔW − ΔW'‖ (SVD-LLM's whitening, applied to the factored update: ΔW·L = s·B·(A·L) is still never formed). The
+ * singular values, energies and budgets are then those of the outputs.
  */
 public final class Squeeze {
 
@@ -89,15 +95,35 @@ public final class Squeeze {
      * @throws IllegalArgumentException when a budget is below one rank per module (the message gives that minimum)
      */
     public static Result apply(PeftAdapter adapter, Target target) {
+        return apply(adapter, target, null);
+    }
+
+    /** Relative damping of the input Gram matrices: GPTQ's 1% of the mean diagonal. */
+    public static final double DAMPING = 0.01;
+
+    /**
+     * @param inputGram per module path, the Gram matrix of its inputs (in × in), for the activation-aware squeeze; null
+     *                  for the plain one
+     * @throws IllegalArgumentException when a budget is below one rank per module (the message gives that minimum), or a
+     *                                  module has no Gram matrix or one of another size
+     */
+    public static Result apply(PeftAdapter adapter, Target target, Map<String, DoubleMatrix> inputGram) {
         PeftConfig config = adapter.config();
         boolean rslora = config.useRslora();
         Map<String, SvdResult> spectra = new LinkedHashMap<>();
+        Map<String, DoubleMatrix> whiteners = new LinkedHashMap<>();
         ProductSvd svd = new ProductSvd();
         for (Map.Entry<String, LoraFactors> e : adapter.modules().entrySet()) {
             LoraFactors f = e.getValue();
             double s = LoraAdapter.scale(f.alpha(), f.rank(), rslora);
             int limit = Math.min(f.rank(), Math.min(f.in(), f.out()));
-            spectra.put(e.getKey(), svd.decompose(matrix(f.b(), f.out(), f.rank()), matrix(f.a(), f.rank(), f.in()), s, limit));
+            DoubleMatrix a = matrix(f.a(), f.rank(), f.in());
+            if (inputGram != null) {
+                DoubleMatrix l = whitener(e.getKey(), inputGram.get(e.getKey()), f.in());
+                whiteners.put(e.getKey(), l);
+                a = org.lowrank4j.linalg.Linalg.multiply(a, l); // ΔW·L = s·B·(A·L)
+            }
+            spectra.put(e.getKey(), svd.decompose(matrix(f.b(), f.out(), f.rank()), a, s, limit));
         }
         Map<String, Integer> ranks = target.budget() > 0 ? budgetRanks(adapter.modules(), spectra, target.budget()) : null;
         Map<String, LoraFactors> out = new LinkedHashMap<>();
@@ -112,6 +138,16 @@ public final class Squeeze {
             double alpha = rslora ? f.alpha() * Math.sqrt((double) k / f.rank()) : f.alpha() * k / f.rank();
             double newScale = LoraAdapter.scale(alpha, k, rslora);
             DenseMatrix u = full.u(), vt = full.vt();
+            DoubleMatrix l = whiteners.get(e.getKey());
+            if (l != null) { // the kept right vectors back through L⁻¹: rows of V_kᵀ·L⁻¹, as (L⁻ᵀ·V_k)ᵀ
+                DoubleMatrix vk = DoubleMatrix.zeros(f.in(), k);
+                for (int j = 0; j < k; j++) {
+                    for (int i = 0; i < f.in(); i++) {
+                        vk.set(i, j, vt.get(j, i));
+                    }
+                }
+                vt = org.lowrank4j.linalg.Linalg.backend().solveTriangular(l, true, true, vk).transpose();
+            }
             float[] b = new float[f.out() * k];
             float[] a = new float[k * f.in()];
             for (int j = 0; j < k; j++) {
@@ -127,6 +163,27 @@ public final class Squeeze {
             reports.put(e.getKey(), new ModuleReport(f.rank(), k, sigma, energy(sigma, k)));
         }
         return new Result(new PeftAdapter(configFor(config, out), out), reports);
+    }
+
+    /** L with L·Lᵀ = G + λI for one module's input Gram matrix G. */
+    private static DoubleMatrix whitener(String module, DoubleMatrix gram, int in) {
+        if (gram == null || gram.rows() != in || gram.cols() != in) {
+            throw new IllegalArgumentException(module + ": the activation-aware squeeze needs its " + in + "x" + in + " input Gram matrix, got "
+                    + (gram == null ? "none" : gram.rows() + "x" + gram.cols()));
+        }
+        double meanDiag = 0;
+        for (int i = 0; i < in; i++) {
+            meanDiag += gram.get(i, i) / in;
+        }
+        if (!(meanDiag > 0) || !Double.isFinite(meanDiag)) {
+            throw new IllegalArgumentException(module + ": its inputs' Gram matrix has mean diagonal " + meanDiag
+                    + "; calibrate on text that reaches this module");
+        }
+        DoubleMatrix damped = gram.copy();
+        for (int i = 0; i < in; i++) {
+            damped.set(i, i, damped.get(i, i) + DAMPING * meanDiag);
+        }
+        return new org.lowrank4j.linalg.decomposition.Cholesky().decompose(damped).lower();
     }
 
     /**

@@ -152,4 +152,70 @@ class SqueezeTest {
         }
         return sum;
     }
+
+    @Test
+    void theActivationAwareSqueezeMinimisesTheOutputErrorOverItsInputs() {
+        PeftAdapter adapter = adapter(false);
+        Random random = new Random(3);
+        int n = 400;
+        DoubleMatrix mix = DoubleMatrix.gaussian(IN, IN, random);
+        for (int j = 0; j < IN; j++) {
+            for (int i = 0; i < IN; i++) {
+                mix.set(i, j, mix.get(i, j) * Math.pow(0.85, j));
+            }
+        }
+        DoubleMatrix x = Linalg.multiply(DoubleMatrix.gaussian(n, IN, random), mix); // correlated inputs of very unequal scales
+        DoubleMatrix gram = Linalg.multiply(x.transpose(), x);
+        double meanDiag = 0;
+        for (int i = 0; i < IN; i++) {
+            meanDiag += gram.get(i, i) / n / IN;
+        }
+        for (int i = 0; i < IN * IN; i++) {
+            gram.data()[i] /= n;
+        }
+        Map<String, DoubleMatrix> grams = new LinkedHashMap<>();
+        for (String m : adapter.modules().keySet()) {
+            grams.put(m, gram);
+        }
+        double lambda = Squeeze.DAMPING * meanDiag;
+        for (String m : adapter.modules().keySet()) {
+            DoubleMatrix dense = delta(adapter.modules().get(m), false);
+            Squeeze.Result aware = Squeeze.apply(adapter, Squeeze.Target.rank(3), grams);
+            DoubleMatrix plainDelta = delta(Squeeze.apply(adapter, Squeeze.Target.rank(3)).adapter().modules().get(m), false);
+            DoubleMatrix awareDelta = delta(aware.adapter().modules().get(m), false);
+            // the damped objective ‖X(ΔW − ΔW')ᵀ‖²/n + λ‖ΔW − ΔW'‖² equals the tail of the whitened spectrum, and no other rank-3 update does better
+            double awareObjective = outputError(x, dense, awareDelta) + lambda * Math.pow(frobenius(dense, awareDelta), 2);
+            double plainObjective = outputError(x, dense, plainDelta) + lambda * Math.pow(frobenius(dense, plainDelta), 2);
+            double[] sigma = aware.modules().get(m).singular();
+            double tail = 0;
+            for (int i = 3; i < sigma.length; i++) {
+                tail += sigma[i] * sigma[i];
+            }
+            System.out.printf("%s squeeze 8 -> 3: output error %.5f activation-aware, %.5f plain%n", m, outputError(x, dense, awareDelta),
+                    outputError(x, dense, plainDelta));
+            assertThat(awareObjective).isCloseTo(tail, org.assertj.core.data.Percentage.withPercentage(0.1));
+            assertThat(awareObjective).isLessThan(plainObjective);
+        }
+        Map<String, DoubleMatrix> missing = new LinkedHashMap<>(grams);
+        missing.remove("model.layers.0.self_attn.v_proj");
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> Squeeze.apply(adapter, Squeeze.Target.rank(3), missing)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("model.layers.0.self_attn.v_proj")
+                .hasMessageContaining("input Gram matrix");
+    }
+
+    /** ‖X(a − b)ᵀ‖²_F / n. */
+    private static double outputError(DoubleMatrix x, DoubleMatrix a, DoubleMatrix b) {
+        DoubleMatrix d = a.copy();
+        for (int i = 0; i < d.rows(); i++) {
+            for (int j = 0; j < d.cols(); j++) {
+                d.set(i, j, a.get(i, j) - b.get(i, j));
+            }
+        }
+        DoubleMatrix y = Linalg.multiply(x, d.transpose().compact());
+        double sum = 0;
+        for (double v : y.toArray()) {
+            sum += v * v;
+        }
+        return sum / x.rows();
+    }
 }
