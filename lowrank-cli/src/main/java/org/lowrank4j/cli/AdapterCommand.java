@@ -218,7 +218,9 @@ final class AdapterCommand implements Callable<Integer> {
     }
 
     @Command(name = "squeeze", mixinStandardHelpOptions = true,
-            description = "LoRA-Squeeze: lower an adapter's rank by the SVD of s·B·A (never formed); writes a new adapter folder.")
+            description = {"LoRA-Squeeze: lower an adapter's rank by the SVD of s·B·A (never formed); writes a new adapter folder.",
+                    "To keep more of the adapter's gain, tune the squeezed folder on (finetune --init-adapter) or squeeze during tuning "
+                            + "(finetune --squeeze-to)."})
     static final class SqueezeVerb implements Callable<Integer> {
         @Option(names = "--adapter", required = true, description = "PEFT adapter folder.")
         Path adapter;

@@ -28,7 +28,8 @@ class FineTuningTest {
                 steps, 4, 16, 2e-2, 1, 0, 0.2, 0, 7, 2, resume, stopAfter);
     }
 
-    private static Path base(Path dir) throws IOException {
+    /** The tiny decoder folder the fine-tuning tests train on. */
+    static Path base(Path dir) throws IOException {
         Path folder = dir.resolve("base");
         TinyModels.llama(Precision.FLOAT32, 3).save(folder);
         return folder;

@@ -11,12 +11,10 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.lowrank4j.adapt.TinyModels;
 import org.lowrank4j.adapt.lora.AdapterInit;
 import org.lowrank4j.adapt.lora.LoraSettings;
 import org.lowrank4j.adapt.peft.PeftAdapter;
 import org.lowrank4j.adapt.peft.PeftFolder;
-import org.lowrank4j.nn.tensor.Precision;
 
 /** LoRA-Squeeze during tuning: the schedule, a run that ends at the target rank, and a resume across a squeeze. */
 class InSqueezeTest {
@@ -46,16 +44,10 @@ class InSqueezeTest {
                 16, 2e-2, 1, 0, 0.2, 0, 7, 2, resume, stopAfter, init, null, null, new InSqueeze(2, 2, 0.5));
     }
 
-    private static Path base(Path dir) throws IOException {
-        Path folder = dir.resolve("base");
-        TinyModels.llama(Precision.FLOAT32, 3).save(folder);
-        return folder;
-    }
-
     @Test
     void aRunEndsAtTheTargetRankAndKeepsLearning(@TempDir Path dir) throws IOException {
         Path out = dir.resolve("squeezed");
-        FineTuneOutcome outcome = FineTuning.run(request(base(dir), out, false, null, AdapterInit.LORA), FineTuneListener.NONE);
+        FineTuneOutcome outcome = FineTuning.run(request(FineTuningTest.base(dir), out, false, null, AdapterInit.LORA), FineTuneListener.NONE);
         System.out.printf("tiny In-Squeeze 4 -> 2: held-out perplexity %.3f -> %.3f%n", outcome.before().perplexity(), outcome.after().perplexity());
         assertThat(outcome.after().perplexity()).isLessThan(outcome.before().perplexity());
         assertThat(outcome.stepsRun()).isEqualTo(12);
@@ -78,7 +70,7 @@ class InSqueezeTest {
 
     @Test
     void aRunResumedAtOrBetweenSqueezesEqualsAnUninterruptedOne(@TempDir Path dir) throws IOException {
-        Path base = base(dir);
+        Path base = FineTuningTest.base(dir);
         Path straight = dir.resolve("straight");
         FineTuning.run(request(base, straight, false, null, AdapterInit.LORA), FineTuneListener.NONE);
         for (int stop : new int[] {3, 5}) { // at the first event's step (before its squeeze), and between the two events
