@@ -54,6 +54,7 @@ final class LoraStepBenchmarks {
         lora.addAdapter("default", TargetModules.names(targets), m -> LoraSettings.of(rank, 2.0 * rank), new Random(42));
         lora.freezeOthers();
         LanguageModel adapted = new AdapterLanguageModel(new LlamaLanguageModel(loraModel), lora);
+        Parameter.freezeAllBut(loraModel.parameters(), adapted.parameters()); // as finetune does: the embedding and norms too
         AdamW loraAdam = new AdamW(adapted.parameters(), AdamW.Settings.defaults());
 
         System.out.printf("LoRA step vs full step: %s, batch %d x %d tokens, r = %d on %s, %d rounds (+2 warm-up)%n", modelFolder, batch, window,

@@ -58,8 +58,8 @@ public final class Parameter {
     }
 
     /**
-     * Marks the parameter as not trained: layers that would only accumulate its gradient (an embedding table) skip that
-     * work, so it never allocates one. Layers whose backward also feeds their input's gradient are unaffected.
+     * Marks the parameter as not trained: layers skip the work of its gradient (an embedding table's, a dense weight's
+     * product, a norm's sums), so it never allocates one; their input gradients are computed as before.
      */
     public void freeze() {
         frozen = true;
@@ -67,6 +67,20 @@ public final class Parameter {
 
     public boolean isFrozen() {
         return frozen;
+    }
+
+    /**
+     * Freezes every parameter of {@code all} that is not (by identity) one of {@code kept}: what a fine-tuning that trains
+     * only {@code kept} does, so the layers of the rest skip their weight gradients and allocate none.
+     */
+    public static void freezeAllBut(java.util.Collection<Parameter> all, java.util.Collection<Parameter> kept) {
+        java.util.Set<Parameter> keep = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        keep.addAll(kept);
+        for (Parameter p : all) {
+            if (!keep.contains(p)) {
+                p.freeze();
+            }
+        }
     }
 
     public int size() {

@@ -215,13 +215,7 @@ public final class ClassifierFineTuning {
      * gradient (MiniLM's word table alone would cost 47 MB of gradient for nothing).
      */
     static void freezeUntrained(BertModel encoder, List<Parameter> trained) {
-        java.util.Set<Parameter> keep = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        keep.addAll(trained);
-        for (Parameter p : encoder.parameters()) {
-            if (!keep.contains(p)) {
-                p.freeze();
-            }
-        }
+        Parameter.freezeAllBut(encoder.parameters(), trained);
     }
 
     /** Held-out metrics of the classifier as it stands (adapter dropout off). */

@@ -118,6 +118,7 @@ public final class FineTuning {
         PerplexityResult before = Perplexity.evaluate(model, heldOut, window, heldOut.length).requireFinite(request.model());
         lora.setEnabled(true);
         AdapterLanguageModel language = new AdapterLanguageModel(new LlamaLanguageModel(model), lora, extra);
+        org.lowrank4j.nn.Parameter.freezeAllBut(model.parameters(), language.parameters()); // the tied embedding and the norms too
         long trainable = 0;
         for (org.lowrank4j.nn.Parameter p : language.parameters()) {
             trainable += p.size();

@@ -79,6 +79,7 @@ final class LrcFineTuning {
         PerplexityResult before = Perplexity.evaluate(model, heldOut, model.maxPositions(), heldOut.length).requireFinite(request.model());
 
         LanguageModel language = LanguageModel.training(new LlamaLanguageModel(model), trainable);
+        org.lowrank4j.nn.Parameter.freezeAllBut(model.parameters(), trainable);
         long trainableCount = trainable.stream().mapToLong(Parameter::size).sum();
         int lowRank = components;
         WeightTraining.Result run = WeightTraining.run(request, task, language, trainable, events, steps -> String.format(Locale.ROOT,

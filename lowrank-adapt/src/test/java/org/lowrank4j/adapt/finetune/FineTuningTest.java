@@ -48,6 +48,10 @@ class FineTuningTest {
         assertThat(adapter.config().taskType()).isEqualTo("CAUSAL_LM");
         assertThat(Files.readAllLines(out.resolve(FineTuning.LOG))).hasSize(13);
         assertThat(Files.readString(out.resolve(FineTuning.RECORD))).contains("\"perplexity_reduction\"");
+        // gradients only for A and B: the frozen embedding (tied to the output), norms and weights allocate none
+        com.fasterxml.jackson.databind.JsonNode memory = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(out.resolve(FineTuning.RECORD).toFile()).get("memory_bytes");
+        assertThat(memory.get("gradients_allocated").asLong()).isEqualTo(memory.get("trainable_values").asLong());
         // the adapter scores the same held-out bytes the run scored
         int[] tokens = HeldOut.tokens(TEXT, 0.2, 0);
         assertThat(HeldOut.perplexity(dir.resolve("base"), out, tokens).perplexity()).isCloseTo(outcome.after().perplexity(),

@@ -58,18 +58,13 @@ class FullFineTuningTest {
         assertThat(memory.path("optimizer_state").asLong()).isEqualTo(2 * valueBytes); // AdamW's two float32 moments
         assertThat(memory.path("gradients_allocated").asLong()).isEqualTo(valueBytes);
 
-        // a LoRA run of the same text: its frozen linears never allocate a gradient
+        // a LoRA run of the same text: nothing frozen allocates a gradient (linears, embeddings, norms), only A and B do
         Path lora = dir.resolve("lora");
         FineTuning.run(request(base, lora, null, 2, false, null), FineTuneListener.NONE);
         JsonNode loraMemory = new ObjectMapper().readTree(lora.resolve(FineTuning.RECORD).toFile()).path("memory_bytes");
         long adapterBytes = loraMemory.path("trainable_values").asLong();
-        long linearBytes = 0;
-        for (org.lowrank4j.nn.layers.Linear linear : org.lowrank4j.adapt.lora.ModulePaths.decoder(original).values()) {
-            linearBytes += 4L * linear.inFeatures() * linear.outFeatures();
-        }
-        // every gradient of the full run but the linears' weights (embeddings and norms still get theirs), plus the adapters'
-        assertThat(loraMemory.path("gradients_allocated").asLong())
-                .isEqualTo(memory.path("gradients_allocated").asLong() - linearBytes + adapterBytes);
+        assertThat(adapterBytes).isPositive().isLessThan(valueBytes / 4);
+        assertThat(loraMemory.path("gradients_allocated").asLong()).isEqualTo(adapterBytes);
     }
 
     @Test

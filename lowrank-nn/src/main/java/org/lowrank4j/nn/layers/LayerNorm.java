@@ -17,6 +17,7 @@ public final class LayerNorm implements Layer {
     private Tensor input;           // x (N, C)
     private Tensor mean;            // (N)
     private Tensor rstd;            // (N)
+    private Tensor unreadWeight, unreadBias; // the gradients' sums of frozen parameters, never read
 
     public LayerNorm(String name, int channels, double eps, boolean withBias, Precision precision) {
         if (channels < 1 || !(eps >= 0)) {
@@ -59,7 +60,20 @@ public final class LayerNorm implements Layer {
     public Tensor backward(Tensor dy) {
         Norms.checkGradient(name, dy, input);
         Tensor dx = dy.zerosLike();
-        Kernels.of(dy).layerNormBackward(dx, weight.gradient(), bias == null ? null : bias.gradient(), dy, input, mean, rstd, weight.value());
+        Tensor dweight, dbias = null;
+        if (weight.isFrozen()) { // a frozen norm allocates no gradient: the sums go to scratch buffers nobody reads
+            dweight = unreadWeight = Tensor.reuse(unreadWeight, weight.value().precision(), weight.value().shape());
+            dweight.fill(0);
+        } else {
+            dweight = weight.gradient();
+        }
+        if (bias != null && bias.isFrozen()) {
+            dbias = unreadBias = Tensor.reuse(unreadBias, bias.value().precision(), bias.value().shape());
+            dbias.fill(0);
+        } else if (bias != null) {
+            dbias = bias.gradient();
+        }
+        Kernels.of(dy).layerNormBackward(dx, dweight, dbias, dy, input, mean, rstd, weight.value());
         return dx;
     }
 

@@ -133,7 +133,7 @@ public final class Linear implements Layer {
             throw new IllegalArgumentException(name + ": output gradient " + dy.shapeString() + " does not match the output of input "
                     + input.shapeString());
         }
-        if (bias != null) {
+        if (bias != null && !bias.isFrozen()) {
             Kernels.of(dy).addColumnSums(bias.gradient(), dy);
         }
     }

@@ -91,7 +91,9 @@ public final class DenseWeight implements WeightFactorization, Pinnable {
     public void backwardInto(Tensor dx, Tensor dy, Tensor x, boolean accumulate) {
         slot.refuseWhilePinned();
         checkInputGradient(dx, x);
-        MatMul.addTransposedTimes(weight.gradient(), dy, x); // dW(out,in) += dyᵀ x
+        if (!weight.isFrozen()) {
+            MatMul.addTransposedTimes(weight.gradient(), dy, x); // dW(out,in) += dyᵀ x
+        }
         MatMul.times(dx, dy, weight.value(), accumulate ? 1 : 0); // dx(N,in) = dy W (+ dx)
     }
 

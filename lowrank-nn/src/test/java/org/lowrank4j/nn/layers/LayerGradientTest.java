@@ -84,6 +84,36 @@ class LayerGradientTest {
         org.assertj.core.api.Assertions.assertThat(embedding.position().gradient().get(2 * C)).isEqualTo(B); // row 2: position 2 of each sequence
     }
 
+    @Test
+    void frozenNormsAndDenseWeightsAllocateNoGradientAndPassTheSameInputGradient() {
+        double[][] trained = inputGradients(false), frozen = inputGradients(true);
+        for (int i = 0; i < trained.length; i++) {
+            org.assertj.core.api.Assertions.assertThat(frozen[i]).containsExactly(trained[i]);
+        }
+    }
+
+    /** dx of an RMSNorm, a LayerNorm and a dense linear (same weights, same inputs), with every parameter frozen or not. */
+    private static double[][] inputGradients(boolean frozen) {
+        Layer[] layers = {new RMSNorm("rms", C, 1e-6, F64), new LayerNorm("ln", C, 1e-5, true, F64), Linear.dense("lin", C, 5, true, F64)};
+        double[][] out = new double[layers.length][];
+        for (int i = 0; i < layers.length; i++) {
+            randomize(layers[i], new Random(21), 0.5);
+            if (frozen) {
+                layers[i].parameters().forEach(Parameter::freeze);
+            }
+            Tensor y = layers[i].forward(input(22, B, T, C));
+            Tensor dx = layers[i].backward(input(23 + i, y.shape()));
+            for (Parameter p : layers[i].parameters()) {
+                org.assertj.core.api.Assertions.assertThat(p.hasGradient()).as("%s frozen=%s", p.name(), frozen).isEqualTo(!frozen);
+            }
+            out[i] = new double[dx.size()];
+            for (int j = 0; j < out[i].length; j++) {
+                out[i][j] = dx.get(j);
+            }
+        }
+        return out;
+    }
+
     @ParameterizedTest
     @EnumSource(GeluVariant.class)
     void geluMlp(GeluVariant variant) {
