@@ -10,7 +10,9 @@ import org.lowrank4j.adapt.peft.PeftAdapter;
 import org.lowrank4j.adapt.peft.PeftConfig;
 import org.lowrank4j.linalg.DenseMatrix;
 import org.lowrank4j.linalg.DoubleMatrix;
+import org.lowrank4j.linalg.Linalg;
 import org.lowrank4j.linalg.SvdResult;
+import org.lowrank4j.linalg.decomposition.Cholesky;
 import org.lowrank4j.linalg.decomposition.ProductSvd;
 
 /**
@@ -33,6 +35,8 @@ import org.lowrank4j.linalg.decomposition.ProductSvd;
  * singular values, energies and budgets are then those of the outputs.
  */
 public final class Squeeze {
+    /** Relative damping of the input Gram matrices: GPTQ's 1% of the mean diagonal. */
+    public static final double DAMPING = 0.01;
 
     /**
      * How to choose each module's new rank: exactly one of the three is set.
@@ -98,9 +102,6 @@ public final class Squeeze {
         return apply(adapter, target, null);
     }
 
-    /** Relative damping of the input Gram matrices: GPTQ's 1% of the mean diagonal. */
-    public static final double DAMPING = 0.01;
-
     /**
      * @param inputGram per module path, the Gram matrix of its inputs (in × in), for the activation-aware squeeze; null
      *                  for the plain one
@@ -121,7 +122,7 @@ public final class Squeeze {
             if (inputGram != null) {
                 DoubleMatrix l = whitener(e.getKey(), inputGram.get(e.getKey()), f.in());
                 whiteners.put(e.getKey(), l);
-                a = org.lowrank4j.linalg.Linalg.multiply(a, l); // ΔW·L = s·B·(A·L)
+                a = Linalg.multiply(a, l); // ΔW·L = s·B·(A·L)
             }
             spectra.put(e.getKey(), svd.decompose(matrix(f.b(), f.out(), f.rank()), a, s, limit));
         }
@@ -146,7 +147,7 @@ public final class Squeeze {
                         vk.set(i, j, vt.get(j, i));
                     }
                 }
-                vt = org.lowrank4j.linalg.Linalg.backend().solveTriangular(l, true, true, vk).transpose();
+                vt = Linalg.backend().solveTriangular(l, true, true, vk).transpose();
             }
             float[] b = new float[f.out() * k];
             float[] a = new float[k * f.in()];
@@ -183,7 +184,7 @@ public final class Squeeze {
         for (int i = 0; i < in; i++) {
             damped.set(i, i, damped.get(i, i) + DAMPING * meanDiag);
         }
-        return new org.lowrank4j.linalg.decomposition.Cholesky().decompose(damped).lower();
+        return new Cholesky().decompose(damped).lower();
     }
 
     /**
