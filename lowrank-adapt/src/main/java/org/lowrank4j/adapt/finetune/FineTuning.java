@@ -102,6 +102,10 @@ public final class FineTuning {
         PeftConfig startConfig = startAdapter != null ? startAdapter.config() // continued tuning keeps the adapter's rank, α, patterns and targets
                 : PeftConfig.lora(request.lora(), request.targets(), request.model().toAbsolutePath().normalize().toString(), "CAUSAL_LM");
         int sourceRank = startConfig.rank();
+        if (squeeze != null && squeeze.targetRank() >= sourceRank) {
+            throw new IllegalArgumentException("--squeeze-to " + squeeze.targetRank() + " is not below the adapters' rank " + sourceRank
+                    + "; give a smaller --squeeze-to or a larger --rank");
+        }
         PeftConfig[] config = {startConfig}; // the adapter's config now: In-Squeeze lowers its rank
         int squeezesDone = 0;
         if (squeeze != null && request.resume()) { // the checkpoint holds the adapters at the rank of the events before its step

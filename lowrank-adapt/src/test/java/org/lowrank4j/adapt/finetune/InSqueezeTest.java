@@ -85,8 +85,12 @@ class InSqueezeTest {
     }
 
     @Test
-    void squeezingDuringTuningIsForPlainLora(@TempDir Path dir) {
+    void squeezingDuringTuningIsForPlainLoraToALowerRank(@TempDir Path dir) throws IOException {
         assertThatThrownBy(() -> request(dir, dir.resolve("x"), false, null, AdapterInit.PISSA)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("--squeeze-to").hasMessageContaining("pissa");
+        FineTuneRequest notLower = new FineTuneRequest(FineTuningTest.base(dir), TEXT, "text", dir.resolve("y"), LoraSettings.of(4, 8),
+                List.of("q_proj"), 12, 4, 16, 2e-2, 1, 0, 0.2, 0, 7, 0, false, null, AdapterInit.LORA, null, null, new InSqueeze(4, 1, 0.5));
+        assertThatThrownBy(() -> FineTuning.run(notLower, FineTuneListener.NONE)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("--squeeze-to 4 is not below the adapters' rank 4");
     }
 }
