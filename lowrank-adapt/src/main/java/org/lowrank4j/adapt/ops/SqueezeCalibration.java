@@ -55,8 +55,8 @@ public final class SqueezeCalibration {
         }
         int context = model.maxPositions();
         if (tokens.length < context + 1) {
-            throw new IllegalArgumentException("the calibration text has " + tokens.length + " tokens; one window of the model's context needs "
-                    + (context + 1));
+            throw new IllegalArgumentException("the calibration text has " + tokens.length + " tokens (its held-out tail left out); one window of "
+                    + "the model's context needs " + (context + 1) + ": give a longer --data");
         }
         LoraModel lora = LoraModel.over(ModulePaths.decoder(model), 0);
         PeftFolder.apply(adapter, lora, "default", Precision.FLOAT32);
