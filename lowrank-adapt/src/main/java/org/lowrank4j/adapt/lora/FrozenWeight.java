@@ -88,6 +88,11 @@ public final class FrozenWeight implements WeightFactorization {
         inputGradientInto(base, dx, dy, x, accumulate);
     }
 
+    /** Nothing: a frozen weight has no parameter gradients. */
+    @Override
+    public void parameterGradients(Tensor dy, Tensor x) {
+    }
+
     @Override
     public Tensor toDense() {
         return base.toDense();

@@ -281,6 +281,17 @@ public final class LoraWeight implements WeightFactorization {
     @Override
     public void backwardInto(Tensor dx, Tensor dy, Tensor x, boolean accumulate) {
         FrozenWeight.inputGradientInto(base, dx, dy, x, accumulate); // dx = dy W0 (+ dx), no gradient for W0
+        branchGradients(dx, dy, x);
+    }
+
+    /** The adapters' gradients only: neither W0's product nor the branches' add to dx. */
+    @Override
+    public void parameterGradients(Tensor dy, Tensor x) {
+        branchGradients(null, dy, x);
+    }
+
+    /** dB and dA of every running branch; with {@code dx} not null, each branch's input gradient added into it. */
+    private void branchGradients(Tensor dx, Tensor dy, Tensor x) {
         for (LoraAdapter adapter : branches()) {
             Tensor[] saved = x == lastInput ? lastBranches.get(adapter.name()) : null;
             if (saved == null) {
@@ -297,6 +308,9 @@ public final class LoraWeight implements WeightFactorization {
             Tensor g = Tensor.zeros(precision(), n, adapter.rank());
             MatMul.gemm(s, dym, adapter.b().value().matrix(), 0, g.matrix());               // G(N,r) = s·dy B
             MatMul.addTransposedTimes(adapter.a().gradient(), g, used);                     // dA(r,in) += Gᵀ X̃
+            if (dx == null) {
+                continue;
+            }
             if (keep == null) {
                 MatMul.times(dx, g, adapter.a().value(), 1);                                // dx += G A
             } else {

@@ -88,6 +88,45 @@ class LoraModelTest {
     }
 
     @Test
+    void withTheBaseFrozenTheLowestBlockSkipsItsInputGradientAndTheAdapterGradientsStayTheSame() {
+        double[][] full = adapterGradients(false), skipped = adapterGradients(true);
+        for (int i = 0; i < full.length; i++) {
+            assertThat(skipped[i]).containsExactly(full[i]);
+        }
+    }
+
+    /**
+     * Every adapter gradient of one backward through a float64 decoder with LoRA on q, k, v and o; {@code freezeBase}
+     * freezes every parameter but A and B, so block 0 skips the products back to the frozen embedding.
+     */
+    private static double[][] adapterGradients(boolean freezeBase) {
+        LlamaModel model = TinyModels.llama(Precision.FLOAT64, 3);
+        LoraModel lora = LoraModel.over(ModulePaths.decoder(model), 0);
+        lora.addAdapter("default", TargetModules.names(List.of("q_proj", "k_proj", "v_proj", "o_proj")), m -> LoraSettings.of(2, 4),
+                new Random(4));
+        lora.freezeOthers();
+        randomizeB(lora, 5);
+        if (freezeBase) {
+            Parameter.freezeAllBut(model.parameters(), lora.parameters());
+        }
+        model.zeroGradients();
+        lora.zeroGradients();
+        model.forward(IDS, 2, 6);
+        model.backward(Tensor.gaussian(Precision.FLOAT64, new Random(6), 1, 2, 6, 256));
+        List<Parameter> params = lora.parameters();
+        double[][] out = new double[params.size()][];
+        for (int k = 0; k < out.length; k++) {
+            out[k] = new double[params.get(k).size()];
+            for (int i = 0; i < out[k].length; i++) {
+                out[k][i] = params.get(k).gradient().get(i);
+            }
+        }
+        assertThat(model.parameters().stream().filter(p -> p.name().startsWith("model.embed")).allMatch(p -> p.hasGradient() != freezeBase))
+                .isTrue();
+        return out;
+    }
+
+    @Test
     void mergedAndUnmergedForwardsAgree() {
         LlamaModel model = TinyModels.llama(Precision.FLOAT32, 7);
         Tensor baseLogits = model.forward(IDS, 1, IDS.length);

@@ -93,6 +93,22 @@ public final class PreNormBlock implements TransformerBlock {
         return dx;
     }
 
+    /**
+     * Without the input gradient: when the attention norm is frozen its backward feeds only dx, so it is skipped, and so
+     * are the q, k and v projections' products back to the input.
+     */
+    @Override
+    public void backwardParameters(Tensor dout) {
+        if (attentionNorm.parameters().stream().anyMatch(p -> !p.isFrozen())) {
+            backward(dout); // the norm's own gradient needs the attention's input gradient
+            return;
+        }
+        Kernels kn = Kernels.of(dout);
+        Tensor dh = mlpNorm.backward(mlp.backward(dout));
+        kn.addInPlace(dh, dout);
+        attention.backward(dh, false);
+    }
+
     @Override
     public Tensor decode(Tensor x, KVCache cache) {
         Tensor h = attention.decode(attentionNorm.forward(x), cache);

@@ -19,6 +19,14 @@ public interface TransformerBlock extends Module {
     /** dout (B,T,C) -> dx (B,T,C), adding into every parameter gradient. */
     Tensor backward(Tensor dout);
 
+    /**
+     * Adds into every parameter gradient for dout, for the lowest block when nothing below it trains: forms that can
+     * skip work that only serves the input gradient do. This default runs {@link #backward}.
+     */
+    default void backwardParameters(Tensor dout) {
+        backward(dout);
+    }
+
     /** Incremental decoding with this block's attention cache; keeps nothing for backward. */
     Tensor decode(Tensor x, KVCache cache);
 }

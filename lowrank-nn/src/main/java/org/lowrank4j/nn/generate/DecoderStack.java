@@ -99,7 +99,7 @@ public final class DecoderStack {
                 }
             }
             if (dx != null) {
-                dx = blocks.get(i).backward(dx);
+                dx = backwardThrough(i, dx);
             }
         }
         if (dx != null) {
@@ -107,13 +107,24 @@ public final class DecoderStack {
         }
     }
 
+    /** Block i's backward; for the lowest block over a frozen embedding, without the input gradient nothing would use (null). */
+    private Tensor backwardThrough(int i, Tensor dout) {
+        if (i == 0 && embedding.parameters().stream().allMatch(Parameter::isFrozen)) {
+            blocks.get(0).backwardParameters(dout);
+            return null;
+        }
+        return blocks.get(i).backward(dout);
+    }
+
     /** Adds the gradients of every parameter for the upstream gradient of the last forward's logits. */
     public void backward(Tensor dlogits) {
         Tensor dx = finalNorm.backward(head.backward(dlogits));
         for (int i = blocks.size() - 1; i >= 0; i--) {
-            dx = blocks.get(i).backward(dx);
+            dx = backwardThrough(i, dx);
         }
-        embedding.backward(dx);
+        if (dx != null) {
+            embedding.backward(dx);
+        }
     }
 
     public DecoderCache newCache(int batch, int capacity) {

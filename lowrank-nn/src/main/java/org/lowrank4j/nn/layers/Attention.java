@@ -138,6 +138,14 @@ public final class Attention implements Module {
 
     /** dout (B,T,C) -> dx (B,T,C); adds into the gradients of the four projections. */
     public Tensor backward(Tensor dout) {
+        return backward(dout, true);
+    }
+
+    /**
+     * As {@link #backward(Tensor)}; without {@code inputGradient} it returns null and skips the q, k and v projections'
+     * products back to the input (nothing below this layer trains), adding only into the projections' gradients.
+     */
+    public Tensor backward(Tensor dout, boolean inputGradient) {
         if (probs == null) {
             throw new IllegalStateException(name + ": backward needs a preceding forward(x, mask) (cached decoding keeps no activations)");
         }
@@ -178,7 +186,7 @@ public final class Attention implements Module {
             }
         });
         spareScores = dprobs;
-        Tensor dx = Tensor.zeros(precision, batch, time, query.inFeatures());
+        Tensor dx = inputGradient ? Tensor.zeros(precision, batch, time, query.inFeatures()) : null;
         unproject(QUERY, dq, false, dx);
         unproject(KEY, dk, true, dx);
         unproject(VALUE, dv, true, dx);
@@ -262,7 +270,10 @@ public final class Attention implements Module {
         Kernels.of(x).splitHeads(target, tokens, t0);
     }
 
-    /** Back through the split, RoPE (q and k) and the projection: head-major gradient (B,H,T,D) written or added into dx (B,T,C). */
+    /**
+     * Back through the split, RoPE (q and k) and the projection: head-major gradient (B,H,T,D) written or added into dx
+     * (B,T,C), or, when dx is null, only into the projection's parameter gradients.
+     */
     private void unproject(int which, Tensor headGrad, boolean accumulate, Tensor dx) {
         Linear proj = projection(which);
         Tensor tokens = unprojected[which] = Tensor.reuse(unprojected[which], headGrad.precision(), headGrad.dim(0), headGrad.dim(2),
@@ -271,7 +282,11 @@ public final class Attention implements Module {
         if (which != VALUE && rope != null) {
             rope.apply(tokens, 0, true);
         }
-        proj.backwardInto(dx, tokens, accumulate);
+        if (dx == null) {
+            proj.backwardParameters(tokens);
+        } else {
+            proj.backwardInto(dx, tokens, accumulate);
+        }
     }
 
     /**

@@ -117,6 +117,12 @@ public final class Linear implements Layer {
         weight.backwardInto(dx, dy, input, accumulate);
     }
 
+    /** As {@link #backward} without dx: only the weight's and the bias's gradients (nothing below this layer trains). */
+    public void backwardParameters(Tensor dy) {
+        addBiasGradient(dy);
+        weight.parameterGradients(dy, input);
+    }
+
     private void checkInput(Tensor x) {
         weight.checkInput(name, x);
         if (x.precision() != weight.precision()) {

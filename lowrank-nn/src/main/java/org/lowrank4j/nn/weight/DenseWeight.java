@@ -98,6 +98,14 @@ public final class DenseWeight implements WeightFactorization, Pinnable {
     }
 
     @Override
+    public void parameterGradients(Tensor dy, Tensor x) {
+        slot.refuseWhilePinned();
+        if (!weight.isFrozen()) {
+            MatMul.addTransposedTimes(weight.gradient(), dy, x); // dW(out,in) += dyᵀ x
+        }
+    }
+
+    @Override
     public Tensor toDense() {
         return weight.value().copy();
     }

@@ -59,6 +59,14 @@ public interface WeightFactorization extends Module {
         }
     }
 
+    /**
+     * Adds this weight's parameter gradients for {@code dy} without the input gradient, for a layer below which nothing
+     * trains. This default runs the whole {@link #backward} and drops dx; forms that can skip dx do.
+     */
+    default void parameterGradients(Tensor dy, Tensor x) {
+        backward(dy, x);
+    }
+
     /** Checks that {@code dx} can hold the gradient of input {@code x}: the same size and precision. */
     default void checkInputGradient(Tensor dx, Tensor x) {
         if (dx.size() != x.size() || dx.precision() != x.precision()) {
