@@ -137,7 +137,7 @@ final class FinetuneCommand implements Callable<Integer> {
             + "steps; AdamW restarts after each, the schedule runs on.")
     Integer squeezeTo;
 
-    @Option(names = "--squeeze-events", paramLabel = "K", description = "With --squeeze-to: how many squeezes (default 3).")
+    @Option(names = "--squeeze-events", paramLabel = "K", description = "With --squeeze-to: how many squeezes, at ranks R0·(R/R0)^(k/K) (default 1).")
     Integer squeezeEvents;
 
     @Option(names = "--squeeze-until", paramLabel = "F", description = "With --squeeze-to: the share of the steps by which the last squeeze "
