@@ -20,3 +20,6 @@ bin/lowrank finetune --model models/sotu-decoder --data "$text" --rank 16 --alph
   --out "$work/in-squeeze-60" --force 2>&1 | tr '\r' '\n' | grep -v '^finetune '
 # r = 4 trained directly, the defaults
 bin/lowrank finetune --model models/sotu-decoder --data "$text" --rank 4 --alpha 8 --out "$work/r4" --force 2>&1 | tr '\r' '\n' | grep -v '^finetune '
+# squeeze after training, then tune on at rank 4 for 50 steps (LoRA-Squeeze's continued tuning; the schedule's defaults)
+bin/lowrank finetune --model models/sotu-decoder --data "$text" --init-adapter "$work/r16-rank4" --steps 50 \
+  --out "$work/r16-rank4-tuned50" --force 2>&1 | tr '\r' '\n' | grep -v '^finetune '
