@@ -123,10 +123,7 @@ public final class FineTuning {
         lora.setEnabled(true);
         AdapterLanguageModel language = new AdapterLanguageModel(new LlamaLanguageModel(model), lora, extra);
         org.lowrank4j.nn.Parameter.freezeAllBut(model.parameters(), language.parameters()); // the tied embedding and the norms too
-        long trainable = 0;
-        for (org.lowrank4j.nn.Parameter p : language.parameters()) {
-            trainable += p.size();
-        }
+        long trainable = language.parameterCount();
         AdamW.Settings adamSettings = new AdamW.Settings(0.9, 0.999, 1e-8, request.weightDecay());
         AdamW adam = new AdamW(language.parameters(), adamSettings);
         LearningRateSchedule schedule = new LearningRateSchedule(request.learningRate(), request.learningRate() / 10,
@@ -157,11 +154,8 @@ public final class FineTuning {
             squeezesDone++;
             int rank = squeeze.rankAfter(squeezesDone, sourceRank);
             config[0] = squeezeInPlace(lora, config[0], rank);
-            long values = 0;
-            for (org.lowrank4j.nn.Parameter p : language.parameters()) {
-                values += p.size();
-            }
-            String note = String.format(Locale.ROOT, "after step %d: rank %d, %,d trainable parameters", trainer.step(), rank, values);
+            String note = String.format(Locale.ROOT, "after step %d: rank %d, %,d trainable parameters", trainer.step(), rank,
+                    language.parameterCount());
             squeezed.add(note);
             events.onPhase("squeeze", note);
             long at = trainer.step();
@@ -177,11 +171,8 @@ public final class FineTuning {
 
         events.onPhase("adapted perplexity", String.format(Locale.ROOT, "%,d held-out bytes", heldOut.length));
         PerplexityResult after = Perplexity.evaluate(model, heldOut, window, heldOut.length).requireFinite(request.out());
-        long trainableAtEnd = 0; // In-Squeeze ends with fewer than it started with
-        for (org.lowrank4j.nn.Parameter p : language.parameters()) {
-            trainableAtEnd += p.size();
-        }
-        FineTuneOutcome outcome = new FineTuneOutcome(before, after, trainer.step() - firstStep, trainer.step(), seconds, trainableAtEnd,
+        FineTuneOutcome outcome = new FineTuneOutcome(before, after, trainer.step() - firstStep, trainer.step(), seconds,
+                language.parameterCount(), // at the end: In-Squeeze ends with fewer than it started with
                 baseParameters, split.train().length, log.lastLoss, request.out());
         ObjectNode record = record(request, outcome, context);
         record.put("seconds_per_step", outcome.stepsRun() == 0 ? 0 : seconds / outcome.stepsRun());

@@ -18,7 +18,7 @@ import org.lowrank4j.nn.train.TokenWindows;
 /**
  * The inputs an adapter's modules see, for {@link Squeeze}'s activation-aware form: the decoder runs with the adapter
  * attached over windows of calibration text, and each adapted module adds XᵀX of its inputs up (float64), divided at the
- * end by the number of tokens.
+ * end by the number of tokens. Modules that read one input (q, k, v) share one matrix.
  */
 public final class SqueezeCalibration {
     private SqueezeCalibration() {
@@ -61,30 +61,41 @@ public final class SqueezeCalibration {
         LoraModel lora = LoraModel.over(ModulePaths.decoder(model), 0);
         PeftFolder.apply(adapter, lora, "default", Precision.FLOAT32);
         Map<String, DoubleMatrix> grams = new LinkedHashMap<>();
-        Map<String, long[]> rows = new LinkedHashMap<>();
+        // q, k and v (gate and up) read one tensor: its XᵀX is computed once. Layers reuse their buffers from one forward to
+        // the next, so the cache holds only the latest input and is emptied before each forward.
+        Map<Tensor, DoubleMatrix> latest = new java.util.IdentityHashMap<>();
         for (Map.Entry<String, LoraWeight> e : lora.adaptedLayers().entrySet()) {
             int in = e.getValue().inFeatures();
             DoubleMatrix gram = DoubleMatrix.zeros(in, in);
-            long[] count = new long[1];
             grams.put(e.getKey(), gram);
-            rows.put(e.getKey(), count);
             e.getValue().observeInputs(x -> {
-                Linalg.backend().addGram(x.matrix(x.size() / in, in).toDouble(), gram);
-                count[0] += x.size() / in;
+                DoubleMatrix xtx = latest.get(x);
+                if (xtx == null) {
+                    latest.clear();
+                    xtx = DoubleMatrix.zeros(in, in);
+                    Linalg.backend().addGram(x.matrix(x.size() / in, in).toDouble(), xtx);
+                    latest.put(x, xtx);
+                }
+                double[] sum = gram.data(), add = xtx.data();
+                for (int i = 0; i < sum.length; i++) {
+                    sum[i] += add[i];
+                }
             });
         }
         LlamaLanguageModel language = new LlamaLanguageModel(model);
+        long tokensRun = 0; // every adapted module reads every token once
         for (TokenWindows.Batch b : new TokenWindows(tokens, model.vocabSize(), context, 0).sequentialBatches(1, windows)) {
+            latest.clear();
             language.loss(b.inputs(), b.targets());
+            tokensRun += (long) b.inputs().length * b.inputs()[0].length;
         }
         for (LoraWeight w : lora.adaptedLayers().values()) {
             w.observeInputs(null);
         }
-        for (Map.Entry<String, DoubleMatrix> e : grams.entrySet()) {
-            double[] d = e.getValue().data();
-            long n = rows.get(e.getKey())[0];
+        for (DoubleMatrix g : grams.values()) {
+            double[] d = g.data();
             for (int i = 0; i < d.length; i++) {
-                d[i] /= n;
+                d[i] /= tokensRun;
             }
         }
         return grams;

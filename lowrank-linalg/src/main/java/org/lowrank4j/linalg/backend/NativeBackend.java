@@ -346,7 +346,7 @@ public final class NativeBackend implements LinalgBackend {
             for (int i = 0; i < m; i++) {
                 for (int j = 0; j < n; j++) {
                     int at = fc.offset() + i * fc.rowStride() + j * fc.colStride();
-                    to[at] = target[i * n + j] + (float) beta * to[at];
+                    to[at] = beta == 0 ? target[i * n + j] : target[i * n + j] + (float) beta * to[at]; // beta 0 ignores C, as BLAS does
                 }
             }
         }

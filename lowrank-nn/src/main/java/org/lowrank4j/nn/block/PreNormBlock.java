@@ -85,12 +85,17 @@ public final class PreNormBlock implements TransformerBlock {
 
     @Override
     public Tensor backward(Tensor dout) {
-        Kernels kn = Kernels.of(dout);
-        Tensor dh = mlpNorm.backward(mlp.backward(dout)); // through the MLP branch
-        kn.addInPlace(dh, dout);                          // plus the residual
+        Tensor dh = backwardThroughMlp(dout);
         Tensor dx = attentionNorm.backward(attention.backward(dh));
-        kn.addInPlace(dx, dh);
+        Kernels.of(dout).addInPlace(dx, dh);
         return dx;
+    }
+
+    /** The gradient at h, the attention half's output: through the MLP branch plus the residual. */
+    private Tensor backwardThroughMlp(Tensor dout) {
+        Tensor dh = mlpNorm.backward(mlp.backward(dout));
+        Kernels.of(dout).addInPlace(dh, dout);
+        return dh;
     }
 
     /**
@@ -103,10 +108,7 @@ public final class PreNormBlock implements TransformerBlock {
             backward(dout); // the norm's own gradient needs the attention's input gradient
             return;
         }
-        Kernels kn = Kernels.of(dout);
-        Tensor dh = mlpNorm.backward(mlp.backward(dout));
-        kn.addInPlace(dh, dout);
-        attention.backward(dh, false);
+        attention.backward(backwardThroughMlp(dout), false);
     }
 
     @Override

@@ -17,7 +17,6 @@ public final class LayerNorm implements Layer {
     private Tensor input;           // x (N, C)
     private Tensor mean;            // (N)
     private Tensor rstd;            // (N)
-    private Tensor unreadWeight, unreadBias; // the gradients' sums of frozen parameters, never read
 
     public LayerNorm(String name, int channels, double eps, boolean withBias, Precision precision) {
         if (channels < 1 || !(eps >= 0)) {
@@ -60,19 +59,8 @@ public final class LayerNorm implements Layer {
     public Tensor backward(Tensor dy) {
         Norms.checkGradient(name, dy, input);
         Tensor dx = dy.zerosLike();
-        Tensor dweight, dbias = null;
-        if (weight.isFrozen()) { // a frozen norm allocates no gradient: the sums go to scratch buffers nobody reads
-            dweight = unreadWeight = Tensor.reuse(unreadWeight, weight.value().precision(), weight.value().shape());
-            dweight.fill(0);
-        } else {
-            dweight = weight.gradient();
-        }
-        if (bias != null && bias.isFrozen()) {
-            dbias = unreadBias = Tensor.reuse(unreadBias, bias.value().precision(), bias.value().shape());
-            dbias.fill(0);
-        } else if (bias != null) {
-            dbias = bias.gradient();
-        }
+        Tensor dweight = weight.isFrozen() ? null : weight.gradient(); // a frozen parameter allocates no gradient
+        Tensor dbias = bias == null || bias.isFrozen() ? null : bias.gradient();
         Kernels.of(dy).layerNormBackward(dx, dweight, dbias, dy, input, mean, rstd, weight.value());
         return dx;
     }

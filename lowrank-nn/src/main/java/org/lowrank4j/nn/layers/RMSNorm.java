@@ -14,7 +14,6 @@ public final class RMSNorm implements Layer {
     private final Parameter weight; // (C), initialised to 1
     private Tensor input;           // x (N, C)
     private Tensor rstd;            // (N)
-    private Tensor unread;          // the weight gradient's sums while the weight is frozen, never read
 
     public RMSNorm(String name, int channels, double eps, Precision precision) {
         if (channels < 1 || !(eps >= 0)) {
@@ -49,18 +48,8 @@ public final class RMSNorm implements Layer {
     public Tensor backward(Tensor dy) {
         Norms.checkGradient(name, dy, input);
         Tensor dx = dy.zerosLike();
-        Kernels.of(dy).rmsNormBackward(dx, gradientOrScratch(), dy, input, rstd, weight.value());
+        Kernels.of(dy).rmsNormBackward(dx, weight.isFrozen() ? null : weight.gradient(), dy, input, rstd, weight.value());
         return dx;
-    }
-
-    /** The weight's gradient, or for a frozen weight a zeroed scratch buffer, so a frozen norm allocates no gradient. */
-    private Tensor gradientOrScratch() {
-        if (!weight.isFrozen()) {
-            return weight.gradient();
-        }
-        unread = Tensor.reuse(unread, weight.value().precision(), weight.value().shape());
-        unread.fill(0);
-        return unread;
     }
 
     @Override

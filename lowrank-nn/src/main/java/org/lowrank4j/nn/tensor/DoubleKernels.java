@@ -144,7 +144,9 @@ final class DoubleKernels implements Kernels {
                 double norm = (in[base + j] - mu) * s;
                 double dnorm = g[base + j] * w[j];
                 dinp[base + j] = ((dnorm - dnormMean - norm * dnormNormMean) * s);
-                dw[j] += (norm * g[base + j]);
+                if (dw != null) {
+                    dw[j] += (norm * g[base + j]);
+                }
                 if (db != null) {
                     db[j] += g[base + j];
                 }
@@ -184,7 +186,9 @@ final class DoubleKernels implements Kernels {
             for (int j = 0; j < c; j++) {
                 double norm = in[base + j] * s;
                 dinp[base + j] = ((g[base + j] * w[j] - norm * dnormNormMean) * s);
-                dw[j] += (norm * g[base + j]);
+                if (dw != null) {
+                    dw[j] += (norm * g[base + j]);
+                }
             }
         }
     }

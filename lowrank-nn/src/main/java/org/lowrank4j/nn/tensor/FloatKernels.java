@@ -154,7 +154,9 @@ final class FloatKernels implements Kernels {
                 double norm = (in[base + j] - mu) * s;
                 double dnorm = (double) g[base + j] * w[j];
                 dinp[base + j] = (float) ((dnorm - dnormMean - norm * dnormNormMean) * s);
-                dw[j] += (float) (norm * g[base + j]);
+                if (dw != null) {
+                    dw[j] += (float) (norm * g[base + j]);
+                }
                 if (db != null) {
                     db[j] += g[base + j];
                 }
@@ -189,7 +191,12 @@ final class FloatKernels implements Kernels {
             for (int j = 0; j < c; j++) { // float products: the loop vectorises
                 float norm = in[base + j] * s;
                 dinp[base + j] = (g[base + j] * w[j] - norm * mean) * s;
-                dw[j] += norm * g[base + j];
+            }
+            if (dw != null) { // a loop of its own, so the one above has no branch
+                for (int j = 0; j < c; j++) {
+                    float norm = in[base + j] * s;
+                    dw[j] += norm * g[base + j];
+                }
             }
         }
     }

@@ -55,13 +55,13 @@ public interface Kernels {
      */
     void layerNormForward(Tensor out, Tensor mean, Tensor rstd, Tensor x, Tensor weight, Tensor bias, double eps);
 
-    /** Into {@code dx(N,C)}; adds into {@code dweight(C)} and {@code dbias(C)} (null when there is no bias). */
+    /** Into {@code dx(N,C)}; adds into {@code dweight(C)} and {@code dbias(C)} (either null when it has no gradient: no bias, or frozen). */
     void layerNormBackward(Tensor dx, Tensor dweight, Tensor dbias, Tensor dout, Tensor x, Tensor mean, Tensor rstd, Tensor weight);
 
     /** RMSNorm {@code out = x / √(mean(x²)+eps) · weight} per row of {@code x(N,C)}, saving {@code rstd(N)}. */
     void rmsNormForward(Tensor out, Tensor rstd, Tensor x, Tensor weight, double eps);
 
-    /** Into {@code dx(N,C)}; adds into {@code dweight(C)}. */
+    /** Into {@code dx(N,C)}; adds into {@code dweight(C)} (null when the weight is frozen). */
     void rmsNormBackward(Tensor dx, Tensor dweight, Tensor dout, Tensor x, Tensor rstd, Tensor weight);
 
     // ---- activations --------------------------------------------------------------------------------------

@@ -91,9 +91,7 @@ public final class DenseWeight implements WeightFactorization, Pinnable {
     public void backwardInto(Tensor dx, Tensor dy, Tensor x, boolean accumulate) {
         slot.refuseWhilePinned();
         checkInputGradient(dx, x);
-        if (!weight.isFrozen()) {
-            MatMul.addTransposedTimes(weight.gradient(), dy, x); // dW(out,in) += dyᵀ x
-        }
+        parameterGradients(dy, x);
         MatMul.times(dx, dy, weight.value(), accumulate ? 1 : 0); // dx(N,in) = dy W (+ dx)
     }
 
