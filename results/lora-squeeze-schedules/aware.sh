@@ -4,7 +4,7 @@
 # usage (repository root, after run.sh WORK): results/lora-squeeze-schedules/aware.sh WORK
 set -euo pipefail
 work=${1:?work folder of run.sh}
-calibrate=(--model models/sotu-decoder --data ../shared/data/moby-dick --calibration-windows 64 --force)
+calibrate=(--model models/sotu-decoder --data ../shared/data/moby-dick --calibration-windows 64 --weighting inputs --force)
 for r in 2 4 8; do
   bin/lowrank adapter squeeze --adapter "$work/r16" --rank $r "${calibrate[@]}" --out "$work/r16-aware-rank$r"
 done

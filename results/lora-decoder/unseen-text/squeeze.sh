@@ -7,7 +7,7 @@ work=${1:?work folder}
 text=$work/perldiag.txt
 bin/lowrank finetune --model models/sotu-decoder --data "$text" --rank 16 --alpha 32 --out "$work/r16" --force 2>&1 | tr '\r' '\n' | grep -v '^finetune '
 bin/lowrank adapter squeeze --adapter "$work/r16" --rank 4 --out "$work/r16-rank4" --force
-bin/lowrank adapter squeeze --adapter "$work/r16" --rank 4 --model models/sotu-decoder --data "$text" --out "$work/r16-aware-rank4" --force
+bin/lowrank adapter squeeze --adapter "$work/r16" --rank 4 --model models/sotu-decoder --data "$text" --weighting inputs --out "$work/r16-aware-rank4" --force
 for a in r16-rank4 r16-aware-rank4; do
   printf '%-16s ' "$a"
   bin/lowrank adapter perplexity --model models/sotu-decoder --adapter "$work/$a" --data "$text" --no-base | grep 'held-out perplexity'

@@ -219,7 +219,8 @@ final class AdapterCommand implements Callable<Integer> {
 
     @Command(name = "squeeze", mixinStandardHelpOptions = true,
             description = {"LoRA-Squeeze: lower an adapter's rank by the SVD of s·B·A (never formed); writes a new adapter folder.",
-                    "To keep more of the adapter's gain, tune the squeezed folder on (finetune --init-adapter) or squeeze during tuning "
+                    "To keep more of the adapter's gain, tune the squeezed folder on (finetune --init-adapter SQUEEZED; on a 300-step "
+                            + "adapter, 100 more steps took 16 -> 4 from 88%% to 95.6%% of its gain) or squeeze during tuning "
                             + "(finetune --squeeze-to)."})
     static final class SqueezeVerb implements Callable<Integer> {
         @Option(names = "--adapter", required = true, description = "PEFT adapter folder.")
@@ -235,11 +236,12 @@ final class AdapterCommand implements Callable<Integer> {
         Double energy;
 
         @Option(names = "--budget", description = "At most this many stored values (A and B of all modules), the ranks chosen across "
-                + "modules to keep the most energy; N, or P% of the adapter's own count.")
+                + "modules to keep the most energy; N, or P%% of the adapter's own count. With a Fisher-weighted --model squeeze the "
+                + "directions are ranked by the estimated loss instead.")
         String budget;
 
-        @Option(names = "--model", description = "Activation-aware: the decoder folder the adapter is for; with --data, each module's "
-                + "update is truncated for the least error in its outputs over that text's inputs, not in its weights.")
+        @Option(names = "--model", description = "Calibrated: the decoder folder the adapter is for; with --data, each module's update "
+                + "is truncated for the least estimated loss (see --weighting) over that text, not the least error in its weights.")
         Path model;
 
         @Option(names = "--data", description = "With --model: calibration text (a .txt file or a folder); its head is used, the "
@@ -253,13 +255,21 @@ final class AdapterCommand implements Callable<Integer> {
                 + "run for calibration (default ${DEFAULT-VALUE}).")
         int calibrationWindows;
 
+        @Option(names = "--weighting", description = "With --model: fisher (the default: each module's error weighted by its inputs and by "
+                + "the loss's gradients at its outputs, K-FAC's estimate of the loss's rise; a forward and a backward per window) or inputs "
+                + "(the error in its outputs over the text; a forward per window).")
+        String weighting;
+
         @Option(names = "--force", description = "Replace an existing OUT.")
         boolean force;
 
         @Override
         public Integer call() throws Exception {
+            if (weighting != null && !weighting.equals("inputs") && !weighting.equals("fisher")) {
+                throw new IllegalArgumentException("--weighting " + weighting + ": use fisher or inputs");
+            }
             if ((model == null) != (data == null)) {
-                throw new IllegalArgumentException("the activation-aware squeeze needs both --model (the decoder folder) and --data (calibration text)");
+                throw new IllegalArgumentException("the calibrated squeeze needs both --model (the decoder folder) and --data (calibration text)");
             }
             if ((rank != null ? 1 : 0) + (energy != null ? 1 : 0) + (budget != null ? 1 : 0) != 1) {
                 throw new IllegalArgumentException("give exactly one of --rank, --energy and --budget");
@@ -268,13 +278,17 @@ final class AdapterCommand implements Callable<Integer> {
             PeftAdapter read = PeftFolder.read(adapter);
             Squeeze.Target target = rank != null ? Squeeze.Target.rank(rank) : energy != null ? Squeeze.Target.energy(energy)
                     : Squeeze.Target.budget(budgetValues(budget, read.parameterCount()));
-            Map<String, org.lowrank4j.linalg.DoubleMatrix> grams = null;
+            org.lowrank4j.adapt.ops.SqueezeCalibration.Grams grams = null;
             if (model != null) {
                 DecoderFolder.requireModelFolder(model);
-                grams = org.lowrank4j.adapt.ops.SqueezeCalibration.inputGrams(model, read,
-                        org.lowrank4j.nn.train.TextFolder.readText(data, null, null, "--data"), heldOut, calibrationWindows);
+                grams = org.lowrank4j.adapt.ops.SqueezeCalibration.grams(model, read,
+                        org.lowrank4j.nn.train.TextFolder.readText(data, null, null, "--data"), heldOut, calibrationWindows,
+                        !"inputs".equals(weighting));
+            } else if (weighting != null) {
+                throw new IllegalArgumentException("--weighting " + weighting + " needs --model and --data");
             }
-            Squeeze.Result result = Squeeze.apply(read, target, grams);
+            Squeeze.Result result = grams == null ? Squeeze.apply(read, target)
+                    : Squeeze.apply(read, target, grams.inputs(), grams.outputGradients());
             clear(out);
             PeftFolder.write(out, result.adapter());
             double kept = 0, total = 0;
@@ -291,7 +305,7 @@ final class AdapterCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "squeezed %d modules to rank %s: %,d -> %,d parameters, %.2f%% of the %s energy kept; wrote %s%n",
                     result.modules().size(), ranks.getMin() == ranks.getMax() ? Integer.toString(ranks.getMin()) : ranks.getMin() + "-" + ranks.getMax(),
                     read.parameterCount(), result.adapter().parameterCount(), total == 0 ? 100 : 100 * kept / total,
-                    grams == null ? "updates'" : "updates' output", out);
+                    grams == null ? "updates'" : grams.outputGradients() == null ? "updates' output" : "Fisher-weighted", out);
             return 0;
         }
 

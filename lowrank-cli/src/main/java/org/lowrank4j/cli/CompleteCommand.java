@@ -65,7 +65,7 @@ final class CompleteCommand implements Callable<Integer> {
     @Option(names = "--incoherence", defaultValue = "1.5", description = "mu of the initial row clipping, rows above 2 mu sqrt(k/m) (default ${DEFAULT-VALUE}).")
     double incoherence;
 
-    @Option(names = "--soft-impute", description = "Also run the soft-impute baseline (lambda chosen on 10% of the observed entries) and print its RMSE.")
+    @Option(names = "--soft-impute", description = "Also run the soft-impute baseline (lambda chosen on 10%% of the observed entries) and print its RMSE.")
     boolean softImpute;
 
     @Option(names = "--soft-impute-rank", defaultValue = "100", description = "Rank cap of soft-impute (default ${DEFAULT-VALUE}).")

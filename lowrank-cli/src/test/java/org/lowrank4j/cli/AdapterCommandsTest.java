@@ -58,11 +58,18 @@ class AdapterCommandsTest {
                 .contains("squeezed 4 modules to rank");
         assertThat(org.lowrank4j.adapt.peft.PeftFolder.read(budgeted).parameterCount() * 2)
                 .isLessThanOrEqualTo(org.lowrank4j.adapt.peft.PeftFolder.read(adapter).parameterCount());
-        // activation-aware: calibrated on the head of the text the adapter was trained on
+        // calibrated on the head of the text the adapter was trained on: Fisher-weighted by default, or by the inputs alone
         Path aware = dir.resolve("aware");
         assertThat(ok("adapter", "squeeze", "--adapter", adapter.toString(), "--rank", "2", "--model", base.toString(), "--data", text.toString(),
-                "--held-out", "0.2", "--calibration-windows", "4", "--out", aware.toString())).contains("of the updates' output energy kept");
+                "--held-out", "0.2", "--calibration-windows", "4", "--out", aware.toString())).contains("of the Fisher-weighted energy kept");
         assertThat(ok("adapter", "inspect", "--adapter", aware.toString())).contains("r 2");
+        assertThat(ok("adapter", "squeeze", "--adapter", adapter.toString(), "--rank", "2", "--model", base.toString(), "--data", text.toString(),
+                "--held-out", "0.2", "--calibration-windows", "4", "--weighting", "inputs", "--out", dir.resolve("inputs").toString()))
+                .contains("of the updates' output energy kept");
+        assertThat(refused("adapter", "squeeze", "--adapter", adapter.toString(), "--rank", "2", "--weighting", "fisher", "--out",
+                dir.resolve("fisher2").toString())).contains("--weighting fisher needs --model and --data");
+        assertThat(refused("adapter", "squeeze", "--adapter", adapter.toString(), "--rank", "2", "--model", base.toString(), "--data",
+                text.toString(), "--weighting", "hessian", "--out", dir.resolve("fisher3").toString())).contains("--weighting hessian: use fisher or inputs");
         assertThat(refused("adapter", "squeeze", "--adapter", adapter.toString(), "--rank", "2", "--model", base.toString(), "--out",
                 dir.resolve("aware2").toString())).contains("needs both --model").contains("--data");
         // In-Squeeze: rank 4 to 2 during one run

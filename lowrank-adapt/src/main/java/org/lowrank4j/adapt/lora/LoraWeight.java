@@ -46,6 +46,7 @@ public final class LoraWeight implements WeightFactorization {
 
     private Tensor lastInput;                                              // x of the latest forward
     private java.util.function.Consumer<Tensor> inputObserver;             // sees every forward's x (calibration), or null
+    private java.util.function.Consumer<Tensor> gradientObserver;          // sees every backward's dy (calibration), or null
     private final Map<String, Tensor[]> lastBranches = new HashMap<>();    // adapter -> {keep (or null), X̃, H (N, r)}
 
     /**
@@ -270,6 +271,11 @@ public final class LoraWeight implements WeightFactorization {
         this.inputObserver = observer;
     }
 
+    /** Hands every later backward's output gradient dy (..., out) to {@code observer} (calibration); null stops it. */
+    public void observeOutputGradients(java.util.function.Consumer<Tensor> observer) {
+        this.gradientObserver = observer;
+    }
+
     /** dy (..., out) and the forward input x -> dx (..., in); adds into the adapters' gradients only. */
     @Override
     public Tensor backward(Tensor dy, Tensor x) {
@@ -292,6 +298,9 @@ public final class LoraWeight implements WeightFactorization {
 
     /** dB and dA of every running branch; with {@code dx} not null, each branch's input gradient added into it. */
     private void branchGradients(Tensor dx, Tensor dy, Tensor x) {
+        if (gradientObserver != null) {
+            gradientObserver.accept(dy);
+        }
         for (LoraAdapter adapter : branches()) {
             Tensor[] saved = x == lastInput ? lastBranches.get(adapter.name()) : null;
             if (saved == null) {

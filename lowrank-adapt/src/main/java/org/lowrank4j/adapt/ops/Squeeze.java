@@ -33,6 +33,13 @@ import org.lowrank4j.linalg.decomposition.ProductSvd;
  * back through L⁻¹. So it minimises the error of the module's outputs over those inputs, ‖X(ΔW − ΔW')ᵀ‖, rather than
  * ‖ΔW − ΔW'‖ (SVD-LLM's whitening, applied to the factored update: ΔW·L = s·B·(A·L) is still never formed). The
  * singular values, energies and budgets are then those of the outputs.
+ *
+ * <p>Fisher-weighted: given also the Gram matrix D = E[ddᵀ] of the loss's gradients at the module's outputs, the squeeze
+ * truncates Rᵀ·ΔW·L (R·Rᵀ = D + λI, damped the same way) and maps the left vectors back through R⁻ᵀ. Its error
+ * ‖Rᵀ(ΔW − ΔW')L‖² = tr(E·G·Eᵀ·D) is K-FAC's estimate of the loss's rise, ½ vec(E)ᵀ(G ⊗ D) vec(E) up to the ½, where an
+ * adapter trained to a minimum has no gradient left: output errors in directions the loss does not feel cost nothing.
+ * The singular values are then these estimates, in the loss's one unit for every module, so a budget ranks the
+ * directions of different modules against each other by what they are worth to the loss.
  */
 public final class Squeeze {
     /** Relative damping of the input Gram matrices: GPTQ's 1% of the mean diagonal. */
@@ -109,10 +116,25 @@ public final class Squeeze {
      *                                  module has no Gram matrix or one of another size
      */
     public static Result apply(PeftAdapter adapter, Target target, Map<String, DoubleMatrix> inputGram) {
+        return apply(adapter, target, inputGram, null);
+    }
+
+    /**
+     * @param inputGram    per module path, the Gram matrix of its inputs (in × in), or null for the plain squeeze
+     * @param gradientGram with {@code inputGram}, per module the Gram matrix of the loss's gradients at its outputs
+     *                     (out × out) for the Fisher-weighted squeeze; or null
+     * @throws IllegalArgumentException as {@link #apply(PeftAdapter, Target, Map)}, or when gradient Gram matrices come
+     *                                  without input ones
+     */
+    public static Result apply(PeftAdapter adapter, Target target, Map<String, DoubleMatrix> inputGram, Map<String, DoubleMatrix> gradientGram) {
+        if (gradientGram != null && inputGram == null) {
+            throw new IllegalArgumentException("the Fisher-weighted squeeze needs the input Gram matrices as well as the gradient ones");
+        }
         PeftConfig config = adapter.config();
         boolean rslora = config.useRslora();
         Map<String, SvdResult> spectra = new LinkedHashMap<>();
         Map<String, DoubleMatrix> whiteners = new LinkedHashMap<>();
+        Map<String, DoubleMatrix> leftWhiteners = new LinkedHashMap<>();
         ProductSvd svd = new ProductSvd();
         for (Map.Entry<String, LoraFactors> e : adapter.modules().entrySet()) {
             LoraFactors f = e.getValue();
@@ -120,11 +142,17 @@ public final class Squeeze {
             int limit = Math.min(f.rank(), Math.min(f.in(), f.out()));
             DoubleMatrix a = matrix(f.a(), f.rank(), f.in());
             if (inputGram != null) {
-                DoubleMatrix l = whitener(e.getKey(), inputGram.get(e.getKey()), f.in());
+                DoubleMatrix l = whitener(e.getKey(), inputGram.get(e.getKey()), f.in(), "input");
                 whiteners.put(e.getKey(), l);
                 a = Linalg.multiply(a, l); // ΔW·L = s·B·(A·L)
             }
-            spectra.put(e.getKey(), svd.decompose(matrix(f.b(), f.out(), f.rank()), a, s, limit));
+            DoubleMatrix b = matrix(f.b(), f.out(), f.rank());
+            if (gradientGram != null) {
+                DoubleMatrix r = whitener(e.getKey(), gradientGram.get(e.getKey()), f.out(), "output-gradient");
+                leftWhiteners.put(e.getKey(), r);
+                b = Linalg.multiply(r.transpose(), b); // Rᵀ·ΔW·L = s·(Rᵀ·B)·(A·L)
+            }
+            spectra.put(e.getKey(), svd.decompose(b, a, s, limit));
         }
         Map<String, Integer> ranks = target.budget() > 0 ? budgetRanks(adapter.modules(), spectra, target.budget()) : null;
         Map<String, LoraFactors> out = new LinkedHashMap<>();
@@ -138,21 +166,13 @@ public final class Squeeze {
             k = Math.max(1, k);
             double alpha = rslora ? f.alpha() * Math.sqrt((double) k / f.rank()) : f.alpha() * k / f.rank();
             double newScale = LoraAdapter.scale(alpha, k, rslora);
-            DenseMatrix u = full.u(), vt = full.vt();
-            DoubleMatrix l = whiteners.get(e.getKey());
-            if (l != null) { // the kept right vectors back through L⁻¹: rows of V_kᵀ·L⁻¹, as (L⁻ᵀ·V_k)ᵀ
-                DoubleMatrix vk = DoubleMatrix.zeros(f.in(), k);
-                for (int j = 0; j < k; j++) {
-                    for (int i = 0; i < f.in(); i++) {
-                        vk.set(i, j, vt.get(j, i));
-                    }
-                }
-                vt = Linalg.backend().solveTriangular(l, true, true, vk).transpose();
-            }
+            SvdResult kept = weightedBack(full, k, leftWhiteners.get(e.getKey()), whiteners.get(e.getKey()), f, svd);
+            DenseMatrix u = kept.u(), vt = kept.vt();
+            double[] keptSigma = kept.s();
             float[] b = new float[f.out() * k];
             float[] a = new float[k * f.in()];
             for (int j = 0; j < k; j++) {
-                double factor = Math.sqrt(sigma[j] / newScale);
+                double factor = Math.sqrt(keptSigma[j] / newScale);
                 for (int i = 0; i < f.out(); i++) {
                     b[i * k + j] = (float) (u.get(i, j) * factor);      // B' = U_k Σ^½ / √s'
                 }
@@ -166,10 +186,41 @@ public final class Squeeze {
         return new Result(new PeftAdapter(configFor(config, out), out), reports);
     }
 
-    /** L with L·Lᵀ = G + λI for one module's input Gram matrix G. */
-    private static DoubleMatrix whitener(String module, DoubleMatrix gram, int in) {
+    /**
+     * The kept rank-k update as a thin SVD of its own. Unweighted, that is the first k triplets of {@code full}. Weighted,
+     * the kept directions go back through R⁻ᵀ (left) and L⁻¹ (right), which leaves them neither orthonormal nor of
+     * comparable scale (the gradients' Gram matrix is tiny, so R⁻ᵀ is huge); the update (R⁻ᵀU_kΣ_k)(V_kᵀL⁻¹) is then
+     * refactored by {@link ProductSvd}, so that B' and A' come out balanced as after a plain squeeze, and tuning on
+     * from them takes steps of the usual size.
+     */
+    private static SvdResult weightedBack(SvdResult full, int k, DoubleMatrix r, DoubleMatrix l, LoraFactors f, ProductSvd svd) {
+        if (r == null && l == null) {
+            return full;
+        }
+        DenseMatrix u = full.u(), vt = full.vt();
+        DoubleMatrix left = DoubleMatrix.zeros(f.out(), k);   // U_k Σ_k
+        DoubleMatrix right = DoubleMatrix.zeros(f.in(), k);   // V_k
+        for (int j = 0; j < k; j++) {
+            for (int i = 0; i < f.out(); i++) {
+                left.set(i, j, u.get(i, j) * full.s()[j]);
+            }
+            for (int i = 0; i < f.in(); i++) {
+                right.set(i, j, vt.get(j, i));
+            }
+        }
+        if (r != null) {
+            left = Linalg.backend().solveTriangular(r, true, true, left);   // R⁻ᵀ·U_k Σ_k
+        }
+        if (l != null) {
+            right = Linalg.backend().solveTriangular(l, true, true, right); // L⁻ᵀ·V_k, the transpose of V_kᵀ·L⁻¹
+        }
+        return svd.decompose(left, right.transpose().compact(), 1, k);
+    }
+
+    /** L with L·Lᵀ = G + λI for one module's input (or output-gradient) Gram matrix G. */
+    private static DoubleMatrix whitener(String module, DoubleMatrix gram, int in, String what) {
         if (gram == null || gram.rows() != in || gram.cols() != in) {
-            throw new IllegalArgumentException(module + ": the activation-aware squeeze needs its " + in + "x" + in + " input Gram matrix, got "
+            throw new IllegalArgumentException(module + ": the calibrated squeeze needs its " + in + "x" + in + " " + what + " Gram matrix, got "
                     + (gram == null ? "none" : gram.rows() + "x" + gram.cols()));
         }
         double meanDiag = 0;
@@ -177,7 +228,7 @@ public final class Squeeze {
             meanDiag += gram.get(i, i) / in;
         }
         if (!(meanDiag > 0) || !Double.isFinite(meanDiag)) {
-            throw new IllegalArgumentException(module + ": its inputs' Gram matrix has mean diagonal " + meanDiag
+            throw new IllegalArgumentException(module + ": its " + what + " Gram matrix has mean diagonal " + meanDiag
                     + "; calibrate on text that reaches this module");
         }
         DoubleMatrix damped = gram.copy();

@@ -1,6 +1,7 @@
 package org.lowrank4j.adapt.ops;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.lowrank4j.adapt.lora.LoraModel;
 import org.lowrank4j.adapt.lora.LoraWeight;
@@ -16,12 +17,22 @@ import org.lowrank4j.nn.tensor.Tensor;
 import org.lowrank4j.nn.train.TokenWindows;
 
 /**
- * The inputs an adapter's modules see, for {@link Squeeze}'s activation-aware form: the decoder runs with the adapter
- * attached over windows of calibration text, and each adapted module adds XᵀX of its inputs up (float64), divided at the
- * end by the number of tokens. Modules that read one input (q, k, v) share one matrix.
+ * The inputs an adapter's modules see (and the loss's gradients at their outputs), for {@link Squeeze}'s calibrated forms:
+ * the decoder runs with the adapter attached over windows of calibration text, and each adapted module adds XᵀX of its
+ * inputs up (float64), divided at the end by the number of tokens. Modules that read one input (q, k, v) share one
+ * matrix. With the Fisher weighting (every base parameter frozen, so the backward computes only what reaches them), each
+ * window also runs backward through the next-byte loss and each module adds DᵀD of the gradients at its outputs: the two
+ * factors of K-FAC's approximation E[xxᵀ] ⊗ E[ddᵀ] of the loss's curvature in that module's weights.
  */
 public final class SqueezeCalibration {
     private SqueezeCalibration() {
+    }
+
+    /**
+     * Per module path, the Gram matrix of its inputs, XᵀX/n (in × in), and with the Fisher weighting also that of the
+     * loss's gradients at its outputs, DᵀD/n (out × out); otherwise {@code outputGradients} is null.
+     */
+    public record Grams(Map<String, DoubleMatrix> inputs, Map<String, DoubleMatrix> outputGradients) {
     }
 
     /**
@@ -30,15 +41,21 @@ public final class SqueezeCalibration {
      * bytes it is then measured on.
      *
      * @param modelFolder a byte-level LLaMA-family decoder folder
+     * @param fisher      also the output gradients' Gram matrices (a backward per window)
      */
-    public static Map<String, DoubleMatrix> inputGrams(java.nio.file.Path modelFolder, PeftAdapter adapter, String text, double heldOut,
-            int windows) throws java.io.IOException {
+    public static Grams grams(java.nio.file.Path modelFolder, PeftAdapter adapter, String text, double heldOut, int windows, boolean fisher)
+            throws java.io.IOException {
         if (!(heldOut > 0 && heldOut < 1)) {
             throw new IllegalArgumentException("--held-out must be in (0, 1), got " + heldOut);
         }
         LlamaModel model = LlamaModel.load(modelFolder, Precision.FLOAT32);
         int[] head = TokenWindows.split(new org.lowrank4j.nn.generate.ByteTokenizer().encode(text), heldOut).train();
-        return inputGrams(model, adapter, head, windows);
+        return grams(model, adapter, head, windows, fisher);
+    }
+
+    /** The input Gram matrices alone: {@link #grams(LlamaModel, PeftAdapter, int[], int, boolean)} without the backward. */
+    public static Map<String, DoubleMatrix> inputGrams(LlamaModel model, PeftAdapter adapter, int[] tokens, int windows) {
+        return grams(model, adapter, tokens, windows, false).inputs();
     }
 
     /**
@@ -46,10 +63,10 @@ public final class SqueezeCalibration {
      * @param adapter the adapter to squeeze (checked against the model as any attach is)
      * @param tokens  calibration tokens (not the text an evaluation will score)
      * @param windows at most this many windows of the model's context
-     * @return per module path, the Gram matrix of its inputs (in × in)
+     * @param fisher  also sum the Gram matrices of the next-byte loss's gradients at each module's outputs
      * @throws IllegalArgumentException when the tokens do not fill one window
      */
-    public static Map<String, DoubleMatrix> inputGrams(LlamaModel model, PeftAdapter adapter, int[] tokens, int windows) {
+    public static Grams grams(LlamaModel model, PeftAdapter adapter, int[] tokens, int windows, boolean fisher) {
         if (windows < 1) {
             throw new IllegalArgumentException("--calibration-windows must be at least 1, got " + windows);
         }
@@ -60,10 +77,14 @@ public final class SqueezeCalibration {
         }
         LoraModel lora = LoraModel.over(ModulePaths.decoder(model), 0);
         PeftFolder.apply(adapter, lora, "default", Precision.FLOAT32);
+        if (fisher) { // the backward then computes only what reaches the adapters (and their own gradients, unused)
+            org.lowrank4j.nn.Parameter.freezeAllBut(model.parameters(), lora.parameters());
+        }
         Map<String, DoubleMatrix> grams = new LinkedHashMap<>();
         // q, k and v (gate and up) read one tensor: its XᵀX is computed once. Layers reuse their buffers from one forward to
         // the next, so the cache holds only the latest input and is emptied before each forward.
         Map<Tensor, DoubleMatrix> latest = new java.util.IdentityHashMap<>();
+        Map<String, DoubleMatrix> gradientGrams = fisher ? new LinkedHashMap<>() : null;
         for (Map.Entry<String, LoraWeight> e : lora.adaptedLayers().entrySet()) {
             int in = e.getValue().inFeatures();
             DoubleMatrix gram = DoubleMatrix.zeros(in, in);
@@ -81,23 +102,36 @@ public final class SqueezeCalibration {
                     sum[i] += add[i];
                 }
             });
+            if (fisher) {
+                int out = e.getValue().outFeatures();
+                DoubleMatrix gradientGram = DoubleMatrix.zeros(out, out);
+                gradientGrams.put(e.getKey(), gradientGram);
+                e.getValue().observeOutputGradients(dy -> Linalg.backend().addGram(dy.matrix(dy.size() / out, out).toDouble(), gradientGram));
+            }
         }
         LlamaLanguageModel language = new LlamaLanguageModel(model);
         long tokensRun = 0; // every adapted module reads every token once
         for (TokenWindows.Batch b : new TokenWindows(tokens, model.vocabSize(), context, 0).sequentialBatches(1, windows)) {
             latest.clear();
-            language.loss(b.inputs(), b.targets());
+            if (fisher) {
+                language.lossAndBackward(b.inputs(), b.targets()); // the adapters' own gradients pile up unused
+            } else {
+                language.loss(b.inputs(), b.targets());
+            }
             tokensRun += (long) b.inputs().length * b.inputs()[0].length;
         }
         for (LoraWeight w : lora.adaptedLayers().values()) {
             w.observeInputs(null);
+            w.observeOutputGradients(null);
         }
-        for (DoubleMatrix g : grams.values()) {
-            double[] d = g.data();
-            for (int i = 0; i < d.length; i++) {
-                d[i] /= tokensRun;
+        for (Map<String, DoubleMatrix> m : fisher ? List.of(grams, gradientGrams) : List.of(grams)) {
+            for (DoubleMatrix g : m.values()) {
+                double[] d = g.data();
+                for (int i = 0; i < d.length; i++) {
+                    d[i] /= tokensRun;
+                }
             }
         }
-        return grams;
+        return new Grams(grams, gradientGrams);
     }
 }

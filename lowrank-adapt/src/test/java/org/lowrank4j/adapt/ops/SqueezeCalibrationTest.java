@@ -71,4 +71,37 @@ class SqueezeCalibrationTest {
         assertThatThrownBy(() -> SqueezeCalibration.inputGrams(base, adapter, new int[10], 1)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("calibration text has 10 tokens");
     }
+    @Test
+    void theFisherWeightingAlsoGathersEachModulesOutputGradients() {
+        PeftAdapter adapter = adapter(TinyModels.llama(Precision.FLOAT32, 5));
+        LlamaModel base = TinyModels.llama(Precision.FLOAT32, 5);
+        int[] tokens = new int[base.maxPositions() * 2 + 1];
+        Random random = new Random(4);
+        for (int i = 0; i < tokens.length; i++) {
+            tokens[i] = 32 + random.nextInt(90);
+        }
+        SqueezeCalibration.Grams plain = SqueezeCalibration.grams(base, adapter, tokens, 2, false);
+        SqueezeCalibration.Grams fisher = SqueezeCalibration.grams(TinyModels.llama(Precision.FLOAT32, 5), adapter, tokens, 2, true);
+        assertThat(plain.outputGradients()).isNull();
+        assertThat(fisher.outputGradients().keySet()).containsExactlyElementsOf(adapter.modules().keySet());
+        for (String m : adapter.modules().keySet()) {
+            // the backward leaves the forward's inputs as they were
+            assertThat(fisher.inputs().get(m).data()).containsExactly(plain.inputs().get(m).data());
+            DoubleMatrix d = fisher.outputGradients().get(m);
+            int out = adapter.modules().get(m).out();
+            assertThat(d.rows()).isEqualTo(out);
+            assertThat(d.cols()).isEqualTo(out);
+            for (int i = 0; i < out; i++) {
+                assertThat(d.get(i, i)).isPositive();
+                for (int j = 0; j < out; j++) {
+                    assertThat(d.get(i, j)).isCloseTo(d.get(j, i), org.assertj.core.data.Offset.offset(1e-15));
+                }
+            }
+        }
+        // q, k and v read one input but the loss reaches each through its own output
+        String layer = "model.layers.0.self_attn.";
+        assertThat(fisher.outputGradients().get(layer + "k_proj").data()).isNotEqualTo(fisher.outputGradients().get(layer + "v_proj").data());
+        Squeeze.Result result = Squeeze.apply(adapter, Squeeze.Target.rank(2), fisher.inputs(), fisher.outputGradients());
+        assertThat(result.adapter().modules().values()).allSatisfy(f -> assertThat(f.rank()).isEqualTo(2));
+    }
 }

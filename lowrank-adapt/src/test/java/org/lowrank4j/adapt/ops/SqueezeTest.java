@@ -203,6 +203,101 @@ class SqueezeTest {
                 .hasMessageContaining("input Gram matrix");
     }
 
+    @Test
+    void theFisherWeightedSqueezeMinimisesTheKfacEstimateOfTheLossRise() {
+        PeftAdapter adapter = adapter(false);
+        Random random = new Random(11);
+        DoubleMatrix inputs = scaledGram(IN, 300, random), gradients = scaledGram(OUT, 300, random);
+        Map<String, DoubleMatrix> in = new LinkedHashMap<>(), out = new LinkedHashMap<>();
+        for (String m : adapter.modules().keySet()) {
+            in.put(m, inputs);
+            out.put(m, gradients);
+        }
+        DoubleMatrix g = damped(inputs), d = damped(gradients);
+        Squeeze.Result fisher = Squeeze.apply(adapter, Squeeze.Target.rank(3), in, out);
+        Squeeze.Result aware = Squeeze.apply(adapter, Squeeze.Target.rank(3), in);
+        for (String m : adapter.modules().keySet()) {
+            DoubleMatrix dense = delta(adapter.modules().get(m), false);
+            // tr(E·G·Eᵀ·D) over the damped matrices is the tail of the doubly whitened spectrum, below the activation-aware error
+            double fisherRise = kfac(dense, delta(fisher.adapter().modules().get(m), false), g, d);
+            double awareRise = kfac(dense, delta(aware.adapter().modules().get(m), false), g, d);
+            double[] sigma = fisher.modules().get(m).singular();
+            double tail = 0;
+            for (int i = 3; i < sigma.length; i++) {
+                tail += sigma[i] * sigma[i];
+            }
+            System.out.printf("%s squeeze 8 -> 3: K-FAC loss rise %.5f Fisher-weighted, %.5f activation-aware%n", m, fisherRise, awareRise);
+            assertThat(fisherRise).isCloseTo(tail, org.assertj.core.data.Percentage.withPercentage(0.1));
+            assertThat(fisherRise).isLessThan(awareRise);
+            // the factors come out balanced, each direction's column of B' as long as its row of A', as after a plain squeeze
+            for (Squeeze.Result result : List.of(fisher, aware)) {
+                LoraFactors f = result.adapter().modules().get(m);
+                for (int j = 0; j < f.rank(); j++) {
+                    double column = 0, row = 0;
+                    for (int i = 0; i < f.out(); i++) {
+                        column += f.b()[i * f.rank() + j] * f.b()[i * f.rank() + j];
+                    }
+                    for (int i = 0; i < f.in(); i++) {
+                        row += f.a()[j * f.in() + i] * f.a()[j * f.in() + i];
+                    }
+                    assertThat(Math.sqrt(column)).isCloseTo(Math.sqrt(row), org.assertj.core.data.Percentage.withPercentage(1e-3));
+                }
+            }
+        }
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> Squeeze.apply(adapter, Squeeze.Target.rank(3), null, out)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("input Gram matrices");
+        Map<String, DoubleMatrix> wrong = new LinkedHashMap<>(out);
+        wrong.put("model.layers.0.self_attn.q_proj", inputs);
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> Squeeze.apply(adapter, Squeeze.Target.rank(3), in, wrong)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("model.layers.0.self_attn.q_proj")
+                .hasMessageContaining("output-gradient Gram matrix");
+    }
+
+    /** XᵀX/n of n correlated rows whose columns have very unequal scales. */
+    private static DoubleMatrix scaledGram(int size, int n, Random random) {
+        DoubleMatrix mix = DoubleMatrix.gaussian(size, size, random);
+        for (int j = 0; j < size; j++) {
+            for (int i = 0; i < size; i++) {
+                mix.set(i, j, mix.get(i, j) * Math.pow(0.85, j));
+            }
+        }
+        DoubleMatrix x = Linalg.multiply(DoubleMatrix.gaussian(n, size, random), mix);
+        DoubleMatrix gram = Linalg.multiply(x.transpose(), x);
+        for (int i = 0; i < size * size; i++) {
+            gram.data()[i] /= n;
+        }
+        return gram;
+    }
+
+    /** G + λI with λ the squeeze's damping share of G's mean diagonal. */
+    private static DoubleMatrix damped(DoubleMatrix gram) {
+        double meanDiag = 0;
+        for (int i = 0; i < gram.rows(); i++) {
+            meanDiag += gram.get(i, i) / gram.rows();
+        }
+        DoubleMatrix out = gram.copy();
+        for (int i = 0; i < gram.rows(); i++) {
+            out.set(i, i, out.get(i, i) + Squeeze.DAMPING * meanDiag);
+        }
+        return out;
+    }
+
+    /** tr(E·G·Eᵀ·D) for E = a − b. */
+    private static double kfac(DoubleMatrix a, DoubleMatrix b, DoubleMatrix g, DoubleMatrix d) {
+        DoubleMatrix e = a.copy();
+        for (int i = 0; i < e.rows(); i++) {
+            for (int j = 0; j < e.cols(); j++) {
+                e.set(i, j, a.get(i, j) - b.get(i, j));
+            }
+        }
+        DoubleMatrix m = Linalg.multiply(Linalg.multiply(Linalg.multiply(e, g), e.transpose().compact()), d);
+        double trace = 0;
+        for (int i = 0; i < m.rows(); i++) {
+            trace += m.get(i, i);
+        }
+        return trace;
+    }
+
     /** ‖X(a − b)ᵀ‖²_F / n. */
     private static double outputError(DoubleMatrix x, DoubleMatrix a, DoubleMatrix b) {
         DoubleMatrix d = a.copy();
