@@ -49,16 +49,7 @@ class SqueezeCalibrationTest {
         Map<String, DoubleMatrix> grams = SqueezeCalibration.inputGrams(base, adapter, tokens, 3);
         assertThat(grams.keySet()).containsExactlyElementsOf(adapter.modules().keySet());
         for (Map.Entry<String, DoubleMatrix> e : grams.entrySet()) {
-            DoubleMatrix g = e.getValue();
-            int in = adapter.modules().get(e.getKey()).in();
-            assertThat(g.rows()).isEqualTo(in);
-            assertThat(g.cols()).isEqualTo(in);
-            for (int i = 0; i < in; i++) {
-                assertThat(g.get(i, i)).isPositive();
-                for (int j = 0; j < in; j++) {
-                    assertThat(g.get(i, j)).isCloseTo(g.get(j, i), org.assertj.core.data.Offset.offset(1e-12));
-                }
-            }
+            assertGram(e.getValue(), adapter.modules().get(e.getKey()).in());
         }
         // q, k and v read the same normalised input, o another
         String layer = "model.layers.0.self_attn.";
@@ -87,21 +78,28 @@ class SqueezeCalibrationTest {
         for (String m : adapter.modules().keySet()) {
             // the backward leaves the forward's inputs as they were
             assertThat(fisher.inputs().get(m).data()).containsExactly(plain.inputs().get(m).data());
-            DoubleMatrix d = fisher.outputGradients().get(m);
-            int out = adapter.modules().get(m).out();
-            assertThat(d.rows()).isEqualTo(out);
-            assertThat(d.cols()).isEqualTo(out);
-            for (int i = 0; i < out; i++) {
-                assertThat(d.get(i, i)).isPositive();
-                for (int j = 0; j < out; j++) {
-                    assertThat(d.get(i, j)).isCloseTo(d.get(j, i), org.assertj.core.data.Offset.offset(1e-15));
-                }
-            }
+            assertGram(fisher.outputGradients().get(m), adapter.modules().get(m).out());
         }
         // q, k and v read one input but the loss reaches each through its own output
         String layer = "model.layers.0.self_attn.";
         assertThat(fisher.outputGradients().get(layer + "k_proj").data()).isNotEqualTo(fisher.outputGradients().get(layer + "v_proj").data());
         Squeeze.Result result = Squeeze.apply(adapter, Squeeze.Target.rank(2), fisher.inputs(), fisher.outputGradients());
         assertThat(result.adapter().modules().values()).allSatisfy(f -> assertThat(f.rank()).isEqualTo(2));
+    }
+
+    /** size × size, a positive diagonal, symmetric to rounding relative to its largest diagonal entry. */
+    private static void assertGram(DoubleMatrix g, int size) {
+        assertThat(g.rows()).isEqualTo(size);
+        assertThat(g.cols()).isEqualTo(size);
+        double largest = 0;
+        for (int i = 0; i < size; i++) {
+            assertThat(g.get(i, i)).isPositive();
+            largest = Math.max(largest, g.get(i, i));
+        }
+        for (int i = 0; i < size; i++) {
+            for (int j = 0; j < size; j++) {
+                assertThat(g.get(i, j)).isCloseTo(g.get(j, i), org.assertj.core.data.Offset.offset(1e-12 * largest));
+            }
+        }
     }
 }
