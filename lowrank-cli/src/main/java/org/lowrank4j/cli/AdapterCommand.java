@@ -251,6 +251,13 @@ final class AdapterCommand implements Callable<Integer> {
         @Option(names = "--held-out", defaultValue = "0.1", description = "With --model: the tail of --data left out (default ${DEFAULT-VALUE}).")
         double heldOut;
 
+        @Option(names = "--from", description = "With --model and a --data folder: only files named YEAR_*.txt with YEAR >= this (as "
+                + "finetune reads them).")
+        Integer from;
+
+        @Option(names = "--to", description = "With --model and a --data folder: only files named YEAR_*.txt with YEAR <= this.")
+        Integer to;
+
         @Option(names = "--calibration-windows", defaultValue = "64", description = "With --model: windows of the model's context "
                 + "run for calibration (default ${DEFAULT-VALUE}).")
         int calibrationWindows;
@@ -282,10 +289,10 @@ final class AdapterCommand implements Callable<Integer> {
             if (model != null) {
                 DecoderFolder.requireModelFolder(model);
                 grams = org.lowrank4j.adapt.ops.SqueezeCalibration.grams(model, read,
-                        org.lowrank4j.nn.train.TextFolder.readText(data, null, null, "--data"), heldOut, calibrationWindows,
+                        org.lowrank4j.nn.train.TextFolder.readText(data, from, to, "--data"), heldOut, calibrationWindows,
                         !"inputs".equals(weighting));
-            } else if (weighting != null) {
-                throw new IllegalArgumentException("--weighting " + weighting + " needs --model and --data");
+            } else if (weighting != null || from != null || to != null) {
+                throw new IllegalArgumentException((weighting != null ? "--weighting " + weighting : "--from/--to") + " needs --model and --data");
             }
             Squeeze.Result result = grams == null ? Squeeze.apply(read, target)
                     : Squeeze.apply(read, target, grams.inputs(), grams.outputGradients());

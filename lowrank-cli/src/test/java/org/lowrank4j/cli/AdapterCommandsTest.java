@@ -70,6 +70,8 @@ class AdapterCommandsTest {
                 dir.resolve("fisher2").toString())).contains("--weighting fisher needs --model and --data");
         assertThat(refused("adapter", "squeeze", "--adapter", adapter.toString(), "--rank", "2", "--model", base.toString(), "--data",
                 text.toString(), "--weighting", "hessian", "--out", dir.resolve("fisher3").toString())).contains("--weighting hessian: use fisher or inputs");
+        assertThat(refused("adapter", "squeeze", "--adapter", adapter.toString(), "--rank", "2", "--from", "1990", "--out",
+                dir.resolve("fisher4").toString())).contains("--from/--to needs --model and --data");
         assertThat(refused("adapter", "squeeze", "--adapter", adapter.toString(), "--rank", "2", "--model", base.toString(), "--out",
                 dir.resolve("aware2").toString())).contains("needs both --model").contains("--data");
         // In-Squeeze: rank 4 to 2 during one run
