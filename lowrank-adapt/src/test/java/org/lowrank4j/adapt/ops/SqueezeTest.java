@@ -158,13 +158,7 @@ class SqueezeTest {
         PeftAdapter adapter = adapter(false);
         Random random = new Random(3);
         int n = 400;
-        DoubleMatrix mix = DoubleMatrix.gaussian(IN, IN, random);
-        for (int j = 0; j < IN; j++) {
-            for (int i = 0; i < IN; i++) {
-                mix.set(i, j, mix.get(i, j) * Math.pow(0.85, j));
-            }
-        }
-        DoubleMatrix x = Linalg.multiply(DoubleMatrix.gaussian(n, IN, random), mix); // correlated inputs of very unequal scales
+        DoubleMatrix x = correlatedRows(n, IN, random);
         DoubleMatrix gram = Linalg.multiply(x.transpose(), x);
         double meanDiag = 0;
         for (int i = 0; i < IN; i++) {
@@ -253,15 +247,20 @@ class SqueezeTest {
                 .hasMessageContaining("output-gradient Gram matrix");
     }
 
-    /** XᵀX/n of n correlated rows whose columns have very unequal scales. */
-    private static DoubleMatrix scaledGram(int size, int n, Random random) {
+    /** n rows of correlated values whose columns have very unequal scales (n × size). */
+    private static DoubleMatrix correlatedRows(int n, int size, Random random) {
         DoubleMatrix mix = DoubleMatrix.gaussian(size, size, random);
         for (int j = 0; j < size; j++) {
             for (int i = 0; i < size; i++) {
                 mix.set(i, j, mix.get(i, j) * Math.pow(0.85, j));
             }
         }
-        DoubleMatrix x = Linalg.multiply(DoubleMatrix.gaussian(n, size, random), mix);
+        return Linalg.multiply(DoubleMatrix.gaussian(n, size, random), mix);
+    }
+
+    /** XᵀX/n of {@link #correlatedRows}. */
+    private static DoubleMatrix scaledGram(int size, int n, Random random) {
+        DoubleMatrix x = correlatedRows(n, size, random);
         DoubleMatrix gram = Linalg.multiply(x.transpose(), x);
         for (int i = 0; i < size * size; i++) {
             gram.data()[i] /= n;
