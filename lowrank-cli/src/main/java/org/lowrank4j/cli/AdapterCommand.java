@@ -219,7 +219,7 @@ final class AdapterCommand implements Callable<Integer> {
 
     @Command(name = "squeeze", mixinStandardHelpOptions = true,
             description = {"LoRA-Squeeze: lower an adapter's rank by the SVD of s·B·A (never formed); writes a new adapter folder.",
-                    "To keep more of the adapter's gain, tune the squeezed folder on (finetune --init-adapter SQUEEZED; on a 300-step "
+                    "To keep more of the adapter's gain, tune the squeezed folder on (finetune --init-adapter SQUEEZED, best with a new --seed; on a 300-step "
                             + "adapter, 100 more steps took 16 -> 4 from 88%% to 95.6%% of its gain) or squeeze during tuning "
                             + "(finetune --squeeze-to)."})
     static final class SqueezeVerb implements Callable<Integer> {
