@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Table of run.sh's printout: held-out perplexity and retention of the r = 16 adapter's gain, per adapter.
 usage: summary.py OUTPUT.txt [MORE.txt ...] WORK  (WORK/r16/finetune.json gives the base's perplexity; trainable values from
-the folders; the printouts of run.sh first, then those of aware.sh for the same WORK)"""
+the folders; the printouts of run.sh first, then those of calibrated.sh (inputs, then fisher) for the same WORK)"""
 import json, os, re, struct, sys
 
 outs, work = sys.argv[1:-1], sys.argv[-1]

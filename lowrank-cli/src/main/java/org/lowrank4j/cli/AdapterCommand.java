@@ -4,7 +4,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.IntSummaryStatistics;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import org.lowrank4j.adapt.ops.AdapterMerge;
 import org.lowrank4j.adapt.ops.AdapterSummary;
@@ -251,12 +250,8 @@ final class AdapterCommand implements Callable<Integer> {
         @Option(names = "--held-out", defaultValue = "0.1", description = "With --model: the tail of --data left out (default ${DEFAULT-VALUE}).")
         double heldOut;
 
-        @Option(names = "--from", description = "With --model and a --data folder: only files named YEAR_*.txt with YEAR >= this (as "
-                + "finetune reads them).")
-        Integer from;
-
-        @Option(names = "--to", description = "With --model and a --data folder: only files named YEAR_*.txt with YEAR <= this.")
-        Integer to;
+        @picocli.CommandLine.Mixin
+        YearRange years = new YearRange(); // with --model: the calibration text, as finetune reads it
 
         @Option(names = "--calibration-windows", defaultValue = "64", description = "With --model: windows of the model's context "
                 + "run for calibration (default ${DEFAULT-VALUE}).")
@@ -289,29 +284,19 @@ final class AdapterCommand implements Callable<Integer> {
             if (model != null) {
                 DecoderFolder.requireModelFolder(model);
                 grams = org.lowrank4j.adapt.ops.SqueezeCalibration.grams(model, read,
-                        org.lowrank4j.nn.train.TextFolder.readText(data, from, to, "--data"), heldOut, calibrationWindows,
+                        years.read(data), heldOut, calibrationWindows,
                         !"inputs".equals(weighting));
-            } else if (weighting != null || from != null || to != null) {
+            } else if (weighting != null || years.given()) {
                 throw new IllegalArgumentException((weighting != null ? "--weighting " + weighting : "--from/--to") + " needs --model and --data");
             }
             Squeeze.Result result = grams == null ? Squeeze.apply(read, target)
                     : Squeeze.apply(read, target, grams.inputs(), grams.outputGradients());
             clear(out);
             PeftFolder.write(out, result.adapter());
-            double kept = 0, total = 0;
-            for (Map.Entry<String, Squeeze.ModuleReport> e : result.modules().entrySet()) {
-                for (int i = 0; i < e.getValue().singular().length; i++) {
-                    double v = e.getValue().singular()[i];
-                    total += v * v;
-                    if (i < e.getValue().toRank()) {
-                        kept += v * v;
-                    }
-                }
-            }
             IntSummaryStatistics ranks = result.modules().values().stream().mapToInt(Squeeze.ModuleReport::toRank).summaryStatistics();
             System.out.printf(Locale.ROOT, "squeezed %d modules to rank %s: %,d -> %,d parameters, %.2f%% of the %s energy kept; wrote %s%n",
                     result.modules().size(), ranks.getMin() == ranks.getMax() ? Integer.toString(ranks.getMin()) : ranks.getMin() + "-" + ranks.getMax(),
-                    read.parameterCount(), result.adapter().parameterCount(), total == 0 ? 100 : 100 * kept / total,
+                    read.parameterCount(), result.adapter().parameterCount(), 100 * result.keptEnergy(),
                     grams == null ? "updates'" : grams.outputGradients() == null ? "updates' output" : "Fisher-weighted", out);
             return 0;
         }
@@ -346,11 +331,8 @@ final class AdapterCommand implements Callable<Integer> {
         @Option(names = "--data", required = true, description = "The fine-tuning text (a .txt file or a folder).")
         Path data;
 
-        @Option(names = "--from", description = "With a folder: only files named YEAR_*.txt with YEAR >= this.")
-        Integer from;
-
-        @Option(names = "--to", description = "With a folder: only files named YEAR_*.txt with YEAR <= this.")
-        Integer to;
+        @picocli.CommandLine.Mixin
+        YearRange years = new YearRange();
 
         @Option(names = "--held-out", defaultValue = "0.1", description = "Tail of the text held out (default ${DEFAULT-VALUE}).")
         double heldOut;
@@ -369,7 +351,7 @@ final class AdapterCommand implements Callable<Integer> {
             } else if (adapter != null) {
                 PeftFolder.read(adapter);
             }
-            int[] tokens = org.lowrank4j.adapt.finetune.HeldOut.tokens(org.lowrank4j.nn.train.TextFolder.readText(data, from, to, "--data"), heldOut, evalBytes);
+            int[] tokens = org.lowrank4j.adapt.finetune.HeldOut.tokens(years.read(data), heldOut, evalBytes);
             if (adapter == null) {
                 print("model  ", org.lowrank4j.adapt.finetune.HeldOut.perplexity(model, null, tokens));
                 return 0;

@@ -34,11 +34,8 @@ final class BayesPruneCommand implements Callable<Integer> {
     @Option(names = "--data", description = "Fine-tuning text: a .txt file or a folder (needed when --steps > 0).")
     Path data;
 
-    @Option(names = "--from", description = "With a folder: only files named YEAR_*.txt with YEAR >= this.")
-    Integer from;
-
-    @Option(names = "--to", description = "With a folder: only files named YEAR_*.txt with YEAR <= this.")
-    Integer to;
+    @picocli.CommandLine.Mixin
+    YearRange years = new YearRange();
 
     @Option(names = "--steps", defaultValue = "100", description = "Fine-tune steps; 0 prunes without one (not for turbo-vbi) (default ${DEFAULT-VALUE}).")
     int steps;
@@ -94,7 +91,7 @@ final class BayesPruneCommand implements Callable<Integer> {
                 or(p11, DEFAULTS.stayActive()), or(p00, DEFAULTS.stayInactive()), or(neuronPrior, DEFAULTS.neuronPrior()),
                 or(priorWeight, DEFAULTS.priorWeight()), updateEvery == null ? DEFAULTS.updateEvery() : updateEvery,
                 turboRounds == null ? DEFAULTS.turboRounds() : turboRounds, DEFAULTS.initialStd());
-        PruningRequest request = new PruningRequest(model, out, method, data, from, to, steps, batch, lr, warmup, seed, match, sparsity, options, force);
+        PruningRequest request = new PruningRequest(model, out, method, data, years.from, years.to, steps, batch, lr, warmup, seed, match, sparsity, options, force);
         ProgressBar bar = ProgressBar.stderr();
         TrainingListener progress = new TrainingListener() {
             @Override

@@ -53,11 +53,8 @@ final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--max-length", defaultValue = "128", description = "--task classify: tokens per text, special tokens included (default ${DEFAULT-VALUE}).")
     int maxLength;
 
-    @Option(names = "--from", description = "With a folder: only files named YEAR_*.txt with YEAR >= this.")
-    Integer from;
-
-    @Option(names = "--to", description = "With a folder: only files named YEAR_*.txt with YEAR <= this.")
-    Integer to;
+    @picocli.CommandLine.Mixin
+    YearRange years = new YearRange();
 
     @Option(names = "--out", required = true, description = "Adapter folder to write.")
     Path out;
@@ -191,7 +188,7 @@ final class FinetuneCommand implements Callable<Integer> {
             }
         }
         org.lowrank4j.adapt.lora.AdapterInit adapterInit = org.lowrank4j.adapt.lora.AdapterInit.parse(init);
-        String text = org.lowrank4j.nn.train.TextFolder.readText(data, from, to, "--data");
+        String text = years.read(data);
         FineTuneRequest request = new FineTuneRequest(model, text, data.toString(), out, new LoraSettings(rank, alpha, dropout, rslora),
                 targets, steps, batch, context, lr, warmup, weightDecay, heldOut, evalBytes, seed, checkpointEvery, resume, stopAfter, adapterInit, adapter,
                 initAdapter, inSqueeze());

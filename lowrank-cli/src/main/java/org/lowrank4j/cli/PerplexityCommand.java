@@ -19,11 +19,8 @@ final class PerplexityCommand implements Callable<Integer> {
     @Option(names = "--text", required = true, description = "A .txt file or a folder of them.")
     Path text;
 
-    @Option(names = "--from", description = "With a folder: only files named YEAR_*.txt with YEAR >= this.")
-    Integer from;
-
-    @Option(names = "--to", description = "With a folder: only files named YEAR_*.txt with YEAR <= this.")
-    Integer to;
+    @picocli.CommandLine.Mixin
+    YearRange years = new YearRange();
 
     @Option(names = "--window", description = "Tokens per window (default: the model's context).")
     Integer window;
@@ -43,7 +40,7 @@ final class PerplexityCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        DecoderPerplexity.Report report = DecoderPerplexity.run(new DecoderPerplexity.Request(model, text, from, to, window, maxBytes, json, force, blockwise),
+        DecoderPerplexity.Report report = DecoderPerplexity.run(new DecoderPerplexity.Request(model, text, years.from, years.to, window, maxBytes, json, force, blockwise),
                 ProgressBar.stderr());
         PerplexityResult r = report.result();
         System.out.printf(Locale.ROOT, "%s: %,d tokens predicted in %d windows of %d; %.4f nats/token, perplexity %.4f, %.4f bits per byte (%.1f s)%n",

@@ -31,11 +31,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Output model folder (created).")
     Path out;
 
-    @Option(names = "--from", description = "With a folder: only files named YEAR_*.txt with YEAR >= this.")
-    Integer from;
-
-    @Option(names = "--to", description = "With a folder: only files named YEAR_*.txt with YEAR <= this.")
-    Integer to;
+    @picocli.CommandLine.Mixin
+    YearRange years = new YearRange();
 
     @Option(names = "--hidden", defaultValue = "320", description = "Hidden size (default ${DEFAULT-VALUE}).")
     int hidden;
@@ -144,7 +141,7 @@ final class TrainCommand implements Callable<Integer> {
         if (!arch.equals("llama") && !arch.equals("mamba")) {
             throw new IllegalArgumentException("--arch must be llama or mamba, got " + arch);
         }
-        TrainingRequest request = TrainingRequest.builder().data(data).out(out).from(from).to(to).hidden(hidden).layers(layers).heads(heads)
+        TrainingRequest request = TrainingRequest.builder().data(data).out(out).from(years.from).to(years.to).hidden(hidden).layers(layers).heads(heads)
                 .kvHeads(kvHeads).mlp(mlp).context(context).batch(batch).accumulation(accumulation).steps(steps).stopAfter(stopAfter)
                 .learningRate(lr).warmup(warmup).minLearningRate(minLr).weightDecay(weightDecay).clip(clip).validationFraction(validationFraction)
                 .validateEvery(validateEvery).validationBatches(validationBatches).checkpointEvery(checkpointEvery).seed(seed).init(init)

@@ -97,6 +97,20 @@ public final class Squeeze {
 
     /** The squeezed adapter and, per module, what was kept. */
     public record Result(PeftAdapter adapter, Map<String, ModuleReport> modules) {
+        /** Σ over modules of the kept σ², over Σ of all σ² (1 when every update is zero): the share of the energy kept. */
+        public double keptEnergy() {
+            double kept = 0, total = 0;
+            for (ModuleReport m : modules.values()) {
+                for (int i = 0; i < m.singular().length; i++) {
+                    double v = m.singular()[i] * m.singular()[i];
+                    total += v;
+                    if (i < m.toRank()) {
+                        kept += v;
+                    }
+                }
+            }
+            return total == 0 ? 1 : kept / total;
+        }
     }
 
     private Squeeze() {
@@ -133,8 +147,8 @@ public final class Squeeze {
         PeftConfig config = adapter.config();
         boolean rslora = config.useRslora();
         Map<String, SvdResult> spectra = new LinkedHashMap<>();
-        Map<String, DoubleMatrix> whiteners = new LinkedHashMap<>();
-        Map<String, DoubleMatrix> leftWhiteners = new LinkedHashMap<>();
+        Map<String, DoubleMatrix> inputWhiteners = new LinkedHashMap<>();    // L, right of ΔW
+        Map<String, DoubleMatrix> gradientWhiteners = new LinkedHashMap<>(); // R, left of ΔW
         ProductSvd svd = new ProductSvd();
         for (Map.Entry<String, LoraFactors> e : adapter.modules().entrySet()) {
             LoraFactors f = e.getValue();
@@ -143,13 +157,13 @@ public final class Squeeze {
             DoubleMatrix a = matrix(f.a(), f.rank(), f.in());
             if (inputGram != null) {
                 DoubleMatrix l = whitener(e.getKey(), inputGram.get(e.getKey()), f.in(), "input");
-                whiteners.put(e.getKey(), l);
+                inputWhiteners.put(e.getKey(), l);
                 a = Linalg.multiply(a, l); // ΔW·L = s·B·(A·L)
             }
             DoubleMatrix b = matrix(f.b(), f.out(), f.rank());
             if (gradientGram != null) {
                 DoubleMatrix r = whitener(e.getKey(), gradientGram.get(e.getKey()), f.out(), "output-gradient");
-                leftWhiteners.put(e.getKey(), r);
+                gradientWhiteners.put(e.getKey(), r);
                 b = Linalg.multiply(r.transpose(), b); // Rᵀ·ΔW·L = s·(Rᵀ·B)·(A·L)
             }
             spectra.put(e.getKey(), svd.decompose(b, a, s, limit));
@@ -166,7 +180,7 @@ public final class Squeeze {
             k = Math.max(1, k);
             double alpha = rslora ? f.alpha() * Math.sqrt((double) k / f.rank()) : f.alpha() * k / f.rank();
             double newScale = LoraAdapter.scale(alpha, k, rslora);
-            SvdResult kept = weightedBack(full, k, leftWhiteners.get(e.getKey()), whiteners.get(e.getKey()), f, svd);
+            SvdResult kept = weightedBack(full, k, gradientWhiteners.get(e.getKey()), inputWhiteners.get(e.getKey()), f, svd);
             DenseMatrix u = kept.u(), vt = kept.vt();
             double[] keptSigma = kept.s();
             float[] b = new float[f.out() * k];

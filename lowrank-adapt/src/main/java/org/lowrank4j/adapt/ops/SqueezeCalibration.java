@@ -53,11 +53,6 @@ public final class SqueezeCalibration {
         return grams(model, adapter, head, windows, fisher);
     }
 
-    /** The input Gram matrices alone: {@link #grams(LlamaModel, PeftAdapter, int[], int, boolean)} without the backward. */
-    public static Map<String, DoubleMatrix> inputGrams(LlamaModel model, PeftAdapter adapter, int[] tokens, int windows) {
-        return grams(model, adapter, tokens, windows, false).inputs();
-    }
-
     /**
      * @param model   a decoder with the adapter's base weights
      * @param adapter the adapter to squeeze (checked against the model as any attach is)

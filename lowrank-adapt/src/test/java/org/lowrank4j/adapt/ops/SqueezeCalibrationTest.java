@@ -46,7 +46,7 @@ class SqueezeCalibrationTest {
         for (int i = 0; i < tokens.length; i++) {
             tokens[i] = 32 + random.nextInt(90);
         }
-        Map<String, DoubleMatrix> grams = SqueezeCalibration.inputGrams(base, adapter, tokens, 3);
+        Map<String, DoubleMatrix> grams = SqueezeCalibration.grams(base, adapter, tokens, 3, false).inputs();
         assertThat(grams.keySet()).containsExactlyElementsOf(adapter.modules().keySet());
         for (Map.Entry<String, DoubleMatrix> e : grams.entrySet()) {
             assertGram(e.getValue(), adapter.modules().get(e.getKey()).in());
@@ -59,7 +59,7 @@ class SqueezeCalibrationTest {
         // the squeeze calibrated on them runs and keeps its ranks
         Squeeze.Result result = Squeeze.apply(adapter, Squeeze.Target.rank(2), grams);
         assertThat(result.adapter().modules().values()).allSatisfy(f -> assertThat(f.rank()).isEqualTo(2));
-        assertThatThrownBy(() -> SqueezeCalibration.inputGrams(base, adapter, new int[10], 1)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> SqueezeCalibration.grams(base, adapter, new int[10], 1, false)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("calibration text has 10 tokens");
     }
     @Test

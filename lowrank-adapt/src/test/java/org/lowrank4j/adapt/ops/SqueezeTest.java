@@ -96,6 +96,19 @@ class SqueezeTest {
     }
 
     @Test
+    void theResultsKeptEnergyIsTheShareOfAllModulesSigmaSquaredKept() {
+        Squeeze.Result result = Squeeze.apply(adapter(false), Squeeze.Target.rank(3));
+        double kept = 0, total = 0;
+        for (Squeeze.ModuleReport m : result.modules().values()) { // per module keptEnergy × its total
+            double moduleTotal = head(m.singular(), m.singular().length);
+            total += moduleTotal;
+            kept += m.keptEnergy() * moduleTotal;
+        }
+        assertThat(result.keptEnergy()).isCloseTo(kept / total, org.assertj.core.data.Offset.offset(1e-12)).isLessThan(1);
+        assertThat(Squeeze.apply(adapter(false), Squeeze.Target.energy(1.0)).keptEnergy()).isCloseTo(1, org.assertj.core.data.Offset.offset(1e-12));
+    }
+
+    @Test
     void energyThresholdChoosesRanksPerModuleAndTheFolderRoundTrips(@TempDir Path dir) throws IOException {
         Squeeze.Result result = Squeeze.apply(adapter(false), Squeeze.Target.energy(0.9));
         int q = result.modules().get("model.layers.0.self_attn.q_proj").toRank();
