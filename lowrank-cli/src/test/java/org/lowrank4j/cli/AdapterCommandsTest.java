@@ -66,6 +66,22 @@ class AdapterCommandsTest {
         assertThat(ok("adapter", "squeeze", "--adapter", adapter.toString(), "--rank", "2", "--model", base.toString(), "--data", text.toString(),
                 "--held-out", "0.2", "--calibration-windows", "4", "--weighting", "inputs", "--out", dir.resolve("inputs").toString()))
                 .contains("of the updates' output energy kept");
+        // module after module, each fitted to the original adapter's outputs from the inputs the squeezed ones before it give
+        Path compensated = dir.resolve("compensated");
+        assertThat(ok("adapter", "squeeze", "--adapter", adapter.toString(), "--rank", "2", "--model", base.toString(), "--data", text.toString(),
+                "--held-out", "0.2", "--calibration-windows", "4", "--compensate", "--out", compensated.toString()))
+                .contains("of the compensated Fisher-weighted energy kept");
+        assertThat(ok("adapter", "inspect", "--adapter", compensated.toString())).contains("r 2");
+        assertThat(refused("adapter", "squeeze", "--adapter", adapter.toString(), "--rank", "2", "--compensate", "--out",
+                dir.resolve("compensated2").toString())).contains("--compensate needs --model and --data");
+        // then tuned towards the original adapter's next-byte distributions
+        Path distilled = dir.resolve("distilled");
+        assertThat(ok("adapter", "squeeze", "--adapter", adapter.toString(), "--rank", "2", "--model", base.toString(), "--data", text.toString(),
+                "--held-out", "0.2", "--calibration-windows", "4", "--tune-steps", "2", "--tune-batch", "2", "--out", distilled.toString()))
+                .contains("then 2 steps towards the original adapter's next-byte distributions: KL");
+        assertThat(ok("adapter", "inspect", "--adapter", distilled.toString())).contains("r 2");
+        assertThat(refused("adapter", "squeeze", "--adapter", adapter.toString(), "--rank", "2", "--tune-steps", "2", "--out",
+                dir.resolve("distilled2").toString())).contains("--tune-steps needs --model and --data");
         assertThat(refused("adapter", "squeeze", "--adapter", adapter.toString(), "--rank", "2", "--weighting", "fisher", "--out",
                 dir.resolve("fisher2").toString())).contains("--weighting fisher needs --model and --data");
         assertThat(refused("adapter", "squeeze", "--adapter", adapter.toString(), "--rank", "2", "--model", base.toString(), "--data",

@@ -178,26 +178,34 @@ public final class Squeeze {
             int k = ranks != null ? ranks.get(e.getKey())
                     : target.rank() > 0 ? Math.min(target.rank(), sigma.length) : energyRank(sigma, target.energy());
             k = Math.max(1, k);
-            double alpha = rslora ? f.alpha() * Math.sqrt((double) k / f.rank()) : f.alpha() * k / f.rank();
-            double newScale = LoraAdapter.scale(alpha, k, rslora);
             SvdResult kept = weightedBack(full, k, gradientWhiteners.get(e.getKey()), inputWhiteners.get(e.getKey()), f, svd);
-            DenseMatrix u = kept.u(), vt = kept.vt();
-            double[] keptSigma = kept.s();
-            float[] b = new float[f.out() * k];
-            float[] a = new float[k * f.in()];
-            for (int j = 0; j < k; j++) {
-                double factor = Math.sqrt(keptSigma[j] / newScale);
-                for (int i = 0; i < f.out(); i++) {
-                    b[i * k + j] = (float) (u.get(i, j) * factor);      // B' = U_k Σ^½ / √s'
-                }
-                for (int i = 0; i < f.in(); i++) {
-                    a[j * f.in() + i] = (float) (vt.get(j, i) * factor); // A' = Σ^½ V_kᵀ / √s'
-                }
-            }
-            out.put(e.getKey(), new LoraFactors(k, f.in(), f.out(), a, b, alpha));
+            out.put(e.getKey(), factors(kept, k, f, rslora));
             reports.put(e.getKey(), new ModuleReport(f.rank(), k, sigma, energy(sigma, k)));
         }
         return new Result(new PeftAdapter(configFor(config, out), out), reports);
+    }
+
+    /**
+     * The rank-k factors of a kept update given as a thin SVD, balanced (B' = U_k Σ^½ / √s', A' = Σ^½ V_kᵀ / √s'), with α'
+     * chosen so that s' equals the old scaling s: α·k/r, or α·√(k/r) with rsLoRA.
+     */
+    static LoraFactors factors(SvdResult kept, int k, LoraFactors f, boolean rslora) {
+        double alpha = rslora ? f.alpha() * Math.sqrt((double) k / f.rank()) : f.alpha() * k / f.rank();
+        double newScale = LoraAdapter.scale(alpha, k, rslora);
+        DenseMatrix u = kept.u(), vt = kept.vt();
+        double[] keptSigma = kept.s();
+        float[] b = new float[f.out() * k];
+        float[] a = new float[k * f.in()];
+        for (int j = 0; j < k; j++) {
+            double factor = Math.sqrt(keptSigma[j] / newScale);
+            for (int i = 0; i < f.out(); i++) {
+                b[i * k + j] = (float) (u.get(i, j) * factor);      // B' = U_k Σ^½ / √s'
+            }
+            for (int i = 0; i < f.in(); i++) {
+                a[j * f.in() + i] = (float) (vt.get(j, i) * factor); // A' = Σ^½ V_kᵀ / √s'
+            }
+        }
+        return new LoraFactors(k, f.in(), f.out(), a, b, alpha);
     }
 
     /**
@@ -207,7 +215,7 @@ public final class Squeeze {
      * refactored by {@link ProductSvd}, so that B' and A' come out balanced as after a plain squeeze, and tuning on
      * from them takes steps of the usual size.
      */
-    private static SvdResult weightedBack(SvdResult full, int k, DoubleMatrix r, DoubleMatrix l, LoraFactors f, ProductSvd svd) {
+    static SvdResult weightedBack(SvdResult full, int k, DoubleMatrix r, DoubleMatrix l, LoraFactors f, ProductSvd svd) {
         if (r == null && l == null) {
             return full;
         }
@@ -232,7 +240,7 @@ public final class Squeeze {
     }
 
     /** L with L·Lᵀ = G + λI for one module's input (or output-gradient) Gram matrix G. */
-    private static DoubleMatrix whitener(String module, DoubleMatrix gram, int in, String what) {
+    static DoubleMatrix whitener(String module, DoubleMatrix gram, int in, String what) {
         if (gram == null || gram.rows() != in || gram.cols() != in) {
             throw new IllegalArgumentException(module + ": the calibrated squeeze needs its " + in + "x" + in + " " + what + " Gram matrix, got "
                     + (gram == null ? "none" : gram.rows() + "x" + gram.cols()));
@@ -349,7 +357,7 @@ public final class Squeeze {
         return total == 0 ? 1 : kept / total;
     }
 
-    private static DoubleMatrix matrix(float[] values, int rows, int cols) {
+    static DoubleMatrix matrix(float[] values, int rows, int cols) {
         double[] d = new double[values.length];
         for (int i = 0; i < d.length; i++) {
             d[i] = values[i];

@@ -62,6 +62,14 @@ public final class SqueezeCalibration {
      * @throws IllegalArgumentException when the tokens do not fill one window
      */
     public static Grams grams(LlamaModel model, PeftAdapter adapter, int[] tokens, int windows, boolean fisher) {
+        checkWindows(model, tokens, windows);
+        LoraModel lora = LoraModel.over(ModulePaths.decoder(model), 0);
+        PeftFolder.apply(adapter, lora, "default", Precision.FLOAT32);
+        return grams(model, lora, tokens, windows, fisher);
+    }
+
+    /** Refuses fewer than one window, or tokens that do not fill one window of the model's context. */
+    static void checkWindows(LlamaModel model, int[] tokens, int windows) {
         if (windows < 1) {
             throw new IllegalArgumentException("--calibration-windows must be at least 1, got " + windows);
         }
@@ -70,8 +78,16 @@ public final class SqueezeCalibration {
             throw new IllegalArgumentException("the calibration text has " + tokens.length + " tokens (its held-out tail left out); one window of "
                     + "the model's context needs " + (context + 1) + ": give a longer --data");
         }
-        LoraModel lora = LoraModel.over(ModulePaths.decoder(model), 0);
-        PeftFolder.apply(adapter, lora, "default", Precision.FLOAT32);
+    }
+
+    /** The calibration windows: at most {@code windows} consecutive windows of the model's context, one sequence each. */
+    static List<TokenWindows.Batch> windows(LlamaModel model, int[] tokens, int windows) {
+        return new TokenWindows(tokens, model.vocabSize(), model.maxPositions(), 0).sequentialBatches(1, windows);
+    }
+
+    /** As above, on a model whose adapted layers already run the adapter (every active branch is calibrated). */
+    static Grams grams(LlamaModel model, LoraModel lora, int[] tokens, int windows, boolean fisher) {
+        checkWindows(model, tokens, windows);
         if (fisher) { // the backward then computes only what reaches the adapters (and their own gradients, unused)
             org.lowrank4j.nn.Parameter.freezeAllBut(model.parameters(), lora.parameters());
         }
@@ -106,7 +122,7 @@ public final class SqueezeCalibration {
         }
         LlamaLanguageModel language = new LlamaLanguageModel(model);
         long tokensRun = 0; // every adapted module reads every token once
-        for (TokenWindows.Batch b : new TokenWindows(tokens, model.vocabSize(), context, 0).sequentialBatches(1, windows)) {
+        for (TokenWindows.Batch b : windows(model, tokens, windows)) {
             latest.clear();
             if (fisher) {
                 language.lossAndBackward(b.inputs(), b.targets()); // the adapters' own gradients pile up unused

@@ -1,0 +1,197 @@
+package org.lowrank4j.adapt.finetune;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.lowrank4j.adapt.lora.LoraAdapter;
+import org.lowrank4j.adapt.lora.LoraModel;
+import org.lowrank4j.adapt.lora.ModulePaths;
+import org.lowrank4j.adapt.peft.PeftAdapter;
+import org.lowrank4j.adapt.peft.PeftFolder;
+import org.lowrank4j.nn.Parameter;
+import org.lowrank4j.nn.arch.llama.LlamaModel;
+import org.lowrank4j.nn.tensor.Precision;
+import org.lowrank4j.nn.tensor.Tensor;
+import org.lowrank4j.nn.train.AdamW;
+import org.lowrank4j.nn.train.LanguageModel;
+import org.lowrank4j.nn.train.LearningRateSchedule;
+import org.lowrank4j.nn.train.TokenWindows;
+import org.lowrank4j.nn.train.Trainer;
+import org.lowrank4j.nn.train.TrainingListener;
+import org.lowrank4j.nn.train.TrainingOptions;
+
+/**
+ * LoRA-Squeeze's continued tuning with the adapter that was squeezed as the teacher: the squeezed adapter (the student)
+ * trains to give the next-byte distributions the original adapter gives, KL(p_teacher ‖ p_student) averaged over the
+ * positions of windows of the text, instead of the text's own next bytes. What a squeeze should keep is the original
+ * adapter's behaviour, and its full distribution at every position says more per window than the one byte that follows.
+ *
+ * <p>Both adapters sit on one decoder; each step runs the teacher's forward, then the student's forward and backward.
+ * Only the student's A and B train (AdamW, no weight decay, gradient norm clipped at 1, linear warm-up over a tenth of
+ * the steps, cosine decay to a tenth of the rate), without dropout.
+ */
+public final class SqueezeDistillation {
+    static final String TEACHER = "teacher";
+    static final String STUDENT = "default";
+
+    /** Windows of the text over which the divergence is reported before and after (at most; fewer in a short text). */
+    public static final int REPORT_WINDOWS = 16;
+
+    /**
+     * @param adapter the tuned student, in the squeezed adapter's config (ranks, α, patterns)
+     * @param before  the mean KL divergence (nats per position) over the text's first {@link #REPORT_WINDOWS} windows, before
+     * @param after   the same after the tuning
+     */
+    public record Outcome(PeftAdapter adapter, double before, double after) {
+    }
+
+    private SqueezeDistillation() {
+    }
+
+    /**
+     * @param model    a fresh byte-level decoder with the adapters' base weights (it carries both adapters afterwards)
+     * @param teacher  the adapter before the squeeze
+     * @param student  the squeezed adapter (its targets must be the teacher's)
+     * @param tokens   the text's training head (not the text an evaluation will score)
+     * @param steps    optimizer steps (at least 1)
+     * @param batch    windows of the model's context per step
+     * @param lr       peak learning rate
+     * @param seed     the windows' order
+     * @param progress told each step's report, or null
+     * @throws IllegalArgumentException for adapters that do not fit the model or each other, bad step counts or rates, or a
+     *                                  text shorter than one window
+     */
+    public static Outcome run(LlamaModel model, PeftAdapter teacher, PeftAdapter student, int[] tokens, int steps, int batch, double lr,
+            long seed, Consumer<TrainingListener.StepReport> progress) {
+        if (steps < 1 || batch < 1 || !(lr > 0) || !Double.isFinite(lr)) {
+            throw new IllegalArgumentException("distillation needs --tune-steps >= 1, a batch >= 1 and a positive learning rate, got "
+                    + steps + ", " + batch + " and " + lr);
+        }
+        if (!teacher.modules().keySet().equals(student.modules().keySet())) {
+            throw new IllegalArgumentException("the squeezed adapter adapts other modules than the original (" + student.modules().size()
+                    + " against " + teacher.modules().size() + "); distil a squeeze of that same adapter");
+        }
+        int context = model.maxPositions();
+        if (tokens.length < context + 1) {
+            throw new IllegalArgumentException("the distillation text has " + tokens.length + " tokens (its held-out tail left out); one window of "
+                    + "the model's context needs " + (context + 1) + ": give a longer --data");
+        }
+        LoraModel lora = LoraModel.over(ModulePaths.decoder(model), seed);
+        PeftFolder.apply(teacher, lora, TEACHER, Precision.FLOAT32);
+        PeftFolder.apply(student, lora, STUDENT, Precision.FLOAT32);
+        List<Parameter> trained = new ArrayList<>();
+        for (LoraAdapter a : lora.adapter(STUDENT).values()) {
+            trained.addAll(a.parameters());
+        }
+        List<Parameter> all = new ArrayList<>(model.parameters());
+        all.addAll(lora.parameters());
+        Parameter.freezeAllBut(all, trained);
+        lora.setTraining(false);
+
+        Objective objective = new Objective(model, lora, trained);
+        AdamW adam = new AdamW(trained, new AdamW.Settings(0.9, 0.999, 1e-8, 0));
+        LearningRateSchedule schedule = new LearningRateSchedule(lr, lr / 10, Math.max(1, steps / 10), steps);
+        TokenWindows windows = new TokenWindows(tokens, model.vocabSize(), context, seed);
+        List<TokenWindows.Batch> report = windows.sequentialBatches(1, REPORT_WINDOWS);
+        double before = objective.mean(report);
+        TrainingListener listener = progress == null ? null : new TrainingListener() {
+            @Override
+            public void onStep(StepReport step) {
+                progress.accept(step);
+            }
+        };
+        new Trainer(objective, adam, windows, null, TrainingOptions.of(batch, steps, schedule), listener).run();
+        double after = objective.mean(report);
+        if (!Double.isFinite(after)) {
+            throw new IllegalArgumentException("distillation diverged (KL " + after + " after it); give a smaller --tune-lr");
+        }
+        lora.setActive(Set.of(STUDENT));
+        return new Outcome(PeftFolder.capture(lora, STUDENT, student.config()), before, after);
+    }
+
+    /** KL(p_teacher ‖ p_student) per position, mean over the batch's positions; its gradient reaches the student only. */
+    static final class Objective implements LanguageModel {
+        private final LlamaModel model;
+        private final LoraModel lora;
+        private final List<Parameter> trained;
+
+        Objective(LlamaModel model, LoraModel lora, List<Parameter> trained) {
+            this.model = model;
+            this.lora = lora;
+            this.trained = trained;
+        }
+
+        @Override
+        public double lossAndBackward(int[][] inputs, int[][] targets) {
+            return run(inputs, true);
+        }
+
+        @Override
+        public double loss(int[][] inputs, int[][] targets) {
+            return run(inputs, false);
+        }
+
+        @Override
+        public List<Parameter> parameters() {
+            return trained;
+        }
+
+        /** The mean divergence over batches (no gradients). */
+        double mean(List<TokenWindows.Batch> batches) {
+            double sum = 0;
+            for (TokenWindows.Batch b : batches) {
+                sum += loss(b.inputs(), b.targets());
+            }
+            return sum / batches.size();
+        }
+
+        private double run(int[][] inputs, boolean backward) {
+            int batch = inputs.length, time = inputs[0].length;
+            int[] ids = new int[batch * time];
+            for (int b = 0; b < batch; b++) {
+                System.arraycopy(inputs[b], 0, ids, b * time, time);
+            }
+            lora.setActive(Set.of(TEACHER));
+            Tensor teacherLogits = model.forward(ids, batch, time);
+            int vocab = teacherLogits.dim(2), positions = batch * time;
+            double[] logP = logSoftmax(teacherLogits, positions, vocab);
+            lora.setActive(Set.of(STUDENT));
+            Tensor studentLogits = model.forward(ids, batch, time);
+            double[] logQ = logSoftmax(studentLogits, positions, vocab);
+            double kl = 0;
+            Tensor gradient = backward ? Tensor.zeros(studentLogits.precision(), batch, time, vocab) : null;
+            for (int i = 0; i < logP.length; i++) {
+                double p = Math.exp(logP[i]);
+                kl += p * (logP[i] - logQ[i]);
+                if (backward) {
+                    gradient.set(i, (Math.exp(logQ[i]) - p) / positions); // d KL / d student logit
+                }
+            }
+            if (backward) {
+                model.backward(gradient);
+            }
+            return kl / positions;
+        }
+
+        /** Row-wise log-softmax of (positions × vocab) logits, in float64. */
+        private static double[] logSoftmax(Tensor logits, int positions, int vocab) {
+            double[] out = new double[positions * vocab];
+            for (int r = 0; r < positions; r++) {
+                double max = Double.NEGATIVE_INFINITY;
+                for (int v = 0; v < vocab; v++) {
+                    max = Math.max(max, logits.get(r * vocab + v));
+                }
+                double sum = 0;
+                for (int v = 0; v < vocab; v++) {
+                    sum += Math.exp(logits.get(r * vocab + v) - max);
+                }
+                double log = max + Math.log(sum);
+                for (int v = 0; v < vocab; v++) {
+                    out[r * vocab + v] = logits.get(r * vocab + v) - log;
+                }
+            }
+            return out;
+        }
+    }
+}

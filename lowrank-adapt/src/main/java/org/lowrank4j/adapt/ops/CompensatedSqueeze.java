@@ -1,0 +1,252 @@
+package org.lowrank4j.adapt.ops;
+
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BiConsumer;
+import org.lowrank4j.adapt.lora.LoraAdapter;
+import org.lowrank4j.adapt.lora.LoraModel;
+import org.lowrank4j.adapt.lora.LoraWeight;
+import org.lowrank4j.adapt.lora.ModulePaths;
+import org.lowrank4j.adapt.peft.LoraFactors;
+import org.lowrank4j.adapt.peft.PeftAdapter;
+import org.lowrank4j.adapt.peft.PeftFolder;
+import org.lowrank4j.linalg.DoubleMatrix;
+import org.lowrank4j.linalg.Linalg;
+import org.lowrank4j.linalg.SvdResult;
+import org.lowrank4j.linalg.decomposition.ProductSvd;
+import org.lowrank4j.nn.Parameter;
+import org.lowrank4j.nn.arch.llama.LlamaLanguageModel;
+import org.lowrank4j.nn.arch.llama.LlamaModel;
+import org.lowrank4j.nn.tensor.Precision;
+import org.lowrank4j.nn.tensor.Tensor;
+import org.lowrank4j.nn.train.TokenWindows;
+
+/**
+ * The calibrated squeeze, module after module, each one compensating for the error of the squeezes before it (the
+ * cumulative-error compensation of sequential compression, applied to an adapter's update).
+ *
+ * <p>{@link Squeeze}'s calibrated forms truncate every module's update on its own, over the inputs the unsqueezed adapter
+ * gives it. Once the modules before it are squeezed, though, a module sees other inputs X̃ instead of X. This squeeze
+ * runs in the model's order. For each group of modules that read one input (q, k and v; o), it runs the calibration
+ * windows twice, up to the group's block: through the original adapter, which gives X, and through the adapter as
+ * squeezed so far, which gives X̃. Then each module of the group gets the rank-k update ΔW' that brings its outputs back to what the original adapter
+ * gave, X·Wᵀ with W = W0 + ΔW, from the inputs it now sees:
+ * <pre>
+ *   min ‖(X·Wᵀ − X̃·(W0 + ΔW')ᵀ)·R‖²,   solved by truncating Rᵀ·T·L, with
+ *   T = ΔW + W·(C − G)·(G + λI)⁻¹,   G = X̃ᵀX̃/n,   C = XᵀX̃/n,   L·Lᵀ = G + λI
+ * </pre>
+ * T is the unconstrained least-squares update (it is ΔW itself while X̃ = X, so the first group is squeezed exactly as
+ * the one-module-at-a-time squeeze does). R·Rᵀ is the Gram matrix of the loss's gradients at the module's outputs (the
+ * Fisher weighting, gathered once on the original adapter) or the identity. T is dense (out × in), so unlike the other
+ * forms this one forms each module's update; one module's at a time.
+ *
+ * <p>The ranks are those the one-module squeeze chooses for the same target (so a budget is spent as it would be there),
+ * and the result's singular values are those of each module's Rᵀ·T·L.
+ */
+public final class CompensatedSqueeze {
+    private static final String ORIGINAL = "original";
+    private static final String SQUEEZED = "squeezed";
+
+    private CompensatedSqueeze() {
+    }
+
+    /**
+     * The compensated squeeze calibrated on the head of a text (its tail of share {@code heldOut}, the part
+     * {@code lowrank finetune} and {@code adapter perplexity} score, is left out).
+     *
+     * @param modelFolder a byte-level LLaMA-family decoder folder
+     */
+    public static Squeeze.Result apply(java.nio.file.Path modelFolder, PeftAdapter adapter, Squeeze.Target target, String text, double heldOut,
+            int windows, boolean fisher, BiConsumer<Integer, Integer> progress) throws java.io.IOException {
+        if (!(heldOut > 0 && heldOut < 1)) {
+            throw new IllegalArgumentException("--held-out must be in (0, 1), got " + heldOut);
+        }
+        LlamaModel model = LlamaModel.load(modelFolder, Precision.FLOAT32);
+        int[] head = TokenWindows.split(new org.lowrank4j.nn.generate.ByteTokenizer().encode(text), heldOut).train();
+        return apply(model, adapter, target, head, windows, fisher, progress);
+    }
+
+    /**
+     * @param model    a fresh decoder with the adapter's base weights (it carries both adapters afterwards)
+     * @param adapter  the adapter to squeeze (checked against the model as any attach is)
+     * @param target   the rank, energy share or budget
+     * @param tokens   calibration tokens (not the text an evaluation will score)
+     * @param windows  at most this many windows of the model's context
+     * @param fisher   weight each module's output error by the loss's gradients there (else by nothing)
+     * @param progress told (groups done, groups) after each group of modules, or null
+     */
+    public static Squeeze.Result apply(LlamaModel model, PeftAdapter adapter, Squeeze.Target target, int[] tokens, int windows,
+            boolean fisher, BiConsumer<Integer, Integer> progress) {
+        SqueezeCalibration.checkWindows(model, tokens, windows);
+        LoraModel lora = LoraModel.over(ModulePaths.decoder(model), 0);
+        PeftFolder.apply(adapter, lora, ORIGINAL, Precision.FLOAT32);
+        SqueezeCalibration.Grams grams = SqueezeCalibration.grams(model, lora, tokens, windows, fisher);
+        Map<String, Squeeze.ModuleReport> alone = Squeeze.apply(adapter, target, grams.inputs(), grams.outputGradients()).modules();
+        Parameter.freezeAllBut(model.parameters(), List.of()); // forwards only from here on
+
+        List<TokenWindows.Batch> batches = SqueezeCalibration.windows(model, tokens, windows);
+        LlamaLanguageModel language = new LlamaLanguageModel(model);
+        Map<String, LoraWeight> layers = lora.adaptedLayers();
+        List<List<String>> groups = groups(layers, language, batches.get(0));
+        boolean rslora = adapter.config().useRslora();
+        Map<String, LoraFactors> out = new LinkedHashMap<>();
+        Map<String, Squeeze.ModuleReport> reports = new LinkedHashMap<>();
+        for (int g = 0; g < groups.size(); g++) {
+            List<String> group = groups.get(g);
+            LoraWeight first = layers.get(group.get(0));
+            int in = first.inFeatures();
+            DoubleMatrix gram = DoubleMatrix.zeros(in, in);  // X̃ᵀX̃
+            DoubleMatrix cross = DoubleMatrix.zeros(in, in); // XᵀX̃
+            DoubleMatrix[] seen = new DoubleMatrix[1];
+            first.observeInputs(x -> seen[0] = x.matrix(x.size() / in, in).toDouble().copy()); // layers reuse x's buffer
+            long n = 0;
+            int blocks = blocksUpTo(group.get(0), model.config().numHiddenLayers());
+            for (TokenWindows.Batch b : batches) {
+                activate(layers, out.keySet(), false);
+                model.forwardBlocks(b.inputs()[0], 1, b.inputs()[0].length, blocks); // nothing after the group's block
+                DoubleMatrix original = seen[0];
+                activate(layers, out.keySet(), true);
+                model.forwardBlocks(b.inputs()[0], 1, b.inputs()[0].length, blocks);
+                DoubleMatrix now = seen[0];
+                Linalg.backend().addGram(now, gram);
+                Linalg.backend().gemm(1, original.transpose(), now, 1, cross);
+                n += now.rows();
+            }
+            first.observeInputs(null);
+            scale(gram, 1.0 / n);
+            scale(cross, 1.0 / n);
+            for (String module : group) {
+                LoraFactors f = adapter.modules().get(module);
+                Module squeezed = squeezeModule(module, layers.get(module).base().toDense().matrix().toDouble(), f, rslora,
+                        alone.get(module).toRank(), gram, cross, fisher ? grams.outputGradients().get(module) : null);
+                LoraFactors kept = squeezed.factors();
+                out.put(module, kept);
+                lora.add(module, new LoraAdapter(SQUEEZED, tensor(module, "lora_A", kept.a(), kept.rank(), f.in()),
+                        tensor(module, "lora_B", kept.b(), f.out(), kept.rank()), kept.alpha(), rslora, 0));
+                reports.put(module, squeezed.report());
+            }
+            if (progress != null) {
+                progress.accept(g + 1, groups.size());
+            }
+        }
+        Map<String, LoraFactors> ordered = new LinkedHashMap<>(); // the adapter's own module order
+        Map<String, Squeeze.ModuleReport> orderedReports = new LinkedHashMap<>();
+        for (String module : adapter.modules().keySet()) {
+            ordered.put(module, out.get(module));
+            orderedReports.put(module, reports.get(module));
+        }
+        return new Squeeze.Result(new PeftAdapter(Squeeze.configFor(adapter.config(), ordered), ordered), orderedReports);
+    }
+
+    /** One module's squeezed factors and what was kept. */
+    record Module(LoraFactors factors, Squeeze.ModuleReport report) {
+    }
+
+    /**
+     * One module's compensated squeeze: the rank-k truncation of Rᵀ·T·L (T as in the class comment), mapped back and
+     * refactored into balanced factors as {@link Squeeze} does.
+     *
+     * @param w0           the module's frozen weight (out × in)
+     * @param gram         G = X̃ᵀX̃/n of the inputs it now sees
+     * @param cross        C = XᵀX̃/n, the inputs the original adapter gave it against those
+     * @param gradientGram the Gram matrix of the loss's gradients at its outputs, or null for the unweighted form
+     */
+    static Module squeezeModule(String module, DoubleMatrix w0, LoraFactors f, boolean rslora, int k, DoubleMatrix gram, DoubleMatrix cross,
+            DoubleMatrix gradientGram) {
+        double s = LoraAdapter.scale(f.alpha(), f.rank(), rslora);
+        DoubleMatrix delta = Linalg.multiply(Squeeze.matrix(f.b(), f.out(), f.rank()), Squeeze.matrix(f.a(), f.rank(), f.in()));
+        scale(delta, s);                                                               // ΔW = s·B·A
+        DoubleMatrix w = w0.copy();                                                    // W = W0 + ΔW
+        add(w, delta, 1);
+        DoubleMatrix l = Squeeze.whitener(module, gram, f.in(), "input");              // L·Lᵀ = G + λI
+        DoubleMatrix shift = cross.copy();                                             // C − G
+        add(shift, gram, -1);
+        // (W·(C − G)·(G + λI)⁻¹)ᵀ = L⁻ᵀ·L⁻¹·(C − G)ᵀ·Wᵀ
+        DoubleMatrix rhs = Linalg.multiply(shift.transpose(), w.transpose());
+        DoubleMatrix solved = Linalg.backend().solveTriangular(l, true, true, Linalg.backend().solveTriangular(l, true, false, rhs));
+        DoubleMatrix t = delta;                                                        // T = ΔW + W·(C − G)·(G + λI)⁻¹
+        add(t, solved.transpose(), 1);
+        DoubleMatrix weighted = Linalg.multiply(t, l);                                 // T·L
+        DoubleMatrix r = null;
+        if (gradientGram != null) {
+            r = Squeeze.whitener(module, gradientGram, f.out(), "output-gradient");
+            weighted = Linalg.multiply(r.transpose(), weighted);                       // Rᵀ·T·L
+        }
+        SvdResult full = Linalg.backend().svd(weighted);
+        int rank = Math.max(1, Math.min(k, full.s().length));
+        SvdResult kept = Squeeze.weightedBack(full, rank, r, l, f, new ProductSvd());
+        double[] sigma = full.s();
+        return new Module(Squeeze.factors(kept, rank, f, rslora), new Squeeze.ModuleReport(f.rank(), rank, sigma, Squeeze.energy(sigma, rank)));
+    }
+
+    /**
+     * The adapted modules in the order the forward reaches them, grouped where consecutive modules read one tensor (q, k
+     * and v; gate and up).
+     */
+    private static List<List<String>> groups(Map<String, LoraWeight> layers, LlamaLanguageModel language, TokenWindows.Batch batch) {
+        List<String> order = new ArrayList<>();
+        List<Tensor> inputs = new ArrayList<>();
+        Map<String, Boolean> seen = new IdentityHashMap<>();
+        for (Map.Entry<String, LoraWeight> e : layers.entrySet()) {
+            String module = e.getKey();
+            e.getValue().observeInputs(x -> {
+                if (seen.put(module, Boolean.TRUE) == null) {
+                    order.add(module);
+                    inputs.add(x);
+                }
+            });
+        }
+        language.loss(batch.inputs(), batch.targets());
+        for (LoraWeight w : layers.values()) {
+            w.observeInputs(null);
+        }
+        List<List<String>> groups = new ArrayList<>();
+        for (int i = 0; i < order.size(); i++) {
+            if (i == 0 || inputs.get(i) != inputs.get(i - 1)) {
+                groups.add(new ArrayList<>());
+            }
+            groups.get(groups.size() - 1).add(order.get(i));
+        }
+        return groups;
+    }
+
+    /** The blocks a forward must run to reach a module: through its layer ({@code model.layers.N.}), or all of them. */
+    static int blocksUpTo(String module, int layers) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?:^|\\.)layers\\.(\\d+)\\.").matcher(module);
+        return m.find() ? Math.min(layers, Integer.parseInt(m.group(1)) + 1) : layers;
+    }
+
+    /** Every module runs its original adapter, or (with {@code squeezedSoFar}) the squeezed one where it has one. */
+    private static void activate(Map<String, LoraWeight> layers, Set<String> squeezed, boolean squeezedSoFar) {
+        for (Map.Entry<String, LoraWeight> e : layers.entrySet()) {
+            e.getValue().setActive(Set.of(squeezedSoFar && squeezed.contains(e.getKey()) ? SQUEEZED : ORIGINAL));
+        }
+    }
+
+    private static Parameter tensor(String module, String factor, float[] values, int rows, int cols) {
+        Tensor t = Tensor.zeros(Precision.FLOAT32, rows, cols);
+        for (int i = 0; i < values.length; i++) {
+            t.set(i, values[i]);
+        }
+        return new Parameter(LoraAdapter.parameterName(module, factor, SQUEEZED), t);
+    }
+
+    private static void scale(DoubleMatrix m, double by) {
+        double[] d = m.data();
+        for (int i = 0; i < d.length; i++) {
+            d[i] *= by;
+        }
+    }
+
+    private static void add(DoubleMatrix to, DoubleMatrix m, double by) {
+        for (int i = 0; i < to.rows(); i++) {
+            for (int j = 0; j < to.cols(); j++) {
+                to.set(i, j, to.get(i, j) + by * m.get(i, j));
+            }
+        }
+    }
+}

@@ -1,0 +1,150 @@
+package org.lowrank4j.adapt.finetune;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.assertj.core.data.Offset;
+import org.junit.jupiter.api.Test;
+import org.lowrank4j.adapt.TinyModels;
+import org.lowrank4j.adapt.lora.LoraAdapter;
+import org.lowrank4j.adapt.lora.LoraModel;
+import org.lowrank4j.adapt.lora.LoraSettings;
+import org.lowrank4j.adapt.lora.ModulePaths;
+import org.lowrank4j.adapt.lora.TargetModules;
+import org.lowrank4j.adapt.ops.Squeeze;
+import org.lowrank4j.adapt.peft.PeftAdapter;
+import org.lowrank4j.adapt.peft.PeftConfig;
+import org.lowrank4j.adapt.peft.PeftFolder;
+import org.lowrank4j.nn.Parameter;
+import org.lowrank4j.nn.arch.llama.LlamaModel;
+import org.lowrank4j.nn.tensor.Precision;
+
+/** Continued tuning of a squeezed adapter towards the original's next-byte distributions. */
+class SqueezeDistillationTest {
+    private static final List<String> TARGETS = List.of("q_proj", "k_proj", "v_proj", "o_proj");
+
+    @Test
+    void theKlGradientReachesTheStudentOnlyAndMatchesCentralDifferences() {
+        LlamaModel model = TinyModels.llama(Precision.FLOAT64, 5);
+        PeftAdapter teacher = teacher();
+        PeftAdapter student = Squeeze.apply(teacher, Squeeze.Target.rank(1)).adapter();
+        LoraModel lora = LoraModel.over(ModulePaths.decoder(model), 0);
+        PeftFolder.apply(teacher, lora, SqueezeDistillation.TEACHER, Precision.FLOAT64);
+        PeftFolder.apply(student, lora, SqueezeDistillation.STUDENT, Precision.FLOAT64);
+        List<Parameter> trained = new ArrayList<>();
+        for (LoraAdapter a : lora.adapter(SqueezeDistillation.STUDENT).values()) {
+            trained.addAll(a.parameters());
+        }
+        List<Parameter> all = new ArrayList<>(model.parameters());
+        all.addAll(lora.parameters());
+        Parameter.freezeAllBut(all, trained);
+        SqueezeDistillation.Objective objective = new SqueezeDistillation.Objective(model, lora, trained);
+        int[][] inputs = windows(2, 12, new Random(3));
+        double loss = objective.lossAndBackward(inputs, inputs);
+        assertThat(loss).isPositive(); // the rank-1 squeeze gives other distributions
+        for (LoraAdapter a : lora.adapter(SqueezeDistillation.TEACHER).values()) {
+            for (Parameter p : a.parameters()) {
+                assertThat(p.isFrozen()).isTrue();
+            }
+        }
+        Random pick = new Random(9);
+        int checked = 0;
+        for (Parameter p : trained) {
+            for (int trial = 0; trial < 2; trial++) {
+                int i = pick.nextInt(p.size());
+                double v = p.value().get(i), h = 1e-5;
+                p.value().set(i, v + h);
+                double up = objective.loss(inputs, inputs);
+                p.value().set(i, v - h);
+                double down = objective.loss(inputs, inputs);
+                p.value().set(i, v);
+                double numeric = (up - down) / (2 * h);
+                assertThat(p.gradient().get(i)).as(p.name() + "[" + i + "]").isCloseTo(numeric, Offset.offset(1e-6 + 1e-4 * Math.abs(numeric)));
+                checked++;
+            }
+        }
+        assertThat(checked).isEqualTo(2 * trained.size());
+    }
+
+    @Test
+    void tuningBringsTheStudentsDistributionsTowardsTheTeachers() {
+        PeftAdapter teacher = teacher();
+        Map<String, org.lowrank4j.adapt.peft.LoraFactors> halved = new LinkedHashMap<>(); // a student off by half of every update
+        for (Map.Entry<String, org.lowrank4j.adapt.peft.LoraFactors> e : teacher.modules().entrySet()) {
+            org.lowrank4j.adapt.peft.LoraFactors f = e.getValue();
+            float[] b = f.b().clone();
+            for (int i = 0; i < b.length; i++) {
+                b[i] *= 0.5f;
+            }
+            halved.put(e.getKey(), new org.lowrank4j.adapt.peft.LoraFactors(f.rank(), f.in(), f.out(), f.a(), b, f.alpha()));
+        }
+        PeftAdapter student = new PeftAdapter(teacher.config(), halved);
+        int[] tokens = tokens(TinyModels.llama(Precision.FLOAT32, 5).maxPositions() * 64 + 1, new Random(2));
+        int[][] heldOut = windows(4, TinyModels.llama(Precision.FLOAT32, 5).maxPositions(), new Random(8));
+        assertThat(divergence(teacher, teacher, heldOut)).isCloseTo(0, Offset.offset(1e-9)); // an adapter against itself
+        double before = divergence(teacher, student, heldOut);
+        SqueezeDistillation.Outcome outcome = SqueezeDistillation.run(TinyModels.llama(Precision.FLOAT32, 5), teacher, student, tokens, 40, 4,
+                1e-2, 7, null);
+        double after = divergence(teacher, outcome.adapter(), heldOut);
+        System.out.printf("KL to the teacher on other windows: %.5f before, %.5f after 40 steps (on the text's first windows %.5f -> %.5f)%n",
+                before, after, outcome.before(), outcome.after());
+        assertThat(after).isLessThan(0.5 * before);
+        assertThat(outcome.after()).isLessThan(0.5 * outcome.before());
+        assertThat(outcome.adapter().config().rank()).isEqualTo(4);
+        assertThat(outcome.adapter().modules().keySet()).containsExactlyElementsOf(teacher.modules().keySet());
+
+        assertThatThrownBy(() -> SqueezeDistillation.run(TinyModels.llama(Precision.FLOAT32, 5), teacher, student, tokens, 0, 2, 1e-2, 7, null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--tune-steps >= 1");
+        Map<String, org.lowrank4j.adapt.peft.LoraFactors> fewer = new LinkedHashMap<>(student.modules());
+        fewer.remove(fewer.keySet().iterator().next());
+        PeftAdapter partial = new PeftAdapter(student.config(), fewer);
+        assertThatThrownBy(() -> SqueezeDistillation.run(TinyModels.llama(Precision.FLOAT32, 5), teacher, partial, tokens, 1, 2, 1e-2, 7, null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("adapts other modules than the original");
+        assertThatThrownBy(() -> SqueezeDistillation.run(TinyModels.llama(Precision.FLOAT32, 5), teacher, student, new int[5], 1, 2, 1e-2, 7, null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("distillation text has 5 tokens");
+    }
+
+    /** Mean KL(teacher ‖ student) per position over the given windows. */
+    private static double divergence(PeftAdapter teacher, PeftAdapter student, int[][] windows) {
+        LlamaModel model = TinyModels.llama(Precision.FLOAT32, 5);
+        LoraModel lora = LoraModel.over(ModulePaths.decoder(model), 0);
+        PeftFolder.apply(teacher, lora, SqueezeDistillation.TEACHER, Precision.FLOAT32);
+        PeftFolder.apply(student, lora, SqueezeDistillation.STUDENT, Precision.FLOAT32);
+        return new SqueezeDistillation.Objective(model, lora, List.of()).loss(windows, windows);
+    }
+
+    private static PeftAdapter teacher() {
+        LoraModel lora = LoraModel.over(ModulePaths.decoder(TinyModels.llama(Precision.FLOAT32, 5)), 0);
+        lora.addAdapter("default", TargetModules.names(TARGETS), m -> LoraSettings.of(4, 8), new Random(6));
+        Random random = new Random(7);
+        for (Parameter p : lora.parameters()) {
+            if (p.name().contains("lora_B")) {
+                for (int i = 0; i < p.size(); i++) {
+                    p.value().set(i, 0.5 * random.nextGaussian());
+                }
+            }
+        }
+        return PeftFolder.capture(lora, "default", PeftConfig.lora(LoraSettings.of(4, 8), TARGETS, "tiny", "CAUSAL_LM"));
+    }
+
+    private static int[] tokens(int n, Random random) {
+        int[] tokens = new int[n];
+        for (int i = 0; i < n; i++) {
+            tokens[i] = 32 + random.nextInt(90);
+        }
+        return tokens;
+    }
+
+    private static int[][] windows(int count, int length, Random random) {
+        int[][] w = new int[count][];
+        for (int i = 0; i < count; i++) {
+            w[i] = tokens(length, random);
+        }
+        return w;
+    }
+}
