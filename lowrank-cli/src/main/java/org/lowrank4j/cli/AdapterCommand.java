@@ -300,40 +300,25 @@ final class AdapterCommand implements Callable<Integer> {
             PeftAdapter read = PeftFolder.read(adapter);
             Squeeze.Target target = rank != null ? Squeeze.Target.rank(rank) : energy != null ? Squeeze.Target.energy(energy)
                     : Squeeze.Target.budget(budgetValues(budget, read.parameterCount()));
-            boolean fisher = !"inputs".equals(weighting);
-            org.lowrank4j.adapt.ops.SqueezeCalibration.Grams grams = null;
-            Squeeze.Result result = null;
             if ((compensate || tuneSteps != 0) && model == null) {
                 throw new IllegalArgumentException((compensate ? "--compensate" : "--tune-steps") + " needs --model and --data");
             }
             if (tuneSteps < 0) {
                 throw new IllegalArgumentException("--tune-steps must be 0 (none) or more, got " + tuneSteps);
             }
-            if (compensate) {
-                DecoderFolder.requireModelFolder(model);
-                ProgressBar groups = ProgressBar.stderr();
-                result = org.lowrank4j.adapt.ops.CompensatedSqueeze.apply(model, read, target, years.read(data), heldOut, calibrationWindows,
-                        fisher, (done, all) -> groups.update("squeeze in order", done, all, "module groups"));
-            } else if (model != null) {
-                DecoderFolder.requireModelFolder(model);
-                grams = org.lowrank4j.adapt.ops.SqueezeCalibration.grams(model, read,
-                        years.read(data), heldOut, calibrationWindows,
-                        fisher);
-            } else if (weighting != null || years.given()) {
+            if (model == null && (weighting != null || years.given())) {
                 throw new IllegalArgumentException((weighting != null ? "--weighting " + weighting : "--from/--to") + " needs --model and --data");
             }
-            if (result == null) {
-                result = grams == null ? Squeeze.apply(read, target) : Squeeze.apply(read, target, grams.inputs(), grams.outputGradients());
+            if (model != null) {
+                DecoderFolder.requireModelFolder(model);
             }
+            String text = model == null ? null : years.read(data);
+            Squeeze.Result result = squeeze(read, target, text);
             PeftAdapter written = result.adapter();
             org.lowrank4j.adapt.finetune.SqueezeDistillation.Outcome tuned = null;
             if (tuneSteps > 0) {
-                int[] head = org.lowrank4j.nn.train.TokenWindows.split(new org.lowrank4j.nn.generate.ByteTokenizer().encode(years.read(data)), heldOut)
-                        .train();
                 ProgressBar bar = ProgressBar.stderr();
-                tuned = org.lowrank4j.adapt.finetune.SqueezeDistillation.run(
-                        org.lowrank4j.nn.arch.llama.LlamaModel.load(model, org.lowrank4j.nn.tensor.Precision.FLOAT32), read, written, head,
-                        tuneSteps, tuneBatch, tuneLr, seed,
+                tuned = org.lowrank4j.adapt.finetune.SqueezeDistillation.run(model, read, written, text, heldOut, tuneSteps, tuneBatch, tuneLr, seed,
                         r -> bar.update("distil", r.step() + 1, tuneSteps, String.format(Locale.ROOT, "KL %.4f", r.loss())));
                 written = tuned.adapter();
             }
@@ -343,14 +328,30 @@ final class AdapterCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "squeezed %d modules to rank %s: %,d -> %,d parameters, %.2f%% of the %s energy kept; wrote %s%n",
                     result.modules().size(), ranks.getMin() == ranks.getMax() ? Integer.toString(ranks.getMin()) : ranks.getMin() + "-" + ranks.getMax(),
                     read.parameterCount(), result.adapter().parameterCount(), 100 * result.keptEnergy(),
-                    compensate ? (fisher ? "compensated Fisher-weighted" : "compensated output") : grams == null ? "updates'"
-                            : grams.outputGradients() == null ? "updates' output" : "Fisher-weighted", out);
+                    model == null ? "updates'" : (compensate ? "compensated " : "") + ("inputs".equals(weighting) ? "updates' output" : "Fisher-weighted"),
+                    out);
             if (tuned != null) {
                 System.out.printf(Locale.ROOT, "then %d steps towards the original adapter's next-byte distributions: KL to it %.4f -> %.4f nats per "
                         + "byte over the text's first %d windows%n", tuneSteps, tuned.before(), tuned.after(),
                         org.lowrank4j.adapt.finetune.SqueezeDistillation.REPORT_WINDOWS);
             }
             return 0;
+        }
+
+        /** Plain without a model; calibrated on {@code text} one module at a time, or in the model's order with --compensate. */
+        private Squeeze.Result squeeze(PeftAdapter read, Squeeze.Target target, String text) throws java.io.IOException {
+            boolean fisher = !"inputs".equals(weighting);
+            if (model == null) {
+                return Squeeze.apply(read, target);
+            }
+            if (compensate) {
+                ProgressBar groups = ProgressBar.stderr();
+                return org.lowrank4j.adapt.ops.CompensatedSqueeze.apply(model, read, target, text, heldOut, calibrationWindows, fisher,
+                        (done, all) -> groups.update("squeeze in order", done, all, "module groups"));
+            }
+            org.lowrank4j.adapt.ops.SqueezeCalibration.Grams grams = org.lowrank4j.adapt.ops.SqueezeCalibration.grams(model, read, text, heldOut,
+                    calibrationWindows, fisher);
+            return Squeeze.apply(read, target, grams.inputs(), grams.outputGradients());
         }
 
         /** {@code --budget N} or {@code P%} of the adapter's {@code own} stored values. */

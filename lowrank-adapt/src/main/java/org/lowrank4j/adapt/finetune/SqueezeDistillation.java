@@ -50,6 +50,21 @@ public final class SqueezeDistillation {
     }
 
     /**
+     * The tuning on the head of a text (its tail of share {@code heldOut}, the part {@code lowrank finetune} and
+     * {@code adapter perplexity} score, is left out).
+     *
+     * @param modelFolder a byte-level LLaMA-family decoder folder
+     */
+    public static Outcome run(java.nio.file.Path modelFolder, PeftAdapter teacher, PeftAdapter student, String text, double heldOut, int steps,
+            int batch, double lr, long seed, Consumer<TrainingListener.StepReport> progress) throws java.io.IOException {
+        if (!(heldOut > 0 && heldOut < 1)) {
+            throw new IllegalArgumentException("--held-out must be in (0, 1), got " + heldOut);
+        }
+        int[] head = TokenWindows.split(new org.lowrank4j.nn.generate.ByteTokenizer().encode(text), heldOut).train();
+        return run(LlamaModel.load(modelFolder, Precision.FLOAT32), teacher, student, head, steps, batch, lr, seed, progress);
+    }
+
+    /**
      * @param model    a fresh byte-level decoder with the adapters' base weights (it carries both adapters afterwards)
      * @param teacher  the adapter before the squeeze
      * @param student  the squeezed adapter (its targets must be the teacher's)

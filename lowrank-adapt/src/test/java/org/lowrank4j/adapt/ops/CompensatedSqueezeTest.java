@@ -11,17 +11,12 @@ import org.assertj.core.data.Offset;
 import org.assertj.core.data.Percentage;
 import org.junit.jupiter.api.Test;
 import org.lowrank4j.adapt.TinyModels;
-import org.lowrank4j.adapt.lora.LoraModel;
 import org.lowrank4j.adapt.lora.LoraSettings;
-import org.lowrank4j.adapt.lora.ModulePaths;
-import org.lowrank4j.adapt.lora.TargetModules;
 import org.lowrank4j.adapt.peft.LoraFactors;
 import org.lowrank4j.adapt.peft.PeftAdapter;
 import org.lowrank4j.adapt.peft.PeftConfig;
-import org.lowrank4j.adapt.peft.PeftFolder;
 import org.lowrank4j.linalg.DoubleMatrix;
 import org.lowrank4j.linalg.Linalg;
-import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.tensor.Precision;
 
 /**
@@ -35,9 +30,9 @@ class CompensatedSqueezeTest {
     @Test
     void eachModulesTruncationMinimisesItsWeightedOutputErrorAgainstTheOriginalOutputs() {
         Random random = new Random(3);
-        DoubleMatrix x = rows(N, IN, random);                       // what the original adapter's modules gave this one
+        DoubleMatrix x = SqueezeTest.correlatedRows(N, IN, random);                       // what the original adapter's modules gave this one
         DoubleMatrix shifted = x.copy();                            // what it sees once the modules before it are squeezed
-        DoubleMatrix noise = rows(N, IN, random);
+        DoubleMatrix noise = SqueezeTest.correlatedRows(N, IN, random);
         for (int i = 0; i < N; i++) {
             for (int j = 0; j < IN; j++) {
                 shifted.set(i, j, x.get(i, j) + 0.3 * noise.get(i, j));
@@ -45,7 +40,7 @@ class CompensatedSqueezeTest {
         }
         DoubleMatrix gram = scaled(Linalg.multiply(shifted.transpose(), shifted), 1.0 / N);
         DoubleMatrix cross = scaled(Linalg.multiply(x.transpose(), shifted), 1.0 / N);
-        DoubleMatrix gradients = rows(N, OUT, random);
+        DoubleMatrix gradients = SqueezeTest.correlatedRows(N, OUT, random);
         DoubleMatrix fisher = scaled(Linalg.multiply(gradients.transpose(), gradients), 1.0 / N);
         DoubleMatrix w0 = DoubleMatrix.gaussian(OUT, IN, random);
         LoraFactors f = new LoraFactors(R, IN, OUT, floats(R * IN, random), floats(OUT * R, random), 2 * R);
@@ -88,9 +83,9 @@ class CompensatedSqueezeTest {
     @Test
     void withoutAShiftInItsInputsAModuleIsSqueezedAsTheOneModuleSqueezeDoes() {
         Random random = new Random(5);
-        DoubleMatrix x = rows(N, IN, random);
+        DoubleMatrix x = SqueezeTest.correlatedRows(N, IN, random);
         DoubleMatrix gram = scaled(Linalg.multiply(x.transpose(), x), 1.0 / N);
-        DoubleMatrix gradients = rows(N, OUT, random);
+        DoubleMatrix gradients = SqueezeTest.correlatedRows(N, OUT, random);
         DoubleMatrix fisher = scaled(Linalg.multiply(gradients.transpose(), gradients), 1.0 / N);
         LoraFactors f = new LoraFactors(R, IN, OUT, floats(R * IN, random), floats(OUT * R, random), 2 * R);
         String module = "model.layers.0.self_attn.q_proj";
@@ -106,7 +101,7 @@ class CompensatedSqueezeTest {
 
     @Test
     void inADecoderTheFirstGroupIsSqueezedAsAloneAndLaterModulesCompensate() {
-        PeftAdapter adapter = adapter();
+        PeftAdapter adapter = SqueezeCalibrationTest.adapter(TinyModels.llama(Precision.FLOAT32, 5));
         int[] tokens = tokens(TinyModels.llama(Precision.FLOAT32, 5).maxPositions() * 3 + 1, new Random(2));
         SqueezeCalibration.Grams grams = SqueezeCalibration.grams(TinyModels.llama(Precision.FLOAT32, 5), adapter, tokens, 3, true);
         Squeeze.Result alone = Squeeze.apply(adapter, Squeeze.Target.rank(2), grams.inputs(), grams.outputGradients());
@@ -122,7 +117,7 @@ class CompensatedSqueezeTest {
             if (m.startsWith("model.layers.0.self_attn.") && !m.endsWith("o_proj")) {
                 assertClose(c, a, 1e-4);  // nothing before them was squeezed
             } else {
-                assertThat(distance(c, a)).isGreaterThan(1e-3 * norm(a));
+                assertThat(SqueezeTest.frobenius(c, a)).isGreaterThan(1e-3 * norm(a));
             }
         }
         // a budget is spent as the one-module squeeze spends it
@@ -151,38 +146,12 @@ class CompensatedSqueezeTest {
         }
     }
 
-    private static PeftAdapter adapter() {
-        LoraModel lora = LoraModel.over(ModulePaths.decoder(TinyModels.llama(Precision.FLOAT32, 5)), 0);
-        List<String> targets = List.of("q_proj", "k_proj", "v_proj", "o_proj");
-        lora.addAdapter("default", TargetModules.names(targets), m -> LoraSettings.of(4, 8), new Random(6));
-        Random random = new Random(7);
-        for (Parameter p : lora.parameters()) {
-            if (p.name().contains("lora_B")) {
-                for (int i = 0; i < p.size(); i++) {
-                    p.value().set(i, 0.3 * random.nextGaussian());
-                }
-            }
-        }
-        return PeftFolder.capture(lora, "default", PeftConfig.lora(LoraSettings.of(4, 8), targets, "tiny", "CAUSAL_LM"));
-    }
-
     private static int[] tokens(int n, Random random) {
         int[] tokens = new int[n];
         for (int i = 0; i < n; i++) {
             tokens[i] = 32 + random.nextInt(90);
         }
         return tokens;
-    }
-
-    /** n correlated rows with unequal column scales. */
-    private static DoubleMatrix rows(int n, int size, Random random) {
-        DoubleMatrix mix = DoubleMatrix.gaussian(size, size, random);
-        for (int j = 0; j < size; j++) {
-            for (int i = 0; i < size; i++) {
-                mix.set(i, j, mix.get(i, j) * Math.pow(0.8, j));
-            }
-        }
-        return Linalg.multiply(DoubleMatrix.gaussian(n, size, random), mix);
     }
 
     private static float[] floats(int n, Random random) {
@@ -237,21 +206,10 @@ class CompensatedSqueezeTest {
     }
 
     private static double norm(DoubleMatrix m) {
-        return distance(m, DoubleMatrix.zeros(m.rows(), m.cols()));
-    }
-
-    private static double distance(DoubleMatrix a, DoubleMatrix b) {
-        double sum = 0;
-        for (int i = 0; i < a.rows(); i++) {
-            for (int j = 0; j < a.cols(); j++) {
-                double d = a.get(i, j) - b.get(i, j);
-                sum += d * d;
-            }
-        }
-        return Math.sqrt(sum);
+        return SqueezeTest.frobenius(m, DoubleMatrix.zeros(m.rows(), m.cols()));
     }
 
     private static void assertClose(DoubleMatrix actual, DoubleMatrix expected, double relative) {
-        assertThat(distance(actual, expected)).isCloseTo(0, Offset.offset(relative * norm(expected)));
+        assertThat(SqueezeTest.frobenius(actual, expected)).isCloseTo(0, Offset.offset(relative * norm(expected)));
     }
 }

@@ -22,7 +22,8 @@ import org.lowrank4j.nn.tensor.Precision;
 
 /** The inputs an adapter's modules see: one Gram matrix per module, shared inputs give equal ones, and they sharpen the squeeze. */
 class SqueezeCalibrationTest {
-    private static PeftAdapter adapter(LlamaModel base) {
+    /** An r = 4 adapter on q, k, v and o of the tiny decoder, B drawn so that the update is far from zero. */
+    static PeftAdapter adapter(LlamaModel base) {
         LoraModel lora = LoraModel.over(ModulePaths.decoder(base), 0);
         List<String> targets = List.of("q_proj", "k_proj", "v_proj", "o_proj");
         lora.addAdapter("default", TargetModules.names(targets), m -> LoraSettings.of(4, 8), new Random(6));

@@ -63,7 +63,8 @@ class SqueezeTest {
         return d;
     }
 
-    private static double frobenius(DoubleMatrix a, DoubleMatrix b) {
+    /** ‖a − b‖_F. */
+    static double frobenius(DoubleMatrix a, DoubleMatrix b) {
         double sum = 0;
         for (int i = 0; i < a.rows(); i++) {
             for (int j = 0; j < a.cols(); j++) {
@@ -261,7 +262,7 @@ class SqueezeTest {
     }
 
     /** n rows of correlated values whose columns have very unequal scales (n × size). */
-    private static DoubleMatrix correlatedRows(int n, int size, Random random) {
+    static DoubleMatrix correlatedRows(int n, int size, Random random) {
         DoubleMatrix mix = DoubleMatrix.gaussian(size, size, random);
         for (int j = 0; j < size; j++) {
             for (int i = 0; i < size; i++) {
