@@ -11,6 +11,7 @@ import org.lowrank4j.adapt.peft.PeftAdapter;
 import org.lowrank4j.adapt.peft.PeftFolder;
 import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
+import org.lowrank4j.nn.layers.SoftmaxDivergence;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
 import org.lowrank4j.nn.train.AdamW;
@@ -57,10 +58,7 @@ public final class SqueezeDistillation {
      */
     public static Outcome run(java.nio.file.Path modelFolder, PeftAdapter teacher, PeftAdapter student, String text, double heldOut, int steps,
             int batch, double lr, long seed, Consumer<TrainingListener.StepReport> progress) throws java.io.IOException {
-        if (!(heldOut > 0 && heldOut < 1)) {
-            throw new IllegalArgumentException("--held-out must be in (0, 1), got " + heldOut);
-        }
-        int[] head = TokenWindows.split(new org.lowrank4j.nn.generate.ByteTokenizer().encode(text), heldOut).train();
+        int[] head = org.lowrank4j.adapt.ops.SqueezeCalibration.head(text, heldOut);
         return run(LlamaModel.load(modelFolder, Precision.FLOAT32), teacher, student, head, steps, batch, lr, seed, progress);
     }
 
@@ -168,45 +166,15 @@ public final class SqueezeDistillation {
                 System.arraycopy(inputs[b], 0, ids, b * time, time);
             }
             lora.setActive(Set.of(TEACHER));
-            Tensor teacherLogits = model.forward(ids, batch, time);
-            int vocab = teacherLogits.dim(2), positions = batch * time;
-            double[] logP = logSoftmax(teacherLogits, positions, vocab);
+            Tensor teacherLogits = model.forward(ids, batch, time).copy(); // kept across the student's forward
             lora.setActive(Set.of(STUDENT));
             Tensor studentLogits = model.forward(ids, batch, time);
-            double[] logQ = logSoftmax(studentLogits, positions, vocab);
-            double kl = 0;
-            Tensor gradient = backward ? Tensor.zeros(studentLogits.precision(), batch, time, vocab) : null;
-            for (int i = 0; i < logP.length; i++) {
-                double p = Math.exp(logP[i]);
-                kl += p * (logP[i] - logQ[i]);
-                if (backward) {
-                    gradient.set(i, (Math.exp(logQ[i]) - p) / positions); // d KL / d student logit
-                }
-            }
+            Tensor gradient = backward ? studentLogits.zerosLike() : null;
+            double kl = SoftmaxDivergence.klAndGradient(studentLogits, teacherLogits, gradient, null, batch * time, 1);
             if (backward) {
                 model.backward(gradient);
             }
-            return kl / positions;
-        }
-
-        /** Row-wise log-softmax of (positions × vocab) logits, in float64. */
-        private static double[] logSoftmax(Tensor logits, int positions, int vocab) {
-            double[] out = new double[positions * vocab];
-            for (int r = 0; r < positions; r++) {
-                double max = Double.NEGATIVE_INFINITY;
-                for (int v = 0; v < vocab; v++) {
-                    max = Math.max(max, logits.get(r * vocab + v));
-                }
-                double sum = 0;
-                for (int v = 0; v < vocab; v++) {
-                    sum += Math.exp(logits.get(r * vocab + v) - max);
-                }
-                double log = max + Math.log(sum);
-                for (int v = 0; v < vocab; v++) {
-                    out[r * vocab + v] = logits.get(r * vocab + v) - log;
-                }
-            }
-            return out;
+            return kl;
         }
     }
 }

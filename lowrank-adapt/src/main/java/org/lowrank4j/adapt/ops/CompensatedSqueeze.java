@@ -1,7 +1,6 @@
 package org.lowrank4j.adapt.ops;
 
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,6 +49,7 @@ import org.lowrank4j.nn.train.TokenWindows;
 public final class CompensatedSqueeze {
     private static final String ORIGINAL = "original";
     private static final String SQUEEZED = "squeezed";
+    private static final java.util.regex.Pattern LAYER = java.util.regex.Pattern.compile("(?:^|\\.)layers\\.(\\d+)\\.");
 
     private CompensatedSqueeze() {
     }
@@ -62,12 +62,8 @@ public final class CompensatedSqueeze {
      */
     public static Squeeze.Result apply(java.nio.file.Path modelFolder, PeftAdapter adapter, Squeeze.Target target, String text, double heldOut,
             int windows, boolean fisher, BiConsumer<Integer, Integer> progress) throws java.io.IOException {
-        if (!(heldOut > 0 && heldOut < 1)) {
-            throw new IllegalArgumentException("--held-out must be in (0, 1), got " + heldOut);
-        }
-        LlamaModel model = LlamaModel.load(modelFolder, Precision.FLOAT32);
-        int[] head = TokenWindows.split(new org.lowrank4j.nn.generate.ByteTokenizer().encode(text), heldOut).train();
-        return apply(model, adapter, target, head, windows, fisher, progress);
+        int[] head = SqueezeCalibration.head(text, heldOut);
+        return apply(LlamaModel.load(modelFolder, Precision.FLOAT32), adapter, target, head, windows, fisher, progress);
     }
 
     /**
@@ -81,12 +77,11 @@ public final class CompensatedSqueeze {
      */
     public static Squeeze.Result apply(LlamaModel model, PeftAdapter adapter, Squeeze.Target target, int[] tokens, int windows,
             boolean fisher, BiConsumer<Integer, Integer> progress) {
-        SqueezeCalibration.checkWindows(model, tokens, windows);
+        SqueezeCalibration.checkWindows(model, tokens, windows); // before the model is touched
         LoraModel lora = LoraModel.over(ModulePaths.decoder(model), 0);
         PeftFolder.apply(adapter, lora, ORIGINAL, Precision.FLOAT32);
         SqueezeCalibration.Grams grams = SqueezeCalibration.grams(model, lora, tokens, windows, fisher);
         Map<String, Squeeze.ModuleReport> alone = Squeeze.apply(adapter, target, grams.inputs(), grams.outputGradients()).modules();
-        Parameter.freezeAllBut(model.parameters(), List.of()); // forwards only from here on
 
         List<TokenWindows.Batch> batches = SqueezeCalibration.windows(model, tokens, windows);
         LlamaLanguageModel language = new LlamaLanguageModel(model);
@@ -119,10 +114,11 @@ public final class CompensatedSqueeze {
             first.observeInputs(null);
             scale(gram, 1.0 / n);
             scale(cross, 1.0 / n);
+            DoubleMatrix l = Squeeze.whitener(group.get(0), gram, in, "input"); // L·Lᵀ = G + λI, one for the group's shared input
             for (String module : group) {
                 LoraFactors f = adapter.modules().get(module);
                 Module squeezed = squeezeModule(module, layers.get(module).base().toDense().matrix().toDouble(), f, rslora,
-                        alone.get(module).toRank(), gram, cross, fisher ? grams.outputGradients().get(module) : null);
+                        alone.get(module).toRank(), gram, l, cross, fisher ? grams.outputGradients().get(module) : null);
                 LoraFactors kept = squeezed.factors();
                 out.put(module, kept);
                 lora.add(module, new LoraAdapter(SQUEEZED, tensor(module, "lora_A", kept.a(), kept.rank(), f.in()),
@@ -152,17 +148,17 @@ public final class CompensatedSqueeze {
      *
      * @param w0           the module's frozen weight (out × in)
      * @param gram         G = X̃ᵀX̃/n of the inputs it now sees
+     * @param l            the whitener of G: L·Lᵀ = G + λI ({@link Squeeze#whitener})
      * @param cross        C = XᵀX̃/n, the inputs the original adapter gave it against those
      * @param gradientGram the Gram matrix of the loss's gradients at its outputs, or null for the unweighted form
      */
-    static Module squeezeModule(String module, DoubleMatrix w0, LoraFactors f, boolean rslora, int k, DoubleMatrix gram, DoubleMatrix cross,
-            DoubleMatrix gradientGram) {
+    static Module squeezeModule(String module, DoubleMatrix w0, LoraFactors f, boolean rslora, int k, DoubleMatrix gram, DoubleMatrix l,
+            DoubleMatrix cross, DoubleMatrix gradientGram) {
         double s = LoraAdapter.scale(f.alpha(), f.rank(), rslora);
         DoubleMatrix delta = Linalg.multiply(Squeeze.matrix(f.b(), f.out(), f.rank()), Squeeze.matrix(f.a(), f.rank(), f.in()));
         scale(delta, s);                                                               // ΔW = s·B·A
         DoubleMatrix w = w0.copy();                                                    // W = W0 + ΔW
         add(w, delta, 1);
-        DoubleMatrix l = Squeeze.whitener(module, gram, f.in(), "input");              // L·Lᵀ = G + λI
         DoubleMatrix shift = cross.copy();                                             // C − G
         add(shift, gram, -1);
         // (W·(C − G)·(G + λI)⁻¹)ᵀ = L⁻ᵀ·L⁻¹·(C − G)ᵀ·Wᵀ
@@ -190,11 +186,10 @@ public final class CompensatedSqueeze {
     private static List<List<String>> groups(Map<String, LoraWeight> layers, LlamaLanguageModel language, TokenWindows.Batch batch) {
         List<String> order = new ArrayList<>();
         List<Tensor> inputs = new ArrayList<>();
-        Map<String, Boolean> seen = new IdentityHashMap<>();
         for (Map.Entry<String, LoraWeight> e : layers.entrySet()) {
             String module = e.getKey();
             e.getValue().observeInputs(x -> {
-                if (seen.put(module, Boolean.TRUE) == null) {
+                if (!order.contains(module)) {
                     order.add(module);
                     inputs.add(x);
                 }
@@ -216,7 +211,7 @@ public final class CompensatedSqueeze {
 
     /** The blocks a forward must run to reach a module: through its layer ({@code model.layers.N.}), or all of them. */
     static int blocksUpTo(String module, int layers) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?:^|\\.)layers\\.(\\d+)\\.").matcher(module);
+        java.util.regex.Matcher m = LAYER.matcher(module);
         return m.find() ? Math.min(layers, Integer.parseInt(m.group(1)) + 1) : layers;
     }
 

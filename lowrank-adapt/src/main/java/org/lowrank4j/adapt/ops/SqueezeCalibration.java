@@ -45,12 +45,19 @@ public final class SqueezeCalibration {
      */
     public static Grams grams(java.nio.file.Path modelFolder, PeftAdapter adapter, String text, double heldOut, int windows, boolean fisher)
             throws java.io.IOException {
+        int[] head = head(text, heldOut);
+        return grams(LlamaModel.load(modelFolder, Precision.FLOAT32), adapter, head, windows, fisher);
+    }
+
+    /**
+     * The byte tokens of a text's head, before the tail of share {@code heldOut} that {@code lowrank finetune} and
+     * {@code adapter perplexity} score: what the calibrated squeezes and the tuning after them read.
+     */
+    public static int[] head(String text, double heldOut) {
         if (!(heldOut > 0 && heldOut < 1)) {
             throw new IllegalArgumentException("--held-out must be in (0, 1), got " + heldOut);
         }
-        LlamaModel model = LlamaModel.load(modelFolder, Precision.FLOAT32);
-        int[] head = TokenWindows.split(new org.lowrank4j.nn.generate.ByteTokenizer().encode(text), heldOut).train();
-        return grams(model, adapter, head, windows, fisher);
+        return TokenWindows.split(new org.lowrank4j.nn.generate.ByteTokenizer().encode(text), heldOut).train();
     }
 
     /**
@@ -62,7 +69,7 @@ public final class SqueezeCalibration {
      * @throws IllegalArgumentException when the tokens do not fill one window
      */
     public static Grams grams(LlamaModel model, PeftAdapter adapter, int[] tokens, int windows, boolean fisher) {
-        checkWindows(model, tokens, windows);
+        checkWindows(model, tokens, windows); // before the model is touched
         LoraModel lora = LoraModel.over(ModulePaths.decoder(model), 0);
         PeftFolder.apply(adapter, lora, "default", Precision.FLOAT32);
         return grams(model, lora, tokens, windows, fisher);
@@ -85,9 +92,11 @@ public final class SqueezeCalibration {
         return new TokenWindows(tokens, model.vocabSize(), model.maxPositions(), 0).sequentialBatches(1, windows);
     }
 
-    /** As above, on a model whose adapted layers already run the adapter (every active branch is calibrated). */
+    /**
+     * As above, on a model whose adapted layers already run the adapter (every active branch is calibrated); the caller
+     * has checked the windows ({@link #checkWindows}).
+     */
     static Grams grams(LlamaModel model, LoraModel lora, int[] tokens, int windows, boolean fisher) {
-        checkWindows(model, tokens, windows);
         if (fisher) { // the backward then computes only what reaches the adapters (and their own gradients, unused)
             org.lowrank4j.nn.Parameter.freezeAllBut(model.parameters(), lora.parameters());
         }

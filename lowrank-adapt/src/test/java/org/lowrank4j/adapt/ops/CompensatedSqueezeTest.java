@@ -46,9 +46,10 @@ class CompensatedSqueezeTest {
         LoraFactors f = new LoraFactors(R, IN, OUT, floats(R * IN, random), floats(OUT * R, random), 2 * R);
         Objective objective = new Objective(x, shifted, w0, SqueezeTest.delta(f, false), fisher, gram);
 
-        CompensatedSqueeze.Module squeezed = CompensatedSqueeze.squeezeModule("m", w0, f, false, K, gram, cross, fisher);
-        CompensatedSqueeze.Module unconstrained = CompensatedSqueeze.squeezeModule("m", w0, f, false, IN, gram, cross, fisher);
-        CompensatedSqueeze.Module uncompensated = CompensatedSqueeze.squeezeModule("m", w0, f, false, K, gram, gram, fisher);
+        DoubleMatrix l = Squeeze.whitener("m", gram, IN, "input");
+        CompensatedSqueeze.Module squeezed = CompensatedSqueeze.squeezeModule("m", w0, f, false, K, gram, l, cross, fisher);
+        CompensatedSqueeze.Module unconstrained = CompensatedSqueeze.squeezeModule("m", w0, f, false, IN, gram, l, cross, fisher);
+        CompensatedSqueeze.Module uncompensated = CompensatedSqueeze.squeezeModule("m", w0, f, false, K, gram, l, gram, fisher);
         assertThat(squeezed.factors().rank()).isEqualTo(K);
         DoubleMatrix best = SqueezeTest.delta(squeezed.factors(), false);
         double error = objective.at(best);
@@ -93,8 +94,8 @@ class CompensatedSqueezeTest {
         for (DoubleMatrix weights : new DoubleMatrix[] {fisher, null}) {
             LoraFactors one = Squeeze.apply(adapter, Squeeze.Target.rank(K), Map.of(module, gram), weights == null ? null : Map.of(module, weights))
                     .adapter().modules().get(module);
-            LoraFactors compensated = CompensatedSqueeze.squeezeModule(module, DoubleMatrix.gaussian(OUT, IN, random), f, false, K, gram, gram,
-                    weights).factors();
+            LoraFactors compensated = CompensatedSqueeze.squeezeModule(module, DoubleMatrix.gaussian(OUT, IN, random), f, false, K, gram,
+                    Squeeze.whitener(module, gram, IN, "input"), gram, weights).factors();
             assertClose(SqueezeTest.delta(compensated, false), SqueezeTest.delta(one, false), 1e-5);
         }
     }
@@ -136,7 +137,7 @@ class CompensatedSqueezeTest {
     /** J(P) = tr(Z·D·Zᵀ)/n + λ·tr((P − ΔW)ᵀ·D·(P − ΔW)), Z = X·Wᵀ − X̃·(W0 + P)ᵀ, D and λ damped as the squeeze damps them. */
     private record Objective(DoubleMatrix x, DoubleMatrix shifted, DoubleMatrix w0, DoubleMatrix delta, DoubleMatrix fisher, DoubleMatrix gram) {
         double at(DoubleMatrix p) {
-            DoubleMatrix d = damped(fisher);
+            DoubleMatrix d = SqueezeTest.damped(fisher);
             double lambda = Squeeze.DAMPING * meanDiagonal(gram);
             DoubleMatrix w = sum(w0, delta, 1), mine = sum(w0, p, 1);
             DoubleMatrix z = sum(Linalg.multiply(x, w.transpose().compact()), Linalg.multiply(shifted, mine.transpose().compact()), -1);
@@ -186,15 +187,6 @@ class CompensatedSqueezeTest {
             sum += m.get(i, i);
         }
         return sum / m.rows();
-    }
-
-    private static DoubleMatrix damped(DoubleMatrix m) {
-        DoubleMatrix out = m.copy();
-        double lambda = Squeeze.DAMPING * meanDiagonal(m);
-        for (int i = 0; i < m.rows(); i++) {
-            out.set(i, i, out.get(i, i) + lambda);
-        }
-        return out;
     }
 
     private static double trace(DoubleMatrix m) {

@@ -283,7 +283,7 @@ class SqueezeTest {
     }
 
     /** G + λI with λ the squeeze's damping share of G's mean diagonal. */
-    private static DoubleMatrix damped(DoubleMatrix gram) {
+    static DoubleMatrix damped(DoubleMatrix gram) {
         double meanDiag = 0;
         for (int i = 0; i < gram.rows(); i++) {
             meanDiag += gram.get(i, i) / gram.rows();

@@ -72,7 +72,8 @@ public final class DistillationLoss {
         List<Tensor> gradients = new ArrayList<>(student.size());
         double features = features(student.subList(0, layers), teacher.subList(0, layers), mask, batch, time, featureWeight, null, gradients);
         Tensor dlogits = student.get(layers).zerosLike();
-        double output = logitDivergence(student.get(layers), teacher.get(layers), dlogits, mask, batch * time, outputWeight);
+        double output = org.lowrank4j.nn.layers.SoftmaxDivergence.klAndGradient(student.get(layers), teacher.get(layers), dlogits, mask,
+                batch * time, outputWeight);
         gradients.add(dlogits);
         return new Value(featureWeight * features + outputWeight * output, features, output, gradients);
     }
@@ -123,48 +124,6 @@ public final class DistillationLoss {
             gradients.add(g);
         }
         return features;
-    }
-
-    /** Mean KL(p_t ‖ p_s) over the real tokens; writes {@code weight ·} its gradient with respect to z_s into {@code gradient}. */
-    private static double logitDivergence(Tensor s, Tensor t, Tensor gradient, int[] mask, int tokens, double weight) {
-        int vocab = s.dim(-1);
-        int real = 0;
-        for (int n = 0; n < tokens; n++) {
-            real += mask[n];
-        }
-        double sum = 0;
-        double[] ps = new double[vocab], pt = new double[vocab];
-        for (int n = 0; n < tokens; n++) {
-            if (mask[n] == 0) {
-                continue;
-            }
-            double ls = softmax(s, n * vocab, vocab, ps), lt = softmax(t, n * vocab, vocab, pt); // log-normalisers
-            for (int v = 0; v < vocab; v++) {
-                if (pt[v] > 0) {
-                    double logPt = t.get(n * vocab + v) - lt, logPs = s.get(n * vocab + v) - ls;
-                    sum += pt[v] * (logPt - logPs);
-                }
-                gradient.set(n * vocab + v, weight * (ps[v] - pt[v]) / real);
-            }
-        }
-        return sum / Math.max(real, 1);
-    }
-
-    /** Fills {@code p} with softmax of row {@code z[offset .. offset+width)}; returns log Σ exp(z). */
-    private static double softmax(Tensor z, int offset, int width, double[] p) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int v = 0; v < width; v++) {
-            max = Math.max(max, z.get(offset + v));
-        }
-        double total = 0;
-        for (int v = 0; v < width; v++) {
-            p[v] = Math.exp(z.get(offset + v) - max);
-            total += p[v];
-        }
-        for (int v = 0; v < width; v++) {
-            p[v] /= total;
-        }
-        return max + Math.log(total);
     }
 
     /** Mean of 1 − cos over the batch; adds {@code weight ·} its gradient into {@code gradient}. */
