@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Retention table from run.sh and distil.sh printouts: (base - adapter) / (base - r16) of held-out perplexity per byte.
-usage: summary.py NAME RUN_OUTPUT [DISTIL_OUTPUT] [NAME RUN_OUTPUT [DISTIL_OUTPUT] ...] (a NAME starts each adapter's files)"""
+usage: summary.py NAME RUN_OUTPUT [DISTIL_OUTPUT] [NAME RUN_OUTPUT [DISTIL_OUTPUT] ...] (a NAME starts each adapter's files)
+A printout may cover several adapters (longer.sh, distil-verb.sh): a line named after another NAME and a dash is left to that
+NAME's table, and under its own NAME the prefix is dropped."""
 import re
 import sys
 
@@ -22,6 +24,7 @@ def perplexities(path):
     return base, found
 
 args = sys.argv[1:]
+labels = [a for a in args if not a.endswith('.txt')]
 rows, base, r16, label = [], None, None, None
 def flush():
     if label is not None:
@@ -40,6 +43,9 @@ while i < len(args):
     b, found = perplexities(args[i])
     if b is not None:
         base, r16 = b, found.pop('r16')
-    rows.extend(found.items())
+    for n, p in found.items():
+        owner = next((l for l in labels if n.startswith(l + '-')), None)
+        if owner is None or owner == label:
+            rows.append((n[len(label) + 1:] if owner else n, p))
     i += 1
 flush()

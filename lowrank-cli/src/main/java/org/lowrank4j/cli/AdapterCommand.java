@@ -18,10 +18,10 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code lowrank adapter inspect|merge|unmerge|squeeze|combine|perplexity|rmm|revert}: operations on PEFT LoRA adapter folders. */
+/** {@code lowrank adapter inspect|merge|unmerge|squeeze|distil|combine|perplexity|rmm|revert}: operations on PEFT LoRA adapter folders. */
 @Command(name = "adapter", mixinStandardHelpOptions = true,
-        description = "Inspect, merge, unmerge, squeeze, combine, reversibly merge (rmm, revert) or score PEFT LoRA adapter folders (inspect, merge and perplexity also take NOLA and SoRA folders).",
-        subcommands = {AdapterCommand.Inspect.class, AdapterCommand.Merge.class, AdapterCommand.Unmerge.class, AdapterCommand.SqueezeVerb.class,
+        description = "Inspect, merge, unmerge, squeeze, distil, combine, reversibly merge (rmm, revert) or score PEFT LoRA adapter folders (inspect, merge and perplexity also take NOLA and SoRA folders).",
+        subcommands = {AdapterCommand.Inspect.class, AdapterCommand.Merge.class, AdapterCommand.Unmerge.class, AdapterCommand.SqueezeVerb.class, AdapterDistilVerb.class,
             AdapterCommand.CombineVerb.class, AdapterCommand.PerplexityVerb.class, AdapterRmmVerbs.Merge.class, AdapterRmmVerbs.Revert.class})
 final class AdapterCommand implements Callable<Integer> {
     @CommandLine.Spec
@@ -219,9 +219,9 @@ final class AdapterCommand implements Callable<Integer> {
     @Command(name = "squeeze", mixinStandardHelpOptions = true,
             description = {"LoRA-Squeeze: lower an adapter's rank by the SVD of s·B·A (never formed); writes a new adapter folder.",
                     "To keep more of the adapter's gain: calibrate (--model, --data) and --compensate (on four r = 16 adapters, 16 -> a quarter "
-                            + "of the values kept 83.8-96.6%% of the gain); then --tune-steps 50 towards the original (93.3-99.0%%); or tune the "
-                            + "squeezed folder on (finetune --init-adapter SQUEEZED, best with a new --seed) or squeeze during tuning "
-                            + "(finetune --squeeze-to)."})
+                            + "of the values kept 83.8-96.6%% of the gain); then --tune-steps 150 towards the original (95.3-99.1%% at that "
+                            + "budget; adapter distil does it for a squeezed folder); or tune the squeezed folder on (finetune --init-adapter "
+                            + "SQUEEZED, best with a new --seed) or squeeze during tuning (finetune --squeeze-to)."})
     static final class SqueezeVerb implements Callable<Integer> {
         @Option(names = "--adapter", required = true, description = "PEFT adapter folder.")
         Path adapter;
@@ -264,8 +264,8 @@ final class AdapterCommand implements Callable<Integer> {
         String weighting;
 
         @Option(names = "--compensate", description = "With --model: squeeze the modules in the model's order, each one fitted to the "
-                + "outputs the original adapter gave from the inputs the modules squeezed before it now give (two forwards per window "
-                + "and group of modules).")
+                + "outputs the original adapter gave from the inputs the modules squeezed before it now give (two forwards of the "
+                + "group's block per window and group of modules).")
         boolean compensate;
 
         @Option(names = "--tune-steps", defaultValue = "0", description = "With --model: then tune the squeezed adapter this many steps to "

@@ -16,13 +16,14 @@ final class UserErrors implements IExecutionExceptionHandler {
     @Override
     public int handleExecutionException(Exception e, CommandLine cli, ParseResult parsed) {
         ProgressBar.endLine(cli.getErr());
+        String command = cli.getCommandSpec().qualifiedName(" "); // "lowrank adapter squeeze", not just "squeeze"
         if (e instanceof IllegalArgumentException || e instanceof IOException || e instanceof UncheckedIOException
                 || e instanceof ArithmeticException || e instanceof TrainingDivergedException) {
             String message = e instanceof UncheckedIOException u && u.getCause() != null ? u.getCause().getMessage() : e.getMessage();
-            cli.getErr().println("lowrank " + cli.getCommandName() + ": " + message);
+            cli.getErr().println(command + ": " + message);
             return 2;
         }
-        cli.getErr().println("lowrank " + cli.getCommandName() + ": internal error, please report it with the command you ran");
+        cli.getErr().println(command + ": internal error, please report it with the command you ran");
         e.printStackTrace(cli.getErr());
         return 1;
     }

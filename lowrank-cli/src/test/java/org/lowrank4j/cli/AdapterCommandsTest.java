@@ -82,6 +82,16 @@ class AdapterCommandsTest {
         assertThat(ok("adapter", "inspect", "--adapter", distilled.toString())).contains("r 2");
         assertThat(refused("adapter", "squeeze", "--adapter", adapter.toString(), "--rank", "2", "--tune-steps", "2", "--out",
                 dir.resolve("distilled2").toString())).contains("--tune-steps needs --model and --data");
+        // the same tuning for a folder squeezed before: the squeeze computed once, tuned as long as wanted
+        Path distilledLater = dir.resolve("distilled-later");
+        assertThat(ok("adapter", "distil", "--adapter", squeezed.toString(), "--teacher", adapter.toString(), "--model", base.toString(),
+                "--data", text.toString(), "--held-out", "0.2", "--steps", "2", "--batch", "2", "--out", distilledLater.toString()))
+                .contains("distilled 4 modules over 2 steps: KL to the teacher");
+        assertThat(ok("adapter", "inspect", "--adapter", distilledLater.toString())).contains("r 2");
+        assertThat(refused("adapter", "distil", "--adapter", squeezed.toString(), "--teacher", adapter.toString(), "--model", base.toString(),
+                "--data", text.toString(), "--steps", "0", "--out", dir.resolve("distilled3").toString())).isEqualTo("lowrank adapter distil: --steps must be 1 or more, got 0");
+        assertThat(refused("adapter", "distil", "--adapter", squeezed.toString(), "--teacher", adapter.toString(), "--model", base.toString(),
+                "--data", text.toString(), "--out", squeezed.toString())).contains("is the --adapter input");
         assertThat(refused("adapter", "squeeze", "--adapter", adapter.toString(), "--rank", "2", "--weighting", "fisher", "--out",
                 dir.resolve("fisher2").toString())).contains("--weighting fisher needs --model and --data");
         assertThat(refused("adapter", "squeeze", "--adapter", adapter.toString(), "--rank", "2", "--model", base.toString(), "--data",

@@ -20,6 +20,7 @@ import org.lowrank4j.linalg.decomposition.ProductSvd;
 import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.arch.llama.LlamaLanguageModel;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
+import org.lowrank4j.nn.block.PreNormBlock;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
 import org.lowrank4j.nn.train.TokenWindows;
@@ -30,9 +31,9 @@ import org.lowrank4j.nn.train.TokenWindows;
  *
  * <p>{@link Squeeze}'s calibrated forms truncate every module's update on its own, over the inputs the unsqueezed adapter
  * gives it. Once the modules before it are squeezed, though, a module sees other inputs X̃ instead of X. This squeeze
- * runs in the model's order. For each group of modules that read one input (q, k and v; o), it runs the calibration
- * windows twice, up to the group's block: through the original adapter, which gives X, and through the adapter as
- * squeezed so far, which gives X̃. Then each module of the group gets the rank-k update ΔW' that brings its outputs back to what the original adapter
+ * runs in the model's order. For each group of modules that read one input (q, k and v; o), it runs the group's block
+ * twice on every calibration window: through the original adapter, which gives X, and through the adapter as squeezed
+ * so far, which gives X̃. (Each window's input to that block is kept for both, so earlier blocks do not run again.) Then each module of the group gets the rank-k update ΔW' that brings its outputs back to what the original adapter
  * gave, X·Wᵀ with W = W0 + ΔW, from the inputs it now sees:
  * <pre>
  *   min ‖(X·Wᵀ − X̃·(W0 + ΔW')ᵀ)·R‖²,   solved by truncating Rᵀ·T·L, with
@@ -90,23 +91,42 @@ public final class CompensatedSqueeze {
         boolean rslora = adapter.config().useRslora();
         Map<String, LoraFactors> out = new LinkedHashMap<>();
         Map<String, Squeeze.ModuleReport> reports = new LinkedHashMap<>();
+        // Each window's input to block `held`, through the original adapter and through the adapter as squeezed so far. A group
+        // runs its own block only, from these, and they move one block on once every group before the next block is done:
+        // each block runs a fixed number of times however deep the model is.
+        List<Tensor> originalStates = new ArrayList<>();
+        List<Tensor> squeezedStates = new ArrayList<>();
+        for (TokenWindows.Batch b : batches) {
+            int[] ids = b.inputs()[0];
+            Tensor x = model.tokenEmbedding().lookup(ids, null, 1, ids.length, 0);
+            originalStates.add(x);
+            squeezedStates.add(x.copy());
+        }
+        int held = 0;
         for (int g = 0; g < groups.size(); g++) {
             List<String> group = groups.get(g);
             LoraWeight first = layers.get(group.get(0));
             int in = first.inFeatures();
+            int block = blockOf(group.get(0));
+            for (; held < block; held++) {
+                advance(model.block(held), layers, out.keySet(), originalStates, squeezedStates);
+            }
             DoubleMatrix gram = DoubleMatrix.zeros(in, in);  // X̃ᵀX̃
             DoubleMatrix cross = DoubleMatrix.zeros(in, in); // XᵀX̃
             DoubleMatrix[] seen = new DoubleMatrix[1];
             first.observeInputs(x -> seen[0] = x.matrix(x.size() / in, in).toDouble().copy()); // layers reuse x's buffer
             long n = 0;
-            int blocks = blocksUpTo(group.get(0), model.config().numHiddenLayers());
-            for (TokenWindows.Batch b : batches) {
+            for (int w = 0; w < batches.size(); w++) {
+                seen[0] = null;
                 activate(layers, out.keySet(), false);
-                model.forwardBlocks(b.inputs()[0], 1, b.inputs()[0].length, blocks); // nothing after the group's block
+                model.block(block).forward(originalStates.get(w), null);
                 DoubleMatrix original = seen[0];
                 activate(layers, out.keySet(), true);
-                model.forwardBlocks(b.inputs()[0], 1, b.inputs()[0].length, blocks);
+                model.block(block).forward(squeezedStates.get(w), null);
                 DoubleMatrix now = seen[0];
+                if (original == null || now == null) {
+                    throw new IllegalStateException(group.get(0) + " is not run by block " + block + " of the model");
+                }
                 Linalg.backend().addGram(now, gram);
                 Linalg.backend().gemm(1, original.transpose(), now, 1, cross);
                 n += now.rows();
@@ -209,10 +229,26 @@ public final class CompensatedSqueeze {
         return groups;
     }
 
-    /** The blocks a forward must run to reach a module: through its layer ({@code model.layers.N.}), or all of them. */
-    static int blocksUpTo(String module, int layers) {
+    /** The block that runs a module ({@code model.layers.N.}); every projection an adapter can target sits in one. */
+    static int blockOf(String module) {
         java.util.regex.Matcher m = LAYER.matcher(module);
-        return m.find() ? Math.min(layers, Integer.parseInt(m.group(1)) + 1) : layers;
+        if (!m.find()) {
+            throw new IllegalArgumentException(module + " is not a module of a decoder block (model.layers.N.…)");
+        }
+        return Integer.parseInt(m.group(1));
+    }
+
+    /** Moves every window's two states through {@code block}: the original adapter for one, the squeezed modules for the other. */
+    private static void advance(PreNormBlock block, Map<String, LoraWeight> layers, Set<String> squeezed, List<Tensor> original,
+            List<Tensor> now) {
+        activate(layers, squeezed, false);
+        for (int w = 0; w < original.size(); w++) {
+            original.set(w, block.forward(original.get(w), null).copy());
+        }
+        activate(layers, squeezed, true);
+        for (int w = 0; w < now.size(); w++) {
+            now.set(w, block.forward(now.get(w), null).copy());
+        }
     }
 
     /** Every module runs its original adapter, or (with {@code squeezedSoFar}) the squeezed one where it has one. */

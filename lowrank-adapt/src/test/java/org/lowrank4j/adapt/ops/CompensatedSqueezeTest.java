@@ -134,6 +134,51 @@ class CompensatedSqueezeTest {
                 true, null)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("calibration text has 10 tokens");
     }
 
+    @Test
+    void theLastModuleIsFittedToTheInputsAWholeForwardOfTheSqueezedModulesGivesIt() {
+        // The squeeze keeps each window's state between blocks instead of running the model from its embedding for every
+        // group; here the last module's X and X̃ come from whole forwards, and its squeeze must be the same.
+        PeftAdapter adapter = SqueezeCalibrationTest.adapter(TinyModels.llama(Precision.FLOAT32, 5));
+        int[] tokens = tokens(TinyModels.llama(Precision.FLOAT32, 5).maxPositions() * 3 + 1, new Random(4));
+        Squeeze.Result compensated = CompensatedSqueeze.apply(TinyModels.llama(Precision.FLOAT32, 5), adapter, Squeeze.Target.rank(2), tokens, 3,
+                true, null);
+        String last = "model.layers.1.self_attn.o_proj";
+        assertThat(adapter.modules()).containsKey(last);
+
+        SqueezeCalibration.Grams grams = SqueezeCalibration.grams(TinyModels.llama(Precision.FLOAT32, 5), adapter, tokens, 3, true);
+        org.lowrank4j.nn.arch.llama.LlamaModel model = TinyModels.llama(Precision.FLOAT32, 5);
+        org.lowrank4j.adapt.lora.LoraModel lora = org.lowrank4j.adapt.lora.LoraModel.over(org.lowrank4j.adapt.lora.ModulePaths.decoder(model), 0);
+        org.lowrank4j.adapt.peft.PeftFolder.apply(adapter, lora, "original", Precision.FLOAT32);
+        org.lowrank4j.adapt.peft.PeftFolder.apply(compensated.adapter(), lora, "squeezed", Precision.FLOAT32);
+        Map<String, org.lowrank4j.adapt.lora.LoraWeight> layers = lora.adaptedLayers();
+        org.lowrank4j.adapt.lora.LoraWeight target = layers.get(last);
+        int in = target.inFeatures();
+        DoubleMatrix gram = DoubleMatrix.zeros(in, in), cross = DoubleMatrix.zeros(in, in);
+        DoubleMatrix[] seen = new DoubleMatrix[1];
+        target.observeInputs(x -> seen[0] = x.matrix(x.size() / in, in).toDouble().copy());
+        long n = 0;
+        for (org.lowrank4j.nn.train.TokenWindows.Batch b : SqueezeCalibration.windows(model, tokens, 3)) {
+            int[] ids = b.inputs()[0];
+            layers.values().forEach(w -> w.setActive(java.util.Set.of("original")));
+            model.forward(ids, 1, ids.length);
+            DoubleMatrix x = seen[0];
+            layers.forEach((m, w) -> w.setActive(java.util.Set.of(m.equals(last) ? "original" : "squeezed"))); // every module before it squeezed
+            model.forward(ids, 1, ids.length);
+            DoubleMatrix shifted = seen[0];
+            gram = sum(gram, Linalg.multiply(shifted.transpose(), shifted), 1);
+            cross = sum(cross, Linalg.multiply(x.transpose(), shifted), 1);
+            n += ids.length;
+        }
+        gram = scaled(gram, 1.0 / n);
+        cross = scaled(cross, 1.0 / n);
+        CompensatedSqueeze.Module expected = CompensatedSqueeze.squeezeModule(last, target.base().toDense().matrix().toDouble(),
+                adapter.modules().get(last), adapter.config().useRslora(), 2, gram, Squeeze.whitener(last, gram, in, "input"), cross,
+                grams.outputGradients().get(last));
+        assertClose(SqueezeTest.delta(compensated.adapter().modules().get(last), false), SqueezeTest.delta(expected.factors(), false), 1e-4);
+        assertThatThrownBy(() -> CompensatedSqueeze.blockOf("lm_head")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("lm_head is not a module of a decoder block");
+    }
+
     /** J(P) = tr(Z·D·Zᵀ)/n + λ·tr((P − ΔW)ᵀ·D·(P − ΔW)), Z = X·Wᵀ − X̃·(W0 + P)ᵀ, D and λ damped as the squeeze damps them. */
     private record Objective(DoubleMatrix x, DoubleMatrix shifted, DoubleMatrix w0, DoubleMatrix delta, DoubleMatrix fisher, DoubleMatrix gram) {
         double at(DoubleMatrix p) {
