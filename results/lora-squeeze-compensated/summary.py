@@ -17,8 +17,9 @@ def perplexities(path):
         if m.group(1):
             name = m.group(1)
         if m.group(2) == 'base':
-            base = float(m.group(3))
-        else:
+            if name is not None:  # finetune's own unnamed printout (over all held-out bytes) is not one of the scored lines
+                base = float(m.group(3))
+        elif name is not None:
             found[name] = float(m.group(3))
             name = None
     return base, found
