@@ -89,7 +89,8 @@ class AdapterCommandsTest {
                 .contains("distilled 4 modules over 2 steps: KL to the teacher");
         assertThat(ok("adapter", "inspect", "--adapter", distilledLater.toString())).contains("r 2");
         assertThat(refused("adapter", "distil", "--adapter", squeezed.toString(), "--teacher", adapter.toString(), "--model", base.toString(),
-                "--data", text.toString(), "--steps", "0", "--out", dir.resolve("distilled3").toString())).isEqualTo("lowrank adapter distil: --steps must be 1 or more, got 0");
+                "--data", text.toString(), "--steps", "0", "--out", dir.resolve("distilled3").toString()))
+                .isEqualTo("lowrank adapter distil: --steps must be 1 or more, got 0");
         assertThat(refused("adapter", "distil", "--adapter", squeezed.toString(), "--teacher", adapter.toString(), "--model", base.toString(),
                 "--data", text.toString(), "--out", squeezed.toString())).contains("is the --adapter input");
         assertThat(refused("adapter", "squeeze", "--adapter", adapter.toString(), "--rank", "2", "--weighting", "fisher", "--out",

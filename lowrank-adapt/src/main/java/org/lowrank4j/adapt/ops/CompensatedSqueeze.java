@@ -33,7 +33,8 @@ import org.lowrank4j.nn.train.TokenWindows;
  * gives it. Once the modules before it are squeezed, though, a module sees other inputs X̃ instead of X. This squeeze
  * runs in the model's order. For each group of modules that read one input (q, k and v; o), it runs the group's block
  * twice on every calibration window: through the original adapter, which gives X, and through the adapter as squeezed
- * so far, which gives X̃. (Each window's input to that block is kept for both, so earlier blocks do not run again.) Then each module of the group gets the rank-k update ΔW' that brings its outputs back to what the original adapter
+ * so far, which gives X̃. (Each window's input to that block is kept for both, so earlier blocks do not run again.)
+ * Then each module of the group gets the rank-k update ΔW' that brings its outputs back to what the original adapter
  * gave, X·Wᵀ with W = W0 + ΔW, from the inputs it now sees:
  * <pre>
  *   min ‖(X·Wᵀ − X̃·(W0 + ΔW')ᵀ)·R‖²,   solved by truncating Rᵀ·T·L, with

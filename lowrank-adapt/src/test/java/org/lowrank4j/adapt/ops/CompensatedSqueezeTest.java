@@ -162,7 +162,8 @@ class CompensatedSqueezeTest {
             layers.values().forEach(w -> w.setActive(java.util.Set.of("original")));
             model.forward(ids, 1, ids.length);
             DoubleMatrix x = seen[0];
-            layers.forEach((m, w) -> w.setActive(java.util.Set.of(m.equals(last) ? "original" : "squeezed"))); // every module before it squeezed
+            // every module before it squeezed (its own adapter does not change its input)
+            layers.forEach((m, w) -> w.setActive(java.util.Set.of(m.equals(last) ? "original" : "squeezed")));
             model.forward(ids, 1, ids.length);
             DoubleMatrix shifted = seen[0];
             gram = sum(gram, Linalg.multiply(shifted.transpose(), shifted), 1);
