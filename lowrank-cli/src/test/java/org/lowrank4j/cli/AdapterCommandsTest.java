@@ -93,6 +93,12 @@ class AdapterCommandsTest {
                 .isEqualTo("lowrank adapter distil: --steps must be 1 or more, got 0");
         assertThat(refused("adapter", "distil", "--adapter", squeezed.toString(), "--teacher", adapter.toString(), "--model", base.toString(),
                 "--data", text.toString(), "--out", squeezed.toString())).contains("is the --adapter input");
+        Path qv = dir.resolve("qv");
+        ok("finetune", "--model", base.toString(), "--data", text.toString(), "--out", qv.toString(), "--rank", "2", "--targets", "q_proj,v_proj",
+                "--steps", "1", "--batch", "2", "--context", "16", "--held-out", "0.2");
+        assertThat(refused("adapter", "distil", "--adapter", qv.toString(), "--teacher", adapter.toString(), "--model", base.toString(),
+                "--data", text.toString(), "--held-out", "0.2", "--steps", "1", "--out", dir.resolve("distilled4").toString()))
+                .contains("adapts other modules than the teacher (2 against 4)");
         assertThat(refused("adapter", "squeeze", "--adapter", adapter.toString(), "--rank", "2", "--weighting", "fisher", "--out",
                 dir.resolve("fisher2").toString())).contains("--weighting fisher needs --model and --data");
         assertThat(refused("adapter", "squeeze", "--adapter", adapter.toString(), "--rank", "2", "--model", base.toString(), "--data",

@@ -82,8 +82,8 @@ public final class SqueezeDistillation {
                     + steps + ", " + batch + " and " + lr);
         }
         if (!teacher.modules().keySet().equals(student.modules().keySet())) {
-            throw new IllegalArgumentException("the squeezed adapter adapts other modules than the original (" + student.modules().size()
-                    + " against " + teacher.modules().size() + "); distil a squeeze of that same adapter");
+            throw new IllegalArgumentException("the adapter to tune adapts other modules than the teacher (" + student.modules().size()
+                    + " against " + teacher.modules().size() + "); give one with the teacher's modules, e.g. a squeeze of the teacher");
         }
         int context = model.maxPositions();
         if (tokens.length < context + 1) {
