@@ -317,9 +317,7 @@ final class AdapterCommand implements Callable<Integer> {
             PeftAdapter written = result.adapter();
             org.lowrank4j.adapt.finetune.SqueezeDistillation.Outcome tuned = null;
             if (tuneSteps > 0) {
-                ProgressBar bar = ProgressBar.stderr();
-                tuned = org.lowrank4j.adapt.finetune.SqueezeDistillation.run(model, read, written, text, heldOut, tuneSteps, tuneBatch, tuneLr, seed,
-                        r -> bar.update("distil", r.step() + 1, tuneSteps, String.format(Locale.ROOT, "KL %.4f", r.loss())));
+                tuned = AdapterDistilVerb.tune(model, read, written, text, heldOut, tuneSteps, tuneBatch, tuneLr, seed);
                 written = tuned.adapter();
             }
             clear(out);

@@ -77,15 +77,20 @@ final class AdapterDistilVerb implements Callable<Integer> {
         DecoderFolder.requireModelFolder(model);
         PeftAdapter student = PeftFolder.read(adapter);
         PeftAdapter original = PeftFolder.read(teacher);
-        String text = years.read(data);
-        ProgressBar bar = ProgressBar.stderr();
-        SqueezeDistillation.Outcome tuned = SqueezeDistillation.run(model, original, student, text, heldOut, steps, batch, lr, seed,
-                r -> bar.update("distil", r.step() + 1, steps, String.format(Locale.ROOT, "KL %.4f", r.loss())));
+        SqueezeDistillation.Outcome tuned = tune(model, original, student, years.read(data), heldOut, steps, batch, lr, seed);
         AdapterCommand.clear(out);
         PeftFolder.write(out, tuned.adapter());
         System.out.printf(Locale.ROOT, "distilled %d modules over %d steps: KL to the teacher %.4f -> %.4f nats per byte over the text's first "
                 + "%d windows; wrote %s%n", tuned.adapter().modules().size(), steps, tuned.before(), tuned.after(),
                 SqueezeDistillation.REPORT_WINDOWS, out);
         return 0;
+    }
+
+    /** The tuning towards {@code teacher} with a progress bar on stderr; also {@code adapter squeeze --tune-steps}'s. */
+    static SqueezeDistillation.Outcome tune(Path model, PeftAdapter teacher, PeftAdapter student, String text, double heldOut, int steps,
+            int batch, double lr, long seed) throws java.io.IOException {
+        ProgressBar bar = ProgressBar.stderr();
+        return SqueezeDistillation.run(model, teacher, student, text, heldOut, steps, batch, lr, seed,
+                r -> bar.update("distil", r.step() + 1, steps, String.format(Locale.ROOT, "KL %.4f", r.loss())));
     }
 }

@@ -90,19 +90,8 @@ public final class SqueezeDistillation {
             throw new IllegalArgumentException("the distillation text has " + tokens.length + " tokens (its held-out tail left out); one window of "
                     + "the model's context needs " + (context + 1) + ": give a longer --data");
         }
-        LoraModel lora = LoraModel.over(ModulePaths.decoder(model), seed);
-        PeftFolder.apply(teacher, lora, TEACHER, Precision.FLOAT32);
-        PeftFolder.apply(student, lora, STUDENT, Precision.FLOAT32);
-        List<Parameter> trained = new ArrayList<>();
-        for (LoraAdapter a : lora.adapter(STUDENT).values()) {
-            trained.addAll(a.parameters());
-        }
-        List<Parameter> all = new ArrayList<>(model.parameters());
-        all.addAll(lora.parameters());
-        Parameter.freezeAllBut(all, trained);
-        lora.setTraining(false);
-
-        Objective objective = new Objective(model, lora, trained);
+        Objective objective = attach(model, teacher, student, Precision.FLOAT32, seed);
+        List<Parameter> trained = objective.parameters();
         AdamW adam = new AdamW(trained, new AdamW.Settings(0.9, 0.999, 1e-8, 0));
         LearningRateSchedule schedule = new LearningRateSchedule(lr, lr / 10, Math.max(1, steps / 10), steps);
         TokenWindows windows = new TokenWindows(tokens, model.vocabSize(), context, seed);
@@ -117,16 +106,36 @@ public final class SqueezeDistillation {
         new Trainer(objective, adam, windows, null, TrainingOptions.of(batch, steps, schedule), listener).run();
         double after = objective.mean(report);
         if (!Double.isFinite(after)) {
-            throw new IllegalArgumentException("distillation diverged (KL " + after + " after it); give a smaller --tune-lr");
+            throw new IllegalArgumentException("distillation diverged (KL " + after + " after it); give a smaller learning rate (--tune-lr; "
+                    + "--lr of adapter distil)");
         }
-        lora.setActive(Set.of(STUDENT));
-        return new Outcome(PeftFolder.capture(lora, STUDENT, student.config()), before, after);
+        objective.lora.setActive(Set.of(STUDENT));
+        return new Outcome(PeftFolder.capture(objective.lora, STUDENT, student.config()), before, after);
+    }
+
+    /**
+     * Both adapters on {@code model} (the teacher as {@link #TEACHER}, the student as {@link #STUDENT}), everything frozen
+     * but the student's A and B, no dropout: the objective {@link #run} trains.
+     */
+    static Objective attach(LlamaModel model, PeftAdapter teacher, PeftAdapter student, Precision precision, long seed) {
+        LoraModel lora = LoraModel.over(ModulePaths.decoder(model), seed);
+        PeftFolder.apply(teacher, lora, TEACHER, precision);
+        PeftFolder.apply(student, lora, STUDENT, precision);
+        List<Parameter> trained = new ArrayList<>();
+        for (LoraAdapter a : lora.adapter(STUDENT).values()) {
+            trained.addAll(a.parameters());
+        }
+        List<Parameter> all = new ArrayList<>(model.parameters());
+        all.addAll(lora.parameters());
+        Parameter.freezeAllBut(all, trained);
+        lora.setTraining(false);
+        return new Objective(model, lora, trained);
     }
 
     /** KL(p_teacher ‖ p_student) per position, mean over the batch's positions; its gradient reaches the student only. */
     static final class Objective implements LanguageModel {
         private final LlamaModel model;
-        private final LoraModel lora;
+        final LoraModel lora;
         private final List<Parameter> trained;
 
         Objective(LlamaModel model, LoraModel lora, List<Parameter> trained) {

@@ -3,7 +3,6 @@ package org.lowrank4j.adapt.finetune;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,21 +32,12 @@ class SqueezeDistillationTest {
         LlamaModel model = TinyModels.llama(Precision.FLOAT64, 5);
         PeftAdapter teacher = teacher();
         PeftAdapter student = Squeeze.apply(teacher, Squeeze.Target.rank(1)).adapter();
-        LoraModel lora = LoraModel.over(ModulePaths.decoder(model), 0);
-        PeftFolder.apply(teacher, lora, SqueezeDistillation.TEACHER, Precision.FLOAT64);
-        PeftFolder.apply(student, lora, SqueezeDistillation.STUDENT, Precision.FLOAT64);
-        List<Parameter> trained = new ArrayList<>();
-        for (LoraAdapter a : lora.adapter(SqueezeDistillation.STUDENT).values()) {
-            trained.addAll(a.parameters());
-        }
-        List<Parameter> all = new ArrayList<>(model.parameters());
-        all.addAll(lora.parameters());
-        Parameter.freezeAllBut(all, trained);
-        SqueezeDistillation.Objective objective = new SqueezeDistillation.Objective(model, lora, trained);
+        SqueezeDistillation.Objective objective = SqueezeDistillation.attach(model, teacher, student, Precision.FLOAT64, 0);
+        List<Parameter> trained = objective.parameters();
         int[][] inputs = windows(2, 12, new Random(3));
         double loss = objective.lossAndBackward(inputs, inputs);
         assertThat(loss).isPositive(); // the rank-1 squeeze gives other distributions
-        for (LoraAdapter a : lora.adapter(SqueezeDistillation.TEACHER).values()) {
+        for (LoraAdapter a : objective.lora.adapter(SqueezeDistillation.TEACHER).values()) {
             for (Parameter p : a.parameters()) {
                 assertThat(p.isFrozen()).isTrue();
             }
@@ -111,11 +101,7 @@ class SqueezeDistillationTest {
 
     /** Mean KL(teacher ‖ student) per position over the given windows. */
     private static double divergence(PeftAdapter teacher, PeftAdapter student, int[][] windows) {
-        LlamaModel model = TinyModels.llama(Precision.FLOAT32, 5);
-        LoraModel lora = LoraModel.over(ModulePaths.decoder(model), 0);
-        PeftFolder.apply(teacher, lora, SqueezeDistillation.TEACHER, Precision.FLOAT32);
-        PeftFolder.apply(student, lora, SqueezeDistillation.STUDENT, Precision.FLOAT32);
-        return new SqueezeDistillation.Objective(model, lora, List.of()).loss(windows, windows);
+        return SqueezeDistillation.attach(TinyModels.llama(Precision.FLOAT32, 5), teacher, student, Precision.FLOAT32, 0).loss(windows, windows);
     }
 
     private static PeftAdapter teacher() {
