@@ -8,4 +8,4 @@ seed=${2:-42}
 mkdir -p "$work"
 bin/lowrank finetune --model models/sotu-decoder --data ../shared/data/moby-dick --targets q_proj,k_proj,v_proj,o_proj \
   --steps 35 --batch 4 --lr 3e-3 --warmup 3 --eval-bytes 20000 --seed "$seed" --rank 16 --alpha 32 \
-  --squeeze-to 4 --squeeze-events 1 --squeeze-until 0.857 --out "$work/in-squeeze-to4-late" --force 2>&1 | tr '\r' '\n' | grep -v '^finetune '
+  --squeeze-to 4 --squeeze-weighting none --squeeze-events 1 --squeeze-until 0.857 --out "$work/in-squeeze-to4-late" --force 2>&1 | tr '\r' '\n' | grep -v '^finetune '

@@ -19,7 +19,7 @@ for r in 2 4 8; do
   bin/lowrank finetune "${common[@]}" --rank $r --alpha $((2 * r)) --out "$work/r$r" --force | tail -1
 done
 for k in 1 3; do
-  bin/lowrank finetune "${common[@]}" --rank 16 --alpha 32 --squeeze-to 4 --squeeze-events $k --out "$work/in-squeeze-to4-k$k" --force | tail -1
+  bin/lowrank finetune "${common[@]}" --rank 16 --alpha 32 --squeeze-to 4 --squeeze-weighting none --squeeze-events $k --out "$work/in-squeeze-to4-k$k" --force | tail -1
 done
 for r in 2 4 8; do
   share=$(python3 -c "print($r * 100 / 16)")

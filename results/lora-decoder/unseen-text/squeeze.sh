@@ -13,10 +13,10 @@ for a in r16-rank4 r16-aware-rank4; do
   bin/lowrank adapter perplexity --model models/sotu-decoder --adapter "$work/$a" --data "$text" --no-base | grep 'held-out perplexity'
 done
 # In-Squeeze with one late squeeze: 350 steps at the defaults, r = 16 squeezed to 4 after step 300
-bin/lowrank finetune --model models/sotu-decoder --data "$text" --rank 16 --alpha 32 --steps 350 --squeeze-to 4 --squeeze-events 1 \
+bin/lowrank finetune --model models/sotu-decoder --data "$text" --rank 16 --alpha 32 --steps 350 --squeeze-to 4 --squeeze-weighting none --squeeze-events 1 \
   --squeeze-until 0.857 --out "$work/in-squeeze-late" --force 2>&1 | tr '\r' '\n' | grep -v '^finetune '
 # In-Squeeze with one squeeze at 60% (the default --squeeze-until): 300 steps, r = 16 squeezed to 4 after step 180
-bin/lowrank finetune --model models/sotu-decoder --data "$text" --rank 16 --alpha 32 --squeeze-to 4 --squeeze-events 1 \
+bin/lowrank finetune --model models/sotu-decoder --data "$text" --rank 16 --alpha 32 --squeeze-to 4 --squeeze-weighting none --squeeze-events 1 \
   --out "$work/in-squeeze-60" --force 2>&1 | tr '\r' '\n' | grep -v '^finetune '
 # r = 4 trained directly, the defaults
 bin/lowrank finetune --model models/sotu-decoder --data "$text" --rank 4 --alpha 8 --out "$work/r4" --force 2>&1 | tr '\r' '\n' | grep -v '^finetune '

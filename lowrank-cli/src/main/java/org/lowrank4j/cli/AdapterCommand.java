@@ -8,12 +8,15 @@ import java.util.concurrent.Callable;
 import org.lowrank4j.adapt.ops.AdapterMerge;
 import org.lowrank4j.adapt.ops.AdapterSummary;
 import org.lowrank4j.adapt.ops.Squeeze;
+import org.lowrank4j.adapt.ops.SqueezeForm;
 import org.lowrank4j.adapt.peft.PeftAdapter;
 import org.lowrank4j.adapt.peft.PeftFolder;
 import org.lowrank4j.adapt.variant.VariantFolder;
 import org.lowrank4j.compress.model.DecoderFolder;
 import org.lowrank4j.formats.io.AtomicFiles;
 import org.lowrank4j.formats.io.OutputPlan;
+import org.lowrank4j.nn.arch.llama.LlamaModel;
+import org.lowrank4j.nn.tensor.Precision;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -288,7 +291,7 @@ final class AdapterCommand implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             if (weighting != null && !weighting.equals("inputs") && !weighting.equals("fisher")) {
-                throw new IllegalArgumentException("--weighting " + weighting + ": use fisher or inputs");
+                throw new IllegalArgumentException("--weighting " + weighting + ": use fisher or inputs"); // none is the squeeze without --model
             }
             if ((model == null) != (data == null)) {
                 throw new IllegalArgumentException("the calibrated squeeze needs both --model (the decoder folder) and --data (calibration text)");
@@ -336,20 +339,17 @@ final class AdapterCommand implements Callable<Integer> {
             return 0;
         }
 
-        /** Plain without a model; calibrated on {@code text} one module at a time, or in the model's order with --compensate. */
+        /** Plain without a model; calibrated on the head of {@code text} one module at a time, or in the model's order with --compensate. */
         private Squeeze.Result squeeze(PeftAdapter read, Squeeze.Target target, String text) throws java.io.IOException {
-            boolean fisher = !"inputs".equals(weighting);
             if (model == null) {
-                return Squeeze.apply(read, target);
+                return SqueezeForm.PLAIN.apply(read, target, null, null, null);
             }
-            if (compensate) {
-                ProgressBar groups = ProgressBar.stderr();
-                return org.lowrank4j.adapt.ops.CompensatedSqueeze.apply(model, read, target, text, heldOut, calibrationWindows, fisher,
-                        (done, all) -> groups.update("squeeze in order", done, all, "module groups"));
-            }
-            org.lowrank4j.adapt.ops.SqueezeCalibration.Grams grams = org.lowrank4j.adapt.ops.SqueezeCalibration.grams(model, read, text, heldOut,
-                    calibrationWindows, fisher);
-            return Squeeze.apply(read, target, grams.inputs(), grams.outputGradients());
+            SqueezeForm form = new SqueezeForm(weighting == null ? SqueezeForm.Weighting.FISHER : SqueezeForm.Weighting.parse("--weighting", weighting),
+                    compensate, calibrationWindows);
+            int[] head = org.lowrank4j.adapt.ops.SqueezeCalibration.head(text, heldOut); // the tail finetune scores is left out
+            ProgressBar groups = ProgressBar.stderr();
+            return form.apply(read, target, LlamaModel.load(model, Precision.FLOAT32), head,
+                    (done, all) -> groups.update("squeeze in order", done, all, "module groups"));
         }
 
         /** {@code --budget N} or {@code P%} of the adapter's {@code own} stored values. */

@@ -16,6 +16,7 @@ import org.lowrank4j.adapt.finetune.FineTuneOutcome;
 import org.lowrank4j.adapt.finetune.FineTuneRequest;
 import org.lowrank4j.adapt.finetune.FineTuning;
 import org.lowrank4j.adapt.lora.LoraSettings;
+import org.lowrank4j.adapt.ops.SqueezeForm;
 import org.lowrank4j.compress.model.DecoderFolder;
 import org.lowrank4j.compress.tokenize.HfTokenizer;
 import org.lowrank4j.formats.io.OutputPlan;
@@ -131,7 +132,8 @@ final class FinetuneCommand implements Callable<Integer> {
 
     @Option(names = "--squeeze-to", paramLabel = "R", description = "LoRA-Squeeze during tuning (In-Squeeze): start at --rank and squeeze the "
             + "adapters to rank R in --squeeze-events steps of a geometric rank sequence, spread over the first --squeeze-until share of the "
-            + "steps; AdamW restarts after each, the schedule runs on.")
+            + "steps; AdamW restarts after each, the schedule runs on. By default each squeeze keeps the stored values of its rank, "
+            + "Fisher-weighted on the training text (--squeeze-weighting, --squeeze-by).")
     Integer squeezeTo;
 
     @Option(names = "--squeeze-events", paramLabel = "K", description = "With --squeeze-to: how many squeezes, at ranks R0·(R/R0)^(k/K) (default 1).")
@@ -140,6 +142,27 @@ final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--squeeze-until", paramLabel = "F", description = "With --squeeze-to: the share of the steps by which the last squeeze "
             + "happens (default 0.6).")
     Double squeezeUntil;
+
+    @Option(names = "--squeeze-weighting", paramLabel = "W", description = "With --squeeze-to: fisher (the default: each module's error "
+            + "weighted by its inputs and by the loss's gradients at its outputs), inputs (activation-aware) or none (the SVD of each "
+            + "module's own update, no calibration), calibrated on --squeeze-windows windows of the training text, never the held-out "
+            + "tail, as adapter squeeze --weighting does after a run.")
+    String squeezeWeighting;
+
+    @Option(names = "--squeeze-by", paramLabel = "HOW", description = "With --squeeze-to: budget (the default with a calibrated "
+            + "weighting: each squeeze keeps the stored values of its rank, spent across modules by the weighting's estimate of the loss, "
+            + "the ranks written as PEFT's rank_pattern; adapter squeeze --budget) or rank (every module at the same rank; the default "
+            + "with --squeeze-weighting none, where a budget by energy kept less).")
+    String squeezeBy;
+
+    @Option(names = "--squeeze-compensate", description = "With a calibrated --squeeze-weighting: squeeze the modules in the model's "
+            + "order, each one fitted to the inputs the modules squeezed before it give (adapter squeeze --compensate; ~3x the time of "
+            + "the squeeze, and within 0.3 points of it after tuning on in results/in-squeeze-calibrated).")
+    boolean squeezeCompensate;
+
+    @Option(names = "--squeeze-windows", paramLabel = "N", description = "With a calibrated --squeeze-weighting: calibration windows of "
+            + "the model's context per squeeze (default 64).")
+    Integer squeezeWindows;
 
     @Option(names = "--init-adapter", paramLabel = "DIR",
             description = "Start from this PEFT LoRA adapter folder (its factors, rank, alpha and targets; --rank, --alpha, --targets are then not used), e.g. one squeezed by `adapter squeeze`: LoRA-Squeeze's continued tuning.")
@@ -156,8 +179,10 @@ final class FinetuneCommand implements Callable<Integer> {
         if (validation != null && !task.equals("classify")) {
             throw new IllegalArgumentException("--validation is for --task classify (the language-modelling task holds out --held-out of the text)");
         }
-        if ((squeezeEvents != null || squeezeUntil != null) && squeezeTo == null) {
-            throw new IllegalArgumentException("--squeeze-events and --squeeze-until shape --squeeze-to R; give it too");
+        if ((squeezeEvents != null || squeezeUntil != null || squeezeWeighting != null || squeezeBy != null || squeezeCompensate
+                || squeezeWindows != null) && squeezeTo == null) {
+            throw new IllegalArgumentException("--squeeze-events, --squeeze-until, --squeeze-weighting, --squeeze-by, --squeeze-compensate "
+                    + "and --squeeze-windows shape --squeeze-to R; give it too");
         }
         if (squeezeTo != null && task.equals("classify")) {
             throw new IllegalArgumentException("--squeeze-to is for the language-modelling task; squeeze a classifier's adapter with `adapter squeeze`");
@@ -218,9 +243,24 @@ final class FinetuneCommand implements Callable<Integer> {
         if (squeezeTo == null) {
             return null;
         }
+        SqueezeForm.Weighting weighting = squeezeWeighting == null ? SqueezeForm.Weighting.FISHER
+                : SqueezeForm.Weighting.parse("--squeeze-weighting", squeezeWeighting);
+        if (weighting == SqueezeForm.Weighting.NONE && (squeezeCompensate || squeezeWindows != null)) {
+            throw new IllegalArgumentException((squeezeCompensate ? "--squeeze-compensate" : "--squeeze-windows")
+                    + " is for a calibrated squeeze; give --squeeze-weighting fisher or inputs");
+        }
+        boolean budget;
+        if (squeezeBy == null) {
+            budget = weighting != SqueezeForm.Weighting.NONE;
+        } else if (squeezeBy.equals("budget") || squeezeBy.equals("rank")) {
+            budget = squeezeBy.equals("budget");
+        } else {
+            throw new IllegalArgumentException("--squeeze-by " + squeezeBy + ": use budget or rank");
+        }
+        SqueezeForm form = new SqueezeForm(weighting, squeezeCompensate, squeezeWindows == null ? SqueezeForm.DEFAULT_WINDOWS : squeezeWindows);
         return new org.lowrank4j.adapt.finetune.InSqueeze(squeezeTo,
                 squeezeEvents == null ? org.lowrank4j.adapt.finetune.InSqueeze.DEFAULT_EVENTS : squeezeEvents,
-                squeezeUntil == null ? org.lowrank4j.adapt.finetune.InSqueeze.DEFAULT_UNTIL : squeezeUntil);
+                squeezeUntil == null ? org.lowrank4j.adapt.finetune.InSqueeze.DEFAULT_UNTIL : squeezeUntil, form, budget);
     }
 
     private Integer classify() throws Exception {

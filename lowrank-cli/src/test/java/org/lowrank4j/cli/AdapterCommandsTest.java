@@ -107,12 +107,25 @@ class AdapterCommandsTest {
                 dir.resolve("fisher4").toString())).contains("--from/--to needs --model and --data");
         assertThat(refused("adapter", "squeeze", "--adapter", adapter.toString(), "--rank", "2", "--model", base.toString(), "--out",
                 dir.resolve("aware2").toString())).contains("needs both --model").contains("--data");
-        // In-Squeeze: rank 4 to 2 during one run
+        // In-Squeeze: rank 4 to 2 during one run, by the plain squeeze
         Path during = dir.resolve("during");
         assertThat(ok("finetune", "--model", base.toString(), "--data", text.toString(), "--out", during.toString(), "--rank", "4",
                 "--alpha", "8", "--steps", "4", "--batch", "2", "--context", "16", "--lr", "1e-2", "--warmup", "1", "--held-out", "0.2",
-                "--squeeze-to", "2", "--squeeze-events", "1", "--squeeze-until", "0.5")).contains("adapted held-out perplexity");
+                "--squeeze-to", "2", "--squeeze-events", "1", "--squeeze-until", "0.5", "--squeeze-weighting", "none"))
+                .contains("adapted held-out perplexity");
         assertThat(ok("adapter", "inspect", "--adapter", during.toString())).contains("r 2");
+        // ... and by the default: Fisher-weighted on the training text, rank 2's values spent across the modules
+        Path calibrated = dir.resolve("during-calibrated");
+        assertThat(ok("finetune", "--model", base.toString(), "--data", text.toString(), "--out", calibrated.toString(), "--rank", "4",
+                "--alpha", "8", "--steps", "4", "--batch", "2", "--context", "16", "--lr", "1e-2", "--warmup", "1", "--held-out", "0.2",
+                "--squeeze-to", "2", "--squeeze-until", "0.5", "--squeeze-windows", "2")).contains("adapted held-out perplexity");
+        assertThat(org.lowrank4j.adapt.peft.PeftFolder.read(calibrated).parameterCount())
+                .isLessThanOrEqualTo(org.lowrank4j.adapt.peft.PeftFolder.read(during).parameterCount());
+        com.fasterxml.jackson.databind.JsonNode in = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(calibrated.resolve("finetune.json").toFile()).get("in_squeeze");
+        assertThat(in.get("squeeze").asText()).isEqualTo("Fisher-weighted");
+        assertThat(in.get("budget").asBoolean()).isTrue();
+        assertThat(in.get("calibration_windows").asInt()).isEqualTo(2);
         // LoRA-Squeeze's continued tuning: the squeezed adapter trained on, keeping its rank
         Path continued = dir.resolve("continued");
         assertThat(ok("finetune", "--model", base.toString(), "--data", text.toString(), "--out", continued.toString(), "--init-adapter",
@@ -173,6 +186,15 @@ class AdapterCommandsTest {
                 .contains("below one rank per module");
         assertThat(refused("finetune", "--model", base.toString(), "--data", text.toString(), "--out", dir.resolve("s2").toString(),
                 "--squeeze-events", "2", "--steps", "4")).contains("give it too");
+        assertThat(refused("finetune", "--model", base.toString(), "--data", text.toString(), "--out", dir.resolve("s4").toString(),
+                "--squeeze-by", "rank", "--steps", "4")).contains("give it too");
+        assertThat(refused("finetune", "--model", base.toString(), "--data", text.toString(), "--out", dir.resolve("s7").toString(),
+                "--squeeze-to", "2", "--squeeze-by", "energy", "--steps", "4")).contains("--squeeze-by energy: use budget or rank");
+        assertThat(refused("finetune", "--model", base.toString(), "--data", text.toString(), "--out", dir.resolve("s5").toString(),
+                "--squeeze-to", "2", "--squeeze-weighting", "none", "--squeeze-compensate", "--steps", "4"))
+                .contains("--squeeze-compensate is for a calibrated squeeze");
+        assertThat(refused("finetune", "--model", base.toString(), "--data", text.toString(), "--out", dir.resolve("s6").toString(),
+                "--squeeze-to", "2", "--squeeze-weighting", "hessian", "--steps", "4")).contains("--squeeze-weighting hessian: use fisher");
         assertThat(refused("finetune", "--model", base.toString(), "--data", text.toString(), "--out", dir.resolve("s3").toString(),
                 "--squeeze-to", "2", "--squeeze-events", "5", "--steps", "4")).contains("do not fall on distinct steps");
         assertThat(refused("finetune", "--model", base.toString(), "--data", text.toString(), "--out", dir.resolve("q").toString(),

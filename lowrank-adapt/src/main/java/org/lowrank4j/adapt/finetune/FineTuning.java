@@ -19,6 +19,7 @@ import org.lowrank4j.adapt.peft.PeftAdapter;
 import org.lowrank4j.adapt.lora.ModulePaths;
 import org.lowrank4j.adapt.lora.TargetModules;
 import org.lowrank4j.adapt.ops.Squeeze;
+import org.lowrank4j.adapt.ops.SqueezeForm;
 import org.lowrank4j.adapt.peft.PeftConfig;
 import org.lowrank4j.adapt.peft.PeftFolder;
 import org.lowrank4j.formats.io.AtomicFiles;
@@ -110,8 +111,14 @@ public final class FineTuning {
         int squeezesDone = 0;
         if (squeeze != null && request.resume()) { // the checkpoint holds the adapters at the rank of the events before its step
             squeezesDone = squeeze.eventsBefore((int) Math.min(Integer.MAX_VALUE, Checkpoint.readState(checkpoint).step()), request.steps());
-            if (squeezesDone > 0) {
-                config[0] = squeezeInPlace(lora, config[0], squeeze.rankAfter(squeezesDone, sourceRank));
+            if (squeezesDone > 0 && squeeze.budget()) { // the ranks a budget gave depend on the run: the folder written with the checkpoint has them
+                PeftAdapter atCheckpoint = PeftFolder.read(request.out());
+                lora.remove("default");
+                PeftFolder.apply(atCheckpoint, lora, "default", Precision.FLOAT32);
+                config[0] = atCheckpoint.config();
+            } else if (squeezesDone > 0) { // only the shapes matter here: the checkpoint's values replace these
+                config[0] = squeezeInPlace(lora, config[0], Squeeze.Target.rank(squeeze.rankAfter(squeezesDone, sourceRank)), SqueezeForm.PLAIN,
+                        null, null);
             }
         }
 
@@ -152,10 +159,14 @@ public final class FineTuning {
                 break; // the run's end, or --stop-after before the next squeeze
             }
             squeezesDone++;
-            int rank = squeeze.rankAfter(squeezesDone, sourceRank);
-            config[0] = squeezeInPlace(lora, config[0], rank);
-            String note = String.format(Locale.ROOT, "after step %d: rank %d, %,d trainable parameters", trainer.step(), rank,
-                    language.parameterCount());
+            Squeeze.Target target = squeeze.targetAfter(squeezesDone, sourceRank, PeftFolder.capture(lora, "default", config[0]));
+            if (squeeze.form().calibrated()) {
+                events.onPhase("squeeze", String.format(Locale.ROOT, "%s, calibrating on up to %d windows of the training text",
+                        squeeze.form().describe(), squeeze.form().windows()));
+            }
+            config[0] = squeezeInPlace(lora, config[0], target, squeeze.form(), request.model(), split.train());
+            String note = String.format(Locale.ROOT, "after step %d: %s squeeze to %s, %,d trainable parameters", trainer.step(),
+                    squeeze.form().describe(), ranks(lora), language.parameterCount());
             squeezed.add(note);
             events.onPhase("squeeze", note);
             long at = trainer.step();
@@ -185,7 +196,15 @@ public final class FineTuning {
             in.put("until", squeeze.until());
             in.putPOJO("event_steps", squeezeSteps);
             in.putPOJO("squeezes_this_call", squeezed);
+            in.put("squeeze", squeeze.form().describe());
+            in.put("budget", squeeze.budget());
+            if (squeeze.form().calibrated()) {
+                in.put("calibration_windows", squeeze.form().windows());
+            }
             in.put("final_rank", config[0].rank());
+            if (!config[0].rankPattern().isEmpty()) {
+                in.putPOJO("final_rank_pattern", config[0].rankPattern());
+            }
             in.put("trainable_parameters_at_start_of_this_call", trainable);
         }
         if (startAdapter != null) {
@@ -207,12 +226,25 @@ public final class FineTuning {
         return new TrainingOptions(request.batch(), 1, until, schedule, 1.0, 0, 0, request.checkpointEvery(), checkpoint);
     }
 
-    /** Replaces the adapter named "default" by its LoRA-Squeeze to {@code rank}; returns the squeezed adapter's config. */
-    private static PeftConfig squeezeInPlace(LoraModel lora, PeftConfig config, int rank) {
-        PeftAdapter squeezed = Squeeze.apply(PeftFolder.capture(lora, "default", config), Squeeze.Target.rank(rank)).adapter();
+    /**
+     * Replaces the adapter named "default" by its LoRA-Squeeze to {@code target}; returns the squeezed adapter's config. A
+     * calibrated form runs on a second copy of the decoder, loaded from {@code model} for this squeeze alone (it attaches
+     * adapters of its own), over windows of the training tokens.
+     */
+    private static PeftConfig squeezeInPlace(LoraModel lora, PeftConfig config, Squeeze.Target target, SqueezeForm form, Path model,
+            int[] tokens) throws IOException {
+        PeftAdapter now = PeftFolder.capture(lora, "default", config);
+        LlamaModel calibration = form.calibrated() ? LlamaModel.load(model, Precision.FLOAT32) : null;
+        PeftAdapter squeezed = form.apply(now, target, calibration, tokens, null).adapter();
         lora.remove("default");
         PeftFolder.apply(squeezed, lora, "default", Precision.FLOAT32);
         return squeezed.config();
+    }
+
+    /** "rank 4", or "ranks 2-9" after a budget. */
+    private static String ranks(LoraModel lora) {
+        java.util.IntSummaryStatistics r = lora.adaptedLayers().values().stream().mapToInt(w -> w.adapter("default").rank()).summaryStatistics();
+        return r.getMin() == r.getMax() ? "rank " + r.getMin() : "ranks " + r.getMin() + "-" + r.getMax();
     }
 
     /** The record's fields common to every adapter kind. */

@@ -2,6 +2,10 @@ package org.lowrank4j.adapt.finetune;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.lowrank4j.adapt.ops.Squeeze;
+import org.lowrank4j.adapt.ops.SqueezeForm;
+import org.lowrank4j.adapt.peft.LoraFactors;
+import org.lowrank4j.adapt.peft.PeftAdapter;
 
 /**
  * LoRA-Squeeze during tuning (spec 02, In-Squeeze): a run starts at its adapters' rank r and squeezes them {@code events}
@@ -10,11 +14,17 @@ import java.util.List;
  * belong to another basis) and the learning-rate schedule runs on. The schedule is the project's choice: the paper
  * publishes none.
  *
- * @param targetRank the rank after the last event
+ * <p>Each event runs one of the post-hoc squeezes ({@link SqueezeForm}): the plain one, or one calibrated on the run's
+ * training text (never its held-out tail). With {@code budget}, event k spends the stored values of rank r_k across the
+ * modules (some end above r_k, some below; PEFT's rank_pattern records them) instead of giving every module r_k.
+ *
+ * @param targetRank the rank after the last event (with {@code budget}: the rank whose stored values the last event keeps)
  * @param events     how many squeezes, K ≥ 1
  * @param until      the share of the run's steps by which the last squeeze happens, in (0, 1)
+ * @param form       which squeeze each event runs
+ * @param budget     spend each event's values across modules rather than give each module the same rank
  */
-public record InSqueeze(int targetRank, int events, double until) {
+public record InSqueeze(int targetRank, int events, double until, SqueezeForm form, boolean budget) {
     /**
      * One squeeze: on Moby Dick (two seeds) one squeeze at 60% kept 93.1–93.2% of an r = 16 adapter's gain at r = 4, three
      * kept 89.0–89.6% (results/lora-squeeze-schedules); each restart of the optimizer costs steps.
@@ -32,6 +42,30 @@ public record InSqueeze(int targetRank, int events, double until) {
         if (!(until > 0 && until < 1)) {
             throw new IllegalArgumentException("--squeeze-until must be a share of the steps in (0, 1), got " + until);
         }
+        if (form == null) {
+            throw new IllegalArgumentException("an In-Squeeze needs a squeeze form (SqueezeForm.PLAIN for the plain one)");
+        }
+    }
+
+    /** The plain squeeze to a fixed rank at every event. */
+    public InSqueeze(int targetRank, int events, double until) {
+        this(targetRank, events, until, SqueezeForm.PLAIN, false);
+    }
+
+    /**
+     * What event k (1 … K) squeezes {@code now} to: rank r_k for every module, or with {@code budget} the values r_k
+     * gives, r_k·Σ(in + out) over the modules.
+     */
+    public Squeeze.Target targetAfter(int k, int sourceRank, PeftAdapter now) {
+        int rank = rankAfter(k, sourceRank);
+        if (!budget) {
+            return Squeeze.Target.rank(rank);
+        }
+        long perRank = 0;
+        for (LoraFactors f : now.modules().values()) {
+            perRank += f.in() + f.out();
+        }
+        return Squeeze.Target.budget(rank * perRank);
     }
 
     /**

@@ -57,18 +57,6 @@ public final class CompensatedSqueeze {
     }
 
     /**
-     * The compensated squeeze calibrated on the head of a text (its tail of share {@code heldOut}, the part
-     * {@code lowrank finetune} and {@code adapter perplexity} score, is left out).
-     *
-     * @param modelFolder a byte-level LLaMA-family decoder folder
-     */
-    public static Squeeze.Result apply(java.nio.file.Path modelFolder, PeftAdapter adapter, Squeeze.Target target, String text, double heldOut,
-            int windows, boolean fisher, BiConsumer<Integer, Integer> progress) throws java.io.IOException {
-        int[] head = SqueezeCalibration.head(text, heldOut);
-        return apply(LlamaModel.load(modelFolder, Precision.FLOAT32), adapter, target, head, windows, fisher, progress);
-    }
-
-    /**
      * @param model    a fresh decoder with the adapter's base weights (it carries both adapters afterwards)
      * @param adapter  the adapter to squeeze (checked against the model as any attach is)
      * @param target   the rank, energy share or budget

@@ -36,20 +36,6 @@ public final class SqueezeCalibration {
     }
 
     /**
-     * The Gram matrices over the head of a text: the part {@code lowrank finetune} trains on, before the tail of share
-     * {@code heldOut} that it (and {@code adapter perplexity}) scores, so a squeeze calibrated here is not fitted to the
-     * bytes it is then measured on.
-     *
-     * @param modelFolder a byte-level LLaMA-family decoder folder
-     * @param fisher      also the output gradients' Gram matrices (a backward per window)
-     */
-    public static Grams grams(java.nio.file.Path modelFolder, PeftAdapter adapter, String text, double heldOut, int windows, boolean fisher)
-            throws java.io.IOException {
-        int[] head = head(text, heldOut);
-        return grams(LlamaModel.load(modelFolder, Precision.FLOAT32), adapter, head, windows, fisher);
-    }
-
-    /**
      * The byte tokens of a text's head, before the tail of share {@code heldOut} that {@code lowrank finetune} and
      * {@code adapter perplexity} score: what the calibrated squeezes and the tuning after them read.
      */

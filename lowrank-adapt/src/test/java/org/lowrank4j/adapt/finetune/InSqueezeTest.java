@@ -9,12 +9,20 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lowrank4j.adapt.lora.AdapterInit;
 import org.lowrank4j.adapt.lora.LoraSettings;
+import org.lowrank4j.adapt.ops.Squeeze;
+import org.lowrank4j.adapt.ops.SqueezeForm;
+import org.lowrank4j.adapt.peft.LoraFactors;
 import org.lowrank4j.adapt.peft.PeftAdapter;
 import org.lowrank4j.adapt.peft.PeftFolder;
+import org.lowrank4j.nn.arch.llama.LlamaModel;
+import org.lowrank4j.nn.generate.ByteTokenizer;
+import org.lowrank4j.nn.tensor.Precision;
+import org.lowrank4j.nn.train.TokenWindows;
 
 /** LoRA-Squeeze during tuning: the schedule, a run that ends at the target rank, and a resume across a squeeze. */
 class InSqueezeTest {
@@ -40,8 +48,45 @@ class InSqueezeTest {
     }
 
     private static FineTuneRequest request(Path model, Path out, boolean resume, Integer stopAfter, AdapterInit init) {
+        return request(model, out, resume, stopAfter, init, new InSqueeze(2, 2, 0.5));
+    }
+
+    private static FineTuneRequest request(Path model, Path out, boolean resume, Integer stopAfter, AdapterInit init, InSqueeze squeeze) {
         return new FineTuneRequest(model, TEXT, "text", out, new LoraSettings(4, 8, 0.1, false), List.of("q_proj", "v_proj", "o_proj"), 12, 4,
-                16, 2e-2, 1, 0, 0.2, 0, 7, 2, resume, stopAfter, init, null, null, new InSqueeze(2, 2, 0.5));
+                16, 2e-2, 1, 0, 0.2, 0, 7, 2, resume, stopAfter, init, null, null, squeeze);
+    }
+
+    /** Two events (ranks 3, then 2), each a compensated Fisher-weighted squeeze to a budget, calibrated on 3 windows. */
+    private static InSqueeze calibratedBudget() {
+        return new InSqueeze(2, 2, 0.5, new SqueezeForm(SqueezeForm.Weighting.FISHER, true, 3), true);
+    }
+
+    @Test
+    void aCalibratedSqueezeIsThePostHocSqueezeOfTheAdapterAtItsStepOnTheTrainingText(@TempDir Path dir) throws IOException {
+        Path base = FineTuningTest.base(dir);
+        Path plain = dir.resolve("plain"); // the same run with no squeeze, to its first event's step: the adapter the event squeezes
+        FineTuning.run(request(base, plain, false, 3, AdapterInit.LORA, null), FineTuneListener.NONE);
+        PeftAdapter beforeEvent = PeftFolder.read(plain);
+        assertThat(beforeEvent.config().rank()).isEqualTo(4);
+        Path out = dir.resolve("calibrated");
+        FineTuning.run(request(base, out, false, 3, AdapterInit.LORA, calibratedBudget()), FineTuneListener.NONE); // stops after the event
+        PeftAdapter squeezed = PeftFolder.read(out);
+
+        long perRank = beforeEvent.modules().values().stream().mapToLong(f -> f.in() + f.out()).sum();
+        Squeeze.Result expected = new SqueezeForm(SqueezeForm.Weighting.FISHER, true, 3).apply(beforeEvent, Squeeze.Target.budget(3 * perRank),
+                LlamaModel.load(base, Precision.FLOAT32), TokenWindows.split(new ByteTokenizer().encode(TEXT), 0.2).train(), null);
+        for (Map.Entry<String, LoraFactors> e : expected.adapter().modules().entrySet()) {
+            assertThat(squeezed.config().settingsFor(e.getKey())).isEqualTo(expected.adapter().config().settingsFor(e.getKey()));
+            assertThat(squeezed.modules().get(e.getKey()).a()).as(e.getKey()).containsExactly(e.getValue().a());
+            assertThat(squeezed.modules().get(e.getKey()).b()).as(e.getKey()).containsExactly(e.getValue().b());
+        }
+        assertThat(squeezed.parameterCount()).isLessThanOrEqualTo(3 * perRank);
+        assertThat(squeezed.modules().values().stream().mapToInt(LoraFactors::rank).distinct().count()).as("a budget spreads the ranks")
+                .isGreaterThan(1);
+        JsonNode in = new ObjectMapper().readTree(out.resolve(FineTuning.RECORD).toFile()).get("in_squeeze");
+        assertThat(in.get("squeeze").asText()).isEqualTo("compensated Fisher-weighted");
+        assertThat(in.get("budget").asBoolean()).isTrue();
+        assertThat(in.get("squeezes_this_call").get(0).asText()).startsWith("after step 3: compensated Fisher-weighted squeeze to ranks ");
     }
 
     @Test
@@ -59,7 +104,7 @@ class InSqueezeTest {
         JsonNode in = new ObjectMapper().readTree(out.resolve(FineTuning.RECORD).toFile()).get("in_squeeze");
         assertThat(in.get("event_steps").toString()).isEqualTo("[3,6]");
         assertThat(in.get("squeezes_this_call")).hasSize(2);
-        assertThat(in.get("squeezes_this_call").get(0).asText()).startsWith("after step 3: rank 3"); // 4·(2/4)^(1/2) = 2.8
+        assertThat(in.get("squeezes_this_call").get(0).asText()).startsWith("after step 3: plain squeeze to rank 3"); // 4·(2/4)^(1/2) = 2.8
         assertThat(outcome.trainable()).isEqualTo(adapter.parameterCount());
         assertThat(in.get("trainable_parameters_at_start_of_this_call").asLong()).isEqualTo(2 * adapter.parameterCount());
         // the written adapter scores what the run scored
@@ -70,13 +115,22 @@ class InSqueezeTest {
 
     @Test
     void aRunResumedAtOrBetweenSqueezesEqualsAnUninterruptedOne(@TempDir Path dir) throws IOException {
+        resumesMatch(dir, new InSqueeze(2, 2, 0.5));
+    }
+
+    @Test
+    void aRunWhoseBudgetChoseTheRanksResumesAtThem(@TempDir Path dir) throws IOException {
+        resumesMatch(dir, calibratedBudget()); // the ranks after the first event come from the folder written with the checkpoint
+    }
+
+    private static void resumesMatch(Path dir, InSqueeze squeeze) throws IOException {
         Path base = FineTuningTest.base(dir);
         Path straight = dir.resolve("straight");
-        FineTuning.run(request(base, straight, false, null, AdapterInit.LORA), FineTuneListener.NONE);
+        FineTuning.run(request(base, straight, false, null, AdapterInit.LORA, squeeze), FineTuneListener.NONE);
         for (int stop : new int[] {3, 5}) { // at the first event's step (before its squeeze), and between the two events
             Path resumed = dir.resolve("resumed-" + stop);
-            FineTuning.run(request(base, resumed, false, stop, AdapterInit.LORA), FineTuneListener.NONE);
-            FineTuning.run(request(base, resumed, true, null, AdapterInit.LORA), FineTuneListener.NONE);
+            FineTuning.run(request(base, resumed, false, stop, AdapterInit.LORA, squeeze), FineTuneListener.NONE);
+            FineTuning.run(request(base, resumed, true, null, AdapterInit.LORA, squeeze), FineTuneListener.NONE);
             assertThat(Files.readAllBytes(resumed.resolve(PeftFolder.WEIGHTS))).as("stopped after %d", stop)
                     .isEqualTo(Files.readAllBytes(straight.resolve(PeftFolder.WEIGHTS)));
             assertThat(Files.readAllLines(resumed.resolve(FineTuning.LOG)).stream().map(l -> l.substring(0, l.lastIndexOf(','))).toList())

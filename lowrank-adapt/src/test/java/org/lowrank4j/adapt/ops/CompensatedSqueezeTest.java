@@ -193,7 +193,7 @@ class CompensatedSqueezeTest {
         }
     }
 
-    private static int[] tokens(int n, Random random) {
+    static int[] tokens(int n, Random random) {
         int[] tokens = new int[n];
         for (int i = 0; i < n; i++) {
             tokens[i] = 32 + random.nextInt(90);
