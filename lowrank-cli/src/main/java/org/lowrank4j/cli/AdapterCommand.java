@@ -333,8 +333,7 @@ final class AdapterCommand implements Callable<Integer> {
                     out);
             if (tuned != null) {
                 System.out.printf(Locale.ROOT, "then %d steps towards the original adapter's next-byte distributions: KL to it %.4f -> %.4f nats per "
-                        + "byte over the text's first %d windows%n", tuneSteps, tuned.before(), tuned.after(),
-                        org.lowrank4j.adapt.finetune.SqueezeDistillation.REPORT_WINDOWS);
+                        + "byte over %s%n", tuneSteps, tuned.before(), tuned.after(), tuned.reportedOver());
             }
             return 0;
         }

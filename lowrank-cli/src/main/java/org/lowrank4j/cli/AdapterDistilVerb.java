@@ -80,9 +80,8 @@ final class AdapterDistilVerb implements Callable<Integer> {
         SqueezeDistillation.Outcome tuned = tune(model, original, student, years.read(data), heldOut, steps, batch, lr, seed);
         AdapterCommand.clear(out);
         PeftFolder.write(out, tuned.adapter());
-        System.out.printf(Locale.ROOT, "distilled %d modules over %d steps: KL to the teacher %.4f -> %.4f nats per byte over the text's first "
-                + "%d windows; wrote %s%n", tuned.adapter().modules().size(), steps, tuned.before(), tuned.after(),
-                SqueezeDistillation.REPORT_WINDOWS, out);
+        System.out.printf(Locale.ROOT, "distilled %d modules over %d steps: KL to the teacher %.4f -> %.4f nats per byte over %s; wrote %s%n",
+                tuned.adapter().modules().size(), steps, tuned.before(), tuned.after(), tuned.reportedOver(), out);
         return 0;
     }
 

@@ -36,15 +36,23 @@ public final class SqueezeDistillation {
     static final String TEACHER = "teacher";
     static final String STUDENT = "default";
 
-    /** Windows of the text over which the divergence is reported before and after (at most; fewer in a short text). */
+    /** Windows over which the divergence is reported before and after (at most; fewer in a short text). */
     public static final int REPORT_WINDOWS = 16;
 
     /**
-     * @param adapter the tuned student, in the squeezed adapter's config (ranks, α, patterns)
-     * @param before  the mean KL divergence (nats per position) over the text's first {@link #REPORT_WINDOWS} windows, before
-     * @param after   the same after the tuning
+     * @param adapter  the tuned student, in the squeezed adapter's config (ranks, α, patterns)
+     * @param before   the mean KL divergence (nats per position) over the report's windows, before
+     * @param after    the same after the tuning
+     * @param windows  how many windows the report covers
+     * @param heldOut  whether they are windows of the held-out tail (else the first windows of the training text, when the
+     *                 tail is shorter than one window)
      */
-    public record Outcome(PeftAdapter adapter, double before, double after) {
+    public record Outcome(PeftAdapter adapter, double before, double after, int windows, boolean heldOut) {
+        /** Which windows the two divergences are over, for a printout. */
+        public String reportedOver() {
+            return heldOut ? windows + " windows of the held-out tail"
+                    : "the text's first " + windows + " windows (the held-out tail is shorter than one window)";
+        }
     }
 
     private SqueezeDistillation() {
@@ -59,7 +67,8 @@ public final class SqueezeDistillation {
     public static Outcome run(java.nio.file.Path modelFolder, PeftAdapter teacher, PeftAdapter student, String text, double heldOut, int steps,
             int batch, double lr, long seed, Consumer<TrainingListener.StepReport> progress) throws java.io.IOException {
         int[] head = org.lowrank4j.adapt.ops.SqueezeCalibration.head(text, heldOut);
-        return run(LlamaModel.load(modelFolder, Precision.FLOAT32), teacher, student, head, steps, batch, lr, seed, progress);
+        int[] tail = TokenWindows.split(new org.lowrank4j.nn.generate.ByteTokenizer().encode(text), heldOut).validation();
+        return run(LlamaModel.load(modelFolder, Precision.FLOAT32), teacher, student, head, tail, steps, batch, lr, seed, progress);
     }
 
     /**
@@ -67,6 +76,8 @@ public final class SqueezeDistillation {
      * @param teacher  the adapter before the squeeze
      * @param student  the squeezed adapter (its targets must be the teacher's)
      * @param tokens   the text's training head (not the text an evaluation will score)
+     * @param heldOut  the tokens the divergence is reported on, up to {@link #REPORT_WINDOWS} windows of them (the text's
+     *                 held-out tail); null or shorter than one window: the first windows of {@code tokens} instead
      * @param steps    optimizer steps (at least 1)
      * @param batch    windows of the model's context per step
      * @param lr       peak learning rate
@@ -75,8 +86,8 @@ public final class SqueezeDistillation {
      * @throws IllegalArgumentException for adapters that do not fit the model or each other, bad step counts or rates, or a
      *                                  text shorter than one window
      */
-    public static Outcome run(LlamaModel model, PeftAdapter teacher, PeftAdapter student, int[] tokens, int steps, int batch, double lr,
-            long seed, Consumer<TrainingListener.StepReport> progress) {
+    public static Outcome run(LlamaModel model, PeftAdapter teacher, PeftAdapter student, int[] tokens, int[] heldOut, int steps, int batch,
+            double lr, long seed, Consumer<TrainingListener.StepReport> progress) {
         if (steps < 1 || batch < 1 || !(lr > 0) || !Double.isFinite(lr)) {
             throw new IllegalArgumentException("distillation needs --tune-steps >= 1, a batch >= 1 and a positive learning rate, got "
                     + steps + ", " + batch + " and " + lr);
@@ -95,7 +106,9 @@ public final class SqueezeDistillation {
         AdamW adam = new AdamW(trained, new AdamW.Settings(0.9, 0.999, 1e-8, 0));
         LearningRateSchedule schedule = new LearningRateSchedule(lr, lr / 10, Math.max(1, steps / 10), steps);
         TokenWindows windows = new TokenWindows(tokens, model.vocabSize(), context, seed);
-        List<TokenWindows.Batch> report = windows.sequentialBatches(1, REPORT_WINDOWS);
+        boolean onHeldOut = heldOut != null && heldOut.length >= context + 1;
+        List<TokenWindows.Batch> report = (onHeldOut ? new TokenWindows(heldOut, model.vocabSize(), context, seed) : windows)
+                .sequentialBatches(1, REPORT_WINDOWS);
         double before = objective.mean(report);
         TrainingListener listener = progress == null ? null : new TrainingListener() {
             @Override
@@ -110,7 +123,7 @@ public final class SqueezeDistillation {
                     + "--lr of adapter distil)");
         }
         objective.lora.setActive(Set.of(STUDENT));
-        return new Outcome(PeftFolder.capture(objective.lora, STUDENT, student.config()), before, after);
+        return new Outcome(PeftFolder.capture(objective.lora, STUDENT, student.config()), before, after, report.size(), onHeldOut);
     }
 
     /**

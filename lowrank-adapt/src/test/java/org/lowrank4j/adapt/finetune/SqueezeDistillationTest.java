@@ -75,27 +75,42 @@ class SqueezeDistillationTest {
         }
         PeftAdapter student = new PeftAdapter(teacher.config(), halved);
         int[] tokens = tokens(TinyModels.llama(Precision.FLOAT32, 5).maxPositions() * 64 + 1, new Random(2));
-        int[][] heldOut = windows(4, TinyModels.llama(Precision.FLOAT32, 5).maxPositions(), new Random(8));
+        int context = TinyModels.llama(Precision.FLOAT32, 5).maxPositions();
+        int[] tail = tokens(context * 4 + 1, new Random(8)); // a held-out tail of four windows, not trained on
+        int[][] heldOut = new int[4][];
+        for (int i = 0; i < 4; i++) {
+            heldOut[i] = java.util.Arrays.copyOfRange(tail, i * context, (i + 1) * context);
+        }
         assertThat(divergence(teacher, teacher, heldOut)).isCloseTo(0, Offset.offset(1e-9)); // an adapter against itself
         double before = divergence(teacher, student, heldOut);
-        SqueezeDistillation.Outcome outcome = SqueezeDistillation.run(TinyModels.llama(Precision.FLOAT32, 5), teacher, student, tokens, 40, 4,
-                1e-2, 7, null);
+        SqueezeDistillation.Outcome outcome = SqueezeDistillation.run(TinyModels.llama(Precision.FLOAT32, 5), teacher, student, tokens, tail, 40,
+                4, 1e-2, 7, null);
         double after = divergence(teacher, outcome.adapter(), heldOut);
-        System.out.printf("KL to the teacher on other windows: %.5f before, %.5f after 40 steps (on the text's first windows %.5f -> %.5f)%n",
+        System.out.printf("KL to the teacher on the held-out windows: %.5f before, %.5f after 40 steps (reported %.5f -> %.5f)%n",
                 before, after, outcome.before(), outcome.after());
         assertThat(after).isLessThan(0.5 * before);
-        assertThat(outcome.after()).isLessThan(0.5 * outcome.before());
+        // what the run reports is the divergence over the held-out windows
+        assertThat(outcome.heldOut()).isTrue();
+        assertThat(outcome.windows()).isEqualTo(4);
+        assertThat(outcome.reportedOver()).isEqualTo("4 windows of the held-out tail");
+        assertThat(outcome.before()).isCloseTo(before, Offset.offset(1e-6 * before));
+        assertThat(outcome.after()).isCloseTo(after, Offset.offset(1e-6 * before));
+        // with no tail long enough, the report falls back to the first training windows and says so
+        SqueezeDistillation.Outcome noTail = SqueezeDistillation.run(TinyModels.llama(Precision.FLOAT32, 5), teacher, student, tokens,
+                new int[context], 1, 4, 1e-2, 7, null);
+        assertThat(noTail.heldOut()).isFalse();
+        assertThat(noTail.reportedOver()).isEqualTo("the text's first 16 windows (the held-out tail is shorter than one window)");
         assertThat(outcome.adapter().config().rank()).isEqualTo(4);
         assertThat(outcome.adapter().modules().keySet()).containsExactlyElementsOf(teacher.modules().keySet());
 
-        assertThatThrownBy(() -> SqueezeDistillation.run(TinyModels.llama(Precision.FLOAT32, 5), teacher, student, tokens, 0, 2, 1e-2, 7, null))
+        assertThatThrownBy(() -> SqueezeDistillation.run(TinyModels.llama(Precision.FLOAT32, 5), teacher, student, tokens, null, 0, 2, 1e-2, 7, null))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--tune-steps >= 1");
         Map<String, org.lowrank4j.adapt.peft.LoraFactors> fewer = new LinkedHashMap<>(student.modules());
         fewer.remove(fewer.keySet().iterator().next());
         PeftAdapter partial = new PeftAdapter(student.config(), fewer);
-        assertThatThrownBy(() -> SqueezeDistillation.run(TinyModels.llama(Precision.FLOAT32, 5), teacher, partial, tokens, 1, 2, 1e-2, 7, null))
+        assertThatThrownBy(() -> SqueezeDistillation.run(TinyModels.llama(Precision.FLOAT32, 5), teacher, partial, tokens, null, 1, 2, 1e-2, 7, null))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("adapts other modules than the teacher");
-        assertThatThrownBy(() -> SqueezeDistillation.run(TinyModels.llama(Precision.FLOAT32, 5), teacher, student, new int[5], 1, 2, 1e-2, 7, null))
+        assertThatThrownBy(() -> SqueezeDistillation.run(TinyModels.llama(Precision.FLOAT32, 5), teacher, student, new int[5], null, 1, 2, 1e-2, 7, null))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("distillation text has 5 tokens");
     }
 
