@@ -111,14 +111,8 @@ public final class FineTuning {
         int squeezesDone = 0;
         if (squeeze != null && request.resume()) { // the checkpoint holds the adapters at the rank of the events before its step
             squeezesDone = squeeze.eventsBefore((int) Math.min(Integer.MAX_VALUE, Checkpoint.readState(checkpoint).step()), request.steps());
-            if (squeezesDone > 0 && squeeze.budget()) { // the ranks a budget gave depend on the run: the folder written with the checkpoint has them
-                PeftAdapter atCheckpoint = PeftFolder.read(request.out());
-                lora.remove("default");
-                PeftFolder.apply(atCheckpoint, lora, "default", Precision.FLOAT32);
-                config[0] = atCheckpoint.config();
-            } else if (squeezesDone > 0) { // only the shapes matter here: the checkpoint's values replace these
-                config[0] = squeezeInPlace(lora, config[0], Squeeze.Target.rank(squeeze.rankAfter(squeezesDone, sourceRank)), SqueezeForm.PLAIN,
-                        null, null);
+            if (squeezesDone > 0) {
+                config[0] = reshapeToCheckpoint(lora, config[0], checkpoint);
             }
         }
 
@@ -159,12 +153,13 @@ public final class FineTuning {
                 break; // the run's end, or --stop-after before the next squeeze
             }
             squeezesDone++;
-            Squeeze.Target target = squeeze.targetAfter(squeezesDone, sourceRank, PeftFolder.capture(lora, "default", config[0]));
+            PeftAdapter now = PeftFolder.capture(lora, "default", config[0]);
+            Squeeze.Target target = squeeze.targetAfter(squeezesDone, sourceRank, now);
             if (squeeze.form().calibrated()) {
                 events.onPhase("squeeze", String.format(Locale.ROOT, "%s, calibrating on up to %d windows of the training text",
                         squeeze.form().describe(), squeeze.form().windows()));
             }
-            config[0] = squeezeInPlace(lora, config[0], target, squeeze.form(), request.model(), split.train());
+            config[0] = squeezeInPlace(lora, now, target, squeeze.form(), request.model(), split.train());
             String note = String.format(Locale.ROOT, "after step %d: %s squeeze to %s, %,d trainable parameters", trainer.step(),
                     squeeze.form().describe(), ranks(lora), language.parameterCount());
             squeezed.add(note);
@@ -227,15 +222,37 @@ public final class FineTuning {
     }
 
     /**
-     * Replaces the adapter named "default" by its LoRA-Squeeze to {@code target}; returns the squeezed adapter's config. A
-     * calibrated form runs on a second copy of the decoder, loaded from {@code model} for this squeeze alone (it attaches
-     * adapters of its own), over windows of the training tokens.
+     * Replaces the adapter named "default", whose factors are {@code now}, by its LoRA-Squeeze to {@code target}; returns the
+     * squeezed adapter's config. A calibrated form runs on a second copy of the decoder, loaded from {@code model} for this
+     * squeeze alone (it attaches adapters of its own), over windows of the training tokens.
      */
-    private static PeftConfig squeezeInPlace(LoraModel lora, PeftConfig config, Squeeze.Target target, SqueezeForm form, Path model,
+    private static PeftConfig squeezeInPlace(LoraModel lora, PeftAdapter now, Squeeze.Target target, SqueezeForm form, Path model,
             int[] tokens) throws IOException {
-        PeftAdapter now = PeftFolder.capture(lora, "default", config);
         LlamaModel calibration = form.calibrated() ? LlamaModel.load(model, Precision.FLOAT32) : null;
         PeftAdapter squeezed = form.apply(now, target, calibration, tokens, null).adapter();
+        lora.remove("default");
+        PeftFolder.apply(squeezed, lora, "default", Precision.FLOAT32);
+        return squeezed.config();
+    }
+
+    /**
+     * Gives each module of the adapter named "default" the rank its factors have in {@code checkpoint} (the ranks of the
+     * squeezes before the checkpoint's step; a budget gave each module its own), by a plain squeeze of each module to that
+     * rank, which also sets its α as a squeeze does. Only the shapes and α matter: the checkpoint's values replace the
+     * factors. Returns the adapter's config at those ranks.
+     */
+    private static PeftConfig reshapeToCheckpoint(LoraModel lora, PeftConfig config, Path checkpoint) throws IOException {
+        PeftAdapter now = PeftFolder.capture(lora, "default", config);
+        Map<String, LoraFactors> reshaped = new java.util.LinkedHashMap<>();
+        try (org.lowrank4j.formats.safetensors.SafetensorsFile file = org.lowrank4j.formats.safetensors.SafetensorsFile.open(checkpoint)) {
+            for (Map.Entry<String, LoraFactors> e : now.modules().entrySet()) {
+                String a = org.lowrank4j.adapt.lora.LoraAdapter.parameterName(e.getKey(), "lora_A", "default");
+                int rank = (int) file.info(a).shape()[0];
+                PeftAdapter one = new PeftAdapter(config, Map.of(e.getKey(), e.getValue()));
+                reshaped.put(e.getKey(), Squeeze.apply(one, Squeeze.Target.rank(rank)).adapter().modules().get(e.getKey()));
+            }
+        }
+        PeftAdapter squeezed = new PeftAdapter(Squeeze.configFor(config, reshaped), reshaped);
         lora.remove("default");
         PeftFolder.apply(squeezed, lora, "default", Precision.FLOAT32);
         return squeezed.config();

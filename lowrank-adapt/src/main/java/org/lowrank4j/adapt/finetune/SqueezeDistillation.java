@@ -66,9 +66,9 @@ public final class SqueezeDistillation {
      */
     public static Outcome run(java.nio.file.Path modelFolder, PeftAdapter teacher, PeftAdapter student, String text, double heldOut, int steps,
             int batch, double lr, long seed, Consumer<TrainingListener.StepReport> progress) throws java.io.IOException {
-        int[] head = org.lowrank4j.adapt.ops.SqueezeCalibration.head(text, heldOut);
-        int[] tail = TokenWindows.split(new org.lowrank4j.nn.generate.ByteTokenizer().encode(text), heldOut).validation();
-        return run(LlamaModel.load(modelFolder, Precision.FLOAT32), teacher, student, head, tail, steps, batch, lr, seed, progress);
+        TokenWindows.Split split = org.lowrank4j.adapt.ops.SqueezeCalibration.split(text, heldOut); // the text encoded once
+        return run(LlamaModel.load(modelFolder, Precision.FLOAT32), teacher, student, split.train(), split.validation(), steps, batch, lr, seed,
+                progress);
     }
 
     /**

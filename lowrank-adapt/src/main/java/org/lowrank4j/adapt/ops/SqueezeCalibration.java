@@ -40,10 +40,15 @@ public final class SqueezeCalibration {
      * {@code adapter perplexity} score: what the calibrated squeezes and the tuning after them read.
      */
     public static int[] head(String text, double heldOut) {
+        return split(text, heldOut).train();
+    }
+
+    /** A text's byte tokens split into that head and the held-out tail ({@code validation}) after it. */
+    public static TokenWindows.Split split(String text, double heldOut) {
         if (!(heldOut > 0 && heldOut < 1)) {
             throw new IllegalArgumentException("--held-out must be in (0, 1), got " + heldOut);
         }
-        return TokenWindows.split(new org.lowrank4j.nn.generate.ByteTokenizer().encode(text), heldOut).train();
+        return TokenWindows.split(new org.lowrank4j.nn.generate.ByteTokenizer().encode(text), heldOut);
     }
 
     /**

@@ -120,14 +120,14 @@ class InSqueezeTest {
 
     @Test
     void aRunWhoseBudgetChoseTheRanksResumesAtThem(@TempDir Path dir) throws IOException {
-        resumesMatch(dir, calibratedBudget()); // the ranks after the first event come from the folder written with the checkpoint
+        resumesMatch(dir, calibratedBudget()); // each module's rank after a budget squeeze comes from the checkpoint
     }
 
     private static void resumesMatch(Path dir, InSqueeze squeeze) throws IOException {
         Path base = FineTuningTest.base(dir);
         Path straight = dir.resolve("straight");
         FineTuning.run(request(base, straight, false, null, AdapterInit.LORA, squeeze), FineTuneListener.NONE);
-        for (int stop : new int[] {3, 5}) { // at the first event's step (before its squeeze), and between the two events
+        for (int stop : new int[] {3, 5, 6}) { // at each event's step (before its squeeze), and between the two events
             Path resumed = dir.resolve("resumed-" + stop);
             FineTuning.run(request(base, resumed, false, stop, AdapterInit.LORA, squeeze), FineTuneListener.NONE);
             FineTuning.run(request(base, resumed, true, null, AdapterInit.LORA, squeeze), FineTuneListener.NONE);
