@@ -13,17 +13,19 @@ import org.lowrank4j.linalg.Linalg;
 import org.lowrank4j.linalg.backend.NativeBackend;
 
 /**
- * The benchmarks: {@code java -jar lowrank-bench.jar [--suite linalg|runtime|lora|lora-limits|quant|flashsvd|decoders] [--out FILE] [--quick] [--peak GFLOPS]
+ * The benchmarks: {@code java -jar lowrank-bench.jar [--suite linalg|runtime|lora|lora-limits|quant|flashsvd|decoders|adapters] [--out FILE] [--quick] [--peak GFLOPS]
  * [--threads N] [--text FILE]}. Prints a table as it goes and writes every figure to a JSON file (atomically):
  * {@code results/bench-linalg.json} for the linear-algebra suite, {@code results/bench-runtime.json} for the runtime
  * suite (BERT vs ONNX Runtime, decoder dense vs low-rank), {@code results/bench-lora.json} for the LoRA suite (a LoRA
  * training step against a full fine-tuning step on {@code --model}, default models/sotu-decoder; {@code --rank}, {@code --batch}),
- * {@code results/bench-lora-limits.json} for spec 19's Taylor-feature attention gradient against the exact one.
+ * {@code results/bench-lora-limits.json} for spec 19's Taylor-feature attention gradient against the exact one,
+ * {@code results/bench-adapters.json} for decoding with LoRA adapters switched in unmerged against merged copies
+ * ({@code --model DECODER --folders ADAPTER,...}).
  */
 public final class BenchMain {
 
     private static final java.util.List<String> SUITES = java.util.List.of("linalg", "runtime", "lora", "lora-limits", "quant",
-            "flashsvd", "decoders");
+            "flashsvd", "decoders", "adapters");
 
     public static void main(String[] args) throws IOException {
         Path out = null;
@@ -66,11 +68,15 @@ public final class BenchMain {
             System.err.println("lowrank-bench: --model " + model + " is not a decoder folder (no config.json)");
             System.exit(2);
         }
+        if (suite.equals("adapters") && (folders.isEmpty() || !Files.isRegularFile(model.resolve("config.json")))) {
+            System.err.println("lowrank-bench: --suite adapters needs --model DECODER and --folders A,B,... (PEFT LoRA adapter folders for it)");
+            System.exit(2);
+        }
         if (suite.equals("decoders") && folders.isEmpty()) {
             System.err.println("lowrank-bench: --suite decoders needs --folders A,B,... (decoder model folders)");
             System.exit(2);
         }
-        if (!java.util.Set.of("linalg", "quant", "flashsvd", "decoders", "lora-limits").contains(suite) && !Files.isRegularFile(text)) {
+        if (!java.util.Set.of("linalg", "quant", "flashsvd", "decoders", "lora-limits", "adapters").contains(suite) && !Files.isRegularFile(text)) {
             System.err.println("lowrank-bench: --text " + text + " does not exist (fetch the data with scripts/fetch-data.sh or give a text file)");
             System.exit(2);
         }
@@ -119,6 +125,8 @@ public final class BenchMain {
             linalg.symmetric(root.putObject("syevd_potrf"));
         } else if (suite.equals("decoders")) {
             new DecoderFolderBenchmarks(threads, quick).run(root.putArray("decoder_folders"), folders);
+        } else if (suite.equals("adapters")) {
+            new AdapterServingBenchmarks(threads, quick).run(root.putObject("adapters_unmerged_vs_merged_decoding"), model, folders);
         } else if (suite.equals("quant")) {
             new QuantBenchmarks(quick).forward(root.putObject("quantized_weight_forward_vs_dense"));
         } else if (suite.equals("flashsvd")) {

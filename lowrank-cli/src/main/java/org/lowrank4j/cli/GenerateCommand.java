@@ -3,6 +3,7 @@ package org.lowrank4j.cli;
 import java.nio.file.Path;
 import java.util.Random;
 import java.util.concurrent.Callable;
+import org.lowrank4j.adapt.serving.AdapterSwitch;
 import org.lowrank4j.compress.model.DecoderFolder;
 import org.lowrank4j.nn.generate.CausalLanguageModel;
 import org.lowrank4j.nn.generate.GenerationOptions;
@@ -12,7 +13,10 @@ import org.lowrank4j.nn.generate.Tokenizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code lowrank generate}: continues a prompt with a model folder written by {@code lowrank train} (KV-cache decoding). */
+/**
+ * {@code lowrank generate}: continues a prompt with a model folder written by {@code lowrank train} (KV-cache decoding),
+ * optionally with a PEFT LoRA adapter over it.
+ */
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = "Continue a prompt with a trained decoder (greedy at --temperature 0, else top-p sampling); prints prompt + continuation.")
 final class GenerateCommand implements Callable<Integer> {
@@ -31,6 +35,9 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Option(names = "--top-p", defaultValue = "0.9", description = "Nucleus sampling mass when sampling (default ${DEFAULT-VALUE}).")
     double topP;
+
+    @Option(names = "--adapter", description = "A PEFT LoRA adapter folder to run over the model, unmerged (as lowrank serve --adapter does).")
+    Path adapter;
 
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the sampling draws (default ${DEFAULT-VALUE}).")
     long seed;
@@ -52,6 +59,9 @@ final class GenerateCommand implements Callable<Integer> {
         long start = System.nanoTime();
         String continuation;
         try (PinnedWeights pinned = PinnedWeights.of(decoder)) { // decoding reads the weights from BLAS's own copy
+            if (adapter != null) { // over the pinned weights, which the adapter's layers wrap
+                AdapterSwitch.attach(decoder, java.util.Map.of("default", adapter)).use("default"); // PEFT's name for a lone adapter
+            }
             continuation = Generator.generateText(decoder, tokenizer, prompt, options, new Random(seed));
         }
         double wall = (System.nanoTime() - start) / 1e9;

@@ -57,6 +57,10 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "ONNX Runtime intra-op threads (default: all cores).")
     Integer threads;
 
+    @Option(names = "--adapter", paramLabel = "NAME=FOLDER", description = "A PEFT LoRA adapter folder to serve over a decoder, unmerged, under"
+            + " NAME (FOLDER alone: the folder's name); repeat for several. A request's \"model\" picks the base or one adapter.")
+    java.util.List<String> adapters = new java.util.ArrayList<>();
+
     @Option(names = "--pooling", defaultValue = "auto", description = "Encoder pooling: mean (MiniLM), cls (bge), or auto: 1_Pooling/config.json if"
             + " the folder has one, else mean (default ${DEFAULT-VALUE}).")
     String pooling;
@@ -70,10 +74,11 @@ final class ServeCommand implements Callable<Integer> {
         ServeOptions options = new ServeOptions(host, port, name, maxBatch, Duration.ofMillis(batchWindowMs), maxInputs, maxInputTokens, maxNewTokens,
                 maxBodyBytes, Duration.ofSeconds(timeoutSeconds),
                 Duration.ofSeconds(timeoutSeconds + 5), // no request lives longer than --timeout: a stop can wait for all of them
-                threads == null ? defaults.threads() : threads, pooling);
+                threads == null ? defaults.threads() : threads, pooling, namedAdapters(adapters));
         ModelServer server = ModelServer.start(model, options);
         String base = "http://" + host + ":" + server.port();
-        System.out.println("serving " + server.kind() + " '" + server.modelName() + "' at " + base + "/v1 ("
+        String served = adapters.isEmpty() ? "" : " with adapter" + (adapters.size() == 1 ? " '" : "s '") + String.join("', '", options.adapters().keySet()) + "'";
+        System.out.println("serving " + server.kind() + " '" + server.modelName() + "'" + served + " at " + base + "/v1 ("
                 + (server.kind().equals("encoder") ? "POST /v1/embeddings" : "POST /v1/completions, POST /v1/chat/completions")
                 + "; GET /health, GET /metrics); SIGTERM or Ctrl-C stops it");
         System.out.flush();
@@ -89,6 +94,25 @@ final class ServeCommand implements Callable<Integer> {
         }
         System.out.println("stopped" + (signals ? "" : " (signals were not catchable here; the shutdown hook stopped it)"));
         return 0;
+    }
+
+    /** {@code NAME=FOLDER} or {@code FOLDER} (named after the folder) for each --adapter, refusing a name given twice. */
+    static java.util.Map<String, Path> namedAdapters(java.util.List<String> values) {
+        java.util.Map<String, Path> named = new java.util.LinkedHashMap<>();
+        for (String value : values) {
+            int eq = value.indexOf('=');
+            boolean plain = eq < 0 || java.nio.file.Files.exists(Path.of(value)); // a folder whose own name has '='
+            Path folder = Path.of(plain ? value : value.substring(eq + 1));
+            Path last = folder.toAbsolutePath().normalize().getFileName();
+            String name = plain ? (last == null ? value : last.toString()) : value.substring(0, eq);
+            if (!plain && (name.isBlank() || value.substring(eq + 1).isBlank())) {
+                throw new IllegalArgumentException("--adapter " + value + ": give NAME=FOLDER or FOLDER");
+            }
+            if (named.put(name, folder) != null) {
+                throw new IllegalArgumentException("--adapter: the name '" + name + "' is given twice; give each adapter its own name with NAME=FOLDER");
+            }
+        }
+        return named;
     }
 
     /**

@@ -9,7 +9,10 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code lowrank serve}'s user mistakes: one line naming the option, exit code 2, before anything listens. */
+/**
+ * {@code lowrank serve}'s user mistakes: one line naming the option, exit code 2, before anything listens; and
+ * {@code --adapter}, which serve and generate share.
+ */
 class ServeCommandTest {
 
     private static void assertUserError(Object[] result, String fragment) {
@@ -31,5 +34,36 @@ class ServeCommandTest {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             assertUserError(CliRun.run("serve", "--model", encoder.toString(), "--port", Integer.toString(taken.getLocalPort())), "is the port taken?");
         }
+    }
+
+    @Test
+    void adaptersOverADecoder(@TempDir Path dir) throws Exception {
+        Path base = CliRun.tinyDecoder(dir, 2, 1);
+        Path text = Files.writeString(dir.resolve("text.txt"), "Call me Ishmael. Some years ago, never mind how long precisely. ".repeat(20));
+        Path adapter = dir.resolve("ishmael");
+        CliRun.ok("finetune", "--model", base.toString(), "--data", text.toString(), "--out", adapter.toString(), "--rank", "4", "--steps", "6",
+                "--batch", "2", "--context", "16", "--lr", "5e-2", "--warmup", "1", "--held-out", "0.2");
+        Path merged = dir.resolve("merged");
+        CliRun.ok("adapter", "merge", "--model", base.toString(), "--adapter", adapter.toString(), "--out", merged.toString());
+        String[] prompt = {"--prompt", "Call me", "--max-tokens", "20"};
+        String unmerged = CliRun.ok(concat(new String[] {"generate", "--model", base.toString(), "--adapter", adapter.toString()}, prompt));
+        assertThat(unmerged).isEqualTo(CliRun.ok(concat(new String[] {"generate", "--model", merged.toString()}, prompt)))
+                .isNotEqualTo(CliRun.ok(concat(new String[] {"generate", "--model", base.toString()}, prompt)));
+
+        Path missing = dir.resolve("no-adapter");
+        assertUserError(CliRun.run("serve", "--model", base.toString(), "--port", "0", "--adapter", "a=" + missing), "adapter 'a': adapter folder " + missing);
+        assertUserError(CliRun.run("serve", "--model", base.toString(), "--port", "0", "--adapter", "=" + adapter), "give NAME=FOLDER or FOLDER");
+        assertUserError(CliRun.run("serve", "--model", base.toString(), "--port", "0", "--adapter", adapter.toString(), "--adapter",
+                "ishmael=" + adapter), "the name 'ishmael' is given twice");
+        assertUserError(CliRun.run("serve", "--model", base.toString(), "--port", "0", "--adapter", "base=" + adapter), "is the base model's name");
+        Object[] r = CliRun.run("generate", "--model", base.toString(), "--adapter", missing.toString(), "--prompt", "x");
+        assertThat(r[0]).isEqualTo(2);
+        assertThat((String) r[2]).startsWith("lowrank generate: adapter 'default': adapter folder " + missing).doesNotContain("Exception");
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 }

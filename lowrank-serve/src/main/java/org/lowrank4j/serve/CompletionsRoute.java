@@ -19,26 +19,28 @@ import org.lowrank4j.serve.generate.DecoderModel;
  * {@link ChatPrompt}), answered whole or, with {@code stream: true}, as server-sent events: {@code data: {chunk}} lines
  * and a final {@code data: [DONE]}. Honoured: {@code max_tokens} (chat also {@code max_completion_tokens}),
  * {@code temperature} (0 is greedy), {@code top_p}, {@code seed}, {@code stop} (a string or up to 4),
- * {@code stream_options.include_usage}; {@code n} must be 1. Other OpenAI fields are accepted and ignored.
+ * {@code stream_options.include_usage}; {@code n} must be 1. Other OpenAI fields are accepted and ignored. {@code model}
+ * names the base or one of the LoRA adapters served over it (the base when left out); answers carry the name asked for.
  */
 final class CompletionsRoute {
     /** OpenAI's default {@code max_tokens} for text completions. */
     private static final int COMPLETIONS_DEFAULT_TOKENS = 16;
 
     private final DecoderModel decoder;
-    private final String modelName;
+    private final List<String> models; // the base's name, then its adapters'
     private final int maxNewTokens;
     private final ServerMetrics metrics;
 
     CompletionsRoute(DecoderModel decoder, String modelName, int maxNewTokens, ServerMetrics metrics) {
         this.decoder = decoder;
-        this.modelName = modelName;
+        this.models = new ArrayList<>(List.of(modelName));
+        this.models.addAll(decoder.adapterNames());
         this.maxNewTokens = maxNewTokens;
         this.metrics = metrics;
     }
 
     /** What a parsed request asks for, and how to answer. */
-    private record Call(DecoderModel.Request request, boolean chat, boolean stream, boolean usageInStream, String id, long created) {
+    private record Call(String model, DecoderModel.Request request, boolean chat, boolean stream, boolean usageInStream, String id, long created) {
     }
 
     /**
@@ -49,7 +51,7 @@ final class CompletionsRoute {
         decoder.encodePrompt(call.request().prompt()); // a prompt over the limits is a 400 before any byte is streamed
         if (!call.stream()) {
             DecoderModel.Completion done = decoder.complete(call.request(), null);
-            count(done);
+            count(call, done);
             return whole(call, done);
         }
         LazyStream stream = new LazyStream(exchange, call);
@@ -66,7 +68,7 @@ final class CompletionsRoute {
             throw new StreamedError(e);
         }
         OutputStream out = stream.out();
-        count(done);
+        count(call, done);
         send(out, piece(call, null, done.finishReason()));
         if (call.usageInStream()) {
             ObjectNode last = chunk(call);
@@ -80,7 +82,7 @@ final class CompletionsRoute {
     }
 
     private Call parse(RequestBody body, boolean chat) {
-        body.requireModel(modelName);
+        String model = body.chooseModel(models);
         String prompt = chat ? ChatPrompt.of(body.field("messages")) : prompt(body.field("prompt"));
         long fallback = chat ? Math.min(maxNewTokens, Math.max(1, decoder.maxPositions() - 1)) : Math.min(COMPLETIONS_DEFAULT_TOKENS, maxNewTokens);
         long maxTokens = body.integer("max_tokens", fallback, 1, maxNewTokens);
@@ -98,8 +100,9 @@ final class CompletionsRoute {
         JsonNode options = body.field("stream_options");
         boolean usage = options != null && options.path("include_usage").asBoolean(false);
         String id = (chat ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");
-        DecoderModel.Request request = new DecoderModel.Request(prompt, (int) maxTokens, temperature, topP, seed, stops(body.field("stop")));
-        return new Call(request, chat, stream, usage, id, System.currentTimeMillis() / 1000);
+        String adapter = model.equals(models.get(0)) ? null : model;
+        DecoderModel.Request request = new DecoderModel.Request(adapter, prompt, (int) maxTokens, temperature, topP, seed, stops(body.field("stop")));
+        return new Call(model, request, chat, stream, usage, id, System.currentTimeMillis() / 1000);
     }
 
     private static String prompt(JsonNode prompt) {
@@ -133,7 +136,8 @@ final class CompletionsRoute {
         return stops;
     }
 
-    private void count(DecoderModel.Completion done) {
+    private void count(Call call, DecoderModel.Completion done) {
+        metrics.completion(call.model());
         metrics.promptTokens(done.promptTokens());
         metrics.completionTokens(done.completionTokens());
     }
@@ -143,7 +147,7 @@ final class CompletionsRoute {
         root.put("id", call.id());
         root.put("object", call.chat() ? "chat.completion" : "text_completion");
         root.put("created", call.created());
-        root.put("model", modelName);
+        root.put("model", call.model());
         ObjectNode choice = root.putArray("choices").addObject();
         choice.put("index", 0);
         if (call.chat()) {
@@ -162,7 +166,7 @@ final class CompletionsRoute {
         root.put("id", call.id());
         root.put("object", call.chat() ? "chat.completion.chunk" : "text_completion");
         root.put("created", call.created());
-        root.put("model", modelName);
+        root.put("model", call.model());
         return root;
     }
 

@@ -19,7 +19,8 @@ import org.lowrank4j.serve.embed.EncoderModel;
 import org.lowrank4j.serve.generate.DecoderModel;
 
 /**
- * The server: one model, the routes its kind supports, {@code /health} and {@code /metrics}, and a graceful stop.
+ * The server: one model (a decoder may carry LoRA adapters, each served under its own name), the routes its kind
+ * supports, {@code /health} and {@code /metrics}, and a graceful stop.
  * Routes a model does not support, unknown paths and wrong methods are answered 4xx in the OpenAI error shape.
  *
  * <pre>{@code
@@ -45,12 +46,20 @@ public final class ModelServer implements AutoCloseable {
         this.options = options;
         this.modelName = options.name() != null ? options.name() : defaultName(model);
         if (EncoderModel.isEncoder(model)) {
+            if (!options.adapters().isEmpty()) {
+                throw new IllegalArgumentException("--adapter serves LoRA adapters over a decoder folder; " + model + " is an ONNX encoder: merge the"
+                        + " adapter into it (lowrank adapter merge --model " + model + " --adapter FOLDER --out FILE) and serve the merged file");
+            }
             this.encoder = EncoderModel.open(model, options.pooling(), options.threads(), options.maxBatch(), options.batchWindow(),
                     options.maxInputTokens(), options.timeout(), metrics);
             this.decoder = null;
         } else if (DecoderModel.isDecoder(model)) {
             this.encoder = null;
-            this.decoder = DecoderModel.open(model, options.maxInputTokens(), options.timeout());
+            if (options.adapters().containsKey(modelName)) {
+                throw new IllegalArgumentException("adapter name '" + modelName + "' is the base model's name; requests could not tell them apart:"
+                        + " name the adapter otherwise, or the base with --name");
+            }
+            this.decoder = DecoderModel.open(model, options.adapters(), options.maxInputTokens(), options.timeout());
         } else {
             throw new IllegalArgumentException("--model " + model + " is neither an ONNX encoder (an .onnx file, or a folder with "
                     + EncoderModel.MODEL_FILE + " and " + EncoderModel.TOKENIZER_FILE + ") nor a decoder folder (config.json, model.safetensors,"
@@ -118,7 +127,11 @@ public final class ModelServer implements AutoCloseable {
                 metrics.render().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         route(HandlerType.GET, "/v1/models", ctx -> {
             ObjectNode root = JsonNodeFactory.instance.objectNode().put("object", "list");
-            root.putArray("data").addObject().put("id", modelName).put("object", "model").put("created", 0).put("owned_by", "lowrank4j");
+            com.fasterxml.jackson.databind.node.ArrayNode data = root.putArray("data");
+            data.addObject().put("id", modelName).put("object", "model").put("created", 0).put("owned_by", "lowrank4j");
+            for (String adapter : decoder == null ? java.util.List.<String>of() : decoder.adapterNames()) {
+                data.addObject().put("id", adapter).put("object", "model").put("created", 0).put("owned_by", "lowrank4j").put("parent", modelName);
+            }
             json(ctx, 200, root);
         });
         EmbeddingsRoute embeddings = encoder == null ? null : new EmbeddingsRoute(encoder, modelName, options.maxInputs(), metrics);

@@ -8,6 +8,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.List;
 
 /**
  * A request's JSON object, read with a size limit, and typed access to its fields; every mistake is an
@@ -149,11 +150,25 @@ public final class RequestBody {
      * @throws ApiError 404 {@code model_not_found} otherwise
      */
     public void requireModel(String served) {
+        chooseModel(List.of(served));
+    }
+
+    /**
+     * The model a request names among those served (the first when it names none).
+     *
+     * @throws ApiError 404 {@code model_not_found} for a name not served, listing those that are
+     */
+    public String chooseModel(List<String> served) {
         String asked = string("model", null);
-        if (asked != null && !asked.equals(served)) {
-            throw new ApiError(404, "model_not_found", "the model '" + asked + "' does not exist here; this server serves '" + served
-                    + "' (send that name in 'model', or leave 'model' out)");
+        if (asked == null) {
+            return served.get(0);
         }
+        if (!served.contains(asked)) {
+            String names = served.size() == 1 ? "'" + served.get(0) + "' (send that name in 'model', or leave 'model' out)"
+                    : "'" + String.join("', '", served) + "' (send one of them in 'model'; without 'model' the first answers)";
+            throw new ApiError(404, "model_not_found", "the model '" + asked + "' does not exist here; this server serves " + names);
+        }
+        return asked;
     }
 
     static String kind(JsonNode value) {

@@ -1,6 +1,10 @@
 package org.lowrank4j.serve;
 
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * How {@link ModelServer} serves a model.
@@ -19,12 +23,15 @@ import java.time.Duration;
  * @param threads          ONNX Runtime intra-op threads
  * @param pooling          encoder pooling: "mean", "cls", or "auto" (sentence-transformers' 1_Pooling/config.json if
  *                         the folder has one, else mean)
+ * @param adapters         decoders only: PEFT LoRA adapter folders by name, each served under its name over the one
+ *                         base ({@code model} picks it per request); empty for none
  */
 public record ServeOptions(String host, int port, String name, int maxBatch, Duration batchWindow, int maxInputs,
         int maxInputTokens, int maxNewTokens, long maxBodyBytes, Duration timeout, Duration stopTimeout, int threads,
-        String pooling) {
+        String pooling, Map<String, Path> adapters) {
 
     public ServeOptions {
+        adapters = Collections.unmodifiableMap(new LinkedHashMap<>(adapters));
         if (host == null || host.isBlank()) {
             throw new IllegalArgumentException("--host is empty; give an address such as 127.0.0.1");
         }
@@ -53,52 +60,57 @@ public record ServeOptions(String host, int port, String name, int maxBatch, Dur
     /** 127.0.0.1:8080, batches of 32 within 2 ms, 512 tokens per input, 2,048 inputs, 8 MB bodies, 60 s timeout. */
     public static ServeOptions defaults() {
         return new ServeOptions("127.0.0.1", 8080, null, 32, Duration.ofMillis(2), 2048, 512, 512, 8L << 20,
-                Duration.ofSeconds(60), Duration.ofSeconds(30), Math.max(1, Runtime.getRuntime().availableProcessors()), "auto");
+                Duration.ofSeconds(60), Duration.ofSeconds(30), Math.max(1, Runtime.getRuntime().availableProcessors()), "auto", Map.of());
     }
 
     public ServeOptions withHost(String value) {
         return new ServeOptions(value, port, name, maxBatch, batchWindow, maxInputs, maxInputTokens, maxNewTokens, maxBodyBytes, timeout,
-                stopTimeout, threads, pooling);
+                stopTimeout, threads, pooling, adapters);
     }
 
     public ServeOptions withPort(int value) {
         return new ServeOptions(host, value, name, maxBatch, batchWindow, maxInputs, maxInputTokens, maxNewTokens, maxBodyBytes, timeout,
-                stopTimeout, threads, pooling);
+                stopTimeout, threads, pooling, adapters);
     }
 
     public ServeOptions withName(String value) {
         return new ServeOptions(host, port, value, maxBatch, batchWindow, maxInputs, maxInputTokens, maxNewTokens, maxBodyBytes, timeout,
-                stopTimeout, threads, pooling);
+                stopTimeout, threads, pooling, adapters);
     }
 
     public ServeOptions withMaxBatch(int value) {
         return new ServeOptions(host, port, name, value, batchWindow, maxInputs, maxInputTokens, maxNewTokens, maxBodyBytes, timeout,
-                stopTimeout, threads, pooling);
+                stopTimeout, threads, pooling, adapters);
     }
 
     public ServeOptions withLimits(int inputs, int inputTokens, int newTokens, long bodyBytes) {
         return new ServeOptions(host, port, name, maxBatch, batchWindow, inputs, inputTokens, newTokens, bodyBytes, timeout, stopTimeout,
-                threads, pooling);
+                threads, pooling, adapters);
     }
 
     public ServeOptions withBatchWindow(Duration value) {
         return new ServeOptions(host, port, name, maxBatch, value, maxInputs, maxInputTokens, maxNewTokens, maxBodyBytes, timeout,
-                stopTimeout, threads, pooling);
+                stopTimeout, threads, pooling, adapters);
     }
 
     public ServeOptions withTimeout(Duration value) {
         return new ServeOptions(host, port, name, maxBatch, batchWindow, maxInputs, maxInputTokens, maxNewTokens, maxBodyBytes, value,
-                stopTimeout, threads, pooling);
+                stopTimeout, threads, pooling, adapters);
     }
 
     public ServeOptions withThreads(int value) {
         return new ServeOptions(host, port, name, maxBatch, batchWindow, maxInputs, maxInputTokens, maxNewTokens, maxBodyBytes, timeout,
-                stopTimeout, value, pooling);
+                stopTimeout, value, pooling, adapters);
     }
 
     public ServeOptions withPooling(String value) {
         return new ServeOptions(host, port, name, maxBatch, batchWindow, maxInputs, maxInputTokens, maxNewTokens, maxBodyBytes, timeout,
-                stopTimeout, threads, value);
+                stopTimeout, threads, value, adapters);
+    }
+
+    public ServeOptions withAdapters(Map<String, Path> value) {
+        return new ServeOptions(host, port, name, maxBatch, batchWindow, maxInputs, maxInputTokens, maxNewTokens, maxBodyBytes, timeout,
+                stopTimeout, threads, pooling, value);
     }
 
     private static void requirePositive(int value, String option) {

@@ -23,6 +23,7 @@ public final class ServerMetrics {
     private final Map<String, Histogram> latency = new ConcurrentHashMap<>();
     private final Histogram batchSizes = new Histogram(BATCH_BOUNDS);
     private final LongAdder promptTokens = new LongAdder(), completionTokens = new LongAdder();
+    private final Map<String, LongAdder> completionsByModel = new ConcurrentHashMap<>();
     private final AtomicLong inFlight = new AtomicLong();
 
     /** One finished request. */
@@ -37,6 +38,17 @@ public final class ServerMetrics {
 
     public void completionTokens(long n) {
         completionTokens.add(n);
+    }
+
+    /** One completion answered by {@code model}: the base's name, or an adapter's. */
+    public void completion(String model) {
+        completionsByModel.computeIfAbsent(model, k -> new LongAdder()).increment();
+    }
+
+    /** Completions answered so far by {@code model}. */
+    public long completions(String model) {
+        LongAdder n = completionsByModel.get(model);
+        return n == null ? 0 : n.sum();
     }
 
     /** One ONNX Runtime run over {@code texts} merged texts. */
@@ -85,6 +97,13 @@ public final class ServerMetrics {
         out.append("# HELP lowrank_completion_tokens_total Tokens generated.\n");
         out.append("# TYPE lowrank_completion_tokens_total counter\n");
         out.append("lowrank_completion_tokens_total ").append(completionTokens.sum()).append('\n');
+        if (!completionsByModel.isEmpty()) {
+            out.append("# HELP lowrank_completions_total Completions answered, by the model a request named (the base or one of its adapters).\n");
+            out.append("# TYPE lowrank_completions_total counter\n");
+            completionsByModel.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> out.append("lowrank_completions_total{model=\"")
+                    .append(e.getKey().replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n")).append("\"} ")
+                    .append(e.getValue().sum()).append('\n'));
+        }
         out.append("# HELP lowrank_requests_in_flight Requests being answered now.\n");
         out.append("# TYPE lowrank_requests_in_flight gauge\n");
         out.append("lowrank_requests_in_flight ").append(inFlight.get()).append('\n');

@@ -5,10 +5,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.lowrank4j.adapt.serving.AdapterSwitch;
 import org.lowrank4j.compress.model.DecoderFolder;
 import org.lowrank4j.nn.generate.CausalLanguageModel;
 import org.lowrank4j.nn.generate.GenerationOptions;
@@ -23,25 +25,28 @@ import org.lowrank4j.serve.ApiError;
  * a dense folder from {@code lowrank train}, a low-rank or quantized folder from {@code lowrank compress}, a CSKV folder
  * from {@code lowrank cskv} whose decoding keeps the shrunk key/value cache, GPT-2 or Mamba) and continued by
  * lowrank-nn's {@link Generator} with the model's cache. One generation runs at a
- * time (the model's layers are not shared between threads); others wait their turn, within the timeout.
+ * time (the model's layers are not shared between threads); others wait their turn, within the timeout. LoRA adapters
+ * may be served over the base, unmerged: each generation switches to the one its request names.
  */
 public final class DecoderModel {
     private final CausalLanguageModel model;
+    private final AdapterSwitch adapters; // null when none are served
     private final Tokenizer tokenizer;
     private final int maxInputTokens;
     private final Duration timeout;
     private final Semaphore turn = new Semaphore(1, true);
 
-    /** What one request asks for. */
-    public record Request(String prompt, int maxTokens, double temperature, double topP, long seed, List<String> stops) {
+    /** What one request asks for; {@code adapter} null for the base alone. */
+    public record Request(String adapter, String prompt, int maxTokens, double temperature, double topP, long seed, List<String> stops) {
     }
 
     /** What it got: the text, why it ended ("stop" or "length"), and the token counts. */
     public record Completion(String text, String finishReason, int promptTokens, int completionTokens) {
     }
 
-    private DecoderModel(CausalLanguageModel model, Tokenizer tokenizer, int maxInputTokens, Duration timeout) {
+    private DecoderModel(CausalLanguageModel model, AdapterSwitch adapters, Tokenizer tokenizer, int maxInputTokens, Duration timeout) {
         this.model = model;
+        this.adapters = adapters;
         this.tokenizer = tokenizer;
         this.maxInputTokens = maxInputTokens;
         this.timeout = timeout;
@@ -58,9 +63,26 @@ public final class DecoderModel {
      * of copying each weight in for every token (from Java 22 products read the weights in place and no copy is kept).
      */
     public static DecoderModel open(Path folder, int maxInputTokens, Duration timeout) throws IOException {
+        return open(folder, Map.of(), maxInputTokens, timeout);
+    }
+
+    /**
+     * As {@link #open(Path, int, Duration)}, with PEFT LoRA adapters attached unmerged over the pinned base
+     * ({@link AdapterSwitch}); each request picks one of them, or none.
+     *
+     * @param adapters adapter folders by the name requests use; empty for none
+     * @throws IllegalArgumentException one line naming the adapter and its folder when one cannot be attached
+     */
+    public static DecoderModel open(Path folder, Map<String, Path> adapters, int maxInputTokens, Duration timeout) throws IOException {
         CausalLanguageModel model = DecoderFolder.loadDecoder(folder);
         PinnedWeights.of(model); // for the server's lifetime: decoding reads the weights from BLAS's own copy
-        return new DecoderModel(model, DecoderFolder.loadTokenizer(folder, model.vocabSize()), maxInputTokens, timeout);
+        AdapterSwitch attached = adapters.isEmpty() ? null : AdapterSwitch.attach(model, adapters); // wraps the pinned weights
+        return new DecoderModel(model, attached, DecoderFolder.loadTokenizer(folder, model.vocabSize()), maxInputTokens, timeout);
+    }
+
+    /** The names of the adapters served over the base, in order; empty when none are. */
+    public List<String> adapterNames() {
+        return adapters == null ? List.of() : adapters.names();
     }
 
     /** The most positions a prompt plus its continuation may take. */
@@ -102,6 +124,11 @@ public final class DecoderModel {
             throw new ApiError(503, "server_busy", "other generations kept the model busy for " + timeout.toSeconds() + " s (--timeout); retry later");
         }
         try {
+            if (adapters != null) {
+                adapters.use(request.adapter());
+            } else if (request.adapter() != null) {
+                throw new IllegalStateException("no adapters are served, but a request asked for " + request.adapter());
+            }
             return generate(prompt, request, onDelta, deadline);
         } finally {
             turn.release();

@@ -1,0 +1,124 @@
+package org.lowrank4j.adapt.serving;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.lowrank4j.adapt.lora.LoraModel;
+import org.lowrank4j.adapt.lora.ModulePaths;
+import org.lowrank4j.adapt.peft.PeftAdapter;
+import org.lowrank4j.adapt.peft.PeftFolder;
+import org.lowrank4j.adapt.variant.AdapterVariant;
+import org.lowrank4j.adapt.variant.VariantFolder;
+import org.lowrank4j.nn.generate.CausalLanguageModel;
+import org.lowrank4j.nn.tensor.Precision;
+
+/**
+ * Several PEFT LoRA adapters attached side by side to one decoder, none of them merged, with one of them (or none) in
+ * use at a time. A server answers requests for any of them from one copy of the base: before each generation it picks
+ * the adapter the request names, and the base's weights are never touched. Switching costs nothing, and the adapters
+ * cost only their own factors; the price is the branches' two thin products per adapted layer at every token, which a
+ * merged copy would not pay.
+ *
+ * <p>Not thread-safe: the model runs one generation at a time, and its owner switches between generations.
+ *
+ * <pre>{@code
+ * CausalLanguageModel decoder = DecoderFolder.loadDecoder(base);
+ * AdapterSwitch adapters = AdapterSwitch.attach(decoder, Map.of("moby", mobyFolder, "perl", perlFolder));
+ * adapters.use("moby");   // the decoder now runs base + moby's updates
+ * adapters.use(null);     // the base alone
+ * }</pre>
+ */
+public final class AdapterSwitch {
+    /** What a name may hold: it travels as the {@code model} field of requests and in Prometheus labels. */
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+
+    private final LoraModel lora;
+    private final Map<String, PeftAdapter> adapters;
+    private String inUse;
+
+    private AdapterSwitch(LoraModel lora, Map<String, PeftAdapter> adapters) {
+        this.lora = lora;
+        this.adapters = Collections.unmodifiableMap(adapters);
+    }
+
+    /**
+     * Reads each PEFT folder and attaches it to {@code model} under its name; afterwards the base alone is in use.
+     *
+     * @param folders adapter folders by the name they will be used under, in the order to list them
+     * @throws IllegalArgumentException one line naming the adapter and its folder: a name that cannot be used, a folder that
+     *                                  is not a LoRA adapter (a variant's folder, a corrupt file), or an adapter made for
+     *                                  another base (naming the tensor whose shape does not fit)
+     */
+    public static AdapterSwitch attach(CausalLanguageModel model, Map<String, Path> folders) throws IOException {
+        if (folders.isEmpty()) {
+            throw new IllegalArgumentException("no adapters to attach");
+        }
+        LoraModel lora = LoraModel.over(ModulePaths.decoder(model), 0);
+        Map<String, PeftAdapter> read = new LinkedHashMap<>();
+        for (Map.Entry<String, Path> e : folders.entrySet()) {
+            String name = e.getKey();
+            Path folder = e.getValue();
+            if (name == null || !NAME.matcher(name).matches()) {
+                throw new IllegalArgumentException("adapter name '" + name + "' (for " + folder + ") must be 1-64 letters, digits, '.', '_' or '-',"
+                        + " starting with a letter or digit");
+            }
+            try {
+                AdapterVariant variant = VariantFolder.variantOf(folder);
+                if (variant != null) {
+                    throw new IllegalArgumentException(folder + " holds a " + variant.peftType()
+                            + " adapter; only LoRA adapters switch per request: merge it into the base (lowrank adapter merge) and use the merged folder");
+                }
+                PeftAdapter adapter = PeftFolder.read(folder);
+                PeftFolder.apply(adapter, lora, name, Precision.FLOAT32);
+                read.put(name, adapter);
+            } catch (IllegalArgumentException ex) {
+                String where = ex.getMessage() != null && ex.getMessage().contains(folder.toString()) ? "" : " (" + folder + ")";
+                throw new IllegalArgumentException("adapter '" + name + "'" + where + ": " + ex.getMessage(), ex);
+            }
+        }
+        AdapterSwitch adapters = new AdapterSwitch(lora, read);
+        adapters.use(null);
+        return adapters;
+    }
+
+    /** The adapters' names, in the order they were attached. */
+    public List<String> names() {
+        return new ArrayList<>(adapters.keySet());
+    }
+
+    /** The adapter as its folder held it (config, factors). */
+    public PeftAdapter adapter(String name) {
+        PeftAdapter adapter = adapters.get(name);
+        if (adapter == null) {
+            throw new IllegalArgumentException("no adapter named '" + name + "' is attached (adapters: " + String.join(", ", adapters.keySet()) + ")");
+        }
+        return adapter;
+    }
+
+    /**
+     * From now on the model runs the base plus the named adapter's updates, or the base alone for null.
+     *
+     * @throws IllegalArgumentException for a name that was not attached
+     */
+    public void use(String name) {
+        if (name == null) {
+            lora.setEnabled(false);
+        } else {
+            adapter(name);
+            lora.setActive(Set.of(name));
+            lora.setEnabled(true);
+        }
+        inUse = name;
+    }
+
+    /** The adapter in use, or null for the base alone. */
+    public String inUse() {
+        return inUse;
+    }
+}

@@ -1,0 +1,119 @@
+package org.lowrank4j.adapt.serving;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.lowrank4j.adapt.TinyModels;
+import org.lowrank4j.adapt.lora.LoraModel;
+import org.lowrank4j.adapt.lora.LoraSettings;
+import org.lowrank4j.adapt.lora.ModulePaths;
+import org.lowrank4j.adapt.lora.TargetModules;
+import org.lowrank4j.adapt.peft.PeftConfig;
+import org.lowrank4j.adapt.peft.PeftFolder;
+import org.lowrank4j.formats.hf.HfArchitecture;
+import org.lowrank4j.formats.hf.HfConfig;
+import org.lowrank4j.nn.Parameter;
+import org.lowrank4j.nn.arch.llama.LlamaModel;
+import org.lowrank4j.nn.tensor.Precision;
+import org.lowrank4j.nn.tensor.Tensor;
+
+/** Several adapters over one base: each runs exactly as it would alone, the base alone runs as the untouched base. */
+class AdapterSwitchTest {
+    private static final int[] IDS = {84, 104, 101, 32, 85, 110, 105, 111, 110};
+    private static final long BASE_SEED = 5;
+
+    /** An adapter of the tiny decoder with random A and B (B is zero at the start of training, which would hide a wrong switch). */
+    static Path adapter(Path folder, List<String> targets, int rank, long seed) throws IOException {
+        LoraModel lora = LoraModel.over(ModulePaths.decoder(TinyModels.llama(Precision.FLOAT32, BASE_SEED)), 0);
+        lora.addAdapter("default", TargetModules.names(targets), m -> LoraSettings.of(rank, 2 * rank), new Random(seed));
+        Random random = new Random(seed + 1);
+        for (Parameter p : lora.parameters()) {
+            Tensor t = p.value();
+            for (int i = 0; i < t.size(); i++) {
+                t.set(i, random.nextGaussian() * 0.3);
+            }
+        }
+        PeftFolder.write(folder, PeftFolder.capture(lora, "default", PeftConfig.lora(LoraSettings.of(rank, 2 * rank), targets, "tiny", "CAUSAL_LM")));
+        return folder;
+    }
+
+    /** The base with only this adapter, attached the way a single adapter is (the reference). */
+    private static Tensor alone(Path folder) throws IOException {
+        LlamaModel model = TinyModels.llama(Precision.FLOAT32, BASE_SEED);
+        PeftFolder.apply(PeftFolder.read(folder), LoraModel.over(ModulePaths.decoder(model), 0), "default", Precision.FLOAT32);
+        return model.forward(IDS, 1, IDS.length);
+    }
+
+    private static void assertSame(Tensor a, Tensor b) {
+        assertThat(a.size()).isEqualTo(b.size());
+        for (int i = 0; i < a.size(); i++) {
+            assertThat(a.get(i)).as("logit %d", i).isEqualTo(b.get(i));
+        }
+    }
+
+    @Test
+    void eachAdapterRunsAsItWouldAloneAndNoneRunsTheBase(@TempDir Path dir) throws IOException {
+        Path qv = adapter(dir.resolve("qv"), List.of("q_proj", "v_proj"), 4, 1);
+        Path mlp = adapter(dir.resolve("mlp"), List.of("v_proj", "down_proj"), 2, 2); // overlaps qv on v_proj
+        Tensor base = TinyModels.llama(Precision.FLOAT32, BASE_SEED).forward(IDS, 1, IDS.length);
+        Tensor qvAlone = alone(qv), mlpAlone = alone(mlp);
+
+        LlamaModel model = TinyModels.llama(Precision.FLOAT32, BASE_SEED);
+        Map<String, Path> folders = new LinkedHashMap<>();
+        folders.put("qv", qv);
+        folders.put("mlp", mlp);
+        AdapterSwitch adapters = AdapterSwitch.attach(model, folders);
+        assertThat(adapters.names()).containsExactly("qv", "mlp");
+        assertThat(adapters.inUse()).isNull();
+        assertSame(model.forward(IDS, 1, IDS.length), base);
+        for (String order : java.util.Arrays.asList("qv", "mlp", null, "mlp", "qv", null)) { // switching back and forth leaves nothing behind
+            adapters.use(order);
+            assertThat(adapters.inUse()).isEqualTo(order);
+            assertSame(model.forward(IDS, 1, IDS.length), order == null ? base : order.equals("qv") ? qvAlone : mlpAlone);
+        }
+        // the adapters do change the logits, so the comparisons above tell them apart
+        assertThat(org.lowrank4j.adapt.FiniteDifferences.maxDifference(qvAlone, base)).isGreaterThan(1e-3);
+        assertThat(org.lowrank4j.adapt.FiniteDifferences.maxDifference(mlpAlone, qvAlone)).isGreaterThan(1e-3);
+        assertThat(adapters.adapter("mlp").modules()).hasSize(4);
+    }
+
+    private static String oneLine(Throwable t) {
+        assertThat(t).isInstanceOf(IllegalArgumentException.class);
+        assertThat(t.getMessage()).doesNotContain("\n");
+        return t.getMessage();
+    }
+
+    @Test
+    void badAdaptersAreOneLineNamingTheAdapter(@TempDir Path dir) throws IOException {
+        Path qv = adapter(dir.resolve("qv"), List.of("q_proj", "v_proj"), 4, 1);
+        LlamaModel wider = LlamaModel.create(HfConfig.builder(HfArchitecture.LLAMA).hiddenSize(24).intermediateSize(24).numHiddenLayers(2)
+                .numAttentionHeads(4).numKeyValueHeads(2).vocabSize(256).maxPositionEmbeddings(32).tieWordEmbeddings(true).build(), Precision.FLOAT32);
+        assertThat(oneLine(catchThrowable(() -> AdapterSwitch.attach(wider, Map.of("qv", qv)))))
+                .startsWith("adapter 'qv' (" + qv + "): ").contains("lora_A.weight has shape [4, 16]").contains("another base model");
+
+        Path missing = dir.resolve("nothing-here");
+        assertThat(oneLine(catchThrowable(() -> AdapterSwitch.attach(TinyModels.llama(Precision.FLOAT32, BASE_SEED), Map.of("gone", missing)))))
+                .startsWith("adapter 'gone': ").contains(missing.toString());
+
+        Path variant = Files.createDirectories(dir.resolve("nola"));
+        Files.writeString(variant.resolve("adapter_config.json"), "{\"peft_type\": \"LOWRANK4J_NOLA\"}");
+        assertThat(oneLine(catchThrowable(() -> AdapterSwitch.attach(TinyModels.llama(Precision.FLOAT32, BASE_SEED), Map.of("n", variant)))))
+                .contains("LOWRANK4J_NOLA").contains("lowrank adapter merge");
+
+        assertThat(oneLine(catchThrowable(() -> AdapterSwitch.attach(TinyModels.llama(Precision.FLOAT32, BASE_SEED), Map.of("a b", qv)))))
+                .contains("adapter name 'a b'");
+
+        AdapterSwitch adapters = AdapterSwitch.attach(TinyModels.llama(Precision.FLOAT32, BASE_SEED), Map.of("qv", qv));
+        assertThat(oneLine(catchThrowable(() -> adapters.use("other")))).isEqualTo("no adapter named 'other' is attached (adapters: qv)");
+        assertThat(adapters.inUse()).isNull();
+    }
+}
