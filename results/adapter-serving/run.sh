@@ -4,9 +4,12 @@
 # 1. three adapters of the decoder: two domains at r = 8 on the attention projections, and one at r = 16 on all seven
 #    projections (the heaviest branches to carry at every token)
 # 2. the server with all three: each model name's greedy continuation, against `generate --adapter` and the merged folder
+#    and the load client, requests for the base alone against requests cycling through the base and the adapters
 # 3. the decoding bench: the base alone, the base with the adapters attached (none in use, each in use), merged copies
 set -euo pipefail
 out=${OUT:-/tmp/adapter-serving}
+# the benches pick OpenBLAS's kernels as bin/lowrank does: its AVX-512 ones where the CPU has AVX-512
+if [ -z "${OPENBLAS_CORETYPE:-}" ] && grep -q avx512f /proc/cpuinfo 2>/dev/null; then export OPENBLAS_CORETYPE=SkylakeX; fi
 mkdir -p "$out"
 common=(--model models/sotu-decoder --steps 30 --batch 4 --lr 3e-3 --warmup 3 --eval-bytes 20000 --seed 42)
 bin/lowrank finetune "${common[@]}" --data ../shared/data/moby-dick --rank 8 --alpha 16 --out "$out/moby" --force
@@ -40,6 +43,15 @@ for model in sotu-decoder moby sotu-1946 moby-all-r16; do
     merged=$(bin/lowrank generate --model "$out/$model-merged" --prompt "$prompt" --max-tokens 60 2>/dev/null)
     [ "$merged" = "$prompt$served" ] && echo "   the merged folder: the same text" || echo "   the merged folder differs: $merged"
   fi
+done
+# load: requests for the base alone, then requests cycling through the base and its three adapters, twice in turn
+load=(java -cp lowrank-bench/target/lowrank-bench.jar org.lowrank4j.bench.ServeLoad --url "http://127.0.0.1:$port" --route completions
+      --concurrency 1,4 --requests 80 --seconds 20 --warmup 4 --max-tokens 32)
+for round in 1 2; do
+  echo "== load, round $round: the base alone"
+  "${load[@]}" --models sotu-decoder --out "$out/load-base-$round.json"
+  echo "== load, round $round: the base and its three adapters in turn"
+  "${load[@]}" --models sotu-decoder,moby,sotu-1946,moby-all-r16 --out "$out/load-mixed-$round.json"
 done
 curl -s "http://127.0.0.1:$port/metrics" | grep '^lowrank_completions_total'
 kill $server; wait $server || true; trap - EXIT

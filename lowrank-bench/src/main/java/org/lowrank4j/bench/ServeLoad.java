@@ -34,8 +34,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * <pre>
  * java -cp lowrank-bench/target/lowrank-bench.jar org.lowrank4j.bench.ServeLoad --url http://127.0.0.1:8080 \
  *     --route embeddings|completions|chat [--concurrency 1,8,32] [--requests 400] [--seconds 30] [--warmup 20]
- *     [--max-tokens 32] [--stream] [--out FILE]
+ *     [--max-tokens 32] [--stream] [--models NAME,NAME,...] [--out FILE]
  * </pre>
+ * With {@code --models} (a decoder served with LoRA adapters) the requests name those models in turn.
  */
 public final class ServeLoad {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -66,6 +67,7 @@ public final class ServeLoad {
         double seconds = 30;
         boolean stream = false;
         Path out = null;
+        List<String> models = List.of();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--url" -> url = args[++i];
@@ -77,6 +79,7 @@ public final class ServeLoad {
                 case "--max-tokens" -> maxTokens = Integer.parseInt(args[++i]);
                 case "--stream" -> stream = true;
                 case "--out" -> out = Path.of(args[++i]);
+                case "--models" -> models = List.of(args[++i].split(","));
                 default -> {
                     System.err.println("serve-load: unknown option " + args[i]);
                     System.exit(2);
@@ -95,13 +98,16 @@ public final class ServeLoad {
         String base = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
         JsonNode health = JSON.readTree(client.send(HttpRequest.newBuilder(URI.create(base + "/health")).build(), HttpResponse.BodyHandlers.ofString()).body());
         String path = route.equals("embeddings") ? "/v1/embeddings" : route.equals("chat") ? "/v1/chat/completions" : "/v1/completions";
-        Target target = new Target(client, URI.create(base + path), route, maxTokens, stream);
+        Target target = new Target(client, URI.create(base + path), route, maxTokens, stream, models);
         run(target, Math.max(levels[levels.length - 1], 1), warmup, 120); // warm-up, not reported
         ObjectNode root = JSON.createObjectNode();
         root.put("date", Instant.now().toString());
         root.put("model", health.path("model").asText());
         root.put("kind", health.path("kind").asText());
         root.put("route", path);
+        if (!models.isEmpty()) {
+            root.putPOJO("models_in_turn", models);
+        }
         root.put("stream", stream);
         if (!route.equals("embeddings")) {
             root.put("max_tokens", maxTokens);
@@ -183,12 +189,15 @@ public final class ServeLoad {
     }
 
     /** One route of the server and how to ask it. */
-    private record Target(HttpClient client, URI uri, String route, int maxTokens, boolean stream) {
+    private record Target(HttpClient client, URI uri, String route, int maxTokens, boolean stream, List<String> models) {
 
         /** Sends request {@code n}; returns completion tokens (0 for embeddings), or -1 on any error. */
         long send(int n) {
             String text = TEXTS[n % TEXTS.length];
             ObjectNode body = JSON.createObjectNode();
+            if (!models.isEmpty()) {
+                body.put("model", models.get((n + n / TEXTS.length) % models.size())); // every model meets every text
+            }
             switch (route) {
                 case "embeddings" -> body.put("input", text);
                 case "chat" -> body.putArray("messages").addObject().put("role", "user").put("content", text);
