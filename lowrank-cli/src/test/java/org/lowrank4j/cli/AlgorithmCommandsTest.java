@@ -102,5 +102,28 @@ class AlgorithmCommandsTest {
         String[] bad = run("tensor", "--csv", file.toString(), "--index", "year,month,dow", "--value", "births", "--ranks", "2,2,2");
         assertThat(bad[0]).isEqualTo("2");
         assertThat(bad[2].strip()).isEqualTo("lowrank tensor: " + file + " has no column 'dow' (its columns: year, month, day, births)");
+        // numbers named by their options; --iterations 0 used to run (exit 0) and a zero rank was "rank 0 of mode 0"
+        String[] tensor = {"tensor", "--csv", file.toString(), "--index", "year,month,day", "--value", "births"};
+        assertThat(run(concat(tensor, "--ranks", "2,2,2", "--iterations", "0"))[2].strip())
+                .isEqualTo("lowrank tensor: --iterations must be at least 1, got 0");
+        assertThat(run(concat(tensor, "--ranks", "0,2,2"))[2].strip()).isEqualTo("lowrank tensor: --ranks must all be at least 1, got [0, 2, 2]");
+        assertThat(run(concat(tensor, "--ranks", "2,2,2", "--hide", "NaN"))[2].strip()).startsWith("lowrank tensor: --hide must be in (0, 1)");
+        assertThat(run(concat(tensor, "--ranks", "2,2,2", "--hide", "0.2", "--smooth", "day=0"))[2].strip())
+                .isEqualTo("lowrank tensor: --smooth day=0: the count of basis functions must be at least 1");
+        // a truncated image is named (ImageIO said only "No image data present to read")
+        java.awt.image.BufferedImage rgb = new java.awt.image.BufferedImage(8, 8, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        Path jpeg = dir.resolve("photo.jpg");
+        javax.imageio.ImageIO.write(rgb, "jpg", jpeg.toFile());
+        byte[] whole = Files.readAllBytes(jpeg);
+        Files.write(jpeg, java.util.Arrays.copyOf(whole, 200));
+        String[] truncated = run("tensor", "--image", jpeg.toString(), "--ranks", "2,2,2");
+        assertThat(truncated[0]).isEqualTo("2");
+        assertThat(truncated[2].strip()).startsWith("lowrank tensor: " + jpeg + " cannot be read as an image");
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 }
