@@ -49,14 +49,23 @@ class AlgorithmCommandsTest {
             {"--transform", "hadamard", "--size", "16", "--init", "fft"},
             {"--transform", "dct", "--size", "16", "--init", "zeros"},
             {"--transform", "dct", "--size", "16", "--init", "fft", "--init-noise", "-1"},
-            {"--transform", "dct", "--size", "2", "--permutation", "relaxed"}};
+            {"--transform", "dct", "--size", "2", "--permutation", "relaxed"},
+            {"--transform", "dft", "--size", "16", "--steps", "0"},
+            {"--transform", "dft", "--size", "16", "--lr", "NaN"},
+            {"--transform", "dft", "--size", "16", "--restarts", "0"},
+            {"--transform", "dft", "--size", "16", "--target-error", "-1"}};
         String[] messages = {
             "--objective must be real-part or complex, got imaginary",
             "--objective complex is for --transform dct only (the DFT is matched in full already, Hadamard is real)",
             "--init fft starts from complex FFT twiddles; the Hadamard butterfly is real, use --init ortho",
             "--init must be ortho or fft, got zeros",
             "--init-noise must be a finite number >= 0, got -1.0",
-            "--permutation relaxed needs --size 4 or more, got 2"};
+            "--permutation relaxed needs --size 4 or more, got 2",
+            // these four said "butterfly learning needs steps >= 1 (0), a positive rate (0.02), ..." whichever was wrong
+            "--steps must be at least 1, got 0",
+            "--lr must be a positive number, got NaN",
+            "--restarts must be at least 1, got 0",
+            "--target-error must be a finite number >= 0, got -1.0"};
         for (int i = 0; i < bad.length; i++) {
             String[] args = new String[bad[i].length + 1];
             args[0] = "butterfly";
