@@ -69,6 +69,10 @@ class IntrinsicCommandTest {
                 "not an intrinsic model folder");
         assertError(run("intrinsic", "decompose", "--model", model.toString(), "--image", photo(dir).toString(), "--out", dir.resolve("o").toString(),
                 "--size", "0"), "--size must be positive");
+        // the pictures are not written into the model folder (it exited 0, adding six files to it)
+        assertError(run("intrinsic", "decompose", "--model", model.toString(), "--image", photo(dir).toString(), "--out", model.toString()),
+                "is the --model folder");
+        assertThat(model.resolve("albedo.png")).doesNotExist();
         assertError(run("intrinsic", "train", "--out", dir.resolve("m2").toString(), "--batch", "0"), "--batch must be at least 1, got 0");
         // each setting by its own name (they said "--scenes, --batch, --base-size and --high-size must be positive" or
         // "training needs scenes >= 1, steps >= 0, ..." or "U-Net level widths must be positive")
