@@ -9,8 +9,9 @@ import java.util.Map;
 
 /**
  * The files one command is about to write, checked before any work starts against everything it reads: no output
- * may be an input, hold an input (an output folder), be one of the files an input folder is read from (its weights,
- * config or tokenizer: {@code --out adapter/adapter_model.safetensors --force} would delete the adapter it reads), or
+ * may be an input, hold an input (an output folder), replace one of the files an input folder is read from (its
+ * weights, config or tokenizer: {@code --out adapter/adapter_model.safetensors --force} would delete the adapter it
+ * reads), or
  * be another of the outputs (a model named {@code m.json}
  * would be overwritten by its own record {@code m.json}); an output that already exists is replaced only when the
  * user said {@code --force}; the target folder must exist and be writable. Leftover temporary files of earlier
@@ -79,7 +80,8 @@ public final class OutputPlan {
                             + " input " + input + "; choose another path (inputs are never overwritten)");
                 }
                 if (Files.isDirectory(input) && out.toAbsolutePath().normalize().startsWith(input.toAbsolutePath().normalize())
-                        && out.getFileName() != null && isFolderPart(out.getFileName().toString())) {
+                        && Files.exists(out, java.nio.file.LinkOption.NOFOLLOW_LINKS) && out.getFileName() != null
+                        && isFolderPart(out.getFileName().toString())) { // a new file beside them (merged.onnx) replaces nothing
                     throw new IllegalArgumentException(option + " " + primary + (out == primary ? "" : " would write " + out + ", which")
                             + " is a file the " + in.getValue() + " folder " + input + " is read from; choose another path (inputs are never "
                             + "overwritten)");

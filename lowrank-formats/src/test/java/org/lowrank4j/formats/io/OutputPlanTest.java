@@ -38,11 +38,14 @@ class OutputPlanTest {
                 .hasMessageContaining("adapter_model.safetensors");
         assertThatThrownBy(() -> OutputPlan.of("--json", adapter.resolve("adapter_config.json"), true).input("--adapter", adapter).check())
                 .hasMessageContaining("--adapter folder");
+        Files.writeString(adapter.resolve("tokenizer.json"), "{}");
         assertThatThrownBy(() -> OutputPlan.of("--out", dir.resolve("new"), true).sidecar(adapter.resolve("tokenizer.json"))
                 .input("--adapter", adapter).check()).hasMessageContaining("would write " + adapter.resolve("tokenizer.json"));
         assertThat(Files.readString(weights)).isEqualTo("weights");
         // a record written beside the inputs (perplexity --json into the model folder) is still allowed
         assertThat(OutputPlan.of("--json", adapter.resolve("perplexity.json"), false).input("--adapter", adapter).check()).isEmpty();
+        // and so is a new weights file beside the inputs: it replaces nothing they are read from
+        assertThat(OutputPlan.of("--out", adapter.resolve("merged.onnx"), false).input("--adapter", adapter).check()).isEmpty();
     }
 
     @Test
