@@ -309,6 +309,12 @@ final class AdapterCommand implements Callable<Integer> {
             if (tuneSteps < 0) {
                 throw new IllegalArgumentException("--tune-steps must be 0 (none) or more, got " + tuneSteps);
             }
+            if (tuneSteps > 0 && tuneBatch < 1) { // checked here, before the calibration, as adapter distil checks --batch
+                throw new IllegalArgumentException("--tune-batch must be 1 or more, got " + tuneBatch);
+            }
+            if (tuneSteps > 0 && (!(tuneLr > 0) || !Double.isFinite(tuneLr))) {
+                throw new IllegalArgumentException("--tune-lr must be a positive number, got " + tuneLr);
+            }
             if (model == null && (weighting != null || years.given())) {
                 throw new IllegalArgumentException((weighting != null ? "--weighting " + weighting : "--from/--to") + " needs --model and --data");
             }
@@ -395,6 +401,12 @@ final class AdapterCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
+            if (!(heldOut > 0 && heldOut < 1)) {
+                throw new IllegalArgumentException("--held-out must be in (0, 1), got " + heldOut);
+            }
+            if (evalBytes < 0) {
+                throw new IllegalArgumentException("--eval-bytes must be 0 (all) or more, got " + evalBytes);
+            }
             DecoderFolder.requireModelFolder(model);
             if (adapter != null && VariantFolder.variantOf(adapter) != null) {
                 VariantFolder.read(adapter);

@@ -39,6 +39,9 @@ final class AdapterRmmVerbs {
             if (adapters.size() < 2) {
                 throw new IllegalArgumentException("--adapter: give two or more adapters to merge, got " + adapters.size());
             }
+            if (bases < 1 || bases > adapters.size()) {
+                throw new IllegalArgumentException("--bases must be in 1.." + adapters.size() + " (the number of adapters given), got " + bases);
+            }
             OutputPlan plan = OutputPlan.of("--out", out, force);
             List<String> names = new ArrayList<>();
             List<PeftAdapter> read = new ArrayList<>();
@@ -51,7 +54,13 @@ final class AdapterRmmVerbs {
                 }
                 names.add(name);
                 plan = plan.input("--adapter", folder);
-                read.add(PeftFolder.read(folder));
+                PeftAdapter adapter = PeftFolder.read(folder);
+                String base = adapter.config().baseModel(), firstBase = read.isEmpty() ? null : read.get(0).config().baseModel();
+                if (base != null && !base.isBlank() && firstBase != null && !firstBase.isBlank() && !base.equals(firstBase)) {
+                    throw new IllegalArgumentException("--adapter " + arg + " is for base model " + base + " but " + names.get(0) + " is for "
+                            + firstBase + ": only adapters of one base can be merged");
+                }
+                read.add(adapter);
             }
             plan.check();
             ReversibleMerge merge = ReversibleMerge.of(read, bases);

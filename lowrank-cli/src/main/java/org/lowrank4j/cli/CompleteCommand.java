@@ -79,6 +79,7 @@ final class CompleteCommand implements Callable<Integer> {
         Path in = input.image != null ? input.image : input.csv;
         Inputs.requireFile(in, input.image != null ? "--image" : "--csv");
         Inputs.requireOutput("--out", out, force, input.image != null ? "--image" : "--csv", in);
+        requireSettings();
         CompletionSetup setup = new CompletionSetup(new RobustAltMinOptions(rank, iterations, 1e-12, incoherence, ridge, false,
                 RobustAltMinOptions.Solver.EXACT, seed), hide, seed, softImpute, softImputeRank);
         HoldOutScores scores;
@@ -101,6 +102,28 @@ final class CompleteCommand implements Callable<Integer> {
         }
         System.out.println("wrote " + out);
         return 0;
+    }
+
+    /** The numbers, refused by their option names (the solver's own checks say "rank", "iterations", "ridge"). */
+    private void requireSettings() {
+        if (rank < 1) {
+            throw new IllegalArgumentException("--rank must be at least 1, got " + rank);
+        }
+        if (!(hide >= 0 && hide < 1)) {
+            throw new IllegalArgumentException("--hide must be in [0, 1) (the hidden fraction of the known entries), got " + hide);
+        }
+        if (iterations < 1) {
+            throw new IllegalArgumentException("--iterations must be at least 1, got " + iterations);
+        }
+        if (!(ridge >= 0) || !Double.isFinite(ridge)) {
+            throw new IllegalArgumentException("--ridge must be a finite number >= 0, got " + ridge);
+        }
+        if (!(incoherence > 0) || !Double.isFinite(incoherence)) {
+            throw new IllegalArgumentException("--incoherence must be a positive number, got " + incoherence);
+        }
+        if (softImpute && softImputeRank < 1) {
+            throw new IllegalArgumentException("--soft-impute-rank must be at least 1, got " + softImputeRank);
+        }
     }
 
     private void print(String prefix, HoldOutScores scores) {

@@ -208,18 +208,15 @@ final class FinetuneCommand implements Callable<Integer> {
             if (Files.exists(out) && !Files.isDirectory(out)) {
                 throw new IllegalArgumentException("--out " + out + " is a file; give a folder");
             }
-            if (Files.isDirectory(out)) {
-                org.lowrank4j.formats.io.AtomicFiles.deleteTree(out); // --force was given (OutputPlan refuses otherwise)
-            }
         }
         org.lowrank4j.adapt.lora.AdapterInit adapterInit = org.lowrank4j.adapt.lora.AdapterInit.parse(init);
         String text = years.read(data);
-        FineTuneRequest request = new FineTuneRequest(model, text, data.toString(), out, new LoraSettings(rank, alpha, dropout, rslora),
+        FineTuneRequest request = new FineTuneRequest(model, text, data.toString(), out, loraSettings(),
                 targets, steps, batch, context, lr, warmup, weightDecay, heldOut, evalBytes, seed, checkpointEvery, resume, stopAfter, adapterInit, adapter,
                 initAdapter, inSqueeze());
         ProgressBar bar = ProgressBar.stderr();
         long total = stopAfter == null ? steps : Math.min(steps, stopAfter);
-        FineTuneOutcome outcome = FineTuning.run(request, new FineTuneListener() {
+        FineTuneOutcome outcome = replacingOut(() -> FineTuning.run(request, new FineTuneListener() {
             @Override
             public void onPhase(String phase, String detail) {
                 bar.note(phase + ": " + detail);
@@ -229,13 +226,27 @@ final class FinetuneCommand implements Callable<Integer> {
             public void onStep(StepReport r) {
                 bar.update("finetune", r.step() + 1, total, String.format(Locale.ROOT, "loss %.4f, %.0f tok/s", r.loss(), r.tokensPerSecond()));
             }
-        });
+        }));
         System.out.println(line("base   ", outcome.before()));
         outcome.notes().forEach(System.out::println);
         System.out.println(line(request.isFull() ? "tuned  " : "adapted", outcome.after()));
         System.out.printf(Locale.ROOT, "perplexity %.1f%% lower; %d steps in %.1f s (%,d trainable of %,d parameters); wrote %s%n",
                 100 * outcome.perplexityReduction(), outcome.stepsRun(), outcome.trainSeconds(), outcome.trainable(), outcome.baseParameters(), out);
         return 0;
+    }
+
+    /** --rank, --alpha, --dropout and --rslora, each refused by its option name (LoraSettings names PEFT's fields). */
+    private LoraSettings loraSettings() {
+        if (rank < 1) {
+            throw new IllegalArgumentException("--rank must be at least 1, got " + rank);
+        }
+        if (!Double.isFinite(alpha)) {
+            throw new IllegalArgumentException("--alpha must be a finite number, got " + alpha);
+        }
+        if (!(dropout >= 0 && dropout < 1)) {
+            throw new IllegalArgumentException("--dropout must be in [0, 1), got " + dropout);
+        }
+        return new LoraSettings(rank, alpha, dropout, rslora);
     }
 
     /** The In-Squeeze schedule of --squeeze-to, or null. */
@@ -277,7 +288,7 @@ final class FinetuneCommand implements Callable<Integer> {
         prepareOut(OutputPlan.of("--out", out, resume || force).input("--model", model).input("--labels", labels).input("--tokenizer", tokenizer));
         EncoderPooling pool = EncoderPooling.parse(pooling);
         LabelledTexts texts = LabelledTexts.load(labels);
-        ClassifyRequest request = new ClassifyRequest(model, texts, out, new LoraSettings(rank, alpha, dropout, rslora),
+        ClassifyRequest request = new ClassifyRequest(model, texts, out, loraSettings(),
                 targets == null ? List.of("query", "value") : targets, pool, steps, batch, lr, warmup, weightDecay,
                 heldOut == null ? 0.3 : heldOut, seed, checkpointEvery, resume, stopAfter, adapter, start,
                 org.lowrank4j.adapt.lora.AdapterInit.parse(init), validation == null ? 0 : validation);
@@ -285,7 +296,7 @@ final class FinetuneCommand implements Callable<Integer> {
         long total = stopAfter == null ? steps : Math.min(steps, stopAfter);
         ClassifyOutcome outcome;
         try (HfTokenizer hf = HfTokenizer.load(tokenizer, maxLength)) {
-            outcome = ClassifierFineTuning.run(request, pairs ? pairTokenizer(hf) : text -> toInts(hf.ids(text)),
+            outcome = replacingOut(() -> ClassifierFineTuning.run(request, pairs ? pairTokenizer(hf) : text -> toInts(hf.ids(text)),
                     new FineTuneListener() {
                         @Override
                         public void onPhase(String phase, String detail) {
@@ -297,7 +308,7 @@ final class FinetuneCommand implements Callable<Integer> {
                             bar.update("finetune", r.step() + 1, total, String.format(Locale.ROOT, "loss %.4f, %.1f texts/s", r.loss(),
                                     r.tokensPerSecond()));
                         }
-                    });
+                    }));
         }
         String trained = String.format(Locale.ROOT, "%-21s", (adapter.equalsIgnoreCase("lora") ? "LoRA" : adapter.split(":")[0]) + " + head");
         System.out.println(metrics("frozen encoder + head", "held-out", outcome.before()));
@@ -341,9 +352,35 @@ final class FinetuneCommand implements Callable<Integer> {
         if (Files.exists(out) && !Files.isDirectory(out)) {
             throw new IllegalArgumentException("--out " + out + " is a file; give a folder");
         }
+    }
+
+    /**
+     * Runs the training that writes {@code --out}. An earlier OUT (only there with {@code --force}; OutputPlan refuses it
+     * otherwise) is moved aside first, deleted once the run succeeds, and put back when the run fails, so that a bad
+     * option or a diverged run never costs the user the folder they had. A {@code --resume} run trains on in OUT itself.
+     */
+    private <T> T replacingOut(Callable<T> training) throws Exception {
+        Path aside = null;
         if (!resume && Files.isDirectory(out)) {
-            org.lowrank4j.formats.io.AtomicFiles.deleteTree(out); // --force was given (OutputPlan refuses otherwise)
+            aside = org.lowrank4j.formats.io.AtomicFiles.siblingName(out, "old");
+            Files.move(out, aside);
         }
+        T result;
+        try {
+            result = training.call();
+        } catch (Exception | Error e) {
+            if (aside != null) {
+                if (Files.exists(out)) {
+                    org.lowrank4j.formats.io.AtomicFiles.deleteTree(out);
+                }
+                Files.move(aside, out);
+            }
+            throw e;
+        }
+        if (aside != null) {
+            org.lowrank4j.formats.io.AtomicFiles.deleteTree(aside);
+        }
+        return result;
     }
 
     private static String metrics(String what, String split, ClassificationMetrics m) {

@@ -29,6 +29,13 @@ final class IntrinsicCommand implements Callable<Integer> {
         return 2;
     }
 
+    /** Refuses {@code value} below {@code min}, naming the option and the value given. */
+    static void atLeast(String option, int value, int min) {
+        if (value < min) {
+            throw new IllegalArgumentException(option + " must be at least " + min + ", got " + value);
+        }
+    }
+
     @Command(name = "train", mixinStandardHelpOptions = true, description = "Train the ordinal and merge networks on rendered scenes and write the model folder.")
     static final class Train implements Callable<Integer> {
         @Option(names = "--out", required = true, description = "Model folder to write (safetensors + intrinsic.json).")
@@ -72,8 +79,22 @@ final class IntrinsicCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            if (scenes < 1 || batch < 1 || baseSize < 1 || highSize < 1) {
-                throw new IllegalArgumentException("--scenes, --batch, --base-size and --high-size must be positive");
+            // one option at a time, with the value given (the library's checks say "scenes", "base and high sizes", "U-Net level widths")
+            atLeast("--scenes", scenes, 1);
+            atLeast("--batch", batch, 1);
+            atLeast("--ordinal-steps", ordinalSteps, 0);
+            atLeast("--merge-steps", mergeSteps, 0);
+            if (!(learningRate > 0) || !Double.isFinite(learningRate)) {
+                throw new IllegalArgumentException("--lr must be a positive number, got " + learningRate);
+            }
+            if (baseSize < 8 || baseSize % 8 != 0) {
+                throw new IllegalArgumentException("--base-size must be a positive multiple of 8, got " + baseSize);
+            }
+            if (highSize < baseSize || highSize % 8 != 0) {
+                throw new IllegalArgumentException("--high-size must be a multiple of 8 and at least --base-size " + baseSize + ", got " + highSize);
+            }
+            if (widths.length == 0 || java.util.Arrays.stream(widths).anyMatch(w -> w < 1)) {
+                throw new IllegalArgumentException("--widths must all be at least 1, got " + java.util.Arrays.toString(widths));
             }
             ProgressBar bar = ProgressBar.stderr();
             IntrinsicTraining.Summary s = IntrinsicPipeline.train(out, force, new IntrinsicConfig(baseSize, highSize, widths), retinexInput, ordinalFrom,
@@ -136,9 +157,9 @@ final class IntrinsicCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            if (scenes < 1 || tuningScenes < 1 || size < 8) {
-                throw new IllegalArgumentException("--scenes and --tuning-scenes must be positive and --size at least 8");
-            }
+            atLeast("--scenes", scenes, 1);
+            atLeast("--tuning-scenes", tuningScenes, 1);
+            atLeast("--size", size, 8);
             List<Long> test = new ArrayList<>(), tuning = new ArrayList<>();
             for (int i = 0; i < scenes; i++) {
                 test.add(firstSeed + i);

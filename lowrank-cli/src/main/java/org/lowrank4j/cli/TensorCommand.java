@@ -89,11 +89,25 @@ final class TensorCommand implements Callable<Integer> {
         if (lengthScales != null && !kind.equals("funbat")) {
             throw new IllegalArgumentException("--length-scales is for --method funbat");
         }
+        if (Arrays.stream(ranks).anyMatch(r -> r < 1)) {
+            throw new IllegalArgumentException("--ranks must all be at least 1, got " + Arrays.toString(ranks));
+        }
+        if (iterations < 1) {
+            throw new IllegalArgumentException("--iterations must be at least 1, got " + iterations);
+        }
+        if (hide != null && !(hide > 0 && hide < 1)) {
+            throw new IllegalArgumentException("--hide must be in (0, 1) (the held-out fraction of the given entries), got " + hide);
+        }
         double[] scales = lengthScalesByMode();
         java.util.Map<Integer, Integer> smoothModes = smoothModes();
         TensorData.Indexed data;
         if (input.image != null) {
-            BufferedImage image = ImageIO.read(Inputs.requireFile(input.image, "--image").toFile());
+            BufferedImage image;
+            try {
+                image = ImageIO.read(Inputs.requireFile(input.image, "--image").toFile());
+            } catch (java.io.IOException e) { // a truncated or damaged file: ImageIO's message names no file
+                throw new IllegalArgumentException(input.image + " cannot be read as an image (" + e.getMessage() + ")");
+            }
             if (image == null) {
                 throw new IllegalArgumentException(input.image + " is not an image this JVM can read (JPEG, PNG, GIF, BMP)");
             }
@@ -159,6 +173,9 @@ final class TensorCommand implements Callable<Integer> {
                 modes.put(mode, Integer.parseInt(parts[1].trim()));
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("--smooth " + item + ": the count of basis functions must be a whole number");
+            }
+            if (modes.get(mode) < 1) {
+                throw new IllegalArgumentException("--smooth " + item + ": the count of basis functions must be at least 1");
             }
         }
         return modes;

@@ -202,4 +202,37 @@ class AdapterCommandsTest {
         Files.write(adapter.resolve("adapter_model.safetensors"), new byte[] {1, 2, 3});
         assertThat(refused("adapter", "inspect", "--adapter", adapter.toString())).contains("is not a valid safetensors file");
     }
+
+    /** Numeric options are refused by their own name and value, before any calibration or scoring starts. */
+    @Test
+    void badNumbersAreRefusedByTheirOptionNames(@TempDir Path dir) throws IOException {
+        Path base = CliRun.tinyDecoder(dir, 2, 1);
+        Path text = Files.writeString(dir.resolve("text.txt"), TEXT);
+        Path adapter = dir.resolve("adapter");
+        String[] tune = {"finetune", "--model", base.toString(), "--data", text.toString(), "--steps", "1", "--batch", "2", "--context", "16",
+            "--held-out", "0.2", "--out"};
+        ok(concat(tune, adapter.toString(), "--rank", "4"));
+        String[] squeeze = {"adapter", "squeeze", "--adapter", adapter.toString(), "--rank", "2", "--model", base.toString(), "--data",
+            text.toString(), "--held-out", "0.2", "--tune-steps", "1", "--out", dir.resolve("squeezed").toString()};
+        assertThat(refused(concat(squeeze, "--tune-lr", "NaN"))).isEqualTo("lowrank adapter squeeze: --tune-lr must be a positive number, got NaN");
+        assertThat(refused(concat(squeeze, "--tune-batch", "0"))).isEqualTo("lowrank adapter squeeze: --tune-batch must be 1 or more, got 0");
+        String[] score = {"adapter", "perplexity", "--model", base.toString(), "--adapter", adapter.toString(), "--data", text.toString()};
+        assertThat(refused(concat(score, "--held-out", "NaN"))).isEqualTo("lowrank adapter perplexity: --held-out must be in (0, 1), got NaN");
+        assertThat(refused(concat(score, "--held-out", "0"))).contains("--held-out must be in (0, 1)");
+        assertThat(refused(concat(score, "--eval-bytes", "-5"))).isEqualTo("lowrank adapter perplexity: --eval-bytes must be 0 (all) or more, got -5");
+        Path out = dir.resolve("second");
+        assertThat(refused(concat(tune, out.toString(), "--rank", "0"))).isEqualTo("lowrank finetune: --rank must be at least 1, got 0");
+        assertThat(refused(concat(tune, out.toString(), "--alpha", "NaN"))).contains("--alpha must be a finite number");
+        assertThat(refused(concat(tune, out.toString(), "--dropout", "1"))).contains("--dropout must be in [0, 1)");
+        assertThat(refused(concat(tune, out.toString(), "--eval-bytes", "-5"))).isEqualTo("lowrank finetune: --eval-bytes must be 0 or more, got -5");
+        assertThat(refused(concat(tune, out.toString(), "--warmup", "-1"))).isEqualTo("lowrank finetune: --warmup must be 0 or more, got -1");
+        assertThat(refused(concat(tune, out.toString(), "--weight-decay", "Infinity"))).contains("--weight-decay must be a non-negative number");
+        assertThat(out).doesNotExist();
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
 }

@@ -51,6 +51,16 @@ class AdapterRmmAndFullCommandsTest {
 
         assertThat(refused("adapter", "rmm", "--adapter", first.toString(), "--adapter", second.toString(), "--bases", "3", "--out",
                 dir.resolve("x").toString())).contains("1..2");
+        assertThat(refused("adapter", "rmm", "--adapter", first.toString(), "--adapter", second.toString(), "--bases", "0", "--out",
+                dir.resolve("x").toString())).contains("--bases must be in 1..2");
+        // an adapter whose config names another base, as combine refuses it
+        Path other = Files.createDirectories(dir.resolve("other-base"));
+        Files.copy(second.resolve("adapter_model.safetensors"), other.resolve("adapter_model.safetensors"));
+        Files.writeString(other.resolve("adapter_config.json"), Files.readString(second.resolve("adapter_config.json"))
+                .replace(base.toAbsolutePath().normalize().toString(), "/models/some-other-base"));
+        assertThat(refused("adapter", "rmm", "--adapter", first.toString(), "--adapter", other.toString(), "--bases", "1", "--out",
+                dir.resolve("x").toString())).contains("other-base").contains("/models/some-other-base").contains("only adapters of one base");
+        assertThat(dir.resolve("x")).doesNotExist();
         assertThat(refused("adapter", "rmm", "--adapter", first.toString(), "--bases", "1", "--out", dir.resolve("x").toString()))
                 .contains("two or more");
         assertThat(refused("adapter", "revert", "--merged", merged.toString(), "--task", "three", "--out", dir.resolve("x").toString()))

@@ -49,14 +49,23 @@ class AlgorithmCommandsTest {
             {"--transform", "hadamard", "--size", "16", "--init", "fft"},
             {"--transform", "dct", "--size", "16", "--init", "zeros"},
             {"--transform", "dct", "--size", "16", "--init", "fft", "--init-noise", "-1"},
-            {"--transform", "dct", "--size", "2", "--permutation", "relaxed"}};
+            {"--transform", "dct", "--size", "2", "--permutation", "relaxed"},
+            {"--transform", "dft", "--size", "16", "--steps", "0"},
+            {"--transform", "dft", "--size", "16", "--lr", "NaN"},
+            {"--transform", "dft", "--size", "16", "--restarts", "0"},
+            {"--transform", "dft", "--size", "16", "--target-error", "-1"}};
         String[] messages = {
             "--objective must be real-part or complex, got imaginary",
             "--objective complex is for --transform dct only (the DFT is matched in full already, Hadamard is real)",
             "--init fft starts from complex FFT twiddles; the Hadamard butterfly is real, use --init ortho",
             "--init must be ortho or fft, got zeros",
             "--init-noise must be a finite number >= 0, got -1.0",
-            "--permutation relaxed needs --size 4 or more, got 2"};
+            "--permutation relaxed needs --size 4 or more, got 2",
+            // these four said "butterfly learning needs steps >= 1 (0), a positive rate (0.02), ..." whichever was wrong
+            "--steps must be at least 1, got 0",
+            "--lr must be a positive number, got NaN",
+            "--restarts must be at least 1, got 0",
+            "--target-error must be a finite number >= 0, got -1.0"};
         for (int i = 0; i < bad.length; i++) {
             String[] args = new String[bad[i].length + 1];
             args[0] = "butterfly";
@@ -102,5 +111,28 @@ class AlgorithmCommandsTest {
         String[] bad = run("tensor", "--csv", file.toString(), "--index", "year,month,dow", "--value", "births", "--ranks", "2,2,2");
         assertThat(bad[0]).isEqualTo("2");
         assertThat(bad[2].strip()).isEqualTo("lowrank tensor: " + file + " has no column 'dow' (its columns: year, month, day, births)");
+        // numbers named by their options; --iterations 0 used to run (exit 0) and a zero rank was "rank 0 of mode 0"
+        String[] tensor = {"tensor", "--csv", file.toString(), "--index", "year,month,day", "--value", "births"};
+        assertThat(run(concat(tensor, "--ranks", "2,2,2", "--iterations", "0"))[2].strip())
+                .isEqualTo("lowrank tensor: --iterations must be at least 1, got 0");
+        assertThat(run(concat(tensor, "--ranks", "0,2,2"))[2].strip()).isEqualTo("lowrank tensor: --ranks must all be at least 1, got [0, 2, 2]");
+        assertThat(run(concat(tensor, "--ranks", "2,2,2", "--hide", "NaN"))[2].strip()).startsWith("lowrank tensor: --hide must be in (0, 1)");
+        assertThat(run(concat(tensor, "--ranks", "2,2,2", "--hide", "0.2", "--smooth", "day=0"))[2].strip())
+                .isEqualTo("lowrank tensor: --smooth day=0: the count of basis functions must be at least 1");
+        // a truncated image is named (ImageIO said only "No image data present to read")
+        java.awt.image.BufferedImage rgb = new java.awt.image.BufferedImage(8, 8, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        Path jpeg = dir.resolve("photo.jpg");
+        javax.imageio.ImageIO.write(rgb, "jpg", jpeg.toFile());
+        byte[] whole = Files.readAllBytes(jpeg);
+        Files.write(jpeg, java.util.Arrays.copyOf(whole, 200));
+        String[] truncated = run("tensor", "--image", jpeg.toString(), "--ranks", "2,2,2");
+        assertThat(truncated[0]).isEqualTo("2");
+        assertThat(truncated[2].strip()).startsWith("lowrank tensor: " + jpeg + " cannot be read as an image");
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 }

@@ -84,6 +84,19 @@ class AnncurCommandTest {
                 dir.resolve("existing").toString()))).contains("--force");
     }
 
+    /** A missing or incomplete cross-encoder is named by its option and leaves no index folder behind (it said just "missing.onnx"). */
+    @Test
+    void aMissingCrossEncoderIsNamedAndLeavesNoIndexFolder() throws IOException {
+        Path out = dir.resolve("idx-missing");
+        String[] missingModel = {"anncur", "index", "--model", dir.resolve("missing.onnx").toString(), "--tokenizer", tokenizer.toString(),
+            "--classifier", classifier.toString(), "--items", items.toString(), "--queries", queries.toString(), "--out", out.toString()};
+        assertThat(refused(missingModel)).contains("--model").contains("missing.onnx").contains("does not exist");
+        assertThat(out).doesNotExist();
+        assertThat(refused(crossEncoder("index", "--items", items.toString(), "--queries", queries.toString(), "--out", out.toString())))
+                .contains("--classifier").contains("has no classifier.json");
+        assertThat(out).doesNotExist();
+    }
+
     @Test
     void pairsWithoutATabOrOutsideClassifyAreRefused() throws IOException {
         Path tsv = Files.writeString(dir.resolve("pairs.tsv"), "next\tfirst sentence\tsecond one\nnext\ta\tb\nother\tc\td\nother\tonly one sentence\n");
@@ -126,6 +139,7 @@ class AnncurCommandTest {
                 single.toString(), "--items", items.toString(), "--queries", queries.toString(), "--out", dir.resolve("idx-single").toString());
         assertThat((int) r2[0]).isEqualTo(2);
         assertThat(((String) r2[2]).strip()).doesNotContain("\n").contains("trained on single texts").contains("--pairs");
+        assertThat(dir.resolve("idx-single")).as("an index folder the refused run made").doesNotExist();
     }
 
     private static Path tinyBert() throws IOException {

@@ -260,6 +260,7 @@ class BadInputCorpusTest {
 
     private static void inspectCases() {
         add("missing model", "gone.onnx", "inspect", "--model", out("gone.onnx"));
+        add("a decoder folder (it said the folder does not exist)", "dec is a folder; give an .onnx file", "inspect", "--model", p(dec));
         add("whitened without tokenizer", "--tokenizer", "inspect", "--model", p(enc), "--method", "whitened");
         add("ranks not numbers", "--ranks", "inspect", "--model", p(enc), "--ranks", "16,lots");
         add("unknown method", "bogus", "inspect", "--model", p(enc), "--method", "bogus");

@@ -46,6 +46,14 @@ class BayesPruneCommandTest {
         CliRun.assertError(CliRun.run("bayes-prune", "--model", model.toString(), "--out", o, "--method", "lottery"), "--method lottery");
         CliRun.assertError(CliRun.run("bayes-prune", "--model", model.toString(), "--out", o, "--method", "magnitude", "--steps", "0"), "--match");
         CliRun.assertError(CliRun.run("bayes-prune", "--model", dir.resolve("nothing").toString(), "--out", o), "nothing");
+        // --sparsity and --match belong to the magnitude methods: turbo-vbi ignored them (--sparsity NaN ran, exit 0)
+        CliRun.assertError(CliRun.run("bayes-prune", "--model", model.toString(), "--data", text.toString(), "--out", o, "--steps", "1",
+                "--sparsity", "NaN"), "--sparsity is for --method magnitude or magnitude-neuron; --method turbo-vbi does not use it");
+        // a --match that is not JSON is named in one line (it was Jackson's two-line message, without the file)
+        CliRun.assertError(CliRun.run("bayes-prune", "--model", model.toString(), "--method", "magnitude", "--match", text.toString(), "--steps",
+                "0", "--out", o), "--match " + text + " is not valid JSON");
+        CliRun.assertError(CliRun.run("bayes-prune", "--model", model.toString(), "--method", "magnitude", "--match", dir.toString(), "--steps",
+                "0", "--out", o), "is not a file");
         // a GPT-2 folder has GELU MLPs, not the gate/up/down projections turbo-vbi prunes
         Path gpt2 = dir.resolve("g");
         Files.createDirectories(gpt2);

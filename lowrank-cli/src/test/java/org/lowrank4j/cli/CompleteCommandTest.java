@@ -71,6 +71,22 @@ class CompleteCommandTest {
         Path ok = Files.writeString(dir.resolve("ok.csv"), "1,2\n3,4\n");
         Object[] k = run("complete", "--csv", ok.toString(), "--rank", "3", "--out", dir.resolve("o.csv").toString());
         assertThat(((String) k[1]).strip()).isEqualTo("lowrank complete: rank 3 is above the dimensions of the 2x2 table (at most 2)");
+
+        // each number is refused by its option (the solver's checks said "rank", "iterations", "tolerance (1.0E-12) and ridge (NaN)")
+        String[][] bad = {{"--rank", "0", "--rank must be at least 1, got 0"}, {"--iterations", "0", "--iterations must be at least 1, got 0"},
+            {"--ridge", "NaN", "--ridge must be a finite number >= 0, got NaN"}, {"--incoherence", "-1", "--incoherence must be a positive number"},
+            {"--hide", "NaN", "--hide must be in [0, 1)"}, {"--soft-impute-rank", "0", "--soft-impute-rank must be at least 1, got 0"}};
+        for (String[] b : bad) {
+            java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("complete", "--csv", ok.toString(), "--out",
+                    dir.resolve("o.csv").toString(), "--soft-impute", b[0], b[1]));
+            if (!b[0].equals("--rank")) {
+                args.addAll(java.util.List.of("--rank", "1"));
+            }
+            Object[] n = run(args.toArray(String[]::new));
+            assertThat(n[0]).as(b[0]).isEqualTo(2);
+            assertThat(((String) n[1]).strip()).doesNotContain("\n").startsWith("lowrank complete: " + b[2]);
+        }
+        assertThat(dir.resolve("o.csv")).doesNotExist();
     }
 
     @Test

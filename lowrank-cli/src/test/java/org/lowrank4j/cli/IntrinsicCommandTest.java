@@ -69,7 +69,19 @@ class IntrinsicCommandTest {
                 "not an intrinsic model folder");
         assertError(run("intrinsic", "decompose", "--model", model.toString(), "--image", photo(dir).toString(), "--out", dir.resolve("o").toString(),
                 "--size", "0"), "--size must be positive");
-        assertError(run("intrinsic", "train", "--out", dir.resolve("m2").toString(), "--batch", "0"), "must be positive");
+        // the pictures are not written into the model folder (it exited 0, adding six files to it)
+        assertError(run("intrinsic", "decompose", "--model", model.toString(), "--image", photo(dir).toString(), "--out", model.toString()),
+                "is the --model folder");
+        assertThat(model.resolve("albedo.png")).doesNotExist();
+        assertError(run("intrinsic", "train", "--out", dir.resolve("m2").toString(), "--batch", "0"), "--batch must be at least 1, got 0");
+        // each setting by its own name (they said "--scenes, --batch, --base-size and --high-size must be positive" or
+        // "training needs scenes >= 1, steps >= 0, ..." or "U-Net level widths must be positive")
+        assertError(run("intrinsic", "train", "--out", dir.resolve("m2").toString(), "--ordinal-steps", "-1"), "--ordinal-steps must be at least 0, got -1");
+        assertError(run("intrinsic", "train", "--out", dir.resolve("m2").toString(), "--lr", "NaN"), "--lr must be a positive number, got NaN");
+        assertError(run("intrinsic", "train", "--out", dir.resolve("m2").toString(), "--base-size", "17"), "--base-size must be a positive multiple of 8");
+        assertError(run("intrinsic", "train", "--out", dir.resolve("m2").toString(), "--widths", "0,8"), "--widths must all be at least 1, got [0, 8]");
+        assertError(run("intrinsic", "evaluate", "--scenes", "0"), "--scenes must be at least 1, got 0");
+        assertThat(dir.resolve("m2")).doesNotExist();
         assertError(run("intrinsic", "train", "--out", otherKind.toString(), "--ordinal-steps", "1", "--merge-steps", "1", "--scenes", "1", "--force"),
                 "holds no intrinsic model");
     }

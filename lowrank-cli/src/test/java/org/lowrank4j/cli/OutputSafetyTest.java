@@ -173,6 +173,59 @@ class OutputSafetyTest {
         refused(List.of(data), "--data input", concat(tiny, data.toString()));
     }
 
+    /** With --force an output may replace a file, but never one an input folder is read from (its weights, config, tokenizer). */
+    @Test
+    void noOutputIsAFileOfAnInputFolderEvenWithForce(@TempDir Path dir) throws IOException {
+        Path base = CliRun.tinyDecoder(dir, 2, 1);
+        Path text = Files.writeString(dir.resolve("text.txt"), "Fellow citizens of the Senate and of the House of Representatives. ".repeat(40));
+        Path adapter = dir.resolve("adapter");
+        Object[] tuned = run("finetune", "--model", base.toString(), "--data", text.toString(), "--out", adapter.toString(), "--rank", "2",
+                "--steps", "1", "--batch", "2", "--context", "16", "--held-out", "0.2");
+        assertThat((int) tuned[0]).as((String) tuned[2]).isZero();
+        List<Path> inputs = List.of(adapter.resolve("adapter_model.safetensors"), adapter.resolve("adapter_config.json"),
+                base.resolve("model.safetensors"), base.resolve("config.json"), base.resolve("tokenizer.json"));
+        refused(inputs, "is a file the --adapter folder", "adapter", "squeeze", "--adapter", adapter.toString(), "--rank", "1", "--out",
+                adapter.resolve("adapter_model.safetensors").toString(), "--force");
+        refused(inputs, "is a file the --adapter folder", "adapter", "merge", "--model", base.toString(), "--adapter", adapter.toString(),
+                "--out", adapter.resolve("adapter_config.json").toString(), "--force");
+        refused(inputs, "is a file the --model folder", "adapter", "merge", "--model", base.toString(), "--adapter", adapter.toString(),
+                "--out", base.resolve("model.safetensors").toString(), "--force");
+        refused(inputs, "is a file the --model folder", "perplexity", "--model", base.toString(), "--text", text.toString(), "--json",
+                base.resolve("config.json").toString(), "--force");
+        // a record beside the model is still fine (models/sotu-decoder keeps its perplexity JSON files so)
+        Object[] record = run("perplexity", "--model", base.toString(), "--text", text.toString(), "--json", base.resolve("perplexity.json").toString());
+        assertThat((int) record[0]).as((String) record[2]).isZero();
+    }
+
+    /** A --force run refused for a bad setting leaves the earlier output folder as it was (it used to be deleted first). */
+    @Test
+    void aRefusedForcedRunKeepsTheEarlierOutput(@TempDir Path dir) throws IOException {
+        Path base = CliRun.tinyDecoder(dir, 2, 1);
+        Path text = Files.writeString(dir.resolve("text.txt"), "Fellow citizens of the Senate and of the House of Representatives. ".repeat(40));
+        Path adapter = dir.resolve("adapter");
+        String[] tune = {"finetune", "--model", base.toString(), "--data", text.toString(), "--out", adapter.toString(), "--rank", "2",
+            "--steps", "1", "--batch", "2", "--context", "16", "--held-out", "0.2", "--force"};
+        Object[] first = run(tune);
+        assertThat((int) first[0]).as((String) first[2]).isZero();
+        List<Path> earlier = List.of(adapter.resolve("adapter_model.safetensors"), adapter.resolve("adapter_config.json"),
+                adapter.resolve("checkpoint.safetensors"));
+        refused(earlier, "--lr must be a positive number", concat(tune, "--lr", "NaN"));
+        refused(earlier, "unknown adapter variant", concat(tune, "--adapter", "bogus"));
+        refused(earlier, "match none of the model's", concat(tune, "--targets", "bogus_proj"));
+        assertThat(earlier).allMatch(Files::isRegularFile);
+        assertThat(dir).isDirectoryNotContaining("glob:**.old");
+
+        Path model = dir.resolve("model");
+        String[] train = {"train", "--data", text.toString(), "--hidden", "16", "--layers", "1", "--heads", "2", "--kv-heads", "1", "--mlp", "32",
+            "--context", "16", "--batch", "2", "--steps", "2", "--out", model.toString(), "--force"};
+        Object[] trained = run(train);
+        assertThat((int) trained[0]).as((String) trained[2]).isZero();
+        List<Path> trainedFiles = List.of(model.resolve("checkpoint.safetensors"), model.resolve("model.safetensors"), model.resolve("config.json"));
+        refused(trainedFiles, "--lr must be a positive number", concat(train, "--lr", "NaN"));
+        refused(trainedFiles, "unknown training method", concat(train, "--method", "bogus"));
+        refused(trainedFiles, "--warmup must be 0 or more, got -1", concat(train, "--warmup", "-1"));
+    }
+
     private static String[] concat(String[] a, String... b) {
         String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);

@@ -87,6 +87,13 @@ class RecoverCommandTest {
         assertOneLineError(run("recover", "--original", model.toString(), "--tokenizer", tokenizer.toString(), "--compressed",
                 compressed.toString(), "--out", out.toString(), "--text", shortText.toString()), "too few to fill one batch of 16");
         assertOneLineError(run(recover(out, "--schedule", "v-then-u")), "--schedule must be joint or u-then-v");
+        // numbers are named by their options (the message used to list DistillOptions' fields: "steps >= 1, batch size >= 1, ...")
+        assertOneLineError(run("recover", "--original", model.toString(), "--tokenizer", tokenizer.toString(), "--compressed",
+                compressed.toString(), "--out", out.toString(), "--steps", "-1"), "--steps must be 1 or more, got -1");
+        assertOneLineError(run(recover(out, "--lr", "NaN")), "--lr must be a positive number, got NaN");
+        assertOneLineError(run(recover(out, "--checkpoint-every", "-1")), "--checkpoint-every must be 0 (only at the end) or more");
+        assertOneLineError(run(recover(out, "--teacher-cache-mb", "-1")), "--teacher-cache-mb must be 0 (no cache) or more");
+        assertOneLineError(run(recover(out, "--pela", "-1")), "--pela must be a finite number >= 0");
         assertThat(out).doesNotExist();
     }
 

@@ -90,8 +90,9 @@ public final class ModelServer implements AutoCloseable {
             server.app.start(options.host(), options.port());
         } catch (RuntimeException e) {
             server.closeModels();
-            String message = "cannot listen on " + options.host() + ":" + options.port() + " (" + rootMessage(e)
-                    + "); is the port taken? choose another with --port";
+            String message = "cannot listen on " + options.host() + ":" + options.port() + " (" + rootMessage(e) + "); "
+                    + (badHost(e) ? "--host " + options.host() + " is not an address of this machine; give one that is, e.g. 127.0.0.1 "
+                            + "(this machine only) or 0.0.0.0 (every interface)" : "is the port taken? choose another with --port");
             throw new UncheckedIOException(message, new IOException(message, e));
         }
         return server;
@@ -304,11 +305,26 @@ public final class ModelServer implements AutoCloseable {
         }
     }
 
-    private static String rootMessage(Throwable e) {
+    private static Throwable root(Throwable e) {
         Throwable root = e;
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();
         }
+        return root;
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = root(e);
+        if (root instanceof java.nio.channels.UnresolvedAddressException) {
+            return "no such host"; // it has no message, and its class name is no help to a user
+        }
         return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+    }
+
+    /** Whether binding failed on the address rather than the port: a name that does not resolve, or an IP this machine lacks. */
+    private static boolean badHost(Throwable e) {
+        Throwable root = root(e);
+        return root instanceof java.nio.channels.UnresolvedAddressException || root instanceof java.net.UnknownHostException
+                || root instanceof java.net.BindException && root.getMessage() != null && root.getMessage().contains("assign requested address");
     }
 }

@@ -76,12 +76,15 @@ public record ClassifyRequest(Path model, LabelledTexts data, Path out, LoraSett
         if (targets.isEmpty() && !adapter.equals("full")) {
             throw new IllegalArgumentException("--targets names no module; give e.g. query,value");
         }
-        if (steps < 1 || batch < 1 || warmup < 0 || checkpointEvery < 0) {
-            throw new IllegalArgumentException("--steps and --batch must be >= 1; --warmup and --checkpoint-every >= 0");
+        org.lowrank4j.adapt.finetune.FineTuneRequest.requireAtLeast("--steps", steps, 1);
+        org.lowrank4j.adapt.finetune.FineTuneRequest.requireAtLeast("--batch", batch, 1);
+        org.lowrank4j.adapt.finetune.FineTuneRequest.requireAtLeast("--warmup", warmup, 0);
+        org.lowrank4j.adapt.finetune.FineTuneRequest.requireAtLeast("--checkpoint-every", checkpointEvery, 0);
+        if (!(learningRate > 0) || !Double.isFinite(learningRate)) {
+            throw new IllegalArgumentException("--lr must be a positive number, got " + learningRate);
         }
-        if (!(learningRate > 0) || !Double.isFinite(learningRate) || !(weightDecay >= 0)) {
-            throw new IllegalArgumentException("--lr must be a positive number and --weight-decay non-negative, got " + learningRate + " and "
-                    + weightDecay);
+        if (!(weightDecay >= 0) || !Double.isFinite(weightDecay)) {
+            throw new IllegalArgumentException("--weight-decay must be a non-negative number, got " + weightDecay);
         }
         if (!(heldOutFraction > 0 && heldOutFraction < 1)) {
             throw new IllegalArgumentException("--held-out must be in (0, 1), got " + heldOutFraction);

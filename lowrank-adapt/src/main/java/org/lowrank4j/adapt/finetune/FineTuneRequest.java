@@ -87,6 +87,13 @@ public record FineTuneRequest(Path model, String text, String dataName, Path out
     }
 
     /** True for {@code --adapter full}: every weight trains (the baseline of the adapters), and a decoder folder is written. */
+    /** Refuses {@code value} below {@code min}, naming the option and the value given. */
+    public static void requireAtLeast(String option, long value, long min) {
+        if (value < min) {
+            throw new IllegalArgumentException(option + " must be " + min + " or more, got " + value);
+        }
+    }
+
     public boolean isFull() {
         return adapter != null && adapter.strip().equalsIgnoreCase("full");
     }
@@ -104,12 +111,17 @@ public record FineTuneRequest(Path model, String text, String dataName, Path out
         if (targets.isEmpty()) {
             throw new IllegalArgumentException("--targets names no module; give e.g. q_proj,k_proj,v_proj,o_proj");
         }
-        if (steps < 1 || batch < 1 || context < 0 || warmup < 0 || checkpointEvery < 0 || evalBytes < 0) {
-            throw new IllegalArgumentException("--steps and --batch must be >= 1; --context, --warmup, --checkpoint-every, --eval-bytes >= 0");
+        requireAtLeast("--steps", steps, 1);
+        requireAtLeast("--batch", batch, 1);
+        requireAtLeast("--context", context, 0);
+        requireAtLeast("--warmup", warmup, 0);
+        requireAtLeast("--checkpoint-every", checkpointEvery, 0);
+        requireAtLeast("--eval-bytes", evalBytes, 0);
+        if (!(learningRate > 0) || !Double.isFinite(learningRate)) {
+            throw new IllegalArgumentException("--lr must be a positive number, got " + learningRate);
         }
-        if (!(learningRate > 0) || !Double.isFinite(learningRate) || !(weightDecay >= 0)) {
-            throw new IllegalArgumentException("--lr must be a positive number and --weight-decay non-negative, got " + learningRate + " and "
-                    + weightDecay);
+        if (!(weightDecay >= 0) || !Double.isFinite(weightDecay)) {
+            throw new IllegalArgumentException("--weight-decay must be a non-negative number, got " + weightDecay);
         }
         if (!(heldOutFraction > 0 && heldOutFraction < 1)) {
             throw new IllegalArgumentException("--held-out must be in (0, 1), got " + heldOutFraction);

@@ -37,14 +37,25 @@ public final class AnnCurIndexing {
     public static long index(Path items, Path queries, CrossEncoderFiles crossEncoder, Path folder, IntConsumer progress) throws IOException {
         List<String> itemList = TextList.read(items, "--items");
         List<String> queryList = TextList.read(queries, "--queries");
+        crossEncoder.requireFiles();
+        boolean created = !Files.exists(folder);
         Files.createDirectories(folder);
-        Path saved = folder.resolve(QUERIES);
-        if (Files.exists(saved) && !TextList.read(saved, "the index's").equals(queryList)) {
-            throw new IllegalArgumentException(folder + " holds an index of other anchor queries; give another --out or --force");
+        try {
+            Path saved = folder.resolve(QUERIES);
+            if (Files.exists(saved) && !TextList.read(saved, "the index's").equals(queryList)) {
+                throw new IllegalArgumentException(folder + " holds an index of other anchor queries; give another --out or --force");
+            }
+            AtomicFiles.writeString(saved, String.join("\n", queryList) + "\n");
+            double[][] r = crossEncoder.scores(queryList, itemList, folder.resolve(SCORES), progress);
+            return (long) r.length * r[0].length;
+        } catch (IllegalArgumentException e) {
+            // a cross-encoder that cannot be opened (not ONNX, another tokenizer, a text classifier) is refused before
+            // any score is computed: the folder this call made holds nothing worth resuming, so it goes too
+            if (created && !Files.exists(folder.resolve(SCORES))) {
+                AtomicFiles.deleteTree(folder);
+            }
+            throw e;
         }
-        AtomicFiles.writeString(saved, String.join("\n", queryList) + "\n");
-        double[][] r = crossEncoder.scores(queryList, itemList, folder.resolve(SCORES), progress);
-        return (long) r.length * r[0].length;
     }
 
     /** The anchor queries of an index folder. */

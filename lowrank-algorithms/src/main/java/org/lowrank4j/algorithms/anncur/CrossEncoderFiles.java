@@ -17,12 +17,32 @@ public record CrossEncoderFiles(Path model, Path tokenizer, Path classifier, Str
         }
     }
 
+    /**
+     * Checks that the three paths are what the options promise, naming the option at fault, before anything is read or
+     * written (a missing --model used to surface as a bare file name, from the hashing of the scorer's files).
+     */
+    public void requireFiles() {
+        if (!java.nio.file.Files.isRegularFile(model)) {
+            throw new IllegalArgumentException("--model " + model + " does not exist or is not a file (give the cross-encoder's ONNX encoder)");
+        }
+        if (!java.nio.file.Files.isRegularFile(tokenizer)) {
+            throw new IllegalArgumentException("--tokenizer " + tokenizer + " does not exist or is not a file (give its tokenizer.json)");
+        }
+        for (String file : new String[] {"classifier.json", "adapter_model.safetensors"}) {
+            if (!java.nio.file.Files.isRegularFile(classifier.resolve(file))) {
+                throw new IllegalArgumentException("--classifier " + classifier + " has no " + file
+                        + "; give the folder `lowrank finetune --task classify --pairs` wrote");
+            }
+        }
+    }
+
     public OnnxCrossEncoder open() throws IOException {
         return OnnxCrossEncoder.open(model, tokenizer, classifier, positive, maxLength, 32);
     }
 
     /** What a cached score file must have been computed with, for these queries and items. */
     public ScoreMatrixFile.Inputs inputs(java.util.List<String> queries, java.util.List<String> items) throws IOException {
+        requireFiles();
         return ScoreMatrixFile.Inputs.of(queries, items, model, classifier.resolve("classifier.json"), classifier.resolve("adapter_model.safetensors"));
     }
 

@@ -95,6 +95,10 @@ public final class IntrinsicPipeline {
         if (Files.exists(outFolder) && !Files.isDirectory(outFolder)) {
             throw new IllegalArgumentException("--out " + outFolder + " is a file; give a folder for the pictures");
         }
+        if (outFolder.toAbsolutePath().normalize().equals(modelFolder.toAbsolutePath().normalize())) { // the plan below sees only the files
+            throw new IllegalArgumentException("--out " + outFolder + " is the --model folder; give another folder for the pictures (inputs are "
+                    + "never written into)");
+        }
         OutputPlan plan = OutputPlan.of("--out", outFolder.resolve(OUTPUTS.get(0)), force).input("--image", imageFile).input("--model", modelFolder);
         OUTPUTS.subList(1, OUTPUTS.size()).forEach(name -> plan.sidecar(outFolder.resolve(name)));
         IntrinsicModel model = IntrinsicModelFolder.read(modelFolder);

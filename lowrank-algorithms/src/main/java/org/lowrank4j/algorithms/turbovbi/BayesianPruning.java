@@ -61,6 +61,11 @@ public final class BayesianPruning {
         if (r.steps() < 0 || (turbo && r.steps() < 1)) {
             throw new IllegalArgumentException("--steps must be >= 1 for turbo-vbi (its fine-tune is the method) and >= 0 otherwise, got " + r.steps());
         }
+        boolean magnitude = r.method().equals("magnitude") || r.method().equals("magnitude-neuron");
+        if (!magnitude && (r.match() != null || r.sparsity() != null)) { // they would be ignored without a word
+            throw new IllegalArgumentException((r.match() != null ? "--match" : "--sparsity") + " is for --method magnitude or "
+                    + "magnitude-neuron; --method " + r.method() + " does not use it");
+        }
         if (r.steps() > 0 && r.data() == null) {
             throw new IllegalArgumentException("--data is needed for a fine-tune (--steps " + r.steps() + "); give training text or --steps 0");
         }
@@ -133,9 +138,16 @@ public final class BayesianPruning {
         Map<String, Long> zeros = new LinkedHashMap<>();
         if (r.match() != null) {
             if (!Files.isRegularFile(r.match())) {
-                throw new IllegalArgumentException("--match " + r.match() + " does not exist; give the " + RECORD + " of a turbo-vbi run");
+                throw new IllegalArgumentException("--match " + r.match() + " does not exist or is not a file; give the " + RECORD
+                        + " of a turbo-vbi run");
             }
-            JsonNode sites = new ObjectMapper().readTree(r.match().toFile()).path("sites");
+            JsonNode sites;
+            try {
+                sites = new ObjectMapper().readTree(r.match().toFile()).path("sites");
+            } catch (com.fasterxml.jackson.core.JacksonException e) { // its message runs over two lines and names no file
+                throw new IllegalArgumentException("--match " + r.match() + " is not valid JSON (" + e.getOriginalMessage().lines().findFirst()
+                        .orElse("") + "); give the " + RECORD + " of a turbo-vbi run");
+            }
             for (MlpSites mlp : mlps) {
                 for (Linear linear : mlp.linears()) {
                     String key = linear.name();

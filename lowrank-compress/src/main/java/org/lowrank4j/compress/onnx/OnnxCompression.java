@@ -71,6 +71,9 @@ public final class OnnxCompression {
      *                                  {@code minFeatures} inputs and outputs
      */
     public static OnnxCompression open(Path modelPath, int minFeatures) throws IOException {
+        if (Files.isDirectory(modelPath)) { // e.g. a decoder folder given to a verb that reads ONNX files only
+            throw new IllegalArgumentException("model file " + modelPath + " is a folder; give an .onnx file");
+        }
         if (!Files.isRegularFile(modelPath)) {
             throw new IllegalArgumentException("model file " + modelPath + " does not exist");
         }

@@ -21,6 +21,37 @@ public final class Recovery {
     }
 
     /**
+     * The numbers of a request, each refused by its option name before anything is read (DistillOptions checks them
+     * again later under its field names, which a user does not type).
+     */
+    static void requireSettings(RecoveryRequest r) {
+        if (r.steps() != null && r.steps() < 1) {
+            throw new IllegalArgumentException("--steps must be 1 or more, got " + r.steps());
+        }
+        if (r.batch() < 1) {
+            throw new IllegalArgumentException("--batch must be 1 or more, got " + r.batch());
+        }
+        if (!(r.learningRate() > 0) || !Double.isFinite(r.learningRate())) {
+            throw new IllegalArgumentException("--lr must be a positive number, got " + r.learningRate());
+        }
+        if (r.checkpointEvery() < 0) {
+            throw new IllegalArgumentException("--checkpoint-every must be 0 (only at the end) or more, got " + r.checkpointEvery());
+        }
+        if (r.teacherCacheMegabytes() < 0) {
+            throw new IllegalArgumentException("--teacher-cache-mb must be 0 (no cache) or more, got " + r.teacherCacheMegabytes());
+        }
+        if (!(r.pela() >= 0) || !Double.isFinite(r.pela())) {
+            throw new IllegalArgumentException("--pela must be a finite number >= 0, got " + r.pela());
+        }
+        if (!(r.pelaEpsilon() >= 0) || !Double.isFinite(r.pelaEpsilon())) {
+            throw new IllegalArgumentException("--pela-epsilon must be a finite number >= 0, got " + r.pelaEpsilon());
+        }
+        if (r.outputWeight() != null && (!(r.outputWeight() >= 0) || !Double.isFinite(r.outputWeight()))) {
+            throw new IllegalArgumentException("--output-weight must be a finite number >= 0, got " + r.outputWeight());
+        }
+    }
+
+    /**
      * @throws IllegalArgumentException for a user mistake (one line naming the option or file)
      * @throws org.lowrank4j.nn.train.TrainingDivergedException when the loss stops being finite (the last good
      *                                                            checkpoint is kept)
@@ -32,6 +63,7 @@ public final class Recovery {
         if (r.threads() != null && r.threads() < 1) {
             throw new IllegalArgumentException("--threads must be at least 1, got " + r.threads());
         }
+        requireSettings(r);
         boolean decoder = Files.isDirectory(r.compressed()) || r.original() != null && Files.isDirectory(r.original());
         Path json = Compression.recordPath(r.out(), decoder, ".json");
         OutputPlan.of("--out", r.out(), r.force()).sidecar(json).input("--original", r.original()).input("--compressed", r.compressed())

@@ -9,7 +9,10 @@ import java.util.Map;
 
 /**
  * The files one command is about to write, checked before any work starts against everything it reads: no output
- * may be an input, hold an input (an output folder), or be another of the outputs (a model named {@code m.json}
+ * may be an input, hold an input (an output folder), replace one of the files an input folder is read from (its
+ * weights, config or tokenizer: {@code --out adapter/adapter_model.safetensors --force} would delete the adapter it
+ * reads), or
+ * be another of the outputs (a model named {@code m.json}
  * would be overwritten by its own record {@code m.json}); an output that already exists is replaced only when the
  * user said {@code --force}; the target folder must exist and be writable. Leftover temporary files of earlier
  * killed runs beside the outputs are removed ({@link AtomicFiles#removeStale}).
@@ -76,6 +79,13 @@ public final class OutputPlan {
                     throw new IllegalArgumentException(option + " " + primary + " would replace " + out + ", which holds the " + in.getValue()
                             + " input " + input + "; choose another path (inputs are never overwritten)");
                 }
+                if (Files.isDirectory(input) && out.toAbsolutePath().normalize().startsWith(input.toAbsolutePath().normalize())
+                        && Files.exists(out, java.nio.file.LinkOption.NOFOLLOW_LINKS) && out.getFileName() != null
+                        && isFolderPart(out.getFileName().toString())) { // a new file beside them (merged.onnx) replaces nothing
+                    throw new IllegalArgumentException(option + " " + primary + (out == primary ? "" : " would write " + out + ", which")
+                            + " is a file the " + in.getValue() + " folder " + input + " is read from; choose another path (inputs are never "
+                            + "overwritten)");
+                }
             }
         }
         for (int i = 0; i < outputs.size(); i++) {
@@ -107,6 +117,22 @@ public final class OutputPlan {
         }
         return existing;
     }
+
+    /**
+     * Whether a file of this name is part of what a model, adapter or tokenizer folder is read from (weights, configs,
+     * manifests, tokenizer files). Records a command writes beside them ({@code perplexity --json}, {@code finetune.json})
+     * are not, so they may still be written into an input folder.
+     */
+    static boolean isFolderPart(String name) {
+        String n = name.toLowerCase(java.util.Locale.ROOT);
+        return n.endsWith(".safetensors") || n.endsWith(".onnx") || n.endsWith(".onnx_data") || n.endsWith(".bin") || n.endsWith(".pt")
+                || n.endsWith(".pth") || n.endsWith("config.json") || FOLDER_PARTS.contains(n);
+    }
+
+    /** The other files folders are read from: tokenizers, sharded-weight indices and this project's manifests. */
+    private static final java.util.Set<String> FOLDER_PARTS = java.util.Set.of("tokenizer.json", "special_tokens_map.json", "vocab.txt",
+            "merges.txt", "model.safetensors.index.json", "lowrank.json", "quantized.json", "structured.json", "cskv.json", "intrinsic.json",
+            "classifier.json");
 
     /** Whether two paths name one file (equal once normalised, or the same existing file through links). */
     static boolean same(Path a, Path b) throws IOException {

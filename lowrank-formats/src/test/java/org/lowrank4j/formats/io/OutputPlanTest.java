@@ -29,6 +29,26 @@ class OutputPlanTest {
     }
 
     @Test
+    void refusesAnOutputOnTheFilesAnInputFolderIsReadFromEvenWithForce(@TempDir Path dir) throws IOException {
+        Path adapter = Files.createDirectories(dir.resolve("adapter"));
+        Path weights = Files.writeString(adapter.resolve("adapter_model.safetensors"), "weights");
+        Files.writeString(adapter.resolve("adapter_config.json"), "{}");
+        assertThatThrownBy(() -> OutputPlan.of("--out", weights, true).input("--adapter", adapter).check())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("is a file the --adapter folder")
+                .hasMessageContaining("adapter_model.safetensors");
+        assertThatThrownBy(() -> OutputPlan.of("--json", adapter.resolve("adapter_config.json"), true).input("--adapter", adapter).check())
+                .hasMessageContaining("--adapter folder");
+        Files.writeString(adapter.resolve("tokenizer.json"), "{}");
+        assertThatThrownBy(() -> OutputPlan.of("--out", dir.resolve("new"), true).sidecar(adapter.resolve("tokenizer.json"))
+                .input("--adapter", adapter).check()).hasMessageContaining("would write " + adapter.resolve("tokenizer.json"));
+        assertThat(Files.readString(weights)).isEqualTo("weights");
+        // a record written beside the inputs (perplexity --json into the model folder) is still allowed
+        assertThat(OutputPlan.of("--json", adapter.resolve("perplexity.json"), false).input("--adapter", adapter).check()).isEmpty();
+        // and so is a new weights file beside the inputs: it replaces nothing they are read from
+        assertThat(OutputPlan.of("--out", adapter.resolve("merged.onnx"), false).input("--adapter", adapter).check()).isEmpty();
+    }
+
+    @Test
     void refusesTwoOutputsOnOneFile(@TempDir Path dir) {
         Path out = dir.resolve("m.json");
         assertThatThrownBy(() -> OutputPlan.of("--out", out, false).sidecar(dir.resolve("m.json")).check()).hasMessageContaining("are the same file");

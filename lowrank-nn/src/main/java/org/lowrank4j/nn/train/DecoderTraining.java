@@ -58,14 +58,22 @@ public final class DecoderTraining {
         if (r.resume() && r.init() != null) {
             throw new IllegalArgumentException("--resume and --init exclude each other: --resume continues OUT's own run");
         }
-        if (r.steps() < 1 || r.context() < 2 || r.batch() < 1 || r.accumulation() < 1 || r.warmup() < 0) {
-            throw new IllegalArgumentException("--steps, --batch and --accumulation must be >= 1, --context >= 2 and --warmup >= 0");
+        atLeast("--steps", r.steps(), 1);
+        atLeast("--batch", r.batch(), 1);
+        atLeast("--accumulation", r.accumulation(), 1);
+        atLeast("--context", r.context(), 2);
+        atLeast("--warmup", r.warmup(), 0);
+        if (!(r.learningRate() > 0) || !Double.isFinite(r.learningRate())) {
+            throw new IllegalArgumentException("--lr must be a positive number, got " + r.learningRate());
+        }
+        if (r.minLearningRate() != null && !(r.minLearningRate() >= 0 && r.minLearningRate() <= r.learningRate())) {
+            throw new IllegalArgumentException("--min-lr must be in [0, --lr " + r.learningRate() + "], got " + r.minLearningRate());
         }
         if (r.validateEvery() > 0 && r.validationFraction() <= 0) {
             throw new IllegalArgumentException("--validate-every needs --validation-fraction > 0");
         }
         Path out = r.out();
-        requireOutput(r);
+        boolean replacing = requireOutput(r);
         String text = TextFolder.readText(r.data(), r.from(), r.to(), "--data");
         ByteTokenizer tokenizer = new ByteTokenizer();
         int[] tokens = tokenizer.encode(text);
@@ -106,6 +114,9 @@ public final class DecoderTraining {
         TrainingOptions options = trainingOptions(r, checkpoint);
         int runUntil = options.maxSteps();
 
+        if (replacing) { // --force: the earlier run's checkpoint goes only now, once every setting has been accepted
+            Files.deleteIfExists(checkpoint);
+        }
         Files.createDirectories(out);
         Log log = new Log(out.resolve(LOG), model, out, observer);
         LanguageModel objective = r.method().parameterization().objective(model, lm);
@@ -214,12 +225,22 @@ public final class DecoderTraining {
         }
     }
 
-    /** OUT must not be or hold an input; an existing OUT is continued only with resume and replaced only with force. */
-    private static void requireOutput(TrainingRequest r) throws IOException {
+    private static void atLeast(String option, long value, long min) {
+        if (value < min) {
+            throw new IllegalArgumentException(option + " must be " + min + " or more, got " + value);
+        }
+    }
+
+    /**
+     * OUT must not be or hold an input; an existing OUT is continued only with resume and replaced only with force.
+     *
+     * @return whether an earlier run in OUT is to be replaced (its checkpoint is deleted once the run starts, not here)
+     */
+    private static boolean requireOutput(TrainingRequest r) throws IOException {
         Path out = r.out();
         OutputPlan.of("--out", out, true).input("--data", r.data()).input("--init", r.init()).check();
         if (r.resume()) {
-            return;
+            return false;
         }
         if (Files.exists(out) && !Files.isDirectory(out)) {
             throw new IllegalArgumentException("--out " + out + " is a file; give a folder for the model");
@@ -230,9 +251,7 @@ public final class DecoderTraining {
                     ? " and holds a training run; use --resume to continue it, --force to replace it, or another --out"
                     : "; pass --force to replace it, or choose another --out"));
         }
-        if (exists) {
-            Files.deleteIfExists(out.resolve(CHECKPOINT));
-        }
+        return exists;
     }
 
     private static boolean isEmptyFolder(Path folder) throws IOException {
