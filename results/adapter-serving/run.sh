@@ -8,8 +8,6 @@
 # 3. the decoding bench: the base alone, the base with the adapters attached (none in use, each in use), merged copies
 set -euo pipefail
 out=${OUT:-/tmp/adapter-serving}
-# the benches pick OpenBLAS's kernels as bin/lowrank does: its AVX-512 ones where the CPU has AVX-512
-if [ -z "${OPENBLAS_CORETYPE:-}" ] && grep -q avx512f /proc/cpuinfo 2>/dev/null; then export OPENBLAS_CORETYPE=SkylakeX; fi
 mkdir -p "$out"
 common=(--model models/sotu-decoder --steps 30 --batch 4 --lr 3e-3 --warmup 3 --eval-bytes 20000 --seed 42)
 bin/lowrank finetune "${common[@]}" --data ../shared/data/moby-dick --rank 8 --alpha 16 --out "$out/moby" --force
@@ -57,7 +55,13 @@ curl -s "http://127.0.0.1:$port/metrics" | grep '^lowrank_completions_total'
 kill $server; wait $server || true; trap - EXIT
 tail -n 1 "$out/serve.log"
 
-java -jar lowrank-bench/target/lowrank-bench.jar --suite adapters --model models/sotu-decoder \
-  --folders "$out/moby,$out/sotu-1946,$out/moby-all-r16" --threads 1 --out "$out/bench-adapters-1thread.json"
-java -jar lowrank-bench/target/lowrank-bench.jar --suite adapters --model models/sotu-decoder \
-  --folders "$out/moby,$out/sotu-1946,$out/moby-all-r16" --threads 2 --out "$out/bench-adapters-2threads.json"
+bench() { java -jar lowrank-bench/target/lowrank-bench.jar --suite adapters --model models/sotu-decoder \
+  --folders "$out/moby,$out/sotu-1946,$out/moby-all-r16" "$@"; }
+# with the kernels the environment gives OpenBLAS (the session's machine had OPENBLAS_CORETYPE=Haswell set)
+bench --threads 1 --out "$out/bench-adapters-1thread.json"
+bench --threads 2 --out "$out/bench-adapters-2threads.json"
+# with its AVX-512 kernels where the CPU has them (what bin/lowrank picks on an AMD CPU when nothing is set)
+if grep -qw avx512f /proc/cpuinfo; then
+  OPENBLAS_CORETYPE=SkylakeX bench --threads 1 --out "$out/bench-adapters-skylakex-1thread.json"
+  OPENBLAS_CORETYPE=SkylakeX bench --threads 2 --out "$out/bench-adapters-skylakex-2threads.json"
+fi

@@ -360,27 +360,7 @@ final class FinetuneCommand implements Callable<Integer> {
      * option or a diverged run never costs the user the folder they had. A {@code --resume} run trains on in OUT itself.
      */
     private <T> T replacingOut(Callable<T> training) throws Exception {
-        Path aside = null;
-        if (!resume && Files.isDirectory(out)) {
-            aside = org.lowrank4j.formats.io.AtomicFiles.siblingName(out, "old");
-            Files.move(out, aside);
-        }
-        T result;
-        try {
-            result = training.call();
-        } catch (Exception | Error e) {
-            if (aside != null) {
-                if (Files.exists(out)) {
-                    org.lowrank4j.formats.io.AtomicFiles.deleteTree(out);
-                }
-                Files.move(aside, out);
-            }
-            throw e;
-        }
-        if (aside != null) {
-            org.lowrank4j.formats.io.AtomicFiles.deleteTree(aside);
-        }
-        return result;
+        return resume ? training.call() : org.lowrank4j.formats.io.AtomicFiles.replacing(out, training);
     }
 
     private static String metrics(String what, String split, ClassificationMetrics m) {

@@ -47,8 +47,11 @@ final class GenerateCommand implements Callable<Integer> {
         if (maxTokens < 1) {
             throw new IllegalArgumentException("--max-tokens must be >= 1, got " + maxTokens);
         }
-        if (!(temperature >= 0) || !(topP > 0 && topP <= 1)) {
-            throw new IllegalArgumentException("--temperature must be >= 0 and --top-p in (0, 1], got " + temperature + " and " + topP);
+        if (!(temperature >= 0) || Double.isInfinite(temperature)) {
+            throw new IllegalArgumentException("--temperature must be a finite number, 0 (greedy) or more, got " + temperature);
+        }
+        if (!(topP > 0 && topP <= 1)) {
+            throw new IllegalArgumentException("--top-p must be in (0, 1], got " + topP);
         }
         if (prompt.isEmpty()) {
             throw new IllegalArgumentException("--prompt is empty; give at least one character");

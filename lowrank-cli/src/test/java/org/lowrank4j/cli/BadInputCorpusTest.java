@@ -294,6 +294,10 @@ class BadInputCorpusTest {
         add("NaN weights", "NaN|non-finite", "generate", "--model", p(decNan), "--prompt", "The", "--max-tokens", "4");
         add("negative temperature", "--temperature", "generate", "--model", p(dec), "--prompt", "The", "--temperature", "-1");
         add("NaN temperature", "--temperature", "generate", "--model", p(dec), "--prompt", "The", "--temperature", "NaN");
+        add("infinite temperature", "--temperature must be a finite number", "generate", "--model", p(dec), "--prompt", "The", "--temperature",
+                "Infinity");
+        add("a missing adapter", "adapter 'default': adapter folder", "generate", "--model", p(dec), "--prompt", "The", "--adapter",
+                out("no-adapter"));
         add("top-p above one", "--top-p", "generate", "--model", p(dec), "--prompt", "The", "--temperature", "0.5", "--top-p", "2");
         add("zero new tokens", "--max-tokens", "generate", "--model", p(dec), "--prompt", "The", "--max-tokens", "0");
         add("empty prompt", "--prompt", "generate", "--model", p(dec), "--prompt", "");
@@ -305,6 +309,9 @@ class BadInputCorpusTest {
         add("Latin-1 text", "latin1.txt", "perplexity", "--model", p(dec), "--text", p(latin1));
         add("/dev/zero text", "/dev/zero", "perplexity", "--model", p(dec), "--text", p(devZero));
         add("one byte", "--max-bytes", "perplexity", "--model", p(dec), "--text", p(text), "--max-bytes", "1");
+        add("a window of no tokens", "--window must be at least 1", "perplexity", "--model", p(dec), "--text", p(text), "--window", "0");
+        add("a window past the model's positions", "--window 100000 is longer than the model's", "perplexity", "--model", p(dec), "--text", p(text),
+                "--window", "100000");
         add("years with a file", "--from", "perplexity", "--model", p(dec), "--text", p(text), "--from", "1800");
         add("truncated safetensors", "dec-truncated|model.safetensors", "perplexity", "--model", p(decTruncated), "--text", p(text));
     }

@@ -2,7 +2,8 @@
  * {@code lowrank serve}: an OpenAI-compatible HTTP server over one model folder — an ONNX encoder
  * ({@code POST /v1/embeddings}, run by ONNX Runtime, requests arriving together merged into one batch) or a decoder /
  * low-rank decoder folder ({@code POST /v1/completions}, {@code POST /v1/chat/completions}, streamed as server-sent
- * events, run by the JVM runtime of lowrank-nn), with {@code GET /health} and {@code GET /metrics} (Prometheus text).
+ * events, run by the JVM runtime of lowrank-nn, optionally with several LoRA adapters over it that requests pick by
+ * name), with {@code GET /health} and {@code GET /metrics} (Prometheus text).
  *
  * <p><b>Why Javalin.</b> The server needs plain HTTP/1.1 routes, a streamed response body for server-sent events, a
  * body size limit and a graceful stop — nothing of a framework's dependency injection, configuration files or

@@ -60,6 +60,9 @@ public final class DecoderPerplexity {
         if (q.json() != null) {
             OutputPlan.of("--json", q.json(), q.force()).input("--model", q.model()).input("--text", q.text()).check();
         }
+        if (q.window() != null && q.window() < 1) {
+            throw new IllegalArgumentException("--window must be at least 1 token, got " + q.window());
+        }
         if (q.maxBytes() != null && q.maxBytes() < 2) {
             throw new IllegalArgumentException("--max-bytes must be at least 2, got " + q.maxBytes());
         }
@@ -70,6 +73,9 @@ public final class DecoderPerplexity {
         CausalLanguageModel decoder = DecoderFolder.loadDecoder(q.model());
         Tokenizer tokenizer = DecoderFolder.loadTokenizer(q.model(), decoder.vocabSize());
         int window = q.window() == null ? decoder.maxPositions() : q.window();
+        if (window > decoder.maxPositions()) {
+            throw new IllegalArgumentException("--window " + window + " is longer than the model's " + decoder.maxPositions() + " positions");
+        }
         if (q.maxBytes() != null) {
             content = TextFolder.firstBytes(content, q.maxBytes());
         }

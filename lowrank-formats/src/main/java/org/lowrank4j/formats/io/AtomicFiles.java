@@ -127,6 +127,33 @@ public final class AtomicFiles {
         return Files.getLastModifiedTime(file).toMillis() < System.currentTimeMillis() - 3_600_000L;
     }
 
+    /**
+     * Runs {@code writing}, which writes {@code out} afresh, with an earlier {@code out} (a file or a folder the caller has
+     * been allowed to replace) moved aside first: deleted once the writing has succeeded, put back when it fails, so that
+     * a failed run never costs the output that was there. Without an earlier {@code out} it just runs {@code writing}.
+     */
+    public static <T> T replacing(Path out, java.util.concurrent.Callable<T> writing) throws Exception {
+        Path aside = null;
+        if (Files.exists(out, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            aside = siblingName(out, "old");
+            Files.move(out, aside);
+        }
+        T result;
+        try {
+            result = writing.call();
+        } catch (Exception | Error e) {
+            if (aside != null) {
+                deleteTree(out);
+                Files.move(aside, out);
+            }
+            throw e;
+        }
+        if (aside != null) {
+            deleteTree(aside);
+        }
+        return result;
+    }
+
     /** Deletes a file, or a folder with everything in it. */
     public static void deleteTree(Path path) throws IOException {
         if (Files.isDirectory(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {

@@ -38,6 +38,32 @@ class AtomicFilesTest {
     }
 
     @Test
+    void aReplacedFolderComesBackWhenTheNewOneFailsAndGoesWhenItSucceeds(@TempDir Path dir) throws Exception {
+        Path out = Files.createDirectories(dir.resolve("adapter"));
+        Files.writeString(out.resolve("weights"), "old");
+        assertThatThrownBy(() -> AtomicFiles.replacing(out, () -> {
+            Files.createDirectories(out);
+            Files.writeString(out.resolve("half"), "partial");
+            throw new IOException("disk full");
+        })).isInstanceOf(IOException.class).hasMessage("disk full");
+        try (Stream<Path> files = Files.list(out)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactly("weights"); // the old folder, whole
+        }
+        assertThat(Files.readString(out.resolve("weights"))).isEqualTo("old");
+
+        assertThat(AtomicFiles.replacing(out, () -> {
+            assertThat(out).doesNotExist(); // the writer starts from nothing, as without an earlier output
+            Files.createDirectories(out);
+            Files.writeString(out.resolve("weights"), "new");
+            return 7;
+        })).isEqualTo(7);
+        assertThat(Files.readString(out.resolve("weights"))).isEqualTo("new");
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files).hasSize(1); // nothing set aside is left behind
+        }
+    }
+
+    @Test
     void missingFolderIsNamed(@TempDir Path dir) {
         assertThatThrownBy(() -> AtomicFiles.writeString(dir.resolve("no").resolve("x.txt"), "x"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("does not exist");
