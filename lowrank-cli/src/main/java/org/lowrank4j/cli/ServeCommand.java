@@ -61,6 +61,11 @@ final class ServeCommand implements Callable<Integer> {
             + " NAME (FOLDER alone: the folder's name); repeat for several. A request's \"model\" picks the base or one adapter.")
     java.util.List<String> adapters = new java.util.ArrayList<>();
 
+    @Option(names = "--allow-adapter-loading", description = "Decoders: let POST /v1/load_lora_adapter {\"lora_name\", \"lora_path\"} and"
+            + " /v1/unload_lora_adapter {\"lora_name\"} attach and detach adapters while the server runs (vLLM's routes; the path is a"
+            + " folder on this machine, so keep --host local).")
+    boolean adapterLoading;
+
     @Option(names = "--pooling", defaultValue = "auto", description = "Encoder pooling: mean (MiniLM), cls (bge), or auto: 1_Pooling/config.json if"
             + " the folder has one, else mean (default ${DEFAULT-VALUE}).")
     String pooling;
@@ -74,12 +79,13 @@ final class ServeCommand implements Callable<Integer> {
         ServeOptions options = new ServeOptions(host, port, name, maxBatch, Duration.ofMillis(batchWindowMs), maxInputs, maxInputTokens, maxNewTokens,
                 maxBodyBytes, Duration.ofSeconds(timeoutSeconds),
                 Duration.ofSeconds(timeoutSeconds + 5), // no request lives longer than --timeout: a stop can wait for all of them
-                threads == null ? defaults.threads() : threads, pooling, namedAdapters(adapters));
+                threads == null ? defaults.threads() : threads, pooling, namedAdapters(adapters), adapterLoading);
         ModelServer server = ModelServer.start(model, options);
         String base = "http://" + host + ":" + server.port();
         String served = adapters.isEmpty() ? "" : " with adapter" + (adapters.size() == 1 ? " '" : "s '") + String.join("', '", options.adapters().keySet()) + "'";
         System.out.println("serving " + server.kind() + " '" + server.modelName() + "'" + served + " at " + base + "/v1 ("
                 + (server.kind().equals("encoder") ? "POST /v1/embeddings" : "POST /v1/completions, POST /v1/chat/completions")
+                + (adapterLoading && server.kind().equals("decoder") ? ", POST /v1/load_lora_adapter, POST /v1/unload_lora_adapter" : "")
                 + "; GET /health, GET /metrics); SIGTERM or Ctrl-C stops it");
         System.out.flush();
         Runnable stopInBackground = () -> new Thread(server::stop, "lowrank-serve-stop").start();

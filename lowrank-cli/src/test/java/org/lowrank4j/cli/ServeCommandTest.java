@@ -31,6 +31,8 @@ class ServeCommandTest {
         assertUserError(CliRun.run("serve", "--model", encoder.toString(), "--pooling", "max"), "--pooling must be mean, cls or auto");
         assertUserError(CliRun.run("serve", "--model", encoder.toString(), "--port", "70000"), "--port must be in 0..65535");
         assertUserError(CliRun.run("serve", "--model", encoder.toString(), "--max-batch", "0"), "--max-batch must be at least 1");
+        assertUserError(CliRun.run("serve", "--model", encoder.toString(), "--port", "0", "--allow-adapter-loading"),
+                "--allow-adapter-loading serves LoRA adapters over a decoder folder");
         // an address that is not this machine's is the --host at fault, not the port (it said "UnresolvedAddressException; is the port taken?")
         assertUserError(CliRun.run("serve", "--model", encoder.toString(), "--port", "0", "--host", "999.1.1.1"),
                 "--host 999.1.1.1 is not an address of this machine");

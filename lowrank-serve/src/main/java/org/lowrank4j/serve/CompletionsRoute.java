@@ -27,14 +27,13 @@ final class CompletionsRoute {
     private static final int COMPLETIONS_DEFAULT_TOKENS = 16;
 
     private final DecoderModel decoder;
-    private final List<String> models; // the base's name, then its adapters'
+    private final String modelName;
     private final int maxNewTokens;
     private final ServerMetrics metrics;
 
     CompletionsRoute(DecoderModel decoder, String modelName, int maxNewTokens, ServerMetrics metrics) {
         this.decoder = decoder;
-        this.models = new ArrayList<>(List.of(modelName));
-        this.models.addAll(decoder.adapterNames());
+        this.modelName = modelName;
         this.maxNewTokens = maxNewTokens;
         this.metrics = metrics;
     }
@@ -82,6 +81,8 @@ final class CompletionsRoute {
     }
 
     private Call parse(RequestBody body, boolean chat) {
+        List<String> models = new ArrayList<>(List.of(modelName)); // the base's name, then its adapters' (they may come and go)
+        models.addAll(decoder.adapterNames());
         String model = body.chooseModel(models);
         String prompt = chat ? ChatPrompt.of(body.field("messages")) : prompt(body.field("prompt"));
         long fallback = chat ? Math.min(maxNewTokens, Math.max(1, decoder.maxPositions() - 1)) : Math.min(COMPLETIONS_DEFAULT_TOKENS, maxNewTokens);
@@ -100,7 +101,7 @@ final class CompletionsRoute {
         JsonNode options = body.field("stream_options");
         boolean usage = options != null && options.path("include_usage").asBoolean(false);
         String id = (chat ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");
-        String adapter = model.equals(models.get(0)) ? null : model;
+        String adapter = model.equals(modelName) ? null : model;
         DecoderModel.Request request = new DecoderModel.Request(adapter, prompt, (int) maxTokens, temperature, topP, seed, stops(body.field("stop")));
         return new Call(model, request, chat, stream, usage, id, System.currentTimeMillis() / 1000);
     }

@@ -31,6 +31,7 @@ import org.lowrank4j.serve.generate.DecoderModel;
  */
 public final class ModelServer implements AutoCloseable {
     static final String EMBEDDINGS = "/v1/embeddings", COMPLETIONS = "/v1/completions", CHAT = "/v1/chat/completions";
+    static final String LOAD_ADAPTER = "/v1/load_lora_adapter", UNLOAD_ADAPTER = "/v1/unload_lora_adapter";
 
     private final String modelName;
     private final ServeOptions options;
@@ -46,8 +47,9 @@ public final class ModelServer implements AutoCloseable {
         this.options = options;
         this.modelName = options.name() != null ? options.name() : defaultName(model);
         if (EncoderModel.isEncoder(model)) {
-            if (!options.adapters().isEmpty()) {
-                throw new IllegalArgumentException("--adapter serves LoRA adapters over a decoder folder; " + model + " is an ONNX encoder: merge the"
+            if (!options.adapters().isEmpty() || options.adapterLoading()) {
+                throw new IllegalArgumentException((options.adapterLoading() && options.adapters().isEmpty() ? "--allow-adapter-loading" : "--adapter")
+                        + " serves LoRA adapters over a decoder folder; " + model + " is an ONNX encoder: merge the"
                         + " adapter into it (lowrank adapter merge --model " + model + " --adapter FOLDER --out FILE) and serve the merged file");
             }
             this.encoder = EncoderModel.open(model, options.pooling(), options.threads(), options.maxBatch(), options.batchWindow(),
@@ -156,6 +158,33 @@ public final class ModelServer implements AutoCloseable {
                 }
             });
         }
+        // vLLM's routes for adapters at run time: {"lora_name", "lora_path"} and {"lora_name"}
+        route(HandlerType.POST, LOAD_ADAPTER, ctx -> {
+            RequestBody body = body(ctx);
+            String name = requireAdapterLoading(LOAD_ADAPTER, body);
+            String path = body.string("lora_path", null);
+            if (path == null || path.isBlank()) {
+                throw ApiError.badRequest("missing_lora_path", "'lora_path' is missing; give the PEFT adapter folder on the server's machine");
+            }
+            if (name.equals(modelName)) {
+                throw ApiError.badRequest("invalid_value", "'" + name + "' is the base model's name; give the adapter another name");
+            }
+            try {
+                decoder.load(name, java.nio.file.Path.of(path));
+            } catch (IllegalArgumentException e) {
+                throw ApiError.badRequest("invalid_adapter", e.getMessage());
+            }
+            json(ctx, 200, JsonNodeFactory.instance.objectNode().put("status", "loaded").put("id", name).put("parent", modelName));
+        });
+        route(HandlerType.POST, UNLOAD_ADAPTER, ctx -> {
+            String name = requireAdapterLoading(UNLOAD_ADAPTER, body(ctx));
+            try {
+                decoder.unload(name);
+            } catch (IllegalArgumentException e) {
+                throw new ApiError(404, "model_not_found", e.getMessage());
+            }
+            json(ctx, 200, JsonNodeFactory.instance.objectNode().put("status", "unloaded").put("id", name));
+        });
         // Javalin's own answers (unknown path 404, wrong method 405) in the OpenAI shape
         app.exception(HttpResponseException.class, (e, ctx) -> {
             String code = e.getStatus() == 404 ? "not_found" : e.getStatus() == 405 ? "method_not_allowed" : "http_" + e.getStatus();
@@ -167,8 +196,25 @@ public final class ModelServer implements AutoCloseable {
         });
     }
 
+    /** The adapter name a load or unload request gives, once the server allows them. */
+    private String requireAdapterLoading(String path, RequestBody body) {
+        if (decoder == null) {
+            throw unsupported(path);
+        }
+        if (!options.adapterLoading()) {
+            throw new ApiError(404, "adapter_loading_disabled", path + " is off; start the server with --allow-adapter-loading to attach and"
+                    + " detach adapters while it runs");
+        }
+        String name = body.string("lora_name", null);
+        if (name == null || name.isBlank()) {
+            throw ApiError.badRequest("missing_lora_name", "'lora_name' is missing; give the name requests will use in 'model'");
+        }
+        return name;
+    }
+
     private String served() {
-        return (encoder != null ? "POST " + EMBEDDINGS : "POST " + COMPLETIONS + ", POST " + CHAT) + ", GET /health, GET /metrics, GET /v1/models";
+        String adapters = decoder != null && options.adapterLoading() ? ", POST " + LOAD_ADAPTER + ", POST " + UNLOAD_ADAPTER : "";
+        return (encoder != null ? "POST " + EMBEDDINGS : "POST " + COMPLETIONS + ", POST " + CHAT) + adapters + ", GET /health, GET /metrics, GET /v1/models";
     }
 
     private ApiError unsupported(String path) {

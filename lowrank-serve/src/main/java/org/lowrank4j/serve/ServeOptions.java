@@ -24,14 +24,17 @@ import java.util.Map;
  * @param pooling          encoder pooling: "mean", "cls", or "auto" (sentence-transformers' 1_Pooling/config.json if
  *                         the folder has one, else mean)
  * @param adapters         decoders only: PEFT LoRA adapter folders by name, each served under its name over the one
- *                         base ({@code model} picks it per request); empty for none
+ *                         base ({@code model} picks it per request); empty (or null) for none
+ * @param adapterLoading   decoders only: whether {@code POST /v1/load_lora_adapter} and {@code /v1/unload_lora_adapter}
+ *                         may attach and detach adapters while the server runs (off unless asked for: a request then
+ *                         names a folder on this machine that the server reads)
  */
 public record ServeOptions(String host, int port, String name, int maxBatch, Duration batchWindow, int maxInputs,
         int maxInputTokens, int maxNewTokens, long maxBodyBytes, Duration timeout, Duration stopTimeout, int threads,
-        String pooling, Map<String, Path> adapters) {
+        String pooling, Map<String, Path> adapters, boolean adapterLoading) {
 
     public ServeOptions {
-        adapters = Collections.unmodifiableMap(new LinkedHashMap<>(adapters));
+        adapters = adapters == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(adapters));
         if (host == null || host.isBlank()) {
             throw new IllegalArgumentException("--host is empty; give an address such as 127.0.0.1");
         }
@@ -60,57 +63,62 @@ public record ServeOptions(String host, int port, String name, int maxBatch, Dur
     /** 127.0.0.1:8080, batches of 32 within 2 ms, 512 tokens per input, 2,048 inputs, 8 MB bodies, 60 s timeout. */
     public static ServeOptions defaults() {
         return new ServeOptions("127.0.0.1", 8080, null, 32, Duration.ofMillis(2), 2048, 512, 512, 8L << 20,
-                Duration.ofSeconds(60), Duration.ofSeconds(30), Math.max(1, Runtime.getRuntime().availableProcessors()), "auto", Map.of());
+                Duration.ofSeconds(60), Duration.ofSeconds(30), Math.max(1, Runtime.getRuntime().availableProcessors()), "auto", Map.of(), false);
     }
 
     public ServeOptions withHost(String value) {
         return new ServeOptions(value, port, name, maxBatch, batchWindow, maxInputs, maxInputTokens, maxNewTokens, maxBodyBytes, timeout,
-                stopTimeout, threads, pooling, adapters);
+                stopTimeout, threads, pooling, adapters, adapterLoading);
     }
 
     public ServeOptions withPort(int value) {
         return new ServeOptions(host, value, name, maxBatch, batchWindow, maxInputs, maxInputTokens, maxNewTokens, maxBodyBytes, timeout,
-                stopTimeout, threads, pooling, adapters);
+                stopTimeout, threads, pooling, adapters, adapterLoading);
     }
 
     public ServeOptions withName(String value) {
         return new ServeOptions(host, port, value, maxBatch, batchWindow, maxInputs, maxInputTokens, maxNewTokens, maxBodyBytes, timeout,
-                stopTimeout, threads, pooling, adapters);
+                stopTimeout, threads, pooling, adapters, adapterLoading);
     }
 
     public ServeOptions withMaxBatch(int value) {
         return new ServeOptions(host, port, name, value, batchWindow, maxInputs, maxInputTokens, maxNewTokens, maxBodyBytes, timeout,
-                stopTimeout, threads, pooling, adapters);
+                stopTimeout, threads, pooling, adapters, adapterLoading);
     }
 
     public ServeOptions withLimits(int inputs, int inputTokens, int newTokens, long bodyBytes) {
         return new ServeOptions(host, port, name, maxBatch, batchWindow, inputs, inputTokens, newTokens, bodyBytes, timeout, stopTimeout,
-                threads, pooling, adapters);
+                threads, pooling, adapters, adapterLoading);
     }
 
     public ServeOptions withBatchWindow(Duration value) {
         return new ServeOptions(host, port, name, maxBatch, value, maxInputs, maxInputTokens, maxNewTokens, maxBodyBytes, timeout,
-                stopTimeout, threads, pooling, adapters);
+                stopTimeout, threads, pooling, adapters, adapterLoading);
     }
 
     public ServeOptions withTimeout(Duration value) {
         return new ServeOptions(host, port, name, maxBatch, batchWindow, maxInputs, maxInputTokens, maxNewTokens, maxBodyBytes, value,
-                stopTimeout, threads, pooling, adapters);
+                stopTimeout, threads, pooling, adapters, adapterLoading);
     }
 
     public ServeOptions withThreads(int value) {
         return new ServeOptions(host, port, name, maxBatch, batchWindow, maxInputs, maxInputTokens, maxNewTokens, maxBodyBytes, timeout,
-                stopTimeout, value, pooling, adapters);
+                stopTimeout, value, pooling, adapters, adapterLoading);
     }
 
     public ServeOptions withPooling(String value) {
         return new ServeOptions(host, port, name, maxBatch, batchWindow, maxInputs, maxInputTokens, maxNewTokens, maxBodyBytes, timeout,
-                stopTimeout, threads, value, adapters);
+                stopTimeout, threads, value, adapters, adapterLoading);
     }
 
     public ServeOptions withAdapters(Map<String, Path> value) {
         return new ServeOptions(host, port, name, maxBatch, batchWindow, maxInputs, maxInputTokens, maxNewTokens, maxBodyBytes, timeout,
-                stopTimeout, threads, pooling, value);
+                stopTimeout, threads, pooling, value, adapterLoading);
+    }
+
+    public ServeOptions withAdapterLoading(boolean value) {
+        return new ServeOptions(host, port, name, maxBatch, batchWindow, maxInputs, maxInputTokens, maxNewTokens, maxBodyBytes, timeout,
+                stopTimeout, threads, pooling, adapters, value);
     }
 
     private static void requirePositive(int value, String option) {

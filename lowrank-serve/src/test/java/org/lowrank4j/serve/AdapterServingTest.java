@@ -136,6 +136,35 @@ class AdapterServingTest {
     }
 
     @Test
+    void adaptersLoadAndUnloadWhileTheServerRunsWhenAllowed() throws Exception {
+        assertError(Http.post(server.port(), "/v1/load_lora_adapter", "{\"lora_name\":\"x\",\"lora_path\":\"" + ADAPTERS.get("mlp") + "\"}"), 404,
+                "adapter_loading_disabled");
+        try (ModelServer loading = ModelServer.start(base, ServeOptions.defaults().withPort(0).withAdapterLoading(true))) {
+            int port = loading.port();
+            String load = "{\"lora_name\":\"late\",\"lora_path\":\"" + ADAPTERS.get("attention") + "\"}";
+            JsonNode loaded = JSON.readTree(Http.post(port, "/v1/load_lora_adapter", load).body());
+            assertThat(loaded.get("status").asText()).isEqualTo("loaded");
+            assertThat(JSON.readTree(Http.get(port, "/v1/models").body()).at("/data/1/id").asText()).isEqualTo("late");
+            String request = "{\"model\":\"late\",\"prompt\":\"" + PROMPT + "\",\"max_tokens\":24,\"temperature\":0}";
+            assertThat(JSON.readTree(Http.post(port, "/v1/completions", request).body()).at("/choices/0/text").asText())
+                    .isEqualTo(inProcess("attention", 24));
+            assertError(Http.post(port, "/v1/load_lora_adapter", load), 400, "invalid_adapter"); // the name is taken
+            assertError(Http.post(port, "/v1/load_lora_adapter", "{\"lora_name\":\"gone\",\"lora_path\":\"" + dir.resolve("nothing") + "\"}"),
+                    400, "invalid_adapter");
+            assertError(Http.post(port, "/v1/load_lora_adapter", "{\"lora_name\":\"tiny-decoder\",\"lora_path\":\"" + ADAPTERS.get("mlp") + "\"}"),
+                    400, "invalid_value");
+            assertError(Http.post(port, "/v1/load_lora_adapter", "{\"lora_name\":\"y\"}"), 400, "missing_lora_path");
+            assertThat(JSON.readTree(Http.post(port, "/v1/unload_lora_adapter", "{\"lora_name\":\"late\"}").body()).get("status").asText())
+                    .isEqualTo("unloaded");
+            assertError(Http.post(port, "/v1/completions", request), 404, "model_not_found");
+            assertError(Http.post(port, "/v1/unload_lora_adapter", "{\"lora_name\":\"late\"}"), 404, "model_not_found");
+            assertThat(JSON.readTree(Http.get(port, "/v1/models").body()).get("data")).hasSize(1);
+            assertThat(JSON.readTree(Http.post(port, "/v1/completions", request.replace("\"late\"", "\"tiny-decoder\"")).body())
+                    .at("/choices/0/text").asText()).isEqualTo(inProcess(null, 24)); // the base as it was
+        }
+    }
+
+    @Test
     void adaptersThatCannotBeServedAreRefusedAtStart() throws Exception {
         Path wider = dir.resolve("wider");
         org.lowrank4j.formats.hf.HfConfig config = org.lowrank4j.formats.hf.HfConfig.builder(org.lowrank4j.formats.hf.HfArchitecture.LLAMA)

@@ -3,7 +3,6 @@ package org.lowrank4j.adapt.serving;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +24,8 @@ import org.lowrank4j.nn.tensor.Precision;
  * cost only their own factors; the price is the branches' two thin products per adapted layer at every token, which a
  * merged copy would not pay.
  *
- * <p>Not thread-safe: the model runs one generation at a time, and its owner switches between generations.
+ * <p>Adapters can be added and removed at any time between generations. Not thread-safe: the model runs one generation
+ * at a time, and its owner switches, adds and removes between generations.
  *
  * <pre>{@code
  * CausalLanguageModel decoder = DecoderFolder.loadDecoder(base);
@@ -39,52 +39,77 @@ public final class AdapterSwitch {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
     private final LoraModel lora;
-    private final Map<String, PeftAdapter> adapters;
+    private final Map<String, PeftAdapter> adapters = new LinkedHashMap<>();
     private String inUse;
 
-    private AdapterSwitch(LoraModel lora, Map<String, PeftAdapter> adapters) {
+    private AdapterSwitch(LoraModel lora) {
         this.lora = lora;
-        this.adapters = Collections.unmodifiableMap(adapters);
+    }
+
+    /** A switch over {@code model} with no adapter attached yet: the base alone runs until {@link #add} and {@link #use}. */
+    public static AdapterSwitch over(CausalLanguageModel model) {
+        return new AdapterSwitch(LoraModel.over(ModulePaths.decoder(model), 0));
     }
 
     /**
      * Reads each PEFT folder and attaches it to {@code model} under its name; afterwards the base alone is in use.
      *
      * @param folders adapter folders by the name they will be used under, in the order to list them
-     * @throws IllegalArgumentException one line naming the adapter and its folder: a name that cannot be used, a folder that
-     *                                  is not a LoRA adapter (a variant's folder, a corrupt file), or an adapter made for
-     *                                  another base (naming the tensor whose shape does not fit)
+     * @throws IllegalArgumentException as {@link #add} does, for the first folder that cannot be attached
      */
     public static AdapterSwitch attach(CausalLanguageModel model, Map<String, Path> folders) throws IOException {
         if (folders.isEmpty()) {
             throw new IllegalArgumentException("no adapters to attach");
         }
-        LoraModel lora = LoraModel.over(ModulePaths.decoder(model), 0);
-        Map<String, PeftAdapter> read = new LinkedHashMap<>();
+        AdapterSwitch adapters = over(model);
         for (Map.Entry<String, Path> e : folders.entrySet()) {
-            String name = e.getKey();
-            Path folder = e.getValue();
-            if (name == null || !NAME.matcher(name).matches()) {
-                throw new IllegalArgumentException("adapter name '" + name + "' (for " + folder + ") must be 1-64 letters, digits, '.', '_' or '-',"
-                        + " starting with a letter or digit");
-            }
-            try {
-                AdapterVariant variant = VariantFolder.variantOf(folder);
-                if (variant != null) {
-                    throw new IllegalArgumentException(folder + " holds a " + variant.peftType()
-                            + " adapter; only LoRA adapters switch per request: merge it into the base (lowrank adapter merge) and use the merged folder");
-                }
-                PeftAdapter adapter = PeftFolder.read(folder);
-                PeftFolder.apply(adapter, lora, name, Precision.FLOAT32);
-                read.put(name, adapter);
-            } catch (IllegalArgumentException ex) {
-                String where = ex.getMessage() != null && ex.getMessage().contains(folder.toString()) ? "" : " (" + folder + ")";
-                throw new IllegalArgumentException("adapter '" + name + "'" + where + ": " + ex.getMessage(), ex);
-            }
+            adapters.add(e.getKey(), e.getValue());
         }
-        AdapterSwitch adapters = new AdapterSwitch(lora, read);
-        adapters.use(null);
         return adapters;
+    }
+
+    /**
+     * Reads a PEFT folder and attaches it under {@code name}, leaving the adapter in use as it was. A folder that cannot be
+     * attached changes nothing.
+     *
+     * @throws IllegalArgumentException one line naming the adapter and its folder: a name that cannot be used or is taken,
+     *                                  a folder that is not a LoRA adapter (a variant's folder, a corrupt file), or an
+     *                                  adapter made for another base (naming the tensor whose shape does not fit)
+     */
+    public void add(String name, Path folder) throws IOException {
+        if (name == null || !NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("adapter name '" + name + "' (for " + folder + ") must be 1-64 letters, digits, '.', '_' or '-',"
+                    + " starting with a letter or digit");
+        }
+        if (adapters.containsKey(name)) {
+            throw new IllegalArgumentException("an adapter named '" + name + "' is already attached; remove it first or choose another name");
+        }
+        try {
+            AdapterVariant variant = VariantFolder.variantOf(folder);
+            if (variant != null) {
+                throw new IllegalArgumentException(folder + " holds a " + variant.peftType()
+                        + " adapter; only LoRA adapters switch per request: merge it into the base (lowrank adapter merge) and use the merged folder");
+            }
+            PeftAdapter adapter = PeftFolder.read(folder);
+            PeftFolder.apply(adapter, lora, name, Precision.FLOAT32); // checks every module before it attaches any
+            adapters.put(name, adapter);
+        } catch (IllegalArgumentException ex) {
+            String where = ex.getMessage() != null && ex.getMessage().contains(folder.toString()) ? "" : " (" + folder + ")";
+            throw new IllegalArgumentException("adapter '" + name + "'" + where + ": " + ex.getMessage(), ex);
+        }
+        use(inUse); // layers adapted just now start enabled, and their active sets hold the new adapter: restore the choice
+    }
+
+    /**
+     * Detaches the named adapter; when it was in use, the base alone is in use afterwards.
+     *
+     * @throws IllegalArgumentException for a name that is not attached
+     */
+    public void remove(String name) {
+        adapter(name);
+        lora.remove(name);
+        adapters.remove(name);
+        use(name.equals(inUse) ? null : inUse);
     }
 
     /** The adapters' names, in the order they were attached. */

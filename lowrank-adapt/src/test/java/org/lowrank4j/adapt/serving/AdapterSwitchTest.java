@@ -86,6 +86,41 @@ class AdapterSwitchTest {
         assertThat(adapters.adapter("mlp").modules()).hasSize(4);
     }
 
+    @Test
+    void adaptersComeAndGoWithoutDisturbingTheOneInUse(@TempDir Path dir) throws IOException {
+        Path qv = adapter(dir.resolve("qv"), List.of("q_proj", "v_proj"), 4, 1);
+        Path mlp = adapter(dir.resolve("mlp"), List.of("v_proj", "down_proj"), 2, 2);
+        Tensor base = TinyModels.llama(Precision.FLOAT32, BASE_SEED).forward(IDS, 1, IDS.length);
+        Tensor qvAlone = alone(qv), mlpAlone = alone(mlp);
+        LlamaModel model = TinyModels.llama(Precision.FLOAT32, BASE_SEED);
+        AdapterSwitch adapters = AdapterSwitch.over(model);
+        assertThat(adapters.names()).isEmpty();
+        assertSame(model.forward(IDS, 1, IDS.length), base);
+        adapters.add("qv", qv);
+        assertSame(model.forward(IDS, 1, IDS.length), base); // attached, not in use
+        adapters.use("qv");
+        adapters.add("mlp", mlp); // shares v_proj with qv: qv alone still runs
+        assertSame(model.forward(IDS, 1, IDS.length), qvAlone);
+        Throwable taken = catchThrowable(() -> adapters.add("qv", mlp));
+        assertThat(oneLine(taken)).contains("'qv' is already attached");
+        adapters.remove("qv"); // the one in use: the base alone runs after it
+        assertThat(adapters.inUse()).isNull();
+        assertSame(model.forward(IDS, 1, IDS.length), base);
+        assertThat(adapters.names()).containsExactly("mlp");
+        adapters.use("mlp");
+        assertSame(model.forward(IDS, 1, IDS.length), mlpAlone);
+        LlamaModel wider = LlamaModel.create(HfConfig.builder(HfArchitecture.LLAMA).hiddenSize(24).intermediateSize(24).numHiddenLayers(2)
+                .numAttentionHeads(4).numKeyValueHeads(2).vocabSize(256).maxPositionEmbeddings(32).tieWordEmbeddings(true).build(), Precision.FLOAT32);
+        Path other = dir.resolve("other");
+        LoraModel otherLora = LoraModel.over(ModulePaths.decoder(wider), 0);
+        otherLora.addAdapter("default", TargetModules.names(List.of("q_proj")), m -> LoraSettings.of(2, 4), new Random(9));
+        PeftFolder.write(other, PeftFolder.capture(otherLora, "default", PeftConfig.lora(LoraSettings.of(2, 4), List.of("q_proj"), "wider", "CAUSAL_LM")));
+        assertThat(oneLine(catchThrowable(() -> adapters.add("other", other)))).contains("another base model");
+        assertThat(adapters.names()).containsExactly("mlp"); // a refused folder changes nothing
+        assertSame(model.forward(IDS, 1, IDS.length), mlpAlone);
+        assertThat(oneLine(catchThrowable(() -> adapters.remove("qv")))).contains("no adapter named 'qv'");
+    }
+
     private static String oneLine(Throwable t) {
         assertThat(t).isInstanceOf(IllegalArgumentException.class);
         assertThat(t.getMessage()).doesNotContain("\n");

@@ -26,11 +26,12 @@ import org.lowrank4j.serve.ApiError;
  * from {@code lowrank cskv} whose decoding keeps the shrunk key/value cache, GPT-2 or Mamba) and continued by
  * lowrank-nn's {@link Generator} with the model's cache. One generation runs at a
  * time (the model's layers are not shared between threads); others wait their turn, within the timeout. LoRA adapters
- * may be served over the base, unmerged: each generation switches to the one its request names.
+ * may be served over the base, unmerged: each generation switches to the one its request names. Adapters are loaded and
+ * unloaded between generations.
  */
 public final class DecoderModel {
     private final CausalLanguageModel model;
-    private final AdapterSwitch adapters; // null when none are served
+    private final AdapterSwitch adapters; // attached over the base; none until some are added
     private final Tokenizer tokenizer;
     private final int maxInputTokens;
     private final Duration timeout;
@@ -75,14 +76,69 @@ public final class DecoderModel {
      */
     public static DecoderModel open(Path folder, Map<String, Path> adapters, int maxInputTokens, Duration timeout) throws IOException {
         CausalLanguageModel model = DecoderFolder.loadDecoder(folder);
-        PinnedWeights.of(model); // for the server's lifetime: decoding reads the weights from BLAS's own copy
-        AdapterSwitch attached = adapters.isEmpty() ? null : AdapterSwitch.attach(model, adapters); // wraps the pinned weights
+        PinnedWeights pinned = PinnedWeights.of(model); // for the server's lifetime: decoding reads the weights from BLAS's own copy
+        AdapterSwitch attached = AdapterSwitch.over(model); // adapters' layers wrap the pinned weights
+        try {
+            for (Map.Entry<String, Path> e : adapters.entrySet()) {
+                attached.add(e.getKey(), e.getValue());
+            }
+        } catch (IOException | RuntimeException e) {
+            pinned.close(); // nothing will be served: give the copies back
+            throw e;
+        }
         return new DecoderModel(model, attached, DecoderFolder.loadTokenizer(folder, model.vocabSize()), maxInputTokens, timeout);
     }
 
     /** The names of the adapters served over the base, in order; empty when none are. */
-    public List<String> adapterNames() {
-        return adapters == null ? List.of() : adapters.names();
+    public synchronized List<String> adapterNames() {
+        return adapters.names();
+    }
+
+    /**
+     * Attaches another PEFT LoRA adapter under {@code name}, between generations.
+     *
+     * @throws IllegalArgumentException one line when the folder cannot be attached (nothing changes then)
+     * @throws ApiError                 503 when generations keep the model busy past the timeout
+     */
+    public void load(String name, Path folder) throws IOException {
+        awaitTurn();
+        try {
+            synchronized (this) {
+                adapters.add(name, folder);
+            }
+        } finally {
+            turn.release();
+        }
+    }
+
+    /**
+     * Detaches the named adapter, between generations.
+     *
+     * @throws IllegalArgumentException when no adapter of that name is attached
+     * @throws ApiError                 503 when generations keep the model busy past the timeout
+     */
+    public void unload(String name) {
+        awaitTurn();
+        try {
+            synchronized (this) {
+                adapters.remove(name);
+            }
+        } finally {
+            turn.release();
+        }
+    }
+
+    private void awaitTurn() {
+        boolean acquired;
+        try {
+            acquired = turn.tryAcquire(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiError(503, "interrupted", "the server was interrupted");
+        }
+        if (!acquired) {
+            throw new ApiError(503, "server_busy", "other generations kept the model busy for " + timeout.toSeconds() + " s (--timeout); retry later");
+        }
     }
 
     /** The most positions a prompt plus its continuation may take. */
@@ -113,21 +169,13 @@ public final class DecoderModel {
     public Completion complete(Request request, Consumer<String> onDelta) {
         int[] prompt = encodePrompt(request.prompt());
         long deadline = System.nanoTime() + timeout.toNanos();
-        boolean acquired;
+        awaitTurn();
         try {
-            acquired = turn.tryAcquire(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ApiError(503, "interrupted", "the server was interrupted");
-        }
-        if (!acquired) {
-            throw new ApiError(503, "server_busy", "other generations kept the model busy for " + timeout.toSeconds() + " s (--timeout); retry later");
-        }
-        try {
-            if (adapters != null) {
+            synchronized (this) {
+                if (request.adapter() != null && !adapters.names().contains(request.adapter())) { // unloaded while this request waited
+                    throw new ApiError(404, "model_not_found", "the adapter '" + request.adapter() + "' was unloaded before this request's turn");
+                }
                 adapters.use(request.adapter());
-            } else if (request.adapter() != null) {
-                throw new IllegalStateException("no adapters are served, but a request asked for " + request.adapter());
             }
             return generate(prompt, request, onDelta, deadline);
         } finally {
