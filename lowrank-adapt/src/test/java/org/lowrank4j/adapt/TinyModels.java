@@ -17,6 +17,12 @@ public final class TinyModels {
                 .numKeyValueHeads(2).vocabSize(256).maxPositionEmbeddings(32).tieWordEmbeddings(true).build();
     }
 
+    /** The same layout at hidden width 24 (weights zero): a base that adapters of {@link #llama} do not fit. */
+    public static LlamaModel wider(Precision precision) {
+        return LlamaModel.create(HfConfig.builder(HfArchitecture.LLAMA).hiddenSize(24).intermediateSize(24).numHiddenLayers(2).numAttentionHeads(4)
+                .numKeyValueHeads(2).vocabSize(256).maxPositionEmbeddings(32).tieWordEmbeddings(true).build(), precision);
+    }
+
     public static LlamaModel llama(Precision precision, long seed) {
         LlamaModel model = LlamaModel.create(llamaConfig(), precision);
         model.initialize(new Random(seed));

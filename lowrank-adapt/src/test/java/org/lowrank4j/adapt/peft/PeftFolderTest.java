@@ -242,9 +242,7 @@ class PeftFolderTest {
     void anAdapterForAnotherBaseNamesTheTensor(@TempDir Path dir) throws IOException {
         PeftAdapter adapter = PeftFolder.read(fixture(dir));
         // a base of another width: hidden 24 instead of 16
-        LlamaModel other = LlamaModel.create(org.lowrank4j.formats.hf.HfConfig.builder(org.lowrank4j.formats.hf.HfArchitecture.LLAMA)
-                .hiddenSize(24).intermediateSize(24).numHiddenLayers(2).numAttentionHeads(4).numKeyValueHeads(2).vocabSize(256)
-                .maxPositionEmbeddings(32).tieWordEmbeddings(true).build(), Precision.FLOAT32);
+        LlamaModel other = TinyModels.wider(Precision.FLOAT32);
         Throwable t = catchThrowable(() -> PeftFolder.apply(adapter, LoraModel.over(ModulePaths.decoder(other), 0), "default", Precision.FLOAT32));
         assertThat(oneLine(t)).contains("base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight has shape [4, 16]")
                 .contains("another base model");

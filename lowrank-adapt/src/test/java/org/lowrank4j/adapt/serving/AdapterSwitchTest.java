@@ -19,8 +19,6 @@ import org.lowrank4j.adapt.lora.ModulePaths;
 import org.lowrank4j.adapt.lora.TargetModules;
 import org.lowrank4j.adapt.peft.PeftConfig;
 import org.lowrank4j.adapt.peft.PeftFolder;
-import org.lowrank4j.formats.hf.HfArchitecture;
-import org.lowrank4j.formats.hf.HfConfig;
 import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
 import org.lowrank4j.nn.tensor.Precision;
@@ -109,8 +107,7 @@ class AdapterSwitchTest {
         assertThat(adapters.names()).containsExactly("mlp");
         adapters.use("mlp");
         assertSame(model.forward(IDS, 1, IDS.length), mlpAlone);
-        LlamaModel wider = LlamaModel.create(HfConfig.builder(HfArchitecture.LLAMA).hiddenSize(24).intermediateSize(24).numHiddenLayers(2)
-                .numAttentionHeads(4).numKeyValueHeads(2).vocabSize(256).maxPositionEmbeddings(32).tieWordEmbeddings(true).build(), Precision.FLOAT32);
+        LlamaModel wider = TinyModels.wider(Precision.FLOAT32);
         Path other = dir.resolve("other");
         LoraModel otherLora = LoraModel.over(ModulePaths.decoder(wider), 0);
         otherLora.addAdapter("default", TargetModules.names(List.of("q_proj")), m -> LoraSettings.of(2, 4), new Random(9));
@@ -130,8 +127,7 @@ class AdapterSwitchTest {
     @Test
     void badAdaptersAreOneLineNamingTheAdapter(@TempDir Path dir) throws IOException {
         Path qv = adapter(dir.resolve("qv"), List.of("q_proj", "v_proj"), 4, 1);
-        LlamaModel wider = LlamaModel.create(HfConfig.builder(HfArchitecture.LLAMA).hiddenSize(24).intermediateSize(24).numHiddenLayers(2)
-                .numAttentionHeads(4).numKeyValueHeads(2).vocabSize(256).maxPositionEmbeddings(32).tieWordEmbeddings(true).build(), Precision.FLOAT32);
+        LlamaModel wider = TinyModels.wider(Precision.FLOAT32);
         assertThat(oneLine(catchThrowable(() -> AdapterSwitch.attach(wider, Map.of("qv", qv)))))
                 .startsWith("adapter 'qv' (" + qv + "): ").contains("lora_A.weight has shape [4, 16]").contains("another base model");
 
