@@ -37,20 +37,20 @@ final class AdapterCommand implements Callable<Integer> {
     }
 
     /**
-     * Writes {@code out} with {@code write}; an existing output (there only with --force, which OutputPlan has checked) is
-     * moved aside and deleted once the new one is written, or put back if writing fails.
+     * Writes {@code out} with {@code write}, into a staging name first: an existing output (there only with --force, which
+     * OutputPlan has checked) is replaced only once the new one is written whole ({@link AtomicFiles#replacing}).
      */
     static void writeReplacing(Path out, Write write) throws Exception {
-        AtomicFiles.replacing(out, () -> {
-            write.run();
+        AtomicFiles.replacing(out, staging -> {
+            write.to(staging);
             return null;
         });
     }
 
-    /** A write that may fail. */
+    /** A write into a fresh path, which may fail. */
     @FunctionalInterface
     interface Write {
-        void run() throws Exception;
+        void to(Path staging) throws Exception;
     }
 
     @Command(name = "inspect", mixinStandardHelpOptions = true, description = "Per module: shapes, r, alpha, norm and spectrum of the update s·B·A.")
@@ -104,14 +104,14 @@ final class AdapterCommand implements Callable<Integer> {
             OutputPlan.of("--out", out, force).input("--model", model).input("--adapter", adapter).check();
             if (VariantFolder.variantOf(adapter) != null) {
                 VariantFolder.Stored stored = VariantFolder.read(adapter); // fails before anything is removed
-                writeReplacing(out, () -> AdapterMerge.mergeInto(model, adapter, out));
+                writeReplacing(out, staging -> AdapterMerge.mergeInto(model, adapter, staging));
                 System.out.printf(Locale.ROOT, "merged %s adapter (%d modules, %,d stored values) of %s into %s%n", stored.variant().name(),
                         stored.tensors().size(), stored.storedValues(), adapter, out);
                 noteQuantizedBase(model, out);
                 return 0;
             }
             PeftAdapter read = PeftFolder.read(adapter); // fails before anything is removed
-            writeReplacing(out, () -> AdapterMerge.mergeInto(model, adapter, out));
+            writeReplacing(out, staging -> AdapterMerge.mergeInto(model, adapter, staging));
             System.out.printf(Locale.ROOT, "merged %d modules (%,d adapter parameters) of %s into %s%n", read.modules().size(),
                     read.parameterCount(), adapter, out);
             noteQuantizedBase(model, out);
@@ -149,7 +149,7 @@ final class AdapterCommand implements Callable<Integer> {
             DecoderFolder.requireModelFolder(model);
             OutputPlan.of("--out", out, force).input("--model", model).input("--adapter", adapter).check();
             PeftAdapter read = PeftFolder.read(adapter);
-            writeReplacing(out, () -> AdapterMerge.unmergeInto(model, adapter, out));
+            writeReplacing(out, staging -> AdapterMerge.unmergeInto(model, adapter, staging));
             System.out.printf(Locale.ROOT, "subtracted %d modules of %s from %s into %s%n", read.modules().size(), adapter, model, out);
             return 0;
         }
@@ -216,7 +216,7 @@ final class AdapterCommand implements Callable<Integer> {
                 }
                 how = String.format(Locale.ROOT, "SVD of the weighted sum to rank %d, %.2f%% of its energy kept", rank, total == 0 ? 100 : 100 * kept / total);
             }
-            writeReplacing(out, () -> PeftFolder.write(out, combined));
+            writeReplacing(out, staging -> PeftFolder.write(staging, combined));
             System.out.printf(Locale.ROOT, "combined %d adapters over %d modules: %s, %,d parameters; wrote %s%n", terms.size(),
                     combined.modules().size(), how, combined.parameterCount(), out);
             return 0;
@@ -334,7 +334,7 @@ final class AdapterCommand implements Callable<Integer> {
                 written = tuned.adapter();
             }
             PeftAdapter squeezed = written;
-            writeReplacing(out, () -> PeftFolder.write(out, squeezed));
+            writeReplacing(out, staging -> PeftFolder.write(staging, squeezed));
             IntSummaryStatistics ranks = result.modules().values().stream().mapToInt(Squeeze.ModuleReport::toRank).summaryStatistics();
             System.out.printf(Locale.ROOT, "squeezed %d modules to rank %s: %,d -> %,d parameters, %.2f%% of the %s energy kept; wrote %s%n",
                     result.modules().size(), ranks.getMin() == ranks.getMax() ? Integer.toString(ranks.getMin()) : ranks.getMin() + "-" + ranks.getMax(),

@@ -64,7 +64,7 @@ final class AdapterRmmVerbs {
             }
             plan.check();
             ReversibleMerge merge = ReversibleMerge.of(read, bases);
-            AdapterCommand.writeReplacing(out, () -> RmmFolder.write(out, merge, names));
+            AdapterCommand.writeReplacing(out, staging -> RmmFolder.write(staging, merge, names));
             System.out.printf(Locale.ROOT, "merged %d adapters %s into %d bases over %d modules: %,d values stored against %,d apart (%.2fx); "
                     + "factor energy discarded %.3g%%; wrote %s%n", merge.tasks(), names, merge.bases(), merge.modules().size(), merge.storedValues(),
                     merge.separateValues(), (double) merge.storedValues() / merge.separateValues(), 100 * merge.discardedShare(), out);
@@ -93,7 +93,7 @@ final class AdapterRmmVerbs {
             RmmFolder.Stored stored = RmmFolder.read(merged);
             int index = stored.task(task);
             PeftAdapter adapter = stored.merge().revert(index);
-            AdapterCommand.writeReplacing(out, () -> PeftFolder.write(out, adapter));
+            AdapterCommand.writeReplacing(out, staging -> PeftFolder.write(staging, adapter));
             System.out.printf(Locale.ROOT, "task %s (%d of %d) rebuilt from %d bases: %d modules, %,d parameters; wrote %s%n", stored.taskNames().get(index),
                     index, stored.merge().tasks(), stored.merge().bases(), adapter.modules().size(), adapter.parameterCount(), out);
             return 0;

@@ -356,11 +356,35 @@ final class FinetuneCommand implements Callable<Integer> {
 
     /**
      * Runs the training that writes {@code --out}. An earlier OUT (only there with {@code --force}; OutputPlan refuses it
-     * otherwise) is moved aside first, deleted once the run succeeds, and put back when the run fails, so that a bad
-     * option or a diverged run never costs the user the folder they had. A {@code --resume} run trains on in OUT itself.
+     * otherwise) is moved aside first and deleted once the run succeeds. When the run fails before it has written a
+     * checkpoint (a refused setting, say) the earlier OUT comes back; once it has, the new OUT stays, so that --resume
+     * can continue it, and the earlier one goes, as --force asked. A {@code --resume} run trains on in OUT itself. A run
+     * killed meanwhile leaves the earlier OUT aside under a hidden name, which the next run writing OUT removes.
      */
     private <T> T replacingOut(Callable<T> training) throws Exception {
-        return resume ? training.call() : org.lowrank4j.formats.io.AtomicFiles.replacing(out, training);
+        if (resume || !Files.isDirectory(out)) {
+            return training.call();
+        }
+        Path aside = org.lowrank4j.formats.io.AtomicFiles.siblingName(out, "old");
+        Files.move(out, aside);
+        T result;
+        try {
+            result = training.call();
+        } catch (Exception | Error e) {
+            try {
+                if (Files.isRegularFile(out.resolve(FineTuning.CHECKPOINT))) {
+                    org.lowrank4j.formats.io.AtomicFiles.deleteTree(aside); // the new run trained: its checkpoint resumes it, as --force asked
+                } else {
+                    org.lowrank4j.formats.io.AtomicFiles.deleteTree(out);
+                    Files.move(aside, out);
+                }
+            } catch (java.io.IOException restore) {
+                e.addSuppressed(new java.io.IOException("the earlier " + out + " is kept at " + aside, restore));
+            }
+            throw e;
+        }
+        org.lowrank4j.formats.io.AtomicFiles.deleteTree(aside);
+        return result;
     }
 
     private static String metrics(String what, String split, ClassificationMetrics m) {

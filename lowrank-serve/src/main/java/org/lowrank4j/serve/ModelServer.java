@@ -173,6 +173,8 @@ public final class ModelServer implements AutoCloseable {
                 decoder.load(name, java.nio.file.Path.of(path));
             } catch (IllegalArgumentException e) {
                 throw ApiError.badRequest("invalid_adapter", e.getMessage());
+            } catch (IOException e) {
+                throw ApiError.badRequest("invalid_adapter", "adapter '" + name + "' (" + path + ") cannot be read: " + rootMessage(e));
             }
             json(ctx, 200, JsonNodeFactory.instance.objectNode().put("status", "loaded").put("id", name).put("parent", modelName));
         });
@@ -243,7 +245,7 @@ public final class ModelServer implements AutoCloseable {
                 streamedStatus = e.error().status();
             } catch (UncheckedIOException e) {
                 ctx.status(499); // the client closed the connection; nothing more can be sent
-            } catch (RuntimeException e) {
+            } catch (Exception e) {
                 fail(ctx, new ApiError(500, "internal_error", "the server failed: " + rootMessage(e)));
             } finally {
                 metrics.leave();

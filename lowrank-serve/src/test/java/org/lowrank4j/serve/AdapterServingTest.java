@@ -75,13 +75,17 @@ class AdapterServingTest {
 
     /** What the decoder folder, with this adapter alone (or none), generates greedily in-process. */
     private static String inProcess(String adapter, int tokens) throws IOException {
+        return inProcess(adapter, PROMPT, tokens);
+    }
+
+    private static String inProcess(String adapter, String prompt, int tokens) throws IOException {
         CausalLanguageModel decoder = DecoderFolder.loadDecoder(base);
         try (PinnedWeights pinned = PinnedWeights.of(decoder)) {
             if (adapter != null) {
                 PeftFolder.apply(PeftFolder.read(ADAPTERS.get(adapter)), LoraModel.over(ModulePaths.decoder(decoder), 0), "default",
                         org.lowrank4j.nn.tensor.Precision.FLOAT32);
             }
-            return Generator.generateText(decoder, DecoderFolder.loadTokenizer(base, decoder.vocabSize()), PROMPT, GenerationOptions.greedy(tokens),
+            return Generator.generateText(decoder, DecoderFolder.loadTokenizer(base, decoder.vocabSize()), prompt, GenerationOptions.greedy(tokens),
                     new Random(0));
         }
     }
@@ -117,7 +121,9 @@ class AdapterServingTest {
                 .temperature(0.0).maxTokens(20).build().chat("Fellow citizens");
         JsonNode raw = JSON.readTree(Http.post(server.port(), "/v1/chat/completions",
                 "{\"model\":\"mlp\",\"messages\":[{\"role\":\"user\",\"content\":\"Fellow citizens\"}],\"max_tokens\":20,\"temperature\":0}").body());
-        assertThat(viaLangchain).isEqualTo(raw.at("/choices/0/message/content").asText()).isNotEmpty();
+        assertThat(viaLangchain).isEqualTo(raw.at("/choices/0/message/content").asText()).isNotEmpty()
+                .isEqualTo(inProcess("mlp", "user: Fellow citizens\nassistant:", 20)) // the chat transcript ChatPrompt makes
+                .isNotEqualTo(inProcess(null, "user: Fellow citizens\nassistant:", 20));
         assertThat(raw.at("/model").asText()).isEqualTo("mlp");
     }
 

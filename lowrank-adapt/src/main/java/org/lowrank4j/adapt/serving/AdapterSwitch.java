@@ -11,6 +11,7 @@ import java.util.regex.Pattern;
 import org.lowrank4j.adapt.lora.LoraModel;
 import org.lowrank4j.adapt.lora.ModulePaths;
 import org.lowrank4j.adapt.peft.PeftAdapter;
+import org.lowrank4j.adapt.peft.PeftConfig;
 import org.lowrank4j.adapt.peft.PeftFolder;
 import org.lowrank4j.adapt.variant.AdapterVariant;
 import org.lowrank4j.adapt.variant.VariantFolder;
@@ -39,7 +40,7 @@ public final class AdapterSwitch {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
     private final LoraModel lora;
-    private final Map<String, PeftAdapter> adapters = new LinkedHashMap<>();
+    private final Map<String, PeftConfig> adapters = new LinkedHashMap<>(); // the factors live in the layers alone
     private String inUse;
 
     private AdapterSwitch(LoraModel lora) {
@@ -84,20 +85,41 @@ public final class AdapterSwitch {
         if (adapters.containsKey(name)) {
             throw new IllegalArgumentException("an adapter named '" + name + "' is already attached; remove it first or choose another name");
         }
+        PeftAdapter adapter;
         try {
             AdapterVariant variant = VariantFolder.variantOf(folder);
             if (variant != null) {
                 throw new IllegalArgumentException(folder + " holds a " + variant.peftType()
                         + " adapter; only LoRA adapters switch per request: merge it into the base (lowrank adapter merge) and use the merged folder");
             }
-            PeftAdapter adapter = PeftFolder.read(folder);
-            PeftFolder.apply(adapter, lora, name, Precision.FLOAT32); // checks every module before it attaches any
-            adapters.put(name, adapter);
+            adapter = PeftFolder.read(folder);
         } catch (IllegalArgumentException ex) {
-            String where = ex.getMessage() != null && ex.getMessage().contains(folder.toString()) ? "" : " (" + folder + ")";
-            throw new IllegalArgumentException("adapter '" + name + "'" + where + ": " + ex.getMessage(), ex);
+            throw named(name, folder, ex);
         }
-        use(inUse); // layers adapted just now start enabled, and their active sets hold the new adapter: restore the choice
+        try {
+            PeftFolder.apply(adapter, lora, name, Precision.FLOAT32); // checks every module before it attaches any
+            adapters.put(name, adapter.config());
+        } catch (IllegalArgumentException ex) {
+            detachPartial(name);
+            throw named(name, folder, ex);
+        } catch (RuntimeException | Error ex) {
+            detachPartial(name);
+            throw ex;
+        } finally {
+            use(inUse); // layers adapted just now start enabled, and their active sets hold the new adapter: restore the choice
+        }
+    }
+
+    /** After an attach that failed part way (out of memory, say): detaches what it attached. */
+    private void detachPartial(String name) {
+        if (lora.adapterNames().contains(name)) {
+            lora.remove(name);
+        }
+    }
+
+    private static IllegalArgumentException named(String name, Path folder, IllegalArgumentException ex) {
+        String where = ex.getMessage() != null && ex.getMessage().contains(folder.toString()) ? "" : " (" + folder + ")";
+        return new IllegalArgumentException("adapter '" + name + "'" + where + ": " + ex.getMessage(), ex);
     }
 
     /**
@@ -106,7 +128,7 @@ public final class AdapterSwitch {
      * @throws IllegalArgumentException for a name that is not attached
      */
     public void remove(String name) {
-        adapter(name);
+        config(name);
         lora.remove(name);
         adapters.remove(name);
         use(name.equals(inUse) ? null : inUse);
@@ -117,13 +139,13 @@ public final class AdapterSwitch {
         return new ArrayList<>(adapters.keySet());
     }
 
-    /** The adapter as its folder held it (config, factors). */
-    public PeftAdapter adapter(String name) {
-        PeftAdapter adapter = adapters.get(name);
-        if (adapter == null) {
+    /** The named adapter's config, as its folder held it. */
+    public PeftConfig config(String name) {
+        PeftConfig config = adapters.get(name);
+        if (config == null) {
             throw new IllegalArgumentException("no adapter named '" + name + "' is attached (adapters: " + String.join(", ", adapters.keySet()) + ")");
         }
-        return adapter;
+        return config;
     }
 
     /**
@@ -135,7 +157,7 @@ public final class AdapterSwitch {
         if (name == null) {
             lora.setEnabled(false);
         } else {
-            adapter(name);
+            config(name);
             lora.setActive(Set.of(name));
             lora.setEnabled(true);
         }

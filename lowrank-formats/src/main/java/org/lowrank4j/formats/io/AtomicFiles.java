@@ -83,7 +83,8 @@ public final class AtomicFiles {
 
     /**
      * Deletes the staging files and folders {@link #siblingName} made for {@code target} whose process is no longer
-     * running (a run killed while writing); a running process's files are left alone. Older staging names without a
+     * running (a run killed while writing); a running process's files are left alone. An earlier output set aside by
+     * {@link #replacing} is put back instead when {@code target} is missing. Older staging names without a
      * process id count as stale once an hour old.
      *
      * @return how many were removed
@@ -105,7 +106,11 @@ public final class AtomicFiles {
         }
         for (Path leftover : candidates) {
             if (isStale(leftover.getFileName().toString().substring(prefix.length() - 1), leftover)) {
-                deleteTree(leftover);
+                if (leftover.getFileName().toString().endsWith(".old") && !Files.exists(absolute, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    Files.move(leftover, absolute); // a run killed between replacing's two renames: the earlier output comes back
+                } else {
+                    deleteTree(leftover);
+                }
                 removed++;
             }
         }
@@ -127,24 +132,46 @@ public final class AtomicFiles {
         return Files.getLastModifiedTime(file).toMillis() < System.currentTimeMillis() - 3_600_000L;
     }
 
+    /** A write into a path that does not exist yet (a file or a folder), which may fail. */
+    @FunctionalInterface
+    public interface Writing<T> {
+        T to(Path staging) throws Exception;
+    }
+
     /**
-     * Runs {@code writing}, which writes {@code out} afresh, with an earlier {@code out} (a file or a folder the caller has
-     * been allowed to replace) moved aside first: deleted once the writing has succeeded, put back when it fails, so that
-     * a failed run never costs the output that was there. Without an earlier {@code out} it just runs {@code writing}.
+     * Writes {@code out} afresh, replacing what is there (a file or a folder the caller has been allowed to replace): the
+     * writer writes a hidden staging name beside it, and only when it has succeeded does the old {@code out} go aside, the
+     * new one take its name, and the old one go. A writer that fails, or a run killed while it writes, leaves the old
+     * {@code out} as it was (the staging leftovers are removed, or later by {@link #removeStale}); a run killed between the
+     * two renames leaves the old one aside, and {@link #removeStale} puts it back.
      */
-    public static <T> T replacing(Path out, java.util.concurrent.Callable<T> writing) throws Exception {
+    public static <T> T replacing(Path out, Writing<T> writing) throws Exception {
+        Path staging = siblingName(out, "tmp");
+        T result;
+        try {
+            result = writing.to(staging);
+        } catch (Exception | Error e) {
+            try {
+                deleteTree(staging);
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
         Path aside = null;
         if (Files.exists(out, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             aside = siblingName(out, "old");
             Files.move(out, aside);
         }
-        T result;
         try {
-            result = writing.call();
-        } catch (Exception | Error e) {
+            Files.move(staging, out);
+        } catch (IOException e) {
             if (aside != null) {
-                deleteTree(out);
-                Files.move(aside, out);
+                try {
+                    Files.move(aside, out);
+                } catch (IOException restore) {
+                    e.addSuppressed(new IOException("the earlier " + out + " is kept at " + aside, restore));
+                }
             }
             throw e;
         }

@@ -38,29 +38,46 @@ class AtomicFilesTest {
     }
 
     @Test
-    void aReplacedFolderComesBackWhenTheNewOneFailsAndGoesWhenItSucceeds(@TempDir Path dir) throws Exception {
+    void aReplacedFolderStaysWhenTheNewOneFailsAndGoesWhenItSucceeds(@TempDir Path dir) throws Exception {
         Path out = Files.createDirectories(dir.resolve("adapter"));
         Files.writeString(out.resolve("weights"), "old");
-        assertThatThrownBy(() -> AtomicFiles.replacing(out, () -> {
-            Files.createDirectories(out);
-            Files.writeString(out.resolve("half"), "partial");
+        assertThatThrownBy(() -> AtomicFiles.replacing(out, staging -> {
+            assertThat(staging).doesNotExist().isNotEqualTo(out); // the writer starts from nothing, beside OUT
+            Files.createDirectories(staging);
+            Files.writeString(staging.resolve("half"), "partial");
             throw new IOException("disk full");
         })).isInstanceOf(IOException.class).hasMessage("disk full");
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactly("adapter"); // no staging left behind
+        }
         try (Stream<Path> files = Files.list(out)) {
             assertThat(files.map(p -> p.getFileName().toString())).containsExactly("weights"); // the old folder, whole
         }
         assertThat(Files.readString(out.resolve("weights"))).isEqualTo("old");
 
-        assertThat(AtomicFiles.replacing(out, () -> {
-            assertThat(out).doesNotExist(); // the writer starts from nothing, as without an earlier output
-            Files.createDirectories(out);
-            Files.writeString(out.resolve("weights"), "new");
+        int written = AtomicFiles.replacing(out, staging -> {
+            assertThat(Files.readString(out.resolve("weights"))).isEqualTo("old"); // still there while the new one is written
+            Files.createDirectories(staging);
+            Files.writeString(staging.resolve("weights"), "new");
             return 7;
-        })).isEqualTo(7);
+        });
+        assertThat(written).isEqualTo(7);
         assertThat(Files.readString(out.resolve("weights"))).isEqualTo("new");
         try (Stream<Path> files = Files.list(dir)) {
             assertThat(files).hasSize(1); // nothing set aside is left behind
         }
+    }
+
+    @Test
+    void anOutputSetAsideByARunThatDiedComesBackWhenItsNameIsFree(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("adapter");
+        // what a run killed between replacing's two renames leaves: the earlier output aside under a dead process's id
+        Path aside = dir.resolve(".adapter" + ".lowrank-" + Long.MAX_VALUE + "-1.old");
+        Files.createDirectories(aside);
+        Files.writeString(aside.resolve("weights"), "old");
+        assertThat(AtomicFiles.removeStale(out)).isEqualTo(1);
+        assertThat(Files.readString(out.resolve("weights"))).isEqualTo("old");
+        assertThat(aside).doesNotExist();
     }
 
     @Test

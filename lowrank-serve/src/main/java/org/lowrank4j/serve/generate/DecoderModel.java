@@ -31,7 +31,8 @@ import org.lowrank4j.serve.ApiError;
  */
 public final class DecoderModel {
     private final CausalLanguageModel model;
-    private final AdapterSwitch adapters; // attached over the base; none until some are added
+    private final AdapterSwitch adapters; // attached over the base; changed only by whoever holds the turn
+    private volatile List<String> adapterNames; // what requests may name, readable without waiting for the turn
     private final Tokenizer tokenizer;
     private final int maxInputTokens;
     private final Duration timeout;
@@ -48,6 +49,7 @@ public final class DecoderModel {
     private DecoderModel(CausalLanguageModel model, AdapterSwitch adapters, Tokenizer tokenizer, int maxInputTokens, Duration timeout) {
         this.model = model;
         this.adapters = adapters;
+        this.adapterNames = adapters.names();
         this.tokenizer = tokenizer;
         this.maxInputTokens = maxInputTokens;
         this.timeout = timeout;
@@ -77,21 +79,21 @@ public final class DecoderModel {
     public static DecoderModel open(Path folder, Map<String, Path> adapters, int maxInputTokens, Duration timeout) throws IOException {
         CausalLanguageModel model = DecoderFolder.loadDecoder(folder);
         PinnedWeights pinned = PinnedWeights.of(model); // for the server's lifetime: decoding reads the weights from BLAS's own copy
-        AdapterSwitch attached = AdapterSwitch.over(model); // adapters' layers wrap the pinned weights
         try {
+            AdapterSwitch attached = AdapterSwitch.over(model); // adapters' layers wrap the pinned weights
             for (Map.Entry<String, Path> e : adapters.entrySet()) {
                 attached.add(e.getKey(), e.getValue());
             }
-        } catch (IOException | RuntimeException e) {
+            return new DecoderModel(model, attached, DecoderFolder.loadTokenizer(folder, model.vocabSize()), maxInputTokens, timeout);
+        } catch (IOException | RuntimeException | Error e) {
             pinned.close(); // nothing will be served: give the copies back
             throw e;
         }
-        return new DecoderModel(model, attached, DecoderFolder.loadTokenizer(folder, model.vocabSize()), maxInputTokens, timeout);
     }
 
     /** The names of the adapters served over the base, in order; empty when none are. */
-    public synchronized List<String> adapterNames() {
-        return adapters.names();
+    public List<String> adapterNames() {
+        return adapterNames;
     }
 
     /**
@@ -103,9 +105,8 @@ public final class DecoderModel {
     public void load(String name, Path folder) throws IOException {
         awaitTurn();
         try {
-            synchronized (this) {
-                adapters.add(name, folder);
-            }
+            adapters.add(name, folder);
+            adapterNames = adapters.names();
         } finally {
             turn.release();
         }
@@ -120,9 +121,8 @@ public final class DecoderModel {
     public void unload(String name) {
         awaitTurn();
         try {
-            synchronized (this) {
-                adapters.remove(name);
-            }
+            adapters.remove(name);
+            adapterNames = adapters.names();
         } finally {
             turn.release();
         }
@@ -171,12 +171,10 @@ public final class DecoderModel {
         long deadline = System.nanoTime() + timeout.toNanos();
         awaitTurn();
         try {
-            synchronized (this) {
-                if (request.adapter() != null && !adapters.names().contains(request.adapter())) { // unloaded while this request waited
-                    throw new ApiError(404, "model_not_found", "the adapter '" + request.adapter() + "' was unloaded before this request's turn");
-                }
-                adapters.use(request.adapter());
+            if (request.adapter() != null && !adapters.names().contains(request.adapter())) { // unloaded while this request waited
+                throw new ApiError(404, "model_not_found", "the adapter '" + request.adapter() + "' was unloaded before this request's turn");
             }
+            adapters.use(request.adapter());
             return generate(prompt, request, onDelta, deadline);
         } finally {
             turn.release();
