@@ -1,0 +1,69 @@
+package org.lowrank4j.serve;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.lowrank4j.serve.generate.DecoderModel;
+
+/**
+ * A request for an adapter that is unloaded while the request waits for its turn is answered 404, and the model never
+ * runs without it by mistake: one generation holds the model, an unload queues behind it, then the request behind that.
+ */
+class AdapterUnloadRaceTest {
+
+    @Test
+    void aRequestWhoseAdapterWasUnloadedWhileItWaitedGets404(@TempDir Path dir) throws Exception {
+        Path base = TestModels.tinyDecoder(dir.resolve("tiny-decoder"), 256);
+        Path mlp = AdapterServingTest.adapter(base, dir.resolve("mlp"), List.of("gate_proj", "down_proj"), 2);
+        DecoderModel model = DecoderModel.open(base, Map.of("mlp", mlp), 64, Duration.ofSeconds(30));
+        CountDownLatch holding = new CountDownLatch(1), release = new CountDownLatch(1);
+        CompletableFuture<DecoderModel.Completion> first = CompletableFuture.supplyAsync(() -> model.complete(
+                new DecoderModel.Request(null, "We the people", 8, 0, 1, 0, List.of()), delta -> {
+                    holding.countDown();
+                    try {
+                        release.await(); // keep the turn until the other two are queued
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }));
+        assertThat(holding.await(30, TimeUnit.SECONDS)).isTrue();
+        Thread unload = new Thread(() -> model.unload("mlp"));
+        unload.start();
+        awaitParked(unload);
+        CompletableFuture<Integer> waiting = new CompletableFuture<>();
+        Thread request = new Thread(() -> {
+            try {
+                model.complete(new DecoderModel.Request("mlp", "We the people", 8, 0, 1, 0, List.of()), null);
+                waiting.complete(200);
+            } catch (ApiError e) {
+                waiting.complete(e.status());
+            } catch (RuntimeException e) {
+                waiting.completeExceptionally(e);
+            }
+        });
+        request.start();
+        awaitParked(request);
+        release.countDown();
+        assertThat(first.get(30, TimeUnit.SECONDS).completionTokens()).isEqualTo(8);
+        unload.join(30_000);
+        assertThat(waiting.get(30, TimeUnit.SECONDS)).isEqualTo(404);
+        assertThat(model.adapterNames()).isEmpty();
+    }
+
+    /** Waits until {@code thread} is blocked (waiting for the model's turn). */
+    private static void awaitParked(Thread thread) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (thread.getState() != Thread.State.TIMED_WAITING && thread.getState() != Thread.State.WAITING) {
+            assertThat(System.nanoTime()).as(thread + " never waited").isLessThan(deadline);
+            Thread.sleep(5);
+        }
+    }
+}
