@@ -37,7 +37,9 @@ final class CompressCommand implements Callable<Integer> {
             + " fwsvd (Fisher-weighted: a decoder folder's next-token loss, an ONNX encoder's --labels task loss); decoder folders not basis-sharing. Options as NAME:KEY=VALUE[:KEY=VALUE], e.g. asvd:alpha=1,"
             + " saes:alphas=0/0.5/1, basis-sharing:group=3 (keys per method: docs/methods.md); hierarchical-prune:blocks=K|keep=N"
             + "[:protect=P][:order=sensitivity|position][:probe=S] removes whole blocks (docs/specs/hierarchical-prune.md);"
-            + " modegpt[:allocation=block-influence|uniform] narrows a LLaMA decoder folder's MLPs and heads (results/modegpt) (default ${DEFAULT-VALUE}).")
+            + " modegpt[:allocation=block-influence|uniform] narrows a LLaMA decoder folder's MLPs and heads (results/modegpt);"
+            + " cospadi (a dictionary times sparse codes, per layer or shared by blocks); rtn | gptq | eora | lq-lora | svdquant quantize (with a low-rank branch:"
+            + " eora, lq-lora, svdquant); dlrmamba for a Mamba folder (default ${DEFAULT-VALUE}).")
     String method;
 
     @Option(names = "--allocation", defaultValue = "global", description = "uniform | global | energy | d-rank | welore | svd-llm-v2 | sensitivity | sensitivity-greedy"

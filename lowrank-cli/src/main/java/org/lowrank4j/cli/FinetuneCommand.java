@@ -30,7 +30,7 @@ import picocli.CommandLine.Option;
  * or, with {@code --task classify}, sequence classification on a BERT-family encoder (prints accuracy and macro-F1).
  */
 @Command(name = "finetune", mixinStandardHelpOptions = true,
-        description = {"LoRA (or, with --adapter, NOLA, SoRA, SALT or LoLDU) fine-tuning of a decoder folder on text; writes a PEFT(-style) adapter folder (adapter_config.json, adapter_model.safetensors). --adapter full trains every weight instead and writes a decoder folder.",
+        description = {"LoRA (or, with --adapter, NOLA, SoRA, SALT, LoLDU, LoCA, S2-LoRA, FLoRA, SNELL or SNELLA) fine-tuning of a decoder folder on text; writes a PEFT(-style) adapter folder (adapter_config.json, adapter_model.safetensors). --adapter full trains every weight instead and writes a decoder folder.",
             "With --task classify: LoRA sequence classification on an encoder (model.onnx + --tokenizer, or a BERT safetensors folder) from --labels; the head is fitted on the frozen embeddings first (the 'before' figures), then trained with the adapters."})
 final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "Decoder folder (written by lowrank train); with --task classify an ONNX encoder (model.onnx) or a BERT safetensors folder.")
