@@ -55,6 +55,15 @@ class ServeCommandTest {
         assertThat(unmerged).isEqualTo(CliRun.ok(concat(new String[] {"generate", "--model", merged.toString()}, prompt)))
                 .isNotEqualTo(CliRun.ok(concat(new String[] {"generate", "--model", base.toString()}, prompt)));
 
+        // QLoRA's setting: the adapter over a 4-bit copy of its base, unmerged, against the merge (dequantized codes + update)
+        Path int4 = dir.resolve("int4");
+        CliRun.ok("compress", "--model", base.toString(), "--method", "rtn:bits=4:group=8", "--out", int4.toString());
+        Path int4Merged = dir.resolve("int4-merged");
+        CliRun.ok("adapter", "merge", "--model", int4.toString(), "--adapter", adapter.toString(), "--out", int4Merged.toString());
+        String overInt4 = CliRun.ok(concat(new String[] {"generate", "--model", int4.toString(), "--adapter", adapter.toString()}, prompt));
+        assertThat(overInt4).isEqualTo(CliRun.ok(concat(new String[] {"generate", "--model", int4Merged.toString()}, prompt)))
+                .isNotEqualTo(CliRun.ok(concat(new String[] {"generate", "--model", int4.toString()}, prompt)));
+
         Path missing = dir.resolve("no-adapter");
         assertUserError(CliRun.run("serve", "--model", base.toString(), "--port", "0", "--adapter", "a=" + missing), "adapter 'a': adapter folder " + missing);
         assertUserError(CliRun.run("serve", "--model", base.toString(), "--port", "0", "--adapter", "=" + adapter), "give NAME=FOLDER or FOLDER");
