@@ -144,6 +144,9 @@ class AdapterCommandsTest {
         assertThat(ok("adapter", "unmerge", "--model", merged.toString(), "--adapter", adapter.toString(), "--out", restored.toString()))
                 .contains("subtracted 4 modules");
         assertThat(restored.resolve("model.safetensors")).exists();
+        assertThat(refused("adapter", "unmerge", "--model", merged.toString(), "--adapter", squeezed.toString(), "--out",
+                dir.resolve("not-merged").toString())).contains("is not one of the 1 adapter(s) merged into");
+        assertThat(dir.resolve("not-merged")).doesNotExist();
 
         Path combined = dir.resolve("combined");
         assertThat(ok("adapter", "combine", "--adapter", adapter + ":0.5", "--adapter", squeezed + ":-0.25", "--out", combined.toString()))

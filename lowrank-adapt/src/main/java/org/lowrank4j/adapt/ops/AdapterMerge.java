@@ -1,8 +1,15 @@
 package org.lowrank4j.adapt.ops;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.lowrank4j.adapt.lora.LoraModel;
@@ -10,6 +17,7 @@ import org.lowrank4j.adapt.lora.ModulePaths;
 import org.lowrank4j.adapt.peft.PeftAdapter;
 import org.lowrank4j.adapt.peft.PeftFolder;
 import org.lowrank4j.adapt.variant.VariantFolder;
+import org.lowrank4j.formats.io.AtomicFiles;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
 import org.lowrank4j.nn.layers.Linear;
 import org.lowrank4j.nn.tensor.Precision;
@@ -20,6 +28,8 @@ import org.lowrank4j.nn.tensor.Precision;
  * folder that are not the weights or the config (tokenizer.json, the card) are copied.
  */
 public final class AdapterMerge {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private AdapterMerge() {
     }
 
@@ -50,17 +60,84 @@ public final class AdapterMerge {
      * @return the merged model
      */
     public static LlamaModel mergeInto(Path baseFolder, Path adapterFolder, Path out) throws IOException {
-        return write(merged(baseFolder, adapterFolder), baseFolder, out);
+        LlamaModel model = write(merged(baseFolder, adapterFolder), baseFolder, out);
+        List<String> record = record(baseFolder);
+        record.add(fingerprint(adapterFolder));
+        writeRecord(out, record);
+        return model;
+    }
+
+    /**
+     * The record a merge leaves beside the weights: the SHA-256 of each merged adapter's weights file, in the order they
+     * were merged (a folder merged from an already merged one lists both). Unmerging checks the adapter against it.
+     */
+    public static final String RECORD = "merged_adapters.json";
+
+    /** The adapters a folder's record lists (empty when it has none: not merged here, or by another tool). */
+    static List<String> record(Path folder) throws IOException {
+        Path file = folder.resolve(RECORD);
+        List<String> out = new ArrayList<>();
+        if (!Files.isRegularFile(file)) {
+            return out;
+        }
+        JsonNode root;
+        try {
+            root = JSON.readTree(file.toFile());
+        } catch (IOException e) {
+            throw new IllegalArgumentException(file + " is not valid JSON (" + e.getMessage().lines().findFirst().orElse("") + "); remove it or"
+                    + " restore it from the merge that wrote it");
+        }
+        root.path("adapters").forEach(a -> out.add(a.path("sha256").asText()));
+        return out;
+    }
+
+    private static void writeRecord(Path out, List<String> adapters) throws IOException {
+        Path file = out.resolve(RECORD);
+        if (adapters.isEmpty()) {
+            Files.deleteIfExists(file);
+            return;
+        }
+        ObjectNode root = JSON.createObjectNode().put("format", "lowrank4j-merged-adapters");
+        ArrayNode list = root.putArray("adapters");
+        adapters.forEach(sha -> list.addObject().put("sha256", sha));
+        AtomicFiles.writeString(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n");
+    }
+
+    /** SHA-256 of the adapter folder's weights file (what makes one adapter another), hex. */
+    static String fingerprint(Path adapterFolder) throws IOException {
+        MessageDigest digest;
+        try {
+            digest = MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this JVM has no SHA-256", e);
+        }
+        try (java.io.InputStream in = Files.newInputStream(adapterFolder.resolve(PeftFolder.WEIGHTS))) {
+            byte[] buffer = new byte[1 << 16];
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                digest.update(buffer, 0, n);
+            }
+        }
+        return java.util.HexFormat.of().formatHex(digest.digest());
     }
 
     /**
      * Undoes a merge: subtracts {@code adapter}'s update s·B·A from each adapted weight of the merged folder and writes
-     * the result into {@code out}. A merged folder keeps no trace of the adapter, so the same adapter must be given
-     * again; nothing can check that this folder was merged with it (a wrong adapter yields a model that is neither). The
-     * result equals the original base up to float32 rounding of (W + ΔW) − ΔW, not bit for bit.
+     * the result into {@code out}. The same adapter must be given again: a folder merged here lists its adapters in
+     * {@link #RECORD}, and another adapter is refused; a folder merged by another tool has no record, and nothing can
+     * check it (a wrong adapter yields a model that is neither). The result equals the original base up to float32
+     * rounding of (W + ΔW) − ΔW, not bit for bit.
      */
     public static LlamaModel unmergeInto(Path mergedFolder, Path adapterFolder, Path out) throws IOException {
-        return write(merged(mergedFolder, negated(PeftFolder.read(adapterFolder))), mergedFolder, out);
+        PeftAdapter adapter = PeftFolder.read(adapterFolder);
+        List<String> record = record(mergedFolder);
+        if (!record.isEmpty() && !record.remove(fingerprint(adapterFolder))) {
+            throw new IllegalArgumentException("--adapter " + adapterFolder + " is not one of the " + record.size() + " adapter(s) merged into "
+                    + mergedFolder + " (its " + RECORD + " lists their SHA-256): unmerging it would subtract an update that was never added;"
+                    + " give the adapter that was merged");
+        }
+        LlamaModel model = write(merged(mergedFolder, negated(adapter)), mergedFolder, out);
+        writeRecord(out, record);
+        return model;
     }
 
     /** The same adapter with −B, so that merging it subtracts the update (exact: negation does not round). */

@@ -89,5 +89,25 @@ class AdapterMergeTest {
         System.out.printf("unmerged vs base: max |weight difference| %.2e, max |logit difference| %.2e%n", weights, logits);
         assertThat(weights).isLessThan(1e-6);
         assertThat(logits).isLessThan(1e-5);
+        assertThat(merged.resolve(AdapterMerge.RECORD)).exists();
+        assertThat(restored.resolve(AdapterMerge.RECORD)).doesNotExist(); // nothing merged is left
+
+        // another adapter of the same base was never merged into this folder: refused, naming the record
+        LoraModel other = LoraModel.over(ModulePaths.decoder(TinyModels.llama(Precision.FLOAT32, 8)), 0);
+        other.addAdapter("default", TargetModules.names(List.of("q_proj")), m -> LoraSettings.of(2, 4), new Random(11));
+        Path otherFolder = dir.resolve("other");
+        PeftFolder.write(otherFolder, PeftFolder.capture(other, "default",
+                PeftConfig.lora(LoraSettings.of(2, 4), List.of("q_proj"), baseFolder.toString(), "CAUSAL_LM")));
+        Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> AdapterMerge.unmergeInto(merged, otherFolder, dir.resolve("wrong")));
+        assertThat(t).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("is not one of the 1 adapter(s) merged into")
+                .hasMessageContaining(AdapterMerge.RECORD);
+        assertThat(dir.resolve("wrong")).doesNotExist();
+
+        // merged twice, either comes off first and the record keeps the other
+        Path both = dir.resolve("both");
+        AdapterMerge.mergeInto(merged, otherFolder, both);
+        Path withoutFirst = dir.resolve("without-first");
+        AdapterMerge.unmergeInto(both, adapterFolder, withoutFirst);
+        assertThat(AdapterMerge.record(withoutFirst)).containsExactly(AdapterMerge.fingerprint(otherFolder));
     }
 }
