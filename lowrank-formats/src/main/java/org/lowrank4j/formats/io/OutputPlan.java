@@ -131,7 +131,7 @@ public final class OutputPlan {
 
     /** The other files folders are read from: tokenizers, sharded-weight indices and this project's manifests. */
     private static final java.util.Set<String> FOLDER_PARTS = java.util.Set.of("tokenizer.json", "special_tokens_map.json", "vocab.txt",
-            "merges.txt", "model.safetensors.index.json", "lowrank.json", "quantized.json", "structured.json", "cskv.json", "intrinsic.json",
+            "merges.txt", "model.safetensors.index.json", "merged_adapters.json", "lowrank.json", "quantized.json", "structured.json", "cskv.json", "intrinsic.json",
             "classifier.json");
 
     /** Whether two paths name one file (equal once normalised, or the same existing file through links). */
