@@ -125,6 +125,30 @@ class AdapterServingTest {
                 .isEqualTo(inProcess("mlp", "user: Fellow citizens\nassistant:", 20)) // the chat transcript ChatPrompt makes
                 .isNotEqualTo(inProcess(null, "user: Fellow citizens\nassistant:", 20));
         assertThat(raw.at("/model").asText()).isEqualTo("mlp");
+
+        // streamed, through langchain4j's streaming client: the same text as whole
+        java.util.List<String> pieces = new java.util.ArrayList<>();
+        java.util.concurrent.CompletableFuture<dev.langchain4j.model.chat.response.ChatResponse> done = new java.util.concurrent.CompletableFuture<>();
+        dev.langchain4j.model.openai.OpenAiStreamingChatModel.builder().baseUrl("http://127.0.0.1:" + server.port() + "/v1").apiKey("x")
+                .modelName("mlp").temperature(0.0).maxTokens(20).build()
+                .chat("Fellow citizens", new dev.langchain4j.model.chat.response.StreamingChatResponseHandler() {
+                    @Override
+                    public void onPartialResponse(String partial) {
+                        pieces.add(partial);
+                    }
+
+                    @Override
+                    public void onCompleteResponse(dev.langchain4j.model.chat.response.ChatResponse response) {
+                        done.complete(response);
+                    }
+
+                    @Override
+                    public void onError(Throwable error) {
+                        done.completeExceptionally(error);
+                    }
+                });
+        assertThat(done.get(30, java.util.concurrent.TimeUnit.SECONDS).aiMessage().text()).isEqualTo(viaLangchain);
+        assertThat(String.join("", pieces)).isEqualTo(viaLangchain);
     }
 
     @Test
