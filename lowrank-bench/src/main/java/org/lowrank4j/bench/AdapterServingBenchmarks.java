@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import org.lowrank4j.adapt.ops.AdapterMerge;
 import org.lowrank4j.adapt.serving.AdapterSwitch;
 import org.lowrank4j.linalg.Linalg;
@@ -58,11 +57,7 @@ final class AdapterServingBenchmarks {
             configs.add(new Config(e.getKey() + " merged (a copy of the base)", merged, null, null));
         }
         int context = plain.maxPositions(), prompt = context / 4;
-        int[] ids = new int[prompt];
-        Random random = new Random(3);
-        for (int i = 0; i < prompt; i++) {
-            ids[i] = 32 + random.nextInt(90);
-        }
+        int[] ids = DecoderFolderBenchmarks.prompt(prompt);
         int n = configs.size();
         double[][] prefill = new double[n][rounds], decode = new double[n][rounds];
         for (Config c : configs) {

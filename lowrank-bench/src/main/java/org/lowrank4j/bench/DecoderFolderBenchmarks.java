@@ -37,11 +37,7 @@ final class DecoderFolderBenchmarks {
             models[i] = LlamaModel.load(folders.get(i), Precision.FLOAT32);
         }
         int context = models[0].maxPositions(), prompt = context / 4;
-        int[] ids = new int[prompt];
-        Random random = new Random(3);
-        for (int i = 0; i < prompt; i++) {
-            ids[i] = 32 + random.nextInt(90);
-        }
+        int[] ids = prompt(prompt);
         double[][] prefill = new double[models.length][rounds], decode = new double[models.length][rounds];
         double[][] prefillPinned = new double[models.length][rounds], decodePinned = new double[models.length][rounds];
         for (LlamaModel m : models) {
@@ -73,6 +69,16 @@ final class DecoderFolderBenchmarks {
                     + " (medians of %d rounds, %d threads)%n", folders.get(i), models[i].parameterCount(), Stopwatch.median(prefill[i]),
                     Stopwatch.median(decode[i]), Stopwatch.median(prefillPinned[i]), Stopwatch.median(decodePinned[i]), rounds, threads);
         }
+    }
+
+    /** The benchmarks' prompt: {@code length} printable bytes, the same every run. */
+    static int[] prompt(int length) {
+        int[] ids = new int[length];
+        Random random = new Random(3);
+        for (int i = 0; i < length; i++) {
+            ids[i] = 32 + random.nextInt(90);
+        }
+        return ids;
     }
 
     /**

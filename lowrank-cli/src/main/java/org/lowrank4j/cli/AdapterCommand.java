@@ -192,8 +192,8 @@ final class AdapterCommand implements Callable<Integer> {
                 plan = plan.input("--adapter", folder);
             }
             plan.check();
-            if (rank != null && rank < 1) {
-                throw new IllegalArgumentException("--rank must be at least 1, got " + rank);
+            if (rank != null) {
+                Inputs.atLeast("--rank", rank, 1);
             }
             java.util.List<org.lowrank4j.adapt.ops.Combine.Term> terms = new java.util.ArrayList<>();
             for (int i = 0; i < folders.size(); i++) {
@@ -316,8 +316,8 @@ final class AdapterCommand implements Callable<Integer> {
             if (tuneSteps > 0 && tuneBatch < 1) { // checked here, before the calibration, as adapter distil checks --batch
                 throw new IllegalArgumentException("--tune-batch must be 1 or more, got " + tuneBatch);
             }
-            if (tuneSteps > 0 && (!(tuneLr > 0) || !Double.isFinite(tuneLr))) {
-                throw new IllegalArgumentException("--tune-lr must be a positive number, got " + tuneLr);
+            if (tuneSteps > 0) {
+                Inputs.positive("--tune-lr", tuneLr);
             }
             if (model == null && (weighting != null || years.given())) {
                 throw new IllegalArgumentException((weighting != null ? "--weighting " + weighting : "--from/--to") + " needs --model and --data");

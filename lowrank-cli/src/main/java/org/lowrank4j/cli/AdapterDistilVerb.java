@@ -70,9 +70,7 @@ final class AdapterDistilVerb implements Callable<Integer> {
         if (batch < 1) {
             throw new IllegalArgumentException("--batch must be 1 or more, got " + batch);
         }
-        if (!(lr > 0) || !Double.isFinite(lr)) {
-            throw new IllegalArgumentException("--lr must be a positive number, got " + lr);
-        }
+        Inputs.positive("--lr", lr);
         OutputPlan.of("--out", out, force).input("--adapter", adapter).input("--teacher", teacher).check();
         DecoderFolder.requireModelFolder(model);
         PeftAdapter student = PeftFolder.read(adapter);

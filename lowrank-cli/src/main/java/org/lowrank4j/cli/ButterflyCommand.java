@@ -86,15 +86,9 @@ final class ButterflyCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--init-noise must be a finite number >= 0, got " + initNoise);
         }
         // the learner's own check lists every setting at once; these name the one that is wrong
-        if (steps < 1) {
-            throw new IllegalArgumentException("--steps must be at least 1, got " + steps);
-        }
-        if (!(learningRate > 0) || !Double.isFinite(learningRate)) {
-            throw new IllegalArgumentException("--lr must be a positive number, got " + learningRate);
-        }
-        if (restarts < 1) {
-            throw new IllegalArgumentException("--restarts must be at least 1, got " + restarts);
-        }
+        Inputs.atLeast("--steps", steps, 1);
+        Inputs.positive("--lr", learningRate);
+        Inputs.atLeast("--restarts", restarts, 1);
         if (!(targetError >= 0) || !Double.isFinite(targetError)) {
             throw new IllegalArgumentException("--target-error must be a finite number >= 0, got " + targetError);
         }

@@ -106,23 +106,17 @@ final class CompleteCommand implements Callable<Integer> {
 
     /** The numbers, refused by their option names (the solver's own checks say "rank", "iterations", "ridge"). */
     private void requireSettings() {
-        if (rank < 1) {
-            throw new IllegalArgumentException("--rank must be at least 1, got " + rank);
-        }
+        Inputs.atLeast("--rank", rank, 1);
         if (!(hide >= 0 && hide < 1)) {
             throw new IllegalArgumentException("--hide must be in [0, 1) (the hidden fraction of the known entries), got " + hide);
         }
-        if (iterations < 1) {
-            throw new IllegalArgumentException("--iterations must be at least 1, got " + iterations);
-        }
+        Inputs.atLeast("--iterations", iterations, 1);
         if (!(ridge >= 0) || !Double.isFinite(ridge)) {
             throw new IllegalArgumentException("--ridge must be a finite number >= 0, got " + ridge);
         }
-        if (!(incoherence > 0) || !Double.isFinite(incoherence)) {
-            throw new IllegalArgumentException("--incoherence must be a positive number, got " + incoherence);
-        }
-        if (softImpute && softImputeRank < 1) {
-            throw new IllegalArgumentException("--soft-impute-rank must be at least 1, got " + softImputeRank);
+        Inputs.positive("--incoherence", incoherence);
+        if (softImpute) {
+            Inputs.atLeast("--soft-impute-rank", softImputeRank, 1);
         }
     }
 

@@ -237,15 +237,7 @@ final class FinetuneCommand implements Callable<Integer> {
 
     /** --rank, --alpha, --dropout and --rslora, each refused by its option name (LoraSettings names PEFT's fields). */
     private LoraSettings loraSettings() {
-        if (rank < 1) {
-            throw new IllegalArgumentException("--rank must be at least 1, got " + rank);
-        }
-        if (!Double.isFinite(alpha)) {
-            throw new IllegalArgumentException("--alpha must be a finite number, got " + alpha);
-        }
-        if (!(dropout >= 0 && dropout < 1)) {
-            throw new IllegalArgumentException("--dropout must be in [0, 1), got " + dropout);
-        }
+        LoraSettings.check(rank, alpha, dropout, "--rank", "--alpha", "--dropout");
         return new LoraSettings(rank, alpha, dropout, rslora);
     }
 

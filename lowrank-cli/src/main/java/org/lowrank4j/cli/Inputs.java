@@ -49,4 +49,18 @@ final class Inputs {
         }
         requireOutput("--out", out, true, inputs);
     }
+
+    /** Refuses {@code value} below {@code min}, naming the option and the value given. */
+    static void atLeast(String option, long value, long min) {
+        if (value < min) {
+            throw new IllegalArgumentException(option + " must be at least " + min + ", got " + value);
+        }
+    }
+
+    /** Refuses a value that is not a positive finite number, naming the option and the value given. */
+    static void positive(String option, double value) {
+        if (!(value > 0) || !Double.isFinite(value)) {
+            throw new IllegalArgumentException(option + " must be a positive number, got " + value);
+        }
+    }
 }

@@ -29,13 +29,6 @@ final class IntrinsicCommand implements Callable<Integer> {
         return 2;
     }
 
-    /** Refuses {@code value} below {@code min}, naming the option and the value given. */
-    static void atLeast(String option, int value, int min) {
-        if (value < min) {
-            throw new IllegalArgumentException(option + " must be at least " + min + ", got " + value);
-        }
-    }
-
     @Command(name = "train", mixinStandardHelpOptions = true, description = "Train the ordinal and merge networks on rendered scenes and write the model folder.")
     static final class Train implements Callable<Integer> {
         @Option(names = "--out", required = true, description = "Model folder to write (safetensors + intrinsic.json).")
@@ -80,13 +73,11 @@ final class IntrinsicCommand implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             // one option at a time, with the value given (the library's checks say "scenes", "base and high sizes", "U-Net level widths")
-            atLeast("--scenes", scenes, 1);
-            atLeast("--batch", batch, 1);
-            atLeast("--ordinal-steps", ordinalSteps, 0);
-            atLeast("--merge-steps", mergeSteps, 0);
-            if (!(learningRate > 0) || !Double.isFinite(learningRate)) {
-                throw new IllegalArgumentException("--lr must be a positive number, got " + learningRate);
-            }
+            Inputs.atLeast("--scenes", scenes, 1);
+            Inputs.atLeast("--batch", batch, 1);
+            Inputs.atLeast("--ordinal-steps", ordinalSteps, 0);
+            Inputs.atLeast("--merge-steps", mergeSteps, 0);
+            Inputs.positive("--lr", learningRate);
             if (baseSize < 8 || baseSize % 8 != 0) {
                 throw new IllegalArgumentException("--base-size must be a positive multiple of 8, got " + baseSize);
             }
@@ -157,9 +148,9 @@ final class IntrinsicCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            atLeast("--scenes", scenes, 1);
-            atLeast("--tuning-scenes", tuningScenes, 1);
-            atLeast("--size", size, 8);
+            Inputs.atLeast("--scenes", scenes, 1);
+            Inputs.atLeast("--tuning-scenes", tuningScenes, 1);
+            Inputs.atLeast("--size", size, 8);
             List<Long> test = new ArrayList<>(), tuning = new ArrayList<>();
             for (int i = 0; i < scenes; i++) {
                 test.add(firstSeed + i);

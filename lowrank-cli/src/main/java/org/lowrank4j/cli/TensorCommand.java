@@ -92,9 +92,7 @@ final class TensorCommand implements Callable<Integer> {
         if (Arrays.stream(ranks).anyMatch(r -> r < 1)) {
             throw new IllegalArgumentException("--ranks must all be at least 1, got " + Arrays.toString(ranks));
         }
-        if (iterations < 1) {
-            throw new IllegalArgumentException("--iterations must be at least 1, got " + iterations);
-        }
+        Inputs.atLeast("--iterations", iterations, 1);
         if (hide != null && !(hide > 0 && hide < 1)) {
             throw new IllegalArgumentException("--hide must be in (0, 1) (the held-out fraction of the given entries), got " + hide);
         }

@@ -26,15 +26,7 @@ public record LoraAdapter(String name, Parameter a, Parameter b, double alpha, b
             throw new IllegalArgumentException("LoRA factors must be A (r, in) and B (out, r) of one precision, got " + a.name() + " "
                     + av.shapeString() + " and " + b.name() + " " + bv.shapeString());
         }
-        if (av.dim(0) < 1) {
-            throw new IllegalArgumentException("LoRA rank must be at least 1, got " + av.dim(0) + " for " + a.name());
-        }
-        if (!Double.isFinite(alpha)) {
-            throw new IllegalArgumentException("lora_alpha must be finite, got " + alpha);
-        }
-        if (!(dropout >= 0 && dropout < 1)) {
-            throw new IllegalArgumentException("lora_dropout must be in [0, 1), got " + dropout);
-        }
+        LoraSettings.check(av.dim(0), alpha, dropout, "LoRA rank r of " + a.name(), "lora_alpha", "lora_dropout");
     }
 
     /**

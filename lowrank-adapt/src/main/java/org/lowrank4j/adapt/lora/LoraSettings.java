@@ -11,14 +11,22 @@ package org.lowrank4j.adapt.lora;
 public record LoraSettings(int rank, double alpha, double dropout, boolean useRslora) {
 
     public LoraSettings {
+        check(rank, alpha, dropout, "LoRA rank r", "lora_alpha", "lora_dropout");
+    }
+
+    /**
+     * The rules a rank, α and dropout must meet, refused in one line under the names given (PEFT's fields here, the
+     * command-line options where a command passes them on).
+     */
+    public static void check(int rank, double alpha, double dropout, String rankName, String alphaName, String dropoutName) {
         if (rank < 1) {
-            throw new IllegalArgumentException("LoRA rank must be at least 1, got " + rank);
+            throw new IllegalArgumentException(rankName + " must be at least 1, got " + rank);
         }
         if (!Double.isFinite(alpha)) {
-            throw new IllegalArgumentException("lora_alpha must be finite, got " + alpha);
+            throw new IllegalArgumentException(alphaName + " must be a finite number, got " + alpha);
         }
         if (!(dropout >= 0 && dropout < 1)) {
-            throw new IllegalArgumentException("lora_dropout must be in [0, 1), got " + dropout);
+            throw new IllegalArgumentException(dropoutName + " must be in [0, 1), got " + dropout);
         }
     }
 

@@ -171,7 +171,7 @@ public final class DecoderModel {
         long deadline = System.nanoTime() + timeout.toNanos();
         awaitTurn();
         try {
-            if (request.adapter() != null && !adapters.names().contains(request.adapter())) { // unloaded while this request waited
+            if (request.adapter() != null && !adapterNames.contains(request.adapter())) { // unloaded while this request waited
                 throw new ApiError(404, "model_not_found", "the adapter '" + request.adapter() + "' was unloaded before this request's turn");
             }
             adapters.use(request.adapter());
