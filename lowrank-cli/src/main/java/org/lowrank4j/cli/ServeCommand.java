@@ -33,7 +33,7 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--name", description = "Model name clients send in \"model\" (default: the folder's name).")
     String name;
 
-    @Option(names = "--max-batch", defaultValue = "32", description = "Texts per ONNX Runtime run; concurrent requests are merged up to this (default ${DEFAULT-VALUE}).")
+    @Option(names = "--max-batch", defaultValue = "32", description = "An encoder: texts per ONNX Runtime run, concurrent requests merged up to this. A LLaMA-family decoder: completion requests decoded together, up to this (1: one at a time). Default ${DEFAULT-VALUE}.")
     int maxBatch;
 
     @Option(names = "--batch-window-ms", defaultValue = "2", description = "How long to wait for more requests to merge (default ${DEFAULT-VALUE} ms).")

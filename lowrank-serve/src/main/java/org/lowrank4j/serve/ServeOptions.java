@@ -12,7 +12,8 @@ import java.util.Map;
  * @param host             address to listen on (127.0.0.1 keeps it to this machine)
  * @param port             TCP port; 0 takes a free one ({@link ModelServer#port()} tells which)
  * @param name             the model name clients must send in {@code model} (or leave out); null: the folder's name
- * @param maxBatch         texts per ONNX Runtime run: concurrent embedding requests are merged up to this many
+ * @param maxBatch         texts per ONNX Runtime run: concurrent embedding requests are merged up to this many; for a
+ *                         decoder, the most completion requests decoded together
  * @param batchWindow      how long the batcher waits for more requests after the first one arrives
  * @param maxInputs        texts in one embeddings request at most
  * @param maxInputTokens   tokens (special tokens included) of one embedding input or one prompt at most

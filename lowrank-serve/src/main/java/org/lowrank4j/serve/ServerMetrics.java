@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The server's counters, written in the Prometheus text exposition format (version 0.0.4) by hand: requests by route
- * and status, a latency histogram per route, prompt and completion tokens, embedding batch sizes, requests in flight.
+ * and status, a latency histogram per route, prompt and completion tokens, embedding and decoding batch sizes, requests in flight.
  * Route labels come from a fixed set (unmatched paths count as "other"), so the series stay few.
  */
 public final class ServerMetrics {
@@ -22,6 +22,7 @@ public final class ServerMetrics {
     private final Map<String, LongAdder> requests = new ConcurrentHashMap<>();
     private final Map<String, Histogram> latency = new ConcurrentHashMap<>();
     private final Histogram batchSizes = new Histogram(BATCH_BOUNDS);
+    private final Histogram decodeBatchSizes = new Histogram(BATCH_BOUNDS);
     private final LongAdder promptTokens = new LongAdder(), completionTokens = new LongAdder();
     private final Map<String, LongAdder> completionsByModel = new ConcurrentHashMap<>();
     private final AtomicLong inFlight = new AtomicLong();
@@ -54,6 +55,11 @@ public final class ServerMetrics {
     /** One ONNX Runtime run over {@code texts} merged texts. */
     public void batch(int texts) {
         batchSizes.observe(texts);
+    }
+
+    /** One batch of {@code requests} completions decoded together. */
+    public void decodeBatch(int requests) {
+        decodeBatchSizes.observe(requests);
     }
 
     void enter() {
@@ -91,6 +97,9 @@ public final class ServerMetrics {
         out.append("# HELP lowrank_embedding_batch_size Texts per ONNX Runtime run after merging concurrent requests.\n");
         out.append("# TYPE lowrank_embedding_batch_size histogram\n");
         batchSizes.render(out, "lowrank_embedding_batch_size", "");
+        out.append("# HELP lowrank_decode_batch_size Completion requests decoded together in one batch.\n");
+        out.append("# TYPE lowrank_decode_batch_size histogram\n");
+        decodeBatchSizes.render(out, "lowrank_decode_batch_size", "");
         out.append("# HELP lowrank_prompt_tokens_total Tokens read: embedding inputs and prompts.\n");
         out.append("# TYPE lowrank_prompt_tokens_total counter\n");
         out.append("lowrank_prompt_tokens_total ").append(promptTokens.sum()).append('\n');

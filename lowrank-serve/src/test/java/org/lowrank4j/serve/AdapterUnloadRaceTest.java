@@ -15,7 +15,7 @@ import org.lowrank4j.serve.generate.DecoderModel;
 
 /**
  * A request for an adapter that is unloaded while the request waits for its turn is answered 404, and the model never
- * runs without it by mistake: one generation holds the model, an unload queues behind it, then the request behind that.
+ * runs without it by mistake: work holds the decoding thread, an unload queues behind it, then the request behind that.
  */
 class AdapterUnloadRaceTest {
 
@@ -23,17 +23,23 @@ class AdapterUnloadRaceTest {
     void aRequestWhoseAdapterWasUnloadedWhileItWaitedGets404(@TempDir Path dir) throws Exception {
         Path base = TestModels.tinyDecoder(dir.resolve("tiny-decoder"), 256);
         Path mlp = AdapterServingTest.adapter(base, dir.resolve("mlp"), List.of("gate_proj", "down_proj"), 2);
-        DecoderModel model = DecoderModel.open(base, Map.of("mlp", mlp), 64, Duration.ofSeconds(30));
+        DecoderModel model = DecoderModel.open(base, Map.of("mlp", mlp), 64, 8, Duration.ofSeconds(30));
         CountDownLatch holding = new CountDownLatch(1), release = new CountDownLatch(1);
-        CompletableFuture<DecoderModel.Completion> first = CompletableFuture.supplyAsync(() -> model.complete(
-                new DecoderModel.Request(null, "We the people", 8, 0, 1, 0, List.of()), delta -> {
+        Thread holder = new Thread(() -> {
+            try {
+                model.betweenBatches(() -> {
                     holding.countDown();
                     try {
-                        release.await(); // keep the turn until the other two are queued
+                        release.await(); // keep the decoding thread until the other two are queued
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     }
-                }));
+                });
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        holder.start();
         assertThat(holding.await(30, TimeUnit.SECONDS)).isTrue();
         Thread unload = new Thread(() -> model.unload("mlp"));
         unload.start();
@@ -51,15 +57,18 @@ class AdapterUnloadRaceTest {
         });
         request.start();
         awaitParked(request);
+        assertThat(model.adapterNames()).containsExactly("mlp"); // nothing has run yet
         release.countDown();
-        assertThat(first.get(30, TimeUnit.SECONDS).completionTokens()).isEqualTo(8);
+        holder.join(30_000);
         unload.join(30_000);
         assertThat(waiting.get(30, TimeUnit.SECONDS)).isEqualTo(404);
         assertThat(model.adapterNames()).isEmpty();
+        assertThat(model.complete(new DecoderModel.Request(null, "We the people", 8, 0, 1, 0, List.of()), null).completionTokens()).isEqualTo(8);
+        model.close();
     }
 
-    /** Waits until {@code thread} is blocked (waiting for the model's turn). */
-    private static void awaitParked(Thread thread) throws InterruptedException {
+    /** Waits until {@code thread} is blocked (waiting for the decoding thread). */
+    static void awaitParked(Thread thread) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (thread.getState() != Thread.State.TIMED_WAITING && thread.getState() != Thread.State.WAITING) {
             assertThat(System.nanoTime()).as(thread + " never waited").isLessThan(deadline);

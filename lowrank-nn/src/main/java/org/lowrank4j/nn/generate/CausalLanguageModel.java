@@ -40,6 +40,15 @@ public interface CausalLanguageModel extends Module {
     Tensor decode(int[] ids, int batch, int time, DecoderCache cache);
 
     /**
+     * True when sequences of different lengths may decode together, left-padded ({@link DecoderCache#startAt}), with the
+     * same results as each alone up to rounding: positions enter only through RoPE. False for learned positions (GPT-2),
+     * recurrent state (Mamba) and caches of another layout (CSKV).
+     */
+    default boolean decodesPaddedBatches() {
+        return false;
+    }
+
+    /**
      * The linear layers compression may factorise, in a fixed order, keyed by a readable site name such as
      * {@code "block 3 attention.query"}; {@link Linear#setWeight} swaps in a low-rank weight. These are the blocks'
      * projections; the embedding and the output projection (often tied to it) are not listed.

@@ -44,6 +44,16 @@ public class DecoderCache {
         return layers.get(0).batch();
     }
 
+    /**
+     * Marks the first {@code starts[b]} positions of sequence b in every layer as left padding ({@link KVCache#startAt});
+     * only for a model whose {@link CausalLanguageModel#decodesPaddedBatches()} is true.
+     */
+    public void startAt(int[] starts) {
+        for (KVCache c : layers) {
+            c.startAt(starts);
+        }
+    }
+
     /** Forgets everything, keeping the storage. */
     public void reset() {
         for (KVCache c : layers) {

@@ -1,7 +1,7 @@
 package org.lowrank4j.nn.generate;
 
 /**
- * What {@link Generator} produced.
+ * What {@link Generator} or {@link BatchGenerator} produced for one sequence.
  *
  * @param tokens the new token ids (the prompt and a final stop token excluded)
  * @param reason why generation ended
@@ -15,6 +15,8 @@ public record GenerationResult(int[] tokens, StopReason reason) {
         /** {@link GenerationOptions#maxNewTokens()} tokens were generated. */
         MAX_TOKENS,
         /** The sequence reached the model's maximum number of positions. */
-        CONTEXT_FULL
+        CONTEXT_FULL,
+        /** The caller's token sink ended it ({@link BatchGenerator.TokenSink}). */
+        ENDED_BY_CALLER
     }
 }

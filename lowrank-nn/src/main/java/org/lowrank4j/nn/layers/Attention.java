@@ -201,7 +201,8 @@ public final class Attention implements Module {
     /**
      * Incremental causal forward: x (B,T,C) holds the next T positions (a prompt, or one token); their keys and
      * values are appended to the cache and they attend to everything cached. Keeps no activations for backward.
-     * Equal to the corresponding rows of {@link #forward(Tensor, int[])} on the whole sequence (no padding).
+     * Equal to the corresponding rows of {@link #forward(Tensor, int[])} on the whole sequence; positions the cache marks
+     * as left padding ({@link KVCache#startAt}) are not attended to.
      */
     public Tensor decode(Tensor x, KVCache cache) {
         if (!causal) {
@@ -231,7 +232,7 @@ public final class Attention implements Module {
         projectInto(cache.keys, KEY, x, past, past);
         projectInto(cache.values, VALUE, x, past, past);
         Tensor p = Tensor.zeros(x.precision(), batch, heads, time, past + time);
-        Tensor y = attend(qNow, cache.keys, cache.values, past + time, p, null, past, kn);
+        Tensor y = attend(qNow, cache.keys, cache.values, past + time, p, cache.keyMask(past + time), past, kn);
         cache.advance(time);
         return output.forward(y);
     }

@@ -32,6 +32,7 @@ public final class KVCache {
     private final int batch;
     private final int capacity;
     private int length;
+    private int[] starts; // per sequence, the first position that is not left padding; null: none is padded
 
     KVCache(Precision precision, int batch, int kvHeads, int capacity, int headSize, int valueSize) {
         if (batch < 1 || capacity < 1) {
@@ -96,9 +97,49 @@ public final class KVCache {
         return t.precision() == Precision.FLOAT32 ? 4 : 8;
     }
 
-    /** Forgets everything (the storage is kept). */
+    /**
+     * Marks the first {@code starts[b]} positions of sequence b as left padding, which no query attends to: sequences of
+     * different lengths, aligned at their ends, then decode together as if each ran alone (RoPE's scores depend only
+     * on the distance between positions, so the shift is exact up to rounding). Null clears it. Only the plain
+     * keys and values take padding; a {@link Store} does not.
+     */
+    public void startAt(int[] starts) {
+        if (starts != null) {
+            if (store != null) {
+                throw new IllegalStateException("this cache keeps another layout of the history (" + store.getClass().getSimpleName()
+                        + "), which does not take left-padded sequences");
+            }
+            if (starts.length != batch) {
+                throw new IllegalArgumentException("one start per sequence: the cache holds " + batch + ", got " + starts.length);
+            }
+            for (int s : starts) {
+                if (s < 0 || s >= capacity) {
+                    throw new IllegalArgumentException("a sequence's first position must lie in [0, " + capacity + "), got " + s);
+                }
+            }
+        }
+        this.starts = starts == null ? null : starts.clone();
+    }
+
+    /**
+     * The key mask of {@code keys} positions for each sequence, (B·keys) with 1 where a query may attend, or null when
+     * no sequence is padded.
+     */
+    int[] keyMask(int keys) {
+        if (starts == null) {
+            return null;
+        }
+        int[] mask = new int[batch * keys];
+        for (int b = 0; b < batch; b++) {
+            java.util.Arrays.fill(mask, b * keys + Math.min(starts[b], keys), (b + 1) * keys, 1);
+        }
+        return mask;
+    }
+
+    /** Forgets everything, the padding marks too (the storage is kept). */
     public void reset() {
         length = 0;
+        starts = null;
     }
 
     void advance(int steps) {

@@ -4,18 +4,22 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
-import java.util.concurrent.Semaphore;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import java.util.function.IntConsumer;
 import org.lowrank4j.adapt.serving.AdapterSwitch;
 import org.lowrank4j.compress.model.DecoderFolder;
+import org.lowrank4j.nn.generate.BatchGenerator;
 import org.lowrank4j.nn.generate.CausalLanguageModel;
-import org.lowrank4j.nn.generate.GenerationOptions;
-import org.lowrank4j.nn.generate.GenerationResult;
-import org.lowrank4j.nn.generate.Generator;
 import org.lowrank4j.nn.generate.PinnedWeights;
 import org.lowrank4j.nn.generate.Tokenizer;
 import org.lowrank4j.serve.ApiError;
@@ -24,19 +28,28 @@ import org.lowrank4j.serve.ApiError;
  * A decoder folder served for completions: loaded as {@code lowrank generate} loads it ({@link DecoderFolder#loadDecoder}:
  * a dense folder from {@code lowrank train}, a low-rank or quantized folder from {@code lowrank compress}, a CSKV folder
  * from {@code lowrank cskv} whose decoding keeps the shrunk key/value cache, GPT-2 or Mamba) and continued by
- * lowrank-nn's {@link Generator} with the model's cache. One generation runs at a
- * time (the model's layers are not shared between threads); others wait their turn, within the timeout. LoRA adapters
- * may be served over the base, unmerged: each generation switches to the one its request names. Adapters are loaded and
- * unloaded between generations.
+ * lowrank-nn's {@link BatchGenerator} with the model's cache.
+ *
+ * <p>One thread decodes (the model's layers are not shared between threads). Requests queue for it; when it is free it
+ * takes the oldest one together with the later ones it can decode beside it, up to {@code maxBatch}: requests for the
+ * same adapter whose prompts, left-padded to the longest, leave each the positions it would have alone (a LLaMA-family
+ * model; GPT-2, Mamba and CSKV decode one request at a time). Each gets what it would get alone, up to the rounding
+ * of the batched products. Its deltas go back to its own thread, which writes them to its client. LoRA adapters may be
+ * served over the base, unmerged: each batch switches to the one its requests name. Adapters are loaded and unloaded
+ * on the decoding thread, between batches, in the order they were asked for among the requests.
  */
-public final class DecoderModel {
+public final class DecoderModel implements AutoCloseable {
     private final CausalLanguageModel model;
-    private final AdapterSwitch adapters; // attached over the base; changed only by whoever holds the turn
-    private volatile List<String> adapterNames; // what requests may name, readable without waiting for the turn
+    private final AdapterSwitch adapters; // attached over the base; used and changed only on the decoding thread
+    private volatile List<String> adapterNames; // what requests may name, readable without waiting for the decoding thread
     private final Tokenizer tokenizer;
     private final int maxInputTokens;
+    private final int maxBatch;
     private final Duration timeout;
-    private final Semaphore turn = new Semaphore(1, true);
+    private final ArrayDeque<Object> queue = new ArrayDeque<>(); // Waiting requests and Tasks, oldest first; guarded by itself
+    private final Thread decoding;
+    private boolean closed; // guarded by queue
+    private volatile IntConsumer onBatch = size -> { };
 
     /** What one request asks for; {@code adapter} null for the base alone. */
     public record Request(String adapter, String prompt, int maxTokens, double temperature, double topP, long seed, List<String> stops) {
@@ -46,13 +59,35 @@ public final class DecoderModel {
     public record Completion(String text, String finishReason, int promptTokens, int completionTokens) {
     }
 
-    private DecoderModel(CausalLanguageModel model, AdapterSwitch adapters, Tokenizer tokenizer, int maxInputTokens, Duration timeout) {
+    /** Work run on the decoding thread between batches, where nothing else touches the model (an adapter change). */
+    @FunctionalInterface
+    public interface Work {
+        void run() throws IOException;
+    }
+
+    private static final class Task {
+        final Work work;
+        final CompletableFuture<Void> done = new CompletableFuture<>();
+
+        Task(Work work) {
+            this.work = work;
+        }
+    }
+
+    private DecoderModel(CausalLanguageModel model, AdapterSwitch adapters, Tokenizer tokenizer, int maxInputTokens, int maxBatch, Duration timeout) {
+        if (maxBatch < 1) {
+            throw new IllegalArgumentException("--max-batch must be at least 1, got " + maxBatch);
+        }
         this.model = model;
         this.adapters = adapters;
         this.adapterNames = adapters.names();
         this.tokenizer = tokenizer;
         this.maxInputTokens = maxInputTokens;
+        this.maxBatch = model.decodesPaddedBatches() ? maxBatch : 1;
         this.timeout = timeout;
+        this.decoding = new Thread(this::decodeUntilClosed, "lowrank-decoding");
+        decoding.setDaemon(true);
+        decoding.start();
     }
 
     /** True when {@code model} is a folder with a config.json (a decoder folder). */
@@ -64,9 +99,10 @@ public final class DecoderModel {
      * Loads a decoder folder (config.json, model.safetensors, tokenizer.json) and pins its weights
      * ({@link PinnedWeights}): on Java 17–21 a second copy of them, outside the Java heap, that decoding reads instead
      * of copying each weight in for every token (from Java 22 products read the weights in place and no copy is kept).
+     * Requests are decoded one at a time.
      */
     public static DecoderModel open(Path folder, int maxInputTokens, Duration timeout) throws IOException {
-        return open(folder, Map.of(), maxInputTokens, timeout);
+        return open(folder, Map.of(), maxInputTokens, 1, timeout);
     }
 
     /**
@@ -74,9 +110,10 @@ public final class DecoderModel {
      * ({@link AdapterSwitch}); each request picks one of them, or none.
      *
      * @param adapters adapter folders by the name requests use; empty for none
+     * @param maxBatch the most requests decoded together (1: one at a time)
      * @throws IllegalArgumentException one line naming the adapter and its folder when one cannot be attached
      */
-    public static DecoderModel open(Path folder, Map<String, Path> adapters, int maxInputTokens, Duration timeout) throws IOException {
+    public static DecoderModel open(Path folder, Map<String, Path> adapters, int maxInputTokens, int maxBatch, Duration timeout) throws IOException {
         CausalLanguageModel model = DecoderFolder.loadDecoder(folder);
         PinnedWeights pinned = PinnedWeights.of(model); // for the server's lifetime: decoding reads the weights from BLAS's own copy
         try {
@@ -84,7 +121,7 @@ public final class DecoderModel {
             for (Map.Entry<String, Path> e : adapters.entrySet()) {
                 attached.add(e.getKey(), e.getValue());
             }
-            return new DecoderModel(model, attached, DecoderFolder.loadTokenizer(folder, model.vocabSize()), maxInputTokens, timeout);
+            return new DecoderModel(model, attached, DecoderFolder.loadTokenizer(folder, model.vocabSize()), maxInputTokens, maxBatch, timeout);
         } catch (IOException | RuntimeException | Error e) {
             pinned.close(); // nothing will be served: give the copies back
             throw e;
@@ -96,48 +133,78 @@ public final class DecoderModel {
         return adapterNames;
     }
 
+    /** Tells {@code listener} the number of requests of each batch decoded from now on (the server's metrics). */
+    public void onBatch(IntConsumer listener) {
+        this.onBatch = listener;
+    }
+
+    /** The most requests decoded together: 1 for a model that decodes one sequence at a time. */
+    public int maxBatch() {
+        return maxBatch;
+    }
+
     /**
-     * Attaches another PEFT LoRA adapter under {@code name}, between generations.
+     * Attaches another PEFT LoRA adapter under {@code name}, between batches.
      *
      * @throws IllegalArgumentException one line when the folder cannot be attached (nothing changes then)
      * @throws ApiError                 503 when generations keep the model busy past the timeout
      */
     public void load(String name, Path folder) throws IOException {
-        awaitTurn();
-        try {
+        betweenBatches(() -> {
             adapters.add(name, folder);
             adapterNames = adapters.names();
-        } finally {
-            turn.release();
-        }
+        });
     }
 
     /**
-     * Detaches the named adapter, between generations.
+     * Detaches the named adapter, between batches.
      *
      * @throws IllegalArgumentException when no adapter of that name is attached
      * @throws ApiError                 503 when generations keep the model busy past the timeout
      */
     public void unload(String name) {
-        awaitTurn();
         try {
-            adapters.remove(name);
-            adapterNames = adapters.names();
-        } finally {
-            turn.release();
+            betweenBatches(() -> {
+                adapters.remove(name);
+                adapterNames = adapters.names();
+            });
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e); // remove reads no file
         }
     }
 
-    private void awaitTurn() {
-        boolean acquired;
+    /**
+     * Runs {@code work} on the decoding thread once the requests queued before it are done, and waits for it; requests
+     * queued after it wait for it. What {@link #load} and {@link #unload} do.
+     *
+     * @throws ApiError 503 when it does not start within the timeout (it is then never run)
+     */
+    public void betweenBatches(Work work) throws IOException {
+        Task task = new Task(work);
+        enqueue(task);
         try {
-            acquired = turn.tryAcquire(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            try {
+                task.done.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                synchronized (queue) {
+                    if (queue.remove(task)) {
+                        throw new ApiError(503, "server_busy", "other generations kept the model busy for " + timeout.toSeconds()
+                                + " s (--timeout); retry later");
+                    }
+                }
+                task.done.get(); // it has started: let it finish
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ApiError(503, "interrupted", "the server was interrupted");
-        }
-        if (!acquired) {
-            throw new ApiError(503, "server_busy", "other generations kept the model busy for " + timeout.toSeconds() + " s (--timeout); retry later");
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException io) {
+                throw io;
+            } else if (cause instanceof RuntimeException r) {
+                throw r;
+            }
+            throw (Error) cause;
         }
     }
 
@@ -162,63 +229,146 @@ public final class DecoderModel {
 
     /**
      * Generates a completion, handing each safe text delta to {@code onDelta} as it is produced (streaming), or
-     * nothing when {@code onDelta} is null. The returned text is the concatenation of the deltas.
+     * nothing when {@code onDelta} is null, on the calling thread. The returned text is the concatenation of the deltas.
      *
-     * @throws ApiError 503 when the turn does not come within the timeout, 504 when generation runs past it
+     * @throws ApiError 503 when decoding does not start within the timeout, 504 when it runs past it, 404 when its
+     *                  adapter was unloaded while it waited
      */
     public Completion complete(Request request, Consumer<String> onDelta) {
-        int[] prompt = encodePrompt(request.prompt());
-        long deadline = System.nanoTime() + timeout.toNanos();
-        awaitTurn();
-        try {
-            if (request.adapter() != null && !adapterNames.contains(request.adapter())) { // unloaded while this request waited
-                throw new ApiError(404, "model_not_found", "the adapter '" + request.adapter() + "' was unloaded before this request's turn");
+        Waiting waiting = new Waiting(request, encodePrompt(request.prompt()), System.nanoTime() + timeout.toNanos());
+        enqueue(waiting);
+        return waiting.await(onDelta, () -> {
+            synchronized (queue) {
+                return queue.remove(waiting);
             }
-            adapters.use(request.adapter());
-            return generate(prompt, request, onDelta, deadline);
-        } finally {
-            turn.release();
+        }, timeout.toSeconds());
+    }
+
+    private void enqueue(Object job) {
+        synchronized (queue) {
+            if (closed) {
+                throw new ApiError(503, "shutting_down", "the server is stopping; it takes no new requests");
+            }
+            queue.addLast(job);
+            queue.notifyAll();
         }
     }
 
-    private Completion generate(int[] prompt, Request request, Consumer<String> onDelta, long deadline) {
-        TextStream stream = new TextStream(tokenizer, request.stops());
-        StringBuilder text = new StringBuilder();
-        Consumer<String> sink = delta -> {
-            if (!delta.isEmpty()) {
-                text.append(delta);
-                if (onDelta != null) {
-                    onDelta.accept(delta);
+    /** The decoding thread: the oldest job, and for a request the later ones that join its batch, until closed. */
+    private void decodeUntilClosed() {
+        while (true) {
+            Object head;
+            List<Waiting> batch = null;
+            synchronized (queue) {
+                while (queue.isEmpty() && !closed) {
+                    try {
+                        queue.wait();
+                    } catch (InterruptedException e) {
+                        closed = true;
+                    }
+                }
+                head = queue.pollFirst();
+                if (head == null) {
+                    return; // closed, nothing left
+                }
+                if (head instanceof Waiting first) {
+                    batch = joining(first);
                 }
             }
-        };
-        GenerationOptions options = request.temperature() == 0 ? GenerationOptions.greedy(request.maxTokens())
-                : GenerationOptions.sampling(request.maxTokens(), request.temperature(), request.topP());
-        String finish = "length";
-        try {
-            GenerationResult result = Generator.generate(model, prompt, options, new Random(request.seed()), token -> {
-                sink.accept(stream.accept(token));
-                if (stream.stopped()) {
-                    throw new Halt();
+            if (head instanceof Task task) {
+                try {
+                    task.work.run();
+                    task.done.complete(null);
+                } catch (IOException | RuntimeException | Error e) {
+                    task.done.completeExceptionally(e);
                 }
-                if (System.nanoTime() > deadline) {
-                    throw new ApiError(504, "timeout", "the completion ran past " + timeout.toSeconds() + " s (--timeout); ask for fewer max_tokens");
-                }
-            });
-            finish = result.reason() == GenerationResult.StopReason.STOP_TOKEN ? "stop" : "length";
-        } catch (Halt halt) {
-            finish = "stop";
+            } else {
+                decode(batch);
+            }
         }
-        sink.accept(stream.finish());
-        return new Completion(text.toString(), finish, prompt.length, stream.tokenCount());
     }
 
-    /** Ends generation from the token callback when a stop string appeared (the Generator has no other exit). */
-    private static final class Halt extends RuntimeException {
-        private static final long serialVersionUID = 1L;
+    /**
+     * {@code first} and the queued requests that can decode beside it, taken out of the queue: same adapter, each with
+     * the positions it would have alone, up to {@link #maxBatch}. The scan stops at a task, so a request never runs before
+     * an adapter change asked for ahead of it.
+     */
+    private List<Waiting> joining(Waiting first) {
+        List<Waiting> batch = new ArrayList<>(List.of(first));
+        int longest = first.prompt.length;
+        for (Iterator<Object> it = queue.iterator(); it.hasNext() && batch.size() < maxBatch; ) {
+            Object job = it.next();
+            if (job instanceof Task) {
+                break;
+            }
+            Waiting next = (Waiting) job;
+            int padded = Math.max(longest, next.prompt.length);
+            if (!Objects.equals(next.request.adapter(), first.request.adapter()) || !fits(batch, next, padded)) {
+                continue;
+            }
+            batch.add(next);
+            longest = padded;
+            it.remove();
+        }
+        return batch;
+    }
 
-        Halt() {
-            super(null, null, false, false);
+    private boolean fits(List<Waiting> batch, Waiting next, int padded) {
+        int positions = model.maxPositions();
+        if (BatchGenerator.positionsInBatch(positions, padded, next.prompt.length, next.request.maxTokens()) > positions) {
+            return false;
+        }
+        for (Waiting w : batch) {
+            if (BatchGenerator.positionsInBatch(positions, padded, w.prompt.length, w.request.maxTokens()) > positions) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Runs one batch on the decoding thread: late and abandoned requests are dropped, the adapter checked and used. */
+    private void decode(List<Waiting> batch) {
+        List<Waiting> live = new ArrayList<>();
+        long now = System.nanoTime();
+        for (Waiting w : batch) {
+            if (w.abandoned()) {
+                continue;
+            }
+            if (now > w.deadline) {
+                w.failed(new ApiError(503, "server_busy", "other generations kept the model busy for " + timeout.toSeconds()
+                        + " s (--timeout); retry later"));
+                continue;
+            }
+            live.add(w);
+        }
+        if (live.isEmpty()) {
+            return;
+        }
+        String adapter = live.get(0).request.adapter();
+        if (adapter != null && !adapterNames.contains(adapter)) { // unloaded while these requests waited
+            for (Waiting w : live) {
+                w.failed(new ApiError(404, "model_not_found", "the adapter '" + adapter + "' was unloaded before this request's turn"));
+            }
+            return;
+        }
+        try {
+            adapters.use(adapter);
+        } catch (RuntimeException | Error e) {
+            for (Waiting w : live) {
+                w.failed(e);
+            }
+            return;
+        }
+        onBatch.accept(live.size());
+        BatchRun.run(model, tokenizer, live, timeout.toSeconds());
+    }
+
+    /** Stops the decoding thread once the jobs already queued are done; later requests get a 503. */
+    @Override
+    public void close() {
+        synchronized (queue) {
+            closed = true;
+            queue.notifyAll();
         }
     }
 }

@@ -254,6 +254,11 @@ public final class LlamaModel implements CausalLanguageModel {
     }
 
     @Override
+    public boolean decodesPaddedBatches() {
+        return true;
+    }
+
+    @Override
     public Tensor decode(int[] ids, int batch, int time, DecoderCache cache) {
         return stack.decode(ids, batch, time, cache, 0); // RoPE positions come from the cache
     }
