@@ -36,7 +36,7 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--max-batch", defaultValue = "32", description = "An encoder: texts per ONNX Runtime run, concurrent requests merged up to this. A LLaMA-family decoder: completion requests decoded together, up to this (1: one at a time). Default ${DEFAULT-VALUE}.")
     int maxBatch;
 
-    @Option(names = "--batch-window-ms", defaultValue = "2", description = "How long to wait for more requests to merge (default ${DEFAULT-VALUE} ms).")
+    @Option(names = "--batch-window-ms", defaultValue = "2", description = "How long a batch that is not full waits for more requests to merge, embeddings or completions (default ${DEFAULT-VALUE} ms; 0: not at all).")
     long batchWindowMs;
 
     @Option(names = "--max-inputs", defaultValue = "2048", description = "Texts per embeddings request at most (default ${DEFAULT-VALUE}).")

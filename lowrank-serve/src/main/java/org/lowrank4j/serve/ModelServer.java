@@ -61,7 +61,8 @@ public final class ModelServer implements AutoCloseable {
                 throw new IllegalArgumentException("adapter name '" + modelName + "' is the base model's name; requests could not tell them apart:"
                         + " name the adapter otherwise, or the base with --name");
             }
-            this.decoder = DecoderModel.open(model, options.adapters(), options.maxInputTokens(), options.maxBatch(), options.timeout());
+            this.decoder = DecoderModel.open(model, options.adapters(), options.maxInputTokens(), options.maxBatch(), options.batchWindow(),
+                    options.timeout());
             decoder.onBatch(metrics::decodeBatch);
         } else {
             throw new IllegalArgumentException("--model " + model + " is neither an ONNX encoder (an .onnx file, or a folder with "

@@ -14,7 +14,8 @@ import java.util.Map;
  * @param name             the model name clients must send in {@code model} (or leave out); null: the folder's name
  * @param maxBatch         texts per ONNX Runtime run: concurrent embedding requests are merged up to this many; for a
  *                         decoder, the most completion requests decoded together
- * @param batchWindow      how long the batcher waits for more requests after the first one arrives
+ * @param batchWindow      how long the batcher waits for more requests after the first one arrives (embeddings and
+ *                         completions)
  * @param maxInputs        texts in one embeddings request at most
  * @param maxInputTokens   tokens (special tokens included) of one embedding input or one prompt at most
  * @param maxNewTokens     the largest {@code max_tokens} a completion may ask for (also the chat default)

@@ -23,7 +23,7 @@ class AdapterUnloadRaceTest {
     void aRequestWhoseAdapterWasUnloadedWhileItWaitedGets404(@TempDir Path dir) throws Exception {
         Path base = TestModels.tinyDecoder(dir.resolve("tiny-decoder"), 256);
         Path mlp = AdapterServingTest.adapter(base, dir.resolve("mlp"), List.of("gate_proj", "down_proj"), 2);
-        DecoderModel model = DecoderModel.open(base, Map.of("mlp", mlp), 64, 8, Duration.ofSeconds(30));
+        DecoderModel model = DecoderModel.open(base, Map.of("mlp", mlp), 64, 8, Duration.ZERO, Duration.ofSeconds(30));
         CountDownLatch holding = new CountDownLatch(1), release = new CountDownLatch(1);
         Thread holder = new Thread(() -> {
             try {

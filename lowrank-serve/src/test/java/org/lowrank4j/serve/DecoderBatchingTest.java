@@ -33,7 +33,7 @@ class DecoderBatchingTest {
         Path base = TestModels.tinyDecoder(dir.resolve("tiny-decoder"), 256);
         Path mlp = AdapterServingTest.adapter(base, dir.resolve("mlp"), List.of("gate_proj", "down_proj"), 2);
         String free;
-        try (DecoderModel alone = DecoderModel.open(base, Map.of(), 128, 1, Duration.ofSeconds(30))) {
+        try (DecoderModel alone = DecoderModel.open(base, Map.of(), 128, 1, Duration.ZERO, Duration.ofSeconds(30))) {
             free = alone.complete(new DecoderModel.Request(null, "It was the best of times", 20, 1.2, 1, 3, List.of()), null).text();
         }
         String stop = free.substring(free.length() / 2, free.length() / 2 + 1); // a stop string that ends request 3 early
@@ -44,8 +44,8 @@ class DecoderBatchingTest {
                 new DecoderModel.Request(null, "It was the best of times", 20, 1.2, 1, 3, List.of(stop)),
                 greedy(null, "Call me Ishmael. Some years ago, never mind how long precisely", 16),
                 new DecoderModel.Request(null, "The only thing we have to fear", 9, 0.8, 0.9, 77, List.of()));
-        try (DecoderModel alone = DecoderModel.open(base, Map.of("mlp", mlp), 128, 1, Duration.ofSeconds(30));
-                DecoderModel batched = DecoderModel.open(base, Map.of("mlp", mlp), 128, 8, Duration.ofSeconds(30))) {
+        try (DecoderModel alone = DecoderModel.open(base, Map.of("mlp", mlp), 128, 1, Duration.ZERO, Duration.ofSeconds(30));
+                DecoderModel batched = DecoderModel.open(base, Map.of("mlp", mlp), 128, 8, Duration.ZERO, Duration.ofSeconds(30))) {
             List<Integer> sizes = Collections.synchronizedList(new ArrayList<>());
             batched.onBatch(sizes::add);
             List<StringBuilder> streamed = new ArrayList<>();
@@ -77,8 +77,8 @@ class DecoderBatchingTest {
                 greedy(null, "ab", 20),                    // beside it: 18 + 22 = 40 positions > 32, so not with it
                 greedy(null, "abc", 4),                    // 17 + 7 = 24: fits
                 greedy(null, "abcde", 4));
-        try (DecoderModel alone = DecoderModel.open(base, Map.of(), 31, 1, Duration.ofSeconds(30));
-                DecoderModel batched = DecoderModel.open(base, Map.of(), 31, 2, Duration.ofSeconds(30))) {
+        try (DecoderModel alone = DecoderModel.open(base, Map.of(), 31, 1, Duration.ZERO, Duration.ofSeconds(30));
+                DecoderModel batched = DecoderModel.open(base, Map.of(), 31, 2, Duration.ZERO, Duration.ofSeconds(30))) {
             List<Integer> sizes = Collections.synchronizedList(new ArrayList<>());
             batched.onBatch(sizes::add);
             List<CompletableFuture<DecoderModel.Completion>> answers = whileHeld(batched, () -> {
@@ -96,11 +96,27 @@ class DecoderBatchingTest {
     }
 
     @Test
+    void aBatchThatIsNotFullWaitsItsWindowForMoreAndStartsOnceFull(@TempDir Path dir) throws Exception {
+        Path base = TestModels.tinyDecoder(dir.resolve("tiny-decoder"), 256);
+        DecoderModel.Request first = greedy(null, "We the people", 6), second = greedy(null, "of the United States", 6);
+        try (DecoderModel alone = DecoderModel.open(base, Map.of(), 64, 1, Duration.ZERO, Duration.ofSeconds(30));
+                DecoderModel batched = DecoderModel.open(base, Map.of(), 64, 2, Duration.ofSeconds(20), Duration.ofSeconds(30))) {
+            List<Integer> sizes = Collections.synchronizedList(new ArrayList<>());
+            batched.onBatch(sizes::add);
+            CompletableFuture<DecoderModel.Completion> a = queue(batched, first, null); // nothing holds the decoding thread: it waits
+            CompletableFuture<DecoderModel.Completion> b = CompletableFuture.supplyAsync(() -> batched.complete(second, null)); // fills it
+            assertThat(a.get(15, TimeUnit.SECONDS)).isEqualTo(alone.complete(first, null)); // full at two: no 20 s wait
+            assertThat(b.get(15, TimeUnit.SECONDS)).isEqualTo(alone.complete(second, null));
+            assertThat(sizes).containsExactly(2);
+        }
+    }
+
+    @Test
     void aClientThatGoesAwayLeavesTheOthersOfItsBatchWhole(@TempDir Path dir) throws Exception {
         Path base = TestModels.tinyDecoder(dir.resolve("tiny-decoder"), 256);
         DecoderModel.Request first = greedy(null, "We the people", 24), second = greedy(null, "In order to form", 24);
-        try (DecoderModel alone = DecoderModel.open(base, Map.of(), 64, 1, Duration.ofSeconds(30));
-                DecoderModel batched = DecoderModel.open(base, Map.of(), 64, 8, Duration.ofSeconds(30))) {
+        try (DecoderModel alone = DecoderModel.open(base, Map.of(), 64, 1, Duration.ZERO, Duration.ofSeconds(30));
+                DecoderModel batched = DecoderModel.open(base, Map.of(), 64, 8, Duration.ZERO, Duration.ofSeconds(30))) {
             List<CompletableFuture<DecoderModel.Completion>> answers = whileHeld(batched, () -> List.of(
                     queue(batched, first, delta -> {
                         throw new UncheckedIOException(new IOException("Broken pipe")); // as a closed connection does

@@ -45,6 +45,7 @@ public final class DecoderModel implements AutoCloseable {
     private final Tokenizer tokenizer;
     private final int maxInputTokens;
     private final int maxBatch;
+    private final Duration batchWindow;
     private final Duration timeout;
     private final ArrayDeque<Object> queue = new ArrayDeque<>(); // Waiting requests and Tasks, oldest first; guarded by itself
     private final Thread decoding;
@@ -74,9 +75,11 @@ public final class DecoderModel implements AutoCloseable {
         }
     }
 
-    private DecoderModel(CausalLanguageModel model, AdapterSwitch adapters, Tokenizer tokenizer, int maxInputTokens, int maxBatch, Duration timeout) {
-        if (maxBatch < 1) {
-            throw new IllegalArgumentException("--max-batch must be at least 1, got " + maxBatch);
+    private DecoderModel(CausalLanguageModel model, AdapterSwitch adapters, Tokenizer tokenizer, int maxInputTokens, int maxBatch,
+            Duration batchWindow, Duration timeout) {
+        if (maxBatch < 1 || batchWindow.isNegative()) {
+            throw new IllegalArgumentException("--max-batch must be at least 1 and --batch-window-ms not negative, got " + maxBatch + " and "
+                    + batchWindow.toMillis());
         }
         this.model = model;
         this.adapters = adapters;
@@ -84,6 +87,7 @@ public final class DecoderModel implements AutoCloseable {
         this.tokenizer = tokenizer;
         this.maxInputTokens = maxInputTokens;
         this.maxBatch = model.decodesPaddedBatches() ? maxBatch : 1;
+        this.batchWindow = batchWindow;
         this.timeout = timeout;
         this.decoding = new Thread(this::decodeUntilClosed, "lowrank-decoding");
         decoding.setDaemon(true);
@@ -102,7 +106,7 @@ public final class DecoderModel implements AutoCloseable {
      * Requests are decoded one at a time.
      */
     public static DecoderModel open(Path folder, int maxInputTokens, Duration timeout) throws IOException {
-        return open(folder, Map.of(), maxInputTokens, 1, timeout);
+        return open(folder, Map.of(), maxInputTokens, 1, Duration.ZERO, timeout);
     }
 
     /**
@@ -110,10 +114,13 @@ public final class DecoderModel implements AutoCloseable {
      * ({@link AdapterSwitch}); each request picks one of them, or none.
      *
      * @param adapters adapter folders by the name requests use; empty for none
-     * @param maxBatch the most requests decoded together (1: one at a time)
+     * @param maxBatch    the most requests decoded together (1: one at a time)
+     * @param batchWindow how long a batch that is not full waits for more requests before it starts (zero: not at all);
+     *                    requests answered together tend to come back together, a moment apart
      * @throws IllegalArgumentException one line naming the adapter and its folder when one cannot be attached
      */
-    public static DecoderModel open(Path folder, Map<String, Path> adapters, int maxInputTokens, int maxBatch, Duration timeout) throws IOException {
+    public static DecoderModel open(Path folder, Map<String, Path> adapters, int maxInputTokens, int maxBatch, Duration batchWindow,
+            Duration timeout) throws IOException {
         CausalLanguageModel model = DecoderFolder.loadDecoder(folder);
         PinnedWeights pinned = PinnedWeights.of(model); // for the server's lifetime: decoding reads the weights from BLAS's own copy
         try {
@@ -121,7 +128,8 @@ public final class DecoderModel implements AutoCloseable {
             for (Map.Entry<String, Path> e : adapters.entrySet()) {
                 attached.add(e.getKey(), e.getValue());
             }
-            return new DecoderModel(model, attached, DecoderFolder.loadTokenizer(folder, model.vocabSize()), maxInputTokens, maxBatch, timeout);
+            return new DecoderModel(model, attached, DecoderFolder.loadTokenizer(folder, model.vocabSize()), maxInputTokens, maxBatch, batchWindow,
+                    timeout);
         } catch (IOException | RuntimeException | Error e) {
             pinned.close(); // nothing will be served: give the copies back
             throw e;
@@ -272,7 +280,17 @@ public final class DecoderModel implements AutoCloseable {
                     return; // closed, nothing left
                 }
                 if (head instanceof Waiting first) {
-                    batch = joining(first);
+                    batch = new ArrayList<>(List.of(first));
+                    join(batch);
+                    long until = System.nanoTime() + batchWindow.toNanos();
+                    for (long left = until - System.nanoTime(); batch.size() < maxBatch && left > 0 && !closed; left = until - System.nanoTime()) {
+                        try {
+                            queue.wait(left / 1_000_000, (int) (left % 1_000_000)); // enqueue() wakes it
+                        } catch (InterruptedException e) {
+                            closed = true;
+                        }
+                        join(batch);
+                    }
                 }
             }
             if (head instanceof Task task) {
@@ -289,13 +307,16 @@ public final class DecoderModel implements AutoCloseable {
     }
 
     /**
-     * {@code first} and the queued requests that can decode beside it, taken out of the queue: same adapter, each with
-     * the positions it would have alone, up to {@link #maxBatch}. The scan stops at a task, so a request never runs before
-     * an adapter change asked for ahead of it.
+     * Adds to {@code batch} (its first request taken already) the queued requests that can decode beside it, taking them
+     * out of the queue: same adapter, each with the positions it would have alone, up to {@link #maxBatch}. The scan stops
+     * at a task, so a request never runs before an adapter change asked for ahead of it.
      */
-    private List<Waiting> joining(Waiting first) {
-        List<Waiting> batch = new ArrayList<>(List.of(first));
-        int longest = first.prompt.length;
+    private void join(List<Waiting> batch) {
+        Waiting first = batch.get(0);
+        int longest = 0;
+        for (Waiting w : batch) {
+            longest = Math.max(longest, w.prompt.length);
+        }
         for (Iterator<Object> it = queue.iterator(); it.hasNext() && batch.size() < maxBatch; ) {
             Object job = it.next();
             if (job instanceof Task) {
@@ -310,7 +331,6 @@ public final class DecoderModel implements AutoCloseable {
             longest = padded;
             it.remove();
         }
-        return batch;
     }
 
     private boolean fits(List<Waiting> batch, Waiting next, int padded) {
