@@ -96,18 +96,21 @@ class DecoderBatchingTest {
     }
 
     @Test
-    void aBatchThatIsNotFullWaitsItsWindowForMoreAndStartsOnceFull(@TempDir Path dir) throws Exception {
+    void aBatchSmallerThanTheOneBeforeWaitsItsWindowForMoreAndStartsOnceAsLarge(@TempDir Path dir) throws Exception {
         Path base = TestModels.tinyDecoder(dir.resolve("tiny-decoder"), 256);
         DecoderModel.Request first = greedy(null, "We the people", 6), second = greedy(null, "of the United States", 6);
         try (DecoderModel alone = DecoderModel.open(base, Map.of(), 64, 1, Duration.ZERO, Duration.ofSeconds(30));
                 DecoderModel batched = DecoderModel.open(base, Map.of(), 64, 2, Duration.ofSeconds(20), Duration.ofSeconds(30))) {
             List<Integer> sizes = Collections.synchronizedList(new ArrayList<>());
             batched.onBatch(sizes::add);
-            CompletableFuture<DecoderModel.Completion> a = queue(batched, first, null); // nothing holds the decoding thread: it waits
-            CompletableFuture<DecoderModel.Completion> b = CompletableFuture.supplyAsync(() -> batched.complete(second, null)); // fills it
-            assertThat(a.get(15, TimeUnit.SECONDS)).isEqualTo(alone.complete(first, null)); // full at two: no 20 s wait
+            for (CompletableFuture<DecoderModel.Completion> done : whileHeld(batched, () -> List.of(queue(batched, first, null), queue(batched, second, null)))) {
+                done.get(30, TimeUnit.SECONDS); // a batch of two
+            }
+            CompletableFuture<DecoderModel.Completion> a = queue(batched, first, null); // nothing holds the decoding thread: it waits for a second
+            CompletableFuture<DecoderModel.Completion> b = CompletableFuture.supplyAsync(() -> batched.complete(second, null));
+            assertThat(a.get(15, TimeUnit.SECONDS)).isEqualTo(alone.complete(first, null)); // two again: no 20 s wait
             assertThat(b.get(15, TimeUnit.SECONDS)).isEqualTo(alone.complete(second, null));
-            assertThat(sizes).containsExactly(2);
+            assertThat(sizes).containsExactly(2, 2);
         }
     }
 

@@ -51,6 +51,7 @@ public final class DecoderModel implements AutoCloseable {
     private final Thread decoding;
     private boolean closed; // guarded by queue
     private volatile IntConsumer onBatch = size -> { };
+    private int lastBatchSize = 1; // on the decoding thread: how many requests the latest batch held
 
     /** What one request asks for; {@code adapter} null for the base alone. */
     public record Request(String adapter, String prompt, int maxTokens, double temperature, double topP, long seed, List<String> stops) {
@@ -115,8 +116,8 @@ public final class DecoderModel implements AutoCloseable {
      *
      * @param adapters adapter folders by the name requests use; empty for none
      * @param maxBatch    the most requests decoded together (1: one at a time)
-     * @param batchWindow how long a batch that is not full waits for more requests before it starts (zero: not at all);
-     *                    requests answered together tend to come back together, a moment apart
+     * @param batchWindow how long a batch smaller than the one before it waits for more requests before it starts (zero:
+     *                    not at all): requests answered together tend to come back together, a moment apart
      * @throws IllegalArgumentException one line naming the adapter and its folder when one cannot be attached
      */
     public static DecoderModel open(Path folder, Map<String, Path> adapters, int maxInputTokens, int maxBatch, Duration batchWindow,
@@ -282,8 +283,10 @@ public final class DecoderModel implements AutoCloseable {
                 if (head instanceof Waiting first) {
                     batch = new ArrayList<>(List.of(first));
                     join(batch);
+                    // as many as last time are likely on their way back: wait for them, up to the window
+                    int expected = Math.min(maxBatch, lastBatchSize);
                     long until = System.nanoTime() + batchWindow.toNanos();
-                    for (long left = until - System.nanoTime(); batch.size() < maxBatch && left > 0 && !closed; left = until - System.nanoTime()) {
+                    for (long left = until - System.nanoTime(); batch.size() < expected && left > 0 && !closed; left = until - System.nanoTime()) {
                         try {
                             queue.wait(left / 1_000_000, (int) (left % 1_000_000)); // enqueue() wakes it
                         } catch (InterruptedException e) {
@@ -301,6 +304,7 @@ public final class DecoderModel implements AutoCloseable {
                     task.done.completeExceptionally(e);
                 }
             } else {
+                lastBatchSize = batch.size();
                 decode(batch);
             }
         }
