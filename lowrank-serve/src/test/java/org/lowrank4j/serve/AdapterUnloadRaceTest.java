@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,42 +23,26 @@ class AdapterUnloadRaceTest {
         Path base = TestModels.tinyDecoder(dir.resolve("tiny-decoder"), 256);
         Path mlp = AdapterServingTest.adapter(base, dir.resolve("mlp"), List.of("gate_proj", "down_proj"), 2);
         DecoderModel model = DecoderModel.open(base, Map.of("mlp", mlp), 64, 8, Duration.ZERO, Duration.ofSeconds(30));
-        CountDownLatch holding = new CountDownLatch(1), release = new CountDownLatch(1);
-        Thread holder = new Thread(() -> {
-            try {
-                model.betweenBatches(() -> {
-                    holding.countDown();
-                    try {
-                        release.await(); // keep the decoding thread until the other two are queued
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                });
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        });
-        holder.start();
-        assertThat(holding.await(30, TimeUnit.SECONDS)).isTrue();
-        Thread unload = new Thread(() -> model.unload("mlp"));
-        unload.start();
-        awaitParked(unload);
         CompletableFuture<Integer> waiting = new CompletableFuture<>();
-        Thread request = new Thread(() -> {
-            try {
-                model.complete(new DecoderModel.Request("mlp", "We the people", 8, 0, 1, 0, List.of()), null);
-                waiting.complete(200);
-            } catch (ApiError e) {
-                waiting.complete(e.status());
-            } catch (RuntimeException e) {
-                waiting.completeExceptionally(e);
-            }
+        Thread unload = new Thread(() -> model.unload("mlp"));
+        DecoderBatchingTest.whileHeld(model, () -> { // the decoding thread is busy: the unload queues, then the request behind it
+            unload.start();
+            awaitParked(unload);
+            Thread request = new Thread(() -> {
+                try {
+                    model.complete(new DecoderModel.Request("mlp", "We the people", 8, 0, 1, 0, List.of()), null);
+                    waiting.complete(200);
+                } catch (ApiError e) {
+                    waiting.complete(e.status());
+                } catch (RuntimeException e) {
+                    waiting.completeExceptionally(e);
+                }
+            });
+            request.start();
+            awaitParked(request);
+            assertThat(model.adapterNames()).containsExactly("mlp"); // nothing has run yet
+            return null;
         });
-        request.start();
-        awaitParked(request);
-        assertThat(model.adapterNames()).containsExactly("mlp"); // nothing has run yet
-        release.countDown();
-        holder.join(30_000);
         unload.join(30_000);
         assertThat(waiting.get(30, TimeUnit.SECONDS)).isEqualTo(404);
         assertThat(model.adapterNames()).isEmpty();

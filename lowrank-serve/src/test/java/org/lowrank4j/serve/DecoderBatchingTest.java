@@ -150,12 +150,12 @@ class DecoderBatchingTest {
         return answer;
     }
 
-    private interface Queuing<T> {
+    interface Queuing<T> {
         T run() throws InterruptedException;
     }
 
     /** Runs {@code queuing} while work holds the decoding thread, so that everything it queues waits; then lets go. */
-    private static <T> T whileHeld(DecoderModel model, Queuing<T> queuing) throws Exception {
+    static <T> T whileHeld(DecoderModel model, Queuing<T> queuing) throws Exception {
         CountDownLatch holding = new CountDownLatch(1), release = new CountDownLatch(1);
         Thread holder = new Thread(() -> {
             try {
