@@ -3,6 +3,7 @@ package org.lowrank4j.adapt.peft;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.lowrank4j.adapt.FiniteDifferences.maxDifference;
+import static org.lowrank4j.adapt.Refusals.oneLine;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -231,12 +232,6 @@ class PeftFolderTest {
     }
 
     // ---- bad input: one clear IllegalArgumentException line each
-
-    private static String oneLine(Throwable t) {
-        assertThat(t).isInstanceOf(IllegalArgumentException.class);
-        assertThat(t.getMessage()).doesNotContain("\n");
-        return t.getMessage();
-    }
 
     @Test
     void anAdapterForAnotherBaseNamesTheTensor(@TempDir Path dir) throws IOException {

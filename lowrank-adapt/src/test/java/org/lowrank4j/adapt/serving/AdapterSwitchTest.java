@@ -2,6 +2,7 @@ package org.lowrank4j.adapt.serving;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.lowrank4j.adapt.Refusals.oneLine;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -116,12 +117,6 @@ class AdapterSwitchTest {
         assertThat(adapters.names()).containsExactly("mlp"); // a refused folder changes nothing
         assertSame(model.forward(IDS, 1, IDS.length), mlpAlone);
         assertThat(oneLine(catchThrowable(() -> adapters.remove("qv")))).contains("no adapter named 'qv'");
-    }
-
-    private static String oneLine(Throwable t) {
-        assertThat(t).isInstanceOf(IllegalArgumentException.class);
-        assertThat(t.getMessage()).doesNotContain("\n");
-        return t.getMessage();
     }
 
     @Test

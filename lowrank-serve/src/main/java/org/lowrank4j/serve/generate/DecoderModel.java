@@ -195,12 +195,7 @@ public final class DecoderModel implements AutoCloseable {
             try {
                 task.done.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             } catch (TimeoutException e) {
-                synchronized (queue) {
-                    if (queue.remove(task)) {
-                        throw new ApiError(503, "server_busy", "other generations kept the model busy for " + timeout.toSeconds()
-                                + " s (--timeout); retry later");
-                    }
-                }
+                giveUpIfQueued(task);
                 task.done.get(); // it has started: let it finish
             }
         } catch (InterruptedException e) {
@@ -246,11 +241,21 @@ public final class DecoderModel implements AutoCloseable {
     public Completion complete(Request request, Consumer<String> onDelta) {
         Waiting waiting = new Waiting(request, encodePrompt(request.prompt()), System.nanoTime() + timeout.toNanos());
         enqueue(waiting);
-        return waiting.await(onDelta, () -> {
-            synchronized (queue) {
-                return queue.remove(waiting);
+        return waiting.await(onDelta, () -> giveUpIfQueued(waiting));
+    }
+
+    /** Takes a job that has not started out of the queue and answers 503; does nothing once it has started. */
+    private void giveUpIfQueued(Object job) {
+        synchronized (queue) {
+            if (queue.remove(job)) {
+                throw busy();
             }
-        }, timeout.toSeconds());
+        }
+    }
+
+    /** The answer to a request or task that waited its whole timeout without starting. */
+    private ApiError busy() {
+        return new ApiError(503, "server_busy", "other generations kept the model busy for " + timeout.toSeconds() + " s (--timeout); retry later");
     }
 
     private void enqueue(Object job) {
@@ -359,8 +364,7 @@ public final class DecoderModel implements AutoCloseable {
                 continue;
             }
             if (now > w.deadline) {
-                w.failed(new ApiError(503, "server_busy", "other generations kept the model busy for " + timeout.toSeconds()
-                        + " s (--timeout); retry later"));
+                w.failed(busy());
                 continue;
             }
             live.add(w);

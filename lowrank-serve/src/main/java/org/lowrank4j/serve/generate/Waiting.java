@@ -44,19 +44,16 @@ final class Waiting {
 
     /**
      * On the request's thread: hands each delta to {@code onDelta} until the completion comes. When nothing has come by
-     * the deadline, {@code stillQueued} is asked to take the request out of the queue: true means it never started and is
-     * answered 503; otherwise the decoding thread has it and ends it with a 504 at its next token.
+     * the deadline, {@code giveUpIfQueued} runs: it throws the 503 when the request never started; otherwise the decoding
+     * thread has it and ends it with a 504 at its next token.
      */
-    DecoderModel.Completion await(Consumer<String> onDelta, java.util.function.BooleanSupplier stillQueued, long timeoutSeconds) {
+    DecoderModel.Completion await(Consumer<String> onDelta, Runnable giveUpIfQueued) {
         try {
             while (true) {
                 long left = deadline - System.nanoTime();
                 Object event = events.poll(Math.max(0, left), TimeUnit.NANOSECONDS);
                 if (event == null) {
-                    if (stillQueued.getAsBoolean()) {
-                        throw new ApiError(503, "server_busy", "other generations kept the model busy for " + timeoutSeconds
-                                + " s (--timeout); retry later");
-                    }
+                    giveUpIfQueued.run();
                     event = events.take();
                 }
                 if (event instanceof String delta) {
