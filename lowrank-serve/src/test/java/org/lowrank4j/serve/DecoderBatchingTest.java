@@ -19,8 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.lowrank4j.serve.generate.DecoderModel;
 
 /**
- * Completion requests queued while the decoding thread is busy are decoded together, grouped by adapter and by the
- * positions each needs, and each gets exactly what the same server decoding one request at a time gives it.
+ * Completion requests queued while the decoding thread is busy are decoded together, whatever adapter each names,
+ * grouped by the positions each needs, and each gets exactly what the same server decoding one request at a time gives it.
  */
 class DecoderBatchingTest {
 
@@ -32,6 +32,8 @@ class DecoderBatchingTest {
     void queuedRequestsDecodeTogetherAndEachGetsWhatItGetsAlone(@TempDir Path dir) throws Exception {
         Path base = TestModels.tinyDecoder(dir.resolve("tiny-decoder"), 256);
         Path mlp = AdapterServingTest.adapter(base, dir.resolve("mlp"), List.of("gate_proj", "down_proj"), 2);
+        Path attention = AdapterServingTest.adapter(base, dir.resolve("attention"), List.of("q_proj", "k_proj", "v_proj", "o_proj"), 1);
+        Map<String, Path> adapters = Map.of("mlp", mlp, "attention", attention);
         String free;
         try (DecoderModel alone = DecoderModel.open(base, Map.of(), 128, 1, Duration.ZERO, Duration.ofSeconds(30))) {
             free = alone.complete(new DecoderModel.Request(null, "It was the best of times", 20, 1.2, 1, 3, List.of()), null).text();
@@ -42,10 +44,11 @@ class DecoderBatchingTest {
                 new DecoderModel.Request(null, "Four score and seven years ago", 10, 0.9, 0.95, 5, List.of()),
                 greedy("mlp", "We the people", 8),
                 new DecoderModel.Request(null, "It was the best of times", 20, 1.2, 1, 3, List.of(stop)),
-                greedy(null, "Call me Ishmael. Some years ago, never mind how long precisely", 16),
-                new DecoderModel.Request(null, "The only thing we have to fear", 9, 0.8, 0.9, 77, List.of()));
-        try (DecoderModel alone = DecoderModel.open(base, Map.of("mlp", mlp), 128, 1, Duration.ZERO, Duration.ofSeconds(30));
-                DecoderModel batched = DecoderModel.open(base, Map.of("mlp", mlp), 128, 8, Duration.ZERO, Duration.ofSeconds(30))) {
+                greedy("attention", "Call me Ishmael. Some years ago, never mind how long precisely", 16),
+                new DecoderModel.Request("mlp", "The only thing we have to fear", 9, 0.8, 0.9, 77, List.of()),
+                greedy("attention", "We the people", 11));
+        try (DecoderModel alone = DecoderModel.open(base, adapters, 128, 1, Duration.ZERO, Duration.ofSeconds(30));
+                DecoderModel batched = DecoderModel.open(base, adapters, 128, 8, Duration.ZERO, Duration.ofSeconds(30))) {
             List<Integer> sizes = Collections.synchronizedList(new ArrayList<>());
             batched.onBatch(sizes::add);
             List<StringBuilder> streamed = new ArrayList<>();
@@ -64,7 +67,7 @@ class DecoderBatchingTest {
                 assertThat(streamed.get(i).toString()).isEqualTo(got.text());
                 assertThat(got.completionTokens()).isPositive();
             }
-            assertThat(sizes).containsExactly(5, 1); // every base request together, then the adapter's
+            assertThat(sizes).containsExactly(7); // the base alone and both adapters in one batch
             assertThat(answers.get(3).get().finishReason()).isEqualTo("stop"); // a stop string ends one member early
         }
     }

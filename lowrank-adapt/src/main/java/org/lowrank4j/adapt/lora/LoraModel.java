@@ -194,6 +194,32 @@ public final class LoraModel implements Module {
         }
     }
 
+    /**
+     * Sequence b of each later batch runs the base plus adapter {@code perSequence[b]} (null: the base alone), in every
+     * layer that has that adapter ({@link LoraWeight#route}); null returns to the active adapters. Inference only.
+     *
+     * @throws IllegalArgumentException for a name that no layer has
+     * @throws IllegalStateException    while an adapter is merged (no layer changes then)
+     */
+    public void route(String[] perSequence) {
+        if (perSequence != null) {
+            for (String name : perSequence) {
+                if (name != null) {
+                    adapter(name); // refuses an unknown name
+                }
+            }
+            for (LoraWeight w : adapted.values()) {
+                if (!w.mergedAdapters().isEmpty()) {
+                    throw new IllegalStateException(w.module() + ": adapters " + w.mergedAdapters() + " are merged into the base;"
+                            + " unmerge before routing sequences to adapters");
+                }
+            }
+        }
+        for (LoraWeight w : adapted.values()) {
+            w.route(perSequence);
+        }
+    }
+
     /** Dropout masks on (training) or off (evaluation). */
     public void setTraining(boolean training) {
         dropout.setTraining(training);

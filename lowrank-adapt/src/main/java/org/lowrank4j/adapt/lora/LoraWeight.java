@@ -33,6 +33,9 @@ import org.lowrank4j.nn.weight.WeightFactorization;
  * <p>{@link #merge} adds s·B·A into a dense copy of W0 (refusing a result that is not finite) and {@link #unmerge}
  * puts the original W0 back, bit for bit. The layer keeps the latest forward's mask and projection for its backward,
  * so a backward must follow the forward on the same input when dropout is on.
+ *
+ * <p>For serving, {@link #route} gives each sequence of a batch its own adapter (Punica and S-LoRA's per-row adapters):
+ * the base product runs once over every row, and each adapter's branch over the rows of the sequences that use it.
  */
 public final class LoraWeight implements WeightFactorization {
     private final String module;                                           // the layer's module path, e.g. model.layers.0.self_attn.q_proj
@@ -43,6 +46,7 @@ public final class LoraWeight implements WeightFactorization {
     private final Set<String> merged = new LinkedHashSet<>();
     private boolean enabled = true;
     private final Dropout dropout;
+    private String[] routes;                                               // per sequence: its adapter (null: base alone); null: not routed
 
     private Tensor lastInput;                                              // x of the latest forward
     private java.util.function.Consumer<Tensor> inputObserver;             // sees every forward's x (calibration), or null
@@ -148,6 +152,9 @@ public final class LoraWeight implements WeightFactorization {
         if (merged.contains(name)) {
             return;
         }
+        if (routes != null) {
+            throw new IllegalStateException(module + ": sequences are routed to adapters; route(null) before merging " + name);
+        }
         Tensor w = base.toDense(); // a copy (out, in)
         MatMul.gemm(adapter.scale(), adapter.b().value().matrix(), adapter.a().value().matrix(), 1, w.matrix()); // W += s·B·A
         for (int i = 0; i < w.size(); i++) {
@@ -229,10 +236,31 @@ public final class LoraWeight implements WeightFactorization {
         return y;
     }
 
+    /**
+     * Inference with a different adapter per sequence: from now on the rows of every input are split evenly into
+     * {@code perSequence.length} sequences, in order (a (B, T, in) input has B of T rows), and sequence b runs the base
+     * plus adapter {@code perSequence[b]} alone, or the base alone where that is null or this layer lacks the adapter.
+     * Consecutive sequences with the same adapter share its two products. Active sets and {@link #setEnabled} do not
+     * apply while routed, and backward is refused. Null returns to the active adapters.
+     *
+     * @throws IllegalStateException while an adapter is merged into the base (every sequence would run it)
+     */
+    public void route(String[] perSequence) {
+        if (perSequence != null && !merged.isEmpty()) {
+            throw new IllegalStateException(module + ": adapters " + merged + " are merged into the base, so every sequence would run them;"
+                    + " unmerge before routing sequences to adapters");
+        }
+        this.routes = perSequence == null ? null : perSequence.clone();
+    }
+
     @Override
     public void forwardInto(Tensor y, Tensor x) {
         checkInput(module, x);
         base.forwardInto(y, x);
+        if (routes != null) {
+            forwardRouted(y, x);
+            return;
+        }
         lastInput = x;
         if (inputObserver != null) {
             inputObserver.accept(x);
@@ -244,6 +272,34 @@ public final class LoraWeight implements WeightFactorization {
             MatMul.gemm(adapter.scale(), h.matrix(), adapter.b().value().matrix().transpose(), 1,
                     y.matrix(h.dim(0), outFeatures()));              // y += s·H·Bᵀ (s applied inside the product, no copy of H)
             lastBranches.put(adapter.name(), branch);
+        }
+    }
+
+    /** Each run of consecutive sequences with the same adapter adds that adapter's branch over the run's rows. */
+    private void forwardRouted(Tensor y, Tensor x) {
+        lastInput = null;
+        lastBranches.clear();
+        int rows = x.size() / inFeatures(), sequences = routes.length;
+        if (rows % sequences != 0) {
+            throw new IllegalArgumentException(module + ": " + rows + " input rows do not split into the " + sequences
+                    + " sequences the adapters are routed to");
+        }
+        int per = rows / sequences;
+        var xm = x.matrix(rows, inFeatures());
+        var ym = y.matrix(rows, outFeatures());
+        for (int b = 0; b < sequences; ) {
+            int end = b + 1;
+            while (end < sequences && java.util.Objects.equals(routes[end], routes[b])) {
+                end++;
+            }
+            LoraAdapter adapter = routes[b] == null ? null : adapters.get(routes[b]);
+            if (adapter != null) {
+                int r0 = b * per, r1 = end * per;
+                Tensor h = Tensor.zeros(precision(), r1 - r0, adapter.rank());
+                MatMul.gemm(1, xm.rowRange(r0, r1), adapter.a().value().matrix().transpose(), 0, h.matrix()); // H = X Aᵀ
+                MatMul.gemm(adapter.scale(), h.matrix(), adapter.b().value().matrix().transpose(), 1, ym.rowRange(r0, r1)); // y += s·H Bᵀ
+            }
+            b = end;
         }
     }
 
@@ -298,6 +354,9 @@ public final class LoraWeight implements WeightFactorization {
 
     /** dB and dA of every running branch; with {@code dx} not null, each branch's input gradient added into it. */
     private void branchGradients(Tensor dx, Tensor dy, Tensor x) {
+        if (routes != null) {
+            throw new IllegalStateException(module + ": sequences are routed to adapters (inference); route(null) before training");
+        }
         if (gradientObserver != null) {
             gradientObserver.accept(dy);
         }

@@ -25,6 +25,9 @@ import org.lowrank4j.nn.tensor.Precision;
  * cost only their own factors; the price is the branches' two thin products per adapted layer at every token, which a
  * merged copy would not pay.
  *
+ * <p>A batch may also serve several adapters at once ({@link #useEach}): each sequence runs its own adapter's branches
+ * over the shared base products (the per-row adapters of Punica and S-LoRA).
+ *
  * <p>Adapters can be added and removed at any time between generations. Not thread-safe: the model runs one generation
  * at a time, and its owner switches, adds and removes between generations.
  *
@@ -42,6 +45,7 @@ public final class AdapterSwitch {
     private final LoraModel lora;
     private final Map<String, PeftConfig> adapters = new LinkedHashMap<>(); // the factors live in the layers alone
     private String inUse;
+    private List<String> routed; // the sequences' adapters while useEach routes them to several, else null
 
     private AdapterSwitch(LoraModel lora) {
         this.lora = lora;
@@ -106,7 +110,7 @@ public final class AdapterSwitch {
             detachPartial(name);
             throw ex;
         } finally {
-            use(inUse); // layers adapted just now start enabled, and their active sets hold the new adapter: restore the choice
+            restore(); // layers adapted just now start enabled, and their active sets hold the new adapter: restore the choice
         }
     }
 
@@ -131,7 +135,12 @@ public final class AdapterSwitch {
         config(name);
         lora.remove(name);
         adapters.remove(name);
-        use(name.equals(inUse) ? null : inUse);
+        if (routed != null) {
+            routed.replaceAll(n -> name.equals(n) ? null : n);
+        } else if (name.equals(inUse)) {
+            inUse = null;
+        }
+        restore();
     }
 
     /** The adapters' names, in the order they were attached. */
@@ -154,17 +163,56 @@ public final class AdapterSwitch {
      * @throws IllegalArgumentException for a name that was not attached
      */
     public void use(String name) {
+        if (name != null) {
+            config(name);
+        }
+        lora.route(null);
         if (name == null) {
             lora.setEnabled(false);
         } else {
-            config(name);
             lora.setActive(Set.of(name));
             lora.setEnabled(true);
         }
         inUse = name;
+        routed = null;
     }
 
-    /** The adapter in use, or null for the base alone. */
+    private void restore() {
+        if (routed != null) {
+            useEach(new ArrayList<>(routed));
+        } else {
+            use(inUse);
+        }
+    }
+
+    /**
+     * From now on sequence b of each batch the model runs gets the base plus adapter {@code perSequence.get(b)}, or the
+     * base alone for null: one batch serves several adapters, the base's products shared by all its sequences
+     * ({@link LoraModel#route}). When every sequence names the same one this is {@link #use}. Until the next {@code use}
+     * or {@code useEach}, {@link #inUse} is null and the model must be given batches of exactly that many sequences.
+     *
+     * @throws IllegalArgumentException for an empty list or a name that was not attached
+     */
+    public void useEach(List<String> perSequence) {
+        if (perSequence.isEmpty()) {
+            throw new IllegalArgumentException("no sequences to route to adapters");
+        }
+        for (String name : perSequence) {
+            if (name != null) {
+                config(name);
+            }
+        }
+        if (new java.util.HashSet<>(perSequence).size() == 1) {
+            use(perSequence.get(0));
+            return;
+        }
+        lora.setEnabled(true);
+        lora.route(perSequence.toArray(new String[0]));
+        inUse = null;
+        routed = new ArrayList<>(perSequence);
+    }
+
+    /** The adapter in use, or null for the base alone (and while {@link #useEach} routes sequences to several). */
     public String inUse() {
         return inUse;
     }

@@ -183,6 +183,42 @@ class LoraWeightTest {
     }
 
     @Test
+    void routedSequencesEachGetWhatTheirAdapterGivesAlone() {
+        LoraWeight w = layer(dense(1), 0, false, null);
+        w.addAdapter(new LoraAdapter("other", new Parameter("fc.lora_A.other.weight", random(31, 2, IN)),
+                new Parameter("fc.lora_B.other.weight", random(32, OUT, 2)), 2, false, 0));
+        String[] routes = {"other", null, "default", "default", "missing-here"}; // five sequences of two rows
+        Tensor x = random(7, 5, 2, IN);
+        w.route(routes);
+        Tensor routed = w.forward(x);
+        w.route(null);
+        for (int b = 0; b < routes.length; b++) {
+            Tensor rows = Tensor.zeros(F64, 2, IN);
+            for (int i = 0; i < rows.size(); i++) {
+                rows.set(i, x.get(b * rows.size() + i));
+            }
+            boolean runs = "other".equals(routes[b]) || "default".equals(routes[b]);
+            w.setEnabled(runs);
+            if (runs) {
+                w.setActive(Set.of(routes[b]));
+            }
+            Tensor alone = w.forward(rows);
+            for (int i = 0; i < alone.size(); i++) {
+                assertThat(routed.get(b * alone.size() + i)).as("sequence %d, value %d", b, i).isCloseTo(alone.get(i),
+                        org.assertj.core.data.Offset.offset(1e-12));
+            }
+        }
+        w.setEnabled(true);
+        w.route(routes);
+        assertThatThrownBy(() -> w.forward(random(8, 3, 2, IN))).hasMessageContaining("6 input rows do not split into the 5 sequences");
+        assertThatThrownBy(() -> w.backward(random(9, 5, 2, OUT), x)).hasMessageContaining("route(null) before training");
+        assertThatThrownBy(() -> w.merge("default")).hasMessageContaining("route(null) before merging");
+        w.route(null);
+        w.merge("default");
+        assertThatThrownBy(() -> w.route(routes)).hasMessageContaining("unmerge before routing");
+    }
+
+    @Test
     void shapesAndRanksAreChecked() {
         LoraWeight w = new LoraWeight("fc", dense(1), null);
         assertThatThrownBy(() -> w.addAdapter(new LoraAdapter("x", new Parameter("a", random(1, 2, IN + 1)),

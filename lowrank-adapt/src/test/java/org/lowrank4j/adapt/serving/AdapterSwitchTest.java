@@ -120,6 +120,46 @@ class AdapterSwitchTest {
     }
 
     @Test
+    void oneBatchRunsEachSequenceWithItsOwnAdapter(@TempDir Path dir) throws IOException {
+        Path qv = adapter(dir.resolve("qv"), List.of("q_proj", "v_proj"), 4, 1);
+        Path mlp = adapter(dir.resolve("mlp"), List.of("v_proj", "down_proj"), 2, 2);
+        Tensor base = TinyModels.llama(Precision.FLOAT32, BASE_SEED).forward(IDS, 1, IDS.length);
+        Tensor qvAlone = alone(qv), mlpAlone = alone(mlp);
+        LlamaModel model = TinyModels.llama(Precision.FLOAT32, BASE_SEED);
+        Map<String, Path> folders = new LinkedHashMap<>();
+        folders.put("qv", qv);
+        folders.put("mlp", mlp);
+        AdapterSwitch adapters = AdapterSwitch.attach(model, folders);
+        int[] three = new int[3 * IDS.length];
+        for (int b = 0; b < 3; b++) {
+            System.arraycopy(IDS, 0, three, b * IDS.length, IDS.length);
+        }
+        adapters.useEach(java.util.Arrays.asList("mlp", null, "qv"));
+        assertThat(adapters.inUse()).isNull();
+        Tensor logits = model.forward(three, 3, IDS.length);
+        assertClose(logits, 0, mlpAlone);
+        assertClose(logits, 1, base);
+        assertClose(logits, 2, qvAlone);
+        adapters.remove("mlp"); // its sequence runs the base alone afterwards; the others keep theirs
+        logits = model.forward(three, 3, IDS.length);
+        assertClose(logits, 0, base);
+        assertClose(logits, 2, qvAlone);
+        adapters.useEach(List.of("qv", "qv", "qv")); // one name for all: the plain switch
+        assertThat(adapters.inUse()).isEqualTo("qv");
+        assertClose(model.forward(three, 3, IDS.length), 1, qvAlone);
+        assertThat(oneLine(catchThrowable(() -> adapters.useEach(List.of("qv", "gone"))))).isEqualTo("no adapter named 'gone' is attached (adapters: qv)");
+        assertThat(oneLine(catchThrowable(() -> adapters.useEach(List.of())))).contains("no sequences");
+    }
+
+    /** Sequence b's logits of a batched forward against one sequence's, to float32 rounding of the batched products. */
+    private static void assertClose(Tensor batched, int b, Tensor alone) {
+        for (int i = 0; i < alone.size(); i++) {
+            assertThat(batched.get(b * alone.size() + i)).as("sequence %d, logit %d", b, i)
+                    .isCloseTo(alone.get(i), org.assertj.core.data.Offset.offset(1e-4 * (1 + Math.abs(alone.get(i)))));
+        }
+    }
+
+    @Test
     void badAdaptersAreOneLineNamingTheAdapter(@TempDir Path dir) throws IOException {
         Path qv = adapter(dir.resolve("qv"), List.of("q_proj", "v_proj"), 4, 1);
         LlamaModel wider = TinyModels.wider(Precision.FLOAT32);

@@ -38,7 +38,7 @@ final class BatchRun {
         }
     }
 
-    /** Decodes {@code batch} (the model already switched to their adapter) and posts every event to its requests. */
+    /** Decodes {@code batch} (the model already routed to their adapters) and posts every event to its requests. */
     static void run(CausalLanguageModel model, Tokenizer tokenizer, List<Waiting> batch, long timeoutSeconds) {
         List<Member> members = new ArrayList<>();
         List<int[]> prompts = new ArrayList<>();

@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -31,12 +30,13 @@ import org.lowrank4j.serve.ApiError;
  * lowrank-nn's {@link BatchGenerator} with the model's cache.
  *
  * <p>One thread decodes (the model's layers are not shared between threads). Requests queue for it; when it is free it
- * takes the oldest one together with the later ones it can decode beside it, up to {@code maxBatch}: requests for the
- * same adapter whose prompts, left-padded to the longest, leave each the positions it would have alone (a LLaMA-family
- * model; GPT-2, Mamba and CSKV decode one request at a time). Each gets what it would get alone, up to the rounding
- * of the batched products. Its deltas go back to its own thread, which writes them to its client. LoRA adapters may be
- * served over the base, unmerged: each batch switches to the one its requests name. Adapters are loaded and unloaded
- * on the decoding thread, between batches, in the order they were asked for among the requests.
+ * takes the oldest one together with the later ones it can decode beside it, up to {@code maxBatch}: requests whose
+ * prompts, left-padded to the longest, leave each the positions it would have alone (a LLaMA-family model; GPT-2, Mamba
+ * and CSKV decode one request at a time). Each gets what it would get alone, up to the rounding of the batched products.
+ * Its deltas go back to its own thread, which writes them to its client. LoRA adapters may be served over the base,
+ * unmerged, and one batch may hold requests for several of them and for the base alone: each sequence runs its own
+ * adapter's branches over the shared base products ({@link AdapterSwitch#useEach}). Adapters are loaded and unloaded on
+ * the decoding thread, between batches, in the order they were asked for among the requests.
  */
 public final class DecoderModel implements AutoCloseable {
     private final CausalLanguageModel model;
@@ -317,11 +317,10 @@ public final class DecoderModel implements AutoCloseable {
 
     /**
      * Adds to {@code batch} (its first request taken already) the queued requests that can decode beside it, taking them
-     * out of the queue: same adapter, each with the positions it would have alone, up to {@link #maxBatch}. The scan stops
+     * out of the queue: each with the positions it would have alone, whatever its adapter, up to {@link #maxBatch}. The scan stops
      * at a task, so a request never runs before an adapter change asked for ahead of it.
      */
     private void join(List<Waiting> batch) {
-        Waiting first = batch.get(0);
         int longest = 0;
         for (Waiting w : batch) {
             longest = Math.max(longest, w.prompt.length);
@@ -333,7 +332,7 @@ public final class DecoderModel implements AutoCloseable {
             }
             Waiting next = (Waiting) job;
             int padded = Math.max(longest, next.prompt.length);
-            if (!Objects.equals(next.request.adapter(), first.request.adapter()) || !fits(batch, next, padded)) {
+            if (!fits(batch, next, padded)) {
                 continue;
             }
             batch.add(next);
@@ -355,32 +354,37 @@ public final class DecoderModel implements AutoCloseable {
         return true;
     }
 
-    /** Runs one batch on the decoding thread: late and abandoned requests are dropped, the adapter checked and used. */
+    /**
+     * Runs one batch on the decoding thread: late and abandoned requests are dropped, and those whose adapter was
+     * unloaded while they waited; the others are ordered by adapter (each adapter's sequences then share its products)
+     * and routed to their adapters.
+     */
     private void decode(List<Waiting> batch) {
         List<Waiting> live = new ArrayList<>();
         long now = System.nanoTime();
         for (Waiting w : batch) {
+            String adapter = w.request.adapter();
             if (w.abandoned()) {
                 continue;
             }
             if (now > w.deadline) {
                 w.failed(busy());
-                continue;
+            } else if (adapter != null && !adapterNames.contains(adapter)) {
+                w.failed(new ApiError(404, "model_not_found", "the adapter '" + adapter + "' was unloaded before this request's turn"));
+            } else {
+                live.add(w);
             }
-            live.add(w);
         }
         if (live.isEmpty()) {
             return;
         }
-        String adapter = live.get(0).request.adapter();
-        if (adapter != null && !adapterNames.contains(adapter)) { // unloaded while these requests waited
-            for (Waiting w : live) {
-                w.failed(new ApiError(404, "model_not_found", "the adapter '" + adapter + "' was unloaded before this request's turn"));
-            }
-            return;
+        live.sort(java.util.Comparator.comparing(w -> w.request.adapter(), java.util.Comparator.nullsFirst(java.util.Comparator.naturalOrder())));
+        List<String> routes = new ArrayList<>();
+        for (Waiting w : live) {
+            routes.add(w.request.adapter());
         }
         try {
-            adapters.use(adapter);
+            adapters.useEach(routes);
         } catch (RuntimeException | Error e) {
             for (Waiting w : live) {
                 w.failed(e);
