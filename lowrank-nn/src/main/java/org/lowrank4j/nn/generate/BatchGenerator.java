@@ -4,14 +4,14 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-import org.lowrank4j.nn.tensor.Tensor;
 
 /**
  * Continues several prompts together: they are left-padded to the longest, prefilled in one forward, and then decoded
  * one token each per step, so every step's products run over all sequences at once. Each sequence has its own options,
  * draws and stopping point, and gets what it would get alone up to the rounding of the batched products: the padding is
- * masked out of attention ({@link DecoderCache#startAt}) and RoPE sees only distances. A sequence that has ended keeps
- * its row until the batch ends (its output is no longer read). One prompt is exactly {@link Generator}'s computation.
+ * masked out of attention ({@link DecoderCache#startAt}) and RoPE sees only distances. Once half the sequences or more
+ * have ended, the others go on in a smaller batch. One prompt is exactly {@link Generator}'s computation. A
+ * {@link DecodingBatch} does the work; use it directly to let prompts join while the batch runs.
  */
 public final class BatchGenerator {
     private BatchGenerator() {
@@ -48,121 +48,31 @@ public final class BatchGenerator {
             throw new IllegalArgumentException("one option set and one random source per prompt, and at least one prompt: got " + n
                     + " prompts, " + options.size() + " option sets and " + randoms.size() + " random sources");
         }
-        if (n > 1 && !model.decodesPaddedBatches()) {
-            throw new IllegalArgumentException("this model (" + model.getClass().getSimpleName() + ") decodes one sequence at a time");
-        }
         int padded = 0;
         for (int[] prompt : prompts) {
-            if (prompt.length < 1 || prompt.length >= maxPositions) {
-                throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens; it needs at least 1 and fewer than the model's "
-                        + maxPositions + " positions");
-            }
             padded = Math.max(padded, prompt.length);
         }
-        int[] starts = new int[n], limits = new int[n];
-        int capacity = 0;
+        List<DecodingBatch.Entry> entries = new ArrayList<>(n);
+        long capacity = 1;
         for (int b = 0; b < n; b++) {
-            long need = positionsInBatch(maxPositions, padded, prompts.get(b).length, options.get(b).maxNewTokens());
-            if (need > maxPositions) {
-                throw new IllegalArgumentException("sequence " + b + " needs " + need + " positions beside the batch's longest prompt ("
-                        + padded + " tokens), more than the model's " + maxPositions + "; decode it in another batch");
+            entries.add(new DecodingBatch.Entry(b, prompts.get(b), options.get(b), randoms.get(b)));
+            capacity = Math.max(capacity, positionsInBatch(maxPositions, padded, prompts.get(b).length, options.get(b).maxNewTokens()));
+        }
+        GenerationResult[] results = new GenerationResult[n];
+        DecodingBatch batch = DecodingBatch.start(model, entries, (int) Math.min(capacity, maxPositions), new DecodingBatch.Listener() {
+            @Override
+            public boolean token(int id, int token) {
+                return sink == null || sink.accept(id, token);
             }
-            starts[b] = padded - prompts.get(b).length;
-            limits[b] = (int) need;
-            capacity = Math.max(capacity, limits[b]);
-        }
-        DecoderCache cache = model.newCache(n, capacity);
-        int[] ids = new int[n * padded];
-        boolean anyPadding = false;
-        for (int b = 0; b < n; b++) {
-            int[] prompt = prompts.get(b);
-            Arrays.fill(ids, b * padded, b * padded + starts[b], prompt[0]); // any id: padding is never attended to
-            System.arraycopy(prompt, 0, ids, b * padded + starts[b], prompt.length);
-            anyPadding |= starts[b] > 0;
-        }
-        if (anyPadding) {
-            cache.startAt(starts);
-        }
-        Sequence[] sequences = new Sequence[n];
-        for (int b = 0; b < n; b++) {
-            sequences[b] = new Sequence(options.get(b), randoms.get(b), limits[b]);
-        }
-        Tensor logits = model.decode(ids, n, padded, cache); // (n, T, V)
-        int position = padded, live = n;
-        int[] next = new int[n];
-        while (true) {
-            for (int b = 0; b < n; b++) {
-                Sequence s = sequences[b];
-                if (s.result != null) {
-                    continue;
-                }
-                next[b] = s.take(lastRow(logits, b), position, sink, b);
-                if (s.result != null) {
-                    live--;
-                }
-            }
-            if (live == 0) {
-                break;
-            }
-            logits = model.decode(next, n, 1, cache);
-            position++;
-        }
-        List<GenerationResult> results = new ArrayList<>(n);
-        for (Sequence s : sequences) {
-            results.add(s.result);
-        }
-        return results;
-    }
 
-    /** One sequence's state: what it has produced, and its result once it has ended. */
-    private static final class Sequence {
-        private final GenerationOptions options;
-        private final Random random;
-        private final int limit; // the batch position at which its context is full
-        private final int[] out;
-        private int produced;
-        private GenerationResult result;
-
-        Sequence(GenerationOptions options, Random random, int limit) {
-            this.options = options;
-            this.random = random;
-            this.limit = limit;
-            this.out = new int[options.maxNewTokens()];
-        }
-
-        /** Draws the next token from its logits at batch position {@code position}; sets the result when it ends. */
-        int take(double[] logits, int position, TokenSink sink, int index) {
-            int token = Sampler.sample(logits, options.temperature(), options.topP(), random);
-            if (options.stopTokens().contains(token)) {
-                result = new GenerationResult(Arrays.copyOf(out, produced), GenerationResult.StopReason.STOP_TOKEN);
-                return token;
+            @Override
+            public void ended(int id, GenerationResult result) {
+                results[id] = result;
             }
-            out[produced++] = token;
-            if (sink != null && !sink.accept(index, token)) {
-                result = new GenerationResult(Arrays.copyOf(out, produced), GenerationResult.StopReason.ENDED_BY_CALLER);
-            } else if (produced == out.length) {
-                result = new GenerationResult(out, GenerationResult.StopReason.MAX_TOKENS);
-            } else if (position == limit) {
-                result = new GenerationResult(Arrays.copyOf(out, produced), GenerationResult.StopReason.CONTEXT_FULL);
-            }
-            return token;
+        });
+        while (batch.running()) {
+            batch.step();
         }
-    }
-
-    /**
-     * The logits of sequence b's last time step of (B, T, V) as doubles; a non-finite logit means the model is broken
-     * (NaN or infinite weights, or an overflow), and sampling from it would emit garbage, so it is refused.
-     */
-    private static double[] lastRow(Tensor logits, int b) {
-        int vocab = logits.dim(-1), time = logits.dim(1), offset = (b * time + time - 1) * vocab;
-        double[] row = new double[vocab];
-        for (int v = 0; v < vocab; v++) {
-            row[v] = logits.get(offset + v);
-            if (!Double.isFinite(row[v])) {
-                throw new IllegalArgumentException("the model produced a non-finite logit (" + row[v] + ") for token " + v
-                        + ": its weights hold NaN or infinite values, or overflow; nothing was generated");
-            }
-        }
-        return row;
+        return Arrays.asList(results);
     }
 }

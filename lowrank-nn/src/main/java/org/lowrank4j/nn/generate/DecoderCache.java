@@ -54,6 +54,26 @@ public class DecoderCache {
         }
     }
 
+    /** Moves every layer of an empty cache to {@code length} positions without computing them ({@link KVCache#skipTo}). */
+    public void skipTo(int length) {
+        for (KVCache c : layers) {
+            c.skipTo(length);
+        }
+    }
+
+    /**
+     * Copies positions [from, to) of sequence {@code sourceRow} of {@code source} (a cache of the same model) into
+     * sequence {@code row} here, in every layer ({@link KVCache#copyRow}).
+     */
+    public void copyRow(int row, DecoderCache source, int sourceRow, int from, int to) {
+        if (source.layerCount() != layerCount()) {
+            throw new IllegalArgumentException("caches of different models: " + source.layerCount() + " and " + layerCount() + " layers");
+        }
+        for (int i = 0; i < layers.size(); i++) {
+            layers.get(i).copyRow(row, source.layer(i), sourceRow, from, to);
+        }
+    }
+
     /** Forgets everything, keeping the storage. */
     public void reset() {
         for (KVCache c : layers) {

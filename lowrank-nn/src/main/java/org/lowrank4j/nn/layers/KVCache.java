@@ -136,6 +136,60 @@ public final class KVCache {
         return mask;
     }
 
+    /**
+     * Moves an empty cache to {@code length} positions without computing them: their keys and values are zeros until
+     * {@link #copyRow} fills them, so every sequence must be marked ({@link #startAt}) not to attend to the ones left
+     * empty. The next token then goes at {@code length}: a prompt that joins a running batch is prefilled this way at
+     * the batch's position, since its keys are stored rotated for their positions.
+     */
+    public void skipTo(int length) {
+        if (store != null) {
+            throw new IllegalStateException("this cache keeps another layout of the history (" + store.getClass().getSimpleName() + ")");
+        }
+        if (this.length != 0 || length < 0 || length > capacity) {
+            throw new IllegalArgumentException("skipTo needs an empty cache and a length in [0, " + capacity + "], got " + length
+                    + " on a cache holding " + this.length);
+        }
+        this.length = length;
+    }
+
+    /**
+     * Copies positions [from, to) of sequence {@code sourceRow} of {@code source} (the same layer's cache, of any
+     * batch and capacity) into sequence {@code row} here, every head. Neither cache's length or marks change.
+     */
+    public void copyRow(int row, KVCache source, int sourceRow, int from, int to) {
+        if (store != null || source.store != null) {
+            throw new IllegalStateException("only plain key/value caches copy rows");
+        }
+        int heads = keys.dim(1), keySize = keys.dim(3), valueSize = values.dim(3);
+        if (source.keys.dim(1) != heads || source.keys.dim(3) != keySize || source.values.dim(3) != valueSize) {
+            throw new IllegalArgumentException("caches of different layers: keys " + keys.shapeString() + " and " + source.keys.shapeString());
+        }
+        if (row < 0 || row >= batch || sourceRow < 0 || sourceRow >= source.batch || from < 0 || from > to || to > capacity
+                || to > source.capacity) {
+            throw new IllegalArgumentException("cannot copy positions [" + from + ", " + to + ") of sequence " + sourceRow + " of "
+                    + source.batch + " into sequence " + row + " of " + batch);
+        }
+        for (int h = 0; h < heads; h++) {
+            copySpan(keys, ((row * heads + h) * capacity + from) * keySize, source.keys,
+                    ((sourceRow * heads + h) * source.capacity + from) * keySize, (to - from) * keySize);
+            copySpan(values, ((row * heads + h) * capacity + from) * valueSize, source.values,
+                    ((sourceRow * heads + h) * source.capacity + from) * valueSize, (to - from) * valueSize);
+        }
+    }
+
+    private static void copySpan(Tensor to, int at, Tensor from, int start, int count) {
+        if (to instanceof org.lowrank4j.nn.tensor.FloatTensor t && from instanceof org.lowrank4j.nn.tensor.FloatTensor f) {
+            System.arraycopy(f.data(), start, t.data(), at, count);
+        } else if (to instanceof org.lowrank4j.nn.tensor.DoubleTensor t && from instanceof org.lowrank4j.nn.tensor.DoubleTensor f) {
+            System.arraycopy(f.data(), start, t.data(), at, count);
+        } else {
+            for (int i = 0; i < count; i++) {
+                to.set(at + i, from.get(start + i));
+            }
+        }
+    }
+
     /** Forgets everything, the padding marks too (the storage is kept). */
     public void reset() {
         length = 0;

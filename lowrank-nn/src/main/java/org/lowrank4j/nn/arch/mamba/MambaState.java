@@ -96,6 +96,17 @@ public final class MambaState extends DecoderCache {
         throw new UnsupportedOperationException("a Mamba model keeps a recurrent state, not key/value caches");
     }
 
+    /** A recurrent state cannot skip positions: it has no keys to mask. */
+    @Override
+    public void skipTo(int length) {
+        throw new UnsupportedOperationException("a Mamba model keeps a recurrent state: it decodes one sequence at a time");
+    }
+
+    @Override
+    public void copyRow(int row, DecoderCache source, int sourceRow, int from, int to) {
+        throw new UnsupportedOperationException("a Mamba model keeps a recurrent state: it decodes one sequence at a time");
+    }
+
     @Override
     public int layerCount() {
         return layers.size();
