@@ -137,6 +137,29 @@ class DecoderBatchingTest {
         assertThat(metrics.render()).contains("lowrank_decode_batch_size_bucket{le=\"2.0\"} 1", "lowrank_decode_batch_size_count 1");
     }
 
+    @Test
+    void aRequestThatComesInWhileABatchRunsJoinsItAndGetsWhatItGetsAlone(@TempDir Path dir) throws Exception {
+        Path base = TestModels.tinyDecoder(dir.resolve("tiny-decoder"), 256);
+        Map<String, Path> adapters = Map.of("mlp", AdapterServingTest.adapter(base, dir.resolve("mlp"), List.of("gate_proj", "down_proj"), 2));
+        DecoderModel.Request running = greedy(null, "We the people", 240), joining = greedy("mlp", "Four score", 8);
+        try (DecoderModel alone = DecoderModel.open(base, adapters, 128, 1, Duration.ZERO, Duration.ofSeconds(30));
+                DecoderModel batched = DecoderModel.open(base, adapters, 128, 8, Duration.ZERO, Duration.ofSeconds(30))) {
+            List<Integer> sizes = Collections.synchronizedList(new ArrayList<>());
+            batched.onBatch(sizes::add);
+            CompletableFuture<CompletableFuture<DecoderModel.Completion>> joined = new CompletableFuture<>();
+            // the second request is sent at the first's first delta: the first has ~240 steps left, so it finds the batch running
+            CompletableFuture<DecoderModel.Completion> first = queue(batched, running, delta -> {
+                if (!joined.isDone()) {
+                    joined.complete(CompletableFuture.supplyAsync(() -> batched.complete(joining, null)));
+                }
+            });
+            DecoderModel.Completion second = joined.get(30, TimeUnit.SECONDS).get(30, TimeUnit.SECONDS);
+            assertThat(first.get(30, TimeUnit.SECONDS)).isEqualTo(alone.complete(running, null));
+            assertThat(second).isEqualTo(alone.complete(joining, null));
+            assertThat(sizes).containsExactly(2); // one batch served both
+        }
+    }
+
     /** A request answered on its own thread; returns once it waits for the decoding thread. */
     private static CompletableFuture<DecoderModel.Completion> queue(DecoderModel model, DecoderModel.Request request, Consumer<String> onDelta)
             throws InterruptedException {

@@ -1,24 +1,26 @@
 package org.lowrank4j.serve.generate;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
-import org.lowrank4j.nn.generate.BatchGenerator;
+import java.util.function.IntConsumer;
+import org.lowrank4j.adapt.serving.AdapterSwitch;
 import org.lowrank4j.nn.generate.CausalLanguageModel;
+import org.lowrank4j.nn.generate.DecodingBatch;
 import org.lowrank4j.nn.generate.GenerationOptions;
 import org.lowrank4j.nn.generate.GenerationResult;
 import org.lowrank4j.nn.generate.Tokenizer;
 import org.lowrank4j.serve.ApiError;
 
 /**
- * One batch of requests decoded together on the decoding thread ({@link BatchGenerator}): each token becomes text
+ * One batch of requests decoding together on the decoding thread ({@link DecodingBatch}), which later requests may join
+ * while it runs. Before each forward of the model every row is routed to its request's adapter. Each token becomes text
  * through the request's own {@link TextStream}, which also finds its stop strings; a request ends at its stop, its
  * length, its deadline (504) or when its client is gone, and the others go on.
  */
-final class BatchRun {
-    private BatchRun() {
-    }
-
+final class BatchRun implements DecodingBatch.Listener {
     /** One request's state during the run. */
     private static final class Member {
         final Waiting waiting;
@@ -38,53 +40,143 @@ final class BatchRun {
         }
     }
 
-    /** Decodes {@code batch} (the model already routed to their adapters) and posts every event to its requests. */
-    static void run(CausalLanguageModel model, Tokenizer tokenizer, List<Waiting> batch, long timeoutSeconds) {
-        List<Member> members = new ArrayList<>();
-        List<int[]> prompts = new ArrayList<>();
-        List<GenerationOptions> options = new ArrayList<>();
-        List<Random> randoms = new ArrayList<>();
-        for (Waiting w : batch) {
-            DecoderModel.Request r = w.request;
-            members.add(new Member(w, tokenizer));
-            prompts.add(w.prompt);
-            options.add(r.temperature() == 0 ? GenerationOptions.greedy(r.maxTokens()) : GenerationOptions.sampling(r.maxTokens(), r.temperature(), r.topP()));
-            randoms.add(new Random(r.seed()));
+    private final Tokenizer tokenizer;
+    private final AdapterSwitch adapters;
+    private final long timeoutSeconds;
+    private final IntConsumer onEnd;                        // told how many requests the batch served, before its last answer
+    private final Map<Integer, Member> members = new HashMap<>();
+    private DecodingBatch batch;                            // null once it has failed
+    private int served;
+    private int peak;
+
+    private BatchRun(Tokenizer tokenizer, AdapterSwitch adapters, long timeoutSeconds, IntConsumer onEnd) {
+        this.tokenizer = tokenizer;
+        this.adapters = adapters;
+        this.timeoutSeconds = timeoutSeconds;
+        this.onEnd = onEnd;
+    }
+
+    /**
+     * Prefills {@code requests} together and draws their first tokens.
+     *
+     * @param capacity positions of every row: the model's to let later requests join
+     */
+    static BatchRun start(CausalLanguageModel model, Tokenizer tokenizer, AdapterSwitch adapters, List<Waiting> requests, int capacity,
+            long timeoutSeconds, IntConsumer onEnd) {
+        BatchRun run = new BatchRun(tokenizer, adapters, timeoutSeconds, onEnd);
+        List<DecodingBatch.Entry> entries = new ArrayList<>();
+        for (Waiting w : requests) {
+            entries.add(run.admit(w));
         }
-        List<GenerationResult> results;
+        run.peak = requests.size();
         try {
-            results = BatchGenerator.generate(model, prompts, options, randoms, (index, token) -> {
-                Member m = members.get(index);
-                if (m.waiting.abandoned()) {
-                    return false;
-                }
-                m.emit(m.stream.accept(token));
-                if (m.stream.stopped()) {
-                    m.stopString = true;
-                    return false;
-                }
-                if (System.nanoTime() > m.waiting.deadline) {
-                    m.error = new ApiError(504, "timeout", "the completion ran past " + timeoutSeconds + " s (--timeout); ask for fewer max_tokens");
-                    return false;
-                }
-                return true;
-            });
+            run.batch = DecodingBatch.start(model, entries, capacity, run);
         } catch (RuntimeException | Error e) {
-            for (Member m : members) {
-                m.waiting.failed(e);
-            }
+            run.failAll(e);
+        }
+        return run;
+    }
+
+    private DecodingBatch.Entry admit(Waiting w) {
+        int id = served++;
+        members.put(id, new Member(w, tokenizer));
+        DecoderModel.Request r = w.request;
+        GenerationOptions options = r.temperature() == 0 ? GenerationOptions.greedy(r.maxTokens())
+                : GenerationOptions.sampling(r.maxTokens(), r.temperature(), r.topP());
+        return new DecodingBatch.Entry(id, w.prompt, options, new Random(r.seed()));
+    }
+
+    /** True while some request of the batch is still decoding. */
+    boolean running() {
+        return batch != null && batch.running();
+    }
+
+    /** Requests decoding now. */
+    int live() {
+        return members.size();
+    }
+
+    /** The most requests that decoded at once in this batch. */
+    int peak() {
+        return peak;
+    }
+
+    boolean canJoin(Waiting w) {
+        return running() && batch.canJoin(w.prompt.length, w.request.maxTokens());
+    }
+
+    /** Prefills {@code w} at the batch's position and adds it; it must {@link #canJoin}. */
+    void join(Waiting w) {
+        DecodingBatch.Entry entry = admit(w);
+        peak = Math.max(peak, members.size());
+        try {
+            batch.join(entry);
+        } catch (RuntimeException | Error e) {
+            failAll(e);
+        }
+    }
+
+    /** One token of every request. */
+    void step() {
+        try {
+            batch.step();
+        } catch (RuntimeException | Error e) {
+            failAll(e);
+        }
+    }
+
+    @Override
+    public void rows(int[] ids) {
+        List<String> routes = new ArrayList<>(ids.length);
+        for (int id : ids) {
+            routes.add(id < 0 ? null : members.get(id).waiting.request.adapter());
+        }
+        adapters.useEach(routes);
+    }
+
+    @Override
+    public boolean token(int id, int token) {
+        Member m = members.get(id);
+        if (m.waiting.abandoned()) {
+            return false;
+        }
+        m.emit(m.stream.accept(token));
+        if (m.stream.stopped()) {
+            m.stopString = true;
+            return false;
+        }
+        if (System.nanoTime() > m.waiting.deadline) {
+            m.error = new ApiError(504, "timeout", "the completion ran past " + timeoutSeconds + " s (--timeout); ask for fewer max_tokens");
+            return false;
+        }
+        return true;
+    }
+
+    @Override
+    public void ended(int id, GenerationResult result) {
+        Member m = members.remove(id);
+        if (members.isEmpty()) {
+            onEnd.accept(served); // before the last answer goes out: whoever reads the answer sees the batch counted
+        }
+        if (m.error != null) {
+            m.waiting.failed(m.error);
             return;
         }
-        for (int i = 0; i < members.size(); i++) {
-            Member m = members.get(i);
-            if (m.error != null) {
-                m.waiting.failed(m.error);
-                continue;
-            }
-            m.emit(m.stream.finish());
-            boolean stopped = m.stopString || results.get(i).reason() == GenerationResult.StopReason.STOP_TOKEN;
-            m.waiting.done(new DecoderModel.Completion(m.text.toString(), stopped ? "stop" : "length", m.waiting.prompt.length,
-                    m.stream.tokenCount()));
+        m.emit(m.stream.finish());
+        boolean stopped = m.stopString || result.reason() == GenerationResult.StopReason.STOP_TOKEN;
+        m.waiting.done(new DecoderModel.Completion(m.text.toString(), stopped ? "stop" : "length", m.waiting.prompt.length,
+                m.stream.tokenCount()));
+    }
+
+    /** The model failed: every request still in the batch gets the error, and the batch stops. */
+    private void failAll(Throwable e) {
+        batch = null;
+        if (!members.isEmpty()) {
+            onEnd.accept(served);
         }
+        for (Member m : members.values()) {
+            m.waiting.failed(e);
+        }
+        members.clear();
     }
 }

@@ -32,8 +32,10 @@ import org.lowrank4j.serve.ApiError;
  * <p>One thread decodes (the model's layers are not shared between threads). Requests queue for it; when it is free it
  * takes the oldest one together with the later ones it can decode beside it, up to {@code maxBatch}: requests whose
  * prompts, left-padded to the longest, leave each the positions it would have alone (a LLaMA-family model; GPT-2, Mamba
- * and CSKV decode one request at a time). Each gets what it would get alone, up to the rounding of the batched products.
- * Its deltas go back to its own thread, which writes them to its client. LoRA adapters may be served over the base,
+ * and CSKV decode one request at a time). Requests that come in while a batch runs join it before its next step when
+ * they fit: a prompt no longer than the batch's positions so far, which keeps every position it would have alone
+ * (continuous batching, {@link org.lowrank4j.nn.generate.DecodingBatch}). Each gets what it would get alone, up to the
+ * rounding of the batched products. Its deltas go back to its own thread, which writes them to its client. LoRA adapters may be served over the base,
  * unmerged, and one batch may hold requests for several of them and for the base alone: each sequence runs its own
  * adapter's branches over the shared base products ({@link AdapterSwitch#useEach}). Adapters are loaded and unloaded on
  * the decoding thread, between batches, in the order they were asked for among the requests.
@@ -355,14 +357,35 @@ public final class DecoderModel implements AutoCloseable {
     }
 
     /**
-     * Runs one batch on the decoding thread: late and abandoned requests are dropped, and those whose adapter was
-     * unloaded while they waited; the others are ordered by adapter (each adapter's sequences then share its products)
-     * and routed to their adapters.
+     * Runs one batch on the decoding thread until its last request ends. Before each step it takes in the queued requests
+     * that can join it (each keeps the positions it would have alone, up to {@link #maxBatch} at once; the scan stops at
+     * a task). Late and abandoned requests are dropped, and those whose adapter was unloaded while they waited; the first
+     * ones are ordered by adapter, so that each adapter's rows start out side by side.
      */
     private void decode(List<Waiting> batch) {
+        List<Waiting> first = admissible(batch);
+        if (first.isEmpty()) {
+            return;
+        }
+        first.sort(java.util.Comparator.comparing(w -> w.request.adapter(), java.util.Comparator.nullsFirst(java.util.Comparator.naturalOrder())));
+        int capacity = maxBatch > 1 ? model.maxPositions() : longestNeed(first);
+        BatchRun run = BatchRun.start(model, tokenizer, adapters, first, capacity, timeout.toSeconds(), onBatch);
+        while (run.running()) {
+            for (Waiting w : admissible(joiners(run))) {
+                run.join(w);
+            }
+            if (run.running()) {
+                run.step();
+            }
+        }
+        lastBatchSize = run.peak();
+    }
+
+    /** The requests still worth decoding; the others get their answer (503 past the deadline, 404 for an unloaded adapter). */
+    private List<Waiting> admissible(List<Waiting> requests) {
         List<Waiting> live = new ArrayList<>();
         long now = System.nanoTime();
-        for (Waiting w : batch) {
+        for (Waiting w : requests) {
             String adapter = w.request.adapter();
             if (w.abandoned()) {
                 continue;
@@ -375,24 +398,39 @@ public final class DecoderModel implements AutoCloseable {
                 live.add(w);
             }
         }
-        if (live.isEmpty()) {
-            return;
-        }
-        live.sort(java.util.Comparator.comparing(w -> w.request.adapter(), java.util.Comparator.nullsFirst(java.util.Comparator.naturalOrder())));
-        List<String> routes = new ArrayList<>();
-        for (Waiting w : live) {
-            routes.add(w.request.adapter());
-        }
-        try {
-            adapters.useEach(routes);
-        } catch (RuntimeException | Error e) {
-            for (Waiting w : live) {
-                w.failed(e);
+        return live;
+    }
+
+    /** Takes out of the queue the requests that can join the running batch now, oldest first, stopping at a task. */
+    private List<Waiting> joiners(BatchRun run) {
+        List<Waiting> out = new ArrayList<>();
+        synchronized (queue) {
+            for (Iterator<Object> it = queue.iterator(); it.hasNext() && run.live() + out.size() < maxBatch; ) {
+                Object job = it.next();
+                if (job instanceof Task) {
+                    break;
+                }
+                Waiting next = (Waiting) job;
+                if (run.canJoin(next)) {
+                    out.add(next);
+                    it.remove();
+                }
             }
-            return;
         }
-        onBatch.accept(live.size());
-        BatchRun.run(model, tokenizer, live, timeout.toSeconds());
+        return out;
+    }
+
+    /** The positions a batch of these requests needs when none may join it. */
+    private int longestNeed(List<Waiting> batch) {
+        int padded = 0;
+        for (Waiting w : batch) {
+            padded = Math.max(padded, w.prompt.length);
+        }
+        long need = 1;
+        for (Waiting w : batch) {
+            need = Math.max(need, BatchGenerator.positionsInBatch(model.maxPositions(), padded, w.prompt.length, w.request.maxTokens()));
+        }
+        return (int) Math.min(need, model.maxPositions());
     }
 
     /** Stops the decoding thread once the jobs already queued are done; later requests get a 503. */
