@@ -34,9 +34,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * <pre>
  * java -cp lowrank-bench/target/lowrank-bench.jar org.lowrank4j.bench.ServeLoad --url http://127.0.0.1:8080 \
  *     --route embeddings|completions|chat [--concurrency 1,8,32] [--requests 400] [--seconds 30] [--warmup 20]
- *     [--max-tokens 32] [--stream] [--models NAME,NAME,...] [--out FILE]
+ *     [--max-tokens 32[,64,...]] [--stream] [--models NAME,NAME,...] [--out FILE]
  * </pre>
- * With {@code --models} (a decoder served with LoRA adapters) the requests name those models in turn.
+ * With {@code --models} (a decoder served with LoRA adapters) the requests name those models in turn; with several
+ * {@code --max-tokens} request n asks for the (n mod k)-th of the k values.
  */
 public final class ServeLoad {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -63,7 +64,8 @@ public final class ServeLoad {
     public static void main(String[] args) throws Exception {
         String url = null, route = "embeddings";
         int[] levels = {1, 8, 32};
-        int requests = 400, warmup = 20, maxTokens = 32;
+        int requests = 400, warmup = 20;
+        int[] maxTokens = {32};
         double seconds = 30;
         boolean stream = false;
         Path out = null;
@@ -76,7 +78,7 @@ public final class ServeLoad {
                 case "--requests" -> requests = Integer.parseInt(args[++i]);
                 case "--seconds" -> seconds = Double.parseDouble(args[++i]);
                 case "--warmup" -> warmup = Integer.parseInt(args[++i]);
-                case "--max-tokens" -> maxTokens = Integer.parseInt(args[++i]);
+                case "--max-tokens" -> maxTokens = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
                 case "--stream" -> stream = true;
                 case "--out" -> out = Path.of(args[++i]);
                 case "--models" -> models = List.of(args[++i].split(","));
@@ -110,7 +112,11 @@ public final class ServeLoad {
         }
         root.put("stream", stream);
         if (!route.equals("embeddings")) {
-            root.put("max_tokens", maxTokens);
+            if (maxTokens.length == 1) {
+                root.put("max_tokens", maxTokens[0]);
+            } else {
+                root.putPOJO("max_tokens_in_turn", maxTokens);
+            }
         }
         root.put("requests_per_level_at_most", requests);
         root.put("seconds_per_level_at_most", seconds);
@@ -189,7 +195,7 @@ public final class ServeLoad {
     }
 
     /** One route of the server and how to ask it. */
-    private record Target(HttpClient client, URI uri, String route, int maxTokens, boolean stream, List<String> models) {
+    private record Target(HttpClient client, URI uri, String route, int[] maxTokens, boolean stream, List<String> models) {
 
         /** Sends request {@code n}; returns completion tokens (0 for embeddings), or -1 on any error. */
         long send(int n) {
@@ -204,7 +210,7 @@ public final class ServeLoad {
                 default -> body.put("prompt", text);
             }
             if (!route.equals("embeddings")) {
-                body.put("max_tokens", maxTokens).put("temperature", 0).put("stream", stream);
+                body.put("max_tokens", maxTokens[n % maxTokens.length]).put("temperature", 0).put("stream", stream);
                 if (stream) {
                     body.putObject("stream_options").put("include_usage", true);
                 }

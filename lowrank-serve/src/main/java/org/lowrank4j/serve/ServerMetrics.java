@@ -97,7 +97,7 @@ public final class ServerMetrics {
         out.append("# HELP lowrank_embedding_batch_size Texts per ONNX Runtime run after merging concurrent requests.\n");
         out.append("# TYPE lowrank_embedding_batch_size histogram\n");
         batchSizes.render(out, "lowrank_embedding_batch_size", "");
-        out.append("# HELP lowrank_decode_batch_size Completion requests decoded together in one batch.\n");
+        out.append("# HELP lowrank_decode_batch_size Completion requests one decoding batch served, those that joined it while it ran included.\n");
         out.append("# TYPE lowrank_decode_batch_size histogram\n");
         decodeBatchSizes.render(out, "lowrank_decode_batch_size", "");
         out.append("# HELP lowrank_prompt_tokens_total Tokens read: embedding inputs and prompts.\n");
