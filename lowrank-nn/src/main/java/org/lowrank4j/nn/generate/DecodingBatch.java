@@ -12,13 +12,14 @@ import org.lowrank4j.nn.tensor.Tensor;
  * attention ({@link DecoderCache#startAt}). RoPE sees only distances, so each sequence gets what it would get alone,
  * up to the rounding of the batched products.
  *
- * <p>A joining prompt is prefilled alone, at the batch's position, and its keys and values are copied into a free row
- * (the cache grows by one row when none is free). When half the rows or more are free, the batch is copied into a
- * cache of just its live rows, so ended sequences stop costing anything.
+ * <p>A joining prompt is prefilled alone, at the batch's position, and its keys and values are copied into a free row.
+ * When no row is free the batch is copied into a cache one row larger, and into a longer one (up to the model's
+ * positions, doubling) when the joiner needs positions past the cache's end. When half the rows or more are free, the
+ * batch is copied into a cache of just its live rows, so ended sequences stop costing anything.
  *
  * <p>A prompt of p tokens that may generate m joins at position L only when p ≤ L and it keeps every position it
- * would have alone: L − p + min(positions, p + m) ≤ the batch's capacity ({@link BatchGenerator#positionsInBatch}).
- * A batch therefore takes new sequences until its position nears its capacity, and then drains.
+ * would have alone: L − p + min(positions, p + m) ≤ the model's positions ({@link BatchGenerator#positionsInBatch}).
+ * A batch therefore takes new sequences until its position nears the end of the model's context, and then drains.
  */
 public final class DecodingBatch {
     /** What a batch tells its caller, on the thread that runs it. */
@@ -40,7 +41,7 @@ public final class DecodingBatch {
 
     private final CausalLanguageModel model;
     private final Listener listener;
-    private final int capacity;   // positions of every row
+    private int capacity;         // positions of every row: the cache's
     private DecoderCache cache;
     private Sequence[] rows;      // null: a free row
     private int[] starts;         // per row, its first position that is not padding
@@ -57,8 +58,8 @@ public final class DecodingBatch {
     /**
      * Prefills {@code entries} together (left-padded to the longest prompt) and draws the first token of each.
      *
-     * @param capacity the positions of every row, at most the model's: what the entries need (see
-     *                 {@link BatchGenerator#positionsInBatch}), or more to let later prompts join
+     * @param capacity the positions of every row to start with, at most the model's: at least what the entries need (see
+     *                 {@link BatchGenerator#positionsInBatch}); a joiner that needs more makes the cache longer
      * @throws IllegalArgumentException for no entries, several of a model that decodes one sequence at a time
      *                                  ({@link CausalLanguageModel#decodesPaddedBatches()}), an empty prompt or one that
      *                                  does not fit beside the longest one
@@ -133,7 +134,7 @@ public final class DecodingBatch {
     /** Whether a prompt of {@code promptLength} tokens that may generate {@code maxNewTokens} can {@link #join} now. */
     public boolean canJoin(int promptLength, int maxNewTokens) {
         return live > 0 && model.decodesPaddedBatches() && promptLength >= 1 && promptLength <= position
-                && BatchGenerator.positionsInBatch(model.maxPositions(), position, promptLength, maxNewTokens) <= capacity;
+                && BatchGenerator.positionsInBatch(model.maxPositions(), position, promptLength, maxNewTokens) <= model.maxPositions();
     }
 
     /**
@@ -145,7 +146,8 @@ public final class DecodingBatch {
         int p = entry.prompt().length;
         if (!canJoin(p, entry.options().maxNewTokens())) {
             throw new IllegalArgumentException("a prompt of " + p + " tokens that may generate " + entry.options().maxNewTokens()
-                    + " cannot join this batch at position " + position + " of " + capacity + (live == 0 ? " (it has ended)" : ""));
+                    + " cannot join this batch at position " + position + " of the model's " + model.maxPositions()
+                    + (live == 0 ? " (it has ended)" : ""));
         }
         DecoderCache alone = model.newCache(1, position);
         alone.skipTo(position - p);
@@ -154,15 +156,17 @@ public final class DecodingBatch {
         }
         listener.rows(new int[] {entry.id()});
         Tensor logits = model.decode(entry.prompt(), 1, p, alone);
+        int limit = (int) BatchGenerator.positionsInBatch(model.maxPositions(), position, p, entry.options().maxNewTokens());
         int row = freeRow();
-        if (row < 0) {
-            regroup(rows.length + 1);
-            row = rows.length - 1;
+        if (row < 0 || limit > capacity) { // a copy with a free row and room for the joiner's positions
+            int positions = limit > capacity ? Math.min(model.maxPositions(), Math.max(limit, 2 * capacity)) : capacity;
+            regroup(row < 0 ? live + 1 : rows.length, positions);
+            row = freeRow();
         }
         cache.copyRow(row, alone, 0, position - p, position);
         starts[row] = position - p;
         cache.startAt(starts);
-        rows[row] = new Sequence(entry, (int) BatchGenerator.positionsInBatch(model.maxPositions(), position, p, entry.options().maxNewTokens()));
+        rows[row] = new Sequence(entry, limit);
         live++;
         take(row, logits, 0);
     }
@@ -214,13 +218,17 @@ public final class DecodingBatch {
 
     private void compactIfSparse() {
         if (live > 0 && rows.length > 1 && live <= rows.length / 2) {
-            regroup(live);
+            regroup(live, capacity);
         }
     }
 
-    /** Copies the live rows, in order, into a new cache of {@code size} rows; the rows past them are free. */
-    private void regroup(int size) {
-        DecoderCache fresh = model.newCache(size, capacity);
+    /**
+     * Copies the live rows, in order, into a new cache of {@code size} rows and {@code positions} positions; the rows past
+     * them are free.
+     */
+    private void regroup(int size, int positions) {
+        DecoderCache fresh = model.newCache(size, positions);
+        capacity = positions;
         fresh.skipTo(position);
         Sequence[] newRows = new Sequence[size];
         int[] newStarts = new int[size], newNext = new int[size];

@@ -149,7 +149,7 @@ class DecodingBatchTest {
         List<DecodingBatch.Entry> joiners = List.of(
                 entry(2, new int[] {1, 4, 1}, GenerationOptions.greedy(9)),                    // at position 7, beside both
                 entry(3, new int[] {2, 6, 5, 3, 5, 8, 9}, GenerationOptions.sampling(10, 0.8, 1.0))); // later, into a free row
-        DecodingBatch batch = DecodingBatch.start(batched, entries, 40, collector);
+        DecodingBatch batch = DecodingBatch.start(batched, entries, 17, collector); // what the two need: 3 + 2 + 12 positions
         batch.step();
         batch.step();
         assertThat(batch.position()).isEqualTo(7);
@@ -157,7 +157,7 @@ class DecodingBatchTest {
         while (collector.results.get(1) == null) {
             batch.step();
         }
-        batch.join(joiners.get(1));
+        batch.join(joiners.get(1)); // at position 8 it needs 1 + 7 + 10 = 18 positions: the cache gets longer
         while (batch.running()) {
             batch.step();
         }
@@ -185,21 +185,21 @@ class DecodingBatchTest {
 
     @Test
     void aJoinMustKeepEveryPositionItWouldHaveAlone() {
-        LlamaModel model = llama(32);
+        LlamaModel model = llama(12);
         Collector collector = new Collector(new Recording(model));
-        DecodingBatch batch = DecodingBatch.start(model, List.of(entry(0, new int[] {3, 1, 4}, GenerationOptions.greedy(3))), 12, collector);
+        DecodingBatch batch = DecodingBatch.start(model, List.of(entry(0, new int[] {3, 1, 4}, GenerationOptions.greedy(3))), 6, collector);
         assertThat(batch.position()).isEqualTo(3);
         assertThat(batch.canJoin(4, 1)).as("a prompt longer than the batch's positions so far").isFalse();
-        assertThat(batch.canJoin(3, 9)).as("3 + 9 = 12 positions from position 0").isTrue();
+        assertThat(batch.canJoin(3, 9)).as("3 + 9 = 12 positions from position 0: the model's, past the cache's 6").isTrue();
         assertThat(batch.canJoin(2, 10)).as("from position 1: 13 > 12").isFalse();
         assertThatThrownBy(() -> batch.join(entry(1, new int[] {1, 2}, GenerationOptions.greedy(10))))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cannot join this batch at position 3 of 12");
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cannot join this batch at position 3 of the model's 12");
         while (batch.running()) {
             batch.step();
         }
         assertThat(batch.canJoin(1, 1)).as("a batch that has ended").isFalse();
         assertThatThrownBy(batch::step).isInstanceOf(IllegalStateException.class);
-        assertThatThrownBy(() -> DecodingBatch.start(model, List.of(entry(0, new int[] {3, 1, 4}, GenerationOptions.greedy(20))), 12, collector))
-                .hasMessageContaining("needs 23 positions").hasMessageContaining("more than the batch's 12");
+        assertThatThrownBy(() -> DecodingBatch.start(model, List.of(entry(0, new int[] {3, 1, 4}, GenerationOptions.greedy(20))), 6, collector))
+                .hasMessageContaining("needs 12 positions").hasMessageContaining("more than the batch's 6");
     }
 }

@@ -59,7 +59,7 @@ final class BatchRun implements DecodingBatch.Listener {
     /**
      * Prefills {@code requests} together and draws their first tokens.
      *
-     * @param capacity positions of every row: the model's to let later requests join
+     * @param capacity positions of every row to start with (see {@link DecodingBatch#start})
      */
     static BatchRun start(CausalLanguageModel model, Tokenizer tokenizer, AdapterSwitch adapters, List<Waiting> requests, int capacity,
             long timeoutSeconds, IntConsumer onEnd) {

@@ -27,7 +27,7 @@ import org.lowrank4j.serve.ApiError;
  * A decoder folder served for completions: loaded as {@code lowrank generate} loads it ({@link DecoderFolder#loadDecoder}:
  * a dense folder from {@code lowrank train}, a low-rank or quantized folder from {@code lowrank compress}, a CSKV folder
  * from {@code lowrank cskv} whose decoding keeps the shrunk key/value cache, GPT-2 or Mamba) and continued by
- * lowrank-nn's {@link BatchGenerator} with the model's cache.
+ * lowrank-nn's {@link org.lowrank4j.nn.generate.DecodingBatch} with the model's cache.
  *
  * <p>One thread decodes (the model's layers are not shared between threads). Requests queue for it; when it is free it
  * takes the oldest one together with the later ones it can decode beside it, up to {@code maxBatch}: requests whose
@@ -35,10 +35,11 @@ import org.lowrank4j.serve.ApiError;
  * and CSKV decode one request at a time). Requests that come in while a batch runs join it before its next step when
  * they fit: a prompt no longer than the batch's positions so far, which keeps every position it would have alone
  * (continuous batching, {@link org.lowrank4j.nn.generate.DecodingBatch}). Each gets what it would get alone, up to the
- * rounding of the batched products. Its deltas go back to its own thread, which writes them to its client. LoRA adapters may be served over the base,
- * unmerged, and one batch may hold requests for several of them and for the base alone: each sequence runs its own
- * adapter's branches over the shared base products ({@link AdapterSwitch#useEach}). Adapters are loaded and unloaded on
- * the decoding thread, between batches, in the order they were asked for among the requests.
+ * rounding of the batched products. Its deltas go back to its own thread, which writes them to its client. LoRA
+ * adapters may be served over the base, unmerged, and one batch may hold requests for several of them and for the base
+ * alone: each sequence runs its own adapter's branches over the shared base products ({@link AdapterSwitch#useEach}).
+ * Adapters are loaded and unloaded on the decoding thread, between batches, in the order they were asked for among the
+ * requests.
  */
 public final class DecoderModel implements AutoCloseable {
     private final CausalLanguageModel model;
@@ -368,11 +369,15 @@ public final class DecoderModel implements AutoCloseable {
             return;
         }
         first.sort(java.util.Comparator.comparing(w -> w.request.adapter(), java.util.Comparator.nullsFirst(java.util.Comparator.naturalOrder())));
-        int capacity = maxBatch > 1 ? model.maxPositions() : longestNeed(first);
-        BatchRun run = BatchRun.start(model, tokenizer, adapters, first, capacity, timeout.toSeconds(), onBatch);
+        BatchRun run = BatchRun.start(model, tokenizer, adapters, first, longestNeed(first), timeout.toSeconds(), onBatch);
         while (run.running()) {
-            for (Waiting w : admissible(joiners(run))) {
-                run.join(w);
+            List<Waiting> joining = admissible(joiners(run));
+            for (int i = 0; i < joining.size(); i++) {
+                if (!run.running()) { // the model failed on the one before: the rest wait for a batch of their own
+                    requeueFirst(joining.subList(i, joining.size()));
+                    break;
+                }
+                run.join(joining.get(i));
             }
             if (run.running()) {
                 run.step();
@@ -420,7 +425,16 @@ public final class DecoderModel implements AutoCloseable {
         return out;
     }
 
-    /** The positions a batch of these requests needs when none may join it. */
+    /** Puts requests taken for a batch back at the head of the queue, in their order. */
+    private void requeueFirst(List<Waiting> requests) {
+        synchronized (queue) {
+            for (int i = requests.size() - 1; i >= 0; i--) {
+                queue.addFirst(requests.get(i));
+            }
+        }
+    }
+
+    /** The positions a batch of these requests needs to start with (a joiner that needs more makes its cache longer). */
     private int longestNeed(List<Waiting> batch) {
         int padded = 0;
         for (Waiting w : batch) {
