@@ -1,16 +1,11 @@
 package org.lowrank4j.compress.eval;
 
-import java.util.List;
-import java.util.Map;
 import org.lowrank4j.compress.runtime.DecoderRuntime;
-import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
-import org.lowrank4j.nn.generate.CausalLanguageModel;
 import org.lowrank4j.nn.generate.DecoderCache;
+import org.lowrank4j.nn.generate.ForwardingLanguageModel;
 import org.lowrank4j.nn.generate.Perplexity;
 import org.lowrank4j.nn.generate.PerplexityResult;
-import org.lowrank4j.nn.layers.Linear;
-import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
 
 /**
@@ -53,7 +48,7 @@ public final class DecoderEvaluation {
     }
 
     /** The model as the perplexity pass sees it; after each batch of full windows it scores their hidden states. */
-    private static final class Probe implements CausalLanguageModel {
+    private static final class Probe extends ForwardingLanguageModel {
         private final LlamaModel model;
         private final int window;
         double sum;
@@ -61,6 +56,7 @@ public final class DecoderEvaluation {
         long nanos;
 
         Probe(LlamaModel model, int window) {
+            super(model);
             this.model = model;
             this.window = window;
         }
@@ -79,46 +75,6 @@ public final class DecoderEvaluation {
                 nanos += System.nanoTime() - start;
             }
             return logits;
-        }
-
-        @Override
-        public int vocabSize() {
-            return model.vocabSize();
-        }
-
-        @Override
-        public int maxPositions() {
-            return model.maxPositions();
-        }
-
-        @Override
-        public Precision precision() {
-            return model.precision();
-        }
-
-        @Override
-        public Tensor forward(int[] ids, int batch, int time) {
-            return model.forward(ids, batch, time);
-        }
-
-        @Override
-        public void backward(Tensor dlogits) {
-            model.backward(dlogits);
-        }
-
-        @Override
-        public DecoderCache newCache(int batch, int capacity) {
-            return model.newCache(batch, capacity);
-        }
-
-        @Override
-        public Map<String, Linear> linearSites() {
-            return model.linearSites();
-        }
-
-        @Override
-        public List<Parameter> parameters() {
-            return model.parameters();
         }
     }
 }

@@ -2,14 +2,11 @@ package org.lowrank4j.nn.cskv;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
-import org.lowrank4j.nn.generate.CausalLanguageModel;
 import org.lowrank4j.nn.generate.DecoderCache;
+import org.lowrank4j.nn.generate.ForwardingLanguageModel;
 import org.lowrank4j.nn.layers.KVCache;
 import org.lowrank4j.nn.layers.Linear;
-import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
 
 /**
@@ -17,13 +14,14 @@ import org.lowrank4j.nn.tensor.Tensor;
  * perplexity) runs every layer against the compressed features and the full-precision window; {@link #forward} and
  * {@link #backward} are the original model's (no cache), as is every weight.
  */
-public final class CskvModel implements CausalLanguageModel {
+public final class CskvModel extends ForwardingLanguageModel {
     private final LlamaModel model;
     private final List<CskvLayer> layers;
     private final List<CskvLinears> linears;
     private final int window;
 
     public CskvModel(LlamaModel model, List<CskvLayer> layers, int window) {
+        super(model);
         int count = model.config().numHiddenLayers();
         if (layers.size() != count) {
             throw new IllegalArgumentException(layers.size() + " CSKV layers for a decoder of " + count + " layers");
@@ -76,42 +74,7 @@ public final class CskvModel implements CausalLanguageModel {
     }
 
     @Override
-    public int vocabSize() {
-        return model.vocabSize();
-    }
-
-    @Override
-    public int maxPositions() {
-        return model.maxPositions();
-    }
-
-    @Override
-    public Precision precision() {
-        return model.precision();
-    }
-
-    @Override
-    public Tensor forward(int[] ids, int batch, int time) {
-        return model.forward(ids, batch, time);
-    }
-
-    @Override
-    public void backward(Tensor dlogits) {
-        model.backward(dlogits);
-    }
-
-    @Override
-    public Map<String, Linear> linearSites() {
-        return model.linearSites();
-    }
-
-    @Override
     public Linear outputProjection() {
         return model.outputProjection();
-    }
-
-    @Override
-    public List<Parameter> parameters() {
-        return model.parameters();
     }
 }

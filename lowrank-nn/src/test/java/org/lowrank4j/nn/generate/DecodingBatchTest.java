@@ -13,9 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.lowrank4j.formats.hf.HfArchitecture;
 import org.lowrank4j.formats.hf.HfConfig;
 import org.lowrank4j.nn.GradientCheck;
-import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
-import org.lowrank4j.nn.layers.Linear;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
 
@@ -35,13 +33,14 @@ class DecodingBatchTest {
     }
 
     /** The model, keeping the last-position logits that each sequence's tokens are drawn from, by sequence id. */
-    private static final class Recording implements CausalLanguageModel {
+    private static final class Recording extends ForwardingLanguageModel {
         final LlamaModel model;
         final Map<Integer, List<double[]>> drawnFrom = new HashMap<>();
         final List<Integer> rowCounts = new ArrayList<>();
         int[] ids = {0}; // the sequence in each row of the next forward
 
         Recording(LlamaModel model) {
+            super(model);
             this.model = model;
         }
 
@@ -64,46 +63,6 @@ class DecodingBatchTest {
         @Override
         public boolean decodesPaddedBatches() {
             return model.decodesPaddedBatches();
-        }
-
-        @Override
-        public int vocabSize() {
-            return model.vocabSize();
-        }
-
-        @Override
-        public int maxPositions() {
-            return model.maxPositions();
-        }
-
-        @Override
-        public Precision precision() {
-            return model.precision();
-        }
-
-        @Override
-        public Tensor forward(int[] tokens, int batch, int time) {
-            return model.forward(tokens, batch, time);
-        }
-
-        @Override
-        public void backward(Tensor dlogits) {
-            model.backward(dlogits);
-        }
-
-        @Override
-        public DecoderCache newCache(int batch, int capacity) {
-            return model.newCache(batch, capacity);
-        }
-
-        @Override
-        public Map<String, Linear> linearSites() {
-            return model.linearSites();
-        }
-
-        @Override
-        public List<Parameter> parameters() {
-            return model.parameters();
         }
     }
 
