@@ -52,6 +52,27 @@ class AdapterSwitchTest {
         return model.forward(IDS, 1, IDS.length);
     }
 
+    /**
+     * Two adapters that overlap on v_proj, the logits of the base and of each alone, and a fresh base model to attach
+     * them to.
+     */
+    private record Fixture(Path qv, Path mlp, Tensor base, Tensor qvAlone, Tensor mlpAlone, LlamaModel model) {
+        static Fixture in(Path dir) throws IOException {
+            Path qv = adapter(dir.resolve("qv"), List.of("q_proj", "v_proj"), 4, 1);
+            Path mlp = adapter(dir.resolve("mlp"), List.of("v_proj", "down_proj"), 2, 2);
+            return new Fixture(qv, mlp, TinyModels.llama(Precision.FLOAT32, BASE_SEED).forward(IDS, 1, IDS.length), alone(qv), alone(mlp),
+                    TinyModels.llama(Precision.FLOAT32, BASE_SEED));
+        }
+
+        /** Both adapters attached, qv first. */
+        AdapterSwitch attached() throws IOException {
+            Map<String, Path> folders = new LinkedHashMap<>();
+            folders.put("qv", qv);
+            folders.put("mlp", mlp);
+            return AdapterSwitch.attach(model, folders);
+        }
+    }
+
     private static void assertSame(Tensor a, Tensor b) {
         assertThat(a.size()).isEqualTo(b.size());
         for (int i = 0; i < a.size(); i++) {
@@ -61,16 +82,10 @@ class AdapterSwitchTest {
 
     @Test
     void eachAdapterRunsAsItWouldAloneAndNoneRunsTheBase(@TempDir Path dir) throws IOException {
-        Path qv = adapter(dir.resolve("qv"), List.of("q_proj", "v_proj"), 4, 1);
-        Path mlp = adapter(dir.resolve("mlp"), List.of("v_proj", "down_proj"), 2, 2); // overlaps qv on v_proj
-        Tensor base = TinyModels.llama(Precision.FLOAT32, BASE_SEED).forward(IDS, 1, IDS.length);
-        Tensor qvAlone = alone(qv), mlpAlone = alone(mlp);
-
-        LlamaModel model = TinyModels.llama(Precision.FLOAT32, BASE_SEED);
-        Map<String, Path> folders = new LinkedHashMap<>();
-        folders.put("qv", qv);
-        folders.put("mlp", mlp);
-        AdapterSwitch adapters = AdapterSwitch.attach(model, folders);
+        Fixture f = Fixture.in(dir);
+        Tensor base = f.base(), qvAlone = f.qvAlone(), mlpAlone = f.mlpAlone();
+        LlamaModel model = f.model();
+        AdapterSwitch adapters = f.attached();
         assertThat(adapters.names()).containsExactly("qv", "mlp");
         assertThat(adapters.inUse()).isNull();
         assertSame(model.forward(IDS, 1, IDS.length), base);
@@ -87,11 +102,10 @@ class AdapterSwitchTest {
 
     @Test
     void adaptersComeAndGoWithoutDisturbingTheOneInUse(@TempDir Path dir) throws IOException {
-        Path qv = adapter(dir.resolve("qv"), List.of("q_proj", "v_proj"), 4, 1);
-        Path mlp = adapter(dir.resolve("mlp"), List.of("v_proj", "down_proj"), 2, 2);
-        Tensor base = TinyModels.llama(Precision.FLOAT32, BASE_SEED).forward(IDS, 1, IDS.length);
-        Tensor qvAlone = alone(qv), mlpAlone = alone(mlp);
-        LlamaModel model = TinyModels.llama(Precision.FLOAT32, BASE_SEED);
+        Fixture f = Fixture.in(dir);
+        Path qv = f.qv(), mlp = f.mlp();
+        Tensor base = f.base(), qvAlone = f.qvAlone(), mlpAlone = f.mlpAlone();
+        LlamaModel model = f.model();
         AdapterSwitch adapters = AdapterSwitch.over(model);
         assertThat(adapters.names()).isEmpty();
         assertSame(model.forward(IDS, 1, IDS.length), base);
@@ -121,15 +135,10 @@ class AdapterSwitchTest {
 
     @Test
     void oneBatchRunsEachSequenceWithItsOwnAdapter(@TempDir Path dir) throws IOException {
-        Path qv = adapter(dir.resolve("qv"), List.of("q_proj", "v_proj"), 4, 1);
-        Path mlp = adapter(dir.resolve("mlp"), List.of("v_proj", "down_proj"), 2, 2);
-        Tensor base = TinyModels.llama(Precision.FLOAT32, BASE_SEED).forward(IDS, 1, IDS.length);
-        Tensor qvAlone = alone(qv), mlpAlone = alone(mlp);
-        LlamaModel model = TinyModels.llama(Precision.FLOAT32, BASE_SEED);
-        Map<String, Path> folders = new LinkedHashMap<>();
-        folders.put("qv", qv);
-        folders.put("mlp", mlp);
-        AdapterSwitch adapters = AdapterSwitch.attach(model, folders);
+        Fixture f = Fixture.in(dir);
+        Tensor base = f.base(), qvAlone = f.qvAlone(), mlpAlone = f.mlpAlone();
+        LlamaModel model = f.model();
+        AdapterSwitch adapters = f.attached();
         int[] three = new int[3 * IDS.length];
         for (int b = 0; b < 3; b++) {
             System.arraycopy(IDS, 0, three, b * IDS.length, IDS.length);
