@@ -139,15 +139,15 @@ class DecoderBatchingTest {
 
     @Test
     void aRequestThatComesInWhileABatchRunsJoinsItAndGetsWhatItGetsAlone(@TempDir Path dir) throws Exception {
-        Path base = TestModels.tinyDecoder(dir.resolve("tiny-decoder"), 256);
+        Path base = TestModels.tinyDecoder(dir.resolve("tiny-decoder"), 1024);
         Map<String, Path> adapters = Map.of("mlp", AdapterServingTest.adapter(base, dir.resolve("mlp"), List.of("gate_proj", "down_proj"), 2));
-        DecoderModel.Request running = greedy(null, "We the people", 240), joining = greedy("mlp", "Four score", 8);
+        DecoderModel.Request running = greedy(null, "We the people", 1000), joining = greedy("mlp", "Four score", 8);
         try (DecoderModel alone = DecoderModel.open(base, adapters, 128, 1, Duration.ZERO, Duration.ofSeconds(30));
                 DecoderModel batched = DecoderModel.open(base, adapters, 128, 8, Duration.ZERO, Duration.ofSeconds(30))) {
             List<Integer> sizes = Collections.synchronizedList(new ArrayList<>());
             batched.onBatch(sizes::add);
             CompletableFuture<CompletableFuture<DecoderModel.Completion>> joined = new CompletableFuture<>();
-            // the second request is sent at the first's first delta: the first has ~240 steps left, so it finds the batch running
+            // the second request is sent at the first's first delta: the first has ~1,000 steps left, so it finds the batch running
             CompletableFuture<DecoderModel.Completion> first = queue(batched, running, delta -> {
                 if (!joined.isDone()) {
                     joined.complete(CompletableFuture.supplyAsync(() -> batched.complete(joining, null)));
