@@ -17,7 +17,7 @@ class BackendAgreementTest {
     private final LinalgBackend javaBackend = Linalg.javaBackend();
 
     @ParameterizedTest
-    @ValueSource(ints = {1, 7, 13, 207, 1023})
+    @ValueSource(ints = {1, 2, 3, 4, 7, 13, 207, 1023})
     void gemmAgreesForEveryLayout(int n) {
         int k = n == 1023 ? 13 : n + 2, m = n == 1023 ? 7 : n + 1;
         DoubleMatrix a = TestMatrices.gaussian(n, k, n), b = TestMatrices.gaussian(k, m, n + 1);
@@ -39,7 +39,7 @@ class BackendAgreementTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {1, 7, 13, 207, 1023})
+    @ValueSource(ints = {1, 3, 7, 13, 207, 1023})
     void gemmWritesIntoViewsWithoutTouchingTheRest(int n) {
         DoubleMatrix big1 = TestMatrices.gaussian(n + 2, 9, 1), big2 = big1.copy();
         DoubleMatrix a = TestMatrices.gaussian(n, 4, 2), b = TestMatrices.gaussian(4, 5, 3);
@@ -57,7 +57,7 @@ class BackendAgreementTest {
      * Java 22, each must still be found at its own offset.
      */
     @ParameterizedTest
-    @ValueSource(ints = {1, 7, 207})
+    @ValueSource(ints = {1, 3, 7, 207})
     void productsBetweenBlocksOfOneArrayAgree(int n) {
         FloatMatrix big1 = TestMatrices.gaussian(n, 3 * n + 2, n).toFloat(), big2 = big1.copy();
         for (FloatMatrix big : new FloatMatrix[] {big1, big2}) {

@@ -13,7 +13,7 @@ class StagedMatrixTest {
     private final LinalgBackend javaBackend = Linalg.javaBackend();
 
     @ParameterizedTest
-    @ValueSource(ints = {1, 7, 13, 207})
+    @ValueSource(ints = {1, 2, 4, 7, 13, 207})
     void aStagedRightOperandGivesThePlainProduct(int n) {
         int k = n + 2, m = n + 1;
         DoubleMatrix b = TestMatrices.gaussian(k, m, n), bT = TestMatrices.gaussian(m, k, n + 1); // bT is staged as stored

@@ -130,12 +130,14 @@ public final class NativeBackend implements LinalgBackend {
         int m = c.rows(), n = c.cols(), k = a.cols();
         int ldc = m <= 1 ? Math.max(1, n) : c.rowStride();
         if (c instanceof FloatMatrix fc) {
-            if (m == 1 && (long) k * n >= GEMV_FROM) {
-                // c (1×n) = a·op(B): gemv over B as stored, with the other transpose flag (see rowTimes)
+            if (byRows(m, (long) k * n)) {
+                // row i of c (1×n) = row i of a · op(B): gemv over B as stored, with the other transpose flag (see rowsTimes)
                 int transS = pb.trans == CblasNoTrans ? CblasTrans : CblasNoTrans;
-                int incA = pa.trans == CblasNoTrans ? 1 : pa.ld;
-                HeapBlas.sgemv(CblasRowMajor, transS, pb.storedRows, pb.storedCols, (float) alpha, (float[]) pb.array, pb.offset,
-                        pb.ld, (float[]) pa.array, pa.offset, incA, (float) beta, fc.data(), fc.offset(), 1);
+                int incA = pa.trans == CblasNoTrans ? 1 : pa.ld, rowStepA = pa.trans == CblasNoTrans ? pa.ld : 1;
+                for (int i = 0; i < m; i++) {
+                    HeapBlas.sgemv(CblasRowMajor, transS, pb.storedRows, pb.storedCols, (float) alpha, (float[]) pb.array, pb.offset,
+                            pb.ld, (float[]) pa.array, pa.offset + i * rowStepA, incA, (float) beta, fc.data(), fc.offset() + i * ldc, 1);
+                }
                 return true;
             }
             HeapBlas.sgemm(CblasRowMajor, pa.trans, pb.trans, m, n, k, (float) alpha, (float[]) pa.array, pa.offset, pa.ld,
@@ -175,15 +177,13 @@ public final class NativeBackend implements LinalgBackend {
 
     /**
      * The BLAS call once A and B are in native memory: C (row-major strided) is staged, multiplied into, copied back. A
-     * single row against a large B goes to gemv, which OpenBLAS 0.3.31 runs about three times faster than gemm with
-     * m = 1 once B is a few MB (decoding one token: 9–10 against 28 GB/s of weights read on one core, 18–22 against 55 on two;
-     * results/runtime-profile/single-row-gemv/rows-output.txt).
+     * few rows go to one gemv each ({@link #byRows}).
      */
     private static void gemm(double alpha, Operand pa, Operand pb, int k, double beta, DenseMatrix c) {
         int m = c.rows(), n = c.cols();
         Operand pc = Operand.of(c, 2, beta != 0); // C's old values only matter when beta != 0
-        if (m == 1 && (long) k * n >= GEMV_FROM) {
-            rowTimes(alpha, pa, pb, k, beta, pc, c);
+        if (byRows(m, (long) k * n)) {
+            rowsTimes(alpha, pa, pb, beta, pc, c);
             return;
         }
         if (c instanceof FloatMatrix fc) {
@@ -198,26 +198,51 @@ public final class NativeBackend implements LinalgBackend {
         }
     }
 
-    /** Elements of B from which one row times B goes to gemv (2 MB of float32: below it gemm is as fast or faster). */
+    /** Elements of B from which more than one row goes to gemm (2 MB of float32: one read of B for all rows wins there). */
     private static final long GEMV_FROM = 1L << 19;
 
+    /** The most rows that go to one gemv each when B is smaller than {@link #GEMV_FROM}. */
+    private static final int GEMV_ROWS = 4;
+
     /**
-     * c (1×n) = alpha·a·b + beta·c as a matrix-vector product: b stored S (k×n) gives cᵀ = Sᵀ·aᵀ, b = Sᵀ with S (n×k)
-     * gives cᵀ = S·aᵀ. The row a is contiguous when stored as a row, every {@code ld}-th value when stored as a column.
-     * With beta 0, BLAS does not read y, so whatever the scratch for C holds does not matter.
+     * Whether m rows times a B of {@code kn} elements run as m gemv calls rather than one gemm. One row always: OpenBLAS
+     * 0.3.31 runs gemv about three times faster than gemm with m = 1 once B is a few MB (decoding one token: 9–10
+     * against 28 GB/s of weights read on one core; results/runtime-profile/single-row-gemv/rows-output.txt), and with its
+     * AVX2 kernels about ten times faster for a B of 0.1–1 MB, where its AVX-512 kernels take the same time either way.
+     * Two to four rows when B is smaller than 2 MB (it stays in cache between the calls): there gemm costs 1.2–10× the
+     * gemv calls, with either kernels, for most shapes (results/runtime-profile/few-rows/README.md).
      */
-    private static void rowTimes(double alpha, Operand pa, Operand pb, int k, double beta, Operand pc, DenseMatrix c) {
-        int n = c.cols();
+    private static boolean byRows(int m, long kn) {
+        return m == 1 || (m <= GEMV_ROWS && kn < GEMV_FROM);
+    }
+
+    /**
+     * c (m×n) = alpha·a·b + beta·c as one matrix-vector product per row: b stored S (k×n) gives cᵢᵀ = Sᵀ·aᵢᵀ, b = Sᵀ with
+     * S (n×k) gives cᵢᵀ = S·aᵢᵀ. A row of a is contiguous when a is stored by rows, every {@code ld}-th value when it is
+     * stored as columns. With beta 0, BLAS does not read y, so whatever the scratch for C holds does not matter.
+     */
+    private static void rowsTimes(double alpha, Operand pa, Operand pb, double beta, Operand pc, DenseMatrix c) {
+        int m = c.rows(), n = c.cols();
         int transS = pb.trans == CblasNoTrans ? CblasTrans : CblasNoTrans;
         int incA = pa.trans == CblasNoTrans ? 1 : pa.ld;
+        long rowStepA = pa.trans == CblasNoTrans ? pa.ld : 1;
+        for (int i = 0; i < m; i++) {
+            // a pointer object per row after the first: decoding makes thousands of one-row calls a token, each of which
+            // would otherwise pay for two new pointers
+            Pointer row = i == 0 ? pa.pointer : pa.pointer.getPointer(i * rowStepA);
+            Pointer out = i == 0 ? pc.pointer : pc.pointer.getPointer((long) i * pc.ld);
+            if (c instanceof FloatMatrix) {
+                cblas_sgemv(CblasRowMajor, transS, pb.storedRows, pb.storedCols, (float) alpha, (FloatPointer) pb.pointer, pb.ld,
+                        (FloatPointer) row, incA, (float) beta, (FloatPointer) out, 1);
+            } else {
+                cblas_dgemv(CblasRowMajor, transS, pb.storedRows, pb.storedCols, alpha, (DoublePointer) pb.pointer, pb.ld,
+                        (DoublePointer) row, incA, beta, (DoublePointer) out, 1);
+            }
+        }
         if (c instanceof FloatMatrix fc) {
-            cblas_sgemv(CblasRowMajor, transS, pb.storedRows, pb.storedCols, (float) alpha, (FloatPointer) pb.pointer, pb.ld,
-                    (FloatPointer) pa.pointer, incA, (float) beta, (FloatPointer) pc.pointer, 1);
-            copyBack((FloatPointer) pc.pointer, fc, 1, n, pc.ld);
+            copyBack((FloatPointer) pc.pointer, fc, m, n, pc.ld);
         } else {
-            cblas_dgemv(CblasRowMajor, transS, pb.storedRows, pb.storedCols, alpha, (DoublePointer) pb.pointer, pb.ld,
-                    (DoublePointer) pa.pointer, incA, beta, (DoublePointer) pc.pointer, 1);
-            copyBack((DoublePointer) pc.pointer, (DoubleMatrix) c, 1, n, pc.ld);
+            copyBack((DoublePointer) pc.pointer, (DoubleMatrix) c, m, n, pc.ld);
         }
     }
 
