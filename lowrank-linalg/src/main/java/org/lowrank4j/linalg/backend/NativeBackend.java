@@ -208,9 +208,11 @@ public final class NativeBackend implements LinalgBackend {
      * Whether m rows times a B of {@code kn} elements run as m gemv calls rather than one gemm. One row always: OpenBLAS
      * 0.3.31 runs gemv about three times faster than gemm with m = 1 once B is a few MB (decoding one token: 9–10
      * against 28 GB/s of weights read on one core; results/runtime-profile/single-row-gemv/rows-output.txt), and with its
-     * AVX2 kernels about ten times faster for a B of 0.1–1 MB, where its AVX-512 kernels take the same time either way.
-     * Two to four rows when B is smaller than 2 MB (it stays in cache between the calls): there gemm costs 1.2–10× the
-     * gemv calls, with either kernels, for most shapes (results/runtime-profile/few-rows/README.md).
+     * AVX2 kernels 9–12 times faster for a B of 0.1–1 MB, where its AVX-512 kernels take the same time either way.
+     * Two to four rows when B is smaller than 2 MB (it stays in cache between the calls): with the AVX2 kernels gemm
+     * costs 2–6× the gemv calls; with the AVX-512 ones up to 3.2× for some shapes, while for two or three rows of
+     * others it is up to 2.3× faster. Over a decoder's weights the gemv calls win with both
+     * (results/runtime-profile/few-rows/README.md).
      */
     private static boolean byRows(int m, long kn) {
         return m == 1 || (m <= GEMV_ROWS && kn < GEMV_FROM);
