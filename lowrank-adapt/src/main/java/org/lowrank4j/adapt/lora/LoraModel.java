@@ -203,7 +203,7 @@ public final class LoraModel implements Module {
      */
     public void route(String[] perSequence) {
         if (perSequence != null) {
-            for (String name : perSequence) {
+            for (String name : new java.util.HashSet<>(java.util.Arrays.asList(perSequence))) { // each name once: a server routes every step
                 if (name != null) {
                     adapter(name); // refuses an unknown name
                 }
