@@ -66,22 +66,26 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the sampling draws (default ${DEFAULT-VALUE}).")
     long seed;
 
-    /** Refuses a length or sampling setting out of range; {@code where} starts the message ("" for the options). */
-    static void checkSampling(int maxTokens, double temperature, double topP, String where) {
+    /**
+     * Refuses a length or sampling setting out of range, naming it as {@code where} (the message's start, "" for the
+     * options) and the names it goes by there (the options, or a prompt file's fields).
+     */
+    static void checkSampling(int maxTokens, double temperature, double topP, String where, boolean options) {
         if (maxTokens < 1) {
-            throw new IllegalArgumentException(where + "max_tokens (--max-tokens) must be >= 1, got " + maxTokens);
+            throw new IllegalArgumentException(where + (options ? "--max-tokens" : "\"max_tokens\"") + " must be >= 1, got " + maxTokens);
         }
         if (!(temperature >= 0) || Double.isInfinite(temperature)) {
-            throw new IllegalArgumentException(where + "temperature (--temperature) must be a finite number, 0 (greedy) or more, got " + temperature);
+            throw new IllegalArgumentException(where + (options ? "--temperature" : "\"temperature\"")
+                    + " must be a finite number, 0 (greedy) or more, got " + temperature);
         }
         if (!(topP > 0 && topP <= 1)) {
-            throw new IllegalArgumentException(where + "top_p (--top-p) must be in (0, 1], got " + topP);
+            throw new IllegalArgumentException(where + (options ? "--top-p" : "\"top_p\"") + " must be in (0, 1], got " + topP);
         }
     }
 
     @Override
     public Integer call() throws Exception {
-        checkSampling(maxTokens, temperature, topP, "");
+        checkSampling(maxTokens, temperature, topP, "", true);
         if ((prompt == null) == (prompts == null)) {
             throw new IllegalArgumentException("give one of --prompt TEXT or --prompts IN.jsonl --out OUT.jsonl");
         }

@@ -64,7 +64,7 @@ final class PromptsFile {
             }
             Prompt p = new Prompt(prompt.asText(), intField(object, "max_tokens", maxTokens, where), number(object, "temperature", temperature, where),
                     number(object, "top_p", topP, where), object.has("seed") ? longField(object, where) : seed + out.size());
-            GenerateCommand.checkSampling(p.maxTokens(), p.temperature(), p.topP(), where + ": ");
+            GenerateCommand.checkSampling(p.maxTokens(), p.temperature(), p.topP(), where + ": ", false);
             out.add(p);
         }
         if (out.isEmpty()) {

@@ -63,7 +63,7 @@ class GeneratePromptsCommandTest {
                 .contains("line 1 has the field \"text\"");
         Path badTemperature = Files.writeString(dir.resolve("d.jsonl"), "{\"prompt\": \"ok\", \"temperature\": -1}\n");
         assertThat(CliRun.refused("generate", "--model", model, "--prompts", badTemperature.toString(), "--out", out.toString()))
-                .contains("line 1: temperature");
+                .contains("line 1: \"temperature\" must be a finite number");
         Path empty = Files.writeString(dir.resolve("e.jsonl"), "\n\n");
         assertThat(CliRun.refused("generate", "--model", model, "--prompts", empty.toString(), "--out", out.toString())).contains("holds no prompt");
         Path good = Files.writeString(dir.resolve("f.jsonl"), "{\"prompt\": \"ok\", \"max_tokens\": 2}\n");
