@@ -83,13 +83,15 @@ public final class ContinuousGenerator {
             }
             DecodingBatch batch = DecodingBatch.start(model, entries, (int) Math.min(capacity, maxPositions), listener);
             while (batch.running()) {
-                for (Iterator<Integer> it = waiting.iterator(); it.hasNext() && batch.running() && batch.live() < most; ) {
+                List<DecodingBatch.Entry> joining = new ArrayList<>();
+                for (Iterator<Integer> it = waiting.iterator(); it.hasNext() && batch.live() + joining.size() < most; ) {
                     int i = it.next();
                     if (batch.canJoin(prompts.get(i).length, options.get(i).maxNewTokens())) {
                         it.remove();
-                        batch.join(new DecodingBatch.Entry(i, prompts.get(i), options.get(i), randoms.get(i)));
+                        joining.add(new DecodingBatch.Entry(i, prompts.get(i), options.get(i), randoms.get(i)));
                     }
                 }
+                batch.join(joining); // prefilled together
                 if (batch.running()) {
                     batch.step();
                 }

@@ -12,9 +12,9 @@ import org.lowrank4j.nn.tensor.Tensor;
  * attention ({@link DecoderCache#startAt}). RoPE sees only distances, so each sequence gets what it would get alone,
  * up to the rounding of the batched products.
  *
- * <p>A joining prompt is prefilled alone, at the batch's position, and its keys and values are copied into a free row.
- * When no row is free the batch is copied into a cache one row larger, and into a longer one (up to the model's
- * positions, doubling) when the joiner needs positions past the cache's end. When half the rows or more are free, the
+ * <p>Prompts that join at one step are prefilled together, apart from the batch, at the batch's position, and their
+ * keys and values are copied into free rows. When too few rows are free the batch is copied into a cache with enough,
+ * and into a longer one (up to the model's positions, doubling) when a joiner needs positions past the cache's end. When half the rows or more are free, the
  * batch is copied into a cache of just its live rows, so ended sequences stop costing anything.
  *
  * <p>A prompt of p tokens that may generate m joins at position L only when p ≤ L and it keeps every position it
@@ -137,38 +137,68 @@ public final class DecodingBatch {
                 && BatchGenerator.positionsInBatch(model.maxPositions(), position, promptLength, maxNewTokens) <= model.maxPositions();
     }
 
-    /**
-     * Prefills {@code entry}'s prompt alone at the batch's position, puts it in a free row and draws its first token.
-     *
-     * @throws IllegalArgumentException when it cannot join ({@link #canJoin})
-     */
+    /** {@link #join(List)} of one prompt. */
     public void join(Entry entry) {
-        int p = entry.prompt().length;
-        if (!canJoin(p, entry.options().maxNewTokens())) {
-            throw new IllegalArgumentException("a prompt of " + p + " tokens that may generate " + entry.options().maxNewTokens()
-                    + " cannot join this batch at position " + position + " of the model's " + model.maxPositions()
-                    + (live == 0 ? " (it has ended)" : ""));
+        join(List.of(entry));
+    }
+
+    /**
+     * Prefills the joiners' prompts together at the batch's position (left-padded to the longest of them, apart from the
+     * batch), puts each in a free row and draws its first token.
+     *
+     * @throws IllegalArgumentException when one cannot join ({@link #canJoin}); then none has joined
+     */
+    public void join(List<Entry> joiners) {
+        int k = joiners.size(), longest = 0;
+        for (Entry e : joiners) {
+            int p = e.prompt().length;
+            if (!canJoin(p, e.options().maxNewTokens())) {
+                throw new IllegalArgumentException("a prompt of " + p + " tokens that may generate " + e.options().maxNewTokens()
+                        + " cannot join this batch at position " + position + " of the model's " + model.maxPositions()
+                        + (live == 0 ? " (it has ended)" : ""));
+            }
+            longest = Math.max(longest, p);
         }
-        DecoderCache alone = model.newCache(1, position);
-        alone.skipTo(position - p);
-        if (p < position) {
-            alone.startAt(new int[] {position - p});
+        if (k == 0) {
+            return;
         }
-        listener.rows(new int[] {entry.id()});
-        Tensor logits = model.decode(entry.prompt(), 1, p, alone);
-        int limit = (int) BatchGenerator.positionsInBatch(model.maxPositions(), position, p, entry.options().maxNewTokens());
-        int row = freeRow();
-        if (row < 0 || limit > capacity) { // a copy with a free row and room for the joiner's positions
-            int positions = limit > capacity ? Math.min(model.maxPositions(), Math.max(limit, 2 * capacity)) : capacity;
-            regroup(row < 0 ? live + 1 : rows.length, positions);
-            row = freeRow();
+        DecoderCache joint = model.newCache(k, position);
+        joint.skipTo(position - longest);
+        int[] jointStarts = new int[k], ids = new int[k], tokens = new int[k * longest];
+        for (int j = 0; j < k; j++) {
+            int[] prompt = joiners.get(j).prompt();
+            jointStarts[j] = position - prompt.length;
+            ids[j] = joiners.get(j).id();
+            java.util.Arrays.fill(tokens, j * longest, (j + 1) * longest - prompt.length, prompt[0]); // never attended to
+            System.arraycopy(prompt, 0, tokens, (j + 1) * longest - prompt.length, prompt.length);
         }
-        cache.copyRow(row, alone, 0, position - p, position);
-        starts[row] = position - p;
+        if (k > 1 || longest < position) {
+            joint.startAt(jointStarts);
+        }
+        listener.rows(ids);
+        Tensor logits = model.decode(tokens, k, longest, joint); // (k, longest, V)
+        int positions = capacity;
+        int[] limits = new int[k], assigned = new int[k];
+        for (int j = 0; j < k; j++) {
+            Entry e = joiners.get(j);
+            limits[j] = (int) BatchGenerator.positionsInBatch(model.maxPositions(), position, e.prompt().length, e.options().maxNewTokens());
+            positions = Math.max(positions, limits[j]);
+        }
+        if (rows.length - live < k || positions > capacity) { // a copy with free rows and room for the joiners' positions
+            regroup(Math.max(rows.length, live + k), positions > capacity ? Math.min(model.maxPositions(), Math.max(positions, 2 * capacity)) : capacity);
+        }
+        for (int j = 0; j < k; j++) {
+            int row = freeRow();
+            cache.copyRow(row, joint, j, jointStarts[j], position);
+            starts[row] = jointStarts[j];
+            rows[row] = new Sequence(joiners.get(j), limits[j]);
+            assigned[j] = row;
+            live++;
+        }
         cache.startAt(starts);
-        rows[row] = new Sequence(entry, limit);
-        live++;
-        take(row, logits, 0);
+        for (int j = 0; j < k; j++) { // first tokens, in the joiners' order
+            take(assigned[j], logits, j);
+        }
     }
 
     /** Decodes one token of every live sequence. */

@@ -106,21 +106,22 @@ class DecodingBatchTest {
                 entry(0, new int[] {3, 1}, GenerationOptions.greedy(12)),
                 entry(1, new int[] {5, 9, 2, 2, 7}, GenerationOptions.sampling(4, 1.0, 0.9)));
         List<DecodingBatch.Entry> joiners = List.of(
-                entry(2, new int[] {1, 4, 1}, GenerationOptions.greedy(9)),                    // at position 7, beside both
+                entry(2, new int[] {1, 4, 1}, GenerationOptions.greedy(9)),                    // at position 7, beside both,
+                entry(4, new int[] {4, 4, 2, 1, 3}, GenerationOptions.sampling(5, 0.9, 1.0)),  // prefilled together with it
                 entry(3, new int[] {2, 6, 5, 3, 5, 8, 9}, GenerationOptions.sampling(10, 0.8, 1.0))); // later, into a free row
         DecodingBatch batch = DecodingBatch.start(batched, entries, 17, collector); // what the two need: 3 + 2 + 12 positions
         batch.step();
         batch.step();
         assertThat(batch.position()).isEqualTo(7);
-        batch.join(joiners.get(0)); // no free row: the batch grows to three
+        batch.join(joiners.subList(0, 2)); // two rows short: the batch grows to four
         while (collector.results.get(1) == null) {
             batch.step();
         }
-        batch.join(joiners.get(1)); // at position 8 it needs 1 + 7 + 10 = 18 positions: the cache gets longer
+        batch.join(joiners.get(2)); // at position 8 it needs 1 + 7 + 10 = 18 positions: the cache gets longer
         while (batch.running()) {
             batch.step();
         }
-        assertThat(batched.rowCounts).contains(3);
+        assertThat(batched.rowCounts).contains(4);
         assertThat(batched.rowCounts.get(batched.rowCounts.size() - 1)).isEqualTo(1); // the last sequence went on alone
 
         List<DecodingBatch.Entry> all = new ArrayList<>(entries);

@@ -105,12 +105,15 @@ final class BatchRun implements DecodingBatch.Listener {
         return running() && batch.canJoin(w.prompt.length, w.request.maxTokens());
     }
 
-    /** Prefills {@code w} at the batch's position and adds it; it must {@link #canJoin}. */
-    void join(Waiting w) {
-        DecodingBatch.Entry entry = admit(w);
+    /** Prefills {@code joiners} together at the batch's position and adds them; each must {@link #canJoin}. */
+    void join(List<Waiting> joiners) {
+        List<DecodingBatch.Entry> entries = new ArrayList<>();
+        for (Waiting w : joiners) {
+            entries.add(admit(w));
+        }
         peak = Math.max(peak, members.size());
         try {
-            batch.join(entry);
+            batch.join(entries);
         } catch (RuntimeException | Error e) {
             failAll(e);
         }

@@ -372,12 +372,8 @@ public final class DecoderModel implements AutoCloseable {
         BatchRun run = BatchRun.start(model, tokenizer, adapters, first, longestNeed(first), timeout.toSeconds(), onBatch);
         while (run.running()) {
             List<Waiting> joining = admissible(joiners(run));
-            for (int i = 0; i < joining.size(); i++) {
-                if (!run.running()) { // the model failed on the one before: the rest wait for a batch of their own
-                    requeueFirst(joining.subList(i, joining.size()));
-                    break;
-                }
-                run.join(joining.get(i));
+            if (!joining.isEmpty()) {
+                run.join(joining); // prefilled together
             }
             if (run.running()) {
                 run.step();
@@ -423,15 +419,6 @@ public final class DecoderModel implements AutoCloseable {
             }
         }
         return out;
-    }
-
-    /** Puts requests taken for a batch back at the head of the queue, in their order. */
-    private void requeueFirst(List<Waiting> requests) {
-        synchronized (queue) {
-            for (int i = requests.size() - 1; i >= 0; i--) {
-                queue.addFirst(requests.get(i));
-            }
-        }
     }
 
     /** The positions a batch of these requests needs to start with (a joiner that needs more makes its cache longer). */
