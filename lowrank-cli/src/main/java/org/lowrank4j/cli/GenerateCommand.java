@@ -100,19 +100,33 @@ final class GenerateCommand implements Callable<Integer> {
         }
         CausalLanguageModel decoder = DecoderFolder.loadDecoder(model);
         Tokenizer tokenizer = DecoderFolder.loadTokenizer(model, decoder.vocabSize());
-        GenerationOptions options = temperature == 0 ? GenerationOptions.greedy(maxTokens) : GenerationOptions.sampling(maxTokens, temperature, topP);
+        GenerationOptions options = GenerationOptions.sampling(maxTokens, temperature, topP);
         long start = System.nanoTime();
         String continuation;
-        try (PinnedWeights pinned = PinnedWeights.of(decoder)) { // decoding reads the weights from BLAS's own copy
-            if (adapter != null) { // over the pinned weights, which the adapter's layers wrap
-                AdapterSwitch.attach(decoder, java.util.Map.of("default", adapter)).use("default"); // PEFT's name for a lone adapter
-            }
+        try (PinnedWeights pinned = pinWithAdapter(decoder)) {
             continuation = Generator.generateText(decoder, tokenizer, prompt, options, new Random(seed));
         }
         double wall = (System.nanoTime() - start) / 1e9;
         System.out.println(prompt + continuation);
         System.err.printf(java.util.Locale.ROOT, "%d tokens of prompt, up to %d new, %.2f s%n", tokenizer.encode(prompt).length, maxTokens, wall);
         return 0;
+    }
+
+    /**
+     * Pins the decoder's weights (decoding reads them from BLAS's own copy) and attaches {@code --adapter}, if given, over
+     * the pinned weights, which the adapter's layers wrap.
+     */
+    private PinnedWeights pinWithAdapter(CausalLanguageModel decoder) throws java.io.IOException {
+        PinnedWeights pinned = PinnedWeights.of(decoder);
+        if (adapter != null) {
+            try {
+                AdapterSwitch.attach(decoder, java.util.Map.of("default", adapter)).use("default"); // PEFT's name for a lone adapter
+            } catch (java.io.IOException | RuntimeException e) {
+                pinned.close();
+                throw e;
+            }
+        }
+        return pinned;
     }
 
     /** {@code --prompts IN --out OUT}: every prompt, decoded together, answers written atomically in the prompts' order. */
@@ -138,16 +152,13 @@ final class GenerateCommand implements Callable<Integer> {
                         + (decoder.maxPositions() - 1));
             }
             ids.add(encoded);
-            options.add(p.temperature() == 0 ? GenerationOptions.greedy(p.maxTokens()) : GenerationOptions.sampling(p.maxTokens(), p.temperature(), p.topP()));
+            options.add(GenerationOptions.sampling(p.maxTokens(), p.temperature(), p.topP()));
             randoms.add(new Random(p.seed()));
         }
         ProgressBar bar = ProgressBar.stderr();
         long start = System.nanoTime();
         List<GenerationResult> results;
-        try (PinnedWeights pinned = PinnedWeights.of(decoder)) {
-            if (adapter != null) {
-                AdapterSwitch.attach(decoder, java.util.Map.of("default", adapter)).use("default");
-            }
+        try (PinnedWeights pinned = pinWithAdapter(decoder)) {
             results = ContinuousGenerator.generate(decoder, ids, options, randoms, maxBatch, (done, total) -> bar.update("generate", done, total, ""));
         }
         double wall = (System.nanoTime() - start) / 1e9;

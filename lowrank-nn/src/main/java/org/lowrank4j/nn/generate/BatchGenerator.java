@@ -33,6 +33,40 @@ public final class BatchGenerator {
     }
 
     /**
+     * The prompts of a batch being formed, left-padded to the longest. Sequence b takes the padded length plus its own
+     * tail, min(positions, p + m) − p ({@link #positionsInBatch}), so the batch needs the longest prompt plus the longest
+     * tail, and one more prompt fits when that sum stays within the model's positions.
+     */
+    public static final class Padding {
+        private final int maxPositions;
+        private int longest;
+        private long tail;
+
+        public Padding(int maxPositions) {
+            this.maxPositions = maxPositions;
+        }
+
+        private long tail(int promptLength, int maxNewTokens) {
+            return Math.min(maxPositions, (long) promptLength + maxNewTokens) - promptLength;
+        }
+
+        /** Whether a prompt of {@code promptLength} tokens that may generate {@code maxNewTokens} keeps every sequence's positions. */
+        public boolean fits(int promptLength, int maxNewTokens) {
+            return Math.max(longest, promptLength) + Math.max(tail, tail(promptLength, maxNewTokens)) <= maxPositions;
+        }
+
+        public void add(int promptLength, int maxNewTokens) {
+            longest = Math.max(longest, promptLength);
+            tail = Math.max(tail, tail(promptLength, maxNewTokens));
+        }
+
+        /** The positions the batch needs, at most the model's. */
+        public int positions() {
+            return (int) Math.min(longest + tail, maxPositions);
+        }
+    }
+
+    /**
      * Generates for every prompt; results in the prompts' order.
      *
      * @param prompts each at least one token id and fewer than the model's maximum positions; more than one only when
@@ -43,23 +77,17 @@ public final class BatchGenerator {
      */
     public static List<GenerationResult> generate(CausalLanguageModel model, List<int[]> prompts, List<GenerationOptions> options,
             List<Random> randoms, TokenSink sink) {
-        int n = prompts.size(), maxPositions = model.maxPositions();
+        int n = prompts.size();
         if (n == 0 || options.size() != n || randoms.size() != n) {
             throw new IllegalArgumentException("one option set and one random source per prompt, and at least one prompt: got " + n
                     + " prompts, " + options.size() + " option sets and " + randoms.size() + " random sources");
         }
-        int padded = 0;
-        for (int[] prompt : prompts) {
-            padded = Math.max(padded, prompt.length);
-        }
         List<DecodingBatch.Entry> entries = new ArrayList<>(n);
-        long capacity = 1;
         for (int b = 0; b < n; b++) {
             entries.add(new DecodingBatch.Entry(b, prompts.get(b), options.get(b), randoms.get(b)));
-            capacity = Math.max(capacity, positionsInBatch(maxPositions, padded, prompts.get(b).length, options.get(b).maxNewTokens()));
         }
         GenerationResult[] results = new GenerationResult[n];
-        DecodingBatch batch = DecodingBatch.start(model, entries, (int) Math.min(capacity, maxPositions), new DecodingBatch.Listener() {
+        DecodingBatch batch = DecodingBatch.start(model, entries, new DecodingBatch.Listener() {
             @Override
             public boolean token(int id, int token) {
                 return sink == null || sink.accept(id, token);

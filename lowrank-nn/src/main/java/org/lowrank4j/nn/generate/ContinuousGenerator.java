@@ -64,31 +64,24 @@ public final class ContinuousGenerator {
                 }
             }
         };
+        java.util.function.IntFunction<DecodingBatch.Entry> entry = i -> new DecodingBatch.Entry(i, prompts.get(i), options.get(i), randoms.get(i));
         ArrayDeque<Integer> waiting = new ArrayDeque<>();
         for (int i = 0; i < n; i++) {
             waiting.add(i);
         }
         while (!waiting.isEmpty()) {
-            List<Integer> first = firstBatch(waiting, prompts, options, maxPositions, most);
-            int padded = 0;
-            for (int i : first) {
-                padded = Math.max(padded, prompts.get(i).length);
-            }
-            long capacity = 1;
             List<DecodingBatch.Entry> entries = new ArrayList<>();
-            for (int i : first) {
-                capacity = Math.max(capacity, BatchGenerator.positionsInBatch(maxPositions, padded, prompts.get(i).length,
-                        options.get(i).maxNewTokens()));
-                entries.add(new DecodingBatch.Entry(i, prompts.get(i), options.get(i), randoms.get(i)));
+            for (int i : firstBatch(waiting, prompts, options, maxPositions, most)) {
+                entries.add(entry.apply(i));
             }
-            DecodingBatch batch = DecodingBatch.start(model, entries, (int) Math.min(capacity, maxPositions), listener);
+            DecodingBatch batch = DecodingBatch.start(model, entries, listener);
             while (batch.running()) {
                 List<DecodingBatch.Entry> joining = new ArrayList<>();
                 for (Iterator<Integer> it = waiting.iterator(); it.hasNext() && batch.live() + joining.size() < most; ) {
                     int i = it.next();
                     if (batch.canJoin(prompts.get(i).length, options.get(i).maxNewTokens())) {
                         it.remove();
-                        joining.add(new DecodingBatch.Entry(i, prompts.get(i), options.get(i), randoms.get(i)));
+                        joining.add(entry.apply(i));
                     }
                 }
                 batch.join(joining); // prefilled together
@@ -103,20 +96,13 @@ public final class ContinuousGenerator {
     /** Takes the oldest waiting prompt and the later ones that keep their positions beside it, up to {@code most}. */
     private static List<Integer> firstBatch(ArrayDeque<Integer> waiting, List<int[]> prompts, List<GenerationOptions> options, int maxPositions,
             int most) {
-        List<Integer> batch = new ArrayList<>(List.of(waiting.poll()));
-        int padded = prompts.get(batch.get(0)).length;
+        BatchGenerator.Padding padding = new BatchGenerator.Padding(maxPositions);
+        List<Integer> batch = new ArrayList<>();
         for (Iterator<Integer> it = waiting.iterator(); it.hasNext() && batch.size() < most; ) {
-            int candidate = it.next();
-            int wider = Math.max(padded, prompts.get(candidate).length);
-            boolean fits = true;
-            for (int i : batch) {
-                fits &= BatchGenerator.positionsInBatch(maxPositions, wider, prompts.get(i).length, options.get(i).maxNewTokens()) <= maxPositions;
-            }
-            fits &= BatchGenerator.positionsInBatch(maxPositions, wider, prompts.get(candidate).length,
-                    options.get(candidate).maxNewTokens()) <= maxPositions;
-            if (fits) {
-                batch.add(candidate);
-                padded = wider;
+            int i = it.next(), p = prompts.get(i).length, m = options.get(i).maxNewTokens();
+            if (batch.isEmpty() || padding.fits(p, m)) {
+                padding.add(p, m);
+                batch.add(i);
                 it.remove();
             }
         }

@@ -56,6 +56,18 @@ public final class DecodingBatch {
     }
 
     /**
+     * {@link #start(CausalLanguageModel, List, int, Listener)} with the positions the entries need
+     * ({@link BatchGenerator.Padding#positions}).
+     */
+    public static DecodingBatch start(CausalLanguageModel model, List<Entry> entries, Listener listener) {
+        BatchGenerator.Padding padding = new BatchGenerator.Padding(model.maxPositions());
+        for (Entry e : entries) {
+            padding.add(e.prompt().length, e.options().maxNewTokens());
+        }
+        return start(model, entries, Math.max(1, padding.positions()), listener);
+    }
+
+    /**
      * Prefills {@code entries} together (left-padded to the longest prompt) and draws the first token of each.
      *
      * @param capacity the positions of every row to start with, at most the model's: at least what the entries need (see

@@ -25,7 +25,7 @@ public record GenerationOptions(int maxNewTokens, double temperature, double top
         return new GenerationOptions(maxNewTokens, 0, 1, Set.of());
     }
 
-    /** Temperature and top-p sampling of up to {@code maxNewTokens}, no stop token. */
+    /** Temperature and top-p sampling of up to {@code maxNewTokens}, no stop token; temperature 0 is greedy (top-p unused). */
     public static GenerationOptions sampling(int maxNewTokens, double temperature, double topP) {
         return new GenerationOptions(maxNewTokens, temperature, topP, Set.of());
     }

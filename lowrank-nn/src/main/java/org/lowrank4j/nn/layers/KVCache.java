@@ -184,9 +184,7 @@ public final class KVCache {
         } else if (to instanceof org.lowrank4j.nn.tensor.DoubleTensor t && from instanceof org.lowrank4j.nn.tensor.DoubleTensor f) {
             System.arraycopy(f.data(), start, t.data(), at, count);
         } else {
-            for (int i = 0; i < count; i++) {
-                to.set(at + i, from.get(start + i));
-            }
+            throw new IllegalArgumentException("caches of different precisions: " + to.precision() + " and " + from.precision());
         }
     }
 

@@ -48,6 +48,7 @@ final class BatchRun implements DecodingBatch.Listener {
     private DecodingBatch batch;                            // null once it has failed
     private int served;
     private int peak;
+    private List<String> routed; // the adapters the rows ran at the latest forward: routing again only when they change
 
     private BatchRun(Tokenizer tokenizer, AdapterSwitch adapters, long timeoutSeconds, IntConsumer onEnd) {
         this.tokenizer = tokenizer;
@@ -56,13 +57,9 @@ final class BatchRun implements DecodingBatch.Listener {
         this.onEnd = onEnd;
     }
 
-    /**
-     * Prefills {@code requests} together and draws their first tokens.
-     *
-     * @param capacity positions of every row to start with (see {@link DecodingBatch#start})
-     */
-    static BatchRun start(CausalLanguageModel model, Tokenizer tokenizer, AdapterSwitch adapters, List<Waiting> requests, int capacity,
-            long timeoutSeconds, IntConsumer onEnd) {
+    /** Prefills {@code requests} together and draws their first tokens. */
+    static BatchRun start(CausalLanguageModel model, Tokenizer tokenizer, AdapterSwitch adapters, List<Waiting> requests, long timeoutSeconds,
+            IntConsumer onEnd) {
         BatchRun run = new BatchRun(tokenizer, adapters, timeoutSeconds, onEnd);
         List<DecodingBatch.Entry> entries = new ArrayList<>();
         for (Waiting w : requests) {
@@ -70,7 +67,7 @@ final class BatchRun implements DecodingBatch.Listener {
         }
         run.peak = requests.size();
         try {
-            run.batch = DecodingBatch.start(model, entries, capacity, run);
+            run.batch = DecodingBatch.start(model, entries, run);
         } catch (RuntimeException | Error e) {
             run.failAll(e);
         }
@@ -81,9 +78,7 @@ final class BatchRun implements DecodingBatch.Listener {
         int id = served++;
         members.put(id, new Member(w, tokenizer));
         DecoderModel.Request r = w.request;
-        GenerationOptions options = r.temperature() == 0 ? GenerationOptions.greedy(r.maxTokens())
-                : GenerationOptions.sampling(r.maxTokens(), r.temperature(), r.topP());
-        return new DecodingBatch.Entry(id, w.prompt, options, new Random(r.seed()));
+        return new DecodingBatch.Entry(id, w.prompt, GenerationOptions.sampling(r.maxTokens(), r.temperature(), r.topP()), new Random(r.seed()));
     }
 
     /** True while some request of the batch is still decoding. */
@@ -134,7 +129,10 @@ final class BatchRun implements DecodingBatch.Listener {
         for (int id : ids) {
             routes.add(id < 0 ? null : members.get(id).waiting.request.adapter());
         }
-        adapters.useEach(routes);
+        if (!routes.equals(routed)) {
+            adapters.useEach(routes);
+            routed = routes;
+        }
     }
 
     @Override

@@ -312,7 +312,6 @@ public final class DecoderModel implements AutoCloseable {
                     task.done.completeExceptionally(e);
                 }
             } else {
-                lastBatchSize = batch.size();
                 decode(batch);
             }
         }
@@ -324,9 +323,9 @@ public final class DecoderModel implements AutoCloseable {
      * at a task, so a request never runs before an adapter change asked for ahead of it.
      */
     private void join(List<Waiting> batch) {
-        int longest = 0;
+        BatchGenerator.Padding padding = new BatchGenerator.Padding(model.maxPositions());
         for (Waiting w : batch) {
-            longest = Math.max(longest, w.prompt.length);
+            padding.add(w.prompt.length, w.request.maxTokens());
         }
         for (Iterator<Object> it = queue.iterator(); it.hasNext() && batch.size() < maxBatch; ) {
             Object job = it.next();
@@ -334,27 +333,12 @@ public final class DecoderModel implements AutoCloseable {
                 break;
             }
             Waiting next = (Waiting) job;
-            int padded = Math.max(longest, next.prompt.length);
-            if (!fits(batch, next, padded)) {
-                continue;
-            }
-            batch.add(next);
-            longest = padded;
-            it.remove();
-        }
-    }
-
-    private boolean fits(List<Waiting> batch, Waiting next, int padded) {
-        int positions = model.maxPositions();
-        if (BatchGenerator.positionsInBatch(positions, padded, next.prompt.length, next.request.maxTokens()) > positions) {
-            return false;
-        }
-        for (Waiting w : batch) {
-            if (BatchGenerator.positionsInBatch(positions, padded, w.prompt.length, w.request.maxTokens()) > positions) {
-                return false;
+            if (padding.fits(next.prompt.length, next.request.maxTokens())) {
+                padding.add(next.prompt.length, next.request.maxTokens());
+                batch.add(next);
+                it.remove();
             }
         }
-        return true;
     }
 
     /**
@@ -366,10 +350,11 @@ public final class DecoderModel implements AutoCloseable {
     private void decode(List<Waiting> batch) {
         List<Waiting> first = admissible(batch);
         if (first.isEmpty()) {
+            lastBatchSize = batch.size();
             return;
         }
         first.sort(java.util.Comparator.comparing(w -> w.request.adapter(), java.util.Comparator.nullsFirst(java.util.Comparator.naturalOrder())));
-        BatchRun run = BatchRun.start(model, tokenizer, adapters, first, longestNeed(first), timeout.toSeconds(), onBatch);
+        BatchRun run = BatchRun.start(model, tokenizer, adapters, first, timeout.toSeconds(), onBatch);
         while (run.running()) {
             List<Waiting> joining = admissible(joiners(run));
             if (!joining.isEmpty()) {
@@ -419,19 +404,6 @@ public final class DecoderModel implements AutoCloseable {
             }
         }
         return out;
-    }
-
-    /** The positions a batch of these requests needs to start with (a joiner that needs more makes its cache longer). */
-    private int longestNeed(List<Waiting> batch) {
-        int padded = 0;
-        for (Waiting w : batch) {
-            padded = Math.max(padded, w.prompt.length);
-        }
-        long need = 1;
-        for (Waiting w : batch) {
-            need = Math.max(need, BatchGenerator.positionsInBatch(model.maxPositions(), padded, w.prompt.length, w.request.maxTokens()));
-        }
-        return (int) Math.min(need, model.maxPositions());
     }
 
     /** Stops the decoding thread once the jobs already queued are done; later requests get a 503. */
