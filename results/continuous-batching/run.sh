@@ -11,6 +11,7 @@
 #   3. a read of the batch-size histogram (requests served by each batch).
 set -e
 cd "$(dirname "$0")/../.."
+. results/serve-helpers.sh
 out=${OUT:?output folder}
 old=${OLD:?the lowrank.jar of 48ad792}
 rounds=${1:-2}
@@ -24,27 +25,15 @@ ask() { # max tokens, prompt -> the greedy continuation
     -d "$(python3 -c 'import json,sys; print(json.dumps({"prompt": sys.argv[2], "max_tokens": int(sys.argv[1]), "temperature": 0}))' "$1" "$2")" \
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["choices"][0]["text"])'
 }
+ask_i() { ask "${lengths[$(($1 % 4))]}" "${prompts[$1]}"; }
 for round in $(seq 1 "$rounds"); do
   for kernels in Haswell SkylakeX; do
     for build in old new; do
       jar=$([ $build = old ] && echo "$old" || echo lowrank-cli/target/lowrank.jar)
       name=$kernels-$build-$round
       echo "== $name, load $(cut -d' ' -f1 /proc/loadavg)"
-      OPENBLAS_CORETYPE=$kernels java -Xmx8g -jar "$jar" serve --model models/sotu-decoder --port $port > "$out/serve-$name.log" 2>&1 &
-      server=$!
-      trap 'kill $server 2>/dev/null || true' EXIT
-      for i in $(seq 1 60); do curl -sf "http://127.0.0.1:$port/health" > /dev/null && break; sleep 1; done
-      mkdir -p "$out/texts-$name"
-      for i in "${!prompts[@]}"; do ask "${lengths[$((i % 4))]}" "${prompts[$i]}" > "$out/texts-$name/serial-$i.txt"; done
-      for i in "${!prompts[@]}"; do ask "${lengths[$((i % 4))]}" "${prompts[$i]}" > "$out/texts-$name/concurrent-$i.txt" & done
-      wait $(jobs -p | grep -v "^$server$") 2>/dev/null || true
-      same=0
-      for i in "${!prompts[@]}"; do cmp -s "$out/texts-$name/serial-$i.txt" "$out/texts-$name/concurrent-$i.txt" && same=$((same + 1)); done
-      echo "   concurrent texts equal to serial ones: $same of ${#prompts[@]}"
-      java -cp lowrank-bench/target/lowrank-bench.jar org.lowrank4j.bench.ServeLoad --url "http://127.0.0.1:$port" --route completions \
-        --concurrency 1,4,8 --requests 80 --seconds 20 --warmup 4 --max-tokens 8,16,32,64 --out "$out/load-$name.json"
-      curl -s "http://127.0.0.1:$port/metrics" | grep '^lowrank_decode_batch_size_\(count\|sum\)'
-      kill $server; wait $server || true; trap - EXIT
+      serve_and_measure "$name" "--max-tokens 8,16,32,64" env OPENBLAS_CORETYPE=$kernels java -Xmx8g -jar "$jar" serve --model models/sotu-decoder \
+        --port $port
     done
   done
 done

@@ -9,6 +9,7 @@
 #   3. the server's histogram of batch sizes.
 set -e
 cd "$(dirname "$0")/../.."
+. results/serve-helpers.sh
 out=${OUT:?output folder}
 rounds=${1:-2}
 mkdir -p "$out"
@@ -20,26 +21,14 @@ ask() { # prompt -> the greedy continuation of 48 tokens
     -d "$(python3 -c 'import json,sys; print(json.dumps({"prompt": sys.argv[1], "max_tokens": 48, "temperature": 0}))' "$1")" \
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["choices"][0]["text"])'
 }
+ask_i() { ask "${prompts[$1]}"; }
 for round in $(seq 1 "$rounds"); do
   for kernels in Haswell SkylakeX; do
     for batch in 1 32; do
       name=$kernels-batch$batch-$round
       echo "== $name, load $(cut -d' ' -f1 /proc/loadavg)"
-      OPENBLAS_CORETYPE=$kernels bin/lowrank serve --model models/sotu-decoder --port $port --max-batch $batch > "$out/serve-$name.log" 2>&1 &
-      server=$!
-      trap 'kill $server 2>/dev/null || true' EXIT
-      for i in $(seq 1 60); do curl -sf "http://127.0.0.1:$port/health" > /dev/null && break; sleep 1; done
-      mkdir -p "$out/texts-$name"
-      for i in "${!prompts[@]}"; do ask "${prompts[$i]}" > "$out/texts-$name/serial-$i.txt"; done
-      for i in "${!prompts[@]}"; do ask "${prompts[$i]}" > "$out/texts-$name/concurrent-$i.txt" & done
-      wait $(jobs -p | grep -v "^$server$") 2>/dev/null || true
-      same=0
-      for i in "${!prompts[@]}"; do cmp -s "$out/texts-$name/serial-$i.txt" "$out/texts-$name/concurrent-$i.txt" && same=$((same + 1)); done
-      echo "   concurrent texts equal to serial ones: $same of ${#prompts[@]}"
-      java -cp lowrank-bench/target/lowrank-bench.jar org.lowrank4j.bench.ServeLoad --url "http://127.0.0.1:$port" --route completions \
-        --concurrency 1,4,8 --requests 80 --seconds 20 --warmup 4 --max-tokens 32 --out "$out/load-$name.json"
-      curl -s "http://127.0.0.1:$port/metrics" | grep '^lowrank_decode_batch_size_\(count\|sum\)'
-      kill $server; wait $server || true; trap - EXIT
+      serve_and_measure "$name" "--max-tokens 32" env OPENBLAS_CORETYPE=$kernels bin/lowrank serve --model models/sotu-decoder --port $port \
+        --max-batch $batch
     done
   done
 done

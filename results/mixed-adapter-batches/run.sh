@@ -14,6 +14,7 @@
 #    c. the server's histogram of batch sizes
 set -e
 cd "$(dirname "$0")/../.."
+. results/serve-helpers.sh
 out=${OUT:?output folder}
 old=${OLD:?the lowrank.jar of b547ce2}
 rounds=${1:-2}
@@ -33,6 +34,7 @@ ask() { # model, prompt -> the greedy continuation of 48 tokens
     -d "$(python3 -c 'import json,sys; print(json.dumps({"model": sys.argv[1], "prompt": sys.argv[2], "max_tokens": 48, "temperature": 0}))' "$1" "$2")" \
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["choices"][0]["text"])'
 }
+ask_i() { ask "${models[$(($1 % 4))]}" "${prompts[$1]}"; }
 jar_new=lowrank-cli/target/lowrank.jar
 for round in $(seq 1 "$rounds"); do
   for kernels in Haswell SkylakeX; do
@@ -40,23 +42,8 @@ for round in $(seq 1 "$rounds"); do
       jar=$([ $build = old ] && echo "$old" || echo "$jar_new")
       name=$kernels-$build-$round
       echo "== $name, load $(cut -d' ' -f1 /proc/loadavg)"
-      OPENBLAS_CORETYPE=$kernels java -Xmx8g -jar "$jar" serve --model models/sotu-decoder --port $port \
-        --adapter "$out/moby" --adapter "$out/sotu-1946" --adapter "$out/moby-all-r16" > "$out/serve-$name.log" 2>&1 &
-      server=$!
-      trap 'kill $server 2>/dev/null || true' EXIT
-      for i in $(seq 1 60); do curl -sf "http://127.0.0.1:$port/health" > /dev/null && break; sleep 1; done
-      mkdir -p "$out/texts-$name"
-      for i in "${!prompts[@]}"; do ask "${models[$((i % 4))]}" "${prompts[$i]}" > "$out/texts-$name/serial-$i.txt"; done
-      for i in "${!prompts[@]}"; do ask "${models[$((i % 4))]}" "${prompts[$i]}" > "$out/texts-$name/concurrent-$i.txt" & done
-      wait $(jobs -p | grep -v "^$server$") 2>/dev/null || true
-      same=0
-      for i in "${!prompts[@]}"; do cmp -s "$out/texts-$name/serial-$i.txt" "$out/texts-$name/concurrent-$i.txt" && same=$((same + 1)); done
-      echo "   concurrent texts equal to serial ones: $same of ${#prompts[@]}"
-      java -cp lowrank-bench/target/lowrank-bench.jar org.lowrank4j.bench.ServeLoad --url "http://127.0.0.1:$port" --route completions \
-        --concurrency 1,4,8 --requests 80 --seconds 20 --warmup 4 --max-tokens 32 --models "$(IFS=,; echo "${models[*]}")" \
-        --out "$out/load-$name.json"
-      curl -s "http://127.0.0.1:$port/metrics" | grep '^lowrank_decode_batch_size_\(count\|sum\)'
-      kill $server; wait $server || true; trap - EXIT
+      serve_and_measure "$name" "--max-tokens 32 --models $(IFS=,; echo "${models[*]}")" env OPENBLAS_CORETYPE=$kernels java -Xmx8g -jar "$jar" \
+        serve --model models/sotu-decoder --port $port --adapter "$out/moby" --adapter "$out/sotu-1946" --adapter "$out/moby-all-r16"
     done
   done
 done
