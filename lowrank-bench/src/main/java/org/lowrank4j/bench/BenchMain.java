@@ -13,19 +13,20 @@ import org.lowrank4j.linalg.Linalg;
 import org.lowrank4j.linalg.backend.NativeBackend;
 
 /**
- * The benchmarks: {@code java -jar lowrank-bench.jar [--suite linalg|runtime|lora|lora-limits|quant|flashsvd|decoders|adapters] [--out FILE] [--quick] [--peak GFLOPS]
+ * The benchmarks: {@code java -jar lowrank-bench.jar [--suite linalg|runtime|lora|lora-limits|quant|flashsvd|decoders|adapters|onnx-decoders] [--out FILE] [--quick] [--peak GFLOPS]
  * [--threads N] [--text FILE]}. Prints a table as it goes and writes every figure to a JSON file (atomically):
  * {@code results/bench-linalg.json} for the linear-algebra suite, {@code results/bench-runtime.json} for the runtime
  * suite (BERT vs ONNX Runtime, decoder dense vs low-rank), {@code results/bench-lora.json} for the LoRA suite (a LoRA
  * training step against a full fine-tuning step on {@code --model}, default models/sotu-decoder; {@code --rank}, {@code --batch}),
  * {@code results/bench-lora-limits.json} for spec 19's Taylor-feature attention gradient against the exact one,
  * {@code results/bench-adapters.json} for decoding with LoRA adapters switched in unmerged against merged copies
- * ({@code --model DECODER --folders ADAPTER,...}).
+ * ({@code --model DECODER --folders ADAPTER,...}), {@code results/bench-onnx-decoders.json} for decoder folders exported to ONNX and
+ * run in ONNX Runtime against the JVM runtime ({@code --folders DECODER,...}).
  */
 public final class BenchMain {
 
     private static final java.util.List<String> SUITES = java.util.List.of("linalg", "runtime", "lora", "lora-limits", "quant",
-            "flashsvd", "decoders", "adapters");
+            "flashsvd", "decoders", "adapters", "onnx-decoders");
 
     public static void main(String[] args) throws IOException {
         Path out = null;
@@ -72,11 +73,11 @@ public final class BenchMain {
             System.err.println("lowrank-bench: --suite adapters needs --model DECODER and --folders A,B,... (PEFT LoRA adapter folders for it)");
             System.exit(2);
         }
-        if (suite.equals("decoders") && folders.isEmpty()) {
-            System.err.println("lowrank-bench: --suite decoders needs --folders A,B,... (decoder model folders)");
+        if ((suite.equals("decoders") || suite.equals("onnx-decoders")) && folders.isEmpty()) {
+            System.err.println("lowrank-bench: --suite " + suite + " needs --folders A,B,... (decoder model folders)");
             System.exit(2);
         }
-        if (!java.util.Set.of("linalg", "quant", "flashsvd", "decoders", "lora-limits", "adapters").contains(suite) && !Files.isRegularFile(text)) {
+        if (!java.util.Set.of("linalg", "quant", "flashsvd", "decoders", "onnx-decoders", "lora-limits", "adapters").contains(suite) && !Files.isRegularFile(text)) {
             System.err.println("lowrank-bench: --text " + text + " does not exist (fetch the data with scripts/fetch-data.sh or give a text file)");
             System.exit(2);
         }
@@ -125,6 +126,13 @@ public final class BenchMain {
             linalg.symmetric(root.putObject("syevd_potrf"));
         } else if (suite.equals("decoders")) {
             new DecoderFolderBenchmarks(threads, quick).run(root.putArray("decoder_folders"), folders);
+        } else if (suite.equals("onnx-decoders")) {
+            try {
+                new OnnxDecoderBenchmarks(threads, quick).run(root.putArray("onnx_decoders"), folders, Path.of("target", "bench-models"));
+            } catch (ai.onnxruntime.OrtException e) {
+                System.err.println("lowrank-bench: ONNX Runtime failed: " + e.getMessage());
+                System.exit(1);
+            }
         } else if (suite.equals("adapters")) {
             new AdapterServingBenchmarks(threads, quick).run(root.putObject("adapters_unmerged_vs_merged_decoding"), model, folders);
         } else if (suite.equals("quant")) {

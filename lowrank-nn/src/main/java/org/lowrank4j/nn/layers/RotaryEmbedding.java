@@ -93,6 +93,25 @@ public final class RotaryEmbedding {
         return groups;
     }
 
+    /** cos of the angle of pair {@code pair} (of D/2) at {@code position} in frequency group {@code group}, as the tables hold it. */
+    public double cos(int group, int position, int pair) {
+        return cos[tableIndex(group, position, pair)];
+    }
+
+    /** sin of the same angle; see {@link #cos(int, int, int)}. */
+    public double sin(int group, int position, int pair) {
+        return sin[tableIndex(group, position, pair)];
+    }
+
+    private int tableIndex(int group, int position, int pair) {
+        int half = headSize / 2;
+        if (group < 0 || group >= groups || position < 0 || position >= maxPositions || pair < 0 || pair >= half) {
+            throw new IndexOutOfBoundsException("RoPE table entry (group " + group + ", position " + position + ", pair " + pair + ") outside "
+                    + groups + " × " + maxPositions + " × " + half);
+        }
+        return (group * maxPositions + position) * half + pair;
+    }
+
     /**
      * Rotates one head's rows {@code x (1, T, D)} in place, row t at position {@code start + t}, with the tables of
      * frequency group {@code group} (0 for ordinary RoPE): what a kernel that expands one head at a time needs.

@@ -344,7 +344,8 @@ public final class LlamaModel implements CausalLanguageModel {
         return blocks;
     }
 
-    RMSNorm norm() {
+    /** The final RMSNorm ({@code model.norm}), before the output projection. */
+    public RMSNorm norm() {
         return norm;
     }
 

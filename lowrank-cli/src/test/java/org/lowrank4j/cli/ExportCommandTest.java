@@ -1,0 +1,55 @@
+package org.lowrank4j.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.lowrank4j.cli.CliRun.assertError;
+import static org.lowrank4j.cli.CliRun.okRun;
+import static org.lowrank4j.cli.CliRun.run;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code lowrank export} on a tiny decoder and the folders {@code compress} makes of it (low-rank, 4-bit): each is written in
+ * its stored form and passes the check in ONNX Runtime; user mistakes are one line.
+ */
+class ExportCommandTest {
+
+    @Test
+    void exportsDenseLowRankAndQuantizedFoldersThatPassTheCheck(@TempDir Path dir) throws Exception {
+        Path dense = QuantizedDecoderCommandsTest.tinyDecoder(dir.resolve("dense"), false);
+        Path lowRank = dir.resolve("svd"), quantized = dir.resolve("rtn");
+        okRun("compress", "--model", dense.toString(), "--method", "svd", "--ratio", "0.3", "--out", lowRank.toString());
+        okRun("compress", "--model", dense.toString(), "--method", "rtn:bits=4:group=16", "--out", quantized.toString());
+        String[][] expected = {{"dense", "14 dense, 1 tied"}, {"svd", "low-rank"}, {"rtn", "14 quantized int4"}};
+        for (String[] e : expected) {
+            Path out = dir.resolve(e[0] + "-onnx");
+            String said = (String) okRun("export", "--model", dir.resolve(e[0]).toString(), "--out", out.toString(), "--check-tokens", "8",
+                    "--check-steps", "4")[1];
+            assertThat(said).contains("15 projections (").contains(e[1]).contains("check in ONNX Runtime: 8 prompt tokens and 4 greedy steps");
+            assertThat(out.resolve("onnx/model.onnx")).isRegularFile();
+            assertThat(out.resolve("tokenizer.json")).hasSameTextualContentAs(dir.resolve(e[0]).resolve("tokenizer.json"));
+        }
+        assertThat(Files.size(dir.resolve("svd-onnx/onnx/model.onnx"))).isLessThan(Files.size(dir.resolve("dense-onnx/onnx/model.onnx")));
+        assertThat(Files.size(dir.resolve("rtn-onnx/onnx/model.onnx"))).isLessThan(Files.size(dir.resolve("svd-onnx/onnx/model.onnx")));
+    }
+
+    @Test
+    void userMistakesAreOneLine(@TempDir Path dir) throws Exception {
+        Path dense = QuantizedDecoderCommandsTest.tinyDecoder(dir.resolve("dense"), false);
+        assertError(run("export", "--model", dir.resolve("none").toString(), "--out", dir.resolve("a").toString()), "none");
+        assertError(run("export", "--model", dense.toString(), "--out", dense.toString()), "--out");
+        assertError(run("export", "--model", dense.toString(), "--out", dir.resolve("b").toString(), "--check-tokens", "-1"), "0 or more");
+        Path taken = Files.createDirectories(dir.resolve("taken"));
+        assertError(run("export", "--model", dense.toString(), "--out", taken.toString()), "--force");
+        Path cskv = dir.resolve("cskv");
+        okRun("cskv", "--model", dense.toString(), "--out", cskv.toString(), "--init", "svd");
+        assertError(run("export", "--model", cskv.toString(), "--out", dir.resolve("c").toString()), "CSKV");
+        Path nan = QuantizedDecoderCommandsTest.tinyDecoder(dir.resolve("nan"), true);
+        assertError(run("export", "--model", nan.toString(), "--out", dir.resolve("d").toString()), "nan");
+        for (String name : new String[] {"a", "b", "c", "d"}) {
+            assertThat(dir.resolve(name)).doesNotExist();
+        }
+    }
+}

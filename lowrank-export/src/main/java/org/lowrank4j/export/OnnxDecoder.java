@@ -1,0 +1,199 @@
+package org.lowrank4j.export;
+
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * A decoder written by {@link DecoderExport}, run in ONNX Runtime with its key/value cache: what a Java program does
+ * with the exported {@code model.onnx}. {@link #start()} begins a sequence; each {@link Sequence#append} runs new tokens
+ * (a prompt, then one token at a time) against the keys and values of the earlier ones and returns their logits. The
+ * cache stays in ONNX Runtime's tensors between calls: each call's {@code present.*} outputs are the next call's
+ * {@code past_key_values.*} inputs.
+ */
+public final class OnnxDecoder implements AutoCloseable {
+    private final OrtEnvironment env;
+    private final OrtSession session;
+    private final int layers;
+    private final long[][] keyShapes, valueShapes; // per layer: (1, kv heads, 0, head size)
+    private final int vocab;
+
+    private OnnxDecoder(OrtEnvironment env, OrtSession session) throws OrtException {
+        this.env = env;
+        this.session = session;
+        Map<String, NodeInfo> inputs = session.getInputInfo();
+        int n = 0;
+        while (inputs.containsKey(LlamaGraph.pastKey(n))) {
+            n++;
+        }
+        if (n == 0 || !inputs.containsKey("input_ids") || !inputs.containsKey("attention_mask") || !inputs.containsKey("position_ids")) {
+            throw new IllegalArgumentException("not a decoder with a key/value cache: its inputs are " + inputs.keySet()
+                    + "; expected input_ids, attention_mask, position_ids and past_key_values.N.key/value");
+        }
+        this.layers = n;
+        this.keyShapes = new long[n][];
+        this.valueShapes = new long[n][];
+        for (int i = 0; i < n; i++) {
+            keyShapes[i] = emptyCache(inputs.get(LlamaGraph.pastKey(i)));
+            valueShapes[i] = emptyCache(inputs.get(LlamaGraph.pastValue(i)));
+        }
+        long[] logits = ((TensorInfo) session.getOutputInfo().get("logits").getInfo()).getShape();
+        this.vocab = (int) logits[logits.length - 1];
+    }
+
+    private static long[] emptyCache(NodeInfo info) {
+        long[] shape = ((TensorInfo) info.getInfo()).getShape().clone();
+        shape[0] = 1;
+        shape[2] = 0;
+        return shape;
+    }
+
+    /**
+     * Opens {@code model.onnx} with {@code threads} intra-op threads (0: ONNX Runtime's default) and every graph
+     * optimisation.
+     *
+     * @throws IllegalArgumentException when the file is not a decoder with this cache layout
+     */
+    public static OnnxDecoder open(Path modelFile, int threads) throws OrtException {
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+            options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            if (threads > 0) {
+                options.setIntraOpNumThreads(threads);
+            }
+            OrtSession session = env.createSession(modelFile.toString(), options);
+            try {
+                return new OnnxDecoder(env, session);
+            } catch (RuntimeException | OrtException e) {
+                session.close();
+                throw e;
+            }
+        }
+    }
+
+    public int layers() {
+        return layers;
+    }
+
+    public int vocabSize() {
+        return vocab;
+    }
+
+    /** A new sequence with an empty cache. */
+    public Sequence start() {
+        return new Sequence();
+    }
+
+    /**
+     * One forward of a padded batch without a past: {@code ids}, {@code mask} (1 real, 0 padding) and {@code positions}
+     * are batch × time; returns the logits [batch][time][vocab].
+     */
+    public float[][][] forward(long[][] ids, long[][] mask, long[][] positions) throws OrtException {
+        int batch = ids.length, time = ids[0].length;
+        Map<String, OnnxTensor> in = new HashMap<>();
+        try {
+            in.put("input_ids", OnnxTensor.createTensor(env, ids));
+            in.put("attention_mask", OnnxTensor.createTensor(env, mask));
+            in.put("position_ids", OnnxTensor.createTensor(env, positions));
+            for (int i = 0; i < layers; i++) {
+                in.put(LlamaGraph.pastKey(i), empty(keyShapes[i], batch));
+                in.put(LlamaGraph.pastValue(i), empty(valueShapes[i], batch));
+            }
+            try (OrtSession.Result result = session.run(in, java.util.Set.of("logits"))) {
+                FloatBuffer logits = ((OnnxTensor) result.get("logits").get()).getFloatBuffer();
+                float[][][] out = new float[batch][time][vocab];
+                for (int b = 0; b < batch; b++) {
+                    for (int t = 0; t < time; t++) {
+                        logits.get(out[b][t]);
+                    }
+                }
+                return out;
+            }
+        } finally {
+            in.values().forEach(OnnxTensor::close);
+        }
+    }
+
+    private OnnxTensor empty(long[] shape, int batch) throws OrtException {
+        long[] s = shape.clone();
+        s[0] = batch;
+        return OnnxTensor.createTensor(env, FloatBuffer.allocate(0), s);
+    }
+
+    @Override
+    public void close() throws OrtException {
+        session.close();
+    }
+
+    /** One sequence's cache: the previous call's outputs, held open until the next call has read them. */
+    public final class Sequence implements AutoCloseable {
+        private OrtSession.Result last;
+        private int length;
+
+        private Sequence() {
+        }
+
+        /** Positions already in the cache. */
+        public int length() {
+            return length;
+        }
+
+        /** Runs {@code ids} after the sequence so far; returns their logits [time][vocab]. */
+        public float[][] append(int[] ids) throws OrtException {
+            int time = ids.length, total = length + time;
+            long[] tokens = new long[time], positions = new long[time], mask = new long[total];
+            for (int t = 0; t < time; t++) {
+                tokens[t] = ids[t];
+                positions[t] = length + t;
+            }
+            java.util.Arrays.fill(mask, 1);
+            Map<String, OnnxTensor> in = new HashMap<>();
+            Map<String, OnnxTensor> created = new HashMap<>();
+            try {
+                created.put("input_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(tokens), new long[] {1, time}));
+                created.put("attention_mask", OnnxTensor.createTensor(env, LongBuffer.wrap(mask), new long[] {1, total}));
+                created.put("position_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(positions), new long[] {1, time}));
+                for (int i = 0; i < layers; i++) {
+                    if (last == null) {
+                        created.put(LlamaGraph.pastKey(i), OnnxTensor.createTensor(env, FloatBuffer.allocate(0), keyShapes[i]));
+                        created.put(LlamaGraph.pastValue(i), OnnxTensor.createTensor(env, FloatBuffer.allocate(0), valueShapes[i]));
+                    } else {
+                        in.put(LlamaGraph.pastKey(i), (OnnxTensor) last.get(LlamaGraph.presentKey(i)).get());
+                        in.put(LlamaGraph.pastValue(i), (OnnxTensor) last.get(LlamaGraph.presentValue(i)).get());
+                    }
+                }
+                in.putAll(created);
+                OrtSession.Result result = session.run(in);
+                if (last != null) {
+                    last.close();
+                }
+                last = result;
+                length = total;
+                FloatBuffer logits = ((OnnxTensor) result.get("logits").get()).getFloatBuffer();
+                float[][] out = new float[time][vocab];
+                for (int t = 0; t < time; t++) {
+                    logits.get(out[t]);
+                }
+                return out;
+            } finally {
+                created.values().forEach(OnnxTensor::close);
+            }
+        }
+
+        @Override
+        public void close() {
+            if (last != null) {
+                last.close();
+                last = null;
+            }
+        }
+    }
+}
