@@ -1,0 +1,21 @@
+// Greedy continuations of prompts (one a line, stdin) by a folder that `lowrank export` wrote, in transformers.js
+// (ONNX Runtime for Node underneath): usage: node generate.mjs FOLDER MAX_NEW_TOKENS < prompts.txt; prints one JSON string a line.
+import { env, AutoTokenizer, AutoModelForCausalLM } from '@huggingface/transformers';
+import path from 'node:path';
+import fs from 'node:fs';
+
+const folder = path.resolve(process.argv[2]);
+env.localModelPath = path.dirname(folder) + path.sep;
+env.allowRemoteModels = false;
+const id = path.basename(folder);
+const tokenizer = await AutoTokenizer.from_pretrained(id);
+const model = await AutoModelForCausalLM.from_pretrained(id, { dtype: 'fp32' });
+const prompts = fs.readFileSync(0, 'utf8').split('\n').filter(l => l.length > 0);
+for (const prompt of prompts) {
+  const inputs = tokenizer(prompt);
+  // the model has max_position_embeddings positions; the last one's logits still give one more token, and `lowrank
+  // generate` stops after it
+  const room = model.config.max_position_embeddings - inputs.input_ids.dims[1] + 1;
+  const out = await model.generate({ ...inputs, max_new_tokens: Math.min(Number(process.argv[3]), room), do_sample: false });
+  console.log(JSON.stringify(tokenizer.decode(out[0], { skip_special_tokens: true })));
+}
