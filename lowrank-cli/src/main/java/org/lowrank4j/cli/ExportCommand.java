@@ -9,9 +9,9 @@ import org.lowrank4j.export.DecoderExport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code lowrank export}: a decoder folder as an ONNX model with a key/value cache, checked in ONNX Runtime. */
+/** {@code lowrank export}: a LLaMA-family or GPT-2 decoder folder as an ONNX model with a key/value cache, checked in ONNX Runtime. */
 @Command(name = "export", mixinStandardHelpOptions = true,
-        description = "Write a LLaMA-family decoder folder (dense, low-rank, quantized) as an ONNX model with a key/value cache that ONNX Runtime runs"
+        description = "Write a LLaMA-family or GPT-2 decoder folder (dense, low-rank, quantized) as an ONNX model with a key/value cache that ONNX Runtime runs"
                 + " (inputs input_ids, attention_mask, position_ids, past_key_values.N.key/value; outputs logits, present.N.key/value), each"
                 + " projection in its stored form, and check it against the JVM runtime.")
 final class ExportCommand implements Callable<Integer> {

@@ -18,9 +18,11 @@ import org.lowrank4j.formats.io.AtomicFiles;
 import org.lowrank4j.formats.io.OutputPlan;
 import org.lowrank4j.formats.onnx.OnnxModel;
 import org.lowrank4j.formats.onnx.proto.Onnx.TensorProto;
+import org.lowrank4j.nn.arch.gpt2.Gpt2Model;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
 import org.lowrank4j.nn.arch.mamba.MambaConfig;
 import org.lowrank4j.nn.cskv.CskvFolder;
+import org.lowrank4j.nn.generate.CausalLanguageModel;
 import org.lowrank4j.nn.generate.DecoderCache;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
@@ -28,8 +30,8 @@ import org.lowrank4j.nn.train.DecoderTraining;
 
 /**
  * {@code lowrank export}: a LLaMA-family decoder folder (dense, low-rank, quantized or narrowed, as {@code compress}
- * writes them) as a folder that ONNX Runtime runs, laid out as transformers.js loads a text-generation model:
- * {@code onnx/model.onnx} ({@link LlamaGraph}; initializers over 1 KB go to {@code onnx/model.onnx_data} when the model
+ * writes them) or a GPT-2 one (dense or low-rank) as a folder that ONNX Runtime runs, laid out as transformers.js loads a text-generation model:
+ * {@code onnx/model.onnx} ({@link LlamaGraph}, {@link Gpt2Graph}; initializers over 1 KB go to {@code onnx/model.onnx_data} when the model
  * is over 1.5 GB, ONNX's protobuf limit being 2 GB), the source's {@code config.json}, {@code tokenizer.json},
  * {@code tokenizer_config.json} (a minimal one when the source has none), {@code generation_config.json} and
  * {@code special_tokens_map.json} when it has them, and {@code export.json} (what became of each projection, the sizes
@@ -63,7 +65,7 @@ public final class DecoderExport {
     /** The check: the largest |ONNX Runtime − JVM| over every logit of the prompt and the steps, and the largest |logit|. */
     public record Check(int promptTokens, int steps, double maxDifference, double maxLogit, boolean passed) {}
 
-    /** How one projection was written (see {@link LlamaGraph}) and the values it stores. */
+    /** How one projection was written (see {@link DecoderGraph}) and the values it stores. */
     public record Site(String name, String form, long storedValues) {}
 
     public record Report(Path out, List<Site> sites, long onnxBytes, boolean externalData, Check check, double seconds) {}
@@ -71,7 +73,7 @@ public final class DecoderExport {
     /**
      * Writes the folder {@code out} (atomically: nothing is left at {@code out} when any step fails).
      *
-     * @throws IllegalArgumentException for a folder that is not a LLaMA-family decoder (naming what it is), an output
+     * @throws IllegalArgumentException for a folder that is not a LLaMA-family or GPT-2 decoder (naming what it is), an output
      *                                  that is an input or exists without {@code force}, or a failed check
      */
     public static Report run(Request r, Consumer<String> progress) throws IOException {
@@ -83,11 +85,21 @@ public final class DecoderExport {
         long start = System.nanoTime();
         DecoderTraining.requireModelFolder(r.model());
         OutputPlan.of("--out", r.out(), r.force()).input("--model", r.model()).check();
-        requireLlama(r.model());
+        HfArchitecture architecture = requireExportable(r.model());
         progress.accept("loading " + r.model());
-        LlamaModel model = LlamaModel.load(r.model(), Precision.FLOAT32);
-        progress.accept("building the graph");
-        LlamaGraph.Built built = LlamaGraph.build(model);
+        CausalLanguageModel model;
+        DecoderGraph.Built built;
+        if (architecture == HfArchitecture.GPT2) {
+            Gpt2Model gpt2 = Gpt2Model.load(r.model(), Precision.FLOAT32);
+            progress.accept("building the graph");
+            built = Gpt2Graph.build(gpt2);
+            model = gpt2;
+        } else {
+            LlamaModel llama = LlamaModel.load(r.model(), Precision.FLOAT32);
+            progress.accept("building the graph");
+            built = LlamaGraph.build(llama);
+            model = llama;
+        }
         List<Site> sites = built.sites();
         boolean external = initializerBytes(built.model()) > externalAbove;
         try {
@@ -132,20 +144,22 @@ public final class DecoderExport {
         }
     }
 
-    private static void requireLlama(Path folder) throws IOException {
+    /** The folder's architecture, when export writes it. */
+    private static HfArchitecture requireExportable(Path folder) throws IOException {
         if (MambaConfig.isMambaFolder(folder)) {
-            throw new IllegalArgumentException("--model " + folder + " is a Mamba folder; export writes LLaMA-family decoders (Mamba's selective scan"
-                    + " has no ONNX form here yet)");
+            throw new IllegalArgumentException("--model " + folder + " is a Mamba folder; export writes LLaMA-family and GPT-2 decoders (Mamba's"
+                    + " selective scan has no ONNX form here yet)");
         }
         if (CskvFolder.isCskv(folder)) {
             throw new IllegalArgumentException("--model " + folder + " is a CSKV folder (shrunk KV caches), whose cache the ONNX graph does not"
                     + " have; export its dense or compressed original instead");
         }
         HfConfig config = HfConfig.read(folder);
-        if (config.architecture() != HfArchitecture.LLAMA) {
+        if (config.architecture() != HfArchitecture.LLAMA && config.architecture() != HfArchitecture.GPT2) {
             throw new IllegalArgumentException("--model " + folder + " is " + config.architecture() + " (model_type " + config.modelType()
-                    + "); export writes LLaMA-family decoders (" + HfArchitecture.LLAMA.modelTypes() + ")");
+                    + "); export writes LLaMA-family decoders (" + HfArchitecture.LLAMA.modelTypes() + ") and GPT-2");
         }
+        return config.architecture();
     }
 
     private static long initializerBytes(OnnxModel model) {
@@ -160,7 +174,7 @@ public final class DecoderExport {
      * The logits of {@code promptTokens} seeded random ids and then of {@code steps} greedy tokens, in ONNX Runtime from
      * {@code file} and in the JVM runtime, both through their caches.
      */
-    public static Check check(LlamaModel model, Path file, int promptTokens, int steps, long seed) throws IOException {
+    public static Check check(CausalLanguageModel model, Path file, int promptTokens, int steps, long seed) throws IOException {
         int positions = Math.min(model.maxPositions(), promptTokens + steps);
         int prompt = Math.min(promptTokens, positions), extra = positions - prompt;
         Random random = new Random(seed);
@@ -197,13 +211,13 @@ public final class DecoderExport {
         return new Check(prompt, extra, worst, largest, worst <= TOLERANCE * Math.max(1, largest));
     }
 
-    private static String record(Request r, LlamaModel model, Report report) throws IOException {
+    private static String record(Request r, CausalLanguageModel model, Report report) throws IOException {
         ObjectNode root = JSON.createObjectNode();
         root.put("format", "lowrank4j-onnx-decoder");
         root.put("format_version", 1);
         root.put("source", r.model().toAbsolutePath().normalize().toString());
-        root.put("opset", LlamaGraph.OPSET);
-        root.put("layers", model.config().numHiddenLayers());
+        root.put("opset", DecoderGraph.OPSET);
+        root.put("architecture", HfConfig.read(r.model()).modelType());
         root.put("onnx_bytes", report.onnxBytes());
         root.put("external_data", report.externalData());
         ArrayNode sites = root.putArray("projections");

@@ -31,7 +31,7 @@ public final class OnnxDecoder implements AutoCloseable {
         this.session = session;
         Map<String, NodeInfo> inputs = session.getInputInfo();
         int n = 0;
-        while (inputs.containsKey(LlamaGraph.pastKey(n))) {
+        while (inputs.containsKey(DecoderGraph.pastKey(n))) {
             n++;
         }
         if (n == 0 || !inputs.containsKey("input_ids") || !inputs.containsKey("attention_mask") || !inputs.containsKey("position_ids")) {
@@ -42,8 +42,8 @@ public final class OnnxDecoder implements AutoCloseable {
         this.keyShapes = new long[n][];
         this.valueShapes = new long[n][];
         for (int i = 0; i < n; i++) {
-            keyShapes[i] = emptyCache(inputs.get(LlamaGraph.pastKey(i)));
-            valueShapes[i] = emptyCache(inputs.get(LlamaGraph.pastValue(i)));
+            keyShapes[i] = emptyCache(inputs.get(DecoderGraph.pastKey(i)));
+            valueShapes[i] = emptyCache(inputs.get(DecoderGraph.pastValue(i)));
         }
         long[] logits = ((TensorInfo) session.getOutputInfo().get("logits").getInfo()).getShape();
         this.vocab = (int) logits[logits.length - 1];
@@ -104,8 +104,8 @@ public final class OnnxDecoder implements AutoCloseable {
             in.put("attention_mask", OnnxTensor.createTensor(env, mask));
             in.put("position_ids", OnnxTensor.createTensor(env, positions));
             for (int i = 0; i < layers; i++) {
-                in.put(LlamaGraph.pastKey(i), empty(keyShapes[i], batch));
-                in.put(LlamaGraph.pastValue(i), empty(valueShapes[i], batch));
+                in.put(DecoderGraph.pastKey(i), empty(keyShapes[i], batch));
+                in.put(DecoderGraph.pastValue(i), empty(valueShapes[i], batch));
             }
             try (OrtSession.Result result = session.run(in, java.util.Set.of("logits"))) {
                 FloatBuffer logits = ((OnnxTensor) result.get("logits").get()).getFloatBuffer();
@@ -163,11 +163,11 @@ public final class OnnxDecoder implements AutoCloseable {
                 created.put("position_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(positions), new long[] {1, time}));
                 for (int i = 0; i < layers; i++) {
                     if (last == null) {
-                        created.put(LlamaGraph.pastKey(i), OnnxTensor.createTensor(env, FloatBuffer.allocate(0), keyShapes[i]));
-                        created.put(LlamaGraph.pastValue(i), OnnxTensor.createTensor(env, FloatBuffer.allocate(0), valueShapes[i]));
+                        created.put(DecoderGraph.pastKey(i), OnnxTensor.createTensor(env, FloatBuffer.allocate(0), keyShapes[i]));
+                        created.put(DecoderGraph.pastValue(i), OnnxTensor.createTensor(env, FloatBuffer.allocate(0), valueShapes[i]));
                     } else {
-                        in.put(LlamaGraph.pastKey(i), (OnnxTensor) last.get(LlamaGraph.presentKey(i)).get());
-                        in.put(LlamaGraph.pastValue(i), (OnnxTensor) last.get(LlamaGraph.presentValue(i)).get());
+                        in.put(DecoderGraph.pastKey(i), (OnnxTensor) last.get(DecoderGraph.presentKey(i)).get());
+                        in.put(DecoderGraph.pastValue(i), (OnnxTensor) last.get(DecoderGraph.presentValue(i)).get());
                     }
                 }
                 in.putAll(created);

@@ -118,13 +118,13 @@ class DecoderExportTest {
 
     @Test
     void refusesOtherArchitecturesInOneLine() throws Exception {
-        Path gpt2 = dir.resolve("gpt2");
-        Files.createDirectories(gpt2);
-        Files.writeString(gpt2.resolve("config.json"), "{\"model_type\": \"gpt2\", \"n_embd\": 16, \"n_layer\": 1, \"n_head\": 2, \"vocab_size\": 30,"
-                + " \"n_positions\": 16}");
-        Files.writeString(gpt2.resolve("model.safetensors"), "");
-        assertThatThrownBy(() -> DecoderExport.run(new DecoderExport.Request(gpt2, dir.resolve("o"), false, 0, 0, 1), s -> { }))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("gpt2").hasMessageContaining("LLaMA-family")
+        Path bert = dir.resolve("bert");
+        Files.createDirectories(bert);
+        Files.writeString(bert.resolve("config.json"), "{\"model_type\": \"bert\", \"hidden_size\": 16, \"num_hidden_layers\": 1,"
+                + " \"num_attention_heads\": 2, \"intermediate_size\": 32, \"vocab_size\": 30, \"max_position_embeddings\": 16}");
+        Files.writeString(bert.resolve("model.safetensors"), "");
+        assertThatThrownBy(() -> DecoderExport.run(new DecoderExport.Request(bert, dir.resolve("o"), false, 0, 0, 1), s -> { }))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("bert").hasMessageContaining("LLaMA-family")
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
         assertThat(dir.resolve("o")).doesNotExist();
     }

@@ -232,7 +232,8 @@ public final class Gpt2Model implements CausalLanguageModel {
         return tied;
     }
 
-    Embedding embedding() {
+    /** The token and learned position embeddings ({@code wte}, {@code wpe}). */
+    public Embedding embedding() {
         return embedding;
     }
 
@@ -240,7 +241,13 @@ public final class Gpt2Model implements CausalLanguageModel {
         return blocks;
     }
 
-    LayerNorm finalNorm() {
+    /** Block {@code i} (its LayerNorms, attention and MLP), for code that reads its parts. */
+    public PreNormBlock block(int i) {
+        return blocks.get(i);
+    }
+
+    /** The final LayerNorm ({@code ln_f}). */
+    public LayerNorm finalNorm() {
         return finalNorm;
     }
 
