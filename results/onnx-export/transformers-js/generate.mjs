@@ -15,7 +15,8 @@ for (const prompt of prompts) {
   const inputs = tokenizer(prompt);
   // the model has max_position_embeddings positions; the last one's logits still give one more token, and `lowrank
   // generate` stops after it
-  const room = model.config.max_position_embeddings - inputs.input_ids.dims[1] + 1;
+  const positions = model.config.max_position_embeddings ?? model.config.n_positions; // LLaMA's name, GPT-2's name
+  const room = positions - inputs.input_ids.dims[1] + 1;
   const out = await model.generate({ ...inputs, max_new_tokens: Math.min(Number(process.argv[3]), room), do_sample: false });
   console.log(JSON.stringify(tokenizer.decode(out[0], { skip_special_tokens: true })));
 }

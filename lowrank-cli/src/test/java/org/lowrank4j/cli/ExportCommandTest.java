@@ -7,14 +7,8 @@ import static org.lowrank4j.cli.CliRun.run;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.lowrank4j.formats.hf.HfArchitecture;
-import org.lowrank4j.formats.hf.HfConfig;
-import org.lowrank4j.nn.arch.gpt2.Gpt2Model;
-import org.lowrank4j.nn.generate.ByteTokenizer;
-import org.lowrank4j.nn.tensor.Precision;
 
 /**
  * {@code lowrank export} on a tiny LLaMA decoder and the folders {@code compress} makes of it (low-rank, 4-bit), and on a tiny
@@ -44,14 +38,7 @@ class ExportCommandTest {
 
     @Test
     void exportsAGpt2FolderAndItsLowRankCompression(@TempDir Path dir) throws Exception {
-        Path gpt2 = dir.resolve("gpt2");
-        Files.createDirectories(gpt2);
-        HfConfig config = HfConfig.builder(HfArchitecture.GPT2).hiddenSize(16).numHiddenLayers(2).numAttentionHeads(2).vocabSize(256)
-                .maxPositionEmbeddings(32).build();
-        Gpt2Model model = new Gpt2Model(config, Precision.FLOAT32);
-        model.initialize(new Random(4));
-        model.save(gpt2);
-        ByteTokenizer.writeJson(gpt2);
+        Path gpt2 = Gpt2FolderCommandsTest.tinyGpt2(dir.resolve("gpt2"));
         Path lowRank = dir.resolve("gpt2-svd");
         okRun("compress", "--model", gpt2.toString(), "--method", "svd", "--ratio", "0.3", "--out", lowRank.toString());
         String dense = (String) okRun("export", "--model", gpt2.toString(), "--out", dir.resolve("a").toString(), "--check-tokens", "8")[1];

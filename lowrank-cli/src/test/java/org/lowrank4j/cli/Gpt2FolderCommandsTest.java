@@ -25,7 +25,7 @@ import org.lowrank4j.nn.tensor.Precision;
 class Gpt2FolderCommandsTest {
     private static final String TEXT = "The Congress met in the capital and the treaty was signed in the spring. ".repeat(4);
 
-    private static Path tinyGpt2(Path folder) throws Exception {
+    static Path tinyGpt2(Path folder) throws Exception {
         Files.createDirectories(folder);
         HfConfig config = HfConfig.builder(HfArchitecture.GPT2).hiddenSize(16).numHiddenLayers(2).numAttentionHeads(2).vocabSize(256)
                 .maxPositionEmbeddings(32).build();

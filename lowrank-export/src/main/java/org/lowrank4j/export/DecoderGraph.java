@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntFunction;
 import org.lowrank4j.formats.onnx.InputScaling;
 import org.lowrank4j.formats.onnx.LinearSite;
 import org.lowrank4j.formats.onnx.LowRankBranch;
@@ -69,9 +70,13 @@ final class DecoderGraph {
     private final Map<RotaryEmbedding, String[]> ropeTables = new IdentityHashMap<>();
     private final String allowed;
 
-    /** An empty graph with the inputs and outputs of a decoder of these attention layers and vocabulary. */
-    DecoderGraph(String name, List<Attention> layers, int vocab) {
-        this.g = new GraphNodes(OnnxModel.of(skeleton(name, layers, vocab)));
+    /** An empty graph with the inputs and outputs of a decoder of {@code layers} blocks (their attention given) and vocabulary. */
+    DecoderGraph(String name, int layers, IntFunction<Attention> attention, int vocab) {
+        List<Attention> each = new ArrayList<>();
+        for (int i = 0; i < layers; i++) {
+            each.add(attention.apply(i));
+        }
+        this.g = new GraphNodes(OnnxModel.of(skeleton(name, each, vocab)));
         this.allowed = mask();
     }
 

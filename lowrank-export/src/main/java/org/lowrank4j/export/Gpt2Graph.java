@@ -1,11 +1,8 @@
 package org.lowrank4j.export;
 
-import java.util.ArrayList;
-import java.util.List;
 import org.lowrank4j.formats.onnx.SiteRole;
 import org.lowrank4j.nn.arch.gpt2.Gpt2Model;
 import org.lowrank4j.nn.block.PreNormBlock;
-import org.lowrank4j.nn.layers.Attention;
 import org.lowrank4j.nn.layers.Embedding;
 import org.lowrank4j.nn.layers.GeluMlp;
 import org.lowrank4j.nn.layers.LayerNorm;
@@ -24,11 +21,7 @@ final class Gpt2Graph {
     /** The graph of {@code model}; weights are read as they are (in float32) and not changed. */
     static DecoderGraph.Built build(Gpt2Model model) {
         int layers = model.config().numHiddenLayers();
-        List<Attention> attention = new ArrayList<>();
-        for (int i = 0; i < layers; i++) {
-            attention.add(model.block(i).attention());
-        }
-        DecoderGraph d = new DecoderGraph("lowrank4j_gpt2_decoder", attention, model.vocabSize());
+        DecoderGraph d = new DecoderGraph("lowrank4j_gpt2_decoder", layers, i -> model.block(i).attention(), model.vocabSize());
         Embedding e = model.embedding();
         String tokens = d.table("transformer.wte.weight", e.token().value());
         String positions = d.table("transformer.wpe.weight", e.position().value());

@@ -1,11 +1,9 @@
 package org.lowrank4j.export;
 
-import java.util.ArrayList;
 import java.util.List;
 import org.lowrank4j.formats.onnx.SiteRole;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
 import org.lowrank4j.nn.block.PreNormBlock;
-import org.lowrank4j.nn.layers.Attention;
 import org.lowrank4j.nn.layers.RMSNorm;
 import org.lowrank4j.nn.layers.SwiGluMlp;
 
@@ -22,11 +20,7 @@ final class LlamaGraph {
     /** The graph of {@code model}; weights are read as they are (in float32) and not changed. */
     static DecoderGraph.Built build(LlamaModel model) {
         int layers = model.config().numHiddenLayers();
-        List<Attention> attention = new ArrayList<>();
-        for (int i = 0; i < layers; i++) {
-            attention.add(model.block(i).attention());
-        }
-        DecoderGraph d = new DecoderGraph("lowrank4j_llama_decoder", attention, model.vocabSize());
+        DecoderGraph d = new DecoderGraph("lowrank4j_llama_decoder", layers, i -> model.block(i).attention(), model.vocabSize());
         String table = d.table("model.embed_tokens.weight", model.tokenEmbedding().token().value());
         String x = d.gather("model.embed_tokens", table, "input_ids");
         for (int i = 0; i < layers; i++) {
