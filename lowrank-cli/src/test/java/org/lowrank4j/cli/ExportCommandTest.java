@@ -37,6 +37,37 @@ class ExportCommandTest {
     }
 
     @Test
+    void generateAndPerplexityRunTheExportedFolderAsTheyRunItsSource(@TempDir Path dir) throws Exception {
+        Path dense = QuantizedDecoderCommandsTest.tinyDecoder(dir.resolve("dense"), false);
+        Path quantized = dir.resolve("rtn");
+        okRun("compress", "--model", dense.toString(), "--method", "rtn:bits=4:group=16", "--out", quantized.toString());
+        Path text = Files.writeString(dir.resolve("text.txt"), TinyTrain.TEXT);
+        for (Path source : new Path[] {dense, quantized}) {
+            Path exported = dir.resolve(source.getFileName() + "-onnx");
+            okRun("export", "--model", source.toString(), "--out", exported.toString());
+            String[] generate = {"generate", "--prompt", "The Congress", "--max-tokens", "12", "--temperature", "0", "--model"};
+            assertThat(CliRun.ok(append(generate, exported.toString()))).isEqualTo(CliRun.ok(append(generate, source.toString())));
+            double viaOnnx = perplexity(CliRun.ok("perplexity", "--model", exported.toString(), "--text", text.toString()));
+            double viaJvm = perplexity(CliRun.ok("perplexity", "--model", source.toString(), "--text", text.toString()));
+            assertThat(viaOnnx).isCloseTo(viaJvm, org.assertj.core.data.Offset.offset(1e-4 * viaJvm));
+        }
+        assertError(run("compress", "--model", dir.resolve("dense-onnx").toString(), "--method", "svd", "--ratio", "0.3", "--out",
+                dir.resolve("x").toString()), "exported ONNX model");
+    }
+
+    private static String[] append(String[] args, String last) {
+        String[] out = java.util.Arrays.copyOf(args, args.length + 1);
+        out[args.length] = last;
+        return out;
+    }
+
+    private static double perplexity(String stdout) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("perplexity ([0-9.]+),").matcher(stdout);
+        assertThat(m.find()).as(stdout).isTrue();
+        return Double.parseDouble(m.group(1));
+    }
+
+    @Test
     void exportsAGpt2FolderAndItsLowRankCompression(@TempDir Path dir) throws Exception {
         Path gpt2 = Gpt2FolderCommandsTest.tinyGpt2(dir.resolve("gpt2"));
         Path lowRank = dir.resolve("gpt2-svd");

@@ -6,6 +6,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
+import java.lang.ref.Cleaner;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.nio.file.Path;
@@ -20,6 +21,7 @@ import java.util.Map;
  * {@code past_key_values.*} inputs.
  */
 public final class OnnxDecoder implements AutoCloseable {
+    private static final Cleaner CLEANER = Cleaner.create();
     private final OrtEnvironment env;
     private final OrtSession session;
     private final int layers;
@@ -89,7 +91,12 @@ public final class OnnxDecoder implements AutoCloseable {
 
     /** A new sequence with an empty cache. */
     public Sequence start() {
-        return new Sequence();
+        return new Sequence(1);
+    }
+
+    /** {@code batch} new sequences with an empty cache, advanced together. */
+    public Sequence start(int batch) {
+        return new Sequence(batch);
     }
 
     /**
@@ -133,12 +140,22 @@ public final class OnnxDecoder implements AutoCloseable {
         session.close();
     }
 
-    /** One sequence's cache: the previous call's outputs, held open until the next call has read them. */
+    /**
+     * The cache of {@code batch} sequences of equal length, advanced together: the previous call's outputs, held until
+     * the next call has read them. {@link #close} frees them; a sequence nobody closed frees them when it is collected.
+     */
     public final class Sequence implements AutoCloseable {
-        private OrtSession.Result last;
+        private final int batch;
+        private final Held held = new Held();
+        private final Cleaner.Cleanable cleanable;
         private int length;
 
-        private Sequence() {
+        private Sequence(int batch) {
+            if (batch < 1) {
+                throw new IllegalArgumentException("a batch needs at least one sequence, got " + batch);
+            }
+            this.batch = batch;
+            this.cleanable = CLEANER.register(this, held);
         }
 
         /** Positions already in the cache. */
@@ -146,50 +163,86 @@ public final class OnnxDecoder implements AutoCloseable {
             return length;
         }
 
-        /** Runs {@code ids} after the sequence so far; returns their logits [time][vocab]. */
+        public int batch() {
+            return batch;
+        }
+
+        /** Runs {@code ids} after the sequence so far (batch 1); returns their logits [time][vocab]. */
         public float[][] append(int[] ids) throws OrtException {
-            int time = ids.length, total = length + time;
-            long[] tokens = new long[time], positions = new long[time], mask = new long[total];
-            for (int t = 0; t < time; t++) {
-                tokens[t] = ids[t];
-                positions[t] = length + t;
+            if (batch != 1) {
+                throw new IllegalStateException("append(int[]) is for one sequence; this cache holds " + batch);
+            }
+            float[] flat = append(ids, ids.length);
+            float[][] out = new float[ids.length][];
+            for (int t = 0; t < ids.length; t++) {
+                out[t] = java.util.Arrays.copyOfRange(flat, t * vocab, (t + 1) * vocab);
+            }
+            return out;
+        }
+
+        /**
+         * Runs {@code time} new tokens of each sequence ({@code ids}: batch × time, row-major) after the sequences so far;
+         * returns their logits, batch × time × vocab, row-major.
+         */
+        public float[] append(int[] ids, int time) throws OrtException {
+            if (time < 1 || ids.length != batch * time) {
+                throw new IllegalArgumentException(ids.length + " ids for " + batch + " sequences of " + time + " new tokens");
+            }
+            int total = length + time;
+            long[] tokens = new long[batch * time], positions = new long[batch * time], mask = new long[batch * total];
+            for (int n = 0; n < tokens.length; n++) {
+                tokens[n] = ids[n];
+                positions[n] = length + n % time;
             }
             java.util.Arrays.fill(mask, 1);
             Map<String, OnnxTensor> in = new HashMap<>();
             Map<String, OnnxTensor> created = new HashMap<>();
             try {
-                created.put("input_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(tokens), new long[] {1, time}));
-                created.put("attention_mask", OnnxTensor.createTensor(env, LongBuffer.wrap(mask), new long[] {1, total}));
-                created.put("position_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(positions), new long[] {1, time}));
+                created.put("input_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(tokens), new long[] {batch, time}));
+                created.put("attention_mask", OnnxTensor.createTensor(env, LongBuffer.wrap(mask), new long[] {batch, total}));
+                created.put("position_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(positions), new long[] {batch, time}));
                 for (int i = 0; i < layers; i++) {
-                    if (last == null) {
-                        created.put(DecoderGraph.pastKey(i), OnnxTensor.createTensor(env, FloatBuffer.allocate(0), keyShapes[i]));
-                        created.put(DecoderGraph.pastValue(i), OnnxTensor.createTensor(env, FloatBuffer.allocate(0), valueShapes[i]));
+                    if (held.last == null) {
+                        created.put(DecoderGraph.pastKey(i), empty(keyShapes[i], batch));
+                        created.put(DecoderGraph.pastValue(i), empty(valueShapes[i], batch));
                     } else {
-                        in.put(DecoderGraph.pastKey(i), (OnnxTensor) last.get(DecoderGraph.presentKey(i)).get());
-                        in.put(DecoderGraph.pastValue(i), (OnnxTensor) last.get(DecoderGraph.presentValue(i)).get());
+                        in.put(DecoderGraph.pastKey(i), (OnnxTensor) held.last.get(DecoderGraph.presentKey(i)).get());
+                        in.put(DecoderGraph.pastValue(i), (OnnxTensor) held.last.get(DecoderGraph.presentValue(i)).get());
                     }
                 }
                 in.putAll(created);
                 OrtSession.Result result = session.run(in);
-                if (last != null) {
-                    last.close();
-                }
-                last = result;
+                held.run();
+                held.last = result;
                 length = total;
                 FloatBuffer logits = ((OnnxTensor) result.get("logits").get()).getFloatBuffer();
-                float[][] out = new float[time][vocab];
-                for (int t = 0; t < time; t++) {
-                    logits.get(out[t]);
-                }
+                float[] out = new float[batch * time * vocab];
+                logits.get(out);
                 return out;
             } finally {
                 created.values().forEach(OnnxTensor::close);
             }
         }
 
+        /** Empties the cache (the sequences start again at position 0). */
+        public void reset() {
+            held.run();
+            length = 0;
+        }
+
         @Override
         public void close() {
+            cleanable.clean();
+            length = 0;
+        }
+    }
+
+    /** The outputs a sequence holds; closing them is the cleaning action, so it must not refer to the sequence. */
+    private static final class Held implements Runnable {
+        private OrtSession.Result last;
+
+        @Override
+        public void run() {
             if (last != null) {
                 last.close();
                 last = null;

@@ -16,6 +16,7 @@ import org.lowrank4j.adapt.peft.PeftFolder;
 import org.lowrank4j.adapt.variant.AdapterVariant;
 import org.lowrank4j.adapt.variant.VariantFolder;
 import org.lowrank4j.nn.generate.CausalLanguageModel;
+import org.lowrank4j.nn.layers.Linear;
 import org.lowrank4j.nn.tensor.Precision;
 
 /**
@@ -42,7 +43,7 @@ public final class AdapterSwitch {
     /** What a name may hold: it travels as the {@code model} field of requests and in Prometheus labels. */
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
-    private final LoraModel lora;
+    private final LoraModel lora; // null for a model without linear layers of its own: nothing can be attached
     private final Map<String, PeftConfig> adapters = new LinkedHashMap<>(); // the factors live in the layers alone
     private String inUse;
     private List<String> routed; // the sequences' adapters while useEach routes them to several, else null
@@ -53,7 +54,8 @@ public final class AdapterSwitch {
 
     /** A switch over {@code model} with no adapter attached yet: the base alone runs until {@link #add} and {@link #use}. */
     public static AdapterSwitch over(CausalLanguageModel model) {
-        return new AdapterSwitch(LoraModel.over(ModulePaths.decoder(model), 0));
+        Map<String, Linear> modules = ModulePaths.decoder(model);
+        return new AdapterSwitch(modules.isEmpty() ? null : LoraModel.over(modules, 0)); // none: an exported ONNX model, say
     }
 
     /**
@@ -88,6 +90,11 @@ public final class AdapterSwitch {
         }
         if (adapters.containsKey(name)) {
             throw new IllegalArgumentException("an adapter named '" + name + "' is already attached; remove it first or choose another name");
+        }
+        if (lora == null) {
+            throw new IllegalArgumentException("adapter '" + name + "' (" + folder + "): the model has no linear layers of its own to adapt (an"
+                    + " exported ONNX model runs its weights inside ONNX Runtime); merge the adapter into the source folder (lowrank adapter merge)"
+                    + " and export that");
         }
         PeftAdapter adapter;
         try {
@@ -166,6 +173,11 @@ public final class AdapterSwitch {
         if (name != null) {
             config(name);
         }
+        inUse = name;
+        routed = null;
+        if (lora == null) {
+            return;
+        }
         lora.route(null);
         if (name == null) {
             lora.setEnabled(false);
@@ -173,8 +185,6 @@ public final class AdapterSwitch {
             lora.setActive(Set.of(name));
             lora.setEnabled(true);
         }
-        inUse = name;
-        routed = null;
     }
 
     private void restore() {

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.lowrank4j.compress.tokenize.HfTextTokenizer;
+import org.lowrank4j.export.OnnxLanguageModel;
 import org.lowrank4j.formats.hf.HfArchitecture;
 import org.lowrank4j.formats.hf.HfConfig;
 import org.lowrank4j.nn.arch.gpt2.Gpt2Model;
@@ -31,6 +32,7 @@ public final class DecoderFolder {
 
     /** Loads a model folder written by {@code lowrank train} (float32) and checks its tokenizer. */
     public static LlamaModel loadModel(Path folder) throws IOException {
+        refuseExported(folder, "compare and recover take the source folder");
         requireModelFolder(folder);
         if (HfConfig.read(folder).architecture() == HfArchitecture.GPT2) {
             throw new IllegalArgumentException("model folder " + folder + " is GPT-2 (model_type gpt2): generate, perplexity and compress run it;"
@@ -42,9 +44,13 @@ public final class DecoderFolder {
     /**
      * Loads a decoder folder of any architecture the runtime has, chosen by config.json's {@code model_type}: GPT-2
      * ({@code gpt2}, Hugging Face's layout with fused Conv1D weights) or the LLaMA family (what {@code lowrank train}
-     * writes). For what reads the model as a language model only: generation and perplexity.
+     * writes), or a folder {@code lowrank export} wrote, run by ONNX Runtime ({@link OnnxLanguageModel}). For what reads the
+     * model as a language model only: generation, perplexity and serving.
      */
     public static CausalLanguageModel loadDecoder(Path folder) throws IOException {
+        if (OnnxLanguageModel.isExported(folder)) {
+            return OnnxLanguageModel.open(folder);
+        }
         requireModelFolder(folder);
         if (org.lowrank4j.nn.arch.mamba.MambaConfig.isMambaFolder(folder)) {
             return org.lowrank4j.nn.arch.mamba.MambaModel.load(folder, Precision.FLOAT32); // model_type mamba: a selective state-space model
@@ -63,10 +69,17 @@ public final class DecoderFolder {
      * Both name their sites {@code block N ROLE} and write low-rank folders ({@link CausalLanguageModel#saveFactors}).
      */
     public static CausalLanguageModel loadCompressible(Path folder) throws IOException {
+        refuseExported(folder, "compress its source folder, then export the result");
         if (org.lowrank4j.nn.cskv.CskvFolder.isCskv(folder)) {
             throw new IllegalArgumentException("--model " + folder + " is a CSKV folder (shrunk KV caches); compress its dense original instead");
         }
         return loadDecoder(folder);
+    }
+
+    private static void refuseExported(Path folder, String instead) {
+        if (OnnxLanguageModel.isExported(folder)) {
+            throw new IllegalArgumentException("--model " + folder + " is an exported ONNX model (lowrank export), which runs inference only; " + instead);
+        }
     }
 
     public static void requireModelFolder(Path folder) {

@@ -220,6 +220,10 @@ public final class DecoderTraining {
             throw new IllegalArgumentException("model folder " + folder + " has no config.json (is it a folder written by lowrank train?)");
         }
         if (!Files.isRegularFile(folder.resolve("model.safetensors")) && !Files.isRegularFile(folder.resolve("model.safetensors.index.json"))) {
+            if (Files.isRegularFile(folder.resolve("onnx").resolve("model.onnx"))) { // lowrank export's layout
+                throw new IllegalArgumentException("model folder " + folder + " is an exported ONNX model (lowrank export), which runs inference"
+                        + " only (generate, perplexity, serve); give this command its source folder");
+            }
             throw new IllegalArgumentException("model folder " + folder + " has no model.safetensors (nor the index of a sharded one,"
                     + " model.safetensors.index.json)");
         }
