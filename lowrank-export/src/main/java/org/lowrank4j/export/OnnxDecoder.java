@@ -141,14 +141,21 @@ public final class OnnxDecoder implements AutoCloseable {
     }
 
     /**
-     * The cache of {@code batch} sequences of equal length, advanced together: the previous call's outputs, held until
-     * the next call has read them. {@link #close} frees them; a sequence nobody closed frees them when it is collected.
+     * The cache of {@code batch} sequences advanced together, one position each per token: the previous call's outputs,
+     * held until the next call has read them. Sequences of different lengths are aligned at their ends, the first
+     * {@link #startAt starts[b]} positions of row b being padding that no query sees (the mask's zeros); positions are
+     * counted from the start of the cache, so padding shifts a row's RoPE positions, which leaves its scores as they
+     * are. {@link #skipTo} and {@link #copyRow} let a batch take in sequences prefilled elsewhere: they move the keys and
+     * values into Java arrays, which the next call hands back. {@link #close} frees the outputs; a sequence nobody closed
+     * frees them when it is collected.
      */
     public final class Sequence implements AutoCloseable {
         private final int batch;
         private final Held held = new Held();
         private final Cleaner.Cleanable cleanable;
         private int length;
+        private int[] starts;        // null: no padding
+        private float[][] keys, values; // per layer (batch, kv heads, length, d) when the cache lives in Java, else null
 
         private Sequence(int batch) {
             if (batch < 1) {
@@ -158,13 +165,83 @@ public final class OnnxDecoder implements AutoCloseable {
             this.cleanable = CLEANER.register(this, held);
         }
 
-        /** Positions already in the cache. */
+        /** Positions already in the cache, padding included. */
         public int length() {
             return length;
         }
 
         public int batch() {
             return batch;
+        }
+
+        /** Marks the first {@code starts[b]} positions of row b as padding (null: none). */
+        public void startAt(int[] starts) {
+            if (starts != null && starts.length != batch) {
+                throw new IllegalArgumentException(starts.length + " starts for a batch of " + batch);
+            }
+            this.starts = starts == null ? null : starts.clone();
+        }
+
+        /** Moves an empty cache to {@code length} positions of zeros (to be filled by {@link #copyRow} or left as padding). */
+        public void skipTo(int length) {
+            if (this.length != 0 || length < 0) {
+                throw new IllegalArgumentException("skipTo needs an empty cache and a length >= 0, got " + length + " on a cache holding " + this.length);
+            }
+            held.run();
+            keys = new float[layers][];
+            values = new float[layers][];
+            for (int i = 0; i < layers; i++) {
+                keys[i] = new float[(int) (batch * keyShapes[i][1] * length * keyShapes[i][3])];
+                values[i] = new float[(int) (batch * valueShapes[i][1] * length * valueShapes[i][3])];
+            }
+            this.length = length;
+        }
+
+        /** Copies positions [from, to) of row {@code sourceRow} of {@code source} into row {@code row} here, every layer. */
+        public void copyRow(int row, Sequence source, int sourceRow, int from, int to) {
+            if (source.decoder() != OnnxDecoder.this || row < 0 || row >= batch || sourceRow < 0 || sourceRow >= source.batch
+                    || from < 0 || from > to || to > length || to > source.length) {
+                throw new IllegalArgumentException("cannot copy positions [" + from + ", " + to + ") of row " + sourceRow + " of a cache of "
+                        + source.length + " positions into row " + row + " of one of " + length);
+            }
+            materialize();
+            source.materialize();
+            for (int i = 0; i < layers; i++) {
+                copy(source.keys[i], source.length, keys[i], length, (int) keyShapes[i][1], (int) keyShapes[i][3], sourceRow, row, from, to);
+                copy(source.values[i], source.length, values[i], length, (int) valueShapes[i][1], (int) valueShapes[i][3], sourceRow, row, from, to);
+            }
+        }
+
+        private OnnxDecoder decoder() {
+            return OnnxDecoder.this;
+        }
+
+        private static void copy(float[] from, int fromLength, float[] to, int toLength, int heads, int d, int fromRow, int toRow, int first, int end) {
+            for (int h = 0; h < heads; h++) {
+                System.arraycopy(from, ((fromRow * heads + h) * fromLength + first) * d, to, ((toRow * heads + h) * toLength + first) * d,
+                        (end - first) * d);
+            }
+        }
+
+        /** The keys and values into Java arrays (from the last outputs, or empty), the outputs freed. */
+        private void materialize() {
+            if (keys != null) {
+                return;
+            }
+            keys = new float[layers][];
+            values = new float[layers][];
+            for (int i = 0; i < layers; i++) {
+                keys[i] = held.last == null ? new float[0] : read(held.last, DecoderGraph.presentKey(i));
+                values[i] = held.last == null ? new float[0] : read(held.last, DecoderGraph.presentValue(i));
+            }
+            held.run();
+        }
+
+        private float[] read(OrtSession.Result result, String name) {
+            FloatBuffer b = ((OnnxTensor) result.get(name).get()).getFloatBuffer();
+            float[] out = new float[b.remaining()];
+            b.get(out);
+            return out;
         }
 
         /** Runs {@code ids} after the sequence so far (batch 1); returns their logits [time][vocab]. */
@@ -194,7 +271,9 @@ public final class OnnxDecoder implements AutoCloseable {
                 tokens[n] = ids[n];
                 positions[n] = length + n % time;
             }
-            java.util.Arrays.fill(mask, 1);
+            for (int b = 0; b < batch; b++) {
+                java.util.Arrays.fill(mask, b * total + (starts == null ? 0 : Math.min(starts[b], total)), (b + 1) * total, 1);
+            }
             Map<String, OnnxTensor> in = new HashMap<>();
             Map<String, OnnxTensor> created = new HashMap<>();
             try {
@@ -202,7 +281,10 @@ public final class OnnxDecoder implements AutoCloseable {
                 created.put("attention_mask", OnnxTensor.createTensor(env, LongBuffer.wrap(mask), new long[] {batch, total}));
                 created.put("position_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(positions), new long[] {batch, time}));
                 for (int i = 0; i < layers; i++) {
-                    if (held.last == null) {
+                    if (keys != null) {
+                        created.put(DecoderGraph.pastKey(i), cached(keys[i], keyShapes[i]));
+                        created.put(DecoderGraph.pastValue(i), cached(values[i], valueShapes[i]));
+                    } else if (held.last == null) {
                         created.put(DecoderGraph.pastKey(i), empty(keyShapes[i], batch));
                         created.put(DecoderGraph.pastValue(i), empty(valueShapes[i], batch));
                     } else {
@@ -214,6 +296,8 @@ public final class OnnxDecoder implements AutoCloseable {
                 OrtSession.Result result = session.run(in);
                 held.run();
                 held.last = result;
+                keys = null;
+                values = null;
                 length = total;
                 FloatBuffer logits = ((OnnxTensor) result.get("logits").get()).getFloatBuffer();
                 float[] out = new float[batch * time * vocab];
@@ -224,15 +308,24 @@ public final class OnnxDecoder implements AutoCloseable {
             }
         }
 
-        /** Empties the cache (the sequences start again at position 0). */
+        private OnnxTensor cached(float[] data, long[] shape) throws OrtException {
+            return OnnxTensor.createTensor(env, FloatBuffer.wrap(data), new long[] {batch, shape[1], length, shape[3]});
+        }
+
+        /** Empties the cache (the sequences start again at position 0, without padding). */
         public void reset() {
             held.run();
+            keys = null;
+            values = null;
+            starts = null;
             length = 0;
         }
 
         @Override
         public void close() {
             cleanable.clean();
+            keys = null;
+            values = null;
             length = 0;
         }
     }

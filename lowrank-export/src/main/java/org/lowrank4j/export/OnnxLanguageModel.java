@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.lowrank4j.formats.hf.HfArchitecture;
 import org.lowrank4j.formats.hf.HfConfig;
 import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.generate.CausalLanguageModel;
@@ -19,18 +20,21 @@ import org.lowrank4j.nn.tensor.Tensor;
 /**
  * A folder written by {@link DecoderExport}, run by ONNX Runtime as a {@link CausalLanguageModel}: what lets
  * {@code generate}, {@code perplexity} and {@code serve} take the exported folder itself, so the file that ships is the
- * file that is measured. Inference only: no gradients, no sites to compress, and sequences of a batch advance together
- * without padding ({@link #decodesPaddedBatches()} is false).
+ * file that is measured. Inference only: no gradients, no sites to compress. A LLaMA-family export decodes left-padded
+ * batches and takes in joiners ({@link OnnxDecoder.Sequence}), as the JVM runtime's LLaMA does; a GPT-2 export, whose
+ * positions are learned, does not.
  */
 public final class OnnxLanguageModel implements CausalLanguageModel {
     private final Path folder;
     private final OnnxDecoder decoder;
     private final int maxPositions;
+    private final boolean rotary;
 
-    private OnnxLanguageModel(Path folder, OnnxDecoder decoder, int maxPositions) {
+    private OnnxLanguageModel(Path folder, OnnxDecoder decoder, int maxPositions, boolean rotary) {
         this.folder = folder;
         this.decoder = decoder;
         this.maxPositions = maxPositions;
+        this.rotary = rotary;
     }
 
     /** True for a folder {@code lowrank export} wrote: {@code onnx/model.onnx} beside {@code export.json}. */
@@ -48,9 +52,10 @@ public final class OnnxLanguageModel implements CausalLanguageModel {
             throw new IllegalArgumentException(folder + " is not a folder written by lowrank export (no " + DecoderExport.MODEL + " beside "
                     + DecoderExport.RECORD + ")");
         }
-        int positions = HfConfig.read(folder).maxPositionEmbeddings();
+        HfConfig config = HfConfig.read(folder);
         try {
-            return new OnnxLanguageModel(folder, OnnxDecoder.open(folder.resolve(DecoderExport.MODEL), 0), positions);
+            return new OnnxLanguageModel(folder, OnnxDecoder.open(folder.resolve(DecoderExport.MODEL), 0), config.maxPositionEmbeddings(),
+                    config.architecture() == HfArchitecture.LLAMA);
         } catch (OrtException e) {
             throw new IOException("ONNX Runtime could not open " + folder.resolve(DecoderExport.MODEL) + ": " + e.getMessage(), e);
         }
@@ -64,6 +69,12 @@ public final class OnnxLanguageModel implements CausalLanguageModel {
     @Override
     public int maxPositions() {
         return maxPositions;
+    }
+
+    /** True for a LLaMA-family export: positions enter through RoPE only, so a left-padded row scores as it does alone. */
+    @Override
+    public boolean decodesPaddedBatches() {
+        return rotary;
     }
 
     @Override
@@ -162,17 +173,23 @@ public final class OnnxLanguageModel implements CausalLanguageModel {
 
         @Override
         public void startAt(int[] starts) {
-            throw new UnsupportedOperationException("an exported model decodes sequences of one length together, without padding");
+            sequence.startAt(starts);
         }
 
         @Override
         public void skipTo(int length) {
-            throw new UnsupportedOperationException("an exported model decodes sequences of one length together, without padding");
+            if (length > capacity) {
+                throw new IllegalArgumentException("skipTo " + length + " past the cache's " + capacity + " positions");
+            }
+            sequence.skipTo(length);
         }
 
         @Override
         public void copyRow(int row, DecoderCache source, int sourceRow, int from, int to) {
-            throw new UnsupportedOperationException("an exported model decodes sequences of one length together, without padding");
+            if (!(source instanceof Cache other)) {
+                throw new IllegalArgumentException("caches of different models: an exported model's and another");
+            }
+            sequence.copyRow(row, other.sequence, sourceRow, from, to);
         }
 
         @Override

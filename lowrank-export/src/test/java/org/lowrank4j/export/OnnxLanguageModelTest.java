@@ -70,13 +70,51 @@ class OnnxLanguageModelTest {
         assertClose(onnx.decode(ids, 2, 6, mine), source.decode(ids, 2, 6, source.newCache(2, 8)));
     }
 
+    /**
+     * Prompts of different lengths, left-padded in one batch (BatchGenerator), and a stream of prompts that join a running
+     * batch as rows free up (ContinuousGenerator: skipTo, copyRow, the batch shrinking): each gets the tokens it gets
+     * alone from the source model.
+     */
+    @Test
+    void paddedBatchesAndJoinersGetWhatEachGetsAlone() throws Exception {
+        OnnxLanguageModel onnx = OnnxLanguageModel.open(exported());
+        assertThat(onnx.decodesPaddedBatches()).isTrue();
+        Random random = new Random(9);
+        java.util.List<int[]> prompts = new java.util.ArrayList<>();
+        java.util.List<GenerationOptions> options = new java.util.ArrayList<>();
+        java.util.List<Random> randoms = new java.util.ArrayList<>();
+        for (int i = 0; i < 7; i++) {
+            int[] p = new int[1 + random.nextInt(6)];
+            for (int t = 0; t < p.length; t++) {
+                p[t] = random.nextInt(40);
+            }
+            prompts.add(p);
+            options.add(GenerationOptions.greedy(3 + random.nextInt(8)));
+            randoms.add(new Random(i));
+        }
+        int[][] alone = new int[prompts.size()][];
+        for (int i = 0; i < prompts.size(); i++) {
+            alone[i] = Generator.generate(source, prompts.get(i), options.get(i), new Random(i)).tokens();
+        }
+        java.util.List<org.lowrank4j.nn.generate.GenerationResult> padded = org.lowrank4j.nn.generate.BatchGenerator.generate(onnx,
+                prompts.subList(0, 4), options.subList(0, 4), randoms.subList(0, 4), null);
+        for (int i = 0; i < 4; i++) {
+            assertThat(padded.get(i).tokens()).as("prompt %d in a padded batch", i).containsExactly(alone[i]);
+        }
+        java.util.List<org.lowrank4j.nn.generate.GenerationResult> joined = org.lowrank4j.nn.generate.ContinuousGenerator.generate(onnx, prompts,
+                options, randoms, 3, null);
+        for (int i = 0; i < prompts.size(); i++) {
+            assertThat(joined.get(i).tokens()).as("prompt %d, joining a running batch of 3", i).containsExactly(alone[i]);
+        }
+    }
+
     @Test
     void refusesWhatAnInferenceOnlyModelCannotDo() throws Exception {
         OnnxLanguageModel onnx = OnnxLanguageModel.open(exported());
         assertThatThrownBy(() -> onnx.backward(null)).isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("inference only");
         assertThatThrownBy(() -> onnx.newCache(1, 25)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("max_position_embeddings");
         DecoderCache cache = onnx.newCache(1, 4);
-        assertThatThrownBy(() -> cache.startAt(new int[] {1})).isInstanceOf(UnsupportedOperationException.class);
+        assertThatThrownBy(() -> cache.startAt(new int[] {1, 2})).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> onnx.decode(new int[] {1, 2, 3, 4, 5}, 1, 5, cache)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("exceed");
         assertThatThrownBy(() -> onnx.decode(new int[] {1}, 1, 1, source.newCache(1, 4))).isInstanceOf(IllegalArgumentException.class);
