@@ -19,7 +19,8 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "Decoder folder (config.json, model.safetensors; tokenizer.json is copied if present).")
     Path model;
 
-    @Option(names = "--out", required = true, description = "Output folder: model.onnx, config.json, tokenizer.json, export.json.")
+    @Option(names = "--out", required = true, description = "Output folder, laid out as transformers.js loads it: onnx/model.onnx, config.json, tokenizer.json,"
+            + " tokenizer_config.json, export.json. generate, perplexity and serve take it as a model folder.")
     Path out;
 
     @Option(names = "--check-tokens", defaultValue = "32", description = "Prompt tokens of the check in ONNX Runtime (default ${DEFAULT-VALUE};"
