@@ -385,7 +385,8 @@ final class AdapterCommand implements Callable<Integer> {
         @Option(names = "--model", required = true, description = "Base decoder folder.")
         Path model;
 
-        @Option(names = "--adapter", description = "PEFT adapter folder; without it, --model alone is scored (e.g. a fully fine-tuned model).")
+        @Option(names = "--adapter", description = "PEFT adapter folder; without it, --model alone is scored (e.g. a fully fine-tuned model, or"
+                + " a folder lowrank export wrote with the adapter in it).")
         Path adapter;
 
         @Option(names = "--data", required = true, description = "The fine-tuning text (a .txt file or a folder).")
@@ -411,15 +412,17 @@ final class AdapterCommand implements Callable<Integer> {
             if (evalBytes < 0) {
                 throw new IllegalArgumentException("--eval-bytes must be 0 (all) or more, got " + evalBytes);
             }
-            DecoderFolder.requireModelFolder(model);
+            if (adapter != null) {
+                DecoderFolder.requireModelFolder(model);
+            }
             if (adapter != null && VariantFolder.variantOf(adapter) != null) {
                 VariantFolder.read(adapter);
             } else if (adapter != null) {
                 PeftFolder.read(adapter);
             }
             int[] tokens = org.lowrank4j.adapt.finetune.HeldOut.tokens(years.read(data), heldOut, evalBytes);
-            if (adapter == null) {
-                print("model  ", org.lowrank4j.adapt.finetune.HeldOut.perplexity(model, null, tokens));
+            if (adapter == null) { // any decoder folder: a fully fine-tuned one, or an export with its adapter written in
+                print("model  ", org.lowrank4j.adapt.finetune.HeldOut.perplexity(DecoderFolder.loadDecoder(model), tokens, model));
                 return 0;
             }
             if (!noBase) {

@@ -23,6 +23,10 @@ final class ExportCommand implements Callable<Integer> {
             + " tokenizer_config.json, export.json. generate, perplexity and serve take it as a model folder.")
     Path out;
 
+    @Option(names = "--adapter", description = "A PEFT LoRA adapter folder written into the graph over the model, unmerged: the base keeps its"
+            + " form (low-rank, 4-bit), and the adapter's branches run beside it.")
+    Path adapter;
+
     @Option(names = "--check-tokens", defaultValue = "32", description = "Prompt tokens of the check in ONNX Runtime (default ${DEFAULT-VALUE};"
             + " 0: no check).")
     int checkTokens;
@@ -39,7 +43,7 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        DecoderExport.Report r = DecoderExport.run(new DecoderExport.Request(model, out, force, checkTokens, checkSteps, seed),
+        DecoderExport.Report r = DecoderExport.run(new DecoderExport.Request(model, out, force, checkTokens, checkSteps, seed, adapter),
                 stage -> System.err.println(stage));
         Map<String, Integer> forms = new LinkedHashMap<>();
         long stored = 0;

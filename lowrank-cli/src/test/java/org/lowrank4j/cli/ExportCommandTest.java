@@ -55,6 +55,25 @@ class ExportCommandTest {
                 dir.resolve("x").toString()), "exported ONNX model");
     }
 
+    /** An adapter tuned over the dense model, exported unmerged over its 4-bit compression: the text generate gives with it. */
+    @Test
+    void anAdapterOverAFourBitBaseExportsExactly(@TempDir Path dir) throws Exception {
+        Path dense = QuantizedDecoderCommandsTest.tinyDecoder(dir.resolve("dense"), false);
+        Path text = Files.writeString(dir.resolve("text.txt"), TinyTrain.TEXT);
+        Path adapter = dir.resolve("adapter");
+        CliRun.ok("finetune", "--model", dense.toString(), "--data", text.toString(), "--out", adapter.toString(), "--rank", "4", "--steps", "30",
+                "--batch", "2", "--context", "16", "--held-out", "0.2", "--lr", "5e-2");
+        Path quantized = dir.resolve("rtn");
+        okRun("compress", "--model", dense.toString(), "--method", "rtn:bits=4:group=16", "--out", quantized.toString());
+        Path out = dir.resolve("rtn-lora-onnx");
+        String said = (String) okRun("export", "--model", quantized.toString(), "--adapter", adapter.toString(), "--out", out.toString())[1];
+        assertThat(said).contains("quantized int4").contains("LoRA").contains("check in ONNX Runtime");
+        String[] generate = {"generate", "--prompt", "The Congress", "--max-tokens", "12", "--temperature", "0", "--model"};
+        String withAdapter = CliRun.ok("generate", "--prompt", "The Congress", "--max-tokens", "12", "--temperature", "0", "--model",
+                quantized.toString(), "--adapter", adapter.toString());
+        assertThat(CliRun.ok(append(generate, out.toString()))).isEqualTo(withAdapter).isNotEqualTo(CliRun.ok(append(generate, quantized.toString())));
+    }
+
     private static String[] append(String[] args, String last) {
         String[] out = java.util.Arrays.copyOf(args, args.length + 1);
         out[args.length] = last;

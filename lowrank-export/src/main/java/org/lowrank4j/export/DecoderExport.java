@@ -12,6 +12,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Random;
 import java.util.function.Consumer;
+import org.lowrank4j.adapt.serving.AdapterSwitch;
 import org.lowrank4j.formats.hf.HfArchitecture;
 import org.lowrank4j.formats.hf.HfConfig;
 import org.lowrank4j.formats.io.AtomicFiles;
@@ -53,8 +54,14 @@ public final class DecoderExport {
 
     /**
      * @param checkPrompt tokens of the check's prompt (0: no check); {@code checkSteps} greedy tokens follow it
+     * @param adapter     a PEFT LoRA adapter folder written into the graph unmerged over the model, or null
      */
-    public record Request(Path model, Path out, boolean force, int checkPrompt, int checkSteps, long seed) {
+    public record Request(Path model, Path out, boolean force, int checkPrompt, int checkSteps, long seed, Path adapter) {
+        /** A request without an adapter. */
+        public Request(Path model, Path out, boolean force, int checkPrompt, int checkSteps, long seed) {
+            this(model, out, force, checkPrompt, checkSteps, seed, null);
+        }
+
         public Request {
             if (checkPrompt < 0 || checkSteps < 0) {
                 throw new IllegalArgumentException("the check's prompt and steps must be 0 or more, got " + checkPrompt + " and " + checkSteps);
@@ -84,18 +91,20 @@ public final class DecoderExport {
     static Report run(Request r, Consumer<String> progress, long externalAbove) throws IOException {
         long start = System.nanoTime();
         DecoderTraining.requireModelFolder(r.model());
-        OutputPlan.of("--out", r.out(), r.force()).input("--model", r.model()).check();
+        OutputPlan.of("--out", r.out(), r.force()).input("--model", r.model()).input("--adapter", r.adapter()).check();
         HfArchitecture architecture = requireExportable(r.model());
         progress.accept("loading " + r.model());
         CausalLanguageModel model;
         DecoderGraph.Built built;
         if (architecture == HfArchitecture.GPT2) {
             Gpt2Model gpt2 = Gpt2Model.load(r.model(), Precision.FLOAT32);
+            attach(gpt2, r.adapter(), progress);
             progress.accept("building the graph");
             built = Gpt2Graph.build(gpt2);
             model = gpt2;
         } else {
             LlamaModel llama = LlamaModel.load(r.model(), Precision.FLOAT32);
+            attach(llama, r.adapter(), progress);
             progress.accept("building the graph");
             built = LlamaGraph.build(llama);
             model = llama;
@@ -141,6 +150,14 @@ public final class DecoderExport {
             throw e;
         } catch (Exception e) {
             throw new IOException("export to " + r.out() + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Attaches the adapter (if any) over the model's layers and runs it, as {@code generate --adapter} does. */
+    private static void attach(CausalLanguageModel model, Path adapter, Consumer<String> progress) throws IOException {
+        if (adapter != null) {
+            progress.accept("attaching " + adapter);
+            AdapterSwitch.attach(model, java.util.Map.of("default", adapter)).use("default"); // PEFT's name for a lone adapter
         }
     }
 
@@ -217,6 +234,9 @@ public final class DecoderExport {
         root.put("format_version", 1);
         root.put("source", r.model().toAbsolutePath().normalize().toString());
         root.put("opset", DecoderGraph.OPSET);
+        if (r.adapter() != null) {
+            root.put("adapter", r.adapter().toAbsolutePath().normalize().toString());
+        }
         root.put("architecture", HfConfig.read(r.model()).modelType());
         root.put("onnx_bytes", report.onnxBytes());
         root.put("external_data", report.externalData());

@@ -8,6 +8,8 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntFunction;
+import org.lowrank4j.adapt.lora.LoraAdapter;
+import org.lowrank4j.adapt.lora.LoraWeight;
 import org.lowrank4j.formats.onnx.InputScaling;
 import org.lowrank4j.formats.onnx.LinearSite;
 import org.lowrank4j.formats.onnx.LowRankBranch;
@@ -50,7 +52,8 @@ import org.lowrank4j.export.DecoderExport.Site;
  * <p>Each projection keeps its stored form: a dense weight is one MatMul of Wᵀ; a low-rank W ≈ A·B is two, x·Bᵀ then ·Aᵀ,
  * so the file holds r·(in + out) values and ONNX Runtime does that much work; a quantized weight is its packed codes,
  * with its input scale (a Mul) and its float branch (two MatMuls and an Add). Other factorisations (dictionaries,
- * sparse-plus-low-rank, butterflies) are written multiplied out, and {@link Site#form()} says so.
+ * sparse-plus-low-rank, butterflies) are written multiplied out, and {@link Site#form()} says so. A LoRA layer is its base
+ * in the base's form plus each running adapter's branch, unmerged.
  *
  * <p>Attention is what {@link Attention#decode} computes: RoPE (when the layer has it) in the rotate-half convention from
  * the layer's own tables (so narrowed blocks rotate each kept pair at its own frequency), grouped-query attention without
@@ -286,32 +289,76 @@ final class DecoderGraph {
     /** y = x·Wᵀ (+ b) for the projection's weight in its own form, named after the layer; see the class comment. */
     String linear(int block, SiteRole role, Linear layer, String x) {
         String name = layer.name();
-        WeightFactorization w = layer.weight();
-        int in = w.inFeatures(), out = w.outFeatures();
-        String y;
-        if (w instanceof DenseWeight dense) {
-            y = g.op("MatMul", name, List.of(x, g.floats(name + ".weight_t", new long[] {in, out}, transpose(dense.weight().value(), out, in))));
-            sites.add(new Site(name, "dense", (long) in * out));
-        } else if (w instanceof LowRankWeight lowRank) {
-            int r = lowRank.rank();
-            String first = g.floats(name + ".lowrank_B_t", new long[] {in, r}, transpose(lowRank.right().value(), r, in));
-            String second = g.floats(name + ".lowrank_A_t", new long[] {r, out}, transpose(lowRank.left().value(), out, r));
-            y = g.op("MatMul", name + "/up", List.of(g.op("MatMul", name + "/down", List.of(x, first)), second));
-            sites.add(new Site(name, "low-rank r=" + r, (long) r * (in + out)));
-        } else if (w instanceof QuantizedWeight quantized) {
-            y = quantized(name, block, role, quantized, x);
-        } else {
-            y = g.op("MatMul", name, List.of(x, g.floats(name + ".weight_t", new long[] {in, out}, transpose(w.toDense(), out, in))));
-            sites.add(new Site(name, "multiplied out (" + w.getClass().getSimpleName() + ")", (long) in * out));
-        }
+        Product p = product(name, block, role, layer.weight(), x);
+        sites.add(new Site(name, p.form(), p.stored()));
+        String y = p.output();
         if (layer.bias() != null) {
             y = g.op("Add", name + "/bias", List.of(y, g.floats(name + ".bias", dims(layer.bias().value()), floats(layer.bias().value()))));
         }
         return y;
     }
 
+    /** A weight's product x·Wᵀ: its output, how it was written, and the values it stores. */
+    private record Product(String output, String form, long stored) {}
+
+    private Product product(String name, int block, SiteRole role, WeightFactorization w, String x) {
+        int in = w.inFeatures(), out = w.outFeatures();
+        if (w instanceof DenseWeight dense) {
+            String y = g.op("MatMul", name, List.of(x, g.floats(name + ".weight_t", new long[] {in, out}, transpose(dense.weight().value(), out, in))));
+            return new Product(y, "dense", (long) in * out);
+        }
+        if (w instanceof LowRankWeight lowRank) {
+            int r = lowRank.rank();
+            String first = g.floats(name + ".lowrank_B_t", new long[] {in, r}, transpose(lowRank.right().value(), r, in));
+            String second = g.floats(name + ".lowrank_A_t", new long[] {r, out}, transpose(lowRank.left().value(), out, r));
+            String y = g.op("MatMul", name + "/up", List.of(g.op("MatMul", name + "/down", List.of(x, first)), second));
+            return new Product(y, "low-rank r=" + r, (long) r * (in + out));
+        }
+        if (w instanceof QuantizedWeight quantized) {
+            return quantized(name, block, role, quantized, x);
+        }
+        if (w instanceof LoraWeight lora) {
+            return withAdapters(name, block, role, lora, x);
+        }
+        String y = g.op("MatMul", name, List.of(x, g.floats(name + ".weight_t", new long[] {in, out}, transpose(w.toDense(), out, in))));
+        return new Product(y, "multiplied out (" + w.getClass().getSimpleName() + ")", (long) in * out);
+    }
+
+    /**
+     * A LoRA layer as it runs now: its base (with any merged adapters in it) in its own form, plus s·(x·Aᵀ)·Bᵀ for each
+     * adapter whose branch runs, unmerged, so a quantized or low-rank base keeps its form and the adapter stays exact.
+     */
+    private Product withAdapters(String name, int block, SiteRole role, LoraWeight lora, String x) {
+        Product base = product(name, block, role, lora.mergedBase(), x);
+        if (!lora.enabled()) {
+            return base;
+        }
+        String y = base.output();
+        StringBuilder form = new StringBuilder(base.form());
+        long stored = base.stored();
+        for (String adapterName : lora.activeAdapters()) {
+            if (lora.mergedAdapters().contains(adapterName)) {
+                continue;
+            }
+            LoraAdapter adapter = lora.adapter(adapterName);
+            int r = adapter.rank(), in = lora.inFeatures(), out = lora.outFeatures();
+            String prefix = name + ".lora." + adapterName;
+            String a = g.floats(prefix + ".A_t", new long[] {in, r}, transpose(adapter.a().value(), r, in));
+            float[] bScaled = transpose(adapter.b().value(), out, r);
+            for (int k = 0; k < bScaled.length; k++) {
+                bScaled[k] *= (float) adapter.scale();
+            }
+            String b = g.floats(prefix + ".B_t_scaled", new long[] {r, out}, bScaled);
+            String branch = g.op("MatMul", prefix + "/up", List.of(g.op("MatMul", prefix + "/down", List.of(x, a)), b));
+            y = g.op("Add", prefix + "/add", List.of(y, branch));
+            form.append(" + LoRA '").append(adapterName).append("' r=").append(r);
+            stored += (long) r * (in + out);
+        }
+        return new Product(y, form.toString(), stored);
+    }
+
     /** A placeholder MatMul, rewritten in place into the quantized node, its input scale and its float branch. */
-    private String quantized(String name, int block, SiteRole role, QuantizedWeight w, String x) {
+    private Product quantized(String name, int block, SiteRole role, QuantizedWeight w, String x) {
         int in = w.inFeatures(), out = w.outFeatures();
         String placeholder = g.floats(name + ".weight_t", new long[] {in, out}, new float[in * out]);
         String y = g.op("MatMul", name, List.of(x, placeholder));
@@ -335,8 +382,7 @@ final class DecoderGraph {
             form.append(" + branch r=").append(r);
             stored += (long) r * (in + out);
         }
-        sites.add(new Site(name, form.toString(), stored));
-        return y;
+        return new Product(y, form.toString(), stored);
     }
 
     private static long[] dims(Tensor t) {

@@ -9,6 +9,7 @@ import org.lowrank4j.adapt.peft.PeftFolder;
 import org.lowrank4j.adapt.variant.VariantFolder;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
 import org.lowrank4j.nn.generate.ByteTokenizer;
+import org.lowrank4j.nn.generate.CausalLanguageModel;
 import org.lowrank4j.nn.generate.Perplexity;
 import org.lowrank4j.nn.generate.PerplexityResult;
 import org.lowrank4j.nn.tensor.Precision;
@@ -44,6 +45,11 @@ public final class HeldOut {
             LoraModel lora = LoraModel.over(ModulePaths.decoder(decoder), 0);
             PeftFolder.apply(PeftFolder.read(adapter), lora, "default", Precision.FLOAT32);
         }
-        return Perplexity.evaluate(decoder, tokens, decoder.maxPositions(), tokens.length).requireFinite(adapter != null ? adapter : model);
+        return perplexity(decoder, tokens, adapter != null ? adapter : model);
+    }
+
+    /** The same windows scored by any decoder, loaded already ({@code source} names it in an error). */
+    public static PerplexityResult perplexity(CausalLanguageModel decoder, int[] tokens, Path source) {
+        return Perplexity.evaluate(decoder, tokens, decoder.maxPositions(), tokens.length).requireFinite(source);
     }
 }
