@@ -64,6 +64,6 @@ class ExportedServerTest {
         // its weights live in ONNX Runtime: a LoRA adapter cannot be attached over them, and says so in one line
         assertThatThrownBy(() -> ModelServer.start(exported, ServeOptions.defaults().withPort(0).withAdapters(Map.of("a", dir.resolve("adapter")))))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no linear layers of its own")
-                .hasMessageContaining("lowrank adapter merge");
+                .hasMessageContaining("lowrank export --adapter");
     }
 }

@@ -93,8 +93,8 @@ public final class AdapterSwitch {
         }
         if (lora == null) {
             throw new IllegalArgumentException("adapter '" + name + "' (" + folder + "): the model has no linear layers of its own to adapt (an"
-                    + " exported ONNX model runs its weights inside ONNX Runtime); merge the adapter into the source folder (lowrank adapter merge)"
-                    + " and export that");
+                    + " exported ONNX model runs its weights inside ONNX Runtime); export the source folder with the adapter written in"
+                    + " (lowrank export --adapter)");
         }
         PeftAdapter adapter;
         try {
