@@ -92,23 +92,16 @@ public final class DecoderExport {
         long start = System.nanoTime();
         DecoderTraining.requireModelFolder(r.model());
         OutputPlan.of("--out", r.out(), r.force()).input("--model", r.model()).input("--adapter", r.adapter()).check();
-        HfArchitecture architecture = requireExportable(r.model());
+        HfConfig config = requireExportable(r.model());
         progress.accept("loading " + r.model());
-        CausalLanguageModel model;
-        DecoderGraph.Built built;
-        if (architecture == HfArchitecture.GPT2) {
-            Gpt2Model gpt2 = Gpt2Model.load(r.model(), Precision.FLOAT32);
-            attach(gpt2, r.adapter(), progress);
-            progress.accept("building the graph");
-            built = Gpt2Graph.build(gpt2);
-            model = gpt2;
-        } else {
-            LlamaModel llama = LlamaModel.load(r.model(), Precision.FLOAT32);
-            attach(llama, r.adapter(), progress);
-            progress.accept("building the graph");
-            built = LlamaGraph.build(llama);
-            model = llama;
+        CausalLanguageModel model = config.architecture() == HfArchitecture.GPT2 ? Gpt2Model.load(r.model(), Precision.FLOAT32)
+                : LlamaModel.load(r.model(), Precision.FLOAT32);
+        if (r.adapter() != null) {
+            progress.accept("attaching " + r.adapter());
+            AdapterSwitch.attach(model, java.util.Map.of("default", r.adapter())).use("default"); // PEFT's name for a lone adapter
         }
+        progress.accept("building the graph");
+        DecoderGraph.Built built = model instanceof Gpt2Model gpt2 ? Gpt2Graph.build(gpt2) : LlamaGraph.build((LlamaModel) model);
         List<Site> sites = built.sites();
         boolean external = initializerBytes(built.model()) > externalAbove;
         try {
@@ -143,7 +136,7 @@ public final class DecoderExport {
                 }
                 long bytes = Files.size(file) + (external ? Files.size(staging.resolve(DATA)) : 0);
                 Report report = new Report(r.out(), sites, bytes, external, check, (System.nanoTime() - start) / 1e9);
-                AtomicFiles.writeString(staging.resolve(RECORD), record(r, model, report));
+                AtomicFiles.writeString(staging.resolve(RECORD), record(r, config, report));
                 return report;
             });
         } catch (IOException | RuntimeException e) {
@@ -153,16 +146,8 @@ public final class DecoderExport {
         }
     }
 
-    /** Attaches the adapter (if any) over the model's layers and runs it, as {@code generate --adapter} does. */
-    private static void attach(CausalLanguageModel model, Path adapter, Consumer<String> progress) throws IOException {
-        if (adapter != null) {
-            progress.accept("attaching " + adapter);
-            AdapterSwitch.attach(model, java.util.Map.of("default", adapter)).use("default"); // PEFT's name for a lone adapter
-        }
-    }
-
-    /** The folder's architecture, when export writes it. */
-    private static HfArchitecture requireExportable(Path folder) throws IOException {
+    /** The folder's config, when export writes its architecture. */
+    private static HfConfig requireExportable(Path folder) throws IOException {
         if (MambaConfig.isMambaFolder(folder)) {
             throw new IllegalArgumentException("--model " + folder + " is a Mamba folder; export writes LLaMA-family and GPT-2 decoders (Mamba's"
                     + " selective scan has no ONNX form here yet)");
@@ -176,7 +161,7 @@ public final class DecoderExport {
             throw new IllegalArgumentException("--model " + folder + " is " + config.architecture() + " (model_type " + config.modelType()
                     + "); export writes LLaMA-family decoders (" + HfArchitecture.LLAMA.modelTypes() + ") and GPT-2");
         }
-        return config.architecture();
+        return config;
     }
 
     private static long initializerBytes(OnnxModel model) {
@@ -228,7 +213,7 @@ public final class DecoderExport {
         return new Check(prompt, extra, worst, largest, worst <= TOLERANCE * Math.max(1, largest));
     }
 
-    private static String record(Request r, CausalLanguageModel model, Report report) throws IOException {
+    private static String record(Request r, HfConfig config, Report report) throws IOException {
         ObjectNode root = JSON.createObjectNode();
         root.put("format", "lowrank4j-onnx-decoder");
         root.put("format_version", 1);
@@ -237,7 +222,7 @@ public final class DecoderExport {
         if (r.adapter() != null) {
             root.put("adapter", r.adapter().toAbsolutePath().normalize().toString());
         }
-        root.put("architecture", HfConfig.read(r.model()).modelType());
+        root.put("architecture", config.modelType());
         root.put("onnx_bytes", report.onnxBytes());
         root.put("external_data", report.externalData());
         ArrayNode sites = root.putArray("projections");

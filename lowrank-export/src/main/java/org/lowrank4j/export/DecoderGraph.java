@@ -357,10 +357,13 @@ final class DecoderGraph {
         return new Product(y, form.toString(), stored);
     }
 
-    /** A placeholder MatMul, rewritten in place into the quantized node, its input scale and its float branch. */
+    /**
+     * A MatMul rewritten at once into the quantized node, its input scale and its float branch. Its weight input is only a
+     * name the rewrite finds the site by: no float copy of the weight is ever made.
+     */
     private Product quantized(String name, int block, SiteRole role, QuantizedWeight w, String x) {
         int in = w.inFeatures(), out = w.outFeatures();
-        String placeholder = g.floats(name + ".weight_t", new long[] {in, out}, new float[in * out]);
+        String placeholder = name + ".weight_t";
         String y = g.op("MatMul", name, List.of(x, placeholder));
         OnnxModel model = g.model();
         LinearSite site = new LinearSite(name, block, role, y + "/MatMul", y, "MatMul", x, placeholder, in, out, false, false, DataType.FLOAT);

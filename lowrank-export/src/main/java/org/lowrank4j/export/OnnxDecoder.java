@@ -105,28 +105,48 @@ public final class OnnxDecoder implements AutoCloseable {
      */
     public float[][][] forward(long[][] ids, long[][] mask, long[][] positions) throws OrtException {
         int batch = ids.length, time = ids[0].length;
-        Map<String, OnnxTensor> in = new HashMap<>();
-        try {
-            in.put("input_ids", OnnxTensor.createTensor(env, ids));
-            in.put("attention_mask", OnnxTensor.createTensor(env, mask));
-            in.put("position_ids", OnnxTensor.createTensor(env, positions));
-            for (int i = 0; i < layers; i++) {
-                in.put(DecoderGraph.pastKey(i), empty(keyShapes[i], batch));
-                in.put(DecoderGraph.pastValue(i), empty(valueShapes[i], batch));
-            }
-            try (OrtSession.Result result = session.run(in, java.util.Set.of("logits"))) {
-                FloatBuffer logits = ((OnnxTensor) result.get("logits").get()).getFloatBuffer();
-                float[][][] out = new float[batch][time][vocab];
-                for (int b = 0; b < batch; b++) {
-                    for (int t = 0; t < time; t++) {
-                        logits.get(out[b][t]);
-                    }
+        try (OrtSession.Result result = run(batch, time, flat(ids), flat(mask), flat(positions), null, java.util.Set.of("logits"))) {
+            FloatBuffer logits = ((OnnxTensor) result.get("logits").get()).getFloatBuffer();
+            float[][][] out = new float[batch][time][vocab];
+            for (int b = 0; b < batch; b++) {
+                for (int t = 0; t < time; t++) {
+                    logits.get(out[b][t]);
                 }
-                return out;
             }
-        } finally {
-            in.values().forEach(OnnxTensor::close);
+            return out;
         }
+    }
+
+    private static long[] flat(long[][] rows) {
+        return java.util.Arrays.stream(rows).flatMapToLong(java.util.Arrays::stream).toArray();
+    }
+
+    /**
+     * One run of the graph: batch × time tokens and positions, the batch × (past + time) mask, and per layer the past
+     * keys and values ({@code past}: key, value, key, value … in layer order; null for an empty past). The tensors made
+     * here are closed here; {@code past} stays the caller's. {@code outputs} null asks for every output.
+     */
+    private OrtSession.Result run(int batch, int time, long[] tokens, long[] mask, long[] positions, OnnxTensor[] past,
+            java.util.Set<String> outputs) throws OrtException {
+        Map<String, OnnxTensor> in = new HashMap<>();
+        java.util.List<OnnxTensor> made = new java.util.ArrayList<>();
+        try {
+            in.put("input_ids", keep(made, OnnxTensor.createTensor(env, LongBuffer.wrap(tokens), new long[] {batch, time})));
+            in.put("attention_mask", keep(made, OnnxTensor.createTensor(env, LongBuffer.wrap(mask), new long[] {batch, mask.length / batch})));
+            in.put("position_ids", keep(made, OnnxTensor.createTensor(env, LongBuffer.wrap(positions), new long[] {batch, time})));
+            for (int i = 0; i < layers; i++) {
+                in.put(DecoderGraph.pastKey(i), past == null ? keep(made, empty(keyShapes[i], batch)) : past[2 * i]);
+                in.put(DecoderGraph.pastValue(i), past == null ? keep(made, empty(valueShapes[i], batch)) : past[2 * i + 1]);
+            }
+            return outputs == null ? session.run(in) : session.run(in, outputs);
+        } finally {
+            made.forEach(OnnxTensor::close);
+        }
+    }
+
+    private static OnnxTensor keep(java.util.List<OnnxTensor> made, OnnxTensor t) {
+        made.add(t);
+        return t;
     }
 
     private OnnxTensor empty(long[] shape, int batch) throws OrtException {
@@ -274,26 +294,23 @@ public final class OnnxDecoder implements AutoCloseable {
             for (int b = 0; b < batch; b++) {
                 java.util.Arrays.fill(mask, b * total + (starts == null ? 0 : Math.min(starts[b], total)), (b + 1) * total, 1);
             }
-            Map<String, OnnxTensor> in = new HashMap<>();
-            Map<String, OnnxTensor> created = new HashMap<>();
+            OnnxTensor[] past = null;
+            java.util.List<OnnxTensor> made = new java.util.ArrayList<>();
             try {
-                created.put("input_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(tokens), new long[] {batch, time}));
-                created.put("attention_mask", OnnxTensor.createTensor(env, LongBuffer.wrap(mask), new long[] {batch, total}));
-                created.put("position_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(positions), new long[] {batch, time}));
-                for (int i = 0; i < layers; i++) {
-                    if (keys != null) {
-                        created.put(DecoderGraph.pastKey(i), cached(keys[i], keyShapes[i]));
-                        created.put(DecoderGraph.pastValue(i), cached(values[i], valueShapes[i]));
-                    } else if (held.last == null) {
-                        created.put(DecoderGraph.pastKey(i), empty(keyShapes[i], batch));
-                        created.put(DecoderGraph.pastValue(i), empty(valueShapes[i], batch));
-                    } else {
-                        in.put(DecoderGraph.pastKey(i), (OnnxTensor) held.last.get(DecoderGraph.presentKey(i)).get());
-                        in.put(DecoderGraph.pastValue(i), (OnnxTensor) held.last.get(DecoderGraph.presentValue(i)).get());
+                if (keys != null) { // moved into Java by skipTo or copyRow: handed back as new tensors
+                    past = new OnnxTensor[2 * layers];
+                    for (int i = 0; i < layers; i++) {
+                        past[2 * i] = keep(made, cached(keys[i], keyShapes[i]));
+                        past[2 * i + 1] = keep(made, cached(values[i], valueShapes[i]));
+                    }
+                } else if (held.last != null) { // the previous call's outputs, as they are
+                    past = new OnnxTensor[2 * layers];
+                    for (int i = 0; i < layers; i++) {
+                        past[2 * i] = (OnnxTensor) held.last.get(DecoderGraph.presentKey(i)).get();
+                        past[2 * i + 1] = (OnnxTensor) held.last.get(DecoderGraph.presentValue(i)).get();
                     }
                 }
-                in.putAll(created);
-                OrtSession.Result result = session.run(in);
+                OrtSession.Result result = run(batch, time, tokens, mask, positions, past, null);
                 held.run();
                 held.last = result;
                 keys = null;
@@ -304,7 +321,7 @@ public final class OnnxDecoder implements AutoCloseable {
                 logits.get(out);
                 return out;
             } finally {
-                created.values().forEach(OnnxTensor::close);
+                made.forEach(OnnxTensor::close);
             }
         }
 

@@ -32,8 +32,7 @@ public final class DecoderFolder {
 
     /** Loads a model folder written by {@code lowrank train} (float32) and checks its tokenizer. */
     public static LlamaModel loadModel(Path folder) throws IOException {
-        refuseExported(folder, "compare and recover take the source folder");
-        requireModelFolder(folder);
+        requireModelFolder(folder); // refuses an exported ONNX folder too
         if (HfConfig.read(folder).architecture() == HfArchitecture.GPT2) {
             throw new IllegalArgumentException("model folder " + folder + " is GPT-2 (model_type gpt2): generate, perplexity and compress run it;"
                     + " compare and recover take LLaMA-family decoder folders so far");
@@ -69,17 +68,11 @@ public final class DecoderFolder {
      * Both name their sites {@code block N ROLE} and write low-rank folders ({@link CausalLanguageModel#saveFactors}).
      */
     public static CausalLanguageModel loadCompressible(Path folder) throws IOException {
-        refuseExported(folder, "compress its source folder, then export the result");
+        requireModelFolder(folder); // an exported ONNX folder, which loadDecoder would run, is refused here
         if (org.lowrank4j.nn.cskv.CskvFolder.isCskv(folder)) {
             throw new IllegalArgumentException("--model " + folder + " is a CSKV folder (shrunk KV caches); compress its dense original instead");
         }
         return loadDecoder(folder);
-    }
-
-    private static void refuseExported(Path folder, String instead) {
-        if (OnnxLanguageModel.isExported(folder)) {
-            throw new IllegalArgumentException("--model " + folder + " is an exported ONNX model (lowrank export), which runs inference only; " + instead);
-        }
     }
 
     public static void requireModelFolder(Path folder) {
