@@ -94,6 +94,20 @@ class LlamaGraphTest {
         assertAgrees(random(config, shapes, 4));
     }
 
+    @Test
+    void scaledRopeAgreesAndItsTablesAreWrittenOnce() throws Exception {
+        // YaRN multiplies cos and sin by its attention factor (1.14 here); LLaMA 3's scaling changes only frequencies
+        for (java.util.Map<String, Object> scaling : List.of(java.util.Map.<String, Object>of("rope_type", "yarn", "factor", 4.0),
+                java.util.Map.<String, Object>of("rope_type", "llama3", "factor", 8.0, "low_freq_factor", 1.0, "high_freq_factor", 4.0,
+                        "original_max_position_embeddings", 8))) {
+            HfConfig config = HfConfig.builder(HfArchitecture.LLAMA).hiddenSize(32).intermediateSize(48).numHiddenLayers(2).numAttentionHeads(4)
+                    .numKeyValueHeads(2).vocabSize(40).maxPositionEmbeddings(32).put("rope_scaling", scaling).build();
+            DecoderGraph.Built built = assertAgrees(random(config, null, 5));
+            assertThat(built.model().graph().getInitializerList()).extracting(t -> t.getName()).filteredOn(n -> n.startsWith("rope."))
+                    .containsExactlyInAnyOrder("rope.0.cos", "rope.0.sin");
+        }
+    }
+
     private DecoderGraph.Built assertAgrees(LlamaModel model) throws Exception {
         DecoderGraph.Built built = LlamaGraph.build(model);
         OnnxAgreement.assertAgrees(dir, model, built);

@@ -7,8 +7,8 @@ import org.lowrank4j.nn.tensor.Tensor;
  * Rotary position embedding (RoPE) with the rotate-half convention of LLaMA and Hugging Face: dimension i of a
  * head is paired with i + D/2 and the pair is rotated by {@code position · invFreq[i]}, with
  * {@code invFreq[i] = theta^(−2i/D)} in the standard form. The cos/sin tables are computed once in float64 for
- * positions [0, maxPositions). Scaled variants (LLaMA 3, YaRN) only change the inverse frequencies: pass them to
- * the constructor.
+ * positions [0, maxPositions). Scaled variants ({@link RopeScaling}: linear, LLaMA 3, YaRN) change the inverse
+ * frequencies, and YaRN also multiplies cos and sin by an attention factor m, so that the "rotation" is m·R.
  *
  * <p>Grouped tables ({@link #grouped}) give each group of heads its own frequencies: a head whose dimensions were
  * selected out of a wider one (MoDeGPT's Q·K selection keeps pairs (i, i + D/2) with their original frequencies) rotates
@@ -24,13 +24,21 @@ public final class RotaryEmbedding {
 
     /** Tables for the given inverse frequencies (D/2 of them) at positions [0, maxPositions). */
     public RotaryEmbedding(double[] inverseFrequencies, int maxPositions) {
-        this(new double[][] {inverseFrequencies}, maxPositions);
+        this(new double[][] {inverseFrequencies}, maxPositions, 1);
     }
 
-    private RotaryEmbedding(double[][] groupFrequencies, int maxPositions) {
+    /** Tables for a config's (possibly scaled) frequencies, cos and sin multiplied by their attention factor. */
+    public static RotaryEmbedding of(RopeScaling.Frequencies frequencies, int maxPositions) {
+        return new RotaryEmbedding(new double[][] {frequencies.inverse()}, maxPositions, frequencies.attentionFactor());
+    }
+
+    private RotaryEmbedding(double[][] groupFrequencies, int maxPositions, double attentionFactor) {
         int half = groupFrequencies[0].length;
         if (half < 1 || maxPositions < 1) {
             throw new IllegalArgumentException("RoPE needs at least one frequency and one position, got " + half + " and " + maxPositions);
+        }
+        if (!(attentionFactor > 0) || Double.isInfinite(attentionFactor)) {
+            throw new IllegalArgumentException("RoPE attention factor must be positive and finite, got " + attentionFactor);
         }
         this.headSize = 2 * half;
         this.maxPositions = maxPositions;
@@ -45,8 +53,8 @@ public final class RotaryEmbedding {
                 for (int i = 0; i < half; i++) {
                     double angle = p * groupFrequencies[g][i];
                     int at = (g * maxPositions + p) * half + i;
-                    cos[at] = Math.cos(angle);
-                    sin[at] = Math.sin(angle);
+                    cos[at] = attentionFactor * Math.cos(angle);
+                    sin[at] = attentionFactor * Math.sin(angle);
                 }
             }
         }
@@ -54,13 +62,13 @@ public final class RotaryEmbedding {
 
     /**
      * Tables with frequencies per group of heads: {@code groupFrequencies[g]} (D/2 each, all groups of one length) for
-     * the heads of group g.
+     * the heads of group g; cos and sin multiplied by {@code attentionFactor} (1 but for YaRN).
      */
-    public static RotaryEmbedding grouped(double[][] groupFrequencies, int maxPositions) {
+    public static RotaryEmbedding grouped(double[][] groupFrequencies, int maxPositions, double attentionFactor) {
         if (groupFrequencies.length < 1) {
             throw new IllegalArgumentException("grouped RoPE needs at least one group");
         }
-        return new RotaryEmbedding(groupFrequencies, maxPositions);
+        return new RotaryEmbedding(groupFrequencies, maxPositions, attentionFactor);
     }
 
     /** The standard inverse frequencies {@code theta^(−2i/headSize)}, i < headSize/2. */
@@ -133,8 +141,8 @@ public final class RotaryEmbedding {
     }
 
     /**
-     * Rotates {@code x(B,T,H·D)} in place, time step t at position {@code start + t}; {@code inverse} undoes the
-     * rotation (which is also the backward pass, the rotation being orthogonal).
+     * Rotates {@code x(B,T,H·D)} in place, time step t at position {@code start + t}; {@code inverse} applies the
+     * transpose, which is the backward pass (and undoes the rotation when the attention factor is 1).
      */
     public void apply(Tensor x, int start, boolean inverse) {
         int batch = x.dim(0), time = x.dim(1), heads = x.dim(2) / headSize;

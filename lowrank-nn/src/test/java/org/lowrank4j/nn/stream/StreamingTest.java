@@ -157,7 +157,7 @@ class StreamingTest {
     /** A narrowed (MoDeGPT) layer: query/key heads of 2 dims at each key/value group's own kept frequency. */
     @Test
     void groupedRotaryFrequenciesStreamLikeTheLayer() {
-        RotaryEmbedding rope = RotaryEmbedding.grouped(new double[][] {{0.5}, {0.01}}, 32);
+        RotaryEmbedding rope = RotaryEmbedding.grouped(new double[][] {{0.5}, {0.01}}, 32, 1);
         Attention a = new Attention("attn", linear("q", 16, 4 * 2, 3, 33), linear("k", 16, 2 * 2, 0, 43), linear("v", 16, 2 * 4, 3, 53),
                 linear("o", 4 * 4, 16, 0, 63), 4, 2, true, rope, 0.5);
         Tensor x = random(11, 2, 19, 16);

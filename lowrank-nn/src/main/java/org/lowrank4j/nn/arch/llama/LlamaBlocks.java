@@ -16,6 +16,7 @@ import org.lowrank4j.nn.layers.Attention;
 import org.lowrank4j.nn.layers.Embedding;
 import org.lowrank4j.nn.layers.Linear;
 import org.lowrank4j.nn.layers.RMSNorm;
+import org.lowrank4j.nn.layers.RotaryEmbedding;
 import org.lowrank4j.nn.layers.SwiGluMlp;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
@@ -41,6 +42,7 @@ public final class LlamaBlocks implements Closeable {
     private final TensorSource source;
     private final Precision precision;
     private final boolean attentionBias;
+    private final RotaryEmbedding rope; // shared by every block, as in LlamaModel
 
     private LlamaBlocks(Path folder, HfConfig config, TensorSource source, Precision precision) {
         this.folder = folder;
@@ -48,6 +50,7 @@ public final class LlamaBlocks implements Closeable {
         this.source = source;
         this.precision = precision;
         this.attentionBias = LlamaModel.impliesAttentionBias(config) || source.contains("model.layers.0.self_attn.q_proj.bias");
+        this.rope = LlamaModel.rope(config);
     }
 
     /**
@@ -131,7 +134,7 @@ public final class LlamaBlocks implements Closeable {
         if (i < 0 || i >= blockCount()) {
             throw new IllegalArgumentException("block " + i + " is outside [0, " + blockCount() + ")");
         }
-        PreNormBlock block = LlamaModel.newBlock(config, i, precision, attentionBias, null);
+        PreNormBlock block = LlamaModel.newBlock(config, i, precision, attentionBias, null, rope);
         for (Linear linear : projections(block)) {
             if (FactorTensors.present(source, linear.name())) {
                 FactorTensors.install(source, linear.name(), linear);

@@ -23,6 +23,7 @@ import org.lowrank4j.nn.layers.Attention;
 import org.lowrank4j.nn.layers.Embedding;
 import org.lowrank4j.nn.layers.Linear;
 import org.lowrank4j.nn.layers.RMSNorm;
+import org.lowrank4j.nn.layers.RopeScaling;
 import org.lowrank4j.nn.layers.RotaryEmbedding;
 import org.lowrank4j.nn.layers.SwiGluMlp;
 import org.lowrank4j.nn.tensor.Precision;
@@ -37,7 +38,8 @@ import org.lowrank4j.nn.weight.DenseWeight;
  *
  * <p>Query/key/value biases are present for {@code model_type = qwen2}, when the config says
  * {@code attention_bias: true} (which adds the output bias too), or when a loaded checkpoint has them.
- * {@code rope_scaling} and {@code mlp_bias} are not supported.
+ * RoPE follows {@code rope_scaling} (or {@code rope_parameters}) as {@link RopeScaling} reads it: default, linear,
+ * llama3 and yarn; one set of tables serves every block. {@code mlp_bias} is not supported.
  */
 public final class LlamaModel implements CausalLanguageModel {
     private final HfConfig config;
@@ -79,8 +81,9 @@ public final class LlamaModel implements CausalLanguageModel {
         this.shapes = shapes == null ? null : List.copyOf(shapes);
         this.embedding = new Embedding("model.embed_tokens", vocab, c, 0, 0, precision);
         this.blocks = new ArrayList<>();
+        RotaryEmbedding rope = rope(config);
         for (int i = 0; i < config.numHiddenLayers(); i++) {
-            blocks.add(newBlock(config, i, precision, attentionBias, shapes == null ? null : shapes.get(i)));
+            blocks.add(newBlock(config, i, precision, attentionBias, shapes == null ? null : shapes.get(i), rope));
         }
         this.norm = new RMSNorm("model.norm", c, config.normEps(), precision);
         this.tied = config.tieWordEmbeddings();
@@ -90,9 +93,10 @@ public final class LlamaModel implements CausalLanguageModel {
 
     /**
      * Block {@code i} of a model of {@code config} (Hugging Face names {@code model.layers.i.*}), zero weights and unit
-     * norms; {@code shape} narrows it (see {@link StructuredFolder}), null keeps the config's sizes.
+     * norms; {@code shape} narrows it (see {@link StructuredFolder}), null keeps the config's sizes and uses {@code rope},
+     * the model's tables ({@link #rope(HfConfig)}), which blocks share.
      */
-    static PreNormBlock newBlock(HfConfig config, int i, Precision precision, boolean attentionBias, BlockShape shape) {
+    static PreNormBlock newBlock(HfConfig config, int i, Precision precision, boolean attentionBias, BlockShape shape, RotaryEmbedding rope) {
         int c = config.hiddenSize(), nh = config.numAttentionHeads(), nkv = config.numKeyValueHeads(), d = config.headDim();
         boolean outputBias = config.rawBoolean("attention_bias", false);
         String p = "model.layers." + i + ".";
@@ -105,15 +109,40 @@ public final class LlamaModel implements CausalLanguageModel {
         Linear k = Linear.dense(p + "self_attn.k_proj", c, nkv * dqk, attentionBias, precision);
         Linear v = Linear.dense(p + "self_attn.v_proj", c, nkv * dvo, attentionBias, precision);
         Linear o = Linear.dense(p + "self_attn.o_proj", nh * dvo, c, outputBias, precision);
-        Attention attention = shape == null
-                ? new Attention(p + "self_attn", q, k, v, o, nh, nkv, true, RotaryEmbedding.standard(d, config.ropeTheta(), config.maxPositionEmbeddings()))
-                : new Attention(p + "self_attn", q, k, v, o, nh, nkv, true, RotaryEmbedding.grouped(
-                        shape.keptFrequencies(RotaryEmbedding.standardFrequencies(d, config.ropeTheta())), config.maxPositionEmbeddings()), 1 / Math.sqrt(d));
+        Attention attention;
+        if (shape == null) {
+            attention = new Attention(p + "self_attn", q, k, v, o, nh, nkv, true, rope);
+        } else {
+            RopeScaling.Frequencies f = ropeFrequencies(config);
+            attention = new Attention(p + "self_attn", q, k, v, o, nh, nkv, true, RotaryEmbedding.grouped(shape.keptFrequencies(f.inverse()),
+                    config.maxPositionEmbeddings(), f.attentionFactor()), 1 / Math.sqrt(d));
+        }
         SwiGluMlp mlp = new SwiGluMlp(Linear.dense(p + "mlp.gate_proj", c, hidden, false, precision),
                 Linear.dense(p + "mlp.up_proj", c, hidden, false, precision),
                 Linear.dense(p + "mlp.down_proj", hidden, c, false, precision));
         return new PreNormBlock(new RMSNorm(p + "input_layernorm", c, config.normEps(), precision), attention,
                 new RMSNorm(p + "post_attention_layernorm", c, config.normEps(), precision), mlp);
+    }
+
+    /** The RoPE tables of a model of {@code config}, over its {@code max_position_embeddings}. */
+    static RotaryEmbedding rope(HfConfig config) {
+        return RotaryEmbedding.of(ropeFrequencies(config), config.maxPositionEmbeddings());
+    }
+
+    /** The config's RoPE frequencies: {@code rope_scaling} when set, else {@code rope_parameters} (newer configs). */
+    static RopeScaling.Frequencies ropeFrequencies(HfConfig config) {
+        JsonNode scaling = config.raw().get("rope_scaling");
+        String field = "rope_scaling";
+        if (scaling == null || scaling.isNull()) {
+            scaling = config.raw().get("rope_parameters");
+            field = "rope_parameters";
+        }
+        JsonNode partial = config.raw().has("partial_rotary_factor") ? config.raw().get("partial_rotary_factor")
+                : scaling == null ? null : scaling.get("partial_rotary_factor");
+        if (partial != null && !partial.isNull() && partial.asDouble() != 1) {
+            throw new IllegalArgumentException("config field partial_rotary_factor = " + partial + " is not supported (RoPE over whole heads only)");
+        }
+        return RopeScaling.of(scaling, field, config.headDim(), config.ropeTheta(), config.maxPositionEmbeddings());
     }
 
     /** A zero model (see {@link #initialize}) with the attention biases the config implies. */
@@ -195,10 +224,7 @@ public final class LlamaModel implements CausalLanguageModel {
             throw new IllegalArgumentException("config field hidden_act = \"" + config.hiddenAct() + "\" is not supported for "
                     + config.modelType() + "; only silu (SwiGLU)");
         }
-        JsonNode scaling = config.raw().get("rope_scaling");
-        if (scaling != null && !scaling.isNull()) {
-            throw new IllegalArgumentException("config field rope_scaling = " + scaling + " is not supported (only unscaled RoPE)");
-        }
+        ropeFrequencies(config); // refuses a scaling it cannot compute, naming the field
         if (config.rawBoolean("mlp_bias", false)) {
             throw new IllegalArgumentException("config field mlp_bias = true is not supported");
         }

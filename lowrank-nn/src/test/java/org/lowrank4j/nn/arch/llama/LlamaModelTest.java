@@ -2,6 +2,7 @@ package org.lowrank4j.nn.arch.llama;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,6 +20,8 @@ import org.lowrank4j.nn.GradientCheck;
 import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.generate.DecoderCache;
 import org.lowrank4j.nn.layers.Linear;
+import org.lowrank4j.nn.layers.RopeScaling;
+import org.lowrank4j.nn.layers.RotaryEmbedding;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
 import org.lowrank4j.nn.weight.LowRankWeight;
@@ -213,11 +216,56 @@ class LlamaModelTest {
                 .hasMessageContaining("gpt2");
     }
 
+    /** C=16, 4 heads of 4 over 2 key/value heads, 2 layers, 64 positions, with the given rope_scaling (or rope_parameters). */
+    static HfConfig scaled(String field, Map<String, Object> scaling) {
+        return HfConfig.builder(HfArchitecture.LLAMA).hiddenSize(16).intermediateSize(12).numHiddenLayers(2).numAttentionHeads(4)
+                .numKeyValueHeads(2).vocabSize(11).maxPositionEmbeddings(64).put(field, scaling).build();
+    }
+
+    private static final Map<String, Object> LLAMA3 = Map.of("rope_type", "llama3", "factor", 8.0, "low_freq_factor", 1.0,
+            "high_freq_factor", 4.0, "original_max_position_embeddings", 16);
+
+    @Test
+    void ropeScalingSetsTheTablesEveryBlockShares(@TempDir Path dir) throws IOException {
+        LlamaModel model = LlamaModel.create(scaled("rope_scaling", LLAMA3), F64);
+        RotaryEmbedding rope = model.block(0).attention().rope();
+        assertThat(model.block(1).attention().rope()).isSameAs(rope);
+        double[] want = RopeScaling.of(model.config().raw().get("rope_scaling"), "rope_scaling", 4, 10000, 64).inverse();
+        assertThat(want[1]).isLessThan(RotaryEmbedding.standardFrequencies(4, 10000)[1]); // the slow pair is scaled here
+        for (int i = 0; i < 2; i++) {
+            assertThat(rope.cos(0, 9, i)).isCloseTo(Math.cos(9 * want[i]), within(1e-15));
+        }
+        // the same scaling given the newer way, inside rope_parameters, and through a save and load
+        LlamaModel nested = LlamaModel.create(scaled("rope_parameters", LLAMA3), F64);
+        assertThat(nested.block(0).attention().rope().cos(0, 9, 1)).isEqualTo(rope.cos(0, 9, 1));
+        GradientCheck.randomize(model, new Random(3), 0.4);
+        int[] ids = ids(2 * 7, model.vocabSize(), 4);
+        model.save(dir);
+        LlamaModel loaded = LlamaModel.load(dir, F64);
+        Tensor logits = model.forward(ids, 2, 7);
+        assertThat(GradientCheck.compare(loaded.forward(ids, 2, 7), logits)).isLessThan(1e-6); // saved as float32
+        LlamaModel plain = LlamaModel.create(scaled("rope_scaling", Map.of("rope_type", "default")), F64);
+        for (int i = 0; i < model.parameters().size(); i++) {
+            plain.parameters().get(i).value().copyFrom(model.parameters().get(i).value());
+        }
+        assertThat(GradientCheck.compare(plain.forward(ids, 2, 7), logits)).isGreaterThan(1e-3);
+    }
+
+    @Test
+    void gradientsWithYarnScaledTablesMatchFiniteDifferences() {
+        gradientCheck("model LLaMA (YaRN, attention factor 1.14)", LlamaModel.create(scaled("rope_scaling", Map.of("rope_type", "yarn", "factor", 4.0)), F64), 5);
+    }
+
     @Test
     void unsupportedRopeScalingIsRefused() {
-        HfConfig scaled = HfConfig.builder(HfArchitecture.LLAMA).hiddenSize(8).intermediateSize(12).numHiddenLayers(1).numAttentionHeads(2)
-                .vocabSize(11).put("rope_scaling", Map.of("rope_type", "llama3", "factor", 8.0)).build();
-        assertThatThrownBy(() -> LlamaModel.create(scaled, F32)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("rope_scaling");
+        assertThatThrownBy(() -> LlamaModel.create(scaled("rope_scaling", Map.of("rope_type", "dynamic", "factor", 2.0)), F32))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("config field rope_scaling has rope_type \"dynamic\"");
+        assertThatThrownBy(() -> LlamaModel.create(scaled("rope_parameters", Map.of("rope_type", "llama3", "factor", 8.0)), F32))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("config field rope_parameters (rope_type llama3) needs");
+        HfConfig partial = HfConfig.builder(HfArchitecture.LLAMA).hiddenSize(16).intermediateSize(12).numHiddenLayers(1).numAttentionHeads(4)
+                .vocabSize(11).put("partial_rotary_factor", 0.5).build();
+        assertThatThrownBy(() -> LlamaModel.create(partial, F32)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("config field partial_rotary_factor = 0.5 is not supported");
     }
 
     @Test
