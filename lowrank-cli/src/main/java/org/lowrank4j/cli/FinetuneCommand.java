@@ -82,7 +82,7 @@ final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "8", description = "Windows per step (default ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--context", defaultValue = "0", description = "Tokens per training window; 0 for the model's (default ${DEFAULT-VALUE}).")
+    @Option(names = "--context", defaultValue = "0", description = "Tokens per training window; 0 for the model's context, at most 2,048 (default ${DEFAULT-VALUE}).")
     int context;
 
     @Option(names = "--lr", defaultValue = "2e-3", description = "Peak learning rate (default ${DEFAULT-VALUE}).")

@@ -22,7 +22,7 @@ final class PerplexityCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     YearRange years = new YearRange();
 
-    @Option(names = "--window", description = "Tokens per window (default: the model's context).")
+    @Option(names = "--window", description = "Tokens per window (default: the model's context, at most 2,048).")
     Integer window;
 
     @Option(names = "--json", description = "Also write the figures to this JSON file.")

@@ -102,7 +102,7 @@ final class RecoverCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Replace OUT and OUT.json if they exist (never an input).")
     boolean force;
 
-    @Option(names = "--window", description = "Decoder folders: tokens per training and evaluation window (default: the model's context).")
+    @Option(names = "--window", description = "Decoder folders: tokens per training and evaluation window (default: the model's context, at most 2,048).")
     Integer window;
 
     @Option(names = "--text-from", description = "Decoder folders, with a --text folder: only files named YEAR_*.txt with YEAR >= this.")

@@ -79,7 +79,7 @@ final class ButterflyFineTuning {
         LlamaModel model = task.model();
         int[] heldOut = task.heldOut();
         events.onPhase("dense perplexity", String.format(Locale.ROOT, "%,d held-out bytes", heldOut.length));
-        PerplexityResult dense = Perplexity.evaluate(model, heldOut, model.maxPositions(), heldOut.length).requireFinite(request.model());
+        PerplexityResult dense = Perplexity.evaluate(model, heldOut, model.defaultWindow(), heldOut.length).requireFinite(request.model());
 
         Map<String, WeightFactorization> replaced = new LinkedHashMap<>();
         ArrayNode sites = JSON.createArrayNode();
@@ -117,7 +117,7 @@ final class ButterflyFineTuning {
             throw new IllegalArgumentException("butterfly: sites=" + String.join(",", roles) + " matches no projection of " + request.model());
         }
         events.onPhase("replaced perplexity", String.format(Locale.ROOT, "%d projections, %,d held-out bytes", replaced.size(), heldOut.length));
-        PerplexityResult fitted = Perplexity.evaluate(model, heldOut, model.maxPositions(), heldOut.length).requireFinite(request.model());
+        PerplexityResult fitted = Perplexity.evaluate(model, heldOut, model.defaultWindow(), heldOut.length).requireFinite(request.model());
 
         List<Parameter> trainable = new ArrayList<>();
         replaced.values().forEach(r -> trainable.addAll(r.parameters()));
@@ -133,7 +133,7 @@ final class ButterflyFineTuning {
                 "%,d trainable values: %d projections as %s (the rest frozen), step %d of %d", trainableCount, replaced.size(), form,
                 steps[0], steps[1]));
         events.onPhase("trained perplexity", String.format(Locale.ROOT, "%,d held-out bytes", heldOut.length));
-        PerplexityResult after = Perplexity.evaluate(model, heldOut, model.maxPositions(), heldOut.length).requireFinite(request.out());
+        PerplexityResult after = Perplexity.evaluate(model, heldOut, model.defaultWindow(), heldOut.length).requireFinite(request.out());
 
         write(request.out().resolve(WEIGHTS), replaced);
         List<String> notes = List.of(String.format(Locale.ROOT,

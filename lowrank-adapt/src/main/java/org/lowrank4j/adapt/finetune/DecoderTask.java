@@ -33,7 +33,7 @@ record DecoderTask(LlamaModel model, int context, TokenWindows.Split split, int[
             throw new IllegalArgumentException("model " + request.model() + " has a vocabulary of " + model.vocabSize()
                     + "; fine-tuning reads text as bytes (256 ids), as models written by lowrank train do");
         }
-        int context = request.context() == 0 ? model.maxPositions() : request.context();
+        int context = request.context() == 0 ? model.defaultWindow() : request.context();
         if (context > model.maxPositions()) {
             throw new IllegalArgumentException("--context " + context + " exceeds the model's " + model.maxPositions() + " positions");
         }

@@ -117,7 +117,7 @@ public final class FineTuning {
         }
 
         // the adapters are attached (and the targets checked) before any long work; the base is scored without them
-        int window = model.maxPositions();
+        int window = model.defaultWindow();
         events.onPhase("base perplexity", String.format(Locale.ROOT, "%,d held-out bytes", heldOut.length));
         lora.setEnabled(pissa); // PiSSA (residual + principal adapter) and SVFit (residual + U·diag(σ)·Vᵀ) are the base at step 0, to float rounding
         PerplexityResult before = Perplexity.evaluate(model, heldOut, window, heldOut.length).requireFinite(request.model());

@@ -33,7 +33,7 @@ final class FullFineTuning {
         WeightTraining.requireCheckpointForResume(request);
         int[] heldOut = task.heldOut();
         events.onPhase("base perplexity", String.format(Locale.ROOT, "%,d held-out bytes", heldOut.length));
-        PerplexityResult before = Perplexity.evaluate(task.model(), heldOut, task.model().maxPositions(), heldOut.length)
+        PerplexityResult before = Perplexity.evaluate(task.model(), heldOut, task.model().defaultWindow(), heldOut.length)
                 .requireFinite(request.model());
 
         LlamaLanguageModel language = new LlamaLanguageModel(task.model());
@@ -45,7 +45,7 @@ final class FullFineTuning {
         ByteTokenizer.writeJson(request.out());
 
         events.onPhase("fine-tuned perplexity", String.format(Locale.ROOT, "%,d held-out bytes", heldOut.length));
-        PerplexityResult after = Perplexity.evaluate(task.model(), heldOut, task.model().maxPositions(), heldOut.length)
+        PerplexityResult after = Perplexity.evaluate(task.model(), heldOut, task.model().defaultWindow(), heldOut.length)
                 .requireFinite(request.out());
         FineTuneOutcome outcome = new FineTuneOutcome(before, after, run.stepsRun(), run.stepsDone(), run.seconds(), trainable, trainable,
                 task.split().train().length, run.lastLoss(), request.out());

@@ -50,6 +50,6 @@ public final class HeldOut {
 
     /** The same windows scored by any decoder, loaded already ({@code source} names it in an error). */
     public static PerplexityResult perplexity(CausalLanguageModel decoder, int[] tokens, Path source) {
-        return Perplexity.evaluate(decoder, tokens, decoder.maxPositions(), tokens.length).requireFinite(source);
+        return Perplexity.evaluate(decoder, tokens, decoder.defaultWindow(), tokens.length).requireFinite(source);
     }
 }

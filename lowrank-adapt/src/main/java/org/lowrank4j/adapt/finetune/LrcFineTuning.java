@@ -76,7 +76,7 @@ final class LrcFineTuning {
         }
         int[] heldOut = task.heldOut();
         events.onPhase("base perplexity", String.format(Locale.ROOT, "%,d held-out bytes", heldOut.length));
-        PerplexityResult before = Perplexity.evaluate(model, heldOut, model.maxPositions(), heldOut.length).requireFinite(request.model());
+        PerplexityResult before = Perplexity.evaluate(model, heldOut, model.defaultWindow(), heldOut.length).requireFinite(request.model());
 
         LanguageModel language = LanguageModel.training(new LlamaLanguageModel(model), trainable);
         org.lowrank4j.nn.Parameter.freezeAllBut(model.parameters(), trainable);
@@ -89,7 +89,7 @@ final class LrcFineTuning {
         frozen.forEach(Linear::setWeight); // the dense projections as they were, so the folder holds them as such
 
         events.onPhase("fine-tuned perplexity", String.format(Locale.ROOT, "%,d held-out bytes", heldOut.length));
-        PerplexityResult after = Perplexity.evaluate(model, heldOut, model.maxPositions(), heldOut.length).requireFinite(request.out());
+        PerplexityResult after = Perplexity.evaluate(model, heldOut, model.defaultWindow(), heldOut.length).requireFinite(request.out());
         FineTuneOutcome outcome = new FineTuneOutcome(before, after, run.stepsRun(), run.stepsDone(), run.seconds(), trainableCount,
                 model.parameterCount(), task.split().train().length, run.lastLoss(), request.out());
         Map<String, Object> done = new LinkedHashMap<>();

@@ -96,10 +96,10 @@ public final class SqueezeDistillation {
             throw new IllegalArgumentException("the adapter to tune adapts other modules than the teacher (" + student.modules().size()
                     + " against " + teacher.modules().size() + "); give one with the teacher's modules, e.g. a squeeze of the teacher");
         }
-        int context = model.maxPositions();
+        int context = model.defaultWindow();
         if (tokens.length < context + 1) {
             throw new IllegalArgumentException("the distillation text has " + tokens.length + " tokens (its held-out tail left out); one window of "
-                    + "the model's context needs " + (context + 1) + ": give a longer --data");
+                    + context + " tokens needs " + (context + 1) + ": give a longer --data");
         }
         Objective objective = attach(model, teacher, student, Precision.FLOAT32, seed);
         List<Parameter> trained = objective.parameters();

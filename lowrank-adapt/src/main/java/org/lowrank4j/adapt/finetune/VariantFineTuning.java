@@ -75,7 +75,7 @@ final class VariantFineTuning {
 
         events.onPhase("base perplexity", String.format(Locale.ROOT, "%,d held-out bytes", heldOut.length));
         adapter.setEnabled(false);
-        PerplexityResult before = Perplexity.evaluate(model, heldOut, model.maxPositions(), heldOut.length).requireFinite(request.model());
+        PerplexityResult before = Perplexity.evaluate(model, heldOut, model.defaultWindow(), heldOut.length).requireFinite(request.model());
         adapter.setEnabled(true);
 
         LanguageModel language = LanguageModel.training(new LlamaLanguageModel(model), adapter.parameters());
@@ -108,7 +108,7 @@ final class VariantFineTuning {
         VariantFolder.write(request.out(), adapter, request.targets(), request.model().toString());
 
         events.onPhase("adapted perplexity", String.format(Locale.ROOT, "%,d held-out bytes", heldOut.length));
-        PerplexityResult after = Perplexity.evaluate(model, heldOut, model.maxPositions(), heldOut.length).requireFinite(request.out());
+        PerplexityResult after = Perplexity.evaluate(model, heldOut, model.defaultWindow(), heldOut.length).requireFinite(request.out());
         long bytes = VariantFolder.bytesOnDisk(request.out());
         List<String> notes = new ArrayList<>();
         notes.add(String.format(Locale.ROOT, "%s: %,d trainable values, %,d bytes on disk (%s + %s), %.2f s per step", variant.name(),

@@ -71,16 +71,16 @@ public final class SqueezeCalibration {
         if (windows < 1) {
             throw new IllegalArgumentException("--calibration-windows must be at least 1, got " + windows);
         }
-        int context = model.maxPositions();
+        int context = model.defaultWindow();
         if (tokens.length < context + 1) {
             throw new IllegalArgumentException("the calibration text has " + tokens.length + " tokens (its held-out tail left out); one window of "
-                    + "the model's context needs " + (context + 1) + ": give a longer --data");
+                    + context + " tokens needs " + (context + 1) + ": give a longer --data");
         }
     }
 
-    /** The calibration windows: at most {@code windows} consecutive windows of the model's context, one sequence each. */
+    /** The calibration windows: at most {@code windows} consecutive windows of {@link LlamaModel#defaultWindow()} tokens, one sequence each. */
     static List<TokenWindows.Batch> windows(LlamaModel model, int[] tokens, int windows) {
-        return new TokenWindows(tokens, model.vocabSize(), model.maxPositions(), 0).sequentialBatches(1, windows);
+        return new TokenWindows(tokens, model.vocabSize(), model.defaultWindow(), 0).sequentialBatches(1, windows);
     }
 
     /**

@@ -38,7 +38,7 @@ public final class BlockwisePerplexity {
      */
     public static PerplexityResult evaluate(LlamaBlocks model, int[] tokens, int window, long textBytes, Path spillFolder,
                                             Perplexity.WindowProgress progress) throws IOException {
-        int positions = model.config().maxPositionEmbeddings(), vocab = model.config().vocabSize();
+        int positions = model.positions(), vocab = model.config().vocabSize();
         if (tokens.length < 2) {
             throw new IllegalArgumentException("perplexity needs at least 2 tokens, got " + tokens.length);
         }

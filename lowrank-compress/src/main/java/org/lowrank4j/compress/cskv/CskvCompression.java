@@ -110,7 +110,7 @@ public final class CskvCompression {
             if (count < 1) {
                 throw new IllegalArgumentException("--calib-windows must be at least 1, got " + count);
             }
-            int context = model.maxPositions();
+            int context = model.defaultWindow();
             int[] tokens = DecoderFolder.loadTokenizer(r.model(), model.vocabSize())
                     .encode(TextFolder.readText(r.calibration(), r.calibrationFrom(), r.calibrationTo(), "--calib"));
             if (tokens.length < context + 1) {

@@ -72,7 +72,7 @@ public final class DecoderPerplexity {
         }
         CausalLanguageModel decoder = DecoderFolder.loadDecoder(q.model());
         Tokenizer tokenizer = DecoderFolder.loadTokenizer(q.model(), decoder.vocabSize());
-        int window = q.window() == null ? decoder.maxPositions() : q.window();
+        int window = q.window() == null ? decoder.defaultWindow() : q.window();
         if (window > decoder.maxPositions()) {
             throw new IllegalArgumentException("--window " + window + " is longer than the model's " + decoder.maxPositions() + " positions");
         }
@@ -97,7 +97,7 @@ public final class DecoderPerplexity {
         DecoderFolder.requireModelFolder(q.model());
         try (LlamaBlocks model = LlamaBlocks.open(q.model(), Precision.FLOAT32)) {
             Tokenizer tokenizer = DecoderFolder.loadTokenizer(q.model(), model.config().vocabSize());
-            int window = q.window() == null ? model.config().maxPositionEmbeddings() : q.window();
+            int window = q.window() == null ? CausalLanguageModel.defaultWindow(model.positions()) : q.window();
             if (q.maxBytes() != null) {
                 content = TextFolder.firstBytes(content, q.maxBytes());
             }

@@ -150,7 +150,7 @@ public final class Comparisons {
         String heldOutText = TextFolder.firstBytes(TextFolder.readText(folder, eFrom, eTo, "--data"), limit);
         LlamaModel decoder = DecoderFolder.loadModel(model);
         Tokenizer tok = DecoderFolder.loadTokenizer(model, decoder.vocabSize());
-        int context = decoder.maxPositions();
+        int context = decoder.defaultWindow();
         int[] calibrationTokens = tok.encode(calibrationText), evalTokens = tok.encode(heldOutText);
         if (calibrationTokens.length < context + 1 || evalTokens.length < context + 1) {
             throw new IllegalArgumentException("--data " + folder + " holds too little text for windows of " + context + " tokens ("

@@ -69,7 +69,7 @@ public final class MambaRecovery {
         }
         MambaModel student = MambaModel.load(r.student(), Precision.FLOAT32);
         MambaModel teacher = r.teacher() == null ? null : MambaModel.load(r.teacher(), Precision.FLOAT32);
-        int window = r.window() == null ? student.maxPositions() : r.window();
+        int window = r.window() == null ? student.defaultWindow() : r.window();
         if (window < 2 || window > student.maxPositions()) {
             throw new IllegalArgumentException("--window " + window + " must be in [2, " + student.maxPositions() + "] (the model's context)");
         }

@@ -89,7 +89,7 @@ public final class DecoderBlockPruning {
         long targetedBefore = java.util.Arrays.stream(blockParameters).sum();
         double[] sensitivity = null;
         double calibrationSeconds = 0;
-        int window = original.maxPositions();
+        int window = original.defaultWindow();
         try (SafetensorsModel source = SafetensorsModel.open(r.model())) {
             if (o.order() == PruneOptions.Order.SENSITIVITY) {
                 long t = System.nanoTime();

@@ -16,7 +16,9 @@ import org.lowrank4j.compress.runtime.DecoderRuntime;
 import org.lowrank4j.formats.hf.HfArchitecture;
 import org.lowrank4j.formats.hf.HfConfig;
 import org.lowrank4j.nn.arch.llama.LlamaBlocks;
+import org.lowrank4j.nn.arch.llama.LlamaModel;
 import org.lowrank4j.nn.arch.llama.LowRankFolder;
+import org.lowrank4j.nn.generate.CausalLanguageModel;
 import org.lowrank4j.nn.generate.Tokenizer;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.train.TextFolder;
@@ -81,27 +83,27 @@ final class BlockwiseDecoderRoute implements CompressionRoute {
                     + " of them), or use --method svd");
         }
         int[][] windows = null;
+        int context = CausalLanguageModel.defaultWindow(LlamaModel.context(config));
         if (data) {
             String text = TextFolder.readText(r.calibration(), r.calibrationFrom(), r.calibrationTo(), "--calib");
             Tokenizer tok = DecoderFolder.loadTokenizer(model, config.vocabSize());
             int[] tokens = tok.encode(text);
-            int context = config.maxPositionEmbeddings();
             if (tokens.length < context + 1) {
                 throw new IllegalArgumentException("--calib " + r.calibration() + " holds " + tokens.length + " tokens, too few for one calibration"
-                        + " window of " + (context + 1) + " (the model's context + 1)");
+                        + " window of " + (context + 1) + " (a window of " + context + " tokens + 1)");
             }
             windows = DecoderRuntime.windows(tokens, context, count);
         }
         try (LlamaBlocks blocks = LlamaBlocks.open(model, Precision.FLOAT32)) {
             listener.note(String.format(Locale.ROOT, "%s: %d blocks read one at a time, method %s, allocation %s, ratio %.3f%s", model.getFileName(),
                     blocks.blockCount(), method.name(), allocator.name(), r.ratio(), data ? String.format(Locale.ROOT,
-                            "; calibration: %d windows of %d tokens from %s", count, config.maxPositionEmbeddings(), r.calibration()) : ""));
+                            "; calibration: %d windows of %d tokens from %s", count, context, r.calibration()) : ""));
             Path spill = r.out().toAbsolutePath().normalize().getParent();
             BlockwiseCompression job = new BlockwiseCompression(blocks, windows, WINDOWS_PER_BATCH, method, allocator, r.ratio(), spill, listener);
             BlockwiseCompression.Outcome o = job.writeFolder(r.out(), model.toString(), method.name(), model.resolve(DecoderFolder.TOKENIZER), model);
             double seconds = (System.nanoTime() - start) / 1e9;
             return new CompressionOutcome(o.result(), model, r.out(), DecoderFolderRoute.weightBytes(model), DecoderFolderRoute.weightBytes(r.out()),
-                    o.modelParametersBefore(), o.modelParametersAfter(), data ? (long) windows.length * config.maxPositionEmbeddings() : 0,
+                    o.modelParametersBefore(), o.modelParametersAfter(), data ? (long) windows.length * context : 0,
                     o.calibrationSeconds(), seconds - o.calibrationSeconds(), null, java.util.Map.of("route", "blockwise"));
         }
     }

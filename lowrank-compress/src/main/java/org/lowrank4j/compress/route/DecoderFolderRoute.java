@@ -104,14 +104,14 @@ final class DecoderFolderRoute implements CompressionRoute {
             }
         }
         Tokenizer tok = DecoderFolder.loadTokenizer(model, decoder.vocabSize());
-        int context = decoder.maxPositions();
+        int context = decoder.defaultWindow();
         int[][] windows;
         if (data) {
             int[] tokens = tok.encode(text);
             text = null;
             if (tokens.length < context + 1) {
                 throw new IllegalArgumentException("--calib " + r.calibration() + " holds " + tokens.length + " tokens, too few for one calibration"
-                        + " window of " + (context + 1) + " (the model's context + 1)");
+                        + " window of " + (context + 1) + " (a window of " + context + " tokens + 1)");
             }
             windows = DecoderRuntime.windows(tokens, context, count);
         } else {

@@ -95,11 +95,11 @@ final class DecoderModegptRoute implements CompressionRoute {
         LowRankFolder.requireOutput(r.out(), model);
         LlamaModel original = DecoderFolder.loadModel(model);
         Tokenizer tok = DecoderFolder.loadTokenizer(model, original.vocabSize());
-        int context = original.maxPositions();
+        int context = original.defaultWindow();
         int[] tokens = tok.encode(TextFolder.readText(r.calibration(), r.calibrationFrom(), r.calibrationTo(), "--calib"));
         if (tokens.length < context + 1) {
             throw new IllegalArgumentException("--calib " + r.calibration() + " holds " + tokens.length + " tokens, too few for one calibration"
-                    + " window of " + (context + 1) + " (the model's context + 1)");
+                    + " window of " + (context + 1) + " (a window of " + context + " tokens + 1)");
         }
         int[][] windows = DecoderRuntime.windows(tokens, context, count);
         listener.note(String.format(Locale.ROOT, "%s: %s, ratio %.3f; calibration: %d windows of %d tokens from %s", model.getFileName(),

@@ -102,7 +102,7 @@ final class DecoderQuantizedRoute implements CompressionRoute {
         Map<String, Linear> linears = decoder.linearSites();
         requireQuantizable(m, model, linears);
         int count = r.calibrationWindows() == null ? DecoderFolderRoute.DEFAULT_WINDOWS : r.calibrationWindows();
-        int context = decoder.maxPositions();
+        int context = decoder.defaultWindow();
         int[][] windows = text == null ? new int[][] {{0, 0}} : windows(r, DecoderFolder.loadTokenizer(model, decoder.vocabSize()), text, context, count);
         RuntimeCompression job = new RuntimeCompression(new DecoderRuntime(decoder, windows, WINDOWS_PER_BATCH));
         List<LinearWeight> weights = job.weights();
@@ -262,7 +262,7 @@ final class DecoderQuantizedRoute implements CompressionRoute {
         int[] tokens = tok.encode(text);
         if (tokens.length < context + 1) {
             throw new IllegalArgumentException("--calib " + r.calibration() + " holds " + tokens.length + " tokens, too few for one calibration"
-                    + " window of " + (context + 1) + " (the model's context + 1)");
+                    + " window of " + (context + 1) + " (a window of " + context + " tokens + 1)");
         }
         return DecoderRuntime.windows(tokens, context, count);
     }

@@ -85,7 +85,7 @@ final class DecoderRecoveryRoute {
         LlamaModel teacher = DecoderFolder.loadModel(r.original());
         LlamaModel student = DecoderFolder.loadModel(r.compressed());
         Tokenizer tok = DecoderFolder.loadTokenizer(r.compressed(), student.vocabSize());
-        int window = r.window() == null ? teacher.maxPositions() : r.window();
+        int window = r.window() == null ? teacher.defaultWindow() : r.window();
         if (window < 2 || window > teacher.maxPositions()) {
             throw new IllegalArgumentException("--window must be in [2, " + teacher.maxPositions() + "] (the model's context), got " + window);
         }

@@ -22,6 +22,23 @@ public interface CausalLanguageModel extends Module {
     /** The longest sequence the model's positions cover. */
     int maxPositions();
 
+    /** The window length that compression papers calibrate and score decoders at, and the cap of {@link #defaultWindow()}. */
+    int DEFAULT_WINDOW = 2048;
+
+    /**
+     * Tokens per window when a command is given no length: the model's context, but at most {@link #DEFAULT_WINDOW}.
+     * A long-context model (LLaMA 3's 131,072 positions) would otherwise get windows whose attention alone does not fit
+     * in memory.
+     */
+    default int defaultWindow() {
+        return defaultWindow(maxPositions());
+    }
+
+    /** {@link #defaultWindow()} for a model of {@code positions} positions. */
+    static int defaultWindow(int positions) {
+        return Math.min(positions, DEFAULT_WINDOW);
+    }
+
     Precision precision();
 
     /** Training / scoring forward: ids (B·T) -> logits (B,T,V), keeping what {@link #backward} needs. */

@@ -115,6 +115,11 @@ public final class LlamaBlocks implements Closeable {
         return config.numHiddenLayers();
     }
 
+    /** The positions a block computes as the model does: {@link LlamaModel#context(HfConfig)}. */
+    public int positions() {
+        return LlamaModel.context(config);
+    }
+
     public Precision precision() {
         return precision;
     }

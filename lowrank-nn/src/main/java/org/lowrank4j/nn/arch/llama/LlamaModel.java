@@ -39,7 +39,8 @@ import org.lowrank4j.nn.weight.DenseWeight;
  * <p>Query/key/value biases are present for {@code model_type = qwen2}, when the config says
  * {@code attention_bias: true} (which adds the output bias too), or when a loaded checkpoint has them.
  * RoPE follows {@code rope_scaling} (or {@code rope_parameters}) as {@link RopeScaling} reads it: default, linear,
- * llama3 and yarn; one set of tables serves every block. {@code mlp_bias} is not supported.
+ * llama3 and yarn; one set of tables serves every block. A sliding window that applies bounds the positions
+ * ({@link #context}). {@code mlp_bias} is not supported.
  */
 public final class LlamaModel implements CausalLanguageModel {
     private final HfConfig config;
@@ -115,7 +116,7 @@ public final class LlamaModel implements CausalLanguageModel {
         } else {
             RopeScaling.Frequencies f = ropeFrequencies(config);
             attention = new Attention(p + "self_attn", q, k, v, o, nh, nkv, true, RotaryEmbedding.grouped(shape.keptFrequencies(f.inverse()),
-                    config.maxPositionEmbeddings(), f.attentionFactor()), 1 / Math.sqrt(d));
+                    context(config), f.attentionFactor()), 1 / Math.sqrt(d));
         }
         SwiGluMlp mlp = new SwiGluMlp(Linear.dense(p + "mlp.gate_proj", c, hidden, false, precision),
                 Linear.dense(p + "mlp.up_proj", c, hidden, false, precision),
@@ -124,9 +125,23 @@ public final class LlamaModel implements CausalLanguageModel {
                 new RMSNorm(p + "post_attention_layernorm", c, config.normEps(), precision), mlp);
     }
 
-    /** The RoPE tables of a model of {@code config}, over its {@code max_position_embeddings}. */
+    /** The RoPE tables of a model of {@code config}, over its {@link #context(HfConfig)}. */
     static RotaryEmbedding rope(HfConfig config) {
-        return RotaryEmbedding.of(ropeFrequencies(config), config.maxPositionEmbeddings());
+        return RotaryEmbedding.of(ropeFrequencies(config), context(config));
+    }
+
+    /**
+     * The positions this runtime computes as Hugging Face does: {@code max_position_embeddings}, or the sliding window when
+     * one applies and is shorter (Mistral's {@code sliding_window}; Qwen2's only with {@code use_sliding_window: true}).
+     * Up to the window's length, windowed attention is plain causal attention; past it the window mask would be needed.
+     */
+    public static int context(HfConfig config) {
+        int positions = config.maxPositionEmbeddings();
+        JsonNode window = config.raw().get("sliding_window");
+        String type = config.modelType().toLowerCase(Locale.ROOT);
+        boolean applies = window != null && window.isIntegralNumber() && window.asInt() > 0
+                && (type.equals("mistral") || type.equals("qwen2") && config.rawBoolean("use_sliding_window", false));
+        return applies ? Math.min(positions, window.asInt()) : positions;
     }
 
     /** The config's RoPE frequencies: {@code rope_scaling} when set, else {@code rope_parameters} (newer configs). */
@@ -291,7 +306,9 @@ public final class LlamaModel implements CausalLanguageModel {
 
     private void checkLength(int time, int start) {
         if (start + time > maxPositions()) {
-            throw new IllegalArgumentException("sequence of " + (start + time) + " positions exceeds max_position_embeddings = " + maxPositions());
+            throw new IllegalArgumentException("sequence of " + (start + time) + " positions exceeds " + (maxPositions() < config.maxPositionEmbeddings()
+                    ? "the sliding window of " + maxPositions() + " positions (longer sequences need the window mask, which this runtime does not have)"
+                    : "max_position_embeddings = " + maxPositions()));
         }
     }
 
@@ -348,9 +365,10 @@ public final class LlamaModel implements CausalLanguageModel {
         return config.vocabSize();
     }
 
+    /** {@link #context(HfConfig)} of the config. */
     @Override
     public int maxPositions() {
-        return config.maxPositionEmbeddings();
+        return context(config);
     }
 
     @Override

@@ -252,6 +252,27 @@ class LlamaModelTest {
     }
 
     @Test
+    void aSlidingWindowThatAppliesBoundsTheContext() {
+        HfConfig mistral = HfConfig.builder(HfArchitecture.LLAMA).modelType("mistral").hiddenSize(8).intermediateSize(12).numHiddenLayers(1)
+                .numAttentionHeads(2).vocabSize(11).maxPositionEmbeddings(64).put("sliding_window", 16).build();
+        LlamaModel model = LlamaModel.create(mistral, F32);
+        assertThat(model.maxPositions()).isEqualTo(16);
+        assertThat(model.defaultWindow()).isEqualTo(16);
+        assertThat(model.block(0).attention().rope().maxPositions()).isEqualTo(16);
+        assertThatThrownBy(() -> model.forward(ids(17, 11, 1), 1, 17)).hasMessageContaining("sliding window of 16 positions");
+        // Qwen2 applies its window only with use_sliding_window; LLaMA configs have none
+        HfConfig qwen2 = HfConfig.builder(HfArchitecture.LLAMA).modelType("qwen2").hiddenSize(8).intermediateSize(12).numHiddenLayers(1)
+                .numAttentionHeads(2).vocabSize(11).maxPositionEmbeddings(64).put("sliding_window", 16).put("use_sliding_window", false).build();
+        assertThat(LlamaModel.context(qwen2)).isEqualTo(64);
+        assertThat(LlamaModel.context(HfConfig.builder(HfArchitecture.LLAMA).modelType("qwen2").hiddenSize(8).intermediateSize(12).numHiddenLayers(1).numAttentionHeads(2)
+                .vocabSize(11).maxPositionEmbeddings(64).put("sliding_window", 16).put("use_sliding_window", true).build())).isEqualTo(16);
+        assertThat(LlamaModel.context(HfConfig.builder(HfArchitecture.LLAMA).hiddenSize(8).intermediateSize(12).numHiddenLayers(1).numAttentionHeads(2)
+                .vocabSize(11).maxPositionEmbeddings(64).put("sliding_window", 16).build())).isEqualTo(64);
+        assertThat(LlamaModel.create(scaled("rope_scaling", LLAMA3), F32).defaultWindow()).isEqualTo(64);
+        assertThat(org.lowrank4j.nn.generate.CausalLanguageModel.defaultWindow(131072)).isEqualTo(2048);
+    }
+
+    @Test
     void gradientsWithYarnScaledTablesMatchFiniteDifferences() {
         gradientCheck("model LLaMA (YaRN, attention factor 1.14)", LlamaModel.create(scaled("rope_scaling", Map.of("rope_type", "yarn", "factor", 4.0)), F64), 5);
     }
