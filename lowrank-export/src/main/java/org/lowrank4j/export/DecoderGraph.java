@@ -164,11 +164,13 @@ final class DecoderGraph {
         String[] rope = a.rope() == null ? null : ropeTables(a.rope());
         // queries as (b, s, key/value head, query in its group, d): the grouping of Hugging Face's repeat_kv
         String q = linear(i, SiteRole.ATTENTION_QUERY, a.query(), h);
-        q = rotate(p + "/q", g.op("Reshape", p + "/q_heads", List.of(q, g.longs("shape", 0, 0, kv, group, d))), rope);
+        q = g.op("Reshape", p + "/q_heads", List.of(q, g.longs("shape", 0, 0, kv, group, d)));
+        q = rotate(p + "/q", a.queryNorm() == null ? q : rmsNorm(p + ".q_norm", a.queryNorm(), q), rope); // Qwen3: each head normalised first
         q = g.op("Transpose", p + "/q_t", List.of(q), ints("perm", 0, 2, 3, 1, 4));
         q = g.op("Mul", p + "/q_scaled", List.of(q, g.scalar(p + "/scale", (float) a.scale())));
         String k = linear(i, SiteRole.ATTENTION_KEY, a.key(), h);
-        k = rotate(p + "/k", g.op("Reshape", p + "/k_heads", List.of(k, g.longs("shape", 0, 0, kv, 1, d))), rope);
+        k = g.op("Reshape", p + "/k_heads", List.of(k, g.longs("shape", 0, 0, kv, 1, d)));
+        k = rotate(p + "/k", a.keyNorm() == null ? k : rmsNorm(p + ".k_norm", a.keyNorm(), k), rope);
         k = g.op("Transpose", p + "/k_t", List.of(g.op("Reshape", p + "/k_4d", List.of(k, g.longs("shape", 0, 0, kv, d)))), ints("perm", 0, 2, 1, 3));
         String keys = g.opTo("Concat", presentKey(i), List.of(pastKey(i), k), attribute("axis", 2));
         String v = linear(i, SiteRole.ATTENTION_VALUE, a.value(), h);
@@ -197,25 +199,34 @@ final class DecoderGraph {
         return g.op("Add", hint + "_rope", List.of(g.op("Mul", hint + "_cos", List.of(x, rope[0])), g.op("Mul", hint + "_sin", List.of(rotated, rope[1]))));
     }
 
-    /** The model's cos and sin tables (positions, groups, 1, d), each half repeated, gathered at the positions once per table. */
+    /**
+     * The model's cos and sin tables, stored as (positions, groups, 1, d/2) and gathered at the positions once per table;
+     * each gathered half is repeated to the head's width d, as rotate-half pairs dimension i with i + d/2.
+     */
     private String[] ropeTables(RotaryEmbedding rope) {
         return ropeTables.computeIfAbsent(rope, r -> {
-            int groups = r.groups(), n = r.maxPositions(), d = r.headSize(), half = d / 2;
-            float[] cos = new float[n * groups * d], sin = new float[cos.length];
+            int groups = r.groups(), n = r.maxPositions(), half = r.headSize() / 2;
+            float[] cos = new float[n * groups * half], sin = new float[cos.length];
             for (int p = 0; p < n; p++) {
                 for (int gr = 0; gr < groups; gr++) {
-                    for (int j = 0; j < d; j++) {
-                        int at = (p * groups + gr) * d + j;
-                        cos[at] = (float) r.cos(gr, p, j % half);
-                        sin[at] = (float) r.sin(gr, p, j % half);
+                    for (int j = 0; j < half; j++) {
+                        int at = (p * groups + gr) * half + j;
+                        cos[at] = (float) r.cos(gr, p, j);
+                        sin[at] = (float) r.sin(gr, p, j);
                     }
                 }
             }
             String name = "rope." + ropeTables.size();
-            long[] dims = {n, groups, 1, d};
-            String c = g.floats(name + ".cos", dims, cos), s = g.floats(name + ".sin", dims, sin);
-            return new String[] {g.op("Gather", name + "/cos_at", List.of(c, "position_ids"), attribute("axis", 0)),
-                    g.op("Gather", name + "/sin_at", List.of(s, "position_ids"), attribute("axis", 0))};
+            long[] dims = {n, groups, 1, half};
+            String[] out = new String[2];
+            String[] kinds = {"cos", "sin"};
+            float[][] tables = {cos, sin};
+            for (int k = 0; k < 2; k++) {
+                String at = g.op("Gather", name + "/" + kinds[k] + "_at", List.of(g.floats(name + "." + kinds[k], dims, tables[k]), "position_ids"),
+                        attribute("axis", 0));
+                out[k] = g.op("Concat", name + "/" + kinds[k] + "_full", List.of(at, at), attribute("axis", -1));
+            }
+            return out;
         });
     }
 

@@ -95,6 +95,15 @@ class LlamaGraphTest {
     }
 
     @Test
+    void qwen3HeadNormsAgree() throws Exception {
+        HfConfig config = HfConfig.builder(HfArchitecture.LLAMA).modelType("qwen3").hiddenSize(32).intermediateSize(48).numHiddenLayers(2)
+                .numAttentionHeads(4).numKeyValueHeads(2).headDim(16).vocabSize(40).maxPositionEmbeddings(32).tieWordEmbeddings(true).build();
+        LlamaModel model = random(config, null, 6);
+        assertThat(model.block(1).attention().keyNorm()).isNotNull();
+        assertAgrees(model);
+    }
+
+    @Test
     void scaledRopeAgreesAndItsTablesAreWrittenOnce() throws Exception {
         // YaRN multiplies cos and sin by its attention factor (1.14 here); LLaMA 3's scaling changes only frequencies
         for (java.util.Map<String, Object> scaling : List.of(java.util.Map.<String, Object>of("rope_type", "yarn", "factor", 4.0),

@@ -94,6 +94,10 @@ public final class CskvCompression {
         int headSize = config.headDim(), kvHeads = config.numKeyValueHeads(), dKv = headSize * kvHeads;
         int keyRank = rank("--k-density", r.keyDensity(), headSize, kvHeads), valueRank = rank("--v-density", r.valueDensity(), headSize, kvHeads);
         LlamaModel model = DecoderFolder.loadModel(r.model());
+        if (LlamaModel.hasHeadNorms(model.config())) { // before any calibration or training: CskvModel refuses it too
+            throw new IllegalArgumentException("--model " + r.model() + " is " + model.config().modelType() + ", whose keys are normalised per head"
+                    + " after the projection; CSKV shrinks that projection's output, so its cache cannot be shrunk this way");
+        }
         Map<String, LayerStats> stats = null;
         long calibrationTokens = 0;
         String calibrationName = "none";

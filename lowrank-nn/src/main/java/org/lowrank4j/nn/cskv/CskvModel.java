@@ -29,6 +29,10 @@ public final class CskvModel extends ForwardingLanguageModel {
         if (window < 1) {
             throw new IllegalArgumentException("the CSKV window must be at least 1 position, got " + window);
         }
+        if (LlamaModel.hasHeadNorms(model.config())) {
+            throw new IllegalArgumentException("CSKV shrinks the key projection's output, which " + model.config().modelType()
+                    + " normalises per head first; its cache cannot be shrunk this way");
+        }
         this.model = model;
         this.layers = List.copyOf(layers);
         this.window = window;

@@ -36,6 +36,7 @@ public final class Attention implements Module {
     private final double scale;   // score scale, 1/√Dqk unless given
     private final boolean causal;
     private final RotaryEmbedding rope; // or null
+    private final RMSNorm queryNorm, keyNorm; // RMSNorm over each query and key head before RoPE (Qwen3), or null
     // activations of the latest training forward
     private Tensor q;     // (B,NH,T,Dqk), after RoPE
     private Tensor k;     // (B,NKV,T,Dqk), after RoPE
@@ -52,7 +53,7 @@ public final class Attention implements Module {
 
     public Attention(String name, Linear query, Linear key, Linear value, Linear output, int heads, int kvHeads,
             boolean causal, RotaryEmbedding rope) {
-        this(name, query, key, value, output, heads, kvHeads, causal, rope, 0, true);
+        this(name, query, key, value, output, heads, kvHeads, causal, rope, 0, true, null, null);
     }
 
     /**
@@ -62,14 +63,14 @@ public final class Attention implements Module {
      */
     public Attention(String name, Linear query, Linear key, Linear value, Linear output, int heads, int kvHeads,
             boolean causal, RotaryEmbedding rope, double scale) {
-        this(name, query, key, value, output, heads, kvHeads, causal, rope, scale, false);
+        this(name, query, key, value, output, heads, kvHeads, causal, rope, scale, false, null, null);
         if (!(scale > 0) || !Double.isFinite(scale)) {
             throw new IllegalArgumentException(name + ": score scale must be positive and finite, got " + scale);
         }
     }
 
     private Attention(String name, Linear query, Linear key, Linear value, Linear output, int heads, int kvHeads,
-            boolean causal, RotaryEmbedding rope, double scale, boolean equalHeads) {
+            boolean causal, RotaryEmbedding rope, double scale, boolean equalHeads, RMSNorm queryNorm, RMSNorm keyNorm) {
         if (heads < 1 || kvHeads < 1 || heads % kvHeads != 0 || query.outFeatures() % heads != 0 || value.outFeatures() % kvHeads != 0) {
             throw new IllegalArgumentException(name + ": " + heads + " query heads and " + kvHeads
                     + " key/value heads do not fit query width " + query.outFeatures() + " and value width " + value.outFeatures());
@@ -102,6 +103,30 @@ public final class Attention implements Module {
         this.scale = equalHeads ? 1 / Math.sqrt(d) : scale;
         this.causal = causal;
         this.rope = rope;
+        if ((queryNorm == null) != (keyNorm == null) || queryNorm != null && (queryNorm.weight().value().size() != d
+                || keyNorm.weight().value().size() != d)) {
+            throw new IllegalArgumentException(name + ": query and key head norms come together, each over a head of size " + d);
+        }
+        this.queryNorm = queryNorm;
+        this.keyNorm = keyNorm;
+    }
+
+    /**
+     * This attention with an RMSNorm over every query head and every key head, applied after the projection and before
+     * RoPE (Qwen3's {@code q_norm} and {@code k_norm}, each of the head size, shared by all heads).
+     */
+    public Attention withHeadNorms(RMSNorm queryNorm, RMSNorm keyNorm) {
+        return new Attention(name, query, key, value, output, heads, kvHeads, causal, rope, scale, false, queryNorm, keyNorm);
+    }
+
+    /** The RMSNorm over each query head before RoPE, or null. */
+    public RMSNorm queryNorm() {
+        return queryNorm;
+    }
+
+    /** The RMSNorm over each key head before RoPE, or null. */
+    public RMSNorm keyNorm() {
+        return keyNorm;
     }
 
     /** Zero dense projections named {@code name.q}, {@code .k}, {@code .v}, {@code .o}, head size C / heads. */
@@ -250,6 +275,10 @@ public final class Attention implements Module {
         return which == QUERY ? query : which == KEY ? key : value;
     }
 
+    private RMSNorm headNorm(int which) {
+        return which == QUERY ? queryNorm : which == KEY ? keyNorm : null;
+    }
+
     /** The q, k or v projection of x, RoPE'd for q and k (positions 0..T-1), head-major (B,H,T,D) in {@code old} if it fits. */
     private Tensor project(Tensor old, int which, Tensor x, int headCount, int size) {
         Tensor out = Tensor.reuse(old, x.precision(), x.dim(0), headCount, x.dim(1), size);
@@ -265,6 +294,10 @@ public final class Attention implements Module {
         Linear proj = projection(which);
         Tensor tokens = projected[which] = Tensor.reuse(projected[which], x.precision(), x.dim(0), x.dim(1), proj.outFeatures());
         proj.forwardInto(tokens, x);
+        RMSNorm norm = headNorm(which);
+        if (norm != null) { // over each head: rows of (B, T·H, D); the norm keeps its input for the backward
+            tokens = norm.forward(tokens.reshape(x.dim(0), x.dim(1) * (proj.outFeatures() / headSize), headSize)).reshape(tokens.shape());
+        }
         if (which != VALUE && rope != null) {
             rope.apply(tokens, position, false);
         }
@@ -282,6 +315,10 @@ public final class Attention implements Module {
         Kernels.of(headGrad).mergeHeads(tokens, headGrad, 0);
         if (which != VALUE && rope != null) {
             rope.apply(tokens, 0, true);
+        }
+        RMSNorm norm = headNorm(which);
+        if (norm != null) {
+            tokens = norm.backward(tokens.reshape(tokens.dim(0), tokens.dim(1) * (proj.outFeatures() / headSize), headSize)).reshape(tokens.shape());
         }
         if (dx == null) {
             proj.backwardParameters(tokens);
@@ -409,6 +446,10 @@ public final class Attention implements Module {
         List<Parameter> out = new ArrayList<>();
         for (Linear l : List.of(query, key, value, output)) {
             out.addAll(l.parameters());
+        }
+        if (queryNorm != null) {
+            out.add(queryNorm.weight());
+            out.add(keyNorm.weight());
         }
         return out;
     }

@@ -35,6 +35,9 @@ public final class StreamingAttention {
      * @throws IllegalArgumentException for a weight that is neither dense nor a factor pair
      */
     public static Tensor forward(Attention attention, Tensor x, int[] keyMask, Tiles tiles, TransientMemory memory) {
+        if (attention.queryNorm() != null) {
+            throw new IllegalArgumentException(attention.key().name() + ": the tiled forward has no per-head query/key norms (Qwen3)");
+        }
         SiteFactors q = SiteFactors.of(attention.query()), k = SiteFactors.of(attention.key()), v = SiteFactors.of(attention.value()),
                 o = SiteFactors.of(attention.output());
         int batch = x.dim(0), time = x.dim(1), channels = x.dim(2), n = batch * time;

@@ -202,6 +202,7 @@ public final class LlamaBlocks implements Closeable {
         for (Linear linear : projections(block)) {
             LlamaWeights.putLinear(out, linear, layout);
         }
+        LlamaWeights.putHeadNorms(out, block.attention());
         out.put(second.weight().name(), second.weight().value());
         return out;
     }

@@ -37,7 +37,9 @@ import org.lowrank4j.nn.weight.DenseWeight;
  * so {@link #load} and {@link #save} map checkpoints one to one.
  *
  * <p>Query/key/value biases are present for {@code model_type = qwen2}, when the config says
- * {@code attention_bias: true} (which adds the output bias too), or when a loaded checkpoint has them.
+ * {@code attention_bias: true} (which adds the output bias too), or when a loaded checkpoint has them. Qwen3
+ * ({@code model_type = qwen3}) normalises every query and key head with its own RMSNorm before RoPE
+ * ({@code self_attn.q_norm}, {@code self_attn.k_norm}).
  * RoPE follows {@code rope_scaling} (or {@code rope_parameters}) as {@link RopeScaling} reads it: default, linear,
  * llama3 and yarn; one set of tables serves every block. A sliding window that applies bounds the positions
  * ({@link #context}). {@code mlp_bias} is not supported.
@@ -101,6 +103,10 @@ public final class LlamaModel implements CausalLanguageModel {
         int c = config.hiddenSize(), nh = config.numAttentionHeads(), nkv = config.numKeyValueHeads(), d = config.headDim();
         boolean outputBias = config.rawBoolean("attention_bias", false);
         String p = "model.layers." + i + ".";
+        if (shape != null && hasHeadNorms(config)) {
+            throw new IllegalArgumentException("block " + i + ": " + config.modelType() + " normalises each query and key head over its full size;"
+                    + " narrowed heads are not supported for it");
+        }
         if (shape != null && (shape.ropePairs().length != nkv || shape.queryKeySize() > d || shape.valueSize() > d)) {
             throw new IllegalArgumentException("block " + i + " shape " + shape + " does not fit " + nkv + " key/value heads of size " + d);
         }
@@ -117,6 +123,10 @@ public final class LlamaModel implements CausalLanguageModel {
             RopeScaling.Frequencies f = ropeFrequencies(config);
             attention = new Attention(p + "self_attn", q, k, v, o, nh, nkv, true, RotaryEmbedding.grouped(shape.keptFrequencies(f.inverse()),
                     context(config), f.attentionFactor()), 1 / Math.sqrt(d));
+        }
+        if (hasHeadNorms(config)) {
+            attention = attention.withHeadNorms(new RMSNorm(p + "self_attn.q_norm", d, config.normEps(), precision),
+                    new RMSNorm(p + "self_attn.k_norm", d, config.normEps(), precision));
         }
         SwiGluMlp mlp = new SwiGluMlp(Linear.dense(p + "mlp.gate_proj", c, hidden, false, precision),
                 Linear.dense(p + "mlp.up_proj", c, hidden, false, precision),
@@ -163,6 +173,11 @@ public final class LlamaModel implements CausalLanguageModel {
     /** A zero model (see {@link #initialize}) with the attention biases the config implies. */
     public static LlamaModel create(HfConfig config, Precision precision) {
         return new LlamaModel(config, precision, impliesAttentionBias(config));
+    }
+
+    /** True for Qwen3, whose attention normalises each query and key head (RMSNorm over the head size) before RoPE. */
+    public static boolean hasHeadNorms(HfConfig config) {
+        return config.modelType().toLowerCase(Locale.ROOT).equals("qwen3");
     }
 
     /** True for Qwen2 and for configs with {@code attention_bias: true}. */

@@ -199,6 +199,7 @@ final class LlamaWeights {
             for (Linear linear : List.of(a.query(), a.key(), a.value(), a.output(), mlp.gate(), mlp.up(), mlp.down())) {
                 putLinear(out, linear, layout);
             }
+            putHeadNorms(out, a);
             putNorm(out, (RMSNorm) block.mlpNorm());
         }
         putNorm(out, model.norm());
@@ -210,6 +211,14 @@ final class LlamaWeights {
 
     private static void putNorm(Map<String, Tensor> out, RMSNorm norm) {
         out.put(norm.weight().name(), norm.weight().value());
+    }
+
+    /** Qwen3's {@code self_attn.q_norm} and {@code k_norm}, when the attention has them. */
+    static void putHeadNorms(Map<String, Tensor> out, Attention a) {
+        if (a.queryNorm() != null) {
+            putNorm(out, a.queryNorm());
+            putNorm(out, a.keyNorm());
+        }
     }
 
     static void putLinear(Map<String, Tensor> out, Linear linear, Layout layout) {

@@ -43,6 +43,12 @@ class LlamaModelTest {
                 .numAttentionHeads(4).numKeyValueHeads(2).vocabSize(11).maxPositionEmbeddings(16).tieWordEmbeddings(false).build();
     }
 
+    /** Qwen3: an RMSNorm over every query and key head before RoPE; heads of 4 (head_dim given), no biases, untied lm_head. */
+    static HfConfig tinyQwen3() {
+        return HfConfig.builder(HfArchitecture.LLAMA).modelType("qwen3").hiddenSize(8).intermediateSize(12).numHiddenLayers(2)
+                .numAttentionHeads(4).numKeyValueHeads(2).headDim(4).vocabSize(11).maxPositionEmbeddings(16).tieWordEmbeddings(false).build();
+    }
+
     static int[] ids(int n, int vocab, long seed) {
         Random random = new Random(seed);
         int[] ids = new int[n];
@@ -88,6 +94,27 @@ class LlamaModelTest {
     }
 
     @Test
+    void qwen3HeadNormsTrainSaveAndLoadUnderTheirHuggingFaceNames(@TempDir Path dir) throws IOException {
+        LlamaModel model = LlamaModel.create(tinyQwen3(), F64);
+        assertThat(model.block(0).attention().queryNorm().weight().name()).isEqualTo("model.layers.0.self_attn.q_norm.weight");
+        assertThat(model.block(1).attention().keyNorm().weight().value().size()).isEqualTo(4);
+        assertThat(model.block(0).attention().query().outFeatures()).isEqualTo(16); // 4 heads of head_dim 4, wider than C = 8
+        gradientCheck("model Qwen3 (per-head q/k RMSNorm, head_dim 4 over C = 8)", model, 7);
+        model.save(dir);
+        try (SafetensorsModel saved = SafetensorsModel.open(dir)) {
+            assertThat(saved.contains("model.layers.1.self_attn.k_norm.weight")).isTrue();
+        }
+        LlamaModel loaded = LlamaModel.load(dir, F64);
+        int[] ids = ids(2 * 5, model.vocabSize(), 8);
+        assertThat(GradientCheck.compare(loaded.forward(ids, 2, 5), model.forward(ids, 2, 5))).isLessThan(1e-6); // saved as float32
+        // the norms are not the identity once trained: with them at 1 the logits move
+        loaded.block(0).attention().queryNorm().weight().value().fill(1);
+        assertThat(GradientCheck.compare(loaded.forward(ids, 2, 5), model.forward(ids, 2, 5))).isGreaterThan(1e-3);
+        assertThatThrownBy(() -> new LlamaModel(tinyQwen3(), F32, false, java.util.Collections.nCopies(2, BlockShape.full(12, 4, 2))))
+                .hasMessageContaining("narrowed heads are not supported");
+    }
+
+    @Test
     void gradientsWithLowRankWeightsMatchFiniteDifferences() {
         LlamaModel model = LlamaModel.create(tiny(), F64);
         for (Map.Entry<String, Linear> site : model.linearSites().entrySet()) {
@@ -109,7 +136,7 @@ class LlamaModelTest {
 
     @Test
     void cachedDecodingGivesTheFullForwardLogits() {
-        for (HfConfig config : new HfConfig[] {tiny(), tinyQwen2()}) {
+        for (HfConfig config : new HfConfig[] {tiny(), tinyQwen2(), tinyQwen3()}) {
             LlamaModel model = LlamaModel.create(config, F64);
             GradientCheck.randomize(model, new Random(5), 0.4);
             int batch = 2, time = 7;
