@@ -30,6 +30,13 @@ public final class LowrankCommand implements java.util.concurrent.Callable<Integ
         CommandLine cli = new CommandLine(new LowrankCommand());
         cli.setExecutionExceptionHandler(new UserErrors());
         cli.setParameterExceptionHandler(UserErrors::handleParameterException);
-        return cli.execute(args);
+        try {
+            return cli.execute(args);
+        } catch (OutOfMemoryError e) { // the model or the data is larger than the heap the JVM was given: the user's to raise
+            ProgressBar.endLine(cli.getErr());
+            cli.getErr().println(UserErrors.outOfMemory(Runtime.getRuntime().maxMemory()));
+            cli.getErr().flush();
+            return 2;
+        }
     }
 }

@@ -28,6 +28,13 @@ final class UserErrors implements IExecutionExceptionHandler {
         return 1;
     }
 
+    /** The one line for a run that ran out of heap, naming the heap it had and how to give it more. */
+    static String outOfMemory(long maxHeapBytes) {
+        return String.format(java.util.Locale.ROOT, "lowrank: ran out of memory with a heap of at most %.1f GB; give the JVM more, e.g."
+                + " LOWRANK_JAVA_OPTS=-Xmx%dg bin/lowrank … (bin/lowrank starts it with -Xmx8g), or use --blockwise where the command has it",
+                maxHeapBytes / 1e9, Math.max(2, 2 * (int) Math.ceil(maxHeapBytes / (double) (1L << 30))));
+    }
+
     /**
      * A command line picocli cannot parse (an unknown option, a missing value, a value of the wrong type): one line naming
      * the option and pointing to the help, exit code 2, instead of picocli's message followed by the whole usage.

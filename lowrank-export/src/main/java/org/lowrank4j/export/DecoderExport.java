@@ -33,7 +33,7 @@ import org.lowrank4j.nn.train.DecoderTraining;
  * {@code lowrank export}: a LLaMA-family decoder folder (dense, low-rank, quantized or narrowed, as {@code compress}
  * writes them) or a GPT-2 one (dense or low-rank) as a folder that ONNX Runtime runs, laid out as transformers.js loads a text-generation model:
  * {@code onnx/model.onnx} ({@link LlamaGraph}, {@link Gpt2Graph}; initializers over 1 KB go to {@code onnx/model.onnx_data} when the model
- * is over 1.5 GB, ONNX's protobuf limit being 2 GB), the source's {@code config.json}, {@code tokenizer.json},
+ * is over 1.5 GB, ONNX's protobuf limit being 2 GB, streamed there by {@link ExternalSink} as the graph is built), the source's {@code config.json}, {@code tokenizer.json},
  * {@code tokenizer_config.json} (a minimal one when the source has none), {@code generation_config.json} and
  * {@code special_tokens_map.json} when it has them, and {@code export.json} (what became of each projection, the sizes
  * and the check).
@@ -100,21 +100,36 @@ public final class DecoderExport {
             progress.accept("attaching " + r.adapter());
             AdapterSwitch.attach(model, java.util.Map.of("default", r.adapter())).use("default"); // PEFT's name for a lone adapter
         }
-        progress.accept("building the graph");
-        DecoderGraph.Built built = model instanceof Gpt2Model gpt2 ? Gpt2Graph.build(gpt2) : LlamaGraph.build((LlamaModel) model);
-        List<Site> sites = built.sites();
-        boolean external = initializerBytes(built.model()) > externalAbove;
+        // a model past the threshold streams its weights to the data file while the graph is built, so that no second copy
+        // of them is held; a smaller one is built in memory and written as one file (or, when the estimate fell short, split)
+        boolean streamed = 4L * parameterValues(model) > externalAbove;
         try {
             return AtomicFiles.replacing(r.out(), staging -> {
                 Files.createDirectory(staging);
                 Path file = staging.resolve(MODEL);
                 Files.createDirectory(file.getParent());
-                progress.accept("writing " + r.out().resolve(MODEL));
-                if (external) {
-                    built.model().write(file, Path.of(DATA).getFileName().toString(), 1024);
-                } else {
+                DecoderGraph.Built built;
+                boolean external = streamed;
+                if (streamed) {
+                    progress.accept("building the graph, weights streamed to " + r.out().resolve(DATA));
+                    try (ExternalSink sink = ExternalSink.create(staging.resolve(DATA), Path.of(DATA).getFileName().toString())) {
+                        built = build(model, sink);
+                        sink.moveInline(built.model()); // what the quantized rewrite added in the graph
+                    }
+                    progress.accept("writing " + r.out().resolve(MODEL));
                     built.model().write(file);
+                } else {
+                    progress.accept("building the graph");
+                    built = build(model, null);
+                    external = initializerBytes(built.model()) > externalAbove;
+                    progress.accept("writing " + r.out().resolve(MODEL));
+                    if (external) {
+                        built.model().write(file, Path.of(DATA).getFileName().toString(), ExternalSink.MIN_BYTES);
+                    } else {
+                        built.model().write(file);
+                    }
                 }
+                List<Site> sites = built.sites();
                 for (String name : List.of("config.json", "tokenizer.json", "tokenizer_config.json", "generation_config.json", "special_tokens_map.json")) {
                     if (Files.isRegularFile(r.model().resolve(name))) {
                         Files.copy(r.model().resolve(name), staging.resolve(name), StandardCopyOption.COPY_ATTRIBUTES);
@@ -162,6 +177,19 @@ public final class DecoderExport {
                     + "); export writes LLaMA-family decoders (" + HfArchitecture.LLAMA.modelTypes() + ") and GPT-2");
         }
         return config;
+    }
+
+    private static DecoderGraph.Built build(CausalLanguageModel model, ExternalSink sink) {
+        return model instanceof Gpt2Model gpt2 ? Gpt2Graph.build(gpt2, sink) : LlamaGraph.build((LlamaModel) model, sink);
+    }
+
+    /** Values in the model's parameters (a tied table once), about its float32 weights' count. */
+    private static long parameterValues(CausalLanguageModel model) {
+        long values = 0;
+        for (org.lowrank4j.nn.Parameter p : model.parameters()) {
+            values += p.value().size();
+        }
+        return values;
     }
 
     private static long initializerBytes(OnnxModel model) {

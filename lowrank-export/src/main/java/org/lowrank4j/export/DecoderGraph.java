@@ -73,13 +73,16 @@ final class DecoderGraph {
     private final Map<RotaryEmbedding, String[]> ropeTables = new IdentityHashMap<>();
     private final String allowed;
 
-    /** An empty graph with the inputs and outputs of a decoder of {@code layers} blocks (their attention given) and vocabulary. */
-    DecoderGraph(String name, int layers, IntFunction<Attention> attention, int vocab) {
+    /**
+     * An empty graph with the inputs and outputs of a decoder of {@code layers} blocks (their attention given) and vocabulary;
+     * large float initializers go to {@code sink} as they are made, or stay in the graph when it is null.
+     */
+    DecoderGraph(String name, int layers, IntFunction<Attention> attention, int vocab, ExternalSink sink) {
         List<Attention> each = new ArrayList<>();
         for (int i = 0; i < layers; i++) {
             each.add(attention.apply(i));
         }
-        this.g = new GraphNodes(OnnxModel.of(skeleton(name, each, vocab)));
+        this.g = new GraphNodes(OnnxModel.of(skeleton(name, each, vocab)), sink);
         this.allowed = mask();
     }
 

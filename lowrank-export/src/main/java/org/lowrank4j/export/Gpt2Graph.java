@@ -18,10 +18,15 @@ final class Gpt2Graph {
     private Gpt2Graph() {
     }
 
-    /** The graph of {@code model}; weights are read as they are (in float32) and not changed. */
+    /** The graph of {@code model}, every initializer in it; weights are read as they are (in float32) and not changed. */
     static DecoderGraph.Built build(Gpt2Model model) {
+        return build(model, null);
+    }
+
+    /** As {@link #build(Gpt2Model)}, large float initializers written to {@code sink} as they are made (null: none). */
+    static DecoderGraph.Built build(Gpt2Model model, ExternalSink sink) {
         int layers = model.config().numHiddenLayers();
-        DecoderGraph d = new DecoderGraph("lowrank4j_gpt2_decoder", layers, i -> model.block(i).attention(), model.vocabSize());
+        DecoderGraph d = new DecoderGraph("lowrank4j_gpt2_decoder", layers, i -> model.block(i).attention(), model.vocabSize(), sink);
         Embedding e = model.embedding();
         String tokens = d.table("transformer.wte.weight", e.token().value());
         String positions = d.table("transformer.wpe.weight", e.position().value());

@@ -1,5 +1,7 @@
 package org.lowrank4j.export;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import org.lowrank4j.formats.onnx.OnnxModel;
@@ -14,10 +16,12 @@ import org.lowrank4j.formats.onnx.proto.Onnx.TensorProto.DataType;
  */
 final class GraphNodes {
     private final OnnxModel model;
+    private final ExternalSink sink; // where large float initializers go as they are made, or null to keep them in the graph
     private int counter;
 
-    GraphNodes(OnnxModel model) {
+    GraphNodes(OnnxModel model, ExternalSink sink) {
         this.model = model;
+        this.sink = sink;
     }
 
     OnnxModel model() {
@@ -54,9 +58,17 @@ final class GraphNodes {
         return b.build();
     }
 
-    /** A float32 initializer named exactly {@code name}. */
+    /** A float32 initializer named exactly {@code name}; with a sink, written to it at once when it is large. */
     String floats(String name, long[] dims, float[] values) {
-        model.putInitializer(name, dims, values, DataType.FLOAT);
+        if (sink != null && 4L * values.length >= ExternalSink.MIN_BYTES) {
+            try {
+                model.putInitializer(sink.write(name, dims, values));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        } else {
+            model.putInitializer(name, dims, values, DataType.FLOAT);
+        }
         return name;
     }
 

@@ -17,10 +17,15 @@ final class LlamaGraph {
     private LlamaGraph() {
     }
 
-    /** The graph of {@code model}; weights are read as they are (in float32) and not changed. */
+    /** The graph of {@code model}, every initializer in it; weights are read as they are (in float32) and not changed. */
     static DecoderGraph.Built build(LlamaModel model) {
+        return build(model, null);
+    }
+
+    /** As {@link #build(LlamaModel)}, large float initializers written to {@code sink} as they are made (null: none). */
+    static DecoderGraph.Built build(LlamaModel model, ExternalSink sink) {
         int layers = model.config().numHiddenLayers();
-        DecoderGraph d = new DecoderGraph("lowrank4j_llama_decoder", layers, i -> model.block(i).attention(), model.vocabSize());
+        DecoderGraph d = new DecoderGraph("lowrank4j_llama_decoder", layers, i -> model.block(i).attention(), model.vocabSize(), sink);
         String table = d.table("model.embed_tokens.weight", model.tokenEmbedding().token().value());
         String x = d.gather("model.embed_tokens", table, "input_ids");
         for (int i = 0; i < layers; i++) {
