@@ -9,7 +9,9 @@ env.localModelPath = path.dirname(folder) + path.sep;
 env.allowRemoteModels = false;
 const id = path.basename(folder);
 const tokenizer = await AutoTokenizer.from_pretrained(id);
-const model = await AutoModelForCausalLM.from_pretrained(id, { dtype: 'fp32' });
+// a folder over 1.5 GB keeps its weights in onnx/model.onnx_data, which transformers.js reads only when told to
+const external = fs.existsSync(path.join(folder, 'onnx', 'model.onnx_data'));
+const model = await AutoModelForCausalLM.from_pretrained(id, { dtype: 'fp32', use_external_data_format: external });
 const prompts = fs.readFileSync(0, 'utf8').split('\n').filter(l => l.length > 0);
 for (const prompt of prompts) {
   const inputs = tokenizer(prompt);
