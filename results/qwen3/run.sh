@@ -10,7 +10,7 @@ out=${OUT:?work folder}
 here=results/qwen3
 js=results/onnx-export/transformers-js
 rm -rf "$out" && mkdir -p "$out"
-java -cp lowrank-cli/target/lowrank.jar results/rope-scaling/RandomLlama.java $here/qwen3-small.json models/sotu-decoder/tokenizer.json "$out/qwen3"
+java -cp lowrank-cli/target/lowrank.jar results/rope-scaling/RandomLlama.java $here/qwen3-small.json models/sotu-decoder/tokenizer.json "$out/qwen3" --perturb
 bin/lowrank compress --model "$out/qwen3" --method svd --ratio 0.3 --out "$out/qwen3-svd" 2>/dev/null | tail -1
 (cd $js && npm install --ignore-scripts --no-audit --no-fund > /dev/null)
 for m in qwen3 qwen3-svd; do
