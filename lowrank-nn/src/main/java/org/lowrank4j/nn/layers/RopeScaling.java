@@ -1,7 +1,7 @@
 package org.lowrank4j.nn.layers;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
@@ -58,9 +58,8 @@ public final class RopeScaling {
                     + "supported: default, linear, llama3, yarn" + (type.equals("dynamic") ? " (dynamic NTK changes its frequencies with the"
                     + " sequence length)" : ""));
         }
-        for (Iterator<String> names = scaling.fieldNames(); names.hasNext(); ) {
-            String name = names.next();
-            if (name.equals("mscale") || name.equals("mscale_all_dim")) {
+        for (String name : List.of("mscale", "mscale_all_dim")) {
+            if (scaling.has(name)) {
                 throw new IllegalArgumentException("config field " + field + "." + name + " (DeepSeek's YaRN variant) is not supported");
             }
         }

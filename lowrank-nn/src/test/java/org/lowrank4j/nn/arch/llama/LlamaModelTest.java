@@ -112,6 +112,12 @@ class LlamaModelTest {
         assertThat(GradientCheck.compare(loaded.forward(ids, 2, 5), model.forward(ids, 2, 5))).isGreaterThan(1e-3);
         assertThatThrownBy(() -> new LlamaModel(tinyQwen3(), F32, false, java.util.Collections.nCopies(2, BlockShape.full(12, 4, 2))))
                 .hasMessageContaining("narrowed heads are not supported");
+        // nor can CSKV's shrunk keys or the tiled forward keep the per-head norms: both refuse the model
+        assertThatThrownBy(() -> new org.lowrank4j.nn.cskv.CskvModel(model, java.util.Collections.nCopies(2, null), 4))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("qwen3");
+        assertThatThrownBy(() -> org.lowrank4j.nn.stream.StreamingAttention.forward(model.block(0).attention(), Tensor.zeros(F64, 1, 3, 8), null,
+                org.lowrank4j.nn.stream.Tiles.DEFAULT, new org.lowrank4j.nn.stream.TransientMemory()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("per-head query/key norms");
     }
 
     @Test
