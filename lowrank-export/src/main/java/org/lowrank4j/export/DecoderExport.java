@@ -17,6 +17,7 @@ import org.lowrank4j.formats.hf.HfArchitecture;
 import org.lowrank4j.formats.hf.HfConfig;
 import org.lowrank4j.formats.io.AtomicFiles;
 import org.lowrank4j.formats.io.OutputPlan;
+import org.lowrank4j.formats.onnx.ExternalDataWriter;
 import org.lowrank4j.formats.onnx.OnnxModel;
 import org.lowrank4j.formats.onnx.proto.Onnx.TensorProto;
 import org.lowrank4j.nn.arch.gpt2.Gpt2Model;
@@ -33,7 +34,7 @@ import org.lowrank4j.nn.train.DecoderTraining;
  * {@code lowrank export}: a LLaMA-family decoder folder (dense, low-rank, quantized or narrowed, as {@code compress}
  * writes them) or a GPT-2 one (dense or low-rank) as a folder that ONNX Runtime runs, laid out as transformers.js loads a text-generation model:
  * {@code onnx/model.onnx} ({@link LlamaGraph}, {@link Gpt2Graph}; initializers over 1 KB go to {@code onnx/model.onnx_data} when the model
- * is over 1.5 GB, ONNX's protobuf limit being 2 GB, streamed there by {@link ExternalSink} as the graph is built), the source's {@code config.json}, {@code tokenizer.json},
+ * is over 1.5 GB, ONNX's protobuf limit being 2 GB, streamed there by an {@link ExternalDataWriter} as the graph is built), the source's {@code config.json}, {@code tokenizer.json},
  * {@code tokenizer_config.json} (a minimal one when the source has none), {@code generation_config.json} and
  * {@code special_tokens_map.json} when it has them, and {@code export.json} (what became of each projection, the sizes
  * and the check).
@@ -44,6 +45,7 @@ import org.lowrank4j.nn.train.DecoderTraining;
  */
 public final class DecoderExport {
     public static final String MODEL = "onnx/model.onnx", DATA = "onnx/model.onnx_data", RECORD = "export.json";
+    private static final String DATA_FILE = Path.of(DATA).getFileName().toString(); // as model.onnx names it
     /** The largest logit difference the check accepts, relative to max(1, the largest |logit|). */
     public static final double TOLERANCE = 1e-3;
     private static final long EXTERNAL_ABOVE_BYTES = 1_500_000_000L;
@@ -102,7 +104,7 @@ public final class DecoderExport {
         }
         // a model past the threshold streams its weights to the data file while the graph is built, so that no second copy
         // of them is held; a smaller one is built in memory and written as one file (or, when the estimate fell short, split)
-        boolean streamed = 4L * parameterValues(model) > externalAbove;
+        boolean streamed = 4L * model.parameterCount() > externalAbove;
         try {
             return AtomicFiles.replacing(r.out(), staging -> {
                 Files.createDirectory(staging);
@@ -112,9 +114,9 @@ public final class DecoderExport {
                 boolean external = streamed;
                 if (streamed) {
                     progress.accept("building the graph, weights streamed to " + r.out().resolve(DATA));
-                    try (ExternalSink sink = ExternalSink.create(staging.resolve(DATA), Path.of(DATA).getFileName().toString())) {
+                    try (ExternalDataWriter sink = ExternalDataWriter.create(staging.resolve(DATA), DATA_FILE)) {
                         built = build(model, sink);
-                        sink.moveInline(built.model()); // what the quantized rewrite added in the graph
+                        sink.externalize(built.model(), GraphNodes.EXTERNAL_MIN_BYTES); // what the quantized rewrite added in the graph
                     }
                     progress.accept("writing " + r.out().resolve(MODEL));
                     built.model().write(file);
@@ -124,7 +126,7 @@ public final class DecoderExport {
                     external = initializerBytes(built.model()) > externalAbove;
                     progress.accept("writing " + r.out().resolve(MODEL));
                     if (external) {
-                        built.model().write(file, Path.of(DATA).getFileName().toString(), ExternalSink.MIN_BYTES);
+                        built.model().write(file, DATA_FILE, GraphNodes.EXTERNAL_MIN_BYTES);
                     } else {
                         built.model().write(file);
                     }
@@ -179,17 +181,8 @@ public final class DecoderExport {
         return config;
     }
 
-    private static DecoderGraph.Built build(CausalLanguageModel model, ExternalSink sink) {
+    private static DecoderGraph.Built build(CausalLanguageModel model, ExternalDataWriter sink) {
         return model instanceof Gpt2Model gpt2 ? Gpt2Graph.build(gpt2, sink) : LlamaGraph.build((LlamaModel) model, sink);
-    }
-
-    /** Values in the model's parameters (a tied table once), about its float32 weights' count. */
-    private static long parameterValues(CausalLanguageModel model) {
-        long values = 0;
-        for (org.lowrank4j.nn.Parameter p : model.parameters()) {
-            values += p.value().size();
-        }
-        return values;
     }
 
     private static long initializerBytes(OnnxModel model) {

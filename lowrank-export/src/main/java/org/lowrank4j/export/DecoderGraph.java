@@ -1,8 +1,5 @@
 package org.lowrank4j.export;
 
-import static org.lowrank4j.export.GraphNodes.attribute;
-import static org.lowrank4j.export.GraphNodes.ints;
-
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -10,6 +7,8 @@ import java.util.Map;
 import java.util.function.IntFunction;
 import org.lowrank4j.adapt.lora.LoraAdapter;
 import org.lowrank4j.adapt.lora.LoraWeight;
+import org.lowrank4j.export.DecoderExport.Site;
+import org.lowrank4j.formats.onnx.ExternalDataWriter;
 import org.lowrank4j.formats.onnx.InputScaling;
 import org.lowrank4j.formats.onnx.LinearSite;
 import org.lowrank4j.formats.onnx.LowRankBranch;
@@ -25,16 +24,17 @@ import org.lowrank4j.formats.onnx.proto.Onnx.TypeProto;
 import org.lowrank4j.formats.onnx.proto.Onnx.ValueInfoProto;
 import org.lowrank4j.linalg.quant.QuantizationFormat;
 import org.lowrank4j.nn.layers.Attention;
+import org.lowrank4j.nn.layers.LayerNorm;
 import org.lowrank4j.nn.layers.Linear;
 import org.lowrank4j.nn.layers.RMSNorm;
 import org.lowrank4j.nn.layers.RotaryEmbedding;
-import org.lowrank4j.nn.layers.LayerNorm;
 import org.lowrank4j.nn.tensor.Tensor;
 import org.lowrank4j.nn.weight.DenseWeight;
 import org.lowrank4j.nn.weight.LowRankWeight;
 import org.lowrank4j.nn.weight.QuantizedWeight;
 import org.lowrank4j.nn.weight.WeightFactorization;
-import org.lowrank4j.export.DecoderExport.Site;
+import static org.lowrank4j.export.GraphNodes.attribute;
+import static org.lowrank4j.export.GraphNodes.ints;
 
 /**
  * What the decoder graphs of {@link LlamaGraph} and {@link Gpt2Graph} share, built into one ONNX model with a key/value
@@ -77,7 +77,7 @@ final class DecoderGraph {
      * An empty graph with the inputs and outputs of a decoder of {@code layers} blocks (their attention given) and vocabulary;
      * large float initializers go to {@code sink} as they are made, or stay in the graph when it is null.
      */
-    DecoderGraph(String name, int layers, IntFunction<Attention> attention, int vocab, ExternalSink sink) {
+    DecoderGraph(String name, int layers, IntFunction<Attention> attention, int vocab, ExternalDataWriter sink) {
         List<Attention> each = new ArrayList<>();
         for (int i = 0; i < layers; i++) {
             each.add(attention.apply(i));

@@ -1,5 +1,6 @@
 package org.lowrank4j.export;
 
+import org.lowrank4j.formats.onnx.ExternalDataWriter;
 import org.lowrank4j.formats.onnx.SiteRole;
 import org.lowrank4j.nn.arch.gpt2.Gpt2Model;
 import org.lowrank4j.nn.block.PreNormBlock;
@@ -18,13 +19,11 @@ final class Gpt2Graph {
     private Gpt2Graph() {
     }
 
-    /** The graph of {@code model}, every initializer in it; weights are read as they are (in float32) and not changed. */
-    static DecoderGraph.Built build(Gpt2Model model) {
-        return build(model, null);
-    }
-
-    /** As {@link #build(Gpt2Model)}, large float initializers written to {@code sink} as they are made (null: none). */
-    static DecoderGraph.Built build(Gpt2Model model, ExternalSink sink) {
+    /**
+     * The graph of {@code model}, large float initializers written to {@code sink} as they are made (null: every
+     * initializer in the graph); weights are read as they are (in float32) and not changed.
+     */
+    static DecoderGraph.Built build(Gpt2Model model, ExternalDataWriter sink) {
         int layers = model.config().numHiddenLayers();
         DecoderGraph d = new DecoderGraph("lowrank4j_gpt2_decoder", layers, i -> model.block(i).attention(), model.vocabSize(), sink);
         Embedding e = model.embedding();

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import org.lowrank4j.formats.onnx.ExternalDataWriter;
 import org.lowrank4j.formats.onnx.OnnxModel;
 import org.lowrank4j.formats.onnx.proto.Onnx.AttributeProto;
 import org.lowrank4j.formats.onnx.proto.Onnx.NodeProto;
@@ -16,10 +17,12 @@ import org.lowrank4j.formats.onnx.proto.Onnx.TensorProto.DataType;
  */
 final class GraphNodes {
     private final OnnxModel model;
-    private final ExternalSink sink; // where large float initializers go as they are made, or null to keep them in the graph
+    /** Float initializers smaller than this stay in the graph even when a sink is given. */
+    static final int EXTERNAL_MIN_BYTES = 1024;
+    private final ExternalDataWriter sink; // where large float initializers go as they are made, or null to keep them in the graph
     private int counter;
 
-    GraphNodes(OnnxModel model, ExternalSink sink) {
+    GraphNodes(OnnxModel model, ExternalDataWriter sink) {
         this.model = model;
         this.sink = sink;
     }
@@ -60,9 +63,9 @@ final class GraphNodes {
 
     /** A float32 initializer named exactly {@code name}; with a sink, written to it at once when it is large. */
     String floats(String name, long[] dims, float[] values) {
-        if (sink != null && 4L * values.length >= ExternalSink.MIN_BYTES) {
+        if (sink != null && 4L * values.length >= EXTERNAL_MIN_BYTES) {
             try {
-                model.putInitializer(sink.write(name, dims, values));
+                model.putInitializer(sink.floats(name, dims, values));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

@@ -1,6 +1,7 @@
 package org.lowrank4j.export;
 
 import java.util.List;
+import org.lowrank4j.formats.onnx.ExternalDataWriter;
 import org.lowrank4j.formats.onnx.SiteRole;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
 import org.lowrank4j.nn.block.PreNormBlock;
@@ -17,13 +18,11 @@ final class LlamaGraph {
     private LlamaGraph() {
     }
 
-    /** The graph of {@code model}, every initializer in it; weights are read as they are (in float32) and not changed. */
-    static DecoderGraph.Built build(LlamaModel model) {
-        return build(model, null);
-    }
-
-    /** As {@link #build(LlamaModel)}, large float initializers written to {@code sink} as they are made (null: none). */
-    static DecoderGraph.Built build(LlamaModel model, ExternalSink sink) {
+    /**
+     * The graph of {@code model}, large float initializers written to {@code sink} as they are made (null: every
+     * initializer in the graph); weights are read as they are (in float32) and not changed.
+     */
+    static DecoderGraph.Built build(LlamaModel model, ExternalDataWriter sink) {
         int layers = model.config().numHiddenLayers();
         DecoderGraph d = new DecoderGraph("lowrank4j_llama_decoder", layers, i -> model.block(i).attention(), model.vocabSize(), sink);
         String table = d.table("model.embed_tokens.weight", model.tokenEmbedding().token().value());

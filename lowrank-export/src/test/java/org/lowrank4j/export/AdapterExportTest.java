@@ -71,7 +71,7 @@ class AdapterExportTest {
                     QuantizationFormat.asymmetric(4, 16)), Precision.FLOAT32));
         }
         adapt(model, 11);
-        DecoderGraph.Built built = LlamaGraph.build(model);
+        DecoderGraph.Built built = LlamaGraph.build(model, null);
         OnnxAgreement.assertAgrees(dir, model, built);
         assertThat(built.sites()).filteredOn(s -> s.form().contains("LoRA")).extracting(DecoderExport.Site::name).hasSize(6);
         assertThat(built.sites()).filteredOn(s -> s.name().equals("model.layers.0.self_attn.q_proj")).singleElement()

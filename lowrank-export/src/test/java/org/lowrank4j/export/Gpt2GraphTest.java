@@ -43,7 +43,7 @@ class Gpt2GraphTest {
     @Test
     void aDenseTiedGpt2WithTheTanhGeluAgrees() throws Exception {
         Gpt2Model model = random("gelu_new", true, 1);
-        DecoderGraph.Built built = Gpt2Graph.build(model);
+        DecoderGraph.Built built = Gpt2Graph.build(model, null);
         OnnxAgreement.assertAgrees(dir, model, built);
         assertThat(built.sites()).extracting(DecoderExport.Site::form).containsOnly("dense", "tied to the token embedding");
     }
@@ -56,7 +56,7 @@ class Gpt2GraphTest {
         q.setWeight(lowRank(q, 4, random));
         Linear up = ((GeluMlp) model.block(1).mlp()).up();
         up.setWeight(lowRank(up, 6, random));
-        DecoderGraph.Built built = Gpt2Graph.build(model);
+        DecoderGraph.Built built = Gpt2Graph.build(model, null);
         OnnxAgreement.assertAgrees(dir, model, built);
         assertThat(built.sites()).filteredOn(s -> s.form().startsWith("low-rank")).extracting(DecoderExport.Site::name)
                 .containsExactly(q.name(), up.name());

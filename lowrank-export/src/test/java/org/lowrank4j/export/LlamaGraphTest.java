@@ -118,7 +118,7 @@ class LlamaGraphTest {
     }
 
     private DecoderGraph.Built assertAgrees(LlamaModel model) throws Exception {
-        DecoderGraph.Built built = LlamaGraph.build(model);
+        DecoderGraph.Built built = LlamaGraph.build(model, null);
         OnnxAgreement.assertAgrees(dir, model, built);
         return built;
     }

@@ -2,7 +2,6 @@ package org.lowrank4j.formats.onnx;
 
 import com.google.protobuf.ByteString;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -21,8 +20,8 @@ import org.lowrank4j.formats.onnx.proto.Onnx.TensorProto;
  *
  * <p>ONNX lets a tensor keep its bytes in a separate file: {@code data_location = EXTERNAL} and
  * {@code external_data} entries {@code location} (relative to the model's folder), {@code offset} and
- * {@code length}. On reading, this class copies those bytes into {@code raw_data}; on writing, it can
- * move large {@code raw_data} blocks out to one file.
+ * {@code length}. On reading, this class copies those bytes into {@code raw_data}; {@link ExternalDataWriter} writes
+ * such a file.
  */
 final class ExternalData {
 
@@ -160,34 +159,5 @@ final class ExternalData {
                     + "; the file is damaged");
         }
         return value;
-    }
-
-    /**
-     * Moves the raw_data of every initializer of at least {@code minBytes} bytes into {@code data},
-     * rewriting the tensors to refer to {@code location}.
-     */
-    static void externalize(GraphProto.Builder graph, String location, long minBytes, OutputStream data)
-            throws IOException {
-        long position = 0;
-        for (TensorProto.Builder tensor : graph.getInitializerBuilderList()) {
-            if (!tensor.hasRawData() || tensor.getRawData().size() < minBytes) {
-                continue;
-            }
-            long padding = (ALIGNMENT - position % ALIGNMENT) % ALIGNMENT;
-            data.write(new byte[(int) padding]);
-            position += padding;
-            ByteString bytes = tensor.getRawData();
-            bytes.writeTo(data);
-            tensor.clearRawData()
-                    .setDataLocation(TensorProto.DataLocation.EXTERNAL)
-                    .addExternalData(entry("location", location))
-                    .addExternalData(entry("offset", Long.toString(position)))
-                    .addExternalData(entry("length", Integer.toString(bytes.size())));
-            position += bytes.size();
-        }
-    }
-
-    private static StringStringEntryProto entry(String key, String value) {
-        return StringStringEntryProto.newBuilder().setKey(key).setValue(value).build();
     }
 }

@@ -456,7 +456,7 @@ public final class OnnxModel {
         try (StagedFile modelFile = StagedFile.create(target);
                 StagedFile dataFile = dataTarget == null ? null : StagedFile.create(dataTarget)) {
             if (dataFile != null) {
-                ExternalData.externalize(copy.getGraphBuilder(), externalDataFile, minExternalBytes, dataFile.output());
+                new ExternalDataWriter(dataFile.output(), externalDataFile, false).externalize(copy.getGraphBuilder(), minExternalBytes);
             }
             copy.build().writeTo(modelFile.output());
             if (dataFile != null) {

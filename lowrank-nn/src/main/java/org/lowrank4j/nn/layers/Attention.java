@@ -279,6 +279,11 @@ public final class Attention implements Module {
         return which == QUERY ? queryNorm : which == KEY ? keyNorm : null;
     }
 
+    /** Token-major q or k (B, T, H·D) seen as one row per head, (B, T·H, D): what a per-head norm runs over. */
+    private Tensor headRows(Tensor tokens) {
+        return tokens.reshape(tokens.dim(0), tokens.dim(1) * (tokens.dim(2) / headSize), headSize);
+    }
+
     /** The q, k or v projection of x, RoPE'd for q and k (positions 0..T-1), head-major (B,H,T,D) in {@code old} if it fits. */
     private Tensor project(Tensor old, int which, Tensor x, int headCount, int size) {
         Tensor out = Tensor.reuse(old, x.precision(), x.dim(0), headCount, x.dim(1), size);
@@ -295,8 +300,8 @@ public final class Attention implements Module {
         Tensor tokens = projected[which] = Tensor.reuse(projected[which], x.precision(), x.dim(0), x.dim(1), proj.outFeatures());
         proj.forwardInto(tokens, x);
         RMSNorm norm = headNorm(which);
-        if (norm != null) { // over each head: rows of (B, T·H, D); the norm keeps its input for the backward
-            tokens = norm.forward(tokens.reshape(x.dim(0), x.dim(1) * (proj.outFeatures() / headSize), headSize)).reshape(tokens.shape());
+        if (norm != null) { // the norm keeps its input for the backward
+            tokens = norm.forward(headRows(tokens)).reshape(tokens.shape());
         }
         if (which != VALUE && rope != null) {
             rope.apply(tokens, position, false);
@@ -318,7 +323,7 @@ public final class Attention implements Module {
         }
         RMSNorm norm = headNorm(which);
         if (norm != null) {
-            tokens = norm.backward(tokens.reshape(tokens.dim(0), tokens.dim(1) * (proj.outFeatures() / headSize), headSize)).reshape(tokens.shape());
+            tokens = norm.backward(headRows(tokens)).reshape(tokens.shape());
         }
         if (dx == null) {
             proj.backwardParameters(tokens);

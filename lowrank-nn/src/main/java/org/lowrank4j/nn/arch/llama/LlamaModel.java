@@ -46,6 +46,7 @@ import org.lowrank4j.nn.weight.DenseWeight;
  */
 public final class LlamaModel implements CausalLanguageModel {
     private final HfConfig config;
+    private final int positions; // context(config), read once: every forward checks against it
     private final Precision precision;
     private final Embedding embedding;       // token table (V, C) = model.embed_tokens.weight
     private final List<PreNormBlock> blocks; // model.layers.N
@@ -75,6 +76,7 @@ public final class LlamaModel implements CausalLanguageModel {
     public LlamaModel(HfConfig config, Precision precision, boolean attentionBias, List<BlockShape> shapes) {
         checkConfig(config);
         this.config = config;
+        this.positions = context(config);
         this.precision = precision;
         int c = config.hiddenSize();
         int vocab = config.vocabSize();
@@ -383,7 +385,7 @@ public final class LlamaModel implements CausalLanguageModel {
     /** {@link #context(HfConfig)} of the config. */
     @Override
     public int maxPositions() {
-        return context(config);
+        return positions;
     }
 
     @Override

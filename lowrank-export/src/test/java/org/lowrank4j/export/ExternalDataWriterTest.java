@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.lowrank4j.formats.onnx.ExternalDataWriter;
 import org.lowrank4j.formats.onnx.OnnxModel;
 import org.lowrank4j.formats.onnx.OnnxTensors;
 import org.lowrank4j.formats.onnx.proto.Onnx.GraphProto;
@@ -20,7 +21,7 @@ import org.lowrank4j.formats.onnx.proto.Onnx.TensorProto.DataType;
  * Weights streamed to the data file as the graph is built read back as they were: written ones, and those moved out of
  * the graph afterwards; small ones stay in the graph, and every offset is aligned.
  */
-class ExternalSinkTest {
+class ExternalDataWriterTest {
 
     @Test
     void streamedAndMovedInitializersReadBackAsWritten(@TempDir Path dir) throws Exception {
@@ -34,13 +35,13 @@ class ExternalSinkTest {
         OnnxModel model = OnnxModel.of(ModelProto.newBuilder().setIrVersion(8).addOpsetImport(OperatorSetIdProto.newBuilder().setVersion(17))
                 .setGraph(GraphProto.newBuilder().setName("g")).build());
         Files.createDirectories(dir.resolve("onnx"));
-        try (ExternalSink sink = ExternalSink.create(dir.resolve("onnx/data.bin"), "data.bin")) {
+        try (ExternalDataWriter sink = ExternalDataWriter.create(dir.resolve("onnx/data.bin"), "data.bin")) {
             GraphNodes g = new GraphNodes(model, sink);
             g.floats("small", new long[] {10}, small); // under the minimum: stays in the graph
             g.floats("big", new long[] {200, 200}, big);
             model.putInitializer("moved", new long[] {7, 100}, moved, DataType.FLOAT); // as the quantized rewrite adds them
-            sink.moveInline(model);
-            assertThatThrownBy(() -> sink.write("bad", new long[] {3}, new float[2])).hasMessageContaining("shape needs 3 values, got 2");
+            sink.externalize(model, GraphNodes.EXTERNAL_MIN_BYTES);
+            assertThatThrownBy(() -> sink.floats("bad", new long[] {3}, new float[2])).hasMessageContaining("shape needs 3 values, got 2");
         }
         for (String name : new String[] {"big", "moved"}) {
             TensorProto t = model.initializer(name);
