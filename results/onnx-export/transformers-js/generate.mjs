@@ -1,5 +1,6 @@
 // Greedy continuations of prompts (one a line, stdin) by a folder that `lowrank export` wrote, in transformers.js
-// (ONNX Runtime for Node underneath): usage: node generate.mjs FOLDER MAX_NEW_TOKENS < prompts.txt; prints one JSON string a line.
+// (ONNX Runtime for Node underneath): usage: node generate.mjs FOLDER MAX_NEW_TOKENS < prompts.txt; prints one JSON string a line,
+// or with IDS=1 in the environment one JSON object a line, {"prompt": [ids], "generated": [new ids]}.
 import { env, AutoTokenizer, AutoModelForCausalLM } from '@huggingface/transformers';
 import path from 'node:path';
 import fs from 'node:fs';
@@ -20,5 +21,10 @@ for (const prompt of prompts) {
   const positions = model.config.max_position_embeddings ?? model.config.n_positions; // LLaMA's name, GPT-2's name
   const room = positions - inputs.input_ids.dims[1] + 1;
   const out = await model.generate({ ...inputs, max_new_tokens: Math.min(Number(process.argv[3]), room), do_sample: false });
-  console.log(JSON.stringify(tokenizer.decode(out[0], { skip_special_tokens: true })));
+  if (process.env.IDS === '1') {
+    const ids = Array.from(out[0].data, Number), length = inputs.input_ids.dims[1];
+    console.log(JSON.stringify({ prompt: ids.slice(0, length), generated: ids.slice(length) }));
+  } else {
+    console.log(JSON.stringify(tokenizer.decode(out[0], { skip_special_tokens: true })));
+  }
 }

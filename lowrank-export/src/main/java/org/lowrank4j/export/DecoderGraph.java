@@ -249,12 +249,12 @@ final class DecoderGraph {
         return g.op("Add", hint, List.of(a, b));
     }
 
-    /** x / √(mean(x²) + ε) · w. */
+    /** x / √(mean(x²) + ε) · m, m the norm's multiplier (w, or Gemma's 1 + w, stored as m). */
     String rmsNorm(String name, RMSNorm norm, String x) {
         String squares = g.op("Mul", name + "/squares", List.of(x, x));
         String mean = g.op("ReduceMean", name + "/mean", List.of(squares), ints("axes", -1), attribute("keepdims", 1));
         String root = g.op("Sqrt", name + "/root", List.of(add(name + "/plus_eps", mean, g.scalar(name + "/eps", (float) norm.eps()))));
-        String weight = table(name + ".weight", norm.weight().value());
+        String weight = table(name + (norm.unitOffset() ? ".multiplier" : ".weight"), norm.multiplier());
         return g.op("Mul", name + "/scaled", List.of(g.op("Div", name + "/normalised", List.of(x, root)), weight));
     }
 

@@ -11,8 +11,9 @@ import org.lowrank4j.nn.layers.SwiGluMlp;
 /**
  * A LLaMA-family decoder ({@link LlamaModel}: dense, low-rank, quantized or narrowed blocks) as a {@link DecoderGraph}:
  * token embedding, per block RMSNorm (x / √(mean(x²) + ε) · w), attention with RoPE, residual, RMSNorm, SwiGLU MLP,
- * residual; a final RMSNorm and the output projection (the embedding table when tied). It computes what
- * {@link LlamaModel#decode} computes.
+ * residual; a final RMSNorm and the output projection (the embedding table when tied). Gemma's parts come along where
+ * the model has them: the embedding's √C, norms of multiplier 1 + w (stored as that multiplier), GeGLU, and Gemma 3's
+ * post-norms. It computes what {@link LlamaModel#decode} computes.
  */
 final class LlamaGraph {
     private LlamaGraph() {
@@ -27,6 +28,10 @@ final class LlamaGraph {
         DecoderGraph d = new DecoderGraph("lowrank4j_llama_decoder", layers, i -> model.block(i).attention(), model.vocabSize(), sink);
         String table = d.table("model.embed_tokens.weight", model.tokenEmbedding().token().value());
         String x = d.gather("model.embed_tokens", table, "input_ids");
+        double scale = model.tokenEmbedding().scale();
+        if (scale != 1) {
+            x = d.g.op("Mul", "model.embed_tokens/scaled", List.of(x, d.g.scalar("model.embed_tokens/scale", (float) scale)));
+        }
         for (int i = 0; i < layers; i++) {
             x = block(d, i, model.block(i), x);
         }
@@ -37,12 +42,21 @@ final class LlamaGraph {
     private static String block(DecoderGraph d, int i, PreNormBlock block, String x) {
         String p = "model.layers." + i;
         String h = d.rmsNorm(p + ".input_layernorm", (RMSNorm) block.attentionNorm(), x);
-        String r = d.add(p + "/attention_residual", x, d.attention(p + ".self_attn", i, block.attention(), h));
-        String h2 = d.rmsNorm(p + ".post_attention_layernorm", (RMSNorm) block.mlpNorm(), r);
+        String attention = d.attention(p + ".self_attn", i, block.attention(), h);
+        if (block.hasPostNorms()) {
+            attention = d.rmsNorm(p + ".post_attention_layernorm", (RMSNorm) block.attentionPostNorm(), attention);
+        }
+        String r = d.add(p + "/attention_residual", x, attention);
+        String h2 = d.rmsNorm(p + (block.hasPostNorms() ? ".pre_feedforward_layernorm" : ".post_attention_layernorm"), (RMSNorm) block.mlpNorm(), r);
         SwiGluMlp mlp = (SwiGluMlp) block.mlp();
         String gate = d.linear(i, SiteRole.FFN_GATE, mlp.gate(), h2);
         String up = d.linear(i, SiteRole.FFN_UP, mlp.up(), h2);
-        String product = d.g.op("Mul", p + "/swiglu", List.of(d.silu(p + "/silu", gate), up));
-        return d.add(p + "/mlp_residual", r, d.linear(i, SiteRole.FFN_DOWN, mlp.down(), product));
+        String activated = mlp.activation() == SwiGluMlp.Activation.SILU ? d.silu(p + "/silu", gate) : d.gelu(p + "/gelu", gate, mlp.activation() == SwiGluMlp.Activation.GELU_ERF);
+        String product = d.g.op("Mul", p + "/gated", List.of(activated, up));
+        String out = d.linear(i, SiteRole.FFN_DOWN, mlp.down(), product);
+        if (block.hasPostNorms()) {
+            out = d.rmsNorm(p + ".post_feedforward_layernorm", (RMSNorm) block.mlpPostNorm(), out);
+        }
+        return d.add(p + "/mlp_residual", r, out);
     }
 }

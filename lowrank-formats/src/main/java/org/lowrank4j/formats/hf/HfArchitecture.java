@@ -8,14 +8,15 @@ import java.util.stream.Collectors;
 
 /**
  * The transformer families the JVM runtime implements, with the Hugging Face {@code model_type} values each
- * covers. LLaMA covers the models that share its layout under other names: Qwen2, Mistral, and SmolLM (which
- * declares itself as {@code llama}).
+ * covers. LLaMA covers the models that share its layout under other names: Qwen2, Qwen3, Mistral, SmolLM (which
+ * declares itself as {@code llama}), and Gemma and Gemma 3's text decoder, whose differences the runtime reads from
+ * their configs.
  */
 public enum HfArchitecture {
     /** Bidirectional encoder with learned positions, token types, post-norm LayerNorm and GELU. */
     BERT(List.of("bert"), "BertModel"),
     /** Decoder with RoPE, RMSNorm, SwiGLU and grouped-query attention. */
-    LLAMA(List.of("llama", "qwen2", "qwen3", "mistral"), "LlamaForCausalLM"),
+    LLAMA(List.of("llama", "qwen2", "qwen3", "mistral", "gemma", "gemma3_text"), "LlamaForCausalLM"),
     /** Decoder with learned positions, pre-norm LayerNorm and GELU. */
     GPT2(List.of("gpt2"), "GPT2LMHeadModel");
 

@@ -336,10 +336,19 @@ final class HfConfigJson {
         out.put(Field.VOCAB.keys.get(0), config.vocabSize());
         out.put(Field.MAX_POSITIONS.nameIn(before, architecture), config.maxPositionEmbeddings());
         out.put(Field.NORM_EPS.nameIn(before, architecture), config.normEps());
-        out.put(Field.ACTIVATION.nameIn(before, architecture), config.hiddenAct());
+        // Gemma 3 names its activation hidden_activation, and its newer configs keep one rope_theta per layer type inside
+        // rope_parameters: neither gets a top-level default it did not have
+        boolean gemma3 = config.modelType().equalsIgnoreCase("gemma3_text");
+        boolean perLayerTypeRope = false;
+        for (JsonNode entry : before.path("rope_parameters")) {
+            perLayerTypeRope |= entry.isObject();
+        }
+        if (!gemma3 || Field.ACTIVATION.presentIn(before) != null) {
+            out.put(Field.ACTIVATION.nameIn(before, architecture), config.hiddenAct());
+        }
         if (Field.ROPE_THETA.presentIn(before) == null && before.path("rope_parameters").has("rope_theta")) {
             ((ObjectNode) out.get("rope_parameters")).put("rope_theta", config.ropeTheta());
-        } else if (architecture == HfArchitecture.LLAMA || Field.ROPE_THETA.presentIn(before) != null) {
+        } else if (architecture == HfArchitecture.LLAMA && !perLayerTypeRope || Field.ROPE_THETA.presentIn(before) != null) {
             out.put(Field.ROPE_THETA.keys.get(0), config.ropeTheta());
         }
         out.put(Field.TIE.keys.get(0), config.tieWordEmbeddings());

@@ -18,19 +18,48 @@ import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
 
 /**
- * Pre-norm residual block (GPT-2, LLaMA): {@code h = x + attn(norm1(x))}, {@code out = h + mlp(norm2(h))}.
+ * Pre-norm residual block (GPT-2, LLaMA): {@code h = x + attn(norm1(x))}, {@code out = h + mlp(norm2(h))}. With
+ * post-norms as well (Gemma 3's "sandwich"), each branch's output is normalised before it joins the residual:
+ * {@code h = x + post1(attn(norm1(x)))}, {@code out = h + post2(mlp(norm2(h)))}.
  */
 public final class PreNormBlock implements TransformerBlock {
     private final Layer attentionNorm;
     private final Attention attention;
     private final Layer mlpNorm;
     private final Layer mlp;
+    private final Layer attentionPostNorm; // or null
+    private final Layer mlpPostNorm;       // or null
 
     public PreNormBlock(Layer attentionNorm, Attention attention, Layer mlpNorm, Layer mlp) {
+        this(attentionNorm, attention, mlpNorm, mlp, null, null);
+    }
+
+    /** A block whose attention and MLP outputs are each normalised before the residual add (both post-norms, or neither). */
+    public PreNormBlock(Layer attentionNorm, Attention attention, Layer mlpNorm, Layer mlp, Layer attentionPostNorm, Layer mlpPostNorm) {
+        if ((attentionPostNorm == null) != (mlpPostNorm == null)) {
+            throw new IllegalArgumentException("a block has both post-norms (attention and MLP) or neither");
+        }
         this.attentionNorm = attentionNorm;
         this.attention = attention;
         this.mlpNorm = mlpNorm;
         this.mlp = mlp;
+        this.attentionPostNorm = attentionPostNorm;
+        this.mlpPostNorm = mlpPostNorm;
+    }
+
+    /** The norm on the attention's output before the residual add (Gemma 3), or null. */
+    public Layer attentionPostNorm() {
+        return attentionPostNorm;
+    }
+
+    /** The norm on the MLP's output before the residual add (Gemma 3), or null. */
+    public Layer mlpPostNorm() {
+        return mlpPostNorm;
+    }
+
+    /** True for a block with post-norms, which code that writes out the plain pre-norm forward must refuse. */
+    public boolean hasPostNorms() {
+        return attentionPostNorm != null;
     }
 
     /**
@@ -75,25 +104,33 @@ public final class PreNormBlock implements TransformerBlock {
 
     @Override
     public Tensor forward(Tensor x, int[] attentionMask) {
-        Tensor h = attention.forward(attentionNorm.forward(x), attentionMask); // (B,T,C)
+        Tensor h = post(attentionPostNorm, attention.forward(attentionNorm.forward(x), attentionMask)); // (B,T,C)
         Kernels kn = Kernels.of(x);
         kn.addInPlace(h, x);
-        Tensor out = mlp.forward(mlpNorm.forward(h));
+        Tensor out = post(mlpPostNorm, mlp.forward(mlpNorm.forward(h)));
         kn.addInPlace(out, h);
         return out;
+    }
+
+    private static Tensor post(Layer norm, Tensor branch) {
+        return norm == null ? branch : norm.forward(branch);
+    }
+
+    private static Tensor unpost(Layer norm, Tensor dbranch) {
+        return norm == null ? dbranch : norm.backward(dbranch);
     }
 
     @Override
     public Tensor backward(Tensor dout) {
         Tensor dh = backwardThroughMlp(dout);
-        Tensor dx = attentionNorm.backward(attention.backward(dh));
+        Tensor dx = attentionNorm.backward(attention.backward(unpost(attentionPostNorm, dh)));
         Kernels.of(dout).addInPlace(dx, dh);
         return dx;
     }
 
     /** The gradient at h, the attention half's output: through the MLP branch plus the residual. */
     private Tensor backwardThroughMlp(Tensor dout) {
-        Tensor dh = mlpNorm.backward(mlp.backward(dout));
+        Tensor dh = mlpNorm.backward(mlp.backward(unpost(mlpPostNorm, dout)));
         Kernels.of(dout).addInPlace(dh, dout);
         return dh;
     }
@@ -108,25 +145,32 @@ public final class PreNormBlock implements TransformerBlock {
             backward(dout); // the norm's own gradient needs the attention's input gradient
             return;
         }
-        attention.backward(backwardThroughMlp(dout), false);
+        attention.backward(unpost(attentionPostNorm, backwardThroughMlp(dout)), false);
     }
 
     @Override
     public Tensor decode(Tensor x, KVCache cache) {
-        Tensor h = attention.decode(attentionNorm.forward(x), cache);
+        Tensor h = post(attentionPostNorm, attention.decode(attentionNorm.forward(x), cache));
         Kernels kn = Kernels.of(x);
         kn.addInPlace(h, x);
-        Tensor out = mlp.forward(mlpNorm.forward(h));
+        Tensor out = post(mlpPostNorm, mlp.forward(mlpNorm.forward(h)));
         kn.addInPlace(out, h);
         return out;
     }
 
+    /** In forward order: the attention norm, attention, its post-norm, the MLP norm, MLP, its post-norm (when present). */
     @Override
     public List<Parameter> parameters() {
         List<Parameter> out = new ArrayList<>(attentionNorm.parameters());
         out.addAll(attention.parameters());
+        if (attentionPostNorm != null) {
+            out.addAll(attentionPostNorm.parameters());
+        }
         out.addAll(mlpNorm.parameters());
         out.addAll(mlp.parameters());
+        if (mlpPostNorm != null) {
+            out.addAll(mlpPostNorm.parameters());
+        }
         return out;
     }
 }

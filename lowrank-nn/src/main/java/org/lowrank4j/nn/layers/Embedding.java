@@ -11,7 +11,8 @@ import org.lowrank4j.nn.tensor.Tensor;
 /**
  * Token embedding plus optional learned position embedding (BERT, GPT-2) and optional token-type embedding
  * (BERT's segment ids): {@code out[b,t] = token[ids[b,t]] + position[start + t] + type[types[b,t]]}.
- * Models with rotary positions (LLaMA) use neither extra table.
+ * Models with rotary positions (LLaMA) use neither extra table. A scale other than one multiplies the sum (Gemma's
+ * √C on its token rows); the tables stay as stored.
  */
 public final class Embedding implements Module {
     private final String name;
@@ -21,12 +22,22 @@ public final class Embedding implements Module {
     private int[] tokenIds;           // (B·T) of the latest forward
     private int[] positionIds;        // (B·T)
     private int[] typeIds;            // (B·T), or null
+    private final double scale;       // multiplies the looked-up rows
 
     /**
      * @param maxPositions 0 for no position table
      * @param typeVocab    0 for no token-type table
      */
     public Embedding(String name, int vocab, int channels, int maxPositions, int typeVocab, Precision precision) {
+        this(name, vocab, channels, maxPositions, typeVocab, precision, 1);
+    }
+
+    /** As the other constructor, with the rows multiplied by {@code scale} (positive and finite) on the way out. */
+    public Embedding(String name, int vocab, int channels, int maxPositions, int typeVocab, Precision precision, double scale) {
+        if (!(scale > 0) || !Double.isFinite(scale)) {
+            throw new IllegalArgumentException(name + ": embedding scale must be positive and finite, got " + scale);
+        }
+        this.scale = scale;
         if (vocab < 1 || channels < 1 || maxPositions < 0 || typeVocab < 0) {
             throw new IllegalArgumentException(name + ": bad embedding sizes vocab=" + vocab + " channels=" + channels
                     + " maxPositions=" + maxPositions + " typeVocab=" + typeVocab);
@@ -50,6 +61,11 @@ public final class Embedding implements Module {
     /** The token-type table, or null. */
     public Parameter type() {
         return type;
+    }
+
+    /** What the looked-up rows are multiplied by (1 for most models). */
+    public double scale() {
+        return scale;
     }
 
     public int channels() {
@@ -108,6 +124,12 @@ public final class Embedding implements Module {
         if (type != null) {
             k.gatherRows(out, type.value(), typeRows, true);
         }
+        if (scale != 1) { // a float32 model multiplies by the float32 scale, as PyTorch does
+            double s = out.precision() == Precision.FLOAT32 ? (float) scale : scale;
+            for (int i = 0; i < out.size(); i++) {
+                out.set(i, out.get(i) * s);
+            }
+        }
         return out;
     }
 
@@ -119,6 +141,12 @@ public final class Embedding implements Module {
         if (dout.size() != tokenIds.length * channels() || dout.dim(-1) != channels()) {
             throw new IllegalArgumentException(name + ": output gradient " + dout.shapeString() + " does not match "
                     + tokenIds.length + " tokens of " + channels() + " channels");
+        }
+        if (scale != 1 && parameters().stream().anyMatch(p -> !p.isFrozen())) {
+            dout = dout.copy();
+            for (int i = 0; i < dout.size(); i++) {
+                dout.set(i, dout.get(i) * scale);
+            }
         }
         Kernels k = Kernels.of(dout);
         if (!token.isFrozen()) {

@@ -7,26 +7,68 @@ import org.lowrank4j.nn.tensor.Kernels;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
 
-/** RMSNorm over the last axis (LLaMA): {@code y = x/√(mean(x²) + eps)·weight}. */
+/**
+ * RMSNorm over the last axis (LLaMA): {@code y = x/√(mean(x²) + eps)·weight}. With a unit offset (Gemma) the stored
+ * weight w is a deviation from one and the multiplier is {@code 1 + w}; the checkpoint keeps w, and so does this layer.
+ */
 public final class RMSNorm implements Layer {
     private final String name;
     private final double eps;
-    private final Parameter weight; // (C), initialised to 1
+    private final Parameter weight; // (C), initialised to a multiplier of 1
+    private final boolean unitOffset;
+    private Tensor multiplier;      // 1 + w with a unit offset, refreshed by every forward and decode
     private Tensor input;           // x (N, C)
     private Tensor rstd;            // (N)
 
     public RMSNorm(String name, int channels, double eps, Precision precision) {
+        this(name, channels, eps, false, precision);
+    }
+
+    /** With {@code unitOffset} the multiplier is {@code 1 + weight} (Gemma's norms), and the weight starts at 0. */
+    public RMSNorm(String name, int channels, double eps, boolean unitOffset, Precision precision) {
         if (channels < 1 || !(eps >= 0)) {
             throw new IllegalArgumentException(name + ": RMSNorm needs channels >= 1 and eps >= 0, got " + channels + ", " + eps);
         }
         this.name = name;
         this.eps = eps;
+        this.unitOffset = unitOffset;
         this.weight = new Parameter(name + ".weight", Tensor.zeros(precision, channels));
-        this.weight.value().fill(1);
+        this.weight.value().fill(unitOffset ? 0 : 1);
     }
 
+    /** The stored weight: the multiplier itself, or its deviation from one with a {@link #unitOffset()}. */
     public Parameter weight() {
         return weight;
+    }
+
+    /** True when the multiplier is {@code 1 + weight} (Gemma). */
+    public boolean unitOffset() {
+        return unitOffset;
+    }
+
+    /** What each normalised channel is multiplied by: the weight, or {@code 1 + weight} with a unit offset (a new tensor). */
+    public Tensor multiplier() {
+        if (!unitOffset) {
+            return weight.value().copy();
+        }
+        Tensor m = weight.value().copy();
+        for (int i = 0; i < m.size(); i++) {
+            m.set(i, 1 + m.get(i));
+        }
+        return m;
+    }
+
+    /** The multiplier this forward uses: the weight itself, or 1 + weight into a buffer kept for the backward. */
+    private Tensor currentMultiplier() {
+        if (!unitOffset) {
+            return weight.value();
+        }
+        Tensor w = weight.value();
+        multiplier = Tensor.reuse(multiplier, w.precision(), w.shape());
+        for (int i = 0; i < w.size(); i++) {
+            multiplier.set(i, 1 + w.get(i));
+        }
+        return multiplier;
     }
 
     public double eps() {
@@ -40,7 +82,7 @@ public final class RMSNorm implements Layer {
         input = x;
         rstd = Tensor.zeros(x.precision(), x.size() / x.dim(-1));
         Tensor y = x.zerosLike();
-        Kernels.of(x).rmsNormForward(y, rstd, x, weight.value(), eps);
+        Kernels.of(x).rmsNormForward(y, rstd, x, currentMultiplier(), eps);
         return y;
     }
 
@@ -48,7 +90,7 @@ public final class RMSNorm implements Layer {
     public Tensor backward(Tensor dy) {
         Norms.checkGradient(name, dy, input);
         Tensor dx = dy.zerosLike();
-        Kernels.of(dy).rmsNormBackward(dx, weight.isFrozen() ? null : weight.gradient(), dy, input, rstd, weight.value());
+        Kernels.of(dy).rmsNormBackward(dx, weight.isFrozen() ? null : weight.gradient(), dy, input, rstd, unitOffset ? multiplier : weight.value());
         return dx;
     }
 

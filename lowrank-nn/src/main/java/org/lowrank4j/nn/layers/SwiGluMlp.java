@@ -4,22 +4,66 @@ import java.util.ArrayList;
 import java.util.List;
 import org.lowrank4j.nn.Layer;
 import org.lowrank4j.nn.Parameter;
+import org.lowrank4j.nn.tensor.GeluVariant;
 import org.lowrank4j.nn.tensor.Kernels;
 import org.lowrank4j.nn.tensor.Tensor;
 
-/** The LLaMA feed-forward: {@code down(silu(gate(x)) ⊙ up(x))}, (B,T,C) -> (B,T,H) -> (B,T,C). */
+/**
+ * The gated feed-forward: {@code down(act(gate(x)) ⊙ up(x))}, (B,T,C) -> (B,T,H) -> (B,T,C), with act = silu (LLaMA's
+ * SwiGLU) or a GELU (Gemma's GeGLU).
+ */
 public final class SwiGluMlp implements Layer {
+    /** The activation on the gate. */
+    public enum Activation {
+        /** silu(g) = g·σ(g): LLaMA, Qwen, Mistral (Hugging Face {@code silu}). */
+        SILU,
+        /** 0.5·g·(1 + tanh(√(2/π)·(g + 0.044715·g³))): Gemma (Hugging Face {@code gelu_pytorch_tanh}, {@code gelu_new}). */
+        GELU_TANH,
+        /** 0.5·g·(1 + erf(g/√2)): what Hugging Face runs for a Gemma config that says {@code hidden_act: gelu}. */
+        GELU_ERF;
+
+        /** {@code out = act(gate) ⊙ up}. */
+        public void forward(Kernels kernels, Tensor out, Tensor gate, Tensor up) {
+            if (this == SILU) {
+                kernels.swigluForward(out, gate, up);
+            } else {
+                kernels.gegluForward(out, gate, up, gelu());
+            }
+        }
+
+        void backward(Kernels kernels, Tensor dgate, Tensor dup, Tensor dout, Tensor gate, Tensor up) {
+            if (this == SILU) {
+                kernels.swigluBackward(dgate, dup, dout, gate, up);
+            } else {
+                kernels.gegluBackward(dgate, dup, dout, gate, up, gelu());
+            }
+        }
+
+        /** The GELU variant of a GeGLU activation. */
+        public GeluVariant gelu() {
+            if (this == SILU) {
+                throw new IllegalStateException("silu is not a GELU");
+            }
+            return this == GELU_ERF ? GeluVariant.ERF : GeluVariant.TANH;
+        }
+    }
+
     private final Linear gate; // C -> H
     private final Linear up;   // C -> H
     private final Linear down; // H -> C
+    private final Activation activation;
     // the latest forward's activations, kept for the backward; they and the backward's buffers are reused by the next
     // step when the shapes match (each is written in full before it is read)
     private Tensor gated;      // gate(x) (B,T,H)
     private Tensor lifted;     // up(x) (B,T,H)
-    private Tensor product;    // silu(gated) ⊙ lifted (B,T,H), the input of down
+    private Tensor product;    // act(gated) ⊙ lifted (B,T,H), the input of down
     private Tensor dproduct, dgated, dlifted;
 
     public SwiGluMlp(Linear gate, Linear up, Linear down) {
+        this(gate, up, down, Activation.SILU);
+    }
+
+    public SwiGluMlp(Linear gate, Linear up, Linear down, Activation activation) {
         if (gate.inFeatures() != up.inFeatures() || gate.outFeatures() != up.outFeatures()
                 || up.outFeatures() != down.inFeatures() || down.outFeatures() != up.inFeatures()) {
             throw new IllegalArgumentException("SwiGLU projections do not compose: gate " + gate.inFeatures() + "->" + gate.outFeatures()
@@ -28,6 +72,11 @@ public final class SwiGluMlp implements Layer {
         this.gate = gate;
         this.up = up;
         this.down = down;
+        this.activation = java.util.Objects.requireNonNull(activation, "activation");
+    }
+
+    public Activation activation() {
+        return activation;
     }
 
     public Linear gate() {
@@ -51,7 +100,7 @@ public final class SwiGluMlp implements Layer {
         product = Tensor.reuse(product, x.precision(), hidden);
         gate.forwardInto(gated, x);
         up.forwardInto(lifted, x);
-        Kernels.of(x).swigluForward(product, gated, lifted);
+        activation.forward(Kernels.of(x), product, gated, lifted);
         return down.forward(product);
     }
 
@@ -65,7 +114,7 @@ public final class SwiGluMlp implements Layer {
         dgated = Tensor.reuse(dgated, dy.precision(), hidden);
         dlifted = Tensor.reuse(dlifted, dy.precision(), hidden);
         down.backwardInto(dproduct, dy, false);
-        Kernels.of(dy).swigluBackward(dgated, dlifted, dproduct, gated, lifted);
+        activation.backward(Kernels.of(dy), dgated, dlifted, dproduct, gated, lifted);
         Tensor dx = Tensor.zeros(dy.precision(), gate.lastInput().shape());
         gate.backwardInto(dx, dgated, false);
         up.backwardInto(dx, dlifted, true);

@@ -8,8 +8,8 @@ import org.lowrank4j.nn.tensor.Kernels;
 import org.lowrank4j.nn.tensor.Tensor;
 
 /**
- * FlashSVD's feed-forward (spec c14): {@code down(gelu(up(x)))} (BERT, GPT-2) or {@code down(silu(gate(x)) ⊙ up(x))}
- * (LLaMA), each projection a factor pair A·B or dense, evaluated in tiles of {@code rows} tokens × {@code hidden}
+ * FlashSVD's feed-forward (spec c14): {@code down(gelu(up(x)))} (BERT, GPT-2) or {@code down(act(gate(x)) ⊙ up(x))}
+ * (LLaMA's silu, Gemma's tanh GELU), each projection a factor pair A·B or dense, evaluated in tiles of {@code rows} tokens × {@code hidden}
  * intermediate channels:
  * <pre>
  *   P = x·Bᵀ for each input projection                  (N, r), once
@@ -33,7 +33,7 @@ public final class StreamingMlp {
     /** x (B, T, C) -> (B, T, C), equal to {@code mlp.forward(x)} up to rounding; keeps nothing for a backward pass. */
     public static Tensor forward(SwiGluMlp mlp, Tensor x, Tiles tiles, TransientMemory memory) {
         return run(List.of(SiteFactors.of(mlp.gate()), SiteFactors.of(mlp.up())), SiteFactors.of(mlp.down()), x, tiles, memory,
-                t -> Kernels.of(t[0]).swigluForward(t[0], t[0], t[1]));
+                t -> mlp.activation().forward(Kernels.of(t[0]), t[0], t[0], t[1]));
     }
 
     /** The tiled loop: {@code activation} turns the input projections' tiles into the first one, in place. */

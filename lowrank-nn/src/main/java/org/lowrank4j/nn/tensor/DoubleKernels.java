@@ -248,6 +248,31 @@ final class DoubleKernels implements Kernels {
     }
 
     @Override
+    public void gegluForward(Tensor out, Tensor gate, Tensor up, GeluVariant variant) {
+        Tensor act = gate.zerosLike();
+        geluForward(act, gate, variant);
+        double[] o = d(out), a = d(act), b = d(up);
+        for (int i = 0; i < o.length; i++) {
+            o[i] = a[i] * b[i];
+        }
+    }
+
+    @Override
+    public void gegluBackward(Tensor dgate, Tensor dup, Tensor dout, Tensor gate, Tensor up, GeluVariant variant) {
+        Tensor act = gate.zerosLike(), doutUp = dout.zerosLike();
+        geluForward(act, gate, variant);
+        double[] g = d(dout), a = d(act), b = d(up), gb = d(doutUp);
+        for (int i = 0; i < g.length; i++) {
+            gb[i] = g[i] * b[i];
+        }
+        double[] db = d(dup);
+        for (int i = 0; i < g.length; i++) { // dout, up and gate were read into act and doutUp: the outputs may alias them
+            db[i] = g[i] * a[i];
+        }
+        geluBackward(dgate, doutUp, gate, variant);
+    }
+
+    @Override
     public void attentionSoftmax(Tensor att, int[] keyMask, boolean causal, int past) {
         double[] p = d(att);
         int batch = att.dim(0), heads = att.dim(1), time = att.dim(2), keys = att.dim(3);

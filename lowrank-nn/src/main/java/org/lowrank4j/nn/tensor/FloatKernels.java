@@ -300,6 +300,66 @@ final class FloatKernels implements Kernels {
         });
     }
 
+    /** The tanh GELU as g·σ(z), z = 2·√(2/π)·(g + 0.044715·g³): 0.5·(1 + tanh(z/2)) = σ(z), so e^−z does the work. */
+    private static final float GELU_Z = (float) (2 * Math.sqrt(2 / Math.PI)), GELU_CUBIC = 0.044715f;
+
+    @Override
+    public void gegluForward(Tensor out, Tensor gate, Tensor up, GeluVariant variant) {
+        if (variant == GeluVariant.ERF) {
+            float[] act = new float[out.size()], b = d(up), o = d(out);
+            geluErf(act, d(gate));
+            for (int i = 0; i < o.length; i++) {
+                o[i] = act[i] * b[i];
+            }
+            return;
+        }
+        float[] o = d(out); // e^−z goes into o first, so an input that o overwrites is read from a copy
+        float[] a = d(gate) == o ? o.clone() : d(gate), b = d(up) == o ? o.clone() : d(up);
+        inChunks(o.length, 20, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                float v = a[i];
+                o[i] = GELU_Z * (v + GELU_CUBIC * v * v * v);
+            }
+            FloatExp.exp(o, o, from, to, -1f, 0f, new FloatExp.Scratch());
+            for (int i = from; i < to; i++) {
+                o[i] = a[i] / (1 + o[i]) * b[i];
+            }
+        });
+    }
+
+    @Override
+    public void gegluBackward(Tensor dgate, Tensor dup, Tensor dout, Tensor gate, Tensor up, GeluVariant variant) {
+        if (variant == GeluVariant.ERF) {
+            float[] act = new float[dout.size()], gb = new float[act.length], g = d(dout), b = d(up), db = d(dup);
+            geluErf(act, d(gate));
+            for (int i = 0; i < g.length; i++) {
+                gb[i] = g[i] * b[i];
+            }
+            Tensor gate0 = d(dgate) == d(gate) ? gate.copy() : gate;
+            for (int i = 0; i < g.length; i++) { // dout and up were read into gb: dup may alias them
+                db[i] = g[i] * act[i];
+            }
+            geluBackward(dgate, FloatTensor.wrap(gb, dout.shape()), gate0, GeluVariant.ERF);
+            return;
+        }
+        float[] da = d(dgate), db = d(dup), g = d(dout), a = d(gate), b = d(up);
+        boolean aliased = da == db || da == g || da == a || da == b || db == g || db == a || db == b;
+        float[] e = aliased ? new float[g.length] : da; // e^−z first, then the gradients over it
+        inChunks(g.length, 28, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                float v = a[i];
+                e[i] = GELU_Z * (v + GELU_CUBIC * v * v * v);
+            }
+            FloatExp.exp(e, e, from, to, -1f, 0f, new FloatExp.Scratch());
+            for (int i = from; i < to; i++) {
+                float v = a[i], sig = 1 / (1 + e[i]), gi = g[i];
+                float slope = sig + v * sig * (1 - sig) * GELU_Z * (1 + 3 * GELU_CUBIC * v * v);
+                da[i] = gi * b[i] * slope;
+                db[i] = gi * v * sig;
+            }
+        });
+    }
+
     @Override
     public void attentionSoftmax(Tensor att, int[] keyMask, boolean causal, int past) {
         float[] p = d(att);

@@ -78,6 +78,12 @@ public interface Kernels {
     /** Into {@code dgate} and {@code dup}. */
     void swigluBackward(Tensor dgate, Tensor dup, Tensor dout, Tensor gate, Tensor up);
 
+    /** GeGLU gate (Gemma): {@code out = gelu(gate) · up} element-wise, GELU as {@code variant} says. */
+    void gegluForward(Tensor out, Tensor gate, Tensor up, GeluVariant variant);
+
+    /** Into {@code dgate} and {@code dup}. */
+    void gegluBackward(Tensor dgate, Tensor dup, Tensor dout, Tensor gate, Tensor up, GeluVariant variant);
+
     // ---- attention ----------------------------------------------------------------------------------------
 
     /**

@@ -67,6 +67,22 @@ class KernelAgreementTest {
             k(t).swigluForward(t.get(0), t.get(0), t.get(1));                       // out over gate, as streaming does
             k(t).swigluForward(t.get(1), t.get(0), t.get(1));                       // out over up
         });
+        for (GeluVariant v : GeluVariant.values()) {
+            Tensor wide = random(r, n, c); // gates out to ±60, where the tanh form's e^−z over- or underflows
+            for (int i = 0; i < wide.size(); i++) {
+                wide.set(i, wide.get(i) * (i % 3 == 0 ? 20 : 1));
+            }
+            agree("geglu " + v, List.of(wide, random(r, n, c), random(r, n, c), random(r, n, c), random(r, n, c), random(r, n, c)), t -> {
+                k(t).gegluForward(t.get(2), t.get(0), t.get(1), v);
+                k(t).gegluBackward(t.get(3), t.get(4), t.get(5), t.get(0), t.get(1), v);
+            });
+            agree("geglu in place " + v, List.of(random(r, n, c), random(r, n, c), random(r, n, c), random(r, n, c)), t -> {
+                k(t).gegluBackward(t.get(3), t.get(2), t.get(2), t.get(0), t.get(1), v); // dup over dout
+                k(t).gegluBackward(t.get(0), t.get(2), t.get(3), t.get(0), t.get(1), v); // dgate over gate
+                k(t).gegluForward(t.get(0), t.get(0), t.get(1), v);                      // out over gate, as streaming does
+                k(t).gegluForward(t.get(1), t.get(0), t.get(1), v);                      // out over up
+            });
+        }
         agree("bias", List.of(random(r, n, c), random(r, c), random(r, c)), t -> {
             k(t).addBias(t.get(0), t.get(1));
             k(t).addColumnSums(t.get(2), t.get(0));

@@ -77,6 +77,10 @@ public record ModuleStatistics(DoubleMatrix inputGram, double[][] queryEnergy, d
 
         /** The block's forward on x (B,T,C), written out so that its inner activations are seen; returns its output. */
         Tensor block(PreNormBlock block, Tensor x) {
+            if (block.hasPostNorms()) {
+                throw new IllegalArgumentException("modegpt: " + block.attention().query().name() + "'s block normalises its attention and MLP"
+                        + " outputs (Gemma 3), which MoDeGPT's statistics do not cover");
+            }
             int rows = x.dim(0) * x.dim(1), c = x.dim(2);
             Kernels kn = Kernels.of(x);
             Attention attention = block.attention();
@@ -90,7 +94,7 @@ public record ModuleStatistics(DoubleMatrix inputGram, double[][] queryEnergy, d
             Tensor normed2 = block.mlpNorm().forward(h);
             Tensor gated = mlp.gate().forward(normed2), lifted = mlp.up().forward(normed2);
             Tensor product = gated.zerosLike();
-            kn.swigluForward(product, gated, lifted);
+            mlp.activation().forward(kn, product, gated, lifted);
             add(mlpCorrelation, Linalg.gram(product.matrix(rows, product.dim(2))));
             Tensor out = mlp.down().forward(product);
             kn.addInPlace(out, h);

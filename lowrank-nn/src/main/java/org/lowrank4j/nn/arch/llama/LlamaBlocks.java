@@ -42,7 +42,7 @@ public final class LlamaBlocks implements Closeable {
     private final TensorSource source;
     private final Precision precision;
     private final boolean attentionBias;
-    private final RotaryEmbedding rope; // shared by every block, as in LlamaModel
+    private final RotaryEmbedding[] ropes; // each block's, shared as in LlamaModel
 
     private LlamaBlocks(Path folder, HfConfig config, TensorSource source, Precision precision) {
         this.folder = folder;
@@ -50,7 +50,7 @@ public final class LlamaBlocks implements Closeable {
         this.source = source;
         this.precision = precision;
         this.attentionBias = LlamaModel.impliesAttentionBias(config) || source.contains("model.layers.0.self_attn.q_proj.bias");
-        this.rope = LlamaModel.rope(config);
+        this.ropes = LlamaModel.ropes(config);
     }
 
     /**
@@ -126,7 +126,7 @@ public final class LlamaBlocks implements Closeable {
 
     /** The token embedding (V, C), read. */
     public Embedding readEmbedding() {
-        Embedding embedding = new Embedding("model.embed_tokens", config.vocabSize(), config.hiddenSize(), 0, 0, precision);
+        Embedding embedding = LlamaModel.embedding(config, precision);
         HfCheckpoint.read(source, "model.embed_tokens.weight", embedding.token().value());
         return embedding;
     }
@@ -139,7 +139,7 @@ public final class LlamaBlocks implements Closeable {
         if (i < 0 || i >= blockCount()) {
             throw new IllegalArgumentException("block " + i + " is outside [0, " + blockCount() + ")");
         }
-        PreNormBlock block = LlamaModel.newBlock(config, i, precision, attentionBias, null, rope);
+        PreNormBlock block = LlamaModel.newBlock(config, i, precision, attentionBias, null, ropes[i]);
         for (Linear linear : projections(block)) {
             if (FactorTensors.present(source, linear.name())) {
                 FactorTensors.install(source, linear.name(), linear);
@@ -151,7 +151,7 @@ public final class LlamaBlocks implements Closeable {
 
     /** The final RMSNorm, read. */
     public RMSNorm readFinalNorm() {
-        RMSNorm norm = new RMSNorm("model.norm", config.hiddenSize(), config.normEps(), precision);
+        RMSNorm norm = LlamaModel.norm("model.norm", config.hiddenSize(), config, precision);
         HfCheckpoint.read(source, "model.norm.weight", norm.weight().value());
         return norm;
     }
@@ -197,13 +197,7 @@ public final class LlamaBlocks implements Closeable {
 
     private static Map<String, Tensor> tensors(PreNormBlock block, LlamaWeights.Layout layout) {
         Map<String, Tensor> out = new LinkedHashMap<>();
-        RMSNorm first = (RMSNorm) block.attentionNorm(), second = (RMSNorm) block.mlpNorm();
-        out.put(first.weight().name(), first.weight().value());
-        for (Linear linear : projections(block)) {
-            LlamaWeights.putLinear(out, linear, layout);
-        }
-        LlamaWeights.putHeadNorms(out, block.attention());
-        out.put(second.weight().name(), second.weight().value());
+        LlamaWeights.putBlock(out, block, layout);
         return out;
     }
 

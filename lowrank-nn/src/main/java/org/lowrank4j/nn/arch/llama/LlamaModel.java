@@ -31,9 +31,9 @@ import org.lowrank4j.nn.tensor.Tensor;
 import org.lowrank4j.nn.weight.DenseWeight;
 
 /**
- * The LLaMA family decoder (LLaMA, Qwen2, Mistral, SmolLM): token embedding, pre-norm blocks of RMSNorm, causal
- * grouped-query attention with RoPE and a SwiGLU MLP, a final RMSNorm and the output projection (tied to the
- * embedding when {@code tie_word_embeddings}). Layers are named as in Hugging Face ({@code model.layers.3.self_attn.q_proj}),
+ * The LLaMA family decoder (LLaMA, Qwen2, Qwen3, Mistral, SmolLM, Gemma, Gemma 3): token embedding, pre-norm blocks of
+ * RMSNorm, causal grouped-query attention with RoPE and a SwiGLU MLP, a final RMSNorm and the output projection (tied to
+ * the embedding when {@code tie_word_embeddings}). Layers are named as in Hugging Face ({@code model.layers.3.self_attn.q_proj}),
  * so {@link #load} and {@link #save} map checkpoints one to one.
  *
  * <p>Query/key/value biases are present for {@code model_type = qwen2}, when the config says
@@ -41,8 +41,10 @@ import org.lowrank4j.nn.weight.DenseWeight;
  * ({@code model_type = qwen3}) normalises every query and key head with its own RMSNorm before RoPE
  * ({@code self_attn.q_norm}, {@code self_attn.k_norm}).
  * RoPE follows {@code rope_scaling} (or {@code rope_parameters}) as {@link RopeScaling} reads it: default, linear,
- * llama3 and yarn; one set of tables serves every block. A sliding window that applies bounds the positions
- * ({@link #context}). {@code mlp_bias} is not supported.
+ * llama3 and yarn; one set of tables serves every block (two for Gemma 3: its sliding and its full layers). A sliding
+ * window that applies bounds the positions ({@link #context}). Gemma's differences are listed in {@link Gemma}: norms
+ * of multiplier 1 + w, embeddings times √C, GeGLU, and for Gemma 3 head norms, post-norms and its score scale.
+ * {@code mlp_bias} is not supported.
  */
 public final class LlamaModel implements CausalLanguageModel {
     private final HfConfig config;
@@ -84,28 +86,38 @@ public final class LlamaModel implements CausalLanguageModel {
             throw new IllegalArgumentException(shapes.size() + " block shapes for config field num_hidden_layers = " + config.numHiddenLayers());
         }
         this.shapes = shapes == null ? null : List.copyOf(shapes);
-        this.embedding = new Embedding("model.embed_tokens", vocab, c, 0, 0, precision);
+        this.embedding = embedding(config, precision);
         this.blocks = new ArrayList<>();
-        RotaryEmbedding rope = rope(config);
+        RotaryEmbedding[] ropes = ropes(config);
         for (int i = 0; i < config.numHiddenLayers(); i++) {
-            blocks.add(newBlock(config, i, precision, attentionBias, shapes == null ? null : shapes.get(i), rope));
+            blocks.add(newBlock(config, i, precision, attentionBias, shapes == null ? null : shapes.get(i), ropes[i]));
         }
-        this.norm = new RMSNorm("model.norm", c, config.normEps(), precision);
+        this.norm = norm("model.norm", c, config, precision);
         this.tied = config.tieWordEmbeddings();
         this.head = tied ? new Linear("lm_head", new DenseWeight(embedding.token()), null) : Linear.dense("lm_head", c, vocab, false, precision);
         this.stack = new DecoderStack(embedding, blocks, norm, head);
     }
 
+    /** The token embedding of a model of {@code config} (zero), with Gemma's √C scale where it applies. */
+    static Embedding embedding(HfConfig config, Precision precision) {
+        return new Embedding("model.embed_tokens", config.vocabSize(), config.hiddenSize(), 0, 0, precision, Gemma.embeddingScale(config));
+    }
+
+    /** An RMSNorm of the model's kind: multiplier 1 + w for Gemma, w otherwise. */
+    static RMSNorm norm(String name, int channels, HfConfig config, Precision precision) {
+        return new RMSNorm(name, channels, config.normEps(), Gemma.is(config), precision);
+    }
+
     /**
      * Block {@code i} of a model of {@code config} (Hugging Face names {@code model.layers.i.*}), zero weights and unit
      * norms; {@code shape} narrows it (see {@link StructuredFolder}), null keeps the config's sizes and uses {@code rope},
-     * the model's tables ({@link #rope(HfConfig)}), which blocks share.
+     * the model's table for this block ({@link #ropes(HfConfig)}), which blocks share.
      */
     static PreNormBlock newBlock(HfConfig config, int i, Precision precision, boolean attentionBias, BlockShape shape, RotaryEmbedding rope) {
         int c = config.hiddenSize(), nh = config.numAttentionHeads(), nkv = config.numKeyValueHeads(), d = config.headDim();
         boolean outputBias = config.rawBoolean("attention_bias", false);
         String p = "model.layers." + i + ".";
-        if (shape != null && hasHeadNorms(config)) {
+        if (shape != null && (hasHeadNorms(config) || Gemma.isGemma3(config))) {
             throw new IllegalArgumentException("block " + i + ": " + config.modelType() + " normalises each query and key head over its full size;"
                     + " narrowed heads are not supported for it");
         }
@@ -120,39 +132,62 @@ public final class LlamaModel implements CausalLanguageModel {
         Linear o = Linear.dense(p + "self_attn.o_proj", nh * dvo, c, outputBias, precision);
         Attention attention;
         if (shape == null) {
-            attention = new Attention(p + "self_attn", q, k, v, o, nh, nkv, true, rope);
+            attention = Gemma.isGemma3(config) ? new Attention(p + "self_attn", q, k, v, o, nh, nkv, true, rope, Gemma.attentionScale(config))
+                    : new Attention(p + "self_attn", q, k, v, o, nh, nkv, true, rope);
         } else {
             RopeScaling.Frequencies f = ropeFrequencies(config);
             attention = new Attention(p + "self_attn", q, k, v, o, nh, nkv, true, RotaryEmbedding.grouped(shape.keptFrequencies(f.inverse()),
                     context(config), f.attentionFactor()), 1 / Math.sqrt(d));
         }
         if (hasHeadNorms(config)) {
-            attention = attention.withHeadNorms(new RMSNorm(p + "self_attn.q_norm", d, config.normEps(), precision),
-                    new RMSNorm(p + "self_attn.k_norm", d, config.normEps(), precision));
+            attention = attention.withHeadNorms(norm(p + "self_attn.q_norm", d, config, precision), norm(p + "self_attn.k_norm", d, config, precision));
         }
         SwiGluMlp mlp = new SwiGluMlp(Linear.dense(p + "mlp.gate_proj", c, hidden, false, precision),
                 Linear.dense(p + "mlp.up_proj", c, hidden, false, precision),
-                Linear.dense(p + "mlp.down_proj", hidden, c, false, precision));
-        return new PreNormBlock(new RMSNorm(p + "input_layernorm", c, config.normEps(), precision), attention,
-                new RMSNorm(p + "post_attention_layernorm", c, config.normEps(), precision), mlp);
+                Linear.dense(p + "mlp.down_proj", hidden, c, false, precision), Gemma.activation(config));
+        if (Gemma.isGemma3(config)) { // Gemma 3's post_attention_layernorm is the attention's post-norm, not the MLP's pre-norm
+            return new PreNormBlock(norm(p + "input_layernorm", c, config, precision), attention,
+                    norm(p + "pre_feedforward_layernorm", c, config, precision), mlp,
+                    norm(p + "post_attention_layernorm", c, config, precision), norm(p + "post_feedforward_layernorm", c, config, precision));
+        }
+        return new PreNormBlock(norm(p + "input_layernorm", c, config, precision), attention,
+                norm(p + "post_attention_layernorm", c, config, precision), mlp);
     }
 
-    /** The RoPE tables of a model of {@code config}, over its {@link #context(HfConfig)}. */
-    static RotaryEmbedding rope(HfConfig config) {
-        return RotaryEmbedding.of(ropeFrequencies(config), context(config));
+    /**
+     * The RoPE tables of each block of a model of {@code config}, over its {@link #context(HfConfig)}: one table that every
+     * block shares, or for Gemma 3 one for its sliding layers and one for its full layers.
+     */
+    static RotaryEmbedding[] ropes(HfConfig config) {
+        RotaryEmbedding[] out = new RotaryEmbedding[config.numHiddenLayers()];
+        if (!Gemma.isGemma3(config)) {
+            java.util.Arrays.fill(out, RotaryEmbedding.of(ropeFrequencies(config), context(config)));
+            return out;
+        }
+        RotaryEmbedding sliding = null, full = null;
+        for (int i = 0; i < out.length; i++) {
+            if (Gemma.sliding(config, i)) {
+                out[i] = sliding = sliding != null ? sliding : RotaryEmbedding.of(Gemma.ropeFrequencies(config, true), context(config));
+            } else {
+                out[i] = full = full != null ? full : RotaryEmbedding.of(Gemma.ropeFrequencies(config, false), context(config));
+            }
+        }
+        return out;
     }
 
     /**
      * The positions this runtime computes as Hugging Face does: {@code max_position_embeddings}, or the sliding window when
-     * one applies and is shorter (Mistral's {@code sliding_window}; Qwen2's only with {@code use_sliding_window: true}).
-     * Up to the window's length, windowed attention is plain causal attention; past it the window mask would be needed.
+     * one applies and is shorter (Mistral's {@code sliding_window}; Qwen2's only with {@code use_sliding_window: true};
+     * Gemma 3's when some layer slides). Up to the window's length, windowed attention is plain causal attention; past it
+     * the window mask would be needed.
      */
     public static int context(HfConfig config) {
         int positions = config.maxPositionEmbeddings();
         JsonNode window = config.raw().get("sliding_window");
         String type = config.modelType().toLowerCase(Locale.ROOT);
         boolean applies = window != null && window.isIntegralNumber() && window.asInt() > 0
-                && (type.equals("mistral") || type.equals("qwen2") && config.rawBoolean("use_sliding_window", false));
+                && (type.equals("mistral") || type.equals("qwen2") && config.rawBoolean("use_sliding_window", false)
+                    || type.equals("gemma3_text") && Gemma.anySliding(config));
         return applies ? Math.min(positions, window.asInt()) : positions;
     }
 
@@ -177,9 +212,10 @@ public final class LlamaModel implements CausalLanguageModel {
         return new LlamaModel(config, precision, impliesAttentionBias(config));
     }
 
-    /** True for Qwen3, whose attention normalises each query and key head (RMSNorm over the head size) before RoPE. */
+    /** True for Qwen3 and Gemma 3, whose attention normalises each query and key head (RMSNorm over the head size) before RoPE. */
     public static boolean hasHeadNorms(HfConfig config) {
-        return config.modelType().toLowerCase(Locale.ROOT).equals("qwen3");
+        String type = config.modelType().toLowerCase(Locale.ROOT);
+        return type.equals("qwen3") || type.equals("gemma3_text");
     }
 
     /** True for Qwen2 and for configs with {@code attention_bias: true}. */
@@ -252,11 +288,13 @@ public final class LlamaModel implements CausalLanguageModel {
             throw new IllegalArgumentException("config field model_type = \"" + config.modelType() + "\" is a " + architecture
                     + " model, not of the LLaMA family (" + HfArchitecture.LLAMA.modelTypes() + ")");
         }
-        if (!config.hiddenAct().equals("silu")) {
-            throw new IllegalArgumentException("config field hidden_act = \"" + config.hiddenAct() + "\" is not supported for "
-                    + config.modelType() + "; only silu (SwiGLU)");
-        }
+        Gemma.activation(config); // refuses an activation it cannot compute, naming the field
+        Gemma.check(config);
         ropeFrequencies(config); // refuses a scaling it cannot compute, naming the field
+        if (Gemma.isGemma3(config)) {
+            Gemma.ropeFrequencies(config, true);
+            Gemma.ropeFrequencies(config, false);
+        }
         if (config.rawBoolean("mlp_bias", false)) {
             throw new IllegalArgumentException("config field mlp_bias = true is not supported");
         }

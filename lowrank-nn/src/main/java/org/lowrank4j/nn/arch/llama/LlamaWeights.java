@@ -193,14 +193,7 @@ final class LlamaWeights {
         Map<String, Tensor> out = new LinkedHashMap<>();
         out.put("model.embed_tokens.weight", model.embedding().token().value());
         for (PreNormBlock block : model.blocks()) {
-            Attention a = block.attention();
-            SwiGluMlp mlp = (SwiGluMlp) block.mlp();
-            putNorm(out, (RMSNorm) block.attentionNorm());
-            for (Linear linear : List.of(a.query(), a.key(), a.value(), a.output(), mlp.gate(), mlp.up(), mlp.down())) {
-                putLinear(out, linear, layout);
-            }
-            putHeadNorms(out, a);
-            putNorm(out, (RMSNorm) block.mlpNorm());
+            putBlock(out, block, layout);
         }
         putNorm(out, model.norm());
         if (!model.tiedEmbeddings()) {
@@ -209,11 +202,27 @@ final class LlamaWeights {
         return out;
     }
 
+    /** One block's tensors: its norms (Gemma 3's post-norms too), projections and head norms. */
+    static void putBlock(Map<String, Tensor> out, PreNormBlock block, Layout layout) {
+        Attention a = block.attention();
+        SwiGluMlp mlp = (SwiGluMlp) block.mlp();
+        putNorm(out, (RMSNorm) block.attentionNorm());
+        for (Linear linear : List.of(a.query(), a.key(), a.value(), a.output(), mlp.gate(), mlp.up(), mlp.down())) {
+            putLinear(out, linear, layout);
+        }
+        putHeadNorms(out, a);
+        putNorm(out, (RMSNorm) block.mlpNorm());
+        if (block.hasPostNorms()) {
+            putNorm(out, (RMSNorm) block.attentionPostNorm());
+            putNorm(out, (RMSNorm) block.mlpPostNorm());
+        }
+    }
+
     private static void putNorm(Map<String, Tensor> out, RMSNorm norm) {
         out.put(norm.weight().name(), norm.weight().value());
     }
 
-    /** Qwen3's {@code self_attn.q_norm} and {@code k_norm}, when the attention has them. */
+    /** Qwen3's and Gemma 3's {@code self_attn.q_norm} and {@code k_norm}, when the attention has them. */
     static void putHeadNorms(Map<String, Tensor> out, Attention a) {
         if (a.queryNorm() != null) {
             putNorm(out, a.queryNorm());

@@ -1,0 +1,213 @@
+package org.lowrank4j.nn.arch.llama;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.lowrank4j.formats.hf.HfConfig;
+import org.lowrank4j.formats.safetensors.SafetensorsModel;
+import org.lowrank4j.nn.GradientCheck;
+import org.lowrank4j.nn.block.PreNormBlock;
+import org.lowrank4j.nn.generate.DecoderCache;
+import org.lowrank4j.nn.layers.Attention;
+import org.lowrank4j.nn.layers.RMSNorm;
+import org.lowrank4j.nn.layers.RotaryEmbedding;
+import org.lowrank4j.nn.layers.SwiGluMlp;
+import org.lowrank4j.nn.tensor.Precision;
+import org.lowrank4j.nn.tensor.Tensor;
+
+/** Gemma and Gemma 3 (text) in the LLaMA-family runtime: what each config field changes, gradients, checkpoints, refusals. */
+class GemmaModelTest {
+    private static final Precision F64 = Precision.FLOAT64;
+
+    /** Gemma: C = 8, 4 heads of head_dim 6 over 2 key/value heads, MLP 12, 2 layers, V = 11, tied; {@code act} null leaves hidden_act out. */
+    static HfConfig tinyGemma(String act) {
+        return HfConfig.parse("{\"model_type\": \"gemma\", \"hidden_size\": 8, \"intermediate_size\": 12, \"num_hidden_layers\": 2,"
+                + " \"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"head_dim\": 6, \"vocab_size\": 11, \"max_position_embeddings\": 16,"
+                + (act == null ? "" : " \"hidden_act\": \"" + act + "\",") + " \"tie_word_embeddings\": true}", "gemma test config");
+    }
+
+    /**
+     * Gemma 3: 3 layers, every second one full (sliding_window_pattern 2: layers 0 and 2 slide over 10 positions), head
+     * norms, post-norms, query_pre_attn_scalar 5, linear RoPE scaling ×4 on the full layer, untied head.
+     */
+    static HfConfig tinyGemma3(String extra) {
+        return HfConfig.parse("{\"model_type\": \"gemma3_text\", \"hidden_size\": 8, \"intermediate_size\": 12, \"num_hidden_layers\": 3,"
+                + " \"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"head_dim\": 4, \"query_pre_attn_scalar\": 5, \"vocab_size\": 11,"
+                + " \"max_position_embeddings\": 64, \"sliding_window\": 10, \"sliding_window_pattern\": 2, \"rope_theta\": 1000000.0,"
+                + " \"rope_local_base_freq\": 10000.0, \"rope_scaling\": {\"rope_type\": \"linear\", \"factor\": 4.0},"
+                + " \"hidden_activation\": \"gelu_pytorch_tanh\", \"final_logit_softcapping\": null, \"tie_word_embeddings\": false" + extra + "}",
+                "gemma3 test config");
+    }
+
+    private static void gradientCheck(String label, LlamaModel model, long seed) {
+        GradientCheck.randomize(model, new Random(seed), 0.4);
+        int[] ids = LlamaModelTest.ids(2 * 5, model.vocabSize(), seed + 1);
+        double error = GradientCheck.check(label, () -> model.forward(ids, 2, 5), dy -> {
+            model.backward(dy);
+            return null;
+        }, null, model.parameters(), seed + 2);
+        assertThat(error).isLessThanOrEqualTo(GradientCheck.TOLERANCE);
+    }
+
+    @Test
+    void gradientsMatchFiniteDifferences() {
+        gradientCheck("Gemma (erf GeGLU, norms 1 + w, embeddings ×√C)", LlamaModel.create(tinyGemma("gelu"), F64), 1);
+        gradientCheck("Gemma (tanh GeGLU)", LlamaModel.create(tinyGemma("gelu_pytorch_tanh"), F64), 3);
+        gradientCheck("Gemma 3 (head norms, post-norms, two RoPE tables)", LlamaModel.create(tinyGemma3(""), F64), 5);
+    }
+
+    @Test
+    void gemmaReadsItsNormsEmbeddingScaleAndActivationFromTheConfig() {
+        LlamaModel model = LlamaModel.create(tinyGemma("gelu"), F64);
+        assertThat(model.tokenEmbedding().scale()).isCloseTo(Math.sqrt(8), within(1e-15));
+        RMSNorm norm = (RMSNorm) model.block(0).attentionNorm();
+        assertThat(norm.unitOffset()).isTrue();
+        assertThat(norm.weight().value().toDoubleArray()).containsOnly(0.0); // a multiplier of one, stored as its deviation
+        assertThat(model.norm().unitOffset()).isTrue();
+        assertThat(((SwiGluMlp) model.block(1).mlp()).activation()).isEqualTo(SwiGluMlp.Activation.GELU_ERF);
+        assertThat(((SwiGluMlp) LlamaModel.create(tinyGemma("gelu_pytorch_tanh"), F64).block(0).mlp()).activation())
+                .isEqualTo(SwiGluMlp.Activation.GELU_TANH);
+        assertThat(((SwiGluMlp) LlamaModel.create(tinyGemma(null), F64).block(0).mlp()).activation()) // the config class's default
+                .isEqualTo(SwiGluMlp.Activation.GELU_TANH);
+        assertThat(model.block(0).hasPostNorms()).isFalse();
+        assertThat(model.block(0).attention().scale()).isCloseTo(1 / Math.sqrt(6), within(1e-15));
+        assertThat(model.block(0).attention().queryNorm()).isNull();
+        // a LLaMA config keeps plain norms, scale 1 and SwiGLU
+        LlamaModel llama = LlamaModel.create(LlamaModelTest.tiny(), F64);
+        assertThat(llama.tokenEmbedding().scale()).isEqualTo(1.0);
+        assertThat(((RMSNorm) llama.block(0).attentionNorm()).unitOffset()).isFalse();
+        assertThat(((SwiGluMlp) llama.block(0).mlp()).activation()).isEqualTo(SwiGluMlp.Activation.SILU);
+    }
+
+    @Test
+    void gemmasPartsComputeWhatTheirFormulasSay() {
+        Random random = new Random(11);
+        // a norm with a unit offset and weight w is the plain norm with weight 1 + w, forward and backward
+        RMSNorm offset = new RMSNorm("offset", 5, 1e-6, true, F64), plain = new RMSNorm("plain", 5, 1e-6, F64);
+        for (int i = 0; i < 5; i++) {
+            double w = random.nextGaussian();
+            offset.weight().value().set(i, w);
+            plain.weight().value().set(i, 1 + w);
+        }
+        Tensor x = Tensor.gaussian(F64, random, 1, 3, 5), dy = Tensor.gaussian(F64, random, 1, 3, 5);
+        assertThat(GradientCheck.compare(offset.forward(x), plain.forward(x))).isLessThan(1e-15);
+        assertThat(GradientCheck.compare(offset.backward(dy), plain.backward(dy))).isLessThan(1e-15);
+        assertThat(GradientCheck.compare(offset.multiplier(), plain.weight().value())).isLessThan(1e-15);
+        // the embedding's rows come out times √C
+        LlamaModel model = LlamaModel.create(tinyGemma("gelu"), F64);
+        GradientCheck.randomize(model, random, 0.4);
+        Tensor rows = model.tokenEmbedding().forward(new int[] {4}, null, 1, 1, 0);
+        assertThat(rows.get(2)).isCloseTo(Math.sqrt(8) * model.tokenEmbedding().token().value().get(4 * 8 + 2), within(1e-14));
+        // GeGLU: gelu(g)·u with the erf or the tanh GELU
+        double g = 0.7, u = -1.3;
+        Tensor gate = Tensor.zeros(F64, 1), up = Tensor.zeros(F64, 1), out = Tensor.zeros(F64, 1);
+        gate.set(0, g);
+        up.set(0, u);
+        SwiGluMlp.Activation.GELU_TANH.forward(org.lowrank4j.nn.tensor.Kernels.of(out), out, gate, up);
+        assertThat(out.get(0)).isCloseTo(0.5 * g * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (g + 0.044715 * g * g * g))) * u, within(1e-15));
+        SwiGluMlp.Activation.GELU_ERF.forward(org.lowrank4j.nn.tensor.Kernels.of(out), out, gate, up);
+        assertThat(out.get(0)).isCloseTo(0.7580363477769269 * 0.7 * u, within(1e-12)); // Φ(0.7) = 0.75803634777692697
+    }
+
+    @Test
+    void gemma3ReadsItsLayersFromTheConfig() {
+        LlamaModel model = LlamaModel.create(tinyGemma3(""), F64);
+        PreNormBlock block = model.block(1);
+        assertThat(block.hasPostNorms()).isTrue();
+        assertThat(((RMSNorm) block.attentionPostNorm()).weight().name()).isEqualTo("model.layers.1.post_attention_layernorm.weight");
+        assertThat(((RMSNorm) block.mlpNorm()).weight().name()).isEqualTo("model.layers.1.pre_feedforward_layernorm.weight");
+        assertThat(((RMSNorm) block.mlpPostNorm()).weight().name()).isEqualTo("model.layers.1.post_feedforward_layernorm.weight");
+        Attention a = block.attention();
+        assertThat(a.scale()).isCloseTo(1 / Math.sqrt(5), within(1e-15));
+        assertThat(a.queryNorm().unitOffset()).isTrue();
+        // layers 0 and 2 slide and share the local table (base 10,000); layer 1 is full (base 10^6, frequencies / 4)
+        RotaryEmbedding local = model.block(0).attention().rope(), global = a.rope();
+        assertThat(model.block(2).attention().rope()).isSameAs(local);
+        assertThat(global).isNotSameAs(local);
+        double[] localFrequencies = RotaryEmbedding.standardFrequencies(4, 1e4), globalFrequencies = RotaryEmbedding.standardFrequencies(4, 1e6);
+        assertThat(local.cos(0, 3, 1)).isCloseTo(Math.cos(3 * localFrequencies[1]), within(1e-12));
+        assertThat(global.cos(0, 3, 1)).isCloseTo(Math.cos(3 * globalFrequencies[1] / 4), within(1e-12));
+        // layer_types, when given, decides instead of the pattern
+        LlamaModel listed = LlamaModel.create(tinyGemma3(", \"layer_types\": [\"full_attention\", \"sliding_attention\", \"full_attention\"]"), F64);
+        assertThat(listed.block(0).attention().rope()).isSameAs(listed.block(2).attention().rope()).isNotSameAs(listed.block(1).attention().rope());
+        // the sliding window bounds the positions: up to it, windowed attention is causal attention
+        assertThat(model.maxPositions()).isEqualTo(10);
+        assertThatThrownBy(() -> model.forward(new int[11], 1, 11)).hasMessageContaining("sliding window of 10 positions");
+        HfConfig allFull = tinyGemma3(", \"layer_types\": [\"full_attention\", \"full_attention\", \"full_attention\"]");
+        assertThat(LlamaModel.context(allFull)).isEqualTo(64);
+    }
+
+    @Test
+    void cachedDecodingGivesTheFullForwardLogits() {
+        for (HfConfig config : new HfConfig[] {tinyGemma("gelu"), tinyGemma3("")}) {
+            LlamaModel model = LlamaModel.create(config, F64);
+            GradientCheck.randomize(model, new Random(5), 0.4);
+            int batch = 2, time = 7;
+            int[] ids = LlamaModelTest.ids(batch * time, model.vocabSize(), 6);
+            Tensor full = model.forward(ids, batch, time);
+            DecoderCache cache = model.newCache(batch, time);
+            double worst = 0;
+            int t = 0;
+            for (int step : new int[] {3, 1, 1, 2}) {
+                int[] chunk = new int[batch * step];
+                for (int b = 0; b < batch; b++) {
+                    System.arraycopy(ids, b * time + t, chunk, b * step, step);
+                }
+                worst = Math.max(worst, LlamaModelTest.maxDifference(full, model.decode(chunk, batch, step, cache), t, step));
+                t += step;
+            }
+            assertThat(worst).as(config.modelType()).isLessThan(1e-12);
+        }
+    }
+
+    @Test
+    void savedFoldersKeepTheStoredWeightsUnderTheirHuggingFaceNames(@TempDir Path dir) throws IOException {
+        LlamaModel model = LlamaModel.create(tinyGemma3(""), F64);
+        GradientCheck.randomize(model, new Random(9), 0.4);
+        model.save(dir);
+        try (SafetensorsModel saved = SafetensorsModel.open(dir)) {
+            assertThat(saved.contains("model.layers.2.post_feedforward_layernorm.weight")).isTrue();
+            assertThat(saved.contains("model.layers.0.self_attn.q_norm.weight")).isTrue();
+            float[] w = saved.readFloats("model.norm.weight", new long[] {8});
+            assertThat((double) w[3]).isCloseTo(model.norm().weight().value().get(3), within(1e-6)); // w, not 1 + w
+        }
+        String written = Files.readString(dir.resolve("config.json"));
+        assertThat(written).contains("\"hidden_activation\"").doesNotContain("\"hidden_act\""); // no LLaMA default added
+        LlamaModel loaded = LlamaModel.load(dir, F64);
+        int[] ids = LlamaModelTest.ids(2 * 5, model.vocabSize(), 10);
+        assertThat(GradientCheck.compare(loaded.forward(ids, 2, 5), model.forward(ids, 2, 5))).isLessThan(1e-6); // saved as float32
+        // the stored weight is a deviation from one: read as a plain multiplier, the logits move
+        ((RMSNorm) loaded.block(0).mlpPostNorm()).weight().value().fill(1);
+        assertThat(GradientCheck.compare(loaded.forward(ids, 2, 5), model.forward(ids, 2, 5))).isGreaterThan(1e-3);
+    }
+
+    @Test
+    void whatTheRuntimeDoesNotComputeIsRefusedNamingTheField() {
+        assertThatThrownBy(() -> LlamaModel.create(HfConfig.parse(tinyGemma3("").raw().put("final_logit_softcapping", 30.0).toString(), "t"), F64))
+                .hasMessageContaining("final_logit_softcapping = 30.0");
+        assertThatThrownBy(() -> LlamaModel.create(tinyGemma3(", \"use_bidirectional_attention\": true"), F64))
+                .hasMessageContaining("use_bidirectional_attention");
+        assertThatThrownBy(() -> LlamaModel.create(tinyGemma("relu"), F64)).hasMessageContaining("hidden_act = \"relu\"");
+        assertThatThrownBy(() -> LlamaModel.create(tinyGemma3(", \"layer_types\": [\"full_attention\"]"), F64))
+                .hasMessageContaining("layer_types must list one type for each of the 3 layers");
+        assertThatThrownBy(() -> LlamaModel.create(tinyGemma3(", \"layer_types\": [\"full_attention\", \"chunked\", \"full_attention\"]"), F64))
+                .hasMessageContaining("layer_types[1]");
+        // Gemma's attention never applies attn_logit_softcapping, so the field is read as Hugging Face reads it: not at all
+        assertThat(LlamaModel.create(tinyGemma3(", \"attn_logit_softcapping\": 50.0"), F64).maxPositions()).isEqualTo(10);
+        // narrowing (MoDeGPT) and the tiled forward do not cover Gemma 3's head norms or post-norms
+        assertThatThrownBy(() -> new LlamaModel(tinyGemma3(""), F64, false, Collections.nCopies(3, BlockShape.full(12, 4, 2))))
+                .hasMessageContaining("narrowed heads are not supported");
+        LlamaModel gemma3 = LlamaModel.create(tinyGemma3(""), F64);
+        assertThatThrownBy(() -> org.lowrank4j.nn.stream.StreamingDecoder.forward(gemma3, new int[3], 1, 3, org.lowrank4j.nn.stream.Tiles.DEFAULT,
+                new org.lowrank4j.nn.stream.TransientMemory())).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new org.lowrank4j.nn.cskv.CskvModel(gemma3, Collections.nCopies(3, null), 4)).hasMessageContaining("gemma3_text");
+    }
+}

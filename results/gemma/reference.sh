@@ -1,0 +1,42 @@
+#!/bin/bash
+# The JVM runtime's float64 logits against reference.py's (numpy, written apart from the Java code from transformers'
+# Gemma and Gemma 3 modeling code) for 23 tokens, on run.sh's random Gemma (erf GeGLU) and Gemma 3 (tanh GeGLU, head and
+# post-norms, two RoPE tables), and on the Gemma model with its hidden_act switched to gelu_pytorch_tanh; then
+# reference.py with each Gemma part undone, to show the comparison sees it. Run from the repository root after run.sh
+# (same OUT):
+#   OUT=/tmp/gemma results/gemma/reference.sh > results/gemma/reference-output.txt
+set -euo pipefail
+out=${OUT:?the folder run.sh wrote}
+here=results/gemma
+ids="72 101 108 108 111 44 32 119 111 114 108 100 33 10 84 104 101 32 113 117 105 99 107" # "Hello, world!\nThe quick"
+compare() {
+  python3 -c "
+import json, sys, numpy as np
+a, b = np.array(json.load(open(sys.argv[1]))), np.array(json.load(open(sys.argv[2])))
+print('%-52s max |difference| %.2e, largest |logit| %.2f' % (sys.argv[3], np.abs(a - b).max(), np.abs(a).max()))" "$@"
+}
+rm -rf "$out/gemma-tanh" && cp -r "$out/gemma" "$out/gemma-tanh"
+sed -i 's/"hidden_act": "gelu"/"hidden_act": "gelu_pytorch_tanh"/' "$out/gemma-tanh/config.json"
+grep -q gelu_pytorch_tanh "$out/gemma-tanh/config.json"
+for m in gemma gemma-tanh gemma3; do
+  python3 $here/reference.py "$out/$m" $ids > "$out/ref-$m.json"
+  java -cp lowrank-cli/target/lowrank.jar results/qwen3/Logits.java "$out/$m" $ids > "$out/jvm-$m.json"
+  compare "$out/ref-$m.json" "$out/jvm-$m.json" "$m: numpy against the JVM"
+done
+compare "$out/ref-gemma.json" "$out/jvm-gemma-tanh.json" "gemma: erf against tanh GeGLU (both numpy/JVM)"
+# each Gemma part undone in numpy alone: the JVM's logits must then differ
+undo() { # NAME MODEL FROM TO: reference.py with FROM replaced by TO, against the JVM's logits of MODEL
+  python3 -c "
+import sys
+src = open(sys.argv[1]).read()
+assert sys.argv[2] in src, sys.argv[2]
+open(sys.argv[3], 'w').write(src.replace(sys.argv[2], sys.argv[4]))" $here/reference.py "$3" "$out/undone.py" "$4"
+  python3 "$out/undone.py" "$out/$2" $ids > "$out/ref-undone.json"
+  compare "$out/ref-undone.json" "$out/jvm-$2.json" "$1"
+}
+undo "gemma: numpy with norms times w, not 1 + w" gemma '* (1.0 + w)' '* w'
+undo "gemma: numpy without the embedding's sqrt(C)" gemma '* float(np.float32(math.sqrt(C)))' '* 1.0'
+undo "gemma3: numpy without the attention's post-norm" gemma3 'h = h + rms(a, tensor(p + "post_attention_layernorm.weight"))' 'h = h + a'
+undo "gemma3: numpy scaling scores by head_dim" gemma3 'scale = cfg.get("query_pre_attn_scalar", 256) ** -0.5' 'scale = D ** -0.5'
+undo "gemma3: numpy with rope_theta on sliding layers" gemma3 'cfg.get("rope_local_base_freq", 1e4)' 'cfg.get("rope_theta", 1e6)'
+undo "gemma3: numpy without the head norms" gemma3 'if g3:  # per-head' 'if False:  # per-head'

@@ -1,0 +1,34 @@
+#!/bin/bash
+# Gemma and Gemma 3 (text) through the whole path, on random models of their layouts (gemma-small.json: GeGLU with the
+# erf GELU its hidden_act "gelu" means, head_dim 96 apart from the width, one key/value head; gemma3-small.json: head
+# norms, post-norms, query_pre_attn_scalar 100, sliding and full layers with their own RoPE, linear scaling ×8 on the
+# full ones; byte vocabulary): generate, compress (plain SVD, ratio 0.3), export both, the checks in ONNX Runtime, and
+# transformers.js's greedy texts (and token ids) against lowrank generate's. Random weights: the texts are noise, so this checks the
+# plumbing and the numbers, not the language.
+# Run from the repository root after `mvn -B -q install -DskipTests`:
+#   OUT=/tmp/gemma results/gemma/run.sh > results/gemma/run-output.txt
+set -euo pipefail
+out=${OUT:?work folder}
+here=results/gemma
+js=results/onnx-export/transformers-js
+rm -rf "$out" && mkdir -p "$out"
+(cd $js && npm install --ignore-scripts --no-audit --no-fund > /dev/null)
+for family in gemma gemma3; do
+  java -cp lowrank-cli/target/lowrank.jar results/rope-scaling/RandomLlama.java $here/$family-small.json models/sotu-decoder/tokenizer.json \
+    "$out/$family" --perturb
+  bin/lowrank compress --model "$out/$family" --method svd --ratio 0.3 --out "$out/$family-svd" 2>/dev/null | tail -1
+  for m in $family $family-svd; do
+    bin/lowrank export --model "$out/$m" --out "$out/$m-onnx" 2>/dev/null | tail -2
+    node $js/generate.mjs "$out/$m-onnx" 40 < results/onnx-export/prompts.txt > "$out/$m-js.txt"
+    : > "$out/$m-jvm.txt"
+    while IFS= read -r prompt; do
+      bin/lowrank generate --model "$out/$m" --prompt "$prompt" --temperature 0 --max-tokens 40 2>/dev/null \
+        | python3 -c 'import json,sys; print(json.dumps(sys.stdin.read().rstrip("\n"), ensure_ascii=False))' >> "$out/$m-jvm.txt"
+    done < results/onnx-export/prompts.txt
+    python3 -c 'import sys; a=open(sys.argv[1]).read().splitlines(); b=open(sys.argv[2]).read().splitlines(); print(sys.argv[3] + ": transformers.js and lowrank generate give the same greedy text for", sum(x==y for x,y in zip(a,b)), "of", len(a), "prompts")' \
+      "$out/$m-js.txt" "$out/$m-jvm.txt" $m
+    # the same by token ids: a byte-level model's random bytes are often not UTF-8, and the two sides render those differently
+    IDS=1 node $js/generate.mjs "$out/$m-onnx" 40 < results/onnx-export/prompts.txt > "$out/$m-js-ids.jsonl"
+    java -cp lowrank-cli/target/lowrank.jar $here/GreedyIds.java "$out/$m" "$out/$m-js-ids.jsonl"
+  done
+done
