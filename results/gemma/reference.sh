@@ -1,7 +1,8 @@
 #!/bin/bash
 # The JVM runtime's float64 logits against reference.py's (numpy, written apart from the Java code from transformers'
-# Gemma and Gemma 3 modeling code) for 23 tokens, on run.sh's random Gemma (erf GeGLU) and Gemma 3 (tanh GeGLU, head and
-# post-norms, two RoPE tables), and on the Gemma model with its hidden_act switched to gelu_pytorch_tanh; then
+# Gemma and Gemma 3 modeling code) for 23 tokens, on run.sh's random Gemma (erf GeGLU), Gemma 3 (tanh GeGLU, head and
+# post-norms, two RoPE tables) and Gemma 3 with a sliding window of 16, and on the Gemma model with its hidden_act
+# switched to gelu_pytorch_tanh; then
 # reference.py with each Gemma part undone, to show the comparison sees it. Run from the repository root after run.sh
 # (same OUT):
 #   OUT=/tmp/gemma results/gemma/reference.sh > results/gemma/reference-output.txt
@@ -18,12 +19,12 @@ print('%-52s max |difference| %.2e, largest |logit| %.2f' % (sys.argv[3], np.abs
 rm -rf "$out/gemma-tanh" && cp -r "$out/gemma" "$out/gemma-tanh"
 sed -i 's/"hidden_act": "gelu"/"hidden_act": "gelu_pytorch_tanh"/' "$out/gemma-tanh/config.json"
 grep -q gelu_pytorch_tanh "$out/gemma-tanh/config.json"
-for m in gemma gemma-tanh gemma3; do
+for m in gemma gemma-tanh gemma3 gemma3-w16; do
   python3 $here/reference.py "$out/$m" $ids > "$out/ref-$m.json"
   java -cp lowrank-cli/target/lowrank.jar results/qwen3/Logits.java "$out/$m" $ids > "$out/jvm-$m.json"
   compare "$out/ref-$m.json" "$out/jvm-$m.json" "$m: numpy against the JVM"
 done
-compare "$out/ref-gemma.json" "$out/jvm-gemma-tanh.json" "gemma: erf against tanh GeGLU (both numpy/JVM)"
+compare "$out/ref-gemma.json" "$out/jvm-gemma-tanh.json" "gemma: numpy (erf GeGLU) against the JVM with tanh"
 # each Gemma part undone in numpy alone: the JVM's logits must then differ
 undo() { # NAME MODEL FROM TO: reference.py with FROM replaced by TO, against the JVM's logits of MODEL
   python3 -c "
@@ -40,3 +41,4 @@ undo "gemma3: numpy without the attention's post-norm" gemma3 'h = h + rms(a, te
 undo "gemma3: numpy scaling scores by head_dim" gemma3 'scale = cfg.get("query_pre_attn_scalar", 256) ** -0.5' 'scale = D ** -0.5'
 undo "gemma3: numpy with rope_theta on sliding layers" gemma3 'cfg.get("rope_local_base_freq", 1e4)' 'cfg.get("rope_theta", 1e6)'
 undo "gemma3: numpy without the head norms" gemma3 'if g3:  # per-head' 'if False:  # per-head'
+undo "gemma3-w16: numpy without the window" gemma3-w16 'window = cfg.get("sliding_window", 4096)' 'window = 10 ** 9'

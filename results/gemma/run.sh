@@ -2,7 +2,8 @@
 # Gemma and Gemma 3 (text) through the whole path, on random models of their layouts (gemma-small.json: GeGLU with the
 # erf GELU its hidden_act "gelu" means, head_dim 96 apart from the width, one key/value head; gemma3-small.json: head
 # norms, post-norms, query_pre_attn_scalar 100, sliding and full layers with their own RoPE, linear scaling ×8 on the
-# full ones; byte vocabulary): generate, compress (plain SVD, ratio 0.3), export both, the checks in ONNX Runtime, and
+# full ones; byte vocabulary; and that Gemma 3 with a sliding window of 16 positions, which the prompts and their
+# continuations run past): generate, compress (plain SVD, ratio 0.3), export both, the checks in ONNX Runtime, and
 # transformers.js's greedy texts (and token ids) against lowrank generate's. Random weights: the texts are noise, so this checks the
 # plumbing and the numbers, not the language.
 # Run from the repository root after `mvn -B -q install -DskipTests`:
@@ -13,9 +14,15 @@ here=results/gemma
 js=results/onnx-export/transformers-js
 rm -rf "$out" && mkdir -p "$out"
 (cd $js && npm install --ignore-scripts --no-audit --no-fund > /dev/null)
-for family in gemma gemma3; do
-  java -cp lowrank-cli/target/lowrank.jar results/rope-scaling/RandomLlama.java $here/$family-small.json models/sotu-decoder/tokenizer.json \
-    "$out/$family" --perturb
+for family in gemma gemma3 gemma3-w16; do
+  if [ $family = gemma3-w16 ]; then # the same weights with a window of 16: prompts and continuations run past it
+    cp -r "$out/gemma3" "$out/$family"
+    sed -i 's/"sliding_window": 512/"sliding_window": 16/' "$out/$family/config.json"
+    grep -q '"sliding_window": 16' "$out/$family/config.json"
+  else
+    java -cp lowrank-cli/target/lowrank.jar results/rope-scaling/RandomLlama.java $here/$family-small.json models/sotu-decoder/tokenizer.json \
+      "$out/$family" --perturb
+  fi
   bin/lowrank compress --model "$out/$family" --method svd --ratio 0.3 --out "$out/$family-svd" 2>/dev/null | tail -1
   for m in $family $family-svd; do
     bin/lowrank export --model "$out/$m" --out "$out/$m-onnx" 2>/dev/null | tail -2

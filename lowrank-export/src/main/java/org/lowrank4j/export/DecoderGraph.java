@@ -72,6 +72,8 @@ final class DecoderGraph {
     private final List<Site> sites = new ArrayList<>();
     private final Map<RotaryEmbedding, String[]> ropeTables = new IdentityHashMap<>();
     private final String allowed;
+    private String keyIndex, queryIndex; // the key and query positions mask() made, (1, total) and (sequence, 1)
+    private final Map<Integer, String> windowed = new java.util.HashMap<>(); // the mask of each sliding window
 
     /**
      * An empty graph with the inputs and outputs of a decoder of {@code layers} blocks (their attention given) and vocabulary;
@@ -150,12 +152,25 @@ final class DecoderGraph {
         String sequence = g.op("Gather", "sequence", List.of(g.op("Shape", "ids_shape", List.of("input_ids")), one), attribute("axis", 0));
         String total = g.op("Gather", "total", List.of(g.op("Shape", "mask_shape", List.of("attention_mask")), one), attribute("axis", 0));
         String past = g.op("Sub", "past", List.of(total, sequence));
-        String keys = g.op("Unsqueeze", "key_index", List.of(g.op("Range", "keys", List.of(zero, total, one)), g.longs("axes", 0)));
-        String queries = g.op("Unsqueeze", "query_index", List.of(g.op("Range", "queries", List.of(past, total, one)), g.longs("axes", 1)));
+        String keys = keyIndex = g.op("Unsqueeze", "key_index", List.of(g.op("Range", "keys", List.of(zero, total, one)), g.longs("axes", 0)));
+        String queries = queryIndex = g.op("Unsqueeze", "query_index", List.of(g.op("Range", "queries", List.of(past, total, one)),
+                g.longs("axes", 1)));
         String causal = g.op("LessOrEqual", "causal", List.of(keys, queries));
         String real = g.op("Cast", "real_keys", List.of("attention_mask"), attribute("to", DataType.BOOL_VALUE));
         String padding = g.op("Unsqueeze", "real_keys_5d", List.of(real, g.longs("axes", 1, 2, 3)));
         return g.op("And", "allowed", List.of(causal, padding));
+    }
+
+    /** {@link #mask}, and for a sliding window of w positions also query − key < w; one mask per window value. */
+    private String allowed(int window) {
+        if (window == 0) {
+            return allowed;
+        }
+        return windowed.computeIfAbsent(window, w -> {
+            String distance = g.op("Sub", "distance", List.of(queryIndex, keyIndex));
+            String inside = g.op("Less", "inside_window_" + w, List.of(distance, g.scalar("window_" + w, (long) w)));
+            return g.op("And", "allowed_window_" + w, List.of(allowed, inside));
+        });
     }
 
     /**
@@ -183,7 +198,7 @@ final class DecoderGraph {
         String kt = g.op("Transpose", p + "/keys_t", List.of(g.op("Unsqueeze", p + "/keys_5d", List.of(keys, g.longs("axes", 2)))),
                 ints("perm", 0, 1, 2, 4, 3));
         String scores = g.op("MatMul", p + "/scores", List.of(q, kt));
-        String masked = g.op("Where", p + "/masked", List.of(allowed, scores, g.scalar(p + "/lowest", LOWEST)));
+        String masked = g.op("Where", p + "/masked", List.of(allowed(a.window()), scores, g.scalar(p + "/lowest", LOWEST)));
         String probs = g.op("Softmax", p + "/probs", List.of(masked), attribute("axis", -1));
         String context = g.op("MatMul", p + "/context", List.of(probs, g.op("Unsqueeze", p + "/values_5d", List.of(values, g.longs("axes", 2)))));
         context = g.op("Transpose", p + "/context_t", List.of(context), ints("perm", 0, 3, 1, 2, 4));

@@ -110,10 +110,11 @@ class LlamaGraphTest {
                 + " \"num_attention_heads\": 4, \"num_key_value_heads\": 1, \"head_dim\": 12, \"vocab_size\": 40,"
                 + " \"max_position_embeddings\": 32, \"hidden_act\": \"gelu\"}", "gemma");
         assertAgrees(random(gemma, null, 7));
-        // Gemma 3: tanh GeGLU, head norms, post-norms, score scale 1/√20, sliding layers 0 and 2 with their own RoPE table
+        // Gemma 3: tanh GeGLU, head norms, post-norms, score scale 1/√20, layers 0 and 2 sliding over 6 positions (the check
+        // runs past them) with their own RoPE table
         HfConfig gemma3 = HfConfig.parse("{\"model_type\": \"gemma3_text\", \"hidden_size\": 32, \"intermediate_size\": 48,"
                 + " \"num_hidden_layers\": 3, \"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"head_dim\": 16,"
-                + " \"query_pre_attn_scalar\": 20, \"vocab_size\": 40, \"max_position_embeddings\": 64, \"sliding_window\": 32,"
+                + " \"query_pre_attn_scalar\": 20, \"vocab_size\": 40, \"max_position_embeddings\": 64, \"sliding_window\": 6,"
                 + " \"sliding_window_pattern\": 2, \"rope_scaling\": {\"rope_type\": \"linear\", \"factor\": 4.0}}", "gemma3");
         DecoderGraph.Built built = assertAgrees(random(gemma3, null, 8));
         assertThat(built.model().graph().getInitializerList()).extracting(t -> t.getName()).filteredOn(n -> n.startsWith("rope."))

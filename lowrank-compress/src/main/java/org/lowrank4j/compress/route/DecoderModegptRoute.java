@@ -61,9 +61,15 @@ final class DecoderModegptRoute implements CompressionRoute {
                     + " is not a model folder");
         }
         DecoderFolder.requireModelFolder(model);
-        if (HfConfig.read(model).architecture() != HfArchitecture.LLAMA) {
+        HfConfig config = HfConfig.read(model);
+        if (config.architecture() != HfArchitecture.LLAMA) {
             throw new IllegalArgumentException("--method " + ModegptOptions.NAME + " narrows LLaMA-family decoder folders; " + model + " is "
-                    + HfConfig.read(model).modelType());
+                    + config.modelType());
+        }
+        if (LlamaModel.hasHeadNorms(config) || LlamaModel.hasPostNorms(config)) { // before any calibration
+            throw new IllegalArgumentException("--method " + ModegptOptions.NAME + " does not cover " + model + ": " + config.modelType()
+                    + (LlamaModel.hasPostNorms(config) ? " (Gemma 3) normalises each query and key head and its blocks' attention and MLP outputs"
+                    : " normalises each query and key head over its full size") + ", which narrowing and its statistics do not keep");
         }
         if (r.tokenizer() != null || r.calibrationSequences() != null || r.calibrationUnit() != null || r.embeddings() != null) {
             throw new IllegalArgumentException("--tokenizer, --calib-sequences, --calib-unit and --embeddings apply to ONNX models; the decoder folder "

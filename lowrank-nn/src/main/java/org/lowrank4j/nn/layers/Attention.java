@@ -37,6 +37,7 @@ public final class Attention implements Module {
     private final boolean causal;
     private final RotaryEmbedding rope; // or null
     private final RMSNorm queryNorm, keyNorm; // RMSNorm over each query and key head before RoPE (Qwen3), or null
+    private final int window;     // causal attention over the last `window` positions (a sliding-window layer), or 0: all
     // activations of the latest training forward
     private Tensor q;     // (B,NH,T,Dqk), after RoPE
     private Tensor k;     // (B,NKV,T,Dqk), after RoPE
@@ -53,7 +54,7 @@ public final class Attention implements Module {
 
     public Attention(String name, Linear query, Linear key, Linear value, Linear output, int heads, int kvHeads,
             boolean causal, RotaryEmbedding rope) {
-        this(name, query, key, value, output, heads, kvHeads, causal, rope, 0, true, null, null);
+        this(name, query, key, value, output, heads, kvHeads, causal, rope, 0, true, null, null, 0);
     }
 
     /**
@@ -63,14 +64,14 @@ public final class Attention implements Module {
      */
     public Attention(String name, Linear query, Linear key, Linear value, Linear output, int heads, int kvHeads,
             boolean causal, RotaryEmbedding rope, double scale) {
-        this(name, query, key, value, output, heads, kvHeads, causal, rope, scale, false, null, null);
+        this(name, query, key, value, output, heads, kvHeads, causal, rope, scale, false, null, null, 0);
         if (!(scale > 0) || !Double.isFinite(scale)) {
             throw new IllegalArgumentException(name + ": score scale must be positive and finite, got " + scale);
         }
     }
 
     private Attention(String name, Linear query, Linear key, Linear value, Linear output, int heads, int kvHeads,
-            boolean causal, RotaryEmbedding rope, double scale, boolean equalHeads, RMSNorm queryNorm, RMSNorm keyNorm) {
+            boolean causal, RotaryEmbedding rope, double scale, boolean equalHeads, RMSNorm queryNorm, RMSNorm keyNorm, int window) {
         if (heads < 1 || kvHeads < 1 || heads % kvHeads != 0 || query.outFeatures() % heads != 0 || value.outFeatures() % kvHeads != 0) {
             throw new IllegalArgumentException(name + ": " + heads + " query heads and " + kvHeads
                     + " key/value heads do not fit query width " + query.outFeatures() + " and value width " + value.outFeatures());
@@ -109,6 +110,10 @@ public final class Attention implements Module {
         }
         this.queryNorm = queryNorm;
         this.keyNorm = keyNorm;
+        if (window < 0 || window > 0 && !causal) {
+            throw new IllegalArgumentException(name + ": a sliding window is a positive number of positions of causal attention, got " + window);
+        }
+        this.window = window;
     }
 
     /**
@@ -116,7 +121,23 @@ public final class Attention implements Module {
      * RoPE (Qwen3's {@code q_norm} and {@code k_norm}, each of the head size, shared by all heads).
      */
     public Attention withHeadNorms(RMSNorm queryNorm, RMSNorm keyNorm) {
-        return new Attention(name, query, key, value, output, heads, kvHeads, causal, rope, scale, false, queryNorm, keyNorm);
+        return new Attention(name, query, key, value, output, heads, kvHeads, causal, rope, scale, false, queryNorm, keyNorm, window);
+    }
+
+    /**
+     * This attention over a sliding window: each query sees itself and the {@code window − 1} positions before it (Gemma 3's
+     * sliding layers). Causal attention only.
+     */
+    public Attention withWindow(int window) {
+        if (window < 1) {
+            throw new IllegalArgumentException(name + ": a sliding window needs at least 1 position, got " + window);
+        }
+        return new Attention(name, query, key, value, output, heads, kvHeads, causal, rope, scale, false, queryNorm, keyNorm, window);
+    }
+
+    /** The sliding window in positions, or 0 when every earlier position is seen. */
+    public int window() {
+        return window;
     }
 
     /** The RMSNorm over each query head before RoPE, or null. */
@@ -345,7 +366,7 @@ public final class Attention implements Module {
                         rows(p, qRow, time, keys)); // S = s·Q Kᵀ (T, keys)
             }
         });
-        kn.attentionSoftmax(p, keyMask, causal, past);
+        kn.attentionSoftmax(p, keyMask, causal, past, window);
         Tensor y = mixed = Tensor.reuse(mixed, qh.precision(), batch, heads, time, valueSize); // (B,NH,T,Dvo), written per head
         boolean triangular = causal && past == 0 && keys == time; // P is zero above its diagonal
         forEachSequence(batch, time, keys, b -> {

@@ -273,7 +273,7 @@ final class DoubleKernels implements Kernels {
     }
 
     @Override
-    public void attentionSoftmax(Tensor att, int[] keyMask, boolean causal, int past) {
+    public void attentionSoftmax(Tensor att, int[] keyMask, boolean causal, int past, int window) {
         double[] p = d(att);
         int batch = att.dim(0), heads = att.dim(1), time = att.dim(2), keys = att.dim(3);
         for (int b = 0; b < batch; b++) {
@@ -281,19 +281,16 @@ final class DoubleKernels implements Kernels {
                 for (int t = 0; t < time; t++) {
                     int base = ((b * heads + h) * time + t) * keys;
                     int limit = causal ? Math.min(keys, past + t + 1) : keys;
+                    int first = window > 0 ? Math.max(0, past + t - window + 1) : 0;
                     double max = Double.NEGATIVE_INFINITY;
-                    if (keyMask == null) {
-                        max = rowMax(p, base, limit);
-                    } else {
-                        for (int s = 0; s < limit; s++) {
-                            if (keyMask[b * keys + s] != 0) {
-                                max = Math.max(max, p[base + s]);
-                            }
+                    for (int s = first; s < limit; s++) {
+                        if (keyMask == null || keyMask[b * keys + s] != 0) {
+                            max = Math.max(max, p[base + s]);
                         }
                     }
                     double sum = 0;
                     for (int s = 0; s < keys; s++) {
-                        boolean admitted = s < limit && (keyMask == null || keyMask[b * keys + s] != 0);
+                        boolean admitted = s >= first && s < limit && (keyMask == null || keyMask[b * keys + s] != 0);
                         double e = admitted ? Math.exp(p[base + s] - max) : 0;
                         p[base + s] = e;
                         sum += e;
@@ -326,21 +323,6 @@ final class DoubleKernels implements Kernels {
     }
 
     /** The largest of p[base, base + limit) (−∞ when empty), in four running maxima: the same value in any order. */
-    private static double rowMax(double[] p, int base, int limit) {
-        double m0 = Double.NEGATIVE_INFINITY, m1 = m0, m2 = m0, m3 = m0;
-        int s = 0;
-        for (; s + 3 < limit; s += 4) {
-            m0 = Math.max(m0, p[base + s]);
-            m1 = Math.max(m1, p[base + s + 1]);
-            m2 = Math.max(m2, p[base + s + 2]);
-            m3 = Math.max(m3, p[base + s + 3]);
-        }
-        for (; s < limit; s++) {
-            m0 = Math.max(m0, p[base + s]);
-        }
-        return Math.max(Math.max(m0, m1), Math.max(m2, m3));
-    }
-
     /** One row from {@code base}: p is zero from {@code limit} on; the dot in four partial sums (independent adds). */
     private static void softmaxBackwardRow(double[] ds, double[] p, double[] dp, int base, int limit, int cols) {
         double d0 = 0, d1 = 0, d2 = 0, d3 = 0;

@@ -361,7 +361,7 @@ final class FloatKernels implements Kernels {
     }
 
     @Override
-    public void attentionSoftmax(Tensor att, int[] keyMask, boolean causal, int past) {
+    public void attentionSoftmax(Tensor att, int[] keyMask, boolean causal, int past, int window) {
         float[] p = d(att);
         int heads = att.dim(1), time = att.dim(2), keys = att.dim(3);
         inChunks(att.dim(0) * heads * time, 8L * keys, (from, to) -> {
@@ -370,29 +370,31 @@ final class FloatKernels implements Kernels {
                 int b = row / (heads * time), t = row % time;
                 int base = row * keys;
                 int limit = causal ? Math.min(keys, past + t + 1) : keys;
+                int first = window > 0 ? Math.min(limit, Math.max(0, past + t - window + 1)) : 0; // keys before it are outside the window
                 double max = Double.NEGATIVE_INFINITY;
                 if (keyMask == null) {
-                    max = rowMax(p, base, limit);
+                    max = rowMax(p, base + first, limit - first);
                 } else {
-                    for (int s = 0; s < limit; s++) {
+                    for (int s = first; s < limit; s++) {
                         if (keyMask[b * keys + s] != 0) {
                             max = Math.max(max, p[base + s]);
                         }
                     }
                 }
                 // no branch in the exponentials: masked keys are zeroed after them
-                FloatExp.exp(p, p, base, base + limit, 1f, -(float) max, scratch);
+                FloatExp.exp(p, p, base + first, base + limit, 1f, -(float) max, scratch);
                 if (keyMask != null) {
-                    for (int s = 0; s < limit; s++) {
+                    for (int s = first; s < limit; s++) {
                         if (keyMask[b * keys + s] == 0) {
                             p[base + s] = 0;
                         }
                     }
                 }
+                java.util.Arrays.fill(p, base, base + first, 0f);
                 java.util.Arrays.fill(p, base + limit, base + keys, 0f);
-                double sum = sum(p, base, limit);
+                double sum = sum(p, base + first, limit - first);
                 float inv = sum > 0 ? (float) (1 / sum) : Double.isNaN(sum) ? Float.NaN : 0; // a NaN score spoils its whole row
-                for (int s = 0; s < limit; s++) {
+                for (int s = first; s < limit; s++) {
                     p[base + s] *= inv;
                 }
             }

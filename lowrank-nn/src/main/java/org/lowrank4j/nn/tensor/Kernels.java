@@ -92,7 +92,16 @@ public interface Kernels {
      * 0 there (null: none excluded) and, if {@code causal}, when s > past + t. Excluded entries become exactly 0;
      * a row with no admissible key becomes all zeros.
      */
-    void attentionSoftmax(Tensor att, int[] keyMask, boolean causal, int past);
+    default void attentionSoftmax(Tensor att, int[] keyMask, boolean causal, int past) {
+        attentionSoftmax(att, keyMask, causal, past, 0);
+    }
+
+    /**
+     * {@link #attentionSoftmax(Tensor, int[], boolean, int)} over a sliding window as well: with {@code window > 0}, key s
+     * is also excluded when {@code past + t − s >= window} (each query sees itself and the {@code window − 1} keys before
+     * it, as Hugging Face's sliding-window layers do).
+     */
+    void attentionSoftmax(Tensor att, int[] keyMask, boolean causal, int past, int window);
 
     /** Softmax backward per row of the last axis: {@code dscores = p ⊙ (dprobs − Σ p·dprobs)}; dscores may alias dprobs. */
     void softmaxBackward(Tensor dscores, Tensor probs, Tensor dprobs);

@@ -120,6 +120,21 @@ class KernelAgreementTest {
             agree("attention softmax without a mask, causal " + causal, List.of(random(r, batch, heads, time, keys)),
                     t -> k(t).attentionSoftmax(t.get(0), null, causal, 2));
         }
+        for (int window : new int[] {1, 2, 4}) { // sliding windows, with and without a key mask
+            agree("attention softmax, window " + window, List.of(random(r, batch, heads, time, keys), random(r, batch, heads, time, keys)), t -> {
+                k(t).attentionSoftmax(t.get(0), null, true, 2, window);
+                k(t).attentionSoftmax(t.get(1), mask, true, 2, window);
+            });
+        }
+        // the window's edge in float64: query t (position 2 + t) sees keys 2 + t − 1 and 2 + t when the window is 2
+        Tensor scores = random(r, 1, 1, time, keys);
+        Kernels.of(scores).attentionSoftmax(scores, null, true, 2, 2);
+        for (int t = 0; t < time; t++) {
+            for (int s = 0; s < keys; s++) {
+                boolean seen = s == 2 + t || s == 1 + t;
+                assertThat(scores.get(t * keys + s) > 0).as("query %d, key %d", t, s).isEqualTo(seen);
+            }
+        }
         double[] cos = new double[16 * dim / 2], sin = new double[cos.length];
         for (int i = 0; i < cos.length; i++) {
             cos[i] = Math.cos(0.37 * i);

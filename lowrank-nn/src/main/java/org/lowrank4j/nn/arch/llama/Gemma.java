@@ -11,8 +11,8 @@ import org.lowrank4j.nn.layers.SwiGluMlp;
  * norms whose multiplier is {@code 1 + w}, token embeddings times √C, and a GeGLU MLP (the tanh GELU on the gate).
  * Gemma 3's text decoder ({@code gemma3_text}) adds an RMSNorm over every query and key head, a post-norm on the
  * attention and on the MLP output of every block, scores scaled by {@code query_pre_attn_scalar^-1/2}, and two kinds of
- * layer: sliding-window layers with their own RoPE base ({@code rope_local_base_freq}) and full layers with
- * {@code rope_theta} and {@code rope_scaling}. Every other model type of the family gets LLaMA's answers.
+ * layer: sliding-window layers (each query sees the last {@code sliding_window} positions, itself included) with their
+ * own RoPE base ({@code rope_local_base_freq}), and full layers with {@code rope_theta} and {@code rope_scaling}. Every other model type of the family gets LLaMA's answers.
  */
 final class Gemma {
     private Gemma() {
@@ -101,14 +101,16 @@ final class Gemma {
         return (i + 1) % pattern != 0;
     }
 
-    /** True when some layer of a Gemma 3 model attends over a sliding window. */
-    static boolean anySliding(HfConfig config) {
-        for (int i = 0; i < config.numHiddenLayers(); i++) {
-            if (sliding(config, i)) {
-                return true;
-            }
+    /** The sliding layers' window in positions ({@code sliding_window}, 4,096 by default): a query sees itself and the window − 1 before it. */
+    static int window(HfConfig config) {
+        JsonNode window = config.raw().get("sliding_window");
+        if (window == null || window.isNull()) {
+            return 4096;
         }
-        return false;
+        if (!window.isIntegralNumber() || !window.canConvertToInt() || window.asInt() < 1) {
+            throw new IllegalArgumentException("config field sliding_window must be a positive number of positions, found " + window);
+        }
+        return window.asInt();
     }
 
     /**
@@ -154,7 +156,9 @@ final class Gemma {
         activation(config);
         attentionScale(config);
         for (int i = 0; i < config.numHiddenLayers(); i++) {
-            sliding(config, i);
+            if (sliding(config, i)) {
+                window(config);
+            }
         }
     }
 }

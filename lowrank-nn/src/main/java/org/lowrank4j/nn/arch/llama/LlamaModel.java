@@ -41,8 +41,8 @@ import org.lowrank4j.nn.weight.DenseWeight;
  * ({@code model_type = qwen3}) normalises every query and key head with its own RMSNorm before RoPE
  * ({@code self_attn.q_norm}, {@code self_attn.k_norm}).
  * RoPE follows {@code rope_scaling} (or {@code rope_parameters}) as {@link RopeScaling} reads it: default, linear,
- * llama3 and yarn; one set of tables serves every block (two for Gemma 3: its sliding and its full layers). A sliding
- * window that applies bounds the positions ({@link #context}). Gemma's differences are listed in {@link Gemma}: norms
+ * llama3 and yarn; one set of tables serves every block (two for Gemma 3: its sliding and its full layers). Mistral's
+ * and Qwen2's sliding windows bound the positions ({@link #context}); Gemma 3's sliding layers mask by their window. Gemma's differences are listed in {@link Gemma}: norms
  * of multiplier 1 + w, embeddings times √C, GeGLU, and for Gemma 3 head norms, post-norms and its score scale.
  * {@code mlp_bias} is not supported.
  */
@@ -142,6 +142,9 @@ public final class LlamaModel implements CausalLanguageModel {
         if (hasHeadNorms(config)) {
             attention = attention.withHeadNorms(norm(p + "self_attn.q_norm", d, config, precision), norm(p + "self_attn.k_norm", d, config, precision));
         }
+        if (Gemma.sliding(config, i)) {
+            attention = attention.withWindow(Gemma.window(config));
+        }
         SwiGluMlp mlp = new SwiGluMlp(Linear.dense(p + "mlp.gate_proj", c, hidden, false, precision),
                 Linear.dense(p + "mlp.up_proj", c, hidden, false, precision),
                 Linear.dense(p + "mlp.down_proj", hidden, c, false, precision), Gemma.activation(config));
@@ -177,17 +180,16 @@ public final class LlamaModel implements CausalLanguageModel {
 
     /**
      * The positions this runtime computes as Hugging Face does: {@code max_position_embeddings}, or the sliding window when
-     * one applies and is shorter (Mistral's {@code sliding_window}; Qwen2's only with {@code use_sliding_window: true};
-     * Gemma 3's when some layer slides). Up to the window's length, windowed attention is plain causal attention; past it
-     * the window mask would be needed.
+     * one applies and is shorter (Mistral's {@code sliding_window}; Qwen2's only with {@code use_sliding_window: true}).
+     * Up to the window's length, windowed attention is plain causal attention; past it the window mask would be needed,
+     * which only Gemma 3's sliding layers have here ({@link Attention#withWindow}), so Gemma 3 keeps its whole context.
      */
     public static int context(HfConfig config) {
         int positions = config.maxPositionEmbeddings();
         JsonNode window = config.raw().get("sliding_window");
         String type = config.modelType().toLowerCase(Locale.ROOT);
         boolean applies = window != null && window.isIntegralNumber() && window.asInt() > 0
-                && (type.equals("mistral") || type.equals("qwen2") && config.rawBoolean("use_sliding_window", false)
-                    || type.equals("gemma3_text") && Gemma.anySliding(config));
+                && (type.equals("mistral") || type.equals("qwen2") && config.rawBoolean("use_sliding_window", false));
         return applies ? Math.min(positions, window.asInt()) : positions;
     }
 
@@ -216,6 +218,11 @@ public final class LlamaModel implements CausalLanguageModel {
     public static boolean hasHeadNorms(HfConfig config) {
         String type = config.modelType().toLowerCase(Locale.ROOT);
         return type.equals("qwen3") || type.equals("gemma3_text");
+    }
+
+    /** True for Gemma 3, whose blocks normalise their attention and MLP outputs before the residual adds (post-norms). */
+    public static boolean hasPostNorms(HfConfig config) {
+        return Gemma.isGemma3(config);
     }
 
     /** True for Qwen2 and for configs with {@code attention_bias: true}. */

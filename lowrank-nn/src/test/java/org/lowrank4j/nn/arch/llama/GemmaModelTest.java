@@ -36,12 +36,14 @@ class GemmaModelTest {
 
     /**
      * Gemma 3: 3 layers, every second one full (sliding_window_pattern 2: layers 0 and 2 slide over 10 positions), head
-     * norms, post-norms, query_pre_attn_scalar 5, linear RoPE scaling ×4 on the full layer, untied head.
+     * norms, post-norms, query_pre_attn_scalar 5, linear RoPE scaling ×4 on the full layer, untied head; {@code extra}
+     * adds fields (a sliding_window there replaces the 10).
      */
     static HfConfig tinyGemma3(String extra) {
         return HfConfig.parse("{\"model_type\": \"gemma3_text\", \"hidden_size\": 8, \"intermediate_size\": 12, \"num_hidden_layers\": 3,"
                 + " \"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"head_dim\": 4, \"query_pre_attn_scalar\": 5, \"vocab_size\": 11,"
-                + " \"max_position_embeddings\": 64, \"sliding_window\": 10, \"sliding_window_pattern\": 2, \"rope_theta\": 1000000.0,"
+                + " \"max_position_embeddings\": 64," + (extra.contains("\"sliding_window\"") ? "" : " \"sliding_window\": 10,")
+                + " \"sliding_window_pattern\": 2, \"rope_theta\": 1000000.0,"
                 + " \"rope_local_base_freq\": 10000.0, \"rope_scaling\": {\"rope_type\": \"linear\", \"factor\": 4.0},"
                 + " \"hidden_activation\": \"gelu_pytorch_tanh\", \"final_logit_softcapping\": null, \"tie_word_embeddings\": false" + extra + "}",
                 "gemma3 test config");
@@ -138,16 +140,45 @@ class GemmaModelTest {
         // layer_types, when given, decides instead of the pattern
         LlamaModel listed = LlamaModel.create(tinyGemma3(", \"layer_types\": [\"full_attention\", \"sliding_attention\", \"full_attention\"]"), F64);
         assertThat(listed.block(0).attention().rope()).isSameAs(listed.block(2).attention().rope()).isNotSameAs(listed.block(1).attention().rope());
-        // the sliding window bounds the positions: up to it, windowed attention is causal attention
-        assertThat(model.maxPositions()).isEqualTo(10);
-        assertThatThrownBy(() -> model.forward(new int[11], 1, 11)).hasMessageContaining("sliding window of 10 positions");
-        HfConfig allFull = tinyGemma3(", \"layer_types\": [\"full_attention\", \"full_attention\", \"full_attention\"]");
-        assertThat(LlamaModel.context(allFull)).isEqualTo(64);
+        // the sliding layers mask by their window, so the model keeps its whole context
+        assertThat(model.block(0).attention().window()).isEqualTo(10);
+        assertThat(model.block(1).attention().window()).isZero();
+        assertThat(model.maxPositions()).isEqualTo(64);
+    }
+
+    @Test
+    void aSlidingLayerSeesItselfAndTheWindowMinusOnePositionsBeforeIt() {
+        // three sliding layers of window 3: position 9 reads positions 9 − 3·2 = 3 and after, never 2
+        LlamaModel model = LlamaModel.create(tinyGemma3(", \"sliding_window\": 3,"
+                + " \"layer_types\": [\"sliding_attention\", \"sliding_attention\", \"sliding_attention\"]"), F64);
+        GradientCheck.randomize(model, new Random(12), 0.4);
+        int[] ids = LlamaModelTest.ids(10, model.vocabSize(), 13);
+        double[] base = lastRow(model, ids);
+        int[] changed = ids.clone();
+        changed[2] = (changed[2] + 1) % model.vocabSize();
+        assertThat(lastRow(model, changed)).containsExactly(base);
+        changed = ids.clone();
+        changed[3] = (changed[3] + 1) % model.vocabSize();
+        assertThat(maxDifference(lastRow(model, changed), base)).isGreaterThan(1e-6);
+        gradientCheck("Gemma 3, sliding window 3 over 5 positions", model, 14);
+    }
+
+    private static double[] lastRow(LlamaModel model, int[] ids) {
+        double[] all = model.forward(ids, 1, ids.length).toDoubleArray();
+        return java.util.Arrays.copyOfRange(all, all.length - model.vocabSize(), all.length);
+    }
+
+    private static double maxDifference(double[] a, double[] b) {
+        double worst = 0;
+        for (int i = 0; i < a.length; i++) {
+            worst = Math.max(worst, Math.abs(a[i] - b[i]));
+        }
+        return worst;
     }
 
     @Test
     void cachedDecodingGivesTheFullForwardLogits() {
-        for (HfConfig config : new HfConfig[] {tinyGemma("gelu"), tinyGemma3("")}) {
+        for (HfConfig config : new HfConfig[] {tinyGemma("gelu"), tinyGemma3(""), tinyGemma3(", \"sliding_window\": 3")}) {
             LlamaModel model = LlamaModel.create(config, F64);
             GradientCheck.randomize(model, new Random(5), 0.4);
             int batch = 2, time = 7;
@@ -201,7 +232,8 @@ class GemmaModelTest {
         assertThatThrownBy(() -> LlamaModel.create(tinyGemma3(", \"layer_types\": [\"full_attention\", \"chunked\", \"full_attention\"]"), F64))
                 .hasMessageContaining("layer_types[1]");
         // Gemma's attention never applies attn_logit_softcapping, so the field is read as Hugging Face reads it: not at all
-        assertThat(LlamaModel.create(tinyGemma3(", \"attn_logit_softcapping\": 50.0"), F64).maxPositions()).isEqualTo(10);
+        assertThat(LlamaModel.create(tinyGemma3(", \"attn_logit_softcapping\": 50.0"), F64).maxPositions()).isEqualTo(64);
+        assertThatThrownBy(() -> LlamaModel.create(tinyGemma3(", \"sliding_window\": 0"), F64)).hasMessageContaining("sliding_window");
         // narrowing (MoDeGPT) and the tiled forward do not cover Gemma 3's head norms or post-norms
         assertThatThrownBy(() -> new LlamaModel(tinyGemma3(""), F64, false, Collections.nCopies(3, BlockShape.full(12, 4, 2))))
                 .hasMessageContaining("narrowed heads are not supported");
