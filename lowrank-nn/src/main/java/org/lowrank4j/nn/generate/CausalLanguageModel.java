@@ -57,6 +57,15 @@ public interface CausalLanguageModel extends Module {
     Tensor decode(int[] ids, int batch, int time, DecoderCache cache);
 
     /**
+     * {@link #decode} stopped before the output projection: the final-normed hidden states (B,T,C), which
+     * {@link #outputProjection()} turns into the same logits, so a caller can score a large vocabulary a few rows at a time
+     * instead of holding (B,T,V). Null when this model does not split its decode there (the caller then uses {@link #decode}).
+     */
+    default Tensor decodeFeatures(int[] ids, int batch, int time, DecoderCache cache) {
+        return null;
+    }
+
+    /**
      * True when sequences of different lengths may decode together, left-padded ({@link DecoderCache#startAt}), with the
      * same results as each alone up to rounding: positions enter only through RoPE. False for learned positions (GPT-2),
      * recurrent state (Mamba) and caches of another layout (CSKV).

@@ -137,6 +137,11 @@ public final class DecoderStack {
 
     /** Runs new tokens through the blocks against the cache; {@code startPosition} offsets learned positions. */
     public Tensor decode(int[] ids, int batch, int time, DecoderCache cache, int startPosition) {
+        return head.forward(decodeFeatures(ids, batch, time, cache, startPosition));
+    }
+
+    /** {@link #decode} without the output projection: the final norm's output (B,T,C). */
+    public Tensor decodeFeatures(int[] ids, int batch, int time, DecoderCache cache, int startPosition) {
         if (cache.layerCount() != blocks.size()) {
             throw new IllegalArgumentException("cache of " + cache.layerCount() + " layers for a model of " + blocks.size());
         }
@@ -144,7 +149,7 @@ public final class DecoderStack {
         for (int i = 0; i < blocks.size(); i++) {
             x = blocks.get(i).decode(x, cache.layer(i));
         }
-        return head.forward(finalNorm.forward(x));
+        return finalNorm.forward(x);
     }
 
     /** Every parameter once (a tied output projection shares the embedding table). */

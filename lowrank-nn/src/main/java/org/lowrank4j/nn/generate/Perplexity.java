@@ -40,6 +40,12 @@ public final class Perplexity {
      */
     public static PerplexityResult evaluate(CausalLanguageModel model, int[] tokens, int window, long textBytes,
             WindowProgress progress) {
+        return evaluate(model, tokens, window, textBytes, progress, LOGIT_BUDGET);
+    }
+
+    /** As {@link #evaluate(CausalLanguageModel, int[], int, long, WindowProgress)}, holding at most {@code logitBudget} logits. */
+    static PerplexityResult evaluate(CausalLanguageModel model, int[] tokens, int window, long textBytes, WindowProgress progress,
+            long logitBudget) {
         if (tokens.length < 2) {
             throw new IllegalArgumentException("perplexity needs at least 2 tokens, got " + tokens.length);
         }
@@ -56,11 +62,11 @@ public final class Perplexity {
         double total = 0;
         for (int first = 0; first < fullWindows; first += batchSize) {
             int batch = Math.min(batchSize, fullWindows - first);
-            total += windowNll(model, tokens, first * window, window, batch);
+            total += windowNll(model, tokens, first * window, window, batch, logitBudget);
             progress.scored(first + batch, windows);
         }
         if (rest > 0) {
-            total += windowNll(model, tokens, fullWindows * window, rest, 1);
+            total += windowNll(model, tokens, fullWindows * window, rest, 1, logitBudget);
             progress.scored(windows, windows);
         }
         double mean = total / predicted;
@@ -78,12 +84,31 @@ public final class Perplexity {
         return (int) Math.max(1, Math.min(fullWindows, Math.min(byLogits, byTokens)));
     }
 
-    /** Summed NLL of {@code batch} consecutive windows of length {@code time} starting at token {@code start}. */
-    private static double windowNll(CausalLanguageModel model, int[] tokens, int start, int time, int batch) {
+    /**
+     * Summed NLL of {@code batch} consecutive windows of length {@code time} starting at token {@code start}. A model that
+     * gives its hidden states ({@link CausalLanguageModel#decodeFeatures}) is scored a few rows at a time, so that at most
+     * {@code logitBudget} logits are held however large the vocabulary (Gemma's 262,144 tokens over a 2,048-token window
+     * would be 2.1 GB at once).
+     */
+    private static double windowNll(CausalLanguageModel model, int[] tokens, int start, int time, int batch, long logitBudget) {
         int[] inputs = new int[batch * time];
         System.arraycopy(tokens, start, inputs, 0, inputs.length);
-        Tensor logits = model.decode(inputs, batch, time, model.newCache(batch, time)); // (B,T,V)
-        return nll(logits, tokens, start, inputs.length);
+        Tensor features = model.decodeFeatures(inputs, batch, time, model.newCache(batch, time)); // (B,T,C)
+        if (features == null) {
+            return nll(model.decode(inputs, batch, time, model.newCache(batch, time)), tokens, start, inputs.length); // (B,T,V)
+        }
+        int rows = inputs.length, channels = features.dim(-1);
+        int chunk = (int) Math.max(1, Math.min(rows, logitBudget / model.vocabSize()));
+        double total = 0;
+        for (int first = 0; first < rows; first += chunk) {
+            int count = Math.min(chunk, rows - first);
+            Tensor part = Tensor.zeros(features.precision(), count, channels);
+            for (int i = 0; i < count * channels; i++) {
+                part.set(i, features.get(first * channels + i));
+            }
+            total += nll(model.outputProjection().forward(part), tokens, start + first, count);
+        }
+        return total;
     }
 
     /**

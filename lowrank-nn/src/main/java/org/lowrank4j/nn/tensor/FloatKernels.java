@@ -303,6 +303,15 @@ final class FloatKernels implements Kernels {
     /** The tanh GELU as g·σ(z), z = 2·√(2/π)·(g + 0.044715·g³): 0.5·(1 + tanh(z/2)) = σ(z), so e^−z does the work. */
     private static final float GELU_Z = (float) (2 * Math.sqrt(2 / Math.PI)), GELU_CUBIC = 0.044715f;
 
+    /** out[i] = e^−z(a[i]) over [from, to), z the tanh GELU's argument (σ(z) = 1 / (1 + out[i])). */
+    private static void expMinusGeluZ(float[] a, float[] out, int from, int to) {
+        for (int i = from; i < to; i++) {
+            float v = a[i];
+            out[i] = GELU_Z * (v + GELU_CUBIC * v * v * v);
+        }
+        FloatExp.exp(out, out, from, to, -1f, 0f, new FloatExp.Scratch());
+    }
+
     @Override
     public void gegluForward(Tensor out, Tensor gate, Tensor up, GeluVariant variant) {
         if (variant == GeluVariant.ERF) {
@@ -316,11 +325,7 @@ final class FloatKernels implements Kernels {
         float[] o = d(out); // e^−z goes into o first, so an input that o overwrites is read from a copy
         float[] a = d(gate) == o ? o.clone() : d(gate), b = d(up) == o ? o.clone() : d(up);
         inChunks(o.length, 20, (from, to) -> {
-            for (int i = from; i < to; i++) {
-                float v = a[i];
-                o[i] = GELU_Z * (v + GELU_CUBIC * v * v * v);
-            }
-            FloatExp.exp(o, o, from, to, -1f, 0f, new FloatExp.Scratch());
+            expMinusGeluZ(a, o, from, to);
             for (int i = from; i < to; i++) {
                 o[i] = a[i] / (1 + o[i]) * b[i];
             }
@@ -346,11 +351,7 @@ final class FloatKernels implements Kernels {
         boolean aliased = da == db || da == g || da == a || da == b || db == g || db == a || db == b;
         float[] e = aliased ? new float[g.length] : da; // e^−z first, then the gradients over it
         inChunks(g.length, 28, (from, to) -> {
-            for (int i = from; i < to; i++) {
-                float v = a[i];
-                e[i] = GELU_Z * (v + GELU_CUBIC * v * v * v);
-            }
-            FloatExp.exp(e, e, from, to, -1f, 0f, new FloatExp.Scratch());
+            expMinusGeluZ(a, e, from, to);
             for (int i = from; i < to; i++) {
                 float v = a[i], sig = 1 / (1 + e[i]), gi = g[i];
                 float slope = sig + v * sig * (1 - sig) * GELU_Z * (1 + 3 * GELU_CUBIC * v * v);

@@ -77,4 +77,28 @@ class PerplexityTest {
         assertThatThrownBy(() -> Perplexity.evaluate(model, new int[] {1, 9}, 4, 3)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("token id 9");
     }
+
+    @Test
+    void aLargeVocabularyIsScoredAFewRowsAtATimeWithTheSameResult() {
+        org.lowrank4j.nn.arch.llama.LlamaModel model = org.lowrank4j.nn.arch.llama.LlamaModel.create(
+                org.lowrank4j.formats.hf.HfConfig.builder(org.lowrank4j.formats.hf.HfArchitecture.LLAMA).hiddenSize(8).intermediateSize(12)
+                        .numHiddenLayers(1).numAttentionHeads(2).numKeyValueHeads(1).vocabSize(11).maxPositionEmbeddings(16).build(),
+                org.lowrank4j.nn.tensor.Precision.FLOAT64);
+        org.lowrank4j.nn.GradientCheck.randomize(model, new java.util.Random(3), 0.5);
+        int[] tokens = new int[23];
+        for (int i = 0; i < tokens.length; i++) {
+            tokens[i] = (i * 7 + 3) % 11;
+        }
+        // the windows' logits in one piece, through decode
+        double whole = 0;
+        for (int start = 0; start < 22; start += 5) {
+            int time = Math.min(5, 22 - start);
+            int[] inputs = java.util.Arrays.copyOfRange(tokens, start, start + time);
+            whole += Perplexity.nll(model.decode(inputs, 1, time, model.newCache(1, time)), tokens, start, time);
+        }
+        for (long budget : new long[] {11, 3 * 11, 1L << 24}) { // one row, three rows, everything at once
+            PerplexityResult r = Perplexity.evaluate(model, tokens, 5, 23, Perplexity.WindowProgress.NONE, budget);
+            assertThat(r.totalNll()).as("budget %d", budget).isCloseTo(whole, org.assertj.core.api.Assertions.within(1e-12));
+        }
+    }
 }

@@ -182,6 +182,11 @@ public final class Gpt2Model implements CausalLanguageModel {
     }
 
     @Override
+    public Tensor decodeFeatures(int[] ids, int batch, int time, DecoderCache cache) {
+        return stack.decodeFeatures(ids, batch, time, cache, cache.length());
+    }
+
+    @Override
     public Linear outputProjection() {
         return head;
     }

@@ -366,6 +366,11 @@ public final class LlamaModel implements CausalLanguageModel {
         return stack.decode(ids, batch, time, cache, 0); // RoPE positions come from the cache
     }
 
+    @Override
+    public Tensor decodeFeatures(int[] ids, int batch, int time, DecoderCache cache) {
+        return stack.decodeFeatures(ids, batch, time, cache, 0);
+    }
+
     private void checkLength(int time, int start) {
         if (start + time > maxPositions()) {
             throw new IllegalArgumentException("sequence of " + (start + time) + " positions exceeds " + (maxPositions() < config.maxPositionEmbeddings()

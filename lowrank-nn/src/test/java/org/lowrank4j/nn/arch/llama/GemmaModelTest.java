@@ -15,7 +15,6 @@ import org.lowrank4j.formats.hf.HfConfig;
 import org.lowrank4j.formats.safetensors.SafetensorsModel;
 import org.lowrank4j.nn.GradientCheck;
 import org.lowrank4j.nn.block.PreNormBlock;
-import org.lowrank4j.nn.generate.DecoderCache;
 import org.lowrank4j.nn.layers.Attention;
 import org.lowrank4j.nn.layers.RMSNorm;
 import org.lowrank4j.nn.layers.RotaryEmbedding;
@@ -50,13 +49,7 @@ class GemmaModelTest {
     }
 
     private static void gradientCheck(String label, LlamaModel model, long seed) {
-        GradientCheck.randomize(model, new Random(seed), 0.4);
-        int[] ids = LlamaModelTest.ids(2 * 5, model.vocabSize(), seed + 1);
-        double error = GradientCheck.check(label, () -> model.forward(ids, 2, 5), dy -> {
-            model.backward(dy);
-            return null;
-        }, null, model.parameters(), seed + 2);
-        assertThat(error).isLessThanOrEqualTo(GradientCheck.TOLERANCE);
+        LlamaModelTest.gradientCheck(label, model, seed);
     }
 
     @Test
@@ -179,23 +172,7 @@ class GemmaModelTest {
     @Test
     void cachedDecodingGivesTheFullForwardLogits() {
         for (HfConfig config : new HfConfig[] {tinyGemma("gelu"), tinyGemma3(""), tinyGemma3(", \"sliding_window\": 3")}) {
-            LlamaModel model = LlamaModel.create(config, F64);
-            GradientCheck.randomize(model, new Random(5), 0.4);
-            int batch = 2, time = 7;
-            int[] ids = LlamaModelTest.ids(batch * time, model.vocabSize(), 6);
-            Tensor full = model.forward(ids, batch, time);
-            DecoderCache cache = model.newCache(batch, time);
-            double worst = 0;
-            int t = 0;
-            for (int step : new int[] {3, 1, 1, 2}) {
-                int[] chunk = new int[batch * step];
-                for (int b = 0; b < batch; b++) {
-                    System.arraycopy(ids, b * time + t, chunk, b * step, step);
-                }
-                worst = Math.max(worst, LlamaModelTest.maxDifference(full, model.decode(chunk, batch, step, cache), t, step));
-                t += step;
-            }
-            assertThat(worst).as(config.modelType()).isLessThan(1e-12);
+            assertThat(LlamaModelTest.cachedDecodingError(config)).as(config.modelType()).isLessThan(1e-12);
         }
     }
 

@@ -58,7 +58,7 @@ class LlamaModelTest {
         return ids;
     }
 
-    private static void gradientCheck(String label, LlamaModel model, long seed) {
+    static void gradientCheck(String label, LlamaModel model, long seed) {
         GradientCheck.randomize(model, new Random(seed), 0.4);
         int[] ids = ids(2 * 5, model.vocabSize(), seed + 1);
         double error = GradientCheck.check(label, () -> model.forward(ids, 2, 5), dy -> {
@@ -143,27 +143,36 @@ class LlamaModelTest {
     @Test
     void cachedDecodingGivesTheFullForwardLogits() {
         for (HfConfig config : new HfConfig[] {tiny(), tinyQwen2(), tinyQwen3()}) {
-            LlamaModel model = LlamaModel.create(config, F64);
-            GradientCheck.randomize(model, new Random(5), 0.4);
-            int batch = 2, time = 7;
-            int[] ids = ids(batch * time, model.vocabSize(), 6);
-            Tensor full = model.forward(ids, batch, time); // (B,T,V)
-            DecoderCache cache = model.newCache(batch, time);
-            double worst = 0;
-            int t = 0;
-            for (int step : new int[] {3, 1, 1, 2}) { // a prompt of 3, then single tokens, then 2
-                int[] chunk = new int[batch * step];
-                for (int b = 0; b < batch; b++) {
-                    System.arraycopy(ids, b * time + t, chunk, b * step, step);
-                }
-                Tensor logits = model.decode(chunk, batch, step, cache);
-                worst = Math.max(worst, maxDifference(full, logits, t, step));
-                t += step;
-            }
-            assertThat(cache.length()).isEqualTo(time);
+            double worst = cachedDecodingError(config);
             System.out.printf("LLaMA %s: cached decoding vs full forward, max abs difference %.2e%n", config.modelType(), worst);
             assertThat(worst).isLessThan(1e-12);
         }
+    }
+
+    /**
+     * A random float64 model of {@code config}, 2 sequences of 7 tokens: the largest difference between the full forward's
+     * logits and those of cached decoding in steps of 3, 1, 1 and 2 tokens.
+     */
+    static double cachedDecodingError(HfConfig config) {
+        LlamaModel model = LlamaModel.create(config, F64);
+        GradientCheck.randomize(model, new Random(5), 0.4);
+        int batch = 2, time = 7;
+        int[] ids = ids(batch * time, model.vocabSize(), 6);
+        Tensor full = model.forward(ids, batch, time); // (B,T,V)
+        DecoderCache cache = model.newCache(batch, time);
+        double worst = 0;
+        int t = 0;
+        for (int step : new int[] {3, 1, 1, 2}) { // a prompt of 3, then single tokens, then 2
+            int[] chunk = new int[batch * step];
+            for (int b = 0; b < batch; b++) {
+                System.arraycopy(ids, b * time + t, chunk, b * step, step);
+            }
+            Tensor logits = model.decode(chunk, batch, step, cache);
+            worst = Math.max(worst, maxDifference(full, logits, t, step));
+            t += step;
+        }
+        assertThat(cache.length()).isEqualTo(time);
+        return worst;
     }
 
     /** Largest |full[b, t0 + s, :] - part[b, s, :]|. */
