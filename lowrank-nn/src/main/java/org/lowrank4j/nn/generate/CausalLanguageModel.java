@@ -57,6 +57,23 @@ public interface CausalLanguageModel extends Module {
     Tensor decode(int[] ids, int batch, int time, DecoderCache cache);
 
     /**
+     * {@link #forward} stopped before the output projection, keeping what {@link #backwardFeatures} needs: the final-normed
+     * hidden states (B,T,C), which {@link #outputProjection()} turns into the same logits. A trainer scores a large
+     * vocabulary a few rows at a time this way. Null when this model does not split its forward there.
+     */
+    default Tensor forwardFeatures(int[] ids, int batch, int time) {
+        return null;
+    }
+
+    /**
+     * The backward of {@link #forwardFeatures}: adds every gradient below the output projection for the upstream gradient
+     * of its output (B,T,C); the caller ran the projection's backward itself.
+     */
+    default void backwardFeatures(Tensor dfeatures) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " does not split its forward before the output projection");
+    }
+
+    /**
      * {@link #decode} stopped before the output projection: the final-normed hidden states (B,T,C), which
      * {@link #outputProjection()} turns into the same logits, so a caller can score a large vocabulary a few rows at a time
      * instead of holding (B,T,V). Null when this model does not split its decode there (the caller then uses {@link #decode}).

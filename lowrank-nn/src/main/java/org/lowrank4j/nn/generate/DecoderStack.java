@@ -42,11 +42,16 @@ public final class DecoderStack {
 
     /** {@link #forward(int[], int, int, int)} with every block run by {@code runner}. */
     public Tensor forward(int[] ids, int batch, int time, int startPosition, BlockRunner runner) {
+        return head.forward(forwardFeatures(ids, batch, time, startPosition, runner)); // (B,T,V)
+    }
+
+    /** {@link #forward(int[], int, int, int, BlockRunner)} without the output projection: the final norm's output (B,T,C). */
+    public Tensor forwardFeatures(int[] ids, int batch, int time, int startPosition, BlockRunner runner) {
         Tensor x = embedding.forward(ids, null, batch, time, startPosition); // (B,T,C)
         for (PreNormBlock block : blocks) {
             x = runner.run(block, x);
         }
-        return head.forward(finalNorm.forward(x)); // (B,T,V)
+        return finalNorm.forward(x);
     }
 
     /**
@@ -118,7 +123,15 @@ public final class DecoderStack {
 
     /** Adds the gradients of every parameter for the upstream gradient of the last forward's logits. */
     public void backward(Tensor dlogits) {
-        Tensor dx = finalNorm.backward(head.backward(dlogits));
+        backwardFeatures(head.backward(dlogits));
+    }
+
+    /**
+     * Adds the gradients of every parameter below the output projection for the upstream gradient of the last forward's
+     * final-norm output (B,T,C) (the caller ran the projection, and its backward, itself).
+     */
+    public void backwardFeatures(Tensor dfeatures) {
+        Tensor dx = finalNorm.backward(dfeatures);
         for (int i = blocks.size() - 1; i >= 0; i--) {
             dx = backwardThrough(i, dx);
         }

@@ -11,32 +11,100 @@ import org.lowrank4j.nn.tensor.Tensor;
  * (B,T) ids → (B,T,V) logits → {@link SoftmaxCrossEntropy} (mean over the B·T targets) and, for
  * {@link #lossAndBackward}, the cross-entropy's gradient back through {@link CausalLanguageModel#backward}. The
  * parameters are the wrapped model's, so training this trains it.
+ *
+ * <p>When a batch's logits would pass {@link #LOGIT_BUDGET} values (a vocabulary of 128 k or 262 k tokens over long
+ * windows) and the model splits its forward before the output projection ({@link CausalLanguageModel#forwardFeatures}),
+ * the projection, the cross-entropy and their backward run a few rows at a time, and the (B,T,V) logits are never held.
+ * The loss and gradients are the same sums.
  */
 public final class NextTokenModel implements LanguageModel {
+    /** Logits held at once by the row-by-row path (16 M values, 64 MB in float32). */
+    static final long LOGIT_BUDGET = 1L << 24;
+
     private final CausalLanguageModel model;
+    private final long logitBudget;
     private final SoftmaxCrossEntropy crossEntropy = new SoftmaxCrossEntropy();
 
     public NextTokenModel(CausalLanguageModel model) {
+        this(model, LOGIT_BUDGET);
+    }
+
+    /** With at most {@code logitBudget} logits held at once (at least one row's, whatever is given). */
+    NextTokenModel(CausalLanguageModel model, long logitBudget) {
         if (model == null) {
             throw new IllegalArgumentException("NextTokenModel needs a model");
         }
         this.model = model;
+        this.logitBudget = logitBudget;
     }
 
     @Override
     public double lossAndBackward(int[][] inputs, int[][] targets) {
-        double loss = forward(inputs, targets);
-        model.backward(crossEntropy.backward(1.0)); // dlogits (B,T,V)
-        return loss;
+        return run(inputs, targets, true);
     }
 
     @Override
     public double loss(int[][] inputs, int[][] targets) {
-        return forward(inputs, targets);
+        return run(inputs, targets, false);
     }
 
-    /** inputs, targets (B, T) → mean cross-entropy; keeps the activations for a backward. */
-    private double forward(int[][] inputs, int[][] targets) {
+    private double run(int[][] inputs, int[][] targets, boolean backward) {
+        Batch b = batch(inputs, targets);
+        if ((long) b.next.length * model.vocabSize() > logitBudget) {
+            Tensor features = model.forwardFeatures(b.ids, b.batch, b.time);
+            if (features != null) {
+                return inRows(features, b.next, backward);
+            }
+        }
+        double loss = crossEntropy.forward(model.forward(b.ids, b.batch, b.time), b.next); // (B,T,V)
+        if (backward) {
+            model.backward(crossEntropy.backward(1.0)); // dlogits (B,T,V)
+        }
+        return loss;
+    }
+
+    /**
+     * The mean cross-entropy of the output projection of {@code features} (B,T,C) against {@code next}, a few rows at a time;
+     * with {@code backward}, each chunk's logit gradient goes back through the projection at once, and the features'
+     * gradient through the model below it.
+     */
+    private double inRows(Tensor features, int[] next, boolean backward) {
+        int rows = next.length, channels = features.dim(-1);
+        int chunk = (int) Math.max(1, Math.min(rows, logitBudget / model.vocabSize()));
+        int counted = 0;
+        for (int target : next) {
+            counted += target == crossEntropy.ignoreIndex() ? 0 : 1;
+        }
+        Tensor dfeatures = backward ? features.zerosLike() : null;
+        double total = 0;
+        for (int first = 0; first < rows; first += chunk) {
+            int count = Math.min(chunk, rows - first);
+            Tensor part = Tensor.zeros(features.precision(), count, channels);
+            copyRows(features, first, part, 0, count, channels);
+            double mean = crossEntropy.forward(model.outputProjection().forward(part), java.util.Arrays.copyOfRange(next, first, first + count));
+            int partCounted = crossEntropy.countedTargets();
+            total += mean * partCounted;
+            if (backward && partCounted > 0) { // this chunk's share of the mean over every counted target
+                Tensor dpart = model.outputProjection().backward(crossEntropy.backward((double) partCounted / counted));
+                copyRows(dpart, 0, dfeatures, first, count, channels);
+            }
+        }
+        if (backward) {
+            model.backwardFeatures(dfeatures);
+        }
+        return counted == 0 ? 0 : total / counted;
+    }
+
+    private static void copyRows(Tensor from, int fromRow, Tensor to, int toRow, int count, int channels) {
+        for (int i = 0; i < count * channels; i++) {
+            to.set(toRow * channels + i, from.get(fromRow * channels + i));
+        }
+    }
+
+    private record Batch(int[] ids, int[] next, int batch, int time) {}
+
+    /** inputs, targets (B, T), flattened. */
+    private static Batch batch(int[][] inputs, int[][] targets) {
         if (inputs.length == 0 || inputs.length != targets.length) {
             throw new IllegalArgumentException("a batch needs as many target rows as input rows (at least one), got "
                     + inputs.length + " and " + targets.length);
@@ -52,8 +120,7 @@ public final class NextTokenModel implements LanguageModel {
             System.arraycopy(inputs[b], 0, ids, b * time, time);
             System.arraycopy(targets[b], 0, next, b * time, time);
         }
-        Tensor logits = model.forward(ids, batch, time); // (B,T,V)
-        return crossEntropy.forward(logits, next);
+        return new Batch(ids, next, batch, time);
     }
 
     @Override

@@ -169,6 +169,16 @@ public final class Gpt2Model implements CausalLanguageModel {
     }
 
     @Override
+    public Tensor forwardFeatures(int[] ids, int batch, int time) {
+        return stack.forwardFeatures(ids, batch, time, 0, (block, x) -> block.forward(x, null));
+    }
+
+    @Override
+    public void backwardFeatures(Tensor dfeatures) {
+        stack.backwardFeatures(dfeatures);
+    }
+
+    @Override
     public DecoderCache newCache(int batch, int capacity) {
         if (capacity > maxPositions()) {
             throw new IllegalArgumentException("cache of " + capacity + " positions exceeds n_positions = " + maxPositions());

@@ -328,6 +328,17 @@ public final class LlamaModel implements CausalLanguageModel {
     }
 
     @Override
+    public Tensor forwardFeatures(int[] ids, int batch, int time) {
+        checkLength(time, 0);
+        return stack.forwardFeatures(ids, batch, time, 0, (block, x) -> block.forward(x, null));
+    }
+
+    @Override
+    public void backwardFeatures(Tensor dfeatures) {
+        stack.backwardFeatures(dfeatures);
+    }
+
+    @Override
     public void saveFactors(Path folder, SafetensorsDtype dtype) throws IOException {
         LlamaWeights.writeFactors(this, folder, dtype);
     }

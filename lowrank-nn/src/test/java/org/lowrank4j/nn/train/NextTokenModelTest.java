@@ -1,0 +1,54 @@
+package org.lowrank4j.nn.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.lowrank4j.formats.hf.HfArchitecture;
+import org.lowrank4j.formats.hf.HfConfig;
+import org.lowrank4j.nn.GradientCheck;
+import org.lowrank4j.nn.Parameter;
+import org.lowrank4j.nn.arch.llama.LlamaModel;
+import org.lowrank4j.nn.layers.SoftmaxCrossEntropy;
+import org.lowrank4j.nn.tensor.Precision;
+
+/** The next-token loss scored a few rows at a time gives the loss and the gradients of the whole (B,T,V) at once. */
+class NextTokenModelTest {
+
+    @Test
+    void rowByRowScoringGivesTheSameLossAndGradients() {
+        for (boolean tied : new boolean[] {true, false}) {
+            HfConfig config = HfConfig.builder(HfArchitecture.LLAMA).hiddenSize(8).intermediateSize(12).numHiddenLayers(2).numAttentionHeads(2)
+                    .numKeyValueHeads(1).vocabSize(11).maxPositionEmbeddings(16).tieWordEmbeddings(tied).build();
+            LlamaModel model = LlamaModel.create(config, Precision.FLOAT64);
+            GradientCheck.randomize(model, new Random(1), 0.5);
+            Random random = new Random(2);
+            int[][] inputs = new int[3][6], targets = new int[3][6];
+            for (int b = 0; b < 3; b++) {
+                for (int t = 0; t < 6; t++) {
+                    inputs[b][t] = random.nextInt(11);
+                    targets[b][t] = t == 2 && b == 1 ? SoftmaxCrossEntropy.DEFAULT_IGNORE_INDEX : random.nextInt(11); // one ignored
+                }
+            }
+            List<Parameter> parameters = model.parameters();
+            model.zeroGradients();
+            double whole = new NextTokenModel(model).lossAndBackward(inputs, targets); // 18 × 11 logits, under the budget
+            List<double[]> expected = parameters.stream().map(p -> p.gradient().toDoubleArray()).toList();
+            for (long budget : new long[] {11, 5 * 11}) { // one row at a time; 5 rows, so the last chunk is short
+                model.zeroGradients();
+                NextTokenModel rows = new NextTokenModel(model, budget);
+                assertThat(rows.lossAndBackward(inputs, targets)).as("tied %s, budget %d", tied, budget).isCloseTo(whole, within(1e-13));
+                for (int i = 0; i < parameters.size(); i++) {
+                    double[] got = parameters.get(i).gradient().toDoubleArray();
+                    for (int j = 0; j < got.length; j++) {
+                        assertThat(got[j]).as("%s[%d], tied %s, budget %d", parameters.get(i).name(), j, tied, budget)
+                                .isCloseTo(expected.get(i)[j], within(1e-13));
+                    }
+                }
+                assertThat(rows.loss(inputs, targets)).isCloseTo(whole, within(1e-13));
+            }
+        }
+    }
+}
