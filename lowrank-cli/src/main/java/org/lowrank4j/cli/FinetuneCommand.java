@@ -19,8 +19,11 @@ import org.lowrank4j.adapt.lora.LoraSettings;
 import org.lowrank4j.adapt.ops.SqueezeForm;
 import org.lowrank4j.compress.model.DecoderFolder;
 import org.lowrank4j.compress.tokenize.HfTokenizer;
+import org.lowrank4j.formats.hf.HfConfig;
 import org.lowrank4j.formats.io.OutputPlan;
+import org.lowrank4j.nn.generate.ByteTokenizer;
 import org.lowrank4j.nn.generate.PerplexityResult;
+import org.lowrank4j.nn.generate.Tokenizer;
 import org.lowrank4j.nn.train.LabelledTexts;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -211,12 +214,19 @@ final class FinetuneCommand implements Callable<Integer> {
         }
         org.lowrank4j.adapt.lora.AdapterInit adapterInit = org.lowrank4j.adapt.lora.AdapterInit.parse(init);
         String text = years.read(data);
+        // the folder's tokenizer.json: bytes for the models lowrank train writes, a Hugging Face tokenizer otherwise; a folder
+        // without one is read as bytes, as finetune always read text before it read tokenizers
+        Tokenizer tokenizer = Files.isRegularFile(model.resolve(DecoderFolder.TOKENIZER))
+                ? DecoderFolder.loadTokenizer(model, HfConfig.read(model).vocabSize()) : new ByteTokenizer();
+        boolean bytes = tokenizer instanceof ByteTokenizer;
         FineTuneRequest request = new FineTuneRequest(model, text, data.toString(), out, loraSettings(),
                 targets, steps, batch, context, lr, warmup, weightDecay, heldOut, evalBytes, seed, checkpointEvery, resume, stopAfter, adapterInit, adapter,
-                initAdapter, inSqueeze());
+                initAdapter, inSqueeze()).withTokenizer(bytes ? null : tokenizer);
         ProgressBar bar = ProgressBar.stderr();
         long total = stopAfter == null ? steps : Math.min(steps, stopAfter);
-        FineTuneOutcome outcome = replacingOut(() -> FineTuning.run(request, new FineTuneListener() {
+        FineTuneOutcome outcome;
+        try (AutoCloseable release = tokenizer instanceof AutoCloseable c ? c : () -> { }) {
+            outcome = replacingOut(() -> FineTuning.run(request, new FineTuneListener() {
             @Override
             public void onPhase(String phase, String detail) {
                 bar.note(phase + ": " + detail);
@@ -226,10 +236,11 @@ final class FinetuneCommand implements Callable<Integer> {
             public void onStep(StepReport r) {
                 bar.update("finetune", r.step() + 1, total, String.format(Locale.ROOT, "loss %.4f, %.0f tok/s", r.loss(), r.tokensPerSecond()));
             }
-        }));
-        System.out.println(line("base   ", outcome.before()));
+            }));
+        }
+        System.out.println(line("base   ", outcome.before(), bytes));
         outcome.notes().forEach(System.out::println);
-        System.out.println(line(request.isFull() ? "tuned  " : "adapted", outcome.after()));
+        System.out.println(line(request.isFull() ? "tuned  " : "adapted", outcome.after(), bytes));
         System.out.printf(Locale.ROOT, "perplexity %.1f%% lower; %d steps in %.1f s (%,d trainable of %,d parameters); wrote %s%n",
                 100 * outcome.perplexityReduction(), outcome.stepsRun(), outcome.trainSeconds(), outcome.trainable(), outcome.baseParameters(), out);
         return 0;
@@ -383,9 +394,10 @@ final class FinetuneCommand implements Callable<Integer> {
         return String.format(Locale.ROOT, "%s %s accuracy %.4f, macro-F1 %.4f (%d texts)", what, split, m.accuracy(), m.macroF1(), m.examples());
     }
 
-    private static String line(String what, PerplexityResult r) {
-        return String.format(Locale.ROOT, "%s held-out perplexity %.4f per byte, %.4f bits per byte (%,d bytes)", what, r.perplexity(),
-                r.bitsPerByte(), r.bytes());
+    /** A held-out score: perplexity per byte for a byte-level model, per token otherwise, and bits per byte either way. */
+    private static String line(String what, PerplexityResult r, boolean bytes) {
+        return String.format(Locale.ROOT, "%s held-out perplexity %.4f per %s, %.4f bits per byte (%,d bytes)", what, r.perplexity(),
+                bytes ? "byte" : "token", r.bitsPerByte(), r.bytes());
     }
 
 }

@@ -23,7 +23,6 @@ import org.lowrank4j.linalg.SvdResult;
 import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.arch.llama.LlamaLanguageModel;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
-import org.lowrank4j.nn.generate.Perplexity;
 import org.lowrank4j.nn.generate.PerplexityResult;
 import org.lowrank4j.nn.layers.Linear;
 import org.lowrank4j.nn.tensor.Tensor;
@@ -77,9 +76,8 @@ final class ButterflyFineTuning {
         }
         DecoderTask task = DecoderTask.prepare(request);
         LlamaModel model = task.model();
-        int[] heldOut = task.heldOut();
-        events.onPhase("dense perplexity", String.format(Locale.ROOT, "%,d held-out bytes", heldOut.length));
-        PerplexityResult dense = Perplexity.evaluate(model, heldOut, model.defaultWindow(), heldOut.length).requireFinite(request.model());
+        events.onPhase("dense perplexity", task.heldOutDescription());
+        PerplexityResult dense = task.score(model, model.defaultWindow()).requireFinite(request.model());
 
         Map<String, WeightFactorization> replaced = new LinkedHashMap<>();
         ArrayNode sites = JSON.createArrayNode();
@@ -116,8 +114,8 @@ final class ButterflyFineTuning {
         if (replaced.isEmpty()) {
             throw new IllegalArgumentException("butterfly: sites=" + String.join(",", roles) + " matches no projection of " + request.model());
         }
-        events.onPhase("replaced perplexity", String.format(Locale.ROOT, "%d projections, %,d held-out bytes", replaced.size(), heldOut.length));
-        PerplexityResult fitted = Perplexity.evaluate(model, heldOut, model.defaultWindow(), heldOut.length).requireFinite(request.model());
+        events.onPhase("replaced perplexity", replaced.size() + " projections, " + task.heldOutDescription());
+        PerplexityResult fitted = task.score(model, model.defaultWindow()).requireFinite(request.model());
 
         List<Parameter> trainable = new ArrayList<>();
         replaced.values().forEach(r -> trainable.addAll(r.parameters()));
@@ -132,8 +130,8 @@ final class ButterflyFineTuning {
         WeightTraining.Result run = WeightTraining.run(request, task, language, trainable, events, steps -> String.format(Locale.ROOT,
                 "%,d trainable values: %d projections as %s (the rest frozen), step %d of %d", trainableCount, replaced.size(), form,
                 steps[0], steps[1]));
-        events.onPhase("trained perplexity", String.format(Locale.ROOT, "%,d held-out bytes", heldOut.length));
-        PerplexityResult after = Perplexity.evaluate(model, heldOut, model.defaultWindow(), heldOut.length).requireFinite(request.out());
+        events.onPhase("trained perplexity", task.heldOutDescription());
+        PerplexityResult after = task.score(model, model.defaultWindow()).requireFinite(request.out());
 
         write(request.out().resolve(WEIGHTS), replaced);
         List<String> notes = List.of(String.format(Locale.ROOT,

@@ -1,9 +1,15 @@
 package org.lowrank4j.adapt.finetune;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import org.lowrank4j.adapt.lora.ModulePaths;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
 import org.lowrank4j.nn.generate.ByteTokenizer;
+import org.lowrank4j.nn.generate.CausalLanguageModel;
+import org.lowrank4j.nn.generate.Perplexity;
+import org.lowrank4j.nn.generate.PerplexityResult;
+import org.lowrank4j.nn.generate.Tokenizer;
 import org.lowrank4j.nn.layers.Linear;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.train.TokenWindows;
@@ -11,36 +17,87 @@ import org.lowrank4j.nn.weight.QuantizedWeight;
 
 /**
  * What every causal-LM fine-tuning run starts from, whatever it trains (LoRA, a variant, every weight): the decoder
- * loaded and checked to read bytes, the window length, the text split into a training head and a held-out tail, and the
- * held-out bytes that are scored before and after.
+ * loaded and checked against its tokenizer, the window length, the text split into a training head and a held-out tail,
+ * and the held-out tokens that are scored before and after.
  *
- * @param model   the decoder, float32
- * @param context tokens per training window
- * @param split   the byte tokens of the text, training head and held-out tail
- * @param heldOut the held-out bytes scored ({@link HeldOut#tokens})
- * @param train   the training windows (seeded order)
+ * @param model        the decoder, float32
+ * @param context      tokens per training window
+ * @param split        the tokens of the text, training head and held-out tail
+ * @param heldOut      the held-out tokens scored ({@link HeldOut#tokens} for bytes)
+ * @param heldOutBytes the UTF-8 length of the held-out text those tokens encode, for bits per byte
+ * @param train        the training windows (seeded order)
+ * @param bytes        true when the tokenizer reads bytes (perplexity per token is then per byte)
  */
-record DecoderTask(LlamaModel model, int context, TokenWindows.Split split, int[] heldOut, TokenWindows train) {
+record DecoderTask(LlamaModel model, int context, TokenWindows.Split split, int[] heldOut, long heldOutBytes, TokenWindows train, boolean bytes) {
 
     /**
-     * @throws IllegalArgumentException for a model that does not read bytes, a context above the model's positions, a text
-     *                                  too short for a held-out tail
+     * @throws IllegalArgumentException for a model whose vocabulary does not fit the tokenizer, a context above the model's
+     *                                  positions, a text too short for a held-out tail
      */
     static DecoderTask prepare(FineTuneRequest request) throws IOException {
         LlamaModel model = LlamaModel.load(request.model(), Precision.FLOAT32);
-        ByteTokenizer tokenizer = new ByteTokenizer();
-        if (model.vocabSize() != tokenizer.vocabSize()) {
+        Tokenizer tokenizer = request.tokenizer() == null ? new ByteTokenizer() : request.tokenizer();
+        boolean bytes = tokenizer instanceof ByteTokenizer;
+        if (bytes && model.vocabSize() != tokenizer.vocabSize()) {
             throw new IllegalArgumentException("model " + request.model() + " has a vocabulary of " + model.vocabSize()
-                    + "; fine-tuning reads text as bytes (256 ids), as models written by lowrank train do");
+                    + " but its tokenizer reads bytes (256 ids), as models written by lowrank train do; is the folder's tokenizer.json its own?");
+        }
+        if (tokenizer.vocabSize() > model.vocabSize()) {
+            throw new IllegalArgumentException("the tokenizer of " + request.model() + " has " + tokenizer.vocabSize() + " token ids but the model only "
+                    + model.vocabSize());
         }
         int context = request.context() == 0 ? model.defaultWindow() : request.context();
         if (context > model.maxPositions()) {
             throw new IllegalArgumentException("--context " + context + " exceeds the model's " + model.maxPositions() + " positions");
         }
-        TokenWindows.Split split = TokenWindows.split(tokenizer.encode(request.text()), request.heldOutFraction());
-        int[] heldOut = HeldOut.tokens(request.text(), request.heldOutFraction(), request.evalBytes());
+        TokenWindows.Split split;
+        int[] heldOut;
+        long heldOutBytes;
+        if (bytes) {
+            split = TokenWindows.split(tokenizer.encode(request.text()), request.heldOutFraction());
+            heldOut = HeldOut.tokens(request.text(), request.heldOutFraction(), request.evalBytes());
+            heldOutBytes = heldOut.length;
+        } else { // the same characters held out whatever the tokenizer: the text's tail, as bytes are for a byte model
+            String text = request.text();
+            int cut = text.length() - (int) Math.round(text.length() * request.heldOutFraction());
+            if (cut > 0 && cut < text.length() && Character.isLowSurrogate(text.charAt(cut))) {
+                cut--;
+            }
+            String tail = HeldOut.firstBytes(text.substring(cut), request.evalBytes());
+            split = new TokenWindows.Split(tokenizer.encode(text.substring(0, cut)), tokenizer.encode(text.substring(cut)));
+            heldOut = tokenizer.encode(tail);
+            heldOutBytes = tail.getBytes(StandardCharsets.UTF_8).length;
+            if (heldOut.length < 2) {
+                throw new IllegalArgumentException("the held-out tail has " + heldOut.length + " tokens; give more text or a larger held-out share");
+            }
+        }
         TokenWindows train = new TokenWindows(split.train(), model.vocabSize(), context, request.seed());
-        return new DecoderTask(model, context, split, heldOut, train);
+        return new DecoderTask(model, context, split, heldOut, heldOutBytes, train, bytes);
+    }
+
+    /** The held-out perplexity of {@code decoder} (this task's model, or another) over windows of {@code window} tokens. */
+    PerplexityResult score(CausalLanguageModel decoder, int window) {
+        return Perplexity.evaluate(decoder, heldOut, window, heldOutBytes);
+    }
+
+    /**
+     * Writes the tokenizer beside a decoder folder this task's run wrote: the byte tokenizer, or the model folder's own
+     * tokenizer.json copied (through a temporary file, then renamed).
+     */
+    void writeTokenizer(java.nio.file.Path modelFolder, java.nio.file.Path out) throws IOException {
+        if (bytes) {
+            ByteTokenizer.writeJson(out);
+            return;
+        }
+        java.nio.file.Path target = out.resolve("tokenizer.json"), temporary = out.resolve("tokenizer.json.tmp");
+        java.nio.file.Files.copy(modelFolder.resolve("tokenizer.json"), temporary, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        java.nio.file.Files.move(temporary, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** What the held-out part is, for progress lines: "12,345 held-out bytes" (and its tokens when they are not bytes). */
+    String heldOutDescription() {
+        return bytes ? String.format(Locale.ROOT, "%,d held-out bytes", heldOutBytes)
+                : String.format(Locale.ROOT, "%,d held-out bytes, %,d tokens", heldOutBytes, heldOut.length);
     }
 
     /**

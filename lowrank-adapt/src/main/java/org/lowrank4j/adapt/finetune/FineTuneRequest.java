@@ -4,11 +4,12 @@ import java.nio.file.Path;
 import java.util.List;
 import org.lowrank4j.adapt.lora.AdapterInit;
 import org.lowrank4j.adapt.lora.LoraSettings;
+import org.lowrank4j.nn.generate.Tokenizer;
 
 /**
  * What {@link FineTuning#run} does.
  *
- * @param model              a decoder folder (config.json, model.safetensors, byte-level tokenizer), LLaMA family
+ * @param model              a decoder folder (config.json, model.safetensors, tokenizer.json), LLaMA family
  * @param text               the domain text; its tail ({@code heldOutFraction}) is held out for evaluation, the rest trains
  * @param dataName           how records name the text (its path)
  * @param out                the adapter folder to write (adapter_config.json, adapter_model.safetensors, checkpoint, log, record)
@@ -33,10 +34,27 @@ import org.lowrank4j.adapt.lora.LoraSettings;
  * @param initAdapter        a PEFT LoRA folder whose factors, rank, α and targets the run starts from (LoRA-Squeeze's
  *                           continued tuning of a squeezed adapter); null: fresh adapters as {@code init} says
  * @param squeeze            LoRA-Squeeze during the run (In-Squeeze), or null
+ * @param tokenizer          the model's tokenizer (its folder's tokenizer.json), or null for bytes (the models {@code lowrank train}
+ *                           writes); a byte tokenizer holds out the text's last bytes, any other the tokens of its last characters
  */
 public record FineTuneRequest(Path model, String text, String dataName, Path out, LoraSettings lora, List<String> targets, int steps,
         int batch, int context, double learningRate, int warmup, double weightDecay, double heldOutFraction, long evalBytes, long seed,
-        int checkpointEvery, boolean resume, Integer stopAfter, AdapterInit init, String adapter, Path initAdapter, InSqueeze squeeze) {
+        int checkpointEvery, boolean resume, Integer stopAfter, AdapterInit init, String adapter, Path initAdapter, InSqueeze squeeze,
+        Tokenizer tokenizer) {
+
+    /** A request that reads text as bytes. */
+    public FineTuneRequest(Path model, String text, String dataName, Path out, LoraSettings lora, List<String> targets, int steps, int batch,
+            int context, double learningRate, int warmup, double weightDecay, double heldOutFraction, long evalBytes, long seed,
+            int checkpointEvery, boolean resume, Integer stopAfter, AdapterInit init, String adapter, Path initAdapter, InSqueeze squeeze) {
+        this(model, text, dataName, out, lora, targets, steps, batch, context, learningRate, warmup, weightDecay, heldOutFraction, evalBytes,
+                seed, checkpointEvery, resume, stopAfter, init, adapter, initAdapter, squeeze, null);
+    }
+
+    /** This request with the model's tokenizer (null: bytes). */
+    public FineTuneRequest withTokenizer(Tokenizer tokenizer) {
+        return new FineTuneRequest(model, text, dataName, out, lora, targets, steps, batch, context, learningRate, warmup, weightDecay,
+                heldOutFraction, evalBytes, seed, checkpointEvery, resume, stopAfter, init, adapter, initAdapter, squeeze, tokenizer);
+    }
 
     /** A request without In-Squeeze. */
     public FineTuneRequest(Path model, String text, String dataName, Path out, LoraSettings lora, List<String> targets, int steps, int batch,

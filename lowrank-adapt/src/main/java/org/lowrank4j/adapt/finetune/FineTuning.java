@@ -25,7 +25,6 @@ import org.lowrank4j.adapt.peft.PeftFolder;
 import org.lowrank4j.formats.io.AtomicFiles;
 import org.lowrank4j.nn.arch.llama.LlamaLanguageModel;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
-import org.lowrank4j.nn.generate.Perplexity;
 import org.lowrank4j.nn.generate.PerplexityResult;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.train.TrainingLog;
@@ -79,7 +78,6 @@ public final class FineTuning {
         LlamaModel model = task.model();
         int context = task.context();
         TokenWindows.Split split = task.split();
-        int[] heldOut = task.heldOut();
         TokenWindows train = task.train();
         Path checkpoint = request.out().resolve(CHECKPOINT);
         if (request.resume() && !Files.isRegularFile(checkpoint)) {
@@ -118,9 +116,9 @@ public final class FineTuning {
 
         // the adapters are attached (and the targets checked) before any long work; the base is scored without them
         int window = model.defaultWindow();
-        events.onPhase("base perplexity", String.format(Locale.ROOT, "%,d held-out bytes", heldOut.length));
+        events.onPhase("base perplexity", task.heldOutDescription());
         lora.setEnabled(pissa); // PiSSA (residual + principal adapter) and SVFit (residual + U·diag(σ)·Vᵀ) are the base at step 0, to float rounding
-        PerplexityResult before = Perplexity.evaluate(model, heldOut, window, heldOut.length).requireFinite(request.model());
+        PerplexityResult before = task.score(model, window).requireFinite(request.model());
         lora.setEnabled(true);
         AdapterLanguageModel language = new AdapterLanguageModel(new LlamaLanguageModel(model), lora, extra);
         org.lowrank4j.nn.Parameter.freezeAllBut(model.parameters(), language.parameters()); // the tied embedding and the norms too
@@ -175,8 +173,8 @@ public final class FineTuning {
         FineTuneMemory memory = FineTuneMemory.measure(model.parameters(), language.parameters(), adam);
         PeftFolder.write(request.out(), adapterNow.get());
 
-        events.onPhase("adapted perplexity", String.format(Locale.ROOT, "%,d held-out bytes", heldOut.length));
-        PerplexityResult after = Perplexity.evaluate(model, heldOut, window, heldOut.length).requireFinite(request.out());
+        events.onPhase("adapted perplexity", task.heldOutDescription());
+        PerplexityResult after = task.score(model, window).requireFinite(request.out());
         FineTuneOutcome outcome = new FineTuneOutcome(before, after, trainer.step() - firstStep, trainer.step(), seconds,
                 language.parameterCount(), // at the end: In-Squeeze ends with fewer than it started with
                 baseParameters, split.train().length, log.lastLoss, request.out());

@@ -8,8 +8,6 @@ import java.util.Locale;
 import org.lowrank4j.adapt.lora.AdapterInit;
 import org.lowrank4j.formats.io.AtomicFiles;
 import org.lowrank4j.nn.arch.llama.LlamaLanguageModel;
-import org.lowrank4j.nn.generate.ByteTokenizer;
-import org.lowrank4j.nn.generate.Perplexity;
 import org.lowrank4j.nn.generate.PerplexityResult;
 
 /**
@@ -31,9 +29,8 @@ final class FullFineTuning {
         }
         DecoderTask task = DecoderTask.prepare(request);
         WeightTraining.requireCheckpointForResume(request);
-        int[] heldOut = task.heldOut();
-        events.onPhase("base perplexity", String.format(Locale.ROOT, "%,d held-out bytes", heldOut.length));
-        PerplexityResult before = Perplexity.evaluate(task.model(), heldOut, task.model().defaultWindow(), heldOut.length)
+        events.onPhase("base perplexity", task.heldOutDescription());
+        PerplexityResult before = task.score(task.model(), task.model().defaultWindow())
                 .requireFinite(request.model());
 
         LlamaLanguageModel language = new LlamaLanguageModel(task.model());
@@ -42,10 +39,10 @@ final class FullFineTuning {
                 "every weight: %,d trainable parameters, step %d of %d, %,d train tokens", trainable, steps[0], steps[1], task.split().train().length));
         FineTuneMemory memory = FineTuneMemory.measure(language.parameters(), language.parameters(), run.optimizer());
         task.model().save(request.out());
-        ByteTokenizer.writeJson(request.out());
+        task.writeTokenizer(request.model(), request.out());
 
-        events.onPhase("fine-tuned perplexity", String.format(Locale.ROOT, "%,d held-out bytes", heldOut.length));
-        PerplexityResult after = Perplexity.evaluate(task.model(), heldOut, task.model().defaultWindow(), heldOut.length)
+        events.onPhase("fine-tuned perplexity", task.heldOutDescription());
+        PerplexityResult after = task.score(task.model(), task.model().defaultWindow())
                 .requireFinite(request.out());
         FineTuneOutcome outcome = new FineTuneOutcome(before, after, run.stepsRun(), run.stepsDone(), run.seconds(), trainable, trainable,
                 task.split().train().length, run.lastLoss(), request.out());

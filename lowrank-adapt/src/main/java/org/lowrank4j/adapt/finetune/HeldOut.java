@@ -36,6 +36,25 @@ public final class HeldOut {
         return tail;
     }
 
+    /** The longest start of {@code text} whose UTF-8 encoding has at most {@code maxBytes} bytes (0: all of it); whole characters. */
+    static String firstBytes(String text, long maxBytes) {
+        if (maxBytes <= 0) {
+            return text;
+        }
+        long bytes = 0;
+        int end = 0;
+        while (end < text.length()) {
+            int cp = text.codePointAt(end);
+            int size = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+            if (bytes + size > maxBytes) {
+                break;
+            }
+            bytes += size;
+            end += Character.charCount(cp);
+        }
+        return text.substring(0, end);
+    }
+
     /** Perplexity per byte of the decoder folder, with the adapter folder (LoRA or a variant) attached when it is not null. */
     public static PerplexityResult perplexity(Path model, Path adapter, int[] tokens) throws IOException {
         LlamaModel decoder = LlamaModel.load(model, Precision.FLOAT32);

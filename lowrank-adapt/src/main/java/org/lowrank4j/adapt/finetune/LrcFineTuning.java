@@ -18,8 +18,6 @@ import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.arch.llama.LlamaLanguageModel;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
 import org.lowrank4j.nn.arch.llama.LowRankFolder;
-import org.lowrank4j.nn.generate.ByteTokenizer;
-import org.lowrank4j.nn.generate.Perplexity;
 import org.lowrank4j.nn.generate.PerplexityResult;
 import org.lowrank4j.nn.layers.Linear;
 import org.lowrank4j.nn.train.LanguageModel;
@@ -74,9 +72,8 @@ final class LrcFineTuning {
         if (norms) {
             model.parameters().stream().filter(p -> p.name().contains("norm")).forEach(trainable::add);
         }
-        int[] heldOut = task.heldOut();
-        events.onPhase("base perplexity", String.format(Locale.ROOT, "%,d held-out bytes", heldOut.length));
-        PerplexityResult before = Perplexity.evaluate(model, heldOut, model.defaultWindow(), heldOut.length).requireFinite(request.model());
+        events.onPhase("base perplexity", task.heldOutDescription());
+        PerplexityResult before = task.score(model, model.defaultWindow()).requireFinite(request.model());
 
         LanguageModel language = LanguageModel.training(new LlamaLanguageModel(model), trainable);
         org.lowrank4j.nn.Parameter.freezeAllBut(model.parameters(), trainable);
@@ -88,8 +85,8 @@ final class LrcFineTuning {
         FineTuneMemory memory = FineTuneMemory.measure(model.parameters(), trainable, run.optimizer());
         frozen.forEach(Linear::setWeight); // the dense projections as they were, so the folder holds them as such
 
-        events.onPhase("fine-tuned perplexity", String.format(Locale.ROOT, "%,d held-out bytes", heldOut.length));
-        PerplexityResult after = Perplexity.evaluate(model, heldOut, model.defaultWindow(), heldOut.length).requireFinite(request.out());
+        events.onPhase("fine-tuned perplexity", task.heldOutDescription());
+        PerplexityResult after = task.score(model, model.defaultWindow()).requireFinite(request.out());
         FineTuneOutcome outcome = new FineTuneOutcome(before, after, run.stepsRun(), run.stepsDone(), run.seconds(), trainableCount,
                 model.parameterCount(), task.split().train().length, run.lastLoss(), request.out());
         Map<String, Object> done = new LinkedHashMap<>();
@@ -104,7 +101,7 @@ final class LrcFineTuning {
         LowRankFolder.Manifest manifest = LowRankFolder.describe(model, source.source(), source.method(), source.allocation(),
                 source.ratioRequested()).withRecovery(done);
         model.saveFactors(request.out(), SafetensorsDtype.F32);
-        ByteTokenizer.writeJson(request.out());
+        task.writeTokenizer(request.model(), request.out());
         AtomicFiles.writeString(request.out().resolve(LowRankFolder.MANIFEST), JSON.writeValueAsString(manifest.toJson()) + "\n");
 
         ObjectNode record = FineTuning.record(request, outcome, task.context());

@@ -25,7 +25,6 @@ import org.lowrank4j.formats.io.AtomicFiles;
 import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.arch.llama.LlamaLanguageModel;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
-import org.lowrank4j.nn.generate.Perplexity;
 import org.lowrank4j.nn.generate.PerplexityResult;
 import org.lowrank4j.nn.layers.Linear;
 import org.lowrank4j.nn.tensor.Precision;
@@ -61,7 +60,6 @@ final class VariantFineTuning {
         LlamaModel model = task.model();
         int context = task.context();
         TokenWindows.Split split = task.split();
-        int[] heldOut = task.heldOut();
         TokenWindows train = task.train();
 
         long baseParameters = task.baseParameters();
@@ -73,9 +71,9 @@ final class VariantFineTuning {
         VariantAdapter adapter = variant.create(targets, HeadLayout.decoder(model), spec, request.lora().rank(), request.lora().alpha(), request.seed(), Precision.FLOAT32);
         adapter.attach(modules);
 
-        events.onPhase("base perplexity", String.format(Locale.ROOT, "%,d held-out bytes", heldOut.length));
+        events.onPhase("base perplexity", task.heldOutDescription());
         adapter.setEnabled(false);
-        PerplexityResult before = Perplexity.evaluate(model, heldOut, model.defaultWindow(), heldOut.length).requireFinite(request.model());
+        PerplexityResult before = task.score(model, model.defaultWindow()).requireFinite(request.model());
         adapter.setEnabled(true);
 
         LanguageModel language = LanguageModel.training(new LlamaLanguageModel(model), adapter.parameters());
@@ -107,8 +105,8 @@ final class VariantFineTuning {
         FineTuneMemory memory = FineTuneMemory.measure(model.parameters(), adapter.parameters(), adam);
         VariantFolder.write(request.out(), adapter, request.targets(), request.model().toString());
 
-        events.onPhase("adapted perplexity", String.format(Locale.ROOT, "%,d held-out bytes", heldOut.length));
-        PerplexityResult after = Perplexity.evaluate(model, heldOut, model.defaultWindow(), heldOut.length).requireFinite(request.out());
+        events.onPhase("adapted perplexity", task.heldOutDescription());
+        PerplexityResult after = task.score(model, model.defaultWindow()).requireFinite(request.out());
         long bytes = VariantFolder.bytesOnDisk(request.out());
         List<String> notes = new ArrayList<>();
         notes.add(String.format(Locale.ROOT, "%s: %,d trainable values, %,d bytes on disk (%s + %s), %.2f s per step", variant.name(),
