@@ -353,6 +353,7 @@ final class AdapterCommand implements Callable<Integer> {
             if (model == null) {
                 return SqueezeForm.PLAIN.apply(read, target, null, null, null);
             }
+            requireBytes(model, "squeeze's calibration");
             SqueezeForm form = new SqueezeForm(weighting == null ? SqueezeForm.Weighting.FISHER : SqueezeForm.Weighting.parse("--weighting", weighting),
                     compensate, calibrationWindows);
             int[] head = org.lowrank4j.adapt.ops.SqueezeCalibration.head(text, heldOut); // the tail finetune scores is left out
@@ -420,21 +421,54 @@ final class AdapterCommand implements Callable<Integer> {
             } else if (adapter != null) {
                 PeftFolder.read(adapter);
             }
-            int[] tokens = org.lowrank4j.adapt.finetune.HeldOut.tokens(years.read(data), heldOut, evalBytes);
-            if (adapter == null) { // any decoder folder: a fully fine-tuned one, or an export with its adapter written in
-                print("model  ", org.lowrank4j.adapt.finetune.HeldOut.perplexity(DecoderFolder.loadDecoder(model), tokens, model));
+            String text = years.read(data);
+            // any decoder folder alone: a fully fine-tuned one, or an export with its adapter written in
+            org.lowrank4j.nn.generate.CausalLanguageModel whole = adapter == null ? DecoderFolder.loadDecoder(model) : null;
+            org.lowrank4j.nn.generate.Tokenizer tokenizer = tokenizer(model, whole != null ? whole.vocabSize()
+                    : org.lowrank4j.formats.hf.HfConfig.read(model).vocabSize());
+            boolean bytes = tokenizer == null || tokenizer instanceof org.lowrank4j.nn.generate.ByteTokenizer;
+            try {
+                org.lowrank4j.adapt.finetune.HeldOut.Part part = org.lowrank4j.adapt.finetune.HeldOut.part(text, heldOut, evalBytes, tokenizer);
+                if (whole != null) {
+                    print("model  ", org.lowrank4j.adapt.finetune.HeldOut.perplexity(whole, part, model), bytes);
+                    return 0;
+                }
+                if (!noBase) {
+                    print("base   ", org.lowrank4j.adapt.finetune.HeldOut.perplexity(model, null, part), bytes);
+                }
+                print("adapted", org.lowrank4j.adapt.finetune.HeldOut.perplexity(model, adapter, part), bytes);
                 return 0;
+            } finally {
+                if (tokenizer instanceof AutoCloseable closeable) {
+                    closeable.close();
+                }
             }
-            if (!noBase) {
-                print("base   ", org.lowrank4j.adapt.finetune.HeldOut.perplexity(model, null, tokens));
-            }
-            print("adapted", org.lowrank4j.adapt.finetune.HeldOut.perplexity(model, adapter, tokens));
-            return 0;
         }
 
-        private static void print(String what, org.lowrank4j.nn.generate.PerplexityResult r) {
-            System.out.printf(Locale.ROOT, "%s held-out perplexity %.4f per byte, %.4f bits per byte (%,d bytes)%n", what, r.perplexity(),
-                    r.bitsPerByte(), r.bytes());
+        private static void print(String what, org.lowrank4j.nn.generate.PerplexityResult r, boolean bytes) {
+            System.out.printf(Locale.ROOT, "%s held-out perplexity %.4f per %s, %.4f bits per byte (%,d bytes)%n", what, r.perplexity(),
+                    bytes ? "byte" : "token", r.bitsPerByte(), r.bytes());
+        }
+    }
+
+    /** The model folder's tokenizer.json (null when it has none, read then as bytes). */
+    static org.lowrank4j.nn.generate.Tokenizer tokenizer(Path model, int vocabulary) throws java.io.IOException {
+        return java.nio.file.Files.isRegularFile(model.resolve(DecoderFolder.TOKENIZER)) ? DecoderFolder.loadTokenizer(model, vocabulary) : null;
+    }
+
+    /** Refuses a model folder whose tokenizer is not bytes for {@code what}, which reads text as bytes. */
+    static void requireBytes(Path model, String what) throws java.io.IOException {
+        org.lowrank4j.nn.generate.Tokenizer tokenizer = tokenizer(model, org.lowrank4j.formats.hf.HfConfig.read(model).vocabSize());
+        if (tokenizer instanceof AutoCloseable closeable) {
+            try {
+                closeable.close();
+            } catch (Exception e) {
+                throw new java.io.IOException(e);
+            }
+        }
+        if (tokenizer != null && !(tokenizer instanceof org.lowrank4j.nn.generate.ByteTokenizer)) {
+            throw new IllegalArgumentException("--model " + model + " has its own tokenizer (" + tokenizer.vocabSize() + " ids); " + what
+                    + " reads text as bytes so far, which fits only byte-level models");
         }
     }
 }

@@ -75,6 +75,7 @@ final class AdapterDistilVerb implements Callable<Integer> {
         DecoderFolder.requireModelFolder(model);
         PeftAdapter student = PeftFolder.read(adapter);
         PeftAdapter original = PeftFolder.read(teacher);
+        AdapterCommand.requireBytes(model, "distillation");
         SqueezeDistillation.Outcome tuned = tune(model, original, student, years.read(data), heldOut, steps, batch, lr, seed);
         AdapterCommand.writeReplacing(out, staging -> PeftFolder.write(staging, tuned.adapter()));
         System.out.printf(Locale.ROOT, "distilled %d modules over %d steps: KL to the teacher %.4f -> %.4f nats per byte over %s; wrote %s%n",

@@ -45,6 +45,16 @@ class FinetuneTokenizerTest {
         String printed = (String) r[1];
         assertThat(printed).contains("base    held-out perplexity").contains(" per token, ").contains("(" + String.format("%,d", heldOutBytes) + " bytes)");
         assertThat(adapter.resolve("adapter_model.safetensors")).exists();
+        // adapter perplexity scores the same held-out characters with the same tokenizer: finetune's "adapted" line again
+        r = CliRun.run("adapter", "perplexity", "--model", model.toString(), "--adapter", adapter.toString(), "--data", text.toString(),
+                "--held-out", "0.2");
+        assertThat((int) r[0]).as("stderr: %s", r[2]).isZero();
+        String adaptedLine = printed.lines().filter(l -> l.startsWith("adapted")).findFirst().orElseThrow();
+        assertThat((String) r[1]).contains(adaptedLine);
+        // squeeze's calibration reads bytes: refused for this model, in one line
+        String refused = CliRun.refused("adapter", "squeeze", "--adapter", adapter.toString(), "--model", model.toString(), "--rank", "1",
+                "--data", text.toString(), "--out", dir.resolve("squeezed").toString());
+        assertThat(refused).contains("has its own tokenizer (30522 ids)");
 
         Path full = dir.resolve("full");
         r = CliRun.run("finetune", "--model", model.toString(), "--data", text.toString(), "--out", full.toString(), "--adapter", "full",

@@ -1,7 +1,6 @@
 package org.lowrank4j.adapt.finetune;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import org.lowrank4j.adapt.lora.ModulePaths;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
@@ -59,17 +58,11 @@ record DecoderTask(LlamaModel model, int context, TokenWindows.Split split, int[
             heldOutBytes = heldOut.length;
         } else { // the same characters held out whatever the tokenizer: the text's tail, as bytes are for a byte model
             String text = request.text();
-            int cut = text.length() - (int) Math.round(text.length() * request.heldOutFraction());
-            if (cut > 0 && cut < text.length() && Character.isLowSurrogate(text.charAt(cut))) {
-                cut--;
-            }
-            String tail = HeldOut.firstBytes(text.substring(cut), request.evalBytes());
+            int cut = HeldOut.cut(text, request.heldOutFraction());
             split = new TokenWindows.Split(tokenizer.encode(text.substring(0, cut)), tokenizer.encode(text.substring(cut)));
-            heldOut = tokenizer.encode(tail);
-            heldOutBytes = tail.getBytes(StandardCharsets.UTF_8).length;
-            if (heldOut.length < 2) {
-                throw new IllegalArgumentException("the held-out tail has " + heldOut.length + " tokens; give more text or a larger held-out share");
-            }
+            HeldOut.Part part = HeldOut.part(text, request.heldOutFraction(), request.evalBytes(), tokenizer);
+            heldOut = part.tokens();
+            heldOutBytes = part.bytes();
         }
         TokenWindows train = new TokenWindows(split.train(), model.vocabSize(), context, request.seed());
         return new DecoderTask(model, context, split, heldOut, heldOutBytes, train, bytes);

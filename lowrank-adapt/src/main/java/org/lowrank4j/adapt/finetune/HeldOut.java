@@ -12,6 +12,7 @@ import org.lowrank4j.nn.generate.ByteTokenizer;
 import org.lowrank4j.nn.generate.CausalLanguageModel;
 import org.lowrank4j.nn.generate.Perplexity;
 import org.lowrank4j.nn.generate.PerplexityResult;
+import org.lowrank4j.nn.generate.Tokenizer;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.train.TokenWindows;
 
@@ -21,6 +22,36 @@ import org.lowrank4j.nn.train.TokenWindows;
  */
 public final class HeldOut {
     private HeldOut() {
+    }
+
+    /** The held-out tokens and the UTF-8 length of the text they encode (for bits per byte). */
+    public record Part(int[] tokens, long bytes) {
+    }
+
+    /**
+     * The held-out part of {@code text} as {@code tokenizer} reads it (null: bytes): for bytes, {@link #tokens}; for any
+     * other tokenizer the text's last characters (share {@code fraction}), cut to at most {@code evalBytes} bytes (0: all).
+     */
+    public static Part part(String text, double fraction, long evalBytes, Tokenizer tokenizer) {
+        if (tokenizer == null || tokenizer instanceof ByteTokenizer) {
+            int[] tokens = tokens(text, fraction, evalBytes);
+            return new Part(tokens, tokens.length);
+        }
+        String tail = firstBytes(text.substring(cut(text, fraction)), evalBytes);
+        int[] tokens = tokenizer.encode(tail);
+        if (tokens.length < 2) {
+            throw new IllegalArgumentException("the held-out tail has " + tokens.length + " tokens; give more text or a larger held-out share");
+        }
+        return new Part(tokens, tail.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+    }
+
+    /** Where the held-out tail of share {@code fraction} starts in {@code text}, in chars (never inside a surrogate pair). */
+    static int cut(String text, double fraction) {
+        int cut = text.length() - (int) Math.round(text.length() * fraction);
+        if (cut > 0 && cut < text.length() && Character.isLowSurrogate(text.charAt(cut))) {
+            cut--;
+        }
+        return cut;
     }
 
     /** The byte tokens of the text's tail ({@code fraction} of it), cut to the first {@code evalBytes} (0: all). */
@@ -55,8 +86,13 @@ public final class HeldOut {
         return text.substring(0, end);
     }
 
-    /** Perplexity per byte of the decoder folder, with the adapter folder (LoRA or a variant) attached when it is not null. */
-    public static PerplexityResult perplexity(Path model, Path adapter, int[] tokens) throws IOException {
+    /** {@link #perplexity(Path, Path, Part)} of byte tokens ({@link #tokens}): perplexity per byte. */
+    public static PerplexityResult perplexity(Path model, Path adapter, int[] byteTokens) throws IOException {
+        return perplexity(model, adapter, new Part(byteTokens, byteTokens.length));
+    }
+
+    /** Held-out perplexity of the decoder folder, with the adapter folder (LoRA or a variant) attached when it is not null. */
+    public static PerplexityResult perplexity(Path model, Path adapter, Part part) throws IOException {
         LlamaModel decoder = LlamaModel.load(model, Precision.FLOAT32);
         if (adapter != null && VariantFolder.variantOf(adapter) != null) {
             VariantFolder.apply(VariantFolder.read(adapter), ModulePaths.decoder(decoder), Precision.FLOAT32);
@@ -64,11 +100,11 @@ public final class HeldOut {
             LoraModel lora = LoraModel.over(ModulePaths.decoder(decoder), 0);
             PeftFolder.apply(PeftFolder.read(adapter), lora, "default", Precision.FLOAT32);
         }
-        return perplexity(decoder, tokens, adapter != null ? adapter : model);
+        return perplexity(decoder, part, adapter != null ? adapter : model);
     }
 
     /** The same windows scored by any decoder, loaded already ({@code source} names it in an error). */
-    public static PerplexityResult perplexity(CausalLanguageModel decoder, int[] tokens, Path source) {
-        return Perplexity.evaluate(decoder, tokens, decoder.defaultWindow(), tokens.length).requireFinite(source);
+    public static PerplexityResult perplexity(CausalLanguageModel decoder, Part part, Path source) {
+        return Perplexity.evaluate(decoder, part.tokens(), decoder.defaultWindow(), part.bytes()).requireFinite(source);
     }
 }
