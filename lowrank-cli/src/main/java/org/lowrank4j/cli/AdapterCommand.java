@@ -342,8 +342,8 @@ final class AdapterCommand implements Callable<Integer> {
                     model == null ? "updates'" : (compensate ? "compensated " : "") + ("inputs".equals(weighting) ? "updates' output" : "Fisher-weighted"),
                     out);
             if (tuned != null) {
-                System.out.printf(Locale.ROOT, "then %d steps towards the original adapter's next-byte distributions: KL to it %.4f -> %.4f nats per "
-                        + "byte over %s%n", tuneSteps, tuned.before(), tuned.after(), tuned.reportedOver());
+                System.out.printf(Locale.ROOT, "then %d steps towards the original adapter's next-token distributions: KL to it %.4f -> %.4f nats per "
+                        + "%s over %s%n", tuneSteps, tuned.before(), tuned.after(), unit(model), tuned.reportedOver());
             }
             return 0;
         }
@@ -353,10 +353,21 @@ final class AdapterCommand implements Callable<Integer> {
             if (model == null) {
                 return SqueezeForm.PLAIN.apply(read, target, null, null, null);
             }
-            requireBytes(model, "squeeze's calibration");
             SqueezeForm form = new SqueezeForm(weighting == null ? SqueezeForm.Weighting.FISHER : SqueezeForm.Weighting.parse("--weighting", weighting),
                     compensate, calibrationWindows);
-            int[] head = org.lowrank4j.adapt.ops.SqueezeCalibration.head(text, heldOut); // the tail finetune scores is left out
+            int[] head; // the tail finetune scores is left out, read by the model's own tokenizer
+            org.lowrank4j.nn.generate.Tokenizer tokenizer = tokenizer(model);
+            try {
+                head = org.lowrank4j.adapt.ops.SqueezeCalibration.head(text, heldOut, tokenizer);
+            } finally {
+                if (tokenizer instanceof AutoCloseable closeable) {
+                    try {
+                        closeable.close();
+                    } catch (Exception e) {
+                        throw new java.io.IOException(e);
+                    }
+                }
+            }
             ProgressBar groups = ProgressBar.stderr();
             return form.apply(read, target, LlamaModel.load(model, Precision.FLOAT32), head,
                     (done, all) -> groups.update("squeeze in order", done, all, "module groups"));
@@ -456,9 +467,17 @@ final class AdapterCommand implements Callable<Integer> {
         return java.nio.file.Files.isRegularFile(model.resolve(DecoderFolder.TOKENIZER)) ? DecoderFolder.loadTokenizer(model, vocabulary) : null;
     }
 
-    /** Refuses a model folder whose tokenizer is not bytes for {@code what}, which reads text as bytes. */
-    static void requireBytes(Path model, String what) throws java.io.IOException {
-        org.lowrank4j.nn.generate.Tokenizer tokenizer = tokenizer(model, org.lowrank4j.formats.hf.HfConfig.read(model).vocabSize());
+    /** The tokenizer.json of a LLaMA-family model folder (null when it has none, read then as bytes). */
+    static org.lowrank4j.nn.generate.Tokenizer tokenizer(Path model) throws java.io.IOException {
+        return tokenizer(model, org.lowrank4j.formats.hf.HfConfig.read(model).vocabSize());
+    }
+
+    /** What the model folder's tokens are, for "per byte" / "per token" in printed scores. */
+    static String unit(Path model) throws java.io.IOException {
+        if (!java.nio.file.Files.isRegularFile(model.resolve(DecoderFolder.TOKENIZER))) {
+            return "byte";
+        }
+        org.lowrank4j.nn.generate.Tokenizer tokenizer = tokenizer(model);
         if (tokenizer instanceof AutoCloseable closeable) {
             try {
                 closeable.close();
@@ -466,9 +485,6 @@ final class AdapterCommand implements Callable<Integer> {
                 throw new java.io.IOException(e);
             }
         }
-        if (tokenizer != null && !(tokenizer instanceof org.lowrank4j.nn.generate.ByteTokenizer)) {
-            throw new IllegalArgumentException("--model " + model + " has its own tokenizer (" + tokenizer.vocabSize() + " ids); " + what
-                    + " reads text as bytes so far, which fits only byte-level models");
-        }
+        return tokenizer instanceof org.lowrank4j.nn.generate.ByteTokenizer ? "byte" : "token";
     }
 }

@@ -75,19 +75,28 @@ final class AdapterDistilVerb implements Callable<Integer> {
         DecoderFolder.requireModelFolder(model);
         PeftAdapter student = PeftFolder.read(adapter);
         PeftAdapter original = PeftFolder.read(teacher);
-        AdapterCommand.requireBytes(model, "distillation");
         SqueezeDistillation.Outcome tuned = tune(model, original, student, years.read(data), heldOut, steps, batch, lr, seed);
         AdapterCommand.writeReplacing(out, staging -> PeftFolder.write(staging, tuned.adapter()));
-        System.out.printf(Locale.ROOT, "distilled %d modules over %d steps: KL to the teacher %.4f -> %.4f nats per byte over %s; wrote %s%n",
-                tuned.adapter().modules().size(), steps, tuned.before(), tuned.after(), tuned.reportedOver(), out);
+        System.out.printf(Locale.ROOT, "distilled %d modules over %d steps: KL to the teacher %.4f -> %.4f nats per %s over %s; wrote %s%n",
+                tuned.adapter().modules().size(), steps, tuned.before(), tuned.after(), AdapterCommand.unit(model), tuned.reportedOver(), out);
         return 0;
     }
 
-    /** The tuning towards {@code teacher} with a progress bar on stderr; also {@code adapter squeeze --tune-steps}'s. */
+    /**
+     * The tuning towards {@code teacher} on the model folder's own tokens, with a progress bar on stderr; also
+     * {@code adapter squeeze --tune-steps}'s.
+     */
     static SqueezeDistillation.Outcome tune(Path model, PeftAdapter teacher, PeftAdapter student, String text, double heldOut, int steps,
-            int batch, double lr, long seed) throws java.io.IOException {
+            int batch, double lr, long seed) throws Exception {
         ProgressBar bar = ProgressBar.stderr();
-        return SqueezeDistillation.run(model, teacher, student, text, heldOut, steps, batch, lr, seed,
-                r -> bar.update("distil", r.step() + 1, steps, String.format(Locale.ROOT, "KL %.4f", r.loss())));
+        org.lowrank4j.nn.generate.Tokenizer tokenizer = AdapterCommand.tokenizer(model);
+        try {
+            return SqueezeDistillation.run(model, teacher, student, text, heldOut, steps, batch, lr, seed,
+                    r -> bar.update("distil", r.step() + 1, steps, String.format(Locale.ROOT, "KL %.4f", r.loss())), tokenizer);
+        } finally {
+            if (tokenizer instanceof AutoCloseable closeable) {
+                closeable.close();
+            }
+        }
     }
 }

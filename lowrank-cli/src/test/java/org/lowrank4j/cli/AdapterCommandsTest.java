@@ -78,7 +78,7 @@ class AdapterCommandsTest {
         Path distilled = dir.resolve("distilled");
         assertThat(ok("adapter", "squeeze", "--adapter", adapter.toString(), "--rank", "2", "--model", base.toString(), "--data", text.toString(),
                 "--held-out", "0.2", "--calibration-windows", "4", "--tune-steps", "2", "--tune-batch", "2", "--out", distilled.toString()))
-                .contains("then 2 steps towards the original adapter's next-byte distributions: KL");
+                .contains("then 2 steps towards the original adapter's next-token distributions: KL").contains("nats per byte");
         assertThat(ok("adapter", "inspect", "--adapter", distilled.toString())).contains("r 2");
         assertThat(refused("adapter", "squeeze", "--adapter", adapter.toString(), "--rank", "2", "--tune-steps", "2", "--out",
                 dir.resolve("distilled2").toString())).contains("--tune-steps needs --model and --data");

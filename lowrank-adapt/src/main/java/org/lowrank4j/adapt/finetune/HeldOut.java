@@ -45,13 +45,9 @@ public final class HeldOut {
         return new Part(tokens, tail.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
     }
 
-    /** Where the held-out tail of share {@code fraction} starts in {@code text}, in chars (never inside a surrogate pair). */
+    /** Where the held-out tail of share {@code fraction} starts in {@code text}, in chars ({@link TokenWindows#textCut}). */
     static int cut(String text, double fraction) {
-        int cut = text.length() - (int) Math.round(text.length() * fraction);
-        if (cut > 0 && cut < text.length() && Character.isLowSurrogate(text.charAt(cut))) {
-            cut--;
-        }
-        return cut;
+        return TokenWindows.textCut(text, fraction);
     }
 
     /** The byte tokens of the text's tail ({@code fraction} of it), cut to the first {@code evalBytes} (0: all). */
@@ -69,21 +65,7 @@ public final class HeldOut {
 
     /** The longest start of {@code text} whose UTF-8 encoding has at most {@code maxBytes} bytes (0: all of it); whole characters. */
     static String firstBytes(String text, long maxBytes) {
-        if (maxBytes <= 0) {
-            return text;
-        }
-        long bytes = 0;
-        int end = 0;
-        while (end < text.length()) {
-            int cp = text.codePointAt(end);
-            int size = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-            if (bytes + size > maxBytes) {
-                break;
-            }
-            bytes += size;
-            end += Character.charCount(cp);
-        }
-        return text.substring(0, end);
+        return maxBytes <= 0 ? text : org.lowrank4j.nn.train.TextFolder.firstBytes(text, maxBytes);
     }
 
     /** {@link #perplexity(Path, Path, Part)} of byte tokens ({@link #tokens}): perplexity per byte. */

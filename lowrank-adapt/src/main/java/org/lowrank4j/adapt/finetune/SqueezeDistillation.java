@@ -62,11 +62,13 @@ public final class SqueezeDistillation {
      * The tuning on the head of a text (its tail of share {@code heldOut}, the part {@code lowrank finetune} and
      * {@code adapter perplexity} score, is left out).
      *
-     * @param modelFolder a byte-level LLaMA-family decoder folder
+     * @param modelFolder a LLaMA-family decoder folder
+     * @param tokenizer   its tokenizer (null: bytes)
      */
     public static Outcome run(java.nio.file.Path modelFolder, PeftAdapter teacher, PeftAdapter student, String text, double heldOut, int steps,
-            int batch, double lr, long seed, Consumer<TrainingListener.StepReport> progress) throws java.io.IOException {
-        TokenWindows.Split split = org.lowrank4j.adapt.ops.SqueezeCalibration.split(text, heldOut); // the text encoded once
+            int batch, double lr, long seed, Consumer<TrainingListener.StepReport> progress, org.lowrank4j.nn.generate.Tokenizer tokenizer)
+            throws java.io.IOException {
+        TokenWindows.Split split = org.lowrank4j.adapt.ops.SqueezeCalibration.split(text, heldOut, tokenizer); // the text encoded once
         return run(LlamaModel.load(modelFolder, Precision.FLOAT32), teacher, student, split.train(), split.validation(), steps, batch, lr, seed,
                 progress);
     }

@@ -14,6 +14,8 @@ import org.lowrank4j.nn.arch.llama.LlamaLanguageModel;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
+import org.lowrank4j.nn.generate.ByteTokenizer;
+import org.lowrank4j.nn.generate.Tokenizer;
 import org.lowrank4j.nn.train.TokenWindows;
 
 /**
@@ -43,12 +45,29 @@ public final class SqueezeCalibration {
         return split(text, heldOut).train();
     }
 
+    /** As {@link #head(String, double)} read by {@code tokenizer} (null: bytes). */
+    public static int[] head(String text, double heldOut, Tokenizer tokenizer) {
+        return split(text, heldOut, tokenizer).train();
+    }
+
     /** A text's byte tokens split into that head and the held-out tail ({@code validation}) after it. */
     public static TokenWindows.Split split(String text, double heldOut) {
+        return split(text, heldOut, null);
+    }
+
+    /**
+     * As {@link #split(String, double)} read by {@code tokenizer} (null: bytes): a tokenizer other than bytes splits the
+     * text's characters where {@code lowrank finetune} does ({@link TokenWindows#textCut}) and encodes each side.
+     */
+    public static TokenWindows.Split split(String text, double heldOut, Tokenizer tokenizer) {
         if (!(heldOut > 0 && heldOut < 1)) {
             throw new IllegalArgumentException("--held-out must be in (0, 1), got " + heldOut);
         }
-        return TokenWindows.split(new org.lowrank4j.nn.generate.ByteTokenizer().encode(text), heldOut);
+        if (tokenizer == null || tokenizer instanceof ByteTokenizer) {
+            return TokenWindows.split(new ByteTokenizer().encode(text), heldOut);
+        }
+        int cut = TokenWindows.textCut(text, heldOut);
+        return new TokenWindows.Split(tokenizer.encode(text.substring(0, cut)), tokenizer.encode(text.substring(cut)));
     }
 
     /**

@@ -75,6 +75,18 @@ public final class TokenWindows {
      *
      * @throws IllegalArgumentException when the fraction is outside [0, 1)
      */
+    /**
+     * Where the tail of share {@code fraction} of a text starts, in chars (never inside a surrogate pair): the characters
+     * a model with its own tokenizer holds out, as {@link #split} holds out a byte model's last bytes.
+     */
+    public static int textCut(String text, double fraction) {
+        int cut = text.length() - (int) Math.round(text.length() * fraction);
+        if (cut > 0 && cut < text.length() && Character.isLowSurrogate(text.charAt(cut))) {
+            cut--;
+        }
+        return cut;
+    }
+
     public static Split split(int[] tokens, double validationFraction) {
         if (!(validationFraction >= 0 && validationFraction < 1)) {
             throw new IllegalArgumentException("validation fraction must be in [0, 1), got " + validationFraction);
