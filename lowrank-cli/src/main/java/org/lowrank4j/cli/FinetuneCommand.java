@@ -227,15 +227,15 @@ final class FinetuneCommand implements Callable<Integer> {
         FineTuneOutcome outcome;
         try (AutoCloseable release = tokenizer instanceof AutoCloseable c ? c : () -> { }) {
             outcome = replacingOut(() -> FineTuning.run(request, new FineTuneListener() {
-            @Override
-            public void onPhase(String phase, String detail) {
-                bar.note(phase + ": " + detail);
-            }
+                @Override
+                public void onPhase(String phase, String detail) {
+                    bar.note(phase + ": " + detail);
+                }
 
-            @Override
-            public void onStep(StepReport r) {
-                bar.update("finetune", r.step() + 1, total, String.format(Locale.ROOT, "loss %.4f, %.0f tok/s", r.loss(), r.tokensPerSecond()));
-            }
+                @Override
+                public void onStep(StepReport r) {
+                    bar.update("finetune", r.step() + 1, total, String.format(Locale.ROOT, "loss %.4f, %.0f tok/s", r.loss(), r.tokensPerSecond()));
+                }
             }));
         }
         System.out.println(line("base   ", outcome.before(), bytes));

@@ -3,6 +3,7 @@ package org.lowrank4j.adapt.finetune;
 import java.io.IOException;
 import java.util.Locale;
 import org.lowrank4j.adapt.lora.ModulePaths;
+import org.lowrank4j.adapt.ops.SqueezeCalibration;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
 import org.lowrank4j.nn.generate.ByteTokenizer;
 import org.lowrank4j.nn.generate.CausalLanguageModel;
@@ -49,23 +50,11 @@ record DecoderTask(LlamaModel model, int context, TokenWindows.Split split, int[
         if (context > model.maxPositions()) {
             throw new IllegalArgumentException("--context " + context + " exceeds the model's " + model.maxPositions() + " positions");
         }
-        TokenWindows.Split split;
-        int[] heldOut;
-        long heldOutBytes;
-        if (bytes) {
-            split = TokenWindows.split(tokenizer.encode(request.text()), request.heldOutFraction());
-            heldOut = HeldOut.tokens(request.text(), request.heldOutFraction(), request.evalBytes());
-            heldOutBytes = heldOut.length;
-        } else { // the same characters held out whatever the tokenizer: the text's tail, as bytes are for a byte model
-            String text = request.text();
-            int cut = HeldOut.cut(text, request.heldOutFraction());
-            split = new TokenWindows.Split(tokenizer.encode(text.substring(0, cut)), tokenizer.encode(text.substring(cut)));
-            HeldOut.Part part = HeldOut.part(text, request.heldOutFraction(), request.evalBytes(), tokenizer);
-            heldOut = part.tokens();
-            heldOutBytes = part.bytes();
-        }
+        // a byte model holds out the text's last bytes; any other the same share of its last characters
+        TokenWindows.Split split = SqueezeCalibration.split(request.text(), request.heldOutFraction(), tokenizer);
+        HeldOut.Part heldOut = HeldOut.part(request.text(), request.heldOutFraction(), request.evalBytes(), tokenizer);
         TokenWindows train = new TokenWindows(split.train(), model.vocabSize(), context, request.seed());
-        return new DecoderTask(model, context, split, heldOut, heldOutBytes, train, bytes);
+        return new DecoderTask(model, context, split, heldOut.tokens(), heldOut.bytes(), train, bytes);
     }
 
     /** The held-out perplexity of {@code decoder} (this task's model, or another) over windows of {@code window} tokens. */

@@ -37,17 +37,12 @@ public final class HeldOut {
             int[] tokens = tokens(text, fraction, evalBytes);
             return new Part(tokens, tokens.length);
         }
-        String tail = firstBytes(text.substring(cut(text, fraction)), evalBytes);
+        String tail = firstBytes(text.substring(TokenWindows.textCut(text, fraction)), evalBytes);
         int[] tokens = tokenizer.encode(tail);
         if (tokens.length < 2) {
             throw new IllegalArgumentException("the held-out tail has " + tokens.length + " tokens; give more text or a larger held-out share");
         }
         return new Part(tokens, tail.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
-    }
-
-    /** Where the held-out tail of share {@code fraction} starts in {@code text}, in chars ({@link TokenWindows#textCut}). */
-    static int cut(String text, double fraction) {
-        return TokenWindows.textCut(text, fraction);
     }
 
     /** The byte tokens of the text's tail ({@code fraction} of it), cut to the first {@code evalBytes} (0: all). */
