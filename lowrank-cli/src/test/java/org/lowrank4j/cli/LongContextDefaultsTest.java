@@ -17,8 +17,8 @@ import org.lowrank4j.nn.generate.ByteTokenizer;
 import org.lowrank4j.nn.tensor.Precision;
 
 /**
- * Windows a command picks by itself stop at 2,048 tokens for a long-context model, and at the sliding window of a
- * Mistral config, the longest length at which the runtime's attention is the model's.
+ * Windows a command picks by itself stop at 2,048 tokens for a long-context model; a Mistral config's sliding window masks
+ * its layers and leaves its context whole.
  */
 class LongContextDefaultsTest {
 
@@ -55,8 +55,9 @@ class LongContextDefaultsTest {
 
         Path mistral = decoder(dir, "mistral", HfConfig.builder(HfArchitecture.LLAMA).modelType("mistral").hiddenSize(16).intermediateSize(24)
                 .numHiddenLayers(1).numAttentionHeads(2).vocabSize(256).maxPositionEmbeddings(64).tieWordEmbeddings(true).put("sliding_window", 16).build());
-        assertThat(perplexity(dir, mistral, text).get("window").asInt()).isEqualTo(16);
-        String refused = CliRun.refused("perplexity", "--model", mistral.toString(), "--text", text.toString(), "--window", "32");
-        assertThat(refused).contains("--window 32").contains("16 positions");
+        // its layers mask by the window of 16, so the model keeps its 64 positions
+        assertThat(perplexity(dir, mistral, text).get("window").asInt()).isEqualTo(64);
+        String refused = CliRun.refused("perplexity", "--model", mistral.toString(), "--text", text.toString(), "--window", "65");
+        assertThat(refused).contains("--window 65").contains("64 positions");
     }
 }

@@ -122,6 +122,16 @@ class LlamaGraphTest {
     }
 
     @Test
+    void mistralsSlidingWindowAgreesPastTheWindow() throws Exception {
+        // every layer slides over 6 positions; the check runs 32 prompt tokens and 8 cached steps past them
+        HfConfig mistral = HfConfig.builder(HfArchitecture.LLAMA).modelType("mistral").hiddenSize(32).intermediateSize(48).numHiddenLayers(2)
+                .numAttentionHeads(4).numKeyValueHeads(2).vocabSize(40).maxPositionEmbeddings(64).put("sliding_window", 6).build();
+        LlamaModel model = random(mistral, null, 9);
+        assertThat(model.block(1).attention().window()).isEqualTo(6);
+        assertAgrees(model);
+    }
+
+    @Test
     void scaledRopeAgreesAndItsTablesAreWrittenOnce() throws Exception {
         // YaRN multiplies cos and sin by its attention factor (1.14 here); LLaMA 3's scaling changes only frequencies
         for (java.util.Map<String, Object> scaling : List.of(java.util.Map.<String, Object>of("rope_type", "yarn", "factor", 4.0),

@@ -43,6 +43,20 @@ public final class CskvModel extends ForwardingLanguageModel {
         this.linears = List.copyOf(built);
     }
 
+    /**
+     * The model's positions, or its shortest sliding window when that is shorter: the bi-branch attention has no window
+     * mask, and up to the window windowed attention is plain causal attention.
+     */
+    @Override
+    public int maxPositions() {
+        int positions = model.maxPositions();
+        for (int i = 0; i < model.config().numHiddenLayers(); i++) {
+            int window = model.block(i).attention().window();
+            positions = window > 0 ? Math.min(positions, window) : positions;
+        }
+        return positions;
+    }
+
     public LlamaModel model() {
         return model;
     }
@@ -58,7 +72,8 @@ public final class CskvModel extends ForwardingLanguageModel {
     @Override
     public DecoderCache newCache(int batch, int capacity) {
         if (capacity > maxPositions()) {
-            throw new IllegalArgumentException("cache of " + capacity + " positions exceeds max_position_embeddings = " + maxPositions());
+            throw new IllegalArgumentException("cache of " + capacity + " positions exceeds the " + maxPositions() + " positions a CSKV model"
+                    + " computes (max_position_embeddings, or a shorter sliding window)");
         }
         List<KVCache> caches = new ArrayList<>();
         for (CskvLinears l : linears) {

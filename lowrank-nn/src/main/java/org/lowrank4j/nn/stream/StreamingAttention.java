@@ -38,6 +38,10 @@ public final class StreamingAttention {
         if (attention.queryNorm() != null) {
             throw new IllegalArgumentException(attention.key().name() + ": the tiled forward has no per-head query/key norms (Qwen3)");
         }
+        if (attention.window() > 0 && x.dim(1) > attention.window()) { // up to its window, windowed attention is causal attention
+            throw new IllegalArgumentException(attention.key().name() + ": the tiled forward has no sliding-window mask; " + x.dim(1)
+                    + " positions run past the window of " + attention.window());
+        }
         SiteFactors q = SiteFactors.of(attention.query()), k = SiteFactors.of(attention.key()), v = SiteFactors.of(attention.value()),
                 o = SiteFactors.of(attention.output());
         int batch = x.dim(0), time = x.dim(1), channels = x.dim(2), n = batch * time;

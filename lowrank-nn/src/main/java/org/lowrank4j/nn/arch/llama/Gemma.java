@@ -81,24 +81,38 @@ final class Gemma {
         if (!isGemma3(config)) {
             return false;
         }
-        JsonNode types = config.raw().get("layer_types");
-        if (types != null && !types.isNull()) {
-            if (!types.isArray() || types.size() != config.numHiddenLayers()) {
-                throw new IllegalArgumentException("config field layer_types must list one type for each of the " + config.numHiddenLayers()
-                        + " layers, found " + types);
-            }
-            String type = types.get(i).asText();
-            if (!type.equals("sliding_attention") && !type.equals("full_attention")) {
-                throw new IllegalArgumentException("config field layer_types[" + i + "] = " + types.get(i)
-                        + " is neither \"sliding_attention\" nor \"full_attention\"");
-            }
-            return type.equals("sliding_attention");
+        Boolean listed = listedSliding(config, i);
+        if (listed != null) {
+            return listed;
         }
         int pattern = config.rawInt("sliding_window_pattern", 6);
         if (pattern < 1) {
             throw new IllegalArgumentException("config field sliding_window_pattern must be at least 1, found " + pattern);
         }
         return (i + 1) % pattern != 0;
+    }
+
+    /**
+     * Whether {@code layer_types[i]} says layer i slides, or null when the config does not list the layers' types (any
+     * model of the family).
+     *
+     * @throws IllegalArgumentException for a list of the wrong length or a type that is neither sliding nor full
+     */
+    static Boolean listedSliding(HfConfig config, int i) {
+        JsonNode types = config.raw().get("layer_types");
+        if (types == null || types.isNull()) {
+            return null;
+        }
+        if (!types.isArray() || types.size() != config.numHiddenLayers()) {
+            throw new IllegalArgumentException("config field layer_types must list one type for each of the " + config.numHiddenLayers()
+                    + " layers, found " + types);
+        }
+        String type = types.get(i).asText();
+        if (!type.equals("sliding_attention") && !type.equals("full_attention")) {
+            throw new IllegalArgumentException("config field layer_types[" + i + "] = " + types.get(i)
+                    + " is neither \"sliding_attention\" nor \"full_attention\"");
+        }
+        return type.equals("sliding_attention");
     }
 
     /** The sliding layers' window in positions ({@code sliding_window}, 4,096 by default): a query sees itself and the window − 1 before it. */

@@ -41,8 +41,8 @@ import org.lowrank4j.nn.weight.DenseWeight;
  * ({@code model_type = qwen3}) normalises every query and key head with its own RMSNorm before RoPE
  * ({@code self_attn.q_norm}, {@code self_attn.k_norm}).
  * RoPE follows {@code rope_scaling} (or {@code rope_parameters}) as {@link RopeScaling} reads it: default, linear,
- * llama3 and yarn; one set of tables serves every block (two for Gemma 3: its sliding and its full layers). Mistral's
- * and Qwen2's sliding windows bound the positions ({@link #context}); Gemma 3's sliding layers mask by their window. Gemma's differences are listed in {@link Gemma}: norms
+ * llama3 and yarn; one set of tables serves every block (two for Gemma 3: its sliding and its full layers). Sliding
+ * layers (Mistral's, Qwen2's with {@code use_sliding_window}, Gemma 3's) mask by their window ({@link #window}). Gemma's differences are listed in {@link Gemma}: norms
  * of multiplier 1 + w, embeddings times √C, GeGLU, and for Gemma 3 head norms, post-norms and its score scale.
  * {@code mlp_bias} is not supported.
  */
@@ -142,8 +142,9 @@ public final class LlamaModel implements CausalLanguageModel {
         if (hasHeadNorms(config)) {
             attention = attention.withHeadNorms(norm(p + "self_attn.q_norm", d, config, precision), norm(p + "self_attn.k_norm", d, config, precision));
         }
-        if (Gemma.sliding(config, i)) {
-            attention = attention.withWindow(Gemma.window(config));
+        int window = window(config, i);
+        if (window > 0) {
+            attention = attention.withWindow(window);
         }
         SwiGluMlp mlp = new SwiGluMlp(Linear.dense(p + "mlp.gate_proj", c, hidden, false, precision),
                 Linear.dense(p + "mlp.up_proj", c, hidden, false, precision),
@@ -178,19 +179,36 @@ public final class LlamaModel implements CausalLanguageModel {
         return out;
     }
 
-    /**
-     * The positions this runtime computes as Hugging Face does: {@code max_position_embeddings}, or the sliding window when
-     * one applies and is shorter (Mistral's {@code sliding_window}; Qwen2's only with {@code use_sliding_window: true}).
-     * Up to the window's length, windowed attention is plain causal attention; past it the window mask would be needed,
-     * which only Gemma 3's sliding layers have here ({@link Attention#withWindow}), so Gemma 3 keeps its whole context.
-     */
+    /** The positions this runtime computes: {@code max_position_embeddings} (sliding layers mask by their window). */
     public static int context(HfConfig config) {
-        int positions = config.maxPositionEmbeddings();
+        return config.maxPositionEmbeddings();
+    }
+
+    /**
+     * The sliding window of layer {@code i} in positions (a query sees itself and the window − 1 before it), or 0 for a full
+     * layer, as Hugging Face picks it: {@code layer_types[i]} when the config lists the layers' types; else Mistral's
+     * {@code sliding_window} on every layer, Qwen2's and Qwen3's on the layers from {@code max_window_layers} (28 by
+     * default) on and only with {@code use_sliding_window: true}, Gemma 3's as {@link Gemma} reads it; LLaMA has none.
+     *
+     * @throws IllegalArgumentException naming the field for a window that is not a positive whole number, or a layer type
+     *                                  that is neither sliding nor full
+     */
+    static int window(HfConfig config, int i) {
+        if (Gemma.isGemma3(config)) {
+            return Gemma.sliding(config, i) ? Gemma.window(config) : 0;
+        }
         JsonNode window = config.raw().get("sliding_window");
+        if (window == null || window.isNull()) {
+            return 0;
+        }
+        if (!window.isIntegralNumber() || !window.canConvertToInt() || window.asInt() < 1) {
+            throw new IllegalArgumentException("config field sliding_window must be a positive number of positions or null, found " + window);
+        }
+        Boolean listed = Gemma.listedSliding(config, i);
         String type = config.modelType().toLowerCase(Locale.ROOT);
-        boolean applies = window != null && window.isIntegralNumber() && window.asInt() > 0
-                && (type.equals("mistral") || type.equals("qwen2") && config.rawBoolean("use_sliding_window", false));
-        return applies ? Math.min(positions, window.asInt()) : positions;
+        boolean slides = listed != null ? listed : type.equals("mistral") || (type.equals("qwen2") || type.equals("qwen3"))
+                && config.rawBoolean("use_sliding_window", false) && i >= config.rawInt("max_window_layers", 28);
+        return slides ? window.asInt() : 0;
     }
 
     /** The config's RoPE frequencies: {@code rope_scaling} when set, else {@code rope_parameters} (newer configs). */
@@ -302,6 +320,9 @@ public final class LlamaModel implements CausalLanguageModel {
             Gemma.ropeFrequencies(config, true);
             Gemma.ropeFrequencies(config, false);
         }
+        for (int i = 0; i < config.numHiddenLayers(); i++) {
+            window(config, i); // refuses a malformed window or layer type, naming the field
+        }
         if (config.rawBoolean("mlp_bias", false)) {
             throw new IllegalArgumentException("config field mlp_bias = true is not supported");
         }
@@ -384,9 +405,7 @@ public final class LlamaModel implements CausalLanguageModel {
 
     private void checkLength(int time, int start) {
         if (start + time > maxPositions()) {
-            throw new IllegalArgumentException("sequence of " + (start + time) + " positions exceeds " + (maxPositions() < config.maxPositionEmbeddings()
-                    ? "the sliding window of " + maxPositions() + " positions (longer sequences need the window mask, which this runtime does not have)"
-                    : "max_position_embeddings = " + maxPositions()));
+            throw new IllegalArgumentException("sequence of " + (start + time) + " positions exceeds max_position_embeddings = " + maxPositions());
         }
     }
 

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -293,23 +294,49 @@ class LlamaModelTest {
         assertThat(GradientCheck.compare(plain.forward(ids, 2, 7), logits)).isGreaterThan(1e-3);
     }
 
+    private static HfConfig windowed(String type, int layers, Map<String, Object> fields) {
+        org.lowrank4j.formats.hf.HfConfigBuilder b = HfConfig.builder(HfArchitecture.LLAMA).modelType(type).hiddenSize(8).intermediateSize(12).numHiddenLayers(layers)
+                .numAttentionHeads(2).vocabSize(11).maxPositionEmbeddings(64).put("sliding_window", 4);
+        fields.forEach(b::put);
+        return b.build();
+    }
+
+    private static int[] windows(LlamaModel model) {
+        int[] out = new int[model.config().numHiddenLayers()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = model.block(i).attention().window();
+        }
+        return out;
+    }
+
     @Test
-    void aSlidingWindowThatAppliesBoundsTheContext() {
-        HfConfig mistral = HfConfig.builder(HfArchitecture.LLAMA).modelType("mistral").hiddenSize(8).intermediateSize(12).numHiddenLayers(1)
-                .numAttentionHeads(2).vocabSize(11).maxPositionEmbeddings(64).put("sliding_window", 16).build();
-        LlamaModel model = LlamaModel.create(mistral, F32);
-        assertThat(model.maxPositions()).isEqualTo(16);
-        assertThat(model.defaultWindow()).isEqualTo(16);
-        assertThat(model.block(0).attention().rope().maxPositions()).isEqualTo(16);
-        assertThatThrownBy(() -> model.forward(ids(17, 11, 1), 1, 17)).hasMessageContaining("sliding window of 16 positions");
-        // Qwen2 applies its window only with use_sliding_window; LLaMA configs have none
-        HfConfig qwen2 = HfConfig.builder(HfArchitecture.LLAMA).modelType("qwen2").hiddenSize(8).intermediateSize(12).numHiddenLayers(1)
-                .numAttentionHeads(2).vocabSize(11).maxPositionEmbeddings(64).put("sliding_window", 16).put("use_sliding_window", false).build();
-        assertThat(LlamaModel.context(qwen2)).isEqualTo(64);
-        assertThat(LlamaModel.context(HfConfig.builder(HfArchitecture.LLAMA).modelType("qwen2").hiddenSize(8).intermediateSize(12).numHiddenLayers(1).numAttentionHeads(2)
-                .vocabSize(11).maxPositionEmbeddings(64).put("sliding_window", 16).put("use_sliding_window", true).build())).isEqualTo(16);
-        assertThat(LlamaModel.context(HfConfig.builder(HfArchitecture.LLAMA).hiddenSize(8).intermediateSize(12).numHiddenLayers(1).numAttentionHeads(2)
-                .vocabSize(11).maxPositionEmbeddings(64).put("sliding_window", 16).build())).isEqualTo(64);
+    void slidingWindowsMaskTheLayersHuggingFaceSays() {
+        // Mistral: every layer slides; the model keeps its whole context
+        LlamaModel mistral = LlamaModel.create(windowed("mistral", 2, Map.of()), F64);
+        assertThat(windows(mistral)).containsExactly(4, 4);
+        assertThat(mistral.maxPositions()).isEqualTo(64);
+        assertThat(mistral.defaultWindow()).isEqualTo(64);
+        // up to the window it is the plain causal model; past it, not
+        LlamaModel plain = LlamaModel.create(windowed("llama", 2, Map.of()), F64);
+        assertThat(windows(plain)).containsExactly(0, 0); // LLaMA has no window
+        GradientCheck.randomize(mistral, new Random(3), 0.4);
+        for (int i = 0; i < mistral.parameters().size(); i++) {
+            plain.parameters().get(i).value().copyFrom(mistral.parameters().get(i).value());
+        }
+        int[] ids = ids(9, 11, 4);
+        double[] windowedLogits = mistral.forward(ids, 1, 9).toDoubleArray(), causal = plain.forward(ids, 1, 9).toDoubleArray();
+        assertThat(java.util.Arrays.copyOf(windowedLogits, 4 * 11)).containsExactly(java.util.Arrays.copyOf(causal, 4 * 11));
+        assertThat(Math.abs(windowedLogits[8 * 11] - causal[8 * 11]) + Math.abs(windowedLogits[8 * 11 + 1] - causal[8 * 11 + 1])).isGreaterThan(1e-9);
+        assertThat(cachedDecodingError(windowed("mistral", 2, Map.of()))).isLessThan(1e-12);
+        // Qwen2 (and Qwen3): only with use_sliding_window, on the layers from max_window_layers on (28 by default)
+        assertThat(windows(LlamaModel.create(windowed("qwen2", 3, Map.of("use_sliding_window", false)), F32))).containsExactly(0, 0, 0);
+        assertThat(windows(LlamaModel.create(windowed("qwen2", 3, Map.of("use_sliding_window", true)), F32))).containsExactly(0, 0, 0);
+        assertThat(windows(LlamaModel.create(windowed("qwen2", 3, Map.of("use_sliding_window", true, "max_window_layers", 1)), F32)))
+                .containsExactly(0, 4, 4);
+        // layer_types, when listed, decide
+        assertThat(windows(LlamaModel.create(windowed("mistral", 3, Map.of("layer_types", List.of("full_attention", "sliding_attention",
+                "full_attention"))), F32))).containsExactly(0, 4, 0);
+        assertThatThrownBy(() -> LlamaModel.create(windowed("mistral", 1, Map.of("sliding_window", 0)), F32)).hasMessageContaining("sliding_window");
         assertThat(LlamaModel.create(scaled("rope_scaling", LLAMA3), F32).defaultWindow()).isEqualTo(64);
         assertThat(org.lowrank4j.nn.generate.CausalLanguageModel.defaultWindow(131072)).isEqualTo(2048);
     }
