@@ -204,10 +204,13 @@ public final class LlamaModel implements CausalLanguageModel {
         if (!window.isIntegralNumber() || !window.canConvertToInt() || window.asInt() < 1) {
             throw new IllegalArgumentException("config field sliding_window must be a positive number of positions or null, found " + window);
         }
-        Boolean listed = Gemma.listedSliding(config, i);
         String type = config.modelType().toLowerCase(Locale.ROOT);
-        boolean slides = listed != null ? listed : type.equals("mistral") || (type.equals("qwen2") || type.equals("qwen3"))
-                && config.rawBoolean("use_sliding_window", false) && i >= config.rawInt("max_window_layers", 28);
+        boolean qwen = type.equals("qwen2") || type.equals("qwen3");
+        if (qwen && !config.rawBoolean("use_sliding_window", false)) {
+            return 0; // Qwen's config drops its window unless use_sliding_window, whatever layer_types says
+        }
+        Boolean listed = Gemma.listedSliding(config, i);
+        boolean slides = listed != null ? listed : type.equals("mistral") || qwen && i >= config.rawInt("max_window_layers", 28);
         return slides ? window.asInt() : 0;
     }
 

@@ -333,6 +333,8 @@ class LlamaModelTest {
         assertThat(windows(LlamaModel.create(windowed("qwen2", 3, Map.of("use_sliding_window", true)), F32))).containsExactly(0, 0, 0);
         assertThat(windows(LlamaModel.create(windowed("qwen2", 3, Map.of("use_sliding_window", true, "max_window_layers", 1)), F32)))
                 .containsExactly(0, 4, 4);
+        assertThat(windows(LlamaModel.create(windowed("qwen2", 3, Map.of("use_sliding_window", false, "layer_types",
+                List.of("sliding_attention", "sliding_attention", "sliding_attention"))), F32))).containsExactly(0, 0, 0);
         // layer_types, when listed, decide
         assertThat(windows(LlamaModel.create(windowed("mistral", 3, Map.of("layer_types", List.of("full_attention", "sliding_attention",
                 "full_attention"))), F32))).containsExactly(0, 4, 0);
