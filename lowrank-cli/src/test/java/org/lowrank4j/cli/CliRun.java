@@ -93,4 +93,14 @@ final class CliRun {
         }
         return target;
     }
+
+    /** A byte-level decoder folder of {@code config} with random weights (seed 1): config, weights and tokenizer.json. */
+    static Path randomDecoder(Path dir, String name, HfConfig config) throws IOException {
+        LlamaModel model = LlamaModel.create(config, Precision.FLOAT32);
+        model.initialize(new java.util.Random(1));
+        Path folder = dir.resolve(name);
+        model.save(folder);
+        org.lowrank4j.nn.generate.ByteTokenizer.writeJson(folder);
+        return folder;
+    }
 }

@@ -5,13 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lowrank4j.formats.hf.HfConfig;
-import org.lowrank4j.nn.arch.llama.LlamaModel;
-import org.lowrank4j.nn.generate.ByteTokenizer;
-import org.lowrank4j.nn.tensor.Precision;
 
 /**
  * A Gemma 3 folder (head norms, post-norms, sliding layers of window 4) compresses, generates past its window and takes a
@@ -25,11 +21,7 @@ class GemmaCommandsTest {
                 + " \"num_hidden_layers\": 2, \"num_attention_heads\": 2, \"num_key_value_heads\": 1, \"head_dim\": 8,"
                 + " \"query_pre_attn_scalar\": 8, \"vocab_size\": 256, \"max_position_embeddings\": 64, \"sliding_window\": 4,"
                 + " \"sliding_window_pattern\": 2, \"hidden_activation\": \"gelu_pytorch_tanh\"}", "test");
-        LlamaModel model = LlamaModel.create(config, Precision.FLOAT32);
-        model.initialize(new Random(1));
-        Path folder = dir.resolve("gemma3");
-        model.save(folder);
-        ByteTokenizer.writeJson(folder);
+        Path folder = CliRun.randomDecoder(dir, "gemma3", config);
         Path text = dir.resolve("text.txt");
         Files.writeString(text, "The quick brown fox jumps over the lazy dog. ".repeat(40));
 

@@ -12,9 +12,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lowrank4j.formats.hf.HfArchitecture;
 import org.lowrank4j.formats.hf.HfConfig;
-import org.lowrank4j.nn.arch.llama.LlamaModel;
-import org.lowrank4j.nn.generate.ByteTokenizer;
-import org.lowrank4j.nn.tensor.Precision;
 
 /**
  * Windows a command picks by itself stop at 2,048 tokens for a long-context model; a Mistral config's sliding window masks
@@ -23,12 +20,7 @@ import org.lowrank4j.nn.tensor.Precision;
 class LongContextDefaultsTest {
 
     private static Path decoder(Path dir, String name, HfConfig config) throws IOException {
-        LlamaModel model = LlamaModel.create(config, Precision.FLOAT32);
-        model.initialize(new Random(1));
-        Path folder = dir.resolve(name);
-        model.save(folder);
-        ByteTokenizer.writeJson(folder);
-        return folder;
+        return CliRun.randomDecoder(dir, name, config);
     }
 
     private static JsonNode perplexity(Path dir, Path model, Path text) throws IOException {

@@ -5,14 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lowrank4j.formats.hf.HfArchitecture;
 import org.lowrank4j.formats.hf.HfConfig;
-import org.lowrank4j.nn.arch.llama.LlamaModel;
-import org.lowrank4j.nn.generate.ByteTokenizer;
-import org.lowrank4j.nn.tensor.Precision;
 
 /** A Qwen3 folder (per-head q/k norms) compresses and generates; CSKV, which cannot keep those norms, refuses it at once. */
 class Qwen3CommandsTest {
@@ -21,11 +17,7 @@ class Qwen3CommandsTest {
     void compressesAndGeneratesAndCskvRefusesInOneLine(@TempDir Path dir) throws IOException {
         HfConfig config = HfConfig.builder(HfArchitecture.LLAMA).modelType("qwen3").hiddenSize(16).intermediateSize(24).numHiddenLayers(1)
                 .numAttentionHeads(2).numKeyValueHeads(1).headDim(16).vocabSize(256).maxPositionEmbeddings(64).tieWordEmbeddings(true).build();
-        LlamaModel model = LlamaModel.create(config, Precision.FLOAT32);
-        model.initialize(new Random(1));
-        Path folder = dir.resolve("qwen3");
-        model.save(folder);
-        ByteTokenizer.writeJson(folder);
+        Path folder = CliRun.randomDecoder(dir, "qwen3", config);
         Path text = dir.resolve("text.txt");
         Files.writeString(text, "The quick brown fox jumps over the lazy dog. ".repeat(40));
 
