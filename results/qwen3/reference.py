@@ -1,6 +1,7 @@
 # A float64 numpy forward of a LLaMA-family folder (config.json + model.safetensors, float32), written apart from the
 # Java runtime from the layer order transformers' modeling code gives: LLaMA, Qwen2 (q/k/v biases) and Qwen3 (an RMSNorm
-# over every query and key head before RoPE). Prints the logits of the given token ids as JSON.
+# over every query and key head before RoPE), and the sliding windows of Mistral and Qwen (masking_utils: t - j < window).
+# Prints the logits of the given token ids as JSON.
 # usage: python3 results/qwen3/reference.py MODEL_DIR ID ID ...
 import json, struct, sys
 import numpy as np
@@ -33,6 +34,16 @@ def linear(x, p):
     y = x @ tensor(p + ".weight").T
     return y + tensor(p + ".bias") if has(p + ".bias") else y
 
+def window(i):  # the sliding window of layer i, as transformers' configs pick it (None: every earlier position)
+    w, kind = cfg.get("sliding_window"), cfg["model_type"]
+    if w is None or (kind in ("qwen2", "qwen3") and not cfg.get("use_sliding_window", False)):
+        return None
+    if cfg.get("layer_types"):
+        return w if cfg["layer_types"][i] == "sliding_attention" else None
+    if kind == "mistral":
+        return w
+    return w if kind in ("qwen2", "qwen3") and i >= cfg.get("max_window_layers", 28) else None
+
 T = len(ids)
 h = tensor("model.embed_tokens.weight")[ids]
 pos = np.arange(T)
@@ -50,6 +61,8 @@ for i in range(cfg["num_hidden_layers"]):
         g = head // (H // KV)
         s = q[:, head] @ k[:, g].T / np.sqrt(D)
         s[np.triu_indices(T, 1)] = -np.inf
+        if window(i) is not None:  # key j is seen from query t only when t - j < window
+            s[np.tril_indices(T, -window(i))] = -np.inf
         w = np.exp(s - s.max(-1, keepdims=True))
         out[:, head] = (w / w.sum(-1, keepdims=True)) @ v[:, g]
     h = h + linear(out.reshape(T, H * D), p + "self_attn.o_proj")
