@@ -12,9 +12,5 @@ bin/lowrank export --model "$out/m" --out "$out/m-onnx" 2>/dev/null | tail -2
 ls -l "$out/m-onnx/onnx" | awk 'NR > 1 {print $5, $9}'
 (cd $here/transformers-js && npm install --ignore-scripts --no-audit --no-fund > /dev/null)
 node $here/transformers-js/generate.mjs "$out/m-onnx" 40 < $here/prompts.txt > "$out/js.txt"
-: > "$out/jvm.txt"
-while IFS= read -r prompt; do
-  bin/lowrank generate --model "$out/m" --prompt "$prompt" --temperature 0 --max-tokens 40 2>/dev/null \
-    | python3 -c 'import json,sys; print(json.dumps(sys.stdin.read().rstrip("\n"), ensure_ascii=False))' >> "$out/jvm.txt"
-done < $here/prompts.txt
+$here/transformers-js/jvm-greedy.sh "$out/m" 40 < $here/prompts.txt > "$out/jvm.txt"
 python3 -c 'import sys; a=open(sys.argv[1]).read().splitlines(); b=open(sys.argv[2]).read().splitlines(); print("transformers.js and lowrank generate give the same greedy text for", sum(x==y for x,y in zip(a,b)), "of", len(a), "prompts")' "$out/js.txt" "$out/jvm.txt"

@@ -12,11 +12,7 @@ js=results/onnx-export/transformers-js
 for v in llama3-4 yarn-4; do
   bin/lowrank export --model "$out/$v-tuned" --out "$out/$v-onnx" --force 2>/dev/null | tail -1
   node $js/generate.mjs "$out/$v-onnx" 600 < results/onnx-export/prompts.txt > "$out/$v-js.txt"
-  : > "$out/$v-jvm.txt"
-  while IFS= read -r prompt; do
-    bin/lowrank generate --model "$out/$v-tuned" --prompt "$prompt" --temperature 0 --max-tokens 600 2>/dev/null \
-      | python3 -c 'import json,sys; print(json.dumps(sys.stdin.read().rstrip("\n"), ensure_ascii=False))' >> "$out/$v-jvm.txt"
-  done < results/onnx-export/prompts.txt
+  $js/jvm-greedy.sh "$out/$v-tuned" 600 < results/onnx-export/prompts.txt > "$out/$v-jvm.txt"
   python3 - "$out/$v-js.txt" "$out/$v-jvm.txt" "$v" <<'PY'
 import json, sys
 a, b = open(sys.argv[1]).read().splitlines(), open(sys.argv[2]).read().splitlines()

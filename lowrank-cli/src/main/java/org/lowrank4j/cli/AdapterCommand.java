@@ -326,12 +326,18 @@ final class AdapterCommand implements Callable<Integer> {
                 DecoderFolder.requireModelFolder(model);
             }
             String text = model == null ? null : years.read(data);
-            Squeeze.Result result = squeeze(read, target, text);
-            PeftAdapter written = result.adapter();
+            Squeeze.Result result;
+            PeftAdapter written;
             org.lowrank4j.adapt.finetune.SqueezeDistillation.Outcome tuned = null;
-            if (tuneSteps > 0) {
-                tuned = AdapterDistilVerb.tune(model, read, written, text, heldOut, tuneSteps, tuneBatch, tuneLr, seed);
-                written = tuned.adapter();
+            String unit = null;
+            try (FolderTokenizer tokenizer = model == null ? null : FolderTokenizer.of(model)) { // read once for both
+                result = squeeze(read, target, text, tokenizer);
+                written = result.adapter();
+                if (tuneSteps > 0) {
+                    tuned = AdapterDistilVerb.tune(model, tokenizer, read, written, text, heldOut, tuneSteps, tuneBatch, tuneLr, seed);
+                    written = tuned.adapter();
+                    unit = tokenizer.unit();
+                }
             }
             PeftAdapter squeezed = written;
             writeReplacing(out, staging -> PeftFolder.write(staging, squeezed));
@@ -343,31 +349,20 @@ final class AdapterCommand implements Callable<Integer> {
                     out);
             if (tuned != null) {
                 System.out.printf(Locale.ROOT, "then %d steps towards the original adapter's next-token distributions: KL to it %.4f -> %.4f nats per "
-                        + "%s over %s%n", tuneSteps, tuned.before(), tuned.after(), unit(model), tuned.reportedOver());
+                        + "%s over %s%n", tuneSteps, tuned.before(), tuned.after(), unit, tuned.reportedOver());
             }
             return 0;
         }
 
         /** Plain without a model; calibrated on the head of {@code text} one module at a time, or in the model's order with --compensate. */
-        private Squeeze.Result squeeze(PeftAdapter read, Squeeze.Target target, String text) throws java.io.IOException {
+        private Squeeze.Result squeeze(PeftAdapter read, Squeeze.Target target, String text, FolderTokenizer tokenizer) throws java.io.IOException {
             if (model == null) {
                 return SqueezeForm.PLAIN.apply(read, target, null, null, null);
             }
             SqueezeForm form = new SqueezeForm(weighting == null ? SqueezeForm.Weighting.FISHER : SqueezeForm.Weighting.parse("--weighting", weighting),
                     compensate, calibrationWindows);
-            int[] head; // the tail finetune scores is left out, read by the model's own tokenizer
-            org.lowrank4j.nn.generate.Tokenizer tokenizer = tokenizer(model);
-            try {
-                head = org.lowrank4j.adapt.ops.SqueezeCalibration.head(text, heldOut, tokenizer);
-            } finally {
-                if (tokenizer instanceof AutoCloseable closeable) {
-                    try {
-                        closeable.close();
-                    } catch (Exception e) {
-                        throw new java.io.IOException(e);
-                    }
-                }
-            }
+            // the tail finetune scores is left out, read by the model's own tokenizer
+            int[] head = org.lowrank4j.adapt.ops.SqueezeCalibration.head(text, heldOut, tokenizer.tokenizer());
             ProgressBar groups = ProgressBar.stderr();
             return form.apply(read, target, LlamaModel.load(model, Precision.FLOAT32), head,
                     (done, all) -> groups.update("squeeze in order", done, all, "module groups"));
@@ -435,56 +430,24 @@ final class AdapterCommand implements Callable<Integer> {
             String text = years.read(data);
             // any decoder folder alone: a fully fine-tuned one, or an export with its adapter written in
             org.lowrank4j.nn.generate.CausalLanguageModel whole = adapter == null ? DecoderFolder.loadDecoder(model) : null;
-            org.lowrank4j.nn.generate.Tokenizer tokenizer = tokenizer(model, whole != null ? whole.vocabSize()
-                    : org.lowrank4j.formats.hf.HfConfig.read(model).vocabSize());
-            boolean bytes = tokenizer == null || tokenizer instanceof org.lowrank4j.nn.generate.ByteTokenizer;
-            try {
-                org.lowrank4j.adapt.finetune.HeldOut.Part part = org.lowrank4j.adapt.finetune.HeldOut.part(text, heldOut, evalBytes, tokenizer);
+            try (FolderTokenizer tokenizer = FolderTokenizer.of(model, whole != null ? whole.vocabSize()
+                    : org.lowrank4j.formats.hf.HfConfig.read(model).vocabSize())) {
+                org.lowrank4j.adapt.finetune.HeldOut.Part part = org.lowrank4j.adapt.finetune.HeldOut.part(text, heldOut, evalBytes,
+                        tokenizer.tokenizer());
                 if (whole != null) {
-                    print("model  ", org.lowrank4j.adapt.finetune.HeldOut.perplexity(whole, part, model), bytes);
+                    print("model  ", org.lowrank4j.adapt.finetune.HeldOut.perplexity(whole, part, model), tokenizer.unit());
                     return 0;
                 }
                 if (!noBase) {
-                    print("base   ", org.lowrank4j.adapt.finetune.HeldOut.perplexity(model, null, part), bytes);
+                    print("base   ", org.lowrank4j.adapt.finetune.HeldOut.perplexity(model, null, part), tokenizer.unit());
                 }
-                print("adapted", org.lowrank4j.adapt.finetune.HeldOut.perplexity(model, adapter, part), bytes);
+                print("adapted", org.lowrank4j.adapt.finetune.HeldOut.perplexity(model, adapter, part), tokenizer.unit());
                 return 0;
-            } finally {
-                if (tokenizer instanceof AutoCloseable closeable) {
-                    closeable.close();
-                }
             }
         }
 
-        private static void print(String what, org.lowrank4j.nn.generate.PerplexityResult r, boolean bytes) {
-            System.out.printf(Locale.ROOT, "%s held-out perplexity %.4f per %s, %.4f bits per byte (%,d bytes)%n", what, r.perplexity(),
-                    bytes ? "byte" : "token", r.bitsPerByte(), r.bytes());
+        private static void print(String what, org.lowrank4j.nn.generate.PerplexityResult r, String unit) {
+            System.out.println(FolderTokenizer.heldOutLine(what, r, unit));
         }
-    }
-
-    /** The model folder's tokenizer.json (null when it has none, read then as bytes). */
-    static org.lowrank4j.nn.generate.Tokenizer tokenizer(Path model, int vocabulary) throws java.io.IOException {
-        return java.nio.file.Files.isRegularFile(model.resolve(DecoderFolder.TOKENIZER)) ? DecoderFolder.loadTokenizer(model, vocabulary) : null;
-    }
-
-    /** The tokenizer.json of a LLaMA-family model folder (null when it has none, read then as bytes). */
-    static org.lowrank4j.nn.generate.Tokenizer tokenizer(Path model) throws java.io.IOException {
-        return tokenizer(model, org.lowrank4j.formats.hf.HfConfig.read(model).vocabSize());
-    }
-
-    /** What the model folder's tokens are, for "per byte" / "per token" in printed scores. */
-    static String unit(Path model) throws java.io.IOException {
-        if (!java.nio.file.Files.isRegularFile(model.resolve(DecoderFolder.TOKENIZER))) {
-            return "byte";
-        }
-        org.lowrank4j.nn.generate.Tokenizer tokenizer = tokenizer(model);
-        if (tokenizer instanceof AutoCloseable closeable) {
-            try {
-                closeable.close();
-            } catch (Exception e) {
-                throw new java.io.IOException(e);
-            }
-        }
-        return tokenizer instanceof org.lowrank4j.nn.generate.ByteTokenizer ? "byte" : "token";
     }
 }

@@ -75,10 +75,12 @@ final class AdapterDistilVerb implements Callable<Integer> {
         DecoderFolder.requireModelFolder(model);
         PeftAdapter student = PeftFolder.read(adapter);
         PeftAdapter original = PeftFolder.read(teacher);
-        SqueezeDistillation.Outcome tuned = tune(model, original, student, years.read(data), heldOut, steps, batch, lr, seed);
-        AdapterCommand.writeReplacing(out, staging -> PeftFolder.write(staging, tuned.adapter()));
-        System.out.printf(Locale.ROOT, "distilled %d modules over %d steps: KL to the teacher %.4f -> %.4f nats per %s over %s; wrote %s%n",
-                tuned.adapter().modules().size(), steps, tuned.before(), tuned.after(), AdapterCommand.unit(model), tuned.reportedOver(), out);
+        try (FolderTokenizer tokenizer = FolderTokenizer.of(model)) {
+            SqueezeDistillation.Outcome tuned = tune(model, tokenizer, original, student, years.read(data), heldOut, steps, batch, lr, seed);
+            AdapterCommand.writeReplacing(out, staging -> PeftFolder.write(staging, tuned.adapter()));
+            System.out.printf(Locale.ROOT, "distilled %d modules over %d steps: KL to the teacher %.4f -> %.4f nats per %s over %s; wrote %s%n",
+                    tuned.adapter().modules().size(), steps, tuned.before(), tuned.after(), tokenizer.unit(), tuned.reportedOver(), out);
+        }
         return 0;
     }
 
@@ -86,17 +88,10 @@ final class AdapterDistilVerb implements Callable<Integer> {
      * The tuning towards {@code teacher} on the model folder's own tokens, with a progress bar on stderr; also
      * {@code adapter squeeze --tune-steps}'s.
      */
-    static SqueezeDistillation.Outcome tune(Path model, PeftAdapter teacher, PeftAdapter student, String text, double heldOut, int steps,
-            int batch, double lr, long seed) throws Exception {
+    static SqueezeDistillation.Outcome tune(Path model, FolderTokenizer tokenizer, PeftAdapter teacher, PeftAdapter student, String text,
+            double heldOut, int steps, int batch, double lr, long seed) throws java.io.IOException {
         ProgressBar bar = ProgressBar.stderr();
-        org.lowrank4j.nn.generate.Tokenizer tokenizer = AdapterCommand.tokenizer(model);
-        try {
-            return SqueezeDistillation.run(model, teacher, student, text, heldOut, steps, batch, lr, seed,
-                    r -> bar.update("distil", r.step() + 1, steps, String.format(Locale.ROOT, "KL %.4f", r.loss())), tokenizer);
-        } finally {
-            if (tokenizer instanceof AutoCloseable closeable) {
-                closeable.close();
-            }
-        }
+        return SqueezeDistillation.run(model, teacher, student, text, heldOut, steps, batch, lr, seed,
+                r -> bar.update("distil", r.step() + 1, steps, String.format(Locale.ROOT, "KL %.4f", r.loss())), tokenizer.tokenizer());
     }
 }

@@ -19,11 +19,7 @@ import org.lowrank4j.adapt.lora.LoraSettings;
 import org.lowrank4j.adapt.ops.SqueezeForm;
 import org.lowrank4j.compress.model.DecoderFolder;
 import org.lowrank4j.compress.tokenize.HfTokenizer;
-import org.lowrank4j.formats.hf.HfConfig;
 import org.lowrank4j.formats.io.OutputPlan;
-import org.lowrank4j.nn.generate.ByteTokenizer;
-import org.lowrank4j.nn.generate.PerplexityResult;
-import org.lowrank4j.nn.generate.Tokenizer;
 import org.lowrank4j.nn.train.LabelledTexts;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -214,18 +210,16 @@ final class FinetuneCommand implements Callable<Integer> {
         }
         org.lowrank4j.adapt.lora.AdapterInit adapterInit = org.lowrank4j.adapt.lora.AdapterInit.parse(init);
         String text = years.read(data);
-        // the folder's tokenizer.json: bytes for the models lowrank train writes, a Hugging Face tokenizer otherwise; a folder
-        // without one is read as bytes, as finetune always read text before it read tokenizers
-        Tokenizer tokenizer = Files.isRegularFile(model.resolve(DecoderFolder.TOKENIZER))
-                ? DecoderFolder.loadTokenizer(model, HfConfig.read(model).vocabSize()) : new ByteTokenizer();
-        boolean bytes = tokenizer instanceof ByteTokenizer;
-        FineTuneRequest request = new FineTuneRequest(model, text, data.toString(), out, loraSettings(),
-                targets, steps, batch, context, lr, warmup, weightDecay, heldOut, evalBytes, seed, checkpointEvery, resume, stopAfter, adapterInit, adapter,
-                initAdapter, inSqueeze()).withTokenizer(bytes ? null : tokenizer);
         ProgressBar bar = ProgressBar.stderr();
         long total = stopAfter == null ? steps : Math.min(steps, stopAfter);
         FineTuneOutcome outcome;
-        try (AutoCloseable release = tokenizer instanceof AutoCloseable c ? c : () -> { }) {
+        String unit, tunedLabel;
+        try (FolderTokenizer tokenizer = FolderTokenizer.of(model)) { // bytes for the folders lowrank train writes
+            unit = tokenizer.unit();
+            FineTuneRequest request = new FineTuneRequest(model, text, data.toString(), out, loraSettings(), targets, steps, batch, context, lr, warmup,
+                    weightDecay, heldOut, evalBytes, seed, checkpointEvery, resume, stopAfter, adapterInit, adapter, initAdapter, inSqueeze())
+                    .withTokenizer(tokenizer.bytes() ? null : tokenizer.tokenizer());
+            tunedLabel = request.isFull() ? "tuned  " : "adapted";
             outcome = replacingOut(() -> FineTuning.run(request, new FineTuneListener() {
                 @Override
                 public void onPhase(String phase, String detail) {
@@ -238,9 +232,9 @@ final class FinetuneCommand implements Callable<Integer> {
                 }
             }));
         }
-        System.out.println(line("base   ", outcome.before(), bytes));
+        System.out.println(FolderTokenizer.heldOutLine("base   ", outcome.before(), unit));
         outcome.notes().forEach(System.out::println);
-        System.out.println(line(request.isFull() ? "tuned  " : "adapted", outcome.after(), bytes));
+        System.out.println(FolderTokenizer.heldOutLine(tunedLabel, outcome.after(), unit));
         System.out.printf(Locale.ROOT, "perplexity %.1f%% lower; %d steps in %.1f s (%,d trainable of %,d parameters); wrote %s%n",
                 100 * outcome.perplexityReduction(), outcome.stepsRun(), outcome.trainSeconds(), outcome.trainable(), outcome.baseParameters(), out);
         return 0;
@@ -392,12 +386,6 @@ final class FinetuneCommand implements Callable<Integer> {
 
     private static String metrics(String what, String split, ClassificationMetrics m) {
         return String.format(Locale.ROOT, "%s %s accuracy %.4f, macro-F1 %.4f (%d texts)", what, split, m.accuracy(), m.macroF1(), m.examples());
-    }
-
-    /** A held-out score: perplexity per byte for a byte-level model, per token otherwise, and bits per byte either way. */
-    private static String line(String what, PerplexityResult r, boolean bytes) {
-        return String.format(Locale.ROOT, "%s held-out perplexity %.4f per %s, %.4f bits per byte (%,d bytes)", what, r.perplexity(),
-                bytes ? "byte" : "token", r.bitsPerByte(), r.bytes());
     }
 
 }

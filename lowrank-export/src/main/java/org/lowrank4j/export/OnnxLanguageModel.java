@@ -10,7 +10,6 @@ import java.util.Map;
 import org.lowrank4j.formats.hf.HfArchitecture;
 import org.lowrank4j.formats.hf.HfConfig;
 import org.lowrank4j.nn.Parameter;
-import org.lowrank4j.nn.arch.llama.LlamaModel;
 import org.lowrank4j.nn.generate.CausalLanguageModel;
 import org.lowrank4j.nn.generate.DecoderCache;
 import org.lowrank4j.nn.layers.KVCache;
@@ -56,7 +55,7 @@ public final class OnnxLanguageModel implements CausalLanguageModel {
         HfConfig config = HfConfig.read(folder);
         try {
             return new OnnxLanguageModel(folder, OnnxDecoder.open(folder.resolve(DecoderExport.MODEL), 0),
-                    config.architecture() == HfArchitecture.LLAMA ? LlamaModel.context(config) : config.maxPositionEmbeddings(), // the RoPE tables' rows
+                    config.maxPositionEmbeddings(), // the RoPE tables' rows, or GPT-2's learned positions
                     config.architecture() == HfArchitecture.LLAMA);
         } catch (OrtException e) {
             throw new IOException("ONNX Runtime could not open " + folder.resolve(DecoderExport.MODEL) + ": " + e.getMessage(), e);

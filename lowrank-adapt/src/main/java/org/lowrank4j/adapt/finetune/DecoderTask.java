@@ -64,16 +64,15 @@ record DecoderTask(LlamaModel model, int context, TokenWindows.Split split, int[
 
     /**
      * Writes the tokenizer beside a decoder folder this task's run wrote: the byte tokenizer, or the model folder's own
-     * tokenizer.json copied (through a temporary file, then renamed).
+     * tokenizer.json copied (atomically).
      */
     void writeTokenizer(java.nio.file.Path modelFolder, java.nio.file.Path out) throws IOException {
         if (bytes) {
             ByteTokenizer.writeJson(out);
             return;
         }
-        java.nio.file.Path target = out.resolve("tokenizer.json"), temporary = out.resolve("tokenizer.json.tmp");
-        java.nio.file.Files.copy(modelFolder.resolve("tokenizer.json"), temporary, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        java.nio.file.Files.move(temporary, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        org.lowrank4j.formats.io.AtomicFiles.write(out.resolve("tokenizer.json"),
+                stream -> java.nio.file.Files.copy(modelFolder.resolve("tokenizer.json"), stream));
     }
 
     /** What the held-out part is, for progress lines: "12,345 held-out bytes" (and its tokens when they are not bytes). */

@@ -38,26 +38,18 @@ public final class SqueezeCalibration {
     }
 
     /**
-     * The byte tokens of a text's head, before the tail of share {@code heldOut} that {@code lowrank finetune} and
-     * {@code adapter perplexity} score: what the calibrated squeezes and the tuning after them read.
+     * The tokens of a text's head, before the tail of share {@code heldOut} that {@code lowrank finetune} and
+     * {@code adapter perplexity} score: what the calibrated squeezes and the tuning after them read ({@code tokenizer}
+     * null: bytes).
      */
-    public static int[] head(String text, double heldOut) {
-        return split(text, heldOut).train();
-    }
-
-    /** As {@link #head(String, double)} read by {@code tokenizer} (null: bytes). */
     public static int[] head(String text, double heldOut, Tokenizer tokenizer) {
         return split(text, heldOut, tokenizer).train();
     }
 
-    /** A text's byte tokens split into that head and the held-out tail ({@code validation}) after it. */
-    public static TokenWindows.Split split(String text, double heldOut) {
-        return split(text, heldOut, null);
-    }
-
     /**
-     * As {@link #split(String, double)} read by {@code tokenizer} (null: bytes): a tokenizer other than bytes splits the
-     * text's characters where {@code lowrank finetune} does ({@link TokenWindows#textCut}) and encodes each side.
+     * A text's tokens split into that head and the held-out tail ({@code validation}) after it: bytes split at the last
+     * share of bytes ({@code tokenizer} null or bytes); any other tokenizer splits the text's characters
+     * ({@link TokenWindows#textCut}) and encodes each side.
      */
     public static TokenWindows.Split split(String text, double heldOut, Tokenizer tokenizer) {
         if (!(heldOut > 0 && heldOut < 1)) {

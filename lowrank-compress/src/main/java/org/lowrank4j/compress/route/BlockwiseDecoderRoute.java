@@ -16,7 +16,6 @@ import org.lowrank4j.compress.runtime.DecoderRuntime;
 import org.lowrank4j.formats.hf.HfArchitecture;
 import org.lowrank4j.formats.hf.HfConfig;
 import org.lowrank4j.nn.arch.llama.LlamaBlocks;
-import org.lowrank4j.nn.arch.llama.LlamaModel;
 import org.lowrank4j.nn.arch.llama.LowRankFolder;
 import org.lowrank4j.nn.generate.CausalLanguageModel;
 import org.lowrank4j.nn.generate.Tokenizer;
@@ -83,7 +82,7 @@ final class BlockwiseDecoderRoute implements CompressionRoute {
                     + " of them), or use --method svd");
         }
         int[][] windows = null;
-        int context = CausalLanguageModel.defaultWindow(LlamaModel.context(config));
+        int context = CausalLanguageModel.defaultWindow(config.maxPositionEmbeddings());
         if (data) {
             String text = TextFolder.readText(r.calibration(), r.calibrationFrom(), r.calibrationTo(), "--calib");
             Tokenizer tok = DecoderFolder.loadTokenizer(model, config.vocabSize());

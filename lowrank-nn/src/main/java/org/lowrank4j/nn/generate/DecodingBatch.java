@@ -342,11 +342,8 @@ public final class DecodingBatch {
         }
         int channels = features.dim(-1);
         Tensor last = Tensor.zeros(features.precision(), batch, 1, channels);
-        for (int b = 0; b < batch; b++) {
-            for (int c = 0; c < channels; c++) {
-                last.set(b * channels + c, features.get((b * time + time - 1) * channels + c));
-            }
-        }
+        // each sequence's row of features seen as (B, T·C): its last position is the last C columns
+        last.matrix(batch, channels).assign(features.matrix(batch, time * channels).colRange((time - 1) * channels, time * channels));
         return model.outputProjection().forward(last);
     }
 

@@ -103,9 +103,7 @@ public final class Perplexity {
         for (int first = 0; first < rows; first += chunk) {
             int count = Math.min(chunk, rows - first);
             Tensor part = Tensor.zeros(features.precision(), count, channels);
-            for (int i = 0; i < count * channels; i++) {
-                part.set(i, features.get(first * channels + i));
-            }
+            part.matrix(count, channels).assign(features.matrix(rows, channels).rowRange(first, first + count));
             total += nll(model.outputProjection().forward(part), tokens, start + first, count);
         }
         return total;

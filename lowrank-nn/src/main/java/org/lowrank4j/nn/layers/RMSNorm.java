@@ -48,14 +48,7 @@ public final class RMSNorm implements Layer {
 
     /** What each normalised channel is multiplied by: the weight, or {@code 1 + weight} with a unit offset (a new tensor). */
     public Tensor multiplier() {
-        if (!unitOffset) {
-            return weight.value().copy();
-        }
-        Tensor m = weight.value().copy();
-        for (int i = 0; i < m.size(); i++) {
-            m.set(i, 1 + m.get(i));
-        }
-        return m;
+        return currentMultiplier().copy();
     }
 
     /** The multiplier this forward uses: the weight itself, or 1 + weight into a buffer kept for the backward. */

@@ -80,25 +80,19 @@ public final class NextTokenModel implements LanguageModel {
         for (int first = 0; first < rows; first += chunk) {
             int count = Math.min(chunk, rows - first);
             Tensor part = Tensor.zeros(features.precision(), count, channels);
-            copyRows(features, first, part, 0, count, channels);
+            part.matrix(count, channels).assign(features.matrix(rows, channels).rowRange(first, first + count));
             double mean = crossEntropy.forward(model.outputProjection().forward(part), java.util.Arrays.copyOfRange(next, first, first + count));
             int partCounted = crossEntropy.countedTargets();
             total += mean * partCounted;
             if (backward && partCounted > 0) { // this chunk's share of the mean over every counted target
                 Tensor dpart = model.outputProjection().backward(crossEntropy.backward((double) partCounted / counted));
-                copyRows(dpart, 0, dfeatures, first, count, channels);
+                dfeatures.matrix(rows, channels).rowRange(first, first + count).assign(dpart.matrix(count, channels));
             }
         }
         if (backward) {
             model.backwardFeatures(dfeatures);
         }
         return counted == 0 ? 0 : total / counted;
-    }
-
-    private static void copyRows(Tensor from, int fromRow, Tensor to, int toRow, int count, int channels) {
-        for (int i = 0; i < count * channels; i++) {
-            to.set(toRow * channels + i, from.get(fromRow * channels + i));
-        }
     }
 
     private record Batch(int[] ids, int[] next, int batch, int time) {}

@@ -167,12 +167,6 @@ final class Gemma {
             throw new IllegalArgumentException("config field use_bidirectional_attention = true (an embedding model) is not supported;"
                     + " this runtime runs causal decoders");
         }
-        activation(config);
-        attentionScale(config);
-        for (int i = 0; i < config.numHiddenLayers(); i++) {
-            if (sliding(config, i)) {
-                window(config);
-            }
-        }
+        attentionScale(config); // the activation and each layer's window are checked by LlamaModel.checkConfig
     }
 }

@@ -115,9 +115,9 @@ public final class LlamaBlocks implements Closeable {
         return config.numHiddenLayers();
     }
 
-    /** The positions a block computes as the model does: {@link LlamaModel#context(HfConfig)}. */
+    /** The positions a block computes as the model does: {@code max_position_embeddings}. */
     public int positions() {
-        return LlamaModel.context(config);
+        return config.maxPositionEmbeddings();
     }
 
     public Precision precision() {

@@ -48,7 +48,6 @@ import org.lowrank4j.nn.weight.DenseWeight;
  */
 public final class LlamaModel implements CausalLanguageModel {
     private final HfConfig config;
-    private final int positions; // context(config), read once: every forward checks against it
     private final Precision precision;
     private final Embedding embedding;       // token table (V, C) = model.embed_tokens.weight
     private final List<PreNormBlock> blocks; // model.layers.N
@@ -78,7 +77,6 @@ public final class LlamaModel implements CausalLanguageModel {
     public LlamaModel(HfConfig config, Precision precision, boolean attentionBias, List<BlockShape> shapes) {
         checkConfig(config);
         this.config = config;
-        this.positions = context(config);
         this.precision = precision;
         int c = config.hiddenSize();
         int vocab = config.vocabSize();
@@ -137,7 +135,7 @@ public final class LlamaModel implements CausalLanguageModel {
         } else {
             RopeScaling.Frequencies f = ropeFrequencies(config);
             attention = new Attention(p + "self_attn", q, k, v, o, nh, nkv, true, RotaryEmbedding.grouped(shape.keptFrequencies(f.inverse()),
-                    context(config), f.attentionFactor()), 1 / Math.sqrt(d));
+                    config.maxPositionEmbeddings(), f.attentionFactor()), 1 / Math.sqrt(d));
         }
         if (hasHeadNorms(config)) {
             attention = attention.withHeadNorms(norm(p + "self_attn.q_norm", d, config, precision), norm(p + "self_attn.k_norm", d, config, precision));
@@ -159,29 +157,24 @@ public final class LlamaModel implements CausalLanguageModel {
     }
 
     /**
-     * The RoPE tables of each block of a model of {@code config}, over its {@link #context(HfConfig)}: one table that every
+     * The RoPE tables of each block of a model of {@code config}, over its {@code max_position_embeddings}: one table that every
      * block shares, or for Gemma 3 one for its sliding layers and one for its full layers.
      */
     static RotaryEmbedding[] ropes(HfConfig config) {
         RotaryEmbedding[] out = new RotaryEmbedding[config.numHiddenLayers()];
         if (!Gemma.isGemma3(config)) {
-            java.util.Arrays.fill(out, RotaryEmbedding.of(ropeFrequencies(config), context(config)));
+            java.util.Arrays.fill(out, RotaryEmbedding.of(ropeFrequencies(config), config.maxPositionEmbeddings()));
             return out;
         }
         RotaryEmbedding sliding = null, full = null;
         for (int i = 0; i < out.length; i++) {
             if (Gemma.sliding(config, i)) {
-                out[i] = sliding = sliding != null ? sliding : RotaryEmbedding.of(Gemma.ropeFrequencies(config, true), context(config));
+                out[i] = sliding = sliding != null ? sliding : RotaryEmbedding.of(Gemma.ropeFrequencies(config, true), config.maxPositionEmbeddings());
             } else {
-                out[i] = full = full != null ? full : RotaryEmbedding.of(Gemma.ropeFrequencies(config, false), context(config));
+                out[i] = full = full != null ? full : RotaryEmbedding.of(Gemma.ropeFrequencies(config, false), config.maxPositionEmbeddings());
             }
         }
         return out;
-    }
-
-    /** The positions this runtime computes: {@code max_position_embeddings} (sliding layers mask by their window). */
-    public static int context(HfConfig config) {
-        return config.maxPositionEmbeddings();
     }
 
     /**
@@ -465,10 +458,10 @@ public final class LlamaModel implements CausalLanguageModel {
         return config.vocabSize();
     }
 
-    /** {@link #context(HfConfig)} of the config. */
+    /** {@code max_position_embeddings}: sliding layers mask by their window, so the model keeps its whole context. */
     @Override
     public int maxPositions() {
-        return positions;
+        return config.maxPositionEmbeddings();
     }
 
     @Override
