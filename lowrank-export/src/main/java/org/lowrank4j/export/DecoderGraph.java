@@ -198,6 +198,9 @@ final class DecoderGraph {
         String kt = g.op("Transpose", p + "/keys_t", List.of(g.op("Unsqueeze", p + "/keys_5d", List.of(keys, g.longs("axes", 2)))),
                 ints("perm", 0, 1, 2, 4, 3));
         String scores = g.op("MatMul", p + "/scores", List.of(q, kt));
+        if (a.softcap() > 0) { // Gemma 2: cap·tanh(s / cap), before the mask
+            scores = softcap(p + "/scores", scores, a.softcap());
+        }
         String masked = g.op("Where", p + "/masked", List.of(allowed(a.window()), scores, g.scalar(p + "/lowest", LOWEST)));
         String probs = g.op("Softmax", p + "/probs", List.of(masked), attribute("axis", -1));
         String context = g.op("MatMul", p + "/context", List.of(probs, g.op("Unsqueeze", p + "/values_5d", List.of(values, g.longs("axes", 2)))));
@@ -304,13 +307,30 @@ final class DecoderGraph {
 
     /** The graph output {@code logits}: h times the transposed embedding table when tied, else the output projection. */
     void logits(String h, String tiedTable, Linear head) {
+        logits(h, tiedTable, head, 0);
+    }
+
+    /** As {@link #logits(String, String, Linear)}, soft-capped as {@code cap·tanh(z / cap)} when {@code cap > 0} (Gemma 2). */
+    void logits(String h, String tiedTable, Linear head, double cap) {
         if (tiedTable != null) {
             String transposed = g.op("Transpose", "lm_head.weight_t", List.of(tiedTable), ints("perm", 1, 0));
-            g.opTo("MatMul", "logits", List.of(h, transposed));
+            if (cap == 0) {
+                g.opTo("MatMul", "logits", List.of(h, transposed));
+            } else {
+                g.opTo("Identity", "logits", List.of(softcap("lm_head", g.op("MatMul", "lm_head", List.of(h, transposed)), cap)));
+            }
             sites.add(new Site("lm_head", "tied to the token embedding", 0));
         } else {
-            g.opTo("Identity", "logits", List.of(linear(-1, SiteRole.OTHER, head, h)));
+            String z = linear(-1, SiteRole.OTHER, head, h);
+            g.opTo("Identity", "logits", List.of(cap == 0 ? z : softcap("lm_head", z, cap)));
         }
+    }
+
+    /** {@code cap·tanh(x / cap)}, element-wise; {@code hint} names the nodes. */
+    private String softcap(String hint, String x, double cap) {
+        String c = g.scalar(hint + "/softcap", (float) cap);
+        String t = g.op("Tanh", hint + "/softcap_tanh", List.of(g.op("Div", hint + "/softcap_div", List.of(x, c))));
+        return g.op("Mul", hint + "/softcapped", List.of(t, c));
     }
 
     // ------------------------------------------------------------------ projections in their stored form

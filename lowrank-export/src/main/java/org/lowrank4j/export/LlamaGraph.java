@@ -35,7 +35,7 @@ final class LlamaGraph {
         for (int i = 0; i < layers; i++) {
             x = block(d, i, model.block(i), x);
         }
-        d.logits(d.rmsNorm("model.norm", model.norm(), x), model.tiedEmbeddings() ? table : null, model.outputProjection());
+        d.logits(d.rmsNorm("model.norm", model.norm(), x), model.tiedEmbeddings() ? table : null, model.outputProjection(), model.logitSoftcap());
         return d.built();
     }
 

@@ -104,7 +104,7 @@ class LlamaGraphTest {
     }
 
     @Test
-    void gemmaAndGemma3Agree() throws Exception {
+    void gemmaGemma2AndGemma3Agree() throws Exception {
         // Gemma: norms of multiplier 1 + w, embeddings × √C, erf GeGLU, head_dim 12 apart from C / heads
         HfConfig gemma = HfConfig.parse("{\"model_type\": \"gemma\", \"hidden_size\": 32, \"intermediate_size\": 48, \"num_hidden_layers\": 2,"
                 + " \"num_attention_heads\": 4, \"num_key_value_heads\": 1, \"head_dim\": 12, \"vocab_size\": 40,"
@@ -119,6 +119,14 @@ class LlamaGraphTest {
         DecoderGraph.Built built = assertAgrees(random(gemma3, null, 8));
         assertThat(built.model().graph().getInitializerList()).extracting(t -> t.getName()).filteredOn(n -> n.startsWith("rope."))
                 .containsExactlyInAnyOrder("rope.0.cos", "rope.0.sin", "rope.1.cos", "rope.1.sin");
+        // Gemma 2: post-norms, score scale 1/√20, scores capped at 1 and logits at 2 (small, so that the random weights
+        // reach the bend), layers 0 and 2 sliding over 6 positions with the one RoPE table
+        HfConfig gemma2 = HfConfig.parse("{\"model_type\": \"gemma2\", \"hidden_size\": 32, \"intermediate_size\": 48,"
+                + " \"num_hidden_layers\": 3, \"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"head_dim\": 16,"
+                + " \"query_pre_attn_scalar\": 20, \"vocab_size\": 40, \"max_position_embeddings\": 64, \"sliding_window\": 6,"
+                + " \"attn_logit_softcapping\": 1.0, \"final_logit_softcapping\": 2.0, \"tie_word_embeddings\": false}", "gemma2");
+        built = assertAgrees(random(gemma2, null, 10));
+        assertThat(built.model().graph().getNodeList()).extracting(n -> n.getName()).filteredOn(n -> n.contains("softcap_tanh")).hasSize(4);
     }
 
     @Test

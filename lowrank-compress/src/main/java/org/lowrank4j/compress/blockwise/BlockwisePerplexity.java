@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import org.lowrank4j.nn.arch.llama.LlamaBlocks;
 import org.lowrank4j.nn.block.PreNormBlock;
 import org.lowrank4j.nn.generate.Perplexity;
@@ -11,6 +12,7 @@ import org.lowrank4j.nn.generate.PerplexityResult;
 import org.lowrank4j.nn.layers.Embedding;
 import org.lowrank4j.nn.layers.Linear;
 import org.lowrank4j.nn.layers.RMSNorm;
+import org.lowrank4j.nn.layers.Softcap;
 import org.lowrank4j.nn.tensor.FloatTensor;
 import org.lowrank4j.nn.tensor.Tensor;
 
@@ -18,7 +20,7 @@ import org.lowrank4j.nn.tensor.Tensor;
  * {@link Perplexity}'s protocol (the same windows, batches and per-token loss) on a LLaMA-family folder read one block at
  * a time ({@link LlamaBlocks}): every batch is embedded and spilled to disk, then each block in turn runs over every
  * batch, then the final norm and output projection score them. Memory: one block (or the embedding table, or the output
- * projection), one batch's activations and its logits. The blocks run their full-sequence forward rather than the
+ * projection), one batch's activations and at most 16 M of its logits at a time. The blocks run their full-sequence forward rather than the
  * KV-cache path the in-memory evaluation uses, so the two agree to rounding, not bit for bit.
  */
 public final class BlockwisePerplexity {
@@ -88,11 +90,13 @@ public final class BlockwisePerplexity {
             }
             RMSNorm norm = model.readFinalNorm();
             Linear head = model.readHead();
+            Softcap cap = model.logitSoftcap() > 0 ? new Softcap(model.logitSoftcap()) : null;
+            UnaryOperator<Tensor> logitsOf = features -> cap == null ? head.forward(features) : cap.apply(head.forward(features));
             double total = 0;
             for (int b = 0; b < batches.size(); b++) {
                 Batch batch = batches.get(b);
-                Tensor logits = head.forward(norm.forward(FloatTensor.wrap(x.read(b), batch.count(), batch.time(), c))); // (B,T,V)
-                total += Perplexity.nll(logits, tokens, batch.start(), batch.count() * batch.time());
+                Tensor features = norm.forward(FloatTensor.wrap(x.read(b), batch.count(), batch.time(), c)); // (B,T,C)
+                total += Perplexity.featuresNll(features, logitsOf, model.config().vocabSize(), tokens, batch.start()); // a few rows at a time
             }
             progress.scored(windows, windows);
             double mean = total / predicted;

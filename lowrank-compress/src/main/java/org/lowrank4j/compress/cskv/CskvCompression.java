@@ -98,6 +98,10 @@ public final class CskvCompression {
             throw new IllegalArgumentException("--model " + r.model() + " is " + model.config().modelType() + ", whose keys are normalised per head"
                     + " after the projection; CSKV shrinks that projection's output, so its cache cannot be shrunk this way");
         }
+        if (LlamaModel.capsScores(model.config())) {
+            throw new IllegalArgumentException("--model " + r.model() + " is " + model.config().modelType() + ", whose attention soft-caps"
+                    + " its scores; CSKV's compressed attention does not");
+        }
         Map<String, LayerStats> stats = null;
         long calibrationTokens = 0;
         String calibrationName = "none";

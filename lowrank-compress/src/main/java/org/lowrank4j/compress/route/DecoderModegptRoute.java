@@ -68,7 +68,7 @@ final class DecoderModegptRoute implements CompressionRoute {
         }
         if (LlamaModel.hasHeadNorms(config) || LlamaModel.hasPostNorms(config)) { // before any calibration
             throw new IllegalArgumentException("--method " + ModegptOptions.NAME + " does not cover " + model + ": " + config.modelType()
-                    + (LlamaModel.hasPostNorms(config) ? " (Gemma 3) normalises each query and key head and its blocks' attention and MLP outputs"
+                    + (LlamaModel.hasPostNorms(config) ? " normalises its blocks' attention and MLP outputs (post-norms)"
                     : " normalises each query and key head over its full size") + ", which narrowing and its statistics do not keep");
         }
         if (r.tokenizer() != null || r.calibrationSequences() != null || r.calibrationUnit() != null || r.embeddings() != null) {

@@ -336,14 +336,14 @@ final class HfConfigJson {
         out.put(Field.VOCAB.keys.get(0), config.vocabSize());
         out.put(Field.MAX_POSITIONS.nameIn(before, architecture), config.maxPositionEmbeddings());
         out.put(Field.NORM_EPS.nameIn(before, architecture), config.normEps());
-        // Gemma 3 names its activation hidden_activation, and its newer configs keep one rope_theta per layer type inside
-        // rope_parameters: neither gets a top-level default it did not have
-        boolean gemma3 = config.modelType().equalsIgnoreCase("gemma3_text");
+        // Gemma 2 and 3 name their activation hidden_activation, and Gemma 3's newer configs keep one rope_theta per layer type
+        // inside rope_parameters: neither gets a top-level default it did not have
+        boolean namesHiddenActivation = config.modelType().equalsIgnoreCase("gemma3_text") || config.modelType().equalsIgnoreCase("gemma2");
         boolean perLayerTypeRope = false;
         for (JsonNode entry : before.path("rope_parameters")) {
             perLayerTypeRope |= entry.isObject();
         }
-        if (!gemma3 || Field.ACTIVATION.presentIn(before) != null) {
+        if (!namesHiddenActivation || Field.ACTIVATION.presentIn(before) != null) {
             out.put(Field.ACTIVATION.nameIn(before, architecture), config.hiddenAct());
         }
         if (Field.ROPE_THETA.presentIn(before) == null && before.path("rope_parameters").has("rope_theta")) {

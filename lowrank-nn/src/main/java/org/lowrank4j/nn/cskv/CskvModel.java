@@ -33,6 +33,9 @@ public final class CskvModel extends ForwardingLanguageModel {
             throw new IllegalArgumentException("CSKV shrinks the key projection's output, which " + model.config().modelType()
                     + " normalises per head first; its cache cannot be shrunk this way");
         }
+        if (LlamaModel.capsScores(model.config())) {
+            throw new IllegalArgumentException("CSKV's attention does not soft-cap its scores, which " + model.config().modelType() + " does");
+        }
         this.model = model;
         this.layers = List.copyOf(layers);
         this.window = window;

@@ -6,6 +6,7 @@ import java.util.Map;
 import org.lowrank4j.formats.safetensors.SafetensorsDtype;
 import org.lowrank4j.nn.Module;
 import org.lowrank4j.nn.layers.Linear;
+import org.lowrank4j.nn.layers.Softcap;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
 
@@ -58,7 +59,7 @@ public interface CausalLanguageModel extends Module {
 
     /**
      * {@link #forward} stopped before the output projection, keeping what {@link #backwardFeatures} needs: the final-normed
-     * hidden states (B,T,C), which {@link #outputProjection()} turns into the same logits. A trainer scores a large
+     * hidden states (B,T,C), which {@link #outputProjection()} (then {@link #logitSoftcap}) turns into the same logits. A trainer scores a large
      * vocabulary a few rows at a time this way. Null when this model does not split its forward there.
      */
     default Tensor forwardFeatures(int[] ids, int batch, int time) {
@@ -75,7 +76,7 @@ public interface CausalLanguageModel extends Module {
 
     /**
      * {@link #decode} stopped before the output projection: the final-normed hidden states (B,T,C), which
-     * {@link #outputProjection()} turns into the same logits, so a caller can score a large vocabulary a few rows at a time
+     * {@link #logitsOf} turns into the same logits, so a caller can score a large vocabulary a few rows at a time
      * instead of holding (B,T,V). Null when this model does not split its decode there (the caller then uses {@link #decode}).
      */
     default Tensor decodeFeatures(int[] ids, int batch, int time, DecoderCache cache) {
@@ -101,6 +102,24 @@ public interface CausalLanguageModel extends Module {
     /** The output projection from the final hidden states to the logits (the embedding table when tied), or null. */
     default Linear outputProjection() {
         return null;
+    }
+
+    /**
+     * The soft-cap on this model's logits, {@code logits = cap·tanh(z / cap)} with z the {@link #outputProjection()}'s output
+     * (Gemma 2's {@code final_logit_softcapping}), or 0 when they are not capped. {@link #forward} and {@link #decode} apply
+     * it; a caller that runs the output projection itself applies it too ({@link #logitsOf}).
+     */
+    default double logitSoftcap() {
+        return 0;
+    }
+
+    /**
+     * The logits (…, V) of final-normed hidden states (…, C) from {@link #forwardFeatures} or {@link #decodeFeatures}: the
+     * output projection, soft-capped when this model caps its logits. Keeps nothing for a backward pass of the cap.
+     */
+    default Tensor logitsOf(Tensor features) {
+        Tensor z = outputProjection().forward(features);
+        return logitSoftcap() > 0 ? new Softcap(logitSoftcap()).apply(z) : z;
     }
 
     /**

@@ -9,6 +9,7 @@ import org.lowrank4j.nn.block.PreNormBlock;
 import org.lowrank4j.nn.layers.Embedding;
 import org.lowrank4j.nn.layers.KVCache;
 import org.lowrank4j.nn.layers.Linear;
+import org.lowrank4j.nn.layers.Softcap;
 import org.lowrank4j.nn.tensor.Kernels;
 import org.lowrank4j.nn.tensor.Tensor;
 
@@ -22,12 +23,35 @@ public final class DecoderStack {
     private final List<PreNormBlock> blocks;
     private final Layer finalNorm;           // (C)
     private final Linear head;               // (V, C), possibly sharing the embedding table
+    private final Softcap logitCap;          // Gemma 2's soft-cap on the logits, or null
 
     public DecoderStack(Embedding embedding, List<PreNormBlock> blocks, Layer finalNorm, Linear head) {
+        this(embedding, blocks, finalNorm, head, 0);
+    }
+
+    /** With the logits soft-capped as {@code cap·tanh(z / cap)} after the output projection (0: not capped). */
+    public DecoderStack(Embedding embedding, List<PreNormBlock> blocks, Layer finalNorm, Linear head, double logitSoftcap) {
         this.embedding = embedding;
         this.blocks = List.copyOf(blocks);
         this.finalNorm = finalNorm;
         this.head = head;
+        this.logitCap = logitSoftcap == 0 ? null : new Softcap(logitSoftcap);
+    }
+
+    /** The logits' soft-cap, or 0 when they are not capped. */
+    public double logitSoftcap() {
+        return logitCap == null ? 0 : logitCap.cap();
+    }
+
+    /** The output projection of features (B,T,C), capped when the model caps its logits; kept for backward. */
+    private Tensor logits(Tensor features) {
+        Tensor z = head.forward(features);
+        return logitCap == null ? z : logitCap.forward(z);
+    }
+
+    /** The gradient at the output projection's input for the gradient at the (capped) logits of the latest forward. */
+    private Tensor backLogits(Tensor dlogits) {
+        return head.backward(logitCap == null ? dlogits : logitCap.backward(dlogits));
     }
 
     /** Logits (B,T,V) for token ids (B·T); {@code startPosition} offsets learned position embeddings. */
@@ -42,7 +66,7 @@ public final class DecoderStack {
 
     /** {@link #forward(int[], int, int, int)} with every block run by {@code runner}. */
     public Tensor forward(int[] ids, int batch, int time, int startPosition, BlockRunner runner) {
-        return head.forward(forwardFeatures(ids, batch, time, startPosition, runner)); // (B,T,V)
+        return logits(forwardFeatures(ids, batch, time, startPosition, runner)); // (B,T,V)
     }
 
     /** {@link #forward(int[], int, int, int, BlockRunner)} without the output projection: the final norm's output (B,T,C). */
@@ -80,7 +104,7 @@ public final class DecoderStack {
             x = block.forward(x, null);
             out.add(x);
         }
-        out.add(head.forward(finalNorm.forward(x)));
+        out.add(logits(finalNorm.forward(x)));
         return out;
     }
 
@@ -93,7 +117,7 @@ public final class DecoderStack {
         if (blockGradients.size() != blocks.size()) {
             throw new IllegalArgumentException(blockGradients.size() + " block gradients for " + blocks.size() + " blocks");
         }
-        Tensor dx = dlogits == null ? null : finalNorm.backward(head.backward(dlogits));
+        Tensor dx = dlogits == null ? null : finalNorm.backward(backLogits(dlogits));
         for (int i = blocks.size() - 1; i >= 0; i--) {
             Tensor entering = blockGradients.get(i);
             if (entering != null) {
@@ -123,7 +147,7 @@ public final class DecoderStack {
 
     /** Adds the gradients of every parameter for the upstream gradient of the last forward's logits. */
     public void backward(Tensor dlogits) {
-        backwardFeatures(head.backward(dlogits));
+        backwardFeatures(backLogits(dlogits));
     }
 
     /**
@@ -150,7 +174,8 @@ public final class DecoderStack {
 
     /** Runs new tokens through the blocks against the cache; {@code startPosition} offsets learned positions. */
     public Tensor decode(int[] ids, int batch, int time, DecoderCache cache, int startPosition) {
-        return head.forward(decodeFeatures(ids, batch, time, cache, startPosition));
+        Tensor z = head.forward(decodeFeatures(ids, batch, time, cache, startPosition));
+        return logitCap == null ? z : logitCap.apply(z);
     }
 
     /** {@link #decode} without the output projection: the final norm's output (B,T,C). */

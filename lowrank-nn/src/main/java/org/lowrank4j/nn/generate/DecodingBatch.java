@@ -327,10 +327,6 @@ public final class DecodingBatch {
     }
 
     /**
-     * The logits of sequence b's last time step of (B, T, V) as doubles; a non-finite logit means the model is broken
-     * (NaN or infinite weights, or an overflow), and sampling from it would emit garbage, so it is refused.
-     */
-    /**
      * A prompt's prefill: the whole decode when the model does not split it before its output projection, else the logits
      * of each sequence's last position only (B, 1, V): the rest would be a (B, T, V) block that sampling never reads (2 GB
      * for 2,048 prompt tokens over Gemma's 262,144 ids).
@@ -344,9 +340,13 @@ public final class DecodingBatch {
         Tensor last = Tensor.zeros(features.precision(), batch, 1, channels);
         // each sequence's row of features seen as (B, T·C): its last position is the last C columns
         last.matrix(batch, channels).assign(features.matrix(batch, time * channels).colRange((time - 1) * channels, time * channels));
-        return model.outputProjection().forward(last);
+        return model.logitsOf(last);
     }
 
+    /**
+     * The logits of sequence b's last time step of (B, T, V) as doubles; a non-finite logit means the model is broken
+     * (NaN or infinite weights, or an overflow), and sampling from it would emit garbage, so it is refused.
+     */
     private static double[] lastRow(Tensor logits, int b) {
         int vocab = logits.dim(-1), time = logits.dim(1), offset = (b * time + time - 1) * vocab;
         double[] row = new double[vocab];

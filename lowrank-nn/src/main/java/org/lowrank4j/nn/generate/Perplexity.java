@@ -1,5 +1,6 @@
 package org.lowrank4j.nn.generate;
 
+import java.util.function.UnaryOperator;
 import org.lowrank4j.nn.tensor.Tensor;
 
 /**
@@ -97,14 +98,27 @@ public final class Perplexity {
         if (features == null) {
             return nll(model.decode(inputs, batch, time, model.newCache(batch, time)), tokens, start, inputs.length); // (B,T,V)
         }
-        int rows = inputs.length, channels = features.dim(-1);
-        int chunk = (int) Math.max(1, Math.min(rows, logitBudget / model.vocabSize()));
+        return featuresNll(features, model::logitsOf, model.vocabSize(), tokens, start, logitBudget);
+    }
+
+    /**
+     * Summed NLL of the next tokens for the inputs {@code tokens[start, start + N)} from their final-normed hidden states
+     * {@code features} (N rows of C, any leading shape), whose logits {@code logitsOf} computes (the output projection, and
+     * a soft-cap where the model has one): a few rows at a time, at most 16 M logits at once.
+     */
+    public static double featuresNll(Tensor features, UnaryOperator<Tensor> logitsOf, int vocab, int[] tokens, int start) {
+        return featuresNll(features, logitsOf, vocab, tokens, start, LOGIT_BUDGET);
+    }
+
+    private static double featuresNll(Tensor features, UnaryOperator<Tensor> logitsOf, int vocab, int[] tokens, int start, long logitBudget) {
+        int channels = features.dim(-1), rows = features.size() / channels;
+        int chunk = (int) Math.max(1, Math.min(rows, logitBudget / vocab));
         double total = 0;
         for (int first = 0; first < rows; first += chunk) {
             int count = Math.min(chunk, rows - first);
             Tensor part = Tensor.zeros(features.precision(), count, channels);
             part.matrix(count, channels).assign(features.matrix(rows, channels).rowRange(first, first + count));
-            total += nll(model.outputProjection().forward(part), tokens, start + first, count);
+            total += nll(logitsOf.apply(part), tokens, start + first, count);
         }
         return total;
     }

@@ -14,7 +14,8 @@ import org.lowrank4j.nn.tensor.Tensor;
  * Multi-head scaled dot-product attention with its four projections: bidirectional with a key padding mask (BERT)
  * or causal (GPT-2, LLaMA), optional RoPE on queries and keys, grouped-query heads ({@code kvHeads} divides
  * {@code heads}; query head h reads key/value head {@code h / (heads / kvHeads)}, as Hugging Face's
- * {@code repeat_kv}), and incremental decoding through a {@link KVCache}.
+ * {@code repeat_kv}), a sliding window ({@link #withWindow}), soft-capped scores ({@link #withSoftcap}, Gemma 2), and
+ * incremental decoding through a {@link KVCache}.
  *
  * <p>Shapes: x (B,T,C); q (B,NH,T,D), k and v (B,NKV,S,D) head-major; scores and probabilities (B,NH,T,S) with S
  * the number of keys (T, or the cache length when decoding); the per-head products go to BLAS one (b, h) at a time.
@@ -38,11 +39,13 @@ public final class Attention implements Module {
     private final RotaryEmbedding rope; // or null
     private final RMSNorm queryNorm, keyNorm; // RMSNorm over each query and key head before RoPE (Qwen3), or null
     private final int window;     // causal attention over the last `window` positions (a sliding-window layer), or 0: all
+    private final double softcap; // scores soft-capped as cap·tanh(s / cap) before the mask (Gemma 2), or 0: none
     // activations of the latest training forward
     private Tensor q;     // (B,NH,T,Dqk), after RoPE
     private Tensor k;     // (B,NKV,T,Dqk), after RoPE
     private Tensor v;     // (B,NKV,T,Dvo)
     private Tensor probs; // (B,NH,T,T)
+    private Tensor capped; // (B,NH,T,T), the soft-capped scores before the softmax, when soft-capping
     private Tensor spareScores; // the latest backward's dS (B,NH,T,T), its buffer reused by the next backward of that shape
     // Buffers reused from one call to the next while the shapes stay the same, which saves their allocation, zeroing and
     // collection (every one is written in full before it is read): the projections token-major before the split into
@@ -54,7 +57,7 @@ public final class Attention implements Module {
 
     public Attention(String name, Linear query, Linear key, Linear value, Linear output, int heads, int kvHeads,
             boolean causal, RotaryEmbedding rope) {
-        this(name, query, key, value, output, heads, kvHeads, causal, rope, 0, true, null, null, 0);
+        this(name, query, key, value, output, heads, kvHeads, causal, rope, 0, true, null, null, 0, 0);
     }
 
     /**
@@ -64,14 +67,15 @@ public final class Attention implements Module {
      */
     public Attention(String name, Linear query, Linear key, Linear value, Linear output, int heads, int kvHeads,
             boolean causal, RotaryEmbedding rope, double scale) {
-        this(name, query, key, value, output, heads, kvHeads, causal, rope, scale, false, null, null, 0);
+        this(name, query, key, value, output, heads, kvHeads, causal, rope, scale, false, null, null, 0, 0);
         if (!(scale > 0) || !Double.isFinite(scale)) {
             throw new IllegalArgumentException(name + ": score scale must be positive and finite, got " + scale);
         }
     }
 
     private Attention(String name, Linear query, Linear key, Linear value, Linear output, int heads, int kvHeads,
-            boolean causal, RotaryEmbedding rope, double scale, boolean equalHeads, RMSNorm queryNorm, RMSNorm keyNorm, int window) {
+            boolean causal, RotaryEmbedding rope, double scale, boolean equalHeads, RMSNorm queryNorm, RMSNorm keyNorm, int window,
+            double softcap) {
         if (heads < 1 || kvHeads < 1 || heads % kvHeads != 0 || query.outFeatures() % heads != 0 || value.outFeatures() % kvHeads != 0) {
             throw new IllegalArgumentException(name + ": " + heads + " query heads and " + kvHeads
                     + " key/value heads do not fit query width " + query.outFeatures() + " and value width " + value.outFeatures());
@@ -114,6 +118,10 @@ public final class Attention implements Module {
             throw new IllegalArgumentException(name + ": a sliding window is a positive number of positions of causal attention, got " + window);
         }
         this.window = window;
+        if (!(softcap >= 0) || Double.isInfinite(softcap)) {
+            throw new IllegalArgumentException(name + ": a score soft-cap is a positive number (or 0 for none), got " + softcap);
+        }
+        this.softcap = softcap;
     }
 
     /**
@@ -121,7 +129,7 @@ public final class Attention implements Module {
      * RoPE (Qwen3's {@code q_norm} and {@code k_norm}, each of the head size, shared by all heads).
      */
     public Attention withHeadNorms(RMSNorm queryNorm, RMSNorm keyNorm) {
-        return new Attention(name, query, key, value, output, heads, kvHeads, causal, rope, scale, false, queryNorm, keyNorm, window);
+        return new Attention(name, query, key, value, output, heads, kvHeads, causal, rope, scale, false, queryNorm, keyNorm, window, softcap);
     }
 
     /**
@@ -132,12 +140,28 @@ public final class Attention implements Module {
         if (window < 1) {
             throw new IllegalArgumentException(name + ": a sliding window needs at least 1 position, got " + window);
         }
-        return new Attention(name, query, key, value, output, heads, kvHeads, causal, rope, scale, false, queryNorm, keyNorm, window);
+        return new Attention(name, query, key, value, output, heads, kvHeads, causal, rope, scale, false, queryNorm, keyNorm, window, softcap);
     }
 
     /** The sliding window in positions, or 0 when every earlier position is seen. */
     public int window() {
         return window;
+    }
+
+    /**
+     * This attention with its scores soft-capped: {@code s = cap·tanh(s / cap)} after the scale and before the mask and the
+     * softmax (Gemma 2's {@code attn_logit_softcapping}).
+     */
+    public Attention withSoftcap(double cap) {
+        if (!(cap > 0) || Double.isInfinite(cap)) {
+            throw new IllegalArgumentException(name + ": a score soft-cap must be a positive number, got " + cap);
+        }
+        return new Attention(name, query, key, value, output, heads, kvHeads, causal, rope, scale, false, queryNorm, keyNorm, window, cap);
+    }
+
+    /** The scores' soft-cap, or 0 when they are not capped. */
+    public double softcap() {
+        return softcap;
     }
 
     /** The RMSNorm over each query head before RoPE, or null. */
@@ -178,7 +202,8 @@ public final class Attention implements Module {
         k = project(k, KEY, x, kvHeads, headSize);
         v = project(v, VALUE, x, kvHeads, valueSize);
         probs = Tensor.reuse(probs, x.precision(), batch, heads, time, time); // every entry is written before it is read
-        Tensor y = attend(q, k, v, time, probs, attentionMask, 0, kn); // (B,T,NH·D)
+        capped = softcap > 0 ? Tensor.reuse(capped, x.precision(), batch, heads, time, time) : null;
+        Tensor y = attend(q, k, v, time, probs, capped, attentionMask, 0, kn); // (B,T,NH·D)
         return output.forward(y);
     }
 
@@ -222,6 +247,9 @@ public final class Attention implements Module {
         } else {
             kn.softmaxBackward(dprobs, probs, dprobs);               // dS, in place
         }
+        if (softcap > 0) {
+            kn.softcapBackward(dprobs, dprobs, capped, softcap);      // back through the cap, in place
+        }
         forEachSequence(batch, time, time, b -> {
             for (int h = 0; h < heads; h++) {
                 int qRow = (b * heads + h) * time, kvRow = (b * kvHeads + h / group) * time;
@@ -260,7 +288,7 @@ public final class Attention implements Module {
                 throw new IllegalArgumentException(name + ": " + past + " cached + " + time + " new positions of batch " + batch
                         + " do not fit the cache (batch " + cache.batch() + ", capacity " + cache.capacity() + ")");
             }
-            q = k = v = probs = null;
+            q = k = v = probs = capped = null;
             Tensor y = cache.store().attend(this, x, past);
             cache.advance(time);
             return output.forward(y);
@@ -271,14 +299,14 @@ public final class Attention implements Module {
         if (past + time > cache.capacity()) {
             throw new IllegalArgumentException(name + ": " + past + " cached + " + time + " new positions exceed the cache capacity " + cache.capacity());
         }
-        q = k = v = probs = null;
+        q = k = v = probs = capped = null;
         Kernels kn = Kernels.of(x);
         Tensor qNow = Tensor.zeros(x.precision(), batch, heads, time, headSize);
         projectInto(qNow, QUERY, x, 0, past);
         projectInto(cache.keys, KEY, x, past, past);
         projectInto(cache.values, VALUE, x, past, past);
         Tensor p = Tensor.zeros(x.precision(), batch, heads, time, past + time);
-        Tensor y = attend(qNow, cache.keys, cache.values, past + time, p, cache.keyMask(past + time), past, kn);
+        Tensor y = attend(qNow, cache.keys, cache.values, past + time, p, null, cache.keyMask(past + time), past, kn);
         cache.advance(time);
         return output.forward(y);
     }
@@ -355,9 +383,11 @@ public final class Attention implements Module {
 
     /**
      * softmax(s·Q Kᵀ + mask) V for every (b, h), with the first {@code keys} slots of the head-major key/value
-     * stores; fills {@code p} (B,NH,T,keys) and returns the token-major result (B,T,NH·D).
+     * stores (the scores soft-capped first when this attention caps them, and copied into {@code keepCapped} unless it is
+     * null); fills {@code p} (B,NH,T,keys) and returns the token-major result (B,T,NH·D).
      */
-    private Tensor attend(Tensor qh, Tensor keyStore, Tensor valueStore, int keys, Tensor p, int[] keyMask, int past, Kernels kn) {
+    private Tensor attend(Tensor qh, Tensor keyStore, Tensor valueStore, int keys, Tensor p, Tensor keepCapped, int[] keyMask, int past,
+            Kernels kn) {
         int batch = qh.dim(0), time = qh.dim(2), slots = keyStore.dim(2), group = heads / kvHeads;
         forEachSequence(batch, time, keys, b -> {
             for (int h = 0; h < heads; h++) {
@@ -366,6 +396,12 @@ public final class Attention implements Module {
                         rows(p, qRow, time, keys)); // S = s·Q Kᵀ (T, keys)
             }
         });
+        if (softcap > 0) {
+            kn.softcap(p, softcap);
+            if (keepCapped != null) {
+                keepCapped.copyFrom(p);
+            }
+        }
         kn.attentionSoftmax(p, keyMask, causal, past, window);
         Tensor y = mixed = Tensor.reuse(mixed, qh.precision(), batch, heads, time, valueSize); // (B,NH,T,Dvo), written per head
         boolean triangular = causal && past == 0 && keys == time; // P is zero above its diagonal

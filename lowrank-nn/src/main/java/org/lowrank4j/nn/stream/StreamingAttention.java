@@ -38,6 +38,9 @@ public final class StreamingAttention {
         if (attention.queryNorm() != null) {
             throw new IllegalArgumentException(attention.key().name() + ": the tiled forward has no per-head query/key norms (Qwen3)");
         }
+        if (attention.softcap() > 0) {
+            throw new IllegalArgumentException(attention.key().name() + ": the tiled forward does not soft-cap scores (Gemma 2)");
+        }
         if (attention.window() > 0 && x.dim(1) > attention.window()) { // up to its window, windowed attention is causal attention
             throw new IllegalArgumentException(attention.key().name() + ": the tiled forward has no sliding-window mask; " + x.dim(1)
                     + " positions run past the window of " + attention.window());

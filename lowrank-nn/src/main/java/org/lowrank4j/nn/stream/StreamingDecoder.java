@@ -26,7 +26,7 @@ public final class StreamingDecoder {
             throw new IllegalArgumentException("streaming covers SwiGLU MLPs in decoders; this block's MLP is " + block.mlp().getClass().getSimpleName());
         }
         if (block.hasPostNorms()) {
-            throw new IllegalArgumentException(block.attention().query().name() + ": the tiled forward has no post-norms (Gemma 3)");
+            throw new IllegalArgumentException(block.attention().query().name() + ": the tiled forward has no post-norms (Gemma 2 and 3)");
         }
         Tensor h = StreamingAttention.forward(block.attention(), block.attentionNorm().forward(x), null, tiles, memory);
         Kernels kn = Kernels.of(x);

@@ -305,6 +305,30 @@ final class DoubleKernels implements Kernels {
     }
 
     @Override
+    public void softcap(Tensor x, double cap) {
+        double[] v = d(x);
+        double inv = 1 / cap;
+        RowChunks.run(v.length, 8, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                v[i] = (cap * Math.tanh(v[i] * inv));
+            }
+        });
+    }
+
+    @Override
+    public void softcapBackward(Tensor dx, Tensor dy, Tensor capped, double cap) {
+        double[] out = d(dx), g = d(dy), y = d(capped);
+        assert out.length == g.length && g.length == y.length;
+        double inv = 1 / cap;
+        RowChunks.run(out.length, 1, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                double t = y[i] * inv;
+                out[i] = (g[i] * (1 - t * t));
+            }
+        });
+    }
+
+    @Override
     public void softmaxBackward(Tensor dscores, Tensor probs, Tensor dprobs) {
         double[] ds = d(dscores), p = d(probs), dp = d(dprobs);
         int cols = probs.dim(-1);
@@ -322,7 +346,6 @@ final class DoubleKernels implements Kernels {
         }
     }
 
-    /** The largest of p[base, base + limit) (−∞ when empty), in four running maxima: the same value in any order. */
     /** One row from {@code base}: p is zero from {@code limit} on; the dot in four partial sums (independent adds). */
     private static void softmaxBackwardRow(double[] ds, double[] p, double[] dp, int base, int limit, int cols) {
         double d0 = 0, d1 = 0, d2 = 0, d3 = 0;

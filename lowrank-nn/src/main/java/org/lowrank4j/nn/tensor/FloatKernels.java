@@ -403,6 +403,30 @@ final class FloatKernels implements Kernels {
     }
 
     @Override
+    public void softcap(Tensor x, double cap) {
+        float[] v = d(x);
+        double inv = 1 / cap;
+        inChunks(v.length, 8, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                v[i] = (float) (cap * Math.tanh(v[i] * inv));
+            }
+        });
+    }
+
+    @Override
+    public void softcapBackward(Tensor dx, Tensor dy, Tensor capped, double cap) {
+        float[] out = d(dx), g = d(dy), y = d(capped);
+        assert out.length == g.length && g.length == y.length;
+        double inv = 1 / cap;
+        inChunks(out.length, 1, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                double t = y[i] * inv;
+                out[i] = (float) (g[i] * (1 - t * t));
+            }
+        });
+    }
+
+    @Override
     public void softmaxBackward(Tensor dscores, Tensor probs, Tensor dprobs) {
         float[] ds = d(dscores), p = d(probs), dp = d(dprobs);
         int cols = probs.dim(-1);

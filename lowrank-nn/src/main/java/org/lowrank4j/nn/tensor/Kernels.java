@@ -103,6 +103,15 @@ public interface Kernels {
      */
     void attentionSoftmax(Tensor att, int[] keyMask, boolean causal, int past, int window);
 
+    /**
+     * Soft-capping in place: {@code x = cap·tanh(x / cap)} element-wise (Gemma 2's attention scores and output logits),
+     * which keeps every value inside (−cap, cap) and leaves small ones nearly unchanged.
+     */
+    void softcap(Tensor x, double cap);
+
+    /** Back through {@link #softcap}: {@code dx = dy·(1 − (y / cap)²)} with y the capped values (into; dx may alias dy). */
+    void softcapBackward(Tensor dx, Tensor dy, Tensor capped, double cap);
+
     /** Softmax backward per row of the last axis: {@code dscores = p ⊙ (dprobs − Σ p·dprobs)}; dscores may alias dprobs. */
     void softmaxBackward(Tensor dscores, Tensor probs, Tensor dprobs);
 

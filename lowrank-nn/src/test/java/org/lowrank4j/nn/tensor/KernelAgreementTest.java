@@ -83,6 +83,11 @@ class KernelAgreementTest {
                 k(t).gegluForward(t.get(1), t.get(0), t.get(1), v);                      // out over up
             });
         }
+        agree("soft-cap", List.of(random(r, n, c), random(r, n, c), random(r, n, c)), t -> {
+            k(t).softcap(t.get(0), 0.7);
+            k(t).softcapBackward(t.get(2), t.get(1), t.get(0), 0.7);
+            k(t).softcapBackward(t.get(1), t.get(1), t.get(0), 0.7); // in place
+        });
         agree("bias", List.of(random(r, n, c), random(r, c), random(r, c)), t -> {
             k(t).addBias(t.get(0), t.get(1));
             k(t).addColumnSums(t.get(2), t.get(0));

@@ -79,7 +79,7 @@ public record ModuleStatistics(DoubleMatrix inputGram, double[][] queryEnergy, d
         Tensor block(PreNormBlock block, Tensor x) {
             if (block.hasPostNorms()) {
                 throw new IllegalArgumentException("modegpt: " + block.attention().query().name() + "'s block normalises its attention and MLP"
-                        + " outputs (Gemma 3), which MoDeGPT's statistics do not cover");
+                        + " outputs (Gemma 2 and 3), which MoDeGPT's statistics do not cover");
             }
             int rows = x.dim(0) * x.dim(1), c = x.dim(2);
             Kernels kn = Kernels.of(x);

@@ -166,6 +166,11 @@ public final class LlamaBlocks implements Closeable {
         return head;
     }
 
+    /** The soft-cap on the logits ({@link LlamaModel#logitSoftcap}: Gemma 2's), or 0: apply it to {@link #readHead}'s output. */
+    public double logitSoftcap() {
+        return Gemma.logitSoftcap(config);
+    }
+
     /** The seven projections of a block in forward order: q, k, v, o, gate, up, down. */
     public static List<Linear> projections(PreNormBlock block) {
         Attention a = block.attention();

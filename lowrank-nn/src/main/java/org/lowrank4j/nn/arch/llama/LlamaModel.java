@@ -31,7 +31,7 @@ import org.lowrank4j.nn.tensor.Tensor;
 import org.lowrank4j.nn.weight.DenseWeight;
 
 /**
- * The LLaMA family decoder (LLaMA, Qwen2, Qwen3, Mistral, SmolLM, Gemma, Gemma 3): token embedding, pre-norm blocks of
+ * The LLaMA family decoder (LLaMA, Qwen2, Qwen3, Mistral, SmolLM, Gemma, Gemma 2, Gemma 3): token embedding, pre-norm blocks of
  * RMSNorm, causal grouped-query attention with RoPE and a SwiGLU MLP, a final RMSNorm and the output projection (tied to
  * the embedding when {@code tie_word_embeddings}). Layers are named as in Hugging Face ({@code model.layers.3.self_attn.q_proj}),
  * so {@link #load} and {@link #save} map checkpoints one to one.
@@ -42,8 +42,9 @@ import org.lowrank4j.nn.weight.DenseWeight;
  * ({@code self_attn.q_norm}, {@code self_attn.k_norm}).
  * RoPE follows {@code rope_scaling} (or {@code rope_parameters}) as {@link RopeScaling} reads it: default, linear,
  * llama3 and yarn; one set of tables serves every block (two for Gemma 3: its sliding and its full layers). Sliding
- * layers (Mistral's, Qwen2's with {@code use_sliding_window}, Gemma 3's) mask by their window ({@link #window}). Gemma's differences are listed in {@link Gemma}: norms
- * of multiplier 1 + w, embeddings times √C, GeGLU, and for Gemma 3 head norms, post-norms and its score scale.
+ * layers (Mistral's, Qwen2's with {@code use_sliding_window}, Gemma 2's and 3's) mask by their window ({@link #window}). Gemma's
+ * differences are listed in {@link Gemma}: norms of multiplier 1 + w, embeddings times √C, GeGLU; for Gemma 2 post-norms, its
+ * score scale and soft-capped scores and logits; for Gemma 3 head norms, post-norms and its score scale.
  * {@code mlp_bias} is not supported.
  */
 public final class LlamaModel implements CausalLanguageModel {
@@ -93,7 +94,7 @@ public final class LlamaModel implements CausalLanguageModel {
         this.norm = norm("model.norm", c, config, precision);
         this.tied = config.tieWordEmbeddings();
         this.head = tied ? new Linear("lm_head", new DenseWeight(embedding.token()), null) : Linear.dense("lm_head", c, vocab, false, precision);
-        this.stack = new DecoderStack(embedding, blocks, norm, head);
+        this.stack = new DecoderStack(embedding, blocks, norm, head, Gemma.logitSoftcap(config));
     }
 
     /** The token embedding of a model of {@code config} (zero), with Gemma's √C scale where it applies. */
@@ -115,9 +116,9 @@ public final class LlamaModel implements CausalLanguageModel {
         int c = config.hiddenSize(), nh = config.numAttentionHeads(), nkv = config.numKeyValueHeads(), d = config.headDim();
         boolean outputBias = config.rawBoolean("attention_bias", false);
         String p = "model.layers." + i + ".";
-        if (shape != null && (hasHeadNorms(config) || Gemma.isGemma3(config))) {
-            throw new IllegalArgumentException("block " + i + ": " + config.modelType() + " normalises each query and key head over its full size;"
-                    + " narrowed heads are not supported for it");
+        if (shape != null && (hasHeadNorms(config) || Gemma.hasPostNorms(config))) {
+            throw new IllegalArgumentException("block " + i + ": narrowed heads are not supported for " + config.modelType()
+                    + " (its head norms, post-norms or score scale)");
         }
         if (shape != null && (shape.ropePairs().length != nkv || shape.queryKeySize() > d || shape.valueSize() > d)) {
             throw new IllegalArgumentException("block " + i + " shape " + shape + " does not fit " + nkv + " key/value heads of size " + d);
@@ -130,7 +131,7 @@ public final class LlamaModel implements CausalLanguageModel {
         Linear o = Linear.dense(p + "self_attn.o_proj", nh * dvo, c, outputBias, precision);
         Attention attention;
         if (shape == null) {
-            attention = Gemma.isGemma3(config) ? new Attention(p + "self_attn", q, k, v, o, nh, nkv, true, rope, Gemma.attentionScale(config))
+            attention = Gemma.hasPostNorms(config) ? new Attention(p + "self_attn", q, k, v, o, nh, nkv, true, rope, Gemma.attentionScale(config))
                     : new Attention(p + "self_attn", q, k, v, o, nh, nkv, true, rope);
         } else {
             RopeScaling.Frequencies f = ropeFrequencies(config);
@@ -144,10 +145,13 @@ public final class LlamaModel implements CausalLanguageModel {
         if (window > 0) {
             attention = attention.withWindow(window);
         }
+        if (Gemma.attentionSoftcap(config) > 0) {
+            attention = attention.withSoftcap(Gemma.attentionSoftcap(config));
+        }
         SwiGluMlp mlp = new SwiGluMlp(Linear.dense(p + "mlp.gate_proj", c, hidden, false, precision),
                 Linear.dense(p + "mlp.up_proj", c, hidden, false, precision),
                 Linear.dense(p + "mlp.down_proj", hidden, c, false, precision), Gemma.activation(config));
-        if (Gemma.isGemma3(config)) { // Gemma 3's post_attention_layernorm is the attention's post-norm, not the MLP's pre-norm
+        if (Gemma.hasPostNorms(config)) { // Gemma 2's and 3's post_attention_layernorm is the attention's post-norm, not the MLP's pre-norm
             return new PreNormBlock(norm(p + "input_layernorm", c, config, precision), attention,
                     norm(p + "pre_feedforward_layernorm", c, config, precision), mlp,
                     norm(p + "post_attention_layernorm", c, config, precision), norm(p + "post_feedforward_layernorm", c, config, precision));
@@ -181,13 +185,13 @@ public final class LlamaModel implements CausalLanguageModel {
      * The sliding window of layer {@code i} in positions (a query sees itself and the window − 1 before it), or 0 for a full
      * layer, as Hugging Face picks it: {@code layer_types[i]} when the config lists the layers' types; else Mistral's
      * {@code sliding_window} on every layer, Qwen2's and Qwen3's on the layers from {@code max_window_layers} (28 by
-     * default) on and only with {@code use_sliding_window: true}, Gemma 3's as {@link Gemma} reads it; LLaMA has none.
+     * default) on and only with {@code use_sliding_window: true}, Gemma 2's and 3's as {@link Gemma} reads it; LLaMA has none.
      *
      * @throws IllegalArgumentException naming the field for a window that is not a positive whole number, or a layer type
      *                                  that is neither sliding nor full
      */
     static int window(HfConfig config, int i) {
-        if (Gemma.isGemma3(config)) {
+        if (Gemma.hasPostNorms(config)) {
             return Gemma.sliding(config, i) ? Gemma.window(config) : 0;
         }
         JsonNode window = config.raw().get("sliding_window");
@@ -234,9 +238,14 @@ public final class LlamaModel implements CausalLanguageModel {
         return type.equals("qwen3") || type.equals("gemma3_text");
     }
 
-    /** True for Gemma 3, whose blocks normalise their attention and MLP outputs before the residual adds (post-norms). */
+    /** True for Gemma 2 and 3, whose blocks normalise their attention and MLP outputs before the residual adds (post-norms). */
     public static boolean hasPostNorms(HfConfig config) {
-        return Gemma.isGemma3(config);
+        return Gemma.hasPostNorms(config);
+    }
+
+    /** True for Gemma 2, whose attention soft-caps its scores ({@code attn_logit_softcapping}). */
+    public static boolean capsScores(HfConfig config) {
+        return Gemma.attentionSoftcap(config) > 0;
     }
 
     /** True for Qwen2 and for configs with {@code attention_bias: true}. */
@@ -408,6 +417,12 @@ public final class LlamaModel implements CausalLanguageModel {
     @Override
     public Linear outputProjection() {
         return head;
+    }
+
+    /** Gemma 2's {@code final_logit_softcapping} (or a Gemma 3 config's), else 0. */
+    @Override
+    public double logitSoftcap() {
+        return stack.logitSoftcap();
     }
 
     @Override

@@ -22,7 +22,7 @@ import org.lowrank4j.nn.layers.SwiGluMlp;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
 
-/** Gemma and Gemma 3 (text) in the LLaMA-family runtime: what each config field changes, gradients, checkpoints, refusals. */
+/** Gemma, Gemma 2 and Gemma 3 (text) in the LLaMA-family runtime: what each config field changes, gradients, checkpoints, refusals. */
 class GemmaModelTest {
     private static final Precision F64 = Precision.FLOAT64;
 
@@ -44,8 +44,23 @@ class GemmaModelTest {
                 + " \"max_position_embeddings\": 64," + (extra.contains("\"sliding_window\"") ? "" : " \"sliding_window\": 10,")
                 + " \"sliding_window_pattern\": 2, \"rope_theta\": 1000000.0,"
                 + " \"rope_local_base_freq\": 10000.0, \"rope_scaling\": {\"rope_type\": \"linear\", \"factor\": 4.0},"
-                + " \"hidden_activation\": \"gelu_pytorch_tanh\", \"final_logit_softcapping\": null, \"tie_word_embeddings\": false" + extra + "}",
-                "gemma3 test config");
+                + " \"hidden_activation\": \"gelu_pytorch_tanh\","
+                + (extra.contains("\"final_logit_softcapping\"") ? "" : " \"final_logit_softcapping\": null,")
+                + " \"tie_word_embeddings\": false" + extra + "}", "gemma3 test config");
+    }
+
+    /**
+     * Gemma 2: 3 layers, the even ones sliding over 10 positions, post-norms, query_pre_attn_scalar 5, scores capped at 0.8
+     * and logits at 1.5 (small, so that random weights reach the tanh's bend), untied head; {@code extra} adds fields.
+     */
+    static HfConfig tinyGemma2(String extra) {
+        return HfConfig.parse("{\"model_type\": \"gemma2\", \"hidden_size\": 8, \"intermediate_size\": 12, \"num_hidden_layers\": 3,"
+                + " \"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"head_dim\": 4, \"query_pre_attn_scalar\": 5, \"vocab_size\": 11,"
+                + " \"max_position_embeddings\": 64," + (extra.contains("\"sliding_window\"") ? "" : " \"sliding_window\": 10,")
+                + (extra.contains("\"attn_logit_softcapping\"") ? "" : " \"attn_logit_softcapping\": 0.8,")
+                + (extra.contains("\"final_logit_softcapping\"") ? "" : " \"final_logit_softcapping\": 1.5,")
+                + " \"rope_theta\": 10000.0, \"hidden_activation\": \"gelu_pytorch_tanh\", \"tie_word_embeddings\": false" + extra + "}",
+                "gemma2 test config");
     }
 
     private static void gradientCheck(String label, LlamaModel model, long seed) {
@@ -57,6 +72,8 @@ class GemmaModelTest {
         gradientCheck("Gemma (erf GeGLU, norms 1 + w, embeddings ×√C)", LlamaModel.create(tinyGemma("gelu"), F64), 1);
         gradientCheck("Gemma (tanh GeGLU)", LlamaModel.create(tinyGemma("gelu_pytorch_tanh"), F64), 3);
         gradientCheck("Gemma 3 (head norms, post-norms, two RoPE tables)", LlamaModel.create(tinyGemma3(""), F64), 5);
+        gradientCheck("Gemma 2 (post-norms, soft-capped scores and logits)", LlamaModel.create(tinyGemma2(""), F64), 7);
+        gradientCheck("Gemma 3 with a logit soft-cap", LlamaModel.create(tinyGemma3(", \"final_logit_softcapping\": 1.5"), F64), 8);
     }
 
     @Test
@@ -140,6 +157,72 @@ class GemmaModelTest {
     }
 
     @Test
+    void gemma2ReadsItsLayersAndCapsFromTheConfig() {
+        LlamaModel model = LlamaModel.create(tinyGemma2(""), F64);
+        PreNormBlock block = model.block(1);
+        assertThat(block.hasPostNorms()).isTrue();
+        assertThat(((RMSNorm) block.attentionPostNorm()).weight().name()).isEqualTo("model.layers.1.post_attention_layernorm.weight");
+        assertThat(((RMSNorm) block.mlpNorm()).weight().name()).isEqualTo("model.layers.1.pre_feedforward_layernorm.weight");
+        assertThat(block.attention().queryNorm()).isNull();
+        assertThat(block.attention().scale()).isCloseTo(1 / Math.sqrt(5), within(1e-15));
+        assertThat(model.tokenEmbedding().scale()).isCloseTo(Math.sqrt(8), within(1e-15));
+        // even layers slide, every layer caps its scores, and one RoPE table serves all
+        assertThat(new int[] {model.block(0).attention().window(), model.block(1).attention().window(), model.block(2).attention().window()})
+                .containsExactly(10, 0, 10);
+        for (int i = 0; i < 3; i++) {
+            assertThat(model.block(i).attention().softcap()).isEqualTo(0.8);
+            assertThat(model.block(i).attention().rope()).isSameAs(model.block(0).attention().rope());
+        }
+        assertThat(model.logitSoftcap()).isEqualTo(1.5);
+        assertThat(LlamaModel.capsScores(model.config())).isTrue();
+        // the config class's defaults, 50 and 30, when the fields are absent; null turns a cap off
+        HfConfig defaults = HfConfig.parse(tinyGemma2("").raw().without(java.util.List.of("attn_logit_softcapping", "final_logit_softcapping"))
+                .toString(), "t");
+        LlamaModel byDefault = LlamaModel.create(defaults, F64);
+        assertThat(byDefault.block(0).attention().softcap()).isEqualTo(50.0);
+        assertThat(byDefault.logitSoftcap()).isEqualTo(30.0);
+        LlamaModel uncapped = LlamaModel.create(tinyGemma2(", \"attn_logit_softcapping\": null, \"final_logit_softcapping\": null"), F64);
+        assertThat(uncapped.block(0).attention().softcap()).isZero();
+        assertThat(uncapped.logitSoftcap()).isZero();
+        // Gemma 3 reads no score cap, and a logit cap only when its config sets one
+        assertThat(LlamaModel.create(tinyGemma3(""), F64).logitSoftcap()).isZero();
+        assertThat(LlamaModel.create(tinyGemma3(", \"final_logit_softcapping\": 2.5"), F64).logitSoftcap()).isEqualTo(2.5);
+    }
+
+    @Test
+    void theLogitCapIsCapTimesTanhOfTheUncappedLogits() {
+        // the same weights with and without the logit cap (scores uncapped in both): every logit is 1.5·tanh(z / 1.5)
+        LlamaModel capped = LlamaModel.create(tinyGemma2(", \"attn_logit_softcapping\": null"), F64);
+        LlamaModel plain = LlamaModel.create(tinyGemma2(", \"attn_logit_softcapping\": null, \"final_logit_softcapping\": null"), F64);
+        GradientCheck.randomize(capped, new Random(21), 0.6);
+        copyWeights(capped, plain);
+        int[] ids = LlamaModelTest.ids(2 * 6, capped.vocabSize(), 22);
+        double[] z = plain.forward(ids, 2, 6).toDoubleArray(), y = capped.forward(ids, 2, 6).toDoubleArray();
+        double largest = 0;
+        for (int i = 0; i < z.length; i++) {
+            assertThat(y[i]).isCloseTo(1.5 * Math.tanh(z[i] / 1.5), within(1e-13));
+            largest = Math.max(largest, Math.abs(z[i]));
+        }
+        assertThat(largest).as("the uncapped logits reach the cap's bend").isGreaterThan(1.5);
+        // the same holds for the logits that generation and perplexity compute from the hidden states (logitsOf)
+        Tensor features = capped.decodeFeatures(ids, 2, 6, capped.newCache(2, 6));
+        assertThat(GradientCheck.compare(capped.logitsOf(features), capped.forward(ids, 2, 6))).isLessThan(1e-13);
+        // the score cap changes the logits; a cap far above every score changes them by almost nothing
+        LlamaModel scoresCapped = LlamaModel.create(tinyGemma2(", \"attn_logit_softcapping\": 0.05"), F64);
+        LlamaModel scoresLoose = LlamaModel.create(tinyGemma2(", \"attn_logit_softcapping\": 1e6"), F64);
+        copyWeights(capped, scoresCapped);
+        copyWeights(capped, scoresLoose);
+        assertThat(GradientCheck.compare(scoresLoose.forward(ids, 2, 6), capped.forward(ids, 2, 6))).isLessThan(1e-9);
+        assertThat(GradientCheck.compare(scoresCapped.forward(ids, 2, 6), capped.forward(ids, 2, 6))).isGreaterThan(1e-3);
+    }
+
+    private static void copyWeights(LlamaModel from, LlamaModel to) {
+        for (int i = 0; i < from.parameters().size(); i++) {
+            to.parameters().get(i).value().copyFrom(from.parameters().get(i).value());
+        }
+    }
+
+    @Test
     void aSlidingLayerSeesItselfAndTheWindowMinusOnePositionsBeforeIt() {
         // three sliding layers of window 3: position 9 reads positions 9 − 3·2 = 3 and after, never 2
         LlamaModel model = LlamaModel.create(tinyGemma3(", \"sliding_window\": 3,"
@@ -171,7 +254,8 @@ class GemmaModelTest {
 
     @Test
     void cachedDecodingGivesTheFullForwardLogits() {
-        for (HfConfig config : new HfConfig[] {tinyGemma("gelu"), tinyGemma3(""), tinyGemma3(", \"sliding_window\": 3")}) {
+        for (HfConfig config : new HfConfig[] {tinyGemma("gelu"), tinyGemma3(""), tinyGemma3(", \"sliding_window\": 3"), tinyGemma2(""),
+                tinyGemma2(", \"sliding_window\": 3")}) {
             assertThat(LlamaModelTest.cachedDecodingError(config)).as(config.modelType()).isLessThan(1e-12);
         }
     }
@@ -199,8 +283,14 @@ class GemmaModelTest {
 
     @Test
     void whatTheRuntimeDoesNotComputeIsRefusedNamingTheField() {
-        assertThatThrownBy(() -> LlamaModel.create(HfConfig.parse(tinyGemma3("").raw().put("final_logit_softcapping", 30.0).toString(), "t"), F64))
-                .hasMessageContaining("final_logit_softcapping = 30.0");
+        assertThatThrownBy(() -> LlamaModel.create(tinyGemma2(", \"final_logit_softcapping\": -30"), F64))
+                .hasMessageContaining("final_logit_softcapping must be a positive number or null, found -30");
+        assertThatThrownBy(() -> LlamaModel.create(tinyGemma2(", \"attn_logit_softcapping\": \"50\""), F64))
+                .hasMessageContaining("attn_logit_softcapping must be a positive number or null");
+        assertThatThrownBy(() -> LlamaModel.create(tinyGemma2(", \"use_bidirectional_attention\": true"), F64))
+                .hasMessageContaining("use_bidirectional_attention");
+        assertThatThrownBy(() -> LlamaModel.create(HfConfig.parse(tinyGemma2("").raw().without("head_dim").toString(), "t"), F64))
+                .hasMessageContaining("config field head_dim is missing");
         assertThatThrownBy(() -> LlamaModel.create(tinyGemma3(", \"use_bidirectional_attention\": true"), F64))
                 .hasMessageContaining("use_bidirectional_attention");
         assertThatThrownBy(() -> LlamaModel.create(tinyGemma("relu"), F64)).hasMessageContaining("hidden_act = \"relu\"");
@@ -218,5 +308,14 @@ class GemmaModelTest {
         assertThatThrownBy(() -> org.lowrank4j.nn.stream.StreamingDecoder.forward(gemma3, new int[3], 1, 3, org.lowrank4j.nn.stream.Tiles.DEFAULT,
                 new org.lowrank4j.nn.stream.TransientMemory())).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new org.lowrank4j.nn.cskv.CskvModel(gemma3, Collections.nCopies(3, null), 4)).hasMessageContaining("gemma3_text");
+        // nor Gemma 2's post-norms and score caps
+        LlamaModel gemma2 = LlamaModel.create(tinyGemma2(""), F64);
+        assertThatThrownBy(() -> new LlamaModel(tinyGemma2(""), F64, false, Collections.nCopies(3, BlockShape.full(12, 4, 2))))
+                .hasMessageContaining("narrowed heads are not supported for gemma2");
+        assertThatThrownBy(() -> org.lowrank4j.nn.stream.StreamingDecoder.forward(gemma2, new int[3], 1, 3, org.lowrank4j.nn.stream.Tiles.DEFAULT,
+                new org.lowrank4j.nn.stream.TransientMemory())).hasMessageContaining("post-norms");
+        assertThatThrownBy(() -> org.lowrank4j.nn.stream.StreamingAttention.forward(gemma2.block(0).attention(), Tensor.zeros(F64, 1, 3, 8), null,
+                org.lowrank4j.nn.stream.Tiles.DEFAULT, new org.lowrank4j.nn.stream.TransientMemory())).hasMessageContaining("soft-cap");
+        assertThatThrownBy(() -> new org.lowrank4j.nn.cskv.CskvModel(gemma2, Collections.nCopies(3, null), 4)).hasMessageContaining("soft-cap");
     }
 }
