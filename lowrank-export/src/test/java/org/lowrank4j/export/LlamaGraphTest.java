@@ -140,6 +140,21 @@ class LlamaGraphTest {
     }
 
     @Test
+    void smolLm3sLayersWithoutRopeAgree() throws Exception {
+        // layers 1 and 3 without RoPE, and sliding over 6 positions (use_sliding_window), the others rotated and full
+        HfConfig smol = HfConfig.parse("{\"model_type\": \"smollm3\", \"hidden_size\": 32, \"intermediate_size\": 48,"
+                + " \"num_hidden_layers\": 4, \"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"vocab_size\": 40,"
+                + " \"max_position_embeddings\": 64, \"rope_theta\": 5000000.0, \"no_rope_layer_interval\": 2,"
+                + " \"use_sliding_window\": true, \"sliding_window\": 6}", "smollm3");
+        LlamaModel model = random(smol, null, 11);
+        assertThat(model.block(1).attention().rope()).isNull();
+        assertThat(model.block(1).attention().window()).isEqualTo(6);
+        DecoderGraph.Built built = assertAgrees(model);
+        assertThat(built.model().graph().getNodeList()).extracting(n -> n.getName()).filteredOn(n -> n.contains("_rope."))
+                .hasSize(4); // queries and keys of layers 0 and 2
+    }
+
+    @Test
     void scaledRopeAgreesAndItsTablesAreWrittenOnce() throws Exception {
         // YaRN multiplies cos and sin by its attention factor (1.14 here); LLaMA 3's scaling changes only frequencies
         for (java.util.Map<String, Object> scaling : List.of(java.util.Map.<String, Object>of("rope_type", "yarn", "factor", 4.0),

@@ -31,6 +31,14 @@ class CompressionRoutesTest {
     }
 
     @Test
+    void modegptCalibratesLongWindowsFewAtATime() {
+        // its attention layers keep a batch's (B, heads, T, T) probabilities: 8 windows of 256, 2 of 2,048, 1 of 8,192
+        assertThat(DecoderModegptRoute.windowsPerBatch(256)).isEqualTo(8);
+        assertThat(DecoderModegptRoute.windowsPerBatch(2048)).isEqualTo(2);
+        assertThat(DecoderModegptRoute.windowsPerBatch(8192)).isEqualTo(1);
+    }
+
+    @Test
     void theBudgetIsExactlyOneOfRatioAndSize(@TempDir Path dir) throws IOException {
         Path onnx = Files.writeString(dir.resolve("m.onnx"), "x");
         CompressionRequest.Builder b = CompressionRequest.builder().model(onnx).out(dir.resolve("o.onnx"));

@@ -180,13 +180,22 @@ final class HfConfigJson {
         return value.asDouble();
     }
 
+    /** The RoPE base a config class assumes when the file names none: Gemma 3's 10⁶, SmolLM3's 2·10⁶, else 10⁴. */
+    private static double defaultRopeTheta(String modelType) {
+        return switch (modelType.toLowerCase(java.util.Locale.ROOT)) {
+            case "gemma3_text" -> 1_000_000;
+            case "smollm3" -> 2_000_000;
+            default -> DEFAULT_ROPE_THETA;
+        };
+    }
+
     private static double ropeTheta(ObjectNode raw) {
         if (Field.ROPE_THETA.presentIn(raw) != null) {
             return number(raw, Field.ROPE_THETA, DEFAULT_ROPE_THETA);
         }
         JsonNode nested = raw.path("rope_parameters").path("rope_theta");
         if (nested.isMissingNode() || nested.isNull()) {
-            return DEFAULT_ROPE_THETA;
+            return defaultRopeTheta(raw.path("model_type").asText(""));
         }
         if (!nested.isNumber()) {
             throw new IllegalArgumentException("field 'rope_parameters.rope_theta' must be a number, found " + nested);

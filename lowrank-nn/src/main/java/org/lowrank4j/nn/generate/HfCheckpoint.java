@@ -72,13 +72,24 @@ public final class HfCheckpoint {
         for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
             Tensor t = e.getValue();
             long[] shape = Arrays.stream(t.shape()).asLongStream().toArray();
-            float[] values = new float[t.size()];
-            for (int i = 0; i < values.length; i++) {
-                values[i] = (float) t.get(i);
-            }
-            writer.add(e.getKey(), dtype, shape, values);
+            writer.add(e.getKey(), dtype, shape, floats(t));
         }
         writer.write(folder.resolve(SafetensorsModel.SINGLE_FILE));
         config.write(folder.resolve(HfConfig.FILE_NAME));
+    }
+
+    /**
+     * A tensor's values as floats: a float32 tensor's own array (the writer reads it before this method's caller returns, so
+     * a model is saved without a second copy of its weights), otherwise a rounded copy.
+     */
+    private static float[] floats(Tensor t) {
+        if (t instanceof FloatTensor f && f.data().length == t.size()) {
+            return f.data();
+        }
+        float[] values = new float[t.size()];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) t.get(i);
+        }
+        return values;
     }
 }

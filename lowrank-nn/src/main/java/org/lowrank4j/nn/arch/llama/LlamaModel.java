@@ -31,7 +31,7 @@ import org.lowrank4j.nn.tensor.Tensor;
 import org.lowrank4j.nn.weight.DenseWeight;
 
 /**
- * The LLaMA family decoder (LLaMA, Qwen2, Qwen3, Mistral, SmolLM, Gemma, Gemma 2, Gemma 3): token embedding, pre-norm blocks of
+ * The LLaMA family decoder (LLaMA, Qwen2, Qwen3, Mistral, SmolLM, SmolLM3, Gemma, Gemma 2, Gemma 3): token embedding, pre-norm blocks of
  * RMSNorm, causal grouped-query attention with RoPE and a SwiGLU MLP, a final RMSNorm and the output projection (tied to
  * the embedding when {@code tie_word_embeddings}). Layers are named as in Hugging Face ({@code model.layers.3.self_attn.q_proj}),
  * so {@link #load} and {@link #save} map checkpoints one to one.
@@ -44,7 +44,8 @@ import org.lowrank4j.nn.weight.DenseWeight;
  * llama3 and yarn; one set of tables serves every block (two for Gemma 3: its sliding and its full layers). Sliding
  * layers (Mistral's, Qwen2's with {@code use_sliding_window}, Gemma 2's and 3's) mask by their window ({@link #window}). Gemma's
  * differences are listed in {@link Gemma}: norms of multiplier 1 + w, embeddings times √C, GeGLU; for Gemma 2 post-norms, its
- * score scale and soft-capped scores and logits; for Gemma 3 head norms, post-norms and its score scale.
+ * score scale and soft-capped scores and logits; for Gemma 3 head norms, post-norms and its score scale. SmolLM3's NoPE
+ * layers attend without RoPE ({@link SmolLm3}).
  * {@code mlp_bias} is not supported.
  */
 public final class LlamaModel implements CausalLanguageModel {
@@ -135,8 +136,9 @@ public final class LlamaModel implements CausalLanguageModel {
                     : new Attention(p + "self_attn", q, k, v, o, nh, nkv, true, rope);
         } else {
             RopeScaling.Frequencies f = ropeFrequencies(config);
-            attention = new Attention(p + "self_attn", q, k, v, o, nh, nkv, true, RotaryEmbedding.grouped(shape.keptFrequencies(f.inverse()),
-                    config.maxPositionEmbeddings(), f.attentionFactor()), 1 / Math.sqrt(d));
+            RotaryEmbedding kept = SmolLm3.usesRope(config, i) ? RotaryEmbedding.grouped(shape.keptFrequencies(f.inverse()),
+                    config.maxPositionEmbeddings(), f.attentionFactor()) : null; // a NoPE layer stays without
+            attention = new Attention(p + "self_attn", q, k, v, o, nh, nkv, true, kept, 1 / Math.sqrt(d));
         }
         if (hasHeadNorms(config)) {
             attention = attention.withHeadNorms(norm(p + "self_attn.q_norm", d, config, precision), norm(p + "self_attn.k_norm", d, config, precision));
@@ -162,12 +164,15 @@ public final class LlamaModel implements CausalLanguageModel {
 
     /**
      * The RoPE tables of each block of a model of {@code config}, over its {@code max_position_embeddings}: one table that every
-     * block shares, or for Gemma 3 one for its sliding layers and one for its full layers.
+     * block shares, or for Gemma 3 one for its sliding layers and one for its full layers; null for SmolLM3's NoPE layers.
      */
     static RotaryEmbedding[] ropes(HfConfig config) {
         RotaryEmbedding[] out = new RotaryEmbedding[config.numHiddenLayers()];
         if (!Gemma.isGemma3(config)) {
-            java.util.Arrays.fill(out, RotaryEmbedding.of(ropeFrequencies(config), config.maxPositionEmbeddings()));
+            RotaryEmbedding shared = RotaryEmbedding.of(ropeFrequencies(config), config.maxPositionEmbeddings());
+            for (int i = 0; i < out.length; i++) {
+                out[i] = SmolLm3.usesRope(config, i) ? shared : null;
+            }
             return out;
         }
         RotaryEmbedding sliding = null, full = null;
@@ -185,7 +190,8 @@ public final class LlamaModel implements CausalLanguageModel {
      * The sliding window of layer {@code i} in positions (a query sees itself and the window − 1 before it), or 0 for a full
      * layer, as Hugging Face picks it: {@code layer_types[i]} when the config lists the layers' types; else Mistral's
      * {@code sliding_window} on every layer, Qwen2's and Qwen3's on the layers from {@code max_window_layers} (28 by
-     * default) on and only with {@code use_sliding_window: true}, Gemma 2's and 3's as {@link Gemma} reads it; LLaMA has none.
+     * default) on and only with {@code use_sliding_window: true}, Gemma 2's and 3's as {@link Gemma} reads it, SmolLM3's as
+     * {@link SmolLm3} does; LLaMA has none.
      *
      * @throws IllegalArgumentException naming the field for a window that is not a positive whole number, or a layer type
      *                                  that is neither sliding nor full
@@ -193,6 +199,9 @@ public final class LlamaModel implements CausalLanguageModel {
     static int window(HfConfig config, int i) {
         if (Gemma.hasPostNorms(config)) {
             return Gemma.sliding(config, i) ? Gemma.window(config) : 0;
+        }
+        if (SmolLm3.is(config)) {
+            return SmolLm3.window(config, i);
         }
         JsonNode window = config.raw().get("sliding_window");
         if (window == null || window.isNull()) {
@@ -327,6 +336,7 @@ public final class LlamaModel implements CausalLanguageModel {
         }
         for (int i = 0; i < config.numHiddenLayers(); i++) {
             window(config, i); // refuses a malformed window or layer type, naming the field
+            SmolLm3.usesRope(config, i); // and a malformed no_rope_layers
         }
         if (config.rawBoolean("mlp_bias", false)) {
             throw new IllegalArgumentException("config field mlp_bias = true is not supported");

@@ -154,6 +154,8 @@ class GemmaModelTest {
         assertThat(model.block(0).attention().window()).isEqualTo(10);
         assertThat(model.block(1).attention().window()).isZero();
         assertThat(model.maxPositions()).isEqualTo(64);
+        // without rope_theta, the full layers take Gemma3TextConfig's default base of 10^6, not LLaMA's 10^4
+        assertThat(HfConfig.parse(tinyGemma3("").raw().without("rope_theta").toString(), "t").ropeTheta()).isEqualTo(1_000_000.0);
     }
 
     @Test

@@ -1,0 +1,32 @@
+#!/bin/bash
+# The JVM runtime's float64 logits against reference.py's (numpy, written apart from the Java code from transformers'
+# SmolLM3 code; selfcheck.py holds its own checks) for 23 tokens, on run.sh's random SmolLM3 (layers 3 and 7 without
+# RoPE) and the same weights with a sliding window of 16 on those layers; then reference.py with RoPE on every layer, and
+# without the window, to show the comparison sees both. Run from the repository root after run.sh (same OUT):
+#   OUT=/tmp/smollm3 results/smollm3/reference.sh > results/smollm3/reference-output.txt
+set -euo pipefail
+out=${OUT:?the folder run.sh wrote}
+here=results/smollm3
+ids="72 101 108 108 111 44 32 119 111 114 108 100 33 10 84 104 101 32 113 117 105 99 107" # "Hello, world!\nThe quick"
+compare() {
+  python3 -c "
+import json, sys, numpy as np
+a, b = np.array(json.load(open(sys.argv[1]))), np.array(json.load(open(sys.argv[2])))
+print('%-52s max |difference| %.2e, largest |logit| %.2f' % (sys.argv[3], np.abs(a - b).max(), np.abs(a).max()))" "$@"
+}
+for m in smollm3 smollm3-w16; do
+  python3 $here/reference.py "$out/$m" $ids > "$out/ref-$m.json"
+  java -cp lowrank-cli/target/lowrank.jar results/qwen3/Logits.java "$out/$m" $ids > "$out/jvm-$m.json"
+  compare "$out/ref-$m.json" "$out/jvm-$m.json" "$m: numpy against the JVM"
+done
+undo() { # NAME MODEL FROM TO: reference.py with FROM replaced by TO, against the JVM's logits of MODEL
+  python3 -c "
+import sys
+src = open(sys.argv[1]).read()
+assert sys.argv[2] in src, sys.argv[2]
+open(sys.argv[3], 'w').write(src.replace(sys.argv[2], sys.argv[4]))" $here/reference.py "$3" "$out/undone.py" "$4"
+  python3 "$out/undone.py" "$out/$2" $ids > "$out/ref-undone.json"
+  compare "$out/ref-undone.json" "$out/jvm-$2.json" "$1"
+}
+undo "smollm3: numpy with RoPE on every layer" smollm3 'self.use_rope = [bool(nrl[i])' 'self.use_rope = [True or nrl[i]'
+undo "smollm3-w16: numpy without the window" smollm3-w16 'allowed = causal & (kj > qi - cfg.window[layer])' 'allowed = causal'
