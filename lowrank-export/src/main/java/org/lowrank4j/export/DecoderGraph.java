@@ -26,6 +26,7 @@ import org.lowrank4j.linalg.quant.QuantizationFormat;
 import org.lowrank4j.nn.layers.Attention;
 import org.lowrank4j.nn.layers.LayerNorm;
 import org.lowrank4j.nn.layers.Linear;
+import org.lowrank4j.nn.layers.LogitShaping;
 import org.lowrank4j.nn.layers.RMSNorm;
 import org.lowrank4j.nn.layers.RotaryEmbedding;
 import org.lowrank4j.nn.tensor.Tensor;
@@ -307,23 +308,34 @@ final class DecoderGraph {
 
     /** The graph output {@code logits}: h times the transposed embedding table when tied, else the output projection. */
     void logits(String h, String tiedTable, Linear head) {
-        logits(h, tiedTable, head, 0);
+        logits(h, tiedTable, head, null);
     }
 
-    /** As {@link #logits(String, String, Linear)}, soft-capped as {@code cap·tanh(z / cap)} when {@code cap > 0} (Gemma 2). */
-    void logits(String h, String tiedTable, Linear head, double cap) {
+    /**
+     * As {@link #logits(String, String, Linear)}, shaped as {@code shaping} says (null: as they are): divided by its
+     * divisor (Granite), then soft-capped as {@code cap·tanh(z / cap)} (Gemma 2).
+     */
+    void logits(String h, String tiedTable, Linear head, LogitShaping shaping) {
         if (tiedTable != null) {
             String transposed = g.op("Transpose", "lm_head.weight_t", List.of(tiedTable), ints("perm", 1, 0));
-            if (cap == 0) {
+            if (shaping == null) {
                 g.opTo("MatMul", "logits", List.of(h, transposed));
             } else {
-                g.opTo("Identity", "logits", List.of(softcap("lm_head", g.op("MatMul", "lm_head", List.of(h, transposed)), cap)));
+                g.opTo("Identity", "logits", List.of(shaped(g.op("MatMul", "lm_head", List.of(h, transposed)), shaping)));
             }
             sites.add(new Site("lm_head", "tied to the token embedding", 0));
         } else {
             String z = linear(-1, SiteRole.OTHER, head, h);
-            g.opTo("Identity", "logits", List.of(cap == 0 ? z : softcap("lm_head", z, cap)));
+            g.opTo("Identity", "logits", List.of(shaping == null ? z : shaped(z, shaping)));
         }
+    }
+
+    private String shaped(String z, LogitShaping shaping) {
+        String y = z;
+        if (shaping.divisor() != 1) {
+            y = g.op("Div", "lm_head/scaled", List.of(y, g.scalar("lm_head/divisor", (float) shaping.divisor())));
+        }
+        return shaping.cap() > 0 ? softcap("lm_head", y, shaping.cap()) : y;
     }
 
     /** {@code cap·tanh(x / cap)}, element-wise; {@code hint} names the nodes. */

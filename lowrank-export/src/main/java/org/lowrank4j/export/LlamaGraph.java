@@ -35,7 +35,7 @@ final class LlamaGraph {
         for (int i = 0; i < layers; i++) {
             x = block(d, i, model.block(i), x);
         }
-        d.logits(d.rmsNorm("model.norm", model.norm(), x), model.tiedEmbeddings() ? table : null, model.outputProjection(), model.logitSoftcap());
+        d.logits(d.rmsNorm("model.norm", model.norm(), x), model.tiedEmbeddings() ? table : null, model.outputProjection(), model.logitShaping());
         return d.built();
     }
 
@@ -46,7 +46,7 @@ final class LlamaGraph {
         if (block.hasPostNorms()) {
             attention = d.rmsNorm(p + ".post_attention_layernorm", (RMSNorm) block.attentionPostNorm(), attention);
         }
-        String r = d.add(p + "/attention_residual", x, attention);
+        String r = d.add(p + "/attention_residual", x, scaled(d, p + "/attention_scaled", attention, block.residualScale()));
         String h2 = d.rmsNorm(p + (block.hasPostNorms() ? ".pre_feedforward_layernorm" : ".post_attention_layernorm"), (RMSNorm) block.mlpNorm(), r);
         SwiGluMlp mlp = (SwiGluMlp) block.mlp();
         String gate = d.linear(i, SiteRole.FFN_GATE, mlp.gate(), h2);
@@ -57,6 +57,11 @@ final class LlamaGraph {
         if (block.hasPostNorms()) {
             out = d.rmsNorm(p + ".post_feedforward_layernorm", (RMSNorm) block.mlpPostNorm(), out);
         }
-        return d.add(p + "/mlp_residual", r, out);
+        return d.add(p + "/mlp_residual", r, scaled(d, p + "/mlp_scaled", out, block.residualScale()));
+    }
+
+    /** A branch's output times the block's residual scale (Granite's {@code residual_multiplier}), or as it is for 1. */
+    private static String scaled(DecoderGraph d, String hint, String branch, double scale) {
+        return scale == 1 ? branch : d.g.op("Mul", hint, List.of(branch, d.g.scalar(hint + "/by", (float) scale)));
     }
 }

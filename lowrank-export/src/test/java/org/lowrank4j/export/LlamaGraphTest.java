@@ -155,6 +155,18 @@ class LlamaGraphTest {
     }
 
     @Test
+    void granitesMultipliersAgree() throws Exception {
+        // embeddings ×12, scores ×1/64 (not 1/√8), each branch ×0.22 before its residual add, logits ÷8, tied head
+        HfConfig granite = HfConfig.parse("{\"model_type\": \"granite\", \"hidden_size\": 32, \"intermediate_size\": 48,"
+                + " \"num_hidden_layers\": 2, \"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"vocab_size\": 40,"
+                + " \"max_position_embeddings\": 64, \"embedding_multiplier\": 12.0, \"attention_multiplier\": 0.015625,"
+                + " \"residual_multiplier\": 0.22, \"logits_scaling\": 8.0, \"tie_word_embeddings\": true}", "granite");
+        DecoderGraph.Built built = assertAgrees(random(granite, null, 12));
+        assertThat(built.model().graph().getNodeList()).extracting(n -> n.getName())
+                .filteredOn(n -> n.contains("/attention_scaled.") || n.contains("/mlp_scaled.") || n.startsWith("lm_head/scaled")).hasSize(2 * 2 + 1);
+    }
+
+    @Test
     void scaledRopeAgreesAndItsTablesAreWrittenOnce() throws Exception {
         // YaRN multiplies cos and sin by its attention factor (1.14 here); LLaMA 3's scaling changes only frequencies
         for (java.util.Map<String, Object> scaling : List.of(java.util.Map.<String, Object>of("rope_type", "yarn", "factor", 4.0),

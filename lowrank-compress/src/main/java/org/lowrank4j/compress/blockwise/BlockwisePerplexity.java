@@ -11,8 +11,8 @@ import org.lowrank4j.nn.generate.Perplexity;
 import org.lowrank4j.nn.generate.PerplexityResult;
 import org.lowrank4j.nn.layers.Embedding;
 import org.lowrank4j.nn.layers.Linear;
+import org.lowrank4j.nn.layers.LogitShaping;
 import org.lowrank4j.nn.layers.RMSNorm;
-import org.lowrank4j.nn.layers.Softcap;
 import org.lowrank4j.nn.tensor.FloatTensor;
 import org.lowrank4j.nn.tensor.Tensor;
 
@@ -90,8 +90,8 @@ public final class BlockwisePerplexity {
             }
             RMSNorm norm = model.readFinalNorm();
             Linear head = model.readHead();
-            Softcap cap = model.logitSoftcap() > 0 ? new Softcap(model.logitSoftcap()) : null;
-            UnaryOperator<Tensor> logitsOf = features -> cap == null ? head.forward(features) : cap.apply(head.forward(features));
+            LogitShaping shaping = model.logitShaping();
+            UnaryOperator<Tensor> logitsOf = features -> shaping == null ? head.forward(features) : shaping.apply(head.forward(features));
             double total = 0;
             for (int b = 0; b < batches.size(); b++) {
                 Batch batch = batches.get(b);

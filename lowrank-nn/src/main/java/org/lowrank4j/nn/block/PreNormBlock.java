@@ -19,8 +19,9 @@ import org.lowrank4j.nn.tensor.Tensor;
 
 /**
  * Pre-norm residual block (GPT-2, LLaMA): {@code h = x + attn(norm1(x))}, {@code out = h + mlp(norm2(h))}. With
- * post-norms as well (Gemma 3's "sandwich"), each branch's output is normalised before it joins the residual:
- * {@code h = x + post1(attn(norm1(x)))}, {@code out = h + post2(mlp(norm2(h)))}.
+ * post-norms as well (Gemma 2's and 3's "sandwich"), each branch's output is normalised before it joins the residual:
+ * {@code h = x + post1(attn(norm1(x)))}, {@code out = h + post2(mlp(norm2(h)))}. With a residual scale r (Granite's
+ * {@code residual_multiplier}), each branch's output is multiplied by r before it joins: {@code h = x + r·attn(norm1(x))}.
  */
 public final class PreNormBlock implements TransformerBlock {
     private final Layer attentionNorm;
@@ -29,6 +30,7 @@ public final class PreNormBlock implements TransformerBlock {
     private final Layer mlp;
     private final Layer attentionPostNorm; // or null
     private final Layer mlpPostNorm;       // or null
+    private final double residualScale;    // each branch's output times this before the residual add (1: plain)
 
     public PreNormBlock(Layer attentionNorm, Attention attention, Layer mlpNorm, Layer mlp) {
         this(attentionNorm, attention, mlpNorm, mlp, null, null);
@@ -36,15 +38,34 @@ public final class PreNormBlock implements TransformerBlock {
 
     /** A block whose attention and MLP outputs are each normalised before the residual add (both post-norms, or neither). */
     public PreNormBlock(Layer attentionNorm, Attention attention, Layer mlpNorm, Layer mlp, Layer attentionPostNorm, Layer mlpPostNorm) {
+        this(attentionNorm, attention, mlpNorm, mlp, attentionPostNorm, mlpPostNorm, 1);
+    }
+
+    private PreNormBlock(Layer attentionNorm, Attention attention, Layer mlpNorm, Layer mlp, Layer attentionPostNorm, Layer mlpPostNorm,
+            double residualScale) {
         if ((attentionPostNorm == null) != (mlpPostNorm == null)) {
             throw new IllegalArgumentException("a block has both post-norms (attention and MLP) or neither");
         }
+        if (!Double.isFinite(residualScale) || residualScale == 0) {
+            throw new IllegalArgumentException("a residual scale must be a finite number other than 0, got " + residualScale);
+        }
+        this.residualScale = residualScale;
         this.attentionNorm = attentionNorm;
         this.attention = attention;
         this.mlpNorm = mlpNorm;
         this.mlp = mlp;
         this.attentionPostNorm = attentionPostNorm;
         this.mlpPostNorm = mlpPostNorm;
+    }
+
+    /** This block (the same layers) with each branch's output multiplied by {@code scale} before the residual add. */
+    public PreNormBlock withResidualScale(double scale) {
+        return new PreNormBlock(attentionNorm, attention, mlpNorm, mlp, attentionPostNorm, mlpPostNorm, scale);
+    }
+
+    /** What each branch's output is multiplied by before the residual add: 1, or Granite's {@code residual_multiplier}. */
+    public double residualScale() {
+        return residualScale;
     }
 
     /** The norm on the attention's output before the residual add (Gemma 3), or null. */
@@ -112,12 +133,23 @@ public final class PreNormBlock implements TransformerBlock {
         return out;
     }
 
-    private static Tensor post(Layer norm, Tensor branch) {
-        return norm == null ? branch : norm.forward(branch);
+    /** A branch's output as it joins the residual: post-normed when the block has post-norms, times the residual scale. */
+    private Tensor post(Layer norm, Tensor branch) {
+        Tensor out = norm == null ? branch : norm.forward(branch);
+        if (residualScale != 1) {
+            Kernels.of(out).scale(out, residualScale);
+        }
+        return out;
     }
 
-    private static Tensor unpost(Layer norm, Tensor dbranch) {
-        return norm == null ? dbranch : norm.backward(dbranch);
+    /** The gradient at a branch's output for the gradient where it joined the residual (dbranch is left as it is). */
+    private Tensor unpost(Layer norm, Tensor dbranch) {
+        Tensor d = dbranch;
+        if (residualScale != 1) {
+            d = dbranch.copy();
+            Kernels.of(d).scale(d, residualScale);
+        }
+        return norm == null ? d : norm.backward(d);
     }
 
     @Override

@@ -6,7 +6,7 @@ import java.util.Map;
 import org.lowrank4j.formats.safetensors.SafetensorsDtype;
 import org.lowrank4j.nn.Module;
 import org.lowrank4j.nn.layers.Linear;
-import org.lowrank4j.nn.layers.Softcap;
+import org.lowrank4j.nn.layers.LogitShaping;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
 
@@ -59,7 +59,7 @@ public interface CausalLanguageModel extends Module {
 
     /**
      * {@link #forward} stopped before the output projection, keeping what {@link #backwardFeatures} needs: the final-normed
-     * hidden states (B,T,C), which {@link #outputProjection()} (then {@link #logitSoftcap}) turns into the same logits. A trainer scores a large
+     * hidden states (B,T,C), which {@link #outputProjection()} (then {@link #logitShaping}) turns into the same logits. A trainer scores a large
      * vocabulary a few rows at a time this way. Null when this model does not split its forward there.
      */
     default Tensor forwardFeatures(int[] ids, int batch, int time) {
@@ -105,21 +105,22 @@ public interface CausalLanguageModel extends Module {
     }
 
     /**
-     * The soft-cap on this model's logits, {@code logits = cap·tanh(z / cap)} with z the {@link #outputProjection()}'s output
-     * (Gemma 2's {@code final_logit_softcapping}), or 0 when they are not capped. {@link #forward} and {@link #decode} apply
-     * it; a caller that runs the output projection itself applies it too ({@link #logitsOf}).
+     * What this model does to its {@link #outputProjection()}'s logits before the softmax (Granite divides them, Gemma 2
+     * soft-caps them), or null when nothing. {@link #forward} and {@link #decode} apply it; a caller that runs the output
+     * projection itself applies it too ({@link #logitsOf}).
      */
-    default double logitSoftcap() {
-        return 0;
+    default LogitShaping logitShaping() {
+        return null;
     }
 
     /**
      * The logits (…, V) of final-normed hidden states (…, C) from {@link #forwardFeatures} or {@link #decodeFeatures}: the
-     * output projection, soft-capped when this model caps its logits. Keeps nothing for a backward pass of the cap.
+     * output projection, shaped as {@link #logitShaping} says. Keeps nothing for a backward pass of the shaping.
      */
     default Tensor logitsOf(Tensor features) {
         Tensor z = outputProjection().forward(features);
-        return logitSoftcap() > 0 ? new Softcap(logitSoftcap()).apply(z) : z;
+        LogitShaping shaping = logitShaping();
+        return shaping == null ? z : shaping.apply(z);
     }
 
     /**

@@ -9,7 +9,7 @@ import org.lowrank4j.nn.block.PreNormBlock;
 import org.lowrank4j.nn.layers.Embedding;
 import org.lowrank4j.nn.layers.KVCache;
 import org.lowrank4j.nn.layers.Linear;
-import org.lowrank4j.nn.layers.Softcap;
+import org.lowrank4j.nn.layers.LogitShaping;
 import org.lowrank4j.nn.tensor.Kernels;
 import org.lowrank4j.nn.tensor.Tensor;
 
@@ -23,35 +23,35 @@ public final class DecoderStack {
     private final List<PreNormBlock> blocks;
     private final Layer finalNorm;           // (C)
     private final Linear head;               // (V, C), possibly sharing the embedding table
-    private final Softcap logitCap;          // Gemma 2's soft-cap on the logits, or null
+    private final LogitShaping shaping;      // what is done to the output projection's logits (Granite, Gemma 2), or null
 
     public DecoderStack(Embedding embedding, List<PreNormBlock> blocks, Layer finalNorm, Linear head) {
-        this(embedding, blocks, finalNorm, head, 0);
+        this(embedding, blocks, finalNorm, head, null);
     }
 
-    /** With the logits soft-capped as {@code cap·tanh(z / cap)} after the output projection (0: not capped). */
-    public DecoderStack(Embedding embedding, List<PreNormBlock> blocks, Layer finalNorm, Linear head, double logitSoftcap) {
+    /** With the output projection's logits shaped by {@code shaping} (divided, soft-capped; null: as they are). */
+    public DecoderStack(Embedding embedding, List<PreNormBlock> blocks, Layer finalNorm, Linear head, LogitShaping shaping) {
         this.embedding = embedding;
         this.blocks = List.copyOf(blocks);
         this.finalNorm = finalNorm;
         this.head = head;
-        this.logitCap = logitSoftcap == 0 ? null : new Softcap(logitSoftcap);
+        this.shaping = shaping;
     }
 
-    /** The logits' soft-cap, or 0 when they are not capped. */
-    public double logitSoftcap() {
-        return logitCap == null ? 0 : logitCap.cap();
+    /** What is done to the output projection's logits, or null. */
+    public LogitShaping logitShaping() {
+        return shaping;
     }
 
-    /** The output projection of features (B,T,C), capped when the model caps its logits; kept for backward. */
+    /** The output projection of features (B,T,C), shaped where the model shapes its logits; kept for backward. */
     private Tensor logits(Tensor features) {
         Tensor z = head.forward(features);
-        return logitCap == null ? z : logitCap.forward(z);
+        return shaping == null ? z : shaping.forward(z);
     }
 
-    /** The gradient at the output projection's input for the gradient at the (capped) logits of the latest forward. */
+    /** The gradient at the output projection's input for the gradient at the (shaped) logits of the latest forward. */
     private Tensor backLogits(Tensor dlogits) {
-        return head.backward(logitCap == null ? dlogits : logitCap.backward(dlogits));
+        return head.backward(shaping == null ? dlogits : shaping.backward(dlogits));
     }
 
     /** Logits (B,T,V) for token ids (B·T); {@code startPosition} offsets learned position embeddings. */
@@ -175,7 +175,7 @@ public final class DecoderStack {
     /** Runs new tokens through the blocks against the cache; {@code startPosition} offsets learned positions. */
     public Tensor decode(int[] ids, int batch, int time, DecoderCache cache, int startPosition) {
         Tensor z = head.forward(decodeFeatures(ids, batch, time, cache, startPosition));
-        return logitCap == null ? z : logitCap.apply(z);
+        return shaping == null ? z : shaping.apply(z);
     }
 
     /** {@link #decode} without the output projection: the final norm's output (B,T,C). */

@@ -30,8 +30,10 @@ public final class StreamingDecoder {
         }
         Tensor h = StreamingAttention.forward(block.attention(), block.attentionNorm().forward(x), null, tiles, memory);
         Kernels kn = Kernels.of(x);
+        kn.scale(h, block.residualScale()); // Granite's residual_multiplier, 1 elsewhere
         kn.addInPlace(h, x);
         Tensor out = StreamingMlp.forward(mlp, block.mlpNorm().forward(h), tiles, memory);
+        kn.scale(out, block.residualScale());
         kn.addInPlace(out, h);
         return out;
     }

@@ -45,6 +45,20 @@ final class DoubleKernels implements Kernels {
     }
 
     @Override
+    public void scale(Tensor x, double factor) {
+        if (factor == 1) {
+            return;
+        }
+        double[] v = d(x);
+        double by = factor;
+        RowChunks.run(v.length, 1, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                v[i] *= by;
+            }
+        });
+    }
+
+    @Override
     public void addBias(Tensor out, Tensor bias) {
         double[] o = d(out), b = d(bias);
         int c = b.length;

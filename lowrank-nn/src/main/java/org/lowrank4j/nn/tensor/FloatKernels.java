@@ -51,6 +51,20 @@ final class FloatKernels implements Kernels {
     }
 
     @Override
+    public void scale(Tensor x, double factor) {
+        if (factor == 1) {
+            return;
+        }
+        float[] v = d(x);
+        float by = (float) factor;
+        inChunks(v.length, 1, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                v[i] *= by;
+            }
+        });
+    }
+
+    @Override
     public void addBias(Tensor out, Tensor bias) {
         float[] o = d(out), b = d(bias);
         int c = b.length;

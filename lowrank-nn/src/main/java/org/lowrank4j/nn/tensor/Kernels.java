@@ -33,6 +33,9 @@ public interface Kernels {
     /** {@code accumulator += x} (same size). */
     void addInPlace(Tensor accumulator, Tensor x);
 
+    /** {@code x *= factor}, element-wise, in place (nothing to do for a factor of 1). */
+    void scale(Tensor x, double factor);
+
     /** {@code out(N,C) += bias(C)} on every row. */
     void addBias(Tensor out, Tensor bias);
 

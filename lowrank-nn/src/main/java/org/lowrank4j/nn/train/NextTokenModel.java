@@ -3,7 +3,7 @@ package org.lowrank4j.nn.train;
 import java.util.List;
 import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.generate.CausalLanguageModel;
-import org.lowrank4j.nn.layers.Softcap;
+import org.lowrank4j.nn.layers.LogitShaping;
 import org.lowrank4j.nn.layers.SoftmaxCrossEntropy;
 import org.lowrank4j.nn.tensor.Tensor;
 
@@ -77,19 +77,19 @@ public final class NextTokenModel implements LanguageModel {
             counted += target == crossEntropy.ignoreIndex() ? 0 : 1;
         }
         Tensor dfeatures = backward ? features.zerosLike() : null;
-        Softcap cap = model.logitSoftcap() > 0 ? new Softcap(model.logitSoftcap()) : null; // Gemma 2's, kept chunk by chunk
+        LogitShaping shaping = model.logitShaping(); // Granite's, Gemma 2's: its forward and backward run chunk by chunk
         double total = 0;
         for (int first = 0; first < rows; first += chunk) {
             int count = Math.min(chunk, rows - first);
             Tensor part = Tensor.zeros(features.precision(), count, channels);
             part.matrix(count, channels).assign(features.matrix(rows, channels).rowRange(first, first + count));
             Tensor logits = model.outputProjection().forward(part);
-            double mean = crossEntropy.forward(cap == null ? logits : cap.forward(logits), java.util.Arrays.copyOfRange(next, first, first + count));
+            double mean = crossEntropy.forward(shaping == null ? logits : shaping.forward(logits), java.util.Arrays.copyOfRange(next, first, first + count));
             int partCounted = crossEntropy.countedTargets();
             total += mean * partCounted;
             if (backward && partCounted > 0) { // this chunk's share of the mean over every counted target
                 Tensor dlogits = crossEntropy.backward((double) partCounted / counted);
-                Tensor dpart = model.outputProjection().backward(cap == null ? dlogits : cap.backward(dlogits));
+                Tensor dpart = model.outputProjection().backward(shaping == null ? dlogits : shaping.backward(dlogits));
                 dfeatures.matrix(rows, channels).rowRange(first, first + count).assign(dpart.matrix(count, channels));
             }
         }

@@ -87,6 +87,7 @@ class KernelAgreementTest {
             k(t).softcap(t.get(0), 0.7);
             k(t).softcapBackward(t.get(2), t.get(1), t.get(0), 0.7);
             k(t).softcapBackward(t.get(1), t.get(1), t.get(0), 0.7); // in place
+            k(t).scale(t.get(2), -1.7);
         });
         agree("bias", List.of(random(r, n, c), random(r, c), random(r, c)), t -> {
             k(t).addBias(t.get(0), t.get(1));

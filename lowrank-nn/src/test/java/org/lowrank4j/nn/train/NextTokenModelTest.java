@@ -22,9 +22,12 @@ class NextTokenModelTest {
         HfConfig gemma2 = HfConfig.parse("{\"model_type\": \"gemma2\", \"hidden_size\": 8, \"intermediate_size\": 12, \"num_hidden_layers\": 2,"
                 + " \"num_attention_heads\": 2, \"num_key_value_heads\": 1, \"head_dim\": 4, \"vocab_size\": 11, \"max_position_embeddings\": 16,"
                 + " \"attn_logit_softcapping\": 0.8, \"final_logit_softcapping\": 1.5, \"tie_word_embeddings\": false}", "gemma2 test config");
-        for (Object variant : new Object[] {true, false, gemma2}) { // tied, untied, and logits soft-capped (Gemma 2)
-            String tied = variant instanceof HfConfig ? "no (gemma2, capped)" : String.valueOf(variant);
-            HfConfig config = variant instanceof HfConfig c ? c : HfConfig.builder(HfArchitecture.LLAMA).hiddenSize(8).intermediateSize(12)
+        HfConfig granite = HfConfig.parse("{\"model_type\": \"granite\", \"hidden_size\": 8, \"intermediate_size\": 12, \"num_hidden_layers\": 2,"
+                + " \"num_attention_heads\": 2, \"num_key_value_heads\": 1, \"vocab_size\": 11, \"max_position_embeddings\": 16,"
+                + " \"logits_scaling\": 2.5, \"residual_multiplier\": 0.4, \"tie_word_embeddings\": true}", "granite test config");
+        for (Object variant : new Object[] {true, false, gemma2, granite}) { // tied, untied, logits soft-capped (Gemma 2) or divided (Granite)
+            String tied = variant instanceof HfConfig c ? c.modelType() : String.valueOf(variant);
+            HfConfig config = variant instanceof HfConfig given ? given : HfConfig.builder(HfArchitecture.LLAMA).hiddenSize(8).intermediateSize(12)
                     .numHiddenLayers(2).numAttentionHeads(2).numKeyValueHeads(1).vocabSize(11).maxPositionEmbeddings(16)
                     .tieWordEmbeddings((Boolean) variant).build();
             LlamaModel model = LlamaModel.create(config, Precision.FLOAT64);

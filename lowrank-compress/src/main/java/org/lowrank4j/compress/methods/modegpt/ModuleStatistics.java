@@ -89,6 +89,7 @@ public record ModuleStatistics(DoubleMatrix inputGram, double[][] queryEnergy, d
             energy(queryEnergy, attention.query().forward(normed), rows);
             energy(keyEnergy, attention.key().forward(normed), rows);
             Tensor h = attention.forward(normed, null);
+            kn.scale(h, block.residualScale()); // Granite's residual_multiplier, 1 elsewhere
             kn.addInPlace(h, x);
             SwiGluMlp mlp = (SwiGluMlp) block.mlp();
             Tensor normed2 = block.mlpNorm().forward(h);
@@ -97,6 +98,7 @@ public record ModuleStatistics(DoubleMatrix inputGram, double[][] queryEnergy, d
             mlp.activation().forward(kn, product, gated, lifted);
             add(mlpCorrelation, Linalg.gram(product.matrix(rows, product.dim(2))));
             Tensor out = mlp.down().forward(product);
+            kn.scale(out, block.residualScale());
             kn.addInPlace(out, h);
             for (int t = 0; t < rows; t++) {
                 double dot = 0, nx = 0, ny = 0;

@@ -166,9 +166,9 @@ public final class LlamaBlocks implements Closeable {
         return head;
     }
 
-    /** The soft-cap on the logits ({@link LlamaModel#logitSoftcap}: Gemma 2's), or 0: apply it to {@link #readHead}'s output. */
-    public double logitSoftcap() {
-        return Gemma.logitSoftcap(config);
+    /** What the model does to its logits ({@link LlamaModel#logitShaping}: Granite's, Gemma 2's), or null: apply it to {@link #readHead}'s output. */
+    public org.lowrank4j.nn.layers.LogitShaping logitShaping() {
+        return org.lowrank4j.nn.layers.LogitShaping.of(Granite.logitDivisor(config), Gemma.logitSoftcap(config));
     }
 
     /** The seven projections of a block in forward order: q, k, v, o, gate, up, down. */

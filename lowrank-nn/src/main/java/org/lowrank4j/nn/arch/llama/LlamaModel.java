@@ -22,6 +22,7 @@ import org.lowrank4j.nn.generate.DecoderStack;
 import org.lowrank4j.nn.layers.Attention;
 import org.lowrank4j.nn.layers.Embedding;
 import org.lowrank4j.nn.layers.Linear;
+import org.lowrank4j.nn.layers.LogitShaping;
 import org.lowrank4j.nn.layers.RMSNorm;
 import org.lowrank4j.nn.layers.RopeScaling;
 import org.lowrank4j.nn.layers.RotaryEmbedding;
@@ -31,7 +32,7 @@ import org.lowrank4j.nn.tensor.Tensor;
 import org.lowrank4j.nn.weight.DenseWeight;
 
 /**
- * The LLaMA family decoder (LLaMA, Qwen2, Qwen3, Mistral, SmolLM, SmolLM3, Gemma, Gemma 2, Gemma 3): token embedding, pre-norm blocks of
+ * The LLaMA family decoder (LLaMA, Qwen2, Qwen3, Mistral, SmolLM, SmolLM3, Granite, Gemma, Gemma 2, Gemma 3): token embedding, pre-norm blocks of
  * RMSNorm, causal grouped-query attention with RoPE and a SwiGLU MLP, a final RMSNorm and the output projection (tied to
  * the embedding when {@code tie_word_embeddings}). Layers are named as in Hugging Face ({@code model.layers.3.self_attn.q_proj}),
  * so {@link #load} and {@link #save} map checkpoints one to one.
@@ -45,7 +46,8 @@ import org.lowrank4j.nn.weight.DenseWeight;
  * layers (Mistral's, Qwen2's with {@code use_sliding_window}, Gemma 2's and 3's) mask by their window ({@link #window}). Gemma's
  * differences are listed in {@link Gemma}: norms of multiplier 1 + w, embeddings times √C, GeGLU; for Gemma 2 post-norms, its
  * score scale and soft-capped scores and logits; for Gemma 3 head norms, post-norms and its score scale. SmolLM3's NoPE
- * layers attend without RoPE ({@link SmolLm3}).
+ * layers attend without RoPE ({@link SmolLm3}); Granite scales embeddings, scores, residual branches and logits by its
+ * config's four multipliers ({@link Granite}).
  * {@code mlp_bias} is not supported.
  */
 public final class LlamaModel implements CausalLanguageModel {
@@ -95,12 +97,13 @@ public final class LlamaModel implements CausalLanguageModel {
         this.norm = norm("model.norm", c, config, precision);
         this.tied = config.tieWordEmbeddings();
         this.head = tied ? new Linear("lm_head", new DenseWeight(embedding.token()), null) : Linear.dense("lm_head", c, vocab, false, precision);
-        this.stack = new DecoderStack(embedding, blocks, norm, head, Gemma.logitSoftcap(config));
+        this.stack = new DecoderStack(embedding, blocks, norm, head, LogitShaping.of(Granite.logitDivisor(config), Gemma.logitSoftcap(config)));
     }
 
-    /** The token embedding of a model of {@code config} (zero), with Gemma's √C scale where it applies. */
+    /** The token embedding of a model of {@code config} (zero), with Gemma's √C or Granite's multiplier where it applies. */
     static Embedding embedding(HfConfig config, Precision precision) {
-        return new Embedding("model.embed_tokens", config.vocabSize(), config.hiddenSize(), 0, 0, precision, Gemma.embeddingScale(config));
+        return new Embedding("model.embed_tokens", config.vocabSize(), config.hiddenSize(), 0, 0, precision,
+                Gemma.embeddingScale(config) * Granite.embeddingScale(config));
     }
 
     /** An RMSNorm of the model's kind: multiplier 1 + w for Gemma, w otherwise. */
@@ -132,13 +135,14 @@ public final class LlamaModel implements CausalLanguageModel {
         Linear o = Linear.dense(p + "self_attn.o_proj", nh * dvo, c, outputBias, precision);
         Attention attention;
         if (shape == null) {
-            attention = Gemma.hasPostNorms(config) ? new Attention(p + "self_attn", q, k, v, o, nh, nkv, true, rope, Gemma.attentionScale(config))
+            attention = Gemma.hasPostNorms(config) || Granite.is(config)
+                    ? new Attention(p + "self_attn", q, k, v, o, nh, nkv, true, rope, scoreScale(config))
                     : new Attention(p + "self_attn", q, k, v, o, nh, nkv, true, rope);
         } else {
             RopeScaling.Frequencies f = ropeFrequencies(config);
             RotaryEmbedding kept = SmolLm3.usesRope(config, i) ? RotaryEmbedding.grouped(shape.keptFrequencies(f.inverse()),
                     config.maxPositionEmbeddings(), f.attentionFactor()) : null; // a NoPE layer stays without
-            attention = new Attention(p + "self_attn", q, k, v, o, nh, nkv, true, kept, 1 / Math.sqrt(d));
+            attention = new Attention(p + "self_attn", q, k, v, o, nh, nkv, true, kept, scoreScale(config));
         }
         if (hasHeadNorms(config)) {
             attention = attention.withHeadNorms(norm(p + "self_attn.q_norm", d, config, precision), norm(p + "self_attn.k_norm", d, config, precision));
@@ -158,8 +162,18 @@ public final class LlamaModel implements CausalLanguageModel {
                     norm(p + "pre_feedforward_layernorm", c, config, precision), mlp,
                     norm(p + "post_attention_layernorm", c, config, precision), norm(p + "post_feedforward_layernorm", c, config, precision));
         }
-        return new PreNormBlock(norm(p + "input_layernorm", c, config, precision), attention,
+        PreNormBlock block = new PreNormBlock(norm(p + "input_layernorm", c, config, precision), attention,
                 norm(p + "post_attention_layernorm", c, config, precision), mlp);
+        double residual = Granite.residualScale(config);
+        return residual == 1 ? block : block.withResidualScale(residual);
+    }
+
+    /**
+     * The attention's score scale: Gemma 2's and 3's {@code query_pre_attn_scalar^-1/2}, Granite's
+     * {@code attention_multiplier}, else {@code head_dim^-1/2} (which narrowed heads keep).
+     */
+    static double scoreScale(HfConfig config) {
+        return Granite.is(config) ? Granite.attentionScale(config) : Gemma.attentionScale(config);
     }
 
     /**
@@ -329,6 +343,7 @@ public final class LlamaModel implements CausalLanguageModel {
         }
         Gemma.activation(config); // refuses an activation it cannot compute, naming the field
         Gemma.check(config);
+        Granite.check(config);
         ropeFrequencies(config); // refuses a scaling it cannot compute, naming the field
         if (Gemma.isGemma3(config)) {
             Gemma.ropeFrequencies(config, true);
@@ -429,10 +444,15 @@ public final class LlamaModel implements CausalLanguageModel {
         return head;
     }
 
-    /** Gemma 2's {@code final_logit_softcapping} (or a Gemma 3 config's), else 0. */
+    /** Granite's division of the logits and Gemma 2's soft-cap (or a Gemma 3 config's), or null. */
     @Override
+    public LogitShaping logitShaping() {
+        return stack.logitShaping();
+    }
+
+    /** The logits' soft-cap (Gemma 2's {@code final_logit_softcapping}), or 0. */
     public double logitSoftcap() {
-        return stack.logitSoftcap();
+        return stack.logitShaping() == null ? 0 : stack.logitShaping().cap();
     }
 
     @Override
