@@ -26,13 +26,6 @@ for family in gemma gemma3 gemma3-w16 gemma2 gemma2-w16; do
   fi
   bin/lowrank compress --model "$out/$family" --method svd --ratio 0.3 --out "$out/$family-svd" 2>/dev/null | tail -1
   for m in $family $family-svd; do
-    bin/lowrank export --model "$out/$m" --out "$out/$m-onnx" 2>/dev/null | tail -2
-    node $js/generate.mjs "$out/$m-onnx" 40 < results/onnx-export/prompts.txt > "$out/$m-js.txt"
-    $js/jvm-greedy.sh "$out/$m" 40 < results/onnx-export/prompts.txt > "$out/$m-jvm.txt"
-    python3 -c 'import sys; a=open(sys.argv[1]).read().splitlines(); b=open(sys.argv[2]).read().splitlines(); print(sys.argv[3] + ": transformers.js and lowrank generate give the same greedy text for", sum(x==y for x,y in zip(a,b)), "of", len(a), "prompts")' \
-      "$out/$m-js.txt" "$out/$m-jvm.txt" $m
-    # the same by token ids: a byte-level model's random bytes are often not UTF-8, and the two sides render those differently
-    IDS=1 node $js/generate.mjs "$out/$m-onnx" 40 < results/onnx-export/prompts.txt > "$out/$m-js-ids.jsonl"
-    java -cp lowrank-cli/target/lowrank.jar $here/GreedyIds.java "$out/$m" "$out/$m-js-ids.jsonl"
+    $js/export-compare.sh "$out/$m" $m
   done
 done

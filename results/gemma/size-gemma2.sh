@@ -9,12 +9,7 @@
 set -euo pipefail
 out=${OUT:?work folder}
 rm -rf "$out" && mkdir -p "$out"
-timed() { # LABEL COMMAND...: the command's last two lines, then its wall time and peak resident memory
-  local label=$1; shift
-  /usr/bin/time -f "%e %M" -o "$out/time.txt" "$@" 2>/dev/null | tail -2
-  read -r wall kb < "$out/time.txt"
-  printf '%s: %.1f s, peak resident %.2f GB\n' "$label" "$wall" "$(echo "$kb / 1048576" | bc -l)"
-}
+source results/gemma/timed.sh # timed LABEL COMMAND...
 timed "write the random model" java -Xmx14g -cp lowrank-cli/target/lowrank.jar results/rope-scaling/RandomLlama.java \
   results/gemma/gemma2-2b.json models/sotu-decoder/tokenizer.json "$out/gemma2-2b"
 du -sh "$out/gemma2-2b/model.safetensors"

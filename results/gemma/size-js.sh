@@ -11,4 +11,4 @@ js=results/onnx-export/transformers-js
 /usr/bin/time -f "transformers.js: %e s wall, %M KB peak resident" \
   bash -c "IDS=1 node $js/generate.mjs '$out/gemma3-270m-onnx' 20 < results/onnx-export/prompts.txt > '$out/js-ids.jsonl'"
 /usr/bin/time -f "JVM: %e s wall, %M KB peak resident" \
-  java -Xmx8g -cp lowrank-cli/target/lowrank.jar results/gemma/GreedyIds.java "$out/gemma3-270m" "$out/js-ids.jsonl"
+  java -Xmx8g -cp lowrank-cli/target/lowrank.jar results/onnx-export/transformers-js/GreedyIds.java "$out/gemma3-270m" "$out/js-ids.jsonl"

@@ -7,12 +7,7 @@ set -euo pipefail
 out=${OUT:?the folder run.sh wrote}
 here=results/granite
 ids="72 101 108 108 111 44 32 119 111 114 108 100 33 10 84 104 101 32 113 117 105 99 107" # "Hello, world!\nThe quick"
-compare() {
-  python3 -c "
-import json, sys, numpy as np
-a, b = np.array(json.load(open(sys.argv[1]))), np.array(json.load(open(sys.argv[2])))
-print('%-52s max |difference| %.2e, largest |logit| %.2f' % (sys.argv[3], np.abs(a - b).max(), np.abs(a).max()))" "$@"
-}
+compare() { python3 results/qwen3/compare.py "$@"; } # A.json B.json LABEL
 python3 $here/reference.py "$out/granite" $ids > "$out/ref-granite.json"
 java -cp lowrank-cli/target/lowrank.jar results/qwen3/Logits.java "$out/granite" $ids > "$out/jvm-granite.json"
 compare "$out/ref-granite.json" "$out/jvm-granite.json" "granite: numpy against the JVM"

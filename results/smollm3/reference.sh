@@ -8,23 +8,14 @@ set -euo pipefail
 out=${OUT:?the folder run.sh wrote}
 here=results/smollm3
 ids="72 101 108 108 111 44 32 119 111 114 108 100 33 10 84 104 101 32 113 117 105 99 107" # "Hello, world!\nThe quick"
-compare() {
-  python3 -c "
-import json, sys, numpy as np
-a, b = np.array(json.load(open(sys.argv[1]))), np.array(json.load(open(sys.argv[2])))
-print('%-52s max |difference| %.2e, largest |logit| %.2f' % (sys.argv[3], np.abs(a - b).max(), np.abs(a).max()))" "$@"
-}
+compare() { python3 results/qwen3/compare.py "$@"; } # A.json B.json LABEL
 for m in smollm3 smollm3-w16; do
   python3 $here/reference.py "$out/$m" $ids > "$out/ref-$m.json"
   java -cp lowrank-cli/target/lowrank.jar results/qwen3/Logits.java "$out/$m" $ids > "$out/jvm-$m.json"
   compare "$out/ref-$m.json" "$out/jvm-$m.json" "$m: numpy against the JVM"
 done
 undo() { # NAME MODEL FROM TO: reference.py with FROM replaced by TO, against the JVM's logits of MODEL
-  python3 -c "
-import sys
-src = open(sys.argv[1]).read()
-assert sys.argv[2] in src, sys.argv[2]
-open(sys.argv[3], 'w').write(src.replace(sys.argv[2], sys.argv[4]))" $here/reference.py "$3" "$out/undone.py" "$4"
+  python3 results/qwen3/edited.py $here/reference.py "$3" "$4" "$out/undone.py"
   python3 "$out/undone.py" "$out/$2" $ids > "$out/ref-undone.json"
   compare "$out/ref-undone.json" "$out/jvm-$2.json" "$1"
 }

@@ -23,12 +23,6 @@ for m in smollm3 smollm3-w16; do
   fi
   bin/lowrank compress --model "$out/$m" --method svd --ratio 0.3 --out "$out/$m-svd" 2>/dev/null | tail -1
   for v in $m $m-svd; do
-    bin/lowrank export --model "$out/$v" --out "$out/$v-onnx" 2>/dev/null | tail -2
-    node $js/generate.mjs "$out/$v-onnx" 40 < results/onnx-export/prompts.txt > "$out/$v-js.txt"
-    $js/jvm-greedy.sh "$out/$v" 40 < results/onnx-export/prompts.txt > "$out/$v-jvm.txt"
-    python3 -c 'import sys; a=open(sys.argv[1]).read().splitlines(); b=open(sys.argv[2]).read().splitlines(); print(sys.argv[3] + ": transformers.js and lowrank generate give the same greedy text for", sum(x==y for x,y in zip(a,b)), "of", len(a), "prompts")' \
-      "$out/$v-js.txt" "$out/$v-jvm.txt" $v
-    IDS=1 node $js/generate.mjs "$out/$v-onnx" 40 < results/onnx-export/prompts.txt > "$out/$v-js-ids.jsonl"
-    java -cp lowrank-cli/target/lowrank.jar results/gemma/GreedyIds.java "$out/$v" "$out/$v-js-ids.jsonl"
+    $js/export-compare.sh "$out/$v" $v
   done
 done

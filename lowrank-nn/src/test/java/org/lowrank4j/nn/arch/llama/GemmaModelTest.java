@@ -197,7 +197,7 @@ class GemmaModelTest {
         LlamaModel capped = LlamaModel.create(tinyGemma2(", \"attn_logit_softcapping\": null"), F64);
         LlamaModel plain = LlamaModel.create(tinyGemma2(", \"attn_logit_softcapping\": null, \"final_logit_softcapping\": null"), F64);
         GradientCheck.randomize(capped, new Random(21), 0.6);
-        copyWeights(capped, plain);
+        LlamaModelTest.copyWeights(capped, plain);
         int[] ids = LlamaModelTest.ids(2 * 6, capped.vocabSize(), 22);
         double[] z = plain.forward(ids, 2, 6).toDoubleArray(), y = capped.forward(ids, 2, 6).toDoubleArray();
         double largest = 0;
@@ -212,16 +212,10 @@ class GemmaModelTest {
         // the score cap changes the logits; a cap far above every score changes them by almost nothing
         LlamaModel scoresCapped = LlamaModel.create(tinyGemma2(", \"attn_logit_softcapping\": 0.05"), F64);
         LlamaModel scoresLoose = LlamaModel.create(tinyGemma2(", \"attn_logit_softcapping\": 1e6"), F64);
-        copyWeights(capped, scoresCapped);
-        copyWeights(capped, scoresLoose);
+        LlamaModelTest.copyWeights(capped, scoresCapped);
+        LlamaModelTest.copyWeights(capped, scoresLoose);
         assertThat(GradientCheck.compare(scoresLoose.forward(ids, 2, 6), capped.forward(ids, 2, 6))).isLessThan(1e-9);
         assertThat(GradientCheck.compare(scoresCapped.forward(ids, 2, 6), capped.forward(ids, 2, 6))).isGreaterThan(1e-3);
-    }
-
-    private static void copyWeights(LlamaModel from, LlamaModel to) {
-        for (int i = 0; i < from.parameters().size(); i++) {
-            to.parameters().get(i).value().copyFrom(from.parameters().get(i).value());
-        }
     }
 
     @Test
@@ -231,27 +225,14 @@ class GemmaModelTest {
                 + " \"layer_types\": [\"sliding_attention\", \"sliding_attention\", \"sliding_attention\"]"), F64);
         GradientCheck.randomize(model, new Random(12), 0.4);
         int[] ids = LlamaModelTest.ids(10, model.vocabSize(), 13);
-        double[] base = lastRow(model, ids);
+        double[] base = LlamaModelTest.lastRow(model, ids);
         int[] changed = ids.clone();
         changed[2] = (changed[2] + 1) % model.vocabSize();
-        assertThat(lastRow(model, changed)).containsExactly(base);
+        assertThat(LlamaModelTest.lastRow(model, changed)).containsExactly(base);
         changed = ids.clone();
         changed[3] = (changed[3] + 1) % model.vocabSize();
-        assertThat(maxDifference(lastRow(model, changed), base)).isGreaterThan(1e-6);
+        assertThat(LlamaModelTest.maxDifference(LlamaModelTest.lastRow(model, changed), base)).isGreaterThan(1e-6);
         gradientCheck("Gemma 3, sliding window 3 over 5 positions", model, 14);
-    }
-
-    private static double[] lastRow(LlamaModel model, int[] ids) {
-        double[] all = model.forward(ids, 1, ids.length).toDoubleArray();
-        return java.util.Arrays.copyOfRange(all, all.length - model.vocabSize(), all.length);
-    }
-
-    private static double maxDifference(double[] a, double[] b) {
-        double worst = 0;
-        for (int i = 0; i < a.length; i++) {
-            worst = Math.max(worst, Math.abs(a[i] - b[i]));
-        }
-        return worst;
     }
 
     @Test

@@ -24,12 +24,6 @@ class GraniteModelTest {
     private static final String SCALARS = ", \"embedding_multiplier\": 3.0, \"attention_multiplier\": 0.25, \"residual_multiplier\": 0.4,"
             + " \"logits_scaling\": 2.5";
 
-    private static void copyWeights(LlamaModel from, LlamaModel to) {
-        for (int i = 0; i < from.parameters().size(); i++) {
-            to.parameters().get(i).value().copyFrom(from.parameters().get(i).value());
-        }
-    }
-
     @Test
     void theFourMultipliersAreReadFromTheConfig() {
         LlamaModel model = LlamaModel.create(tinyGranite(SCALARS), F64);
@@ -52,12 +46,12 @@ class GraniteModelTest {
         LlamaModel granite = LlamaModel.create(tinyGranite(", \"attention_multiplier\": " + (1 / Math.sqrt(2))), F64);
         LlamaModel llama = LlamaModel.create(HfConfig.parse(tinyGranite("").raw().put("model_type", "llama").toString(), "t"), F64);
         GradientCheck.randomize(granite, new Random(3), 0.5);
-        copyWeights(granite, llama);
+        LlamaModelTest.copyWeights(granite, llama);
         int[] ids = LlamaModelTest.ids(2 * 6, 11, 4);
         assertThat(GradientCheck.compare(granite.forward(ids, 2, 6), llama.forward(ids, 2, 6))).isLessThan(1e-15);
         // logits_scaling s divides every logit by s
         LlamaModel divided = LlamaModel.create(tinyGranite(", \"attention_multiplier\": " + (1 / Math.sqrt(2)) + ", \"logits_scaling\": 4.0"), F64);
-        copyWeights(granite, divided);
+        LlamaModelTest.copyWeights(granite, divided);
         double[] z = llama.forward(ids, 2, 6).toDoubleArray(), y = divided.forward(ids, 2, 6).toDoubleArray();
         for (int i = 0; i < z.length; i++) {
             assertThat(y[i]).isCloseTo(z[i] / 4, within(1e-14));
@@ -66,7 +60,7 @@ class GraniteModelTest {
         for (String field : new String[] {"residual_multiplier", "embedding_multiplier"}) {
             LlamaModel moved = LlamaModel.create(HfConfig.parse(tinyGranite(", \"attention_multiplier\": " + (1 / Math.sqrt(2))).raw()
                     .put(field, 0.5).toString(), "t"), F64);
-            copyWeights(granite, moved);
+            LlamaModelTest.copyWeights(granite, moved);
             assertThat(GradientCheck.compare(moved.forward(ids, 2, 6), llama.forward(ids, 2, 6))).as(field).isGreaterThan(1e-3);
         }
     }

@@ -301,12 +301,35 @@ class LlamaModelTest {
         return b.build();
     }
 
-    private static int[] windows(LlamaModel model) {
+    /** Each block's sliding window (0: full attention). */
+    static int[] windows(LlamaModel model) {
         int[] out = new int[model.config().numHiddenLayers()];
         for (int i = 0; i < out.length; i++) {
             out[i] = model.block(i).attention().window();
         }
         return out;
+    }
+
+    /** The logits of the last position of one sequence. */
+    static double[] lastRow(LlamaModel model, int[] ids) {
+        double[] all = model.forward(ids, 1, ids.length).toDoubleArray();
+        return java.util.Arrays.copyOfRange(all, all.length - model.vocabSize(), all.length);
+    }
+
+    /** Largest |a[i] − b[i]|. */
+    static double maxDifference(double[] a, double[] b) {
+        double worst = 0;
+        for (int i = 0; i < a.length; i++) {
+            worst = Math.max(worst, Math.abs(a[i] - b[i]));
+        }
+        return worst;
+    }
+
+    /** Copies every parameter of {@code from} into the same-shaped {@code to} (the same layout, another config). */
+    static void copyWeights(LlamaModel from, LlamaModel to) {
+        for (int i = 0; i < from.parameters().size(); i++) {
+            to.parameters().get(i).value().copyFrom(from.parameters().get(i).value());
+        }
     }
 
     @Test

@@ -3,7 +3,6 @@ package org.lowrank4j.nn.arch.llama;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.lowrank4j.formats.hf.HfConfig;
@@ -29,14 +28,6 @@ class SmolLm3ModelTest {
         return out;
     }
 
-    private static int[] windows(LlamaModel model) {
-        int[] out = new int[model.config().numHiddenLayers()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = model.block(i).attention().window();
-        }
-        return out;
-    }
-
     @Test
     void everyFourthLayerGoesWithoutRopeUnlessTheConfigListsTheLayers() {
         LlamaModel byDefault = LlamaModel.create(tinySmolLm3(""), F64);
@@ -54,12 +45,12 @@ class SmolLm3ModelTest {
 
     @Test
     void theNoRopeLayersSlideOnlyWhenTheConfigSwitchesTheWindowOn() {
-        assertThat(windows(LlamaModel.create(tinySmolLm3(", \"sliding_window\": 3"), F64))).containsOnly(0);
-        assertThat(windows(LlamaModel.create(tinySmolLm3(", \"use_sliding_window\": true, \"sliding_window\": 3"), F64)))
+        assertThat(LlamaModelTest.windows(LlamaModel.create(tinySmolLm3(", \"sliding_window\": 3"), F64))).containsOnly(0);
+        assertThat(LlamaModelTest.windows(LlamaModel.create(tinySmolLm3(", \"use_sliding_window\": true, \"sliding_window\": 3"), F64)))
                 .containsExactly(0, 0, 0, 3);
-        assertThat(windows(LlamaModel.create(tinySmolLm3(", \"use_sliding_window\": true, \"sliding_window\": 3, \"layer_types\":"
+        assertThat(LlamaModelTest.windows(LlamaModel.create(tinySmolLm3(", \"use_sliding_window\": true, \"sliding_window\": 3, \"layer_types\":"
                 + " [\"sliding_attention\", \"full_attention\", \"full_attention\", \"full_attention\"]"), F64))).containsExactly(3, 0, 0, 0);
-        assertThat(windows(LlamaModel.create(tinySmolLm3(", \"use_sliding_window\": true, \"sliding_window\": null"), F64))).containsOnly(0);
+        assertThat(LlamaModelTest.windows(LlamaModel.create(tinySmolLm3(", \"use_sliding_window\": true, \"sliding_window\": null"), F64))).containsOnly(0);
     }
 
     @Test
@@ -74,27 +65,14 @@ class SmolLm3ModelTest {
         assertThat(shuffled).isNotEqualTo(ids);
         LlamaModel nope = LlamaModel.create(oneLayer("[0]"), F64);
         GradientCheck.randomize(nope, new Random(4), 0.5);
-        assertThat(maxDifference(lastRow(nope, ids), lastRow(nope, shuffled))).isLessThan(1e-12);
+        assertThat(LlamaModelTest.maxDifference(LlamaModelTest.lastRow(nope, ids), LlamaModelTest.lastRow(nope, shuffled))).isLessThan(1e-12);
         LlamaModel roped = LlamaModel.create(oneLayer("[1]"), F64);
         GradientCheck.randomize(roped, new Random(4), 0.5);
-        assertThat(maxDifference(lastRow(roped, ids), lastRow(roped, shuffled))).isGreaterThan(1e-6);
+        assertThat(LlamaModelTest.maxDifference(LlamaModelTest.lastRow(roped, ids), LlamaModelTest.lastRow(roped, shuffled))).isGreaterThan(1e-6);
     }
 
     private static HfConfig oneLayer(String flags) {
         return HfConfig.parse(tinySmolLm3(", \"no_rope_layers\": " + flags).raw().put("num_hidden_layers", 1).toString(), "t");
-    }
-
-    private static double[] lastRow(LlamaModel model, int[] ids) {
-        double[] all = model.forward(ids, 1, ids.length).toDoubleArray();
-        return Arrays.copyOfRange(all, all.length - model.vocabSize(), all.length);
-    }
-
-    private static double maxDifference(double[] a, double[] b) {
-        double worst = 0;
-        for (int i = 0; i < a.length; i++) {
-            worst = Math.max(worst, Math.abs(a[i] - b[i]));
-        }
-        return worst;
     }
 
     @Test

@@ -15,7 +15,7 @@ import org.lowrank4j.nn.tensor.Precision;
  * {@code IDS=1 node generate.mjs} printed ({"prompt": [...], "generated": [...]}), continues each prompt's ids with the
  * model folder for as many tokens, and prints how many prompts agree id for id (comparing ids, not text, since byte-level
  * models emit bytes that are not UTF-8, and the two sides' decoders replace those differently).
- * usage: java -cp lowrank-cli/target/lowrank.jar results/gemma/GreedyIds.java MODEL_DIR JS_IDS.jsonl
+ * usage: java -cp lowrank-cli/target/lowrank.jar results/onnx-export/transformers-js/GreedyIds.java MODEL_DIR JS_IDS.jsonl
  */
 public class GreedyIds {
     public static void main(String[] args) throws Exception {
