@@ -182,14 +182,17 @@ final class DecoderGraph {
         int heads = a.heads(), kv = a.kvHeads(), group = heads / kv, d = a.headSize(), dv = a.valueSize();
         String[] rope = a.rope() == null ? null : ropeTables(a.rope());
         // queries as (b, s, key/value head, query in its group, d): the grouping of Hugging Face's repeat_kv
+        boolean whole = a.normsSpanHeads(); // OLMo 2: one norm over the whole projection, before the split into heads
         String q = linear(i, SiteRole.ATTENTION_QUERY, a.query(), h);
+        q = whole ? rmsNorm(p + ".q_norm", a.queryNorm(), q) : q;
         q = g.op("Reshape", p + "/q_heads", List.of(q, g.longs("shape", 0, 0, kv, group, d)));
-        q = rotate(p + "/q", a.queryNorm() == null ? q : rmsNorm(p + ".q_norm", a.queryNorm(), q), rope); // Qwen3: each head normalised first
+        q = rotate(p + "/q", a.queryNorm() == null || whole ? q : rmsNorm(p + ".q_norm", a.queryNorm(), q), rope); // Qwen3: each head normalised first
         q = g.op("Transpose", p + "/q_t", List.of(q), ints("perm", 0, 2, 3, 1, 4));
         q = g.op("Mul", p + "/q_scaled", List.of(q, g.scalar(p + "/scale", (float) a.scale())));
         String k = linear(i, SiteRole.ATTENTION_KEY, a.key(), h);
+        k = whole ? rmsNorm(p + ".k_norm", a.keyNorm(), k) : k;
         k = g.op("Reshape", p + "/k_heads", List.of(k, g.longs("shape", 0, 0, kv, 1, d)));
-        k = rotate(p + "/k", a.keyNorm() == null ? k : rmsNorm(p + ".k_norm", a.keyNorm(), k), rope);
+        k = rotate(p + "/k", a.keyNorm() == null || whole ? k : rmsNorm(p + ".k_norm", a.keyNorm(), k), rope);
         k = g.op("Transpose", p + "/k_t", List.of(g.op("Reshape", p + "/k_4d", List.of(k, g.longs("shape", 0, 0, kv, d)))), ints("perm", 0, 2, 1, 3));
         String keys = g.opTo("Concat", presentKey(i), List.of(pastKey(i), k), attribute("axis", 2));
         String v = linear(i, SiteRole.ATTENTION_VALUE, a.value(), h);

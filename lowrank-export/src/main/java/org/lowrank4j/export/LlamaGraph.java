@@ -41,13 +41,14 @@ final class LlamaGraph {
 
     private static String block(DecoderGraph d, int i, PreNormBlock block, String x) {
         String p = "model.layers." + i;
-        String h = d.rmsNorm(p + ".input_layernorm", (RMSNorm) block.attentionNorm(), x);
+        String h = block.hasPreNorms() ? d.rmsNorm(p + ".input_layernorm", (RMSNorm) block.attentionNorm(), x) : x; // OLMo 2: none
         String attention = d.attention(p + ".self_attn", i, block.attention(), h);
         if (block.hasPostNorms()) {
             attention = d.rmsNorm(p + ".post_attention_layernorm", (RMSNorm) block.attentionPostNorm(), attention);
         }
         String r = d.add(p + "/attention_residual", x, scaled(d, p + "/attention_scaled", attention, block.residualScale()));
-        String h2 = d.rmsNorm(p + (block.hasPostNorms() ? ".pre_feedforward_layernorm" : ".post_attention_layernorm"), (RMSNorm) block.mlpNorm(), r);
+        String h2 = !block.hasPreNorms() ? r
+                : d.rmsNorm(p + (block.hasPostNorms() ? ".pre_feedforward_layernorm" : ".post_attention_layernorm"), (RMSNorm) block.mlpNorm(), r);
         SwiGluMlp mlp = (SwiGluMlp) block.mlp();
         String gate = d.linear(i, SiteRole.FFN_GATE, mlp.gate(), h2);
         String up = d.linear(i, SiteRole.FFN_UP, mlp.up(), h2);

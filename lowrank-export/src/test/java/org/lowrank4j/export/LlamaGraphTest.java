@@ -167,6 +167,16 @@ class LlamaGraphTest {
     }
 
     @Test
+    void olmo2sPostNormsAndWholeProjectionNormsAgree() throws Exception {
+        HfConfig olmo2 = HfConfig.parse("{\"model_type\": \"olmo2\", \"hidden_size\": 32, \"intermediate_size\": 48,"
+                + " \"num_hidden_layers\": 2, \"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"vocab_size\": 40,"
+                + " \"max_position_embeddings\": 64, \"rms_norm_eps\": 1e-6, \"tie_word_embeddings\": false}", "olmo2");
+        LlamaModel model = random(olmo2, null, 13);
+        assertThat(model.block(0).hasPreNorms()).isFalse();
+        assertAgrees(model);
+    }
+
+    @Test
     void scaledRopeAgreesAndItsTablesAreWrittenOnce() throws Exception {
         // YaRN multiplies cos and sin by its attention factor (1.14 here); LLaMA 3's scaling changes only frequencies
         for (java.util.Map<String, Object> scaling : List.of(java.util.Map.<String, Object>of("rope_type", "yarn", "factor", 4.0),

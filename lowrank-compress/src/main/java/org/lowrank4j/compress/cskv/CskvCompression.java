@@ -95,8 +95,8 @@ public final class CskvCompression {
         int keyRank = rank("--k-density", r.keyDensity(), headSize, kvHeads), valueRank = rank("--v-density", r.valueDensity(), headSize, kvHeads);
         LlamaModel model = DecoderFolder.loadModel(r.model());
         if (LlamaModel.hasHeadNorms(model.config())) { // before any calibration or training: CskvModel refuses it too
-            throw new IllegalArgumentException("--model " + r.model() + " is " + model.config().modelType() + ", whose keys are normalised per head"
-                    + " after the projection; CSKV shrinks that projection's output, so its cache cannot be shrunk this way");
+            throw new IllegalArgumentException("--model " + r.model() + " is " + model.config().modelType() + ", whose keys are normalised per head (or over the"
+                    + " whole key projection) once projected; CSKV shrinks that projection's output, so its cache cannot be shrunk this way");
         }
         if (LlamaModel.capsScores(model.config())) {
             throw new IllegalArgumentException("--model " + r.model() + " is " + model.config().modelType() + ", whose attention soft-caps"

@@ -22,6 +22,8 @@ import org.lowrank4j.nn.tensor.Tensor;
  * post-norms as well (Gemma 2's and 3's "sandwich"), each branch's output is normalised before it joins the residual:
  * {@code h = x + post1(attn(norm1(x)))}, {@code out = h + post2(mlp(norm2(h)))}. With a residual scale r (Granite's
  * {@code residual_multiplier}), each branch's output is multiplied by r before it joins: {@code h = x + r·attn(norm1(x))}.
+ * Without pre-norms (OLMo 2: both null), each branch reads the residual stream as it is and only its post-norm normalises:
+ * {@code h = x + post1(attn(x))}, {@code out = h + post2(mlp(h))}.
  */
 public final class PreNormBlock implements TransformerBlock {
     private final Layer attentionNorm;
@@ -45,6 +47,9 @@ public final class PreNormBlock implements TransformerBlock {
             double residualScale) {
         if ((attentionPostNorm == null) != (mlpPostNorm == null)) {
             throw new IllegalArgumentException("a block has both post-norms (attention and MLP) or neither");
+        }
+        if ((attentionNorm == null) != (mlpNorm == null) || attentionNorm == null && attentionPostNorm == null) {
+            throw new IllegalArgumentException("a block has both pre-norms (attention and MLP) or neither, and then post-norms");
         }
         if (!Double.isFinite(residualScale) || residualScale == 0) {
             throw new IllegalArgumentException("a residual scale must be a finite number other than 0, got " + residualScale);
@@ -83,6 +88,19 @@ public final class PreNormBlock implements TransformerBlock {
         return attentionPostNorm != null;
     }
 
+    /** False for a block whose branches read the residual stream without a norm (OLMo 2's). */
+    public boolean hasPreNorms() {
+        return attentionNorm != null;
+    }
+
+    private static Tensor pre(Layer norm, Tensor x) {
+        return norm == null ? x : norm.forward(x);
+    }
+
+    private static Tensor unpre(Layer norm, Tensor dx) {
+        return norm == null ? dx : norm.backward(dx);
+    }
+
     /**
      * A LLaMA block with zero weights: RMSNorm, causal grouped-query attention with RoPE and no biases, SwiGLU
      * feed-forward of width {@code hidden}. Parameters are named {@code name.attn_norm}, {@code name.attn.q}, …,
@@ -107,6 +125,7 @@ public final class PreNormBlock implements TransformerBlock {
                         Linear.dense(name + ".mlp.down", 4 * channels, channels, true, precision), GeluVariant.TANH));
     }
 
+    /** The norm before the attention, or null (OLMo 2). */
     public Layer attentionNorm() {
         return attentionNorm;
     }
@@ -115,6 +134,7 @@ public final class PreNormBlock implements TransformerBlock {
         return attention;
     }
 
+    /** The norm before the MLP, or null (OLMo 2). */
     public Layer mlpNorm() {
         return mlpNorm;
     }
@@ -125,10 +145,10 @@ public final class PreNormBlock implements TransformerBlock {
 
     @Override
     public Tensor forward(Tensor x, int[] attentionMask) {
-        Tensor h = post(attentionPostNorm, attention.forward(attentionNorm.forward(x), attentionMask)); // (B,T,C)
+        Tensor h = post(attentionPostNorm, attention.forward(pre(attentionNorm, x), attentionMask)); // (B,T,C)
         Kernels kn = Kernels.of(x);
         kn.addInPlace(h, x);
-        Tensor out = post(mlpPostNorm, mlp.forward(mlpNorm.forward(h)));
+        Tensor out = post(mlpPostNorm, mlp.forward(pre(mlpNorm, h)));
         kn.addInPlace(out, h);
         return out;
     }
@@ -155,14 +175,14 @@ public final class PreNormBlock implements TransformerBlock {
     @Override
     public Tensor backward(Tensor dout) {
         Tensor dh = backwardThroughMlp(dout);
-        Tensor dx = attentionNorm.backward(attention.backward(unpost(attentionPostNorm, dh)));
+        Tensor dx = unpre(attentionNorm, attention.backward(unpost(attentionPostNorm, dh)));
         Kernels.of(dout).addInPlace(dx, dh);
         return dx;
     }
 
     /** The gradient at h, the attention half's output: through the MLP branch plus the residual. */
     private Tensor backwardThroughMlp(Tensor dout) {
-        Tensor dh = mlpNorm.backward(mlp.backward(unpost(mlpPostNorm, dout)));
+        Tensor dh = unpre(mlpNorm, mlp.backward(unpost(mlpPostNorm, dout)));
         Kernels.of(dout).addInPlace(dh, dout);
         return dh;
     }
@@ -173,7 +193,7 @@ public final class PreNormBlock implements TransformerBlock {
      */
     @Override
     public void backwardParameters(Tensor dout) {
-        if (attentionNorm.parameters().stream().anyMatch(p -> !p.isFrozen())) {
+        if (attentionNorm != null && attentionNorm.parameters().stream().anyMatch(p -> !p.isFrozen())) {
             backward(dout); // the norm's own gradient needs the attention's input gradient
             return;
         }
@@ -182,10 +202,10 @@ public final class PreNormBlock implements TransformerBlock {
 
     @Override
     public Tensor decode(Tensor x, KVCache cache) {
-        Tensor h = post(attentionPostNorm, attention.decode(attentionNorm.forward(x), cache));
+        Tensor h = post(attentionPostNorm, attention.decode(pre(attentionNorm, x), cache));
         Kernels kn = Kernels.of(x);
         kn.addInPlace(h, x);
-        Tensor out = post(mlpPostNorm, mlp.forward(mlpNorm.forward(h)));
+        Tensor out = post(mlpPostNorm, mlp.forward(pre(mlpNorm, h)));
         kn.addInPlace(out, h);
         return out;
     }
@@ -193,12 +213,14 @@ public final class PreNormBlock implements TransformerBlock {
     /** In forward order: the attention norm, attention, its post-norm, the MLP norm, MLP, its post-norm (when present). */
     @Override
     public List<Parameter> parameters() {
-        List<Parameter> out = new ArrayList<>(attentionNorm.parameters());
+        List<Parameter> out = new ArrayList<>(attentionNorm == null ? List.of() : attentionNorm.parameters());
         out.addAll(attention.parameters());
         if (attentionPostNorm != null) {
             out.addAll(attentionPostNorm.parameters());
         }
-        out.addAll(mlpNorm.parameters());
+        if (mlpNorm != null) {
+            out.addAll(mlpNorm.parameters());
+        }
         out.addAll(mlp.parameters());
         if (mlpPostNorm != null) {
             out.addAll(mlpPostNorm.parameters());

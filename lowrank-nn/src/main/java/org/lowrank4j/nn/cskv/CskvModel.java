@@ -31,7 +31,7 @@ public final class CskvModel extends ForwardingLanguageModel {
         }
         if (LlamaModel.hasHeadNorms(model.config())) {
             throw new IllegalArgumentException("CSKV shrinks the key projection's output, which " + model.config().modelType()
-                    + " normalises per head first; its cache cannot be shrunk this way");
+                    + " normalises (per head, or over the whole projection) first; its cache cannot be shrunk this way");
         }
         if (LlamaModel.capsScores(model.config())) {
             throw new IllegalArgumentException("CSKV's attention does not soft-cap its scores, which " + model.config().modelType() + " does");

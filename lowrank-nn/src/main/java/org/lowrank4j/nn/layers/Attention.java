@@ -38,6 +38,7 @@ public final class Attention implements Module {
     private final boolean causal;
     private final RotaryEmbedding rope; // or null
     private final RMSNorm queryNorm, keyNorm; // RMSNorm over each query and key head before RoPE (Qwen3), or null
+    private final boolean wholeNorms;         // those norms span the whole projection, every head at once (OLMo 2)
     private final int window;     // causal attention over the last `window` positions (a sliding-window layer), or 0: all
     private final double softcap; // scores soft-capped as cap·tanh(s / cap) before the mask (Gemma 2), or 0: none
     // activations of the latest training forward
@@ -57,7 +58,7 @@ public final class Attention implements Module {
 
     public Attention(String name, Linear query, Linear key, Linear value, Linear output, int heads, int kvHeads,
             boolean causal, RotaryEmbedding rope) {
-        this(name, query, key, value, output, heads, kvHeads, causal, rope, 0, true, null, null, 0, 0);
+        this(name, query, key, value, output, heads, kvHeads, causal, rope, 0, true, null, null, false, 0, 0);
     }
 
     /**
@@ -67,15 +68,15 @@ public final class Attention implements Module {
      */
     public Attention(String name, Linear query, Linear key, Linear value, Linear output, int heads, int kvHeads,
             boolean causal, RotaryEmbedding rope, double scale) {
-        this(name, query, key, value, output, heads, kvHeads, causal, rope, scale, false, null, null, 0, 0);
+        this(name, query, key, value, output, heads, kvHeads, causal, rope, scale, false, null, null, false, 0, 0);
         if (!(scale > 0) || !Double.isFinite(scale)) {
             throw new IllegalArgumentException(name + ": score scale must be positive and finite, got " + scale);
         }
     }
 
     private Attention(String name, Linear query, Linear key, Linear value, Linear output, int heads, int kvHeads,
-            boolean causal, RotaryEmbedding rope, double scale, boolean equalHeads, RMSNorm queryNorm, RMSNorm keyNorm, int window,
-            double softcap) {
+            boolean causal, RotaryEmbedding rope, double scale, boolean equalHeads, RMSNorm queryNorm, RMSNorm keyNorm, boolean wholeNorms,
+            int window, double softcap) {
         if (heads < 1 || kvHeads < 1 || heads % kvHeads != 0 || query.outFeatures() % heads != 0 || value.outFeatures() % kvHeads != 0) {
             throw new IllegalArgumentException(name + ": " + heads + " query heads and " + kvHeads
                     + " key/value heads do not fit query width " + query.outFeatures() + " and value width " + value.outFeatures());
@@ -108,12 +109,14 @@ public final class Attention implements Module {
         this.scale = equalHeads ? 1 / Math.sqrt(d) : scale;
         this.causal = causal;
         this.rope = rope;
-        if ((queryNorm == null) != (keyNorm == null) || queryNorm != null && (queryNorm.weight().value().size() != d
-                || keyNorm.weight().value().size() != d)) {
-            throw new IllegalArgumentException(name + ": query and key head norms come together, each over a head of size " + d);
+        int queryWidth = wholeNorms ? heads * d : d, keyWidth = wholeNorms ? kvHeads * d : d;
+        if ((queryNorm == null) != (keyNorm == null) || queryNorm != null && (queryNorm.weight().value().size() != queryWidth
+                || keyNorm.weight().value().size() != keyWidth)) {
+            throw new IllegalArgumentException(name + ": query and key norms come together, over " + queryWidth + " and " + keyWidth + " values");
         }
         this.queryNorm = queryNorm;
         this.keyNorm = keyNorm;
+        this.wholeNorms = wholeNorms;
         if (window < 0 || window > 0 && !causal) {
             throw new IllegalArgumentException(name + ": a sliding window is a positive number of positions of causal attention, got " + window);
         }
@@ -129,7 +132,20 @@ public final class Attention implements Module {
      * RoPE (Qwen3's {@code q_norm} and {@code k_norm}, each of the head size, shared by all heads).
      */
     public Attention withHeadNorms(RMSNorm queryNorm, RMSNorm keyNorm) {
-        return new Attention(name, query, key, value, output, heads, kvHeads, causal, rope, scale, false, queryNorm, keyNorm, window, softcap);
+        return new Attention(name, query, key, value, output, heads, kvHeads, causal, rope, scale, false, queryNorm, keyNorm, false, window, softcap);
+    }
+
+    /**
+     * This attention with an RMSNorm over the whole query projection (NH·D) and one over the whole key projection (NKV·D),
+     * applied after the projections and before the split into heads and RoPE (OLMo 2's {@code q_norm} and {@code k_norm}).
+     */
+    public Attention withProjectionNorms(RMSNorm queryNorm, RMSNorm keyNorm) {
+        return new Attention(name, query, key, value, output, heads, kvHeads, causal, rope, scale, false, queryNorm, keyNorm, true, window, softcap);
+    }
+
+    /** True when the query and key norms span the whole projection (OLMo 2), false when each runs over one head. */
+    public boolean normsSpanHeads() {
+        return wholeNorms;
     }
 
     /**
@@ -140,7 +156,7 @@ public final class Attention implements Module {
         if (window < 1) {
             throw new IllegalArgumentException(name + ": a sliding window needs at least 1 position, got " + window);
         }
-        return new Attention(name, query, key, value, output, heads, kvHeads, causal, rope, scale, false, queryNorm, keyNorm, window, softcap);
+        return new Attention(name, query, key, value, output, heads, kvHeads, causal, rope, scale, false, queryNorm, keyNorm, wholeNorms, window, softcap);
     }
 
     /** The sliding window in positions, or 0 when every earlier position is seen. */
@@ -156,7 +172,7 @@ public final class Attention implements Module {
         if (!(cap > 0) || Double.isInfinite(cap)) {
             throw new IllegalArgumentException(name + ": a score soft-cap must be a positive number, got " + cap);
         }
-        return new Attention(name, query, key, value, output, heads, kvHeads, causal, rope, scale, false, queryNorm, keyNorm, window, cap);
+        return new Attention(name, query, key, value, output, heads, kvHeads, causal, rope, scale, false, queryNorm, keyNorm, wholeNorms, window, cap);
     }
 
     /** The scores' soft-cap, or 0 when they are not capped. */
@@ -164,7 +180,7 @@ public final class Attention implements Module {
         return softcap;
     }
 
-    /** The RMSNorm over each query head before RoPE, or null. */
+    /** The RMSNorm over each query head (or the whole query projection, {@link #normsSpanHeads}) before RoPE, or null. */
     public RMSNorm queryNorm() {
         return queryNorm;
     }
@@ -350,7 +366,7 @@ public final class Attention implements Module {
         proj.forwardInto(tokens, x);
         RMSNorm norm = headNorm(which);
         if (norm != null) { // the norm keeps its input for the backward
-            tokens = norm.forward(headRows(tokens)).reshape(tokens.shape());
+            tokens = wholeNorms ? norm.forward(tokens) : norm.forward(headRows(tokens)).reshape(tokens.shape());
         }
         if (which != VALUE && rope != null) {
             rope.apply(tokens, position, false);
@@ -372,7 +388,7 @@ public final class Attention implements Module {
         }
         RMSNorm norm = headNorm(which);
         if (norm != null) {
-            tokens = norm.backward(headRows(tokens)).reshape(tokens.shape());
+            tokens = wholeNorms ? norm.backward(tokens) : norm.backward(headRows(tokens)).reshape(tokens.shape());
         }
         if (dx == null) {
             proj.backwardParameters(tokens);

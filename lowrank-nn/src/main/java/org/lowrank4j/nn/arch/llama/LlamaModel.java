@@ -32,7 +32,7 @@ import org.lowrank4j.nn.tensor.Tensor;
 import org.lowrank4j.nn.weight.DenseWeight;
 
 /**
- * The LLaMA family decoder (LLaMA, Qwen2, Qwen3, Mistral, SmolLM, SmolLM3, Granite, Gemma, Gemma 2, Gemma 3): token embedding, pre-norm blocks of
+ * The LLaMA family decoder (LLaMA, Qwen2, Qwen3, Mistral, SmolLM, SmolLM3, Granite, OLMo 2, Gemma, Gemma 2, Gemma 3): token embedding, pre-norm blocks of
  * RMSNorm, causal grouped-query attention with RoPE and a SwiGLU MLP, a final RMSNorm and the output projection (tied to
  * the embedding when {@code tie_word_embeddings}). Layers are named as in Hugging Face ({@code model.layers.3.self_attn.q_proj}),
  * so {@link #load} and {@link #save} map checkpoints one to one.
@@ -47,7 +47,8 @@ import org.lowrank4j.nn.weight.DenseWeight;
  * differences are listed in {@link Gemma}: norms of multiplier 1 + w, embeddings times √C, GeGLU; for Gemma 2 post-norms, its
  * score scale and soft-capped scores and logits; for Gemma 3 head norms, post-norms and its score scale. SmolLM3's NoPE
  * layers attend without RoPE ({@link SmolLm3}); Granite scales embeddings, scores, residual branches and logits by its
- * config's four multipliers ({@link Granite}).
+ * config's four multipliers ({@link Granite}). OLMo 2's blocks have no pre-norms: each branch's output is normalised before
+ * its residual add, and its q/k norms span the whole projections.
  * {@code mlp_bias} is not supported.
  */
 public final class LlamaModel implements CausalLanguageModel {
@@ -144,7 +145,10 @@ public final class LlamaModel implements CausalLanguageModel {
                     config.maxPositionEmbeddings(), f.attentionFactor()) : null; // a NoPE layer stays without
             attention = new Attention(p + "self_attn", q, k, v, o, nh, nkv, true, kept, scoreScale(config));
         }
-        if (hasHeadNorms(config)) {
+        if (isOlmo2(config)) {
+            attention = attention.withProjectionNorms(norm(p + "self_attn.q_norm", nh * d, config, precision),
+                    norm(p + "self_attn.k_norm", nkv * d, config, precision));
+        } else if (hasHeadNorms(config)) {
             attention = attention.withHeadNorms(norm(p + "self_attn.q_norm", d, config, precision), norm(p + "self_attn.k_norm", d, config, precision));
         }
         int window = window(config, i);
@@ -157,6 +161,10 @@ public final class LlamaModel implements CausalLanguageModel {
         SwiGluMlp mlp = new SwiGluMlp(Linear.dense(p + "mlp.gate_proj", c, hidden, false, precision),
                 Linear.dense(p + "mlp.up_proj", c, hidden, false, precision),
                 Linear.dense(p + "mlp.down_proj", hidden, c, false, precision), Gemma.activation(config));
+        if (isOlmo2(config)) { // OLMo 2: no pre-norms, and post_attention_layernorm is the attention's post-norm
+            return new PreNormBlock(null, attention, null, mlp, norm(p + "post_attention_layernorm", c, config, precision),
+                    norm(p + "post_feedforward_layernorm", c, config, precision));
+        }
         if (Gemma.hasPostNorms(config)) { // Gemma 2's and 3's post_attention_layernorm is the attention's post-norm, not the MLP's pre-norm
             return new PreNormBlock(norm(p + "input_layernorm", c, config, precision), attention,
                     norm(p + "pre_feedforward_layernorm", c, config, precision), mlp,
@@ -255,15 +263,26 @@ public final class LlamaModel implements CausalLanguageModel {
         return new LlamaModel(config, precision, impliesAttentionBias(config));
     }
 
-    /** True for Qwen3 and Gemma 3, whose attention normalises each query and key head (RMSNorm over the head size) before RoPE. */
+    /**
+     * True for Qwen3 and Gemma 3, whose attention normalises each query and key head (RMSNorm over the head size) before
+     * RoPE, and for OLMo 2, whose norms span the whole query and key projections.
+     */
     public static boolean hasHeadNorms(HfConfig config) {
         String type = config.modelType().toLowerCase(Locale.ROOT);
-        return type.equals("qwen3") || type.equals("gemma3_text");
+        return type.equals("qwen3") || type.equals("gemma3_text") || isOlmo2(config);
     }
 
-    /** True for Gemma 2 and 3, whose blocks normalise their attention and MLP outputs before the residual adds (post-norms). */
+    /**
+     * True for Gemma 2 and 3, whose blocks normalise their attention and MLP outputs before the residual adds (post-norms),
+     * and for OLMo 2, whose blocks have post-norms only.
+     */
     public static boolean hasPostNorms(HfConfig config) {
-        return Gemma.hasPostNorms(config);
+        return Gemma.hasPostNorms(config) || isOlmo2(config);
+    }
+
+    /** OLMo 2 ({@code model_type: olmo2}): post-norms without pre-norms, q/k norms over the whole projections. */
+    static boolean isOlmo2(HfConfig config) {
+        return config.modelType().toLowerCase(Locale.ROOT).equals("olmo2");
     }
 
     /** True for Gemma 2, whose attention soft-caps its scores ({@code attn_logit_softcapping}). */

@@ -39,7 +39,7 @@ final class LlamaWeights {
      */
     static void read(LlamaModel model, TensorSource source) {
         int layers = model.blocks().size();
-        if (source.contains("model.layers." + layers + ".input_layernorm.weight")) {
+        if (source.contains("model.layers." + layers + ".post_attention_layernorm.weight")) { // every model type of the family has it
             throw new IllegalArgumentException(source.path() + " holds more layers than config field num_hidden_layers = " + layers);
         }
         installFactors(model, source);
@@ -206,12 +206,16 @@ final class LlamaWeights {
     static void putBlock(Map<String, Tensor> out, PreNormBlock block, Layout layout) {
         Attention a = block.attention();
         SwiGluMlp mlp = (SwiGluMlp) block.mlp();
-        putNorm(out, (RMSNorm) block.attentionNorm());
+        if (block.hasPreNorms()) {
+            putNorm(out, (RMSNorm) block.attentionNorm());
+        }
         for (Linear linear : List.of(a.query(), a.key(), a.value(), a.output(), mlp.gate(), mlp.up(), mlp.down())) {
             putLinear(out, linear, layout);
         }
         putHeadNorms(out, a);
-        putNorm(out, (RMSNorm) block.mlpNorm());
+        if (block.hasPreNorms()) {
+            putNorm(out, (RMSNorm) block.mlpNorm());
+        }
         if (block.hasPostNorms()) {
             putNorm(out, (RMSNorm) block.attentionPostNorm());
             putNorm(out, (RMSNorm) block.mlpPostNorm());

@@ -1,0 +1,24 @@
+#!/bin/bash
+# The JVM runtime's float64 logits against reference.py's (numpy, written apart from the Java code from transformers'
+# OLMo 2 code; selfcheck.py holds its own checks) for 23 tokens on run.sh's random OLMo 2; then reference.py with its q/k
+# norms run per head (the same weights) and without its post-norms, to show the comparison sees both. Run from the
+# repository root after run.sh (same OUT):
+#   OUT=/tmp/olmo2 results/olmo2/reference.sh > results/olmo2/reference-output.txt
+set -euo pipefail
+out=${OUT:?the folder run.sh wrote}
+here=results/olmo2
+ids="72 101 108 108 111 44 32 119 111 114 108 100 33 10 84 104 101 32 113 117 105 99 107" # "Hello, world!\nThe quick"
+compare() { python3 results/qwen3/compare.py "$@"; } # A.json B.json LABEL
+python3 $here/reference.py "$out/olmo2" $ids > "$out/ref-olmo2.json"
+java -cp lowrank-cli/target/lowrank.jar results/qwen3/Logits.java "$out/olmo2" $ids > "$out/jvm-olmo2.json"
+compare "$out/ref-olmo2.json" "$out/jvm-olmo2.json" "olmo2: numpy against the JVM"
+undo() { # NAME FROM TO: reference.py with FROM replaced by TO, against the JVM's logits
+  python3 results/qwen3/edited.py $here/reference.py "$2" "$3" "$out/undone.py"
+  python3 "$out/undone.py" "$out/olmo2" $ids > "$out/ref-undone.json"
+  compare "$out/ref-undone.json" "$out/jvm-olmo2.json" "$1"
+}
+undo "olmo2: numpy with per-head q/k norms" \
+  'q = rms_norm(q, w[p + "q_norm.weight"], c["eps"])' \
+  'q = rms_norm(q.reshape(q.shape[0], -1, c["hd"]), w[p + "q_norm.weight"].reshape(-1, c["hd"]), c["eps"]).reshape(q.shape)'
+undo "olmo2: numpy without the attention's post-norm" \
+  'x = x + rms_norm(a, w[p + "post_attention_layernorm.weight"], eps)' 'x = x + a'
