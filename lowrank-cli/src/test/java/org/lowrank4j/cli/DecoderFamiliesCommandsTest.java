@@ -12,7 +12,8 @@ import org.lowrank4j.formats.hf.HfConfig;
 /**
  * Folders of the LLaMA family's variants compress, generate past their windows and take a LoRA fine-tune through the CLI:
  * Gemma 3 (head norms, post-norms, sliding layers of window 4), Gemma 2 (post-norms, soft-capped scores and logits),
- * SmolLM3 (a layer without RoPE), Granite (its four multipliers) and OLMo 2 (post-norms only, whole-projection q/k norms).
+ * SmolLM3 (a layer without RoPE), Granite (its four multipliers), OLMo 2 (post-norms only, whole-projection q/k norms) and
+ * Phi-3 (fused checkpoint projections, a window on every layer; adapters refused, full fine-tuning runs).
  * MoDeGPT, whose statistics write out the plain pre-norm block, narrows SmolLM3 and Granite and refuses the post-normed
  * ones in one line.
  */
@@ -39,9 +40,12 @@ class DecoderFamiliesCommandsTest {
         HfConfig olmo2 = HfConfig.parse("{\"model_type\": \"olmo2\", \"hidden_size\": 16, \"intermediate_size\": 24,"
                 + " \"num_hidden_layers\": 2, \"num_attention_heads\": 2, \"num_key_value_heads\": 1, \"vocab_size\": 256,"
                 + " \"max_position_embeddings\": 64}", "test");
+        HfConfig phi3 = HfConfig.parse("{\"model_type\": \"phi3\", \"hidden_size\": 16, \"intermediate_size\": 24,"
+                + " \"num_hidden_layers\": 2, \"num_attention_heads\": 2, \"num_key_value_heads\": 1, \"vocab_size\": 256,"
+                + " \"max_position_embeddings\": 64, \"sliding_window\": 4}", "test");
         Path text = dir.resolve("text.txt");
         Files.writeString(text, "The quick brown fox jumps over the lazy dog. ".repeat(40));
-        for (HfConfig config : new HfConfig[] {gemma3, gemma2, smollm3, granite, olmo2}) {
+        for (HfConfig config : new HfConfig[] {gemma3, gemma2, smollm3, granite, olmo2, phi3}) {
             String name = config.modelType();
             Path folder = CliRun.randomDecoder(dir, name, config);
             Path compressed = dir.resolve(name + "-svd");
@@ -52,6 +56,16 @@ class DecoderFamiliesCommandsTest {
             assertThat((String) r[1]).startsWith("The");
 
             Path adapter = dir.resolve(name + "-lora");
+            if (config == phi3) { // its checkpoints fuse the projections PEFT would name; full fine-tuning runs
+                assertThat(CliRun.refused("finetune", "--model", folder.toString(), "--data", text.toString(), "--out", adapter.toString(),
+                        "--steps", "2", "--batch", "2", "--context", "16", "--held-out", "0.2")).contains("qkv_proj");
+                adapter = dir.resolve(name + "-full");
+                r = CliRun.run("finetune", "--model", folder.toString(), "--data", text.toString(), "--out", adapter.toString(), "--adapter", "full",
+                        "--steps", "2", "--batch", "2", "--context", "16", "--held-out", "0.2");
+                assertThat((int) r[0]).as("stderr: %s", r[2]).isZero();
+                assertThat(adapter.resolve("model.safetensors")).exists();
+                continue;
+            }
             r = CliRun.run("finetune", "--model", folder.toString(), "--data", text.toString(), "--out", adapter.toString(), "--rank", "2",
                     "--steps", "2", "--batch", "2", "--context", "16", "--held-out", "0.2");
             assertThat((int) r[0]).as("stderr: %s", r[2]).isZero();

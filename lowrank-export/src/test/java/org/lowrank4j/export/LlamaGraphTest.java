@@ -177,6 +177,16 @@ class LlamaGraphTest {
     }
 
     @Test
+    void phi3sWindowOnEveryLayerAgrees() throws Exception {
+        HfConfig phi3 = HfConfig.parse("{\"model_type\": \"phi3\", \"hidden_size\": 32, \"intermediate_size\": 48,"
+                + " \"num_hidden_layers\": 2, \"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"vocab_size\": 40,"
+                + " \"max_position_embeddings\": 64, \"sliding_window\": 6, \"tie_word_embeddings\": false}", "phi3");
+        LlamaModel model = random(phi3, null, 14);
+        assertThat(model.block(1).attention().window()).isEqualTo(6);
+        assertAgrees(model);
+    }
+
+    @Test
     void scaledRopeAgreesAndItsTablesAreWrittenOnce() throws Exception {
         // YaRN multiplies cos and sin by its attention factor (1.14 here); LLaMA 3's scaling changes only frequencies
         for (java.util.Map<String, Object> scaling : List.of(java.util.Map.<String, Object>of("rope_type", "yarn", "factor", 4.0),

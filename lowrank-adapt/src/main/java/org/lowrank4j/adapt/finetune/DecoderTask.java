@@ -2,7 +2,6 @@ package org.lowrank4j.adapt.finetune;
 
 import java.io.IOException;
 import java.util.Locale;
-import org.lowrank4j.adapt.lora.ModulePaths;
 import org.lowrank4j.adapt.ops.SqueezeCalibration;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
 import org.lowrank4j.nn.generate.ByteTokenizer;
@@ -88,7 +87,7 @@ record DecoderTask(LlamaModel model, int context, TokenWindows.Split split, int[
      */
     long baseParameters() {
         long n = model.parameterCount();
-        for (Linear linear : ModulePaths.decoder(model).values()) {
+        for (Linear linear : model.linearSites().values()) {
             if (linear.weight() instanceof QuantizedWeight q) {
                 n += (long) q.inFeatures() * q.outFeatures();
             }

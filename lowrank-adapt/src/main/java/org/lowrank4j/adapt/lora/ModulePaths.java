@@ -18,8 +18,18 @@ public final class ModulePaths {
     private ModulePaths() {
     }
 
-    /** A decoder's block projections by path; the layers of the runtime's decoders already carry their HF names. */
+    /**
+     * A decoder's block projections by path; the layers of the runtime's decoders already carry their HF names.
+     *
+     * @throws IllegalArgumentException for Phi-3, whose checkpoints fuse q, k, v and gate, up: PEFT names its adapters
+     *                                  after the fused modules, which the runtime keeps apart
+     */
     public static Map<String, Linear> decoder(CausalLanguageModel model) {
+        if (model instanceof org.lowrank4j.nn.arch.llama.LlamaModel llama && llama.config().modelType().equalsIgnoreCase("phi3")) {
+            throw new IllegalArgumentException("model_type phi3 fuses q_proj, k_proj, v_proj into qkv_proj and gate_proj, up_proj into"
+                    + " gate_up_proj, which PEFT adapters are named after; adapters on Phi-3 are not supported yet (finetune --adapter full,"
+                    + " compress, export and generate are)");
+        }
         Map<String, Linear> out = new LinkedHashMap<>();
         for (Linear linear : model.linearSites().values()) {
             out.put(linear.name(), linear);

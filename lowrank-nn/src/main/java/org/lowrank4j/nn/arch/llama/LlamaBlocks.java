@@ -82,7 +82,7 @@ public final class LlamaBlocks implements Closeable {
                             + " blockwise reading takes dense and low-rank folders");
                 }
             }
-            return new LlamaBlocks(folder, config, source, precision);
+            return new LlamaBlocks(folder, config, Phi3.view(config, source), precision);
         } catch (RuntimeException e) {
             source.close();
             throw e;
@@ -95,7 +95,7 @@ public final class LlamaBlocks implements Closeable {
      */
     public static LlamaBlocks of(HfConfig config, TensorSource source, Precision precision) {
         LlamaModel.checkConfig(config);
-        return new LlamaBlocks(source.path(), config, source, precision);
+        return new LlamaBlocks(source.path(), config, Phi3.view(config, source), precision);
     }
 
     public Path folder() {

@@ -32,7 +32,7 @@ import org.lowrank4j.nn.tensor.Tensor;
 import org.lowrank4j.nn.weight.DenseWeight;
 
 /**
- * The LLaMA family decoder (LLaMA, Qwen2, Qwen3, Mistral, SmolLM, SmolLM3, Granite, OLMo 2, Gemma, Gemma 2, Gemma 3): token embedding, pre-norm blocks of
+ * The LLaMA family decoder (LLaMA, Qwen2, Qwen3, Mistral, Phi-3, SmolLM, SmolLM3, Granite, OLMo 2, Gemma, Gemma 2, Gemma 3): token embedding, pre-norm blocks of
  * RMSNorm, causal grouped-query attention with RoPE and a SwiGLU MLP, a final RMSNorm and the output projection (tied to
  * the embedding when {@code tie_word_embeddings}). Layers are named as in Hugging Face ({@code model.layers.3.self_attn.q_proj}),
  * so {@link #load} and {@link #save} map checkpoints one to one.
@@ -48,7 +48,7 @@ import org.lowrank4j.nn.weight.DenseWeight;
  * score scale and soft-capped scores and logits; for Gemma 3 head norms, post-norms and its score scale. SmolLM3's NoPE
  * layers attend without RoPE ({@link SmolLm3}); Granite scales embeddings, scores, residual branches and logits by its
  * config's four multipliers ({@link Granite}). OLMo 2's blocks have no pre-norms: each branch's output is normalised before
- * its residual add, and its q/k norms span the whole projections.
+ * its residual add, and its q/k norms span the whole projections. Phi-3's checkpoints fuse q, k, v and gate, up ({@link Phi3}).
  * {@code mlp_bias} is not supported.
  */
 public final class LlamaModel implements CausalLanguageModel {
@@ -238,7 +238,7 @@ public final class LlamaModel implements CausalLanguageModel {
             return 0; // Qwen's config drops its window unless use_sliding_window, whatever layer_types says
         }
         Boolean listed = Gemma.listedSliding(config, i);
-        boolean slides = listed != null ? listed : type.equals("mistral") || qwen && i >= config.rawInt("max_window_layers", 28);
+        boolean slides = listed != null ? listed : type.equals("mistral") || type.equals("phi3") || qwen && i >= config.rawInt("max_window_layers", 28);
         return slides ? window.asInt() : 0;
     }
 
@@ -322,6 +322,7 @@ public final class LlamaModel implements CausalLanguageModel {
 
     /** As {@link #load(HfConfig, TensorSource, Precision)} with the blocks' shapes (null: the config's sizes). */
     public static LlamaModel load(HfConfig config, List<BlockShape> shapes, TensorSource source, Precision precision) {
+        source = Phi3.view(config, source); // Phi-3's fused projections read as five
         boolean bias = impliesAttentionBias(config) || source.contains("model.layers.0.self_attn.q_proj.bias");
         LlamaModel model = new LlamaModel(config, precision, bias, shapes);
         LlamaWeights.read(model, source);

@@ -49,7 +49,9 @@ final class LlamaWeights {
     }
 
     static void write(LlamaModel model, Path folder, SafetensorsDtype dtype) throws IOException {
-        HfCheckpoint.write(folder, model.config(), tensors(model, Layout.MERGED), dtype);
+        Map<String, Tensor> merged = tensors(model, Layout.MERGED);
+        // Phi-3's checkpoints fuse projections; a narrowed model's folder is this runtime's own, and keeps them apart
+        HfCheckpoint.write(folder, model.config(), model.blockShapes() == null ? Phi3.fuse(model.config(), merged) : merged, dtype);
         writeShapes(model, folder);
     }
 
