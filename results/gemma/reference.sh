@@ -10,22 +10,15 @@ set -euo pipefail
 out=${OUT:?the folder run.sh wrote}
 here=results/gemma
 ids="72 101 108 108 111 44 32 119 111 114 108 100 33 10 84 104 101 32 113 117 105 99 107" # "Hello, world!\nThe quick"
-compare() { python3 results/qwen3/compare.py "$@"; } # A.json B.json LABEL
+source results/qwen3/numpy-checks.sh # compare A B LABEL; against MODEL; undo LABEL MODEL FROM TO
 rm -rf "$out/gemma-tanh" && cp -r "$out/gemma" "$out/gemma-tanh"
 sed -i 's/"hidden_act": "gelu"/"hidden_act": "gelu_pytorch_tanh"/' "$out/gemma-tanh/config.json"
 grep -q gelu_pytorch_tanh "$out/gemma-tanh/config.json"
 for m in gemma gemma-tanh gemma3 gemma3-w16 gemma2 gemma2-w16; do
-  python3 $here/reference.py "$out/$m" $ids > "$out/ref-$m.json"
-  java -cp lowrank-cli/target/lowrank.jar results/qwen3/Logits.java "$out/$m" $ids > "$out/jvm-$m.json"
-  compare "$out/ref-$m.json" "$out/jvm-$m.json" "$m: numpy against the JVM"
+  against $m
 done
 compare "$out/ref-gemma.json" "$out/jvm-gemma-tanh.json" "gemma: numpy (erf GeGLU) against the JVM with tanh"
 # each Gemma part undone in numpy alone: the JVM's logits must then differ
-undo() { # NAME MODEL FROM TO: reference.py with FROM replaced by TO, against the JVM's logits of MODEL
-  python3 results/qwen3/edited.py $here/reference.py "$3" "$4" "$out/undone.py"
-  python3 "$out/undone.py" "$out/$2" $ids > "$out/ref-undone.json"
-  compare "$out/ref-undone.json" "$out/jvm-$2.json" "$1"
-}
 undo "gemma: numpy with norms times w, not 1 + w" gemma '* (1.0 + w)' '* w'
 undo "gemma: numpy without the embedding's sqrt(C)" gemma '* float(np.float32(math.sqrt(C)))' '* 1.0'
 undo "gemma3: numpy without the attention's post-norm" gemma3 'h = h + rms(a, tensor(p + "post_attention_layernorm.weight"))' 'h = h + a'

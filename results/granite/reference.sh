@@ -7,10 +7,8 @@ set -euo pipefail
 out=${OUT:?the folder run.sh wrote}
 here=results/granite
 ids="72 101 108 108 111 44 32 119 111 114 108 100 33 10 84 104 101 32 113 117 105 99 107" # "Hello, world!\nThe quick"
-compare() { python3 results/qwen3/compare.py "$@"; } # A.json B.json LABEL
-python3 $here/reference.py "$out/granite" $ids > "$out/ref-granite.json"
-java -cp lowrank-cli/target/lowrank.jar results/qwen3/Logits.java "$out/granite" $ids > "$out/jvm-granite.json"
-compare "$out/ref-granite.json" "$out/jvm-granite.json" "granite: numpy against the JVM"
+source results/qwen3/numpy-checks.sh # compare A B LABEL; against MODEL
+against granite
 for field in embedding_multiplier attention_multiplier residual_multiplier logits_scaling; do
   python3 - "$field" "$out/granite/config.json" "$out/undone.json" <<'PY'
 import json, sys

@@ -8,17 +8,10 @@ set -euo pipefail
 out=${OUT:?the folder run.sh wrote}
 here=results/olmo2
 ids="72 101 108 108 111 44 32 119 111 114 108 100 33 10 84 104 101 32 113 117 105 99 107" # "Hello, world!\nThe quick"
-compare() { python3 results/qwen3/compare.py "$@"; } # A.json B.json LABEL
-python3 $here/reference.py "$out/olmo2" $ids > "$out/ref-olmo2.json"
-java -cp lowrank-cli/target/lowrank.jar results/qwen3/Logits.java "$out/olmo2" $ids > "$out/jvm-olmo2.json"
-compare "$out/ref-olmo2.json" "$out/jvm-olmo2.json" "olmo2: numpy against the JVM"
-undo() { # NAME FROM TO: reference.py with FROM replaced by TO, against the JVM's logits
-  python3 results/qwen3/edited.py $here/reference.py "$2" "$3" "$out/undone.py"
-  python3 "$out/undone.py" "$out/olmo2" $ids > "$out/ref-undone.json"
-  compare "$out/ref-undone.json" "$out/jvm-olmo2.json" "$1"
-}
-undo "olmo2: numpy with per-head q/k norms" \
+source results/qwen3/numpy-checks.sh # against MODEL; undo LABEL MODEL FROM TO
+against olmo2
+undo "olmo2: numpy with per-head q/k norms" olmo2 \
   'q = rms_norm(q, w[p + "q_norm.weight"], c["eps"])' \
   'q = rms_norm(q.reshape(q.shape[0], -1, c["hd"]), w[p + "q_norm.weight"].reshape(-1, c["hd"]), c["eps"]).reshape(q.shape)'
-undo "olmo2: numpy without the attention's post-norm" \
+undo "olmo2: numpy without the attention's post-norm" olmo2 \
   'x = x + rms_norm(a, w[p + "post_attention_layernorm.weight"], eps)' 'x = x + a'

@@ -8,16 +8,9 @@ set -euo pipefail
 out=${OUT:?the folder run.sh wrote}
 here=results/smollm3
 ids="72 101 108 108 111 44 32 119 111 114 108 100 33 10 84 104 101 32 113 117 105 99 107" # "Hello, world!\nThe quick"
-compare() { python3 results/qwen3/compare.py "$@"; } # A.json B.json LABEL
+source results/qwen3/numpy-checks.sh # against MODEL; undo LABEL MODEL FROM TO
 for m in smollm3 smollm3-w16; do
-  python3 $here/reference.py "$out/$m" $ids > "$out/ref-$m.json"
-  java -cp lowrank-cli/target/lowrank.jar results/qwen3/Logits.java "$out/$m" $ids > "$out/jvm-$m.json"
-  compare "$out/ref-$m.json" "$out/jvm-$m.json" "$m: numpy against the JVM"
+  against $m
 done
-undo() { # NAME MODEL FROM TO: reference.py with FROM replaced by TO, against the JVM's logits of MODEL
-  python3 results/qwen3/edited.py $here/reference.py "$3" "$4" "$out/undone.py"
-  python3 "$out/undone.py" "$out/$2" $ids > "$out/ref-undone.json"
-  compare "$out/ref-undone.json" "$out/jvm-$2.json" "$1"
-}
 undo "smollm3: numpy with RoPE on every layer" smollm3 'self.use_rope = [bool(nrl[i])' 'self.use_rope = [True or nrl[i]'
 undo "smollm3-w16: numpy without the window" smollm3-w16 'allowed = causal & (kj > qi - cfg.window[layer])' 'allowed = causal'
