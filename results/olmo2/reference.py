@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Independent float64 numpy reference forward pass for OLMo 2 (model_type "olmo2",
-Olmo2ForCausalLM), meant as ground truth for the Java runtime's logits.
+Olmo2ForCausalLM) and OLMo 3 (model_type "olmo3", Olmo3ForCausalLM), meant as ground truth for
+the Java runtime's logits.
 
-It was written in its own words from Hugging Face transformers' OLMo 2 code; no project
+It was written in its own words from Hugging Face transformers' OLMo 2 / OLMo 3 code; no project
 (Java) code was read.  Files read (huggingface/transformers, stored versions):
   - src/transformers/models/olmo2/modeling_olmo2.py     commit 000c33fdfde12e1ffafbfcdb3c926df5727a00b6
     (generated file, newest style: rope_parameters, check_model_inputs, maybe_autocast)
@@ -12,8 +13,19 @@ It was written in its own words from Hugging Face transformers' OLMo 2 code; no 
     and 008f5c8c29be84d4721dc6d1e0fcd72300580be4 (older style, inherits OLMo / Llama; same math)
   - src/transformers/modeling_rope_utils.py             commit 0044e3b3facff1a1ad60b235c69d5b45beae75a4
     (default and linear RoPE inverse frequencies)
+  OLMo 3:
+  - src/transformers/models/olmo3/modular_olmo3.py      commit cdac24dfb91d98fdf0ad46100831380418c3760d
+    (first version: Olmo3Config(Olmo2Config) with rope_theta/rope_scaling kwargs; TWO rotary tables)
+    and commit 02e8340b967815b4a5417c6273a7774aae298a03 (@strict config; ONE rotary table)
+  - src/transformers/models/olmo3/modeling_olmo3.py     commits a0699c971daff96403489086fcfd07469d20b17f
+    (generated from the first modular: rotary_embs per layer type) and
+    0233e509531ace915c8241b4c16c8032a583279c (rope_parameters style: one rotary_emb for all layers)
+  - src/transformers/models/olmo3/configuration_olmo3.py commit 008e574391258935f3ecc3035c882e73bbcac419
+    (rope_parameters split per layer type; rope_scaling goes to "full_attention" only)
+  - src/transformers/masking_utils.py                   commit 00c4411cbe15d4c56d54d3b56d4d171e9c289dac
+    (sliding_window_overlay, causal_mask_function, create_sliding_window_causal_mask)
 
-Rules found:
+Rules found (both models):
   * Block layout is post-norm inside the residual branch; there is NO input_layernorm:
         h = x + post_attention_layernorm(attn(x))
         y = h + post_feedforward_layernorm(mlp(h))
@@ -29,12 +41,35 @@ Rules found:
     head n_rep times consecutively).
   * RoPE: rotate-half (non-interleaved) on the full head_dim; inv_freq[i] = theta^(-2i/head_dim);
     cos/sin of (pos * inv_freq) duplicated over both halves; x*cos + rotate_half(x)*sin with
-    rotate_half([a, b]) = [-b, a].  rope_theta default 10000.0.  "linear" scaling divides
-    inv_freq by factor.  Other rope types are rejected here.
+    rotate_half([a, b]) = [-b, a].
   * MLP: down(silu(gate(x)) * up(x)), no biases.  attention_bias (default False) adds biases
     to q/k/v/o projections (supported).
   * tie_word_embeddings default False (lm_head.weight separate); when true, lm_head = embed.
-  * No clip_qkv (OLMo 1 had it; Olmo2Config deletes it), no sliding window: asserted absent.
+  * No clip_qkv (OLMo 1 had it; Olmo2Config deletes it): asserted absent.
+OLMo 2 only:
+  * rope_theta default 10000.0; "linear" scaling divides inv_freq by factor; other rope types are
+    rejected here.  No sliding window: sliding_window / non-full layer_types asserted absent.
+OLMo 3 = OLMo 2 (same layer, same q/k norms, same weight names) plus sliding-window attention:
+  * sliding_window default 4096 (key absent -> 4096).  layer_types[i] is "sliding_attention" or
+    "full_attention"; when layer_types is absent/null it is
+        "sliding_attention" if (i + 1) % 4 != 0 else "full_attention"
+    i.e. layers 3, 7, 11, ... (0-based) are full, the others slide.  Its length must be
+    num_hidden_layers.  Only sliding layers get the window (Olmo3Attention.sliding_window is None
+    on full layers); the mask is built from config.sliding_window.
+  * Window rule (masking_utils: causal kv_idx <= q_idx AND overlay kv_idx > q_idx - sliding_window):
+    query i sees key j iff  i - W < j <= i, i.e. W keys counting itself.  W >= T is plain causal.
+  * RoPE differs between transformers versions: the first version (modular cdac24d, modeling
+    a0699c9) builds two tables, "sliding_attention" always with rope_type default (no scaling)
+    and "full_attention" with rope_scaling; the rope_parameters versions (modeling 0233e50,
+    modular 02e8340) compute ONE table from rope_parameters for every layer (scaling on sliding
+    layers too), and configuration 008e574 splits rope_parameters per layer type again.  With
+    default RoPE all versions give the same single table, so this reference ASSERTS that
+    rope_scaling is absent/null/"default" and that every rope_parameters entry (flat, or nested
+    per layer type) is "default"; one table serves all layers.
+  * The default rope_theta also differs (10000.0 in cdac24d's config, default_theta 500000.0 in
+    008e574's), so for olmo3 rope_theta must be given (top level or in rope_parameters; all given
+    values must agree).
+  * use_sliding_window is not an Olmo3Config field and is ignored, as transformers ignores it.
 
 Usage: python3 reference.py MODEL_DIR ID ID ...   -> JSON list of T lists of V floats.
 """
@@ -80,10 +115,56 @@ def read_safetensors(path):
     return out
 
 
+_LAYER_TYPES = ("sliding_attention", "full_attention")
+
+
+def _olmo3_windows_and_theta(cfg, L):
+    """OLMo 3: per-layer attention window (int for sliding layers, None for full ones) and the
+    single RoPE theta.  See the header for why RoPE scaling is refused."""
+    lt = cfg.get("layer_types")
+    if lt is None:
+        # every 4th layer (1-based) is full, the rest slide
+        lt = ["sliding_attention" if (i + 1) % 4 != 0 else "full_attention" for i in range(L)]
+    assert len(lt) == L, "layer_types has %d entries for %d layers" % (len(lt), L)
+    bad = [t for t in lt if t not in _LAYER_TYPES]
+    assert not bad, "layer types %r are not implemented (only %s)" % (sorted(set(bad)), _LAYER_TYPES)
+    sw = cfg["sliding_window"] if "sliding_window" in cfg else 4096
+    if "sliding_attention" in lt:
+        assert sw is not None, "sliding layers need sliding_window (transformers raises without it)"
+        assert int(sw) == sw and int(sw) >= 1, "sliding_window must be a positive integer, got %r" % sw
+    windows = [int(sw) if t == "sliding_attention" else None for t in lt]
+
+    def rope_type(d):
+        return d.get("rope_type", d.get("type", "default"))
+
+    rs = cfg.get("rope_scaling")
+    assert not rs or rope_type(rs) == "default", \
+        "olmo3 RoPE scaling is refused: transformers versions disagree on whether sliding layers get it"
+    thetas = []
+    if cfg.get("rope_theta") is not None:
+        thetas.append(float(cfg["rope_theta"]))
+    rp = cfg.get("rope_parameters")
+    if rp:
+        if any(k in rp for k in _LAYER_TYPES):
+            extra = set(rp) - set(_LAYER_TYPES)
+            assert not extra, "rope_parameters mixes per-layer-type entries with %r" % sorted(extra)
+            entries = [rp[k] for k in _LAYER_TYPES if rp.get(k) is not None]
+        else:
+            entries = [rp]
+        for e in entries:
+            assert rope_type(e) == "default", \
+                "olmo3 RoPE scaling is refused: transformers versions disagree on whether sliding layers get it"
+            if e.get("rope_theta") is not None:
+                thetas.append(float(e["rope_theta"]))
+    assert thetas, "olmo3 needs an explicit rope_theta (the default is 1e4 or 5e5 depending on the version)"
+    assert all(t == thetas[0] for t in thetas), "conflicting rope_theta values %r" % thetas
+    return windows, thetas[0]
+
+
 def parse_config(cfg):
     """Validate the config and return a dict of the settings used by the forward pass."""
     mt = cfg.get("model_type", "olmo2")
-    assert mt == "olmo2", "model_type must be olmo2, got %r" % mt
+    assert mt in ("olmo2", "olmo3"), "model_type must be olmo2 or olmo3, got %r" % mt
     H = int(cfg["num_attention_heads"])
     KV = cfg.get("num_key_value_heads")
     KV = H if KV is None else int(KV)
@@ -92,30 +173,38 @@ def parse_config(cfg):
     assert H % KV == 0, "num_attention_heads must be a multiple of num_key_value_heads"
     act = cfg.get("hidden_act", "silu")
     assert act == "silu", "only hidden_act=silu is implemented, got %r" % act
-    assert cfg.get("clip_qkv") is None, "clip_qkv is not part of OLMo 2 and is not implemented"
-    assert cfg.get("sliding_window") is None and not cfg.get("use_sliding_window", False), \
-        "sliding-window attention is not part of OLMo 2"
-    lt = cfg.get("layer_types")
-    assert lt is None or all(t == "full_attention" for t in lt), "only full attention layers"
+    assert cfg.get("clip_qkv") is None, "clip_qkv is not part of OLMo 2/3 and is not implemented"
     prf = cfg.get("partial_rotary_factor")
     assert prf is None or float(prf) == 1.0, "partial_rotary_factor is not implemented"
-    assert not cfg.get("mlp_bias", False), "mlp_bias is not part of OLMo 2"
+    assert not cfg.get("mlp_bias", False), "mlp_bias is not part of OLMo 2/3"
+    L = int(cfg["num_hidden_layers"])
 
-    # RoPE: new-style rope_parameters, or old-style rope_theta + rope_scaling.
-    rp = cfg.get("rope_parameters") or {}
-    rs = cfg.get("rope_scaling") or {}
-    theta = rp.get("rope_theta") or cfg.get("rope_theta") or 10000.0
-    scaling = rs if rs else rp
-    rtype = scaling.get("rope_type", scaling.get("type", "default"))
-    if rtype == "default":
+    if mt == "olmo3":
+        windows, theta = _olmo3_windows_and_theta(cfg, L)
         factor = 1.0
-    elif rtype == "linear":
-        factor = float(scaling["factor"])
     else:
-        raise AssertionError("rope type %r is not implemented (only default, linear)" % rtype)
+        assert cfg.get("sliding_window") is None and not cfg.get("use_sliding_window", False), \
+            "sliding-window attention is not part of OLMo 2"
+        lt = cfg.get("layer_types")
+        assert lt is None or all(t == "full_attention" for t in lt), "only full attention layers"
+        windows = [None] * L
+
+        # RoPE: new-style rope_parameters, or old-style rope_theta + rope_scaling.
+        rp = cfg.get("rope_parameters") or {}
+        rs = cfg.get("rope_scaling") or {}
+        theta = rp.get("rope_theta") or cfg.get("rope_theta") or 10000.0
+        scaling = rs if rs else rp
+        rtype = scaling.get("rope_type", scaling.get("type", "default"))
+        if rtype == "default":
+            factor = 1.0
+        elif rtype == "linear":
+            factor = float(scaling["factor"])
+        else:
+            raise AssertionError("rope type %r is not implemented (only default, linear)" % rtype)
 
     return {
-        "D": D, "H": H, "KV": KV, "hd": int(hd), "L": int(cfg["num_hidden_layers"]),
+        "model_type": mt, "windows": windows,
+        "D": D, "H": H, "KV": KV, "hd": int(hd), "L": L,
         "V": int(cfg["vocab_size"]), "I": int(cfg["intermediate_size"]),
         "eps": float(cfg.get("rms_norm_eps", 1e-5)), "theta": float(theta),
         "rope_factor": factor,
@@ -195,6 +284,10 @@ def attention(c, w, i, x, cos, sin, use_qk_norm=True):
     v = v[kv_of]
     scores = np.einsum("htd,hsd->hts", q, k) * (hd ** -0.5)
     future = np.triu(np.ones((T, T), dtype=bool), 1)
+    window = c["windows"][i]
+    if window is not None:
+        # sliding layer: query t sees key s only when t - window < s <= t
+        future = future | np.tril(np.ones((T, T), dtype=bool), -window)
     scores = np.where(future[None], -np.inf, scores)
     scores = scores - scores.max(axis=-1, keepdims=True)
     probs = np.exp(scores)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Self-checks for results/olmo2/reference.py (OLMo 2 float64 numpy reference).
+"""Self-checks for results/olmo2/reference.py (OLMo 2 / OLMo 3 float64 numpy reference).
 
 Builds tiny random OLMo 2 folders (config.json + model.safetensors written here with numpy)
 and checks:
@@ -15,7 +15,21 @@ and checks:
   7. RoPE config: linear scaling with factor f equals default RoPE at position/f (checked on the
      cos/sin tables); new-style rope_parameters and the defaults are read; unsupported rope types,
      clip_qkv, sliding_window, non-silu activations and other model types are rejected.
-Usage: python3 results/olmo2/selfcheck.py
+OLMo 3 (model_type "olmo3", tiny random folders of the same layout plus sliding windows):
+  8. default layer pattern: without layer_types layers 3, 7, ... (0-based) are full and the rest
+     slide with sliding_window (4096 when the key is absent); an explicit layer_types equal to that
+     pattern gives the same logits as none;
+  9. a window as long as the text gives exactly the logits of no window (all-full layer_types, and
+     the olmo2 forward of the same weights); one token shorter changes them;
+ 10. window rule with every layer sliding: one layer, W=3: changing token j leaves query i's logits
+     unchanged exactly when j <= i - 3 (i - W < j <= i is what a query sees); two layers, W=2: the
+     receptive field is i - 2 <= j, so tokens further back never matter;
+ 11. the vectorised forward agrees with the slow loop forward (its own window test) on mixed
+     sliding/full layers, GQA and MQA;
+ 12. config: RoPE scaling (rope_scaling, flat or per-layer-type rope_parameters) and a missing
+     rope_theta are refused for olmo3, default-type entries are accepted; bad layer types, a wrong
+     layer_types length and sliding layers without sliding_window are refused.
+Usage: python3 results/olmo2/selfcheck.py [-v]     (-v prints why each bad config is refused)
 """
 import json
 import os
@@ -96,6 +110,13 @@ def slow_forward(cfg, t, ids):
     D, H, KV = cfg["hidden_size"], cfg["num_attention_heads"], cfg["num_key_value_heads"]
     hd, L, eps = D // H, cfg["num_hidden_layers"], cfg["rms_norm_eps"]
     theta = cfg.get("rope_theta", 10000.0)
+    # attention span per layer: None = all earlier tokens, n = the last n tokens (itself included)
+    span = [None] * L
+    if cfg.get("model_type") == "olmo3":
+        kinds = cfg.get("layer_types") or ["full_attention" if i % 4 == 3 else "sliding_attention"
+                                          for i in range(L)]
+        n = cfg.get("sliding_window", 4096)
+        span = [n if kinds[i] == "sliding_attention" else None for i in range(L)]
     W = {k: v.astype(np.float64) for k, v in t.items()}
     if cfg.get("tie_word_embeddings"):
         W["lm_head.weight"] = W["model.embed_tokens.weight"]
@@ -128,12 +149,13 @@ def slow_forward(cfg, t, ids):
         new = []
         for pos in range(T):
             heads = []
+            seen = [s for s in range(pos + 1) if span[i] is None or pos - s < span[i]]
             for h in range(H):
                 g = h // (H // KV)
-                sc = np.array([qs[pos][h] @ ks[s][g] / np.sqrt(hd) for s in range(pos + 1)])
+                sc = np.array([qs[pos][h] @ ks[s][g] / np.sqrt(hd) for s in seen])
                 pr = np.exp(sc - sc.max())
                 pr /= pr.sum()
-                heads.append(sum(pr[s] * vs[s][g] for s in range(pos + 1)))
+                heads.append(sum(pr[n] * vs[s][g] for n, s in enumerate(seen)))
             a = W[p + "self_attn.o_proj.weight"] @ np.concatenate(heads)
             hmid = xs[pos] + norm(a, W[p + "post_attention_layernorm.weight"])
             gt = W[p + "mlp.gate_proj.weight"] @ hmid
@@ -146,6 +168,7 @@ def slow_forward(cfg, t, ids):
 
 # ---------------------------------------------------------------- checks
 results = []
+VERBOSE = "-v" in sys.argv[1:]
 
 
 def check(name, ok, detail=""):
@@ -262,10 +285,137 @@ def main():
             rejected += 1
     check("unsupported features rejected", rejected == len(bad), "%d/%d" % (rejected, len(bad)))
 
+    olmo3_checks(tmp)
+
     shutil.rmtree(tmp, ignore_errors=True)
     nfail = sum(1 for _, ok in results if not ok)
     print("%d checks, %d failed" % (len(results), nfail))
     return 1 if nfail else 0
+
+
+def olmo3(extra=None):
+    e = {"model_type": "olmo3", "architectures": ["Olmo3ForCausalLM"]}
+    e.update(extra or {})
+    return e
+
+
+def olmo3_checks(tmp):
+    ids = [3, 7, 1, 18, 0, 5, 9, 12, 4, 16]
+    T, V = len(ids), 19
+
+    # 8. default layer pattern
+    d = os.path.join(tmp, "o3-default")
+    cfg, t = make_model(d, seed=11, L=8, extra=olmo3({"sliding_window": 3}))
+    c, w = ref.load_model(d)
+    want = [3, 3, 3, None, 3, 3, 3, None]
+    check("olmo3 default pattern: layers 3 and 7 full, others slide (W=3)", c["windows"] == want,
+          str(c["windows"]))
+    c0 = ref.parse_config({k: v for k, v in cfg.items() if k != "sliding_window"})
+    check("olmo3 default sliding_window is 4096", c0["windows"] == [4096, 4096, 4096, None] * 2)
+    d2 = os.path.join(tmp, "o3-explicit")
+    explicit = ["sliding_attention", "sliding_attention", "sliding_attention", "full_attention"] * 2
+    make_model(d2, seed=11, L=8, extra=olmo3({"sliding_window": 3, "layer_types": explicit}))
+    a = ref.forward(c, w, ids)
+    b = ref.forward(*ref.load_model(d2), ids)
+    check("olmo3 explicit default-pattern layer_types == absent layer_types", np.array_equal(a, b))
+    slow = slow_forward(cfg, t, ids)
+    check("olmo3 default pattern: vectorised == slow loop (8 layers, W=3)",
+          np.allclose(a, slow, rtol=0, atol=1e-10), "max diff %.1e" % np.abs(a - slow).max())
+    allfull = ref.forward(ref.parse_config(dict(cfg, layer_types=["full_attention"] * 8)), w, ids)
+    dd = np.abs(a - allfull).max()
+    check("olmo3 default pattern with W=3 differs from all-full (T=10)", dd > 1e-6, "max diff %.2e" % dd)
+
+    # 9. a window as long as the text == no window
+    d3 = os.path.join(tmp, "o3-longwin")
+    cfg3, t3 = make_model(d3, seed=12, L=3, extra=olmo3({"sliding_window": T,
+                                                         "layer_types": ["sliding_attention"] * 3}))
+    c3, w3 = ref.load_model(d3)
+    slide_T = ref.forward(c3, w3, ids)
+    out = subprocess.run([sys.executable, os.path.join(HERE, "reference.py"), d3] + [str(i) for i in ids],
+                         capture_output=True, text=True, check=True).stdout
+    check("olmo3 CLI == in-process forward", np.array_equal(np.array(json.loads(out)), slide_T))
+    full = ref.forward(ref.parse_config(dict(cfg3, layer_types=["full_attention"] * 3)), w3, ids)
+    as_olmo2 = ref.forward(ref.parse_config(dict(cfg3, model_type="olmo2", sliding_window=None,
+                                                 layer_types=None)), w3, ids)
+    check("olmo3 window == text length: identical to full attention", np.array_equal(slide_T, full))
+    check("olmo3 window == text length: identical to olmo2 forward", np.array_equal(slide_T, as_olmo2))
+    big = ref.forward(ref.parse_config(dict(cfg3, sliding_window=4096)), w3, ids)
+    check("olmo3 window 4096 > text: identical to full attention", np.array_equal(big, full))
+    short = ref.forward(ref.parse_config(dict(cfg3, sliding_window=T - 1)), w3, ids)
+    ds = np.abs(short - full).max()
+    dfirst = np.abs(short[:T - 1] - full[:T - 1]).max()
+    check("olmo3 window == text length - 1: only the last query changes", ds > 1e-6 and dfirst == 0.0,
+          "last %.2e, others %.1e" % (ds, dfirst))
+
+    # 10. window rule, every layer sliding
+    for L, W in [(1, 3), (2, 2), (3, 3)]:
+        d4 = os.path.join(tmp, "o3-rule-%d-%d" % (L, W))
+        make_model(d4, seed=13 + L, L=L, extra=olmo3({"sliding_window": W,
+                                                      "layer_types": ["sliding_attention"] * L}))
+        c4, w4 = ref.load_model(d4)
+        base = ref.forward(c4, w4, ids)
+        reach = L * (W - 1)          # furthest distance back that can still reach a query
+        worst_out, least_in = 0.0, np.inf
+        for j in range(T):
+            alt = list(ids)
+            alt[j] = (alt[j] + 7) % V
+            la = ref.forward(c4, w4, alt)
+            for i in range(T):
+                diff = np.abs(la[i] - base[i]).max()
+                if i < j or i - j > reach:       # future token, or beyond the window(s)
+                    worst_out = max(worst_out, diff)
+                else:
+                    least_in = min(least_in, diff)
+        ok = worst_out == 0.0 and least_in > 1e-9
+        check("olmo3 all sliding L=%d W=%d: token j affects query i iff 0 <= i-j <= %d" % (L, W, reach),
+              ok, "outside max %.1e, inside min %.2e" % (worst_out, least_in))
+
+    # 11. mixed layers against the slow loop
+    for (h, kv, W, types) in [(4, 2, 2, ["sliding_attention", "full_attention", "sliding_attention"]),
+                              (4, 1, 4, ["full_attention", "sliding_attention", "sliding_attention"]),
+                              (4, 4, 1, ["sliding_attention", "sliding_attention", "full_attention"])]:
+        d5 = os.path.join(tmp, "o3-mixed-%d-%d-%d" % (h, kv, W))
+        cfg5, t5 = make_model(d5, seed=20 + W, H=h, KV=kv, L=3,
+                              extra=olmo3({"sliding_window": W, "layer_types": types, "rope_theta": 500000.0}))
+        a5 = ref.forward(*ref.load_model(d5), ids)
+        s5 = slow_forward(cfg5, t5, ids)
+        check("olmo3 vectorised == slow loop (H=%d KV=%d W=%d, %s)" % (h, kv, W, "".join(x[0] for x in types)),
+              np.allclose(a5, s5, rtol=0, atol=1e-10), "max diff %.1e" % np.abs(a5 - s5).max())
+
+    # 12. config handling
+    base = dict(cfg3)
+    accepted = [dict(base, rope_scaling=None), dict(base, rope_scaling={"rope_type": "default"}),
+                dict(base, rope_theta=None, rope_parameters={"rope_type": "default", "rope_theta": 10000.0}),
+                dict(base, rope_theta=None, rope_parameters={
+                    "full_attention": {"rope_type": "default", "rope_theta": 10000.0},
+                    "sliding_attention": {"rope_type": "default", "rope_theta": 10000.0}})]
+    thetas = []
+    for b in accepted:
+        thetas.append(ref.parse_config(b)["theta"])
+    check("olmo3 default-type rope_scaling / rope_parameters accepted", thetas == [10000.0] * 4, str(thetas))
+    rejected = 0
+    bad = [dict(base, rope_scaling={"rope_type": "yarn", "factor": 8.0, "original_max_position_embeddings": 8192}),
+           dict(base, rope_scaling={"rope_type": "linear", "factor": 2.0}),
+           dict(base, rope_parameters={"rope_type": "yarn", "factor": 8.0, "rope_theta": 10000.0}),
+           dict(base, rope_parameters={"full_attention": {"rope_type": "yarn", "factor": 8.0, "rope_theta": 1e4},
+                                       "sliding_attention": {"rope_type": "default", "rope_theta": 1e4}}),
+           {k: v for k, v in base.items() if k != "rope_theta"},
+           dict(base, rope_parameters={"rope_type": "default", "rope_theta": 5e5}),
+           dict(base, layer_types=["sliding_attention", "chunked_attention", "full_attention"]),
+           dict(base, layer_types=["sliding_attention"] * 2),
+           dict(base, sliding_window=None),
+           dict(base, sliding_window=0),
+           dict(base, clip_qkv=8.0)]
+    for b in bad:
+        try:
+            ref.parse_config(b)
+        except AssertionError as e:
+            rejected += 1
+            if VERBOSE:
+                print("    refused:", e)
+    check("olmo3 unsupported / ambiguous configs rejected", rejected == len(bad), "%d/%d" % (rejected, len(bad)))
+    ok_full = ref.parse_config(dict(base, sliding_window=None, layer_types=["full_attention"] * 3))
+    check("olmo3 all-full layers need no sliding_window", ok_full["windows"] == [None] * 3)
 
 
 if __name__ == "__main__":

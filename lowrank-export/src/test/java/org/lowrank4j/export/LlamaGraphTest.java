@@ -174,6 +174,12 @@ class LlamaGraphTest {
         LlamaModel model = random(olmo2, null, 13);
         assertThat(model.block(0).hasPreNorms()).isFalse();
         assertAgrees(model);
+        // OLMo 3: the same layout with layers 0 and 2 sliding over 6 positions
+        HfConfig olmo3 = HfConfig.parse(olmo2.raw().put("model_type", "olmo3").put("rope_theta", 500000.0).put("sliding_window", 6).putPOJO("layer_types",
+                List.of("sliding_attention", "full_attention", "sliding_attention", "full_attention")).put("num_hidden_layers", 4).toString(), "olmo3");
+        LlamaModel windowed = random(olmo3, null, 15);
+        assertThat(windowed.block(2).attention().window()).isEqualTo(6);
+        assertAgrees(windowed);
     }
 
     @Test

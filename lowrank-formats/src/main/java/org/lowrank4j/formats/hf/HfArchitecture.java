@@ -16,7 +16,7 @@ public enum HfArchitecture {
     /** Bidirectional encoder with learned positions, token types, post-norm LayerNorm and GELU. */
     BERT(List.of("bert"), "BertModel"),
     /** Decoder with RoPE, RMSNorm, SwiGLU and grouped-query attention. */
-    LLAMA(List.of("llama", "qwen2", "qwen3", "mistral", "phi3", "smollm3", "granite", "olmo2", "gemma", "gemma2", "gemma3_text"), "LlamaForCausalLM"),
+    LLAMA(List.of("llama", "qwen2", "qwen3", "mistral", "phi3", "smollm3", "granite", "olmo2", "olmo3", "gemma", "gemma2", "gemma3_text"), "LlamaForCausalLM"),
     /** Decoder with learned positions, pre-norm LayerNorm and GELU. */
     GPT2(List.of("gpt2"), "GPT2LMHeadModel");
 

@@ -32,7 +32,7 @@ import org.lowrank4j.nn.tensor.Tensor;
 import org.lowrank4j.nn.weight.DenseWeight;
 
 /**
- * The LLaMA family decoder (LLaMA, Qwen2, Qwen3, Mistral, Phi-3, SmolLM, SmolLM3, Granite, OLMo 2, Gemma, Gemma 2, Gemma 3): token embedding, pre-norm blocks of
+ * The LLaMA family decoder (LLaMA, Qwen2, Qwen3, Mistral, Phi-3, SmolLM, SmolLM3, Granite, OLMo 2, OLMo 3, Gemma, Gemma 2, Gemma 3): token embedding, pre-norm blocks of
  * RMSNorm, causal grouped-query attention with RoPE and a SwiGLU MLP, a final RMSNorm and the output projection (tied to
  * the embedding when {@code tie_word_embeddings}). Layers are named as in Hugging Face ({@code model.layers.3.self_attn.q_proj}),
  * so {@link #load} and {@link #save} map checkpoints one to one.
@@ -225,6 +225,15 @@ public final class LlamaModel implements CausalLanguageModel {
         if (SmolLm3.is(config)) {
             return SmolLm3.window(config, i);
         }
+        if (config.modelType().equalsIgnoreCase("olmo3")) { // every layer but each 4th slides, over 4,096 positions by default
+            Boolean listed = Gemma.listedSliding(config, i);
+            JsonNode w = config.raw().has("sliding_window") ? config.raw().get("sliding_window") : null;
+            int positions = w == null ? 4096 : w.isNull() ? 0 : w.isIntegralNumber() && w.canConvertToInt() && w.asInt() > 0 ? w.asInt() : -1;
+            if (positions < 0) {
+                throw new IllegalArgumentException("config field sliding_window must be a positive number of positions or null, found " + w);
+            }
+            return (listed != null ? listed : (i + 1) % 4 != 0) ? positions : 0;
+        }
         JsonNode window = config.raw().get("sliding_window");
         if (window == null || window.isNull()) {
             return 0;
@@ -280,9 +289,13 @@ public final class LlamaModel implements CausalLanguageModel {
         return Gemma.hasPostNorms(config) || isOlmo2(config);
     }
 
-    /** OLMo 2 ({@code model_type: olmo2}): post-norms without pre-norms, q/k norms over the whole projections. */
+    /**
+     * OLMo 2 ({@code model_type: olmo2}) and OLMo 3 ({@code olmo3}): post-norms without pre-norms, q/k norms over the whole
+     * projections; OLMo 3 adds sliding layers ({@link #window}).
+     */
     static boolean isOlmo2(HfConfig config) {
-        return config.modelType().toLowerCase(Locale.ROOT).equals("olmo2");
+        String type = config.modelType().toLowerCase(Locale.ROOT);
+        return type.equals("olmo2") || type.equals("olmo3");
     }
 
     /** True for Gemma 2, whose attention soft-caps its scores ({@code attn_logit_softcapping}). */
@@ -372,6 +385,17 @@ public final class LlamaModel implements CausalLanguageModel {
         for (int i = 0; i < config.numHiddenLayers(); i++) {
             window(config, i); // refuses a malformed window or layer type, naming the field
             SmolLm3.usesRope(config, i); // and a malformed no_rope_layers
+        }
+        if (config.modelType().equalsIgnoreCase("olmo3") && !config.raw().hasNonNull("rope_theta")
+                && !config.raw().path("rope_parameters").hasNonNull("rope_theta")) {
+            throw new IllegalArgumentException("config field rope_theta is missing: OLMo 3's default differs between transformers releases"
+                    + " (10,000 or 500,000); add it to config.json");
+        }
+        JsonNode scaling = config.raw().hasNonNull("rope_scaling") ? config.raw().get("rope_scaling") : config.raw().get("rope_parameters");
+        if (config.modelType().equalsIgnoreCase("olmo3") && scaling != null && !scaling.isNull()
+                && !scaling.path("rope_type").asText(scaling.path("type").asText("default")).equals("default")) {
+            throw new IllegalArgumentException("config field rope_scaling (or rope_parameters) = " + scaling + " is not supported for olmo3"
+                    + " (whether its sliding layers scale RoPE differs between transformers releases)");
         }
         if (config.rawBoolean("mlp_bias", false)) {
             throw new IllegalArgumentException("config field mlp_bias = true is not supported");

@@ -18,7 +18,7 @@ import org.lowrank4j.nn.layers.RMSNorm;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
 
-/** OLMo 2 in the LLaMA-family runtime: post-norms without pre-norms, q/k norms over the whole projections. */
+/** OLMo 2 in the LLaMA-family runtime (post-norms without pre-norms, q/k norms over the whole projections), and OLMo 3's windows. */
 class Olmo2ModelTest {
     private static final Precision F64 = Precision.FLOAT64;
 
@@ -73,6 +73,30 @@ class Olmo2ModelTest {
         }
         int[] ids = LlamaModelTest.ids(2 * 5, 11, 10);
         assertThat(GradientCheck.compare(LlamaModel.load(dir, F64).forward(ids, 2, 5), model.forward(ids, 2, 5))).isLessThan(1e-6);
+    }
+
+    /** OLMo 3: OLMo 2's layout, 4 layers, {@code extra} adds fields. */
+    static HfConfig tinyOlmo3(String extra) {
+        return HfConfig.parse(tinyOlmo2().raw().put("model_type", "olmo3").put("num_hidden_layers", 4).put("rope_theta", 500000.0).toString()
+                .replace("}", extra + "}"), "t");
+    }
+
+    @Test
+    void olmo3SlidesEveryLayerButEachFourthAndOtherwiseIsOlmo2() {
+        LlamaModel model = LlamaModel.create(tinyOlmo3(""), F64);
+        assertThat(LlamaModelTest.windows(model)).containsExactly(4096, 4096, 4096, 0);
+        assertThat(model.block(0).hasPreNorms()).isFalse();
+        assertThat(model.block(0).attention().normsSpanHeads()).isTrue();
+        assertThat(LlamaModelTest.windows(LlamaModel.create(tinyOlmo3(", \"sliding_window\": 3"), F64))).containsExactly(3, 3, 3, 0);
+        assertThat(LlamaModelTest.windows(LlamaModel.create(tinyOlmo3(", \"sliding_window\": null"), F64))).containsOnly(0);
+        assertThat(LlamaModelTest.windows(LlamaModel.create(tinyOlmo3(", \"sliding_window\": 3, \"layer_types\": [\"full_attention\","
+                + " \"sliding_attention\", \"full_attention\", \"full_attention\"]"), F64))).containsExactly(0, 3, 0, 0);
+        LlamaModelTest.gradientCheck("OLMo 3 (window 3)", LlamaModel.create(tinyOlmo3(", \"sliding_window\": 3"), F64), 11);
+        assertThat(LlamaModelTest.cachedDecodingError(tinyOlmo3(", \"sliding_window\": 3"))).isLessThan(1e-12);
+        assertThatThrownBy(() -> LlamaModel.create(tinyOlmo3(", \"rope_scaling\": {\"rope_type\": \"yarn\", \"factor\": 8.0}"), F64))
+                .hasMessageContaining("not supported for olmo3");
+        assertThatThrownBy(() -> LlamaModel.create(HfConfig.parse(tinyOlmo3("").raw().without("rope_theta").toString(), "t"), F64))
+                .hasMessageContaining("config field rope_theta is missing");
     }
 
     @Test
