@@ -25,7 +25,7 @@ public final class ModulePaths {
      *                                  after the fused modules, which the runtime keeps apart
      */
     public static Map<String, Linear> decoder(CausalLanguageModel model) {
-        if (model instanceof org.lowrank4j.nn.arch.llama.LlamaModel llama && llama.config().modelType().equalsIgnoreCase("phi3")) {
+        if (model instanceof org.lowrank4j.nn.arch.llama.LlamaModel llama && org.lowrank4j.nn.arch.llama.LlamaModel.fusesProjections(llama.config())) {
             throw new IllegalArgumentException("model_type phi3 fuses q_proj, k_proj, v_proj into qkv_proj and gate_proj, up_proj into"
                     + " gate_up_proj, which PEFT adapters are named after; adapters on Phi-3 are not supported yet (finetune --adapter full,"
                     + " compress, export and generate are)");

@@ -145,7 +145,12 @@ public final class PreNormBlock implements TransformerBlock {
 
     @Override
     public Tensor forward(Tensor x, int[] attentionMask) {
-        Tensor h = post(attentionPostNorm, attention.forward(pre(attentionNorm, x), attentionMask)); // (B,T,C)
+        return through(x, normed -> attention.forward(normed, attentionMask));
+    }
+
+    /** The block on x (B,T,C) with {@code attend} running its attention (a full-sequence forward or a cached decode). */
+    private Tensor through(Tensor x, java.util.function.UnaryOperator<Tensor> attend) {
+        Tensor h = post(attentionPostNorm, attend.apply(pre(attentionNorm, x))); // (B,T,C)
         Kernels kn = Kernels.of(x);
         kn.addInPlace(h, x);
         Tensor out = post(mlpPostNorm, mlp.forward(pre(mlpNorm, h)));
@@ -202,12 +207,7 @@ public final class PreNormBlock implements TransformerBlock {
 
     @Override
     public Tensor decode(Tensor x, KVCache cache) {
-        Tensor h = post(attentionPostNorm, attention.decode(pre(attentionNorm, x), cache));
-        Kernels kn = Kernels.of(x);
-        kn.addInPlace(h, x);
-        Tensor out = post(mlpPostNorm, mlp.forward(pre(mlpNorm, h)));
-        kn.addInPlace(out, h);
-        return out;
+        return through(x, normed -> attention.decode(normed, cache));
     }
 
     /** In forward order: the attention norm, attention, its post-norm, the MLP norm, MLP, its post-norm (when present). */

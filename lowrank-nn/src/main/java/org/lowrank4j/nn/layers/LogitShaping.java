@@ -47,10 +47,14 @@ public final class LogitShaping implements Layer {
         return cap;
     }
 
-    /** A new tensor y, kept for {@link #backward}. */
+    /**
+     * Shapes {@code x} in place, keeping it for {@link #backward}, and returns it. Unlike other layers this writes over its
+     * input: x is the output projection's own fresh logits, and a (B,T,V) copy of them would double the largest tensor of a
+     * training step. The caller must not change the result before the backward.
+     */
     @Override
     public Tensor forward(Tensor x) {
-        output = apply(x.copy());
+        output = apply(x);
         return output;
     }
 

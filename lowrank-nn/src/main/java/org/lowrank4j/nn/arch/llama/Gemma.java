@@ -134,14 +134,7 @@ final class Gemma {
 
     /** The sliding layers' window in positions ({@code sliding_window}, 4,096 by default): a query sees itself and the window − 1 before it. */
     static int window(HfConfig config) {
-        JsonNode window = config.raw().get("sliding_window");
-        if (window == null || window.isNull()) {
-            return 4096;
-        }
-        if (!window.isIntegralNumber() || !window.canConvertToInt() || window.asInt() < 1) {
-            throw new IllegalArgumentException("config field sliding_window must be a positive number of positions, found " + window);
-        }
-        return window.asInt();
+        return LlamaModel.windowField(config, 4096, 4096);
     }
 
     /**

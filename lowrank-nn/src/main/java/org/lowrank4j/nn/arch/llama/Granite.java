@@ -24,7 +24,7 @@ final class Granite {
         return is(config) ? scalar(config, "embedding_multiplier") : 1;
     }
 
-    /** {@code attention_multiplier}, the score scale (1 when absent, as the config class defaults it); NaN for other models. */
+    /** {@code attention_multiplier}, the score scale of a Granite model (1 when absent, as the config class defaults it). */
     static double attentionScale(HfConfig config) {
         return scalar(config, "attention_multiplier");
     }

@@ -47,8 +47,8 @@ import org.lowrank4j.nn.weight.DenseWeight;
  * differences are listed in {@link Gemma}: norms of multiplier 1 + w, embeddings times √C, GeGLU; for Gemma 2 post-norms, its
  * score scale and soft-capped scores and logits; for Gemma 3 head norms, post-norms and its score scale. SmolLM3's NoPE
  * layers attend without RoPE ({@link SmolLm3}); Granite scales embeddings, scores, residual branches and logits by its
- * config's four multipliers ({@link Granite}). OLMo 2's blocks have no pre-norms: each branch's output is normalised before
- * its residual add, and its q/k norms span the whole projections. Phi-3's checkpoints fuse q, k, v and gate, up ({@link Phi3}).
+ * config's four multipliers ({@link Granite}). OLMo 2's and 3's blocks have no pre-norms, and their q/k norms span the
+ * whole projections ({@link Olmo}). Phi-3's checkpoints fuse q, k, v and gate, up ({@link Phi3}).
  * {@code mlp_bias} is not supported.
  */
 public final class LlamaModel implements CausalLanguageModel {
@@ -136,16 +136,14 @@ public final class LlamaModel implements CausalLanguageModel {
         Linear o = Linear.dense(p + "self_attn.o_proj", nh * dvo, c, outputBias, precision);
         Attention attention;
         if (shape == null) {
-            attention = Gemma.hasPostNorms(config) || Granite.is(config)
-                    ? new Attention(p + "self_attn", q, k, v, o, nh, nkv, true, rope, scoreScale(config))
-                    : new Attention(p + "self_attn", q, k, v, o, nh, nkv, true, rope);
+            attention = new Attention(p + "self_attn", q, k, v, o, nh, nkv, true, rope, scoreScale(config));
         } else {
             RopeScaling.Frequencies f = ropeFrequencies(config);
             RotaryEmbedding kept = SmolLm3.usesRope(config, i) ? RotaryEmbedding.grouped(shape.keptFrequencies(f.inverse()),
                     config.maxPositionEmbeddings(), f.attentionFactor()) : null; // a NoPE layer stays without
             attention = new Attention(p + "self_attn", q, k, v, o, nh, nkv, true, kept, scoreScale(config));
         }
-        if (isOlmo2(config)) {
+        if (Olmo.is(config)) {
             attention = attention.withProjectionNorms(norm(p + "self_attn.q_norm", nh * d, config, precision),
                     norm(p + "self_attn.k_norm", nkv * d, config, precision));
         } else if (hasHeadNorms(config)) {
@@ -161,7 +159,7 @@ public final class LlamaModel implements CausalLanguageModel {
         SwiGluMlp mlp = new SwiGluMlp(Linear.dense(p + "mlp.gate_proj", c, hidden, false, precision),
                 Linear.dense(p + "mlp.up_proj", c, hidden, false, precision),
                 Linear.dense(p + "mlp.down_proj", hidden, c, false, precision), Gemma.activation(config));
-        if (isOlmo2(config)) { // OLMo 2: no pre-norms, and post_attention_layernorm is the attention's post-norm
+        if (Olmo.is(config)) { // OLMo 2 and 3: no pre-norms, and post_attention_layernorm is the attention's post-norm
             return new PreNormBlock(null, attention, null, mlp, norm(p + "post_attention_layernorm", c, config, precision),
                     norm(p + "post_feedforward_layernorm", c, config, precision));
         }
@@ -225,21 +223,12 @@ public final class LlamaModel implements CausalLanguageModel {
         if (SmolLm3.is(config)) {
             return SmolLm3.window(config, i);
         }
-        if (config.modelType().equalsIgnoreCase("olmo3")) { // every layer but each 4th slides, over 4,096 positions by default
-            Boolean listed = Gemma.listedSliding(config, i);
-            JsonNode w = config.raw().has("sliding_window") ? config.raw().get("sliding_window") : null;
-            int positions = w == null ? 4096 : w.isNull() ? 0 : w.isIntegralNumber() && w.canConvertToInt() && w.asInt() > 0 ? w.asInt() : -1;
-            if (positions < 0) {
-                throw new IllegalArgumentException("config field sliding_window must be a positive number of positions or null, found " + w);
-            }
-            return (listed != null ? listed : (i + 1) % 4 != 0) ? positions : 0;
+        if (Olmo.is(config)) {
+            return Olmo.window(config, i);
         }
-        JsonNode window = config.raw().get("sliding_window");
-        if (window == null || window.isNull()) {
+        int window = windowField(config, 0, 0);
+        if (window == 0) {
             return 0;
-        }
-        if (!window.isIntegralNumber() || !window.canConvertToInt() || window.asInt() < 1) {
-            throw new IllegalArgumentException("config field sliding_window must be a positive number of positions or null, found " + window);
         }
         String type = config.modelType().toLowerCase(Locale.ROOT);
         boolean qwen = type.equals("qwen2") || type.equals("qwen3");
@@ -248,7 +237,25 @@ public final class LlamaModel implements CausalLanguageModel {
         }
         Boolean listed = Gemma.listedSliding(config, i);
         boolean slides = listed != null ? listed : type.equals("mistral") || type.equals("phi3") || qwen && i >= config.rawInt("max_window_layers", 28);
-        return slides ? window.asInt() : 0;
+        return slides ? window : 0;
+    }
+
+    /**
+     * The config's {@code sliding_window} in positions: {@code absent} when the field is missing, {@code whenNull} when it
+     * is null (the model types differ on both).
+     *
+     * @throws IllegalArgumentException naming the field for a value that is not a positive whole number
+     */
+    static int windowField(HfConfig config, int absent, int whenNull) {
+        JsonNode window = config.raw().get("sliding_window");
+        if (window == null || window.isNull()) {
+            return window == null ? absent : whenNull;
+        }
+        if (!window.isIntegralNumber() || !window.canConvertToInt() || window.asInt() < 1) {
+            throw new IllegalArgumentException("config field sliding_window must be a positive number of positions" + (whenNull == 0 ? " or null" : "")
+                    + ", found " + window);
+        }
+        return window.asInt();
     }
 
     /** The config's RoPE frequencies: {@code rope_scaling} when set, else {@code rope_parameters} (newer configs). */
@@ -278,7 +285,7 @@ public final class LlamaModel implements CausalLanguageModel {
      */
     public static boolean hasHeadNorms(HfConfig config) {
         String type = config.modelType().toLowerCase(Locale.ROOT);
-        return type.equals("qwen3") || type.equals("gemma3_text") || isOlmo2(config);
+        return type.equals("qwen3") || type.equals("gemma3_text") || Olmo.is(config);
     }
 
     /**
@@ -286,16 +293,15 @@ public final class LlamaModel implements CausalLanguageModel {
      * and for OLMo 2, whose blocks have post-norms only.
      */
     public static boolean hasPostNorms(HfConfig config) {
-        return Gemma.hasPostNorms(config) || isOlmo2(config);
+        return Gemma.hasPostNorms(config) || Olmo.is(config);
     }
 
     /**
-     * OLMo 2 ({@code model_type: olmo2}) and OLMo 3 ({@code olmo3}): post-norms without pre-norms, q/k norms over the whole
-     * projections; OLMo 3 adds sliding layers ({@link #window}).
+     * True for Phi-3, whose checkpoints store q, k, v as one {@code qkv_proj} and gate, up as one {@code gate_up_proj}
+     * ({@link Phi3}); the runtime keeps the five apart, so adapters named after the fused modules do not map onto it.
      */
-    static boolean isOlmo2(HfConfig config) {
-        String type = config.modelType().toLowerCase(Locale.ROOT);
-        return type.equals("olmo2") || type.equals("olmo3");
+    public static boolean fusesProjections(HfConfig config) {
+        return Phi3.is(config);
     }
 
     /** True for Gemma 2, whose attention soft-caps its scores ({@code attn_logit_softcapping}). */
@@ -386,17 +392,7 @@ public final class LlamaModel implements CausalLanguageModel {
             window(config, i); // refuses a malformed window or layer type, naming the field
             SmolLm3.usesRope(config, i); // and a malformed no_rope_layers
         }
-        if (config.modelType().equalsIgnoreCase("olmo3") && !config.raw().hasNonNull("rope_theta")
-                && !config.raw().path("rope_parameters").hasNonNull("rope_theta")) {
-            throw new IllegalArgumentException("config field rope_theta is missing: OLMo 3's default differs between transformers releases"
-                    + " (10,000 or 500,000); add it to config.json");
-        }
-        JsonNode scaling = config.raw().hasNonNull("rope_scaling") ? config.raw().get("rope_scaling") : config.raw().get("rope_parameters");
-        if (config.modelType().equalsIgnoreCase("olmo3") && scaling != null && !scaling.isNull()
-                && !scaling.path("rope_type").asText(scaling.path("type").asText("default")).equals("default")) {
-            throw new IllegalArgumentException("config field rope_scaling (or rope_parameters) = " + scaling + " is not supported for olmo3"
-                    + " (whether its sliding layers scale RoPE differs between transformers releases)");
-        }
+        Olmo.check(config);
         if (config.rawBoolean("mlp_bias", false)) {
             throw new IllegalArgumentException("config field mlp_bias = true is not supported");
         }

@@ -72,13 +72,18 @@ final class Phi3 {
         return out;
     }
 
-    /** A source in which each fused tensor reads as its parts: row ranges of it, which are contiguous in its bytes. */
+    /**
+     * A source in which each fused tensor reads as its parts: row ranges of it, which are contiguous in its bytes. The
+     * parts of a layer are read one after the other, so a fused tensor read for one part is kept until its last part.
+     */
     private static final class SplitView implements TensorSource {
         private record Part(String fused, long firstRow, long rows) {}
 
         private final TensorSource source;
         private final Map<String, Part> parts = new HashMap<>();
         private final List<String> names = new ArrayList<>();
+        private String cachedName;   // the fused tensor last read, and its values (float[] or double[])
+        private Object cachedValues;
 
         SplitView(HfConfig config, TensorSource source) {
             this.source = source;
@@ -86,11 +91,9 @@ final class Phi3 {
             long hidden = config.intermediateSize();
             for (String name : source.names()) {
                 if (name.endsWith(".self_attn.qkv_proj.weight")) {
-                    String p = name.substring(0, name.length() - "qkv_proj.weight".length());
-                    split(name, q + 2 * kv, p + "q_proj.weight", 0L, q, p + "k_proj.weight", q, kv, p + "v_proj.weight", q + kv, kv);
+                    split(name, "qkv_proj.weight", new String[] {"q_proj.weight", "k_proj.weight", "v_proj.weight"}, new long[] {q, kv, kv});
                 } else if (name.endsWith(".mlp.gate_up_proj.weight")) {
-                    String p = name.substring(0, name.length() - "gate_up_proj.weight".length());
-                    split(name, 2 * hidden, p + "gate_proj.weight", 0L, hidden, p + "up_proj.weight", hidden, hidden);
+                    split(name, "gate_up_proj.weight", new String[] {"gate_proj.weight", "up_proj.weight"}, new long[] {hidden, hidden});
                 } else {
                     names.add(name);
                 }
@@ -98,17 +101,20 @@ final class Phi3 {
             names.sort(null);
         }
 
-        /** Registers the parts (name, first row, rows; repeated) of a fused tensor of {@code total} rows, checking its height. */
-        private void split(String fused, long total, Object... nameFirstRows) {
-            long height = source.info(fused).dim(0);
-            if (source.info(fused).rank() != 2 || height != total) {
+        /** Registers the consecutive row ranges of a fused tensor as {@code partNames} of the given heights, checking its height. */
+        private void split(String fused, String suffix, String[] partNames, long[] heights) {
+            TensorInfo info = source.info(fused);
+            long total = java.util.Arrays.stream(heights).sum();
+            if (info.rank() != 2 || info.dim(0) != total) {
                 throw new IllegalArgumentException("tensor '" + fused + "' in " + source.path() + " has shape "
-                        + java.util.Arrays.toString(source.info(fused).shape()) + " but " + total + " rows were expected from the config");
+                        + java.util.Arrays.toString(info.shape()) + " but " + total + " rows were expected from the config");
             }
-            for (int i = 0; i < nameFirstRows.length; i += 3) {
-                String name = (String) nameFirstRows[i];
-                parts.put(name, new Part(fused, (Long) nameFirstRows[i + 1], (Long) nameFirstRows[i + 2]));
-                names.add(name);
+            String prefix = fused.substring(0, fused.length() - suffix.length());
+            long first = 0;
+            for (int i = 0; i < partNames.length; i++) {
+                parts.put(prefix + partNames[i], new Part(fused, first, heights[i]));
+                names.add(prefix + partNames[i]);
+                first += heights[i];
             }
         }
 
@@ -151,27 +157,36 @@ final class Phi3 {
         @Override
         public float[] readFloats(String name) {
             Part part = parts.get(name);
-            if (part == null) {
-                return source.readFloats(name);
-            }
-            long cols = source.info(part.fused()).dim(1);
-            float[] all = source.readFloats(part.fused());
-            return java.util.Arrays.copyOfRange(all, (int) (part.firstRow() * cols), (int) ((part.firstRow() + part.rows()) * cols));
+            return part == null ? source.readFloats(name) : (float[]) slice(part, float[].class, source::readFloats);
         }
 
         @Override
         public double[] readDoubles(String name) {
             Part part = parts.get(name);
-            if (part == null) {
-                return source.readDoubles(name);
+            return part == null ? source.readDoubles(name) : (double[]) slice(part, double[].class, source::readDoubles);
+        }
+
+        /** A part's rows of its fused tensor (read with {@code read} unless it is the one last read, as {@code type}). */
+        private Object slice(Part part, Class<?> type, java.util.function.Function<String, Object> read) {
+            if (!part.fused().equals(cachedName) || !type.isInstance(cachedValues)) {
+                cachedValues = read.apply(part.fused());
+                cachedName = part.fused();
             }
-            long cols = source.info(part.fused()).dim(1);
-            double[] all = source.readDoubles(part.fused());
-            return java.util.Arrays.copyOfRange(all, (int) (part.firstRow() * cols), (int) ((part.firstRow() + part.rows()) * cols));
+            TensorInfo fused = source.info(part.fused());
+            int cols = (int) fused.dim(1);
+            int from = (int) (part.firstRow() * cols), to = (int) ((part.firstRow() + part.rows()) * cols);
+            Object out = java.lang.reflect.Array.newInstance(type.getComponentType(), to - from);
+            System.arraycopy(cachedValues, from, out, 0, to - from);
+            if (part.firstRow() + part.rows() == fused.dim(0)) { // the last part: a blockwise reader holds no more than its block
+                cachedValues = null;
+                cachedName = null;
+            }
+            return out;
         }
 
         @Override
         public void close() {
+            cachedValues = null;
             source.close();
         }
     }

@@ -61,15 +61,12 @@ final class SmolLm3 {
      *                                  {@code layer_types}
      */
     static int window(HfConfig config, int i) {
-        JsonNode window = config.raw().get("sliding_window");
-        if (!config.rawBoolean("use_sliding_window", false) || window == null || window.isNull()) {
+        int window = config.rawBoolean("use_sliding_window", false) ? LlamaModel.windowField(config, 0, 0) : 0;
+        if (window == 0) {
             return 0;
-        }
-        if (!window.isIntegralNumber() || !window.canConvertToInt() || window.asInt() < 1) {
-            throw new IllegalArgumentException("config field sliding_window must be a positive number of positions or null, found " + window);
         }
         Boolean listed = Gemma.listedSliding(config, i);
         boolean slides = listed != null ? listed : !usesRope(config, i);
-        return slides ? window.asInt() : 0;
+        return slides ? window : 0;
     }
 }
