@@ -146,7 +146,7 @@ class AnncurCommandTest {
         Path folder = dir.resolve("tiny-bert");
         if (!Files.isDirectory(folder)) {
             org.lowrank4j.nn.arch.bert.BertModel bert = org.lowrank4j.nn.arch.bert.BertModel.zeros(new org.lowrank4j.nn.arch.bert.BertConfig(30522, 16,
-                    1, 2, 24, 64, 2, 1e-12, org.lowrank4j.nn.tensor.GeluVariant.ERF), org.lowrank4j.nn.tensor.Precision.FLOAT32);
+                    1, 2, 24, 64, 2, 1e-12, org.lowrank4j.nn.tensor.MlpActivation.GELU_ERF), org.lowrank4j.nn.tensor.Precision.FLOAT32);
             java.util.Random random = new java.util.Random(1);
             for (org.lowrank4j.nn.Parameter p : bert.parameters()) {
                 boolean normWeight = p.name().contains("norm") && p.name().endsWith(".weight");

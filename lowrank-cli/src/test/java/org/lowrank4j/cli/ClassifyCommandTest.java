@@ -14,7 +14,7 @@ import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.arch.bert.BertConfig;
 import org.lowrank4j.nn.arch.bert.BertModel;
 import org.lowrank4j.nn.arch.bert.BertSafetensors;
-import org.lowrank4j.nn.tensor.GeluVariant;
+import org.lowrank4j.nn.tensor.MlpActivation;
 import org.lowrank4j.nn.tensor.Precision;
 
 /** lowrank finetune --task classify on a tiny BERT folder (MiniLM's vocabulary and tokenizer): output and one-line refusals. */
@@ -25,7 +25,7 @@ class ClassifyCommandTest {
 
     @BeforeAll
     static void fixtures() throws IOException {
-        BertModel bert = BertModel.zeros(new BertConfig(30522, 16, 1, 2, 24, 64, 2, 1e-12, GeluVariant.ERF), Precision.FLOAT32);
+        BertModel bert = BertModel.zeros(new BertConfig(30522, 16, 1, 2, 24, 64, 2, 1e-12, MlpActivation.GELU_ERF), Precision.FLOAT32);
         Random random = new Random(1);
         for (Parameter p : bert.parameters()) {
             boolean normWeight = p.name().contains("norm") && p.name().endsWith(".weight");

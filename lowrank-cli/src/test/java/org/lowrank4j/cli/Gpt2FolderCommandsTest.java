@@ -20,7 +20,8 @@ import org.lowrank4j.nn.tensor.Precision;
 /**
  * A GPT-2-style folder (config.json with model_type gpt2, Hugging Face's safetensors layout, a byte-level tokenizer),
  * tiny and random, written here: generate and perplexity run it, the perplexity figure is the runtime's own on the
- * same tokens; compress writes a low-rank GPT-2 folder that both run, and compare refuses it in one line.
+ * same tokens; compress writes a low-rank GPT-2 folder that both run, and compare refuses it in one line. An OPT folder
+ * takes the same path.
  */
 class Gpt2FolderCommandsTest {
     private static final String TEXT = "The Congress met in the capital and the treaty was signed in the spring. ".repeat(4);
@@ -85,6 +86,41 @@ class Gpt2FolderCommandsTest {
             Object[] generated = CliRun.run("generate", "--model", out.toString(), "--prompt", "The", "--max-tokens", "4");
             assertThat((int) generated[0]).as("stderr: %s", generated[2]).isZero();
         }
+    }
+
+    @Test
+    void anOptFolderRunsThroughCompressPerplexityAndGenerate(@TempDir Path dir) throws Exception {
+        Path model = Files.createDirectories(dir.resolve("opt"));
+        HfConfig config = HfConfig.builder(HfArchitecture.GPT2).modelType("opt").className("OPTForCausalLM").hiddenSize(16).intermediateSize(64)
+                .numHiddenLayers(2).numAttentionHeads(2).vocabSize(256).maxPositionEmbeddings(32).hiddenAct("relu").build();
+        Gpt2Model opt = new Gpt2Model(config, Precision.FLOAT32);
+        opt.initialize(new Random(4));
+        opt.save(model);
+        ByteTokenizer.writeJson(model);
+        Path calib = Files.writeString(dir.resolve("calib.txt"), TEXT.repeat(3));
+        Path text = Files.writeString(dir.resolve("text.txt"), TEXT);
+        Path out = dir.resolve("opt-whitened");
+        Object[] r = CliRun.run("compress", "--model", model.toString(), "--method", "whitened", "--ratio", "0.3", "--allocation", "uniform",
+                "--calib", calib.toString(), "--calib-windows", "4", "--out", out.toString());
+        assertThat((int) r[0]).as("stderr: %s", r[2]).isZero();
+        JsonNode manifest = new ObjectMapper().readTree(out.resolve("lowrank.json").toFile());
+        assertThat(manifest.get("ranks").get("model.decoder.layers.1.fc1").asInt()).isEqualTo((int) Math.floor(0.7 * 64 * 16 / 80));
+        Gpt2Model loaded = Gpt2Model.load(out, Precision.FLOAT32);
+        assertThat(loaded.positionOffset()).isEqualTo(2);
+        Path json = dir.resolve("ppl.json");
+        Object[] ppl = CliRun.run("perplexity", "--model", out.toString(), "--text", text.toString(), "--json", json.toString());
+        assertThat((int) ppl[0]).as("stderr: %s", ppl[2]).isZero();
+        int[] ids = new ByteTokenizer().encode(TEXT);
+        double direct = Perplexity.evaluate(loaded, ids, 32, TEXT.getBytes(StandardCharsets.UTF_8).length).perplexity();
+        assertThat(new ObjectMapper().readTree(json.toFile()).get("perplexity").asDouble())
+                .isCloseTo(direct, org.assertj.core.data.Offset.offset(1e-9 * direct));
+        Object[] generated = CliRun.run("generate", "--model", model.toString(), "--prompt", "The", "--max-tokens", "4");
+        assertThat((int) generated[0]).as("stderr: %s", generated[2]).isZero();
+        Files.writeString(dir.resolve("1900_a_r.txt"), TEXT.repeat(3));
+        Files.writeString(dir.resolve("1990_b_d.txt"), TEXT.repeat(3));
+        Object[] refused = CliRun.run("compare", "--model", model.toString(), "--methods", "svd", "--ratios", "0.2", "--data", dir.toString(),
+                "--out", dir.resolve("cmp").toString());
+        assertThat(((String) refused[2]).strip()).contains("is OPT (model_type opt)").doesNotContain("\n");
     }
 
     @Test

@@ -176,7 +176,7 @@ public final class DecoderExport {
         HfConfig config = HfConfig.read(folder);
         if (config.architecture() != HfArchitecture.LLAMA && config.architecture() != HfArchitecture.GPT2) {
             throw new IllegalArgumentException("--model " + folder + " is " + config.architecture() + " (model_type " + config.modelType()
-                    + "); export writes LLaMA-family decoders (" + HfArchitecture.LLAMA.modelTypes() + ") and GPT-2");
+                    + "); export writes LLaMA-family decoders (" + HfArchitecture.LLAMA.modelTypes() + "), GPT-2 and OPT");
         }
         return config;
     }

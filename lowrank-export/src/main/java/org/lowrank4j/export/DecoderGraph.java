@@ -271,6 +271,11 @@ final class DecoderGraph {
         return g.op("Add", hint, List.of(a, b));
     }
 
+    /** A 0-D int64 constant (an offset added to ids). */
+    String int64Scalar(String hint, long value) {
+        return g.scalar(hint, value);
+    }
+
     /** x / √(mean(x²) + ε) · m, m the norm's multiplier (w, or Gemma's 1 + w, stored as m). */
     String rmsNorm(String name, RMSNorm norm, String x) {
         String squares = g.op("Mul", name + "/squares", List.of(x, x));
@@ -287,6 +292,11 @@ final class DecoderGraph {
             inputs.add(table(name + ".bias", norm.bias().value()));
         }
         return g.op("LayerNormalization", name, inputs, attribute("axis", -1), GraphNodes.attribute("epsilon", (float) norm.eps()));
+    }
+
+    /** max(0, x). */
+    String relu(String hint, String x) {
+        return g.op("Relu", hint, List.of(x));
     }
 
     /** x·σ(x) (SiLU). */

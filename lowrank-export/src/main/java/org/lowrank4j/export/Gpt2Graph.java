@@ -7,13 +7,14 @@ import org.lowrank4j.nn.block.PreNormBlock;
 import org.lowrank4j.nn.layers.Embedding;
 import org.lowrank4j.nn.layers.GeluMlp;
 import org.lowrank4j.nn.layers.LayerNorm;
-import org.lowrank4j.nn.tensor.GeluVariant;
+import org.lowrank4j.nn.tensor.MlpActivation;
 
 /**
- * A GPT-2 decoder ({@link Gpt2Model}: dense or low-rank) as a {@link DecoderGraph}: token embedding plus the learned
- * position embedding at {@code position_ids}, per block LayerNorm, attention (no RoPE; q, k and v as the runtime holds
- * them, each in its own form), residual, LayerNorm, GELU MLP, residual; a final LayerNorm and the output projection (the
- * token table when tied). It computes what {@link Gpt2Model#decode} computes.
+ * A GPT-2 or OPT decoder ({@link Gpt2Model}: dense or low-rank) as a {@link DecoderGraph}: token embedding plus the
+ * learned position embedding at {@code position_ids} (OPT's table read two rows further on), per block LayerNorm,
+ * attention (no RoPE; q, k and v as the runtime holds them, each in its own form), residual, LayerNorm, GELU or ReLU
+ * MLP, residual; a final LayerNorm and the output projection (the token table when tied). It computes what
+ * {@link Gpt2Model#decode} computes. Initializers are named after the checkpoint's tensors of each family.
  */
 final class Gpt2Graph {
     private Gpt2Graph() {
@@ -25,26 +26,41 @@ final class Gpt2Graph {
      */
     static DecoderGraph.Built build(Gpt2Model model, ExternalDataWriter sink) {
         int layers = model.config().numHiddenLayers();
-        DecoderGraph d = new DecoderGraph("lowrank4j_gpt2_decoder", layers, i -> model.block(i).attention(), model.vocabSize(), sink);
+        boolean opt = model.positionOffset() != 0;
+        Names n = opt ? OPT : GPT2;
+        DecoderGraph d = new DecoderGraph(opt ? "lowrank4j_opt_decoder" : "lowrank4j_gpt2_decoder", layers, i -> model.block(i).attention(),
+                model.vocabSize(), sink);
         Embedding e = model.embedding();
-        String tokens = d.table("transformer.wte.weight", e.token().value());
-        String positions = d.table("transformer.wpe.weight", e.position().value());
-        String x = d.add("transformer/embeddings", d.gather("transformer.wte", tokens, "input_ids"), d.gather("transformer.wpe", positions, "position_ids"));
+        String tokens = d.table(n.tokens + ".weight", e.token().value());
+        String positions = d.table(n.positions + ".weight", e.position().value());
+        String rows = opt ? d.add(n.positions + "/rows", "position_ids", d.int64Scalar(n.positions + "/offset", model.positionOffset())) : "position_ids";
+        String x = d.add(n.prefix + "/embeddings", d.gather(n.tokens, tokens, "input_ids"), d.gather(n.positions, positions, rows));
         for (int i = 0; i < layers; i++) {
-            x = block(d, i, model.block(i), x);
+            x = block(d, n, i, model.block(i), x);
         }
-        d.logits(d.layerNorm("transformer.ln_f", model.finalNorm(), x), model.tiedEmbeddings() ? tokens : null, model.outputProjection());
+        d.logits(d.layerNorm(n.finalNorm, model.finalNorm(), x), model.tiedEmbeddings() ? tokens : null, model.outputProjection());
         return d.built();
     }
 
-    private static String block(DecoderGraph d, int i, PreNormBlock block, String x) {
-        String p = "transformer.h." + i;
-        String h = d.layerNorm(p + ".ln_1", (LayerNorm) block.attentionNorm(), x);
-        String r = d.add(p + "/attention_residual", x, d.attention(p + ".attn", i, block.attention(), h));
-        String h2 = d.layerNorm(p + ".ln_2", (LayerNorm) block.mlpNorm(), r);
+    /** The checkpoint names a family's graph takes its node and initializer names from. */
+    private record Names(String prefix, String tokens, String positions, String layer, String attention, String attentionNorm,
+            String mlpNorm, String finalNorm) {
+    }
+
+    private static final Names GPT2 = new Names("transformer", "transformer.wte", "transformer.wpe", "transformer.h.", ".attn", ".ln_1", ".ln_2",
+            "transformer.ln_f");
+    private static final Names OPT = new Names("model.decoder", "model.decoder.embed_tokens", "model.decoder.embed_positions",
+            "model.decoder.layers.", ".self_attn", ".self_attn_layer_norm", ".final_layer_norm", "model.decoder.final_layer_norm");
+
+    private static String block(DecoderGraph d, Names n, int i, PreNormBlock block, String x) {
+        String p = n.layer + i;
+        String h = d.layerNorm(p + n.attentionNorm, (LayerNorm) block.attentionNorm(), x);
+        String r = d.add(p + "/attention_residual", x, d.attention(p + n.attention, i, block.attention(), h));
+        String h2 = d.layerNorm(p + n.mlpNorm, (LayerNorm) block.mlpNorm(), r);
         GeluMlp mlp = (GeluMlp) block.mlp();
         String up = d.linear(i, SiteRole.FFN_UP, mlp.up(), h2);
-        String activated = d.gelu(p + "/gelu", up, mlp.variant() == GeluVariant.ERF);
+        String activated = mlp.variant() == MlpActivation.RELU ? d.relu(p + "/relu", up)
+                : d.gelu(p + "/gelu", up, mlp.variant() == MlpActivation.GELU_ERF);
         return d.add(p + "/mlp_residual", r, d.linear(i, SiteRole.FFN_DOWN, mlp.down(), activated));
     }
 }

@@ -26,13 +26,16 @@ class Gpt2GraphTest {
     Path dir;
 
     private static Gpt2Model random(String activation, boolean tied, long seed) {
-        HfConfig config = HfConfig.builder(HfArchitecture.GPT2).hiddenSize(24).numHiddenLayers(2).numAttentionHeads(3).vocabSize(40)
-                .maxPositionEmbeddings(24).tieWordEmbeddings(tied).hiddenAct(activation).build();
+        return random(HfConfig.builder(HfArchitecture.GPT2).hiddenSize(24).numHiddenLayers(2).numAttentionHeads(3).vocabSize(40)
+                .maxPositionEmbeddings(24).tieWordEmbeddings(tied).hiddenAct(activation).build(), seed);
+    }
+
+    private static Gpt2Model random(HfConfig config, long seed) {
         Gpt2Model model = new Gpt2Model(config, Precision.FLOAT32);
         Random random = new Random(seed);
         for (Parameter p : model.parameters()) {
             Tensor v = p.value();
-            boolean scale = p.name().contains(".ln_") && p.name().endsWith("weight");
+            boolean scale = (p.name().contains(".ln_") || p.name().endsWith("layer_norm.weight")) && p.name().endsWith("weight");
             for (int i = 0; i < v.size(); i++) {
                 v.set(i, scale ? 1 + 0.2 * random.nextGaussian() : 0.2 * random.nextGaussian());
             }
@@ -61,6 +64,20 @@ class Gpt2GraphTest {
         assertThat(built.sites()).filteredOn(s -> s.form().startsWith("low-rank")).extracting(DecoderExport.Site::name)
                 .containsExactly(q.name(), up.name());
         assertThat(built.model().nodes()).extracting(n -> n.getOpType()).contains("Erf", "LayerNormalization").doesNotContain("Tanh");
+    }
+
+    @Test
+    void anOptWithItsReluMlpAndPositionsTwoRowsInAgrees() throws Exception {
+        HfConfig config = HfConfig.builder(HfArchitecture.GPT2).modelType("opt").className("OPTForCausalLM").hiddenSize(24).intermediateSize(40)
+                .numHiddenLayers(2).numAttentionHeads(3).vocabSize(40).maxPositionEmbeddings(24).hiddenAct("relu").build();
+        Gpt2Model model = random(config, 4);
+        Linear k = model.block(1).attention().key();
+        k.setWeight(lowRank(k, 5, new Random(6)));
+        DecoderGraph.Built built = Gpt2Graph.build(model, null);
+        OnnxAgreement.assertAgrees(dir, model, built);
+        assertThat(built.model().nodes()).extracting(n -> n.getOpType()).contains("Relu").doesNotContain("Erf", "Tanh");
+        assertThat(built.sites()).filteredOn(s -> s.form().startsWith("low-rank")).extracting(DecoderExport.Site::name)
+                .containsExactly("model.decoder.layers.1.self_attn.k_proj");
     }
 
     private static LowRankWeight lowRank(Linear l, int rank, Random random) {

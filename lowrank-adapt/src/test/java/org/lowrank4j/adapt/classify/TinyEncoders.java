@@ -6,7 +6,7 @@ import java.util.Random;
 import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.arch.bert.BertConfig;
 import org.lowrank4j.nn.arch.bert.BertModel;
-import org.lowrank4j.nn.tensor.GeluVariant;
+import org.lowrank4j.nn.tensor.MlpActivation;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
 import org.lowrank4j.nn.train.LabelledTexts;
@@ -14,7 +14,7 @@ import org.lowrank4j.nn.train.LabelledTexts;
 /** A tiny random BERT, a character tokenizer for it and two-class texts; nothing read from disk. */
 final class TinyEncoders {
     /** 50 ids, 16 wide, 2 blocks, 2 heads, MLP 24, 32 positions. */
-    static final BertConfig CONFIG = new BertConfig(50, 16, 2, 2, 24, 32, 2, 1e-12, GeluVariant.ERF);
+    static final BertConfig CONFIG = new BertConfig(50, 16, 2, 2, 24, 32, 2, 1e-12, MlpActivation.GELU_ERF);
 
     private TinyEncoders() {
     }

@@ -32,7 +32,7 @@ import org.lowrank4j.nn.arch.bert.BertConfig;
 import org.lowrank4j.nn.arch.bert.BertModel;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
 import org.lowrank4j.nn.layers.Linear;
-import org.lowrank4j.nn.tensor.GeluVariant;
+import org.lowrank4j.nn.tensor.MlpActivation;
 import org.lowrank4j.nn.tensor.MatMul;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
@@ -222,7 +222,7 @@ class PeftFolderTest {
 
     @Test
     void bertAdaptersUseHuggingFaceBertPaths() {
-        BertModel bert = BertModel.zeros(new BertConfig(50, 16, 2, 2, 24, 12, 2, 1e-12, GeluVariant.ERF), Precision.FLOAT32);
+        BertModel bert = BertModel.zeros(new BertConfig(50, 16, 2, 2, 24, 12, 2, 1e-12, MlpActivation.GELU_ERF), Precision.FLOAT32);
         LoraModel lora = LoraModel.over(ModulePaths.bert(bert), 0);
         List<String> paths = lora.addAdapter("default", TargetModules.names(List.of("query", "value")), m -> LoraSettings.of(2, 4),
                 new Random(1));

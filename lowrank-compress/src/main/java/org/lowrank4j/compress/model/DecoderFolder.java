@@ -33,16 +33,17 @@ public final class DecoderFolder {
     /** Loads a model folder written by {@code lowrank train} (float32) and checks its tokenizer. */
     public static LlamaModel loadModel(Path folder) throws IOException {
         requireModelFolder(folder); // refuses an exported ONNX folder too
-        if (HfConfig.read(folder).architecture() == HfArchitecture.GPT2) {
-            throw new IllegalArgumentException("model folder " + folder + " is GPT-2 (model_type gpt2): generate, perplexity and compress run it;"
-                    + " compare and recover take LLaMA-family decoder folders so far");
+        HfConfig config = HfConfig.read(folder);
+        if (config.architecture() == HfArchitecture.GPT2) {
+            throw new IllegalArgumentException("model folder " + folder + " is " + familyName(config) + " (model_type " + config.modelType()
+                    + "): generate, perplexity, compress, export and serve run it; compare and recover take LLaMA-family decoder folders so far");
         }
         return LlamaModel.load(folder, Precision.FLOAT32);
     }
 
     /**
      * Loads a decoder folder of any architecture the runtime has, chosen by config.json's {@code model_type}: GPT-2
-     * ({@code gpt2}, Hugging Face's layout with fused Conv1D weights) or the LLaMA family (what {@code lowrank train}
+     * ({@code gpt2}, Hugging Face's layout with fused Conv1D weights; {@code opt}) or the LLaMA family (what {@code lowrank train}
      * writes), or a folder {@code lowrank export} wrote, run by ONNX Runtime ({@link OnnxLanguageModel}). For what reads the
      * model as a language model only: generation, perplexity and serving.
      */
@@ -64,7 +65,7 @@ public final class DecoderFolder {
     }
 
     /**
-     * Loads a decoder folder for compression (float32): GPT-2 or the LLaMA family, by config.json's {@code model_type}.
+     * Loads a decoder folder for compression (float32): GPT-2, OPT or the LLaMA family, by config.json's {@code model_type}.
      * Both name their sites {@code block N ROLE} and write low-rank folders ({@link CausalLanguageModel#saveFactors}).
      */
     public static CausalLanguageModel loadCompressible(Path folder) throws IOException {
@@ -73,6 +74,11 @@ public final class DecoderFolder {
             throw new IllegalArgumentException("--model " + folder + " is a CSKV folder (shrunk KV caches); compress its dense original instead");
         }
         return loadDecoder(folder);
+    }
+
+    /** "OPT" or "GPT-2" for a folder of the GPT-2 family, for messages. */
+    public static String familyName(HfConfig config) {
+        return config.modelType().equalsIgnoreCase("opt") ? "OPT" : "GPT-2";
     }
 
     public static void requireModelFolder(Path folder) {

@@ -76,8 +76,10 @@ final class DecoderQuantizedRoute implements CompressionRoute {
             throw new IllegalArgumentException("--embeddings, --tokenizer, --calib-sequences and --calib-unit apply to ONNX models; the decoder folder "
                     + model + " brings its own tokenizer.json and keeps its embedding table (use --calib-windows)");
         }
-        if (HfConfig.read(model).architecture() == HfArchitecture.GPT2) {
-            throw new IllegalArgumentException("--method " + r.method() + " writes quantized LLaMA-family folders; " + model + " is GPT-2");
+        HfConfig config = HfConfig.read(model);
+        if (config.architecture() == HfArchitecture.GPT2) {
+            throw new IllegalArgumentException("--method " + r.method() + " writes quantized LLaMA-family folders; " + model + " is "
+                    + DecoderFolder.familyName(config));
         }
         QuantizedMethod m = Methods.quantizedByName(r.method());
         QuantizedBase storage = m.storage();

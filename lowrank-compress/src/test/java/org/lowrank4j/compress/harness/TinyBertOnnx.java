@@ -21,7 +21,7 @@ import org.lowrank4j.nn.arch.bert.BertConfig;
 import org.lowrank4j.nn.arch.bert.BertModel;
 import org.lowrank4j.nn.layers.LayerNorm;
 import org.lowrank4j.nn.layers.Linear;
-import org.lowrank4j.nn.tensor.GeluVariant;
+import org.lowrank4j.nn.tensor.MlpActivation;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
 import org.lowrank4j.nn.weight.DenseWeight;
@@ -38,7 +38,7 @@ final class TinyBertOnnx {
      * 30522 ids (the MiniLM tokenizer), C = 32, 2 blocks, 2 heads, MLP 64, 128 positions, 2 token types; the norm
      * epsilon is 1e-12 as a float, as ONNX stores it.
      */
-    static final BertConfig CONFIG = new BertConfig(30522, 32, 2, 2, 64, 128, 2, (float) 1e-12, GeluVariant.ERF);
+    static final BertConfig CONFIG = new BertConfig(30522, 32, 2, 2, 64, 128, 2, (float) 1e-12, MlpActivation.GELU_ERF);
 
     private TinyBertOnnx() {
     }

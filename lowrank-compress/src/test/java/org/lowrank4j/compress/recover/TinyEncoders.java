@@ -6,14 +6,14 @@ import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.arch.bert.BertConfig;
 import org.lowrank4j.nn.arch.bert.BertModel;
 import org.lowrank4j.nn.layers.Linear;
-import org.lowrank4j.nn.tensor.GeluVariant;
+import org.lowrank4j.nn.tensor.MlpActivation;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
 import org.lowrank4j.nn.weight.LowRankWeight;
 
 /** Tiny random BERT teachers and factorised students, and deterministic random batches, for the recovery tests. */
 final class TinyEncoders {
-    static final BertConfig CONFIG = new BertConfig(40, 12, 2, 2, 20, 10, 2, 1e-12, GeluVariant.ERF);
+    static final BertConfig CONFIG = new BertConfig(40, 12, 2, 2, 20, 10, 2, 1e-12, MlpActivation.GELU_ERF);
 
     private TinyEncoders() {
     }

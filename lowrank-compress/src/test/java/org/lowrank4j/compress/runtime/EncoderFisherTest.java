@@ -19,7 +19,7 @@ import org.lowrank4j.compress.methods.Methods;
 import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.arch.bert.BertConfig;
 import org.lowrank4j.nn.arch.bert.BertModel;
-import org.lowrank4j.nn.tensor.GeluVariant;
+import org.lowrank4j.nn.tensor.MlpActivation;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
 import org.lowrank4j.nn.weight.DenseWeight;
@@ -32,7 +32,7 @@ import org.lowrank4j.nn.weight.DenseWeight;
 class EncoderFisherTest {
 
     private static BertModel encoder(long seed) {
-        BertModel model = BertModel.zeros(new BertConfig(50, 16, 2, 2, 24, 12, 2, 1e-12, GeluVariant.ERF), Precision.FLOAT64);
+        BertModel model = BertModel.zeros(new BertConfig(50, 16, 2, 2, 24, 12, 2, 1e-12, MlpActivation.GELU_ERF), Precision.FLOAT64);
         TinyModels.spread(model, new Random(seed), 0.25);
         return model;
     }

@@ -10,7 +10,7 @@ import org.lowrank4j.nn.arch.bert.BertConfig;
 import org.lowrank4j.nn.arch.bert.BertModel;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
 import org.lowrank4j.nn.generate.ByteTokenizer;
-import org.lowrank4j.nn.tensor.GeluVariant;
+import org.lowrank4j.nn.tensor.MlpActivation;
 import org.lowrank4j.nn.tensor.Precision;
 
 /** Tiny random models and byte-token text (the vendored calibration text) for the runtime tests. */
@@ -32,7 +32,7 @@ final class TinyModels {
 
     /** BERT: vocabulary 50, C=16, 2 heads, MLP 24, 2 blocks, 12 positions, 2 token types. */
     static BertModel encoder(long seed) {
-        BertModel model = BertModel.zeros(new BertConfig(50, 16, 2, 2, 24, 12, 2, 1e-12, GeluVariant.ERF), Precision.FLOAT32);
+        BertModel model = BertModel.zeros(new BertConfig(50, 16, 2, 2, 24, 12, 2, 1e-12, MlpActivation.GELU_ERF), Precision.FLOAT32);
         spread(model, new Random(seed), 0.25);
         return model;
     }

@@ -10,15 +10,18 @@ import java.util.stream.Collectors;
  * The transformer families the JVM runtime implements, with the Hugging Face {@code model_type} values each
  * covers. LLaMA covers the models that share its layout under other names: Qwen2, Qwen3, Mistral, SmolLM (which
  * declares itself as {@code llama}), and Gemma and Gemma 3's text decoder, whose differences the runtime reads from
- * their configs.
+ * their configs; GPT-2 covers OPT the same way.
  */
 public enum HfArchitecture {
     /** Bidirectional encoder with learned positions, token types, post-norm LayerNorm and GELU. */
     BERT(List.of("bert"), "BertModel"),
     /** Decoder with RoPE, RMSNorm, SwiGLU and grouped-query attention. */
     LLAMA(List.of("llama", "qwen2", "qwen3", "mistral", "phi3", "smollm3", "granite", "olmo2", "olmo3", "gemma", "gemma2", "gemma3_text"), "LlamaForCausalLM"),
-    /** Decoder with learned positions, pre-norm LayerNorm and GELU. */
-    GPT2(List.of("gpt2"), "GPT2LMHeadModel");
+    /**
+     * Decoder with learned positions, pre-norm LayerNorm and a two-layer MLP: GPT-2 (GELU, fused Conv1D weights), and
+     * OPT (ReLU, separate projections, position rows offset by 2), whose differences the runtime reads from its config.
+     */
+    GPT2(List.of("gpt2", "opt"), "GPT2LMHeadModel");
 
     private final List<String> modelTypes;
     private final String defaultClassName;

@@ -16,9 +16,9 @@ import org.lowrank4j.formats.io.AtomicFiles;
 /**
  * The fields of a Hugging Face {@code config.json} that the JVM runtime needs, under one naming whatever the model
  * family calls them (GPT-2's {@code n_embd}, {@code n_layer}, {@code n_head}, {@code n_positions}/{@code n_ctx},
- * {@code n_inner}, {@code layer_norm_epsilon}, {@code activation_function} map to the fields below), with the
- * family's defaults where the file omits a field, plus the whole JSON in {@link #raw()} for anything else
- * (rope scaling, attention bias, sliding windows...).
+ * {@code n_inner}, {@code layer_norm_epsilon}, {@code activation_function}, and OPT's {@code ffn_dim} map to the fields
+ * below), with the family's defaults where the file omits a field, plus the whole JSON in {@link #raw()} for anything
+ * else (rope scaling, attention bias, sliding windows...).
  *
  * <p>Construction validates: every size positive, heads dividing the hidden size (unless the file gives
  * {@code head_dim}), key/value heads dividing the heads. Messages name the field as the file spells it.

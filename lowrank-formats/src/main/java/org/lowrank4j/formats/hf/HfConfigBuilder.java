@@ -149,7 +149,7 @@ public final class HfConfigBuilder {
      *                                  naming the field
      */
     public HfConfig build() {
-        HfConfigJson.Defaults defaults = HfConfigJson.Defaults.of(architecture);
+        HfConfigJson.Defaults defaults = HfConfigJson.Defaults.of(modelType);
         int heads = numAttentionHeads;
         ObjectNode raw = extra.deepCopy();
         if (headDim != null) {
@@ -157,7 +157,7 @@ public final class HfConfigBuilder {
         }
         HfConfig draft = new HfConfig(modelType, List.of(className), hiddenSize,
                 intermediateSize != null ? intermediateSize
-                        : architecture == HfArchitecture.GPT2 ? 4 * hiddenSize : 0,
+                        : architecture == HfArchitecture.GPT2 && !HfConfigJson.isOpt(modelType) ? 4 * hiddenSize : 0,
                 numHiddenLayers, heads,
                 numKeyValueHeads != null ? numKeyValueHeads : heads,
                 headDim != null ? headDim : heads > 0 ? hiddenSize / heads : 0,

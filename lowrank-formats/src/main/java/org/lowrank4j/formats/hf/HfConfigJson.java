@@ -21,10 +21,10 @@ final class HfConfigJson {
     private HfConfigJson() {
     }
 
-    /** A config field and the keys it goes by, the standard one first, then GPT-2's where it differs. */
+    /** A config field and the keys it goes by: the standard one first, then GPT-2's where it differs, then OPT's. */
     enum Field {
         HIDDEN("hidden_size", "n_embd"),
-        INTERMEDIATE("intermediate_size", "n_inner"),
+        INTERMEDIATE("intermediate_size", "n_inner", "ffn_dim"),
         LAYERS("num_hidden_layers", "n_layer"),
         HEADS("num_attention_heads", "n_head"),
         KV_HEADS("num_key_value_heads"),
@@ -43,8 +43,12 @@ final class HfConfigJson {
             this.keys = List.of(keys);
         }
 
-        /** The key a new config of this family uses. */
-        String written(HfArchitecture architecture) {
+        /** The key a new config of this model type uses. */
+        String written(String modelType) {
+            if (isOpt(modelType)) { // the standard names but for these two
+                return this == INTERMEDIATE ? "ffn_dim" : this == ACTIVATION ? "activation_function" : keys.get(0);
+            }
+            HfArchitecture architecture = HfArchitecture.forModelType(modelType).orElse(null);
             if (architecture == HfArchitecture.GPT2 && keys.size() > 1) {
                 return this == NORM_EPS ? "layer_norm_epsilon" : keys.get(1);
             }
@@ -66,16 +70,20 @@ final class HfConfigJson {
         }
 
         /** The key to name in messages and to write: the one the file used, else the family's. */
-        String nameIn(ObjectNode raw, HfArchitecture architecture) {
+        String nameIn(ObjectNode raw, String modelType) {
             String present = presentIn(raw);
-            return present != null ? present : written(architecture);
+            return present != null ? present : written(modelType);
         }
     }
 
     /** What a family's configs leave out: Hugging Face's defaults for that model type. */
     record Defaults(Integer maxPositions, double normEps, String activation, boolean tieWordEmbeddings,
             int typeVocabSize) {
-        static Defaults of(HfArchitecture architecture) {
+        static Defaults of(String modelType) {
+            if (isOpt(modelType)) {
+                return new Defaults(2048, 1e-5, "relu", true, 0);
+            }
+            HfArchitecture architecture = HfArchitecture.forModelType(modelType).orElse(null);
             if (architecture == null) {
                 return new Defaults(null, 1e-5, "gelu", true, 0);
             }
@@ -88,6 +96,11 @@ final class HfConfigJson {
     }
 
     static final double DEFAULT_ROPE_THETA = 10000;
+
+    /** OPT, in the GPT-2 family, names its fields as LLaMA does but for {@code ffn_dim} and {@code activation_function}. */
+    static boolean isOpt(String modelType) {
+        return modelType != null && modelType.equalsIgnoreCase("opt");
+    }
 
     /** A required field is absent; turned into a message that also mentions an unsupported model type. */
     private static final class MissingField extends RuntimeException {
@@ -116,25 +129,25 @@ final class HfConfigJson {
                         .flatMap(Optional::stream).findFirst().orElse("");
             }
             HfArchitecture architecture = HfArchitecture.forModelType(modelType).orElse(null);
-            Defaults defaults = Defaults.of(architecture);
+            Defaults defaults = Defaults.of(modelType);
             try {
-                int hidden = integer(raw, Field.HIDDEN, architecture, null);
-                int heads = integer(raw, Field.HEADS, architecture, null);
+                int hidden = integer(raw, Field.HIDDEN, modelType, null);
+                int heads = integer(raw, Field.HEADS, modelType, null);
                 return new HfConfig(modelType, architectures,
                         hidden,
-                        integer(raw, Field.INTERMEDIATE, architecture,
-                                architecture == HfArchitecture.GPT2 ? 4 * hidden : null),
-                        integer(raw, Field.LAYERS, architecture, null),
+                        integer(raw, Field.INTERMEDIATE, modelType,
+                                architecture == HfArchitecture.GPT2 && !isOpt(modelType) ? 4 * hidden : null),
+                        integer(raw, Field.LAYERS, modelType, null),
                         heads,
-                        integer(raw, Field.KV_HEADS, architecture, heads),
-                        integer(raw, Field.HEAD_DIM, architecture, heads > 0 ? hidden / heads : 0),
-                        integer(raw, Field.VOCAB, architecture, null),
-                        integer(raw, Field.MAX_POSITIONS, architecture, defaults.maxPositions()),
+                        integer(raw, Field.KV_HEADS, modelType, heads),
+                        integer(raw, Field.HEAD_DIM, modelType, heads > 0 ? hidden / heads : 0),
+                        integer(raw, Field.VOCAB, modelType, null),
+                        integer(raw, Field.MAX_POSITIONS, modelType, defaults.maxPositions()),
                         number(raw, Field.NORM_EPS, defaults.normEps()),
-                        text(raw, Field.ACTIVATION.nameIn(raw, architecture), defaults.activation()),
+                        text(raw, Field.ACTIVATION.nameIn(raw, modelType), defaults.activation()),
                         ropeTheta(raw),
                         bool(raw, Field.TIE.keys.get(0), defaults.tieWordEmbeddings()),
-                        integer(raw, Field.TYPE_VOCAB, architecture, defaults.typeVocabSize()),
+                        integer(raw, Field.TYPE_VOCAB, modelType, defaults.typeVocabSize()),
                         tokenId(raw, "bos_token_id"),
                         tokenIds(raw, "eos_token_id"),
                         tokenId(raw, "pad_token_id"),
@@ -152,11 +165,11 @@ final class HfConfigJson {
         }
     }
 
-    private static int integer(ObjectNode raw, Field field, HfArchitecture architecture, Integer fallback) {
+    private static int integer(ObjectNode raw, Field field, String modelType, Integer fallback) {
         String key = field.presentIn(raw);
         if (key == null) {
             if (fallback == null) {
-                throw new MissingField("field '" + field.written(architecture) + "' is missing"
+                throw new MissingField("field '" + field.written(modelType) + "' is missing"
                         + (field.keys.size() > 1 ? " (also looked for " + field.keys + ")" : ""));
             }
             return fallback;
@@ -279,29 +292,28 @@ final class HfConfigJson {
     static void validate(String modelType, int hidden, int intermediate, int layers, int heads, int kvHeads,
             int headDim, int vocab, int maxPositions, double normEps, double ropeTheta, int typeVocab,
             ObjectNode raw) {
-        HfArchitecture architecture = HfArchitecture.forModelType(modelType).orElse(null);
-        positive(hidden, Field.HIDDEN.nameIn(raw, architecture));
-        positive(intermediate, Field.INTERMEDIATE.nameIn(raw, architecture));
-        positive(layers, Field.LAYERS.nameIn(raw, architecture));
-        positive(heads, Field.HEADS.nameIn(raw, architecture));
-        positive(kvHeads, Field.KV_HEADS.nameIn(raw, architecture));
-        positive(vocab, Field.VOCAB.nameIn(raw, architecture));
-        positive(maxPositions, Field.MAX_POSITIONS.nameIn(raw, architecture));
+        positive(hidden, Field.HIDDEN.nameIn(raw, modelType));
+        positive(intermediate, Field.INTERMEDIATE.nameIn(raw, modelType));
+        positive(layers, Field.LAYERS.nameIn(raw, modelType));
+        positive(heads, Field.HEADS.nameIn(raw, modelType));
+        positive(kvHeads, Field.KV_HEADS.nameIn(raw, modelType));
+        positive(vocab, Field.VOCAB.nameIn(raw, modelType));
+        positive(maxPositions, Field.MAX_POSITIONS.nameIn(raw, modelType));
         if (Field.HEAD_DIM.presentIn(raw) == null && hidden % heads != 0) {
-            throw new IllegalArgumentException("field '" + Field.HEADS.nameIn(raw, architecture) + "' = " + heads
-                    + " does not divide field '" + Field.HIDDEN.nameIn(raw, architecture) + "' = " + hidden);
+            throw new IllegalArgumentException("field '" + Field.HEADS.nameIn(raw, modelType) + "' = " + heads
+                    + " does not divide field '" + Field.HIDDEN.nameIn(raw, modelType) + "' = " + hidden);
         }
-        positive(headDim, Field.HEAD_DIM.nameIn(raw, architecture));
+        positive(headDim, Field.HEAD_DIM.nameIn(raw, modelType));
         if (Field.HEAD_DIM.presentIn(raw) == null && headDim * heads != hidden) {
             throw new IllegalArgumentException("head_dim " + headDim + " times " + heads + " heads is not field '"
-                    + Field.HIDDEN.nameIn(raw, architecture) + "' = " + hidden + "; give head_dim explicitly");
+                    + Field.HIDDEN.nameIn(raw, modelType) + "' = " + hidden + "; give head_dim explicitly");
         }
         if (heads % kvHeads != 0) {
-            throw new IllegalArgumentException("field '" + Field.KV_HEADS.nameIn(raw, architecture) + "' = " + kvHeads
-                    + " does not divide field '" + Field.HEADS.nameIn(raw, architecture) + "' = " + heads);
+            throw new IllegalArgumentException("field '" + Field.KV_HEADS.nameIn(raw, modelType) + "' = " + kvHeads
+                    + " does not divide field '" + Field.HEADS.nameIn(raw, modelType) + "' = " + heads);
         }
         if (!(normEps > 0) || Double.isInfinite(normEps)) {
-            throw new IllegalArgumentException("field '" + Field.NORM_EPS.nameIn(raw, architecture)
+            throw new IllegalArgumentException("field '" + Field.NORM_EPS.nameIn(raw, modelType)
                     + "' must be a positive number, found " + normEps);
         }
         if (!(ropeTheta > 0) || Double.isInfinite(ropeTheta)) {
@@ -330,10 +342,10 @@ final class HfConfigJson {
             config.architectures().forEach(list::add);
         }
         ObjectNode before = config.raw();
-        out.put(Field.HIDDEN.nameIn(before, architecture), config.hiddenSize());
-        out.put(Field.INTERMEDIATE.nameIn(before, architecture), config.intermediateSize());
-        out.put(Field.LAYERS.nameIn(before, architecture), config.numHiddenLayers());
-        out.put(Field.HEADS.nameIn(before, architecture), config.numAttentionHeads());
+        out.put(Field.HIDDEN.nameIn(before, config.modelType()), config.hiddenSize());
+        out.put(Field.INTERMEDIATE.nameIn(before, config.modelType()), config.intermediateSize());
+        out.put(Field.LAYERS.nameIn(before, config.modelType()), config.numHiddenLayers());
+        out.put(Field.HEADS.nameIn(before, config.modelType()), config.numAttentionHeads());
         if (architecture == HfArchitecture.LLAMA || Field.KV_HEADS.presentIn(before) != null
                 || config.numKeyValueHeads() != config.numAttentionHeads()) {
             out.put(Field.KV_HEADS.keys.get(0), config.numKeyValueHeads());
@@ -343,8 +355,10 @@ final class HfConfigJson {
             out.put(Field.HEAD_DIM.keys.get(0), config.headDim());
         }
         out.put(Field.VOCAB.keys.get(0), config.vocabSize());
-        out.put(Field.MAX_POSITIONS.nameIn(before, architecture), config.maxPositionEmbeddings());
-        out.put(Field.NORM_EPS.nameIn(before, architecture), config.normEps());
+        out.put(Field.MAX_POSITIONS.nameIn(before, config.modelType()), config.maxPositionEmbeddings());
+        if (!isOpt(config.modelType()) || Field.NORM_EPS.presentIn(before) != null) { // OPT's LayerNorms take PyTorch's 1e-5, no field
+            out.put(Field.NORM_EPS.nameIn(before, config.modelType()), config.normEps());
+        }
         // Gemma 2 and 3 name their activation hidden_activation, and Gemma 3's newer configs keep one rope_theta per layer type
         // inside rope_parameters: neither gets a top-level default it did not have
         boolean namesHiddenActivation = config.modelType().equalsIgnoreCase("gemma3_text") || config.modelType().equalsIgnoreCase("gemma2");
@@ -353,7 +367,7 @@ final class HfConfigJson {
             perLayerTypeRope |= entry.isObject();
         }
         if (!namesHiddenActivation || Field.ACTIVATION.presentIn(before) != null) {
-            out.put(Field.ACTIVATION.nameIn(before, architecture), config.hiddenAct());
+            out.put(Field.ACTIVATION.nameIn(before, config.modelType()), config.hiddenAct());
         }
         if (Field.ROPE_THETA.presentIn(before) == null && before.path("rope_parameters").has("rope_theta")) {
             ((ObjectNode) out.get("rope_parameters")).put("rope_theta", config.ropeTheta());

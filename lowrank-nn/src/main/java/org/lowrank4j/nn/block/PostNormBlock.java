@@ -9,7 +9,7 @@ import org.lowrank4j.nn.layers.GeluMlp;
 import org.lowrank4j.nn.layers.KVCache;
 import org.lowrank4j.nn.layers.LayerNorm;
 import org.lowrank4j.nn.layers.Linear;
-import org.lowrank4j.nn.tensor.GeluVariant;
+import org.lowrank4j.nn.tensor.MlpActivation;
 import org.lowrank4j.nn.tensor.Kernels;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
@@ -39,7 +39,7 @@ public final class PostNormBlock implements TransformerBlock {
         return new PostNormBlock(Attention.dense(name + ".attn", channels, heads, heads, true, false, null, precision),
                 new LayerNorm(name + ".attn_norm", channels, eps, true, precision),
                 new GeluMlp(Linear.dense(name + ".mlp.up", channels, hidden, true, precision),
-                        Linear.dense(name + ".mlp.down", hidden, channels, true, precision), GeluVariant.ERF),
+                        Linear.dense(name + ".mlp.down", hidden, channels, true, precision), MlpActivation.GELU_ERF),
                 new LayerNorm(name + ".mlp_norm", channels, eps, true, precision));
     }
 

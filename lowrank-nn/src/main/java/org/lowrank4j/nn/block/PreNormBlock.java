@@ -12,7 +12,7 @@ import org.lowrank4j.nn.layers.Linear;
 import org.lowrank4j.nn.layers.RMSNorm;
 import org.lowrank4j.nn.layers.RotaryEmbedding;
 import org.lowrank4j.nn.layers.SwiGluMlp;
-import org.lowrank4j.nn.tensor.GeluVariant;
+import org.lowrank4j.nn.tensor.MlpActivation;
 import org.lowrank4j.nn.tensor.Kernels;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
@@ -122,7 +122,7 @@ public final class PreNormBlock implements TransformerBlock {
                 Attention.dense(name + ".attn", channels, heads, heads, true, true, null, precision),
                 new LayerNorm(name + ".mlp_norm", channels, eps, true, precision),
                 new GeluMlp(Linear.dense(name + ".mlp.up", channels, 4 * channels, true, precision),
-                        Linear.dense(name + ".mlp.down", 4 * channels, channels, true, precision), GeluVariant.TANH));
+                        Linear.dense(name + ".mlp.down", 4 * channels, channels, true, precision), MlpActivation.GELU_TANH));
     }
 
     /** The norm before the attention, or null (OLMo 2). */

@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.lowrank4j.nn.Layer;
 import org.lowrank4j.nn.Parameter;
-import org.lowrank4j.nn.tensor.GeluVariant;
+import org.lowrank4j.nn.tensor.MlpActivation;
 import org.lowrank4j.nn.tensor.Kernels;
 import org.lowrank4j.nn.tensor.Tensor;
 
@@ -12,14 +12,14 @@ import org.lowrank4j.nn.tensor.Tensor;
 public final class GeluMlp implements Layer {
     private final Linear up;   // C -> H
     private final Linear down; // H -> C
-    private final GeluVariant variant;
+    private final MlpActivation variant;
     // the latest forward's activations, kept for the backward; they and the backward's buffers are reused by the next
     // step when the shapes match (each is written in full before it is read)
     private Tensor hidden;     // up(x) (B,T,H), the GELU input
     private Tensor activated;  // gelu(hidden) (B,T,H), the input of down
     private Tensor dactivated, dhidden;
 
-    public GeluMlp(Linear up, Linear down, GeluVariant variant) {
+    public GeluMlp(Linear up, Linear down, MlpActivation variant) {
         if (up.outFeatures() != down.inFeatures() || up.inFeatures() != down.outFeatures()) {
             throw new IllegalArgumentException("MLP " + up.name() + " (" + up.inFeatures() + " -> " + up.outFeatures() + ") and "
                     + down.name() + " (" + down.inFeatures() + " -> " + down.outFeatures() + ") do not compose to C -> C");
@@ -37,7 +37,7 @@ public final class GeluMlp implements Layer {
         return down;
     }
 
-    public GeluVariant variant() {
+    public MlpActivation variant() {
         return variant;
     }
 
@@ -48,7 +48,7 @@ public final class GeluMlp implements Layer {
         hidden = Tensor.reuse(hidden, x.precision(), shape);
         activated = Tensor.reuse(activated, x.precision(), shape);
         up.forwardInto(hidden, x);
-        Kernels.of(hidden).geluForward(activated, hidden, variant);
+        Kernels.of(hidden).activationForward(activated, hidden, variant);
         return down.forward(activated);
     }
 
@@ -60,7 +60,7 @@ public final class GeluMlp implements Layer {
         dactivated = Tensor.reuse(dactivated, dy.precision(), hidden.shape());
         dhidden = Tensor.reuse(dhidden, dy.precision(), hidden.shape());
         down.backwardInto(dactivated, dy, false);
-        Kernels.of(dy).geluBackward(dhidden, dactivated, hidden, variant);
+        Kernels.of(dy).activationBackward(dhidden, dactivated, hidden, variant);
         return up.backward(dhidden);
     }
 

@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.lowrank4j.nn.Layer;
 import org.lowrank4j.nn.Parameter;
-import org.lowrank4j.nn.tensor.GeluVariant;
+import org.lowrank4j.nn.tensor.MlpActivation;
 import org.lowrank4j.nn.tensor.Kernels;
 import org.lowrank4j.nn.tensor.Tensor;
 
@@ -40,11 +40,11 @@ public final class SwiGluMlp implements Layer {
         }
 
         /** The GELU variant of a GeGLU activation. */
-        public GeluVariant gelu() {
+        public MlpActivation gelu() {
             if (this == SILU) {
                 throw new IllegalStateException("silu is not a GELU");
             }
-            return this == GELU_ERF ? GeluVariant.ERF : GeluVariant.TANH;
+            return this == GELU_ERF ? MlpActivation.GELU_ERF : MlpActivation.GELU_TANH;
         }
     }
 

@@ -27,7 +27,7 @@ public final class StreamingMlp {
     /** x (B, T, C) -> (B, T, C), equal to {@code mlp.forward(x)} up to rounding; keeps nothing for a backward pass. */
     public static Tensor forward(GeluMlp mlp, Tensor x, Tiles tiles, TransientMemory memory) {
         return run(List.of(SiteFactors.of(mlp.up())), SiteFactors.of(mlp.down()), x, tiles, memory,
-                t -> Kernels.of(t[0]).geluForward(t[0], t[0], mlp.variant()));
+                t -> Kernels.of(t[0]).activationForward(t[0], t[0], mlp.variant()));
     }
 
     /** x (B, T, C) -> (B, T, C), equal to {@code mlp.forward(x)} up to rounding; keeps nothing for a backward pass. */

@@ -208,9 +208,13 @@ final class DoubleKernels implements Kernels {
     }
 
     @Override
-    public void geluForward(Tensor out, Tensor x, GeluVariant variant) {
+    public void activationForward(Tensor out, Tensor x, MlpActivation variant) {
         double[] o = d(out), in = d(x);
-        if (variant == GeluVariant.ERF) {
+        if (variant == MlpActivation.RELU) {
+            for (int i = 0; i < o.length; i++) {
+                o[i] = in[i] > 0 ? in[i] : 0;
+            }
+        } else if (variant == MlpActivation.GELU_ERF) {
             for (int i = 0; i < o.length; i++) {
                 double v = in[i];
                 o[i] = (0.5 * v * (1 + erf(v * INV_SQRT_2)));
@@ -224,9 +228,13 @@ final class DoubleKernels implements Kernels {
     }
 
     @Override
-    public void geluBackward(Tensor dx, Tensor dout, Tensor x, GeluVariant variant) {
+    public void activationBackward(Tensor dx, Tensor dout, Tensor x, MlpActivation variant) {
         double[] dinp = d(dx), g = d(dout), in = d(x);
-        if (variant == GeluVariant.ERF) {
+        if (variant == MlpActivation.RELU) {
+            for (int i = 0; i < dinp.length; i++) {
+                dinp[i] = in[i] > 0 ? g[i] : 0;
+            }
+        } else if (variant == MlpActivation.GELU_ERF) {
             for (int i = 0; i < dinp.length; i++) {
                 double v = in[i];
                 double cdf = 0.5 * (1 + erf(v * INV_SQRT_2)), pdf = INV_SQRT_2PI * Math.exp(-0.5 * v * v);
@@ -262,9 +270,9 @@ final class DoubleKernels implements Kernels {
     }
 
     @Override
-    public void gegluForward(Tensor out, Tensor gate, Tensor up, GeluVariant variant) {
+    public void gegluForward(Tensor out, Tensor gate, Tensor up, MlpActivation variant) {
         Tensor act = gate.zerosLike();
-        geluForward(act, gate, variant);
+        activationForward(act, gate, variant);
         double[] o = d(out), a = d(act), b = d(up);
         for (int i = 0; i < o.length; i++) {
             o[i] = a[i] * b[i];
@@ -272,9 +280,9 @@ final class DoubleKernels implements Kernels {
     }
 
     @Override
-    public void gegluBackward(Tensor dgate, Tensor dup, Tensor dout, Tensor gate, Tensor up, GeluVariant variant) {
+    public void gegluBackward(Tensor dgate, Tensor dup, Tensor dout, Tensor gate, Tensor up, MlpActivation variant) {
         Tensor act = gate.zerosLike(), doutUp = dout.zerosLike();
-        geluForward(act, gate, variant);
+        activationForward(act, gate, variant);
         double[] g = d(dout), a = d(act), b = d(up), gb = d(doutUp);
         for (int i = 0; i < g.length; i++) {
             gb[i] = g[i] * b[i];
@@ -283,7 +291,7 @@ final class DoubleKernels implements Kernels {
         for (int i = 0; i < g.length; i++) { // dout, up and gate were read into act and doutUp: the outputs may alias them
             db[i] = g[i] * a[i];
         }
-        geluBackward(dgate, doutUp, gate, variant);
+        activationBackward(dgate, doutUp, gate, variant);
     }
 
     @Override

@@ -235,9 +235,13 @@ final class FloatKernels implements Kernels {
     }
 
     @Override
-    public void geluForward(Tensor out, Tensor x, GeluVariant variant) {
+    public void activationForward(Tensor out, Tensor x, MlpActivation variant) {
         float[] o = d(out), in = d(x);
-        if (variant == GeluVariant.ERF) {
+        if (variant == MlpActivation.RELU) {
+            for (int i = 0; i < o.length; i++) {
+                o[i] = in[i] > 0 ? in[i] : 0f;
+            }
+        } else if (variant == MlpActivation.GELU_ERF) {
             geluErf(o, in);
         } else {
             for (int i = 0; i < o.length; i++) {
@@ -267,9 +271,13 @@ final class FloatKernels implements Kernels {
     }
 
     @Override
-    public void geluBackward(Tensor dx, Tensor dout, Tensor x, GeluVariant variant) {
+    public void activationBackward(Tensor dx, Tensor dout, Tensor x, MlpActivation variant) {
         float[] dinp = d(dx), g = d(dout), in = d(x);
-        if (variant == GeluVariant.ERF) {
+        if (variant == MlpActivation.RELU) {
+            for (int i = 0; i < dinp.length; i++) {
+                dinp[i] = in[i] > 0 ? g[i] : 0f;
+            }
+        } else if (variant == MlpActivation.GELU_ERF) {
             inChunks(dinp.length, 16, (from, to) -> {
                 for (int i = from; i < to; i++) {
                     double v = in[i];
@@ -327,10 +335,10 @@ final class FloatKernels implements Kernels {
     }
 
     @Override
-    public void gegluForward(Tensor out, Tensor gate, Tensor up, GeluVariant variant) {
-        if (variant == GeluVariant.ERF) {
+    public void gegluForward(Tensor out, Tensor gate, Tensor up, MlpActivation variant) {
+        if (variant != MlpActivation.GELU_TANH) {
             float[] act = new float[out.size()], b = d(up), o = d(out);
-            geluErf(act, d(gate));
+            activationForward(FloatTensor.wrap(act, gate.shape()), gate, variant);
             for (int i = 0; i < o.length; i++) {
                 o[i] = act[i] * b[i];
             }
@@ -347,10 +355,10 @@ final class FloatKernels implements Kernels {
     }
 
     @Override
-    public void gegluBackward(Tensor dgate, Tensor dup, Tensor dout, Tensor gate, Tensor up, GeluVariant variant) {
-        if (variant == GeluVariant.ERF) {
+    public void gegluBackward(Tensor dgate, Tensor dup, Tensor dout, Tensor gate, Tensor up, MlpActivation variant) {
+        if (variant != MlpActivation.GELU_TANH) {
             float[] act = new float[dout.size()], gb = new float[act.length], g = d(dout), b = d(up), db = d(dup);
-            geluErf(act, d(gate));
+            activationForward(FloatTensor.wrap(act, gate.shape()), gate, variant);
             for (int i = 0; i < g.length; i++) {
                 gb[i] = g[i] * b[i];
             }
@@ -358,7 +366,7 @@ final class FloatKernels implements Kernels {
             for (int i = 0; i < g.length; i++) { // dout and up were read into gb: dup may alias them
                 db[i] = g[i] * act[i];
             }
-            geluBackward(dgate, FloatTensor.wrap(gb, dout.shape()), gate0, GeluVariant.ERF);
+            activationBackward(dgate, FloatTensor.wrap(gb, dout.shape()), gate0, variant);
             return;
         }
         float[] da = d(dgate), db = d(dup), g = d(dout), a = d(gate), b = d(up);

@@ -69,11 +69,11 @@ public interface Kernels {
 
     // ---- activations --------------------------------------------------------------------------------------
 
-    /** {@code out = gelu(x)} element-wise. */
-    void geluForward(Tensor out, Tensor x, GeluVariant variant);
+    /** {@code out = act(x)} element-wise, {@code act} the MLP activation {@code variant} names. */
+    void activationForward(Tensor out, Tensor x, MlpActivation variant);
 
-    /** {@code dx = dout · gelu'(x)} (into). */
-    void geluBackward(Tensor dx, Tensor dout, Tensor x, GeluVariant variant);
+    /** {@code dx = dout · act'(x)} (into). */
+    void activationBackward(Tensor dx, Tensor dout, Tensor x, MlpActivation variant);
 
     /** SwiGLU gate: {@code out = silu(gate) · up} element-wise, silu(g) = g·σ(g). */
     void swigluForward(Tensor out, Tensor gate, Tensor up);
@@ -81,11 +81,11 @@ public interface Kernels {
     /** Into {@code dgate} and {@code dup}. */
     void swigluBackward(Tensor dgate, Tensor dup, Tensor dout, Tensor gate, Tensor up);
 
-    /** GeGLU gate (Gemma): {@code out = gelu(gate) · up} element-wise, GELU as {@code variant} says. */
-    void gegluForward(Tensor out, Tensor gate, Tensor up, GeluVariant variant);
+    /** GeGLU gate (Gemma): {@code out = act(gate) · up} element-wise, the activation (a GELU for GeGLU) as {@code variant} says. */
+    void gegluForward(Tensor out, Tensor gate, Tensor up, MlpActivation variant);
 
     /** Into {@code dgate} and {@code dup}. */
-    void gegluBackward(Tensor dgate, Tensor dup, Tensor dout, Tensor gate, Tensor up, GeluVariant variant);
+    void gegluBackward(Tensor dgate, Tensor dup, Tensor dout, Tensor gate, Tensor up, MlpActivation variant);
 
     // ---- attention ----------------------------------------------------------------------------------------
 

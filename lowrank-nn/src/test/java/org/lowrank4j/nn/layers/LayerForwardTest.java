@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.lowrank4j.nn.GradientCheck;
 import org.lowrank4j.nn.Layer;
 import org.lowrank4j.nn.Parameter;
-import org.lowrank4j.nn.tensor.GeluVariant;
+import org.lowrank4j.nn.tensor.MlpActivation;
 import org.lowrank4j.nn.tensor.Kernels;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
@@ -94,7 +94,7 @@ class LayerForwardTest {
     private static Layer feedForward(boolean swiGlu, Precision precision) {
         return swiGlu
                 ? new SwiGluMlp(Linear.dense("g", 8, 12, false, precision), Linear.dense("u", 8, 12, false, precision), Linear.dense("d", 12, 8, true, precision))
-                : new GeluMlp(Linear.dense("u", 8, 12, true, precision), Linear.dense("d", 12, 8, true, precision), GeluVariant.TANH);
+                : new GeluMlp(Linear.dense("u", 8, 12, true, precision), Linear.dense("d", 12, 8, true, precision), MlpActivation.GELU_TANH);
     }
 
     @Test
@@ -102,8 +102,8 @@ class LayerForwardTest {
         for (Precision p : Precision.values()) {
             Tensor x = Tensor.of(p, new double[] {-3, -1, 0, 0.5, 1, 2.5}, 6);
             Tensor erf = x.zerosLike(), tanh = x.zerosLike();
-            Kernels.of(p).geluForward(erf, x, GeluVariant.ERF);
-            Kernels.of(p).geluForward(tanh, x, GeluVariant.TANH);
+            Kernels.of(p).activationForward(erf, x, MlpActivation.GELU_ERF);
+            Kernels.of(p).activationForward(tanh, x, MlpActivation.GELU_TANH);
             double tol = p == F64 ? 1e-15 : 2e-7;
             // x·Φ(x) from tabulated normal CDF values; tanh form evaluated independently
             double[] phi = {0.0013498980316300946, 0.15865525393145707, 0.5, 0.6914624612740131, 0.8413447460685429, 0.9937903346742238};

@@ -11,7 +11,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.lowrank4j.nn.GradientCheck;
 import org.lowrank4j.nn.Layer;
 import org.lowrank4j.nn.Parameter;
-import org.lowrank4j.nn.tensor.GeluVariant;
+import org.lowrank4j.nn.tensor.MlpActivation;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
 import org.lowrank4j.nn.weight.LowRankWeight;
@@ -115,8 +115,8 @@ class LayerGradientTest {
     }
 
     @ParameterizedTest
-    @EnumSource(GeluVariant.class)
-    void geluMlp(GeluVariant variant) {
+    @EnumSource(MlpActivation.class)
+    void geluMlp(MlpActivation variant) {
         GeluMlp mlp = new GeluMlp(Linear.dense("mlp.up", C, 12, true, F64), Linear.dense("mlp.down", 12, C, true, F64), variant);
         randomize(mlp, new Random(11), 0.5);
         checkLayer("GeluMlp " + variant, mlp, input(12, B, T, C));

@@ -16,7 +16,7 @@ import org.lowrank4j.nn.layers.GeluMlp;
 import org.lowrank4j.nn.layers.Linear;
 import org.lowrank4j.nn.layers.RotaryEmbedding;
 import org.lowrank4j.nn.layers.SwiGluMlp;
-import org.lowrank4j.nn.tensor.GeluVariant;
+import org.lowrank4j.nn.tensor.MlpActivation;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
 import org.lowrank4j.nn.weight.LowRankWeight;
@@ -41,7 +41,7 @@ class StreamingTest {
     }
 
     private static GeluMlp mlp(int channels, int hidden, int upRank, int downRank) {
-        return new GeluMlp(linear("up", channels, hidden, upRank, 10), linear("down", hidden, channels, downRank, 20), GeluVariant.ERF);
+        return new GeluMlp(linear("up", channels, hidden, upRank, 10), linear("down", hidden, channels, downRank, 20), MlpActivation.GELU_ERF);
     }
 
     /** 37 rows and 70 intermediate channels: neither is a multiple of the tiles (16 rows, 32 channels). */
@@ -111,7 +111,7 @@ class StreamingTest {
 
     @Test
     void aWholeEncoderStreamsToTheSameLastHiddenState() {
-        BertConfig config = new BertConfig(50, 16, 2, 2, 40, 24, 2, 1e-12, GeluVariant.ERF);
+        BertConfig config = new BertConfig(50, 16, 2, 2, 40, 24, 2, 1e-12, MlpActivation.GELU_ERF);
         BertModel model = BertModel.zeros(config, F32);
         GradientCheck.randomize(model, new Random(7), 0.3);
         Linear up = model.linears(1).stream().filter(l -> l.outFeatures() == 40).findFirst().orElseThrow();
@@ -210,7 +210,7 @@ class StreamingTest {
     @Test
     void doubleWeightsAreRefusedInOneLine() {
         GeluMlp doubles = new GeluMlp(Linear.dense("up", 4, 8, true, Precision.FLOAT64), Linear.dense("down", 8, 4, true, Precision.FLOAT64),
-                GeluVariant.ERF);
+                MlpActivation.GELU_ERF);
         assertThatThrownBy(() -> StreamingMlp.forward(doubles, Tensor.zeros(Precision.FLOAT64, 1, 2, 4), SMALL, new TransientMemory()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("up: streaming inference runs float32");
     }

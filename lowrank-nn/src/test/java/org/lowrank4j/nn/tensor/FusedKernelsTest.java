@@ -69,7 +69,7 @@ class FusedKernelsTest {
         Kernels kn = Kernels.of(Precision.FLOAT32);
         kn.addBias(shifted, bias);
         FloatTensor expected = shifted.zerosLike();
-        kn.geluForward(expected, shifted, GeluVariant.ERF);
+        kn.activationForward(expected, shifted, MlpActivation.GELU_ERF);
         float[] out = x.data().clone();
         FusedKernels.biasGelu(out, bias.data(), rows, c);
         assertThat(maxDiff(out, expected.data())).isLessThanOrEqualTo(1e-6);

@@ -52,10 +52,10 @@ class KernelAgreementTest {
             k(t).rmsNormForward(t.get(0), t.get(1), t.get(2), t.get(3), 1e-6);
             k(t).rmsNormBackward(t.get(4), t.get(5), t.get(0), t.get(2), t.get(1), t.get(3));
         });
-        for (GeluVariant v : GeluVariant.values()) {
+        for (MlpActivation v : MlpActivation.values()) {
             agree("gelu " + v, List.of(random(r, n, c), random(r, n, c), random(r, n, c)), t -> {
-                k(t).geluForward(t.get(1), t.get(0), v);
-                k(t).geluBackward(t.get(2), t.get(1), t.get(0), v);
+                k(t).activationForward(t.get(1), t.get(0), v);
+                k(t).activationBackward(t.get(2), t.get(1), t.get(0), v);
             });
         }
         agree("swiglu", List.of(random(r, n, c), random(r, n, c), random(r, n, c), random(r, n, c), random(r, n, c)), t -> {
@@ -67,7 +67,7 @@ class KernelAgreementTest {
             k(t).swigluForward(t.get(0), t.get(0), t.get(1));                       // out over gate, as streaming does
             k(t).swigluForward(t.get(1), t.get(0), t.get(1));                       // out over up
         });
-        for (GeluVariant v : GeluVariant.values()) {
+        for (MlpActivation v : MlpActivation.values()) {
             Tensor wide = random(r, n, c); // gates out to ±60, where the tanh form's e^−z over- or underflows
             for (int i = 0; i < wide.size(); i++) {
                 wide.set(i, wide.get(i) * (i % 3 == 0 ? 20 : 1));

@@ -2,7 +2,7 @@ package org.lowrank4j.nn.arch.bert;
 
 import org.lowrank4j.formats.hf.HfArchitecture;
 import org.lowrank4j.formats.hf.HfConfig;
-import org.lowrank4j.nn.tensor.GeluVariant;
+import org.lowrank4j.nn.tensor.MlpActivation;
 
 /**
  * The sizes of a BERT encoder.
@@ -15,10 +15,10 @@ import org.lowrank4j.nn.tensor.GeluVariant;
  * @param maxPositions     rows of the learned position table
  * @param typeVocabSize    rows of the token-type table (0: none)
  * @param layerNormEps     epsilon of every LayerNorm
- * @param gelu             the MLP activation (BERT: {@link GeluVariant#ERF})
+ * @param gelu             the MLP activation (BERT: {@link MlpActivation#GELU_ERF})
  */
 public record BertConfig(int vocabSize, int hiddenSize, int layers, int heads, int intermediateSize, int maxPositions,
-        int typeVocabSize, double layerNormEps, GeluVariant gelu) {
+        int typeVocabSize, double layerNormEps, MlpActivation gelu) {
 
     /** @throws IllegalArgumentException naming the field that is out of range */
     public BertConfig {
@@ -42,9 +42,9 @@ public record BertConfig(int vocabSize, int hiddenSize, int layers, int heads, i
         if (config.architecture() != HfArchitecture.BERT) {
             throw new IllegalArgumentException("config model_type = \"" + config.modelType() + "\" is not a BERT encoder");
         }
-        GeluVariant gelu = switch (config.hiddenAct()) {
-            case "gelu" -> GeluVariant.ERF;
-            case "gelu_new", "gelu_pytorch_tanh" -> GeluVariant.TANH;
+        MlpActivation gelu = switch (config.hiddenAct()) {
+            case "gelu" -> MlpActivation.GELU_ERF;
+            case "gelu_new", "gelu_pytorch_tanh" -> MlpActivation.GELU_TANH;
             default -> throw new IllegalArgumentException("config field hidden_act = \"" + config.hiddenAct()
                     + "\" is not supported for BERT (gelu, gelu_new, gelu_pytorch_tanh)");
         };

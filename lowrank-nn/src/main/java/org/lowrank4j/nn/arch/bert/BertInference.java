@@ -9,7 +9,7 @@ import org.lowrank4j.nn.layers.LayerNorm;
 import org.lowrank4j.nn.layers.Linear;
 import org.lowrank4j.nn.tensor.FloatTensor;
 import org.lowrank4j.nn.tensor.FusedKernels;
-import org.lowrank4j.nn.tensor.GeluVariant;
+import org.lowrank4j.nn.tensor.MlpActivation;
 import org.lowrank4j.nn.tensor.MatMul;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
@@ -41,7 +41,7 @@ final class BertInference {
         for (PostNormBlock block : model.blocks()) {
             Attention a = block.attention();
             if (!(block.attentionNorm() instanceof LayerNorm) || !(block.mlpNorm() instanceof LayerNorm)
-                    || !(block.mlp() instanceof GeluMlp mlp) || mlp.variant() != GeluVariant.ERF
+                    || !(block.mlp() instanceof GeluMlp mlp) || mlp.variant() != MlpActivation.GELU_ERF
                     || a.rope() != null || a.causal() || a.headSize() != a.valueSize()) {
                 return false;
             }

@@ -18,7 +18,7 @@ import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.layers.LayerNorm;
 import org.lowrank4j.nn.layers.Linear;
 import org.lowrank4j.nn.tensor.FloatTensor;
-import org.lowrank4j.nn.tensor.GeluVariant;
+import org.lowrank4j.nn.tensor.MlpActivation;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
 import org.lowrank4j.nn.weight.DenseWeight;
@@ -378,10 +378,10 @@ public final class BertOnnx {
         throw notBert(source, "cannot find the number of attention heads (no constant (B, T, NH, D) Reshape of the query)");
     }
 
-    private static GeluVariant gelu(OnnxGraph graph) {
+    private static MlpActivation gelu(OnnxGraph graph) {
         boolean erf = graph.nodes.stream().anyMatch(n -> n.getOpType().equals("Erf") || n.getOpType().equals("Gelu"));
         boolean tanh = graph.nodes.stream().anyMatch(n -> n.getOpType().equals("Tanh") || n.getOpType().equals("FastGelu"));
-        return tanh && !erf ? GeluVariant.TANH : GeluVariant.ERF;
+        return tanh && !erf ? MlpActivation.GELU_TANH : MlpActivation.GELU_ERF;
     }
 
     // ------------------------------------------------------------------ filling

@@ -15,7 +15,7 @@ import org.lowrank4j.nn.block.PostNormBlock;
 import org.lowrank4j.nn.layers.LayerNorm;
 import org.lowrank4j.nn.layers.Linear;
 import org.lowrank4j.nn.tensor.FloatTensor;
-import org.lowrank4j.nn.tensor.GeluVariant;
+import org.lowrank4j.nn.tensor.MlpActivation;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
 import org.lowrank4j.nn.weight.DenseWeight;
@@ -78,7 +78,7 @@ public final class BertSafetensors {
         HfConfig.builder(HfArchitecture.BERT).hiddenSize(c.hiddenSize()).intermediateSize(c.intermediateSize())
                 .numHiddenLayers(c.layers()).numAttentionHeads(c.heads()).vocabSize(c.vocabSize())
                 .maxPositionEmbeddings(c.maxPositions()).typeVocabSize(c.typeVocabSize()).normEps(c.layerNormEps())
-                .hiddenAct(c.gelu() == GeluVariant.ERF ? "gelu" : "gelu_new").build().write(folder.resolve(HfConfig.FILE_NAME));
+                .hiddenAct(c.gelu() == MlpActivation.GELU_ERF ? "gelu" : "gelu_new").build().write(folder.resolve(HfConfig.FILE_NAME));
         SafetensorsWriter writer = new SafetensorsWriter();
         for (Slot slot : slots(model, true)) {
             Tensor t = slot.target().to(Precision.FLOAT32);

@@ -22,7 +22,7 @@ import org.lowrank4j.nn.layers.Embedding;
 import org.lowrank4j.nn.layers.GeluMlp;
 import org.lowrank4j.nn.layers.LayerNorm;
 import org.lowrank4j.nn.layers.Linear;
-import org.lowrank4j.nn.tensor.GeluVariant;
+import org.lowrank4j.nn.tensor.MlpActivation;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
 import org.lowrank4j.nn.weight.DenseWeight;
@@ -34,6 +34,9 @@ import org.lowrank4j.nn.weight.DenseWeight;
  * projection as a Conv1D weight {@code (in, out)}; here q, k and v are separate {@link Linear} layers with
  * {@code (out, in)} weights, so each can be factorised on its own, and {@link Gpt2Weights} transposes and splits on
  * the way in and fuses on the way out.
+ *
+ * <p>OPT ({@code model_type: opt}) runs here too: the same blocks with a ReLU MLP and a position table two rows longer
+ * ({@link Opt}), stored in its own layout ({@link OptWeights}).
  */
 public final class Gpt2Model implements CausalLanguageModel {
     private final HfConfig config;
@@ -43,33 +46,41 @@ public final class Gpt2Model implements CausalLanguageModel {
     private final LayerNorm finalNorm;       // ln_f
     private final Linear head;               // wte, tied (or lm_head when tie_word_embeddings is false)
     private final boolean tied;
+    private final int positionOffset;        // the position table's row of position 0: OPT's 2, GPT-2's 0
     private final DecoderStack stack;
 
     /**
      * A model with zero weights and unit LayerNorm scales; see {@link #initialize(Random)}.
      *
-     * @throws IllegalArgumentException when the config is not GPT-2 or names an unsupported activation_function
+     * @throws IllegalArgumentException when the config is not GPT-2 or OPT, names an unsupported activation_function or
+     *                                  asks for an OPT layout this runtime does not build
      */
     public Gpt2Model(HfConfig config, Precision precision) {
-        GeluVariant gelu = checkConfig(config);
+        MlpActivation activation = checkConfig(config);
         this.config = config;
         this.precision = precision;
+        boolean opt = Opt.is(config);
+        this.positionOffset = opt ? Opt.POSITION_OFFSET : 0;
         int c = config.hiddenSize(), nh = config.numAttentionHeads(), d = config.headDim(), hidden = config.intermediateSize();
         double eps = config.normEps();
-        this.embedding = new Embedding("transformer.embeddings", config.vocabSize(), c, config.maxPositionEmbeddings(), 0, precision);
+        this.embedding = new Embedding(opt ? "model.decoder.embeddings" : "transformer.embeddings", config.vocabSize(), c,
+                config.maxPositionEmbeddings() + positionOffset, 0, precision);
         this.blocks = new ArrayList<>();
         for (int i = 0; i < config.numHiddenLayers(); i++) {
-            String p = "transformer.h." + i + ".";
-            Attention attention = new Attention(p + "attn", Linear.dense(p + "attn.c_attn.q", c, nh * d, true, precision),
-                    Linear.dense(p + "attn.c_attn.k", c, nh * d, true, precision),
-                    Linear.dense(p + "attn.c_attn.v", c, nh * d, true, precision),
-                    Linear.dense(p + "attn.c_proj", nh * d, c, true, precision), nh, nh, true, null);
-            GeluMlp mlp = new GeluMlp(Linear.dense(p + "mlp.c_fc", c, hidden, true, precision),
-                    Linear.dense(p + "mlp.c_proj", hidden, c, true, precision), gelu);
-            blocks.add(new PreNormBlock(new LayerNorm(p + "ln_1", c, eps, true, precision), attention,
-                    new LayerNorm(p + "ln_2", c, eps, true, precision), mlp));
+            String p = (opt ? "model.decoder.layers." : "transformer.h.") + i + ".";
+            String[] names = opt ? new String[] {"self_attn", "self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.out_proj",
+                    "fc1", "fc2", "self_attn_layer_norm", "final_layer_norm"}
+                    : new String[] {"attn", "attn.c_attn.q", "attn.c_attn.k", "attn.c_attn.v", "attn.c_proj", "mlp.c_fc", "mlp.c_proj", "ln_1", "ln_2"};
+            Attention attention = new Attention(p + names[0], Linear.dense(p + names[1], c, nh * d, true, precision),
+                    Linear.dense(p + names[2], c, nh * d, true, precision),
+                    Linear.dense(p + names[3], c, nh * d, true, precision),
+                    Linear.dense(p + names[4], nh * d, c, true, precision), nh, nh, true, null);
+            GeluMlp mlp = new GeluMlp(Linear.dense(p + names[5], c, hidden, true, precision),
+                    Linear.dense(p + names[6], hidden, c, true, precision), activation);
+            blocks.add(new PreNormBlock(new LayerNorm(p + names[7], c, eps, true, precision), attention,
+                    new LayerNorm(p + names[8], c, eps, true, precision), mlp));
         }
-        this.finalNorm = new LayerNorm("transformer.ln_f", c, eps, true, precision);
+        this.finalNorm = new LayerNorm(opt ? "model.decoder.final_layer_norm" : "transformer.ln_f", c, eps, true, precision);
         this.tied = config.tieWordEmbeddings();
         this.head = tied ? new Linear("lm_head", new DenseWeight(embedding.token()), null)
                 : Linear.dense("lm_head", c, config.vocabSize(), false, precision);
@@ -78,7 +89,8 @@ public final class Gpt2Model implements CausalLanguageModel {
 
     /**
      * Loads {@code config.json} and the safetensors weights of a model folder; tensor names may carry the
-     * {@code transformer.} prefix of {@code GPT2LMHeadModel} or not ({@code GPT2Model}).
+     * {@code transformer.} prefix of {@code GPT2LMHeadModel} or not ({@code GPT2Model}); OPT's, {@code model.decoder.}
+     * or {@code decoder.}.
      *
      * @throws IllegalArgumentException for a config of another family or an unknown {@code model_type}, a missing
      *                                  tensor or a shape that does not match the config, naming the field or tensor
@@ -94,13 +106,18 @@ public final class Gpt2Model implements CausalLanguageModel {
     /** Builds the model of {@code config} and reads its weights from {@code source}. */
     public static Gpt2Model load(HfConfig config, TensorSource source, Precision precision) {
         Gpt2Model model = new Gpt2Model(config, precision);
-        Gpt2Weights.read(model, source);
+        if (Opt.is(config)) {
+            OptWeights.read(model, source);
+        } else {
+            Gpt2Weights.read(model, source);
+        }
         return model;
     }
 
     /**
      * Writes {@code config.json} and {@code model.safetensors} (float32) into {@code folder}, each atomically, in
-     * Hugging Face's layout ({@code transformer.} names, fused Conv1D weights); factorised weights are multiplied out.
+     * Hugging Face's layout (GPT-2: {@code transformer.} names, fused Conv1D weights; OPT: {@code model.decoder.} names);
+     * factorised weights are multiplied out.
      */
     public void save(Path folder) throws IOException {
         save(folder, SafetensorsDtype.F32);
@@ -108,15 +125,19 @@ public final class Gpt2Model implements CausalLanguageModel {
 
     /** As {@link #save(Path)} with the element type of the weights (F32, F16 or BF16). */
     public void save(Path folder, SafetensorsDtype dtype) throws IOException {
-        Gpt2Weights.write(this, folder, dtype);
+        if (Opt.is(config)) {
+            OptWeights.write(this, folder, dtype, false);
+        } else {
+            Gpt2Weights.write(this, folder, dtype);
+        }
     }
 
     /**
-     * Hugging Face's initialisation: weights N(0, σ²) with σ = {@code initializer_range} (0.02), the residual
-     * projections ({@code c_proj}) with σ/√(2·layers); biases 0, LayerNorm scales 1.
+     * Hugging Face's initialisation: weights N(0, σ²) with σ = {@code initializer_range} (0.02; OPT's {@code init_std}),
+     * GPT-2's residual projections ({@code c_proj}) with σ/√(2·layers); biases 0, LayerNorm scales 1.
      */
     public void initialize(Random random) {
-        double std = config.raw().path("initializer_range").asDouble(0.02);
+        double std = config.raw().path(Opt.is(config) ? "init_std" : "initializer_range").asDouble(0.02);
         double residualStd = std / Math.sqrt(2.0 * blocks.size());
         for (Parameter p : parameters()) {
             if (p.value().rank() == 2) {
@@ -129,15 +150,18 @@ public final class Gpt2Model implements CausalLanguageModel {
         }
     }
 
-    static GeluVariant checkConfig(HfConfig config) {
+    static MlpActivation checkConfig(HfConfig config) {
         HfArchitecture architecture = config.architecture();
         if (architecture != HfArchitecture.GPT2) {
             throw new IllegalArgumentException("config field model_type = \"" + config.modelType() + "\" is a " + architecture
-                    + " model, not GPT-2");
+                    + " model, not GPT-2 or OPT");
+        }
+        if (Opt.is(config)) {
+            return Opt.check(config);
         }
         return switch (config.hiddenAct()) {
-            case "gelu_new", "gelu_pytorch_tanh", "gelu_fast" -> GeluVariant.TANH;
-            case "gelu" -> GeluVariant.ERF;
+            case "gelu_new", "gelu_pytorch_tanh", "gelu_fast" -> MlpActivation.GELU_TANH;
+            case "gelu" -> MlpActivation.GELU_ERF;
             default -> throw new IllegalArgumentException("config field activation_function = \"" + config.hiddenAct()
                     + "\" is not supported; use gelu_new, gelu_pytorch_tanh, gelu_fast or gelu");
         };
@@ -145,12 +169,12 @@ public final class Gpt2Model implements CausalLanguageModel {
 
     @Override
     public Tensor forward(int[] ids, int batch, int time) {
-        return stack.forward(ids, batch, time, 0); // (B,T,V)
+        return stack.forward(ids, batch, time, positionOffset); // (B,T,V)
     }
 
     @Override
     public Tensor forwardBlocks(int[] ids, int batch, int time, int blockCount) {
-        return stack.forwardBlocks(ids, batch, time, 0, blockCount);
+        return stack.forwardBlocks(ids, batch, time, positionOffset, blockCount);
     }
 
     /**
@@ -160,7 +184,11 @@ public final class Gpt2Model implements CausalLanguageModel {
      */
     @Override
     public void saveFactors(Path folder, SafetensorsDtype dtype) throws IOException {
-        Gpt2Weights.writeFactors(this, folder, dtype);
+        if (Opt.is(config)) {
+            OptWeights.write(this, folder, dtype, true);
+        } else {
+            Gpt2Weights.writeFactors(this, folder, dtype);
+        }
     }
 
     @Override
@@ -170,7 +198,7 @@ public final class Gpt2Model implements CausalLanguageModel {
 
     @Override
     public Tensor forwardFeatures(int[] ids, int batch, int time) {
-        return stack.forwardFeatures(ids, batch, time, 0, (block, x) -> block.forward(x, null));
+        return stack.forwardFeatures(ids, batch, time, positionOffset, (block, x) -> block.forward(x, null));
     }
 
     @Override
@@ -181,19 +209,20 @@ public final class Gpt2Model implements CausalLanguageModel {
     @Override
     public DecoderCache newCache(int batch, int capacity) {
         if (capacity > maxPositions()) {
-            throw new IllegalArgumentException("cache of " + capacity + " positions exceeds n_positions = " + maxPositions());
+            throw new IllegalArgumentException("cache of " + capacity + " positions exceeds " + (Opt.is(config) ? "max_position_embeddings"
+                    : "n_positions") + " = " + maxPositions());
         }
         return stack.newCache(batch, capacity);
     }
 
     @Override
     public Tensor decode(int[] ids, int batch, int time, DecoderCache cache) {
-        return stack.decode(ids, batch, time, cache, cache.length()); // learned positions continue after the cache
+        return stack.decode(ids, batch, time, cache, cache.length() + positionOffset); // learned positions continue after the cache
     }
 
     @Override
     public Tensor decodeFeatures(int[] ids, int batch, int time, DecoderCache cache) {
-        return stack.decodeFeatures(ids, batch, time, cache, cache.length());
+        return stack.decodeFeatures(ids, batch, time, cache, cache.length() + positionOffset);
     }
 
     @Override
@@ -247,7 +276,12 @@ public final class Gpt2Model implements CausalLanguageModel {
         return tied;
     }
 
-    /** The token and learned position embeddings ({@code wte}, {@code wpe}). */
+    /** The row of the position table that position 0 reads: 2 for OPT, 0 for GPT-2. */
+    public int positionOffset() {
+        return positionOffset;
+    }
+
+    /** The token and learned position embeddings ({@code wte}, {@code wpe}; OPT's {@code embed_tokens}, {@code embed_positions}). */
     public Embedding embedding() {
         return embedding;
     }

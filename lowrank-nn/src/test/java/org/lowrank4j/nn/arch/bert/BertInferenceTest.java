@@ -6,14 +6,14 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.lowrank4j.nn.GradientCheck;
 import org.lowrank4j.nn.layers.Linear;
-import org.lowrank4j.nn.tensor.GeluVariant;
+import org.lowrank4j.nn.tensor.MlpActivation;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
 import org.lowrank4j.nn.weight.LowRankWeight;
 
 class BertInferenceTest {
     // odd sizes: head size 5, MLP width 37, three sequences of 7 tokens
-    static final BertConfig ODD = new BertConfig(61, 20, 2, 4, 37, 9, 2, 1e-12, GeluVariant.ERF);
+    static final BertConfig ODD = new BertConfig(61, 20, 2, 4, 37, 9, 2, 1e-12, MlpActivation.GELU_ERF);
     static final int BATCH = 3, TIME = 7;
 
     static int[] random(Random r, int n, int bound) {

@@ -8,12 +8,12 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.lowrank4j.nn.GradientCheck;
 import org.lowrank4j.nn.Parameter;
-import org.lowrank4j.nn.tensor.GeluVariant;
+import org.lowrank4j.nn.tensor.MlpActivation;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
 
 class BertModelTest {
-    static final BertConfig TINY = new BertConfig(50, 16, 2, 2, 24, 12, 2, 1e-12, GeluVariant.ERF);
+    static final BertConfig TINY = new BertConfig(50, 16, 2, 2, 24, 12, 2, 1e-12, MlpActivation.GELU_ERF);
     // two sequences of T=5, the second with two padding positions
     static final int[] IDS = {3, 17, 42, 8, 1, 7, 29, 11, 0, 0};
     static final int[] TYPES = {0, 0, 1, 1, 1, 0, 0, 1, 0, 0};
@@ -83,6 +83,6 @@ class BertModelTest {
         assertThatThrownBy(() -> model.forward(new int[] {1, 2, 3}, null, null, 2, 2)).hasMessageContaining("(2, 2)");
         assertThatThrownBy(() -> model.forward(new int[13], null, null, 1, 13)).hasMessageContaining("exceeds the 12 positions");
         assertThatThrownBy(() -> model.forward(new int[] {1, 99}, null, null, 1, 2)).hasMessageContaining("token id 99");
-        assertThatThrownBy(() -> new BertConfig(50, 16, 2, 3, 24, 12, 2, 1e-12, GeluVariant.ERF)).hasMessageContaining("heads");
+        assertThatThrownBy(() -> new BertConfig(50, 16, 2, 3, 24, 12, 2, 1e-12, MlpActivation.GELU_ERF)).hasMessageContaining("heads");
     }
 }

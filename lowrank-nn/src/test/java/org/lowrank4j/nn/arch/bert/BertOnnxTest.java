@@ -15,7 +15,7 @@ import org.lowrank4j.formats.onnx.LinearSite;
 import org.lowrank4j.formats.onnx.OnnxModel;
 import org.lowrank4j.nn.layers.Linear;
 import org.lowrank4j.nn.tensor.FloatTensor;
-import org.lowrank4j.nn.tensor.GeluVariant;
+import org.lowrank4j.nn.tensor.MlpActivation;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.weight.DenseWeight;
 import org.lowrank4j.nn.weight.LowRankWeight;
@@ -48,7 +48,7 @@ class BertOnnxTest {
     void miniLmMatchesOnnxRuntimeOnRealSentencesWithPadding() throws Exception {
         BertModel model = BertOnnx.load(onnx, Precision.FLOAT32);
         BertConfig c = model.config();
-        assertThat(c).isEqualTo(new BertConfig(30522, 384, 6, 12, 1536, 512, 2, c.layerNormEps(), GeluVariant.ERF));
+        assertThat(c).isEqualTo(new BertConfig(30522, 384, 6, 12, 1536, 512, 2, c.layerNormEps(), MlpActivation.GELU_ERF));
         assertThat(c.layerNormEps()).isCloseTo(1e-12, org.assertj.core.data.Offset.offset(1e-15));
         float[] expected;
         try (OrtSession session = MiniLm.session(env, Files.readAllBytes(MiniLm.model()), 2)) {

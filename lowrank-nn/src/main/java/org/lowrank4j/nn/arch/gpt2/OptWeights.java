@@ -1,0 +1,113 @@
+package org.lowrank4j.nn.arch.gpt2;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.lowrank4j.formats.safetensors.SafetensorsDtype;
+import org.lowrank4j.formats.safetensors.TensorSource;
+import org.lowrank4j.nn.block.PreNormBlock;
+import org.lowrank4j.nn.generate.FactorTensors;
+import org.lowrank4j.nn.generate.HfCheckpoint;
+import org.lowrank4j.nn.layers.Attention;
+import org.lowrank4j.nn.layers.GeluMlp;
+import org.lowrank4j.nn.layers.LayerNorm;
+import org.lowrank4j.nn.layers.Linear;
+import org.lowrank4j.nn.tensor.Tensor;
+import org.lowrank4j.nn.weight.DenseWeight;
+
+/**
+ * Hugging Face's OPT layout ({@code OPTForCausalLM}): {@code model.decoder.embed_tokens}, {@code embed_positions}
+ * (two more rows than positions), per layer {@code self_attn_layer_norm}, {@code self_attn.q_proj|k_proj|v_proj|out_proj},
+ * {@code final_layer_norm} (the MLP's norm), {@code fc1}, {@code fc2}, then the decoder's {@code final_layer_norm}, and
+ * {@code lm_head.weight} when untied. Weights are (out, in) as the runtime holds them. Facebook's own checkpoints leave
+ * out the leading {@code model.}; both read. A low-rank folder stores a factorised projection as {@link FactorTensors}
+ * under the projection's name.
+ */
+final class OptWeights {
+    private static final String PREFIX = "model.decoder.";
+
+    private OptWeights() {
+    }
+
+    /** The projections of block {@code i} under their checkpoint names (without the prefix). */
+    private static Map<String, Linear> projections(PreNormBlock block, int i) {
+        Attention a = block.attention();
+        GeluMlp mlp = (GeluMlp) block.mlp();
+        String p = "layers." + i + ".";
+        Map<String, Linear> out = new LinkedHashMap<>();
+        out.put(p + "self_attn.q_proj", a.query());
+        out.put(p + "self_attn.k_proj", a.key());
+        out.put(p + "self_attn.v_proj", a.value());
+        out.put(p + "self_attn.out_proj", a.output());
+        out.put(p + "fc1", mlp.up());
+        out.put(p + "fc2", mlp.down());
+        return out;
+    }
+
+    static void read(Gpt2Model model, TensorSource source) {
+        String prefix = !source.contains(PREFIX + "embed_tokens.weight") && source.contains("decoder.embed_tokens.weight") ? "decoder." : PREFIX;
+        int layers = model.blocks().size();
+        if (source.contains(prefix + "layers." + layers + ".self_attn_layer_norm.weight")) {
+            throw new IllegalArgumentException(source.path() + " holds more layers than config field num_hidden_layers = " + layers);
+        }
+        HfCheckpoint.read(source, prefix + "embed_tokens.weight", model.embedding().token().value());
+        HfCheckpoint.read(source, prefix + "embed_positions.weight", model.embedding().position().value());
+        for (int i = 0; i < layers; i++) {
+            PreNormBlock block = model.blocks().get(i);
+            readNorm(source, prefix + "layers." + i + ".self_attn_layer_norm", (LayerNorm) block.attentionNorm());
+            readNorm(source, prefix + "layers." + i + ".final_layer_norm", (LayerNorm) block.mlpNorm());
+            for (Map.Entry<String, Linear> e : projections(block, i).entrySet()) {
+                String name = prefix + e.getKey();
+                Linear linear = e.getValue();
+                HfCheckpoint.read(source, name + ".bias", linear.bias().value());
+                if (FactorTensors.present(source, name)) {
+                    FactorTensors.install(source, name, linear);
+                } else if (linear.weight() instanceof DenseWeight d) {
+                    HfCheckpoint.read(source, name + ".weight", d.weight().value());
+                } else {
+                    throw new IllegalArgumentException(linear.name() + ": cannot read dense weights into a factorised weight");
+                }
+            }
+        }
+        readNorm(source, prefix + "final_layer_norm", model.finalNorm());
+        if (!model.tiedEmbeddings()) {
+            HfCheckpoint.read(source, "lm_head.weight", ((DenseWeight) model.head().weight()).weight().value());
+        }
+    }
+
+    /** Writes {@code model.safetensors} (and {@code config.json}); with {@code factors}, low-rank projections as their factors. */
+    static void write(Gpt2Model model, Path folder, SafetensorsDtype dtype, boolean factors) throws IOException {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        out.put(PREFIX + "embed_tokens.weight", model.embedding().token().value());
+        out.put(PREFIX + "embed_positions.weight", model.embedding().position().value());
+        for (int i = 0; i < model.blocks().size(); i++) {
+            PreNormBlock block = model.blocks().get(i);
+            putNorm(out, PREFIX + "layers." + i + ".self_attn_layer_norm", (LayerNorm) block.attentionNorm());
+            for (Map.Entry<String, Linear> e : projections(block, i).entrySet()) {
+                String name = PREFIX + e.getKey();
+                Linear linear = e.getValue();
+                if (!(factors && FactorTensors.put(out, name, linear))) {
+                    out.put(name + ".weight", linear.weight().toDense());
+                }
+                out.put(name + ".bias", linear.bias().value());
+            }
+            putNorm(out, PREFIX + "layers." + i + ".final_layer_norm", (LayerNorm) block.mlpNorm());
+        }
+        putNorm(out, PREFIX + "final_layer_norm", model.finalNorm());
+        if (!model.tiedEmbeddings()) {
+            out.put("lm_head.weight", model.head().weight().toDense());
+        }
+        HfCheckpoint.write(folder, model.config(), out, dtype);
+    }
+
+    private static void readNorm(TensorSource source, String name, LayerNorm norm) {
+        HfCheckpoint.read(source, name + ".weight", norm.weight().value());
+        HfCheckpoint.read(source, name + ".bias", norm.bias().value());
+    }
+
+    private static void putNorm(Map<String, Tensor> out, String name, LayerNorm norm) {
+        out.put(name + ".weight", norm.weight().value());
+        out.put(name + ".bias", norm.bias().value());
+    }
+}

@@ -1,0 +1,187 @@
+package org.lowrank4j.nn.arch.gpt2;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.lowrank4j.formats.hf.HfArchitecture;
+import org.lowrank4j.formats.hf.HfConfig;
+import org.lowrank4j.formats.safetensors.SafetensorsModel;
+import org.lowrank4j.nn.GradientCheck;
+import org.lowrank4j.nn.Parameter;
+import org.lowrank4j.nn.generate.DecoderCache;
+import org.lowrank4j.nn.layers.Linear;
+import org.lowrank4j.nn.tensor.MlpActivation;
+import org.lowrank4j.nn.tensor.Precision;
+import org.lowrank4j.nn.tensor.Tensor;
+import org.lowrank4j.nn.weight.LowRankWeight;
+
+/**
+ * OPT in the GPT-2-family runtime: its config names, the position table read two rows in, the ReLU MLP, its checkpoint
+ * layout under both prefixes, gradients, cached decoding and the layouts it refuses.
+ */
+class OptModelTest {
+    private static final Precision F64 = Precision.FLOAT64;
+    private static final Precision F32 = Precision.FLOAT32;
+
+    /**
+     * OPT as its configs spell it: C = 8, 2 heads, ffn_dim 20, 2 layers, V = 11, 16 positions, ReLU, tied; then the
+     * fields of {@code overrides} (JSON members, "" for none) put over those.
+     */
+    static HfConfig tinyOpt(String overrides) {
+        try {
+            ObjectNode raw = (ObjectNode) JSON.readTree("{\"model_type\": \"opt\", \"architectures\": [\"OPTForCausalLM\"], \"hidden_size\": 8,"
+                    + " \"ffn_dim\": 20, \"num_hidden_layers\": 2, \"num_attention_heads\": 2, \"vocab_size\": 11, \"max_position_embeddings\": 16,"
+                    + " \"word_embed_proj_dim\": 8, \"do_layer_norm_before\": true, \"activation_function\": \"relu\"}");
+            raw.setAll((ObjectNode) JSON.readTree("{" + overrides + "}"));
+            return HfConfig.parse(raw.toString(), "opt test config");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Test
+    void theConfigIsReadUnderOptsNamesAndWrittenBackUnderThem() {
+        HfConfig config = tinyOpt("");
+        assertThat(config.architecture()).isEqualTo(HfArchitecture.GPT2);
+        assertThat(config.intermediateSize()).isEqualTo(20);
+        assertThat(config.normEps()).isEqualTo(1e-5); // PyTorch's LayerNorm default: OPT's configs have no field for it
+        assertThat(config.tieWordEmbeddings()).isTrue();
+        assertThat(config.toJson()).contains("\"ffn_dim\"", "\"hidden_size\"", "\"activation_function\"")
+                .doesNotContain("n_inner", "n_embd", "layer_norm_epsilon", "intermediate_size");
+        assertThatThrownBy(() -> HfConfig.parse("{\"model_type\": \"opt\", \"hidden_size\": 8, \"num_hidden_layers\": 2,"
+                + " \"num_attention_heads\": 2, \"vocab_size\": 11}", "c")).hasMessageContaining("field 'ffn_dim' is missing");
+        Gpt2Model model = new Gpt2Model(config, F64);
+        assertThat(model.positionOffset()).isEqualTo(2);
+        assertThat(model.embedding().position().value().shape()).containsExactly(18, 8);
+        assertThat(((org.lowrank4j.nn.layers.GeluMlp) model.block(0).mlp()).variant()).isEqualTo(MlpActivation.RELU);
+    }
+
+    @Test
+    void anOptWithTheTanhGeluIsGpt2WithItsPositionTableTwoRowsIn() {
+        Gpt2Model opt = new Gpt2Model(tinyOpt("\"activation_function\": \"gelu_new\""), F64);
+        HfConfig gpt2Config = HfConfig.builder(HfArchitecture.GPT2).hiddenSize(8).intermediateSize(20).numHiddenLayers(2).numAttentionHeads(2)
+                .vocabSize(11).maxPositionEmbeddings(16).hiddenAct("gelu_new").build();
+        Gpt2Model gpt2 = new Gpt2Model(gpt2Config, F64);
+        GradientCheck.randomize(opt, new Random(3), 0.5);
+        List<Parameter> from = opt.parameters(), to = gpt2.parameters();
+        assertThat(to).hasSameSizeAs(from);
+        for (int p = 0; p < from.size(); p++) {
+            Tensor a = from.get(p).value(), b = to.get(p).value();
+            int skip = a.size() - b.size(); // 2 rows of 8 for the position table, else 0
+            assertThat(skip).isIn(0, 2 * 8);
+            for (int i = 0; i < b.size(); i++) {
+                b.set(i, a.get(i + skip));
+            }
+        }
+        int[] ids = Gpt2ModelTest.ids(2 * 6, 11, 4);
+        Tensor logits = opt.forward(ids, 2, 6);
+        assertThat(GradientCheck.compare(logits, gpt2.forward(ids, 2, 6))).isLessThan(1e-15);
+        // rows 0 and 1 are never read; row 2 is position 0's
+        Tensor table = opt.embedding().position().value();
+        for (int i = 0; i < 2 * 8; i++) {
+            table.set(i, 100);
+        }
+        assertThat(GradientCheck.compare(opt.forward(ids, 2, 6), logits)).isLessThan(1e-15);
+        table.set(2 * 8 + 3, table.get(2 * 8 + 3) + 1);
+        assertThat(GradientCheck.compare(opt.forward(ids, 2, 6), logits)).isGreaterThan(1e-3);
+    }
+
+    @Test
+    void gradientsMatchFiniteDifferencesAndCachedDecodingReadsTheSamePositions() {
+        Gpt2Model model = new Gpt2Model(tinyOpt(""), F64);
+        GradientCheck.randomize(model, new Random(1), 0.4);
+        int[] ids = Gpt2ModelTest.ids(2 * 5, 11, 2);
+        double error = GradientCheck.check("model OPT (ReLU, tied, offset positions)", () -> model.forward(ids, 2, 5), dy -> {
+            model.backward(dy);
+            return null;
+        }, null, model.parameters(), 3);
+        assertThat(error).isLessThanOrEqualTo(GradientCheck.TOLERANCE);
+
+        int batch = 2, time = 7;
+        int[] longer = Gpt2ModelTest.ids(batch * time, 11, 6);
+        Tensor full = model.forward(longer, batch, time);
+        DecoderCache cache = model.newCache(batch, time);
+        double worst = 0;
+        int t = 0;
+        for (int step : new int[] {3, 1, 1, 2}) {
+            int[] chunk = new int[batch * step];
+            for (int b = 0; b < batch; b++) {
+                System.arraycopy(longer, b * time + t, chunk, b * step, step);
+            }
+            worst = Math.max(worst, Gpt2ModelTest.maxDifference(full, model.decode(chunk, batch, step, cache), t, step));
+            t += step;
+        }
+        assertThat(worst).isLessThan(1e-12);
+        assertThatThrownBy(() -> model.newCache(1, 17)).hasMessageContaining("max_position_embeddings = 16");
+    }
+
+    @Test
+    void theCheckpointHasOptsNamesAndLayoutAndLoadsUnderEitherPrefix(@TempDir Path dir) throws IOException {
+        Gpt2Model model = new Gpt2Model(tinyOpt("\"tie_word_embeddings\": false"), F32);
+        GradientCheck.randomize(model, new Random(8), 0.3);
+        model.save(dir);
+        Linear key = model.linearSites().get("block 1 attention.key");
+        try (SafetensorsModel file = SafetensorsModel.open(dir)) {
+            assertThat(file.info("model.decoder.embed_positions.weight").shape()).containsExactly(18, 8);
+            assertThat(file.info("model.decoder.layers.0.fc1.weight").shape()).containsExactly(20, 8); // (out, in), not transposed
+            assertThat((double) file.readFloats("model.decoder.layers.1.self_attn.k_proj.weight")[5 * 8 + 3])
+                    .isEqualTo(key.weight().toDense().get(5 * 8 + 3));
+            assertThat(file.contains("model.decoder.layers.1.final_layer_norm.bias")).isTrue();
+            assertThat(file.contains("model.decoder.final_layer_norm.weight")).isTrue();
+            assertThat(file.contains("lm_head.weight")).isTrue();
+        }
+        int[] ids = Gpt2ModelTest.ids(2 * 6, 11, 9);
+        double[] expected = model.forward(ids, 2, 6).toDoubleArray();
+        assertThat(Gpt2Model.load(dir, F32).forward(ids, 2, 6).toDoubleArray()).containsExactly(expected);
+        Gpt2ModelTest.rewrite(dir, null, "model."); // facebook's own checkpoints: decoder.layers.0...
+        assertThat(Gpt2Model.load(dir, F32).forward(ids, 2, 6).toDoubleArray()).containsExactly(expected);
+        Gpt2ModelTest.rewrite(dir, "decoder.layers.0.fc2.bias", null);
+        assertThatThrownBy(() -> Gpt2Model.load(dir, F32)).hasMessageContaining("missing tensor 'decoder.layers.0.fc2.bias'");
+    }
+
+    @Test
+    void aLowRankFolderKeepsItsFactorsUnderOptsNames(@TempDir Path dir) throws IOException {
+        Gpt2Model model = new Gpt2Model(tinyOpt(""), F32);
+        GradientCheck.randomize(model, new Random(2), 0.3);
+        Linear v = model.linearSites().get("block 0 attention.value");
+        Random random = new Random(5);
+        v.setWeight(new LowRankWeight(new Parameter("A", Tensor.gaussian(F32, random, 0.3, 8, 3)),
+                new Parameter("B", Tensor.gaussian(F32, random, 0.3, 3, 8))));
+        model.saveFactors(dir, org.lowrank4j.formats.safetensors.SafetensorsDtype.F32);
+        try (SafetensorsModel file = SafetensorsModel.open(dir)) {
+            assertThat(file.info("model.decoder.layers.0.self_attn.v_proj.lowrank_A").shape()).containsExactly(8, 3);
+            assertThat(file.contains("model.decoder.layers.0.self_attn.v_proj.weight")).isFalse();
+        }
+        Gpt2Model loaded = Gpt2Model.load(dir, F32);
+        assertThat(loaded.linearSites().get("block 0 attention.value").weight()).isInstanceOf(LowRankWeight.class);
+        int[] ids = Gpt2ModelTest.ids(5, 11, 3);
+        assertThat(loaded.forward(ids, 1, 5).toDoubleArray()).containsExactly(model.forward(ids, 1, 5).toDoubleArray());
+    }
+
+    @Test
+    void layoutsThisRuntimeDoesNotBuildAreRefusedInOneLine() {
+        String[][] cases = {
+                {"\"do_layer_norm_before\": false", "do_layer_norm_before = false"},
+                {"\"word_embed_proj_dim\": 4", "word_embed_proj_dim = 4"},
+                {"\"enable_bias\": false", "enable_bias = false"},
+                {"\"layer_norm_elementwise_affine\": false", "layer_norm_elementwise_affine = false"},
+                {"\"_remove_final_layer_norm\": true", "_remove_final_layer_norm = true"},
+                {"\"activation_function\": \"silu\"", "activation_function = \"silu\""}};
+        for (String[] c : cases) {
+            HfConfig config = tinyOpt(c[0]);
+            assertThatThrownBy(() -> new Gpt2Model(config, F32)).as(c[0]).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining(c[1]).message().doesNotContain("\n");
+        }
+    }
+}
