@@ -92,6 +92,9 @@ public final class Compressor {
             if (e.getCause() instanceof RuntimeException r) {
                 throw r;
             }
+            if (e.getCause() instanceof Error error) { // out of memory in a worker: the caller's handler names it in one line
+                throw error;
+            }
             throw new IllegalStateException(e.getCause());
         }
     }

@@ -30,7 +30,6 @@ import org.lowrank4j.nn.train.TextFolder;
 public final class CskvCompression {
     /** Calibration windows of the model's context when none is given. */
     public static final int DEFAULT_WINDOWS = 16;
-    private static final int WINDOWS_PER_BATCH = 8;
 
     /**
      * @param init          {@code svd} or {@code asvd}
@@ -126,7 +125,7 @@ public final class CskvCompression {
                         + (context + 1));
             }
             int[][] windows = DecoderRuntime.windows(tokens, context, count);
-            RuntimeCompression job = new RuntimeCompression(new DecoderRuntime(model, windows, WINDOWS_PER_BATCH));
+            RuntimeCompression job = new RuntimeCompression(new DecoderRuntime(model, windows, DecoderRuntime.windowsPerBatch(context)));
             job.calibrate(progress);
             stats = job.stats();
             calibrationTokens = (long) windows.length * context;

@@ -165,7 +165,7 @@ public final class Comparisons {
         Path out = r.out();
         Files.createDirectories(out);
         DecoderComparison.Setup setup = new DecoderComparison.Setup(decoder, DecoderRuntime.windows(calibrationTokens, context, windows),
-                8, evalTokens, context, evalBytes);
+                DecoderRuntime.windowsPerBatch(context), evalTokens, context, evalBytes);
         Map<String, Object> ctx = new LinkedHashMap<>();
         ctx.put("model", model + " (decoder, " + decoder.parameterCount() + " parameters, context " + context + ")");
         ctx.put("calibration", String.format(Locale.ROOT, "%s %d-%d, %d windows of %d tokens spread over %,d tokens", folder, cFrom, cTo, windows,

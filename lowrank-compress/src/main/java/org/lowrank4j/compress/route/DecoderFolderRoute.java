@@ -37,8 +37,6 @@ import org.lowrank4j.nn.weight.LowRankWeight;
 final class DecoderFolderRoute implements CompressionRoute {
     /** Calibration windows when the request gives none (as in {@code compare}). */
     static final int DEFAULT_WINDOWS = 64;
-    /** Windows run forward at once during calibration. */
-    private static final int WINDOWS_PER_BATCH = 8;
 
     @Override
     public boolean handles(CompressionRequest r) {
@@ -117,7 +115,7 @@ final class DecoderFolderRoute implements CompressionRoute {
         } else {
             windows = new int[][] {{0, 0}}; // a method that reads no data never runs the model
         }
-        RuntimeCompression job = new RuntimeCompression(new DecoderRuntime(decoder, windows, WINDOWS_PER_BATCH));
+        RuntimeCompression job = new RuntimeCompression(new DecoderRuntime(decoder, windows, DecoderRuntime.windowsPerBatch(context)));
         // a size target counts the parameters in float32 bytes, as the decoder comparison tables do
         long targeted = job.weights().stream().mapToLong(LinearWeight::denseParameters).sum();
         Long target = r.targetBytes();

@@ -43,15 +43,6 @@ import org.lowrank4j.nn.train.TextFolder;
  * (int(D·κ), floored to even for query/key) removes slightly more; the record gives the achieved ratio.
  */
 final class DecoderModegptRoute implements CompressionRoute {
-    /**
-     * Windows run forward at once during calibration: 8, or fewer for long windows, so that a batch holds at most 4,096
-     * tokens. Every layer's attention keeps its (B, heads, T, T) probabilities from one batch to the next, and 8 windows of
-     * 2,048 tokens over 8 heads and 8 layers would hold 8.6 GB of them.
-     */
-    static int windowsPerBatch(int context) {
-        return Math.max(1, Math.min(8, 4096 / context));
-    }
-
     @Override
     public boolean handles(CompressionRequest r) {
         return ModegptOptions.names(r.method());
@@ -117,7 +108,7 @@ final class DecoderModegptRoute implements CompressionRoute {
         listener.note(String.format(Locale.ROOT, "%s: %s, ratio %.3f; calibration: %d windows of %d tokens from %s", model.getFileName(),
                 options.describe(), r.ratio(), count, context, r.calibration()));
         long calibrationStart = System.nanoTime();
-        List<ModuleStatistics> statistics = ModuleStatistics.collect(original, windows, context, windowsPerBatch(context), listener);
+        List<ModuleStatistics> statistics = ModuleStatistics.collect(original, windows, context, DecoderRuntime.windowsPerBatch(context), listener);
         double calibrationSeconds = (System.nanoTime() - calibrationStart) / 1e9;
         ModegptDecoder.Outcome narrowed = ModegptDecoder.compress(original, statistics, r.ratio(), options);
         StringBuilder line = new StringBuilder("block influence / sparsity:");

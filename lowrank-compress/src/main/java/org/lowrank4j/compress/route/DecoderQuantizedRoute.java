@@ -59,8 +59,6 @@ import org.lowrank4j.nn.weight.QuantizedWeight;
 final class DecoderQuantizedRoute implements CompressionRoute {
     /** Header bytes allowed per tensor of the written file before the first measurement. */
     private static final long HEADER_BYTES_PER_TENSOR = 160;
-    /** Windows run forward at once during calibration (as the low-rank decoder route and compare run them). */
-    private static final int WINDOWS_PER_BATCH = 8;
 
     @Override
     public boolean handles(CompressionRequest r) {
@@ -106,7 +104,7 @@ final class DecoderQuantizedRoute implements CompressionRoute {
         int count = r.calibrationWindows() == null ? DecoderFolderRoute.DEFAULT_WINDOWS : r.calibrationWindows();
         int context = decoder.defaultWindow();
         int[][] windows = text == null ? new int[][] {{0, 0}} : windows(r, DecoderFolder.loadTokenizer(model, decoder.vocabSize()), text, context, count);
-        RuntimeCompression job = new RuntimeCompression(new DecoderRuntime(decoder, windows, WINDOWS_PER_BATCH));
+        RuntimeCompression job = new RuntimeCompression(new DecoderRuntime(decoder, windows, DecoderRuntime.windowsPerBatch(context)));
         List<LinearWeight> weights = job.weights();
         listener.note(String.format(Locale.ROOT, "%s: %d linear sites, method %s (%d-bit %s, groups of %d)%s%s", model.getFileName(), weights.size(),
                 m.name(), storage.bits(), storage.scheme().name().toLowerCase(Locale.ROOT), storage.group(),

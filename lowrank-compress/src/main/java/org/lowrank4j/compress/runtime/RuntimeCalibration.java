@@ -38,6 +38,7 @@ public final class RuntimeCalibration {
             }
         }
         progress.update("calibrate", batches, batches, "");
+        model.releaseActivations();
         return perSite(groups, perGroup);
     }
 

@@ -34,4 +34,11 @@ public interface RuntimeModel {
 
     /** Number of trainable scalars of the whole model (embeddings and norms included; tied tables once). */
     long parameterCount();
+
+    /**
+     * Lets go of what the latest {@link #forward} left in the model's layers (kept for a backward that calibration never
+     * runs), once the statistics are taken; a later forward works as before. By default nothing.
+     */
+    default void releaseActivations() {
+    }
 }

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.lowrank4j.compress.runtime.DecoderRuntime;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The entry point picks the route from the model and the method; a route is chosen by exactly one rule. */
@@ -31,11 +32,12 @@ class CompressionRoutesTest {
     }
 
     @Test
-    void modegptCalibratesLongWindowsFewAtATime() {
-        // its attention layers keep a batch's (B, heads, T, T) probabilities: 8 windows of 256, 2 of 2,048, 1 of 8,192
-        assertThat(DecoderModegptRoute.windowsPerBatch(256)).isEqualTo(8);
-        assertThat(DecoderModegptRoute.windowsPerBatch(2048)).isEqualTo(2);
-        assertThat(DecoderModegptRoute.windowsPerBatch(8192)).isEqualTo(1);
+    void decoderCalibrationRunsLongWindowsFewAtATime() {
+        // attention layers keep a batch's (B, heads, T, T) probabilities: 8 windows of 256, 2 of 1,024, 1 of 2,048 or more
+        assertThat(DecoderRuntime.windowsPerBatch(256)).isEqualTo(8);
+        assertThat(DecoderRuntime.windowsPerBatch(1024)).isEqualTo(2);
+        assertThat(DecoderRuntime.windowsPerBatch(2048)).isEqualTo(1);
+        assertThat(DecoderRuntime.windowsPerBatch(8192)).isEqualTo(1);
     }
 
     @Test
