@@ -32,7 +32,7 @@ final class AdapterServingBenchmarks {
     }
 
     /** One configuration: a model, and for the switched one the adapter to use before each run (null: none). */
-    private record Config(String name, LlamaModel model, AdapterSwitch adapters, String use) {
+    private record Config(String name, org.lowrank4j.nn.generate.CausalLanguageModel model, AdapterSwitch adapters, String use) {
     }
 
     void run(ObjectNode out, Path base, List<Path> adapterFolders) throws IOException {
@@ -52,7 +52,7 @@ final class AdapterServingBenchmarks {
         configs.add(new Config("adapters attached, none in use", switched, adapters, null));
         for (Map.Entry<String, Path> e : named.entrySet()) {
             configs.add(new Config(e.getKey() + " unmerged (switched in)", switched, adapters, e.getKey()));
-            LlamaModel merged = AdapterMerge.merged(base, e.getValue());
+            org.lowrank4j.nn.generate.CausalLanguageModel merged = AdapterMerge.merged(base, e.getValue());
             PinnedWeights.of(merged);
             configs.add(new Config(e.getKey() + " merged (a copy of the base)", merged, null, null));
         }

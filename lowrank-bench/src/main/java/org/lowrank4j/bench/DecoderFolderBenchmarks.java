@@ -85,7 +85,7 @@ final class DecoderFolderBenchmarks {
      * {prefill tokens/s, decode tokens/s}: the prompt in one step, then {@code newTokens} single-token steps; with
      * {@code pinned}, between pinning the weights and unpinning them (the pinning itself is not timed).
      */
-    static double[] measure(LlamaModel model, int[] prompt, int newTokens, boolean pinned) {
+    static double[] measure(org.lowrank4j.nn.generate.CausalLanguageModel model, int[] prompt, int newTokens, boolean pinned) {
         if (pinned) {
             try (PinnedWeights weights = PinnedWeights.of(model)) {
                 return measure(model, prompt, newTokens, false);

@@ -16,6 +16,7 @@ import org.lowrank4j.adapt.finetune.FineTuneOutcome;
 import org.lowrank4j.adapt.finetune.FineTuneRequest;
 import org.lowrank4j.adapt.finetune.FineTuning;
 import org.lowrank4j.adapt.lora.LoraSettings;
+import org.lowrank4j.adapt.lora.ModulePaths;
 import org.lowrank4j.adapt.ops.SqueezeForm;
 import org.lowrank4j.compress.model.DecoderFolder;
 import org.lowrank4j.compress.tokenize.HfTokenizer;
@@ -72,7 +73,7 @@ final class FinetuneCommand implements Callable<Integer> {
     boolean rslora;
 
     @Option(names = "--targets", split = ",",
-            description = "Target modules (PEFT target_modules); default q_proj,k_proj,v_proj,o_proj, with --task classify query,value (add intermediate.dense,output.dense for the feed-forward layers).")
+            description = "Target modules (PEFT target_modules); default q_proj,k_proj,v_proj,o_proj (OPT: out_proj), with --task classify query,value (add intermediate.dense,output.dense for the feed-forward layers).")
     List<String> targets;
 
     @Option(names = "--steps", defaultValue = "300", description = "Optimizer steps (default ${DEFAULT-VALUE}).")
@@ -195,11 +196,11 @@ final class FinetuneCommand implements Callable<Integer> {
         if (data == null) {
             throw new IllegalArgumentException("--task lm needs --data (a .txt file or a folder of them)");
         }
-        if (targets == null) {
-            targets = List.of("q_proj", "k_proj", "v_proj", "o_proj");
-        }
         double heldOut = this.heldOut == null ? 0.1 : this.heldOut;
         DecoderFolder.requireModelFolder(model);
+        if (targets == null) {
+            targets = ModulePaths.attentionTargets(model);
+        }
         if (resume) {
             OutputPlan.of("--out", out, true).input("--model", model).input("--data", data).input("--init-adapter", initAdapter).check();
         } else {

@@ -89,7 +89,7 @@ class Gpt2FolderCommandsTest {
     }
 
     @Test
-    void anOptFolderRunsThroughCompressPerplexityAndGenerate(@TempDir Path dir) throws Exception {
+    void anOptFolderRunsThroughCompressPerplexityGenerateAndFinetune(@TempDir Path dir) throws Exception {
         Path model = Files.createDirectories(dir.resolve("opt"));
         HfConfig config = HfConfig.builder(HfArchitecture.GPT2).modelType("opt").className("OPTForCausalLM").hiddenSize(16).intermediateSize(64)
                 .numHiddenLayers(2).numAttentionHeads(2).vocabSize(256).maxPositionEmbeddings(32).hiddenAct("relu").build();
@@ -116,6 +116,29 @@ class Gpt2FolderCommandsTest {
                 .isCloseTo(direct, org.assertj.core.data.Offset.offset(1e-9 * direct));
         Object[] generated = CliRun.run("generate", "--model", model.toString(), "--prompt", "The", "--max-tokens", "4");
         assertThat((int) generated[0]).as("stderr: %s", generated[2]).isZero();
+
+        // LoRA in PEFT's OPT names, merged back into an OPT folder; every weight trained; the LLaMA-only methods refused
+        Path adapter = dir.resolve("opt-lora");
+        Object[] tuned = CliRun.run("finetune", "--model", model.toString(), "--data", text.toString(), "--out", adapter.toString(), "--rank", "2",
+                "--steps", "2", "--batch", "2", "--context", "16", "--held-out", "0.2");
+        assertThat((int) tuned[0]).as("stderr: %s", tuned[2]).isZero();
+        try (org.lowrank4j.formats.safetensors.SafetensorsFile file = org.lowrank4j.formats.safetensors.SafetensorsFile.open(
+                adapter.resolve("adapter_model.safetensors"))) {
+            // the default targets: q, k, v and OPT's out_proj
+            assertThat(file.names()).hasSize(2 * 4 * 2).contains("base_model.model.model.decoder.layers.1.self_attn.q_proj.lora_A.weight",
+                    "base_model.model.model.decoder.layers.0.self_attn.out_proj.lora_B.weight");
+        }
+        Object[] merged = CliRun.run("adapter", "merge", "--model", model.toString(), "--adapter", adapter.toString(), "--out",
+                dir.resolve("opt-merged").toString());
+        assertThat((int) merged[0]).as("stderr: %s", merged[2]).isZero();
+        assertThat(Gpt2Model.load(dir.resolve("opt-merged"), Precision.FLOAT32).positionOffset()).isEqualTo(2);
+        Object[] full = CliRun.run("finetune", "--model", model.toString(), "--data", text.toString(), "--out", dir.resolve("opt-full").toString(),
+                "--adapter", "full", "--steps", "2", "--batch", "2", "--context", "16", "--held-out", "0.2");
+        assertThat((int) full[0]).as("stderr: %s", full[2]).isZero();
+        assertThat(HfConfig.read(dir.resolve("opt-full")).modelType()).isEqualTo("opt");
+        assertThat(CliRun.refused("finetune", "--model", model.toString(), "--data", text.toString(), "--out", dir.resolve("opt-bf").toString(),
+                "--adapter", "butterfly", "--steps", "2", "--batch", "2", "--context", "16", "--held-out", "0.2")).contains("LLaMA-family");
+
         Files.writeString(dir.resolve("1900_a_r.txt"), TEXT.repeat(3));
         Files.writeString(dir.resolve("1990_b_d.txt"), TEXT.repeat(3));
         Object[] refused = CliRun.run("compare", "--model", model.toString(), "--methods", "svd", "--ratios", "0.2", "--data", dir.toString(),

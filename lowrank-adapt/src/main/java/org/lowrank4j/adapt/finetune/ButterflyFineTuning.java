@@ -75,7 +75,7 @@ final class ButterflyFineTuning {
             throw new IllegalArgumentException("--adapter butterfly replaces projections and trains them afresh; --init, --init-adapter and --resume do not apply");
         }
         DecoderTask task = DecoderTask.prepare(request);
-        LlamaModel model = task.model();
+        LlamaModel model = task.llama("--adapter butterfly", request.model());
         events.onPhase("dense perplexity", task.heldOutDescription());
         PerplexityResult dense = task.score(model, model.defaultWindow()).requireFinite(request.model());
 

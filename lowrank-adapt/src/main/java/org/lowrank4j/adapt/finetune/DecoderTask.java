@@ -3,6 +3,9 @@ package org.lowrank4j.adapt.finetune;
 import java.io.IOException;
 import java.util.Locale;
 import org.lowrank4j.adapt.ops.SqueezeCalibration;
+import org.lowrank4j.formats.hf.HfArchitecture;
+import org.lowrank4j.formats.hf.HfConfig;
+import org.lowrank4j.nn.arch.gpt2.Gpt2Model;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
 import org.lowrank4j.nn.generate.ByteTokenizer;
 import org.lowrank4j.nn.generate.CausalLanguageModel;
@@ -19,7 +22,7 @@ import org.lowrank4j.nn.weight.QuantizedWeight;
  * loaded and checked against its tokenizer, the window length, the text split into a training head and a held-out tail,
  * and the held-out tokens that are scored before and after.
  *
- * @param model        the decoder, float32
+ * @param model        the decoder, float32: the LLaMA family, or OPT (the GPT-2 family's layout whose layers carry PEFT's names)
  * @param context      tokens per training window
  * @param split        the tokens of the text, training head and held-out tail
  * @param heldOut      the held-out tokens scored ({@link HeldOut#tokens} for bytes)
@@ -27,14 +30,15 @@ import org.lowrank4j.nn.weight.QuantizedWeight;
  * @param train        the training windows (seeded order)
  * @param bytes        true when the tokenizer reads bytes (perplexity per token is then per byte)
  */
-record DecoderTask(LlamaModel model, int context, TokenWindows.Split split, int[] heldOut, long heldOutBytes, TokenWindows train, boolean bytes) {
+record DecoderTask(CausalLanguageModel model, int context, TokenWindows.Split split, int[] heldOut, long heldOutBytes, TokenWindows train, boolean bytes) {
 
     /**
      * @throws IllegalArgumentException for a model whose vocabulary does not fit the tokenizer, a context above the model's
      *                                  positions, a text too short for a held-out tail
      */
     static DecoderTask prepare(FineTuneRequest request) throws IOException {
-        LlamaModel model = LlamaModel.load(request.model(), Precision.FLOAT32);
+        CausalLanguageModel model = HfConfig.read(request.model()).architecture() == HfArchitecture.GPT2
+                ? Gpt2Model.load(request.model(), Precision.FLOAT32) : LlamaModel.load(request.model(), Precision.FLOAT32);
         Tokenizer tokenizer = request.tokenizer() == null ? new ByteTokenizer() : request.tokenizer();
         boolean bytes = tokenizer instanceof ByteTokenizer;
         if (bytes && model.vocabSize() != tokenizer.vocabSize()) {
@@ -54,6 +58,28 @@ record DecoderTask(LlamaModel model, int context, TokenWindows.Split split, int[
         HeldOut.Part heldOut = HeldOut.part(request.text(), request.heldOutFraction(), request.evalBytes(), tokenizer);
         TokenWindows train = new TokenWindows(split.train(), model.vocabSize(), context, request.seed());
         return new DecoderTask(model, context, split, heldOut.tokens(), heldOut.bytes(), train, bytes);
+    }
+
+    /**
+     * The model as a LLaMA-family decoder, for the methods built on its layers ({@code what}, e.g. "--adapter butterfly").
+     *
+     * @throws IllegalArgumentException naming the folder {@code folder} and its model type for any other family
+     */
+    LlamaModel llama(String what, java.nio.file.Path folder) {
+        if (model instanceof LlamaModel llama) {
+            return llama;
+        }
+        throw new IllegalArgumentException(what + " takes LLaMA-family decoder folders; " + folder + " is model_type "
+                + ((Gpt2Model) model).config().modelType() + " (LoRA and --adapter full train it)");
+    }
+
+    /** Writes the (trained) model as a dense folder of its family into {@code out}. */
+    void saveModel(java.nio.file.Path out) throws IOException {
+        if (model instanceof Gpt2Model gpt2) {
+            gpt2.save(out);
+        } else {
+            ((LlamaModel) model).save(out);
+        }
     }
 
     /** The held-out perplexity of {@code decoder} (this task's model, or another) over windows of {@code window} tokens. */

@@ -23,8 +23,9 @@ import org.lowrank4j.adapt.ops.SqueezeForm;
 import org.lowrank4j.adapt.peft.PeftConfig;
 import org.lowrank4j.adapt.peft.PeftFolder;
 import org.lowrank4j.formats.io.AtomicFiles;
-import org.lowrank4j.nn.arch.llama.LlamaLanguageModel;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
+import org.lowrank4j.nn.generate.CausalLanguageModel;
+import org.lowrank4j.nn.train.NextTokenModel;
 import org.lowrank4j.nn.generate.PerplexityResult;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.train.TrainingLog;
@@ -75,7 +76,7 @@ public final class FineTuning {
             return ButterflyFineTuning.run(request, events);
         }
         DecoderTask task = DecoderTask.prepare(request);
-        LlamaModel model = task.model();
+        CausalLanguageModel model = task.model();
         int context = task.context();
         TokenWindows.Split split = task.split();
         TokenWindows train = task.train();
@@ -120,7 +121,7 @@ public final class FineTuning {
         lora.setEnabled(pissa); // PiSSA (residual + principal adapter) and SVFit (residual + U·diag(σ)·Vᵀ) are the base at step 0, to float rounding
         PerplexityResult before = task.score(model, window).requireFinite(request.model());
         lora.setEnabled(true);
-        AdapterLanguageModel language = new AdapterLanguageModel(new LlamaLanguageModel(model), lora, extra);
+        AdapterLanguageModel language = new AdapterLanguageModel(new NextTokenModel(model), lora, extra);
         org.lowrank4j.nn.Parameter.freezeAllBut(model.parameters(), language.parameters()); // the tied embedding and the norms too
         long trainable = language.parameterCount();
         AdamW.Settings adamSettings = new AdamW.Settings(0.9, 0.999, 1e-8, request.weightDecay());

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import org.lowrank4j.adapt.lora.AdapterInit;
 import org.lowrank4j.formats.io.AtomicFiles;
-import org.lowrank4j.nn.arch.llama.LlamaLanguageModel;
+import org.lowrank4j.nn.train.NextTokenModel;
 import org.lowrank4j.nn.generate.PerplexityResult;
 
 /**
@@ -33,12 +33,12 @@ final class FullFineTuning {
         PerplexityResult before = task.score(task.model(), task.model().defaultWindow())
                 .requireFinite(request.model());
 
-        LlamaLanguageModel language = new LlamaLanguageModel(task.model());
+        NextTokenModel language = new NextTokenModel(task.model());
         long trainable = task.model().parameterCount();
         WeightTraining.Result run = WeightTraining.run(request, task, language, language.parameters(), events, steps -> String.format(Locale.ROOT,
                 "every weight: %,d trainable parameters, step %d of %d, %,d train tokens", trainable, steps[0], steps[1], task.split().train().length));
         FineTuneMemory memory = FineTuneMemory.measure(language.parameters(), language.parameters(), run.optimizer());
-        task.model().save(request.out());
+        task.saveModel(request.out());
         task.writeTokenizer(request.model(), request.out());
 
         events.onPhase("fine-tuned perplexity", task.heldOutDescription());

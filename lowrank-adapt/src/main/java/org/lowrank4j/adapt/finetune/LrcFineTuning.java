@@ -51,7 +51,7 @@ final class LrcFineTuning {
                 "--adapter lrc fine-tunes the low-rank components of a compressed decoder folder (one `lowrank compress` wrote); "
                         + request.model() + " has no " + LowRankFolder.MANIFEST));
         DecoderTask task = DecoderTask.prepare(request);
-        LlamaModel model = task.model();
+        LlamaModel model = task.llama("--adapter lrc", request.model());
         WeightTraining.requireCheckpointForResume(request);
 
         List<Parameter> trainable = new ArrayList<>();

@@ -57,7 +57,7 @@ final class VariantFineTuning {
             throw new IllegalArgumentException("--init " + request.init().label() + " applies to LoRA adapters only, not to --adapter " + variant.name());
         }
         DecoderTask task = DecoderTask.prepare(request);
-        LlamaModel model = task.model();
+        LlamaModel model = task.llama("--adapter " + variant.name(), request.model());
         int context = task.context();
         TokenWindows.Split split = task.split();
         TokenWindows train = task.train();

@@ -9,7 +9,8 @@ import org.lowrank4j.nn.layers.Linear;
 
 /**
  * The linear layers of a model under their Hugging Face module paths, which PEFT's file keys are built from:
- * {@code model.layers.0.self_attn.q_proj} for the LLaMA family, {@code encoder.layer.0.attention.self.query} for BERT.
+ * {@code model.layers.0.self_attn.q_proj} for the LLaMA family, {@code model.decoder.layers.0.self_attn.q_proj} for OPT,
+ * {@code encoder.layer.0.attention.self.query} for BERT.
  */
 public final class ModulePaths {
     private static final String[] BERT_NAMES = {"attention.self.query", "attention.self.key", "attention.self.value",
@@ -21,8 +22,8 @@ public final class ModulePaths {
     /**
      * A decoder's block projections by path; the layers of the runtime's decoders already carry their HF names.
      *
-     * @throws IllegalArgumentException for Phi-3, whose checkpoints fuse q, k, v and gate, up: PEFT names its adapters
-     *                                  after the fused modules, which the runtime keeps apart
+     * @throws IllegalArgumentException for Phi-3, whose checkpoints fuse q, k, v and gate, up, and GPT-2, which fuses q, k,
+     *                                  v: PEFT names its adapters after the fused modules, which the runtime keeps apart
      */
     public static Map<String, Linear> decoder(CausalLanguageModel model) {
         if (model instanceof org.lowrank4j.nn.arch.llama.LlamaModel llama && org.lowrank4j.nn.arch.llama.LlamaModel.fusesProjections(llama.config())) {
@@ -30,11 +31,24 @@ public final class ModulePaths {
                     + " gate_up_proj, which PEFT adapters are named after; adapters on Phi-3 are not supported yet (finetune --adapter full,"
                     + " compress, export and generate are)");
         }
+        if (model instanceof org.lowrank4j.nn.arch.gpt2.Gpt2Model gpt2 && gpt2.positionOffset() == 0) {
+            throw new IllegalArgumentException("model_type gpt2 fuses q, k and v into one Conv1D (c_attn), which PEFT adapters are named"
+                    + " after; adapters on GPT-2 are not supported yet (OPT's are; compress, export and generate run GPT-2)");
+        }
         Map<String, Linear> out = new LinkedHashMap<>();
         for (Linear linear : model.linearSites().values()) {
             out.put(linear.name(), linear);
         }
         return out;
+    }
+
+    /**
+     * The attention projections a decoder folder's adapters target by default: q, k, v and the output projection under
+     * its family's name ({@code out_proj} for OPT, {@code o_proj} for the LLaMA family).
+     */
+    public static List<String> attentionTargets(java.nio.file.Path decoderFolder) throws java.io.IOException {
+        boolean opt = org.lowrank4j.formats.hf.HfConfig.read(decoderFolder).modelType().equalsIgnoreCase("opt");
+        return List.of("q_proj", "k_proj", "v_proj", opt ? "out_proj" : "o_proj");
     }
 
     /** A BERT encoder's projections under the paths of Hugging Face's {@code BertModel}. */

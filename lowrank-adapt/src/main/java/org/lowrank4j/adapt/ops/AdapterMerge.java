@@ -18,7 +18,11 @@ import org.lowrank4j.adapt.peft.PeftAdapter;
 import org.lowrank4j.adapt.peft.PeftFolder;
 import org.lowrank4j.adapt.variant.VariantFolder;
 import org.lowrank4j.formats.io.AtomicFiles;
+import org.lowrank4j.formats.hf.HfArchitecture;
+import org.lowrank4j.formats.hf.HfConfig;
+import org.lowrank4j.nn.arch.gpt2.Gpt2Model;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
+import org.lowrank4j.nn.generate.CausalLanguageModel;
 import org.lowrank4j.nn.layers.Linear;
 import org.lowrank4j.nn.tensor.Precision;
 
@@ -34,10 +38,10 @@ public final class AdapterMerge {
     }
 
     /** The merged model, in memory (a LoRA or an adapter-variant folder). */
-    public static LlamaModel merged(Path baseFolder, Path adapterFolder) throws IOException {
+    public static CausalLanguageModel merged(Path baseFolder, Path adapterFolder) throws IOException {
         if (VariantFolder.variantOf(adapterFolder) != null) { // NOLA, SoRA, …: W0 + ΔW of the variant
             VariantFolder.Stored stored = VariantFolder.read(adapterFolder);
-            LlamaModel model = LlamaModel.load(baseFolder, Precision.FLOAT32);
+            CausalLanguageModel model = load(baseFolder);
             Map<String, Linear> modules = ModulePaths.decoder(model);
             VariantFolder.apply(stored, modules, Precision.FLOAT32).mergeAndUnload(modules);
             return model;
@@ -46,8 +50,8 @@ public final class AdapterMerge {
     }
 
     /** The base with {@code adapter}'s update added, in memory. */
-    public static LlamaModel merged(Path baseFolder, PeftAdapter adapter) throws IOException {
-        LlamaModel model = LlamaModel.load(baseFolder, Precision.FLOAT32);
+    public static CausalLanguageModel merged(Path baseFolder, PeftAdapter adapter) throws IOException {
+        CausalLanguageModel model = load(baseFolder);
         LoraModel lora = LoraModel.over(ModulePaths.decoder(model), 0);
         PeftFolder.apply(adapter, lora, "default", Precision.FLOAT32);
         lora.mergeAndUnload("default");
@@ -59,8 +63,8 @@ public final class AdapterMerge {
      *
      * @return the merged model
      */
-    public static LlamaModel mergeInto(Path baseFolder, Path adapterFolder, Path out) throws IOException {
-        LlamaModel model = write(merged(baseFolder, adapterFolder), baseFolder, out);
+    public static CausalLanguageModel mergeInto(Path baseFolder, Path adapterFolder, Path out) throws IOException {
+        CausalLanguageModel model = write(merged(baseFolder, adapterFolder), baseFolder, out);
         List<String> record = record(baseFolder);
         record.add(fingerprint(adapterFolder));
         writeRecord(out, record);
@@ -127,7 +131,7 @@ public final class AdapterMerge {
      * check it (a wrong adapter yields a model that is neither). The result equals the original base up to float32
      * rounding of (W + ΔW) − ΔW, not bit for bit.
      */
-    public static LlamaModel unmergeInto(Path mergedFolder, Path adapterFolder, Path out) throws IOException {
+    public static CausalLanguageModel unmergeInto(Path mergedFolder, Path adapterFolder, Path out) throws IOException {
         PeftAdapter adapter = PeftFolder.read(adapterFolder);
         List<String> record = record(mergedFolder);
         if (!record.isEmpty() && !record.remove(fingerprint(adapterFolder))) {
@@ -135,7 +139,7 @@ public final class AdapterMerge {
                     + mergedFolder + " (its " + RECORD + " lists their SHA-256): unmerging it would subtract an update that was never added;"
                     + " give the adapter that was merged");
         }
-        LlamaModel model = write(merged(mergedFolder, negated(adapter)), mergedFolder, out);
+        CausalLanguageModel model = write(merged(mergedFolder, negated(adapter)), mergedFolder, out);
         writeRecord(out, record);
         return model;
     }
@@ -153,9 +157,22 @@ public final class AdapterMerge {
         return new PeftAdapter(adapter.config(), modules);
     }
 
-    private static LlamaModel write(LlamaModel model, Path baseFolder, Path out) throws IOException {
+    /**
+     * A dense decoder folder of the family its config names: the LLaMA family, or GPT-2's (OPT, whose layers carry PEFT's
+     * module paths; GPT-2's own fused {@code c_attn} matches no adapter's target, and is refused there).
+     */
+    private static CausalLanguageModel load(Path folder) throws IOException {
+        return HfConfig.read(folder).architecture() == HfArchitecture.GPT2 ? Gpt2Model.load(folder, Precision.FLOAT32)
+                : LlamaModel.load(folder, Precision.FLOAT32);
+    }
+
+    private static CausalLanguageModel write(CausalLanguageModel model, Path baseFolder, Path out) throws IOException {
         Files.createDirectories(out);
-        model.save(out);
+        if (model instanceof Gpt2Model gpt2) {
+            gpt2.save(out);
+        } else {
+            ((LlamaModel) model).save(out);
+        }
         try (Stream<Path> files = Files.list(baseFolder)) {
             for (Path file : (Iterable<Path>) files::iterator) {
                 String name = file.getFileName().toString();

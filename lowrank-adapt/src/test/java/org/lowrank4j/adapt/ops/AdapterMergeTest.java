@@ -1,6 +1,7 @@
 package org.lowrank4j.adapt.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.lowrank4j.adapt.FiniteDifferences.maxDifference;
 
 import java.io.IOException;
@@ -17,7 +18,12 @@ import org.lowrank4j.adapt.lora.ModulePaths;
 import org.lowrank4j.adapt.lora.TargetModules;
 import org.lowrank4j.adapt.peft.PeftConfig;
 import org.lowrank4j.adapt.peft.PeftFolder;
+import org.lowrank4j.adapt.serving.AdapterSwitch;
+import org.lowrank4j.formats.hf.HfArchitecture;
+import org.lowrank4j.formats.hf.HfConfig;
+import org.lowrank4j.formats.safetensors.SafetensorsFile;
 import org.lowrank4j.nn.Parameter;
+import org.lowrank4j.nn.arch.gpt2.Gpt2Model;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
@@ -109,5 +115,47 @@ class AdapterMergeTest {
         Path withoutFirst = dir.resolve("without-first");
         AdapterMerge.unmergeInto(both, adapterFolder, withoutFirst);
         assertThat(AdapterMerge.record(withoutFirst)).containsExactly(AdapterMerge.fingerprint(otherFolder));
+    }
+    @Test
+    void anOptAdapterHasPeftsKeysAttachesAndMerges(@TempDir Path dir) throws IOException {
+        HfConfig config = HfConfig.builder(HfArchitecture.GPT2).modelType("opt").className("OPTForCausalLM").hiddenSize(16).intermediateSize(32)
+                .numHiddenLayers(2).numAttentionHeads(2).vocabSize(128).maxPositionEmbeddings(32).hiddenAct("relu").build();
+        Gpt2Model base = new Gpt2Model(config, Precision.FLOAT32);
+        base.initialize(new Random(3));
+        Path baseFolder = dir.resolve("base");
+        base.save(baseFolder);
+        LoraModel lora = LoraModel.over(ModulePaths.decoder(base), 0);
+        lora.addAdapter("default", TargetModules.names(List.of("q_proj", "v_proj")), m -> LoraSettings.of(4, 8), new Random(4));
+        Random random = new Random(5);
+        for (Parameter p : lora.parameters()) {
+            if (p.name().contains("lora_B")) {
+                for (int i = 0; i < p.size(); i++) {
+                    p.value().set(i, 0.3 * random.nextGaussian());
+                }
+            }
+        }
+        Path adapterFolder = dir.resolve("adapter");
+        PeftFolder.write(adapterFolder, PeftFolder.capture(lora, "default",
+                PeftConfig.lora(LoraSettings.of(4, 8), List.of("q_proj", "v_proj"), baseFolder.toString(), "CAUSAL_LM")));
+        try (SafetensorsFile file = SafetensorsFile.open(adapterFolder.resolve("adapter_model.safetensors"))) {
+            assertThat(file.names()).hasSize(8).contains("base_model.model.model.decoder.layers.1.self_attn.v_proj.lora_A.weight");
+            assertThat(file.info("base_model.model.model.decoder.layers.0.self_attn.q_proj.lora_B.weight").shape()).containsExactly(16, 4);
+        }
+        Tensor adapted = base.forward(IDS, 1, IDS.length);
+
+        // attached to a fresh base from its folder (as generate, serve and export --adapter do), then merged into a folder
+        Gpt2Model fresh = Gpt2Model.load(baseFolder, Precision.FLOAT32);
+        assertThat(maxDifference(fresh.forward(IDS, 1, IDS.length), adapted)).isGreaterThan(1e-3);
+        AdapterSwitch.attach(fresh, Map.of("default", adapterFolder)).use("default");
+        assertThat(maxDifference(fresh.forward(IDS, 1, IDS.length), adapted)).isLessThan(1e-5);
+        Path out = dir.resolve("merged");
+        AdapterMerge.mergeInto(baseFolder, adapterFolder, out);
+        assertThat(maxDifference(Gpt2Model.load(out, Precision.FLOAT32).forward(IDS, 1, IDS.length), adapted)).isLessThan(1e-5);
+        assertThat(HfConfig.read(out).modelType()).isEqualTo("opt");
+
+        // GPT-2 fuses q, k and v into c_attn, PEFT's target: refused in one line
+        Gpt2Model gpt2 = new Gpt2Model(HfConfig.builder(HfArchitecture.GPT2).hiddenSize(16).numHiddenLayers(1).numAttentionHeads(2)
+                .vocabSize(128).build(), Precision.FLOAT32);
+        assertThatThrownBy(() -> ModulePaths.decoder(gpt2)).hasMessageContaining("c_attn").message().doesNotContain("\n");
     }
 }
