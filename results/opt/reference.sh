@@ -1,6 +1,6 @@
 #!/bin/bash
 # The JVM runtime's float64 logits against reference.py's (numpy, written apart from the Java code from transformers'
-# OPT code; selfcheck.py holds its own checks) for 23 tokens on run.sh's two random OPT models; then reference.py with
+# OPT code; selfcheck.py holds its own checks) for 23 tokens on run.sh's three random OPT models; then reference.py with
 # one part of OPT undone at a time, to show that the comparison sees each. Run from the repository root after run.sh
 # (same OUT):
 #   OUT=/tmp/opt results/opt/reference.sh > results/opt/reference-output.txt
@@ -9,17 +9,18 @@ out=${OUT:?the folder run.sh wrote}
 here=results/opt
 ids="72 101 108 108 111 44 32 119 111 114 108 100 33 10 84 104 101 32 113 117 105 99 107" # "Hello, world!\nThe quick"
 compare() { python3 results/qwen3/compare.py "$@"; } # A.json B.json LABEL
-for m in opt opt-gelu-untied; do
+for m in opt opt-gelu-untied opt-350m; do
   python3 $here/reference.py "$out/$m" $ids > "$out/ref-$m.json"
   java -cp lowrank-cli/target/lowrank.jar $here/Logits.java "$out/$m" $ids > "$out/jvm-$m.json"
   compare "$out/ref-$m.json" "$out/jvm-$m.json" "$m: numpy against the JVM"
 done
-undo() { # LABEL FROM TO: reference.py with FROM replaced by TO, against the JVM on run.sh's ReLU model
-  python3 results/qwen3/edited.py $here/reference.py "$2" "$3" "$out/undone.py"
-  python3 "$out/undone.py" "$out/opt" $ids > "$out/ref-undone.json"
-  compare "$out/ref-undone.json" "$out/jvm-opt.json" "$1"
+undo() { # LABEL MODEL FROM TO: reference.py with FROM replaced by TO, against the JVM on run.sh's MODEL
+  python3 results/qwen3/edited.py $here/reference.py "$3" "$4" "$out/undone.py"
+  python3 "$out/undone.py" "$out/$2" $ids > "$out/ref-undone.json" 2> /dev/null
+  compare "$out/ref-undone.json" "$out/jvm-$2.json" "$1"
 }
-undo "opt: numpy with positions not offset by 2" "pos_table[pos + POS_OFFSET]" "pos_table[pos]"
-undo "opt: numpy with GELU for ReLU" 'if name == "relu":' 'if name == "none":'
-undo "opt: numpy without the query scale" "* (d ** -0.5)" ""
-undo "opt: numpy without the final LayerNorm" "if c.final_norm:" "if False:"
+undo "opt: numpy with positions not offset by 2" opt "pos_table[pos + POS_OFFSET]" "pos_table[pos]"
+undo "opt: numpy with GELU for ReLU" opt 'if name == "relu":' 'if name == "none":'
+undo "opt: numpy without the query scale" opt "* (d ** -0.5)" ""
+undo "opt: numpy without the final LayerNorm" opt "if c.final_norm:" "if False:"
+undo "opt-350m: numpy with the norms before the branches" opt-350m "if c.pre_norm:" "if True:"

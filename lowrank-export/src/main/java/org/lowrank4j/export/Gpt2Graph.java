@@ -13,8 +13,10 @@ import org.lowrank4j.nn.tensor.MlpActivation;
  * A GPT-2 or OPT decoder ({@link Gpt2Model}: dense or low-rank) as a {@link DecoderGraph}: token embedding plus the
  * learned position embedding at {@code position_ids} (OPT's table read two rows further on), per block LayerNorm,
  * attention (no RoPE; q, k and v as the runtime holds them, each in its own form), residual, LayerNorm, GELU or ReLU
- * MLP, residual; a final LayerNorm and the output projection (the token table when tied). It computes what
- * {@link Gpt2Model#decode} computes. Initializers are named after the checkpoint's tensors of each family.
+ * MLP, residual; a final LayerNorm and the output projection (the token table when tied). OPT-350M's blocks normalise
+ * after each residual add instead, and its token rows are projected in ({@code project_in}) and out
+ * ({@code project_out}). It computes what {@link Gpt2Model#decode} computes. Initializers are named after the
+ * checkpoint's tensors of each family.
  */
 final class Gpt2Graph {
     private Gpt2Graph() {
@@ -34,11 +36,21 @@ final class Gpt2Graph {
         String tokens = d.table(n.tokens + ".weight", e.token().value());
         String positions = d.table(n.positions + ".weight", e.position().value());
         String rows = opt ? d.add(n.positions + "/rows", "position_ids", d.int64Scalar(n.positions + "/offset", model.positionOffset())) : "position_ids";
-        String x = d.add(n.prefix + "/embeddings", d.gather(n.tokens, tokens, "input_ids"), d.gather(n.positions, positions, rows));
+        String tokenRows = d.gather(n.tokens, tokens, "input_ids");
+        if (e.projection() != null) { // OPT-350M's project_in, before the positions are added
+            tokenRows = d.linear(-1, SiteRole.OTHER, e.projection(), tokenRows);
+        }
+        String x = d.add(n.prefix + "/embeddings", tokenRows, d.gather(n.positions, positions, rows));
         for (int i = 0; i < layers; i++) {
             x = block(d, n, i, model.block(i), x);
         }
-        d.logits(d.layerNorm(n.finalNorm, model.finalNorm(), x), model.tiedEmbeddings() ? tokens : null, model.outputProjection());
+        if (model.finalNorm() != null) {
+            x = d.layerNorm(n.finalNorm, model.finalNorm(), x);
+        }
+        if (model.projectOut() != null) {
+            x = d.linear(-1, SiteRole.OTHER, model.projectOut(), x);
+        }
+        d.logits(x, model.tiedEmbeddings() ? tokens : null, model.outputProjection());
         return d.built();
     }
 
@@ -54,13 +66,21 @@ final class Gpt2Graph {
 
     private static String block(DecoderGraph d, Names n, int i, PreNormBlock block, String x) {
         String p = n.layer + i;
+        GeluMlp mlp = (GeluMlp) block.mlp();
+        if (block.normsAfterResidual()) { // OPT-350M: norm1(x + attn(x)), norm2(h + mlp(h))
+            String sum = d.add(p + "/attention_residual", x, d.attention(p + n.attention, i, block.attention(), x));
+            String h = d.layerNorm(p + n.attentionNorm, (LayerNorm) block.attentionNorm(), sum);
+            String out = d.add(p + "/mlp_residual", h, d.linear(i, SiteRole.FFN_DOWN, mlp.down(), activation(d, p, mlp, d.linear(i, SiteRole.FFN_UP, mlp.up(), h))));
+            return d.layerNorm(p + n.mlpNorm, (LayerNorm) block.mlpNorm(), out);
+        }
         String h = d.layerNorm(p + n.attentionNorm, (LayerNorm) block.attentionNorm(), x);
         String r = d.add(p + "/attention_residual", x, d.attention(p + n.attention, i, block.attention(), h));
         String h2 = d.layerNorm(p + n.mlpNorm, (LayerNorm) block.mlpNorm(), r);
-        GeluMlp mlp = (GeluMlp) block.mlp();
-        String up = d.linear(i, SiteRole.FFN_UP, mlp.up(), h2);
-        String activated = mlp.variant() == MlpActivation.RELU ? d.relu(p + "/relu", up)
-                : d.gelu(p + "/gelu", up, mlp.variant() == MlpActivation.GELU_ERF);
+        String activated = activation(d, p, mlp, d.linear(i, SiteRole.FFN_UP, mlp.up(), h2));
         return d.add(p + "/mlp_residual", r, d.linear(i, SiteRole.FFN_DOWN, mlp.down(), activated));
+    }
+
+    private static String activation(DecoderGraph d, String p, GeluMlp mlp, String up) {
+        return mlp.variant() == MlpActivation.RELU ? d.relu(p + "/relu", up) : d.gelu(p + "/gelu", up, mlp.variant() == MlpActivation.GELU_ERF);
     }
 }

@@ -80,6 +80,18 @@ class Gpt2GraphTest {
                 .containsExactly("model.decoder.layers.1.self_attn.k_proj");
     }
 
+    @Test
+    void opt350msNormsAfterTheResidualAndItsProjectionsAgree() throws Exception {
+        HfConfig config = HfConfig.builder(HfArchitecture.GPT2).modelType("opt").className("OPTForCausalLM").hiddenSize(24).intermediateSize(40)
+                .numHiddenLayers(2).numAttentionHeads(3).vocabSize(40).maxPositionEmbeddings(24).hiddenAct("relu")
+                .put("do_layer_norm_before", false).put("word_embed_proj_dim", 12).build();
+        Gpt2Model model = random(config, 7);
+        assertThat(model.projectOut()).isNotNull();
+        DecoderGraph.Built built = Gpt2Graph.build(model, null);
+        OnnxAgreement.assertAgrees(dir, model, built);
+        assertThat(built.sites()).extracting(DecoderExport.Site::name).contains("model.decoder.project_in", "model.decoder.project_out");
+    }
+
     private static LowRankWeight lowRank(Linear l, int rank, Random random) {
         return new LowRankWeight(new Parameter(l.name() + ".A", Tensor.gaussian(Precision.FLOAT32, random, 0.3, l.outFeatures(), rank)),
                 new Parameter(l.name() + ".B", Tensor.gaussian(Precision.FLOAT32, random, 0.3, rank, l.inFeatures())));

@@ -23,7 +23,9 @@ import org.lowrank4j.nn.tensor.Tensor;
  * {@code h = x + post1(attn(norm1(x)))}, {@code out = h + post2(mlp(norm2(h)))}. With a residual scale r (Granite's
  * {@code residual_multiplier}), each branch's output is multiplied by r before it joins: {@code h = x + r·attn(norm1(x))}.
  * Without pre-norms (OLMo 2: both null), each branch reads the residual stream as it is and only its post-norm normalises:
- * {@code h = x + post1(attn(x))}, {@code out = h + post2(mlp(h))}.
+ * {@code h = x + post1(attn(x))}, {@code out = h + post2(mlp(h))}. With its norms after the residual adds
+ * ({@link #normsAfterResidual}: OPT-350M, the original Transformer's post-norm), {@code h = norm1(x + attn(x))},
+ * {@code out = norm2(h + mlp(h))}.
  */
 public final class PreNormBlock implements TransformerBlock {
     private final Layer attentionNorm;
@@ -33,6 +35,7 @@ public final class PreNormBlock implements TransformerBlock {
     private final Layer attentionPostNorm; // or null
     private final Layer mlpPostNorm;       // or null
     private final double residualScale;    // each branch's output times this before the residual add (1: plain)
+    private final boolean normsAfterResidual; // norm1 and norm2 on the sums, not on the branches' inputs (OPT-350M)
 
     public PreNormBlock(Layer attentionNorm, Attention attention, Layer mlpNorm, Layer mlp) {
         this(attentionNorm, attention, mlpNorm, mlp, null, null);
@@ -45,6 +48,15 @@ public final class PreNormBlock implements TransformerBlock {
 
     private PreNormBlock(Layer attentionNorm, Attention attention, Layer mlpNorm, Layer mlp, Layer attentionPostNorm, Layer mlpPostNorm,
             double residualScale) {
+        this(attentionNorm, attention, mlpNorm, mlp, attentionPostNorm, mlpPostNorm, residualScale, false);
+    }
+
+    private PreNormBlock(Layer attentionNorm, Attention attention, Layer mlpNorm, Layer mlp, Layer attentionPostNorm, Layer mlpPostNorm,
+            double residualScale, boolean normsAfterResidual) {
+        if (normsAfterResidual && (attentionNorm == null || mlpNorm == null || attentionPostNorm != null || residualScale != 1)) {
+            throw new IllegalArgumentException("a block with its norms after the residual adds has both norms, no post-norms and no residual scale");
+        }
+        this.normsAfterResidual = normsAfterResidual;
         if ((attentionPostNorm == null) != (mlpPostNorm == null)) {
             throw new IllegalArgumentException("a block has both post-norms (attention and MLP) or neither");
         }
@@ -63,8 +75,24 @@ public final class PreNormBlock implements TransformerBlock {
         this.mlpPostNorm = mlpPostNorm;
     }
 
+    /**
+     * A block whose norms apply to the residual sums ({@code h = norm1(x + attn(x))}, {@code out = norm2(h + mlp(h))}):
+     * OPT-350M's, with {@code do_layer_norm_before: false}.
+     */
+    public static PreNormBlock normsAfterResidual(Layer attentionNorm, Attention attention, Layer mlpNorm, Layer mlp) {
+        return new PreNormBlock(attentionNorm, attention, mlpNorm, mlp, null, null, 1, true);
+    }
+
+    /** True when the norms apply to the residual sums rather than to the branches' inputs ({@link #normsAfterResidual}). */
+    public boolean normsAfterResidual() {
+        return normsAfterResidual;
+    }
+
     /** This block (the same layers) with each branch's output multiplied by {@code scale} before the residual add. */
     public PreNormBlock withResidualScale(double scale) {
+        if (normsAfterResidual) {
+            throw new IllegalArgumentException("a block with its norms after the residual adds takes no residual scale");
+        }
         return new PreNormBlock(attentionNorm, attention, mlpNorm, mlp, attentionPostNorm, mlpPostNorm, scale);
     }
 
@@ -150,6 +178,14 @@ public final class PreNormBlock implements TransformerBlock {
 
     /** The block on x (B,T,C) with {@code attend} running its attention (a full-sequence forward or a cached decode). */
     private Tensor through(Tensor x, java.util.function.UnaryOperator<Tensor> attend) {
+        if (normsAfterResidual) {
+            Tensor sum = attend.apply(x);
+            Kernels.of(x).addInPlace(sum, x);
+            Tensor h = attentionNorm.forward(sum);
+            Tensor out = mlp.forward(h);
+            Kernels.of(x).addInPlace(out, h);
+            return mlpNorm.forward(out);
+        }
         Tensor h = post(attentionPostNorm, attend.apply(pre(attentionNorm, x))); // (B,T,C)
         Kernels kn = Kernels.of(x);
         kn.addInPlace(h, x);
@@ -179,10 +215,24 @@ public final class PreNormBlock implements TransformerBlock {
 
     @Override
     public Tensor backward(Tensor dout) {
+        if (normsAfterResidual) {
+            Tensor dsum = attentionSumGradient(dout);
+            Tensor dx = attention.backward(dsum);
+            Kernels.of(dout).addInPlace(dx, dsum);
+            return dx;
+        }
         Tensor dh = backwardThroughMlp(dout);
         Tensor dx = unpre(attentionNorm, attention.backward(unpost(attentionPostNorm, dh)));
         Kernels.of(dout).addInPlace(dx, dh);
         return dx;
+    }
+
+    /** With the norms after the residual adds: the gradient at x + attn(x), through norm2, the MLP and its residual, norm1. */
+    private Tensor attentionSumGradient(Tensor dout) {
+        Tensor dsum = mlpNorm.backward(dout);
+        Tensor dh = mlp.backward(dsum);
+        Kernels.of(dout).addInPlace(dh, dsum);
+        return attentionNorm.backward(dh);
     }
 
     /** The gradient at h, the attention half's output: through the MLP branch plus the residual. */
@@ -198,6 +248,10 @@ public final class PreNormBlock implements TransformerBlock {
      */
     @Override
     public void backwardParameters(Tensor dout) {
+        if (normsAfterResidual) { // both norms sit above the attention: their gradients come without its input gradient
+            attention.backward(attentionSumGradient(dout), false);
+            return;
+        }
         if (attentionNorm != null && attentionNorm.parameters().stream().anyMatch(p -> !p.isFrozen())) {
             backward(dout); // the norm's own gradient needs the attention's input gradient
             return;

@@ -12,7 +12,8 @@ import org.lowrank4j.nn.tensor.Tensor;
  * Token embedding plus optional learned position embedding (BERT, GPT-2) and optional token-type embedding
  * (BERT's segment ids): {@code out[b,t] = token[ids[b,t]] + position[start + t] + type[types[b,t]]}.
  * Models with rotary positions (LLaMA) use neither extra table. A scale other than one multiplies the sum (Gemma's
- * √C on its token rows); the tables stay as stored.
+ * √C on its token rows); the tables stay as stored. With a token projection ({@link #projected}: OPT-350M's
+ * {@code project_in}), token rows narrower than the model are projected to its width before the positions are added.
  */
 public final class Embedding implements Module {
     private final String name;
@@ -23,6 +24,7 @@ public final class Embedding implements Module {
     private int[] positionIds;        // (B·T)
     private int[] typeIds;            // (B·T), or null
     private final double scale;       // multiplies the looked-up rows
+    private final Linear projection;  // token rows (Cin) -> channels (C) before the positions are added, or null
 
     /**
      * @param maxPositions 0 for no position table
@@ -34,6 +36,21 @@ public final class Embedding implements Module {
 
     /** As the other constructor, with the rows multiplied by {@code scale} (positive and finite) on the way out. */
     public Embedding(String name, int vocab, int channels, int maxPositions, int typeVocab, Precision precision, double scale) {
+        this(name, vocab, channels, maxPositions, typeVocab, precision, scale, null);
+    }
+
+    /**
+     * Token rows of {@code projection.inFeatures()} values, projected to {@code projection.outFeatures()} channels, plus
+     * learned positions of that width (OPT-350M: 512-wide rows, {@code project_in} to 1,024).
+     */
+    public static Embedding projected(String name, int vocab, Linear projection, int maxPositions, Precision precision) {
+        return new Embedding(name, vocab, projection.inFeatures(), maxPositions, 0, precision, 1, projection);
+    }
+
+    private Embedding(String name, int vocab, int tokenWidth, int maxPositions, int typeVocab, Precision precision, double scale,
+            Linear projection) {
+        this.projection = projection;
+        int channels = projection == null ? tokenWidth : projection.outFeatures();
         if (!(scale > 0) || !Double.isFinite(scale)) {
             throw new IllegalArgumentException(name + ": embedding scale must be positive and finite, got " + scale);
         }
@@ -43,7 +60,7 @@ public final class Embedding implements Module {
                     + " maxPositions=" + maxPositions + " typeVocab=" + typeVocab);
         }
         this.name = name;
-        this.token = new Parameter(name + ".token.weight", Tensor.zeros(precision, vocab, channels));
+        this.token = new Parameter(name + ".token.weight", Tensor.zeros(precision, vocab, tokenWidth));
         this.position = maxPositions > 0 ? new Parameter(name + ".position.weight", Tensor.zeros(precision, maxPositions, channels)) : null;
         this.type = typeVocab > 0 ? new Parameter(name + ".type.weight", Tensor.zeros(precision, typeVocab, channels)) : null;
     }
@@ -68,8 +85,14 @@ public final class Embedding implements Module {
         return scale;
     }
 
+    /** The width of the output: the token rows', or the projection's output. */
     public int channels() {
-        return token.value().dim(1);
+        return projection == null ? token.value().dim(1) : projection.outFeatures();
+    }
+
+    /** The projection of the token rows to the model's width ({@code project_in}), or null. */
+    public Linear projection() {
+        return projection;
     }
 
     /**
@@ -115,9 +138,12 @@ public final class Embedding implements Module {
             positionIds = positions;
             typeIds = typeRows;
         }
-        Tensor out = Tensor.zeros(token.value().precision(), batch, time, channels());
+        Tensor out = Tensor.zeros(token.value().precision(), batch, time, token.value().dim(1));
         Kernels k = Kernels.of(out);
         k.gatherRows(out, token.value(), tokenRows, false);
+        if (projection != null) {
+            out = projection.forward(out); // (B, T, C), a new tensor
+        }
         if (position != null) {
             k.gatherRows(out, position.value(), positions, true);
         }
@@ -149,7 +175,14 @@ public final class Embedding implements Module {
             }
         }
         Kernels k = Kernels.of(dout);
-        if (!token.isFrozen()) {
+        if (projection != null) {
+            if (!token.isFrozen() || projection.parameters().stream().anyMatch(p -> !p.isFrozen())) {
+                Tensor drows = projection.backward(dout); // the projection's own gradients, and the rows'
+                if (!token.isFrozen()) {
+                    k.scatterAddRows(token.gradient(), drows, tokenIds);
+                }
+            }
+        } else if (!token.isFrozen()) {
             k.scatterAddRows(token.gradient(), dout, tokenIds);
         }
         if (position != null && !position.isFrozen()) {
@@ -171,6 +204,9 @@ public final class Embedding implements Module {
     @Override
     public List<Parameter> parameters() {
         List<Parameter> out = new ArrayList<>(List.of(token));
+        if (projection != null) {
+            out.addAll(projection.parameters());
+        }
         if (position != null) {
             out.add(position);
         }

@@ -43,7 +43,8 @@ public final class Gpt2Model implements CausalLanguageModel {
     private final Precision precision;
     private final Embedding embedding;       // wte (V, C), wpe (P, C)
     private final List<PreNormBlock> blocks; // h.N
-    private final LayerNorm finalNorm;       // ln_f
+    private final LayerNorm finalNorm;       // ln_f, or null (OPT's post-norm layout)
+    private final Linear projectOut;         // OPT-350M's project_out to the token rows' width, or null
     private final Linear head;               // wte, tied (or lm_head when tie_word_embeddings is false)
     private final boolean tied;
     private final int positionOffset;        // the position table's row of position 0: OPT's 2, GPT-2's 0
@@ -63,8 +64,12 @@ public final class Gpt2Model implements CausalLanguageModel {
         this.positionOffset = opt ? Opt.POSITION_OFFSET : 0;
         int c = config.hiddenSize(), nh = config.numAttentionHeads(), d = config.headDim(), hidden = config.intermediateSize();
         double eps = config.normEps();
-        this.embedding = new Embedding(opt ? "model.decoder.embeddings" : "transformer.embeddings", config.vocabSize(), c,
-                config.maxPositionEmbeddings() + positionOffset, 0, precision);
+        boolean postNorm = opt && Opt.normsAfterResidual(config);
+        int rowWidth = opt ? Opt.tokenWidth(config) : c; // OPT-350M's token rows are narrower, projected in and out
+        this.embedding = rowWidth == c ? new Embedding(opt ? "model.decoder.embeddings" : "transformer.embeddings", config.vocabSize(), c,
+                config.maxPositionEmbeddings() + positionOffset, 0, precision)
+                : Embedding.projected("model.decoder.embeddings", config.vocabSize(), Linear.dense("model.decoder.project_in", rowWidth, c, false,
+                        precision), config.maxPositionEmbeddings() + positionOffset, precision);
         this.blocks = new ArrayList<>();
         for (int i = 0; i < config.numHiddenLayers(); i++) {
             String p = (opt ? "model.decoder.layers." : "transformer.h.") + i + ".";
@@ -77,14 +82,17 @@ public final class Gpt2Model implements CausalLanguageModel {
                     Linear.dense(p + names[4], nh * d, c, true, precision), nh, nh, true, null);
             GeluMlp mlp = new GeluMlp(Linear.dense(p + names[5], c, hidden, true, precision),
                     Linear.dense(p + names[6], hidden, c, true, precision), activation);
-            blocks.add(new PreNormBlock(new LayerNorm(p + names[7], c, eps, true, precision), attention,
-                    new LayerNorm(p + names[8], c, eps, true, precision), mlp));
+            LayerNorm attentionNorm = new LayerNorm(p + names[7], c, eps, true, precision), mlpNorm = new LayerNorm(p + names[8], c, eps, true, precision);
+            blocks.add(postNorm ? PreNormBlock.normsAfterResidual(attentionNorm, attention, mlpNorm, mlp)
+                    : new PreNormBlock(attentionNorm, attention, mlpNorm, mlp));
         }
-        this.finalNorm = new LayerNorm(opt ? "model.decoder.final_layer_norm" : "transformer.ln_f", c, eps, true, precision);
+        // OPT's post-norm layout has no final norm: its last block ends in one
+        this.finalNorm = postNorm ? null : new LayerNorm(opt ? "model.decoder.final_layer_norm" : "transformer.ln_f", c, eps, true, precision);
+        this.projectOut = rowWidth == c ? null : Linear.dense("model.decoder.project_out", c, rowWidth, false, precision);
         this.tied = config.tieWordEmbeddings();
         this.head = tied ? new Linear("lm_head", new DenseWeight(embedding.token()), null)
-                : Linear.dense("lm_head", c, config.vocabSize(), false, precision);
-        this.stack = new DecoderStack(embedding, blocks, finalNorm, head);
+                : Linear.dense("lm_head", rowWidth, config.vocabSize(), false, precision);
+        this.stack = new DecoderStack(embedding, blocks, new OutputStage(finalNorm, projectOut), head);
     }
 
     /**
@@ -298,6 +306,11 @@ public final class Gpt2Model implements CausalLanguageModel {
     /** The final LayerNorm ({@code ln_f}). */
     public LayerNorm finalNorm() {
         return finalNorm;
+    }
+
+    /** OPT-350M's projection of the final features to the token table's width ({@code project_out}), or null. */
+    public Linear projectOut() {
+        return projectOut;
     }
 
     Linear head() {

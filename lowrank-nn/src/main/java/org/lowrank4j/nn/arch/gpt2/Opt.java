@@ -11,10 +11,12 @@ import org.lowrank4j.nn.tensor.MlpActivation;
  *   <li>the MLP activation: {@code activation_function} {@code relu} (Galactica: {@code gelu});</li>
  *   <li>the position table: {@code max_position_embeddings + 2} rows, position p reading row p + 2
  *       ({@link #POSITION_OFFSET}; Hugging Face's {@code OPTLearnedPositionalEmbedding});</li>
- *   <li>the tensor names and layout ({@link OptWeights}): separate q, k, v and out projections stored (out, in).</li>
+ *   <li>the tensor names and layout ({@link OptWeights}): separate q, k, v and out projections stored (out, in);</li>
+ *   <li>OPT-350M alone: norms after the residual adds and no final norm ({@code do_layer_norm_before: false}), and
+ *       token rows of {@code word_embed_proj_dim} (512) projected to the hidden size by {@code project_in} before the
+ *       positions are added, and back by {@code project_out} before the tied head.</li>
  * </ul>
- * OPT-350M's layout (post-norm blocks, {@code do_layer_norm_before: false}, and 512-wide embeddings projected in and
- * out, {@code word_embed_proj_dim}) is refused in one line, as are the switches no released checkpoint sets.
+ * The switches no released checkpoint sets are refused in one line.
  */
 final class Opt {
     /** The rows of the position table before position 0 (Hugging Face's OPT keeps two). */
@@ -27,20 +29,25 @@ final class Opt {
         return config.modelType().equalsIgnoreCase("opt");
     }
 
+    /** True for OPT-350M's layout ({@code do_layer_norm_before: false}): norms after the residual adds, no final norm. */
+    static boolean normsAfterResidual(HfConfig config) {
+        return !config.rawBoolean("do_layer_norm_before", true);
+    }
+
+    /** The width of the token table ({@code word_embed_proj_dim}: 512 in OPT-350M, else the hidden size). */
+    static int tokenWidth(HfConfig config) {
+        return config.rawInt("word_embed_proj_dim", config.hiddenSize());
+    }
+
     /**
      * The MLP activation of an OPT config, after refusing what this runtime does not build.
      *
      * @throws IllegalArgumentException naming the config field
      */
     static MlpActivation check(HfConfig config) {
-        if (!config.rawBoolean("do_layer_norm_before", true)) {
-            throw new IllegalArgumentException("config field do_layer_norm_before = false (OPT-350M's post-norm blocks) is not"
-                    + " supported; the other OPT sizes are pre-norm");
-        }
-        int projected = config.rawInt("word_embed_proj_dim", config.hiddenSize());
-        if (projected != config.hiddenSize()) {
-            throw new IllegalArgumentException("config field word_embed_proj_dim = " + projected + " differs from hidden_size = "
-                    + config.hiddenSize() + " (OPT-350M's project_in/project_out), which is not supported");
+        int rows = tokenWidth(config);
+        if (rows < 1) {
+            throw new IllegalArgumentException("config field word_embed_proj_dim = " + rows + " must be positive");
         }
         for (String field : new String[] {"enable_bias", "layer_norm_elementwise_affine"}) {
             if (!config.rawBoolean(field, true)) {

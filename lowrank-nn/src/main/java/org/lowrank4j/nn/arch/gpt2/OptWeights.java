@@ -19,8 +19,8 @@ import org.lowrank4j.nn.weight.DenseWeight;
 /**
  * Hugging Face's OPT layout ({@code OPTForCausalLM}): {@code model.decoder.embed_tokens}, {@code embed_positions}
  * (two more rows than positions), per layer {@code self_attn_layer_norm}, {@code self_attn.q_proj|k_proj|v_proj|out_proj},
- * {@code final_layer_norm} (the MLP's norm), {@code fc1}, {@code fc2}, then the decoder's {@code final_layer_norm}, and
- * {@code lm_head.weight} when untied. Weights are (out, in) as the runtime holds them. Facebook's own checkpoints leave
+ * {@code final_layer_norm} (the MLP's norm), {@code fc1}, {@code fc2}, then the decoder's {@code final_layer_norm} (not in
+ * OPT-350M, which has {@code project_in} and {@code project_out} instead), and {@code lm_head.weight} when untied. Weights are (out, in) as the runtime holds them. Facebook's own checkpoints leave
  * out the leading {@code model.}; both read. A low-rank folder stores a factorised projection as {@link FactorTensors}
  * under the projection's name.
  */
@@ -53,6 +53,8 @@ final class OptWeights {
         }
         HfCheckpoint.read(source, prefix + "embed_tokens.weight", model.embedding().token().value());
         HfCheckpoint.read(source, prefix + "embed_positions.weight", model.embedding().position().value());
+        readDense(source, prefix + "project_in", model.embedding().projection());
+        readDense(source, prefix + "project_out", model.projectOut());
         for (int i = 0; i < layers; i++) {
             PreNormBlock block = model.blocks().get(i);
             readNorm(source, prefix + "layers." + i + ".self_attn_layer_norm", (LayerNorm) block.attentionNorm());
@@ -70,7 +72,9 @@ final class OptWeights {
                 }
             }
         }
-        readNorm(source, prefix + "final_layer_norm", model.finalNorm());
+        if (model.finalNorm() != null) {
+            readNorm(source, prefix + "final_layer_norm", model.finalNorm());
+        }
         if (!model.tiedEmbeddings()) {
             HfCheckpoint.read(source, "lm_head.weight", ((DenseWeight) model.head().weight()).weight().value());
         }
@@ -81,6 +85,10 @@ final class OptWeights {
         Map<String, Tensor> out = new LinkedHashMap<>();
         out.put(PREFIX + "embed_tokens.weight", model.embedding().token().value());
         out.put(PREFIX + "embed_positions.weight", model.embedding().position().value());
+        if (model.projectOut() != null) {
+            out.put(PREFIX + "project_in.weight", model.embedding().projection().weight().toDense());
+            out.put(PREFIX + "project_out.weight", model.projectOut().weight().toDense());
+        }
         for (int i = 0; i < model.blocks().size(); i++) {
             PreNormBlock block = model.blocks().get(i);
             putNorm(out, PREFIX + "layers." + i + ".self_attn_layer_norm", (LayerNorm) block.attentionNorm());
@@ -94,11 +102,20 @@ final class OptWeights {
             }
             putNorm(out, PREFIX + "layers." + i + ".final_layer_norm", (LayerNorm) block.mlpNorm());
         }
-        putNorm(out, PREFIX + "final_layer_norm", model.finalNorm());
+        if (model.finalNorm() != null) {
+            putNorm(out, PREFIX + "final_layer_norm", model.finalNorm());
+        }
         if (!model.tiedEmbeddings()) {
             out.put("lm_head.weight", model.head().weight().toDense());
         }
         HfCheckpoint.write(folder, model.config(), out, dtype);
+    }
+
+    /** OPT-350M's project_in or project_out (no bias), when the model has it. */
+    private static void readDense(TensorSource source, String name, Linear projection) {
+        if (projection != null) {
+            HfCheckpoint.read(source, name + ".weight", ((DenseWeight) projection.weight()).weight().value());
+        }
     }
 
     private static void readNorm(TensorSource source, String name, LayerNorm norm) {

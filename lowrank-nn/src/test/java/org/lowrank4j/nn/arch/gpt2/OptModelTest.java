@@ -172,8 +172,7 @@ class OptModelTest {
     @Test
     void layoutsThisRuntimeDoesNotBuildAreRefusedInOneLine() {
         String[][] cases = {
-                {"\"do_layer_norm_before\": false", "do_layer_norm_before = false"},
-                {"\"word_embed_proj_dim\": 4", "word_embed_proj_dim = 4"},
+                {"\"word_embed_proj_dim\": 0", "word_embed_proj_dim = 0"},
                 {"\"enable_bias\": false", "enable_bias = false"},
                 {"\"layer_norm_elementwise_affine\": false", "layer_norm_elementwise_affine = false"},
                 {"\"_remove_final_layer_norm\": true", "_remove_final_layer_norm = true"},
@@ -182,6 +181,74 @@ class OptModelTest {
             HfConfig config = tinyOpt(c[0]);
             assertThatThrownBy(() -> new Gpt2Model(config, F32)).as(c[0]).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining(c[1]).message().doesNotContain("\n");
+        }
+    }
+
+    /** OPT-350M's layout: norms after the residual adds, no final norm, 4-wide token rows projected in and out. */
+    private static final String OPT_350M = "\"do_layer_norm_before\": false, \"word_embed_proj_dim\": 4";
+
+    @Test
+    void opt350mNormsAfterTheResidualAndProjectsItsTokenRowsInAndOut(@TempDir Path dir) throws IOException {
+        Gpt2Model model = new Gpt2Model(tinyOpt(OPT_350M), F64);
+        assertThat(model.block(1).normsAfterResidual()).isTrue();
+        assertThat(model.finalNorm()).isNull();
+        assertThat(model.embedding().token().value().shape()).containsExactly(11, 4);
+        assertThat(model.embedding().projection().weight().toDense().shape()).containsExactly(8, 4);
+        assertThat(model.projectOut().weight().toDense().shape()).containsExactly(4, 8);
+        GradientCheck.randomize(model, new Random(11), 0.4);
+        int[] ids = Gpt2ModelTest.ids(2 * 5, 11, 12);
+        double error = GradientCheck.check("model OPT-350M layout", () -> model.forward(ids, 2, 5), dy -> {
+            model.backward(dy);
+            return null;
+        }, null, model.parameters(), 3);
+        assertThat(error).isLessThanOrEqualTo(GradientCheck.TOLERANCE);
+
+        int[] longer = Gpt2ModelTest.ids(2 * 7, 11, 13);
+        Tensor full = model.forward(longer, 2, 7);
+        DecoderCache cache = model.newCache(2, 7);
+        Tensor first = model.decode(new int[] {longer[0], longer[1], longer[2], longer[7], longer[8], longer[9]}, 2, 3, cache);
+        double worst = Gpt2ModelTest.maxDifference(full, first, 0, 3);
+        for (int t = 3; t < 7; t++) {
+            worst = Math.max(worst, Gpt2ModelTest.maxDifference(full, model.decode(new int[] {longer[t], longer[7 + t]}, 2, 1, cache), t, 1));
+        }
+        assertThat(worst).isLessThan(1e-12);
+
+        Gpt2Model stored = new Gpt2Model(tinyOpt(OPT_350M), F32);
+        GradientCheck.randomize(stored, new Random(14), 0.4);
+        stored.save(dir);
+        try (SafetensorsModel file = SafetensorsModel.open(dir)) {
+            assertThat(file.info("model.decoder.project_in.weight").shape()).containsExactly(8, 4);
+            assertThat(file.info("model.decoder.project_out.weight").shape()).containsExactly(4, 8);
+            assertThat(file.info("model.decoder.embed_tokens.weight").shape()).containsExactly(11, 4);
+            assertThat(file.contains("model.decoder.final_layer_norm.weight")).isFalse();
+        }
+        assertThat(Gpt2Model.load(dir, F32).forward(ids, 2, 5).toDoubleArray()).containsExactly(stored.forward(ids, 2, 5).toDoubleArray());
+    }
+
+    @Test
+    void overAFrozenEmbeddingTheFirstBlockSkipsItsInputGradientAndKeepsItsWeightGradients() {
+        // LoRA's case: the lowest block's input gradient feeds only the frozen embedding (and project_in), so it is skipped
+        for (String layout : new String[] {"", OPT_350M}) {
+            Gpt2Model all = new Gpt2Model(tinyOpt(layout), F64), some = new Gpt2Model(tinyOpt(layout), F64);
+            GradientCheck.randomize(all, new Random(15), 0.4);
+            List<Parameter> a = all.parameters(), b = some.parameters();
+            for (int p = 0; p < a.size(); p++) {
+                for (int i = 0; i < a.get(p).size(); i++) {
+                    b.get(p).value().set(i, a.get(p).value().get(i));
+                }
+            }
+            Linear q = some.block(0).attention().query();
+            Parameter.freezeAllBut(b, List.of(((org.lowrank4j.nn.weight.DenseWeight) q.weight()).weight()));
+            int[] ids = Gpt2ModelTest.ids(2 * 5, 11, 16);
+            Tensor dy = Tensor.gaussian(F64, new Random(17), 1, 2, 5, 11);
+            all.forward(ids, 2, 5);
+            all.backward(dy);
+            some.forward(ids, 2, 5);
+            some.backward(dy);
+            Tensor expected = ((org.lowrank4j.nn.weight.DenseWeight) all.block(0).attention().query().weight()).weight().gradient();
+            Tensor got = ((org.lowrank4j.nn.weight.DenseWeight) q.weight()).weight().gradient();
+            assertThat(GradientCheck.compare(got, expected)).as(layout).isLessThan(1e-12);
+            assertThat(GradientCheck.compare(expected, Tensor.zeros(F64, expected.shape()))).isGreaterThan(1e-6);
         }
     }
 }
