@@ -166,10 +166,15 @@ final class DecoderFolderRoute implements CompressionRoute {
     }
 
     /**
-     * Bytes of the weight files a model folder's loader reads (the index's shards, model.safetensors, or the one
-     * safetensors file): not the trainer's checkpoint or other files that lie beside them.
+     * Bytes of the weight files a model folder's loader reads (the index's shards, model.safetensors, the one
+     * safetensors file, or a PyTorch pytorch_model.bin): not the trainer's checkpoint or other files that lie beside them.
      */
     static long weightBytes(Path folder) throws IOException {
+        try (org.lowrank4j.formats.safetensors.TensorSource source = org.lowrank4j.formats.safetensors.CheckpointFolder.open(folder)) {
+            if (source instanceof org.lowrank4j.formats.safetensors.TorchCheckpoint torch) {
+                return Files.size(torch.path());
+            }
+        }
         long total = 0;
         try (SafetensorsModel model = SafetensorsModel.open(folder, true)) {
             for (SafetensorsFile shard : model.shards()) {

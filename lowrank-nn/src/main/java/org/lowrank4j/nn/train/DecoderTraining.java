@@ -208,7 +208,8 @@ public final class DecoderTraining {
     }
 
     /**
-     * A folder {@code lowrank train} writes: config.json and model.safetensors.
+     * A decoder folder: config.json and its weights (model.safetensors, as {@code lowrank train} writes, or a PyTorch
+     * pytorch_model.bin).
      *
      * @throws IllegalArgumentException naming the folder and the missing file
      */
@@ -219,13 +220,13 @@ public final class DecoderTraining {
         if (!Files.isRegularFile(folder.resolve("config.json"))) {
             throw new IllegalArgumentException("model folder " + folder + " has no config.json (is it a folder written by lowrank train?)");
         }
-        if (!Files.isRegularFile(folder.resolve("model.safetensors")) && !Files.isRegularFile(folder.resolve("model.safetensors.index.json"))) {
+        if (!org.lowrank4j.formats.safetensors.CheckpointFolder.hasWeights(folder)) {
             if (Files.isRegularFile(folder.resolve("onnx").resolve("model.onnx"))) { // lowrank export's layout
                 throw new IllegalArgumentException("model folder " + folder + " is an exported ONNX model (lowrank export), which runs inference"
                         + " only (generate, perplexity, serve); give this command its source folder");
             }
             throw new IllegalArgumentException("model folder " + folder + " has no model.safetensors (nor the index of a sharded one,"
-                    + " model.safetensors.index.json)");
+                    + " model.safetensors.index.json, nor a PyTorch pytorch_model.bin)");
         }
     }
 

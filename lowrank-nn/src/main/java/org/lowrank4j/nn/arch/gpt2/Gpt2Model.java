@@ -10,7 +10,6 @@ import java.util.Random;
 import org.lowrank4j.formats.hf.HfArchitecture;
 import org.lowrank4j.formats.hf.HfConfig;
 import org.lowrank4j.formats.safetensors.SafetensorsDtype;
-import org.lowrank4j.formats.safetensors.SafetensorsModel;
 import org.lowrank4j.formats.safetensors.TensorSource;
 import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.block.PreNormBlock;
@@ -106,7 +105,7 @@ public final class Gpt2Model implements CausalLanguageModel {
     public static Gpt2Model load(Path folder, Precision precision) throws IOException {
         HfConfig config = HfConfig.read(folder);
         checkConfig(config);
-        try (SafetensorsModel source = SafetensorsModel.open(folder)) {
+        try (TensorSource source = org.lowrank4j.formats.safetensors.CheckpointFolder.open(folder)) { // safetensors, or pytorch_model.bin
             return load(config, source, precision);
         }
     }

@@ -12,7 +12,6 @@ import java.util.Random;
 import org.lowrank4j.formats.hf.HfArchitecture;
 import org.lowrank4j.formats.hf.HfConfig;
 import org.lowrank4j.formats.safetensors.SafetensorsDtype;
-import org.lowrank4j.formats.safetensors.SafetensorsModel;
 import org.lowrank4j.formats.safetensors.TensorSource;
 import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.block.PreNormBlock;
@@ -329,7 +328,7 @@ public final class LlamaModel implements CausalLanguageModel {
         LowRankFolder.readManifest(folder); // a low-rank folder's manifest must be of a format version this code reads
         QuantizedFolder.readManifest(folder); // so must a quantized folder's
         List<BlockShape> shapes = StructuredFolder.readManifest(folder).map(StructuredFolder.Manifest::blocks).orElse(null);
-        try (SafetensorsModel source = SafetensorsModel.open(folder)) {
+        try (TensorSource source = org.lowrank4j.formats.safetensors.CheckpointFolder.open(folder)) { // safetensors, or pytorch_model.bin
             return load(config, shapes, source, precision);
         }
     }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
@@ -250,5 +251,22 @@ class OptModelTest {
             assertThat(GradientCheck.compare(got, expected)).as(layout).isLessThan(1e-12);
             assertThat(GradientCheck.compare(expected, Tensor.zeros(F64, expected.shape()))).isGreaterThan(1e-6);
         }
+    }
+
+    @Test
+    void aPytorchModelBinLoadsAsItsSafetensorsTwinDoes(@TempDir Path dir) throws IOException {
+        // src/test/resources/opt-tiny: one random OPT written by the runtime, and its weights rewritten in torch.save's zip
+        // layout by results/opt/to_pytorch_bin.py (as facebook's OPT uploads hold them)
+        Path safetensors = Files.createDirectories(dir.resolve("st")), torch = Files.createDirectories(dir.resolve("bin"));
+        for (String[] f : new String[][] {{"config.json", "st"}, {"model.safetensors", "st"}, {"config.json", "bin"}, {"pytorch_model.bin", "bin"}}) {
+            try (java.io.InputStream in = OptModelTest.class.getResourceAsStream("/opt-tiny/" + f[0])) {
+                Files.copy(in, dir.resolve(f[1]).resolve(f[0]));
+            }
+        }
+        int[] ids = Gpt2ModelTest.ids(2 * 6, 11, 21);
+        double[] expected = Gpt2Model.load(safetensors, F32).forward(ids, 2, 6).toDoubleArray();
+        assertThat(Gpt2Model.load(torch, F32).forward(ids, 2, 6).toDoubleArray()).containsExactly(expected);
+        Files.delete(torch.resolve("pytorch_model.bin"));
+        assertThatThrownBy(() -> Gpt2Model.load(torch, F32)).hasMessageContaining("model.safetensors");
     }
 }
