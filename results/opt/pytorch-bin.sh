@@ -9,8 +9,8 @@ out=${OUT:?run.sh folder} out125=${OUT125:?size-opt125m.sh folder}
 ids="72 101 108 108 111 44 32 119 111 114 108 100 33 10 84 104 101 32 113 117 105 99 107"
 rm -rf "$out/opt-bin" "$out125/opt-125m-bin"
 python3 results/opt/to_pytorch_bin.py "$out/opt" "$out/opt-bin" | sed "s|$out/||"
-java -cp lowrank-cli/target/lowrank.jar results/opt/Logits.java "$out/opt-bin" $ids > "$out/jvm-opt-bin.json"
-java -cp lowrank-cli/target/lowrank.jar results/opt/Logits.java "$out/opt" $ids > "$out/jvm-opt.json"
+java -cp lowrank-cli/target/lowrank.jar results/qwen3/Logits.java "$out/opt-bin" $ids > "$out/jvm-opt-bin.json"
+java -cp lowrank-cli/target/lowrank.jar results/qwen3/Logits.java "$out/opt" $ids > "$out/jvm-opt.json"
 python3 results/qwen3/compare.py "$out/jvm-opt-bin.json" "$out/jvm-opt.json" "opt: pytorch_model.bin against model.safetensors"
 bin/lowrank compress --model "$out/opt-bin" --method whitened --ratio 0.3 --calib ../shared/data/sotu --calib-from 1990 --calib-to 2000 \
   --calib-windows 8 --out "$out/opt-bin-w30" --force 2>/dev/null | grep '^wrote' | sed "s|$out/||"

@@ -8,17 +8,10 @@ set -euo pipefail
 out=${OUT:?the folder run.sh wrote}
 here=results/opt
 ids="72 101 108 108 111 44 32 119 111 114 108 100 33 10 84 104 101 32 113 117 105 99 107" # "Hello, world!\nThe quick"
-compare() { python3 results/qwen3/compare.py "$@"; } # A.json B.json LABEL
+source results/qwen3/numpy-checks.sh # against MODEL; undo LABEL MODEL FROM TO
 for m in opt opt-gelu-untied opt-350m; do
-  python3 $here/reference.py "$out/$m" $ids > "$out/ref-$m.json"
-  java -cp lowrank-cli/target/lowrank.jar $here/Logits.java "$out/$m" $ids > "$out/jvm-$m.json"
-  compare "$out/ref-$m.json" "$out/jvm-$m.json" "$m: numpy against the JVM"
+  against $m
 done
-undo() { # LABEL MODEL FROM TO: reference.py with FROM replaced by TO, against the JVM on run.sh's MODEL
-  python3 results/qwen3/edited.py $here/reference.py "$3" "$4" "$out/undone.py"
-  python3 "$out/undone.py" "$out/$2" $ids > "$out/ref-undone.json" 2> /dev/null
-  compare "$out/ref-undone.json" "$out/jvm-$2.json" "$1"
-}
 undo "opt: numpy with positions not offset by 2" opt "pos_table[pos + POS_OFFSET]" "pos_table[pos]"
 undo "opt: numpy with GELU for ReLU" opt 'if name == "relu":' 'if name == "none":'
 undo "opt: numpy without the query scale" opt "* (d ** -0.5)" ""

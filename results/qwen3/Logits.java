@@ -1,15 +1,22 @@
 import java.nio.file.Path;
+import org.lowrank4j.formats.hf.HfArchitecture;
+import org.lowrank4j.formats.hf.HfConfig;
+import org.lowrank4j.nn.arch.gpt2.Gpt2Model;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
+import org.lowrank4j.nn.generate.CausalLanguageModel;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
 
 /**
- * Prints the JVM runtime's logits (float64) of the given token ids for a LLaMA-family folder, one JSON list of rows.
+ * Prints the JVM runtime's logits (float64) of the given token ids for a LLaMA-family or GPT-2-family (GPT-2, OPT)
+ * folder, one JSON list of rows.
  * usage: java -cp lowrank-cli/target/lowrank.jar results/qwen3/Logits.java MODEL_DIR ID ID ...
  */
 public class Logits {
     public static void main(String[] args) throws Exception {
-        LlamaModel model = LlamaModel.load(Path.of(args[0]), Precision.FLOAT64);
+        Path folder = Path.of(args[0]);
+        CausalLanguageModel model = HfConfig.read(folder).architecture() == HfArchitecture.GPT2 ? Gpt2Model.load(folder, Precision.FLOAT64)
+                : LlamaModel.load(folder, Precision.FLOAT64);
         int[] ids = new int[args.length - 1];
         for (int i = 0; i < ids.length; i++) {
             ids[i] = Integer.parseInt(args[i + 1]);

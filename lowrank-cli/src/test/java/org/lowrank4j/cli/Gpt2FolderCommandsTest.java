@@ -76,13 +76,7 @@ class Gpt2FolderCommandsTest {
 
             Gpt2Model loaded = Gpt2Model.load(out, Precision.FLOAT32);
             assertThat(loaded.linearSites().values()).allSatisfy(l -> assertThat(l.weight()).isInstanceOf(org.lowrank4j.nn.weight.LowRankWeight.class));
-            Path json = dir.resolve(method + "-ppl.json");
-            Object[] ppl = CliRun.run("perplexity", "--model", out.toString(), "--text", text.toString(), "--json", json.toString());
-            assertThat((int) ppl[0]).as("stderr: %s", ppl[2]).isZero();
-            int[] ids = new ByteTokenizer().encode(TEXT);
-            double direct = Perplexity.evaluate(loaded, ids, 32, TEXT.getBytes(StandardCharsets.UTF_8).length).perplexity();
-            assertThat(new ObjectMapper().readTree(json.toFile()).get("perplexity").asDouble())
-                    .isCloseTo(direct, org.assertj.core.data.Offset.offset(1e-9 * direct));
+            perplexityIsTheRuntimes(out, loaded, text, dir.resolve(method + "-ppl.json"));
             Object[] generated = CliRun.run("generate", "--model", out.toString(), "--prompt", "The", "--max-tokens", "4");
             assertThat((int) generated[0]).as("stderr: %s", generated[2]).isZero();
         }
@@ -107,13 +101,7 @@ class Gpt2FolderCommandsTest {
         assertThat(manifest.get("ranks").get("model.decoder.layers.1.fc1").asInt()).isEqualTo((int) Math.floor(0.7 * 64 * 16 / 80));
         Gpt2Model loaded = Gpt2Model.load(out, Precision.FLOAT32);
         assertThat(loaded.positionOffset()).isEqualTo(2);
-        Path json = dir.resolve("ppl.json");
-        Object[] ppl = CliRun.run("perplexity", "--model", out.toString(), "--text", text.toString(), "--json", json.toString());
-        assertThat((int) ppl[0]).as("stderr: %s", ppl[2]).isZero();
-        int[] ids = new ByteTokenizer().encode(TEXT);
-        double direct = Perplexity.evaluate(loaded, ids, 32, TEXT.getBytes(StandardCharsets.UTF_8).length).perplexity();
-        assertThat(new ObjectMapper().readTree(json.toFile()).get("perplexity").asDouble())
-                .isCloseTo(direct, org.assertj.core.data.Offset.offset(1e-9 * direct));
+        perplexityIsTheRuntimes(out, loaded, text, dir.resolve("ppl.json"));
         Object[] generated = CliRun.run("generate", "--model", model.toString(), "--prompt", "The", "--max-tokens", "4");
         assertThat((int) generated[0]).as("stderr: %s", generated[2]).isZero();
 
@@ -155,5 +143,15 @@ class Gpt2FolderCommandsTest {
                 "--out", dir.resolve("cmp").toString());
         assertThat((int) r[0]).isNotZero();
         assertThat(((String) r[2]).strip()).contains("is GPT-2 (model_type gpt2)").doesNotContain("\n");
+    }
+
+    /** `perplexity` on the folder prints what the runtime's own evaluation of {@code loaded} gives on TEXT's bytes (32-token windows). */
+    private static void perplexityIsTheRuntimes(Path folder, Gpt2Model loaded, Path text, Path json) throws Exception {
+        Object[] ppl = CliRun.run("perplexity", "--model", folder.toString(), "--text", text.toString(), "--json", json.toString());
+        assertThat((int) ppl[0]).as("stderr: %s", ppl[2]).isZero();
+        int[] ids = new ByteTokenizer().encode(TEXT);
+        double direct = Perplexity.evaluate(loaded, ids, 32, TEXT.getBytes(StandardCharsets.UTF_8).length).perplexity();
+        assertThat(new ObjectMapper().readTree(json.toFile()).get("perplexity").asDouble())
+                .isCloseTo(direct, org.assertj.core.data.Offset.offset(1e-9 * direct));
     }
 }

@@ -39,14 +39,7 @@ class AdapterMergeTest {
         base.save(baseFolder);
         LoraModel lora = LoraModel.over(ModulePaths.decoder(base), 0);
         lora.addAdapter("default", TargetModules.names(List.of("q_proj", "v_proj", "o_proj")), m -> LoraSettings.of(4, 8), new Random(6));
-        Random random = new Random(7);
-        for (Parameter p : lora.parameters()) {
-            if (p.name().contains("lora_B")) {
-                for (int i = 0; i < p.size(); i++) {
-                    p.value().set(i, 0.2 * random.nextGaussian());
-                }
-            }
-        }
+        randomizeB(lora, 7, 0.2); // B starts at zero: give the update a size
         Path adapterFolder = dir.resolve("adapter");
         PeftFolder.write(adapterFolder, PeftFolder.capture(lora, "default",
                 PeftConfig.lora(LoraSettings.of(4, 8), List.of("q_proj", "v_proj", "o_proj"), baseFolder.toString(), "CAUSAL_LM")));
@@ -69,14 +62,7 @@ class AdapterMergeTest {
         Tensor original = base.forward(IDS, 1, IDS.length);
         LoraModel lora = LoraModel.over(ModulePaths.decoder(base), 0);
         lora.addAdapter("default", TargetModules.names(List.of("q_proj", "v_proj")), m -> LoraSettings.of(4, 8), new Random(9));
-        Random random = new Random(10);
-        for (Parameter p : lora.parameters()) {
-            if (p.name().contains("lora_B")) {
-                for (int i = 0; i < p.size(); i++) {
-                    p.value().set(i, 0.3 * random.nextGaussian());
-                }
-            }
-        }
+        randomizeB(lora, 10, 0.3); // B starts at zero: give the update a size
         Path adapterFolder = dir.resolve("adapter");
         PeftFolder.write(adapterFolder, PeftFolder.capture(lora, "default",
                 PeftConfig.lora(LoraSettings.of(4, 8), List.of("q_proj", "v_proj"), baseFolder.toString(), "CAUSAL_LM")));
@@ -126,14 +112,7 @@ class AdapterMergeTest {
         base.save(baseFolder);
         LoraModel lora = LoraModel.over(ModulePaths.decoder(base), 0);
         lora.addAdapter("default", TargetModules.names(List.of("q_proj", "v_proj")), m -> LoraSettings.of(4, 8), new Random(4));
-        Random random = new Random(5);
-        for (Parameter p : lora.parameters()) {
-            if (p.name().contains("lora_B")) {
-                for (int i = 0; i < p.size(); i++) {
-                    p.value().set(i, 0.3 * random.nextGaussian());
-                }
-            }
-        }
+        randomizeB(lora, 5, 0.3); // B starts at zero: give the update a size
         Path adapterFolder = dir.resolve("adapter");
         PeftFolder.write(adapterFolder, PeftFolder.capture(lora, "default",
                 PeftConfig.lora(LoraSettings.of(4, 8), List.of("q_proj", "v_proj"), baseFolder.toString(), "CAUSAL_LM")));
@@ -157,5 +136,17 @@ class AdapterMergeTest {
         Gpt2Model gpt2 = new Gpt2Model(HfConfig.builder(HfArchitecture.GPT2).hiddenSize(16).numHiddenLayers(1).numAttentionHeads(2)
                 .vocabSize(128).build(), Precision.FLOAT32);
         assertThatThrownBy(() -> ModulePaths.decoder(gpt2)).hasMessageContaining("c_attn").message().doesNotContain("\n");
+    }
+
+    /** Every lora_B of {@code lora} drawn as std·N(0, 1) (seeded). */
+    private static void randomizeB(LoraModel lora, long seed, double std) {
+        Random random = new Random(seed);
+        for (Parameter p : lora.parameters()) {
+            if (p.name().contains("lora_B")) {
+                for (int i = 0; i < p.size(); i++) {
+                    p.value().set(i, std * random.nextGaussian());
+                }
+            }
+        }
     }
 }

@@ -132,12 +132,13 @@ final class Gpt2Weights {
         return out;
     }
 
-    private static void readNorm(TensorSource source, String name, LayerNorm norm) {
+    /** A LayerNorm's {@code name.weight} and {@code name.bias} (GPT-2's and OPT's layouts alike). */
+    static void readNorm(TensorSource source, String name, LayerNorm norm) {
         HfCheckpoint.read(source, name + ".weight", norm.weight().value());
         HfCheckpoint.read(source, name + ".bias", norm.bias().value());
     }
 
-    private static void putNorm(Map<String, Tensor> out, String name, LayerNorm norm) {
+    static void putNorm(Map<String, Tensor> out, String name, LayerNorm norm) {
         out.put(name + ".weight", norm.weight().value());
         out.put(name + ".bias", norm.bias().value());
     }

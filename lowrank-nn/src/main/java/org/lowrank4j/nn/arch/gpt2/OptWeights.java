@@ -57,8 +57,8 @@ final class OptWeights {
         readDense(source, prefix + "project_out", model.projectOut());
         for (int i = 0; i < layers; i++) {
             PreNormBlock block = model.blocks().get(i);
-            readNorm(source, prefix + "layers." + i + ".self_attn_layer_norm", (LayerNorm) block.attentionNorm());
-            readNorm(source, prefix + "layers." + i + ".final_layer_norm", (LayerNorm) block.mlpNorm());
+            Gpt2Weights.readNorm(source, prefix + "layers." + i + ".self_attn_layer_norm", (LayerNorm) block.attentionNorm());
+            Gpt2Weights.readNorm(source, prefix + "layers." + i + ".final_layer_norm", (LayerNorm) block.mlpNorm());
             for (Map.Entry<String, Linear> e : projections(block, i).entrySet()) {
                 String name = prefix + e.getKey();
                 Linear linear = e.getValue();
@@ -73,7 +73,7 @@ final class OptWeights {
             }
         }
         if (model.finalNorm() != null) {
-            readNorm(source, prefix + "final_layer_norm", model.finalNorm());
+            Gpt2Weights.readNorm(source, prefix + "final_layer_norm", model.finalNorm());
         }
         if (!model.tiedEmbeddings()) {
             HfCheckpoint.read(source, "lm_head.weight", ((DenseWeight) model.head().weight()).weight().value());
@@ -91,7 +91,7 @@ final class OptWeights {
         }
         for (int i = 0; i < model.blocks().size(); i++) {
             PreNormBlock block = model.blocks().get(i);
-            putNorm(out, PREFIX + "layers." + i + ".self_attn_layer_norm", (LayerNorm) block.attentionNorm());
+            Gpt2Weights.putNorm(out, PREFIX + "layers." + i + ".self_attn_layer_norm", (LayerNorm) block.attentionNorm());
             for (Map.Entry<String, Linear> e : projections(block, i).entrySet()) {
                 String name = PREFIX + e.getKey();
                 Linear linear = e.getValue();
@@ -100,10 +100,10 @@ final class OptWeights {
                 }
                 out.put(name + ".bias", linear.bias().value());
             }
-            putNorm(out, PREFIX + "layers." + i + ".final_layer_norm", (LayerNorm) block.mlpNorm());
+            Gpt2Weights.putNorm(out, PREFIX + "layers." + i + ".final_layer_norm", (LayerNorm) block.mlpNorm());
         }
         if (model.finalNorm() != null) {
-            putNorm(out, PREFIX + "final_layer_norm", model.finalNorm());
+            Gpt2Weights.putNorm(out, PREFIX + "final_layer_norm", model.finalNorm());
         }
         if (!model.tiedEmbeddings()) {
             out.put("lm_head.weight", model.head().weight().toDense());
@@ -118,13 +118,4 @@ final class OptWeights {
         }
     }
 
-    private static void readNorm(TensorSource source, String name, LayerNorm norm) {
-        HfCheckpoint.read(source, name + ".weight", norm.weight().value());
-        HfCheckpoint.read(source, name + ".bias", norm.bias().value());
-    }
-
-    private static void putNorm(Map<String, Tensor> out, String name, LayerNorm norm) {
-        out.put(name + ".weight", norm.weight().value());
-        out.put(name + ".bias", norm.bias().value());
-    }
 }

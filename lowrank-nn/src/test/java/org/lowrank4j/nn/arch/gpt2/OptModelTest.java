@@ -18,7 +18,6 @@ import org.lowrank4j.formats.hf.HfConfig;
 import org.lowrank4j.formats.safetensors.SafetensorsModel;
 import org.lowrank4j.nn.GradientCheck;
 import org.lowrank4j.nn.Parameter;
-import org.lowrank4j.nn.generate.DecoderCache;
 import org.lowrank4j.nn.layers.Linear;
 import org.lowrank4j.nn.tensor.MlpActivation;
 import org.lowrank4j.nn.tensor.Precision;
@@ -109,21 +108,7 @@ class OptModelTest {
         }, null, model.parameters(), 3);
         assertThat(error).isLessThanOrEqualTo(GradientCheck.TOLERANCE);
 
-        int batch = 2, time = 7;
-        int[] longer = Gpt2ModelTest.ids(batch * time, 11, 6);
-        Tensor full = model.forward(longer, batch, time);
-        DecoderCache cache = model.newCache(batch, time);
-        double worst = 0;
-        int t = 0;
-        for (int step : new int[] {3, 1, 1, 2}) {
-            int[] chunk = new int[batch * step];
-            for (int b = 0; b < batch; b++) {
-                System.arraycopy(longer, b * time + t, chunk, b * step, step);
-            }
-            worst = Math.max(worst, Gpt2ModelTest.maxDifference(full, model.decode(chunk, batch, step, cache), t, step));
-            t += step;
-        }
-        assertThat(worst).isLessThan(1e-12);
+        assertThat(Gpt2ModelTest.cachedDecodingError(model, 6)).isLessThan(1e-12);
         assertThatThrownBy(() -> model.newCache(1, 17)).hasMessageContaining("max_position_embeddings = 16");
     }
 
@@ -204,15 +189,7 @@ class OptModelTest {
         }, null, model.parameters(), 3);
         assertThat(error).isLessThanOrEqualTo(GradientCheck.TOLERANCE);
 
-        int[] longer = Gpt2ModelTest.ids(2 * 7, 11, 13);
-        Tensor full = model.forward(longer, 2, 7);
-        DecoderCache cache = model.newCache(2, 7);
-        Tensor first = model.decode(new int[] {longer[0], longer[1], longer[2], longer[7], longer[8], longer[9]}, 2, 3, cache);
-        double worst = Gpt2ModelTest.maxDifference(full, first, 0, 3);
-        for (int t = 3; t < 7; t++) {
-            worst = Math.max(worst, Gpt2ModelTest.maxDifference(full, model.decode(new int[] {longer[t], longer[7 + t]}, 2, 1, cache), t, 1));
-        }
-        assertThat(worst).isLessThan(1e-12);
+        assertThat(Gpt2ModelTest.cachedDecodingError(model, 13)).isLessThan(1e-12);
 
         Gpt2Model stored = new Gpt2Model(tinyOpt(OPT_350M), F32);
         GradientCheck.randomize(stored, new Random(14), 0.4);
