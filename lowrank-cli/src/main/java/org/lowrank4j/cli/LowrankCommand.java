@@ -7,7 +7,7 @@ import picocli.CommandLine;
 @Command(name = "lowrank", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Find and exploit low-rank structure in neural networks.",
         subcommands = {DemoCommand.class, PlotLogCommand.class, CompressCommand.class, RecoverCommand.class, EvalCommand.class, InspectCommand.class, CompareCommand.class,
-                BenchCommand.class, CompleteCommand.class, ButterflyCommand.class, AnncurCommand.class, BayesPruneCommand.class, TensorCommand.class, TrainCommand.class, GenerateCommand.class, IntrinsicCommand.class, PerplexityCommand.class, FinetuneCommand.class, AdapterCommand.class, ServeCommand.class, CskvCommand.class, ExportCommand.class,
+                BenchCommand.class, CompleteCommand.class, ButterflyCommand.class, AnncurCommand.class, BayesPruneCommand.class, TensorCommand.class, TrainCommand.class, GenerateCommand.class, IntrinsicCommand.class, PerplexityCommand.class, FinetuneCommand.class, AdapterCommand.class, ServeCommand.class, CskvCommand.class, ExportCommand.class, TokenizerCommand.class,
                 CommandLine.HelpCommand.class})
 public final class LowrankCommand implements java.util.concurrent.Callable<Integer> {
 

@@ -93,7 +93,8 @@ public final class DecoderFolder {
     public static Tokenizer loadTokenizer(Path folder, int modelVocabulary) throws IOException {
         Path file = folder.resolve(TOKENIZER);
         if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("model folder " + folder + " has no " + TOKENIZER);
+            throw new IllegalArgumentException("model folder " + folder + " has no " + TOKENIZER + (org.lowrank4j.formats.hf.ByteLevelBpeFiles.present(folder)
+                    ? "; it holds vocab.json and merges.txt: write it once with lowrank tokenizer --model " + folder : ""));
         }
         JsonNode root;
         try {

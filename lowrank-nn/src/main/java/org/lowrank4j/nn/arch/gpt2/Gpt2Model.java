@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Random;
 import org.lowrank4j.formats.hf.HfArchitecture;
 import org.lowrank4j.formats.hf.HfConfig;
+import org.lowrank4j.formats.safetensors.CheckpointFolder;
 import org.lowrank4j.formats.safetensors.SafetensorsDtype;
 import org.lowrank4j.formats.safetensors.TensorSource;
 import org.lowrank4j.nn.Parameter;
@@ -34,8 +35,9 @@ import org.lowrank4j.nn.weight.DenseWeight;
  * {@code (out, in)} weights, so each can be factorised on its own, and {@link Gpt2Weights} transposes and splits on
  * the way in and fuses on the way out.
  *
- * <p>OPT ({@code model_type: opt}) runs here too: the same blocks with a ReLU MLP and a position table two rows longer
- * ({@link Opt}), stored in its own layout ({@link OptWeights}).
+ * <p>OPT ({@code model_type: opt}) runs here too: the same blocks with a ReLU MLP and a position table two rows longer,
+ * and OPT-350M's blocks that normalise after the residual adds with token rows projected in and out ({@link Opt}),
+ * stored in its own layout ({@link OptWeights}).
  */
 public final class Gpt2Model implements CausalLanguageModel {
     private final HfConfig config;
@@ -95,9 +97,9 @@ public final class Gpt2Model implements CausalLanguageModel {
     }
 
     /**
-     * Loads {@code config.json} and the safetensors weights of a model folder; tensor names may carry the
-     * {@code transformer.} prefix of {@code GPT2LMHeadModel} or not ({@code GPT2Model}); OPT's, {@code model.decoder.}
-     * or {@code decoder.}.
+     * Loads {@code config.json} and the weights of a model folder ({@code model.safetensors} or {@code pytorch_model.bin});
+     * tensor names may carry the {@code transformer.} prefix of {@code GPT2LMHeadModel} or not ({@code GPT2Model}); OPT's,
+     * {@code model.decoder.} or {@code decoder.}.
      *
      * @throws IllegalArgumentException for a config of another family or an unknown {@code model_type}, a missing
      *                                  tensor or a shape that does not match the config, naming the field or tensor
@@ -105,7 +107,7 @@ public final class Gpt2Model implements CausalLanguageModel {
     public static Gpt2Model load(Path folder, Precision precision) throws IOException {
         HfConfig config = HfConfig.read(folder);
         checkConfig(config);
-        try (TensorSource source = org.lowrank4j.formats.safetensors.CheckpointFolder.open(folder)) { // safetensors, or pytorch_model.bin
+        try (TensorSource source = CheckpointFolder.open(folder)) { // safetensors, or pytorch_model.bin
             return load(config, source, precision);
         }
     }

@@ -12,6 +12,7 @@ import java.util.Random;
 import org.lowrank4j.formats.hf.HfArchitecture;
 import org.lowrank4j.formats.hf.HfConfig;
 import org.lowrank4j.formats.safetensors.SafetensorsDtype;
+import org.lowrank4j.formats.safetensors.CheckpointFolder;
 import org.lowrank4j.formats.safetensors.TensorSource;
 import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.block.PreNormBlock;
@@ -314,7 +315,8 @@ public final class LlamaModel implements CausalLanguageModel {
     }
 
     /**
-     * Loads {@code config.json} and the safetensors weights (one file, or shards with their index) of a model folder.
+     * Loads {@code config.json} and the weights of a model folder: safetensors (one file, or shards with their index), else
+     * a PyTorch {@code pytorch_model.bin}.
      * Projections stored as low-rank factors ({@link LowRankFolder}) are loaded as
      * {@link org.lowrank4j.nn.weight.LowRankWeight}s.
      *
@@ -328,7 +330,7 @@ public final class LlamaModel implements CausalLanguageModel {
         LowRankFolder.readManifest(folder); // a low-rank folder's manifest must be of a format version this code reads
         QuantizedFolder.readManifest(folder); // so must a quantized folder's
         List<BlockShape> shapes = StructuredFolder.readManifest(folder).map(StructuredFolder.Manifest::blocks).orElse(null);
-        try (TensorSource source = org.lowrank4j.formats.safetensors.CheckpointFolder.open(folder)) { // safetensors, or pytorch_model.bin
+        try (TensorSource source = CheckpointFolder.open(folder)) { // safetensors, or pytorch_model.bin
             return load(config, shapes, source, precision);
         }
     }

@@ -1,0 +1,143 @@
+package org.lowrank4j.formats.hf;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.lowrank4j.formats.io.MessageText;
+
+/**
+ * The {@code tokenizer.json} of a GPT-2-style byte-level BPE that an upload keeps as {@code vocab.json} and
+ * {@code merges.txt} only (GPT-2's and OPT's slow-tokenizer files; Hugging Face tokenizers and transformers.js read
+ * {@code tokenizer.json}). What transformers' converter writes for such a tokenizer: a ByteLevel pre-tokenizer with
+ * GPT-2's split pattern and no prefix space, the BPE model of the vocabulary and the merges in their order, a ByteLevel
+ * decoder and post-processor, and the special tokens that {@code tokenizer_config.json} or
+ * {@code special_tokens_map.json} name (bos, eos, unk, pad…) as added tokens, so that they are never split.
+ */
+public final class ByteLevelBpeFiles {
+    public static final String VOCAB = "vocab.json", MERGES = "merges.txt";
+
+    private ByteLevelBpeFiles() {
+    }
+
+    /** True when the folder holds the two files a byte-level BPE is made of. */
+    public static boolean present(Path folder) {
+        return Files.isRegularFile(folder.resolve(VOCAB)) && Files.isRegularFile(folder.resolve(MERGES));
+    }
+
+    /**
+     * The tokenizer.json text for the folder's vocab.json and merges.txt.
+     *
+     * @throws IllegalArgumentException naming the file when the vocabulary is not an object of token -> id, a merge line is
+     *                                  not two symbols, or a merge names a symbol the vocabulary lacks
+     */
+    public static String tokenizerJson(Path folder) throws IOException {
+        Path vocabFile = folder.resolve(VOCAB), mergesFile = folder.resolve(MERGES);
+        JsonNode vocab = read(vocabFile);
+        if (!vocab.isObject() || vocab.isEmpty()) {
+            throw new IllegalArgumentException(vocabFile + " must be a JSON object of token -> id");
+        }
+        vocab.fields().forEachRemaining(e -> {
+            if (!e.getValue().canConvertToInt() || e.getValue().asInt() < 0) {
+                throw new IllegalArgumentException(vocabFile + ": token " + MessageText.quoted(e.getKey()) + " has id " + e.getValue()
+                        + ", not a non-negative integer");
+            }
+        });
+        List<String> merges = new ArrayList<>();
+        List<String> lines = Files.readAllLines(mergesFile);
+        for (int n = 0; n < lines.size(); n++) {
+            String line = lines.get(n);
+            if (line.isBlank() || n == 0 && line.startsWith("#version")) {
+                continue;
+            }
+            String[] pair = line.split(" ");
+            if (pair.length != 2) {
+                throw new IllegalArgumentException(mergesFile + " line " + (n + 1) + " is not two symbols: " + MessageText.quoted(line));
+            }
+            for (String symbol : pair) {
+                if (!vocab.has(symbol)) {
+                    throw new IllegalArgumentException(mergesFile + " line " + (n + 1) + " merges " + MessageText.quoted(symbol)
+                            + ", which " + vocabFile.getFileName() + " does not hold");
+                }
+            }
+            merges.add(line);
+        }
+        ObjectNode root = HfConfigJson.JSON.createObjectNode();
+        root.put("version", "1.0");
+        root.putNull("truncation");
+        root.putNull("padding");
+        ArrayNode added = root.putArray("added_tokens");
+        for (String special : specialTokens(folder)) {
+            if (vocab.has(special)) {
+                ObjectNode t = added.addObject();
+                t.put("id", vocab.get(special).asInt());
+                t.put("content", special);
+                t.put("single_word", false);
+                t.put("lstrip", false);
+                t.put("rstrip", false);
+                t.put("normalized", true);
+                t.put("special", true);
+            }
+        }
+        root.putNull("normalizer");
+        root.set("pre_tokenizer", byteLevel(false, true));
+        root.set("post_processor", byteLevel(true, false));
+        root.set("decoder", byteLevel(true, true));
+        ObjectNode model = root.putObject("model");
+        model.put("type", "BPE");
+        model.putNull("dropout");
+        model.putNull("unk_token");
+        model.put("continuing_subword_prefix", "");
+        model.put("end_of_word_suffix", "");
+        model.put("fuse_unk", false);
+        model.put("byte_fallback", false);
+        model.set("vocab", vocab);
+        ArrayNode mergeList = model.putArray("merges");
+        merges.forEach(mergeList::add);
+        return HfConfigJson.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root);
+    }
+
+    private static ObjectNode byteLevel(boolean addPrefixSpace, boolean trimOffsets) {
+        ObjectNode node = HfConfigJson.JSON.createObjectNode();
+        node.put("type", "ByteLevel");
+        node.put("add_prefix_space", addPrefixSpace);
+        node.put("trim_offsets", trimOffsets);
+        node.put("use_regex", true);
+        return node;
+    }
+
+    /** The special tokens the folder's tokenizer_config.json and special_tokens_map.json name, in that order, once each. */
+    private static Set<String> specialTokens(Path folder) throws IOException {
+        Set<String> out = new LinkedHashSet<>();
+        for (String file : new String[] {"tokenizer_config.json", "special_tokens_map.json"}) {
+            Path path = folder.resolve(file);
+            if (!Files.isRegularFile(path)) {
+                continue;
+            }
+            read(path).fields().forEachRemaining(e -> {
+                if (e.getKey().endsWith("_token")) {
+                    JsonNode v = e.getValue();
+                    String content = v.isTextual() ? v.asText() : v.path("content").asText("");
+                    if (!content.isEmpty()) {
+                        out.add(content);
+                    }
+                }
+            });
+        }
+        return out;
+    }
+
+    private static JsonNode read(Path file) throws IOException {
+        try {
+            return HfConfigJson.JSON.readTree(file.toFile());
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException(file + " is not valid JSON: " + MessageText.oneLine(e.getOriginalMessage()));
+        }
+    }
+}
