@@ -108,7 +108,7 @@ final class GenerateCommand implements Callable<Integer> {
         }
         double wall = (System.nanoTime() - start) / 1e9;
         System.out.println(prompt + continuation);
-        System.err.printf(java.util.Locale.ROOT, "%d tokens of prompt, up to %d new, %.2f s%n", tokenizer.encode(prompt).length, maxTokens, wall);
+        System.err.printf(java.util.Locale.ROOT, "%d tokens of prompt, up to %d new, %.2f s%n", tokenizer.encodePrompt(prompt).length, maxTokens, wall);
         return 0;
     }
 
@@ -146,7 +146,7 @@ final class GenerateCommand implements Callable<Integer> {
         List<Random> randoms = new ArrayList<>();
         for (int i = 0; i < asked.size(); i++) {
             PromptsFile.Prompt p = asked.get(i);
-            int[] encoded = tokenizer.encode(p.prompt());
+            int[] encoded = tokenizer.encodePrompt(p.prompt());
             if (encoded.length < 1 || encoded.length >= decoder.maxPositions()) {
                 throw new IllegalArgumentException(prompts + ": prompt " + i + " has " + encoded.length + " tokens; the model takes 1 to "
                         + (decoder.maxPositions() - 1));

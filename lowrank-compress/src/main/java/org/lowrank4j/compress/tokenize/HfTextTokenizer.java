@@ -51,6 +51,35 @@ public final class HfTextTokenizer implements Tokenizer, AutoCloseable {
         return out;
     }
 
+    /** {@inheritDoc} The leading ids of the tokenizer's post-processor (its template), before {@link #encode}'s. */
+    @Override
+    public int[] encodePrompt(String text) {
+        int[] plain = encode(text);
+        long[] all = tokenizer.encode(text, true, false).getIds();
+        int lead = 0; // where the plain ids start inside the ids with special tokens
+        while (lead + plain.length <= all.length && !startsAt(all, lead, plain)) {
+            lead++;
+        }
+        if (lead + plain.length > all.length) {
+            return plain; // a template that rewrites the sequence itself: keep the plain ids
+        }
+        int[] out = new int[lead + plain.length];
+        for (int i = 0; i < lead; i++) {
+            out[i] = Math.toIntExact(all[i]);
+        }
+        System.arraycopy(plain, 0, out, lead, plain.length);
+        return out;
+    }
+
+    private static boolean startsAt(long[] all, int at, int[] part) {
+        for (int i = 0; i < part.length; i++) {
+            if (all[at + i] != part[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     @Override
     public String decode(int[] ids) {
         long[] wide = new long[ids.length];

@@ -70,6 +70,33 @@ class ByteLevelBpeFilesTest {
     }
 
     @Test
+    void withAddBosTokenAPromptStartsWithTheBosTokenAsTransformersEncodesIt() throws IOException {
+        Path f = folder(java.util.List.of("</s>"));
+        Files.writeString(f.resolve("tokenizer_config.json"), "{\"add_bos_token\": true, \"bos_token\": {\"content\": \"</s>\"}}");
+        try (HfTextTokenizer tokenizer = written(f)) {
+            int[] bytes = new ByteTokenizer().encode("Hi there");
+            assertThat(tokenizer.encode("Hi there")).containsExactly(bytes); // text streams: no special tokens
+            int[] prompt = tokenizer.encodePrompt("Hi there");
+            assertThat(prompt[0]).isEqualTo(256);
+            assertThat(java.util.Arrays.copyOfRange(prompt, 1, prompt.length)).containsExactly(bytes);
+        }
+        Files.delete(f.resolve("tokenizer_config.json"));
+        try (HfTextTokenizer tokenizer = written(f)) {
+            assertThat(tokenizer.encodePrompt("Hi")).containsExactly(new ByteTokenizer().encode("Hi")); // GPT-2's: nothing added
+        }
+        // a template that also closes the sequence ("</s> $A </s>"): the prompt keeps the leading token only, since it goes on
+        Files.writeString(f.resolve("tokenizer_config.json"), "{\"add_bos_token\": true, \"bos_token\": \"</s>\"}");
+        com.fasterxml.jackson.databind.node.ObjectNode root = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(
+                ByteLevelBpeFiles.tokenizerJson(f));
+        com.fasterxml.jackson.databind.node.ArrayNode single = (com.fasterxml.jackson.databind.node.ArrayNode) root.path("post_processor").path("single");
+        single.add(single.get(0).deepCopy());
+        Path closing = Files.writeString(dir.resolve("closing.json"), root.toString());
+        try (HfTextTokenizer tokenizer = HfTextTokenizer.load(closing)) {
+            assertThat(tokenizer.encodePrompt("Hi")).containsExactly(256, 'H', 'i');
+        }
+    }
+
+    @Test
     void badFilesAreNamedInOneLine() throws IOException {
         folder(java.util.List.of(), "\u0120 q");
         Files.writeString(dir.resolve(ByteLevelBpeFiles.MERGES), "#version: 0.2\nab\n");

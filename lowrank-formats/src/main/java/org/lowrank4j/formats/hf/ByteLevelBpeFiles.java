@@ -17,7 +17,8 @@ import org.lowrank4j.formats.io.MessageText;
  * {@code merges.txt} only (GPT-2's and OPT's slow-tokenizer files; Hugging Face tokenizers and transformers.js read
  * {@code tokenizer.json}). What transformers' converter writes for such a tokenizer: a ByteLevel pre-tokenizer with
  * GPT-2's split pattern and no prefix space, the BPE model of the vocabulary and the merges in their order, a ByteLevel
- * decoder and post-processor, and the special tokens that {@code tokenizer_config.json} or
+ * decoder, a ByteLevel post-processor or, where {@code tokenizer_config.json} sets {@code add_bos_token} (OPT's), a template
+ * that puts the bos_token before a sequence, and the special tokens that {@code tokenizer_config.json} or
  * {@code special_tokens_map.json} name (bos, eos, unk, pad…) as added tokens, so that they are never split.
  */
 public final class ByteLevelBpeFiles {
@@ -87,7 +88,12 @@ public final class ByteLevelBpeFiles {
         }
         root.putNull("normalizer");
         root.set("pre_tokenizer", byteLevel(false, true));
-        root.set("post_processor", byteLevel(true, false));
+        String bos = bosToAdd(folder);
+        if (bos != null && !vocab.has(bos)) {
+            throw new IllegalArgumentException(folder.resolve("tokenizer_config.json") + " adds the bos_token " + MessageText.quoted(bos)
+                    + ", which " + vocabFile.getFileName() + " does not hold");
+        }
+        root.set("post_processor", bos == null ? byteLevel(true, false) : prependingTemplate(bos, vocab.get(bos).asInt()));
         root.set("decoder", byteLevel(true, true));
         ObjectNode model = root.putObject("model");
         model.put("type", "BPE");
@@ -101,6 +107,42 @@ public final class ByteLevelBpeFiles {
         ArrayNode mergeList = model.putArray("merges");
         merges.forEach(mergeList::add);
         return HfConfigJson.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root);
+    }
+
+    /** The bos_token when tokenizer_config.json sets add_bos_token (OPT's), else null. */
+    private static String bosToAdd(Path folder) throws IOException {
+        Path config = folder.resolve("tokenizer_config.json");
+        if (!Files.isRegularFile(config)) {
+            return null;
+        }
+        JsonNode root = read(config);
+        if (!root.path("add_bos_token").asBoolean(false)) {
+            return null;
+        }
+        JsonNode bos = root.path("bos_token");
+        String content = bos.isTextual() ? bos.asText() : bos.path("content").asText("");
+        if (content.isEmpty()) {
+            throw new IllegalArgumentException(config + " sets add_bos_token but names no bos_token");
+        }
+        return content;
+    }
+
+    /** The post-processor that puts {@code bos} before a sequence (and before the first of a pair), as transformers' converter writes it. */
+    private static ObjectNode prependingTemplate(String bos, int id) {
+        ObjectNode node = HfConfigJson.JSON.createObjectNode();
+        node.put("type", "TemplateProcessing");
+        ObjectNode special = HfConfigJson.JSON.createObjectNode();
+        special.putObject("SpecialToken").put("id", bos).put("type_id", 0);
+        ObjectNode a = HfConfigJson.JSON.createObjectNode(), b = HfConfigJson.JSON.createObjectNode();
+        a.putObject("Sequence").put("id", "A").put("type_id", 0);
+        b.putObject("Sequence").put("id", "B").put("type_id", 1);
+        node.putArray("single").add(special).add(a);
+        node.putArray("pair").add(special.deepCopy()).add(a.deepCopy()).add(b);
+        ObjectNode token = node.putObject("special_tokens").putObject(bos);
+        token.put("id", bos);
+        token.putArray("ids").add(id);
+        token.putArray("tokens").add(bos);
+        return node;
     }
 
     private static ObjectNode byteLevel(boolean addPrefixSpace, boolean trimOffsets) {

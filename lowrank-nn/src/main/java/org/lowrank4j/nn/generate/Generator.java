@@ -31,11 +31,11 @@ public final class Generator {
         return generate(model, prompt, options, random, null);
     }
 
-    /** Encodes the prompt, generates, and decodes the new tokens. */
+    /** Encodes the prompt ({@link Tokenizer#encodePrompt}: with a leading BOS where the tokenizer adds one), generates, and decodes the new tokens. */
     public static String generateText(CausalLanguageModel model, Tokenizer tokenizer, String prompt, GenerationOptions options, Random random) {
         if (tokenizer.vocabSize() > model.vocabSize()) {
             throw new IllegalArgumentException("the tokenizer has " + tokenizer.vocabSize() + " tokens but the model only " + model.vocabSize());
         }
-        return tokenizer.decode(generate(model, tokenizer.encode(prompt), options, random).tokens());
+        return tokenizer.decode(generate(model, tokenizer.encodePrompt(prompt), options, random).tokens());
     }
 }

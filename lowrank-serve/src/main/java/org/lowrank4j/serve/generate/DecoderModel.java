@@ -222,7 +222,7 @@ public final class DecoderModel implements AutoCloseable {
 
     /** The prompt's token ids, checked against the limits (400 otherwise). */
     public int[] encodePrompt(String prompt) {
-        int[] ids = tokenizer.encode(prompt);
+        int[] ids = tokenizer.encodePrompt(prompt); // with a leading BOS where the tokenizer adds one, as transformers does
         if (ids.length == 0) {
             throw ApiError.badRequest("empty_prompt", "the prompt is empty; give at least one character");
         }
