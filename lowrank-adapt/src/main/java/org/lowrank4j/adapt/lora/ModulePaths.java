@@ -28,13 +28,23 @@ public final class ModulePaths {
     public static Map<String, Linear> decoder(CausalLanguageModel model) {
         if (model instanceof org.lowrank4j.nn.arch.llama.LlamaModel llama && org.lowrank4j.nn.arch.llama.LlamaModel.fusesProjections(llama.config())) {
             throw new IllegalArgumentException("model_type phi3 fuses q_proj, k_proj, v_proj into qkv_proj and gate_proj, up_proj into"
-                    + " gate_up_proj, which PEFT adapters are named after; adapters on Phi-3 are not supported yet (finetune --adapter full,"
-                    + " compress, export and generate are)");
+                    + " gate_up_proj, which PEFT adapters are named after; training adapters on Phi-3 is not supported yet (existing PEFT"
+                    + " adapters merge and run: adapter merge, --adapter on generate, serve and export; finetune --adapter full trains it)");
         }
         if (model instanceof org.lowrank4j.nn.arch.gpt2.Gpt2Model gpt2 && gpt2.positionOffset() == 0) {
             throw new IllegalArgumentException("model_type gpt2 fuses q, k and v into one Conv1D (c_attn), which PEFT adapters are named"
-                    + " after; adapters on GPT-2 are not supported yet (OPT's are; compress, export and generate run GPT-2)");
+                    + " after; training adapters on GPT-2 is not supported yet (existing PEFT adapters merge and run: adapter merge, --adapter"
+                    + " on generate, serve and export; OPT's train)");
         }
+        return layers(model);
+    }
+
+    /**
+     * Every block projection of a decoder under its runtime name, which is its checkpoint path but for the projections
+     * a checkpoint fuses ({@link FusedModules}: GPT-2's c_attn parts, Phi-3's): what existing adapters attach to, after
+     * {@link FusedModules#split}.
+     */
+    public static Map<String, Linear> layers(CausalLanguageModel model) {
         Map<String, Linear> out = new LinkedHashMap<>();
         for (Linear linear : model.linearSites().values()) {
             out.put(linear.name(), linear);

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.lowrank4j.adapt.lora.FusedModules;
 import org.lowrank4j.adapt.lora.LoraModel;
 import org.lowrank4j.adapt.lora.ModulePaths;
 import org.lowrank4j.adapt.peft.PeftAdapter;
@@ -52,8 +53,8 @@ public final class AdapterMerge {
     /** The base with {@code adapter}'s update added, in memory. */
     public static CausalLanguageModel merged(Path baseFolder, PeftAdapter adapter) throws IOException {
         CausalLanguageModel model = load(baseFolder);
-        LoraModel lora = LoraModel.over(ModulePaths.decoder(model), 0);
-        PeftFolder.apply(adapter, lora, "default", Precision.FLOAT32);
+        LoraModel lora = LoraModel.over(ModulePaths.layers(model), 0);
+        PeftFolder.apply(FusedModules.of(model).split(adapter), lora, "default", Precision.FLOAT32); // GPT-2's c_attn, Phi-3's: on their parts
         lora.mergeAndUnload("default");
         return model;
     }

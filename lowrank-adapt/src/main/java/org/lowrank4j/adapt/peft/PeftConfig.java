@@ -280,6 +280,14 @@ public final class PeftConfig {
         return out;
     }
 
+    /** A copy whose target_modules lists {@code modules} (module paths or their last parts, as PEFT matches them). */
+    public PeftConfig withTargetModules(List<String> modules) {
+        ObjectNode o = json.deepCopy();
+        ArrayNode list = o.putArray("target_modules");
+        modules.forEach(list::add);
+        return new PeftConfig(o).validated("adapter_config.json");
+    }
+
     /** A copy whose modules_to_save lists {@code modules}. */
     public PeftConfig withModulesToSave(List<String> modules) {
         ObjectNode o = json.deepCopy();

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.lowrank4j.adapt.lora.LoraModel;
+import org.lowrank4j.adapt.lora.FusedModules;
 import org.lowrank4j.adapt.lora.ModulePaths;
 import org.lowrank4j.adapt.peft.PeftAdapter;
 import org.lowrank4j.adapt.peft.PeftConfig;
@@ -44,18 +45,20 @@ public final class AdapterSwitch {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
     private final LoraModel lora; // null for a model without linear layers of its own: nothing can be attached
+    private final FusedModules fused; // the checkpoint's fused modules, whose adapters attach to their parts
     private final Map<String, PeftConfig> adapters = new LinkedHashMap<>(); // the factors live in the layers alone
     private String inUse;
     private List<String> routed; // the sequences' adapters while useEach routes them to several, else null
 
-    private AdapterSwitch(LoraModel lora) {
+    private AdapterSwitch(LoraModel lora, FusedModules fused) {
         this.lora = lora;
+        this.fused = fused;
     }
 
     /** A switch over {@code model} with no adapter attached yet: the base alone runs until {@link #add} and {@link #use}. */
     public static AdapterSwitch over(CausalLanguageModel model) {
-        Map<String, Linear> modules = ModulePaths.decoder(model);
-        return new AdapterSwitch(modules.isEmpty() ? null : LoraModel.over(modules, 0)); // none: an exported ONNX model, say
+        Map<String, Linear> modules = ModulePaths.layers(model);
+        return new AdapterSwitch(modules.isEmpty() ? null : LoraModel.over(modules, 0), FusedModules.of(model)); // none: an exported ONNX model, say
     }
 
     /**
@@ -103,7 +106,7 @@ public final class AdapterSwitch {
                 throw new IllegalArgumentException(folder + " holds a " + variant.peftType()
                         + " adapter; only LoRA adapters switch per request: merge it into the base (lowrank adapter merge) and use the merged folder");
             }
-            adapter = PeftFolder.read(folder);
+            adapter = fused.split(PeftFolder.read(folder)); // GPT-2's c_attn, Phi-3's qkv_proj and gate_up_proj: on their parts
         } catch (IllegalArgumentException ex) {
             throw named(name, folder, ex);
         }

@@ -16,6 +16,8 @@ import org.lowrank4j.adapt.lora.LoraModel;
 import org.lowrank4j.adapt.lora.LoraSettings;
 import org.lowrank4j.adapt.lora.ModulePaths;
 import org.lowrank4j.adapt.lora.TargetModules;
+import org.lowrank4j.adapt.peft.PeftAdapter;
+import org.lowrank4j.adapt.peft.LoraFactors;
 import org.lowrank4j.adapt.peft.PeftConfig;
 import org.lowrank4j.adapt.peft.PeftFolder;
 import org.lowrank4j.adapt.serving.AdapterSwitch;
@@ -148,5 +150,111 @@ class AdapterMergeTest {
                 }
             }
         }
+    }
+
+    @Test
+    void anAdapterOnAFusedModuleActsOnItsPartsAttachedAndMerged(@TempDir Path dir) throws IOException {
+        // GPT-2's c_attn (q, k, v of 8 rows each) and Phi-3's qkv_proj (8 query rows, 4 key, 4 value) and gate_up_proj (12 + 12)
+        HfConfig gpt2 = HfConfig.builder(HfArchitecture.GPT2).hiddenSize(8).numHiddenLayers(2).numAttentionHeads(2).vocabSize(128)
+                .maxPositionEmbeddings(16).build();
+        HfConfig phi3 = HfConfig.parse("{\"model_type\": \"phi3\", \"hidden_size\": 8, \"intermediate_size\": 12, \"num_hidden_layers\": 2,"
+                + " \"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"vocab_size\": 128, \"max_position_embeddings\": 16,"
+                + " \"tie_word_embeddings\": false}", "phi3");
+        for (HfConfig config : List.of(gpt2, phi3)) {
+            boolean isGpt2 = config == gpt2;
+            org.lowrank4j.nn.generate.CausalLanguageModel base;
+            Path baseFolder = dir.resolve(config.modelType());
+            if (isGpt2) {
+                Gpt2Model m = new Gpt2Model(config, Precision.FLOAT32);
+                m.initialize(new Random(1));
+                m.save(baseFolder);
+                base = m;
+            } else {
+                LlamaModel m = LlamaModel.create(config, Precision.FLOAT32);
+                m.initialize(new Random(1));
+                m.save(baseFolder);
+                base = m;
+            }
+            // the adapter as PEFT names it: on the fused modules, and on one module the runtime keeps whole
+            Map<String, List<org.lowrank4j.nn.layers.Linear>> fused = isGpt2
+                    ? Map.of("transformer.h.0.attn.c_attn", parts(base, "transformer.h.0.attn.c_attn.q", "transformer.h.0.attn.c_attn.k",
+                            "transformer.h.0.attn.c_attn.v"))
+                    : Map.of("model.layers.0.self_attn.qkv_proj", parts(base, "model.layers.0.self_attn.q_proj", "model.layers.0.self_attn.k_proj",
+                            "model.layers.0.self_attn.v_proj"), "model.layers.1.mlp.gate_up_proj", parts(base, "model.layers.1.mlp.gate_proj",
+                            "model.layers.1.mlp.up_proj"));
+            String whole = isGpt2 ? "transformer.h.1.attn.c_proj" : "model.layers.1.self_attn.o_proj";
+            Random random = new Random(2);
+            Map<String, LoraFactors> modules = new java.util.LinkedHashMap<>();
+            fused.forEach((name, parts) -> modules.put(name, factors(random, 8, parts.stream().mapToInt(org.lowrank4j.nn.layers.Linear::outFeatures).sum())));
+            modules.put(whole, factors(random, 8, 8));
+            List<String> targets = isGpt2 ? List.of("c_attn", "c_proj") : List.of("qkv_proj", "gate_up_proj", "o_proj");
+            PeftAdapter adapter = new PeftAdapter(PeftConfig.lora(LoraSettings.of(2, 4), targets, baseFolder.toString(), "CAUSAL_LM"), modules);
+            Path adapterFolder = dir.resolve(config.modelType() + "-adapter");
+            PeftFolder.write(adapterFolder, adapter);
+
+            // expected: s·B·A (s = 4 / 2) added by hand, part by part, into a fresh copy of the base
+            org.lowrank4j.nn.generate.CausalLanguageModel expected = load(baseFolder, isGpt2);
+            Map<String, org.lowrank4j.nn.layers.Linear> layers = ModulePaths.layers(expected);
+            fused.forEach((name, parts) -> {
+                int first = 0;
+                for (org.lowrank4j.nn.layers.Linear part : parts) {
+                    addUpdate(layers.get(part.name()), modules.get(name), first);
+                    first += part.outFeatures();
+                }
+            });
+            addUpdate(layers.get(whole), modules.get(whole), 0);
+            Tensor want = expected.forward(IDS, 1, IDS.length);
+
+            org.lowrank4j.nn.generate.CausalLanguageModel attached = load(baseFolder, isGpt2);
+            AdapterSwitch.attach(attached, Map.of("default", adapterFolder)).use("default");
+            assertThat(maxDifference(attached.forward(IDS, 1, IDS.length), want)).as(config.modelType()).isLessThan(1e-5);
+            Path merged = dir.resolve(config.modelType() + "-merged");
+            AdapterMerge.mergeInto(baseFolder, adapterFolder, merged);
+            assertThat(maxDifference(load(merged, isGpt2).forward(IDS, 1, IDS.length), want)).as(config.modelType()).isLessThan(1e-5);
+            assertThat(maxDifference(base.forward(IDS, 1, IDS.length), want)).isGreaterThan(1e-3);
+
+            // lora_B of the wrong height for the fused module: named
+            String first = fused.keySet().iterator().next();
+            Map<String, LoraFactors> wrong = new java.util.LinkedHashMap<>(modules);
+            wrong.put(first, factors(random, 8, 8));
+            Path wrongFolder = dir.resolve(config.modelType() + "-wrong");
+            PeftFolder.write(wrongFolder, new PeftAdapter(adapter.config(), wrong));
+            assertThatThrownBy(() -> AdapterMerge.merged(baseFolder, wrongFolder)).hasMessageContaining(first + ".lora_B.weight has 8 rows");
+        }
+    }
+
+    private static List<org.lowrank4j.nn.layers.Linear> parts(org.lowrank4j.nn.generate.CausalLanguageModel model, String... names) {
+        Map<String, org.lowrank4j.nn.layers.Linear> layers = ModulePaths.layers(model);
+        return java.util.Arrays.stream(names).map(n -> java.util.Objects.requireNonNull(layers.get(n), n)).toList();
+    }
+
+    private static LoraFactors factors(Random random, int in, int out) {
+        float[] a = new float[2 * in], b = new float[out * 2];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = (float) (0.3 * random.nextGaussian());
+        }
+        for (int i = 0; i < b.length; i++) {
+            b[i] = (float) (0.3 * random.nextGaussian());
+        }
+        return new LoraFactors(2, in, out, a, b, 4);
+    }
+
+    /** W[o][i] += (α / r)·Σ_k B[first + o][k]·A[k][i] over the rows of {@code linear}, in float64. */
+    private static void addUpdate(org.lowrank4j.nn.layers.Linear linear, LoraFactors f, int first) {
+        Tensor w = ((org.lowrank4j.nn.weight.DenseWeight) linear.weight()).weight().value();
+        int in = linear.inFeatures();
+        for (int o = 0; o < linear.outFeatures(); o++) {
+            for (int i = 0; i < in; i++) {
+                double sum = 0;
+                for (int k = 0; k < f.rank(); k++) {
+                    sum += (double) f.b()[(first + o) * f.rank() + k] * f.a()[k * in + i];
+                }
+                w.set(o * in + i, w.get(o * in + i) + f.alpha() / f.rank() * sum);
+            }
+        }
+    }
+
+    private static org.lowrank4j.nn.generate.CausalLanguageModel load(Path folder, boolean gpt2) throws IOException {
+        return gpt2 ? Gpt2Model.load(folder, Precision.FLOAT32) : LlamaModel.load(folder, Precision.FLOAT32);
     }
 }

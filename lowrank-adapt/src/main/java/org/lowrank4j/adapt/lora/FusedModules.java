@@ -1,0 +1,80 @@
+package org.lowrank4j.adapt.lora;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.lowrank4j.adapt.peft.LoraFactors;
+import org.lowrank4j.adapt.peft.PeftAdapter;
+import org.lowrank4j.nn.arch.gpt2.Gpt2Model;
+import org.lowrank4j.nn.arch.llama.LlamaModel;
+import org.lowrank4j.nn.generate.CausalLanguageModel;
+import org.lowrank4j.nn.layers.Attention;
+import org.lowrank4j.nn.layers.Linear;
+import org.lowrank4j.nn.layers.SwiGluMlp;
+
+/**
+ * Checkpoint modules that the runtime keeps as several projections, and which PEFT names adapters after: GPT-2's
+ * {@code attn.c_attn} (q, k, v side by side) and Phi-3's {@code self_attn.qkv_proj} and {@code mlp.gate_up_proj}. A LoRA
+ * update s·B·A on such a module is, row block by row block, the update s·B_part·A of each part: {@link #split} turns an
+ * adapter on the fused module into adapters on its parts that share lora_A and take lora_B's rows in order, which
+ * computes exactly the same outputs and merges into exactly the same weights.
+ *
+ * @param parts the runtime's projections of each fused module path, in the order of their rows in it
+ */
+public record FusedModules(Map<String, List<Linear>> parts) {
+
+    /** The fused modules of {@code model}'s checkpoint layout (none for most families). */
+    public static FusedModules of(CausalLanguageModel model) {
+        Map<String, List<Linear>> parts = new LinkedHashMap<>();
+        if (model instanceof Gpt2Model gpt2 && gpt2.positionOffset() == 0) { // GPT-2's own layout; OPT keeps them apart
+            for (int i = 0; i < gpt2.config().numHiddenLayers(); i++) {
+                Attention a = gpt2.block(i).attention();
+                parts.put("transformer.h." + i + ".attn.c_attn", List.of(a.query(), a.key(), a.value()));
+            }
+        } else if (model instanceof LlamaModel llama && LlamaModel.fusesProjections(llama.config())) { // Phi-3
+            for (int i = 0; i < llama.config().numHiddenLayers(); i++) {
+                Attention a = llama.block(i).attention();
+                SwiGluMlp mlp = (SwiGluMlp) llama.block(i).mlp();
+                parts.put("model.layers." + i + ".self_attn.qkv_proj", List.of(a.query(), a.key(), a.value()));
+                parts.put("model.layers." + i + ".mlp.gate_up_proj", List.of(mlp.gate(), mlp.up()));
+            }
+        }
+        return new FusedModules(Map.copyOf(parts));
+    }
+
+    /**
+     * {@code adapter} with each fused module's factors given to its parts (lora_A copied, lora_B's rows split), and
+     * target_modules naming the module paths it then holds; an adapter on no fused module comes back as it is.
+     *
+     * @throws IllegalArgumentException naming the tensor when a fused module's lora_B has another number of rows than
+     *                                  its parts' outputs together (an adapter made for another base)
+     */
+    public PeftAdapter split(PeftAdapter adapter) {
+        if (adapter.modules().keySet().stream().noneMatch(parts::containsKey)) {
+            return adapter;
+        }
+        Map<String, LoraFactors> modules = new LinkedHashMap<>();
+        adapter.modules().forEach((name, f) -> {
+            List<Linear> into = parts.get(name);
+            if (into == null) {
+                modules.put(name, f);
+                return;
+            }
+            int rows = into.stream().mapToInt(Linear::outFeatures).sum();
+            if (f.out() != rows) {
+                throw new IllegalArgumentException("adapter tensor base_model.model." + name + ".lora_B.weight has " + f.out() + " rows but "
+                        + name + " fuses " + into.size() + " projections of " + rows + " outputs together: the adapter was made for another base model");
+            }
+            int first = 0;
+            for (Linear part : into) {
+                float[] b = new float[part.outFeatures() * f.rank()];
+                System.arraycopy(f.b(), first * f.rank(), b, 0, b.length);
+                modules.put(part.name(), new LoraFactors(f.rank(), f.in(), part.outFeatures(), f.a().clone(), b, f.alpha()));
+                first += part.outFeatures();
+            }
+        });
+        List<String> targets = new ArrayList<>(modules.keySet());
+        return new PeftAdapter(adapter.config().withTargetModules(targets).withPatterns(Map.of(), Map.of()), modules);
+    }
+}
