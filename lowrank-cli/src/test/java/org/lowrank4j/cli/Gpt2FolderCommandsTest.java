@@ -37,6 +37,17 @@ class Gpt2FolderCommandsTest {
         return folder;
     }
 
+    /** A random OPT of width 16 (2 layers, ReLU MLP of 64, 32 positions, the 256 byte ids) in OPT's layout, no tokenizer. */
+    static Path tinyOpt(Path folder) throws Exception {
+        Files.createDirectories(folder);
+        HfConfig config = HfConfig.builder(HfArchitecture.GPT2).modelType("opt").className("OPTForCausalLM").hiddenSize(16).intermediateSize(64)
+                .numHiddenLayers(2).numAttentionHeads(2).vocabSize(256).maxPositionEmbeddings(32).hiddenAct("relu").build();
+        Gpt2Model opt = new Gpt2Model(config, Precision.FLOAT32);
+        opt.initialize(new Random(4));
+        opt.save(folder);
+        return folder;
+    }
+
     @Test
     void generateAndPerplexityRunAGpt2Folder(@TempDir Path dir) throws Exception {
         Path model = tinyGpt2(dir.resolve("gpt2"));
@@ -84,12 +95,7 @@ class Gpt2FolderCommandsTest {
 
     @Test
     void anOptFolderRunsThroughCompressPerplexityGenerateAndFinetune(@TempDir Path dir) throws Exception {
-        Path model = Files.createDirectories(dir.resolve("opt"));
-        HfConfig config = HfConfig.builder(HfArchitecture.GPT2).modelType("opt").className("OPTForCausalLM").hiddenSize(16).intermediateSize(64)
-                .numHiddenLayers(2).numAttentionHeads(2).vocabSize(256).maxPositionEmbeddings(32).hiddenAct("relu").build();
-        Gpt2Model opt = new Gpt2Model(config, Precision.FLOAT32);
-        opt.initialize(new Random(4));
-        opt.save(model);
+        Path model = tinyOpt(dir.resolve("opt"));
         ByteTokenizer.writeJson(model);
         Path calib = Files.writeString(dir.resolve("calib.txt"), TEXT.repeat(3));
         Path text = Files.writeString(dir.resolve("text.txt"), TEXT);

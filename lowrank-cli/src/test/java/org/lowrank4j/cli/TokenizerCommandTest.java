@@ -6,25 +6,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.lowrank4j.formats.hf.HfArchitecture;
-import org.lowrank4j.formats.hf.HfConfig;
-import org.lowrank4j.nn.arch.gpt2.Gpt2Model;
 import org.lowrank4j.nn.generate.ByteTokenizer;
-import org.lowrank4j.nn.tensor.Precision;
 
 /** An OPT folder as facebook uploads them, with vocab.json and merges.txt but no tokenizer.json: named, then written. */
 class TokenizerCommandTest {
     @Test
     void aFolderWithOnlyVocabAndMergesGetsItsTokenizerJson(@TempDir Path dir) throws Exception {
-        Path model = Files.createDirectories(dir.resolve("opt"));
-        HfConfig config = HfConfig.builder(HfArchitecture.GPT2).modelType("opt").className("OPTForCausalLM").hiddenSize(16).intermediateSize(32)
-                .numHiddenLayers(1).numAttentionHeads(2).vocabSize(256).maxPositionEmbeddings(32).hiddenAct("relu").build();
-        Gpt2Model opt = new Gpt2Model(config, Precision.FLOAT32);
-        opt.initialize(new Random(2));
-        opt.save(model);
+        Path model = Gpt2FolderCommandsTest.tinyOpt(dir.resolve("opt"));
         ObjectNode vocab = new ObjectMapper().createObjectNode();
         String[] symbols = ByteTokenizer.byteSymbols();
         for (int b = 0; b < 256; b++) {
