@@ -13,20 +13,20 @@ import picocli.CommandLine.Option;
         description = "Show each linear site's spectrum summary: effective rank, ranks for 90%%/99%% energy, energy at given ranks.")
 final class InspectCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, description = "ONNX model.")
+    @Option(names = "--model", required = true, description = "ONNX model, or a decoder folder (its block projections; --calib for asvd / whitened).")
     Path model;
 
     @Option(names = "--method", defaultValue = "svd", description = "Whose spectrum: svd (weights) | asvd | whitened (default ${DEFAULT-VALUE}).")
     String method;
 
-    @Option(names = "--tokenizer", description = "tokenizer.json (for asvd / whitened spectra).")
+    @Option(names = "--tokenizer", description = "tokenizer.json (for asvd / whitened spectra of an ONNX model; a decoder folder has its own).")
     Path tokenizer;
 
     @Option(names = "--calib", description = "Calibration text (for asvd / whitened spectra).")
     Path calib;
 
-    @Option(names = "--calib-sequences", defaultValue = "256", description = "Calibration sequences (default ${DEFAULT-VALUE}).")
-    int sequences;
+    @Option(names = "--calib-sequences", description = "Calibration sentences of an ONNX model (default 256), or windows of a decoder's context (default 64).")
+    Integer sequences;
 
     @Option(names = "--ranks", split = ",", defaultValue = "16,32,64,128", description = "Ranks to report energy at (default ${DEFAULT-VALUE}).")
     List<Integer> ranks;

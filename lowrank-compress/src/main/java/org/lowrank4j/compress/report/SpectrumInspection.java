@@ -16,16 +16,23 @@ import org.lowrank4j.compress.check.ModelPairs;
 import org.lowrank4j.compress.methods.CompressionMethod;
 import org.lowrank4j.compress.methods.Methods;
 import org.lowrank4j.compress.methods.PreparedSite;
+import org.lowrank4j.compress.model.DecoderFolder;
 import org.lowrank4j.compress.onnx.OnnxCompression;
+import org.lowrank4j.compress.runtime.DecoderRuntime;
+import org.lowrank4j.compress.runtime.RuntimeCompression;
 import org.lowrank4j.compress.text.TextCorpus;
 import org.lowrank4j.compress.tokenize.HfTokenizer;
 import org.lowrank4j.formats.io.AtomicFiles;
 import org.lowrank4j.formats.io.OutputPlan;
+import org.lowrank4j.nn.generate.CausalLanguageModel;
+import org.lowrank4j.nn.train.TextFolder;
 
 /**
  * The one entry point of {@code inspect}: every linear site's spectrum under a method (plain, activation-scaled or
  * whitened singular values), summarised as effective rank, the ranks that keep 90% and 99% of the energy, the
  * break-even rank of a factor pair, and the energy kept at chosen ranks; optionally written as JSON with the spectra.
+ * The model is an ONNX encoder, or a decoder folder (any family {@code compress} takes), whose block projections are
+ * its sites and whose calibration runs windows of its context through the JVM runtime, as {@code compress} does.
  */
 public final class SpectrumInspection {
 
@@ -33,10 +40,12 @@ public final class SpectrumInspection {
     }
 
     /**
-     * @param tokenizer  and {@code calibration}: needed by methods that read statistics
+     * @param tokenizer  and {@code calibration}: needed by methods that read statistics (a decoder folder brings its own
+     *                   tokenizer)
+     * @param calibrationSequences sentences for an ONNX model (null: 256), windows of the context for a decoder (null: 64)
      * @param json       where to write the spectra and summaries (null: nowhere); replaced only with {@code force}
      */
-    public record Request(Path model, String method, Path tokenizer, Path calibration, int calibrationSequences, List<Integer> ranks, Path json,
+    public record Request(Path model, String method, Path tokenizer, Path calibration, Integer calibrationSequences, List<Integer> ranks, Path json,
                           boolean force) {
     }
 
@@ -50,19 +59,54 @@ public final class SpectrumInspection {
             OutputPlan.of("--json", q.json(), q.force()).input("--model", q.model()).input("--tokenizer", q.tokenizer())
                     .input("--calib", q.calibration()).check();
         }
-        OnnxCompression job = OnnxCompression.open(q.model());
         CompressionMethod m = Methods.byName(q.method());
+        if (java.nio.file.Files.isDirectory(q.model())) {
+            return summarise(q, decoderJob(q, m, progress));
+        }
+        OnnxCompression job = OnnxCompression.open(q.model());
         if (!m.requirements().isEmpty()) {
             if (q.tokenizer() == null || q.calibration() == null) {
                 throw new IllegalArgumentException("--method " + m.name() + " spectra need --tokenizer and --calib");
             }
-            List<String> texts = TextCorpus.calibration(q.calibration(), q.calibrationSequences(), null);
+            List<String> texts = TextCorpus.calibration(q.calibration(), q.calibrationSequences() == null ? 256 : q.calibrationSequences(), null);
             try (HfTokenizer tok = HfTokenizer.load(q.tokenizer())) {
                 ModelPairs.requireTokenizerFits(q.tokenizer(), tok.vocabularySize(), q.model());
                 job.calibrate(tok, texts, 32, Runtime.getRuntime().availableProcessors(), progress);
             }
         }
-        List<PreparedSite> prepared = job.prepare(m, progress);
+        return summarise(q, new Prepared(job.weights(), job.prepare(m, progress)));
+    }
+
+    /** The sites and their decompositions under the method, in site order. */
+    private record Prepared(List<LinearWeight> weights, List<PreparedSite> sites) {
+    }
+
+    /** A decoder folder's block projections prepared as {@code compress} prepares them (calibrated on --calib when the method reads data). */
+    private static Prepared decoderJob(Request q, CompressionMethod m, Progress progress) throws IOException {
+        if (q.tokenizer() != null) {
+            throw new IllegalArgumentException("--tokenizer applies to ONNX models; the decoder folder " + q.model() + " brings its own tokenizer.json");
+        }
+        boolean data = !m.requirements().isEmpty();
+        if (data && q.calibration() == null) {
+            throw new IllegalArgumentException("--method " + m.name() + " spectra need --calib (a .txt file or a folder of them)");
+        }
+        CausalLanguageModel decoder = DecoderFolder.loadCompressible(q.model());
+        int context = decoder.defaultWindow();
+        int[][] windows = new int[][] {{0, 0}}; // a method that reads no data never runs the model
+        if (data) {
+            int[] tokens = DecoderFolder.loadTokenizer(q.model(), decoder.vocabSize()).encode(TextFolder.readText(q.calibration(), null, null, "--calib"));
+            if (tokens.length < context + 1) {
+                throw new IllegalArgumentException("--calib " + q.calibration() + " holds " + tokens.length + " tokens, too few for one calibration"
+                        + " window of " + (context + 1) + " (a window of " + context + " tokens + 1)");
+            }
+            windows = DecoderRuntime.windows(tokens, context, q.calibrationSequences() == null ? 64 : q.calibrationSequences());
+        }
+        RuntimeCompression job = new RuntimeCompression(new DecoderRuntime(decoder, windows, DecoderRuntime.windowsPerBatch(context)));
+        return new Prepared(job.weights(), job.prepare(m, progress));
+    }
+
+    private static List<Site> summarise(Request q, Prepared job) throws IOException {
+        List<PreparedSite> prepared = job.sites();
         List<Site> sites = new ArrayList<>();
         for (int i = 0; i < prepared.size(); i++) {
             LinearWeight w = job.weights().get(i);
@@ -72,7 +116,7 @@ public final class SpectrumInspection {
                     RankRules.breakEvenRank(w.outFeatures(), w.inFeatures()), energy, s));
         }
         if (q.json() != null) {
-            write(q, m.name(), sites);
+            write(q, Methods.byName(q.method()).name(), sites);
         }
         return sites;
     }
