@@ -260,7 +260,9 @@ class BadInputCorpusTest {
 
     private static void inspectCases() {
         add("missing model", "gone.onnx", "inspect", "--model", out("gone.onnx"));
-        add("a decoder folder (it said the folder does not exist)", "dec is a folder; give an .onnx file", "inspect", "--model", p(dec));
+        add("a folder that holds no model", "has no config.json", "inspect", "--model", p(emptyDir));
+        add("a decoder folder's whitened spectra without calibration text", "need --calib", "inspect", "--model", p(dec), "--method", "whitened");
+        add("a decoder folder given a tokenizer", "brings its own tokenizer.json", "inspect", "--model", p(dec), "--tokenizer", p(tok));
         add("whitened without tokenizer", "--tokenizer", "inspect", "--model", p(enc), "--method", "whitened");
         add("ranks not numbers", "--ranks", "inspect", "--model", p(enc), "--ranks", "16,lots");
         add("unknown method", "bogus", "inspect", "--model", p(enc), "--method", "bogus");

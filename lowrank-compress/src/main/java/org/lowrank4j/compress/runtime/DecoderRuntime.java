@@ -145,7 +145,12 @@ public final class DecoderRuntime implements RuntimeModel {
         for (int b = 0; b < batch; b++) {
             System.arraycopy(windows[first + b], 0, ids, b * time, time);
         }
-        if (blockCount < 0) {
+        if (blockCount < 0 && (model instanceof org.lowrank4j.nn.arch.llama.LlamaModel || model instanceof org.lowrank4j.nn.arch.gpt2.Gpt2Model)) {
+            // the same outputs as a forward, through a fresh key/value cache: each attention then holds its (B, heads, T, T)
+            // probabilities only while it runs, where a forward keeps every layer's for a backward (6.4 GB for one window of
+            // 2,048 through OPT-350M's 24 layers of 16 heads); every site still keeps its input
+            model.decode(ids, batch, time, model.newCache(batch, time));
+        } else if (blockCount < 0) {
             model.forward(ids, batch, time);
         } else {
             model.forwardBlocks(ids, batch, time, blockCount);
@@ -160,8 +165,9 @@ public final class DecoderRuntime implements RuntimeModel {
 
     /**
      * {@inheritDoc} Runs one token forward: each layer keeps its latest forward's buffers and replaces them when the shape
-     * changes, so the batch's (B, heads, T, T) attention probabilities, 2.4 GB for one window of 2,048 through OPT-125M,
-     * become garbage before the decompositions need the memory.
+     * changes, so the batch's activations (the MLPs' (B, T, H) buffers, 1.6 GB for one window of 2,048 through OPT-350M;
+     * the attention probabilities too where the batch ran as a forward) become garbage before the decompositions need
+     * the memory.
      */
     @Override
     public void releaseActivations() {
