@@ -1,8 +1,5 @@
 import java.nio.file.Path;
-import org.lowrank4j.formats.hf.HfArchitecture;
-import org.lowrank4j.formats.hf.HfConfig;
-import org.lowrank4j.nn.arch.gpt2.Gpt2Model;
-import org.lowrank4j.nn.arch.llama.LlamaModel;
+import org.lowrank4j.nn.arch.DenseDecoders;
 import org.lowrank4j.nn.generate.CausalLanguageModel;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
@@ -15,8 +12,7 @@ import org.lowrank4j.nn.tensor.Tensor;
 public class Logits {
     public static void main(String[] args) throws Exception {
         Path folder = Path.of(args[0]);
-        CausalLanguageModel model = HfConfig.read(folder).architecture() == HfArchitecture.GPT2 ? Gpt2Model.load(folder, Precision.FLOAT64)
-                : LlamaModel.load(folder, Precision.FLOAT64);
+        CausalLanguageModel model = DenseDecoders.load(folder, Precision.FLOAT64);
         int[] ids = new int[args.length - 1];
         for (int i = 0; i < ids.length; i++) {
             ids[i] = Integer.parseInt(args[i + 1]);

@@ -5,10 +5,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.StreamSupport;
-import org.lowrank4j.formats.hf.HfArchitecture;
-import org.lowrank4j.formats.hf.HfConfig;
-import org.lowrank4j.nn.arch.gpt2.Gpt2Model;
-import org.lowrank4j.nn.arch.llama.LlamaModel;
+import org.lowrank4j.nn.arch.DenseDecoders;
 import org.lowrank4j.nn.generate.CausalLanguageModel;
 import org.lowrank4j.nn.generate.GenerationOptions;
 import org.lowrank4j.nn.generate.Generator;
@@ -24,8 +21,7 @@ import org.lowrank4j.nn.tensor.Precision;
 public class GreedyIds {
     public static void main(String[] args) throws Exception {
         Path folder = Path.of(args[0]); // a LLaMA-family or GPT-2-family (GPT-2, OPT) folder
-        CausalLanguageModel model = HfConfig.read(folder).architecture() == HfArchitecture.GPT2 ? Gpt2Model.load(folder, Precision.FLOAT32)
-                : LlamaModel.load(folder, Precision.FLOAT32);
+        CausalLanguageModel model = DenseDecoders.load(folder, Precision.FLOAT32);
         List<String> lines = Files.readAllLines(Path.of(args[1]));
         ObjectMapper json = new ObjectMapper();
         int same = 0;

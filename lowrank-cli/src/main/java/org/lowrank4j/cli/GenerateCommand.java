@@ -102,13 +102,14 @@ final class GenerateCommand implements Callable<Integer> {
         Tokenizer tokenizer = DecoderFolder.loadTokenizer(model, decoder.vocabSize());
         GenerationOptions options = GenerationOptions.sampling(maxTokens, temperature, topP);
         long start = System.nanoTime();
+        int[] ids = tokenizer.encodePrompt(prompt); // loadTokenizer checked that its ids fit the model
         String continuation;
         try (PinnedWeights pinned = pinWithAdapter(decoder)) {
-            continuation = Generator.generateText(decoder, tokenizer, prompt, options, new Random(seed));
+            continuation = tokenizer.decode(Generator.generate(decoder, ids, options, new Random(seed)).tokens());
         }
         double wall = (System.nanoTime() - start) / 1e9;
         System.out.println(prompt + continuation);
-        System.err.printf(java.util.Locale.ROOT, "%d tokens of prompt, up to %d new, %.2f s%n", tokenizer.encodePrompt(prompt).length, maxTokens, wall);
+        System.err.printf(java.util.Locale.ROOT, "%d tokens of prompt, up to %d new, %.2f s%n", ids.length, maxTokens, wall);
         return 0;
     }
 

@@ -96,8 +96,7 @@ public final class DecoderExport {
         OutputPlan.of("--out", r.out(), r.force()).input("--model", r.model()).input("--adapter", r.adapter()).check();
         HfConfig config = requireExportable(r.model());
         progress.accept("loading " + r.model());
-        CausalLanguageModel model = config.architecture() == HfArchitecture.GPT2 ? Gpt2Model.load(r.model(), Precision.FLOAT32)
-                : LlamaModel.load(r.model(), Precision.FLOAT32);
+        CausalLanguageModel model = org.lowrank4j.nn.arch.DenseDecoders.load(r.model(), Precision.FLOAT32);
         if (r.adapter() != null) {
             progress.accept("attaching " + r.adapter());
             AdapterSwitch.attach(model, java.util.Map.of("default", r.adapter())).use("default"); // PEFT's name for a lone adapter

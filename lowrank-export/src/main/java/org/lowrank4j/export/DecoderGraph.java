@@ -271,10 +271,6 @@ final class DecoderGraph {
         return g.op("Add", hint, List.of(a, b));
     }
 
-    /** A 0-D int64 constant (an offset added to ids). */
-    String int64Scalar(String hint, long value) {
-        return g.scalar(hint, value);
-    }
 
     /** x / √(mean(x²) + ε) · m, m the norm's multiplier (w, or Gemma's 1 + w, stored as m). */
     String rmsNorm(String name, RMSNorm norm, String x) {

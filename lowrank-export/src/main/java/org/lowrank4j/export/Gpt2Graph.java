@@ -28,14 +28,14 @@ final class Gpt2Graph {
      */
     static DecoderGraph.Built build(Gpt2Model model, ExternalDataWriter sink) {
         int layers = model.config().numHiddenLayers();
-        boolean opt = model.positionOffset() != 0;
+        boolean opt = model.isOpt();
         Names n = opt ? OPT : GPT2;
         DecoderGraph d = new DecoderGraph(opt ? "lowrank4j_opt_decoder" : "lowrank4j_gpt2_decoder", layers, i -> model.block(i).attention(),
                 model.vocabSize(), sink);
         Embedding e = model.embedding();
         String tokens = d.table(n.tokens + ".weight", e.token().value());
         String positions = d.table(n.positions + ".weight", e.position().value());
-        String rows = opt ? d.add(n.positions + "/rows", "position_ids", d.int64Scalar(n.positions + "/offset", model.positionOffset())) : "position_ids";
+        String rows = opt ? d.add(n.positions + "/rows", "position_ids", d.g.scalar(n.positions + "/offset", (long) model.positionOffset())) : "position_ids";
         String tokenRows = d.gather(n.tokens, tokens, "input_ids");
         if (e.projection() != null) { // OPT-350M's project_in, before the positions are added
             tokenRows = d.linear(-1, SiteRole.OTHER, e.projection(), tokenRows);

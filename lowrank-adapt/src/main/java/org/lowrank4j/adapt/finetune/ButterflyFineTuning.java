@@ -74,8 +74,8 @@ final class ButterflyFineTuning {
         if (request.init() != AdapterInit.LORA || request.initAdapter() != null || request.resume()) {
             throw new IllegalArgumentException("--adapter butterfly replaces projections and trains them afresh; --init, --init-adapter and --resume do not apply");
         }
-        DecoderTask task = DecoderTask.prepare(request);
-        LlamaModel model = task.llama("--adapter butterfly", request.model());
+        DecoderTask task = DecoderTask.prepareLlama(request, "--adapter butterfly");
+        LlamaModel model = task.llama();
         events.onPhase("dense perplexity", task.heldOutDescription());
         PerplexityResult dense = task.score(model, model.defaultWindow()).requireFinite(request.model());
 

@@ -5,7 +5,7 @@ import java.util.Locale;
 import org.lowrank4j.adapt.ops.SqueezeCalibration;
 import org.lowrank4j.formats.hf.HfArchitecture;
 import org.lowrank4j.formats.hf.HfConfig;
-import org.lowrank4j.nn.arch.gpt2.Gpt2Model;
+import org.lowrank4j.nn.arch.DenseDecoders;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
 import org.lowrank4j.nn.generate.ByteTokenizer;
 import org.lowrank4j.nn.generate.CausalLanguageModel;
@@ -37,8 +37,7 @@ record DecoderTask(CausalLanguageModel model, int context, TokenWindows.Split sp
      *                                  positions, a text too short for a held-out tail
      */
     static DecoderTask prepare(FineTuneRequest request) throws IOException {
-        CausalLanguageModel model = HfConfig.read(request.model()).architecture() == HfArchitecture.GPT2
-                ? Gpt2Model.load(request.model(), Precision.FLOAT32) : LlamaModel.load(request.model(), Precision.FLOAT32);
+        CausalLanguageModel model = DenseDecoders.load(request.model(), Precision.FLOAT32);
         Tokenizer tokenizer = request.tokenizer() == null ? new ByteTokenizer() : request.tokenizer();
         boolean bytes = tokenizer instanceof ByteTokenizer;
         if (bytes && model.vocabSize() != tokenizer.vocabSize()) {
@@ -61,25 +60,28 @@ record DecoderTask(CausalLanguageModel model, int context, TokenWindows.Split sp
     }
 
     /**
-     * The model as a LLaMA-family decoder, for the methods built on its layers ({@code what}, e.g. "--adapter butterfly").
+     * {@link #prepare} for a method built on the LLaMA family's layers ({@code what}, e.g. "--adapter butterfly"): a folder
+     * of another family is refused from its config, before anything is loaded.
      *
-     * @throws IllegalArgumentException naming the folder {@code folder} and its model type for any other family
+     * @throws IllegalArgumentException naming the folder and its model type for any other family
      */
-    LlamaModel llama(String what, java.nio.file.Path folder) {
-        if (model instanceof LlamaModel llama) {
-            return llama;
+    static DecoderTask prepareLlama(FineTuneRequest request, String what) throws IOException {
+        HfConfig config = HfConfig.read(request.model());
+        if (config.architecture() != HfArchitecture.LLAMA) {
+            throw new IllegalArgumentException(what + " takes LLaMA-family decoder folders; " + request.model() + " is model_type "
+                    + config.modelType() + " (LoRA and --adapter full train it)");
         }
-        throw new IllegalArgumentException(what + " takes LLaMA-family decoder folders; " + folder + " is model_type "
-                + ((Gpt2Model) model).config().modelType() + " (LoRA and --adapter full train it)");
+        return prepare(request);
+    }
+
+    /** The model of a task {@link #prepareLlama} made. */
+    LlamaModel llama() {
+        return (LlamaModel) model;
     }
 
     /** Writes the (trained) model as a dense folder of its family into {@code out}. */
     void saveModel(java.nio.file.Path out) throws IOException {
-        if (model instanceof Gpt2Model gpt2) {
-            gpt2.save(out);
-        } else {
-            ((LlamaModel) model).save(out);
-        }
+        DenseDecoders.save(model, out);
     }
 
     /** The held-out perplexity of {@code decoder} (this task's model, or another) over windows of {@code window} tokens. */

@@ -50,8 +50,8 @@ final class LrcFineTuning {
         LowRankFolder.Manifest source = LowRankFolder.readManifest(request.model()).orElseThrow(() -> new IllegalArgumentException(
                 "--adapter lrc fine-tunes the low-rank components of a compressed decoder folder (one `lowrank compress` wrote); "
                         + request.model() + " has no " + LowRankFolder.MANIFEST));
-        DecoderTask task = DecoderTask.prepare(request);
-        LlamaModel model = task.llama("--adapter lrc", request.model());
+        DecoderTask task = DecoderTask.prepareLlama(request, "--adapter lrc");
+        LlamaModel model = task.llama();
         WeightTraining.requireCheckpointForResume(request);
 
         List<Parameter> trainable = new ArrayList<>();

@@ -56,8 +56,8 @@ final class VariantFineTuning {
         if (request.init() != AdapterInit.LORA) {
             throw new IllegalArgumentException("--init " + request.init().label() + " applies to LoRA adapters only, not to --adapter " + variant.name());
         }
-        DecoderTask task = DecoderTask.prepare(request);
-        LlamaModel model = task.llama("--adapter " + variant.name(), request.model());
+        DecoderTask task = DecoderTask.prepareLlama(request, "--adapter " + variant.name());
+        LlamaModel model = task.llama();
         int context = task.context();
         TokenWindows.Split split = task.split();
         TokenWindows train = task.train();

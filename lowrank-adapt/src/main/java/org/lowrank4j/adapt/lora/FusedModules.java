@@ -27,7 +27,7 @@ public record FusedModules(Map<String, List<Linear>> parts) {
     /** The fused modules of {@code model}'s checkpoint layout (none for most families). */
     public static FusedModules of(CausalLanguageModel model) {
         Map<String, List<Linear>> parts = new LinkedHashMap<>();
-        if (model instanceof Gpt2Model gpt2 && gpt2.positionOffset() == 0) { // GPT-2's own layout; OPT keeps them apart
+        if (model instanceof Gpt2Model gpt2 && !gpt2.isOpt()) { // GPT-2's own layout; OPT keeps them apart
             for (int i = 0; i < gpt2.config().numHiddenLayers(); i++) {
                 Attention a = gpt2.block(i).attention();
                 parts.put("transformer.h." + i + ".attn.c_attn", List.of(a.query(), a.key(), a.value()));
@@ -70,7 +70,7 @@ public record FusedModules(Map<String, List<Linear>> parts) {
             for (Linear part : into) {
                 float[] b = new float[part.outFeatures() * f.rank()];
                 System.arraycopy(f.b(), first * f.rank(), b, 0, b.length);
-                modules.put(part.name(), new LoraFactors(f.rank(), f.in(), part.outFeatures(), f.a().clone(), b, f.alpha()));
+                modules.put(part.name(), new LoraFactors(f.rank(), f.in(), part.outFeatures(), f.a(), b, f.alpha()));
                 first += part.outFeatures();
             }
         });

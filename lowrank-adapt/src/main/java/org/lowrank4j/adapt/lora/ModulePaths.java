@@ -31,7 +31,7 @@ public final class ModulePaths {
                     + " gate_up_proj, which PEFT adapters are named after; training adapters on Phi-3 is not supported yet (existing PEFT"
                     + " adapters merge and run: adapter merge, --adapter on generate, serve and export; finetune --adapter full trains it)");
         }
-        if (model instanceof org.lowrank4j.nn.arch.gpt2.Gpt2Model gpt2 && gpt2.positionOffset() == 0) {
+        if (model instanceof org.lowrank4j.nn.arch.gpt2.Gpt2Model gpt2 && !gpt2.isOpt()) {
             throw new IllegalArgumentException("model_type gpt2 fuses q, k and v into one Conv1D (c_attn), which PEFT adapters are named"
                     + " after; training adapters on GPT-2 is not supported yet (existing PEFT adapters merge and run: adapter merge, --adapter"
                     + " on generate, serve and export; OPT's train)");
@@ -57,7 +57,7 @@ public final class ModulePaths {
      * its family's name ({@code out_proj} for OPT, {@code o_proj} for the LLaMA family).
      */
     public static List<String> attentionTargets(java.nio.file.Path decoderFolder) throws java.io.IOException {
-        boolean opt = org.lowrank4j.formats.hf.HfConfig.read(decoderFolder).modelType().equalsIgnoreCase("opt");
+        boolean opt = org.lowrank4j.formats.hf.HfConfig.read(decoderFolder).isOpt();
         return List.of("q_proj", "k_proj", "v_proj", opt ? "out_proj" : "o_proj");
     }
 

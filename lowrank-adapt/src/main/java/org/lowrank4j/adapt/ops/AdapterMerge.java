@@ -19,10 +19,7 @@ import org.lowrank4j.adapt.peft.PeftAdapter;
 import org.lowrank4j.adapt.peft.PeftFolder;
 import org.lowrank4j.adapt.variant.VariantFolder;
 import org.lowrank4j.formats.io.AtomicFiles;
-import org.lowrank4j.formats.hf.HfArchitecture;
-import org.lowrank4j.formats.hf.HfConfig;
-import org.lowrank4j.nn.arch.gpt2.Gpt2Model;
-import org.lowrank4j.nn.arch.llama.LlamaModel;
+import org.lowrank4j.nn.arch.DenseDecoders;
 import org.lowrank4j.nn.generate.CausalLanguageModel;
 import org.lowrank4j.nn.layers.Linear;
 import org.lowrank4j.nn.tensor.Precision;
@@ -42,7 +39,7 @@ public final class AdapterMerge {
     public static CausalLanguageModel merged(Path baseFolder, Path adapterFolder) throws IOException {
         if (VariantFolder.variantOf(adapterFolder) != null) { // NOLA, SoRA, …: W0 + ΔW of the variant
             VariantFolder.Stored stored = VariantFolder.read(adapterFolder);
-            CausalLanguageModel model = load(baseFolder);
+            CausalLanguageModel model = DenseDecoders.load(baseFolder, Precision.FLOAT32);
             Map<String, Linear> modules = ModulePaths.decoder(model);
             VariantFolder.apply(stored, modules, Precision.FLOAT32).mergeAndUnload(modules);
             return model;
@@ -52,7 +49,7 @@ public final class AdapterMerge {
 
     /** The base with {@code adapter}'s update added, in memory. */
     public static CausalLanguageModel merged(Path baseFolder, PeftAdapter adapter) throws IOException {
-        CausalLanguageModel model = load(baseFolder);
+        CausalLanguageModel model = DenseDecoders.load(baseFolder, Precision.FLOAT32);
         LoraModel lora = LoraModel.over(ModulePaths.layers(model), 0);
         PeftFolder.apply(FusedModules.of(model).split(adapter), lora, "default", Precision.FLOAT32); // GPT-2's c_attn, Phi-3's: on their parts
         lora.mergeAndUnload("default");
@@ -158,22 +155,9 @@ public final class AdapterMerge {
         return new PeftAdapter(adapter.config(), modules);
     }
 
-    /**
-     * A dense decoder folder of the family its config names: the LLaMA family, or GPT-2's (OPT, whose layers carry PEFT's
-     * module paths; GPT-2's own fused {@code c_attn} matches no adapter's target, and is refused there).
-     */
-    private static CausalLanguageModel load(Path folder) throws IOException {
-        return HfConfig.read(folder).architecture() == HfArchitecture.GPT2 ? Gpt2Model.load(folder, Precision.FLOAT32)
-                : LlamaModel.load(folder, Precision.FLOAT32);
-    }
-
     private static CausalLanguageModel write(CausalLanguageModel model, Path baseFolder, Path out) throws IOException {
         Files.createDirectories(out);
-        if (model instanceof Gpt2Model gpt2) {
-            gpt2.save(out);
-        } else {
-            ((LlamaModel) model).save(out);
-        }
+        DenseDecoders.save(model, out);
         try (Stream<Path> files = Files.list(baseFolder)) {
             for (Path file : (Iterable<Path>) files::iterator) {
                 String name = file.getFileName().toString();

@@ -90,7 +90,7 @@ public final class BlockwiseCompression {
     /**
      * @param model           the folder, opened blockwise
      * @param windows         calibration windows (count, T + 1), or null for a method that reads no data
-     * @param windowsPerBatch windows run through a block at once (the in-memory route runs 8)
+     * @param windowsPerBatch windows run through a block at once (the blockwise route runs 8)
      * @param spillFolder     where the activations are spilled (temporary files, deleted when done)
      * @throws IllegalArgumentException for an allocator that is not local, a method that needs gradients, or a bad ratio
      */

@@ -9,7 +9,6 @@ import org.lowrank4j.compress.tokenize.HfTextTokenizer;
 import org.lowrank4j.export.OnnxLanguageModel;
 import org.lowrank4j.formats.hf.HfArchitecture;
 import org.lowrank4j.formats.hf.HfConfig;
-import org.lowrank4j.nn.arch.gpt2.Gpt2Model;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
 import org.lowrank4j.nn.generate.CausalLanguageModel;
 import org.lowrank4j.nn.generate.ByteTokenizer;
@@ -55,13 +54,10 @@ public final class DecoderFolder {
         if (org.lowrank4j.nn.arch.mamba.MambaConfig.isMambaFolder(folder)) {
             return org.lowrank4j.nn.arch.mamba.MambaModel.load(folder, Precision.FLOAT32); // model_type mamba: a selective state-space model
         }
-        if (HfConfig.read(folder).architecture() == HfArchitecture.GPT2) {
-            return Gpt2Model.load(folder, Precision.FLOAT32);
-        }
         if (org.lowrank4j.nn.cskv.CskvFolder.isCskv(folder)) { // shrunk KV caches (CSKV): decode runs the bi-branch cache
             return org.lowrank4j.nn.cskv.CskvFolder.load(folder, Precision.FLOAT32);
         }
-        return LlamaModel.load(folder, Precision.FLOAT32);
+        return org.lowrank4j.nn.arch.DenseDecoders.load(folder, Precision.FLOAT32);
     }
 
     /**
@@ -78,7 +74,7 @@ public final class DecoderFolder {
 
     /** "OPT" or "GPT-2" for a folder of the GPT-2 family, for messages. */
     public static String familyName(HfConfig config) {
-        return config.modelType().equalsIgnoreCase("opt") ? "OPT" : "GPT-2";
+        return config.isOpt() ? "OPT" : "GPT-2";
     }
 
     public static void requireModelFolder(Path folder) {

@@ -61,7 +61,7 @@ public final class SpectrumInspection {
         }
         CompressionMethod m = Methods.byName(q.method());
         if (java.nio.file.Files.isDirectory(q.model())) {
-            return summarise(q, decoderJob(q, m, progress));
+            return summarise(q, m.name(), decoderJob(q, m, progress));
         }
         OnnxCompression job = OnnxCompression.open(q.model());
         if (!m.requirements().isEmpty()) {
@@ -74,7 +74,7 @@ public final class SpectrumInspection {
                 job.calibrate(tok, texts, 32, Runtime.getRuntime().availableProcessors(), progress);
             }
         }
-        return summarise(q, new Prepared(job.weights(), job.prepare(m, progress)));
+        return summarise(q, m.name(), new Prepared(job.weights(), job.prepare(m, progress)));
     }
 
     /** The sites and their decompositions under the method, in site order. */
@@ -92,20 +92,15 @@ public final class SpectrumInspection {
         }
         CausalLanguageModel decoder = DecoderFolder.loadCompressible(q.model());
         int context = decoder.defaultWindow();
-        int[][] windows = new int[][] {{0, 0}}; // a method that reads no data never runs the model
-        if (data) {
-            int[] tokens = DecoderFolder.loadTokenizer(q.model(), decoder.vocabSize()).encode(TextFolder.readText(q.calibration(), null, null, "--calib"));
-            if (tokens.length < context + 1) {
-                throw new IllegalArgumentException("--calib " + q.calibration() + " holds " + tokens.length + " tokens, too few for one calibration"
-                        + " window of " + (context + 1) + " (a window of " + context + " tokens + 1)");
-            }
-            windows = DecoderRuntime.windows(tokens, context, q.calibrationSequences() == null ? 64 : q.calibrationSequences());
-        }
+        int[][] windows = data ? DecoderRuntime.calibrationWindows(DecoderFolder.loadTokenizer(q.model(), decoder.vocabSize()),
+                TextFolder.readText(q.calibration(), null, null, "--calib"), q.calibration(), context,
+                q.calibrationSequences() == null ? DecoderRuntime.DEFAULT_WINDOWS : q.calibrationSequences())
+                : new int[][] {{0, 0}}; // a method that reads no data never runs the model
         RuntimeCompression job = new RuntimeCompression(new DecoderRuntime(decoder, windows, DecoderRuntime.windowsPerBatch(context)));
         return new Prepared(job.weights(), job.prepare(m, progress));
     }
 
-    private static List<Site> summarise(Request q, Prepared job) throws IOException {
+    private static List<Site> summarise(Request q, String method, Prepared job) throws IOException {
         List<PreparedSite> prepared = job.sites();
         List<Site> sites = new ArrayList<>();
         for (int i = 0; i < prepared.size(); i++) {
@@ -116,7 +111,7 @@ public final class SpectrumInspection {
                     RankRules.breakEvenRank(w.outFeatures(), w.inFeatures()), energy, s));
         }
         if (q.json() != null) {
-            write(q, Methods.byName(q.method()).name(), sites);
+            write(q, method, sites);
         }
         return sites;
     }

@@ -28,7 +28,7 @@ import org.lowrank4j.nn.train.TextFolder;
  * ({@link BlockwiseCompression}), so the model may be larger than the heap. The output is a sharded low-rank folder.
  */
 final class BlockwiseDecoderRoute implements CompressionRoute {
-    /** Windows run through a block at once, as the in-memory route runs them. */
+    /** Windows run through a block at once (one block's activations are held, so long windows need not be fewer). */
     private static final int WINDOWS_PER_BATCH = 8;
 
     @Override
@@ -72,7 +72,7 @@ final class BlockwiseDecoderRoute implements CompressionRoute {
             throw new IllegalArgumentException("--model " + model + " is already a low-rank model folder (it holds " + LowRankFolder.A_SUFFIX + "/"
                     + LowRankFolder.B_SUFFIX + " factors); compress the original dense model");
         }
-        int count = r.calibrationWindows() == null ? DecoderFolderRoute.DEFAULT_WINDOWS : r.calibrationWindows();
+        int count = r.calibrationWindows() == null ? DecoderRuntime.DEFAULT_WINDOWS : r.calibrationWindows();
         if (count < 1) {
             throw new IllegalArgumentException("--calib-windows must be at least 1, got " + count);
         }

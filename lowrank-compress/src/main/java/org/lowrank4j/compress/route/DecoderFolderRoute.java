@@ -35,8 +35,6 @@ import org.lowrank4j.nn.weight.LowRankWeight;
  * {@code perplexity} and {@code recover} load.
  */
 final class DecoderFolderRoute implements CompressionRoute {
-    /** Calibration windows when the request gives none (as in {@code compare}). */
-    static final int DEFAULT_WINDOWS = 64;
 
     @Override
     public boolean handles(CompressionRequest r) {
@@ -75,7 +73,7 @@ final class DecoderFolderRoute implements CompressionRoute {
         }
         RankAllocator allocator = Allocators.byName(r.allocation());
         LowRankFolder.requireOutput(r.out(), model);
-        int count = r.calibrationWindows() == null ? DEFAULT_WINDOWS : r.calibrationWindows();
+        int count = r.calibrationWindows() == null ? DecoderRuntime.DEFAULT_WINDOWS : r.calibrationWindows();
         if (count < 1) {
             throw new IllegalArgumentException("--calib-windows must be at least 1, got " + count);
         }
@@ -105,13 +103,8 @@ final class DecoderFolderRoute implements CompressionRoute {
         int context = decoder.defaultWindow();
         int[][] windows;
         if (data) {
-            int[] tokens = tok.encode(text);
+            windows = DecoderRuntime.calibrationWindows(tok, text, r.calibration(), context, count);
             text = null;
-            if (tokens.length < context + 1) {
-                throw new IllegalArgumentException("--calib " + r.calibration() + " holds " + tokens.length + " tokens, too few for one calibration"
-                        + " window of " + (context + 1) + " (a window of " + context + " tokens + 1)");
-            }
-            windows = DecoderRuntime.windows(tokens, context, count);
         } else {
             windows = new int[][] {{0, 0}}; // a method that reads no data never runs the model
         }
@@ -170,10 +163,9 @@ final class DecoderFolderRoute implements CompressionRoute {
      * safetensors file, or a PyTorch pytorch_model.bin): not the trainer's checkpoint or other files that lie beside them.
      */
     static long weightBytes(Path folder) throws IOException {
-        try (org.lowrank4j.formats.safetensors.TensorSource source = org.lowrank4j.formats.safetensors.CheckpointFolder.open(folder)) {
-            if (source instanceof org.lowrank4j.formats.safetensors.TorchCheckpoint torch) {
-                return Files.size(torch.path());
-            }
+        if (!org.lowrank4j.formats.safetensors.CheckpointFolder.hasSafetensors(folder)
+                && Files.isRegularFile(folder.resolve(org.lowrank4j.formats.safetensors.CheckpointFolder.TORCH_FILE))) {
+            return Files.size(folder.resolve(org.lowrank4j.formats.safetensors.CheckpointFolder.TORCH_FILE));
         }
         long total = 0;
         try (SafetensorsModel model = SafetensorsModel.open(folder, true)) {

@@ -87,7 +87,7 @@ final class DecoderModegptRoute implements CompressionRoute {
             throw new IllegalArgumentException("--calib-from and --calib-to select the YEAR_*.txt files of a --calib folder, but --calib "
                     + r.calibration() + " is not a folder");
         }
-        int count = r.calibrationWindows() == null ? DecoderFolderRoute.DEFAULT_WINDOWS : r.calibrationWindows();
+        int count = r.calibrationWindows() == null ? DecoderRuntime.DEFAULT_WINDOWS : r.calibrationWindows();
         if (count < 1) {
             throw new IllegalArgumentException("--calib-windows must be at least 1, got " + count);
         }

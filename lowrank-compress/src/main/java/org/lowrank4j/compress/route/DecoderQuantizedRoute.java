@@ -101,9 +101,10 @@ final class DecoderQuantizedRoute implements CompressionRoute {
         LlamaModel decoder = DecoderFolder.loadModel(model);
         Map<String, Linear> linears = decoder.linearSites();
         requireQuantizable(m, model, linears);
-        int count = r.calibrationWindows() == null ? DecoderFolderRoute.DEFAULT_WINDOWS : r.calibrationWindows();
+        int count = r.calibrationWindows() == null ? DecoderRuntime.DEFAULT_WINDOWS : r.calibrationWindows();
         int context = decoder.defaultWindow();
-        int[][] windows = text == null ? new int[][] {{0, 0}} : windows(r, DecoderFolder.loadTokenizer(model, decoder.vocabSize()), text, context, count);
+        int[][] windows = text == null ? new int[][] {{0, 0}} : DecoderRuntime.calibrationWindows(DecoderFolder.loadTokenizer(model, decoder.vocabSize()), text,
+                r.calibration(), context, count);
         RuntimeCompression job = new RuntimeCompression(new DecoderRuntime(decoder, windows, DecoderRuntime.windowsPerBatch(context)));
         List<LinearWeight> weights = job.weights();
         listener.note(String.format(Locale.ROOT, "%s: %d linear sites, method %s (%d-bit %s, groups of %d)%s%s", model.getFileName(), weights.size(),
@@ -256,15 +257,6 @@ final class DecoderQuantizedRoute implements CompressionRoute {
                     + r.calibration() + " is not a folder");
         }
         return TextFolder.readText(r.calibration(), r.calibrationFrom(), r.calibrationTo(), "--calib");
-    }
-
-    private static int[][] windows(CompressionRequest r, Tokenizer tok, String text, int context, int count) {
-        int[] tokens = tok.encode(text);
-        if (tokens.length < context + 1) {
-            throw new IllegalArgumentException("--calib " + r.calibration() + " holds " + tokens.length + " tokens, too few for one calibration"
-                    + " window of " + (context + 1) + " (a window of " + context + " tokens + 1)");
-        }
-        return DecoderRuntime.windows(tokens, context, count);
     }
 
     private static void deleteTree(Path folder) throws IOException {

@@ -1,5 +1,7 @@
 package org.lowrank4j.compress.runtime;
 
+import org.lowrank4j.nn.generate.Tokenizer;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -103,13 +105,30 @@ public final class DecoderRuntime implements RuntimeModel {
     }
 
     /**
-     * Calibration windows to run forward at once for windows of {@code context} tokens: 8, or fewer for long windows, so
-     * that a batch holds at most 2,048 tokens. Every layer's attention keeps its (B, heads, T, T) probabilities from one
-     * batch to the next: two windows of 2,048 over OPT-125M's 12 heads and 12 layers would hold 4.8 GB of them, eight
-     * 19 GB.
+     * Calibration windows to run at once for windows of {@code context} tokens: 8, or fewer for long windows, so that a
+     * batch holds at most 2,048 tokens. The (B, heads, T, T) attention probabilities grow with the batch: one layer's at a
+     * time in {@link #forward(int)}, every run block's in {@link #forward(int, int)}'s partial pass, which keeps them for
+     * a backward (8 windows of 2,048 through OPT-125M's 12 layers of 12 heads: 19 GB).
      */
     public static int windowsPerBatch(int context) {
         return Math.max(1, Math.min(8, 2048 / context));
+    }
+
+    /** Calibration windows when the request gives none (as {@code compress} and {@code compare} take them). */
+    public static final int DEFAULT_WINDOWS = 64;
+
+    /**
+     * {@code count} windows of {@code context} + 1 tokens cut from {@code text}'s tokens, as {@link #windows(int[], int, int)}.
+     *
+     * @throws IllegalArgumentException naming {@code calibration} (the --calib path) when the text is too short for one
+     */
+    public static int[][] calibrationWindows(Tokenizer tokenizer, String text, Path calibration, int context, int count) {
+        int[] tokens = tokenizer.encode(text);
+        if (tokens.length < context + 1) {
+            throw new IllegalArgumentException("--calib " + calibration + " holds " + tokens.length + " tokens, too few for one calibration"
+                    + " window of " + (context + 1) + " (a window of " + context + " tokens + 1)");
+        }
+        return windows(tokens, context, count);
     }
 
     /** The calibration windows (count, T + 1); do not modify. */
@@ -145,13 +164,11 @@ public final class DecoderRuntime implements RuntimeModel {
         for (int b = 0; b < batch; b++) {
             System.arraycopy(windows[first + b], 0, ids, b * time, time);
         }
-        if (blockCount < 0 && (model instanceof org.lowrank4j.nn.arch.llama.LlamaModel || model instanceof org.lowrank4j.nn.arch.gpt2.Gpt2Model)) {
-            // the same outputs as a forward, through a fresh key/value cache: each attention then holds its (B, heads, T, T)
-            // probabilities only while it runs, where a forward keeps every layer's for a backward (6.4 GB for one window of
-            // 2,048 through OPT-350M's 24 layers of 16 heads); every site still keeps its input
+        if (blockCount < 0) {
+            // the same outputs as a forward, through a fresh cache (as perplexity scores): each attention then holds its
+            // (B, heads, T, T) probabilities only while it runs, where a forward keeps every layer's for a backward (6.4 GB
+            // for one window of 2,048 through OPT-350M's 24 layers of 16 heads); every site still keeps its input
             model.decode(ids, batch, time, model.newCache(batch, time));
-        } else if (blockCount < 0) {
-            model.forward(ids, batch, time);
         } else {
             model.forwardBlocks(ids, batch, time, blockCount);
         }

@@ -74,7 +74,9 @@ public final class ByteLevelBpeFiles {
         root.putNull("truncation");
         root.putNull("padding");
         ArrayNode added = root.putArray("added_tokens");
-        for (String special : specialTokens(folder)) {
+        Path configFile = folder.resolve("tokenizer_config.json");
+        JsonNode config = Files.isRegularFile(configFile) ? read(configFile) : null;
+        for (String special : specialTokens(folder, config)) {
             if (vocab.has(special)) {
                 ObjectNode t = added.addObject();
                 t.put("id", vocab.get(special).asInt());
@@ -88,7 +90,7 @@ public final class ByteLevelBpeFiles {
         }
         root.putNull("normalizer");
         root.set("pre_tokenizer", byteLevel(false, true));
-        String bos = bosToAdd(folder);
+        String bos = bosToAdd(configFile, config);
         if (bos != null && !vocab.has(bos)) {
             throw new IllegalArgumentException(folder.resolve("tokenizer_config.json") + " adds the bos_token " + MessageText.quoted(bos)
                     + ", which " + vocabFile.getFileName() + " does not hold");
@@ -109,22 +111,21 @@ public final class ByteLevelBpeFiles {
         return HfConfigJson.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root);
     }
 
-    /** The bos_token when tokenizer_config.json sets add_bos_token (OPT's), else null. */
-    private static String bosToAdd(Path folder) throws IOException {
-        Path config = folder.resolve("tokenizer_config.json");
-        if (!Files.isRegularFile(config)) {
+    /** The bos_token when tokenizer_config.json ({@code config}, or null) sets add_bos_token (OPT's), else null. */
+    private static String bosToAdd(Path configFile, JsonNode config) {
+        if (config == null || !config.path("add_bos_token").asBoolean(false)) {
             return null;
         }
-        JsonNode root = read(config);
-        if (!root.path("add_bos_token").asBoolean(false)) {
-            return null;
-        }
-        JsonNode bos = root.path("bos_token");
-        String content = bos.isTextual() ? bos.asText() : bos.path("content").asText("");
+        String content = tokenContent(config.path("bos_token"));
         if (content.isEmpty()) {
-            throw new IllegalArgumentException(config + " sets add_bos_token but names no bos_token");
+            throw new IllegalArgumentException(configFile + " sets add_bos_token but names no bos_token");
         }
         return content;
+    }
+
+    /** A special token's text, written as a string or as an object with its {@code content} ("" for neither). */
+    private static String tokenContent(JsonNode token) {
+        return token.isTextual() ? token.asText() : token.path("content").asText("");
     }
 
     /** The post-processor that puts {@code bos} before a sequence (and before the first of a pair), as transformers' converter writes it. */
@@ -154,21 +155,18 @@ public final class ByteLevelBpeFiles {
         return node;
     }
 
-    /** The special tokens the folder's tokenizer_config.json and special_tokens_map.json name, in that order, once each. */
-    private static Set<String> specialTokens(Path folder) throws IOException {
+    /** The special tokens tokenizer_config.json ({@code config}, or null) and special_tokens_map.json name, in that order, once each. */
+    private static Set<String> specialTokens(Path folder, JsonNode config) throws IOException {
         Set<String> out = new LinkedHashSet<>();
-        for (String file : new String[] {"tokenizer_config.json", "special_tokens_map.json"}) {
-            Path path = folder.resolve(file);
-            if (!Files.isRegularFile(path)) {
+        Path map = folder.resolve("special_tokens_map.json");
+        for (JsonNode root : new JsonNode[] {config, Files.isRegularFile(map) ? read(map) : null}) {
+            if (root == null) {
                 continue;
             }
-            read(path).fields().forEachRemaining(e -> {
-                if (e.getKey().endsWith("_token")) {
-                    JsonNode v = e.getValue();
-                    String content = v.isTextual() ? v.asText() : v.path("content").asText("");
-                    if (!content.isEmpty()) {
-                        out.add(content);
-                    }
+            root.fields().forEachRemaining(e -> {
+                String content = e.getKey().endsWith("_token") ? tokenContent(e.getValue()) : "";
+                if (!content.isEmpty()) {
+                    out.add(content);
                 }
             });
         }

@@ -161,6 +161,11 @@ public record HfConfig(
         AtomicFiles.writeString(file, toJson());
     }
 
+    /** True for OPT ({@code model_type: opt}), which the GPT-2 family covers with its own field names and layout. */
+    public boolean isOpt() {
+        return HfConfigJson.isOpt(modelType);
+    }
+
     /** An integer field of {@link #raw()} that this record does not model, or {@code fallback}. */
     public int rawInt(String field, int fallback) {
         JsonNode node = raw.get(field);

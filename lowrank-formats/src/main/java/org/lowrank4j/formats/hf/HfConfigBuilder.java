@@ -157,7 +157,7 @@ public final class HfConfigBuilder {
         }
         HfConfig draft = new HfConfig(modelType, List.of(className), hiddenSize,
                 intermediateSize != null ? intermediateSize
-                        : architecture == HfArchitecture.GPT2 && !HfConfigJson.isOpt(modelType) ? 4 * hiddenSize : 0,
+                        : java.util.Objects.requireNonNullElse(defaults.intermediate(hiddenSize), 0),
                 numHiddenLayers, heads,
                 numKeyValueHeads != null ? numKeyValueHeads : heads,
                 headDim != null ? headDim : heads > 0 ? hiddenSize / heads : 0,

@@ -78,7 +78,16 @@ final class HfConfigJson {
 
     /** What a family's configs leave out: Hugging Face's defaults for that model type. */
     record Defaults(Integer maxPositions, double normEps, String activation, boolean tieWordEmbeddings,
-            int typeVocabSize) {
+            int typeVocabSize, boolean fourTimesWideMlp) {
+        Defaults(Integer maxPositions, double normEps, String activation, boolean tieWordEmbeddings, int typeVocabSize) {
+            this(maxPositions, normEps, activation, tieWordEmbeddings, typeVocabSize, false);
+        }
+
+        /** The MLP width a config without one gets: GPT-2's 4 × hidden, else none (null: the field is required). */
+        Integer intermediate(int hidden) {
+            return fourTimesWideMlp ? 4 * hidden : null;
+        }
+
         static Defaults of(String modelType) {
             if (isOpt(modelType)) {
                 return new Defaults(2048, 1e-5, "relu", true, 0);
@@ -90,7 +99,7 @@ final class HfConfigJson {
             return switch (architecture) {
                 case BERT -> new Defaults(512, 1e-12, "gelu", true, 2);
                 case LLAMA -> new Defaults(2048, 1e-6, "silu", false, 0);
-                case GPT2 -> new Defaults(1024, 1e-5, "gelu_new", true, 0);
+                case GPT2 -> new Defaults(1024, 1e-5, "gelu_new", true, 0, true);
             };
         }
     }
@@ -135,8 +144,7 @@ final class HfConfigJson {
                 int heads = integer(raw, Field.HEADS, modelType, null);
                 return new HfConfig(modelType, architectures,
                         hidden,
-                        integer(raw, Field.INTERMEDIATE, modelType,
-                                architecture == HfArchitecture.GPT2 && !isOpt(modelType) ? 4 * hidden : null),
+                        integer(raw, Field.INTERMEDIATE, modelType, defaults.intermediate(hidden)),
                         integer(raw, Field.LAYERS, modelType, null),
                         heads,
                         integer(raw, Field.KV_HEADS, modelType, heads),

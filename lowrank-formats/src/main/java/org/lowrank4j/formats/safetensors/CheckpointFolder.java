@@ -16,8 +16,12 @@ public final class CheckpointFolder {
 
     /** True when the folder holds weights this class opens or names (safetensors, a PyTorch file or a PyTorch index). */
     public static boolean hasWeights(Path folder) {
-        return Files.isRegularFile(folder.resolve(SafetensorsModel.SINGLE_FILE)) || Files.isRegularFile(folder.resolve(SafetensorsModel.INDEX_FILE))
-                || Files.isRegularFile(folder.resolve(TORCH_FILE)) || Files.isRegularFile(folder.resolve(TORCH_INDEX));
+        return hasSafetensors(folder) || Files.isRegularFile(folder.resolve(TORCH_FILE)) || Files.isRegularFile(folder.resolve(TORCH_INDEX));
+    }
+
+    /** True when the folder holds model.safetensors or the index of a sharded one. */
+    public static boolean hasSafetensors(Path folder) {
+        return Files.isRegularFile(folder.resolve(SafetensorsModel.SINGLE_FILE)) || Files.isRegularFile(folder.resolve(SafetensorsModel.INDEX_FILE));
     }
 
     /**
@@ -26,7 +30,7 @@ public final class CheckpointFolder {
      * @throws IllegalArgumentException naming the folder when it holds none, or only a sharded PyTorch checkpoint
      */
     public static TensorSource open(Path folder) throws IOException {
-        if (Files.isRegularFile(folder.resolve(SafetensorsModel.SINGLE_FILE)) || Files.isRegularFile(folder.resolve(SafetensorsModel.INDEX_FILE))) {
+        if (hasSafetensors(folder)) {
             return SafetensorsModel.open(folder);
         }
         if (Files.isRegularFile(folder.resolve(TORCH_FILE))) {

@@ -43,12 +43,7 @@ public final class PreNormBlock implements TransformerBlock {
 
     /** A block whose attention and MLP outputs are each normalised before the residual add (both post-norms, or neither). */
     public PreNormBlock(Layer attentionNorm, Attention attention, Layer mlpNorm, Layer mlp, Layer attentionPostNorm, Layer mlpPostNorm) {
-        this(attentionNorm, attention, mlpNorm, mlp, attentionPostNorm, mlpPostNorm, 1);
-    }
-
-    private PreNormBlock(Layer attentionNorm, Attention attention, Layer mlpNorm, Layer mlp, Layer attentionPostNorm, Layer mlpPostNorm,
-            double residualScale) {
-        this(attentionNorm, attention, mlpNorm, mlp, attentionPostNorm, mlpPostNorm, residualScale, false);
+        this(attentionNorm, attention, mlpNorm, mlp, attentionPostNorm, mlpPostNorm, 1, false);
     }
 
     private PreNormBlock(Layer attentionNorm, Attention attention, Layer mlpNorm, Layer mlp, Layer attentionPostNorm, Layer mlpPostNorm,
@@ -90,10 +85,7 @@ public final class PreNormBlock implements TransformerBlock {
 
     /** This block (the same layers) with each branch's output multiplied by {@code scale} before the residual add. */
     public PreNormBlock withResidualScale(double scale) {
-        if (normsAfterResidual) {
-            throw new IllegalArgumentException("a block with its norms after the residual adds takes no residual scale");
-        }
-        return new PreNormBlock(attentionNorm, attention, mlpNorm, mlp, attentionPostNorm, mlpPostNorm, scale);
+        return new PreNormBlock(attentionNorm, attention, mlpNorm, mlp, attentionPostNorm, mlpPostNorm, scale, normsAfterResidual);
     }
 
     /** What each branch's output is multiplied by before the residual add: 1, or Granite's {@code residual_multiplier}. */
@@ -101,12 +93,12 @@ public final class PreNormBlock implements TransformerBlock {
         return residualScale;
     }
 
-    /** The norm on the attention's output before the residual add (Gemma 3), or null. */
+    /** The norm on the attention's output before the residual add (Gemma 2 and 3, OLMo 2 and 3), or null. */
     public Layer attentionPostNorm() {
         return attentionPostNorm;
     }
 
-    /** The norm on the MLP's output before the residual add (Gemma 3), or null. */
+    /** The norm on the MLP's output before the residual add (Gemma 2 and 3, OLMo 2 and 3), or null. */
     public Layer mlpPostNorm() {
         return mlpPostNorm;
     }

@@ -103,8 +103,8 @@ public final class Perplexity {
 
     /**
      * Summed NLL of the next tokens for the inputs {@code tokens[start, start + N)} from their final-normed hidden states
-     * {@code features} (N rows of C, any leading shape), whose logits {@code logitsOf} computes (the output projection, and
-     * a soft-cap where the model has one): a few rows at a time, at most 16 M logits at once.
+     * {@code features} (N rows of C, any leading shape), whose logits {@code logitsOf} computes (the output projection, then
+     * the model's {@code LogitShaping}, if any): a few rows at a time, at most 16 M logits at once.
      */
     public static double featuresNll(Tensor features, UnaryOperator<Tensor> logitsOf, int vocab, int[] tokens, int start) {
         return featuresNll(features, logitsOf, vocab, tokens, start, LOGIT_BUDGET);

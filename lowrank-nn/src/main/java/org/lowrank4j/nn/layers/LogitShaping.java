@@ -75,7 +75,7 @@ public final class LogitShaping implements Layer {
         if (output == null || output.size() != dy.size()) {
             throw new IllegalStateException("logit shaping's backward needs the forward of a tensor of the gradient's shape " + dy.shapeString());
         }
-        Tensor dx = dy.copy();
+        Tensor dx = cap > 0 ? dy.zerosLike() : dy.copy(); // the cap's backward writes every entry from dy
         Kernels kn = Kernels.of(dy);
         if (cap > 0) {
             kn.softcapBackward(dx, dy, output, cap);

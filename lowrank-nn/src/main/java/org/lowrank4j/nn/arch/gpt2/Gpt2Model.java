@@ -285,6 +285,11 @@ public final class Gpt2Model implements CausalLanguageModel {
         return tied;
     }
 
+    /** True for OPT ({@code model_type: opt}), false for GPT-2. */
+    public boolean isOpt() {
+        return Opt.is(config);
+    }
+
     /** The row of the position table that position 0 reads: 2 for OPT, 0 for GPT-2. */
     public int positionOffset() {
         return positionOffset;

@@ -26,7 +26,7 @@ final class Opt {
     }
 
     static boolean is(HfConfig config) {
-        return config.modelType().equalsIgnoreCase("opt");
+        return config.isOpt();
     }
 
     /** True for OPT-350M's layout ({@code do_layer_norm_before: false}): norms after the residual adds, no final norm. */

@@ -72,10 +72,7 @@ public final class LlamaBlocks implements Closeable {
         }
         SafetensorsModel source = SafetensorsModel.open(folder, false); // unmapped: only the part being read is resident
         try {
-            int layers = config.numHiddenLayers();
-            if (source.contains("model.layers." + layers + ".input_layernorm.weight")) {
-                throw new IllegalArgumentException(source.path() + " holds more layers than config field num_hidden_layers = " + layers);
-            }
+            LlamaWeights.requireLayerCount(source, config.numHiddenLayers());
             for (String name : source.names()) {
                 if (name.endsWith(org.lowrank4j.nn.generate.DictionaryTensors.CODES) || name.endsWith(org.lowrank4j.nn.generate.QuantizedTensors.CODES)) {
                     throw new IllegalArgumentException("tensor '" + name + "' in " + source.path() + " is not a dense or low-rank weight;"
@@ -168,7 +165,7 @@ public final class LlamaBlocks implements Closeable {
 
     /** What the model does to its logits ({@link LlamaModel#logitShaping}: Granite's, Gemma 2's), or null: apply it to {@link #readHead}'s output. */
     public org.lowrank4j.nn.layers.LogitShaping logitShaping() {
-        return org.lowrank4j.nn.layers.LogitShaping.of(Granite.logitDivisor(config), Gemma.logitSoftcap(config));
+        return LlamaModel.logitShaping(config);
     }
 
     /** The seven projections of a block in forward order: q, k, v, o, gate, up, down. */

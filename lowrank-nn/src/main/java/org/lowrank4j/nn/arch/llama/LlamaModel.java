@@ -98,7 +98,12 @@ public final class LlamaModel implements CausalLanguageModel {
         this.norm = norm("model.norm", c, config, precision);
         this.tied = config.tieWordEmbeddings();
         this.head = tied ? new Linear("lm_head", new DenseWeight(embedding.token()), null) : Linear.dense("lm_head", c, vocab, false, precision);
-        this.stack = new DecoderStack(embedding, blocks, norm, head, LogitShaping.of(Granite.logitDivisor(config), Gemma.logitSoftcap(config)));
+        this.stack = new DecoderStack(embedding, blocks, norm, head, logitShaping(config));
+    }
+
+    /** What a config's model does to its logits: Granite's division, Gemma 2's and 3's soft cap; null for neither. */
+    static LogitShaping logitShaping(HfConfig config) {
+        return LogitShaping.of(Granite.logitDivisor(config), Gemma.logitSoftcap(config));
     }
 
     /** The token embedding of a model of {@code config} (zero), with Gemma's √C or Granite's multiplier where it applies. */
@@ -281,7 +286,7 @@ public final class LlamaModel implements CausalLanguageModel {
 
     /**
      * True for Qwen3 and Gemma 3, whose attention normalises each query and key head (RMSNorm over the head size) before
-     * RoPE, and for OLMo 2, whose norms span the whole query and key projections.
+     * RoPE, and for OLMo 2 and 3, whose norms span the whole query and key projections.
      */
     public static boolean hasHeadNorms(HfConfig config) {
         String type = config.modelType().toLowerCase(Locale.ROOT);
@@ -290,7 +295,7 @@ public final class LlamaModel implements CausalLanguageModel {
 
     /**
      * True for Gemma 2 and 3, whose blocks normalise their attention and MLP outputs before the residual adds (post-norms),
-     * and for OLMo 2, whose blocks have post-norms only.
+     * and for OLMo 2 and 3, whose blocks have post-norms only.
      */
     public static boolean hasPostNorms(HfConfig config) {
         return Gemma.hasPostNorms(config) || Olmo.is(config);

@@ -37,11 +37,15 @@ final class LlamaWeights {
      * ({@code <name>.lowrank_A} (out, r) and {@code <name>.lowrank_B} (r, in), see {@link LowRankFolder}) is installed
      * as a {@link LowRankWeight}; the others are read as dense weights.
      */
-    static void read(LlamaModel model, TensorSource source) {
-        int layers = model.blocks().size();
+    /** Refuses a checkpoint that holds a layer past {@code layers}, the config's count. */
+    static void requireLayerCount(TensorSource source, int layers) {
         if (source.contains("model.layers." + layers + ".post_attention_layernorm.weight")) { // every model type of the family has it
             throw new IllegalArgumentException(source.path() + " holds more layers than config field num_hidden_layers = " + layers);
         }
+    }
+
+    static void read(LlamaModel model, TensorSource source) {
+        requireLayerCount(source, model.blocks().size());
         installFactors(model, source);
         installQuantized(model, source);
         installDictionaries(model, source);
