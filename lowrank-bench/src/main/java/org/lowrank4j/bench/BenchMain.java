@@ -11,6 +11,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import org.lowrank4j.linalg.Linalg;
 import org.lowrank4j.linalg.backend.NativeBackend;
+import org.lowrank4j.nn.tensor.Kernels;
 
 /**
  * The benchmarks: {@code java -jar lowrank-bench.jar [--suite linalg|runtime|lora|lora-limits|quant|flashsvd|decoders|adapters|onnx-decoders] [--out FILE] [--quick] [--peak GFLOPS]
@@ -111,10 +112,11 @@ public final class BenchMain {
         if (nb.kernelHint() != null) {
             System.err.println("lowrank-bench: " + nb.kernelHint());
         }
+        root.put("float_kernels", Kernels.floatForm());
         root.put("nominal_peak_gflops_per_core", peak);
         root.put("quick", quick);
-        System.out.printf("lowrank4j %s benchmark — %s, %d cores, %s%n", suite, CpuInfo.modelName(),
-                Runtime.getRuntime().availableProcessors(), nb.describe());
+        System.out.printf("lowrank4j %s benchmark — %s, %d cores, %s; %s%n", suite, CpuInfo.modelName(),
+                Runtime.getRuntime().availableProcessors(), nb.describe(), Kernels.floatForm());
 
         if (suite.equals("linalg")) {
             LinalgBenchmarks linalg = new LinalgBenchmarks(nb, peak, quick);

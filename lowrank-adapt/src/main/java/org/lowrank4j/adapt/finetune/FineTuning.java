@@ -98,6 +98,11 @@ public final class FineTuning {
         boolean pissa = begin != null && begin.adaptersAreBase();
         List<org.lowrank4j.nn.Parameter> extra = begin == null ? List.of() : begin.extraParameters();
         InSqueeze squeeze = request.squeeze();
+        if (squeeze != null && squeeze.form().calibrated() && !(model instanceof LlamaModel)) { // before any training, not at the first event
+            throw new IllegalArgumentException("--squeeze-weighting " + squeeze.form().weighting().name().toLowerCase(Locale.ROOT)
+                    + " calibrates on a LLaMA-family decoder, and " + request.model() + " is not one; give --squeeze-weighting none,"
+                    + " or squeeze after the run with adapter squeeze (plain)");
+        }
         List<Integer> squeezeSteps = squeeze == null ? List.of() : squeeze.eventSteps(request.steps());
         PeftConfig startConfig = startAdapter != null ? startAdapter.config() // continued tuning keeps the adapter's rank, α, patterns and targets
                 : PeftConfig.lora(request.lora(), request.targets(), request.model().toAbsolutePath().normalize().toString(), "CAUSAL_LM");

@@ -19,6 +19,9 @@ import org.lowrank4j.adapt.ops.SqueezeForm;
 import org.lowrank4j.adapt.peft.LoraFactors;
 import org.lowrank4j.adapt.peft.PeftAdapter;
 import org.lowrank4j.adapt.peft.PeftFolder;
+import org.lowrank4j.formats.hf.HfArchitecture;
+import org.lowrank4j.formats.hf.HfConfig;
+import org.lowrank4j.nn.arch.gpt2.Gpt2Model;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
 import org.lowrank4j.nn.generate.ByteTokenizer;
 import org.lowrank4j.nn.tensor.Precision;
@@ -59,6 +62,30 @@ class InSqueezeTest {
     /** Two events (ranks 3, then 2), each a compensated Fisher-weighted squeeze to a budget, calibrated on 3 windows. */
     private static InSqueeze calibratedBudget() {
         return new InSqueeze(2, 2, 0.5, new SqueezeForm(SqueezeForm.Weighting.FISHER, true, 3), true);
+    }
+
+    @Test
+    void aCalibratedSqueezeOnAnOptDecoderIsRefusedBeforeTraining(@TempDir Path dir) throws IOException {
+        HfConfig config = HfConfig.builder(HfArchitecture.GPT2).modelType("opt").className("OPTForCausalLM").hiddenSize(16)
+                .intermediateSize(32).numHiddenLayers(2).numAttentionHeads(2).vocabSize(256).maxPositionEmbeddings(32)
+                .hiddenAct("relu").build();
+        Gpt2Model opt = new Gpt2Model(config, Precision.FLOAT32);
+        opt.initialize(new java.util.Random(3));
+        Path base = dir.resolve("opt");
+        opt.save(base);
+        Path out = dir.resolve("adapter");
+        java.util.function.Function<InSqueeze, FineTuneRequest> onOpt = squeeze -> new FineTuneRequest(base, TEXT, "text", out,
+                new LoraSettings(4, 8, 0.1, false), List.of("q_proj", "v_proj"), 12, 4, 16, 2e-2, 1, 0, 0.2, 0, 7, 2, false, null,
+                AdapterInit.LORA, null, null, squeeze);
+        assertThatThrownBy(() -> FineTuning.run(onOpt.apply(calibratedBudget()), FineTuneListener.NONE))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--squeeze-weighting fisher")
+                .hasMessageContaining("--squeeze-weighting none").message().doesNotContain("\n");
+        assertThat(out).doesNotExist(); // refused before the first step, so nothing was trained or written
+
+        // the plain squeeze needs no second model, and runs on it
+        FineTuneOutcome plain = FineTuning.run(onOpt.apply(new InSqueeze(2, 1, 0.5)), FineTuneListener.NONE);
+        assertThat(PeftFolder.read(out).config().rank()).isEqualTo(2);
+        assertThat(plain.stepsRun()).isEqualTo(12);
     }
 
     @Test

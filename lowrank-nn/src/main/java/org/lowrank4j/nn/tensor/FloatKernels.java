@@ -389,39 +389,65 @@ final class FloatKernels implements Kernels {
         int heads = att.dim(1), time = att.dim(2), keys = att.dim(3);
         inChunks(att.dim(0) * heads * time, 8L * keys, (from, to) -> {
             FloatExp.Scratch scratch = new FloatExp.Scratch();
+            float[] lanes = Simd.ON ? new float[VectorKernels.lanes()] : null;
             for (int row = from; row < to; row++) {
                 int b = row / (heads * time), t = row % time;
                 int base = row * keys;
                 int limit = causal ? Math.min(keys, past + t + 1) : keys;
                 int first = window > 0 ? Math.min(limit, Math.max(0, past + t - window + 1)) : 0; // keys before it are outside the window
-                double max = Double.NEGATIVE_INFINITY;
                 if (keyMask == null) {
-                    max = rowMax(p, base + first, limit - first);
+                    if (Simd.ON) {
+                        VectorKernels.softmaxRow(p, base, first, limit, keys, lanes);
+                    } else {
+                        softmaxRowPlain(p, base, first, limit, keys, scratch);
+                    }
                 } else {
-                    for (int s = first; s < limit; s++) {
-                        if (keyMask[b * keys + s] != 0) {
-                            max = Math.max(max, p[base + s]);
-                        }
-                    }
-                }
-                // no branch in the exponentials: masked keys are zeroed after them
-                FloatExp.exp(p, p, base + first, base + limit, 1f, -(float) max, scratch);
-                if (keyMask != null) {
-                    for (int s = first; s < limit; s++) {
-                        if (keyMask[b * keys + s] == 0) {
-                            p[base + s] = 0;
-                        }
-                    }
-                }
-                java.util.Arrays.fill(p, base, base + first, 0f);
-                java.util.Arrays.fill(p, base + limit, base + keys, 0f);
-                double sum = sum(p, base + first, limit - first);
-                float inv = sum > 0 ? (float) (1 / sum) : Double.isNaN(sum) ? Float.NaN : 0; // a NaN score spoils its whole row
-                for (int s = first; s < limit; s++) {
-                    p[base + s] *= inv;
+                    maskedSoftmaxRow(p, base, first, limit, keys, keyMask, b * keys, scratch);
                 }
             }
         });
+    }
+
+    /**
+     * Softmax of p[base + first, base + limit) in place, zeros over the rest of [base, base + keys): the plain-Java form
+     * of {@link VectorKernels#softmaxRow}, the sum in float64.
+     */
+    static void softmaxRowPlain(float[] p, int base, int first, int limit, int keys, FloatExp.Scratch scratch) {
+        double max = rowMax(p, base + first, limit - first);
+        FloatExp.expLoops(p, p, base + first, base + limit, 1f, -(float) max, scratch);
+        java.util.Arrays.fill(p, base, base + first, 0f);
+        java.util.Arrays.fill(p, base + limit, base + keys, 0f);
+        scaleToOne(p, base + first, limit - first);
+    }
+
+    /** The same over the keys whose {@code keyMask[maskBase + s]} is not 0; the others get 0. */
+    private static void maskedSoftmaxRow(float[] p, int base, int first, int limit, int keys, int[] keyMask, int maskBase,
+            FloatExp.Scratch scratch) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int s = first; s < limit; s++) {
+            if (keyMask[maskBase + s] != 0) {
+                max = Math.max(max, p[base + s]);
+            }
+        }
+        // no branch in the exponentials: masked keys are zeroed after them
+        FloatExp.exp(p, p, base + first, base + limit, 1f, -(float) max, scratch);
+        for (int s = first; s < limit; s++) {
+            if (keyMask[maskBase + s] == 0) {
+                p[base + s] = 0;
+            }
+        }
+        java.util.Arrays.fill(p, base, base + first, 0f);
+        java.util.Arrays.fill(p, base + limit, base + keys, 0f);
+        scaleToOne(p, base + first, limit - first);
+    }
+
+    /** Divides p[from, from + n) by its float64 sum; a NaN sum (a NaN score) spoils the whole range, a zero sum leaves zeros. */
+    private static void scaleToOne(float[] p, int from, int n) {
+        double sum = sum(p, from, n);
+        float inv = sum > 0 ? (float) (1 / sum) : Double.isNaN(sum) ? Float.NaN : 0;
+        for (int s = from; s < from + n; s++) {
+            p[s] *= inv;
+        }
     }
 
     @Override

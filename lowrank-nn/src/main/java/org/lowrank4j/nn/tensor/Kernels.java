@@ -23,6 +23,11 @@ public interface Kernels {
         return of(tensor.precision());
     }
 
+    /** Which form the float32 kernels take in this JVM (Vector API or plain Java), and how to change it: one line. */
+    static String floatForm() {
+        return Simd.describe();
+    }
+
     Precision precision();
 
     // ---- element-wise -------------------------------------------------------------------------------------
