@@ -2,7 +2,8 @@
 # perf profile of 25 full fine-tuning steps and, in another JVM, 25 LoRA r = 8 steps (q, k, v, o) on models/sotu-decoder,
 # 4 x 256 tokens, one thread; prints milliseconds a step per symbol (JIT frames named through -XX:+DumpPerfMapAtExit).
 # usage (repository root, after mvn install): [JAVA=path/to/java] results/lora-comparison/seventh-look/profile.sh WORK_FOLDER
-# (the eighth look ran it with JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java: products read the Java arrays in place)
+# (the eighth look ran it with JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java: products read the Java arrays in place;
+# the thirteenth added PROFILE_FLAGS="--add-modules jdk.incubator.vector" for the float kernels' Vector API forms)
 set -e
 cd "$(dirname "$0")/../../.."
 work=${1:?work folder}
@@ -14,7 +15,7 @@ export OPENBLAS_CORETYPE=SkylakeX OPENBLAS_NUM_THREADS=1
 native=""
 [ -n "${JAVA:-}" ] && "$JAVA" -version 2>&1 | grep -q 'version "2[2-9]' && native=--enable-native-access=ALL-UNNAMED
 for m in full lora; do
-  perf record -F 499 -o "$work/perf-$m.data" ${JAVA:-java} $native -Xmx6g -Dlowrank.threads=1 -XX:ActiveProcessorCount=1 -XX:+UnlockDiagnosticVMOptions \
+  perf record -F 499 -o "$work/perf-$m.data" ${JAVA:-java} $native ${PROFILE_FLAGS:-} -Xmx6g -Dlowrank.threads=1 -XX:ActiveProcessorCount=1 -XX:+UnlockDiagnosticVMOptions \
     -XX:+DumpPerfMapAtExit -cp $jar:"$work" Steps $m models/sotu-decoder 25
   perf report -i "$work/perf-$m.data" --no-children --sort sym --stdio -F overhead,sample,sym 2>/dev/null | grep -v "^#" | grep -v "^$" \
     | awk -v m=$m '{n=$2; $1="";$2=""; printf "%s\t%.1f\t%s\n", m, n/499/28*1000, $0}' > "$work/$m.tsv"

@@ -39,10 +39,13 @@ public final class Compressor {
      * The expensive part, once per method: one decomposition per site, reusable across ratios and allocators.
      * Sites are independent, so they run in parallel on Java threads (one per core) with single-threaded BLAS
      * inside each; that scales better than multi-threaded LAPACK on mid-sized matrices and does not collapse
-     * when other processes share the cores. Results do not depend on the thread count.
+     * when other processes share the cores. Results do not depend on the thread count. Each site keeps its factors
+     * only at the ranks that save parameters ({@link PreparedSite#keepingRanksBelow}, the break-even rank), the only
+     * ranks {@link #build} and the sensitivity probes ask for.
      */
     public static List<PreparedSite> prepare(CompressionMethod method, List<LinearWeight> weights, Map<String, LayerStats> stats, Progress progress) {
-        return perSite("decompose (" + method.name() + ")", weights, w -> method.prepare(w, stats.get(w.name())), progress);
+        return perSite("decompose (" + method.name() + ")", weights, w -> method.prepare(w, stats.get(w.name()))
+                .keepingRanksBelow(RankRules.breakEvenRank(w.outFeatures(), w.inFeatures())), progress);
     }
 
     /**

@@ -13,4 +13,14 @@ public interface PreparedSite {
 
     /** The factors at the given rank (1 ≤ rank ≤ spectrum length). */
     LowRank factorAt(int rank);
+
+    /**
+     * This site, or a leaner one that gives factors only at ranks below {@code cap} (the same factors, and the whole
+     * spectrum). {@code compress} only asks for ranks that save parameters, all below the break-even rank, so it keeps
+     * no more than that for each site while the others are decomposed: a site that keeps its whole decomposition and
+     * its weighting matrix holds several times the weight's own size. The default keeps everything.
+     */
+    default PreparedSite keepingRanksBelow(int cap) {
+        return this;
+    }
 }

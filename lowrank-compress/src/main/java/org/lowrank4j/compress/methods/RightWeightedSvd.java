@@ -34,17 +34,67 @@ public final class RightWeightedSvd implements PreparedSite {
         if (rank < 1 || rank > svd.rank()) {
             throw new IllegalArgumentException("rank " + rank + " is outside [1, " + svd.rank() + "]");
         }
-        int m = svd.u().rows(), n = svd.vt().cols();
-        DoubleMatrix a = DoubleMatrix.zeros(m, rank), c = DoubleMatrix.zeros(rank, n);
+        return new LowRank(left(rank), unweight.apply(right(rank)));
+    }
+
+    /**
+     * The factors up to rank {@code cap} − 1 formed now (A = U Σ^{1/2}, and the unweighted Σ^{1/2} Vᵀ R⁻¹, which is
+     * row by row the same map), so the decomposition and the weighting matrix R⁻¹ that {@code unweight} holds can go.
+     */
+    @Override
+    public PreparedSite keepingRanksBelow(int cap) {
+        int kept = Math.min(cap - 1, svd.rank());
+        if (kept < 1) {
+            return this; // no rank saves parameters here, and the matrix is tiny
+        }
+        return new Truncated(svd.s().clone(), left(kept), unweight.apply(right(kept)));
+    }
+
+    /** U_r Σ_r^{1/2}, m×r. */
+    private DoubleMatrix left(int rank) {
+        int m = svd.u().rows();
+        DoubleMatrix a = DoubleMatrix.zeros(m, rank);
         for (int j = 0; j < rank; j++) {
             double root = Math.sqrt(svd.s()[j]);
             for (int i = 0; i < m; i++) {
                 a.set(i, j, svd.u().get(i, j) * root);
             }
+        }
+        return a;
+    }
+
+    /** Σ_r^{1/2} V_rᵀ, r×n, before the unweighting. */
+    private DoubleMatrix right(int rank) {
+        int n = svd.vt().cols();
+        DoubleMatrix c = DoubleMatrix.zeros(rank, n);
+        for (int j = 0; j < rank; j++) {
+            double root = Math.sqrt(svd.s()[j]);
             for (int i = 0; i < n; i++) {
                 c.set(j, i, svd.vt().get(j, i) * root);
             }
         }
-        return new LowRank(a, unweight.apply(c));
+        return c;
+    }
+
+    /** The factors at ranks up to {@code a.cols()}, formed, and the whole spectrum. */
+    private record Truncated(double[] s, DoubleMatrix a, DoubleMatrix b) implements PreparedSite {
+        @Override
+        public double[] spectrum() {
+            return s.clone();
+        }
+
+        @Override
+        public LowRank factorAt(int rank) {
+            if (rank < 1 || rank > a.cols()) {
+                throw new IllegalStateException("rank " + rank + " is outside [1, " + a.cols() + "]: this site kept only the ranks that save"
+                        + " parameters");
+            }
+            return new LowRank(a.colRange(0, rank).copy(), b.rowRange(0, rank).copy());
+        }
+
+        @Override
+        public PreparedSite keepingRanksBelow(int cap) {
+            return cap - 1 >= a.cols() ? this : new Truncated(s, a.colRange(0, cap - 1).copy(), b.rowRange(0, cap - 1).copy());
+        }
     }
 }

@@ -156,6 +156,34 @@ class MethodContractTest {
 
     @ParameterizedTest
     @MethodSource("methods")
+    void aSiteKeptBelowACapGivesTheSameFactorsAndSpectrumBelowIt(CompressionMethod method) {
+        PreparedSite site = method.prepare(W, STATS);
+        int cap = org.lowrank4j.compress.RankRules.breakEvenRank(32, 24); // 14: what compress keeps
+        PreparedSite kept = method.prepare(W, STATS).keepingRanksBelow(cap);
+        assertThat(kept.spectrum()).containsExactly(site.spectrum());
+        for (int r = 1; r < cap; r++) {
+            LowRank full = site.factorAt(r), lean = kept.factorAt(r);
+            assertThat(lean.a().approximatelyEquals(full.a(), 1e-12 * (1 + full.a().frobeniusNorm()))).as("A at rank %d", r).isTrue();
+            assertThat(lean.b().approximatelyEquals(full.b(), 1e-12 * (1 + full.b().frobeniusNorm()))).as("B at rank %d", r).isTrue();
+            assertThat(lean.biasShift()).isEqualTo(full.biasShift());
+        }
+        if (!kept.getClass().equals(site.getClass())) { // a leaner site answers only below the cap
+            assertThatThrownBy(() -> kept.factorAt(cap)).isInstanceOf(IllegalStateException.class).hasMessageContaining("save");
+        }
+    }
+
+    @Test
+    void theSvdFamilySitesLetGoOfTheirDecompositionBelowTheCap() {
+        for (String name : List.of("svd", "whitened", "asvd")) {
+            CompressionMethod method = Methods.all().stream().filter(m -> m.name().equals(name)).findFirst().orElseThrow();
+            PreparedSite site = method.prepare(W, STATS);
+            assertThat(site.keepingRanksBelow(14)).as(name).isNotSameAs(site);
+            assertThatThrownBy(() -> site.keepingRanksBelow(14).factorAt(14)).as(name).isInstanceOf(IllegalStateException.class);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("methods")
     void sameInputSameFactors(CompressionMethod method) {
         for (Fixture f : List.of(CONSISTENT, DRIFTED)) {
             LowRank first = method.prepare(W, f.stats()).factorAt(7), second = method.prepare(W, f.stats()).factorAt(7);
