@@ -100,8 +100,8 @@ public final class FineTuning {
         InSqueeze squeeze = request.squeeze();
         if (squeeze != null && squeeze.form().calibrated() && !(model instanceof LlamaModel)) { // before any training, not at the first event
             throw new IllegalArgumentException("--squeeze-weighting " + squeeze.form().weighting().name().toLowerCase(Locale.ROOT)
-                    + " calibrates on a LLaMA-family decoder, and " + request.model() + " is not one; give --squeeze-weighting none,"
-                    + " or squeeze after the run with adapter squeeze (plain)");
+                    + " calibrates on a LLaMA-family decoder, and " + request.model() + " is not one; give --squeeze-weighting none"
+                    + " (without --squeeze-compensate), or squeeze after the run with adapter squeeze without --model");
         }
         List<Integer> squeezeSteps = squeeze == null ? List.of() : squeeze.eventSteps(request.steps());
         PeftConfig startConfig = startAdapter != null ? startAdapter.config() // continued tuning keeps the adapter's rank, α, patterns and targets

@@ -11,7 +11,10 @@ public interface PreparedSite {
      */
     double[] spectrum();
 
-    /** The factors at the given rank (1 ≤ rank ≤ spectrum length). */
+    /**
+     * The factors at the given rank: 1 ≤ rank ≤ spectrum length, or below the cap of a site from
+     * {@link #keepingRanksBelow} (above it: IllegalStateException; below 1: IllegalArgumentException).
+     */
     LowRank factorAt(int rank);
 
     /**

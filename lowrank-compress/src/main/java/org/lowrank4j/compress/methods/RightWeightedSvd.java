@@ -85,8 +85,11 @@ public final class RightWeightedSvd implements PreparedSite {
 
         @Override
         public LowRank factorAt(int rank) {
-            if (rank < 1 || rank > a.cols()) {
-                throw new IllegalStateException("rank " + rank + " is outside [1, " + a.cols() + "]: this site kept only the ranks that save"
+            if (rank < 1) {
+                throw new IllegalArgumentException("rank " + rank + " is outside [1, " + s.length + "]");
+            }
+            if (rank > a.cols()) {
+                throw new IllegalStateException("rank " + rank + " is above " + a.cols() + ": this site kept only the ranks that save"
                         + " parameters");
             }
             return new LowRank(a.colRange(0, rank).copy(), b.rowRange(0, rank).copy());
