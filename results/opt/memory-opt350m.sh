@@ -5,7 +5,7 @@
 #  2. the largest heap left after a collection (-Xlog:gc), svd and whitened, with the jar built before prepared sites
 #     kept only their saving ranks (OLD_JAR, built from commit a697411) and with the current one.
 # Run from the repository root after `mvn -B -q install -DskipTests`, with OUT the work folder of size-opt350m.sh:
-#   OUT=/tmp/opt350 OLD_JAR=/path/to/a697411/lowrank.jar results/opt/memory-opt350m.sh > results/opt/memory-opt350m-output.txt
+#   OUT=$WORK/opt350 OLD_JAR=/path/to/a697411/lowrank.jar results/opt/memory-opt350m.sh > results/opt/memory-opt350m-output.txt
 set -uo pipefail
 out=${OUT:?work folder holding opt-350m}
 old=${OLD_JAR:?the lowrank.jar built at a697411}

@@ -4,7 +4,7 @@
 # on 4,000 bytes of SOTU (byte ids, so only the cost is meaningful), compress at 0.2 (plain SVD and ASVD in the default
 # heap, then plain SVD and whitened SVD in 16 GB), and export the SVD folder with its check in ONNX Runtime; wall time
 # and peak memory of each (GNU time). Run from the repository root after `mvn -B -q install -DskipTests`:
-#   OUT=/tmp/opt350 results/opt/size-opt350m.sh > results/opt/size-opt350m-output.txt
+#   OUT=$WORK/opt350 results/opt/size-opt350m.sh > results/opt/size-opt350m-output.txt
 set -uo pipefail
 out=${OUT:?work folder}
 rm -rf "$out" && mkdir -p "$out"

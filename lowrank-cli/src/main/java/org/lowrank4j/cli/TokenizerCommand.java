@@ -1,8 +1,8 @@
 package org.lowrank4j.cli;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.lowrank4j.compress.model.DecoderFolder;
 import org.lowrank4j.formats.hf.ByteLevelBpeFiles;
 import org.lowrank4j.formats.io.AtomicFiles;
 import picocli.CommandLine.Command;
@@ -28,11 +28,11 @@ final class TokenizerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!Files.isDirectory(model) || !ByteLevelBpeFiles.present(model)) {
+        if (!ByteLevelBpeFiles.present(model)) {
             throw new IllegalArgumentException("--model " + model + " must be a folder holding " + ByteLevelBpeFiles.VOCAB + " and "
                     + ByteLevelBpeFiles.MERGES);
         }
-        Path target = out != null ? out : model.resolve("tokenizer.json");
+        Path target = out != null ? out : model.resolve(DecoderFolder.TOKENIZER);
         Inputs.requireOutput("--out", target, force, "--model", model.resolve(ByteLevelBpeFiles.VOCAB), "--model", model.resolve(ByteLevelBpeFiles.MERGES));
         AtomicFiles.writeString(target, ByteLevelBpeFiles.tokenizerJson(model));
         System.out.println("wrote " + target + " from " + model.resolve(ByteLevelBpeFiles.VOCAB) + " and " + ByteLevelBpeFiles.MERGES);

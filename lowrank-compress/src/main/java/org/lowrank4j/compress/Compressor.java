@@ -32,20 +32,36 @@ public final class Compressor {
      * @param stats calibration statistics per site name (may be empty for methods that need none)
      */
     public CompressionResult compress(List<LinearWeight> weights, Map<String, LayerStats> stats, double ratio, Progress progress) {
-        return build(weights, prepare(method, weights, stats, progress), ratio);
+        return build(weights, prepareForBuild(method, weights, stats, progress), ratio);
     }
 
     /**
      * The expensive part, once per method: one decomposition per site, reusable across ratios and allocators.
      * Sites are independent, so they run in parallel on Java threads (one per core) with single-threaded BLAS
      * inside each; that scales better than multi-threaded LAPACK on mid-sized matrices and does not collapse
-     * when other processes share the cores. Results do not depend on the thread count. Each site keeps its factors
-     * only at the ranks that save parameters ({@link PreparedSite#keepingRanksBelow}, the break-even rank), the only
-     * ranks {@link #build} and the sensitivity probes ask for.
+     * when other processes share the cores. Results do not depend on the thread count.
      */
     public static List<PreparedSite> prepare(CompressionMethod method, List<LinearWeight> weights, Map<String, LayerStats> stats, Progress progress) {
-        return perSite("decompose (" + method.name() + ")", weights, w -> method.prepare(w, stats.get(w.name()))
-                .keepingRanksBelow(RankRules.breakEvenRank(w.outFeatures(), w.inFeatures())), progress);
+        return perSite("decompose (" + method.name() + ")", weights, w -> method.prepare(w, stats.get(w.name())), progress);
+    }
+
+    /**
+     * {@link #prepare} for sites that are kept for {@link #build} (over several ratios or allocators): each keeps its
+     * factors only at the ranks that save parameters ({@link #savingRanksOnly}), which it settles in its own worker, so
+     * that the decompositions and weighting matrices of all sites are never held at once.
+     */
+    public static List<PreparedSite> prepareForBuild(CompressionMethod method, List<LinearWeight> weights, Map<String, LayerStats> stats,
+                                                     Progress progress) {
+        return perSite("decompose (" + method.name() + ")", weights,
+                w -> savingRanksOnly(method.prepare(w, stats.get(w.name())), w.outFeatures(), w.inFeatures()), progress);
+    }
+
+    /**
+     * The site of an m×n weight kept for {@link #build}: factors only below the break-even rank, the only ranks build
+     * (which keeps a site dense where a rank would not save parameters) and the sensitivity probes ask for.
+     */
+    public static PreparedSite savingRanksOnly(PreparedSite site, int m, int n) {
+        return site.keepingRanksBelow(RankRules.breakEvenRank(m, n));
     }
 
     /**

@@ -23,6 +23,8 @@ import org.lowrank4j.adapt.ops.SqueezeForm;
 import org.lowrank4j.adapt.peft.PeftConfig;
 import org.lowrank4j.adapt.peft.PeftFolder;
 import org.lowrank4j.formats.io.AtomicFiles;
+import org.lowrank4j.formats.hf.HfArchitecture;
+import org.lowrank4j.formats.hf.HfConfig;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
 import org.lowrank4j.nn.generate.CausalLanguageModel;
 import org.lowrank4j.nn.train.NextTokenModel;
@@ -75,6 +77,13 @@ public final class FineTuning {
         if (request.isButterfly()) {
             return ButterflyFineTuning.run(request, events);
         }
+        InSqueeze squeeze = request.squeeze();
+        if (squeeze != null && squeeze.form().calibrated() && HfConfig.read(request.model()).architecture() != HfArchitecture.LLAMA) {
+            // from the config, before loading the model or training up to the first event
+            throw new IllegalArgumentException("--squeeze-weighting " + squeeze.form().weighting().name().toLowerCase(Locale.ROOT)
+                    + " calibrates on a LLaMA-family decoder, and " + request.model() + " is not one; give --squeeze-weighting none"
+                    + " (without --squeeze-compensate), or squeeze after the run with adapter squeeze without --model");
+        }
         DecoderTask task = DecoderTask.prepare(request);
         CausalLanguageModel model = task.model();
         int context = task.context();
@@ -97,12 +106,6 @@ public final class FineTuning {
         }
         boolean pissa = begin != null && begin.adaptersAreBase();
         List<org.lowrank4j.nn.Parameter> extra = begin == null ? List.of() : begin.extraParameters();
-        InSqueeze squeeze = request.squeeze();
-        if (squeeze != null && squeeze.form().calibrated() && !(model instanceof LlamaModel)) { // before any training, not at the first event
-            throw new IllegalArgumentException("--squeeze-weighting " + squeeze.form().weighting().name().toLowerCase(Locale.ROOT)
-                    + " calibrates on a LLaMA-family decoder, and " + request.model() + " is not one; give --squeeze-weighting none"
-                    + " (without --squeeze-compensate), or squeeze after the run with adapter squeeze without --model");
-        }
         List<Integer> squeezeSteps = squeeze == null ? List.of() : squeeze.eventSteps(request.steps());
         PeftConfig startConfig = startAdapter != null ? startAdapter.config() // continued tuning keeps the adapter's rank, α, patterns and targets
                 : PeftConfig.lora(request.lora(), request.targets(), request.model().toAbsolutePath().normalize().toString(), "CAUSAL_LM");

@@ -94,10 +94,5 @@ public final class RightWeightedSvd implements PreparedSite {
             }
             return new LowRank(a.colRange(0, rank).copy(), b.rowRange(0, rank).copy());
         }
-
-        @Override
-        public PreparedSite keepingRanksBelow(int cap) {
-            return cap - 1 >= a.cols() ? this : new Truncated(s, a.colRange(0, cap - 1).copy(), b.rowRange(0, cap - 1).copy());
-        }
     }
 }

@@ -178,7 +178,7 @@ public final class OnnxCompression {
         if (!method.requirements().isEmpty() && stats.isEmpty()) {
             throw new IllegalArgumentException("method " + method.name() + " needs calibration text and the model's tokenizer.json");
         }
-        return preparedByMethod.computeIfAbsent(method.name(), k -> Compressor.prepare(method, weights, stats, progress));
+        return preparedByMethod.computeIfAbsent(method.name(), k -> Compressor.prepareForBuild(method, weights, stats, progress));
     }
 
     /** Quantizes every site with a quantizing method (cached per method), in site order. */

@@ -209,12 +209,12 @@ public final class RuntimeCompression {
             }
             prefixes.forEach((site, prefix) -> stats.get(site).setCompressedPrefix(prefix));
             try {
-                prepared = Compressor.prepare(method, weights, stats(), progress);
+                prepared = Compressor.prepareForBuild(method, weights, stats(), progress);
             } finally {
                 stats.values().forEach(s -> s.setCompressedPrefix(null));
             }
         } else {
-            prepared = Compressor.prepare(method, weights, stats(), progress);
+            prepared = Compressor.prepareForBuild(method, weights, stats(), progress);
         }
         preparedByMethod.put(method.name(), prepared);
         return prepared;

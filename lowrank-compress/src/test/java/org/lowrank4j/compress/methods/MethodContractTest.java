@@ -154,31 +154,32 @@ class MethodContractTest {
         }
     }
 
+    /** The rank compress keeps W's sites below: its break-even rank, 14. */
+    private static final int CAP = org.lowrank4j.compress.RankRules.breakEvenRank(32, 24);
+
     @ParameterizedTest
     @MethodSource("methods")
     void aSiteKeptBelowACapGivesTheSameFactorsAndSpectrumBelowIt(CompressionMethod method) {
         PreparedSite site = method.prepare(W, STATS);
-        int cap = org.lowrank4j.compress.RankRules.breakEvenRank(32, 24); // 14: what compress keeps
-        PreparedSite kept = method.prepare(W, STATS).keepingRanksBelow(cap);
+        PreparedSite kept = site.keepingRanksBelow(CAP);
         assertThat(kept.spectrum()).containsExactly(site.spectrum());
-        for (int r = 1; r < cap; r++) {
+        for (int r = 1; r < CAP; r++) {
             LowRank full = site.factorAt(r), lean = kept.factorAt(r);
             assertThat(lean.a().approximatelyEquals(full.a(), 1e-12 * (1 + full.a().frobeniusNorm()))).as("A at rank %d", r).isTrue();
             assertThat(lean.b().approximatelyEquals(full.b(), 1e-12 * (1 + full.b().frobeniusNorm()))).as("B at rank %d", r).isTrue();
             assertThat(lean.biasShift()).isEqualTo(full.biasShift());
         }
         if (!kept.getClass().equals(site.getClass())) { // a leaner site answers only below the cap
-            assertThatThrownBy(() -> kept.factorAt(cap)).isInstanceOf(IllegalStateException.class).hasMessageContaining("save");
+            assertThatThrownBy(() -> kept.factorAt(CAP)).isInstanceOf(IllegalStateException.class).hasMessageContaining("save");
         }
     }
 
     @Test
     void theSvdFamilySitesLetGoOfTheirDecompositionBelowTheCap() {
         for (String name : List.of("svd", "whitened", "asvd")) {
-            CompressionMethod method = Methods.all().stream().filter(m -> m.name().equals(name)).findFirst().orElseThrow();
-            PreparedSite site = method.prepare(W, STATS);
-            assertThat(site.keepingRanksBelow(14)).as(name).isNotSameAs(site);
-            assertThatThrownBy(() -> site.keepingRanksBelow(14).factorAt(14)).as(name).isInstanceOf(IllegalStateException.class);
+            PreparedSite site = Methods.byName(name).prepare(W, STATS), kept = site.keepingRanksBelow(CAP);
+            assertThat(kept).as(name).isNotSameAs(site);
+            assertThatThrownBy(() -> kept.factorAt(CAP)).as(name).isInstanceOf(IllegalStateException.class);
         }
     }
 

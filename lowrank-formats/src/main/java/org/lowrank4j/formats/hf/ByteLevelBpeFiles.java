@@ -92,7 +92,7 @@ public final class ByteLevelBpeFiles {
         root.set("pre_tokenizer", byteLevel(false, true));
         String bos = bosToAdd(configFile, config);
         if (bos != null && !vocab.has(bos)) {
-            throw new IllegalArgumentException(folder.resolve("tokenizer_config.json") + " adds the bos_token " + MessageText.quoted(bos)
+            throw new IllegalArgumentException(configFile + " adds the bos_token " + MessageText.quoted(bos)
                     + ", which " + vocabFile.getFileName() + " does not hold");
         }
         root.set("post_processor", bos == null ? byteLevel(true, false) : prependingTemplate(bos, vocab.get(bos).asInt()));

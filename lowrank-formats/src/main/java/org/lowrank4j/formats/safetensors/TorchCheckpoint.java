@@ -41,11 +41,7 @@ public final class TorchCheckpoint implements TensorSource {
     /** A tensor's place: storage {@code key}'s entry, element offset, shape and strides. */
     private record Stored(SafetensorsDtype dtype, String key, long offset, long[] shape, long[] stride) {
         long count() {
-            long n = 1;
-            for (long d : shape) {
-                n *= d;
-            }
-            return n;
+            return TensorInfo.elementCount(shape);
         }
     }
 

@@ -15,17 +15,17 @@ final class Simd {
     private Simd() {
     }
 
+    private static final boolean MODULE = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+
     /** True when the Vector API module is resolved in this JVM and not turned off. */
-    static final boolean ON = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
-            && !"false".equalsIgnoreCase(System.getProperty("lowrank.vector"));
+    static final boolean ON = MODULE && !"false".equalsIgnoreCase(System.getProperty("lowrank.vector"));
 
     /** One line for logs and benchmarks: which form the float kernels take, and how to change it. */
     static String describe() {
         if (ON) {
             return "Vector API kernels (jdk.incubator.vector)";
         }
-        return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
-                ? "plain-Java kernels (turned off by -Dlowrank.vector=false)"
+        return MODULE ? "plain-Java kernels (turned off by -Dlowrank.vector=false)"
                 : "plain-Java kernels (start the JVM with --add-modules jdk.incubator.vector for the Vector API forms)";
     }
 }

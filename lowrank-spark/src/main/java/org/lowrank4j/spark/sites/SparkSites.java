@@ -60,8 +60,7 @@ public final class SparkSites {
         List<SiteInput> inputs = encode(method, weights, stats);
         return Linalg.withSingleThreadedBlas(() -> unwrapped(() -> {
             JavaRDD<Prepared> prepared = context.parallelize(inputs, inputs.size())
-                    .map(in -> new Prepared(in.index(), prepare(methodSpec, in)  // kept as Compressor.prepare keeps a site
-                            .keepingRanksBelow(RankRules.breakEvenRank(in.rows(), in.cols()))))
+                    .map(in -> new Prepared(in.index(), Compressor.savingRanksOnly(prepare(methodSpec, in), in.rows(), in.cols())))
                     .persist(StorageLevel.MEMORY_ONLY());
             try {
                 List<Tuple2<Integer, double[]>> spectra = new ArrayList<>(prepared.map(p -> new Tuple2<>(p.index, p.site.spectrum())).collect());

@@ -61,7 +61,7 @@ public final class Gpt2Model implements CausalLanguageModel {
         MlpActivation activation = checkConfig(config);
         this.config = config;
         this.precision = precision;
-        boolean opt = Opt.is(config);
+        boolean opt = config.isOpt();
         this.positionOffset = opt ? Opt.POSITION_OFFSET : 0;
         int c = config.hiddenSize(), nh = config.numAttentionHeads(), d = config.headDim(), hidden = config.intermediateSize();
         double eps = config.normEps();
@@ -115,7 +115,7 @@ public final class Gpt2Model implements CausalLanguageModel {
     /** Builds the model of {@code config} and reads its weights from {@code source}. */
     public static Gpt2Model load(HfConfig config, TensorSource source, Precision precision) {
         Gpt2Model model = new Gpt2Model(config, precision);
-        if (Opt.is(config)) {
+        if (config.isOpt()) {
             OptWeights.read(model, source);
         } else {
             Gpt2Weights.read(model, source);
@@ -134,7 +134,7 @@ public final class Gpt2Model implements CausalLanguageModel {
 
     /** As {@link #save(Path)} with the element type of the weights (F32, F16 or BF16). */
     public void save(Path folder, SafetensorsDtype dtype) throws IOException {
-        if (Opt.is(config)) {
+        if (config.isOpt()) {
             OptWeights.write(this, folder, dtype, false);
         } else {
             Gpt2Weights.write(this, folder, dtype);
@@ -146,7 +146,7 @@ public final class Gpt2Model implements CausalLanguageModel {
      * GPT-2's residual projections ({@code c_proj}) with σ/√(2·layers); biases 0, LayerNorm scales 1.
      */
     public void initialize(Random random) {
-        double std = config.raw().path(Opt.is(config) ? "init_std" : "initializer_range").asDouble(0.02);
+        double std = config.raw().path(config.isOpt() ? "init_std" : "initializer_range").asDouble(0.02);
         double residualStd = std / Math.sqrt(2.0 * blocks.size());
         for (Parameter p : parameters()) {
             if (p.value().rank() == 2) {
@@ -165,7 +165,7 @@ public final class Gpt2Model implements CausalLanguageModel {
             throw new IllegalArgumentException("config field model_type = \"" + config.modelType() + "\" is a " + architecture
                     + " model, not GPT-2 or OPT");
         }
-        if (Opt.is(config)) {
+        if (config.isOpt()) {
             return Opt.check(config);
         }
         return switch (config.hiddenAct()) {
@@ -193,7 +193,7 @@ public final class Gpt2Model implements CausalLanguageModel {
      */
     @Override
     public void saveFactors(Path folder, SafetensorsDtype dtype) throws IOException {
-        if (Opt.is(config)) {
+        if (config.isOpt()) {
             OptWeights.write(this, folder, dtype, true);
         } else {
             Gpt2Weights.writeFactors(this, folder, dtype);
@@ -218,7 +218,7 @@ public final class Gpt2Model implements CausalLanguageModel {
     @Override
     public DecoderCache newCache(int batch, int capacity) {
         if (capacity > maxPositions()) {
-            throw new IllegalArgumentException("cache of " + capacity + " positions exceeds " + (Opt.is(config) ? "max_position_embeddings"
+            throw new IllegalArgumentException("cache of " + capacity + " positions exceeds " + (config.isOpt() ? "max_position_embeddings"
                     : "n_positions") + " = " + maxPositions());
         }
         return stack.newCache(batch, capacity);
@@ -287,7 +287,7 @@ public final class Gpt2Model implements CausalLanguageModel {
 
     /** True for OPT ({@code model_type: opt}), false for GPT-2. */
     public boolean isOpt() {
-        return Opt.is(config);
+        return config.isOpt();
     }
 
     /** The row of the position table that position 0 reads: 2 for OPT, 0 for GPT-2. */

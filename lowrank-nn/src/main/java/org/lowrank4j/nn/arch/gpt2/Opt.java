@@ -25,10 +25,6 @@ final class Opt {
     private Opt() {
     }
 
-    static boolean is(HfConfig config) {
-        return config.isOpt();
-    }
-
     /** True for OPT-350M's layout ({@code do_layer_norm_before: false}): norms after the residual adds, no final norm. */
     static boolean normsAfterResidual(HfConfig config) {
         return !config.rawBoolean("do_layer_norm_before", true);

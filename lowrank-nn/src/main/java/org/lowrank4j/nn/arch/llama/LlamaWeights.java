@@ -32,11 +32,6 @@ final class LlamaWeights {
     private LlamaWeights() {
     }
 
-    /**
-     * Reads every tensor of {@code model} from {@code source}. A projection stored as low-rank factors
-     * ({@code <name>.lowrank_A} (out, r) and {@code <name>.lowrank_B} (r, in), see {@link LowRankFolder}) is installed
-     * as a {@link LowRankWeight}; the others are read as dense weights.
-     */
     /** Refuses a checkpoint that holds a layer past {@code layers}, the config's count. */
     static void requireLayerCount(TensorSource source, int layers) {
         if (source.contains("model.layers." + layers + ".post_attention_layernorm.weight")) { // every model type of the family has it
@@ -44,6 +39,11 @@ final class LlamaWeights {
         }
     }
 
+    /**
+     * Reads every tensor of {@code model} from {@code source}. A projection stored as low-rank factors
+     * ({@code <name>.lowrank_A} (out, r) and {@code <name>.lowrank_B} (r, in), see {@link LowRankFolder}) is installed
+     * as a {@link LowRankWeight}; the others are read as dense weights.
+     */
     static void read(LlamaModel model, TensorSource source) {
         requireLayerCount(source, model.blocks().size());
         installFactors(model, source);
