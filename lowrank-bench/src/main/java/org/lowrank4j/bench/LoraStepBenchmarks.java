@@ -21,18 +21,25 @@ import org.lowrank4j.nn.generate.ByteTokenizer;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.train.AdamW;
 import org.lowrank4j.nn.train.LanguageModel;
+import org.lowrank4j.nn.train.LearningRateSchedule;
 import org.lowrank4j.nn.train.TokenWindows;
+import org.lowrank4j.nn.train.Trainer;
+import org.lowrank4j.nn.train.TrainingOptions;
 
 /**
  * A LoRA training step against a full fine-tuning step on one decoder folder (issue 14: a LoRA step should cost at most
  * 0.75× a full one). Two copies of the model: one with every parameter trained by AdamW, one with LoRA adapters on the
  * attention projections (the other linears frozen, their weight gradients skipped). The steps alternate, one of each per
- * round, on the same batches, so that load from other processes falls on both alike; the medians are reported with the
+ * round, on the same batches, each the step {@code finetune} runs ({@link Trainer#runStep}: with the gradient clipped at norm 1), so that load from other processes falls on both alike; the medians are reported with the
  * trainable values and the optimizer state (AdamW's two moments) of each. Each step is timed twice: wall clock, and the CPU
  * time of the whole process (all its threads, OpenBLAS's included), which on a machine shared with other jobs measures the
  * work of a step rather than the waiting; the median of the per-round ratios is given beside the ratio of the medians.
  */
 final class LoraStepBenchmarks {
+    /** The optimizer and clipping {@code finetune} uses, LoRA and full alike (its default weight decay is 0). */
+    private static final AdamW.Settings FINETUNE_ADAMW = new AdamW.Settings(0.9, 0.999, 1e-8, 0.0);
+    private static final double FINETUNE_CLIP = 1.0;
+
     private final int rounds;
 
     LoraStepBenchmarks(boolean quick) {
@@ -44,10 +51,8 @@ final class LoraStepBenchmarks {
         LlamaModel loraModel = LlamaModel.load(modelFolder, Precision.FLOAT32);
         int[] tokens = new ByteTokenizer().encode(Files.readString(text, StandardCharsets.UTF_8));
         int window = context == 0 ? fullModel.maxPositions() : context;
-        TokenWindows windows = new TokenWindows(tokens, fullModel.vocabSize(), window, 42);
-
         LanguageModel full = new LlamaLanguageModel(fullModel);
-        AdamW fullAdam = new AdamW(full.parameters(), AdamW.Settings.defaults());
+        AdamW fullAdam = new AdamW(full.parameters(), FINETUNE_ADAMW);
 
         LoraModel lora = LoraModel.over(ModulePaths.decoder(loraModel), 42);
         List<String> targets = List.of("q_proj", "k_proj", "v_proj", "o_proj");
@@ -55,14 +60,17 @@ final class LoraStepBenchmarks {
         lora.freezeOthers();
         LanguageModel adapted = new AdapterLanguageModel(new LlamaLanguageModel(loraModel), lora);
         Parameter.freezeAllBut(loraModel.parameters(), adapted.parameters()); // as finetune does: the embedding and norms too
-        AdamW loraAdam = new AdamW(adapted.parameters(), AdamW.Settings.defaults());
+        AdamW loraAdam = new AdamW(adapted.parameters(), FINETUNE_ADAMW);
+        // each trainer draws its own windows from the same seed, so both see the same batches in the same order
+        TrainingOptions options = new TrainingOptions(batch, 1, Integer.MAX_VALUE, LearningRateSchedule.constant(1e-4), FINETUNE_CLIP, 0, 0, 0, null);
+        Trainer fullTrainer = new Trainer(full, fullAdam, new TokenWindows(tokens, fullModel.vocabSize(), window, 42), null, options, null);
+        Trainer loraTrainer = new Trainer(adapted, loraAdam, new TokenWindows(tokens, fullModel.vocabSize(), window, 42), null, options, null);
 
         System.out.printf("LoRA step vs full step: %s, batch %d x %d tokens, r = %d on %s, %d rounds (+2 warm-up)%n", modelFolder, batch, window,
                 rank, targets, rounds);
         double[] fullSeconds = new double[rounds], loraSeconds = new double[rounds], fullCpu = new double[rounds], loraCpu = new double[rounds];
         for (int round = -2; round < rounds; round++) {
-            TokenWindows.Batch b = windows.nextBatch(batch);
-            double[] f = step(full, fullAdam, b), l = step(adapted, loraAdam, b);
+            double[] f = step(fullTrainer), l = step(loraTrainer);
             if (round >= 0) {
                 fullSeconds[round] = f[0];
                 loraSeconds[round] = l[0];
@@ -82,6 +90,8 @@ final class LoraStepBenchmarks {
         out.put("context", window);
         out.put("rounds", rounds);
         out.put("lora_rank", rank);
+        out.put("step", "Trainer.runStep: zero the gradients, forward and backward, clip at global norm " + FINETUNE_CLIP
+                + ", AdamW (beta2 0.999, no weight decay), as finetune runs it");
         out.putPOJO("lora_targets", targets);
         out.set("full", describe(fullSeconds, fullCpu, full.parameters(), fullAdam));
         out.set("lora", describe(loraSeconds, loraCpu, adapted.parameters(), loraAdam));
@@ -98,13 +108,11 @@ final class LoraStepBenchmarks {
                 loraMedian / fullMedian, Stopwatch.median(wallRatios), Stopwatch.median(loraCpu), Stopwatch.median(fullCpu), Stopwatch.median(loraCpu) / Stopwatch.median(fullCpu));
     }
 
-    /** One optimizer step (zero, forward + backward, AdamW): wall seconds and process CPU seconds. */
-    private static double[] step(LanguageModel model, AdamW adam, TokenWindows.Batch batch) {
+    /** One optimizer step as {@code finetune} runs it (zero, forward + backward, clip, AdamW): wall and process CPU seconds. */
+    private static double[] step(Trainer trainer) {
         long cpu = processCpuNanos();
         long start = System.nanoTime();
-        model.zeroGradients();
-        model.lossAndBackward(batch.inputs(), batch.targets());
-        adam.step(1e-4);
+        trainer.runStep();
         return new double[] {(System.nanoTime() - start) / 1e9, (processCpuNanos() - cpu) / 1e9};
     }
 

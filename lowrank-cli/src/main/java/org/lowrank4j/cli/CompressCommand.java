@@ -83,7 +83,7 @@ final class CompressCommand implements Callable<Integer> {
             + " (default: the vendored SOTU party probe, the one eval probes by default).")
     Path labels;
 
-    @Option(names = "--blockwise", description = "LLaMA-family decoder folder: compress one block at a time in bounded memory (weights memory-mapped,"
+    @Option(names = "--blockwise", description = "LLaMA- or GPT-2-family (GPT-2, OPT) decoder folder: compress one block at a time in bounded memory (weights read per block,"
             + " calibration activations spilled beside OUT, the output written as one shard per block), for models larger than the heap;"
             + " same factors as without it; takes --allocation uniform and --ratio.")
     boolean blockwise;

@@ -34,7 +34,7 @@ final class PerplexityCommand implements Callable<Integer> {
     @Option(names = "--max-bytes", description = "Evaluate only the first N bytes of the text (default: all).")
     Long maxBytes;
 
-    @Option(names = "--blockwise", description = "LLaMA-family folder: read the model one block at a time (activations spilled to disk beside"
+    @Option(names = "--blockwise", description = "LLaMA- or GPT-2-family folder: read the model one block at a time (activations spilled to disk beside"
             + " the model folder), for models larger than the heap; same windows, figures equal to rounding.")
     boolean blockwise;
 

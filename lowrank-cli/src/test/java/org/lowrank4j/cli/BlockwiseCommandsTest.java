@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code compress --blockwise} and {@code perplexity --blockwise} from the command line: the blockwise folder evaluates
- * as the in-memory one does, both ways of reading give the same perplexity, nothing is left beside the output, and the
+ * {@code compress --blockwise} and {@code perplexity --blockwise} from the command line, on a LLaMA and an OPT folder: the
+ * blockwise folder evaluates as the in-memory one does, both ways of reading give the same perplexity, nothing is left beside the output, and the
  * options the blockwise route cannot honour are one line each.
  */
 class BlockwiseCommandsTest {
@@ -56,6 +56,22 @@ class BlockwiseCommandsTest {
             assertThat(left.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".") || n.endsWith(".f32")).toList())
                     .as("staging folders and spilled activations left beside the outputs").isEmpty();
         }
+    }
+
+    @Test
+    void aGpt2FamilyFolderCompressesAndEvaluatesBlockwiseAsInMemory() throws Exception {
+        Path opt = Gpt2FolderCommandsTest.tinyOpt(dir.resolve("opt"));
+        org.lowrank4j.nn.generate.ByteTokenizer.writeJson(opt);
+        Path blockwise = dir.resolve("opt-blockwise"), inMemory = dir.resolve("opt-memory");
+        okRun("compress", "--model", opt.toString(), "--blockwise", "--method", "whitened", "--calib", text.toString(), "--calib-windows", "4",
+                "--allocation", "uniform", "--ratio", "0.4", "--out", blockwise.toString());
+        okRun("compress", "--model", opt.toString(), "--method", "whitened", "--calib", text.toString(), "--calib-windows", "4", "--allocation",
+                "uniform", "--ratio", "0.4", "--out", inMemory.toString());
+
+        double a = perplexity(blockwise, true), b = perplexity(blockwise, false), c = perplexity(inMemory, false);
+        assertThat(a).isEqualTo(b);
+        assertThat(b).isEqualTo(c);
+        assertThat(perplexity(opt, true)).isEqualTo(perplexity(opt, false)).isNotEqualTo(c);
     }
 
     @Test

@@ -28,23 +28,23 @@ import org.lowrank4j.compress.runtime.SequentialCompressor;
 import org.lowrank4j.compress.runtime.WeightInstaller;
 import org.lowrank4j.linalg.DoubleMatrix;
 import org.lowrank4j.formats.hf.HfConfig;
-import org.lowrank4j.nn.arch.llama.LlamaBlocks;
 import org.lowrank4j.nn.arch.llama.LowRankFolder;
 import org.lowrank4j.nn.block.PreNormBlock;
+import org.lowrank4j.nn.generate.DecoderBlocks;
 import org.lowrank4j.nn.layers.Embedding;
 import org.lowrank4j.nn.layers.Linear;
 import org.lowrank4j.nn.tensor.FloatTensor;
 import org.lowrank4j.nn.tensor.Tensor;
 
 /**
- * Compression of a LLaMA-family decoder folder one transformer block at a time, in memory bounded by one block rather
+ * Compression of a decoder folder (LLaMA or GPT-2 family) one transformer block at a time, in memory bounded by one block rather
  * than the model. Produces the factors the in-memory route ({@code RuntimeCompression} over the loaded model, with the
  * uniform allocation) produces, from the same statistics in the same order:
  *
  * <ol>
  *   <li>The calibration windows are embedded batch by batch and the block inputs spilled to disk
  *       ({@link ActivationSpill}); then the embedding table is dropped.</li>
- *   <li>Block i is read from the mapped folder ({@link LlamaBlocks#readBlock}). Every batch of the original stream runs
+ *   <li>Block i is read from the mapped folder ({@link DecoderBlocks#readBlock}). Every batch of the original stream runs
  *       through it once: its sites' input Grams accumulate per group (as {@link RuntimeCalibration} does) and its
  *       outputs are spilled as block i + 1's inputs.</li>
  *   <li>A method that reads only these statistics prepares the block's sites and factorises them at the allocator's
@@ -72,7 +72,7 @@ public final class BlockwiseCompression {
                    long modelParametersAfter, double calibrationSeconds) {
     }
 
-    private final LlamaBlocks model;
+    private final DecoderBlocks model;
     private final int[][] windows; // (count, T + 1); null for a method that reads no data
     private final int windowsPerBatch;
     private final CompressionMethod method;
@@ -94,7 +94,7 @@ public final class BlockwiseCompression {
      * @param spillFolder     where the activations are spilled (temporary files, deleted when done)
      * @throws IllegalArgumentException for an allocator that is not local, a method that needs gradients, or a bad ratio
      */
-    public BlockwiseCompression(LlamaBlocks model, int[][] windows, int windowsPerBatch, CompressionMethod method, RankAllocator allocator, double ratio,
+    public BlockwiseCompression(DecoderBlocks model, int[][] windows, int windowsPerBatch, CompressionMethod method, RankAllocator allocator, double ratio,
                          Path spillFolder, Progress progress) {
         if (!LOCAL_ALLOCATORS.contains(allocator.name())) {
             throw new IllegalArgumentException("--allocation " + allocator.name() + " ranks every site against all others, which needs every"
@@ -166,9 +166,9 @@ public final class BlockwiseCompression {
                 original = embed(batches);
                 calibrationSeconds += (System.nanoTime() - start) / 1e9;
             }
-            List<String> embedding = List.of("model.embed_tokens.weight");
+            Map<String, String> embedding = model.embeddingTensors();
             out.shardFrom(model.source(), embedding);
-            others += elements(embedding);
+            others += elements(embedding.values());
             compressed = sequential ? copy(original, batches) : null;
             for (int i = 0; i < model.blockCount(); i++) {
                 progress.update("blockwise (" + method.name() + ")", i, model.blockCount(), "block " + i);
@@ -197,10 +197,12 @@ public final class BlockwiseCompression {
                     original.close();
                     original = nextOriginal;
                 }
+                long blockAfter = 0;
                 for (int k = 0; k < results.size(); k++) {
                     SiteResult s = results.get(k);
                     before += s.weight().denseParameters();
                     after += s.factorization().parameterCount();
+                    blockAfter += s.factorization().parameterCount();
                     String name = blockSites.get(k).linear().name();
                     if (s.factorization() instanceof Dense) {
                         dense.add(name);
@@ -209,17 +211,15 @@ public final class BlockwiseCompression {
                     }
                     sites.add(s);
                 }
-                Map<String, org.lowrank4j.nn.tensor.Tensor> tensors = LlamaBlocks.factorTensors(block);
-                others += tensors.entrySet().stream().filter(e -> !isProjection(e.getKey())).mapToLong(e -> e.getValue().size()).sum();
+                Map<String, Tensor> tensors = model.factorTensors(block, i);
+                // what the block stores besides its sites' weights or factors: norms, biases
+                others += tensors.values().stream().mapToLong(Tensor::size).sum() - blockAfter;
                 out.shard(tensors);
             }
             progress.update("blockwise (" + method.name() + ")", model.blockCount(), model.blockCount(), "");
-            List<String> head = new ArrayList<>(List.of("model.norm.weight"));
-            if (!model.config().tieWordEmbeddings()) {
-                head.add("lm_head.weight");
-            }
+            Map<String, String> head = model.headTensors();
             out.shardFrom(model.source(), head);
-            others += elements(head);
+            others += elements(head.values());
             out.finish();
         } finally {
             for (ActivationSpill spill : spills) { // every one, also those of a block that failed half way
@@ -249,7 +249,7 @@ public final class BlockwiseCompression {
             for (int w = 0; w < batch; w++) {
                 System.arraycopy(windows[first + w], 0, ids, w * time, time);
             }
-            spill.write(b, ActivationSpill.floats(table.forward(ids, null, batch, time, 0)));
+            spill.write(b, ActivationSpill.floats(table.forward(ids, null, batch, time, model.positionOffset())));
         }
         return spill;
     }
@@ -381,9 +381,9 @@ public final class BlockwiseCompression {
     }
 
     /** The block's sites as the in-memory route names and groups them. */
-    private static List<RuntimeSite> sites(PreNormBlock block, int i) {
+    private List<RuntimeSite> sites(PreNormBlock block, int i) {
         List<RuntimeSite> out = new ArrayList<>();
-        for (Map.Entry<String, Linear> e : LlamaBlocks.sites(block, i).entrySet()) {
+        for (Map.Entry<String, Linear> e : model.sites(block, i).entrySet()) {
             String role = e.getKey().substring(e.getKey().lastIndexOf(' ') + 1).replace("mlp.", "ffn.");
             out.add(new RuntimeSite(e.getKey(), role, i, stageOf(role), e.getValue()));
         }
@@ -410,17 +410,12 @@ public final class BlockwiseCompression {
         return new SiteResult(shape, s.rank(), kept, s.spectrum(), s.relativeLoss());
     }
 
-    private long elements(List<String> names) {
+    private long elements(java.util.Collection<String> names) {
         long total = 0;
         for (String n : names) {
             total += java.util.Arrays.stream(model.source().info(n).shape()).reduce(1, (a, b) -> a * b);
         }
         return total;
-    }
-
-    /** A projection's weight or factor (its bias, like the norms, is not a targeted parameter). */
-    private static boolean isProjection(String name) {
-        return name.contains("_proj.") && !name.endsWith(".bias");
     }
 
     private Tensor tensor(float[] values, int batch) {

@@ -5,21 +5,21 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
-import org.lowrank4j.nn.arch.llama.LlamaBlocks;
+import org.lowrank4j.nn.Layer;
 import org.lowrank4j.nn.block.PreNormBlock;
+import org.lowrank4j.nn.generate.DecoderBlocks;
 import org.lowrank4j.nn.generate.Perplexity;
 import org.lowrank4j.nn.generate.PerplexityResult;
 import org.lowrank4j.nn.layers.Embedding;
 import org.lowrank4j.nn.layers.Linear;
 import org.lowrank4j.nn.layers.LogitShaping;
-import org.lowrank4j.nn.layers.RMSNorm;
 import org.lowrank4j.nn.tensor.FloatTensor;
 import org.lowrank4j.nn.tensor.Tensor;
 
 /**
- * {@link Perplexity}'s protocol (the same windows, batches and per-token loss) on a LLaMA-family folder read one block at
- * a time ({@link LlamaBlocks}): every batch is embedded and spilled to disk, then each block in turn runs over every
- * batch, then the final norm and output projection score them. Memory: one block (or the embedding table, or the output
+ * {@link Perplexity}'s protocol (the same windows, batches and per-token loss) on a decoder folder read one block at
+ * a time ({@link DecoderBlocks}): every batch is embedded and spilled to disk, then each block in turn runs over every
+ * batch, then the final norm (and projection out) and the output projection score them. Memory: one block (or the embedding table, or the output
  * projection), one batch's activations and at most 16 M of its logits at a time. The blocks run their full-sequence forward rather than the
  * KV-cache path the in-memory evaluation uses, so the two agree to rounding, not bit for bit.
  */
@@ -38,7 +38,7 @@ public final class BlockwisePerplexity {
      * @param spillFolder where the activations are spilled (temporary files, deleted when done)
      * @param progress    told after each block (as windows: the blocks done out of all, scaled to the windows)
      */
-    public static PerplexityResult evaluate(LlamaBlocks model, int[] tokens, int window, long textBytes, Path spillFolder,
+    public static PerplexityResult evaluate(DecoderBlocks model, int[] tokens, int window, long textBytes, Path spillFolder,
                                             Perplexity.WindowProgress progress) throws IOException {
         int positions = model.positions(), vocab = model.config().vocabSize();
         if (tokens.length < 2) {
@@ -68,7 +68,7 @@ public final class BlockwisePerplexity {
                 Batch batch = batches.get(b);
                 int[] ids = new int[batch.count() * batch.time()];
                 System.arraycopy(tokens, batch.start(), ids, 0, ids.length);
-                x.write(b, ActivationSpill.floats(embedding.forward(ids, null, batch.count(), batch.time(), 0)));
+                x.write(b, ActivationSpill.floats(embedding.forward(ids, null, batch.count(), batch.time(), model.positionOffset())));
             }
             embedding = null;
             progress.scored(windows / steps, windows);
@@ -88,14 +88,14 @@ public final class BlockwisePerplexity {
                 x = next;
                 progress.scored((int) ((long) windows * (i + 2) / steps), windows);
             }
-            RMSNorm norm = model.readFinalNorm();
+            Layer outputStage = model.readOutputStage();
             Linear head = model.readHead();
             LogitShaping shaping = model.logitShaping();
             UnaryOperator<Tensor> logitsOf = features -> shaping == null ? head.forward(features) : shaping.apply(head.forward(features));
             double total = 0;
             for (int b = 0; b < batches.size(); b++) {
                 Batch batch = batches.get(b);
-                Tensor features = norm.forward(FloatTensor.wrap(x.read(b), batch.count(), batch.time(), c)); // (B,T,C)
+                Tensor features = outputStage.forward(FloatTensor.wrap(x.read(b), batch.count(), batch.time(), c)); // (B,T,C')
                 total += Perplexity.featuresNll(features, logitsOf, model.config().vocabSize(), tokens, batch.start()); // a few rows at a time
             }
             progress.scored(windows, windows);

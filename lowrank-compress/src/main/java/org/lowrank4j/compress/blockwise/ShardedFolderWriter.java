@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.lowrank4j.formats.safetensors.SafetensorsDtype;
@@ -65,11 +64,11 @@ final class ShardedFolderWriter {
         finishShard(writer);
     }
 
-    /** Writes the next shard with tensors copied from {@code source} (as float32). */
-    void shardFrom(TensorSource source, List<String> names) throws IOException {
+    /** Writes the next shard with tensors copied from {@code source} (as float32): each written name to its name there. */
+    void shardFrom(TensorSource source, Map<String, String> names) throws IOException {
         SafetensorsWriter writer = newShard();
-        for (String name : names) {
-            add(writer, name, source.info(name).shape(), source.readFloats(name));
+        for (Map.Entry<String, String> e : names.entrySet()) {
+            add(writer, e.getKey(), source.info(e.getValue()).shape(), source.readFloats(e.getValue()));
         }
         finishShard(writer);
     }

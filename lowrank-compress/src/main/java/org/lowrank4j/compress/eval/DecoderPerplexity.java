@@ -8,7 +8,8 @@ import java.nio.file.Path;
 import org.lowrank4j.compress.Progress;
 import org.lowrank4j.compress.blockwise.BlockwisePerplexity;
 import org.lowrank4j.compress.model.DecoderFolder;
-import org.lowrank4j.nn.arch.llama.LlamaBlocks;
+import org.lowrank4j.nn.arch.DenseDecoders;
+import org.lowrank4j.nn.generate.DecoderBlocks;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.formats.io.AtomicFiles;
 import org.lowrank4j.formats.io.OutputPlan;
@@ -34,7 +35,7 @@ public final class DecoderPerplexity {
      * @param window   tokens per window (null: the model's context)
      * @param maxBytes only the first N bytes of the text (null: all)
      * @param json     where to write the figures (null: nowhere); replaced only with {@code force}
-     * @param blockwise  LLaMA-family folders: read the model one block at a time ({@link BlockwisePerplexity}), for models
+     * @param blockwise  LLaMA- and GPT-2-family folders: read the model one block at a time ({@link BlockwisePerplexity}), for models
      *                   larger than the heap
      */
     public record Request(Path model, Path text, Integer from, Integer to, Integer window, Long maxBytes, Path json, boolean force,
@@ -95,7 +96,7 @@ public final class DecoderPerplexity {
     /** The same figures with the model read one block at a time; activations are spilled beside the model's folder. */
     private static Report runBlockwise(Request q, String content, Progress progress) throws IOException {
         DecoderFolder.requireModelFolder(q.model());
-        try (LlamaBlocks model = LlamaBlocks.open(q.model(), Precision.FLOAT32)) {
+        try (DecoderBlocks model = DenseDecoders.openBlocks(q.model(), Precision.FLOAT32)) {
             Tokenizer tokenizer = DecoderFolder.loadTokenizer(q.model(), model.config().vocabSize());
             int window = q.window() == null ? CausalLanguageModel.defaultWindow(model.positions()) : q.window();
             if (q.maxBytes() != null) {

@@ -15,7 +15,8 @@ import org.lowrank4j.compress.model.DecoderFolder;
 import org.lowrank4j.compress.runtime.DecoderRuntime;
 import org.lowrank4j.formats.hf.HfArchitecture;
 import org.lowrank4j.formats.hf.HfConfig;
-import org.lowrank4j.nn.arch.llama.LlamaBlocks;
+import org.lowrank4j.nn.arch.DenseDecoders;
+import org.lowrank4j.nn.generate.DecoderBlocks;
 import org.lowrank4j.nn.arch.llama.LowRankFolder;
 import org.lowrank4j.nn.generate.CausalLanguageModel;
 import org.lowrank4j.nn.generate.Tokenizer;
@@ -23,7 +24,7 @@ import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.train.TextFolder;
 
 /**
- * {@code compress --blockwise} on a LLaMA-family decoder folder: the {@link DecoderFolderRoute}'s compression (same
+ * {@code compress --blockwise} on a decoder folder of the LLaMA or GPT-2 family (GPT-2, OPT): the {@link DecoderFolderRoute}'s compression (same
  * calibration windows, same per-site methods, same factors with the uniform allocation) one block at a time
  * ({@link BlockwiseCompression}), so the model may be larger than the heap. The output is a sharded low-rank folder.
  */
@@ -41,12 +42,12 @@ final class BlockwiseDecoderRoute implements CompressionRoute {
         long start = System.nanoTime();
         Path model = r.model();
         if (!Files.isDirectory(model)) {
-            throw new IllegalArgumentException("--blockwise compresses LLaMA-family decoder folders; --model " + model + " is not a folder");
+            throw new IllegalArgumentException("--blockwise compresses LLaMA- and GPT-2-family decoder folders; --model " + model + " is not a folder");
         }
         DecoderFolder.requireModelFolder(model);
         HfConfig config = HfConfig.read(model);
-        if (config.architecture() != HfArchitecture.LLAMA) {
-            throw new IllegalArgumentException("--blockwise compresses LLaMA-family decoder folders; " + model + " is " + config.architecture()
+        if (config.architecture() != HfArchitecture.LLAMA && config.architecture() != HfArchitecture.GPT2) {
+            throw new IllegalArgumentException("--blockwise compresses LLaMA- and GPT-2-family decoder folders; " + model + " is " + config.architecture()
                     + " (model_type " + config.modelType() + ")");
         }
         if (r.embeddings() != null || r.tokenizer() != null || r.calibrationSequences() != null || r.calibrationUnit() != null
@@ -93,7 +94,7 @@ final class BlockwiseDecoderRoute implements CompressionRoute {
             }
             windows = DecoderRuntime.windows(tokens, context, count);
         }
-        try (LlamaBlocks blocks = LlamaBlocks.open(model, Precision.FLOAT32)) {
+        try (DecoderBlocks blocks = DenseDecoders.openBlocks(model, Precision.FLOAT32)) {
             listener.note(String.format(Locale.ROOT, "%s: %d blocks read one at a time, method %s, allocation %s, ratio %.3f%s", model.getFileName(),
                     blocks.blockCount(), method.name(), allocator.name(), r.ratio(), data ? String.format(Locale.ROOT,
                             "; calibration: %d windows of %d tokens from %s", count, context, r.calibration()) : ""));

@@ -30,7 +30,7 @@ import org.lowrank4j.compress.eval.Pooling;
  *                             or null to keep it; honoured by the ONNX routes, refused by the others
  * @param labels               ONNX encoders, methods that need gradients (fwsvd): the two-class texts whose task loss gives the
  *                             Fisher (a label&lt;TAB&gt;text file or a SpamAssassin folder), or null for the vendored SOTU party probe
- * @param blockwise            LLaMA-family decoder folders: compress one block at a time in bounded memory (weights mapped, activations
+ * @param blockwise            LLaMA- and GPT-2-family decoder folders: compress one block at a time in bounded memory (weights read per block, activations
  *                             spilled to disk, the output written shard by shard), for models larger than the heap
  */
 public record CompressionRequest(Path model, Path tokenizer, Path calibration, String method, String allocation, Double ratio, Long targetBytes,

@@ -33,14 +33,20 @@ import org.lowrank4j.nn.tensor.Precision;
 class BlockwiseInputsTest {
 
     /** The tiny decoder re-written as 2 shards and their index (no model.safetensors). */
+    private static java.util.Map<String, String> sameNames(List<String> names) {
+        java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
+        names.forEach(n -> out.put(n, n));
+        return out;
+    }
+
     private static Path shardedDecoder(Path dir) throws Exception {
         Path single = BlockwiseCompressionTest.tinyDecoder(dir, false);
         Path model = Files.createDirectories(dir.resolve("sharded"));
         try (SafetensorsModel source = SafetensorsModel.open(single)) {
             ShardedFolderWriter writer = new ShardedFolderWriter(model, 2, ShardedFolderWriter.ShardWrite.DIRECT);
             List<String> names = source.names();
-            writer.shardFrom(source, names.subList(0, names.size() / 2));
-            writer.shardFrom(source, names.subList(names.size() / 2, names.size()));
+            writer.shardFrom(source, sameNames(names.subList(0, names.size() / 2)));
+            writer.shardFrom(source, sameNames(names.subList(names.size() / 2, names.size())));
             writer.finish();
         }
         Files.copy(single.resolve("config.json"), model.resolve("config.json"));

@@ -4,14 +4,17 @@ import java.io.IOException;
 import java.nio.file.Path;
 import org.lowrank4j.formats.hf.HfArchitecture;
 import org.lowrank4j.formats.hf.HfConfig;
+import org.lowrank4j.nn.arch.gpt2.Gpt2Blocks;
 import org.lowrank4j.nn.arch.gpt2.Gpt2Model;
+import org.lowrank4j.nn.arch.llama.LlamaBlocks;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
 import org.lowrank4j.nn.generate.CausalLanguageModel;
+import org.lowrank4j.nn.generate.DecoderBlocks;
 import org.lowrank4j.nn.tensor.Precision;
 
 /**
  * A decoder folder of either transformer family, chosen by its config's {@code model_type}: the GPT-2 family (GPT-2,
- * OPT) or the LLaMA family, for the code that reads or writes both (adapter merges, fine-tuning, export).
+ * OPT) or the LLaMA family, for the code that reads or writes both (adapter merges, fine-tuning, export, blockwise work).
  */
 public final class DenseDecoders {
     private DenseDecoders() {
@@ -21,6 +24,12 @@ public final class DenseDecoders {
     public static CausalLanguageModel load(Path folder, Precision precision) throws IOException {
         return HfConfig.read(folder).architecture() == HfArchitecture.GPT2 ? Gpt2Model.load(folder, precision)
                 : LlamaModel.load(folder, precision);
+    }
+
+    /** The folder opened for reading one block at a time, as {@link Gpt2Blocks#open} or {@link LlamaBlocks#open} opens it. */
+    public static DecoderBlocks openBlocks(Path folder, Precision precision) throws IOException {
+        return HfConfig.read(folder).architecture() == HfArchitecture.GPT2 ? Gpt2Blocks.open(folder, precision)
+                : LlamaBlocks.open(folder, precision);
     }
 
     /** Writes {@code model} (one {@link #load} gave) as a dense folder of its family, in Hugging Face's layout. */

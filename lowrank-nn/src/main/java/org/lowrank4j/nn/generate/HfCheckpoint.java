@@ -33,6 +33,21 @@ public final class HfCheckpoint {
         }
     }
 
+    /**
+     * Refuses a checkpoint that holds a layer past the config's count: any tensor named {@code layerPrefix + layers + "."…}
+     * (layers are numbered from 0, so that is the first layer too many), whatever the family stores in it.
+     *
+     * @param layerPrefix the names' stem before the layer number, e.g. {@code "model.layers."}
+     * @param configField the config field that gave {@code layers}, for the message
+     * @throws IllegalArgumentException naming the file and the field
+     */
+    public static void requireLayerCount(TensorSource source, String layerPrefix, int layers, String configField) {
+        String extra = layerPrefix + layers + ".";
+        if (source.names().stream().anyMatch(n -> n.startsWith(extra))) {
+            throw new IllegalArgumentException(source.path() + " holds more layers than config field " + configField + " = " + layers);
+        }
+    }
+
     /** Copies tensor {@code name} of {@code source} into {@code target} after checking presence and shape. */
     public static void read(TensorSource source, String name, Tensor target) {
         if (!source.contains(name)) {

@@ -134,8 +134,14 @@ public final class Trainer {
         return reports;
     }
 
-    /** One optimizer step; the model is updated only when the loss and the gradient norm are finite. */
-    private TrainingListener.StepReport runStep() {
+    /**
+     * One optimizer step of {@link #run}'s (zero, forward and backward, clip, update), without its validation,
+     * checkpoints or listener: for a benchmark that times the steps of two trainers side by side. The model is updated
+     * only when the loss and the gradient norm are finite.
+     *
+     * @throws TrainingDivergedException on a non-finite loss or gradient norm
+     */
+    public TrainingListener.StepReport runStep() {
         long start = System.nanoTime();
         double loss = accumulateGradients();
         double norm = options.maxGradientNorm() > 0

@@ -61,39 +61,73 @@ public final class Gpt2Model implements CausalLanguageModel {
         MlpActivation activation = checkConfig(config);
         this.config = config;
         this.precision = precision;
-        boolean opt = config.isOpt();
-        this.positionOffset = opt ? Opt.POSITION_OFFSET : 0;
-        int c = config.hiddenSize(), nh = config.numAttentionHeads(), d = config.headDim(), hidden = config.intermediateSize();
-        double eps = config.normEps();
-        boolean postNorm = opt && Opt.normsAfterResidual(config);
-        int rowWidth = opt ? Opt.tokenWidth(config) : c; // OPT-350M's token rows are narrower, projected in and out
-        this.embedding = rowWidth == c ? new Embedding(opt ? "model.decoder.embeddings" : "transformer.embeddings", config.vocabSize(), c,
-                config.maxPositionEmbeddings() + positionOffset, 0, precision)
-                : Embedding.projected("model.decoder.embeddings", config.vocabSize(), Linear.dense("model.decoder.project_in", rowWidth, c, false,
-                        precision), config.maxPositionEmbeddings() + positionOffset, precision);
+        this.positionOffset = positionOffset(config);
+        this.embedding = newEmbedding(config, precision);
         this.blocks = new ArrayList<>();
         for (int i = 0; i < config.numHiddenLayers(); i++) {
-            String p = (opt ? "model.decoder.layers." : "transformer.h.") + i + ".";
-            String[] names = opt ? new String[] {"self_attn", "self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.out_proj",
-                    "fc1", "fc2", "self_attn_layer_norm", "final_layer_norm"}
-                    : new String[] {"attn", "attn.c_attn.q", "attn.c_attn.k", "attn.c_attn.v", "attn.c_proj", "mlp.c_fc", "mlp.c_proj", "ln_1", "ln_2"};
-            Attention attention = new Attention(p + names[0], Linear.dense(p + names[1], c, nh * d, true, precision),
-                    Linear.dense(p + names[2], c, nh * d, true, precision),
-                    Linear.dense(p + names[3], c, nh * d, true, precision),
-                    Linear.dense(p + names[4], nh * d, c, true, precision), nh, nh, true, null);
-            GeluMlp mlp = new GeluMlp(Linear.dense(p + names[5], c, hidden, true, precision),
-                    Linear.dense(p + names[6], hidden, c, true, precision), activation);
-            LayerNorm attentionNorm = new LayerNorm(p + names[7], c, eps, true, precision), mlpNorm = new LayerNorm(p + names[8], c, eps, true, precision);
-            blocks.add(postNorm ? PreNormBlock.normsAfterResidual(attentionNorm, attention, mlpNorm, mlp)
-                    : new PreNormBlock(attentionNorm, attention, mlpNorm, mlp));
+            blocks.add(newBlock(config, i, activation, precision));
         }
-        // OPT's post-norm layout has no final norm: its last block ends in one
-        this.finalNorm = postNorm ? null : new LayerNorm(opt ? "model.decoder.final_layer_norm" : "transformer.ln_f", c, eps, true, precision);
-        this.projectOut = rowWidth == c ? null : Linear.dense("model.decoder.project_out", c, rowWidth, false, precision);
+        this.finalNorm = newFinalNorm(config, precision);
+        this.projectOut = newProjectOut(config, precision);
         this.tied = config.tieWordEmbeddings();
         this.head = tied ? new Linear("lm_head", new DenseWeight(embedding.token()), null)
-                : Linear.dense("lm_head", rowWidth, config.vocabSize(), false, precision);
+                : Linear.dense("lm_head", rowWidth(config), config.vocabSize(), false, precision);
         this.stack = new DecoderStack(embedding, blocks, new OutputStage(finalNorm, projectOut), head);
+    }
+
+    /** The position table's row of position 0: OPT's 2, GPT-2's 0. */
+    static int positionOffset(HfConfig config) {
+        return config.isOpt() ? Opt.POSITION_OFFSET : 0;
+    }
+
+    /** The token rows' width: the hidden size, or OPT-350M's narrower word_embed_proj_dim (projected in and out). */
+    static int rowWidth(HfConfig config) {
+        return config.isOpt() ? Opt.tokenWidth(config) : config.hiddenSize();
+    }
+
+    /** Token and position tables (V, C') and (P + offset, C), with OPT-350M's projection in when the widths differ; zeros. */
+    static Embedding newEmbedding(HfConfig config, Precision precision) {
+        boolean opt = config.isOpt();
+        int c = config.hiddenSize(), rowWidth = rowWidth(config), positions = config.maxPositionEmbeddings() + positionOffset(config);
+        return rowWidth == c ? new Embedding(opt ? "model.decoder.embeddings" : "transformer.embeddings", config.vocabSize(), c, positions, 0, precision)
+                : Embedding.projected("model.decoder.embeddings", config.vocabSize(), Linear.dense("model.decoder.project_in", rowWidth, c, false,
+                        precision), positions, precision);
+    }
+
+    /** Block {@code i} of the config's layout (pre-norm, or OPT-350M's norms after the residual adds), zero weights. */
+    static PreNormBlock newBlock(HfConfig config, int i, MlpActivation activation, Precision precision) {
+        boolean opt = config.isOpt();
+        int c = config.hiddenSize(), nh = config.numAttentionHeads(), d = config.headDim(), hidden = config.intermediateSize();
+        double eps = config.normEps();
+        String p = (opt ? "model.decoder.layers." : "transformer.h.") + i + ".";
+        String[] names = opt ? new String[] {"self_attn", "self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.out_proj",
+                "fc1", "fc2", "self_attn_layer_norm", "final_layer_norm"}
+                : new String[] {"attn", "attn.c_attn.q", "attn.c_attn.k", "attn.c_attn.v", "attn.c_proj", "mlp.c_fc", "mlp.c_proj", "ln_1", "ln_2"};
+        Attention attention = new Attention(p + names[0], Linear.dense(p + names[1], c, nh * d, true, precision),
+                Linear.dense(p + names[2], c, nh * d, true, precision),
+                Linear.dense(p + names[3], c, nh * d, true, precision),
+                Linear.dense(p + names[4], nh * d, c, true, precision), nh, nh, true, null);
+        GeluMlp mlp = new GeluMlp(Linear.dense(p + names[5], c, hidden, true, precision),
+                Linear.dense(p + names[6], hidden, c, true, precision), activation);
+        LayerNorm attentionNorm = new LayerNorm(p + names[7], c, eps, true, precision), mlpNorm = new LayerNorm(p + names[8], c, eps, true, precision);
+        return postNorm(config) ? PreNormBlock.normsAfterResidual(attentionNorm, attention, mlpNorm, mlp)
+                : new PreNormBlock(attentionNorm, attention, mlpNorm, mlp);
+    }
+
+    private static boolean postNorm(HfConfig config) {
+        return config.isOpt() && Opt.normsAfterResidual(config);
+    }
+
+    /** {@code ln_f} (OPT's {@code final_layer_norm}), or null in OPT's post-norm layout, whose last block ends in a norm. */
+    static LayerNorm newFinalNorm(HfConfig config, Precision precision) {
+        return postNorm(config) ? null : new LayerNorm(config.isOpt() ? "model.decoder.final_layer_norm" : "transformer.ln_f", config.hiddenSize(),
+                config.normEps(), true, precision);
+    }
+
+    /** OPT-350M's {@code project_out} to the token rows' width, or null when the widths agree. */
+    static Linear newProjectOut(HfConfig config, Precision precision) {
+        int rowWidth = rowWidth(config);
+        return rowWidth == config.hiddenSize() ? null : Linear.dense("model.decoder.project_out", config.hiddenSize(), rowWidth, false, precision);
     }
 
     /**
@@ -243,17 +277,22 @@ public final class Gpt2Model implements CausalLanguageModel {
     public Map<String, Linear> linearSites() {
         Map<String, Linear> sites = new LinkedHashMap<>();
         for (int i = 0; i < blocks.size(); i++) {
-            Attention a = blocks.get(i).attention();
-            GeluMlp mlp = (GeluMlp) blocks.get(i).mlp();
-            String b = "block " + i + " ";
-            sites.put(b + "attention.query", a.query());
-            sites.put(b + "attention.key", a.key());
-            sites.put(b + "attention.value", a.value());
-            sites.put(b + "attention.output", a.output());
-            sites.put(b + "mlp.up", mlp.up());
-            sites.put(b + "mlp.down", mlp.down());
+            putSites(sites, blocks.get(i), i);
         }
         return sites;
+    }
+
+    /** Block {@code i}'s six projections as {@code "block i attention.query"} … {@code "block i mlp.down"}, in forward order. */
+    static void putSites(Map<String, Linear> sites, PreNormBlock block, int i) {
+        Attention a = block.attention();
+        GeluMlp mlp = (GeluMlp) block.mlp();
+        String b = "block " + i + " ";
+        sites.put(b + "attention.query", a.query());
+        sites.put(b + "attention.key", a.key());
+        sites.put(b + "attention.value", a.value());
+        sites.put(b + "attention.output", a.output());
+        sites.put(b + "mlp.up", mlp.up());
+        sites.put(b + "mlp.down", mlp.down());
     }
 
     /** Every parameter once (the tied output projection shares {@code wte}). */

@@ -30,54 +30,64 @@ final class Gpt2Weights {
     }
 
     static void read(Gpt2Model model, TensorSource source) {
-        // GPT2LMHeadModel writes transformer.wte.weight; GPT2Model (and the original gpt2 repository) wte.weight
-        String prefix = !source.contains(PREFIX + "wte.weight") && source.contains("wte.weight") ? "" : PREFIX;
+        String prefix = prefix(source);
         int layers = model.blocks().size();
-        if (source.contains(prefix + "h." + layers + ".ln_1.weight")) {
-            throw new IllegalArgumentException(source.path() + " holds more layers than config field n_layer = " + layers);
-        }
+        requireLayerCount(source, prefix, layers);
         HfCheckpoint.read(source, prefix + "wte.weight", model.embedding().token().value());
         HfCheckpoint.read(source, prefix + "wpe.weight", model.embedding().position().value());
         for (int i = 0; i < layers; i++) {
-            PreNormBlock block = model.blocks().get(i);
-            Attention a = block.attention();
-            GeluMlp mlp = (GeluMlp) block.mlp();
-            String p = prefix + "h." + i + ".";
-            readNorm(source, p + "ln_1", (LayerNorm) block.attentionNorm());
-            List<Linear> qkv = List.of(a.query(), a.key(), a.value());
-            int width = a.query().outFeatures();
-            Tensor fusedBias = Tensor.zeros(model.precision(), 3 * width);
-            HfCheckpoint.read(source, p + "attn.c_attn.bias", fusedBias);
-            if (source.contains(p + "attn.c_attn.weight")) {
-                Tensor fused = Tensor.zeros(model.precision(), a.query().inFeatures(), 3 * width); // (C, 3C) = (in, out)
-                HfCheckpoint.read(source, p + "attn.c_attn.weight", fused);
-                for (int j = 0; j < 3; j++) {
-                    copyTransposed(fused, j * width, dense(qkv.get(j)), false);
-                }
-            } else { // a low-rank folder with q, k, v apart (Gpt2Model#saveFactors)
-                for (int j = 0; j < 3; j++) {
-                    String part = p + "attn.c_attn." + PARTS[j];
-                    if (FactorTensors.present(source, part)) {
-                        FactorTensors.install(source, part, qkv.get(j));
-                    } else {
-                        HfCheckpoint.read(source, part + ".weight", dense(qkv.get(j)));
-                    }
-                }
-            }
-            for (int j = 0; j < 3; j++) {
-                for (int o = 0; o < width; o++) {
-                    qkv.get(j).bias().value().set(o, fusedBias.get(j * width + o));
-                }
-            }
-            readConv1D(source, p + "attn.c_proj", a.output(), model);
-            readNorm(source, p + "ln_2", (LayerNorm) block.mlpNorm());
-            readConv1D(source, p + "mlp.c_fc", mlp.up(), model);
-            readConv1D(source, p + "mlp.c_proj", mlp.down(), model);
+            readBlock(source, prefix, model.blocks().get(i), i);
         }
         readNorm(source, prefix + "ln_f", model.finalNorm());
         if (!model.tiedEmbeddings()) {
             HfCheckpoint.read(source, "lm_head.weight", dense(model.head()));
         }
+    }
+
+    /** The prefix of the checkpoint's names: GPT2LMHeadModel writes {@code transformer.wte.weight}; GPT2Model (and the original gpt2 repository) {@code wte.weight}. */
+    static String prefix(TensorSource source) {
+        return !source.contains(PREFIX + "wte.weight") && source.contains("wte.weight") ? "" : PREFIX;
+    }
+
+    static void requireLayerCount(TensorSource source, String prefix, int layers) {
+        HfCheckpoint.requireLayerCount(source, prefix + "h.", layers, "n_layer");
+    }
+
+    /** Block {@code i}'s norms, projections (dense, or factors where the folder has them) and biases. */
+    static void readBlock(TensorSource source, String prefix, PreNormBlock block, int i) {
+        Attention a = block.attention();
+        GeluMlp mlp = (GeluMlp) block.mlp();
+        String p = prefix + "h." + i + ".";
+        readNorm(source, p + "ln_1", (LayerNorm) block.attentionNorm());
+        List<Linear> qkv = List.of(a.query(), a.key(), a.value());
+        int width = a.query().outFeatures();
+        Tensor fusedBias = Tensor.zeros(a.query().bias().value().precision(), 3 * width);
+        HfCheckpoint.read(source, p + "attn.c_attn.bias", fusedBias);
+        if (source.contains(p + "attn.c_attn.weight")) {
+            Tensor fused = Tensor.zeros(fusedBias.precision(), a.query().inFeatures(), 3 * width); // (C, 3C) = (in, out)
+            HfCheckpoint.read(source, p + "attn.c_attn.weight", fused);
+            for (int j = 0; j < 3; j++) {
+                copyTransposed(fused, j * width, dense(qkv.get(j)), false);
+            }
+        } else { // a low-rank folder with q, k, v apart (Gpt2Model#saveFactors)
+            for (int j = 0; j < 3; j++) {
+                String part = p + "attn.c_attn." + PARTS[j];
+                if (FactorTensors.present(source, part)) {
+                    FactorTensors.install(source, part, qkv.get(j));
+                } else {
+                    HfCheckpoint.read(source, part + ".weight", dense(qkv.get(j)));
+                }
+            }
+        }
+        for (int j = 0; j < 3; j++) {
+            for (int o = 0; o < width; o++) {
+                qkv.get(j).bias().value().set(o, fusedBias.get(j * width + o));
+            }
+        }
+        readConv1D(source, p + "attn.c_proj", a.output());
+        readNorm(source, p + "ln_2", (LayerNorm) block.mlpNorm());
+        readConv1D(source, p + "mlp.c_fc", mlp.up());
+        readConv1D(source, p + "mlp.c_proj", mlp.down());
     }
 
     static void write(Gpt2Model model, Path folder, SafetensorsDtype dtype) throws IOException {
@@ -95,41 +105,48 @@ final class Gpt2Weights {
         out.put(PREFIX + "wte.weight", model.embedding().token().value());
         out.put(PREFIX + "wpe.weight", model.embedding().position().value());
         for (int i = 0; i < model.blocks().size(); i++) {
-            PreNormBlock block = model.blocks().get(i);
-            Attention a = block.attention();
-            GeluMlp mlp = (GeluMlp) block.mlp();
-            String p = PREFIX + "h." + i + ".";
-            putNorm(out, p + "ln_1", (LayerNorm) block.attentionNorm());
-            List<Linear> qkv = List.of(a.query(), a.key(), a.value());
-            int width = a.query().outFeatures();
-            Tensor fusedBias = Tensor.zeros(model.precision(), 3 * width);
-            boolean apart = factors && qkv.stream().anyMatch(l -> !(l.weight() instanceof DenseWeight));
-            Tensor fused = apart ? null : Tensor.zeros(model.precision(), a.query().inFeatures(), 3 * width);
-            for (int j = 0; j < 3; j++) {
-                String part = p + "attn.c_attn." + PARTS[j];
-                if (!apart) {
-                    copyTransposed(fused, j * width, qkv.get(j).weight().toDense(), true);
-                } else if (!FactorTensors.put(out, part, qkv.get(j))) {
-                    out.put(part + ".weight", qkv.get(j).weight().toDense()); // (out, in), the runtime's layout
-                }
-                for (int o = 0; o < width; o++) {
-                    fusedBias.set(j * width + o, qkv.get(j).bias().value().get(o));
-                }
-            }
-            if (!apart) {
-                out.put(p + "attn.c_attn.weight", fused);
-            }
-            out.put(p + "attn.c_attn.bias", fusedBias);
-            putConv1D(out, p + "attn.c_proj", a.output(), factors);
-            putNorm(out, p + "ln_2", (LayerNorm) block.mlpNorm());
-            putConv1D(out, p + "mlp.c_fc", mlp.up(), factors);
-            putConv1D(out, p + "mlp.c_proj", mlp.down(), factors);
+            putBlock(out, model.blocks().get(i), i, factors);
         }
         putNorm(out, PREFIX + "ln_f", model.finalNorm());
         if (!model.tiedEmbeddings()) {
             out.put("lm_head.weight", model.head().weight().toDense());
         }
         return out;
+    }
+
+    /**
+     * Block {@code i}'s tensors under {@code transformer.h.i.}: q, k, v fused in {@code attn.c_attn} while all three are
+     * dense (or without {@code factors}), else each apart in the runtime's layout, with the fused bias kept.
+     */
+    static void putBlock(Map<String, Tensor> out, PreNormBlock block, int i, boolean factors) {
+        Attention a = block.attention();
+        GeluMlp mlp = (GeluMlp) block.mlp();
+        String p = PREFIX + "h." + i + ".";
+        putNorm(out, p + "ln_1", (LayerNorm) block.attentionNorm());
+        List<Linear> qkv = List.of(a.query(), a.key(), a.value());
+        int width = a.query().outFeatures();
+        Tensor fusedBias = Tensor.zeros(a.query().bias().value().precision(), 3 * width);
+        boolean apart = factors && qkv.stream().anyMatch(l -> !(l.weight() instanceof DenseWeight));
+        Tensor fused = apart ? null : Tensor.zeros(a.query().weight().precision(), a.query().inFeatures(), 3 * width);
+        for (int j = 0; j < 3; j++) {
+            String part = p + "attn.c_attn." + PARTS[j];
+            if (!apart) {
+                copyTransposed(fused, j * width, qkv.get(j).weight().toDense(), true);
+            } else if (!FactorTensors.put(out, part, qkv.get(j))) {
+                out.put(part + ".weight", qkv.get(j).weight().toDense()); // (out, in), the runtime's layout
+            }
+            for (int o = 0; o < width; o++) {
+                fusedBias.set(j * width + o, qkv.get(j).bias().value().get(o));
+            }
+        }
+        if (!apart) {
+            out.put(p + "attn.c_attn.weight", fused);
+        }
+        out.put(p + "attn.c_attn.bias", fusedBias);
+        putConv1D(out, p + "attn.c_proj", a.output(), factors);
+        putNorm(out, p + "ln_2", (LayerNorm) block.mlpNorm());
+        putConv1D(out, p + "mlp.c_fc", mlp.up(), factors);
+        putConv1D(out, p + "mlp.c_proj", mlp.down(), factors);
     }
 
     /** A LayerNorm's {@code name.weight} and {@code name.bias} (GPT-2's and OPT's layouts alike). */
@@ -144,13 +161,13 @@ final class Gpt2Weights {
     }
 
     /** A Conv1D weight (in, out) into the (out, in) weight of {@code linear}, and its bias. */
-    private static void readConv1D(TensorSource source, String name, Linear linear, Gpt2Model model) {
+    private static void readConv1D(TensorSource source, String name, Linear linear) {
         HfCheckpoint.read(source, name + ".bias", linear.bias().value());
         if (FactorTensors.present(source, name)) {
             FactorTensors.install(source, name, linear);
             return;
         }
-        Tensor stored = Tensor.zeros(model.precision(), linear.inFeatures(), linear.outFeatures());
+        Tensor stored = Tensor.zeros(linear.bias().value().precision(), linear.inFeatures(), linear.outFeatures());
         HfCheckpoint.read(source, name + ".weight", stored);
         copyTransposed(stored, 0, dense(linear), false);
     }

@@ -46,37 +46,48 @@ final class OptWeights {
     }
 
     static void read(Gpt2Model model, TensorSource source) {
-        String prefix = !source.contains(PREFIX + "embed_tokens.weight") && source.contains("decoder.embed_tokens.weight") ? "decoder." : PREFIX;
+        String prefix = prefix(source);
         int layers = model.blocks().size();
-        if (source.contains(prefix + "layers." + layers + ".self_attn_layer_norm.weight")) {
-            throw new IllegalArgumentException(source.path() + " holds more layers than config field num_hidden_layers = " + layers);
-        }
+        requireLayerCount(source, prefix, layers);
         HfCheckpoint.read(source, prefix + "embed_tokens.weight", model.embedding().token().value());
         HfCheckpoint.read(source, prefix + "embed_positions.weight", model.embedding().position().value());
         readDense(source, prefix + "project_in", model.embedding().projection());
         readDense(source, prefix + "project_out", model.projectOut());
         for (int i = 0; i < layers; i++) {
-            PreNormBlock block = model.blocks().get(i);
-            Gpt2Weights.readNorm(source, prefix + "layers." + i + ".self_attn_layer_norm", (LayerNorm) block.attentionNorm());
-            Gpt2Weights.readNorm(source, prefix + "layers." + i + ".final_layer_norm", (LayerNorm) block.mlpNorm());
-            for (Map.Entry<String, Linear> e : projections(block, i).entrySet()) {
-                String name = prefix + e.getKey();
-                Linear linear = e.getValue();
-                HfCheckpoint.read(source, name + ".bias", linear.bias().value());
-                if (FactorTensors.present(source, name)) {
-                    FactorTensors.install(source, name, linear);
-                } else if (linear.weight() instanceof DenseWeight d) {
-                    HfCheckpoint.read(source, name + ".weight", d.weight().value());
-                } else {
-                    throw new IllegalArgumentException(linear.name() + ": cannot read dense weights into a factorised weight");
-                }
-            }
+            readBlock(source, prefix, model.blocks().get(i), i);
         }
         if (model.finalNorm() != null) {
             Gpt2Weights.readNorm(source, prefix + "final_layer_norm", model.finalNorm());
         }
         if (!model.tiedEmbeddings()) {
             HfCheckpoint.read(source, "lm_head.weight", ((DenseWeight) model.head().weight()).weight().value());
+        }
+    }
+
+    /** The prefix of the checkpoint's names: {@code model.decoder.}, or {@code decoder.} in facebook's own checkpoints. */
+    static String prefix(TensorSource source) {
+        return !source.contains(PREFIX + "embed_tokens.weight") && source.contains("decoder.embed_tokens.weight") ? "decoder." : PREFIX;
+    }
+
+    static void requireLayerCount(TensorSource source, String prefix, int layers) {
+        HfCheckpoint.requireLayerCount(source, prefix + "layers.", layers, "num_hidden_layers");
+    }
+
+    /** Block {@code i}'s two norms, projections (dense, or factors where the folder has them) and biases. */
+    static void readBlock(TensorSource source, String prefix, PreNormBlock block, int i) {
+        Gpt2Weights.readNorm(source, prefix + "layers." + i + ".self_attn_layer_norm", (LayerNorm) block.attentionNorm());
+        Gpt2Weights.readNorm(source, prefix + "layers." + i + ".final_layer_norm", (LayerNorm) block.mlpNorm());
+        for (Map.Entry<String, Linear> e : projections(block, i).entrySet()) {
+            String name = prefix + e.getKey();
+            Linear linear = e.getValue();
+            HfCheckpoint.read(source, name + ".bias", linear.bias().value());
+            if (FactorTensors.present(source, name)) {
+                FactorTensors.install(source, name, linear);
+            } else if (linear.weight() instanceof DenseWeight d) {
+                HfCheckpoint.read(source, name + ".weight", d.weight().value());
+            } else {
+                throw new IllegalArgumentException(linear.name() + ": cannot read dense weights into a factorised weight");
+            }
         }
     }
 
@@ -90,17 +101,7 @@ final class OptWeights {
             out.put(PREFIX + "project_out.weight", model.projectOut().weight().toDense());
         }
         for (int i = 0; i < model.blocks().size(); i++) {
-            PreNormBlock block = model.blocks().get(i);
-            Gpt2Weights.putNorm(out, PREFIX + "layers." + i + ".self_attn_layer_norm", (LayerNorm) block.attentionNorm());
-            for (Map.Entry<String, Linear> e : projections(block, i).entrySet()) {
-                String name = PREFIX + e.getKey();
-                Linear linear = e.getValue();
-                if (!(factors && FactorTensors.put(out, name, linear))) {
-                    out.put(name + ".weight", linear.weight().toDense());
-                }
-                out.put(name + ".bias", linear.bias().value());
-            }
-            Gpt2Weights.putNorm(out, PREFIX + "layers." + i + ".final_layer_norm", (LayerNorm) block.mlpNorm());
+            putBlock(out, model.blocks().get(i), i, factors);
         }
         if (model.finalNorm() != null) {
             Gpt2Weights.putNorm(out, PREFIX + "final_layer_norm", model.finalNorm());
@@ -109,6 +110,20 @@ final class OptWeights {
             out.put("lm_head.weight", model.head().weight().toDense());
         }
         HfCheckpoint.write(folder, model.config(), out, dtype);
+    }
+
+    /** Block {@code i}'s tensors under {@code model.decoder.layers.i.}; with {@code factors}, low-rank projections as their factors. */
+    static void putBlock(Map<String, Tensor> out, PreNormBlock block, int i, boolean factors) {
+        Gpt2Weights.putNorm(out, PREFIX + "layers." + i + ".self_attn_layer_norm", (LayerNorm) block.attentionNorm());
+        for (Map.Entry<String, Linear> e : projections(block, i).entrySet()) {
+            String name = PREFIX + e.getKey();
+            Linear linear = e.getValue();
+            if (!(factors && FactorTensors.put(out, name, linear))) {
+                out.put(name + ".weight", linear.weight().toDense());
+            }
+            out.put(name + ".bias", linear.bias().value());
+        }
+        Gpt2Weights.putNorm(out, PREFIX + "layers." + i + ".final_layer_norm", (LayerNorm) block.mlpNorm());
     }
 
     /** OPT-350M's project_in or project_out (no bias), when the model has it. */

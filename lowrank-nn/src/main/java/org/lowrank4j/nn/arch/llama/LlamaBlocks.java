@@ -1,6 +1,5 @@
 package org.lowrank4j.nn.arch.llama;
 
-import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -10,6 +9,7 @@ import org.lowrank4j.formats.hf.HfConfig;
 import org.lowrank4j.formats.safetensors.SafetensorsModel;
 import org.lowrank4j.formats.safetensors.TensorSource;
 import org.lowrank4j.nn.block.PreNormBlock;
+import org.lowrank4j.nn.generate.DecoderBlocks;
 import org.lowrank4j.nn.generate.FactorTensors;
 import org.lowrank4j.nn.generate.HfCheckpoint;
 import org.lowrank4j.nn.layers.Attention;
@@ -36,7 +36,7 @@ import org.lowrank4j.nn.weight.DenseWeight;
  * <p>Reads dense and low-rank ({@link LowRankFolder}) folders of the config's sizes; narrowed, quantized and dictionary
  * folders are refused.
  */
-public final class LlamaBlocks implements Closeable {
+public final class LlamaBlocks implements DecoderBlocks {
     private final Path folder;
     private final HfConfig config;
     private final TensorSource source;
@@ -62,6 +62,23 @@ public final class LlamaBlocks implements Closeable {
     public static LlamaBlocks open(Path folder, Precision precision) throws IOException {
         HfConfig config = HfConfig.read(folder);
         LlamaModel.checkConfig(config);
+        SafetensorsModel source = openDenseOrLowRank(folder);
+        try {
+            LlamaWeights.requireLayerCount(source, config.numHiddenLayers());
+            return new LlamaBlocks(folder, config, Phi3.view(config, source), precision);
+        } catch (RuntimeException e) {
+            source.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The safetensors of a dense or low-rank folder of the config's sizes, opened unmapped (only the part being read is
+     * resident), for blockwise reading of either family.
+     *
+     * @throws IllegalArgumentException for a narrowed, quantized or dictionary folder, or a damaged low-rank manifest
+     */
+    public static SafetensorsModel openDenseOrLowRank(Path folder) throws IOException {
         LowRankFolder.readManifest(folder);
         if (StructuredFolder.readManifest(folder).isPresent()) {
             throw new IllegalArgumentException(folder + " is a narrowed model folder (" + StructuredFolder.MANIFEST + "); blockwise reading"
@@ -70,20 +87,15 @@ public final class LlamaBlocks implements Closeable {
         if (QuantizedFolder.readManifest(folder).isPresent()) {
             throw new IllegalArgumentException(folder + " is a quantized model folder; blockwise reading takes dense and low-rank folders");
         }
-        SafetensorsModel source = SafetensorsModel.open(folder, false); // unmapped: only the part being read is resident
-        try {
-            LlamaWeights.requireLayerCount(source, config.numHiddenLayers());
-            for (String name : source.names()) {
-                if (name.endsWith(org.lowrank4j.nn.generate.DictionaryTensors.CODES) || name.endsWith(org.lowrank4j.nn.generate.QuantizedTensors.CODES)) {
-                    throw new IllegalArgumentException("tensor '" + name + "' in " + source.path() + " is not a dense or low-rank weight;"
-                            + " blockwise reading takes dense and low-rank folders");
-                }
+        SafetensorsModel source = SafetensorsModel.open(folder, false);
+        for (String name : source.names()) {
+            if (name.endsWith(org.lowrank4j.nn.generate.DictionaryTensors.CODES) || name.endsWith(org.lowrank4j.nn.generate.QuantizedTensors.CODES)) {
+                source.close();
+                throw new IllegalArgumentException("tensor '" + name + "' in " + source.path() + " is not a dense or low-rank weight;"
+                        + " blockwise reading takes dense and low-rank folders");
             }
-            return new LlamaBlocks(folder, config, Phi3.view(config, source), precision);
-        } catch (RuntimeException e) {
-            source.close();
-            throw e;
         }
+        return source;
     }
 
     /**
@@ -95,43 +107,51 @@ public final class LlamaBlocks implements Closeable {
         return new LlamaBlocks(source.path(), config, Phi3.view(config, source), precision);
     }
 
+    @Override
     public Path folder() {
         return folder;
     }
 
+    @Override
     public HfConfig config() {
         return config;
     }
 
-    /** The mapped tensors (read-only). */
+    @Override
     public TensorSource source() {
         return source;
     }
 
+    @Override
     public int blockCount() {
         return config.numHiddenLayers();
     }
 
-    /** The positions a block computes as the model does: {@code max_position_embeddings}. */
+    @Override
     public int positions() {
         return config.maxPositionEmbeddings();
     }
 
+    @Override
     public Precision precision() {
         return precision;
     }
 
     /** The token embedding (V, C), read. */
+    @Override
     public Embedding readEmbedding() {
         Embedding embedding = LlamaModel.embedding(config, precision);
         HfCheckpoint.read(source, "model.embed_tokens.weight", embedding.token().value());
         return embedding;
     }
 
-    /**
-     * Block {@code i} with its norms and projections read; a projection stored as factors is installed as a
-     * {@link org.lowrank4j.nn.weight.LowRankWeight}, as {@link LlamaModel#load} does.
-     */
+    /** Rotary positions: the embedding has no position rows. */
+    @Override
+    public int positionOffset() {
+        return 0;
+    }
+
+    @Override
     public PreNormBlock readBlock(int i) {
         if (i < 0 || i >= blockCount()) {
             throw new IllegalArgumentException("block " + i + " is outside [0, " + blockCount() + ")");
@@ -147,13 +167,15 @@ public final class LlamaBlocks implements Closeable {
     }
 
     /** The final RMSNorm, read. */
-    public RMSNorm readFinalNorm() {
+    @Override
+    public RMSNorm readOutputStage() {
         RMSNorm norm = LlamaModel.norm("model.norm", config.hiddenSize(), config, precision);
         HfCheckpoint.read(source, "model.norm.weight", norm.weight().value());
         return norm;
     }
 
     /** The output projection (V, C): {@code lm_head}, or the embedding table read again when tied. */
+    @Override
     public Linear readHead() {
         if (config.tieWordEmbeddings()) {
             return new Linear("lm_head", new DenseWeight(readEmbedding().token()), null);
@@ -164,6 +186,7 @@ public final class LlamaBlocks implements Closeable {
     }
 
     /** What the model does to its logits ({@link LlamaModel#logitShaping}: Granite's, Gemma 2's), or null: apply it to {@link #readHead}'s output. */
+    @Override
     public org.lowrank4j.nn.layers.LogitShaping logitShaping() {
         return LlamaModel.logitShaping(config);
     }
@@ -175,11 +198,9 @@ public final class LlamaBlocks implements Closeable {
         return List.of(a.query(), a.key(), a.value(), a.output(), mlp.gate(), mlp.up(), mlp.down());
     }
 
-    /**
-     * The block's sites under the names {@link LlamaModel#linearSites} gives them ({@code "block i attention.query"} …),
-     * in forward order.
-     */
-    public static Map<String, Linear> sites(PreNormBlock block, int i) {
+    /** {@code "block i attention.query"} … {@code "block i mlp.down"}, as {@link LlamaModel#linearSites} names them. */
+    @Override
+    public Map<String, Linear> sites(PreNormBlock block, int i) {
         String[] roles = {"attention.query", "attention.key", "attention.value", "attention.output", "mlp.gate", "mlp.up", "mlp.down"};
         List<Linear> linears = projections(block);
         Map<String, Linear> out = new LinkedHashMap<>();
@@ -189,12 +210,26 @@ public final class LlamaBlocks implements Closeable {
         return out;
     }
 
-    /**
-     * The block's tensors as a low-rank folder stores them (Hugging Face names, checkpoint order; factorised projections
-     * as their two factors), the same entries {@link LlamaModel#saveFactors} writes for this block.
-     */
-    public static Map<String, Tensor> factorTensors(PreNormBlock block) {
+    /** Hugging Face names in checkpoint order, the same entries {@link LlamaModel#saveFactors} writes for this block. */
+    @Override
+    public Map<String, Tensor> factorTensors(PreNormBlock block, int i) {
         return tensors(block, LlamaWeights.Layout.FACTORS);
+    }
+
+    @Override
+    public Map<String, String> embeddingTensors() {
+        return Map.of("model.embed_tokens.weight", "model.embed_tokens.weight");
+    }
+
+    /** The final norm, and {@code lm_head} when untied. */
+    @Override
+    public Map<String, String> headTensors() {
+        Map<String, String> out = new LinkedHashMap<>();
+        out.put("model.norm.weight", "model.norm.weight");
+        if (!config.tieWordEmbeddings()) {
+            out.put("lm_head.weight", "lm_head.weight");
+        }
+        return out;
     }
 
     private static Map<String, Tensor> tensors(PreNormBlock block, LlamaWeights.Layout layout) {

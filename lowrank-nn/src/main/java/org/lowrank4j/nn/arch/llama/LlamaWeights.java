@@ -34,9 +34,7 @@ final class LlamaWeights {
 
     /** Refuses a checkpoint that holds a layer past {@code layers}, the config's count. */
     static void requireLayerCount(TensorSource source, int layers) {
-        if (source.contains("model.layers." + layers + ".post_attention_layernorm.weight")) { // every model type of the family has it
-            throw new IllegalArgumentException(source.path() + " holds more layers than config field num_hidden_layers = " + layers);
-        }
+        HfCheckpoint.requireLayerCount(source, "model.layers.", layers, "num_hidden_layers");
     }
 
     /**

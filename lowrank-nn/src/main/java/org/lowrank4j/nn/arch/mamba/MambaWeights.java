@@ -56,9 +56,7 @@ final class MambaWeights {
         }
         try (TensorSource source = SafetensorsModel.open(file)) {
             int layers = model.layers();
-            if (source.contains("backbone.layers." + layers + ".norm.weight")) {
-                throw new IllegalArgumentException(file + " holds more layers than config field num_hidden_layers = " + layers);
-            }
+            HfCheckpoint.requireLayerCount(source, "backbone.layers.", layers, "num_hidden_layers");
             for (int l = 0; l < layers; l++) {
                 for (Linear linear : factorisable(model.mixer(l))) {
                     if (FactorTensors.present(source, linear.name())) {

@@ -1,0 +1,234 @@
+package org.lowrank4j.nn.arch.gpt2;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.lowrank4j.formats.hf.HfConfig;
+import org.lowrank4j.formats.safetensors.SafetensorsModel;
+import org.lowrank4j.formats.safetensors.TensorSource;
+import org.lowrank4j.nn.Layer;
+import org.lowrank4j.nn.arch.llama.LlamaBlocks;
+import org.lowrank4j.nn.block.PreNormBlock;
+import org.lowrank4j.nn.generate.DecoderBlocks;
+import org.lowrank4j.nn.generate.HfCheckpoint;
+import org.lowrank4j.nn.layers.Embedding;
+import org.lowrank4j.nn.layers.LayerNorm;
+import org.lowrank4j.nn.layers.Linear;
+import org.lowrank4j.nn.layers.LogitShaping;
+import org.lowrank4j.nn.tensor.MlpActivation;
+import org.lowrank4j.nn.tensor.Precision;
+import org.lowrank4j.nn.tensor.Tensor;
+import org.lowrank4j.nn.weight.DenseWeight;
+
+/**
+ * A GPT-2 or OPT folder read one part at a time ({@link DecoderBlocks}): the parts {@link Gpt2Model} is made of, read
+ * by the same code ({@link Gpt2Weights#readBlock}, {@link OptWeights#readBlock}), from safetensors that stay open
+ * unmapped. The folder's names may carry any prefix the whole-model reader takes ({@code transformer.} or none; OPT's
+ * {@code model.decoder.} or {@code decoder.}); what is written ({@link #factorTensors} and the two name maps) carries the
+ * prefix {@link Gpt2Model#saveFactors} writes.
+ */
+public final class Gpt2Blocks implements DecoderBlocks {
+    private final Path folder;
+    private final HfConfig config;
+    private final TensorSource source;
+    private final Precision precision;
+    private final MlpActivation activation;
+    private final boolean opt;
+    private final String prefix; // the folder's
+
+    private Gpt2Blocks(Path folder, HfConfig config, TensorSource source, Precision precision) {
+        this.activation = Gpt2Model.checkConfig(config);
+        this.folder = folder;
+        this.config = config;
+        this.source = source;
+        this.precision = precision;
+        this.opt = config.isOpt();
+        this.prefix = opt ? OptWeights.prefix(source) : Gpt2Weights.prefix(source);
+    }
+
+    /**
+     * Opens {@code config.json} and the safetensors of a GPT-2 or OPT folder (every shard's header is validated, no
+     * tensor is read).
+     *
+     * @throws IllegalArgumentException for a config outside the family, a missing or damaged shard, a narrowed,
+     *                                  quantized or dictionary folder, or more layers than the config has
+     */
+    public static Gpt2Blocks open(Path folder, Precision precision) throws IOException {
+        HfConfig config = HfConfig.read(folder);
+        Gpt2Model.checkConfig(config);
+        SafetensorsModel source = LlamaBlocks.openDenseOrLowRank(folder);
+        try {
+            Gpt2Blocks blocks = new Gpt2Blocks(folder, config, source, precision);
+            if (blocks.opt) {
+                OptWeights.requireLayerCount(source, blocks.prefix, config.numHiddenLayers());
+            } else {
+                Gpt2Weights.requireLayerCount(source, blocks.prefix, config.numHiddenLayers());
+            }
+            return blocks;
+        } catch (RuntimeException e) {
+            source.close();
+            throw e;
+        }
+    }
+
+    /** Blocks of {@code config} read from any tensor source; {@link #close} closes it. */
+    public static Gpt2Blocks of(HfConfig config, TensorSource source, Precision precision) {
+        return new Gpt2Blocks(source.path(), config, source, precision);
+    }
+
+    @Override
+    public Path folder() {
+        return folder;
+    }
+
+    @Override
+    public HfConfig config() {
+        return config;
+    }
+
+    @Override
+    public TensorSource source() {
+        return source;
+    }
+
+    @Override
+    public int blockCount() {
+        return config.numHiddenLayers();
+    }
+
+    @Override
+    public int positions() {
+        return config.maxPositionEmbeddings();
+    }
+
+    @Override
+    public Precision precision() {
+        return precision;
+    }
+
+    /** Token and position tables, and OPT-350M's projection in. */
+    @Override
+    public Embedding readEmbedding() {
+        Embedding embedding = Gpt2Model.newEmbedding(config, precision);
+        embeddingTensors().forEach((name, stored) -> HfCheckpoint.read(source, stored, tableOf(embedding, name)));
+        return embedding;
+    }
+
+    private static Tensor tableOf(Embedding embedding, String name) {
+        if (name.endsWith("project_in.weight")) {
+            return ((DenseWeight) embedding.projection().weight()).weight().value();
+        }
+        return name.endsWith("wte.weight") || name.endsWith("embed_tokens.weight") ? embedding.token().value() : embedding.position().value();
+    }
+
+    @Override
+    public int positionOffset() {
+        return Gpt2Model.positionOffset(config);
+    }
+
+    @Override
+    public PreNormBlock readBlock(int i) {
+        if (i < 0 || i >= blockCount()) {
+            throw new IllegalArgumentException("block " + i + " is outside [0, " + blockCount() + ")");
+        }
+        PreNormBlock block = Gpt2Model.newBlock(config, i, activation, precision);
+        if (opt) {
+            OptWeights.readBlock(source, prefix, block, i);
+        } else {
+            Gpt2Weights.readBlock(source, prefix, block, i);
+        }
+        return block;
+    }
+
+    @Override
+    public Map<String, Linear> sites(PreNormBlock block, int i) {
+        Map<String, Linear> out = new LinkedHashMap<>();
+        Gpt2Model.putSites(out, block, i);
+        return out;
+    }
+
+    @Override
+    public Map<String, Tensor> factorTensors(PreNormBlock block, int i) {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        if (opt) {
+            OptWeights.putBlock(out, block, i, true);
+        } else {
+            Gpt2Weights.putBlock(out, block, i, true);
+        }
+        return out;
+    }
+
+    @Override
+    public Map<String, String> embeddingTensors() {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (opt) {
+            put(out, "model.decoder.", "embed_tokens.weight");
+            put(out, "model.decoder.", "embed_positions.weight");
+            if (Gpt2Model.rowWidth(config) != config.hiddenSize()) {
+                put(out, "model.decoder.", "project_in.weight");
+            }
+        } else {
+            put(out, "transformer.", "wte.weight");
+            put(out, "transformer.", "wpe.weight");
+        }
+        return out;
+    }
+
+    /** The final norm (none in OPT's post-norm layout), OPT-350M's projection out, and {@code lm_head} when untied. */
+    @Override
+    public Map<String, String> headTensors() {
+        Map<String, String> out = new LinkedHashMap<>();
+        String written = opt ? "model.decoder." : "transformer.";
+        String norm = opt ? "final_layer_norm" : "ln_f";
+        if (Gpt2Model.newFinalNorm(config, precision) != null) {
+            put(out, written, norm + ".weight");
+            put(out, written, norm + ".bias");
+        }
+        if (Gpt2Model.rowWidth(config) != config.hiddenSize()) {
+            put(out, written, "project_out.weight");
+        }
+        if (!config.tieWordEmbeddings()) {
+            out.put("lm_head.weight", "lm_head.weight");
+        }
+        return out;
+    }
+
+    private void put(Map<String, String> out, String written, String name) {
+        out.put(written + name, prefix + name);
+    }
+
+    @Override
+    public Layer readOutputStage() {
+        LayerNorm norm = Gpt2Model.newFinalNorm(config, precision);
+        if (norm != null) {
+            Gpt2Weights.readNorm(source, prefix + (opt ? "final_layer_norm" : "ln_f"), norm);
+        }
+        Linear projectOut = Gpt2Model.newProjectOut(config, precision);
+        if (projectOut != null) {
+            HfCheckpoint.read(source, prefix + "project_out.weight", ((DenseWeight) projectOut.weight()).weight().value());
+        }
+        return new OutputStage(norm, projectOut);
+    }
+
+    @Override
+    public Linear readHead() {
+        if (config.tieWordEmbeddings()) {
+            return new Linear("lm_head", new DenseWeight(readEmbedding().token()), null);
+        }
+        Linear head = Linear.dense("lm_head", Gpt2Model.rowWidth(config), config.vocabSize(), false, precision);
+        HfCheckpoint.read(source, "lm_head.weight", ((DenseWeight) head.weight()).weight().value());
+        return head;
+    }
+
+    /** GPT-2 and OPT use their logits as they come. */
+    @Override
+    public LogitShaping logitShaping() {
+        return null;
+    }
+
+    @Override
+    public void close() {
+        source.close();
+    }
+}
