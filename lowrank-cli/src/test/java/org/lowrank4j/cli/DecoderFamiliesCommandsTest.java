@@ -13,7 +13,7 @@ import org.lowrank4j.formats.hf.HfConfig;
  * Folders of the LLaMA family's variants compress, generate past their windows and take a LoRA fine-tune through the CLI:
  * Gemma 3 (head norms, post-norms, sliding layers of window 4), Gemma 2 (post-norms, soft-capped scores and logits),
  * SmolLM3 (a layer without RoPE), Granite (its four multipliers), OLMo 2 (post-norms only, whole-projection q/k norms) and
- * Phi-3 (fused checkpoint projections, a window on every layer; adapters refused, full fine-tuning runs).
+ * Phi-3 (fused checkpoint projections, a window on every layer; LoRA on the fused qkv_proj, full fine-tuning runs).
  * MoDeGPT, whose statistics write out the plain pre-norm block, narrows SmolLM3 and Granite and refuses the post-normed
  * ones in one line.
  */
@@ -56,9 +56,19 @@ class DecoderFamiliesCommandsTest {
             assertThat((String) r[1]).startsWith("The");
 
             Path adapter = dir.resolve(name + "-lora");
-            if (config == phi3) { // its checkpoints fuse the projections PEFT would name; full fine-tuning runs
-                assertThat(CliRun.refused("finetune", "--model", folder.toString(), "--data", text.toString(), "--out", adapter.toString(),
-                        "--steps", "2", "--batch", "2", "--context", "16", "--held-out", "0.2")).contains("qkv_proj");
+            if (config == phi3) { // its checkpoints fuse the projections PEFT names: LoRA trains the fused qkv_proj; full fine-tuning runs
+                r = CliRun.run("finetune", "--model", folder.toString(), "--data", text.toString(), "--out", adapter.toString(), "--rank", "2",
+                        "--steps", "2", "--batch", "2", "--context", "16", "--held-out", "0.2");
+                assertThat((int) r[0]).as("stderr: %s", r[2]).isZero();
+                try (org.lowrank4j.formats.safetensors.SafetensorsFile file = org.lowrank4j.formats.safetensors.SafetensorsFile.open(
+                        adapter.resolve("adapter_model.safetensors"))) {
+                    assertThat(file.info("base_model.model.model.layers.0.self_attn.qkv_proj.lora_B.weight").shape()).containsExactly(16 + 2 * 8, 2);
+                    assertThat(file.names()).contains("base_model.model.model.layers.1.self_attn.o_proj.lora_A.weight")
+                            .noneMatch(n -> n.contains("q_proj"));
+                }
+                r = CliRun.run("adapter", "merge", "--model", folder.toString(), "--adapter", adapter.toString(), "--out",
+                        dir.resolve(name + "-merged").toString());
+                assertThat((int) r[0]).as("stderr: %s", r[2]).isZero();
                 adapter = dir.resolve(name + "-full");
                 r = CliRun.run("finetune", "--model", folder.toString(), "--data", text.toString(), "--out", adapter.toString(), "--adapter", "full",
                         "--steps", "2", "--batch", "2", "--context", "16", "--held-out", "0.2");

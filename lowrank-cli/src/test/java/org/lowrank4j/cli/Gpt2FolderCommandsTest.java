@@ -141,6 +141,35 @@ class Gpt2FolderCommandsTest {
     }
 
     @Test
+    void loraTrainsOnGpt2sFusedCAttnInPeftsNamesAndMergesBack(@TempDir Path dir) throws Exception {
+        Path model = tinyGpt2(dir.resolve("gpt2"));
+        Path text = Files.writeString(dir.resolve("text.txt"), TEXT.repeat(2));
+        Path adapter = dir.resolve("gpt2-lora");
+        Object[] tuned = CliRun.run("finetune", "--model", model.toString(), "--data", text.toString(), "--out", adapter.toString(), "--rank", "4",
+                "--steps", "3", "--batch", "2", "--context", "16", "--held-out", "0.2", "--squeeze-to", "2",
+                "--squeeze-weighting", "none");
+        assertThat((int) tuned[0]).as("stderr: %s", tuned[2]).isZero();
+        try (org.lowrank4j.formats.safetensors.SafetensorsFile file = org.lowrank4j.formats.safetensors.SafetensorsFile.open(
+                adapter.resolve("adapter_model.safetensors"))) {
+            // the default targets: the fused c_attn (one lora_A, lora_B over q, k and v) and attn.c_proj, squeezed to rank 2
+            assertThat(file.names()).hasSize(2 * 2 * 2).contains("base_model.model.transformer.h.1.attn.c_attn.lora_A.weight",
+                    "base_model.model.transformer.h.0.attn.c_proj.lora_B.weight");
+            assertThat(file.info("base_model.model.transformer.h.0.attn.c_attn.lora_A.weight").shape()).containsExactly(2, 16);
+            assertThat(file.info("base_model.model.transformer.h.0.attn.c_attn.lora_B.weight").shape()).containsExactly(3 * 16, 2);
+        }
+        JsonNode config = new ObjectMapper().readTree(adapter.resolve("adapter_config.json").toFile());
+        assertThat(config.get("fan_in_fan_out").asBoolean()).isTrue();
+        assertThat(config.get("target_modules").toString()).contains("c_attn");
+        Object[] merged = CliRun.run("adapter", "merge", "--model", model.toString(), "--adapter", adapter.toString(), "--out",
+                dir.resolve("gpt2-merged").toString());
+        assertThat((int) merged[0]).as("stderr: %s", merged[2]).isZero();
+        assertThat(HfConfig.read(dir.resolve("gpt2-merged")).modelType()).isEqualTo("gpt2");
+        assertThat(CliRun.refused("finetune", "--model", model.toString(), "--data", text.toString(), "--out", dir.resolve("gpt2-pissa").toString(),
+                "--init", "pissa", "--steps", "2", "--batch", "2", "--context", "16", "--held-out", "0.2"))
+                .contains("transformer.h.0.attn.c_attn fuses 3 projections");
+    }
+
+    @Test
     void compareStillRefusesAGpt2FolderInOneLine(@TempDir Path dir) throws Exception {
         Path model = tinyGpt2(dir.resolve("gpt2"));
         Files.writeString(dir.resolve("1900_a_r.txt"), TEXT.repeat(3));

@@ -96,7 +96,7 @@ public final class FineTuning {
 
         long baseParameters = task.baseParameters();
         PeftAdapter startAdapter = request.initAdapter() == null ? null : PeftFolder.read(request.initAdapter());
-        LoraModel lora = LoraModel.over(ModulePaths.decoder(model), request.seed());
+        LoraModel lora = LoraModel.overDecoder(model, request.seed()); // GPT-2's c_attn, Phi-3's fused modules as PEFT names them
         LoraStart begin = null;
         if (startAdapter != null) {
             PeftFolder.apply(startAdapter, lora, "default", Precision.FLOAT32); // its targets, shapes and ranks checked against the model
@@ -104,11 +104,15 @@ public final class FineTuning {
         } else {
             begin = LoraStart.attach(lora, request.init(), request.targets(), request.lora(), request.seed());
         }
+        if (squeeze != null && squeeze.form().calibrated()) { // before the first step, not at the first squeeze
+            lora.requireNoFusedAdapters("--squeeze-weighting " + squeeze.form().weighting().name().toLowerCase(Locale.ROOT));
+        }
         boolean pissa = begin != null && begin.adaptersAreBase();
         List<org.lowrank4j.nn.Parameter> extra = begin == null ? List.of() : begin.extraParameters();
         List<Integer> squeezeSteps = squeeze == null ? List.of() : squeeze.eventSteps(request.steps());
         PeftConfig startConfig = startAdapter != null ? startAdapter.config() // continued tuning keeps the adapter's rank, α, patterns and targets
-                : PeftConfig.lora(request.lora(), request.targets(), request.model().toAbsolutePath().normalize().toString(), "CAUSAL_LM");
+                : PeftConfig.lora(request.lora(), request.targets(), request.model().toAbsolutePath().normalize().toString(), "CAUSAL_LM")
+                        .withFanInFanOut(ModulePaths.conv1d(model)); // as PEFT records an adapter on GPT-2's Conv1D modules
         int sourceRank = startConfig.rank();
         if (squeeze != null && squeeze.targetRank() >= sourceRank) {
             throw new IllegalArgumentException("--squeeze-to " + squeeze.targetRank() + " is not below the adapters' rank " + sourceRank

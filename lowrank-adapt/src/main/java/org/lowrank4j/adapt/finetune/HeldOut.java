@@ -74,7 +74,7 @@ public final class HeldOut {
         if (adapter != null && VariantFolder.variantOf(adapter) != null) {
             VariantFolder.apply(VariantFolder.read(adapter), ModulePaths.decoder(decoder), Precision.FLOAT32);
         } else if (adapter != null) {
-            LoraModel lora = LoraModel.over(ModulePaths.decoder(decoder), 0);
+            LoraModel lora = LoraModel.overDecoder(decoder, 0);
             PeftFolder.apply(PeftFolder.read(adapter), lora, "default", Precision.FLOAT32);
         }
         return perplexity(decoder, part, adapter != null ? adapter : model);

@@ -6,7 +6,6 @@ import java.util.Set;
 import java.util.function.Consumer;
 import org.lowrank4j.adapt.lora.LoraAdapter;
 import org.lowrank4j.adapt.lora.LoraModel;
-import org.lowrank4j.adapt.lora.ModulePaths;
 import org.lowrank4j.adapt.peft.PeftAdapter;
 import org.lowrank4j.adapt.peft.PeftFolder;
 import org.lowrank4j.nn.Parameter;
@@ -133,9 +132,10 @@ public final class SqueezeDistillation {
      * but the student's A and B, no dropout: the objective {@link #run} trains.
      */
     static Objective attach(LlamaModel model, PeftAdapter teacher, PeftAdapter student, Precision precision, long seed) {
-        LoraModel lora = LoraModel.over(ModulePaths.decoder(model), seed);
+        LoraModel lora = LoraModel.overDecoder(model, seed);
         PeftFolder.apply(teacher, lora, TEACHER, precision);
         PeftFolder.apply(student, lora, STUDENT, precision);
+        lora.requireNoFusedAdapters("a distilled squeeze");
         List<Parameter> trained = new ArrayList<>();
         for (LoraAdapter a : lora.adapter(STUDENT).values()) {
             trained.addAll(a.parameters());

@@ -43,6 +43,70 @@ public record FusedModules(Map<String, List<Linear>> parts) {
         return new FusedModules(Map.copyOf(parts));
     }
 
+    /** No fused modules: every projection is its own checkpoint module. */
+    public static final FusedModules NONE = new FusedModules(Map.of());
+
+    public boolean isEmpty() {
+        return parts.isEmpty();
+    }
+
+    /** The fused module path a projection is part of, or null. */
+    public String fusedPathOf(String partPath) {
+        for (Map.Entry<String, List<Linear>> e : parts.entrySet()) {
+            for (Linear part : e.getValue()) {
+                if (part.name().equals(partPath)) {
+                    return e.getKey();
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The inverse of {@link #split}: each fused module whose parts all carry factors becomes one module again, with the
+     * parts' shared lora_A and their lora_B's rows stacked in order, and target_modules naming what it then holds. The
+     * parts of one module must share one A and one α (an adapter trained on the fused module does).
+     *
+     * @throws IllegalArgumentException when only some parts of a fused module have factors, or their A or α differ
+     */
+    public PeftAdapter fuse(PeftAdapter perPart) {
+        if (parts.isEmpty()) {
+            return perPart;
+        }
+        Map<String, LoraFactors> modules = new LinkedHashMap<>();
+        for (Map.Entry<String, LoraFactors> e : perPart.modules().entrySet()) {
+            String fused = fusedPathOf(e.getKey());
+            if (fused == null) {
+                modules.put(e.getKey(), e.getValue());
+            } else if (!modules.containsKey(fused)) {
+                modules.put(fused, joined(fused, perPart.modules()));
+            }
+        }
+        return new PeftAdapter(perPart.config().withTargetModules(new ArrayList<>(modules.keySet())), modules);
+    }
+
+    private LoraFactors joined(String fused, Map<String, LoraFactors> perPart) {
+        List<Linear> into = parts.get(fused);
+        LoraFactors first = perPart.get(into.get(0).name());
+        int rows = into.stream().mapToInt(Linear::outFeatures).sum();
+        float[] b = new float[rows * (first == null ? 0 : first.rank())];
+        int at = 0;
+        for (Linear part : into) {
+            LoraFactors f = perPart.get(part.name());
+            if (f == null || first == null) {
+                throw new IllegalArgumentException(fused + " fuses " + into.stream().map(Linear::name).toList() + " but the adapter has factors for "
+                        + into.stream().map(Linear::name).filter(perPart::containsKey).toList() + " only: PEFT cannot name part of a fused module");
+            }
+            if (f.rank() != first.rank() || f.alpha() != first.alpha() || !java.util.Arrays.equals(f.a(), first.a())) {
+                throw new IllegalArgumentException("the parts of " + fused + " carry different lora_A factors (or ranks, or lora_alpha), which one"
+                        + " module's adapter cannot hold");
+            }
+            System.arraycopy(f.b(), 0, b, at, f.b().length);
+            at += f.b().length;
+        }
+        return new LoraFactors(first.rank(), first.in(), rows, first.a(), b, first.alpha());
+    }
+
     /**
      * {@code adapter} with each fused module's factors given to its parts (lora_A copied, lora_B's rows split), and
      * target_modules naming the module paths it then holds; an adapter on no fused module comes back as it is.

@@ -29,10 +29,12 @@ public final class LoraModel implements Module {
     private final Map<String, Linear> modules;
     private final Map<String, LoraWeight> adapted = new LinkedHashMap<>();
     private final Map<String, WeightFactorization> frozen = new LinkedHashMap<>(); // path -> the weight FrozenWeight wraps
+    private final FusedModules fused;
     private final Dropout dropout;
 
-    private LoraModel(Map<String, Linear> modules, long dropoutSeed) {
+    private LoraModel(Map<String, Linear> modules, FusedModules fused, long dropoutSeed) {
         this.modules = Collections.unmodifiableMap(new LinkedHashMap<>(modules));
+        this.fused = fused;
         this.dropout = new Dropout(dropoutSeed);
     }
 
@@ -41,10 +43,29 @@ public final class LoraModel implements Module {
      * @param dropoutSeed seed of the adapters' dropout masks
      */
     public static LoraModel over(Map<String, Linear> modules, long dropoutSeed) {
+        return over(modules, FusedModules.NONE, dropoutSeed);
+    }
+
+    /**
+     * @param fused the checkpoint modules that {@code modules} holds as several projections (GPT-2's c_attn, Phi-3's):
+     *              targets name them, an adapter on one gives its parts one shared A and a row block of B each, and
+     *              {@link org.lowrank4j.adapt.peft.PeftFolder} writes and reads it under the fused module's path
+     */
+    public static LoraModel over(Map<String, Linear> modules, FusedModules fused, long dropoutSeed) {
         if (modules.isEmpty()) {
             throw new IllegalArgumentException("the model has no linear layers to adapt");
         }
-        return new LoraModel(modules, dropoutSeed);
+        return new LoraModel(modules, fused, dropoutSeed);
+    }
+
+    /** A decoder's projections under their checkpoint module paths, fused modules as its checkpoint fuses them. */
+    public static LoraModel overDecoder(org.lowrank4j.nn.generate.CausalLanguageModel model, long dropoutSeed) {
+        return over(ModulePaths.layers(model), FusedModules.of(model), dropoutSeed);
+    }
+
+    /** The checkpoint modules held as several projections here (none for most models). */
+    public FusedModules fused() {
+        return fused;
     }
 
     /** Every linear layer by path, adapted or not. */
@@ -72,26 +93,79 @@ public final class LoraModel implements Module {
     public List<String> addAdapter(String name, TargetModules targets, Function<String, LoraSettings> settings, Random random) {
         List<String> paths = select(targets);
         for (String path : paths) {
-            Linear linear = modules.get(path);
+            List<Linear> parts = partsOf(path);
+            int in = parts.get(0).inFeatures(), out = parts.stream().mapToInt(Linear::outFeatures).sum();
             LoraSettings s = settings.apply(path);
-            int limit = Math.min(linear.inFeatures(), linear.outFeatures());
+            int limit = Math.min(in, out);
             if (s.rank() > limit) {
                 throw new IllegalArgumentException("rank " + s.rank() + " for " + path + " is above min(in, out) = " + limit + " of its "
-                        + linear.outFeatures() + "x" + linear.inFeatures() + " weight");
+                        + out + "x" + in + " weight");
             }
         }
         for (String path : paths) {
-            Linear linear = modules.get(path);
-            add(path, LoraAdapter.initialized(path, name, linear.inFeatures(), linear.outFeatures(), settings.apply(path),
-                    linear.weight().precision(), random));
+            List<Linear> parts = partsOf(path);
+            int in = parts.get(0).inFeatures(), out = parts.stream().mapToInt(Linear::outFeatures).sum();
+            LoraAdapter whole = LoraAdapter.initialized(path, name, in, out, settings.apply(path), parts.get(0).weight().precision(), random);
+            if (parts.size() == 1) {
+                add(path, whole);
+                continue;
+            }
+            for (Linear part : parts) { // one A for the fused module, B = 0 in row blocks
+                Parameter b = new Parameter(LoraAdapter.parameterName(part.name(), "lora_B", name),
+                        org.lowrank4j.nn.tensor.Tensor.zeros(whole.a().value().precision(), part.outFeatures(), whole.rank()));
+                add(part.name(), new LoraAdapter(name, whole.a(), b, whole.alpha(), whole.useRslora(), whole.dropout()));
+            }
         }
         return paths;
     }
 
-    /** The paths {@code targets} selects, refusing a selection of none. */
+    /**
+     * Refuses adapters on fused modules for {@code work} that treats each projection's adapter on its own (a calibrated
+     * or distilled squeeze), which would break the shared A apart.
+     *
+     * @throws IllegalArgumentException naming the fused module and what to use instead
+     */
+    public void requireNoFusedAdapters(String work) {
+        for (String path : adapted.keySet()) {
+            String whole = fused.fusedPathOf(path);
+            if (whole != null) {
+                throw new IllegalArgumentException(work + " treats each projection's adapter on its own, and " + whole + " fuses "
+                        + partsOf(whole).size() + " projections in its checkpoint; squeeze it without calibration (adapter squeeze without"
+                        + " --model, or finetune --squeeze-weighting none)");
+            }
+        }
+    }
+
+    /** The projections a targetable path covers: the layer itself, or a fused module's parts in row order. */
+    public List<Linear> partsOf(String path) {
+        List<Linear> parts = fused.parts().get(path);
+        if (parts != null) {
+            return parts;
+        }
+        Linear linear = modules.get(path);
+        if (linear == null) {
+            throw new IllegalArgumentException("the model has no linear layer " + path + " (e.g. " + examples() + ")");
+        }
+        return List.of(linear);
+    }
+
+    /**
+     * The module paths adapters are named after, in layer order: every layer's path, but a fused checkpoint module's path
+     * (GPT-2's {@code attn.c_attn}) in place of its parts'.
+     */
+    public List<String> targetable() {
+        java.util.LinkedHashSet<String> out = new java.util.LinkedHashSet<>();
+        for (String path : modules.keySet()) {
+            String whole = fused.fusedPathOf(path);
+            out.add(whole == null ? path : whole);
+        }
+        return new ArrayList<>(out);
+    }
+
+    /** The {@link #targetable} paths {@code targets} selects, refusing a selection of none. */
     public List<String> select(Predicate<String> targets) {
         List<String> paths = new ArrayList<>();
-        for (String path : modules.keySet()) {
+        for (String path : targetable()) {
             if (targets.test(path)) {
                 paths.add(path);
             }
@@ -106,7 +180,7 @@ public final class LoraModel implements Module {
 
     private String examples() {
         List<String> some = new ArrayList<>();
-        for (String path : modules.keySet()) {
+        for (String path : targetable()) {
             String last = path.substring(path.lastIndexOf('.') + 1);
             if (some.size() < 7 && some.stream().noneMatch(p -> p.endsWith("." + last))) {
                 some.add(path);
@@ -128,7 +202,8 @@ public final class LoraModel implements Module {
                 current = f.base();
                 frozen.remove(path);
             }
-            weight = new LoraWeight(path, current, dropout);
+            String whole = fused.fusedPathOf(path);
+            weight = new LoraWeight(path, current, dropout, whole == null ? path : whole); // a fused module's parts drop the same inputs
             linear.setWeight(weight);
             adapted.put(path, weight);
         }
@@ -298,13 +373,18 @@ public final class LoraModel implements Module {
         frozen.clear();
     }
 
-    /** The A and B of every active, unmerged adapter, in layer order. */
+    /** The A and B of every active, unmerged adapter, in layer order; a fused module's shared A once. */
     @Override
     public List<Parameter> parameters() {
-        List<Parameter> out = new ArrayList<>();
+        java.util.Set<Parameter> out = Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        List<Parameter> ordered = new ArrayList<>();
         for (LoraWeight w : adapted.values()) {
-            out.addAll(w.parameters());
+            for (Parameter p : w.parameters()) {
+                if (out.add(p)) {
+                    ordered.add(p);
+                }
+            }
         }
-        return out;
+        return ordered;
     }
 }

@@ -48,6 +48,15 @@ public final class LoraStart {
      */
     public static LoraStart attach(LoraModel lora, AdapterInit init, List<String> targetNames, LoraSettings settings, long seed) {
         TargetModules targets = TargetModules.names(targetNames);
+        if (init != AdapterInit.LORA) {
+            for (String path : lora.select(targets)) {
+                if (lora.fused().parts().containsKey(path)) {
+                    throw new IllegalArgumentException("--init " + init.name().toLowerCase(java.util.Locale.ROOT) + " starts from each target's own"
+                            + " weight, and " + path + " fuses " + lora.partsOf(path).size() + " projections in its checkpoint; use --init lora"
+                            + " there, or target modules the checkpoint keeps apart");
+                }
+            }
+        }
         Map<String, LoraFactors> initial = null;
         Map<String, SvFitWeight> singular = new LinkedHashMap<>();
         if (init == AdapterInit.SVFIT) {

@@ -46,6 +46,7 @@ public final class LoraWeight implements WeightFactorization {
     private final Set<String> merged = new LinkedHashSet<>();
     private boolean enabled = true;
     private final Dropout dropout;
+    private final String maskKey;                                          // whose dropout masks: the module, or the fused module it is part of
     private String[] routes;                                               // per sequence: its adapter (null: base alone); null: not routed
 
     private Tensor lastInput;                                              // x of the latest forward
@@ -59,12 +60,21 @@ public final class LoraWeight implements WeightFactorization {
      * @param dropout the mask source shared by a model's layers (null: never any dropout)
      */
     public LoraWeight(String module, WeightFactorization base, Dropout dropout) {
+        this(module, base, dropout, module);
+    }
+
+    /**
+     * @param maskKey whose dropout masks this layer draws: the parts of one fused checkpoint module (GPT-2's c_attn) give
+     *                its path, so that they drop the same inputs, as PEFT's one adapter on the fused module does
+     */
+    public LoraWeight(String module, WeightFactorization base, Dropout dropout, String maskKey) {
         if (base instanceof LoraWeight) {
             throw new IllegalArgumentException(module + " already carries LoRA adapters; add another adapter to it instead");
         }
         this.module = module;
         this.base = base;
         this.dropout = dropout == null ? new Dropout(0) : dropout;
+        this.maskKey = maskKey;
     }
 
     public String module() {
@@ -309,7 +319,7 @@ public final class LoraWeight implements WeightFactorization {
         Tensor used = x;
         if (dropout.training() && adapter.dropout() > 0) {
             keep = x.zerosLike();
-            SplittableRandom random = dropout.random(module, adapter.name());
+            SplittableRandom random = dropout.random(maskKey, adapter.name());
             double kept = 1 / (1 - adapter.dropout());
             for (int i = 0; i < keep.size(); i++) {
                 keep.set(i, random.nextDouble() < adapter.dropout() ? 0 : kept);

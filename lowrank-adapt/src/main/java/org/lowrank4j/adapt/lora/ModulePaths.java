@@ -20,21 +20,22 @@ public final class ModulePaths {
     }
 
     /**
-     * A decoder's block projections by path; the layers of the runtime's decoders already carry their HF names.
+     * A decoder's block projections by path, for the adapter variants (NOLA, SoRA, …), which train each projection on its
+     * own; the layers of the runtime's decoders already carry their HF names. LoRA itself goes through
+     * {@link LoraModel#overDecoder}, which also trains the modules a checkpoint fuses.
      *
      * @throws IllegalArgumentException for Phi-3, whose checkpoints fuse q, k, v and gate, up, and GPT-2, which fuses q, k,
-     *                                  v: PEFT names its adapters after the fused modules, which the runtime keeps apart
+     *                                  v: the variants' files name the runtime's separate projections
      */
     public static Map<String, Linear> decoder(CausalLanguageModel model) {
         if (model instanceof org.lowrank4j.nn.arch.llama.LlamaModel llama && org.lowrank4j.nn.arch.llama.LlamaModel.fusesProjections(llama.config())) {
             throw new IllegalArgumentException("model_type phi3 fuses q_proj, k_proj, v_proj into qkv_proj and gate_proj, up_proj into"
-                    + " gate_up_proj, which PEFT adapters are named after; training adapters on Phi-3 is not supported yet (existing PEFT"
-                    + " adapters merge and run: adapter merge, --adapter on generate, serve and export; finetune --adapter full trains it)");
+                    + " gate_up_proj; the adapter variants train separate projections, so they do not cover Phi-3 (LoRA does: finetune"
+                    + " without --adapter; finetune --adapter full trains every weight)");
         }
         if (model instanceof org.lowrank4j.nn.arch.gpt2.Gpt2Model gpt2 && !gpt2.isOpt()) {
-            throw new IllegalArgumentException("model_type gpt2 fuses q, k and v into one Conv1D (c_attn), which PEFT adapters are named"
-                    + " after; training adapters on GPT-2 is not supported yet (existing PEFT adapters merge and run: adapter merge, --adapter"
-                    + " on generate, serve and export; OPT's train)");
+            throw new IllegalArgumentException("model_type gpt2 fuses q, k and v into one Conv1D (c_attn); the adapter variants train"
+                    + " separate projections, so they do not cover GPT-2 (LoRA does: finetune without --adapter; OPT keeps them apart)");
         }
         return layers(model);
     }
@@ -53,12 +54,24 @@ public final class ModulePaths {
     }
 
     /**
-     * The attention projections a decoder folder's adapters target by default: q, k, v and the output projection under
-     * its family's name ({@code out_proj} for OPT, {@code o_proj} for the LLaMA family).
+     * The attention projections a decoder folder's adapters target by default, under the module names its checkpoint
+     * uses: q, k, v and the output projection ({@code out_proj} for OPT, {@code o_proj} for the LLaMA family), GPT-2's
+     * fused {@code c_attn} and {@code attn.c_proj}, Phi-3's fused {@code qkv_proj} and {@code o_proj}.
      */
     public static List<String> attentionTargets(java.nio.file.Path decoderFolder) throws java.io.IOException {
-        boolean opt = org.lowrank4j.formats.hf.HfConfig.read(decoderFolder).isOpt();
-        return List.of("q_proj", "k_proj", "v_proj", opt ? "out_proj" : "o_proj");
+        org.lowrank4j.formats.hf.HfConfig config = org.lowrank4j.formats.hf.HfConfig.read(decoderFolder);
+        if (config.architecture() == org.lowrank4j.formats.hf.HfArchitecture.GPT2 && !config.isOpt()) {
+            return List.of("c_attn", "attn.c_proj");
+        }
+        if (config.architecture() == org.lowrank4j.formats.hf.HfArchitecture.LLAMA && org.lowrank4j.nn.arch.llama.LlamaModel.fusesProjections(config)) {
+            return List.of("qkv_proj", "o_proj");
+        }
+        return List.of("q_proj", "k_proj", "v_proj", config.isOpt() ? "out_proj" : "o_proj");
+    }
+
+    /** Whether the decoder's checkpoint stores its projections as Conv1D (GPT-2): PEFT's adapters then say fan_in_fan_out. */
+    public static boolean conv1d(CausalLanguageModel model) {
+        return model instanceof org.lowrank4j.nn.arch.gpt2.Gpt2Model gpt2 && !gpt2.isOpt();
     }
 
     /** A BERT encoder's projections under the paths of Hugging Face's {@code BertModel}. */

@@ -9,7 +9,6 @@ import java.util.function.BiConsumer;
 import org.lowrank4j.adapt.lora.LoraAdapter;
 import org.lowrank4j.adapt.lora.LoraModel;
 import org.lowrank4j.adapt.lora.LoraWeight;
-import org.lowrank4j.adapt.lora.ModulePaths;
 import org.lowrank4j.adapt.peft.LoraFactors;
 import org.lowrank4j.adapt.peft.PeftAdapter;
 import org.lowrank4j.adapt.peft.PeftFolder;
@@ -68,8 +67,9 @@ public final class CompensatedSqueeze {
     public static Squeeze.Result apply(LlamaModel model, PeftAdapter adapter, Squeeze.Target target, int[] tokens, int windows,
             boolean fisher, BiConsumer<Integer, Integer> progress) {
         SqueezeCalibration.checkWindows(model, tokens, windows); // before the model is touched
-        LoraModel lora = LoraModel.over(ModulePaths.decoder(model), 0);
+        LoraModel lora = LoraModel.overDecoder(model, 0);
         PeftFolder.apply(adapter, lora, ORIGINAL, Precision.FLOAT32);
+        lora.requireNoFusedAdapters("a compensated squeeze");
         SqueezeCalibration.Grams grams = SqueezeCalibration.grams(model, lora, tokens, windows, fisher);
         Map<String, Squeeze.ModuleReport> alone = Squeeze.apply(adapter, target, grams.inputs(), grams.outputGradients()).modules();
 

@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.Map;
 import org.lowrank4j.adapt.lora.LoraModel;
 import org.lowrank4j.adapt.lora.LoraWeight;
-import org.lowrank4j.adapt.lora.ModulePaths;
 import org.lowrank4j.adapt.peft.PeftAdapter;
 import org.lowrank4j.adapt.peft.PeftFolder;
 import org.lowrank4j.linalg.DoubleMatrix;
@@ -72,8 +71,9 @@ public final class SqueezeCalibration {
      */
     public static Grams grams(LlamaModel model, PeftAdapter adapter, int[] tokens, int windows, boolean fisher) {
         checkWindows(model, tokens, windows); // before the model is touched
-        LoraModel lora = LoraModel.over(ModulePaths.decoder(model), 0);
+        LoraModel lora = LoraModel.overDecoder(model, 0);
         PeftFolder.apply(adapter, lora, "default", Precision.FLOAT32);
+        lora.requireNoFusedAdapters("a calibrated squeeze");
         return grams(model, lora, tokens, windows, fisher);
     }
 

@@ -288,6 +288,13 @@ public final class PeftConfig {
         return new PeftConfig(o).validated("adapter_config.json");
     }
 
+    /** A copy with fan_in_fan_out set: true for adapters on GPT-2's Conv1D modules, as PEFT writes them. */
+    public PeftConfig withFanInFanOut(boolean fanInFanOut) {
+        ObjectNode o = json.deepCopy();
+        o.put("fan_in_fan_out", fanInFanOut);
+        return new PeftConfig(o).validated("adapter_config.json");
+    }
+
     /** A copy whose modules_to_save lists {@code modules}. */
     public PeftConfig withModulesToSave(List<String> modules) {
         ObjectNode o = json.deepCopy();

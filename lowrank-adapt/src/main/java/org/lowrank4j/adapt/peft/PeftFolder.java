@@ -198,7 +198,10 @@ public final class PeftFolder {
         adapter.config().write(folder.resolve(CONFIG));
     }
 
-    /** The named adapter of a model, as a folder would hold it under {@code config}. */
+    /**
+     * The named adapter of a model, as a folder would hold it under {@code config}: a fused checkpoint module's parts
+     * ({@link LoraModel#fused}) as the one module PEFT names, their shared A and B's row blocks stacked.
+     */
     public static PeftAdapter capture(LoraModel model, String name, PeftConfig config) {
         Map<String, LoraFactors> modules = new LinkedHashMap<>();
         for (Map.Entry<String, LoraAdapter> e : model.adapter(name).entrySet()) {
@@ -206,7 +209,8 @@ public final class PeftFolder {
             modules.put(e.getKey(), new LoraFactors(a.rank(), a.inFeatures(), a.outFeatures(), floats(a.a().value()), floats(a.b().value()),
                     a.alpha()));
         }
-        return new PeftAdapter(config, modules);
+        PeftAdapter perLayer = new PeftAdapter(config, modules);
+        return model.fused().isEmpty() ? perLayer : new PeftAdapter(config, model.fused().fuse(perLayer).modules());
     }
 
     private static float[] floats(Tensor t) {
@@ -219,7 +223,8 @@ public final class PeftFolder {
 
     /**
      * Attaches a read adapter to a model under {@code name}, after checking it against the model: its targets must match
-     * some layer, and every module must exist with the factor shapes its layer needs.
+     * some layer, and every module must exist with the factor shapes its layer needs. A fused checkpoint module's factors
+     * ({@link LoraModel#fused}: GPT-2's c_attn) go to its parts, which share its A and take B's rows in blocks.
      *
      * @throws IllegalArgumentException naming the tensor whose shape does not fit (an adapter for another base), the
      *                                  module the model lacks, targets that match nothing, or a rank above min(in, out)
@@ -227,23 +232,25 @@ public final class PeftFolder {
     public static void apply(PeftAdapter adapter, LoraModel model, String name, Precision precision) {
         TargetModules targets = adapter.config().targets();
         model.select(targets); // refuses targets that match nothing
-        Map<String, Linear> layers = model.modules();
+        Map<String, List<Linear>> fused = model.fused().parts();
         for (Map.Entry<String, LoraFactors> e : adapter.modules().entrySet()) {
             String module = e.getKey();
             LoraFactors f = e.getValue();
-            Linear linear = layers.get(module);
-            if (linear == null) {
+            List<Linear> parts = fused.containsKey(module) ? fused.get(module) : model.modules().containsKey(module)
+                    ? List.of(model.modules().get(module)) : null;
+            if (parts == null) {
                 throw new IllegalArgumentException("adapter tensor " + key(module, "lora_A") + " is for module " + module
                         + ", which this model does not have: the adapter was made for another base model");
             }
-            if (f.in() != linear.inFeatures()) {
+            int in = parts.get(0).inFeatures(), out = parts.stream().mapToInt(Linear::outFeatures).sum();
+            if (f.in() != in) {
                 throw new IllegalArgumentException("adapter tensor " + key(module, "lora_A") + " has shape [" + f.rank() + ", " + f.in()
-                        + "] but " + module + " takes " + linear.inFeatures() + " inputs (expected [" + f.rank() + ", " + linear.inFeatures()
+                        + "] but " + module + " takes " + in + " inputs (expected [" + f.rank() + ", " + in
                         + "]): the adapter was made for another base model");
             }
-            if (f.out() != linear.outFeatures()) {
+            if (f.out() != out) {
                 throw new IllegalArgumentException("adapter tensor " + key(module, "lora_B") + " has shape [" + f.out() + ", " + f.rank()
-                        + "] but " + module + " gives " + linear.outFeatures() + " outputs (expected [" + linear.outFeatures() + ", " + f.rank()
+                        + "] but " + module + " gives " + out + " outputs (expected [" + out + ", " + f.rank()
                         + "]): the adapter was made for another base model");
             }
             int limit = Math.min(f.in(), f.out());
@@ -255,9 +262,20 @@ public final class PeftFolder {
         for (Map.Entry<String, LoraFactors> e : adapter.modules().entrySet()) {
             LoraFactors f = e.getValue();
             String module = e.getKey();
-            model.add(module, new LoraAdapter(name, parameter(LoraAdapter.parameterName(module, "lora_A", name), f.a(), precision, f.rank(), f.in()),
-                    parameter(LoraAdapter.parameterName(module, "lora_B", name), f.b(), precision, f.out(), f.rank()), f.alpha(),
-                    adapter.config().useRslora(), adapter.config().dropout()));
+            Parameter a = parameter(LoraAdapter.parameterName(module, "lora_A", name), f.a(), precision, f.rank(), f.in());
+            List<Linear> parts = fused.get(module);
+            if (parts == null) {
+                model.add(module, new LoraAdapter(name, a, parameter(LoraAdapter.parameterName(module, "lora_B", name), f.b(), precision, f.out(),
+                        f.rank()), f.alpha(), adapter.config().useRslora(), adapter.config().dropout()));
+                continue;
+            }
+            int first = 0;
+            for (Linear part : parts) { // the fused module's A shared, its B's rows in blocks
+                float[] b = java.util.Arrays.copyOfRange(f.b(), first * f.rank(), (first + part.outFeatures()) * f.rank());
+                model.add(part.name(), new LoraAdapter(name, a, parameter(LoraAdapter.parameterName(part.name(), "lora_B", name), b, precision,
+                        part.outFeatures(), f.rank()), f.alpha(), adapter.config().useRslora(), adapter.config().dropout()));
+                first += part.outFeatures();
+            }
         }
     }
 

@@ -134,7 +134,7 @@ class AdapterMergeTest {
         assertThat(maxDifference(Gpt2Model.load(out, Precision.FLOAT32).forward(IDS, 1, IDS.length), adapted)).isLessThan(1e-5);
         assertThat(HfConfig.read(out).modelType()).isEqualTo("opt");
 
-        // GPT-2 fuses q, k and v into c_attn, PEFT's target: refused in one line
+        // GPT-2 fuses q, k and v into c_attn: the adapter variants, which train separate projections, refuse it in one line
         Gpt2Model gpt2 = new Gpt2Model(HfConfig.builder(HfArchitecture.GPT2).hiddenSize(16).numHiddenLayers(1).numAttentionHeads(2)
                 .vocabSize(128).build(), Precision.FLOAT32);
         assertThatThrownBy(() -> ModulePaths.decoder(gpt2)).hasMessageContaining("c_attn").message().doesNotContain("\n");
