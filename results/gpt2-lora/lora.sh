@@ -9,7 +9,7 @@
 set -euo pipefail
 mkdir -p "$WORK"
 CP=$(ls -d "$PWD"/lowrank-*/target/classes | tr '\n' ':')$PWD/lowrank-cli/target/lowrank.jar
-OUT=$WORK/gpt2-sotu STEPS=300 jshell --class-path "$CP" results/gpt2-cli/train-tiny-gpt2.jsh 2>&1 | tail -2
+OUT=$WORK/gpt2-sotu STEPS=300 jshell --class-path "$CP" results/gpt2-cli/train-tiny-gpt2.jsh 2>&1 | tail -2 | sed "s|$WORK/||g"
 base=$WORK/gpt2-sotu
 run() { bin/lowrank "$@" 2>&1 | grep -v '\[' | grep -v 'incubator' ; }
 run finetune --model $base --data ../shared/data/sotu --from 1946 --to 2021 --steps 100 --rank 8 --out $WORK/gpt2-lora --force | tail -3 \

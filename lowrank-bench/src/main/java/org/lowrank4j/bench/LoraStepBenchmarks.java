@@ -30,14 +30,15 @@ import org.lowrank4j.nn.train.TrainingOptions;
  * A LoRA training step against a full fine-tuning step on one decoder folder (issue 14: a LoRA step should cost at most
  * 0.75× a full one). Two copies of the model: one with every parameter trained by AdamW, one with LoRA adapters on the
  * attention projections (the other linears frozen, their weight gradients skipped). The steps alternate, one of each per
- * round, on the same batches, each the step {@code finetune} runs ({@link Trainer#runStep}: with the gradient clipped at norm 1), so that load from other processes falls on both alike; the medians are reported with the
+ * round, on the same batches, so that load from other processes falls on both alike. Each step is the one {@code finetune}
+ * runs ({@link Trainer#runStep}, the gradient clipped at norm 1). The medians are reported with the
  * trainable values and the optimizer state (AdamW's two moments) of each. Each step is timed twice: wall clock, and the CPU
  * time of the whole process (all its threads, OpenBLAS's included), which on a machine shared with other jobs measures the
  * work of a step rather than the waiting; the median of the per-round ratios is given beside the ratio of the medians.
  */
 final class LoraStepBenchmarks {
     /** The optimizer and clipping {@code finetune} uses, LoRA and full alike (its default weight decay is 0). */
-    private static final AdamW.Settings FINETUNE_ADAMW = new AdamW.Settings(0.9, 0.999, 1e-8, 0.0);
+    private static final AdamW.Settings FINETUNE_ADAMW = AdamW.Settings.fineTuning(0);
     private static final double FINETUNE_CLIP = 1.0;
 
     private final int rounds;

@@ -73,7 +73,7 @@ final class FinetuneCommand implements Callable<Integer> {
     boolean rslora;
 
     @Option(names = "--targets", split = ",",
-            description = "Target modules (PEFT target_modules); default q_proj,k_proj,v_proj,o_proj (OPT: out_proj), with --task classify query,value (add intermediate.dense,output.dense for the feed-forward layers).")
+            description = "Target modules (PEFT target_modules); default q_proj,k_proj,v_proj,o_proj (OPT: out_proj; GPT-2: c_attn,attn.c_proj; Phi-3: qkv_proj,o_proj), with --task classify query,value (add intermediate.dense,output.dense for the feed-forward layers).")
     List<String> targets;
 
     @Option(names = "--steps", defaultValue = "300", description = "Optimizer steps (default ${DEFAULT-VALUE}).")

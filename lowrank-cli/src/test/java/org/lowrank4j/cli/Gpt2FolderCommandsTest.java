@@ -135,9 +135,10 @@ class Gpt2FolderCommandsTest {
 
         Files.writeString(dir.resolve("1900_a_r.txt"), TEXT.repeat(3));
         Files.writeString(dir.resolve("1990_b_d.txt"), TEXT.repeat(3));
-        Object[] refused = CliRun.run("compare", "--model", model.toString(), "--methods", "svd", "--ratios", "0.2", "--data", dir.toString(),
+        Object[] compared = CliRun.run("compare", "--model", model.toString(), "--methods", "svd", "--ratios", "0.2", "--data", dir.toString(),
+                "--calib-from", "1900", "--calib-to", "1900", "--eval-from", "1990", "--eval-to", "1990", "--calib-windows", "2", "--no-stats-cache",
                 "--out", dir.resolve("cmp").toString());
-        assertThat(((String) refused[2]).strip()).contains("is OPT (model_type opt)").doesNotContain("\n");
+        assertThat((int) compared[0]).as("stderr: %s", compared[2]).isZero();
     }
 
     @Test
@@ -170,14 +171,26 @@ class Gpt2FolderCommandsTest {
     }
 
     @Test
-    void compareStillRefusesAGpt2FolderInOneLine(@TempDir Path dir) throws Exception {
+    void compareRunsTheHarnessOnAGpt2Folder(@TempDir Path dir) throws Exception {
         Path model = tinyGpt2(dir.resolve("gpt2"));
         Files.writeString(dir.resolve("1900_a_r.txt"), TEXT.repeat(3));
         Files.writeString(dir.resolve("1990_b_d.txt"), TEXT.repeat(3));
-        Object[] r = CliRun.run("compare", "--model", model.toString(), "--methods", "svd", "--ratios", "0.2", "--data", dir.toString(),
-                "--out", dir.resolve("cmp").toString());
-        assertThat((int) r[0]).isNotZero();
-        assertThat(((String) r[2]).strip()).contains("is GPT-2 (model_type gpt2)").doesNotContain("\n");
+        Path out = dir.resolve("cmp");
+        Object[] r = CliRun.run("compare", "--model", model.toString(), "--methods", "svd,whitened", "--ratios", "0.2", "--data", dir.toString(),
+                "--calib-from", "1900", "--calib-to", "1900", "--eval-from", "1990", "--eval-to", "1990", "--calib-windows", "2", "--no-stats-cache",
+                "--out", out.toString());
+        assertThat((int) r[0]).as("stderr: %s", r[2]).isZero();
+        assertThat((String) r[1]).contains("dense (reference)", "whitened");
+        JsonNode results = new ObjectMapper().readTree(out.resolve("results.json").toFile());
+        assertThat(results.toString()).contains("\"model_type\":\"gpt2\"");
+        assertThat(results.path("runs")).hasSize(2);
+        java.util.List<JsonNode> scored = new java.util.ArrayList<>();
+        results.path("runs").forEach(scored::add);
+        scored.add(results.path("reference"));
+        for (JsonNode run : scored) {
+            assertThat(run.path("eval").path("perplexity").asDouble()).as(run.toString()).isPositive();
+            assertThat(run.path("eval").path("mnn_per_token").asDouble()).as(run.toString()).isPositive();
+        }
     }
 
     /** `perplexity` on the folder prints what the runtime's own evaluation of {@code loaded} gives on TEXT's bytes (32-token windows). */

@@ -96,7 +96,7 @@ public final class ClassifierFineTuning {
         for (Parameter param : model.parameters()) {
             trainable += param.size();
         }
-        AdamW adam = new AdamW(model.parameters(), new AdamW.Settings(0.9, 0.999, 1e-8, request.weightDecay()));
+        AdamW adam = new AdamW(model.parameters(), AdamW.Settings.fineTuning(request.weightDecay()));
         LearningRateSchedule schedule = new LearningRateSchedule(request.learningRate(), request.learningRate() / 10,
                 Math.min(request.warmup(), request.steps()), request.steps());
         int runUntil = request.stopAfter() == null ? request.steps() : Math.min(request.steps(), request.stopAfter());

@@ -74,11 +74,11 @@ final class ClassifierWeightTraining {
         long trainable = adapter == null ? count(trained) : adapter.trainableCount() + count(classifier.parameters());
         AdamW adam;
         if (adapter == null) {
-            adam = new AdamW(trained, new AdamW.Settings(0.9, 0.999, 1e-8, request.weightDecay()), AdamW.NORMS_AND_BIASES);
+            adam = new AdamW(trained, AdamW.Settings.fineTuning(request.weightDecay()), AdamW.NORMS_AND_BIASES);
         } else {
             List<Parameter> stepped = new ArrayList<>(adapter.optimizerParameters()); // a variant may step some values itself (LoCA)
             stepped.addAll(classifier.parameters());
-            adam = new AdamW(stepped, new AdamW.Settings(0.9, 0.999, 1e-8, request.weightDecay()));
+            adam = new AdamW(stepped, AdamW.Settings.fineTuning(request.weightDecay()));
         }
         LearningRateSchedule schedule = new LearningRateSchedule(request.learningRate(), request.learningRate() / 10,
                 Math.min(request.warmup(), request.steps()), request.steps());

@@ -27,7 +27,7 @@ final class HeadFit {
      */
     static void fit(Linear head, Tensor features, int[] labels, double l2) {
         List<Parameter> params = head.parameters();
-        AdamW adam = new AdamW(params, new AdamW.Settings(0.9, 0.999, 1e-8, 0));
+        AdamW adam = new AdamW(params, AdamW.Settings.fineTuning(0));
         for (int i = 0; i < ITERATIONS; i++) {
             params.forEach(Parameter::zeroGradient);
             SoftmaxCrossEntropy ce = new SoftmaxCrossEntropy();

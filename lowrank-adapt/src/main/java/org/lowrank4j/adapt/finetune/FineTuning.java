@@ -136,7 +136,7 @@ public final class FineTuning {
         AdapterLanguageModel language = new AdapterLanguageModel(new NextTokenModel(model), lora, extra);
         org.lowrank4j.nn.Parameter.freezeAllBut(model.parameters(), language.parameters()); // the tied embedding and the norms too
         long trainable = language.parameterCount();
-        AdamW.Settings adamSettings = new AdamW.Settings(0.9, 0.999, 1e-8, request.weightDecay());
+        AdamW.Settings adamSettings = AdamW.Settings.fineTuning(request.weightDecay());
         AdamW adam = new AdamW(language.parameters(), adamSettings);
         LearningRateSchedule schedule = new LearningRateSchedule(request.learningRate(), request.learningRate() / 10,
                 Math.min(request.warmup(), request.steps()), request.steps());
@@ -153,8 +153,8 @@ public final class FineTuning {
             language.setPasses(trainer.step());
         }
         log.truncateFrom(trainer.step());
-        events.onPhase("training", String.format(Locale.ROOT, "%,d trainable parameters (%d layers adapted), step %d of %d, %,d train tokens",
-                trainable, begin == null ? lora.adaptedLayers().size() : begin.layers(), trainer.step(), runUntil, split.train().length));
+        events.onPhase("training", String.format(Locale.ROOT, "%,d trainable parameters (%d modules adapted), step %d of %d, %,d train tokens",
+                trainable, begin == null ? lora.adaptedModules() : begin.layers(), trainer.step(), runUntil, split.train().length));
         long firstStep = trainer.step();
         long start = System.nanoTime();
         List<String> squeezed = new ArrayList<>();

@@ -104,7 +104,7 @@ public final class SqueezeDistillation {
         }
         Objective objective = attach(model, teacher, student, Precision.FLOAT32, seed);
         List<Parameter> trained = objective.parameters();
-        AdamW adam = new AdamW(trained, new AdamW.Settings(0.9, 0.999, 1e-8, 0));
+        AdamW adam = new AdamW(trained, AdamW.Settings.fineTuning(0));
         LearningRateSchedule schedule = new LearningRateSchedule(lr, lr / 10, Math.max(1, steps / 10), steps);
         TokenWindows windows = new TokenWindows(tokens, model.vocabSize(), context, seed);
         boolean onHeldOut = heldOut != null && heldOut.length >= context + 1;
@@ -133,9 +133,9 @@ public final class SqueezeDistillation {
      */
     static Objective attach(LlamaModel model, PeftAdapter teacher, PeftAdapter student, Precision precision, long seed) {
         LoraModel lora = LoraModel.overDecoder(model, seed);
+        lora.requireNoFusedModules(teacher, "a distilled squeeze");
         PeftFolder.apply(teacher, lora, TEACHER, precision);
         PeftFolder.apply(student, lora, STUDENT, precision);
-        lora.requireNoFusedAdapters("a distilled squeeze");
         List<Parameter> trained = new ArrayList<>();
         for (LoraAdapter a : lora.adapter(STUDENT).values()) {
             trained.addAll(a.parameters());

@@ -78,7 +78,7 @@ final class VariantFineTuning {
 
         LanguageModel language = LanguageModel.training(new LlamaLanguageModel(model), adapter.parameters());
         org.lowrank4j.nn.Parameter.freezeAllBut(model.parameters(), adapter.parameters());
-        AdamW adam = new AdamW(adapter.optimizerParameters(), new AdamW.Settings(0.9, 0.999, 1e-8, request.weightDecay()));
+        AdamW adam = new AdamW(adapter.optimizerParameters(), AdamW.Settings.fineTuning(request.weightDecay()));
         LearningRateSchedule schedule = new LearningRateSchedule(request.learningRate(), request.learningRate() / 10,
                 Math.min(request.warmup(), request.steps()), request.steps());
         TrainingOptions options = new TrainingOptions(request.batch(), 1, request.steps(), schedule, 1.0, 0, 0, 0, null);

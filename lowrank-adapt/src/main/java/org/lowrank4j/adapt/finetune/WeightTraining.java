@@ -45,7 +45,7 @@ final class WeightTraining {
     static Result run(FineTuneRequest request, DecoderTask task, LanguageModel language, List<Parameter> trainable, FineTuneListener events,
             Function<long[], String> describe) throws IOException {
         Path checkpoint = request.out().resolve(FineTuning.CHECKPOINT);
-        AdamW adam = new AdamW(trainable, new AdamW.Settings(0.9, 0.999, 1e-8, request.weightDecay()), AdamW.NORMS_AND_BIASES);
+        AdamW adam = new AdamW(trainable, AdamW.Settings.fineTuning(request.weightDecay()), AdamW.NORMS_AND_BIASES);
         LearningRateSchedule schedule = new LearningRateSchedule(request.learningRate(), request.learningRate() / 10,
                 Math.min(request.warmup(), request.steps()), request.steps());
         int runUntil = request.stopAfter() == null ? request.steps() : Math.min(request.steps(), request.stopAfter());

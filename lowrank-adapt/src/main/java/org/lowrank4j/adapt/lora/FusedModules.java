@@ -24,6 +24,9 @@ import org.lowrank4j.nn.layers.SwiGluMlp;
  */
 public record FusedModules(Map<String, List<Linear>> parts) {
 
+    /** No fused modules: every projection is its own checkpoint module. */
+    public static final FusedModules NONE = new FusedModules(Map.of());
+
     /** The fused modules of {@code model}'s checkpoint layout (none for most families). */
     public static FusedModules of(CausalLanguageModel model) {
         Map<String, List<Linear>> parts = new LinkedHashMap<>();
@@ -43,9 +46,6 @@ public record FusedModules(Map<String, List<Linear>> parts) {
         return new FusedModules(Map.copyOf(parts));
     }
 
-    /** No fused modules: every projection is its own checkpoint module. */
-    public static final FusedModules NONE = new FusedModules(Map.of());
-
     public boolean isEmpty() {
         return parts.isEmpty();
     }
@@ -63,40 +63,37 @@ public record FusedModules(Map<String, List<Linear>> parts) {
     }
 
     /**
-     * The inverse of {@link #split}: each fused module whose parts all carry factors becomes one module again, with the
-     * parts' shared lora_A and their lora_B's rows stacked in order, and target_modules naming what it then holds. The
-     * parts of one module must share one A and one α (an adapter trained on the fused module does).
+     * The inverse of {@link #split}, on factors by module path: each fused module's parts become one module again, with
+     * their shared lora_A and their lora_B's rows stacked in order. The parts of one module must share one A and one α
+     * (an adapter trained on the fused module does).
      *
-     * @throws IllegalArgumentException when only some parts of a fused module have factors, or their A or α differ
+     * @throws IllegalArgumentException when only some parts of a fused module have factors, or their A, rank or α differ
      */
-    public PeftAdapter fuse(PeftAdapter perPart) {
-        if (parts.isEmpty()) {
-            return perPart;
-        }
+    public Map<String, LoraFactors> fuse(Map<String, LoraFactors> perPart) {
         Map<String, LoraFactors> modules = new LinkedHashMap<>();
-        for (Map.Entry<String, LoraFactors> e : perPart.modules().entrySet()) {
+        for (Map.Entry<String, LoraFactors> e : perPart.entrySet()) {
             String fused = fusedPathOf(e.getKey());
             if (fused == null) {
                 modules.put(e.getKey(), e.getValue());
             } else if (!modules.containsKey(fused)) {
-                modules.put(fused, joined(fused, perPart.modules()));
+                modules.put(fused, joined(fused, perPart));
             }
         }
-        return new PeftAdapter(perPart.config().withTargetModules(new ArrayList<>(modules.keySet())), modules);
+        return modules;
     }
 
     private LoraFactors joined(String fused, Map<String, LoraFactors> perPart) {
         List<Linear> into = parts.get(fused);
+        if (!into.stream().allMatch(p -> perPart.containsKey(p.name()))) {
+            throw new IllegalArgumentException(fused + " fuses " + into.stream().map(Linear::name).toList() + " but the adapter has factors for "
+                    + into.stream().map(Linear::name).filter(perPart::containsKey).toList() + " only: PEFT cannot name part of a fused module");
+        }
         LoraFactors first = perPart.get(into.get(0).name());
         int rows = into.stream().mapToInt(Linear::outFeatures).sum();
-        float[] b = new float[rows * (first == null ? 0 : first.rank())];
+        float[] b = new float[rows * first.rank()];
         int at = 0;
         for (Linear part : into) {
             LoraFactors f = perPart.get(part.name());
-            if (f == null || first == null) {
-                throw new IllegalArgumentException(fused + " fuses " + into.stream().map(Linear::name).toList() + " but the adapter has factors for "
-                        + into.stream().map(Linear::name).filter(perPart::containsKey).toList() + " only: PEFT cannot name part of a fused module");
-            }
             if (f.rank() != first.rank() || f.alpha() != first.alpha() || !java.util.Arrays.equals(f.a(), first.a())) {
                 throw new IllegalArgumentException("the parts of " + fused + " carry different lora_A factors (or ranks, or lora_alpha), which one"
                         + " module's adapter cannot hold");
@@ -105,6 +102,11 @@ public record FusedModules(Map<String, List<Linear>> parts) {
             at += f.b().length;
         }
         return new LoraFactors(first.rank(), first.in(), rows, first.a(), b, first.alpha());
+    }
+
+    /** Rows [first, first + rows) of a lora_B (out, rank) stored row-major: one part's block of a fused module's B. */
+    public static float[] rowBlock(float[] b, int first, int rows, int rank) {
+        return java.util.Arrays.copyOfRange(b, first * rank, (first + rows) * rank);
     }
 
     /**
@@ -132,9 +134,8 @@ public record FusedModules(Map<String, List<Linear>> parts) {
             }
             int first = 0;
             for (Linear part : into) {
-                float[] b = new float[part.outFeatures() * f.rank()];
-                System.arraycopy(f.b(), first * f.rank(), b, 0, b.length);
-                modules.put(part.name(), new LoraFactors(f.rank(), f.in(), part.outFeatures(), f.a(), b, f.alpha()));
+                modules.put(part.name(), new LoraFactors(f.rank(), f.in(), part.outFeatures(), f.a(), rowBlock(f.b(), first, part.outFeatures(), f.rank()),
+                        f.alpha()));
                 first += part.outFeatures();
             }
         });

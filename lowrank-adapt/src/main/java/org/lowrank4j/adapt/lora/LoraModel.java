@@ -20,7 +20,7 @@ import org.lowrank4j.nn.weight.WeightFactorization;
  * for new weight forms); the model's own code runs unchanged. {@link #parameters()} are the adapters' A and B only.
  *
  * <pre>
- *   LoraModel lora = LoraModel.over(ModulePaths.decoder(llama), seed);
+ *   LoraModel lora = LoraModel.overDecoder(llama, seed);
  *   lora.addAdapter("default", TargetModules.names(List.of("q_proj", "v_proj")), m -> LoraSettings.of(8, 16), random);
  *   lora.freezeOthers();   // the linears without adapters skip their weight gradients
  * </pre>
@@ -129,11 +129,47 @@ public final class LoraModel implements Module {
         for (String path : adapted.keySet()) {
             String whole = fused.fusedPathOf(path);
             if (whole != null) {
-                throw new IllegalArgumentException(work + " treats each projection's adapter on its own, and " + whole + " fuses "
-                        + partsOf(whole).size() + " projections in its checkpoint; squeeze it without calibration (adapter squeeze without"
-                        + " --model, or finetune --squeeze-weighting none)");
+                throw fusedRefusal(work, whole);
             }
         }
+    }
+
+    /** As {@link #requireNoFusedAdapters}, for an adapter before it is attached (so the model stays untouched). */
+    public void requireNoFusedModules(org.lowrank4j.adapt.peft.PeftAdapter adapter, String work) {
+        for (String module : adapter.modules().keySet()) {
+            if (fused.parts().containsKey(module)) {
+                throw fusedRefusal(work, module);
+            }
+        }
+    }
+
+    private IllegalArgumentException fusedRefusal(String work, String whole) {
+        return new IllegalArgumentException(work + " treats each projection's adapter on its own, and " + whole + " fuses "
+                + partsOf(whole).size() + " projections in its checkpoint; squeeze it without calibration (adapter squeeze without"
+                + " --model, or finetune --squeeze-weighting none)");
+    }
+
+    /**
+     * Refuses fused modules among {@code paths} for a start that reads each target's own weight ({@code init}, e.g.
+     * {@code --init pissa}).
+     */
+    public void requireSeparate(List<String> paths, String init) {
+        for (String path : paths) {
+            if (fused.parts().containsKey(path)) {
+                throw new IllegalArgumentException(init + " starts from each target's own weight, and " + path + " fuses " + partsOf(path).size()
+                        + " projections in its checkpoint; use --init lora there, or target modules the checkpoint keeps apart");
+            }
+        }
+    }
+
+    /** How many modules, as a checkpoint names them, carry adapters (a fused module once, however many parts it has). */
+    public int adaptedModules() {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        for (String path : adapted.keySet()) {
+            String whole = fused.fusedPathOf(path);
+            out.add(whole == null ? path : whole);
+        }
+        return out.size();
     }
 
     /** The projections a targetable path covers: the layer itself, or a fused module's parts in row order. */

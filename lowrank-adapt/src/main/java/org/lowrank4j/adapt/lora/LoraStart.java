@@ -49,13 +49,7 @@ public final class LoraStart {
     public static LoraStart attach(LoraModel lora, AdapterInit init, List<String> targetNames, LoraSettings settings, long seed) {
         TargetModules targets = TargetModules.names(targetNames);
         if (init != AdapterInit.LORA) {
-            for (String path : lora.select(targets)) {
-                if (lora.fused().parts().containsKey(path)) {
-                    throw new IllegalArgumentException("--init " + init.name().toLowerCase(java.util.Locale.ROOT) + " starts from each target's own"
-                            + " weight, and " + path + " fuses " + lora.partsOf(path).size() + " projections in its checkpoint; use --init lora"
-                            + " there, or target modules the checkpoint keeps apart");
-                }
-            }
+            lora.requireSeparate(lora.select(targets), "--init " + init.name().toLowerCase(java.util.Locale.ROOT));
         }
         Map<String, LoraFactors> initial = null;
         Map<String, SvFitWeight> singular = new LinkedHashMap<>();
@@ -93,9 +87,9 @@ public final class LoraStart {
         return extra;
     }
 
-    /** Layers that train. */
+    /** Modules that train, as the checkpoint names them (a fused module once). */
     public int layers() {
-        return init == AdapterInit.SVFIT ? singular.size() : lora.adaptedLayers().size();
+        return init == AdapterInit.SVFIT ? singular.size() : lora.adaptedModules();
     }
 
     /**

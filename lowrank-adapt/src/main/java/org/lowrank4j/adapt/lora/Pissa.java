@@ -43,6 +43,7 @@ public final class Pissa {
      */
     public static Map<String, LoraFactors> initialize(LoraModel model, String name, TargetModules targets, Function<String, LoraSettings> settings) {
         List<String> paths = model.select(targets);
+        model.requireSeparate(paths, "--init pissa");
         for (String path : paths) {
             Linear linear = model.modules().get(path);
             int r = settings.apply(path).rank();

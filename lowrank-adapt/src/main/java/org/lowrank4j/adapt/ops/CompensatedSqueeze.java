@@ -68,8 +68,8 @@ public final class CompensatedSqueeze {
             boolean fisher, BiConsumer<Integer, Integer> progress) {
         SqueezeCalibration.checkWindows(model, tokens, windows); // before the model is touched
         LoraModel lora = LoraModel.overDecoder(model, 0);
+        lora.requireNoFusedModules(adapter, "a compensated squeeze");
         PeftFolder.apply(adapter, lora, ORIGINAL, Precision.FLOAT32);
-        lora.requireNoFusedAdapters("a compensated squeeze");
         SqueezeCalibration.Grams grams = SqueezeCalibration.grams(model, lora, tokens, windows, fisher);
         Map<String, Squeeze.ModuleReport> alone = Squeeze.apply(adapter, target, grams.inputs(), grams.outputGradients()).modules();
 

@@ -72,8 +72,8 @@ public final class SqueezeCalibration {
     public static Grams grams(LlamaModel model, PeftAdapter adapter, int[] tokens, int windows, boolean fisher) {
         checkWindows(model, tokens, windows); // before the model is touched
         LoraModel lora = LoraModel.overDecoder(model, 0);
+        lora.requireNoFusedModules(adapter, "a calibrated squeeze");
         PeftFolder.apply(adapter, lora, "default", Precision.FLOAT32);
-        lora.requireNoFusedAdapters("a calibrated squeeze");
         return grams(model, lora, tokens, windows, fisher);
     }
 

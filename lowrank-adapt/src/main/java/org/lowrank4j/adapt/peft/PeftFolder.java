@@ -209,8 +209,7 @@ public final class PeftFolder {
             modules.put(e.getKey(), new LoraFactors(a.rank(), a.inFeatures(), a.outFeatures(), floats(a.a().value()), floats(a.b().value()),
                     a.alpha()));
         }
-        PeftAdapter perLayer = new PeftAdapter(config, modules);
-        return model.fused().isEmpty() ? perLayer : new PeftAdapter(config, model.fused().fuse(perLayer).modules());
+        return new PeftAdapter(config, model.fused().isEmpty() ? modules : model.fused().fuse(modules));
     }
 
     private static float[] floats(Tensor t) {
@@ -271,7 +270,7 @@ public final class PeftFolder {
             }
             int first = 0;
             for (Linear part : parts) { // the fused module's A shared, its B's rows in blocks
-                float[] b = java.util.Arrays.copyOfRange(f.b(), first * f.rank(), (first + part.outFeatures()) * f.rank());
+                float[] b = org.lowrank4j.adapt.lora.FusedModules.rowBlock(f.b(), first, part.outFeatures(), f.rank());
                 model.add(part.name(), new LoraAdapter(name, a, parameter(LoraAdapter.parameterName(part.name(), "lora_B", name), b, precision,
                         part.outFeatures(), f.rank()), f.alpha(), adapter.config().useRslora(), adapter.config().dropout()));
                 first += part.outFeatures();

@@ -44,7 +44,7 @@ import org.lowrank4j.nn.tensor.Tensor;
  * <ol>
  *   <li>The calibration windows are embedded batch by batch and the block inputs spilled to disk
  *       ({@link ActivationSpill}); then the embedding table is dropped.</li>
- *   <li>Block i is read from the mapped folder ({@link DecoderBlocks#readBlock}). Every batch of the original stream runs
+ *   <li>Block i is read from the folder ({@link DecoderBlocks#readBlock}). Every batch of the original stream runs
  *       through it once: its sites' input Grams accumulate per group (as {@link RuntimeCalibration} does) and its
  *       outputs are spilled as block i + 1's inputs.</li>
  *   <li>A method that reads only these statistics prepares the block's sites and factorises them at the allocator's
@@ -213,7 +213,12 @@ public final class BlockwiseCompression {
                 }
                 Map<String, Tensor> tensors = model.factorTensors(block, i);
                 // what the block stores besides its sites' weights or factors: norms, biases
-                others += tensors.values().stream().mapToLong(Tensor::size).sum() - blockAfter;
+                long rest = tensors.values().stream().mapToLong(Tensor::size).sum() - blockAfter;
+                if (rest < 0) {
+                    throw new IllegalStateException("block " + i + " stores " + (rest + blockAfter) + " values, fewer than its sites' "
+                            + blockAfter + " after compression");
+                }
+                others += rest;
                 out.shard(tensors);
             }
             progress.update("blockwise (" + method.name() + ")", model.blockCount(), model.blockCount(), "");

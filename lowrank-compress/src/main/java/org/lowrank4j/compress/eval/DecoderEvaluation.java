@@ -2,6 +2,7 @@ package org.lowrank4j.compress.eval;
 
 import org.lowrank4j.compress.runtime.DecoderRuntime;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
+import org.lowrank4j.nn.generate.CausalLanguageModel;
 import org.lowrank4j.nn.generate.DecoderCache;
 import org.lowrank4j.nn.generate.ForwardingLanguageModel;
 import org.lowrank4j.nn.generate.Perplexity;
@@ -12,8 +13,9 @@ import org.lowrank4j.nn.tensor.Tensor;
  * The decoder protocol of the comparison harness on held-out text: perplexity per token and bits per byte over
  * fixed-length non-overlapping windows ({@link Perplexity}), and from the same pass the Matrix Nuclear-Norm of each
  * full window's last hidden state ({@link MatrixNuclearNorm}, per token, averaged over windows), so a report can set
- * the label-free probe against perplexity. The forward is shared; MNN's own time (rebuilding the hidden state and the
- * metric) is measured apart.
+ * the label-free probe against perplexity. A LLaMA-family model's forward is shared (its hidden state is rebuilt from
+ * the pass); another family's runs one more full-sequence forward per full window. MNN's own time (the hidden state
+ * and the metric) is measured apart.
  */
 public final class DecoderEvaluation {
 
@@ -35,7 +37,7 @@ public final class DecoderEvaluation {
      * @param window    tokens per window (at least 2, at most the model's positions)
      * @param textBytes UTF-8 length of the text, for bits per byte
      */
-    public static Scores evaluate(LlamaModel model, int[] tokens, int window, long textBytes) {
+    public static Scores evaluate(CausalLanguageModel model, int[] tokens, int window, long textBytes) {
         if (window < 2 || (tokens.length - 1) / window < 1) {
             throw new IllegalArgumentException("evaluation needs at least one full window of at least 2 tokens; " + tokens.length
                     + " tokens hold none of " + window);
@@ -49,13 +51,13 @@ public final class DecoderEvaluation {
 
     /** The model as the perplexity pass sees it; after each batch of full windows it scores their hidden states. */
     private static final class Probe extends ForwardingLanguageModel {
-        private final LlamaModel model;
+        private final CausalLanguageModel model;
         private final int window;
         double sum;
         int windows;
         long nanos;
 
-        Probe(LlamaModel model, int window) {
+        Probe(CausalLanguageModel model, int window) {
             super(model);
             this.model = model;
             this.window = window;
@@ -63,16 +65,24 @@ public final class DecoderEvaluation {
 
         @Override
         public Tensor decode(int[] ids, int batch, int time, DecoderCache cache) {
+            boolean scored = time == window;
+            long start = System.nanoTime();
+            // another family's (GPT-2, OPT) last hidden state comes from a full-sequence forward, run before the decode so
+            // that the logits the decode returns are not touched afterwards
+            double[] hidden = scored && !(model instanceof LlamaModel) ? model.forwardFeatures(ids, batch, time).toDoubleArray() : null;
+            long before = System.nanoTime() - start;
             Tensor logits = model.decode(ids, batch, time, cache);
-            if (time == window) {
-                long start = System.nanoTime();
-                int c = model.config().hiddenSize();
-                double[] hidden = DecoderRuntime.hiddenStateOfLatestPass(model, ids); // (B·T, C)
+            if (scored) {
+                start = System.nanoTime();
+                if (hidden == null) { // a LLaMA-family model's is rebuilt from what its layers kept of the decode
+                    hidden = DecoderRuntime.hiddenStateOfLatestPass((LlamaModel) model, ids); // (B·T, C)
+                }
+                int c = hidden.length / (batch * time);
                 for (int b = 0; b < batch; b++) {
                     sum += MatrixNuclearNorm.perToken(java.util.Arrays.copyOfRange(hidden, b * time * c, (b + 1) * time * c), time, c);
                     windows++;
                 }
-                nanos += System.nanoTime() - start;
+                nanos += before + System.nanoTime() - start;
             }
             return logits;
         }

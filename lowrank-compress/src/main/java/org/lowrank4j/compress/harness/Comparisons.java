@@ -27,7 +27,8 @@ import org.lowrank4j.compress.runtime.DecoderRuntime;
 import org.lowrank4j.nn.train.LabelledTexts;
 import org.lowrank4j.compress.text.TextCorpus;
 import org.lowrank4j.compress.tokenize.HfTokenizer;
-import org.lowrank4j.nn.arch.llama.LlamaModel;
+import org.lowrank4j.formats.hf.HfConfig;
+import org.lowrank4j.nn.generate.CausalLanguageModel;
 import org.lowrank4j.nn.generate.Tokenizer;
 import org.lowrank4j.nn.train.TextFolder;
 
@@ -148,7 +149,11 @@ public final class Comparisons {
         DecoderFolder.requireModelFolder(model);
         String calibrationText = TextFolder.readText(folder, cFrom, cTo, "--data");
         String heldOutText = TextFolder.firstBytes(TextFolder.readText(folder, eFrom, eTo, "--data"), limit);
-        LlamaModel decoder = DecoderFolder.loadModel(model);
+        if (org.lowrank4j.nn.arch.mamba.MambaConfig.isMambaFolder(model) || org.lowrank4j.nn.cskv.CskvFolder.isCskv(model)) {
+            throw new IllegalArgumentException("compare takes LLaMA- and GPT-2-family decoder folders; " + model + " is a "
+                    + (org.lowrank4j.nn.cskv.CskvFolder.isCskv(model) ? "CSKV folder (shrunk KV caches)" : "Mamba folder (compress --method dlrmamba)"));
+        }
+        CausalLanguageModel decoder = DecoderFolder.loadCompressible(model); // LLaMA or GPT-2 family
         Tokenizer tok = DecoderFolder.loadTokenizer(model, decoder.vocabSize());
         int context = decoder.defaultWindow();
         int[] calibrationTokens = tok.encode(calibrationText), evalTokens = tok.encode(heldOutText);
@@ -172,7 +177,7 @@ public final class Comparisons {
                 context, calibrationTokens.length));
         ctx.put("held_out", String.format(Locale.ROOT, "%s %d-%d, first %,d bytes (%,d tokens), non-overlapping windows of %d", folder, eFrom, eTo,
                 evalBytes, evalTokens.length, context));
-        ctx.put("note", "the decoder is this project's own small model trained on SOTU text (no pretrained decoder is available here)");
+        ctx.put("model_type", HfConfig.read(model).modelType());
         ctx.put("command", r.command());
         StatsCache.Key statsKey = new StatsCache.Key().text("decoder");
         for (String name : List.of("config.json", "model.safetensors")) {

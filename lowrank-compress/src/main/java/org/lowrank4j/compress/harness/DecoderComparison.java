@@ -24,7 +24,7 @@ import org.lowrank4j.compress.onnx.StatsCache;
 import org.lowrank4j.compress.runtime.DecoderRuntime;
 import org.lowrank4j.compress.runtime.RuntimeCompression;
 import org.lowrank4j.compress.runtime.SequentialCompressor;
-import org.lowrank4j.nn.arch.llama.LlamaModel;
+import org.lowrank4j.nn.generate.CausalLanguageModel;
 import org.lowrank4j.nn.generate.Perplexity;
 
 /**
@@ -50,7 +50,7 @@ public final class DecoderComparison {
      * @param evalWindow         tokens per evaluation window
      * @param evalBytes          UTF-8 length of the held-out text
      */
-    public record Setup(LlamaModel model, int[][] calibrationWindows, int windowsPerBatch, int[] evalTokens, int evalWindow, long evalBytes) {
+    public record Setup(CausalLanguageModel model, int[][] calibrationWindows, int windowsPerBatch, int[] evalTokens, int evalWindow, long evalBytes) {
     }
 
     /** One compressed model and its evaluation. */

@@ -35,7 +35,7 @@ public final class DecoderFolder {
         HfConfig config = HfConfig.read(folder);
         if (config.architecture() == HfArchitecture.GPT2) {
             throw new IllegalArgumentException("model folder " + folder + " is " + familyName(config) + " (model_type " + config.modelType()
-                    + "): generate, perplexity, compress, export and serve run it; compare and recover take LLaMA-family decoder folders so far");
+                    + "): generate, perplexity, compress, compare, export and serve run it; this command takes LLaMA-family decoder folders so far");
         }
         return LlamaModel.load(folder, Precision.FLOAT32);
     }

@@ -32,13 +32,14 @@ import org.lowrank4j.nn.tensor.Precision;
  */
 class BlockwiseInputsTest {
 
-    /** The tiny decoder re-written as 2 shards and their index (no model.safetensors). */
+    /** Each name to itself: the shards keep the source's names. */
     private static java.util.Map<String, String> sameNames(List<String> names) {
         java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
         names.forEach(n -> out.put(n, n));
         return out;
     }
 
+    /** The tiny decoder re-written as 2 shards and their index (no model.safetensors). */
     private static Path shardedDecoder(Path dir) throws Exception {
         Path single = BlockwiseCompressionTest.tinyDecoder(dir, false);
         Path model = Files.createDirectories(dir.resolve("sharded"));

@@ -28,8 +28,13 @@ public final class DenseDecoders {
 
     /** The folder opened for reading one block at a time, as {@link Gpt2Blocks#open} or {@link LlamaBlocks#open} opens it. */
     public static DecoderBlocks openBlocks(Path folder, Precision precision) throws IOException {
-        return HfConfig.read(folder).architecture() == HfArchitecture.GPT2 ? Gpt2Blocks.open(folder, precision)
-                : LlamaBlocks.open(folder, precision);
+        HfConfig config = HfConfig.read(folder);
+        return switch (config.architecture()) {
+            case GPT2 -> Gpt2Blocks.open(folder, precision);
+            case LLAMA -> LlamaBlocks.open(folder, precision);
+            default -> throw new IllegalArgumentException("--blockwise reads LLaMA- and GPT-2-family decoder folders; " + folder + " is "
+                    + config.architecture() + " (model_type " + config.modelType() + ")");
+        };
     }
 
     /** Writes {@code model} (one {@link #load} gave) as a dense folder of its family, in Hugging Face's layout. */

@@ -8,9 +8,10 @@ import org.lowrank4j.formats.hf.HfConfig;
 import org.lowrank4j.formats.safetensors.SafetensorsModel;
 import org.lowrank4j.formats.safetensors.TensorSource;
 import org.lowrank4j.nn.Layer;
-import org.lowrank4j.nn.arch.llama.LlamaBlocks;
+import org.lowrank4j.nn.arch.llama.LowRankFolder;
 import org.lowrank4j.nn.block.PreNormBlock;
 import org.lowrank4j.nn.generate.DecoderBlocks;
+import org.lowrank4j.nn.generate.FolderBlocks;
 import org.lowrank4j.nn.generate.HfCheckpoint;
 import org.lowrank4j.nn.layers.Embedding;
 import org.lowrank4j.nn.layers.LayerNorm;
@@ -28,8 +29,7 @@ import org.lowrank4j.nn.weight.DenseWeight;
  * {@code model.decoder.} or {@code decoder.}); what is written ({@link #factorTensors} and the two name maps) carries the
  * prefix {@link Gpt2Model#saveFactors} writes.
  */
-public final class Gpt2Blocks implements DecoderBlocks {
-    private final Path folder;
+public final class Gpt2Blocks extends FolderBlocks {
     private final HfConfig config;
     private final TensorSource source;
     private final Precision precision;
@@ -38,8 +38,8 @@ public final class Gpt2Blocks implements DecoderBlocks {
     private final String prefix; // the folder's
 
     private Gpt2Blocks(Path folder, HfConfig config, TensorSource source, Precision precision) {
+        super(folder, config, source, precision);
         this.activation = Gpt2Model.checkConfig(config);
-        this.folder = folder;
         this.config = config;
         this.source = source;
         this.precision = precision;
@@ -57,7 +57,7 @@ public final class Gpt2Blocks implements DecoderBlocks {
     public static Gpt2Blocks open(Path folder, Precision precision) throws IOException {
         HfConfig config = HfConfig.read(folder);
         Gpt2Model.checkConfig(config);
-        SafetensorsModel source = LlamaBlocks.openDenseOrLowRank(folder);
+        SafetensorsModel source = LowRankFolder.openDenseOrLowRank(folder);
         try {
             Gpt2Blocks blocks = new Gpt2Blocks(folder, config, source, precision);
             if (blocks.opt) {
@@ -75,36 +75,6 @@ public final class Gpt2Blocks implements DecoderBlocks {
     /** Blocks of {@code config} read from any tensor source; {@link #close} closes it. */
     public static Gpt2Blocks of(HfConfig config, TensorSource source, Precision precision) {
         return new Gpt2Blocks(source.path(), config, source, precision);
-    }
-
-    @Override
-    public Path folder() {
-        return folder;
-    }
-
-    @Override
-    public HfConfig config() {
-        return config;
-    }
-
-    @Override
-    public TensorSource source() {
-        return source;
-    }
-
-    @Override
-    public int blockCount() {
-        return config.numHiddenLayers();
-    }
-
-    @Override
-    public int positions() {
-        return config.maxPositionEmbeddings();
-    }
-
-    @Override
-    public Precision precision() {
-        return precision;
     }
 
     /** Token and position tables, and OPT-350M's projection in. */
@@ -129,9 +99,7 @@ public final class Gpt2Blocks implements DecoderBlocks {
 
     @Override
     public PreNormBlock readBlock(int i) {
-        if (i < 0 || i >= blockCount()) {
-            throw new IllegalArgumentException("block " + i + " is outside [0, " + blockCount() + ")");
-        }
+        checkBlock(i);
         PreNormBlock block = Gpt2Model.newBlock(config, i, activation, precision);
         if (opt) {
             OptWeights.readBlock(source, prefix, block, i);
@@ -181,7 +149,7 @@ public final class Gpt2Blocks implements DecoderBlocks {
         Map<String, String> out = new LinkedHashMap<>();
         String written = opt ? "model.decoder." : "transformer.";
         String norm = opt ? "final_layer_norm" : "ln_f";
-        if (Gpt2Model.newFinalNorm(config, precision) != null) {
+        if (!Gpt2Model.postNorm(config)) { // OPT's post-norm layout ends in its last block's norm
             put(out, written, norm + ".weight");
             put(out, written, norm + ".bias");
         }
@@ -213,8 +181,12 @@ public final class Gpt2Blocks implements DecoderBlocks {
 
     @Override
     public Linear readHead() {
-        if (config.tieWordEmbeddings()) {
-            return new Linear("lm_head", new DenseWeight(readEmbedding().token()), null);
+        if (config.tieWordEmbeddings()) { // the token table alone, read again
+            Map.Entry<String, String> token = embeddingTensors().entrySet().iterator().next();
+            org.lowrank4j.nn.Parameter table = new org.lowrank4j.nn.Parameter(token.getKey(), Tensor.zeros(precision, config.vocabSize(),
+                    Gpt2Model.rowWidth(config)));
+            HfCheckpoint.read(source, token.getValue(), table.value());
+            return new Linear("lm_head", new DenseWeight(table), null);
         }
         Linear head = Linear.dense("lm_head", Gpt2Model.rowWidth(config), config.vocabSize(), false, precision);
         HfCheckpoint.read(source, "lm_head.weight", ((DenseWeight) head.weight()).weight().value());
@@ -227,8 +199,4 @@ public final class Gpt2Blocks implements DecoderBlocks {
         return null;
     }
 
-    @Override
-    public void close() {
-        source.close();
-    }
 }

@@ -114,7 +114,8 @@ public final class Gpt2Model implements CausalLanguageModel {
                 : new PreNormBlock(attentionNorm, attention, mlpNorm, mlp);
     }
 
-    private static boolean postNorm(HfConfig config) {
+    /** OPT-350M's layout: norms after the residual adds, and no final norm. */
+    static boolean postNorm(HfConfig config) {
         return config.isOpt() && Opt.normsAfterResidual(config);
     }
 

@@ -9,7 +9,7 @@ import org.lowrank4j.formats.hf.HfConfig;
 import org.lowrank4j.formats.safetensors.SafetensorsModel;
 import org.lowrank4j.formats.safetensors.TensorSource;
 import org.lowrank4j.nn.block.PreNormBlock;
-import org.lowrank4j.nn.generate.DecoderBlocks;
+import org.lowrank4j.nn.generate.FolderBlocks;
 import org.lowrank4j.nn.generate.FactorTensors;
 import org.lowrank4j.nn.generate.HfCheckpoint;
 import org.lowrank4j.nn.layers.Attention;
@@ -36,19 +36,14 @@ import org.lowrank4j.nn.weight.DenseWeight;
  * <p>Reads dense and low-rank ({@link LowRankFolder}) folders of the config's sizes; narrowed, quantized and dictionary
  * folders are refused.
  */
-public final class LlamaBlocks implements DecoderBlocks {
-    private final Path folder;
+public final class LlamaBlocks extends FolderBlocks {
     private final HfConfig config;
-    private final TensorSource source;
-    private final Precision precision;
     private final boolean attentionBias;
     private final RotaryEmbedding[] ropes; // each block's, shared as in LlamaModel
 
     private LlamaBlocks(Path folder, HfConfig config, TensorSource source, Precision precision) {
-        this.folder = folder;
+        super(folder, config, source, precision);
         this.config = config;
-        this.source = source;
-        this.precision = precision;
         this.attentionBias = LlamaModel.impliesAttentionBias(config) || source.contains("model.layers.0.self_attn.q_proj.bias");
         this.ropes = LlamaModel.ropes(config);
     }
@@ -62,7 +57,7 @@ public final class LlamaBlocks implements DecoderBlocks {
     public static LlamaBlocks open(Path folder, Precision precision) throws IOException {
         HfConfig config = HfConfig.read(folder);
         LlamaModel.checkConfig(config);
-        SafetensorsModel source = openDenseOrLowRank(folder);
+        SafetensorsModel source = LowRankFolder.openDenseOrLowRank(folder);
         try {
             LlamaWeights.requireLayerCount(source, config.numHiddenLayers());
             return new LlamaBlocks(folder, config, Phi3.view(config, source), precision);
@@ -70,32 +65,6 @@ public final class LlamaBlocks implements DecoderBlocks {
             source.close();
             throw e;
         }
-    }
-
-    /**
-     * The safetensors of a dense or low-rank folder of the config's sizes, opened unmapped (only the part being read is
-     * resident), for blockwise reading of either family.
-     *
-     * @throws IllegalArgumentException for a narrowed, quantized or dictionary folder, or a damaged low-rank manifest
-     */
-    public static SafetensorsModel openDenseOrLowRank(Path folder) throws IOException {
-        LowRankFolder.readManifest(folder);
-        if (StructuredFolder.readManifest(folder).isPresent()) {
-            throw new IllegalArgumentException(folder + " is a narrowed model folder (" + StructuredFolder.MANIFEST + "); blockwise reading"
-                    + " takes folders of the config's sizes");
-        }
-        if (QuantizedFolder.readManifest(folder).isPresent()) {
-            throw new IllegalArgumentException(folder + " is a quantized model folder; blockwise reading takes dense and low-rank folders");
-        }
-        SafetensorsModel source = SafetensorsModel.open(folder, false);
-        for (String name : source.names()) {
-            if (name.endsWith(org.lowrank4j.nn.generate.DictionaryTensors.CODES) || name.endsWith(org.lowrank4j.nn.generate.QuantizedTensors.CODES)) {
-                source.close();
-                throw new IllegalArgumentException("tensor '" + name + "' in " + source.path() + " is not a dense or low-rank weight;"
-                        + " blockwise reading takes dense and low-rank folders");
-            }
-        }
-        return source;
     }
 
     /**
@@ -107,41 +76,11 @@ public final class LlamaBlocks implements DecoderBlocks {
         return new LlamaBlocks(source.path(), config, Phi3.view(config, source), precision);
     }
 
-    @Override
-    public Path folder() {
-        return folder;
-    }
-
-    @Override
-    public HfConfig config() {
-        return config;
-    }
-
-    @Override
-    public TensorSource source() {
-        return source;
-    }
-
-    @Override
-    public int blockCount() {
-        return config.numHiddenLayers();
-    }
-
-    @Override
-    public int positions() {
-        return config.maxPositionEmbeddings();
-    }
-
-    @Override
-    public Precision precision() {
-        return precision;
-    }
-
     /** The token embedding (V, C), read. */
     @Override
     public Embedding readEmbedding() {
-        Embedding embedding = LlamaModel.embedding(config, precision);
-        HfCheckpoint.read(source, "model.embed_tokens.weight", embedding.token().value());
+        Embedding embedding = LlamaModel.embedding(config, precision());
+        HfCheckpoint.read(source(), "model.embed_tokens.weight", embedding.token().value());
         return embedding;
     }
 
@@ -153,24 +92,22 @@ public final class LlamaBlocks implements DecoderBlocks {
 
     @Override
     public PreNormBlock readBlock(int i) {
-        if (i < 0 || i >= blockCount()) {
-            throw new IllegalArgumentException("block " + i + " is outside [0, " + blockCount() + ")");
-        }
-        PreNormBlock block = LlamaModel.newBlock(config, i, precision, attentionBias, null, ropes[i]);
+        checkBlock(i);
+        PreNormBlock block = LlamaModel.newBlock(config, i, precision(), attentionBias, null, ropes[i]);
         for (Linear linear : projections(block)) {
-            if (FactorTensors.present(source, linear.name())) {
-                FactorTensors.install(source, linear.name(), linear);
+            if (FactorTensors.present(source(), linear.name())) {
+                FactorTensors.install(source(), linear.name(), linear);
             }
         }
-        HfCheckpoint.read(source, tensors(block, LlamaWeights.Layout.READ));
+        HfCheckpoint.read(source(), tensors(block, LlamaWeights.Layout.READ));
         return block;
     }
 
     /** The final RMSNorm, read. */
     @Override
     public RMSNorm readOutputStage() {
-        RMSNorm norm = LlamaModel.norm("model.norm", config.hiddenSize(), config, precision);
-        HfCheckpoint.read(source, "model.norm.weight", norm.weight().value());
+        RMSNorm norm = LlamaModel.norm("model.norm", config.hiddenSize(), config, precision());
+        HfCheckpoint.read(source(), "model.norm.weight", norm.weight().value());
         return norm;
     }
 
@@ -180,8 +117,8 @@ public final class LlamaBlocks implements DecoderBlocks {
         if (config.tieWordEmbeddings()) {
             return new Linear("lm_head", new DenseWeight(readEmbedding().token()), null);
         }
-        Linear head = Linear.dense("lm_head", config.hiddenSize(), config.vocabSize(), false, precision);
-        HfCheckpoint.read(source, "lm_head.weight", ((DenseWeight) head.weight()).weight().value());
+        Linear head = Linear.dense("lm_head", config.hiddenSize(), config.vocabSize(), false, precision());
+        HfCheckpoint.read(source(), "lm_head.weight", ((DenseWeight) head.weight()).weight().value());
         return head;
     }
 
@@ -236,10 +173,5 @@ public final class LlamaBlocks implements DecoderBlocks {
         Map<String, Tensor> out = new LinkedHashMap<>();
         LlamaWeights.putBlock(out, block, layout);
         return out;
-    }
-
-    @Override
-    public void close() {
-        source.close();
     }
 }

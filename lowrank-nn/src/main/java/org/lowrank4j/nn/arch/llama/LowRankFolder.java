@@ -271,6 +271,32 @@ public final class LowRankFolder {
     }
 
     /**
+     * The safetensors of a dense or low-rank folder of the config's sizes, opened unmapped (only the part being read is
+     * resident), for blockwise reading of either family.
+     *
+     * @throws IllegalArgumentException for a narrowed, quantized or dictionary folder, or a damaged low-rank manifest
+     */
+    public static SafetensorsModel openDenseOrLowRank(Path folder) throws IOException {
+        LowRankFolder.readManifest(folder);
+        if (StructuredFolder.readManifest(folder).isPresent()) {
+            throw new IllegalArgumentException(folder + " is a narrowed model folder (" + StructuredFolder.MANIFEST + "); blockwise reading"
+                    + " takes folders of the config's sizes");
+        }
+        if (QuantizedFolder.readManifest(folder).isPresent()) {
+            throw new IllegalArgumentException(folder + " is a quantized model folder; blockwise reading takes dense and low-rank folders");
+        }
+        SafetensorsModel source = SafetensorsModel.open(folder, false);
+        for (String name : source.names()) {
+            if (name.endsWith(org.lowrank4j.nn.generate.DictionaryTensors.CODES) || name.endsWith(org.lowrank4j.nn.generate.QuantizedTensors.CODES)) {
+                source.close();
+                throw new IllegalArgumentException("tensor '" + name + "' in " + source.path() + " is not a dense or low-rank weight;"
+                        + " blockwise reading takes dense and low-rank folders");
+            }
+        }
+        return source;
+    }
+
+    /**
      * The manifest of a folder, or empty when it has none (a dense model folder).
      *
      * @throws IllegalArgumentException when the manifest is not valid JSON, not lowrank4j's, or of a newer format version

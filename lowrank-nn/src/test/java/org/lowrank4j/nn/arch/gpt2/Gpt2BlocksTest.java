@@ -24,7 +24,6 @@ import org.lowrank4j.nn.layers.Embedding;
 import org.lowrank4j.nn.layers.Linear;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
-import org.lowrank4j.nn.weight.LowRankWeight;
 
 /**
  * A GPT-2 or OPT folder read one part at a time ({@link Gpt2Blocks}): embedding, blocks, output stage and head in turn
@@ -86,24 +85,13 @@ class Gpt2BlocksTest {
         }
     }
 
-    /** Replaces a site's weight by random rank-r factors. */
-    private static void factorise(Linear linear, int rank, Random random) {
-        LowRankWeight w = LowRankWeight.zeros(linear.name(), linear.outFeatures(), linear.inFeatures(), rank, Precision.FLOAT32);
-        for (Tensor t : new Tensor[] {w.left().value(), w.right().value()}) {
-            for (int i = 0; i < t.size(); i++) {
-                t.set(i, 0.2 * random.nextGaussian());
-            }
-        }
-        linear.setWeight(w);
-    }
-
     @ParameterizedTest
     @ValueSource(strings = {"gpt2", "opt", "opt-350m"})
     void aLowRankFoldersTensorsAreThePartsTensors(String kind, @TempDir Path dir) throws Exception {
         Gpt2Model model = model(kind, 5);
         Random random = new Random(11);
-        factorise(model.linearSites().get("block 0 attention.value"), 3, random); // GPT-2: block 0's q/k/v stored apart
-        factorise(model.linearSites().get("block 1 mlp.up"), 4, random);
+        Gpt2LowRankFolderTest.factorise(model.linearSites().get("block 0 attention.value"), 3, random); // GPT-2: block 0's q/k/v stored apart
+        Gpt2LowRankFolderTest.factorise(model.linearSites().get("block 1 mlp.up"), 4, random);
         model.saveFactors(dir, SafetensorsDtype.F32);
         int[] ids = Gpt2ModelTest.ids(TIME, model.vocabSize(), 8);
         try (DecoderBlocks blocks = Gpt2Blocks.open(dir, Precision.FLOAT32); SafetensorsModel stored = SafetensorsModel.open(dir)) {

@@ -31,7 +31,7 @@ class Gpt2LowRankFolderTest {
     }
 
     /** Replaces a site's weight by random rank-r factors. */
-    private static void factorise(Linear linear, int rank, Random random) {
+    static void factorise(Linear linear, int rank, Random random) {
         LowRankWeight w = LowRankWeight.zeros(linear.name(), linear.outFeatures(), linear.inFeatures(), rank, Precision.FLOAT32);
         for (Tensor t : new Tensor[] {w.left().value(), w.right().value()}) {
             for (int i = 0; i < t.size(); i++) {
