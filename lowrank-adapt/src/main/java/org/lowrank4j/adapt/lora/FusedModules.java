@@ -1,11 +1,9 @@
 package org.lowrank4j.adapt.lora;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.lowrank4j.adapt.peft.LoraFactors;
-import org.lowrank4j.adapt.peft.PeftAdapter;
 import org.lowrank4j.nn.arch.gpt2.Gpt2Model;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
 import org.lowrank4j.nn.generate.CausalLanguageModel;
@@ -16,9 +14,10 @@ import org.lowrank4j.nn.layers.SwiGluMlp;
 /**
  * Checkpoint modules that the runtime keeps as several projections, and which PEFT names adapters after: GPT-2's
  * {@code attn.c_attn} (q, k, v side by side) and Phi-3's {@code self_attn.qkv_proj} and {@code mlp.gate_up_proj}. A LoRA
- * update s·B·A on such a module is, row block by row block, the update s·B_part·A of each part: {@link #split} turns an
- * adapter on the fused module into adapters on its parts that share lora_A and take lora_B's rows in order, which
- * computes exactly the same outputs and merges into exactly the same weights.
+ * update s·B·A on such a module is, row block by row block, the update s·B_part·A of each part: an adapter on the fused
+ * module attaches to its parts as one shared lora_A and lora_B's rows in order ({@link LoraModel}, and
+ * {@link org.lowrank4j.adapt.peft.PeftFolder#apply}), which computes exactly the same outputs and merges into exactly the
+ * same weights; {@link #fuse} joins the parts' factors back into the module PEFT names.
  *
  * @param parts the runtime's projections of each fused module path, in the order of their rows in it
  */
@@ -63,7 +62,7 @@ public record FusedModules(Map<String, List<Linear>> parts) {
     }
 
     /**
-     * The inverse of {@link #split}, on factors by module path: each fused module's parts become one module again, with
+     * Factors by module path with each fused module's parts one module again, with
      * their shared lora_A and their lora_B's rows stacked in order. The parts of one module must share one A and one α
      * (an adapter trained on the fused module does).
      *
@@ -107,39 +106,5 @@ public record FusedModules(Map<String, List<Linear>> parts) {
     /** Rows [first, first + rows) of a lora_B (out, rank) stored row-major: one part's block of a fused module's B. */
     public static float[] rowBlock(float[] b, int first, int rows, int rank) {
         return java.util.Arrays.copyOfRange(b, first * rank, (first + rows) * rank);
-    }
-
-    /**
-     * {@code adapter} with each fused module's factors given to its parts (lora_A copied, lora_B's rows split), and
-     * target_modules naming the module paths it then holds; an adapter on no fused module comes back as it is.
-     *
-     * @throws IllegalArgumentException naming the tensor when a fused module's lora_B has another number of rows than
-     *                                  its parts' outputs together (an adapter made for another base)
-     */
-    public PeftAdapter split(PeftAdapter adapter) {
-        if (adapter.modules().keySet().stream().noneMatch(parts::containsKey)) {
-            return adapter;
-        }
-        Map<String, LoraFactors> modules = new LinkedHashMap<>();
-        adapter.modules().forEach((name, f) -> {
-            List<Linear> into = parts.get(name);
-            if (into == null) {
-                modules.put(name, f);
-                return;
-            }
-            int rows = into.stream().mapToInt(Linear::outFeatures).sum();
-            if (f.out() != rows) {
-                throw new IllegalArgumentException("adapter tensor base_model.model." + name + ".lora_B.weight has " + f.out() + " rows but "
-                        + name + " fuses " + into.size() + " projections of " + rows + " outputs together: the adapter was made for another base model");
-            }
-            int first = 0;
-            for (Linear part : into) {
-                modules.put(part.name(), new LoraFactors(f.rank(), f.in(), part.outFeatures(), f.a(), rowBlock(f.b(), first, part.outFeatures(), f.rank()),
-                        f.alpha()));
-                first += part.outFeatures();
-            }
-        });
-        List<String> targets = new ArrayList<>(modules.keySet());
-        return new PeftAdapter(adapter.config().withTargetModules(targets).withPatterns(Map.of(), Map.of()), modules);
     }
 }

@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.lowrank4j.adapt.lora.FusedModules;
 import org.lowrank4j.adapt.lora.LoraModel;
 import org.lowrank4j.adapt.lora.ModulePaths;
 import org.lowrank4j.adapt.peft.PeftAdapter;
@@ -50,8 +49,8 @@ public final class AdapterMerge {
     /** The base with {@code adapter}'s update added, in memory. */
     public static CausalLanguageModel merged(Path baseFolder, PeftAdapter adapter) throws IOException {
         CausalLanguageModel model = DenseDecoders.load(baseFolder, Precision.FLOAT32);
-        LoraModel lora = LoraModel.over(ModulePaths.layers(model), 0);
-        PeftFolder.apply(FusedModules.of(model).split(adapter), lora, "default", Precision.FLOAT32); // GPT-2's c_attn, Phi-3's: on their parts
+        LoraModel lora = LoraModel.overDecoder(model, 0);
+        PeftFolder.apply(adapter, lora, "default", Precision.FLOAT32); // GPT-2's c_attn, Phi-3's fused modules: on their parts
         lora.mergeAndUnload("default");
         return model;
     }

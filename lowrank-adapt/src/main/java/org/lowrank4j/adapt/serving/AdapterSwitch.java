@@ -45,20 +45,18 @@ public final class AdapterSwitch {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
     private final LoraModel lora; // null for a model without linear layers of its own: nothing can be attached
-    private final FusedModules fused; // the checkpoint's fused modules, whose adapters attach to their parts
     private final Map<String, PeftConfig> adapters = new LinkedHashMap<>(); // the factors live in the layers alone
     private String inUse;
     private List<String> routed; // the sequences' adapters while useEach routes them to several, else null
 
-    private AdapterSwitch(LoraModel lora, FusedModules fused) {
+    private AdapterSwitch(LoraModel lora) {
         this.lora = lora;
-        this.fused = fused;
     }
 
     /** A switch over {@code model} with no adapter attached yet: the base alone runs until {@link #add} and {@link #use}. */
     public static AdapterSwitch over(CausalLanguageModel model) {
         Map<String, Linear> modules = ModulePaths.layers(model);
-        return new AdapterSwitch(modules.isEmpty() ? null : LoraModel.over(modules, 0), FusedModules.of(model)); // none: an exported ONNX model, say
+        return new AdapterSwitch(modules.isEmpty() ? null : LoraModel.over(modules, FusedModules.of(model), 0)); // none: an exported ONNX model, say
     }
 
     /**
@@ -106,7 +104,7 @@ public final class AdapterSwitch {
                 throw new IllegalArgumentException(folder + " holds a " + variant.peftType()
                         + " adapter; only LoRA adapters switch per request: merge it into the base (lowrank adapter merge) and use the merged folder");
             }
-            adapter = fused.split(PeftFolder.read(folder)); // GPT-2's c_attn, Phi-3's qkv_proj and gate_up_proj: on their parts
+            adapter = PeftFolder.read(folder); // GPT-2's c_attn, Phi-3's qkv_proj and gate_up_proj go on their parts as it attaches
         } catch (IllegalArgumentException ex) {
             throw named(name, folder, ex);
         }
