@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The comparison harness on a GPT-2 folder (session 27): the tiny GPT-2 of results/gpt2-cli (trained on SOTU
-# 1790–1945), compare's defaults otherwise (calibration on SOTU 1790–1945, held-out SOTU 1981–2021, first 200,000 bytes),
-# svd, asvd, whitened and svd-llm at ratios 0.2 and 0.4 with the uniform allocation.
+# 1790–1945), compare's defaults otherwise (calibration on SOTU 1790–1945, held-out SOTU 1981–2021),
+# svd, asvd, whitened and svd-llm at ratios 0.2 and 0.4 with the uniform allocation (held-out: the first 150,000 bytes, the default).
 # Run from the repository root after `mvn -B -q install -DskipTests`:
 #   WORK=/tmp/gpt2-compare results/gpt2-compare/run.sh > results/gpt2-compare/run-output.txt
 set -euo pipefail

@@ -42,8 +42,8 @@ public final class ModulePaths {
 
     /**
      * Every block projection of a decoder under its runtime name, which is its checkpoint path but for the projections
-     * a checkpoint fuses ({@link FusedModules}: GPT-2's c_attn parts, Phi-3's): what existing adapters attach to, after
-     * {@link FusedModules#split}.
+     * a checkpoint fuses ({@link FusedModules}: GPT-2's c_attn parts, Phi-3's); {@link LoraModel#overDecoder} adds the
+     * fused modules' own paths, which adapters name.
      */
     public static Map<String, Linear> layers(CausalLanguageModel model) {
         Map<String, Linear> out = new LinkedHashMap<>();

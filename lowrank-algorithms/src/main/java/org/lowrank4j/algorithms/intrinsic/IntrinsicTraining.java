@@ -55,7 +55,7 @@ public final class IntrinsicTraining {
     }
 
     private double phase(String name, UNet net, int steps, Random random, TrainingListener listener, Step body) {
-        AdamW adam = new AdamW(net.parameters(), AdamW.Settings.fineTuning(0));
+        AdamW adam = new AdamW(net.parameters(), new AdamW.Settings(0.9, 0.999, 1e-8, 0));
         double recent = 0;
         int counted = 0;
         for (int step = 0; step < steps; step++) {

@@ -1,21 +1,20 @@
 package org.lowrank4j.compress.eval;
 
-import org.lowrank4j.compress.runtime.DecoderRuntime;
-import org.lowrank4j.nn.arch.llama.LlamaModel;
 import org.lowrank4j.nn.generate.CausalLanguageModel;
 import org.lowrank4j.nn.generate.DecoderCache;
 import org.lowrank4j.nn.generate.ForwardingLanguageModel;
 import org.lowrank4j.nn.generate.Perplexity;
 import org.lowrank4j.nn.generate.PerplexityResult;
+import org.lowrank4j.nn.layers.Linear;
+import org.lowrank4j.nn.layers.LogitShaping;
 import org.lowrank4j.nn.tensor.Tensor;
 
 /**
  * The decoder protocol of the comparison harness on held-out text: perplexity per token and bits per byte over
  * fixed-length non-overlapping windows ({@link Perplexity}), and from the same pass the Matrix Nuclear-Norm of each
  * full window's last hidden state ({@link MatrixNuclearNorm}, per token, averaged over windows), so a report can set
- * the label-free probe against perplexity. A LLaMA-family model's forward is shared (its hidden state is rebuilt from
- * the pass); another family's runs one more full-sequence forward per full window. MNN's own time (the hidden state
- * and the metric) is measured apart.
+ * the label-free probe against perplexity. The pass is shared: MNN reads the final hidden states the logits are computed
+ * from. MNN's own time (the metric) is measured apart.
  */
 public final class DecoderEvaluation {
 
@@ -49,7 +48,11 @@ public final class DecoderEvaluation {
         return new Scores(ppl, seconds, probe.sum / probe.windows, probe.windows, probe.nanos / 1e9);
     }
 
-    /** The model as the perplexity pass sees it; after each batch of full windows it scores their hidden states. */
+    /**
+     * The model as the perplexity pass sees it: it hands on the final hidden states ({@link #decodeFeatures}) and the
+     * output projection, so the pass scores a few rows of logits at a time, and after each batch of full windows it
+     * scores their hidden states (the same features the logits come from, for every family).
+     */
     private static final class Probe extends ForwardingLanguageModel {
         private final CausalLanguageModel model;
         private final int window;
@@ -64,27 +67,33 @@ public final class DecoderEvaluation {
         }
 
         @Override
-        public Tensor decode(int[] ids, int batch, int time, DecoderCache cache) {
-            boolean scored = time == window;
-            long start = System.nanoTime();
-            // another family's (GPT-2, OPT) last hidden state comes from a full-sequence forward, run before the decode so
-            // that the logits the decode returns are not touched afterwards
-            double[] hidden = scored && !(model instanceof LlamaModel) ? model.forwardFeatures(ids, batch, time).toDoubleArray() : null;
-            long before = System.nanoTime() - start;
-            Tensor logits = model.decode(ids, batch, time, cache);
-            if (scored) {
-                start = System.nanoTime();
-                if (hidden == null) { // a LLaMA-family model's is rebuilt from what its layers kept of the decode
-                    hidden = DecoderRuntime.hiddenStateOfLatestPass((LlamaModel) model, ids); // (B·T, C)
-                }
+        public Tensor decodeFeatures(int[] ids, int batch, int time, DecoderCache cache) {
+            Tensor features = model.decodeFeatures(ids, batch, time, cache); // (B,T,C)
+            if (features == null) {
+                throw new IllegalArgumentException(model.getClass().getSimpleName() + " gives no hidden states; the decoder protocol scores"
+                        + " LLaMA- and GPT-2-family models");
+            }
+            if (time == window) {
+                long start = System.nanoTime();
+                double[] hidden = features.toDoubleArray(); // (B·T, C)
                 int c = hidden.length / (batch * time);
                 for (int b = 0; b < batch; b++) {
                     sum += MatrixNuclearNorm.perToken(java.util.Arrays.copyOfRange(hidden, b * time * c, (b + 1) * time * c), time, c);
                     windows++;
                 }
-                nanos += before + System.nanoTime() - start;
+                nanos += System.nanoTime() - start;
             }
-            return logits;
+            return features;
+        }
+
+        @Override
+        public Linear outputProjection() {
+            return model.outputProjection();
+        }
+
+        @Override
+        public LogitShaping logitShaping() {
+            return model.logitShaping();
         }
     }
 }

@@ -179,11 +179,9 @@ public final class Comparisons {
                 evalBytes, evalTokens.length, context));
         ctx.put("model_type", HfConfig.read(model).modelType());
         ctx.put("command", r.command());
-        StatsCache.Key statsKey = new StatsCache.Key().text("decoder");
-        for (String name : List.of("config.json", "model.safetensors")) {
-            if (Files.isRegularFile(model.resolve(name))) {
-                statsKey.file(model.resolve(name));
-            }
+        StatsCache.Key statsKey = new StatsCache.Key().text("decoder").file(model.resolve(HfConfig.FILE_NAME));
+        for (Path file : DecoderFolder.weightFiles(model)) { // every shard, or pytorch_model.bin: the cache and journal follow the weights
+            statsKey.file(file);
         }
         String stats = statsKey.tokens(setup.calibrationWindows()).text("batch " + setup.windowsPerBatch()).hex();
         ComparisonJournal journal = openJournal(r, new StatsCache.Key().text(stats).tokens(new int[][] {evalTokens})

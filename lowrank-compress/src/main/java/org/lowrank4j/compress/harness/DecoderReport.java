@@ -60,9 +60,8 @@ public final class DecoderReport {
                     r.path("ratio_targeted_layers").asDouble(), r.path("ratio_whole_model").asDouble(), r.path("parameters_model_after").asLong(),
                     r.path("eval"), r.path("compress_seconds").asDouble()));
         }
-        md.append("\nMNN/token: matrix nuclear norm (spec c18) of the last hidden state per full window, per token; a LLaMA-family model's comes"
-                + " from the perplexity pass, whose forward it shares, another family's from one more forward (its own cost is the 'of which MNN s'"
-                + " column).\n");
+        md.append("\nMNN/token: matrix nuclear norm (spec c18) of the last hidden state per full window, per token; computed from the perplexity"
+                + " pass, whose forward it shares (its own cost is the 'of which MNN s' column).\n");
         md.append("*compress s: seconds of compression for that row, calibration excluded; a method decomposes its sites once, in its first row,"
                 + " and later rows reuse the decomposition (sequential methods also redo their pass per row).\n");
         return md.toString();

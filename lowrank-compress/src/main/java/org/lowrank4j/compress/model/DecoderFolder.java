@@ -35,7 +35,7 @@ public final class DecoderFolder {
         HfConfig config = HfConfig.read(folder);
         if (config.architecture() == HfArchitecture.GPT2) {
             throw new IllegalArgumentException("model folder " + folder + " is " + familyName(config) + " (model_type " + config.modelType()
-                    + "): generate, perplexity, compress, compare, export and serve run it; this command takes LLaMA-family decoder folders so far");
+                    + "): generate, perplexity, compress, compare, export and serve run it; this command or method takes LLaMA-family decoder folders so far");
         }
         return LlamaModel.load(folder, Precision.FLOAT32);
     }
@@ -70,6 +70,29 @@ public final class DecoderFolder {
             throw new IllegalArgumentException("--model " + folder + " is a CSKV folder (shrunk KV caches); compress its dense original instead");
         }
         return loadDecoder(folder);
+    }
+
+    /**
+     * The files that hold a decoder folder's weights, as the loaders read them: the safetensors shards (and their index)
+     * or the one {@code model.safetensors}, or else {@code pytorch_model.bin}. For keys that must change when the weights
+     * do, and for sizes.
+     */
+    public static java.util.List<Path> weightFiles(Path folder) throws IOException {
+        java.util.List<Path> files = new java.util.ArrayList<>();
+        if (!org.lowrank4j.formats.safetensors.CheckpointFolder.hasSafetensors(folder)
+                && Files.isRegularFile(folder.resolve(org.lowrank4j.formats.safetensors.CheckpointFolder.TORCH_FILE))) {
+            files.add(folder.resolve(org.lowrank4j.formats.safetensors.CheckpointFolder.TORCH_FILE));
+            return files;
+        }
+        if (Files.isRegularFile(folder.resolve(org.lowrank4j.formats.safetensors.SafetensorsModel.INDEX_FILE))) {
+            files.add(folder.resolve(org.lowrank4j.formats.safetensors.SafetensorsModel.INDEX_FILE));
+        }
+        try (org.lowrank4j.formats.safetensors.SafetensorsModel model = org.lowrank4j.formats.safetensors.SafetensorsModel.open(folder, true)) {
+            for (org.lowrank4j.formats.safetensors.SafetensorsFile shard : model.shards()) {
+                files.add(shard.path());
+            }
+        }
+        return files;
     }
 
     /** "OPT" or "GPT-2" for a folder of the GPT-2 family, for messages. */

@@ -18,7 +18,6 @@ import org.lowrank4j.compress.methods.Methods;
 import org.lowrank4j.compress.model.DecoderFolder;
 import org.lowrank4j.compress.runtime.DecoderRuntime;
 import org.lowrank4j.compress.runtime.RuntimeCompression;
-import org.lowrank4j.formats.safetensors.SafetensorsFile;
 import org.lowrank4j.formats.safetensors.SafetensorsModel;
 import org.lowrank4j.nn.generate.CausalLanguageModel;
 import org.lowrank4j.nn.arch.llama.LowRankFolder;
@@ -163,14 +162,10 @@ final class DecoderFolderRoute implements CompressionRoute {
      * safetensors file, or a PyTorch pytorch_model.bin): not the trainer's checkpoint or other files that lie beside them.
      */
     static long weightBytes(Path folder) throws IOException {
-        if (!org.lowrank4j.formats.safetensors.CheckpointFolder.hasSafetensors(folder)
-                && Files.isRegularFile(folder.resolve(org.lowrank4j.formats.safetensors.CheckpointFolder.TORCH_FILE))) {
-            return Files.size(folder.resolve(org.lowrank4j.formats.safetensors.CheckpointFolder.TORCH_FILE));
-        }
         long total = 0;
-        try (SafetensorsModel model = SafetensorsModel.open(folder, true)) {
-            for (SafetensorsFile shard : model.shards()) {
-                total += Files.size(shard.path());
+        for (Path file : DecoderFolder.weightFiles(folder)) {
+            if (!file.getFileName().toString().equals(SafetensorsModel.INDEX_FILE)) {
+                total += Files.size(file);
             }
         }
         return total;

@@ -30,9 +30,6 @@ import org.lowrank4j.nn.weight.DenseWeight;
  * prefix {@link Gpt2Model#saveFactors} writes.
  */
 public final class Gpt2Blocks extends FolderBlocks {
-    private final HfConfig config;
-    private final TensorSource source;
-    private final Precision precision;
     private final MlpActivation activation;
     private final boolean opt;
     private final String prefix; // the folder's
@@ -40,9 +37,6 @@ public final class Gpt2Blocks extends FolderBlocks {
     private Gpt2Blocks(Path folder, HfConfig config, TensorSource source, Precision precision) {
         super(folder, config, source, precision);
         this.activation = Gpt2Model.checkConfig(config);
-        this.config = config;
-        this.source = source;
-        this.precision = precision;
         this.opt = config.isOpt();
         this.prefix = opt ? OptWeights.prefix(source) : Gpt2Weights.prefix(source);
     }
@@ -80,8 +74,8 @@ public final class Gpt2Blocks extends FolderBlocks {
     /** Token and position tables, and OPT-350M's projection in. */
     @Override
     public Embedding readEmbedding() {
-        Embedding embedding = Gpt2Model.newEmbedding(config, precision);
-        embeddingTensors().forEach((name, stored) -> HfCheckpoint.read(source, stored, tableOf(embedding, name)));
+        Embedding embedding = Gpt2Model.newEmbedding(config(), precision());
+        embeddingTensors().forEach((name, stored) -> HfCheckpoint.read(source(), stored, tableOf(embedding, name)));
         return embedding;
     }
 
@@ -94,17 +88,17 @@ public final class Gpt2Blocks extends FolderBlocks {
 
     @Override
     public int positionOffset() {
-        return Gpt2Model.positionOffset(config);
+        return Gpt2Model.positionOffset(config());
     }
 
     @Override
     public PreNormBlock readBlock(int i) {
         checkBlock(i);
-        PreNormBlock block = Gpt2Model.newBlock(config, i, activation, precision);
+        PreNormBlock block = Gpt2Model.newBlock(config(), i, activation, precision());
         if (opt) {
-            OptWeights.readBlock(source, prefix, block, i);
+            OptWeights.readBlock(source(), prefix, block, i);
         } else {
-            Gpt2Weights.readBlock(source, prefix, block, i);
+            Gpt2Weights.readBlock(source(), prefix, block, i);
         }
         return block;
     }
@@ -133,7 +127,7 @@ public final class Gpt2Blocks extends FolderBlocks {
         if (opt) {
             put(out, "model.decoder.", "embed_tokens.weight");
             put(out, "model.decoder.", "embed_positions.weight");
-            if (Gpt2Model.rowWidth(config) != config.hiddenSize()) {
+            if (Gpt2Model.rowWidth(config()) != config().hiddenSize()) {
                 put(out, "model.decoder.", "project_in.weight");
             }
         } else {
@@ -149,14 +143,14 @@ public final class Gpt2Blocks extends FolderBlocks {
         Map<String, String> out = new LinkedHashMap<>();
         String written = opt ? "model.decoder." : "transformer.";
         String norm = opt ? "final_layer_norm" : "ln_f";
-        if (!Gpt2Model.postNorm(config)) { // OPT's post-norm layout ends in its last block's norm
+        if (!Gpt2Model.postNorm(config())) { // OPT's post-norm layout ends in its last block's norm
             put(out, written, norm + ".weight");
             put(out, written, norm + ".bias");
         }
-        if (Gpt2Model.rowWidth(config) != config.hiddenSize()) {
+        if (Gpt2Model.rowWidth(config()) != config().hiddenSize()) {
             put(out, written, "project_out.weight");
         }
-        if (!config.tieWordEmbeddings()) {
+        if (!config().tieWordEmbeddings()) {
             out.put("lm_head.weight", "lm_head.weight");
         }
         return out;
@@ -168,28 +162,28 @@ public final class Gpt2Blocks extends FolderBlocks {
 
     @Override
     public Layer readOutputStage() {
-        LayerNorm norm = Gpt2Model.newFinalNorm(config, precision);
+        LayerNorm norm = Gpt2Model.newFinalNorm(config(), precision());
         if (norm != null) {
-            Gpt2Weights.readNorm(source, prefix + (opt ? "final_layer_norm" : "ln_f"), norm);
+            Gpt2Weights.readNorm(source(), prefix + (opt ? "final_layer_norm" : "ln_f"), norm);
         }
-        Linear projectOut = Gpt2Model.newProjectOut(config, precision);
+        Linear projectOut = Gpt2Model.newProjectOut(config(), precision());
         if (projectOut != null) {
-            HfCheckpoint.read(source, prefix + "project_out.weight", ((DenseWeight) projectOut.weight()).weight().value());
+            HfCheckpoint.read(source(), prefix + "project_out.weight", ((DenseWeight) projectOut.weight()).weight().value());
         }
         return new OutputStage(norm, projectOut);
     }
 
     @Override
     public Linear readHead() {
-        if (config.tieWordEmbeddings()) { // the token table alone, read again
-            Map.Entry<String, String> token = embeddingTensors().entrySet().iterator().next();
-            org.lowrank4j.nn.Parameter table = new org.lowrank4j.nn.Parameter(token.getKey(), Tensor.zeros(precision, config.vocabSize(),
-                    Gpt2Model.rowWidth(config)));
-            HfCheckpoint.read(source, token.getValue(), table.value());
+        if (config().tieWordEmbeddings()) { // the token table alone, read again
+            String token = opt ? "embed_tokens.weight" : "wte.weight";
+            org.lowrank4j.nn.Parameter table = new org.lowrank4j.nn.Parameter(token, Tensor.zeros(precision(), config().vocabSize(),
+                    Gpt2Model.rowWidth(config())));
+            HfCheckpoint.read(source(), prefix + token, table.value());
             return new Linear("lm_head", new DenseWeight(table), null);
         }
-        Linear head = Linear.dense("lm_head", Gpt2Model.rowWidth(config), config.vocabSize(), false, precision);
-        HfCheckpoint.read(source, "lm_head.weight", ((DenseWeight) head.weight()).weight().value());
+        Linear head = Linear.dense("lm_head", Gpt2Model.rowWidth(config()), config().vocabSize(), false, precision());
+        HfCheckpoint.read(source(), "lm_head.weight", ((DenseWeight) head.weight()).weight().value());
         return head;
     }
 
