@@ -29,9 +29,6 @@ import org.lowrank4j.nn.train.TextFolder;
  * ({@link BlockwiseCompression}), so the model may be larger than the heap. The output is a sharded low-rank folder.
  */
 final class BlockwiseDecoderRoute implements CompressionRoute {
-    /** Windows run through a block at once (one block's activations are held, so long windows need not be fewer). */
-    private static final int WINDOWS_PER_BATCH = 8;
-
     @Override
     public boolean handles(CompressionRequest r) {
         return r.blockwise();
@@ -99,7 +96,10 @@ final class BlockwiseDecoderRoute implements CompressionRoute {
                     blocks.blockCount(), method.name(), allocator.name(), r.ratio(), data ? String.format(Locale.ROOT,
                             "; calibration: %d windows of %d tokens from %s", count, context, r.calibration()) : ""));
             Path spill = r.out().toAbsolutePath().normalize().getParent();
-            BlockwiseCompression job = new BlockwiseCompression(blocks, windows, WINDOWS_PER_BATCH, method, allocator, r.ratio(), spill, listener);
+            // as many windows at once as the in-memory route runs (at most 2,048 tokens): a batch's attention probabilities grow
+            // with B·T², and are what a block's calibration holds most of at long contexts
+            BlockwiseCompression job = new BlockwiseCompression(blocks, windows, DecoderRuntime.windowsPerBatch(context), method, allocator,
+                    r.ratio(), spill, listener);
             BlockwiseCompression.Outcome o = job.writeFolder(r.out(), model.toString(), method.name(), model.resolve(DecoderFolder.TOKENIZER), model);
             double seconds = (System.nanoTime() - start) / 1e9;
             return new CompressionOutcome(o.result(), model, r.out(), DecoderFolderRoute.weightBytes(model), DecoderFolderRoute.weightBytes(r.out()),
