@@ -30,18 +30,21 @@ final class OptWeights {
     private OptWeights() {
     }
 
-    /** The projections of block {@code i} under their checkpoint names (without the prefix). */
-    private static Map<String, Linear> projections(PreNormBlock block, int i) {
+    /**
+     * The projections of a block under their checkpoint names without the prefix ({@code layers.i.self_attn.q_proj} …):
+     * the runtime's layers carry OPT's own names ({@link Gpt2Model#newBlock}), so these are theirs less
+     * {@code model.decoder.}.
+     */
+    private static Map<String, Linear> projections(PreNormBlock block) {
         Attention a = block.attention();
         GeluMlp mlp = (GeluMlp) block.mlp();
-        String p = "layers." + i + ".";
         Map<String, Linear> out = new LinkedHashMap<>();
-        out.put(p + "self_attn.q_proj", a.query());
-        out.put(p + "self_attn.k_proj", a.key());
-        out.put(p + "self_attn.v_proj", a.value());
-        out.put(p + "self_attn.out_proj", a.output());
-        out.put(p + "fc1", mlp.up());
-        out.put(p + "fc2", mlp.down());
+        for (Linear linear : java.util.List.of(a.query(), a.key(), a.value(), a.output(), mlp.up(), mlp.down())) {
+            if (!linear.name().startsWith(PREFIX)) {
+                throw new IllegalStateException(linear.name() + " is not named as OPT's checkpoint names it");
+            }
+            out.put(linear.name().substring(PREFIX.length()), linear);
+        }
         return out;
     }
 
@@ -77,7 +80,7 @@ final class OptWeights {
     static void readBlock(TensorSource source, String prefix, PreNormBlock block, int i) {
         Gpt2Weights.readNorm(source, prefix + "layers." + i + ".self_attn_layer_norm", (LayerNorm) block.attentionNorm());
         Gpt2Weights.readNorm(source, prefix + "layers." + i + ".final_layer_norm", (LayerNorm) block.mlpNorm());
-        for (Map.Entry<String, Linear> e : projections(block, i).entrySet()) {
+        for (Map.Entry<String, Linear> e : projections(block).entrySet()) {
             String name = prefix + e.getKey();
             Linear linear = e.getValue();
             HfCheckpoint.read(source, name + ".bias", linear.bias().value());
@@ -115,7 +118,7 @@ final class OptWeights {
     /** Block {@code i}'s tensors under {@code model.decoder.layers.i.}; with {@code factors}, low-rank projections as their factors. */
     static void putBlock(Map<String, Tensor> out, PreNormBlock block, int i, boolean factors) {
         Gpt2Weights.putNorm(out, PREFIX + "layers." + i + ".self_attn_layer_norm", (LayerNorm) block.attentionNorm());
-        for (Map.Entry<String, Linear> e : projections(block, i).entrySet()) {
+        for (Map.Entry<String, Linear> e : projections(block).entrySet()) {
             String name = PREFIX + e.getKey();
             Linear linear = e.getValue();
             if (!(factors && FactorTensors.put(out, name, linear))) {
