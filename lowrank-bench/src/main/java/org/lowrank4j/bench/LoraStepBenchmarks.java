@@ -37,9 +37,8 @@ import org.lowrank4j.nn.train.TrainingOptions;
  * work of a step rather than the waiting; the median of the per-round ratios is given beside the ratio of the medians.
  */
 final class LoraStepBenchmarks {
-    /** The optimizer and clipping {@code finetune} uses, LoRA and full alike (its default weight decay is 0). */
+    /** The optimizer {@code finetune} uses, LoRA and full alike (its default weight decay is 0). */
     private static final AdamW.Settings FINETUNE_ADAMW = AdamW.Settings.fineTuning(0);
-    private static final double FINETUNE_CLIP = 1.0;
 
     private final int rounds;
 
@@ -63,7 +62,7 @@ final class LoraStepBenchmarks {
         Parameter.freezeAllBut(loraModel.parameters(), adapted.parameters()); // as finetune does: the embedding and norms too
         AdamW loraAdam = new AdamW(adapted.parameters(), FINETUNE_ADAMW);
         // each trainer draws its own windows from the same seed, so both see the same batches in the same order
-        TrainingOptions options = new TrainingOptions(batch, 1, Integer.MAX_VALUE, LearningRateSchedule.constant(1e-4), FINETUNE_CLIP, 0, 0, 0, null);
+        TrainingOptions options = TrainingOptions.of(batch, Integer.MAX_VALUE, LearningRateSchedule.constant(1e-4)); // clipping at 1, as finetune
         Trainer fullTrainer = new Trainer(full, fullAdam, new TokenWindows(tokens, fullModel.vocabSize(), window, 42), null, options, null);
         Trainer loraTrainer = new Trainer(adapted, loraAdam, new TokenWindows(tokens, fullModel.vocabSize(), window, 42), null, options, null);
 
@@ -91,7 +90,7 @@ final class LoraStepBenchmarks {
         out.put("context", window);
         out.put("rounds", rounds);
         out.put("lora_rank", rank);
-        out.put("step", "Trainer.runStep: zero the gradients, forward and backward, clip at global norm " + FINETUNE_CLIP
+        out.put("step", "Trainer.runStep: zero the gradients, forward and backward, clip at global norm " + options.maxGradientNorm()
                 + ", AdamW (beta2 0.999, no weight decay), as finetune runs it");
         out.putPOJO("lora_targets", targets);
         out.set("full", describe(fullSeconds, fullCpu, full.parameters(), fullAdam));

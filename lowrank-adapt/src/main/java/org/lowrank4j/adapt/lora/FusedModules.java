@@ -1,5 +1,7 @@
 package org.lowrank4j.adapt.lora;
 
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,12 +21,19 @@ import org.lowrank4j.nn.layers.SwiGluMlp;
  * {@link org.lowrank4j.adapt.peft.PeftFolder#apply}), which computes exactly the same outputs and merges into exactly the
  * same weights; {@link #fuse} joins the parts' factors back into the module PEFT names.
  *
- * @param parts the runtime's projections of each fused module path, in the order of their rows in it
+ * <p>{@link #parts} gives the runtime's projections of each fused module path, in the order of their rows in it.
  */
-public record FusedModules(Map<String, List<Linear>> parts) {
-
+public final class FusedModules {
     /** No fused modules: every projection is its own checkpoint module. */
     public static final FusedModules NONE = new FusedModules(Map.of());
+
+    private final Map<String, List<Linear>> parts;
+    private final Map<String, String> fusedOf = new HashMap<>(); // a part's path -> its fused module's path
+
+    private FusedModules(Map<String, List<Linear>> parts) {
+        this.parts = parts;
+        parts.forEach((fused, into) -> into.forEach(part -> fusedOf.put(part.name(), fused)));
+    }
 
     /** The fused modules of {@code model}'s checkpoint layout (none for most families). */
     public static FusedModules of(CausalLanguageModel model) {
@@ -42,7 +51,12 @@ public record FusedModules(Map<String, List<Linear>> parts) {
                 parts.put("model.layers." + i + ".mlp.gate_up_proj", List.of(mlp.gate(), mlp.up()));
             }
         }
-        return new FusedModules(Map.copyOf(parts));
+        return new FusedModules(Collections.unmodifiableMap(parts));
+    }
+
+    /** The runtime's projections of each fused module path, in the order of their rows in it. */
+    public Map<String, List<Linear>> parts() {
+        return parts;
     }
 
     public boolean isEmpty() {
@@ -51,14 +65,7 @@ public record FusedModules(Map<String, List<Linear>> parts) {
 
     /** The fused module path a projection is part of, or null. */
     public String fusedPathOf(String partPath) {
-        for (Map.Entry<String, List<Linear>> e : parts.entrySet()) {
-            for (Linear part : e.getValue()) {
-                if (part.name().equals(partPath)) {
-                    return e.getKey();
-                }
-            }
-        }
-        return null;
+        return fusedOf.get(partPath);
     }
 
     /**

@@ -30,11 +30,18 @@ public final class LoraModel implements Module {
     private final Map<String, LoraWeight> adapted = new LinkedHashMap<>();
     private final Map<String, WeightFactorization> frozen = new LinkedHashMap<>(); // path -> the weight FrozenWeight wraps
     private final FusedModules fused;
+    private final List<String> targetable;                 // the paths adapters are named after (see targetable())
     private final Dropout dropout;
 
     private LoraModel(Map<String, Linear> modules, FusedModules fused, long dropoutSeed) {
         this.modules = Collections.unmodifiableMap(new LinkedHashMap<>(modules));
         this.fused = fused;
+        java.util.LinkedHashSet<String> paths = new java.util.LinkedHashSet<>();
+        for (String path : modules.keySet()) {
+            String whole = fused.fusedPathOf(path);
+            paths.add(whole == null ? path : whole);
+        }
+        this.targetable = List.copyOf(paths);
         this.dropout = new Dropout(dropoutSeed);
     }
 
@@ -93,8 +100,7 @@ public final class LoraModel implements Module {
     public List<String> addAdapter(String name, TargetModules targets, Function<String, LoraSettings> settings, Random random) {
         List<String> paths = select(targets);
         for (String path : paths) {
-            List<Linear> parts = partsOf(path);
-            int in = parts.get(0).inFeatures(), out = parts.stream().mapToInt(Linear::outFeatures).sum();
+            int in = inFeatures(path), out = outFeatures(path);
             LoraSettings s = settings.apply(path);
             int limit = Math.min(in, out);
             if (s.rank() > limit) {
@@ -103,20 +109,25 @@ public final class LoraModel implements Module {
             }
         }
         for (String path : paths) {
-            List<Linear> parts = partsOf(path);
-            int in = parts.get(0).inFeatures(), out = parts.stream().mapToInt(Linear::outFeatures).sum();
-            LoraAdapter whole = LoraAdapter.initialized(path, name, in, out, settings.apply(path), parts.get(0).weight().precision(), random);
-            if (parts.size() == 1) {
-                add(path, whole);
-                continue;
-            }
-            for (Linear part : parts) { // one A for the fused module, B = 0 in row blocks
-                Parameter b = new Parameter(LoraAdapter.parameterName(part.name(), "lora_B", name),
-                        org.lowrank4j.nn.tensor.Tensor.zeros(whole.a().value().precision(), part.outFeatures(), whole.rank()));
-                add(part.name(), new LoraAdapter(name, whole.a(), b, whole.alpha(), whole.useRslora(), whole.dropout()));
-            }
+            add(path, LoraAdapter.initialized(path, name, inFeatures(path), outFeatures(path), settings.apply(path),
+                    partsOf(path).get(0).weight().precision(), random));
         }
         return paths;
+    }
+
+    /** The inputs of the projections a {@link #targetable} path covers (a fused module's parts share them). */
+    public int inFeatures(String path) {
+        return partsOf(path).get(0).inFeatures();
+    }
+
+    /** The outputs of the projections a {@link #targetable} path covers, together. */
+    public int outFeatures(String path) {
+        return partsOf(path).stream().mapToInt(Linear::outFeatures).sum();
+    }
+
+    /** Whether {@code path} is a layer or a fused module of this model. */
+    public boolean has(String path) {
+        return modules.containsKey(path) || fused.parts().containsKey(path);
     }
 
     /**
@@ -126,21 +137,23 @@ public final class LoraModel implements Module {
      * @throws IllegalArgumentException naming the fused module and what to use instead
      */
     public void requireNoFusedAdapters(String work) {
-        for (String path : adapted.keySet()) {
-            String whole = fused.fusedPathOf(path);
-            if (whole != null) {
-                throw fusedRefusal(work, whole);
-            }
+        String whole = firstFused(adapted.keySet().stream().map(fused::fusedPathOf).toList());
+        if (whole != null) {
+            throw fusedRefusal(work, whole);
         }
     }
 
     /** As {@link #requireNoFusedAdapters}, for an adapter before it is attached (so the model stays untouched). */
     public void requireNoFusedModules(org.lowrank4j.adapt.peft.PeftAdapter adapter, String work) {
-        for (String module : adapter.modules().keySet()) {
-            if (fused.parts().containsKey(module)) {
-                throw fusedRefusal(work, module);
-            }
+        String whole = firstFused(adapter.modules().keySet());
+        if (whole != null) {
+            throw fusedRefusal(work, whole);
         }
+    }
+
+    /** The first of {@code paths} that is a fused module, or null. */
+    private String firstFused(java.util.Collection<String> paths) {
+        return paths.stream().filter(p -> p != null && fused.parts().containsKey(p)).findFirst().orElse(null);
     }
 
     private IllegalArgumentException fusedRefusal(String work, String whole) {
@@ -154,11 +167,10 @@ public final class LoraModel implements Module {
      * {@code --init pissa}).
      */
     public void requireSeparate(List<String> paths, String init) {
-        for (String path : paths) {
-            if (fused.parts().containsKey(path)) {
-                throw new IllegalArgumentException(init + " starts from each target's own weight, and " + path + " fuses " + partsOf(path).size()
-                        + " projections in its checkpoint; use --init lora there, or target modules the checkpoint keeps apart");
-            }
+        String path = firstFused(paths);
+        if (path != null) {
+            throw new IllegalArgumentException(init + " starts from each target's own weight, and " + path + " fuses " + partsOf(path).size()
+                    + " projections in its checkpoint; use --init lora there, or target modules the checkpoint keeps apart");
         }
     }
 
@@ -190,12 +202,7 @@ public final class LoraModel implements Module {
      * (GPT-2's {@code attn.c_attn}) in place of its parts'.
      */
     public List<String> targetable() {
-        java.util.LinkedHashSet<String> out = new java.util.LinkedHashSet<>();
-        for (String path : modules.keySet()) {
-            String whole = fused.fusedPathOf(path);
-            out.add(whole == null ? path : whole);
-        }
-        return new ArrayList<>(out);
+        return targetable;
     }
 
     /** The {@link #targetable} paths {@code targets} selects, refusing a selection of none. */
@@ -225,8 +232,28 @@ public final class LoraModel implements Module {
         return String.join(", ", some);
     }
 
-    /** Attaches a ready adapter (loaded from a file, say) to the layer at {@code path}. */
+    /**
+     * Attaches a ready adapter (loaded from a file, say) to the layer at {@code path}, or to a fused module's parts: they
+     * share its A (one parameter) and each takes its block of B's rows, named after the part.
+     */
     public void add(String path, LoraAdapter adapter) {
+        List<Linear> parts = fused.parts().get(path);
+        if (parts == null) {
+            attach(path, adapter);
+            return;
+        }
+        int first = 0, rank = adapter.rank();
+        org.lowrank4j.nn.tensor.Tensor b = adapter.b().value();
+        for (Linear part : parts) {
+            org.lowrank4j.nn.tensor.Tensor block = org.lowrank4j.nn.tensor.Tensor.zeros(b.precision(), part.outFeatures(), rank);
+            block.matrix(part.outFeatures(), rank).assign(b.matrix(b.dim(0), rank).rowRange(first, first + part.outFeatures()));
+            attach(part.name(), new LoraAdapter(adapter.name(), adapter.a(), new Parameter(LoraAdapter.parameterName(part.name(), "lora_B",
+                    adapter.name()), block), adapter.alpha(), adapter.useRslora(), adapter.dropout()));
+            first += part.outFeatures();
+        }
+    }
+
+    private void attach(String path, LoraAdapter adapter) {
         Linear linear = modules.get(path);
         if (linear == null) {
             throw new IllegalArgumentException("the model has no linear layer " + path + " (e.g. " + examples() + ")");

@@ -48,21 +48,20 @@ public final class LoraStart {
      */
     public static LoraStart attach(LoraModel lora, AdapterInit init, List<String> targetNames, LoraSettings settings, long seed) {
         TargetModules targets = TargetModules.names(targetNames);
-        if (init != AdapterInit.LORA) {
-            lora.requireSeparate(lora.select(targets), "--init " + init.name().toLowerCase(java.util.Locale.ROOT));
-        }
         Map<String, LoraFactors> initial = null;
         Map<String, SvFitWeight> singular = new LinkedHashMap<>();
+        List<String> svfitPaths = null;
         if (init == AdapterInit.SVFIT) {
-            lora.select(targets); // refuses targets that match nothing
-        } else if (init == AdapterInit.PISSA) {
+            svfitPaths = lora.select(targets); // refuses targets that match nothing
+            lora.requireSeparate(svfitPaths, "--init svfit");
+        } else if (init == AdapterInit.PISSA) { // Pissa refuses fused modules itself
             initial = Pissa.initialize(lora, "default", targets, m -> settings);
         } else {
             lora.addAdapter("default", targets, m -> settings, new Random(seed));
         }
         lora.freezeOthers();
         if (init == AdapterInit.SVFIT) {
-            for (String path : lora.select(targets)) {
+            for (String path : svfitPaths) {
                 Linear linear = lora.modules().get(path);
                 WeightFactorization w = linear.weight();
                 if (w instanceof FrozenWeight f) {

@@ -33,7 +33,7 @@ public final class ModulePaths {
                     + " gate_up_proj; the adapter variants train separate projections, so they do not cover Phi-3 (LoRA does: finetune"
                     + " without --adapter; finetune --adapter full trains every weight)");
         }
-        if (model instanceof org.lowrank4j.nn.arch.gpt2.Gpt2Model gpt2 && !gpt2.isOpt()) {
+        if (conv1d(model)) {
             throw new IllegalArgumentException("model_type gpt2 fuses q, k and v into one Conv1D (c_attn); the adapter variants train"
                     + " separate projections, so they do not cover GPT-2 (LoRA does: finetune without --adapter; the variants take OPT, which keeps q, k, v apart)");
         }

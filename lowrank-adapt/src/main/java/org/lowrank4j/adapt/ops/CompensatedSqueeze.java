@@ -11,7 +11,6 @@ import org.lowrank4j.adapt.lora.LoraModel;
 import org.lowrank4j.adapt.lora.LoraWeight;
 import org.lowrank4j.adapt.peft.LoraFactors;
 import org.lowrank4j.adapt.peft.PeftAdapter;
-import org.lowrank4j.adapt.peft.PeftFolder;
 import org.lowrank4j.linalg.DoubleMatrix;
 import org.lowrank4j.linalg.Linalg;
 import org.lowrank4j.linalg.SvdResult;
@@ -67,9 +66,7 @@ public final class CompensatedSqueeze {
     public static Squeeze.Result apply(LlamaModel model, PeftAdapter adapter, Squeeze.Target target, int[] tokens, int windows,
             boolean fisher, BiConsumer<Integer, Integer> progress) {
         SqueezeCalibration.checkWindows(model, tokens, windows); // before the model is touched
-        LoraModel lora = LoraModel.overDecoder(model, 0);
-        lora.requireNoFusedModules(adapter, "a compensated squeeze");
-        PeftFolder.apply(adapter, lora, ORIGINAL, Precision.FLOAT32);
+        LoraModel lora = SqueezeCalibration.attach(model, adapter, ORIGINAL, "a compensated squeeze");
         SqueezeCalibration.Grams grams = SqueezeCalibration.grams(model, lora, tokens, windows, fisher);
         Map<String, Squeeze.ModuleReport> alone = Squeeze.apply(adapter, target, grams.inputs(), grams.outputGradients()).modules();
 

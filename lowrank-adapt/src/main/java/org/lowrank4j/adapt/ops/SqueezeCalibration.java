@@ -71,10 +71,18 @@ public final class SqueezeCalibration {
      */
     public static Grams grams(LlamaModel model, PeftAdapter adapter, int[] tokens, int windows, boolean fisher) {
         checkWindows(model, tokens, windows); // before the model is touched
+        return grams(model, attach(model, adapter, "default", "a calibrated squeeze"), tokens, windows, fisher);
+    }
+
+    /**
+     * {@code adapter} attached to {@code model} under {@code name} for {@code work} (a calibrated or compensated squeeze),
+     * which treats each projection's adapter on its own: an adapter on a fused module is refused before the model is touched.
+     */
+    static LoraModel attach(LlamaModel model, PeftAdapter adapter, String name, String work) {
         LoraModel lora = LoraModel.overDecoder(model, 0);
-        lora.requireNoFusedModules(adapter, "a calibrated squeeze");
-        PeftFolder.apply(adapter, lora, "default", Precision.FLOAT32);
-        return grams(model, lora, tokens, windows, fisher);
+        lora.requireNoFusedModules(adapter, work);
+        PeftFolder.apply(adapter, lora, name, Precision.FLOAT32);
+        return lora;
     }
 
     /** Refuses fewer than one window, or tokens that do not fill one window of the model's context. */

@@ -15,7 +15,6 @@ import org.lowrank4j.formats.safetensors.SafetensorsFile;
 import org.lowrank4j.formats.safetensors.SafetensorsWriter;
 import org.lowrank4j.formats.safetensors.TensorInfo;
 import org.lowrank4j.nn.Parameter;
-import org.lowrank4j.nn.layers.Linear;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
 
@@ -231,17 +230,14 @@ public final class PeftFolder {
     public static void apply(PeftAdapter adapter, LoraModel model, String name, Precision precision) {
         TargetModules targets = adapter.config().targets();
         model.select(targets); // refuses targets that match nothing
-        Map<String, List<Linear>> fused = model.fused().parts();
         for (Map.Entry<String, LoraFactors> e : adapter.modules().entrySet()) {
             String module = e.getKey();
             LoraFactors f = e.getValue();
-            List<Linear> parts = fused.containsKey(module) ? fused.get(module) : model.modules().containsKey(module)
-                    ? List.of(model.modules().get(module)) : null;
-            if (parts == null) {
+            if (!model.has(module)) {
                 throw new IllegalArgumentException("adapter tensor " + key(module, "lora_A") + " is for module " + module
                         + ", which this model does not have: the adapter was made for another base model");
             }
-            int in = parts.get(0).inFeatures(), out = parts.stream().mapToInt(Linear::outFeatures).sum();
+            int in = model.inFeatures(module), out = model.outFeatures(module);
             if (f.in() != in) {
                 throw new IllegalArgumentException("adapter tensor " + key(module, "lora_A") + " has shape [" + f.rank() + ", " + f.in()
                         + "] but " + module + " takes " + in + " inputs (expected [" + f.rank() + ", " + in
@@ -261,20 +257,9 @@ public final class PeftFolder {
         for (Map.Entry<String, LoraFactors> e : adapter.modules().entrySet()) {
             LoraFactors f = e.getValue();
             String module = e.getKey();
-            Parameter a = parameter(LoraAdapter.parameterName(module, "lora_A", name), f.a(), precision, f.rank(), f.in());
-            List<Linear> parts = fused.get(module);
-            if (parts == null) {
-                model.add(module, new LoraAdapter(name, a, parameter(LoraAdapter.parameterName(module, "lora_B", name), f.b(), precision, f.out(),
-                        f.rank()), f.alpha(), adapter.config().useRslora(), adapter.config().dropout()));
-                continue;
-            }
-            int first = 0;
-            for (Linear part : parts) { // the fused module's A shared, its B's rows in blocks
-                float[] b = org.lowrank4j.adapt.lora.FusedModules.rowBlock(f.b(), first, part.outFeatures(), f.rank());
-                model.add(part.name(), new LoraAdapter(name, a, parameter(LoraAdapter.parameterName(part.name(), "lora_B", name), b, precision,
-                        part.outFeatures(), f.rank()), f.alpha(), adapter.config().useRslora(), adapter.config().dropout()));
-                first += part.outFeatures();
-            }
+            model.add(module, new LoraAdapter(name, parameter(LoraAdapter.parameterName(module, "lora_A", name), f.a(), precision, f.rank(), f.in()),
+                    parameter(LoraAdapter.parameterName(module, "lora_B", name), f.b(), precision, f.out(), f.rank()), f.alpha(),
+                    adapter.config().useRslora(), adapter.config().dropout()));
         }
     }
 

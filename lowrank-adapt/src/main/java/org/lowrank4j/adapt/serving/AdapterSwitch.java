@@ -9,15 +9,12 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.lowrank4j.adapt.lora.LoraModel;
-import org.lowrank4j.adapt.lora.FusedModules;
-import org.lowrank4j.adapt.lora.ModulePaths;
 import org.lowrank4j.adapt.peft.PeftAdapter;
 import org.lowrank4j.adapt.peft.PeftConfig;
 import org.lowrank4j.adapt.peft.PeftFolder;
 import org.lowrank4j.adapt.variant.AdapterVariant;
 import org.lowrank4j.adapt.variant.VariantFolder;
 import org.lowrank4j.nn.generate.CausalLanguageModel;
-import org.lowrank4j.nn.layers.Linear;
 import org.lowrank4j.nn.tensor.Precision;
 
 /**
@@ -55,8 +52,7 @@ public final class AdapterSwitch {
 
     /** A switch over {@code model} with no adapter attached yet: the base alone runs until {@link #add} and {@link #use}. */
     public static AdapterSwitch over(CausalLanguageModel model) {
-        Map<String, Linear> modules = ModulePaths.layers(model);
-        return new AdapterSwitch(modules.isEmpty() ? null : LoraModel.over(modules, FusedModules.of(model), 0)); // none: an exported ONNX model, say
+        return new AdapterSwitch(model.linearSites().isEmpty() ? null : LoraModel.overDecoder(model, 0)); // none: an exported ONNX model, say
     }
 
     /**

@@ -147,12 +147,12 @@ public final class Comparisons {
                     + "; the evaluation must be on text the calibration did not see");
         }
         DecoderFolder.requireModelFolder(model);
-        String calibrationText = TextFolder.readText(folder, cFrom, cTo, "--data");
-        String heldOutText = TextFolder.firstBytes(TextFolder.readText(folder, eFrom, eTo, "--data"), limit);
         if (org.lowrank4j.nn.arch.mamba.MambaConfig.isMambaFolder(model) || org.lowrank4j.nn.cskv.CskvFolder.isCskv(model)) {
             throw new IllegalArgumentException("compare takes LLaMA- and GPT-2-family decoder folders; " + model + " is a "
                     + (org.lowrank4j.nn.cskv.CskvFolder.isCskv(model) ? "CSKV folder (shrunk KV caches)" : "Mamba folder (compress --method dlrmamba)"));
         }
+        String calibrationText = TextFolder.readText(folder, cFrom, cTo, "--data");
+        String heldOutText = TextFolder.firstBytes(TextFolder.readText(folder, eFrom, eTo, "--data"), limit);
         CausalLanguageModel decoder = DecoderFolder.loadCompressible(model); // LLaMA or GPT-2 family
         Tokenizer tok = DecoderFolder.loadTokenizer(model, decoder.vocabSize());
         int context = decoder.defaultWindow();

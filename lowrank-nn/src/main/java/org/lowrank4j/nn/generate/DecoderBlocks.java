@@ -1,7 +1,6 @@
 package org.lowrank4j.nn.generate;
 
 import java.io.Closeable;
-import java.nio.file.Path;
 import java.util.Map;
 import org.lowrank4j.formats.hf.HfConfig;
 import org.lowrank4j.formats.safetensors.TensorSource;
@@ -24,8 +23,6 @@ import org.lowrank4j.nn.tensor.Tensor;
  * {@code DenseDecoders.openBlocks} picks by the config.
  */
 public interface DecoderBlocks extends Closeable {
-    Path folder();
-
     HfConfig config();
 
     /** The folder's tensors (read-only), under the names {@link #factorTensors} and the two name maps use. */

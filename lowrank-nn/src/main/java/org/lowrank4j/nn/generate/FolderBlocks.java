@@ -1,27 +1,19 @@
 package org.lowrank4j.nn.generate;
 
-import java.nio.file.Path;
 import org.lowrank4j.formats.hf.HfConfig;
 import org.lowrank4j.formats.safetensors.TensorSource;
 import org.lowrank4j.nn.tensor.Precision;
 
-/** What every family's {@link DecoderBlocks} holds: the folder, its config, its open tensors and the precision parts get. */
+/** What every family's {@link DecoderBlocks} holds: the folder's config, its open tensors and the precision parts get. */
 public abstract class FolderBlocks implements DecoderBlocks {
-    private final Path folder;
     private final HfConfig config;
     private final TensorSource source;
     private final Precision precision;
 
-    protected FolderBlocks(Path folder, HfConfig config, TensorSource source, Precision precision) {
-        this.folder = folder;
+    protected FolderBlocks(HfConfig config, TensorSource source, Precision precision) {
         this.config = config;
         this.source = source;
         this.precision = precision;
-    }
-
-    @Override
-    public Path folder() {
-        return folder;
     }
 
     @Override

@@ -32,6 +32,11 @@ final class FloatExp {
         final int[] scale = new int[BLOCK];
     }
 
+    /** The work space {@link #exp(float[], float[], int, int, float, float, Scratch)} needs: none when the vector form runs. */
+    static Scratch scratch() {
+        return Simd.ON ? null : new Scratch();
+    }
+
     static float exp(float x) {
         float c = Math.min(Math.max(x, LOW), HIGH);                   // NaN stays NaN through both
         float k = (c * LOG2E + ROUNDER) - ROUNDER;                    // round(c / ln2)

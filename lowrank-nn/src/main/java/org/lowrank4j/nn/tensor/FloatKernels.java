@@ -300,7 +300,7 @@ final class FloatKernels implements Kernels {
         float[] o = d(out); // e^−v goes into o first, so an input that o overwrites is read from a copy
         float[] a = d(gate) == o ? o.clone() : d(gate), b = d(up) == o ? o.clone() : d(up);
         inChunks(o.length, 16, (from, to) -> {
-            FloatExp.exp(a, o, from, to, -1f, 0f, new FloatExp.Scratch());
+            FloatExp.exp(a, o, from, to, -1f, 0f, FloatExp.scratch());
             for (int i = from; i < to; i++) {
                 o[i] = a[i] / (1 + o[i]) * b[i];
             }
@@ -313,7 +313,7 @@ final class FloatKernels implements Kernels {
         boolean aliased = da == db || da == g || da == a || da == b || db == g || db == a || db == b;
         float[] e = aliased ? new float[g.length] : da; // e^−v first, then the gradients over it
         inChunks(g.length, 24, (from, to) -> {
-            FloatExp.exp(a, e, from, to, -1f, 0f, new FloatExp.Scratch());
+            FloatExp.exp(a, e, from, to, -1f, 0f, FloatExp.scratch());
             for (int i = from; i < to; i++) {
                 float v = a[i], sig = 1 / (1 + e[i]), gi = g[i];
                 da[i] = gi * b[i] * sig * (1 + v * (1 - sig));
@@ -331,7 +331,7 @@ final class FloatKernels implements Kernels {
             float v = a[i];
             out[i] = GELU_Z * (v + GELU_CUBIC * v * v * v);
         }
-        FloatExp.exp(out, out, from, to, -1f, 0f, new FloatExp.Scratch());
+        FloatExp.exp(out, out, from, to, -1f, 0f, FloatExp.scratch());
     }
 
     @Override
@@ -388,7 +388,7 @@ final class FloatKernels implements Kernels {
         float[] p = d(att);
         int heads = att.dim(1), time = att.dim(2), keys = att.dim(3);
         inChunks(att.dim(0) * heads * time, 8L * keys, (from, to) -> {
-            FloatExp.Scratch scratch = new FloatExp.Scratch();
+            FloatExp.Scratch scratch = FloatExp.scratch();
             float[] lanes = Simd.ON ? new float[VectorKernels.lanes()] : null;
             for (int row = from; row < to; row++) {
                 int b = row / (heads * time), t = row % time;

@@ -131,7 +131,7 @@ public final class FusedKernels {
             FloatMatrix qm = FloatMatrix.wrap(q, time, d), km = FloatMatrix.wrap(k, time, d), vm = FloatMatrix.wrap(v, time, d);
             FloatMatrix sm = FloatMatrix.wrap(scores, time, time), ym = FloatMatrix.wrap(y, time, d);
             float[] keep = new float[time]; // 1 for an admissible key, 0 for padding
-            FloatExp.Scratch scratch = new FloatExp.Scratch();
+            FloatExp.Scratch scratch = FloatExp.scratch();
             for (int pair = from; pair < to; pair++) {
                 int b = pair / heads, h = pair % heads, g = h / group, row0 = b * time;
                 int limit = 0; // one past the last admissible key: right padding costs no exponentials

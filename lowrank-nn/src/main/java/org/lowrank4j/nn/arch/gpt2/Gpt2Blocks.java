@@ -34,8 +34,8 @@ public final class Gpt2Blocks extends FolderBlocks {
     private final boolean opt;
     private final String prefix; // the folder's
 
-    private Gpt2Blocks(Path folder, HfConfig config, TensorSource source, Precision precision) {
-        super(folder, config, source, precision);
+    private Gpt2Blocks(HfConfig config, TensorSource source, Precision precision) {
+        super(config, source, precision);
         this.activation = Gpt2Model.checkConfig(config);
         this.opt = config.isOpt();
         this.prefix = opt ? OptWeights.prefix(source) : Gpt2Weights.prefix(source);
@@ -53,7 +53,7 @@ public final class Gpt2Blocks extends FolderBlocks {
         Gpt2Model.checkConfig(config);
         SafetensorsModel source = LowRankFolder.openDenseOrLowRank(folder);
         try {
-            Gpt2Blocks blocks = new Gpt2Blocks(folder, config, source, precision);
+            Gpt2Blocks blocks = new Gpt2Blocks(config, source, precision);
             if (blocks.opt) {
                 OptWeights.requireLayerCount(source, blocks.prefix, config.numHiddenLayers());
             } else {
@@ -66,24 +66,15 @@ public final class Gpt2Blocks extends FolderBlocks {
         }
     }
 
-    /** Blocks of {@code config} read from any tensor source; {@link #close} closes it. */
-    public static Gpt2Blocks of(HfConfig config, TensorSource source, Precision precision) {
-        return new Gpt2Blocks(source.path(), config, source, precision);
-    }
-
-    /** Token and position tables, and OPT-350M's projection in. */
     @Override
     public Embedding readEmbedding() {
         Embedding embedding = Gpt2Model.newEmbedding(config(), precision());
-        embeddingTensors().forEach((name, stored) -> HfCheckpoint.read(source(), stored, tableOf(embedding, name)));
-        return embedding;
-    }
-
-    private static Tensor tableOf(Embedding embedding, String name) {
-        if (name.endsWith("project_in.weight")) {
-            return ((DenseWeight) embedding.projection().weight()).weight().value();
+        if (opt) {
+            OptWeights.readEmbedding(source(), prefix, embedding);
+        } else {
+            Gpt2Weights.readEmbedding(source(), prefix, embedding);
         }
-        return name.endsWith("wte.weight") || name.endsWith("embed_tokens.weight") ? embedding.token().value() : embedding.position().value();
+        return embedding;
     }
 
     @Override
@@ -127,7 +118,7 @@ public final class Gpt2Blocks extends FolderBlocks {
         if (opt) {
             put(out, "model.decoder.", "embed_tokens.weight");
             put(out, "model.decoder.", "embed_positions.weight");
-            if (Gpt2Model.rowWidth(config()) != config().hiddenSize()) {
+            if (projected()) {
                 put(out, "model.decoder.", "project_in.weight");
             }
         } else {
@@ -147,13 +138,18 @@ public final class Gpt2Blocks extends FolderBlocks {
             put(out, written, norm + ".weight");
             put(out, written, norm + ".bias");
         }
-        if (Gpt2Model.rowWidth(config()) != config().hiddenSize()) {
+        if (projected()) {
             put(out, written, "project_out.weight");
         }
         if (!config().tieWordEmbeddings()) {
             out.put("lm_head.weight", "lm_head.weight");
         }
         return out;
+    }
+
+    /** OPT-350M's layout: token rows narrower than the blocks, projected in and out. */
+    private boolean projected() {
+        return Gpt2Model.rowWidth(config()) != config().hiddenSize();
     }
 
     private void put(Map<String, String> out, String written, String name) {
@@ -163,12 +159,11 @@ public final class Gpt2Blocks extends FolderBlocks {
     @Override
     public Layer readOutputStage() {
         LayerNorm norm = Gpt2Model.newFinalNorm(config(), precision());
-        if (norm != null) {
-            Gpt2Weights.readNorm(source(), prefix + (opt ? "final_layer_norm" : "ln_f"), norm);
-        }
         Linear projectOut = Gpt2Model.newProjectOut(config(), precision());
-        if (projectOut != null) {
-            HfCheckpoint.read(source(), prefix + "project_out.weight", ((DenseWeight) projectOut.weight()).weight().value());
+        if (opt) {
+            OptWeights.readOutputStage(source(), prefix, norm, projectOut);
+        } else {
+            Gpt2Weights.readFinalNorm(source(), prefix, norm);
         }
         return new OutputStage(norm, projectOut);
     }

@@ -11,6 +11,7 @@ import org.lowrank4j.nn.block.PreNormBlock;
 import org.lowrank4j.nn.generate.FactorTensors;
 import org.lowrank4j.nn.generate.HfCheckpoint;
 import org.lowrank4j.nn.layers.Attention;
+import org.lowrank4j.nn.layers.Embedding;
 import org.lowrank4j.nn.layers.GeluMlp;
 import org.lowrank4j.nn.layers.LayerNorm;
 import org.lowrank4j.nn.layers.Linear;
@@ -33,15 +34,25 @@ final class Gpt2Weights {
         String prefix = prefix(source);
         int layers = model.blocks().size();
         requireLayerCount(source, prefix, layers);
-        HfCheckpoint.read(source, prefix + "wte.weight", model.embedding().token().value());
-        HfCheckpoint.read(source, prefix + "wpe.weight", model.embedding().position().value());
+        readEmbedding(source, prefix, model.embedding());
         for (int i = 0; i < layers; i++) {
             readBlock(source, prefix, model.blocks().get(i), i);
         }
-        readNorm(source, prefix + "ln_f", model.finalNorm());
+        readFinalNorm(source, prefix, model.finalNorm());
         if (!model.tiedEmbeddings()) {
             HfCheckpoint.read(source, "lm_head.weight", dense(model.head()));
         }
+    }
+
+    /** The token ({@code wte}) and position ({@code wpe}) tables. */
+    static void readEmbedding(TensorSource source, String prefix, Embedding embedding) {
+        HfCheckpoint.read(source, prefix + "wte.weight", embedding.token().value());
+        HfCheckpoint.read(source, prefix + "wpe.weight", embedding.position().value());
+    }
+
+    /** The final LayerNorm, {@code ln_f}. */
+    static void readFinalNorm(TensorSource source, String prefix, LayerNorm norm) {
+        readNorm(source, prefix + "ln_f", norm);
     }
 
     /** The prefix of the checkpoint's names: GPT2LMHeadModel writes {@code transformer.wte.weight}; GPT2Model (and the original gpt2 repository) {@code wte.weight}. */

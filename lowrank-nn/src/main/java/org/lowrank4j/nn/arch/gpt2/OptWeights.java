@@ -10,6 +10,7 @@ import org.lowrank4j.nn.block.PreNormBlock;
 import org.lowrank4j.nn.generate.FactorTensors;
 import org.lowrank4j.nn.generate.HfCheckpoint;
 import org.lowrank4j.nn.layers.Attention;
+import org.lowrank4j.nn.layers.Embedding;
 import org.lowrank4j.nn.layers.GeluMlp;
 import org.lowrank4j.nn.layers.LayerNorm;
 import org.lowrank4j.nn.layers.Linear;
@@ -52,19 +53,29 @@ final class OptWeights {
         String prefix = prefix(source);
         int layers = model.blocks().size();
         requireLayerCount(source, prefix, layers);
-        HfCheckpoint.read(source, prefix + "embed_tokens.weight", model.embedding().token().value());
-        HfCheckpoint.read(source, prefix + "embed_positions.weight", model.embedding().position().value());
-        readDense(source, prefix + "project_in", model.embedding().projection());
-        readDense(source, prefix + "project_out", model.projectOut());
+        readEmbedding(source, prefix, model.embedding());
         for (int i = 0; i < layers; i++) {
             readBlock(source, prefix, model.blocks().get(i), i);
         }
-        if (model.finalNorm() != null) {
-            Gpt2Weights.readNorm(source, prefix + "final_layer_norm", model.finalNorm());
-        }
+        readOutputStage(source, prefix, model.finalNorm(), model.projectOut());
         if (!model.tiedEmbeddings()) {
             HfCheckpoint.read(source, "lm_head.weight", ((DenseWeight) model.head().weight()).weight().value());
         }
+    }
+
+    /** The token and position tables, and OPT-350M's {@code project_in} when the embedding has it. */
+    static void readEmbedding(TensorSource source, String prefix, Embedding embedding) {
+        HfCheckpoint.read(source, prefix + "embed_tokens.weight", embedding.token().value());
+        HfCheckpoint.read(source, prefix + "embed_positions.weight", embedding.position().value());
+        readDense(source, prefix + "project_in", embedding.projection());
+    }
+
+    /** The decoder's {@code final_layer_norm} and OPT-350M's {@code project_out}, each when the layout has it (else null). */
+    static void readOutputStage(TensorSource source, String prefix, LayerNorm finalNorm, Linear projectOut) {
+        if (finalNorm != null) {
+            Gpt2Weights.readNorm(source, prefix + "final_layer_norm", finalNorm);
+        }
+        readDense(source, prefix + "project_out", projectOut);
     }
 
     /** The prefix of the checkpoint's names: {@code model.decoder.}, or {@code decoder.} in facebook's own checkpoints. */

@@ -37,13 +37,11 @@ import org.lowrank4j.nn.weight.DenseWeight;
  * folders are refused.
  */
 public final class LlamaBlocks extends FolderBlocks {
-    private final HfConfig config;
     private final boolean attentionBias;
     private final RotaryEmbedding[] ropes; // each block's, shared as in LlamaModel
 
-    private LlamaBlocks(Path folder, HfConfig config, TensorSource source, Precision precision) {
-        super(folder, config, source, precision);
-        this.config = config;
+    private LlamaBlocks(HfConfig config, TensorSource source, Precision precision) {
+        super(config, source, precision);
         this.attentionBias = LlamaModel.impliesAttentionBias(config) || source.contains("model.layers.0.self_attn.q_proj.bias");
         this.ropes = LlamaModel.ropes(config);
     }
@@ -60,7 +58,7 @@ public final class LlamaBlocks extends FolderBlocks {
         SafetensorsModel source = LowRankFolder.openDenseOrLowRank(folder);
         try {
             LlamaWeights.requireLayerCount(source, config.numHiddenLayers());
-            return new LlamaBlocks(folder, config, Phi3.view(config, source), precision);
+            return new LlamaBlocks(config, Phi3.view(config, source), precision);
         } catch (RuntimeException e) {
             source.close();
             throw e;
@@ -73,13 +71,13 @@ public final class LlamaBlocks extends FolderBlocks {
      */
     public static LlamaBlocks of(HfConfig config, TensorSource source, Precision precision) {
         LlamaModel.checkConfig(config);
-        return new LlamaBlocks(source.path(), config, Phi3.view(config, source), precision);
+        return new LlamaBlocks(config, Phi3.view(config, source), precision);
     }
 
     /** The token embedding (V, C), read. */
     @Override
     public Embedding readEmbedding() {
-        Embedding embedding = LlamaModel.embedding(config, precision());
+        Embedding embedding = LlamaModel.embedding(config(), precision());
         HfCheckpoint.read(source(), "model.embed_tokens.weight", embedding.token().value());
         return embedding;
     }
@@ -93,7 +91,7 @@ public final class LlamaBlocks extends FolderBlocks {
     @Override
     public PreNormBlock readBlock(int i) {
         checkBlock(i);
-        PreNormBlock block = LlamaModel.newBlock(config, i, precision(), attentionBias, null, ropes[i]);
+        PreNormBlock block = LlamaModel.newBlock(config(), i, precision(), attentionBias, null, ropes[i]);
         for (Linear linear : projections(block)) {
             if (FactorTensors.present(source(), linear.name())) {
                 FactorTensors.install(source(), linear.name(), linear);
@@ -106,7 +104,7 @@ public final class LlamaBlocks extends FolderBlocks {
     /** The final RMSNorm, read. */
     @Override
     public RMSNorm readOutputStage() {
-        RMSNorm norm = LlamaModel.norm("model.norm", config.hiddenSize(), config, precision());
+        RMSNorm norm = LlamaModel.norm("model.norm", config().hiddenSize(), config(), precision());
         HfCheckpoint.read(source(), "model.norm.weight", norm.weight().value());
         return norm;
     }
@@ -114,10 +112,10 @@ public final class LlamaBlocks extends FolderBlocks {
     /** The output projection (V, C): {@code lm_head}, or the embedding table read again when tied. */
     @Override
     public Linear readHead() {
-        if (config.tieWordEmbeddings()) {
+        if (config().tieWordEmbeddings()) {
             return new Linear("lm_head", new DenseWeight(readEmbedding().token()), null);
         }
-        Linear head = Linear.dense("lm_head", config.hiddenSize(), config.vocabSize(), false, precision());
+        Linear head = Linear.dense("lm_head", config().hiddenSize(), config().vocabSize(), false, precision());
         HfCheckpoint.read(source(), "lm_head.weight", ((DenseWeight) head.weight()).weight().value());
         return head;
     }
@@ -125,7 +123,7 @@ public final class LlamaBlocks extends FolderBlocks {
     /** What the model does to its logits ({@link LlamaModel#logitShaping}: Granite's, Gemma 2's), or null: apply it to {@link #readHead}'s output. */
     @Override
     public org.lowrank4j.nn.layers.LogitShaping logitShaping() {
-        return LlamaModel.logitShaping(config);
+        return LlamaModel.logitShaping(config());
     }
 
     /** The seven projections of a block in forward order: q, k, v, o, gate, up, down. */
@@ -163,7 +161,7 @@ public final class LlamaBlocks extends FolderBlocks {
     public Map<String, String> headTensors() {
         Map<String, String> out = new LinkedHashMap<>();
         out.put("model.norm.weight", "model.norm.weight");
-        if (!config.tieWordEmbeddings()) {
+        if (!config().tieWordEmbeddings()) {
             out.put("lm_head.weight", "lm_head.weight");
         }
         return out;

@@ -21,7 +21,6 @@ import org.lowrank4j.nn.arch.DenseDecoders;
 import org.lowrank4j.nn.block.PreNormBlock;
 import org.lowrank4j.nn.generate.DecoderBlocks;
 import org.lowrank4j.nn.layers.Embedding;
-import org.lowrank4j.nn.layers.Linear;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
 
