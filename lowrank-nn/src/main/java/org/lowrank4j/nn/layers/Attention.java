@@ -8,6 +8,7 @@ import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.tensor.Kernels;
 import org.lowrank4j.nn.tensor.MatMul;
 import org.lowrank4j.nn.tensor.Precision;
+import org.lowrank4j.nn.tensor.StepBuffers;
 import org.lowrank4j.nn.tensor.Tensor;
 
 /**
@@ -55,6 +56,7 @@ public final class Attention implements Module {
     private final Tensor[] unprojected = new Tensor[3];
     private Tensor mixed, mixedTokens;
     private Tensor dMixedTokens, dMixed, dq, dk, dv;
+    private final StepBuffers.Slot inputGradient = new StepBuffers.Slot(); // dx in a training step
 
     public Attention(String name, Linear query, Linear key, Linear value, Linear output, int heads, int kvHeads,
             boolean causal, RotaryEmbedding rope) {
@@ -276,7 +278,7 @@ public final class Attention implements Module {
             }
         });
         spareScores = dprobs;
-        Tensor dx = inputGradient ? Tensor.zeros(precision, batch, time, query.inFeatures()) : null;
+        Tensor dx = inputGradient ? this.inputGradient.take(precision, batch, time, query.inFeatures()) : null; // written in full by q's unproject
         unproject(QUERY, dq, false, dx);
         unproject(KEY, dk, true, dx);
         unproject(VALUE, dv, true, dx);

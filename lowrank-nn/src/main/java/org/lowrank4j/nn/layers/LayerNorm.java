@@ -6,6 +6,7 @@ import org.lowrank4j.nn.Layer;
 import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.tensor.Kernels;
 import org.lowrank4j.nn.tensor.Precision;
+import org.lowrank4j.nn.tensor.StepBuffers;
 import org.lowrank4j.nn.tensor.Tensor;
 
 /** LayerNorm over the last axis: {@code y = (x − mean)/√(var + eps)·weight + bias} (bias optional). */
@@ -17,6 +18,8 @@ public final class LayerNorm implements Layer {
     private Tensor input;           // x (N, C)
     private Tensor mean;            // (N)
     private Tensor rstd;            // (N)
+    private final StepBuffers.Slot meanBuffer = new StepBuffers.Slot(), rstdBuffer = new StepBuffers.Slot();
+    private final StepBuffers.Slot output = new StepBuffers.Slot(), inputGradient = new StepBuffers.Slot(); // y and dx in a training step
 
     public LayerNorm(String name, int channels, double eps, boolean withBias, Precision precision) {
         if (channels < 1 || !(eps >= 0)) {
@@ -48,9 +51,9 @@ public final class LayerNorm implements Layer {
         Norms.checkInput(name, x, weight.value());
         int rows = x.size() / x.dim(-1);
         input = x;
-        mean = Tensor.zeros(x.precision(), rows);
-        rstd = Tensor.zeros(x.precision(), rows);
-        Tensor y = x.zerosLike();
+        mean = meanBuffer.take(x.precision(), rows);
+        rstd = rstdBuffer.take(x.precision(), rows);
+        Tensor y = output.take(x.precision(), x.shape());
         Kernels.of(x).layerNormForward(y, mean, rstd, x, weight.value(), bias == null ? null : bias.value(), eps);
         return y;
     }
@@ -58,7 +61,7 @@ public final class LayerNorm implements Layer {
     @Override
     public Tensor backward(Tensor dy) {
         Norms.checkGradient(name, dy, input);
-        Tensor dx = dy.zerosLike();
+        Tensor dx = inputGradient.take(dy.precision(), dy.shape());
         Tensor dweight = weight.isFrozen() ? null : weight.gradient(); // a frozen parameter allocates no gradient
         Tensor dbias = bias == null || bias.isFrozen() ? null : bias.gradient();
         Kernels.of(dy).layerNormBackward(dx, dweight, dbias, dy, input, mean, rstd, weight.value());

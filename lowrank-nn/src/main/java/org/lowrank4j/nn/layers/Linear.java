@@ -6,6 +6,7 @@ import org.lowrank4j.nn.Layer;
 import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.tensor.Kernels;
 import org.lowrank4j.nn.tensor.Precision;
+import org.lowrank4j.nn.tensor.StepBuffers;
 import org.lowrank4j.nn.tensor.Tensor;
 import org.lowrank4j.nn.weight.DenseWeight;
 import org.lowrank4j.nn.weight.WeightFactorization;
@@ -19,6 +20,7 @@ public final class Linear implements Layer {
     private WeightFactorization weight; // W (out, in)
     private final Parameter bias;       // b (out), or null
     private Tensor input;               // x (..., in) of the latest forward
+    private final StepBuffers.Slot output = new StepBuffers.Slot(), inputGradient = new StepBuffers.Slot(); // y and dx in a training step
 
     public Linear(String name, WeightFactorization weight, Parameter bias) {
         if (bias != null && !bias.value().hasShape(weight.outFeatures())) {
@@ -79,12 +81,18 @@ public final class Linear implements Layer {
         return weight.outFeatures();
     }
 
-    /** x (..., in) -> y (..., out). */
+    /** x (..., in) -> y (..., out): a new tensor, or inside a training step this layer's buffer ({@link StepBuffers}). */
     @Override
     public Tensor forward(Tensor x) {
         checkInput(x);
         input = x;
-        Tensor y = weight.forward(x);
+        Tensor y;
+        if (StepBuffers.active()) { // the latest step's output buffer
+            y = output.take(x.precision(), weight.outputShape(x));
+            weight.forwardInto(y, x);
+        } else {
+            y = weight.forward(x);
+        }
         if (bias != null) {
             Kernels.of(y).addBias(y, bias.value());
         }
@@ -104,11 +112,16 @@ public final class Linear implements Layer {
         }
     }
 
-    /** dy (..., out) -> dx (..., in); adds into the weight's and the bias's gradients. */
+    /** dy (..., out) -> dx (..., in), new or a step buffer as {@link #forward}'s y; adds into the weight's and the bias's gradients. */
     @Override
     public Tensor backward(Tensor dy) {
         addBiasGradient(dy);
-        return weight.backward(dy, input);
+        if (!StepBuffers.active()) {
+            return weight.backward(dy, input);
+        }
+        Tensor dx = inputGradient.take(input.precision(), input.shape());
+        weight.backwardInto(dx, dy, input, false);
+        return dx;
     }
 
     /** As {@link #backward}, with dx written into {@code dx} or, when {@code accumulate}, added to what it holds. */

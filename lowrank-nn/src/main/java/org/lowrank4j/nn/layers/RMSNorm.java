@@ -5,6 +5,7 @@ import org.lowrank4j.nn.Layer;
 import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.tensor.Kernels;
 import org.lowrank4j.nn.tensor.Precision;
+import org.lowrank4j.nn.tensor.StepBuffers;
 import org.lowrank4j.nn.tensor.Tensor;
 
 /**
@@ -19,6 +20,8 @@ public final class RMSNorm implements Layer {
     private Tensor multiplier;      // 1 + w with a unit offset, refreshed by every forward and decode
     private Tensor input;           // x (N, C)
     private Tensor rstd;            // (N)
+    private final StepBuffers.Slot rstdBuffer = new StepBuffers.Slot();
+    private final StepBuffers.Slot output = new StepBuffers.Slot(), inputGradient = new StepBuffers.Slot(); // y and dx in a training step
 
     public RMSNorm(String name, int channels, double eps, Precision precision) {
         this(name, channels, eps, false, precision);
@@ -73,8 +76,8 @@ public final class RMSNorm implements Layer {
     public Tensor forward(Tensor x) {
         Norms.checkInput(name, x, weight.value());
         input = x;
-        rstd = Tensor.zeros(x.precision(), x.size() / x.dim(-1));
-        Tensor y = x.zerosLike();
+        rstd = rstdBuffer.take(x.precision(), x.size() / x.dim(-1));
+        Tensor y = output.take(x.precision(), x.shape());
         Kernels.of(x).rmsNormForward(y, rstd, x, currentMultiplier(), eps);
         return y;
     }
@@ -82,7 +85,7 @@ public final class RMSNorm implements Layer {
     @Override
     public Tensor backward(Tensor dy) {
         Norms.checkGradient(name, dy, input);
-        Tensor dx = dy.zerosLike();
+        Tensor dx = inputGradient.take(dy.precision(), dy.shape());
         Kernels.of(dy).rmsNormBackward(dx, weight.isFrozen() ? null : weight.gradient(), dy, input, rstd, unitOffset ? multiplier : weight.value());
         return dx;
     }

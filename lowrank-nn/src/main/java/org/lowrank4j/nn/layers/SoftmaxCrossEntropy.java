@@ -1,6 +1,7 @@
 package org.lowrank4j.nn.layers;
 
 import org.lowrank4j.nn.tensor.Kernels;
+import org.lowrank4j.nn.tensor.StepBuffers;
 import org.lowrank4j.nn.tensor.Tensor;
 
 /**
@@ -15,6 +16,7 @@ public final class SoftmaxCrossEntropy {
     private Tensor probs;   // (N, V) of the latest forward
     private int[] targets;  // (N)
     private int counted;    // targets that were not ignored
+    private final StepBuffers.Slot probsBuffer = new StepBuffers.Slot(), gradientBuffer = new StepBuffers.Slot(); // in a training step
 
     public SoftmaxCrossEntropy(int ignoreIndex) {
         this.ignoreIndex = ignoreIndex;
@@ -49,7 +51,7 @@ public final class SoftmaxCrossEntropy {
         }
         this.targets = targets.clone();
         this.counted = count;
-        this.probs = logits.zerosLike();
+        this.probs = probsBuffer.take(logits.precision(), logits.shape()); // written in full
         double total = Kernels.of(logits).crossEntropyForward(probs, logits, targets, ignoreIndex);
         return count == 0 ? 0 : total / count;
     }
@@ -64,7 +66,7 @@ public final class SoftmaxCrossEntropy {
         if (probs == null) {
             throw new IllegalStateException("cross-entropy: backward called before forward");
         }
-        Tensor dlogits = probs.zerosLike();
+        Tensor dlogits = gradientBuffer.take(probs.precision(), probs.shape()); // written in full
         Kernels.of(probs).crossEntropyBackward(dlogits, probs, targets, ignoreIndex, counted == 0 ? 0 : dloss / counted);
         return dlogits;
     }

@@ -6,6 +6,7 @@ import org.lowrank4j.nn.Layer;
 import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.tensor.MlpActivation;
 import org.lowrank4j.nn.tensor.Kernels;
+import org.lowrank4j.nn.tensor.StepBuffers;
 import org.lowrank4j.nn.tensor.Tensor;
 
 /**
@@ -58,6 +59,7 @@ public final class SwiGluMlp implements Layer {
     private Tensor lifted;     // up(x) (B,T,H)
     private Tensor product;    // act(gated) ⊙ lifted (B,T,H), the input of down
     private Tensor dproduct, dgated, dlifted;
+    private final StepBuffers.Slot inputGradient = new StepBuffers.Slot(); // dx in a training step
 
     public SwiGluMlp(Linear gate, Linear up, Linear down) {
         this(gate, up, down, Activation.SILU);
@@ -115,7 +117,7 @@ public final class SwiGluMlp implements Layer {
         dlifted = Tensor.reuse(dlifted, dy.precision(), hidden);
         down.backwardInto(dproduct, dy, false);
         activation.backward(Kernels.of(dy), dgated, dlifted, dproduct, gated, lifted);
-        Tensor dx = Tensor.zeros(dy.precision(), gate.lastInput().shape());
+        Tensor dx = inputGradient.take(dy.precision(), gate.lastInput().shape()); // written in full below
         gate.backwardInto(dx, dgated, false);
         up.backwardInto(dx, dlifted, true);
         return dx;

@@ -2,7 +2,6 @@ package org.lowrank4j.nn.tensor;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -43,9 +42,8 @@ final class VectorKernels {
         for (; i + LANES <= to; i += LANES) {
             exp(FloatVector.fromArray(F, x, i).mul(sign).add(shift)).intoArray(out, i);
         }
-        if (i < to) {
-            VectorMask<Float> m = F.indexInRange(i, to);
-            exp(FloatVector.fromArray(F, x, i, m).mul(sign).add(shift)).intoArray(out, i, m);
+        for (; i < to; i++) { // the tail one value at a time: a masked vector allocates its mask (and more) on JDK 17
+            out[i] = FloatExp.exp(sign * x[i] + shift);
         }
     }
 
@@ -90,13 +88,13 @@ final class VectorKernels {
             e.intoArray(p, s);
             sv = sv.add(e);
         }
-        if (s < to) {
-            VectorMask<Float> m = F.indexInRange(s, to);
-            FloatVector e = exp(FloatVector.fromArray(F, p, s, m).sub(max));
-            e.intoArray(p, s, m);
-            sv = sv.add(e, m);
+        float tail = 0;
+        for (; s < to; s++) { // the tail one value at a time (as exp's), added after the lanes
+            float e = FloatExp.exp(p[s] - max);
+            p[s] = e;
+            tail += e;
         }
-        float sum = sumOfLanes(sv, lanes);
+        float sum = sumOfLanes(sv, lanes) + tail;
         float inv = sum > 0 ? 1 / sum : Float.isNaN(sum) ? Float.NaN : 0;
         for (s = from; s + LANES <= to; s += LANES) {
             FloatVector.fromArray(F, p, s).mul(inv).intoArray(p, s);

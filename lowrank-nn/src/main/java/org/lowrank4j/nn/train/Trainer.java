@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.lowrank4j.nn.Parameter;
+import org.lowrank4j.nn.tensor.StepBuffers;
 
 /**
  * The training loop. Each optimizer step: zero the gradients once, run {@code accumulationSteps} micro-batches of
@@ -169,7 +170,7 @@ public final class Trainer {
         double loss = 0;
         for (int micro = 0; micro < accumulation; micro++) {
             TokenWindows.Batch batch = train.nextBatch(options.batchSize());
-            double microLoss = model.lossAndBackward(batch.inputs(), batch.targets());
+            double microLoss = StepBuffers.during(() -> model.lossAndBackward(batch.inputs(), batch.targets()));
             if (!Double.isFinite(microLoss)) {
                 throw diverged("the loss of micro-batch " + (micro + 1) + " of " + accumulation + " is " + microLoss, microLoss);
             }
@@ -186,7 +187,7 @@ public final class Trainer {
         double sum = 0;
         long tokens = 0;
         for (TokenWindows.Batch batch : validation) {
-            sum += model.loss(batch.inputs(), batch.targets()) * batch.tokens();
+            sum += StepBuffers.during(() -> model.loss(batch.inputs(), batch.targets())) * batch.tokens();
             tokens += batch.tokens();
         }
         return tokens == 0 ? Double.NaN : sum / tokens;

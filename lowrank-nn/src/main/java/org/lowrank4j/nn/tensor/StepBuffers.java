@@ -1,0 +1,56 @@
+package org.lowrank4j.nn.tensor;
+
+import java.util.function.DoubleSupplier;
+
+/**
+ * Output buffers that live from one training step to the next. Outside a step, a layer's forward and backward return
+ * new tensors, which the caller may keep as long as it likes. Inside {@link #during}, which the {@code Trainer} wraps
+ * around each loss (with or without its backward), the layers that take part write their outputs into buffers they keep
+ * ({@link Slot}), and the next step overwrites them: {@code Linear}'s y and dx, {@code RMSNorm}'s and {@code LayerNorm}'s
+ * y, dx and row statistics, the input gradients of {@code SwiGluMlp} and {@code Attention}, and
+ * {@code SoftmaxCrossEntropy}'s probabilities and logit gradient. With the buffers the layers already kept inside
+ * themselves, a step of a decoder allocates almost nothing, so no collection has to copy its live activations out of the
+ * young generation (on models/sotu-decoder a young collection used to come every one or two steps and take 100–200 ms).
+ *
+ * <p>The price is aliasing: an output taken inside a step is valid until the same layer runs again inside a later
+ * step. Code run by the trainer that needs an earlier forward's output after a second forward of the same layers copies
+ * it first (as the squeeze distillation copies its teacher's logits).
+ */
+public final class StepBuffers {
+    private static final ThreadLocal<int[]> DEPTH = ThreadLocal.withInitial(() -> new int[1]);
+
+    private StepBuffers() {
+    }
+
+    /** Runs {@code body} (one loss, with or without its backward) with the layers' output buffers reused. */
+    public static double during(DoubleSupplier body) {
+        int[] depth = DEPTH.get();
+        depth[0]++;
+        try {
+            return body.getAsDouble();
+        } finally {
+            depth[0]--;
+        }
+    }
+
+    /** True on a thread inside {@link #during}. */
+    public static boolean active() {
+        return DEPTH.get()[0] > 0;
+    }
+
+    /**
+     * One output buffer of a layer. Outside a step {@link #take} returns a new zero tensor and keeps no reference (so
+     * inference holds no extra memory); inside one it returns the buffer of the latest step when the precision and shape
+     * match, with what it held, so the caller writes every entry before reading any.
+     */
+    public static final class Slot {
+        private Tensor kept;
+
+        public Tensor take(Precision precision, int... shape) {
+            if (!active()) {
+                return Tensor.zeros(precision, shape);
+            }
+            return kept = Tensor.reuse(kept, precision, shape);
+        }
+    }
+}
