@@ -13,6 +13,7 @@ import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.tensor.Kernels;
 import org.lowrank4j.nn.tensor.MatMul;
 import org.lowrank4j.nn.tensor.Precision;
+import org.lowrank4j.nn.tensor.StepBuffers;
 import org.lowrank4j.nn.tensor.Tensor;
 import org.lowrank4j.nn.weight.DenseWeight;
 import org.lowrank4j.nn.weight.WeightFactorization;
@@ -53,6 +54,7 @@ public final class LoraWeight implements WeightFactorization {
     private java.util.function.Consumer<Tensor> inputObserver;             // sees every forward's x (calibration), or null
     private java.util.function.Consumer<Tensor> gradientObserver;          // sees every backward's dy (calibration), or null
     private final Map<String, Tensor[]> lastBranches = new HashMap<>();    // adapter -> {keep (or null), X̃, H (N, r)}
+    private final Map<String, StepBuffers.Slot[]> branchBuffers = new HashMap<>(); // adapter -> keep, X̃, H, G, G·A (in a training step)
 
     /**
      * @param module  the module path, used in messages and parameter names
@@ -113,6 +115,7 @@ public final class LoraWeight implements WeightFactorization {
         }
         adapters.remove(name);
         active.remove(name);
+        branchBuffers.remove(name);
         return adapter;
     }
 
@@ -315,21 +318,30 @@ public final class LoraWeight implements WeightFactorization {
 
     /** {keep mask (or null), X̃ = x ⊙ keep (x itself without dropout), H(N,r) = X̃·Aᵀ} for one branch. */
     private Tensor[] branchInput(LoraAdapter adapter, Tensor x) {
+        StepBuffers.Slot[] buffers = buffersOf(adapter);
         Tensor keep = null;
         Tensor used = x;
         if (dropout.training() && adapter.dropout() > 0) {
-            keep = x.zerosLike();
+            keep = buffers[KEEP].take(x.precision(), x.shape()); // every entry set below
             SplittableRandom random = dropout.random(maskKey, adapter.name());
             double kept = 1 / (1 - adapter.dropout());
             for (int i = 0; i < keep.size(); i++) {
                 keep.set(i, random.nextDouble() < adapter.dropout() ? 0 : kept);
             }
-            used = x.zerosLike();
+            used = buffers[USED].take(x.precision(), x.shape());
             Elementwise.multiply(used, x, keep);
         }
-        Tensor h = Tensor.zeros(precision(), x.size() / inFeatures(), adapter.rank());
+        Tensor h = buffers[H].take(precision(), x.size() / inFeatures(), adapter.rank()); // written by the product
         MatMul.timesTransposed(h, used, adapter.a().value(), 0); // H(N,r) = X̃ Aᵀ
         return new Tensor[] {keep, used, h};
+    }
+
+    private static final int KEEP = 0, USED = 1, H = 2, G = 3, GA = 4;
+
+    /** The branch's buffers kept from one training step to the next ({@link StepBuffers}; outside a step, new tensors). */
+    private StepBuffers.Slot[] buffersOf(LoraAdapter adapter) {
+        return branchBuffers.computeIfAbsent(adapter.name(), name -> new StepBuffers.Slot[] {new StepBuffers.Slot(), new StepBuffers.Slot(),
+                new StepBuffers.Slot(), new StepBuffers.Slot(), new StepBuffers.Slot()});
     }
 
     /** Hands every later forward's input x (..., in) to {@code observer} (statistics for calibration); null stops it. */
@@ -383,7 +395,8 @@ public final class LoraWeight implements WeightFactorization {
             int n = h.dim(0);
             var dym = dy.matrix(n, outFeatures());
             MatMul.gemm(s, dym.transpose(), h.matrix(), 1, adapter.b().gradient().matrix());   // dB(out,r) += s·dyᵀ H
-            Tensor g = Tensor.zeros(precision(), n, adapter.rank());
+            StepBuffers.Slot[] buffers = buffersOf(adapter);
+            Tensor g = buffers[G].take(precision(), n, adapter.rank());
             MatMul.gemm(s, dym, adapter.b().value().matrix(), 0, g.matrix());               // G(N,r) = s·dy B
             MatMul.addTransposedTimes(adapter.a().gradient(), g, used);                     // dA(r,in) += Gᵀ X̃
             if (dx == null) {
@@ -392,7 +405,7 @@ public final class LoraWeight implements WeightFactorization {
             if (keep == null) {
                 MatMul.times(dx, g, adapter.a().value(), 1);                                // dx += G A
             } else {
-                Tensor dxBranch = x.zerosLike();
+                Tensor dxBranch = buffers[GA].take(x.precision(), x.shape());
                 MatMul.times(dxBranch, g, adapter.a().value(), 0);                          // (N,in) = G A, then the mask
                 Elementwise.multiply(dxBranch, dxBranch, keep);
                 Kernels.of(dx).addInPlace(dx, dxBranch);

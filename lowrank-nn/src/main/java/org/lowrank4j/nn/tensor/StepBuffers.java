@@ -8,7 +8,8 @@ import java.util.function.DoubleSupplier;
  * around each loss (with or without its backward), the layers that take part write their outputs into buffers they keep
  * ({@link Slot}), and the next step overwrites them: {@code Linear}'s y and dx, {@code RMSNorm}'s and {@code LayerNorm}'s
  * y, dx and row statistics, the input gradients of {@code SwiGluMlp} and {@code Attention}, and
- * {@code SoftmaxCrossEntropy}'s probabilities and logit gradient. With the buffers the layers already kept inside
+ * {@code SoftmaxCrossEntropy}'s probabilities and logit gradient (and, in lowrank-adapt, the LoRA branches' dropout
+ * masks, masked inputs and thin products). With the buffers the layers already kept inside
  * themselves, a step of a decoder allocates almost nothing, so no collection has to copy its live activations out of the
  * young generation (on models/sotu-decoder a young collection used to come every one or two steps and take 100–200 ms).
  *
