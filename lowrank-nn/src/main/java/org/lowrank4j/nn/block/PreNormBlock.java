@@ -15,6 +15,7 @@ import org.lowrank4j.nn.layers.SwiGluMlp;
 import org.lowrank4j.nn.tensor.MlpActivation;
 import org.lowrank4j.nn.tensor.Kernels;
 import org.lowrank4j.nn.tensor.Precision;
+import org.lowrank4j.nn.tensor.StepBuffers;
 import org.lowrank4j.nn.tensor.Tensor;
 
 /**
@@ -36,6 +37,8 @@ public final class PreNormBlock implements TransformerBlock {
     private final Layer mlpPostNorm;       // or null
     private final double residualScale;    // each branch's output times this before the residual add (1: plain)
     private final boolean normsAfterResidual; // norm1 and norm2 on the sums, not on the branches' inputs (OPT-350M)
+    // the branches' gradients times the residual scale, in a training step (StepBuffers)
+    private final StepBuffers.Slot scaledAttentionGradient = new StepBuffers.Slot(), scaledMlpGradient = new StepBuffers.Slot();
 
     public PreNormBlock(Layer attentionNorm, Attention attention, Layer mlpNorm, Layer mlp) {
         this(attentionNorm, attention, mlpNorm, mlp, null, null);
@@ -195,11 +198,15 @@ public final class PreNormBlock implements TransformerBlock {
         return out;
     }
 
-    /** The gradient at a branch's output for the gradient where it joined the residual (dbranch is left as it is). */
-    private Tensor unpost(Layer norm, Tensor dbranch) {
+    /**
+     * The gradient at a branch's output for the gradient where it joined the residual (dbranch is left as it is); a
+     * scaled copy goes into {@code scaled} (a buffer kept from step to step inside a training step).
+     */
+    private Tensor unpost(Layer norm, Tensor dbranch, StepBuffers.Slot scaled) {
         Tensor d = dbranch;
         if (residualScale != 1) {
-            d = dbranch.copy();
+            d = scaled.take(dbranch.precision(), dbranch.shape());
+            d.copyFrom(dbranch);
             Kernels.of(d).scale(d, residualScale);
         }
         return norm == null ? d : norm.backward(d);
@@ -214,7 +221,7 @@ public final class PreNormBlock implements TransformerBlock {
             return dx;
         }
         Tensor dh = backwardThroughMlp(dout);
-        Tensor dx = unpre(attentionNorm, attention.backward(unpost(attentionPostNorm, dh)));
+        Tensor dx = unpre(attentionNorm, attention.backward(unpost(attentionPostNorm, dh, scaledAttentionGradient)));
         Kernels.of(dout).addInPlace(dx, dh);
         return dx;
     }
@@ -229,7 +236,7 @@ public final class PreNormBlock implements TransformerBlock {
 
     /** The gradient at h, the attention half's output: through the MLP branch plus the residual. */
     private Tensor backwardThroughMlp(Tensor dout) {
-        Tensor dh = unpre(mlpNorm, mlp.backward(unpost(mlpPostNorm, dout)));
+        Tensor dh = unpre(mlpNorm, mlp.backward(unpost(mlpPostNorm, dout, scaledMlpGradient)));
         Kernels.of(dout).addInPlace(dh, dout);
         return dh;
     }
@@ -248,7 +255,7 @@ public final class PreNormBlock implements TransformerBlock {
             backward(dout); // the norm's own gradient needs the attention's input gradient
             return;
         }
-        attention.backward(unpost(attentionPostNorm, backwardThroughMlp(dout)), false);
+        attention.backward(unpost(attentionPostNorm, backwardThroughMlp(dout), scaledAttentionGradient), false);
     }
 
     @Override

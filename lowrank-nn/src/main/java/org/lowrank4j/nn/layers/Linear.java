@@ -62,7 +62,8 @@ public final class Linear implements Layer {
 
     /**
      * The input x (..., in) of the latest {@link #forward}, or null before the first: what calibration reads to
-     * accumulate the layer's input statistics. The tensor is the layer's own reference; do not modify it.
+     * accumulate the layer's input statistics. The tensor is the layer's own reference; do not modify it. Inside a training
+     * step ({@link StepBuffers}) it is the buffer of the layer below, which that layer's next run overwrites.
      */
     public Tensor lastInput() {
         return input;

@@ -4,6 +4,7 @@ import java.util.List;
 import org.lowrank4j.nn.Layer;
 import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.tensor.Kernels;
+import org.lowrank4j.nn.tensor.StepBuffers;
 import org.lowrank4j.nn.tensor.Tensor;
 
 /**
@@ -15,6 +16,7 @@ public final class LogitShaping implements Layer {
     private final double divisor; // 1: not divided
     private final double cap;     // 0: not capped
     private Tensor output;        // y of the latest forward, for the backward's 1 − (y / cap)²
+    private final StepBuffers.Slot gradient = new StepBuffers.Slot(); // dx in a training step
 
     private LogitShaping(double divisor, double cap) {
         this.divisor = divisor;
@@ -75,7 +77,10 @@ public final class LogitShaping implements Layer {
         if (output == null || output.size() != dy.size()) {
             throw new IllegalStateException("logit shaping's backward needs the forward of a tensor of the gradient's shape " + dy.shapeString());
         }
-        Tensor dx = cap > 0 ? dy.zerosLike() : dy.copy(); // the cap's backward writes every entry from dy
+        Tensor dx = gradient.take(dy.precision(), dy.shape()); // the cap's backward writes every entry from dy
+        if (cap == 0) {
+            dx.copyFrom(dy);
+        }
         Kernels kn = Kernels.of(dy);
         if (cap > 0) {
             kn.softcapBackward(dx, dy, output, cap);

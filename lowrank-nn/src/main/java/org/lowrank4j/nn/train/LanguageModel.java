@@ -6,6 +6,10 @@ import org.lowrank4j.nn.Module;
  * What the {@link Trainer} needs of a next-token model: the mean cross-entropy of a batch, with or without its
  * gradients. {@code inputs} and {@code targets} are (B, T) token ids; {@code targets[b][t]} is the token after
  * {@code inputs[b][t]}.
+ *
+ * <p>The trainer calls both inside {@link org.lowrank4j.nn.tensor.StepBuffers#during}: there the layers' outputs are
+ * buffers that the layer's next run overwrites. An objective that runs the same layers twice in one call and still needs
+ * the first run's output after the second (a teacher's logits, say) copies it first.
  */
 public interface LanguageModel extends Module {
 

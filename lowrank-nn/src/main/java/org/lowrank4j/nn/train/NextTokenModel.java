@@ -5,6 +5,7 @@ import org.lowrank4j.nn.Parameter;
 import org.lowrank4j.nn.generate.CausalLanguageModel;
 import org.lowrank4j.nn.layers.LogitShaping;
 import org.lowrank4j.nn.layers.SoftmaxCrossEntropy;
+import org.lowrank4j.nn.tensor.StepBuffers;
 import org.lowrank4j.nn.tensor.Tensor;
 
 /**
@@ -25,6 +26,8 @@ public final class NextTokenModel implements LanguageModel {
     private final CausalLanguageModel model;
     private final long logitBudget;
     private final SoftmaxCrossEntropy crossEntropy = new SoftmaxCrossEntropy();
+    // the rows of the features scored at once and the features' gradient, in a training step (StepBuffers)
+    private final StepBuffers.Slot rowsBuffer = new StepBuffers.Slot(), featureGradient = new StepBuffers.Slot();
 
     public NextTokenModel(CausalLanguageModel model) {
         this(model, LOGIT_BUDGET);
@@ -76,12 +79,12 @@ public final class NextTokenModel implements LanguageModel {
         for (int target : next) {
             counted += target == crossEntropy.ignoreIndex() ? 0 : 1;
         }
-        Tensor dfeatures = backward ? features.zerosLike() : null;
+        Tensor dfeatures = backward ? featureGradient.take(features.precision(), features.shape()) : null; // every row written below
         LogitShaping shaping = model.logitShaping(); // Granite's, Gemma 2's: its forward and backward run chunk by chunk
         double total = 0;
         for (int first = 0; first < rows; first += chunk) {
             int count = Math.min(chunk, rows - first);
-            Tensor part = Tensor.zeros(features.precision(), count, channels);
+            Tensor part = rowsBuffer.take(features.precision(), count, channels);
             part.matrix(count, channels).assign(features.matrix(rows, channels).rowRange(first, first + count));
             Tensor logits = model.outputProjection().forward(part);
             double mean = crossEntropy.forward(shaping == null ? logits : shaping.forward(logits), java.util.Arrays.copyOfRange(next, first, first + count));
@@ -91,6 +94,13 @@ public final class NextTokenModel implements LanguageModel {
                 Tensor dlogits = crossEntropy.backward((double) partCounted / counted);
                 Tensor dpart = model.outputProjection().backward(shaping == null ? dlogits : shaping.backward(dlogits));
                 dfeatures.matrix(rows, channels).rowRange(first, first + count).assign(dpart.matrix(count, channels));
+            } else if (backward) { // no counted target in these rows: no gradient flows back from them
+                var none = dfeatures.matrix(rows, channels).rowRange(first, first + count);
+                for (int i = 0; i < count; i++) {
+                    for (int j = 0; j < channels; j++) {
+                        none.set(i, j, 0);
+                    }
+                }
             }
         }
         if (backward) {

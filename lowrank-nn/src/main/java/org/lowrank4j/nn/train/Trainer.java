@@ -19,6 +19,9 @@ import org.lowrank4j.nn.tensor.StepBuffers;
  * <p>Everything a step depends on — parameters, moments, optimizer step count, step number and data position — is
  * in the checkpoint, so a run resumed with {@link #resume} produces the same losses as one that was never stopped.
  *
+ * <p>Each loss (training or validation) runs inside {@link StepBuffers#during}: the layers write their outputs into
+ * buffers kept from one step to the next instead of new tensors, so a step leaves (almost) nothing for the collector.
+ *
  * <p>A non-finite loss or gradient norm throws {@link TrainingDivergedException} before the model is updated;
  * the trainer should then be discarded (its data position and gradients are mid-step) and the run resumed from the
  * last checkpoint.

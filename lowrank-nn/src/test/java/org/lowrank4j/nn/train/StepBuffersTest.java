@@ -15,6 +15,7 @@ import org.lowrank4j.nn.arch.llama.LlamaModel;
 import org.lowrank4j.nn.generate.CausalLanguageModel;
 import org.lowrank4j.nn.layers.Linear;
 import org.lowrank4j.nn.layers.RMSNorm;
+import org.lowrank4j.nn.layers.SoftmaxCrossEntropy;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.StepBuffers;
 import org.lowrank4j.nn.tensor.Tensor;
@@ -31,13 +32,19 @@ class StepBuffersTest {
                 .numKeyValueHeads(2).vocabSize(11).maxPositionEmbeddings(16).tieWordEmbeddings(tied).build();
     }
 
-    /** Named model factories: LLaMA tied and untied, Qwen2's biases, Gemma 2's post-norms and soft-caps, GPT-2 and OPT-350M's layout. */
+    /**
+     * Named model factories: LLaMA tied and untied, Qwen2's biases, Gemma 2's post-norms and soft-caps, Granite's residual
+     * and logit scales, GPT-2 and OPT-350M's layout.
+     */
     private static List<Object[]> families(Precision precision) {
         HfConfig qwen2 = HfConfig.builder(HfArchitecture.LLAMA).modelType("qwen2").hiddenSize(8).intermediateSize(12).numHiddenLayers(2)
                 .numAttentionHeads(4).numKeyValueHeads(2).vocabSize(11).maxPositionEmbeddings(16).tieWordEmbeddings(false).build();
         HfConfig gemma2 = HfConfig.parse("{\"model_type\": \"gemma2\", \"hidden_size\": 8, \"intermediate_size\": 12, \"num_hidden_layers\": 2,"
                 + " \"num_attention_heads\": 2, \"num_key_value_heads\": 1, \"head_dim\": 4, \"vocab_size\": 11, \"max_position_embeddings\": 16,"
                 + " \"attn_logit_softcapping\": 0.8, \"final_logit_softcapping\": 1.5}", "gemma2 test config");
+        HfConfig granite = HfConfig.parse("{\"model_type\": \"granite\", \"hidden_size\": 8, \"intermediate_size\": 12, \"num_hidden_layers\": 2,"
+                + " \"num_attention_heads\": 2, \"num_key_value_heads\": 1, \"vocab_size\": 11, \"max_position_embeddings\": 16,"
+                + " \"logits_scaling\": 2.5, \"residual_multiplier\": 0.4, \"tie_word_embeddings\": true}", "granite test config");
         HfConfig gpt2 = HfConfig.builder(HfArchitecture.GPT2).hiddenSize(8).numHiddenLayers(2).numAttentionHeads(2).vocabSize(11)
                 .maxPositionEmbeddings(16).build();
         HfConfig opt350 = HfConfig.parse("{\"model_type\": \"opt\", \"architectures\": [\"OPTForCausalLM\"], \"hidden_size\": 8, \"ffn_dim\": 12, \"num_hidden_layers\": 2,"
@@ -48,6 +55,7 @@ class StepBuffersTest {
                 new Object[] {"llama untied", (Supplier<CausalLanguageModel>) () -> LlamaModel.create(llama(false), precision)},
                 new Object[] {"qwen2", (Supplier<CausalLanguageModel>) () -> LlamaModel.create(qwen2, precision)},
                 new Object[] {"gemma2", (Supplier<CausalLanguageModel>) () -> LlamaModel.create(gemma2, precision)},
+                new Object[] {"granite", (Supplier<CausalLanguageModel>) () -> LlamaModel.create(granite, precision)},
                 new Object[] {"gpt2", (Supplier<CausalLanguageModel>) () -> new Gpt2Model(gpt2, precision)},
                 new Object[] {"opt-350m layout", (Supplier<CausalLanguageModel>) () -> new Gpt2Model(opt350, precision)});
     }
@@ -65,35 +73,40 @@ class StepBuffersTest {
 
     @Test
     void stepsWithReusedBuffersGiveTheLossesAndGradientsOfNewTensors() {
-        for (Precision precision : List.of(Precision.FLOAT32, Precision.FLOAT64)) {
-            for (Object[] family : families(precision)) {
-                String name = family[0] + " " + precision;
-                @SuppressWarnings("unchecked")
-                Supplier<CausalLanguageModel> make = (Supplier<CausalLanguageModel>) family[1];
-                CausalLanguageModel reused = make.get(), fresh = make.get();
-                GradientCheck.randomize(reused, new Random(3), 0.5);
-                GradientCheck.randomize(fresh, new Random(3), 0.5);
-                NextTokenModel inStep = new NextTokenModel(reused), plain = new NextTokenModel(fresh);
-                int[][] shapes = {{2, 6}, {2, 6}, {3, 4}, {2, 6}, {2, 6}}; // a different batch shape in the middle, then back
-                for (int s = 0; s < shapes.length; s++) {
-                    int[][] inputs = rows(shapes[s][0], shapes[s][1], 10 + s), targets = rows(shapes[s][0], shapes[s][1], 20 + s);
-                    reused.zeroGradients();
-                    fresh.zeroGradients();
-                    double a = StepBuffers.during(() -> inStep.lossAndBackward(inputs, targets));
-                    double b = plain.lossAndBackward(inputs, targets);
-                    assertThat(a).as("%s, step %d: loss", name, s).isEqualTo(b);
-                    List<Parameter> pa = reused.parameters(), pb = fresh.parameters();
-                    for (int i = 0; i < pa.size(); i++) {
-                        if (pa.get(i).isFrozen()) {
-                            continue;
+        // logits scored whole, or 5 positions at a time (so the last chunk is shorter), or one at a time (the position whose
+        // target is ignored is then a chunk with nothing to count)
+        for (long budget : new long[] {Long.MAX_VALUE, 5L * 11, 11L}) {
+            for (Precision precision : List.of(Precision.FLOAT32, Precision.FLOAT64)) {
+                for (Object[] family : families(precision)) {
+                    String name = family[0] + " " + precision + ", logit budget " + budget;
+                    @SuppressWarnings("unchecked")
+                    Supplier<CausalLanguageModel> make = (Supplier<CausalLanguageModel>) family[1];
+                    CausalLanguageModel reused = make.get(), fresh = make.get();
+                    GradientCheck.randomize(reused, new Random(3), 0.5);
+                    GradientCheck.randomize(fresh, new Random(3), 0.5);
+                    NextTokenModel inStep = new NextTokenModel(reused, budget), plain = new NextTokenModel(fresh, budget);
+                    int[][] shapes = {{2, 6}, {2, 6}, {3, 4}, {2, 6}, {2, 6}}; // a different batch shape in the middle, then back
+                    for (int s = 0; s < shapes.length; s++) {
+                        int[][] inputs = rows(shapes[s][0], shapes[s][1], 10 + s), targets = rows(shapes[s][0], shapes[s][1], 20 + s);
+                        targets[1][s % shapes[s][1]] = SoftmaxCrossEntropy.DEFAULT_IGNORE_INDEX; // one position not scored
+                        reused.zeroGradients();
+                        fresh.zeroGradients();
+                        double a = StepBuffers.during(() -> inStep.lossAndBackward(inputs, targets));
+                        double b = plain.lossAndBackward(inputs, targets);
+                        assertThat(a).as("%s, step %d: loss", name, s).isEqualTo(b);
+                        List<Parameter> pa = reused.parameters(), pb = fresh.parameters();
+                        for (int i = 0; i < pa.size(); i++) {
+                            if (pa.get(i).isFrozen()) {
+                                continue;
+                            }
+                            assertThat(pa.get(i).gradient().toDoubleArray()).as("%s, step %d: gradient of %s", name, s, pa.get(i).name())
+                                    .containsExactly(pb.get(i).gradient().toDoubleArray());
+                            sgd(pa.get(i));
+                            sgd(pb.get(i));
                         }
-                        assertThat(pa.get(i).gradient().toDoubleArray()).as("%s, step %d: gradient of %s", name, s, pa.get(i).name())
-                                .containsExactly(pb.get(i).gradient().toDoubleArray());
-                        sgd(pa.get(i));
-                        sgd(pb.get(i));
+                        assertThat(StepBuffers.during(() -> inStep.loss(inputs, targets))).as("%s, step %d: loss after the update", name, s)
+                                .isEqualTo(plain.loss(inputs, targets));
                     }
-                    assertThat(StepBuffers.during(() -> inStep.loss(inputs, targets))).as("%s, step %d: loss after the update", name, s)
-                            .isEqualTo(plain.loss(inputs, targets));
                 }
             }
         }
@@ -132,6 +145,23 @@ class StepBuffersTest {
             assertThat(inside[4 + i]).as("output %d of the second step", i).isSameAs(inside[i]);
         }
         assertThat(linear.forward(x)).as("after the steps").isNotSameAs(inside[0]);
+    }
+
+    @Test
+    void aSlotKeepsTwoShapesInsideStepsAndLetsGoOutsideThem() {
+        StepBuffers.Slot slot = new StepBuffers.Slot();
+        Tensor[] t = new Tensor[4];
+        StepBuffers.during(() -> {
+            t[0] = slot.take(Precision.FLOAT32, 2, 3);
+            t[1] = slot.take(Precision.FLOAT32, 1, 3); // a shorter last chunk
+            t[2] = slot.take(Precision.FLOAT32, 2, 3);
+            t[3] = slot.take(Precision.FLOAT32, 1, 3);
+            return 0;
+        });
+        assertThat(t[2]).isSameAs(t[0]);
+        assertThat(t[3]).isSameAs(t[1]).isNotSameAs(t[0]);
+        assertThat(slot.take(Precision.FLOAT64, 2, 3)).as("outside a step").isNotSameAs(t[0]);
+        assertThat(StepBuffers.during(() -> slot.take(Precision.FLOAT32, 2, 3) == t[0] ? 1 : 0)).as("released outside the step").isEqualTo(0);
     }
 
     @Test
