@@ -64,7 +64,7 @@ public final class StepBuffers {
         }
 
         private static boolean fits(Tensor t, Precision precision, int[] shape) {
-            return t != null && Tensor.reuse(t, precision, shape) == t;
+            return t != null && t.precision() == precision && t.hasShape(shape);
         }
     }
 }

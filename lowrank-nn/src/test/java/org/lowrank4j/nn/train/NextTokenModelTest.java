@@ -17,14 +17,23 @@ import org.lowrank4j.nn.tensor.Precision;
 /** The next-token loss scored a few rows at a time gives the loss and the gradients of the whole (B,T,V) at once. */
 class NextTokenModelTest {
 
-    @Test
-    void rowByRowScoringGivesTheSameLossAndGradients() {
-        HfConfig gemma2 = HfConfig.parse("{\"model_type\": \"gemma2\", \"hidden_size\": 8, \"intermediate_size\": 12, \"num_hidden_layers\": 2,"
+    /** Gemma 2 with V = 11: post-norms, attention and final logits soft-capped, untied. */
+    static HfConfig gemma2() {
+        return HfConfig.parse("{\"model_type\": \"gemma2\", \"hidden_size\": 8, \"intermediate_size\": 12, \"num_hidden_layers\": 2,"
                 + " \"num_attention_heads\": 2, \"num_key_value_heads\": 1, \"head_dim\": 4, \"vocab_size\": 11, \"max_position_embeddings\": 16,"
                 + " \"attn_logit_softcapping\": 0.8, \"final_logit_softcapping\": 1.5, \"tie_word_embeddings\": false}", "gemma2 test config");
-        HfConfig granite = HfConfig.parse("{\"model_type\": \"granite\", \"hidden_size\": 8, \"intermediate_size\": 12, \"num_hidden_layers\": 2,"
+    }
+
+    /** Granite with V = 11: logits divided, branches scaled before the residual adds, tied. */
+    static HfConfig granite() {
+        return HfConfig.parse("{\"model_type\": \"granite\", \"hidden_size\": 8, \"intermediate_size\": 12, \"num_hidden_layers\": 2,"
                 + " \"num_attention_heads\": 2, \"num_key_value_heads\": 1, \"vocab_size\": 11, \"max_position_embeddings\": 16,"
                 + " \"logits_scaling\": 2.5, \"residual_multiplier\": 0.4, \"tie_word_embeddings\": true}", "granite test config");
+    }
+
+    @Test
+    void rowByRowScoringGivesTheSameLossAndGradients() {
+        HfConfig gemma2 = gemma2(), granite = granite();
         for (Object variant : new Object[] {true, false, gemma2, granite}) { // tied, untied, logits soft-capped (Gemma 2) or divided (Granite)
             String tied = variant instanceof HfConfig c ? c.modelType() : String.valueOf(variant);
             HfConfig config = variant instanceof HfConfig given ? given : HfConfig.builder(HfArchitecture.LLAMA).hiddenSize(8).intermediateSize(12)
