@@ -35,6 +35,8 @@ import org.lowrank4j.nn.train.TrainingOptions;
  * trainable values and the optimizer state (AdamW's two moments) of each. Each step is timed twice: wall clock, and the CPU
  * time of the whole process (all its threads, OpenBLAS's included), which on a machine shared with other jobs measures the
  * work of a step rather than the waiting; the median of the per-round ratios is given beside the ratio of the medians.
+ * The ratio of medians comes with its 95% bootstrap interval over the rounds (drawn in pairs): on a shared 2-core machine
+ * one run's interval spans ±0.05 or so at 15 rounds, hence the 31 rounds (about 40 s on the SOTU decoder).
  */
 final class LoraStepBenchmarks {
     /** The optimizer {@code finetune} uses, LoRA and full alike (its default weight decay is 0). */
@@ -43,7 +45,7 @@ final class LoraStepBenchmarks {
     private final int rounds;
 
     LoraStepBenchmarks(boolean quick) {
-        this.rounds = quick ? 5 : 15;
+        this.rounds = quick ? 5 : 31;
     }
 
     void steps(ObjectNode out, Path modelFolder, Path text, int rank, int batch, int context) throws IOException {
@@ -95,7 +97,9 @@ final class LoraStepBenchmarks {
         out.putPOJO("lora_targets", targets);
         out.set("full", describe(fullSeconds, fullCpu, full.parameters(), fullAdam));
         out.set("lora", describe(loraSeconds, loraCpu, adapted.parameters(), loraAdam));
+        double[] interval = Stopwatch.ratioOfMediansInterval(loraSeconds, fullSeconds, 4000, 1);
         out.put("lora_over_full_median_step", loraMedian / fullMedian);
+        out.putPOJO("lora_over_full_median_step_bootstrap_95", interval);
         out.put("lora_over_full_median_of_round_ratios", Stopwatch.median(wallRatios));
         out.put("lora_over_full_median_cpu_step", Stopwatch.median(loraCpu) / Stopwatch.median(fullCpu));
         out.put("lora_over_full_median_of_round_cpu_ratios", Stopwatch.median(cpuRatios));
@@ -106,6 +110,7 @@ final class LoraStepBenchmarks {
                 stateBytes(loraAdam));
         System.out.printf("  LoRA / full = %.3f (wall, ratio of medians), %.3f (median of round ratios); CPU time: %.3f s vs %.3f s, %.3f%n",
                 loraMedian / fullMedian, Stopwatch.median(wallRatios), Stopwatch.median(loraCpu), Stopwatch.median(fullCpu), Stopwatch.median(loraCpu) / Stopwatch.median(fullCpu));
+        System.out.printf("  95%% bootstrap interval of the ratio of medians over the %d rounds: %.3f-%.3f%n", rounds, interval[0], interval[1]);
     }
 
     /** One optimizer step as {@code finetune} runs it (zero, forward + backward, clip, AdamW): wall and process CPU seconds. */

@@ -22,6 +22,31 @@ final class Stopwatch {
     }
 
     /**
+     * The 95% percentile-bootstrap interval of median(numerator) / median(denominator) over paired rounds: rounds are
+     * drawn with replacement, the same draw for both (round i of each ran side by side), {@code resamples} times.
+     *
+     * @return {low, high}
+     */
+    static double[] ratioOfMediansInterval(double[] numerator, double[] denominator, int resamples, long seed) {
+        if (numerator.length != denominator.length || numerator.length == 0) {
+            throw new IllegalArgumentException("paired rounds: " + numerator.length + " against " + denominator.length);
+        }
+        java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+        int n = numerator.length;
+        double[] ratios = new double[resamples], num = new double[n], den = new double[n];
+        for (int b = 0; b < resamples; b++) {
+            for (int i = 0; i < n; i++) {
+                int k = random.nextInt(n);
+                num[i] = numerator[k];
+                den[i] = denominator[k];
+            }
+            ratios[b] = median(num) / median(den);
+        }
+        Arrays.sort(ratios);
+        return new double[] {ratios[(int) Math.floor(0.025 * (resamples - 1))], ratios[(int) Math.ceil(0.975 * (resamples - 1))]};
+    }
+
+    /**
      * Runs one warm-up of each task, then {@code reps} rounds in which every task runs once, in order.
      * Tasks marked with fewer repetitions (slow references) are skipped after their quota.
      *
