@@ -132,7 +132,8 @@ final class AdapterCommand implements Callable<Integer> {
     @Command(name = "unmerge", mixinStandardHelpOptions = true,
             description = "Undo a merge: subtract the same adapter's update from a merged decoder folder (equal to the base up to float32 rounding).")
     static final class Unmerge implements Callable<Integer> {
-        @Option(names = "--model", required = true, description = "A decoder folder that `adapter merge` wrote.")
+        @Option(names = "--model", required = true, description = "A decoder folder that `adapter merge` wrote (its merged_adapters.json"
+                + " names the adapters merged into it), or, with --merged-elsewhere, one another tool merged.")
         Path model;
 
         @Option(names = "--adapter", required = true, description = "The PEFT adapter folder that was merged into it.")
@@ -144,12 +145,16 @@ final class AdapterCommand implements Callable<Integer> {
         @Option(names = "--force", description = "Replace an existing OUT.")
         boolean force;
 
+        @Option(names = "--merged-elsewhere", description = "--model was merged by another tool, so it has no merged_adapters.json to check"
+                + " the adapter against (without this option such a folder is refused).")
+        boolean mergedElsewhere;
+
         @Override
         public Integer call() throws Exception {
             DecoderFolder.requireModelFolder(model);
             OutputPlan.of("--out", out, force).input("--model", model).input("--adapter", adapter).check();
             PeftAdapter read = PeftFolder.read(adapter);
-            writeReplacing(out, staging -> AdapterMerge.unmergeInto(model, adapter, staging));
+            writeReplacing(out, staging -> AdapterMerge.unmergeInto(model, adapter, staging, mergedElsewhere));
             System.out.printf(Locale.ROOT, "subtracted %d modules of %s from %s into %s%n", read.modules().size(), adapter, model, out);
             return 0;
         }
@@ -208,13 +213,16 @@ final class AdapterCommand implements Callable<Integer> {
                 Squeeze.Result result = org.lowrank4j.adapt.ops.Combine.svd(terms, rank);
                 combined = result.adapter();
                 double kept = 0, total = 0;
+                int written = 0; // the rank the modules got: below --rank where the sum has fewer directions
                 for (Squeeze.ModuleReport r : result.modules().values()) {
+                    written = Math.max(written, r.toRank());
                     for (int i = 0; i < r.singular().length; i++) {
                         total += r.singular()[i] * r.singular()[i];
                         kept += i < r.toRank() ? r.singular()[i] * r.singular()[i] : 0;
                     }
                 }
-                how = String.format(Locale.ROOT, "SVD of the weighted sum to rank %d, %.2f%% of its energy kept", rank, total == 0 ? 100 : 100 * kept / total);
+                how = String.format(Locale.ROOT, "SVD of the weighted sum to rank %d%s, %.2f%% of its energy kept", written,
+                        written < rank ? " (--rank " + rank + " is above the sum's own rank)" : "", total == 0 ? 100 : 100 * kept / total);
             }
             writeReplacing(out, staging -> PeftFolder.write(staging, combined));
             System.out.printf(Locale.ROOT, "combined %d adapters over %d modules: %s, %,d parameters; wrote %s%n", terms.size(),

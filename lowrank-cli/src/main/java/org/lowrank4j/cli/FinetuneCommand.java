@@ -244,6 +244,10 @@ final class FinetuneCommand implements Callable<Integer> {
     /** --rank, --alpha, --dropout and --rslora, each refused by its option name (LoraSettings names PEFT's fields). */
     private LoraSettings loraSettings() {
         LoraSettings.check(rank, alpha, dropout, "--rank", "--alpha", "--dropout");
+        if (!(alpha > 0)) {
+            throw new IllegalArgumentException("--alpha must be a positive number (the update is scaled by alpha/r, so " + alpha
+                    + " trains " + (alpha == 0 ? "nothing" : "against the sign LoRA expects") + "), got " + alpha);
+        }
         return new LoraSettings(rank, alpha, dropout, rslora);
     }
 

@@ -147,6 +147,9 @@ class AdapterCommandsTest {
         assertThat(refused("adapter", "unmerge", "--model", merged.toString(), "--adapter", squeezed.toString(), "--out",
                 dir.resolve("not-merged").toString())).contains("is not one of the 1 adapter(s) merged into");
         assertThat(dir.resolve("not-merged")).doesNotExist();
+        assertThat(refused("adapter", "unmerge", "--model", restored.toString(), "--adapter", adapter.toString(), "--out",
+                dir.resolve("twice").toString())).contains("has no merged_adapters.json").contains("--merged-elsewhere");
+        assertThat(dir.resolve("twice")).doesNotExist();
 
         Path combined = dir.resolve("combined");
         assertThat(ok("adapter", "combine", "--adapter", adapter + ":0.5", "--adapter", squeezed + ":-0.25", "--out", combined.toString()))
@@ -155,6 +158,9 @@ class AdapterCommandsTest {
         Path truncated = dir.resolve("truncated");
         assertThat(ok("adapter", "combine", "--adapter", adapter.toString(), "--adapter", squeezed.toString(), "--rank", "3", "--out",
                 truncated.toString())).contains("SVD of the weighted sum to rank 3");
+        // a --rank above the sum's own rank (4 + 2 here) writes what the sum has, and says so
+        assertThat(ok("adapter", "combine", "--adapter", adapter.toString(), "--adapter", squeezed.toString(), "--rank", "40", "--out",
+                dir.resolve("wide").toString())).contains("SVD of the weighted sum to rank 6 (--rank 40 is above the sum's own rank)");
         assertThat(refused("adapter", "combine", "--adapter", adapter.toString(), "--adapter", squeezed.toString(), "--out", adapter.toString()))
                 .contains("is the --adapter input");
         assertThat(refused("adapter", "combine", "--adapter", adapter.toString(), "--adapter", squeezed.toString(), "--out", combined.toString()))
@@ -227,6 +233,10 @@ class AdapterCommandsTest {
         assertThat(refused(concat(tune, out.toString(), "--rank", "0"))).isEqualTo("lowrank finetune: --rank must be at least 1, got 0");
         assertThat(refused(concat(tune, out.toString(), "--alpha", "NaN"))).contains("--alpha must be a finite number");
         assertThat(refused(concat(tune, out.toString(), "--dropout", "1"))).contains("--dropout must be in [0, 1)");
+        assertThat(refused(concat(tune, out.toString(), "--alpha", "0"))).contains("--alpha must be a positive number").contains("trains nothing");
+        assertThat(refused(concat(tune, out.toString(), "--alpha", "-1"))).contains("--alpha must be a positive number");
+        assertThat(refused(concat(tune, out.toString(), "--adapter", "lora:rank=4"))).contains("--adapter lora takes no NAME:KEY=VALUE options")
+                .doesNotContain("unknown adapter variant");
         assertThat(refused(concat(tune, out.toString(), "--eval-bytes", "-5"))).isEqualTo("lowrank finetune: --eval-bytes must be 0 or more, got -5");
         assertThat(refused(concat(tune, out.toString(), "--warmup", "-1"))).isEqualTo("lowrank finetune: --warmup must be 0 or more, got -1");
         assertThat(refused(concat(tune, out.toString(), "--weight-decay", "Infinity"))).contains("--weight-decay must be a non-negative number");

@@ -43,7 +43,14 @@ public final class AdapterMerge {
             VariantFolder.apply(stored, modules, Precision.FLOAT32).mergeAndUnload(modules);
             return model;
         }
-        return merged(baseFolder, PeftFolder.read(adapterFolder));
+        PeftAdapter adapter = PeftFolder.read(adapterFolder);
+        Map<String, PeftFolder.SavedTensor> saved = PeftFolder.readSaved(adapterFolder);
+        if (!saved.isEmpty()) { // a head or embedding trained whole: merging only the LoRA factors would drop it
+            throw new IllegalArgumentException("--adapter " + adapterFolder + " also holds modules trained whole (modules_to_save: "
+                    + String.join(", ", saved.keySet()) + "), which a decoder merge does not apply; merge it with PEFT, or remove them"
+                    + " from the adapter if they are not needed");
+        }
+        return merged(baseFolder, adapter);
     }
 
     /** The base with {@code adapter}'s update added, in memory. */
@@ -124,13 +131,19 @@ public final class AdapterMerge {
     /**
      * Undoes a merge: subtracts {@code adapter}'s update s·B·A from each adapted weight of the merged folder and writes
      * the result into {@code out}. The same adapter must be given again: a folder merged here lists its adapters in
-     * {@link #RECORD}, and another adapter is refused; a folder merged by another tool has no record, and nothing can
-     * check it (a wrong adapter yields a model that is neither). The result equals the original base up to float32
-     * rounding of (W + ΔW) − ΔW, not bit for bit.
+     * {@link #RECORD}, and another adapter is refused. A folder with no record was not merged here (or is a base that
+     * was never merged, or one already unmerged) and is refused unless {@code mergedElsewhere}: a folder merged by
+     * another tool has no record, nothing can check it, and a wrong adapter yields a model that is neither. The result
+     * equals the original base up to float32 rounding of (W + ΔW) − ΔW, not bit for bit.
      */
-    public static CausalLanguageModel unmergeInto(Path mergedFolder, Path adapterFolder, Path out) throws IOException {
+    public static CausalLanguageModel unmergeInto(Path mergedFolder, Path adapterFolder, Path out, boolean mergedElsewhere) throws IOException {
         PeftAdapter adapter = PeftFolder.read(adapterFolder);
         List<String> record = record(mergedFolder);
+        if (record.isEmpty() && !mergedElsewhere) {
+            throw new IllegalArgumentException("--model " + mergedFolder + " has no " + RECORD + ", so no adapter was merged into it here (or it"
+                    + " was unmerged already): unmerging would subtract an update that was never added; if another tool merged it,"
+                    + " give --merged-elsewhere");
+        }
         if (!record.isEmpty() && !record.remove(fingerprint(adapterFolder))) {
             throw new IllegalArgumentException("--adapter " + adapterFolder + " is not one of the " + record.size() + " adapter(s) merged into "
                     + mergedFolder + " (its " + RECORD + " lists their SHA-256): unmerging it would subtract an update that was never added;"

@@ -75,18 +75,22 @@ public final class PeftFolder {
                 }
                 boolean isA = name.endsWith(A_SUFFIX);
                 String module = name.substring(PREFIX.length(), name.length() - (isA ? A_SUFFIX : B_SUFFIX).length());
-                float[] values;
-                try {
-                    values = st.readFloats(name);
-                } catch (RuntimeException e) {
-                    throw new IllegalArgumentException(file + ": tensor " + name + " cannot be read: " + e.getMessage());
-                }
+                float[] values = readWeights(st, file, name);
                 (isA ? as : bs).put(module, values);
                 (isA ? aInfo : bInfo).put(module, info);
             }
         }
         if (as.isEmpty() && bs.isEmpty()) {
             throw new IllegalArgumentException(file + " holds no LoRA tensors");
+        }
+        TargetModules targets = config.targets();
+        for (String module : as.keySet()) { // PEFT builds LoRA layers only where the config points; a factor elsewhere is not its adapter
+            if (!targets.test(module)) {
+                throw new IllegalArgumentException(file + ": " + key(module, "lora_A") + " adapts " + module + ", which target_modules "
+                        + config.json().get("target_modules") + (config.json().hasNonNull("layers_to_transform")
+                        ? " with layers_to_transform " + config.json().get("layers_to_transform") : "")
+                        + " in " + CONFIG + " does not select: the config and the weights disagree (fix the config or the file)");
+            }
         }
         Map<String, LoraFactors> modules = new LinkedHashMap<>();
         for (String module : as.keySet()) {
@@ -150,15 +154,36 @@ public final class PeftFolder {
         try (SafetensorsFile st = open(file)) {
             for (String name : st.names()) {
                 if (isSaved(name, config.modulesToSave())) {
-                    try {
-                        out.put(name.substring(PREFIX.length()), new SavedTensor(st.info(name).shape(), st.readFloats(name)));
-                    } catch (RuntimeException e) {
-                        throw new IllegalArgumentException(file + ": tensor " + name + " cannot be read: " + e.getMessage());
-                    }
+                    out.put(name.substring(PREFIX.length()), new SavedTensor(st.info(name).shape(), readWeights(st, file, name)));
                 }
             }
         }
         return out;
+    }
+
+    /**
+     * An adapter's weight tensor as floats: a floating-point dtype (an integer tensor would be read as its integer values,
+     * not as weights) with finite values, each failure one line naming the file and the tensor.
+     */
+    public static float[] readWeights(SafetensorsFile st, Path file, String name) {
+        SafetensorsDtype dtype = st.info(name).dtype();
+        if (!dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException(file + ": tensor " + name + " is " + dtype + "; adapter weights are floating point (F32, F16,"
+                    + " BF16 or F64): the file is damaged or was not written as an adapter");
+        }
+        float[] values;
+        try {
+            values = st.readFloats(name);
+        } catch (IllegalArgumentException e) {
+            if (e.getMessage() != null && e.getMessage().contains("non-finite")) {
+                throw new IllegalArgumentException(file + ": tensor " + name + " holds NaN or infinite values; the adapter is damaged"
+                        + " (a diverged run or a broken conversion): train it again or take an earlier copy");
+            }
+            throw new IllegalArgumentException(file + ": tensor " + name + " cannot be read (" + e.getMessage() + ")");
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(file + ": tensor " + name + " cannot be read (" + e.getMessage() + ")");
+        }
+        return values;
     }
 
     private static SafetensorsFile open(Path file) throws IOException {

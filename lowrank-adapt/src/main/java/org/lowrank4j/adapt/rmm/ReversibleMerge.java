@@ -70,8 +70,11 @@ public record ReversibleMerge(int tasks, int bases, Map<String, ModuleBasis> mod
         }
     }
 
-    /** A module's padded rank, shape and the bases of its two factors. */
-    public record ModuleBasis(int rank, int in, int out, FactorBasis b, FactorBasis a) {
+    /**
+     * A module's padded rank, shape and the bases of its two factors; {@code taskRanks[i]} is task i's own rank there (0:
+     * task i does not adapt the module), which its reverted adapter keeps.
+     */
+    public record ModuleBasis(int rank, int in, int out, FactorBasis b, FactorBasis a, int[] taskRanks) {
     }
 
     /**
@@ -106,6 +109,7 @@ public record ReversibleMerge(int tasks, int bases, Map<String, ModuleBasis> mod
                 rank = Math.max(rank, f.rank());
             }
             double[][] bColumns = new double[n][], aColumns = new double[n][];
+            int[] taskRanks = new int[n];
             for (int t = 0; t < n; t++) {
                 PeftAdapter adapter = adapters.get(t);
                 LoraFactors f = adapter.modules().get(path);
@@ -114,6 +118,7 @@ public record ReversibleMerge(int tasks, int bases, Map<String, ModuleBasis> mod
                 if (f == null) {
                     continue; // this task does not adapt the module: zero factors
                 }
+                taskRanks[t] = f.rank();
                 double s = LoraAdapter.scale(f.alpha(), f.rank(), adapter.config().useRslora());
                 for (int i = 0; i < out; i++) {
                     for (int j = 0; j < f.rank(); j++) {
@@ -126,7 +131,7 @@ public record ReversibleMerge(int tasks, int bases, Map<String, ModuleBasis> mod
                     }
                 }
             }
-            modules.put(path, new ModuleBasis(rank, in, out, basis(bColumns, out, rank, bases), basis(aColumns, rank, in, bases)));
+            modules.put(path, new ModuleBasis(rank, in, out, basis(bColumns, out, rank, bases), basis(aColumns, rank, in, bases), taskRanks));
         }
         return new ReversibleMerge(n, bases, modules, adapters.get(0).config());
     }
@@ -161,8 +166,10 @@ public record ReversibleMerge(int tasks, int bases, Map<String, ModuleBasis> mod
     }
 
     /**
-     * Task {@code task}'s adapter rebuilt from the bases: per module 𝔅̂ (out, r) as lora_B and 𝔄̂ (r, in) as lora_A with
-     * scaling 1 (α = r, or √r under rsLoRA), in the first adapter's config.
+     * Task {@code task}'s adapter rebuilt from the bases, over the modules it adapted and at its own rank there: per module
+     * the first r_i columns of 𝔅̂ (out, r) as lora_B and the first r_i rows of 𝔄̂ (r, in) as lora_A (the padding beyond r_i
+     * was zero in the task's factors, so nothing of the task is dropped), with scaling 1 (α = r_i, or √r_i under rsLoRA),
+     * in the first adapter's config.
      */
     public PeftAdapter revert(int task) {
         if (task < 0 || task >= tasks) {
@@ -171,8 +178,21 @@ public record ReversibleMerge(int tasks, int bases, Map<String, ModuleBasis> mod
         boolean rslora = template.useRslora();
         Map<String, LoraFactors> out = new LinkedHashMap<>();
         modules.forEach((path, m) -> {
-            double alpha = rslora ? Math.sqrt(m.rank()) : m.rank();
-            out.put(path, new LoraFactors(m.rank(), m.in(), m.out(), floats(m.a().reconstruct(task)), floats(m.b().reconstruct(task)), alpha));
+            int r = m.taskRanks()[task];
+            if (r == 0) {
+                return; // the task does not adapt this module
+            }
+            double[] b = m.b().reconstruct(task), a = m.a().reconstruct(task);
+            float[] bOwn = new float[m.out() * r], aOwn = new float[r * m.in()];
+            for (int i = 0; i < m.out(); i++) {
+                for (int j = 0; j < r; j++) {
+                    bOwn[i * r + j] = (float) b[i * m.rank() + j];
+                }
+            }
+            for (int e = 0; e < aOwn.length; e++) {
+                aOwn[e] = (float) a[e]; // rows 0..r-1 of the row-major (rank, in) factor
+            }
+            out.put(path, new LoraFactors(r, m.in(), m.out(), aOwn, bOwn, rslora ? Math.sqrt(r) : r));
         });
         return new PeftAdapter(Squeeze.configFor(template, out), out);
     }
@@ -186,11 +206,13 @@ public record ReversibleMerge(int tasks, int bases, Map<String, ModuleBasis> mod
         return total;
     }
 
-    /** Numbers the n adapters hold apart (padded ranks). */
+    /** Numbers the n adapters hold apart: each task's own rank on the modules it adapts. */
     public long separateValues() {
         long total = 0;
         for (ModuleBasis m : modules.values()) {
-            total += (long) tasks * ((long) m.out() * m.rank() + (long) m.rank() * m.in());
+            for (int r : m.taskRanks()) {
+                total += (long) r * (m.out() + m.in());
+            }
         }
         return total;
     }

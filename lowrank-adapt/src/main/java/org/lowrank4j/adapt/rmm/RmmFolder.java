@@ -77,6 +77,10 @@ public final class RmmFolder {
             node.put("rank", m.rank());
             node.put("in", m.in());
             node.put("out", m.out());
+            ArrayNode ranks = node.putArray("task_ranks"); // each task's own rank here, 0 where it does not adapt the module
+            for (int r : m.taskRanks()) {
+                ranks.add(r);
+            }
             add(writer, path + ".B", m.b());
             add(writer, path + ".A", m.a());
         });
@@ -121,6 +125,9 @@ public final class RmmFolder {
         }
         List<String> names = new ArrayList<>();
         config.path("tasks").forEach(t -> names.add(t.asText()));
+        if (!config.path("bases").canConvertToExactIntegral()) {
+            throw new IllegalArgumentException(configFile + ": bases must be a whole number, got " + config.path("bases"));
+        }
         int k = config.path("bases").asInt(0), n = names.size();
         if (n < 1 || k < 1 || k > n) {
             throw new IllegalArgumentException(configFile + ": " + n + " tasks and " + k + " bases do not make a merge (need 1 <= bases <= tasks)");
@@ -132,13 +139,36 @@ public final class RmmFolder {
                 String path = node.path("path").asText();
                 int rank = node.path("rank").asInt(), in = node.path("in").asInt(), out = node.path("out").asInt();
                 modules.put(path, new ReversibleMerge.ModuleBasis(rank, in, out, factor(st, weights, path + ".B", out, rank, k, n),
-                        factor(st, weights, path + ".A", rank, in, k, n)));
+                        factor(st, weights, path + ".A", rank, in, k, n), taskRanks(node, configFile, path, rank, n)));
             }
         }
         if (modules.isEmpty()) {
             throw new IllegalArgumentException(configFile + " lists no module");
         }
         return new Stored(new ReversibleMerge(n, k, modules, template), List.copyOf(names));
+    }
+
+    /** A module's task_ranks (a folder written before they were kept: every task at the padded rank, as it was then). */
+    private static int[] taskRanks(JsonNode node, Path configFile, String path, int rank, int n) {
+        JsonNode list = node.get("task_ranks");
+        int[] ranks = new int[n];
+        if (list == null) {
+            java.util.Arrays.fill(ranks, rank);
+            return ranks;
+        }
+        if (!list.isArray() || list.size() != n) {
+            throw new IllegalArgumentException(configFile + ": module " + path + " needs task_ranks, one whole number in 0.." + rank + " per task ("
+                    + n + "), got " + list);
+        }
+        for (int t = 0; t < n; t++) {
+            JsonNode r = list.get(t);
+            if (!r.canConvertToExactIntegral() || r.asInt() < 0 || r.asInt() > rank) {
+                throw new IllegalArgumentException(configFile + ": module " + path + " task_ranks[" + t + "] must be a whole number in 0.." + rank
+                        + ", got " + r);
+            }
+            ranks[t] = r.asInt();
+        }
+        return ranks;
     }
 
     private static ReversibleMerge.FactorBasis factor(SafetensorsFile st, Path file, String prefix, int rows, int cols, int k, int n) {

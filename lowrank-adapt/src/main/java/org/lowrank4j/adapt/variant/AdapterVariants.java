@@ -36,6 +36,9 @@ public final class AdapterVariants {
 
     /** @throws IllegalArgumentException for a name no variant has, listing those there are */
     public static AdapterVariant byName(String name) {
+        if ("lora".equalsIgnoreCase(name)) {
+            throw new IllegalArgumentException("--adapter lora takes no NAME:KEY=VALUE options; set it with --rank, --alpha, --dropout and --rslora");
+        }
         for (AdapterVariant v : ALL) {
             if (v.name().equalsIgnoreCase(name)) {
                 return v;

@@ -172,17 +172,7 @@ public final class VariantFolder {
                 for (int i = 0; i < shape.length; i++) {
                     shape[i] = (int) info.shape()[i];
                 }
-                float[] values;
-                try {
-                    values = st.readFloats(name);
-                } catch (RuntimeException e) {
-                    throw new IllegalArgumentException(file + ": tensor " + name + " cannot be read: " + e.getMessage());
-                }
-                for (float v : values) {
-                    if (!Float.isFinite(v)) {
-                        throw new IllegalArgumentException(file + ": tensor " + name + " holds a non-finite value");
-                    }
-                }
+                float[] values = PeftFolder.readWeights(st, file, name);
                 tensors.computeIfAbsent(name.substring(PeftFolder.PREFIX.length(), dot), k -> new LinkedHashMap<>())
                         .put(name.substring(dot + 1), new StoredTensor(shape, values));
             }

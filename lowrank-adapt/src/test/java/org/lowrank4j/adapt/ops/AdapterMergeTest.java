@@ -71,7 +71,7 @@ class AdapterMergeTest {
         Path merged = dir.resolve("merged");
         AdapterMerge.mergeInto(baseFolder, adapterFolder, merged);
         Path restored = dir.resolve("restored");
-        AdapterMerge.unmergeInto(merged, adapterFolder, restored);
+        AdapterMerge.unmergeInto(merged, adapterFolder, restored, false);
         LlamaModel back = LlamaModel.load(restored, Precision.FLOAT32);
         LlamaModel reference = LlamaModel.load(baseFolder, Precision.FLOAT32);
         double weights = 0;
@@ -92,7 +92,7 @@ class AdapterMergeTest {
         Path otherFolder = dir.resolve("other");
         PeftFolder.write(otherFolder, PeftFolder.capture(other, "default",
                 PeftConfig.lora(LoraSettings.of(2, 4), List.of("q_proj"), baseFolder.toString(), "CAUSAL_LM")));
-        Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> AdapterMerge.unmergeInto(merged, otherFolder, dir.resolve("wrong")));
+        Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> AdapterMerge.unmergeInto(merged, otherFolder, dir.resolve("wrong"), false));
         assertThat(t).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("is not one of the 1 adapter(s) merged into")
                 .hasMessageContaining(AdapterMerge.RECORD);
         assertThat(dir.resolve("wrong")).doesNotExist();
@@ -101,8 +101,29 @@ class AdapterMergeTest {
         Path both = dir.resolve("both");
         AdapterMerge.mergeInto(merged, otherFolder, both);
         Path withoutFirst = dir.resolve("without-first");
-        AdapterMerge.unmergeInto(both, adapterFolder, withoutFirst);
+        AdapterMerge.unmergeInto(both, adapterFolder, withoutFirst, false);
         assertThat(AdapterMerge.record(withoutFirst)).containsExactly(AdapterMerge.fingerprint(otherFolder));
+
+        // a folder with no record (the base itself, or the restored one: unmerged already) is refused unless merged elsewhere
+        for (Path unrecorded : List.of(baseFolder, restored)) {
+            Throwable none = org.assertj.core.api.Assertions.catchThrowable(() -> AdapterMerge.unmergeInto(unrecorded, adapterFolder,
+                    dir.resolve("none"), false));
+            assertThat(none).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("has no " + AdapterMerge.RECORD)
+                    .hasMessageContaining("--merged-elsewhere");
+            assertThat(dir.resolve("none")).doesNotExist();
+        }
+        Path elsewhere = dir.resolve("elsewhere"); // a merge by another tool leaves no record: the option takes it as it is
+        java.nio.file.Files.createDirectories(elsewhere);
+        try (var files = java.nio.file.Files.list(merged)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                if (!f.getFileName().toString().equals(AdapterMerge.RECORD)) {
+                    java.nio.file.Files.copy(f, elsewhere.resolve(f.getFileName()));
+                }
+            }
+        }
+        Path fromElsewhere = dir.resolve("from-elsewhere");
+        AdapterMerge.unmergeInto(elsewhere, adapterFolder, fromElsewhere, true);
+        assertThat(maxDifference(LlamaModel.load(fromElsewhere, Precision.FLOAT32).forward(IDS, 1, IDS.length), original)).isLessThan(1e-5);
     }
     @Test
     void anOptAdapterHasPeftsKeysAttachesAndMerges(@TempDir Path dir) throws IOException {

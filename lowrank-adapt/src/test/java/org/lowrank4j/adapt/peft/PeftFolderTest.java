@@ -246,7 +246,26 @@ class PeftFolderTest {
     @Test
     void targetsThatMatchNothingAreRefused(@TempDir Path dir) throws IOException {
         Path folder = fixture(dir);
+        // a config that names other modules than the weights adapt: refused as it is read
         Files.writeString(folder.resolve("adapter_config.json"), PEFT_CONFIG.replace("[\"v_proj\", \"q_proj\"]", "[\"query\", \"value\"]"));
+        assertThat(oneLine(catchThrowable(() -> PeftFolder.read(folder)))).contains("self_attn.q_proj.lora_A.weight adapts model.layers.0.self_attn.q_proj,"
+                + " which target_modules [\"query\",\"value\"] in adapter_config.json does not select");
+        Files.writeString(folder.resolve("adapter_config.json"), PEFT_CONFIG.replace("\"layers_to_transform\": null", "\"layers_to_transform\": [1]"));
+        assertThat(oneLine(catchThrowable(() -> PeftFolder.read(folder)))).contains("layers.0.self_attn").contains("with layers_to_transform [1]");
+
+        // a BERT adapter (query, value of encoder.layer.N) on a LLaMA model: its targets match none of the model's layers
+        Map<String, float[]> tensors = new LinkedHashMap<>();
+        Map<String, int[]> shapes = new LinkedHashMap<>();
+        for (String proj : List.of("query", "value")) {
+            String module = "base_model.model.encoder.layer.0.attention.self." + proj;
+            tensors.put(module + ".lora_A.weight", random(new Random(5), 4 * 16));
+            shapes.put(module + ".lora_A.weight", new int[] {4, 16});
+            tensors.put(module + ".lora_B.weight", random(new Random(6), 16 * 4));
+            shapes.put(module + ".lora_B.weight", new int[] {16, 4});
+        }
+        writeSafetensorsByHand(folder.resolve("adapter_model.safetensors"), tensors, shapes);
+        Files.writeString(folder.resolve("adapter_config.json"), PEFT_CONFIG.replace("[\"v_proj\", \"q_proj\"]", "[\"query\", \"value\"]")
+                .replaceAll("\"rank_pattern\": \\{[^}]*\\}", "\"rank_pattern\": {}"));
         PeftAdapter adapter = PeftFolder.read(folder);
         Throwable t = catchThrowable(() -> PeftFolder.apply(adapter, LoraModel.over(ModulePaths.decoder(TinyModels.llama(Precision.FLOAT32, 1)), 0),
                 "default", Precision.FLOAT32));
@@ -282,6 +301,38 @@ class PeftFolderTest {
         assertThat(oneLine(catchThrowable(() -> PeftFolder.read(folder)))).contains("adapter_config.json is not valid JSON");
         Files.writeString(folder.resolve("adapter_config.json"), PEFT_CONFIG.replace("\"LORA\"", "\"IA3\""));
         assertThat(oneLine(catchThrowable(() -> PeftFolder.read(folder)))).contains("only LORA adapters");
+    }
+
+    @Test
+    void anIntegerOrNonFiniteTensorIsOneLineNamingIt(@TempDir Path dir) throws IOException {
+        Path folder = fixture(dir);
+        Path file = folder.resolve("adapter_model.safetensors");
+        byte[] bytes = Files.readAllBytes(file);
+        // the same bytes labelled I32 (same element size): read as integers they would be weights of ~1e9
+        String header = new String(bytes, 8, (int) ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong(), StandardCharsets.UTF_8);
+        String first = "base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight\":{\"dtype\":\"F32\"";
+        assertThat(header).contains(first);
+        byte[] relabelled = bytes.clone();
+        byte[] changed = header.replace(first, first.replace("F32", "I32")).getBytes(StandardCharsets.UTF_8);
+        System.arraycopy(changed, 0, relabelled, 8, changed.length);
+        Files.write(file, relabelled);
+        assertThat(oneLine(catchThrowable(() -> PeftFolder.read(folder)))).contains("tensor base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight is I32")
+                .contains("floating point");
+
+        Map<String, float[]> tensors = new LinkedHashMap<>();
+        Map<String, int[]> shapes = new LinkedHashMap<>();
+        String module = "base_model.model.model.layers.0.self_attn.q_proj";
+        float[] a = random(new Random(3), 4 * 16);
+        a[5] = Float.NaN;
+        tensors.put(module + ".lora_A.weight", a);
+        shapes.put(module + ".lora_A.weight", new int[] {4, 16});
+        tensors.put(module + ".lora_B.weight", random(new Random(4), 16 * 4));
+        shapes.put(module + ".lora_B.weight", new int[] {16, 4});
+        writeSafetensorsByHand(file, tensors, shapes);
+        String message = oneLine(catchThrowable(() -> PeftFolder.read(folder)));
+        assertThat(message).contains("tensor " + module + ".lora_A.weight holds NaN or infinite values; the adapter is damaged")
+                .doesNotContain("model is damaged");
+        assertThat(message.split(java.util.regex.Pattern.quote(file.toString()), -1)).hasSize(2); // the file named once
     }
 
     private static Throwable catchThrowable(org.assertj.core.api.ThrowableAssert.ThrowingCallable call) {

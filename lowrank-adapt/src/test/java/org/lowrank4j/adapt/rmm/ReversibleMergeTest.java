@@ -92,6 +92,28 @@ class ReversibleMergeTest {
     }
 
     @Test
+    void aTaskComesBackAtItsOwnRankOnItsOwnModules() {
+        // task 0: r = 2 on q_proj only; task 1: r = 4 on q_proj and v_proj
+        Random random = new Random(8);
+        Map<String, LoraFactors> first = new LinkedHashMap<>(), second = new LinkedHashMap<>();
+        first.put(MODULES[0], new LoraFactors(2, IN, OUT, gaussian(random, 2 * IN, 1), gaussian(random, OUT * 2, 1), 4));
+        for (String path : MODULES) {
+            second.put(path, new LoraFactors(4, IN, OUT, gaussian(random, 4 * IN, 1), gaussian(random, OUT * 4, 1), 8));
+        }
+        List<PeftAdapter> tasks = List.of(adapter(2, 4, first), adapter(4, 8, second));
+        ReversibleMerge merge = ReversibleMerge.of(tasks, 2);
+        PeftAdapter zero = merge.revert(0), one = merge.revert(1);
+        assertThat(zero.modules().keySet()).containsExactly(MODULES[0]);
+        assertThat(zero.modules().get(MODULES[0]).rank()).isEqualTo(2);
+        assertThat(one.modules().keySet()).containsExactly(MODULES);
+        assertThat(one.modules().values()).allSatisfy(f -> assertThat(f.rank()).isEqualTo(4));
+        double[] want = delta(tasks.get(0), MODULES[0]);
+        assertThat(distance(delta(zero, MODULES[0]), want) / norm(want)).isLessThan(1e-6);
+        // apart, the two hold 2·(10 + 7) + 2·4·(10 + 7) values, not both at the padded rank 4 on both modules
+        assertThat(merge.separateValues()).isEqualTo(2L * (OUT + IN) + 2L * 4 * (OUT + IN));
+    }
+
+    @Test
     void theErrorOfTheFactorsIsTheSumOfTheDiscardedEigenvalues() {
         List<PeftAdapter> tasks = randomTasks(5, 2);
         ReversibleMerge merge = ReversibleMerge.of(tasks, 2);

@@ -74,6 +74,12 @@ class RmmFolderTest {
         assertThatThrownBy(() -> RmmFolder.read(dir)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("version");
         Files.writeString(config, good.replace("\"bases\" : 2", "\"bases\" : 3"));
         assertThatThrownBy(() -> RmmFolder.read(dir)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("bases");
+        Files.writeString(config, good.replace("\"bases\" : 2", "\"bases\" : \"two\""));
+        assertThatThrownBy(() -> RmmFolder.read(dir)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("bases must be a whole number");
+        Files.writeString(config, good.replaceFirst("\"task_ranks\" : \\[ 2, 2 \\]", "\"task_ranks\" : [ 2, 5 ]"));
+        assertThatThrownBy(() -> RmmFolder.read(dir)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("task_ranks[1] must be");
+        Files.writeString(config, good.replaceAll(",\\s*\"task_ranks\" : \\[ 2, 2 \\]", "")); // written before task_ranks: every task at the padded rank
+        assertThat(RmmFolder.read(dir).merge().revert(1).modules().values()).allSatisfy(f -> assertThat(f.rank()).isEqualTo(2));
         Files.writeString(config, good.replace("\"rank\" : 2", "\"rank\" : 3"));
         assertThatThrownBy(() -> RmmFolder.read(dir)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("expected")
                 .hasMessageNotContaining("\n");
