@@ -446,10 +446,12 @@ final class AdapterCommand implements Callable<Integer> {
                     print("model  ", org.lowrank4j.adapt.finetune.HeldOut.perplexity(whole, part, model), tokenizer.unit());
                     return 0;
                 }
+                // the adapted model first: an adapter that does not fit the base is refused before anything is printed
+                org.lowrank4j.nn.generate.PerplexityResult adapted = org.lowrank4j.adapt.finetune.HeldOut.perplexity(model, adapter, part);
                 if (!noBase) {
                     print("base   ", org.lowrank4j.adapt.finetune.HeldOut.perplexity(model, null, part), tokenizer.unit());
                 }
-                print("adapted", org.lowrank4j.adapt.finetune.HeldOut.perplexity(model, adapter, part), tokenizer.unit());
+                print("adapted", adapted, tokenizer.unit());
                 return 0;
             }
         }

@@ -236,8 +236,10 @@ final class FinetuneCommand implements Callable<Integer> {
         System.out.println(FolderTokenizer.heldOutLine("base   ", outcome.before(), unit));
         outcome.notes().forEach(System.out::println);
         System.out.println(FolderTokenizer.heldOutLine(tunedLabel, outcome.after(), unit));
-        System.out.printf(Locale.ROOT, "perplexity %.1f%% lower; %d steps in %.1f s (%,d trainable of %,d parameters); wrote %s%n",
-                100 * outcome.perplexityReduction(), outcome.stepsRun(), outcome.trainSeconds(), outcome.trainable(), outcome.baseParameters(), out);
+        double reduction = 100 * outcome.perplexityReduction();
+        System.out.printf(Locale.ROOT, "perplexity %s; %d steps in %.1f s (%,d trainable of %,d parameters); wrote %s%n",
+                Math.abs(reduction) < 0.05 ? "unchanged (within 0.1%)" : String.format(Locale.ROOT, "%.1f%% %s", Math.abs(reduction),
+                        reduction > 0 ? "lower" : "higher"), outcome.stepsRun(), outcome.trainSeconds(), outcome.trainable(), outcome.baseParameters(), out);
         return 0;
     }
 

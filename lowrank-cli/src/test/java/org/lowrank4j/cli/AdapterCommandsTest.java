@@ -98,7 +98,7 @@ class AdapterCommandsTest {
                 "--steps", "1", "--batch", "2", "--context", "16", "--held-out", "0.2");
         assertThat(refused("adapter", "distil", "--adapter", qv.toString(), "--teacher", adapter.toString(), "--model", base.toString(),
                 "--data", text.toString(), "--held-out", "0.2", "--steps", "1", "--out", dir.resolve("distilled4").toString()))
-                .contains("adapts other modules than the teacher (2 against 4)");
+                .contains("adapts other modules than the teacher (it lacks the teacher's model.layers.");
         assertThat(refused("adapter", "squeeze", "--adapter", adapter.toString(), "--rank", "2", "--weighting", "fisher", "--out",
                 dir.resolve("fisher2").toString())).contains("--weighting fisher needs --model and --data");
         assertThat(refused("adapter", "squeeze", "--adapter", adapter.toString(), "--rank", "2", "--model", base.toString(), "--data",
@@ -235,6 +235,7 @@ class AdapterCommandsTest {
         assertThat(refused(concat(tune, out.toString(), "--dropout", "1"))).contains("--dropout must be in [0, 1)");
         assertThat(refused(concat(tune, out.toString(), "--alpha", "0"))).contains("--alpha must be a positive number").contains("trains nothing");
         assertThat(refused(concat(tune, out.toString(), "--alpha", "-1"))).contains("--alpha must be a positive number");
+        assertThat(refused(concat(tune, out.toString(), "--targets", "q_proj,qproj"))).contains("--targets qproj matches none of the model's linear layers");
         assertThat(refused(concat(tune, out.toString(), "--adapter", "lora:rank=4"))).contains("--adapter lora takes no NAME:KEY=VALUE options")
                 .doesNotContain("unknown adapter variant");
         assertThat(refused(concat(tune, out.toString(), "--eval-bytes", "-5"))).isEqualTo("lowrank finetune: --eval-bytes must be 0 or more, got -5");

@@ -94,8 +94,11 @@ public final class SqueezeDistillation {
                     + steps + ", " + batch + " and " + lr);
         }
         if (!teacher.modules().keySet().equals(student.modules().keySet())) {
-            throw new IllegalArgumentException("the adapter to tune adapts other modules than the teacher (" + student.modules().size()
-                    + " against " + teacher.modules().size() + "); give one with the teacher's modules, e.g. a squeeze of the teacher");
+            String onlyStudent = student.modules().keySet().stream().filter(m -> !teacher.modules().containsKey(m)).findFirst().orElse(null);
+            String onlyTeacher = teacher.modules().keySet().stream().filter(m -> !student.modules().containsKey(m)).findFirst().orElse(null);
+            throw new IllegalArgumentException("the adapter to tune adapts other modules than the teacher ("
+                    + (onlyStudent != null ? "it adapts " + onlyStudent + ", which the teacher does not" : "it lacks the teacher's " + onlyTeacher)
+                    + "); give one with the teacher's modules, e.g. a squeeze of the teacher");
         }
         int context = model.defaultWindow();
         if (tokens.length < context + 1) {

@@ -198,6 +198,26 @@ public final class LoraModel implements Module {
     }
 
     /**
+     * Refuses a list of target names of which some match a layer and others none (a misspelt name would otherwise leave its
+     * layers out in silence; a list of which none matches is refused by {@link #select}).
+     *
+     * @param option the option the names came from, for the message (e.g. "--targets")
+     */
+    public void requireEachTargetMatches(List<String> names, String option) {
+        List<String> unmatched = new ArrayList<>();
+        for (String name : names) {
+            TargetModules one = TargetModules.names(List.of(name));
+            if (targetable().stream().noneMatch(one)) {
+                unmatched.add(name);
+            }
+        }
+        if (!unmatched.isEmpty() && unmatched.size() < names.size()) {
+            throw new IllegalArgumentException(option + " " + String.join(", ", unmatched) + (unmatched.size() == 1 ? " matches" : " match")
+                    + " none of the model's linear layers (e.g. " + examples() + "); correct or drop " + (unmatched.size() == 1 ? "it" : "them"));
+        }
+    }
+
+    /**
      * The module paths adapters are named after, in layer order: every layer's path, but a fused checkpoint module's path
      * (GPT-2's {@code attn.c_attn}) in place of its parts'.
      */

@@ -47,6 +47,7 @@ public final class LoraStart {
      * @throws IllegalArgumentException for targets that match no module or a rank above a module's dimensions
      */
     public static LoraStart attach(LoraModel lora, AdapterInit init, List<String> targetNames, LoraSettings settings, long seed) {
+        lora.requireEachTargetMatches(targetNames, "--targets");
         TargetModules targets = TargetModules.names(targetNames);
         Map<String, LoraFactors> initial = null;
         Map<String, SvFitWeight> singular = new LinkedHashMap<>();
