@@ -68,9 +68,14 @@ public final class AdapterMerge {
      * @return the merged model
      */
     public static CausalLanguageModel mergeInto(Path baseFolder, Path adapterFolder, Path out) throws IOException {
-        CausalLanguageModel model = write(merged(baseFolder, adapterFolder), baseFolder, out);
         List<String> record = record(baseFolder);
-        record.add(fingerprint(adapterFolder));
+        String fingerprint = fingerprint(adapterFolder);
+        if (record.contains(fingerprint)) {
+            throw new IllegalArgumentException("--adapter " + adapterFolder + " is already merged into " + baseFolder + " (its " + RECORD
+                    + " lists it): merging it again would add its update twice; merge into the base it was merged from");
+        }
+        CausalLanguageModel model = write(merged(baseFolder, adapterFolder), baseFolder, out);
+        record.add(fingerprint);
         writeRecord(out, record);
         return model;
     }

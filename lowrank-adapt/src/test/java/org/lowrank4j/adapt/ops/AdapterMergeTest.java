@@ -97,6 +97,12 @@ class AdapterMergeTest {
                 .hasMessageContaining(AdapterMerge.RECORD);
         assertThat(dir.resolve("wrong")).doesNotExist();
 
+        // the same adapter again: refused, nothing written
+        Throwable again = org.assertj.core.api.Assertions.catchThrowable(() -> AdapterMerge.mergeInto(merged, adapterFolder, dir.resolve("again")));
+        assertThat(again).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("is already merged into")
+                .hasMessageContaining("add its update twice");
+        assertThat(dir.resolve("again")).doesNotExist();
+
         // merged twice, either comes off first and the record keeps the other
         Path both = dir.resolve("both");
         AdapterMerge.mergeInto(merged, otherFolder, both);
