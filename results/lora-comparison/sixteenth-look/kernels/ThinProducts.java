@@ -6,8 +6,8 @@ import org.lowrank4j.linalg.DenseMatrix;
  * The four products of a low-rank branch that have r (the rank) as their narrow side: X·Aᵀ and dY·B (N×r results), and
  * the gradients dYᵀ·H (out×r) and Gᵀ·X (r×in). With r = 8 or 16 (LoRA's usual ranks), float32 and the Vector API on
  * 8-lane vectors, they run as {@link ThinKernels}: BLAS packs the whole of the wide operand for an r-wide result, and
- * these products are too small to pay for it. On the decoder of the LoRA bench (N = 1,024, 320 features) each took
- * ~170–260 µs through OpenBLAS and ~60–190 µs here (results/lora-comparison/sixteenth-look). Any other rank, precision or JVM,
+ * these products are too small to pay for it. (Measured, not kept: on the LoRA bench's shapes these kernels took
+ * 0.75–0.87× OpenBLAS's time on JDK 17 and 1.04–1.09× on JDK 25; results/lora-comparison/sixteenth-look.) Any other rank, precision or JVM,
  * or {@code -Dlowrank.thin=false}, takes {@link MatMul}. Either way c = alpha·(product) + beta·c, beta 0 ignoring c.
  * Tensors are seen as matrices: rows = all leading axes, columns = the last axis.
  */
