@@ -98,10 +98,10 @@ public final class OutputPlan {
         }
         Path folder = primary.toAbsolutePath().normalize().getParent();
         if (folder == null || !Files.isDirectory(folder)) {
-            throw new IllegalArgumentException(option + " folder " + folder + " does not exist; create it first");
+            throw new IllegalArgumentException(option + " " + primary + ": the folder it goes in, " + folder + ", does not exist; create it first");
         }
         if (!Files.isWritable(folder)) {
-            throw new IllegalArgumentException(option + " folder " + folder + " is not writable; choose another folder");
+            throw new IllegalArgumentException(option + " " + primary + ": the folder it goes in, " + folder + ", is not writable; choose another folder");
         }
         List<Path> existing = new ArrayList<>();
         for (Path out : outputs) {

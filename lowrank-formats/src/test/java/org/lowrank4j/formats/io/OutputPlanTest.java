@@ -60,7 +60,8 @@ class OutputPlanTest {
         Path record = dir.resolve("m.json");
         assertThatThrownBy(() -> OutputPlan.of("--out", out, false).sidecar(record).check()).hasMessageContaining("pass --force");
         assertThat(OutputPlan.of("--out", out, true).sidecar(record).check()).containsExactly(out);
-        assertThatThrownBy(() -> OutputPlan.of("--out", dir.resolve("no").resolve("m.onnx"), true).check()).hasMessageContaining("does not exist");
+        assertThatThrownBy(() -> OutputPlan.of("--out", dir.resolve("no").resolve("m.onnx"), true).check()).hasMessageContaining("does not exist")
+                .hasMessageContaining("--out " + dir.resolve("no").resolve("m.onnx") + ": the folder it goes in, " + dir.resolve("no").toAbsolutePath());
     }
 
     @Test
