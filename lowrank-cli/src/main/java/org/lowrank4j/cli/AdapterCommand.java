@@ -82,7 +82,7 @@ final class AdapterCommand implements Callable<Integer> {
         @Option(names = "--adapter", required = true, description = "PEFT adapter folder.")
         Path adapter;
 
-        @Option(names = "--out", required = true, description = "The merged model folder (new).")
+        @Option(names = "--out", required = true, description = "The merged model (new): a folder for a decoder folder, an .onnx file for an ONNX encoder.")
         Path out;
 
         @Option(names = "--force", description = "Replace an existing OUT.")

@@ -337,9 +337,11 @@ final class FinetuneCommand implements Callable<Integer> {
             @Override
             public int[] ids(String text) {
                 int tab = text.indexOf('\t');
-                if (tab < 0) {
-                    throw new IllegalArgumentException("--pairs: the text \"" + (text.length() > 40 ? text.substring(0, 40) + "…" : text)
-                            + "\" has no tab; each line must be label<TAB>first<TAB>second");
+                if (tab < 0 || text.substring(tab + 1).isBlank() || text.substring(0, tab).isBlank()) {
+                    String shown = text.strip();
+                    throw new IllegalArgumentException("--pairs: the text \"" + (shown.length() > 40 ? shown.substring(0, 40) + "…" : shown)
+                            + "\" is not a pair: each line must be label<TAB>first<TAB>second with both texts non-empty (a folder per class"
+                            + " holds single texts, not pairs)");
                 }
                 return toInts(hf.pairIds(text.substring(0, tab).strip(), text.substring(tab + 1).strip()));
             }

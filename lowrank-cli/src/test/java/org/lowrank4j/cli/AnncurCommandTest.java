@@ -105,6 +105,10 @@ class AnncurCommandTest {
         assertThat(refused("finetune", "--task", "classify", "--pairs", "--model", tinyBert().toString(), "--tokenizer", minilmTokenizer().toString(),
                 "--labels", tsv.toString(), "--out", dir.resolve("ft").toString())).contains("--pairs").contains("only one sentence")
                 .contains("label<TAB>first<TAB>second");
+        Path emptySecond = Files.writeString(dir.resolve("pairs2.tsv"), "next\tfirst sentence\tsecond one\nnext\ta\tb\nother\tc\td\nother\tonly the first\t\n");
+        assertThat(refused("finetune", "--task", "classify", "--pairs", "--model", tinyBert().toString(), "--tokenizer", minilmTokenizer().toString(),
+                "--labels", emptySecond.toString(), "--out", dir.resolve("ft2").toString())).contains("\"only the first\" is not a pair")
+                .contains("both texts non-empty").doesNotContain("no tab");
     }
 
     @Test

@@ -73,6 +73,10 @@ class ClassifyCommandTest {
         assertThat(out.resolve("finetune.json")).exists();
         assertThat(refused("finetune", "--task", "classify", "--model", model.toString(), "--tokenizer", tokenizer.toString(), "--labels",
                 labels.toString(), "--out", out.toString())).contains("--force");
+        Path none = dir.resolve("none-left");
+        assertThat(refused("finetune", "--task", "classify", "--model", model.toString(), "--tokenizer", tokenizer.toString(), "--labels",
+                labels.toString(), "--out", none.toString(), "--held-out", "0.99")).contains("--held-out 0.99 leaves 0 training and");
+        assertThat(none).doesNotExist();
     }
 
     @Test

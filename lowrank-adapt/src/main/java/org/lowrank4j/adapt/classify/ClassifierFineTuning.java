@@ -165,6 +165,10 @@ public final class ClassifierFineTuning {
         int[] labels = data.labels();
         LabelledTexts.Split split = LabelledTexts.stratifiedSplit(labels, 1 - request.heldOutFraction(), request.seed());
         int[] train = split.train();
+        if (train.length == 0 || split.test().length == 0) {
+            throw new IllegalArgumentException("--held-out " + request.heldOutFraction() + " leaves " + train.length + " training and "
+                    + split.test().length + " held-out texts; give more labelled texts or another fraction");
+        }
         int[] valid = new int[0];
         if (request.validationFraction() > 0) {
             // a second stratified split of the training side only: the held-out texts stay those of a run without validation

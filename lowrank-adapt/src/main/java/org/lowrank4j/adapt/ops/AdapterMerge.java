@@ -44,6 +44,11 @@ public final class AdapterMerge {
             return model;
         }
         PeftAdapter adapter = PeftFolder.read(adapterFolder);
+        if ("SEQ_CLS".equals(adapter.config().taskType())) {
+            throw new IllegalArgumentException("--adapter " + adapterFolder + " was trained for sequence classification (task_type SEQ_CLS, targets "
+                    + adapter.config().targets().describe() + "), not for a decoder; merge it into the ONNX encoder it was trained on (--model"
+                    + " model.onnx)");
+        }
         Map<String, PeftFolder.SavedTensor> saved = PeftFolder.readSaved(adapterFolder);
         if (!saved.isEmpty()) { // a head or embedding trained whole: merging only the LoRA factors would drop it
             throw new IllegalArgumentException("--adapter " + adapterFolder + " also holds modules trained whole (modules_to_save: "

@@ -97,6 +97,13 @@ class AdapterMergeTest {
                 .hasMessageContaining(AdapterMerge.RECORD);
         assertThat(dir.resolve("wrong")).doesNotExist();
 
+        // a sequence-classification adapter is not merged into a decoder
+        Path classifier = dir.resolve("classifier");
+        PeftFolder.write(classifier, PeftFolder.capture(lora, "default",
+                PeftConfig.lora(LoraSettings.of(4, 8), List.of("q_proj", "v_proj"), baseFolder.toString(), "SEQ_CLS")));
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> AdapterMerge.mergeInto(baseFolder, classifier, dir.resolve("cls"))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("trained for sequence classification (task_type SEQ_CLS");
+
         // the same adapter again: refused, nothing written
         Throwable again = org.assertj.core.api.Assertions.catchThrowable(() -> AdapterMerge.mergeInto(merged, adapterFolder, dir.resolve("again")));
         assertThat(again).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("is already merged into")

@@ -53,7 +53,7 @@ public final class HfTokenizer implements AutoCloseable {
      */
     public static HfTokenizer load(Path tokenizerJson, int maxLength) {
         if (maxLength < 2) {
-            throw new IllegalArgumentException("maxLength must be at least 2 tokens, got " + maxLength);
+            throw new IllegalArgumentException("--max-length must be at least 2 tokens, got " + maxLength);
         }
         JsonNode root = TokenizerJson.read(tokenizerJson);
         int vocabularySize = TokenizerJson.vocabularySize(root, tokenizerJson);
