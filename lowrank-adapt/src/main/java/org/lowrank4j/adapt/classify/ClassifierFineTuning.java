@@ -160,12 +160,10 @@ public final class ClassifierFineTuning {
     static Prepared prepare(ClassifyRequest request, TextTokenizer tokenizer) throws IOException {
         LabelledTexts data = request.data();
         requireClasses(data);
-        BertModel encoder = EncoderModels.load(request.model(), Precision.FLOAT32);
-        int[][] ids = tokenize(data, tokenizer, encoder);
         int[] labels = data.labels();
         LabelledTexts.Split split = LabelledTexts.stratifiedSplit(labels, 1 - request.heldOutFraction(), request.seed());
         int[] train = split.train();
-        if (train.length == 0 || split.test().length == 0) {
+        if (train.length == 0 || split.test().length == 0) { // the splits need the labels alone: checked before the encoder loads
             throw new IllegalArgumentException("--held-out " + request.heldOutFraction() + " leaves " + train.length + " training and "
                     + split.test().length + " held-out texts; give more labelled texts or another fraction");
         }
@@ -181,6 +179,8 @@ public final class ClassifierFineTuning {
                         + " training and " + valid.length + " validation texts; give more labelled texts or another fraction");
             }
         }
+        BertModel encoder = EncoderModels.load(request.model(), Precision.FLOAT32);
+        int[][] ids = tokenize(data, tokenizer, encoder);
         return new Prepared(data, encoder, split, select(ids, train), select(labels, train), select(ids, split.test()),
                 select(labels, split.test()), select(ids, valid), select(labels, valid), tokenizer.pairSeparator());
     }

@@ -10,6 +10,7 @@ import java.util.TreeMap;
 import org.lowrank4j.adapt.lora.LoraAdapter;
 import org.lowrank4j.adapt.lora.LoraModel;
 import org.lowrank4j.adapt.lora.TargetModules;
+import org.lowrank4j.formats.io.FiniteValues;
 import org.lowrank4j.formats.safetensors.SafetensorsDtype;
 import org.lowrank4j.formats.safetensors.SafetensorsFile;
 import org.lowrank4j.formats.safetensors.SafetensorsWriter;
@@ -171,19 +172,14 @@ public final class PeftFolder {
             throw new IllegalArgumentException(file + ": tensor " + name + " is " + dtype + "; adapter weights are floating point (F32, F16,"
                     + " BF16 or F64): the file is damaged or was not written as an adapter");
         }
-        float[] values;
         try {
-            values = st.readFloats(name);
-        } catch (IllegalArgumentException e) {
-            if (e.getMessage() != null && e.getMessage().contains("non-finite")) {
-                throw new IllegalArgumentException(file + ": tensor " + name + " holds NaN or infinite values; the adapter is damaged"
-                        + " (a diverged run or a broken conversion): train it again or take an earlier copy");
-            }
-            throw new IllegalArgumentException(file + ": tensor " + name + " cannot be read (" + e.getMessage() + ")");
+            return st.readFloats(name);
+        } catch (FiniteValues.Damaged e) {
+            throw new IllegalArgumentException(file + ": tensor " + name + " holds NaN or infinite values; the adapter is damaged"
+                    + " (a diverged run or a broken conversion): train it again or take an earlier copy");
         } catch (RuntimeException e) {
             throw new IllegalArgumentException(file + ": tensor " + name + " cannot be read (" + e.getMessage() + ")");
         }
-        return values;
     }
 
     private static SafetensorsFile open(Path file) throws IOException {

@@ -56,9 +56,16 @@ public final class FiniteValues {
     }
 
     /** The user error for a tensor whose element {@code index} (row-major) is non-finite. */
-    public static IllegalArgumentException damaged(Object file, String tensor, long index) {
-        return new IllegalArgumentException(file + ": tensor " + MessageText.quoted(tensor)
+    public static Damaged damaged(Object file, String tensor, long index) {
+        return new Damaged(file + ": tensor " + MessageText.quoted(tensor)
                 + " has non-finite values (first at index " + index + "); the model is damaged (a diverged run or a "
                 + "broken conversion): re-export or re-download it");
+    }
+
+    /** The refusal of a tensor with a NaN or an infinity, a type of its own so that a reader can word it for its file. */
+    public static final class Damaged extends IllegalArgumentException {
+        private Damaged(String message) {
+            super(message);
+        }
     }
 }
