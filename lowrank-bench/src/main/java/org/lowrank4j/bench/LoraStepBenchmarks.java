@@ -36,7 +36,8 @@ import org.lowrank4j.nn.train.TrainingOptions;
  * time of the whole process (all its threads, OpenBLAS's included), which on a machine shared with other jobs measures the
  * work of a step rather than the waiting; the median of the per-round ratios is given beside the ratio of the medians.
  * The ratio of medians comes with its 95% bootstrap interval over the rounds (drawn in pairs): on a shared 2-core machine
- * one run's interval spans ±0.05 or so at 15 rounds, hence the 31 rounds (about 40 s on the SOTU decoder).
+ * one run's interval spanned ±0.03–0.09 at 15 rounds (results/lora-comparison/sixteenth-look/bootstrap-output.txt), hence the
+ * 31 rounds (about 40 s on the SOTU decoder).
  */
 final class LoraStepBenchmarks {
     /** The optimizer {@code finetune} uses, LoRA and full alike (its default weight decay is 0). */
