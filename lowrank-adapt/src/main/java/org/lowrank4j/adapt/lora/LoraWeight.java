@@ -8,9 +8,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.SplittableRandom;
 import org.lowrank4j.nn.Parameter;
-import org.lowrank4j.nn.tensor.Kernels;
 import org.lowrank4j.nn.tensor.MatMul;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.StepBuffers;
@@ -322,14 +320,9 @@ public final class LoraWeight implements WeightFactorization {
         Tensor keep = null;
         Tensor used = x;
         if (dropout.training() && adapter.dropout() > 0) {
-            keep = buffers[KEEP].take(x.precision(), x.shape()); // every entry set below
-            SplittableRandom random = dropout.random(maskKey, adapter.name());
-            double kept = 1 / (1 - adapter.dropout());
-            for (int i = 0; i < keep.size(); i++) {
-                keep.set(i, random.nextDouble() < adapter.dropout() ? 0 : kept);
-            }
+            keep = buffers[KEEP].take(x.precision(), x.shape()); // both written in full
             used = buffers[USED].take(x.precision(), x.shape());
-            Elementwise.multiply(used, x, keep);
+            Elementwise.dropout(dropout.random(maskKey, adapter.name()), adapter.dropout(), x, keep, used);
         }
         Tensor h = buffers[H].take(precision(), x.size() / inFeatures(), adapter.rank()); // written by the product
         MatMul.timesTransposed(h, used, adapter.a().value(), 0); // H(N,r) = X̃ Aᵀ
@@ -406,9 +399,8 @@ public final class LoraWeight implements WeightFactorization {
                 MatMul.times(dx, g, adapter.a().value(), 1);                                // dx += G A
             } else {
                 Tensor dxBranch = buffers[GA].take(x.precision(), x.shape());
-                MatMul.times(dxBranch, g, adapter.a().value(), 0);                          // (N,in) = G A, then the mask
-                Elementwise.multiply(dxBranch, dxBranch, keep);
-                Kernels.of(dx).addInPlace(dx, dxBranch);
+                MatMul.times(dxBranch, g, adapter.a().value(), 0);                          // (N,in) = G A
+                Elementwise.addProduct(dx, dxBranch, keep);                                 // dx += (G A) ⊙ keep
             }
         }
         lastInput = null;
