@@ -322,8 +322,14 @@ final class FinetuneCommand implements Callable<Integer> {
             System.out.println(metrics(trained, "validation", outcome.validationAfter()));
         }
         System.out.printf(Locale.ROOT, "%d held-out texts (%d train, classes %s); %d steps in %.1f s (%,d trainable parameters); wrote %s%n",
-                outcome.testCount(), outcome.trainCount(), outcome.classNames(), outcome.stepsRun(), outcome.trainSeconds(), outcome.trainable(), out);
+                outcome.testCount(), outcome.trainCount(), shortList(outcome.classNames()), outcome.stepsRun(), outcome.trainSeconds(), outcome.trainable(), out);
         return 0;
+    }
+
+    /** The class names as a list, the first ten and a count when there are more (a 300-class summary stays one line). */
+    static String shortList(java.util.List<String> names) {
+        return names.size() <= 10 ? names.toString()
+                : names.subList(0, 10).toString().replaceFirst("]$", ", … " + names.size() + " in all]");
     }
 
     private static int[] toInts(long[] ids) {

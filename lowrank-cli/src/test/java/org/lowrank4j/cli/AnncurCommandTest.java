@@ -104,7 +104,7 @@ class AnncurCommandTest {
                 dir.resolve("ft").toString())).contains("--pairs is for --task classify");
         assertThat(refused("finetune", "--task", "classify", "--pairs", "--model", tinyBert().toString(), "--tokenizer", minilmTokenizer().toString(),
                 "--labels", tsv.toString(), "--out", dir.resolve("ft").toString())).contains("--pairs").contains("only one sentence")
-                .contains("label<TAB>first<TAB>second");
+                .contains("label<TAB>first<TAB>second").contains("pairs.tsv: text 4: ");
         Path emptySecond = Files.writeString(dir.resolve("pairs2.tsv"), "next\tfirst sentence\tsecond one\nnext\ta\tb\nother\tc\td\nother\tonly the first\t\n");
         assertThat(refused("finetune", "--task", "classify", "--pairs", "--model", tinyBert().toString(), "--tokenizer", minilmTokenizer().toString(),
                 "--labels", emptySecond.toString(), "--out", dir.resolve("ft2").toString())).contains("\"only the first\" is not a pair")

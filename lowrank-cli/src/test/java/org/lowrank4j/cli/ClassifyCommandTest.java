@@ -103,6 +103,13 @@ class ClassifyCommandTest {
     }
 
     @Test
+    void manyClassesAreListedShortInTheSummary() {
+        java.util.List<String> names = java.util.stream.IntStream.range(0, 300).mapToObj(i -> "c" + i).toList();
+        assertThat(FinetuneCommand.shortList(names)).isEqualTo("[c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, … 300 in all]");
+        assertThat(FinetuneCommand.shortList(names.subList(0, 10))).isEqualTo(names.subList(0, 10).toString());
+    }
+
+    @Test
     void badInputIsOneLine() throws IOException {
         Path out = dir.resolve("never");
         assertThat(refused("finetune", "--task", "classify", "--model", model.toString(), "--labels", labels.toString(), "--out", out.toString()))

@@ -277,7 +277,12 @@ public final class ClassifierFineTuning {
         int positions = encoder.config().maxPositions();
         int[][] ids = new int[data.size()][];
         for (int i = 0; i < ids.length; i++) {
-            int[] t = tokenizer.ids(data.texts().get(i));
+            int[] t;
+            try {
+                t = tokenizer.ids(data.texts().get(i));
+            } catch (IllegalArgumentException e) { // the tokenizer's own refusal, placed in the file
+                throw new IllegalArgumentException(data.source() + ": text " + (i + 1) + ": " + e.getMessage(), e);
+            }
             if (t.length == 0) {
                 throw new IllegalArgumentException(data.source() + ": text " + (i + 1) + " gives no tokens");
             }
