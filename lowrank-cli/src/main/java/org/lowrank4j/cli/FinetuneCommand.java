@@ -204,7 +204,8 @@ final class FinetuneCommand implements Callable<Integer> {
         if (resume) {
             OutputPlan.of("--out", out, true).input("--model", model).input("--data", data).input("--init-adapter", initAdapter).check();
         } else {
-            OutputPlan.of("--out", out, force).input("--model", model).input("--data", data).input("--init-adapter", initAdapter).check();
+            OutputPlan.of("--out", out, force).input("--model", model).input("--data", data).input("--init-adapter", initAdapter)
+                    .whenPresent(FinetuneCommand::earlierRun).check();
             if (Files.exists(out) && !Files.isDirectory(out)) {
                 throw new IllegalArgumentException("--out " + out + " is a file; give a folder");
             }
@@ -289,7 +290,8 @@ final class FinetuneCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--task classify takes --adapter lora, full or a variant, without --init-adapter");
         }
         HeadStart start = HeadStart.parse(headStart);
-        prepareOut(OutputPlan.of("--out", out, resume || force).input("--model", model).input("--labels", labels).input("--tokenizer", tokenizer));
+        prepareOut(OutputPlan.of("--out", out, resume || force).input("--model", model).input("--labels", labels).input("--tokenizer", tokenizer)
+                .whenPresent(FinetuneCommand::earlierRun));
         EncoderPooling pool = EncoderPooling.parse(pooling);
         LabelledTexts texts = LabelledTexts.load(labels);
         ClassifyRequest request = new ClassifyRequest(model, texts, out, loraSettings(),
@@ -357,6 +359,31 @@ final class FinetuneCommand implements Callable<Integer> {
                 return separator;
             }
         };
+    }
+
+    /**
+     * What an existing --out left by an earlier run holds, for the refusal without --force: a checkpoint (--resume
+     * continues it if it stopped early), or only a log, from a run stopped before its first checkpoint; null for anything
+     * else (OutputPlan's plain refusal).
+     */
+    static String earlierRun(Path out) {
+        if (!Files.isDirectory(out)) {
+            return null;
+        }
+        if (Files.isRegularFile(out.resolve(FineTuning.CHECKPOINT))) {
+            return "holds an earlier run's " + FineTuning.CHECKPOINT + ": --resume continues it if it stopped early (with the same options),"
+                    + " --force replaces it, or choose another folder";
+        }
+        try (java.util.stream.Stream<Path> entries = Files.list(out)) {
+            List<String> names = entries.map(p -> p.getFileName().toString()).toList();
+            if (!names.isEmpty() && names.stream().allMatch(n -> n.equals(FineTuning.LOG) || n.equals(ClassifierFineTuning.LOG))) {
+                return "holds only the log of a run stopped before its first checkpoint (nothing to resume): --force replaces it, or choose"
+                        + " another folder";
+            }
+        } catch (java.io.IOException unreadable) {
+            return null; // the plain refusal names the folder
+        }
+        return null;
     }
 
     private void prepareOut(OutputPlan plan) throws java.io.IOException {

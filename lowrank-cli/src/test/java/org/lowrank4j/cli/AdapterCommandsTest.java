@@ -249,4 +249,26 @@ class AdapterCommandsTest {
         System.arraycopy(b, 0, out, a.length, b.length);
         return out;
     }
+
+    @Test
+    void anEarlierRunInOutIsNamedWithWhatToDo(@TempDir Path dir) throws IOException {
+        Path base = CliRun.tinyDecoder(dir, 2, 1);
+        Path text = Files.writeString(dir.resolve("text.txt"), TEXT);
+        String[] tune = {"finetune", "--model", base.toString(), "--data", text.toString(), "--steps", "4", "--batch", "2", "--context", "16",
+            "--held-out", "0.2", "--rank", "2", "--out"};
+        Path stopped = dir.resolve("stopped");
+        ok(concat(tune, stopped.toString(), "--checkpoint-every", "1", "--stop-after", "2"));
+        assertThat(stopped.resolve("checkpoint.safetensors")).exists();
+        assertThat(refused(concat(tune, stopped.toString()))).contains("holds an earlier run's checkpoint.safetensors")
+                .contains("--resume continues it").contains("--force replaces it");
+        assertThat(refused(concat(tune, stopped.toString(), "--init-adapter", stopped.toString()))).contains("is the --init-adapter input");
+        assertThat(ok(concat(tune, stopped.toString(), "--resume"))).contains("adapted held-out perplexity");
+        Path early = Files.createDirectory(dir.resolve("early")); // a run stopped before its first checkpoint: the log's header alone
+        Files.writeString(early.resolve("finetune-log.csv"), "step,loss,lr,grad_norm,tokens_per_s\n");
+        assertThat(refused(concat(tune, early.toString()))).contains("holds only the log of a run stopped before its first checkpoint");
+        ok(concat(tune, early.toString(), "--force"));
+        Path other = Files.createDirectory(dir.resolve("other"));
+        Files.writeString(other.resolve("notes.txt"), "mine");
+        assertThat(refused(concat(tune, other.toString()))).contains("already exists").contains("--force");
+    }
 }

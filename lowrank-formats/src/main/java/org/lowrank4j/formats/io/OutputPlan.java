@@ -27,6 +27,7 @@ public final class OutputPlan {
     private final boolean force;
     private final List<Path> sidecars = new ArrayList<>();
     private final List<Map.Entry<Path, String>> inputs = new ArrayList<>();
+    private java.util.function.Function<Path, String> whatIsThere = existing -> null;
 
     private OutputPlan(String option, Path primary, boolean force) {
         if (primary == null) {
@@ -47,6 +48,16 @@ public final class OutputPlan {
         if (file != null) {
             sidecars.add(file);
         }
+        return this;
+    }
+
+    /**
+     * What the command knows of an existing main output, for the refusal without --force: the function returns the words
+     * that follow the path ("holds an earlier run's checkpoint: --resume continues it, …"), or null for the plain
+     * "already exists". Consulted only after the inputs are checked.
+     */
+    public OutputPlan whenPresent(java.util.function.Function<Path, String> describe) {
+        this.whatIsThere = describe;
         return this;
     }
 
@@ -110,7 +121,9 @@ public final class OutputPlan {
             }
         }
         if (!existing.isEmpty() && !force) {
-            throw new IllegalArgumentException(option + ": " + existing.get(0) + " already exists; pass --force to replace it, or choose another path");
+            String known = existing.get(0) == primary ? whatIsThere.apply(primary) : null;
+            throw new IllegalArgumentException(known != null ? option + " " + primary + " " + known
+                    : option + ": " + existing.get(0) + " already exists; pass --force to replace it, or choose another path");
         }
         for (Path out : outputs) {
             AtomicFiles.removeStale(out);

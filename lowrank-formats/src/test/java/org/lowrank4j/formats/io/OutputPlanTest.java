@@ -49,6 +49,19 @@ class OutputPlanTest {
     }
 
     @Test
+    void anExistingOutputIsDescribedByTheCommandAfterTheInputsAreChecked(@TempDir Path dir) throws IOException {
+        Path out = Files.createDirectories(dir.resolve("run"));
+        java.util.function.Function<Path, String> describe = p -> p.equals(out) ? "holds an earlier run: say what to do" : null;
+        assertThatThrownBy(() -> OutputPlan.of("--out", out, false).whenPresent(describe).check())
+                .hasMessage("--out " + out + " holds an earlier run: say what to do");
+        assertThatThrownBy(() -> OutputPlan.of("--out", out, false).whenPresent(describe).input("--model", out).check())
+                .hasMessageContaining("is the --model input");
+        Path plain = Files.createDirectories(dir.resolve("plain"));
+        assertThatThrownBy(() -> OutputPlan.of("--out", plain, false).whenPresent(describe).check()).hasMessageContaining("already exists; pass --force");
+        assertThat(OutputPlan.of("--out", out, true).whenPresent(describe).check()).containsExactly(out);
+    }
+
+    @Test
     void refusesTwoOutputsOnOneFile(@TempDir Path dir) {
         Path out = dir.resolve("m.json");
         assertThatThrownBy(() -> OutputPlan.of("--out", out, false).sidecar(dir.resolve("m.json")).check()).hasMessageContaining("are the same file");
