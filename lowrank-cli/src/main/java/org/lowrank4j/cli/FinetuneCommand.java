@@ -329,7 +329,7 @@ final class FinetuneCommand implements Callable<Integer> {
     }
 
     /** The class names as a list, the first ten and a count when there are more (a 300-class summary stays one line). */
-    static String shortList(java.util.List<String> names) {
+    static String shortList(List<String> names) {
         return names.size() <= 10 ? names.toString()
                 : names.subList(0, 10).toString().replaceFirst("]$", ", … " + names.size() + " in all]");
     }
