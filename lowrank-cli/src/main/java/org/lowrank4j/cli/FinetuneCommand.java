@@ -302,6 +302,7 @@ final class FinetuneCommand implements Callable<Integer> {
         long total = stopAfter == null ? steps : Math.min(steps, stopAfter);
         ClassifyOutcome outcome;
         try (HfTokenizer hf = HfTokenizer.load(tokenizer, maxLength)) {
+            org.lowrank4j.compress.check.ModelPairs.requireTokenizerFits(tokenizer, hf.vocabularySize(), model); // another model's tokenizer
             outcome = replacingOut(() -> ClassifierFineTuning.run(request, pairs ? pairTokenizer(hf) : text -> toInts(hf.ids(text)),
                     new FineTuneListener() {
                         @Override

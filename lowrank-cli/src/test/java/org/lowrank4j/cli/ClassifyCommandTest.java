@@ -123,6 +123,10 @@ class ClassifyCommandTest {
                 columns.toString(), "--out", out.toString())).contains("the header names the columns \"text\" and \"label\"");
         assertThat(refused("finetune", "--task", "classify", "--model", model.toString(), "--tokenizer", tokenizer.toString(), "--labels",
                 labels.toString(), "--out", out.toString(), "--targets", "q_proj")).contains("target modules [q_proj] match none");
+        Path byteLevel = CliRun.tinyDecoder(Files.createDirectories(dir.resolve("decoder")), 2, 1).resolve("tokenizer.json"); // 256 ids
+        assertThat(refused("finetune", "--task", "classify", "--model", model.toString(), "--tokenizer", byteLevel.toString(), "--labels",
+                labels.toString(), "--out", out.toString())).contains("does not match model").contains("has 256 token ids")
+                .contains("30522 rows");
         assertThat(out).doesNotExist();
     }
 }

@@ -46,6 +46,7 @@ import org.lowrank4j.formats.safetensors.TensorInfo;
 public record ModelFingerprint(Path source, boolean folder, List<String> inputs, List<String> outputs, Map<String, Tensor> tensors,
         Set<String> siteWeights, long embeddingRows, Set<String> prunedTensors) {
     private static final String EMBED_TOKENS = "embed_tokens.weight";
+    private static final String WORD_EMBEDDINGS = "word_embeddings.weight"; // BERT's, in an encoder folder
 
 
     /** ONNX factor names contain one of these; decoder folder factor names end with one of these. */
@@ -125,7 +126,8 @@ public record ModelFingerprint(Path source, boolean folder, List<String> inputs,
 
     /**
      * The rows of a model's token embedding table (ONNX: the table the {@code input_ids} Gather reads; decoder folder:
-     * {@code embed_tokens.weight}), or -1 when there is none — read from shapes only, without the hashing of {@link #of}.
+     * {@code embed_tokens.weight}; BERT folder: {@code word_embeddings.weight}), or -1 when there is none — read from shapes
+     * only, without the hashing of {@link #of}.
      */
     public static long embeddingRows(Path path) throws IOException {
         if (!Files.isDirectory(path)) {
@@ -134,7 +136,7 @@ public record ModelFingerprint(Path source, boolean folder, List<String> inputs,
         try (SafetensorsModel model = SafetensorsModel.open(path)) {
             for (String name : model.names()) {
                 TensorInfo info = model.info(name);
-                if (name.endsWith(EMBED_TOKENS) && info.rank() == 2) {
+                if ((name.endsWith(EMBED_TOKENS) || name.endsWith(WORD_EMBEDDINGS)) && info.rank() == 2) {
                     return info.dim(0);
                 }
             }
