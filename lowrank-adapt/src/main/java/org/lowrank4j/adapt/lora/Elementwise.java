@@ -37,11 +37,13 @@ final class Elementwise {
                 }
             }
         } else {
-            for (int i = 0; i < n; i++) {
+            for (int i = 0; i < n; i += 2) {
                 long bits = word(seed, i >>> 1);
-                double k = ((i & 1) == 0 ? bits & 0xFFFFFFFFL : bits >>> 32) < threshold ? 0 : kept;
-                keep.set(i, k);
-                used.set(i, x.get(i) * k);
+                for (int half = 0; half < 2 && i + half < n; half++) {
+                    double k = ((bits >>> (32 * half)) & 0xFFFFFFFFL) < threshold ? 0 : kept;
+                    keep.set(i + half, k);
+                    used.set(i + half, x.get(i + half) * k);
+                }
             }
         }
     }

@@ -49,10 +49,10 @@ public final class AdapterMerge {
                     + adapter.config().targets().describe() + "), not for a decoder; merge it into the ONNX encoder it was trained on (--model"
                     + " model.onnx)");
         }
-        Map<String, PeftFolder.SavedTensor> saved = PeftFolder.readSaved(adapterFolder);
+        List<String> saved = PeftFolder.savedKeys(adapterFolder); // the names suffice: their values would be dropped
         if (!saved.isEmpty()) { // a head or embedding trained whole: merging only the LoRA factors would drop it
             throw new IllegalArgumentException("--adapter " + adapterFolder + " also holds modules trained whole (modules_to_save: "
-                    + String.join(", ", saved.keySet()) + "), which a decoder merge does not apply; merge it with PEFT, or remove them"
+                    + String.join(", ", saved) + "), which a decoder merge does not apply; merge it with PEFT, or remove them"
                     + " from the adapter if they are not needed");
         }
         return merged(baseFolder, adapter);

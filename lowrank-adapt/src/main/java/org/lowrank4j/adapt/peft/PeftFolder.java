@@ -163,6 +163,23 @@ public final class PeftFolder {
     }
 
     /**
+     * The keys of the folder's modules_to_save tensors, as {@link #readSaved} names them, from the file's header alone (no
+     * values read).
+     */
+    public static List<String> savedKeys(Path folder) throws IOException {
+        PeftConfig config = PeftConfig.read(folder.resolve(CONFIG));
+        List<String> out = new java.util.ArrayList<>();
+        try (SafetensorsFile st = open(folder.resolve(WEIGHTS))) {
+            for (String name : st.names()) {
+                if (isSaved(name, config.modulesToSave())) {
+                    out.add(name.substring(PREFIX.length()));
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
      * An adapter's weight tensor as floats: a floating-point dtype (an integer tensor would be read as its integer values,
      * not as weights) with finite values, each failure one line naming the file and the tensor.
      */
