@@ -236,6 +236,8 @@ class AdapterCommandsTest {
         assertThat(refused(concat(tune, out.toString(), "--alpha", "0"))).contains("--alpha must be a positive number").contains("trains nothing");
         assertThat(refused(concat(tune, out.toString(), "--alpha", "-1"))).contains("--alpha must be a positive number");
         assertThat(refused(concat(tune, out.toString(), "--targets", "q_proj,qproj"))).contains("--targets qproj matches none of the model's linear layers");
+        assertThat(refused(concat(tune, out.toString(), "--adapter", "sora:rank=2", "--targets", "q_proj,qproj")))
+                .contains("--targets qproj matches none of the model's linear layers");
         assertThat(refused(concat(tune, out.toString(), "--adapter", "lora:rank=4"))).contains("--adapter lora takes no NAME:KEY=VALUE options")
                 .doesNotContain("unknown adapter variant");
         assertThat(refused(concat(tune, out.toString(), "--eval-bytes", "-5"))).isEqualTo("lowrank finetune: --eval-bytes must be 0 or more, got -5");

@@ -97,6 +97,10 @@ class ClassifyCommandTest {
         assertThat(refused("finetune", "--task", "classify", "--model", model.toString(), "--tokenizer", tokenizer.toString(), "--labels",
                 labels.toString(), "--out", dir.resolve("lrc").toString(), "--adapter", "lrc")).contains("--adapter lora, full or a variant");
         assertThat(refused("finetune", "--task", "classify", "--model", model.toString(), "--tokenizer", tokenizer.toString(), "--labels",
+                labels.toString(), "--out", dir.resolve("typo").toString(), "--adapter", "sora:rank=2", "--targets", "query,qurey"))
+                .contains("--targets qurey matches none of the model's linear layers");
+        assertThat(dir.resolve("typo")).doesNotExist();
+        assertThat(refused("finetune", "--task", "classify", "--model", model.toString(), "--tokenizer", tokenizer.toString(), "--labels",
                 labels.toString(), "--out", dir.resolve("hs").toString(), "--head-start", "middle")).contains("--head-start middle is not known");
         assertThat(refused("finetune", "--model", model.toString(), "--data", labels.toString(), "--out", dir.resolve("lm").toString(),
                 "--validation", "0.2")).contains("--validation is for --task classify");

@@ -55,7 +55,9 @@ final class ClassifierWeightTraining {
             AdapterVariant variant = AdapterVariants.byName(spec.name());
             Map<String, Linear> modules = ModulePaths.bert(encoder);
             Map<String, Linear> targets = new LinkedHashMap<>();
-            for (String path : LoraModel.over(modules, 0).select(TargetModules.names(request.targets()))) {
+            LoraModel paths = LoraModel.over(modules, 0);
+            paths.requireEachTargetMatches(request.targets(), "--targets"); // a misspelt name beside good ones is refused, as for LoRA
+            for (String path : paths.select(TargetModules.names(request.targets()))) {
                 targets.put(path, modules.get(path));
             }
             adapter = variant.create(targets, spec, request.lora().rank(), request.lora().alpha(), request.seed(), Precision.FLOAT32);

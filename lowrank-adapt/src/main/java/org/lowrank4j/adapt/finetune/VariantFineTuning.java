@@ -65,7 +65,9 @@ final class VariantFineTuning {
         long baseParameters = task.baseParameters();
         Map<String, Linear> modules = ModulePaths.decoder(model);
         Map<String, Linear> targets = new LinkedHashMap<>();
-        for (String path : LoraModel.over(modules, 0).select(TargetModules.names(request.targets()))) {
+        LoraModel paths = LoraModel.over(modules, 0);
+        paths.requireEachTargetMatches(request.targets(), "--targets"); // a misspelt name beside good ones is refused, as for LoRA
+        for (String path : paths.select(TargetModules.names(request.targets()))) {
             targets.put(path, modules.get(path));
         }
         VariantAdapter adapter = variant.create(targets, HeadLayout.decoder(model), spec, request.lora().rank(), request.lora().alpha(), request.seed(), Precision.FLOAT32);
