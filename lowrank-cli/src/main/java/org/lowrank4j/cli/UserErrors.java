@@ -2,6 +2,12 @@ package org.lowrank4j.cli;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import org.lowrank4j.nn.train.TrainingDivergedException;
 import picocli.CommandLine.IExecutionExceptionHandler;
 import picocli.CommandLine.ParseResult;
@@ -19,13 +25,52 @@ final class UserErrors implements IExecutionExceptionHandler {
         String command = cli.getCommandSpec().qualifiedName(" "); // "lowrank adapter squeeze", not just "squeeze"
         if (e instanceof IllegalArgumentException || e instanceof IOException || e instanceof UncheckedIOException
                 || e instanceof ArithmeticException || e instanceof TrainingDivergedException) {
-            String message = e instanceof UncheckedIOException u && u.getCause() != null ? u.getCause().getMessage() : e.getMessage();
+            Throwable cause = e instanceof UncheckedIOException u && u.getCause() != null ? u.getCause() : e;
+            String message = cause instanceof FileSystemException f ? describe(f) : cause.getMessage();
             cli.getErr().println(command + ": " + message);
             return 2;
         }
         cli.getErr().println(command + ": internal error, please report it with the command you ran");
         e.printStackTrace(cli.getErr());
         return 1;
+    }
+
+    /**
+     * One line for a failed file operation, whose own message is often the bare path: what went wrong with which file, and
+     * what to do. A staging file ({@code .NAME.lowrank-PID-RANDOM.tmp}, see AtomicFiles) is shown as the output it stands for.
+     */
+    static String describe(FileSystemException e) {
+        String file = shown(e.getFile()), reason = e.getReason();
+        String because = reason == null || reason.isBlank() ? "" : " (" + reason.strip() + ")";
+        if (e instanceof NoSuchFileException) {
+            return "cannot open or create " + file + ": no such file or folder" + because
+                    + "; check the path, and for an output that its folder exists and accepts new files";
+        }
+        if (e instanceof AccessDeniedException) {
+            return "cannot open or create " + file + ": permission denied" + because + "; choose a path you can read, or write for an output";
+        }
+        if (e instanceof NotDirectoryException) {
+            return file + " is not a folder" + because + "; name a folder there";
+        }
+        if (e instanceof FileAlreadyExistsException) {
+            return file + " already exists" + because + "; choose another name or remove it";
+        }
+        if (e instanceof DirectoryNotEmptyException) {
+            return file + " is a folder that is not empty" + because + "; choose another name or empty it";
+        }
+        String other = e.getOtherFile() == null ? "" : " and " + shown(e.getOtherFile());
+        return "file operation on " + file + other + " failed" + (because.isEmpty() ? " (" + e.getClass().getSimpleName() + ")" : because);
+    }
+
+    private static final java.util.regex.Pattern STAGED = java.util.regex.Pattern.compile("\\.(.+)\\.lowrank-\\d+-[0-9a-fA-F]+\\.(tmp|old)");
+
+    private static String shown(String file) {
+        if (file == null) {
+            return "a file";
+        }
+        java.nio.file.Path path = java.nio.file.Path.of(file);
+        java.util.regex.Matcher m = path.getFileName() == null ? null : STAGED.matcher(path.getFileName().toString());
+        return m != null && m.matches() ? path.resolveSibling(m.group(1)).toString() : file;
     }
 
     /** The one line for a run that ran out of heap, naming the heap it had and how to give it more. */
