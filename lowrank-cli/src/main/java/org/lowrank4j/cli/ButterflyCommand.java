@@ -63,6 +63,9 @@ final class ButterflyCommand implements Callable<Integer> {
         if (size < 2 || Integer.bitCount(size) != 1) {
             throw new IllegalArgumentException("--size must be a power of two (at least 2), got " + size);
         }
+        if (size > Transforms.MAX_SIZE) {
+            throw new IllegalArgumentException("--size can be at most " + Transforms.MAX_SIZE + " (the N×N transform must fit one array), got " + size);
+        }
         ButterflyLearner.Objective goal = switch (objective.trim().toLowerCase(Locale.ROOT)) {
             case "real-part" -> ButterflyLearner.Objective.REAL_PART;
             case "complex" -> ButterflyLearner.Objective.COMPLEX;

@@ -53,7 +53,8 @@ class AlgorithmCommandsTest {
             {"--transform", "dft", "--size", "16", "--steps", "0"},
             {"--transform", "dft", "--size", "16", "--lr", "NaN"},
             {"--transform", "dft", "--size", "16", "--restarts", "0"},
-            {"--transform", "dft", "--size", "16", "--target-error", "-1"}};
+            {"--transform", "dft", "--size", "16", "--target-error", "-1"},
+            {"--transform", "dft", "--size", "65536"}};
         String[] messages = {
             "--objective must be real-part or complex, got imaginary",
             "--objective complex is for --transform dct only (the DFT is matched in full already, Hadamard is real)",
@@ -65,7 +66,9 @@ class AlgorithmCommandsTest {
             "--steps must be at least 1, got 0",
             "--lr must be a positive number, got NaN",
             "--restarts must be at least 1, got 0",
-            "--target-error must be a finite number >= 0, got -1.0"};
+            "--target-error must be a finite number >= 0, got -1.0",
+            // its 65536² matrix overflowed int and failed with ArrayIndexOutOfBoundsException
+            "--size can be at most 32768 (the N×N transform must fit one array), got 65536"};
         for (int i = 0; i < bad.length; i++) {
             String[] args = new String[bad[i].length + 1];
             args[0] = "butterfly";

@@ -81,6 +81,11 @@ class IntrinsicCommandTest {
         assertError(run("intrinsic", "train", "--out", dir.resolve("m2").toString(), "--base-size", "17"), "--base-size must be a positive multiple of 8");
         assertError(run("intrinsic", "train", "--out", dir.resolve("m2").toString(), "--widths", "0,8"), "--widths must all be at least 1, got [0, 8]");
         assertError(run("intrinsic", "evaluate", "--scenes", "0"), "--scenes must be at least 1, got 0");
+        // scenes whose pixels overflow one array (these failed with ArrayIndexOutOfBoundsException in the renderer)
+        assertError(run("intrinsic", "train", "--out", dir.resolve("m2").toString(), "--high-size", "65536"),
+                "--high-size can be at most 26752 (a larger scene does not fit one array), got 65536");
+        assertError(run("intrinsic", "evaluate", "--scenes", "1", "--tuning-scenes", "1", "--size", "65536"),
+                "--size must be from 8 to 26752 (a larger scene does not fit one array), got 65536");
         assertThat(dir.resolve("m2")).doesNotExist();
         assertError(run("intrinsic", "train", "--out", otherKind.toString(), "--ordinal-steps", "1", "--merge-steps", "1", "--scenes", "1", "--force"),
                 "holds no intrinsic model");

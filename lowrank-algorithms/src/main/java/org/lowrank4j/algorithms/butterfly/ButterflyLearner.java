@@ -126,6 +126,9 @@ public final class ButterflyLearner {
         if (n < 2 || Integer.bitCount(n) != 1) {
             throw new IllegalArgumentException("butterfly sizes are powers of two (at least 2), got " + n);
         }
+        if (n > Transforms.MAX_SIZE) {
+            throw new IllegalArgumentException("butterfly sizes go up to " + Transforms.MAX_SIZE + " (a larger N×N target does not fit one array), got " + n);
+        }
         boolean fullDct = objective == Objective.COMPLEX;
         if (fullDct && kind != Transforms.Kind.DCT) {
             throw new IllegalArgumentException("the complex objective is for the DCT (the DFT is complex already, Hadamard real), got " + kind);

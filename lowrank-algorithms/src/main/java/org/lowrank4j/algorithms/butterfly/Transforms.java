@@ -9,6 +9,9 @@ public final class Transforms {
     private Transforms() {
     }
 
+    /** The largest N whose N×N matrix fits one Java array (N² at most {@code Integer.MAX_VALUE - 8}): 2^15. */
+    public static final int MAX_SIZE = 1 << 15;
+
     /** The transforms that can be learned. */
     public enum Kind {
         /** Unitary DFT: F[k, m] = exp(−2πi km/N) / √N (complex). */

@@ -39,6 +39,10 @@ public final class IntrinsicPipeline {
      */
     public static IntrinsicTraining.Summary train(Path out, boolean force, IntrinsicConfig config, boolean retinexInput, Path ordinalFrom,
             TrainingOptions options, long initSeed, TrainingListener listener) throws IOException {
+        if (config.highSize() > SceneRenderer.MAX_SIDE) {
+            throw new IllegalArgumentException("--high-size can be at most " + SceneRenderer.MAX_SIDE + " (a larger scene does not fit one array), got "
+                    + config.highSize());
+        }
         OutputPlan plan = OutputPlan.of("--out", out, force);
         if (ordinalFrom != null) {
             plan.input("--ordinal-from", ordinalFrom);
@@ -144,6 +148,9 @@ public final class IntrinsicPipeline {
      */
     public static IntrinsicEvaluation.Result evaluate(Path modelFolder, List<Long> testSeeds, List<Long> tuningSeeds, int side, Path json, boolean force,
             Consumer<String> log) throws IOException {
+        if (side < 8 || side > SceneRenderer.MAX_SIDE) {
+            throw new IllegalArgumentException("--size must be from 8 to " + SceneRenderer.MAX_SIDE + " (a larger scene does not fit one array), got " + side);
+        }
         if (json != null) {
             OutputPlan.of("--json", json, force).input("--model", modelFolder).check();
         }

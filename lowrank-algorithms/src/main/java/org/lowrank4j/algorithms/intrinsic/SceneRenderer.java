@@ -10,11 +10,20 @@ import java.util.Random;
  * always give the same scene.
  */
 public final class SceneRenderer {
+    /**
+     * The largest scene side, a multiple of 8, whose RGB raster (side² × 3 values) still fits one Java array
+     * (at most {@code Integer.MAX_VALUE - 8} elements).
+     */
+    public static final int MAX_SIDE = (int) Math.sqrt((Integer.MAX_VALUE - 8) / 3.0) / 8 * 8;
+
     private final int height, width;
 
     public SceneRenderer(int height, int width) {
         if (height < 8 || width < 8) {
             throw new IllegalArgumentException("scenes need at least 8x8 pixels, got " + height + "x" + width);
+        }
+        if (height > MAX_SIDE || width > MAX_SIDE) {
+            throw new IllegalArgumentException("scenes can be at most " + MAX_SIDE + "x" + MAX_SIDE + " pixels (one array per image), got " + height + "x" + width);
         }
         this.height = height;
         this.width = width;
