@@ -65,4 +65,28 @@ class BayesPruneCommandTest {
         CliRun.assertError(CliRun.run("bayes-prune", "--model", gpt2.toString(), "--data", text.toString(), "--out", o), "LLaMA");
         assertThat(Files.exists(dir.resolve("o"))).isFalse();
     }
+
+    @Test
+    void aFailedRunLeavesNoFolderBehind(@TempDir Path dir) throws Exception {
+        Path model = DecoderFolderCompressRecoverTest.tinyDecoder(dir.resolve("m"));
+        Path text = dir.resolve("t.txt");
+        Files.writeString(text, TEXT);
+        // the fine-tune fails after the folder's files were started: it left config.json and the unpruned weights in o/,
+        // without pruning.json, a model that looked finished
+        Object[] r = CliRun.run("bayes-prune", "--model", model.toString(), "--data", text.toString(), "--out", dir.resolve("o").toString(),
+                "--method", "magnitude", "--sparsity", "0.5", "--steps", "1", "--batch", "100000");
+        assertThat((int) r[0]).as("stderr: %s", r[2]).isEqualTo(2);
+        assertThat(dir.resolve("o")).doesNotExist();
+        try (var left = Files.list(dir)) {
+            assertThat(left.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("m", "t.txt");
+        }
+        // a run that succeeds writes the whole folder, and --force replaces it whole
+        CliRun.ok("bayes-prune", "--model", model.toString(), "--out", dir.resolve("o").toString(), "--method", "magnitude", "--sparsity", "0.5",
+                "--steps", "0");
+        assertThat(dir.resolve("o/pruning.json")).exists();
+        assertThat(dir.resolve("o/model.safetensors")).exists();
+        try (var left = Files.list(dir)) {
+            assertThat(left.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("m", "t.txt", "o");
+        }
+    }
 }

@@ -73,16 +73,33 @@ public final class BayesianPruning {
         List<MlpSites> mlps = MlpSites.of(original); // fails early for a model without MLPs
         Function<List<MlpSites>, Map<String, boolean[]>> masks = baselineMasks(r, mlps);
         OutputPlan.of("--out", r.out(), r.force()).input("--model", r.model()).input("--data", r.data()).input("--match", r.match()).check();
+        if (Files.exists(r.out()) && !Files.isDirectory(r.out())) {
+            throw new IllegalArgumentException("--out " + r.out() + " is a file; give a folder for the model");
+        }
+        // the folder is built under a hidden name beside --out and takes its name only once pruning.json is in it, so a
+        // failed or interrupted run leaves no model that looks finished (and an earlier --out stays as it was)
+        try {
+            return AtomicFiles.replacing(r.out(), staging -> prune(r, staging, original, mlps, masks, progress, notes));
+        } catch (IOException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException(e);
+        }
+    }
 
+    /** The pruning itself, writing the whole model folder into {@code staging} (which does not exist yet). */
+    private static Outcome prune(PruningRequest r, Path staging, LlamaModel original, List<MlpSites> mlps,
+            Function<List<MlpSites>, Map<String, boolean[]>> masks, TrainingListener progress, Consumer<String> notes) throws IOException {
+        boolean turbo = r.method().equals(TurboVbiOptions.METHOD);
         DecoderTraining.Summary summary = null;
         TurboVbiTraining vbi = null;
         if (r.steps() == 0) {
             for (MlpSites mlp : mlps) {
                 applyMasks(mlp, masks.apply(List.of(mlp)));
             }
-            replaceFolder(r.out(), r.force());
-            original.save(r.out());
-            ByteTokenizer.writeJson(r.out());
+            Files.createDirectories(staging);
+            original.save(staging);
+            ByteTokenizer.writeJson(staging);
         } else {
             Parameterization parameterization;
             String describe;
@@ -97,22 +114,22 @@ public final class BayesianPruning {
             }
             TrainingMethod method = new TrainingMethod(r.method(), describe,
                     (params, s) -> new AdamW(params, s, AdamW.NORMS_AND_BIASES), parameterization);
-            TrainingRequest training = TrainingRequest.builder().data(r.data()).from(r.from()).to(r.to()).out(r.out()).init(r.model())
+            TrainingRequest training = TrainingRequest.builder().data(r.data()).from(r.from()).to(r.to()).out(staging).init(r.model())
                     .steps(r.steps()).batch(r.batch()).learningRate(r.learningRate()).warmup(r.warmup()).weightDecay(0).seed(r.seed())
                     .force(r.force()).method(method).build();
             summary = DecoderTraining.run(training, progress, notes);
-            Files.deleteIfExists(r.out().resolve(DecoderTraining.CHECKPOINT));
-            LlamaModel trained = LlamaModel.load(r.out(), Precision.FLOAT32);
+            Files.deleteIfExists(staging.resolve(DecoderTraining.CHECKPOINT));
+            LlamaModel trained = LlamaModel.load(staging, Precision.FLOAT32);
             List<MlpSites> trainedMlps = MlpSites.of(trained);
             for (int b = 0; b < trainedMlps.size(); b++) {
                 Map<String, boolean[]> kept = turbo ? turboMasks(vbi, b) : masks.apply(List.of(mlps.get(b)));
                 applyMasks(trainedMlps.get(b), kept);
             }
-            trained.save(r.out());
+            trained.save(staging);
             original = trained;
         }
         SparsityPattern pattern = SparsityPattern.of(original);
-        writeRecord(r, pattern, summary, vbi);
+        writeRecord(r, staging, pattern, summary, vbi);
         notes.accept(String.format(Locale.ROOT, "%s: %.2f%% of the MLP weights are zero, %d of %d neurons removed, mean run of zeros %.1f",
                 r.method(), 100 * pattern.sparsity(), pattern.neuronsRemoved(), pattern.neurons(), pattern.meanZeroRun()));
         return new Outcome(pattern, summary, r.out());
@@ -194,21 +211,7 @@ public final class BayesianPruning {
         }
     }
 
-    private static void replaceFolder(Path out, boolean force) throws IOException {
-        if (Files.exists(out) && !Files.isDirectory(out)) {
-            throw new IllegalArgumentException("--out " + out + " is a file; give a folder for the model");
-        }
-        if (Files.isDirectory(out)) {
-            try (var entries = Files.list(out)) {
-                if (entries.findAny().isPresent() && !force) {
-                    throw new IllegalArgumentException("--out " + out + " already exists; pass --force to replace it, or choose another --out");
-                }
-            }
-        }
-        Files.createDirectories(out);
-    }
-
-    private static void writeRecord(PruningRequest r, SparsityPattern p, DecoderTraining.Summary summary, TurboVbiTraining vbi) throws IOException {
+    private static void writeRecord(PruningRequest r, Path folder, SparsityPattern p, DecoderTraining.Summary summary, TurboVbiTraining vbi) throws IOException {
         ObjectMapper json = new ObjectMapper();
         ObjectNode root = json.createObjectNode();
         root.put("method", r.method());
@@ -236,7 +239,7 @@ public final class BayesianPruning {
             site.put("zero_runs", s.zeroRuns());
             site.put("zero_lines", s.zeroLines());
         }
-        AtomicFiles.writeString(r.out().resolve(RECORD), json.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n");
+        AtomicFiles.writeString(folder.resolve(RECORD), json.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n");
     }
 
     private static void putFinite(ObjectNode node, String key, double value) {

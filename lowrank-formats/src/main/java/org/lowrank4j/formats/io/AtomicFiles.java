@@ -147,12 +147,14 @@ public final class AtomicFiles {
      */
     public static <T> T replacing(Path out, Writing<T> writing) throws Exception {
         Path staging = siblingName(out, "tmp");
+        ExitCleanup.register(staging); // Ctrl-C while writing: the shutdown hook removes the staging folder
         T result;
         try {
             result = writing.to(staging);
         } catch (Exception | Error e) {
             try {
                 deleteTree(staging);
+                ExitCleanup.forget(staging);
             } catch (IOException cleanup) {
                 e.addSuppressed(cleanup);
             }
@@ -165,6 +167,7 @@ public final class AtomicFiles {
         }
         try {
             Files.move(staging, out);
+            ExitCleanup.forget(staging);
         } catch (IOException e) {
             if (aside != null) {
                 try {
