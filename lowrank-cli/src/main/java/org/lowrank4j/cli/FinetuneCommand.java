@@ -398,12 +398,29 @@ final class FinetuneCommand implements Callable<Integer> {
      * Runs the training that writes {@code --out}. An earlier OUT (only there with {@code --force}; OutputPlan refuses it
      * otherwise) is moved aside first and deleted once the run succeeds. When the run fails before it has written a
      * checkpoint (a refused setting, say) the earlier OUT comes back; once it has, the new OUT stays, so that --resume
-     * can continue it, and the earlier one goes, as --force asked. A {@code --resume} run trains on in OUT itself. A run
+     * can continue it, and the earlier one goes, as --force asked. An OUT this run creates is removed again when the run fails
+     * before its first checkpoint. A {@code --resume} run trains on in OUT itself. A run
      * killed meanwhile leaves the earlier OUT aside under a hidden name, which the next run writing OUT removes.
      */
     private <T> T replacingOut(Callable<T> training) throws Exception {
-        if (resume || !Files.isDirectory(out)) {
+        if (resume) {
             return training.call();
+        }
+        if (!Files.exists(out, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            // a folder this run creates: failing before its first checkpoint, the run takes it away again, rather than
+            // leave a log alone in it that makes the next run ask for --force
+            try {
+                return training.call();
+            } catch (Exception | Error e) {
+                try {
+                    if (Files.isDirectory(out) && !Files.isRegularFile(out.resolve(FineTuning.CHECKPOINT))) {
+                        org.lowrank4j.formats.io.AtomicFiles.deleteTree(out);
+                    }
+                } catch (java.io.IOException cleanup) {
+                    e.addSuppressed(cleanup);
+                }
+                throw e;
+            }
         }
         Path aside = org.lowrank4j.formats.io.AtomicFiles.siblingName(out, "old");
         Files.move(out, aside);

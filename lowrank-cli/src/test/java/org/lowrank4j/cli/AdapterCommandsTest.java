@@ -88,6 +88,10 @@ class AdapterCommandsTest {
                 "--data", text.toString(), "--held-out", "0.2", "--steps", "2", "--batch", "2", "--out", distilledLater.toString()))
                 .contains("distilled 4 modules over 2 steps: KL to the teacher").contains("windows of the held-out tail");
         assertThat(ok("adapter", "inspect", "--adapter", distilledLater.toString())).contains("r 2");
+        // a batch of more windows than the text holds (it said "tensor of shape [100000, ...] is too large for one array")
+        assertThat(refused("adapter", "distil", "--adapter", squeezed.toString(), "--teacher", adapter.toString(), "--model", base.toString(),
+                "--data", text.toString(), "--held-out", "0.2", "--steps", "1", "--batch", "100000", "--out", dir.resolve("distilled5").toString()))
+                .startsWith("lowrank adapter distil: --batch (--tune-batch of adapter squeeze) 100000 is more than the ").contains("lower it to");
         assertThat(refused("adapter", "distil", "--adapter", squeezed.toString(), "--teacher", adapter.toString(), "--model", base.toString(),
                 "--data", text.toString(), "--steps", "0", "--out", dir.resolve("distilled3").toString()))
                 .isEqualTo("lowrank adapter distil: --steps must be 1 or more, got 0");
@@ -269,6 +273,20 @@ class AdapterCommandsTest {
         Files.writeString(early.resolve("finetune-log.csv"), "step,loss,lr,grad_norm,tokens_per_s\n");
         assertThat(refused(concat(tune, early.toString()))).contains("holds only the log of a run stopped before its first checkpoint");
         ok(concat(tune, early.toString(), "--force"));
+        // a batch of more windows than the text holds is refused before the base is scored (it ran out of memory after that)
+        Path fresh = dir.resolve("fresh");
+        String[] bigBatch = tune.clone();
+        bigBatch[java.util.Arrays.asList(bigBatch).indexOf("--batch") + 1] = "100000";
+        assertThat(refused(concat(bigBatch, fresh.toString()))).startsWith("lowrank finetune: --batch 100000 is more than the ")
+                .contains("training windows of 16 tokens").contains("lower it to");
+        assertThat(fresh).doesNotExist();
+        // a run that fails before its first checkpoint takes the folder it created away (it left finetune-log.csv alone in it,
+        // and the next run had to pass --force)
+        Object[] diverged = run(concat(tune, fresh.toString(), "--lr", "1e30"));
+        assertThat((int) diverged[0]).isEqualTo(2);
+        assertThat((String) diverged[2]).contains("training stopped at step 1");
+        assertThat(fresh).doesNotExist();
+        ok(concat(tune, fresh.toString()));
         Path other = Files.createDirectory(dir.resolve("other"));
         Files.writeString(other.resolve("notes.txt"), "mine");
         assertThat(refused(concat(tune, other.toString()))).contains("already exists").contains("--force");

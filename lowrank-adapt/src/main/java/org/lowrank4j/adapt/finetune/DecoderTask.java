@@ -56,6 +56,7 @@ record DecoderTask(CausalLanguageModel model, int context, TokenWindows.Split sp
         TokenWindows.Split split = SqueezeCalibration.split(request.text(), request.heldOutFraction(), tokenizer);
         HeldOut.Part heldOut = HeldOut.part(request.text(), request.heldOutFraction(), request.evalBytes(), tokenizer);
         TokenWindows train = new TokenWindows(split.train(), model.vocabSize(), context, request.seed());
+        train.requireBatchFits("--batch", request.batch(), "the training part of " + request.dataName());
         return new DecoderTask(model, context, split, heldOut.tokens(), heldOut.bytes(), train, bytes);
     }
 

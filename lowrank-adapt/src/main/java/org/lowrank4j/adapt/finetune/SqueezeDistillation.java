@@ -110,6 +110,7 @@ public final class SqueezeDistillation {
         AdamW adam = new AdamW(trained, AdamW.Settings.fineTuning(0));
         LearningRateSchedule schedule = new LearningRateSchedule(lr, lr / 10, Math.max(1, steps / 10), steps);
         TokenWindows windows = new TokenWindows(tokens, model.vocabSize(), context, seed);
+        windows.requireBatchFits("--batch (--tune-batch of adapter squeeze)", batch, "the distillation text (its held-out tail left out)");
         boolean onHeldOut = heldOut != null && heldOut.length >= context + 1;
         List<TokenWindows.Batch> report = (onHeldOut ? new TokenWindows(heldOut, model.vocabSize(), context, seed) : windows)
                 .sequentialBatches(1, REPORT_WINDOWS);

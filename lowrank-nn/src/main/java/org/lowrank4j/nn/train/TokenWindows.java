@@ -100,6 +100,21 @@ public final class TokenWindows {
         return windows;
     }
 
+    /**
+     * Refuses a batch of more windows than one epoch holds: such a step repeats every window several times and, for a
+     * batch in the thousands, runs out of memory only after the run has started.
+     *
+     * @param option how the user gave the batch ("--batch")
+     * @param what   the text the windows come from ("--data notes.txt")
+     * @throws IllegalArgumentException naming the option, the windows there are and what to do
+     */
+    public void requireBatchFits(String option, int batch, String what) {
+        if (batch > windows) {
+            throw new IllegalArgumentException(option + " " + batch + " is more than the " + windows + " training windows of " + contextLength
+                    + " tokens that " + what + " holds; lower it to " + windows + " or less, or give more text");
+        }
+    }
+
     public int contextLength() {
         return contextLength;
     }
