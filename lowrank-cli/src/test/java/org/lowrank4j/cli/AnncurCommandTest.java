@@ -146,6 +146,36 @@ class AnncurCommandTest {
         assertThat(dir.resolve("idx-single")).as("an index folder the refused run made").doesNotExist();
     }
 
+    @Test
+    void aTokenizerOfAnotherModelIsRefusedForEitherEncoder() throws IOException {
+        StringBuilder tsv = new StringBuilder();
+        for (int i = 0; i < 6; i++) {
+            tsv.append("next\tthe budget for year ").append(i).append("\tthe deficit of year ").append(i).append('\n');
+            tsv.append("other\tthe army in year ").append(i).append("\ta treaty with spain ").append(i).append('\n');
+        }
+        Path pairs = dir.resolve("pair-classifier-for-tokenizers");
+        Object[] trained = CliRun.run("finetune", "--task", "classify", "--pairs", "--model", tinyBert().toString(), "--tokenizer",
+                minilmTokenizer().toString(), "--labels", Files.writeString(dir.resolve("pairs-tok.tsv"), tsv).toString(), "--out", pairs.toString(),
+                "--rank", "2", "--alpha", "4", "--steps", "1", "--batch", "4", "--held-out", "0.34", "--max-length", "32");
+        assertThat((int) trained[0]).as("stderr: %s", trained[2]).isZero();
+        Path encoder = BadInputCorpusTest.tinyEncoder(dir.resolve("tiny-encoder.onnx"), 1, "last_hidden_state"); // MiniLM's 30,522 ids
+        Path bytes = Files.createDirectories(dir.resolve("byte-tokenizer"));
+        org.lowrank4j.nn.generate.ByteTokenizer.writeJson(bytes);
+        Path byteTokenizer = bytes.resolve("tokenizer.json");
+        // the 256-id byte tokenizer with the word-piece encoder: index and evaluate exited 0 and scored every pair
+        Path index = dir.resolve("idx-bytes");
+        assertThat(refused("anncur", "index", "--model", encoder.toString(), "--tokenizer", byteTokenizer.toString(), "--classifier", pairs.toString(),
+                "--items", items.toString(), "--queries", queries.toString(), "--out", index.toString()))
+                .contains("tokenizer " + byteTokenizer + " does not match model " + encoder).contains("256 token ids");
+        assertThat(index).doesNotExist();
+        assertThat(refused("anncur", "evaluate", "--model", encoder.toString(), "--tokenizer", minilmTokenizer().toString(), "--classifier",
+                pairs.toString(), "--index", index.toString(), "--items", items.toString(), "--queries", queries.toString(), "--exact-scores",
+                dir.resolve("exact-bytes.safetensors").toString(), "--dual-encoder", encoder.toString(), "--dual-tokenizer", byteTokenizer.toString(),
+                "--anchor-items", "5", "--budgets", "10", "--k", "10", "--out", dir.resolve("e-bytes.json").toString()))
+                .contains("tokenizer " + byteTokenizer + " does not match model " + encoder);
+        assertThat(dir.resolve("exact-bytes.safetensors")).doesNotExist();
+    }
+
     private static Path tinyBert() throws IOException {
         Path folder = dir.resolve("tiny-bert");
         if (!Files.isDirectory(folder)) {

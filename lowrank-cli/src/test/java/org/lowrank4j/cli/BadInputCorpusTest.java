@@ -462,7 +462,7 @@ class BadInputCorpusTest {
      * A tiny encoder over the MiniLM vocabulary: word embedding (30522, 16) gathered by input_ids, then two 16×16
      * MatMuls with a bias between them, named as a Hugging Face export names its query and key projections.
      */
-    private static Path tinyEncoder(Path file, long seed, String output) throws IOException {
+    static Path tinyEncoder(Path file, long seed, String output) throws IOException {
         int vocab = 30522, width = 16;
         Random random = new Random(seed);
         Onnx.GraphProto.Builder g = Onnx.GraphProto.newBuilder().setName("tiny")

@@ -43,6 +43,10 @@ public record AnnCurExperiment(Path index, Path items, Path testQueries, CrossEn
         List<String> itemList = TextList.read(items, "--items");
         List<String> queries = TextList.read(testQueries, "--queries");
         AnnCurEvaluation.checkSettings(itemList.size(), budgets, anchorCounts, ks, seeds);
+        crossEncoder.requireFiles();
+        // both encoders with their tokenizers, before the exact rows, which may take hours
+        CrossEncoderFiles.requireTokenizerFits(crossEncoder.tokenizer(), crossEncoder.model());
+        CrossEncoderFiles.requireTokenizerFits(dualTokenizer, dualEncoder);
         java.util.Set<String> anchors = new java.util.HashSet<>(AnnCurIndexing.anchorQueries(index));
         for (String q : queries) {
             if (anchors.contains(q)) {

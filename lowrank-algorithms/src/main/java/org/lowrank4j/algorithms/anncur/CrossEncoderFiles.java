@@ -36,6 +36,17 @@ public record CrossEncoderFiles(Path model, Path tokenizer, Path classifier, Str
         }
     }
 
+    /**
+     * Refuses a tokenizer.json whose vocabulary does not fit the ONNX encoder's word embedding, as {@code finetune --task
+     * classify} does: more ids than rows, or far fewer (a byte-level tokenizer given to a word-piece encoder). Another
+     * model's tokenizer was taken without a word, and every pair scored as if it were other text.
+     */
+    static void requireTokenizerFits(Path tokenizer, Path model) throws IOException {
+        try (org.lowrank4j.compress.tokenize.HfTokenizer tok = org.lowrank4j.compress.tokenize.HfTokenizer.load(tokenizer)) {
+            org.lowrank4j.compress.check.ModelPairs.requireTokenizerFits(tokenizer, tok.vocabularySize(), model);
+        }
+    }
+
     public OnnxCrossEncoder open() throws IOException {
         return OnnxCrossEncoder.open(model, tokenizer, classifier, positive, maxLength, 32);
     }

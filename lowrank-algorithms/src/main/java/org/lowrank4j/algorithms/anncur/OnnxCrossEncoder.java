@@ -69,6 +69,7 @@ public final class OnnxCrossEncoder implements AutoCloseable {
         for (int c = 0; c < width; c++) {
             direction[c] = w[pos * width + c] - w[(1 - pos) * width + c];
         }
+        CrossEncoderFiles.requireTokenizerFits(tokenizerJson, model); // before the encoder is started
         HfTokenizer tok = HfTokenizer.load(tokenizerJson, maxLength);
         EmbeddingRunner runner = EmbeddingRunner.open(model, new EmbeddingRunner.Options(1, batch));
         runner.requireMatches(tok);
