@@ -154,7 +154,8 @@ final class AdapterCommand implements Callable<Integer> {
             DecoderFolder.requireModelFolder(model);
             OutputPlan.of("--out", out, force).input("--model", model).input("--adapter", adapter).check();
             PeftAdapter read = PeftFolder.read(adapter);
-            writeReplacing(out, staging -> AdapterMerge.unmergeInto(model, adapter, staging, mergedElsewhere));
+            writeReplacing(out, staging -> AdapterMerge.unmergeInto(model, adapter, staging, mergedElsewhere,
+                    note -> System.out.println("note: " + note)));
             System.out.printf(Locale.ROOT, "subtracted %d modules of %s from %s into %s%n", read.modules().size(), adapter, model, out);
             return 0;
         }

@@ -73,28 +73,47 @@ public final class AdapterMerge {
      * @return the merged model
      */
     public static CausalLanguageModel mergeInto(Path baseFolder, Path adapterFolder, Path out) throws IOException {
-        List<String> record = record(baseFolder);
-        String fingerprint = fingerprint(adapterFolder);
-        if (record.contains(fingerprint)) {
+        List<Merged> record = record(baseFolder);
+        Merged adapter = new Merged(fingerprint(adapterFolder), false);
+        if (indexOf(record, adapterFolder) >= 0) {
             throw new IllegalArgumentException("--adapter " + adapterFolder + " is already merged into " + baseFolder + " (its " + RECORD
                     + " lists it): merging it again would add its update twice; merge into the base it was merged from");
         }
         CausalLanguageModel model = write(merged(baseFolder, adapterFolder), baseFolder, out);
-        record.add(fingerprint);
+        record.add(adapter);
         writeRecord(out, record);
         return model;
     }
 
     /**
-     * The record a merge leaves beside the weights: the SHA-256 of each merged adapter's weights file, in the order they
-     * were merged (a folder merged from an already merged one lists both). Unmerging checks the adapter against it.
+     * The record a merge leaves beside the weights: a fingerprint of each merged adapter, in the order they were merged (a
+     * folder merged from an already merged one lists both). Unmerging checks the adapter against it.
      */
     public static final String RECORD = "merged_adapters.json";
 
+    /**
+     * What an entry's {@code sha256} covers. Records written before this key existed hashed the weights file alone, so an
+     * adapter whose adapter_config.json changed its scaling (lora_alpha, r, use_rslora, the patterns) passed as the one
+     * merged; their entries are still read ({@link Merged#weightsOnly}) and matched on the weights alone.
+     */
+    private static final String COVERS = "covers", WEIGHTS_AND_UPDATE = "weights+update-config";
+
+    /**
+     * One merged adapter of a record.
+     *
+     * @param sha256      hex SHA-256 of the weights file and the config fields that shape the update ({@link #fingerprint})
+     * @param weightsOnly true for an entry of an older record: the SHA-256 of the weights file alone
+     */
+    record Merged(String sha256, boolean weightsOnly) {
+        boolean matches(Path adapterFolder) throws IOException {
+            return sha256.equals(weightsOnly ? weightsFingerprint(adapterFolder) : fingerprint(adapterFolder));
+        }
+    }
+
     /** The adapters a folder's record lists (empty when it has none: not merged here, or by another tool). */
-    static List<String> record(Path folder) throws IOException {
+    static List<Merged> record(Path folder) throws IOException {
         Path file = folder.resolve(RECORD);
-        List<String> out = new ArrayList<>();
+        List<Merged> out = new ArrayList<>();
         if (!Files.isRegularFile(file)) {
             return out;
         }
@@ -105,11 +124,21 @@ public final class AdapterMerge {
             throw new IllegalArgumentException(file + " is not valid JSON (" + e.getMessage().lines().findFirst().orElse("") + "); remove it or"
                     + " restore it from the merge that wrote it");
         }
-        root.path("adapters").forEach(a -> out.add(a.path("sha256").asText()));
+        root.path("adapters").forEach(a -> out.add(new Merged(a.path("sha256").asText(), !WEIGHTS_AND_UPDATE.equals(a.path(COVERS).asText()))));
         return out;
     }
 
-    private static void writeRecord(Path out, List<String> adapters) throws IOException {
+    /** Where {@code adapterFolder} is in the record, or -1. */
+    private static int indexOf(List<Merged> record, Path adapterFolder) throws IOException {
+        for (int i = 0; i < record.size(); i++) {
+            if (record.get(i).matches(adapterFolder)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static void writeRecord(Path out, List<Merged> adapters) throws IOException {
         Path file = out.resolve(RECORD);
         if (adapters.isEmpty()) {
             Files.deleteIfExists(file);
@@ -117,25 +146,58 @@ public final class AdapterMerge {
         }
         ObjectNode root = JSON.createObjectNode().put("format", "lowrank4j-merged-adapters");
         ArrayNode list = root.putArray("adapters");
-        adapters.forEach(sha -> list.addObject().put("sha256", sha));
+        for (Merged m : adapters) {
+            ObjectNode entry = list.addObject().put("sha256", m.sha256());
+            if (!m.weightsOnly()) {
+                entry.put(COVERS, WEIGHTS_AND_UPDATE);
+            }
+        }
         AtomicFiles.writeString(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n");
     }
 
-    /** SHA-256 of the adapter folder's weights file (what makes one adapter another), hex. */
+    /**
+     * What makes one adapter's update another's, hex SHA-256: the weights file, then the config fields that scale or
+     * shape B·A (r, lora_alpha, use_rslora, fan_in_fan_out, rank_pattern, alpha_pattern) as parsed values, so that
+     * rewriting the JSON (16 as 16.0, another key order, a changed comment field such as base_model_name_or_path) keeps
+     * the fingerprint. An adapter variant's config (NOLA, SoRA, …) is hashed as it is stored.
+     */
     static String fingerprint(Path adapterFolder) throws IOException {
-        MessageDigest digest;
+        MessageDigest digest = sha256();
+        hashFile(digest, adapterFolder.resolve(PeftFolder.WEIGHTS));
+        Path configFile = adapterFolder.resolve(PeftFolder.CONFIG);
+        if (VariantFolder.variantOf(adapterFolder) != null) {
+            hashFile(digest, configFile);
+        } else {
+            org.lowrank4j.adapt.peft.PeftConfig c = org.lowrank4j.adapt.peft.PeftConfig.read(configFile);
+            String update = "r=" + c.rank() + "\nlora_alpha=" + c.alpha() + "\nuse_rslora=" + c.useRslora() + "\nfan_in_fan_out=" + c.fanInFanOut()
+                    + "\nrank_pattern=" + new java.util.TreeMap<>(c.rankPattern()) + "\nalpha_pattern=" + new java.util.TreeMap<>(c.alphaPattern());
+            digest.update(update.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        return java.util.HexFormat.of().formatHex(digest.digest());
+    }
+
+    /** The older fingerprint: SHA-256 of the adapter folder's weights file alone, hex. */
+    static String weightsFingerprint(Path adapterFolder) throws IOException {
+        MessageDigest digest = sha256();
+        hashFile(digest, adapterFolder.resolve(PeftFolder.WEIGHTS));
+        return java.util.HexFormat.of().formatHex(digest.digest());
+    }
+
+    private static MessageDigest sha256() {
         try {
-            digest = MessageDigest.getInstance("SHA-256");
+            return MessageDigest.getInstance("SHA-256");
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException("this JVM has no SHA-256", e);
         }
-        try (java.io.InputStream in = Files.newInputStream(adapterFolder.resolve(PeftFolder.WEIGHTS))) {
+    }
+
+    private static void hashFile(MessageDigest digest, Path file) throws IOException {
+        try (java.io.InputStream in = Files.newInputStream(file)) {
             byte[] buffer = new byte[1 << 16];
             for (int n; (n = in.read(buffer)) > 0; ) {
                 digest.update(buffer, 0, n);
             }
         }
-        return java.util.HexFormat.of().formatHex(digest.digest());
     }
 
     /**
@@ -147,17 +209,34 @@ public final class AdapterMerge {
      * equals the original base up to float32 rounding of (W + ΔW) − ΔW, not bit for bit.
      */
     public static CausalLanguageModel unmergeInto(Path mergedFolder, Path adapterFolder, Path out, boolean mergedElsewhere) throws IOException {
+        return unmergeInto(mergedFolder, adapterFolder, out, mergedElsewhere, note -> { });
+    }
+
+    /** {@link #unmergeInto(Path, Path, Path, boolean)}, telling {@code notes} what could not be checked. */
+    public static CausalLanguageModel unmergeInto(Path mergedFolder, Path adapterFolder, Path out, boolean mergedElsewhere,
+            java.util.function.Consumer<String> notes) throws IOException {
         PeftAdapter adapter = PeftFolder.read(adapterFolder);
-        List<String> record = record(mergedFolder);
+        List<Merged> record = record(mergedFolder);
         if (record.isEmpty() && !mergedElsewhere) {
             throw new IllegalArgumentException("--model " + mergedFolder + " has no " + RECORD + ", so no adapter was merged into it here (or it"
                     + " was unmerged already): unmerging would subtract an update that was never added; if another tool merged it,"
                     + " give --merged-elsewhere");
         }
-        if (!record.isEmpty() && !record.remove(fingerprint(adapterFolder))) {
+        int at = indexOf(record, adapterFolder);
+        if (!record.isEmpty() && at < 0) {
             throw new IllegalArgumentException("--adapter " + adapterFolder + " is not one of the " + record.size() + " adapter(s) merged into "
-                    + mergedFolder + " (its " + RECORD + " lists their SHA-256): unmerging it would subtract an update that was never added;"
-                    + " give the adapter that was merged");
+                    + mergedFolder + " (its " + RECORD + " lists their SHA-256, of the weights and of the adapter_config.json fields that scale"
+                    + " the update): unmerging it would subtract an update that was never added; give the adapter that was merged, with its"
+                    + " config as it was");
+        }
+        if (at >= 0) {
+            // an entry of an older record matched on the weights alone: the config's scaling cannot be checked, and the
+            // caller is told (unmerging stays possible: refusing would strand every folder merged before the config counted)
+            if (record.get(at).weightsOnly()) {
+                notes.accept(mergedFolder.resolve(RECORD) + " was written before merges recorded the adapter's config: only its weights"
+                        + " are checked, so lora_alpha, r, use_rslora and the patterns must be as they were at the merge");
+            }
+            record.remove(at);
         }
         CausalLanguageModel model = write(merged(mergedFolder, negated(adapter)), mergedFolder, out);
         writeRecord(out, record);

@@ -115,7 +115,7 @@ class AdapterMergeTest {
         AdapterMerge.mergeInto(merged, otherFolder, both);
         Path withoutFirst = dir.resolve("without-first");
         AdapterMerge.unmergeInto(both, adapterFolder, withoutFirst, false);
-        assertThat(AdapterMerge.record(withoutFirst)).containsExactly(AdapterMerge.fingerprint(otherFolder));
+        assertThat(AdapterMerge.record(withoutFirst)).containsExactly(new AdapterMerge.Merged(AdapterMerge.fingerprint(otherFolder), false));
 
         // a folder with no record (the base itself, or the restored one: unmerged already) is refused unless merged elsewhere
         for (Path unrecorded : List.of(baseFolder, restored)) {
@@ -137,6 +137,56 @@ class AdapterMergeTest {
         Path fromElsewhere = dir.resolve("from-elsewhere");
         AdapterMerge.unmergeInto(elsewhere, adapterFolder, fromElsewhere, true);
         assertThat(maxDifference(LlamaModel.load(fromElsewhere, Precision.FLOAT32).forward(IDS, 1, IDS.length), original)).isLessThan(1e-5);
+    }
+
+    @Test
+    void unmergeChecksTheConfigThatScalesTheUpdateAndReadsOlderRecords(@TempDir Path dir) throws IOException {
+        LlamaModel base = TinyModels.llama(Precision.FLOAT32, 8);
+        Path baseFolder = dir.resolve("base");
+        base.save(baseFolder);
+        LoraModel lora = LoraModel.over(ModulePaths.decoder(base), 0);
+        lora.addAdapter("default", TargetModules.names(List.of("q_proj", "v_proj")), m -> LoraSettings.of(4, 8), new Random(9));
+        randomizeB(lora, 10, 0.3);
+        Path adapterFolder = dir.resolve("adapter");
+        PeftFolder.write(adapterFolder, PeftFolder.capture(lora, "default",
+                PeftConfig.lora(LoraSettings.of(4, 8), List.of("q_proj", "v_proj"), baseFolder.toString(), "CAUSAL_LM")));
+        Path merged = dir.resolve("merged");
+        AdapterMerge.mergeInto(baseFolder, adapterFolder, merged);
+
+        // the same weights with lora_alpha doubled (or rsLoRA's scaling) would subtract another update: it passed, as only the
+        // weights file was hashed
+        for (String[] change : new String[][] {{"lora_alpha", "16"}, {"use_rslora", "true"}, {"alpha_pattern", "{\"q_proj\": 32}"}}) {
+            Path changed = copyWithConfig(adapterFolder, dir.resolve("changed-" + change[0]), change[0], change[1]);
+            Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> AdapterMerge.unmergeInto(merged, changed, dir.resolve("wrong"), false));
+            assertThat(t).as(change[0]).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("is not one of the 1 adapter(s) merged into");
+            assertThat(dir.resolve("wrong")).doesNotExist();
+        }
+        // a field that does not shape the update (the base's path) and another spelling of the same number do not count
+        Path cosmetic = copyWithConfig(adapterFolder, dir.resolve("cosmetic"), "base_model_name_or_path", "\"elsewhere\"");
+        cosmetic = copyWithConfig(cosmetic, dir.resolve("cosmetic2"), "lora_alpha", "8.0");
+        List<String> notes = new java.util.ArrayList<>();
+        AdapterMerge.unmergeInto(merged, cosmetic, dir.resolve("restored"), false, notes::add);
+        assertThat(notes).isEmpty();
+
+        // a record written before the config counted lists the weights' SHA-256 alone: still read, and the caller is told
+        java.nio.file.Files.writeString(merged.resolve(AdapterMerge.RECORD), "{\"format\": \"lowrank4j-merged-adapters\", \"adapters\": [{\"sha256\": \""
+                + AdapterMerge.weightsFingerprint(adapterFolder) + "\"}]}");
+        AdapterMerge.unmergeInto(merged, adapterFolder, dir.resolve("restored-old"), false, notes::add);
+        assertThat(notes).singleElement().asString().contains("only its weights are checked");
+        assertThat(maxDifference(LlamaModel.load(dir.resolve("restored-old"), Precision.FLOAT32).forward(IDS, 1, IDS.length),
+                LlamaModel.load(baseFolder, Precision.FLOAT32).forward(IDS, 1, IDS.length))).isLessThan(1e-5);
+    }
+
+    /** A copy of an adapter folder with one adapter_config.json field set to {@code json}. */
+    private static Path copyWithConfig(Path adapter, Path copy, String field, String json) throws IOException {
+        java.nio.file.Files.createDirectories(copy);
+        java.nio.file.Files.copy(adapter.resolve(PeftFolder.WEIGHTS), copy.resolve(PeftFolder.WEIGHTS));
+        com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode config = (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(
+                adapter.resolve(PeftFolder.CONFIG).toFile());
+        config.set(field, mapper.readTree(json));
+        java.nio.file.Files.writeString(copy.resolve(PeftFolder.CONFIG), mapper.writeValueAsString(config));
+        return copy;
     }
     @Test
     void anOptAdapterHasPeftsKeysAttachesAndMerges(@TempDir Path dir) throws IOException {
