@@ -250,6 +250,13 @@ class AdapterCommandsTest {
         assertThat(out).doesNotExist();
     }
 
+    /** The arguments with {@code option}'s value replaced. */
+    private static String[] with(String[] args, String option, String value) {
+        String[] out = args.clone();
+        out[java.util.Arrays.asList(out).indexOf(option) + 1] = value;
+        return out;
+    }
+
     private static String[] concat(String[] a, String... b) {
         String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
@@ -268,6 +275,13 @@ class AdapterCommandsTest {
         assertThat(refused(concat(tune, stopped.toString()))).contains("holds an earlier run's checkpoint.safetensors")
                 .contains("--resume continues it").contains("--force replaces it");
         assertThat(refused(concat(tune, stopped.toString(), "--init-adapter", stopped.toString()))).contains("is the --init-adapter input");
+        // other options than the checkpoint's: --rank failed on a tensor's shape, --data was taken without a word
+        assertThat(refused(concat(with(tune, "--rank", "4"), stopped.toString(), "--resume"))).isEqualTo("lowrank finetune: --resume --rank: "
+                + stopped.resolve("checkpoint.safetensors") + " was made with 2, this run gives 4; resume with the options of the run it continues,"
+                + " or start a new run with --force");
+        Path otherText = Files.writeString(dir.resolve("other.txt"), TEXT.toUpperCase(java.util.Locale.ROOT));
+        assertThat(refused(concat(with(tune, "--data", otherText.toString()), stopped.toString(), "--resume")))
+                .startsWith("lowrank finetune: --resume --data: ").contains("was made from another text (" + text + " as it was then) than " + otherText);
         assertThat(ok(concat(tune, stopped.toString(), "--resume"))).contains("adapted held-out perplexity");
         Path early = Files.createDirectory(dir.resolve("early")); // a run stopped before its first checkpoint: the log's header alone
         Files.writeString(early.resolve("finetune-log.csv"), "step,loss,lr,grad_norm,tokens_per_s\n");
@@ -275,9 +289,7 @@ class AdapterCommandsTest {
         ok(concat(tune, early.toString(), "--force"));
         // a batch of more windows than the text holds is refused before the base is scored (it ran out of memory after that)
         Path fresh = dir.resolve("fresh");
-        String[] bigBatch = tune.clone();
-        bigBatch[java.util.Arrays.asList(bigBatch).indexOf("--batch") + 1] = "100000";
-        assertThat(refused(concat(bigBatch, fresh.toString()))).startsWith("lowrank finetune: --batch 100000 is more than the ")
+        assertThat(refused(concat(with(tune, "--batch", "100000"), fresh.toString()))).startsWith("lowrank finetune: --batch 100000 is more than the ")
                 .contains("training windows of 16 tokens").contains("lower it to");
         assertThat(fresh).doesNotExist();
         // a run that fails before its first checkpoint takes the folder it created away (it left finetune-log.csv alone in it,

@@ -90,9 +90,7 @@ public final class FineTuning {
         TokenWindows.Split split = task.split();
         TokenWindows train = task.train();
         Path checkpoint = request.out().resolve(CHECKPOINT);
-        if (request.resume() && !Files.isRegularFile(checkpoint)) {
-            throw new IllegalArgumentException("--resume: " + checkpoint + " does not exist (run without --resume first)");
-        }
+        WeightTraining.requireCheckpointForResume(request); // and made with this run's options
 
         long baseParameters = task.baseParameters();
         PeftAdapter startAdapter = request.initAdapter() == null ? null : PeftFolder.read(request.initAdapter());
@@ -148,6 +146,7 @@ public final class FineTuning {
                 : () -> started.written(config[0]);
         Log log = new Log(request.out(), events, adapterNow);
         Trainer trainer = new Trainer(language, adam, train, null, segment(request, schedule, runUntil, squeezeSteps, squeezesDone, checkpoint), log);
+        trainer.checkpointMetadata(ResumeOptions.written(request));
         if (request.resume()) {
             trainer.resume(checkpoint);
             language.setPasses(trainer.step());
@@ -179,6 +178,7 @@ public final class FineTuning {
             adam = new AdamW(language.parameters(), adamSettings);
             trainer = new Trainer(language, adam, train, null,
                     segment(request, schedule, runUntil, squeezeSteps, squeezesDone, checkpoint), log); // fresh moments: another basis
+            trainer.checkpointMetadata(ResumeOptions.written(request));
             trainer.continueAt(at);
         }
         double seconds = (System.nanoTime() - start) / 1e9;

@@ -69,6 +69,7 @@ final class WeightTraining {
                 events.onCheckpoint(completedSteps, written);
             }
         });
+        trainer.checkpointMetadata(ResumeOptions.written(request));
         if (request.resume()) {
             trainer.resume(checkpoint);
         }
@@ -82,11 +83,17 @@ final class WeightTraining {
         return new Result(trainer.step() - firstStep, trainer.step(), seconds, lastLoss[0], adam);
     }
 
-    /** Refuses {@code --resume} without a checkpoint in the output folder, before any long work. */
-    static void requireCheckpointForResume(FineTuneRequest request) {
+    /**
+     * Refuses {@code --resume} without a checkpoint in the output folder, or with options other than the checkpoint's
+     * ({@link ResumeOptions}), before any long work.
+     */
+    static void requireCheckpointForResume(FineTuneRequest request) throws IOException {
         Path checkpoint = request.out().resolve(FineTuning.CHECKPOINT);
         if (request.resume() && !Files.isRegularFile(checkpoint)) {
             throw new IllegalArgumentException("--resume: " + checkpoint + " does not exist (run without --resume first)");
+        }
+        if (request.resume()) {
+            ResumeOptions.requireSame(checkpoint, request);
         }
     }
 
