@@ -155,6 +155,10 @@ public final class IntrinsicPipeline {
             OutputPlan.of("--json", json, force).input("--model", modelFolder).check();
         }
         IntrinsicModel model = modelFolder == null ? null : IntrinsicModelFolder.read(modelFolder);
+        if (model != null && side % model.config().sideMultiple() != 0) { // the model's output would be another size than the truth
+            throw new IllegalArgumentException("--size must be a multiple of " + model.config().sideMultiple() + " for --model " + modelFolder
+                    + " (its U-Net halves the side " + model.config().widths().length + " times), got " + side);
+        }
         IntrinsicEvaluation.Result result = IntrinsicEvaluation.run(model, side, testSeeds, tuningSeeds);
         if (json != null) {
             ObjectNode root = JSON.createObjectNode();
