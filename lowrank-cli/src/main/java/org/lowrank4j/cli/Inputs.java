@@ -23,11 +23,15 @@ final class Inputs {
      * paths are skipped).
      */
     static void requireOutput(String option, Path out, boolean force, Object... inputs) throws java.io.IOException {
+        plan(option, out, force, inputs).file().check();
+    }
+
+    private static OutputPlan plan(String option, Path out, boolean force, Object... inputs) {
         OutputPlan plan = OutputPlan.of(option, out, force);
         for (int i = 0; i + 1 < inputs.length; i += 2) {
             plan.input((String) inputs[i], (Path) inputs[i + 1]);
         }
-        plan.check();
+        return plan;
     }
 
     /**
@@ -47,7 +51,7 @@ final class Inputs {
         if (parent != null && !Files.isDirectory(parent)) {
             Files.createDirectories(parent); // results folders are created with their parents
         }
-        requireOutput("--out", out, true, inputs);
+        plan("--out", out, true, inputs).check(); // a folder
     }
 
     /** Refuses {@code value} below {@code min}, naming the option and the value given. */

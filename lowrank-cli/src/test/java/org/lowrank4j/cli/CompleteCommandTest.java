@@ -47,6 +47,12 @@ class CompleteCommandTest {
         Object[] self = run("complete", "--image", photo.toString(), "--hide", "0.6", "--rank", "2", "--out", photo.toString(), "--force");
         assertThat(self[0]).isEqualTo(2);
         assertThat((String) self[1]).contains("is the --image input");
+        // an existing folder is no place for the picture, --force or not (it failed at the end, naming the staging file)
+        Path folder = Files.createDirectory(dir.resolve("folder.png"));
+        Object[] onFolder = run("complete", "--image", photo.toString(), "--hide", "0.6", "--rank", "2", "--out", folder.toString(), "--force");
+        assertThat(onFolder[0]).isEqualTo(2);
+        assertThat(((String) onFolder[1]).strip()).isEqualTo("lowrank complete: --out " + folder
+                + " is a folder; give a file name (a folder is not replaced by a file, even with --force)");
     }
 
     @Test

@@ -87,6 +87,9 @@ class IntrinsicCommandTest {
         // a side the model's U-Net cannot keep (it said "estimate 32x32x1 and truth 33x33x1 differ in shape")
         assertError(run("intrinsic", "evaluate", "--model", model.toString(), "--scenes", "1", "--tuning-scenes", "1", "--size", "33"),
                 "--size must be a multiple of 4 for --model " + model + " (its U-Net halves the side 2 times), got 33");
+        Path jsonFolder = Files.createDirectories(dir.resolve("figures"));
+        assertError(run("intrinsic", "evaluate", "--scenes", "1", "--tuning-scenes", "1", "--size", "16", "--json", jsonFolder.toString(), "--force"),
+                "--json " + jsonFolder + " is a folder; give a file name");
         assertError(run("intrinsic", "evaluate", "--scenes", "1", "--tuning-scenes", "1", "--size", "65536"),
                 "--size must be from 8 to 26752 (a larger scene does not fit one array), got 65536");
         assertThat(dir.resolve("m2")).doesNotExist();

@@ -152,7 +152,7 @@ public final class IntrinsicPipeline {
             throw new IllegalArgumentException("--size must be from 8 to " + SceneRenderer.MAX_SIDE + " (a larger scene does not fit one array), got " + side);
         }
         if (json != null) {
-            OutputPlan.of("--json", json, force).input("--model", modelFolder).check();
+            OutputPlan.of("--json", json, force).file().input("--model", modelFolder).check();
         }
         IntrinsicModel model = modelFolder == null ? null : IntrinsicModelFolder.read(modelFolder);
         if (model != null && side % model.config().sideMultiple() != 0) { // the model's output would be another size than the truth

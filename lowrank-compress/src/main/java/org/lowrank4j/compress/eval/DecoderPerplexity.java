@@ -59,7 +59,7 @@ public final class DecoderPerplexity {
     /** Reports the windows scored as phase "perplexity". */
     public static Report run(Request q, Progress progress) throws IOException {
         if (q.json() != null) {
-            OutputPlan.of("--json", q.json(), q.force()).input("--model", q.model()).input("--text", q.text()).check();
+            OutputPlan.of("--json", q.json(), q.force()).file().input("--model", q.model()).input("--text", q.text()).check();
         }
         if (q.window() != null && q.window() < 1) {
             throw new IllegalArgumentException("--window must be at least 1 token, got " + q.window());

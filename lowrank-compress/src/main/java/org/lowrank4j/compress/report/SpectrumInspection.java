@@ -56,7 +56,7 @@ public final class SpectrumInspection {
 
     public static List<Site> run(Request q, Progress progress) throws IOException {
         if (q.json() != null) {
-            OutputPlan.of("--json", q.json(), q.force()).input("--model", q.model()).input("--tokenizer", q.tokenizer())
+            OutputPlan.of("--json", q.json(), q.force()).file().input("--model", q.model()).input("--tokenizer", q.tokenizer())
                     .input("--calib", q.calibration()).check();
         }
         CompressionMethod m = Methods.byName(q.method());

@@ -35,6 +35,9 @@ public final class AtomicFiles {
         if (!Files.isWritable(folder)) {
             throw new IllegalArgumentException("cannot write " + target + ": folder " + folder + " is not writable");
         }
+        if (Files.isDirectory(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) { // the rename would fail naming the staging file
+            throw new IllegalArgumentException("cannot write " + target + ": it is a folder; give a file name");
+        }
         Path temp = createSibling(target);
         ExitCleanup.register(temp);
         try {

@@ -28,6 +28,7 @@ public final class OutputPlan {
     private final List<Path> sidecars = new ArrayList<>();
     private final List<Map.Entry<Path, String>> inputs = new ArrayList<>();
     private java.util.function.Function<Path, String> whatIsThere = existing -> null;
+    private boolean primaryIsFile;
 
     private OutputPlan(String option, Path primary, boolean force) {
         if (primary == null) {
@@ -41,6 +42,15 @@ public final class OutputPlan {
     /** The plan for the main output, named on the command line by {@code option}. */
     public static OutputPlan of(String option, Path primary, boolean force) {
         return new OutputPlan(option, primary, force);
+    }
+
+    /**
+     * The main output is one file, not a folder: an existing folder of that name is refused even with {@code --force}
+     * (a file renamed into place cannot replace a folder, and the user may not mean to lose what it holds).
+     */
+    public OutputPlan file() {
+        this.primaryIsFile = true;
+        return this;
     }
 
     /** A file written beside the main output (a record, a report); null is ignored. */
@@ -113,6 +123,12 @@ public final class OutputPlan {
         }
         if (!Files.isWritable(folder)) {
             throw new IllegalArgumentException(option + " " + primary + ": the folder it goes in, " + folder + ", is not writable; choose another folder");
+        }
+        for (Path out : outputs) {
+            if ((out != primary || primaryIsFile) && Files.isDirectory(out, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                throw new IllegalArgumentException(option + " " + primary + (out == primary ? " is a folder" : " would write " + out + ", which is a folder")
+                        + "; give a file name (a folder is not replaced by a file, even with --force)");
+            }
         }
         List<Path> existing = new ArrayList<>();
         for (Path out : outputs) {
