@@ -44,7 +44,11 @@ class BayesPruneCommandTest {
         CliRun.assertError(CliRun.run("bayes-prune", "--model", model.toString(), "--data", text.toString(), "--out", o,
                 "--active-std", "0.001", "--inactive-std", "0.01"), "inactive-std");
         CliRun.assertError(CliRun.run("bayes-prune", "--model", model.toString(), "--out", o, "--method", "lottery"), "--method lottery");
-        CliRun.assertError(CliRun.run("bayes-prune", "--model", model.toString(), "--out", o, "--method", "magnitude", "--steps", "0"), "--match");
+        // it said "--sparsity in [0, 1), got null"
+        CliRun.assertError(CliRun.run("bayes-prune", "--model", model.toString(), "--out", o, "--method", "magnitude", "--steps", "0"),
+                "--method magnitude needs how much to prune: give --sparsity FRACTION (in [0, 1)) or --match RECORD");
+        CliRun.assertError(CliRun.run("bayes-prune", "--model", model.toString(), "--out", o, "--method", "magnitude", "--steps", "0",
+                "--sparsity", "1"), "--sparsity must be in [0, 1), got 1.0");
         CliRun.assertError(CliRun.run("bayes-prune", "--model", dir.resolve("nothing").toString(), "--out", o), "nothing");
         // --sparsity and --match belong to the magnitude methods: turbo-vbi ignored them (--sparsity NaN ran, exit 0)
         CliRun.assertError(CliRun.run("bayes-prune", "--model", model.toString(), "--data", text.toString(), "--out", o, "--steps", "1",

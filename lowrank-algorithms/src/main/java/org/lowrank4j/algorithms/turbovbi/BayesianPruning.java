@@ -177,8 +177,12 @@ public final class BayesianPruning {
             }
             return zeros;
         }
-        if (r.sparsity() == null || !(r.sparsity() >= 0 && r.sparsity() < 1)) {
-            throw new IllegalArgumentException("--method " + r.method() + " needs --match RECORD or --sparsity in [0, 1), got " + r.sparsity());
+        if (r.sparsity() == null) {
+            throw new IllegalArgumentException("--method " + r.method() + " needs how much to prune: give --sparsity FRACTION (in [0, 1)) or"
+                    + " --match RECORD (the " + RECORD + " of a turbo-vbi run)");
+        }
+        if (!(r.sparsity() >= 0 && r.sparsity() < 1)) {
+            throw new IllegalArgumentException("--sparsity must be in [0, 1), got " + r.sparsity());
         }
         for (MlpSites mlp : mlps) {
             for (Linear linear : mlp.linears()) {
