@@ -159,6 +159,10 @@ class AdapterCommandsTest {
         assertThat(ok("adapter", "combine", "--adapter", adapter + ":0.5", "--adapter", squeezed + ":-0.25", "--out", combined.toString()))
                 .contains("combined 2 adapters over 4 modules: exact weighted sum");
         assertThat(ok("adapter", "inspect", "--adapter", combined.toString())).contains("r 6");
+        // a weight so large that the summed update overflows float32 (it was written, finite factors of 1e22 whose product is not)
+        assertThat(refused("adapter", "combine", "--adapter", adapter.toString(), "--adapter", squeezed + ":1e45", "--out",
+                dir.resolve("huge").toString())).contains("is not finite in float32").contains("give smaller weights");
+        assertThat(dir.resolve("huge")).doesNotExist();
         Path truncated = dir.resolve("truncated");
         assertThat(ok("adapter", "combine", "--adapter", adapter.toString(), "--adapter", squeezed.toString(), "--rank", "3", "--out",
                 truncated.toString())).contains("SVD of the weighted sum to rank 3");

@@ -82,9 +82,47 @@ public final class Combine {
                 offset += f.rank();
             }
             double alpha = rslora ? Math.sqrt(rank) : rank; // the scaling α/r (α/√r) is then 1
+            requireFloatUpdate(module, rank, in, outDim, a, b, terms);
             out.put(module, new LoraFactors(rank, in, outDim, a, b, alpha));
         }
         return new PeftAdapter(Squeeze.configFor(first.config(), out), out);
+    }
+
+    /**
+     * Refuses a sum whose update B·A (scaling 1) has entries float32 cannot hold, as huge weights give (1e40 stored finite
+     * factors of 1e20 whose product overflows when the adapter is merged or run). The cheap bound rank·max|B|·max|A| is
+     * tried first; only when it is too large is the product formed, one row at a time.
+     */
+    private static void requireFloatUpdate(String module, int rank, int in, int out, float[] a, float[] b, List<Term> terms) {
+        double maxA = 0, maxB = 0;
+        for (float v : a) {
+            maxA = Math.max(maxA, Math.abs((double) v)); // NaN stays out of max: it is caught as non-finite below
+        }
+        for (float v : b) {
+            maxB = Math.max(maxB, Math.abs((double) v));
+        }
+        boolean finiteFactors = org.lowrank4j.formats.io.FiniteValues.firstDamaged(a) < 0 && org.lowrank4j.formats.io.FiniteValues.firstDamaged(b) < 0;
+        if (finiteFactors && rank * maxA * maxB <= Float.MAX_VALUE) {
+            return;
+        }
+        double largest = finiteFactors ? 0 : Double.POSITIVE_INFINITY;
+        for (int i = 0; i < out && Double.isFinite(largest); i++) {
+            for (int j = 0; j < in; j++) {
+                double sum = 0;
+                for (int k = 0; k < rank; k++) {
+                    sum += (double) b[i * rank + k] * a[k * in + j];
+                }
+                largest = Math.max(largest, Math.abs(sum));
+            }
+        }
+        if (!(largest <= Float.MAX_VALUE)) {
+            StringBuilder weights = new StringBuilder();
+            for (Term t : terms) {
+                weights.append(weights.length() == 0 ? "" : ", ").append(t.label()).append(':').append(t.weight());
+            }
+            throw new IllegalArgumentException("the weighted sum's update of " + module + " is not finite in float32 (|ΔW| up to "
+                    + String.format(java.util.Locale.ROOT, "%.3g", largest) + "): the weights " + weights + " are too large; give smaller weights");
+        }
     }
 
     /** The weighted sum truncated to rank k per module (modules whose summed rank is at most k keep it). */
