@@ -82,8 +82,10 @@ public final class PeftConfig {
             throw new IllegalArgumentException(file + " does not exist (a PEFT adapter folder holds adapter_config.json)");
         }
         JsonNode root;
-        try {
-            root = JSON.readTree(file.toFile());
+        // NaN and Infinity are read (Python's json writes them) so that the field holding one is named below, instead of
+        // Jackson's advice to enable a parser feature
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            root = JSON.reader().with(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).readTree(in);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalArgumentException(file + " is not valid JSON: " + e.getOriginalMessage());
         }
@@ -116,7 +118,7 @@ public final class PeftConfig {
         }
         JsonNode alpha = json.get("lora_alpha");
         if (alpha != null && !alpha.isNull() && (!alpha.isNumber() || !Double.isFinite(alpha.asDouble()))) {
-            throw new IllegalArgumentException(where + ": lora_alpha must be a number, got " + alpha);
+            throw new IllegalArgumentException(where + ": lora_alpha must be a finite number, got " + (alpha.isNumber() ? String.valueOf(alpha.asDouble()) : alpha));
         }
         double dropout = json.path("lora_dropout").asDouble(0);
         if (!(dropout >= 0 && dropout < 1)) {
@@ -228,8 +230,9 @@ public final class PeftConfig {
     public Map<String, Double> alphaPattern() {
         Map<String, Double> out = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> e : fields("alpha_pattern")) {
-            if (!e.getValue().isNumber()) {
-                throw new IllegalArgumentException("adapter_config.json: alpha_pattern[\"" + e.getKey() + "\"] must be a number, got " + e.getValue());
+            if (!e.getValue().isNumber() || !Double.isFinite(e.getValue().asDouble())) {
+                throw new IllegalArgumentException("adapter_config.json: alpha_pattern[\"" + e.getKey() + "\"] must be a finite number, got "
+                        + (e.getValue().isNumber() ? String.valueOf(e.getValue().asDouble()) : e.getValue()));
             }
             out.put(e.getKey(), e.getValue().asDouble());
         }

@@ -301,6 +301,12 @@ class PeftFolderTest {
         assertThat(oneLine(catchThrowable(() -> PeftFolder.read(folder)))).contains("adapter_config.json is not valid JSON");
         Files.writeString(folder.resolve("adapter_config.json"), PEFT_CONFIG.replace("\"LORA\"", "\"IA3\""));
         assertThat(oneLine(catchThrowable(() -> PeftFolder.read(folder)))).contains("only LORA adapters");
+        // Python's json writes NaN: the field is named (it was Jackson's "enable JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS")
+        Files.writeString(folder.resolve("adapter_config.json"), PEFT_CONFIG.replace("\"lora_alpha\": 16", "\"lora_alpha\": NaN"));
+        assertThat(oneLine(catchThrowable(() -> PeftFolder.read(folder)))).contains("lora_alpha must be a finite number, got NaN")
+                .doesNotContain("JsonReadFeature");
+        Files.writeString(folder.resolve("adapter_config.json"), PEFT_CONFIG.replace("\"alpha_pattern\": {}", "\"alpha_pattern\": {\"q_proj\": Infinity}"));
+        assertThat(oneLine(catchThrowable(() -> PeftFolder.read(folder)))).contains("alpha_pattern[\"q_proj\"] must be a finite number, got Infinity");
     }
 
     @Test
