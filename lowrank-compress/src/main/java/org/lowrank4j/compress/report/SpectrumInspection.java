@@ -90,6 +90,10 @@ public final class SpectrumInspection {
         if (data && q.calibration() == null) {
             throw new IllegalArgumentException("--method " + m.name() + " spectra need --calib (a .txt file or a folder of them)");
         }
+        if (org.lowrank4j.nn.arch.mamba.MambaConfig.isMambaFolder(q.model())) { // its mixer projections are not block N ROLE sites
+            throw new IllegalArgumentException("inspect takes ONNX models and LLaMA-, GPT-2- and OPT-family decoder folders; --model " + q.model()
+                    + " is a Mamba folder");
+        }
         CausalLanguageModel decoder = DecoderFolder.loadCompressible(q.model());
         int context = decoder.defaultWindow();
         int[][] windows = data ? DecoderRuntime.calibrationWindows(DecoderFolder.loadTokenizer(q.model(), decoder.vocabSize()),
