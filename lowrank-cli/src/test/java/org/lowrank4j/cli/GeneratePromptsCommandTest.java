@@ -64,6 +64,9 @@ class GeneratePromptsCommandTest {
         Path badTemperature = Files.writeString(dir.resolve("d.jsonl"), "{\"prompt\": \"ok\", \"temperature\": -1}\n");
         assertThat(CliRun.refused("generate", "--model", model, "--prompts", badTemperature.toString(), "--out", out.toString()))
                 .contains("line 1: \"temperature\" must be a finite number");
+        Path binary = Files.write(dir.resolve("g.jsonl"), new byte[] {'{', '"', (byte) 0xB9, '"', '}', '\n'});
+        assertThat(CliRun.refused("generate", "--model", model, "--prompts", binary.toString(), "--out", out.toString()))
+                .contains(binary + " is not UTF-8 text: byte 0xB9 at offset 2");
         Path empty = Files.writeString(dir.resolve("e.jsonl"), "\n\n");
         assertThat(CliRun.refused("generate", "--model", model, "--prompts", empty.toString(), "--out", out.toString())).contains("holds no prompt");
         Path good = Files.writeString(dir.resolve("f.jsonl"), "{\"prompt\": \"ok\", \"max_tokens\": 2}\n");
