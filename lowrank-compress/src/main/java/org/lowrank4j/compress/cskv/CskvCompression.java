@@ -87,7 +87,7 @@ public final class CskvCompression {
         }
         DecoderFolder.requireModelFolder(r.model());
         CskvFolder.requireDenseSource(r.model());
-        org.lowrank4j.formats.io.OutputPlan.of("--out", r.out(), r.force()).input("--model", r.model()).input("--calib", r.calibration()).check();
+        org.lowrank4j.formats.io.OutputPlan.of("--out", r.out(), r.force()).folderOutput(true).input("--model", r.model()).input("--calib", r.calibration()).check();
         LowRankFolder.requireOutput(r.out(), r.model());
         HfConfig config = HfConfig.read(r.model());
         int headSize = config.headDim(), kvHeads = config.numKeyValueHeads(), dKv = headSize * kvHeads;

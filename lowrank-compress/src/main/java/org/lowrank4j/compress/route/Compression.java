@@ -50,7 +50,7 @@ public final class Compression {
         }
         boolean folder = Files.isDirectory(request.model());
         Path json = recordPath(request.out(), folder, ".json"), html = recordPath(request.out(), folder, ".html");
-        List<Path> replaced = OutputPlan.of("--out", request.out(), request.force()).sidecar(json).sidecar(html)
+        List<Path> replaced = OutputPlan.of("--out", request.out(), request.force()).folderOutput(folder).sidecar(json).sidecar(html)
                 .input("--model", request.model()).input("--tokenizer", request.tokenizer()).input("--calib", request.calibration()).input("--labels", request.labels()).check();
         CompressionRoute route = ROUTES.stream().filter(r -> r.handles(request)).findFirst().orElseThrow(() -> new IllegalArgumentException(
                 "--model " + request.model() + " is neither an ONNX file nor a decoder model folder"));

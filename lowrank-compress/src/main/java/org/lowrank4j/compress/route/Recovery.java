@@ -66,7 +66,7 @@ public final class Recovery {
         requireSettings(r);
         boolean decoder = Files.isDirectory(r.compressed()) || r.original() != null && Files.isDirectory(r.original());
         Path json = Compression.recordPath(r.out(), decoder, ".json");
-        OutputPlan.of("--out", r.out(), r.force()).sidecar(json).input("--original", r.original()).input("--compressed", r.compressed())
+        OutputPlan.of("--out", r.out(), r.force()).folderOutput(decoder).sidecar(json).input("--original", r.original()).input("--compressed", r.compressed())
                 .input("--tokenizer", r.tokenizer()).input("--text", r.text()).input("--eval-text", r.evalText()).input("--checkpoint", r.checkpoint())
                 .check();
         if (org.lowrank4j.nn.arch.mamba.MambaConfig.isMambaFolder(r.compressed())) {

@@ -13,8 +13,8 @@ import java.util.Map;
  * weights, config or tokenizer: {@code --out adapter/adapter_model.safetensors --force} would delete the adapter it
  * reads), or
  * be another of the outputs (a model named {@code m.json}
- * would be overwritten by its own record {@code m.json}); an output that already exists is replaced only when the
- * user said {@code --force}; the target folder must exist and be writable. Leftover temporary files of earlier
+ * would be overwritten by its own record {@code m.json}), nor, when it is a folder, lie inside an input folder; an
+ * output that already exists is replaced only when the user said {@code --force}; the target folder must exist and be writable. Leftover temporary files of earlier
  * killed runs beside the outputs are removed ({@link AtomicFiles#removeStale}).
  *
  * <pre>
@@ -28,6 +28,7 @@ public final class OutputPlan {
     private final List<Path> sidecars = new ArrayList<>();
     private final List<Map.Entry<Path, String>> inputs = new ArrayList<>();
     private java.util.function.Function<Path, String> whatIsThere = existing -> null;
+    private boolean primaryIsFolder;
 
     private OutputPlan(String option, Path primary, boolean force) {
         if (primary == null) {
@@ -58,6 +59,15 @@ public final class OutputPlan {
      */
     public OutputPlan whenPresent(java.util.function.Function<Path, String> describe) {
         this.whatIsThere = describe;
+        return this;
+    }
+
+    /**
+     * Whether the main output is a folder (a model, a results folder). A folder may not be made inside an input folder,
+     * where it would become part of what that input holds; a single file may (a record beside a model).
+     */
+    public OutputPlan folderOutput(boolean isFolder) {
+        this.primaryIsFolder = isFolder;
         return this;
     }
 
@@ -96,6 +106,16 @@ public final class OutputPlan {
                     throw new IllegalArgumentException(option + " " + primary + (out == primary ? "" : " would write " + out + ", which")
                             + " is a file the " + in.getValue() + " folder " + input + " is read from; choose another path (inputs are never "
                             + "overwritten)");
+                }
+            }
+        }
+        if (primaryIsFolder) {
+            Path target = primary.toAbsolutePath().normalize();
+            for (Map.Entry<Path, String> in : inputs) {
+                Path input = in.getKey().toAbsolutePath().normalize();
+                if (Files.isDirectory(input) && target.startsWith(input)) {
+                    throw new IllegalArgumentException(option + " " + primary + " is inside the " + in.getValue() + " folder " + in.getKey()
+                            + "; choose a folder outside every input");
                 }
             }
         }
