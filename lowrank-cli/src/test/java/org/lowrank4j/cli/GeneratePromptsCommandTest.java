@@ -47,6 +47,20 @@ class GeneratePromptsCommandTest {
         }
     }
 
+    /** A --max-tokens far past the context costs no more than the context allows, and gives what the context allows. */
+    @Test
+    void aHugeMaxTokensStopsAtTheContext(@TempDir Path dir) throws IOException {
+        Path base = CliRun.tinyDecoder(dir, 2, 1); // 32 positions
+        String room = CliRun.ok("generate", "--model", base.toString(), "--prompt", "Call me", "--max-tokens", "40", "--seed", "3");
+        assertThat(CliRun.ok("generate", "--model", base.toString(), "--prompt", "Call me", "--max-tokens", "2147483647", "--seed", "3"))
+                .isEqualTo(room);
+        Path in = Files.writeString(dir.resolve("p.jsonl"), "{\"prompt\": \"Call me\", \"max_tokens\": 2147483647, \"seed\": 3}\n");
+        Path out = dir.resolve("a.jsonl");
+        CliRun.ok("generate", "--model", base.toString(), "--prompts", in.toString(), "--out", out.toString());
+        JsonNode answer = JSON.readTree(Files.readAllLines(out, StandardCharsets.UTF_8).get(0));
+        assertThat("Call me" + answer.get("text").asText() + "\n").isEqualTo(room);
+    }
+
     @Test
     void badPromptFilesAndOptionsAreOneLine(@TempDir Path dir) throws IOException {
         Path base = CliRun.tinyDecoder(dir, 2, 1);
