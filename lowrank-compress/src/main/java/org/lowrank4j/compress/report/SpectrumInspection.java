@@ -55,6 +55,9 @@ public final class SpectrumInspection {
     }
 
     public static List<Site> run(Request q, Progress progress) throws IOException {
+        if (q.calibrationSequences() != null && q.calibrationSequences() < 1) {
+            throw new IllegalArgumentException("--calib-sequences must be at least 1, got " + q.calibrationSequences());
+        }
         if (q.json() != null) {
             OutputPlan.of("--json", q.json(), q.force()).input("--model", q.model()).input("--tokenizer", q.tokenizer())
                     .input("--calib", q.calibration()).check();

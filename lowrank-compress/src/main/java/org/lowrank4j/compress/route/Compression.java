@@ -48,6 +48,9 @@ public final class Compression {
         if (request.threads() != null && request.threads() < 1) {
             throw new IllegalArgumentException("--threads must be at least 1, got " + request.threads());
         }
+        if ((request.calibrationFrom() != null || request.calibrationTo() != null) && request.calibration() == null) {
+            throw new IllegalArgumentException("--calib-from and --calib-to select the YEAR_*.txt files of a --calib folder; give --calib FOLDER");
+        }
         boolean folder = Files.isDirectory(request.model());
         Path json = recordPath(request.out(), folder, ".json"), html = recordPath(request.out(), folder, ".html");
         List<Path> replaced = OutputPlan.of("--out", request.out(), request.force()).folderOutput(folder).sidecar(json).sidecar(html)

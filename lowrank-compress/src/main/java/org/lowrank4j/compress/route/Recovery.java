@@ -49,6 +49,9 @@ public final class Recovery {
         if (r.outputWeight() != null && (!(r.outputWeight() >= 0) || !Double.isFinite(r.outputWeight()))) {
             throw new IllegalArgumentException("--output-weight must be a finite number >= 0, got " + r.outputWeight());
         }
+        if (r.stateWeight() != null && (!(r.stateWeight() >= 0) || !Double.isFinite(r.stateWeight()))) {
+            throw new IllegalArgumentException("--state-weight must be a finite number >= 0, got " + r.stateWeight());
+        }
     }
 
     /**

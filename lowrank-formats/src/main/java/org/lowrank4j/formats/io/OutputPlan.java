@@ -128,6 +128,9 @@ public final class OutputPlan {
             }
         }
         Path folder = primary.toAbsolutePath().normalize().getParent();
+        if (folder != null && Files.isRegularFile(folder)) {
+            throw new IllegalArgumentException(option + " " + primary + ": " + folder + " is a file, not a folder; choose a path in a folder");
+        }
         if (folder == null || !Files.isDirectory(folder)) {
             throw new IllegalArgumentException(option + " " + primary + ": the folder it goes in, " + folder + ", does not exist; create it first");
         }
