@@ -155,6 +155,8 @@ class BadInputCorpusTest {
         add("a FIFO as model", "fifo.txt", concat(new String[] {"compress", "--model", p(fifo)}, svd));
         add("/dev/zero as model", "/dev/zero", concat(new String[] {"compress", "--model", p(devZero)}, svd));
         add("ratio NaN", "--ratio", "compress", "--model", p(enc), "--ratio", "NaN", "--method", "svd", "--out", out("c.onnx"));
+        add("more calibration windows than the text holds", "--calib-windows 100000 asks for more calibration windows than --calib", "compress",
+                "--model", p(dec), "--ratio", "0.5", "--method", "asvd", "--calib", p(text), "--calib-windows", "100000", "--out", out("cd"));
         add("calibration years without --calib", "--calib-from and --calib-to select the YEAR_*.txt files of a --calib folder; give --calib",
                 "compress", "--model", p(dec), "--ratio", "0.5", "--method", "svd", "--calib-from", "2000", "--calib-to", "1990", "--out", out("cd"));
         add("ratio negative", "--ratio", "compress", "--model", p(enc), "--ratio", "-0.5", "--method", "svd", "--out", out("c.onnx"));
@@ -273,6 +275,8 @@ class BadInputCorpusTest {
         add("a decoder folder given a tokenizer", "brings its own tokenizer.json", "inspect", "--model", p(dec), "--tokenizer", p(tok));
         add("whitened without tokenizer", "--tokenizer", "inspect", "--model", p(enc), "--method", "whitened");
         add("ranks not numbers", "--ranks", "inspect", "--model", p(enc), "--ranks", "16,lots");
+        add("a negative rank", "--ranks must list ranks of at least 1, got -5", "inspect", "--model", p(enc), "--ranks", "-5");
+        add("rank zero", "--ranks must list ranks of at least 1, got 0", "inspect", "--model", p(enc), "--ranks", "16,0");
         add("unknown method", "bogus", "inspect", "--model", p(enc), "--method", "bogus");
         add("Latin-1 calibration", "latin1.txt", "inspect", "--model", p(enc), "--method", "whitened", "--tokenizer", p(tok), "--calib", p(latin1));
         add("byte tokenizer", "byte-tokenizer", "inspect", "--model", p(enc), "--method", "whitened", "--tokenizer", p(byteTok), "--calib", p(text));
@@ -283,6 +287,8 @@ class BadInputCorpusTest {
     private static void compareCases() {
         add("unknown method in the list", "bogus", "compare", "--model", p(enc), "--tokenizer", p(tok), "--methods", "svd,bogus", "--out", out("cmp"));
         add("zero ratio in the list", "--ratio", "compare", "--model", p(enc), "--tokenizer", p(tok), "--ratios", "0,0.2", "--out", out("cmp"));
+        add("a ratio twice", "names a ratio twice", "compare", "--model", p(enc), "--tokenizer", p(tok), "--ratios", "0.3", "--ratios", "0.3,0.3",
+                "--out", out("cmp"));
         add("unknown allocation", "nope", "compare", "--model", p(enc), "--tokenizer", p(tok), "--allocations", "nope", "--out", out("cmp"));
         add("missing model", "--model", "compare", "--model", out("gone.onnx"), "--tokenizer", p(tok), "--out", out("cmp"));
         add("ONNX without tokenizer", "--tokenizer", "compare", "--model", p(enc), "--out", out("cmp"));
@@ -335,6 +341,7 @@ class BadInputCorpusTest {
         add("negative check tokens", "--check-tokens must be at least 0, got -1", "export", "--model", p(dec), "--out", out("ex"),
                 "--check-tokens", "-1");
         add("missing log", "--log", "plot-log", "--log", out("gone.csv"), "--out", out("loss.png"));
+        add("a plot named .pdf", "must end in .png", "plot-log", "--log", p(log), "--out", out("loss.pdf"));
         add("Latin-1 log", "log-latin1.csv", "plot-log", "--log", p(logLatin1), "--out", out("loss.png"));
         add("log with a word for a number", "log-bad-number.csv", "plot-log", "--log", p(logBadNumber), "--out", out("loss.png"));
         add("log with a short row", "log-short-row.csv", "plot-log", "--log", p(logShortRow), "--out", out("loss.png"));

@@ -60,6 +60,9 @@ public final class Comparisons {
         }
         if (r.ratios() != null) {
             r.ratios().forEach(ratio -> RankRules.requireRatio(ratio, "--ratios"));
+            if (new java.util.HashSet<>(r.ratios()).size() < r.ratios().size()) {
+                throw new IllegalArgumentException("--ratios " + r.ratios() + " names a ratio twice; give each ratio once");
+            }
         }
         if (r.model() == null || !Files.exists(r.model())) {
             throw new IllegalArgumentException("--model " + r.model() + " does not exist; give an .onnx encoder or a decoder model folder");

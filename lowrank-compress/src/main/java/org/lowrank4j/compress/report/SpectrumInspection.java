@@ -58,6 +58,11 @@ public final class SpectrumInspection {
         if (q.calibrationSequences() != null && q.calibrationSequences() < 1) {
             throw new IllegalArgumentException("--calib-sequences must be at least 1, got " + q.calibrationSequences());
         }
+        for (int rank : q.ranks()) {
+            if (rank < 1) {
+                throw new IllegalArgumentException("--ranks must list ranks of at least 1, got " + rank);
+            }
+        }
         if (q.json() != null) {
             OutputPlan.of("--json", q.json(), q.force()).input("--model", q.model()).input("--tokenizer", q.tokenizer())
                     .input("--calib", q.calibration()).check();
@@ -101,7 +106,7 @@ public final class SpectrumInspection {
         int context = decoder.defaultWindow();
         int[][] windows = data ? DecoderRuntime.calibrationWindows(DecoderFolder.loadTokenizer(q.model(), decoder.vocabSize()),
                 TextFolder.readText(q.calibration(), null, null, "--calib"), q.calibration(), context,
-                q.calibrationSequences() == null ? DecoderRuntime.DEFAULT_WINDOWS : q.calibrationSequences())
+                q.calibrationSequences() == null ? DecoderRuntime.DEFAULT_WINDOWS : q.calibrationSequences(), "--calib-sequences")
                 : new int[][] {{0, 0}}; // a method that reads no data never runs the model
         RuntimeCompression job = new RuntimeCompression(new DecoderRuntime(decoder, windows, DecoderRuntime.windowsPerBatch(context)));
         return new Prepared(job.weights(), job.prepare(m, progress));

@@ -23,6 +23,7 @@ public final class LossPlot {
 
     /** Draws the log and writes the PNG to {@code out} atomically. */
     public static void write(TrainingLog log, String title, Path out) throws IOException {
+        requirePng(out);
         BufferedImage image = draw(log, title);
         AtomicFiles.write(out, stream -> ImageIO.write(image, "png", stream));
     }
@@ -38,6 +39,7 @@ public final class LossPlot {
         if (runs.isEmpty()) {
             throw new IllegalArgumentException("a loss plot needs at least one log");
         }
+        requirePng(out);
         List<List<double[]>> all = new java.util.ArrayList<>();
         double xMax = 0;
         for (TrainingLog log : runs.values()) {
@@ -115,6 +117,14 @@ public final class LossPlot {
         g.drawString("validation loss", LEFT + plotW - 140, TOP + 38);
         g.dispose();
         return image;
+    }
+
+    /** The plot is PNG data: a file named otherwise (.pdf, .svg) would hold what its name does not say. */
+    public static void requirePng(Path out) {
+        Path name = out.getFileName();
+        if (name == null || !name.toString().toLowerCase(Locale.ROOT).endsWith(".png")) {
+            throw new IllegalArgumentException("--out " + out + " must end in .png (the plot is written as PNG)");
+        }
     }
 
     /** The last step that has a point in either series (a validation row may come after the last training row). */
