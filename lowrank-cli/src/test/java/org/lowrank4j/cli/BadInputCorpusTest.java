@@ -53,7 +53,7 @@ class BadInputCorpusTest {
 
     private static Path enc, encOther, encOutputs, encSvd, encSvdCopy, truncatedOnnx, tok, byteTok;
     private static Path text, latin1, binary, empty, blank, emptyDir, noTxtDir, fifo, devZero, notabTsv, latin1Tsv;
-    private static Path dec, decOther, decLr, decLrCopy, decNan, decTruncated, log, logLatin1, logBadNumber, logShortRow;
+    private static Path dec, decOther, decLr, decLrCopy, decNan, decTruncated, decBadTokenizer, log, logLatin1, logBadNumber, logShortRow;
 
     @BeforeAll
     static void buildFixtures() throws Exception {
@@ -117,6 +117,8 @@ class BadInputCorpusTest {
         decTruncated = copyFolder(dec, fixtures.resolve("dec-truncated"));
         byte[] weights = Files.readAllBytes(dec.resolve("model.safetensors"));
         Files.write(decTruncated.resolve("model.safetensors"), java.util.Arrays.copyOf(weights, weights.length / 3));
+        decBadTokenizer = copyFolder(dec, fixtures.resolve("dec-bad-tokenizer"));
+        Files.writeString(decBadTokenizer.resolve("tokenizer.json"), "{\"model\": nope}");
 
         log = Files.writeString(fixtures.resolve("train-log.csv"), TrainCommand.LOG_HEADER + "\n1,5.5,0.001,1.0,100,\n2,5.0,0.001,1.0,100,\n");
         logLatin1 = Files.write(fixtures.resolve("log-latin1.csv"), (TrainCommand.LOG_HEADER + "\n1,5.5,0.001,1.0,100,caf\u00e9\n")
@@ -312,6 +314,8 @@ class BadInputCorpusTest {
     }
 
     private static void generateCases() {
+        add("a damaged tokenizer.json", "tokenizer.json is not valid JSON: Unrecognized token 'nope'", "generate", "--model", p(decBadTokenizer),
+                "--prompt", "The");
         add("NaN weights", "NaN|non-finite", "generate", "--model", p(decNan), "--prompt", "The", "--max-tokens", "4");
         add("negative temperature", "--temperature", "generate", "--model", p(dec), "--prompt", "The", "--temperature", "-1");
         add("NaN temperature", "--temperature", "generate", "--model", p(dec), "--prompt", "The", "--temperature", "NaN");
