@@ -94,7 +94,15 @@ public final class CskvCompression {
         CskvFolder.requireDenseSource(r.model());
         org.lowrank4j.formats.io.OutputPlan.of("--out", r.out(), r.force()).folderOutput(true).input("--model", r.model()).input("--calib", r.calibration()).check();
         LowRankFolder.requireOutput(r.out(), r.model());
+        String families = "CSKV shrinks the KV cache of LLaMA-family decoder folders (model_type "
+                + String.join(", ", org.lowrank4j.formats.hf.HfArchitecture.LLAMA.modelTypes()) + ")";
+        if (org.lowrank4j.nn.arch.mamba.MambaConfig.isMambaFolder(r.model())) { // a state-space model: no KV cache at all
+            throw new IllegalArgumentException(families + "; --model " + r.model() + " is a Mamba folder");
+        }
         HfConfig config = HfConfig.read(r.model());
+        if (config.architecture() != org.lowrank4j.formats.hf.HfArchitecture.LLAMA) {
+            throw new IllegalArgumentException(families + "; --model " + r.model() + " is " + config.modelType());
+        }
         int headSize = config.headDim(), kvHeads = config.numKeyValueHeads(), dKv = headSize * kvHeads;
         int keyRank = rank("--k-density", r.keyDensity(), headSize, kvHeads), valueRank = rank("--v-density", r.valueDensity(), headSize, kvHeads);
         int window = r.window() == null ? Math.min(DEFAULT_WINDOW, config.maxPositionEmbeddings()) : r.window();
