@@ -25,8 +25,9 @@ final class CskvCommand implements Callable<Integer> {
     @Option(names = "--v-density", defaultValue = "0.75", description = "Fraction of value channels cached, per head (default ${DEFAULT-VALUE}).")
     double valueDensity;
 
-    @Option(names = "--window", defaultValue = "32", description = "Recent positions kept in full precision (default ${DEFAULT-VALUE}).")
-    int window;
+    @Option(names = "--window", description = "Recent positions kept in full precision, at most the model's context (default "
+            + CskvCompression.DEFAULT_WINDOW + ", or the context where it is shorter).")
+    Integer window;
 
     @Option(names = "--init", defaultValue = "asvd", description = "svd, or asvd (scaled by calibration activations; needs --calib) (default ${DEFAULT-VALUE}).")
     String init;

@@ -65,6 +65,10 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (threads != null) {
+            Inputs.atLeast("--threads", threads, 1);
+        }
+        Inputs.atLeast("--sentences", sentences, 1);
         Inputs.requireFile(reference, "--reference");
         Inputs.requireFile(candidate, "--candidate");
         if (otherTool) {

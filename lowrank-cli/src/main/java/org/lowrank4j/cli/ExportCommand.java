@@ -43,6 +43,8 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Inputs.atLeast("--check-tokens", checkTokens, 0);
+        Inputs.atLeast("--check-steps", checkSteps, 0);
         DecoderExport.Report r = DecoderExport.run(new DecoderExport.Request(model, out, force, checkTokens, checkSteps, seed, adapter),
                 stage -> System.err.println(stage));
         Map<String, Integer> forms = new LinkedHashMap<>();

@@ -202,9 +202,10 @@ final class FinetuneCommand implements Callable<Integer> {
             targets = ModulePaths.attentionTargets(model);
         }
         if (resume) {
-            OutputPlan.of("--out", out, true).input("--model", model).input("--data", data).input("--init-adapter", initAdapter).check();
+            OutputPlan.of("--out", out, true).folderOutput(true).input("--model", model).input("--data", data).input("--init-adapter", initAdapter)
+                    .check();
         } else {
-            OutputPlan.of("--out", out, force).input("--model", model).input("--data", data).input("--init-adapter", initAdapter)
+            OutputPlan.of("--out", out, force).folderOutput(true).input("--model", model).input("--data", data).input("--init-adapter", initAdapter)
                     .whenPresent(FinetuneCommand::earlierRun).check();
             if (Files.exists(out) && !Files.isDirectory(out)) {
                 throw new IllegalArgumentException("--out " + out + " is a file; give a folder");

@@ -23,11 +23,10 @@ final class Inputs {
      * paths are skipped).
      */
     static void requireOutput(String option, Path out, boolean force, Object... inputs) throws java.io.IOException {
-        plan(option, out, force, inputs).file().check();
+        plan(OutputPlan.of(option, out, force).file(), inputs).check();
     }
 
-    private static OutputPlan plan(String option, Path out, boolean force, Object... inputs) {
-        OutputPlan plan = OutputPlan.of(option, out, force);
+    private static OutputPlan plan(OutputPlan plan, Object... inputs) {
         for (int i = 0; i + 1 < inputs.length; i += 2) {
             plan.input((String) inputs[i], (Path) inputs[i + 1]);
         }
@@ -35,7 +34,7 @@ final class Inputs {
     }
 
     /**
-     * A results folder ({@code compare}, {@code demo}): refused when it is or holds an input, or when it holds an earlier
+     * A results folder ({@code compare}, {@code demo}): refused when it is, holds or lies inside an input, or when it holds an earlier
      * run's results and neither {@code --force} (start over) nor, where offered, {@code --resume} was given.
      */
     static void requireResultsFolder(Path out, boolean force, boolean resume, Object... inputs) throws java.io.IOException {
@@ -51,7 +50,7 @@ final class Inputs {
         if (parent != null && !Files.isDirectory(parent)) {
             Files.createDirectories(parent); // results folders are created with their parents
         }
-        plan("--out", out, true, inputs).check(); // a folder
+        plan(OutputPlan.of("--out", out, true).folderOutput(true), inputs).check(); // a folder
     }
 
     /** Refuses {@code value} below {@code min}, naming the option and the value given. */

@@ -5,12 +5,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import org.lowrank4j.nn.train.TextFiles;
 
 /**
  * The JSON Lines files of {@code lowrank generate --prompts IN --out OUT}. A line of IN is an object with a
@@ -37,7 +36,8 @@ final class PromptsFile {
      */
     static List<Prompt> read(Path file, int maxTokens, double temperature, double topP, long seed) throws IOException {
         List<Prompt> out = new ArrayList<>();
-        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        TextFiles.requireRegularFile(file, "--prompts");
+        List<String> lines = TextFiles.read(file).lines().toList();
         for (int i = 0; i < lines.size(); i++) {
             if (lines.get(i).isBlank()) {
                 continue;

@@ -53,7 +53,7 @@ class BadInputCorpusTest {
 
     private static Path enc, encOther, encOutputs, encSvd, encSvdCopy, truncatedOnnx, tok, byteTok;
     private static Path text, latin1, binary, empty, blank, emptyDir, noTxtDir, fifo, devZero, notabTsv, latin1Tsv;
-    private static Path dec, decOther, decLr, decLrCopy, decNan, decTruncated, log, logLatin1, logBadNumber, logShortRow;
+    private static Path dec, decOther, decLr, decLrCopy, decNan, decTruncated, decBadTokenizer, log, logLatin1, logBadNumber, logShortRow;
 
     @BeforeAll
     static void buildFixtures() throws Exception {
@@ -117,6 +117,8 @@ class BadInputCorpusTest {
         decTruncated = copyFolder(dec, fixtures.resolve("dec-truncated"));
         byte[] weights = Files.readAllBytes(dec.resolve("model.safetensors"));
         Files.write(decTruncated.resolve("model.safetensors"), java.util.Arrays.copyOf(weights, weights.length / 3));
+        decBadTokenizer = copyFolder(dec, fixtures.resolve("dec-bad-tokenizer"));
+        Files.writeString(decBadTokenizer.resolve("tokenizer.json"), "{\"model\": nope}");
 
         log = Files.writeString(fixtures.resolve("train-log.csv"), TrainCommand.LOG_HEADER + "\n1,5.5,0.001,1.0,100,\n2,5.0,0.001,1.0,100,\n");
         logLatin1 = Files.write(fixtures.resolve("log-latin1.csv"), (TrainCommand.LOG_HEADER + "\n1,5.5,0.001,1.0,100,caf\u00e9\n")
@@ -155,6 +157,10 @@ class BadInputCorpusTest {
         add("a FIFO as model", "fifo.txt", concat(new String[] {"compress", "--model", p(fifo)}, svd));
         add("/dev/zero as model", "/dev/zero", concat(new String[] {"compress", "--model", p(devZero)}, svd));
         add("ratio NaN", "--ratio", "compress", "--model", p(enc), "--ratio", "NaN", "--method", "svd", "--out", out("c.onnx"));
+        add("more calibration windows than the text holds", "--calib-windows 100000 asks for more calibration windows than --calib", "compress",
+                "--model", p(dec), "--ratio", "0.5", "--method", "asvd", "--calib", p(text), "--calib-windows", "100000", "--out", out("cd"));
+        add("calibration years without --calib", "--calib-from and --calib-to select the YEAR_*.txt files of a --calib folder; give --calib",
+                "compress", "--model", p(dec), "--ratio", "0.5", "--method", "svd", "--calib-from", "2000", "--calib-to", "1990", "--out", out("cd"));
         add("ratio negative", "--ratio", "compress", "--model", p(enc), "--ratio", "-0.5", "--method", "svd", "--out", out("c.onnx"));
         add("ratio not a number", "--ratio", "compress", "--model", p(enc), "--ratio", "half", "--method", "svd", "--out", out("c.onnx"));
         add("target size without a unit", "--target-size|12 parsecs", "compress", "--model", p(enc), "--target-size", "12 parsecs",
@@ -235,6 +241,8 @@ class BadInputCorpusTest {
         add("decoder FIFO text", "fifo.txt", "recover", "--original", p(dec), "--compressed", p(decLr), "--out", out("rd"), "--steps",
                 "1", "--batch", "2", "--text", p(fifo));
         add("decoder without text", "--text", "recover", "--original", p(dec), "--compressed", p(decLr), "--out", out("rd"));
+        add("negative state weight", "--state-weight must be a finite number >= 0, got -1.0", "recover", "--original", p(dec), "--compressed",
+                p(decLr), "--text", p(text), "--out", out("rd"), "--state-weight", "-1");
     }
 
     private static void evalCases() {
@@ -256,6 +264,10 @@ class BadInputCorpusTest {
         add("FIFO probe", "fifo.txt", "eval", "--reference", p(enc), "--candidate", p(encSvd), "--tokenizer", p(tok), "--probe", p(fifo));
         add("sentences not a number", "--sentences", "eval", "--reference", p(enc), "--candidate", p(encSvd), "--tokenizer", p(tok),
                 "--sentences", "lots");
+        add("zero threads", "--threads must be at least 1, got 0", "eval", "--reference", p(enc), "--candidate", p(encSvd), "--tokenizer",
+                p(tok), "--threads", "0");
+        add("negative sentences", "--sentences must be at least 1, got -1", "eval", "--reference", p(enc), "--candidate", p(encSvd),
+                "--tokenizer", p(tok), "--sentences", "-1");
     }
 
     private static void inspectCases() {
@@ -265,18 +277,26 @@ class BadInputCorpusTest {
         add("a decoder folder given a tokenizer", "brings its own tokenizer.json", "inspect", "--model", p(dec), "--tokenizer", p(tok));
         add("whitened without tokenizer", "--tokenizer", "inspect", "--model", p(enc), "--method", "whitened");
         add("ranks not numbers", "--ranks", "inspect", "--model", p(enc), "--ranks", "16,lots");
+        add("a negative rank", "--ranks must list ranks of at least 1, got -5", "inspect", "--model", p(enc), "--ranks", "-5");
+        add("rank zero", "--ranks must list ranks of at least 1, got 0", "inspect", "--model", p(enc), "--ranks", "16,0");
         add("unknown method", "bogus", "inspect", "--model", p(enc), "--method", "bogus");
         add("Latin-1 calibration", "latin1.txt", "inspect", "--model", p(enc), "--method", "whitened", "--tokenizer", p(tok), "--calib", p(latin1));
         add("byte tokenizer", "byte-tokenizer", "inspect", "--model", p(enc), "--method", "whitened", "--tokenizer", p(byteTok), "--calib", p(text));
+        add("zero calibration windows", "--calib-sequences must be at least 1, got 0", "inspect", "--model", p(dec), "--method", "asvd",
+                "--calib", p(text), "--calib-sequences", "0");
     }
 
     private static void compareCases() {
         add("unknown method in the list", "bogus", "compare", "--model", p(enc), "--tokenizer", p(tok), "--methods", "svd,bogus", "--out", out("cmp"));
         add("zero ratio in the list", "--ratio", "compare", "--model", p(enc), "--tokenizer", p(tok), "--ratios", "0,0.2", "--out", out("cmp"));
+        add("a ratio twice", "names a ratio twice", "compare", "--model", p(enc), "--tokenizer", p(tok), "--ratios", "0.3", "--ratios", "0.3,0.3",
+                "--out", out("cmp"));
         add("unknown allocation", "nope", "compare", "--model", p(enc), "--tokenizer", p(tok), "--allocations", "nope", "--out", out("cmp"));
         add("missing model", "--model", "compare", "--model", out("gone.onnx"), "--tokenizer", p(tok), "--out", out("cmp"));
         add("ONNX without tokenizer", "--tokenizer", "compare", "--model", p(enc), "--out", out("cmp"));
         add("binary held-out text", "binary.txt", "compare", "--model", p(enc), "--tokenizer", p(tok), "--text", p(binary), "--out", out("cmp"));
+        add("a file as the decoder's data folder", "--data " + p(text) + " is a file; compare splits a folder", "compare", "--model", p(dec),
+                "--data", p(text), "--out", out("cmp"));
     }
 
     private static void trainCases() {
@@ -289,10 +309,13 @@ class BadInputCorpusTest {
         add("empty data file", "empty.txt", concat(new String[] {"train", "--data", p(empty)}, tiny));
         add("binary data", "binary.txt", concat(new String[] {"train", "--data", p(binary)}, tiny));
         add("zero steps", "--steps", "train", "--data", p(text), "--steps", "0", "--out", out("t"));
+        add("out under a file", p(text) + " is a file, not a folder", "train", "--data", p(text), "--out", p(text) + "/sub");
         add("init from an ONNX file", "enc.onnx", concat(new String[] {"train", "--data", p(text), "--init", p(enc)}, tiny));
     }
 
     private static void generateCases() {
+        add("a damaged tokenizer.json", "tokenizer.json is not valid JSON: Unrecognized token 'nope'", "generate", "--model", p(decBadTokenizer),
+                "--prompt", "The");
         add("NaN weights", "NaN|non-finite", "generate", "--model", p(decNan), "--prompt", "The", "--max-tokens", "4");
         add("negative temperature", "--temperature", "generate", "--model", p(dec), "--prompt", "The", "--temperature", "-1");
         add("NaN temperature", "--temperature", "generate", "--model", p(dec), "--prompt", "The", "--temperature", "NaN");
@@ -319,7 +342,10 @@ class BadInputCorpusTest {
     }
 
     private static void otherCases() {
+        add("negative check tokens", "--check-tokens must be at least 0, got -1", "export", "--model", p(dec), "--out", out("ex"),
+                "--check-tokens", "-1");
         add("missing log", "--log", "plot-log", "--log", out("gone.csv"), "--out", out("loss.png"));
+        add("a plot named .pdf", "must end in .png", "plot-log", "--log", p(log), "--out", out("loss.pdf"));
         add("Latin-1 log", "log-latin1.csv", "plot-log", "--log", p(logLatin1), "--out", out("loss.png"));
         add("log with a word for a number", "log-bad-number.csv", "plot-log", "--log", p(logBadNumber), "--out", out("loss.png"));
         add("log with a short row", "log-short-row.csv", "plot-log", "--log", p(logShortRow), "--out", out("loss.png"));

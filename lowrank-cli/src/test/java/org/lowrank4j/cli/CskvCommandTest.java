@@ -65,6 +65,8 @@ class CskvCommandTest {
         assertError(run("cskv", "--model", dense.toString(), "--out", dir.resolve("b").toString(), "--init", "svd", "--k-density", "0"), "--k-density");
         assertError(run("cskv", "--model", dense.toString(), "--out", dir.resolve("c").toString(), "--init", "pca"), "--init");
         assertError(run("cskv", "--model", dense.toString(), "--out", dir.resolve("d").toString(), "--init", "svd", "--window", "0"), "--window");
+        assertError(run("cskv", "--model", dense.toString(), "--out", dir.resolve("d").toString(), "--init", "svd", "--window", "100000"),
+                "--window 100000 is larger than the context of --model " + dense);
         Path text = Files.writeString(dir.resolve("calib.txt"), "some calibration text");
         assertError(run("cskv", "--model", dense.toString(), "--out", dir.resolve("g").toString(), "--init", "svd", "--calib", text.toString()),
                 "--init svd reads no calibration text");

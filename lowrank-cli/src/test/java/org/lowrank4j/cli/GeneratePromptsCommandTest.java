@@ -47,6 +47,20 @@ class GeneratePromptsCommandTest {
         }
     }
 
+    /** A --max-tokens far past the context costs no more than the context allows, and gives what the context allows. */
+    @Test
+    void aHugeMaxTokensStopsAtTheContext(@TempDir Path dir) throws IOException {
+        Path base = CliRun.tinyDecoder(dir, 2, 1); // 32 positions
+        String room = CliRun.ok("generate", "--model", base.toString(), "--prompt", "Call me", "--max-tokens", "40", "--seed", "3");
+        assertThat(CliRun.ok("generate", "--model", base.toString(), "--prompt", "Call me", "--max-tokens", "2147483647", "--seed", "3"))
+                .isEqualTo(room);
+        Path in = Files.writeString(dir.resolve("p.jsonl"), "{\"prompt\": \"Call me\", \"max_tokens\": 2147483647, \"seed\": 3}\n");
+        Path out = dir.resolve("a.jsonl");
+        CliRun.ok("generate", "--model", base.toString(), "--prompts", in.toString(), "--out", out.toString());
+        JsonNode answer = JSON.readTree(Files.readAllLines(out, StandardCharsets.UTF_8).get(0));
+        assertThat("Call me" + answer.get("text").asText() + "\n").isEqualTo(room);
+    }
+
     @Test
     void badPromptFilesAndOptionsAreOneLine(@TempDir Path dir) throws IOException {
         Path base = CliRun.tinyDecoder(dir, 2, 1);
@@ -64,6 +78,9 @@ class GeneratePromptsCommandTest {
         Path badTemperature = Files.writeString(dir.resolve("d.jsonl"), "{\"prompt\": \"ok\", \"temperature\": -1}\n");
         assertThat(CliRun.refused("generate", "--model", model, "--prompts", badTemperature.toString(), "--out", out.toString()))
                 .contains("line 1: \"temperature\" must be a finite number");
+        Path binary = Files.write(dir.resolve("g.jsonl"), new byte[] {'{', '"', (byte) 0xB9, '"', '}', '\n'});
+        assertThat(CliRun.refused("generate", "--model", model, "--prompts", binary.toString(), "--out", out.toString()))
+                .contains(binary + " is not UTF-8 text: byte 0xB9 at offset 2");
         Path empty = Files.writeString(dir.resolve("e.jsonl"), "\n\n");
         assertThat(CliRun.refused("generate", "--model", model, "--prompts", empty.toString(), "--out", out.toString())).contains("holds no prompt");
         Path good = Files.writeString(dir.resolve("f.jsonl"), "{\"prompt\": \"ok\", \"max_tokens\": 2}\n");

@@ -53,6 +53,11 @@ class MambaCommandsTest {
                 dir.resolve("low").toString()), "state-rank 40 is above A_log's dimensions 32x16");
         CliRun.assertError(CliRun.run("compress", "--model", model.toString(), "--method", "svd", "--ratio", "0.3", "--out",
                 dir.resolve("svd").toString()), "is a Mamba folder: compress it with --method dlrmamba");
+        CliRun.assertError(CliRun.run("inspect", "--model", model.toString()), "inspect takes ONNX models and LLaMA-, GPT-2- and OPT-family"
+                + " decoder folders; --model " + model + " is a Mamba folder");
+        Object[] cskv = CliRun.run("cskv", "--model", model.toString(), "--out", dir.resolve("kv").toString(), "--init", "svd");
+        CliRun.assertError(cskv, "CSKV shrinks the KV cache of LLaMA-family decoder folders (model_type llama,");
+        assertThat((String) cskv[2]).contains("is a Mamba folder").doesNotContain("bert");
         CliRun.assertError(CliRun.run("train", "--arch", "rnn", "--data", text.toString(), "--out", dir.resolve("x").toString()),
                 "--arch must be llama or mamba");
         Path broken = dir.resolve("broken");

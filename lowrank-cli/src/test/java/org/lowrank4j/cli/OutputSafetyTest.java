@@ -197,6 +197,25 @@ class OutputSafetyTest {
         assertThat((int) record[0]).as((String) record[2]).isZero();
     }
 
+    /** An output folder is never made inside an input folder (the help says every output differs from every input). */
+    @Test
+    void noOutputFolderIsMadeInsideAnInputFolder(@TempDir Path dir) throws IOException {
+        Path base = CliRun.tinyDecoder(dir, 2, 1);
+        Path text = Files.writeString(dir.resolve("text.txt"), "Fellow citizens of the Senate and of the House of Representatives. ".repeat(40));
+        List<Path> inputs = List.of(base.resolve("model.safetensors"), base.resolve("config.json"), base.resolve("tokenizer.json"));
+        refused(inputs, "--out " + base.resolve("sub") + " is inside the --model folder " + base, "compress", "--model", base.toString(),
+                "--method", "svd", "--ratio", "0.5", "--out", base.resolve("sub").toString());
+        Path low = dir.resolve("c1");
+        CliRun.ok("compress", "--model", base.toString(), "--method", "svd", "--ratio", "0.5", "--out", low.toString());
+        refused(inputs, "--out " + low.resolve("sub") + " is inside the --compressed folder " + low, "recover", "--original", base.toString(),
+                "--compressed", low.toString(), "--text", text.toString(), "--steps", "1", "--out", low.resolve("sub").toString());
+        refused(inputs, "--out " + base.resolve("cmp") + " is inside the --model folder " + base, "compare", "--model", base.toString(),
+                "--out", base.resolve("cmp").toString());
+        assertThat(base.resolve("sub")).doesNotExist();
+        assertThat(low.resolve("sub")).doesNotExist();
+        assertThat(base.resolve("cmp")).doesNotExist();
+    }
+
     /** A --force run refused for a bad setting leaves the earlier output folder as it was (it used to be deleted first). */
     @Test
     void aRefusedForcedRunKeepsTheEarlierOutput(@TempDir Path dir) throws IOException {

@@ -30,6 +30,25 @@ class PlotLogCommandTest {
     }
 
     @Test
+    void readsTheMambaLogWhoseValidationRowsLeaveTheOtherCellsEmpty(@TempDir Path dir) throws Exception {
+        // lowrank train --arch mamba writes a validation row as step,,,,,loss
+        Path log = Files.writeString(dir.resolve("train-log.csv"), """
+                step,loss,lr,grad_norm,tokens_per_s,validation_loss
+                1,5.6,0.0001,3.0,1400.0,
+                2,4.9,0.0002,2.5,1400.0,
+                2,,,,,5.1
+                """);
+        Path png = dir.resolve("loss.png");
+        CliRun.ok("plot-log", "--log", log.toString(), "--out", png.toString());
+        assertThat(ImageIO.read(png.toFile()).getWidth()).isEqualTo(800);
+
+        // a cell that is there but not a number is still refused, naming the line
+        Files.writeString(log, "step,loss,lr,grad_norm,tokens_per_s,validation_loss\n1,5.6,0,1,1,\n2,x,,,,5.1\n");
+        assertThat(CliRun.refused("plot-log", "--log", log.toString(), "--out", dir.resolve("bad.png").toString()))
+                .contains("line 3").contains("'x' is not a finite number");
+    }
+
+    @Test
     void drawsSeveralRunsInOneFigure(@TempDir Path dir) throws Exception {
         String header = "step,loss,lr,grad_norm,tokens_per_s,validation_loss\n";
         Path a = Files.createDirectories(dir.resolve("full")).resolve("train-log.csv");

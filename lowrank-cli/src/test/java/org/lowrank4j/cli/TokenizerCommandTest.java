@@ -33,5 +33,8 @@ class TokenizerCommandTest {
         assertThat((String) generated[1]).startsWith("The Union");
         assertThat(CliRun.refused("tokenizer", "--model", model.toString())).contains("already exists");
         assertThat(CliRun.refused("tokenizer", "--model", dir.toString())).contains("vocab.json and merges.txt");
+        Files.write(model.resolve("merges.txt"), new byte[] {'#', (byte) 0xFF, (byte) 0xFE, (byte) 0xB9, '\n'});
+        assertThat(CliRun.refused("tokenizer", "--model", model.toString(), "--out", dir.resolve("t.json").toString()))
+                .contains(model.resolve("merges.txt") + " is not UTF-8 text: byte 0xFF at offset 1");
     }
 }

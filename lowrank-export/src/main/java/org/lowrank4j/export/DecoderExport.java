@@ -93,7 +93,7 @@ public final class DecoderExport {
     static Report run(Request r, Consumer<String> progress, long externalAbove) throws IOException {
         long start = System.nanoTime();
         DecoderTraining.requireModelFolder(r.model());
-        OutputPlan.of("--out", r.out(), r.force()).input("--model", r.model()).input("--adapter", r.adapter()).check();
+        OutputPlan.of("--out", r.out(), r.force()).folderOutput(true).input("--model", r.model()).input("--adapter", r.adapter()).check();
         HfConfig config = requireExportable(r.model());
         progress.accept("loading " + r.model());
         CausalLanguageModel model = org.lowrank4j.nn.arch.DenseDecoders.load(r.model(), Precision.FLOAT32);

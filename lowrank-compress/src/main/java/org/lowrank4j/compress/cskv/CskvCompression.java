@@ -31,18 +31,23 @@ public final class CskvCompression {
     /** Calibration windows of the model's context when none is given. */
     public static final int DEFAULT_WINDOWS = 16;
 
+    /** Recent positions kept in full precision when none is given (fewer when the model's context is shorter). */
+    public static final int DEFAULT_WINDOW = 32;
+
     /**
      * @param init          {@code svd} or {@code asvd}
      * @param calibration   a .txt file or a folder (ASVD only); calibrationFrom/To select YEAR_*.txt files of a folder
+     * @param window        recent positions kept in full precision, at most the model's context (null: {@value #DEFAULT_WINDOW}
+     *                      or the context, whichever is shorter)
      * @param windows       calibration windows (null: {@value #DEFAULT_WINDOWS})
      * @param trainSteps    layer-wise training steps of A and B (0: none; needs calibration)
      * @param trainLr       Adam's learning rate for that training
      */
-    public record Request(Path model, Path out, double keyDensity, double valueDensity, int window, String init, Path calibration,
+    public record Request(Path model, Path out, double keyDensity, double valueDensity, Integer window, String init, Path calibration,
                           Integer calibrationFrom, Integer calibrationTo, Integer windows, boolean force, int trainSteps, double trainLr) {
 
         /** No layer-wise training. */
-        public Request(Path model, Path out, double keyDensity, double valueDensity, int window, String init, Path calibration,
+        public Request(Path model, Path out, double keyDensity, double valueDensity, Integer window, String init, Path calibration,
                        Integer calibrationFrom, Integer calibrationTo, Integer windows, boolean force) {
             this(model, out, keyDensity, valueDensity, window, init, calibration, calibrationFrom, calibrationTo, windows, force, 0,
                     DEFAULT_TRAIN_LR);
@@ -82,16 +87,29 @@ public final class CskvCompression {
             throw new IllegalArgumentException("--init svd reads no calibration text; drop --calib/--calib-from/--calib-to, or use --init asvd"
                     + " or --train-steps");
         }
-        if (r.window() < 1) {
+        if (r.window() != null && r.window() < 1) {
             throw new IllegalArgumentException("--window must be at least 1 position, got " + r.window());
         }
         DecoderFolder.requireModelFolder(r.model());
         CskvFolder.requireDenseSource(r.model());
-        org.lowrank4j.formats.io.OutputPlan.of("--out", r.out(), r.force()).input("--model", r.model()).input("--calib", r.calibration()).check();
+        org.lowrank4j.formats.io.OutputPlan.of("--out", r.out(), r.force()).folderOutput(true).input("--model", r.model()).input("--calib", r.calibration()).check();
         LowRankFolder.requireOutput(r.out(), r.model());
+        String families = "CSKV shrinks the KV cache of LLaMA-family decoder folders (model_type "
+                + String.join(", ", org.lowrank4j.formats.hf.HfArchitecture.LLAMA.modelTypes()) + ")";
+        if (org.lowrank4j.nn.arch.mamba.MambaConfig.isMambaFolder(r.model())) { // a state-space model: no KV cache at all
+            throw new IllegalArgumentException(families + "; --model " + r.model() + " is a Mamba folder");
+        }
         HfConfig config = HfConfig.read(r.model());
+        if (config.architecture() != org.lowrank4j.formats.hf.HfArchitecture.LLAMA) {
+            throw new IllegalArgumentException(families + "; --model " + r.model() + " is " + config.modelType());
+        }
         int headSize = config.headDim(), kvHeads = config.numKeyValueHeads(), dKv = headSize * kvHeads;
         int keyRank = rank("--k-density", r.keyDensity(), headSize, kvHeads), valueRank = rank("--v-density", r.valueDensity(), headSize, kvHeads);
+        int window = r.window() == null ? Math.min(DEFAULT_WINDOW, config.maxPositionEmbeddings()) : r.window();
+        if (window > config.maxPositionEmbeddings()) {
+            throw new IllegalArgumentException("--window " + r.window() + " is larger than the context of --model " + r.model() + " ("
+                    + config.maxPositionEmbeddings() + " positions); give at most " + config.maxPositionEmbeddings());
+        }
         LlamaModel model = DecoderFolder.loadModel(r.model());
         if (LlamaModel.hasHeadNorms(model.config())) { // before any calibration or training: CskvModel refuses it too
             throw new IllegalArgumentException("--model " + r.model() + " is " + model.config().modelType() + ", whose keys are normalised per head (or over the"
@@ -153,7 +171,7 @@ public final class CskvCompression {
             progress.update(train ? "factorise + train" : "factorise", i + 1, count, "block " + i);
         }
         CskvFolder.Manifest manifest = new CskvFolder.Manifest(r.model().getFileName().toString(), init, r.keyDensity(), r.valueDensity(),
-                keyRank, valueRank, r.window(), calibrationName, calibrationTokens, r.trainSteps());
+                keyRank, valueRank, window, calibrationName, calibrationTokens, r.trainSteps());
         CskvFolder.write(r.model(), layers, manifest, r.out());
         return new Report(manifest, 2 * dKv, keyRank + valueRank, (System.nanoTime() - start) / 1e9, train ? before : Double.NaN,
                 train ? after : Double.NaN);

@@ -60,6 +60,9 @@ public final class Comparisons {
         }
         if (r.ratios() != null) {
             r.ratios().forEach(ratio -> RankRules.requireRatio(ratio, "--ratios"));
+            if (new java.util.HashSet<>(r.ratios()).size() < r.ratios().size()) {
+                throw new IllegalArgumentException("--ratios " + r.ratios() + " names a ratio twice; give each ratio once");
+            }
         }
         if (r.model() == null || !Files.exists(r.model())) {
             throw new IllegalArgumentException("--model " + r.model() + " does not exist; give an .onnx encoder or a decoder model folder");
@@ -140,6 +143,10 @@ public final class Comparisons {
             throw new IllegalArgumentException("--calib-windows must be >= 1 and --max-bytes >= 2, got " + windows + " and " + limit);
         }
         Path folder = r.data() == null ? DEFAULT_DATA : r.data();
+        if (Files.exists(folder) && !Files.isDirectory(folder)) {
+            throw new IllegalArgumentException("--data " + folder + " is a file; compare splits a folder of YEAR_*.txt files by year"
+                    + " (--calib-from/--calib-to, --eval-from/--eval-to): give that folder");
+        }
         int cFrom = r.calibrationFrom() == null ? 1790 : r.calibrationFrom(), cTo = r.calibrationTo() == null ? 1945 : r.calibrationTo();
         int eFrom = r.evalFrom() == null ? 1981 : r.evalFrom(), eTo = r.evalTo() == null ? 2021 : r.evalTo();
         if (Math.max(cFrom, eFrom) <= Math.min(cTo, eTo)) {

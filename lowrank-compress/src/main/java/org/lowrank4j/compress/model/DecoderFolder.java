@@ -118,8 +118,10 @@ public final class DecoderFolder {
         JsonNode root;
         try {
             root = JSON.readTree(file.toFile());
-        } catch (IOException e) {
-            throw new IllegalArgumentException(file + " is not valid JSON: " + e.getMessage());
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) { // its getMessage() adds the source on a second line
+            com.fasterxml.jackson.core.JsonLocation at = e.getLocation();
+            throw new IllegalArgumentException(file + " is not valid JSON: " + org.lowrank4j.formats.io.MessageText.oneLine(e.getOriginalMessage())
+                    + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"));
         }
         JsonNode model = root.path("model");
         JsonNode vocab = model.path("vocab");

@@ -55,6 +55,14 @@ public final class SpectrumInspection {
     }
 
     public static List<Site> run(Request q, Progress progress) throws IOException {
+        if (q.calibrationSequences() != null && q.calibrationSequences() < 1) {
+            throw new IllegalArgumentException("--calib-sequences must be at least 1, got " + q.calibrationSequences());
+        }
+        for (int rank : q.ranks()) {
+            if (rank < 1) {
+                throw new IllegalArgumentException("--ranks must list ranks of at least 1, got " + rank);
+            }
+        }
         if (q.json() != null) {
             OutputPlan.of("--json", q.json(), q.force()).file().input("--model", q.model()).input("--tokenizer", q.tokenizer())
                     .input("--calib", q.calibration()).check();
@@ -90,11 +98,15 @@ public final class SpectrumInspection {
         if (data && q.calibration() == null) {
             throw new IllegalArgumentException("--method " + m.name() + " spectra need --calib (a .txt file or a folder of them)");
         }
+        if (org.lowrank4j.nn.arch.mamba.MambaConfig.isMambaFolder(q.model())) { // its mixer projections are not block N ROLE sites
+            throw new IllegalArgumentException("inspect takes ONNX models and LLaMA-, GPT-2- and OPT-family decoder folders; --model " + q.model()
+                    + " is a Mamba folder");
+        }
         CausalLanguageModel decoder = DecoderFolder.loadCompressible(q.model());
         int context = decoder.defaultWindow();
         int[][] windows = data ? DecoderRuntime.calibrationWindows(DecoderFolder.loadTokenizer(q.model(), decoder.vocabSize()),
                 TextFolder.readText(q.calibration(), null, null, "--calib"), q.calibration(), context,
-                q.calibrationSequences() == null ? DecoderRuntime.DEFAULT_WINDOWS : q.calibrationSequences())
+                q.calibrationSequences() == null ? DecoderRuntime.DEFAULT_WINDOWS : q.calibrationSequences(), "--calib-sequences")
                 : new int[][] {{0, 0}}; // a method that reads no data never runs the model
         RuntimeCompression job = new RuntimeCompression(new DecoderRuntime(decoder, windows, DecoderRuntime.windowsPerBatch(context)));
         return new Prepared(job.weights(), job.prepare(m, progress));

@@ -48,9 +48,12 @@ public final class Compression {
         if (request.threads() != null && request.threads() < 1) {
             throw new IllegalArgumentException("--threads must be at least 1, got " + request.threads());
         }
+        if ((request.calibrationFrom() != null || request.calibrationTo() != null) && request.calibration() == null) {
+            throw new IllegalArgumentException("--calib-from and --calib-to select the YEAR_*.txt files of a --calib folder; give --calib FOLDER");
+        }
         boolean folder = Files.isDirectory(request.model());
         Path json = recordPath(request.out(), folder, ".json"), html = recordPath(request.out(), folder, ".html");
-        List<Path> replaced = OutputPlan.of("--out", request.out(), request.force()).sidecar(json).sidecar(html)
+        List<Path> replaced = OutputPlan.of("--out", request.out(), request.force()).folderOutput(folder).sidecar(json).sidecar(html)
                 .input("--model", request.model()).input("--tokenizer", request.tokenizer()).input("--calib", request.calibration()).input("--labels", request.labels()).check();
         CompressionRoute route = ROUTES.stream().filter(r -> r.handles(request)).findFirst().orElseThrow(() -> new IllegalArgumentException(
                 "--model " + request.model() + " is neither an ONNX file nor a decoder model folder"));

@@ -102,7 +102,7 @@ final class DecoderFolderRoute implements CompressionRoute {
         int context = decoder.defaultWindow();
         int[][] windows;
         if (data) {
-            windows = DecoderRuntime.calibrationWindows(tok, text, r.calibration(), context, count);
+            windows = DecoderRuntime.calibrationWindows(tok, text, r.calibration(), context, count, "--calib-windows");
             text = null;
         } else {
             windows = new int[][] {{0, 0}}; // a method that reads no data never runs the model

@@ -104,7 +104,7 @@ final class DecoderQuantizedRoute implements CompressionRoute {
         int count = r.calibrationWindows() == null ? DecoderRuntime.DEFAULT_WINDOWS : r.calibrationWindows();
         int context = decoder.defaultWindow();
         int[][] windows = text == null ? new int[][] {{0, 0}} : DecoderRuntime.calibrationWindows(DecoderFolder.loadTokenizer(model, decoder.vocabSize()), text,
-                r.calibration(), context, count);
+                r.calibration(), context, count, "--calib-windows");
         RuntimeCompression job = new RuntimeCompression(new DecoderRuntime(decoder, windows, DecoderRuntime.windowsPerBatch(context)));
         List<LinearWeight> weights = job.weights();
         listener.note(String.format(Locale.ROOT, "%s: %d linear sites, method %s (%d-bit %s, groups of %d)%s%s", model.getFileName(), weights.size(),

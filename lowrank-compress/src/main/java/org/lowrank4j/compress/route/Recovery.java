@@ -49,6 +49,9 @@ public final class Recovery {
         if (r.outputWeight() != null && (!(r.outputWeight() >= 0) || !Double.isFinite(r.outputWeight()))) {
             throw new IllegalArgumentException("--output-weight must be a finite number >= 0, got " + r.outputWeight());
         }
+        if (r.stateWeight() != null && (!(r.stateWeight() >= 0) || !Double.isFinite(r.stateWeight()))) {
+            throw new IllegalArgumentException("--state-weight must be a finite number >= 0, got " + r.stateWeight());
+        }
     }
 
     /**
@@ -66,7 +69,7 @@ public final class Recovery {
         requireSettings(r);
         boolean decoder = Files.isDirectory(r.compressed()) || r.original() != null && Files.isDirectory(r.original());
         Path json = Compression.recordPath(r.out(), decoder, ".json");
-        OutputPlan.of("--out", r.out(), r.force()).sidecar(json).input("--original", r.original()).input("--compressed", r.compressed())
+        OutputPlan.of("--out", r.out(), r.force()).folderOutput(decoder).sidecar(json).input("--original", r.original()).input("--compressed", r.compressed())
                 .input("--tokenizer", r.tokenizer()).input("--text", r.text()).input("--eval-text", r.evalText()).input("--checkpoint", r.checkpoint())
                 .check();
         if (org.lowrank4j.nn.arch.mamba.MambaConfig.isMambaFolder(r.compressed())) {

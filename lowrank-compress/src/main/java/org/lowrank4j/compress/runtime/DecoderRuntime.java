@@ -120,13 +120,21 @@ public final class DecoderRuntime implements RuntimeModel {
     /**
      * {@code count} windows of {@code context} + 1 tokens cut from {@code text}'s tokens, as {@link #windows(int[], int, int)}.
      *
+     * @param countOption the option that asked for {@code count} windows, for messages
      * @throws IllegalArgumentException naming {@code calibration} (the --calib path) when the text is too short for one
+     *                                  window, or holds fewer distinct windows than {@code count} (some would repeat)
      */
-    public static int[][] calibrationWindows(Tokenizer tokenizer, String text, Path calibration, int context, int count) {
+    public static int[][] calibrationWindows(Tokenizer tokenizer, String text, Path calibration, int context, int count, String countOption) {
         int[] tokens = tokenizer.encode(text);
         if (tokens.length < context + 1) {
             throw new IllegalArgumentException("--calib " + calibration + " holds " + tokens.length + " tokens, too few for one calibration"
                     + " window of " + (context + 1) + " (a window of " + context + " tokens + 1)");
+        }
+        int distinct = tokens.length - context; // start positions of a window of context + 1 tokens
+        if (count > distinct) {
+            throw new IllegalArgumentException(countOption + " " + count + " asks for more calibration windows than --calib " + calibration
+                    + " holds (" + distinct + " distinct windows of " + (context + 1) + " tokens in its " + tokens.length + " tokens); give at most "
+                    + distinct + ", or more text");
         }
         return windows(tokens, context, count);
     }

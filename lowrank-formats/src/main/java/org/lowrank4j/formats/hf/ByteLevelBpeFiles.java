@@ -11,6 +11,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import org.lowrank4j.formats.io.MessageText;
+import org.lowrank4j.formats.io.Utf8Text;
 
 /**
  * The {@code tokenizer.json} of a GPT-2-style byte-level BPE that an upload keeps as {@code vocab.json} and
@@ -51,7 +52,7 @@ public final class ByteLevelBpeFiles {
             }
         });
         List<String> merges = new ArrayList<>();
-        List<String> lines = Files.readAllLines(mergesFile);
+        List<String> lines = Utf8Text.read(mergesFile).lines().toList();
         for (int n = 0; n < lines.size(); n++) {
             String line = lines.get(n);
             if (line.isBlank() || n == 0 && line.startsWith("#version")) {

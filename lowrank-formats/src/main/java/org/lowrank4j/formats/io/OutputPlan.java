@@ -13,8 +13,8 @@ import java.util.Map;
  * weights, config or tokenizer: {@code --out adapter/adapter_model.safetensors --force} would delete the adapter it
  * reads), or
  * be another of the outputs (a model named {@code m.json}
- * would be overwritten by its own record {@code m.json}); an output that already exists is replaced only when the
- * user said {@code --force}; the target folder must exist and be writable. Leftover temporary files of earlier
+ * would be overwritten by its own record {@code m.json}), nor, when it is a folder, lie inside an input folder; an
+ * output that already exists is replaced only when the user said {@code --force}; the target folder must exist and be writable. Leftover temporary files of earlier
  * killed runs beside the outputs are removed ({@link AtomicFiles#removeStale}).
  *
  * <pre>
@@ -29,6 +29,7 @@ public final class OutputPlan {
     private final List<Map.Entry<Path, String>> inputs = new ArrayList<>();
     private java.util.function.Function<Path, String> whatIsThere = existing -> null;
     private boolean primaryIsFile;
+    private boolean primaryIsFolder;
 
     private OutputPlan(String option, Path primary, boolean force) {
         if (primary == null) {
@@ -71,6 +72,15 @@ public final class OutputPlan {
         return this;
     }
 
+    /**
+     * Whether the main output is a folder (a model, a results folder). A folder may not be made inside an input folder,
+     * where it would become part of what that input holds; a single file may (a record beside a model).
+     */
+    public OutputPlan folderOutput(boolean isFolder) {
+        this.primaryIsFolder = isFolder;
+        return this;
+    }
+
     /** An input of the command, named by its option; null is ignored. */
     public OutputPlan input(String option, Path file) {
         if (file != null) {
@@ -109,6 +119,16 @@ public final class OutputPlan {
                 }
             }
         }
+        if (primaryIsFolder) {
+            Path target = primary.toAbsolutePath().normalize();
+            for (Map.Entry<Path, String> in : inputs) {
+                Path input = in.getKey().toAbsolutePath().normalize();
+                if (Files.isDirectory(input) && target.startsWith(input)) {
+                    throw new IllegalArgumentException(option + " " + primary + " is inside the " + in.getValue() + " folder " + in.getKey()
+                            + "; choose a folder outside every input");
+                }
+            }
+        }
         for (int i = 0; i < outputs.size(); i++) {
             for (int j = i + 1; j < outputs.size(); j++) {
                 if (same(outputs.get(i), outputs.get(j))) {
@@ -118,6 +138,9 @@ public final class OutputPlan {
             }
         }
         Path folder = primary.toAbsolutePath().normalize().getParent();
+        if (folder != null && Files.isRegularFile(folder)) {
+            throw new IllegalArgumentException(option + " " + primary + ": " + folder + " is a file, not a folder; choose a path in a folder");
+        }
         if (folder == null || !Files.isDirectory(folder)) {
             throw new IllegalArgumentException(option + " " + primary + ": the folder it goes in, " + folder + ", does not exist; create it first");
         }

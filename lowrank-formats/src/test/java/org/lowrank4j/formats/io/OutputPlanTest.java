@@ -49,6 +49,16 @@ class OutputPlanTest {
     }
 
     @Test
+    void refusesAnOutputFolderInsideAnInputFolderButNotAFileBesideIt(@TempDir Path dir) throws IOException {
+        Path model = Files.createDirectories(dir.resolve("model"));
+        Files.writeString(model.resolve("config.json"), "{}");
+        assertThatThrownBy(() -> OutputPlan.of("--out", model.resolve("sub"), false).folderOutput(true).input("--model", model).check())
+                .hasMessage("--out " + model.resolve("sub") + " is inside the --model folder " + model + "; choose a folder outside every input");
+        assertThat(OutputPlan.of("--out", dir.resolve("beside"), false).folderOutput(true).input("--model", model).check()).isEmpty();
+        assertThat(OutputPlan.of("--json", model.resolve("perplexity.json"), false).input("--model", model).check()).isEmpty();
+    }
+
+    @Test
     void anExistingOutputIsDescribedByTheCommandAfterTheInputsAreChecked(@TempDir Path dir) throws IOException {
         Path out = Files.createDirectories(dir.resolve("run"));
         java.util.function.Function<Path, String> describe = p -> p.equals(out) ? "holds an earlier run: say what to do" : null;

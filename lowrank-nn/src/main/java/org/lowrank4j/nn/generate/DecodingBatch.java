@@ -109,7 +109,7 @@ public final class DecodingBatch {
                         + "; decode it in another batch");
             }
             batch.starts[b] = padded - e.prompt().length;
-            batch.rows[b] = new Sequence(e, (int) need);
+            batch.rows[b] = new Sequence(e, (int) need, padded);
             Arrays.fill(ids, b * padded, b * padded + batch.starts[b], e.prompt()[0]); // any id: padding is never attended to
             System.arraycopy(e.prompt(), 0, ids, b * padded + batch.starts[b], e.prompt().length);
         }
@@ -203,7 +203,7 @@ public final class DecodingBatch {
             int row = freeRow();
             cache.copyRow(row, joint, j, jointStarts[j], position);
             starts[row] = jointStarts[j];
-            rows[row] = new Sequence(joiners.get(j), limits[j]);
+            rows[row] = new Sequence(joiners.get(j), limits[j], position);
             assigned[j] = row;
             live++;
         }
@@ -296,14 +296,15 @@ public final class DecodingBatch {
     private static final class Sequence {
         private final Entry entry;
         private final int limit; // the batch position at which its context is full
-        private final int[] out;
+        private final int[] out; // room for what it can produce: maxNewTokens, or fewer when the context ends first
         private int produced;
         private GenerationResult result;
 
-        Sequence(Entry entry, int limit) {
+        /** @param first the batch position at which it takes its first token */
+        Sequence(Entry entry, int limit, int first) {
             this.entry = entry;
             this.limit = limit;
-            this.out = new int[entry.options().maxNewTokens()];
+            this.out = new int[(int) Math.min(entry.options().maxNewTokens(), limit - (long) first + 1)];
         }
 
         /** Draws the next token from its logits at batch position {@code position}; sets the result when it ends. */
@@ -317,8 +318,8 @@ public final class DecodingBatch {
             out[produced++] = token;
             if (!listener.token(entry.id(), token)) {
                 result = new GenerationResult(Arrays.copyOf(out, produced), GenerationResult.StopReason.ENDED_BY_CALLER);
-            } else if (produced == out.length) {
-                result = new GenerationResult(out, GenerationResult.StopReason.MAX_TOKENS);
+            } else if (produced == options.maxNewTokens()) {
+                result = new GenerationResult(Arrays.copyOf(out, produced), GenerationResult.StopReason.MAX_TOKENS);
             } else if (position == limit) {
                 result = new GenerationResult(Arrays.copyOf(out, produced), GenerationResult.StopReason.CONTEXT_FULL);
             }

@@ -243,7 +243,7 @@ public final class DecoderTraining {
      */
     private static boolean requireOutput(TrainingRequest r) throws IOException {
         Path out = r.out();
-        OutputPlan.of("--out", out, true).input("--data", r.data()).input("--init", r.init()).check();
+        OutputPlan.of("--out", out, true).folderOutput(true).input("--data", r.data()).input("--init", r.init()).check();
         if (r.resume()) {
             return false;
         }

@@ -23,7 +23,8 @@ public final class LossPlot {
 
     /** Draws the log and writes the PNG to {@code out} atomically. */
     public static void write(TrainingLog log, String title, Path out) throws IOException {
-        BufferedImage image = draw(log.training(), log.validation(), title);
+        requirePng(out);
+        BufferedImage image = draw(log, title);
         AtomicFiles.write(out, stream -> ImageIO.write(image, "png", stream));
     }
 
@@ -38,12 +39,13 @@ public final class LossPlot {
         if (runs.isEmpty()) {
             throw new IllegalArgumentException("a loss plot needs at least one log");
         }
+        requirePng(out);
         List<List<double[]>> all = new java.util.ArrayList<>();
         double xMax = 0;
         for (TrainingLog log : runs.values()) {
             all.add(log.training());
             all.add(log.validation());
-            xMax = Math.max(xMax, log.training().get(log.training().size() - 1)[0]);
+            xMax = Math.max(xMax, lastStep(log));
         }
         BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = image.createGraphics();
@@ -98,8 +100,9 @@ public final class LossPlot {
         return new double[] {yMin, yMax};
     }
 
-    private static BufferedImage draw(List<double[]> train, List<double[]> validation, String title) {
-        double xMax = train.get(train.size() - 1)[0];
+    private static BufferedImage draw(TrainingLog log, String title) {
+        List<double[]> train = log.training(), validation = log.validation();
+        double xMax = lastStep(log);
         BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = image.createGraphics();
         double[] range = frame(g, List.of(train, validation), xMax, title);
@@ -114,6 +117,20 @@ public final class LossPlot {
         g.drawString("validation loss", LEFT + plotW - 140, TOP + 38);
         g.dispose();
         return image;
+    }
+
+    /** The plot is PNG data: a file named otherwise (.pdf, .svg) would hold what its name does not say. */
+    public static void requirePng(Path out) {
+        Path name = out.getFileName();
+        if (name == null || !name.toString().toLowerCase(Locale.ROOT).endsWith(".png")) {
+            throw new IllegalArgumentException("--out " + out + " must end in .png (the plot is written as PNG)");
+        }
+    }
+
+    /** The last step that has a point in either series (a validation row may come after the last training row). */
+    private static double lastStep(TrainingLog log) {
+        double last = log.training().get(log.training().size() - 1)[0];
+        return log.validation().isEmpty() ? last : Math.max(last, log.validation().get(log.validation().size() - 1)[0]);
     }
 
     private static void plot(Graphics2D g, List<double[]> points, Color color, double xMax, double yMin, double yMax, int plotW, int plotH) {

@@ -3,16 +3,12 @@ package org.lowrank4j.nn.train;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CoderResult;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Locale;
+import org.lowrank4j.formats.io.Utf8Text;
 
 /**
  * Reads text a user names (training, calibration and evaluation text): strictly UTF-8, never binary, never unbounded.
@@ -99,23 +95,7 @@ public final class TextFiles {
      * it decodes.
      */
     public static long firstInvalidUtf8(byte[] bytes, int length) {
-        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT);
-        ByteBuffer in = ByteBuffer.wrap(bytes, 0, length);
-        CharBuffer out = CharBuffer.allocate(Math.min(length, 1 << 16) + 2);
-        while (true) {
-            CoderResult result = decoder.decode(in, out, true);
-            if (result.isError()) {
-                return in.position();
-            }
-            if (result.isUnderflow()) {
-                break;
-            }
-            out.clear(); // overflow: the chars are not kept, only the verdict
-        }
-        out.clear();
-        CoderResult end = decoder.flush(out);
-        return end.isError() ? in.position() : -1;
+        return Utf8Text.firstInvalid(bytes, length);
     }
 
     /** Text read against one shared cap, so that a folder of many files is bounded as a whole. */
@@ -167,8 +147,7 @@ public final class TextFiles {
             int nul = indexOfNul(bytes, length);
             long invalid = firstInvalidUtf8(bytes, nul < 0 ? length : nul);
             if (invalid >= 0) {
-                throw new IllegalArgumentException(String.format(Locale.ROOT, "%s is not UTF-8 text: byte 0x%02X at offset %d does not decode;"
-                        + " convert the file to UTF-8 (for example iconv -f latin1 -t utf-8)", file, bytes[(int) invalid] & 0xff, invalid));
+                throw Utf8Text.notUtf8(file, bytes, invalid);
             }
             if (nul >= 0) {
                 throw new IllegalArgumentException(file + " holds binary data (a NUL byte at offset " + nul + "), not text");

@@ -6,7 +6,8 @@ import java.util.List;
 
 /**
  * The loss curve of a {@code train-log.csv} as {@code lowrank train} writes it: a header starting {@code step,loss}, then
- * one row a step, with an optional {@code validation_loss} column that is empty on steps without validation.
+ * one row a step, with an optional {@code validation_loss} column that is empty on steps without validation. An empty
+ * cell means no value for that series on that row (Mamba training writes its validation rows as {@code N,,,,,loss}).
  *
  * @param training   (step, loss) of every row
  * @param validation (step, validation loss) of the rows that have one
@@ -17,7 +18,7 @@ public record TrainingLog(List<double[]> training, List<double[]> validation) {
      * Reads a log (as {@link TextFiles} reads text).
      *
      * @throws IllegalArgumentException naming the file (and the line) when it is not such a log: no header, no rows, a row
-     *                                  with too few cells, or a cell that is not a finite number
+     *                                  with too few cells, no training loss at all, an empty step, or a non-empty cell that is not a finite number
      */
     public static TrainingLog read(Path file) {
         List<String> lines = TextFiles.read(file).lines().toList();
@@ -35,10 +36,15 @@ public record TrainingLog(List<double[]> training, List<double[]> validation) {
                 throw new IllegalArgumentException(file + " line " + (i + 1) + ": expected at least step,loss, got '" + lines.get(i) + "'");
             }
             double step = number(cells[0], file, i);
-            training.add(new double[] {step, number(cells[1], file, i)});
+            if (!cells[1].isBlank()) {
+                training.add(new double[] {step, number(cells[1], file, i)});
+            }
             if (validationColumn >= 0 && validationColumn < cells.length && !cells[validationColumn].isBlank()) {
                 validation.add(new double[] {step, number(cells[validationColumn], file, i)});
             }
+        }
+        if (training.isEmpty()) {
+            throw new IllegalArgumentException(file + " has no row with a training loss (the loss column is empty on every row)");
         }
         return new TrainingLog(List.copyOf(training), List.copyOf(validation));
     }

@@ -53,7 +53,7 @@ public final class MambaTraining {
             throw new IllegalArgumentException("--steps, --batch and --accumulation must be >= 1, --context >= 2 and --warmup >= 0");
         }
         Path out = r.out();
-        OutputPlan.of("--out", out, r.force()).input("--data", r.data()).input("--init", r.init()).check();
+        OutputPlan.of("--out", out, r.force()).folderOutput(true).input("--data", r.data()).input("--init", r.init()).check();
         String text = TextFolder.readText(r.data(), r.from(), r.to(), "--data");
         int[] tokens = new ByteTokenizer().encode(text);
         MambaModel model;
