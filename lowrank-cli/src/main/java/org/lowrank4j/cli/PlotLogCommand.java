@@ -26,7 +26,6 @@ final class PlotLogCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        LossPlot.requirePng(out);
         if (logs.size() > 1) {
             java.util.Map<String, TrainingLog> runs = new java.util.LinkedHashMap<>();
             for (Path log : logs) {
