@@ -118,7 +118,7 @@ class CliErrorsTest {
     void unwritableOrMissingOutputFolder(@TempDir Path dir) throws IOException {
         Path file = Files.writeString(dir.resolve("plain.txt"), "x");
         assertOneLineError(run("compress", "--model", model.toString(), "--ratio", "0.2", "--method", "svd", "--out", file.resolve("o.onnx").toString()),
-                "does not exist");
+                file + " is a file, not a folder");
         assertOneLineError(run("compress", "--model", model.toString(), "--ratio", "0.2", "--method", "svd", "--out",
                 dir.resolve("missing").resolve("o.onnx").toString()), "does not exist");
         assertThat(listing(dir)).containsExactly("plain.txt");

@@ -102,7 +102,7 @@ class ExportCommandTest {
         Path dense = QuantizedDecoderCommandsTest.tinyDecoder(dir.resolve("dense"), false);
         assertError(run("export", "--model", dir.resolve("none").toString(), "--out", dir.resolve("a").toString()), "none");
         assertError(run("export", "--model", dense.toString(), "--out", dense.toString()), "--out");
-        assertError(run("export", "--model", dense.toString(), "--out", dir.resolve("b").toString(), "--check-tokens", "-1"), "0 or more");
+        assertError(run("export", "--model", dense.toString(), "--out", dir.resolve("b").toString(), "--check-tokens", "-1"), "--check-tokens must be at least 0, got -1");
         Path taken = Files.createDirectories(dir.resolve("taken"));
         assertError(run("export", "--model", dense.toString(), "--out", taken.toString()), "--force");
         Path cskv = dir.resolve("cskv");

@@ -133,9 +133,10 @@ class Gpt2FolderCommandsTest {
         assertThat(CliRun.refused("finetune", "--model", model.toString(), "--data", text.toString(), "--out", dir.resolve("opt-bf").toString(),
                 "--adapter", "butterfly", "--steps", "2", "--batch", "2", "--context", "16", "--held-out", "0.2")).contains("LLaMA-family");
 
-        Files.writeString(dir.resolve("1900_a_r.txt"), TEXT.repeat(3));
-        Files.writeString(dir.resolve("1990_b_d.txt"), TEXT.repeat(3));
-        Object[] compared = CliRun.run("compare", "--model", model.toString(), "--methods", "svd", "--ratios", "0.2", "--data", dir.toString(),
+        Path data = Files.createDirectories(dir.resolve("data")); // the results folder may not lie inside it
+        Files.writeString(data.resolve("1900_a_r.txt"), TEXT.repeat(3));
+        Files.writeString(data.resolve("1990_b_d.txt"), TEXT.repeat(3));
+        Object[] compared = CliRun.run("compare", "--model", model.toString(), "--methods", "svd", "--ratios", "0.2", "--data", data.toString(),
                 "--calib-from", "1900", "--calib-to", "1900", "--eval-from", "1990", "--eval-to", "1990", "--calib-windows", "2", "--no-stats-cache",
                 "--out", dir.resolve("cmp").toString());
         assertThat((int) compared[0]).as("stderr: %s", compared[2]).isZero();
@@ -173,10 +174,11 @@ class Gpt2FolderCommandsTest {
     @Test
     void compareRunsTheHarnessOnAGpt2Folder(@TempDir Path dir) throws Exception {
         Path model = tinyGpt2(dir.resolve("gpt2"));
-        Files.writeString(dir.resolve("1900_a_r.txt"), TEXT.repeat(3));
-        Files.writeString(dir.resolve("1990_b_d.txt"), TEXT.repeat(3));
+        Path data = Files.createDirectories(dir.resolve("data")); // the results folder may not lie inside it
+        Files.writeString(data.resolve("1900_a_r.txt"), TEXT.repeat(3));
+        Files.writeString(data.resolve("1990_b_d.txt"), TEXT.repeat(3));
         Path out = dir.resolve("cmp");
-        Object[] r = CliRun.run("compare", "--model", model.toString(), "--methods", "svd,whitened", "--ratios", "0.2", "--data", dir.toString(),
+        Object[] r = CliRun.run("compare", "--model", model.toString(), "--methods", "svd,whitened", "--ratios", "0.2", "--data", data.toString(),
                 "--calib-from", "1900", "--calib-to", "1900", "--eval-from", "1990", "--eval-to", "1990", "--calib-windows", "2", "--no-stats-cache",
                 "--out", out.toString());
         assertThat((int) r[0]).as("stderr: %s", r[2]).isZero();
