@@ -103,6 +103,9 @@ class ByteLevelBpeFilesTest {
         assertThatThrownBy(() -> ByteLevelBpeFiles.tokenizerJson(dir)).hasMessageContaining("merges.txt line 2 is not two symbols");
         Files.writeString(dir.resolve(ByteLevelBpeFiles.MERGES), "a zz\n");
         assertThatThrownBy(() -> ByteLevelBpeFiles.tokenizerJson(dir)).hasMessageContaining("merges 'zz', which vocab.json does not hold");
+        Files.writeString(dir.resolve(ByteLevelBpeFiles.MERGES), "a b\n");
+        Files.writeString(dir.resolve(ByteLevelBpeFiles.VOCAB), "{\"a\": 0, \"b\": 1, \"ab\": 1}");
+        assertThatThrownBy(() -> ByteLevelBpeFiles.tokenizerJson(dir)).hasMessageContaining("tokens 'b' and 'ab' both have id 1");
         Files.writeString(dir.resolve(ByteLevelBpeFiles.VOCAB), "[1, 2]");
         assertThatThrownBy(() -> ByteLevelBpeFiles.tokenizerJson(dir)).hasMessageContaining("must be a JSON object");
     }

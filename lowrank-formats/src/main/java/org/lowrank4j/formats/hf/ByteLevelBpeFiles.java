@@ -45,10 +45,16 @@ public final class ByteLevelBpeFiles {
         if (!vocab.isObject() || vocab.isEmpty()) {
             throw new IllegalArgumentException(vocabFile + " must be a JSON object of token -> id");
         }
+        java.util.Map<Integer, String> owner = new java.util.HashMap<>(); // two tokens of one id would decode to either
         vocab.fields().forEachRemaining(e -> {
             if (!e.getValue().canConvertToInt() || e.getValue().asInt() < 0) {
                 throw new IllegalArgumentException(vocabFile + ": token " + MessageText.quoted(e.getKey()) + " has id " + e.getValue()
                         + ", not a non-negative integer");
+            }
+            String earlier = owner.putIfAbsent(e.getValue().asInt(), e.getKey());
+            if (earlier != null) {
+                throw new IllegalArgumentException(vocabFile + ": tokens " + MessageText.quoted(earlier) + " and " + MessageText.quoted(e.getKey())
+                        + " both have id " + e.getValue().asInt() + "; each id belongs to one token");
             }
         });
         List<String> merges = new ArrayList<>();
