@@ -146,7 +146,8 @@ public final class FineTuning {
                 : () -> started.written(config[0]);
         Log log = new Log(request.out(), events, adapterNow);
         Trainer trainer = new Trainer(language, adam, train, null, segment(request, schedule, runUntil, squeezeSteps, squeezesDone, checkpoint), log);
-        trainer.checkpointMetadata(ResumeOptions.written(request));
+        java.util.Map<String, String> options = ResumeOptions.written(request); // hashes the text once for every checkpoint
+        trainer.checkpointMetadata(options);
         if (request.resume()) {
             trainer.resume(checkpoint);
             language.setPasses(trainer.step());
@@ -178,7 +179,7 @@ public final class FineTuning {
             adam = new AdamW(language.parameters(), adamSettings);
             trainer = new Trainer(language, adam, train, null,
                     segment(request, schedule, runUntil, squeezeSteps, squeezesDone, checkpoint), log); // fresh moments: another basis
-            trainer.checkpointMetadata(ResumeOptions.written(request));
+            trainer.checkpointMetadata(options);
             trainer.continueAt(at);
         }
         double seconds = (System.nanoTime() - start) / 1e9;

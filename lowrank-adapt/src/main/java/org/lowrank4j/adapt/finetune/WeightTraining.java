@@ -89,12 +89,13 @@ final class WeightTraining {
      */
     static void requireCheckpointForResume(FineTuneRequest request) throws IOException {
         Path checkpoint = request.out().resolve(FineTuning.CHECKPOINT);
-        if (request.resume() && !Files.isRegularFile(checkpoint)) {
+        if (!request.resume()) {
+            return;
+        }
+        if (!Files.isRegularFile(checkpoint)) {
             throw new IllegalArgumentException("--resume: " + checkpoint + " does not exist (run without --resume first)");
         }
-        if (request.resume()) {
-            ResumeOptions.requireSame(checkpoint, request);
-        }
+        ResumeOptions.requireSame(checkpoint, request);
     }
 
     private static void appendRows(Path file, List<String> rows) {

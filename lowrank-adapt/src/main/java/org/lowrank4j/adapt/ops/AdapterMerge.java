@@ -75,7 +75,7 @@ public final class AdapterMerge {
     public static CausalLanguageModel mergeInto(Path baseFolder, Path adapterFolder, Path out) throws IOException {
         List<Merged> record = record(baseFolder);
         Merged adapter = new Merged(fingerprint(adapterFolder), false);
-        if (indexOf(record, adapterFolder) >= 0) {
+        if (indexOf(record, adapter.sha256(), adapterFolder) >= 0) {
             throw new IllegalArgumentException("--adapter " + adapterFolder + " is already merged into " + baseFolder + " (its " + RECORD
                     + " lists it): merging it again would add its update twice; merge into the base it was merged from");
         }
@@ -105,9 +105,6 @@ public final class AdapterMerge {
      * @param weightsOnly true for an entry of an older record: the SHA-256 of the weights file alone
      */
     record Merged(String sha256, boolean weightsOnly) {
-        boolean matches(Path adapterFolder) throws IOException {
-            return sha256.equals(weightsOnly ? weightsFingerprint(adapterFolder) : fingerprint(adapterFolder));
-        }
     }
 
     /** The adapters a folder's record lists (empty when it has none: not merged here, or by another tool). */
@@ -128,10 +125,18 @@ public final class AdapterMerge {
         return out;
     }
 
-    /** Where {@code adapterFolder} is in the record, or -1. */
-    private static int indexOf(List<Merged> record, Path adapterFolder) throws IOException {
+    /**
+     * Where the adapter whose {@link #fingerprint} is {@code fingerprint} is in the record, or -1; an older entry is
+     * compared with the weights' hash, which is computed (the weights file read) only when the record has such an entry.
+     */
+    private static int indexOf(List<Merged> record, String fingerprint, Path adapterFolder) throws IOException {
+        String weights = null;
         for (int i = 0; i < record.size(); i++) {
-            if (record.get(i).matches(adapterFolder)) {
+            Merged m = record.get(i);
+            if (m.weightsOnly() && weights == null) {
+                weights = weightsFingerprint(adapterFolder);
+            }
+            if (m.sha256().equals(m.weightsOnly() ? weights : fingerprint)) {
                 return i;
             }
         }
@@ -222,7 +227,7 @@ public final class AdapterMerge {
                     + " was unmerged already): unmerging would subtract an update that was never added; if another tool merged it,"
                     + " give --merged-elsewhere");
         }
-        int at = indexOf(record, adapterFolder);
+        int at = record.isEmpty() ? -1 : indexOf(record, fingerprint(adapterFolder), adapterFolder);
         if (!record.isEmpty() && at < 0) {
             throw new IllegalArgumentException("--adapter " + adapterFolder + " is not one of the " + record.size() + " adapter(s) merged into "
                     + mergedFolder + " (its " + RECORD + " lists their SHA-256, of the weights and of the adapter_config.json fields that scale"

@@ -69,8 +69,13 @@ public final class OnnxCrossEncoder implements AutoCloseable {
         for (int c = 0; c < width; c++) {
             direction[c] = w[pos * width + c] - w[(1 - pos) * width + c];
         }
-        CrossEncoderFiles.requireTokenizerFits(tokenizerJson, model); // before the encoder is started
         HfTokenizer tok = HfTokenizer.load(tokenizerJson, maxLength);
+        try { // another model's tokenizer is refused before the encoder is started
+            org.lowrank4j.compress.check.ModelPairs.requireTokenizerFits(tokenizerJson, tok.vocabularySize(), model);
+        } catch (IOException | RuntimeException e) {
+            tok.close();
+            throw e;
+        }
         EmbeddingRunner runner = EmbeddingRunner.open(model, new EmbeddingRunner.Options(1, batch));
         runner.requireMatches(tok);
         return new OnnxCrossEncoder(runner, tok, stored.pooling() == EncoderPooling.CLS ? Pooling.CLS : Pooling.MEAN, direction,

@@ -28,8 +28,9 @@ public final class OutputPlan {
     private final List<Path> sidecars = new ArrayList<>();
     private final List<Map.Entry<Path, String>> inputs = new ArrayList<>();
     private java.util.function.Function<Path, String> whatIsThere = existing -> null;
-    private boolean primaryIsFile;
-    private boolean primaryIsFolder;
+    private enum Kind { UNSAID, FILE, FOLDER }
+
+    private Kind kind = Kind.UNSAID; // what the main output is, where the command said
 
     private OutputPlan(String option, Path primary, boolean force) {
         if (primary == null) {
@@ -50,7 +51,7 @@ public final class OutputPlan {
      * (a file renamed into place cannot replace a folder, and the user may not mean to lose what it holds).
      */
     public OutputPlan file() {
-        this.primaryIsFile = true;
+        this.kind = Kind.FILE;
         return this;
     }
 
@@ -77,7 +78,9 @@ public final class OutputPlan {
      * where it would become part of what that input holds; a single file may (a record beside a model).
      */
     public OutputPlan folderOutput(boolean isFolder) {
-        this.primaryIsFolder = isFolder;
+        if (isFolder) {
+            this.kind = Kind.FOLDER;
+        }
         return this;
     }
 
@@ -119,7 +122,7 @@ public final class OutputPlan {
                 }
             }
         }
-        if (primaryIsFolder) {
+        if (kind == Kind.FOLDER) {
             Path target = primary.toAbsolutePath().normalize();
             for (Map.Entry<Path, String> in : inputs) {
                 Path input = in.getKey().toAbsolutePath().normalize();
@@ -148,7 +151,7 @@ public final class OutputPlan {
             throw new IllegalArgumentException(option + " " + primary + ": the folder it goes in, " + folder + ", is not writable; choose another folder");
         }
         for (Path out : outputs) {
-            if ((out != primary || primaryIsFile) && Files.isDirectory(out, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            if ((out != primary || kind == Kind.FILE) && Files.isDirectory(out, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                 throw new IllegalArgumentException(option + " " + primary + (out == primary ? " is a folder" : " would write " + out + ", which is a folder")
                         + "; give a file name (a folder is not replaced by a file, even with --force)");
             }
