@@ -1,9 +1,10 @@
 package org.lowrank4j.adapt.loldu;
 
+import static org.lowrank4j.adapt.variant.StoredTensor.required;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -83,25 +84,13 @@ public final class LolduVariant implements AdapterVariant {
                 throw new IllegalArgumentException("the adapter is for module " + path + ", which this model does not have: it was made for another base model");
             }
             Map<String, StoredTensor> t = e.getValue();
-            Tensor gamma0 = tensor(t, GAMMA + "0", path, precision, 1);
-            layers.put(path, new LolduWeight(path, linear.weight(), tensor(t, LOWER, path, precision, linear.outFeatures(), rank),
-                    tensor(t, UPPER, path, precision, rank, linear.inFeatures()), tensor(t, Z0, path, precision, rank).toDoubleArray(), gamma0.get(0),
-                    new Parameter(path + "." + Z, tensor(t, Z, path, precision, rank)), new Parameter(path + "." + GAMMA,
-                            tensor(t, GAMMA, path, precision, 1))));
+            Tensor gamma0 = required(t, GAMMA + "0", path, precision, 1);
+            layers.put(path, new LolduWeight(path, linear.weight(), required(t, LOWER, path, precision, linear.outFeatures(), rank),
+                    required(t, UPPER, path, precision, rank, linear.inFeatures()), required(t, Z0, path, precision, rank).toDoubleArray(), gamma0.get(0),
+                    new Parameter(path + "." + Z, required(t, Z, path, precision, rank)), new Parameter(path + "." + GAMMA,
+                            required(t, GAMMA, path, precision, 1))));
         }
         return new LolduAdapter(this, layers, alpha);
-    }
-
-    private static Tensor tensor(Map<String, StoredTensor> t, String name, String path, Precision precision, int... shape) {
-        StoredTensor s = t.get(name);
-        if (s == null) {
-            throw new IllegalArgumentException("adapter_model.safetensors lacks " + path + "." + name);
-        }
-        if (!Arrays.equals(s.shape(), shape)) {
-            throw new IllegalArgumentException("adapter tensor " + path + "." + name + " has shape " + s.shapeString() + " but this model needs "
-                    + Arrays.toString(shape) + ": the adapter was made for another base model");
-        }
-        return s.toTensor(precision);
     }
 
     @Override

@@ -1,9 +1,10 @@
 package org.lowrank4j.adapt.salt;
 
+import static org.lowrank4j.adapt.variant.StoredTensor.required;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -120,26 +121,13 @@ public final class SaltVariant implements AdapterVariant {
             }
             int out = linear.outFeatures(), in = linear.inFeatures();
             Map<String, StoredTensor> t = e.getValue();
-            layers.put(path, new SaltWeight(path, linear.weight(), tensor(t, U, path, precision, out, rank), tensor(t, VT, path, precision, rank, in),
-                    tensor(t, SIGMA, path, precision, rank).toDoubleArray(), new Parameter(path + "." + SCALE, tensor(t, SCALE, path, precision, rank)),
-                    new Parameter(path + "." + SHIFT, tensor(t, SHIFT, path, precision, rank)),
-                    new Parameter(path + "." + X, tensor(t, X, path, precision, out, loraRank)),
-                    new Parameter(path + "." + Y, tensor(t, Y, path, precision, loraRank, in)), alpha / loraRank));
+            layers.put(path, new SaltWeight(path, linear.weight(), required(t, U, path, precision, out, rank), required(t, VT, path, precision, rank, in),
+                    required(t, SIGMA, path, precision, rank).toDoubleArray(), new Parameter(path + "." + SCALE, required(t, SCALE, path, precision, rank)),
+                    new Parameter(path + "." + SHIFT, required(t, SHIFT, path, precision, rank)),
+                    new Parameter(path + "." + X, required(t, X, path, precision, out, loraRank)),
+                    new Parameter(path + "." + Y, required(t, Y, path, precision, loraRank, in)), alpha / loraRank));
         }
         return new SaltAdapter(this, layers, alpha);
-    }
-
-    /** The named tensor of a module, which must have {@code shape} (a different one means another base model). */
-    static Tensor tensor(Map<String, StoredTensor> t, String name, String path, Precision precision, int... shape) {
-        StoredTensor s = t.get(name);
-        if (s == null) {
-            throw new IllegalArgumentException("adapter_model.safetensors lacks " + path + "." + name);
-        }
-        if (!Arrays.equals(s.shape(), shape)) {
-            throw new IllegalArgumentException("adapter tensor " + path + "." + name + " has shape " + s.shapeString() + " but this model needs "
-                    + Arrays.toString(shape) + ": the adapter was made for another base model");
-        }
-        return s.toTensor(precision);
     }
 
     @Override

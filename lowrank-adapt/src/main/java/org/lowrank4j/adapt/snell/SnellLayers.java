@@ -1,9 +1,10 @@
 package org.lowrank4j.adapt.snell;
 
+import static org.lowrank4j.adapt.variant.StoredTensor.required;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -131,8 +132,8 @@ public final class SnellLayers {
             }
             Map<String, StoredTensor> t = tensors.getOrDefault(path, Map.of());
             int n = linear.inFeatures(), m = linear.outFeatures();
-            Tensor p = tensor(t, P, path, precision, heads, n, qh), q = tensor(t, Q, path, precision, heads, m, qh);
-            Parameter mix = mixed ? new Parameter(path + "." + MIX, tensor(t, MIX, path, precision, 3)) : null;
+            Tensor p = required(t, P, path, precision, heads, n, qh), q = required(t, Q, path, precision, heads, m, qh);
+            Parameter mix = mixed ? new Parameter(path + "." + MIX, required(t, MIX, path, precision, 3)) : null;
             long k = e.getValue().asLong(-1);
             if (k < 0 || k > (long) n * m) {
                 throw new IllegalArgumentException("adapter_config.json: " + path + " keeps " + e.getValue() + " entries, outside [0, " + (long) n * m + "]");
@@ -144,18 +145,6 @@ public final class SnellLayers {
             throw new IllegalArgumentException("adapter_config.json: a " + kind + " config lists no module under \"kept\"");
         }
         return layers;
-    }
-
-    private static Tensor tensor(Map<String, StoredTensor> t, String name, String path, Precision precision, int... shape) {
-        StoredTensor s = t.get(name);
-        if (s == null) {
-            throw new IllegalArgumentException("adapter_model.safetensors lacks " + path + "." + name);
-        }
-        if (!Arrays.equals(s.shape(), shape)) {
-            throw new IllegalArgumentException("adapter tensor " + path + "." + name + " has shape " + s.shapeString() + " but this model needs "
-                    + Arrays.toString(shape) + ": the adapter was made for another base model");
-        }
-        return s.toTensor(precision);
     }
 
     /**

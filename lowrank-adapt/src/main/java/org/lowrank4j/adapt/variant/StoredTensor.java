@@ -1,6 +1,7 @@
 package org.lowrank4j.adapt.variant;
 
 import java.util.Arrays;
+import java.util.Map;
 import org.lowrank4j.nn.tensor.Precision;
 import org.lowrank4j.nn.tensor.Tensor;
 
@@ -37,5 +38,21 @@ public record StoredTensor(int[] shape, float[] values) {
 
     public String shapeString() {
         return Arrays.toString(shape);
+    }
+
+    /**
+     * The tensor {@code name} of the module at {@code path} in an adapter file, which must have {@code shape}: a missing
+     * tensor or another shape (an adapter made for another base model) is refused with a line naming the tensor.
+     */
+    public static Tensor required(Map<String, StoredTensor> module, String name, String path, Precision precision, int... shape) {
+        StoredTensor s = module.get(name);
+        if (s == null) {
+            throw new IllegalArgumentException("adapter_model.safetensors lacks " + path + "." + name);
+        }
+        if (!Arrays.equals(s.shape(), shape)) {
+            throw new IllegalArgumentException("adapter tensor " + path + "." + name + " has shape " + s.shapeString() + " but this model needs "
+                    + Arrays.toString(shape) + ": the adapter was made for another base model");
+        }
+        return s.toTensor(precision);
     }
 }
