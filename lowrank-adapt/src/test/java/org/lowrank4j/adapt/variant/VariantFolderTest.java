@@ -93,6 +93,16 @@ class VariantFolderTest {
         assertThat(FiniteDifferences.maxDifference(logits(fresh), expected)).as("merged").isLessThan(1e-4);
     }
 
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"salt", "loldu", "snell"})
+    void anAdapterForAnotherBaseNamesTheTensorWhoseShapeDiffers(String spec, @TempDir Path dir) throws IOException {
+        LlamaModel model = TinyModels.llama(F32, 3);
+        VariantFolder.write(dir, trainedLike(spec, model), List.of("q_proj", "v_proj", "o_proj"), "tiny");
+        assertThatThrownBy(() -> VariantFolder.apply(VariantFolder.read(dir), ModulePaths.decoder(TinyModels.wider(F32)), F32))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("adapter tensor ").hasMessageContaining(" has shape ")
+                .hasMessageContaining("the adapter was made for another base model").hasMessageNotContaining("\n");
+    }
+
     @Test
     void soraSavesOnlyTheRanksWhoseGateIsNotZero(@TempDir Path dir) throws IOException {
         LlamaModel model = TinyModels.llama(F32, 3);
