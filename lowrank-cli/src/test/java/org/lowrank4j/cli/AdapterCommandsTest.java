@@ -307,4 +307,25 @@ class AdapterCommandsTest {
         Files.writeString(other.resolve("notes.txt"), "mine");
         assertThat(refused(concat(tune, other.toString()))).contains("already exists").contains("--force");
     }
+
+    /**
+     * --out . --force named the folder the command runs in: the merge was written, its rename failed on ".", and the
+     * staging folder stayed beside it until the process ended.
+     */
+    @Test
+    void mergeIntoTheCurrentFolderIsRefusedBeforeItIsWritten(@TempDir Path dir) throws IOException {
+        Path base = CliRun.tinyDecoder(dir, 2, 1);
+        Path text = Files.writeString(dir.resolve("text.txt"), TEXT);
+        Path adapter = dir.resolve("adapter");
+        ok("finetune", "--model", base.toString(), "--data", text.toString(), "--out", adapter.toString(), "--rank", "2", "--steps", "1",
+                "--batch", "2", "--context", "16", "--held-out", "0.2");
+        Path here = Path.of("").toAbsolutePath();
+        assertThat(refused("adapter", "merge", "--model", base.toString(), "--adapter", adapter.toString(), "--out", ".", "--force"))
+                .isEqualTo("lowrank adapter merge: cannot replace .: it is the current folder " + here.toRealPath() + ", which the command runs in;"
+                        + " choose another path, or run the command from another folder");
+        String staged = "." + here.getFileName() + ".lowrank-" + ProcessHandle.current().pid() + "-";
+        try (java.util.stream.Stream<Path> files = Files.list(here.getParent())) {
+            assertThat(files.map(p -> p.getFileName().toString())).noneMatch(name -> name.startsWith(staged));
+        }
+    }
 }

@@ -146,45 +146,68 @@ public final class AtomicFiles {
      * writer writes a hidden staging name beside it, and only when it has succeeded does the old {@code out} go aside, the
      * new one take its name, and the old one go. A writer that fails, or a run killed while it writes, leaves the old
      * {@code out} as it was (the staging leftovers are removed, or later by {@link #removeStale}); a run killed between the
-     * two renames leaves the old one aside, and {@link #removeStale} puts it back.
+     * two renames leaves the old one aside, and {@link #removeStale} puts it back. Every failure removes the staging name
+     * before it is thrown, a failed rename included (an {@code out} that cannot be moved aside: a mount point, say).
+     *
+     * @throws IllegalArgumentException before anything is written, when {@code out} is the current working folder or
+     *                                  holds it ({@code --out .}): it cannot be renamed, or the folder the command was
+     *                                  started in would be deleted from under the user's shell
      */
     public static <T> T replacing(Path out, Writing<T> writing) throws Exception {
+        requireNotWorkingFolder(out);
         Path staging = siblingName(out, "tmp");
         ExitCleanup.register(staging); // Ctrl-C while writing: the shutdown hook removes the staging folder
-        T result;
         try {
-            result = writing.to(staging);
-        } catch (Exception | Error e) {
-            try {
-                deleteTree(staging);
-                ExitCleanup.forget(staging);
-            } catch (IOException cleanup) {
-                e.addSuppressed(cleanup);
+            T result = writing.to(staging);
+            Path aside = null;
+            if (Files.exists(out, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                aside = siblingName(out, "old");
+                Files.move(out, aside);
             }
-            throw e;
-        }
-        Path aside = null;
-        if (Files.exists(out, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            aside = siblingName(out, "old");
-            Files.move(out, aside);
-        }
-        try {
-            Files.move(staging, out);
+            try {
+                Files.move(staging, out);
+            } catch (IOException e) {
+                if (aside != null) {
+                    try {
+                        Files.move(aside, out);
+                    } catch (IOException restore) {
+                        e.addSuppressed(new IOException("the earlier " + out + " is kept at " + aside, restore));
+                    }
+                }
+                throw e;
+            }
             ExitCleanup.forget(staging);
-        } catch (IOException e) {
             if (aside != null) {
+                deleteTree(aside);
+            }
+            return result;
+        } catch (Exception | Error e) {
+            if (ExitCleanup.pending(staging)) { // not renamed into place: the writer failed, or a rename did
                 try {
-                    Files.move(aside, out);
-                } catch (IOException restore) {
-                    e.addSuppressed(new IOException("the earlier " + out + " is kept at " + aside, restore));
+                    deleteTree(staging);
+                    ExitCleanup.forget(staging);
+                } catch (IOException cleanup) {
+                    e.addSuppressed(cleanup);
                 }
             }
             throw e;
         }
-        if (aside != null) {
-            deleteTree(aside);
+    }
+
+    /**
+     * Refuses to replace the folder the process runs in, or one that holds it: {@code .} cannot be renamed at all, and
+     * {@code ../here} can, which would leave the user's shell in a deleted folder.
+     */
+    private static void requireNotWorkingFolder(Path out) throws IOException {
+        if (!Files.isDirectory(out, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return; // a file, a link (renaming a link moves the link alone) or nothing yet
         }
-        return result;
+        Path here = Path.of("").toAbsolutePath().toRealPath();
+        Path target = out.toRealPath();
+        if (here.startsWith(target)) {
+            throw new IllegalArgumentException("cannot replace " + out + ": it " + (here.equals(target) ? "is" : "holds") + " the current folder "
+                    + here + ", which the command runs in; choose another path, or run the command from another folder");
+        }
     }
 
     /** Deletes a file, or a folder with everything in it. */

@@ -69,6 +69,42 @@ class AtomicFilesTest {
     }
 
     @Test
+    void aFolderThatCannotBeMovedAsideKeepsItsContentsAndLeavesNoStagingFolder(@TempDir Path dir) throws Exception {
+        Path folder = Files.createDirectories(dir.resolve("model"));
+        Files.writeString(folder.resolve("weights"), "old");
+        Path out = folder.resolve("."); // the folder itself, by a name rename(2) refuses, as a mount point's would be
+        boolean[] wrote = {false};
+        assertThatThrownBy(() -> AtomicFiles.replacing(out, staging -> {
+            Files.createDirectories(staging);
+            Files.writeString(staging.resolve("weights"), "new");
+            wrote[0] = true;
+            return null;
+        })).isInstanceOf(IOException.class);
+        assertThat(wrote[0]).isTrue();
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactly("model"); // the staging folder went with the failure
+        }
+        assertThat(Files.readString(folder.resolve("weights"))).isEqualTo("old");
+    }
+
+    @Test
+    void theFolderTheProcessRunsInIsRefusedBeforeAnythingIsWritten() throws Exception {
+        Path here = Path.of("").toAbsolutePath();
+        String staged = "." + here.getFileName() + ".lowrank-" + ProcessHandle.current().pid() + "-"; // this process's staging names
+        boolean[] wrote = {false};
+        assertThatThrownBy(() -> AtomicFiles.replacing(Path.of("."), staging -> {
+            Files.createDirectories(staging);
+            wrote[0] = true;
+            return null;
+        })).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cannot replace .: it is the current folder " + here.toRealPath())
+                .hasMessageContaining("choose another path");
+        assertThat(wrote[0]).isFalse();
+        try (Stream<Path> files = Files.list(here.getParent())) {
+            assertThat(files.map(p -> p.getFileName().toString())).noneMatch(name -> name.startsWith(staged));
+        }
+    }
+
+    @Test
     void anOutputSetAsideByARunThatDiedComesBackWhenItsNameIsFree(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("adapter");
         // what a run killed between replacing's two renames leaves: the earlier output aside under a dead process's id
