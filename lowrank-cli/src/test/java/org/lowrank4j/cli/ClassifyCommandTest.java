@@ -71,6 +71,10 @@ class ClassifyCommandTest {
         assertThat(out.resolve("adapter_model.safetensors")).exists();
         assertThat(out.resolve("classifier.json")).exists();
         assertThat(out.resolve("finetune.json")).exists();
+        // trained on a safetensors folder: the merge advice names that folder, not "the ONNX encoder it was trained on"
+        assertThat(refused("adapter", "merge", "--model", model.toString(), "--adapter", out.toString(), "--out", dir.resolve("merged").toString()))
+                .contains("trained for sequence classification").contains("on the encoder folder " + model.toAbsolutePath().normalize())
+                .contains("give --model an ONNX export of that encoder").doesNotContain("it was trained on (--model model.onnx)");
         assertThat(refused("finetune", "--task", "classify", "--model", model.toString(), "--tokenizer", tokenizer.toString(), "--labels",
                 labels.toString(), "--out", out.toString())).contains("--force");
         Path none = dir.resolve("none-left");

@@ -46,8 +46,7 @@ public final class AdapterMerge {
         PeftAdapter adapter = PeftFolder.read(adapterFolder);
         if ("SEQ_CLS".equals(adapter.config().taskType())) {
             throw new IllegalArgumentException("--adapter " + adapterFolder + " was trained for sequence classification (task_type SEQ_CLS, targets "
-                    + adapter.config().targets().describe() + "), not for a decoder; merge it into the ONNX encoder it was trained on (--model"
-                    + " model.onnx)");
+                    + adapter.config().targets().describe() + ")" + classifierAdvice(adapter.config().baseModel()));
         }
         List<String> saved = PeftFolder.savedKeys(adapterFolder); // the names suffice: their values would be dropped
         if (!saved.isEmpty()) { // a head or embedding trained whole: merging only the LoRA factors would drop it
@@ -56,6 +55,30 @@ public final class AdapterMerge {
                     + " from the adapter if they are not needed");
         }
         return merged(baseFolder, adapter);
+    }
+
+    /**
+     * Where a sequence classifier's adapter can be merged, by what it was trained on (its base_model_name_or_path): an
+     * ONNX encoder takes it ({@link OnnxEncoderMerge}); a safetensors encoder folder cannot, here, so the advice for it is
+     * the ONNX export of that encoder, or PEFT on the folder itself.
+     */
+    static String classifierAdvice(String trainedOn) {
+        if (trainedOn == null || trainedOn.isBlank()) {
+            return ", not for a decoder; merge it into the ONNX encoder it was trained on (--model model.onnx)";
+        }
+        if (trainedOn.toLowerCase(java.util.Locale.ROOT).endsWith(".onnx") || isFile(trainedOn)) {
+            return ", not for a decoder; merge it into the ONNX encoder it was trained on (--model " + trainedOn + ")";
+        }
+        return " on the encoder folder " + trainedOn + " (safetensors, not ONNX); adapter merge merges a classifier's adapter into an ONNX"
+                + " encoder only: give --model an ONNX export of that encoder, or use the adapter unmerged with the folder (PEFT loads both)";
+    }
+
+    private static boolean isFile(String path) {
+        try {
+            return Files.isRegularFile(Path.of(path));
+        } catch (java.nio.file.InvalidPathException e) {
+            return false;
+        }
     }
 
     /** The base with {@code adapter}'s update added, in memory. */

@@ -102,7 +102,15 @@ class AdapterMergeTest {
         PeftFolder.write(classifier, PeftFolder.capture(lora, "default",
                 PeftConfig.lora(LoraSettings.of(4, 8), List.of("q_proj", "v_proj"), baseFolder.toString(), "SEQ_CLS")));
         assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> AdapterMerge.mergeInto(baseFolder, classifier, dir.resolve("cls"))))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("trained for sequence classification (task_type SEQ_CLS");
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("trained for sequence classification (task_type SEQ_CLS")
+                .hasMessageContaining("on the encoder folder " + baseFolder + " (safetensors, not ONNX)")
+                .hasMessageNotContaining("the ONNX encoder it was trained on");
+        // the advice follows what it was trained on: an ONNX file takes the merge, a safetensors folder (BERT's) does not
+        java.nio.file.Path onnx = java.nio.file.Files.writeString(dir.resolve("encoder.onnx"), "not read");
+        assertThat(AdapterMerge.classifierAdvice(onnx.toString())).contains("merge it into the ONNX encoder it was trained on (--model " + onnx + ")");
+        assertThat(AdapterMerge.classifierAdvice(baseFolder.toString())).contains("on the encoder folder " + baseFolder + " (safetensors, not ONNX)")
+                .contains("give --model an ONNX export of that encoder").doesNotContain("the ONNX encoder it was trained on");
+        assertThat(AdapterMerge.classifierAdvice(null)).contains("(--model model.onnx)");
 
         // the same adapter again: refused, nothing written
         Throwable again = org.assertj.core.api.Assertions.catchThrowable(() -> AdapterMerge.mergeInto(merged, adapterFolder, dir.resolve("again")));
