@@ -14,6 +14,7 @@ import java.util.Map;
 import org.lowrank4j.adapt.peft.PeftAdapter;
 import org.lowrank4j.adapt.peft.PeftConfig;
 import org.lowrank4j.formats.io.AtomicFiles;
+import org.lowrank4j.formats.io.FiniteValues;
 import org.lowrank4j.formats.safetensors.SafetensorsFile;
 import org.lowrank4j.formats.safetensors.SafetensorsWriter;
 
@@ -197,8 +198,12 @@ public final class RmmFolder {
         }
         try {
             return name.endsWith(".basis") ? new Values(st.readFloats(name), null) : new Values(null, st.readDoubles(name));
+        } catch (FiniteValues.Damaged e) { // its own message names the file already, and calls it a model
+            throw new IllegalArgumentException(file + ": tensor " + name + " holds NaN or infinite values; the merged folder is damaged: merge"
+                    + " the adapters again with lowrank adapter rmm");
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException(file + ": tensor " + name + " cannot be read: " + e.getMessage());
+            String message = String.valueOf(e.getMessage());
+            throw new IllegalArgumentException(message.contains(file.toString()) ? message : file + ": tensor " + name + " cannot be read: " + message);
         }
     }
 }

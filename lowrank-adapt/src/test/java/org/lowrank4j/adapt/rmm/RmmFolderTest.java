@@ -84,4 +84,31 @@ class RmmFolderTest {
         assertThatThrownBy(() -> RmmFolder.read(dir)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("expected")
                 .hasMessageNotContaining("\n");
     }
+
+    /** A NaN in the weights was refused with the file named twice ("F: tensor T cannot be read: F: tensor 'T' has non-finite values …"). */
+    @Test
+    void aNonFiniteValueNamesTheFileOnce(@TempDir Path dir) throws IOException {
+        RmmFolder.write(dir, ReversibleMerge.of(tasks(2), 1), List.of("a", "b"));
+        Path weights = dir.resolve(RmmFolder.WEIGHTS);
+        String basis = "model.layers.0.self_attn.q_proj.A.basis", eigenvalues = "model.layers.0.self_attn.q_proj.A.eigenvalues";
+        byte[] good = Files.readAllBytes(weights);
+        for (String tensor : new String[] {basis, eigenvalues}) {
+            long at;
+            try (org.lowrank4j.formats.safetensors.SafetensorsFile st = org.lowrank4j.formats.safetensors.SafetensorsFile.open(weights)) {
+                at = 8 + java.nio.ByteBuffer.wrap(good, 0, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong() + st.info(tensor).begin();
+            }
+            byte[] damaged = good.clone();
+            java.nio.ByteBuffer view = java.nio.ByteBuffer.wrap(damaged).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            if (tensor.equals(basis)) {
+                view.putFloat((int) at, Float.NaN);
+            } else {
+                view.putDouble((int) at, Double.NaN);
+            }
+            Files.write(weights, damaged);
+            Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> RmmFolder.read(dir));
+            assertThat(t).isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith(weights + ": tensor " + tensor + " holds NaN")
+                    .hasMessageContaining("merge the adapters again").hasMessageNotContaining("\n");
+            assertThat(t.getMessage().split(java.util.regex.Pattern.quote(weights.toString()), -1)).hasSize(2); // named once
+        }
+    }
 }
