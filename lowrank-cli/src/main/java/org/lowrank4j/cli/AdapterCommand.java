@@ -62,7 +62,7 @@ final class AdapterCommand implements Callable<Integer> {
         public Integer call() throws Exception {
             if (VariantFolder.variantOf(adapter) != null) {
                 VariantFolder.Stored stored = VariantFolder.read(adapter);
-                stored.variant().describe(stored.fields(), stored.tensors()).forEach(System.out::println);
+                VariantFolder.describe(stored).forEach(System.out::println);
                 System.out.printf(Locale.ROOT, "%,d stored values, %,d bytes on disk%n", stored.storedValues(), VariantFolder.bytesOnDisk(adapter));
                 return 0;
             }

@@ -63,7 +63,13 @@ class AdapterVariantCommandsTest {
         assertThat(refused("adapter", "inspect", "--adapter", nola.toString())).contains("generator version 7");
         assertThat(refused("adapter", "merge", "--model", base.toString(), "--adapter", nola.toString(), "--out", dir.resolve("m").toString()))
                 .contains("generator version 7");
-        Files.writeString(config, Files.readString(config).replace("LOWRANK4J_NOLA", "LOWRANK4J_MYSTERY"));
+        String good = Files.readString(config).replace("\"generator_version\" : 7", "\"generator_version\" : 1");
+        Files.writeString(config, good.replaceFirst("\"r\" : 4", "\"r\" : 0")); // inspect printed "r = 0" and exited 0
+        assertThat(refused("adapter", "inspect", "--adapter", nola.toString())).contains("adapter folder " + nola + ": adapter_config.json")
+                .contains("needs r >= 1").contains("it has r = 0");
+        assertThat(refused("adapter", "merge", "--model", base.toString(), "--adapter", nola.toString(), "--out", dir.resolve("m").toString()))
+                .contains("adapter folder " + nola + ": adapter_config.json").contains("needs r >= 1");
+        Files.writeString(config, good.replace("LOWRANK4J_NOLA", "LOWRANK4J_MYSTERY"));
         assertThat(refused("adapter", "inspect", "--adapter", nola.toString())).contains("LOWRANK4J_MYSTERY").contains("unknown adapter variant");
     }
 }

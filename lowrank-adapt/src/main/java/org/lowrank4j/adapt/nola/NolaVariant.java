@@ -74,13 +74,10 @@ public final class NolaVariant implements AdapterVariant {
 
     @Override
     public VariantAdapter read(ObjectNode config, Map<String, Map<String, StoredTensor>> tensors, Map<String, Linear> modules, Precision precision) {
-        requireVersion(config);
+        requireFields(config);
         int rank = config.path("r").asInt(0);
         double alpha = config.path("lora_alpha").asDouble(Double.NaN);
         JsonNode seeds = config.path("seeds");
-        if (rank < 1 || !Double.isFinite(alpha) || !seeds.isObject() || seeds.isEmpty()) {
-            throw new IllegalArgumentException("adapter_config.json: a NOLA config needs r >= 1, a finite lora_alpha and seeds per module");
-        }
         Map<String, NolaWeight> layers = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> e : (Iterable<Map.Entry<String, JsonNode>>) seeds::fields) {
             String path = e.getKey();
@@ -111,6 +108,21 @@ public final class NolaVariant implements AdapterVariant {
         return t.toTensor(precision);
     }
 
+    /**
+     * The fields every reader of the config needs ({@link #read} with a model, {@link #describe} without): this build's
+     * generator version, r >= 1, a finite lora_alpha, seeds per module.
+     */
+    private static void requireFields(ObjectNode config) {
+        requireVersion(config);
+        JsonNode r = config.path("r"), seeds = config.path("seeds");
+        if (!r.canConvertToExactIntegral() || r.asInt() < 1 || !Double.isFinite(config.path("lora_alpha").asDouble(Double.NaN))
+                || !seeds.isObject() || seeds.isEmpty()) {
+            throw new IllegalArgumentException("adapter_config.json: a NOLA config needs r >= 1, a finite lora_alpha and seeds per module; it"
+                    + " has r = " + r + ", lora_alpha = " + config.path("lora_alpha") + (seeds.isObject() ? ", seeds for " + seeds.size()
+                    + " modules" : ", no seeds object"));
+        }
+    }
+
     /** @throws IllegalArgumentException in one line when the file's generator version is not this build's */
     static void requireVersion(ObjectNode config) {
         JsonNode v = config.get("generator_version");
@@ -123,7 +135,7 @@ public final class NolaVariant implements AdapterVariant {
 
     @Override
     public List<String> describe(ObjectNode config, Map<String, Map<String, StoredTensor>> tensors) {
-        requireVersion(config);
+        requireFields(config);
         List<String> out = new ArrayList<>();
         out.add(String.format(Locale.ROOT, "NOLA, generator version %d, r = %d, lora_alpha = %s; %d modules", NolaBasis.GENERATOR_VERSION,
                 config.path("r").asInt(), config.path("lora_alpha").asText(), tensors.size()));

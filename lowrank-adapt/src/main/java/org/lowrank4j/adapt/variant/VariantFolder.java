@@ -187,11 +187,36 @@ public final class VariantFolder {
         return new Stored(folder, variant, root, tensors, saved);
     }
 
-    /** Rebuilds the adapter of a folder for a model's linears and attaches it. */
+    /**
+     * Rebuilds the adapter of a folder for a model's linears and attaches it.
+     *
+     * @throws IllegalArgumentException naming the folder, when the variant refuses its config or tensors
+     */
     public static VariantAdapter apply(Stored stored, Map<String, Linear> modules, Precision precision) {
-        VariantAdapter adapter = stored.variant().read(stored.fields(), stored.tensors(), modules, precision);
+        VariantAdapter adapter = inFolder(stored, () -> stored.variant().read(stored.fields(), stored.tensors(), modules, precision));
         adapter.attach(modules);
         return adapter;
+    }
+
+    /**
+     * The variant's lines describing a folder without a model ({@code adapter inspect}).
+     *
+     * @throws IllegalArgumentException naming the folder, when the variant refuses its config
+     */
+    public static List<String> describe(Stored stored) {
+        return inFolder(stored, () -> stored.variant().describe(stored.fields(), stored.tensors()));
+    }
+
+    /**
+     * A variant reads fields and tensors without knowing where they came from, so its refusals name only the file
+     * ("adapter_config.json: …"): the folder is added here.
+     */
+    private static <T> T inFolder(Stored stored, java.util.function.Supplier<T> reading) {
+        try {
+            return reading.get();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("adapter folder " + stored.folder() + ": " + e.getMessage(), e);
+        }
     }
 
     /** Bytes of adapter_config.json plus adapter_model.safetensors: what the adapter costs on disk. */

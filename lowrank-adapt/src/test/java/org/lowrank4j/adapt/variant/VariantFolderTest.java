@@ -143,6 +143,24 @@ class VariantFolderTest {
                 .hasMessageNotContaining("\n");
     }
 
+    /** "adapter_config.json: a NOLA config needs r >= 1 …" named no folder, and inspect (describe) printed r = 0 as it was. */
+    @Test
+    void aNolaConfigOfRankZeroIsRefusedNamingTheFolderWithOrWithoutAModel(@TempDir Path dir) throws IOException {
+        LlamaModel model = TinyModels.llama(F32, 3);
+        VariantFolder.write(dir, trainedLike("nola:basis=4", model), List.of("q_proj"), "tiny");
+        Path config = dir.resolve(PeftFolder.CONFIG);
+        ObjectNode root = (ObjectNode) new ObjectMapper().readTree(config.toFile());
+        ((ObjectNode) root.get("lowrank4j")).put("r", 0);
+        Files.writeString(config, root.toString());
+        VariantFolder.Stored stored = VariantFolder.read(dir);
+        assertThatThrownBy(() -> VariantFolder.describe(stored)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("adapter folder " + dir + ": adapter_config.json: a NOLA config needs r >= 1, a finite lora_alpha and"
+                        + " seeds per module; it has r = 0, lora_alpha = 8.0, seeds for ");
+        assertThatThrownBy(() -> VariantFolder.apply(stored, ModulePaths.decoder(TinyModels.llama(F32, 3)), F32))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("adapter folder " + dir + ": adapter_config.json: a NOLA config")
+                .hasMessageNotContaining("\n");
+    }
+
     @Test
     void aConfigNamingAnUnknownVariantIsRefusedInOneLine(@TempDir Path dir) throws IOException {
         Files.writeString(dir.resolve(PeftFolder.CONFIG), "{\"peft_type\": \"LOWRANK4J_FANCY\", \"target_modules\": [\"q_proj\"]}");
