@@ -90,6 +90,7 @@ final class AdapterCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
+            AdapterMerge.requireModelNotAdapter(model, adapter);
             if (java.nio.file.Files.isRegularFile(model)) { // an ONNX encoder
                 OutputPlan.of("--out", out, force).input("--model", model).input("--adapter", adapter).check();
                 if (java.nio.file.Files.isDirectory(out)) {
@@ -151,6 +152,7 @@ final class AdapterCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
+            AdapterMerge.requireModelNotAdapter(model, adapter);
             DecoderFolder.requireModelFolder(model);
             OutputPlan.of("--out", out, force).input("--model", model).input("--adapter", adapter).check();
             PeftAdapter read = PeftFolder.read(adapter);

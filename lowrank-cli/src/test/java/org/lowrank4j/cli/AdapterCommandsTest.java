@@ -310,10 +310,10 @@ class AdapterCommandsTest {
 
     /**
      * --out . --force named the folder the command runs in: the merge was written, its rename failed on ".", and the
-     * staging folder stayed beside it until the process ended.
+     * staging folder stayed beside it until the process ended. Swapped --model and --adapter are named as such.
      */
     @Test
-    void mergeIntoTheCurrentFolderIsRefusedBeforeItIsWritten(@TempDir Path dir) throws IOException {
+    void mergeIntoTheCurrentFolderOrWithSwappedOptionsIsRefusedBeforeItIsWritten(@TempDir Path dir) throws IOException {
         Path base = CliRun.tinyDecoder(dir, 2, 1);
         Path text = Files.writeString(dir.resolve("text.txt"), TEXT);
         Path adapter = dir.resolve("adapter");
@@ -327,5 +327,15 @@ class AdapterCommandsTest {
         try (java.util.stream.Stream<Path> files = Files.list(here.getParent())) {
             assertThat(files.map(p -> p.getFileName().toString())).noneMatch(name -> name.startsWith(staged));
         }
+
+        // --model and --adapter the wrong way round said only "model folder … has no config.json"
+        for (String verb : new String[] {"merge", "unmerge"}) {
+            assertThat(refused("adapter", verb, "--model", adapter.toString(), "--adapter", base.toString(), "--out", dir.resolve("swapped").toString()))
+                    .isEqualTo("lowrank adapter " + verb + ": --model " + adapter + " is an adapter folder (it holds adapter_config.json) and --adapter "
+                            + base + " is a model: the two options look swapped; give --model " + base + " --adapter " + adapter);
+        }
+        assertThat(refused("adapter", "merge", "--model", adapter.toString(), "--adapter", adapter.toString(), "--out", dir.resolve("swapped").toString()))
+                .contains("is an adapter folder (it holds adapter_config.json), not a model; give the base model with --model");
+        assertThat(dir.resolve("swapped")).doesNotExist();
     }
 }

@@ -34,6 +34,25 @@ public final class AdapterMerge {
     private AdapterMerge() {
     }
 
+    /**
+     * Refuses a {@code --model} that is an adapter folder (adapter_config.json and no config.json), before any model is
+     * read: with an {@code --adapter} that is a model (a folder with config.json, or an ONNX file) the two options were
+     * given the wrong way round, which otherwise surfaced as "--model … has no config.json".
+     */
+    public static void requireModelNotAdapter(Path model, Path adapter) {
+        if (!Files.isDirectory(model) || !Files.isRegularFile(model.resolve(PeftFolder.CONFIG)) || Files.isRegularFile(model.resolve("config.json"))) {
+            return;
+        }
+        boolean adapterIsModel = Files.isRegularFile(adapter)
+                || Files.isRegularFile(adapter.resolve("config.json")) && !Files.isRegularFile(adapter.resolve(PeftFolder.CONFIG));
+        if (adapterIsModel) {
+            throw new IllegalArgumentException("--model " + model + " is an adapter folder (it holds " + PeftFolder.CONFIG + ") and --adapter "
+                    + adapter + " is a model: the two options look swapped; give --model " + adapter + " --adapter " + model);
+        }
+        throw new IllegalArgumentException("--model " + model + " is an adapter folder (it holds " + PeftFolder.CONFIG + "), not a model; give"
+                + " the base model with --model and the adapter with --adapter");
+    }
+
     /** The merged model, in memory (a LoRA or an adapter-variant folder). */
     public static CausalLanguageModel merged(Path baseFolder, Path adapterFolder) throws IOException {
         if (VariantFolder.variantOf(adapterFolder) != null) { // NOLA, SoRA, …: W0 + ΔW of the variant
