@@ -103,18 +103,16 @@ final class AdapterCommand implements Callable<Integer> {
             }
             DecoderFolder.requireModelFolder(model);
             OutputPlan.of("--out", out, force).input("--model", model).input("--adapter", adapter).check();
-            if (VariantFolder.variantOf(adapter) != null) {
-                VariantFolder.Stored stored = VariantFolder.read(adapter); // fails before anything is removed
-                writeReplacing(out, staging -> AdapterMerge.mergeInto(model, adapter, staging));
+            // an earlier OUT is replaced only once the new one is whole; the adapter is read once, inside the merge
+            AdapterMerge.Outcome merged = AtomicFiles.replacing(out, staging -> AdapterMerge.mergeInto(model, adapter, staging));
+            if (merged.variant() != null) {
+                VariantFolder.Stored stored = merged.variant();
                 System.out.printf(Locale.ROOT, "merged %s adapter (%d modules, %,d stored values) of %s into %s%n", stored.variant().name(),
                         stored.tensors().size(), stored.storedValues(), adapter, out);
-                noteQuantizedBase(model, out);
-                return 0;
+            } else {
+                System.out.printf(Locale.ROOT, "merged %d modules (%,d adapter parameters) of %s into %s%n", merged.lora().modules().size(),
+                        merged.lora().parameterCount(), adapter, out);
             }
-            PeftAdapter read = PeftFolder.read(adapter); // fails before anything is removed
-            writeReplacing(out, staging -> AdapterMerge.mergeInto(model, adapter, staging));
-            System.out.printf(Locale.ROOT, "merged %d modules (%,d adapter parameters) of %s into %s%n", read.modules().size(),
-                    read.parameterCount(), adapter, out);
             noteQuantizedBase(model, out);
             return 0;
         }
@@ -155,10 +153,9 @@ final class AdapterCommand implements Callable<Integer> {
             AdapterMerge.requireModelNotAdapter(model, adapter);
             DecoderFolder.requireModelFolder(model);
             OutputPlan.of("--out", out, force).input("--model", model).input("--adapter", adapter).check();
-            PeftAdapter read = PeftFolder.read(adapter);
-            writeReplacing(out, staging -> AdapterMerge.unmergeInto(model, adapter, staging, mergedElsewhere,
+            AdapterMerge.Outcome unmerged = AtomicFiles.replacing(out, staging -> AdapterMerge.unmergeInto(model, adapter, staging, mergedElsewhere,
                     note -> System.out.println("note: " + note)));
-            System.out.printf(Locale.ROOT, "subtracted %d modules of %s from %s into %s%n", read.modules().size(), adapter, model, out);
+            System.out.printf(Locale.ROOT, "subtracted %d modules of %s from %s into %s%n", unmerged.lora().modules().size(), adapter, model, out);
             return 0;
         }
     }

@@ -55,25 +55,75 @@ public final class AdapterMerge {
 
     /** The merged model, in memory (a LoRA or an adapter-variant folder). */
     public static CausalLanguageModel merged(Path baseFolder, Path adapterFolder) throws IOException {
-        if (VariantFolder.variantOf(adapterFolder) != null) { // NOLA, SoRA, …: W0 + ΔW of the variant
-            VariantFolder.Stored stored = VariantFolder.read(adapterFolder);
+        return merged(baseFolder, Read.of(adapterFolder));
+    }
+
+    private static CausalLanguageModel merged(Path baseFolder, Read read) throws IOException {
+        if (read.variant() != null) { // NOLA, SoRA, …: W0 + ΔW of the variant
             CausalLanguageModel model = DenseDecoders.load(baseFolder, Precision.FLOAT32);
             Map<String, Linear> modules = ModulePaths.decoder(model);
-            VariantFolder.apply(stored, modules, Precision.FLOAT32).mergeAndUnload(modules);
+            VariantFolder.apply(read.variant(), modules, Precision.FLOAT32).mergeAndUnload(modules);
             return model;
         }
-        PeftAdapter adapter = PeftFolder.read(adapterFolder);
+        PeftAdapter adapter = read.lora();
         if ("SEQ_CLS".equals(adapter.config().taskType())) {
-            throw new IllegalArgumentException("--adapter " + adapterFolder + " was trained for sequence classification (task_type SEQ_CLS, targets "
+            throw new IllegalArgumentException("--adapter " + read.folder() + " was trained for sequence classification (task_type SEQ_CLS, targets "
                     + adapter.config().targets().describe() + ")" + classifierAdvice(adapter.config().baseModel()));
         }
-        List<String> saved = PeftFolder.savedKeys(adapterFolder); // the names suffice: their values would be dropped
-        if (!saved.isEmpty()) { // a head or embedding trained whole: merging only the LoRA factors would drop it
-            throw new IllegalArgumentException("--adapter " + adapterFolder + " also holds modules trained whole (modules_to_save: "
-                    + String.join(", ", saved) + "), which a decoder merge does not apply; merge it with PEFT, or remove them"
+        if (!read.saved().isEmpty()) { // a head or embedding trained whole: merging only the LoRA factors would drop it
+            throw new IllegalArgumentException("--adapter " + read.folder() + " also holds modules trained whole (modules_to_save: "
+                    + String.join(", ", read.saved()) + "), which a decoder merge does not apply; merge it with PEFT, or remove them"
                     + " from the adapter if they are not needed");
         }
         return merged(baseFolder, adapter);
+    }
+
+    /**
+     * An adapter folder read with one opening of its weights file: its LoRA adapter with the keys of its modules_to_save
+     * (their names suffice: a decoder merge would drop their values), or a variant's folder, and the SHA-256 state after
+     * the weights file's bytes, from which {@link #fingerprint} and {@link #weightsFingerprint} are finished. The
+     * fingerprint recorded is thus of the very bytes merged.
+     */
+    private record Read(Path folder, PeftAdapter lora, List<String> saved, VariantFolder.Stored variant, MessageDigest weights) {
+        static Read of(Path folder) throws IOException {
+            MessageDigest weights = sha256();
+            if (VariantFolder.variantOf(folder) != null) {
+                return new Read(folder, null, List.of(), VariantFolder.read(folder, weights), weights);
+            }
+            PeftFolder.Read read = PeftFolder.read(folder, weights);
+            return new Read(folder, read.adapter(), read.savedKeys(), null, weights);
+        }
+
+        /** {@link AdapterMerge#fingerprint} of the folder. */
+        String fingerprint() throws IOException {
+            MessageDigest digest = copy(weights);
+            if (variant != null) {
+                hashFile(digest, folder.resolve(PeftFolder.CONFIG));
+            } else {
+                digest.update(updateFields(lora.config()));
+            }
+            return java.util.HexFormat.of().formatHex(digest.digest());
+        }
+
+        /** {@link AdapterMerge#weightsFingerprint} of the folder. */
+        String weightsFingerprint() {
+            return java.util.HexFormat.of().formatHex(copy(weights).digest());
+        }
+
+        private static MessageDigest copy(MessageDigest digest) {
+            try {
+                return (MessageDigest) digest.clone();
+            } catch (CloneNotSupportedException e) {
+                throw new IllegalStateException("this JVM's SHA-256 cannot be copied", e);
+            }
+        }
+    }
+
+    /**
+     * What {@link #mergeInto} or {@link #unmergeInto} wrote: the model, and the adapter as it was read (a LoRA adapter, or
+     * else a variant's folder).
+     */
+    public record Outcome(CausalLanguageModel model, PeftAdapter lora, VariantFolder.Stored variant) {
     }
 
     /**
@@ -110,21 +160,23 @@ public final class AdapterMerge {
     }
 
     /**
-     * Writes the merged model into {@code out} (created; the caller has checked it is no input and may be written).
+     * Writes the merged model into {@code out} (created; the caller has checked it is no input and may be written). The
+     * adapter's weights file is opened and read once, for its tensors and its fingerprint both.
      *
-     * @return the merged model
+     * @return the merged model and the adapter as read
      */
-    public static CausalLanguageModel mergeInto(Path baseFolder, Path adapterFolder, Path out) throws IOException {
+    public static Outcome mergeInto(Path baseFolder, Path adapterFolder, Path out) throws IOException {
+        Read read = Read.of(adapterFolder);
         List<Merged> record = record(baseFolder);
-        Merged adapter = new Merged(fingerprint(adapterFolder), false);
-        if (indexOf(record, adapter.sha256(), adapterFolder) >= 0) {
+        Merged adapter = new Merged(read.fingerprint(), false);
+        if (indexOf(record, adapter.sha256(), read) >= 0) {
             throw new IllegalArgumentException("--adapter " + adapterFolder + " is already merged into " + baseFolder + " (its " + RECORD
                     + " lists it): merging it again would add its update twice; merge into the base it was merged from");
         }
-        CausalLanguageModel model = write(merged(baseFolder, adapterFolder), baseFolder, out);
+        CausalLanguageModel model = write(merged(baseFolder, read), baseFolder, out);
         record.add(adapter);
         writeRecord(out, record);
-        return model;
+        return new Outcome(model, read.lora(), read.variant());
     }
 
     /**
@@ -169,14 +221,14 @@ public final class AdapterMerge {
 
     /**
      * Where the adapter whose {@link #fingerprint} is {@code fingerprint} is in the record, or -1; an older entry is
-     * compared with the weights' hash, which is computed (the weights file read) only when the record has such an entry.
+     * compared with the weights' hash, which is finished only when the record has such an entry.
      */
-    private static int indexOf(List<Merged> record, String fingerprint, Path adapterFolder) throws IOException {
+    private static int indexOf(List<Merged> record, String fingerprint, Read adapter) {
         String weights = null;
         for (int i = 0; i < record.size(); i++) {
             Merged m = record.get(i);
             if (m.weightsOnly() && weights == null) {
-                weights = weightsFingerprint(adapterFolder);
+                weights = adapter.weightsFingerprint();
             }
             if (m.sha256().equals(m.weightsOnly() ? weights : fingerprint)) {
                 return i;
@@ -206,7 +258,9 @@ public final class AdapterMerge {
      * What makes one adapter's update another's, hex SHA-256: the weights file, then the config fields that scale or
      * shape B·A (r, lora_alpha, use_rslora, fan_in_fan_out, rank_pattern, alpha_pattern) as parsed values, so that
      * rewriting the JSON (16 as 16.0, another key order, a changed comment field such as base_model_name_or_path) keeps
-     * the fingerprint. An adapter variant's config (NOLA, SoRA, …) is hashed as it is stored.
+     * the fingerprint. An adapter variant's config (NOLA, SoRA, …) is hashed as it is stored. This computes it from the
+     * files on their own (the record's definition, which tests check against); a merge finishes it from the bytes it
+     * parsed ({@link Read}).
      */
     static String fingerprint(Path adapterFolder) throws IOException {
         MessageDigest digest = sha256();
@@ -215,15 +269,19 @@ public final class AdapterMerge {
         if (VariantFolder.variantOf(adapterFolder) != null) {
             hashFile(digest, configFile);
         } else {
-            org.lowrank4j.adapt.peft.PeftConfig c = org.lowrank4j.adapt.peft.PeftConfig.read(configFile);
-            String update = "r=" + c.rank() + "\nlora_alpha=" + c.alpha() + "\nuse_rslora=" + c.useRslora() + "\nfan_in_fan_out=" + c.fanInFanOut()
-                    + "\nrank_pattern=" + new java.util.TreeMap<>(c.rankPattern()) + "\nalpha_pattern=" + new java.util.TreeMap<>(c.alphaPattern());
-            digest.update(update.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            digest.update(updateFields(org.lowrank4j.adapt.peft.PeftConfig.read(configFile)));
         }
         return java.util.HexFormat.of().formatHex(digest.digest());
     }
 
-    /** The older fingerprint: SHA-256 of the adapter folder's weights file alone, hex. */
+    /** The config fields of a LoRA adapter that shape its update, as {@link #fingerprint} hashes them. */
+    private static byte[] updateFields(org.lowrank4j.adapt.peft.PeftConfig c) {
+        String update = "r=" + c.rank() + "\nlora_alpha=" + c.alpha() + "\nuse_rslora=" + c.useRslora() + "\nfan_in_fan_out=" + c.fanInFanOut()
+                + "\nrank_pattern=" + new java.util.TreeMap<>(c.rankPattern()) + "\nalpha_pattern=" + new java.util.TreeMap<>(c.alphaPattern());
+        return update.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** The older fingerprint: SHA-256 of the adapter folder's weights file alone, hex (from the file on its own, as {@link #fingerprint}). */
     static String weightsFingerprint(Path adapterFolder) throws IOException {
         MessageDigest digest = sha256();
         hashFile(digest, adapterFolder.resolve(PeftFolder.WEIGHTS));
@@ -255,21 +313,23 @@ public final class AdapterMerge {
      * another tool has no record, nothing can check it, and a wrong adapter yields a model that is neither. The result
      * equals the original base up to float32 rounding of (W + ΔW) − ΔW, not bit for bit.
      */
-    public static CausalLanguageModel unmergeInto(Path mergedFolder, Path adapterFolder, Path out, boolean mergedElsewhere) throws IOException {
+    public static Outcome unmergeInto(Path mergedFolder, Path adapterFolder, Path out, boolean mergedElsewhere) throws IOException {
         return unmergeInto(mergedFolder, adapterFolder, out, mergedElsewhere, note -> { });
     }
 
     /** {@link #unmergeInto(Path, Path, Path, boolean)}, telling {@code notes} what could not be checked. */
-    public static CausalLanguageModel unmergeInto(Path mergedFolder, Path adapterFolder, Path out, boolean mergedElsewhere,
+    public static Outcome unmergeInto(Path mergedFolder, Path adapterFolder, Path out, boolean mergedElsewhere,
             java.util.function.Consumer<String> notes) throws IOException {
-        PeftAdapter adapter = PeftFolder.read(adapterFolder);
+        MessageDigest weights = sha256();
+        Read read = new Read(adapterFolder, PeftFolder.read(adapterFolder, weights).adapter(), List.of(), null, weights);
+        PeftAdapter adapter = read.lora();
         List<Merged> record = record(mergedFolder);
         if (record.isEmpty() && !mergedElsewhere) {
             throw new IllegalArgumentException("--model " + mergedFolder + " has no " + RECORD + ", so no adapter was merged into it here (or it"
                     + " was unmerged already): unmerging would subtract an update that was never added; if another tool merged it,"
                     + " give --merged-elsewhere");
         }
-        int at = record.isEmpty() ? -1 : indexOf(record, fingerprint(adapterFolder), adapterFolder);
+        int at = record.isEmpty() ? -1 : indexOf(record, read.fingerprint(), read);
         if (!record.isEmpty() && at < 0) {
             throw new IllegalArgumentException("--adapter " + adapterFolder + " is not one of the " + record.size() + " adapter(s) merged into "
                     + mergedFolder + " (its " + RECORD + " lists their SHA-256, of the weights and of the adapter_config.json fields that scale"
@@ -287,7 +347,7 @@ public final class AdapterMerge {
         }
         CausalLanguageModel model = write(merged(mergedFolder, negated(adapter)), mergedFolder, out);
         writeRecord(out, record);
-        return model;
+        return new Outcome(model, adapter, null);
     }
 
     /** The same adapter with −B, so that merging it subtracts the update (exact: negation does not round). */

@@ -47,6 +47,25 @@ public final class PeftFolder {
      *                                  without its partner, shapes that do not fit together
      */
     public static PeftAdapter read(Path folder) throws IOException {
+        return read(folder, null).adapter();
+    }
+
+    /**
+     * A folder read with one opening of its weights file.
+     *
+     * @param adapter   the LoRA adapter, as {@link #read(Path)} gives it
+     * @param savedKeys the keys of the modules_to_save tensors as {@link #readSaved} names them, from the file's header (their
+     *                  values are not read)
+     */
+    public record Read(PeftAdapter adapter, List<String> savedKeys) {
+    }
+
+    /**
+     * {@link #read(Path)}, also giving the keys of the modules_to_save tensors and, when {@code weightsDigest} is not
+     * null, feeding it the weights file's bytes ({@link SafetensorsFile#digest}) from the same opening: the hash is of
+     * the file that was parsed.
+     */
+    public static Read read(Path folder, java.security.MessageDigest weightsDigest) throws IOException {
         if (!Files.isDirectory(folder)) {
             throw new IllegalArgumentException("adapter folder " + folder + " does not exist or is not a folder");
         }
@@ -60,10 +79,12 @@ public final class PeftFolder {
         Map<String, float[]> as = new TreeMap<>(), bs = new TreeMap<>();
         Map<String, TensorInfo> aInfo = new TreeMap<>(), bInfo = new TreeMap<>();
         List<String> saved = config.modulesToSave();
+        List<String> savedKeys = new java.util.ArrayList<>();
         try (SafetensorsFile st = open(file)) {
             for (String name : st.names()) {
                 TensorInfo info = st.info(name);
                 if (isSaved(name, saved)) {
+                    savedKeys.add(name.substring(PREFIX.length()));
                     continue; // a module_to_save (a classification head): read by readSaved
                 }
                 if (!name.startsWith(PREFIX) || !(name.endsWith(A_SUFFIX) || name.endsWith(B_SUFFIX))) {
@@ -79,6 +100,9 @@ public final class PeftFolder {
                 float[] values = readWeights(st, file, name);
                 (isA ? as : bs).put(module, values);
                 (isA ? aInfo : bInfo).put(module, info);
+            }
+            if (weightsDigest != null) {
+                st.digest(weightsDigest);
             }
         }
         if (as.isEmpty() && bs.isEmpty()) {
@@ -117,7 +141,7 @@ public final class PeftFolder {
                 throw new IllegalArgumentException(file + ": " + key(module, "lora_B") + " has no partner " + key(module, "lora_A"));
             }
         }
-        return new PeftAdapter(config, modules);
+        return new Read(new PeftAdapter(config, modules), List.copyOf(savedKeys));
     }
 
     /** True for a key {@code base_model.model.<m>.<tensor>} of a module {@code m} listed in modules_to_save. */
@@ -156,23 +180,6 @@ public final class PeftFolder {
             for (String name : st.names()) {
                 if (isSaved(name, config.modulesToSave())) {
                     out.put(name.substring(PREFIX.length()), new SavedTensor(st.info(name).shape(), readWeights(st, file, name)));
-                }
-            }
-        }
-        return out;
-    }
-
-    /**
-     * The keys of the folder's modules_to_save tensors, as {@link #readSaved} names them, from the file's header alone (no
-     * values read).
-     */
-    public static List<String> savedKeys(Path folder) throws IOException {
-        PeftConfig config = PeftConfig.read(folder.resolve(CONFIG));
-        List<String> out = new java.util.ArrayList<>();
-        try (SafetensorsFile st = open(folder.resolve(WEIGHTS))) {
-            for (String name : st.names()) {
-                if (isSaved(name, config.modulesToSave())) {
-                    out.add(name.substring(PREFIX.length()));
                 }
             }
         }

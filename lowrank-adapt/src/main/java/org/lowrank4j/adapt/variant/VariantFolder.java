@@ -140,6 +140,14 @@ public final class VariantFolder {
 
     /** @throws IllegalArgumentException naming the file when the folder is not a variant folder or a tensor is unreadable */
     public static Stored read(Path folder) throws IOException {
+        return read(folder, null);
+    }
+
+    /**
+     * {@link #read(Path)}, feeding {@code weightsDigest} (when not null) the weights file's bytes from the same opening
+     * ({@link SafetensorsFile#digest}): the hash is of the file that was parsed.
+     */
+    public static Stored read(Path folder, java.security.MessageDigest weightsDigest) throws IOException {
         AdapterVariant variant = variantOf(folder);
         Path config = folder.resolve(PeftFolder.CONFIG);
         if (variant == null) {
@@ -175,6 +183,9 @@ public final class VariantFolder {
                 float[] values = PeftFolder.readWeights(st, file, name);
                 tensors.computeIfAbsent(name.substring(PeftFolder.PREFIX.length(), dot), k -> new LinkedHashMap<>())
                         .put(name.substring(dot + 1), new StoredTensor(shape, values));
+            }
+            if (weightsDigest != null) {
+                st.digest(weightsDigest);
             }
         }
         Map<String, Map<String, StoredTensor>> saved = new TreeMap<>();

@@ -147,6 +147,58 @@ class AdapterMergeTest {
         assertThat(maxDifference(LlamaModel.load(fromElsewhere, Precision.FLOAT32).forward(IDS, 1, IDS.length), original)).isLessThan(1e-5);
     }
 
+    /**
+     * A merge reads the adapter's weights file once, for its tensors and its fingerprint: the record it leaves is the
+     * fingerprint of the files on their own, for a LoRA folder and a variant's, and the adapter as read comes back.
+     */
+    @Test
+    void theRecordedFingerprintIsTheFilesOwnForLoraAndVariantFolders(@TempDir Path dir) throws IOException {
+        LlamaModel base = TinyModels.llama(Precision.FLOAT32, 3);
+        Path baseFolder = dir.resolve("base");
+        base.save(baseFolder);
+        LoraModel lora = LoraModel.over(ModulePaths.decoder(base), 0);
+        lora.addAdapter("default", TargetModules.names(List.of("q_proj", "v_proj")), m -> LoraSettings.of(2, 4), new Random(3));
+        randomizeB(lora, 4, 0.2);
+        Path loraFolder = dir.resolve("lora");
+        PeftFolder.write(loraFolder, PeftFolder.capture(lora, "default",
+                PeftConfig.lora(LoraSettings.of(2, 4), List.of("q_proj", "v_proj"), baseFolder.toString(), "CAUSAL_LM")));
+        AdapterMerge.Outcome merged = AdapterMerge.mergeInto(baseFolder, loraFolder, dir.resolve("merged-lora"));
+        assertThat(merged.lora().modules()).hasSize(2 * TinyModels.llamaConfig().numHiddenLayers()); // q and v of each layer
+        assertThat(merged.variant()).isNull();
+        assertThat(AdapterMerge.record(dir.resolve("merged-lora"))).containsExactly(new AdapterMerge.Merged(AdapterMerge.fingerprint(loraFolder), false));
+        // the keys of modules trained whole come from the same reading: such an adapter is still refused, naming them
+        PeftAdapter withHead = PeftFolder.read(loraFolder);
+        Path headFolder = dir.resolve("with-head");
+        PeftFolder.write(headFolder, new PeftAdapter(withHead.config().withModulesToSave(List.of("lm_head")), withHead.modules()),
+                Map.of("lm_head.weight", new PeftFolder.SavedTensor(new long[] {2, 2}, new float[] {1, 2, 3, 4})));
+        assertThatThrownBy(() -> AdapterMerge.mergeInto(baseFolder, headFolder, dir.resolve("head-merged")))
+                .hasMessageContaining("also holds modules trained whole (modules_to_save: lm_head.weight)");
+        assertThat(dir.resolve("head-merged")).doesNotExist();
+
+        java.util.Map<String, org.lowrank4j.nn.layers.Linear> targets = new java.util.LinkedHashMap<>();
+        ModulePaths.decoder(LlamaModel.load(baseFolder, Precision.FLOAT32)).forEach((path, linear) -> {
+            if (path.endsWith(".q_proj")) {
+                targets.put(path, linear);
+            }
+        });
+        org.lowrank4j.adapt.variant.VariantAdapter nola = org.lowrank4j.adapt.variant.AdapterVariants.byName("nola")
+                .create(targets, org.lowrank4j.adapt.variant.VariantSpec.parse("nola:basis=4"), 2, 4, 5, Precision.FLOAT32);
+        Random random = new Random(6);
+        for (Parameter p : nola.parameters()) {
+            for (int i = 0; i < p.size(); i++) {
+                p.value().set(i, 0.3 * random.nextGaussian());
+            }
+        }
+        Path nolaFolder = dir.resolve("nola");
+        org.lowrank4j.adapt.variant.VariantFolder.write(nolaFolder, nola, List.of("q_proj"), baseFolder.toString());
+        Path mergedNola = dir.resolve("merged-nola");
+        AdapterMerge.Outcome variant = AdapterMerge.mergeInto(baseFolder, nolaFolder, mergedNola);
+        assertThat(variant.variant().variant().name()).isEqualTo("nola");
+        assertThat(variant.lora()).isNull();
+        assertThat(AdapterMerge.record(mergedNola)).containsExactly(new AdapterMerge.Merged(AdapterMerge.fingerprint(nolaFolder), false));
+        assertThatThrownBy(() -> AdapterMerge.mergeInto(mergedNola, nolaFolder, dir.resolve("twice"))).hasMessageContaining("is already merged into");
+    }
+
     @Test
     void unmergeChecksTheConfigThatScalesTheUpdateAndReadsOlderRecords(@TempDir Path dir) throws IOException {
         LlamaModel base = TinyModels.llama(Precision.FLOAT32, 8);

@@ -302,6 +302,40 @@ public final class SafetensorsFile implements TensorSource {
         }
     }
 
+    /**
+     * Feeds the whole file, as this object opened it, to {@code digest}: the header's length and the header, then the
+     * data through the same mapping windows the tensors are read from. A reader that needs both a file's tensors and its
+     * hash (a record of what was merged) gets them from one opening and one pass over the data, so the hash is of the
+     * bytes it parsed.
+     */
+    public void digest(java.security.MessageDigest digest) {
+        checkOpen();
+        try {
+            digest.update(readFully(channel, 0, (int) dataStart));
+            if (mapped) {
+                for (int index = 0; index < windows.length; index++) {
+                    ByteBuffer window = window(index).duplicate();
+                    window.clear();
+                    digest.update(window);
+                }
+                return;
+            }
+            ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(Math.max(dataLength, 1), UNMAPPED_PIECE_BYTES));
+            for (long done = 0; done < dataLength; ) {
+                buffer.clear().limit((int) Math.min(buffer.capacity(), dataLength - done));
+                while (buffer.hasRemaining()) {
+                    if (channel.read(buffer, dataStart + done + buffer.position()) < 0) {
+                        throw new IOException("unexpected end of file");
+                    }
+                }
+                done += buffer.flip().remaining();
+                digest.update(buffer);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + path + ": " + e.getMessage(), e);
+        }
+    }
+
     /** A view of data bytes [begin, begin+length) when they lie in one window, else null. */
     private ByteBuffer windowSlice(long begin, long length) {
         checkOpen();

@@ -126,6 +126,30 @@ class SafetensorsRoundTripTest {
     }
 
     @Test
+    void digestsTheWholeFileAsOnDiskWhateverTheWindowsOrWithoutMapping() throws Exception {
+        Path file = dir.resolve("h.safetensors");
+        new SafetensorsWriter().add("a", SafetensorsDtype.F16, new long[] {37}, randomValues(37, 1)).add("b", new long[] {101}, randomValues(101, 2))
+                .metadata("format", "pt").write(file);
+        String expected = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+        try (SafetensorsFile small = SafetensorsFile.open(file, 64); SafetensorsFile large = SafetensorsFile.open(file);
+                SafetensorsFile unmapped = SafetensorsFile.openUnmapped(file)) {
+            small.readFloats("b"); // a window mapped before the digest is fed as it is
+            for (SafetensorsFile st : new SafetensorsFile[] {small, large, unmapped}) {
+                java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
+                st.digest(digest);
+                assertThat(java.util.HexFormat.of().formatHex(digest.digest())).isEqualTo(expected);
+            }
+        }
+        Path empty = dir.resolve("empty.safetensors");
+        new SafetensorsWriter().write(empty);
+        try (SafetensorsFile st = SafetensorsFile.open(empty)) {
+            java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
+            st.digest(digest);
+            assertThat(digest.digest()).isEqualTo(java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(empty)));
+        }
+    }
+
+    @Test
     void readsF64IntegerAndEightBitTypesAsNumbers() throws IOException {
         ByteBuffer data = ByteBuffer.allocate(16 + 8 + 2 + 3 + 2).order(ByteOrder.LITTLE_ENDIAN);
         data.putDouble(Math.PI).putDouble(-1e-300);
