@@ -378,7 +378,7 @@ final class FinetuneCommand implements Callable<Integer> {
         }
         try (java.util.stream.Stream<Path> entries = Files.list(out)) {
             List<String> names = entries.map(p -> p.getFileName().toString()).toList();
-            if (!names.isEmpty() && names.stream().allMatch(n -> n.equals(FineTuning.LOG) || n.equals(ClassifierFineTuning.LOG))) {
+            if (!names.isEmpty() && names.stream().allMatch(n -> n.equals(FineTuning.LOG))) {
                 return "holds only the log of a run stopped before its first checkpoint (nothing to resume): --force replaces it, or choose"
                         + " another folder";
             }

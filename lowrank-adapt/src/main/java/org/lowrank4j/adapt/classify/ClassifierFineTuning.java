@@ -11,6 +11,7 @@ import java.util.Locale;
 import org.lowrank4j.adapt.finetune.AdapterLanguageModel;
 import org.lowrank4j.adapt.finetune.FineTuneListener;
 import org.lowrank4j.adapt.finetune.FineTuneMemory;
+import org.lowrank4j.adapt.finetune.FineTuning;
 import org.lowrank4j.adapt.lora.LoraModel;
 import org.lowrank4j.adapt.lora.LoraStart;
 import org.lowrank4j.adapt.lora.ModulePaths;
@@ -28,7 +29,7 @@ import org.lowrank4j.nn.train.TrainingOptions;
 
 /**
  * LoRA sequence classification on a BERT-family encoder (an ONNX file or a safetensors folder), on the runtime's
- * {@link Trainer} like the decoder path ({@link org.lowrank4j.adapt.finetune.FineTuning}):
+ * {@link Trainer} like the decoder path ({@link FineTuning}):
  * <ol>
  *   <li>the labelled texts are split per class ({@link LabelledTexts#stratifiedSplit}, seeded), tokenized;</li>
  *   <li>adapters go on the target projections (B = 0, so the encoder starts unchanged); every other weight is frozen;</li>
@@ -43,9 +44,7 @@ import org.lowrank4j.nn.train.TrainingOptions;
  * {@code checkpoint.safetensors}, {@code finetune-log.csv} and {@code finetune.json}.
  */
 public final class ClassifierFineTuning {
-    public static final String CHECKPOINT = "checkpoint.safetensors";
-    public static final String LOG = "finetune-log.csv";
-    public static final String RECORD = "finetune.json";
+    /** The step log's header: the decoder's ({@link FineTuning}) with texts per second where it counts tokens. */
     static final String LOG_HEADER = "step,loss,lr,grad_norm,texts_per_s";
     private static final int EVAL_BATCH = 32;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -63,7 +62,7 @@ public final class ClassifierFineTuning {
         if (!request.isLora() && (request.resume() || request.stopAfter() != null)) {
             throw new IllegalArgumentException("--resume and --stop-after are for LoRA runs; a --adapter " + request.adapter() + " run starts afresh");
         }
-        Path checkpoint = request.out().resolve(CHECKPOINT);
+        Path checkpoint = request.out().resolve(FineTuning.CHECKPOINT);
         if (request.resume() && !Files.isRegularFile(checkpoint)) {
             throw new IllegalArgumentException("--resume: " + checkpoint + " does not exist (run without --resume first)");
         }
@@ -106,7 +105,7 @@ public final class ClassifierFineTuning {
         Files.createDirectories(request.out());
         ClassifierLog.FolderWriter saveFolder = () -> ClassifierFolder.write(request.out(), begin.written(config),
                 classifier.head(), data.classNames(), request.pooling(), p.pairSeparator() >= 0);
-        ClassifierLog log = new ClassifierLog(request.out().resolve(LOG), LOG_HEADER, events, saveFolder);
+        ClassifierLog log = new ClassifierLog(request.out().resolve(FineTuning.LOG), LOG_HEADER, events, saveFolder);
         Trainer trainer = new Trainer(model, adam, LabelledBatches.indexWindows(trainIds.length, request.seed()), null, options, log);
         if (request.resume()) {
             trainer.resume(checkpoint);
@@ -132,7 +131,7 @@ public final class ClassifierFineTuning {
         record.put("pair_input", p.pairSeparator() >= 0);
         record.put("seconds_per_step", outcome.stepsRun() == 0 ? 0 : seconds / outcome.stepsRun());
         record.set("memory_bytes", memory.toJson());
-        AtomicFiles.writeString(request.out().resolve(RECORD), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(record) + "\n");
+        AtomicFiles.writeString(request.out().resolve(FineTuning.RECORD), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(record) + "\n");
         return outcome;
     }
 

@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.lowrank4j.adapt.finetune.FineTuneListener;
 import org.lowrank4j.adapt.finetune.FineTuneMemory;
+import org.lowrank4j.adapt.finetune.FineTuning;
 import org.lowrank4j.adapt.lora.LoraModel;
 import org.lowrank4j.adapt.lora.ModulePaths;
 import org.lowrank4j.adapt.lora.TargetModules;
@@ -86,7 +87,7 @@ final class ClassifierWeightTraining {
                 Math.min(request.warmup(), request.steps()), request.steps());
         TrainingOptions options = new TrainingOptions(request.batch(), 1, request.steps(), schedule, 1.0, 0, 0, 0, null);
         Files.createDirectories(request.out());
-        ClassifierLog log = new ClassifierLog(request.out().resolve(ClassifierFineTuning.LOG), ClassifierFineTuning.LOG_HEADER, events, () -> {
+        ClassifierLog log = new ClassifierLog(request.out().resolve(FineTuning.LOG), ClassifierFineTuning.LOG_HEADER, events, () -> {
         });
         log.truncateFrom(0);
         VariantAdapter stepped = adapter;
@@ -134,7 +135,7 @@ final class ClassifierWeightTraining {
         }
         record.put("seconds_per_step", seconds / request.steps());
         record.set("memory_bytes", memory.toJson());
-        AtomicFiles.writeString(request.out().resolve(ClassifierFineTuning.RECORD),
+        AtomicFiles.writeString(request.out().resolve(FineTuning.RECORD),
                 JSON.writerWithDefaultPrettyPrinter().writeValueAsString(record) + "\n");
         return outcome;
     }

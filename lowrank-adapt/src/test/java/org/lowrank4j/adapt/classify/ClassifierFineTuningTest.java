@@ -15,6 +15,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lowrank4j.adapt.finetune.FineTuneListener;
+import org.lowrank4j.adapt.finetune.FineTuning;
 import org.lowrank4j.adapt.lora.LoraModel;
 import org.lowrank4j.adapt.lora.LoraSettings;
 import org.lowrank4j.adapt.lora.ModulePaths;
@@ -69,10 +70,10 @@ class ClassifierFineTuningTest {
         assertThat(config.get("modules_to_save").toString()).isEqualTo("[\"classifier\"]");
         assertThat(config.get("target_modules").toString()).isEqualTo("[\"query\",\"value\"]");
         assertThat(PeftFolder.read(out).modules()).hasSize(4); // the head is skipped by the adapter reader
-        JsonNode record = new ObjectMapper().readTree(out.resolve(ClassifierFineTuning.RECORD).toFile());
+        JsonNode record = new ObjectMapper().readTree(out.resolve(FineTuning.RECORD).toFile());
         assertThat(record.get("after").get("accuracy").asDouble()).isEqualTo(o.after().accuracy());
         assertThat(record.get("memory_bytes").get("optimizer_state").asLong()).isEqualTo(2 * 4 * o.trainable()); // two float32 moments
-        assertThat(Files.readAllLines(out.resolve(ClassifierFineTuning.LOG))).hasSize(16);
+        assertThat(Files.readAllLines(out.resolve(FineTuning.LOG))).hasSize(16);
 
         assertThat(new ObjectMapper().readTree(out.resolve(ClassifierFolder.RECORD).toFile()).get("input").asText()).isEqualTo("text");
         // the folder read back classifies the held-out texts exactly as the run scored them
@@ -95,7 +96,7 @@ class ClassifierFineTuningTest {
         Path out = dir.resolve("parity");
         ClassifyOutcome o = run(new ClassifyRequest(model, TinyEncoders.parity(40, 2), out, new LoraSettings(8, 16, 0, false),
                 List.of("query", "key", "value", "dense"), EncoderPooling.MEAN, 150, 8, 3e-3, 10, 0, 0.3, 11, 0, false, null));
-        double[] losses = Files.readAllLines(out.resolve(ClassifierFineTuning.LOG)).stream().skip(1)
+        double[] losses = Files.readAllLines(out.resolve(FineTuning.LOG)).stream().skip(1)
                 .mapToDouble(l -> Double.parseDouble(l.split(",")[1])).toArray();
         double first = java.util.Arrays.stream(losses, 0, 15).average().orElseThrow();
         double last = java.util.Arrays.stream(losses, losses.length - 15, losses.length).average().orElseThrow();
@@ -134,7 +135,7 @@ class ClassifierFineTuningTest {
         assertThat(o.testCount()).isEqualTo(12);
         assertThat(o.validationBefore().examples()).isEqualTo(6);
         assertThat(o.validationAfter().examples()).isEqualTo(6);
-        JsonNode record = new ObjectMapper().readTree(validated.out().resolve(ClassifierFineTuning.RECORD).toFile());
+        JsonNode record = new ObjectMapper().readTree(validated.out().resolve(FineTuning.RECORD).toFile());
         assertThat(record.get("validation").get("after").get("accuracy").asDouble()).isEqualTo(o.validationAfter().accuracy());
         assertThat(record.get("validation").get("fraction").asDouble()).isEqualTo(0.25);
         assertThat(record.get("train_texts").asInt()).isEqualTo(22);
@@ -167,7 +168,7 @@ class ClassifierFineTuningTest {
 
     /** The log without its speed column. */
     private static List<String> lossColumns(Path out) throws IOException {
-        return Files.readAllLines(out.resolve(ClassifierFineTuning.LOG)).stream().map(l -> l.substring(0, l.lastIndexOf(','))).toList();
+        return Files.readAllLines(out.resolve(FineTuning.LOG)).stream().map(l -> l.substring(0, l.lastIndexOf(','))).toList();
     }
 
     @Test

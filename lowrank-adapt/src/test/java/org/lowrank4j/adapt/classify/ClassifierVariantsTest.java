@@ -16,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.lowrank4j.adapt.finetune.FineTuneListener;
+import org.lowrank4j.adapt.finetune.FineTuning;
 import org.lowrank4j.adapt.lora.AdapterInit;
 import org.lowrank4j.adapt.lora.LoraSettings;
 import org.lowrank4j.adapt.peft.PeftFolder;
@@ -48,7 +49,7 @@ class ClassifierVariantsTest {
     }
 
     private static double[] losses(Path out) throws IOException {
-        return Files.readAllLines(out.resolve(ClassifierFineTuning.LOG)).stream().skip(1).mapToDouble(l -> Double.parseDouble(l.split(",")[1]))
+        return Files.readAllLines(out.resolve(FineTuning.LOG)).stream().skip(1).mapToDouble(l -> Double.parseDouble(l.split(",")[1]))
                 .toArray();
     }
 
@@ -76,7 +77,7 @@ class ClassifierVariantsTest {
         System.out.printf("%s: training loss %.3f over the first 15 steps, %.3f over the last 15; %,d trainable%n", adapter, first, last, o.trainable());
         assertThat(last).isLessThan(first * 0.75);
 
-        JsonNode record = new ObjectMapper().readTree(out.resolve(ClassifierFineTuning.RECORD).toFile());
+        JsonNode record = new ObjectMapper().readTree(out.resolve(FineTuning.RECORD).toFile());
         assertThat(record.get("method").asText()).isEqualTo(adapter);
         assertThat(record.get("head_start").asText()).isEqualTo("zero");
         assertThat(record.get("memory_bytes").get("trainable_values").asLong()).isPositive();
@@ -118,7 +119,7 @@ class ClassifierVariantsTest {
         assertThat(last).isLessThan(first * 0.9);
         JsonNode config = new ObjectMapper().readTree(out.resolve(PeftFolder.CONFIG).toFile());
         assertThat(config.get("r").asInt()).isEqualTo(init.equals("pissa") ? 8 : 4);
-        assertThat(new ObjectMapper().readTree(out.resolve(ClassifierFineTuning.RECORD).toFile()).get("method").asText()).isEqualTo(init);
+        assertThat(new ObjectMapper().readTree(out.resolve(FineTuning.RECORD).toFile()).get("method").asText()).isEqualTo(init);
         SequenceClassifier loaded = ClassifierFolder.load(model, out, Precision.FLOAT32); // a plain LoRA folder on the original weights
         LabelledTexts.Split split = LabelledTexts.stratifiedSplit(data.labels(), 0.7, 11);
         ClassificationMetrics again = ClassifierFineTuning.evaluate(loaded, heldOut(data), ClassifierFineTuning.select(data.labels(), split.test()));
