@@ -203,10 +203,10 @@ final class FinetuneCommand implements Callable<Integer> {
         }
         if (resume) {
             OutputPlan.of("--out", out, true).folderOutput(true).input("--model", model).input("--data", data).input("--init-adapter", initAdapter)
-                    .check();
+                    .createdAfterLongWork().check();
         } else {
             OutputPlan.of("--out", out, force).folderOutput(true).input("--model", model).input("--data", data).input("--init-adapter", initAdapter)
-                    .whenPresent(FinetuneCommand::earlierRun).check();
+                    .whenPresent(FinetuneCommand::earlierRun).createdAfterLongWork().check();
             if (Files.exists(out) && !Files.isDirectory(out)) {
                 throw new IllegalArgumentException("--out " + out + " is a file; give a folder");
             }
@@ -292,7 +292,7 @@ final class FinetuneCommand implements Callable<Integer> {
         }
         HeadStart start = HeadStart.parse(headStart);
         prepareOut(OutputPlan.of("--out", out, resume || force).input("--model", model).input("--labels", labels).input("--tokenizer", tokenizer)
-                .whenPresent(FinetuneCommand::earlierRun));
+                .whenPresent(FinetuneCommand::earlierRun).createdAfterLongWork());
         EncoderPooling pool = EncoderPooling.parse(pooling);
         LabelledTexts texts = LabelledTexts.load(labels);
         ClassifyRequest request = new ClassifyRequest(model, texts, out, loraSettings(),

@@ -291,6 +291,9 @@ class AdapterCommandsTest {
         Files.writeString(early.resolve("finetune-log.csv"), "step,loss,lr,grad_norm,tokens_per_s\n");
         assertThat(refused(concat(tune, early.toString()))).contains("holds only the log of a run stopped before its first checkpoint");
         ok(concat(tune, early.toString(), "--force"));
+        // an --out the file system refuses is refused before the base is scored (it failed creating the folder after that)
+        Path tooLong = dir.resolve("x".repeat(300));
+        assertThat(refused(concat(tune, tooLong.toString()))).startsWith("lowrank finetune: --out " + tooLong + " cannot be created (");
         // a batch of more windows than the text holds is refused before the base is scored (it ran out of memory after that)
         Path fresh = dir.resolve("fresh");
         assertThat(refused(concat(with(tune, "--batch", "100000"), fresh.toString()))).startsWith("lowrank finetune: --batch 100000 is more than the ")

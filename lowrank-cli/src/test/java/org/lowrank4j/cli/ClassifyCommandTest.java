@@ -136,5 +136,9 @@ class ClassifyCommandTest {
                 labels.toString(), "--out", out.toString())).contains("does not match model").contains("has 256 token ids")
                 .contains("30522 rows");
         assertThat(out).doesNotExist();
+        // refused before the frozen encoder's probe is fitted and scored, not when the folder is made after it
+        Path tooLong = dir.resolve("x".repeat(300));
+        assertThat(refused("finetune", "--task", "classify", "--model", model.toString(), "--tokenizer", tokenizer.toString(), "--labels",
+                labels.toString(), "--out", tooLong.toString())).startsWith("lowrank finetune: --out " + tooLong + " cannot be created (");
     }
 }

@@ -31,6 +31,7 @@ public final class OutputPlan {
     private enum Kind { UNSAID, FILE, FOLDER }
 
     private Kind kind = Kind.UNSAID; // what the main output is, where the command said
+    private boolean tryCreating;
 
     private OutputPlan(String option, Path primary, boolean force) {
         if (primary == null) {
@@ -52,6 +53,17 @@ public final class OutputPlan {
      */
     public OutputPlan file() {
         this.kind = Kind.FILE;
+        return this;
+    }
+
+    /**
+     * The main output, a folder, is first written after long work (a fine-tuning run scores the base model before it
+     * trains): {@link #check} also makes sure it can be, so that a path the file system refuses (a name too long, a
+     * read-only or special file system such as /proc) is refused before that work rather than after it. A folder not
+     * there yet is created and removed again; one there (to be replaced, or continued) must be writable.
+     */
+    public OutputPlan createdAfterLongWork() {
+        this.tryCreating = true;
         return this;
     }
 
@@ -167,10 +179,30 @@ public final class OutputPlan {
             throw new IllegalArgumentException(known != null ? option + " " + primary + " " + known
                     : option + ": " + existing.get(0) + " already exists; pass --force to replace it, or choose another path");
         }
+        if (tryCreating) {
+            tryCreating();
+        }
         for (Path out : outputs) {
             AtomicFiles.removeStale(out);
         }
         return existing;
+    }
+
+    private void tryCreating() throws IOException {
+        if (Files.exists(primary, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            if (Files.isDirectory(primary) && !Files.isWritable(primary)) {
+                throw new IllegalArgumentException(option + " " + primary + " is a folder that is not writable; choose another path");
+            }
+            return;
+        }
+        try {
+            Files.createDirectory(primary);
+        } catch (java.nio.file.FileSystemException e) {
+            String reason = e.getReason() != null ? e.getReason().strip() : e instanceof java.nio.file.NoSuchFileException ? "no such folder"
+                    : e instanceof java.nio.file.AccessDeniedException ? "permission denied" : e.getClass().getSimpleName();
+            throw new IllegalArgumentException(option + " " + primary + " cannot be created (" + reason + "); choose another path");
+        }
+        Files.delete(primary);
     }
 
     /**

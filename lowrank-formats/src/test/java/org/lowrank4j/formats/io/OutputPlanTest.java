@@ -105,4 +105,23 @@ class OutputPlanTest {
         assertThat(live).exists();
         assertThat(other).exists();
     }
+
+    /** A folder first written after long work is tried up front: a name the file system refuses is refused before the work. */
+    @Test
+    void anOutputCreatedAfterLongWorkIsTriedFirstAndLeftAsItWas(@TempDir Path dir) throws IOException {
+        Path tooLong = dir.resolve("x".repeat(300)); // past NAME_MAX (255 bytes) of the common file systems
+        assertThatThrownBy(() -> OutputPlan.of("--out", tooLong, false).createdAfterLongWork().check()).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("--out " + tooLong + " cannot be created (").hasMessageEndingWith("); choose another path");
+        assertThat(OutputPlan.of("--out", tooLong, false).check()).as("without the option, as before").isEmpty();
+        Path fresh = dir.resolve("fresh");
+        assertThat(OutputPlan.of("--out", fresh, false).createdAfterLongWork().check()).isEmpty();
+        assertThat(fresh).doesNotExist(); // tried, and taken away again
+        Path existing = Files.createDirectories(dir.resolve("existing"));
+        Files.writeString(existing.resolve("notes.txt"), "mine");
+        assertThat(OutputPlan.of("--out", existing, true).createdAfterLongWork().check()).containsExactly(existing);
+        assertThat(Files.readString(existing.resolve("notes.txt"))).isEqualTo("mine");
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactly("existing");
+        }
+    }
 }
