@@ -148,20 +148,7 @@ class AnncurCommandTest {
 
     @Test
     void aTokenizerOfAnotherModelIsRefusedForEitherEncoder() throws IOException {
-        StringBuilder tsv = new StringBuilder();
-        for (int i = 0; i < 6; i++) {
-            tsv.append("next\tthe budget for year ").append(i).append("\tthe deficit of year ").append(i).append('\n');
-            tsv.append("other\tthe army in year ").append(i).append("\ta treaty with spain ").append(i).append('\n');
-        }
-        Path pairs = dir.resolve("pair-classifier-for-tokenizers");
-        Object[] trained = CliRun.run("finetune", "--task", "classify", "--pairs", "--model", tinyBert().toString(), "--tokenizer",
-                minilmTokenizer().toString(), "--labels", Files.writeString(dir.resolve("pairs-tok.tsv"), tsv).toString(), "--out", pairs.toString(),
-                "--rank", "2", "--alpha", "4", "--steps", "1", "--batch", "4", "--held-out", "0.34", "--max-length", "32");
-        assertThat((int) trained[0]).as("stderr: %s", trained[2]).isZero();
-        Path encoder = BadInputCorpusTest.tinyEncoder(dir.resolve("tiny-encoder.onnx"), 1, "last_hidden_state"); // MiniLM's 30,522 ids
-        Path bytes = Files.createDirectories(dir.resolve("byte-tokenizer"));
-        org.lowrank4j.nn.generate.ByteTokenizer.writeJson(bytes);
-        Path byteTokenizer = bytes.resolve("tokenizer.json");
+        Path pairs = pairClassifier(), encoder = tinyEncoder(), byteTokenizer = byteTokenizer();
         // the 256-id byte tokenizer with the word-piece encoder: index and evaluate exited 0 and scored every pair
         Path index = dir.resolve("idx-bytes");
         assertThat(refused("anncur", "index", "--model", encoder.toString(), "--tokenizer", byteTokenizer.toString(), "--classifier", pairs.toString(),
@@ -174,6 +161,60 @@ class AnncurCommandTest {
                 "--anchor-items", "5", "--budgets", "10", "--k", "10", "--out", dir.resolve("e-bytes.json").toString()))
                 .contains("tokenizer " + byteTokenizer + " does not match model " + encoder);
         assertThat(dir.resolve("exact-bytes.safetensors")).doesNotExist();
+    }
+
+    /**
+     * search with another model's tokenizer: the index, built with the encoder's own, holds no tokenizer's hash, so only the
+     * live cross-encoder can refuse the 256-id byte tokenizer, as index and evaluate do.
+     */
+    @Test
+    void aSearchWithATokenizerOfAnotherModelIsRefused() throws IOException {
+        Path pairs = pairClassifier(), encoder = tinyEncoder(), byteTokenizer = byteTokenizer();
+        Path index = dir.resolve("idx-for-search");
+        Object[] built = CliRun.run("anncur", "index", "--model", encoder.toString(), "--tokenizer", minilmTokenizer().toString(), "--classifier",
+                pairs.toString(), "--items", items.toString(), "--queries", queries.toString(), "--out", index.toString());
+        assertThat((int) built[0]).as("stderr: %s", built[2]).isZero();
+        String[] search = {"anncur", "search", "--model", encoder.toString(), "--classifier", pairs.toString(), "--index", index.toString(),
+            "--items", items.toString(), "--query", "sentence number 3", "--anchor-items", "5", "--budget", "10", "--k", "3", "--tokenizer"};
+        String[] own = java.util.Arrays.copyOf(search, search.length + 1), bytes = java.util.Arrays.copyOf(search, search.length + 1);
+        own[search.length] = minilmTokenizer().toString();
+        bytes[search.length] = byteTokenizer.toString();
+        Object[] found = CliRun.run(own);
+        assertThat((int) found[0]).as("stderr: %s", found[2]).isZero();
+        assertThat((String) found[1]).contains("10 cross-encoder calls (5 anchor items + 5 re-ranked)");
+        assertThat(refused(bytes)).contains("tokenizer " + byteTokenizer + " does not match model " + encoder).contains("256 token ids");
+    }
+
+    /** A cross-encoder's head: `finetune --task classify --pairs` on the tiny BERT folder (trained once). */
+    private static Path pairClassifier() throws IOException {
+        Path pairs = dir.resolve("pair-classifier-for-tokenizers");
+        if (!Files.isDirectory(pairs)) {
+            StringBuilder tsv = new StringBuilder();
+            for (int i = 0; i < 6; i++) {
+                tsv.append("next\tthe budget for year ").append(i).append("\tthe deficit of year ").append(i).append('\n');
+                tsv.append("other\tthe army in year ").append(i).append("\ta treaty with spain ").append(i).append('\n');
+            }
+            Object[] trained = CliRun.run("finetune", "--task", "classify", "--pairs", "--model", tinyBert().toString(), "--tokenizer",
+                    minilmTokenizer().toString(), "--labels", Files.writeString(dir.resolve("pairs-tok.tsv"), tsv).toString(), "--out",
+                    pairs.toString(), "--rank", "2", "--alpha", "4", "--steps", "1", "--batch", "4", "--held-out", "0.34", "--max-length", "32");
+            assertThat((int) trained[0]).as("stderr: %s", trained[2]).isZero();
+        }
+        return pairs;
+    }
+
+    /** A tiny ONNX encoder with MiniLM's 30,522 word rows. */
+    private static Path tinyEncoder() throws IOException {
+        Path encoder = dir.resolve("tiny-encoder.onnx");
+        return Files.isRegularFile(encoder) ? encoder : BadInputCorpusTest.tinyEncoder(encoder, 1, "last_hidden_state");
+    }
+
+    /** The 256-id byte tokenizer, another model's for the word-piece encoder. */
+    private static Path byteTokenizer() throws IOException {
+        Path bytes = dir.resolve("byte-tokenizer");
+        if (!Files.isDirectory(bytes)) {
+            org.lowrank4j.nn.generate.ByteTokenizer.writeJson(Files.createDirectories(bytes));
+        }
+        return bytes.resolve("tokenizer.json");
     }
 
     private static Path tinyBert() throws IOException {
