@@ -52,7 +52,7 @@ class BadInputCorpusTest {
             """.repeat(4);
 
     private static Path enc, encOther, encOutputs, encSvd, encSvdCopy, truncatedOnnx, tok, byteTok;
-    private static Path text, latin1, binary, empty, blank, emptyDir, noTxtDir, fifo, devZero, notabTsv, latin1Tsv;
+    private static Path text, latin1, binary, empty, blank, emptyDir, noTxtDir, yearsDir, fifo, devZero, notabTsv, latin1Tsv;
     private static Path dec, decOther, decLr, decLrCopy, decNan, decTruncated, decBadTokenizer, log, logLatin1, logBadNumber, logShortRow;
 
     @BeforeAll
@@ -85,6 +85,9 @@ class BadInputCorpusTest {
         emptyDir = Files.createDirectories(fixtures.resolve("empty-folder"));
         noTxtDir = Files.createDirectories(fixtures.resolve("no-txt-folder"));
         Files.writeString(noTxtDir.resolve("notes.md"), TEXT);
+        yearsDir = Files.createDirectories(fixtures.resolve("years")); // compare's --data: a calibration year and a held-out one
+        Files.writeString(yearsDir.resolve("1790_a.txt"), TEXT);
+        Files.writeString(yearsDir.resolve("2001_b.txt"), TEXT);
         notabTsv = Files.writeString(fixtures.resolve("notab.tsv"), "label\ttext\nspam this line has no tab\n");
         latin1Tsv = Files.write(fixtures.resolve("latin1.tsv"), "a\tcaf\u00e9\nb\tna\u00efve\n".getBytes(StandardCharsets.ISO_8859_1));
         fifo = fixtures.resolve("fifo.txt");
@@ -159,6 +162,15 @@ class BadInputCorpusTest {
         add("ratio NaN", "--ratio", "compress", "--model", p(enc), "--ratio", "NaN", "--method", "svd", "--out", out("c.onnx"));
         add("more calibration windows than the text holds", "--calib-windows 100000 asks for more calibration windows than --calib", "compress",
                 "--model", p(dec), "--ratio", "0.5", "--method", "asvd", "--calib", p(text), "--calib-windows", "100000", "--out", out("cd"));
+        // every decoder route that cuts calibration windows refuses more windows than the text holds (they would repeat)
+        String[] tooManyWindows = {"--calib", p(text), "--calib-windows", "100000", "--out", out("cd")};
+        add("blockwise: more calibration windows than the text holds", "--calib-windows 100000 asks for more calibration windows than --calib",
+                concat(new String[] {"compress", "--model", p(dec), "--ratio", "0.5", "--method", "asvd", "--blockwise", "--allocation", "uniform"},
+                        tooManyWindows));
+        add("modegpt: more calibration windows than the text holds", "--calib-windows 100000 asks for more calibration windows than --calib",
+                concat(new String[] {"compress", "--model", p(dec), "--ratio", "0.3", "--method", "modegpt"}, tooManyWindows));
+        add("cskv: more calibration windows than the text holds", "--calib-windows 100000 asks for more calibration windows than --calib",
+                concat(new String[] {"cskv", "--model", p(dec), "--init", "asvd"}, tooManyWindows));
         add("calibration years without --calib", "--calib-from and --calib-to select the YEAR_*.txt files of a --calib folder; give --calib",
                 "compress", "--model", p(dec), "--ratio", "0.5", "--method", "svd", "--calib-from", "2000", "--calib-to", "1990", "--out", out("cd"));
         add("ratio negative", "--ratio", "compress", "--model", p(enc), "--ratio", "-0.5", "--method", "svd", "--out", out("c.onnx"));
@@ -295,6 +307,10 @@ class BadInputCorpusTest {
         add("missing model", "--model", "compare", "--model", out("gone.onnx"), "--tokenizer", p(tok), "--out", out("cmp"));
         add("ONNX without tokenizer", "--tokenizer", "compare", "--model", p(enc), "--out", out("cmp"));
         add("binary held-out text", "binary.txt", "compare", "--model", p(enc), "--tokenizer", p(tok), "--text", p(binary), "--out", out("cmp"));
+        add("more calibration windows than the calibration years hold", "--calib-windows 100000 asks for more calibration windows than --data "
+                + p(yearsDir) + " (calibration years 1790-1790)", "compare", "--model", p(dec), "--data", p(yearsDir), "--calib-from", "1790",
+                "--calib-to", "1790", "--eval-from", "2001", "--eval-to", "2001", "--methods", "svd", "--ratios", "0.2", "--calib-windows", "100000",
+                "--out", out("cmp"));
         add("a file as the decoder's data folder", "--data " + p(text) + " is a file; compare splits a folder", "compare", "--model", p(dec),
                 "--data", p(text), "--out", out("cmp"));
     }

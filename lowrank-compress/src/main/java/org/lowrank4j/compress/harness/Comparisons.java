@@ -168,6 +168,8 @@ public final class Comparisons {
             throw new IllegalArgumentException("--data " + folder + " holds too little text for windows of " + context + " tokens ("
                     + calibrationTokens.length + " calibration tokens, " + evalTokens.length + " held-out tokens)");
         }
+        int[][] calibrationWindows = DecoderRuntime.calibrationWindows(calibrationTokens, "--data " + folder + " (calibration years " + cFrom
+                + "-" + cTo + ")", context, windows, "--calib-windows");
         long evalBytes = heldOutText.getBytes(StandardCharsets.UTF_8).length;
         List<Double> ratios = r.ratios();
         if (r.targetSizes() != null) {
@@ -176,7 +178,7 @@ public final class Comparisons {
         }
         Path out = r.out();
         Files.createDirectories(out);
-        DecoderComparison.Setup setup = new DecoderComparison.Setup(decoder, DecoderRuntime.windows(calibrationTokens, context, windows),
+        DecoderComparison.Setup setup = new DecoderComparison.Setup(decoder, calibrationWindows,
                 DecoderRuntime.windowsPerBatch(context), evalTokens, context, evalBytes);
         Map<String, Object> ctx = new LinkedHashMap<>();
         ctx.put("model", model + " (decoder, " + decoder.parameterCount() + " parameters, context " + context + ")");
