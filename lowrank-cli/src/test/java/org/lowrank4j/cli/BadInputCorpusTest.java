@@ -325,6 +325,9 @@ class BadInputCorpusTest {
         add("empty data file", "empty.txt", concat(new String[] {"train", "--data", p(empty)}, tiny));
         add("binary data", "binary.txt", concat(new String[] {"train", "--data", p(binary)}, tiny));
         add("zero steps", "--steps", "train", "--data", p(text), "--steps", "0", "--out", out("t"));
+        // a batch of more windows than the text holds ran out of memory at the first step
+        add("a batch of more windows than the text holds", "--batch 100000 is more than the", concat(new String[] {"train", "--data", p(text),
+                "--batch", "100000"}, tiny));
         add("out under a file", p(text) + " is a file, not a folder", "train", "--data", p(text), "--out", p(text) + "/sub");
         add("init from an ONNX file", "enc.onnx", concat(new String[] {"train", "--data", p(text), "--init", p(enc)}, tiny));
     }
@@ -395,6 +398,8 @@ class BadInputCorpusTest {
         add("tensor held-out fraction of one", "held-out fraction|--index|text.txt", "tensor", "--image", p(text), "--ranks", "2,2,2", "--hide", "1");
         add("tensor unknown method", "--method", "tensor", "--image", p(text), "--method", "tt", "--ranks", "2");
         add("bayes-prune text file as model", "text.txt", "bayes-prune", "--model", p(text), "--out", out("pruned"));
+        add("bayes-prune fine-tune batch of more windows than the text holds", "--batch 100000 is more than the", "bayes-prune", "--model",
+                p(dec), "--data", p(text), "--steps", "1", "--batch", "100000", "--out", out("pruned"));
         add("bayes-prune unknown method", "--method", "bayes-prune", "--model", p(text), "--method", "lottery", "--out", out("pruned"));
     }
 
