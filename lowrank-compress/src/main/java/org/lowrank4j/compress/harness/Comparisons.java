@@ -90,13 +90,13 @@ public final class Comparisons {
             ratios = ratiosFor(r.targetSizes(), Files.size(r.model()), probe.targetedParameters(), probe.bytesPerParameter(), listener);
         }
         Path out = r.out();
-        Files.createDirectories(out);
         List<String> calibration = TextCorpus.calibration(r.calibration(), sequences, r.calibrationUnit()); // null: the vendored mix
         List<String> heldOut = (r.heldOut() == null ? TextCorpus.heldOut() : TextCorpus.sentences(r.heldOut())).first(r.sentences());
         List<Evaluation.TextSet> outOfDomain = Evaluation.outOfDomainSets(r.sentences());
         LabelledTexts probeSet = r.probe() == null ? TextCorpus.partyProbe() : LabelledTexts.load(r.probe());
         try (HfTokenizer tok = HfTokenizer.load(r.tokenizer())) {
             ModelPairs.requireTokenizerFits(r.tokenizer(), tok.vocabularySize(), r.model());
+            Files.createDirectories(out); // with its parents, once the texts and the tokenizer are accepted
             EncoderComparison.Setup setup = new EncoderComparison.Setup(r.model(), tok, r.pooling(), calibration, heldOut, outOfDomain, probeSet,
                     EvalOptions.defaults().withThreads(Runtime.getRuntime().availableProcessors()), out, r.keepModels());
             Map<String, Object> context = new LinkedHashMap<>();

@@ -31,6 +31,7 @@ public final class OutputPlan {
     private enum Kind { UNSAID, FILE, FOLDER }
 
     private Kind kind = Kind.UNSAID; // what the main output is, where the command said
+    private boolean createsParents; // the command makes the folders above the main output that are missing
 
     private OutputPlan(String option, Path primary, boolean force) {
         if (primary == null) {
@@ -81,6 +82,16 @@ public final class OutputPlan {
         if (isFolder) {
             this.kind = Kind.FOLDER;
         }
+        return this;
+    }
+
+    /**
+     * The command creates the folders above the main output that do not exist yet (a results folder and its parents):
+     * {@link #check} then accepts a missing folder when the nearest one that exists is a writable folder. The command
+     * creates them only after {@link #check} and its own checks, so a refused run leaves no folder behind.
+     */
+    public OutputPlan createsParents() {
+        this.createsParents = true;
         return this;
     }
 
@@ -141,7 +152,12 @@ public final class OutputPlan {
             }
         }
         Path folder = primary.toAbsolutePath().normalize().getParent();
-        if (folder != null && Files.isRegularFile(folder)) {
+        if (createsParents) { // the nearest folder that exists is the one the missing ones will be made in
+            while (folder != null && !Files.exists(folder)) {
+                folder = folder.getParent();
+            }
+        }
+        if (folder != null && Files.exists(folder) && !Files.isDirectory(folder)) {
             throw new IllegalArgumentException(option + " " + primary + ": " + folder + " is a file, not a folder; choose a path in a folder");
         }
         if (folder == null || !Files.isDirectory(folder)) {
