@@ -12,6 +12,7 @@ import org.lowrank4j.algorithms.completion.ImageInpainting;
 import org.lowrank4j.algorithms.completion.NumericTable;
 import org.lowrank4j.algorithms.completion.RobustAltMinOptions;
 import org.lowrank4j.algorithms.completion.TableCompletion;
+import org.lowrank4j.algorithms.images.ImageFiles;
 import org.lowrank4j.formats.io.AtomicFiles;
 import org.lowrank4j.nn.train.TextFiles;
 import picocli.CommandLine.ArgGroup;
@@ -47,7 +48,9 @@ final class CompleteCommand implements Callable<Integer> {
     @Option(names = "--hide", defaultValue = "0", description = "Fraction of the known pixels/cells to hide and score, in [0, 1) (images need > 0).")
     double hide;
 
-    @Option(names = "--out", required = true, description = "The completed image (PNG) or table (CSV) to write.")
+    @Option(names = "--out", required = true, description = "The completed image or table (CSV) to write. An image is written in the"
+            + " format its extension names: .png, .jpg/.jpeg (lossy, quality 95%%; the RMSE printed is of the completion before"
+            + " encoding) or .bmp; other extensions are refused.")
     Path out;
 
     @Option(names = "--force", description = "Replace the output file if it exists (never an input).")
@@ -79,13 +82,16 @@ final class CompleteCommand implements Callable<Integer> {
         Path in = input.image != null ? input.image : input.csv;
         Inputs.requireFile(in, input.image != null ? "--image" : "--csv");
         Inputs.requireOutput("--out", out, force, input.image != null ? "--image" : "--csv", in);
+        if (input.image != null) {
+            ImageFiles.formatFor(out, "--out"); // before the completion, not after it
+        }
         requireSettings();
         CompletionSetup setup = new CompletionSetup(new RobustAltMinOptions(rank, iterations, 1e-12, incoherence, ridge, false,
                 RobustAltMinOptions.Solver.EXACT, seed), hide, seed, softImpute, softImputeRank);
         HoldOutScores scores;
         if (input.image != null) {
             ImageInpainting.Result result = ImageInpainting.run(readImage(in), in.toString(), setup);
-            AtomicFiles.write(out, stream -> ImageIO.write(result.completed(), "png", stream));
+            ImageFiles.write(result.completed(), out, "--out");
             scores = result.scores();
         } else {
             NumericTable table = NumericTable.parse(TextFiles.read(in), in.toString(), labelColumn);

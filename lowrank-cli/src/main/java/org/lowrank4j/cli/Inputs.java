@@ -35,7 +35,8 @@ final class Inputs {
 
     /**
      * A results folder ({@code compare}, {@code demo}): refused when it is, holds or lies inside an input, or when it holds an earlier
-     * run's results and neither {@code --force} (start over) nor, where offered, {@code --resume} was given.
+     * run's results and neither {@code --force} (start over) nor, where offered, {@code --resume} was given. Creates nothing:
+     * the command makes the folder, with any missing parents, once every check has passed.
      */
     static void requireResultsFolder(Path out, boolean force, boolean resume, Object... inputs) throws java.io.IOException {
         if (Files.exists(out) && !Files.isDirectory(out)) {
@@ -46,11 +47,7 @@ final class Inputs {
             throw new IllegalArgumentException("--out " + out + " holds the results of an earlier run; pass --force to start over"
                     + ", or choose another --out");
         }
-        Path parent = out.toAbsolutePath().normalize().getParent();
-        if (parent != null && !Files.isDirectory(parent)) {
-            Files.createDirectories(parent); // results folders are created with their parents
-        }
-        plan(OutputPlan.of("--out", out, true).folderOutput(true), inputs).check(); // a folder
+        plan(OutputPlan.of("--out", out, true).folderOutput(true).createsParents(), inputs).check(); // a folder, made later with its parents
     }
 
     /** Refuses {@code value} below {@code min}, naming the option and the value given. */

@@ -55,7 +55,8 @@ final class IntrinsicCommand implements Callable<Integer> {
         @Option(names = "--high-size", defaultValue = "128", description = "Side of the scenes and of the detail pass (default ${DEFAULT-VALUE}).")
         int highSize;
 
-        @Option(names = "--widths", defaultValue = "16,32,64", split = ",", description = "U-Net level widths (default ${DEFAULT-VALUE}).")
+        @Option(names = "--widths", defaultValue = "16,32,64", split = ",", description = "U-Net level widths, one level each; every level halves the side, so --base-size and --high-size must be"
+                + " multiples of 2^levels (default ${DEFAULT-VALUE}: multiples of 8).")
         int[] widths;
 
         @Option(names = "--seed", defaultValue = "1", description = "Initialisation and sampling seed (default ${DEFAULT-VALUE}).")
@@ -78,14 +79,20 @@ final class IntrinsicCommand implements Callable<Integer> {
             Inputs.atLeast("--ordinal-steps", ordinalSteps, 0);
             Inputs.atLeast("--merge-steps", mergeSteps, 0);
             Inputs.positive("--lr", learningRate);
-            if (baseSize < 8 || baseSize % 8 != 0) {
-                throw new IllegalArgumentException("--base-size must be a positive multiple of 8, got " + baseSize);
-            }
-            if (highSize < baseSize || highSize % 8 != 0) {
-                throw new IllegalArgumentException("--high-size must be a multiple of 8 and at least --base-size " + baseSize + ", got " + highSize);
-            }
             if (widths.length == 0 || java.util.Arrays.stream(widths).anyMatch(w -> w < 1)) {
                 throw new IllegalArgumentException("--widths must all be at least 1, got " + java.util.Arrays.toString(widths));
+            }
+            // the sides follow from --widths: each of its levels halves them once (the library says only "base and high sizes")
+            long multiple = 1L << Math.min(widths.length, 62);
+            String levels = "--widths " + String.join(",", java.util.Arrays.stream(widths).mapToObj(Integer::toString).toList()) + " has "
+                    + widths.length + " U-Net level" + (widths.length == 1 ? "" : "s") + ", each halving the side";
+            if (baseSize < multiple || baseSize % multiple != 0) {
+                throw new IllegalArgumentException("--base-size must be a positive multiple of " + multiple + " (" + levels + "), got " + baseSize
+                        + "; give such a size or fewer --widths");
+            }
+            if (highSize < baseSize || highSize % multiple != 0) {
+                throw new IllegalArgumentException("--high-size must be a multiple of " + multiple + " (" + levels + ") and at least --base-size "
+                        + baseSize + ", got " + highSize);
             }
             ProgressBar bar = ProgressBar.stderr();
             IntrinsicTraining.Summary s = IntrinsicPipeline.train(out, force, new IntrinsicConfig(baseSize, highSize, widths), retinexInput, ordinalFrom,

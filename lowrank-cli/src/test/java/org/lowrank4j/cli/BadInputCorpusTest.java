@@ -52,7 +52,7 @@ class BadInputCorpusTest {
             """.repeat(4);
 
     private static Path enc, encOther, encOutputs, encSvd, encSvdCopy, truncatedOnnx, tok, byteTok;
-    private static Path text, latin1, binary, empty, blank, emptyDir, noTxtDir, fifo, devZero, notabTsv, latin1Tsv;
+    private static Path text, latin1, binary, empty, blank, emptyDir, noTxtDir, yearsDir, fifo, devZero, notabTsv, latin1Tsv;
     private static Path dec, decOther, decLr, decLrCopy, decNan, decTruncated, decBadTokenizer, log, logLatin1, logBadNumber, logShortRow;
 
     @BeforeAll
@@ -85,6 +85,9 @@ class BadInputCorpusTest {
         emptyDir = Files.createDirectories(fixtures.resolve("empty-folder"));
         noTxtDir = Files.createDirectories(fixtures.resolve("no-txt-folder"));
         Files.writeString(noTxtDir.resolve("notes.md"), TEXT);
+        yearsDir = Files.createDirectories(fixtures.resolve("years")); // compare's --data: a calibration year and a held-out one
+        Files.writeString(yearsDir.resolve("1790_a.txt"), TEXT);
+        Files.writeString(yearsDir.resolve("2001_b.txt"), TEXT);
         notabTsv = Files.writeString(fixtures.resolve("notab.tsv"), "label\ttext\nspam this line has no tab\n");
         latin1Tsv = Files.write(fixtures.resolve("latin1.tsv"), "a\tcaf\u00e9\nb\tna\u00efve\n".getBytes(StandardCharsets.ISO_8859_1));
         fifo = fixtures.resolve("fifo.txt");
@@ -159,6 +162,16 @@ class BadInputCorpusTest {
         add("ratio NaN", "--ratio", "compress", "--model", p(enc), "--ratio", "NaN", "--method", "svd", "--out", out("c.onnx"));
         add("more calibration windows than the text holds", "--calib-windows 100000 asks for more calibration windows than --calib", "compress",
                 "--model", p(dec), "--ratio", "0.5", "--method", "asvd", "--calib", p(text), "--calib-windows", "100000", "--out", out("cd"));
+        // every decoder route that cuts calibration windows refuses more windows than the text holds (they would repeat)
+        // (each to an output of its own, so that a run that is not refused does not make the next case fail for its output)
+        String[] tooManyWindows = {"--calib", p(text), "--calib-windows", "100000"};
+        add("blockwise: more calibration windows than the text holds", "--calib-windows 100000 asks for more calibration windows than --calib",
+                concat(new String[] {"compress", "--model", p(dec), "--ratio", "0.5", "--method", "asvd", "--blockwise", "--allocation", "uniform",
+                        "--out", out("cd-blockwise")}, tooManyWindows));
+        add("modegpt: more calibration windows than the text holds", "--calib-windows 100000 asks for more calibration windows than --calib",
+                concat(new String[] {"compress", "--model", p(dec), "--ratio", "0.3", "--method", "modegpt", "--out", out("cd-modegpt")}, tooManyWindows));
+        add("cskv: more calibration windows than the text holds", "--calib-windows 100000 asks for more calibration windows than --calib",
+                concat(new String[] {"cskv", "--model", p(dec), "--init", "asvd", "--out", out("cd-cskv")}, tooManyWindows));
         add("calibration years without --calib", "--calib-from and --calib-to select the YEAR_*.txt files of a --calib folder; give --calib",
                 "compress", "--model", p(dec), "--ratio", "0.5", "--method", "svd", "--calib-from", "2000", "--calib-to", "1990", "--out", out("cd"));
         add("ratio negative", "--ratio", "compress", "--model", p(enc), "--ratio", "-0.5", "--method", "svd", "--out", out("c.onnx"));
@@ -295,6 +308,10 @@ class BadInputCorpusTest {
         add("missing model", "--model", "compare", "--model", out("gone.onnx"), "--tokenizer", p(tok), "--out", out("cmp"));
         add("ONNX without tokenizer", "--tokenizer", "compare", "--model", p(enc), "--out", out("cmp"));
         add("binary held-out text", "binary.txt", "compare", "--model", p(enc), "--tokenizer", p(tok), "--text", p(binary), "--out", out("cmp"));
+        add("more calibration windows than the calibration years hold", "--calib-windows 100000 asks for more calibration windows than --data "
+                + p(yearsDir) + " (calibration years 1790-1790)", "compare", "--model", p(dec), "--data", p(yearsDir), "--calib-from", "1790",
+                "--calib-to", "1790", "--eval-from", "2001", "--eval-to", "2001", "--methods", "svd", "--ratios", "0.2", "--calib-windows", "100000",
+                "--out", out("cmp-windows"));
         add("a file as the decoder's data folder", "--data " + p(text) + " is a file; compare splits a folder", "compare", "--model", p(dec),
                 "--data", p(text), "--out", out("cmp"));
     }
@@ -309,6 +326,10 @@ class BadInputCorpusTest {
         add("empty data file", "empty.txt", concat(new String[] {"train", "--data", p(empty)}, tiny));
         add("binary data", "binary.txt", concat(new String[] {"train", "--data", p(binary)}, tiny));
         add("zero steps", "--steps", "train", "--data", p(text), "--steps", "0", "--out", out("t"));
+        // a batch of more windows than the text holds ran out of memory at the first step
+        add("a batch of more windows than the text holds", "--batch 100000 is more than the", "train", "--data", p(text), "--batch", "100000",
+                "--hidden", "16", "--layers", "1", "--heads", "2", "--kv-heads", "1", "--mlp", "32", "--context", "32", "--steps", "1", "--out",
+                out("t-batch"));
         add("out under a file", p(text) + " is a file, not a folder", "train", "--data", p(text), "--out", p(text) + "/sub");
         add("init from an ONNX file", "enc.onnx", concat(new String[] {"train", "--data", p(text), "--init", p(enc)}, tiny));
     }
@@ -379,6 +400,8 @@ class BadInputCorpusTest {
         add("tensor held-out fraction of one", "held-out fraction|--index|text.txt", "tensor", "--image", p(text), "--ranks", "2,2,2", "--hide", "1");
         add("tensor unknown method", "--method", "tensor", "--image", p(text), "--method", "tt", "--ranks", "2");
         add("bayes-prune text file as model", "text.txt", "bayes-prune", "--model", p(text), "--out", out("pruned"));
+        add("bayes-prune fine-tune batch of more windows than the text holds", "--batch 100000 is more than the", "bayes-prune", "--model",
+                p(dec), "--data", p(text), "--steps", "1", "--batch", "100000", "--out", out("pruned-batch"));
         add("bayes-prune unknown method", "--method", "bayes-prune", "--model", p(text), "--method", "lottery", "--out", out("pruned"));
     }
 

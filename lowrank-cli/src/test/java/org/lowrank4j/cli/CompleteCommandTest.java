@@ -55,6 +55,38 @@ class CompleteCommandTest {
                 + " is a folder; give a file name (a folder is not replaced by a file, even with --force)");
     }
 
+    /** An image is written in the format its --out extension names (a .jpg got PNG bytes); other extensions are refused up front. */
+    @Test
+    void writesTheFormatTheExtensionNames(@TempDir Path dir) throws Exception {
+        BufferedImage image = new BufferedImage(24, 16, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 16; y++) {
+            for (int x = 0; x < 24; x++) {
+                image.setRGB(x, y, ((x * 9) << 16) | ((y * 12) << 8) | (x + y));
+            }
+        }
+        Path photo = dir.resolve("photo.png");
+        ImageIO.write(image, "png", photo.toFile());
+        java.util.Map<String, String> formats = java.util.Map.of("out.jpg", "JPEG", "out.JPEG", "JPEG", "out.bmp", "bmp", "out.png", "png");
+        for (java.util.Map.Entry<String, String> e : formats.entrySet()) {
+            Path out = dir.resolve(e.getKey());
+            assertThat(LowrankCommand.execute("complete", "--image", photo.toString(), "--hide", "0.5", "--rank", "2", "--out", out.toString())).isZero();
+            try (javax.imageio.stream.ImageInputStream in = ImageIO.createImageInputStream(out.toFile())) {
+                java.util.Iterator<javax.imageio.ImageReader> readers = ImageIO.getImageReaders(in);
+                assertThat(readers.hasNext()).as(e.getKey()).isTrue();
+                assertThat(readers.next().getFormatName()).as(e.getKey()).isEqualToIgnoringCase(e.getValue());
+            }
+            BufferedImage back = ImageIO.read(out.toFile());
+            assertThat(back.getWidth()).isEqualTo(24);
+            assertThat(back.getHeight()).isEqualTo(16);
+        }
+        Path gif = dir.resolve("out.gif");
+        Object[] refused = run("complete", "--image", photo.toString(), "--hide", "0.5", "--rank", "2", "--out", gif.toString());
+        assertThat(refused[0]).isEqualTo(2);
+        assertThat(((String) refused[1]).strip()).isEqualTo("lowrank complete: --out " + gif + " must end in .png, .jpg, .jpeg or .bmp (the image is"
+                + " written in the format its extension names)");
+        assertThat(gif).doesNotExist();
+    }
+
     @Test
     void badInputsAreOneLineEach(@TempDir Path dir) throws Exception {
         Path gray = dir.resolve("gray.png");

@@ -80,6 +80,12 @@ class IntrinsicCommandTest {
         assertError(run("intrinsic", "train", "--out", dir.resolve("m2").toString(), "--lr", "NaN"), "--lr must be a positive number, got NaN");
         assertError(run("intrinsic", "train", "--out", dir.resolve("m2").toString(), "--base-size", "17"), "--base-size must be a positive multiple of 8");
         assertError(run("intrinsic", "train", "--out", dir.resolve("m2").toString(), "--widths", "0,8"), "--widths must all be at least 1, got [0, 8]");
+        // sides that too many --widths levels cannot halve are put on --widths (it said "base and high sizes must be positive multiples of 128")
+        assertError(run("intrinsic", "train", "--out", dir.resolve("m2").toString(), "--widths", "4,4,4,4,4,4,4"), "--base-size must be a positive"
+                + " multiple of 128 (--widths 4,4,4,4,4,4,4 has 7 U-Net levels, each halving the side), got 64; give such a size or fewer --widths");
+        assertError(run("intrinsic", "train", "--out", dir.resolve("m2").toString(), "--widths", "4,4,4,4,4,4", "--high-size", "96"),
+                "--high-size must be a multiple of 64 (--widths 4,4,4,4,4,4 has 6 U-Net levels, each halving the side) and at least --base-size 64,"
+                        + " got 96");
         assertError(run("intrinsic", "evaluate", "--scenes", "0"), "--scenes must be at least 1, got 0");
         // scenes whose pixels overflow one array (these failed with ArrayIndexOutOfBoundsException in the renderer)
         assertError(run("intrinsic", "train", "--out", dir.resolve("m2").toString(), "--high-size", "65536"),

@@ -68,5 +68,13 @@ class MambaCommandsTest {
         CliRun.assertError(CliRun.run("perplexity", "--model", broken.toString(), "--text", text.toString()), "lacks the Mamba field state_size");
         CliRun.assertError(CliRun.run("recover", "--compressed", model.toString(), "--out", dir.resolve("r").toString(), "--text", text.toString()),
                 "needs --original");
+        // a batch of more windows than the text holds is refused up front (it ran out of memory at the first step), and leaves no folder
+        Path trained = dir.resolve("big-train"), recovered = dir.resolve("big-recover");
+        CliRun.assertError(CliRun.run("train", "--arch", "mamba", "--data", text.toString(), "--out", trained.toString(), "--hidden", "16", "--layers",
+                "1", "--context", "16", "--batch", "100000", "--steps", "1", "--validation-fraction", "0"), "--batch 100000 is more than the ");
+        assertThat(trained).doesNotExist();
+        CliRun.assertError(CliRun.run("recover", "--original", model.toString(), "--compressed", model.toString(), "--out", recovered.toString(),
+                "--text", text.toString(), "--steps", "1", "--batch", "100000"), "--batch 100000 is more than the ");
+        assertThat(recovered).doesNotExist();
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -214,6 +215,32 @@ class OutputSafetyTest {
         assertThat(base.resolve("sub")).doesNotExist();
         assertThat(low.resolve("sub")).doesNotExist();
         assertThat(base.resolve("cmp")).doesNotExist();
+        // a results folder whose parent is missing: the checks run before the parent is made (it was left behind in the model folder)
+        refused(inputs, "--out " + base.resolve("new").resolve("cmp") + " is inside the --model folder " + base, "compare", "--model",
+                base.toString(), "--out", base.resolve("new").resolve("cmp").toString());
+        assertThat(base.resolve("new")).doesNotExist();
+    }
+
+    /** compare and demo make a missing parent of --out only once every check has passed: a refused run creates no folder. */
+    @Test
+    void aRefusedResultsRunCreatesNoFolder(@TempDir Path dir) throws IOException {
+        Path base = CliRun.tinyDecoder(dir, 2, 1);
+        List<Path> inputs = List.of(base.resolve("model.safetensors"), base.resolve("config.json"), base.resolve("tokenizer.json"));
+        refused(inputs, "bogus", "compare", "--model", base.toString(), "--methods", "bogus", "--out", dir.resolve("a").resolve("cmp").toString());
+        refused(List.of(), "evenly", "demo", "--allocation", "evenly", "--out", dir.resolve("b").resolve("demo").toString());
+        Path latin1 = Files.write(dir.resolve("latin1.txt"), "The caf\u00e9 was na\u00efve.\n".repeat(20).getBytes(StandardCharsets.ISO_8859_1));
+        refused(List.of(model, tokenizer, latin1), "latin1.txt", "compare", "--model", model.toString(), "--tokenizer", tokenizer.toString(),
+                "--calib", latin1.toString(), "--out", dir.resolve("c").resolve("cmp").toString());
+        refused(List.of(model, tokenizer, latin1), "latin1.txt", "compare", "--model", model.toString(), "--tokenizer", tokenizer.toString(),
+                "--calib", latin1.toString(), "--out", dir.resolve("d").toString());
+        assertThat(dir.resolve("a")).doesNotExist();
+        assertThat(dir.resolve("b")).doesNotExist();
+        assertThat(dir.resolve("c")).doesNotExist();
+        assertThat(dir.resolve("d")).doesNotExist();
+        // a parent that is a file is named as such, not created over
+        Path file = Files.writeString(dir.resolve("notes.txt"), "x");
+        refused(List.of(file), "--out " + file.resolve("x").resolve("cmp") + ": " + file + " is a file, not a folder", "demo", "--out",
+                file.resolve("x").resolve("cmp").toString());
     }
 
     /** A --force run refused for a bad setting leaves the earlier output folder as it was (it used to be deleted first). */

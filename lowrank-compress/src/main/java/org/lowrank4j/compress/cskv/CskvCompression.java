@@ -136,13 +136,9 @@ public final class CskvCompression {
                 throw new IllegalArgumentException("--calib-windows must be at least 1, got " + count);
             }
             int context = model.defaultWindow();
-            int[] tokens = DecoderFolder.loadTokenizer(r.model(), model.vocabSize())
-                    .encode(TextFolder.readText(r.calibration(), r.calibrationFrom(), r.calibrationTo(), "--calib"));
-            if (tokens.length < context + 1) {
-                throw new IllegalArgumentException("--calib " + r.calibration() + " holds " + tokens.length + " tokens, too few for one calibration window of "
-                        + (context + 1));
-            }
-            int[][] windows = DecoderRuntime.windows(tokens, context, count);
+            int[][] windows = DecoderRuntime.calibrationWindows(DecoderFolder.loadTokenizer(r.model(), model.vocabSize()),
+                    TextFolder.readText(r.calibration(), r.calibrationFrom(), r.calibrationTo(), "--calib"), r.calibration(), context, count,
+                    "--calib-windows");
             RuntimeCompression job = new RuntimeCompression(new DecoderRuntime(model, windows, DecoderRuntime.windowsPerBatch(context)));
             job.calibrate(progress);
             stats = job.stats();

@@ -90,13 +90,13 @@ public final class Comparisons {
             ratios = ratiosFor(r.targetSizes(), Files.size(r.model()), probe.targetedParameters(), probe.bytesPerParameter(), listener);
         }
         Path out = r.out();
-        Files.createDirectories(out);
         List<String> calibration = TextCorpus.calibration(r.calibration(), sequences, r.calibrationUnit()); // null: the vendored mix
         List<String> heldOut = (r.heldOut() == null ? TextCorpus.heldOut() : TextCorpus.sentences(r.heldOut())).first(r.sentences());
         List<Evaluation.TextSet> outOfDomain = Evaluation.outOfDomainSets(r.sentences());
         LabelledTexts probeSet = r.probe() == null ? TextCorpus.partyProbe() : LabelledTexts.load(r.probe());
         try (HfTokenizer tok = HfTokenizer.load(r.tokenizer())) {
             ModelPairs.requireTokenizerFits(r.tokenizer(), tok.vocabularySize(), r.model());
+            Files.createDirectories(out); // with its parents, once the texts and the tokenizer are accepted
             EncoderComparison.Setup setup = new EncoderComparison.Setup(r.model(), tok, r.pooling(), calibration, heldOut, outOfDomain, probeSet,
                     EvalOptions.defaults().withThreads(Runtime.getRuntime().availableProcessors()), out, r.keepModels());
             Map<String, Object> context = new LinkedHashMap<>();
@@ -168,6 +168,8 @@ public final class Comparisons {
             throw new IllegalArgumentException("--data " + folder + " holds too little text for windows of " + context + " tokens ("
                     + calibrationTokens.length + " calibration tokens, " + evalTokens.length + " held-out tokens)");
         }
+        int[][] calibrationWindows = DecoderRuntime.calibrationWindows(calibrationTokens, "--data " + folder + " (calibration years " + cFrom
+                + "-" + cTo + ")", context, windows, "--calib-windows");
         long evalBytes = heldOutText.getBytes(StandardCharsets.UTF_8).length;
         List<Double> ratios = r.ratios();
         if (r.targetSizes() != null) {
@@ -176,7 +178,7 @@ public final class Comparisons {
         }
         Path out = r.out();
         Files.createDirectories(out);
-        DecoderComparison.Setup setup = new DecoderComparison.Setup(decoder, DecoderRuntime.windows(calibrationTokens, context, windows),
+        DecoderComparison.Setup setup = new DecoderComparison.Setup(decoder, calibrationWindows,
                 DecoderRuntime.windowsPerBatch(context), evalTokens, context, evalBytes);
         Map<String, Object> ctx = new LinkedHashMap<>();
         ctx.put("model", model + " (decoder, " + decoder.parameterCount() + " parameters, context " + context + ")");

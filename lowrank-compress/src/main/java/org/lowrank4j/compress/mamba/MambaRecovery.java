@@ -84,10 +84,11 @@ public final class MambaRecovery {
             evalBytes = content.getBytes(StandardCharsets.UTF_8).length;
         }
         int[] tokens = new ByteTokenizer().encode(TextFolder.readText(r.text(), r.from(), r.to(), "--text"));
+        TokenWindows windows = new TokenWindows(tokens, student.vocabSize(), window, r.seed());
+        windows.requireBatchFits("--batch", r.batch(), "--text " + r.text()); // before the evaluations, not at the first step
         StateDistillation objective = new StateDistillation(distils ? teacher : null, student, r.temperature(), r.klWeight(), r.stateWeight());
         PerplexityResult teacherPpl = evalTokens != null && teacher != null ? Perplexity.evaluate(teacher, evalTokens, window, evalBytes) : null;
         PerplexityResult before = evalTokens != null ? Perplexity.evaluate(student, evalTokens, window, evalBytes) : null;
-        TokenWindows windows = new TokenWindows(tokens, student.vocabSize(), window, r.seed());
         var optimizer = TrainingMethod.full().create(objective.parameters(), new AdamW.Settings(0.9, 0.95, 1e-8, 0.0));
         LearningRateSchedule schedule = new LearningRateSchedule(r.learningRate(), r.learningRate() / 10, Math.max(1, r.steps() / 10), r.steps());
         double[] losses = {Double.NaN, Double.NaN};

@@ -84,12 +84,7 @@ final class BlockwiseDecoderRoute implements CompressionRoute {
         if (data) {
             String text = TextFolder.readText(r.calibration(), r.calibrationFrom(), r.calibrationTo(), "--calib");
             Tokenizer tok = DecoderFolder.loadTokenizer(model, config.vocabSize());
-            int[] tokens = tok.encode(text);
-            if (tokens.length < context + 1) {
-                throw new IllegalArgumentException("--calib " + r.calibration() + " holds " + tokens.length + " tokens, too few for one calibration"
-                        + " window of " + (context + 1) + " (a window of " + context + " tokens + 1)");
-            }
-            windows = DecoderRuntime.windows(tokens, context, count);
+            windows = DecoderRuntime.calibrationWindows(tok, text, r.calibration(), context, count, "--calib-windows");
         }
         try (DecoderBlocks blocks = DenseDecoders.openBlocks(model, Precision.FLOAT32)) {
             listener.note(String.format(Locale.ROOT, "%s: %d blocks read one at a time, method %s, allocation %s, ratio %.3f%s", model.getFileName(),

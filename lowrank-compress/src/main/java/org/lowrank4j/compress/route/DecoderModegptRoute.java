@@ -99,12 +99,8 @@ final class DecoderModegptRoute implements CompressionRoute {
         LlamaModel original = DecoderFolder.loadModel(model);
         Tokenizer tok = DecoderFolder.loadTokenizer(model, original.vocabSize());
         int context = original.defaultWindow();
-        int[] tokens = tok.encode(TextFolder.readText(r.calibration(), r.calibrationFrom(), r.calibrationTo(), "--calib"));
-        if (tokens.length < context + 1) {
-            throw new IllegalArgumentException("--calib " + r.calibration() + " holds " + tokens.length + " tokens, too few for one calibration"
-                    + " window of " + (context + 1) + " (a window of " + context + " tokens + 1)");
-        }
-        int[][] windows = DecoderRuntime.windows(tokens, context, count);
+        int[][] windows = DecoderRuntime.calibrationWindows(tok, TextFolder.readText(r.calibration(), r.calibrationFrom(), r.calibrationTo(), "--calib"),
+                r.calibration(), context, count, "--calib-windows");
         listener.note(String.format(Locale.ROOT, "%s: %s, ratio %.3f; calibration: %d windows of %d tokens from %s", model.getFileName(),
                 options.describe(), r.ratio(), count, context, r.calibration()));
         long calibrationStart = System.nanoTime();

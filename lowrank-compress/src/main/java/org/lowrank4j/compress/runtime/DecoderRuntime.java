@@ -125,14 +125,26 @@ public final class DecoderRuntime implements RuntimeModel {
      *                                  window, or holds fewer distinct windows than {@code count} (some would repeat)
      */
     public static int[][] calibrationWindows(Tokenizer tokenizer, String text, Path calibration, int context, int count, String countOption) {
-        int[] tokens = tokenizer.encode(text);
+        return calibrationWindows(tokenizer.encode(text), "--calib " + calibration, context, count, countOption);
+    }
+
+    /**
+     * {@code count} windows of {@code context} + 1 tokens cut from {@code tokens}, as {@link #windows(int[], int, int)},
+     * for a route that has tokenized its calibration text itself.
+     *
+     * @param source      the option and path the tokens come from, for messages ("--calib notes.txt")
+     * @param countOption the option that asked for {@code count} windows, for messages
+     * @throws IllegalArgumentException naming {@code source} when the tokens are too few for one window, or hold fewer
+     *                                  distinct windows than {@code count} (some would repeat)
+     */
+    public static int[][] calibrationWindows(int[] tokens, String source, int context, int count, String countOption) {
         if (tokens.length < context + 1) {
-            throw new IllegalArgumentException("--calib " + calibration + " holds " + tokens.length + " tokens, too few for one calibration"
+            throw new IllegalArgumentException(source + " holds " + tokens.length + " tokens, too few for one calibration"
                     + " window of " + (context + 1) + " (a window of " + context + " tokens + 1)");
         }
         int distinct = tokens.length - context; // start positions of a window of context + 1 tokens
         if (count > distinct) {
-            throw new IllegalArgumentException(countOption + " " + count + " asks for more calibration windows than --calib " + calibration
+            throw new IllegalArgumentException(countOption + " " + count + " asks for more calibration windows than " + source
                     + " holds (" + distinct + " distinct windows of " + (context + 1) + " tokens in its " + tokens.length + " tokens); give at most "
                     + distinct + ", or more text");
         }

@@ -32,6 +32,7 @@ public final class OutputPlan {
 
     private Kind kind = Kind.UNSAID; // what the main output is, where the command said
     private boolean tryCreating;
+    private boolean createsParents; // the command makes the folders above the main output that are missing
 
     private OutputPlan(String option, Path primary, boolean force) {
         if (primary == null) {
@@ -96,6 +97,16 @@ public final class OutputPlan {
         return this;
     }
 
+    /**
+     * The command creates the folders above the main output that do not exist yet (a results folder and its parents):
+     * {@link #check} then accepts a missing folder when the nearest one that exists is a writable folder. The command
+     * creates them only after {@link #check} and its own checks, so a refused run leaves no folder behind.
+     */
+    public OutputPlan createsParents() {
+        this.createsParents = true;
+        return this;
+    }
+
     /** An input of the command, named by its option; null is ignored. */
     public OutputPlan input(String option, Path file) {
         if (file != null) {
@@ -153,7 +164,12 @@ public final class OutputPlan {
             }
         }
         Path folder = primary.toAbsolutePath().normalize().getParent();
-        if (folder != null && Files.isRegularFile(folder)) {
+        if (createsParents) { // the nearest folder that exists is the one the missing ones will be made in
+            while (folder != null && !Files.exists(folder)) {
+                folder = folder.getParent();
+            }
+        }
+        if (folder != null && Files.exists(folder) && !Files.isDirectory(folder)) {
             throw new IllegalArgumentException(option + " " + primary + ": " + folder + " is a file, not a folder; choose a path in a folder");
         }
         if (folder == null || !Files.isDirectory(folder)) {

@@ -49,6 +49,23 @@ class OutputPlanTest {
     }
 
     @Test
+    void aPlanThatCreatesParentsChecksWithoutCreatingThem(@TempDir Path dir) throws IOException {
+        Path model = Files.createDirectories(dir.resolve("model"));
+        Files.writeString(model.resolve("config.json"), "{}");
+        Path inside = model.resolve("new").resolve("results");
+        assertThatThrownBy(() -> OutputPlan.of("--out", inside, true).folderOutput(true).createsParents().input("--model", model).check())
+                .hasMessage("--out " + inside + " is inside the --model folder " + model + "; choose a folder outside every input");
+        assertThat(model.resolve("new")).doesNotExist();
+        Path missing = dir.resolve("a").resolve("b").resolve("results");
+        assertThat(OutputPlan.of("--out", missing, false).folderOutput(true).createsParents().input("--model", model).check()).isEmpty();
+        assertThat(dir.resolve("a")).doesNotExist();
+        assertThatThrownBy(() -> OutputPlan.of("--out", missing, false).folderOutput(true).check()).hasMessageContaining("does not exist; create it first");
+        Path file = Files.writeString(dir.resolve("notes.txt"), "x");
+        assertThatThrownBy(() -> OutputPlan.of("--out", file.resolve("x").resolve("results"), false).createsParents().check())
+                .hasMessageContaining(file + " is a file, not a folder");
+    }
+
+    @Test
     void refusesAnOutputFolderInsideAnInputFolderButNotAFileBesideIt(@TempDir Path dir) throws IOException {
         Path model = Files.createDirectories(dir.resolve("model"));
         Files.writeString(model.resolve("config.json"), "{}");

@@ -106,6 +106,7 @@ public final class DecoderTraining {
         int context = r.resume() || r.init() != null ? model.maxPositions() : r.context();
         TokenWindows.Split split = TokenWindows.split(tokens, r.validationFraction());
         TokenWindows train = new TokenWindows(split.train(), model.vocabSize(), context, r.seed());
+        train.requireBatchFits("--batch", r.batch(), "the training part of --data " + r.data());
         TokenWindows validation = validationWindows(r, split, model.vocabSize(), context);
         r.method().parameterization().install(model, r.seed());
         LlamaLanguageModel lm = new LlamaLanguageModel(model);

@@ -70,6 +70,7 @@ public final class MambaTraining {
         int context = model.maxPositions();
         TokenWindows.Split split = TokenWindows.split(tokens, r.validationFraction());
         TokenWindows train = new TokenWindows(split.train(), model.vocabSize(), context, r.seed());
+        train.requireBatchFits("--batch", r.batch(), "the training part of --data " + r.data());
         TokenWindows validation = DecoderTraining.validationWindows(r, split, model.vocabSize(), context);
         NextTokenModel lm = new NextTokenModel(model);
         Optimizer optimizer = r.method().create(lm.parameters(), new AdamW.Settings(0.9, 0.95, 1e-8, r.weightDecay()));
