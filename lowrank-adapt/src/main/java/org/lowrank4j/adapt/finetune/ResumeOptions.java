@@ -1,10 +1,10 @@
 package org.lowrank4j.adapt.finetune;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.lowrank4j.formats.io.Sha256;
 import org.lowrank4j.nn.train.Checkpoint;
 
 /**
@@ -22,7 +22,7 @@ final class ResumeOptions {
     /** The metadata entries of a run: each option as the user would write it, and the SHA-256 of the text. */
     static Map<String, String> of(FineTuneRequest r) {
         Map<String, String> m = new LinkedHashMap<>();
-        m.put(DATA_SHA256, sha256(r.text()));
+        m.put(DATA_SHA256, Sha256.ofText(r.text()));
         m.put(PREFIX + "--adapter", r.adapter() == null ? "lora" : r.adapter());
         if (r.lora() != null) {
             m.put(PREFIX + "--rank", Integer.toString(r.lora().rank()));
@@ -75,13 +75,5 @@ final class ResumeOptions {
 
     private static String show(String value) {
         return value.isEmpty() ? "none" : value;
-    }
-
-    private static String sha256(String text) {
-        try {
-            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("this JVM has no SHA-256", e);
-        }
     }
 }

@@ -18,6 +18,7 @@ import org.lowrank4j.adapt.peft.PeftAdapter;
 import org.lowrank4j.adapt.peft.PeftFolder;
 import org.lowrank4j.adapt.variant.VariantFolder;
 import org.lowrank4j.formats.io.AtomicFiles;
+import org.lowrank4j.formats.io.Sha256;
 import org.lowrank4j.nn.arch.DenseDecoders;
 import org.lowrank4j.nn.generate.CausalLanguageModel;
 import org.lowrank4j.nn.layers.Linear;
@@ -86,7 +87,7 @@ public final class AdapterMerge {
      */
     private record Read(Path folder, PeftAdapter lora, List<String> saved, VariantFolder.Stored variant, MessageDigest weights) {
         static Read of(Path folder) throws IOException {
-            MessageDigest weights = sha256();
+            MessageDigest weights = Sha256.digest();
             if (VariantFolder.variantOf(folder) != null) {
                 return new Read(folder, null, List.of(), VariantFolder.read(folder, weights), weights);
             }
@@ -98,16 +99,16 @@ public final class AdapterMerge {
         String fingerprint() throws IOException {
             MessageDigest digest = copy(weights);
             if (variant != null) {
-                hashFile(digest, folder.resolve(PeftFolder.CONFIG));
+                Sha256.addFile(digest, folder.resolve(PeftFolder.CONFIG));
             } else {
                 digest.update(updateFields(lora.config()));
             }
-            return java.util.HexFormat.of().formatHex(digest.digest());
+            return Sha256.hex(digest);
         }
 
         /** {@link AdapterMerge#weightsFingerprint} of the folder. */
         String weightsFingerprint() {
-            return java.util.HexFormat.of().formatHex(copy(weights).digest());
+            return Sha256.hex(copy(weights));
         }
 
         private static MessageDigest copy(MessageDigest digest) {
@@ -263,15 +264,15 @@ public final class AdapterMerge {
      * parsed ({@link Read}).
      */
     static String fingerprint(Path adapterFolder) throws IOException {
-        MessageDigest digest = sha256();
-        hashFile(digest, adapterFolder.resolve(PeftFolder.WEIGHTS));
+        MessageDigest digest = Sha256.digest();
+        Sha256.addFile(digest, adapterFolder.resolve(PeftFolder.WEIGHTS));
         Path configFile = adapterFolder.resolve(PeftFolder.CONFIG);
         if (VariantFolder.variantOf(adapterFolder) != null) {
-            hashFile(digest, configFile);
+            Sha256.addFile(digest, configFile);
         } else {
             digest.update(updateFields(org.lowrank4j.adapt.peft.PeftConfig.read(configFile)));
         }
-        return java.util.HexFormat.of().formatHex(digest.digest());
+        return Sha256.hex(digest);
     }
 
     /** The config fields of a LoRA adapter that shape its update, as {@link #fingerprint} hashes them. */
@@ -283,26 +284,7 @@ public final class AdapterMerge {
 
     /** The older fingerprint: SHA-256 of the adapter folder's weights file alone, hex (from the file on its own, as {@link #fingerprint}). */
     static String weightsFingerprint(Path adapterFolder) throws IOException {
-        MessageDigest digest = sha256();
-        hashFile(digest, adapterFolder.resolve(PeftFolder.WEIGHTS));
-        return java.util.HexFormat.of().formatHex(digest.digest());
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("this JVM has no SHA-256", e);
-        }
-    }
-
-    private static void hashFile(MessageDigest digest, Path file) throws IOException {
-        try (java.io.InputStream in = Files.newInputStream(file)) {
-            byte[] buffer = new byte[1 << 16];
-            for (int n; (n = in.read(buffer)) > 0; ) {
-                digest.update(buffer, 0, n);
-            }
-        }
+        return Sha256.ofFile(adapterFolder.resolve(PeftFolder.WEIGHTS));
     }
 
     /**
@@ -320,7 +302,7 @@ public final class AdapterMerge {
     /** {@link #unmergeInto(Path, Path, Path, boolean)}, telling {@code notes} what could not be checked. */
     public static Outcome unmergeInto(Path mergedFolder, Path adapterFolder, Path out, boolean mergedElsewhere,
             java.util.function.Consumer<String> notes) throws IOException {
-        MessageDigest weights = sha256();
+        MessageDigest weights = Sha256.digest();
         Read read = new Read(adapterFolder, PeftFolder.read(adapterFolder, weights).adapter(), List.of(), null, weights);
         PeftAdapter adapter = read.lora();
         List<Merged> record = record(mergedFolder);

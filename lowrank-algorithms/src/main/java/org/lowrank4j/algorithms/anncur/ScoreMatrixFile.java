@@ -5,12 +5,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntConsumer;
+import org.lowrank4j.formats.io.Sha256;
 import org.lowrank4j.formats.safetensors.SafetensorsFile;
 import org.lowrank4j.formats.safetensors.SafetensorsWriter;
 
@@ -37,11 +36,11 @@ public final class ScoreMatrixFile {
 
         /** Hashes of the two lists and of the scorer's files (in order). */
         public static Inputs of(List<String> queries, List<String> items, Path... scorerFiles) throws IOException {
-            MessageDigest scorer = digest();
+            MessageDigest scorer = Sha256.digest();
             for (Path p : scorerFiles) {
                 scorer.update(Files.readAllBytes(p));
             }
-            return new Inputs(hash(queries), hash(items), HexFormat.of().formatHex(scorer.digest()));
+            return new Inputs(hash(queries), hash(items), Sha256.hex(scorer));
         }
     }
 
@@ -127,19 +126,12 @@ public final class ScoreMatrixFile {
     }
 
     static String hash(List<String> lines) {
-        MessageDigest d = digest();
+        MessageDigest d = Sha256.digest();
         for (String s : lines) {
             d.update(s.getBytes(StandardCharsets.UTF_8));
             d.update((byte) '\n');
         }
-        return HexFormat.of().formatHex(d.digest());
+        return Sha256.hex(d);
     }
 
-    private static MessageDigest digest() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

@@ -6,14 +6,13 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.lowrank4j.formats.io.Sha256;
 import org.lowrank4j.formats.onnx.LinearSite;
 import org.lowrank4j.formats.onnx.OnnxModel;
 import org.lowrank4j.formats.onnx.OnnxTensors;
@@ -195,12 +194,8 @@ public record ModelFingerprint(Path source, boolean folder, List<String> inputs,
     }
 
     private static String sha256(ByteBuffer bytes) {
-        try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            digest.update(bytes);
-            return HexFormat.of().formatHex(digest.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-        }
+        MessageDigest digest = Sha256.digest();
+        digest.update(bytes);
+        return Sha256.hex(digest);
     }
 }

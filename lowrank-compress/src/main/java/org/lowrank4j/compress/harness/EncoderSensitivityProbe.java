@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -18,6 +17,7 @@ import org.lowrank4j.compress.methods.PreparedSite;
 import org.lowrank4j.compress.onnx.StatsCache;
 import org.lowrank4j.compress.runtime.EncoderRuntime;
 import org.lowrank4j.compress.runtime.RuntimeCompression;
+import org.lowrank4j.formats.io.Sha256;
 import org.lowrank4j.nn.arch.bert.BertModel;
 import org.lowrank4j.nn.tensor.FloatTensor;
 import org.lowrank4j.nn.tensor.Tensor;
@@ -146,22 +146,18 @@ public final class EncoderSensitivityProbe implements SensitivityProbe {
      */
     public static String cacheKey(Path model, Path tokenizer, String method, Pooling pooling, String statistics, List<String> calibration,
                                   List<String> probeSentences) throws IOException {
-        try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            StatsCache.hashFile(digest, model);
-            StatsCache.hashFile(digest, tokenizer);
-            digest.update(("encoder-embedding-cosine\u0000" + method + "\u0000" + pooling + "\u0000" + statistics + "\u0000")
-                    .getBytes(StandardCharsets.UTF_8));
-            for (List<String> texts : List.of(calibration, probeSentences)) {
-                digest.update(("texts " + texts.size() + "\n").getBytes(StandardCharsets.UTF_8));
-                for (String text : texts) {
-                    digest.update(text.getBytes(StandardCharsets.UTF_8));
-                    digest.update((byte) 0);
-                }
+        MessageDigest digest = Sha256.digest();
+        Sha256.addFile(digest, model);
+        Sha256.addFile(digest, tokenizer);
+        digest.update(("encoder-embedding-cosine\u0000" + method + "\u0000" + pooling + "\u0000" + statistics + "\u0000")
+                .getBytes(StandardCharsets.UTF_8));
+        for (List<String> texts : List.of(calibration, probeSentences)) {
+            digest.update(("texts " + texts.size() + "\n").getBytes(StandardCharsets.UTF_8));
+            for (String text : texts) {
+                digest.update(text.getBytes(StandardCharsets.UTF_8));
+                digest.update((byte) 0);
             }
-            return HexFormat.of().formatHex(digest.digest(), 0, 16);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from this Java runtime", e);
         }
+        return HexFormat.of().formatHex(digest.digest(), 0, 16);
     }
 }

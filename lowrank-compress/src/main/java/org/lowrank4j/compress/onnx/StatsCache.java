@@ -1,17 +1,16 @@
 package org.lowrank4j.compress.onnx;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.lowrank4j.compress.LayerStats;
+import org.lowrank4j.formats.io.Sha256;
 import org.lowrank4j.formats.onnx.LinearSite;
 import org.lowrank4j.formats.safetensors.SafetensorsFile;
 import org.lowrank4j.formats.safetensors.SafetensorsWriter;
@@ -57,15 +56,11 @@ public final class StatsCache {
         private final MessageDigest digest;
 
         public Key() {
-            try {
-                digest = MessageDigest.getInstance("SHA-256");
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException("SHA-256 is missing from this Java runtime", e);
-            }
+            digest = Sha256.digest();
         }
 
         public Key file(Path file) throws IOException {
-            hashFile(digest, file);
+            Sha256.addFile(digest, file);
             digest.update((byte) 1);
             return this;
         }
@@ -155,14 +150,5 @@ public final class StatsCache {
         return bySite;
     }
 
-    /** Adds a file's bytes to a digest, streamed. */
-    public static void hashFile(MessageDigest digest, Path file) throws IOException {
-        byte[] buffer = new byte[1 << 16];
-        try (InputStream in = Files.newInputStream(file)) {
-            for (int n; (n = in.read(buffer)) > 0; ) {
-                digest.update(buffer, 0, n);
-            }
-        }
-    }
 
 }

@@ -1,12 +1,8 @@
 package org.lowrank4j.compress.route;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import org.lowrank4j.compress.CompressionOutcome;
 import org.lowrank4j.compress.Listener;
@@ -16,6 +12,7 @@ import org.lowrank4j.compress.methods.Methods;
 import org.lowrank4j.compress.prune.PruneOptions;
 import org.lowrank4j.compress.report.CompressionRecord;
 import org.lowrank4j.formats.io.OutputPlan;
+import org.lowrank4j.formats.io.Sha256;
 import org.lowrank4j.linalg.Linalg;
 
 /**
@@ -141,18 +138,6 @@ public final class Compression {
 
     /** The SHA-256 of a file, in hex. */
     public static String sha256(Path file) throws IOException {
-        MessageDigest digest;
-        try {
-            digest = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] buffer = new byte[1 << 16];
-            for (int n; (n = in.read(buffer)) > 0; ) {
-                digest.update(buffer, 0, n);
-            }
-        }
-        return HexFormat.of().formatHex(digest.digest());
+        return Sha256.ofFile(file);
     }
 }
