@@ -115,6 +115,13 @@ class DecoderCommandsTest {
             assertThat(loss(b.get(i))).as("loss of step %d", i + 1).isEqualTo(loss(a.get(i)));
         }
         assertThat(Files.readAllBytes(interrupted.resolve("model.safetensors"))).isEqualTo(Files.readAllBytes(straight.resolve("model.safetensors")));
+
+        // the run is finished: resuming it again trains nothing and must not write a zero-step record over its figures
+        byte[] record = Files.readAllBytes(interrupted.resolve("train-record.json")), log = Files.readAllBytes(interrupted.resolve("train-log.csv"));
+        assertError(run(train("--data", text.toString(), "--out", interrupted.toString(), "--steps", "6", "--resume")),
+                "nothing left to train");
+        assertThat(Files.readAllBytes(interrupted.resolve("train-record.json"))).isEqualTo(record);
+        assertThat(Files.readAllBytes(interrupted.resolve("train-log.csv"))).isEqualTo(log);
     }
 
     @Test

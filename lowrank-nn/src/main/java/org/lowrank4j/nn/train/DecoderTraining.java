@@ -87,6 +87,7 @@ public final class DecoderTraining {
             }
             requireModelFolder(out);
             requireSameMethod(checkpoint, r.method());
+            requireStepsLeft(checkpoint, r);
             model = LlamaModel.create(HfConfig.read(out), Precision.FLOAT32);
             model.initialize(new Random(r.seed())); // the values a parameterization sees before the checkpoint replaces them
         } else if (r.init() != null) {
@@ -150,6 +151,19 @@ public final class DecoderTraining {
             notes.accept("ranks at the end: " + ranks);
         }
         return summary;
+    }
+
+    /**
+     * A resumed run must have steps left: resuming a finished run would train none and then write a record of zero steps
+     * over the finished run's figures.
+     */
+    private static void requireStepsLeft(Path checkpoint, TrainingRequest r) throws IOException {
+        long done = Checkpoint.readState(checkpoint).step();
+        int runUntil = r.stopAfter() == null ? r.steps() : Math.min(r.steps(), r.stopAfter());
+        if (done >= runUntil) {
+            throw new IllegalArgumentException("--resume: " + checkpoint + " is at step " + done + " and this run stops at step " + runUntil
+                    + ", so there is nothing left to train; to train further, start a new run from it with --init " + r.out() + " --out <new folder>");
+        }
     }
 
     /** A resumed run must use the method (and options) its checkpoint was written by; checkpoints without one are full's. */
