@@ -371,9 +371,9 @@ final class AdapterCommand implements Callable<Integer> {
                     compensate, calibrationWindows);
             // the tail finetune scores is left out, read by the model's own tokenizer
             int[] head = org.lowrank4j.adapt.ops.SqueezeCalibration.head(text, heldOut, tokenizer.tokenizer());
-            ProgressBar groups = ProgressBar.stderr();
-            return form.apply(read, target, LlamaModel.load(model, Precision.FLOAT32), head,
-                    (done, all) -> groups.update("squeeze in order", done, all, "module groups"));
+            ProgressBar bar = ProgressBar.stderr();
+            return form.apply(read, target, LlamaModel.load(model, Precision.FLOAT32), head, (phase, done, all) -> bar.update(
+                    org.lowrank4j.adapt.ops.SqueezeProgress.WINDOWS.equals(phase) ? "squeeze: calibrating" : "squeeze in order", done, all, phase));
         }
 
         /** {@code --budget N} or {@code P%} of the adapter's {@code own} stored values. */

@@ -5,7 +5,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.BiConsumer;
 import org.lowrank4j.adapt.lora.LoraAdapter;
 import org.lowrank4j.adapt.lora.LoraModel;
 import org.lowrank4j.adapt.lora.LoraWeight;
@@ -61,13 +60,13 @@ public final class CompensatedSqueeze {
      * @param tokens   calibration tokens (not the text an evaluation will score)
      * @param windows  at most this many windows of the model's context
      * @param fisher   weight each module's output error by the loss's gradients there (else by nothing)
-     * @param progress told (groups done, groups) after each group of modules, or null
+     * @param progress told of each calibration window, then of each group of modules; may be null
      */
     public static Squeeze.Result apply(LlamaModel model, PeftAdapter adapter, Squeeze.Target target, int[] tokens, int windows,
-            boolean fisher, BiConsumer<Integer, Integer> progress) {
+            boolean fisher, SqueezeProgress progress) {
         SqueezeCalibration.checkWindows(model, tokens, windows); // before the model is touched
         LoraModel lora = SqueezeCalibration.attach(model, adapter, ORIGINAL, "a compensated squeeze");
-        SqueezeCalibration.Grams grams = SqueezeCalibration.grams(model, lora, tokens, windows, fisher);
+        SqueezeCalibration.Grams grams = SqueezeCalibration.grams(model, lora, tokens, windows, fisher, progress);
         Map<String, Squeeze.ModuleReport> alone = Squeeze.apply(adapter, target, grams.inputs(), grams.outputGradients()).modules();
 
         List<TokenWindows.Batch> batches = SqueezeCalibration.windows(model, tokens, windows);
@@ -132,7 +131,7 @@ public final class CompensatedSqueeze {
                 reports.put(module, squeezed.report());
             }
             if (progress != null) {
-                progress.accept(g + 1, groups.size());
+                progress.update(SqueezeProgress.GROUPS, g + 1, groups.size());
             }
         }
         Map<String, LoraFactors> ordered = new LinkedHashMap<>(); // the adapter's own module order

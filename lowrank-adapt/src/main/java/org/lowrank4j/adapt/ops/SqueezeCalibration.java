@@ -70,8 +70,13 @@ public final class SqueezeCalibration {
      * @throws IllegalArgumentException when the tokens do not fill one window
      */
     public static Grams grams(LlamaModel model, PeftAdapter adapter, int[] tokens, int windows, boolean fisher) {
+        return grams(model, adapter, tokens, windows, fisher, null);
+    }
+
+    /** As above, telling {@code progress} (may be null) of each window run. */
+    public static Grams grams(LlamaModel model, PeftAdapter adapter, int[] tokens, int windows, boolean fisher, SqueezeProgress progress) {
         checkWindows(model, tokens, windows); // before the model is touched
-        return grams(model, attach(model, adapter, "default", "a calibrated squeeze"), tokens, windows, fisher);
+        return grams(model, attach(model, adapter, "default", "a calibrated squeeze"), tokens, windows, fisher, progress);
     }
 
     /**
@@ -106,7 +111,7 @@ public final class SqueezeCalibration {
      * As above, on a model whose adapted layers already run the adapter (every active branch is calibrated); the caller
      * has checked the windows ({@link #checkWindows}).
      */
-    static Grams grams(LlamaModel model, LoraModel lora, int[] tokens, int windows, boolean fisher) {
+    static Grams grams(LlamaModel model, LoraModel lora, int[] tokens, int windows, boolean fisher, SqueezeProgress progress) {
         if (fisher) { // the backward then computes only what reaches the adapters (and their own gradients, unused)
             org.lowrank4j.nn.Parameter.freezeAllBut(model.parameters(), lora.parameters());
         }
@@ -141,7 +146,9 @@ public final class SqueezeCalibration {
         }
         LlamaLanguageModel language = new LlamaLanguageModel(model);
         long tokensRun = 0; // every adapted module reads every token once
-        for (TokenWindows.Batch b : windows(model, tokens, windows)) {
+        List<TokenWindows.Batch> batches = windows(model, tokens, windows);
+        for (int w = 0; w < batches.size(); w++) {
+            TokenWindows.Batch b = batches.get(w);
             latest.clear();
             if (fisher) {
                 language.lossAndBackward(b.inputs(), b.targets()); // the adapters' own gradients pile up unused
@@ -149,6 +156,9 @@ public final class SqueezeCalibration {
                 language.loss(b.inputs(), b.targets());
             }
             tokensRun += (long) b.inputs().length * b.inputs()[0].length;
+            if (progress != null) {
+                progress.update(SqueezeProgress.WINDOWS, w + 1, batches.size());
+            }
         }
         for (LoraWeight w : lora.adaptedLayers().values()) {
             w.observeInputs(null);

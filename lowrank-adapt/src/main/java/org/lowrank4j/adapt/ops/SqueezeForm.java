@@ -1,7 +1,6 @@
 package org.lowrank4j.adapt.ops;
 
 import java.util.Locale;
-import java.util.function.BiConsumer;
 import org.lowrank4j.adapt.peft.PeftAdapter;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
 
@@ -66,9 +65,10 @@ public record SqueezeForm(Weighting weighting, boolean compensate, int windows) 
      * @param model    calibrated forms: a decoder loaded for this squeeze alone, with the adapter's base weights (the squeeze
      *                 attaches adapters to it); the plain form takes null
      * @param tokens   calibrated forms: the calibration tokens (not the text an evaluation scores); else null
-     * @param progress the compensated form tells it (groups done, groups); may be null
+     * @param progress calibrated forms tell it of each calibration window, the compensated form then of each group of
+     *                 modules; may be null
      */
-    public Squeeze.Result apply(PeftAdapter adapter, Squeeze.Target target, LlamaModel model, int[] tokens, BiConsumer<Integer, Integer> progress) {
+    public Squeeze.Result apply(PeftAdapter adapter, Squeeze.Target target, LlamaModel model, int[] tokens, SqueezeProgress progress) {
         if (!calibrated()) {
             return Squeeze.apply(adapter, target);
         }
@@ -79,7 +79,7 @@ public record SqueezeForm(Weighting weighting, boolean compensate, int windows) 
         if (compensate) {
             return CompensatedSqueeze.apply(model, adapter, target, tokens, windows, fisher, progress);
         }
-        SqueezeCalibration.Grams grams = SqueezeCalibration.grams(model, adapter, tokens, windows, fisher);
+        SqueezeCalibration.Grams grams = SqueezeCalibration.grams(model, adapter, tokens, windows, fisher, progress);
         return Squeeze.apply(adapter, target, grams.inputs(), grams.outputGradients());
     }
 

@@ -108,10 +108,11 @@ class CompensatedSqueezeTest {
         Squeeze.Result alone = Squeeze.apply(adapter, Squeeze.Target.rank(2), grams.inputs(), grams.outputGradients());
         List<String> progress = new ArrayList<>();
         Squeeze.Result compensated = CompensatedSqueeze.apply(TinyModels.llama(Precision.FLOAT32, 5), adapter, Squeeze.Target.rank(2), tokens, 3,
-                true, (done, all) -> progress.add(done + "/" + all));
+                true, (phase, done, all) -> progress.add(phase + " " + done + "/" + all));
         assertThat(compensated.adapter().modules().keySet()).containsExactlyElementsOf(adapter.modules().keySet());
         assertThat(compensated.adapter().modules().values()).allSatisfy(f -> assertThat(f.rank()).isEqualTo(2));
-        assertThat(progress).containsExactly("1/4", "2/4", "3/4", "4/4"); // (q, k, v) and o in each of two layers
+        assertThat(progress).containsExactly("calibration windows 1/3", "calibration windows 2/3", "calibration windows 3/3",
+                "module groups 1/4", "module groups 2/4", "module groups 3/4", "module groups 4/4"); // (q, k, v) and o in each of two layers
         for (String m : adapter.modules().keySet()) {
             DoubleMatrix c = SqueezeTest.delta(compensated.adapter().modules().get(m), false);
             DoubleMatrix a = SqueezeTest.delta(alone.adapter().modules().get(m), false);
