@@ -85,7 +85,8 @@ final class CompareCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--resume", description = "Keep the rows an interrupted run of the same setup left in --out (rows.jsonl) and compute only"
-            + " the missing ones; calibration statistics are reused from the statistics cache either way.")
+            + " the missing ones (the uncompressed model's reference figures are measured again); calibration statistics are reused"
+            + " from the statistics cache either way.")
     boolean resume;
 
     @Option(names = "--stats-cache", description = "Folder where calibration statistics are kept between runs, keyed by a hash of the model"
