@@ -138,6 +138,15 @@ class EmbeddingsServerTest {
         assertThat(new ObjectMapper().readTree(within.body()).at("/usage/prompt_tokens").asInt()).isEqualTo(502);
     }
 
+    @Test
+    void aTokenLimitBeyondTheModelsPositionsIsRefusedAtStart() {
+        // MiniLM has 512 positions: an input of 600 tokens would fail in ONNX Runtime with a 500, and every text batched with it
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ModelServer.start(folder,
+                        ServeOptions.defaults().withPort(0).withThreads(2).withLimits(4, 600, 16, 1 << 20)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("--max-input-tokens 600 is more than " + folder.resolve("model.onnx") + " takes");
+    }
+
     static double maxDiff(float[] a, float[] b) {
         assertThat(a).hasSameSizeAs(b);
         double worst = 0;
