@@ -72,8 +72,9 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (timeoutSeconds < 1 || batchWindowMs < 0) {
-            throw new IllegalArgumentException("--timeout must be at least 1 s and --batch-window-ms not negative, got " + timeoutSeconds + " and " + batchWindowMs);
+        if (timeoutSeconds < 1 || timeoutSeconds > ServeOptions.MAX_TIMEOUT.toSeconds() || batchWindowMs < 0) {
+            throw new IllegalArgumentException("--timeout must be in 1.." + ServeOptions.MAX_TIMEOUT.toSeconds() + " s and --batch-window-ms not"
+                    + " negative, got " + timeoutSeconds + " and " + batchWindowMs);
         }
         ServeOptions defaults = ServeOptions.defaults();
         ServeOptions options = new ServeOptions(host, port, name, maxBatch, Duration.ofMillis(batchWindowMs), maxInputs, maxInputTokens, maxNewTokens,

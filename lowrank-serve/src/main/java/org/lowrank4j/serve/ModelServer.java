@@ -313,21 +313,21 @@ public final class ModelServer implements AutoCloseable {
             stopping = true;
         }
         draining = true;
-        for (Connector connector : app.jettyServer().server().getConnectors()) {
-            if (connector instanceof NetworkConnector network) {
-                network.close(); // stop accepting; open connections stay
+        try { // whatever fails here, the stop ends: awaitStopped() must return
+            for (Connector connector : app.jettyServer().server().getConnectors()) {
+                if (connector instanceof NetworkConnector network) {
+                    network.close(); // stop accepting; open connections stay
+                }
             }
-        }
-        long deadline = System.nanoTime() + options.stopTimeout().toNanos();
-        while (metrics.inFlight() > 0 && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
+            long deadline = System.nanoTime() + options.stopTimeout().toNanos();
+            while (metrics.inFlight() > 0 && System.nanoTime() < deadline) {
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
             }
-        }
-        try {
             app.stop();
         } finally {
             closeModels();
