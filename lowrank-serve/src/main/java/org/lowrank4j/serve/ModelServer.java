@@ -13,6 +13,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
+import org.eclipse.jetty.http.BadMessageException;
+import org.eclipse.jetty.io.EofException;
+import org.eclipse.jetty.server.AbstractConnector;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.NetworkConnector;
 import org.lowrank4j.serve.embed.EncoderModel;
@@ -92,6 +95,11 @@ public final class ModelServer implements AutoCloseable {
         ModelServer server = new ModelServer(model, options);
         try {
             server.app.start(options.host(), options.port());
+            for (Connector connector : server.app.jettyServer().server().getConnectors()) {
+                if (connector instanceof AbstractConnector c) { // a client that goes silent is not waited for longer than a request may take
+                    c.setIdleTimeout(Math.min(c.getIdleTimeout(), options.timeout().toMillis()));
+                }
+            }
         } catch (RuntimeException e) {
             server.closeModels();
             String message = "cannot listen on " + options.host() + ":" + options.port() + " (" + rootMessage(e) + "); "
@@ -227,7 +235,28 @@ public final class ModelServer implements AutoCloseable {
     }
 
     private RequestBody body(Context ctx) throws IOException {
-        return RequestBody.read(ctx.req().getInputStream(), ctx.req().getContentLengthLong(), options.maxBodyBytes());
+        long declared = ctx.req().getContentLengthLong();
+        if (declared > options.maxBodyBytes() && "100-continue".equalsIgnoreCase(ctx.header("Expect"))) {
+            // the client waits for a go-ahead that reading would send: refuse before it sends anything
+            throw RequestBody.tooLarge(Long.toString(declared), options.maxBodyBytes());
+        }
+        try {
+            return RequestBody.read(ctx.req().getInputStream(), declared, options.maxBodyBytes(), options.timeout());
+        } catch (BadMessageException e) { // Jetty's own refusal of the body: a broken chunked encoding, say
+            throw new ApiError(e.getCode(), "invalid_body", "the request body cannot be read: " + e.getReason());
+        } catch (UncheckedIOException e) {
+            for (Throwable cause = e; cause != null && cause.getCause() != cause; cause = cause.getCause()) {
+                if (cause instanceof BadMessageException bad) {
+                    throw new ApiError(bad.getCode(), "invalid_body", "the request body cannot be read: " + bad.getReason());
+                }
+                if (cause instanceof EofException) {
+                    // the client stopped sending (or sent a broken chunk); it may still be reading, and if not, nothing is lost
+                    throw ApiError.badRequest("invalid_body", (declared >= 0 ? "the request body ended before the " + declared
+                            + " bytes of its Content-Length" : "the request body ended early or has a broken chunk") + "; send the whole body");
+                }
+            }
+            throw e;
+        }
     }
 
     /** Registers a handler that counts, times, refuses work while stopping, and turns failures into JSON errors. */
@@ -258,7 +287,11 @@ public final class ModelServer implements AutoCloseable {
 
     private static void fail(Context ctx, ApiError e) {
         if (!ctx.res().isCommitted()) {
-            json(ctx, e.status(), e.body());
+            try {
+                json(ctx, e.status(), e.body());
+            } catch (UncheckedIOException gone) {
+                ctx.status(499); // the client went away before it could read the error
+            }
         }
     }
 
@@ -267,13 +300,15 @@ public final class ModelServer implements AutoCloseable {
      * been answered in full (a graceful stop waits for exactly these).
      */
     private static void json(Context ctx, int status, ObjectNode body) {
-        byte[] bytes;
+        send(ctx, status, "application/json", bytes(body));
+    }
+
+    private static byte[] bytes(ObjectNode body) {
         try {
-            bytes = RequestBody.JSON.writeValueAsBytes(body);
+            return RequestBody.JSON.writeValueAsBytes(body);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write a JSON answer", e);
         }
-        send(ctx, status, "application/json", bytes);
     }
 
     private static void send(Context ctx, int status, String contentType, byte[] bytes) {
