@@ -7,17 +7,25 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import org.eclipse.jetty.http.BadMessageException;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.io.EofException;
 import org.eclipse.jetty.server.AbstractConnector;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.NetworkConnector;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.handler.ErrorHandler;
 import org.lowrank4j.serve.embed.EncoderModel;
 import org.lowrank4j.serve.generate.DecoderModel;
 
@@ -77,6 +85,7 @@ public final class ModelServer implements AutoCloseable {
             config.startupWatcherEnabled = false;
             config.http.prefer405over404 = true;
             config.http.disableCompression(); // server-sent events must reach the client as they are written
+            config.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrors()));
         });
         routes();
     }
@@ -206,6 +215,38 @@ public final class ModelServer implements AutoCloseable {
             json(ctx, e.getStatus(), new ApiError(e.getStatus(), code, message).body());
             metrics.request("other", e.getStatus(), 0);
         });
+    }
+
+    /**
+     * Jetty's own answers to requests it refuses before any route sees them (a URI or headers too long, a malformed request
+     * line or Content-Length) in the OpenAI error shape rather than its HTML page.
+     */
+    static final class JsonErrors extends ErrorHandler {
+        @Override
+        public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
+            fields.put(HttpHeader.CONTENT_TYPE, "application/json");
+            return ByteBuffer.wrap(bytes(error(status, reason).body()));
+        }
+
+        @Override
+        protected void generateAcceptableResponse(Request baseRequest, HttpServletRequest request, HttpServletResponse response, int code,
+                String message) throws IOException {
+            baseRequest.setHandled(true);
+            byte[] bytes = bytes(error(code, message).body());
+            response.setContentType("application/json");
+            response.setContentLength(bytes.length);
+            response.getOutputStream().write(bytes);
+        }
+
+        private static ApiError error(int status, String reason) {
+            String what = reason == null || reason.isBlank() ? HttpStatus.getMessage(status) : reason;
+            return switch (status) {
+                case 414 -> new ApiError(status, "uri_too_long", "the request URI is too long (" + what + "); the routes here are short paths");
+                case 431 -> new ApiError(status, "headers_too_large", "the request headers are too large (" + what + "); send the request in the body");
+                default -> new ApiError(status, status == 408 ? "request_timeout" : status >= 500 ? "server_error" : "bad_request",
+                        "the HTTP request cannot be read: " + what);
+            };
+        }
     }
 
     /** The adapter name a load or unload request gives, once the server allows them. */

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Requests broken below the JSON, sent over a raw socket: a body that stops arriving or trickles in, one that ends early,
- * one announced too large. Each gets its 4xx in the OpenAI error shape, and no request holds a
+ * one announced too large, a URI or headers too long. Each gets its 4xx in the OpenAI error shape, and no request holds a
  * thread longer than the timeout (here 1 s) allows.
  */
 class BrokenRequestsTest {
@@ -145,5 +145,23 @@ class BrokenRequestsTest {
         assertThat(answer.status()).as(answer.headers()).isEqualTo(413);
         assertThat(answer.error().get("code").asText()).isEqualTo("body_too_large");
         assertThat(answer.error().get("message").asText()).contains("10000000 bytes; this server takes at most 4096");
+    }
+
+    @Test
+    void requestsJettyRefusesAreAnsweredInTheSameShape() throws Exception {
+        // Jetty's HTML error page used to answer these
+        Answer longUri = exchange("GET /v1/" + "a".repeat(20_000) + " HTTP/1.1\r\nHost: localhost\r\n\r\n", false);
+        assertThat(longUri.status()).isEqualTo(414);
+        assertThat(longUri.error().get("code").asText()).isEqualTo("uri_too_long");
+        Answer bigHeader = exchange("GET /health HTTP/1.1\r\nHost: localhost\r\nX-Big: " + "a".repeat(20_000) + "\r\n\r\n", false);
+        assertThat(bigHeader.status()).isEqualTo(431);
+        assertThat(bigHeader.error().get("code").asText()).isEqualTo("headers_too_large");
+        Answer badLength = exchange(head("Content-Length: abc\r\n") + "{}", false);
+        assertThat(badLength.status()).isEqualTo(400);
+        assertThat(badLength.error().get("message").asText()).contains("Content-Length");
+        Answer badPath = exchange("GET /v1/%ZZ HTTP/1.1\r\nHost: localhost\r\n\r\n", false);
+        assertThat(badPath.status()).isEqualTo(400);
+        assertThat(badPath.error().get("code").asText()).isEqualTo("bad_request");
+        assertThat(Http.get(server.port(), "/health").statusCode()).isEqualTo(200);
     }
 }
