@@ -93,7 +93,7 @@ final class CompletionsRoute {
         double temperature = body.number("temperature", 1.0, 0, 2);
         double topP = body.number("top_p", 1.0, Double.MIN_VALUE, 1);
         long seed = body.integer("seed", System.nanoTime(), Long.MIN_VALUE, Long.MAX_VALUE);
-        long n = body.integer("n", 1, 1, Long.MAX_VALUE);
+        long n = body.integer("n", 1, Long.MIN_VALUE, Long.MAX_VALUE);
         if (n != 1) {
             throw ApiError.badRequest("invalid_value", "'n' must be 1 here (one choice per request), got " + n);
         }

@@ -139,7 +139,9 @@ public final class RequestBody {
         }
         double v = value.asDouble();
         if (!(v >= min && v <= max)) {
-            throw ApiError.badRequest("invalid_value", "'" + name + "' must be in [" + min + ", " + max + "], got " + value);
+            // Double.MIN_VALUE as the least value means "more than 0"
+            String range = (min == Double.MIN_VALUE ? "(0" : "[" + plain(min)) + ", " + plain(max) + "]";
+            throw ApiError.badRequest("invalid_value", "'" + name + "' must be in " + range + ", got " + value);
         }
         return v;
     }
@@ -150,14 +152,13 @@ public final class RequestBody {
         if (value == null) {
             return fallback;
         }
-        if (!value.isIntegralNumber() || !value.canConvertToLong()) {
-            throw ApiError.badRequest("invalid_type", "'" + name + "' must be an integer, got " + kind(value));
+        if (!value.isIntegralNumber()) {
+            throw ApiError.badRequest("invalid_type", "'" + name + "' must be an integer, got " + (value.isNumber() ? value.toString() : kind(value)));
         }
-        long v = value.asLong();
-        if (v < min || v > max) {
-            throw ApiError.badRequest("invalid_value", "'" + name + "' must be in [" + min + ", " + max + "], got " + v);
+        if (!value.canConvertToLong() || value.asLong() < min || value.asLong() > max) {
+            throw ApiError.badRequest("invalid_value", "'" + name + "' must be in [" + min + ", " + max + "], got " + value);
         }
-        return v;
+        return value.asLong();
     }
 
     /** A boolean field, or {@code fallback} when absent. */
@@ -197,6 +198,11 @@ public final class RequestBody {
             throw new ApiError(404, "model_not_found", "the model '" + asked + "' does not exist here; this server serves " + names);
         }
         return asked;
+    }
+
+    /** A bound as people write it: 2 rather than 2.0. */
+    private static String plain(double bound) {
+        return bound == Math.rint(bound) && Math.abs(bound) < 1e15 ? Long.toString((long) bound) : Double.toString(bound);
     }
 
     static String kind(JsonNode value) {
