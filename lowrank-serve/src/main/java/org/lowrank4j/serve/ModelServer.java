@@ -188,8 +188,14 @@ public final class ModelServer implements AutoCloseable {
             if (name.equals(modelName)) {
                 throw ApiError.badRequest("invalid_value", "'" + name + "' is the base model's name; give the adapter another name");
             }
+            java.nio.file.Path folder;
             try {
-                decoder.load(name, java.nio.file.Path.of(path));
+                folder = java.nio.file.Path.of(path);
+            } catch (java.nio.file.InvalidPathException e) {
+                throw ApiError.badRequest("invalid_value", "'lora_path' is not a path on this machine (" + e.getMessage() + "); give the adapter's folder");
+            }
+            try {
+                decoder.load(name, folder);
             } catch (IllegalArgumentException e) {
                 throw ApiError.badRequest("invalid_adapter", e.getMessage());
             } catch (IOException e) {
