@@ -99,7 +99,15 @@ final class CompletionsRoute {
         }
         boolean stream = body.bool("stream", false);
         JsonNode options = body.field("stream_options");
-        boolean usage = options != null && options.path("include_usage").asBoolean(false);
+        if (options != null && !options.isObject()) {
+            throw ApiError.badRequest("invalid_type", "'stream_options' must be an object such as {\"include_usage\": true}, got "
+                    + RequestBody.kind(options));
+        }
+        JsonNode includeUsage = options == null ? null : options.get("include_usage");
+        if (includeUsage != null && !includeUsage.isNull() && !includeUsage.isBoolean()) {
+            throw ApiError.badRequest("invalid_type", "'stream_options.include_usage' must be true or false, got " + RequestBody.kind(includeUsage));
+        }
+        boolean usage = includeUsage != null && includeUsage.asBoolean(false);
         String id = (chat ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");
         String adapter = model.equals(modelName) ? null : model;
         DecoderModel.Request request = new DecoderModel.Request(adapter, prompt, (int) maxTokens, temperature, topP, seed, stops(body.field("stop")));

@@ -152,6 +152,15 @@ class CompletionsServerTest {
         assertThat(errorMessage("{\"prompt\":\"x\",\"n\":0}")).startsWith("'n' must be 1 here");
     }
 
+    @Test
+    void streamOptionsOfTheWrongTypeAreRefused() throws Exception {
+        // they were read as "no usage" and the request went on
+        assertThat(errorMessage("{\"prompt\":\"x\",\"stream\":true,\"stream_options\":\"usage\"}"))
+                .isEqualTo("'stream_options' must be an object such as {\"include_usage\": true}, got string");
+        assertThat(errorMessage("{\"prompt\":\"x\",\"stream\":true,\"stream_options\":{\"include_usage\":\"yes\"}}"))
+                .isEqualTo("'stream_options.include_usage' must be true or false, got string");
+    }
+
     private static String errorMessage(String body) throws Exception {
         HttpResponse<String> response = Http.post(server.port(), "/v1/completions", body);
         assertError(response, 400, response.body().contains("invalid_type") ? "invalid_type" : "invalid_value");
