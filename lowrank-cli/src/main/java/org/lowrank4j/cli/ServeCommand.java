@@ -51,7 +51,8 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--max-body-bytes", defaultValue = "8388608", description = "Request body size at most; larger gets 413 (default ${DEFAULT-VALUE}).")
     long maxBodyBytes;
 
-    @Option(names = "--timeout", defaultValue = "60", description = "Seconds a request may wait and run before it is answered with an error (default ${DEFAULT-VALUE}).")
+    @Option(names = "--timeout", defaultValue = "60", description = "Seconds a request may wait and run before it is answered with an error, 1 to 86400; its body must arrive"
+            + " within it too, without a pause longer than it or 30 s (else 408) (default ${DEFAULT-VALUE}).")
     long timeoutSeconds;
 
     @Option(names = "--threads", description = "ONNX Runtime intra-op threads (default: all cores).")
@@ -72,8 +73,9 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (timeoutSeconds < 1 || batchWindowMs < 0) {
-            throw new IllegalArgumentException("--timeout must be at least 1 s and --batch-window-ms not negative, got " + timeoutSeconds + " and " + batchWindowMs);
+        if (timeoutSeconds < 1 || timeoutSeconds > ServeOptions.MAX_TIMEOUT.toSeconds() || batchWindowMs < 0) {
+            throw new IllegalArgumentException("--timeout must be in 1.." + ServeOptions.MAX_TIMEOUT.toSeconds() + " s and --batch-window-ms not"
+                    + " negative, got " + timeoutSeconds + " and " + batchWindowMs);
         }
         ServeOptions defaults = ServeOptions.defaults();
         ServeOptions options = new ServeOptions(host, port, name, maxBatch, Duration.ofMillis(batchWindowMs), maxInputs, maxInputTokens, maxNewTokens,

@@ -31,6 +31,11 @@ class ServeCommandTest {
         assertUserError(CliRun.run("serve", "--model", encoder.toString(), "--pooling", "max"), "--pooling must be mean, cls or auto");
         assertUserError(CliRun.run("serve", "--model", encoder.toString(), "--port", "70000"), "--port must be in 0..65535");
         assertUserError(CliRun.run("serve", "--model", encoder.toString(), "--max-batch", "0"), "--max-batch must be at least 1");
+        // checked before the model is looked at: a day at most (it overflowed the server's deadlines)
+        assertUserError(CliRun.run("serve", "--model", dir.resolve("nothing").toString(), "--timeout", "99999999999999"),
+                "--timeout must be in 1..86400 s");
+        assertUserError(CliRun.run("serve", "--model", encoder.toString(), "--batch-window-ms", "99999999999999"),
+                "--batch-window-ms must be shorter than --timeout");
         assertUserError(CliRun.run("serve", "--model", encoder.toString(), "--port", "0", "--allow-adapter-loading"),
                 "--allow-adapter-loading serves LoRA adapters over a decoder folder");
         // an address that is not this machine's is the --host at fault, not the port (it said "UnresolvedAddressException; is the port taken?")

@@ -93,13 +93,21 @@ final class CompletionsRoute {
         double temperature = body.number("temperature", 1.0, 0, 2);
         double topP = body.number("top_p", 1.0, Double.MIN_VALUE, 1);
         long seed = body.integer("seed", System.nanoTime(), Long.MIN_VALUE, Long.MAX_VALUE);
-        long n = body.integer("n", 1, 1, Long.MAX_VALUE);
+        long n = body.integer("n", 1, Long.MIN_VALUE, Long.MAX_VALUE);
         if (n != 1) {
             throw ApiError.badRequest("invalid_value", "'n' must be 1 here (one choice per request), got " + n);
         }
         boolean stream = body.bool("stream", false);
         JsonNode options = body.field("stream_options");
-        boolean usage = options != null && options.path("include_usage").asBoolean(false);
+        if (options != null && !options.isObject()) {
+            throw ApiError.badRequest("invalid_type", "'stream_options' must be an object such as {\"include_usage\": true}, got "
+                    + RequestBody.kind(options));
+        }
+        JsonNode includeUsage = options == null ? null : options.get("include_usage");
+        if (includeUsage != null && !includeUsage.isNull() && !includeUsage.isBoolean()) {
+            throw ApiError.badRequest("invalid_type", "'stream_options.include_usage' must be true or false, got " + RequestBody.kind(includeUsage));
+        }
+        boolean usage = includeUsage != null && includeUsage.asBoolean(false);
         String id = (chat ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");
         String adapter = model.equals(modelName) ? null : model;
         DecoderModel.Request request = new DecoderModel.Request(adapter, prompt, (int) maxTokens, temperature, topP, seed, stops(body.field("stop")));

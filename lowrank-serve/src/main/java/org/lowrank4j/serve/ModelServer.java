@@ -7,14 +7,25 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
+import org.eclipse.jetty.http.BadMessageException;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.io.EofException;
+import org.eclipse.jetty.server.AbstractConnector;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.NetworkConnector;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.handler.ErrorHandler;
 import org.lowrank4j.serve.embed.EncoderModel;
 import org.lowrank4j.serve.generate.DecoderModel;
 
@@ -74,6 +85,7 @@ public final class ModelServer implements AutoCloseable {
             config.startupWatcherEnabled = false;
             config.http.prefer405over404 = true;
             config.http.disableCompression(); // server-sent events must reach the client as they are written
+            config.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrors()));
         });
         routes();
     }
@@ -92,6 +104,11 @@ public final class ModelServer implements AutoCloseable {
         ModelServer server = new ModelServer(model, options);
         try {
             server.app.start(options.host(), options.port());
+            for (Connector connector : server.app.jettyServer().server().getConnectors()) {
+                if (connector instanceof AbstractConnector c) { // a client that goes silent is not waited for longer than a request may take
+                    c.setIdleTimeout(Math.min(c.getIdleTimeout(), options.timeout().toMillis()));
+                }
+            }
         } catch (RuntimeException e) {
             server.closeModels();
             String message = "cannot listen on " + options.host() + ":" + options.port() + " (" + rootMessage(e) + "); "
@@ -171,8 +188,14 @@ public final class ModelServer implements AutoCloseable {
             if (name.equals(modelName)) {
                 throw ApiError.badRequest("invalid_value", "'" + name + "' is the base model's name; give the adapter another name");
             }
+            java.nio.file.Path folder;
             try {
-                decoder.load(name, java.nio.file.Path.of(path));
+                folder = java.nio.file.Path.of(path);
+            } catch (java.nio.file.InvalidPathException e) {
+                throw ApiError.badRequest("invalid_value", "'lora_path' is not a path on this machine (" + e.getMessage() + "); give the adapter's folder");
+            }
+            try {
+                decoder.load(name, folder);
             } catch (IllegalArgumentException e) {
                 throw ApiError.badRequest("invalid_adapter", e.getMessage());
             } catch (IOException e) {
@@ -198,6 +221,38 @@ public final class ModelServer implements AutoCloseable {
             json(ctx, e.getStatus(), new ApiError(e.getStatus(), code, message).body());
             metrics.request("other", e.getStatus(), 0);
         });
+    }
+
+    /**
+     * Jetty's own answers to requests it refuses before any route sees them (a URI or headers too long, a malformed request
+     * line or Content-Length) in the OpenAI error shape rather than its HTML page.
+     */
+    static final class JsonErrors extends ErrorHandler {
+        @Override
+        public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
+            fields.put(HttpHeader.CONTENT_TYPE, "application/json");
+            return ByteBuffer.wrap(bytes(error(status, reason).body()));
+        }
+
+        @Override
+        protected void generateAcceptableResponse(Request baseRequest, HttpServletRequest request, HttpServletResponse response, int code,
+                String message) throws IOException {
+            baseRequest.setHandled(true);
+            byte[] bytes = bytes(error(code, message).body());
+            response.setContentType("application/json");
+            response.setContentLength(bytes.length);
+            response.getOutputStream().write(bytes);
+        }
+
+        private static ApiError error(int status, String reason) {
+            String what = reason == null || reason.isBlank() ? HttpStatus.getMessage(status) : reason;
+            return switch (status) {
+                case 414 -> new ApiError(status, "uri_too_long", "the request URI is too long (" + what + "); the routes here are short paths");
+                case 431 -> new ApiError(status, "headers_too_large", "the request headers are too large (" + what + "); send the request in the body");
+                default -> new ApiError(status, status == 408 ? "request_timeout" : status >= 500 ? "server_error" : "bad_request",
+                        "the HTTP request cannot be read: " + what);
+            };
+        }
     }
 
     /** The adapter name a load or unload request gives, once the server allows them. */
@@ -227,7 +282,28 @@ public final class ModelServer implements AutoCloseable {
     }
 
     private RequestBody body(Context ctx) throws IOException {
-        return RequestBody.read(ctx.req().getInputStream(), ctx.req().getContentLengthLong(), options.maxBodyBytes());
+        long declared = ctx.req().getContentLengthLong();
+        if (declared > options.maxBodyBytes() && "100-continue".equalsIgnoreCase(ctx.header("Expect"))) {
+            // the client waits for a go-ahead that reading would send: refuse before it sends anything
+            throw RequestBody.tooLarge(Long.toString(declared), options.maxBodyBytes());
+        }
+        try {
+            return RequestBody.read(ctx.req().getInputStream(), declared, options.maxBodyBytes(), options.timeout());
+        } catch (BadMessageException e) { // Jetty's own refusal of the body: a broken chunked encoding, say
+            throw new ApiError(e.getCode(), "invalid_body", "the request body cannot be read: " + e.getReason());
+        } catch (UncheckedIOException e) {
+            for (Throwable cause = e; cause != null && cause.getCause() != cause; cause = cause.getCause()) {
+                if (cause instanceof BadMessageException bad) {
+                    throw new ApiError(bad.getCode(), "invalid_body", "the request body cannot be read: " + bad.getReason());
+                }
+                if (cause instanceof EofException) {
+                    // the client stopped sending (or sent a broken chunk); it may still be reading, and if not, nothing is lost
+                    throw ApiError.badRequest("invalid_body", (declared >= 0 ? "the request body ended before the " + declared
+                            + " bytes of its Content-Length" : "the request body ended early or has a broken chunk") + "; send the whole body");
+                }
+            }
+            throw e;
+        }
     }
 
     /** Registers a handler that counts, times, refuses work while stopping, and turns failures into JSON errors. */
@@ -258,7 +334,11 @@ public final class ModelServer implements AutoCloseable {
 
     private static void fail(Context ctx, ApiError e) {
         if (!ctx.res().isCommitted()) {
-            json(ctx, e.status(), e.body());
+            try {
+                json(ctx, e.status(), e.body());
+            } catch (UncheckedIOException gone) {
+                ctx.status(499); // the client went away before it could read the error
+            }
         }
     }
 
@@ -267,13 +347,15 @@ public final class ModelServer implements AutoCloseable {
      * been answered in full (a graceful stop waits for exactly these).
      */
     private static void json(Context ctx, int status, ObjectNode body) {
-        byte[] bytes;
+        send(ctx, status, "application/json", bytes(body));
+    }
+
+    private static byte[] bytes(ObjectNode body) {
         try {
-            bytes = RequestBody.JSON.writeValueAsBytes(body);
+            return RequestBody.JSON.writeValueAsBytes(body);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write a JSON answer", e);
         }
-        send(ctx, status, "application/json", bytes);
     }
 
     private static void send(Context ctx, int status, String contentType, byte[] bytes) {
@@ -313,21 +395,21 @@ public final class ModelServer implements AutoCloseable {
             stopping = true;
         }
         draining = true;
-        for (Connector connector : app.jettyServer().server().getConnectors()) {
-            if (connector instanceof NetworkConnector network) {
-                network.close(); // stop accepting; open connections stay
+        try { // whatever fails here, the stop ends: awaitStopped() must return
+            for (Connector connector : app.jettyServer().server().getConnectors()) {
+                if (connector instanceof NetworkConnector network) {
+                    network.close(); // stop accepting; open connections stay
+                }
             }
-        }
-        long deadline = System.nanoTime() + options.stopTimeout().toNanos();
-        while (metrics.inFlight() > 0 && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
+            long deadline = System.nanoTime() + options.stopTimeout().toNanos();
+            while (metrics.inFlight() > 0 && System.nanoTime() < deadline) {
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
             }
-        }
-        try {
             app.stop();
         } finally {
             closeModels();

@@ -8,7 +8,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A request's JSON object, read with a size limit, and typed access to its fields; every mistake is an
@@ -31,12 +33,14 @@ public final class RequestBody {
     }
 
     /**
-     * Reads and parses a body of at most {@code maxBytes}.
+     * Reads and parses a body of at most {@code maxBytes}, which must arrive within {@code timeout}.
      *
      * @param declaredLength the Content-Length header, or -1
+     * @throws ApiError 400 for a body that is not a JSON object, 413 over the limit, 408 for one that stops arriving or
+     *                  comes too slowly to end within the timeout
      */
-    public static RequestBody read(InputStream in, long declaredLength, long maxBytes) {
-        byte[] bytes = readBounded(in, declaredLength, maxBytes);
+    public static RequestBody read(InputStream in, long declaredLength, long maxBytes, Duration timeout) {
+        byte[] bytes = readBounded(in, declaredLength, maxBytes, timeout);
         if (bytes.length == 0) {
             throw ApiError.badRequest("invalid_json", "the request body is empty; send a JSON object");
         }
@@ -54,10 +58,12 @@ public final class RequestBody {
         return new RequestBody(node);
     }
 
-    private static byte[] readBounded(InputStream in, long declaredLength, long maxBytes) {
+    private static byte[] readBounded(InputStream in, long declaredLength, long maxBytes, Duration timeout) {
         ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(Math.max(declaredLength, 256), maxBytes));
         byte[] buffer = new byte[8192];
         long total = 0, drainLimit = Math.max(maxBytes * DRAIN_FACTOR, DRAIN_FLOOR);
+        // each read waits at most the connection's idle timeout; this bounds a client that sends a byte now and then
+        long deadline = System.nanoTime() + timeout.toNanos();
         try {
             int n;
             while ((n = in.read(buffer)) >= 0) {
@@ -67,15 +73,37 @@ public final class RequestBody {
                 } else if (total > drainLimit) {
                     break;
                 }
+                if (System.nanoTime() - deadline > 0) {
+                    throw new ApiError(408, "request_timeout", "the request body did not arrive within " + timeout.toSeconds() + " s (--timeout): "
+                            + total + (declaredLength >= 0 ? " of " + declaredLength : "") + " bytes came; send it at once");
+                }
             }
         } catch (IOException e) {
+            if (causedBy(e, TimeoutException.class)) { // the connection's idle timeout: the client is there but sends nothing
+                throw new ApiError(408, "request_timeout", "the request body stopped arriving: " + total + (declaredLength >= 0 ? " of "
+                        + declaredLength : "") + " bytes came, then nothing; send the whole body");
+            }
             throw new UncheckedIOException("cannot read the request body", e);
         }
         if (total > maxBytes) {
-            throw new ApiError(413, "body_too_large", "the request body has " + (declaredLength > 0 ? declaredLength : total)
-                    + (declaredLength > 0 ? "" : "+") + " bytes; this server takes at most " + maxBytes + " (--max-body-bytes)");
+            throw tooLarge(declaredLength > 0 ? Long.toString(declaredLength) : total + "+", maxBytes);
         }
         return out.toByteArray();
+    }
+
+    /** The 413 for a body of {@code length} bytes. */
+    static ApiError tooLarge(String length, long maxBytes) {
+        return new ApiError(413, "body_too_large", "the request body has " + length + " bytes; this server takes at most " + maxBytes
+                + " (--max-body-bytes)");
+    }
+
+    private static boolean causedBy(Throwable e, Class<? extends Throwable> kind) {
+        for (Throwable cause = e; cause != null && cause.getCause() != cause; cause = cause.getCause()) {
+            if (kind.isInstance(cause)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public JsonNode root() {
@@ -111,7 +139,9 @@ public final class RequestBody {
         }
         double v = value.asDouble();
         if (!(v >= min && v <= max)) {
-            throw ApiError.badRequest("invalid_value", "'" + name + "' must be in [" + min + ", " + max + "], got " + value);
+            // Double.MIN_VALUE as the least value means "more than 0"
+            String range = (min == Double.MIN_VALUE ? "(0" : "[" + plain(min)) + ", " + plain(max) + "]";
+            throw ApiError.badRequest("invalid_value", "'" + name + "' must be in " + range + ", got " + value);
         }
         return v;
     }
@@ -122,14 +152,13 @@ public final class RequestBody {
         if (value == null) {
             return fallback;
         }
-        if (!value.isIntegralNumber() || !value.canConvertToLong()) {
-            throw ApiError.badRequest("invalid_type", "'" + name + "' must be an integer, got " + kind(value));
+        if (!value.isIntegralNumber()) {
+            throw ApiError.badRequest("invalid_type", "'" + name + "' must be an integer, got " + (value.isNumber() ? value.toString() : kind(value)));
         }
-        long v = value.asLong();
-        if (v < min || v > max) {
-            throw ApiError.badRequest("invalid_value", "'" + name + "' must be in [" + min + ", " + max + "], got " + v);
+        if (!value.canConvertToLong() || value.asLong() < min || value.asLong() > max) {
+            throw ApiError.badRequest("invalid_value", "'" + name + "' must be in [" + min + ", " + max + "], got " + value);
         }
-        return v;
+        return value.asLong();
     }
 
     /** A boolean field, or {@code fallback} when absent. */
@@ -169,6 +198,11 @@ public final class RequestBody {
             throw new ApiError(404, "model_not_found", "the model '" + asked + "' does not exist here; this server serves " + names);
         }
         return asked;
+    }
+
+    /** A bound as people write it: 2 rather than 2.0. */
+    private static String plain(double bound) {
+        return bound == Math.rint(bound) && Math.abs(bound) < 1e15 ? Long.toString((long) bound) : Double.toString(bound);
     }
 
     static String kind(JsonNode value) {

@@ -35,6 +35,9 @@ public record ServeOptions(String host, int port, String name, int maxBatch, Dur
         int maxInputTokens, int maxNewTokens, long maxBodyBytes, Duration timeout, Duration stopTimeout, int threads,
         String pooling, Map<String, Path> adapters, boolean adapterLoading) {
 
+    /** The longest {@link #timeout} (a stop may wait up to twice it). */
+    public static final Duration MAX_TIMEOUT = Duration.ofDays(1);
+
     public ServeOptions {
         adapters = adapters == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(adapters));
         if (host == null || host.isBlank()) {
@@ -56,6 +59,15 @@ public record ServeOptions(String host, int port, String name, int maxBatch, Dur
         if (batchWindow.isNegative() || timeout.isNegative() || timeout.isZero() || stopTimeout.isNegative()) {
             throw new IllegalArgumentException("--timeout must be positive and the batch window and stop timeout not negative, got "
                     + timeout + ", " + batchWindow + ", " + stopTimeout);
+        }
+        // deadlines are System.nanoTime() plus these: longer ones overflow (a stop that never ended, a dead decoding thread)
+        if (timeout.compareTo(MAX_TIMEOUT) > 0 || stopTimeout.compareTo(MAX_TIMEOUT.multipliedBy(2)) > 0) {
+            throw new IllegalArgumentException("--timeout must be at most " + MAX_TIMEOUT.toSeconds() + " s (a day), got " + timeout.toSeconds()
+                    + (timeout.compareTo(MAX_TIMEOUT) > 0 ? "" : " (stop timeout " + stopTimeout.toSeconds() + " s)"));
+        }
+        if (batchWindow.compareTo(timeout) >= 0) {
+            throw new IllegalArgumentException("--batch-window-ms must be shorter than --timeout, got " + batchWindow.toMillis() + " ms and "
+                    + timeout.toSeconds() + " s");
         }
         if (!pooling.equals("mean") && !pooling.equals("cls") && !pooling.equals("auto")) {
             throw new IllegalArgumentException("--pooling must be mean, cls or auto, got " + pooling);

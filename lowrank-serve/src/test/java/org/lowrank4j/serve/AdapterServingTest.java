@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.langchain4j.model.openai.OpenAiChatModel;
 import java.io.IOException;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -184,6 +185,10 @@ class AdapterServingTest {
             assertError(Http.post(port, "/v1/load_lora_adapter", "{\"lora_name\":\"tiny-decoder\",\"lora_path\":\"" + ADAPTERS.get("mlp") + "\"}"),
                     400, "invalid_value");
             assertError(Http.post(port, "/v1/load_lora_adapter", "{\"lora_name\":\"y\"}"), 400, "missing_lora_path");
+            // a path the file system cannot hold: it said only "Nul character not allowed"
+            HttpResponse<String> badPath = Http.post(port, "/v1/load_lora_adapter", "{\"lora_name\":\"y\",\"lora_path\":\"a\\u0000b\"}");
+            assertError(badPath, 400, "invalid_value");
+            assertThat(JSON.readTree(badPath.body()).at("/error/message").asText()).startsWith("'lora_path' is not a path on this machine");
             assertThat(JSON.readTree(Http.post(port, "/v1/unload_lora_adapter", "{\"lora_name\":\"late\"}").body()).get("status").asText())
                     .isEqualTo("unloaded");
             assertError(Http.post(port, "/v1/completions", request), 404, "model_not_found");

@@ -139,6 +139,34 @@ class CompletionsServerTest {
         assertError(Http.post(server.port(), "/v1/embeddings", "{\"input\":\"hi\"}"), 404, "unsupported_route");
     }
 
+    @Test
+    void outOfRangeValuesAreNamedWithTheRangeAllowed() throws Exception {
+        // these said "must be in [4.9E-324, 1.0]", "must be an integer, got number" (for a whole number too large for a
+        // long), "must be an integer, got number" (for 5.5) and "must be in [1, 9223372036854775807]" (for n = 0)
+        assertThat(errorMessage("{\"prompt\":\"x\",\"top_p\":0}")).isEqualTo("'top_p' must be in (0, 1], got 0");
+        assertThat(errorMessage("{\"prompt\":\"x\",\"temperature\":2.5}")).isEqualTo("'temperature' must be in [0, 2], got 2.5");
+        assertThat(errorMessage("{\"prompt\":\"x\",\"max_tokens\":99999999999999999999999}"))
+                .isEqualTo("'max_tokens' must be in [1, 512], got 99999999999999999999999");
+        assertThat(errorMessage("{\"prompt\":\"x\",\"max_tokens\":5.5}")).isEqualTo("'max_tokens' must be an integer, got 5.5");
+        assertThat(errorMessage("{\"prompt\":\"x\",\"max_tokens\":\"5\"}")).isEqualTo("'max_tokens' must be an integer, got string");
+        assertThat(errorMessage("{\"prompt\":\"x\",\"n\":0}")).startsWith("'n' must be 1 here");
+    }
+
+    @Test
+    void streamOptionsOfTheWrongTypeAreRefused() throws Exception {
+        // they were read as "no usage" and the request went on
+        assertThat(errorMessage("{\"prompt\":\"x\",\"stream\":true,\"stream_options\":\"usage\"}"))
+                .isEqualTo("'stream_options' must be an object such as {\"include_usage\": true}, got string");
+        assertThat(errorMessage("{\"prompt\":\"x\",\"stream\":true,\"stream_options\":{\"include_usage\":\"yes\"}}"))
+                .isEqualTo("'stream_options.include_usage' must be true or false, got string");
+    }
+
+    private static String errorMessage(String body) throws Exception {
+        HttpResponse<String> response = Http.post(server.port(), "/v1/completions", body);
+        assertError(response, 400, response.body().contains("invalid_type") ? "invalid_type" : "invalid_value");
+        return JSON.readTree(response.body()).at("/error/message").asText();
+    }
+
     static void assertError(HttpResponse<String> response, int status, String code) throws Exception {
         assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
         assertThat(response.headers().firstValue("content-type").orElse("")).startsWith("application/json");

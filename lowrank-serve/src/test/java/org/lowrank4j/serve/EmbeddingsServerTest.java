@@ -127,6 +127,26 @@ class EmbeddingsServerTest {
         assertThat(floats.at("/model").asText()).isEqualTo(TestModels.MINILM);
     }
 
+    @Test
+    void anInputOverTheDefaultTokenLimitIsRefusedNotTruncated() throws Exception {
+        // the limit is 512 tokens; the tokenizer used to cut every input at 512 (DJL's own cap), so none was ever over it
+        HttpResponse<String> over = Http.post(server.port(), "/v1/embeddings", "{\"input\": [\"short\", \"" + "word ".repeat(600) + "\"]}");
+        CompletionsServerTest.assertError(over, 400, "input_too_long");
+        assertThat(over.body()).contains("input 1 has more than 512 tokens");
+        HttpResponse<String> within = Http.post(server.port(), "/v1/embeddings", "{\"input\": \"" + "word ".repeat(500) + "\"}");
+        assertThat(within.statusCode()).isEqualTo(200);
+        assertThat(new ObjectMapper().readTree(within.body()).at("/usage/prompt_tokens").asInt()).isEqualTo(502);
+    }
+
+    @Test
+    void aTokenLimitBeyondTheModelsPositionsIsRefusedAtStart() {
+        // MiniLM has 512 positions: an input of 600 tokens would fail in ONNX Runtime with a 500, and every text batched with it
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ModelServer.start(folder,
+                        ServeOptions.defaults().withPort(0).withThreads(2).withLimits(4, 600, 16, 1 << 20)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("--max-input-tokens 600 is more than " + folder.resolve("model.onnx") + " takes");
+    }
+
     static double maxDiff(float[] a, float[] b) {
         assertThat(a).hasSameSizeAs(b);
         double worst = 0;

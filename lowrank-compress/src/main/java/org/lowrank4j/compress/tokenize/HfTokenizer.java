@@ -60,13 +60,16 @@ public final class HfTokenizer implements AutoCloseable {
         long padId = padId(root);
         ensureDjlCacheDir();
         try {
-            HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.builder()
+            HuggingFaceTokenizer.Builder builder = HuggingFaceTokenizer.builder()
                     .optTokenizerPath(tokenizerJson)
                     .optAddSpecialTokens(true)
                     .optTruncation(true)
                     .optMaxLength(maxLength)
-                    .optPadding(false)
-                    .build();
+                    .optPadding(false);
+            // DJL lowers a max length above its "model max length" (512 unless a tokenizer_config.json says otherwise) to
+            // that, without a word: the length asked for is the model's here
+            builder.configure(java.util.Map.of("modelMaxLength", maxLength));
+            HuggingFaceTokenizer tokenizer = builder.build();
             return new HfTokenizer(tokenizerJson, tokenizer, maxLength, padId, vocabularySize);
         } catch (IOException | RuntimeException e) {
             throw TokenizerJson.notLoadable(tokenizerJson, e);

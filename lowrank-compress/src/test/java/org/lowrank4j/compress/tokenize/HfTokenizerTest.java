@@ -58,6 +58,18 @@ class HfTokenizerTest {
     }
 
     @Test
+    void truncatesToAMaxLengthAbove512() {
+        // DJL's HuggingFaceTokenizer lowers any max length above 512 to 512 unless told the model takes more
+        String text = "word ".repeat(700);
+        try (HfTokenizer long600 = HfTokenizer.load(RealModels.miniLmTokenizer(), 600);
+                HfTokenizer long513 = HfTokenizer.load(RealModels.miniLmTokenizer(), 513)) {
+            assertThat(long600.ids(text)).hasSize(600);
+            assertThat(long513.ids(text)).hasSize(513);
+            assertThat(long600.maxLength()).isEqualTo(600);
+        }
+    }
+
+    @Test
     void notATokenizerJsonIsAClearError(@TempDir Path dir) throws IOException {
         Path config = dir.resolve("config.json");
         Files.writeString(config, "{\"hidden_size\": 384}");

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
@@ -14,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.lowrank4j.compress.eval.EmbeddingRunner;
 import org.lowrank4j.compress.eval.Pooling;
+import org.lowrank4j.compress.tokenize.EncodedBatch;
 import org.lowrank4j.compress.tokenize.HfTokenizer;
 import org.lowrank4j.serve.ApiError;
 import org.lowrank4j.serve.ServerMetrics;
@@ -78,6 +80,7 @@ public final class EncoderModel implements AutoCloseable {
         try {
             runner = EmbeddingRunner.open(modelFile, new EmbeddingRunner.Options(threads, maxBatch));
             runner.requireMatches(tokenizer);
+            requireLength(runner, tokenizer, modelFile, maxInputTokens);
             return new EncoderModel(modelFile, pooling, tokenizer, runner, maxBatch, window, maxInputTokens, timeout, metrics);
         } catch (RuntimeException e) {
             if (runner != null) {
@@ -85,6 +88,22 @@ public final class EncoderModel implements AutoCloseable {
             }
             tokenizer.close();
             throw e;
+        }
+    }
+
+    /**
+     * Runs the model once on an input of {@code maxInputTokens} tokens: a limit beyond the model's positions is refused
+     * here, rather than failing with a 500 every batch that an input of such a length joins, its batch mates with it.
+     */
+    private static void requireLength(EmbeddingRunner runner, HfTokenizer tokenizer, Path modelFile, int maxInputTokens) {
+        long[] ids = new long[maxInputTokens], mask = new long[maxInputTokens];
+        Arrays.fill(ids, tokenizer.padId());
+        Arrays.fill(mask, 1L);
+        try {
+            runner.runOnly(new EncodedBatch(new long[][] {ids}, new long[][] {mask}, new long[1][maxInputTokens]));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--max-input-tokens " + maxInputTokens + " is more than " + modelFile + " takes: it fails on an"
+                    + " input that long (" + e.getMessage() + "); give at most its position count (512 for BERT-family encoders)", e);
         }
     }
 
