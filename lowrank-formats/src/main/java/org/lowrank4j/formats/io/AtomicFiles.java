@@ -44,14 +44,19 @@ public final class AtomicFiles {
             try (OutputStream out = Files.newOutputStream(temp)) {
                 writer.write(out);
             }
-            try {
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
+            ExitCleanup.commit(temp, () -> moveReplacing(temp, target));
         } finally {
             Files.deleteIfExists(temp);
             ExitCleanup.forget(temp);
+        }
+    }
+
+    /** Renames {@code from} onto {@code to}, replacing a file there: atomically where the file system can. */
+    static void moveReplacing(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
         }
     }
 
@@ -163,26 +168,33 @@ public final class AtomicFiles {
             }
             throw e;
         }
-        Path aside = null;
-        if (Files.exists(out, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            aside = siblingName(out, "old");
-            Files.move(out, aside);
-        }
-        try {
-            Files.move(staging, out);
-            ExitCleanup.forget(staging);
-        } catch (IOException e) {
-            if (aside != null) {
-                try {
-                    Files.move(aside, out);
-                } catch (IOException restore) {
-                    e.addSuppressed(new IOException("the earlier " + out + " is kept at " + aside, restore));
-                }
+        Path[] aside = new Path[1];
+        // both renames under ExitCleanup's lock: a Ctrl-C meanwhile waits for them, and one that came first (its hook
+        // deleting the staging folder while the writer above still ran) leaves the earlier OUT as it was
+        ExitCleanup.commit(staging, () -> {
+            if (Files.exists(out, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                aside[0] = siblingName(out, "old");
+                Files.move(out, aside[0]);
             }
-            throw e;
-        }
-        if (aside != null) {
-            deleteTree(aside);
+            try {
+                Files.move(staging, out);
+            } catch (IOException e) {
+                if (aside[0] != null) {
+                    try {
+                        Files.move(aside[0], out);
+                    } catch (IOException restore) {
+                        e.addSuppressed(new IOException("the earlier " + out + " is kept at " + aside[0], restore));
+                    }
+                }
+                throw e;
+            }
+            if (aside[0] != null) {
+                ExitCleanup.register(aside[0]); // stopped while deleting it below: the hook finishes the job
+            }
+        });
+        if (aside[0] != null) {
+            deleteTree(aside[0]);
+            ExitCleanup.forget(aside[0]);
         }
         return result;
     }

@@ -81,6 +81,43 @@ class AtomicFilesTest {
     }
 
     @Test
+    void aStopThatBeginsWhileTheNewFolderIsWrittenLeavesTheEarlierOneWhole(@TempDir Path dir) throws Exception {
+        Path out = Files.createDirectories(dir.resolve("merged"));
+        Files.writeString(out.resolve("model.safetensors"), "old weights");
+        Files.writeString(out.resolve("config.json"), "old config");
+        try {
+            assertThatThrownBy(() -> AtomicFiles.replacing(out, staging -> {
+                Files.createDirectories(staging);
+                Files.writeString(staging.resolve("model.safetensors"), "new weights");
+                ExitCleanup.exit(); // Ctrl-C: the shutdown hook deletes the staging folder while this writer goes on
+                Files.createDirectories(staging); // as a writer that makes its folder again before each file
+                Files.writeString(staging.resolve("config.json"), "new config");
+                return null;
+            })).isInstanceOf(IOException.class).hasMessageContaining("process is ending");
+        } finally {
+            ExitCleanup.resumeAfterTest();
+        }
+        // the half-deleted staging folder (a config without weights) was not renamed into place over the earlier one
+        assertThat(Files.readString(out.resolve("model.safetensors"))).isEqualTo("old weights");
+        assertThat(Files.readString(out.resolve("config.json"))).isEqualTo("old config");
+    }
+
+    @Test
+    void noFileIsStartedOnceTheProcessIsEnding(@TempDir Path dir) throws IOException {
+        Path target = Files.writeString(dir.resolve("out.json"), "old");
+        try {
+            ExitCleanup.exit();
+            assertThatThrownBy(() -> AtomicFiles.writeString(target, "new")).hasMessageContaining("process is ending");
+        } finally {
+            ExitCleanup.resumeAfterTest();
+        }
+        assertThat(Files.readString(target)).isEqualTo("old");
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files).hasSize(1); // no staging file left for the hook, which has already run, to miss
+        }
+    }
+
+    @Test
     void missingFolderIsNamed(@TempDir Path dir) {
         assertThatThrownBy(() -> AtomicFiles.writeString(dir.resolve("no").resolve("x.txt"), "x"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("does not exist");
