@@ -7,14 +7,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.stream.Stream;
 import org.lowrank4j.compress.CompressionOutcome;
 import org.lowrank4j.compress.CompressionResult;
 import org.lowrank4j.compress.Dense;
@@ -24,6 +22,7 @@ import org.lowrank4j.compress.SiteResult;
 import org.lowrank4j.compress.allocation.SizeTarget;
 import org.lowrank4j.compress.model.DecoderFolder;
 import org.lowrank4j.formats.hf.HfConfig;
+import org.lowrank4j.formats.io.AtomicFiles;
 import org.lowrank4j.formats.safetensors.SafetensorsModel;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
 import org.lowrank4j.nn.generate.Perplexity;
@@ -193,35 +192,9 @@ public final class DecoderBlockPruning {
 
     /** Writes the folder into a hidden sibling, then renames it into place (an earlier output is replaced). */
     private static void write(LlamaModel model, Path input, Path out) throws IOException {
-        Path target = out.toAbsolutePath().normalize();
-        Path temp = target.resolveSibling("." + target.getFileName() + ".tmp");
-        deleteTree(temp);
-        try {
-            Files.createDirectories(temp);
+        AtomicFiles.replaceFolder(out.toAbsolutePath().normalize(), temp -> {
             model.save(temp);
             Files.copy(input.resolve(DecoderFolder.TOKENIZER), temp.resolve(DecoderFolder.TOKENIZER), StandardCopyOption.REPLACE_EXISTING);
-            if (Files.exists(target)) {
-                Path old = target.resolveSibling("." + target.getFileName() + ".old");
-                deleteTree(old);
-                Files.move(target, old);
-                Files.move(temp, target);
-                deleteTree(old);
-            } else {
-                Files.move(temp, target);
-            }
-        } finally {
-            deleteTree(temp);
-        }
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> all = Files.walk(p)) {
-            for (Path f : all.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(f);
-            }
-        }
+        });
     }
 }

@@ -199,6 +199,30 @@ public final class AtomicFiles {
         return result;
     }
 
+    /** What fills a folder being written: its files, into the new empty folder given. */
+    @FunctionalInterface
+    public interface FolderWriter {
+        void writeInto(Path folder) throws IOException;
+    }
+
+    /**
+     * {@link #replacing} for a folder (a model, an index) whose writer throws only IOExceptions: the writer fills a new
+     * empty hidden folder beside {@code out}, which then takes its name.
+     */
+    public static void replaceFolder(Path out, FolderWriter writer) throws IOException {
+        try {
+            replacing(out, staging -> {
+                Files.createDirectories(staging);
+                writer.writeInto(staging);
+                return null;
+            });
+        } catch (IOException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) { // the writer throws no other checked exception
+            throw new IOException(e);
+        }
+    }
+
     /** Deletes a file, or a folder with everything in it. */
     public static void deleteTree(Path path) throws IOException {
         if (Files.isDirectory(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {

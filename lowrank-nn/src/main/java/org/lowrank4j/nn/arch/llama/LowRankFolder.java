@@ -202,20 +202,12 @@ public final class LowRankFolder {
             throw new IllegalArgumentException("tokenizer " + tokenizer + " does not exist or is not a file");
         }
         // AtomicFiles.replacing: a run stopped by SIGTERM or Ctrl-C leaves no hidden folder, and never renames a half-deleted one into place
-        try {
-            AtomicFiles.replacing(out.toAbsolutePath().normalize(), temp -> {
-                Files.createDirectories(temp);
-                contents.writeInto(temp);
-                if (tokenizer != null) {
-                    Files.copy(tokenizer, temp.resolve(TOKENIZER), StandardCopyOption.REPLACE_EXISTING);
-                }
-                return null;
-            });
-        } catch (IOException | RuntimeException e) {
-            throw e;
-        } catch (Exception e) { // contents write only IOExceptions
-            throw new IllegalStateException(e);
-        }
+        AtomicFiles.replaceFolder(out.toAbsolutePath().normalize(), temp -> {
+            contents.writeInto(temp);
+            if (tokenizer != null) {
+                Files.copy(tokenizer, temp.resolve(TOKENIZER), StandardCopyOption.REPLACE_EXISTING);
+            }
+        });
     }
 
     /**
