@@ -223,6 +223,54 @@ public final class AtomicFiles {
         }
     }
 
+    /**
+     * Earlier files a run is about to replace (a model's record and report) taken out of sight while it works: each is
+     * renamed to a hidden staging name beside it, so that a run stopped or killed meanwhile leaves none of them behind to
+     * describe an output that has since changed (ExitCleanup, or the next run's {@link #removeStale}, deletes them). A run
+     * that fails puts them back with {@link #restore}; one that succeeds deletes them with {@link #discard}.
+     */
+    public static final class SetAside {
+        private final java.util.Map<Path, Path> hidden = new java.util.LinkedHashMap<>(); // each file to its hidden name
+
+        private SetAside() {
+        }
+
+        /** Sets aside those of {@code files} that exist. */
+        public static SetAside of(Path... files) throws IOException {
+            SetAside aside = new SetAside();
+            for (Path file : files) {
+                if (Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    Path to = siblingName(file, "tmp");
+                    ExitCleanup.register(to);
+                    Files.move(file, to);
+                    aside.hidden.put(file, to);
+                }
+            }
+            return aside;
+        }
+
+        /** Puts every file back under its name, unless a new file has taken the name meanwhile. */
+        public void restore() throws IOException {
+            for (var e : hidden.entrySet()) {
+                if (!Files.exists(e.getKey(), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    Files.move(e.getValue(), e.getKey());
+                }
+                Files.deleteIfExists(e.getValue());
+                ExitCleanup.forget(e.getValue());
+            }
+            hidden.clear();
+        }
+
+        /** Deletes the files set aside: their replacements are written. */
+        public void discard() throws IOException {
+            for (Path to : hidden.values()) {
+                Files.deleteIfExists(to);
+                ExitCleanup.forget(to);
+            }
+            hidden.clear();
+        }
+    }
+
     /** Deletes a file, or a folder with everything in it. */
     public static void deleteTree(Path path) throws IOException {
         if (Files.isDirectory(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
