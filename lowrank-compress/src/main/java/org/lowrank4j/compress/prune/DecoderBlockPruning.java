@@ -63,7 +63,9 @@ public final class DecoderBlockPruning {
     public static CompressionOutcome run(Request r, Listener listener) throws IOException {
         long start = System.nanoTime();
         DecoderFolder.requireModelFolder(r.model());
-        org.lowrank4j.nn.arch.llama.LowRankFolder.requireOutput(r.out(), r.model());
+        if (!isDecoderFolder(r.out())) { // an earlier pruned model is a plain decoder folder, which --force replaces
+            org.lowrank4j.nn.arch.llama.LowRankFolder.requireOutput(r.out(), r.model());
+        }
         HfConfig config = HfConfig.read(r.model());
         int layers = config.numHiddenLayers();
         PruneOptions o = r.options();
@@ -188,6 +190,11 @@ public final class DecoderBlockPruning {
             System.arraycopy(tokens, from, out, k * window, window + (k == count - 1 ? 1 : 0));
         }
         return out;
+    }
+
+    /** Whether {@code folder} holds a decoder (config.json and its weights), as this pruning writes. */
+    private static boolean isDecoderFolder(Path folder) {
+        return Files.isRegularFile(folder.resolve("config.json")) && org.lowrank4j.formats.safetensors.CheckpointFolder.hasWeights(folder);
     }
 
     /** Writes the folder into a hidden sibling, then renames it into place (an earlier output is replaced). */

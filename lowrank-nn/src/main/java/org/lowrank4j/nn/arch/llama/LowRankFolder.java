@@ -212,8 +212,8 @@ public final class LowRankFolder {
 
     /**
      * Checks that {@code out} may receive a low-rank folder: its parent exists and is writable, it is none of
-     * {@code inputs} and holds none of them, and it is either absent, an empty folder, or a folder with {@value #MANIFEST}
-     * or {@value QuantizedFolder#MANIFEST} (an earlier output, which is replaced).
+     * {@code inputs} and holds none of them, and it is either absent, an empty folder, or a folder with {@value #MANIFEST},
+     * {@value QuantizedFolder#MANIFEST}, {@value StructuredFolder#MANIFEST} or cskv.json (an earlier output, which is replaced).
      *
      * @throws IllegalArgumentException saying which rule fails
      */
@@ -245,6 +245,7 @@ public final class LowRankFolder {
                 empty = entries.findAny().isEmpty();
             }
             if (!empty && !Files.isRegularFile(target.resolve(MANIFEST)) && !Files.isRegularFile(target.resolve(QuantizedFolder.MANIFEST))
+                    && !Files.isRegularFile(target.resolve(StructuredFolder.MANIFEST))
                     && !Files.isRegularFile(target.resolve("cskv.json"))) { // cskv.json: org.lowrank4j.nn.cskv.CskvFolder's manifest
                 throw new IllegalArgumentException("the output " + out + " exists and is not a low-rank model folder written by lowrank4j"
                         + " (no " + MANIFEST + "); choose another path or remove it");
