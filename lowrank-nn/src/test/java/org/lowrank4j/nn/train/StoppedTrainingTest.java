@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
+import org.lowrank4j.nn.arch.mamba.MambaModel;
+import org.lowrank4j.nn.arch.mamba.MambaTraining;
 import org.lowrank4j.nn.tensor.Precision;
 
 /** What a training run stopped part way leaves in OUT, and what the next run on that OUT makes of it. */
@@ -53,5 +55,21 @@ class StoppedTrainingTest {
         assertThat(out.resolve(DecoderTraining.CHECKPOINT)).exists();
         DecoderTraining.Summary resumed = DecoderTraining.run(tiny(data, out).checkpointEvery(2).resume(true).build(), stopAt(-1), line -> { });
         assertThat(resumed.steps()).isEqualTo(4); // steps 3 to 6, after the checkpoint of step 2
+    }
+
+    @Test
+    void aMambaRunStoppedPartWayLeavesNoFolderAndKeepsAnEarlierOne(@TempDir Path dir) throws Exception {
+        Path data = Files.writeString(dir.resolve("text.txt"), TEXT), out = dir.resolve("mamba");
+        TrainingRequest.Builder mamba = tiny(data, out).checkpointEvery(2);
+        assertThatThrownBy(() -> MambaTraining.run(mamba.build(), stopAt(4), line -> { })).hasMessage("stopped");
+        try (var left = Files.list(dir)) { // not even a hidden folder: the run removed its staging as it failed
+            assertThat(left.map(p -> p.getFileName().toString())).containsExactly("text.txt");
+        }
+
+        MambaTraining.run(mamba.build(), stopAt(-1), line -> { });
+        byte[] trained = Files.readAllBytes(out.resolve("model.safetensors"));
+        assertThatThrownBy(() -> MambaTraining.run(mamba.force(true).seed(7).build(), stopAt(3), line -> { })).hasMessage("stopped");
+        assertThat(Files.readAllBytes(out.resolve("model.safetensors"))).isEqualTo(trained); // --force replaces it only once trained
+        assertThat(MambaModel.load(out, Precision.FLOAT32).parameterCount()).isPositive();
     }
 }
