@@ -28,16 +28,7 @@ public final class AtomicFiles {
      * @throws IllegalArgumentException when the target's folder is missing or not writable (naming it)
      */
     public static void write(Path target, Writer writer) throws IOException {
-        Path folder = target.toAbsolutePath().getParent();
-        if (folder == null || !Files.isDirectory(folder)) {
-            throw new IllegalArgumentException("cannot write " + target + ": folder " + folder + " does not exist; create it first");
-        }
-        if (!Files.isWritable(folder)) {
-            throw new IllegalArgumentException("cannot write " + target + ": folder " + folder + " is not writable");
-        }
-        if (Files.isDirectory(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) { // the rename would fail naming the staging file
-            throw new IllegalArgumentException("cannot write " + target + ": it is a folder; give a file name");
-        }
+        requireWritable(target);
         Path temp = createSibling(target);
         ExitCleanup.register(temp);
         try {
@@ -48,6 +39,55 @@ public final class AtomicFiles {
         } finally {
             Files.deleteIfExists(temp);
             ExitCleanup.forget(temp);
+        }
+    }
+
+    /**
+     * Writes files that belong together (the pictures of one result and their record): each is written in full under a
+     * hidden name first, and only then are they all renamed into place, in the map's order and in one
+     * {@link ExitCleanup#commit}. A run that fails or is stopped while it writes leaves the earlier files as they were,
+     * never some new ones beside some earlier ones.
+     *
+     * @throws IllegalArgumentException when a target's folder is missing or not writable, or a target is a folder
+     */
+    public static void writeTogether(java.util.Map<Path, Writer> files) throws IOException {
+        for (Path target : files.keySet()) {
+            requireWritable(target);
+        }
+        java.util.Map<Path, Path> staged = new java.util.LinkedHashMap<>(); // each target to its hidden file
+        try {
+            for (java.util.Map.Entry<Path, Writer> e : files.entrySet()) {
+                Path temp = createSibling(e.getKey());
+                staged.put(e.getKey(), temp);
+                ExitCleanup.register(temp);
+                try (OutputStream out = Files.newOutputStream(temp)) {
+                    e.getValue().write(out);
+                }
+            }
+            ExitCleanup.commit(List.copyOf(staged.values()), () -> {
+                for (java.util.Map.Entry<Path, Path> e : staged.entrySet()) {
+                    moveReplacing(e.getValue(), e.getKey());
+                }
+            });
+        } finally {
+            for (Path temp : staged.values()) {
+                Files.deleteIfExists(temp);
+                ExitCleanup.forget(temp);
+            }
+        }
+    }
+
+    /** The checks {@link #write} makes before it writes: the target's folder exists and is writable, and the target is no folder. */
+    private static void requireWritable(Path target) {
+        Path folder = target.toAbsolutePath().getParent();
+        if (folder == null || !Files.isDirectory(folder)) {
+            throw new IllegalArgumentException("cannot write " + target + ": folder " + folder + " does not exist; create it first");
+        }
+        if (!Files.isWritable(folder)) {
+            throw new IllegalArgumentException("cannot write " + target + ": folder " + folder + " is not writable");
+        }
+        if (Files.isDirectory(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) { // the rename would fail naming the staging file
+            throw new IllegalArgumentException("cannot write " + target + ": it is a folder; give a file name");
         }
     }
 

@@ -68,12 +68,17 @@ public final class ExitCleanup {
      * @throws IOException from the renames, or when the process is ending (nothing is renamed then)
      */
     public static void commit(Path staging, Renames renames) throws IOException {
+        commit(java.util.List.of(staging), renames);
+    }
+
+    /** {@link #commit(Path, Renames)} for renames that put several staging paths in place together. */
+    public static void commit(java.util.List<Path> staging, Renames renames) throws IOException {
         synchronized (COMMITS) {
             if (exiting) {
-                throw new IOException("stopped: the process is ending, so " + staging + " is not put in place");
+                throw new IOException("stopped: the process is ending, so " + staging.get(0) + " is not put in place");
             }
             renames.run();
-            forget(staging);
+            staging.forEach(ExitCleanup::forget);
         }
     }
 

@@ -118,6 +118,32 @@ class AtomicFilesTest {
     }
 
     @Test
+    void filesWrittenTogetherTakeTheirNamesOnlyOnceAllAreWritten(@TempDir Path dir) throws IOException {
+        Path a = Files.writeString(dir.resolve("albedo.png"), "earlier albedo"), b = Files.writeString(dir.resolve("shading.png"), "earlier shading");
+        Path record = Files.writeString(dir.resolve("record.json"), "earlier record");
+        java.util.Map<Path, AtomicFiles.Writer> files = new java.util.LinkedHashMap<>();
+        files.put(a, out -> out.write("new albedo".getBytes()));
+        files.put(b, out -> {
+            out.write("half a".getBytes());
+            throw new IOException("No space left on device");
+        });
+        files.put(record, out -> out.write("new record".getBytes()));
+        assertThatThrownBy(() -> AtomicFiles.writeTogether(files)).hasMessage("No space left on device");
+        assertThat(Files.readString(a)).isEqualTo("earlier albedo"); // not this run's albedo beside the earlier shading and record
+        assertThat(Files.readString(b)).isEqualTo("earlier shading");
+        assertThat(Files.readString(record)).isEqualTo("earlier record");
+        try (Stream<Path> left = Files.list(dir)) {
+            assertThat(left).hasSize(3);
+        }
+
+        files.put(b, out -> out.write("new shading".getBytes()));
+        AtomicFiles.writeTogether(files);
+        assertThat(Files.readString(a)).isEqualTo("new albedo");
+        assertThat(Files.readString(b)).isEqualTo("new shading");
+        assertThat(Files.readString(record)).isEqualTo("new record");
+    }
+
+    @Test
     void missingFolderIsNamed(@TempDir Path dir) {
         assertThatThrownBy(() -> AtomicFiles.writeString(dir.resolve("no").resolve("x.txt"), "x"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("does not exist");
