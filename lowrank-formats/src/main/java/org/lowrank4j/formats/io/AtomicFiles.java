@@ -36,6 +36,8 @@ public final class AtomicFiles {
                 writer.write(out);
             }
             ExitCleanup.commit(temp, () -> moveReplacing(temp, target));
+        } catch (IOException e) {
+            throw explainDiskFull(e, target);
         } finally {
             Files.deleteIfExists(temp);
             ExitCleanup.forget(temp);
@@ -69,6 +71,8 @@ public final class AtomicFiles {
                     moveReplacing(e.getValue(), e.getKey());
                 }
             });
+        } catch (IOException e) {
+            throw explainDiskFull(e, files.keySet().iterator().next());
         } finally {
             for (Path temp : staged.values()) {
                 Files.deleteIfExists(temp);
@@ -88,6 +92,29 @@ public final class AtomicFiles {
         }
         if (Files.isDirectory(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) { // the rename would fail naming the staging file
             throw new IllegalArgumentException("cannot write " + target + ": it is a folder; give a file name");
+        }
+    }
+
+    /**
+     * A full disk as one line naming the output and what to do: the file system's own "No space left on device" (or
+     * "Disk quota exceeded") names no file, or names a hidden staging file the user never chose. Other exceptions, and
+     * those that already say more, are returned as they are.
+     */
+    public static IOException explainDiskFull(IOException e, Path out) {
+        IOException bareOne = e instanceof DiskFull explained ? (IOException) explained.getCause() : e;
+        String bare = bareOne instanceof java.nio.file.FileSystemException f ? f.getReason() : bareOne.getMessage();
+        if (bare == null || !(bare.strip().equals("No space left on device") || bare.strip().equals("Disk quota exceeded"))) {
+            return e;
+        }
+        Path folder = out.toAbsolutePath().normalize().getParent();
+        return new DiskFull("cannot write " + out + ": the disk is full (" + bare.strip() + "); free space on the disk of " + folder
+                + " or write to another folder", bareOne);
+    }
+
+    /** A full disk, explained for the output being written (an enclosing folder's writer names its folder instead). */
+    private static final class DiskFull extends IOException {
+        DiskFull(String message, IOException cause) {
+            super(message, cause);
         }
     }
 
@@ -205,6 +232,9 @@ public final class AtomicFiles {
                 ExitCleanup.forget(staging);
             } catch (IOException cleanup) {
                 e.addSuppressed(cleanup);
+            }
+            if (e instanceof IOException io) {
+                throw explainDiskFull(io, out); // the folder's name, not that of a file in its hidden staging folder
             }
             throw e;
         }

@@ -128,7 +128,7 @@ class AtomicFilesTest {
             throw new IOException("No space left on device");
         });
         files.put(record, out -> out.write("new record".getBytes()));
-        assertThatThrownBy(() -> AtomicFiles.writeTogether(files)).hasMessage("No space left on device");
+        assertThatThrownBy(() -> AtomicFiles.writeTogether(files)).hasMessageContaining("No space left on device");
         assertThat(Files.readString(a)).isEqualTo("earlier albedo"); // not this run's albedo beside the earlier shading and record
         assertThat(Files.readString(b)).isEqualTo("earlier shading");
         assertThat(Files.readString(record)).isEqualTo("earlier record");
@@ -141,6 +141,27 @@ class AtomicFilesTest {
         assertThat(Files.readString(a)).isEqualTo("new albedo");
         assertThat(Files.readString(b)).isEqualTo("new shading");
         assertThat(Files.readString(record)).isEqualTo("new record");
+    }
+
+    @Test
+    void aFullDiskIsOneLineNamingTheOutputTheUserChose(@TempDir Path dir) throws Exception {
+        Path record = dir.resolve("out.json");
+        assertThatThrownBy(() -> AtomicFiles.write(record, out -> {
+            throw new IOException("No space left on device"); // what the JVM reports, naming no file
+        })).isInstanceOf(IOException.class).hasMessageStartingWith("cannot write " + record + ": the disk is full (No space left on device)")
+                .hasMessageContaining("free space").hasMessageNotContaining("\n");
+
+        Path folder = dir.resolve("model");
+        assertThatThrownBy(() -> AtomicFiles.replaceFolder(folder, staging -> AtomicFiles.write(staging.resolve("model.safetensors"), out -> {
+            throw new java.nio.file.FileSystemException(staging.resolve("model.safetensors").toString(), null, "No space left on device");
+        }))).hasMessageStartingWith("cannot write " + folder + ": the disk is full").hasMessageNotContaining(".lowrank-");
+
+        assertThatThrownBy(() -> AtomicFiles.write(record, out -> {
+            throw new IOException("cannot read the input");
+        })).hasMessage("cannot read the input"); // other failures keep their own words
+        try (Stream<Path> left = Files.list(dir)) {
+            assertThat(left).isEmpty();
+        }
     }
 
     @Test
