@@ -269,6 +269,46 @@ public final class AtomicFiles {
         return result;
     }
 
+    /**
+     * Runs work that fills OUT in place because it can be resumed (a fine-tune's checkpoints, an index filled row by
+     * row), replacing an earlier OUT (one the caller was allowed to replace, with --force). The earlier OUT is moved aside
+     * under a hidden name first. When the work fails before OUT holds anything {@code resumable} (a refused setting, an
+     * unreadable input), what it made is removed and the earlier OUT comes back; once it has left something to resume, or
+     * has succeeded, the earlier OUT goes. Without an earlier OUT, a folder the work made is removed when it fails before
+     * holding anything resumable. A run killed meanwhile leaves the earlier OUT aside, which {@link #removeStale} puts back
+     * when OUT is absent.
+     */
+    public static <T> T restartingIn(Path out, java.util.function.Predicate<Path> resumable, java.util.concurrent.Callable<T> work) throws Exception {
+        boolean existed = Files.exists(out, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        Path aside = null;
+        if (existed) {
+            aside = siblingName(out, "old");
+            Files.move(out, aside);
+        }
+        T result;
+        try {
+            result = work.call();
+        } catch (Exception | Error e) {
+            try {
+                if (!Files.isDirectory(out) || !resumable.test(out)) {
+                    deleteTree(out);
+                    if (aside != null) {
+                        Files.move(aside, out);
+                    }
+                } else if (aside != null) {
+                    deleteTree(aside); // the new run can be resumed, as --force asked
+                }
+            } catch (IOException restore) {
+                e.addSuppressed(aside == null ? restore : new IOException("the earlier " + out + " is kept at " + aside, restore));
+            }
+            throw e;
+        }
+        if (aside != null) {
+            deleteTree(aside);
+        }
+        return result;
+    }
+
     /** What fills a folder being written: its files, into the new empty folder given. */
     @FunctionalInterface
     public interface FolderWriter {
