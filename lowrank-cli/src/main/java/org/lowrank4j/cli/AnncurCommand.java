@@ -77,13 +77,10 @@ final class AnncurCommand implements Callable<Integer> {
             if (Files.exists(out) && !Files.isDirectory(out)) {
                 throw new IllegalArgumentException("--out " + out + " is a file; give a folder");
             }
-            if (force && !resume && Files.isDirectory(out)) {
-                org.lowrank4j.formats.io.AtomicFiles.deleteTree(out);
-            }
             ProgressBar bar = ProgressBar.stderr();
             long queryCount = Files.readAllLines(queries).stream().filter(s -> !s.isBlank()).count();
             long start = System.nanoTime();
-            long pairs = AnnCurIndexing.index(items, queries, crossEncoder.files(), out,
+            long pairs = AnnCurIndexing.index(items, queries, crossEncoder.files(), out, force && !resume,
                     done -> bar.update("anchor queries", done, queryCount, ""));
             System.out.printf(Locale.ROOT, "index of %,d exact pair scores written to %s (%.1f s this run)%n", pairs, out, (System.nanoTime() - start) / 1e9);
             return 0;

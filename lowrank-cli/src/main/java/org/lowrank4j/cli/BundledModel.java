@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import org.lowrank4j.formats.io.AtomicFiles;
 
 /**
  * The encoder shipped inside the CLI (all-MiniLM-L6-v2 from the langchain4j jar on Maven Central), copied
@@ -41,13 +41,8 @@ final class BundledModel {
                 return target;
             }
             Files.createDirectories(target.getParent());
-            Path temp = org.lowrank4j.formats.io.AtomicFiles.createSibling(target);
-            try {
-                Files.copy(in, temp, StandardCopyOption.REPLACE_EXISTING);
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(temp);
-            }
+            AtomicFiles.removeStale(target); // the half copy of a run killed while it copied
+            AtomicFiles.write(target, in::transferTo);
             return target;
         }
     }

@@ -107,7 +107,7 @@ final class CompareCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Inputs.requireResultsFolder(out, force, resume, "--model", model, "--tokenizer", tokenizer, "--calib", calib, "--text", text,
+        Inputs.requireResultsFolder(out, force, resume, true, "--model", model, "--tokenizer", tokenizer, "--calib", calib, "--text", text,
                 "--probe", probe, "--data", data);
         ComparisonRequest request = ComparisonRequest.builder().model(model).tokenizer(tokenizer).pooling(EvalCommand.parsePooling(pooling))
                 .calibration(calib).calibrationSequences(sequences).calibrationUnit(calibUnit).heldOut(text).sentences(sentences).probe(probe)

@@ -40,7 +40,7 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         org.lowrank4j.compress.RankRules.requireRatio(ratio, "--ratio");
-        Inputs.requireResultsFolder(out, force, false);
+        Inputs.requireResultsFolder(out, force, false, false);
         if (!org.lowrank4j.compress.allocation.SensitivityAllocator.isSensitivity(allocation)) {
             org.lowrank4j.compress.allocation.Allocators.byName(allocation); // an unknown name fails before the model is calibrated
         }

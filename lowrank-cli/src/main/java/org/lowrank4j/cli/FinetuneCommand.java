@@ -396,53 +396,15 @@ final class FinetuneCommand implements Callable<Integer> {
     }
 
     /**
-     * Runs the training that writes {@code --out}. An earlier OUT (only there with {@code --force}; OutputPlan refuses it
-     * otherwise) is moved aside first and deleted once the run succeeds. When the run fails before it has written a
-     * checkpoint (a refused setting, say) the earlier OUT comes back; once it has, the new OUT stays, so that --resume
-     * can continue it, and the earlier one goes, as --force asked. An OUT this run creates is removed again when the run fails
-     * before its first checkpoint. A {@code --resume} run trains on in OUT itself. A run
-     * killed meanwhile leaves the earlier OUT aside under a hidden name, which the next run writing OUT removes.
+     * Runs the training that writes {@code --out} ({@link org.lowrank4j.formats.io.AtomicFiles#restartingIn}): an earlier OUT
+     * (only there with {@code --force}) comes back when the run fails before its first checkpoint, and goes once the run has
+     * one (so that --resume can continue it) or has finished. A {@code --resume} run trains on in OUT itself.
      */
     private <T> T replacingOut(Callable<T> training) throws Exception {
         if (resume) {
             return training.call();
         }
-        if (!Files.exists(out, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            // a folder this run creates: failing before its first checkpoint, the run takes it away again, rather than
-            // leave a log alone in it that makes the next run ask for --force
-            try {
-                return training.call();
-            } catch (Exception | Error e) {
-                try {
-                    if (Files.isDirectory(out) && !Files.isRegularFile(out.resolve(FineTuning.CHECKPOINT))) {
-                        org.lowrank4j.formats.io.AtomicFiles.deleteTree(out);
-                    }
-                } catch (java.io.IOException cleanup) {
-                    e.addSuppressed(cleanup);
-                }
-                throw e;
-            }
-        }
-        Path aside = org.lowrank4j.formats.io.AtomicFiles.siblingName(out, "old");
-        Files.move(out, aside);
-        T result;
-        try {
-            result = training.call();
-        } catch (Exception | Error e) {
-            try {
-                if (Files.isRegularFile(out.resolve(FineTuning.CHECKPOINT))) {
-                    org.lowrank4j.formats.io.AtomicFiles.deleteTree(aside); // the new run trained: its checkpoint resumes it, as --force asked
-                } else {
-                    org.lowrank4j.formats.io.AtomicFiles.deleteTree(out);
-                    Files.move(aside, out);
-                }
-            } catch (java.io.IOException restore) {
-                e.addSuppressed(new java.io.IOException("the earlier " + out + " is kept at " + aside, restore));
-            }
-            throw e;
-        }
-        org.lowrank4j.formats.io.AtomicFiles.deleteTree(aside);
-        return result;
+        return org.lowrank4j.formats.io.AtomicFiles.restartingIn(out, folder -> Files.isRegularFile(folder.resolve(FineTuning.CHECKPOINT)), training);
     }
 
     private static String metrics(String what, String split, ClassificationMetrics m) {

@@ -35,17 +35,18 @@ final class Inputs {
 
     /**
      * A results folder ({@code compare}, {@code demo}): refused when it is, holds or lies inside an input, or when it holds an earlier
-     * run's results and neither {@code --force} (start over) nor, where offered, {@code --resume} was given. Creates nothing:
-     * the command makes the folder, with any missing parents, once every check has passed.
+     * run's results and neither {@code --force} (start over) nor, where offered ({@code resumable}), {@code --resume} was given.
+     * Creates nothing: the command makes the folder, with any missing parents, once every check has passed.
      */
-    static void requireResultsFolder(Path out, boolean force, boolean resume, Object... inputs) throws java.io.IOException {
+    static void requireResultsFolder(Path out, boolean force, boolean resume, boolean resumable, Object... inputs) throws java.io.IOException {
         if (Files.exists(out) && !Files.isDirectory(out)) {
             throw new IllegalArgumentException("--out " + out + " is a file; give a folder for the results");
         }
-        boolean earlier = Files.isRegularFile(out.resolve("results.json")) || Files.isRegularFile(out.resolve("rows.jsonl"));
-        if (earlier && !force && !resume) {
-            throw new IllegalArgumentException("--out " + out + " holds the results of an earlier run; pass --force to start over"
-                    + ", or choose another --out");
+        boolean finished = Files.isRegularFile(out.resolve("results.json")), rows = Files.isRegularFile(out.resolve("rows.jsonl"));
+        if ((finished || rows) && !force && !resume) {
+            throw new IllegalArgumentException("--out " + out + (rows && !finished && resumable
+                    ? " holds the rows of an interrupted run; pass --resume to continue it, --force to start over"
+                    : " holds the results of an earlier run; pass --force to start over") + ", or choose another --out");
         }
         plan(OutputPlan.of("--out", out, true).folderOutput(true).createsParents(), inputs).check(); // a folder, made later with its parents
     }

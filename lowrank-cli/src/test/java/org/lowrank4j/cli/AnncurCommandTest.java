@@ -84,6 +84,21 @@ class AnncurCommandTest {
                 dir.resolve("existing").toString()))).contains("--force");
     }
 
+    /** --force starts an index over only once the new run has scores: one refused before that leaves the earlier index as it was. */
+    @Test
+    void aForcedIndexRefusedBeforeItsFirstScoresKeepsTheEarlierIndex() throws IOException {
+        Path earlier = Files.createDirectories(dir.resolve("idx-earlier"));
+        Files.writeString(earlier.resolve("anchor-queries.txt"), "an earlier query\n");
+        Files.writeString(earlier.resolve("anchor-scores.safetensors"), "the earlier scores");
+        assertThat(refused(crossEncoder("index", "--items", items.toString(), "--queries", queries.toString(), "--out", earlier.toString(),
+                "--force"))).contains("--classifier").contains("has no classifier.json");
+        assertThat(Files.readString(earlier.resolve("anchor-queries.txt"))).isEqualTo("an earlier query\n");
+        assertThat(Files.readString(earlier.resolve("anchor-scores.safetensors"))).isEqualTo("the earlier scores");
+        try (var left = Files.list(dir)) {
+            assertThat(left.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith(".idx-earlier"));
+        }
+    }
+
     /** A missing or incomplete cross-encoder is named by its option and leaves no index folder behind (it said just "missing.onnx"). */
     @Test
     void aMissingCrossEncoderIsNamedAndLeavesNoIndexFolder() throws IOException {

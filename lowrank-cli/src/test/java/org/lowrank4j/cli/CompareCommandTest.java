@@ -120,6 +120,14 @@ class CompareCommandTest {
     }
 
     @Test
+    void aFolderLeftByAKilledRunPointsToResume(@TempDir Path dir) throws Exception {
+        Path decoder = tinyDecoder(dir), out = Files.createDirectories(dir.resolve("out"));
+        Files.writeString(out.resolve("rows.jsonl"), "{}\n"); // a run killed before its results: the journal of its finished rows
+        assertOneLineError(run("compare", "--model", decoder.toString(), "--methods", "svd", "--ratios", "0.3", "--out", out.toString()),
+                "holds the rows of an interrupted run; pass --resume to continue it, --force to start over");
+    }
+
+    @Test
     void targetSizesBecomeRatiosThatReachThem(@TempDir Path dir) throws Exception {
         Path decoder = tinyDecoder(dir);
         Path data = Files.createDirectories(dir.resolve("data"));

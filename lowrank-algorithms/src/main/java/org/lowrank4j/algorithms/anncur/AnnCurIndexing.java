@@ -35,6 +35,29 @@ public final class AnnCurIndexing {
      * run of the same inputs); returns the number of pair scores the index holds.
      */
     public static long index(Path items, Path queries, CrossEncoderFiles crossEncoder, Path folder, IntConsumer progress) throws IOException {
+        return index(items, queries, crossEncoder, folder, false, progress);
+    }
+
+    /**
+     * As {@link #index(Path, Path, CrossEncoderFiles, Path, IntConsumer)}; with {@code replace} (--force) an earlier index in
+     * {@code folder} is started over, and stays as it was until this run has scores of its own ({@link AtomicFiles#restartingIn}):
+     * a run refused or failed before that puts it back.
+     */
+    public static long index(Path items, Path queries, CrossEncoderFiles crossEncoder, Path folder, boolean replace, IntConsumer progress)
+            throws IOException {
+        if (!replace || !Files.exists(folder)) {
+            return fill(items, queries, crossEncoder, folder, progress);
+        }
+        try {
+            return AtomicFiles.restartingIn(folder, f -> Files.exists(f.resolve(SCORES)), () -> fill(items, queries, crossEncoder, folder, progress));
+        } catch (IOException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) { // fill throws no other checked exception
+            throw new IOException(e);
+        }
+    }
+
+    private static long fill(Path items, Path queries, CrossEncoderFiles crossEncoder, Path folder, IntConsumer progress) throws IOException {
         List<String> itemList = TextList.read(items, "--items");
         List<String> queryList = TextList.read(queries, "--queries");
         crossEncoder.requireFiles();

@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import org.lowrank4j.formats.io.AtomicFiles;
 import org.lowrank4j.formats.safetensors.SafetensorsFile;
 import org.lowrank4j.formats.safetensors.SafetensorsWriter;
@@ -38,9 +37,8 @@ public final class IntrinsicModelFolder {
         requireOutput(out);
         Path target = out.toAbsolutePath().normalize();
         AtomicFiles.removeStale(target);
-        Path temp = AtomicFiles.siblingName(target, "tmp");
-        Files.createDirectories(temp);
-        try {
+        // filled as a hidden sibling and renamed into place: a run stopped meanwhile leaves no hidden folder (or one the next run removes)
+        AtomicFiles.replaceFolder(target, temp -> {
             SafetensorsWriter writer = new SafetensorsWriter();
             ParameterTensors.addTo(writer, IntrinsicModel.ORDINAL, model.ordinal().parameters());
             ParameterTensors.addTo(writer, IntrinsicModel.MERGE, model.merge().parameters());
@@ -64,17 +62,7 @@ public final class IntrinsicModelFolder {
                 config.set("training", training);
             }
             Files.writeString(temp.resolve(CONFIG), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(config) + "\n", StandardCharsets.UTF_8);
-            if (Files.exists(target)) {
-                Path old = AtomicFiles.siblingName(target, "old");
-                Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-                AtomicFiles.deleteTree(old);
-            } else {
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-            }
-        } finally {
-            AtomicFiles.deleteTree(temp);
-        }
+        });
     }
 
     /** Checks that {@code out} can receive a model: its parent exists, and it is absent, empty, or an earlier intrinsic model. */

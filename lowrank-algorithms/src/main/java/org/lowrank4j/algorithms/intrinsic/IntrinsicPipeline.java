@@ -110,17 +110,22 @@ public final class IntrinsicPipeline {
         Files.createDirectories(outFolder);
         plan.check();
         Decomposition d = model.decompose(linear, side);
-        writePng(outFolder.resolve("input.png"), d.image());
-        writePng(outFolder.resolve("albedo.png"), Edits.displayAlbedo(d.albedo()));
-        writePng(outFolder.resolve("shading.png"), Edits.displayShading(d.shading()));
-        writePng(outFolder.resolve("recoloured.png"), Edits.recolourReds(d));
-        writePng(outFolder.resolve("relit.png"), Edits.flattenLight(d));
         ObjectNode record = JSON.createObjectNode();
         record.put("image", imageFile.getFileName().toString());
         record.put("height", d.image().height());
         record.put("width", d.image().width());
         record.put("max_abs_albedo_times_shading_minus_image", d.reconstructionError());
-        AtomicFiles.writeString(outFolder.resolve("decomposition.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(record) + "\n");
+        byte[] recordBytes = (JSON.writerWithDefaultPrettyPrinter().writeValueAsString(record) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        // all six take their names together once all are written: a run stopped part way (over an earlier --force'd set)
+        // leaves the earlier pictures and record, never this image's albedo beside another's shading and record
+        java.util.Map<Path, AtomicFiles.Writer> files = new java.util.LinkedHashMap<>();
+        files.put(outFolder.resolve("input.png"), png(d.image()));
+        files.put(outFolder.resolve("albedo.png"), png(Edits.displayAlbedo(d.albedo())));
+        files.put(outFolder.resolve("shading.png"), png(Edits.displayShading(d.shading())));
+        files.put(outFolder.resolve("recoloured.png"), png(Edits.recolourReds(d)));
+        files.put(outFolder.resolve("relit.png"), png(Edits.flattenLight(d)));
+        files.put(outFolder.resolve("decomposition.json"), out -> out.write(recordBytes));
+        AtomicFiles.writeTogether(files);
         return new DecomposeResult(d.image().height(), d.image().width(), d.reconstructionError(), outFolder);
     }
 
@@ -138,9 +143,9 @@ public final class IntrinsicPipeline {
         return Srgb.linear(image, imageFile.toString());
     }
 
-    static void writePng(Path target, Raster linear) throws IOException {
-        BufferedImage image = Srgb.image(linear);
-        AtomicFiles.write(target, out -> ImageIO.write(image, "png", out));
+    /** What writes a linear raster as an sRGB PNG. */
+    private static AtomicFiles.Writer png(Raster linear) {
+        return out -> ImageIO.write(Srgb.image(linear), "png", out);
     }
 
     /**

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.lowrank4j.compress.Progress;
 import org.lowrank4j.compress.blockwise.BlockwisePerplexity;
+import org.lowrank4j.compress.blockwise.SpillFolder;
 import org.lowrank4j.compress.model.DecoderFolder;
 import org.lowrank4j.nn.arch.DenseDecoders;
 import org.lowrank4j.nn.generate.DecoderBlocks;
@@ -93,7 +94,7 @@ public final class DecoderPerplexity {
         return report;
     }
 
-    /** The same figures with the model read one block at a time; activations are spilled beside the model's folder. */
+    /** The same figures with the model read one block at a time; activations are spilled beside the model's folder ({@link SpillFolder}). */
     private static Report runBlockwise(Request q, String content, Progress progress) throws IOException {
         DecoderFolder.requireModelFolder(q.model());
         try (DecoderBlocks model = DenseDecoders.openBlocks(q.model(), Precision.FLOAT32)) {
@@ -106,9 +107,11 @@ public final class DecoderPerplexity {
             long bytes = content.getBytes(StandardCharsets.UTF_8).length;
             double unigram = unigramNatsPerToken(tokens, tokenizer.vocabSize());
             long start = System.nanoTime();
-            Path spill = q.model().toAbsolutePath().normalize().getParent();
-            PerplexityResult r = BlockwisePerplexity.evaluate(model, tokens, window, bytes, spill,
-                    (done, total) -> progress.update("perplexity (blockwise)", done, total, "windows")).requireFinite(q.model());
+            PerplexityResult r;
+            try (SpillFolder spill = SpillFolder.beside(q.model().toAbsolutePath().normalize())) { // hidden, cleared by the next run if this one is killed
+                r = BlockwisePerplexity.evaluate(model, tokens, window, bytes, spill.path(),
+                        (done, total) -> progress.update("perplexity (blockwise)", done, total, "windows")).requireFinite(q.model());
+            }
             Report report = new Report(r, window, (System.nanoTime() - start) / 1e9, Math.exp(unigram), unigram * tokens.length / bytes / Math.log(2));
             if (q.json() != null) {
                 write(q, report);

@@ -7,14 +7,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.stream.Stream;
 import org.lowrank4j.compress.CompressionOutcome;
 import org.lowrank4j.compress.CompressionResult;
 import org.lowrank4j.compress.Dense;
@@ -24,6 +22,7 @@ import org.lowrank4j.compress.SiteResult;
 import org.lowrank4j.compress.allocation.SizeTarget;
 import org.lowrank4j.compress.model.DecoderFolder;
 import org.lowrank4j.formats.hf.HfConfig;
+import org.lowrank4j.formats.io.AtomicFiles;
 import org.lowrank4j.formats.safetensors.SafetensorsModel;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
 import org.lowrank4j.nn.generate.Perplexity;
@@ -64,7 +63,9 @@ public final class DecoderBlockPruning {
     public static CompressionOutcome run(Request r, Listener listener) throws IOException {
         long start = System.nanoTime();
         DecoderFolder.requireModelFolder(r.model());
-        org.lowrank4j.nn.arch.llama.LowRankFolder.requireOutput(r.out(), r.model());
+        if (!isDecoderFolder(r.out())) { // an earlier pruned model is a plain decoder folder, which --force replaces
+            org.lowrank4j.nn.arch.llama.LowRankFolder.requireOutput(r.out(), r.model());
+        }
         HfConfig config = HfConfig.read(r.model());
         int layers = config.numHiddenLayers();
         PruneOptions o = r.options();
@@ -191,37 +192,16 @@ public final class DecoderBlockPruning {
         return out;
     }
 
-    /** Writes the folder into a hidden sibling, then renames it into place (an earlier output is replaced). */
-    private static void write(LlamaModel model, Path input, Path out) throws IOException {
-        Path target = out.toAbsolutePath().normalize();
-        Path temp = target.resolveSibling("." + target.getFileName() + ".tmp");
-        deleteTree(temp);
-        try {
-            Files.createDirectories(temp);
-            model.save(temp);
-            Files.copy(input.resolve(DecoderFolder.TOKENIZER), temp.resolve(DecoderFolder.TOKENIZER), StandardCopyOption.REPLACE_EXISTING);
-            if (Files.exists(target)) {
-                Path old = target.resolveSibling("." + target.getFileName() + ".old");
-                deleteTree(old);
-                Files.move(target, old);
-                Files.move(temp, target);
-                deleteTree(old);
-            } else {
-                Files.move(temp, target);
-            }
-        } finally {
-            deleteTree(temp);
-        }
+    /** Whether {@code folder} holds a decoder (config.json and its weights), as this pruning writes. */
+    private static boolean isDecoderFolder(Path folder) {
+        return Files.isRegularFile(folder.resolve("config.json")) && org.lowrank4j.formats.safetensors.CheckpointFolder.hasWeights(folder);
     }
 
-    private static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> all = Files.walk(p)) {
-            for (Path f : all.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(f);
-            }
-        }
+    /** Writes the folder into a hidden sibling, then renames it into place (an earlier output is replaced). */
+    private static void write(LlamaModel model, Path input, Path out) throws IOException {
+        AtomicFiles.replaceFolder(out.toAbsolutePath().normalize(), temp -> {
+            model.save(temp);
+            Files.copy(input.resolve(DecoderFolder.TOKENIZER), temp.resolve(DecoderFolder.TOKENIZER), StandardCopyOption.REPLACE_EXISTING);
+        });
     }
 }

@@ -9,6 +9,7 @@ import org.lowrank4j.compress.Listener;
 import org.lowrank4j.compress.allocation.Allocators;
 import org.lowrank4j.compress.allocation.RankAllocator;
 import org.lowrank4j.compress.blockwise.BlockwiseCompression;
+import org.lowrank4j.compress.blockwise.SpillFolder;
 import org.lowrank4j.compress.methods.CompressionMethod;
 import org.lowrank4j.compress.methods.Methods;
 import org.lowrank4j.compress.model.DecoderFolder;
@@ -90,12 +91,14 @@ final class BlockwiseDecoderRoute implements CompressionRoute {
             listener.note(String.format(Locale.ROOT, "%s: %d blocks read one at a time, method %s, allocation %s, ratio %.3f%s", model.getFileName(),
                     blocks.blockCount(), method.name(), allocator.name(), r.ratio(), data ? String.format(Locale.ROOT,
                             "; calibration: %d windows of %d tokens from %s", count, context, r.calibration()) : ""));
-            Path spill = r.out().toAbsolutePath().normalize().getParent();
-            // as many windows at once as the in-memory route runs (at most 2,048 tokens): a batch's attention probabilities grow
-            // with B·T², and are what a block's calibration holds most of at long contexts
-            BlockwiseCompression job = new BlockwiseCompression(blocks, windows, DecoderRuntime.windowsPerBatch(context), method, allocator,
-                    r.ratio(), spill, listener);
-            BlockwiseCompression.Outcome o = job.writeFolder(r.out(), model.toString(), method.name(), model.resolve(DecoderFolder.TOKENIZER), model);
+            BlockwiseCompression.Outcome o;
+            try (SpillFolder spill = SpillFolder.beside(r.out())) { // hidden beside OUT, cleared by the next run if this one is killed
+                // as many windows at once as the in-memory route runs (at most 2,048 tokens): a batch's attention probabilities grow
+                // with B·T², and are what a block's calibration holds most of at long contexts
+                BlockwiseCompression job = new BlockwiseCompression(blocks, windows, DecoderRuntime.windowsPerBatch(context), method, allocator,
+                        r.ratio(), spill.path(), listener);
+                o = job.writeFolder(r.out(), model.toString(), method.name(), model.resolve(DecoderFolder.TOKENIZER), model);
+            }
             double seconds = (System.nanoTime() - start) / 1e9;
             return new CompressionOutcome(o.result(), model, r.out(), DecoderFolderRoute.weightBytes(model), DecoderFolderRoute.weightBytes(r.out()),
                     o.modelParametersBefore(), o.modelParametersAfter(), data ? (long) windows.length * context : 0,

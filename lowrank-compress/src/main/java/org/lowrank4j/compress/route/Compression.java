@@ -3,6 +3,7 @@ package org.lowrank4j.compress.route;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 import org.lowrank4j.compress.CompressionOutcome;
 import org.lowrank4j.compress.Listener;
@@ -11,6 +12,7 @@ import org.lowrank4j.compress.methods.MethodSpec;
 import org.lowrank4j.compress.methods.Methods;
 import org.lowrank4j.compress.prune.PruneOptions;
 import org.lowrank4j.compress.report.CompressionRecord;
+import org.lowrank4j.formats.io.AtomicFiles;
 import org.lowrank4j.formats.io.OutputPlan;
 import org.lowrank4j.formats.io.Sha256;
 import org.lowrank4j.linalg.Linalg;
@@ -69,19 +71,39 @@ public final class Compression {
         int before = Linalg.threads();
         Linalg.setThreads(request.threadCount());
         CompressionOutcome outcome;
+        // the old record goes out of sight first: a run killed before the new record is written leaves no record that lies
+        // (the next run deletes it); one refused or failed before OUT changed puts it back
+        List<Object> earlierOut = identity(request.out());
+        AtomicFiles.SetAside earlierRecord = replaced.isEmpty() ? AtomicFiles.SetAside.of() : AtomicFiles.SetAside.of(json, html);
         try {
-            if (!replaced.isEmpty()) {
-                // the old record goes first: a run killed before the new record is written leaves no record that lies
-                Files.deleteIfExists(json);
-                Files.deleteIfExists(html);
-            }
             outcome = route.compress(request, listener);
+        } catch (Exception | Error e) {
+            try {
+                if (identity(request.out()).equals(earlierOut)) {
+                    earlierRecord.restore();
+                } else {
+                    earlierRecord.discard();
+                }
+            } catch (IOException restore) {
+                e.addSuppressed(restore);
+            }
+            throw e;
         } finally {
             Linalg.setThreads(before);
         }
+        earlierRecord.discard();
         double wall = (System.nanoTime() - start) / 1e9;
         CompressionRecord.write(outcome, wall, sha256(weightsFile(outcome.output())), json, html);
         return new CompressionRun(outcome, json, html, wall);
+    }
+
+    /** What tells one file or folder at {@code path} from another put there later (its file key and time), or empty when there is none. */
+    static List<Object> identity(Path path) throws IOException {
+        if (!Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return List.of();
+        }
+        BasicFileAttributes a = Files.readAttributes(path, BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        return java.util.Arrays.asList(a.fileKey(), a.lastModifiedTime(), a.creationTime());
     }
 
     /**

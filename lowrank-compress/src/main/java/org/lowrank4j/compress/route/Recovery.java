@@ -3,10 +3,12 @@ package org.lowrank4j.compress.route;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import org.lowrank4j.compress.Listener;
 import org.lowrank4j.compress.recover.DistillOptions;
 import org.lowrank4j.compress.recover.FactorSchedule;
+import org.lowrank4j.formats.io.AtomicFiles;
 import org.lowrank4j.formats.io.OutputPlan;
 import org.lowrank4j.linalg.Linalg;
 
@@ -72,6 +74,29 @@ public final class Recovery {
         OutputPlan.of("--out", r.out(), r.force()).folderOutput(decoder).sidecar(json).input("--original", r.original()).input("--compressed", r.compressed())
                 .input("--tokenizer", r.tokenizer()).input("--text", r.text()).input("--eval-text", r.evalText()).input("--checkpoint", r.checkpoint())
                 .check();
+        // as compress does: the earlier record is out of sight while OUT is remade (a run killed after OUT is replaced leaves no
+        // record of the earlier model beside it), and comes back when the run fails before OUT changed
+        List<Object> earlierOut = Compression.identity(r.out());
+        AtomicFiles.SetAside earlierRecord = AtomicFiles.SetAside.of(json);
+        try {
+            RecoveryRun run = recover(r, decoder, json, listener);
+            earlierRecord.discard();
+            return run;
+        } catch (IOException | RuntimeException | Error e) {
+            try {
+                if (Compression.identity(r.out()).equals(earlierOut)) {
+                    earlierRecord.restore();
+                } else {
+                    earlierRecord.discard();
+                }
+            } catch (IOException restore) {
+                e.addSuppressed(restore);
+            }
+            throw e;
+        }
+    }
+
+    private static RecoveryRun recover(RecoveryRequest r, boolean decoder, Path json, Listener listener) throws IOException {
         if (org.lowrank4j.nn.arch.mamba.MambaConfig.isMambaFolder(r.compressed())) {
             return MambaRecoveryRoute.run(r, json, listener); // a Mamba folder: structure-aware distillation (docs/specs/dlrmamba.md)
         }

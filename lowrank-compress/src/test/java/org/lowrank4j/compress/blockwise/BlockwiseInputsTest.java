@@ -139,4 +139,55 @@ class BlockwiseInputsTest {
             assertThat(left.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".f32"));
         }
     }
+
+    /** The spilled activation files under {@code dir}, each as "FOLDER/FILE" relative to it ("FILE" when directly in it). */
+    private static List<String> spills(Path dir) {
+        try (Stream<Path> all = Files.walk(dir)) {
+            return all.filter(p -> p.getFileName().toString().endsWith(".f32")).map(p -> dir.relativize(p).toString()).toList();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** What a run killed while it spilled leaves: a hidden folder named for OUT under a process that no longer runs. */
+    private static Path killedRunsSpill(Path beside) throws IOException {
+        Path left = Files.createDirectories(beside.resolveSibling("." + beside.getFileName() + ".lowrank-" + Long.MAX_VALUE + "-1.tmp"));
+        Files.write(left.resolve("lowrank-block2-7.f32"), new byte[4096]);
+        return left;
+    }
+
+    @Test
+    void blockwiseCompressionSpillsIntoAHiddenFolderThatTheNextRunClearsAfterAKill(@TempDir Path dir) throws Exception {
+        Path model = BlockwiseCompressionTest.tinyDecoder(dir, false), calib = BlockwiseCompressionTest.calibration(dir), out = dir.resolve("out");
+        Path killed = killedRunsSpill(out);
+        java.util.Set<String> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        Listener watching = new Listener() {
+            @Override
+            public void update(String phase, long done, long total, String detail) {
+                seen.addAll(spills(dir));
+            }
+
+            @Override
+            public void note(String line) {
+            }
+        };
+        Compression.run(request(model, calib, out), watching);
+        seen.remove(dir.relativize(killed.resolve("lowrank-block2-7.f32")).toString());
+        assertThat(seen).isNotEmpty().allMatch(p -> p.matches("\\.out\\.lowrank-" + ProcessHandle.current().pid() + "-[0-9a-f]+\\.tmp/lowrank-.*"));
+        assertThat(killed).doesNotExist(); // a SIGKILL runs no hook: the next run clears what it left
+        assertThat(spills(dir)).isEmpty();
+    }
+
+    @Test
+    void blockwisePerplexitySpillsIntoAHiddenFolderThatTheNextRunClearsAfterAKill(@TempDir Path dir) throws Exception {
+        Path model = BlockwiseCompressionTest.tinyDecoder(dir, false), text = BlockwiseCompressionTest.calibration(dir);
+        Path killed = killedRunsSpill(model);
+        java.util.Set<String> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        DecoderPerplexity.run(new DecoderPerplexity.Request(model, text, null, null, null, 3000L, null, false, true),
+                (phase, done, total, detail) -> seen.addAll(spills(dir)));
+        seen.remove(dir.relativize(killed.resolve("lowrank-block2-7.f32")).toString());
+        assertThat(seen).isNotEmpty().allMatch(p -> p.matches("\\.decoder\\.lowrank-" + ProcessHandle.current().pid() + "-[0-9a-f]+\\.tmp/lowrank-.*"));
+        assertThat(killed).doesNotExist();
+        assertThat(spills(dir)).isEmpty();
+    }
 }

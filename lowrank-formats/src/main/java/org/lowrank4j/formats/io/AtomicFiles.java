@@ -28,6 +28,61 @@ public final class AtomicFiles {
      * @throws IllegalArgumentException when the target's folder is missing or not writable (naming it)
      */
     public static void write(Path target, Writer writer) throws IOException {
+        requireWritable(target);
+        Path temp = createSibling(target);
+        ExitCleanup.register(temp);
+        try {
+            try (OutputStream out = Files.newOutputStream(temp)) {
+                writer.write(out);
+            }
+            ExitCleanup.commit(temp, () -> moveReplacing(temp, target));
+        } catch (IOException e) {
+            throw explainDiskFull(e, target);
+        } finally {
+            Files.deleteIfExists(temp);
+            ExitCleanup.forget(temp);
+        }
+    }
+
+    /**
+     * Writes files that belong together (the pictures of one result and their record): each is written in full under a
+     * hidden name first, and only then are they all renamed into place, in the map's order and in one
+     * {@link ExitCleanup#commit}. A run that fails or is stopped while it writes leaves the earlier files as they were,
+     * never some new ones beside some earlier ones.
+     *
+     * @throws IllegalArgumentException when a target's folder is missing or not writable, or a target is a folder
+     */
+    public static void writeTogether(java.util.Map<Path, Writer> files) throws IOException {
+        for (Path target : files.keySet()) {
+            requireWritable(target);
+        }
+        java.util.Map<Path, Path> staged = new java.util.LinkedHashMap<>(); // each target to its hidden file
+        try {
+            for (java.util.Map.Entry<Path, Writer> e : files.entrySet()) {
+                Path temp = createSibling(e.getKey());
+                staged.put(e.getKey(), temp);
+                ExitCleanup.register(temp);
+                try (OutputStream out = Files.newOutputStream(temp)) {
+                    e.getValue().write(out);
+                }
+            }
+            ExitCleanup.commit(List.copyOf(staged.values()), () -> {
+                for (java.util.Map.Entry<Path, Path> e : staged.entrySet()) {
+                    moveReplacing(e.getValue(), e.getKey());
+                }
+            });
+        } catch (IOException e) {
+            throw explainDiskFull(e, files.keySet().iterator().next());
+        } finally {
+            for (Path temp : staged.values()) {
+                Files.deleteIfExists(temp);
+                ExitCleanup.forget(temp);
+            }
+        }
+    }
+
+    /** The checks {@link #write} makes before it writes: the target's folder exists and is writable, and the target is no folder. */
+    private static void requireWritable(Path target) {
         Path folder = target.toAbsolutePath().getParent();
         if (folder == null || !Files.isDirectory(folder)) {
             throw new IllegalArgumentException("cannot write " + target + ": folder " + folder + " does not exist; create it first");
@@ -38,20 +93,37 @@ public final class AtomicFiles {
         if (Files.isDirectory(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) { // the rename would fail naming the staging file
             throw new IllegalArgumentException("cannot write " + target + ": it is a folder; give a file name");
         }
-        Path temp = createSibling(target);
-        ExitCleanup.register(temp);
+    }
+
+    /**
+     * A full disk as one line naming the output and what to do: the file system's own "No space left on device" (or
+     * "Disk quota exceeded") names no file, or names a hidden staging file the user never chose. Other exceptions, and
+     * those that already say more, are returned as they are.
+     */
+    public static IOException explainDiskFull(IOException e, Path out) {
+        IOException bareOne = e instanceof DiskFull explained ? (IOException) explained.getCause() : e;
+        String bare = bareOne instanceof java.nio.file.FileSystemException f ? f.getReason() : bareOne.getMessage();
+        if (bare == null || !(bare.strip().equals("No space left on device") || bare.strip().equals("Disk quota exceeded"))) {
+            return e;
+        }
+        Path folder = out.toAbsolutePath().normalize().getParent();
+        return new DiskFull("cannot write " + out + ": the disk is full (" + bare.strip() + "); free space on the disk of " + folder
+                + " or write to another folder", bareOne);
+    }
+
+    /** A full disk, explained for the output being written (an enclosing folder's writer names its folder instead). */
+    private static final class DiskFull extends IOException {
+        DiskFull(String message, IOException cause) {
+            super(message, cause);
+        }
+    }
+
+    /** Renames {@code from} onto {@code to}, replacing a file there: atomically where the file system can. */
+    static void moveReplacing(Path from, Path to) throws IOException {
         try {
-            try (OutputStream out = Files.newOutputStream(temp)) {
-                writer.write(out);
-            }
-            try {
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(temp);
-            ExitCleanup.forget(temp);
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
         }
     }
 
@@ -157,32 +229,28 @@ public final class AtomicFiles {
         requireNotWorkingFolder(out);
         Path staging = siblingName(out, "tmp");
         ExitCleanup.register(staging); // Ctrl-C while writing: the shutdown hook removes the staging folder
+        T result;
         try {
-            T result = writing.to(staging);
-            Path aside = null;
-            if (Files.exists(out, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                aside = siblingName(out, "old");
-                Files.move(out, aside);
-            }
-            try {
-                Files.move(staging, out);
-            } catch (IOException e) {
-                if (aside != null) {
-                    try {
-                        Files.move(aside, out);
-                    } catch (IOException restore) {
-                        e.addSuppressed(new IOException("the earlier " + out + " is kept at " + aside, restore));
-                    }
-                }
-                throw e;
-            }
-            ExitCleanup.forget(staging);
-            if (aside != null) {
-                deleteTree(aside);
-            }
-            return result;
+            result = writing.to(staging);
         } catch (Exception | Error e) {
-            if (ExitCleanup.pending(staging)) { // not renamed into place: the writer failed, or a rename did
+            try {
+                deleteTree(staging);
+                ExitCleanup.forget(staging);
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            if (e instanceof IOException io) {
+                throw explainDiskFull(io, out); // the folder's name, not that of a file in its hidden staging folder
+            }
+            throw e;
+        }
+        Path[] aside = new Path[1];
+        // both renames under ExitCleanup's lock: a Ctrl-C meanwhile waits for them, and one that came first (its hook
+        // deleting the staging folder while the writer above still ran) leaves the earlier OUT as it was
+        try {
+            commitReplacing(staging, out, aside);
+        } catch (IOException e) { // a rename failed (an out that cannot be moved aside: a mount point), or the process is ending
+            if (ExitCleanup.pending(staging)) {
                 try {
                     deleteTree(staging);
                     ExitCleanup.forget(staging);
@@ -192,6 +260,36 @@ public final class AtomicFiles {
             }
             throw e;
         }
+        if (aside[0] != null) {
+            deleteTree(aside[0]);
+            ExitCleanup.forget(aside[0]);
+        }
+        return result;
+    }
+
+    /** Both renames of {@link #replacing} under ExitCleanup's lock; {@code aside[0]} is set to where an earlier OUT went. */
+    private static void commitReplacing(Path staging, Path out, Path[] aside) throws IOException {
+        ExitCleanup.commit(staging, () -> {
+            if (Files.exists(out, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                aside[0] = siblingName(out, "old");
+                Files.move(out, aside[0]);
+            }
+            try {
+                Files.move(staging, out);
+            } catch (IOException e) {
+                if (aside[0] != null) {
+                    try {
+                        Files.move(aside[0], out);
+                    } catch (IOException restore) {
+                        e.addSuppressed(new IOException("the earlier " + out + " is kept at " + aside[0], restore));
+                    }
+                }
+                throw e;
+            }
+            if (aside[0] != null) {
+                ExitCleanup.register(aside[0]); // stopped while deleting it in replacing: the hook finishes the job
+            }
+        });
     }
 
     /**
@@ -207,6 +305,118 @@ public final class AtomicFiles {
         if (here.startsWith(target)) {
             throw new IllegalArgumentException("cannot replace " + out + ": it " + (here.equals(target) ? "is" : "holds") + " the current folder "
                     + here + ", which the command runs in; choose another path, or run the command from another folder");
+        }
+    }
+
+    /**
+     * Runs work that fills OUT in place because it can be resumed (a fine-tune's checkpoints, an index filled row by
+     * row), replacing an earlier OUT (one the caller was allowed to replace, with --force). The earlier OUT is moved aside
+     * under a hidden name first. When the work fails before OUT holds anything {@code resumable} (a refused setting, an
+     * unreadable input), what it made is removed and the earlier OUT comes back; once it has left something to resume, or
+     * has succeeded, the earlier OUT goes. Without an earlier OUT, a folder the work made is removed when it fails before
+     * holding anything resumable. A run killed meanwhile leaves the earlier OUT aside, which {@link #removeStale} puts back
+     * when OUT is absent.
+     */
+    public static <T> T restartingIn(Path out, java.util.function.Predicate<Path> resumable, java.util.concurrent.Callable<T> work) throws Exception {
+        boolean existed = Files.exists(out, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        Path aside = null;
+        if (existed) {
+            aside = siblingName(out, "old");
+            Files.move(out, aside);
+        }
+        T result;
+        try {
+            result = work.call();
+        } catch (Exception | Error e) {
+            try {
+                if (!Files.isDirectory(out) || !resumable.test(out)) {
+                    deleteTree(out);
+                    if (aside != null) {
+                        Files.move(aside, out);
+                    }
+                } else if (aside != null) {
+                    deleteTree(aside); // the new run can be resumed, as --force asked
+                }
+            } catch (IOException restore) {
+                e.addSuppressed(aside == null ? restore : new IOException("the earlier " + out + " is kept at " + aside, restore));
+            }
+            throw e;
+        }
+        if (aside != null) {
+            deleteTree(aside);
+        }
+        return result;
+    }
+
+    /** What fills a folder being written: its files, into the new empty folder given. */
+    @FunctionalInterface
+    public interface FolderWriter {
+        void writeInto(Path folder) throws IOException;
+    }
+
+    /**
+     * {@link #replacing} for a folder (a model, an index) whose writer throws only IOExceptions: the writer fills a new
+     * empty hidden folder beside {@code out}, which then takes its name.
+     */
+    public static void replaceFolder(Path out, FolderWriter writer) throws IOException {
+        try {
+            replacing(out, staging -> {
+                Files.createDirectories(staging);
+                writer.writeInto(staging);
+                return null;
+            });
+        } catch (IOException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) { // the writer throws no other checked exception
+            throw new IOException(e);
+        }
+    }
+
+    /**
+     * Earlier files a run is about to replace (a model's record and report) taken out of sight while it works: each is
+     * renamed to a hidden staging name beside it, so that a run stopped or killed meanwhile leaves none of them behind to
+     * describe an output that has since changed (ExitCleanup, or the next run's {@link #removeStale}, deletes them). A run
+     * that fails puts them back with {@link #restore}; one that succeeds deletes them with {@link #discard}.
+     */
+    public static final class SetAside {
+        private final java.util.Map<Path, Path> hidden = new java.util.LinkedHashMap<>(); // each file to its hidden name
+
+        private SetAside() {
+        }
+
+        /** Sets aside those of {@code files} that exist. */
+        public static SetAside of(Path... files) throws IOException {
+            SetAside aside = new SetAside();
+            for (Path file : files) {
+                if (Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    Path to = siblingName(file, "tmp");
+                    ExitCleanup.register(to);
+                    Files.move(file, to);
+                    aside.hidden.put(file, to);
+                }
+            }
+            return aside;
+        }
+
+        /** Puts every file back under its name, unless a new file has taken the name meanwhile. */
+        public void restore() throws IOException {
+            for (var e : hidden.entrySet()) {
+                if (!Files.exists(e.getKey(), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    Files.move(e.getValue(), e.getKey());
+                }
+                Files.deleteIfExists(e.getValue());
+                ExitCleanup.forget(e.getValue());
+            }
+            hidden.clear();
+        }
+
+        /** Deletes the files set aside: their replacements are written. */
+        public void discard() throws IOException {
+            for (Path to : hidden.values()) {
+                Files.deleteIfExists(to);
+                ExitCleanup.forget(to);
+            }
+            hidden.clear();
         }
     }
 

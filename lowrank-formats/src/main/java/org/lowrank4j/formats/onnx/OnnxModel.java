@@ -463,6 +463,8 @@ public final class OnnxModel {
                 dataFile.commit();
             }
             modelFile.commit();
+        } catch (IOException e) {
+            throw org.lowrank4j.formats.io.AtomicFiles.explainDiskFull(e, target);
         }
     }
 

@@ -7,6 +7,7 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import org.lowrank4j.formats.io.ExitCleanup;
 
 /**
  * A file written under a temporary name in its final folder and renamed into place only when complete,
@@ -35,13 +36,15 @@ final class StagedFile implements AutoCloseable {
             throw new IllegalArgumentException("cannot write " + target + ": folder " + folder
                     + (Files.exists(folder) ? " is not a folder" : " does not exist") + "; create it or choose another path");
         }
+        Path temporary;
         try {
-            Path temporary = org.lowrank4j.formats.io.AtomicFiles.createSibling(target);
-            return new StagedFile(target, temporary);
+            temporary = org.lowrank4j.formats.io.AtomicFiles.createSibling(target);
         } catch (IOException | SecurityException e) {
             throw new IllegalArgumentException("cannot write " + target + ": folder " + folder
                     + " is not writable (" + e.getClass().getSimpleName() + "); choose a writable output folder", e);
         }
+        ExitCleanup.register(temporary); // a run stopped by Ctrl-C or SIGTERM while it writes leaves no hidden file
+        return new StagedFile(target, temporary);
     }
 
     /** The stream to write the content to; buffered. */
@@ -58,11 +61,13 @@ final class StagedFile implements AutoCloseable {
             stream.close();
             stream = null;
         }
-        try {
-            Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING);
-        }
+        ExitCleanup.commit(temporary, () -> {
+            try {
+                Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        });
         committed = true;
     }
 
@@ -78,6 +83,7 @@ final class StagedFile implements AutoCloseable {
             }
         } finally {
             Files.deleteIfExists(temporary);
+            ExitCleanup.forget(temporary);
         }
     }
 }

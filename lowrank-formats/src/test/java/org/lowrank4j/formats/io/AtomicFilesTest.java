@@ -117,6 +117,90 @@ class AtomicFilesTest {
     }
 
     @Test
+    void aStopThatBeginsWhileTheNewFolderIsWrittenLeavesTheEarlierOneWhole(@TempDir Path dir) throws Exception {
+        Path out = Files.createDirectories(dir.resolve("merged"));
+        Files.writeString(out.resolve("model.safetensors"), "old weights");
+        Files.writeString(out.resolve("config.json"), "old config");
+        try {
+            assertThatThrownBy(() -> AtomicFiles.replacing(out, staging -> {
+                Files.createDirectories(staging);
+                Files.writeString(staging.resolve("model.safetensors"), "new weights");
+                ExitCleanup.exit(); // Ctrl-C: the shutdown hook deletes the staging folder while this writer goes on
+                Files.createDirectories(staging); // as a writer that makes its folder again before each file
+                Files.writeString(staging.resolve("config.json"), "new config");
+                return null;
+            })).isInstanceOf(IOException.class).hasMessageContaining("process is ending");
+        } finally {
+            ExitCleanup.resumeAfterTest();
+        }
+        // the half-deleted staging folder (a config without weights) was not renamed into place over the earlier one
+        assertThat(Files.readString(out.resolve("model.safetensors"))).isEqualTo("old weights");
+        assertThat(Files.readString(out.resolve("config.json"))).isEqualTo("old config");
+    }
+
+    @Test
+    void noFileIsStartedOnceTheProcessIsEnding(@TempDir Path dir) throws IOException {
+        Path target = Files.writeString(dir.resolve("out.json"), "old");
+        try {
+            ExitCleanup.exit();
+            assertThatThrownBy(() -> AtomicFiles.writeString(target, "new")).hasMessageContaining("process is ending");
+        } finally {
+            ExitCleanup.resumeAfterTest();
+        }
+        assertThat(Files.readString(target)).isEqualTo("old");
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files).hasSize(1); // no staging file left for the hook, which has already run, to miss
+        }
+    }
+
+    @Test
+    void filesWrittenTogetherTakeTheirNamesOnlyOnceAllAreWritten(@TempDir Path dir) throws IOException {
+        Path a = Files.writeString(dir.resolve("albedo.png"), "earlier albedo"), b = Files.writeString(dir.resolve("shading.png"), "earlier shading");
+        Path record = Files.writeString(dir.resolve("record.json"), "earlier record");
+        java.util.Map<Path, AtomicFiles.Writer> files = new java.util.LinkedHashMap<>();
+        files.put(a, out -> out.write("new albedo".getBytes()));
+        files.put(b, out -> {
+            out.write("half a".getBytes());
+            throw new IOException("No space left on device");
+        });
+        files.put(record, out -> out.write("new record".getBytes()));
+        assertThatThrownBy(() -> AtomicFiles.writeTogether(files)).hasMessageContaining("No space left on device");
+        assertThat(Files.readString(a)).isEqualTo("earlier albedo"); // not this run's albedo beside the earlier shading and record
+        assertThat(Files.readString(b)).isEqualTo("earlier shading");
+        assertThat(Files.readString(record)).isEqualTo("earlier record");
+        try (Stream<Path> left = Files.list(dir)) {
+            assertThat(left).hasSize(3);
+        }
+
+        files.put(b, out -> out.write("new shading".getBytes()));
+        AtomicFiles.writeTogether(files);
+        assertThat(Files.readString(a)).isEqualTo("new albedo");
+        assertThat(Files.readString(b)).isEqualTo("new shading");
+        assertThat(Files.readString(record)).isEqualTo("new record");
+    }
+
+    @Test
+    void aFullDiskIsOneLineNamingTheOutputTheUserChose(@TempDir Path dir) throws Exception {
+        Path record = dir.resolve("out.json");
+        assertThatThrownBy(() -> AtomicFiles.write(record, out -> {
+            throw new IOException("No space left on device"); // what the JVM reports, naming no file
+        })).isInstanceOf(IOException.class).hasMessageStartingWith("cannot write " + record + ": the disk is full (No space left on device)")
+                .hasMessageContaining("free space").hasMessageNotContaining("\n");
+
+        Path folder = dir.resolve("model");
+        assertThatThrownBy(() -> AtomicFiles.replaceFolder(folder, staging -> AtomicFiles.write(staging.resolve("model.safetensors"), out -> {
+            throw new java.nio.file.FileSystemException(staging.resolve("model.safetensors").toString(), null, "No space left on device");
+        }))).hasMessageStartingWith("cannot write " + folder + ": the disk is full").hasMessageNotContaining(".lowrank-");
+
+        assertThatThrownBy(() -> AtomicFiles.write(record, out -> {
+            throw new IOException("cannot read the input");
+        })).hasMessage("cannot read the input"); // other failures keep their own words
+        try (Stream<Path> left = Files.list(dir)) {
+            assertThat(left).isEmpty();
+        }
+    }
+
+    @Test
     void missingFolderIsNamed(@TempDir Path dir) {
         assertThatThrownBy(() -> AtomicFiles.writeString(dir.resolve("no").resolve("x.txt"), "x"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("does not exist");

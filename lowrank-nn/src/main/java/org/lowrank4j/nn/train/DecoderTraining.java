@@ -15,6 +15,7 @@ import java.util.stream.Stream;
 import org.lowrank4j.formats.hf.HfArchitecture;
 import org.lowrank4j.formats.hf.HfConfig;
 import org.lowrank4j.formats.io.OutputPlan;
+import org.lowrank4j.formats.safetensors.SafetensorsModel;
 import org.lowrank4j.nn.arch.llama.LlamaLanguageModel;
 import org.lowrank4j.nn.arch.llama.LlamaModel;
 import org.lowrank4j.nn.generate.ByteTokenizer;
@@ -85,7 +86,9 @@ public final class DecoderTraining {
             if (!Files.isRegularFile(checkpoint)) {
                 throw new IllegalArgumentException("--resume: " + checkpoint + " does not exist (train without --resume first)");
             }
-            requireModelFolder(out);
+            if (!Files.isRegularFile(out.resolve(HfConfig.FILE_NAME))) { // the architecture; the weights are in the checkpoint
+                throw new IllegalArgumentException("--resume: " + out + " has no config.json beside its checkpoint; start a new run with --force");
+            }
             requireSameMethod(checkpoint, r.method());
             requireStepsLeft(checkpoint, r);
             model = LlamaModel.create(HfConfig.read(out), Precision.FLOAT32);
@@ -128,7 +131,10 @@ public final class DecoderTraining {
             trainer.resume(checkpoint);
             log.truncateFrom(trainer.step());
         } else {
-            model.save(out);
+            // the architecture only: the weights are written at each checkpoint and at the end, so that a run stopped before
+            // its first checkpoint leaves no model folder that loads (its initial weights would look like a trained model)
+            model.config().write(out.resolve(HfConfig.FILE_NAME));
+            Files.deleteIfExists(out.resolve(SafetensorsModel.SINGLE_FILE)); // an earlier run's, which --force replaces
             ByteTokenizer.writeJson(out);
             log.truncateFrom(0);
         }
@@ -267,9 +273,13 @@ public final class DecoderTraining {
         }
         boolean exists = Files.isDirectory(out) && !isEmptyFolder(out);
         if (exists && !r.force()) {
-            throw new IllegalArgumentException("--out " + out + " already exists" + (Files.exists(out.resolve(CHECKPOINT))
-                    ? " and holds a training run; use --resume to continue it, --force to replace it, or another --out"
-                    : "; pass --force to replace it, or choose another --out"));
+            boolean stoppedEarly = !Files.exists(out.resolve(CHECKPOINT)) && Files.isRegularFile(out.resolve(LOG))
+                    && !org.lowrank4j.formats.safetensors.CheckpointFolder.hasWeights(out);
+            throw new IllegalArgumentException("--out " + out + (Files.exists(out.resolve(CHECKPOINT))
+                    ? " already exists and holds a training run; use --resume to continue it, --force to replace it, or another --out"
+                    : stoppedEarly ? " holds a run stopped before its first checkpoint (nothing to resume); pass --force to replace it, or"
+                            + " choose another --out"
+                    : " already exists; pass --force to replace it, or choose another --out"));
         }
         return exists;
     }

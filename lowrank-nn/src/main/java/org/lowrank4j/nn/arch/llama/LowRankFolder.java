@@ -7,18 +7,16 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
-import org.lowrank4j.formats.io.ExitCleanup;
+import org.lowrank4j.formats.io.AtomicFiles;
 import org.lowrank4j.formats.safetensors.SafetensorsDtype;
 import org.lowrank4j.formats.safetensors.SafetensorsModel;
 import org.lowrank4j.nn.generate.CausalLanguageModel;
@@ -203,35 +201,19 @@ public final class LowRankFolder {
         if (tokenizer != null && !Files.isRegularFile(tokenizer)) {
             throw new IllegalArgumentException("tokenizer " + tokenizer + " does not exist or is not a file");
         }
-        Path target = out.toAbsolutePath().normalize();
-        Path temp = hiddenSibling(target, "tmp");
-        ExitCleanup.register(temp); // a run stopped by SIGTERM or Ctrl-C leaves no hidden folder
-        try {
+        // AtomicFiles.replacing: a run stopped by SIGTERM or Ctrl-C leaves no hidden folder, and never renames a half-deleted one into place
+        AtomicFiles.replaceFolder(out.toAbsolutePath().normalize(), temp -> {
             contents.writeInto(temp);
             if (tokenizer != null) {
                 Files.copy(tokenizer, temp.resolve(TOKENIZER), StandardCopyOption.REPLACE_EXISTING);
             }
-            if (Files.exists(target)) {
-                Path old = hiddenSibling(target, "old");
-                Files.delete(old);
-                move(target, old);
-                move(temp, target);
-                deleteTree(old);
-            } else {
-                move(temp, target);
-            }
-        } finally {
-            if (Files.exists(temp)) {
-                deleteTree(temp);
-            }
-            ExitCleanup.forget(temp);
-        }
+        });
     }
 
     /**
      * Checks that {@code out} may receive a low-rank folder: its parent exists and is writable, it is none of
-     * {@code inputs} and holds none of them, and it is either absent, an empty folder, or a folder with {@value #MANIFEST}
-     * or {@value QuantizedFolder#MANIFEST} (an earlier output, which is replaced).
+     * {@code inputs} and holds none of them, and it is either absent, an empty folder, or a folder with {@value #MANIFEST},
+     * {@value QuantizedFolder#MANIFEST}, {@value StructuredFolder#MANIFEST} or cskv.json (an earlier output, which is replaced).
      *
      * @throws IllegalArgumentException saying which rule fails
      */
@@ -263,6 +245,7 @@ public final class LowRankFolder {
                 empty = entries.findAny().isEmpty();
             }
             if (!empty && !Files.isRegularFile(target.resolve(MANIFEST)) && !Files.isRegularFile(target.resolve(QuantizedFolder.MANIFEST))
+                    && !Files.isRegularFile(target.resolve(StructuredFolder.MANIFEST))
                     && !Files.isRegularFile(target.resolve("cskv.json"))) { // cskv.json: org.lowrank4j.nn.cskv.CskvFolder's manifest
                 throw new IllegalArgumentException("the output " + out + " exists and is not a low-rank model folder written by lowrank4j"
                         + " (no " + MANIFEST + "); choose another path or remove it");
@@ -326,36 +309,6 @@ public final class LowRankFolder {
     public static boolean hasFactors(Path folder) throws IOException {
         try (SafetensorsModel source = SafetensorsModel.open(folder)) {
             return source.names().stream().anyMatch(n -> n.endsWith(A_SUFFIX) || n.endsWith(B_SUFFIX));
-        }
-    }
-
-    /** A new empty hidden folder beside {@code target}, with the default permissions. */
-    static Path hiddenSibling(Path target, String kind) throws IOException {
-        for (int attempt = 0; ; attempt++) {
-            Path candidate = org.lowrank4j.formats.io.AtomicFiles.siblingName(target, kind); // removeStale knows these names
-            try {
-                return Files.createDirectory(candidate);
-            } catch (java.nio.file.FileAlreadyExistsException e) {
-                if (attempt > 100) {
-                    throw e;
-                }
-            }
-        }
-    }
-
-    static void move(Path from, Path to) throws IOException {
-        try {
-            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(from, to);
-        }
-    }
-
-    static void deleteTree(Path folder) throws IOException {
-        try (Stream<Path> walk = Files.walk(folder)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
         }
     }
 }

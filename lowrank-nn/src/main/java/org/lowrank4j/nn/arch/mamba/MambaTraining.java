@@ -9,6 +9,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.Locale;
 import java.util.Random;
 import java.util.function.Consumer;
+import org.lowrank4j.formats.io.AtomicFiles;
 import org.lowrank4j.formats.io.OutputPlan;
 import org.lowrank4j.nn.generate.ByteTokenizer;
 import org.lowrank4j.nn.tensor.Precision;
@@ -75,23 +76,27 @@ public final class MambaTraining {
         NextTokenModel lm = new NextTokenModel(model);
         Optimizer optimizer = r.method().create(lm.parameters(), new AdamW.Settings(0.9, 0.95, 1e-8, r.weightDecay()));
         TrainingMemory memory = TrainingMemory.measure(lm.parameters(), optimizer);
-        TrainingOptions options = DecoderTraining.trainingOptions(r, r.checkpointEvery() > 0 ? out.resolve(DecoderTraining.CHECKPOINT) : null);
-        int runUntil = options.maxSteps();
-        Files.createDirectories(out);
-        Files.deleteIfExists(out.resolve(DecoderTraining.CHECKPOINT));
-        model.save(out);
-        ByteTokenizer.writeJson(out);
-        Log log = new Log(out.resolve(DecoderTraining.LOG), model, out, observer);
-        Trainer trainer = new Trainer(lm, optimizer, train, validation, options, log);
+        TrainingOptions planned = DecoderTraining.trainingOptions(r, null);
         notes.accept(String.format(Locale.ROOT, "%s: %,d tokens (%,d train, %,d held out); Mamba %,d parameters, %d layers × %d, N %d, context %d;"
                 + " %d steps, %d tokens a step", r.data().getFileName(), tokens.length, split.train().length, split.validation().length,
-                model.parameterCount(), model.layers(), model.config().hidden(), model.config().stateSize(), context, runUntil,
-                options.tokensPerStep(context)));
-        long start = System.nanoTime();
-        trainer.run();
-        model.save(out);
-        return new DecoderTraining.Summary(trainer.step(), (System.nanoTime() - start) / 1e9, options.tokensPerStep(context), log.lastLoss,
-                log.lastValidation, out, memory, optimizer.secondsSpent());
+                model.parameterCount(), model.layers(), model.config().hidden(), model.config().stateSize(), context, planned.maxSteps(),
+                planned.tokensPerStep(context)));
+        // a Mamba run cannot be resumed, so OUT is built under a hidden name and takes its name only once trained: a run stopped
+        // part way leaves no folder whose initial or half-trained weights load as a model (and an earlier OUT stays as it was)
+        DecoderTraining.Summary[] summary = new DecoderTraining.Summary[1];
+        AtomicFiles.replaceFolder(out, staging -> {
+            TrainingOptions options = DecoderTraining.trainingOptions(r, r.checkpointEvery() > 0 ? staging.resolve(DecoderTraining.CHECKPOINT) : null);
+            model.save(staging);
+            ByteTokenizer.writeJson(staging);
+            Log log = new Log(staging.resolve(DecoderTraining.LOG), model, staging, observer);
+            Trainer trainer = new Trainer(lm, optimizer, train, validation, options, log);
+            long start = System.nanoTime();
+            trainer.run();
+            model.save(staging);
+            summary[0] = new DecoderTraining.Summary(trainer.step(), (System.nanoTime() - start) / 1e9, options.tokensPerStep(context), log.lastLoss,
+                    log.lastValidation, out, memory, optimizer.secondsSpent());
+        });
+        return summary[0];
     }
 
     /** train-log.csv (the columns of {@link DecoderTraining#LOG_HEADER}); saves the model at each checkpoint. */
