@@ -78,15 +78,7 @@ public final class Compression {
         try {
             outcome = route.compress(request, listener);
         } catch (Exception | Error e) {
-            try {
-                if (identity(request.out()).equals(earlierOut)) {
-                    earlierRecord.restore();
-                } else {
-                    earlierRecord.discard();
-                }
-            } catch (IOException restore) {
-                e.addSuppressed(restore);
-            }
+            settleAfterFailure(earlierRecord, request.out(), earlierOut, e);
             throw e;
         } finally {
             Linalg.setThreads(before);
@@ -95,6 +87,23 @@ public final class Compression {
         double wall = (System.nanoTime() - start) / 1e9;
         CompressionRecord.write(outcome, wall, sha256(weightsFile(outcome.output())), json, html);
         return new CompressionRun(outcome, json, html, wall);
+    }
+
+    /**
+     * After a failed run: the records set aside go back when {@code out} is still the output they describe (the run failed
+     * before replacing it, its {@link #identity} unchanged), and are deleted otherwise. A failure to do so is added to
+     * {@code failure}, which the caller throws.
+     */
+    static void settleAfterFailure(AtomicFiles.SetAside records, Path out, List<Object> earlierOut, Throwable failure) {
+        try {
+            if (identity(out).equals(earlierOut)) {
+                records.restore();
+            } else {
+                records.discard();
+            }
+        } catch (IOException e) {
+            failure.addSuppressed(e);
+        }
     }
 
     /** What tells one file or folder at {@code path} from another put there later (its file key and time), or empty when there is none. */

@@ -83,15 +83,7 @@ public final class Recovery {
             earlierRecord.discard();
             return run;
         } catch (IOException | RuntimeException | Error e) {
-            try {
-                if (Compression.identity(r.out()).equals(earlierOut)) {
-                    earlierRecord.restore();
-                } else {
-                    earlierRecord.discard();
-                }
-            } catch (IOException restore) {
-                e.addSuppressed(restore);
-            }
+            Compression.settleAfterFailure(earlierRecord, r.out(), earlierOut, e);
             throw e;
         }
     }
