@@ -85,7 +85,7 @@ public final class Compression {
         }
         earlierRecord.discard();
         double wall = (System.nanoTime() - start) / 1e9;
-        CompressionRecord.write(outcome, wall, sha256(weightsFile(outcome.output())), json, html);
+        CompressionRecord.write(outcome, wall, Sha256.ofFile(weightsFile(outcome.output())), json, html);
         return new CompressionRun(outcome, json, html, wall);
     }
 
@@ -165,10 +165,5 @@ public final class Compression {
         }
         Path index = output.resolve(org.lowrank4j.formats.safetensors.SafetensorsModel.INDEX_FILE); // a sharded folder: its index names every shard
         return Files.isRegularFile(index) ? index : output.resolve("model.safetensors");
-    }
-
-    /** The SHA-256 of a file, in hex. */
-    public static String sha256(Path file) throws IOException {
-        return Sha256.ofFile(file);
     }
 }
